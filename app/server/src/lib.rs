@@ -1,0 +1,10 @@
+//! The server: start-up (migrations, catalogue and demo sync, tenant registry), the HTTP router that
+//! serves every tenant portal and the operations console, and the page handlers.
+
+pub mod pages;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+
+pub use routes::build_router;
+pub use startup::{Application, build_state};

@@ -1,0 +1,151 @@
+//! Helpers shared by the page handlers: language choice, asset URLs, the portal chrome, rendering,
+//! redirects and error pages.
+
+use std::sync::OnceLock;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use leptos::prelude::IntoAny;
+use portal_db::TenantTx;
+use portal_domain::Lang;
+use portal_ui::i18n::tr;
+use portal_ui::layout::{Assets, PortalChrome};
+use portal_web::cookies;
+use portal_web::error::{ErrorCause, ErrorKind};
+use portal_web::{AppError, AppState, TenantContext};
+use sha2::{Digest, Sha256};
+
+/// The cookie that keeps the chosen language.
+pub const LANG_COOKIE: &str = "lang";
+
+/// Language of a request: the `lang` cookie, else `Accept-Language`, else German.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookies::get(headers, LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+        .unwrap_or_default()
+}
+
+/// The stylesheet of the portal and console (served from memory).
+pub const APP_CSS: &str = include_str!("../../assets/app.css");
+/// The island loader (served from memory).
+pub const ISLANDS_JS: &str = include_str!("../../assets/islands.js");
+
+fn short_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Versioned asset URLs; the version changes whenever the content does, so they are cached long.
+pub fn assets(state: &AppState, with_islands: bool) -> Assets {
+    static VERSIONS: OnceLock<(String, String, String)> = OnceLock::new();
+    let (kern, app, islands) = VERSIONS.get_or_init(|| {
+        let site = &state.config.site_dir;
+        let kern = std::fs::read(site.join("kern/kern.min.css")).unwrap_or_default();
+        let wasm = std::fs::read(site.join("pkg/portal_hydrate_bg.wasm")).unwrap_or_default();
+        (short_hash(&kern), short_hash(APP_CSS.as_bytes()), short_hash(&[ISLANDS_JS.as_bytes(), &wasm].concat()))
+    });
+    Assets {
+        kern_css: format!("/assets/kern/kern.min.css?v={kern}"),
+        app_css: format!("/assets/app.css?v={app}"),
+        islands_js: with_islands.then(|| format!("/assets/islands.js?v={islands}")),
+    }
+}
+
+/// The version query of the wasm bundle, used by the island loader.
+pub fn wasm_version(state: &AppState) -> String {
+    assets(state, true).islands_js.and_then(|u| u.split_once("?v=").map(|(_, v)| v.to_owned())).unwrap_or_default()
+}
+
+/// Renders a page as an HTML response.
+pub fn html(body: String) -> Response {
+    let mut r = Html(body).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r.headers_mut().insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
+    r
+}
+
+/// Renders a page with a status other than 200.
+pub fn html_status(status: StatusCode, body: String) -> Response {
+    let mut r = html(body);
+    *r.status_mut() = status;
+    r
+}
+
+/// 303 See Other: the answer to a successful form post.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Loads the tenant's frame (branding, logo) inside the request's tenant transaction.
+pub async fn portal_chrome(tx: &mut TenantTx, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> Result<PortalChrome, AppError> {
+    let branding = portal_tenancy::repo::branding(tx).await?;
+    let logo = portal_tenancy::repo::logo_hash(tx).await?;
+    let (primary, secondary, name, email, phone, address) = match branding {
+        Some(b) => (b.primary_colour.to_string(), b.secondary_colour.to_string(), b.display_name, b.contact_email, b.contact_phone, b.address),
+        None => ("#0b4ea2".to_owned(), "#e6eef7".to_owned(), ctx.entry.name.clone(), None, None, None),
+    };
+    Ok(PortalChrome {
+        lang,
+        tenant_name: name,
+        logo_url: logo.map(|h| format!("/logo?v={}", &h[..12.min(h.len())])),
+        primary_colour: primary,
+        secondary_colour: secondary,
+        current_path,
+        contact_email: email,
+        contact_phone: phone,
+        address,
+        assets: assets(state, false),
+    })
+}
+
+/// Turns an error response of a handler (or of tenant resolution) into a translated page, in the
+/// tenant's frame where there is a tenant. Logs the error once, here.
+pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: Lang, kind: ErrorKind, cause: Option<&ErrorCause>, path: &str) -> Response {
+    let (title_key, text_key) = match (kind, tenant.is_some()) {
+        (ErrorKind::NotFound, false) => ("errors.unknown_host_title", "errors.unknown_host_text"),
+        (ErrorKind::NotFound, true) => ("errors.not_found_title", "errors.not_found_text"),
+        (ErrorKind::Suspended, _) => ("errors.maintenance_title", "errors.maintenance_text"),
+        (ErrorKind::Forbidden, _) => ("errors.forbidden_title", "errors.forbidden_text"),
+        (ErrorKind::BadRequest, _) => ("errors.bad_request_title", "errors.bad_request_text"),
+        (ErrorKind::PayloadTooLarge, _) => ("errors.too_large_title", "errors.too_large_text"),
+        (ErrorKind::Unauthorized, _) => ("errors.unauthorized_title", "errors.unauthorized_text"),
+        (ErrorKind::Internal, _) => ("errors.internal_title", "errors.internal_text"),
+    };
+    match (kind, cause) {
+        (ErrorKind::Internal, c) => tracing::error!(error = c.map_or("", |c| &c.0), path, "request failed"),
+        (_, Some(c)) => tracing::warn!(error = %c.0, kind = ?kind, path, "request refused"),
+        _ => tracing::debug!(kind = ?kind, path, "request refused"),
+    }
+    let title = tr(lang, title_key);
+    let text = tr(lang, text_key);
+    let status = kind.status();
+    let framed = match tenant {
+        // the maintenance page must not depend on the tenant's data; other errors try the frame
+        Some(ctx) if kind != ErrorKind::Suspended && kind != ErrorKind::Internal => {
+            match state.db.tenant(ctx.entry.tenant_id).await {
+                Ok(mut tx) => portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await.ok(),
+                Err(_) => None,
+            }
+        }
+        _ => None,
+    };
+    let body = match framed {
+        Some(chrome) => {
+            let (t, x) = (title.clone(), text.clone());
+            portal_ui::render_document(move || leptos::prelude::view! { <portal_ui::portal::PortalErrorPage chrome=chrome title=t text=x/> })
+        }
+        None => {
+            let assets = assets(state, false);
+            let tenant_name = tenant.map(|t| t.entry.name.clone());
+            portal_ui::render_document(move || match tenant_name {
+                Some(n) => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text tenant_name=n/> }.into_any(),
+                None => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text/> }.into_any(),
+            })
+        }
+    };
+    let mut r = html_status(status, body);
+    if kind == ErrorKind::Suspended {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+    }
+    r
+}

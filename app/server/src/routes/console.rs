@@ -1,0 +1,651 @@
+//! The operations console on its own host: operator login, tenants (list, create, edit, suspend),
+//! service selection per tenant, and `/metrics`.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use leptos::prelude::view;
+use portal_catalogue::repo as catalogue;
+use portal_domain::{Colour, HostName, Lang, Localized, ServiceSlug, TenantId, TenantKind, TenantSlug, TenantStatus};
+use portal_operators as operators;
+use portal_tenancy::repo::{self as tenants, Branding, NewTenant, TenantError};
+use portal_tenancy::{Logo, LogoError};
+use portal_ui::console::{LoginPage, ServiceChoice, TENANT_FORM_FIELDS, TenantFormData, TenantFormPage, TenantListPage, TenantRow, TenantServicesPage};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_ui::layout::ConsoleChrome;
+use portal_web::{AppError, AppState, cookies, observe};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::pages::{assets, html, html_status, lang_of, see_other};
+
+const SESSION_COOKIE: &str = "ops_session";
+const LOGIN_CSRF_COOKIE: &str = "ops_login_csrf";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(tenant_list))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/mandanten", post(create_tenant))
+        .route("/mandanten/neu", get(new_tenant_form))
+        .route("/mandanten/{id}", get(edit_tenant_form).post(update_tenant))
+        .route("/mandanten/{id}/status", post(set_status))
+        .route("/mandanten/{id}/logo", get(tenant_logo))
+        .route("/mandanten/{id}/leistungen", get(services_page).post(save_services))
+        .route("/mandanten/{id}/leistungen/grundausstattung", post(apply_basic_installation))
+        .route("/metrics", get(observe::metrics))
+        .route("/sprache", get(super::switch_language))
+        .fallback(super::not_found)
+}
+
+/// A logged-in operator, from the session cookie. Without a live session the request is sent to
+/// the login page.
+pub struct OperatorSession {
+    pub session: operators::Session,
+}
+
+impl FromRequestParts<AppState> for OperatorSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Some(token) = cookies::get(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
+            return Err(see_other("/login"));
+        };
+        let load = async {
+            let mut tx = state.db.platform().await?;
+            let s = operators::load_session(&mut tx, &token).await?;
+            tx.commit().await?;
+            Ok::<_, portal_db::DbError>(s)
+        };
+        match load.await {
+            Ok(Some(session)) => Ok(Self { session }),
+            Ok(None) => Err(see_other("/login?abgelaufen=1")),
+            Err(e) => Err(AppError::from(e).into_response()),
+        }
+    }
+}
+
+impl OperatorSession {
+    fn check_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
+        match given {
+            Some(g) if operators::constant_time_eq(g, &self.session.csrf_token) => Ok(()),
+            _ => Err(AppError::forbidden()),
+        }
+    }
+}
+
+fn chrome(state: &AppState, lang: Lang, session: Option<&OperatorSession>, path: &str, islands: bool) -> ConsoleChrome {
+    ConsoleChrome {
+        lang,
+        operator_name: session.map(|s| s.session.operator.display_name.clone()),
+        csrf_token: session.map(|s| s.session.csrf_token.clone()),
+        current_path: path.to_owned(),
+        assets: assets(state, islands),
+    }
+}
+
+fn with_cookie(mut r: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Parses an `application/x-www-form-urlencoded` body, keeping repeated keys.
+fn parse_urlencoded(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |s: &str| urlencoding::decode(&s.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+// ---------------------------------------------------------------------------------------------
+// login
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    #[serde(default)]
+    abgelaufen: Option<String>,
+}
+
+fn render_login(state: &AppState, lang: Lang, form: FormState, message: Option<String>, status: StatusCode) -> Response {
+    let token = operators::random_token();
+    let chrome = chrome(state, lang, None, "/login", false);
+    let t = token.clone();
+    let page = portal_ui::render_document(move || view! { <LoginPage chrome=chrome form=form message=message login_csrf=t/> });
+    let cookie = cookies::set(LOGIN_CSRF_COOKIE, &token, state.config.secure_cookies, Some(3600), true);
+    with_cookie(html_status(status, page), &cookie)
+}
+
+async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let lang = lang_of(&headers);
+    let message = q.abgelaufen.map(|_| tr(lang, "console.login_expired"));
+    render_login(&state, lang, FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }, message, StatusCode::OK)
+}
+
+async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let pairs = parse_urlencoded(&body);
+    // login CSRF: the form must echo the cookie set with it (double submit)
+    let cookie = cookies::get(&headers, LOGIN_CSRF_COOKIE);
+    match (cookie, field(&pairs, "_csrf")) {
+        (Some(c), Some(f)) if operators::constant_time_eq(c, f) => {}
+        _ => return Err(AppError::forbidden()),
+    }
+    let email = field(&pairs, "email").unwrap_or("").trim().to_owned();
+    let password = field(&pairs, "password").unwrap_or("").to_owned();
+    let mut form = FormState { order: vec!["email".into(), "password".into()], ..FormState::default() };
+    form.values.insert("email".into(), email.clone());
+    if email.is_empty() {
+        form.errors.insert("email".into(), tr(lang, "validation.required"));
+    }
+    if password.is_empty() {
+        form.errors.insert("password".into(), tr(lang, "validation.required"));
+    }
+    if form.has_errors() {
+        return Ok(render_login(&state, lang, form, None, StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    let mut tx = state.db.platform().await?;
+    let Some(operator) = operators::authenticate(&mut tx, &email, &password).await? else {
+        tx.commit().await?;
+        metrics::counter!("console_logins_total", "result" => "failed").increment(1);
+        tracing::warn!(email_domain = email.split('@').nth(1).unwrap_or(""), "console login failed");
+        return Ok(render_login(&state, lang, form, Some(tr(lang, "console.login_failed")), StatusCode::UNAUTHORIZED));
+    };
+    // a fresh session id at every login (no fixation)
+    if let Some(old) = cookies::get(&headers, SESSION_COOKIE) {
+        operators::end_session(&mut tx, old).await?;
+    }
+    let token = operators::start_session(&mut tx, operator.operator_id).await?;
+    tx.commit().await?;
+    metrics::counter!("console_logins_total", "result" => "ok").increment(1);
+    tracing::info!(operator.id = %operator.operator_id, "operator logged in");
+    let secure = state.config.secure_cookies;
+    let r = with_cookie(see_other("/"), &cookies::set(SESSION_COOKIE, &token, secure, None, true));
+    Ok(with_cookie(r, &cookies::set(LOGIN_CSRF_COOKIE, "", secure, Some(0), true)))
+}
+
+async fn logout(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let pairs = parse_urlencoded(&body);
+    session.check_csrf(field(&pairs, "_csrf"))?;
+    if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
+        let mut tx = state.db.platform().await?;
+        operators::end_session(&mut tx, token).await?;
+        tx.commit().await?;
+    }
+    Ok(with_cookie(see_other("/login"), &cookies::set(SESSION_COOKIE, "", state.config.secure_cookies, Some(0), true)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// tenant list
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    hinweis: Option<String>,
+    #[serde(default)]
+    mandant: Option<Uuid>,
+}
+
+async fn tenant_list(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut tx = state.db.platform().await?;
+    let list = tenants::list(&mut tx).await?;
+    tx.commit().await?;
+    let name_of = |id: Option<Uuid>| list.iter().find(|t| Some(t.tenant_id) == id).map(|t| t.name.clone()).unwrap_or_default();
+    let notice = match q.hinweis.as_deref() {
+        Some("gesperrt") => Some(tr_with(lang, "console.suspended_notice", &[("name", &name_of(q.mandant))])),
+        Some("aktiviert") => Some(tr_with(lang, "console.activated_notice", &[("name", &name_of(q.mandant))])),
+        Some("gespeichert") => Some(tr(lang, "console.saved")),
+        _ => None,
+    };
+    let rows: Vec<TenantRow> = list
+        .into_iter()
+        .map(|t| TenantRow {
+            id: t.tenant_id.to_string(),
+            suspended: t.status() == TenantStatus::Suspended,
+            name: t.name,
+            kind: t.kind,
+            parent: t.parent_name,
+            hosts: t.hosts,
+        })
+        .collect();
+    let chrome = chrome(&state, lang, Some(&session), "/", false);
+    Ok(html(portal_ui::render_document(move || view! { <TenantListPage chrome=chrome tenants=rows notice=notice/> })))
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    status: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+async fn set_status(State(state): State<AppState>, session: OperatorSession, Path(id): Path<Uuid>, axum::Form(f): axum::Form<StatusForm>) -> Result<Response, AppError> {
+    session.check_csrf(Some(&f.csrf))?;
+    let status = TenantStatus::parse(&f.status).ok_or_else(AppError::bad_request)?;
+    let mut tx = state.db.platform().await?;
+    if !tenants::set_status(&mut tx, TenantId(id), status).await? {
+        return Err(AppError::not_found());
+    }
+    tx.commit().await?;
+    state.registry.reload().await?;
+    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, status = status.as_str(), "tenant status changed");
+    let hint = if status == TenantStatus::Suspended { "gesperrt" } else { "aktiviert" };
+    Ok(see_other(&format!("/?hinweis={hint}&mandant={id}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// create and edit
+
+/// A submitted tenant form: text fields and the optional logo file.
+struct TenantSubmission {
+    fields: BTreeMap<String, String>,
+    logo: Option<Vec<u8>>,
+}
+
+async fn read_submission(mut multipart: Multipart) -> Result<TenantSubmission, AppError> {
+    let mut fields = BTreeMap::new();
+    let mut logo = None;
+    while let Some(part) = multipart.next_field().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { AppError::new(portal_web::ErrorKind::PayloadTooLarge) } else { AppError::bad_request() }
+    })? {
+        let name = part.name().unwrap_or_default().to_owned();
+        if name == "logo" {
+            let has_file = part.file_name().is_some_and(|f| !f.is_empty());
+            let bytes = part.bytes().await.map_err(|_| AppError::bad_request())?;
+            if has_file || !bytes.is_empty() {
+                logo = Some(bytes.to_vec());
+            }
+        } else if TENANT_FORM_FIELDS.contains(&name.as_str()) || name == "_csrf" {
+            let text = part.text().await.map_err(|_| AppError::bad_request())?;
+            fields.insert(name, text);
+        }
+    }
+    Ok(TenantSubmission { fields, logo })
+}
+
+/// The validated content of a tenant form.
+struct ValidTenant {
+    tenant: NewTenant,
+    branding: Branding,
+    logo: Option<Logo>,
+}
+
+fn validate(lang: Lang, sub: &TenantSubmission, ops_host: &HostName) -> Result<ValidTenant, FormState> {
+    let mut form = FormState { values: sub.fields.clone(), errors: BTreeMap::new(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect() };
+    form.values.remove("_csrf");
+    let get = |k: &str| sub.fields.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
+    let mut err = |k: &str, msg: String| {
+        form.errors.entry(k.to_owned()).or_insert(msg);
+    };
+    let required = tr(lang, "validation.required");
+    let too_long = |max: usize| tr_with(lang, "validation.too_long", &[("max", &max.to_string())]);
+    let text = |k: &str, max: usize, req: bool, err: &mut dyn FnMut(&str, String)| -> String {
+        let v = get(k);
+        if req && v.is_empty() {
+            err(k, required.clone());
+        } else if v.chars().count() > max {
+            err(k, too_long(max));
+        }
+        v
+    };
+
+    let name = text("name", 200, true, &mut err);
+    let slug = TenantSlug::parse(&get("slug")).map_err(|_| err("slug", if get("slug").is_empty() { required.clone() } else { tr(lang, "validation.slug_invalid") })).ok();
+    let kind = TenantKind::parse(&get("kind"));
+    if kind.is_none() {
+        err("kind", tr(lang, "validation.kind_invalid"));
+    }
+    let parent = match get("parent") {
+        p if p.is_empty() => None,
+        p => match Uuid::parse_str(&p) {
+            Ok(u) => Some(TenantId(u)),
+            Err(_) => {
+                err("parent", tr(lang, "validation.parent_unknown"));
+                None
+            }
+        },
+    };
+    let mut hosts: Vec<HostName> = Vec::new();
+    let raw_hosts = get("hosts");
+    for raw in raw_hosts.split(|c: char| c == '\n' || c == ',' || c.is_whitespace()).filter(|s| !s.trim().is_empty()) {
+        match HostName::parse(raw) {
+            Ok(h) if &h == ops_host => err("hosts", tr_with(lang, "validation.host_ops", &[("host", h.as_str())])),
+            Ok(h) if hosts.contains(&h) => err("hosts", tr_with(lang, "validation.hosts_duplicate", &[("host", h.as_str())])),
+            Ok(h) => hosts.push(h),
+            Err(_) => err("hosts", tr_with(lang, "validation.host_invalid", &[("host", raw.trim())])),
+        }
+    }
+    if raw_hosts.trim().is_empty() {
+        err("hosts", tr(lang, "validation.hosts_required"));
+    }
+    let display_name = text("display_name", 200, true, &mut err);
+    let white = Colour::parse("#ffffff").unwrap_or_default();
+    let mut colour = |k: &str, needs_contrast: bool| match Colour::parse(&get(k)) {
+        Ok(c) if needs_contrast && c.contrast(&white) < 4.5 => {
+            err(k, tr_with(lang, "validation.colour_contrast", &[("ratio", &format!("{:.1}", c.contrast(&white)))]));
+            None
+        }
+        Ok(c) => Some(c),
+        Err(_) => {
+            let v = get(k);
+            err(k, if v.is_empty() { required.clone() } else { tr_with(lang, "validation.colour_invalid", &[("value", &v)]) });
+            None
+        }
+    };
+    let primary = colour("primary_colour", true);
+    let secondary = colour("secondary_colour", false);
+    let contact_email = match get("contact_email") {
+        e if e.is_empty() => None,
+        e => match operators::normalise_email(&e) {
+            Ok(e) => Some(e),
+            Err(_) => {
+                err("contact_email", tr(lang, "validation.email_invalid"));
+                None
+            }
+        },
+    };
+    let contact_phone = Some(text("contact_phone", 50, false, &mut err)).filter(|s| !s.is_empty());
+    let address = Some(text("address", 300, false, &mut err)).filter(|s| !s.is_empty());
+    let mut legal = |k: &str| text(k, 20_000, false, &mut err);
+    let imprint = Localized { de: legal("imprint_de"), en: legal("imprint_en") };
+    let privacy = Localized { de: legal("privacy_de"), en: legal("privacy_en") };
+    let accessibility = Localized { de: legal("accessibility_de"), en: legal("accessibility_en") };
+    let logo = match &sub.logo {
+        None => None,
+        Some(bytes) => match Logo::parse(bytes.clone()) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                let key = match e {
+                    LogoError::TooLarge => "validation.logo_too_large",
+                    LogoError::UnsafeSvg => "validation.logo_unsafe",
+                    LogoError::Empty | LogoError::NotAnImage => "validation.logo_not_image",
+                };
+                err("logo", tr(lang, key));
+                None
+            }
+        },
+    };
+
+    match (slug, kind, primary, secondary) {
+        (Some(slug), Some(kind), Some(primary_colour), Some(secondary_colour)) if form.errors.is_empty() => Ok(ValidTenant {
+            tenant: NewTenant { slug, kind, parent, name, hosts },
+            branding: Branding { display_name, primary_colour, secondary_colour, contact_email, contact_phone, address, imprint, privacy, accessibility },
+            logo,
+        }),
+        _ => Err(form),
+    }
+}
+
+/// Maps a refusal of the repository to the field it concerns.
+fn tenant_error_to_form(lang: Lang, e: TenantError, mut form: FormState) -> Result<FormState, AppError> {
+    let (field, msg) = match e {
+        TenantError::SlugTaken(_) => ("slug", tr(lang, "validation.slug_taken")),
+        TenantError::HostTaken(h) => ("hosts", tr_with(lang, "validation.host_taken", &[("host", &h)])),
+        TenantError::InvalidParent { child, parent } => (
+            "parent",
+            tr_with(lang, "validation.parent_invalid", &[("child", &tr(lang, &format!("console.kind_{child}"))), ("parent", &tr(lang, &format!("console.kind_{parent}")))]),
+        ),
+        TenantError::UnknownParent => ("parent", tr(lang, "validation.parent_unknown")),
+        TenantError::ParentCycle => ("parent", tr(lang, "validation.parent_cycle")),
+        TenantError::NotFound => return Err(AppError::not_found()),
+        TenantError::Db(e) => return Err(e.into()),
+    };
+    form.errors.insert(field.to_owned(), msg);
+    Ok(form)
+}
+
+async fn parent_options(state: &AppState, lang: Lang, except: Option<Uuid>) -> Result<Vec<(String, String)>, AppError> {
+    let mut tx = state.db.platform().await?;
+    let list = tenants::list(&mut tx).await?;
+    tx.commit().await?;
+    Ok(list
+        .into_iter()
+        .filter(|t| Some(t.tenant_id) != except && matches!(t.kind(), Some(TenantKind::Kreis | TenantKind::Amt)))
+        .map(|t| (t.tenant_id.to_string(), format!("{} ({})", t.name, portal_ui::console::kind_label(lang, &t.kind))))
+        .collect())
+}
+
+fn render_form(state: &AppState, lang: Lang, session: &OperatorSession, data: TenantFormData, status: StatusCode) -> Response {
+    let path = data.tenant_id.as_ref().map_or_else(|| "/mandanten/neu".to_owned(), |id| format!("/mandanten/{id}"));
+    let chrome = chrome(state, lang, Some(session), &path, true);
+    html_status(status, portal_ui::render_document(move || view! { <TenantFormPage chrome=chrome data=data/> }))
+}
+
+async fn new_tenant_form(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut form = FormState::default();
+    form.values.insert("primary_colour".into(), "#0b4ea2".into());
+    form.values.insert("secondary_colour".into(), "#e6eef7".into());
+    let data = TenantFormData { tenant_id: None, tenant_name: None, form, parents: parent_options(&state, lang, None).await?, logo_url: None };
+    Ok(render_form(&state, lang, &session, data, StatusCode::OK))
+}
+
+async fn create_tenant(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, multipart: Multipart) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let sub = read_submission(multipart).await?;
+    session.check_csrf(sub.fields.get("_csrf").map(String::as_str))?;
+    let invalid = |form: FormState| async {
+        let data = TenantFormData { tenant_id: None, tenant_name: None, form, parents: parent_options(&state, lang, None).await?, logo_url: None };
+        Ok::<_, AppError>(render_form(&state, lang, &session, data, StatusCode::UNPROCESSABLE_ENTITY))
+    };
+    let valid = match validate(lang, &sub, &state.config.ops_host) {
+        Ok(v) => v,
+        Err(form) => return invalid(form).await,
+    };
+    let mut tx = state.db.platform().await?;
+    let id = match tenants::create(&mut tx, &valid.tenant, false).await {
+        Ok(id) => id,
+        Err(e) => {
+            let mut form = FormState { values: sub.fields.clone(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
+            form.values.remove("_csrf");
+            return invalid(tenant_error_to_form(lang, e, form)?).await;
+        }
+    };
+    let mut tx = tx.into_tenant(id).await?;
+    tenants::save_branding(&mut tx, &valid.branding).await?;
+    if let Some(logo) = &valid.logo {
+        tenants::save_logo(&mut tx, logo).await?;
+    }
+    tx.commit().await?;
+    // reachable at once on this server; other servers follow through NOTIFY
+    state.registry.reload().await?;
+    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, slug = %valid.tenant.slug, "tenant created");
+    Ok(see_other(&format!("/mandanten/{id}/leistungen?neu=1")))
+}
+
+async fn load_form_values(state: &AppState, id: TenantId) -> Result<Option<(String, FormState, bool)>, AppError> {
+    let mut tx = state.db.platform().await?;
+    let Some(t) = tenants::get(&mut tx, id).await? else { return Ok(None) };
+    let mut tx = tx.into_tenant(id).await?;
+    let branding = tenants::branding(&mut tx).await?;
+    let has_logo = tenants::logo_hash(&mut tx).await?.is_some();
+    tx.commit().await?;
+    let mut v = BTreeMap::new();
+    v.insert("name".to_owned(), t.name.clone());
+    v.insert("slug".to_owned(), t.slug.clone());
+    v.insert("kind".to_owned(), t.kind.clone());
+    v.insert("parent".to_owned(), t.parent_id.map(|p| p.to_string()).unwrap_or_default());
+    v.insert("hosts".to_owned(), t.hosts.join("\n"));
+    if let Some(b) = branding {
+        v.insert("display_name".to_owned(), b.display_name);
+        v.insert("primary_colour".to_owned(), b.primary_colour.to_string());
+        v.insert("secondary_colour".to_owned(), b.secondary_colour.to_string());
+        v.insert("contact_email".to_owned(), b.contact_email.unwrap_or_default());
+        v.insert("contact_phone".to_owned(), b.contact_phone.unwrap_or_default());
+        v.insert("address".to_owned(), b.address.unwrap_or_default());
+        for (k, l) in [("imprint", b.imprint), ("privacy", b.privacy), ("accessibility", b.accessibility)] {
+            v.insert(format!("{k}_de"), l.de);
+            v.insert(format!("{k}_en"), l.en);
+        }
+    }
+    Ok(Some((t.name, FormState { values: v, ..FormState::default() }, has_logo)))
+}
+
+async fn edit_tenant_form(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let (name, form, has_logo) = load_form_values(&state, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+    let data = TenantFormData {
+        tenant_id: Some(id.to_string()),
+        tenant_name: Some(name),
+        form,
+        parents: parent_options(&state, lang, Some(id)).await?,
+        logo_url: has_logo.then(|| format!("/mandanten/{id}/logo")),
+    };
+    Ok(render_form(&state, lang, &session, data, StatusCode::OK))
+}
+
+async fn update_tenant(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let sub = read_submission(multipart).await?;
+    session.check_csrf(sub.fields.get("_csrf").map(String::as_str))?;
+    let (name, _, has_logo) = load_form_values(&state, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+    let invalid = |form: FormState| async {
+        let data = TenantFormData {
+            tenant_id: Some(id.to_string()),
+            tenant_name: Some(name.clone()),
+            form,
+            parents: parent_options(&state, lang, Some(id)).await?,
+            logo_url: has_logo.then(|| format!("/mandanten/{id}/logo")),
+        };
+        Ok::<_, AppError>(render_form(&state, lang, &session, data, StatusCode::UNPROCESSABLE_ENTITY))
+    };
+    let valid = match validate(lang, &sub, &state.config.ops_host) {
+        Ok(v) => v,
+        Err(form) => return invalid(form).await,
+    };
+    let mut tx = state.db.platform().await?;
+    if let Err(e) = tenants::update(&mut tx, TenantId(id), &valid.tenant).await {
+        let mut form = FormState { values: sub.fields.clone(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
+        form.values.remove("_csrf");
+        return invalid(tenant_error_to_form(lang, e, form)?).await;
+    }
+    let mut tx = tx.into_tenant(TenantId(id)).await?;
+    tenants::save_branding(&mut tx, &valid.branding).await?;
+    if let Some(logo) = &valid.logo {
+        tenants::save_logo(&mut tx, logo).await?;
+    }
+    tx.commit().await?;
+    state.registry.reload().await?;
+    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, "tenant updated");
+    Ok(see_other("/?hinweis=gespeichert"))
+}
+
+async fn tenant_logo(State(state): State<AppState>, _session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(TenantId(id)).await?;
+    let stored = tenants::logo(&mut tx).await?;
+    tx.commit().await?;
+    let (content_type, bytes, sha) = stored.ok_or_else(AppError::not_found)?;
+    super::portal::logo_response(&headers, content_type, bytes, &sha)
+}
+
+// ---------------------------------------------------------------------------------------------
+// services
+
+#[derive(Deserialize)]
+struct ServicesQuery {
+    #[serde(default)]
+    neu: Option<String>,
+    #[serde(default)]
+    gespeichert: Option<usize>,
+    #[serde(default)]
+    vorlage: Option<u64>,
+}
+
+async fn services_page(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<ServicesQuery>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut tx = state.db.platform().await?;
+    let tenant = tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+    let base = catalogue::base_services(tx.conn()).await?;
+    let categories = catalogue::categories(tx.conn()).await?;
+    let mut tx = tx.into_tenant(TenantId(id)).await?;
+    let active = catalogue::activated_slugs(&mut tx).await?;
+    tx.commit().await?;
+    let groups: Vec<(String, Vec<ServiceChoice>)> = categories
+        .iter()
+        .map(|c| {
+            let list = base
+                .iter()
+                .filter(|s| s.category_slug == c.category_slug)
+                .map(|s| ServiceChoice {
+                    slug: s.service_slug.clone(),
+                    name: if lang == Lang::En { s.name_en.clone() } else { s.name_de.clone() },
+                    leika_key: s.leika_key.clone(),
+                    active: active.binary_search(&s.service_slug).is_ok(),
+                })
+                .collect();
+            (c.name(lang).to_owned(), list)
+        })
+        .collect();
+    let notice = if q.neu.is_some() {
+        Some(tr_with(lang, "console.created", &[("name", &tenant.name), ("host", tenant.hosts.first().map_or("", String::as_str))]))
+    } else if let Some(n) = q.vorlage {
+        Some(tr_with(lang, "console.preset_applied", &[("count", &n.to_string())]))
+    } else {
+        q.gespeichert.map(|n| tr_with(lang, "console.selection_saved", &[("count", &n.to_string())]))
+    };
+    let chrome = chrome(&state, lang, Some(&session), &format!("/mandanten/{id}/leistungen"), false);
+    let (tid, tname) = (id.to_string(), tenant.name);
+    Ok(html(portal_ui::render_document(move || view! { <TenantServicesPage chrome=chrome tenant_id=tid tenant_name=tname groups=groups notice=notice/> })))
+}
+
+async fn save_services(State(state): State<AppState>, session: OperatorSession, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
+    let pairs = parse_urlencoded(&body);
+    session.check_csrf(field(&pairs, "_csrf"))?;
+    let slugs: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "service")
+        .filter_map(|(_, v)| ServiceSlug::parse(v).ok().map(|s| s.to_string()))
+        .collect();
+    let mut tx = state.db.platform().await?;
+    tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+    let mut tx = tx.into_tenant(TenantId(id)).await?;
+    catalogue::set_selection(&mut tx, &slugs).await?;
+    let count = catalogue::activated_slugs(&mut tx).await?.len();
+    tx.commit().await?;
+    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, services = count, "service selection saved");
+    Ok(see_other(&format!("/mandanten/{id}/leistungen?gespeichert={count}")))
+}
+
+async fn apply_basic_installation(State(state): State<AppState>, session: OperatorSession, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
+    let pairs = parse_urlencoded(&body);
+    session.check_csrf(field(&pairs, "_csrf"))?;
+    let mut tx = state.db.platform().await?;
+    tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+    let mut tx = tx.into_tenant(TenantId(id)).await?;
+    let added = catalogue::apply_preset(&mut tx, "grundausstattung").await?.ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, added, "basic installation applied");
+    Ok(see_other(&format!("/mandanten/{id}/leistungen?vorlage={added}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlencoded_keeps_repeated_keys() {
+        let p = parse_urlencoded(b"service=a&service=b&_csrf=x%2By&q=hund+anmelden");
+        assert_eq!(p.iter().filter(|(k, _)| k == "service").count(), 2);
+        assert_eq!(field(&p, "_csrf"), Some("x+y"));
+        assert_eq!(field(&p, "q"), Some("hund anmelden"));
+    }
+}

@@ -1,0 +1,169 @@
+//! The router: `/health` and static assets on every host; everything else is dispatched by host to
+//! the tenant portal or the operations console, or answered 404 for unknown hosts.
+
+pub mod console;
+pub mod portal;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use portal_web::error::{ErrorCause, ErrorKind};
+use portal_web::host::{ClientIp, client_ip, request_host};
+use portal_web::{AppState, Site, TenantContext, cookies, observe};
+use serde::Deserialize;
+use tower::ServiceExt;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::pages::{self, LANG_COOKIE, lang_of};
+
+/// Routers per site, built once.
+#[derive(Clone)]
+struct Sites {
+    state: AppState,
+    portal: Router,
+    console: Router,
+}
+
+impl axum::extract::FromRef<Sites> for AppState {
+    fn from_ref(sites: &Sites) -> Self {
+        sites.state.clone()
+    }
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Builds the complete router.
+pub fn build_router(state: AppState) -> Router {
+    let sites = Sites {
+        portal: portal::router().route_layer(axum::middleware::from_fn(observe::track_metrics)).with_state(state.clone()),
+        console: console::router().route_layer(axum::middleware::from_fn(observe::track_metrics)).with_state(state.clone()),
+        state: state.clone(),
+    };
+    let site_dir = state.config.site_dir.clone();
+    let static_files = Router::new()
+        .nest_service("/assets/kern", ServeDir::new(site_dir.join("kern")))
+        .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")));
+
+    let hsts = state.config.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    Router::new()
+        .route("/health", get(observe::health))
+        .route("/assets/app.css", get(app_css))
+        .route("/assets/islands.js", get(islands_js))
+        .merge(static_files)
+        .fallback(dispatch)
+        .with_state(sites)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), tenant.id = tracing::field::Empty, site = tracing::field::Empty, status = tracing::field::Empty)
+                })
+                .on_response(|res: &Response, latency: Duration, span: &tracing::Span| {
+                    span.record("status", res.status().as_u16());
+                    tracing::info!(latency_ms = latency.as_millis() as u64, "response");
+                }),
+        )
+}
+
+async fn app_css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::APP_CSS).into_response()
+}
+
+async fn islands_js(State(sites): State<Sites>) -> Response {
+    // the loader names the wasm with its version so that a new build is never mixed with an old one
+    let body = pages::ISLANDS_JS.replace("__WASM_VERSION__", &pages::wasm_version(&sites.state));
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body).into_response()
+}
+
+/// Resolves the site of the request and hands it to that site's router; turns error responses into
+/// translated pages.
+async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
+    let state = &sites.state;
+    let trusted = &state.config.trusted_proxies;
+    let ip = client_ip(&req, trusted);
+    req.extensions_mut().insert(ClientIp(ip));
+    let lang = lang_of(req.headers());
+    let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let span = tracing::Span::current();
+
+    // a missing or malformed host is just another host no portal is served on
+    let Some(host) = request_host(&req, trusted) else {
+        return pages::error_page(state, None, lang, ErrorKind::NotFound, None, &path).await;
+    };
+    let (router, tenant) = if host == state.config.ops_host {
+        span.record("site", "console");
+        req.extensions_mut().insert(Site::Console);
+        (sites.console.clone(), None)
+    } else if let Some(entry) = state.registry.resolve(&host) {
+        span.record("site", "portal");
+        span.record("tenant.id", tracing::field::display(entry.tenant_id));
+        let ctx = TenantContext { entry, host };
+        if ctx.entry.status == portal_domain::TenantStatus::Suspended {
+            return pages::error_page(state, Some(&ctx), lang, ErrorKind::Suspended, None, &path).await;
+        }
+        req.extensions_mut().insert(Site::Portal(ctx.clone()));
+        req.extensions_mut().insert(ctx.clone());
+        (sites.portal.clone(), Some(ctx))
+    } else {
+        tracing::debug!(host = %host, "unknown host");
+        return pages::error_page(state, None, lang, ErrorKind::NotFound, None, &path).await;
+    };
+
+    let response = match router.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    if let Some(kind) = response.extensions().get::<ErrorKind>().copied() {
+        let cause = response.extensions().get::<ErrorCause>().cloned();
+        return pages::error_page(state, tenant.as_ref(), lang, kind, cause.as_ref(), &path).await;
+    }
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return pages::error_page(state, tenant.as_ref(), lang, ErrorKind::PayloadTooLarge, None, &path).await;
+    }
+    response
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `GET /sprache?lang=en&back=/path`: remembers the language and returns to the page. Works on both
+/// sites. Only local paths are accepted as `back` (no open redirect).
+pub async fn switch_language(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
+    let lang = portal_domain::Lang::from_code(&q.lang).unwrap_or_default();
+    let back = if q.back.starts_with('/') && !q.back.starts_with("//") && !q.back.contains('\\') { q.back } else { "/".to_owned() };
+    let cookie = cookies::set(LANG_COOKIE, lang.code(), state.config.secure_cookies, Some(60 * 60 * 24 * 365), false);
+    let mut r = pages::see_other(&back);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// A 404 in the site's frame.
+pub async fn not_found() -> portal_web::AppError {
+    portal_web::AppError::not_found()
+}
+
+/// Builds an empty body response with a status (used for HEAD-like answers).
+pub fn status(code: StatusCode) -> Response {
+    Response::builder().status(code).body(Body::empty()).unwrap_or_default()
+}

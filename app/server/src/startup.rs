@@ -1,0 +1,123 @@
+//! Start-up: migrations, data sync, registry, and the HTTP server with graceful shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use portal_db::{Db, PoolSettings};
+use portal_settings::{Settings, Telemetry};
+use portal_tenancy::TenantRegistry;
+use portal_web::{AppState, StateConfig};
+use secrecy::ExposeSecret;
+use sqlx::postgres::PgPoolOptions;
+
+/// A built server, ready to serve.
+pub struct Application {
+    pub state: AppState,
+    pub listener: tokio::net::TcpListener,
+}
+
+/// Applies pending migrations on the owner connection and, where configured, lets the application
+/// role log in.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let owner_opts = settings.database.owner_options()?.context("database.owner_url is needed to migrate")?;
+    let owner = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect_with(owner_opts).await.context("connecting as the schema owner")?;
+    portal_db::migrate(&owner).await.context("running migrations")?;
+    if settings.database.manage_app_role {
+        let app_opts = settings.database.app_options()?;
+        let password = url_password(settings.database.url.expose_secret());
+        let sql = match password {
+            Some(p) => format!("alter role portal_app with login password '{}'", p.replace('\'', "''")),
+            None => "alter role portal_app with login".to_owned(),
+        };
+        sqlx::query(&sql).execute(&owner).await.context("granting LOGIN to portal_app")?;
+        anyhow::ensure!(app_opts.get_username() == "portal_app", "database.url must connect as portal_app when manage_app_role is on");
+    }
+    owner.close().await;
+    tracing::info!("migrations applied");
+    Ok(())
+}
+
+fn url_password(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let userinfo = rest.split_once('@')?.0;
+    let pw = userinfo.split_once(':')?.1;
+    Some(urlencoding::decode(pw).map_or_else(|_| pw.to_owned(), |c| c.into_owned()))
+}
+
+/// Connects, syncs the data files and loads the tenant registry.
+pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::Result<AppState> {
+    if settings.database.migrate_on_start {
+        migrate(settings).await?;
+    }
+    let pool = PoolSettings {
+        max_connections: settings.database.max_connections,
+        statement_timeout: Duration::from_millis(settings.database.statement_timeout_ms),
+        ..PoolSettings::default()
+    };
+    let db = Db::connect_lazy(settings.database.app_options()?, &pool);
+
+    let tenants_dir = &settings.paths.tenants_dir;
+    let catalogue = portal_catalogue::Catalogue::load(&tenants_dir.join("catalogue"))?;
+    crate::seed::sync_base_catalogue(&db, &catalogue).await?;
+    if settings.demo.enabled {
+        let demo = portal_tenancy::demo::load(&tenants_dir.join("demo"))?;
+        crate::seed::sync_demo_tenants(&db, &catalogue, &demo).await?;
+    }
+
+    let registry = TenantRegistry::load(db.clone()).await.context("loading the tenant registry")?;
+    registry.spawn_refresh(Duration::from_secs(60));
+    tracing::info!(hosts = registry.host_count(), "tenant registry loaded");
+
+    Ok(AppState {
+        db,
+        registry,
+        config: Arc::new(StateConfig {
+            ops_host: settings.server.ops_host.clone(),
+            trusted_proxies: settings.server.trusted_proxies.clone(),
+            secure_cookies: settings.server.secure_cookies,
+            site_dir: settings.paths.site_dir.clone(),
+            metrics_token: settings.telemetry.metrics_token.clone(),
+            max_body_bytes: settings.server.max_body_bytes,
+        }),
+        metrics: telemetry.metrics.clone(),
+    })
+}
+
+impl Application {
+    pub async fn build(settings: &Settings, telemetry: &Telemetry) -> anyhow::Result<Self> {
+        let state = build_state(settings, telemetry).await?;
+        let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
+        Ok(Self { state, listener })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes running requests.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let router = crate::build_router(self.state);
+        tracing::info!(addr = %self.listener.local_addr()?, "listening");
+        axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,182 @@
+//! Form building blocks following the KERN and GOV.UK patterns: a label, an optional hint, the error
+//! next to the field, and an error summary at the top that links to each field.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use portal_domain::Lang;
+
+use crate::i18n::tr;
+
+/// Values and errors of a submitted form. Values are kept after a failed validation, so nothing the
+/// user typed is lost.
+#[derive(Debug, Clone, Default)]
+pub struct FormState {
+    pub values: BTreeMap<String, String>,
+    /// Field name → message, already translated.
+    pub errors: BTreeMap<String, String>,
+    /// Field names in the order they appear on the page (for the summary).
+    pub order: Vec<String>,
+}
+
+impl FormState {
+    pub fn value(&self, field: &str) -> String {
+        self.values.get(field).cloned().unwrap_or_default()
+    }
+    pub fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field).cloned()
+    }
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+}
+
+/// The summary of all errors, with links to the fields.
+#[component]
+pub fn ErrorSummary(lang: Lang, form: FormState) -> impl IntoView {
+    if !form.has_errors() {
+        return None;
+    }
+    let mut items: Vec<(String, String)> = Vec::new();
+    for f in &form.order {
+        if let Some(e) = form.errors.get(f) {
+            items.push((f.clone(), e.clone()));
+        }
+    }
+    for (f, e) in &form.errors {
+        if !form.order.contains(f) {
+            items.push((f.clone(), e.clone()));
+        }
+    }
+    Some(view! {
+        <div class="kern-alert kern-alert--danger error-summary" role="alert" aria-labelledby="error-summary-title">
+            <div class="kern-alert__header">
+                <span class="kern-icon kern-icon--danger" aria-hidden="true"></span>
+                <h2 class="kern-title" id="error-summary-title">{tr(lang, "common.error_summary")}</h2>
+            </div>
+            <div class="kern-alert__body">
+                <ul class="kern-list">
+                    {items.into_iter().map(|(field, msg)| view! { <li><a class="kern-link" href=format!("#{field}")>{msg}</a></li> }).collect_view()}
+                </ul>
+            </div>
+        </div>
+    })
+}
+
+/// An error message under a field, announced with the field through `aria-describedby`.
+fn field_error(field: &str, error: Option<String>) -> impl IntoView + use<> {
+    let id = format!("{field}-error");
+    error.map(|e| view! {
+        <p class="kern-error" id=id role="alert">
+            <span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span>
+            <span>{e}</span>
+        </p>
+    })
+}
+
+fn described_by(field: &str, has_hint: bool, has_error: bool) -> Option<String> {
+    let mut ids = Vec::new();
+    if has_hint {
+        ids.push(format!("{field}-hint"));
+    }
+    if has_error {
+        ids.push(format!("{field}-error"));
+    }
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+/// A one-line text input.
+#[component]
+pub fn TextField(
+    form: FormState,
+    name: &'static str,
+    label: String,
+    #[prop(optional)] hint: Option<String>,
+    #[prop(optional)] required: bool,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+) -> impl IntoView {
+    let error = form.error(name);
+    let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
+    let input_class = if error.is_some() { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" };
+    let describedby = described_by(name, hint.is_some(), error.is_some());
+    view! {
+        <div class=class>
+            <label class="kern-label" for=name>{label}</label>
+            {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
+            {field_error(name, error.clone())}
+            <input class=input_class type=input_type id=name name=name value=form.value(name)
+                required=required aria-invalid=error.is_some().then_some("true") aria-describedby=describedby autocomplete=autocomplete/>
+        </div>
+    }
+}
+
+/// A multi-line text input.
+#[component]
+pub fn TextArea(form: FormState, name: &'static str, label: String, #[prop(optional)] hint: Option<String>, #[prop(default = 4)] rows: u32) -> impl IntoView {
+    let error = form.error(name);
+    let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
+    let input_class = if error.is_some() { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" };
+    let describedby = described_by(name, hint.is_some(), error.is_some());
+    view! {
+        <div class=class>
+            <label class="kern-label" for=name>{label}</label>
+            {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
+            {field_error(name, error.clone())}
+            <textarea class=input_class id=name name=name rows=rows aria-invalid=error.is_some().then_some("true") aria-describedby=describedby>{form.value(name)}</textarea>
+        </div>
+    }
+}
+
+/// A select box; `options` are (value, label).
+#[component]
+pub fn SelectField(form: FormState, name: &'static str, label: String, options: Vec<(String, String)>, #[prop(optional)] required: bool) -> impl IntoView {
+    let error = form.error(name);
+    let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
+    let select_class = if error.is_some() { "kern-form-input__select kern-form-input__select--error" } else { "kern-form-input__select" };
+    let current = form.value(name);
+    let describedby = described_by(name, false, error.is_some());
+    view! {
+        <div class=class>
+            <label class="kern-label" for=name>{label}</label>
+            {field_error(name, error.clone())}
+            <div class="kern-form-input__select-wrapper">
+                <select class=select_class id=name name=name required=required aria-invalid=error.is_some().then_some("true") aria-describedby=describedby>
+                    {options.into_iter().map(|(value, text)| {
+                        let selected = value == current;
+                        view! { <option value=value selected=selected>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+        </div>
+    }
+}
+
+/// A file input.
+#[component]
+pub fn FileField(form: FormState, name: &'static str, label: String, #[prop(optional)] hint: Option<String>, accept: &'static str) -> impl IntoView {
+    let error = form.error(name);
+    let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
+    let describedby = described_by(name, hint.is_some(), error.is_some());
+    view! {
+        <div class=class>
+            <label class="kern-label" for=name>{label}</label>
+            {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
+            {field_error(name, error.clone())}
+            <input class="kern-form-input__input" type="file" id=name name=name accept=accept aria-invalid=error.is_some().then_some("true") aria-describedby=describedby/>
+        </div>
+    }
+}
+
+/// A success or information notice.
+#[component]
+pub fn Notice(text: String, #[prop(default = "success")] kind: &'static str) -> impl IntoView {
+    view! {
+        <div class=format!("kern-alert kern-alert--{kind}") role="status">
+            <div class="kern-alert__header">
+                <span class=format!("kern-icon kern-icon--{kind}") aria-hidden="true"></span>
+                <p class="kern-title">{text}</p>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Shared set-up steps for run-demo.sh, test-all.sh and the bench script. Every step checks first and
+# installs or starts only what is missing, so the scripts are idempotent and fast when warm.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+CACHE="${KP_CACHE:-$HOME/.cache/kommunalportal}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$CACHE/target}"
+SITE_DIR="${SITE_DIR:-$CACHE/site}"
+TOOLS="$CACHE/tools"
+WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen pin in Cargo.toml
+export PATH="$TOOLS/bin:$HOME/.cargo/bin:$PATH"
+mkdir -p "$CACHE" "$TOOLS"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+APT_UPDATED=""
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found: install $* by hand"
+  if [ -z "$APT_UPDATED" ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_rust() {
+  step "Rust toolchain and wasm target"
+  command -v cargo >/dev/null || die "cargo not found: install the Rust toolchain with rustup first"
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    info "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  info "$(cargo --version)"
+}
+
+ensure_wasm_bindgen() {
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+    step "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (once per machine, a few minutes)"
+    cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --root "$TOOLS"
+  fi
+}
+
+ensure_node() {
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    step "Installing Node.js and npm (Debian packages)"
+    apt_install nodejs npm
+  fi
+}
+
+# npm_install DIR: installs the locked packages of DIR when they changed.
+npm_install() {
+  local dir="$1" stamp="$1/node_modules/.lock-stamp"
+  ensure_node
+  if [ ! -f "$stamp" ] || ! cmp -s "$dir/package-lock.json" "$stamp"; then
+    info "npm ci in ${dir#$ROOT/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$dir/package-lock.json" "$stamp"
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    step "Installing Chromium (Debian package)"
+    apt_install chromium
+  fi
+}
+
+ensure_python_fonttools() {
+  local venv="$CACHE/venv"
+  if [ ! -x "$venv/bin/pyftsubset" ]; then
+    step "Installing fonttools (PyPI) for font subsetting"
+    command -v python3 >/dev/null || apt_install python3
+    python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install --quiet --disable-pip-version-check fonttools==4.68.0 brotli==1.2.1
+  fi
+}
+
+# Finds a PostgreSQL server to use, or starts a private cluster. Sets PG_HOST, PG_PORT (superuser
+# "postgres", trust authentication on loopback).
+ensure_postgres() {
+  step "PostgreSQL"
+  command -v psql >/dev/null || apt_install postgresql-client
+  PG_HOST="${PG_HOST:-127.0.0.1}"
+  PG_PORT="${PG_PORT:-5432}"
+  if psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+    info "using the server on $PG_HOST:$PG_PORT"
+    return
+  fi
+  PG_PORT=55432
+  local bin data log
+  bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+  if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
+    info "installing the PostgreSQL server (Debian package)"
+    apt_install postgresql
+    bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  fi
+  if [ "$(id -u)" = 0 ]; then data=/var/lib/kommunalportal/pg; else data="$CACHE/pg"; fi
+  log="$data.log"
+  if psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+    info "using the private cluster on $PG_HOST:$PG_PORT"
+    return
+  fi
+  info "starting a private cluster in $data on port $PG_PORT"
+  if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$data"; chown postgres:postgres "$data" "$(dirname "$data")"; touch "$log"; chown postgres "$log"
+    [ -f "$data/PG_VERSION" ] || su postgres -c "$bin/initdb -D $data -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null"
+    su postgres -c "$bin/pg_ctl -D $data -l $log -o '-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1' -w start >/dev/null"
+  else
+    mkdir -p "$data"
+    [ -f "$data/PG_VERSION" ] || "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    "$bin/pg_ctl" -D "$data" -l "$log" -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1" -w start >/dev/null
+  fi
+}
+
+# psql_admin SQL...: runs SQL as the superuser on the maintenance database.
+psql_admin() { psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -Atqc "$1"; }
+
+# ensure_database NAME [fresh]: creates NAME (dropping it first when "fresh").
+ensure_database() {
+  local name="$1" fresh="${2:-}"
+  if [ "$fresh" = fresh ]; then psql_admin "drop database if exists $name with (force)" >/dev/null; fi
+  if [ -z "$(psql_admin "select 1 from pg_database where datname = '$name'")" ]; then
+    psql_admin "create database $name" >/dev/null
+    info "database $name created"
+  fi
+}
+
+# Points the server at database NAME: owner = postgres, application role = portal_app.
+use_database() {
+  export APP__DATABASE__URL="postgres://portal_app:portal_app@$PG_HOST:$PG_PORT/$1"
+  export APP__DATABASE__OWNER_URL="postgres://postgres@$PG_HOST:$PG_PORT/$1"
+}
+
+# build_site debug|release: the wasm bundle, KERN CSS and subset fonts into $SITE_DIR.
+build_site() {
+  local mode="${1:-debug}"
+  "$ROOT/infra/scripts/build-site.sh" "$mode"
+}
+
+# wait_for_http URL [seconds]
+wait_for_http() {
+  local url="$1" limit="${2:-60}" i=0
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    i=$((i + 1)); [ "$i" -le "$((limit * 2))" ] || return 1; sleep 0.5
+  done
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit and in-process HTTP tests (cargo test, against PostgreSQL as the
+# application role), then the browser journeys (Chromium + playwright-core + axe-core) against a
+# server started here. Installs and starts whatever is missing.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+E2E_PORT="${E2E_PORT:-3101}"
+
+ensure_rust
+ensure_postgres
+ensure_chromium
+npm_install "$ROOT/tests/e2e"
+build_site debug
+
+step "Building the server and the tests"
+cargo build --quiet -p portal-server --bin portal
+cargo test --workspace --exclude portal-hydrate --no-run --quiet
+
+step "Unit and in-process HTTP tests"
+export TEST_DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/postgres"
+export TEST_TENANTS_DIR="$ROOT/tenants" TEST_LEIKA_CSV="$ROOT/../shared/leika/leika-2019.csv"
+cargo test --workspace --exclude portal-hydrate -- --test-threads="${TEST_THREADS:-4}"
+
+step "Browser journeys"
+ensure_database kommunalportal_e2e fresh
+use_database kommunalportal_e2e
+export APP_ENVIRONMENT=test APP_CONFIG_DIR="$ROOT/infra/config"
+export APP__SERVER__BIND="127.0.0.1:$E2E_PORT" APP__PATHS__SITE_DIR="$SITE_DIR" APP__PATHS__TENANTS_DIR="$ROOT/tenants"
+BIN="$CARGO_TARGET_DIR/debug/portal"
+"$BIN" migrate
+export E2E_OPERATOR_EMAIL="e2e-betrieb@kommunalportal.example" E2E_OPERATOR_PASSWORD="e2e-passwort-sicher-2026"
+PORTAL_OPERATOR_PASSWORD="$E2E_OPERATOR_PASSWORD" "$BIN" operator create --email "$E2E_OPERATOR_EMAIL" --name "E2E Betrieb" >/dev/null
+mkdir -p "$ROOT/tests/e2e/artifacts"
+"$BIN" serve > "$ROOT/tests/e2e/artifacts/server.log" 2>&1 &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true' EXIT
+wait_for_http "http://127.0.0.1:$E2E_PORT/health" 120 || { tail -50 "$ROOT/tests/e2e/artifacts/server.log"; die "the server did not start"; }
+export E2E_PORT
+(cd "$ROOT/tests/e2e" && node --test --test-concurrency=1 journeys/)

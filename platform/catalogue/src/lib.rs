@@ -1,0 +1,17 @@
+//! The shared base catalogue of municipal services.
+//!
+//! - [`files`]: the reviewed data files under `tenants/catalogue`, parsed into typed structs.
+//! - [`sync`]: upserts them into the platform tables at start-up and prunes what the files dropped.
+//! - [`repo`]: what tenants offer (activations with overrides), presets, and the portal search.
+
+pub mod files;
+pub mod repo;
+pub mod sync;
+
+pub use files::{Catalogue, CatalogueError};
+pub use repo::{ActiveService, CategoryRow, ServiceDetail, ServiceOverride};
+
+/// Line (1-based) of a byte offset in a source text, for error messages.
+pub fn line_of(src: &str, offset: usize) -> usize {
+    src.get(..offset).map_or(0, |s| s.matches('\n').count()) + 1
+}

@@ -1,0 +1,66 @@
+//! The UI languages of the portal.
+
+use serde::{Deserialize, Serialize};
+
+/// A language the portal is fully translated into. German is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    De,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::De, Lang::En];
+
+    /// The BCP 47 code used in `lang` attributes, cookies and query strings.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses a code such as `de`, `en`, `en-GB` (case-insensitive); unknown codes give `None`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "de" => Some(Lang::De),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// Picks the first supported language of an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        header.split(',').filter_map(|part| Self::from_code(part.split(';').next()?)).next()
+    }
+}
+
+/// A text in both UI languages.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Localized {
+    pub de: String,
+    pub en: String,
+}
+
+impl Localized {
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::De => &self.de,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_first_supported_accept_language() {
+        assert_eq!(Lang::from_accept_language("fr-FR,en-GB;q=0.8,de;q=0.5"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr"), None);
+    }
+}

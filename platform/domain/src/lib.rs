@@ -1,0 +1,16 @@
+//! Domain types shared by every bounded context and by the UI.
+//!
+//! Each type here can only be constructed valid (`parse`/`TryFrom` return an error otherwise), so
+//! code downstream never re-checks. This crate has no server dependencies: it also compiles to wasm.
+
+mod host;
+mod lang;
+mod money;
+mod tenant;
+mod text;
+
+pub use host::{HostName, HostNameError};
+pub use lang::{Lang, Localized};
+pub use money::{Cents, CentsError};
+pub use tenant::{Colour, ColourError, LeikaKey, LeikaKeyError, ServiceSlug, SlugError, TenantId, TenantKind, TenantSlug, TenantStatus};
+pub use text::{BoundedText, TextError};

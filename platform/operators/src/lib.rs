@@ -1,0 +1,217 @@
+//! The provider's operations team: operator accounts (argon2id passwords) and server-side console
+//! sessions stored in Postgres (only a hash of the session id is kept), each with its CSRF token.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portal_db::{DbError, PlatformTx};
+use sha2::{Digest, Sha256};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+/// Idle timeout of a console session.
+pub const SESSION_IDLE: Duration = Duration::minutes(30);
+/// Absolute lifetime of a console session.
+pub const SESSION_MAX: Duration = Duration::hours(12);
+/// Shortest operator password.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error("the e-mail address is not valid")]
+    InvalidEmail,
+    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
+    WeakPassword,
+    #[error("an operator with this e-mail address exists already")]
+    EmailTaken,
+    #[error("password hashing failed")]
+    Hash,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for OperatorError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Sqlx(e))
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password with argon2id and a random salt (PHC string).
+pub fn hash_password(password: &str) -> Result<String, OperatorError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| OperatorError::Hash)
+}
+
+/// Checks a password against a PHC string; false for a malformed hash.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Normalises and checks an e-mail address (one `@`, something on both sides, a dot in the domain).
+pub fn normalise_email(input: &str) -> Result<String, OperatorError> {
+    let e = input.trim().to_lowercase();
+    let valid = e.len() <= 254
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
+        })
+        && !e.chars().any(char::is_whitespace);
+    if valid { Ok(e) } else { Err(OperatorError::InvalidEmail) }
+}
+
+/// Creates an operator account. Used by the `portal operator create` command.
+pub async fn create(tx: &mut PlatformTx, email: &str, display_name: &str, password: &str) -> Result<Uuid, OperatorError> {
+    let email = normalise_email(email)?;
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(OperatorError::WeakPassword);
+    }
+    let hash = hash_password(password)?;
+    let id = Uuid::now_v7();
+    let r = sqlx::query("insert into operator (operator_id, email, display_name, password_hash) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(&email)
+        .bind(display_name.trim())
+        .bind(&hash)
+        .execute(tx.conn())
+        .await;
+    match r {
+        Ok(_) => Ok(id),
+        Err(sqlx::Error::Database(e)) if e.constraint() == Some("operator_email_key") => Err(OperatorError::EmailTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A logged-in operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    pub operator_id: Uuid,
+    pub email: String,
+    pub display_name: String,
+}
+
+/// Checks e-mail and password. The work done is the same whether the account exists or not, so
+/// timing does not reveal registered addresses.
+pub async fn authenticate(tx: &mut PlatformTx, email: &str, password: &str) -> Result<Option<Operator>, DbError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let email = email.trim().to_lowercase();
+    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
+        "select operator_id, email, display_name, password_hash from operator where email = $1 and disabled_at is null",
+    )
+    .bind(&email)
+    .fetch_optional(tx.conn())
+    .await?;
+    match row {
+        Some((id, email, name, hash)) => {
+            let ok = verify_password(password, &hash);
+            Ok(ok.then_some(Operator { operator_id: id, email, display_name: name }))
+        }
+        None => {
+            let dummy = DUMMY.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default());
+            let _ = verify_password(password, dummy);
+            Ok(None)
+        }
+    }
+}
+
+/// A random URL-safe token of 32 bytes.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn session_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// A console session as loaded for a request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub operator: Operator,
+    pub csrf_token: String,
+}
+
+/// Starts a session and returns its secret id (the cookie value). A fresh id on every login.
+pub async fn start_session(tx: &mut PlatformTx, operator: Uuid) -> Result<String, DbError> {
+    let token = random_token();
+    let csrf = random_token();
+    let now = OffsetDateTime::now_utc();
+    sqlx::query("insert into operator_session (session_hash, operator_id, csrf_token, expires_at) values ($1, $2, $3, $4)")
+        .bind(session_hash(&token))
+        .bind(operator)
+        .bind(&csrf)
+        .bind(now + SESSION_MAX)
+        .execute(tx.conn())
+        .await?;
+    // opportunistic clean-up of expired sessions
+    sqlx::query("delete from operator_session where expires_at < now() or last_seen_at < now() - $1::interval")
+        .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
+        .execute(tx.conn())
+        .await?;
+    Ok(token)
+}
+
+/// Loads a live session (not expired, not idle too long, operator not disabled) and marks it seen.
+pub async fn load_session(tx: &mut PlatformTx, token: &str) -> Result<Option<Session>, DbError> {
+    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
+        "update operator_session s set last_seen_at = now()
+         from operator o
+         where s.session_hash = $1 and o.operator_id = s.operator_id and o.disabled_at is null
+           and s.expires_at > now() and s.last_seen_at > now() - $2::interval
+         returning o.operator_id, o.email, o.display_name, s.csrf_token",
+    )
+    .bind(session_hash(token))
+    .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(row.map(|(id, email, name, csrf)| Session { operator: Operator { operator_id: id, email, display_name: name }, csrf_token: csrf }))
+}
+
+/// Ends a session (logout).
+pub async fn end_session(tx: &mut PlatformTx, token: &str) -> Result<(), DbError> {
+    sqlx::query("delete from operator_session where session_hash = $1").bind(session_hash(token)).execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Compares two secrets in constant time.
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_round_trip() {
+        let h = hash_password("correct horse battery").unwrap_or_default();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn emails_are_normalised() {
+        assert_eq!(normalise_email(" Ops@Example.DE ").ok().as_deref(), Some("ops@example.de"));
+        assert!(normalise_email("no-at.example").is_err());
+        assert!(normalise_email("a@b").is_err());
+    }
+
+    #[test]
+    fn tokens_are_random_and_compare_in_constant_time() {
+        let (a, b) = (random_token(), random_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+        assert!(constant_time_eq(&a, &a.clone()));
+        assert!(!constant_time_eq(&a, &b));
+    }
+}

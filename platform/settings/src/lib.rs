@@ -1,0 +1,214 @@
+//! Configuration and telemetry of the server.
+//!
+//! Settings are layered: `infra/config/base.toml`, then `infra/config/{environment}.toml`, then
+//! `APP__SECTION__KEY` environment variables. Secrets (database URLs with passwords, API keys) come
+//! from the environment only. Unknown keys and invalid values stop start-up with a message that names
+//! the key.
+
+mod telemetry;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use portal_domain::HostName;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use sqlx::postgres::PgConnectOptions;
+
+pub use telemetry::{LogFormat, Telemetry, init_telemetry, metrics_recorder};
+
+/// The deployment environment, chosen by `APP_ENVIRONMENT` (default `local`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Local,
+    Test,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Local => "local",
+            Environment::Test => "test",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl FromStr for Environment {
+    type Err = SettingsError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "local" => Ok(Self::Local),
+            "test" => Ok(Self::Test),
+            "production" => Ok(Self::Production),
+            other => Err(SettingsError::Invalid {
+                key: "APP_ENVIRONMENT".into(),
+                message: format!("`{other}` is not one of local, test, production"),
+            }),
+        }
+    }
+}
+
+/// All settings of the server.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub demo: DemoSettings,
+    pub telemetry: TelemetrySettings,
+    pub paths: PathSettings,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port the HTTP server listens on.
+    pub bind: SocketAddr,
+    /// Host of the operations console; never a tenant host.
+    pub ops_host: HostName,
+    /// Peers whose `X-Forwarded-Host` and `X-Forwarded-For` are believed (reverse proxies).
+    #[serde(default)]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Whether cookies get the `Secure` attribute (false only for plain-http local development).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes (logo uploads are the largest).
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// Connection URL of the application role (row-level security applies to it).
+    pub url: SecretString,
+    /// Connection URL of the schema owner, used only to run migrations at start-up.
+    #[serde(default)]
+    pub owner_url: Option<SecretString>,
+    pub max_connections: u32,
+    pub statement_timeout_ms: u64,
+    /// Run pending migrations at start-up (needs `owner_url`).
+    pub migrate_on_start: bool,
+    /// After migrating, give the application role LOGIN with the password of `url` (local and test
+    /// set-ups only; in production the role is managed by the database operators).
+    #[serde(default)]
+    pub manage_app_role: bool,
+}
+
+impl DatabaseSettings {
+    /// Options of the application-role connection.
+    pub fn app_options(&self) -> Result<PgConnectOptions, SettingsError> {
+        parse_pg_url("database.url", &self.url)
+    }
+
+    /// Options of the owner connection, if configured.
+    pub fn owner_options(&self) -> Result<Option<PgConnectOptions>, SettingsError> {
+        self.owner_url.as_ref().map(|u| parse_pg_url("database.owner_url", u)).transpose()
+    }
+}
+
+fn parse_pg_url(key: &str, url: &SecretString) -> Result<PgConnectOptions, SettingsError> {
+    PgConnectOptions::from_str(url.expose_secret()).map_err(|e| SettingsError::Invalid {
+        key: key.into(),
+        // the URL itself may hold a password: name the problem, not the value
+        message: format!("not a valid PostgreSQL URL ({})", e.to_string().split(':').next().unwrap_or("parse error")),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    /// Sync the demo tenants from `tenants/demo` at start-up.
+    pub enabled: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetrySettings {
+    pub log_format: LogFormat,
+    /// A `tracing_subscriber::EnvFilter` directive, e.g. `info,sqlx=warn`.
+    pub log_filter: String,
+    /// If set, `/metrics` on the ops host requires `Authorization: Bearer <token>`.
+    #[serde(default)]
+    pub metrics_token: Option<SecretString>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathSettings {
+    /// The `tenants/` data folder (catalogue and demo tenants).
+    pub tenants_dir: PathBuf,
+    /// Built front-end assets: `pkg/` (wasm, JS, CSS) and `kern/` (KERN UX CSS and fonts).
+    pub site_dir: PathBuf,
+}
+
+/// Why the settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration error: {0}")]
+    Config(#[from] config::ConfigError),
+    #[error("configuration error: invalid value for `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+impl Settings {
+    /// Loads settings for `environment` from `config_dir`, overridden by `APP__…` variables.
+    pub fn load(config_dir: &Path, environment: Environment) -> Result<Self, SettingsError> {
+        Self::load_with_env(config_dir, environment, None)
+    }
+
+    /// Like [`Settings::load`], with the environment variables given explicitly (tests).
+    pub fn load_with_env(
+        config_dir: &Path,
+        environment: Environment,
+        vars: Option<std::collections::HashMap<String, String>>,
+    ) -> Result<Self, SettingsError> {
+        let mut env = config::Environment::with_prefix("APP")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("server.trusted_proxies");
+        if let Some(vars) = vars {
+            env = env.source(Some(vars));
+        }
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from(config_dir.join("base.toml")))
+            .add_source(config::File::from(config_dir.join(format!("{}.toml", environment.as_str()))).required(false))
+            .add_source(env)
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        self.database.app_options()?;
+        self.database.owner_options()?;
+        if self.database.migrate_on_start && self.database.owner_url.is_none() {
+            return Err(SettingsError::Invalid {
+                key: "database.owner_url".into(),
+                message: "must be set when database.migrate_on_start is true".into(),
+            });
+        }
+        if self.database.max_connections == 0 {
+            return Err(SettingsError::Invalid {
+                key: "database.max_connections".into(),
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(SettingsError::Invalid {
+                key: "server.max_body_bytes".into(),
+                message: "must be at least 1024".into(),
+            });
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_filter).map_err(|e| SettingsError::Invalid {
+            key: "telemetry.log_filter".into(),
+            message: e.to_string(),
+        })?;
+        Ok(())
+    }
+}

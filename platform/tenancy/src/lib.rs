@@ -1,0 +1,11 @@
+//! Tenants (Kommunen): the hierarchy, host names, branding and logo, the in-memory host registry,
+//! and the demo tenants under `tenants/demo`.
+
+pub mod demo;
+pub mod logo;
+pub mod registry;
+pub mod repo;
+
+pub use logo::{Logo, LogoError};
+pub use registry::{RegistryEntry, TenantRegistry};
+pub use repo::{Branding, NewTenant, Tenant, TenantError};

@@ -1,0 +1,96 @@
+//! One error type at the HTTP edge. Handlers return `Result<_, AppError>` and use `?`.
+//!
+//! The response carries the [`ErrorKind`] in its extensions; the app's error-page layer turns it into a
+//! branded, translated page and logs it once. Internal details never reach the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+/// What went wrong, from the client's point of view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// No such page, or a host no tenant is served on.
+    NotFound,
+    /// The request is malformed.
+    BadRequest,
+    /// Login required.
+    Unauthorized,
+    /// Missing or wrong CSRF token, or not allowed.
+    Forbidden,
+    /// Request body too large.
+    PayloadTooLarge,
+    /// The tenant's portal is suspended.
+    Suspended,
+    /// Something failed on our side (database down, bug).
+    Internal,
+}
+
+impl ErrorKind {
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::Suspended => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An error answered to the client; `source` is for the log only.
+#[derive(Debug)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub source: Option<anyhow_like::BoxError>,
+}
+
+/// The internal cause of an error, logged by the error-page layer.
+#[derive(Debug, Clone)]
+pub struct ErrorCause(pub std::sync::Arc<str>);
+
+mod anyhow_like {
+    pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+}
+
+impl AppError {
+    pub fn new(kind: ErrorKind) -> Self {
+        Self { kind, source: None }
+    }
+    pub fn not_found() -> Self {
+        Self::new(ErrorKind::NotFound)
+    }
+    pub fn forbidden() -> Self {
+        Self::new(ErrorKind::Forbidden)
+    }
+    pub fn bad_request() -> Self {
+        Self::new(ErrorKind::BadRequest)
+    }
+    pub fn internal<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
+        Self { kind: ErrorKind::Internal, source: Some(Box::new(e)) }
+    }
+}
+
+impl From<portal_db::DbError> for AppError {
+    fn from(e: portal_db::DbError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let mut response = (self.kind.status(), self.kind.status().canonical_reason().unwrap_or("error")).into_response();
+        response.extensions_mut().insert(self.kind);
+        if let Some(source) = self.source {
+            response.extensions_mut().insert(ErrorCause(source.to_string().into()));
+        }
+        response
+    }
+}

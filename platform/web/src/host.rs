@@ -1,0 +1,161 @@
+//! Which site a request is for: a tenant portal, the operations console, or nothing.
+//!
+//! The host comes from the `Host` header (HTTP/1.1) or the URI authority (HTTP/2). `X-Forwarded-Host`
+//! is used only when the direct peer is a configured trusted proxy; from anyone else it is ignored.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use portal_domain::{HostName, TenantStatus};
+use portal_tenancy::RegistryEntry;
+
+use crate::error::{AppError, ErrorKind};
+use crate::state::AppState;
+
+/// The tenant a portal request is for.
+#[derive(Debug, Clone)]
+pub struct TenantContext {
+    pub entry: RegistryEntry,
+    /// The host the request came in on.
+    pub host: HostName,
+}
+
+/// What the resolution middleware decided, stored in the request extensions.
+#[derive(Debug, Clone)]
+pub enum Site {
+    Portal(TenantContext),
+    Console,
+}
+
+/// The address of the client: the peer, or the first untrusted address of `X-Forwarded-For` when
+/// the peer is a trusted proxy.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+fn peer(parts_ext: &axum::http::Extensions) -> Option<IpAddr> {
+    parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+}
+
+fn header_str<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Determines the host of a request.
+pub fn request_host(req: &Request, trusted: &[IpAddr]) -> Option<HostName> {
+    let from_trusted = peer(req.extensions()).is_some_and(|p| trusted.contains(&p));
+    let forwarded = from_trusted
+        .then(|| header_str(req.headers(), "x-forwarded-host"))
+        .flatten()
+        // a proxy chain appends; the first value is what the client asked for
+        .and_then(|v| v.split(',').next())
+        .map(str::trim);
+    let raw = forwarded.or_else(|| header_str(req.headers(), "host")).or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+    HostName::from_header(raw).ok()
+}
+
+/// Determines the client address (see [`ClientIp`]).
+pub fn client_ip(req: &Request, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = peer(req.extensions())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let chain = header_str(req.headers(), "x-forwarded-for").unwrap_or("");
+    // walk from the nearest hop backwards, skipping our own proxies
+    chain
+        .rsplit(',')
+        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .or(Some(peer))
+}
+
+/// Middleware: resolves the site of the request, records `tenant.id` on the request span, and answers
+/// unknown hosts with 404 and suspended tenants with the maintenance status. Health and metrics
+/// endpoints are routed before this layer.
+pub async fn resolve_site(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let trusted = &state.config.trusted_proxies;
+    let ip = client_ip(&req, trusted);
+    req.extensions_mut().insert(ClientIp(ip));
+    let Some(host) = request_host(&req, trusted) else {
+        return AppError::new(ErrorKind::NotFound).into_response();
+    };
+    let span = tracing::Span::current();
+    if host == state.config.ops_host {
+        span.record("site", "console");
+        req.extensions_mut().insert(Site::Console);
+        return next.run(req).await;
+    }
+    match state.registry.resolve(&host) {
+        Some(entry) => {
+            span.record("tenant.id", tracing::field::display(entry.tenant_id));
+            span.record("site", "portal");
+            let suspended = entry.status == TenantStatus::Suspended;
+            let ctx = TenantContext { entry, host };
+            req.extensions_mut().insert(Site::Portal(ctx.clone()));
+            req.extensions_mut().insert(ctx);
+            if suspended {
+                // the error-page layer shows the tenant's maintenance page
+                return AppError::new(ErrorKind::Suspended).into_response();
+            }
+            next.run(req).await
+        }
+        None => {
+            tracing::debug!(host = %host, "unknown host");
+            AppError::new(ErrorKind::NotFound).into_response()
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for TenantContext {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<TenantContext>().cloned().ok_or_else(AppError::not_found)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<ClientIp>().copied().unwrap_or(ClientIp(None)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    fn req(peer: &str, headers: &[(&str, &str)]) -> Request {
+        let mut b = axum::http::Request::builder().uri("/");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let mut r = b.body(Body::empty()).unwrap_or_default();
+        let addr: SocketAddr = peer.parse().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 1)));
+        r.extensions_mut().insert(ConnectInfo(addr));
+        r
+    }
+
+    #[test]
+    fn forwarded_host_only_from_trusted_proxies() {
+        let trusted: Vec<IpAddr> = vec!["10.0.0.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))];
+        let headers = [("host", "a.localhost"), ("x-forwarded-host", "b.localhost")];
+        let from_anyone = req("192.0.2.7:5000", &headers);
+        assert_eq!(request_host(&from_anyone, &trusted).map(|h| h.to_string()).as_deref(), Some("a.localhost"));
+        let from_proxy = req("10.0.0.1:5000", &headers);
+        assert_eq!(request_host(&from_proxy, &trusted).map(|h| h.to_string()).as_deref(), Some("b.localhost"));
+    }
+
+    #[test]
+    fn client_ip_skips_trusted_hops() {
+        let trusted: Vec<IpAddr> = vec!["10.0.0.1".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]))];
+        let r = req("10.0.0.1:1", &[("x-forwarded-for", "203.0.113.9, 10.0.0.1")]);
+        assert_eq!(client_ip(&r, &trusted).map(|i| i.to_string()).as_deref(), Some("203.0.113.9"));
+        let spoof = req("198.51.100.1:1", &[("x-forwarded-for", "203.0.113.9")]);
+        assert_eq!(client_ip(&spoof, &trusted).map(|i| i.to_string()).as_deref(), Some("198.51.100.1"));
+    }
+}

@@ -1,0 +1,13 @@
+//! The web layer shared by the portal and the console: application state, tenant resolution from the
+//! `Host` header, client addresses behind trusted proxies, the error type at the HTTP edge, cookies
+//! and CSRF checks, request metrics, `/health` and `/metrics`.
+
+pub mod cookies;
+pub mod error;
+pub mod host;
+pub mod observe;
+pub mod state;
+
+pub use error::{AppError, ErrorKind};
+pub use host::{Site, TenantContext};
+pub use state::{AppState, StateConfig};

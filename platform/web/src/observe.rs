@@ -1,0 +1,55 @@
+//! Request metrics, `/health` and `/metrics`.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+
+use crate::state::AppState;
+
+/// Middleware: counts requests and records their latency by route template and status.
+pub async fn track_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().to_string();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    let labels = [("method", method), ("route", route), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    response
+}
+
+/// `GET /health`: 200 when the database answers, 503 otherwise. Answered on every host, before tenant
+/// resolution, so that load balancers can probe any name.
+pub async fn health(State(state): State<AppState>) -> Response {
+    let db = tokio::time::timeout(std::time::Duration::from_secs(3), state.db.ping()).await;
+    let pool = state.db.pool();
+    metrics::gauge!("db_pool_connections").set(f64::from(pool.size()));
+    metrics::gauge!("db_pool_idle_connections").set(pool.num_idle() as f64);
+    match db {
+        Ok(Ok(())) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "ok", "database": "ok", "tenant_hosts": state.registry.host_count()}))).into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health check: database unavailable");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "unavailable", "database": "error"}))).into_response()
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "unavailable", "database": "timeout"}))).into_response(),
+    }
+}
+
+/// `GET /metrics` on the console host: Prometheus text format; behind a bearer token when configured.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if let Some(token) = &state.config.metrics_token {
+        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        if !given.is_some_and(|g| portal_operators::constant_time_eq(g, token.expose_secret())) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+    }
+    let pool = state.db.pool();
+    metrics::gauge!("db_pool_connections").set(f64::from(pool.size()));
+    metrics::gauge!("db_pool_idle_connections").set(pool.num_idle() as f64);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}

@@ -1,0 +1,41 @@
+//! The application state handed to every handler.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use portal_db::Db;
+use portal_domain::HostName;
+use portal_tenancy::TenantRegistry;
+use secrecy::SecretString;
+
+/// Settings the web layer needs at request time.
+#[derive(Debug, Clone)]
+pub struct StateConfig {
+    /// Host of the operations console.
+    pub ops_host: HostName,
+    /// Peers whose forwarding headers are believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Whether cookies get `Secure`.
+    pub secure_cookies: bool,
+    /// Built front-end assets (`pkg/`, `kern/`).
+    pub site_dir: PathBuf,
+    /// Bearer token protecting `/metrics`, if set.
+    pub metrics_token: Option<SecretString>,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+/// Cheaply cloned state of the server.
+#[derive(Clone)]
+pub struct AppState {
+    /// Application-role database pool; tenant work goes through `db.tenant(..)`.
+    pub db: Db,
+    /// Host name → tenant, kept current by NOTIFY and periodic reloads.
+    pub registry: Arc<TenantRegistry>,
+    /// Request-time settings.
+    pub config: Arc<StateConfig>,
+    /// Renders the Prometheus metrics.
+    pub metrics: PrometheusHandle,
+}

@@ -1,0 +1,212 @@
+//! Tenant isolation enforced by PostgreSQL: row-level security, tested as the application role.
+
+use portal_db::Db;
+use portal_domain::TenantId;
+use portal_tests::TestDb;
+use sqlx::{PgPool, Row};
+
+/// Platform-wide reference tables: no tenant_id, no row-level security. A table missing from this
+/// list must be tenant-owned (checked below), so a new table cannot slip through unnoticed.
+const PLATFORM_TABLES: &[&str] = &[
+    "_sqlx_migrations",
+    "tenant",
+    "tenant_domain",
+    "service_category",
+    "base_service",
+    "catalogue_preset",
+    "catalogue_preset_service",
+    "search_synonym",
+    "operator",
+    "operator_session",
+];
+
+async fn tenant_owned_tables(pool: &PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'public' and c.relkind in ('r', 'p') and c.relname <> all($1) order by c.relname",
+    )
+    .bind(PLATFORM_TABLES)
+    .fetch_all(pool)
+    .await
+    .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn every_tenant_owned_table_leads_with_tenant_id_and_forces_row_level_security() {
+    // Arrange
+    let db = TestDb::new().await;
+    let tables = tenant_owned_tables(&db.app).await;
+    assert!(tables.len() >= 3, "expected tenant-owned tables, found {tables:?}");
+
+    // Act: read the database catalogue
+    let mut problems = Vec::new();
+    for table in &tables {
+        let row = sqlx::query(
+            "select c.relrowsecurity, c.relforcerowsecurity,
+                    (select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+                     where i.indrelid = c.oid and i.indisprimary) as pk_first,
+                    (select count(*) from pg_policy p where p.polrelid = c.oid) as policies,
+                    (select count(*) from pg_policy p where p.polrelid = c.oid and pg_get_expr(p.polqual, p.polrelid) like '%current_tenant_id()%'
+                        and pg_get_expr(p.polwithcheck, p.polrelid) like '%current_tenant_id()%') as tenant_policies
+             from pg_class c where c.relname = $1 and c.relnamespace = 'public'::regnamespace",
+        )
+        .bind(table)
+        .fetch_one(&db.app)
+        .await
+        .unwrap_or_else(|e| panic!("{table}: {e}"));
+        let (rls, force): (bool, bool) = (row.get(0), row.get(1));
+        let pk_first: Option<String> = row.get(2);
+        let tenant_policies: i64 = row.get(4);
+        if !rls || !force {
+            problems.push(format!("{table}: row-level security enabled={rls} forced={force}"));
+        }
+        if pk_first.as_deref() != Some("tenant_id") {
+            problems.push(format!("{table}: primary key starts with {pk_first:?}, not tenant_id"));
+        }
+        if tenant_policies == 0 {
+            problems.push(format!("{table}: no policy using current_tenant_id() for both USING and WITH CHECK"));
+        }
+        // unique indexes must lead with tenant_id too (Citus distribution, no cross-tenant uniqueness)
+        let bad_unique: Vec<String> = sqlx::query_scalar(
+            "select ic.relname from pg_index i join pg_class ic on ic.oid = i.indexrelid
+             join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+             where i.indrelid = $1::regclass and i.indisunique and a.attname <> 'tenant_id'",
+        )
+        .bind(table)
+        .fetch_all(&db.app)
+        .await
+        .unwrap_or_default();
+        for idx in bad_unique {
+            problems.push(format!("{table}: unique index {idx} does not start with tenant_id"));
+        }
+    }
+
+    // Assert
+    assert!(problems.is_empty(), "tenant-owned tables violate the tenancy rules:\n{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn the_application_role_is_neither_superuser_nor_owner_nor_bypassrls() {
+    let db = TestDb::new().await;
+    let row = sqlx::query("select rolsuper, rolbypassrls, current_user::text from pg_roles where rolname = current_user").fetch_one(&db.app).await.unwrap_or_else(|e| panic!("{e}"));
+    let (superuser, bypass, user): (bool, bool, String) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(user, "portal_app");
+    assert!(!superuser && !bypass, "portal_app must not be superuser ({superuser}) or BYPASSRLS ({bypass})");
+    let owned: i64 = sqlx::query_scalar("select count(*) from pg_class c where c.relowner = (select oid from pg_roles where rolname = 'portal_app') and c.relnamespace = 'public'::regnamespace")
+        .fetch_one(&db.app)
+        .await
+        .unwrap_or(-1);
+    assert_eq!(owned, 0, "portal_app must own no table");
+}
+
+/// Runs `sql` in a transaction begun for `tenant` (or with no tenant) and returns rows affected or
+/// the error code.
+async fn in_tx(db: &Db, tenant: Option<TenantId>, sql: &str, json: Option<&serde_json::Value>) -> Result<u64, String> {
+    let result = match tenant {
+        Some(t) => {
+            let mut tx = db.tenant(t).await.map_err(|e| e.to_string())?;
+            let q = sqlx::query(sql);
+            let q = if let Some(j) = json { q.bind(j) } else { q };
+            q.execute(tx.conn()).await.map(|r| r.rows_affected())
+        }
+        None => {
+            let mut tx = db.platform().await.map_err(|e| e.to_string())?;
+            let q = sqlx::query(sql);
+            let q = if let Some(j) = json { q.bind(j) } else { q };
+            q.execute(tx.conn()).await.map(|r| r.rows_affected())
+        }
+    };
+    // every transaction here is rolled back on drop: nothing it did survives
+    result.map_err(|e| match e {
+        sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()).unwrap_or_default(),
+        other => other.to_string(),
+    })
+}
+
+async fn count_in(db: &Db, tenant: Option<TenantId>, table: &str, owner_of_rows: TenantId) -> i64 {
+    let sql = format!("select count(*) from {table} where tenant_id = $1");
+    match tenant {
+        Some(t) => {
+            let mut tx = db.tenant(t).await.unwrap_or_else(|e| panic!("{e}"));
+            sqlx::query_scalar(&sql).bind(owner_of_rows.0).fetch_one(tx.conn()).await.unwrap_or(-1)
+        }
+        None => {
+            let mut tx = db.platform().await.unwrap_or_else(|e| panic!("{e}"));
+            sqlx::query_scalar(&sql).bind(owner_of_rows.0).fetch_one(tx.conn()).await.unwrap_or(-1)
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_tenant_a() {
+    // Arrange: two demo tenants; the template has rows of every tenant-owned table for each
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let db = Db::from_pool(test_db.app.clone());
+    let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+    let b: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'dueren'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+    let (a, b) = (TenantId(a), TenantId(b));
+    let tables = tenant_owned_tables(&test_db.app).await;
+
+    for table in &tables {
+        // the superuser sees A's rows: the fixture is there (a new table needs demo data or this fails)
+        let visible_to_owner: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where tenant_id = $1")).bind(a.0).fetch_one(&owner).await.unwrap_or(0);
+        assert!(visible_to_owner > 0, "{table}: the test needs rows of tenant A; add demo data for it");
+        let row_of_a: serde_json::Value = sqlx::query_scalar(&format!("select to_jsonb(t) from {table} t where tenant_id = $1 limit 1")).bind(a.0).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+
+        // A's own transaction sees them (the policy is not simply "deny all")
+        assert_eq!(count_in(&db, Some(a), table, a).await, visible_to_owner, "{table}: tenant A must see its own rows");
+
+        // Act + Assert, as tenant B
+        assert_eq!(count_in(&db, Some(b), table, a).await, 0, "{table}: B read A's rows");
+        let updated = in_tx(&db, Some(b), &format!("update {table} set tenant_id = tenant_id where tenant_id = '{}'", a.0), None).await;
+        assert_eq!(updated, Ok(0), "{table}: B updated A's rows");
+        let deleted = in_tx(&db, Some(b), &format!("delete from {table} where tenant_id = '{}'", a.0), None).await;
+        assert_eq!(deleted, Ok(0), "{table}: B deleted A's rows");
+        let inserted = in_tx(&db, Some(b), &format!("insert into {table} select * from jsonb_populate_record(null::{table}, $1)"), Some(&row_of_a)).await;
+        assert_eq!(inserted, Err("42501".to_owned()), "{table}: B inserted a row for A (expected an RLS violation)");
+        // B cannot move one of its own rows over to A either
+        let moved = in_tx(&db, Some(b), &format!("update {table} set tenant_id = '{}' where tenant_id = '{}'", a.0, b.0), None).await;
+        assert!(matches!(moved, Err(ref code) if code == "42501") || moved == Ok(0), "{table}: B moved a row to A: {moved:?}");
+
+        // Act + Assert, with no tenant set
+        assert_eq!(count_in(&db, None, table, a).await, 0, "{table}: a transaction without tenant read rows");
+        let total: i64 = {
+            let mut tx = db.platform().await.unwrap_or_else(|e| panic!("{e}"));
+            sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(tx.conn()).await.unwrap_or(-1)
+        };
+        assert_eq!(total, 0, "{table}: a transaction without tenant read rows");
+        assert_eq!(in_tx(&db, None, &format!("update {table} set tenant_id = tenant_id"), None).await, Ok(0), "{table}: no-tenant update");
+        assert_eq!(in_tx(&db, None, &format!("delete from {table}"), None).await, Ok(0), "{table}: no-tenant delete");
+        let inserted = in_tx(&db, None, &format!("insert into {table} select * from jsonb_populate_record(null::{table}, $1)"), Some(&row_of_a)).await;
+        assert_eq!(inserted, Err("42501".to_owned()), "{table}: no-tenant insert must be refused");
+    }
+
+    // nothing changed
+    for table in &tables {
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where tenant_id = $1")).bind(a.0).fetch_one(&owner).await.unwrap_or(0);
+        assert!(n > 0, "{table}: A's rows are gone");
+    }
+    owner.close().await;
+}
+
+#[tokio::test]
+async fn the_tenant_setting_does_not_leak_to_the_next_transaction_on_the_same_connection() {
+    // Arrange: a pool of one connection, so both transactions use the same session
+    let test_db = TestDb::new().await;
+    let opts = test_db.app.connect_options().as_ref().clone();
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(opts).await.unwrap_or_else(|e| panic!("{e}"));
+    let db = Db::from_pool(pool);
+    let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+
+    // Act
+    let mut tx = db.tenant(TenantId(a)).await.unwrap_or_else(|e| panic!("{e}"));
+    let inside: i64 = sqlx::query_scalar("select count(*) from service_activation").fetch_one(tx.conn()).await.unwrap_or(-1);
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let mut after = db.platform().await.unwrap_or_else(|e| panic!("{e}"));
+    let outside: i64 = sqlx::query_scalar("select count(*) from service_activation").fetch_one(after.conn()).await.unwrap_or(-1);
+
+    // Assert
+    assert!(inside > 0);
+    assert_eq!(outside, 0, "SET LOCAL must end with the transaction");
+}

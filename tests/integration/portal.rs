@@ -1,0 +1,165 @@
+//! The citizen portal through the router: tenant resolution by host, pages, search, languages.
+
+use http::StatusCode;
+use portal_tests::TestApp;
+
+#[tokio::test]
+async fn each_host_shows_its_own_tenant_with_its_own_branding_and_services() {
+    let app = TestApp::spawn().await;
+
+    let kl = app.get("kaiserslautern.localhost", "/").await;
+    let dn = app.get("dueren.localhost:3000", "/").await;
+
+    assert_eq!(kl.status, StatusCode::OK);
+    assert!(kl.body.contains("Stadt Kaiserslautern") && !kl.body.contains("Stadt Düren"));
+    assert!(kl.body.contains("--kern-color-action-default:#b3121e"), "Kaiserslautern's colour is the action colour");
+    assert!(kl.body.contains("/leistungen/bewohnerparkausweis"), "a service Kaiserslautern switched on");
+    assert_eq!(dn.status, StatusCode::OK);
+    assert!(dn.body.contains("Stadt Düren") && !dn.body.contains("Stadt Kaiserslautern"));
+    assert!(dn.body.contains("--kern-color-action-default:#00509b"));
+    assert!(dn.body.contains("/leistungen/sozialpass") && !kl.body.contains("/leistungen/sozialpass"), "Düren's own selection");
+    assert!(kl.body.contains("lang=\"de\""), "German by default");
+}
+
+#[tokio::test]
+async fn an_unknown_host_gets_a_404_page_and_never_another_tenants_portal() {
+    let app = TestApp::spawn().await;
+
+    for host in ["unbekannt.localhost", "localhost", "127.0.0.1:3000", "kaiserslautern.localhost.evil.example"] {
+        let r = app.get(host, "/").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{host}");
+        assert!(r.body.contains("Kein Portal unter dieser Adresse"), "{host}: {}", r.body);
+        assert!(!r.body.contains("Stadt Kaiserslautern"), "{host}: another tenant's portal");
+        assert!(!r.body.contains("--kern-color-action-default"), "{host}: no tenant theme");
+    }
+}
+
+#[tokio::test]
+async fn x_forwarded_host_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    let app = TestApp::spawn().await;
+
+    // no peer address (not a trusted proxy): the Host header decides
+    let r = app.get_with("kaiserslautern.localhost", "/", &[("x-forwarded-host", "dueren.localhost")]).await;
+
+    assert!(r.body.contains("Stadt Kaiserslautern") && !r.body.contains("Stadt Düren"));
+}
+
+#[tokio::test]
+async fn the_service_page_shows_description_fee_documents_and_office_with_tenant_overrides() {
+    let app = TestApp::spawn().await;
+
+    let kl = app.get("kaiserslautern.localhost", "/leistungen/meldebescheinigung").await;
+    let gt = app.get("guetersloh.localhost", "/leistungen/meldebescheinigung").await;
+
+    assert_eq!(kl.status, StatusCode::OK);
+    assert!(kl.body.contains("Meldebescheinigung beantragen"));
+    assert!(kl.body.contains("12,00 €"), "Kaiserslautern's own fee overrides the base 10,00 €");
+    assert!(kl.body.contains("Bürgercenter, Willy-Brandt-Platz 1"), "responsible office override");
+    assert!(kl.body.contains("99115003012000"), "LeiKa key");
+    assert!(kl.body.contains("Personalausweis oder Reisepass"), "required documents");
+    assert!(gt.body.contains("10,00 €"), "Gütersloh keeps the base fee");
+}
+
+#[tokio::test]
+async fn a_service_the_tenant_did_not_switch_on_or_an_impossible_slug_is_404_in_the_tenant_frame() {
+    let app = TestApp::spawn().await;
+
+    let not_offered = app.get("blievenstorf.localhost", "/leistungen/bewohnerparkausweis").await;
+    let impossible = app.get("blievenstorf.localhost", "/leistungen/..%2Fetc").await;
+    let unknown_page = app.get("blievenstorf.localhost", "/gibt-es-nicht").await;
+
+    for r in [&not_offered, &impossible, &unknown_page] {
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("Seite nicht gefunden"));
+        assert!(r.body.contains("Gemeinde Blievenstorf"), "404 inside the tenant's frame");
+    }
+}
+
+#[tokio::test]
+async fn search_uses_german_stemming_and_synonyms_within_the_tenants_services() {
+    let app = TestApp::spawn().await;
+
+    let perso = app.get("kaiserslautern.localhost", "/suche?q=Perso").await;
+    let ummeldung = app.get("kaiserslautern.localhost", "/suche?q=Ummeldung").await;
+    let stemmed = app.get("kaiserslautern.localhost", "/suche?q=Hunde").await;
+    let not_offered = app.get("blievenstorf.localhost", "/suche?q=Bewohnerparkausweis").await;
+    let garbage = app.get("kaiserslautern.localhost", "/suche?q=%27%29%3B%20drop%20table%20tenant%3B%20--%20%26%7C%21%3A%2A").await;
+
+    assert_eq!(perso.status, StatusCode::OK);
+    assert!(perso.body.contains("/leistungen/personalausweis"), "Perso → Personalausweis");
+    assert!(ummeldung.body.contains("/leistungen/wohnsitz-ummelden"), "Ummeldung → Wohnsitz");
+    assert!(stemmed.body.contains("/leistungen/hundesteuer-anmeldung"), "Hunde → Hund (stemming)");
+    assert!(!not_offered.body.contains("/leistungen/bewohnerparkausweis"), "only the tenant's own services");
+    assert_eq!(garbage.status, StatusCode::OK, "search syntax in the input is harmless");
+}
+
+#[tokio::test]
+async fn an_empty_search_keeps_the_page_and_says_what_to_do() {
+    let app = TestApp::spawn().await;
+
+    let r = app.get("dueren.localhost", "/suche?q=++").await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Bitte geben Sie einen Suchbegriff ein."));
+    assert!(r.body.contains("aria-describedby=\"q-hint q-error\""), "the error is tied to the field");
+}
+
+#[tokio::test]
+async fn english_is_chosen_by_cookie_or_accept_language_and_the_switch_keeps_the_page() {
+    let app = TestApp::spawn().await;
+
+    let by_header = app.get_with("dueren.localhost", "/", &[("accept-language", "en-GB,en;q=0.9")]).await;
+    let switch = app.get("dueren.localhost", "/sprache?lang=en&back=%2Fleistungen%2Fgeburtsurkunde").await;
+    let by_cookie = app.get_with("dueren.localhost", "/leistungen/geburtsurkunde", &[("cookie", "lang=en")]).await;
+    let open_redirect = app.get("dueren.localhost", "/sprache?lang=en&back=%2F%2Fevil.example").await;
+
+    assert!(by_header.body.contains("lang=\"en\"") && by_header.body.contains("Welcome to the service portal"));
+    assert_eq!(switch.status, StatusCode::SEE_OTHER);
+    assert_eq!(switch.location(), Some("/leistungen/geburtsurkunde"));
+    assert_eq!(switch.cookie("lang").as_deref(), Some("en"));
+    assert!(by_cookie.body.contains("Request a birth certificate"));
+    assert!(by_cookie.body.contains("href=\"/sprache?lang=de&amp;back=/leistungen/geburtsurkunde\""), "switch back to German keeps the page");
+    assert_eq!(open_redirect.location(), Some("/"), "no open redirect");
+}
+
+#[tokio::test]
+async fn legal_pages_show_the_tenants_texts() {
+    let app = TestApp::spawn().await;
+
+    let imprint = app.get("guetersloh.localhost", "/impressum").await;
+    let privacy = app.get_with("guetersloh.localhost", "/datenschutz", &[("cookie", "lang=en")]).await;
+    let a11y = app.get("guetersloh.localhost", "/barrierefreiheit").await;
+
+    assert!(imprint.body.contains("Herausgeber: Stadt Gütersloh"));
+    assert!(privacy.body.contains("is the controller for personal data"));
+    assert!(a11y.body.contains("BITV 2.0"));
+}
+
+#[tokio::test]
+async fn the_logo_is_served_from_the_database_with_a_validator_and_a_script_free_policy() {
+    let app = TestApp::spawn().await;
+
+    let r = app.get("brenz.localhost", "/logo").await;
+    let etag = r.headers.get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let again = app.get_with("brenz.localhost", "/logo", &[("if-none-match", &etag)]).await;
+
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("image/svg+xml"));
+    assert!(r.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("").contains("sandbox"));
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn health_checks_the_database_on_any_host_and_pages_carry_security_headers() {
+    let app = TestApp::spawn().await;
+
+    let health = app.get("whatever.example", "/health").await;
+    let page = app.get("kaiserslautern.localhost", "/").await;
+
+    assert_eq!(health.status, StatusCode::OK);
+    assert!(health.body.contains("\"database\":\"ok\""));
+    let csp = page.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{csp}");
+    assert_eq!(page.headers.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
+    assert!(page.headers.get("referrer-policy").is_some());
+}

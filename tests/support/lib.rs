@@ -1,0 +1,283 @@
+//! Test support: a migrated template database (catalogue and demo tenants synced), a fresh copy per
+//! test, and the application router driven in-process with `oneshot`.
+//!
+//! The server's pool connects as `portal_app`, the application role, exactly as in production, so
+//! row-level security is in force in every test.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Body;
+use http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use portal_db::Db;
+use portal_tenancy::TenantRegistry;
+use portal_web::{AppState, StateConfig};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, PgPool};
+use std::str::FromStr;
+use tower::ServiceExt;
+
+/// Superuser URL of the test server's maintenance database.
+pub fn admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn tenants_dir() -> PathBuf {
+    std::env::var("TEST_TENANTS_DIR").map_or_else(|_| repo_root().join("tenants"), PathBuf::from)
+}
+
+fn url_for(db: &str, user: &str, password: Option<&str>) -> PgConnectOptions {
+    let base = PgConnectOptions::from_str(&admin_url()).unwrap_or_else(|_| PgConnectOptions::new());
+    let base = base.database(db).username(user);
+    let base = match password {
+        Some(p) => base.password(p),
+        None => base,
+    };
+    base.log_statements(tracing::log::LevelFilter::Trace)
+}
+
+async fn admin_pool(db: &str) -> PgPool {
+    PgPoolOptions::new().max_connections(2).connect_with(url_for(db, "postgres", None)).await.unwrap_or_else(|e| panic!("cannot connect to PostgreSQL as superuser ({}): {e}", admin_url()))
+}
+
+fn hash_dir(h: &mut DefaultHasher, dir: &Path) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            hash_dir(h, &p);
+        } else if let Ok(bytes) = std::fs::read(&p) {
+            p.file_name().hash(h);
+            bytes.hash(h);
+        }
+    }
+}
+
+static TEMPLATE_LOCK: tokio::sync::Mutex<Option<String>> = tokio::sync::Mutex::const_new(None);
+
+/// The template database: migrated, catalogue and demo tenants synced. Rebuilt when migrations or
+/// data files change (its name carries their hash).
+async fn template() -> String {
+    let mut guard = TEMPLATE_LOCK.lock().await;
+    if let Some(name) = guard.as_ref() {
+        return name.clone();
+    }
+    let mut h = DefaultHasher::new();
+    hash_dir(&mut h, &repo_root().join("migrations"));
+    hash_dir(&mut h, &tenants_dir());
+    let name = format!("kp_tmpl_{:x}", h.finish());
+    let admin = admin_pool("postgres").await;
+    // one process builds it at a time
+    let mut conn = admin.acquire().await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("select pg_advisory_lock(7350001)").execute(&mut *conn).await.ok();
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)").bind(&name).fetch_one(&mut *conn).await.unwrap_or(false);
+    if !exists {
+        // old templates and test databases of earlier runs
+        let stale: Vec<String> = sqlx::query_scalar("select datname from pg_database where datname like 'kp_tmpl_%' or datname like 'kp_t_%'").fetch_all(&mut *conn).await.unwrap_or_default();
+        for db in stale {
+            let _ = sqlx::query(&format!("drop database if exists \"{db}\" with (force)")).execute(&mut *conn).await;
+        }
+        let building = format!("{name}_building");
+        let _ = sqlx::query(&format!("drop database if exists \"{building}\" with (force)")).execute(&mut *conn).await;
+        sqlx::query(&format!("create database \"{building}\"")).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{e}"));
+        {
+            let owner = admin_pool(&building).await;
+            portal_db::migrate(&owner).await.unwrap_or_else(|e| panic!("migrations: {e}"));
+            sqlx::query("alter role portal_app with login password 'portal_app'").execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+            owner.close().await;
+            let app = app_pool(&building).await;
+            let db = Db::from_pool(app.clone());
+            let catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
+            portal_server::seed::sync_base_catalogue(&db, &catalogue).await.unwrap_or_else(|e| panic!("{e:#}"));
+            let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
+            portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo).await.unwrap_or_else(|e| panic!("{e:#}"));
+            app.close().await;
+        }
+        sqlx::query(&format!("alter database \"{building}\" rename to \"{name}\"")).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    sqlx::query("select pg_advisory_unlock(7350001)").execute(&mut *conn).await.ok();
+    drop(conn);
+    admin.close().await;
+    *guard = Some(name.clone());
+    name
+}
+
+async fn app_pool(db: &str) -> PgPool {
+    PgPoolOptions::new().max_connections(5).connect_with(url_for(db, "portal_app", Some("portal_app"))).await.unwrap_or_else(|e| panic!("cannot connect as portal_app: {e}"))
+}
+
+/// A fresh database for one test, copied from the template.
+pub struct TestDb {
+    pub name: String,
+    /// Application-role pool (row-level security applies).
+    pub app: PgPool,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let template = template().await;
+        let name = format!("kp_t_{}", uuid::Uuid::now_v7().simple());
+        let admin = admin_pool("postgres").await;
+        sqlx::query(&format!("create database \"{name}\" template \"{template}\"")).execute(&admin).await.unwrap_or_else(|e| panic!("{e}"));
+        admin.close().await;
+        let app = app_pool(&name).await;
+        Self { name, app }
+    }
+
+    /// A superuser pool on this database, for arranging what the app role may not (never for the
+    /// assertions of isolation tests).
+    pub async fn owner(&self) -> PgPool {
+        admin_pool(&self.name).await
+    }
+}
+
+/// The application on a fresh database, driven in-process.
+pub struct TestApp {
+    pub db: TestDb,
+    pub state: AppState,
+    router: axum::Router,
+}
+
+/// A response with its body read.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    /// `name=value` of the cookies the response sets.
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or("").to_owned()).collect()
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies().into_iter().find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_owned))
+    }
+
+    /// The value of the first hidden input `name` in the page.
+    pub fn hidden(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(self.body[start..end].to_owned())
+    }
+}
+
+pub const OPS_HOST: &str = "ops.localhost";
+pub const OPERATOR_EMAIL: &str = "ops-test@kommunalportal.example";
+pub const OPERATOR_PASSWORD: &str = "richtig-langes-passwort";
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let db = TestDb::new().await;
+        let pool = db.app.clone();
+        let state = AppState {
+            db: Db::from_pool(pool.clone()),
+            registry: TenantRegistry::load(Db::from_pool(pool)).await.unwrap_or_else(|e| panic!("{e}")),
+            config: Arc::new(StateConfig {
+                ops_host: portal_domain::HostName::parse(OPS_HOST).unwrap_or_else(|e| panic!("{e}")),
+                trusted_proxies: vec!["10.9.9.9".parse().unwrap_or_else(|e| panic!("{e}"))],
+                secure_cookies: false,
+                site_dir: std::env::var("SITE_DIR").map_or_else(|_| std::env::temp_dir().join("kp-no-site"), PathBuf::from),
+                metrics_token: None,
+                max_body_bytes: 1024 * 1024,
+            }),
+            metrics: portal_settings::metrics_recorder(),
+        };
+        let router = portal_server::build_router(state.clone());
+        Self { db, state, router }
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> TestResponse {
+        let response = self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, host: &str, path: &str) -> TestResponse {
+        self.get_with(host, path, &[]).await
+    }
+
+    /// GET with extra headers (e.g. `cookie`, `accept-language`).
+    pub async fn get_with(&self, host: &str, path: &str, headers: &[(&str, &str)]) -> TestResponse {
+        let mut b = Request::get(path).header(header::HOST, host);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        self.request(b.body(Body::empty()).unwrap_or_default()).await
+    }
+
+    /// POST an urlencoded form.
+    pub async fn post_form(&self, host: &str, path: &str, fields: &[(&str, &str)], cookie: &str) -> TestResponse {
+        let body: String = fields.iter().map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v))).collect::<Vec<_>>().join("&");
+        let req = Request::post(path)
+            .header(header::HOST, host)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap_or_default();
+        self.request(req).await
+    }
+
+    /// POST a multipart form; `file` is (field, filename, bytes).
+    pub async fn post_multipart(&self, host: &str, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>, cookie: &str) -> TestResponse {
+        let boundary = "----kommunalportal-test-boundary";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        if let Some((name, filename, bytes)) = file {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(header::HOST, host)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap_or_default();
+        self.request(req).await
+    }
+
+    /// Creates an operator and logs in through the form; returns the session cookie and the CSRF
+    /// token of the console.
+    pub async fn login_operator(&self) -> (String, String) {
+        let mut tx = self.state.db.platform().await.unwrap_or_else(|e| panic!("{e}"));
+        let _ = portal_operators::create(&mut tx, OPERATOR_EMAIL, "Test Betrieb", OPERATOR_PASSWORD).await;
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        let form = self.get(OPS_HOST, "/login").await;
+        let login_csrf = form.cookie("ops_login_csrf").unwrap_or_default();
+        let field = form.hidden("_csrf").unwrap_or_default();
+        let r = self
+            .post_form(OPS_HOST, "/login", &[("_csrf", &field), ("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)], &format!("ops_login_csrf={login_csrf}"))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "login failed: {}", r.body);
+        let session = format!("ops_session={}", r.cookie("ops_session").unwrap_or_default());
+        let home = self.get_with(OPS_HOST, "/", &[("cookie", &session)]).await;
+        let csrf = home.hidden("_csrf").unwrap_or_default();
+        (session, csrf)
+    }
+
+    /// The id of a demo tenant by slug.
+    pub async fn tenant_id(&self, slug: &str) -> uuid::Uuid {
+        sqlx::query_scalar("select tenant_id from tenant where slug = $1").bind(slug).fetch_one(&self.db.app).await.unwrap_or_else(|e| panic!("{slug}: {e}"))
+    }
+}
