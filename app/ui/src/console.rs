@@ -51,7 +51,7 @@ pub fn kind_label(lang: Lang, kind: &str) -> String {
 
 /// The list of all tenants.
 #[component]
-pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Option<String>) -> impl IntoView {
+pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Option<String>, #[prop(optional)] port_suffix: String) -> impl IntoView {
     let lang = chrome.lang;
     let csrf = chrome.csrf_token.clone();
     let empty = tenants.is_empty();
@@ -91,13 +91,13 @@ pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Op
                                     <td class="kern-table__cell"><span class=badge><span class="kern-label kern-label--small">{status}</span></span></td>
                                     <td class="kern-table__cell">
                                         <div class="row-actions">
-                                            <a class="kern-link" href=format!("/mandanten/{}", t.id)>{tr(lang, "console.edit")}<span class="kern-sr-only">": "{t.name.clone()}</span></a>
-                                            <a class="kern-link" href=format!("/mandanten/{}/leistungen", t.id)>{services}<span class="kern-sr-only">": "{t.name.clone()}</span></a>
-                                            {first_host.map(|h| view! { <a class="kern-link" href=format!("http://{h}/")>{tr(lang, "console.open_portal")}<span class="kern-sr-only">": "{t.name.clone()}</span></a> })}
+                                            <a class="kern-link" href=format!("/mandanten/{}", t.id) aria-label=format!("{}: {}", tr(lang, "console.edit"), t.name)>{tr(lang, "console.edit")}</a>
+                                            <a class="kern-link" href=format!("/mandanten/{}/leistungen", t.id) aria-label=format!("{services}: {}", t.name)>{services.clone()}</a>
+                                            {first_host.map(|h| view! { <a class="kern-link" href=format!("http://{h}{port_suffix}/") aria-label=format!("{}: {}", tr(lang, "console.open_portal"), t.name)>{tr(lang, "console.open_portal")}</a> })}
                                             <form method="post" action=format!("/mandanten/{}/status", t.id) class="inline-form">
                                                 {csrf_field(&csrf)}
                                                 <input type="hidden" name="status" value=toggle_to/>
-                                                <button class="kern-btn kern-btn--secondary kern-btn--x-small" type="submit"><span class="kern-label">{toggle_label}<span class="kern-sr-only">": "{t.name.clone()}</span></span></button>
+                                                <button class="kern-btn kern-btn--secondary kern-btn--x-small" type="submit" aria-label=format!("{toggle_label}: {}", t.name)><span class="kern-label">{toggle_label.clone()}</span></button>
                                             </form>
                                         </div>
                                     </td>

@@ -228,7 +228,15 @@ async fn tenant_list(State(state): State<AppState>, session: OperatorSession, he
         })
         .collect();
     let chrome = chrome(&state, lang, Some(&session), "/", false);
-    Ok(html(portal_ui::render_document(move || view! { <TenantListPage chrome=chrome tenants=rows notice=notice/> })))
+    // portal links keep the console's port (relevant on development machines)
+    let port_suffix = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_owned()))
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    Ok(html(portal_ui::render_document(move || view! { <TenantListPage chrome=chrome tenants=rows notice=notice port_suffix=port_suffix/> })))
 }
 
 #[derive(Deserialize)]

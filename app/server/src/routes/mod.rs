@@ -73,6 +73,8 @@ pub fn build_router(state: AppState) -> Router {
                 .make_span_with(|req: &Request| {
                     tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), tenant.id = tracing::field::Empty, site = tracing::field::Empty, status = tracing::field::Empty)
                 })
+                // errors are logged once, with their cause, by the error-page layer
+                .on_failure(())
                 .on_response(|res: &Response, latency: Duration, span: &tracing::Span| {
                     span.record("status", res.status().as_u16());
                     tracing::info!(latency_ms = latency.as_millis() as u64, "response");

@@ -1,0 +1,57 @@
+// Shared helpers for the browser journeys: Debian's Chromium via playwright-core, and an axe-core
+// scan that fails the test on any violation.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export const PORT = process.env.E2E_PORT || '3101';
+export const url = (host, path = '/') => `http://${host}:${PORT}${path}`;
+export const OPERATOR = {
+  email: process.env.E2E_OPERATOR_EMAIL || 'e2e-betrieb@kommunalportal.example',
+  password: process.env.E2E_OPERATOR_PASSWORD || 'e2e-passwort-sicher-2026',
+};
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A page that records script errors, so a journey can assert there were none. */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ locale: 'de-DE', viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  // HTTP statuses of documents (401 on a wrong password, 422 on invalid input) are expected; script
+  // errors are not
+  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) page.errors.push(m.text()); });
+  return page;
+}
+
+/** Runs axe-core (WCAG 2.x A/AA and best practices) on the current page; fails with the details. */
+export async function expectAccessible(page, label) {
+  // evaluated through the DevTools protocol, so the page's CSP (no inline scripts) stays in force
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  assert.deepEqual(result, [], `axe-core found violations on ${label} (${page.url()}):\n${JSON.stringify(result, null, 2)}`);
+}
+
+export async function waitForHydration(page) {
+  await page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true', null, { timeout: 20000 });
+}
+
+/** A small valid PNG (1×1, dark green). */
+export const PNG_1x1 = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763d060b00100' +
+  '014c00b3c51b7d7e0000000049454e44ae426082', 'hex');
