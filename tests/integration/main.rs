@@ -4,3 +4,4 @@ mod console;
 mod data;
 mod isolation;
 mod portal;
+mod sync;

@@ -86,12 +86,12 @@ mod tests {
 
     #[test]
     fn parses_euro_amounts() {
-        assert_eq!(Cents::parse_euro("12,5").unwrap().get(), 1250);
-        assert_eq!(Cents::parse_euro("12.50 €").unwrap().get(), 1250);
-        assert_eq!(Cents::parse_euro("7").unwrap().get(), 700);
+        assert_eq!(Cents::parse_euro("12,5").expect("valid").get(), 1250);
+        assert_eq!(Cents::parse_euro("12.50 €").expect("valid").get(), 1250);
+        assert_eq!(Cents::parse_euro("7").expect("valid").get(), 700);
         assert_eq!(Cents::parse_euro("-1"), Err(CentsError::Negative));
         assert_eq!(Cents::parse_euro("1,234"), Err(CentsError::Format));
         assert_eq!(Cents::parse_euro("abc"), Err(CentsError::Format));
-        assert_eq!(Cents::new(1250).unwrap().format_de(), "12,50 €");
+        assert_eq!(Cents::new(1250).expect("valid").format_de(), "12,50 €");
     }
 }

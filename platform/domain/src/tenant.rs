@@ -45,12 +45,10 @@ impl TenantKind {
 
     /// Whether a tenant of this kind may sit under a parent of kind `parent`.
     pub fn may_have_parent(self, parent: TenantKind) -> bool {
-        match (self, parent) {
-            (TenantKind::Gemeinde, TenantKind::Amt | TenantKind::Kreis) => true,
-            (TenantKind::Stadt, TenantKind::Amt | TenantKind::Kreis) => true,
-            (TenantKind::Amt, TenantKind::Kreis) => true,
-            _ => false,
-        }
+        matches!(
+            (self, parent),
+            (TenantKind::Gemeinde | TenantKind::Stadt, TenantKind::Amt | TenantKind::Kreis) | (TenantKind::Amt, TenantKind::Kreis)
+        )
     }
 }
 
@@ -234,11 +232,11 @@ mod tests {
 
     #[test]
     fn colours_parse_and_measure_contrast() {
-        assert_eq!(Colour::parse("#1A5FB4").unwrap().as_str(), "#1a5fb4");
+        assert_eq!(Colour::parse("#1A5FB4").expect("valid").as_str(), "#1a5fb4");
         assert!(Colour::parse("1a5fb4").is_err());
         assert!(Colour::parse("#12345g").is_err());
-        let white = Colour::parse("#ffffff").unwrap();
-        let black = Colour::parse("#000000").unwrap();
+        let white = Colour::parse("#ffffff").expect("valid");
+        let black = Colour::parse("#000000").expect("valid");
         assert!((white.contrast(&black) - 21.0).abs() < 0.01);
     }
 

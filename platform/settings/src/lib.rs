@@ -110,6 +110,10 @@ impl DatabaseSettings {
 }
 
 fn parse_pg_url(key: &str, url: &SecretString) -> Result<PgConnectOptions, SettingsError> {
+    let raw = url.expose_secret();
+    if !(raw.starts_with("postgres://") || raw.starts_with("postgresql://")) {
+        return Err(SettingsError::Invalid { key: key.into(), message: "must be a postgres:// URL".into() });
+    }
     PgConnectOptions::from_str(url.expose_secret()).map_err(|e| SettingsError::Invalid {
         key: key.into(),
         // the URL itself may hold a password: name the problem, not the value
@@ -210,5 +214,63 @@ impl Settings {
             message: e.to_string(),
         })?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/config")
+    }
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, String> {
+        let vars: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Settings::load_with_env(&config_dir(), Environment::Local, Some(vars)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_local_configuration_loads_and_variables_override_files() {
+        let s = load(&[("APP__SERVER__BIND", "127.0.0.1:4000"), ("APP__SERVER__TRUSTED_PROXIES", "10.0.0.1,10.0.0.2")]).expect("valid");
+        assert_eq!(s.server.bind.port(), 4000);
+        assert_eq!(s.server.trusted_proxies.len(), 2);
+        assert!(s.demo.enabled);
+    }
+
+    #[test]
+    fn an_invalid_value_stops_start_up_with_the_key_named() {
+        let cases = [
+            ("APP__DATABASE__MAX_CONNECTIONS", "viele", "database.max_connections"),
+            ("APP__SERVER__OPS_HOST", "ops_konsole", "server.ops_host"),
+            ("APP__SERVER__BIND", "nirgendwo", "server.bind"),
+            ("APP__DATABASE__URL", "mysql:/x", "database.url"),
+            ("APP__TELEMETRY__LOG_FORMAT", "xml", "telemetry.log_format"),
+            ("APP__DATABASE__MAX_CONNECTIONS", "0", "database.max_connections"),
+        ];
+        for (var, value, key) in cases {
+            let err = load(&[(var, value)]).err().unwrap_or_default();
+            assert!(err.contains(key), "{var}={value}: `{err}` does not name {key}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let err = load(&[("APP__SERVER__COLOR", "blue")]).err().unwrap_or_default();
+        assert!(err.contains("color"), "{err}");
+    }
+
+    #[test]
+    fn a_password_in_a_bad_url_is_not_echoed() {
+        let err = load(&[("APP__DATABASE__URL", "notaurl://user:geheim@")]).err().unwrap_or_default();
+        assert!(!err.contains("geheim"), "{err}");
+    }
+
+    #[test]
+    fn the_environment_name_is_checked() {
+        assert!("staging".parse::<Environment>().is_err());
+        assert_eq!("Production".parse::<Environment>().ok(), Some(Environment::Production));
     }
 }
