@@ -74,6 +74,15 @@ fn field_error(field: &str, error: Option<String>) -> impl IntoView + use<> {
     })
 }
 
+/// Wrapper and input classes of a field, with KERN's error modifiers when it has an error.
+fn field_classes(has_error: bool) -> (&'static str, &'static str) {
+    if has_error {
+        ("kern-form-input kern-form-input--error", "kern-form-input__input kern-form-input__input--error")
+    } else {
+        ("kern-form-input", "kern-form-input__input")
+    }
+}
+
 fn described_by(field: &str, has_hint: bool, has_error: bool) -> Option<String> {
     let mut ids = Vec::new();
     if has_hint {
@@ -97,8 +106,7 @@ pub fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let error = form.error(name);
-    let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
-    let input_class = if error.is_some() { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" };
+    let (class, input_class) = field_classes(error.is_some());
     let describedby = described_by(name, hint.is_some(), error.is_some());
     view! {
         <div class=class>
@@ -115,8 +123,7 @@ pub fn TextField(
 #[component]
 pub fn TextArea(form: FormState, name: &'static str, label: String, #[prop(optional)] hint: Option<String>, #[prop(default = 4)] rows: u32) -> impl IntoView {
     let error = form.error(name);
-    let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
-    let input_class = if error.is_some() { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" };
+    let (class, input_class) = field_classes(error.is_some());
     let describedby = described_by(name, hint.is_some(), error.is_some());
     view! {
         <div class=class>
@@ -132,7 +139,7 @@ pub fn TextArea(form: FormState, name: &'static str, label: String, #[prop(optio
 #[component]
 pub fn SelectField(form: FormState, name: &'static str, label: String, options: Vec<(String, String)>, #[prop(optional)] required: bool) -> impl IntoView {
     let error = form.error(name);
-    let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
+    let (class, _) = field_classes(error.is_some());
     let select_class = if error.is_some() { "kern-form-input__select kern-form-input__select--error" } else { "kern-form-input__select" };
     let current = form.value(name);
     let describedby = described_by(name, false, error.is_some());
@@ -156,14 +163,14 @@ pub fn SelectField(form: FormState, name: &'static str, label: String, options: 
 #[component]
 pub fn FileField(form: FormState, name: &'static str, label: String, #[prop(optional)] hint: Option<String>, accept: &'static str) -> impl IntoView {
     let error = form.error(name);
-    let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
+    let (class, input_class) = field_classes(error.is_some());
     let describedby = described_by(name, hint.is_some(), error.is_some());
     view! {
         <div class=class>
             <label class="kern-label" for=name>{label}</label>
             {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
             {field_error(name, error.clone())}
-            <input class="kern-form-input__input" type="file" id=name name=name accept=accept aria-invalid=error.is_some().then_some("true") aria-describedby=describedby/>
+            <input class=input_class type="file" id=name name=name accept=accept aria-invalid=error.is_some().then_some("true") aria-describedby=describedby/>
         </div>
     }
 }

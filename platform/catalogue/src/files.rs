@@ -10,7 +10,7 @@ use portal_domain::{LeikaKey, Localized, ServiceSlug};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::line_of;
+use portal_domain::line_of;
 
 /// A catalogue data file could not be read or is invalid.
 #[derive(Debug, thiserror::Error)]

@@ -10,8 +10,3 @@ pub mod sync;
 
 pub use files::{Catalogue, CatalogueError};
 pub use repo::{ActiveService, CategoryRow, ServiceDetail, ServiceOverride};
-
-/// Line (1-based) of a byte offset in a source text, for error messages.
-pub fn line_of(src: &str, offset: usize) -> usize {
-    src.get(..offset).map_or(0, |s| s.matches('\n').count()) + 1
-}

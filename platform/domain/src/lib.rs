@@ -13,4 +13,4 @@ pub use host::{HostName, HostNameError};
 pub use lang::{Lang, Localized};
 pub use money::{Cents, CentsError};
 pub use tenant::{Colour, ColourError, LeikaKey, LeikaKeyError, ServiceSlug, SlugError, TenantId, TenantKind, TenantSlug, TenantStatus};
-pub use text::{BoundedText, TextError};
+pub use text::{BoundedText, TextError, line_of};

@@ -42,3 +42,8 @@ impl<'de, const MAX: usize> Deserialize<'de> for BoundedText<MAX> {
         Self::parse(&s).map_err(serde::de::Error::custom)
     }
 }
+
+/// The 1-based line of a byte offset in `src`, for error messages about data files.
+pub fn line_of(src: &str, offset: usize) -> usize {
+    src.get(..offset).map_or(0, |s| s.matches('\n').count()) + 1
+}

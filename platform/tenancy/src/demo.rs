@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use portal_domain::{Colour, HostName, Localized, ServiceSlug, TenantKind, TenantSlug};
+use portal_domain::{Colour, HostName, Localized, ServiceSlug, TenantKind, TenantSlug, line_of};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -23,10 +23,6 @@ pub struct DemoError {
 
 fn err(file: &Path, message: impl Into<String>) -> DemoError {
     DemoError { file: file.to_owned(), message: message.into() }
-}
-
-fn line_of(src: &str, offset: usize) -> usize {
-    src.get(..offset).map_or(0, |s| s.matches('\n').count()) + 1
 }
 
 #[derive(Debug, Deserialize)]

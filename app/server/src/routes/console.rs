@@ -298,8 +298,7 @@ struct ValidTenant {
 }
 
 fn validate(lang: Lang, sub: &TenantSubmission, ops_host: &HostName) -> Result<ValidTenant, FormState> {
-    let mut form = FormState { values: sub.fields.clone(), errors: BTreeMap::new(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect() };
-    form.values.remove("_csrf");
+    let mut form = submitted_form(sub);
     let get = |k: &str| sub.fields.get(k).map(|s| s.trim().to_owned()).unwrap_or_default();
     let mut err = |k: &str, msg: String| {
         form.errors.entry(k.to_owned()).or_insert(msg);
@@ -448,25 +447,55 @@ async fn new_tenant_form(State(state): State<AppState>, session: OperatorSession
 }
 
 async fn create_tenant(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, multipart: Multipart) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+    save_tenant(&state, &session, lang_of(&headers), None, multipart).await
+}
+
+async fn update_tenant(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
+    save_tenant(&state, &session, lang_of(&headers), Some(id), multipart).await
+}
+
+/// The submitted values as a form to show again (without the CSRF token).
+fn submitted_form(sub: &TenantSubmission) -> FormState {
+    let mut form = FormState { values: sub.fields.clone(), errors: BTreeMap::new(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect() };
+    form.values.remove("_csrf");
+    form
+}
+
+/// Creates (`existing` is `None`) or updates a tenant: identity and hosts on the platform path, then
+/// branding and logo confined to the tenant, in one transaction. Invalid input shows the form again
+/// with every value kept and each error next to its field.
+async fn save_tenant(state: &AppState, session: &OperatorSession, lang: Lang, existing: Option<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
     let sub = read_submission(multipart).await?;
     session.check_csrf(sub.fields.get("_csrf").map(String::as_str))?;
+    let (current_name, has_logo) = match existing {
+        Some(id) => {
+            let (name, _, has_logo) = load_form_values(state, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+            (Some(name), has_logo)
+        }
+        None => (None, false),
+    };
     let invalid = |form: FormState| async {
-        let data = TenantFormData { tenant_id: None, tenant_name: None, form, parents: parent_options(&state, lang, None).await?, logo_url: None };
-        Ok::<_, AppError>(render_form(&state, lang, &session, data, StatusCode::UNPROCESSABLE_ENTITY))
+        let data = TenantFormData {
+            tenant_id: existing.map(|id| id.to_string()),
+            tenant_name: current_name.clone(),
+            form,
+            parents: parent_options(state, lang, existing).await?,
+            logo_url: existing.filter(|_| has_logo).map(|id| format!("/mandanten/{id}/logo")),
+        };
+        Ok::<_, AppError>(render_form(state, lang, session, data, StatusCode::UNPROCESSABLE_ENTITY))
     };
     let valid = match validate(lang, &sub, &state.config.ops_host) {
         Ok(v) => v,
         Err(form) => return invalid(form).await,
     };
     let mut tx = state.db.platform().await?;
-    let id = match tenants::create(&mut tx, &valid.tenant, false).await {
+    let saved = match existing {
+        Some(id) => tenants::update(&mut tx, TenantId(id), &valid.tenant).await.map(|()| TenantId(id)),
+        None => tenants::create(&mut tx, &valid.tenant, false).await,
+    };
+    let id = match saved {
         Ok(id) => id,
-        Err(e) => {
-            let mut form = FormState { values: sub.fields.clone(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
-            form.values.remove("_csrf");
-            return invalid(tenant_error_to_form(lang, e, form)?).await;
-        }
+        Err(e) => return invalid(tenant_error_to_form(lang, e, submitted_form(&sub))?).await,
     };
     let mut tx = tx.into_tenant(id).await?;
     tenants::save_branding(&mut tx, &valid.branding).await?;
@@ -474,10 +503,16 @@ async fn create_tenant(State(state): State<AppState>, session: OperatorSession, 
         tenants::save_logo(&mut tx, logo).await?;
     }
     tx.commit().await?;
-    // reachable at once on this server; other servers follow through NOTIFY
+    // served at once by this server; the others follow through NOTIFY
     state.registry.reload().await?;
-    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, slug = %valid.tenant.slug, "tenant created");
-    Ok(see_other(&format!("/mandanten/{id}/leistungen?neu=1")))
+    let operator = session.session.operator.operator_id;
+    if existing.is_some() {
+        tracing::info!(tenant.id = %id, operator.id = %operator, "tenant updated");
+        Ok(see_other("/?hinweis=gespeichert"))
+    } else {
+        tracing::info!(tenant.id = %id, operator.id = %operator, slug = %valid.tenant.slug, "tenant created");
+        Ok(see_other(&format!("/mandanten/{id}/leistungen?neu=1")))
+    }
 }
 
 async fn load_form_values(state: &AppState, id: TenantId) -> Result<Option<(String, FormState, bool)>, AppError> {
@@ -519,42 +554,6 @@ async fn edit_tenant_form(State(state): State<AppState>, session: OperatorSessio
         logo_url: has_logo.then(|| format!("/mandanten/{id}/logo")),
     };
     Ok(render_form(&state, lang, &session, data, StatusCode::OK))
-}
-
-async fn update_tenant(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    let sub = read_submission(multipart).await?;
-    session.check_csrf(sub.fields.get("_csrf").map(String::as_str))?;
-    let (name, _, has_logo) = load_form_values(&state, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
-    let invalid = |form: FormState| async {
-        let data = TenantFormData {
-            tenant_id: Some(id.to_string()),
-            tenant_name: Some(name.clone()),
-            form,
-            parents: parent_options(&state, lang, Some(id)).await?,
-            logo_url: has_logo.then(|| format!("/mandanten/{id}/logo")),
-        };
-        Ok::<_, AppError>(render_form(&state, lang, &session, data, StatusCode::UNPROCESSABLE_ENTITY))
-    };
-    let valid = match validate(lang, &sub, &state.config.ops_host) {
-        Ok(v) => v,
-        Err(form) => return invalid(form).await,
-    };
-    let mut tx = state.db.platform().await?;
-    if let Err(e) = tenants::update(&mut tx, TenantId(id), &valid.tenant).await {
-        let mut form = FormState { values: sub.fields.clone(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
-        form.values.remove("_csrf");
-        return invalid(tenant_error_to_form(lang, e, form)?).await;
-    }
-    let mut tx = tx.into_tenant(TenantId(id)).await?;
-    tenants::save_branding(&mut tx, &valid.branding).await?;
-    if let Some(logo) = &valid.logo {
-        tenants::save_logo(&mut tx, logo).await?;
-    }
-    tx.commit().await?;
-    state.registry.reload().await?;
-    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, "tenant updated");
-    Ok(see_other("/?hinweis=gespeichert"))
 }
 
 async fn tenant_logo(State(state): State<AppState>, _session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>) -> Result<Response, AppError> {
