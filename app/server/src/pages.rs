@@ -78,11 +78,9 @@ pub fn see_other(to: &str) -> Response {
 
 /// Loads the tenant's frame (branding, logo) inside the request's tenant transaction.
 pub async fn portal_chrome(tx: &mut TenantTx, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> Result<PortalChrome, AppError> {
-    let branding = portal_tenancy::repo::branding(tx).await?;
-    let logo = portal_tenancy::repo::logo_hash(tx).await?;
-    let (primary, secondary, name, email, phone, address) = match branding {
-        Some(b) => (b.primary_colour.to_string(), b.secondary_colour.to_string(), b.display_name, b.contact_email, b.contact_phone, b.address),
-        None => ("#0b4ea2".to_owned(), "#e6eef7".to_owned(), ctx.entry.name.clone(), None, None, None),
+    let (primary, secondary, name, email, phone, address, logo) = match portal_tenancy::repo::branding_and_logo_hash(tx).await? {
+        Some((b, logo)) => (b.primary_colour.to_string(), b.secondary_colour.to_string(), b.display_name, b.contact_email, b.contact_phone, b.address, logo),
+        None => ("#0b4ea2".to_owned(), "#e6eef7".to_owned(), ctx.entry.name.clone(), None, None, None, None),
     };
     Ok(PortalChrome {
         lang,

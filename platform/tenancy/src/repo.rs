@@ -246,30 +246,42 @@ struct BrandingRow {
     privacy_en: String,
     accessibility_de: String,
     accessibility_en: String,
+    logo_sha256: Option<String>,
 }
 
 /// The tenant's branding, if set.
 pub async fn branding(tx: &mut TenantTx) -> Result<Option<Branding>, DbError> {
+    Ok(branding_and_logo_hash(tx).await?.map(|(b, _)| b))
+}
+
+/// The tenant's branding and the hash of its logo (if any), in one round trip: what every page's
+/// frame needs.
+pub async fn branding_and_logo_hash(tx: &mut TenantTx) -> Result<Option<(Branding, Option<String>)>, DbError> {
     let tenant = tx.tenant_id().0;
     let row: Option<BrandingRow> = sqlx::query_as(
-        "select display_name, primary_colour, secondary_colour, contact_email, contact_phone, address,
-                imprint_de, imprint_en, privacy_de, privacy_en, accessibility_de, accessibility_en
-         from tenant_branding where tenant_id = $1",
+        "select b.display_name, b.primary_colour, b.secondary_colour, b.contact_email, b.contact_phone, b.address,
+                b.imprint_de, b.imprint_en, b.privacy_de, b.privacy_en, b.accessibility_de, b.accessibility_en,
+                l.sha256 as logo_sha256
+         from tenant_branding b left join tenant_logo l on l.tenant_id = b.tenant_id
+         where b.tenant_id = $1",
     )
     .bind(tenant)
     .fetch_optional(tx.conn())
     .await?;
-    Ok(row.map(|r| Branding {
-        display_name: r.display_name,
-        // the table's check constraint guarantees the format
-        primary_colour: Colour::parse(&r.primary_colour).unwrap_or_default(),
-        secondary_colour: Colour::parse(&r.secondary_colour).unwrap_or_default(),
-        contact_email: r.contact_email,
-        contact_phone: r.contact_phone,
-        address: r.address,
-        imprint: Localized { de: r.imprint_de, en: r.imprint_en },
-        privacy: Localized { de: r.privacy_de, en: r.privacy_en },
-        accessibility: Localized { de: r.accessibility_de, en: r.accessibility_en },
+    Ok(row.map(|r| {
+        let branding = Branding {
+            display_name: r.display_name,
+            // the table's check constraint guarantees the format
+            primary_colour: Colour::parse(&r.primary_colour).unwrap_or_default(),
+            secondary_colour: Colour::parse(&r.secondary_colour).unwrap_or_default(),
+            contact_email: r.contact_email,
+            contact_phone: r.contact_phone,
+            address: r.address,
+            imprint: Localized { de: r.imprint_de, en: r.imprint_en },
+            privacy: Localized { de: r.privacy_de, en: r.privacy_en },
+            accessibility: Localized { de: r.accessibility_de, en: r.accessibility_en },
+        };
+        (branding, r.logo_sha256)
     }))
 }
 
