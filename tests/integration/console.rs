@@ -133,6 +133,7 @@ async fn invalid_input_is_answered_next_to_each_field_and_nothing_typed_is_lost(
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Bitte korrigieren Sie die folgenden Angaben:"), "error summary");
     assert!(r.body.contains("href=\"#slug\"") && r.body.contains("Nur Kleinbuchstaben a–z"), "slug");
+    assert!(r.body.contains("Kurzname: Nur Kleinbuchstaben"), "the summary names the field");
     assert!(r.body.contains("„kein“ ist keine gültige Adresse") || r.body.contains("ist keine gültige Adresse"), "host syntax");
     assert!(r.body.contains("Bitte wählen Sie eine Art."), "kind");
     assert!(r.body.contains("„blau“ ist keine Farbe"), "colour");

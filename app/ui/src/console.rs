@@ -16,6 +16,9 @@ fn csrf_field(token: &Option<String>) -> impl IntoView + use<> {
 #[component]
 pub fn LoginPage(chrome: ConsoleChrome, form: FormState, message: Option<String>, login_csrf: String) -> impl IntoView {
     let lang = chrome.lang;
+    let mut form = form;
+    form.labels.insert("email".into(), tr(lang, "console.email"));
+    form.labels.insert("password".into(), tr(lang, "console.password"));
     view! {
         <ConsoleLayout chrome=chrome title=tr(lang, "console.login_heading")>
             <div class="narrow">
@@ -93,7 +96,7 @@ pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Op
                                         <div class="row-actions">
                                             <a class="kern-link" href=format!("/mandanten/{}", t.id) aria-label=format!("{}: {}", tr(lang, "console.edit"), t.name)>{tr(lang, "console.edit")}</a>
                                             <a class="kern-link" href=format!("/mandanten/{}/leistungen", t.id) aria-label=format!("{services}: {}", t.name)>{services.clone()}</a>
-                                            {first_host.map(|h| view! { <a class="kern-link" href=format!("http://{h}{port_suffix}/") aria-label=format!("{}: {}", tr(lang, "console.open_portal"), t.name)>{tr(lang, "console.open_portal")}</a> })}
+                                            {first_host.map(|h| view! { <a class="kern-link" href=format!("//{h}{port_suffix}/") aria-label=format!("{}: {}", tr(lang, "console.open_portal"), t.name)>{tr(lang, "console.open_portal")}</a> })}
                                             <form method="post" action=format!("/mandanten/{}/status", t.id) class="inline-form">
                                                 {csrf_field(&csrf)}
                                                 <input type="hidden" name="status" value=toggle_to/>
@@ -130,12 +133,23 @@ pub const TENANT_FORM_FIELDS: [&str; 18] = [
     "accessibility_en",
 ];
 
+/// Translation keys of the labels of [`TENANT_FORM_FIELDS`], in the same order.
+const TENANT_FORM_LABELS: [&str; 18] = [
+    "console.name", "console.slug", "console.kind", "console.parent", "console.hosts", "console.display_name",
+    "console.primary_colour", "console.secondary_colour", "console.logo", "console.contact_email", "console.contact_phone",
+    "console.address", "console.imprint_de", "console.imprint_en", "console.privacy_de", "console.privacy_en",
+    "console.accessibility_de", "console.accessibility_en",
+];
+
 /// Create or edit a tenant: identity, hosts, branding, legal texts.
 #[component]
 pub fn TenantFormPage(chrome: ConsoleChrome, data: TenantFormData) -> impl IntoView {
     let lang = chrome.lang;
     let csrf = chrome.csrf_token.clone();
-    let form = data.form.clone();
+    let mut form = data.form.clone();
+    for (field, key) in TENANT_FORM_FIELDS.iter().zip(TENANT_FORM_LABELS) {
+        form.labels.insert((*field).to_owned(), tr(lang, key));
+    }
     let is_new = data.tenant_id.is_none();
     let title = match &data.tenant_name {
         Some(n) => tr_with(lang, "console.edit_tenant", &[("name", n)]),

@@ -17,6 +17,8 @@ pub struct FormState {
     pub errors: BTreeMap<String, String>,
     /// Field names in the order they appear on the page (for the summary).
     pub order: Vec<String>,
+    /// Field name → label, so that the summary says which field each message is about.
+    pub labels: BTreeMap<String, String>,
 }
 
 impl FormState {
@@ -38,14 +40,18 @@ pub fn ErrorSummary(lang: Lang, form: FormState) -> impl IntoView {
         return None;
     }
     let mut items: Vec<(String, String)> = Vec::new();
+    let labelled = |f: &String, e: &String| match form.labels.get(f) {
+        Some(label) => format!("{label}: {e}"),
+        None => e.clone(),
+    };
     for f in &form.order {
         if let Some(e) = form.errors.get(f) {
-            items.push((f.clone(), e.clone()));
+            items.push((f.clone(), labelled(f, e)));
         }
     }
     for (f, e) in &form.errors {
         if !form.order.contains(f) {
-            items.push((f.clone(), e.clone()));
+            items.push((f.clone(), labelled(f, e)));
         }
     }
     Some(view! {

@@ -456,7 +456,7 @@ async fn update_tenant(State(state): State<AppState>, session: OperatorSession, 
 
 /// The submitted values as a form to show again (without the CSRF token).
 fn submitted_form(sub: &TenantSubmission) -> FormState {
-    let mut form = FormState { values: sub.fields.clone(), errors: BTreeMap::new(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect() };
+    let mut form = FormState { values: sub.fields.clone(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
     form.values.remove("_csrf");
     form
 }
