@@ -278,3 +278,33 @@ async fn logout_ends_the_session() {
     assert_eq!(after.status, StatusCode::SEE_OTHER);
     assert!(after.location().unwrap_or_default().starts_with("/login"));
 }
+
+#[tokio::test]
+async fn the_tenant_list_is_searchable_and_paged_for_thousands_of_tenants() {
+    let app = TestApp::spawn().await;
+    let (session, _) = app.login_operator().await;
+    // Arrange: 120 more Gemeinden
+    let mut tx = app.state.db.platform().await.unwrap_or_else(|e| panic!("{e}"));
+    for i in 0..120 {
+        let new = portal_tenancy::NewTenant {
+            slug: portal_domain::TenantSlug::parse(&format!("gemeinde-{i:03}")).unwrap_or_else(|e| panic!("{e}")),
+            kind: portal_domain::TenantKind::Gemeinde,
+            parent: None,
+            name: format!("Gemeinde Nummer {i:03}"),
+            hosts: vec![portal_domain::HostName::parse(&format!("g{i:03}.localhost")).unwrap_or_else(|e| panic!("{e}"))],
+        };
+        portal_tenancy::repo::create(&mut tx, &new, false).await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+
+    let first = app.get_with(OPS_HOST, "/", &[("cookie", &session)]).await;
+    let third = app.get_with(OPS_HOST, "/?seite=3", &[("cookie", &session)]).await;
+    let by_host = app.get_with(OPS_HOST, "/?q=g042.local", &[("cookie", &session)]).await;
+    let wildcard = app.get_with(OPS_HOST, "/?q=%25", &[("cookie", &session)]).await;
+
+    assert!(first.body.contains("128 Mandanten – Seite 1 von 3"), "{}", first.body);
+    assert_eq!(first.body.matches("data-tenant=").count(), 50);
+    assert_eq!(third.body.matches("data-tenant=").count(), 28);
+    assert!(by_host.body.contains("Gemeinde Nummer 042") && by_host.body.contains("1 Mandanten"));
+    assert!(wildcard.body.contains("0 Mandanten"), "a % in the search is matched literally");
+}

@@ -47,6 +47,15 @@ pub struct TenantRow {
     pub suspended: bool,
 }
 
+/// Search and position in the tenant list.
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    pub filter: String,
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+}
+
 /// Label of a tenant kind.
 pub fn kind_label(lang: Lang, kind: &str) -> String {
     tr(lang, &format!("console.kind_{kind}"))
@@ -54,7 +63,7 @@ pub fn kind_label(lang: Lang, kind: &str) -> String {
 
 /// The list of all tenants.
 #[component]
-pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Option<String>, #[prop(optional)] port_suffix: String) -> impl IntoView {
+pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Option<String>, #[prop(optional)] port_suffix: String, #[prop(optional)] paging: Paging) -> impl IntoView {
     let lang = chrome.lang;
     let csrf = chrome.csrf_token.clone();
     let empty = tenants.is_empty();
@@ -63,6 +72,16 @@ pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Op
             <h1 class="kern-heading-x-large">{tr(lang, "console.tenants")}</h1>
             {notice.map(|n| view! { <Notice text=n/> })}
             <p><a class="kern-btn kern-btn--primary" href="/mandanten/neu"><span class="kern-label">{tr(lang, "console.new_tenant")}</span></a></p>
+            <form method="get" action="/" role="search" class="search-form">
+                <div class="kern-form-input">
+                    <label class="kern-label" for="q">{tr(lang, "console.filter")}</label>
+                    <div class="search-form__row">
+                        <input class="kern-form-input__input" type="search" id="q" name="q" value=paging.filter.clone() maxlength="100"/>
+                        <button class="kern-btn kern-btn--secondary" type="submit"><span class="kern-label">{tr(lang, "portal.search_button")}</span></button>
+                    </div>
+                </div>
+            </form>
+            <p class="kern-body kern-body--small">{tr_with(lang, "console.tenant_count", &[("total", &paging.total.to_string()), ("page", &paging.page.to_string()), ("pages", &paging.pages.to_string())])}</p>
             {empty.then(|| view! { <p class="kern-body">{tr(lang, "console.no_tenants")}</p> })}
             <div class="kern-table-responsive">
                 <table class="kern-table kern-table--striped">
@@ -110,6 +129,15 @@ pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Op
                     </tbody>
                 </table>
             </div>
+            {(paging.pages > 1).then(|| {
+                let q = crate::layout::urlencode(&paging.filter);
+                view! {
+                    <nav aria-label=tr(lang, "console.pages") class="pager">
+                        {(paging.page > 1).then(|| view! { <a class="kern-link" href=format!("/?q={q}&seite={}", paging.page - 1)>{tr(lang, "console.previous_page")}</a> })}
+                        {(paging.page < paging.pages).then(|| view! { <a class="kern-link" href=format!("/?q={q}&seite={}", paging.page + 1)>{tr(lang, "console.next_page")}</a> })}
+                    </nav>
+                }
+            })}
         </ConsoleLayout>
     }
 }

@@ -80,10 +80,22 @@ const TENANT_SELECT: &str = "
     left join tenant_domain d on d.tenant_id = t.tenant_id
     left join tenant p on p.tenant_id = t.parent_id";
 
-/// All tenants, ordered by name.
-pub async fn list(tx: &mut PlatformTx) -> Result<Vec<Tenant>, DbError> {
-    let sql = format!("{TENANT_SELECT} group by t.tenant_id, p.name order by t.name");
-    Ok(sqlx::query_as(&sql).fetch_all(tx.conn()).await?)
+/// One page of tenants whose name, slug or a host contains `filter` (case-insensitive), ordered by
+/// name, and the number of all matches.
+pub async fn search(tx: &mut PlatformTx, filter: &str, limit: i64, offset: i64) -> Result<(Vec<Tenant>, i64), DbError> {
+    // LIKE wildcards in the input are matched literally
+    let pattern = format!("%{}%", filter.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let matching = "select t.tenant_id from tenant t where lower(t.name) like $1 or t.slug like $1
+                    or exists (select 1 from tenant_domain d where d.tenant_id = t.tenant_id and d.host like $1)";
+    let total: i64 = sqlx::query_scalar(&format!("select count(*) from ({matching}) m")).bind(&pattern).fetch_one(tx.conn()).await?;
+    let sql = format!("{TENANT_SELECT} where t.tenant_id in ({matching}) group by t.tenant_id, p.name order by t.name limit $2 offset $3");
+    let rows = sqlx::query_as(&sql).bind(&pattern).bind(limit).bind(offset).fetch_all(tx.conn()).await?;
+    Ok((rows, total))
+}
+
+/// Tenants that may be parents (Kreise and Ämter), ordered by name.
+pub async fn possible_parents(tx: &mut PlatformTx) -> Result<Vec<(uuid::Uuid, String, String)>, DbError> {
+    Ok(sqlx::query_as("select tenant_id, name, kind from tenant where kind in ('kreis', 'amt') order by name").fetch_all(tx.conn()).await?)
 }
 
 pub async fn get(tx: &mut PlatformTx, id: TenantId) -> Result<Option<Tenant>, DbError> {

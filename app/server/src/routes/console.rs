@@ -16,7 +16,7 @@ use portal_domain::{Colour, HostName, Lang, Localized, ServiceSlug, TenantId, Te
 use portal_operators as operators;
 use portal_tenancy::repo::{self as tenants, Branding, NewTenant, TenantError};
 use portal_tenancy::{Logo, LogoError};
-use portal_ui::console::{LoginPage, ServiceChoice, TENANT_FORM_FIELDS, TenantFormData, TenantFormPage, TenantListPage, TenantRow, TenantServicesPage};
+use portal_ui::console::{LoginPage, Paging, ServiceChoice, TENANT_FORM_FIELDS, TenantFormData, TenantFormPage, TenantListPage, TenantRow, TenantServicesPage};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_ui::layout::ConsoleChrome;
@@ -202,17 +202,29 @@ struct ListQuery {
     hinweis: Option<String>,
     #[serde(default)]
     mandant: Option<Uuid>,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    seite: Option<i64>,
 }
+
+/// Tenants per page of the list.
+const PAGE_SIZE: i64 = 50;
 
 async fn tenant_list(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
+    let filter: String = q.q.trim().chars().take(100).collect();
+    let page = q.seite.unwrap_or(1).max(1);
     let mut tx = state.db.platform().await?;
-    let list = tenants::list(&mut tx).await?;
+    let (list, total) = tenants::search(&mut tx, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let named = match q.mandant {
+        Some(id) => tenants::get(&mut tx, TenantId(id)).await?.map(|t| t.name).unwrap_or_default(),
+        None => String::new(),
+    };
     tx.commit().await?;
-    let name_of = |id: Option<Uuid>| list.iter().find(|t| Some(t.tenant_id) == id).map(|t| t.name.clone()).unwrap_or_default();
     let notice = match q.hinweis.as_deref() {
-        Some("gesperrt") => Some(tr_with(lang, "console.suspended_notice", &[("name", &name_of(q.mandant))])),
-        Some("aktiviert") => Some(tr_with(lang, "console.activated_notice", &[("name", &name_of(q.mandant))])),
+        Some("gesperrt") => Some(tr_with(lang, "console.suspended_notice", &[("name", &named)])),
+        Some("aktiviert") => Some(tr_with(lang, "console.activated_notice", &[("name", &named)])),
         Some("gespeichert") => Some(tr(lang, "console.saved")),
         _ => None,
     };
@@ -236,7 +248,8 @@ async fn tenant_list(State(state): State<AppState>, session: OperatorSession, he
         .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
         .map(|p| format!(":{p}"))
         .unwrap_or_default();
-    Ok(html(portal_ui::render_document(move || view! { <TenantListPage chrome=chrome tenants=rows notice=notice port_suffix=port_suffix/> })))
+    let paging = Paging { filter, page, pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), total };
+    Ok(html(portal_ui::render_document(move || view! { <TenantListPage chrome=chrome tenants=rows notice=notice port_suffix=port_suffix paging=paging/> })))
 }
 
 #[derive(Deserialize)]
@@ -422,12 +435,12 @@ fn tenant_error_to_form(lang: Lang, e: TenantError, mut form: FormState) -> Resu
 
 async fn parent_options(state: &AppState, lang: Lang, except: Option<Uuid>) -> Result<Vec<(String, String)>, AppError> {
     let mut tx = state.db.platform().await?;
-    let list = tenants::list(&mut tx).await?;
+    let list = tenants::possible_parents(&mut tx).await?;
     tx.commit().await?;
     Ok(list
         .into_iter()
-        .filter(|t| Some(t.tenant_id) != except && matches!(t.kind(), Some(TenantKind::Kreis | TenantKind::Amt)))
-        .map(|t| (t.tenant_id.to_string(), format!("{} ({})", t.name, portal_ui::console::kind_label(lang, &t.kind))))
+        .filter(|(id, _, _)| Some(*id) != except)
+        .map(|(id, name, kind)| (id.to_string(), format!("{name} ({})", portal_ui::console::kind_label(lang, &kind))))
         .collect())
 }
 
