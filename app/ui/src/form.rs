@@ -100,6 +100,20 @@ fn described_by(field: &str, has_hint: bool, has_error: bool) -> Option<String> 
     (!ids.is_empty()).then(|| ids.join(" "))
 }
 
+/// The frame every field shares: label, optional hint, the error, then the control itself.
+#[component]
+fn FieldFrame(name: &'static str, label: String, hint: Option<String>, error: Option<String>, children: Children) -> impl IntoView {
+    let (class, _) = field_classes(error.is_some());
+    view! {
+        <div class=class>
+            <label class="kern-label" for=name>{label}</label>
+            {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
+            {field_error(name, error)}
+            {children()}
+        </div>
+    }
+}
+
 /// A one-line text input.
 #[component]
 pub fn TextField(
@@ -112,16 +126,14 @@ pub fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
     let error = form.error(name);
-    let (class, input_class) = field_classes(error.is_some());
+    let (_, input_class) = field_classes(error.is_some());
     let describedby = described_by(name, hint.is_some(), error.is_some());
+    let invalid = error.is_some().then_some("true");
     view! {
-        <div class=class>
-            <label class="kern-label" for=name>{label}</label>
-            {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
-            {field_error(name, error.clone())}
+        <FieldFrame name=name label=label hint=hint error=error>
             <input class=input_class type=input_type id=name name=name value=form.value(name)
-                required=required aria-invalid=error.is_some().then_some("true") aria-describedby=describedby autocomplete=autocomplete/>
-        </div>
+                required=required aria-invalid=invalid aria-describedby=describedby.clone() autocomplete=autocomplete/>
+        </FieldFrame>
     }
 }
 
@@ -129,15 +141,14 @@ pub fn TextField(
 #[component]
 pub fn TextArea(form: FormState, name: &'static str, label: String, #[prop(optional)] hint: Option<String>, #[prop(default = 4)] rows: u32) -> impl IntoView {
     let error = form.error(name);
-    let (class, input_class) = field_classes(error.is_some());
+    let (_, input_class) = field_classes(error.is_some());
     let describedby = described_by(name, hint.is_some(), error.is_some());
+    let invalid = error.is_some().then_some("true");
+    let value = form.value(name);
     view! {
-        <div class=class>
-            <label class="kern-label" for=name>{label}</label>
-            {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
-            {field_error(name, error.clone())}
-            <textarea class=input_class id=name name=name rows=rows aria-invalid=error.is_some().then_some("true") aria-describedby=describedby>{form.value(name)}</textarea>
-        </div>
+        <FieldFrame name=name label=label hint=hint error=error>
+            <textarea class=input_class id=name name=name rows=rows aria-invalid=invalid aria-describedby=describedby.clone()>{value.clone()}</textarea>
+        </FieldFrame>
     }
 }
 
@@ -145,23 +156,19 @@ pub fn TextArea(form: FormState, name: &'static str, label: String, #[prop(optio
 #[component]
 pub fn SelectField(form: FormState, name: &'static str, label: String, options: Vec<(String, String)>, #[prop(optional)] required: bool) -> impl IntoView {
     let error = form.error(name);
-    let (class, _) = field_classes(error.is_some());
     let select_class = if error.is_some() { "kern-form-input__select kern-form-input__select--error" } else { "kern-form-input__select" };
     let current = form.value(name);
     let describedby = described_by(name, false, error.is_some());
+    let invalid = error.is_some().then_some("true");
+    let options: Vec<(String, String, bool)> = options.into_iter().map(|(v, t)| { let selected = v == current; (v, t, selected) }).collect();
     view! {
-        <div class=class>
-            <label class="kern-label" for=name>{label}</label>
-            {field_error(name, error.clone())}
+        <FieldFrame name=name label=label hint=None error=error>
             <div class="kern-form-input__select-wrapper">
-                <select class=select_class id=name name=name required=required aria-invalid=error.is_some().then_some("true") aria-describedby=describedby>
-                    {options.into_iter().map(|(value, text)| {
-                        let selected = value == current;
-                        view! { <option value=value selected=selected>{text}</option> }
-                    }).collect_view()}
+                <select class=select_class id=name name=name required=required aria-invalid=invalid aria-describedby=describedby.clone()>
+                    {options.clone().into_iter().map(|(value, text, selected)| view! { <option value=value selected=selected>{text}</option> }).collect_view()}
                 </select>
             </div>
-        </div>
+        </FieldFrame>
     }
 }
 
@@ -169,15 +176,13 @@ pub fn SelectField(form: FormState, name: &'static str, label: String, options: 
 #[component]
 pub fn FileField(form: FormState, name: &'static str, label: String, #[prop(optional)] hint: Option<String>, accept: &'static str) -> impl IntoView {
     let error = form.error(name);
-    let (class, input_class) = field_classes(error.is_some());
+    let (_, input_class) = field_classes(error.is_some());
     let describedby = described_by(name, hint.is_some(), error.is_some());
+    let invalid = error.is_some().then_some("true");
     view! {
-        <div class=class>
-            <label class="kern-label" for=name>{label}</label>
-            {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
-            {field_error(name, error.clone())}
-            <input class=input_class type="file" id=name name=name accept=accept aria-invalid=error.is_some().then_some("true") aria-describedby=describedby/>
-        </div>
+        <FieldFrame name=name label=label hint=hint error=error>
+            <input class=input_class type="file" id=name name=name accept=accept aria-invalid=invalid aria-describedby=describedby.clone()/>
+        </FieldFrame>
     }
 }
 
