@@ -65,9 +65,10 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         crate::seed::sync_demo_tenants(&db, &catalogue, &demo).await?;
     }
 
+    let started = std::time::Instant::now();
     let registry = TenantRegistry::load(db.clone()).await.context("loading the tenant registry")?;
+    tracing::info!(hosts = registry.host_count(), elapsed_ms = started.elapsed().as_millis() as u64, "tenant registry loaded");
     registry.spawn_refresh(Duration::from_secs(60));
-    tracing::info!(hosts = registry.host_count(), "tenant registry loaded");
 
     Ok(AppState {
         db,

@@ -64,6 +64,7 @@ impl TenantRegistry {
 
     /// Re-reads all tenants and hosts and swaps the map in one step. Returns the number of hosts.
     pub async fn reload(&self) -> Result<usize, DbError> {
+        let started = std::time::Instant::now();
         let mut tx = self.db.platform().await?;
         let rows: Vec<(String, Uuid, String, String, String, Option<String>)> = sqlx::query_as(
             "select d.host, t.tenant_id, t.slug, t.name, t.status,
@@ -93,6 +94,8 @@ impl TenantRegistry {
             Err(poisoned) => *poisoned.into_inner() = Arc::new(map),
         }
         metrics::gauge!("portal_tenant_hosts").set(count as f64);
+        metrics::histogram!("portal_tenant_registry_reload_seconds").record(started.elapsed().as_secs_f64());
+        tracing::debug!(hosts = count, elapsed_ms = started.elapsed().as_millis() as u64, "tenant registry reloaded");
         Ok(count)
     }
 

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the platform with 11,000 tenants, Germany's scale (about 11,000 Gemeinden
+# and 400 Kreise and kreisfreie Städte). Seeds them next to the demo tenants (each with a host,
+# branding and the basic installation: about 300,000 activation rows), then measures, in one run:
+# registry load time at start-up, portal home throughput for a demo tenant and for a seeded one
+# against the same server with only the demo tenants, and the console's tenant search.
+#
+#   ./benches/many-tenants.sh            # TENANTS=11000 DURATION=15s CONNECTIONS=32
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../infra/scripts/lib.sh"
+TENANTS="${TENANTS:-11000}"; DURATION="${DURATION:-15s}"; CONNECTIONS="${CONNECTIONS:-32}"
+PORT=3301
+
+command -v wrk >/dev/null || apt_install wrk
+ensure_rust
+ensure_postgres
+build_site release
+cargo build --quiet --release -p portal-server --bin portal
+BIN="$CARGO_TARGET_DIR/release/portal"
+ensure_database kommunalportal_scale fresh
+use_database kommunalportal_scale
+export APP_ENVIRONMENT=local APP_CONFIG_DIR="$ROOT/infra/config" APP__SERVER__BIND="127.0.0.1:$PORT"
+export APP__PATHS__SITE_DIR="$SITE_DIR" APP__PATHS__TENANTS_DIR="$ROOT/tenants" APP__TELEMETRY__LOG_FORMAT=json
+"$BIN" migrate >/dev/null
+
+serve() { # log file
+  "$BIN" serve > "$1" 2>&1 &
+  SERVER=$!
+  wait_for_http "http://127.0.0.1:$PORT/health" 300 || die "the server did not start"
+}
+stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
+trap stop EXIT
+rps() { # host path
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Host: $1" "http://127.0.0.1:$PORT$2" \
+    | awk '/Requests\/sec/ {r=$2} $1=="99%" {p=$2} END {printf "%10s req/s  p99 %s", r, p}'
+}
+registry_ms() { grep -o '"message":"tenant registry loaded"[^}]*' "$1" | grep -o '"elapsed_ms":[0-9]*' | cut -d: -f2; }
+
+step "Baseline: demo tenants only"
+serve "$CACHE/scale-small.log"
+printf 'registry: %s hosts in %s ms\n' "$(curl -s "http://127.0.0.1:$PORT/health" | grep -o '"tenant_hosts":[0-9]*' | cut -d: -f2)" "$(registry_ms "$CACHE/scale-small.log")"
+printf '%-40s %s\n' "home kaiserslautern (8 tenants)" "$(rps kaiserslautern.localhost /)"
+stop
+
+step "Seeding $TENANTS tenants (as the superuser: seeding is not the application's path)"
+start=$(date +%s)
+psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d kommunalportal_scale -v ON_ERROR_STOP=1 -q <<SQL
+insert into tenant (tenant_id, slug, kind, name)
+  select gen_random_uuid(), 'gemeinde-' || i, 'gemeinde', 'Gemeinde Nummer ' || i from generate_series(1, $TENANTS) i;
+insert into tenant_domain (host, tenant_id, is_primary)
+  select slug || '.localhost', tenant_id, true from tenant where slug like 'gemeinde-%';
+insert into tenant_branding (tenant_id, display_name, primary_colour, secondary_colour)
+  select tenant_id, name, '#0b4ea2', '#e6eef7' from tenant where slug like 'gemeinde-%';
+insert into service_activation (tenant_id, service_slug, seen_version)
+  select t.tenant_id, s.service_slug, s.version from tenant t
+  cross join catalogue_preset_service p join base_service s on s.service_slug = p.service_slug
+  where t.slug like 'gemeinde-%' and p.preset_slug = 'grundausstattung';
+analyze;
+SQL
+printf 'seeded in %ss: %s tenants, %s hosts, %s activations\n' "$(( $(date +%s) - start ))" \
+  "$(psql_admin "select count(*) from tenant" 2>/dev/null || psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d kommunalportal_scale -Atc 'select count(*) from tenant')" \
+  "$(psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d kommunalportal_scale -Atc 'select count(*) from tenant_domain')" \
+  "$(psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d kommunalportal_scale -Atc 'select count(*) from service_activation')"
+
+step "With $TENANTS more tenants"
+serve "$CACHE/scale-large.log"
+printf 'registry: %s hosts in %s ms\n' "$(curl -s "http://127.0.0.1:$PORT/health" | grep -o '"tenant_hosts":[0-9]*' | cut -d: -f2)" "$(registry_ms "$CACHE/scale-large.log")"
+printf '%-40s %s\n' "home kaiserslautern ($TENANTS+8 tenants)" "$(rps kaiserslautern.localhost /)"
+printf '%-40s %s\n' "home gemeinde-$((TENANTS / 2))" "$(rps "gemeinde-$((TENANTS / 2)).localhost" /)"
+printf '%-40s %s\n' "search 'Perso' in gemeinde-$((TENANTS / 2))" "$(rps "gemeinde-$((TENANTS / 2)).localhost" '/suche?q=Perso')"
+printf '%-40s %s\n' "unknown host (404)" "$(rps nicht-vorhanden.localhost /)"
+
+# the console's search over all tenants, logged in
+OPS_PASSWORD="scale-passwort-lang-genug"
+PORTAL_OPERATOR_PASSWORD="$OPS_PASSWORD" "$BIN" operator create --email scale@kommunalportal.example --name Scale >/dev/null
+jar="$(mktemp)"; form="$(curl -s -c "$jar" -H 'Host: ops.localhost' "http://127.0.0.1:$PORT/login")"
+csrf="$(grep -o 'name="_csrf" value="[^"]*"' <<<"$form" | head -1 | sed 's/.*value="//; s/"$//')"
+curl -s -b "$jar" -c "$jar" -H 'Host: ops.localhost' --data-urlencode "_csrf=$csrf" --data-urlencode "email=scale@kommunalportal.example" \
+  --data-urlencode "password=$OPS_PASSWORD" "http://127.0.0.1:$PORT/login" -o /dev/null
+for q in "" "gemeinde-5000" "Nummer 77"; do
+  t="$(curl -s -b "$jar" -H 'Host: ops.localhost' -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/?q=$(printf %s "$q" | sed 's/ /+/g')")"
+  printf '%-40s %s s\n' "console list, filter '$q'" "$t"
+done
+rm -f "$jar"
