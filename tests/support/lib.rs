@@ -27,7 +27,9 @@ pub fn admin_url() -> String {
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    // cargo passes the package folder at run time; the compile-time value may name another checkout
+    // that shared the target directory
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("..")
 }
 
 pub fn tenants_dir() -> PathBuf {

@@ -224,7 +224,9 @@ mod tests {
     use super::*;
 
     fn config_dir() -> PathBuf {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infra/config")
+        // cargo passes the package folder at run time; the compile-time value may name another checkout
+        // that shared the target directory
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("../../infra/config")
     }
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings, String> {
