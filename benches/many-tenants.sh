@@ -71,12 +71,7 @@ printf '%-40s %s\n' "search 'Perso' in gemeinde-$((TENANTS / 2))" "$(rps "gemein
 printf '%-40s %s\n' "unknown host (404)" "$(rps nicht-vorhanden.localhost /)"
 
 # the console's search over all tenants, logged in
-OPS_PASSWORD="scale-passwort-lang-genug"
-PORTAL_OPERATOR_PASSWORD="$OPS_PASSWORD" "$BIN" operator create --email scale@kommunalportal.example --name Scale >/dev/null
-jar="$(mktemp)"; form="$(curl -s -c "$jar" -H 'Host: ops.localhost' "http://127.0.0.1:$PORT/login")"
-csrf="$(grep -o 'name="_csrf" value="[^"]*"' <<<"$form" | head -1 | sed 's/.*value="//; s/"$//')"
-curl -s -b "$jar" -c "$jar" -H 'Host: ops.localhost' --data-urlencode "_csrf=$csrf" --data-urlencode "email=scale@kommunalportal.example" \
-  --data-urlencode "password=$OPS_PASSWORD" "http://127.0.0.1:$PORT/login" -o /dev/null
+jar="$(console_login "$BIN" "$PORT" scale@kommunalportal.example)"
 for q in "" "gemeinde-5000" "Nummer 77"; do
   t="$(curl -s -b "$jar" -H 'Host: ops.localhost' -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/?q=$(printf %s "$q" | sed 's/ /+/g')")"
   printf '%-40s %s s\n' "console list, filter '$q'" "$t"

@@ -67,12 +67,7 @@ page_weight() { # host path label
 page_weight kaiserslautern.localhost / "portal home (Kaiserslautern)"
 page_weight kaiserslautern.localhost /leistungen/personalausweis "service page"
 # the console's tenant form carries the island; log in to fetch it
-OPS_PASSWORD="bench-passwort-lang-genug"
-PORTAL_OPERATOR_PASSWORD="$OPS_PASSWORD" "$CARGO_TARGET_DIR/release/portal" operator create --email bench@kommunalportal.example --name Bench >/dev/null
-jar="$(mktemp)"; form="$(curl -s -c "$jar" -H 'Host: ops.localhost' "http://127.0.0.1:$PORTAL_PORT/login")"
-csrf="$(grep -o 'name="_csrf" value="[^"]*"' <<<"$form" | head -1 | sed 's/.*value="//; s/"$//')"
-curl -s -b "$jar" -c "$jar" -H 'Host: ops.localhost' --data-urlencode "_csrf=$csrf" --data-urlencode "email=bench@kommunalportal.example" \
-  --data-urlencode "password=$OPS_PASSWORD" "http://127.0.0.1:$PORTAL_PORT/login" -o /dev/null
+jar="$(console_login "$CARGO_TARGET_DIR/release/portal" "$PORTAL_PORT" bench@kommunalportal.example)"
 island_html="$(curl -s -b "$jar" -H 'Accept-Encoding: br, gzip' -H 'Host: ops.localhost' -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORTAL_PORT/mandanten/neu")"
 wasm="$(size ops.localhost /pkg/portal_hydrate_bg.wasm)"; gluejs="$(size ops.localhost /pkg/portal_hydrate.js)"
 printf '%-34s html %6d  + islands wasm %6d + js %5d (compressed)\n' "console tenant form (island)" "$island_html" "$wasm" "$gluejs"

@@ -145,3 +145,19 @@ wait_for_http() {
     i=$((i + 1)); [ "$i" -le "$((limit * 2))" ] || return 1; sleep 0.5
   done
 }
+
+# console_login BIN PORT EMAIL: creates operator EMAIL (if missing) with a generated password, logs in
+# through the console's form (login CSRF cookie and field) and prints the path of a cookie jar that
+# holds the session.
+console_login() {
+  local bin="$1" port="$2" email="$3" password jar form csrf
+  password="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  PORTAL_OPERATOR_PASSWORD="$password" "$bin" operator create --email "$email" --name "Benchmark" >/dev/null
+  jar="$(mktemp)"
+  form="$(curl -s -c "$jar" -H 'Host: ops.localhost' "http://127.0.0.1:$port/login")"
+  csrf="$(grep -o 'name="_csrf" value="[^"]*"' <<<"$form" | head -1 | sed 's/.*value="//; s/"$//')"
+  curl -s -b "$jar" -c "$jar" -H 'Host: ops.localhost' --data-urlencode "_csrf=$csrf" --data-urlencode "email=$email" \
+    --data-urlencode "password=$password" "http://127.0.0.1:$port/login" -o /dev/null
+  grep -q ops_session "$jar" || die "console login as $email failed"
+  echo "$jar"
+}

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use leptos::prelude::IntoAny;
 use portal_db::TenantTx;
+use portal_tenancy::Branding;
 use portal_domain::Lang;
 use portal_ui::i18n::tr;
 use portal_ui::layout::{Assets, PortalChrome};
@@ -78,22 +79,29 @@ pub fn see_other(to: &str) -> Response {
 
 /// Loads the tenant's frame (branding, logo) inside the request's tenant transaction.
 pub async fn portal_chrome(tx: &mut TenantTx, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> Result<PortalChrome, AppError> {
-    let (primary, secondary, name, email, phone, address, logo) = match portal_tenancy::repo::branding_and_logo_hash(tx).await? {
-        Some((b, logo)) => (b.primary_colour.to_string(), b.secondary_colour.to_string(), b.display_name, b.contact_email, b.contact_phone, b.address, logo),
-        None => ("#0b4ea2".to_owned(), "#e6eef7".to_owned(), ctx.entry.name.clone(), None, None, None, None),
+    Ok(portal_frame(tx, ctx, state, lang, current_path).await?.0)
+}
+
+/// The tenant's frame and its branding (for pages that show more of it, like the legal pages), from
+/// one query.
+pub async fn portal_frame(tx: &mut TenantTx, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> Result<(PortalChrome, Option<Branding>), AppError> {
+    let (branding, logo) = match portal_tenancy::repo::branding_and_logo_hash(tx).await? {
+        Some((b, logo)) => (Some(b), logo),
+        None => (None, None),
     };
-    Ok(PortalChrome {
+    let chrome = PortalChrome {
         lang,
-        tenant_name: name,
+        tenant_name: branding.as_ref().map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
         logo_url: logo.map(|h| format!("/logo?v={}", &h[..12.min(h.len())])),
-        primary_colour: primary,
-        secondary_colour: secondary,
+        primary_colour: branding.as_ref().map_or_else(|| "#0b4ea2".to_owned(), |b| b.primary_colour.to_string()),
+        secondary_colour: branding.as_ref().map_or_else(|| "#e6eef7".to_owned(), |b| b.secondary_colour.to_string()),
         current_path,
-        contact_email: email,
-        contact_phone: phone,
-        address,
+        contact_email: branding.as_ref().and_then(|b| b.contact_email.clone()),
+        contact_phone: branding.as_ref().and_then(|b| b.contact_phone.clone()),
+        address: branding.as_ref().and_then(|b| b.address.clone()),
         assets: assets(state, false),
-    })
+    };
+    Ok((chrome, branding))
 }
 
 /// Turns an error response of a handler (or of tenant resolution) into a translated page, in the

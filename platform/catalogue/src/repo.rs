@@ -312,11 +312,6 @@ pub async fn base_services(conn: &mut PgConnection) -> Result<Vec<BaseServiceRow
     .await?)
 }
 
-/// Presets: slug and names.
-pub async fn presets(conn: &mut PgConnection) -> Result<Vec<(String, String, String)>, DbError> {
-    Ok(sqlx::query_as("select preset_slug, name_de, name_en from catalogue_preset order by preset_slug").fetch_all(conn).await?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

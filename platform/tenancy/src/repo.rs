@@ -261,11 +261,6 @@ struct BrandingRow {
     logo_sha256: Option<String>,
 }
 
-/// The tenant's branding, if set.
-pub async fn branding(tx: &mut TenantTx) -> Result<Option<Branding>, DbError> {
-    Ok(branding_and_logo_hash(tx).await?.map(|(b, _)| b))
-}
-
 /// The tenant's branding and the hash of its logo (if any), in one round trip: what every page's
 /// frame needs.
 pub async fn branding_and_logo_hash(tx: &mut TenantTx) -> Result<Option<(Branding, Option<String>)>, DbError> {
@@ -335,12 +330,6 @@ pub async fn logo(tx: &mut TenantTx) -> Result<Option<(String, Vec<u8>, String)>
         .bind(tenant)
         .fetch_optional(tx.conn())
         .await?)
-}
-
-/// The hex sha-256 of the stored logo, for cache-busting URLs, without loading the bytes.
-pub async fn logo_hash(tx: &mut TenantTx) -> Result<Option<String>, DbError> {
-    let tenant = tx.tenant_id().0;
-    Ok(sqlx::query_scalar("select sha256 from tenant_logo where tenant_id = $1").bind(tenant).fetch_optional(tx.conn()).await?)
 }
 
 /// Stores (or replaces) the tenant's logo; returns its hash.

@@ -5,14 +5,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use portal_domain::{HostName, TenantStatus};
+use portal_domain::HostName;
 use portal_tenancy::RegistryEntry;
 
-use crate::error::{AppError, ErrorKind};
+use crate::error::AppError;
 use crate::state::AppState;
 
 /// The tenant a portal request is for.
@@ -23,11 +21,13 @@ pub struct TenantContext {
     pub host: HostName,
 }
 
-/// What the resolution middleware decided, stored in the request extensions.
+/// Which site a request is for.
 #[derive(Debug, Clone)]
 pub enum Site {
     Portal(TenantContext),
     Console,
+    /// No portal is served on this host.
+    Unknown,
 }
 
 /// The address of the client: the peer, or the first untrusted address of `X-Forwarded-For` when
@@ -71,39 +71,31 @@ pub fn client_ip(req: &Request, trusted: &[IpAddr]) -> Option<IpAddr> {
         .or(Some(peer))
 }
 
-/// Middleware: resolves the site of the request, records `tenant.id` on the request span, and answers
-/// unknown hosts with 404 and suspended tenants with the maintenance status. Health and metrics
-/// endpoints are routed before this layer.
-pub async fn resolve_site(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// Resolves the site of a request: stores the client address and, for a portal, the
+/// [`TenantContext`] in the request's extensions, and records `site` and `tenant.id` on the current
+/// span. The caller answers suspended tenants and unknown hosts.
+pub fn resolve(state: &AppState, req: &mut Request) -> Site {
     let trusted = &state.config.trusted_proxies;
-    let ip = client_ip(&req, trusted);
+    let ip = client_ip(req, trusted);
     req.extensions_mut().insert(ClientIp(ip));
-    let Some(host) = request_host(&req, trusted) else {
-        return AppError::new(ErrorKind::NotFound).into_response();
-    };
+    // a missing or malformed host is just another host no portal is served on
+    let Some(host) = request_host(req, trusted) else { return Site::Unknown };
     let span = tracing::Span::current();
     if host == state.config.ops_host {
         span.record("site", "console");
-        req.extensions_mut().insert(Site::Console);
-        return next.run(req).await;
+        return Site::Console;
     }
     match state.registry.resolve(&host) {
         Some(entry) => {
-            span.record("tenant.id", tracing::field::display(entry.tenant_id));
             span.record("site", "portal");
-            let suspended = entry.status == TenantStatus::Suspended;
+            span.record("tenant.id", tracing::field::display(entry.tenant_id));
             let ctx = TenantContext { entry, host };
-            req.extensions_mut().insert(Site::Portal(ctx.clone()));
-            req.extensions_mut().insert(ctx);
-            if suspended {
-                // the error-page layer shows the tenant's maintenance page
-                return AppError::new(ErrorKind::Suspended).into_response();
-            }
-            next.run(req).await
+            req.extensions_mut().insert(ctx.clone());
+            Site::Portal(ctx)
         }
         None => {
             tracing::debug!(host = %host, "unknown host");
-            AppError::new(ErrorKind::NotFound).into_response()
+            Site::Unknown
         }
     }
 }

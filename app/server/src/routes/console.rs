@@ -532,8 +532,10 @@ async fn load_form_values(state: &AppState, id: TenantId) -> Result<Option<(Stri
     let mut tx = state.db.platform().await?;
     let Some(t) = tenants::get(&mut tx, id).await? else { return Ok(None) };
     let mut tx = tx.into_tenant(id).await?;
-    let branding = tenants::branding(&mut tx).await?;
-    let has_logo = tenants::logo_hash(&mut tx).await?.is_some();
+    let (branding, has_logo) = match tenants::branding_and_logo_hash(&mut tx).await? {
+        Some((b, logo)) => (Some(b), logo.is_some()),
+        None => (None, false),
+    };
     tx.commit().await?;
     let mut v = BTreeMap::new();
     v.insert("name".to_owned(), t.name.clone());

@@ -7,14 +7,12 @@ pub mod portal;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use portal_web::error::{ErrorCause, ErrorKind};
-use portal_web::host::{ClientIp, client_ip, request_host};
-use portal_web::{AppState, Site, TenantContext, cookies, observe};
+use portal_web::{AppState, Site, cookies, observe};
 use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
@@ -96,34 +94,15 @@ async fn islands_js(State(sites): State<Sites>) -> Response {
 /// translated pages.
 async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
     let state = &sites.state;
-    let trusted = &state.config.trusted_proxies;
-    let ip = client_ip(&req, trusted);
-    req.extensions_mut().insert(ClientIp(ip));
     let lang = lang_of(req.headers());
     let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-    let span = tracing::Span::current();
-
-    // a missing or malformed host is just another host no portal is served on
-    let Some(host) = request_host(&req, trusted) else {
-        return pages::error_page(state, None, lang, ErrorKind::NotFound, None, &path).await;
-    };
-    let (router, tenant) = if host == state.config.ops_host {
-        span.record("site", "console");
-        req.extensions_mut().insert(Site::Console);
-        (sites.console.clone(), None)
-    } else if let Some(entry) = state.registry.resolve(&host) {
-        span.record("site", "portal");
-        span.record("tenant.id", tracing::field::display(entry.tenant_id));
-        let ctx = TenantContext { entry, host };
-        if ctx.entry.status == portal_domain::TenantStatus::Suspended {
+    let (router, tenant) = match portal_web::host::resolve(state, &mut req) {
+        Site::Console => (sites.console.clone(), None),
+        Site::Portal(ctx) if ctx.entry.status == portal_domain::TenantStatus::Suspended => {
             return pages::error_page(state, Some(&ctx), lang, ErrorKind::Suspended, None, &path).await;
         }
-        req.extensions_mut().insert(Site::Portal(ctx.clone()));
-        req.extensions_mut().insert(ctx.clone());
-        (sites.portal.clone(), Some(ctx))
-    } else {
-        tracing::debug!(host = %host, "unknown host");
-        return pages::error_page(state, None, lang, ErrorKind::NotFound, None, &path).await;
+        Site::Portal(ctx) => (sites.portal.clone(), Some(ctx)),
+        Site::Unknown => return pages::error_page(state, None, lang, ErrorKind::NotFound, None, &path).await,
     };
 
     let response = match router.oneshot(req).await {
@@ -163,9 +142,4 @@ pub async fn switch_language(State(state): State<AppState>, Query(q): Query<Lang
 /// A 404 in the site's frame.
 pub async fn not_found() -> portal_web::AppError {
     portal_web::AppError::not_found()
-}
-
-/// Builds an empty body response with a status (used for HEAD-like answers).
-pub fn status(code: StatusCode) -> Response {
-    Response::builder().status(code).body(Body::empty()).unwrap_or_default()
 }

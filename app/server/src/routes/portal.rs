@@ -13,7 +13,7 @@ use portal_ui::portal::{CategoryGroup, HomePage, LegalPage, SearchPage, ServiceI
 use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 
-use crate::pages::{html, lang_of, portal_chrome};
+use crate::pages::{html, lang_of, portal_chrome, portal_frame};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -116,8 +116,7 @@ async fn legal(state: AppState, ctx: TenantContext, headers: HeaderMap, which: L
         Legal::Accessibility => ("/barrierefreiheit", "common.accessibility"),
     };
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let chrome = portal_chrome(&mut tx, &ctx, &state, lang, path.to_owned()).await?;
-    let branding = portal_tenancy::repo::branding(&mut tx).await?;
+    let (chrome, branding) = portal_frame(&mut tx, &ctx, &state, lang, path.to_owned()).await?;
     tx.commit().await?;
     let text = branding.map(|b| match which {
         Legal::Imprint => b.imprint,
