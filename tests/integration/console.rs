@@ -308,3 +308,19 @@ async fn the_tenant_list_is_searchable_and_paged_for_thousands_of_tenants() {
     assert!(by_host.body.contains("Gemeinde Nummer 042") && by_host.body.contains("1 Mandanten"));
     assert!(wildcard.body.contains("0 Mandanten"), "a % in the search is matched literally");
 }
+
+#[tokio::test]
+async fn a_logo_far_over_the_limit_gets_the_field_error_and_keeps_the_form() {
+    let app = TestApp::spawn().await;
+    let (session, csrf) = app.login_operator().await;
+
+    // a 5 MB "photo": larger than the general request limit, still answered next to the field
+    let photo = vec![0xFFu8; 5 * 1024 * 1024];
+    let fields = tenant_fields(&csrf, "Gemeinde Fotoalbum", "fotoalbum", "fotoalbum.localhost", "#2e6b30");
+    let r = app.post_multipart(OPS_HOST, "/mandanten", &fields, Some(("logo", "urlaub.jpg", &photo)), &session).await;
+
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Die Datei ist größer als 256 KB."));
+    assert!(r.body.contains("value=\"Gemeinde Fotoalbum\"") && r.body.contains("Barrierefreiheit Musterhausen"), "nothing typed is lost");
+    assert_eq!(app.get("fotoalbum.localhost", "/").await.status, StatusCode::NOT_FOUND);
+}

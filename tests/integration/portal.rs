@@ -163,3 +163,13 @@ async fn health_checks_the_database_on_any_host_and_pages_carry_security_headers
     assert_eq!(page.headers.get("x-content-type-options").and_then(|v| v.to_str().ok()), Some("nosniff"));
     assert!(page.headers.get("referrer-policy").is_some());
 }
+
+#[tokio::test]
+async fn without_an_office_of_its_own_a_service_names_the_tenants_administration_and_contact() {
+    let app = TestApp::spawn().await;
+
+    let r = app.get("guetersloh.localhost", "/leistungen/meldebescheinigung").await;
+
+    assert!(r.body.contains("Stadt Gütersloh, Berliner Straße 70, 33330 Gütersloh"), "responsible office falls back to the tenant");
+    assert!(r.body.contains("buergerportal@guetersloh.example"));
+}

@@ -55,8 +55,11 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   await page.getByLabel('Anzeigename im Portal').fill(name);
   await page.getByLabel('Kontakt-E-Mail').fill('buergerservice@teststadt.example');
   await page.getByLabel('Impressum (Deutsch)').fill(`Herausgeber: ${name}`);
+  // and a 3 MB photo instead of a logo
+  await page.getByLabel('Logo').setInputFiles({ name: 'urlaub.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(3 * 1024 * 1024, 0xff) });
   await page.getByRole('button', { name: 'Anlegen' }).click();
   await page.getByText('Bitte korrigieren Sie die folgenden Angaben:').waitFor();
+  await page.locator('#logo-error').getByText('Die Datei ist größer als 256 KB.').waitFor();
   assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), name);
   assert.equal(await page.getByLabel('Impressum (Deutsch)').inputValue(), `Herausgeber: ${name}`);
   await expectAccessible(page, 'new tenant form with errors');

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,6 +15,7 @@ use portal_catalogue::repo as catalogue;
 use portal_domain::{Colour, HostName, Lang, Localized, ServiceSlug, TenantId, TenantKind, TenantSlug, TenantStatus};
 use portal_operators as operators;
 use portal_tenancy::repo::{self as tenants, Branding, NewTenant, TenantError};
+use portal_tenancy::logo::MAX_LOGO_BYTES;
 use portal_tenancy::{Logo, LogoError};
 use portal_ui::console::{LoginPage, Paging, ServiceChoice, TENANT_FORM_FIELDS, TenantFormData, TenantFormPage, TenantListPage, TenantRow, TenantServicesPage};
 use portal_ui::form::FormState;
@@ -27,6 +28,10 @@ use uuid::Uuid;
 use crate::pages::{assets, html, html_status, lang_of, see_other};
 
 const SESSION_COOKIE: &str = "ops_session";
+/// Body limit of the tenant form: a picked logo file far larger than a logo may be (a phone photo)
+/// still arrives whole, so the form can answer with an error next to the field and keep every
+/// value. The logo itself is never held beyond its own limit.
+const TENANT_FORM_MAX_BYTES: usize = 32 * 1024 * 1024;
 const LOGIN_CSRF_COOKIE: &str = "ops_login_csrf";
 
 pub fn router() -> Router<AppState> {
@@ -34,9 +39,9 @@ pub fn router() -> Router<AppState> {
         .route("/", get(tenant_list))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
-        .route("/mandanten", post(create_tenant))
+        .route("/mandanten", post(create_tenant).layer(DefaultBodyLimit::max(TENANT_FORM_MAX_BYTES)))
         .route("/mandanten/neu", get(new_tenant_form))
-        .route("/mandanten/{id}", get(edit_tenant_form).post(update_tenant))
+        .route("/mandanten/{id}", get(edit_tenant_form).post(update_tenant).layer(DefaultBodyLimit::max(TENANT_FORM_MAX_BYTES)))
         .route("/mandanten/{id}/status", post(set_status))
         .route("/mandanten/{id}/logo", get(tenant_logo))
         .route("/mandanten/{id}/leistungen", get(services_page).post(save_services))
@@ -290,10 +295,19 @@ async fn read_submission(mut multipart: Multipart) -> Result<TenantSubmission, A
     })? {
         let name = part.name().unwrap_or_default().to_owned();
         if name == "logo" {
+            // Keep at most one byte more than a logo may have (enough for `Logo::parse` to answer
+            // "too large" next to the field) and read past the rest, so the fields after it arrive too.
             let has_file = part.file_name().is_some_and(|f| !f.is_empty());
-            let bytes = part.bytes().await.map_err(|_| AppError::bad_request())?;
+            let mut bytes = Vec::new();
+            let mut part = part;
+            while let Some(chunk) = part.chunk().await.map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE { AppError::new(portal_web::ErrorKind::PayloadTooLarge) } else { AppError::bad_request() }
+            })? {
+                let room = (MAX_LOGO_BYTES + 1).saturating_sub(bytes.len());
+                bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
             if has_file || !bytes.is_empty() {
-                logo = Some(bytes.to_vec());
+                logo = Some(bytes);
             }
         } else if TENANT_FORM_FIELDS.contains(&name.as_str()) || name == "_csrf" {
             let text = part.text().await.map_err(|_| AppError::bad_request())?;

@@ -93,9 +93,10 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
         description: detail.description(lang).to_owned(),
         fee_note: detail.fee_note(lang).to_owned(),
         documents: detail.documents.0.iter().map(|d| d.get(lang).to_owned()).collect(),
-        office: detail.office.clone(),
-        contact_email: detail.contact_email.clone(),
-        contact_phone: detail.contact_phone.clone(),
+        // without an office of its own the service is handled by the tenant's administration
+        office: detail.office.clone().or_else(|| Some(chrome.address.as_ref().map_or_else(|| chrome.tenant_name.clone(), |a| format!("{}, {a}", chrome.tenant_name)))),
+        contact_email: detail.contact_email.clone().or_else(|| chrome.contact_email.clone()),
+        contact_phone: detail.contact_phone.clone().or_else(|| chrome.contact_phone.clone()),
         leika_key: detail.leika_key.clone(),
     };
     Ok(html(portal_ui::render_document(move || view! { <ServicePage chrome=chrome data=data/> })))
