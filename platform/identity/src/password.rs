@@ -1,0 +1,117 @@
+//! Passwords: argon2id hashes (PHC strings) and the policy every new password must meet.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::IdentityError;
+
+/// Shortest password accepted.
+pub const MIN_CHARS: usize = 12;
+/// Longest password accepted (hashing cost is bounded).
+pub const MAX_CHARS: usize = 256;
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash(password: &str) -> Result<String, IdentityError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| IdentityError::Hash)
+}
+
+/// Checks a password against a PHC string; false for a malformed hash.
+pub fn verify(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Spends the time of one verification, for unknown accounts: the answer's timing must not tell
+/// whether an address is registered.
+pub fn verify_dummy(password: &str) {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash("not-a-real-password-at-all").unwrap_or_default());
+    let _ = verify(password, dummy);
+}
+
+/// Why a new password is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Weakness {
+    TooShort,
+    TooLong,
+    SameAsEmail,
+    Common,
+}
+
+impl Weakness {
+    /// Translation key of the message shown next to the field.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Weakness::TooShort => "validation.password_too_short",
+            Weakness::TooLong => "validation.password_too_long",
+            Weakness::SameAsEmail => "validation.password_is_email",
+            Weakness::Common => "validation.password_common",
+        }
+    }
+}
+
+fn common_passwords() -> &'static HashSet<&'static str> {
+    static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        include_str!("../data/common-passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+    })
+}
+
+/// Checks a new password against the policy: at least [`MIN_CHARS`] characters, not the e-mail
+/// address (nor its local part), not among the most common passwords shipped with the project.
+pub fn check_policy(password: &str, email: Option<&str>) -> Result<(), Weakness> {
+    let chars = password.chars().count();
+    if chars < MIN_CHARS {
+        return Err(Weakness::TooShort);
+    }
+    if chars > MAX_CHARS {
+        return Err(Weakness::TooLong);
+    }
+    let lower = password.to_lowercase();
+    if let Some(email) = email {
+        let email = email.trim().to_lowercase();
+        let local = email.split('@').next().unwrap_or_default();
+        if lower == email || (!local.is_empty() && lower == local) {
+            return Err(Weakness::SameAsEmail);
+        }
+    }
+    if common_passwords().contains(lower.as_str()) {
+        return Err(Weakness::Common);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_and_verify() {
+        let h = hash("correct horse battery").unwrap_or_default();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify("correct horse battery", &h));
+        assert!(!verify("wrong", &h));
+        assert!(!verify("x", "not a hash"));
+    }
+
+    #[test]
+    fn the_policy_refuses_short_email_and_common_passwords() {
+        assert_eq!(check_policy("kurz", None), Err(Weakness::TooShort));
+        assert_eq!(check_policy("erika@example.de", Some("Erika@example.de")), Err(Weakness::SameAsEmail));
+        assert_eq!(check_policy("Password1234", None), Err(Weakness::Common));
+        assert_eq!(check_policy("passwort1234", None), Err(Weakness::Common));
+        assert_eq!(check_policy("1qaz2wsx3edc", None), Err(Weakness::Common));
+        assert_eq!(check_policy("Amselweg-Laterne-17", Some("erika@example.de")), Ok(()));
+        assert!(common_passwords().len() > 10_000);
+    }
+}

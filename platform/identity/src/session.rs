@@ -1,0 +1,115 @@
+//! Server-side sessions of citizens and staff on a tenant's portal.
+//!
+//! The cookie holds a random id; the database keeps its hash in a tenant-owned table, so a session
+//! id presented on another tenant's host finds nothing there (row-level security). A new id is
+//! issued at every login and privilege change; sessions end after [`IDLE`] without a request and
+//! after [`MAX_AGE`] in any case.
+
+use portal_db::{DbError, TenantTx};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::secret::{random_token, token_hash};
+
+/// Idle timeout.
+pub const IDLE: Duration = Duration::minutes(30);
+/// Absolute lifetime.
+pub const MAX_AGE: Duration = Duration::hours(12);
+
+/// Whose session it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    Citizen(Uuid),
+    Staff(Uuid),
+}
+
+/// A live session as loaded for a request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub subject: Subject,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+}
+
+fn idle_interval() -> String {
+    format!("{} seconds", IDLE.whole_seconds())
+}
+
+/// Starts a session and returns its secret id (the cookie value).
+pub async fn start(tx: &mut TenantTx, subject: Subject) -> Result<String, DbError> {
+    let token = random_token();
+    let (citizen, staff) = match subject {
+        Subject::Citizen(id) => (Some(id), None),
+        Subject::Staff(id) => (None, Some(id)),
+    };
+    let tenant = tx.tenant_id().0;
+    sqlx::query(
+        "insert into user_session (tenant_id, session_hash, citizen_id, staff_id, csrf_token, expires_at) values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant)
+    .bind(token_hash(&token))
+    .bind(citizen)
+    .bind(staff)
+    .bind(random_token())
+    .bind(OffsetDateTime::now_utc() + MAX_AGE)
+    .execute(tx.conn())
+    .await?;
+    // opportunistic clean-up of this tenant's dead sessions
+    sqlx::query("delete from user_session where tenant_id = $1 and (expires_at < now() or last_seen_at < now() - $2::interval)")
+        .bind(tenant)
+        .bind(idle_interval())
+        .execute(tx.conn())
+        .await?;
+    Ok(token)
+}
+
+/// Loads a live session of the wanted kind and marks it seen. Staff sessions of users who are no
+/// longer active do not load.
+pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<Session>, DbError> {
+    let tenant = tx.tenant_id().0;
+    let row: Option<(Option<Uuid>, Option<Uuid>, String, OffsetDateTime)> = sqlx::query_as(
+        "update user_session s set last_seen_at = now()
+         where s.tenant_id = $1 and s.session_hash = $2 and s.expires_at > now() and s.last_seen_at > now() - $3::interval
+           and (case when $4 then s.staff_id is not null and exists (select 1 from staff_user u where u.tenant_id = s.tenant_id and u.staff_id = s.staff_id and u.status = 'active')
+                     else s.citizen_id is not null end)
+         returning s.citizen_id, s.staff_id, s.csrf_token, s.created_at",
+    )
+    .bind(tenant)
+    .bind(token_hash(token))
+    .bind(idle_interval())
+    .bind(staff)
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(row.and_then(|(citizen, staff, csrf_token, created_at)| {
+        let subject = match (citizen, staff) {
+            (Some(c), None) => Subject::Citizen(c),
+            (None, Some(s)) => Subject::Staff(s),
+            _ => return None,
+        };
+        Some(Session { subject, csrf_token, created_at })
+    }))
+}
+
+/// Ends one session (logout).
+pub async fn end(tx: &mut TenantTx, token: &str) -> Result<(), DbError> {
+    let tenant = tx.tenant_id().0;
+    sqlx::query("delete from user_session where tenant_id = $1 and session_hash = $2").bind(tenant).bind(token_hash(token)).execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Ends every session of a subject (password change elsewhere, revocation, deletion).
+pub async fn end_all(tx: &mut TenantTx, subject: Subject) -> Result<u64, DbError> {
+    let tenant = tx.tenant_id().0;
+    let r = match subject {
+        Subject::Citizen(id) => sqlx::query("delete from user_session where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(id).execute(tx.conn()).await?,
+        Subject::Staff(id) => sqlx::query("delete from user_session where tenant_id = $1 and staff_id = $2").bind(tenant).bind(id).execute(tx.conn()).await?,
+    };
+    Ok(r.rows_affected())
+}
+
+/// Replaces a session by a fresh one for the same subject (privilege change): the old id stops
+/// working at once.
+pub async fn rotate(tx: &mut TenantTx, old_token: &str, subject: Subject) -> Result<String, DbError> {
+    end(tx, old_token).await?;
+    start(tx, subject).await
+}

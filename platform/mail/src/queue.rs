@@ -1,0 +1,176 @@
+//! The job queue for mail: enqueue in the caller's transaction, claim with `FOR UPDATE SKIP LOCKED`,
+//! retry with exponential backoff.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use portal_db::{Db, DbError};
+use portal_domain::TenantId;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::{MailTransport, Message};
+
+/// Kind of a mail job in the `job` table.
+pub const KIND: &str = "mail";
+
+/// How long a claimed job is reserved for its worker; after that another worker may take it (the
+/// first one died).
+const CLAIM: &str = "5 minutes";
+
+/// Queues a mail in the caller's transaction: it is sent only if that transaction commits.
+pub async fn enqueue(conn: &mut PgConnection, tenant: Option<TenantId>, message: &Message) -> Result<Uuid, DbError> {
+    let id = Uuid::now_v7();
+    let payload = serde_json::to_value(message).unwrap_or_default();
+    sqlx::query("insert into job (job_id, tenant_id, kind, payload) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(tenant.map(|t| t.0))
+        .bind(KIND)
+        .bind(payload)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("select pg_notify('job', $1)").bind(KIND).execute(conn).await?;
+    Ok(id)
+}
+
+/// Delay before attempt `attempts + 1`: 30 s, 1 min, 2 min ... capped at one hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = u32::try_from(attempts.clamp(1, 20) - 1).unwrap_or(0);
+    Duration::from_secs((30u64 << exp.min(7)).min(3600))
+}
+
+/// Claims due mail jobs and delivers them. Returns how many were delivered.
+pub async fn process_due(db: &Db, transport: &dyn MailTransport, batch: i64) -> Result<usize, DbError> {
+    let mut tx = db.platform().await?;
+    let claimed: Vec<(Uuid, serde_json::Value, i32, i32)> = sqlx::query_as(&format!(
+        "update job set status = 'running', attempts = attempts + 1, locked_until = now() + interval '{CLAIM}'
+         where job_id in (
+            select job_id from job
+            where kind = $1 and run_at <= now() and (status = 'pending' or (status = 'running' and locked_until < now()))
+            order by run_at limit $2 for update skip locked)
+         returning job_id, payload, attempts, max_attempts"
+    ))
+    .bind(KIND)
+    .bind(batch)
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit().await?;
+
+    let mut delivered = 0;
+    for (id, payload, attempts, max_attempts) in claimed {
+        let outcome = match serde_json::from_value::<Message>(payload) {
+            Ok(m) => transport.send(&m).await,
+            Err(e) => Err(format!("unreadable payload: {e}")),
+        };
+        let mut tx = db.platform().await?;
+        match outcome {
+            Ok(()) => {
+                // the body (with its link) is not kept once delivered
+                sqlx::query("update job set status = 'done', done_at = now(), locked_until = null, last_error = null, payload = payload - 'text' - 'html' where job_id = $1")
+                    .bind(id)
+                    .execute(tx.conn())
+                    .await?;
+                delivered += 1;
+                metrics::counter!("mail_sent_total", "result" => "ok").increment(1);
+                tracing::info!(job.id = %id, attempts, "mail delivered");
+            }
+            Err(error) if attempts >= max_attempts => {
+                sqlx::query("update job set status = 'failed', locked_until = null, last_error = $2 where job_id = $1").bind(id).bind(&error).execute(tx.conn()).await?;
+                metrics::counter!("mail_sent_total", "result" => "failed").increment(1);
+                tracing::error!(job.id = %id, attempts, error, "mail given up");
+            }
+            Err(error) => {
+                let delay = backoff(attempts);
+                sqlx::query("update job set status = 'pending', locked_until = null, last_error = $2, run_at = now() + $3::interval where job_id = $1")
+                    .bind(id)
+                    .bind(&error)
+                    .bind(format!("{} seconds", delay.as_secs()))
+                    .execute(tx.conn())
+                    .await?;
+                metrics::counter!("mail_sent_total", "result" => "retry").increment(1);
+                tracing::warn!(job.id = %id, attempts, retry_in_s = delay.as_secs(), error, "mail delivery failed; will retry");
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(delivered)
+}
+
+/// Delivers queued mail until `shutdown` fires: woken by `NOTIFY job` and at least every `poll`.
+pub async fn run_worker(db: Db, transport: Arc<dyn MailTransport>, poll: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut listener = match sqlx::postgres::PgListener::connect_with(db.pool()).await {
+        Ok(mut l) => match l.listen("job").await {
+            Ok(()) => Some(l),
+            Err(_) => None,
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "mail worker: no NOTIFY listener, polling only");
+            None
+        }
+    };
+    loop {
+        match process_due(&db, transport.as_ref(), 20).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "mail worker: queue not reachable"),
+        }
+        let notified = async {
+            match listener.as_mut() {
+                Some(l) => {
+                    let _ = l.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(poll) => {}
+            _ = notified => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+/// A job as shown to operators.
+#[derive(Debug, Clone)]
+pub struct JobSummary {
+    pub job_id: Uuid,
+    pub tenant_name: Option<String>,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub recipient: Option<String>,
+    pub subject: Option<String>,
+    pub last_error: Option<String>,
+    pub run_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
+/// Recent jobs, failed and waiting first.
+pub async fn recent(conn: &mut PgConnection, limit: i64) -> Result<Vec<JobSummary>, DbError> {
+    let rows: Vec<(Uuid, Option<String>, String, String, i32, Option<String>, Option<String>, Option<String>, OffsetDateTime, OffsetDateTime)> = sqlx::query_as(
+        "select j.job_id, t.name, j.kind, j.status, j.attempts, j.payload->>'to', j.payload->>'subject', j.last_error, j.run_at, j.created_at
+         from job j left join tenant t on t.tenant_id = j.tenant_id
+         order by case j.status when 'failed' then 0 when 'pending' then 1 when 'running' then 2 else 3 end, j.created_at desc limit $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| JobSummary { job_id: r.0, tenant_name: r.1, kind: r.2, status: r.3, attempts: r.4, recipient: r.5, subject: r.6, last_error: r.7, run_at: r.8, created_at: r.9 })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_secs(30));
+        assert_eq!(backoff(2), Duration::from_secs(60));
+        assert_eq!(backoff(4), Duration::from_secs(240));
+        assert_eq!(backoff(12), Duration::from_secs(3600));
+    }
+}
