@@ -1,6 +1,8 @@
 //! The server: start-up (migrations, catalogue and demo sync, tenant registry), the HTTP router that
 //! serves every tenant portal and the operations console, and the page handlers.
 
+pub mod auth;
+pub mod mailer;
 pub mod pages;
 pub mod routes;
 pub mod seed;

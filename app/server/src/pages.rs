@@ -155,3 +155,59 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
     }
     r
 }
+
+/// Adds a `Set-Cookie` header.
+pub fn with_cookie(mut r: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Parses an `application/x-www-form-urlencoded` body, keeping repeated keys.
+pub fn parse_urlencoded(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |s: &str| urlencoding::decode(&s.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// The first value of a form field.
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// A submitted form (`application/x-www-form-urlencoded`), keeping repeated keys.
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The trimmed first value of a field ("" when missing).
+    pub fn text(&self, name: &str) -> String {
+        field(&self.0, name).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+    /// The untrimmed value (passwords).
+    pub fn raw(&self, name: &str) -> String {
+        field(&self.0, name).map(str::to_owned).unwrap_or_default()
+    }
+    /// All values of a repeated field.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+    pub fn csrf(&self) -> Option<&str> {
+        field(&self.0, "_csrf")
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = axum::body::Bytes::from_request(req, state).await.map_err(|_| AppError::bad_request())?;
+        Ok(Self(parse_urlencoded(&body)))
+    }
+}

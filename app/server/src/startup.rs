@@ -15,6 +15,29 @@ use sqlx::postgres::PgPoolOptions;
 pub struct Application {
     pub state: AppState,
     pub listener: tokio::net::TcpListener,
+    /// The mail transport, when this process runs the delivery worker.
+    pub mail: Option<(Arc<dyn portal_mail::MailTransport>, Duration)>,
+}
+
+/// The SMTP transport of the settings.
+pub fn smtp_transport(settings: &Settings) -> anyhow::Result<Arc<dyn portal_mail::MailTransport>> {
+    let m = &settings.mail;
+    let tls = match m.smtp_tls.as_str() {
+        "none" => portal_mail::SmtpTls::None,
+        "tls" => portal_mail::SmtpTls::Tls,
+        _ => portal_mail::SmtpTls::Starttls,
+    };
+    let t = portal_mail::SmtpTransport::new(&portal_mail::SmtpSettings {
+        host: m.smtp_host.clone(),
+        port: m.smtp_port,
+        tls,
+        username: m.smtp_username.clone(),
+        password: m.smtp_password.clone(),
+        from_address: m.from_address.clone(),
+        timeout: Duration::from_secs(20),
+    })
+    .map_err(|e| anyhow::anyhow!("mail settings: {e}"))?;
+    Ok(Arc::new(t))
 }
 
 /// Applies pending migrations on the owner connection and, where configured, lets the application
@@ -82,6 +105,8 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
             max_body_bytes: settings.server.max_body_bytes,
         }),
         metrics: telemetry.metrics.clone(),
+        authz: Arc::new(portal_authz::Authorizer::new().await.context("loading the casbin model and policy")?),
+        oidc: Arc::new(portal_identity::oidc::Oidc::new()),
     })
 }
 
@@ -89,7 +114,8 @@ impl Application {
     pub async fn build(settings: &Settings, telemetry: &Telemetry) -> anyhow::Result<Self> {
         let state = build_state(settings, telemetry).await?;
         let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
-        Ok(Self { state, listener })
+        let mail = if settings.mail.worker { Some((smtp_transport(settings)?, Duration::from_millis(settings.mail.poll_interval_ms))) } else { None };
+        Ok(Self { state, listener, mail })
     }
 
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
@@ -98,11 +124,17 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then finishes running requests.
     pub async fn run(self) -> anyhow::Result<()> {
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let worker = self.mail.map(|(transport, poll)| tokio::spawn(portal_mail::run_worker(self.state.db.clone(), transport, poll, stopped)));
         let router = crate::build_router(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await?;
+        let _ = stop.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
         Ok(())
     }
 }

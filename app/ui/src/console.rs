@@ -115,6 +115,7 @@ pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Op
                                         <div class="row-actions">
                                             <a class="kern-link" href=format!("/mandanten/{}", t.id) aria-label=format!("{}: {}", tr(lang, "console.edit"), t.name)>{tr(lang, "console.edit")}</a>
                                             <a class="kern-link" href=format!("/mandanten/{}/leistungen", t.id) aria-label=format!("{services}: {}", t.name)>{services.clone()}</a>
+                                            <a class="kern-link" href=format!("/mandanten/{}/zugang", t.id) aria-label=format!("{}: {}", tr(lang, "console.nav_access"), t.name)>{tr(lang, "console.nav_access")}</a>
                                             {first_host.map(|h| view! { <a class="kern-link" href=format!("//{h}{port_suffix}/") aria-label=format!("{}: {}", tr(lang, "console.open_portal"), t.name)>{tr(lang, "console.open_portal")}</a> })}
                                             <form method="post" action=format!("/mandanten/{}/status", t.id) class="inline-form">
                                                 {csrf_field(&csrf)}

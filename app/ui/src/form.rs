@@ -70,7 +70,7 @@ pub fn ErrorSummary(lang: Lang, form: FormState) -> impl IntoView {
 }
 
 /// An error message under a field, announced with the field through `aria-describedby`.
-fn field_error(field: &str, error: Option<String>) -> impl IntoView + use<> {
+pub(crate) fn field_error(field: &str, error: Option<String>) -> impl IntoView + use<> {
     let id = format!("{field}-error");
     error.map(|e| view! {
         <p class="kern-error" id=id role="alert">
@@ -102,13 +102,15 @@ fn described_by(field: &str, has_hint: bool, has_error: bool) -> Option<String> 
 
 /// The frame every field shares: label, optional hint, the error, then the control itself.
 #[component]
-fn FieldFrame(name: &'static str, label: String, hint: Option<String>, error: Option<String>, children: Children) -> impl IntoView {
+fn FieldFrame(#[prop(into)] name: String, label: String, hint: Option<String>, error: Option<String>, children: Children) -> impl IntoView {
     let (class, _) = field_classes(error.is_some());
+    let hint_id = format!("{name}-hint");
+    let error_view = field_error(&name, error);
     view! {
         <div class=class>
             <label class="kern-label" for=name>{label}</label>
-            {hint.map(|h| view! { <div class="kern-hint" id=format!("{name}-hint")>{h}</div> })}
-            {field_error(name, error)}
+            {hint.map(|h| view! { <div class="kern-hint" id=hint_id>{h}</div> })}
+            {error_view}
             {children()}
         </div>
     }
@@ -118,20 +120,21 @@ fn FieldFrame(name: &'static str, label: String, hint: Option<String>, error: Op
 #[component]
 pub fn TextField(
     form: FormState,
-    name: &'static str,
+    #[prop(into)] name: String,
     label: String,
     #[prop(optional)] hint: Option<String>,
     #[prop(optional)] required: bool,
     #[prop(default = "text")] input_type: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
 ) -> impl IntoView {
-    let error = form.error(name);
+    let error = form.error(&name);
     let (_, input_class) = field_classes(error.is_some());
-    let describedby = described_by(name, hint.is_some(), error.is_some());
+    let describedby = described_by(&name, hint.is_some(), error.is_some());
     let invalid = error.is_some().then_some("true");
+    let value = form.value(&name);
     view! {
-        <FieldFrame name=name label=label hint=hint error=error>
-            <input class=input_class type=input_type id=name name=name value=form.value(name)
+        <FieldFrame name=name.clone() label=label hint=hint error=error>
+            <input class=input_class type=input_type id=name.clone() name=name value=value
                 required=required aria-invalid=invalid aria-describedby=describedby.clone() autocomplete=autocomplete/>
         </FieldFrame>
     }
@@ -139,32 +142,32 @@ pub fn TextField(
 
 /// A multi-line text input.
 #[component]
-pub fn TextArea(form: FormState, name: &'static str, label: String, #[prop(optional)] hint: Option<String>, #[prop(default = 4)] rows: u32) -> impl IntoView {
-    let error = form.error(name);
+pub fn TextArea(form: FormState, #[prop(into)] name: String, label: String, #[prop(optional)] hint: Option<String>, #[prop(default = 4)] rows: u32) -> impl IntoView {
+    let error = form.error(&name);
     let (_, input_class) = field_classes(error.is_some());
-    let describedby = described_by(name, hint.is_some(), error.is_some());
+    let describedby = described_by(&name, hint.is_some(), error.is_some());
     let invalid = error.is_some().then_some("true");
-    let value = form.value(name);
+    let value = form.value(&name);
     view! {
-        <FieldFrame name=name label=label hint=hint error=error>
-            <textarea class=input_class id=name name=name rows=rows aria-invalid=invalid aria-describedby=describedby.clone()>{value.clone()}</textarea>
+        <FieldFrame name=name.clone() label=label hint=hint error=error>
+            <textarea class=input_class id=name.clone() name=name rows=rows aria-invalid=invalid aria-describedby=describedby.clone()>{value.clone()}</textarea>
         </FieldFrame>
     }
 }
 
 /// A select box; `options` are (value, label).
 #[component]
-pub fn SelectField(form: FormState, name: &'static str, label: String, options: Vec<(String, String)>, #[prop(optional)] required: bool) -> impl IntoView {
-    let error = form.error(name);
+pub fn SelectField(form: FormState, #[prop(into)] name: String, label: String, options: Vec<(String, String)>, #[prop(optional)] required: bool) -> impl IntoView {
+    let error = form.error(&name);
     let select_class = if error.is_some() { "kern-form-input__select kern-form-input__select--error" } else { "kern-form-input__select" };
-    let current = form.value(name);
-    let describedby = described_by(name, false, error.is_some());
+    let current = form.value(&name);
+    let describedby = described_by(&name, false, error.is_some());
     let invalid = error.is_some().then_some("true");
     let options: Vec<(String, String, bool)> = options.into_iter().map(|(v, t)| { let selected = v == current; (v, t, selected) }).collect();
     view! {
-        <FieldFrame name=name label=label hint=None error=error>
+        <FieldFrame name=name.clone() label=label hint=None error=error>
             <div class="kern-form-input__select-wrapper">
-                <select class=select_class id=name name=name required=required aria-invalid=invalid aria-describedby=describedby.clone()>
+                <select class=select_class id=name.clone() name=name required=required aria-invalid=invalid aria-describedby=describedby.clone()>
                     {options.clone().into_iter().map(|(value, text, selected)| view! { <option value=value selected=selected>{text}</option> }).collect_view()}
                 </select>
             </div>
@@ -174,14 +177,14 @@ pub fn SelectField(form: FormState, name: &'static str, label: String, options: 
 
 /// A file input.
 #[component]
-pub fn FileField(form: FormState, name: &'static str, label: String, #[prop(optional)] hint: Option<String>, accept: &'static str) -> impl IntoView {
-    let error = form.error(name);
+pub fn FileField(form: FormState, #[prop(into)] name: String, label: String, #[prop(optional)] hint: Option<String>, accept: &'static str) -> impl IntoView {
+    let error = form.error(&name);
     let (_, input_class) = field_classes(error.is_some());
-    let describedby = described_by(name, hint.is_some(), error.is_some());
+    let describedby = described_by(&name, hint.is_some(), error.is_some());
     let invalid = error.is_some().then_some("true");
     view! {
-        <FieldFrame name=name label=label hint=hint error=error>
-            <input class=input_class type="file" id=name name=name accept=accept aria-invalid=invalid aria-describedby=describedby.clone()/>
+        <FieldFrame name=name.clone() label=label hint=hint error=error>
+            <input class=input_class type="file" id=name.clone() name=name accept=accept aria-invalid=invalid aria-describedby=describedby.clone()/>
         </FieldFrame>
     }
 }

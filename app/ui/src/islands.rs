@@ -56,3 +56,70 @@ pub fn ColourField(name: String, value: String, texts: ColourTexts, error: Optio
         </div>
     }
 }
+
+/// One service with its switch in the staff area.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceSwitchData {
+    pub slug: String,
+    pub name: String,
+    pub active: bool,
+    /// The session's CSRF token, sent with every change.
+    pub csrf: String,
+    /// Texts, translated on the server: button when off / on, status when on / off, failure.
+    pub switch_on: String,
+    pub switch_off: String,
+    pub status_on: String,
+    pub status_off: String,
+    pub failed: String,
+}
+
+/// Switches a service of the staff member's tenant on or off. Checked like every staff action: a
+/// live staff session on this host, its CSRF token, and casbin's answer for (services, write).
+#[server(prefix = "/verwaltung/api", endpoint = "leistung-schalten")]
+pub async fn set_service_active(csrf: String, slug: String, active: bool) -> Result<bool, ServerFnError> {
+    let api = expect_context::<std::sync::Arc<dyn crate::server_api::StaffApi>>();
+    api.set_service_active(csrf, slug, active).await.map_err(ServerFnError::new)
+}
+
+/// A service's on/off switch. Without JavaScript it is a plain form posting to the staff area.
+#[island]
+pub fn ServiceSwitch(data: ServiceSwitchData) -> impl IntoView {
+    let (active, set_active) = signal(data.active);
+    let (error, set_error) = signal(None::<String>);
+    let (busy, set_busy) = signal(false);
+    let d = data.clone();
+    let toggle = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (csrf, slug, failed) = (d.csrf.clone(), d.slug.clone(), d.failed.clone());
+        let next = !active.get_untracked();
+        set_busy.set(true);
+        leptos::task::spawn_local(async move {
+            match set_service_active(csrf, slug, next).await {
+                Ok(now) => {
+                    set_active.set(now);
+                    set_error.set(None);
+                }
+                Err(_) => set_error.set(Some(failed)),
+            }
+            set_busy.set(false);
+        });
+    };
+    let status_id = format!("switch-{}-status", data.slug);
+    let texts = data.clone();
+    let texts2 = data.clone();
+    view! {
+        <form method="post" action="/verwaltung/leistungen" class="service-switch" on:submit=toggle>
+            <input type="hidden" name="_csrf" value=data.csrf.clone()/>
+            <input type="hidden" name="slug" value=data.slug.clone()/>
+            <input type="hidden" name="active" value=move || if active.get() { "false" } else { "true" }/>
+            <span class="service-switch__name">{data.name.clone()}</span>
+            <span class=move || if active.get() { "kern-badge kern-badge--success" } else { "kern-badge" } id=status_id.clone() aria-live="polite">
+                <span class="kern-label kern-label--small">{move || if active.get() { texts.status_on.clone() } else { texts.status_off.clone() }}</span>
+            </span>
+            <button class="kern-btn kern-btn--secondary kern-btn--small" type="submit" disabled=move || busy.get() aria-describedby=status_id.clone()>
+                <span class="kern-label">{move || if active.get() { texts2.switch_off.clone() } else { texts2.switch_on.clone() }}</span>
+            </button>
+            {move || error.get().map(|e| view! { <span class="kern-error" role="alert">{e}</span> })}
+        </form>
+    }
+}

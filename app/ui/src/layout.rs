@@ -101,6 +101,7 @@ pub fn PortalLayout(chrome: PortalChrome, title: String, children: Children) -> 
                         </span>
                     </a>
                     <nav class="site-header__nav" aria-label=tr(lang, "common.language")>
+                        <a class="kern-link" href="/konto">{tr(lang, "common.account")}</a>
                         <a class="kern-link" href=switch hreflang=if lang == Lang::De { "en" } else { "de" } lang=if lang == Lang::De { "en" } else { "de" } aria-label=tr(lang, "common.switch_language_label")>
                             {tr(lang, "common.switch_language")}
                         </a>
@@ -172,6 +173,8 @@ pub fn ConsoleLayout(chrome: ConsoleChrome, title: String, children: Children) -
                     <nav class="site-header__nav" aria-label=tr(lang, "console.title")>
                         {chrome.operator_name.clone().map(|n| view! {
                             <a class="kern-link" href="/">{tr(lang, "console.tenants")}</a>
+                            <a class="kern-link" href="/protokoll">{tr(lang, "console.nav_audit")}</a>
+                            <a class="kern-link" href="/auftraege">{tr(lang, "console.nav_jobs")}</a>
                             <span class="kern-body--small">{tr_with(lang, "console.signed_in_as", &[("name", &n)])}</span>
                             <form method="post" action="/logout" class="inline-form">
                                 <input type="hidden" name="_csrf" value=chrome.csrf_token.clone().unwrap_or_default()/>

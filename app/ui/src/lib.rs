@@ -10,6 +10,8 @@
 pub mod islands;
 
 #[cfg(feature = "ssr")]
+pub mod blocks;
+#[cfg(feature = "ssr")]
 pub mod console;
 #[cfg(feature = "ssr")]
 pub mod form;
@@ -19,6 +21,8 @@ pub mod i18n;
 pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod portal;
+#[cfg(feature = "ssr")]
+pub mod server_api;
 
 /// Renders a page to a complete HTML document.
 #[cfg(feature = "ssr")]

@@ -302,6 +302,12 @@ pub struct BaseServiceRow {
     pub version: i32,
 }
 
+impl BaseServiceRow {
+    pub fn name(&self, lang: Lang) -> &str {
+        if lang == Lang::En { &self.name_en } else { &self.name_de }
+    }
+}
+
 /// The whole base catalogue, by category and name.
 pub async fn base_services(conn: &mut PgConnection) -> Result<Vec<BaseServiceRow>, DbError> {
     Ok(sqlx::query_as(

@@ -61,6 +61,28 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub telemetry: TelemetrySettings,
     pub paths: PathSettings,
+    pub mail: MailSettings,
+}
+
+/// Outgoing mail: the SMTP server and the queue worker.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `none` (local relay only), `starttls` or `tls`.
+    pub smtp_tls: String,
+    #[serde(default)]
+    pub smtp_username: Option<String>,
+    /// From the environment only (`APP__MAIL__SMTP_PASSWORD`).
+    #[serde(default)]
+    pub smtp_password: Option<SecretString>,
+    /// The platform's sender address; the display name is the tenant's.
+    pub from_address: String,
+    /// Run the delivery worker in this process.
+    pub worker: bool,
+    /// How often the worker looks for due mail besides being woken by NOTIFY.
+    pub poll_interval_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -208,6 +230,12 @@ impl Settings {
                 key: "server.max_body_bytes".into(),
                 message: "must be at least 1024".into(),
             });
+        }
+        if !matches!(self.mail.smtp_tls.as_str(), "none" | "starttls" | "tls") {
+            return Err(SettingsError::Invalid { key: "mail.smtp_tls".into(), message: "must be one of none, starttls, tls".into() });
+        }
+        if !self.mail.from_address.contains('@') {
+            return Err(SettingsError::Invalid { key: "mail.from_address".into(), message: "must be an e-mail address".into() });
         }
         tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_filter).map_err(|e| SettingsError::Invalid {
             key: "telemetry.log_filter".into(),

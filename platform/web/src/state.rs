@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use metrics_exporter_prometheus::PrometheusHandle;
+use portal_authz::Authorizer;
 use portal_db::Db;
+use portal_identity::oidc::Oidc;
 use portal_domain::HostName;
 use portal_tenancy::TenantRegistry;
 use secrecy::SecretString;
@@ -38,4 +40,8 @@ pub struct AppState {
     pub config: Arc<StateConfig>,
     /// Renders the Prometheus metrics.
     pub metrics: PrometheusHandle,
+    /// casbin with the repository's model and policy: every (resource, action) check.
+    pub authz: Arc<Authorizer>,
+    /// OpenID Connect client side (HTTP client, provider metadata cache).
+    pub oidc: Arc<Oidc>,
 }

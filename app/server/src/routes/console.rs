@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use leptos::prelude::view;
@@ -25,7 +25,7 @@ use portal_web::{AppError, AppState, cookies, observe};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::pages::{assets, html, html_status, lang_of, see_other};
+use crate::pages::{assets, field, html, html_status, lang_of, parse_urlencoded, see_other, with_cookie};
 
 const SESSION_COOKIE: &str = "ops_session";
 /// Body limit of the tenant form: a picked logo file far larger than a logo may be (a phone photo)
@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .route("/mandanten/{id}/leistungen/grundausstattung", post(apply_basic_installation))
         .route("/metrics", get(observe::metrics))
         .route("/sprache", get(super::switch_language))
+        .merge(super::console_access::router())
         .fallback(super::not_found)
 }
 
@@ -95,30 +96,6 @@ fn chrome(state: &AppState, lang: Lang, session: Option<&OperatorSession>, path:
         current_path: path.to_owned(),
         assets: assets(state, islands),
     }
-}
-
-fn with_cookie(mut r: Response, cookie: &str) -> Response {
-    if let Ok(v) = HeaderValue::from_str(cookie) {
-        r.headers_mut().append(header::SET_COOKIE, v);
-    }
-    r
-}
-
-/// Parses an `application/x-www-form-urlencoded` body, keeping repeated keys.
-fn parse_urlencoded(body: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &str| urlencoding::decode(&s.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,12 @@
 //! The router: `/health` and static assets on every host; everything else is dispatched by host to
 //! the tenant portal or the operations console, or answered 404 for unknown hosts.
 
+pub mod account;
 pub mod console;
+pub mod console_access;
+pub mod identity_admin;
 pub mod portal;
+pub mod staff;
 
 use std::time::Duration;
 
@@ -96,6 +100,14 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
     let state = &sites.state;
     let lang = lang_of(req.headers());
     let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    if cross_origin(&req) {
+        tracing::warn!(path, "cross-origin form post refused");
+        let tenant = match portal_web::host::resolve(state, &mut req) {
+            Site::Portal(ctx) => Some(ctx),
+            _ => None,
+        };
+        return pages::error_page(state, tenant.as_ref(), lang, ErrorKind::Forbidden, None, &path).await;
+    }
     let (router, tenant) = match portal_web::host::resolve(state, &mut req) {
         Site::Console => (sites.console.clone(), None),
         Site::Portal(ctx) if ctx.entry.status == portal_domain::TenantStatus::Suspended => {
@@ -137,6 +149,23 @@ pub async fn switch_language(State(state): State<AppState>, Query(q): Query<Lang
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
+}
+
+/// Checks the CSRF token of a console form.
+pub fn auth_check_csrf(s: &console::OperatorSession, given: Option<&str>) -> Result<(), portal_web::AppError> {
+    crate::auth::check_token(&s.session.csrf_token, given)
+}
+
+/// Refuses a state-changing request whose `Origin` names another site (defence in depth next to
+/// the CSRF tokens and SameSite cookies).
+fn cross_origin(req: &Request) -> bool {
+    if matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS) {
+        return false;
+    }
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
 }
 
 /// A 404 in the site's frame.

@@ -25,6 +25,8 @@ pub fn router() -> Router<AppState> {
         .route("/barrierefreiheit", get(accessibility))
         .route("/logo", get(logo))
         .route("/sprache", get(super::switch_language))
+        .merge(super::account::router())
+        .merge(super::staff::router())
         .fallback(super::not_found)
 }
 

@@ -1,0 +1,39 @@
+//! Queues tenant mail: renders a template in the tenant's branding and puts it into the job queue in
+//! the caller's transaction.
+
+use axum::http::{HeaderMap, header};
+use portal_db::TenantTx;
+use portal_domain::Lang;
+use portal_mail::{Branding, Mail};
+use portal_web::{AppError, AppState, TenantContext};
+
+/// The portal's base URL for links in mails: the tenant's host (with the port on plain-http
+/// development set-ups, where several servers share a host).
+pub fn base_url(state: &AppState, ctx: &TenantContext, headers: &HeaderMap) -> String {
+    if state.config.secure_cookies {
+        return format!("https://{}", ctx.host.as_str());
+    }
+    let port = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_owned()))
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default();
+    format!("http://{}{port}", ctx.host.as_str())
+}
+
+/// Renders `mail` for `to` in the tenant's branding and queues it.
+pub async fn queue(tx: &mut TenantTx, ctx: &TenantContext, base: &str, lang: Lang, to: &str, mail: Mail) -> Result<(), AppError> {
+    let branding = portal_tenancy::repo::branding_and_logo_hash(tx).await?.map(|(b, _)| b);
+    let b = Branding {
+        tenant_name: branding.as_ref().map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
+        primary_colour: branding.as_ref().map_or_else(|| "#0b4ea2".to_owned(), |b| b.primary_colour.to_string()),
+        reply_to: branding.as_ref().and_then(|b| b.contact_email.clone()),
+        portal_url: base.to_owned(),
+    };
+    let message = portal_mail::render(&mail, lang, &b, to);
+    let tenant = tx.tenant_id();
+    portal_mail::enqueue(tx.conn(), Some(tenant), &message).await?;
+    Ok(())
+}

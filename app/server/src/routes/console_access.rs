@@ -1,0 +1,239 @@
+//! Console pages about access: a tenant's staff (the first tenant admin is invited here) and its
+//! identity providers, the platform-wide audit log, and the job queue.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use leptos::prelude::view;
+use portal_authz::audit::{self, Event};
+use portal_authz::{ActorKind, Action, Domain, Principal, Resource, Role};
+use portal_domain::{HostName, Lang, TenantId};
+use portal_identity::oidc;
+use portal_identity::staff;
+use portal_tenancy::repo as tenants;
+use portal_ui::blocks::{Block, Cell, ConsoleBlocksPage};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_ui::layout::ConsoleChrome;
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::console::OperatorSession;
+use super::identity_admin::{self, invite_form, parse_invitation, parse_provider, provider_blocks, role_label};
+use crate::pages::{Fields, assets, html_status, lang_of, see_other};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/mandanten/{id}/zugang", get(access_page).post(invite_admin))
+        .route("/mandanten/{id}/identitaet", post(save_provider))
+        .route("/mandanten/{id}/identitaet/{slug}/loeschen", post(delete_provider))
+        .route("/protokoll", get(audit_log))
+        .route("/auftraege", get(jobs))
+}
+
+/// The operator as a casbin principal of the platform domain.
+pub fn operator_principal(s: &OperatorSession) -> Principal {
+    let o = &s.session.operator;
+    Principal { domain: Domain::Platform, actor_kind: ActorKind::Operator, actor_id: o.operator_id, name: o.display_name.clone(), roles: vec![Role::Operator], scope_services: vec![] }
+}
+
+fn require(state: &AppState, s: &OperatorSession, resource: Resource, action: Action) -> Result<Principal, AppError> {
+    let p = operator_principal(s);
+    state.authz.check(&p, resource, action).map_err(|_| AppError::forbidden())?;
+    Ok(p)
+}
+
+fn chrome(state: &AppState, lang: Lang, s: &OperatorSession, path: &str) -> ConsoleChrome {
+    ConsoleChrome { lang, operator_name: Some(s.session.operator.display_name.clone()), csrf_token: Some(s.session.csrf_token.clone()), current_path: path.to_owned(), assets: assets(state, false) }
+}
+
+fn render(state: &AppState, lang: Lang, s: &OperatorSession, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Response {
+    let chrome = chrome(state, lang, s, path);
+    html_status(status, portal_ui::render_document(move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> }))
+}
+
+/// The tenant as the portal sees it, for mails sent on its behalf (sender name, links to its host).
+async fn tenant_context(state: &AppState, id: TenantId) -> Result<(TenantContext, String), AppError> {
+    let mut tx = state.db.platform().await?;
+    let t = tenants::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let host_text = t.hosts.first().cloned().ok_or_else(AppError::not_found)?;
+    let host = HostName::parse(&host_text).map_err(|_| AppError::not_found())?;
+    let entry = state.registry.resolve(&host).ok_or_else(AppError::not_found)?;
+    Ok((TenantContext { entry, host }, t.name))
+}
+
+fn portal_base(state: &AppState, host: &HostName, headers: &HeaderMap) -> String {
+    if state.config.secure_cookies {
+        return format!("https://{}", host.as_str());
+    }
+    // development: the portal runs on the console's port
+    let port = headers.get(header::HOST).and_then(|h| h.to_str().ok()).and_then(|h| h.rsplit_once(':').map(|(_, p)| format!(":{p}"))).unwrap_or_default();
+    format!("http://{}{port}", host.as_str())
+}
+
+#[derive(Deserialize, Default)]
+struct Q {
+    #[serde(default)]
+    hinweis: Option<String>,
+}
+
+async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, invite: FormState, provider: FormState) -> Result<Vec<Block>, AppError> {
+    let mut tx = state.db.platform().await?.into_tenant(id).await?;
+    let list = staff::list(&mut tx).await.map_err(AppError::internal)?;
+    let providers = oidc::providers(&mut tx, false).await.map_err(AppError::internal)?;
+    tx.commit().await?;
+    let csrf = s.session.csrf_token.clone();
+    let mut blocks: Vec<Block> = notice.into_iter().collect();
+    blocks.push(Block::Heading(tr(lang, "staff.list_caption")));
+    blocks.push(Block::Table {
+        caption: tr(lang, "staff.list_caption"),
+        headers: vec![tr(lang, "staff.name"), tr(lang, "staff.email"), tr(lang, "staff.role"), tr(lang, "staff.status")],
+        rows: list
+            .iter()
+            .map(|u| {
+                vec![
+                    Cell::Text(u.display_name.clone()),
+                    Cell::Text(u.email.clone()),
+                    Cell::Text(u.roles.iter().map(|r| role_label(lang, &r.role)).collect::<Vec<_>>().join(", ")),
+                    Cell::Text(tr(lang, &format!("staff.status_{}", u.status))),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "staff.none"),
+    });
+    blocks.push(Block::Heading(tr(lang, "console.invite_admin_heading")));
+    blocks.push(Block::Text(tr(lang, "console.invite_admin_intro")));
+    blocks.push(Block::Form(invite_form(lang, &csrf, &format!("/mandanten/{}/zugang", id.0), invite, &["tenant_admin"], &[])));
+    blocks.push(Block::Heading(tr(lang, "staff.nav_identity")));
+    blocks.extend(provider_blocks(lang, &csrf, &format!("/mandanten/{}/identitaet", id.0), &providers, provider));
+    Ok(blocks)
+}
+
+fn invite_state() -> FormState {
+    let mut f = FormState { order: identity_admin::INVITE_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
+    f.values.insert("role".into(), "tenant_admin".into());
+    f
+}
+
+async fn access_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    require(&state, &s, Resource::Staff, Action::Write)?;
+    let (_, name) = tenant_context(&state, TenantId(id)).await?;
+    let notice = q.hinweis.map(|h| Block::Notice("success", tr(lang, if h == "eingeladen" { "staff.invited" } else { "console.saved" })));
+    let blocks = access_blocks(&state, lang, &s, TenantId(id), notice, invite_state(), FormState::default()).await?;
+    Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::OK, tr_with(lang, "console.access_title", &[("name", &name)]), blocks))
+}
+
+async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    super::auth_check_csrf(&s, f.csrf())?;
+    let principal = require(&state, &s, Resource::Staff, Action::Write)?;
+    let tenant = TenantId(id);
+    let (ctx, name) = tenant_context(&state, tenant).await?;
+    let title = tr_with(lang, "console.access_title", &[("name", &name)]);
+    let inv = match parse_invitation(lang, &f, &["tenant_admin"], &[]) {
+        Ok(i) => i,
+        Err(form) => {
+            let blocks = access_blocks(&state, lang, &s, tenant, None, form, FormState::default()).await?;
+            return Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
+        }
+    };
+    let base = portal_base(&state, &ctx.host, &headers);
+    let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
+    match identity_admin::invite(&mut tx, &ctx, &base, lang, &inv).await? {
+        Ok(staff_id) => {
+            audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "staff.invite", object: format!("staff:{staff_id}"), detail: serde_json::json!({ "email": inv.email.as_str(), "role": "tenant_admin" }) }).await?;
+            tx.commit().await?;
+            Ok(see_other(&format!("/mandanten/{id}/zugang?hinweis=eingeladen")))
+        }
+        Err(()) => {
+            let mut form = invite_state();
+            form.values.insert("email".into(), f.text("email"));
+            form.values.insert("display_name".into(), f.text("display_name"));
+            form.errors.insert("email".into(), tr(lang, "staff.email_taken"));
+            let blocks = access_blocks(&state, lang, &s, tenant, None, form, FormState::default()).await?;
+            Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::CONFLICT, title, blocks))
+        }
+    }
+}
+
+async fn save_provider(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    super::auth_check_csrf(&s, f.csrf())?;
+    let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
+    let tenant = TenantId(id);
+    let (_, name) = tenant_context(&state, tenant).await?;
+    let p = match parse_provider(lang, &f) {
+        Ok(p) => p,
+        Err(form) => {
+            let blocks = access_blocks(&state, lang, &s, tenant, None, invite_state(), form).await?;
+            return Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::UNPROCESSABLE_ENTITY, tr_with(lang, "console.access_title", &[("name", &name)]), blocks));
+        }
+    };
+    let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
+    oidc::save_provider(&mut tx, &p).await.map_err(AppError::internal)?;
+    audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.save", object: format!("identity_provider:{}", p.slug), detail: serde_json::json!({ "issuer": p.issuer_url, "client_id": p.client_id, "enabled": p.enabled }) }).await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/mandanten/{id}/zugang?hinweis=gespeichert")))
+}
+
+async fn delete_provider(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, Path((id, slug)): Path<(Uuid, String)>, f: Fields) -> Result<Response, AppError> {
+    super::auth_check_csrf(&s, f.csrf())?;
+    let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
+    let tenant = TenantId(id);
+    let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
+    if !oidc::delete_provider(&mut tx, &slug).await.map_err(AppError::internal)? {
+        return Err(AppError::not_found());
+    }
+    audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.delete", object: format!("identity_provider:{slug}"), detail: serde_json::json!({}) }).await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/mandanten/{id}/zugang?hinweis=geloescht")))
+}
+
+async fn audit_log(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    require(&state, &s, Resource::AuditLog, Action::Read)?;
+    let mut tx = state.db.platform().await?;
+    let entries = audit::list(tx.conn(), None, 300, 0).await?;
+    tx.commit().await?;
+    let (headers_row, rows) = super::staff::audit_rows(lang, entries, true);
+    let blocks = vec![Block::Text(tr(lang, "audit.intro_all")), Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") }];
+    Ok(render(&state, lang, &s, "/protokoll", StatusCode::OK, tr(lang, "audit.title"), blocks))
+}
+
+async fn jobs(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    require(&state, &s, Resource::Jobs, Action::Read)?;
+    let mut tx = state.db.platform().await?;
+    let list = portal_mail::queue::recent(tx.conn(), 200).await?;
+    tx.commit().await?;
+    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let rows = list
+        .into_iter()
+        .map(|j| {
+            let kind = match j.status.as_str() {
+                "failed" => "danger",
+                "done" => "success",
+                _ => "info",
+            };
+            vec![
+                Cell::Text(j.created_at.format(&fmt).unwrap_or_default()),
+                Cell::Text(j.tenant_name.unwrap_or_else(|| "–".into())),
+                Cell::Text(j.subject.unwrap_or_default()),
+                Cell::Text(j.recipient.unwrap_or_default()),
+                Cell::Badge(kind, tr(lang, &format!("jobs.status_{}", j.status))),
+                Cell::Text(j.attempts.to_string()),
+                Cell::Text(j.run_at.format(&fmt).unwrap_or_default()),
+                Cell::Text(j.last_error.unwrap_or_default()),
+            ]
+        })
+        .collect();
+    let headers_row = ["jobs.created", "audit.tenant", "jobs.subject", "jobs.recipient", "jobs.status", "jobs.attempts", "jobs.next_run", "jobs.last_error"].iter().map(|k| tr(lang, k)).collect();
+    let blocks = vec![Block::Text(tr(lang, "jobs.intro")), Block::Table { caption: tr(lang, "jobs.caption"), headers: headers_row, rows, empty: tr(lang, "jobs.none") }];
+    Ok(render(&state, lang, &s, "/auftraege", StatusCode::OK, tr(lang, "jobs.title"), blocks))
+}
