@@ -161,3 +161,32 @@ console_login() {
   grep -q ops_session "$jar" || die "console login as $email failed"
   echo "$jar"
 }
+
+# start_test_services LOGDIR: the local SMTP mailbox (2525, HTTP 2580) and the OpenID provider (4011,
+# hostile one 4012) from tests/e2e/services, unless something already answers there. Exports the
+# settings the server and the tests read; the processes end with the calling script.
+start_test_services() {
+  local logdir="$1"
+  mkdir -p "$logdir"
+  npm_install "$ROOT/tests/e2e"
+  export MAILBOX_URL="http://127.0.0.1:${MAILBOX_HTTP_PORT:-2580}" IDP_ISSUER="http://127.0.0.1:${IDP_PORT:-4011}"
+  export ROGUE_IDP_BASE="http://127.0.0.1:${ROGUE_PORT:-4012}"
+  export DEMO_IDP_CLIENT_SECRET="${DEMO_IDP_CLIENT_SECRET:-idp-test-secret}" IDP_CLIENT_SECRET="${DEMO_IDP_CLIENT_SECRET:-idp-test-secret}"
+  export APP__MAIL__SMTP_PORT="${MAILBOX_SMTP_PORT:-2525}"
+  if ! curl -fsS "$MAILBOX_URL/messages" >/dev/null 2>&1; then
+    (cd "$ROOT/tests/e2e" && exec node services/mailbox.mjs) > "$logdir/mailbox.log" 2>&1 &
+    TEST_SERVICE_PIDS="${TEST_SERVICE_PIDS:-} $!"
+  fi
+  if ! curl -fsS "$IDP_ISSUER/.well-known/openid-configuration" >/dev/null 2>&1; then
+    (cd "$ROOT/tests/e2e" && exec node services/idp.mjs) > "$logdir/idp.log" 2>&1 &
+    TEST_SERVICE_PIDS="${TEST_SERVICE_PIDS:-} $!"
+  fi
+  wait_for_http "$MAILBOX_URL/messages" 30 || die "the test mailbox did not start (see $logdir/mailbox.log)"
+  wait_for_http "$IDP_ISSUER/.well-known/openid-configuration" 30 || die "the OpenID provider did not start (see $logdir/idp.log)"
+  export TEST_SERVICE_PIDS
+}
+
+stop_test_services() {
+  local p
+  for p in ${TEST_SERVICE_PIDS:-}; do kill "$p" 2>/dev/null || true; done
+}

@@ -19,6 +19,9 @@ BIN="$CARGO_TARGET_DIR/debug/portal"
 
 export APP_ENVIRONMENT=local APP_CONFIG_DIR="$ROOT/infra/config"
 export APP__SERVER__BIND="127.0.0.1:$PORT" APP__PATHS__SITE_DIR="$SITE_DIR" APP__PATHS__TENANTS_DIR="$ROOT/tenants"
+step "Starting the demo mailbox and the test identity provider"
+start_test_services "$CACHE/demo-logs"
+trap 'stop_test_services' EXIT
 step "Migrating and creating the demo operator"
 "$BIN" migrate
 PORTAL_OPERATOR_PASSWORD="$OPERATOR_PASSWORD" "$BIN" operator create --email "$OPERATOR_EMAIL" --name "Betriebsteam (Demo)"
@@ -30,7 +33,10 @@ cat <<MSG
              http://neustadt-glewe.localhost:$PORT  http://blievenstorf.localhost:$PORT  http://brenz.localhost:$PORT
   Console:   http://ops.localhost:$PORT   ($OPERATOR_EMAIL / $OPERATOR_PASSWORD)
   Health:    http://127.0.0.1:$PORT/health     Metrics: http://ops.localhost:$PORT/metrics
+  Mailbox:   $MAILBOX_URL   (every mail the platform sends: verification, invitations ...)
+  eID test:  "Test-eID (Demo)" on each portal's login page; users erika / max, password "test"
+  Staff:     invite a tenant admin in the console (Zugang), accept the mail's link, then /verwaltung
   Stop with Ctrl-C.
 
 MSG
-exec "$BIN" serve
+"$BIN" serve

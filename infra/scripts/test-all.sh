@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit and in-process HTTP tests (cargo test, against PostgreSQL as the
 # application role), then the browser journeys (Chromium + playwright-core + axe-core) against a
-# server started here. Installs and starts whatever is missing.
+# server started here, with a real SMTP server and a real OpenID provider (tests/e2e/services).
+# Installs and starts whatever is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 E2E_PORT="${E2E_PORT:-3101}"
@@ -15,6 +16,11 @@ build_site debug
 step "Building the server and the tests"
 cargo build --quiet -p portal-server --bin portal
 cargo test --workspace --exclude portal-hydrate --no-run --quiet
+
+step "Starting the test mailbox (SMTP) and the OpenID provider"
+mkdir -p "$ROOT/tests/e2e/artifacts"
+start_test_services "$ROOT/tests/e2e/artifacts"
+trap 'stop_test_services' EXIT
 
 step "Unit and in-process HTTP tests"
 export TEST_DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/postgres"
@@ -33,7 +39,7 @@ PORTAL_OPERATOR_PASSWORD="$E2E_OPERATOR_PASSWORD" "$BIN" operator create --email
 mkdir -p "$ROOT/tests/e2e/artifacts"
 "$BIN" serve > "$ROOT/tests/e2e/artifacts/server.log" 2>&1 &
 SERVER_PID=$!
-trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true' EXIT
+trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; stop_test_services' EXIT
 wait_for_http "http://127.0.0.1:$E2E_PORT/health" 120 || { tail -50 "$ROOT/tests/e2e/artifacts/server.log"; die "the server did not start"; }
 export E2E_PORT
 (cd "$ROOT/tests/e2e" && node --test --test-concurrency=1 journeys/)

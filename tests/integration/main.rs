@@ -1,7 +1,11 @@
 //! One integration test binary: database isolation, the portal, the console, and the data files.
 
+mod authz;
 mod console;
 mod data;
+mod identity;
 mod isolation;
+mod mail;
 mod portal;
+mod staff;
 mod sync;

@@ -199,6 +199,8 @@ impl TestApp {
                 max_body_bytes: 1024 * 1024,
             }),
             metrics: portal_settings::metrics_recorder(),
+            authz: Arc::new(portal_authz::Authorizer::new().await.unwrap_or_else(|e| panic!("{e}"))),
+            oidc: Arc::new(portal_identity::oidc::Oidc::new()),
         };
         let router = portal_server::build_router(state.clone());
         Self { db, state, router }
@@ -281,5 +283,131 @@ impl TestApp {
     /// The id of a demo tenant by slug.
     pub async fn tenant_id(&self, slug: &str) -> uuid::Uuid {
         sqlx::query_scalar("select tenant_id from tenant where slug = $1").bind(slug).fetch_one(&self.db.app).await.unwrap_or_else(|e| panic!("{slug}: {e}"))
+    }
+}
+
+/// The HTTP API of the test mailbox (a real SMTP server started by the test command).
+pub fn mailbox_url() -> String {
+    std::env::var("MAILBOX_URL").unwrap_or_else(|_| "http://127.0.0.1:2580".to_owned())
+}
+
+/// The SMTP port of the test mailbox.
+pub fn mailbox_smtp_port() -> u16 {
+    std::env::var("APP__MAIL__SMTP_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(2525)
+}
+
+/// An SMTP transport to the test mailbox (or to `port`).
+pub fn smtp_to(port: u16) -> portal_mail::SmtpTransport {
+    portal_mail::SmtpTransport::new(&portal_mail::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port,
+        tls: portal_mail::SmtpTls::None,
+        username: None,
+        password: None,
+        from_address: "noreply@kommunalportal.example".into(),
+        timeout: std::time::Duration::from_secs(5),
+    })
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A mail as the mailbox shows it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReceivedMail {
+    pub to: String,
+    pub from: String,
+    #[serde(rename = "replyTo")]
+    pub reply_to: String,
+    pub subject: String,
+    pub text: String,
+    pub links: Vec<String>,
+}
+
+/// The mails the mailbox received for `to`, oldest first.
+pub async fn mails_for(to: &str) -> Vec<ReceivedMail> {
+    let url = format!("{}/messages?to={}", mailbox_url(), urlencoding::encode(to));
+    let r = reqwest::get(&url).await.unwrap_or_else(|e| panic!("the test mailbox at {url} is not reachable (run the tests with ./infra/scripts/test-all.sh): {e}"));
+    r.json().await.unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A unique address for one test.
+pub fn unique_email(prefix: &str) -> String {
+    format!("{prefix}-{}@example.org", uuid::Uuid::now_v7().simple())
+}
+
+impl TestApp {
+    /// Delivers queued mail through the real SMTP server of the test mailbox.
+    pub async fn deliver_mail(&self) -> usize {
+        portal_mail::process_due(&self.state.db, &smtp_to(mailbox_smtp_port()), 100).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Delivers queued mail and returns the path and query of the last link in the newest mail to
+    /// `to` that contains `fragment`.
+    pub async fn mailed_link(&self, to: &str, fragment: &str) -> String {
+        self.deliver_mail().await;
+        for _ in 0..50 {
+            let mails = mails_for(to).await;
+            if let Some(link) = mails.iter().rev().flat_map(|m| m.links.iter()).find(|l| l.contains(fragment)) {
+                return link.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned())).unwrap_or_default();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("no mail to {to} with a link containing {fragment}");
+    }
+
+    /// A browser-like client on `host`: keeps cookies between requests.
+    pub fn client(&self, host: &str) -> TestClient<'_> {
+        TestClient { app: self, host: host.to_owned(), cookies: std::collections::BTreeMap::new() }
+    }
+}
+
+/// Requests to one host with a cookie jar (as a browser would send them).
+pub struct TestClient<'a> {
+    pub app: &'a TestApp,
+    pub host: String,
+    pub cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl TestClient<'_> {
+    pub fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    fn keep(&mut self, r: &TestResponse) {
+        for c in r.set_cookies() {
+            if let Some((k, v)) = c.split_once('=') {
+                if v.is_empty() {
+                    self.cookies.remove(k);
+                } else {
+                    self.cookies.insert(k.to_owned(), v.to_owned());
+                }
+            }
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        let cookie = self.cookie_header();
+        let r = self.app.get_with(&self.host, path, &[("cookie", &cookie)]).await;
+        self.keep(&r);
+        r
+    }
+
+    /// POST a form as-is (no CSRF token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let cookie = self.cookie_header();
+        let r = self.app.post_form(&self.host, path, fields, &cookie).await;
+        self.keep(&r);
+        r
+    }
+
+    /// Opens `form_page`, takes its CSRF token and posts `fields` to `action`.
+    pub async fn submit(&mut self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let page = self.get(form_page).await;
+        let csrf = page.hidden("_csrf").unwrap_or_else(|| panic!("no CSRF token on {form_page}: {} {}", page.status, page.body));
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let cookie = self.cookie_header();
+        let r = self.app.post_form(&self.host, action, &all, &cookie).await;
+        self.keep(&r);
+        r
     }
 }

@@ -79,6 +79,18 @@ pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTe
             });
             catalogue_repo::set_override(&mut tx, &slug, &value.unwrap_or_default()).await?;
         }
+        for p in &t.identity_providers {
+            let config = portal_identity::oidc::ProviderConfig {
+                slug: p.slug.clone(),
+                display_name: p.display_name.clone(),
+                issuer_url: p.issuer_url.clone(),
+                client_id: p.client_id.clone(),
+                client_secret_env: p.client_secret_env.clone(),
+                scopes: p.scopes.clone(),
+                enabled: true,
+            };
+            portal_identity::oidc::save_provider(&mut tx, &config).await.with_context(|| t.file.display().to_string())?;
+        }
         tx.commit().await?;
     }
     let keep: Vec<&str> = tenants.iter().map(|t| t.slug.as_str()).collect();

@@ -38,6 +38,20 @@ struct DemoFile {
     branding: DemoBranding,
     #[serde(default, rename = "override")]
     overrides: Vec<DemoOverride>,
+    #[serde(default, rename = "identity_provider")]
+    identity_providers: Vec<DemoIdentityProvider>,
+}
+
+/// An identity provider of a demo tenant (the local test provider in the demo set-up).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoIdentityProvider {
+    pub slug: String,
+    pub display_name: String,
+    pub issuer_url: String,
+    pub client_id: String,
+    pub client_secret_env: String,
+    pub scopes: String,
 }
 
 /// Which services a demo tenant offers: presets, plus `add`, minus `remove`.
@@ -102,6 +116,7 @@ pub struct DemoTenant {
     pub branding: crate::repo::Branding,
     pub logo: Logo,
     pub overrides: Vec<DemoOverride>,
+    pub identity_providers: Vec<DemoIdentityProvider>,
 }
 
 /// Loads every `*.toml` in `dir`, parents before children.
@@ -162,6 +177,7 @@ pub fn load(dir: &Path) -> Result<Vec<DemoTenant>, DemoError> {
             },
             logo,
             overrides: f.overrides,
+            identity_providers: f.identity_providers,
         });
     }
 

@@ -53,7 +53,8 @@ const provider = new Provider(ISSUER, {
   }],
   pkce: { required: () => true },
   features: { devInteractions: { enabled: false } },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['given_name', 'family_name', 'birthdate'], address: ['address'] },
+  // acr (the eID level of assurance) is sent with every ID token, as BundID does
+  claims: { auth_time: null, sid: null, openid: ['sub', 'acr'], email: ['email', 'email_verified'], profile: ['given_name', 'family_name', 'birthdate'], address: ['address'] },
   acrValues: [LOA_SUBSTANTIAL, LOA_HIGH],
   conformIdTokenClaims: false,
   jwks: { keys: [signingKey] },

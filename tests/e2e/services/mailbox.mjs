@@ -36,7 +36,8 @@ function decodeQP(s) {
 }
 
 function decodeWords(s) {
-  return (s || '').replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=\s*/g, (_, _cs, enc, data) =>
+  // white space between two encoded words is not part of the text (RFC 2047)
+  return (s || '').replace(/(\?=)\s+(=\?)/g, '$1$2').replace(/=\?([^?]+)\?([bBqQ])\?([^?]*)\?=/g, (_, _cs, enc, data) =>
     enc.toLowerCase() === 'b' ? Buffer.from(data, 'base64').toString('utf8') : decodeQP(data.replace(/_/g, ' ')));
 }
 

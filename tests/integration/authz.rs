@@ -1,0 +1,47 @@
+//! The permission matrix: every role against every protected action, with the expected answer
+//! written here independently of the policy file.
+
+use portal_authz::{Action, Authorizer, Domain, Resource, Role};
+use portal_domain::TenantId;
+
+#[tokio::test]
+async fn every_role_gets_exactly_the_permissions_it_should() {
+    let authz = Authorizer::new().await.unwrap_or_else(|e| panic!("{e}"));
+    let tenant = Domain::Tenant(TenantId(uuid::Uuid::now_v7()));
+    use Action::*;
+    use Resource::*;
+    // (role, domain, allowed pairs); everything else must be denied
+    let expected: Vec<(Role, Domain, Vec<(Resource, Action)>)> = vec![
+        (
+            Role::TenantAdmin,
+            tenant,
+            vec![(StaffArea, Read), (Branding, Read), (Branding, Write), (Services, Read), (Services, Write), (Staff, Read), (Staff, Write), (IdentityProviders, Read), (IdentityProviders, Write), (AuditLog, Read), (Cases, Read), (Cases, Process)],
+        ),
+        (Role::CaseWorker, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Cases, Process)]),
+        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read)]),
+        (
+            Role::Operator,
+            Domain::Platform,
+            vec![(Tenants, Read), (Tenants, Write), (Catalogue, Read), (Catalogue, Write), (Staff, Write), (IdentityProviders, Read), (IdentityProviders, Write), (AuditLog, Read), (Jobs, Read)],
+        ),
+        // roles outside their domain get nothing
+        (Role::TenantAdmin, Domain::Platform, vec![]),
+        (Role::Operator, tenant, vec![]),
+    ];
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (role, domain, allowed) in &expected {
+        for resource in Resource::ALL {
+            for action in Action::ALL {
+                let want = allowed.contains(&(resource, action));
+                let got = authz.role_allows(*role, *domain, resource, action);
+                checked += 1;
+                if want != got {
+                    wrong.push(format!("{role:?} in {domain:?}: {action:?} {resource:?} expected {want}, got {got}"));
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 6 * 10 * 3);
+    assert!(wrong.is_empty(), "permission matrix differs:\n{}", wrong.join("\n"));
+}

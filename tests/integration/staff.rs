@@ -1,0 +1,194 @@
+//! Staff and operators: invitations by mail, roles, revocation, the server function guarded by
+//! casbin, and the audit log.
+
+use http::StatusCode;
+use portal_tests::{OPS_HOST, TestApp, TestClient, unique_email};
+
+const HOST: &str = "kaiserslautern.localhost";
+const ADMIN_PW: &str = "Rathaus-Schluessel-2026";
+const WORKER_PW: &str = "Akten-Stapel-Montag-77";
+
+/// An operator invites the first tenant admin of Kaiserslautern, who accepts by mail.
+async fn first_admin(app: &TestApp) -> (TestClient<'_>, String) {
+    let (session, csrf) = app.login_operator().await;
+    let tenant = app.tenant_id("kaiserslautern").await;
+    let email = unique_email("admin");
+    let r = app.post_form(OPS_HOST, &format!("/mandanten/{tenant}/zugang"), &[("_csrf", &csrf), ("email", &email), ("display_name", "Anna Admin"), ("role", "tenant_admin")], &session).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let link = app.mailed_link(&email, "/verwaltung/einladung").await;
+    let mut c = app.client(HOST);
+    let page = c.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let token = page.hidden("token").unwrap_or_default();
+    let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", ADMIN_PW), ("password_repeat", ADMIN_PW)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    (c, email)
+}
+
+/// The admin invites a case worker limited to one service; the case worker accepts.
+async fn case_worker<'a>(app: &'a TestApp, admin: &mut TestClient<'_>) -> (TestClient<'a>, String) {
+    let email = unique_email("worker");
+    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &email), ("display_name", "Carl Case"), ("role", "case_worker"), ("scope_services", "meldebescheinigung")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let link = app.mailed_link(&email, "/verwaltung/einladung").await;
+    let mut c = app.client(HOST);
+    let page = c.get(&link).await;
+    let token = page.hidden("token").unwrap_or_default();
+    let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", WORKER_PW), ("password_repeat", WORKER_PW)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    (c, email)
+}
+
+async fn service_active(app: &TestApp, slug: &str) -> bool {
+    let tenant = app.tenant_id("kaiserslautern").await;
+    sqlx::query_scalar("select exists (select 1 from service_activation where tenant_id = $1 and service_slug = $2)")
+        .bind(tenant)
+        .bind(slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(false)
+}
+
+/// Calls the server function like the island does (form-encoded POST).
+async fn call_switch(app: &TestApp, c: &TestClient<'_>, csrf: &str, slug: &str, active: bool) -> portal_tests::TestResponse {
+    let body = format!("csrf={}&slug={slug}&active={active}", urlencoding::encode(csrf));
+    let req = http::Request::post("/verwaltung/api/leistung-schalten")
+        .header("host", HOST)
+        .header("cookie", c.cookie_header())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap_or_default();
+    app.request(req).await
+}
+
+#[tokio::test]
+async fn an_invited_admin_invites_a_case_worker_who_sees_only_the_case_worker_area() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = first_admin(&app).await;
+    let home = admin.get("/verwaltung").await;
+    assert_eq!(home.status, StatusCode::OK);
+    for link in ["/verwaltung/mitarbeitende", "/verwaltung/identitaet", "/verwaltung/protokoll", "/verwaltung/darstellung"] {
+        assert!(home.body.contains(link), "the admin sees {link}");
+    }
+    let (mut worker, _) = case_worker(&app, &mut admin).await;
+    let home = worker.get("/verwaltung").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("Meine Arbeit") && home.body.contains("meldebescheinigung"), "{}", home.body);
+    assert!(!home.body.contains("/verwaltung/mitarbeitende"));
+    for page in ["/verwaltung/mitarbeitende", "/verwaltung/identitaet", "/verwaltung/protokoll", "/verwaltung/darstellung"] {
+        assert_eq!(worker.get(page).await.status, StatusCode::FORBIDDEN, "{page}");
+    }
+    // a form post to an admin action is refused too
+    let r = worker.submit("/verwaltung/leistungen", "/verwaltung/darstellung", &[("display_name", "Gekapert"), ("primary_colour", "#000000"), ("secondary_colour", "#ffffff")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_case_worker_calling_the_admin_server_function_is_refused_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = first_admin(&app).await;
+    let (mut worker, _) = case_worker(&app, &mut admin).await;
+    let slug = "meldebescheinigung";
+    assert!(service_active(&app, slug).await);
+    let page = worker.get("/verwaltung/leistungen").await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let r = call_switch(&app, &worker, &csrf, slug, false).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("Ihre Rolle erlaubt diese Änderung nicht"), "{}", r.body);
+    assert!(service_active(&app, slug).await, "unchanged");
+
+    // without the CSRF token even the admin is refused
+    let r = call_switch(&app, &admin, "forged", slug, false).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(service_active(&app, slug).await);
+    // the admin, with it, switches the service off, and it is audited
+    let page = admin.get("/verwaltung/leistungen").await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let r = call_switch(&app, &admin, &csrf, slug, false).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!service_active(&app, slug).await);
+    let audit = admin.get("/verwaltung/protokoll").await;
+    assert!(audit.body.contains("service.deactivate") && audit.body.contains("service:meldebescheinigung") && audit.body.contains("Anna Admin"), "{}", audit.body);
+}
+
+#[tokio::test]
+async fn a_revoked_staff_members_sessions_end_at_once() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = first_admin(&app).await;
+    let (mut worker, email) = case_worker(&app, &mut admin).await;
+    assert_eq!(worker.get("/verwaltung").await.status, StatusCode::OK);
+    let id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let r = admin.submit("/verwaltung/mitarbeitende", &format!("/verwaltung/mitarbeitende/{id}/entziehen"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = worker.get("/verwaltung").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.location().is_some_and(|l| l.starts_with("/verwaltung/anmelden")));
+    let r = worker.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", WORKER_PW)]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // the last admin cannot revoke themselves away
+    let admin_id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where display_name = 'Anna Admin'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let r = admin.submit("/verwaltung/mitarbeitende", &format!("/verwaltung/mitarbeitende/{admin_id}/entziehen"), &[]).await;
+    assert_eq!(r.location(), Some("/verwaltung/mitarbeitende?hinweis=letzter-admin"));
+}
+
+#[tokio::test]
+async fn a_role_change_ends_the_members_sessions_and_takes_effect_at_the_next_login() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = first_admin(&app).await;
+    let (mut worker, email) = case_worker(&app, &mut admin).await;
+    let id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let field = format!("role-{id}");
+    let r = admin.submit("/verwaltung/mitarbeitende", &format!("/verwaltung/mitarbeitende/{id}/rolle"), &[(&field, "tenant_admin")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(worker.get("/verwaltung").await.status, StatusCode::SEE_OTHER, "old session ended");
+    let r = worker.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", WORKER_PW)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(worker.get("/verwaltung/mitarbeitende").await.status, StatusCode::OK, "now an admin");
+}
+
+#[tokio::test]
+async fn staff_and_operator_changes_are_in_the_audit_log_which_cannot_be_changed() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = first_admin(&app).await;
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &[("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", "https://id.bund.example"), ("client_id", "kl-portal"), ("client_secret_env", "BUNDID_SECRET"), ("scopes", "openid profile"), ("enabled", "on")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // a bad provider is refused next to the fields
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &[("slug", "Bund ID"), ("display_name", "x"), ("issuer_url", "ftp://x"), ("client_id", "x"), ("client_secret_env", "geheim"), ("scopes", "profile")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("https-Adresse") && r.body.contains("Großbuchstaben") && r.body.contains("openid enthalten"));
+
+    let tenant_view = admin.get("/verwaltung/protokoll").await;
+    assert!(tenant_view.body.contains("identity_provider.save"));
+    assert!(tenant_view.body.contains("staff.invite"), "the operator's invitation is listed for the tenant");
+    // operators see all tenants' entries
+    let (session, _) = app.login_operator().await;
+    let all = app.get_with(OPS_HOST, "/protokoll", &[("cookie", &session)]).await;
+    assert!(all.body.contains("identity_provider.save") && all.body.contains("Stadt Kaiserslautern"));
+    // the application role may append only
+    let owner = app.db.app.clone();
+    let update = sqlx::query("update audit_log set action = 'nothing'").execute(&owner).await;
+    let delete = sqlx::query("delete from audit_log").execute(&owner).await;
+    assert!(update.is_err() && delete.is_err(), "audit log must be append-only");
+    let superuser = app.db.owner().await;
+    assert!(sqlx::query("delete from audit_log").execute(&superuser).await.is_err(), "even the owner cannot delete (trigger)");
+    // and another tenant's transaction sees none of them
+    let other = portal_domain::TenantId(app.tenant_id("dueren").await);
+    let mut tx = app.state.db.tenant(other).await.unwrap_or_else(|e| panic!("{e}"));
+    let n: i64 = sqlx::query_scalar("select count(*) from audit_log").fetch_one(tx.conn()).await.unwrap_or(-1);
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn staff_login_is_refused_with_a_wrong_password_and_on_another_tenants_host() {
+    let app = TestApp::spawn().await;
+    let (admin, email) = first_admin(&app).await;
+    let mut c = app.client(HOST);
+    let r = c.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", "falsches-passwort-1")]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let mut other = app.client("dueren.localhost");
+    let r = other.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", ADMIN_PW)]).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let replay = app.get_with("dueren.localhost", "/verwaltung", &[("cookie", &admin.cookie_header())]).await;
+    assert_eq!(replay.status, StatusCode::SEE_OTHER);
+}
