@@ -55,3 +55,28 @@ export async function waitForHydration(page) {
 export const PNG_1x1 = Buffer.from(
   '89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763d060b00100' +
   '014c00b3c51b7d7e0000000049454e44ae426082', 'hex');
+
+export const MAILBOX_URL = process.env.MAILBOX_URL || 'http://127.0.0.1:2580';
+
+/** Waits for a mail to `to` (delivered by the server's queue over SMTP) and returns its first link
+ * containing `fragment`. */
+export async function mailedLink(to, fragment, timeoutMs = 20000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const res = await fetch(`${MAILBOX_URL}/messages?to=${encodeURIComponent(to)}`);
+    const mails = await res.json();
+    const link = mails.reverse().flatMap((m) => m.links).find((l) => l.includes(fragment));
+    if (link) return link;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no mail to ${to} with a link containing ${fragment}`);
+}
+
+/** Logs the operator into the console. */
+export async function operatorLogin(page) {
+  await page.goto(url('ops.localhost', '/login'));
+  await page.getByLabel('E-Mail-Adresse').fill(OPERATOR.email);
+  await page.getByLabel('Passwort').fill(OPERATOR.password);
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
+}
