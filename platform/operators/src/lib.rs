@@ -22,7 +22,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub enum OperatorError {
     #[error("the e-mail address is not valid")]
     InvalidEmail,
-    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters")]
+    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters, not be the e-mail address and not be a common password")]
     WeakPassword,
     #[error("an operator with this e-mail address exists already")]
     EmailTaken,
@@ -69,7 +69,7 @@ pub fn normalise_email(input: &str) -> Result<String, OperatorError> {
 /// Creates an operator account. Used by the `portal operator create` command.
 pub async fn create(tx: &mut PlatformTx, email: &str, display_name: &str, password: &str) -> Result<Uuid, OperatorError> {
     let email = normalise_email(email)?;
-    if password.chars().count() < MIN_PASSWORD_CHARS {
+    if password.chars().count() < MIN_PASSWORD_CHARS || portal_identity::password::check_policy(password, Some(&email)).is_err() {
         return Err(OperatorError::WeakPassword);
     }
     let hash = hash_password(password)?;

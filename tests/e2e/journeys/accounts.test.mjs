@@ -167,7 +167,7 @@ test('an operator invites a tenant admin, who invites a case worker who sees onl
   await expectAccessible(admin, 'staff list');
   await admin.getByLabel('Dienstliche E-Mail-Adresse').fill(workerEmail);
   await admin.getByLabel('Name', { exact: true }).fill('Carl Case');
-  await admin.getByLabel('Rolle').selectOption('case_worker');
+  await admin.locator('select#role').selectOption('case_worker');
   await admin.getByRole('button', { name: 'Einladung senden' }).click();
   await admin.getByText('Die Einladung ist verschickt.').waitFor();
   await admin.getByRole('link', { name: 'Protokoll' }).first().click();

@@ -21,6 +21,7 @@ use portal_ui::console::{LoginPage, Paging, ServiceChoice, TENANT_FORM_FIELDS, T
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_ui::layout::ConsoleChrome;
+use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, cookies, observe};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -86,6 +87,13 @@ impl OperatorSession {
             _ => Err(AppError::forbidden()),
         }
     }
+}
+
+/// Writes an operator's change to the audit log, in the transaction that makes it.
+async fn audit_change(conn: &mut sqlx::PgConnection, session: &OperatorSession, ip: &ClientIp, tenant: TenantId, action: &str, detail: serde_json::Value) -> Result<(), AppError> {
+    let principal = super::console_access::operator_principal(session);
+    portal_authz::audit::record(conn, &principal, ip.0, portal_authz::audit::Event { tenant: Some(tenant), action, object: format!("tenant:{}", tenant.0), detail }).await?;
+    Ok(())
 }
 
 fn chrome(state: &AppState, lang: Lang, session: Option<&OperatorSession>, path: &str, islands: bool) -> ConsoleChrome {
@@ -241,13 +249,14 @@ struct StatusForm {
     csrf: String,
 }
 
-async fn set_status(State(state): State<AppState>, session: OperatorSession, Path(id): Path<Uuid>, axum::Form(f): axum::Form<StatusForm>) -> Result<Response, AppError> {
+async fn set_status(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, axum::Form(f): axum::Form<StatusForm>) -> Result<Response, AppError> {
     session.check_csrf(Some(&f.csrf))?;
     let status = TenantStatus::parse(&f.status).ok_or_else(AppError::bad_request)?;
     let mut tx = state.db.platform().await?;
     if !tenants::set_status(&mut tx, TenantId(id), status).await? {
         return Err(AppError::not_found());
     }
+    audit_change(tx.conn(), &session, &ip, TenantId(id), "tenant.status", serde_json::json!({ "status": status.as_str() })).await?;
     tx.commit().await?;
     state.registry.reload().await?;
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, status = status.as_str(), "tenant status changed");
@@ -450,12 +459,12 @@ async fn new_tenant_form(State(state): State<AppState>, session: OperatorSession
     Ok(render_form(&state, lang, &session, data, StatusCode::OK))
 }
 
-async fn create_tenant(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, multipart: Multipart) -> Result<Response, AppError> {
-    save_tenant(&state, &session, lang_of(&headers), None, multipart).await
+async fn create_tenant(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, headers: HeaderMap, multipart: Multipart) -> Result<Response, AppError> {
+    save_tenant(&state, &session, &ip, lang_of(&headers), None, multipart).await
 }
 
-async fn update_tenant(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
-    save_tenant(&state, &session, lang_of(&headers), Some(id), multipart).await
+async fn update_tenant(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
+    save_tenant(&state, &session, &ip, lang_of(&headers), Some(id), multipart).await
 }
 
 /// The submitted values as a form to show again (without the CSRF token).
@@ -468,7 +477,7 @@ fn submitted_form(sub: &TenantSubmission) -> FormState {
 /// Creates (`existing` is `None`) or updates a tenant: identity and hosts on the platform path, then
 /// branding and logo confined to the tenant, in one transaction. Invalid input shows the form again
 /// with every value kept and each error next to its field.
-async fn save_tenant(state: &AppState, session: &OperatorSession, lang: Lang, existing: Option<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
+async fn save_tenant(state: &AppState, session: &OperatorSession, ip: &ClientIp, lang: Lang, existing: Option<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
     let sub = read_submission(multipart).await?;
     session.check_csrf(sub.fields.get("_csrf").map(String::as_str))?;
     let (current_name, has_logo) = match existing {
@@ -506,6 +515,9 @@ async fn save_tenant(state: &AppState, session: &OperatorSession, lang: Lang, ex
     if let Some(logo) = &valid.logo {
         tenants::save_logo(&mut tx, logo).await?;
     }
+    let action = if existing.is_some() { "tenant.update" } else { "tenant.create" };
+    let detail = serde_json::json!({ "slug": valid.tenant.slug.as_str(), "name": valid.tenant.name, "hosts": valid.tenant.hosts.iter().map(|h| h.as_str()).collect::<Vec<_>>(), "logo_changed": valid.logo.is_some() });
+    audit_change(tx.conn(), session, ip, id, action, detail).await?;
     tx.commit().await?;
     // served at once by this server; the others follow through NOTIFY
     state.registry.reload().await?;
@@ -620,7 +632,7 @@ async fn services_page(State(state): State<AppState>, session: OperatorSession, 
     Ok(html(portal_ui::render_document(move || view! { <TenantServicesPage chrome=chrome tenant_id=tid tenant_name=tname groups=groups notice=notice/> })))
 }
 
-async fn save_services(State(state): State<AppState>, session: OperatorSession, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
+async fn save_services(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
     let pairs = parse_urlencoded(&body);
     session.check_csrf(field(&pairs, "_csrf"))?;
     let slugs: Vec<String> = pairs
@@ -633,18 +645,20 @@ async fn save_services(State(state): State<AppState>, session: OperatorSession, 
     let mut tx = tx.into_tenant(TenantId(id)).await?;
     catalogue::set_selection(&mut tx, &slugs).await?;
     let count = catalogue::activated_slugs(&mut tx).await?.len();
+    audit_change(tx.conn(), &session, &ip, TenantId(id), "services.select", serde_json::json!({ "services": slugs })).await?;
     tx.commit().await?;
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, services = count, "service selection saved");
     Ok(see_other(&format!("/mandanten/{id}/leistungen?gespeichert={count}")))
 }
 
-async fn apply_basic_installation(State(state): State<AppState>, session: OperatorSession, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
+async fn apply_basic_installation(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
     let pairs = parse_urlencoded(&body);
     session.check_csrf(field(&pairs, "_csrf"))?;
     let mut tx = state.db.platform().await?;
     tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
     let mut tx = tx.into_tenant(TenantId(id)).await?;
     let added = catalogue::apply_preset(&mut tx, "grundausstattung").await?.ok_or_else(AppError::not_found)?;
+    audit_change(tx.conn(), &session, &ip, TenantId(id), "services.basic_installation", serde_json::json!({ "added": added })).await?;
     tx.commit().await?;
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, added, "basic installation applied");
     Ok(see_other(&format!("/mandanten/{id}/leistungen?vorlage={added}")))

@@ -49,7 +49,7 @@ pub fn provider_blocks(lang: Lang, csrf: &str, action: &str, providers: &[Provid
     vec![
         Block::Table {
             caption: tr(lang, "identity.list_caption"),
-            headers: vec![tr(lang, "identity.display_name"), tr(lang, "identity.issuer_url"), tr(lang, "identity.client_id"), tr(lang, "identity.client_secret_env"), tr(lang, "identity.status"), String::new()],
+            headers: vec![tr(lang, "identity.display_name"), tr(lang, "identity.issuer_url"), tr(lang, "identity.client_id"), tr(lang, "identity.client_secret_env"), tr(lang, "identity.status"), tr(lang, "common.actions")],
             rows,
             empty: tr(lang, "identity.none"),
         },

@@ -535,6 +535,9 @@ async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &
                 actions.push(Cell::Buttons(vec![Button { action: format!("/verwaltung/mitarbeitende/{}/entziehen", u.staff_id), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "staff.revoke"), danger: true }]));
             }
             let mut row = vec![Cell::Text(u.display_name.clone()), Cell::Text(u.email.clone()), Cell::Text(if role.is_empty() { "–".into() } else { role_label(lang, &role) }), Cell::Text(scope), Cell::Text(status)];
+            if can_write && actions.is_empty() {
+                actions = vec![Cell::Text(String::new()), Cell::Text(String::new())];
+            }
             row.extend(actions);
             row
         })
@@ -542,7 +545,11 @@ async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &
     let mut blocks: Vec<Block> = notice.into_iter().collect();
     blocks.push(Block::Table {
         caption: tr(lang, "staff.list_caption"),
-        headers: vec![tr(lang, "staff.name"), tr(lang, "staff.email"), tr(lang, "staff.role"), tr(lang, "staff.scope"), tr(lang, "staff.status"), String::new(), String::new()],
+        headers: if can_write {
+            vec![tr(lang, "staff.name"), tr(lang, "staff.email"), tr(lang, "staff.role"), tr(lang, "staff.scope"), tr(lang, "staff.status"), tr(lang, "staff.change_role"), tr(lang, "common.actions")]
+        } else {
+            vec![tr(lang, "staff.name"), tr(lang, "staff.email"), tr(lang, "staff.role"), tr(lang, "staff.scope"), tr(lang, "staff.status")]
+        },
         rows,
         empty: tr(lang, "staff.none"),
     });
