@@ -2,6 +2,7 @@
 //! serves every tenant portal and the operations console, and the page handlers.
 
 pub mod auth;
+pub mod forms;
 pub mod mailer;
 pub mod pages;
 pub mod routes;

@@ -1,13 +1,7 @@
 //! The provider's operations team: operator accounts (argon2id passwords) and server-side console
 //! sessions stored in Postgres (only a hash of the session id is kept), each with its CSRF token.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use portal_db::{DbError, PlatformTx};
-use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -38,22 +32,13 @@ impl From<sqlx::Error> for OperatorError {
     }
 }
 
-fn argon2() -> Argon2<'static> {
-    // OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
-
-/// Hashes a password with argon2id and a random salt (PHC string).
+/// Hashes a password with argon2id (the platform's one implementation, in `portal-identity`).
 pub fn hash_password(password: &str) -> Result<String, OperatorError> {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| OperatorError::Hash)
+    portal_identity::password::hash(password).map_err(|_| OperatorError::Hash)
 }
 
-/// Checks a password against a PHC string; false for a malformed hash.
-pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
-}
+pub use portal_identity::password::verify as verify_password;
+pub use portal_identity::secret::{constant_time_eq, random_token};
 
 /// Normalises and checks an e-mail address (one `@`, something on both sides, a dot in the domain).
 pub fn normalise_email(input: &str) -> Result<String, OperatorError> {
@@ -99,7 +84,6 @@ pub struct Operator {
 /// Checks e-mail and password. The work done is the same whether the account exists or not, so
 /// timing does not reveal registered addresses.
 pub async fn authenticate(tx: &mut PlatformTx, email: &str, password: &str) -> Result<Option<Operator>, DbError> {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let email = email.trim().to_lowercase();
     let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
         "select operator_id, email, display_name, password_hash from operator where email = $1 and disabled_at is null",
@@ -113,22 +97,14 @@ pub async fn authenticate(tx: &mut PlatformTx, email: &str, password: &str) -> R
             Ok(ok.then_some(Operator { operator_id: id, email, display_name: name }))
         }
         None => {
-            let dummy = DUMMY.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default());
-            let _ = verify_password(password, dummy);
+            portal_identity::password::verify_dummy(password);
             Ok(None)
         }
     }
 }
 
-/// A random URL-safe token of 32 bytes.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 fn session_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+    portal_identity::secret::token_hash(token)
 }
 
 /// A console session as loaded for a request.
@@ -180,12 +156,6 @@ pub async fn end_session(tx: &mut PlatformTx, token: &str) -> Result<(), DbError
     Ok(())
 }
 
-/// Compares two secrets in constant time.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,12 +176,4 @@ mod tests {
         assert!(normalise_email("a@b").is_err());
     }
 
-    #[test]
-    fn tokens_are_random_and_compare_in_constant_time() {
-        let (a, b) = (random_token(), random_token());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 43);
-        assert!(constant_time_eq(&a, &a.clone()));
-        assert!(!constant_time_eq(&a, &b));
-    }
 }

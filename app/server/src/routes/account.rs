@@ -111,20 +111,6 @@ fn identity_err(e: IdentityError) -> AppError {
     AppError::internal(e)
 }
 
-fn weakness(lang: Lang, w: password::Weakness) -> String {
-    tr_with(lang, w.message_key(), &[("min", &password::MIN_CHARS.to_string())])
-}
-
-fn link_problem_text(lang: Lang, p: LinkProblem) -> String {
-    tr(
-        lang,
-        match p {
-            LinkProblem::Unknown => "account.link_unknown",
-            LinkProblem::Used => "account.link_used",
-            LinkProblem::Expired => "account.link_expired",
-        },
-    )
-}
 
 /// Only local paths are followed after login (no open redirect).
 fn safe_next(next: &str) -> String {
@@ -189,14 +175,7 @@ async fn register(State(state): State<AppState>, ctx: TenantContext, ip: ClientI
     } else if email.is_none() {
         err(&mut form, lang, "email", "validation.email");
     }
-    if pw.is_empty() {
-        err(&mut form, lang, "password", "validation.required");
-    } else if let Err(w) = password::check_policy(&pw, Some(&email_raw)) {
-        form.errors.insert("password".into(), weakness(lang, w));
-    }
-    if f.raw("password_repeat") != pw {
-        err(&mut form, lang, "password_repeat", "validation.password_mismatch");
-    }
+    crate::forms::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), Some(&email_raw));
     if f.text("privacy") != "on" {
         err(&mut form, lang, "privacy", "validation.privacy_consent");
     }
@@ -257,13 +236,13 @@ fn verify_blocks(lang: Lang, csrf: &str, token: &str, form: FormState) -> Vec<Bl
 }
 
 async fn link_failed(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, problem: LinkProblem, resend: bool) -> Result<Response, AppError> {
-    let mut blocks = vec![Block::Notice("danger", link_problem_text(lang, problem))];
+    let (status, text) = crate::forms::link_problem(lang, problem);
+    let mut blocks = vec![Block::Notice("danger", text)];
     if resend {
         blocks.push(Block::Links(vec![("/konto/bestaetigung-erneut".into(), tr(lang, "account.resend_link"))]));
     } else {
         blocks.push(Block::Links(vec![("/konto/passwort-vergessen".into(), tr(lang, "account.forgot_link"))]));
     }
-    let status = if problem == LinkProblem::Unknown { StatusCode::NOT_FOUND } else { StatusCode::GONE };
     page(state, ctx, lang, path, status, tr(lang, "account.link_problem_title"), blocks).await
 }
 
@@ -554,18 +533,6 @@ async fn reset_form(State(state): State<AppState>, ctx: TenantContext, headers: 
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-/// Checks a new password and its repetition; puts errors into `form`.
-fn check_new_password(lang: Lang, form: &mut FormState, pw: &str, repeat: &str, email: Option<&str>) {
-    if pw.is_empty() {
-        err(form, lang, "password", "validation.required");
-    } else if let Err(w) = password::check_policy(pw, email) {
-        form.errors.insert("password".into(), weakness(lang, w));
-    }
-    if repeat != pw {
-        err(form, lang, "password_repeat", "validation.password_mismatch");
-    }
-}
-
 async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     check_anon_csrf(&headers, f.csrf())?;
@@ -579,7 +546,7 @@ async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: Heade
     };
     let account = citizen::get(&mut tx, link.subject_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["password", "password_repeat"], &[]);
-    check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), account.email.as_deref());
+    crate::forms::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), account.email.as_deref());
     if form.has_errors() {
         return page(&state, &ctx, lang, "/konto/passwort-neu", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.reset_title"), reset_blocks(lang, &csrf, &token, form)).await;
     }
@@ -801,7 +768,7 @@ async fn change_password(State(state): State<AppState>, ctx: TenantContext, head
     if !citizen::check_password(&mut tx, citizen.citizen_id, &f.raw("current_password")).await.map_err(identity_err)? {
         err(&mut form, lang, "current_password", "validation.current_password");
     }
-    check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), acc.email.as_deref());
+    crate::forms::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), acc.email.as_deref());
     if form.has_errors() {
         tx.commit().await?;
         return page(&state, &ctx, lang, "/konto/passwort", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await;

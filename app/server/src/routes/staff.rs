@@ -213,13 +213,8 @@ fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: 
 }
 
 async fn invitation_problem(state: &AppState, ctx: &TenantContext, lang: Lang, p: links::LinkProblem) -> Result<Response, AppError> {
-    let key = match p {
-        links::LinkProblem::Unknown => "account.link_unknown",
-        links::LinkProblem::Used => "account.link_used",
-        links::LinkProblem::Expired => "account.link_expired",
-    };
-    let status = if p == links::LinkProblem::Unknown { StatusCode::NOT_FOUND } else { StatusCode::GONE };
-    staff_page(state, ctx, lang, "/verwaltung/einladung", None, status, tr(lang, "account.link_problem_title"), vec![Block::Notice("danger", tr(lang, key))]).await
+    let (status, text) = crate::forms::link_problem(lang, p);
+    staff_page(state, ctx, lang, "/verwaltung/einladung", None, status, tr(lang, "account.link_problem_title"), vec![Block::Notice("danger", text)]).await
 }
 
 async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
@@ -251,14 +246,7 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
     };
     let user = staff::get(&mut tx, link.subject_id).await.map_err(AppError::internal)?.ok_or_else(AppError::not_found)?;
     let mut form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
-    if pw.is_empty() {
-        form.errors.insert("password".into(), tr(lang, "validation.required"));
-    } else if let Err(w) = password::check_policy(&pw, Some(&user.email)) {
-        form.errors.insert("password".into(), tr_with(lang, w.message_key(), &[("min", &password::MIN_CHARS.to_string())]));
-    }
-    if f.raw("password_repeat") != pw {
-        form.errors.insert("password_repeat".into(), tr(lang, "validation.password_mismatch"));
-    }
+    crate::forms::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), Some(&user.email));
     if form.has_errors() {
         return staff_page(&state, &ctx, lang, "/verwaltung/einladung", None, StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "staff.invitation_title"), invitation_blocks(lang, &csrf, &token, &user.display_name, form)).await;
     }
