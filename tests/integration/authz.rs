@@ -11,7 +11,8 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
     use Action::*;
     use Resource::*;
     // (role, domain, allowed pairs); everything else must be denied
-    let expected: Vec<(Role, Domain, Vec<(Resource, Action)>)> = vec![
+    type Expectation = (Role, Domain, Vec<(Resource, Action)>);
+    let expected: Vec<Expectation> = vec![
         (
             Role::TenantAdmin,
             tenant,

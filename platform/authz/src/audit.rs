@@ -59,7 +59,8 @@ pub struct Entry {
 /// Newest entries first; `tenant` narrows to one tenant (a tenant transaction sees only its own
 /// anyway).
 pub async fn list(conn: &mut PgConnection, tenant: Option<TenantId>, limit: i64, offset: i64) -> Result<Vec<Entry>, DbError> {
-    let rows: Vec<(OffsetDateTime, Option<Uuid>, Option<String>, String, String, String, String, serde_json::Value, Option<String>)> = sqlx::query_as(
+    type Row = (OffsetDateTime, Option<Uuid>, Option<String>, String, String, String, String, serde_json::Value, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "select a.at, a.tenant_id, t.name, a.actor_kind, a.actor_name, a.action, a.object, a.detail, host(a.source_ip)
          from audit_log a left join tenant t on t.tenant_id = a.tenant_id
          where $1::uuid is null or a.tenant_id = $1

@@ -90,7 +90,8 @@ pub async fn consume(tx: &mut TenantTx, purpose: Purpose, token: &str) -> Result
 
 async fn lookup(tx: &mut TenantTx, purpose: Purpose, token: &str, consume: bool) -> Result<Result<Accepted, LinkProblem>, DbError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<(Uuid, Option<String>, Option<String>, OffsetDateTime, Option<OffsetDateTime>)> = sqlx::query_as(
+    type Row = (Uuid, Option<String>, Option<String>, OffsetDateTime, Option<OffsetDateTime>);
+    let row: Option<Row> = sqlx::query_as(
         "select subject_id, new_email, secret_hash, expires_at, used_at from one_time_token where tenant_id = $1 and token_hash = $2 and purpose = $3 for update",
     )
     .bind(tenant)

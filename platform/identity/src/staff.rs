@@ -39,7 +39,8 @@ pub async fn list(tx: &mut TenantTx) -> Result<Vec<StaffUser>, IdentityError> {
 
 async fn list_where(tx: &mut TenantTx, only: Option<Uuid>) -> Result<Vec<StaffUser>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let rows: Vec<(Uuid, String, String, String, OffsetDateTime, Option<String>, Option<Vec<String>>)> = sqlx::query_as(
+    type Row = (Uuid, String, String, String, OffsetDateTime, Option<String>, Option<Vec<String>>);
+    let rows: Vec<Row> = sqlx::query_as(
         "select u.staff_id, u.email, u.display_name, u.status, u.created_at, r.role, r.scope_services
          from staff_user u left join staff_role r on r.tenant_id = u.tenant_id and r.staff_id = u.staff_id
          where u.tenant_id = $1 and ($2::uuid is null or u.staff_id = $2)

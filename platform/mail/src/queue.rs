@@ -148,7 +148,8 @@ pub struct JobSummary {
 
 /// Recent jobs, failed and waiting first.
 pub async fn recent(conn: &mut PgConnection, limit: i64) -> Result<Vec<JobSummary>, DbError> {
-    let rows: Vec<(Uuid, Option<String>, String, String, i32, Option<String>, Option<String>, Option<String>, OffsetDateTime, OffsetDateTime)> = sqlx::query_as(
+    type Row = (Uuid, Option<String>, String, String, i32, Option<String>, Option<String>, Option<String>, OffsetDateTime, OffsetDateTime);
+    let rows: Vec<Row> = sqlx::query_as(
         "select j.job_id, t.name, j.kind, j.status, j.attempts, j.payload->>'to', j.payload->>'subject', j.last_error, j.run_at, j.created_at
          from job j left join tenant t on t.tenant_id = j.tenant_id
          order by case j.status when 'failed' then 0 when 'pending' then 1 when 'running' then 2 else 3 end, j.created_at desc limit $1",

@@ -308,14 +308,28 @@ fn email_only_blocks(lang: Lang, csrf: &str, action: &str, intro: &str, submit: 
 async fn resend_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
-    let blocks = email_only_blocks(lang, &csrf, "/konto/bestaetigung-erneut", "account.resend_intro", "account.resend_submit", form_state(&["email"], &[]));
+    let blocks = email_only_blocks(lang, &csrf, RESEND.path, RESEND.intro, RESEND.submit, form_state(&["email"], &[]));
     let r = page(&state, &ctx, lang, "/konto/bestaetigung-erneut", StatusCode::OK, tr(lang, "account.resend_title"), blocks).await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
+/// A page that asks for an address to mail a link to.
+#[derive(Clone, Copy)]
+struct MailForm {
+    path: &'static str,
+    intro: &'static str,
+    submit: &'static str,
+    title: &'static str,
+    purpose: Purpose,
+}
+
+const RESEND: MailForm = MailForm { path: "/konto/bestaetigung-erneut", intro: "account.resend_intro", submit: "account.resend_submit", title: "account.resend_title", purpose: Purpose::VerifyEmail };
+const FORGOT: MailForm = MailForm { path: "/konto/passwort-vergessen", intro: "account.forgot_intro", submit: "account.forgot_submit", title: "account.forgot_title", purpose: Purpose::ResetPassword };
+
 /// Shared by "re-send verification" and "forgotten password": validate the address, limit, then
-/// `act` in a tenant transaction; the answer never tells whether the address is registered.
-async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, headers: &HeaderMap, f: &Fields, path: &str, intro: &str, submit: &str, title: &str, purpose: Purpose) -> Result<Response, AppError> {
+/// issue the link in a tenant transaction; the answer never tells whether the address is registered.
+async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, headers: &HeaderMap, f: &Fields, m: &MailForm) -> Result<Response, AppError> {
+    let MailForm { path, intro, submit, title, purpose } = *m;
     let lang = lang_of(headers);
     check_anon_csrf(headers, f.csrf())?;
     let (csrf, _) = anon_csrf(headers);
@@ -356,7 +370,7 @@ async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, head
 }
 
 async fn resend(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
-    mail_request(&state, &ctx, &ip, &headers, &f, "/konto/bestaetigung-erneut", "account.resend_intro", "account.resend_submit", "account.resend_title", Purpose::VerifyEmail).await
+    mail_request(&state, &ctx, &ip, &headers, &f, &RESEND).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,13 +506,13 @@ async fn logout(State(state): State<AppState>, ctx: TenantContext, citizen: Citi
 async fn forgot_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
-    let blocks = email_only_blocks(lang, &csrf, "/konto/passwort-vergessen", "account.forgot_intro", "account.forgot_submit", form_state(&["email"], &[]));
+    let blocks = email_only_blocks(lang, &csrf, FORGOT.path, FORGOT.intro, FORGOT.submit, form_state(&["email"], &[]));
     let r = page(&state, &ctx, lang, "/konto/passwort-vergessen", StatusCode::OK, tr(lang, "account.forgot_title"), blocks).await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
 async fn forgot(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
-    mail_request(&state, &ctx, &ip, &headers, &f, "/konto/passwort-vergessen", "account.forgot_intro", "account.forgot_submit", "account.forgot_title", Purpose::ResetPassword).await
+    mail_request(&state, &ctx, &ip, &headers, &f, &FORGOT).await
 }
 
 fn new_password_fields(lang: Lang) -> Vec<Field> {
@@ -698,11 +712,14 @@ fn parse_profile(lang: Lang, f: &Fields) -> Result<Profile, FormState> {
         }
     }
     let postal = f.text("postal_code");
-    if !postal.is_empty() && !(postal.len() == 5 && postal.bytes().all(|b| b.is_ascii_digit())) {
+    let postal_ok = postal.is_empty() || (postal.len() == 5 && postal.bytes().all(|b| b.is_ascii_digit()));
+    if !postal_ok {
         err(&mut form, lang, "postal_code", "validation.postal_code");
     }
     let phone = f.text("phone");
-    if !phone.is_empty() && !(phone.chars().count() >= 6 && phone.chars().count() <= 30 && phone.chars().all(|c| c.is_ascii_digit() || " +()/-".contains(c))) {
+    let phone_len = phone.chars().count();
+    let phone_ok = phone.is_empty() || ((6..=30).contains(&phone_len) && phone.chars().all(|c| c.is_ascii_digit() || " +()/-".contains(c)));
+    if !phone_ok {
         err(&mut form, lang, "phone", "validation.phone");
     }
     let birth_raw = f.text("birth_date");

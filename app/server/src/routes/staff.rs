@@ -66,6 +66,7 @@ fn nav(state: &AppState, lang: Lang, s: &Staff, current: &str) -> Vec<(String, S
     items.into_iter().filter(|(_, _, r, a)| s.may(state, *r, *a)).map(|(href, key, _, _)| (href.to_owned(), tr(lang, key), href == current)).collect()
 }
 
+#[expect(clippy::too_many_arguments, reason = "a page of the staff area: frame, navigation, status, title and content")]
 async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, staff: Option<&Staff>, status: StatusCode, title: String, mut blocks: Vec<Block>) -> Result<Response, AppError> {
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
