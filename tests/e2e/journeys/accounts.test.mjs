@@ -154,7 +154,7 @@ test('an operator invites a tenant admin, who invites a case worker who sees onl
   await admin.getByRole('link', { name: 'Leistungen', exact: true }).first().click();
   await waitForHydration(admin);
   await expectAccessible(admin, 'staff services');
-  const row = admin.locator('form.service-switch').filter({ has: admin.locator('.service-switch__name', { hasText: /^Meldebescheinigung$/ }) });
+  const row = admin.locator('form.service-switch').filter({ has: admin.locator('.service-switch__name', { hasText: /^Meldebescheinigung beantragen$/ }) });
   await row.getByText('eingeschaltet').waitFor();
   await row.getByRole('button', { name: 'Ausschalten' }).click();
   await row.getByText('aus', { exact: true }).waitFor();
