@@ -361,3 +361,24 @@ async fn id_tokens_with_a_foreign_key_or_a_wrong_nonce_and_forged_states_are_ref
     let mut fresh = app.client(HOST);
     assert_eq!(fresh.get("/konto/oidc/rueckruf?code=abc&state=x").await.status, StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn an_english_speaking_citizen_gets_the_errors_in_english() {
+    let app = TestApp::spawn().await;
+    let page = app.get_with(HOST, "/konto/registrieren", &[("accept-language", "en")]).await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let cookie = format!("kp_csrf={}", page.cookie("kp_csrf").unwrap_or_default());
+    let req = http::Request::post("/konto/registrieren")
+        .header("host", HOST)
+        .header("accept-language", "en")
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(format!("_csrf={csrf}&email=not-an-address&password=short&password_repeat=other")))
+        .unwrap_or_default();
+    let r = app.request(req).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for text in ["Please give a valid e-mail address", "at least 12 characters", "do not match", "read the privacy notice"] {
+        assert!(r.body.contains(text), "{text}: {}", r.body);
+    }
+    assert!(r.body.contains("value=\"not-an-address\""));
+}

@@ -64,6 +64,8 @@ pub async fn issue(tx: &mut TenantTx, purpose: Purpose, subject: Uuid, new_email
         .bind(purpose.as_str())
         .execute(tx.conn())
         .await?;
+    // links of this tenant that can no longer be used go after a while
+    sqlx::query("delete from one_time_token where tenant_id = $1 and expires_at < now() - interval '30 days'").bind(tenant).execute(tx.conn()).await?;
     let token = random_token();
     sqlx::query("insert into one_time_token (tenant_id, token_hash, purpose, subject_id, new_email, secret_hash, expires_at) values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(tenant)

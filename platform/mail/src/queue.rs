@@ -109,11 +109,18 @@ pub async fn run_worker(db: Db, transport: Arc<dyn MailTransport>, poll: Duratio
             None
         }
     };
+    let mut last_housekeeping: Option<std::time::Instant> = None;
     loop {
         match process_due(&db, transport.as_ref(), 20).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "mail worker: queue not reachable"),
+        }
+        if last_housekeeping.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+            last_housekeeping = Some(std::time::Instant::now());
+            if let Err(e) = housekeeping(&db).await {
+                tracing::warn!(error = %e, "mail worker: housekeeping failed");
+            }
         }
         let notified = async {
             match listener.as_mut() {
@@ -129,6 +136,20 @@ pub async fn run_worker(db: Db, transport: Arc<dyn MailTransport>, poll: Duratio
             _ = shutdown.changed() => break,
         }
     }
+}
+
+/// Reports the queue's depth as metrics and forgets delivered jobs after 30 days (failed ones stay
+/// until an operator has looked at them).
+async fn housekeeping(db: &Db) -> Result<(), DbError> {
+    let mut tx = db.platform().await?;
+    let counts: Vec<(String, i64)> = sqlx::query_as("select status, count(*) from job where kind = $1 group by status").bind(KIND).fetch_all(tx.conn()).await?;
+    for status in ["pending", "running", "done", "failed"] {
+        let n = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
+        metrics::gauge!("mail_queue_jobs", "status" => status).set(n as f64);
+    }
+    sqlx::query("delete from job where status = 'done' and done_at < now() - interval '30 days'").execute(tx.conn()).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A job as shown to operators.
