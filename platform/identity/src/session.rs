@@ -63,31 +63,38 @@ pub async fn start(tx: &mut TenantTx, subject: Subject) -> Result<String, DbErro
     Ok(token)
 }
 
-/// Loads a live session of the wanted kind and marks it seen. Staff sessions of users who are no
-/// longer active do not load.
+/// How stale `last_seen_at` may get before a request writes it again: the idle timeout is measured
+/// in minutes, and not writing on every request keeps page views read-only (no WAL flush each).
+const SEEN_GRANULARITY: &str = "60 seconds";
+
+/// Loads a live session of the wanted kind and marks it seen (at most once a minute). Staff
+/// sessions of users who are no longer active do not load.
 pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<Session>, DbError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<(Option<Uuid>, Option<Uuid>, String, OffsetDateTime)> = sqlx::query_as(
-        "update user_session s set last_seen_at = now()
+    let hash = token_hash(token);
+    let row: Option<(Option<Uuid>, Option<Uuid>, String, OffsetDateTime, bool)> = sqlx::query_as(&format!(
+        "select s.citizen_id, s.staff_id, s.csrf_token, s.created_at, s.last_seen_at < now() - interval '{SEEN_GRANULARITY}'
+         from user_session s
          where s.tenant_id = $1 and s.session_hash = $2 and s.expires_at > now() and s.last_seen_at > now() - $3::interval
            and (case when $4 then s.staff_id is not null and exists (select 1 from staff_user u where u.tenant_id = s.tenant_id and u.staff_id = s.staff_id and u.status = 'active')
-                     else s.citizen_id is not null end)
-         returning s.citizen_id, s.staff_id, s.csrf_token, s.created_at",
-    )
+                     else s.citizen_id is not null end)"
+    ))
     .bind(tenant)
-    .bind(token_hash(token))
+    .bind(&hash)
     .bind(idle_interval())
     .bind(staff)
     .fetch_optional(tx.conn())
     .await?;
-    Ok(row.and_then(|(citizen, staff, csrf_token, created_at)| {
-        let subject = match (citizen, staff) {
-            (Some(c), None) => Subject::Citizen(c),
-            (None, Some(s)) => Subject::Staff(s),
-            _ => return None,
-        };
-        Some(Session { subject, csrf_token, created_at })
-    }))
+    let Some((citizen, staff_id, csrf_token, created_at, stale)) = row else { return Ok(None) };
+    if stale {
+        sqlx::query("update user_session set last_seen_at = now() where tenant_id = $1 and session_hash = $2").bind(tenant).bind(&hash).execute(tx.conn()).await?;
+    }
+    let subject = match (citizen, staff_id) {
+        (Some(c), None) => Subject::Citizen(c),
+        (None, Some(s)) => Subject::Staff(s),
+        _ => return Ok(None),
+    };
+    Ok(Some(Session { subject, csrf_token, created_at }))
 }
 
 /// Ends one session (logout).
