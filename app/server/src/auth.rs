@@ -5,9 +5,11 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use portal_authz::{ActorKind, Action, Domain, Principal, Resource, Role};
-use portal_identity::secret::{constant_time_eq, random_token};
+use portal_identity::ratelimit::{self, Limit};
+use portal_identity::secret::{constant_time_eq, fingerprint, random_token};
 use portal_identity::session::{self, Subject};
 use portal_identity::staff::{self, StaffUser};
+use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext, cookies};
 use uuid::Uuid;
 
@@ -121,7 +123,7 @@ pub async fn load_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>
     let mut tx = state.db.tenant(tenant).await?;
     let Some(s) = session::load(&mut tx, &token, true).await? else { return Ok(None) };
     let Subject::Staff(id) = s.subject else { return Ok(None) };
-    let user = staff::get(&mut tx, id).await.map_err(AppError::internal)?;
+    let user = staff::get(&mut tx, id).await?;
     tx.commit().await?;
     Ok(user.map(|user| Staff { principal: staff_principal(tenant, &user), user, token, csrf: s.csrf_token }))
 }
@@ -158,4 +160,36 @@ pub fn check_anon_csrf(headers: &axum::http::HeaderMap, given: Option<&str>) -> 
         Some(c) => check_token(c, given),
         None => Err(AppError::forbidden()),
     }
+}
+
+/// The rate-limit key of a client address.
+pub fn ip_key(ip: &ClientIp) -> String {
+    ip.0.map_or_else(|| "unknown".to_owned(), |i| i.to_string())
+}
+
+/// The rate-limit bucket of failed logins to one account (`kind` separates citizens from staff).
+pub fn login_bucket(kind: &str, tenant: portal_domain::TenantId, email: &str) -> String {
+    format!("{kind}:{}:{}", tenant.0, fingerprint(&email.trim().to_lowercase()))
+}
+
+/// Counts a login attempt from `ip` and tells whether it may go ahead: the address within its limit
+/// and the account's failures not exhausted. Whether the account exists plays no part, so the answer
+/// reveals nothing. One platform transaction.
+pub async fn login_allowed(state: &AppState, ip: &ClientIp, account_bucket: &str) -> Result<bool, AppError> {
+    let mut tx = state.db.platform().await?;
+    let ip_ok = ratelimit::hit(tx.conn(), &format!("login-ip:{}", ip_key(ip)), ratelimit::LOGIN_PER_ADDRESS).await?;
+    let account_ok = !ratelimit::exhausted(tx.conn(), account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
+    tx.commit().await?;
+    Ok(ip_ok && account_ok)
+}
+
+/// Counts one hit on each bucket, in one transaction; false when any is over its limit.
+pub async fn within_limits(state: &AppState, buckets: &[(String, Limit)]) -> Result<bool, AppError> {
+    let mut tx = state.db.platform().await?;
+    let mut ok = true;
+    for (bucket, limit) in buckets {
+        ok &= ratelimit::hit(tx.conn(), bucket, *limit).await?;
+    }
+    tx.commit().await?;
+    Ok(ok)
 }

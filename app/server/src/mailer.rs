@@ -1,26 +1,19 @@
 //! Queues tenant mail: renders a template in the tenant's branding and puts it into the job queue in
 //! the caller's transaction.
 
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use portal_db::TenantTx;
-use portal_domain::Lang;
+use portal_domain::{HostName, Lang};
 use portal_mail::{Branding, Mail};
 use portal_web::{AppError, AppState, TenantContext};
 
-/// The portal's base URL for links in mails: the tenant's host (with the port on plain-http
-/// development set-ups, where several servers share a host).
-pub fn base_url(state: &AppState, ctx: &TenantContext, headers: &HeaderMap) -> String {
+/// The base URL of a portal host for links in mails: https in production; on plain-http development
+/// set-ups with the port of the current request, where several servers share a host.
+pub fn base_url(state: &AppState, host: &HostName, headers: &HeaderMap) -> String {
     if state.config.secure_cookies {
-        return format!("https://{}", ctx.host.as_str());
+        return format!("https://{}", host.as_str());
     }
-    let port = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_owned()))
-        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        .map(|p| format!(":{p}"))
-        .unwrap_or_default();
-    format!("http://{}{port}", ctx.host.as_str())
+    format!("http://{}{}", host.as_str(), crate::pages::port_suffix(headers))
 }
 
 /// Renders `mail` for `to` in the tenant's branding and queues it.

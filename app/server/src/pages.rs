@@ -156,6 +156,18 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
     r
 }
 
+/// `:port` of the request's `Host` header, if it names one ("" otherwise): links to other hosts of
+/// the same server keep the port on development machines.
+pub fn port_suffix(headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_owned()))
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default()
+}
+
 /// Adds a `Set-Cookie` header.
 pub fn with_cookie(mut r: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {

@@ -7,9 +7,6 @@ use uuid::Uuid;
 
 use crate::{Email, IdentityError, is_unique_violation, password};
 
-/// Profile fields that an identity provider may assert (and that then cannot be edited by hand).
-pub const PROFILE_FIELDS: &[&str] = &["given_name", "family_name", "birth_date", "street", "postal_code", "city", "phone"];
-
 /// A citizen account as shown in the profile.
 #[derive(Debug, Clone, Serialize)]
 pub struct Account {

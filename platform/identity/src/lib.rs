@@ -42,12 +42,6 @@ impl Email {
     }
 }
 
-impl std::fmt::Display for Email {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// Errors of this crate's repositories.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {

@@ -28,7 +28,6 @@ pub enum Subject {
 pub struct Session {
     pub subject: Subject,
     pub csrf_token: String,
-    pub created_at: OffsetDateTime,
 }
 
 fn idle_interval() -> String {
@@ -72,8 +71,8 @@ const SEEN_GRANULARITY: &str = "60 seconds";
 pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<Session>, DbError> {
     let tenant = tx.tenant_id().0;
     let hash = token_hash(token);
-    let row: Option<(Option<Uuid>, Option<Uuid>, String, OffsetDateTime, bool)> = sqlx::query_as(&format!(
-        "select s.citizen_id, s.staff_id, s.csrf_token, s.created_at, s.last_seen_at < now() - interval '{SEEN_GRANULARITY}'
+    let row: Option<(Option<Uuid>, Option<Uuid>, String, bool)> = sqlx::query_as(&format!(
+        "select s.citizen_id, s.staff_id, s.csrf_token, s.last_seen_at < now() - interval '{SEEN_GRANULARITY}'
          from user_session s
          where s.tenant_id = $1 and s.session_hash = $2 and s.expires_at > now() and s.last_seen_at > now() - $3::interval
            and (case when $4 then s.staff_id is not null and exists (select 1 from staff_user u where u.tenant_id = s.tenant_id and u.staff_id = s.staff_id and u.status = 'active')
@@ -85,7 +84,7 @@ pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<
     .bind(staff)
     .fetch_optional(tx.conn())
     .await?;
-    let Some((citizen, staff_id, csrf_token, created_at, stale)) = row else { return Ok(None) };
+    let Some((citizen, staff_id, csrf_token, stale)) = row else { return Ok(None) };
     if stale {
         sqlx::query("update user_session set last_seen_at = now() where tenant_id = $1 and session_hash = $2").bind(tenant).bind(&hash).execute(tx.conn()).await?;
     }
@@ -94,7 +93,7 @@ pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<
         (None, Some(s)) => Subject::Staff(s),
         _ => return Ok(None),
     };
-    Ok(Some(Session { subject, csrf_token, created_at }))
+    Ok(Some(Session { subject, csrf_token }))
 }
 
 /// Ends one session (logout).
@@ -112,11 +111,4 @@ pub async fn end_all(tx: &mut TenantTx, subject: Subject) -> Result<u64, DbError
         Subject::Staff(id) => sqlx::query("delete from user_session where tenant_id = $1 and staff_id = $2").bind(tenant).bind(id).execute(tx.conn()).await?,
     };
     Ok(r.rows_affected())
-}
-
-/// Replaces a session by a fresh one for the same subject (privilege change): the old id stops
-/// working at once.
-pub async fn rotate(tx: &mut TenantTx, old_token: &str, subject: Subject) -> Result<String, DbError> {
-    end(tx, old_token).await?;
-    start(tx, subject).await
 }

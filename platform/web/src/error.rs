@@ -78,6 +78,12 @@ impl From<portal_db::DbError> for AppError {
     }
 }
 
+impl From<portal_identity::IdentityError> for AppError {
+    fn from(e: portal_identity::IdentityError) -> Self {
+        Self::internal(e)
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         Self::internal(e)

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use leptos::prelude::view;
+use portal_db::TenantTx;
 use portal_domain::Lang;
 use portal_identity::citizen::{self, Login, Profile, Registered};
 use portal_identity::links::{self, LinkProblem, Purpose};
@@ -27,7 +28,7 @@ use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use crate::auth::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::auth::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, ip_key, login_allowed, login_bucket, set_anon_csrf, within_limits};
 use crate::mailer::{base_url, queue};
 use crate::pages::{Fields, html_status, lang_of, portal_chrome, see_other, with_cookie};
 
@@ -59,7 +60,14 @@ pub fn router() -> Router<AppState> {
 
 /// Renders an account page in the tenant's frame.
 async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    page_in(state, ctx, tx, lang, path, status, title, blocks).await
+}
+
+/// Like [`page`], finishing the handler's own transaction (the frame is read in it, then it commits):
+/// one transaction per page instead of two.
+#[expect(clippy::too_many_arguments, reason = "page() plus the transaction to finish")]
+async fn page_in(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
     let chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
     tx.commit().await?;
     Ok(html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title blocks=blocks/> })))
@@ -84,20 +92,13 @@ fn with_labels(mut form: FormState, lang: Lang, pairs: &[(&str, &str)]) -> FormS
     form
 }
 
-fn client_bucket(ip: &ClientIp) -> String {
-    ip.0.map_or_else(|| "unknown".to_owned(), |i| i.to_string())
-}
-
-/// Counts a hit on a limit; false when it is exceeded.
-async fn within(state: &AppState, bucket: &str, limit: Limit) -> Result<bool, AppError> {
-    let mut tx = state.db.platform().await?;
-    let ok = ratelimit::hit(tx.conn(), bucket, limit).await?;
-    tx.commit().await?;
-    Ok(ok)
-}
-
 /// Per target address: at most 5 mails an hour (no mail bombing through our forms).
 const MAIL_PER_RECIPIENT: Limit = Limit { max: 5, window: time::Duration::hours(1) };
+
+/// Counts a mail requested from `ip` to `to`; false when the address or the recipient is over its limit.
+async fn mail_allowed(state: &AppState, ip: &ClientIp, tenant: portal_domain::TenantId, to: &Email) -> Result<bool, AppError> {
+    within_limits(state, &[(format!("mail-ip:{}", ip_key(ip)), ratelimit::MAIL_PER_ADDRESS), (format!("mail-to:{}:{}", tenant.0, fingerprint(to.as_str())), MAIL_PER_RECIPIENT)]).await
+}
 
 fn secure(state: &AppState) -> bool {
     state.config.secure_cookies
@@ -105,10 +106,6 @@ fn secure(state: &AppState) -> bool {
 
 fn session_cookie(state: &AppState, token: &str) -> String {
     cookies::set(CITIZEN_COOKIE, token, secure(state), None, true)
-}
-
-fn identity_err(e: IdentityError) -> AppError {
-    AppError::internal(e)
 }
 
 
@@ -184,16 +181,14 @@ async fn register(State(state): State<AppState>, ctx: TenantContext, ip: ClientI
         return page(&state, &ctx, lang, "/konto/registrieren", StatusCode::UNPROCESSABLE_ENTITY, title, register_blocks(lang, &csrf, form)).await;
     };
     let tenant = ctx.entry.tenant_id;
-    let ip_ok = within(&state, &format!("mail-ip:{}", client_bucket(&ip)), ratelimit::MAIL_PER_ADDRESS).await?;
-    let to_ok = within(&state, &format!("mail-to:{}:{}", tenant.0, fingerprint(email.as_str())), MAIL_PER_RECIPIENT).await?;
-    if !ip_ok || !to_ok {
+    if !mail_allowed(&state, &ip, tenant, &email).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_mails"))];
         blocks.extend(register_blocks(lang, &csrf, form));
         return page(&state, &ctx, lang, "/konto/registrieren", StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
     }
-    let base = base_url(&state, &ctx, &headers);
+    let base = base_url(&state, &ctx.host, &headers);
     let mut tx = state.db.tenant(tenant).await?;
-    match citizen::register(&mut tx, &email, &pw).await.map_err(identity_err)? {
+    match citizen::register(&mut tx, &email, &pw).await? {
         Registered::Pending { citizen, password_hash } => {
             let token = links::issue(&mut tx, Purpose::VerifyEmail, citizen, None, Some(&password_hash)).await?;
             queue(&mut tx, &ctx, &base, lang, email.as_str(), Mail::VerifyEmail { link: format!("{base}/konto/bestaetigen?token={token}") }).await?;
@@ -282,7 +277,7 @@ async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: Head
         return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await;
     }
     let hash = link.secret_hash.unwrap_or_default();
-    citizen::complete_registration(&mut tx, link.subject_id, &hash).await.map_err(identity_err)?;
+    citizen::complete_registration(&mut tx, link.subject_id, &hash).await?;
     let session = session::start(&mut tx, Subject::Citizen(link.subject_id)).await?;
     tx.commit().await?;
     tracing::info!(citizen.id = %link.subject_id, "citizen account verified");
@@ -340,16 +335,14 @@ async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, head
         return page(state, ctx, lang, path, StatusCode::UNPROCESSABLE_ENTITY, tr(lang, title), email_only_blocks(lang, &csrf, path, intro, submit, form)).await;
     };
     let tenant = ctx.entry.tenant_id;
-    let ip_ok = within(state, &format!("mail-ip:{}", client_bucket(ip)), ratelimit::MAIL_PER_ADDRESS).await?;
-    let to_ok = within(state, &format!("mail-to:{}:{}", tenant.0, fingerprint(email.as_str())), MAIL_PER_RECIPIENT).await?;
-    if !ip_ok || !to_ok {
+    if !mail_allowed(state, ip, tenant, &email).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_mails"))];
         blocks.extend(email_only_blocks(lang, &csrf, path, intro, submit, form));
         return page(state, ctx, lang, path, StatusCode::TOO_MANY_REQUESTS, tr(lang, title), blocks).await;
     }
-    let base = base_url(state, ctx, headers);
+    let base = base_url(state, &ctx.host, headers);
     let mut tx = state.db.tenant(tenant).await?;
-    if let Some(acc) = citizen::find_by_email(&mut tx, &email).await.map_err(identity_err)? {
+    if let Some(acc) = citizen::find_by_email(&mut tx, &email).await? {
         match purpose {
             Purpose::VerifyEmail if acc.email_verified_at.is_none() => {
                 if let Some(secret) = links::latest_secret(&mut tx, Purpose::VerifyEmail, acc.citizen_id).await? {
@@ -376,10 +369,8 @@ async fn resend(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
 // ---------------------------------------------------------------------------------------------
 // login and logout
 
-async fn login_blocks(state: &AppState, ctx: &TenantContext, lang: Lang, csrf: &str, next: &str, form: FormState) -> Result<Vec<Block>, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let providers = oidc::providers(&mut tx, true).await.map_err(identity_err)?;
-    tx.commit().await?;
+async fn login_blocks(tx: &mut TenantTx, lang: Lang, csrf: &str, next: &str, form: FormState) -> Result<Vec<Block>, AppError> {
+    let providers = oidc::providers(tx, true).await?;
     let mut form = with_labels(form, lang, &[("email", "account.email"), ("password", "account.password")]);
     form.values.insert("weiter".into(), next.to_owned());
     let mut blocks = vec![Block::Form(FormSpec {
@@ -410,6 +401,15 @@ async fn login_blocks(state: &AppState, ctx: &TenantContext, lang: Lang, csrf: &
     Ok(blocks)
 }
 
+/// The login page (with an optional notice above the form), in one transaction.
+#[expect(clippy::too_many_arguments, reason = "the login page's parts: frame, notice, form, status")]
+async fn login_page(state: &AppState, ctx: &TenantContext, lang: Lang, csrf: &str, next: &str, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut blocks: Vec<Block> = notice.into_iter().collect();
+    blocks.extend(login_blocks(&mut tx, lang, csrf, next, form).await?);
+    page_in(state, ctx, tx, lang, "/konto/anmelden", status, tr(lang, "account.login_title"), blocks).await
+}
+
 async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>, MaybeCitizen(c): MaybeCitizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     if c.is_some() {
@@ -417,14 +417,14 @@ async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: 
     }
     let (csrf, new) = anon_csrf(&headers);
     let next = safe_next(q.weiter.as_deref().unwrap_or("/konto"));
-    let mut blocks = match q.hinweis.as_deref() {
-        Some("abgemeldet") => vec![Block::Notice("success", tr(lang, "account.logged_out"))],
-        Some("passwort") => vec![Block::Notice("success", tr(lang, "account.password_reset_done"))],
-        Some("geloescht") => vec![Block::Notice("success", tr(lang, "account.deleted"))],
-        _ => vec![],
-    };
-    blocks.extend(login_blocks(&state, &ctx, lang, &csrf, &next, form_state(&["email", "password"], &[])).await?);
-    let r = page(&state, &ctx, lang, "/konto/anmelden", StatusCode::OK, tr(lang, "account.login_title"), blocks).await?;
+    let notice = match q.hinweis.as_deref() {
+        Some("abgemeldet") => Some("account.logged_out"),
+        Some("passwort") => Some("account.password_reset_done"),
+        Some("geloescht") => Some("account.deleted"),
+        _ => None,
+    }
+    .map(|k| Block::Notice("success", tr(lang, k)));
+    let r = login_page(&state, &ctx, lang, &csrf, &next, notice, form_state(&["email", "password"], &[]), StatusCode::OK).await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
@@ -442,33 +442,21 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     if pw.is_empty() {
         err(&mut form, lang, "password", "validation.required");
     }
-    let title = tr(lang, "account.login_title");
     if form.has_errors() {
-        let blocks = login_blocks(&state, &ctx, lang, &csrf, &next, form).await?;
-        return page(&state, &ctx, lang, "/konto/anmelden", StatusCode::UNPROCESSABLE_ENTITY, title, blocks).await;
+        return login_page(&state, &ctx, lang, &csrf, &next, None, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let tenant = ctx.entry.tenant_id;
-    let account_bucket = format!("login:{}:{}", tenant.0, fingerprint(&email.to_lowercase()));
-    let ip_bucket = format!("login-ip:{}", client_bucket(&ip));
-    // limits apply whether the account exists or not, so they reveal nothing either
-    let ip_ok = within(&state, &ip_bucket, ratelimit::LOGIN_PER_ADDRESS).await?;
-    let account_ok = {
-        let mut tx = state.db.platform().await?;
-        let exhausted = ratelimit::exhausted(tx.conn(), &account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
-        tx.commit().await?;
-        !exhausted
-    };
-    if !ip_ok || !account_ok {
+    let account_bucket = login_bucket("login", tenant, &email);
+    if !login_allowed(&state, &ip, &account_bucket).await? {
         metrics::counter!("portal_logins_total", "result" => "limited").increment(1);
         tracing::warn!(tenant.id = %tenant, "citizen login rate-limited");
-        let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_attempts"))];
-        blocks.extend(login_blocks(&state, &ctx, lang, &csrf, &next, form).await?);
-        let mut r = page(&state, &ctx, lang, "/konto/anmelden", StatusCode::TOO_MANY_REQUESTS, title, blocks).await?;
+        let notice = Block::Notice("danger", tr(lang, "account.too_many_attempts"));
+        let mut r = login_page(&state, &ctx, lang, &csrf, &next, Some(notice), form, StatusCode::TOO_MANY_REQUESTS).await?;
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
         return Ok(r);
     }
     let mut tx = state.db.tenant(tenant).await?;
-    match citizen::authenticate(&mut tx, &email, &pw).await.map_err(identity_err)? {
+    match citizen::authenticate(&mut tx, &email, &pw).await? {
         Login::Ok(id) => {
             // a fresh session id at every login (no fixation)
             if let Some(old) = cookies::get(&headers, CITIZEN_COOKIE) {
@@ -485,9 +473,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
             ratelimit::hit(tx.conn(), &account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
             tx.commit().await?;
             metrics::counter!("portal_logins_total", "result" => "failed").increment(1);
-            let mut blocks = vec![Block::Notice("danger", tr(lang, "account.login_failed"))];
-            blocks.extend(login_blocks(&state, &ctx, lang, &csrf, &next, form).await?);
-            page(&state, &ctx, lang, "/konto/anmelden", StatusCode::UNAUTHORIZED, title, blocks).await
+            login_page(&state, &ctx, lang, &csrf, &next, Some(Block::Notice("danger", tr(lang, "account.login_failed"))), form, StatusCode::UNAUTHORIZED).await
         }
     }
 }
@@ -558,7 +544,7 @@ async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         Ok(l) => l,
         Err(p) => return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await,
     };
-    let account = citizen::get(&mut tx, link.subject_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
+    let account = citizen::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["password", "password_repeat"], &[]);
     crate::forms::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), account.email.as_deref());
     if form.has_errors() {
@@ -567,11 +553,11 @@ async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: Heade
     if let Err(p) = links::consume(&mut tx, Purpose::ResetPassword, &token).await? {
         return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await;
     }
-    citizen::set_password(&mut tx, link.subject_id, &pw, true).await.map_err(identity_err)?;
+    citizen::set_password(&mut tx, link.subject_id, &pw, true).await?;
     // whoever knew the old password is logged out everywhere
     session::end_all(&mut tx, Subject::Citizen(link.subject_id)).await?;
     if let Some(email) = &account.email {
-        let base = base_url(&state, &ctx, &headers);
+        let base = base_url(&state, &ctx.host, &headers);
         queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
     }
     tx.commit().await?;
@@ -594,8 +580,7 @@ const PROFILE_LABELS: [(&str, &str); 7] = [
 async fn overview(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let acc = citizen::get(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut blocks = Vec::new();
     let notice = match q.hinweis.as_deref() {
         Some("bestaetigt") => Some("account.verified_notice"),
@@ -633,7 +618,7 @@ async fn overview(State(state): State<AppState>, ctx: TenantContext, headers: He
     blocks.push(Block::Text(tr(lang, "account.privacy_intro")));
     blocks.push(Block::Links(vec![("/konto/daten".into(), tr(lang, "account.download_data")), ("/konto/loeschen".into(), tr(lang, "account.delete_link"))]));
     blocks.push(Block::Buttons(vec![Button { action: "/konto/abmelden".into(), csrf: citizen.csrf.clone(), hidden: vec![], label: tr(lang, "account.logout"), danger: false }]));
-    page(&state, &ctx, lang, "/konto", StatusCode::OK, tr(lang, "account.title"), blocks).await
+    page_in(&state, &ctx, tx, lang, "/konto", StatusCode::OK, tr(lang, "account.title"), blocks).await
 }
 
 /// A level of assurance in words (eIDAS levels), else as asserted.
@@ -694,11 +679,10 @@ fn profile_blocks(lang: Lang, csrf: &str, acc: &citizen::Account, mut form: Form
 async fn profile_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let acc = citizen::get(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let values: Vec<(&str, String)> = PROFILE_LABELS.iter().map(|(f, _)| (*f, acc.profile.get(f).unwrap_or_default())).collect();
     let form = form_state(&PROFILE_LABELS.map(|(f, _)| f), &values);
-    page(&state, &ctx, lang, "/konto/profil", StatusCode::OK, tr(lang, "account.edit_profile"), profile_blocks(lang, &citizen.csrf, &acc, form)).await
+    page_in(&state, &ctx, tx, lang, "/konto/profil", StatusCode::OK, tr(lang, "account.edit_profile"), profile_blocks(lang, &citizen.csrf, &acc, form)).await
 }
 
 /// Validates the profile form; `Err` carries the form with its errors.
@@ -744,10 +728,10 @@ async fn save_profile(State(state): State<AppState>, ctx: TenantContext, headers
     let lang = lang_of(&headers);
     citizen.check_csrf(f.csrf())?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let acc = citizen::get(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
+    let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     match parse_profile(lang, &f) {
         Ok(p) => {
-            citizen::update_profile(&mut tx, citizen.citizen_id, &p).await.map_err(identity_err)?;
+            citizen::update_profile(&mut tx, citizen.citizen_id, &p).await?;
             tx.commit().await?;
             Ok(see_other("/konto?hinweis=gespeichert"))
         }
@@ -779,23 +763,22 @@ async fn change_password(State(state): State<AppState>, ctx: TenantContext, head
     let lang = lang_of(&headers);
     citizen.check_csrf(f.csrf())?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let acc = citizen::get(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
+    let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["current_password", "password", "password_repeat"], &[]);
     let pw = f.raw("password");
-    if !citizen::check_password(&mut tx, citizen.citizen_id, &f.raw("current_password")).await.map_err(identity_err)? {
+    if !citizen::check_password(&mut tx, citizen.citizen_id, &f.raw("current_password")).await? {
         err(&mut form, lang, "current_password", "validation.current_password");
     }
     crate::forms::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), acc.email.as_deref());
     if form.has_errors() {
-        tx.commit().await?;
-        return page(&state, &ctx, lang, "/konto/passwort", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await;
+                return page_in(&state, &ctx, tx, lang, "/konto/passwort", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await;
     }
-    citizen::set_password(&mut tx, citizen.citizen_id, &pw, false).await.map_err(identity_err)?;
+    citizen::set_password(&mut tx, citizen.citizen_id, &pw, false).await?;
     // other sessions end; this one gets a new id
     session::end_all(&mut tx, Subject::Citizen(citizen.citizen_id)).await?;
     let token = session::start(&mut tx, Subject::Citizen(citizen.citizen_id)).await?;
     if let Some(email) = &acc.email {
-        let base = base_url(&state, &ctx, &headers);
+        let base = base_url(&state, &ctx.host, &headers);
         queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
     }
     tx.commit().await?;
@@ -824,34 +807,32 @@ fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: FormState) -
 async fn email_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let acc = citizen::get(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["email", "current_password"], &[]);
-    page(&state, &ctx, lang, "/konto/email", StatusCode::OK, tr(lang, "account.change_email"), email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form)).await
+    page_in(&state, &ctx, tx, lang, "/konto/email", StatusCode::OK, tr(lang, "account.change_email"), email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form)).await
 }
 
 async fn change_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     citizen.check_csrf(f.csrf())?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let acc = citizen::get(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
+    let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let raw = f.text("email");
     let mut form = form_state(&["email", "current_password"], &[("email", raw.clone())]);
     let email = Email::parse(&raw);
     match &email {
         None => err(&mut form, lang, "email", if raw.is_empty() { "validation.required" } else { "validation.email" }),
         Some(e) if acc.email.as_deref() == Some(e.as_str()) => err(&mut form, lang, "email", "validation.email_unchanged"),
-        Some(e) if citizen::email_in_use(&mut tx, e).await.map_err(identity_err)? => err(&mut form, lang, "email", "validation.email_taken"),
+        Some(e) if citizen::email_in_use(&mut tx, e).await? => err(&mut form, lang, "email", "validation.email_taken"),
         Some(_) => {}
     }
-    if !citizen::check_password(&mut tx, citizen.citizen_id, &f.raw("current_password")).await.map_err(identity_err)? {
+    if !citizen::check_password(&mut tx, citizen.citizen_id, &f.raw("current_password")).await? {
         err(&mut form, lang, "current_password", "validation.current_password");
     }
     let Some(email) = email.filter(|_| !form.has_errors()) else {
-        tx.commit().await?;
-        return page(&state, &ctx, lang, "/konto/email", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.change_email"), email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form)).await;
+                return page_in(&state, &ctx, tx, lang, "/konto/email", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.change_email"), email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form)).await;
     };
-    let base = base_url(&state, &ctx, &headers);
+    let base = base_url(&state, &ctx.host, &headers);
     let token = links::issue(&mut tx, Purpose::ChangeEmail, citizen.citizen_id, Some(email.as_str()), None).await?;
     queue(&mut tx, &ctx, &base, lang, email.as_str(), Mail::ConfirmNewEmail { link: format!("{base}/konto/email-bestaetigen?token={token}") }).await?;
     tx.commit().await?;
@@ -866,17 +847,17 @@ async fn confirm_email(State(state): State<AppState>, ctx: TenantContext, header
         Ok(l) => l,
         Err(p) => return link_failed(&state, &ctx, lang, "/konto/email-bestaetigen", p, false).await,
     };
-    let old = citizen::get(&mut tx, link.subject_id).await.map_err(identity_err)?.and_then(|a| a.email);
+    let old = citizen::get(&mut tx, link.subject_id).await?.and_then(|a| a.email);
     let new_email = link.new_email.unwrap_or_default();
     match citizen::set_email(&mut tx, link.subject_id, &new_email).await {
         Ok(()) => {}
         Err(IdentityError::EmailTaken) => {
             return page(&state, &ctx, lang, "/konto/email-bestaetigen", StatusCode::CONFLICT, tr(lang, "account.link_problem_title"), vec![Block::Notice("danger", tr(lang, "validation.email_taken"))]).await;
         }
-        Err(e) => return Err(identity_err(e)),
+        Err(e) => return Err(e.into()),
     }
     if let Some(old) = old {
-        let base = base_url(&state, &ctx, &headers);
+        let base = base_url(&state, &ctx.host, &headers);
         queue(&mut tx, &ctx, &base, lang, &old, Mail::EmailChanged { new_email: new_email.clone() }).await?;
     }
     tx.commit().await?;
@@ -888,7 +869,7 @@ async fn confirm_email(State(state): State<AppState>, ctx: TenantContext, header
 
 async fn export(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen) -> Result<Response, AppError> {
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let data = citizen::export(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
+    let data = citizen::export(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     tx.commit().await?;
     let body = serde_json::to_string_pretty(&data).unwrap_or_default();
     let date = OffsetDateTime::now_utc().date();
@@ -919,29 +900,27 @@ fn delete_blocks(lang: Lang, csrf: &str, has_password: bool, form: FormState) ->
 async fn delete_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let acc = citizen::get(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["confirm", "current_password"], &[]);
-    page(&state, &ctx, lang, "/konto/loeschen", StatusCode::OK, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await
+    page_in(&state, &ctx, tx, lang, "/konto/loeschen", StatusCode::OK, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await
 }
 
 async fn delete(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     citizen.check_csrf(f.csrf())?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let acc = citizen::get(&mut tx, citizen.citizen_id).await.map_err(identity_err)?.ok_or_else(AppError::not_found)?;
+    let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["confirm", "current_password"], &[("confirm", f.text("confirm"))]);
     if f.text("confirm") != "on" {
         err(&mut form, lang, "confirm", "validation.delete_confirm");
     }
-    if acc.has_password && !citizen::check_password(&mut tx, citizen.citizen_id, &f.raw("current_password")).await.map_err(identity_err)? {
+    if acc.has_password && !citizen::check_password(&mut tx, citizen.citizen_id, &f.raw("current_password")).await? {
         err(&mut form, lang, "current_password", "validation.current_password");
     }
     if form.has_errors() {
-        tx.commit().await?;
-        return page(&state, &ctx, lang, "/konto/loeschen", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await;
+                return page_in(&state, &ctx, tx, lang, "/konto/loeschen", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await;
     }
-    citizen::delete(&mut tx, citizen.citizen_id).await.map_err(identity_err)?;
+    citizen::delete(&mut tx, citizen.citizen_id).await?;
     tx.commit().await?;
     tracing::info!(citizen.id = %citizen.citizen_id, "citizen account deleted");
     Ok(with_cookie(see_other("/konto/anmelden?hinweis=geloescht"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
@@ -951,7 +930,7 @@ async fn delete(State(state): State<AppState>, ctx: TenantContext, headers: Head
 // OpenID Connect
 
 fn redirect_uri(state: &AppState, ctx: &TenantContext, headers: &HeaderMap) -> String {
-    format!("{}/konto/oidc/rueckruf", base_url(state, ctx, headers))
+    format!("{}/konto/oidc/rueckruf", base_url(state, &ctx.host, headers))
 }
 
 async fn oidc_failed(state: &AppState, ctx: &TenantContext, lang: Lang, status: StatusCode, key: &str) -> Result<Response, AppError> {
@@ -963,7 +942,7 @@ async fn oidc_failed(state: &AppState, ctx: &TenantContext, lang: Lang, status: 
 async fn oidc_start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let provider = oidc::provider(&mut tx, &slug).await.map_err(identity_err)?.filter(|p| p.enabled).ok_or_else(AppError::not_found)?;
+    let provider = oidc::provider(&mut tx, &slug).await?.filter(|p| p.enabled).ok_or_else(AppError::not_found)?;
     tx.commit().await?;
     match state.oidc.start(&provider, &redirect_uri(&state, &ctx, &headers)).await {
         Ok((url, flow)) => {
@@ -998,7 +977,7 @@ async fn oidc_callback(State(state): State<AppState>, ctx: TenantContext, header
         return oidc_failed(&state, &ctx, lang, StatusCode::BAD_REQUEST, key).await;
     };
     let mut tx = state.db.tenant(tenant).await?;
-    let Some(provider) = oidc::provider(&mut tx, &flow.provider).await.map_err(identity_err)?.filter(|p| p.enabled) else {
+    let Some(provider) = oidc::provider(&mut tx, &flow.provider).await?.filter(|p| p.enabled) else {
         return oidc_failed(&state, &ctx, lang, StatusCode::BAD_REQUEST, "account.provider_state_invalid").await;
     };
     tx.commit().await?;
@@ -1015,7 +994,7 @@ async fn oidc_callback(State(state): State<AppState>, ctx: TenantContext, header
         }
     };
     let mut tx = state.db.tenant(tenant).await?;
-    let citizen = citizen::login_with_identity(&mut tx, &provider.slug, &provider.display_name, &claims, current.as_ref().map(|c| c.citizen_id)).await.map_err(identity_err)?;
+    let citizen = citizen::login_with_identity(&mut tx, &provider.slug, &provider.display_name, &claims, current.as_ref().map(|c| c.citizen_id)).await?;
     if let Some(c) = &current {
         session::end(&mut tx, &c.token).await?;
     }

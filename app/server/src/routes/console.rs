@@ -7,7 +7,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Multipart, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use leptos::prelude::view;
@@ -81,11 +81,8 @@ impl FromRequestParts<AppState> for OperatorSession {
 }
 
 impl OperatorSession {
-    fn check_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
-        match given {
-            Some(g) if operators::constant_time_eq(g, &self.session.csrf_token) => Ok(()),
-            _ => Err(AppError::forbidden()),
-        }
+    pub(super) fn check_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
+        crate::auth::check_token(&self.session.csrf_token, given)
     }
 }
 
@@ -96,7 +93,7 @@ async fn audit_change(conn: &mut sqlx::PgConnection, session: &OperatorSession, 
     Ok(())
 }
 
-fn chrome(state: &AppState, lang: Lang, session: Option<&OperatorSession>, path: &str, islands: bool) -> ConsoleChrome {
+pub(super) fn chrome(state: &AppState, lang: Lang, session: Option<&OperatorSession>, path: &str, islands: bool) -> ConsoleChrome {
     ConsoleChrome {
         lang,
         operator_name: session.map(|s| s.session.operator.display_name.clone()),
@@ -231,13 +228,7 @@ async fn tenant_list(State(state): State<AppState>, session: OperatorSession, he
         .collect();
     let chrome = chrome(&state, lang, Some(&session), "/", false);
     // portal links keep the console's port (relevant on development machines)
-    let port_suffix = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_owned()))
-        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        .map(|p| format!(":{p}"))
-        .unwrap_or_default();
+    let port_suffix = crate::pages::port_suffix(&headers);
     let paging = Paging { filter, page, pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), total };
     Ok(html(portal_ui::render_document(move || view! { <TenantListPage chrome=chrome tenants=rows notice=notice port_suffix=port_suffix paging=paging/> })))
 }

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use leptos::prelude::view;
@@ -16,7 +16,6 @@ use portal_tenancy::repo as tenants;
 use portal_ui::blocks::{Block, Cell, ConsoleBlocksPage};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
-use portal_ui::layout::ConsoleChrome;
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
@@ -24,7 +23,7 @@ use uuid::Uuid;
 
 use super::console::OperatorSession;
 use super::identity_admin::{self, invite_form, parse_invitation, parse_provider, provider_blocks, role_label};
-use crate::pages::{Fields, assets, html_status, lang_of, see_other};
+use crate::pages::{Fields, html_status, lang_of, see_other};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,12 +46,8 @@ fn require(state: &AppState, s: &OperatorSession, resource: Resource, action: Ac
     Ok(p)
 }
 
-fn chrome(state: &AppState, lang: Lang, s: &OperatorSession, path: &str) -> ConsoleChrome {
-    ConsoleChrome { lang, operator_name: Some(s.session.operator.display_name.clone()), csrf_token: Some(s.session.csrf_token.clone()), current_path: path.to_owned(), assets: assets(state, false) }
-}
-
 fn render(state: &AppState, lang: Lang, s: &OperatorSession, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Response {
-    let chrome = chrome(state, lang, s, path);
+    let chrome = super::console::chrome(state, lang, Some(s), path, false);
     html_status(status, portal_ui::render_document(move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> }))
 }
 
@@ -67,15 +62,6 @@ async fn tenant_context(state: &AppState, id: TenantId) -> Result<(TenantContext
     Ok((TenantContext { entry, host }, t.name))
 }
 
-fn portal_base(state: &AppState, host: &HostName, headers: &HeaderMap) -> String {
-    if state.config.secure_cookies {
-        return format!("https://{}", host.as_str());
-    }
-    // development: the portal runs on the console's port
-    let port = headers.get(header::HOST).and_then(|h| h.to_str().ok()).and_then(|h| h.rsplit_once(':').map(|(_, p)| format!(":{p}"))).unwrap_or_default();
-    format!("http://{}{port}", host.as_str())
-}
-
 #[derive(Deserialize, Default)]
 struct Q {
     #[serde(default)]
@@ -84,8 +70,8 @@ struct Q {
 
 async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, invite: FormState, provider: FormState) -> Result<Vec<Block>, AppError> {
     let mut tx = state.db.platform().await?.into_tenant(id).await?;
-    let list = staff::list(&mut tx).await.map_err(AppError::internal)?;
-    let providers = oidc::providers(&mut tx, false).await.map_err(AppError::internal)?;
+    let list = staff::list(&mut tx).await?;
+    let providers = oidc::providers(&mut tx, false).await?;
     tx.commit().await?;
     let csrf = s.session.csrf_token.clone();
     let mut blocks: Vec<Block> = notice.into_iter().collect();
@@ -131,7 +117,7 @@ async fn access_page(State(state): State<AppState>, s: OperatorSession, headers:
 
 async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    super::auth_check_csrf(&s, f.csrf())?;
+    s.check_csrf(f.csrf())?;
     let principal = require(&state, &s, Resource::Staff, Action::Write)?;
     let tenant = TenantId(id);
     let (ctx, name) = tenant_context(&state, tenant).await?;
@@ -143,7 +129,8 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
             return Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
         }
     };
-    let base = portal_base(&state, &ctx.host, &headers);
+    // the portal runs on the console's port on development machines
+    let base = crate::mailer::base_url(&state, &ctx.host, &headers);
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
     match identity_admin::invite(&mut tx, &ctx, &base, lang, &inv).await? {
         Ok(staff_id) => {
@@ -164,7 +151,7 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
 
 async fn save_provider(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    super::auth_check_csrf(&s, f.csrf())?;
+    s.check_csrf(f.csrf())?;
     let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
     let tenant = TenantId(id);
     let (_, name) = tenant_context(&state, tenant).await?;
@@ -176,18 +163,18 @@ async fn save_provider(State(state): State<AppState>, s: OperatorSession, ip: Cl
         }
     };
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
-    oidc::save_provider(&mut tx, &p).await.map_err(AppError::internal)?;
+    oidc::save_provider(&mut tx, &p).await?;
     audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.save", object: format!("identity_provider:{}", p.slug), detail: serde_json::json!({ "issuer": p.issuer_url, "client_id": p.client_id, "enabled": p.enabled }) }).await?;
     tx.commit().await?;
     Ok(see_other(&format!("/mandanten/{id}/zugang?hinweis=gespeichert")))
 }
 
 async fn delete_provider(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, Path((id, slug)): Path<(Uuid, String)>, f: Fields) -> Result<Response, AppError> {
-    super::auth_check_csrf(&s, f.csrf())?;
+    s.check_csrf(f.csrf())?;
     let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
     let tenant = TenantId(id);
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
-    if !oidc::delete_provider(&mut tx, &slug).await.map_err(AppError::internal)? {
+    if !oidc::delete_provider(&mut tx, &slug).await? {
         return Err(AppError::not_found());
     }
     audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.delete", object: format!("identity_provider:{slug}"), detail: serde_json::json!({}) }).await?;

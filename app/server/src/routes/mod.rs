@@ -151,11 +151,6 @@ pub async fn switch_language(State(state): State<AppState>, Query(q): Query<Lang
     r
 }
 
-/// Checks the CSRF token of a console form.
-pub fn auth_check_csrf(s: &console::OperatorSession, given: Option<&str>) -> Result<(), portal_web::AppError> {
-    crate::auth::check_token(&s.session.csrf_token, given)
-}
-
 /// Refuses a state-changing request whose `Origin` names another site (defence in depth next to
 /// the CSRF tokens and SameSite cookies).
 fn cross_origin(req: &Request) -> bool {

@@ -17,7 +17,6 @@ use portal_catalogue::repo as catalogue;
 use portal_domain::{Colour, Lang, ServiceSlug};
 use portal_identity::links::{self, Purpose};
 use portal_identity::ratelimit;
-use portal_identity::secret::fingerprint;
 use portal_identity::session::{self, Subject};
 use portal_identity::staff::{self, RoleGrant};
 use portal_identity::{oidc, password};
@@ -32,7 +31,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::identity_admin::{self, invite_form, parse_invitation, parse_provider, provider_blocks, role_label};
-use crate::auth::{STAFF_COOKIE, Staff, anon_csrf, check_anon_csrf, load_staff, set_anon_csrf};
+use crate::auth::{STAFF_COOKIE, Staff, anon_csrf, check_anon_csrf, load_staff, login_allowed, login_bucket, set_anon_csrf};
 use crate::mailer::base_url;
 use crate::pages::{Fields, html_status, lang_of, portal_chrome, see_other, with_cookie};
 
@@ -151,19 +150,14 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     form.values.insert("email".into(), email.clone());
     let title = tr(lang, "staff.login_title");
     let tenant = ctx.entry.tenant_id;
-    let account_bucket = format!("staff-login:{}:{}", tenant.0, fingerprint(&email.to_lowercase()));
-    let ip_bucket = format!("login-ip:{}", ip.0.map_or_else(|| "unknown".to_owned(), |i| i.to_string()));
-    let mut ptx = state.db.platform().await?;
-    let ip_ok = ratelimit::hit(ptx.conn(), &ip_bucket, ratelimit::LOGIN_PER_ADDRESS).await?;
-    let account_ok = !ratelimit::exhausted(ptx.conn(), &account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
-    ptx.commit().await?;
-    if !ip_ok || !account_ok {
+    let account_bucket = login_bucket("staff-login", tenant, &email);
+    if !login_allowed(&state, &ip, &account_bucket).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_attempts"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
         return staff_page(&state, &ctx, lang, "/verwaltung/anmelden", None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
     }
     let mut tx = state.db.tenant(tenant).await?;
-    let Some(id) = staff::authenticate(&mut tx, &email, &pw).await.map_err(AppError::internal)? else {
+    let Some(id) = staff::authenticate(&mut tx, &email, &pw).await? else {
         ratelimit::hit(tx.conn(), &account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
         tx.commit().await?;
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.login_failed"))];
@@ -226,7 +220,7 @@ async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, head
         Ok(l) => l,
         Err(p) => return invitation_problem(&state, &ctx, lang, p).await,
     };
-    let user = staff::get(&mut tx, link.subject_id).await.map_err(AppError::internal)?.ok_or_else(AppError::not_found)?;
+    let user = staff::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
     tx.commit().await?;
     let (csrf, new) = anon_csrf(&headers);
     let form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
@@ -245,7 +239,7 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
         Ok(l) => l,
         Err(p) => return invitation_problem(&state, &ctx, lang, p).await,
     };
-    let user = staff::get(&mut tx, link.subject_id).await.map_err(AppError::internal)?.ok_or_else(AppError::not_found)?;
+    let user = staff::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
     crate::forms::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), Some(&user.email));
     if form.has_errors() {
@@ -254,7 +248,7 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
     if let Err(p) = links::consume(&mut tx, Purpose::StaffInvite, &token).await? {
         return invitation_problem(&state, &ctx, lang, p).await;
     }
-    if !staff::accept_invitation(&mut tx, link.subject_id, &pw).await.map_err(AppError::internal)? {
+    if !staff::accept_invitation(&mut tx, link.subject_id, &pw).await? {
         return invitation_problem(&state, &ctx, lang, links::LinkProblem::Used).await;
     }
     let session = session::start(&mut tx, Subject::Staff(link.subject_id)).await?;
@@ -497,7 +491,7 @@ async fn service_options(state: &AppState, lang: Lang) -> Result<(Vec<(String, S
 
 async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let list = staff::list(&mut tx).await.map_err(AppError::internal)?;
+    let list = staff::list(&mut tx).await?;
     tx.commit().await?;
     let (options, _) = service_options(state, lang).await?;
     let role_options: Vec<(String, String)> = TENANT_ROLES.iter().map(|r| ((*r).to_owned(), role_label(lang, r))).collect();
@@ -575,7 +569,7 @@ async fn invite(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
         Ok(i) => i,
         Err(form) => return staff_list_page(&state, &ctx, lang, &s, None, form, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    let base = base_url(&state, &ctx, &headers);
+    let base = base_url(&state, &ctx.host, &headers);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     match identity_admin::invite(&mut tx, &ctx, &base, lang, &inv).await? {
         Ok(id) => {
@@ -600,7 +594,7 @@ async fn keeps_an_admin(tx: &mut portal_db::TenantTx, target: &staff::StaffUser,
     if !is_admin || new_role == Some("tenant_admin") {
         return Ok(true);
     }
-    Ok(staff::active_admins(tx).await.map_err(AppError::internal)? > 1)
+    Ok(staff::active_admins(tx).await? > 1)
 }
 
 async fn change_role(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -611,12 +605,12 @@ async fn change_role(State(state): State<AppState>, ctx: TenantContext, ip: Clie
         return Err(AppError::bad_request());
     }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let target = staff::get(&mut tx, id).await.map_err(AppError::internal)?.ok_or_else(AppError::not_found)?;
+    let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     if !keeps_an_admin(&mut tx, &target, Some(&role)).await? {
         return Ok(see_other("/verwaltung/mitarbeitende?hinweis=letzter-admin"));
     }
     let scope = target.roles.iter().find(|r| r.role == "case_worker").map(|r| r.scope_services.clone()).unwrap_or_default();
-    staff::set_roles(&mut tx, id, &[RoleGrant { role: role.clone(), scope_services: if role == "case_worker" { scope } else { vec![] } }]).await.map_err(AppError::internal)?;
+    staff::set_roles(&mut tx, id, &[RoleGrant { role: role.clone(), scope_services: if role == "case_worker" { scope } else { vec![] } }]).await?;
     // a privilege change: the member's sessions end, the next login gets a fresh one
     session::end_all(&mut tx, Subject::Staff(id)).await?;
     audit(&mut tx, &s, &ip, "staff.role_change", format!("staff:{id}"), serde_json::json!({ "from": target.roles.iter().map(|r| r.role.clone()).collect::<Vec<_>>(), "to": role })).await?;
@@ -628,11 +622,11 @@ async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Staff, Action::Write)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let target = staff::get(&mut tx, id).await.map_err(AppError::internal)?.ok_or_else(AppError::not_found)?;
+    let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     if !keeps_an_admin(&mut tx, &target, None).await? {
         return Ok(see_other("/verwaltung/mitarbeitende?hinweis=letzter-admin"));
     }
-    staff::revoke(&mut tx, id).await.map_err(AppError::internal)?;
+    staff::revoke(&mut tx, id).await?;
     let ended = session::end_all(&mut tx, Subject::Staff(id)).await?;
     audit(&mut tx, &s, &ip, "staff.revoke", format!("staff:{id}"), serde_json::json!({ "email": target.email, "sessions_ended": ended })).await?;
     tx.commit().await?;
@@ -644,7 +638,7 @@ async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
 
 async fn providers_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let list = oidc::providers(&mut tx, false).await.map_err(AppError::internal)?;
+    let list = oidc::providers(&mut tx, false).await?;
     tx.commit().await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
     blocks.extend(provider_blocks(lang, &s.csrf, "/verwaltung/identitaet", &list, form));
@@ -667,7 +661,7 @@ async fn save_provider(State(state): State<AppState>, ctx: TenantContext, ip: Cl
         Err(form) => return providers_page(&state, &ctx, lang, &s, None, form, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    oidc::save_provider(&mut tx, &p).await.map_err(AppError::internal)?;
+    oidc::save_provider(&mut tx, &p).await?;
     audit(&mut tx, &s, &ip, "identity_provider.save", format!("identity_provider:{}", p.slug), serde_json::json!({ "issuer": p.issuer_url, "client_id": p.client_id, "enabled": p.enabled })).await?;
     tx.commit().await?;
     Ok(see_other("/verwaltung/identitaet?hinweis=gespeichert"))
@@ -677,7 +671,7 @@ async fn delete_provider(State(state): State<AppState>, ctx: TenantContext, ip: 
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::IdentityProviders, Action::Write)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    if !oidc::delete_provider(&mut tx, &slug).await.map_err(AppError::internal)? {
+    if !oidc::delete_provider(&mut tx, &slug).await? {
         return Err(AppError::not_found());
     }
     audit(&mut tx, &s, &ip, "identity_provider.delete", format!("identity_provider:{slug}"), serde_json::json!({})).await?;
