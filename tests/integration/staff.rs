@@ -192,3 +192,29 @@ async fn staff_login_is_refused_with_a_wrong_password_and_on_another_tenants_hos
     let replay = app.get_with("dueren.localhost", "/verwaltung", &[("cookie", &admin.cookie_header())]).await;
     assert_eq!(replay.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn an_operator_configures_a_tenants_identity_provider_with_errors_next_to_the_fields() {
+    let app = TestApp::spawn().await;
+    let (session, csrf) = app.login_operator().await;
+    let tenant = app.tenant_id("dueren").await;
+    let path = format!("/mandanten/{tenant}/identitaet");
+    let bad = app.post_form(OPS_HOST, &path, &[("_csrf", &csrf), ("slug", "bund id"), ("display_name", "BundID"), ("issuer_url", "http://id.bund.example"), ("client_id", "dn"), ("client_secret_env", "x"), ("scopes", "profile")], &session).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("value=\"BundID\""), "typed values are kept");
+    for field in ["slug-error", "issuer_url-error", "client_secret_env-error", "scopes-error"] {
+        assert!(bad.body.contains(field), "{field}");
+    }
+    let ok = app.post_form(OPS_HOST, &path, &[("_csrf", &csrf), ("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", "https://id.bund.example"), ("client_id", "dn"), ("client_secret_env", "BUNDID_DN_SECRET"), ("enabled", "on")], &session).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let page = app.get_with(OPS_HOST, &path, &[("cookie", &session)]).await;
+    assert!(page.body.contains("https://id.bund.example") && page.body.contains("BUNDID_DN_SECRET ist nicht gesetzt"), "the page says the secret is missing");
+    // the tenant's login page offers it; without the secret the start fails with a message, not a crash
+    let login = app.get("dueren.localhost", "/konto/anmelden").await;
+    assert!(login.body.contains("/konto/anmelden/idp/bundid"));
+    let start = app.get("dueren.localhost", "/konto/anmelden/idp/bundid").await;
+    assert_eq!(start.status, StatusCode::BAD_GATEWAY);
+    assert!(start.body.contains("nicht erreichbar"));
+    let n: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'identity_provider.save' and tenant_id = $1").bind(tenant).fetch_one(&app.db.app).await.unwrap_or(0);
+    assert_eq!(n, 1);
+}

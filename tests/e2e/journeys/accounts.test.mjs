@@ -138,6 +138,10 @@ test('an operator invites a tenant admin, who invites a case worker who sees onl
   await ops.getByLabel('Name', { exact: true }).fill('Anna Admin');
   await ops.getByRole('button', { name: 'Einladung senden' }).click();
   await ops.getByText('Die Einladung ist verschickt.').waitFor();
+  // the tenant's identity providers have a page of their own; the demo's test provider is listed
+  await ops.getByRole('link', { name: 'Identitätsanbieter der Kommune verwalten' }).click();
+  await ops.getByRole('cell', { name: 'Test-eID (Demo)' }).waitFor();
+  await expectAccessible(ops, 'console identity providers');
 
   // the admin accepts the invitation from the mail
   const admin = await newPage(browser);

@@ -28,7 +28,7 @@ use crate::pages::{Fields, html_status, lang_of, see_other};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mandanten/{id}/zugang", get(access_page).post(invite_admin))
-        .route("/mandanten/{id}/identitaet", post(save_provider))
+        .route("/mandanten/{id}/identitaet", get(providers_page).post(save_provider))
         .route("/mandanten/{id}/identitaet/{slug}/loeschen", post(delete_provider))
         .route("/protokoll", get(audit_log))
         .route("/auftraege", get(jobs))
@@ -68,10 +68,9 @@ struct Q {
     hinweis: Option<String>,
 }
 
-async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, invite: FormState, provider: FormState) -> Result<Vec<Block>, AppError> {
+async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, invite: FormState) -> Result<Vec<Block>, AppError> {
     let mut tx = state.db.platform().await?.into_tenant(id).await?;
     let list = staff::list(&mut tx).await?;
-    let providers = oidc::providers(&mut tx, false).await?;
     tx.commit().await?;
     let csrf = s.session.csrf_token.clone();
     let mut blocks: Vec<Block> = notice.into_iter().collect();
@@ -96,8 +95,28 @@ async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: Te
     blocks.push(Block::Text(tr(lang, "console.invite_admin_intro")));
     blocks.push(Block::Form(invite_form(lang, &csrf, &format!("/mandanten/{}/zugang", id.0), invite, &["tenant_admin"], &[])));
     blocks.push(Block::Heading(tr(lang, "staff.nav_identity")));
-    blocks.extend(provider_blocks(lang, &csrf, &format!("/mandanten/{}/identitaet", id.0), &providers, provider));
+    blocks.push(Block::Links(vec![(format!("/mandanten/{}/identitaet", id.0), tr(lang, "console.providers_link"))]));
     Ok(blocks)
+}
+
+/// The tenant's identity providers and the form to add or change one (a page of its own: its form
+/// shares field names with the invitation form).
+async fn render_providers(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
+    let (_, name) = tenant_context(state, id).await?;
+    let mut tx = state.db.platform().await?.into_tenant(id).await?;
+    let providers = oidc::providers(&mut tx, false).await?;
+    tx.commit().await?;
+    let mut blocks: Vec<Block> = notice.into_iter().collect();
+    blocks.extend(provider_blocks(lang, &s.session.csrf_token, &format!("/mandanten/{}/identitaet", id.0), &providers, form));
+    blocks.push(Block::Links(vec![(format!("/mandanten/{}/zugang", id.0), tr_with(lang, "console.access_title", &[("name", &name)]))]));
+    Ok(render(state, lang, s, &format!("/mandanten/{}/identitaet", id.0), status, tr_with(lang, "console.providers_title", &[("name", &name)]), blocks))
+}
+
+async fn providers_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    require(&state, &s, Resource::IdentityProviders, Action::Read)?;
+    let notice = q.hinweis.map(|_| Block::Notice("success", tr(lang, "console.saved")));
+    render_providers(&state, lang, &s, TenantId(id), notice, FormState::default(), StatusCode::OK).await
 }
 
 fn invite_state() -> FormState {
@@ -110,8 +129,8 @@ async fn access_page(State(state): State<AppState>, s: OperatorSession, headers:
     let lang = lang_of(&headers);
     require(&state, &s, Resource::Staff, Action::Write)?;
     let (_, name) = tenant_context(&state, TenantId(id)).await?;
-    let notice = q.hinweis.map(|h| Block::Notice("success", tr(lang, if h == "eingeladen" { "staff.invited" } else { "console.saved" })));
-    let blocks = access_blocks(&state, lang, &s, TenantId(id), notice, invite_state(), FormState::default()).await?;
+    let notice = q.hinweis.map(|_| Block::Notice("success", tr(lang, "staff.invited")));
+    let blocks = access_blocks(&state, lang, &s, TenantId(id), notice, invite_state()).await?;
     Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::OK, tr_with(lang, "console.access_title", &[("name", &name)]), blocks))
 }
 
@@ -125,7 +144,7 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
     let inv = match parse_invitation(lang, &f, &["tenant_admin"], &[]) {
         Ok(i) => i,
         Err(form) => {
-            let blocks = access_blocks(&state, lang, &s, tenant, None, form, FormState::default()).await?;
+            let blocks = access_blocks(&state, lang, &s, tenant, None, form).await?;
             return Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
         }
     };
@@ -143,7 +162,7 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
             form.values.insert("email".into(), f.text("email"));
             form.values.insert("display_name".into(), f.text("display_name"));
             form.errors.insert("email".into(), tr(lang, "staff.email_taken"));
-            let blocks = access_blocks(&state, lang, &s, tenant, None, form, FormState::default()).await?;
+            let blocks = access_blocks(&state, lang, &s, tenant, None, form).await?;
             Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::CONFLICT, title, blocks))
         }
     }
@@ -154,19 +173,15 @@ async fn save_provider(State(state): State<AppState>, s: OperatorSession, ip: Cl
     s.check_csrf(f.csrf())?;
     let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
     let tenant = TenantId(id);
-    let (_, name) = tenant_context(&state, tenant).await?;
     let p = match parse_provider(lang, &f) {
         Ok(p) => p,
-        Err(form) => {
-            let blocks = access_blocks(&state, lang, &s, tenant, None, invite_state(), form).await?;
-            return Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::UNPROCESSABLE_ENTITY, tr_with(lang, "console.access_title", &[("name", &name)]), blocks));
-        }
+        Err(form) => return render_providers(&state, lang, &s, tenant, None, form, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
     oidc::save_provider(&mut tx, &p).await?;
     audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.save", object: format!("identity_provider:{}", p.slug), detail: serde_json::json!({ "issuer": p.issuer_url, "client_id": p.client_id, "enabled": p.enabled }) }).await?;
     tx.commit().await?;
-    Ok(see_other(&format!("/mandanten/{id}/zugang?hinweis=gespeichert")))
+    Ok(see_other(&format!("/mandanten/{id}/identitaet?hinweis=gespeichert")))
 }
 
 async fn delete_provider(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, Path((id, slug)): Path<(Uuid, String)>, f: Fields) -> Result<Response, AppError> {
@@ -179,7 +194,7 @@ async fn delete_provider(State(state): State<AppState>, s: OperatorSession, ip: 
     }
     audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.delete", object: format!("identity_provider:{slug}"), detail: serde_json::json!({}) }).await?;
     tx.commit().await?;
-    Ok(see_other(&format!("/mandanten/{id}/zugang?hinweis=geloescht")))
+    Ok(see_other(&format!("/mandanten/{id}/identitaet?hinweis=geloescht")))
 }
 
 async fn audit_log(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
