@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use portal_domain::line_of;
+use portal_forms::FormSchema;
 
 /// A catalogue data file could not be read or is invalid.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,10 @@ pub struct BaseService {
     /// Set from the file's `category`, not written per service.
     #[serde(skip_deserializing)]
     pub category: Option<ServiceSlug>,
+    /// The online form, from `forms/<slug>.toml` (part of the content hash: a changed form is a new
+    /// version of the service).
+    #[serde(skip_deserializing)]
+    pub form: Option<FormSchema>,
 }
 
 /// A named selection of services.
@@ -125,6 +130,23 @@ fn check_texts(path: &Path, line: usize, what: &str, text: &Localized) -> Result
     Ok(())
 }
 
+/// Reads `forms/<slug>.toml`: each names a service by its file name and must be a valid schema.
+fn load_forms(dir: &Path, services: &mut [BaseService]) -> Result<(), CatalogueError> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    files.sort();
+    for path in files {
+        let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+        let Some(service) = services.iter_mut().find(|s| s.slug.as_str() == slug) else {
+            return Err(CatalogueError::at(&path, format!("names no service of the catalogue (`{slug}`)")));
+        };
+        let schema: FormSchema = parse(&path, &read(&path)?)?;
+        schema.check().map_err(|e| CatalogueError::at(&path, e.to_string()))?;
+        service.form = Some(schema);
+    }
+    Ok(())
+}
+
 impl Catalogue {
     /// Loads and validates `dir` (the `tenants/catalogue` folder).
     pub fn load(dir: &Path) -> Result<Self, CatalogueError> {
@@ -171,6 +193,8 @@ impl Catalogue {
                 services.push(service);
             }
         }
+
+        load_forms(&dir.join("forms"), &mut services)?;
 
         let presets_path = dir.join("presets.toml");
         let presets_src = read(&presets_path)?;

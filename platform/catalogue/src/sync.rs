@@ -46,8 +46,8 @@ pub async fn sync_catalogue(tx: &mut PlatformTx, catalogue: &Catalogue) -> Resul
         let inserted: Option<bool> = sqlx::query_scalar(
             "insert into base_service (service_slug, content_hash, category_slug, leika_key, name_de, name_en,
                  summary_de, summary_en, description_de, description_en, keywords_de, keywords_en, fee_cents,
-                 fee_note_de, fee_note_en, appointment_required, fully_online, documents)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                 fee_note_de, fee_note_en, appointment_required, fully_online, documents, form_schema)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
              on conflict (service_slug) do update set
                  version = base_service.version + 1, content_hash = excluded.content_hash,
                  category_slug = excluded.category_slug, leika_key = excluded.leika_key,
@@ -57,7 +57,7 @@ pub async fn sync_catalogue(tx: &mut PlatformTx, catalogue: &Catalogue) -> Resul
                  keywords_de = excluded.keywords_de, keywords_en = excluded.keywords_en,
                  fee_cents = excluded.fee_cents, fee_note_de = excluded.fee_note_de, fee_note_en = excluded.fee_note_en,
                  appointment_required = excluded.appointment_required, fully_online = excluded.fully_online,
-                 documents = excluded.documents, updated_at = now()
+                 documents = excluded.documents, form_schema = excluded.form_schema, updated_at = now()
              where base_service.content_hash <> excluded.content_hash
              returning (xmax = 0)",
         )
@@ -79,6 +79,7 @@ pub async fn sync_catalogue(tx: &mut PlatformTx, catalogue: &Catalogue) -> Resul
         .bind(s.appointment)
         .bind(s.online)
         .bind(documents)
+        .bind(s.form.as_ref().map(|f| serde_json::to_value(f).unwrap_or_default()))
         .fetch_optional(&mut *conn)
         .await?;
         match inserted {

@@ -1,0 +1,183 @@
+//! Answers to a form: what a citizen entered, keyed by field id, as stored (JSON) and exported.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::schema::{Field, FormSchema, Kind, Page};
+
+/// An uploaded attachment, as referenced from the answers (the bytes live in the case store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRef {
+    pub file_id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+}
+
+/// The value of one field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Text(String),
+    /// Several checked choices.
+    List(Vec<String>),
+    Files(Vec<FileRef>),
+    /// Entries of a repeatable group.
+    Items(Vec<Answers>),
+    /// Parts of a composite field (address: street, postcode, town).
+    Parts(BTreeMap<String, String>),
+}
+
+/// Answers by field id.
+pub type Answers = BTreeMap<String, Value>;
+
+impl Value {
+    /// The values a condition looks at.
+    pub fn condition_values(&self) -> Vec<&str> {
+        match self {
+            Value::Text(t) => vec![t.as_str()],
+            Value::List(l) => l.iter().map(String::as_str).collect(),
+            _ => vec![],
+        }
+    }
+    pub fn text(&self) -> &str {
+        match self {
+            Value::Text(t) => t,
+            _ => "",
+        }
+    }
+    pub fn part(&self, part: &str) -> &str {
+        match self {
+            Value::Parts(p) => p.get(part).map_or("", String::as_str),
+            _ => "",
+        }
+    }
+    pub fn files(&self) -> &[FileRef] {
+        match self {
+            Value::Files(f) => f,
+            _ => &[],
+        }
+    }
+    pub fn items(&self) -> &[Answers] {
+        match self {
+            Value::Items(i) => i,
+            _ => &[],
+        }
+    }
+    pub fn list(&self) -> Vec<&str> {
+        match self {
+            Value::List(l) => l.iter().map(String::as_str).collect(),
+            Value::Text(t) if !t.is_empty() => vec![t.as_str()],
+            _ => vec![],
+        }
+    }
+    /// Whether nothing was entered.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Text(t) => t.trim().is_empty(),
+            Value::List(l) => l.is_empty(),
+            Value::Files(f) => f.is_empty(),
+            Value::Items(i) => i.is_empty(),
+            Value::Parts(p) => p.values().all(|v| v.trim().is_empty()),
+        }
+    }
+}
+
+/// The form-post name of a field (or of a part or a group child): `id`, `id.part`,
+/// `group[2].child`, `group[2].child.part`.
+pub fn input_name(prefix: &str, id: &str) -> String {
+    if prefix.is_empty() { id.to_owned() } else { format!("{prefix}.{id}") }
+}
+
+/// The HTML id for a form-post name (also the link target of the error summary).
+pub fn dom_id(name: &str) -> String {
+    let mut s = String::with_capacity(name.len() + 2);
+    s.push_str("f-");
+    for c in name.chars() {
+        s.push(if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' });
+    }
+    s
+}
+
+fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs.iter().filter(|(k, v)| k == name && !v.is_empty()).map(|(_, v)| v.clone()).collect()
+}
+
+/// Reads one field's value from a form post. Files are not in the pairs: the caller adds them.
+fn read_field(field: &Field, name: &str, pairs: &[(String, String)], previous: Option<&Value>) -> Option<Value> {
+    match field.kind {
+        Kind::File => previous.cloned(),
+        Kind::Checkbox if !field.options.is_empty() => Some(Value::List(all(pairs, name))),
+        Kind::Checkbox => Some(Value::Text(if get(pairs, name).is_some_and(|v| !v.is_empty()) { "ja".into() } else { String::new() })),
+        Kind::PostcodeTown | Kind::Address => {
+            let parts = field.kind.parts().iter().map(|p| ((*p).to_owned(), get(pairs, &format!("{name}.{p}")).unwrap_or("").trim().to_owned())).collect();
+            Some(Value::Parts(parts))
+        }
+        Kind::Group => {
+            // entries are numbered from 0; the count comes with the post so that empty entries stay
+            let count: usize = get(pairs, &format!("{name}.count")).and_then(|c| c.parse().ok()).unwrap_or(0).min(field.max_entries() as usize);
+            let items = (0..count)
+                .map(|i| {
+                    let prefix = format!("{name}[{i}]");
+                    field.fields.iter().filter_map(|c| read_field(c, &input_name(&prefix, &c.id), pairs, None).map(|v| (c.id.clone(), v))).collect()
+                })
+                .collect();
+            Some(Value::Items(items))
+        }
+        _ => get(pairs, name).map(|v| Value::Text(v.trim().to_owned())),
+    }
+}
+
+/// Merges a posted page into the answers kept so far. Fields of other pages stay as they were.
+pub fn merge_page(page: &Page, pairs: &[(String, String)], answers: &mut Answers) {
+    for field in &page.fields {
+        let previous = answers.get(&field.id).cloned();
+        match read_field(field, &field.id, pairs, previous.as_ref()) {
+            Some(v) => {
+                answers.insert(field.id.clone(), v);
+            }
+            None => {
+                answers.remove(&field.id);
+            }
+        }
+    }
+}
+
+/// Keeps only what the schema asks for and what is visible: values of hidden fields and pages
+/// (their condition does not hold) and unknown keys are dropped. Used before a case is filed.
+pub fn retain_visible(schema: &FormSchema, answers: &Answers) -> Answers {
+    let mut out = Answers::new();
+    for page in &schema.pages {
+        if !crate::validate::page_visible(page, answers) {
+            continue;
+        }
+        for field in &page.fields {
+            if !crate::validate::visible(field, answers, None) {
+                continue;
+            }
+            let Some(v) = answers.get(&field.id) else { continue };
+            if field.kind == Kind::Group {
+                let items = v
+                    .items()
+                    .iter()
+                    .map(|item| field.fields.iter().filter(|c| crate::validate::visible(c, answers, Some(item))).filter_map(|c| item.get(&c.id).map(|v| (c.id.clone(), v.clone()))).collect())
+                    .collect();
+                out.insert(field.id.clone(), Value::Items(items));
+            } else {
+                out.insert(field.id.clone(), v.clone());
+            }
+        }
+    }
+    out
+}
+
+/// The answers as the export format: the answers with the schema's version and hash.
+pub fn export(schema: &FormSchema, schema_hash: &str, answers: &Answers) -> serde_json::Value {
+    serde_json::json!({ "schema_version": schema.version, "schema_hash": schema_hash, "answers": answers })
+}
