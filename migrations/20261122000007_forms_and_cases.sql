@@ -78,7 +78,10 @@ create table case_record (
     schema_hash        text not null,
     citizen_id         uuid,
     guest_email        text,
+    -- a guest follows the case through a secret link; the hash finds the case, the token itself is
+    -- kept so that status mails can carry the link (it opens nothing the database does not hold)
     guest_token_hash   bytea,
+    guest_token        text,
     applicant_name     text not null,
     answers            jsonb not null,
     status             text not null default 'submitted',
@@ -104,6 +107,7 @@ create unique index case_record_submission_key on case_record (tenant_id, submis
 create index case_record_inbox_idx on case_record (tenant_id, status, submitted_at desc);
 create index case_record_service_idx on case_record (tenant_id, service_slug, submitted_at desc);
 create index case_record_citizen_idx on case_record (tenant_id, citizen_id, submitted_at desc);
+create unique index case_record_guest_key on case_record (tenant_id, guest_token_hash) where guest_token_hash is not null;
 create index case_record_assignee_idx on case_record (tenant_id, assigned_to, status);
 
 -- The timeline: status changes, messages between office and applicant, internal notes (never

@@ -125,6 +125,7 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then finishes running requests.
     pub async fn run(self) -> anyhow::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
+        let retention = tokio::spawn(crate::retention::run_loop(self.state.db.clone(), Duration::from_secs(3600), stopped.clone()));
         let worker = self.mail.map(|(transport, poll)| tokio::spawn(portal_mail::run_worker(self.state.db.clone(), transport, poll, stopped)));
         let router = crate::build_router(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
@@ -132,6 +133,7 @@ impl Application {
             .with_graceful_shutdown(shutdown_signal())
             .await?;
         let _ = stop.send(true);
+        let _ = retention.await;
         if let Some(w) = worker {
             let _ = w.await;
         }

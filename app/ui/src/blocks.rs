@@ -59,6 +59,8 @@ pub enum FieldKind {
     /// Several checkboxes with the same name; checked values are the form value split at ','.
     Checkboxes(Vec<(String, String)>),
     Hidden,
+    /// Multi-line text (monospace: used for JSON form schemas).
+    TextArea,
 }
 
 /// A form: posted to `action` with the CSRF token as `_csrf`.
@@ -110,6 +112,82 @@ pub enum Block {
     Buttons(Vec<Button>),
     /// Services with on/off switches (an island that calls a server function; forms without JS).
     ServiceSwitches(Vec<crate::islands::ServiceSwitchData>),
+    /// A page of an application form (multipart, fields drawn from the schema by an island).
+    AppForm(Box<AppFormSpec>),
+    /// Answers per page of the form, as a summary list, with change links when `change` is set.
+    Answers(Vec<AnswerSection>),
+    /// A case's timeline, oldest first.
+    Timeline(Vec<TimelineEntry>),
+    /// A message form with a text and an optional attachment (multipart).
+    MessageForm(Box<MessageFormSpec>),
+    /// A filter form sent with GET (inbox filters).
+    Filters(Box<FilterSpec>),
+}
+
+/// A page of an application form.
+#[derive(Debug, Clone)]
+pub struct AppFormSpec {
+    pub action: String,
+    pub csrf: String,
+    pub step: String,
+    pub page_help: Option<String>,
+    /// (link target id, message) of each problem, in page order.
+    pub summary: Vec<(String, String)>,
+    pub fields: crate::form_fields::FormFieldsData,
+    /// (value of `_action`, label, primary)
+    pub buttons: Vec<(String, String, bool)>,
+    pub back: Option<(String, String)>,
+}
+
+/// A page of answers.
+#[derive(Debug, Clone)]
+pub struct AnswerSection {
+    pub title: String,
+    /// (label, value, change link)
+    pub rows: Vec<(String, String, Option<String>)>,
+}
+
+/// An entry of a timeline.
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub when: String,
+    pub title: String,
+    pub who: String,
+    pub text: String,
+    /// (href, label) of attachments.
+    pub files: Vec<(String, String)>,
+    pub badge: Option<(&'static str, String)>,
+    pub internal: bool,
+}
+
+/// A message form.
+#[derive(Debug, Clone)]
+pub struct MessageFormSpec {
+    pub action: String,
+    pub csrf: String,
+    pub heading: String,
+    pub text_label: String,
+    pub text_value: String,
+    pub text_error: Option<String>,
+    pub file_label: Option<String>,
+    pub file_error: Option<String>,
+    pub hidden: Vec<(String, String)>,
+    /// Choices shown as radio buttons before the text (e.g. the next status), with the checked one.
+    pub choices: Vec<(String, String)>,
+    pub choice_label: String,
+    pub chosen: String,
+    pub submit: String,
+}
+
+/// A GET filter form.
+#[derive(Debug, Clone)]
+pub struct FilterSpec {
+    pub action: String,
+    /// (name, label, options (value, text), selected)
+    pub selects: Vec<(String, String, Vec<(String, String)>, String)>,
+    /// (name, label, checked)
+    pub checks: Vec<(String, String, bool)>,
+    pub submit: String,
 }
 
 fn field_view(lang: Lang, form: &FormState, f: Field) -> AnyView {
@@ -134,6 +212,27 @@ fn field_view(lang: Lang, form: &FormState, f: Field) -> AnyView {
     };
     match f.kind {
         FieldKind::Hidden => view! { <input type="hidden" name=f.name.clone() value=form.value(&f.name)/> }.into_any(),
+        FieldKind::TextArea => {
+            let error = form.error(&f.name);
+            let error_view = crate::form::field_error(&f.name, error.clone());
+            let hint_id = format!("{}-hint", f.name);
+            let describedby = match (&f.hint, &error) {
+                (Some(_), Some(_)) => Some(format!("{hint_id} {}-error", f.name)),
+                (Some(_), None) => Some(hint_id.clone()),
+                (None, Some(_)) => Some(format!("{}-error", f.name)),
+                (None, None) => None,
+            };
+            view! {
+                <div class=if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" }>
+                    <label class="kern-label" for=f.name.clone()>{f.label}</label>
+                    {f.hint.map(|h| view! { <div class="kern-hint" id=hint_id>{h}</div> })}
+                    {error_view}
+                    <textarea class="kern-form-input__input code-input" id=f.name.clone() name=f.name.clone() rows="24" spellcheck="false"
+                        aria-invalid=error.is_some().then_some("true") aria-describedby=describedby>{form.value(&f.name)}</textarea>
+                </div>
+            }
+            .into_any()
+        }
         FieldKind::Select(options) => view! { <SelectField form=form.clone() name=f.name label=f.label options=options required=f.required/> }.into_any(),
         FieldKind::Checkbox => {
             let checked = form.value(&f.name) == "on";
@@ -280,8 +379,161 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
                 </ul>
             }
             .into_any(),
+            Block::AppForm(spec) => app_form_view(lang, *spec).into_any(),
+            Block::Answers(sections) => view! {
+                <div class="answers">
+                    {sections.into_iter().map(|s| view! {
+                        <section class="answers__section">
+                            <h2 class="kern-heading-small">{s.title}</h2>
+                            <dl class="facts answers__list">
+                                {s.rows.into_iter().map(|(label, value, change)| view! {
+                                    <div class="facts__row">
+                                        <dt class="kern-label">{label.clone()}</dt>
+                                        <dd class="kern-body">{value}</dd>
+                                        {change.map(|href| view! { <dd class="answers__change"><a class="kern-link" href=href>{tr(lang, "cases.change")}<span class="visually-hidden">{format!(" {label}")}</span></a></dd> })}
+                                    </div>
+                                }).collect_view()}
+                            </dl>
+                        </section>
+                    }).collect_view()}
+                </div>
+            }
+            .into_any(),
+            Block::Timeline(entries) => view! {
+                <ol class="timeline">
+                    {entries.into_iter().map(|e| view! {
+                        <li class=if e.internal { "timeline__entry timeline__entry--internal" } else { "timeline__entry" }>
+                            <p class="kern-body timeline__head">
+                                <strong>{e.title}</strong>
+                                {e.badge.map(|(k, t)| view! { " " <span class=format!("kern-badge kern-badge--{k}")><span class="kern-label kern-label--small">{t}</span></span> })}
+                            </p>
+                            <p class="kern-body kern-body--small timeline__meta">{e.when}{(!e.who.is_empty()).then(|| format!(" · {}", e.who))}</p>
+                            {(!e.text.is_empty()).then(|| view! { <p class="kern-body timeline__text">{e.text}</p> })}
+                            {(!e.files.is_empty()).then(|| view! {
+                                <ul class="kern-list">{e.files.into_iter().map(|(href, label)| view! { <li><a class="kern-link" href=href>{label}</a></li> }).collect_view()}</ul>
+                            })}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            }
+            .into_any(),
+            Block::MessageForm(spec) => message_form_view(*spec).into_any(),
+            Block::Filters(spec) => view! {
+                <form method="get" action=spec.action class="filters">
+                    {spec.selects.into_iter().map(|(name, label, options, selected)| {
+                        let id = format!("filter-{name}");
+                        view! {
+                            <div class="kern-form-input filters__item">
+                                <label class="kern-label" for=id.clone()>{label}</label>
+                                <select class="kern-form-input__select" id=id name=name>
+                                    {options.into_iter().map(|(v, t)| { let sel = v == selected; view! { <option value=v selected=sel>{t}</option> } }).collect_view()}
+                                </select>
+                            </div>
+                        }
+                    }).collect_view()}
+                    {spec.checks.into_iter().map(|(name, label, checked)| {
+                        let id = format!("filter-{name}");
+                        view! {
+                            <div class="kern-form-check filters__item">
+                                <input class="kern-form-check__checkbox" type="checkbox" id=id.clone() name=name value="1" checked=checked/>
+                                <label class="kern-label" for=id>{label}</label>
+                            </div>
+                        }
+                    }).collect_view()}
+                    <button class="kern-btn kern-btn--secondary" type="submit"><span class="kern-label">{spec.submit}</span></button>
+                </form>
+            }
+            .into_any(),
         })
         .collect_view()
+}
+
+fn app_form_view(lang: Lang, spec: AppFormSpec) -> impl IntoView {
+    let has_group = spec.fields.page.fields.iter().any(|f| f.kind == portal_forms::Kind::Group);
+    let primary = spec.buttons.iter().find(|b| b.2).cloned();
+    view! {
+        <p class="kern-body kern-body--small form-step">{spec.step}</p>
+        {(!spec.summary.is_empty()).then(|| view! {
+            <div class="kern-alert kern-alert--danger error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
+                <div class="kern-alert__header">
+                    <span class="kern-icon kern-icon--danger" aria-hidden="true"></span>
+                    <h2 class="kern-title" id="error-summary-title">{tr(lang, "common.error_summary")}</h2>
+                </div>
+                <div class="kern-alert__body">
+                    <ul class="kern-list">
+                        {spec.summary.into_iter().map(|(id, msg)| view! { <li><a class="kern-link" href=format!("#{id}")>{msg}</a></li> }).collect_view()}
+                    </ul>
+                </div>
+            </div>
+        })}
+        {spec.page_help.map(|h| view! { <p class="kern-body">{h}</p> })}
+        <form method="post" action=spec.action enctype="multipart/form-data" class="block-form app-form" novalidate=true>
+            // Enter in a field means "continue", not the first "add/remove entry" button of a group
+            {(has_group && primary.is_some()).then(|| {
+                let (v, l, _) = primary.clone().unwrap_or_default();
+                view! { <button class="visually-hidden" type="submit" name="_action" value=v tabindex="-1">{l}</button> }
+            })}
+            <input type="hidden" name="_csrf" value=spec.csrf/>
+            <crate::form_fields::FormFields data=spec.fields/>
+            <div class="form-actions">
+                {spec.buttons.into_iter().map(|(value, label, primary)| view! {
+                    <button class=if primary { "kern-btn kern-btn--primary" } else { "kern-btn kern-btn--secondary" } type="submit" name="_action" value=value>
+                        <span class="kern-label">{label}</span>
+                    </button>
+                }).collect_view()}
+                {spec.back.map(|(href, label)| view! { <a class="kern-link" href=href>{label}</a> })}
+            </div>
+        </form>
+    }
+}
+
+fn message_form_view(spec: MessageFormSpec) -> impl IntoView {
+    let text_error = spec.text_error.clone();
+    let file_error = spec.file_error.clone();
+    view! {
+        <form method="post" action=spec.action enctype="multipart/form-data" class="block-form message-form" novalidate=true>
+            <h2 class="kern-heading-medium">{spec.heading}</h2>
+            <input type="hidden" name="_csrf" value=spec.csrf/>
+            {spec.hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
+            {(!spec.choices.is_empty()).then(|| {
+                let chosen = spec.chosen.clone();
+                view! {
+                    <fieldset class="kern-fieldset">
+                        <legend class="kern-label">{spec.choice_label.clone()}</legend>
+                        <div class="kern-fieldset__body">
+                            {spec.choices.into_iter().enumerate().map(|(i, (v, l))| {
+                                let id = if i == 0 { "msg-choice".to_owned() } else { format!("msg-choice-{i}") };
+                                let checked = v == chosen || (chosen.is_empty() && i == 0);
+                                view! {
+                                    <div class="kern-form-check">
+                                        <input class="kern-form-check__radio" type="radio" id=id.clone() name="choice" value=v checked=checked/>
+                                        <label class="kern-label" for=id>{l}</label>
+                                    </div>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </fieldset>
+                }
+            })}
+            <div class=if text_error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" }>
+                <label class="kern-label" for="msg-text">{spec.text_label}</label>
+                {text_error.clone().map(|e| view! { <p class="kern-error" id="msg-text-error"><span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span><span>{e}</span></p> })}
+                <textarea class="kern-form-input__input" id="msg-text" name="text" rows="4" maxlength="4000"
+                    aria-invalid=text_error.is_some().then_some("true") aria-describedby=text_error.is_some().then_some("msg-text-error")>{spec.text_value}</textarea>
+            </div>
+            {spec.file_label.map(|l| view! {
+                <div class=if file_error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" }>
+                    <label class="kern-label" for="msg-file">{l}</label>
+                    {file_error.clone().map(|e| view! { <p class="kern-error" id="msg-file-error"><span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span><span>{e}</span></p> })}
+                    <input class="kern-form-input__input file-input" type="file" id="msg-file" name="file" accept=".pdf,.png,.jpg,.jpeg"
+                        aria-invalid=file_error.is_some().then_some("true") aria-describedby=file_error.is_some().then_some("msg-file-error")/>
+                </div>
+            })}
+            <div class="form-actions">
+                <button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">{spec.submit}</span></button>
+            </div>
+        </form>
+    }
 }
 
 /// A page of the citizen portal (or of the staff area, with its navigation) made of blocks.

@@ -7,6 +7,7 @@
 
 #![recursion_limit = "512"]
 
+pub mod form_fields;
 pub mod islands;
 
 #[cfg(feature = "ssr")]

@@ -144,6 +144,8 @@ pub struct ServicePageData {
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
     pub leika_key: Option<String>,
+    /// The tenant offers an online form for it.
+    pub apply_online: bool,
 }
 
 /// A service's detail page.
@@ -161,6 +163,9 @@ pub fn ServicePage(chrome: PortalChrome, data: ServicePageData) -> impl IntoView
             <p class="kern-body kern-body--large">{d.item.summary.clone()}</p>
             {badges(lang, d.item.online, d.item.appointment)}
             <p class="kern-body">{d.description}</p>
+            {d.apply_online.then(|| view! {
+                <p class="apply-online"><a class="kern-btn kern-btn--primary" href=format!("/leistungen/{}/antrag", d.item.slug)><span class="kern-label">{tr(lang, "cases.apply_online")}</span></a></p>
+            })}
             <dl class="kern-description-list">
                 <div class="kern-description-list-item">
                     <dt class="kern-description-list-item__key">{tr(lang, "portal.fee")}</dt>

@@ -140,6 +140,8 @@ pub struct Principal {
 pub enum ActorKind {
     Staff,
     Operator,
+    /// Scheduled work of the platform itself (retention).
+    System,
 }
 
 impl ActorKind {
@@ -147,6 +149,7 @@ impl ActorKind {
         match self {
             ActorKind::Staff => "staff",
             ActorKind::Operator => "operator",
+            ActorKind::System => "system",
         }
     }
 }

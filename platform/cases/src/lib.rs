@@ -90,6 +90,17 @@ pub async fn service_form(tx: &mut TenantTx, slug: &str) -> Result<Option<Servic
     }))
 }
 
+/// Whether the tenant offers the service with an online form.
+pub async fn has_online_form(tx: &mut TenantTx, slug: &str) -> Result<bool> {
+    Ok(sqlx::query_scalar::<_, bool>(
+        "select coalesce(a.form_schema, b.form_schema) is not null from service_activation a join base_service b using (service_slug) where a.service_slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(tx.conn())
+    .await?
+    .unwrap_or(false))
+}
+
 /// Records the schema under its hash (once per tenant).
 pub async fn remember_form(tx: &mut TenantTx, form: &ServiceForm) -> Result<()> {
     let tenant = tx.tenant_id();
@@ -400,6 +411,7 @@ pub struct Case {
     pub schema_hash: String,
     pub citizen_id: Option<Uuid>,
     pub guest_email: Option<String>,
+    pub guest_token: Option<String>,
     pub applicant_name: String,
     pub answers: Answers,
     pub status: Status,
@@ -421,7 +433,7 @@ impl Case {
 }
 
 const CASE_SELECT: &str = "select c.case_id, c.reference, c.service_slug, coalesce(a.name_de, b.name_de, c.service_slug) as name_de,
-        coalesce(a.name_en, b.name_en, c.service_slug) as name_en, c.service_version, c.schema_hash, c.citizen_id, c.guest_email,
+        coalesce(a.name_en, b.name_en, c.service_slug) as name_en, c.service_version, c.schema_hash, c.citizen_id, c.guest_email, c.guest_token,
         c.applicant_name, c.answers, c.status, c.assigned_to, s.display_name as assigned_name, c.lang, c.submitted_at, c.due_at,
         c.status_changed_at, c.completed_at, c.decision_reason, c.anonymised_at
    from case_record c
@@ -439,6 +451,7 @@ fn case_from(r: &sqlx::postgres::PgRow) -> Case {
         schema_hash: r.get("schema_hash"),
         citizen_id: r.get("citizen_id"),
         guest_email: r.get("guest_email"),
+        guest_token: r.get("guest_token"),
         applicant_name: r.get("applicant_name"),
         answers: serde_json::from_value(r.get("answers")).unwrap_or_default(),
         status: Status::parse(r.get::<&str, _>("status")).unwrap_or(Status::Submitted),
@@ -497,6 +510,14 @@ impl Actor {
     }
 }
 
+/// How a guest follows a case.
+#[derive(Debug, Clone)]
+pub struct GuestLink<'a> {
+    pub email: &'a str,
+    pub token: &'a str,
+    pub token_hash: Vec<u8>,
+}
+
 /// What is filed.
 #[derive(Debug, Clone)]
 pub struct Submission<'a> {
@@ -505,8 +526,8 @@ pub struct Submission<'a> {
     /// Validated, visible answers only.
     pub answers: &'a Answers,
     pub applicant_name: &'a str,
-    /// For guests: where the confirmation and status mails go, and the hash of the status link.
-    pub guest: Option<(&'a str, Vec<u8>)>,
+    /// For guests: where the confirmation and status mails go, the status link's token and its hash.
+    pub guest: Option<GuestLink<'a>>,
     pub lang: Lang,
 }
 
@@ -530,14 +551,14 @@ pub async fn submit(tx: &mut TenantTx, s: Submission<'_>, actor: &Actor) -> Resu
     .await?;
     let reference = format!("{year}-{number:06}");
     let case_id = Uuid::now_v7();
-    let (guest_email, guest_hash) = match &s.guest {
-        Some((email, hash)) => (Some((*email).to_owned()), Some(hash.clone())),
-        None => (None, None),
+    let (guest_email, guest_hash, guest_token) = match &s.guest {
+        Some(g) => (Some(g.email.to_owned()), Some(g.token_hash.clone()), Some(g.token.to_owned())),
+        None => (None, None, None),
     };
     sqlx::query(
         "insert into case_record (tenant_id, case_id, reference, service_slug, service_version, schema_hash, citizen_id, guest_email,
-             guest_token_hash, applicant_name, answers, submission_key, lang, due_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now() + make_interval(days => $14))",
+             guest_token_hash, guest_token, applicant_name, answers, submission_key, lang, due_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now() + make_interval(days => $15))",
     )
     .bind(tenant.0)
     .bind(case_id)
@@ -548,6 +569,7 @@ pub async fn submit(tx: &mut TenantTx, s: Submission<'_>, actor: &Actor) -> Resu
     .bind(s.draft.citizen_id)
     .bind(guest_email)
     .bind(guest_hash)
+    .bind(guest_token)
     .bind(s.applicant_name)
     .bind(serde_json::to_value(s.answers).unwrap_or_default())
     .bind(s.draft.submission_key)
@@ -814,7 +836,7 @@ pub async fn apply_retention(tx: &mut TenantTx) -> Result<RetentionReport> {
         sqlx::query("delete from case_event where case_id = any($1) and kind in ('message', 'note', 'document', 'assigned')").bind(&ids).execute(tx.conn()).await?;
         sqlx::query("update case_event set body = '', actor_name = '' where case_id = any($1)").bind(&ids).execute(tx.conn()).await?;
         sqlx::query(
-            "update case_record set answers = '{}', applicant_name = '', guest_email = null, guest_token_hash = null, citizen_id = null,
+            "update case_record set answers = '{}', applicant_name = '', guest_email = null, guest_token_hash = null, guest_token = null, citizen_id = null,
                     decision_reason = null, assigned_to = null, anonymised_at = now()
               where case_id = any($1)",
         )

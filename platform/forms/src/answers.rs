@@ -181,3 +181,78 @@ pub fn retain_visible(schema: &FormSchema, answers: &Answers) -> Answers {
 pub fn export(schema: &FormSchema, schema_hash: &str, answers: &Answers) -> serde_json::Value {
     serde_json::json!({ "schema_version": schema.version, "schema_hash": schema_hash, "answers": answers })
 }
+
+/// A change made in the browser to one input (instant validation keeps its own copy of the answers).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    Text(String),
+    /// One box of a multiple-choice checkbox field, or the single box of a declaration.
+    Tick { value: String, on: bool },
+}
+
+/// Applies a change of the input with this form-post name (`id`, `id.part`, `group[i].child`,
+/// `group[i].child.part`) to the answers.
+pub fn apply_input(page: &Page, answers: &mut Answers, name: &str, input: Input) {
+    let (head, rest) = match name.split_once('[') {
+        Some((g, rest)) => (g, Some(rest)),
+        None => (name, None),
+    };
+    match rest {
+        None => {
+            let (id, part) = match head.split_once('.') {
+                Some((id, p)) => (id, Some(p)),
+                None => (head, None),
+            };
+            let Some(field) = page.fields.iter().find(|f| f.id == id) else { return };
+            let slot = answers.entry(id.to_owned()).or_insert_with(|| Value::Text(String::new()));
+            set(field, slot, part, input);
+        }
+        Some(rest) => {
+            let Some((index, child_path)) = rest.split_once("].") else { return };
+            let Ok(index) = index.parse::<usize>() else { return };
+            let Some(group) = page.fields.iter().find(|f| f.id == head && f.kind == Kind::Group) else { return };
+            let (child_id, part) = match child_path.split_once('.') {
+                Some((c, p)) => (c, Some(p)),
+                None => (child_path, None),
+            };
+            let Some(child) = group.fields.iter().find(|f| f.id == child_id) else { return };
+            let slot = answers.entry(head.to_owned()).or_insert_with(|| Value::Items(vec![]));
+            if !matches!(slot, Value::Items(_)) {
+                *slot = Value::Items(vec![]);
+            }
+            if let Value::Items(items) = slot {
+                if index >= group.max_entries() as usize {
+                    return;
+                }
+                while items.len() <= index {
+                    items.push(Answers::new());
+                }
+                let entry = items[index].entry(child_id.to_owned()).or_insert_with(|| Value::Text(String::new()));
+                set(child, entry, part, input);
+            }
+        }
+    }
+}
+
+fn set(field: &Field, slot: &mut Value, part: Option<&str>, input: Input) {
+    match (input, part) {
+        (Input::Text(t), Some(p)) => {
+            if !matches!(slot, Value::Parts(_)) {
+                *slot = Value::Parts(BTreeMap::new());
+            }
+            if let Value::Parts(parts) = slot {
+                parts.insert(p.to_owned(), t);
+            }
+        }
+        (Input::Text(t), None) => *slot = Value::Text(t),
+        (Input::Tick { value, on }, _) if !field.options.is_empty() => {
+            let mut list: Vec<String> = slot.list().into_iter().map(str::to_owned).collect();
+            list.retain(|v| v != &value);
+            if on {
+                list.push(value);
+            }
+            *slot = Value::List(list);
+        }
+        (Input::Tick { on, .. }, _) => *slot = Value::Text(if on { "ja".into() } else { String::new() }),
+    }
+}

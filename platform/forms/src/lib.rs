@@ -6,6 +6,7 @@
 //! This crate is pure code without I/O so that the browser runs the very same checks.
 
 pub mod answers;
+pub mod display;
 pub mod files;
 pub mod prefill;
 pub mod problem;

@@ -31,6 +31,11 @@ pub enum Mail {
     PasswordChanged,
     /// A staff invitation with the link to set a password.
     StaffInvite { link: String, roles: String },
+    /// An application was filed: reference and where to follow it.
+    CaseReceived { reference: String, service: String, link: String },
+    /// Something happened on a case: a new status (with the office's question or reason) or a
+    /// message from the office.
+    CaseUpdate { reference: String, service: String, status: String, text: String, link: String },
 }
 
 struct Parts {
@@ -110,6 +115,30 @@ fn parts(mail: &Mail, lang: Lang, tenant: &str) -> Parts {
             button: Some((t("Einladung annehmen", "Accept invitation"), link.clone())),
             after: vec![t("Der Link ist 7 Tage gültig und kann einmal verwendet werden.", "The link is valid for 7 days and can be used once.")],
         },
+        Mail::CaseReceived { reference, service, link } => Parts {
+            subject: t(&format!("Ihr Antrag {reference} ist eingegangen – {service}"), &format!("Your application {reference} has been received – {service}")),
+            lines: vec![t(
+                &format!("vielen Dank, Ihr Antrag „{service}“ ist bei {tenant} eingegangen. Ihr Aktenzeichen: {reference}. Bitte geben Sie es bei Rückfragen an."),
+                &format!("Thank you, your application “{service}” has reached {tenant}. Your reference: {reference}. Please quote it in any enquiry."),
+            )],
+            button: Some((t("Antrag ansehen", "View application"), link.clone())),
+            after: vec![t("Über jeden weiteren Schritt informieren wir Sie per E-Mail.", "We will tell you about every further step by e-mail.")],
+        },
+        Mail::CaseUpdate { reference, service, status, text, link } => {
+            let mut lines = vec![t(
+                &format!("zu Ihrem Antrag „{service}“ (Aktenzeichen {reference}) gibt es Neuigkeiten. Stand: {status}."),
+                &format!("There is news on your application “{service}” (reference {reference}). Status: {status}."),
+            )];
+            if !text.trim().is_empty() {
+                lines.push(t(&format!("Nachricht der Verwaltung: {text}"), &format!("Message from the office: {text}")));
+            }
+            Parts {
+                subject: t(&format!("Neuigkeiten zu Ihrem Antrag {reference} – {status}"), &format!("News on your application {reference} – {status}")),
+                lines,
+                button: Some((t("Antrag ansehen und antworten", "View and reply"), link.clone())),
+                after: vec![],
+            }
+        }
     }
 }
 

@@ -100,3 +100,12 @@ impl IntoResponse for AppError {
         response
     }
 }
+
+impl From<portal_cases::CaseError> for AppError {
+    fn from(e: portal_cases::CaseError) -> Self {
+        match e {
+            portal_cases::CaseError::InvalidTransition { .. } | portal_cases::CaseError::TextRequired => Self::bad_request(),
+            other => Self::internal(other),
+        }
+    }
+}

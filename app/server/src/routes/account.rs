@@ -608,7 +608,7 @@ async fn overview(State(state): State<AppState>, ctx: TenantContext, headers: He
         facts.push((tr(lang, "account.level_of_assurance"), loa_text(lang, loa), verified_badge.clone()));
     }
     blocks.push(Block::Facts(facts));
-    let mut links = vec![("/konto/profil".to_owned(), tr(lang, "account.edit_profile"))];
+    let mut links = vec![("/konto/antraege".to_owned(), tr(lang, "cases.my_title")), ("/konto/profil".to_owned(), tr(lang, "account.edit_profile"))];
     if acc.has_password {
         links.push(("/konto/passwort".into(), tr(lang, "account.change_password")));
         links.push(("/konto/email".into(), tr(lang, "account.change_email")));
@@ -869,7 +869,11 @@ async fn confirm_email(State(state): State<AppState>, ctx: TenantContext, header
 
 async fn export(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen) -> Result<Response, AppError> {
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let data = citizen::export(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
+    let mut data = citizen::export(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
+    let applications = portal_cases::export_for(&mut tx, citizen.citizen_id).await?;
+    if let Some(o) = data.as_object_mut() {
+        o.insert("applications".into(), applications);
+    }
     tx.commit().await?;
     let body = serde_json::to_string_pretty(&data).unwrap_or_default();
     let date = OffsetDateTime::now_utc().date();

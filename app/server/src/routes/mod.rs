@@ -2,6 +2,8 @@
 //! the tenant portal or the operations console, or answered 404 for unknown hosts.
 
 pub mod account;
+pub mod applications;
+pub mod casework;
 pub mod console;
 pub mod console_access;
 pub mod identity_admin;

@@ -57,16 +57,18 @@ const TENANT_ROLES: [&str; 3] = ["tenant_admin", "case_worker", "viewer"];
 
 fn nav(state: &AppState, lang: Lang, s: &Staff, current: &str) -> Vec<(String, String, bool)> {
     let mut items = vec![("/verwaltung", "staff.nav_home", Resource::StaffArea, Action::Read)];
+    items.push(("/verwaltung/vorgaenge", "staff.nav_cases", Resource::Cases, Action::Read));
     items.push(("/verwaltung/leistungen", "staff.nav_services", Resource::Services, Action::Read));
     items.push(("/verwaltung/darstellung", "staff.nav_branding", Resource::Branding, Action::Write));
     items.push(("/verwaltung/mitarbeitende", "staff.nav_staff", Resource::Staff, Action::Read));
+    items.push(("/verwaltung/antragseinstellungen", "staff.nav_case_settings", Resource::Services, Action::Write));
     items.push(("/verwaltung/identitaet", "staff.nav_identity", Resource::IdentityProviders, Action::Read));
     items.push(("/verwaltung/protokoll", "staff.nav_audit", Resource::AuditLog, Action::Read));
     items.into_iter().filter(|(_, _, r, a)| s.may(state, *r, *a)).map(|(href, key, _, _)| (href.to_owned(), tr(lang, key), href == current)).collect()
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page of the staff area: frame, navigation, status, title and content")]
-async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, staff: Option<&Staff>, status: StatusCode, title: String, mut blocks: Vec<Block>) -> Result<Response, AppError> {
+pub(super) async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, staff: Option<&Staff>, status: StatusCode, title: String, mut blocks: Vec<Block>) -> Result<Response, AppError> {
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
     tx.commit().await?;
@@ -81,7 +83,7 @@ async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &st
     Ok(html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title nav=nav blocks=blocks/> })))
 }
 
-async fn audit(tx: &mut portal_db::TenantTx, s: &Staff, ip: &ClientIp, action: &str, object: String, detail: serde_json::Value) -> Result<(), AppError> {
+pub(super) async fn audit(tx: &mut portal_db::TenantTx, s: &Staff, ip: &ClientIp, action: &str, object: String, detail: serde_json::Value) -> Result<(), AppError> {
     let tenant = tx.tenant_id();
     audit::record(tx.conn(), &s.principal, ip.0, Event { tenant: Some(tenant), action, object, detail }).await?;
     Ok(())
@@ -273,7 +275,9 @@ async fn dashboard(State(state): State<AppState>, ctx: TenantContext, headers: H
         blocks.push(Block::Heading(tr(lang, "staff.my_work")));
         let scope = if s.principal.scope_services.is_empty() { tr(lang, "staff.scope_all") } else { s.principal.scope_services.join(", ") };
         blocks.push(Block::Facts(vec![(tr(lang, "staff.scope"), scope, None)]));
-        blocks.push(Block::Text(tr(lang, "staff.no_cases")));
+        let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+        blocks.extend(super::casework::work_blocks(&state, &mut tx, lang, &s).await?);
+        tx.commit().await?;
     }
     if s.may(&state, Resource::Staff, Action::Write) {
         blocks.push(Block::Heading(tr(lang, "staff.admin_heading")));
