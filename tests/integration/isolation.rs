@@ -153,6 +153,7 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
     let tables = tenant_owned_tables(&test_db.app).await;
     // identity tables have no demo data: rows for both tenants from the fixture
     sqlx::raw_sql(include_str!("../fixtures/identity.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
+    sqlx::raw_sql(include_str!("../fixtures/cases.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
 
     for table in &tables {
         // the superuser sees A's rows: the fixture is there (a new table needs demo data or this fails)

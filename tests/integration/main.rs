@@ -1,6 +1,7 @@
 //! One integration test binary: database isolation, the portal, the console, and the data files.
 
 mod authz;
+mod cases;
 mod console;
 mod data;
 mod identity;

@@ -399,6 +399,14 @@ impl TestClient<'_> {
         r
     }
 
+    /// POST a multipart form as-is, with at most one file (field, filename, bytes).
+    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> TestResponse {
+        let cookie = self.cookie_header();
+        let r = self.app.post_multipart(&self.host, path, fields, file, &cookie).await;
+        self.keep(&r);
+        r
+    }
+
     /// Opens `form_page`, takes its CSRF token and posts `fields` to `action`.
     pub async fn submit(&mut self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> TestResponse {
         let page = self.get(form_page).await;

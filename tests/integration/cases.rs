@@ -1,0 +1,542 @@
+//! Online applications in-process: every catalogue form submitted with valid answers and with
+//! typical mistakes, idempotent submission, guests, the back office with its workflow and scopes,
+//! access to cases and attachments (also across tenants), retention.
+
+use std::collections::BTreeMap;
+
+use http::StatusCode;
+use portal_catalogue::Catalogue;
+use portal_forms::schema::{DateRule, Field, FormSchema, Kind};
+use portal_tests::{OPS_HOST, TestApp, TestClient, mails_for, tenants_dir, unique_email};
+
+const HOST: &str = "kaiserslautern.localhost";
+const OTHER_HOST: &str = "dueren.localhost";
+const PASSWORD: &str = "Amselweg-Laterne-17";
+const ADMIN_PW: &str = "Rathaus-Schluessel-2026";
+const WORKER_PW: &str = "Akten-Stapel-Montag-77";
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+/// The twelve services the issue names, with their forms from the catalogue.
+const FORMS: [&str; 12] = [
+    "meldebescheinigung",
+    "hundesteuer-anmeldung",
+    "hundesteuer-abmeldung",
+    "sperrmuell-abholung",
+    "abfallbehaelter-bestellen",
+    "muellgefaess-defekt",
+    "geburtsurkunde",
+    "melderegisterauskunft",
+    "bewohnerparkausweis",
+    "gewerbeanmeldung",
+    "briefwahl",
+    "schuelerbefoerderung",
+];
+
+fn forms() -> BTreeMap<String, FormSchema> {
+    let catalogue = Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
+    catalogue.services.into_iter().filter_map(|s| s.form.map(|f| (s.slug.as_str().to_owned(), f))).collect()
+}
+
+/// A valid answer for a field, as posted (input name → value).
+fn valid_inputs(field: &Field, name: &str, out: &mut Vec<(String, String)>) {
+    let push = |out: &mut Vec<(String, String)>, k: String, v: &str| out.push((k, v.to_owned()));
+    match field.kind {
+        Kind::Text | Kind::Textarea => {
+            let text: String = field.example.as_deref().unwrap_or("Mustertext für den Antrag").chars().take(field.max_len() as usize).collect();
+            push(out, name.to_owned(), &text)
+        }
+        Kind::Number => push(out, name.to_owned(), &field.min.map_or(1.0, |m| m.max(1.0)).to_string()),
+        Kind::Date => push(out, name.to_owned(), match field.date {
+            Some(DateRule::Past) => "17.05.1980",
+            Some(DateRule::Future) => "01.06.2030",
+            None => "01.12.2026",
+        }),
+        Kind::Email => push(out, name.to_owned(), "antrag@example.org"),
+        Kind::Phone => push(out, name.to_owned(), "0631 123456"),
+        Kind::Iban => push(out, name.to_owned(), "DE89 3704 0044 0532 0130 00"),
+        Kind::PostcodeTown | Kind::Address => {
+            for (p, v) in [("street", "Marktstraße 1"), ("postcode", "67655"), ("town", "Kaiserslautern")] {
+                if field.kind.parts().contains(&p) {
+                    push(out, format!("{name}.{p}"), v);
+                }
+            }
+        }
+        Kind::Select | Kind::Radio => push(out, name.to_owned(), &field.options[0].value),
+        Kind::Checkbox if field.options.is_empty() => push(out, name.to_owned(), "ja"),
+        Kind::Checkbox => push(out, name.to_owned(), &field.options[0].value),
+        Kind::YesNo => push(out, name.to_owned(), "nein"),
+        Kind::File => {}
+        Kind::Group => {
+            let n = field.min_items.unwrap_or(1).max(1);
+            push(out, format!("{name}.count"), &n.to_string());
+            for i in 0..n {
+                for child in &field.fields {
+                    valid_inputs(child, &format!("{name}[{i}].{}", child.id), out);
+                }
+            }
+        }
+    }
+}
+
+async fn registered<'a>(app: &'a TestApp, host: &str, email: &str) -> TestClient<'a> {
+    let mut c = app.client(host);
+    let r = c.submit("/konto/registrieren", "/konto/registrieren", &[("email", email), ("password", PASSWORD), ("password_repeat", PASSWORD), ("privacy", "on")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let link = app.mailed_link(email, "/konto/bestaetigen").await;
+    let r = c.get(&link).await;
+    let token = r.hidden("token").unwrap_or_default();
+    let r = c.submit(&link, "/konto/bestaetigen", &[("token", &token), ("password", PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    c
+}
+
+/// Switches every one of the twelve services on for the tenant (the demo switches on only some).
+async fn activate_all(app: &TestApp, tenant: &str) {
+    let id = app.tenant_id(tenant).await;
+    for slug in FORMS {
+        sqlx::query("insert into service_activation (tenant_id, service_slug, seen_version) values ($1, $2, 1) on conflict do nothing")
+            .bind(id)
+            .bind(slug)
+            .execute(&app.db.owner().await)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// Starts an application; returns the first page's path.
+async fn start(c: &mut TestClient<'_>, slug: &str, guest: bool) -> String {
+    let page = c.get(&format!("/leistungen/{slug}/antrag")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let mut fields = vec![("_csrf", csrf.as_str())];
+    if guest {
+        fields.push(("als", "gast"));
+    }
+    let r = c.post_raw(&format!("/leistungen/{slug}/antrag"), &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    r.location().unwrap_or_default().to_owned()
+}
+
+/// Fills every visible page with valid answers (attaching a PDF where a file is required) and
+/// returns the check page's path.
+async fn fill(c: &mut TestClient<'_>, first: &str, schema: &FormSchema) -> String {
+    let mut path = first.to_owned();
+    for _ in 0..schema.pages.len() {
+        if path.ends_with("/pruefen") {
+            return path;
+        }
+        let page = c.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.body);
+        let csrf = page.hidden("_csrf").unwrap_or_default();
+        let page_id = path.rsplit('/').next().unwrap_or_default();
+        let (_, spec) = schema.page(page_id).unwrap_or_else(|| panic!("page {page_id}"));
+        let mut inputs = Vec::new();
+        for f in &spec.fields {
+            valid_inputs(f, &f.id, &mut inputs);
+        }
+        let file_field = spec.fields.iter().find(|f| f.kind == Kind::File && f.show_if.is_none()).map(|f| f.id.clone());
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
+        fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let file = file_field.as_deref().map(|name| (name, "nachweis.pdf", PDF));
+        let r = c.post_multipart(&path, &fields, file).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
+        path = r.location().unwrap_or_default().to_owned();
+    }
+    assert!(path.ends_with("/pruefen"), "{path}");
+    path
+}
+
+async fn submit(c: &mut TestClient<'_>, check: &str) -> (String, portal_tests::TestResponse) {
+    let page = c.get(check).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let key = page.hidden("submission_key").unwrap_or_default();
+    let action = check.replace("/pruefen", "/absenden");
+    let r = c.post_raw(&action, &[("_csrf", &csrf), ("submission_key", &key)]).await;
+    (key, r)
+}
+
+async fn count_cases(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from case_record").fetch_one(&app.db.owner().await).await.unwrap_or(0)
+}
+
+#[tokio::test]
+async fn each_of_the_twelve_forms_is_submitted_and_typical_mistakes_are_refused_next_to_the_field() {
+    let app = TestApp::spawn().await;
+    activate_all(&app, "kaiserslautern").await;
+    let forms = forms();
+    let email = unique_email("zwoelf");
+    let mut c = registered(&app, HOST, &email).await;
+    for slug in FORMS {
+        let schema = forms.get(slug).unwrap_or_else(|| panic!("{slug} has no form"));
+        let first = start(&mut c, slug, false).await;
+
+        // mistakes on the first page: everything empty, then a wrong postcode, date or e-mail
+        let page = c.get(&first).await;
+        let csrf = page.hidden("_csrf").unwrap_or_default();
+        let r = c.post_multipart(&first, &[("_csrf", &csrf), ("_action", "weiter")], None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{slug}: an empty first page is refused");
+        assert!(r.body.contains("error-summary") && (r.body.contains("Bitte füllen Sie") || r.body.contains("Bitte wählen Sie")), "{slug}: {}", r.body);
+        let spec = &schema.pages[0];
+        let mut inputs = Vec::new();
+        for f in &spec.fields {
+            valid_inputs(f, &f.id, &mut inputs);
+        }
+        let (bad_name, bad_value, expected) = if let Some((k, _)) = inputs.iter().find(|(k, _)| k.ends_with(".postcode")) {
+            (k.clone(), "6765", "Postleitzahl hat 5 Ziffern")
+        } else if let Some(f) = spec.fields.iter().find(|f| f.kind == Kind::Date) {
+            (f.id.clone(), "31.02.2019", "gültiges Datum")
+        } else if let Some(f) = spec.fields.iter().find(|f| f.kind == Kind::Email) {
+            (f.id.clone(), "keine-adresse", "E-Mail-Adresse sein")
+        } else {
+            let f = spec.fields.iter().find(|f| f.required && matches!(f.kind, Kind::Select | Kind::Radio | Kind::YesNo)).unwrap_or_else(|| panic!("{slug}: no field to get wrong"));
+            (f.id.clone(), "erfunden", "eine der angebotenen Antworten")
+        };
+        for (k, v) in inputs.iter_mut() {
+            if *k == bad_name {
+                *v = bad_value.to_owned();
+            }
+        }
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
+        fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let r = c.post_multipart(&first, &fields, None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{slug}");
+        assert!(r.body.contains(expected), "{slug}: expected “{expected}” for {bad_name}: {}", r.body);
+        // nothing typed is lost: the wrong value is shown back
+        assert!(r.body.contains(&format!("value=\"{bad_value}\"")) || bad_value == "erfunden", "{slug}: the value is kept");
+
+        // then valid answers all the way, and the case is filed
+        let check = fill(&mut c, &first, schema).await;
+        let (_, r) = submit(&mut c, &check).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{slug}: {}", r.body);
+        let done = c.get(r.location().unwrap_or_default()).await;
+        assert_eq!(done.status, StatusCode::OK);
+        assert!(done.body.contains("Aktenzeichen"), "{slug}");
+    }
+    assert_eq!(count_cases(&app).await, 12);
+    let mine = c.get("/konto/antraege").await;
+    for slug in FORMS {
+        let name = forms.get(slug).map(|_| ()).is_some();
+        assert!(name);
+    }
+    assert_eq!(mine.body.matches("/konto/antraege/").count(), 12, "{}", mine.body);
+    // the confirmation mails arrive at the SMTP server
+    app.deliver_mail().await;
+    let mails = mails_for(&email).await;
+    assert_eq!(mails.iter().filter(|m| m.subject.contains("ist eingegangen")).count(), 12);
+}
+
+#[tokio::test]
+async fn a_retried_or_doubled_submission_gives_the_same_case_and_the_profile_prefills_the_form() {
+    let app = TestApp::spawn().await;
+    let email = unique_email("doppelt");
+    let mut c = registered(&app, HOST, &email).await;
+    let r = c.submit("/konto/profil", "/konto/profil", &[("given_name", "Erika"), ("family_name", "Musterfrau"), ("street", "Marktstraße 3"), ("postal_code", "67655"), ("city", "Kaiserslautern"), ("birth_date", "1980-02-29")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let first = start(&mut c, "meldebescheinigung", false).await;
+    let page = c.get(&first).await;
+    assert!(page.body.contains("value=\"Musterfrau\"") && page.body.contains("value=\"29.02.1980\"") && page.body.contains("value=\"Marktstraße 3\""), "prefilled: {}", page.body);
+    assert!(page.body.contains(&format!("value=\"{email}\"")));
+    assert!(page.body.contains("Aus Ihrem Bürgerkonto übernommen"));
+
+    let schema = forms().remove("meldebescheinigung").unwrap_or_else(|| panic!("form"));
+    let check = fill(&mut c, &first, &schema).await;
+    let (key, r1) = submit(&mut c, &check).await;
+    assert_eq!(r1.status, StatusCode::SEE_OTHER);
+    // the same post again (a double click, a retried request)
+    let page = c.get("/konto").await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let r2 = c.post_raw(&check.replace("/pruefen", "/absenden"), &[("_csrf", &csrf), ("submission_key", &key)]).await;
+    assert_eq!(r2.status, StatusCode::SEE_OTHER);
+    assert_eq!(r2.location().map(|l| l.split('?').next().unwrap_or(l).to_owned()), r1.location().map(|l| l.split('?').next().unwrap_or(l).to_owned()));
+    assert_eq!(count_cases(&app).await, 1, "one case, never two");
+    // a wrong key is refused
+    let r3 = c.post_raw(&check.replace("/pruefen", "/absenden"), &[("_csrf", &csrf), ("submission_key", "00000000-0000-0000-0000-000000000000")]).await;
+    assert_eq!(r3.status, StatusCode::BAD_REQUEST);
+    assert_eq!(count_cases(&app).await, 1);
+    // without the CSRF token nothing happens
+    let r4 = c.post_raw(&check.replace("/pruefen", "/absenden"), &[("submission_key", &key)]).await;
+    assert_eq!(r4.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_guest_applies_with_an_email_address_and_follows_the_case_by_the_mailed_link() {
+    let app = TestApp::spawn().await;
+    let mut g = app.client(HOST);
+    // a service that needs an account offers no guest path
+    let page = g.get("/leistungen/gewerbeanmeldung/antrag").await;
+    if page.status == StatusCode::OK {
+        assert!(!page.body.contains("Ohne Konto fortfahren"));
+    }
+    let first = start(&mut g, "meldebescheinigung", true).await;
+    let schema = forms().remove("meldebescheinigung").unwrap_or_else(|| panic!("form"));
+    let email = unique_email("gast");
+    // the valid answers use antrag@example.org; a guest gives their own address
+    let page = g.get(&first).await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let mut inputs = Vec::new();
+    for f in &schema.pages[0].fields {
+        valid_inputs(f, &f.id, &mut inputs);
+    }
+    for (k, v) in inputs.iter_mut() {
+        if k == "email" {
+            *v = email.clone();
+        }
+    }
+    let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
+    fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let r = g.post_multipart(&first, &fields, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let check = fill(&mut g, r.location().unwrap_or_default(), &schema).await;
+    let (_, r) = submit(&mut g, &check).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().unwrap_or_default().contains("vorgang="));
+
+    // without the guest cookie the draft is not there
+    let mut stranger = app.client(HOST);
+    assert_eq!(stranger.get(&check).await.status, StatusCode::NOT_FOUND);
+
+    let link = app.mailed_link(&email, "/vorgang/").await;
+    let case = g.get(&link).await;
+    assert_eq!(case.status, StatusCode::OK);
+    assert!(case.body.contains("Antrag eingegangen"));
+    let pdf = g.get(&format!("{link}/quittung.pdf")).await;
+    assert_eq!(pdf.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
+    assert!(pdf.body.starts_with("%PDF-"));
+    // the link means nothing on another tenant's host, nor with one character changed
+    assert_eq!(app.get(OTHER_HOST, &link).await.status, StatusCode::NOT_FOUND);
+    let mut forged = link.clone();
+    forged.pop();
+    forged.push('A');
+    assert_eq!(app.get(HOST, &forged).await.status, StatusCode::NOT_FOUND);
+}
+
+/// An operator invites the tenant admin; the admin invites a case worker limited to `scope`.
+async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>, TestClient<'a>) {
+    let (session, csrf) = app.login_operator().await;
+    let tenant = app.tenant_id("kaiserslautern").await;
+    let admin_email = unique_email("admin");
+    let r = app.post_form(OPS_HOST, &format!("/mandanten/{tenant}/zugang"), &[("_csrf", &csrf), ("email", &admin_email), ("display_name", "Anna Admin"), ("role", "tenant_admin")], &session).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let accept = |link: String, pw: &'static str| async move {
+        let mut c = app.client(HOST);
+        let page = c.get(&link).await;
+        let token = page.hidden("token").unwrap_or_default();
+        let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", pw), ("password_repeat", pw)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        c
+    };
+    let mut admin = accept(app.mailed_link(&admin_email, "/verwaltung/einladung").await, ADMIN_PW).await;
+    let worker_email = unique_email("worker");
+    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &worker_email), ("display_name", "Carl Case"), ("role", "case_worker"), ("scope_services", scope)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let worker = accept(app.mailed_link(&worker_email, "/verwaltung/einladung").await, WORKER_PW).await;
+    (admin, worker)
+}
+
+async fn file_case(app: &TestApp, c: &mut TestClient<'_>, slug: &str) -> String {
+    let schema = forms().remove(slug).unwrap_or_else(|| panic!("form"));
+    let first = start(c, slug, false).await;
+    let check = fill(c, &first, &schema).await;
+    let (_, r) = submit(c, &check).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let _ = app;
+    sqlx::query_scalar::<_, uuid::Uuid>("select case_id from case_record where service_slug = $1 order by submitted_at desc limit 1")
+        .bind(slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .map(|id| id.to_string())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn the_office_works_a_case_through_the_workflow_and_the_citizen_answers_in_the_account() {
+    let app = TestApp::spawn().await;
+    activate_all(&app, "kaiserslautern").await;
+    let email = unique_email("buergerin");
+    let mut citizen = registered(&app, HOST, &email).await;
+    let case = file_case(&app, &mut citizen, "meldebescheinigung").await;
+    let other = file_case(&app, &mut citizen, "hundesteuer-anmeldung").await;
+    let (mut admin, mut worker) = staff(&app, "meldebescheinigung").await;
+
+    // the case worker's inbox holds the case of their service, not the other
+    let inbox = worker.get("/verwaltung/vorgaenge").await;
+    assert_eq!(inbox.status, StatusCode::OK);
+    assert!(inbox.body.contains(&case) && !inbox.body.contains(&other), "{}", inbox.body);
+    assert_eq!(worker.get(&format!("/verwaltung/vorgaenge/{other}")).await.status, StatusCode::NOT_FOUND, "out of scope looks like absent");
+    assert_eq!(worker.get(&format!("/verwaltung/vorgaenge/{other}/export.json")).await.status, StatusCode::NOT_FOUND);
+    // the admin sees both; filters narrow it
+    let all = admin.get("/verwaltung/vorgaenge").await;
+    assert!(all.body.contains(&case) && all.body.contains(&other));
+    let filtered = admin.get("/verwaltung/vorgaenge?leistung=hundesteuer-anmeldung").await;
+    assert!(!filtered.body.contains(&case) && filtered.body.contains(&other));
+    let mine = admin.get("/verwaltung/vorgaenge?meine=1").await;
+    assert!(!mine.body.contains(&case));
+
+    let base = format!("/verwaltung/vorgaenge/{case}");
+    // assign to me
+    let r = staff_post(&mut worker, &format!("{base}/zuweisen"), &[("an", "mich")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let mine = worker.get("/verwaltung/vorgaenge?meine=1").await;
+    assert!(mine.body.contains(&case));
+    // an invalid transition is refused
+    let r = staff_post(&mut worker, &format!("{base}/status"), &[("choice", "approved")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("nicht möglich"));
+    let r = staff_post(&mut worker, &format!("{base}/status"), &[("choice", "in_review")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // a question needs its text
+    let r = staff_post(&mut worker, &format!("{base}/status"), &[("choice", "information_requested"), ("text", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Bitte schreiben Sie Ihre Rückfrage"));
+    let r = staff_post(&mut worker, &format!("{base}/status"), &[("choice", "information_requested"), ("text", "Bitte laden Sie Ihren Mietvertrag hoch.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = staff_post(&mut worker, &format!("{base}/notiz"), &[("text", "Intern: Vermieter anrufen")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // the citizen is told by mail, sees the question (not the note) and answers with a file
+    let link = app.mailed_link(&email, "/konto/antraege/").await;
+    assert!(mails_for(&email).await.iter().any(|m| m.subject.contains("Rückfrage") && m.text.contains("Mietvertrag")));
+    let page = citizen.get(&link).await;
+    assert!(page.body.contains("Bitte laden Sie Ihren Mietvertrag hoch.") && !page.body.contains("Vermieter anrufen"), "{}", page.body);
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let r = citizen.post_multipart(&format!("/konto/antraege/{case}/nachricht"), &[("_csrf", &csrf), ("text", "")], Some(("file", "virus.pdf", b"MZ\x90\0"))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("geprüft wird der Inhalt"));
+    let r = citizen.post_multipart(&format!("/konto/antraege/{case}/nachricht"), &[("_csrf", &csrf), ("text", "Anbei der Mietvertrag.")], Some(("file", "mietvertrag.pdf", PDF))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let status: String = sqlx::query_scalar("select status from case_record where case_id = $1::uuid").bind(&case).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    assert_eq!(status, "in_review", "the answer returns the case to review");
+
+    // the case worker sees the answer and its file, approves, issues a document, completes
+    let view = worker.get(&base).await;
+    assert!(view.body.contains("Anbei der Mietvertrag.") && view.body.contains("mietvertrag.pdf") && view.body.contains("Vermieter anrufen"));
+    let file_link = view.body.split("href=\"").filter_map(|s| s.split('"').next()).find(|h| h.contains("/datei/")).unwrap_or_default().to_owned();
+    let file = worker.get(&file_link).await;
+    assert_eq!(file.status, StatusCode::OK);
+    assert!(file.headers.get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("attachment"));
+    let r = staff_post(&mut worker, &format!("{base}/status"), &[("choice", "approved"), ("text", "Alles in Ordnung.")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = worker.get(&base).await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let r = worker.post_multipart(&format!("{base}/dokument"), &[("_csrf", &csrf), ("text", "Ihre Meldebescheinigung")], Some(("file", "meldebescheinigung.pdf", PDF))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = staff_post(&mut worker, &format!("{base}/status"), &[("choice", "completed")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // the citizen sees the status and the document; the mails went through the queue
+    let page = citizen.get(&format!("/konto/antraege/{case}")).await;
+    assert!(page.body.contains("Abgeschlossen") && page.body.contains("meldebescheinigung.pdf") && page.body.contains("Bewilligt"), "{}", page.body);
+    app.deliver_mail().await;
+    let subjects: Vec<String> = mails_for(&email).await.into_iter().map(|m| m.subject).collect();
+    for s in ["In Bearbeitung", "Rückfrage", "Bewilligt", "Abgeschlossen"] {
+        assert!(subjects.iter().any(|x| x.contains(s)), "{s}: {subjects:?}");
+    }
+    // the export carries the answers with the schema version
+    let export = worker.get(&format!("{base}/export.json")).await;
+    let json: serde_json::Value = serde_json::from_str(&export.body).unwrap_or_default();
+    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["answers"]["kind"], "einfach");
+    assert_eq!(json["status"], "completed");
+    // every staff action is in the audit log
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where object like '2026-%' or object like '20__-%' order by at").fetch_all(&app.db.owner().await).await.unwrap_or_default();
+    for a in ["case.assign", "case.status", "case.note", "case.document", "case.export"] {
+        assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
+    }
+    // a viewer-free check: the admin page of settings is not for case workers
+    assert_eq!(worker.get("/verwaltung/antragseinstellungen").await.status, StatusCode::FORBIDDEN);
+    let _ = admin.get("/verwaltung").await;
+}
+
+/// Posts a form of the case page (taking its CSRF token from the page).
+async fn staff_post(c: &mut TestClient<'_>, path: &str, fields: &[(&str, &str)]) -> portal_tests::TestResponse {
+    let page = c.get(&base_of(path)).await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let mut all: Vec<(&str, &str)> = vec![("_csrf", &csrf)];
+    all.extend_from_slice(fields);
+    c.post_raw(path, &all).await
+}
+
+fn base_of(path: &str) -> String {
+    // the case page of an action path (/verwaltung/vorgaenge/{id}/status → /verwaltung/vorgaenge/{id})
+    let parts: Vec<&str> = path.split('/').collect();
+    parts[..parts.len().min(4)].join("/")
+}
+
+#[tokio::test]
+async fn a_citizen_cannot_open_another_citizens_case_or_attachment_nor_across_tenants() {
+    let app = TestApp::spawn().await;
+    let mut erika = registered(&app, HOST, &unique_email("erika")).await;
+    let case = file_case(&app, &mut erika, "meldebescheinigung").await;
+    let file: String = sqlx::query_scalar::<_, uuid::Uuid>("select file_id from case_file where case_id = $1::uuid limit 1").bind(&case).fetch_optional(&app.db.owner().await).await.ok().flatten().map(|f| f.to_string()).unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_owned());
+    assert_eq!(erika.get(&format!("/konto/antraege/{case}")).await.status, StatusCode::OK);
+
+    let mut max = registered(&app, HOST, &unique_email("max")).await;
+    for path in [format!("/konto/antraege/{case}"), format!("/konto/antraege/{case}/quittung.pdf"), format!("/konto/antraege/{case}/datei/{file}")] {
+        assert_eq!(max.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // Erika's own session cookie replayed on Düren's host finds nothing there
+    let cookie = erika.cookie_header();
+    let r = app.get_with(OTHER_HOST, &format!("/konto/antraege/{case}"), &[("cookie", &cookie)]).await;
+    assert!(r.status == StatusCode::SEE_OTHER || r.status == StatusCode::NOT_FOUND, "{}", r.status);
+    let mut dueren = registered(&app, OTHER_HOST, &unique_email("dueren")).await;
+    assert_eq!(dueren.get(&format!("/konto/antraege/{case}")).await.status, StatusCode::NOT_FOUND);
+    // nor is anybody's draft reachable by its id
+    let draft: uuid::Uuid = sqlx::query_scalar("select draft_id from application_draft limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(max.get(&format!("/antrag/{draft}/pruefen")).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn completed_cases_are_anonymised_after_the_retention_period_and_the_run_is_recorded() {
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("frist")).await;
+    let case = file_case(&app, &mut c, "meldebescheinigung").await;
+    let owner = app.db.owner().await;
+    sqlx::query("update case_record set status = 'completed', completed_at = now() - interval '31 days' where case_id = $1::uuid").bind(&case).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("update service_activation set retention_days = 30 where service_slug = 'meldebescheinigung'").execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    // an abandoned draft past its period goes too
+    sqlx::query("update application_draft set expires_at = now() - interval '1 day' where case_id is null").execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+
+    let report = portal_server::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.anonymised, 1);
+    let (answers, name, files): (serde_json::Value, String, i64) = sqlx::query_as("select answers, applicant_name, (select count(*) from case_file f where f.case_id = c.case_id) from case_record c where case_id = $1::uuid")
+        .bind(&case)
+        .fetch_one(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(answers, serde_json::json!({}));
+    assert_eq!(name, "");
+    assert_eq!(files, 0);
+    let audit: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'case.retention' and actor_kind = 'system'").fetch_one(&owner).await.unwrap_or(0);
+    assert_eq!(audit, 1);
+    // a second run finds nothing more
+    let again = portal_server::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.anonymised, 0);
+    // the anonymised case is no longer linked to the citizen
+    assert_eq!(c.get(&format!("/konto/antraege/{case}")).await.status, StatusCode::NOT_FOUND);
+    assert!(!c.get("/konto/antraege").await.body.contains(&case));
+}
+
+#[tokio::test]
+async fn a_tenant_admin_overrides_a_form_and_invalid_schemas_are_refused_with_the_reason() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = staff(&app, "meldebescheinigung").await;
+    let page = admin.get("/verwaltung/antragseinstellungen/formular/meldebescheinigung").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let r = admin.submit("/verwaltung/antragseinstellungen/formular/meldebescheinigung", "/verwaltung/antragseinstellungen/formular/meldebescheinigung", &[("schema", "{\"version\": 2, \"pages\": []}")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("at least one page"), "{}", r.body);
+    let own = r#"{"version": 7, "guest": false, "pages": [{"id": "p", "title": {"de": "Angaben", "en": "Details"}, "fields": [{"id": "wunsch", "type": "text", "label": {"de": "Ihr Wunsch", "en": "Your wish"}, "required": true}]}]}"#;
+    let r = admin.submit("/verwaltung/antragseinstellungen/formular/meldebescheinigung", "/verwaltung/antragseinstellungen/formular/meldebescheinigung", &[("schema", own)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let mut c = registered(&app, HOST, &unique_email("eigen")).await;
+    let first = start(&mut c, "meldebescheinigung", false).await;
+    assert!(first.ends_with("/seite/p"), "{first}");
+    assert!(c.get(&first).await.body.contains("Ihr Wunsch"));
+    // settings: invalid numbers are refused next to the field
+    let r = admin.submit("/verwaltung/antragseinstellungen", "/verwaltung/antragseinstellungen", &[("draft_days", "0")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("1 bis 365"));
+    let r = admin.submit("/verwaltung/antragseinstellungen", "/verwaltung/antragseinstellungen", &[("draft_days", "14")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
