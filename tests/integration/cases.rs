@@ -415,7 +415,10 @@ async fn the_office_works_a_case_through_the_workflow_and_the_citizen_answers_in
     let file = worker.get(&file_link).await;
     assert_eq!(file.status, StatusCode::OK);
     assert!(file.headers.get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or("").starts_with("attachment"));
-    let r = staff_post(&mut worker, &format!("{base}/status"), &[("choice", "approved"), ("text", "Alles in Ordnung.")]).await;
+    // the status form is multipart (as the browser sends it)
+    let page = worker.get(&base).await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let r = worker.post_multipart(&format!("{base}/status"), &[("_csrf", &csrf), ("choice", "approved"), ("text", "Alles in Ordnung.")], None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let page = worker.get(&base).await;
     let csrf = page.hidden("_csrf").unwrap_or_default();

@@ -53,12 +53,20 @@ impl Ctx {
         }
     }
 
+    /// Applies a change a moment later: the change event of a field fires when the pointer goes down
+    /// on the next control, and a message appearing or vanishing at once would move that control
+    /// away before the click completes.
     fn change(&self, name: &str, input: Input) {
-        let page = self.page;
-        self.answers.update(|a| page.with_value(|p| apply_input(p, a, name, input)));
-        self.touched.update(|t| {
-            t.insert(name.to_owned());
-        });
+        let (page, answers, touched, name) = (self.page, self.answers, self.touched, name.to_owned());
+        set_timeout(
+            move || {
+                answers.update(|a| page.with_value(|p| apply_input(p, a, &name, input)));
+                touched.update(|t| {
+                    t.insert(name);
+                });
+            },
+            std::time::Duration::from_millis(300),
+        );
     }
 
     /// Whether the field is shown now (after hydration; on the server everything on this page is).

@@ -344,7 +344,7 @@ async fn notify(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, tx: 
     queue(tx, ctx, &base, lang, &to, mail).await
 }
 
-async fn change_status(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+async fn change_status(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Posted) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Cases, Action::Process)?;

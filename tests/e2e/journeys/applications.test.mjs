@@ -1,0 +1,197 @@
+// An online application end to end in Chromium: a citizen logged in with the eID test provider
+// applies for a Meldebescheinigung with a prefilled profile, makes mistakes (checked instantly by
+// the hydrated form and again by the server), corrects them, uploads a document and submits; a case
+// worker requests information, the citizen answers with a file, the case worker approves; the
+// citizen sees the status and the mails arrive at the SMTP server. axe-core on every page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, newPage, url, expectAccessible, waitForHydration, mailedLink, operatorLogin, PNG_1x1, MAILBOX_URL } from './helpers.mjs';
+
+const HOST = 'kaiserslautern.localhost';
+const CITIZEN_EMAIL = 'max.mustermann@example.org';
+const suffix = Date.now().toString(36);
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+let browser;
+
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function mailSubjects(to) {
+  const res = await fetch(`${MAILBOX_URL}/messages?to=${encodeURIComponent(to)}`);
+  return (await res.json()).map((m) => m.subject);
+}
+
+async function waitForMail(to, pattern, timeoutMs = 20000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if ((await mailSubjects(to)).some((s) => pattern.test(s))) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no mail to ${to} matching ${pattern}: ${JSON.stringify(await mailSubjects(to))}`);
+}
+
+/** Operator invites the admin, the admin invites a case worker for Meldebescheinigung. */
+async function caseWorker() {
+  const adminEmail = `admin-antrag-${suffix}@kaiserslautern.example`;
+  const workerEmail = `sb-antrag-${suffix}@kaiserslautern.example`;
+  const ops = await newPage(browser);
+  await operatorLogin(ops);
+  await ops.getByRole('link', { name: 'Zugang: Stadt Kaiserslautern' }).click();
+  await ops.getByLabel('Dienstliche E-Mail-Adresse').fill(adminEmail);
+  await ops.getByLabel('Name', { exact: true }).fill('Anna Antrag');
+  await ops.getByRole('button', { name: 'Einladung senden' }).click();
+  await ops.getByText('Die Einladung ist verschickt.').waitFor();
+  const admin = await newPage(browser);
+  await admin.goto(await mailedLink(adminEmail, '/verwaltung/einladung'));
+  await admin.getByLabel('Neues Passwort').fill('Rathaus-Schluessel-2026');
+  await admin.getByLabel('Passwort wiederholen').fill('Rathaus-Schluessel-2026');
+  await admin.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
+  await admin.getByText('Willkommen im Verwaltungsbereich.').waitFor();
+  await admin.getByRole('link', { name: 'Mitarbeitende' }).first().click();
+  await admin.getByLabel('Dienstliche E-Mail-Adresse').fill(workerEmail);
+  await admin.getByLabel('Name', { exact: true }).fill('Carl Case');
+  await admin.locator('select#role').selectOption('case_worker');
+  await admin.getByLabel('Meldebescheinigung beantragen').check();
+  await admin.getByRole('button', { name: 'Einladung senden' }).click();
+  await admin.getByText('Die Einladung ist verschickt.').waitFor();
+  const worker = await newPage(browser);
+  await worker.goto(await mailedLink(workerEmail, '/verwaltung/einladung'));
+  await worker.getByLabel('Neues Passwort').fill('Akten-Stapel-Montag-77');
+  await worker.getByLabel('Passwort wiederholen').fill('Akten-Stapel-Montag-77');
+  await worker.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
+  await worker.getByRole('heading', { name: 'Meine Arbeit' }).waitFor();
+  for (const p of [ops, admin]) assert.deepEqual(p.errors, []);
+  return worker;
+}
+
+async function setStatus(worker, step, text = '') {
+  await worker.getByLabel(step, { exact: true }).check().catch(async (e) => { console.log(await worker.locator('main').innerText()); throw e; });
+  if (text) await worker.getByLabel(/Nachricht an die antragstellende Person \(bei Rückfrage/).fill(text);
+  await worker.getByRole('button', { name: 'Status ändern und benachrichtigen' }).click();
+  await worker.waitForLoadState('load');
+}
+
+test('a citizen applies online, the office asks, the citizen answers, the office approves', async () => {
+  // the citizen logs in with the eID: the profile is verified and prefills the form
+  const citizen = await newPage(browser);
+  await citizen.goto(url(HOST, '/konto/anmelden'));
+  await citizen.getByRole('link', { name: 'Anmelden mit Test-eID (Demo)' }).click();
+  await citizen.getByLabel('Benutzername').fill('max');
+  await citizen.getByLabel('Passwort').fill('test');
+  await citizen.getByRole('button', { name: 'Anmelden' }).click();
+  await citizen.getByText(/Sie sind über den Identitätsanbieter angemeldet/).waitFor();
+
+  await citizen.goto(url(HOST, '/leistungen/meldebescheinigung'));
+  await citizen.getByRole('link', { name: 'Online beantragen' }).click();
+  await citizen.getByRole('heading', { name: 'Antrag: Meldebescheinigung beantragen' }).waitFor();
+  await expectAccessible(citizen, 'application start page');
+  await citizen.getByRole('button', { name: 'Antrag starten' }).click();
+
+  // page 1: prefilled and marked verified
+  await citizen.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+  await waitForHydration(citizen);
+  assert.equal(await citizen.getByLabel('Familienname').inputValue(), 'Mustermann');
+  assert.equal(await citizen.getByLabel('Geburtsdatum').inputValue(), '31.01.1980');
+  assert.equal(await citizen.getByLabel('Straße und Hausnummer').inputValue(), 'Amselweg 3');
+  assert.equal(await citizen.getByLabel('E-Mail-Adresse').inputValue(), CITIZEN_EMAIL);
+  assert.ok(await citizen.getByText('Aus Ihrem Bürgerkonto, bestätigt durch Test-eID (Demo)').first().isVisible());
+  await expectAccessible(citizen, 'application page 1 (prefilled)');
+  // an instant check: a wrong postcode is reported as soon as the field is left
+  await citizen.getByLabel('Postleitzahl').fill('676');
+  await citizen.getByLabel('Ort').focus();
+  await citizen.getByText('„Anschrift (Hauptwohnung)“: Die Postleitzahl hat 5 Ziffern.').waitFor();
+  await citizen.getByLabel('Postleitzahl').fill('67655');
+  await citizen.getByLabel('Ort').focus();
+  await citizen.getByText('„Anschrift (Hauptwohnung)“: Die Postleitzahl hat 5 Ziffern.').waitFor({ state: 'detached' });
+  await citizen.getByRole('button', { name: 'Weiter' }).click();
+
+  // page 2: a conditional field appears when it is needed; mistakes are shown at once and by the server
+  await citizen.getByRole('heading', { name: 'Bescheinigung' }).waitFor();
+  await waitForHydration(citizen);
+  await citizen.getByLabel('Einfache Meldebescheinigung (Name, Anschrift)').check();
+  assert.ok(await citizen.getByLabel(/Anderer Zweck/).isHidden(), 'hidden until “Sonstiges” is chosen');
+  await citizen.getByLabel('Wofür brauchen Sie die Bescheinigung?').selectOption('sonstiges');
+  await citizen.getByLabel(/Anderer Zweck/).waitFor({ state: 'visible' });
+  await citizen.getByLabel('Anzahl der Ausfertigungen').fill('9');
+  await citizen.getByLabel('Per Post an meine Anschrift').focus();
+  await citizen.getByText('„Anzahl der Ausfertigungen“ darf höchstens 5 sein.').waitFor();
+  await citizen.getByLabel('Per Post an meine Anschrift').check();
+  await citizen.getByRole('button', { name: 'Weiter' }).click();
+  // the server refuses the page: summary with links, messages next to the fields, answers kept
+  const summary = citizen.locator('.error-summary');
+  await summary.waitFor();
+  await summary.getByRole('link', { name: 'Bitte füllen Sie „Anderer Zweck“ aus.' }).waitFor();
+  await summary.getByRole('link', { name: '„Anzahl der Ausfertigungen“ darf höchstens 5 sein.' }).waitFor();
+  assert.equal(await citizen.getByLabel('Anzahl der Ausfertigungen').inputValue(), '9');
+  assert.ok(await citizen.getByLabel('Einfache Meldebescheinigung (Name, Anschrift)').isChecked());
+  await expectAccessible(citizen, 'application page 2 with errors');
+  await waitForHydration(citizen);
+  await citizen.getByLabel(/Anderer Zweck/).fill('Vermieter');
+  await citizen.getByLabel('Anzahl der Ausfertigungen').fill('1');
+  await citizen.getByRole('button', { name: 'Weiter' }).click();
+
+  // page 3: upload and declaration
+  await citizen.getByRole('heading', { name: 'Nachweis und Erklärung' }).waitFor().catch(async (e) => { console.log(await citizen.locator('main').innerText()); throw e; });
+  await expectAccessible(citizen, 'application page 3');
+  await citizen.getByLabel(/Kopie Ihres Personalausweises/).setInputFiles({ name: 'ausweis.png', mimeType: 'image/png', buffer: PNG_1x1 });
+  await citizen.getByLabel('Ich versichere, dass meine Angaben richtig und vollständig sind.').check();
+  await citizen.getByRole('button', { name: 'Weiter' }).click();
+
+  // check your answers, submit
+  await citizen.getByRole('heading', { name: 'Angaben prüfen' }).waitFor();
+  for (const t of ['Mustermann', 'Amselweg 3, 67655 Kaiserslautern', 'Vermieter', 'ausweis.png']) await citizen.getByText(t, { exact: false }).first().waitFor();
+  await expectAccessible(citizen, 'check your answers');
+  await citizen.getByRole('button', { name: 'Antrag verbindlich absenden' }).click();
+  await citizen.getByRole('heading', { name: 'Antrag eingegangen' }).waitFor();
+  const notice = await citizen.getByText(/Ihr Aktenzeichen: \d{4}-\d{6}/).textContent();
+  const reference = notice.match(/\d{4}-\d{6}/)[0];
+  await expectAccessible(citizen, 'confirmation');
+  await citizen.getByRole('link', { name: 'Antrag in „Meine Anträge“ ansehen' }).click();
+  await citizen.getByRole('heading', { name: `Antrag ${reference}` }).waitFor();
+  const casePath = new URL(citizen.url()).pathname;
+  await expectAccessible(citizen, 'case page (submitted)');
+  await waitForMail(CITIZEN_EMAIL, new RegExp(`Ihr Antrag ${reference} ist eingegangen`));
+
+  // the case worker takes the case and asks for a document
+  const worker = await caseWorker();
+  await worker.getByRole('link', { name: 'Vorgänge', exact: true }).first().click();
+  await worker.getByRole('heading', { name: 'Posteingang' }).waitFor();
+  await expectAccessible(worker, 'inbox');
+  await worker.getByRole('link', { name: reference }).click();
+  await worker.getByRole('heading', { name: `Antrag ${reference}` }).waitFor();
+  await expectAccessible(worker, 'case view (staff)');
+  await worker.getByRole('button', { name: 'Mir zuweisen' }).click();
+  await worker.getByRole('button', { name: 'Zuweisung aufheben' }).waitFor();
+  await setStatus(worker, 'Bearbeitung beginnen');
+  await setStatus(worker, 'Rückfrage stellen', 'Bitte laden Sie Ihren Mietvertrag hoch.');
+  await worker.getByText('Rückfrage', { exact: true }).first().waitFor();
+
+  // the citizen is told by mail and answers in the account with a file
+  await waitForMail(CITIZEN_EMAIL, new RegExp(`Neuigkeiten zu Ihrem Antrag ${reference} – Rückfrage`));
+  const link = await mailedLink(CITIZEN_EMAIL, casePath);
+  await citizen.goto(link);
+  await citizen.getByText('Die Verwaltung hat eine Rückfrage zu Ihrem Antrag.', { exact: false }).waitFor();
+  await citizen.getByText('Bitte laden Sie Ihren Mietvertrag hoch.').waitFor();
+  await expectAccessible(citizen, 'case page (information requested)');
+  await citizen.getByLabel('Ihre Nachricht').fill('Anbei der Mietvertrag.');
+  await citizen.getByLabel(/Datei anhängen/).setInputFiles({ name: 'mietvertrag.pdf', mimeType: 'application/pdf', buffer: PDF });
+  await citizen.getByRole('button', { name: 'Nachricht senden' }).click();
+  await citizen.getByText('Anbei der Mietvertrag.').waitFor();
+  await citizen.getByRole('link', { name: 'mietvertrag.pdf' }).waitFor();
+
+  // the case worker sees the answer and approves
+  await worker.reload();
+  await worker.getByText('Anbei der Mietvertrag.').waitFor();
+  await setStatus(worker, 'Bewilligen', 'Alles in Ordnung.');
+  await worker.getByText('Bewilligt').first().waitFor();
+
+  // the citizen sees the status; the mail is at the SMTP server
+  await citizen.goto(url(HOST, casePath));
+  await citizen.locator('.facts').getByText('Bewilligt').waitFor();
+  await expectAccessible(citizen, 'case page (approved)');
+  await waitForMail(CITIZEN_EMAIL, new RegExp(`Neuigkeiten zu Ihrem Antrag ${reference} – Bewilligt`));
+  await citizen.goto(url(HOST, '/konto/antraege'));
+  await citizen.getByRole('link', { name: reference }).waitFor();
+  await expectAccessible(citizen, 'my applications');
+  for (const p of [citizen, worker]) assert.deepEqual(p.errors, []);
+});
