@@ -179,12 +179,14 @@ pub struct MessageFormSpec {
     pub submit: String,
 }
 
+/// A select of a filter form: name, label, options (value, text), selected value.
+pub type FilterSelect = (String, String, Vec<(String, String)>, String);
+
 /// A GET filter form.
 #[derive(Debug, Clone)]
 pub struct FilterSpec {
     pub action: String,
-    /// (name, label, options (value, text), selected)
-    pub selects: Vec<(String, String, Vec<(String, String)>, String)>,
+    pub selects: Vec<FilterSelect>,
     /// (name, label, checked)
     pub checks: Vec<(String, String, bool)>,
     pub submit: String,
@@ -451,29 +453,25 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
 fn app_form_view(lang: Lang, spec: AppFormSpec) -> impl IntoView {
     let has_group = spec.fields.page.fields.iter().any(|f| f.kind == portal_forms::Kind::Group);
     let primary = spec.buttons.iter().find(|b| b.2).cloned();
+    let enhancer = crate::form_fields::EnhancerData {
+        form_id: "application-form".into(),
+        page: spec.fields.page.clone(),
+        answers: spec.fields.answers.clone(),
+        lang: spec.fields.lang,
+        today: spec.fields.today,
+    };
     view! {
         <p class="kern-body kern-body--small form-step">{spec.step}</p>
-        {(!spec.summary.is_empty()).then(|| view! {
-            <div class="kern-alert kern-alert--danger error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
-                <div class="kern-alert__header">
-                    <span class="kern-icon kern-icon--danger" aria-hidden="true"></span>
-                    <h2 class="kern-title" id="error-summary-title">{tr(lang, "common.error_summary")}</h2>
-                </div>
-                <div class="kern-alert__body">
-                    <ul class="kern-list">
-                        {spec.summary.into_iter().map(|(id, msg)| view! { <li><a class="kern-link" href=format!("#{id}")>{msg}</a></li> }).collect_view()}
-                    </ul>
-                </div>
-            </div>
-        })}
+        {(!spec.summary.is_empty()).then(|| crate::form::summary_view(lang, spec.summary))}
         {spec.page_help.map(|h| view! { <p class="kern-body">{h}</p> })}
-        <form method="post" action=spec.action enctype="multipart/form-data" class="block-form app-form" novalidate=true>
+        <form method="post" action=spec.action enctype="multipart/form-data" class="block-form app-form" id="application-form" novalidate=true>
             // Enter in a field means "continue", not the first "add/remove entry" button of a group
             {(has_group && primary.is_some()).then(|| {
                 let (v, l, _) = primary.clone().unwrap_or_default();
                 view! { <button class="visually-hidden" type="submit" name="_action" value=v tabindex="-1">{l}</button> }
             })}
             <input type="hidden" name="_csrf" value=spec.csrf/>
+            <crate::form_fields::FormEnhancer data=enhancer/>
             <crate::form_fields::FormFields data=spec.fields/>
             <div class="form-actions">
                 {spec.buttons.into_iter().map(|(value, label, primary)| view! {

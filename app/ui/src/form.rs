@@ -54,8 +54,13 @@ pub fn ErrorSummary(lang: Lang, form: FormState) -> impl IntoView {
             items.push((f.clone(), labelled(f, e)));
         }
     }
-    Some(view! {
-        <div class="kern-alert kern-alert--danger error-summary" role="alert" aria-labelledby="error-summary-title">
+    Some(summary_view(lang, items))
+}
+
+/// The error summary box: each message links to its field (`#id`).
+pub fn summary_view(lang: Lang, items: Vec<(String, String)>) -> impl IntoView {
+    view! {
+        <div class="kern-alert kern-alert--danger error-summary" role="alert" aria-labelledby="error-summary-title" tabindex="-1">
             <div class="kern-alert__header">
                 <span class="kern-icon kern-icon--danger" aria-hidden="true"></span>
                 <h2 class="kern-title" id="error-summary-title">{tr(lang, "common.error_summary")}</h2>
@@ -66,7 +71,7 @@ pub fn ErrorSummary(lang: Lang, form: FormState) -> impl IntoView {
                 </ul>
             </div>
         </div>
-    })
+    }
 }
 
 /// An error message under a field, announced with the field through `aria-describedby`.

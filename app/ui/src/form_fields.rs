@@ -1,15 +1,20 @@
-//! The fields of one page of an application form, drawn from the form schema. Rendered on the
-//! server (complete, works without JavaScript: every conditional field is shown with a note saying
-//! when it is needed) and hydrated as an island: then fields whose condition does not hold are
-//! hidden, and every changed answer is checked at once by the same validator the server runs.
+//! The fields of one page of an application form, drawn from the form schema.
+//!
+//! [`FormFields`] renders them on the server: complete, working without JavaScript (every conditional
+//! field is shown with a note saying when it is needed). [`FormEnhancer`] is the island: it draws
+//! nothing, and in the browser it listens to the form's changes, runs the same validator the server
+//! runs on the page's answers, shows or removes each changed field's message and hides the fields
+//! whose condition does not hold. Keeping the markup out of the island keeps the wasm small: only the
+//! validator and a few DOM calls are shipped.
 
-use std::collections::BTreeSet;
+// the markup is rendered on the server only; the browser build keeps the enhancer
+#![cfg_attr(not(feature = "ssr"), expect(dead_code, unused_imports, reason = "server-side rendering helpers"))]
 
 use leptos::prelude::*;
 use portal_domain::Lang;
-use portal_forms::answers::{Input, apply_input, dom_id, input_name};
+use portal_forms::answers::{dom_id, input_name};
 use portal_forms::schema::{Condition, Field, Kind, Page};
-use portal_forms::validate::{Day, check_page, visible};
+use portal_forms::validate::{Day, visible};
 use portal_forms::{Answers, Issue, Value};
 use serde::{Deserialize, Serialize};
 
@@ -32,66 +37,29 @@ fn t(lang: Lang, de: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::De { de } else { en }
 }
 
+/// The server's findings, by input name.
 #[derive(Clone, Copy)]
-struct Ctx {
+struct Ctx<'a> {
     lang: Lang,
-    page: StoredValue<Page>,
-    answers: RwSignal<Answers>,
-    touched: RwSignal<BTreeSet<String>>,
-    client: Memo<Vec<Issue>>,
-    server: StoredValue<Vec<Issue>>,
-    hydrated: RwSignal<bool>,
+    issues: &'a [Issue],
 }
 
-impl Ctx {
+impl Ctx<'_> {
     fn error(&self, name: &str) -> Option<String> {
-        let lang = self.lang;
-        if self.touched.with(|t| t.contains(name)) {
-            self.client.with(|c| c.iter().find(|i| i.name == name).map(|i| i.message(lang)))
-        } else {
-            self.server.with_value(|s| s.iter().find(|i| i.name == name).map(|i| i.message(lang)))
-        }
-    }
-
-    /// Applies a change a moment later: the change event of a field fires when the pointer goes down
-    /// on the next control, and a message appearing or vanishing at once would move that control
-    /// away before the click completes.
-    fn change(&self, name: &str, input: Input) {
-        let (page, answers, touched, name) = (self.page, self.answers, self.touched, name.to_owned());
-        set_timeout(
-            move || {
-                answers.update(|a| page.with_value(|p| apply_input(p, a, &name, input)));
-                touched.update(|t| {
-                    t.insert(name);
-                });
-            },
-            std::time::Duration::from_millis(300),
-        );
-    }
-
-    /// Whether the field is shown now (after hydration; on the server everything on this page is).
-    fn shown(&self, field: &Field, item: Option<usize>, group: Option<&str>) -> bool {
-        let answers = self.answers.get();
-        let entry = match (item, group) {
-            (Some(i), Some(g)) => answers.get(g).and_then(|v| v.items().get(i).cloned()),
-            _ => None,
-        };
-        visible(field, &answers, entry.as_ref())
+        self.issues.iter().find(|i| i.name == name).map(|i| i.message(self.lang))
     }
 }
 
-fn error_view(ctx: Ctx, name: String) -> impl IntoView {
-    let id = format!("{}-error", dom_id(&name));
-    move || {
-        ctx.error(&name).map(|e| {
-            view! {
-                <p class="kern-error" id=id.clone()>
-                    <span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span>
-                    <span>{e}</span>
-                </p>
-            }
-        })
-    }
+fn error_view(ctx: Ctx<'_>, name: &str) -> impl IntoView + use<> {
+    let id = format!("{}-error", dom_id(name));
+    ctx.error(name).map(|e| {
+        view! {
+            <p class="kern-error" id=id>
+                <span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span>
+                <span>{e}</span>
+            </p>
+        }
+    })
 }
 
 fn condition_note(page: &Page, group: Option<&Field>, c: &Condition, lang: Lang) -> Option<String> {
@@ -106,22 +74,14 @@ fn condition_note(page: &Page, group: Option<&Field>, c: &Condition, lang: Lang)
     })
 }
 
-/// The fields of one page.
-#[island]
+/// The fields of one page, rendered on the server.
+#[cfg(feature = "ssr")]
+#[component]
 pub fn FormFields(data: FormFieldsData) -> impl IntoView {
-    let FormFieldsData { page, answers, issues, lang, today, prefilled, verified, verified_by } = data;
-    let page_store = StoredValue::new(page.clone());
-    let answers = RwSignal::new(answers);
-    let client = Memo::new(move |_| {
-        let mut a = answers.get();
-        page_store.with_value(|p| check_page(p, &mut a, today))
-    });
-    let ctx = Ctx { lang, page: page_store, answers, touched: RwSignal::new(BTreeSet::new()), client, server: StoredValue::new(issues), hydrated: RwSignal::new(false) };
-    // runs only in the browser, after hydration
-    Effect::new(move |_| ctx.hydrated.set(true));
-    let initial = answers.get_untracked();
+    let FormFieldsData { page, answers, issues, lang, today: _, prefilled, verified, verified_by } = data;
+    let ctx = Ctx { lang, issues: &issues };
     let notes = Notes { prefilled, verified, verified_by };
-    page.fields.iter().map(|f| field_view(ctx, &page, None, f, f.id.clone(), initial.get(&f.id).cloned(), &notes, &initial)).collect_view()
+    page.fields.iter().map(|f| field_view(ctx, &page, None, f, f.id.clone(), answers.get(&f.id).cloned(), &notes, &answers)).collect_view()
 }
 
 struct Notes {
@@ -131,7 +91,8 @@ struct Notes {
 }
 
 #[expect(clippy::too_many_arguments, reason = "a field needs its page, group, name, value and the prefill notes")]
-fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Field, name: String, value: Option<Value>, notes: &Notes, all: &Answers) -> AnyView {
+#[cfg(feature = "ssr")]
+fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: &Field, name: String, value: Option<Value>, notes: &Notes, all: &Answers) -> AnyView {
     let lang = ctx.lang;
     // a condition on a field of another page was settled by the server: render only if it holds
     if let Some(c) = &field.show_if {
@@ -142,9 +103,8 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
         }
     }
     let note = field.show_if.as_ref().and_then(|c| condition_note(page, group.map(|(g, _)| g), c, lang));
-    let f = field.clone();
-    let gid = group.map(|(g, i)| (g.id.clone(), i));
-    let hidden = move || ctx.hydrated.get() && !ctx.shown(&f, gid.as_ref().map(|g| g.1), gid.as_ref().map(|g| g.0.as_str()));
+    // the wrapper's id: the enhancer hides it while the field's condition does not hold
+    let field_id = format!("{}-field", dom_id(&name));
     let optional = (!field.required && !matches!(field.kind, Kind::Group)).then(|| format!(" ({})", t(lang, "optional", "optional")));
     let label = format!("{}{}", field.label.get(lang), optional.unwrap_or_default());
     let mut hints: Vec<String> = Vec::new();
@@ -178,40 +138,27 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
         view! {
             <div class="kern-hint" id=hint_id.clone()>
                 {hints.join(" ")}
-                {move || (!ctx.hydrated.get()).then(|| note.clone().map(|n| view! { <span class="condition-note">" "{n}</span> }))}
+                {note.map(|n| view! { <span class="condition-note">" "{n}</span> })}
                 {badge.clone().map(|b| view! { <span class=if is_verified { "kern-badge kern-badge--success prefill-badge" } else { "kern-badge kern-badge--info prefill-badge" }><span class="kern-label kern-label--small">{b}</span></span> })}
             </div>
         }
     });
+    let has_error = ctx.error(&name).is_some();
     let described = {
-        let n = name.clone();
-        let hint = has_hint.then(|| hint_id.clone());
-        move || {
-            let mut ids: Vec<String> = hint.iter().cloned().collect();
-            if ctx.error(&n).is_some() {
-                ids.push(format!("{}-error", dom_id(&n)));
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
+        let mut ids: Vec<String> = has_hint.then(|| hint_id.clone()).into_iter().collect();
+        if has_error {
+            ids.push(format!("{}-error", dom_id(&name)));
         }
+        (!ids.is_empty()).then(|| ids.join(" "))
     };
-    let invalid = {
-        let n = name.clone();
-        move || ctx.error(&n).is_some().then_some("true")
-    };
-    let wrapper_class = {
-        let n = name.clone();
-        move || if ctx.error(&n).is_some() { "kern-form-input kern-form-input--error form-field" } else { "kern-form-input form-field" }
-    };
+    let invalid = has_error.then_some("true");
+    let wrapper_class = if has_error { "kern-form-input kern-form-input--error form-field" } else { "kern-form-input form-field" };
     let mut text = value.as_ref().map(|v| v.text().to_owned()).unwrap_or_default();
     if field.kind == Kind::Date
         && let Some((y, m, d)) = portal_forms::validate::parse_date(&text)
     {
         text = format!("{d:02}.{m:02}.{y:04}");
     }
-    let on_change = {
-        let n = name.clone();
-        move |ev: leptos::ev::Event| ctx.change(&n, Input::Text(event_target_value(&ev)))
-    };
     match field.kind {
         Kind::Text | Kind::Number | Kind::Date | Kind::Email | Kind::Phone | Kind::Iban => {
             let (input_type, inputmode, autocomplete) = match (field.kind, field.prefill) {
@@ -225,28 +172,25 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
                 (_, Some(portal_forms::schema::PrefillKey::FamilyName)) => ("text", None, Some("family-name")),
                 _ => ("text", None, None),
             };
-            let input_class = {
-                let n = name.clone();
-                move || if ctx.error(&n).is_some() { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" }
-            };
+            let input_class = if has_error { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" };
             view! {
-                <div class=wrapper_class hidden=hidden>
+                <div class=wrapper_class id=field_id.clone()>
                     <label class="kern-label" for=id.clone()>{label}</label>
                     {hint_view}
-                    {error_view(ctx, name.clone())}
+                    {error_view(ctx, &name)}
                     <input class=input_class type=input_type id=id.clone() name=name.clone() value=text inputmode=inputmode autocomplete=autocomplete
-                        maxlength=field.max_len().to_string() aria-invalid=invalid aria-describedby=described on:change=on_change/>
+                        maxlength=field.max_len().to_string() aria-invalid=invalid aria-describedby=described/>
                 </div>
             }
             .into_any()
         }
         Kind::Textarea => view! {
-            <div class=wrapper_class hidden=hidden>
+            <div class=wrapper_class id=field_id.clone()>
                 <label class="kern-label" for=id.clone()>{label}</label>
                 {hint_view}
-                {error_view(ctx, name.clone())}
+                {error_view(ctx, &name)}
                 <textarea class="kern-form-input__input" id=id.clone() name=name.clone() rows="5" maxlength=field.max_len().to_string()
-                    aria-invalid=invalid aria-describedby=described on:change=on_change>{text}</textarea>
+                    aria-invalid=invalid aria-describedby=described>{text}</textarea>
             </div>
         }
         .into_any(),
@@ -256,11 +200,11 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
                 view! { <option value=o.value.clone() selected=selected>{o.label.get(lang).to_owned()}</option> }
             }).collect_view();
             view! {
-                <div class=wrapper_class hidden=hidden>
+                <div class=wrapper_class id=field_id.clone()>
                     <label class="kern-label" for=id.clone()>{label}</label>
                     {hint_view}
-                    {error_view(ctx, name.clone())}
-                    <select class="kern-form-input__select" id=id.clone() name=name.clone() aria-invalid=invalid aria-describedby=described on:change=on_change>
+                    {error_view(ctx, &name)}
+                    <select class="kern-form-input__select" id=id.clone() name=name.clone() aria-invalid=invalid aria-describedby=described>
                         <option value="">{t(lang, "Bitte wählen", "Please choose")}</option>
                         {options}
                     </select>
@@ -272,14 +216,12 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
             let multiple = field.kind == Kind::Checkbox && !field.options.is_empty();
             if field.kind == Kind::Checkbox && !multiple {
                 let checked = text == "ja";
-                let n = name.clone();
                 return view! {
-                    <div class=wrapper_class hidden=hidden>
-                        {error_view(ctx, name.clone())}
+                    <div class=wrapper_class id=field_id.clone()>
+                        {error_view(ctx, &name)}
                         <div class="kern-form-check">
                             <input class="kern-form-check__checkbox" type="checkbox" id=id.clone() name=name.clone() value="ja" checked=checked
-                                aria-invalid=invalid aria-describedby=described
-                                on:change=move |ev| ctx.change(&n, Input::Tick { value: "ja".into(), on: event_target_checked(&ev) })/>
+                                aria-invalid=invalid aria-describedby=described/>
                             <label class="kern-label" for=id.clone()>{label}</label>
                         </div>
                         {hint_view}
@@ -300,33 +242,21 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
                     // the first option carries the field's id: the error summary links to it
                     let oid = if i == 0 { id.clone() } else { format!("{id}-{i}") };
                     let checked = current.contains(&v);
-                    let n = name.clone();
-                    let value = v.clone();
-                    let change = move |ev: leptos::ev::Event| {
-                        if multiple {
-                            ctx.change(&n, Input::Tick { value: value.clone(), on: event_target_checked(&ev) });
-                        } else {
-                            ctx.change(&n, Input::Text(value.clone()));
-                        }
-                    };
                     let class = if multiple { "kern-form-check__checkbox" } else { "kern-form-check__radio" };
                     view! {
                         <div class="kern-form-check">
-                            <input class=class type=if multiple { "checkbox" } else { "radio" } id=oid.clone() name=name.clone() value=v checked=checked on:change=change/>
+                            <input class=class type=if multiple { "checkbox" } else { "radio" } id=oid.clone() name=name.clone() value=v checked=checked/>
                             <label class="kern-label" for=oid>{l}</label>
                         </div>
                     }
                 })
                 .collect_view();
-            let fs_class = {
-                let n = name.clone();
-                move || if ctx.error(&n).is_some() { "kern-fieldset kern-fieldset--error form-field" } else { "kern-fieldset form-field" }
-            };
+            let fs_class = if has_error { "kern-fieldset kern-fieldset--error form-field" } else { "kern-fieldset form-field" };
             view! {
-                <fieldset class=fs_class hidden=hidden aria-describedby=described>
+                <fieldset class=fs_class id=field_id.clone() aria-describedby=described>
                     <legend class="kern-label">{label}</legend>
                     {hint_view}
-                    {error_view(ctx, name.clone())}
+                    {error_view(ctx, &name)}
                     <div class=if field.kind == Kind::YesNo { "kern-fieldset__body kern-fieldset__body--horizontal" } else { "kern-fieldset__body" }>{items}</div>
                 </fieldset>
             }
@@ -342,27 +272,21 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
                     "postcode" => (t(lang, "Postleitzahl", "Postcode"), if group.is_none() && field.prefill.is_some() { "postal-code" } else { "off" }, "part-postcode"),
                     _ => (t(lang, "Ort", "Town"), if group.is_none() && field.prefill.is_some() { "address-level2" } else { "off" }, "part-town"),
                 };
-                let n = pname.clone();
-                let n2 = pname.clone();
-                let n3 = pname.clone();
-                let invalid = move || ctx.error(&n2).is_some().then_some("true");
-                let described = {
-                    let eid = format!("{pid}-error");
-                    move || ctx.error(&n3).is_some().then(|| eid.clone())
-                };
+                let part_error = ctx.error(&pname).is_some();
+                let invalid = part_error.then_some("true");
+                let described = part_error.then(|| format!("{pid}-error"));
                 view! {
                     <div class=format!("kern-form-input address-part {width}")>
                         <label class="kern-label" for=pid.clone()>{plabel}</label>
-                        {error_view(ctx, pname.clone())}
+                        {error_view(ctx, &pname)}
                         <input class="kern-form-input__input" type="text" id=pid.clone() name=pname.clone() value=pval autocomplete=autocomplete
                             inputmode=(*p == "postcode").then_some("numeric") maxlength=if *p == "postcode" { "5" } else { "120" }
-                            aria-invalid=invalid aria-describedby=described
-                            on:change=move |ev| ctx.change(&n, Input::Text(event_target_value(&ev)))/>
+                            aria-invalid=invalid aria-describedby=described/>
                     </div>
                 }
             }).collect_view();
             view! {
-                <fieldset class="kern-fieldset form-field address-field" hidden=hidden aria-describedby=has_hint.then(|| hint_id.clone())>
+                <fieldset class="kern-fieldset form-field address-field" id=field_id.clone() aria-describedby=has_hint.then(|| hint_id.clone())>
                     <legend class="kern-label">{label}</legend>
                     {hint_view}
                     <div class="address-parts">{parts}</div>
@@ -392,16 +316,14 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
                 }).collect_view();
                 view! { <ul class="kern-list uploaded-files" aria-label=t(lang, "Hochgeladene Dateien", "Uploaded files")>{list}</ul> }
             });
-            let n = name.clone();
             view! {
-                <div class=wrapper_class hidden=hidden>
+                <div class=wrapper_class id=field_id.clone()>
                     <label class="kern-label" for=id.clone()>{label}</label>
                     {hint_view}
-                    {error_view(ctx, name.clone())}
+                    {error_view(ctx, &name)}
                     {existing}
                     <input class="kern-form-input__input file-input" type="file" id=id.clone() name=name.clone() accept=accept
-                        aria-invalid=invalid aria-describedby=described
-                        on:change=move |_| ctx.touched.update(|t| { t.insert(format!("{n}#file")); })/>
+                        aria-invalid=invalid aria-describedby=described/>
                 </div>
             }
             .into_any()
@@ -426,9 +348,10 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
                 }
             }).collect_view();
             view! {
-                <div class="form-group-field form-field" id=id.clone() hidden=hidden>
+                <div class="form-group-field form-field" id=field_id.clone()>
+                    <span id=id.clone()></span>
                     {hint_view}
-                    {error_view(ctx, name.clone())}
+                    {error_view(ctx, &name)}
                     <input type="hidden" name=format!("{name}.count") value=count.to_string()/>
                     {entries}
                     {(count < max).then(|| view! {
@@ -439,6 +362,173 @@ fn field_view(ctx: Ctx, page: &Page, group: Option<(&Field, usize)>, field: &Fie
                 </div>
             }
             .into_any()
+        }
+    }
+}
+
+/// What the enhancer needs in the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnhancerData {
+    pub form_id: String,
+    pub page: Page,
+    /// The answers as stored (with the files uploaded so far).
+    pub answers: Answers,
+    pub lang: Lang,
+    pub today: Day,
+}
+
+/// Instant checks and conditional fields for the form `form_id` (an island that draws nothing).
+#[island]
+pub fn FormEnhancer(data: EnhancerData) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| enhance::attach(data.clone()));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = data;
+    view! { <span class="form-enhancer"></span> }
+}
+
+#[cfg(feature = "hydrate")]
+mod enhance {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+    use std::rc::Rc;
+
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{Document, Element, Event, FormData, HtmlFormElement};
+    use portal_forms::Answers;
+    use portal_forms::answers::{dom_id, merge_page};
+    use portal_forms::schema::Kind;
+    use portal_forms::validate::{check_page, visible};
+
+    use super::EnhancerData;
+
+    struct State {
+        data: EnhancerData,
+        touched: BTreeSet<String>,
+    }
+
+    pub fn attach(data: EnhancerData) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(form) = document.get_element_by_id(&data.form_id).and_then(|e| e.dyn_into::<HtmlFormElement>().ok()) else { return };
+        // with JavaScript the fields themselves appear and disappear: the notes are not needed
+        if let Ok(notes) = form.query_selector_all(".condition-note") {
+            for i in 0..notes.length() {
+                if let Some(n) = notes.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    let _ = n.set_attribute("hidden", "");
+                }
+            }
+        }
+        let state = Rc::new(RefCell::new(State { data, touched: BTreeSet::new() }));
+        refresh(&document, &form, &state, None);
+        let target = form.clone();
+        let handler = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
+            let Some(name) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|e| e.get_attribute("name")) else { return };
+            let (document, form, state) = (document.clone(), form.clone(), state.clone());
+            // a moment later: the change event fires when the pointer goes down on the next control,
+            // and a message appearing or vanishing at once would move that control away from it
+            let later = Closure::once_into_js(move || refresh(&document, &form, &state, Some(name)));
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 300);
+            }
+        });
+        let _ = target.add_event_listener_with_callback("change", handler.as_ref().unchecked_ref());
+        // the listener lives as long as the page
+        handler.forget();
+    }
+
+    /// The form's current text values (files are not read here; uploaded ones stay in the answers).
+    fn pairs(form: &HtmlFormElement) -> Vec<(String, String)> {
+        let Ok(data) = FormData::new_with_form(form) else { return vec![] };
+        let Ok(Some(entries)) = js_sys::try_iter(&data) else { return vec![] };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let pair = js_sys::Array::from(&entry);
+                Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+            })
+            .collect()
+    }
+
+    fn refresh(document: &Document, form: &HtmlFormElement, state: &Rc<RefCell<State>>, changed: Option<String>) {
+        let mut st = state.borrow_mut();
+        if let Some(name) = changed {
+            st.touched.insert(name);
+        }
+        let mut answers: Answers = st.data.answers.clone();
+        merge_page(&st.data.page, &pairs(form), &mut answers);
+        let mut checked = answers.clone();
+        let issues = check_page(&st.data.page, &mut checked, st.data.today);
+        let lang = st.data.lang;
+        for name in &st.touched {
+            let message = issues.iter().find(|i| &i.name == name).map(|i| i.message(lang));
+            show_error(document, name, message.as_deref());
+        }
+        for field in &st.data.page.fields {
+            set_hidden(document, &field.id, !visible(field, &answers, None));
+            if field.kind == Kind::Group {
+                for (i, item) in answers.get(&field.id).map(|v| v.items().to_vec()).unwrap_or_default().iter().enumerate() {
+                    for child in &field.fields {
+                        set_hidden(document, &format!("{}[{i}].{}", field.id, child.id), !visible(child, &answers, Some(item)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_hidden(document: &Document, name: &str, hidden: bool) {
+        if let Some(el) = document.get_element_by_id(&format!("{}-field", dom_id(name))) {
+            let _ = if hidden { el.set_attribute("hidden", "") } else { el.remove_attribute("hidden") };
+        }
+    }
+
+    /// Shows, changes or removes the message of an input, with `aria-invalid` and the error style.
+    fn show_error(document: &Document, name: &str, message: Option<&str>) {
+        let id = dom_id(name);
+        let error_id = format!("{id}-error");
+        let existing = document.get_element_by_id(&error_id);
+        let input = document.get_element_by_id(&id);
+        match (existing, message) {
+            (Some(el), Some(m)) => {
+                if let Ok(Some(text)) = el.query_selector("span:last-child") {
+                    text.set_text_content(Some(m));
+                }
+            }
+            (None, Some(m)) => {
+                let Some(input) = input.as_ref() else { return };
+                let Ok(p) = document.create_element("p") else { return };
+                p.set_id(&error_id);
+                p.set_class_name("kern-error");
+                if let (Ok(icon), Ok(text)) = (document.create_element("span"), document.create_element("span")) {
+                    icon.set_class_name("kern-icon kern-icon--danger kern-icon--small");
+                    let _ = icon.set_attribute("aria-hidden", "true");
+                    text.set_text_content(Some(m));
+                    let _ = p.append_child(&icon);
+                    let _ = p.append_child(&text);
+                }
+                // before the control (or, for radios and checkboxes, before their group)
+                let anchor = input.closest(".kern-fieldset__body").ok().flatten().unwrap_or_else(|| input.clone());
+                if let Some(parent) = anchor.parent_node() {
+                    let _ = parent.insert_before(&p, Some(&anchor));
+                }
+            }
+            (Some(el), None) => el.remove(),
+            (None, None) => {}
+        }
+        if let Some(input) = input {
+            let described = input.get_attribute("aria-describedby").unwrap_or_default();
+            let mut ids: Vec<&str> = described.split_whitespace().filter(|d| *d != error_id).collect();
+            if message.is_some() {
+                ids.push(&error_id);
+                let _ = input.set_attribute("aria-invalid", "true");
+            } else {
+                let _ = input.remove_attribute("aria-invalid");
+            }
+            let _ = if ids.is_empty() { input.remove_attribute("aria-describedby") } else { input.set_attribute("aria-describedby", &ids.join(" ")) };
+            if let Ok(Some(wrapper)) = input.closest(".kern-form-input, .kern-fieldset") {
+                let class = if wrapper.class_list().contains("kern-fieldset") { "kern-fieldset--error" } else { "kern-form-input--error" };
+                let _ = if message.is_some() { wrapper.class_list().add_1(class) } else { wrapper.class_list().remove_1(class) };
+            }
         }
     }
 }

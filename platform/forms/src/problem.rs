@@ -119,5 +119,5 @@ impl Problem {
 }
 
 fn size(kb: u32) -> String {
-    if kb >= 1024 && kb % 1024 == 0 { format!("{} MB", kb / 1024) } else { format!("{kb} KB") }
+    if kb >= 1024 && kb.is_multiple_of(1024) { format!("{} MB", kb / 1024) } else { format!("{kb} KB") }
 }

@@ -261,12 +261,10 @@ fn check_text(field: &Field, text: &str, today: Day) -> Result<String, Problem> 
         Kind::Checkbox => "ja".to_owned(),
         _ => text.to_owned(),
     };
-    if let Some(p) = &field.pattern {
-        // the schema check has compiled it once; a pattern that does not compile matches nothing
-        let ok = regex_lite::Regex::new(&p.regex).is_ok_and(|r| r.is_match(&normalised));
-        if !ok {
-            return Err(Problem::Pattern { message: p.message.clone() });
-        }
+    if let Some(p) = &field.pattern
+        && !pattern_matches(&p.regex, &normalised)
+    {
+        return Err(Problem::Pattern { message: p.message.clone() });
     }
     Ok(normalised)
 }
@@ -352,4 +350,33 @@ pub fn normalise_iban(s: &str) -> Option<String> {
         rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
     (rem == 1).then_some(iban)
+}
+
+/// Whether `text` matches the schema's pattern. The schema check has compiled it once; on the server
+/// a pattern that does not compile matches nothing.
+#[cfg(not(target_arch = "wasm32"))]
+fn pattern_matches(regex: &str, text: &str) -> bool {
+    regex_lite::Regex::new(regex).is_ok_and(|r| r.is_match(text))
+}
+
+/// In the browser: JavaScript's own regular expressions (the patterns use the common subset). A
+/// pattern the browser cannot compile passes here; the server's check decides.
+#[cfg(target_arch = "wasm32")]
+fn pattern_matches(regex: &str, text: &str) -> bool {
+    js::JsRegExp::new(regex, "u").map_or(true, |r| r.test(text))
+}
+
+#[cfg(target_arch = "wasm32")]
+mod js {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_name = RegExp)]
+        pub type JsRegExp;
+        #[wasm_bindgen(constructor, catch, js_class = "RegExp")]
+        pub fn new(pattern: &str, flags: &str) -> Result<JsRegExp, JsValue>;
+        #[wasm_bindgen(method, js_class = "RegExp")]
+        pub fn test(this: &JsRegExp, text: &str) -> bool;
+    }
 }

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, newPage, url, expectAccessible, waitForHydration, mailedLink, operatorLogin } from './helpers.mjs';
+import { launch, newPage, url, expectAccessible, waitForHydration, mailedLink, operatorLogin, acceptInvitation } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -148,9 +148,7 @@ test('an operator invites a tenant admin, who invites a case worker who sees onl
   await admin.goto(await mailedLink(adminEmail, '/verwaltung/einladung'));
   await admin.getByRole('heading', { name: 'Einladung annehmen' }).waitFor();
   await expectAccessible(admin, 'accept invitation');
-  await admin.getByLabel('Neues Passwort').fill('Rathaus-Schluessel-2026');
-  await admin.getByLabel('Passwort wiederholen').fill('Rathaus-Schluessel-2026');
-  await admin.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
+  await acceptInvitation(admin, adminEmail, 'Rathaus-Schluessel-2026');
   await admin.getByText('Willkommen im Verwaltungsbereich.').waitFor();
   await expectAccessible(admin, 'staff dashboard (admin)');
 
@@ -179,10 +177,7 @@ test('an operator invites a tenant admin, who invites a case worker who sees onl
   await expectAccessible(admin, 'audit log');
 
   const worker = await newPage(browser);
-  await worker.goto(await mailedLink(workerEmail, '/verwaltung/einladung'));
-  await worker.getByLabel('Neues Passwort').fill('Akten-Stapel-Montag-77');
-  await worker.getByLabel('Passwort wiederholen').fill('Akten-Stapel-Montag-77');
-  await worker.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
+  await acceptInvitation(worker, workerEmail, 'Akten-Stapel-Montag-77');
   await worker.getByRole('heading', { name: 'Meine Arbeit' }).waitFor();
   await expectAccessible(worker, 'staff dashboard (case worker)');
   assert.equal(await worker.getByRole('link', { name: 'Mitarbeitende' }).count(), 0);

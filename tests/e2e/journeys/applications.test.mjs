@@ -5,7 +5,7 @@
 // citizen sees the status and the mails arrive at the SMTP server. axe-core on every page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, expectAccessible, waitForHydration, mailedLink, operatorLogin, PNG_1x1, MAILBOX_URL } from './helpers.mjs';
+import { launch, newPage, url, expectAccessible, waitForHydration, mailedLink, operatorLogin, acceptInvitation, PNG_1x1, MAILBOX_URL } from './helpers.mjs';
 
 const HOST = 'kaiserslautern.localhost';
 const CITIZEN_EMAIL = 'max.mustermann@example.org';
@@ -42,10 +42,7 @@ async function caseWorker() {
   await ops.getByRole('button', { name: 'Einladung senden' }).click();
   await ops.getByText('Die Einladung ist verschickt.').waitFor();
   const admin = await newPage(browser);
-  await admin.goto(await mailedLink(adminEmail, '/verwaltung/einladung'));
-  await admin.getByLabel('Neues Passwort').fill('Rathaus-Schluessel-2026');
-  await admin.getByLabel('Passwort wiederholen').fill('Rathaus-Schluessel-2026');
-  await admin.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
+  await acceptInvitation(admin, adminEmail, 'Rathaus-Schluessel-2026');
   await admin.getByText('Willkommen im Verwaltungsbereich.').waitFor();
   await admin.getByRole('link', { name: 'Mitarbeitende' }).first().click();
   await admin.getByLabel('Dienstliche E-Mail-Adresse').fill(workerEmail);
@@ -55,10 +52,7 @@ async function caseWorker() {
   await admin.getByRole('button', { name: 'Einladung senden' }).click();
   await admin.getByText('Die Einladung ist verschickt.').waitFor();
   const worker = await newPage(browser);
-  await worker.goto(await mailedLink(workerEmail, '/verwaltung/einladung'));
-  await worker.getByLabel('Neues Passwort').fill('Akten-Stapel-Montag-77');
-  await worker.getByLabel('Passwort wiederholen').fill('Akten-Stapel-Montag-77');
-  await worker.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
+  await acceptInvitation(worker, workerEmail, 'Akten-Stapel-Montag-77');
   await worker.getByRole('heading', { name: 'Meine Arbeit' }).waitFor();
   for (const p of [ops, admin]) assert.deepEqual(p.errors, []);
   return worker;

@@ -80,3 +80,12 @@ export async function operatorLogin(page) {
   await page.getByRole('button', { name: 'Anmelden' }).click();
   await page.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
 }
+
+/** Opens an invitation link from the mailbox and sets the password (staff). */
+export async function acceptInvitation(page, to, password) {
+  await page.goto(await mailedLink(to, '/verwaltung/einladung'));
+  await page.getByRole('heading', { name: 'Einladung annehmen' }).waitFor();
+  await page.getByLabel('Neues Passwort').fill(password);
+  await page.getByLabel('Passwort wiederholen').fill(password);
+  await page.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
+}

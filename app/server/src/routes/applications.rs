@@ -73,6 +73,7 @@ pub fn fmt_date(t: OffsetDateTime) -> String {
     format!("{:02}.{:02}.{:04}", t.day(), u8::from(t.month()), t.year())
 }
 
+#[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, status, title and blocks")]
 async fn render(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
     let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
     tx.commit().await?;
@@ -121,6 +122,21 @@ async fn load(tx: &mut TenantTx, a: &Applicant, draft_id: Uuid, lock: bool) -> R
     let draft = cases::load_draft(tx, draft_id, owner, lock).await?.ok_or_else(AppError::not_found)?;
     let schema = cases::form_version(tx, &draft.schema_hash).await?;
     Ok((draft, schema))
+}
+
+/// An open draft of this applicant, or the redirect to the confirmation once it was submitted.
+enum Opened {
+    Draft(TenantTx, Draft, FormSchema),
+    Filed(Response),
+}
+
+async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uuid, lock: bool) -> Result<Opened, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let (draft, schema) = load(&mut tx, a, draft_id, lock).await?;
+    if draft.case_id.is_some() {
+        return Ok(Opened::Filed(see_other(&format!("/antrag/{draft_id}/fertig"))));
+    }
+    Ok(Opened::Draft(tx, draft, schema))
 }
 
 async fn service_name(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result<String, AppError> {
@@ -288,11 +304,10 @@ async fn page_view(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang
 async fn form_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path((draft_id, page_id)): Path<(Uuid, String)>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let (draft, schema) = load(&mut tx, &a, draft_id, false).await?;
-    if draft.case_id.is_some() {
-        return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
-    }
+    let (tx, draft, schema) = match open(&state, &ctx, &a, draft_id, false).await? {
+        Opened::Draft(tx, d, s) => (tx, d, s),
+        Opened::Filed(r) => return Ok(r),
+    };
     let answers = draft.answers.clone();
     page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, vec![], StatusCode::OK).await
 }
@@ -301,11 +316,10 @@ async fn save_page(State(state): State<AppState>, ctx: TenantContext, headers: H
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     a.check_csrf(&headers, posted.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let (draft, schema) = load(&mut tx, &a, draft_id, true).await?;
-    if draft.case_id.is_some() {
-        return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
-    }
+    let (mut tx, draft, schema) = match open(&state, &ctx, &a, draft_id, true).await? {
+        Opened::Draft(tx, d, s) => (tx, d, s),
+        Opened::Filed(r) => return Ok(r),
+    };
     let (index, page) = schema.page(&page_id).ok_or_else(AppError::not_found)?;
     let page = page.clone();
     let mut answers = draft.answers.clone();
@@ -437,11 +451,10 @@ async fn check_view(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lan
 async fn check_page_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(draft_id): Path<Uuid>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let (draft, schema) = load(&mut tx, &a, draft_id, false).await?;
-    if draft.case_id.is_some() {
-        return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
-    }
+    let (tx, draft, schema) = match open(&state, &ctx, &a, draft_id, false).await? {
+        Opened::Draft(tx, d, s) => (tx, d, s),
+        Opened::Filed(r) => return Ok(r),
+    };
     check_view(&state, &ctx, tx, lang, &a, &draft, &schema, vec![], StatusCode::OK).await
 }
 
