@@ -5,51 +5,9 @@
 # session start) end to end.
 #
 #   ./benches/accounts.sh             # 20 s per target, 32 connections
-set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../infra/scripts/lib.sh"
-DURATION="${DURATION:-20s}"; CONNECTIONS="${CONNECTIONS:-32}"; PORT=3203
-HOST=kaiserslautern.localhost
-command -v wrk >/dev/null || apt_install wrk
-ensure_rust
-ensure_postgres
-build_site release
-step "Building the release server"
-cargo build --quiet --release -p portal-server --bin portal
-start_test_services "$CACHE/bench-logs"
-ensure_database kommunalportal_bench_accounts fresh
-use_database kommunalportal_bench_accounts
-export APP_ENVIRONMENT=local APP_CONFIG_DIR="$ROOT/infra/config" APP__SERVER__BIND="127.0.0.1:$PORT"
-export APP__PATHS__SITE_DIR="$SITE_DIR" APP__PATHS__TENANTS_DIR="$ROOT/tenants" APP__TELEMETRY__LOG_FILTER=warn
-"$CARGO_TARGET_DIR/release/portal" serve > "$CACHE/bench-accounts.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; stop_test_services' EXIT
-wait_for_http "http://127.0.0.1:$PORT/health" 120 || die "portal did not start"
+PORT=3203; BENCH_DB=kommunalportal_bench_accounts
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-step "Registering a citizen through the forms and the mailbox"
-JAR="$(mktemp)"; EMAIL="bench-$(date +%s)@example.org"; PW="Bench-Laterne-2026-x"
-csrf() { grep -o 'name="_csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//'; }
-c() { curl -s -b "$JAR" -c "$JAR" -H "Host: $HOST" "$@"; }
-T="$(c "http://127.0.0.1:$PORT/konto/registrieren" | csrf)"
-c -o /dev/null --data-urlencode "_csrf=$T" --data-urlencode "email=$EMAIL" --data-urlencode "password=$PW" --data-urlencode "password_repeat=$PW" --data-urlencode privacy=on "http://127.0.0.1:$PORT/konto/registrieren"
-LINK=""
-for _ in $(seq 1 40); do
-  LINK="$(curl -s "$MAILBOX_URL/messages?to=$EMAIL" | grep -o 'http://[^"]*konto/bestaetigen?token=[A-Za-z0-9_-]*' | head -1 || true)"
-  [ -n "$LINK" ] && break; sleep 0.25
-done
-[ -n "$LINK" ] || die "no verification mail"
-TOKEN="${LINK##*token=}"
-T="$(c "http://127.0.0.1:$PORT/konto/bestaetigen?token=$TOKEN" | csrf)"
-c -o /dev/null --data-urlencode "_csrf=$T" --data-urlencode "token=$TOKEN" --data-urlencode "password=$PW" "http://127.0.0.1:$PORT/konto/bestaetigen"
-SESSION="$(awk '$6 == "kp_session" {print $7}' "$JAR")"
-[ -n "$SESSION" ] || die "no session after verification"
-
-run_wrk() { # name path [cookie]
-  local out; out="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Host: $HOST" ${3:+-H "Cookie: $3"} "http://127.0.0.1:$PORT$2")"
-  local rps p99 non2xx
-  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"; p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"; non2xx="$(awk '/Non-2xx/ {print $4}' <<<"$out")"
-  printf '%-26s %10s req/s   p99 %8s   non-2xx %s\n' "$1" "$rps" "$p99" "${non2xx:-0}"
-  echo "$rps" > "$CACHE/bench-$1.rps"
-}
 step "wrk: $CONNECTIONS connections, $DURATION per target (server, PostgreSQL and wrk share $(nproc) cores)"
 wrk -t1 -c4 -d3s -H "Host: $HOST" "http://127.0.0.1:$PORT/" >/dev/null
 run_wrk portal-home /
