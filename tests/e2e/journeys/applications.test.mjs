@@ -5,7 +5,7 @@
 // citizen sees the status and the mails arrive at the SMTP server. axe-core on every page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, expectAccessible, waitForHydration, mailedLink, operatorLogin, acceptInvitation, PNG_1x1, MAILBOX_URL } from './helpers.mjs';
+import { launch, newPage, url, expectAccessible, waitForHydration, mailedLink, operatorLogin, acceptInvitation, firstLoadBytes, PNG_1x1, MAILBOX_URL } from './helpers.mjs';
 
 const HOST = 'kaiserslautern.localhost';
 const CITIZEN_EMAIL = 'max.mustermann@example.org';
@@ -83,6 +83,12 @@ test('a citizen applies online, the office asks, the citizen answers, the office
 
   // page 1: prefilled and marked verified
   await citizen.getByRole('heading', { name: 'Ihre Angaben' }).waitFor();
+  // the first load stays within the budget of 150 KB compressed: the wasm comes on interaction
+  const firstLoad = await firstLoadBytes(browser, citizen, citizen.url());
+  const total = firstLoad.reduce((sum, r) => sum + r.bytes, 0);
+  assert.ok(!firstLoad.some((r) => r.url.endsWith('.wasm') || r.url.includes('.wasm?')), `no wasm before interaction: ${JSON.stringify(firstLoad)}`);
+  assert.ok(total < 150 * 1024, `first load ${total} bytes: ${JSON.stringify(firstLoad)}`);
+  console.log(`form page first load: ${total} bytes compressed in ${firstLoad.length} responses`);
   await waitForHydration(citizen);
   assert.equal(await citizen.getByLabel('Familienname').inputValue(), 'Mustermann');
   assert.equal(await citizen.getByLabel('Geburtsdatum').inputValue(), '31.01.1980');

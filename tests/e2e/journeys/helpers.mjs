@@ -47,8 +47,25 @@ export async function expectAccessible(page, label) {
   assert.deepEqual(result, [], `axe-core found violations on ${label} (${page.url()}):\n${JSON.stringify(result, null, 2)}`);
 }
 
+/** Islands load on the first interaction: this makes one (as a user reaching for a field would)
+ * and waits until every island of the page is hydrated. */
 export async function waitForHydration(page) {
+  await page.evaluate(() => document.dispatchEvent(new Event('pointerdown')));
   await page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true', null, { timeout: 20000 });
+}
+
+/** What a page transfers before any interaction, with an empty cache (a fresh context with the
+ * same cookies): compressed body bytes per URL, as on the wire. */
+export async function firstLoadBytes(browser, page, href) {
+  const context = await browser.newContext({ locale: 'de-DE', storageState: await page.context().storageState() });
+  const fresh = await context.newPage();
+  const sizes = [];
+  const pending = [];
+  fresh.on('requestfinished', (req) => pending.push(req.sizes().then((s) => sizes.push({ url: req.url(), bytes: s.responseBodySize })).catch(() => {})));
+  await fresh.goto(href, { waitUntil: 'networkidle' });
+  await Promise.all(pending);
+  await context.close();
+  return sizes;
 }
 
 /** A small valid PNG (1×1, dark green). */
