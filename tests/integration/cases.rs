@@ -306,8 +306,8 @@ async fn a_guest_applies_with_an_email_address_and_follows_the_case_by_the_maile
     // the link means nothing on another tenant's host, nor with one character changed
     assert_eq!(app.get(OTHER_HOST, &link).await.status, StatusCode::NOT_FOUND);
     let mut forged = link.clone();
-    forged.pop();
-    forged.push('A');
+    let last = forged.pop();
+    forged.push(if last == Some('A') { 'B' } else { 'A' });
     assert_eq!(app.get(HOST, &forged).await.status, StatusCode::NOT_FOUND);
 }
 
