@@ -379,6 +379,18 @@ async fn the_office_works_a_case_through_the_workflow_and_the_citizen_answers_in
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let mine = worker.get("/verwaltung/vorgaenge?meine=1").await;
     assert!(mine.body.contains(&case));
+    // the admin hands it to nobody, then back to the case worker by name; nobody else is offered
+    let worker_id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where display_name = 'Carl Case'").fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let view = admin.get(&base).await;
+    assert!(view.body.contains(&format!("value=\"{worker_id}\"")), "the case worker is offered");
+    let r = staff_post(&mut admin, &format!("{base}/zuweisen"), &[("an", "niemand")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = staff_post(&mut admin, &format!("{base}/zuweisen"), &[("an", "00000000-0000-0000-0000-000000000001")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "only staff who may process the service");
+    let r = staff_post(&mut admin, &format!("{base}/zuweisen"), &[("an", &worker_id.to_string())]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let assigned: Option<uuid::Uuid> = sqlx::query_scalar("select assigned_to from case_record where case_id = $1::uuid").bind(&case).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    assert_eq!(assigned, Some(worker_id));
     // an invalid transition is refused
     let r = staff_post(&mut worker, &format!("{base}/status"), &[("choice", "approved")]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);

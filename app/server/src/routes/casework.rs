@@ -65,6 +65,18 @@ async fn visible_case(tx: &mut TenantTx, s: &Staff, case_id: Uuid) -> Result<Cas
     Ok(case)
 }
 
+/// Members of staff who may process cases of `service`: active tenant admins, and active case
+/// workers whose scope covers it.
+async fn assignees(tx: &mut TenantTx, service: &str) -> Result<Vec<(Uuid, String)>, AppError> {
+    Ok(portal_identity::staff::list(tx)
+        .await?
+        .into_iter()
+        .filter(|u| u.status == "active")
+        .filter(|u| u.roles.iter().any(|r| r.role == "tenant_admin" || (r.role == "case_worker" && (r.scope_services.is_empty() || r.scope_services.iter().any(|x| x == service)))))
+        .map(|u| (u.staff_id, u.display_name))
+        .collect())
+}
+
 fn actor(s: &Staff) -> Actor {
     Actor::staff(s.user.staff_id, &s.user.display_name)
 }
@@ -219,6 +231,7 @@ async fn case_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff,
     let events = cases::events(&mut tx, case_id, true).await?;
     let files = cases::files_of_case(&mut tx, case_id).await?;
     let schema = cases::form_version(&mut tx, &case.schema_hash).await?;
+    let colleagues = assignees(&mut tx, &case.service_slug).await?;
     let email = match case.citizen_id {
         Some(c) => portal_identity::citizen::get(&mut tx, c).await?.and_then(|a| a.email),
         None => case.guest_email.clone(),
@@ -251,6 +264,19 @@ async fn case_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff,
             buttons.push(Button { action: format!("{base}/zuweisen"), csrf: s.csrf.clone(), hidden: vec![("an".into(), "niemand".into())], label: tr(lang, "casework.unassign"), danger: false });
         }
         blocks.push(Block::Buttons(buttons));
+        let mut assign_form = FormState::default();
+        assign_form.values.insert("an".into(), case.assigned_to.map(|a| a.to_string()).unwrap_or_default());
+        let mut options = vec![("niemand".to_owned(), tr(lang, "casework.nobody"))];
+        options.extend(colleagues.iter().map(|(id, name)| (id.to_string(), name.clone())));
+        blocks.push(Block::Form(FormSpec {
+            action: format!("{base}/zuweisen"),
+            csrf: s.csrf.clone(),
+            form: assign_form,
+            fields: vec![Field::new("an", tr(lang, "casework.assign_to"), FieldKind::Select(options))],
+            submit: tr(lang, "casework.assign"),
+            danger: false,
+            secondary: None,
+        }));
         let next = case.status.next();
         if !next.is_empty() && case.anonymised_at.is_none() {
             let (text, err) = match problem.as_ref().filter(|p| p.0 == "status") {
@@ -442,12 +468,17 @@ async fn assign(State(state): State<AppState>, ctx: TenantContext, headers: Head
     s.require(&state, Resource::Cases, Action::Process)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;
+    let colleagues = assignees(&mut tx, &case.service_slug).await?;
     let to = match f.text("an").as_str() {
-        "mich" => Some((s.user.staff_id, s.user.display_name.as_str())),
-        "niemand" => None,
-        _ => return Err(AppError::bad_request()),
+        "mich" => Some((s.user.staff_id, s.user.display_name.clone())),
+        "niemand" | "" => None,
+        other => {
+            // only someone who may process this service's cases
+            let wanted: Uuid = other.parse().map_err(|_| AppError::bad_request())?;
+            Some(colleagues.into_iter().find(|(id, _)| *id == wanted).ok_or_else(AppError::bad_request)?)
+        }
     };
-    cases::assign(&mut tx, id, to, &actor(&s)).await?;
+    cases::assign(&mut tx, id, to.as_ref().map(|(i, n)| (*i, n.as_str())), &actor(&s)).await?;
     audit(&mut tx, &s, &ip, "case.assign", case.reference.clone(), serde_json::json!({ "to": to.map(|t| t.0) })).await?;
     tx.commit().await?;
     Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
