@@ -31,5 +31,6 @@ function start() {
 
 const EVENTS = ["pointerdown", "keydown", "touchstart", "focusin"];
 for (const type of EVENTS) document.addEventListener(type, start, { capture: true, passive: true });
+document.documentElement.dataset.islands = "waiting";
 // a field that already has the focus (autofocus, back navigation) counts as an interaction
 if (document.activeElement && document.activeElement !== document.body) start();

@@ -50,6 +50,8 @@ export async function expectAccessible(page, label) {
 /** Islands load on the first interaction: this makes one (as a user reaching for a field would)
  * and waits until every island of the page is hydrated. */
 export async function waitForHydration(page) {
+  // the loader is a module script: it may run after the navigation is reported done
+  await page.waitForFunction(() => document.documentElement.dataset.islands === 'waiting' || document.documentElement.dataset.hydrated === 'true', null, { timeout: 20000 });
   await page.evaluate(() => document.dispatchEvent(new Event('pointerdown')));
   await page.waitForFunction(() => document.documentElement.dataset.hydrated === 'true', null, { timeout: 20000 });
 }
