@@ -58,18 +58,38 @@ pub fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY))
 }
 
-/// Today in Germany (CET; a date rule is off by at most an hour around midnight in summer).
+/// The offset of German civil time at `t`: CEST (+2) from the last Sunday of March 01:00 UTC to
+/// the last Sunday of October 01:00 UTC, CET (+1) otherwise.
+pub fn german_offset(t: OffsetDateTime) -> time::UtcOffset {
+    let last_sunday = |month: time::Month| {
+        let last = time::Date::from_calendar_date(t.year(), month, 31).unwrap_or(t.date());
+        let back = i64::from(last.weekday().number_days_from_sunday());
+        last.checked_sub(time::Duration::days(back)).unwrap_or(last).with_hms(1, 0, 0).map(|d| d.assume_utc())
+    };
+    let summer = match (last_sunday(time::Month::March), last_sunday(time::Month::October)) {
+        (Ok(start), Ok(end)) => t >= start && t < end,
+        _ => false,
+    };
+    time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(time::UtcOffset::UTC)
+}
+
+fn german(t: OffsetDateTime) -> OffsetDateTime {
+    t.to_offset(german_offset(t))
+}
+
+/// Today in Germany (for date rules such as "not in the future").
 pub fn today() -> Day {
-    let d = OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap_or(time::UtcOffset::UTC)).date();
+    let d = german(OffsetDateTime::now_utc()).date();
     (d.year(), u32::from(u8::from(d.month())), u32::from(d.day()))
 }
 
 pub fn fmt_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap_or(time::UtcOffset::UTC));
+    let t = german(t);
     format!("{:02}.{:02}.{:04} {:02}:{:02}", t.day(), u8::from(t.month()), t.year(), t.hour(), t.minute())
 }
 
 pub fn fmt_date(t: OffsetDateTime) -> String {
+    let t = german(t);
     format!("{:02}.{:02}.{:04}", t.day(), u8::from(t.month()), t.year())
 }
 
@@ -893,4 +913,20 @@ async fn guest_file(State(state): State<AppState>, ctx: TenantContext, Path((tok
     let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(case.case_id)).ok_or_else(AppError::not_found)?;
     tx.commit().await?;
     Ok(file_response(file, bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::german_offset;
+    use time::macros::datetime;
+
+    #[test]
+    fn german_time_switches_on_the_last_sundays_of_march_and_october() {
+        assert_eq!(german_offset(datetime!(2026-03-29 00:59 UTC)).whole_hours(), 1);
+        assert_eq!(german_offset(datetime!(2026-03-29 01:00 UTC)).whole_hours(), 2);
+        assert_eq!(german_offset(datetime!(2026-07-01 12:00 UTC)).whole_hours(), 2);
+        assert_eq!(german_offset(datetime!(2026-10-25 00:59 UTC)).whole_hours(), 2);
+        assert_eq!(german_offset(datetime!(2026-10-25 01:00 UTC)).whole_hours(), 1);
+        assert_eq!(german_offset(datetime!(2026-11-22 12:00 UTC)).whole_hours(), 1);
+    }
 }
