@@ -215,10 +215,6 @@ async fn each_of_the_twelve_forms_is_submitted_and_typical_mistakes_are_refused_
     }
     assert_eq!(count_cases(&app).await, 12);
     let mine = c.get("/konto/antraege").await;
-    for slug in FORMS {
-        let name = forms.get(slug).map(|_| ()).is_some();
-        assert!(name);
-    }
     assert_eq!(mine.body.matches("/konto/antraege/").count(), 12, "{}", mine.body);
     // the confirmation mails arrive at the SMTP server
     app.deliver_mail().await;
@@ -340,7 +336,6 @@ async fn file_case(app: &TestApp, c: &mut TestClient<'_>, slug: &str) -> String 
     let check = fill(c, &first, &schema).await;
     let (_, r) = submit(c, &check).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let _ = app;
     sqlx::query_scalar::<_, uuid::Uuid>("select case_id from case_record where service_slug = $1 order by submitted_at desc limit 1")
         .bind(slug)
         .fetch_one(&app.db.owner().await)
@@ -454,13 +449,12 @@ async fn the_office_works_a_case_through_the_workflow_and_the_citizen_answers_in
     assert_eq!(json["answers"]["kind"], "einfach");
     assert_eq!(json["status"], "completed");
     // every staff action is in the audit log
-    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where object like '2026-%' or object like '20__-%' order by at").fetch_all(&app.db.owner().await).await.unwrap_or_default();
+    let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where object like '20__-%' order by at").fetch_all(&app.db.owner().await).await.unwrap_or_default();
     for a in ["case.assign", "case.status", "case.note", "case.document", "case.export"] {
         assert!(actions.iter().any(|x| x == a), "{a}: {actions:?}");
     }
-    // a viewer-free check: the admin page of settings is not for case workers
+    // the settings are not for case workers
     assert_eq!(worker.get("/verwaltung/antragseinstellungen").await.status, StatusCode::FORBIDDEN);
-    let _ = admin.get("/verwaltung").await;
 }
 
 /// Posts a form of the case page (taking its CSRF token from the page).

@@ -2,10 +2,15 @@
 
 use axum::http::StatusCode;
 use portal_domain::Lang;
+use axum::http::HeaderMap;
 use portal_identity::links::LinkProblem;
 use portal_identity::password;
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
+use portal_web::AppError;
+
+use crate::auth::{anon_csrf, check_anon_csrf};
+use crate::pages::Fields;
 
 /// Checks a new password (policy) and its repetition; puts the messages next to the fields
 /// `password` and `password_repeat`.
@@ -28,4 +33,17 @@ pub fn link_problem(lang: Lang, p: LinkProblem) -> (StatusCode, String) {
         LinkProblem::Expired => (StatusCode::GONE, "account.link_expired"),
     };
     (status, tr(lang, key))
+}
+
+/// A form posted from a mailed link (before login): its anonymous CSRF token is checked. Carries the
+/// token to render the form again, the link's token and the password typed.
+pub struct LinkPost {
+    pub csrf: String,
+    pub token: String,
+    pub password: String,
+}
+
+pub fn link_post(headers: &HeaderMap, f: &Fields) -> Result<LinkPost, AppError> {
+    check_anon_csrf(headers, f.csrf())?;
+    Ok(LinkPost { csrf: anon_csrf(headers).0, token: f.text("token"), password: f.raw("password") })
 }

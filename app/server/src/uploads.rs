@@ -8,7 +8,7 @@ use portal_forms::schema::{Field, FileType};
 use portal_forms::Problem;
 use portal_web::AppError;
 
-use crate::pages::parse_urlencoded;
+use crate::pages::{Fields, parse_urlencoded};
 
 /// Most bytes a multipart post may carry (a page with several attachments).
 pub const MAX_UPLOAD_BODY: usize = 32 * 1024 * 1024;
@@ -21,22 +21,21 @@ pub struct Upload {
     pub bytes: Vec<u8>,
 }
 
-/// A posted form with its files. URL-encoded posts are accepted too (no files then).
+/// A posted form with its files: the fields are read like any other form ([`Fields`]). URL-encoded
+/// posts are accepted too (no files then).
 pub struct Posted {
-    pub fields: Vec<(String, String)>,
+    pub form: Fields,
     pub files: Vec<Upload>,
 }
 
+impl std::ops::Deref for Posted {
+    type Target = Fields;
+    fn deref(&self) -> &Fields {
+        &self.form
+    }
+}
+
 impl Posted {
-    pub fn text(&self, name: &str) -> String {
-        crate::pages::field(&self.fields, name).map(|v| v.trim().to_owned()).unwrap_or_default()
-    }
-    pub fn csrf(&self) -> Option<&str> {
-        crate::pages::field(&self.fields, "_csrf")
-    }
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
     /// Files chosen for an input (browsers send an empty part when none was chosen).
     pub fn files_for(&self, name: &str) -> Vec<&Upload> {
         self.files.iter().filter(|u| u.name == name && !(u.file_name.is_empty() && u.bytes.is_empty())).collect()
@@ -50,7 +49,7 @@ impl<S: Send + Sync> FromRequest<S> for Posted {
         let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
         if !multipart {
             let body = axum::body::Bytes::from_request(req, state).await.map_err(|_| AppError::bad_request())?;
-            return Ok(Self { fields: parse_urlencoded(&body), files: vec![] });
+            return Ok(Self { form: Fields(parse_urlencoded(&body)), files: vec![] });
         }
         let mut mp = Multipart::from_request(req, state).await.map_err(|_| AppError::bad_request())?;
         let mut fields = Vec::new();
@@ -70,7 +69,7 @@ impl<S: Send + Sync> FromRequest<S> for Posted {
                 }
             }
         }
-        Ok(Self { fields, files })
+        Ok(Self { form: Fields(fields), files })
     }
 }
 

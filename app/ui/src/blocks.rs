@@ -515,14 +515,14 @@ fn message_form_view(spec: MessageFormSpec) -> impl IntoView {
             })}
             <div class=if text_error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" }>
                 <label class="kern-label" for="msg-text">{spec.text_label}</label>
-                {text_error.clone().map(|e| view! { <p class="kern-error" id="msg-text-error"><span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span><span>{e}</span></p> })}
+                {crate::form::field_error("msg-text", text_error.clone())}
                 <textarea class="kern-form-input__input" id="msg-text" name="text" rows="4" maxlength="4000"
                     aria-invalid=text_error.is_some().then_some("true") aria-describedby=text_error.is_some().then_some("msg-text-error")>{spec.text_value}</textarea>
             </div>
             {spec.file_label.map(|l| view! {
                 <div class=if file_error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" }>
                     <label class="kern-label" for="msg-file">{l}</label>
-                    {file_error.clone().map(|e| view! { <p class="kern-error" id="msg-file-error"><span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span><span>{e}</span></p> })}
+                    {crate::form::field_error("msg-file", file_error.clone())}
                     <input class="kern-form-input__input file-input" type="file" id="msg-file" name="file" accept=".pdf,.png,.jpg,.jpeg"
                         aria-invalid=file_error.is_some().then_some("true") aria-describedby=file_error.is_some().then_some("msg-file-error")/>
                 </div>

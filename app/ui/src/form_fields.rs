@@ -7,15 +7,18 @@
 //! whose condition does not hold. Keeping the markup out of the island keeps the wasm small: only the
 //! validator and a few DOM calls are shipped.
 
-// the markup is rendered on the server only; the browser build keeps the enhancer
-#![cfg_attr(not(feature = "ssr"), expect(dead_code, unused_imports, reason = "server-side rendering helpers"))]
-
 use leptos::prelude::*;
 use portal_domain::Lang;
-use portal_forms::answers::{dom_id, input_name};
-use portal_forms::schema::{Condition, Field, Kind, Page};
-use portal_forms::validate::{Day, visible};
-use portal_forms::{Answers, Issue, Value};
+use portal_forms::schema::Page;
+use portal_forms::validate::Day;
+use portal_forms::{Answers, Issue};
+#[cfg(feature = "ssr")]
+use portal_forms::{
+    Value,
+    answers::{dom_id, input_name},
+    schema::{Condition, Field, Kind},
+    validate::visible,
+};
 use serde::{Deserialize, Serialize};
 
 /// What the island needs (serialised into the page).
@@ -33,35 +36,32 @@ pub struct FormFieldsData {
     pub verified_by: Option<String>,
 }
 
+#[cfg(feature = "ssr")]
 fn t(lang: Lang, de: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::De { de } else { en }
 }
 
 /// The server's findings, by input name.
+#[cfg(feature = "ssr")]
 #[derive(Clone, Copy)]
 struct Ctx<'a> {
     lang: Lang,
     issues: &'a [Issue],
 }
 
+#[cfg(feature = "ssr")]
 impl Ctx<'_> {
     fn error(&self, name: &str) -> Option<String> {
         self.issues.iter().find(|i| i.name == name).map(|i| i.message(self.lang))
     }
 }
 
+#[cfg(feature = "ssr")]
 fn error_view(ctx: Ctx<'_>, name: &str) -> impl IntoView + use<> {
-    let id = format!("{}-error", dom_id(name));
-    ctx.error(name).map(|e| {
-        view! {
-            <p class="kern-error" id=id>
-                <span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span>
-                <span>{e}</span>
-            </p>
-        }
-    })
+    crate::form::field_error(&dom_id(name), ctx.error(name))
 }
 
+#[cfg(feature = "ssr")]
 fn condition_note(page: &Page, group: Option<&Field>, c: &Condition, lang: Lang) -> Option<String> {
     let controller = group.and_then(|g| g.fields.iter().find(|f| f.id == c.field)).or_else(|| page.fields.iter().find(|f| f.id == c.field))?;
     let label = controller.label.get(lang);
@@ -84,6 +84,7 @@ pub fn FormFields(data: FormFieldsData) -> impl IntoView {
     page.fields.iter().map(|f| field_view(ctx, &page, None, f, f.id.clone(), answers.get(&f.id).cloned(), &notes, &answers)).collect_view()
 }
 
+#[cfg(feature = "ssr")]
 struct Notes {
     prefilled: Vec<String>,
     verified: Vec<String>,

@@ -90,15 +90,16 @@ pub async fn service_form(tx: &mut TenantTx, slug: &str) -> Result<Option<Servic
     }))
 }
 
-/// Whether the tenant offers the service with an online form.
-pub async fn has_online_form(tx: &mut TenantTx, slug: &str) -> Result<bool> {
-    Ok(sqlx::query_scalar::<_, bool>(
-        "select coalesce(a.form_schema, b.form_schema) is not null from service_activation a join base_service b using (service_slug) where a.service_slug = $1",
+/// The name of a service as the tenant shows it (its own name, else the catalogue's).
+pub async fn service_name(tx: &mut TenantTx, slug: &str) -> Result<Option<Localized>> {
+    let row: Option<(String, String)> = sqlx::query_as(
+        "select coalesce(a.name_de, b.name_de), coalesce(a.name_en, b.name_en)
+           from base_service b left join service_activation a using (service_slug) where b.service_slug = $1",
     )
     .bind(slug)
     .fetch_optional(tx.conn())
-    .await?
-    .unwrap_or(false))
+    .await?;
+    Ok(row.map(|(de, en)| Localized { de, en }))
 }
 
 /// Records the schema under its hash (once per tenant).
@@ -140,6 +141,9 @@ pub async fn set_service_case_settings(tx: &mut TenantTx, slug: &str, retention_
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// When a draft saved now expires: after the tenant's draft period (30 days unless set).
+const DRAFT_EXPIRY: &str = "now() + make_interval(days => coalesce((select draft_days from case_setting), 30))";
 
 /// How long drafts are kept (days).
 pub async fn draft_days(tx: &mut TenantTx) -> Result<i32> {
@@ -200,7 +204,6 @@ fn draft_from(row: &sqlx::postgres::PgRow) -> Draft {
 /// Starts a draft with the given (prefilled) answers.
 pub async fn create_draft(tx: &mut TenantTx, form: &ServiceForm, owner: &Owner, answers: &Answers) -> Result<Draft> {
     remember_form(tx, form).await?;
-    let days = draft_days(tx).await?;
     let tenant = tx.tenant_id();
     let (citizen, guest) = match owner {
         Owner::Citizen(c) => (Some(*c), None),
@@ -208,7 +211,7 @@ pub async fn create_draft(tx: &mut TenantTx, form: &ServiceForm, owner: &Owner, 
     };
     let row = sqlx::query(&format!(
         "insert into application_draft (tenant_id, draft_id, service_slug, schema_hash, citizen_id, guest_token_hash, answers, submission_key, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(days => $9)) returning {DRAFT_COLUMNS}"
+         values ($1, $2, $3, $4, $5, $6, $7, $8, {DRAFT_EXPIRY}) returning {DRAFT_COLUMNS}"
     ))
     .bind(tenant.0)
     .bind(Uuid::now_v7())
@@ -218,7 +221,6 @@ pub async fn create_draft(tx: &mut TenantTx, form: &ServiceForm, owner: &Owner, 
     .bind(guest)
     .bind(serde_json::to_value(answers).unwrap_or_default())
     .bind(Uuid::now_v7())
-    .bind(days)
     .fetch_one(tx.conn())
     .await?;
     Ok(draft_from(&row))
@@ -246,11 +248,9 @@ pub async fn load_draft(tx: &mut TenantTx, draft_id: Uuid, owner: &Owner, lock: 
 
 /// Saves the answers (and extends the draft's life by the draft period).
 pub async fn save_draft(tx: &mut TenantTx, draft_id: Uuid, answers: &Answers) -> Result<()> {
-    let days = draft_days(tx).await?;
-    sqlx::query("update application_draft set answers = $2, expires_at = now() + make_interval(days => $3) where draft_id = $1")
+    sqlx::query(&format!("update application_draft set answers = $2, expires_at = {DRAFT_EXPIRY} where draft_id = $1"))
         .bind(draft_id)
         .bind(serde_json::to_value(answers).unwrap_or_default())
-        .bind(days)
         .execute(tx.conn())
         .await?;
     Ok(())
@@ -708,15 +708,14 @@ pub async fn transition(tx: &mut TenantTx, case_id: Uuid, to: Status, text: &str
 }
 
 /// The applicant answers (a message, maybe with files): a case waiting for information returns to
-/// review. Returns the new status when it changed.
-pub async fn applicant_reply(tx: &mut TenantTx, case_id: Uuid, body: &str, actor: &Actor) -> Result<(Uuid, Option<Case>)> {
-    let event = add_event(tx, case_id, EventKind::Message, None, actor, body, false).await?;
+/// review. Returns the message's event (attachments hang on it).
+pub async fn applicant_reply(tx: &mut TenantTx, case_id: Uuid, body: &str, actor: &Actor) -> Result<Uuid> {
     let status: Option<String> = sqlx::query_scalar("select status from case_record where case_id = $1 for update").bind(case_id).fetch_optional(tx.conn()).await?;
+    let event = add_event(tx, case_id, EventKind::Message, None, actor, body, false).await?;
     if status.as_deref() == Some(Status::InformationRequested.as_str()) {
-        let case = transition(tx, case_id, Status::InReview, "", &Actor::system()).await?;
-        return Ok((event, Some(case)));
+        transition(tx, case_id, Status::InReview, "", &Actor::system()).await?;
     }
-    Ok((event, None))
+    Ok(event)
 }
 
 /// Assigns a case to a member of staff (or nobody).

@@ -57,6 +57,8 @@ pub struct ServiceDetail {
     pub service: ActiveService,
     pub leika_key: Option<String>,
     pub version: i32,
+    /// The tenant offers an online form for it (its own or the catalogue's).
+    pub has_form: bool,
     pub description_de: String,
     pub description_en: String,
     pub fee_note_de: String,
@@ -115,7 +117,7 @@ pub async fn active_services(tx: &mut TenantTx, lang: Lang) -> Result<Vec<Active
 pub async fn service_detail(tx: &mut TenantTx, slug: &ServiceSlug) -> Result<Option<ServiceDetail>, DbError> {
     let tenant = tx.tenant_id().0;
     let sql = format!(
-        "select {ACTIVE_COLUMNS}, s.leika_key, s.version, s.description_de, s.description_en,
+        "select {ACTIVE_COLUMNS}, s.leika_key, s.version, coalesce(a.form_schema, s.form_schema) is not null as has_form, s.description_de, s.description_en,
                 s.fee_note_de, s.fee_note_en, s.documents, a.office, a.contact_email, a.contact_phone
          from service_activation a join base_service s on s.service_slug = a.service_slug
          where a.tenant_id = $1 and a.service_slug = $2"

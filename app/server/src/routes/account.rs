@@ -257,10 +257,7 @@ async fn verify_form(State(state): State<AppState>, ctx: TenantContext, headers:
 
 async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    check_anon_csrf(&headers, f.csrf())?;
-    let (csrf, _) = anon_csrf(&headers);
-    let token = f.text("token");
-    let pw = f.raw("password");
+    let crate::forms::LinkPost { csrf, token, password: pw } = crate::forms::link_post(&headers, &f)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::VerifyEmail, &token).await? {
         Ok(l) => l,
@@ -535,10 +532,7 @@ async fn reset_form(State(state): State<AppState>, ctx: TenantContext, headers: 
 
 async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    check_anon_csrf(&headers, f.csrf())?;
-    let (csrf, _) = anon_csrf(&headers);
-    let token = f.text("token");
-    let pw = f.raw("password");
+    let crate::forms::LinkPost { csrf, token, password: pw } = crate::forms::link_post(&headers, &f)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::ResetPassword, &token).await? {
         Ok(l) => l,

@@ -160,7 +160,7 @@ async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uu
 }
 
 async fn service_name(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result<String, AppError> {
-    Ok(cases::service_form(tx, slug).await?.map(|f| f.name.get(lang).to_owned()).unwrap_or_else(|| slug.to_owned()))
+    Ok(cases::service_name(tx, slug).await?.map_or_else(|| slug.to_owned(), |n| n.get(lang).to_owned()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,7 +343,7 @@ async fn save_page(State(state): State<AppState>, ctx: TenantContext, headers: H
     let (index, page) = schema.page(&page_id).ok_or_else(AppError::not_found)?;
     let page = page.clone();
     let mut answers = draft.answers.clone();
-    merge_page(&page, &posted.fields, &mut answers);
+    merge_page(&page, &posted.0, &mut answers);
 
     // attachments: removals, then new files (checked by content, cleaned, stored with the draft)
     let mut file_issues = Vec::new();
@@ -778,7 +778,7 @@ async fn citizen_case(State(state): State<AppState>, ctx: TenantContext, headers
 
 /// A reply of the applicant: text and/or a file; a case waiting for information returns to review.
 /// Returns the problems (text, file) when the reply is not acceptable.
-async fn reply(state: &AppState, ctx: &TenantContext, tx: &mut TenantTx, lang: Lang, case: &Case, actor: &Actor, posted: &Posted) -> Result<Option<(String, Option<String>, Option<String>)>, AppError> {
+async fn reply(tx: &mut TenantTx, lang: Lang, case: &Case, actor: &Actor, posted: &Posted) -> Result<Option<(String, Option<String>, Option<String>)>, AppError> {
     let text = posted.text("text");
     let upload = posted.files_for("file").into_iter().next().cloned();
     let label = portal_domain::Localized { de: "Datei".into(), en: "File".into() };
@@ -795,11 +795,10 @@ async fn reply(state: &AppState, ctx: &TenantContext, tx: &mut TenantTx, lang: L
     if text.chars().count() > 4000 {
         return Ok(Some((text, Some(tr(lang, "cases.text_too_long")), None)));
     }
-    let (event, returned) = cases::applicant_reply(tx, case.case_id, &text, actor).await?;
+    let event = cases::applicant_reply(tx, case.case_id, &text, actor).await?;
     if let (Some((kind, bytes)), Some(u)) = (file, upload) {
         cases::store_file(tx, FileOwner::Case { case_id: case.case_id, event_id: Some(event), purpose: FilePurpose::Message }, &u.file_name, kind.mime(), &bytes).await?;
     }
-    let _ = (state, ctx, returned);
     Ok(None)
 }
 
@@ -809,7 +808,7 @@ async fn citizen_reply(State(state): State<AppState>, ctx: TenantContext, header
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
     let name = case.applicant_name.clone();
-    if let Some(problem) = reply(&state, &ctx, &mut tx, lang, &case, &Actor::citizen(citizen.citizen_id, &name), &posted).await? {
+    if let Some(problem) = reply(&mut tx, lang, &case, &Actor::citizen(citizen.citizen_id, &name), &posted).await? {
         drop(tx);
         return citizen_case_page(&state, &ctx, lang, &citizen, case_id, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
@@ -891,7 +890,7 @@ async fn guest_reply(State(state): State<AppState>, ctx: TenantContext, headers:
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     let name = case.applicant_name.clone();
-    if let Some(problem) = reply(&state, &ctx, &mut tx, lang, &case, &Actor::guest(&name), &posted).await? {
+    if let Some(problem) = reply(&mut tx, lang, &case, &Actor::guest(&name), &posted).await? {
         drop(tx);
         return guest_case_page(&state, &ctx, &headers, lang, &token, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
     }

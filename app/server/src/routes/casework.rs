@@ -82,13 +82,12 @@ fn actor(s: &Staff) -> Actor {
 }
 
 /// Counts for "Meine Arbeit" on the staff home page.
-pub async fn work_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff) -> Result<Vec<Block>, AppError> {
+pub async fn work_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff) -> Result<Vec<Block>, AppError> {
     let scope = case_scope(&s.principal);
     let base = InboxQuery { scope: scope.clone(), open_only: true, per_page: 1, ..InboxQuery::default() };
     let (_, open) = cases::inbox(tx, &base).await?;
     let (_, mine) = cases::inbox(tx, &InboxQuery { assigned_to: Some(s.user.staff_id), ..base.clone() }).await?;
     let (_, overdue) = cases::inbox(tx, &InboxQuery { overdue: true, ..base.clone() }).await?;
-    let _ = state;
     Ok(vec![
         Block::Facts(vec![
             (tr(lang, "casework.open"), open.to_string(), None),
@@ -462,8 +461,7 @@ async fn post_entry(state: AppState, ctx: TenantContext, headers: HeaderMap, ip:
     Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
 }
 
-async fn assign(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let _ = headers;
+async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Cases, Action::Process)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;

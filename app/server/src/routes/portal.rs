@@ -91,7 +91,6 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let chrome = portal_chrome(&mut tx, &ctx, &state, lang, format!("/leistungen/{slug}")).await?;
     let detail = catalogue::service_detail(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
-    let apply_online = portal_cases::has_online_form(&mut tx, slug.as_str()).await?;
     tx.commit().await?;
     let data = ServicePageData {
         item: item(&detail.service, lang),
@@ -103,7 +102,7 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
         contact_email: detail.contact_email.clone().or_else(|| chrome.contact_email.clone()),
         contact_phone: detail.contact_phone.clone().or_else(|| chrome.contact_phone.clone()),
         leika_key: detail.leika_key.clone(),
-        apply_online,
+        apply_online: detail.has_form,
     };
     Ok(html(portal_ui::render_document(move || view! { <ServicePage chrome=chrome data=data/> })))
 }

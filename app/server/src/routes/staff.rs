@@ -232,10 +232,7 @@ async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, head
 
 async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    check_anon_csrf(&headers, f.csrf())?;
-    let (csrf, _) = anon_csrf(&headers);
-    let token = f.text("token");
-    let pw = f.raw("password");
+    let crate::forms::LinkPost { csrf, token, password: pw } = crate::forms::link_post(&headers, &f)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {
         Ok(l) => l,
@@ -276,7 +273,7 @@ async fn dashboard(State(state): State<AppState>, ctx: TenantContext, headers: H
         let scope = if s.principal.scope_services.is_empty() { tr(lang, "staff.scope_all") } else { s.principal.scope_services.join(", ") };
         blocks.push(Block::Facts(vec![(tr(lang, "staff.scope"), scope, None)]));
         let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-        blocks.extend(super::casework::work_blocks(&state, &mut tx, lang, &s).await?);
+        blocks.extend(super::casework::work_blocks(&mut tx, lang, &s).await?);
         tx.commit().await?;
     }
     if s.may(&state, Resource::Staff, Action::Write) {
