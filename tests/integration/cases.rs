@@ -549,3 +549,60 @@ async fn a_tenant_admin_overrides_a_form_and_invalid_schemas_are_refused_with_th
     let r = admin.submit("/verwaltung/antragseinstellungen", "/verwaltung/antragseinstellungen", &[("draft_days", "14")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn a_draft_saved_half_way_is_listed_in_the_account_and_resumed_with_its_answers() {
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("spaeter")).await;
+    let first = start(&mut c, "meldebescheinigung", false).await;
+    let page = c.get(&first).await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    // half filled, with a mistake: saved anyway
+    let r = c.post_multipart(&first, &[("_csrf", &csrf), ("_action", "speichern"), ("given_name", "Halb"), ("family_name", "Fertig"), ("address.postcode", "123")], None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/konto/antraege?hinweis=gespeichert"));
+    let list = c.get("/konto/antraege?hinweis=gespeichert").await;
+    assert!(list.body.contains("Ihr Antrag wurde gespeichert") && list.body.contains("Angefangene Anträge"), "{}", list.body);
+    let resume = list.body.split("href=\"").filter_map(|s| s.split('"').next()).find(|h| h.starts_with("/antrag/") && h.ends_with("/pruefen")).unwrap_or_default().to_owned();
+    let check = c.get(&resume).await;
+    assert_eq!(check.status, StatusCode::OK);
+    assert!(check.body.contains("Fertig"), "{}", check.body);
+    let again = c.get(&first).await;
+    assert!(again.body.contains("value=\"Halb\"") && again.body.contains("value=\"123\""), "what was typed is kept");
+    // submitting the incomplete draft is refused with the problems, linked to their pages
+    let key = check.hidden("submission_key").unwrap_or_default();
+    let csrf = check.hidden("_csrf").unwrap_or_default();
+    let r = c.post_raw(&resume.replace("/pruefen", "/absenden"), &[("_csrf", &csrf), ("submission_key", &key)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Postleitzahl hat 5 Ziffern") && r.body.contains("/seite/person#f-address-postcode"), "{}", r.body);
+    assert_eq!(count_cases(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_inbox_sorts_and_pages() {
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("viele")).await;
+    let first = file_case(&app, &mut c, "meldebescheinigung").await;
+    let second = file_case(&app, &mut c, "meldebescheinigung").await;
+    let (mut admin, _) = staff(&app, "meldebescheinigung").await;
+    let newest = admin.get("/verwaltung/vorgaenge?sortierung=neu").await;
+    let oldest = admin.get("/verwaltung/vorgaenge?sortierung=alt").await;
+    let pos = |body: &str, id: &str| body.find(id).unwrap_or(usize::MAX);
+    assert!(pos(&newest.body, &second) < pos(&newest.body, &first));
+    assert!(pos(&oldest.body, &first) < pos(&oldest.body, &second));
+    // 25 a page: with 27 cases the second page holds the two oldest
+    let owner = app.db.owner().await;
+    sqlx::query(
+        "insert into case_record (tenant_id, case_id, reference, service_slug, service_version, schema_hash, applicant_name, answers, submission_key, due_at, submitted_at)
+         select tenant_id, gen_random_uuid(), 'X-' || g, service_slug, service_version, schema_hash, 'Massen', '{}', gen_random_uuid(), now() + interval '14 days', now() + g * interval '1 second'
+           from case_record, generate_series(1, 25) g where case_id = $1::uuid",
+    )
+    .bind(&first)
+    .execute(&owner)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let page1 = admin.get("/verwaltung/vorgaenge").await;
+    assert!(page1.body.contains("27 Vorgänge, Seite 1 von 2") && !page1.body.contains(&first), "{}", page1.body);
+    let page2 = admin.get("/verwaltung/vorgaenge?seite=1").await;
+    assert!(page2.body.contains(&first) && page2.body.contains(&second));
+}
