@@ -1,0 +1,874 @@
+//! Payment data in PostgreSQL. Tenant data through [`TenantTx`] (row-level security); plans and the
+//! account → tenant map are platform reference tables.
+
+use portal_db::{DbError, TenantTx};
+use portal_domain::TenantId;
+use serde::Serialize;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::booking::{AccountAssignment, BookingText, KassenzeichenScheme, Method};
+use crate::fee::{Fee, FeeRule, PlanFee};
+use crate::gateway::{RemoteAccount, RemoteIntent, RemoteRefund};
+use crate::state::{self, PaymentStatus};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The connected account is already another tenant's.
+    #[error("the Stripe account is connected to another portal")]
+    AccountTaken,
+}
+
+impl From<sqlx::Error> for RepoError {
+    fn from(e: sqlx::Error) -> Self {
+        RepoError::Db(DbError::Sqlx(e))
+    }
+}
+
+type Result<T, E = RepoError> = std::result::Result<T, E>;
+
+fn ts(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+// ---------------------------------------------------------------------------------------------
+// plans (platform)
+
+/// A plan with its application fee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub slug: String,
+    pub name: String,
+    pub fee_fixed_cents: i64,
+    pub fee_basis_points: i32,
+    pub tenants: i64,
+}
+
+impl Plan {
+    pub fn fee(&self) -> PlanFee {
+        PlanFee { fixed_cents: self.fee_fixed_cents, basis_points: i64::from(self.fee_basis_points) }
+    }
+}
+
+pub async fn plans(conn: &mut PgConnection) -> Result<Vec<Plan>> {
+    let rows = sqlx::query(
+        "select p.plan_slug, p.name, p.fee_fixed_cents, p.fee_basis_points, count(t.tenant_id) as tenants
+           from plan p left join tenant t on t.plan_slug = p.plan_slug group by p.plan_slug order by p.fee_fixed_cents, p.plan_slug",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Plan { slug: r.get(0), name: r.get(1), fee_fixed_cents: r.get(2), fee_basis_points: r.get(3), tenants: r.get(4) })
+        .collect())
+}
+
+/// Sets a plan's application fee; false if there is no such plan.
+pub async fn set_plan_fee(conn: &mut PgConnection, slug: &str, fixed_cents: i64, basis_points: i32) -> Result<bool> {
+    let n = sqlx::query("update plan set fee_fixed_cents = $2, fee_basis_points = $3 where plan_slug = $1")
+        .bind(slug)
+        .bind(fixed_cents)
+        .bind(basis_points)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Moves a tenant to another plan; false if the plan does not exist.
+pub async fn set_tenant_plan(conn: &mut PgConnection, tenant: TenantId, slug: &str) -> Result<bool> {
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from plan where plan_slug = $1)").bind(slug).fetch_one(&mut *conn).await?;
+    if !exists {
+        return Ok(false);
+    }
+    sqlx::query("update tenant set plan_slug = $2 where tenant_id = $1").bind(tenant.0).bind(slug).execute(conn).await?;
+    Ok(true)
+}
+
+/// The plan of the transaction's tenant.
+pub async fn plan_of(tx: &mut TenantTx) -> Result<Plan> {
+    let tenant = tx.tenant_id();
+    let r = sqlx::query("select p.plan_slug, p.name, p.fee_fixed_cents, p.fee_basis_points from plan p join tenant t using (plan_slug) where t.tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(Plan { slug: r.get(0), name: r.get(1), fee_fixed_cents: r.get(2), fee_basis_points: r.get(3), tenants: 1 })
+}
+
+/// The tenant a connected account belongs to.
+pub async fn tenant_of_account(conn: &mut PgConnection, account: &str) -> Result<Option<TenantId>> {
+    let id: Option<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account where account_id = $1").bind(account).fetch_optional(conn).await?;
+    Ok(id.map(TenantId))
+}
+
+// ---------------------------------------------------------------------------------------------
+// the tenant's setup
+
+/// A tenant's payment setup.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentSetup {
+    pub online: bool,
+    pub stripe_account_id: Option<String>,
+    pub charges_enabled: bool,
+    pub details_submitted: bool,
+    pub requirements_due: i32,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub checked_at: Option<OffsetDateTime>,
+    pub methods: Vec<Method>,
+    pub offline_note_de: String,
+    pub offline_note_en: String,
+    pub kassenzeichen: KassenzeichenScheme,
+    pub reminder_days: i32,
+    pub cash_office_email: Option<String>,
+}
+
+impl Default for PaymentSetup {
+    fn default() -> Self {
+        Self {
+            online: false,
+            stripe_account_id: None,
+            charges_enabled: false,
+            details_submitted: false,
+            requirements_due: 0,
+            checked_at: None,
+            methods: vec![Method::Card],
+            offline_note_de: String::new(),
+            offline_note_en: String::new(),
+            #[expect(clippy::unwrap_used, reason = "a constant, valid scheme")]
+            kassenzeichen: KassenzeichenScheme::parse("", "8").unwrap(),
+            reminder_days: 3,
+            cash_office_email: None,
+        }
+    }
+}
+
+impl PaymentSetup {
+    /// Online payment can be taken now: switched on, account connected and able to charge.
+    pub fn takes_payments(&self) -> bool {
+        self.online && self.stripe_account_id.is_some() && self.charges_enabled
+    }
+}
+
+pub async fn setup(tx: &mut TenantTx) -> Result<PaymentSetup> {
+    let row = sqlx::query(
+        "select mode, stripe_account_id, account_charges_enabled, account_details_submitted, account_requirements_due, account_checked_at,
+                methods, offline_note_de, offline_note_en, kassenzeichen_prefix, kassenzeichen_digits, reminder_days, cash_office_email
+           from payment_setup",
+    )
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some(r) = row else { return Ok(PaymentSetup::default()) };
+    let methods: Vec<String> = r.get("methods");
+    let prefix: String = r.get("kassenzeichen_prefix");
+    let digits: i32 = r.get("kassenzeichen_digits");
+    Ok(PaymentSetup {
+        online: r.get::<&str, _>("mode") == "online",
+        stripe_account_id: r.get("stripe_account_id"),
+        charges_enabled: r.get("account_charges_enabled"),
+        details_submitted: r.get("account_details_submitted"),
+        requirements_due: r.get("account_requirements_due"),
+        checked_at: r.get("account_checked_at"),
+        methods: methods.iter().filter_map(|m| Method::parse(m).ok()).collect(),
+        offline_note_de: r.get("offline_note_de"),
+        offline_note_en: r.get("offline_note_en"),
+        kassenzeichen: KassenzeichenScheme::parse(&prefix, &digits.to_string()).unwrap_or_else(|_| PaymentSetup::default().kassenzeichen),
+        reminder_days: r.get("reminder_days"),
+        cash_office_email: r.get("cash_office_email"),
+    })
+}
+
+/// Saves the setup (already validated). A changed account starts unchecked; the account → tenant
+/// map is kept in the same transaction, and refuses an account another tenant has.
+pub async fn save_setup(tx: &mut TenantTx, s: &PaymentSetup) -> Result<()> {
+    let tenant = tx.tenant_id();
+    let previous: Option<String> = sqlx::query_scalar("select stripe_account_id from payment_setup").fetch_optional(tx.conn()).await?.flatten();
+    if previous != s.stripe_account_id {
+        sqlx::query("delete from stripe_account where tenant_id = $1").bind(tenant.0).execute(tx.conn()).await?;
+        if let Some(acct) = &s.stripe_account_id {
+            let inserted = sqlx::query("insert into stripe_account (account_id, tenant_id) values ($1, $2) on conflict (account_id) do nothing")
+                .bind(acct)
+                .bind(tenant.0)
+                .execute(tx.conn())
+                .await?
+                .rows_affected();
+            if inserted == 0 {
+                return Err(RepoError::AccountTaken);
+            }
+        }
+    }
+    let methods: Vec<&str> = s.methods.iter().map(|m| m.code()).collect();
+    sqlx::query(
+        "insert into payment_setup (tenant_id, mode, stripe_account_id, methods, offline_note_de, offline_note_en, kassenzeichen_prefix,
+             kassenzeichen_digits, reminder_days, cash_office_email)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         on conflict (tenant_id) do update set mode = excluded.mode, stripe_account_id = excluded.stripe_account_id, methods = excluded.methods,
+             offline_note_de = excluded.offline_note_de, offline_note_en = excluded.offline_note_en,
+             kassenzeichen_prefix = excluded.kassenzeichen_prefix, kassenzeichen_digits = excluded.kassenzeichen_digits,
+             reminder_days = excluded.reminder_days, cash_office_email = excluded.cash_office_email,
+             account_charges_enabled = case when payment_setup.stripe_account_id is distinct from excluded.stripe_account_id then false else payment_setup.account_charges_enabled end,
+             account_details_submitted = case when payment_setup.stripe_account_id is distinct from excluded.stripe_account_id then false else payment_setup.account_details_submitted end,
+             account_checked_at = case when payment_setup.stripe_account_id is distinct from excluded.stripe_account_id then null else payment_setup.account_checked_at end",
+    )
+    .bind(tenant.0)
+    .bind(if s.online { "online" } else { "offline" })
+    .bind(&s.stripe_account_id)
+    .bind(&methods)
+    .bind(&s.offline_note_de)
+    .bind(&s.offline_note_en)
+    .bind(s.kassenzeichen.prefix())
+    .bind(i32::from(s.kassenzeichen.digits()))
+    .bind(s.reminder_days)
+    .bind(&s.cash_office_email)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Records what Stripe says about the connected account (if it is still the tenant's).
+pub async fn record_account(tx: &mut TenantTx, a: &RemoteAccount) -> Result<()> {
+    sqlx::query(
+        "update payment_setup set account_charges_enabled = $2, account_details_submitted = $3, account_requirements_due = $4, account_checked_at = now()
+          where stripe_account_id = $1",
+    )
+    .bind(&a.id)
+    .bind(a.charges_enabled)
+    .bind(a.details_submitted)
+    .bind(a.requirements_due)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The next Kassenzeichen of the tenant (gap-free while transactions commit: the counter row is
+/// locked until the payment's transaction ends).
+pub async fn next_kassenzeichen(tx: &mut TenantTx) -> Result<String> {
+    let tenant = tx.tenant_id();
+    let r = sqlx::query(
+        "insert into payment_setup (tenant_id, kassenzeichen_next) values ($1, 2)
+         on conflict (tenant_id) do update set kassenzeichen_next = payment_setup.kassenzeichen_next + 1
+         returning kassenzeichen_next - 1, kassenzeichen_prefix, kassenzeichen_digits",
+    )
+    .bind(tenant.0)
+    .fetch_one(tx.conn())
+    .await?;
+    let (number, prefix, digits): (i64, String, i32) = (r.get(0), r.get(1), r.get(2));
+    let scheme = KassenzeichenScheme::parse(&prefix, &digits.to_string()).unwrap_or_else(|_| PaymentSetup::default().kassenzeichen);
+    Ok(scheme.format(number))
+}
+
+// ---------------------------------------------------------------------------------------------
+// per service
+
+/// When the case is filed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Timing {
+    /// Only once paid.
+    Before,
+    /// At once; the fee is due within the service's days.
+    After,
+}
+
+impl Timing {
+    pub fn code(self) -> &'static str {
+        match self {
+            Timing::Before => "before",
+            Timing::After => "after",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "before" => Some(Timing::Before),
+            "after" => Some(Timing::After),
+            _ => None,
+        }
+    }
+}
+
+/// A service's fee rule and booking data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServicePayment {
+    pub service_slug: String,
+    pub rule: FeeRule,
+    pub booking_text: BookingText,
+    pub assignment: AccountAssignment,
+    pub timing: Timing,
+    pub pay_days: i32,
+}
+
+fn service_payment_from(r: &PgRow) -> Option<ServicePayment> {
+    Some(ServicePayment {
+        service_slug: r.get("service_slug"),
+        rule: serde_json::from_value(r.get("fee_rule")).ok()?,
+        booking_text: BookingText::parse(r.get("booking_text")).ok()?,
+        assignment: AccountAssignment { cost_centre: r.get("cost_centre"), account: r.get("account"), cost_unit: r.get("cost_unit") },
+        timing: Timing::parse(r.get("timing"))?,
+        pay_days: r.get("pay_days"),
+    })
+}
+
+const SERVICE_PAYMENT_COLUMNS: &str = "service_slug, fee_rule, booking_text, cost_centre, account, cost_unit, timing, pay_days";
+
+pub async fn service_payment(tx: &mut TenantTx, slug: &str) -> Result<Option<ServicePayment>> {
+    let row = sqlx::query(&format!("select {SERVICE_PAYMENT_COLUMNS} from service_payment where service_slug = $1")).bind(slug).fetch_optional(tx.conn()).await?;
+    Ok(row.as_ref().and_then(service_payment_from))
+}
+
+pub async fn service_payments(tx: &mut TenantTx) -> Result<Vec<ServicePayment>> {
+    let rows = sqlx::query(&format!("select {SERVICE_PAYMENT_COLUMNS} from service_payment order by service_slug")).fetch_all(tx.conn()).await?;
+    Ok(rows.iter().filter_map(service_payment_from).collect())
+}
+
+/// Saves a service's payment settings; false if the tenant does not offer the service.
+pub async fn save_service_payment(tx: &mut TenantTx, p: &ServicePayment) -> Result<bool> {
+    let tenant = tx.tenant_id();
+    let offered: bool = sqlx::query_scalar("select exists (select 1 from service_activation where service_slug = $1)").bind(&p.service_slug).fetch_one(tx.conn()).await?;
+    if !offered {
+        return Ok(false);
+    }
+    sqlx::query(
+        "insert into service_payment (tenant_id, service_slug, fee_rule, booking_text, cost_centre, account, cost_unit, timing, pay_days)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         on conflict (tenant_id, service_slug) do update set fee_rule = excluded.fee_rule, booking_text = excluded.booking_text,
+             cost_centre = excluded.cost_centre, account = excluded.account, cost_unit = excluded.cost_unit, timing = excluded.timing, pay_days = excluded.pay_days",
+    )
+    .bind(tenant.0)
+    .bind(&p.service_slug)
+    .bind(serde_json::to_value(&p.rule).unwrap_or_default())
+    .bind(p.booking_text.as_str())
+    .bind(&p.assignment.cost_centre)
+    .bind(&p.assignment.account)
+    .bind(&p.assignment.cost_unit)
+    .bind(p.timing.code())
+    .bind(p.pay_days)
+    .execute(tx.conn())
+    .await?;
+    Ok(true)
+}
+
+pub async fn delete_service_payment(tx: &mut TenantTx, slug: &str) -> Result<()> {
+    sqlx::query("delete from service_payment where service_slug = $1").bind(slug).execute(tx.conn()).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// payments
+
+/// A payment record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    pub payment_id: Uuid,
+    pub kassenzeichen: String,
+    pub service_slug: String,
+    pub draft_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub case_reference: Option<String>,
+    pub citizen_id: Option<Uuid>,
+    pub lang: String,
+    pub portal_url: String,
+    pub description: String,
+    pub fee: Fee,
+    pub amount_cents: i64,
+    pub application_fee_cents: i64,
+    pub status: PaymentStatus,
+    pub refunded_cents: i64,
+    pub booking_text: String,
+    pub cost_centre: String,
+    pub account: String,
+    pub cost_unit: String,
+    pub stripe_account_id: String,
+    pub intent_id: Option<String>,
+    #[serde(skip)]
+    pub client_secret: Option<String>,
+    pub attempt: i32,
+    pub method: Option<String>,
+    pub failure_message: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub state_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub due_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub paid_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Payment {
+    /// Amount left after refunds.
+    pub fn net_cents(&self) -> i64 {
+        self.amount_cents - self.refunded_cents
+    }
+    /// A pay-later payment past its deadline.
+    pub fn overdue(&self, now: OffsetDateTime) -> bool {
+        self.status.is_payable() && self.due_at.is_some_and(|d| d < now)
+    }
+}
+
+const PAYMENT_SELECT: &str = "select p.payment_id, p.kassenzeichen, p.service_slug, p.draft_id, p.case_id, c.reference as case_reference, p.citizen_id, p.lang,
+        p.portal_url, p.description, p.items, p.amount_cents, p.application_fee_cents, p.status, p.refunded_cents, p.booking_text, p.cost_centre,
+        p.account, p.cost_unit, p.stripe_account_id, p.intent_id, p.client_secret, p.attempt, p.method, p.failure_message, p.state_at, p.due_at,
+        p.paid_at, p.created_at
+   from payment p left join case_record c on c.case_id = p.case_id";
+
+fn payment_from(r: &PgRow) -> Payment {
+    Payment {
+        payment_id: r.get("payment_id"),
+        kassenzeichen: r.get("kassenzeichen"),
+        service_slug: r.get("service_slug"),
+        draft_id: r.get("draft_id"),
+        case_id: r.get("case_id"),
+        case_reference: r.get("case_reference"),
+        citizen_id: r.get("citizen_id"),
+        lang: r.get("lang"),
+        portal_url: r.get("portal_url"),
+        description: r.get("description"),
+        fee: Fee { items: serde_json::from_value(r.get("items")).unwrap_or_default() },
+        amount_cents: r.get("amount_cents"),
+        application_fee_cents: r.get("application_fee_cents"),
+        status: PaymentStatus::parse(r.get("status")).unwrap_or(PaymentStatus::Open),
+        refunded_cents: r.get("refunded_cents"),
+        booking_text: r.get("booking_text"),
+        cost_centre: r.get("cost_centre"),
+        account: r.get("account"),
+        cost_unit: r.get("cost_unit"),
+        stripe_account_id: r.get("stripe_account_id"),
+        intent_id: r.get("intent_id"),
+        client_secret: r.get("client_secret"),
+        attempt: r.get("attempt"),
+        method: r.get("method"),
+        failure_message: r.get("failure_message"),
+        state_at: r.get("state_at"),
+        due_at: r.get("due_at"),
+        paid_at: r.get("paid_at"),
+        created_at: r.get("created_at"),
+    }
+}
+
+async fn one(tx: &mut TenantTx, filter: &str, id: &(dyn ToBind + Sync), lock: bool) -> Result<Option<Payment>> {
+    let sql = format!("{PAYMENT_SELECT} where {filter}{}", if lock { " for update of p" } else { "" });
+    let q = sqlx::query(&sql);
+    let row = id.bind_to(q).fetch_optional(tx.conn()).await?;
+    Ok(row.as_ref().map(payment_from))
+}
+
+/// A value a lookup binds (a uuid or a text id).
+pub trait ToBind {
+    fn bind_to<'q>(&'q self, q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+}
+impl ToBind for Uuid {
+    fn bind_to<'q>(&'q self, q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        q.bind(*self)
+    }
+}
+impl ToBind for &str {
+    fn bind_to<'q>(&'q self, q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+        q.bind(*self)
+    }
+}
+
+pub async fn payment(tx: &mut TenantTx, payment_id: Uuid, lock: bool) -> Result<Option<Payment>> {
+    one(tx, "p.payment_id = $1", &payment_id, lock).await
+}
+pub async fn payment_for_draft(tx: &mut TenantTx, draft_id: Uuid, lock: bool) -> Result<Option<Payment>> {
+    one(tx, "p.draft_id = $1", &draft_id, lock).await
+}
+pub async fn payment_for_case(tx: &mut TenantTx, case_id: Uuid, lock: bool) -> Result<Option<Payment>> {
+    one(tx, "p.case_id = $1", &case_id, lock).await
+}
+pub async fn payment_by_intent(tx: &mut TenantTx, intent_id: &str, lock: bool) -> Result<Option<Payment>> {
+    one(tx, "p.intent_id = $1", &intent_id, lock).await
+}
+
+/// What a new payment records.
+#[derive(Debug, Clone)]
+pub struct NewPayment<'a> {
+    pub service: &'a ServicePayment,
+    pub draft_id: Option<Uuid>,
+    pub case_id: Option<Uuid>,
+    pub citizen_id: Option<Uuid>,
+    pub lang: &'a str,
+    pub portal_url: &'a str,
+    pub description: &'a str,
+    pub fee: &'a Fee,
+    pub application_fee_cents: i64,
+    pub stripe_account_id: &'a str,
+    pub due_at: Option<OffsetDateTime>,
+}
+
+/// Creates a payment with the next Kassenzeichen and the service's booking data as of now.
+pub async fn create_payment(tx: &mut TenantTx, n: NewPayment<'_>) -> Result<Payment> {
+    let tenant = tx.tenant_id();
+    let kassenzeichen = next_kassenzeichen(tx).await?;
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into payment (tenant_id, payment_id, kassenzeichen, service_slug, draft_id, case_id, citizen_id, lang, portal_url, description, items,
+             amount_cents, application_fee_cents, booking_text, cost_centre, account, cost_unit, stripe_account_id, due_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .bind(&kassenzeichen)
+    .bind(&n.service.service_slug)
+    .bind(n.draft_id)
+    .bind(n.case_id)
+    .bind(n.citizen_id)
+    .bind(n.lang)
+    .bind(n.portal_url)
+    .bind(n.description)
+    .bind(serde_json::to_value(&n.fee.items).unwrap_or_default())
+    .bind(n.fee.total())
+    .bind(n.application_fee_cents)
+    .bind(n.service.booking_text.as_str())
+    .bind(&n.service.assignment.cost_centre)
+    .bind(&n.service.assignment.account)
+    .bind(&n.service.assignment.cost_unit)
+    .bind(n.stripe_account_id)
+    .bind(n.due_at)
+    .execute(tx.conn())
+    .await?;
+    payment(tx, id, false).await?.ok_or_else(|| RepoError::Db(DbError::Sqlx(sqlx::Error::RowNotFound)))
+}
+
+/// A new amount for a payment not yet under way (the draft's answers changed); the intent goes.
+pub async fn reprice(tx: &mut TenantTx, payment_id: Uuid, fee: &Fee, application_fee_cents: i64) -> Result<()> {
+    sqlx::query("update payment set items = $2, amount_cents = $3, application_fee_cents = $4, intent_id = null, client_secret = null, status = 'open', state_at = null where payment_id = $1")
+        .bind(payment_id)
+        .bind(serde_json::to_value(&fee.items).unwrap_or_default())
+        .bind(fee.total())
+        .bind(application_fee_cents)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The idempotency key of a payment's next attempt: the same for a retried request, new after a
+/// cancelled or expired intent.
+pub fn intent_key(p: &Payment) -> String {
+    format!("payment-{}-{}-{}", p.payment_id, p.attempt, p.amount_cents)
+}
+
+/// Records the intent Stripe created for the payment.
+pub async fn set_intent(tx: &mut TenantTx, payment_id: Uuid, intent: &RemoteIntent) -> Result<()> {
+    sqlx::query("update payment set intent_id = $2, client_secret = $3, status = 'open', failure_message = null, state_at = $4 where payment_id = $1")
+        .bind(payment_id)
+        .bind(&intent.id)
+        .bind(&intent.client_secret)
+        .bind(ts(intent.created))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Forgets a cancelled or expired intent: the next attempt gets a new one.
+pub async fn next_attempt(tx: &mut TenantTx, payment_id: Uuid, status: PaymentStatus) -> Result<()> {
+    sqlx::query("update payment set intent_id = null, client_secret = null, attempt = attempt + 1, status = $2, state_at = null where payment_id = $1")
+        .bind(payment_id)
+        .bind(status.code())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Applies an intent's state reported at `at` (Unix seconds) if it moves the payment forward.
+/// Returns the new status when it changed. Reports about another intent than the payment's
+/// current one, or with another amount, change nothing.
+pub async fn apply_intent(tx: &mut TenantTx, p: &Payment, intent: &RemoteIntent, at: i64) -> Result<Option<PaymentStatus>> {
+    if p.intent_id.as_deref() != Some(intent.id.as_str()) || intent.amount_cents != p.amount_cents {
+        return Ok(None);
+    }
+    let new = PaymentStatus::from_intent(&intent.status, intent.failed);
+    let at = ts(at);
+    if !state::applies(p.status, p.state_at, new, at) {
+        return Ok(None);
+    }
+    sqlx::query(
+        "update payment set status = $2, state_at = $3, method = coalesce($4, method), failure_message = $5,
+             paid_at = case when $2 = 'succeeded' then coalesce(paid_at, now()) else paid_at end
+          where payment_id = $1",
+    )
+    .bind(p.payment_id)
+    .bind(new.code())
+    .bind(at)
+    .bind(&intent.method)
+    .bind(if new == PaymentStatus::Failed { intent.failure_message.clone().or_else(|| Some(String::new())) } else { None })
+    .execute(tx.conn())
+    .await?;
+    Ok(Some(new))
+}
+
+/// Links a paid draft's payment to the case filed for it.
+pub async fn attach_case(tx: &mut TenantTx, payment_id: Uuid, case_id: Uuid) -> Result<()> {
+    sqlx::query("update payment set case_id = $2 where payment_id = $1").bind(payment_id).bind(case_id).execute(tx.conn()).await?;
+    Ok(())
+}
+
+pub async fn mark_reminded(tx: &mut TenantTx, payment_id: Uuid) -> Result<()> {
+    sqlx::query("update payment set reminded_at = now() where payment_id = $1").bind(payment_id).execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Open pay-later payments whose reminder is due (`reminder_days` before the deadline), locked
+/// and skipped by other servers.
+pub async fn reminders_due(tx: &mut TenantTx, reminder_days: i32) -> Result<Vec<Payment>> {
+    let rows = sqlx::query(&format!(
+        "{PAYMENT_SELECT} where p.status in ('open', 'failed') and p.due_at is not null and p.reminded_at is null
+            and p.due_at - make_interval(days => $1) < now() for update of p skip locked"
+    ))
+    .bind(reminder_days)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.iter().map(payment_from).collect())
+}
+
+/// Pay-before payments with an intent nobody finished within `hours` (abandoned).
+pub async fn abandoned(tx: &mut TenantTx, hours: i32) -> Result<Vec<Payment>> {
+    let rows = sqlx::query(&format!(
+        "{PAYMENT_SELECT} where p.status in ('open', 'failed') and p.case_id is null and p.intent_id is not null
+            and p.updated_at < now() - make_interval(hours => $1) for update of p skip locked"
+    ))
+    .bind(hours)
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.iter().map(payment_from).collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// refunds
+
+/// A refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refund {
+    pub refund_id: Uuid,
+    pub amount_cents: i64,
+    pub reason: String,
+    pub status: String,
+    pub stripe_refund_id: Option<String>,
+    pub staff_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn refunds(tx: &mut TenantTx, payment_id: Uuid) -> Result<Vec<Refund>> {
+    let rows = sqlx::query("select refund_id, amount_cents, reason, status, stripe_refund_id, staff_name, created_at from payment_refund where payment_id = $1 order by created_at")
+        .bind(payment_id)
+        .fetch_all(tx.conn())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Refund { refund_id: r.get(0), amount_cents: r.get(1), reason: r.get(2), status: r.get(3), stripe_refund_id: r.get(4), staff_name: r.get(5), created_at: r.get(6) })
+        .collect())
+}
+
+/// Refundable amount left: paid minus refunds not failed or cancelled.
+pub async fn refundable(tx: &mut TenantTx, p: &Payment) -> Result<i64> {
+    let taken: i64 = sqlx::query_scalar("select coalesce(sum(amount_cents), 0)::bigint from payment_refund where payment_id = $1 and status not in ('failed', 'canceled')")
+        .bind(p.payment_id)
+        .fetch_one(tx.conn())
+        .await?;
+    Ok(if p.status == PaymentStatus::Succeeded { p.amount_cents - taken } else { 0 })
+}
+
+/// Records a refund being asked of Stripe (before the call, so that the idempotency key is stable).
+pub async fn add_refund(tx: &mut TenantTx, payment_id: Uuid, amount_cents: i64, reason: &str, staff: (Uuid, &str)) -> Result<Uuid> {
+    let tenant = tx.tenant_id();
+    let id = Uuid::now_v7();
+    sqlx::query("insert into payment_refund (tenant_id, refund_id, payment_id, amount_cents, reason, staff_id, staff_name) values ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(tenant.0)
+        .bind(id)
+        .bind(payment_id)
+        .bind(amount_cents)
+        .bind(reason)
+        .bind(staff.0)
+        .bind(staff.1)
+        .execute(tx.conn())
+        .await?;
+    Ok(id)
+}
+
+fn refund_status(s: &str) -> &'static str {
+    match s {
+        "succeeded" => "succeeded",
+        "failed" => "failed",
+        "canceled" => "canceled",
+        _ => "pending",
+    }
+}
+
+async fn recompute_refunded(tx: &mut TenantTx, payment_id: Uuid) -> Result<()> {
+    sqlx::query(
+        "update payment set refunded_cents = least(amount_cents, (select coalesce(sum(amount_cents), 0) from payment_refund r
+             where r.payment_id = payment.payment_id and r.status = 'succeeded')) where payment_id = $1",
+    )
+    .bind(payment_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Records Stripe's answer for a refund asked by the platform.
+pub async fn set_refund_remote(tx: &mut TenantTx, refund_id: Uuid, payment_id: Uuid, r: &RemoteRefund) -> Result<()> {
+    sqlx::query("update payment_refund set stripe_refund_id = $2, status = $3 where refund_id = $1")
+        .bind(refund_id)
+        .bind(&r.id)
+        .bind(refund_status(&r.status))
+        .execute(tx.conn())
+        .await?;
+    recompute_refunded(tx, payment_id).await
+}
+
+/// A refund asked of Stripe failed before Stripe took it.
+pub async fn fail_refund(tx: &mut TenantTx, refund_id: Uuid) -> Result<()> {
+    sqlx::query("update payment_refund set status = 'failed' where refund_id = $1").bind(refund_id).execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Applies a refund event: its state for a refund we know (by Stripe id). Returns whether it changed.
+pub async fn apply_refund_event(tx: &mut TenantTx, r: &RemoteRefund) -> Result<bool> {
+    let row: Option<(Uuid, String)> = sqlx::query_as("select payment_id, status from payment_refund where stripe_refund_id = $1 for update").bind(&r.id).fetch_optional(tx.conn()).await?;
+    let Some((payment_id, status)) = row else { return Ok(false) };
+    let new = refund_status(&r.status);
+    // a final refund state stays
+    if status == new || matches!(status.as_str(), "succeeded" | "failed" | "canceled") {
+        return Ok(false);
+    }
+    sqlx::query("update payment_refund set status = $2 where stripe_refund_id = $1").bind(&r.id).bind(new).execute(tx.conn()).await?;
+    recompute_refunded(tx, payment_id).await?;
+    Ok(true)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stripe events
+
+/// Stores an event once. False if it was already received (a redelivery): nothing is to be done.
+pub async fn record_event(tx: &mut TenantTx, id: &str, event_type: &str, object_id: &str, created: i64, payload: &serde_json::Value, outcome: &str) -> Result<bool> {
+    let tenant = tx.tenant_id();
+    let n = sqlx::query(
+        "insert into payment_event (tenant_id, event_id, event_type, object_id, stripe_created, payload, outcome) values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (tenant_id, event_id) do nothing",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .bind(event_type)
+    .bind(object_id)
+    .bind(ts(created))
+    .bind(payload)
+    .bind(outcome)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn set_event_outcome(tx: &mut TenantTx, id: &str, outcome: &str) -> Result<()> {
+    sqlx::query("update payment_event set outcome = $2 where event_id = $1").bind(id).bind(outcome).execute(tx.conn()).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// reconciliation
+
+/// Filters of the payments view.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentQuery {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub service: Option<String>,
+    pub status: Option<PaymentStatus>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const LOCAL_DAY: &str = "(p.created_at at time zone 'Europe/Berlin')::date";
+
+fn where_of() -> String {
+    format!(
+        "where ($1::date is null or {LOCAL_DAY} >= $1) and ($2::date is null or {LOCAL_DAY} <= $2)
+           and ($3::text is null or p.service_slug = $3) and ($4::text is null or p.status = $4)"
+    )
+}
+
+/// Payments matching the filters, newest first, and how many match.
+pub async fn list(tx: &mut TenantTx, q: &PaymentQuery) -> Result<(Vec<Payment>, i64)> {
+    let w = where_of();
+    let rows = sqlx::query(&format!("{PAYMENT_SELECT} {w} order by p.created_at desc limit $5 offset $6"))
+        .bind(q.from)
+        .bind(q.to)
+        .bind(&q.service)
+        .bind(q.status.map(PaymentStatus::code))
+        .bind(q.limit)
+        .bind(q.offset)
+        .fetch_all(tx.conn())
+        .await?;
+    let total: i64 = sqlx::query_scalar(&format!("select count(*) from payment p {w}"))
+        .bind(q.from)
+        .bind(q.to)
+        .bind(&q.service)
+        .bind(q.status.map(PaymentStatus::code))
+        .fetch_one(tx.conn())
+        .await?;
+    Ok((rows.iter().map(payment_from).collect(), total))
+}
+
+/// Totals per day and service of what was paid (succeeded), for the filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DayTotal {
+    pub day: Date,
+    pub service_slug: String,
+    pub count: i64,
+    pub amount_cents: i64,
+    pub fee_cents: i64,
+    pub refunded_cents: i64,
+}
+
+pub async fn totals(tx: &mut TenantTx, q: &PaymentQuery) -> Result<Vec<DayTotal>> {
+    let w = where_of();
+    let rows = sqlx::query(&format!(
+        "select {LOCAL_DAY} as day, p.service_slug, count(*), sum(p.amount_cents)::bigint, sum(p.application_fee_cents)::bigint, sum(p.refunded_cents)::bigint
+           from payment p {w} and p.status = 'succeeded' group by 1, 2 order by 1 desc, 2"
+    ))
+    .bind(q.from)
+    .bind(q.to)
+    .bind(&q.service)
+    .bind(q.status.map(PaymentStatus::code))
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| DayTotal { day: r.get(0), service_slug: r.get(1), count: r.get(2), amount_cents: r.get(3), fee_cents: r.get(4), refunded_cents: r.get(5) })
+        .collect())
+}
+
+/// A stored daily export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportInfo {
+    pub date: Date,
+    pub rows: i32,
+    pub total_cents: i64,
+}
+
+pub async fn exports(tx: &mut TenantTx, limit: i64) -> Result<Vec<ExportInfo>> {
+    let rows = sqlx::query("select export_date, row_count, total_cents from payment_export order by export_date desc limit $1").bind(limit).fetch_all(tx.conn()).await?;
+    Ok(rows.iter().map(|r| ExportInfo { date: r.get(0), rows: r.get(1), total_cents: r.get(2) }).collect())
+}
+
+pub async fn export_csv(tx: &mut TenantTx, date: Date) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("select csv from payment_export where export_date = $1").bind(date).fetch_optional(tx.conn()).await?)
+}
+
+/// Stores the day's export once (a second server or run finds it there).
+pub async fn store_export(tx: &mut TenantTx, date: Date, rows: i32, total_cents: i64, csv: &str) -> Result<bool> {
+    let tenant = tx.tenant_id();
+    let n = sqlx::query("insert into payment_export (tenant_id, export_date, row_count, total_cents, csv) values ($1, $2, $3, $4, $5) on conflict do nothing")
+        .bind(tenant.0)
+        .bind(date)
+        .bind(rows)
+        .bind(total_cents)
+        .bind(csv)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
