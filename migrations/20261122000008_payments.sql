@@ -203,3 +203,8 @@ begin
     end loop;
 end
 $$;
+
+-- Payments appear on a case's timeline.
+alter table case_event drop constraint case_event_kind_check;
+alter table case_event add constraint case_event_kind_check
+    check (kind in ('submitted', 'status', 'message', 'note', 'assigned', 'document', 'anonymised', 'payment'));

@@ -162,8 +162,9 @@ console_login() {
   echo "$jar"
 }
 
-# start_test_services LOGDIR: the local SMTP mailbox (2525, HTTP 2580) and the OpenID provider (4011,
-# hostile one 4012) from tests/e2e/services, unless something already answers there. Exports the
+# start_test_services LOGDIR: the local SMTP mailbox (2525, HTTP 2580), the OpenID provider (4011,
+# hostile one 4012) and the Stripe-compatible server (12111, webhooks to the portal on $E2E_PORT or
+# $PORTAL_PORT) from tests/e2e/services, unless something already answers there. Exports the
 # settings the server and the tests read; the processes end with the calling script.
 start_test_services() {
   local logdir="$1"
@@ -173,6 +174,16 @@ start_test_services() {
   export ROGUE_IDP_BASE="http://127.0.0.1:${ROGUE_PORT:-4012}"
   export DEMO_IDP_CLIENT_SECRET="${DEMO_IDP_CLIENT_SECRET:-idp-test-secret}" IDP_CLIENT_SECRET="${DEMO_IDP_CLIENT_SECRET:-idp-test-secret}"
   export APP__MAIL__SMTP_PORT="${MAILBOX_SMTP_PORT:-2525}"
+  # the stand-in's test keys (never real Stripe keys: those come from the operator's environment)
+  export STRIPE_API_BASE="http://127.0.0.1:${STRIPE_PORT:-12111}/"
+  export APP__PAYMENTS__SECRET_KEY="${APP__PAYMENTS__SECRET_KEY:-sk_test_kommunalportal}"
+  export APP__PAYMENTS__WEBHOOK_SECRET="${APP__PAYMENTS__WEBHOOK_SECRET:-whsec_test_kommunalportal}"
+  if ! curl -fsS "${STRIPE_API_BASE}js/stripe.js" >/dev/null 2>&1; then
+    (cd "$ROOT/tests/e2e" && STRIPE_WEBHOOK_SECRET="$APP__PAYMENTS__WEBHOOK_SECRET" \
+      STRIPE_WEBHOOK_URL="http://127.0.0.1:${PORTAL_PORT:-${E2E_PORT:-3000}}/webhooks/stripe" STRIPE_WEBHOOK_HOST="ops.localhost" \
+      exec node services/stripe.mjs) > "$logdir/stripe.log" 2>&1 &
+    TEST_SERVICE_PIDS="${TEST_SERVICE_PIDS:-} $!"
+  fi
   if ! curl -fsS "$MAILBOX_URL/messages" >/dev/null 2>&1; then
     (cd "$ROOT/tests/e2e" && exec node services/mailbox.mjs) > "$logdir/mailbox.log" 2>&1 &
     TEST_SERVICE_PIDS="${TEST_SERVICE_PIDS:-} $!"
@@ -183,6 +194,7 @@ start_test_services() {
   fi
   wait_for_http "$MAILBOX_URL/messages" 30 || die "the test mailbox did not start (see $logdir/mailbox.log)"
   wait_for_http "$IDP_ISSUER/.well-known/openid-configuration" 30 || die "the OpenID provider did not start (see $logdir/idp.log)"
+  wait_for_http "${STRIPE_API_BASE}js/stripe.js" 30 || die "the Stripe-compatible server did not start (see $logdir/stripe.log)"
   export TEST_SERVICE_PIDS
 }
 

@@ -20,7 +20,7 @@ BIN="$CARGO_TARGET_DIR/debug/portal"
 export APP_ENVIRONMENT=local APP_CONFIG_DIR="$ROOT/infra/config"
 export APP__SERVER__BIND="127.0.0.1:$PORT" APP__PATHS__SITE_DIR="$SITE_DIR" APP__PATHS__TENANTS_DIR="$ROOT/tenants"
 step "Starting the demo mailbox and the test identity provider"
-start_test_services "$CACHE/demo-logs"
+PORTAL_PORT="$PORT" start_test_services "$CACHE/demo-logs"
 trap 'stop_test_services' EXIT
 step "Migrating and creating the demo operator"
 "$BIN" migrate

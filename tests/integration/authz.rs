@@ -16,14 +16,14 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
         (
             Role::TenantAdmin,
             tenant,
-            vec![(StaffArea, Read), (Branding, Read), (Branding, Write), (Services, Read), (Services, Write), (Staff, Read), (Staff, Write), (IdentityProviders, Read), (IdentityProviders, Write), (AuditLog, Read), (Cases, Read), (Cases, Process)],
+            vec![(StaffArea, Read), (Branding, Read), (Branding, Write), (Services, Read), (Services, Write), (Staff, Read), (Staff, Write), (IdentityProviders, Read), (IdentityProviders, Write), (AuditLog, Read), (Cases, Read), (Cases, Process), (Payments, Read), (Payments, Write), (Payments, Process)],
         ),
-        (Role::CaseWorker, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Cases, Process)]),
-        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read)]),
+        (Role::CaseWorker, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Cases, Process), (Payments, Read), (Payments, Process)]),
+        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Payments, Read)]),
         (
             Role::Operator,
             Domain::Platform,
-            vec![(Tenants, Read), (Tenants, Write), (Catalogue, Read), (Catalogue, Write), (Staff, Write), (IdentityProviders, Read), (IdentityProviders, Write), (AuditLog, Read), (Jobs, Read)],
+            vec![(Tenants, Read), (Tenants, Write), (Catalogue, Read), (Catalogue, Write), (Staff, Write), (IdentityProviders, Read), (IdentityProviders, Write), (AuditLog, Read), (Jobs, Read), (Payments, Read), (Payments, Write)],
         ),
         // roles outside their domain get nothing
         (Role::TenantAdmin, Domain::Platform, vec![]),
@@ -43,6 +43,6 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
             }
         }
     }
-    assert_eq!(checked, 6 * 10 * 3);
+    assert_eq!(checked, 6 * 11 * 3);
     assert!(wrong.is_empty(), "permission matrix differs:\n{}", wrong.join("\n"));
 }

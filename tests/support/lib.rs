@@ -180,6 +180,19 @@ impl TestResponse {
 }
 
 pub const OPS_HOST: &str = "ops.localhost";
+/// The webhook signing secret shared with the Stripe stand-in (tests/e2e/services/stripe.mjs).
+pub const WEBHOOK_SECRET: &str = "whsec_test_kommunalportal";
+
+/// The Stripe-compatible server started by the test command (`STRIPE_API_BASE`).
+pub fn stripe_url() -> String {
+    std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:12111/".into())
+}
+
+/// async-stripe pointed at `base` with the stand-in's test key.
+pub fn stripe_gateway(base: &str) -> portal_payments::StripeGateway {
+    let key: secrecy::SecretString = "sk_test_kommunalportal".to_owned().into();
+    portal_payments::StripeGateway::new(Some(&key), base, std::time::Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"))
+}
 pub const OPERATOR_EMAIL: &str = "ops-test@kommunalportal.example";
 pub const OPERATOR_PASSWORD: &str = "richtig-langes-passwort";
 
@@ -201,6 +214,14 @@ impl TestApp {
             metrics: portal_settings::metrics_recorder(),
             authz: Arc::new(portal_authz::Authorizer::new().await.unwrap_or_else(|e| panic!("{e}"))),
             oidc: Arc::new(portal_identity::oidc::Oidc::new()),
+            payments: Arc::new(stripe_gateway(&stripe_url())),
+            payment_config: Arc::new(portal_web::PaymentConfig {
+                js_url: format!("{}js/stripe.js", stripe_url()),
+                page_origins: vec![stripe_url().trim_end_matches('/').to_owned()],
+                publishable_key: "pk_test_kommunalportal".into(),
+                webhook_secret: Some(WEBHOOK_SECRET.to_owned().into()),
+                intent_expiry_hours: 24,
+            }),
         };
         let router = portal_server::build_router(state.clone());
         Self { db, state, router }

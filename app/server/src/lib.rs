@@ -5,6 +5,8 @@ pub mod auth;
 pub mod forms;
 pub mod mailer;
 pub mod pages;
+pub mod payflow;
+pub mod payment_jobs;
 pub mod receipt;
 pub mod retention;
 pub mod uploads;

@@ -49,7 +49,16 @@ pub fn assets(state: &AppState, with_islands: bool) -> Assets {
         kern_css: format!("/assets/kern/kern.min.css?v={kern}"),
         app_css: format!("/assets/app.css?v={app}"),
         islands_js: with_islands.then(|| format!("/assets/islands.js?v={islands}")),
+        scripts: vec![],
     }
+}
+
+/// The payment page's glue between the form and Stripe.js (served from memory).
+pub const PAYMENT_JS: &str = include_str!("../../assets/payment.js");
+
+/// The payment page's scripts: Stripe.js from its configured URL, then the glue.
+pub fn payment_scripts(state: &AppState) -> Vec<String> {
+    vec![state.payment_config.js_url.clone(), format!("/assets/payment.js?v={}", short_hash(PAYMENT_JS.as_bytes()))]
 }
 
 /// The version query of the wasm bundle, used by the island loader.

@@ -17,6 +17,8 @@ pub struct Application {
     pub listener: tokio::net::TcpListener,
     /// The mail transport, when this process runs the delivery worker.
     pub mail: Option<(Arc<dyn portal_mail::MailTransport>, Duration)>,
+    /// How often this process runs the payment jobs (reminders, expiry, daily exports), if at all.
+    pub payment_jobs: Option<Duration>,
 }
 
 /// The SMTP transport of the settings.
@@ -107,6 +109,17 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         metrics: telemetry.metrics.clone(),
         authz: Arc::new(portal_authz::Authorizer::new().await.context("loading the casbin model and policy")?),
         oidc: Arc::new(portal_identity::oidc::Oidc::new()),
+        payments: Arc::new(
+            portal_payments::StripeGateway::new(settings.payments.secret_key.as_ref(), &settings.payments.api_base, Duration::from_millis(settings.payments.timeout_ms))
+                .map_err(|e| anyhow::anyhow!("payments: {e}"))?,
+        ),
+        payment_config: Arc::new(portal_web::PaymentConfig {
+            js_url: settings.payments.js_url.clone(),
+            page_origins: settings.payments.page_origins.clone(),
+            publishable_key: settings.payments.publishable_key.clone(),
+            webhook_secret: settings.payments.webhook_secret.clone(),
+            intent_expiry_hours: settings.payments.intent_expiry_hours,
+        }),
     })
 }
 
@@ -115,7 +128,8 @@ impl Application {
         let state = build_state(settings, telemetry).await?;
         let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
         let mail = if settings.mail.worker { Some((smtp_transport(settings)?, Duration::from_millis(settings.mail.poll_interval_ms))) } else { None };
-        Ok(Self { state, listener, mail })
+        let payment_jobs = settings.payments.worker.then(|| Duration::from_secs(settings.payments.job_interval_secs.max(1)));
+        Ok(Self { state, listener, mail, payment_jobs })
     }
 
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
@@ -126,6 +140,7 @@ impl Application {
     pub async fn run(self) -> anyhow::Result<()> {
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let retention = tokio::spawn(crate::retention::run_loop(self.state.db.clone(), Duration::from_secs(3600), stopped.clone()));
+        let payments = self.payment_jobs.map(|every| tokio::spawn(crate::payment_jobs::run_loop(self.state.clone(), every, stopped.clone())));
         let worker = self.mail.map(|(transport, poll)| tokio::spawn(portal_mail::run_worker(self.state.db.clone(), transport, poll, stopped)));
         let router = crate::build_router(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
@@ -134,6 +149,9 @@ impl Application {
             .await?;
         let _ = stop.send(true);
         let _ = retention.await;
+        if let Some(p) = payments {
+            let _ = p.await;
+        }
         if let Some(w) = worker {
             let _ = w.await;
         }

@@ -122,6 +122,23 @@ pub enum Block {
     MessageForm(Box<MessageFormSpec>),
     /// A filter form sent with GET (inbox filters).
     Filters(Box<FilterSpec>),
+    /// The online payment form: Stripe's payment element mounts into it (the page loads Stripe.js
+    /// and `/assets/payment.js`); without JavaScript a note says how else to pay.
+    Payment(Box<PaymentSpec>),
+}
+
+/// What the payment form hands to Stripe.js.
+#[derive(Debug, Clone)]
+pub struct PaymentSpec {
+    pub publishable_key: String,
+    pub account: String,
+    pub client_secret: String,
+    pub return_url: String,
+    pub locale: String,
+    pub button: String,
+    pub noscript: String,
+    /// Shown when Stripe.js could not be loaded.
+    pub unavailable: String,
 }
 
 /// A page of an application form.
@@ -187,6 +204,8 @@ pub type FilterSelect = (String, String, Vec<(String, String)>, String);
 pub struct FilterSpec {
     pub action: String,
     pub selects: Vec<FilterSelect>,
+    /// Date inputs: (name, label, value as YYYY-MM-DD).
+    pub dates: Vec<(String, String, String)>,
     /// (name, label, checked)
     pub checks: Vec<(String, String, bool)>,
     pub submit: String,
@@ -420,6 +439,20 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
             }
             .into_any(),
             Block::MessageForm(spec) => message_form_view(*spec).into_any(),
+            Block::Payment(p) => view! {
+                <form id="payment-form" class="payment-form" data-stripe-key=p.publishable_key data-stripe-account=p.account
+                    data-client-secret=p.client_secret data-return-url=p.return_url data-locale=p.locale data-unavailable=p.unavailable>
+                    <div id="payment-element"></div>
+                    <div id="payment-message" class="kern-alert kern-alert--danger" role="alert" hidden=true>
+                        <div class="kern-alert__body"><p class="kern-body" id="payment-message-text"></p></div>
+                    </div>
+                    <div class="form-actions">
+                        <button class="kern-btn kern-btn--primary" type="submit" id="payment-submit"><span class="kern-label">{p.button}</span></button>
+                    </div>
+                    <noscript><p class="kern-body">{p.noscript}</p></noscript>
+                </form>
+            }
+            .into_any(),
             Block::Filters(spec) => view! {
                 <form method="get" action=spec.action class="filters">
                     {spec.selects.into_iter().map(|(name, label, options, selected)| {
@@ -430,6 +463,15 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
                                 <select class="kern-form-input__select" id=id name=name>
                                     {options.into_iter().map(|(v, t)| { let sel = v == selected; view! { <option value=v selected=sel>{t}</option> } }).collect_view()}
                                 </select>
+                            </div>
+                        }
+                    }).collect_view()}
+                    {spec.dates.into_iter().map(|(name, label, value)| {
+                        let id = format!("filter-{name}");
+                        view! {
+                            <div class="kern-form-input filters__item">
+                                <label class="kern-label" for=id.clone()>{label}</label>
+                                <input class="kern-form-input__input" type="date" id=id name=name value=value/>
                             </div>
                         }
                     }).collect_view()}

@@ -13,6 +13,8 @@ pub struct Assets {
     pub app_css: String,
     /// The island loader; `None` on pages without islands (they ship no JavaScript at all).
     pub islands_js: Option<String>,
+    /// Further scripts of a page (the payment page: Stripe.js and its glue), loaded in order.
+    pub scripts: Vec<String>,
 }
 
 /// What the portal frame shows of the tenant.
@@ -45,6 +47,7 @@ pub fn Document(lang: Lang, title: String, assets: Assets, #[prop(optional)] the
                 <link rel="stylesheet" href=assets.app_css/>
                 {theme_css.map(|css| view! { <style inner_html=css></style> })}
                 {assets.islands_js.map(|src| view! { <script type="module" src=src></script> })}
+                {assets.scripts.into_iter().map(|src| view! { <script src=src defer=true></script> }).collect_view()}
             </head>
             <body class="kern-body">{children()}</body>
         </html>

@@ -54,10 +54,12 @@ pub enum Resource {
     Tenants,
     Catalogue,
     Jobs,
+    /// Payment setup, payments and the cash office export (process: refunds).
+    Payments,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 10] = [
+    pub const ALL: [Resource; 11] = [
         Resource::StaffArea,
         Resource::Branding,
         Resource::Services,
@@ -68,6 +70,7 @@ impl Resource {
         Resource::Tenants,
         Resource::Catalogue,
         Resource::Jobs,
+        Resource::Payments,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -82,6 +85,7 @@ impl Resource {
             Resource::Tenants => "tenants",
             Resource::Catalogue => "catalogue",
             Resource::Jobs => "jobs",
+            Resource::Payments => "payments",
         }
     }
 }

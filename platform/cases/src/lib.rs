@@ -246,6 +246,13 @@ pub async fn load_draft(tx: &mut TenantTx, draft_id: Uuid, owner: &Owner, lock: 
     Ok(row.as_ref().map(draft_from))
 }
 
+/// A draft by id, whoever owns it and even past its period: for filing a draft that was paid
+/// before filing (the payment confirms it; the owner is in the row).
+pub async fn load_draft_any(tx: &mut TenantTx, draft_id: Uuid) -> Result<Option<Draft>> {
+    let row = sqlx::query(&format!("select {DRAFT_COLUMNS} from application_draft where draft_id = $1 for update")).bind(draft_id).fetch_optional(tx.conn()).await?;
+    Ok(row.as_ref().map(draft_from))
+}
+
 /// Saves the answers (and extends the draft's life by the draft period).
 pub async fn save_draft(tx: &mut TenantTx, draft_id: Uuid, answers: &Answers) -> Result<()> {
     sqlx::query(&format!("update application_draft set answers = $2, expires_at = {DRAFT_EXPIRY} where draft_id = $1"))
@@ -597,6 +604,8 @@ pub enum EventKind {
     Assigned,
     Document,
     Anonymised,
+    /// A payment received, failed or refunded (the body says which, with the Kassenzeichen).
+    Payment,
 }
 
 impl EventKind {
@@ -609,6 +618,7 @@ impl EventKind {
             EventKind::Assigned => "assigned",
             EventKind::Document => "document",
             EventKind::Anonymised => "anonymised",
+            EventKind::Payment => "payment",
         }
     }
     fn parse(s: &str) -> Self {
@@ -619,6 +629,7 @@ impl EventKind {
             "note" => EventKind::Note,
             "assigned" => EventKind::Assigned,
             "document" => EventKind::Document,
+            "payment" => EventKind::Payment,
             _ => EventKind::Anonymised,
         }
     }
@@ -847,7 +858,14 @@ pub async fn apply_retention(tx: &mut TenantTx) -> Result<RetentionReport> {
         }
     }
     sqlx::query("delete from case_file where draft_id in (select draft_id from application_draft where expires_at < now()) and case_id is null").execute(tx.conn()).await?;
-    let drafts = sqlx::query("delete from application_draft where expires_at < now()").execute(tx.conn()).await?.rows_affected();
+    // a draft whose payment is under way or done stays until the payment files its case
+    let drafts = sqlx::query(
+        "delete from application_draft d where d.expires_at < now()
+            and not exists (select 1 from payment p where p.draft_id = d.draft_id and p.status in ('processing', 'succeeded'))",
+    )
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
     Ok(RetentionReport { anonymised: due.into_iter().map(|(_, r)| r).collect(), drafts_deleted: drafts })
 }
 

@@ -36,6 +36,12 @@ pub enum Mail {
     /// Something happened on a case: a new status (with the office's question or reason) or a
     /// message from the office.
     CaseUpdate { reference: String, service: String, status: String, text: String, link: String },
+    /// A payment was received: the receipt's facts and where to download it.
+    PaymentReceived { service: String, amount: String, kassenzeichen: String, reference: String, tenant_details: String, link: String },
+    /// A pay-later fee is due soon.
+    PaymentReminder { service: String, amount: String, kassenzeichen: String, reference: String, due: String, link: String },
+    /// A refund was made.
+    PaymentRefunded { service: String, amount: String, kassenzeichen: String, reason: String, link: String },
 }
 
 struct Parts {
@@ -139,6 +145,39 @@ fn parts(mail: &Mail, lang: Lang, tenant: &str) -> Parts {
                 after: vec![],
             }
         }
+        Mail::PaymentReceived { service, amount, kassenzeichen, reference, tenant_details, link } => Parts {
+            subject: t(&format!("Zahlungsbestätigung {kassenzeichen} – {tenant}"), &format!("Payment receipt {kassenzeichen} – {tenant}")),
+            lines: vec![
+                t(&format!("vielen Dank: Ihre Zahlung von {amount} für „{service}“ ist eingegangen."), &format!("thank you: your payment of {amount} for “{service}” has been received.")),
+                t(&format!("Kassenzeichen: {kassenzeichen}"), &format!("Payment reference (Kassenzeichen): {kassenzeichen}")),
+                if reference.is_empty() { String::new() } else { t(&format!("Aktenzeichen Ihres Antrags: {reference}"), &format!("Reference of your application: {reference}")) },
+                t(&format!("Zahlungsempfänger: {tenant_details}"), &format!("Payee: {tenant_details}")),
+            ]
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect(),
+            button: Some((t("Zahlungsbeleg (PDF) herunterladen", "Download the receipt (PDF)"), link.clone())),
+            after: vec![t("Bitte bewahren Sie diese Bestätigung für Ihre Unterlagen auf.", "Please keep this confirmation for your records.")],
+        },
+        Mail::PaymentReminder { service, amount, kassenzeichen, reference, due, link } => Parts {
+            subject: t(&format!("Erinnerung: Gebühr für Antrag {reference} bis {due} bezahlen"), &format!("Reminder: please pay the fee for application {reference} by {due}")),
+            lines: vec![
+                t(&format!("für Ihren Antrag „{service}“ (Aktenzeichen {reference}) ist noch die Gebühr von {amount} offen."), &format!("the fee of {amount} for your application “{service}” (reference {reference}) is still open.")),
+                t(&format!("Bitte bezahlen Sie bis {due}. Kassenzeichen: {kassenzeichen}"), &format!("Please pay by {due}. Payment reference (Kassenzeichen): {kassenzeichen}")),
+            ],
+            button: Some((t("Jetzt bezahlen", "Pay now"), link.clone())),
+            after: vec![t("Wenn Sie bereits bezahlt haben, ist diese E-Mail gegenstandslos.", "If you have already paid, please ignore this e-mail.")],
+        },
+        Mail::PaymentRefunded { service, amount, kassenzeichen, reason, link } => Parts {
+            subject: t(&format!("Erstattung {amount} – {kassenzeichen}"), &format!("Refund of {amount} – {kassenzeichen}")),
+            lines: vec![
+                t(&format!("für „{service}“ (Kassenzeichen {kassenzeichen}) erstatten wir Ihnen {amount}."), &format!("we are refunding {amount} for “{service}” (payment reference {kassenzeichen}).")),
+                t(&format!("Grund: {reason}"), &format!("Reason: {reason}")),
+                t("Der Betrag wird auf das Zahlungsmittel zurückgebucht, mit dem Sie bezahlt haben.", "The amount goes back to the means of payment you used."),
+            ],
+            button: Some((t("Antrag ansehen", "View the application"), link.clone())),
+            after: vec![],
+        },
     }
 }
 

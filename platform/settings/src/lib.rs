@@ -62,6 +62,37 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     pub paths: PathSettings,
     pub mail: MailSettings,
+    pub payments: PaymentSettings,
+}
+
+/// Online payment through Stripe Connect. The platform's keys come from the environment only.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// Stripe's API (a compatible server in tests), e.g. `https://api.stripe.com/`.
+    pub api_base: String,
+    /// Stripe's client library loaded by the payment page.
+    pub js_url: String,
+    /// Origins the payment page may talk to and frame besides its own (Stripe.js's API, 3-D Secure
+    /// and PayPal pages), for its Content-Security-Policy.
+    pub page_origins: Vec<String>,
+    /// The platform's publishable key (public; the payment page hands it to Stripe.js).
+    #[serde(default)]
+    pub publishable_key: String,
+    /// The platform's secret key: `APP__PAYMENTS__SECRET_KEY` only.
+    #[serde(default)]
+    pub secret_key: Option<SecretString>,
+    /// The webhook endpoint's signing secret: `APP__PAYMENTS__WEBHOOK_SECRET` only.
+    #[serde(default)]
+    pub webhook_secret: Option<SecretString>,
+    /// Per-attempt timeout of calls to Stripe.
+    pub timeout_ms: u64,
+    /// A pay-before payment nobody finished is cancelled after this many hours.
+    pub intent_expiry_hours: i32,
+    /// Run the payment jobs (reminders, expiry, daily exports) in this process.
+    pub worker: bool,
+    /// How often the payment jobs run.
+    pub job_interval_secs: u64,
 }
 
 /// Outgoing mail: the SMTP server and the queue worker.
@@ -236,6 +267,14 @@ impl Settings {
         }
         if !self.mail.from_address.contains('@') {
             return Err(SettingsError::Invalid { key: "mail.from_address".into(), message: "must be an e-mail address".into() });
+        }
+        for (key, url) in [("payments.api_base", &self.payments.api_base), ("payments.js_url", &self.payments.js_url)] {
+            if !(url.starts_with("https://") || url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost")) {
+                return Err(SettingsError::Invalid { key: key.into(), message: "must be an https:// URL (plain http only on loopback)".into() });
+            }
+        }
+        if !(1..=720).contains(&self.payments.intent_expiry_hours) {
+            return Err(SettingsError::Invalid { key: "payments.intent_expiry_hours".into(), message: "must be between 1 and 720".into() });
         }
         tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_filter).map_err(|e| SettingsError::Invalid {
             key: "telemetry.log_filter".into(),

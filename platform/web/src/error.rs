@@ -101,6 +101,16 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<portal_payments::repo::RepoError> for AppError {
+    fn from(e: portal_payments::repo::RepoError) -> Self {
+        match e {
+            portal_payments::repo::RepoError::Db(d) => d.into(),
+            // handlers that accept an account id answer this next to the field first
+            portal_payments::repo::RepoError::AccountTaken => AppError::bad_request(),
+        }
+    }
+}
+
 impl From<portal_cases::CaseError> for AppError {
     fn from(e: portal_cases::CaseError) -> Self {
         match e {

@@ -10,4 +10,4 @@ pub mod state;
 
 pub use error::{AppError, ErrorKind};
 pub use host::{Site, TenantContext};
-pub use state::{AppState, StateConfig};
+pub use state::{AppState, PaymentConfig, StateConfig};

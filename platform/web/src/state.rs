@@ -29,6 +29,21 @@ pub struct StateConfig {
     pub max_body_bytes: usize,
 }
 
+/// What the payment pages and the webhook need besides the gateway.
+#[derive(Debug, Clone)]
+pub struct PaymentConfig {
+    /// Stripe's client library for the payment page.
+    pub js_url: String,
+    /// Origins the payment page may talk to and frame (its Content-Security-Policy).
+    pub page_origins: Vec<String>,
+    /// The platform's publishable key (handed to Stripe.js).
+    pub publishable_key: String,
+    /// The webhook endpoint's signing secret (environment only).
+    pub webhook_secret: Option<SecretString>,
+    /// A pay-before payment nobody finished is cancelled after this many hours.
+    pub intent_expiry_hours: i32,
+}
+
 /// Cheaply cloned state of the server.
 #[derive(Clone)]
 pub struct AppState {
@@ -44,4 +59,8 @@ pub struct AppState {
     pub authz: Arc<Authorizer>,
     /// OpenID Connect client side (HTTP client, provider metadata cache).
     pub oidc: Arc<Oidc>,
+    /// Stripe (async-stripe against the configured API base; a local compatible server in tests).
+    pub payments: Arc<dyn portal_payments::PaymentGateway>,
+    /// Payment page and webhook settings.
+    pub payment_config: Arc<PaymentConfig>,
 }

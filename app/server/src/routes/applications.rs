@@ -94,7 +94,7 @@ pub fn fmt_date(t: OffsetDateTime) -> String {
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, status, title and blocks")]
-async fn render(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
+pub(crate) async fn render(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
     let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
     tx.commit().await?;
     if blocks.iter().any(|b| matches!(b, Block::AppForm(_))) {
@@ -104,15 +104,15 @@ async fn render(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: L
 }
 
 /// Who is applying: a logged-in citizen, or a guest identified by the draft cookie.
-struct Applicant {
-    owner: Option<Owner>,
-    citizen: Option<crate::auth::Citizen>,
+pub(crate) struct Applicant {
+    pub owner: Option<Owner>,
+    pub citizen: Option<crate::auth::Citizen>,
     /// The CSRF token forms carry (the session's, or the anonymous double-submit token).
-    csrf: String,
-    new_anon: bool,
+    pub csrf: String,
+    pub new_anon: bool,
 }
 
-fn applicant(citizen: MaybeCitizen, headers: &HeaderMap) -> Applicant {
+pub(crate) fn applicant(citizen: MaybeCitizen, headers: &HeaderMap) -> Applicant {
     match citizen.0 {
         Some(c) => Applicant { owner: Some(Owner::Citizen(c.citizen_id)), csrf: c.csrf.clone(), citizen: Some(c), new_anon: false },
         None => {
@@ -132,12 +132,12 @@ impl Applicant {
     }
 }
 
-fn finish(state: &AppState, r: Response, a: &Applicant) -> Response {
+pub(crate) fn finish(state: &AppState, r: Response, a: &Applicant) -> Response {
     if a.citizen.is_none() { set_anon_csrf(state, r, &a.csrf, a.new_anon) } else { r }
 }
 
 /// The draft of this applicant, with the schema it is filled in under.
-async fn load(tx: &mut TenantTx, a: &Applicant, draft_id: Uuid, lock: bool) -> Result<(Draft, FormSchema), AppError> {
+pub(crate) async fn load(tx: &mut TenantTx, a: &Applicant, draft_id: Uuid, lock: bool) -> Result<(Draft, FormSchema), AppError> {
     let owner = a.owner.as_ref().ok_or_else(AppError::not_found)?;
     let draft = cases::load_draft(tx, draft_id, owner, lock).await?.ok_or_else(AppError::not_found)?;
     let schema = cases::form_version(tx, &draft.schema_hash).await?;
@@ -159,7 +159,7 @@ async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uu
     Ok(Opened::Draft(tx, draft, schema))
 }
 
-async fn service_name(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result<String, AppError> {
+pub(crate) async fn service_name(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result<String, AppError> {
     Ok(cases::service_name(tx, slug).await?.map_or_else(|| slug.to_owned(), |n| n.get(lang).to_owned()))
 }
 
@@ -513,18 +513,55 @@ async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: Head
         return check_view(&state, &ctx, tx, lang, &a, &draft, &schema, issues, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let answers = retain_visible(&schema, &answers);
-    let form = cases::service_form(&mut tx, &draft.service_slug).await?.ok_or_else(AppError::not_found)?;
+    let base = base_url(&state, &ctx.host, &headers);
+    let name = service_name(&mut tx, &draft.service_slug, lang).await?;
+    let plan = crate::payflow::plan(&state, &mut tx, &draft.service_slug, &schema, &answers).await?;
+    if let crate::payflow::Plan::Online { service, fee, setup, application_fee } = &plan
+        && service.timing == portal_payments::Timing::Before
+    {
+        // the case is filed once paid: the payment belongs to the draft until then
+        crate::payflow::payment_for_draft(&mut tx, &draft, service, fee, setup, *application_fee, lang, &base, &name).await?;
+        tx.commit().await?;
+        return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
+    }
+    let filed = file_case(&mut tx, &ctx, &base, &draft, &schema, &answers, lang).await?;
+    if filed.created
+        && let crate::payflow::Plan::Online { service, fee, setup, application_fee } = &plan
+    {
+        crate::payflow::payment_for_case(&mut tx, &filed.case, service, fee, setup, *application_fee, &base).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(case.reference = %filed.case.reference, service = %filed.case.service_slug, created = filed.created, "application filed");
+    // a guest sees the confirmation once with the status link; it also comes by e-mail
+    let to = match filed.guest_token {
+        Some(t) => format!("/antrag/{draft_id}/fertig?vorgang={t}"),
+        None => format!("/antrag/{draft_id}/fertig"),
+    };
+    Ok(see_other(&to))
+}
+
+/// A filed case, whether this call filed it, and a guest's status link token.
+pub struct Filed {
+    pub case: Case,
+    pub created: bool,
+    pub guest_token: Option<String>,
+}
+
+/// Files the case of a complete draft (validated, visible answers) once, and queues the
+/// confirmation mail. Used by the submit button and, for services paid before filing, by the
+/// payment's confirmation (the citizen's return or Stripe's webhook, whichever comes first).
+pub async fn file_case(tx: &mut TenantTx, ctx: &TenantContext, base: &str, draft: &Draft, schema: &FormSchema, answers: &Answers, lang: Lang) -> Result<Filed, AppError> {
+    let form = cases::service_form(tx, &draft.service_slug).await?.ok_or_else(AppError::not_found)?;
     // the case keeps the schema the draft was filled in under
     let form = ServiceForm { schema: schema.clone(), schema_hash: draft.schema_hash.clone(), ..form };
-    let name = applicant_name(&schema, &answers);
-    let base = base_url(&state, &ctx.host, &headers);
-    let (guest, guest_token, actor, mail_to) = match &a.citizen {
-        Some(c) => {
-            let email = portal_identity::citizen::get(&mut tx, c.citizen_id).await?.and_then(|acc| acc.email);
-            (None, None, Actor::citizen(c.citizen_id, &name), email)
+    let name = applicant_name(schema, answers);
+    let (guest, guest_token, actor, mail_to) = match draft.citizen_id {
+        Some(citizen_id) => {
+            let email = portal_identity::citizen::get(tx, citizen_id).await?.and_then(|acc| acc.email);
+            (None, None, Actor::citizen(citizen_id, &name), email)
         }
         None => {
-            let email = guest_email(&schema, &answers).ok_or_else(AppError::bad_request)?;
+            let email = guest_email(schema, answers).ok_or_else(AppError::bad_request)?;
             let token = random_token();
             (Some(email.clone()), Some(token), Actor::guest(&name), Some(email))
         }
@@ -533,23 +570,18 @@ async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: Head
         (Some(email), Some(token)) => Some(cases::GuestLink { email, token, token_hash: token_hash(token).to_vec() }),
         _ => None,
     };
-    let sub = Submission { draft: &draft, form: &form, answers: &answers, applicant_name: &name, guest, lang };
-    let (case, created) = cases::submit(&mut tx, sub, &actor).await?;
+    let sub = Submission { draft, form: &form, answers, applicant_name: &name, guest, lang };
+    let (case, created) = cases::submit(tx, sub, &actor).await?;
     if created && let Some(to) = mail_to {
         let link = match &guest_token {
             Some(t) => format!("{base}/vorgang/{t}"),
             None => format!("{base}/konto/antraege/{}", case.case_id),
         };
-        queue(&mut tx, &ctx, &base, lang, &to, Mail::CaseReceived { reference: case.reference.clone(), service: case.service_name.get(lang).to_owned(), link }).await?;
+        queue(tx, ctx, base, lang, &to, Mail::CaseReceived { reference: case.reference.clone(), service: case.service_name.get(lang).to_owned(), link }).await?;
     }
-    tx.commit().await?;
-    tracing::info!(case.reference = %case.reference, service = %case.service_slug, created, "application filed");
-    // a guest sees the confirmation once with the status link; it also comes by e-mail
-    let to = match guest_token {
-        Some(t) => format!("/antrag/{draft_id}/fertig?vorgang={t}"),
-        None => format!("/antrag/{draft_id}/fertig"),
-    };
-    Ok(see_other(&to))
+    // a second call finds the case; the guest's link is the one stored with it
+    let guest_token = if created { guest_token } else { case.guest_token.clone() };
+    Ok(Filed { case, created, guest_token })
 }
 
 #[derive(Deserialize, Default)]
@@ -695,6 +727,9 @@ async fn case_blocks(tx: &mut TenantTx, lang: Lang, case: &Case, base: &str, csr
     if let Some(reason) = case.decision_reason.as_ref().filter(|_| case.status == Status::Rejected) {
         blocks.push(Block::Notice("danger", tr_with(lang, "cases.rejected_notice", &[("reason", reason)])));
     }
+    if let Some(p) = portal_payments::repo::payment_for_case(tx, case.case_id, false).await? {
+        blocks.extend(crate::routes::payments::case_payment_blocks(lang, &p, base));
+    }
     let issued: Vec<(String, String)> = files.iter().filter(|f| f.purpose == "issued").map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone())).collect();
     if !issued.is_empty() {
         blocks.push(Block::Heading(tr(lang, "cases.documents")));
@@ -745,6 +780,7 @@ pub fn timeline(lang: Lang, events: &[cases::Event], files: &[cases::StoredFile]
                 EventKind::Assigned => (tr(lang, "cases.ev_assigned"), None),
                 EventKind::Document => (tr(lang, "cases.ev_document"), None),
                 EventKind::Anonymised => (tr(lang, "cases.ev_anonymised"), None),
+                EventKind::Payment => (tr(lang, "payments.ev_payment"), None),
             };
             let who = if staff || !matches!(e.actor_kind.as_str(), "staff" | "system") { e.actor_name.clone() } else { String::new() };
             let text = if e.kind == EventKind::Assigned && e.body.is_empty() { tr(lang, "cases.unassigned") } else { e.body.clone() };
@@ -860,7 +896,7 @@ async fn citizen_file(State(state): State<AppState>, ctx: TenantContext, citizen
 // ---------------------------------------------------------------------------------------------
 // guests: the case behind the secret link
 
-async fn guest_lookup(tx: &mut TenantTx, token: &str) -> Result<Case, AppError> {
+pub(crate) async fn guest_lookup(tx: &mut TenantTx, token: &str) -> Result<Case, AppError> {
     if token.len() != 43 {
         return Err(AppError::not_found());
     }

@@ -57,7 +57,7 @@ pub fn case_scope(p: &Principal) -> Option<Vec<String>> {
 }
 
 /// A case of the tenant the member of staff may see (404 otherwise: out of scope looks like absent).
-async fn visible_case(tx: &mut TenantTx, s: &Staff, case_id: Uuid) -> Result<Case, AppError> {
+pub(super) async fn visible_case(tx: &mut TenantTx, s: &Staff, case_id: Uuid) -> Result<Case, AppError> {
     let case = cases::get(tx, case_id).await?.ok_or_else(AppError::not_found)?;
     if case_scope(&s.principal).is_some_and(|scope| !scope.contains(&case.service_slug)) {
         return Err(AppError::not_found());
@@ -77,7 +77,7 @@ async fn assignees(tx: &mut TenantTx, service: &str) -> Result<Vec<(Uuid, String
         .collect())
 }
 
-fn actor(s: &Staff) -> Actor {
+pub(super) fn actor(s: &Staff) -> Actor {
     Actor::staff(s.user.staff_id, &s.user.display_name)
 }
 
@@ -160,6 +160,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
             ("status".into(), tr(lang, "casework.status"), status_options, p.status.clone()),
             ("sortierung".into(), tr(lang, "casework.sort"), vec![("neu".into(), tr(lang, "casework.sort_newest")), ("alt".into(), tr(lang, "casework.sort_oldest")), ("frist".into(), tr(lang, "casework.sort_due"))], q.sort.code().to_owned()),
         ],
+        dates: vec![],
         checks: vec![("meine".into(), tr(lang, "casework.only_mine"), p.meine.is_some()), ("ueberfaellig".into(), tr(lang, "casework.only_overdue"), p.ueberfaellig.is_some())],
         submit: tr(lang, "casework.filter"),
     };
@@ -224,6 +225,12 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
 type FormProblem = (&'static str, String, String);
 
 async fn case_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, case_id: Uuid, problem: Option<FormProblem>, status: StatusCode) -> Result<Response, AppError> {
+    case_page_with(state, ctx, lang, s, case_id, problem, None, status).await
+}
+
+/// The case view; `refund` holds a refund form sent back with its errors.
+#[expect(clippy::too_many_arguments, reason = "the case view with the state of each of its forms")]
+pub(super) async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, case_id: Uuid, problem: Option<FormProblem>, refund: Option<FormState>, status: StatusCode) -> Result<Response, AppError> {
     s.require(state, Resource::Cases, Action::Read)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, s, case_id).await?;
@@ -235,6 +242,7 @@ async fn case_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff,
         Some(c) => portal_identity::citizen::get(&mut tx, c).await?.and_then(|a| a.email),
         None => case.guest_email.clone(),
     };
+    let payment_blocks = super::payment_admin::staff_payment_blocks(state, &mut tx, lang, s, &case, refund).await?;
     tx.commit().await?;
     let base = format!("/verwaltung/vorgaenge/{case_id}");
     let may_process = s.may(state, Resource::Cases, Action::Process);
@@ -254,6 +262,7 @@ async fn case_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff,
         (tr(lang, "casework.assigned"), case.assigned_name.clone().unwrap_or_else(|| "–".into()), None),
         (tr(lang, "cases.form_version"), format!("{} ({})", schema.version, &case.schema_hash[..12.min(case.schema_hash.len())]), None),
     ]));
+    blocks.extend(payment_blocks);
     if may_process {
         let mut buttons = Vec::new();
         if case.assigned_to != Some(s.user.staff_id) {

@@ -50,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(observe::metrics))
         .route("/sprache", get(super::switch_language))
         .merge(super::console_access::router())
+        .merge(super::webhooks::router())
+        .merge(super::payment_admin::console_router())
         .fallback(super::not_found)
 }
 

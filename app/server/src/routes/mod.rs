@@ -7,8 +7,11 @@ pub mod casework;
 pub mod console;
 pub mod console_access;
 pub mod identity_admin;
+pub mod payment_admin;
+pub mod payments;
 pub mod portal;
 pub mod staff;
+pub mod webhooks;
 
 use std::time::Duration;
 
@@ -62,6 +65,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/health", get(observe::health))
         .route("/assets/app.css", get(app_css))
         .route("/assets/islands.js", get(islands_js))
+        .route("/assets/payment.js", get(payment_js))
         .merge(static_files)
         .fallback(dispatch)
         .with_state(sites)
@@ -88,6 +92,18 @@ pub fn build_router(state: AppState) -> Router {
 
 async fn app_css() -> Response {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::APP_CSS).into_response()
+}
+
+async fn payment_js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::PAYMENT_JS).into_response()
+}
+
+/// The Content-Security-Policy of the payment page: Stripe.js and what it talks to and frames.
+pub fn payment_csp(origins: &[String]) -> String {
+    let o = origins.join(" ");
+    format!(
+        "default-src 'self'; script-src 'self' {o}; style-src 'self' 'unsafe-inline'; img-src 'self' data: {o}; font-src 'self'; connect-src 'self' {o}; frame-src {o}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
 }
 
 async fn islands_js(State(sites): State<Sites>) -> Response {

@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/sprache", get(super::switch_language))
         .merge(super::account::router())
         .merge(super::applications::router())
+        .merge(super::payments::router())
+        .merge(super::payment_admin::router())
         .merge(super::casework::router())
         .merge(super::staff::router())
         .fallback(super::not_found)

@@ -62,6 +62,8 @@ fn nav(state: &AppState, lang: Lang, s: &Staff, current: &str) -> Vec<(String, S
     items.push(("/verwaltung/darstellung", "staff.nav_branding", Resource::Branding, Action::Write));
     items.push(("/verwaltung/mitarbeitende", "staff.nav_staff", Resource::Staff, Action::Read));
     items.push(("/verwaltung/antragseinstellungen", "staff.nav_case_settings", Resource::Services, Action::Write));
+    items.push(("/verwaltung/zahlungen", "staff.nav_payments", Resource::Payments, Action::Read));
+    items.push(("/verwaltung/zahlungen/einstellungen", "staff.nav_payment_settings", Resource::Payments, Action::Write));
     items.push(("/verwaltung/identitaet", "staff.nav_identity", Resource::IdentityProviders, Action::Read));
     items.push(("/verwaltung/protokoll", "staff.nav_audit", Resource::AuditLog, Action::Read));
     items.into_iter().filter(|(_, _, r, a)| s.may(state, *r, *a)).map(|(href, key, _, _)| (href.to_owned(), tr(lang, key), href == current)).collect()

@@ -1,0 +1,124 @@
+//! The scheduled payment work, on every server (rows are claimed with SKIP LOCKED, daily exports
+//! are stored once per tenant and day): reminders for pay-later fees before their deadline,
+//! cancelling abandoned PaymentIntents (a payment page left without paying), and the cash office's
+//! daily CSV export of the previous day.
+
+use std::time::Duration;
+
+use portal_db::TenantTx;
+use portal_domain::{Lang, TenantId};
+use portal_mail::Mail;
+use portal_payments::repo;
+use portal_payments::{GatewayError, PaymentStatus};
+use portal_web::AppState;
+use uuid::Uuid;
+
+use crate::payflow::{self, money};
+
+/// What one run did across all tenants.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RunReport {
+    pub reminders: u64,
+    pub expired: u64,
+    pub exports: u64,
+}
+
+/// One pass over all tenants with a payment setup.
+pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
+    let mut platform = state.db.platform().await?;
+    let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from tenant order by tenant_id").fetch_all(platform.conn()).await?;
+    platform.commit().await?;
+    let mut report = RunReport::default();
+    let yesterday = crate::routes::payment_admin::german_today().previous_day();
+    for id in tenants {
+        let tenant = TenantId(id);
+        let mut tx = state.db.tenant(tenant).await?;
+        let has_setup: bool = sqlx::query_scalar("select exists (select 1 from payment_setup)").fetch_one(tx.conn()).await?;
+        if !has_setup {
+            tx.commit().await?;
+            continue;
+        }
+        report.reminders += remind(state, &mut tx).await?;
+        report.expired += expire(state, &mut tx).await?;
+        if let Some(day) = yesterday
+            && repo::export_csv(&mut tx, day).await?.is_none()
+        {
+            let (csv, rows, total) = portal_payments::export::day_csv(&mut tx, day).await?;
+            if repo::store_export(&mut tx, day, rows, total, &csv).await? {
+                report.exports += 1;
+            }
+        }
+        tx.commit().await?;
+    }
+    Ok(report)
+}
+
+async fn remind(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {
+    let setup = repo::setup(tx).await?;
+    let due = repo::reminders_due(tx, setup.reminder_days).await?;
+    let mut sent = 0;
+    for p in due {
+        let Some(case_id) = p.case_id else { continue };
+        let Some(case) = portal_cases::get(tx, case_id).await? else { continue };
+        let to = match (&case.guest_email, case.citizen_id) {
+            (Some(e), _) => Some(e.clone()),
+            (None, Some(c)) => portal_identity::citizen::get(tx, c).await?.and_then(|a| a.email),
+            _ => None,
+        };
+        if let (Some(to), Some(ctx)) = (to, payflow::context_for(state, &p.portal_url)) {
+            let lang = Lang::from_code(&p.lang).unwrap_or_default();
+            let mail = Mail::PaymentReminder {
+                service: case.service_name.get(lang).to_owned(),
+                amount: money(p.amount_cents, lang),
+                kassenzeichen: p.kassenzeichen.clone(),
+                reference: case.reference.clone(),
+                due: p.due_at.map(crate::routes::applications::fmt_date).unwrap_or_default(),
+                link: payflow::payer_link(&p, Some(&case), "/zahlung"),
+            };
+            crate::mailer::queue(tx, &ctx, &p.portal_url, lang, &to, mail).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            sent += 1;
+        }
+        repo::mark_reminded(tx, p.payment_id).await?;
+    }
+    Ok(sent)
+}
+
+/// Cancels PaymentIntents of drafts nobody paid within the expiry time; the citizen may still pay
+/// later (a new attempt starts a new intent). A payment that turns out to be paid is applied.
+async fn expire(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {
+    let abandoned = repo::abandoned(tx, state.payment_config.intent_expiry_hours).await?;
+    let mut expired = 0;
+    for p in abandoned {
+        let Some(intent) = p.intent_id.clone() else { continue };
+        match state.payments.cancel_intent(&p.stripe_account_id, &intent).await {
+            Ok(_) => {
+                repo::next_attempt(tx, p.payment_id, PaymentStatus::Expired).await?;
+                expired += 1;
+            }
+            Err(GatewayError::Refused { .. }) => {
+                // Stripe will not cancel it: it was paid or is being paid; take its state
+                let _ = payflow::refresh(state, tx, &p).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            }
+            Err(e) => tracing::warn!(payment = %p.payment_id, error = %e, "cancelling an abandoned PaymentIntent failed; next run tries again"),
+        }
+    }
+    Ok(expired)
+}
+
+/// Runs [`run_once`] every `every` until shut down.
+pub async fn run_loop(state: AppState, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => return,
+        }
+        match run_once(&state).await {
+            Ok(r) => {
+                metrics::counter!("payment_reminders_total").increment(r.reminders);
+                metrics::counter!("payment_intents_expired_total").increment(r.expired);
+                metrics::counter!("payment_exports_total").increment(r.exports);
+            }
+            Err(e) => tracing::warn!(error = %e, "payment jobs failed"),
+        }
+    }
+}

@@ -1,0 +1,1049 @@
+//! Payments for municipal staff and operators: the tenant's payment setup (connected Stripe account
+//! with its onboarding state, accepted methods or no online payment, Kassenzeichen scheme, cash
+//! office address), each service's fee rule, booking text and account assignment, the payments
+//! view with totals per day and service and the cash office's CSV exports, refunds on the case
+//! view; in the console: plans with the platform's application fee, and any tenant's setup.
+//! Secrets are never shown or stored: the pages say only whether the environment configures them.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use leptos::prelude::view;
+use portal_authz::{Action, Resource};
+use portal_cases::{self as cases, Case, EventKind};
+use portal_db::TenantTx;
+use portal_domain::{Cents, Lang, TenantId};
+use portal_forms::schema::Kind;
+use portal_mail::Mail;
+use portal_payments::repo::{self, PaymentQuery};
+use portal_payments::{AccountAssignment, BookingText, FeeRule, KassenzeichenScheme, Method, PaymentSetup, PaymentStatus, ServicePayment, Timing};
+use portal_ui::blocks::{Block, Button, Cell, ConsoleBlocksPage, Field, FieldKind, FilterSpec, FormSpec};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::applications::{fmt_date, fmt_time};
+use super::console::OperatorSession;
+use super::staff::{audit, staff_page};
+use crate::auth::Staff;
+use crate::pages::{Fields, html_status, lang_of, see_other};
+use crate::payflow::{money, payer_link};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/verwaltung/zahlungen", get(payments_view))
+        .route("/verwaltung/zahlungen/export/{date}", get(export_csv))
+        .route("/verwaltung/zahlungen/einstellungen", get(setup_page).post(save_setup))
+        .route("/verwaltung/zahlungen/einstellungen/konto", post(check_account))
+        .route("/verwaltung/zahlungen/einstellungen/onboarding", post(onboarding))
+        .route("/verwaltung/zahlungen/leistungen/{slug}", get(service_page).post(save_service))
+        .route("/verwaltung/vorgaenge/{id}/erstattung", post(refund))
+}
+
+pub fn console_router() -> Router<AppState> {
+    Router::new().route("/tarife", get(plans_page).post(save_plan)).route("/mandanten/{id}/zahlungen", get(console_setup_page).post(console_save_setup))
+}
+
+fn yes_no(lang: Lang, b: bool) -> String {
+    tr(lang, if b { "payments.yes" } else { "payments.no" })
+}
+
+fn status_label(lang: Lang, s: PaymentStatus) -> String {
+    tr(lang, &format!("payments.status_{}", s.code()))
+}
+
+fn euro_field(cents: i64) -> String {
+    format!("{},{:02}", cents / 100, cents % 100)
+}
+
+// ---------------------------------------------------------------------------------------------
+// the setup form (tenant admins and operators)
+
+fn setup_state(setup: &PaymentSetup) -> FormState {
+    let mut f = FormState::default();
+    f.values.insert("mode".into(), if setup.online { "online" } else { "offline" }.into());
+    f.values.insert("stripe_account_id".into(), setup.stripe_account_id.clone().unwrap_or_default());
+    f.values.insert("methods".into(), setup.methods.iter().map(|m| m.code()).collect::<Vec<_>>().join(","));
+    f.values.insert("kassenzeichen_prefix".into(), setup.kassenzeichen.prefix().to_owned());
+    f.values.insert("kassenzeichen_digits".into(), setup.kassenzeichen.digits().to_string());
+    f.values.insert("reminder_days".into(), setup.reminder_days.to_string());
+    f.values.insert("cash_office_email".into(), setup.cash_office_email.clone().unwrap_or_default());
+    f.values.insert("offline_note_de".into(), setup.offline_note_de.clone());
+    f.values.insert("offline_note_en".into(), setup.offline_note_en.clone());
+    f
+}
+
+fn setup_fields(lang: Lang) -> Vec<Field> {
+    vec![
+        Field::new("mode", tr(lang, "payments.mode"), FieldKind::Select(vec![("online".into(), tr(lang, "payments.mode_online")), ("offline".into(), tr(lang, "payments.mode_offline"))])),
+        Field::new("stripe_account_id", tr(lang, "payments.account_id"), FieldKind::Text).hint(tr(lang, "payments.account_id_hint")),
+        Field::new("methods", tr(lang, "payments.methods"), FieldKind::Checkboxes(Method::ALL.iter().map(|m| (m.code().to_owned(), tr(lang, &format!("payments.method_{}", m.code())))).collect()))
+            .hint(tr(lang, "payments.methods_hint")),
+        Field::new("kassenzeichen_prefix", tr(lang, "payments.kz_prefix"), FieldKind::Text).hint(tr(lang, "payments.kz_prefix_hint")),
+        Field::new("kassenzeichen_digits", tr(lang, "payments.kz_digits"), FieldKind::Text).hint(tr(lang, "payments.kz_digits_hint")),
+        Field::new("reminder_days", tr(lang, "payments.reminder_days"), FieldKind::Text).hint(tr(lang, "payments.reminder_days_hint")),
+        Field::new("cash_office_email", tr(lang, "payments.cash_office_email"), FieldKind::Email).hint(tr(lang, "payments.cash_office_email_hint")),
+        Field::new("offline_note_de", tr(lang, "payments.offline_note_de"), FieldKind::Text).hint(tr(lang, "payments.offline_note_hint")),
+        Field::new("offline_note_en", tr(lang, "payments.offline_note_en"), FieldKind::Text),
+    ]
+}
+
+/// Reads the setup form; on errors, the form with every value kept and a message per field.
+fn parse_setup(lang: Lang, f: &Fields) -> Result<PaymentSetup, FormState> {
+    let mut form = FormState::default();
+    for key in ["mode", "stripe_account_id", "kassenzeichen_prefix", "kassenzeichen_digits", "reminder_days", "cash_office_email", "offline_note_de", "offline_note_en"] {
+        form.values.insert(key.into(), f.text(key));
+    }
+    let methods_raw = f.all("methods");
+    form.values.insert("methods".into(), methods_raw.join(","));
+    let err = |form: &mut FormState, field: &str, key: &str| {
+        form.errors.insert(field.into(), tr(lang, &format!("payments.error.{key}")));
+    };
+    let online = f.text("mode") == "online";
+    let account = f.text("stripe_account_id");
+    let account_ok = account.starts_with("acct_") && (11..=69).contains(&account.len()) && account[5..].bytes().all(|b| b.is_ascii_alphanumeric());
+    if !account.is_empty() && !account_ok {
+        err(&mut form, "stripe_account_id", "account_id");
+    } else if online && account.is_empty() {
+        err(&mut form, "stripe_account_id", "account_id_missing");
+    }
+    let methods: Result<Vec<Method>, _> = methods_raw.iter().map(|m| Method::parse(m)).collect();
+    let methods = match methods {
+        Ok(m) if !m.is_empty() => m,
+        _ => {
+            err(&mut form, "methods", "methods");
+            vec![]
+        }
+    };
+    let scheme = match KassenzeichenScheme::parse(&f.text("kassenzeichen_prefix"), &f.text("kassenzeichen_digits")) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let field = if e == portal_payments::BookingError::Digits { "kassenzeichen_digits" } else { "kassenzeichen_prefix" };
+            err(&mut form, field, e.key());
+            None
+        }
+    };
+    let reminder = f.text("reminder_days").parse::<i32>().ok().filter(|d| (1..=30).contains(d));
+    if reminder.is_none() {
+        err(&mut form, "reminder_days", "reminder_days");
+    }
+    let email = f.text("cash_office_email");
+    if !email.is_empty() && (!email.contains('@') || email.len() > 254 || email.contains(char::is_whitespace)) {
+        err(&mut form, "cash_office_email", "email");
+    }
+    for key in ["offline_note_de", "offline_note_en"] {
+        if f.text(key).chars().count() > 500 {
+            err(&mut form, key, "note_long");
+        }
+    }
+    match (scheme, reminder) {
+        (Some(kassenzeichen), Some(reminder_days)) if !form.has_errors() => Ok(PaymentSetup {
+            online,
+            stripe_account_id: (!account.is_empty()).then_some(account),
+            methods,
+            offline_note_de: f.text("offline_note_de"),
+            offline_note_en: f.text("offline_note_en"),
+            kassenzeichen,
+            reminder_days,
+            cash_office_email: (!email.is_empty()).then_some(email),
+            ..PaymentSetup::default()
+        }),
+        _ => Err(form),
+    }
+}
+
+/// What the environment and Stripe say: secrets configured (never shown), account state, plan.
+fn status_facts(state: &AppState, lang: Lang, setup: &PaymentSetup, plan: &repo::Plan) -> Block {
+    let webhook = state.payment_config.webhook_secret.as_ref().is_some_and(|s| !s.expose_secret().is_empty());
+    let account_state = match (&setup.stripe_account_id, setup.checked_at) {
+        (None, _) => tr(lang, "payments.no_account"),
+        (Some(_), None) => tr(lang, "payments.account_unchecked"),
+        (Some(_), Some(at)) => tr_with(
+            lang,
+            "payments.account_state",
+            &[
+                ("charges", &yes_no(lang, setup.charges_enabled)),
+                ("details", &yes_no(lang, setup.details_submitted)),
+                ("due", &setup.requirements_due.to_string()),
+                ("at", &fmt_time(at)),
+            ],
+        ),
+    };
+    Block::Facts(vec![
+        (tr(lang, "payments.secret_key"), tr(lang, if state.payments.configured() { "payments.configured" } else { "payments.not_configured" }), None),
+        (tr(lang, "payments.webhook_secret"), tr(lang, if webhook { "payments.configured" } else { "payments.not_configured" }), None),
+        (tr(lang, "payments.onboarding"), account_state, None),
+        (tr(lang, "payments.takes_payments"), yes_no(lang, setup.takes_payments() && state.payments.configured()), None),
+        (
+            tr(lang, "payments.plan"),
+            tr_with(lang, "payments.plan_fee", &[("plan", &plan.name), ("fixed", &money(plan.fee_fixed_cents, lang)), ("percent", &format!("{},{:02}", plan.fee_basis_points / 100, plan.fee_basis_points % 100))]),
+            None,
+        ),
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// tenant admins: setup
+
+async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff, form: Option<FormState>, notice: Option<Block>) -> Result<Vec<Block>, AppError> {
+    let setup = repo::setup(tx).await?;
+    let plan = repo::plan_of(tx).await?;
+    let mut blocks: Vec<Block> = notice.into_iter().collect();
+    blocks.push(Block::Text(tr(lang, "payments.setup_intro")));
+    blocks.push(status_facts(state, lang, &setup, &plan));
+    if setup.stripe_account_id.is_some() {
+        blocks.push(Block::Buttons(vec![
+            Button { action: "/verwaltung/zahlungen/einstellungen/konto".into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.check_account"), danger: false },
+            Button { action: "/verwaltung/zahlungen/einstellungen/onboarding".into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.continue_onboarding"), danger: false },
+        ]));
+    }
+    blocks.push(Block::Form(FormSpec {
+        action: "/verwaltung/zahlungen/einstellungen".into(),
+        csrf: s.csrf.clone(),
+        form: form.unwrap_or_else(|| setup_state(&setup)),
+        fields: setup_fields(lang),
+        submit: tr(lang, "payments.save"),
+        danger: false,
+        secondary: None,
+    }));
+    blocks.push(Block::Heading(tr(lang, "payments.services_heading")));
+    blocks.push(Block::Text(tr(lang, "payments.services_intro")));
+    let rules = repo::service_payments(tx).await?;
+    let rows = sqlx::query_as::<_, (String, String)>(
+        "select a.service_slug, coalesce(case when $1 = 'en' then a.name_en else a.name_de end, case when $1 = 'en' then b.name_en else b.name_de end)
+           from service_activation a join base_service b using (service_slug)
+          where b.form_schema is not null or a.form_schema is not null order by 2",
+    )
+    .bind(lang.code())
+    .fetch_all(tx.conn())
+    .await?
+    .into_iter()
+    .map(|(slug, name)| {
+        let rule = rules.iter().find(|r| r.service_slug == slug);
+        vec![
+            Cell::Text(name),
+            Cell::Text(rule.map_or_else(|| tr(lang, "payments.no_fee"), |r| rule_summary(lang, &r.rule))),
+            Cell::Text(rule.map_or_else(String::new, |r| tr(lang, &format!("payments.timing_{}", r.timing.code())))),
+            Cell::Text(rule.map_or_else(String::new, |r| r.booking_text.as_str().to_owned())),
+            Cell::Link(format!("/verwaltung/zahlungen/leistungen/{slug}"), tr(lang, "payments.edit")),
+        ]
+    })
+    .collect();
+    blocks.push(Block::Table {
+        caption: tr(lang, "payments.services_heading"),
+        headers: vec![tr(lang, "payments.service"), tr(lang, "payments.fee"), tr(lang, "payments.timing"), tr(lang, "payments.booking_text"), String::new()],
+        rows,
+        empty: tr(lang, "payments.no_services"),
+    });
+    Ok(blocks)
+}
+
+fn rule_summary(lang: Lang, rule: &FeeRule) -> String {
+    match rule {
+        FeeRule::Fixed { cents } => money(*cents, lang),
+        FeeRule::PerItem { cents, field } => tr_with(lang, "payments.rule_per_item", &[("amount", &money(*cents, lang)), ("field", field)]),
+        FeeRule::ByOption { field, options } => tr_with(
+            lang,
+            "payments.rule_by_option",
+            &[("field", field), ("options", &options.iter().map(|(k, v)| format!("{k}: {}", money(*v, lang))).collect::<Vec<_>>().join(", "))],
+        ),
+    }
+}
+
+async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<NoticeQ>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let notice = q.hinweis.as_deref().map(|h| match h {
+        "gespeichert" => Block::Notice("success", tr(lang, "payments.saved")),
+        "konto" => Block::Notice("success", tr(lang, "payments.account_checked")),
+        _ => Block::Notice("danger", tr(lang, "payments.stripe_unreachable_admin")),
+    });
+    let blocks = setup_blocks(&state, &mut tx, lang, &s, None, notice).await?;
+    tx.commit().await?;
+    staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::OK, tr(lang, "payments.setup_title"), blocks).await
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQ {
+    #[serde(default)]
+    hinweis: Option<String>,
+}
+
+/// Saves a setup, keeping the account → tenant map; an account of another tenant is refused.
+async fn store_setup(tx: &mut TenantTx, lang: Lang, setup: &PaymentSetup) -> Result<Result<(), FormState>, AppError> {
+    match repo::save_setup(tx, setup).await {
+        Ok(()) => Ok(Ok(())),
+        Err(repo::RepoError::AccountTaken) => {
+            let mut form = setup_state(setup);
+            form.errors.insert("stripe_account_id".into(), tr(lang, "payments.error.account_taken"));
+            Ok(Err(form))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let result = match parse_setup(lang, &f) {
+        Ok(setup) => store_setup(&mut tx, lang, &setup).await?.map(|()| setup),
+        Err(form) => Err(form),
+    };
+    match result {
+        Ok(setup) => {
+            audit(&mut tx, &s, &ip, "payment.setup", "payment_setup".into(), serde_json::to_value(&setup).unwrap_or_default()).await?;
+            tx.commit().await?;
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
+        }
+        Err(form) => {
+            drop(tx);
+            let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+            let blocks = setup_blocks(&state, &mut tx, lang, &s, Some(form), None).await?;
+            tx.commit().await?;
+            staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.setup_title"), blocks).await
+        }
+    }
+}
+
+async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let setup = repo::setup(&mut tx).await?;
+    let account = setup.stripe_account_id.ok_or_else(AppError::not_found)?;
+    match state.payments.retrieve_account(&account).await {
+        Ok(a) => {
+            repo::record_account(&mut tx, &a).await?;
+            audit(&mut tx, &s, &ip, "payment.account_checked", account, serde_json::json!({ "charges_enabled": a.charges_enabled, "details_submitted": a.details_submitted })).await?;
+            tx.commit().await?;
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=konto"))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "retrieving the connected account failed");
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=stripe"))
+        }
+    }
+}
+
+async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let account = repo::setup(&mut tx).await?.stripe_account_id.ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let base = crate::mailer::base_url(&state, &ctx.host, &headers);
+    let back = format!("{base}/verwaltung/zahlungen/einstellungen");
+    match state.payments.onboarding_link(&account, &back, &back).await {
+        Ok(url) => Ok(see_other(&url)),
+        Err(e) => {
+            tracing::warn!(error = %e, "creating the onboarding link failed");
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=stripe"))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tenant admins: a service's fee and booking data
+
+async fn service_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, form: Option<FormState>) -> Result<(String, Vec<Block>), AppError> {
+    let svc = cases::service_form(tx, slug).await?.ok_or_else(AppError::not_found)?;
+    let name = svc.name.get(lang).to_owned();
+    let current = repo::service_payment(tx, slug).await?;
+    let form = form.unwrap_or_else(|| {
+        let mut f = FormState::default();
+        if let Some(p) = &current {
+            let (kind, amount, field, options) = p.rule.to_form();
+            f.values.insert("fee_kind".into(), kind.into());
+            f.values.insert("fee_amount".into(), amount);
+            f.values.insert("fee_field".into(), field);
+            f.values.insert("fee_options".into(), options);
+            f.values.insert("booking_text".into(), p.booking_text.as_str().to_owned());
+            f.values.insert("cost_centre".into(), p.assignment.cost_centre.clone());
+            f.values.insert("account".into(), p.assignment.account.clone());
+            f.values.insert("cost_unit".into(), p.assignment.cost_unit.clone());
+            f.values.insert("timing".into(), p.timing.code().into());
+            f.values.insert("pay_days".into(), p.pay_days.to_string());
+        } else {
+            f.values.insert("pay_days".into(), "14".into());
+        }
+        f
+    });
+    // fields a rule may use: whole numbers (per item) and choices (by option)
+    let eligible: Vec<String> = svc
+        .schema
+        .fields()
+        .filter(|f| (f.kind == Kind::Number && f.integer) || matches!(f.kind, Kind::Select | Kind::Radio))
+        .map(|f| {
+            let opts = if f.options.is_empty() { String::new() } else { format!(" [{}]", f.options.iter().map(|o| o.value.as_str()).collect::<Vec<_>>().join(", ")) };
+            format!("{} – {}{opts}", f.id, f.label.get(lang))
+        })
+        .collect();
+    let mut blocks = vec![Block::Text(tr(lang, "payments.service_intro"))];
+    if !eligible.is_empty() {
+        blocks.push(Block::Text(tr(lang, "payments.eligible_fields")));
+        blocks.push(Block::List(eligible));
+    }
+    blocks.push(Block::Form(FormSpec {
+        action: format!("/verwaltung/zahlungen/leistungen/{slug}"),
+        csrf: s.csrf.clone(),
+        form,
+        fields: vec![
+            Field::new(
+                "fee_kind",
+                tr(lang, "payments.fee_kind"),
+                FieldKind::Select(["fixed", "per_item", "by_option"].iter().map(|k| ((*k).to_owned(), tr(lang, &format!("payments.fee_kind_{k}")))).collect()),
+            ),
+            Field::new("fee_amount", tr(lang, "payments.fee_amount"), FieldKind::Text).hint(tr(lang, "payments.fee_amount_hint")),
+            Field::new("fee_field", tr(lang, "payments.fee_field"), FieldKind::Text).hint(tr(lang, "payments.fee_field_hint")),
+            Field::new("fee_options", tr(lang, "payments.fee_options"), FieldKind::Text).hint(tr(lang, "payments.fee_options_hint")),
+            Field::new("booking_text", tr(lang, "payments.booking_text"), FieldKind::Text).hint(tr(lang, "payments.booking_text_hint")).required(),
+            Field::new("cost_centre", tr(lang, "payments.cost_centre"), FieldKind::Text).hint(tr(lang, "payments.cost_centre_hint")).required(),
+            Field::new("account", tr(lang, "payments.account"), FieldKind::Text).hint(tr(lang, "payments.account_hint")).required(),
+            Field::new("cost_unit", tr(lang, "payments.cost_unit"), FieldKind::Text).hint(tr(lang, "payments.cost_unit_hint")),
+            Field::new("timing", tr(lang, "payments.timing"), FieldKind::Select(vec![("before".into(), tr(lang, "payments.timing_before")), ("after".into(), tr(lang, "payments.timing_after"))])),
+            Field::new("pay_days", tr(lang, "payments.pay_days"), FieldKind::Text).hint(tr(lang, "payments.pay_days_hint")),
+        ],
+        submit: tr(lang, "payments.save"),
+        danger: false,
+        secondary: Some(("/verwaltung/zahlungen/einstellungen".into(), tr(lang, "account.cancel"))),
+    }));
+    if current.is_some() {
+        blocks.push(Block::Buttons(vec![Button {
+            action: format!("/verwaltung/zahlungen/leistungen/{slug}"),
+            csrf: s.csrf.clone(),
+            hidden: vec![("entfernen".into(), "1".into())],
+            label: tr(lang, "payments.remove_fee"),
+            danger: true,
+        }]));
+    }
+    Ok((tr_with(lang, "payments.service_title", &[("service", &name)]), blocks))
+}
+
+async fn service_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, None).await?;
+    tx.commit().await?;
+    staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::OK, title, blocks).await
+}
+
+/// Reads a service's payment form against its form schema.
+fn parse_service(lang: Lang, f: &Fields, slug: &str, schema: &portal_forms::FormSchema) -> Result<ServicePayment, FormState> {
+    let mut form = FormState::default();
+    for key in ["fee_kind", "fee_amount", "fee_field", "fee_options", "booking_text", "cost_centre", "account", "cost_unit", "timing", "pay_days"] {
+        form.values.insert(key.into(), f.text(key));
+    }
+    let err = |form: &mut FormState, field: &str, key: &str| {
+        form.errors.insert(field.into(), tr(lang, &format!("payments.error.{key}")));
+    };
+    let kind = f.text("fee_kind");
+    let rule = match FeeRule::from_form(&kind, &f.text("fee_amount"), &f.text("fee_field"), &f.text("fee_options")) {
+        Ok(rule) => match rule.check(Some(schema)) {
+            Ok(()) => Some(rule),
+            Err(e) => {
+                let field = match e {
+                    portal_payments::FeeError::Field(_) => "fee_field",
+                    portal_payments::FeeError::Amount if kind != "by_option" => "fee_amount",
+                    _ => "fee_options",
+                };
+                form.errors.insert(field.into(), format!("{} ({e})", tr(lang, &format!("payments.error.{}", e.key()))));
+                None
+            }
+        },
+        Err(e) => {
+            err(&mut form, if kind == "by_option" { "fee_options" } else { "fee_amount" }, e.key());
+            None
+        }
+    };
+    let booking = BookingText::parse(&f.text("booking_text")).map_err(|e| err(&mut form, "booking_text", e.key())).ok();
+    let assignment = match AccountAssignment::parse(&f.text("cost_centre"), &f.text("account"), &f.text("cost_unit")) {
+        Ok(a) => Some(a),
+        Err(errors) => {
+            for e in errors {
+                let field = match e {
+                    portal_payments::BookingError::CostCentre => "cost_centre",
+                    portal_payments::BookingError::Account => "account",
+                    _ => "cost_unit",
+                };
+                err(&mut form, field, e.key());
+            }
+            None
+        }
+    };
+    let timing = Timing::parse(&f.text("timing"));
+    if timing.is_none() {
+        err(&mut form, "timing", "timing");
+    }
+    let days = f.text("pay_days").parse::<i32>().ok().filter(|d| (1..=90).contains(d));
+    if days.is_none() {
+        err(&mut form, "pay_days", "pay_days");
+    }
+    match (rule, booking, assignment, timing, days) {
+        (Some(rule), Some(booking_text), Some(assignment), Some(timing), Some(pay_days)) => Ok(ServicePayment { service_slug: slug.to_owned(), rule, booking_text, assignment, timing, pay_days }),
+        _ => Err(form),
+    }
+}
+
+async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    if f.text("entfernen") == "1" {
+        repo::delete_service_payment(&mut tx, &slug).await?;
+        audit(&mut tx, &s, &ip, "payment.service_fee_removed", slug.clone(), serde_json::json!({})).await?;
+        tx.commit().await?;
+        return Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"));
+    }
+    let svc = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
+    match parse_service(lang, &f, &slug, &svc.schema) {
+        Ok(p) => {
+            if !repo::save_service_payment(&mut tx, &p).await? {
+                return Err(AppError::not_found());
+            }
+            audit(&mut tx, &s, &ip, "payment.service_fee", slug.clone(), serde_json::to_value(&p).unwrap_or_default()).await?;
+            tx.commit().await?;
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
+        }
+        Err(form) => {
+            let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, Some(form)).await?;
+            tx.commit().await?;
+            staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, title, blocks).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the payments view and the cash office's export
+
+#[derive(Deserialize, Default)]
+struct ListQ {
+    #[serde(default)]
+    von: Option<String>,
+    #[serde(default)]
+    bis: Option<String>,
+    #[serde(default)]
+    leistung: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    seite: Option<i64>,
+}
+
+fn parse_day(s: &str) -> Option<Date> {
+    Date::parse(s.trim(), time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+fn iso(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Today's date in Germany.
+pub fn german_today() -> Date {
+    let now = OffsetDateTime::now_utc();
+    now.to_offset(super::applications::german_offset(now)).date()
+}
+
+const PAGE: i64 = 50;
+
+async fn payments_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<ListQ>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Payments, Action::Read)?;
+    let query = PaymentQuery {
+        from: q.von.as_deref().and_then(parse_day),
+        to: q.bis.as_deref().and_then(parse_day),
+        service: q.leistung.clone().filter(|l| !l.is_empty()),
+        status: q.status.as_deref().and_then(PaymentStatus::parse),
+        limit: PAGE,
+        offset: (q.seite.unwrap_or(1).max(1) - 1) * PAGE,
+    };
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let (rows, total) = repo::list(&mut tx, &query).await?;
+    let totals = repo::totals(&mut tx, &query).await?;
+    let exports = repo::exports(&mut tx, 31).await?;
+    let services: Vec<(String, String)> = sqlx::query_as(
+        "select s.service_slug, coalesce(case when $1 = 'en' then a.name_en else a.name_de end, case when $1 = 'en' then b.name_en else b.name_de end)
+           from service_payment s join service_activation a using (service_slug) join base_service b using (service_slug) order by 2",
+    )
+    .bind(lang.code())
+    .fetch_all(tx.conn())
+    .await?;
+    tx.commit().await?;
+    let name_of = |slug: &str| services.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, n)| n.clone());
+    let mut service_options = vec![(String::new(), tr(lang, "casework.all_services"))];
+    service_options.extend(services.iter().cloned());
+    let mut status_options = vec![(String::new(), tr(lang, "payments.all_statuses"))];
+    status_options.extend(PaymentStatus::ALL.iter().map(|st| (st.code().to_owned(), status_label(lang, *st))));
+    let mut blocks = vec![
+        Block::Text(tr(lang, "payments.list_intro")),
+        Block::Filters(Box::new(FilterSpec {
+            action: "/verwaltung/zahlungen".into(),
+            selects: vec![
+                ("leistung".into(), tr(lang, "payments.service"), service_options, query.service.clone().unwrap_or_default()),
+                ("status".into(), tr(lang, "payments.status"), status_options, query.status.map(|s| s.code().to_owned()).unwrap_or_default()),
+            ],
+            dates: vec![
+                ("von".into(), tr(lang, "payments.from"), query.from.map(iso).unwrap_or_default()),
+                ("bis".into(), tr(lang, "payments.to"), query.to.map(iso).unwrap_or_default()),
+            ],
+            checks: vec![],
+            submit: tr(lang, "casework.filter"),
+        })),
+        Block::Heading(tr(lang, "payments.totals_heading")),
+        Block::Table {
+            caption: tr(lang, "payments.totals_heading"),
+            headers: vec![tr(lang, "payments.day"), tr(lang, "payments.service"), tr(lang, "payments.count"), tr(lang, "payments.amount"), tr(lang, "payments.app_fee"), tr(lang, "payments.refunded")],
+            rows: totals
+                .iter()
+                .map(|t| {
+                    vec![
+                        Cell::Text(format!("{:02}.{:02}.{}", t.day.day(), u8::from(t.day.month()), t.day.year())),
+                        Cell::Text(name_of(&t.service_slug)),
+                        Cell::Text(t.count.to_string()),
+                        Cell::Text(money(t.amount_cents, lang)),
+                        Cell::Text(money(t.fee_cents, lang)),
+                        Cell::Text(money(t.refunded_cents, lang)),
+                    ]
+                })
+                .collect(),
+            empty: tr(lang, "payments.no_totals"),
+        },
+        Block::Heading(tr_with(lang, "payments.list_heading", &[("count", &total.to_string())])),
+    ];
+    blocks.push(Block::Table {
+        caption: tr(lang, "payments.list_caption"),
+        headers: vec![
+            tr(lang, "payments.created"),
+            tr(lang, "payments.kassenzeichen"),
+            tr(lang, "payments.service"),
+            tr(lang, "cases.reference"),
+            tr(lang, "payments.amount"),
+            tr(lang, "payments.app_fee"),
+            tr(lang, "payments.refunded"),
+            tr(lang, "payments.status"),
+            tr(lang, "payments.method"),
+        ],
+        rows: rows
+            .iter()
+            .map(|p| {
+                let kind = super::payments::status_badge(p.status);
+                vec![
+                    Cell::Text(fmt_time(p.created_at)),
+                    Cell::Text(p.kassenzeichen.clone()),
+                    Cell::Text(name_of(&p.service_slug)),
+                    match (&p.case_reference, p.case_id) {
+                        (Some(r), Some(id)) => Cell::Link(format!("/verwaltung/vorgaenge/{id}"), r.clone()),
+                        _ => Cell::Text(tr(lang, "payments.not_filed")),
+                    },
+                    Cell::Text(money(p.amount_cents, lang)),
+                    Cell::Text(money(p.application_fee_cents, lang)),
+                    Cell::Text(money(p.refunded_cents, lang)),
+                    Cell::Badge(kind, status_label(lang, p.status)),
+                    Cell::Text(p.method.as_deref().map(|m| tr(lang, &format!("payments.method_{m}"))).unwrap_or_default()),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "payments.none"),
+    });
+    let page = q.seite.unwrap_or(1).max(1);
+    let mut pager = Vec::new();
+    let keep = format!(
+        "von={}&bis={}&leistung={}&status={}",
+        query.from.map(iso).unwrap_or_default(),
+        query.to.map(iso).unwrap_or_default(),
+        urlencoding::encode(query.service.as_deref().unwrap_or_default()),
+        query.status.map(|s| s.code()).unwrap_or_default()
+    );
+    if page > 1 {
+        pager.push((format!("/verwaltung/zahlungen?{keep}&seite={}", page - 1), tr(lang, "casework.previous")));
+    }
+    if page * PAGE < total {
+        pager.push((format!("/verwaltung/zahlungen?{keep}&seite={}", page + 1), tr(lang, "casework.next")));
+    }
+    if !pager.is_empty() {
+        blocks.push(Block::Links(pager));
+    }
+    blocks.push(Block::Heading(tr(lang, "payments.exports_heading")));
+    blocks.push(Block::Text(tr(lang, "payments.exports_intro")));
+    let today = german_today();
+    let mut links = vec![(format!("/verwaltung/zahlungen/export/{}", iso(today)), tr(lang, "payments.export_today"))];
+    links.extend(exports.iter().map(|e| {
+        (format!("/verwaltung/zahlungen/export/{}", iso(e.date)), tr_with(lang, "payments.export_day", &[("day", &fmt_day(e.date)), ("rows", &e.rows.to_string()), ("total", &money(e.total_cents, lang))]))
+    }));
+    blocks.push(Block::Links(links));
+    staff_page(&state, &ctx, lang, "/verwaltung/zahlungen", Some(&s), StatusCode::OK, tr(lang, "payments.list_title"), blocks).await
+}
+
+fn fmt_day(d: Date) -> String {
+    format!("{:02}.{:02}.{}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// The CSV of a day: the stored daily export, or (for today and days without one) made now.
+async fn export_csv(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(date): Path<String>) -> Result<Response, AppError> {
+    s.require(&state, Resource::Payments, Action::Read)?;
+    let date = parse_day(date.trim_end_matches(".csv")).ok_or_else(AppError::not_found)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let csv = match repo::export_csv(&mut tx, date).await? {
+        Some(csv) => csv,
+        None => portal_payments::export::day_csv(&mut tx, date).await?.0,
+    };
+    audit(&mut tx, &s, &ip, "payment.export", iso(date), serde_json::json!({})).await?;
+    tx.commit().await?;
+    let mut r = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CACHE_CONTROL, "private, no-store")], csv).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"zahlungen-{}-{}.csv\"", ctx.entry.slug, iso(date))) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------------------------------------
+// the case view: payment and refunds
+
+/// The payment box on the staff case view, with refunds and (for staff who may) the refund form.
+pub async fn staff_payment_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff, case: &Case, refund_form: Option<FormState>) -> Result<Vec<Block>, AppError> {
+    if !s.may(state, Resource::Payments, Action::Read) {
+        return Ok(vec![]);
+    }
+    let Some(p) = repo::payment_for_case(tx, case.case_id, false).await? else { return Ok(vec![]) };
+    let refunds = repo::refunds(tx, p.payment_id).await?;
+    let refundable = repo::refundable(tx, &p).await?;
+    let now = OffsetDateTime::now_utc();
+    let mut facts = vec![
+        (tr(lang, "payments.kassenzeichen"), p.kassenzeichen.clone(), None),
+        (tr(lang, "payments.amount"), format!("{} ({})", money(p.amount_cents, lang), p.fee.lines(lang).join("; ")), None),
+        (tr(lang, "payments.status"), status_label(lang, p.status), None),
+        (tr(lang, "payments.method"), p.method.as_deref().map(|m| tr(lang, &format!("payments.method_{m}"))).unwrap_or_else(|| "–".into()), None),
+        (tr(lang, "payments.booking"), format!("{} · {} / {} {}", p.booking_text, p.cost_centre, p.account, p.cost_unit), None),
+        (tr(lang, "payments.app_fee"), money(p.application_fee_cents, lang), None),
+    ];
+    if let Some(at) = p.paid_at {
+        facts.push((tr(lang, "payments.paid_at"), fmt_time(at), None));
+    }
+    if let Some(due) = p.due_at.filter(|_| p.status.is_payable()) {
+        facts.push((tr(lang, "payments.due"), if p.overdue(now) { format!("{} – {}", fmt_date(due), tr(lang, "casework.overdue_badge")) } else { fmt_date(due) }, None));
+    }
+    if p.refunded_cents > 0 {
+        facts.push((tr(lang, "payments.refunded"), money(p.refunded_cents, lang), None));
+    }
+    facts.push((tr(lang, "payments.stripe_ids"), format!("{} · {}", p.stripe_account_id, p.intent_id.clone().unwrap_or_default()), None));
+    let mut blocks = vec![Block::Heading(tr(lang, "payments.heading")), Block::Facts(facts)];
+    if !refunds.is_empty() {
+        blocks.push(Block::Table {
+            caption: tr(lang, "payments.refunds"),
+            headers: vec![tr(lang, "payments.created"), tr(lang, "payments.amount"), tr(lang, "payments.reason"), tr(lang, "payments.by"), tr(lang, "payments.status")],
+            rows: refunds
+                .iter()
+                .map(|r| {
+                    vec![
+                        Cell::Text(fmt_time(r.created_at)),
+                        Cell::Text(money(r.amount_cents, lang)),
+                        Cell::Text(r.reason.clone()),
+                        Cell::Text(r.staff_name.clone()),
+                        Cell::Text(tr(lang, &format!("payments.refund_{}", r.status))),
+                    ]
+                })
+                .collect(),
+            empty: String::new(),
+        });
+    }
+    if refundable > 0 && s.may(state, Resource::Payments, Action::Process) {
+        let mut form = refund_form.unwrap_or_default();
+        form.values.entry("amount".into()).or_insert_with(|| euro_field(refundable));
+        blocks.push(Block::Heading(tr(lang, "payments.refund_heading")));
+        blocks.push(Block::Form(FormSpec {
+            action: format!("/verwaltung/vorgaenge/{}/erstattung", case.case_id),
+            csrf: s.csrf.clone(),
+            form,
+            fields: vec![
+                Field::new("amount", tr(lang, "payments.refund_amount"), FieldKind::Text).hint(tr_with(lang, "payments.refund_amount_hint", &[("max", &money(refundable, lang))])).required(),
+                Field::new("reason", tr(lang, "payments.reason"), FieldKind::Text).hint(tr(lang, "payments.reason_hint")).required(),
+            ],
+            submit: tr(lang, "payments.refund_submit"),
+            danger: true,
+            secondary: None,
+        }));
+    }
+    Ok(blocks)
+}
+
+async fn refund(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Process)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = super::casework::visible_case(&mut tx, &s, id).await?;
+    let p = repo::payment_for_case(&mut tx, id, true).await?.ok_or_else(AppError::not_found)?;
+    let refundable = repo::refundable(&mut tx, &p).await?;
+    let (amount_raw, reason) = (f.text("amount"), f.text("reason"));
+    let mut form = FormState::default();
+    form.values.insert("amount".into(), amount_raw.clone());
+    form.values.insert("reason".into(), reason.clone());
+    let amount = match Cents::parse_euro(&amount_raw) {
+        Ok(c) if c.get() > 0 && c.get() <= refundable => Some(c.get()),
+        Ok(c) if c.get() > refundable => {
+            form.errors.insert("amount".into(), tr_with(lang, "payments.error.refund_too_much", &[("max", &money(refundable, lang))]));
+            None
+        }
+        _ => {
+            form.errors.insert("amount".into(), tr(lang, "payments.error.refund_amount"));
+            None
+        }
+    };
+    let reason_ok = (3..=500).contains(&reason.chars().count());
+    if !reason_ok {
+        form.errors.insert("reason".into(), tr(lang, "payments.error.refund_reason"));
+    }
+    let (Some(amount), true) = (amount, reason_ok) else {
+        drop(tx);
+        return super::casework::case_page_with(&state, &ctx, lang, &s, id, None, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let intent = p.intent_id.clone().ok_or_else(AppError::not_found)?;
+    // recorded first: the refund's id is the idempotency key, so a retried click cannot refund twice
+    let refund_id = repo::add_refund(&mut tx, p.payment_id, amount, &reason, (s.user.staff_id, &s.user.display_name)).await?;
+    audit(&mut tx, &s, &ip, "payment.refund", p.kassenzeichen.clone(), serde_json::json!({ "amount_cents": amount, "reason": reason, "case": case.reference })).await?;
+    tx.commit().await?;
+    let metadata = [("kassenzeichen".to_owned(), p.kassenzeichen.clone()), ("refund_id".to_owned(), refund_id.to_string())].into_iter().collect();
+    let result = state.payments.refund(&p.stripe_account_id, &intent, amount, &format!("refund-{refund_id}"), metadata).await;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    match result {
+        Ok(r) => {
+            repo::set_refund_remote(&mut tx, refund_id, p.payment_id, &r).await?;
+            let text = tr_with(lang, "payments.ev_refunded", &[("amount", &money(amount, case.lang)), ("kassenzeichen", &p.kassenzeichen), ("reason", &reason)]);
+            cases::add_event(&mut tx, case.case_id, EventKind::Payment, None, &super::casework::actor(&s), &text, false).await?;
+            let to = match case.citizen_id {
+                Some(c) => portal_identity::citizen::get(&mut tx, c).await?.and_then(|a| a.email),
+                None => case.guest_email.clone(),
+            };
+            if let Some(to) = to {
+                let mail = Mail::PaymentRefunded {
+                    service: case.service_name.get(case.lang).to_owned(),
+                    amount: money(amount, case.lang),
+                    kassenzeichen: p.kassenzeichen.clone(),
+                    reason: reason.clone(),
+                    link: payer_link(&p, Some(&case), ""),
+                };
+                crate::mailer::queue(&mut tx, &ctx, &p.portal_url, case.lang, &to, mail).await?;
+            }
+            tx.commit().await?;
+            Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, kassenzeichen = %p.kassenzeichen, "refund failed");
+            repo::fail_refund(&mut tx, refund_id).await?;
+            tx.commit().await?;
+            form.errors.insert("amount".into(), tr_with(lang, "payments.error.refund_stripe", &[("error", &e.to_string())]));
+            let status = if e.is_temporary() { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::UNPROCESSABLE_ENTITY };
+            super::casework::case_page_with(&state, &ctx, lang, &s, id, None, Some(form), status).await
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// console: plans and a tenant's setup
+
+fn console_render(state: &AppState, lang: Lang, s: &OperatorSession, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Response {
+    let chrome = super::console::chrome(state, lang, Some(s), path, false);
+    html_status(status, portal_ui::render_document(move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> }))
+}
+
+fn require_operator(state: &AppState, s: &OperatorSession, action: Action) -> Result<portal_authz::Principal, AppError> {
+    let p = super::console_access::operator_principal(s);
+    state.authz.check(&p, Resource::Payments, action).map_err(|_| AppError::forbidden())?;
+    Ok(p)
+}
+
+async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSession, errors: Option<(String, FormState)>) -> Result<Vec<Block>, AppError> {
+    let mut tx = state.db.platform().await?;
+    let plans = repo::plans(tx.conn()).await?;
+    tx.commit().await?;
+    let csrf = s.session.csrf_token.clone();
+    let rows = plans
+        .iter()
+        .map(|p| {
+            let form = match &errors {
+                Some((slug, f)) if *slug == p.slug => f.clone(),
+                _ => {
+                    let mut f = FormState::default();
+                    f.values.insert("fixed".into(), euro_field(p.fee_fixed_cents));
+                    f.values.insert("percent".into(), format!("{},{:02}", p.fee_basis_points / 100, p.fee_basis_points % 100));
+                    f
+                }
+            };
+            let mut form = form;
+            form.values.insert("plan".into(), p.slug.clone());
+            vec![
+                Cell::Text(p.name.clone()),
+                Cell::Text(p.tenants.to_string()),
+                Cell::Form(Box::new(FormSpec {
+                    action: "/tarife".into(),
+                    csrf: csrf.clone(),
+                    form,
+                    fields: vec![
+                        Field::new("plan", String::new(), FieldKind::Hidden),
+                        Field::new("fixed", tr_with(lang, "payments.plan_fixed", &[("plan", &p.name)]), FieldKind::Text),
+                        Field::new("percent", tr_with(lang, "payments.plan_percent", &[("plan", &p.name)]), FieldKind::Text),
+                    ],
+                    submit: tr(lang, "payments.save"),
+                    danger: false,
+                    secondary: None,
+                })),
+            ]
+        })
+        .collect();
+    Ok(vec![
+        Block::Text(tr(lang, "payments.plans_intro")),
+        Block::Table { caption: tr(lang, "payments.plans_title"), headers: vec![tr(lang, "payments.plan"), tr(lang, "payments.tenants"), tr(lang, "payments.app_fee")], rows, empty: String::new() },
+    ])
+}
+
+async fn plans_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    require_operator(&state, &s, Action::Read)?;
+    let blocks = plans_blocks(&state, lang, &s, None).await?;
+    Ok(console_render(&state, lang, &s, "/tarife", StatusCode::OK, tr(lang, "payments.plans_title"), blocks))
+}
+
+/// A percentage as basis points: `1,5` → 150 (at most 10 %).
+fn basis_points(s: &str) -> Option<i32> {
+    let c = Cents::parse_euro(s).ok()?.get();
+    i32::try_from(c).ok().filter(|bp| (0..=1000).contains(bp))
+}
+
+async fn save_plan(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    let principal = require_operator(&state, &s, Action::Write)?;
+    let slug = f.text("plan");
+    let mut form = FormState::default();
+    form.values.insert("fixed".into(), f.text("fixed"));
+    form.values.insert("percent".into(), f.text("percent"));
+    let fixed = Cents::parse_euro(&f.text("fixed")).ok().map(Cents::get).filter(|c| *c <= 10_000);
+    let bp = basis_points(&f.text("percent"));
+    if fixed.is_none() {
+        form.errors.insert("fixed".into(), tr(lang, "payments.error.plan_fixed"));
+    }
+    if bp.is_none() {
+        form.errors.insert("percent".into(), tr(lang, "payments.error.plan_percent"));
+    }
+    let (Some(fixed), Some(bp)) = (fixed, bp) else {
+        let blocks = plans_blocks(&state, lang, &s, Some((slug, form))).await?;
+        return Ok(console_render(&state, lang, &s, "/tarife", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.plans_title"), blocks));
+    };
+    let mut tx = state.db.platform().await?;
+    if !repo::set_plan_fee(tx.conn(), &slug, fixed, bp).await? {
+        return Err(AppError::not_found());
+    }
+    portal_authz::audit::record(
+        tx.conn(),
+        &principal,
+        ip.0,
+        portal_authz::audit::Event { tenant: None, action: "payment.plan_fee", object: format!("plan:{slug}"), detail: serde_json::json!({ "fixed_cents": fixed, "basis_points": bp }) },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other("/tarife"))
+}
+
+async fn console_setup_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, form: Option<FormState>, plan_error: Option<String>) -> Result<(String, Vec<Block>), AppError> {
+    let mut platform = state.db.platform().await?;
+    let plans = repo::plans(platform.conn()).await?;
+    let name: String = sqlx::query_scalar("select name from tenant where tenant_id = $1").bind(id.0).fetch_optional(platform.conn()).await?.ok_or_else(AppError::not_found)?;
+    let mut tx = platform.into_tenant(id).await?;
+    let setup = repo::setup(&mut tx).await?;
+    let plan = repo::plan_of(&mut tx).await?;
+    tx.commit().await?;
+    let csrf = s.session.csrf_token.clone();
+    let mut plan_form = FormState::default();
+    plan_form.values.insert("plan".into(), plan.slug.clone());
+    plan_form.values.insert("teil".into(), "tarif".into());
+    if let Some(e) = plan_error {
+        plan_form.errors.insert("plan".into(), e);
+    }
+    let blocks = vec![
+        status_facts(state, lang, &setup, &plan),
+        Block::Heading(tr(lang, "payments.plan")),
+        Block::Form(FormSpec {
+            action: format!("/mandanten/{}/zahlungen", id.0),
+            csrf: csrf.clone(),
+            form: plan_form,
+            fields: vec![
+                Field::new("teil", String::new(), FieldKind::Hidden),
+                Field::new("plan", tr(lang, "payments.plan"), FieldKind::Select(plans.iter().map(|p| (p.slug.clone(), p.name.clone())).collect())),
+            ],
+            submit: tr(lang, "payments.save_plan"),
+            danger: false,
+            secondary: None,
+        }),
+        Block::Heading(tr(lang, "payments.setup_title")),
+        Block::Form(FormSpec {
+            action: format!("/mandanten/{}/zahlungen", id.0),
+            csrf,
+            form: form.unwrap_or_else(|| setup_state(&setup)),
+            fields: setup_fields(lang),
+            submit: tr(lang, "payments.save"),
+            danger: false,
+            secondary: Some((format!("/mandanten/{}", id.0), tr(lang, "account.cancel"))),
+        }),
+    ];
+    Ok((tr_with(lang, "payments.console_title", &[("tenant", &name)]), blocks))
+}
+
+async fn console_setup_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    require_operator(&state, &s, Action::Read)?;
+    let (title, blocks) = console_setup_blocks(&state, lang, &s, TenantId(id), None, None).await?;
+    Ok(console_render(&state, lang, &s, "/", StatusCode::OK, title, blocks))
+}
+
+async fn console_save_setup(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    let principal = require_operator(&state, &s, Action::Write)?;
+    let tenant = TenantId(id);
+    let mut platform = state.db.platform().await?;
+    if f.text("teil") == "tarif" {
+        let slug = f.text("plan");
+        if !repo::set_tenant_plan(platform.conn(), tenant, &slug).await? {
+            drop(platform);
+            let (title, blocks) = console_setup_blocks(&state, lang, &s, tenant, None, Some(tr(lang, "payments.error.plan"))).await?;
+            return Ok(console_render(&state, lang, &s, "/", StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
+        }
+        portal_authz::audit::record(platform.conn(), &principal, ip.0, portal_authz::audit::Event { tenant: Some(tenant), action: "payment.plan", object: format!("tenant:{id}"), detail: serde_json::json!({ "plan": slug }) }).await?;
+        platform.commit().await?;
+        return Ok(see_other(&format!("/mandanten/{id}/zahlungen")));
+    }
+    let mut tx = platform.into_tenant(tenant).await?;
+    let result = match parse_setup(lang, &f) {
+        Ok(setup) => store_setup(&mut tx, lang, &setup).await?.map(|()| setup),
+        Err(form) => Err(form),
+    };
+    match result {
+        Ok(setup) => {
+            portal_authz::audit::record(
+                tx.conn(),
+                &principal,
+                ip.0,
+                portal_authz::audit::Event { tenant: Some(tenant), action: "payment.setup", object: format!("tenant:{id}"), detail: serde_json::to_value(&setup).unwrap_or_default() },
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(see_other(&format!("/mandanten/{id}/zahlungen")))
+        }
+        Err(form) => {
+            drop(tx);
+            let (title, blocks) = console_setup_blocks(&state, lang, &s, tenant, Some(form), None).await?;
+            Ok(console_render(&state, lang, &s, "/", StatusCode::UNPROCESSABLE_ENTITY, title, blocks))
+        }
+    }
+}
