@@ -9,12 +9,12 @@ use portal_catalogue::Catalogue;
 use portal_forms::schema::{DateRule, Field, FormSchema, Kind};
 use portal_tests::{OPS_HOST, TestApp, TestClient, mails_for, tenants_dir, unique_email};
 
-const HOST: &str = "kaiserslautern.localhost";
-const OTHER_HOST: &str = "dueren.localhost";
+pub(crate) const HOST: &str = "kaiserslautern.localhost";
+pub(crate) const OTHER_HOST: &str = "dueren.localhost";
 const PASSWORD: &str = "Amselweg-Laterne-17";
 const ADMIN_PW: &str = "Rathaus-Schluessel-2026";
 const WORKER_PW: &str = "Akten-Stapel-Montag-77";
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+pub(crate) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 /// The twelve services the issue names, with their forms from the catalogue.
 const FORMS: [&str; 12] = [
@@ -32,13 +32,13 @@ const FORMS: [&str; 12] = [
     "schuelerbefoerderung",
 ];
 
-fn forms() -> BTreeMap<String, FormSchema> {
+pub(crate) fn forms() -> BTreeMap<String, FormSchema> {
     let catalogue = Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
     catalogue.services.into_iter().filter_map(|s| s.form.map(|f| (s.slug.as_str().to_owned(), f))).collect()
 }
 
 /// A valid answer for a field, as posted (input name → value).
-fn valid_inputs(field: &Field, name: &str, out: &mut Vec<(String, String)>) {
+pub(crate) fn valid_inputs(field: &Field, name: &str, out: &mut Vec<(String, String)>) {
     let push = |out: &mut Vec<(String, String)>, k: String, v: &str| out.push((k, v.to_owned()));
     match field.kind {
         Kind::Text | Kind::Textarea => {
@@ -78,7 +78,7 @@ fn valid_inputs(field: &Field, name: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-async fn registered<'a>(app: &'a TestApp, host: &str, email: &str) -> TestClient<'a> {
+pub(crate) async fn registered<'a>(app: &'a TestApp, host: &str, email: &str) -> TestClient<'a> {
     let mut c = app.client(host);
     let r = c.submit("/konto/registrieren", "/konto/registrieren", &[("email", email), ("password", PASSWORD), ("password_repeat", PASSWORD), ("privacy", "on")]).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -88,6 +88,12 @@ async fn registered<'a>(app: &'a TestApp, host: &str, email: &str) -> TestClient
     let r = c.submit(&link, "/konto/bestaetigen", &[("token", &token), ("password", PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     c
+}
+
+/// These tests are about applications: the demo tenants' online fees (tests/integration/payments.rs)
+/// are switched off, so that every submission files its case at once.
+async fn no_fees(app: &TestApp) {
+    sqlx::query("delete from service_payment").execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Switches every one of the twelve services on for the tenant (the demo switches on only some).
@@ -104,7 +110,7 @@ async fn activate_all(app: &TestApp, tenant: &str) {
 }
 
 /// Starts an application; returns the first page's path.
-async fn start(c: &mut TestClient<'_>, slug: &str, guest: bool) -> String {
+pub(crate) async fn start(c: &mut TestClient<'_>, slug: &str, guest: bool) -> String {
     let page = c.get(&format!("/leistungen/{slug}/antrag")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let csrf = page.hidden("_csrf").unwrap_or_default();
@@ -119,7 +125,7 @@ async fn start(c: &mut TestClient<'_>, slug: &str, guest: bool) -> String {
 
 /// Fills every visible page with valid answers (attaching a PDF where a file is required) and
 /// returns the check page's path.
-async fn fill(c: &mut TestClient<'_>, first: &str, schema: &FormSchema) -> String {
+pub(crate) async fn fill(c: &mut TestClient<'_>, first: &str, schema: &FormSchema) -> String {
     let mut path = first.to_owned();
     for _ in 0..schema.pages.len() {
         if path.ends_with("/pruefen") {
@@ -146,7 +152,7 @@ async fn fill(c: &mut TestClient<'_>, first: &str, schema: &FormSchema) -> Strin
     path
 }
 
-async fn submit(c: &mut TestClient<'_>, check: &str) -> (String, portal_tests::TestResponse) {
+pub(crate) async fn submit(c: &mut TestClient<'_>, check: &str) -> (String, portal_tests::TestResponse) {
     let page = c.get(check).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let csrf = page.hidden("_csrf").unwrap_or_default();
@@ -163,6 +169,7 @@ async fn count_cases(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn each_of_the_twelve_forms_is_submitted_and_typical_mistakes_are_refused_next_to_the_field() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     activate_all(&app, "kaiserslautern").await;
     let forms = forms();
     let email = unique_email("zwoelf");
@@ -225,6 +232,7 @@ async fn each_of_the_twelve_forms_is_submitted_and_typical_mistakes_are_refused_
 #[tokio::test]
 async fn a_retried_or_doubled_submission_gives_the_same_case_and_the_profile_prefills_the_form() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     let email = unique_email("doppelt");
     let mut c = registered(&app, HOST, &email).await;
     let r = c.submit("/konto/profil", "/konto/profil", &[("given_name", "Erika"), ("family_name", "Musterfrau"), ("street", "Marktstraße 3"), ("postal_code", "67655"), ("city", "Kaiserslautern"), ("birth_date", "1980-02-29")]).await;
@@ -258,6 +266,7 @@ async fn a_retried_or_doubled_submission_gives_the_same_case_and_the_profile_pre
 #[tokio::test]
 async fn a_guest_applies_with_an_email_address_and_follows_the_case_by_the_mailed_link() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     let mut g = app.client(HOST);
     // a service that needs an account offers no guest path
     let page = g.get("/leistungen/gewerbeanmeldung/antrag").await;
@@ -308,7 +317,7 @@ async fn a_guest_applies_with_an_email_address_and_follows_the_case_by_the_maile
 }
 
 /// An operator invites the tenant admin; the admin invites a case worker limited to `scope`.
-async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>, TestClient<'a>) {
+pub(crate) async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>, TestClient<'a>) {
     let (session, csrf) = app.login_operator().await;
     let tenant = app.tenant_id("kaiserslautern").await;
     let admin_email = unique_email("admin");
@@ -347,6 +356,7 @@ async fn file_case(app: &TestApp, c: &mut TestClient<'_>, slug: &str) -> String 
 #[tokio::test]
 async fn the_office_works_a_case_through_the_workflow_and_the_citizen_answers_in_the_account() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     activate_all(&app, "kaiserslautern").await;
     let email = unique_email("buergerin");
     let mut citizen = registered(&app, HOST, &email).await;
@@ -458,7 +468,7 @@ async fn the_office_works_a_case_through_the_workflow_and_the_citizen_answers_in
 }
 
 /// Posts a form of the case page (taking its CSRF token from the page).
-async fn staff_post(c: &mut TestClient<'_>, path: &str, fields: &[(&str, &str)]) -> portal_tests::TestResponse {
+pub(crate) async fn staff_post(c: &mut TestClient<'_>, path: &str, fields: &[(&str, &str)]) -> portal_tests::TestResponse {
     let page = c.get(&base_of(path)).await;
     let csrf = page.hidden("_csrf").unwrap_or_default();
     let mut all: Vec<(&str, &str)> = vec![("_csrf", &csrf)];
@@ -466,7 +476,7 @@ async fn staff_post(c: &mut TestClient<'_>, path: &str, fields: &[(&str, &str)])
     c.post_raw(path, &all).await
 }
 
-fn base_of(path: &str) -> String {
+pub(crate) fn base_of(path: &str) -> String {
     // the case page of an action path (/verwaltung/vorgaenge/{id}/status → /verwaltung/vorgaenge/{id})
     let parts: Vec<&str> = path.split('/').collect();
     parts[..parts.len().min(4)].join("/")
@@ -475,6 +485,7 @@ fn base_of(path: &str) -> String {
 #[tokio::test]
 async fn a_citizen_cannot_open_another_citizens_case_or_attachment_nor_across_tenants() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     let mut erika = registered(&app, HOST, &unique_email("erika")).await;
     let case = file_case(&app, &mut erika, "meldebescheinigung").await;
     let file: String = sqlx::query_scalar::<_, uuid::Uuid>("select file_id from case_file where case_id = $1::uuid limit 1").bind(&case).fetch_optional(&app.db.owner().await).await.ok().flatten().map(|f| f.to_string()).unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_owned());
@@ -498,6 +509,7 @@ async fn a_citizen_cannot_open_another_citizens_case_or_attachment_nor_across_te
 #[tokio::test]
 async fn completed_cases_are_anonymised_after_the_retention_period_and_the_run_is_recorded() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     let mut c = registered(&app, HOST, &unique_email("frist")).await;
     let case = file_case(&app, &mut c, "meldebescheinigung").await;
     let owner = app.db.owner().await;
@@ -529,6 +541,7 @@ async fn completed_cases_are_anonymised_after_the_retention_period_and_the_run_i
 #[tokio::test]
 async fn a_tenant_admin_overrides_a_form_and_invalid_schemas_are_refused_with_the_reason() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     let (mut admin, _) = staff(&app, "meldebescheinigung").await;
     let page = admin.get("/verwaltung/antragseinstellungen/formular/meldebescheinigung").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -553,6 +566,7 @@ async fn a_tenant_admin_overrides_a_form_and_invalid_schemas_are_refused_with_th
 #[tokio::test]
 async fn a_draft_saved_half_way_is_listed_in_the_account_and_resumed_with_its_answers() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     let mut c = registered(&app, HOST, &unique_email("spaeter")).await;
     let first = start(&mut c, "meldebescheinigung", false).await;
     let page = c.get(&first).await;
@@ -581,6 +595,7 @@ async fn a_draft_saved_half_way_is_listed_in_the_account_and_resumed_with_its_an
 #[tokio::test]
 async fn the_inbox_sorts_and_pages() {
     let app = TestApp::spawn().await;
+    no_fees(&app).await;
     let mut c = registered(&app, HOST, &unique_email("viele")).await;
     let first = file_case(&app, &mut c, "meldebescheinigung").await;
     let second = file_case(&app, &mut c, "meldebescheinigung").await;

@@ -18,6 +18,10 @@ const PLATFORM_TABLES: &[&str] = &[
     "search_synonym",
     "operator",
     "operator_session",
+    // plans with the platform's fee, and which tenant a connected Stripe account belongs to
+    // (webhooks name the account before any tenant is known)
+    "plan",
+    "stripe_account",
     // platform-wide, with their own policies (see the migrations)
     "rate_limit",
     "audit_log",
@@ -154,6 +158,7 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
     // identity tables have no demo data: rows for both tenants from the fixture
     sqlx::raw_sql(include_str!("../fixtures/identity.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
     sqlx::raw_sql(include_str!("../fixtures/cases.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
+    sqlx::raw_sql(include_str!("../fixtures/payments.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
 
     for table in &tables {
         // the superuser sees A's rows: the fixture is there (a new table needs demo data or this fails)

@@ -7,6 +7,7 @@ mod data;
 mod identity;
 mod isolation;
 mod mail;
+mod payments;
 mod portal;
 mod staff;
 mod sync;

@@ -101,6 +101,9 @@ async fn template() -> String {
             portal_server::seed::sync_base_catalogue(&db, &catalogue).await.unwrap_or_else(|e| panic!("{e:#}"));
             let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
             portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo).await.unwrap_or_else(|e| panic!("{e:#}"));
+            portal_server::seed::sync_demo_payments(&db, &tenants_dir().join("demo/payments/payments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
+            // the demo accounts' onboarding state, from the Stripe-compatible test server
+            portal_server::payment_jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
             app.close().await;
         }
         sqlx::query(&format!("alter database \"{building}\" rename to \"{name}\"")).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{e}"));
@@ -198,6 +201,11 @@ pub const OPERATOR_PASSWORD: &str = "richtig-langes-passwort";
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with_stripe(&stripe_url()).await
+    }
+
+    /// An app whose Stripe client talks to `stripe_base` (e.g. a closed port: Stripe unreachable).
+    pub async fn spawn_with_stripe(stripe_base: &str) -> Self {
         let db = TestDb::new().await;
         let pool = db.app.clone();
         let state = AppState {
@@ -214,7 +222,7 @@ impl TestApp {
             metrics: portal_settings::metrics_recorder(),
             authz: Arc::new(portal_authz::Authorizer::new().await.unwrap_or_else(|e| panic!("{e}"))),
             oidc: Arc::new(portal_identity::oidc::Oidc::new()),
-            payments: Arc::new(stripe_gateway(&stripe_url())),
+            payments: Arc::new(stripe_gateway(stripe_base)),
             payment_config: Arc::new(portal_web::PaymentConfig {
                 js_url: format!("{}js/stripe.js", stripe_url()),
                 page_origins: vec![stripe_url().trim_end_matches('/').to_owned()],

@@ -5,11 +5,11 @@
 
 use std::time::Duration;
 
-use portal_db::TenantTx;
+use portal_db::{Db, TenantTx};
 use portal_domain::{Lang, TenantId};
 use portal_mail::Mail;
 use portal_payments::repo;
-use portal_payments::{GatewayError, PaymentStatus};
+use portal_payments::{GatewayError, PaymentGateway, PaymentStatus};
 use portal_web::AppState;
 use uuid::Uuid;
 
@@ -38,6 +38,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
             tx.commit().await?;
             continue;
         }
+        check_account(state.payments.as_ref(), &mut tx).await?;
         report.reminders += remind(state, &mut tx).await?;
         report.expired += expire(state, &mut tx).await?;
         if let Some(day) = yesterday
@@ -51,6 +52,34 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
         tx.commit().await?;
     }
     Ok(report)
+}
+
+/// Keeps the connected account's onboarding state current (also updated by `account.updated`
+/// webhooks): unchecked accounts at once, the others every six hours.
+async fn check_account(gateway: &dyn PaymentGateway, tx: &mut TenantTx) -> anyhow::Result<()> {
+    let setup = repo::setup(tx).await?;
+    let stale = setup.checked_at.is_none_or(|t| t < time::OffsetDateTime::now_utc() - time::Duration::hours(6));
+    if let (Some(account), true, true) = (&setup.stripe_account_id, stale, gateway.configured()) {
+        match gateway.retrieve_account(account).await {
+            Ok(a) => repo::record_account(tx, &a).await?,
+            Err(e) => tracing::warn!(error = %e, "checking the connected account failed; next run tries again"),
+        }
+    }
+    Ok(())
+}
+
+/// Fetches the onboarding state of every tenant's connected account that was never checked or not
+/// for six hours (start-up of a fresh deployment, tests).
+pub async fn check_accounts(db: &Db, gateway: &dyn PaymentGateway) -> anyhow::Result<()> {
+    let mut platform = db.platform().await?;
+    let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account").fetch_all(platform.conn()).await?;
+    platform.commit().await?;
+    for id in tenants {
+        let mut tx = db.tenant(TenantId(id)).await?;
+        check_account(gateway, &mut tx).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 async fn remind(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {

@@ -88,6 +88,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     if settings.demo.enabled {
         let demo = portal_tenancy::demo::load(&tenants_dir.join("demo"))?;
         crate::seed::sync_demo_tenants(&db, &catalogue, &demo).await?;
+        crate::seed::sync_demo_payments(&db, &tenants_dir.join("demo/payments/payments.toml")).await?;
     }
 
     let started = std::time::Instant::now();

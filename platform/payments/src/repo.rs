@@ -623,11 +623,11 @@ pub async fn reminders_due(tx: &mut TenantTx, reminder_days: i32) -> Result<Vec<
     Ok(rows.iter().map(payment_from).collect())
 }
 
-/// Pay-before payments with an intent nobody finished within `hours` (abandoned).
+/// Pay-before payments with an intent nobody finished within `hours` of its last state (abandoned).
 pub async fn abandoned(tx: &mut TenantTx, hours: i32) -> Result<Vec<Payment>> {
     let rows = sqlx::query(&format!(
         "{PAYMENT_SELECT} where p.status in ('open', 'failed') and p.case_id is null and p.intent_id is not null
-            and p.updated_at < now() - make_interval(hours => $1) for update of p skip locked"
+            and coalesce(p.state_at, p.created_at) < now() - make_interval(hours => $1) for update of p skip locked"
     ))
     .bind(hours)
     .fetch_all(tx.conn())

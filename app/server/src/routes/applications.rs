@@ -455,13 +455,34 @@ async fn check_view(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lan
     }
     blocks.push(Block::Text(tr_with(lang, "cases.check_intro", &[("service", &name)])));
     blocks.push(Block::Answers(answer_sections(schema, &draft.answers, lang, Some(&base))));
+    // the fee as the server computes it from these answers, and how it is paid
+    let plan = crate::payflow::plan(state, &mut tx, &draft.service_slug, schema, &retain_visible(schema, &draft.answers)).await?;
+    let mut submit_label = tr(lang, "cases.submit");
+    if let Some(fee) = plan.fee().filter(|f| f.total() > 0) {
+        let amount = crate::payflow::money(fee.total(), lang);
+        blocks.push(Block::Heading(tr(lang, "payments.heading")));
+        blocks.push(Block::Facts(vec![(tr(lang, "payments.fee"), format!("{amount} ({})", fee.lines(lang).join("; ")), None)]));
+        let text = match &plan {
+            crate::payflow::Plan::Online { service, .. } if service.timing == portal_payments::Timing::Before => {
+                submit_label = tr(lang, "payments.submit_and_pay");
+                tr(lang, "payments.check_before")
+            }
+            crate::payflow::Plan::Online { service, .. } => tr_with(lang, "payments.check_after", &[("days", &service.pay_days.to_string())]),
+            crate::payflow::Plan::Offline { setup, .. } => {
+                let note = if lang == Lang::En { &setup.offline_note_en } else { &setup.offline_note_de };
+                format!("{} {note}", tr(lang, "payments.check_offline")).trim().to_owned()
+            }
+            crate::payflow::Plan::Free => String::new(),
+        };
+        blocks.push(Block::Text(text));
+    }
     blocks.push(Block::Heading(tr(lang, "cases.check_send_heading")));
     blocks.push(Block::Text(tr(lang, "cases.check_send_text")));
     blocks.push(Block::Buttons(vec![Button {
         action: format!("{base}/absenden"),
         csrf: a.csrf.clone(),
         hidden: vec![("submission_key".into(), draft.submission_key.to_string())],
-        label: tr(lang, "cases.submit"),
+        label: submit_label,
         danger: false,
     }]));
     let r = render(state, ctx, tx, lang, &format!("{base}/pruefen"), status, tr(lang, "cases.check_title"), blocks).await?;

@@ -303,6 +303,7 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: 
         Ok(setup) => {
             audit(&mut tx, &s, &ip, "payment.setup", "payment_setup".into(), serde_json::to_value(&setup).unwrap_or_default()).await?;
             tx.commit().await?;
+            refresh_account(&state, ctx.entry.tenant_id, &setup).await?;
             Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
         }
         Err(form) => {
@@ -313,6 +314,24 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: 
             staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.setup_title"), blocks).await
         }
     }
+}
+
+/// Asks Stripe for a just-saved account's onboarding state (best effort: the payment jobs and the
+/// `account.updated` webhook keep it current).
+async fn refresh_account(state: &AppState, tenant: TenantId, setup: &PaymentSetup) -> Result<(), AppError> {
+    let Some(account) = &setup.stripe_account_id else { return Ok(()) };
+    if !state.payments.configured() {
+        return Ok(());
+    }
+    match state.payments.retrieve_account(account).await {
+        Ok(a) => {
+            let mut tx = state.db.tenant(tenant).await?;
+            repo::record_account(&mut tx, &a).await?;
+            tx.commit().await?;
+        }
+        Err(e) => tracing::warn!(error = %e, "checking the connected account failed"),
+    }
+    Ok(())
 }
 
 async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
@@ -1038,6 +1057,7 @@ async fn console_save_setup(State(state): State<AppState>, s: OperatorSession, h
             )
             .await?;
             tx.commit().await?;
+            refresh_account(&state, tenant, &setup).await?;
             Ok(see_other(&format!("/mandanten/{id}/zahlungen")))
         }
         Err(form) => {

@@ -1,0 +1,517 @@
+//! Payments in-process against the Stripe-compatible server the test command starts
+//! (tests/e2e/services/stripe.mjs): paying before filing and paying later, the amount from the
+//! server's rule only, PaymentIntents on the connected account with idempotency key, application fee
+//! and metadata, signed webhooks applied once and only forwards, the return confirmed by asking
+//! Stripe (a lost webhook loses nothing), Stripe unreachable, refunds by role, the settings'
+//! validation, the cash office's CSV and the payment jobs.
+
+use http::StatusCode;
+use portal_payments::webhook::sign;
+use portal_tests::{OPS_HOST, TestApp, TestClient, WEBHOOK_SECRET, mails_for, stripe_url, unique_email};
+use serde_json::Value;
+
+use super::cases::{HOST, OTHER_HOST, fill, forms, registered, staff, start, submit};
+
+const ACCOUNT: &str = "acct_demoKaiserslautern";
+
+async fn owner_scalar<T>(app: &TestApp, sql: &str, bind: &str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
+    sqlx::query_scalar::<_, T>(sql).bind(bind).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// The stand-in's view of an intent: (connected account, intent object).
+async fn remote_intent(id: &str) -> (String, Value) {
+    let v: Value = reqwest::get(format!("{}_test/intents/{id}", stripe_url())).await.unwrap_or_else(|e| panic!("{e}")).json().await.unwrap_or_else(|e| panic!("{e}"));
+    (v["account"].as_str().unwrap_or_default().to_owned(), v["intent"].clone())
+}
+
+/// Confirms an intent as Stripe.js does in the browser (publishable key + client secret).
+async fn confirm(intent: &str, secret: &str, method: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(format!("{}v1/payment_intents/{intent}/confirm", stripe_url()))
+        .bearer_auth("pk_test_kommunalportal")
+        .form(&[("client_secret", secret), ("payment_method", method)])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .status()
+}
+
+/// Signed events about an intent (as the stand-in would deliver them), oldest first.
+async fn events_about(account: &str, intent: &str) -> Vec<(String, String, String)> {
+    let list: Vec<Value> = reqwest::get(format!("{}_test/events?account={account}", stripe_url())).await.unwrap_or_else(|e| panic!("{e}")).json().await.unwrap_or_else(|e| panic!("{e}"));
+    list.into_iter()
+        .filter(|e| e["payload"].as_str().unwrap_or_default().contains(intent))
+        .map(|e| (e["type"].as_str().unwrap_or_default().to_owned(), e["payload"].as_str().unwrap_or_default().to_owned(), e["signature"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+async fn post_webhook(app: &TestApp, payload: &str, signature: &str) -> portal_tests::TestResponse {
+    let req = http::Request::post("/webhooks/stripe")
+        .header(http::header::HOST, OPS_HOST)
+        .header(http::header::CONTENT_TYPE, "application/json")
+        .header("stripe-signature", signature)
+        .body(axum::body::Body::from(payload.to_owned()))
+        .unwrap_or_default();
+    app.request(req).await
+}
+
+fn attr(body: &str, name: &str) -> String {
+    let pat = format!("{name}=\"");
+    body.split_once(&pat).and_then(|(_, rest)| rest.split_once('"')).map(|(v, _)| v.replace("&amp;", "&")).unwrap_or_default()
+}
+
+/// Fills a form with valid answers, with `overrides` (input name, value) on the pages holding them.
+async fn fill_with(c: &mut TestClient<'_>, slug: &str, overrides: &[(&str, &str)]) -> String {
+    let schema = forms().remove(slug).unwrap_or_else(|| panic!("form {slug}"));
+    let first = start(c, slug, false).await;
+    let check = fill(c, &first, &schema).await;
+    if !overrides.is_empty() {
+        let page = schema.pages.iter().find(|p| p.fields.iter().any(|f| f.id == overrides[0].0)).unwrap_or_else(|| panic!("field"));
+        let base = check.trim_end_matches("/pruefen");
+        let path = format!("{base}/seite/{}", page.id);
+        let form = c.get(&path).await;
+        let csrf = form.hidden("_csrf").unwrap_or_default();
+        let mut inputs = Vec::new();
+        for f in &page.fields {
+            super::cases::valid_inputs(f, &f.id, &mut inputs);
+        }
+        for (k, v) in overrides {
+            inputs.retain(|(name, _)| name != k);
+            inputs.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
+        fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let r = c.post_multipart(&path, &fields, None).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    check
+}
+
+/// A citizen applies for two birth certificates (paid before filing) and reaches the payment page.
+/// Returns the draft's base path, the intent id and its client secret.
+async fn to_payment_page(app: &TestApp, c: &mut TestClient<'_>) -> (String, String, String) {
+    let check = fill_with(c, "geburtsurkunde", &[("copies", "2")]).await;
+    let page = c.get(&check).await;
+    assert!(page.body.contains("24,00 €"), "the check page shows the fee: {}", page.body);
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let key = page.hidden("submission_key").unwrap_or_default();
+    let action = check.replace("/pruefen", "/absenden");
+    // an amount posted by the client is not a parameter anywhere: it is ignored
+    let r = c.post_raw(&action, &[("_csrf", &csrf), ("submission_key", &key), ("amount", "1"), ("amount_cents", "1")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let base = check.trim_end_matches("/pruefen").to_owned();
+    assert_eq!(r.location(), Some(format!("{base}/zahlung").as_str()));
+    let draft = base.rsplit('/').next().unwrap_or_default().to_owned();
+    let cases: i64 = owner_scalar(app, "select count(*) from case_record c join application_draft d on d.case_id = c.case_id where d.draft_id::text = $1", &draft).await;
+    assert_eq!(cases, 0, "no case before payment");
+    let pay = c.get(&format!("{base}/zahlung?amount=1")).await;
+    assert_eq!(pay.status, StatusCode::OK, "{}", pay.body);
+    let csp = pay.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(csp.contains(stripe_url().trim_end_matches('/')), "the payment page may load Stripe.js: {csp}");
+    assert!(pay.body.contains("/js/stripe.js") && pay.body.contains("/assets/payment.js"), "{}", pay.body);
+    assert_eq!(attr(&pay.body, "data-stripe-account"), ACCOUNT);
+    let secret = attr(&pay.body, "data-client-secret");
+    let intent = secret.split("_secret_").next().unwrap_or_default().to_owned();
+    assert!(intent.starts_with("pi_"), "{}", pay.body);
+    (base, intent, secret)
+}
+
+#[tokio::test]
+async fn paid_before_filing_the_return_asks_stripe_and_the_webhook_changes_nothing_after_it() {
+    let app = TestApp::spawn().await;
+    let email = unique_email("zahlt");
+    let mut c = registered(&app, HOST, &email).await;
+    let (base, intent, secret) = to_payment_page(&app, &mut c).await;
+
+    // the intent lives on the tenant's connected account, with the server's amount, the plan's
+    // application fee (standard: 0,25 € + 1,5 %) and the payment's metadata
+    let (account, pi) = remote_intent(&intent).await;
+    assert_eq!(account, ACCOUNT);
+    assert_eq!(pi["amount"], 2400);
+    assert_eq!(pi["currency"], "eur");
+    assert_eq!(pi["application_fee_amount"], 25 + 36);
+    let tenant = app.tenant_id("kaiserslautern").await.to_string();
+    assert_eq!(pi["metadata"]["tenant_id"], tenant.as_str());
+    let kz = pi["metadata"]["kassenzeichen"].as_str().unwrap_or_default().to_owned();
+    assert!(kz.starts_with("KL-") && kz.len() == 11, "{kz}");
+    assert!(pi["payment_method_types"].as_array().is_some_and(|m| m.len() == 3), "{pi}");
+
+    // reloading the page (or a retried request) reuses the intent: one payment, one intent
+    let again = c.get(&format!("{base}/zahlung")).await;
+    assert_eq!(attr(&again.body, "data-client-secret"), secret);
+    let created = events_about(ACCOUNT, &intent).await.iter().filter(|(t, _, _)| t == "payment_intent.created").count();
+    assert_eq!(created, 1);
+
+    // the citizen pays; no webhook is delivered (lost): the return asks Stripe
+    assert_eq!(confirm(&intent, &secret, "pm_card_visa").await, reqwest::StatusCode::OK);
+    let r = c.get(&format!("{base}/zahlung/zurueck?payment_intent={intent}&redirect_status=succeeded")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some(format!("{base}/fertig").as_str()));
+    let done = c.get(&format!("{base}/fertig")).await;
+    assert_eq!(done.status, StatusCode::OK);
+    let (status, case_id): (String, Option<uuid::Uuid>) = sqlx::query_as("select status, case_id from payment where kassenzeichen = $1").bind(&kz).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, "succeeded");
+    let case_id = case_id.unwrap_or_else(|| panic!("the case was filed once paid"));
+
+    // now the webhooks arrive, late and twice: nothing changes
+    let events = events_about(ACCOUNT, &intent).await;
+    let (_, payload, signature) = events.iter().find(|(t, _, _)| t == "payment_intent.succeeded").cloned().unwrap_or_else(|| panic!("no succeeded event"));
+    let first = post_webhook(&app, &payload, &signature).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body, "applied: no change");
+    let second = post_webhook(&app, &payload, &signature).await;
+    assert_eq!((second.status, second.body.as_str()), (StatusCode::OK, "duplicate"));
+    let cases: i64 = owner_scalar(&app, "select count(*) from case_record where case_id::text = $1", &case_id.to_string()).await;
+    assert_eq!(cases, 1);
+    let paid_events: i64 = owner_scalar(&app, "select count(*) from case_event where kind = 'payment' and case_id::text = $1", &case_id.to_string()).await;
+    assert_eq!(paid_events, 1, "one 'payment received' on the timeline");
+
+    // case page, receipt PDF and the confirmation mail with the Kassenzeichen
+    let page = c.get(&format!("/konto/antraege/{case_id}")).await;
+    assert!(page.body.contains(&kz) && page.body.contains("bezahlt"), "{}", page.body);
+    let pdf = c.get(&format!("/konto/antraege/{case_id}/zahlungsbeleg.pdf")).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF"));
+    app.deliver_mail().await;
+    let mails = mails_for(&email).await;
+    let receipt = mails.iter().find(|m| m.subject.contains("Zahlungsbestätigung")).unwrap_or_else(|| panic!("no receipt mail: {:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>()));
+    assert!(receipt.text.contains(&kz) && receipt.text.contains("24,00 €") && receipt.text.contains("Willy-Brandt-Platz 1"), "{}", receipt.text);
+
+    // another citizen of the tenant, and the same citizen's cookie on another tenant, find nothing
+    let mut other = registered(&app, HOST, &unique_email("fremd")).await;
+    assert_eq!(other.get(&format!("{base}/zahlung")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/konto/antraege/{case_id}/zahlung")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("/konto/antraege/{case_id}/zahlungsbeleg.pdf")).await.status, StatusCode::NOT_FOUND);
+    let mut elsewhere = registered(&app, OTHER_HOST, &unique_email("dueren")).await;
+    assert_eq!(elsewhere.get(&format!("{base}/zahlung")).await.status, StatusCode::NOT_FOUND);
+}
+
+/// Bewohnerparkausweis (pay later): filed at once, payable from the case page.
+async fn pay_later_case(app: &TestApp, c: &mut TestClient<'_>) -> (String, String, String) {
+    let check = fill_with(c, "bewohnerparkausweis", &[]).await;
+    let (_, r) = submit(c, &check).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.location().unwrap_or_default().ends_with("/fertig"), "filed at once");
+    let case_id: uuid::Uuid = sqlx::query_scalar("select case_id from case_record where service_slug = 'bewohnerparkausweis' order by submitted_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let base = format!("/konto/antraege/{case_id}");
+    let page = c.get(&base).await;
+    assert!(page.body.contains("Jetzt bezahlen (30,00 €)"), "{}", page.body);
+    let pay = c.get(&format!("{base}/zahlung")).await;
+    assert_eq!(pay.status, StatusCode::OK, "{}", pay.body);
+    let secret = attr(&pay.body, "data-client-secret");
+    (base, secret.split("_secret_").next().unwrap_or_default().to_owned(), secret)
+}
+
+#[tokio::test]
+async fn webhooks_are_verified_stored_once_and_applied_only_forwards() {
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("spaeter")).await;
+    let (base, intent, secret) = pay_later_case(&app, &mut c).await;
+
+    // a declined card: the failure arrives by webhook, the payment can be retried
+    assert_eq!(confirm(&intent, &secret, "pm_card_chargeDeclined").await, reqwest::StatusCode::PAYMENT_REQUIRED);
+    let failed = events_about(ACCOUNT, &intent).await.into_iter().find(|(t, _, _)| t == "payment_intent.payment_failed").unwrap_or_else(|| panic!("no failure event"));
+
+    // forged: a wrong secret, a changed payload, an old (replayed) timestamp — all refused, nothing stored
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let forged = sign(&failed.1, "whsec_someone_else", now);
+    assert_eq!(post_webhook(&app, &failed.1, &forged).await.status, StatusCode::BAD_REQUEST);
+    let tampered = failed.1.replace("\"amount\":3000", "\"amount\":1");
+    assert_eq!(post_webhook(&app, &tampered, &failed.2).await.status, StatusCode::BAD_REQUEST);
+    let old = sign(&failed.1, WEBHOOK_SECRET, now - 600);
+    let r = post_webhook(&app, &failed.1, &old).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::BAD_REQUEST, "timestamp outside the tolerance"));
+    assert_eq!(post_webhook(&app, &failed.1, "").await.status, StatusCode::BAD_REQUEST);
+    let stored: i64 = owner_scalar(&app, "select count(*) from payment_event where event_id like $1", "evt_%").await;
+    assert_eq!(stored, 0);
+
+    // the genuine failure applies; the page says what happened and offers to pay again
+    let r = post_webhook(&app, &failed.1, &failed.2).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "applied"));
+    let status: String = owner_scalar(&app, "select status from payment where intent_id = $1", &intent).await;
+    assert_eq!(status, "failed");
+    let page = c.get(&format!("{base}/zahlung")).await;
+    assert!(page.body.contains("Your card was declined.") && page.body.contains("data-client-secret"), "{}", page.body);
+
+    // paid on the second try; the success is delivered first, the old failure again afterwards
+    assert_eq!(confirm(&intent, &secret, "pm_card_visa").await, reqwest::StatusCode::OK);
+    let succeeded = events_about(ACCOUNT, &intent).await.into_iter().find(|(t, _, _)| t == "payment_intent.succeeded").unwrap_or_else(|| panic!("no success event"));
+    assert_eq!(post_webhook(&app, &succeeded.1, &succeeded.2).await.body, "applied");
+    assert_eq!(post_webhook(&app, &succeeded.1, &succeeded.2).await.body, "duplicate");
+    // the failure re-sent with a fresh signature is a redelivery of a known event: no change
+    let resent = sign(&failed.1, WEBHOOK_SECRET, now);
+    assert_eq!(post_webhook(&app, &failed.1, &resent).await.body, "duplicate");
+    // an older state as a new event (out of order) does not undo the payment
+    let older: Value = serde_json::from_str(&failed.1).unwrap_or_default();
+    let mut reordered = older.clone();
+    reordered["id"] = Value::from("evt_reorderedFailure01");
+    let payload = reordered.to_string();
+    assert_eq!(post_webhook(&app, &payload, &sign(&payload, WEBHOOK_SECRET, now)).await.body, "applied: no change");
+    let status: String = owner_scalar(&app, "select status from payment where intent_id = $1", &intent).await;
+    assert_eq!(status, "succeeded");
+
+    // an intent the tenant does not know, and an account no tenant has, change nothing
+    let mut unknown = older.clone();
+    unknown["id"] = Value::from("evt_unknownIntent0001");
+    unknown["data"]["object"]["id"] = Value::from("pi_notOursAtAll000001");
+    let payload = unknown.to_string();
+    assert_eq!(post_webhook(&app, &payload, &sign(&payload, WEBHOOK_SECRET, now)).await.body, "ignored: unknown intent");
+    // a Düren event naming a Kaiserslautern payment: mapped to Düren by its account, it finds nothing there
+    let mut foreign = serde_json::from_str::<Value>(&succeeded.1).unwrap_or_default();
+    foreign["id"] = Value::from("evt_foreignAccount0001");
+    foreign["account"] = Value::from("acct_demoDueren0001");
+    let payload = foreign.to_string();
+    assert_eq!(post_webhook(&app, &payload, &sign(&payload, WEBHOOK_SECRET, now)).await.body, "ignored: unknown intent");
+    foreign["account"] = Value::from("acct_nobodysAccount01");
+    foreign["id"] = Value::from("evt_foreignAccount0002");
+    let payload = foreign.to_string();
+    assert_eq!(post_webhook(&app, &payload, &sign(&payload, WEBHOOK_SECRET, now)).await.body, "ignored: unknown account");
+
+    // the case shows it paid, with the Kassenzeichen, once on the timeline
+    let page = c.get(&base).await;
+    assert!(page.body.contains("bezahlt") && page.body.contains("Zahlungsbeleg (PDF)"), "{}", page.body);
+    let paid: i64 = owner_scalar(&app, "select count(*) from case_event where kind = 'payment' and body like $1", "Zahlung von 30,00 € eingegangen%").await;
+    assert_eq!(paid, 1);
+}
+
+#[tokio::test]
+async fn stripe_unreachable_gives_a_clear_message_and_the_application_stays_payable() {
+    // a Stripe client pointed at a closed port
+    let app = TestApp::spawn_with_stripe("http://127.0.0.1:9/").await;
+    let mut c = registered(&app, HOST, &unique_email("offline")).await;
+    let check = fill_with(&mut c, "geburtsurkunde", &[]).await;
+    let (_, r) = submit(&mut c, &check).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let base = check.trim_end_matches("/pruefen").to_owned();
+    let pay = c.get(&format!("{base}/zahlung")).await;
+    assert_eq!(pay.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(pay.body.contains("Der Zahlungsdienst ist gerade nicht erreichbar") && pay.body.contains("Erneut versuchen"), "{}", pay.body);
+    let en = app.get_with(HOST, &format!("{base}/zahlung"), &[("cookie", &c.cookie_header()), ("accept-language", "en")]).await;
+    assert!(en.body.contains("The payment service cannot be reached"), "{}", en.body);
+    // the draft and its payment wait: nothing filed, nothing lost, payable when Stripe is back
+    let (status, intent): (String, Option<String>) = sqlx::query_as("select status, intent_id from payment order by created_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((status.as_str(), intent), ("open", None));
+    assert_eq!(c.get(&check).await.status, StatusCode::OK, "the answers are still there");
+}
+
+#[tokio::test]
+async fn refunds_need_the_role_and_a_reason_are_audited_and_reach_the_cash_office_export() {
+    let app = TestApp::spawn().await;
+    let email = unique_email("erstattung");
+    let mut c = registered(&app, HOST, &email).await;
+    let (base, intent, secret) = pay_later_case(&app, &mut c).await;
+    assert_eq!(confirm(&intent, &secret, "pm_card_visa").await, reqwest::StatusCode::OK);
+    let r = c.get(&format!("{base}/zahlung/zurueck?payment_intent={intent}&redirect_status=succeeded")).await;
+    assert_eq!(r.location(), Some(base.as_str()));
+    let case_id = base.rsplit('/').next().unwrap_or_default().to_owned();
+    let case_path = format!("/verwaltung/vorgaenge/{case_id}");
+
+    let (mut admin, mut worker) = staff(&app, "bewohnerparkausweis").await;
+    // a viewer may see the payment but not refund
+    let viewer_email = unique_email("viewer");
+    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &viewer_email), ("display_name", "Vera View"), ("role", "viewer")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let link = app.mailed_link(&viewer_email, "/verwaltung/einladung").await;
+    let mut viewer = app.client(HOST);
+    let page = viewer.get(&link).await;
+    let token = page.hidden("token").unwrap_or_default();
+    viewer.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", "Nur-Lesen-Bitte-2026"), ("password_repeat", "Nur-Lesen-Bitte-2026")]).await;
+    let page = viewer.get(&case_path).await;
+    assert!(page.body.contains("30,00 €") && !page.body.contains("/erstattung"), "{}", page.body);
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let r = viewer.post_raw(&format!("{case_path}/erstattung"), &[("_csrf", &csrf), ("amount", "5"), ("reason", "Versehen")]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    // the case worker: too much, no reason → errors next to the fields, values kept
+    let r = super::cases::staff_post(&mut worker, &format!("{case_path}/erstattung"), &[("amount", "31,00"), ("reason", "x")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Es können höchstens 30,00 € erstattet werden.") && r.body.contains("Bitte geben Sie einen Grund an"), "{}", r.body);
+    assert!(r.body.contains("value=\"31,00\""), "the typed amount is kept");
+    // a partial refund, then the rest
+    let r = super::cases::staff_post(&mut worker, &format!("{case_path}/erstattung"), &[("amount", "5,00"), ("reason", "Zone B statt Zone A: Differenz")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let refunded: i64 = owner_scalar(&app, "select refunded_cents from payment where intent_id = $1", &intent).await;
+    assert_eq!(refunded, 500);
+    let r = super::cases::staff_post(&mut worker, &format!("{case_path}/erstattung"), &[("amount", "25"), ("reason", "Antrag zurückgenommen")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = super::cases::staff_post(&mut worker, &format!("{case_path}/erstattung"), &[("amount", "1"), ("reason", "noch einmal")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "nothing left to refund");
+    let remote: Value = reqwest::get(format!("{}_test/events?account={ACCOUNT}", stripe_url())).await.unwrap_or_else(|e| panic!("{e}")).json().await.unwrap_or_default();
+    let refunds = remote.as_array().map_or(0, |l| l.iter().filter(|e| e["type"] == "refund.created" && e["payload"].as_str().unwrap_or_default().contains(&intent)).count());
+    assert_eq!(refunds, 2, "two refunds at Stripe");
+    let audited: i64 = owner_scalar(&app, "select count(*) from audit_log where action = $1", "payment.refund").await;
+    assert_eq!(audited, 2);
+    app.deliver_mail().await;
+    assert!(mails_for(&email).await.iter().any(|m| m.subject.contains("Erstattung 5,00 €")), "the applicant is told");
+
+    // the payments view and the cash office's CSV of today
+    let view = admin.get("/verwaltung/zahlungen?status=succeeded").await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    assert!(view.body.contains("Bewohnerparkausweis"), "{}", view.body);
+    let day = time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap_or(time::UtcOffset::UTC)).date();
+    let csv = admin.get(&format!("/verwaltung/zahlungen/export/{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day())).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers.get("content-type").is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/csv")));
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines[0], portal_payments::export::HEADER);
+    let kz: String = owner_scalar(&app, "select kassenzeichen from payment where intent_id = $1", &intent).await;
+    let payment_line = lines.iter().find(|l| l.contains(&kz) && l.contains(";zahlung;")).unwrap_or_else(|| panic!("{}", csv.body));
+    assert!(payment_line.contains(";Bewohnerparkausweis;3210;432100;1.2.6.01;30,00;0,70;0,00;card;") && payment_line.contains(&intent), "{payment_line}");
+    assert_eq!(lines.iter().filter(|l| l.contains(&kz) && l.contains(";erstattung;")).count(), 2, "{}", csv.body);
+    // a case worker of other services sees no refund form and gets 404 for the case
+    let (_, mut other_worker) = staff(&app, "geburtsurkunde").await;
+    assert_eq!(other_worker.get(&case_path).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = staff(&app, "geburtsurkunde").await;
+    let page = admin.get("/verwaltung/zahlungen/einstellungen").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("eingerichtet") && !page.body.contains("sk_test") && !page.body.contains("whsec_"), "{}", page.body);
+    let r = admin
+        .submit(
+            "/verwaltung/zahlungen/einstellungen",
+            "/verwaltung/zahlungen/einstellungen",
+            &[("mode", "online"), ("stripe_account_id", "acct_"), ("kassenzeichen_prefix", "kl"), ("kassenzeichen_digits", "8"), ("reminder_days", "0"), ("cash_office_email", "kasse")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for msg in [
+        "Die Kennung eines Stripe-Kontos beginnt mit acct_",
+        "Bitte wählen Sie mindestens eine Zahlungsart.",
+        "Das Präfix darf bis 12 Zeichen haben",
+        "Die Erinnerung geht 1 bis 30 Tage vor Fristende.",
+        "Bitte geben Sie eine gültige E-Mail-Adresse an.",
+    ] {
+        assert!(r.body.contains(msg), "{msg}: {}", r.body);
+    }
+    assert!(r.body.contains("value=\"kasse\""), "values are kept");
+    // Düren's account cannot be connected to Kaiserslautern
+    let r = admin
+        .submit(
+            "/verwaltung/zahlungen/einstellungen",
+            "/verwaltung/zahlungen/einstellungen",
+            &[("mode", "online"), ("stripe_account_id", "acct_demoDueren0001"), ("methods", "card"), ("kassenzeichen_prefix", "KL-"), ("kassenzeichen_digits", "8"), ("reminder_days", "3")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("bereits mit einem anderen Portal verbunden"), "{}", r.body);
+    // a new account of its own: saved, its onboarding state fetched from Stripe (unfinished)
+    let r = admin
+        .submit(
+            "/verwaltung/zahlungen/einstellungen",
+            "/verwaltung/zahlungen/einstellungen",
+            &[("mode", "online"), ("stripe_account_id", "acct_klPendingNew01"), ("methods", "card"), ("methods", "sepa_debit"), ("kassenzeichen_prefix", "KL-"), ("kassenzeichen_digits", "8"), ("reminder_days", "3")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = admin.get("/verwaltung/zahlungen/einstellungen").await;
+    assert!(page.body.contains("Zahlungen möglich: nein") && page.body.contains("offene Anforderungen: 2"), "{}", page.body);
+    // the onboarding link leads to Stripe's hosted onboarding of that account
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let r = admin.post_raw("/verwaltung/zahlungen/einstellungen/onboarding", &[("_csrf", &csrf)]).await;
+    assert!(r.location().unwrap_or_default().contains("/_onboarding/acct_klPendingNew01"), "{:?}", r.location());
+
+    // a service's fee: booking text too long, cost centre and account wrong, option amounts missing
+    let r = admin
+        .submit(
+            "/verwaltung/zahlungen/leistungen/meldebescheinigung",
+            "/verwaltung/zahlungen/leistungen/meldebescheinigung",
+            &[
+                ("fee_kind", "by_option"),
+                ("fee_field", "kind"),
+                ("fee_options", "einfach=10"),
+                ("booking_text", "Meldebescheinigung mit Gebühr"),
+                ("cost_centre", "a b"),
+                ("account", "12"),
+                ("timing", "before"),
+                ("pay_days", "14"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for msg in ["höchstens 27 Zeichen", "Bitte geben Sie eine Kostenstelle an", "Sachkonto mit 4 bis 10 Ziffern", "Für jede Auswahl des Felds braucht es einen Betrag"] {
+        assert!(r.body.contains(msg), "{msg}: {}", r.body);
+    }
+    let en = app.post_form(HOST, "/verwaltung/zahlungen/leistungen/meldebescheinigung", &[], &admin.cookie_header()).await;
+    assert_eq!(en.status, StatusCode::FORBIDDEN, "no CSRF token, no change");
+    let r = admin
+        .submit(
+            "/verwaltung/zahlungen/leistungen/meldebescheinigung",
+            "/verwaltung/zahlungen/leistungen/meldebescheinigung",
+            &[("fee_kind", "by_option"), ("fee_field", "kind"), ("fee_options", "einfach=10; erweitert=15,50"), ("booking_text", "Meldebescheinigung"), ("cost_centre", "3300"), ("account", "431100"), ("timing", "after"), ("pay_days", "10")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let audited: i64 = owner_scalar(&app, "select count(*) from audit_log where action = $1", "payment.service_fee").await;
+    assert_eq!(audited, 1);
+
+    // operators: plan fees validated, a tenant's plan and setup in the console
+    let (session, csrf) = app.login_operator().await;
+    let r = app.post_form(OPS_HOST, "/tarife", &[("_csrf", &csrf), ("plan", "standard"), ("fixed", "500"), ("percent", "12")], &session).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("zwischen 0 und 100 €") && r.body.contains("zwischen 0 und 10"), "{}", r.body);
+    let r = app.post_form(OPS_HOST, "/tarife", &[("_csrf", &csrf), ("plan", "standard"), ("fixed", "0,30"), ("percent", "2")], &session).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let fee: i64 = owner_scalar(&app, "select fee_fixed_cents + fee_basis_points from plan where plan_slug = $1", "standard").await;
+    assert_eq!(fee, 30 + 200);
+    let tenant = app.tenant_id("guetersloh").await;
+    let page = app.get_with(OPS_HOST, &format!("/mandanten/{tenant}/zahlungen"), &[("cookie", &session)]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Basis") && page.body.contains("Keine Online-Zahlung") && !page.body.contains("whsec_"), "{}", page.body);
+    let r = app.post_form(OPS_HOST, &format!("/mandanten/{tenant}/zahlungen"), &[("_csrf", &csrf), ("teil", "tarif"), ("plan", "plus")], &session).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let plan: String = owner_scalar(&app, "select plan_slug from tenant where tenant_id::text = $1", &tenant.to_string()).await;
+    assert_eq!(plan, "plus");
+}
+
+#[tokio::test]
+async fn the_jobs_remind_before_the_deadline_cancel_abandoned_intents_and_write_the_daily_export() {
+    let app = TestApp::spawn().await;
+    let email = unique_email("frist");
+    let mut c = registered(&app, HOST, &email).await;
+    // a pay-later case due tomorrow: reminded once
+    let (_, intent, _) = pay_later_case(&app, &mut c).await;
+    let owner = app.db.owner().await;
+    sqlx::query("update payment set due_at = now() + interval '1 day' where intent_id = $1").bind(&intent).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    // a pay-before draft whose payment page was left two days ago
+    let (_, abandoned, _) = to_payment_page(&app, &mut c).await;
+    sqlx::query("update payment set state_at = now() - interval '2 days' where intent_id = $1").bind(&abandoned).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    // a payment made yesterday (German date) for the daily export
+    let paid = {
+        let (base, intent, secret) = pay_later_case(&app, &mut c).await;
+        assert_eq!(confirm(&intent, &secret, "pm_card_visa").await, reqwest::StatusCode::OK);
+        c.get(&format!("{base}/zahlung/zurueck?redirect_status=succeeded")).await;
+        sqlx::query("update payment set paid_at = now() - interval '1 day' where intent_id = $1").bind(&intent).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+        intent
+    };
+
+    let report = portal_server::payment_jobs::run_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.reminders >= 1 && report.expired >= 1 && report.exports >= 1, "{report:?}");
+    app.deliver_mail().await;
+    let reminders = mails_for(&email).await.into_iter().filter(|m| m.subject.starts_with("Erinnerung")).count();
+    assert_eq!(reminders, 1);
+    let (_, pi) = remote_intent(&abandoned).await;
+    assert_eq!(pi["status"], "canceled", "the abandoned intent is cancelled at Stripe");
+    let status: String = sqlx::query_scalar("select status from payment where kassenzeichen = (select kassenzeichen from payment where draft_id is not null and case_id is null order by created_at desc limit 1)").fetch_one(&owner).await.unwrap_or_default();
+    assert_eq!(status, "expired");
+    let kl = app.tenant_id("kaiserslautern").await;
+    let csv: String = sqlx::query_scalar("select csv from payment_export where tenant_id = $1 order by export_date desc limit 1").bind(kl).fetch_one(&owner).await.unwrap_or_default();
+    assert!(csv.contains(&paid), "{csv}");
+
+    // a second run (or another server) sends and stores nothing twice
+    let again = portal_server::payment_jobs::run_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((again.reminders, again.exports), (0, 0));
+    app.deliver_mail().await;
+    assert_eq!(mails_for(&email).await.into_iter().filter(|m| m.subject.starts_with("Erinnerung")).count(), 1);
+    // the expired payment can still be paid: a new attempt gets a new intent
+    let draft_payment: (Option<uuid::Uuid>,) = sqlx::query_as("select draft_id from payment where status = 'expired' limit 1").fetch_one(&owner).await.unwrap_or((None,));
+    let page = c.get(&format!("/antrag/{}/zahlung", draft_payment.0.unwrap_or_default())).await;
+    let secret = attr(&page.body, "data-client-secret");
+    assert!(secret.starts_with("pi_") && !secret.starts_with(&abandoned), "{}", page.body);
+}
