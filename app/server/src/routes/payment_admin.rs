@@ -238,7 +238,7 @@ async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff
     .collect();
     blocks.push(Block::Table {
         caption: tr(lang, "payments.services_heading"),
-        headers: vec![tr(lang, "payments.service"), tr(lang, "payments.fee"), tr(lang, "payments.timing"), tr(lang, "payments.booking_text"), String::new()],
+        headers: vec![tr(lang, "payments.service"), tr(lang, "payments.fee"), tr(lang, "payments.timing"), tr(lang, "payments.booking_text"), tr(lang, "payments.edit")],
         rows,
         empty: tr(lang, "payments.no_services"),
     });
