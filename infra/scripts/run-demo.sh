@@ -36,6 +36,7 @@ cat <<MSG
   Mailbox:   $MAILBOX_URL   (every mail the platform sends: verification, invitations ...)
   eID test:  "Test-eID (Demo)" on each portal's login page; users erika / max, password "test"
   Staff:     invite a tenant admin in the console (Zugang), accept the mail's link, then /verwaltung
+  Payments:  local Stripe-compatible server on ${STRIPE_API_BASE}; test cards 4242 4242 4242 4242 (paid), 4000 0000 0000 0002 (declined)
   Stop with Ctrl-C.
 
 MSG
