@@ -12,7 +12,7 @@ ensure_postgres
 build_site release
 step "Building the release server"
 cargo build --quiet --release -p portal-server --bin portal
-start_test_services "$CACHE/bench-logs"
+PORTAL_PORT="$PORT" start_test_services "$CACHE/bench-logs"
 ensure_database "$BENCH_DB" fresh
 use_database "$BENCH_DB"
 export APP_ENVIRONMENT=local APP_CONFIG_DIR="$ROOT/infra/config" APP__SERVER__BIND="127.0.0.1:$PORT"

@@ -68,24 +68,9 @@ async fn fill_with(c: &mut TestClient<'_>, slug: &str, overrides: &[(&str, &str)
     let schema = forms().remove(slug).unwrap_or_else(|| panic!("form {slug}"));
     let first = start(c, slug, false).await;
     let check = fill(c, &first, &schema).await;
-    if !overrides.is_empty() {
-        let page = schema.pages.iter().find(|p| p.fields.iter().any(|f| f.id == overrides[0].0)).unwrap_or_else(|| panic!("field"));
-        let base = check.trim_end_matches("/pruefen");
-        let path = format!("{base}/seite/{}", page.id);
-        let form = c.get(&path).await;
-        let csrf = form.hidden("_csrf").unwrap_or_default();
-        let mut inputs = Vec::new();
-        for f in &page.fields {
-            super::cases::valid_inputs(f, &f.id, &mut inputs);
-        }
-        for (k, v) in overrides {
-            inputs.retain(|(name, _)| name != k);
-            inputs.push(((*k).to_owned(), (*v).to_owned()));
-        }
-        let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
-        fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let r = c.post_multipart(&path, &fields, None).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    if let Some((field, _)) = overrides.first() {
+        let page = schema.pages.iter().find(|p| p.fields.iter().any(|f| f.id == *field)).unwrap_or_else(|| panic!("field"));
+        fill_with_existing(c, slug, check.trim_end_matches("/pruefen"), &page.id, overrides).await;
     }
     check
 }
@@ -514,4 +499,72 @@ async fn the_jobs_remind_before_the_deadline_cancel_abandoned_intents_and_write_
     let page = c.get(&format!("/antrag/{}/zahlung", draft_payment.0.unwrap_or_default())).await;
     let secret = attr(&page.body, "data-client-secret");
     assert!(secret.starts_with("pi_") && !secret.starts_with(&abandoned), "{}", page.body);
+}
+
+#[tokio::test]
+async fn the_fee_follows_changed_answers_until_the_money_is_on_its_way_then_the_answers_stay() {
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("lastschrift")).await;
+    let (base, first_intent, _) = to_payment_page(&app, &mut c).await;
+
+    // back to the order page: three certificates instead of two → a new amount and a new intent
+    let check = fill_with_existing(&mut c, "geburtsurkunde", &base, "order", &[("copies", "3")]).await;
+    let page = c.get(&check).await;
+    assert!(page.body.contains("36,00 €"), "{}", page.body);
+    let (_, r) = submit(&mut c, &check).await;
+    assert_eq!(r.location(), Some(format!("{base}/zahlung").as_str()));
+    let pay = c.get(&format!("{base}/zahlung")).await;
+    let secret = attr(&pay.body, "data-client-secret");
+    let intent = secret.split("_secret_").next().unwrap_or_default().to_owned();
+    assert_ne!(intent, first_intent, "a new amount gets a new intent");
+    assert_eq!(remote_intent(&intent).await.1["amount"], 3600);
+    let payments: i64 = owner_scalar(&app, "select count(*) from payment where draft_id::text = $1", base.rsplit('/').next().unwrap_or_default()).await;
+    assert_eq!(payments, 1, "still one payment with one Kassenzeichen");
+
+    // SEPA direct debit: processing first; the answers can no longer change
+    assert_eq!(confirm(&intent, &secret, "pm_sepa_debit").await, reqwest::StatusCode::OK);
+    let r = c.get(&format!("{base}/zahlung/zurueck?payment_intent={intent}&redirect_status=succeeded")).await;
+    assert_eq!(r.location(), Some(format!("{base}/zahlung").as_str()));
+    let pay = c.get(&format!("{base}/zahlung")).await;
+    assert!(pay.body.contains("Ihre Zahlung wird bearbeitet"), "{}", pay.body);
+    let edit = c.get(&format!("{base}/seite/order")).await;
+    assert_eq!(edit.location(), Some(format!("{base}/zahlung").as_str()), "no edits while the money is on its way");
+
+    // the bank confirms later; the webhook files the case
+    let mut succeeded = None;
+    for _ in 0..50 {
+        succeeded = events_about(ACCOUNT, &intent).await.into_iter().find(|(t, _, _)| t == "payment_intent.succeeded");
+        if succeeded.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (_, payload, signature) = succeeded.unwrap_or_else(|| panic!("the stand-in did not settle the debit"));
+    assert_eq!(post_webhook(&app, &payload, &signature).await.body, "applied");
+    let r = c.get(&format!("{base}/zahlung")).await;
+    assert_eq!(r.location(), Some(format!("{base}/fertig").as_str()), "filed by the webhook");
+    let method: String = owner_scalar(&app, "select method from payment where intent_id = $1", &intent).await;
+    assert_eq!(method, "sepa_debit");
+}
+
+/// Posts one page of an existing draft again with valid answers and `overrides`; returns the check page.
+async fn fill_with_existing(c: &mut TestClient<'_>, slug: &str, base: &str, page_id: &str, overrides: &[(&str, &str)]) -> String {
+    let schema = forms().remove(slug).unwrap_or_else(|| panic!("form"));
+    let (_, page) = schema.page(page_id).unwrap_or_else(|| panic!("page"));
+    let path = format!("{base}/seite/{page_id}");
+    let form = c.get(&path).await;
+    let csrf = form.hidden("_csrf").unwrap_or_default();
+    let mut inputs = Vec::new();
+    for f in &page.fields {
+        super::cases::valid_inputs(f, &f.id, &mut inputs);
+    }
+    for (k, v) in overrides {
+        inputs.retain(|(name, _)| name != k);
+        inputs.push(((*k).to_owned(), (*v).to_owned()));
+    }
+    let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
+    fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let r = c.post_multipart(&path, &fields, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    format!("{base}/pruefen")
 }

@@ -11,6 +11,7 @@ pub mod receipt;
 pub mod retention;
 pub mod uploads;
 pub mod routes;
+pub mod schedule;
 pub mod seed;
 pub mod startup;
 

@@ -66,6 +66,15 @@ pub fn wasm_version(state: &AppState) -> String {
     assets(state, true).islands_js.and_then(|u| u.split_once("?v=").map(|(_, v)| v.to_owned())).unwrap_or_default()
 }
 
+/// A download (never shown inline, never cached): PDFs, CSV exports.
+pub fn attachment(content_type: &'static str, body: impl Into<axum::body::Body>, filename: &str) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, no-store")], body.into()).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
 /// Renders a page as an HTML response.
 pub fn html(body: String) -> Response {
     let mut r = Html(body).into_response();

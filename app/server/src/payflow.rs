@@ -74,7 +74,9 @@ pub fn money(cents: i64, lang: Lang) -> String {
 pub async fn payment_for_draft(tx: &mut TenantTx, draft: &Draft, service: &ServicePayment, fee: &Fee, setup: &PaymentSetup, application_fee: i64, lang: Lang, base: &str, name: &str) -> Result<Payment, AppError> {
     let account = setup.stripe_account_id.clone().unwrap_or_default();
     if let Some(p) = repo::payment_for_draft(tx, draft.draft_id, true).await? {
-        if p.amount_cents != fee.total() && p.intent_id.is_none() {
+        // the answers changed the fee before anything was paid: a new amount, a new intent (the
+        // idempotency key holds the amount; the old intent is left unconfirmed and expires)
+        if p.amount_cents != fee.total() && p.status.is_payable() {
             repo::reprice(tx, p.payment_id, fee, application_fee).await?;
         }
         return Ok(repo::payment(tx, p.payment_id, false).await?.unwrap_or(p));

@@ -135,12 +135,8 @@ async fn expire(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {
 }
 
 /// Runs [`run_once`] every `every` until shut down.
-pub async fn run_loop(state: AppState, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = shutdown.changed() => return,
-        }
+pub async fn run_loop(state: AppState, every: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
+    crate::schedule::every(every, shutdown, || async {
         match run_once(&state).await {
             Ok(r) => {
                 metrics::counter!("payment_reminders_total").increment(r.reminders);
@@ -149,5 +145,6 @@ pub async fn run_loop(state: AppState, every: Duration, mut shutdown: tokio::syn
             }
             Err(e) => tracing::warn!(error = %e, "payment jobs failed"),
         }
-    }
+    })
+    .await;
 }

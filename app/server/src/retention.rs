@@ -44,15 +44,12 @@ pub async fn run_once(db: &Db) -> anyhow::Result<RunReport> {
 }
 
 /// Runs [`run_once`] every `every` until shut down.
-pub async fn run_loop(db: Db, every: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = shutdown.changed() => return,
-        }
+pub async fn run_loop(db: Db, every: Duration, shutdown: tokio::sync::watch::Receiver<bool>) {
+    crate::schedule::every(every, shutdown, || async {
         match run_once(&db).await {
             Ok(r) => metrics::counter!("case_retention_anonymised_total").increment(r.anonymised),
             Err(e) => tracing::warn!(error = %e, "retention run failed"),
         }
-    }
+    })
+    .await;
 }

@@ -71,6 +71,10 @@ pub fn applies(current: PaymentStatus, since: Option<OffsetDateTime>, new: Payme
     if current.is_final() || new == current {
         return false;
     }
+    // a final state needs no ordering (and survives clock skew between Stripe and us)
+    if new.is_final() {
+        return true;
+    }
     match since {
         None => true,
         Some(since) => at > since || (at == since && new.rank() > current.rank()),
@@ -104,6 +108,8 @@ mod tests {
         assert!(!applies(Processing, Some(t1), Failed, t1));
         // cancelled and expired are final for their intent
         assert!(!applies(Canceled, Some(t1), Succeeded, t2));
+        // a final state applies even when reported with an older time (clock skew, a lookup first)
+        assert!(applies(Processing, Some(t2), Succeeded, t1));
     }
 
     #[test]

@@ -156,6 +156,10 @@ async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uu
     if draft.case_id.is_some() {
         return Ok(Opened::Filed(see_other(&format!("/antrag/{draft_id}/fertig"))));
     }
+    // once the money is on its way the answers (and so the fee) stay as they were paid for
+    if portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await?.is_some_and(|p| !p.status.is_payable()) {
+        return Ok(Opened::Filed(see_other(&format!("/antrag/{draft_id}/zahlung"))));
+    }
     Ok(Opened::Draft(tx, draft, schema))
 }
 
@@ -891,11 +895,7 @@ pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang
         sections: &rows,
         footer: tr_with(lang, "cases.receipt_footer", &[("created", &fmt_time(OffsetDateTime::now_utc()))]),
     });
-    let mut r = ([(header::CONTENT_TYPE, "application/pdf"), (header::CACHE_CONTROL, "private, no-store")], pdf).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"eingangsbestaetigung-{}.pdf\"", case.reference)) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(crate::pages::attachment("application/pdf", pdf, &format!("eingangsbestaetigung-{}.pdf", case.reference)))
 }
 
 async fn citizen_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::auth::Citizen, Path(case_id): Path<Uuid>) -> Result<Response, AppError> {

@@ -7,8 +7,8 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use leptos::prelude::view;
 use portal_authz::{Action, Resource};
@@ -719,11 +719,7 @@ async fn export_csv(State(state): State<AppState>, ctx: TenantContext, ip: Clien
     };
     audit(&mut tx, &s, &ip, "payment.export", iso(date), serde_json::json!({})).await?;
     tx.commit().await?;
-    let mut r = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CACHE_CONTROL, "private, no-store")], csv).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"zahlungen-{}-{}.csv\"", ctx.entry.slug, iso(date))) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(crate::pages::attachment("text/csv; charset=utf-8", csv, &format!("zahlungen-{}-{}.csv", ctx.entry.slug, iso(date))))
 }
 
 // ---------------------------------------------------------------------------------------------

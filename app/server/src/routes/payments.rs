@@ -7,7 +7,7 @@
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use leptos::prelude::view;
 use portal_cases::{self as cases, Case};
@@ -170,7 +170,11 @@ async fn draft_pay(State(state): State<AppState>, ctx: TenantContext, headers: H
         return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
     }
     let base = format!("/antrag/{draft_id}");
-    let (blocks, status) = pay_blocks(&state, &mut tx, lang, p, &base, q.fehler.is_some()).await?;
+    let payable = p.status.is_payable();
+    let (mut blocks, status) = pay_blocks(&state, &mut tx, lang, p, &base, q.fehler.is_some()).await?;
+    if payable {
+        blocks.push(Block::Links(vec![(format!("{base}/pruefen"), tr(lang, "payments.back_to_check"))]));
+    }
     let r = render(&state, &ctx, tx, lang, &format!("{base}/zahlung"), status, blocks).await?;
     Ok(finish(&state, r, &a))
 }
@@ -279,11 +283,7 @@ pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang
         sections: &sections,
         footer: tr_with(lang, "payments.receipt_footer", &[("created", &fmt_time(OffsetDateTime::now_utc()))]),
     });
-    let mut r = ([(header::CONTENT_TYPE, "application/pdf"), (header::CACHE_CONTROL, "private, no-store")], pdf).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"zahlungsbeleg-{}.pdf\"", p.kassenzeichen)) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(crate::pages::attachment("application/pdf", pdf, &format!("zahlungsbeleg-{}.pdf", p.kassenzeichen)))
 }
 
 async fn citizen_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::auth::Citizen, Path(case_id): Path<Uuid>) -> Result<Response, AppError> {
