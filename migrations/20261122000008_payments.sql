@@ -129,6 +129,8 @@ create table payment (
     primary key (tenant_id, payment_id),
     constraint payment_tenant_fkey foreign key (tenant_id) references tenant (tenant_id) on delete cascade,
     constraint payment_case_fkey foreign key (tenant_id, case_id) references case_record (tenant_id, case_id) on delete restrict,
+    -- a deleted account leaves its payments (kept for the cash office) without the link to it
+    constraint payment_citizen_fkey foreign key (tenant_id, citizen_id) references citizen_account (tenant_id, citizen_id) on delete set null (citizen_id),
     constraint payment_status_check check (status in ('open', 'processing', 'succeeded', 'failed', 'canceled', 'expired')),
     constraint payment_amount_check check (amount_cents > 0 and application_fee_cents >= 0 and application_fee_cents < amount_cents),
     constraint payment_refunded_check check (refunded_cents between 0 and amount_cents),

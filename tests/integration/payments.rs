@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::cases::{HOST, OTHER_HOST, fill, forms, registered, staff, start, submit};
 
 const ACCOUNT: &str = "acct_demoKaiserslautern";
+const EXPORT_PATH: &str = "/konto/daten";
 
 async fn owner_scalar<T>(app: &TestApp, sql: &str, bind: &str) -> T
 where
@@ -164,6 +165,12 @@ async fn paid_before_filing_the_return_asks_stripe_and_the_webhook_changes_nothi
     let mails = mails_for(&email).await;
     let receipt = mails.iter().find(|m| m.subject.contains("Zahlungsbestätigung")).unwrap_or_else(|| panic!("no receipt mail: {:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>()));
     assert!(receipt.text.contains(&kz) && receipt.text.contains("24,00 €") && receipt.text.contains("Willy-Brandt-Platz 1"), "{}", receipt.text);
+
+    // the account's data export holds the payment
+    let export = c.get(EXPORT_PATH).await;
+    let data: Value = serde_json::from_str(&export.body).unwrap_or_default();
+    assert_eq!(data["payments"][0]["kassenzeichen"], kz.as_str(), "{}", export.body);
+    assert_eq!(data["payments"][0]["amount_cents"], 2400);
 
     // another citizen of the tenant, and the same citizen's cookie on another tenant, find nothing
     let mut other = registered(&app, HOST, &unique_email("fremd")).await;

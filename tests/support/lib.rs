@@ -104,6 +104,8 @@ async fn template() -> String {
             portal_server::seed::sync_demo_payments(&db, &tenants_dir().join("demo/payments/payments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
             // the demo accounts' onboarding state, from the Stripe-compatible test server
             portal_server::payment_jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
+            let checked: i64 = sqlx::query_scalar("select count(*) from payment_setup where account_charges_enabled").fetch_one(&admin_pool(&building).await).await.unwrap_or(0);
+            assert!(checked >= 2, "the Stripe-compatible test server at {} did not answer (run the tests with ./infra/scripts/test-all.sh)", stripe_url());
             app.close().await;
         }
         sqlx::query(&format!("alter database \"{building}\" rename to \"{name}\"")).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{e}"));

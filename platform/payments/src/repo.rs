@@ -482,6 +482,21 @@ pub async fn payment_by_intent(tx: &mut TenantTx, intent_id: &str, lock: bool) -
     one(tx, "p.intent_id = $1", &intent_id, lock).await
 }
 
+/// A citizen's payments with their refunds, for the account's data export.
+pub async fn export_for(tx: &mut TenantTx, citizen: Uuid) -> Result<serde_json::Value> {
+    let rows = sqlx::query(&format!("{PAYMENT_SELECT} where p.citizen_id = $1 order by p.created_at")).bind(citizen).fetch_all(tx.conn()).await?;
+    let mut out = Vec::new();
+    for p in rows.iter().map(payment_from) {
+        let refunds = refunds(tx, p.payment_id).await?;
+        let mut v = serde_json::to_value(&p).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert("refunds".into(), serde_json::to_value(&refunds).unwrap_or_default());
+        }
+        out.push(v);
+    }
+    Ok(serde_json::Value::Array(out))
+}
+
 /// What a new payment records.
 #[derive(Debug, Clone)]
 pub struct NewPayment<'a> {

@@ -865,18 +865,15 @@ async fn export(State(state): State<AppState>, ctx: TenantContext, citizen: Citi
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let mut data = citizen::export(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let applications = portal_cases::export_for(&mut tx, citizen.citizen_id).await?;
+    let payments = portal_payments::repo::export_for(&mut tx, citizen.citizen_id).await?;
     if let Some(o) = data.as_object_mut() {
         o.insert("applications".into(), applications);
+        o.insert("payments".into(), payments);
     }
     tx.commit().await?;
     let body = serde_json::to_string_pretty(&data).unwrap_or_default();
     let date = OffsetDateTime::now_utc().date();
-    let disposition = format!("attachment; filename=\"buergerkonto-{}-{date}.json\"", ctx.entry.slug);
-    let mut r = ([(header::CONTENT_TYPE, "application/json; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(crate::pages::attachment("application/json; charset=utf-8", body, &format!("buergerkonto-{}-{date}.json", ctx.entry.slug)))
 }
 
 fn delete_blocks(lang: Lang, csrf: &str, has_password: bool, form: FormState) -> Vec<Block> {
