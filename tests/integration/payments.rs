@@ -575,3 +575,32 @@ async fn fill_with_existing(c: &mut TestClient<'_>, slug: &str, base: &str, page
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     format!("{base}/pruefen")
 }
+
+#[tokio::test]
+async fn a_guest_pays_later_through_the_mailed_status_link() {
+    let app = TestApp::spawn().await;
+    let mut guest = app.client(HOST);
+    let schema = forms().remove("melderegisterauskunft").unwrap_or_else(|| panic!("form"));
+    let first = start(&mut guest, "melderegisterauskunft", true).await;
+    let check = fill(&mut guest, &first, &schema).await;
+    let page = guest.get(&check).await;
+    assert!(page.body.contains("15,00 €") && page.body.contains("innerhalb von 14 Tagen"), "{}", page.body);
+    let (_, r) = submit(&mut guest, &check).await;
+    let token = r.location().and_then(|l| l.split_once("vorgang=")).map(|(_, t)| t.to_owned()).unwrap_or_else(|| panic!("{:?}", r.location()));
+    let base = format!("/vorgang/{token}");
+    let case = guest.get(&base).await;
+    assert!(case.body.contains("Jetzt bezahlen (15,00 €)"), "{}", case.body);
+    let pay = guest.get(&format!("{base}/zahlung")).await;
+    let secret = attr(&pay.body, "data-client-secret");
+    let intent = secret.split("_secret_").next().unwrap_or_default().to_owned();
+    assert_eq!(confirm(&intent, &secret, "pm_paypal").await, reqwest::StatusCode::OK);
+    let r = guest.get(&format!("{base}/zahlung/zurueck?payment_intent={intent}&redirect_status=succeeded")).await;
+    assert_eq!(r.location(), Some(base.as_str()));
+    let case = guest.get(&base).await;
+    assert!(case.body.contains("bezahlt") && case.body.contains("Zahlungsbeleg (PDF)"), "{}", case.body);
+    assert!(guest.get(&format!("{base}/zahlungsbeleg.pdf")).await.body.starts_with("%PDF"));
+    // the link is worthless on another tenant's host
+    assert_eq!(app.get(OTHER_HOST, &format!("{base}/zahlung")).await.status, StatusCode::NOT_FOUND);
+    let method: String = owner_scalar(&app, "select method from payment where intent_id = $1", &intent).await;
+    assert_eq!(method, "paypal");
+}
