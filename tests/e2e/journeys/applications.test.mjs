@@ -5,7 +5,7 @@
 // citizen sees the status and the mails arrive at the SMTP server. axe-core on every page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, expectAccessible, waitForHydration, mailedLink, operatorLogin, acceptInvitation, firstLoadBytes, PNG_1x1, MAILBOX_URL } from './helpers.mjs';
+import { launch, newPage, url, expectAccessible, eidLogin, invitedTenantAdmin, waitForHydration, mailedLink, acceptInvitation, firstLoadBytes, PNG_1x1, MAILBOX_URL } from './helpers.mjs';
 
 const HOST = 'kaiserslautern.localhost';
 const CITIZEN_EMAIL = 'max.mustermann@example.org';
@@ -34,16 +34,7 @@ async function waitForMail(to, pattern, timeoutMs = 20000) {
 async function caseWorker() {
   const adminEmail = `admin-antrag-${suffix}@kaiserslautern.example`;
   const workerEmail = `sb-antrag-${suffix}@kaiserslautern.example`;
-  const ops = await newPage(browser);
-  await operatorLogin(ops);
-  await ops.getByRole('link', { name: 'Zugang: Stadt Kaiserslautern' }).click();
-  await ops.getByLabel('Dienstliche E-Mail-Adresse').fill(adminEmail);
-  await ops.getByLabel('Name', { exact: true }).fill('Anna Antrag');
-  await ops.getByRole('button', { name: 'Einladung senden' }).click();
-  await ops.getByText('Die Einladung ist verschickt.').waitFor();
-  const admin = await newPage(browser);
-  await acceptInvitation(admin, adminEmail, 'Rathaus-Schluessel-2026');
-  await admin.getByText('Willkommen im Verwaltungsbereich.').waitFor();
+  const [ops, admin] = await invitedTenantAdmin(browser, adminEmail, 'Anna Antrag', 'Rathaus-Schluessel-2026');
   await admin.getByRole('link', { name: 'Mitarbeitende' }).first().click();
   await admin.getByLabel('Dienstliche E-Mail-Adresse').fill(workerEmail);
   await admin.getByLabel('Name', { exact: true }).fill('Carl Case');
@@ -68,12 +59,7 @@ async function setStatus(worker, step, text = '') {
 test('a citizen applies online, the office asks, the citizen answers, the office approves', async () => {
   // the citizen logs in with the eID: the profile is verified and prefills the form
   const citizen = await newPage(browser);
-  await citizen.goto(url(HOST, '/konto/anmelden'));
-  await citizen.getByRole('link', { name: 'Anmelden mit Test-eID (Demo)' }).click();
-  await citizen.getByLabel('Benutzername').fill('max');
-  await citizen.getByLabel('Passwort').fill('test');
-  await citizen.getByRole('button', { name: 'Anmelden' }).click();
-  await citizen.getByText(/Sie sind über den Identitätsanbieter angemeldet/).waitFor();
+  await eidLogin(citizen, HOST, 'max');
 
   await citizen.goto(url(HOST, '/leistungen/meldebescheinigung'));
   await citizen.getByRole('link', { name: 'Online beantragen' }).click();

@@ -108,3 +108,28 @@ export async function acceptInvitation(page, to, password) {
   await page.getByLabel('Passwort wiederholen').fill(password);
   await page.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
 }
+
+/** Logs a citizen in on `host` through the test eID provider (users erika, max; password "test"). */
+export async function eidLogin(page, host, user) {
+  await page.goto(url(host, '/konto/anmelden'));
+  await page.getByRole('link', { name: 'Anmelden mit Test-eID (Demo)' }).click();
+  await page.getByLabel('Benutzername').fill(user);
+  await page.getByLabel('Passwort').fill('test');
+  await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.getByText(/Sie sind über den Identitätsanbieter angemeldet/).waitFor();
+}
+
+/** The operator invites a tenant admin of Kaiserslautern, who accepts; returns [operator page, admin page]. */
+export async function invitedTenantAdmin(browser, email, name, password) {
+  const ops = await newPage(browser);
+  await operatorLogin(ops);
+  await ops.getByRole('link', { name: 'Zugang: Stadt Kaiserslautern' }).click();
+  await ops.getByLabel('Dienstliche E-Mail-Adresse').fill(email);
+  await ops.getByLabel('Name', { exact: true }).fill(name);
+  await ops.getByRole('button', { name: 'Einladung senden' }).click();
+  await ops.getByText('Die Einladung ist verschickt.').waitFor();
+  const admin = await newPage(browser);
+  await acceptInvitation(admin, email, password);
+  await admin.getByText('Willkommen im Verwaltungsbereich.').waitFor();
+  return [ops, admin];
+}

@@ -6,7 +6,7 @@
 // of it with a reason, and checks the payment settings. axe-core on every page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, expectAccessible, operatorLogin, acceptInvitation, MAILBOX_URL } from './helpers.mjs';
+import { launch, newPage, url, expectAccessible, eidLogin, invitedTenantAdmin, MAILBOX_URL } from './helpers.mjs';
 
 const HOST = 'kaiserslautern.localhost';
 const CITIZEN_EMAIL = 'erika.mustermann@example.org';
@@ -32,29 +32,14 @@ async function waitForMail(to, pattern, timeoutMs = 20000) {
 }
 
 async function tenantAdmin() {
-  const adminEmail = `admin-zahlung-${suffix}@kaiserslautern.example`;
-  const ops = await newPage(browser);
-  await operatorLogin(ops);
-  await ops.getByRole('link', { name: 'Zugang: Stadt Kaiserslautern' }).click();
-  await ops.getByLabel('Dienstliche E-Mail-Adresse').fill(adminEmail);
-  await ops.getByLabel('Name', { exact: true }).fill('Karla Kasse');
-  await ops.getByRole('button', { name: 'Einladung senden' }).click();
-  await ops.getByText('Die Einladung ist verschickt.').waitFor();
-  const admin = await newPage(browser);
-  await acceptInvitation(admin, adminEmail, 'Stadtkasse-Schluessel-2026');
-  await admin.getByText('Willkommen im Verwaltungsbereich.').waitFor();
+  const [ops, admin] = await invitedTenantAdmin(browser, `admin-zahlung-${suffix}@kaiserslautern.example`, 'Karla Kasse', 'Stadtkasse-Schluessel-2026');
   assert.deepEqual(ops.errors, []);
   return admin;
 }
 
 test('a citizen pays the fee online, the case is filed once paid, the office refunds part of it', async () => {
   const citizen = await newPage(browser);
-  await citizen.goto(url(HOST, '/konto/anmelden'));
-  await citizen.getByRole('link', { name: 'Anmelden mit Test-eID (Demo)' }).click();
-  await citizen.getByLabel('Benutzername').fill('erika');
-  await citizen.getByLabel('Passwort').fill('test');
-  await citizen.getByRole('button', { name: 'Anmelden' }).click();
-  await citizen.getByText(/Sie sind über den Identitätsanbieter angemeldet/).waitFor();
+  await eidLogin(citizen, HOST, 'erika');
 
   // the application: two certificates
   await citizen.goto(url(HOST, '/leistungen/geburtsurkunde/antrag'));

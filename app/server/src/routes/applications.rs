@@ -898,12 +898,40 @@ pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang
     Ok(crate::pages::attachment("application/pdf", pdf, &format!("eingangsbestaetigung-{}.pdf", case.reference)))
 }
 
-async fn citizen_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::auth::Citizen, Path(case_id): Path<Uuid>) -> Result<Response, AppError> {
+/// The PDFs of a case: the receipt of the application, or of its payment.
+#[derive(Debug, Clone, Copy)]
+pub enum CasePdf {
+    Application,
+    Payment,
+}
+
+async fn case_pdf(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang, case: &Case, pdf: CasePdf) -> Result<Response, AppError> {
+    match pdf {
+        CasePdf::Application => receipt_response(tx, ctx, lang, case).await,
+        CasePdf::Payment => super::payments::receipt_response(tx, ctx, lang, case).await,
+    }
+}
+
+/// A PDF of a citizen's own case.
+pub async fn citizen_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, citizen: &crate::auth::Citizen, case_id: Uuid, pdf: CasePdf) -> Result<Response, AppError> {
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
-    let r = receipt_response(&mut tx, &ctx, lang_of(&headers), &case).await?;
+    let r = case_pdf(&mut tx, ctx, lang_of(headers), &case, pdf).await?;
     tx.commit().await?;
     Ok(r)
+}
+
+/// A PDF of a guest's case, by the status link's token.
+pub async fn guest_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, token: &str, pdf: CasePdf) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = guest_lookup(&mut tx, token).await?;
+    let r = case_pdf(&mut tx, ctx, lang_of(headers), &case, pdf).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+async fn citizen_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::auth::Citizen, Path(case_id): Path<Uuid>) -> Result<Response, AppError> {
+    citizen_pdf(&state, &ctx, &headers, &citizen, case_id, CasePdf::Application).await
 }
 
 async fn citizen_file(State(state): State<AppState>, ctx: TenantContext, citizen: crate::auth::Citizen, Path((case_id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {
@@ -956,11 +984,7 @@ async fn guest_reply(State(state): State<AppState>, ctx: TenantContext, headers:
 }
 
 async fn guest_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let case = guest_lookup(&mut tx, &token).await?;
-    let r = receipt_response(&mut tx, &ctx, lang_of(&headers), &case).await?;
-    tx.commit().await?;
-    Ok(r)
+    guest_pdf(&state, &ctx, &headers, &token, CasePdf::Application).await
 }
 
 async fn guest_file(State(state): State<AppState>, ctx: TenantContext, Path((token, file_id)): Path<(String, Uuid)>) -> Result<Response, AppError> {

@@ -287,17 +287,9 @@ pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang
 }
 
 async fn citizen_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::auth::Citizen, Path(case_id): Path<Uuid>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let case = citizen_case(&mut tx, &citizen, case_id).await?;
-    let r = receipt_response(&mut tx, &ctx, lang_of(&headers), &case).await?;
-    tx.commit().await?;
-    Ok(r)
+    super::applications::citizen_pdf(&state, &ctx, &headers, &citizen, case_id, super::applications::CasePdf::Payment).await
 }
 
 async fn guest_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let case = guest_lookup(&mut tx, &token).await?;
-    let r = receipt_response(&mut tx, &ctx, lang_of(&headers), &case).await?;
-    tx.commit().await?;
-    Ok(r)
+    super::applications::guest_pdf(&state, &ctx, &headers, &token, super::applications::CasePdf::Payment).await
 }
