@@ -225,6 +225,8 @@ async fn webhooks_are_verified_stored_once_and_applied_only_forwards() {
     assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "applied"));
     let status: String = owner_scalar(&app, "select status from payment where intent_id = $1", &intent).await;
     assert_eq!(status, "failed");
+    let kept_secret: bool = owner_scalar(&app, "select bool_or(payload::text like '%_secret_%') from payment_event where object_id = $1", &intent).await;
+    assert!(!kept_secret, "the event log does not keep the client secret");
     let page = c.get(&format!("{base}/zahlung")).await;
     assert!(page.body.contains("Your card was declined.") && page.body.contains("data-client-secret"), "{}", page.body);
 

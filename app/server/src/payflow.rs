@@ -133,10 +133,14 @@ pub async fn payment_for_case(tx: &mut TenantTx, case: &Case, service: &ServiceP
 /// Makes sure the payment has a usable PaymentIntent on the tenant's account (created with the
 /// payment's idempotency key; a cancelled or expired one is replaced by a new attempt).
 pub async fn ensure_intent(state: &AppState, tx: &mut TenantTx, p: Payment, setup: &PaymentSetup) -> Result<Result<Payment, GatewayError>, AppError> {
-    if p.status == PaymentStatus::Succeeded || p.status == PaymentStatus::Processing {
+    // the usual case (a reload, a second tab): the intent is there, nothing is locked
+    let usable = |p: &Payment| matches!(p.status, PaymentStatus::Succeeded | PaymentStatus::Processing) || (p.intent_id.is_some() && matches!(p.status, PaymentStatus::Open | PaymentStatus::Failed));
+    if usable(&p) {
         return Ok(Ok(p));
     }
-    if p.intent_id.is_some() && matches!(p.status, PaymentStatus::Open | PaymentStatus::Failed) {
+    // an intent is to be made: one request at a time per payment (the row lock), then look again
+    let p = repo::payment(tx, p.payment_id, true).await?.ok_or_else(AppError::not_found)?;
+    if usable(&p) {
         return Ok(Ok(p));
     }
     let p = if p.intent_id.is_some() || matches!(p.status, PaymentStatus::Canceled | PaymentStatus::Expired) {

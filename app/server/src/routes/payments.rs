@@ -165,7 +165,7 @@ async fn draft_pay(State(state): State<AppState>, ctx: TenantContext, headers: H
     let a = applicant(citizen, &headers);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let (draft, _) = load(&mut tx, &a, draft_id, false).await?;
-    let p = repo::payment_for_draft(&mut tx, draft_id, true).await?.ok_or_else(AppError::not_found)?;
+    let p = repo::payment_for_draft(&mut tx, draft_id, false).await?.ok_or_else(AppError::not_found)?;
     if draft.case_id.is_some() {
         return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
     }
@@ -205,7 +205,7 @@ async fn draft_return(State(state): State<AppState>, ctx: TenantContext, headers
 // a case paid later
 
 async fn case_pay(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, case: &Case, base: &str, failed: bool) -> Result<Response, AppError> {
-    let p = repo::payment_for_case(&mut tx, case.case_id, true).await?.ok_or_else(AppError::not_found)?;
+    let p = repo::payment_for_case(&mut tx, case.case_id, false).await?.ok_or_else(AppError::not_found)?;
     let (mut blocks, status) = pay_blocks(state, &mut tx, lang, p, base, failed).await?;
     blocks.push(Block::Links(vec![(base.to_owned(), tr(lang, "payments.back_to_case"))]));
     render(state, ctx, tx, lang, &format!("{base}/zahlung"), status, blocks).await

@@ -58,7 +58,11 @@ pub async fn apply(state: &AppState, event: &VerifiedEvent, body: &str) -> Resul
     platform.commit().await?;
     let Some(tenant) = tenant else { return Ok("ignored: unknown account") };
     let mut tx = state.db.tenant(tenant).await?;
-    let payload: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let mut payload: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    // the log keeps what happened, not the intent's client secret
+    if let Some(object) = payload.pointer_mut("/data/object").and_then(serde_json::Value::as_object_mut) {
+        object.remove("client_secret");
+    }
     if !repo::record_event(&mut tx, &event.id, &event.event_type, event.object_id(), event.created, &payload, "received").await? {
         tx.commit().await?;
         return Ok("duplicate");
