@@ -62,10 +62,10 @@ pub async fn plan(state: &AppState, tx: &mut TenantTx, slug: &str, schema: &Form
     Ok(Plan::Online { service, fee, setup, application_fee })
 }
 
+/// An amount in cents as the language writes it (amounts are never negative).
 pub fn money(cents: i64, lang: Lang) -> String {
-    let c = Cents::new(cents.max(0)).unwrap_or_default();
-    let s = if lang == Lang::En { c.format_en() } else { c.format_de() };
-    if cents < 0 { format!("-{s}") } else { s }
+    let c = Cents::new(cents).unwrap_or_default();
+    if lang == Lang::En { c.format_en() } else { c.format_de() }
 }
 
 /// The payment of a draft whose case is filed once paid: created once, re-priced while nothing is
@@ -192,7 +192,7 @@ pub fn payer_link(p: &Payment, case: Option<&Case>, path: &str) -> String {
 }
 
 /// The payer's e-mail address: the case's guest address or the account's.
-async fn payer_email(tx: &mut TenantTx, case: &Case) -> Result<Option<String>, AppError> {
+pub async fn payer_email(tx: &mut TenantTx, case: &Case) -> Result<Option<String>, AppError> {
     if let Some(e) = &case.guest_email {
         return Ok(Some(e.clone()));
     }

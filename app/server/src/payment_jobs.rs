@@ -23,21 +23,17 @@ pub struct RunReport {
     pub exports: u64,
 }
 
-/// One pass over all tenants with a payment setup.
+/// One pass over the tenants that take online payments (a connected account: only they have
+/// payments, reminders and exports; the thousands of others cost nothing here).
 pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
     let mut platform = state.db.platform().await?;
-    let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from tenant order by tenant_id").fetch_all(platform.conn()).await?;
+    let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account order by tenant_id").fetch_all(platform.conn()).await?;
     platform.commit().await?;
     let mut report = RunReport::default();
-    let yesterday = crate::routes::payment_admin::german_today().previous_day();
+    let yesterday = crate::routes::applications::today_date().previous_day();
     for id in tenants {
         let tenant = TenantId(id);
         let mut tx = state.db.tenant(tenant).await?;
-        let has_setup: bool = sqlx::query_scalar("select exists (select 1 from payment_setup)").fetch_one(tx.conn()).await?;
-        if !has_setup {
-            tx.commit().await?;
-            continue;
-        }
         check_account(state.payments.as_ref(), &mut tx).await?;
         report.reminders += remind(state, &mut tx).await?;
         report.expired += expire(state, &mut tx).await?;
@@ -89,11 +85,7 @@ async fn remind(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {
     for p in due {
         let Some(case_id) = p.case_id else { continue };
         let Some(case) = portal_cases::get(tx, case_id).await? else { continue };
-        let to = match (&case.guest_email, case.citizen_id) {
-            (Some(e), _) => Some(e.clone()),
-            (None, Some(c)) => portal_identity::citizen::get(tx, c).await?.and_then(|a| a.email),
-            _ => None,
-        };
+        let to = payflow::payer_email(tx, &case).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         if let (Some(to), Some(ctx)) = (to, payflow::context_for(state, &p.portal_url)) {
             let lang = Lang::from_code(&p.lang).unwrap_or_default();
             let mail = Mail::PaymentReminder {

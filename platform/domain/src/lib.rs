@@ -11,6 +11,6 @@ mod text;
 
 pub use host::{HostName, HostNameError};
 pub use lang::{Lang, Localized};
-pub use money::{Cents, CentsError};
+pub use money::{Cents, CentsError, decimal_de};
 pub use tenant::{Colour, ColourError, LeikaKey, LeikaKeyError, ServiceSlug, SlugError, TenantId, TenantKind, TenantSlug, TenantStatus};
 pub use text::{BoundedText, TextError, line_of};

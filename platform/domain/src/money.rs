@@ -4,6 +4,14 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// Hundredths with a decimal comma, as German forms and spreadsheets write them: `1250` → `12,50`,
+/// `-5` → `-0,05` (cents as euro, basis points as percent).
+pub fn decimal_de(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let h = hundredths.unsigned_abs();
+    format!("{sign}{},{:02}", h / 100, h % 100)
+}
+
 /// A non-negative amount in euro cents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -65,7 +73,7 @@ impl Cents {
 
     /// German formatting, e.g. `12,50 €`.
     pub fn format_de(self) -> String {
-        format!("{},{:02} €", self.0 / 100, self.0 % 100)
+        format!("{} €", decimal_de(self.0))
     }
 
     /// English formatting, e.g. `€12.50`.

@@ -52,6 +52,13 @@ pub struct KassenzeichenScheme {
     digits: u8,
 }
 
+impl Default for KassenzeichenScheme {
+    /// No prefix, eight digits.
+    fn default() -> Self {
+        Self { prefix: String::new(), digits: 8 }
+    }
+}
+
 impl KassenzeichenScheme {
     pub fn parse(prefix: &str, digits: &str) -> Result<Self, BookingError> {
         let prefix = prefix.trim().to_owned();

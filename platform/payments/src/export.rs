@@ -3,6 +3,7 @@
 //! software and spreadsheets read it. The column layout is documented in docs/operations.md.
 
 use portal_db::TenantTx;
+use portal_domain::decimal_de as euro;
 use sqlx::Row;
 use time::Date;
 
@@ -10,12 +11,6 @@ use crate::repo::RepoError;
 
 /// The header line (column names as the cash office reads them).
 pub const HEADER: &str = "buchungsdatum;art;kassenzeichen;buchungstext;kostenstelle;sachkonto;kostentraeger;betrag;plattformgebuehr;erstattung;zahlungsart;vorgang;leistung;stripe_konto;stripe_zahlung;stripe_erstattung";
-
-fn euro(cents: i64) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let c = cents.abs();
-    format!("{sign}{},{:02}", c / 100, c % 100)
-}
 
 /// A field made safe for CSV: quoted when it holds the separator, quotes or line breaks, and with a
 /// leading `'` where a spreadsheet would take it for a formula.

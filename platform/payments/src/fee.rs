@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use portal_domain::{Cents, Lang, Localized};
+use portal_domain::{Cents, Lang, Localized, decimal_de};
 use portal_forms::schema::Kind;
 use portal_forms::{Answers, FormSchema};
 use serde::{Deserialize, Serialize};
@@ -169,12 +169,11 @@ impl FeeRule {
 
     /// The form's fields as the settings form shows them: (kind, amount, field, options).
     pub fn to_form(&self) -> (&'static str, String, String, String) {
-        let euro = |c: i64| format!("{},{:02}", c / 100, c % 100);
         match self {
-            FeeRule::Fixed { cents } => ("fixed", euro(*cents), String::new(), String::new()),
-            FeeRule::PerItem { cents, field } => ("per_item", euro(*cents), field.clone(), String::new()),
+            FeeRule::Fixed { cents } => ("fixed", decimal_de(*cents), String::new(), String::new()),
+            FeeRule::PerItem { cents, field } => ("per_item", decimal_de(*cents), field.clone(), String::new()),
             FeeRule::ByOption { field, options } => {
-                ("by_option", String::new(), field.clone(), options.iter().map(|(k, v)| format!("{k}={}", euro(*v))).collect::<Vec<_>>().join("; "))
+                ("by_option", String::new(), field.clone(), options.iter().map(|(k, v)| format!("{k}={}", decimal_de(*v))).collect::<Vec<_>>().join("; "))
             }
         }
     }

@@ -138,8 +138,7 @@ impl Default for PaymentSetup {
             methods: vec![Method::Card],
             offline_note_de: String::new(),
             offline_note_en: String::new(),
-            #[expect(clippy::unwrap_used, reason = "a constant, valid scheme")]
-            kassenzeichen: KassenzeichenScheme::parse("", "8").unwrap(),
+            kassenzeichen: KassenzeichenScheme::default(),
             reminder_days: 3,
             cash_office_email: None,
         }
@@ -175,7 +174,7 @@ pub async fn setup(tx: &mut TenantTx) -> Result<PaymentSetup> {
         methods: methods.iter().filter_map(|m| Method::parse(m).ok()).collect(),
         offline_note_de: r.get("offline_note_de"),
         offline_note_en: r.get("offline_note_en"),
-        kassenzeichen: KassenzeichenScheme::parse(&prefix, &digits.to_string()).unwrap_or_else(|_| PaymentSetup::default().kassenzeichen),
+        kassenzeichen: KassenzeichenScheme::parse(&prefix, &digits.to_string()).unwrap_or_default(),
         reminder_days: r.get("reminder_days"),
         cash_office_email: r.get("cash_office_email"),
     })
@@ -256,7 +255,7 @@ pub async fn next_kassenzeichen(tx: &mut TenantTx) -> Result<String> {
     .fetch_one(tx.conn())
     .await?;
     let (number, prefix, digits): (i64, String, i32) = (r.get(0), r.get(1), r.get(2));
-    let scheme = KassenzeichenScheme::parse(&prefix, &digits.to_string()).unwrap_or_else(|_| PaymentSetup::default().kassenzeichen);
+    let scheme = KassenzeichenScheme::parse(&prefix, &digits.to_string()).unwrap_or_default();
     Ok(scheme.format(number))
 }
 
@@ -447,39 +446,27 @@ fn payment_from(r: &PgRow) -> Payment {
     }
 }
 
-async fn one(tx: &mut TenantTx, filter: &str, id: &(dyn ToBind + Sync), lock: bool) -> Result<Option<Payment>> {
+/// The payment matching `filter` (with `$1` bound to `id`).
+async fn one<T>(tx: &mut TenantTx, filter: &str, id: T, lock: bool) -> Result<Option<Payment>>
+where
+    T: Send + for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+{
     let sql = format!("{PAYMENT_SELECT} where {filter}{}", if lock { " for update of p" } else { "" });
-    let q = sqlx::query(&sql);
-    let row = id.bind_to(q).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&sql).bind(id).fetch_optional(tx.conn()).await?;
     Ok(row.as_ref().map(payment_from))
 }
 
-/// A value a lookup binds (a uuid or a text id).
-pub trait ToBind {
-    fn bind_to<'q>(&'q self, q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
-}
-impl ToBind for Uuid {
-    fn bind_to<'q>(&'q self, q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-        q.bind(*self)
-    }
-}
-impl ToBind for &str {
-    fn bind_to<'q>(&'q self, q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-        q.bind(*self)
-    }
-}
-
 pub async fn payment(tx: &mut TenantTx, payment_id: Uuid, lock: bool) -> Result<Option<Payment>> {
-    one(tx, "p.payment_id = $1", &payment_id, lock).await
+    one(tx, "p.payment_id = $1", payment_id, lock).await
 }
 pub async fn payment_for_draft(tx: &mut TenantTx, draft_id: Uuid, lock: bool) -> Result<Option<Payment>> {
-    one(tx, "p.draft_id = $1", &draft_id, lock).await
+    one(tx, "p.draft_id = $1", draft_id, lock).await
 }
 pub async fn payment_for_case(tx: &mut TenantTx, case_id: Uuid, lock: bool) -> Result<Option<Payment>> {
-    one(tx, "p.case_id = $1", &case_id, lock).await
+    one(tx, "p.case_id = $1", case_id, lock).await
 }
 pub async fn payment_by_intent(tx: &mut TenantTx, intent_id: &str, lock: bool) -> Result<Option<Payment>> {
-    one(tx, "p.intent_id = $1", &intent_id, lock).await
+    one(tx, "p.intent_id = $1", intent_id, lock).await
 }
 
 /// A citizen's payments with their refunds, for the account's data export.

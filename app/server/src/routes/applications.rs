@@ -77,9 +77,14 @@ fn german(t: OffsetDateTime) -> OffsetDateTime {
     t.to_offset(german_offset(t))
 }
 
+/// Today's date in Germany.
+pub fn today_date() -> time::Date {
+    german(OffsetDateTime::now_utc()).date()
+}
+
 /// Today in Germany (for date rules such as "not in the future").
 pub fn today() -> Day {
-    let d = german(OffsetDateTime::now_utc()).date();
+    let d = today_date();
     (d.year(), u32::from(u8::from(d.month())), u32::from(d.day()))
 }
 

@@ -40,13 +40,13 @@ pub fn operator_principal(s: &OperatorSession) -> Principal {
     Principal { domain: Domain::Platform, actor_kind: ActorKind::Operator, actor_id: o.operator_id, name: o.display_name.clone(), roles: vec![Role::Operator], scope_services: vec![] }
 }
 
-fn require(state: &AppState, s: &OperatorSession, resource: Resource, action: Action) -> Result<Principal, AppError> {
+pub(super) fn require(state: &AppState, s: &OperatorSession, resource: Resource, action: Action) -> Result<Principal, AppError> {
     let p = operator_principal(s);
     state.authz.check(&p, resource, action).map_err(|_| AppError::forbidden())?;
     Ok(p)
 }
 
-fn render(state: &AppState, lang: Lang, s: &OperatorSession, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Response {
+pub(super) fn render(state: &AppState, lang: Lang, s: &OperatorSession, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Response {
     let chrome = super::console::chrome(state, lang, Some(s), path, false);
     html_status(status, portal_ui::render_document(move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> }))
 }

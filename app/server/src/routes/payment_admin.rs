@@ -10,16 +10,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
-use leptos::prelude::view;
 use portal_authz::{Action, Resource};
 use portal_cases::{self as cases, Case, EventKind};
 use portal_db::TenantTx;
-use portal_domain::{Cents, Lang, TenantId};
+use portal_domain::{Cents, Lang, TenantId, decimal_de};
 use portal_forms::schema::Kind;
 use portal_mail::Mail;
 use portal_payments::repo::{self, PaymentQuery};
 use portal_payments::{AccountAssignment, BookingText, FeeRule, KassenzeichenScheme, Method, PaymentSetup, PaymentStatus, ServicePayment, Timing};
-use portal_ui::blocks::{Block, Button, Cell, ConsoleBlocksPage, Field, FieldKind, FilterSpec, FormSpec};
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FilterSpec, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
@@ -30,10 +29,11 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::applications::{fmt_date, fmt_time};
+use super::payments::status_label;
 use super::console::OperatorSession;
 use super::staff::{audit, staff_page};
 use crate::auth::Staff;
-use crate::pages::{Fields, html_status, lang_of, see_other};
+use crate::pages::{Fields, lang_of, see_other};
 use crate::payflow::{money, payer_link};
 
 pub fn router() -> Router<AppState> {
@@ -55,13 +55,6 @@ fn yes_no(lang: Lang, b: bool) -> String {
     tr(lang, if b { "payments.yes" } else { "payments.no" })
 }
 
-fn status_label(lang: Lang, s: PaymentStatus) -> String {
-    tr(lang, &format!("payments.status_{}", s.code()))
-}
-
-fn euro_field(cents: i64) -> String {
-    format!("{},{:02}", cents / 100, cents % 100)
-}
 
 // ---------------------------------------------------------------------------------------------
 // the setup form (tenant admins and operators)
@@ -183,7 +176,7 @@ fn status_facts(state: &AppState, lang: Lang, setup: &PaymentSetup, plan: &repo:
         (tr(lang, "payments.takes_payments"), yes_no(lang, setup.takes_payments() && state.payments.configured()), None),
         (
             tr(lang, "payments.plan"),
-            tr_with(lang, "payments.plan_fee", &[("plan", &plan.name), ("fixed", &money(plan.fee_fixed_cents, lang)), ("percent", &format!("{},{:02}", plan.fee_basis_points / 100, plan.fee_basis_points % 100))]),
+            tr_with(lang, "payments.plan_fee", &[("plan", &plan.name), ("fixed", &money(plan.fee_fixed_cents, lang)), ("percent", &decimal_de(i64::from(plan.fee_basis_points)))]),
             None,
         ),
     ])
@@ -568,11 +561,6 @@ fn iso(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-/// Today's date in Germany.
-pub fn german_today() -> Date {
-    let now = OffsetDateTime::now_utc();
-    now.to_offset(super::applications::german_offset(now)).date()
-}
 
 const PAGE: i64 = 50;
 
@@ -627,7 +615,7 @@ async fn payments_view(State(state): State<AppState>, ctx: TenantContext, header
                 .iter()
                 .map(|t| {
                     vec![
-                        Cell::Text(format!("{:02}.{:02}.{}", t.day.day(), u8::from(t.day.month()), t.day.year())),
+                        Cell::Text(fmt_day(t.day)),
                         Cell::Text(name_of(&t.service_slug)),
                         Cell::Text(t.count.to_string()),
                         Cell::Text(money(t.amount_cents, lang)),
@@ -695,7 +683,7 @@ async fn payments_view(State(state): State<AppState>, ctx: TenantContext, header
     }
     blocks.push(Block::Heading(tr(lang, "payments.exports_heading")));
     blocks.push(Block::Text(tr(lang, "payments.exports_intro")));
-    let today = german_today();
+    let today = super::applications::today_date();
     let mut links = vec![(format!("/verwaltung/zahlungen/export/{}", iso(today)), tr(lang, "payments.export_today"))];
     links.extend(exports.iter().map(|e| {
         (format!("/verwaltung/zahlungen/export/{}", iso(e.date)), tr_with(lang, "payments.export_day", &[("day", &fmt_day(e.date)), ("rows", &e.rows.to_string()), ("total", &money(e.total_cents, lang))]))
@@ -774,7 +762,7 @@ pub async fn staff_payment_blocks(state: &AppState, tx: &mut TenantTx, lang: Lan
     }
     if refundable > 0 && s.may(state, Resource::Payments, Action::Process) {
         let mut form = refund_form.unwrap_or_default();
-        form.values.entry("amount".into()).or_insert_with(|| euro_field(refundable));
+        form.values.entry("amount".into()).or_insert_with(|| decimal_de(refundable));
         blocks.push(Block::Heading(tr(lang, "payments.refund_heading")));
         blocks.push(Block::Form(FormSpec {
             action: format!("/verwaltung/vorgaenge/{}/erstattung", case.case_id),
@@ -836,11 +824,7 @@ async fn refund(State(state): State<AppState>, ctx: TenantContext, headers: Head
             repo::set_refund_remote(&mut tx, refund_id, p.payment_id, &r).await?;
             let text = tr_with(lang, "payments.ev_refunded", &[("amount", &money(amount, case.lang)), ("kassenzeichen", &p.kassenzeichen), ("reason", &reason)]);
             cases::add_event(&mut tx, case.case_id, EventKind::Payment, None, &super::casework::actor(&s), &text, false).await?;
-            let to = match case.citizen_id {
-                Some(c) => portal_identity::citizen::get(&mut tx, c).await?.and_then(|a| a.email),
-                None => case.guest_email.clone(),
-            };
-            if let Some(to) = to {
+            if let Some(to) = crate::payflow::payer_email(&mut tx, &case).await? {
                 let mail = Mail::PaymentRefunded {
                     service: case.service_name.get(case.lang).to_owned(),
                     amount: money(amount, case.lang),
@@ -867,17 +851,6 @@ async fn refund(State(state): State<AppState>, ctx: TenantContext, headers: Head
 // ---------------------------------------------------------------------------------------------
 // console: plans and a tenant's setup
 
-fn console_render(state: &AppState, lang: Lang, s: &OperatorSession, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Response {
-    let chrome = super::console::chrome(state, lang, Some(s), path, false);
-    html_status(status, portal_ui::render_document(move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> }))
-}
-
-fn require_operator(state: &AppState, s: &OperatorSession, action: Action) -> Result<portal_authz::Principal, AppError> {
-    let p = super::console_access::operator_principal(s);
-    state.authz.check(&p, Resource::Payments, action).map_err(|_| AppError::forbidden())?;
-    Ok(p)
-}
-
 async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSession, errors: Option<(String, FormState)>) -> Result<Vec<Block>, AppError> {
     let mut tx = state.db.platform().await?;
     let plans = repo::plans(tx.conn()).await?;
@@ -890,8 +863,8 @@ async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSession, errors:
                 Some((slug, f)) if *slug == p.slug => f.clone(),
                 _ => {
                     let mut f = FormState::default();
-                    f.values.insert("fixed".into(), euro_field(p.fee_fixed_cents));
-                    f.values.insert("percent".into(), format!("{},{:02}", p.fee_basis_points / 100, p.fee_basis_points % 100));
+                    f.values.insert("fixed".into(), decimal_de(p.fee_fixed_cents));
+                    f.values.insert("percent".into(), decimal_de(i64::from(p.fee_basis_points)));
                     f
                 }
             };
@@ -924,9 +897,9 @@ async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSession, errors:
 
 async fn plans_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    require_operator(&state, &s, Action::Read)?;
+    super::console_access::require(&state, &s, Resource::Payments, Action::Read)?;
     let blocks = plans_blocks(&state, lang, &s, None).await?;
-    Ok(console_render(&state, lang, &s, "/tarife", StatusCode::OK, tr(lang, "payments.plans_title"), blocks))
+    Ok(super::console_access::render(&state, lang, &s, "/tarife", StatusCode::OK, tr(lang, "payments.plans_title"), blocks))
 }
 
 /// A percentage as basis points: `1,5` → 150 (at most 10 %).
@@ -938,7 +911,7 @@ fn basis_points(s: &str) -> Option<i32> {
 async fn save_plan(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
-    let principal = require_operator(&state, &s, Action::Write)?;
+    let principal = super::console_access::require(&state, &s, Resource::Payments, Action::Write)?;
     let slug = f.text("plan");
     let mut form = FormState::default();
     form.values.insert("fixed".into(), f.text("fixed"));
@@ -953,7 +926,7 @@ async fn save_plan(State(state): State<AppState>, s: OperatorSession, headers: H
     }
     let (Some(fixed), Some(bp)) = (fixed, bp) else {
         let blocks = plans_blocks(&state, lang, &s, Some((slug, form))).await?;
-        return Ok(console_render(&state, lang, &s, "/tarife", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.plans_title"), blocks));
+        return Ok(super::console_access::render(&state, lang, &s, "/tarife", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.plans_title"), blocks));
     };
     let mut tx = state.db.platform().await?;
     if !repo::set_plan_fee(tx.conn(), &slug, fixed, bp).await? {
@@ -1016,15 +989,15 @@ async fn console_setup_blocks(state: &AppState, lang: Lang, s: &OperatorSession,
 
 async fn console_setup_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    require_operator(&state, &s, Action::Read)?;
+    super::console_access::require(&state, &s, Resource::Payments, Action::Read)?;
     let (title, blocks) = console_setup_blocks(&state, lang, &s, TenantId(id), None, None).await?;
-    Ok(console_render(&state, lang, &s, "/", StatusCode::OK, title, blocks))
+    Ok(super::console_access::render(&state, lang, &s, "/", StatusCode::OK, title, blocks))
 }
 
 async fn console_save_setup(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
-    let principal = require_operator(&state, &s, Action::Write)?;
+    let principal = super::console_access::require(&state, &s, Resource::Payments, Action::Write)?;
     let tenant = TenantId(id);
     let mut platform = state.db.platform().await?;
     if f.text("teil") == "tarif" {
@@ -1032,7 +1005,7 @@ async fn console_save_setup(State(state): State<AppState>, s: OperatorSession, h
         if !repo::set_tenant_plan(platform.conn(), tenant, &slug).await? {
             drop(platform);
             let (title, blocks) = console_setup_blocks(&state, lang, &s, tenant, None, Some(tr(lang, "payments.error.plan"))).await?;
-            return Ok(console_render(&state, lang, &s, "/", StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
+            return Ok(super::console_access::render(&state, lang, &s, "/", StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
         }
         portal_authz::audit::record(platform.conn(), &principal, ip.0, portal_authz::audit::Event { tenant: Some(tenant), action: "payment.plan", object: format!("tenant:{id}"), detail: serde_json::json!({ "plan": slug }) }).await?;
         platform.commit().await?;
@@ -1059,7 +1032,7 @@ async fn console_save_setup(State(state): State<AppState>, s: OperatorSession, h
         Err(form) => {
             drop(tx);
             let (title, blocks) = console_setup_blocks(&state, lang, &s, tenant, Some(form), None).await?;
-            Ok(console_render(&state, lang, &s, "/", StatusCode::UNPROCESSABLE_ENTITY, title, blocks))
+            Ok(super::console_access::render(&state, lang, &s, "/", StatusCode::UNPROCESSABLE_ENTITY, title, blocks))
         }
     }
 }

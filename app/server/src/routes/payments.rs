@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/vorgang/{token}/zahlungsbeleg.pdf", get(guest_receipt))
 }
 
-fn status_label(lang: Lang, s: PaymentStatus) -> String {
+pub fn status_label(lang: Lang, s: PaymentStatus) -> String {
     tr(lang, &format!("payments.status_{}", s.code()))
 }
 
