@@ -172,7 +172,8 @@ start_test_services() {
   npm_install "$ROOT/tests/e2e"
   export MAILBOX_URL="http://127.0.0.1:${MAILBOX_HTTP_PORT:-2580}" IDP_ISSUER="http://127.0.0.1:${IDP_PORT:-4011}"
   export ROGUE_IDP_BASE="http://127.0.0.1:${ROGUE_PORT:-4012}"
-  export DEMO_IDP_CLIENT_SECRET="${DEMO_IDP_CLIENT_SECRET:-idp-test-secret}" IDP_CLIENT_SECRET="${DEMO_IDP_CLIENT_SECRET:-idp-test-secret}"
+  # the local provider's client secret: the public one the demo tenants' files carry
+  export IDP_CLIENT_SECRET="idp-test-secret"
   export APP__MAIL__SMTP_PORT="${MAILBOX_SMTP_PORT:-2525}"
   # the stand-in's test keys (never real Stripe keys: those come from the operator's environment)
   export STRIPE_API_BASE="http://127.0.0.1:${STRIPE_PORT:-12111}/"

@@ -308,11 +308,12 @@ async fn a_citizen_logs_in_with_the_identity_provider_and_sees_the_verified_clai
 async fn add_rogue_provider(app: &TestApp, mode: &str) {
     let base = std::env::var("ROGUE_IDP_BASE").unwrap_or_else(|_| "http://127.0.0.1:4012".into());
     let tenant = app.tenant_id("kaiserslautern").await;
-    sqlx::query("insert into identity_provider (tenant_id, provider_slug, display_name, issuer_url, client_id, client_secret_env) values ($1, $2, $3, $4, 'kommunalportal', 'DEMO_IDP_CLIENT_SECRET')")
+    sqlx::query("insert into identity_provider (tenant_id, provider_slug, display_name, issuer_url, client_id, client_secret_sealed) values ($1, $2, $3, $4, 'kommunalportal', $5)")
         .bind(tenant)
         .bind(mode)
         .bind(format!("Rogue {mode}"))
         .bind(format!("{base}/{mode}"))
+        .bind(app.seal(tenant, mode, "rogue-client-secret"))
         .execute(&app.db.owner().await)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -360,6 +361,56 @@ async fn id_tokens_with_a_foreign_key_or_a_wrong_nonce_and_forged_states_are_ref
     // and a callback without any login in progress
     let mut fresh = app.client(HOST);
     assert_eq!(fresh.get("/konto/oidc/rueckruf?code=abc&state=x").await.status, StatusCode::BAD_REQUEST);
+}
+
+async fn sink_hits() -> i64 {
+    let base = std::env::var("ROGUE_IDP_BASE").unwrap_or_else(|_| "http://127.0.0.1:4012".into());
+    let v: serde_json::Value = reqwest::get(format!("{base}/sink/_count")).await.unwrap_or_else(|e| panic!("{e}")).json().await.unwrap_or_else(|e| panic!("{e}"));
+    v["hits"].as_i64().unwrap_or(-1)
+}
+
+#[tokio::test]
+async fn a_provider_cannot_send_the_key_fetch_or_the_client_secret_to_another_origin_nor_flood_the_server() {
+    let app = TestApp::spawn().await;
+    for mode in ["honest", "foreign-jwks", "foreign-token", "huge"] {
+        add_rogue_provider(&app, mode).await;
+    }
+    let before = sink_hits().await;
+    // discovery names a key set on another origin: refused before anything is fetched there
+    let mut c = app.client(HOST);
+    let r = c.get("/konto/anmelden/idp/foreign-jwks").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    // a 1 MB discovery document is not read to the end
+    let r = c.get("/konto/anmelden/idp/huge").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    // the token endpoint on another origin: the login starts (the browser may go anywhere), but the
+    // code exchange with the client secret is never sent there
+    let r = rogue_login(&mut c, "foreign-token").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    assert!(!c.cookies.contains_key("kp_session"));
+    assert_eq!(sink_hits().await, before, "nothing reached the other origin");
+    // the control: the same provider, behaving, logs in
+    let r = rogue_login(&mut app.client(HOST), "honest").await;
+    assert_eq!(r.location(), Some("/konto?hinweis=idp"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_client_secret_sealed_for_another_tenant_opens_nowhere_else() {
+    let app = TestApp::spawn().await;
+    add_rogue_provider(&app, "honest").await;
+    // Kaiserslautern's sealed secret copied into Düren's row (a database-level transplant)
+    let (kl, dn) = (app.tenant_id("kaiserslautern").await, app.tenant_id("dueren").await);
+    let owner = app.db.owner().await;
+    sqlx::query("insert into identity_provider (tenant_id, provider_slug, display_name, issuer_url, client_id, client_secret_sealed) select $2, provider_slug, display_name, issuer_url, client_id, client_secret_sealed from identity_provider where tenant_id = $1 and provider_slug = 'honest'")
+        .bind(kl)
+        .bind(dn)
+        .execute(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = app.client("dueren.localhost").get("/konto/anmelden/idp/honest").await;
+    assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    let stored: Vec<u8> = sqlx::query_scalar("select client_secret_sealed from identity_provider where tenant_id = $1 and provider_slug = 'honest'").bind(kl).fetch_one(&owner).await.unwrap_or_default();
+    assert!(!stored.windows(6).any(|w| w == b"client"), "stored sealed, not in plain text");
 }
 
 #[tokio::test]

@@ -606,3 +606,65 @@ async fn a_guest_pays_later_through_the_mailed_status_link() {
     let method: String = owner_scalar(&app, "select method from payment where intent_id = $1", &intent).await;
     assert_eq!(method, "paypal");
 }
+
+#[tokio::test]
+async fn a_number_written_2_0_is_charged_and_a_fee_that_cannot_be_computed_is_never_waived() {
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("komma")).await;
+    // "2,0" is stored as 2 and priced as two certificates
+    let check = fill_with(&mut c, "geburtsurkunde", &[("copies", "2,0")]).await;
+    let draft = check.trim_end_matches("/pruefen").rsplit('/').next().unwrap_or_default().to_owned();
+    let stored: String = owner_scalar(&app, "select answers->>'copies' from application_draft where draft_id::text = $1", &draft).await;
+    assert_eq!(stored, "2");
+    let page = c.get(&check).await;
+    assert!(page.body.contains("24,00 €"), "{}", page.body);
+
+    // the office's rule no longer fits the answers (an amount per option the form does not offer):
+    // the application is refused with the reason, never filed for free
+    sqlx::query("update service_payment set fee_rule = '{\"kind\": \"by_option\", \"field\": \"copies\", \"options\": {\"5\": 6000}}' where service_slug = 'geburtsurkunde'")
+        .execute(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let page = c.get(&check).await;
+    assert!(page.body.contains("Gebühr kann aus Ihren Angaben nicht berechnet werden"), "{}", page.body);
+    let (_, r) = submit(&mut c, &check).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Anzahl der Urkunden"), "a link to the answer");
+    let cases: i64 = owner_scalar(&app, "select count(*) from application_draft where case_id is not null and draft_id::text = $1", &draft).await;
+    let payments: i64 = owner_scalar(&app, "select count(*) from payment where draft_id::text = $1", &draft).await;
+    assert_eq!((cases, payments), (0, 0), "nothing filed, nothing waived");
+}
+
+#[tokio::test]
+async fn answers_changed_in_another_tab_withdraw_the_open_payment_and_a_paid_draft_is_filed_only_as_paid_for() {
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("zweiter-tab")).await;
+    let (base, intent, secret) = to_payment_page(&app, &mut c).await;
+    // another tab: the order page saved with three certificates. The open intent (24 €) is
+    // cancelled at Stripe, so the first tab can no longer pay the old amount for the new answers
+    fill_with_existing(&mut c, "geburtsurkunde", &base, "order", &[("copies", "3")]).await;
+    assert_eq!(remote_intent(&intent).await.1["status"], "canceled");
+    assert_ne!(confirm(&intent, &secret, "pm_card_visa").await, reqwest::StatusCode::OK, "a withdrawn intent cannot be paid");
+
+    // the last check: answers changed behind the payment's back (here straight in the database)
+    // are not filed with a payment for other answers
+    let (_, r) = submit(&mut c, &format!("{base}/pruefen")).await;
+    assert_eq!(r.location(), Some(format!("{base}/zahlung").as_str()));
+    let pay = c.get(&format!("{base}/zahlung")).await;
+    let secret = attr(&pay.body, "data-client-secret");
+    let intent = secret.split("_secret_").next().unwrap_or_default().to_owned();
+    assert_eq!(remote_intent(&intent).await.1["amount"], 3600);
+    let draft = base.rsplit('/').next().unwrap_or_default().to_owned();
+    sqlx::query("update application_draft set answers = jsonb_set(answers, '{copies}', '\"9\"') where draft_id::text = $1")
+        .bind(&draft)
+        .execute(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(confirm(&intent, &secret, "pm_card_visa").await, reqwest::StatusCode::OK);
+    let r = c.get(&format!("{base}/zahlung/zurueck?payment_intent={intent}&redirect_status=succeeded")).await;
+    assert_ne!(r.location(), Some(format!("{base}/fertig").as_str()), "{}", r.body);
+    let (status, case_id): (String, Option<uuid::Uuid>) = sqlx::query_as("select status, case_id from payment where draft_id::text = $1").bind(&draft).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((status.as_str(), case_id), ("succeeded", None), "paid, but not filed with answers it does not cover");
+    let filed: i64 = owner_scalar(&app, "select count(*) from application_draft where case_id is not null and draft_id::text = $1", &draft).await;
+    assert_eq!(filed, 0);
+}

@@ -123,6 +123,22 @@ async fn english_is_chosen_by_cookie_or_accept_language_and_the_switch_keeps_the
 }
 
 #[tokio::test]
+async fn redirect_targets_with_a_tab_line_break_or_backslash_never_leave_the_site() {
+    let app = TestApp::spawn().await;
+    for back in ["%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%0D%2Fevil.example", "%2F%5Cevil.example", "%09%2F%2Fevil.example"] {
+        let r = app.get("dueren.localhost", &format!("/sprache?lang=en&back={back}")).await;
+        assert_eq!(r.location(), Some("/"), "{back}");
+    }
+    // the login's `weiter`: kept in the form only when it is a path on this site
+    for weiter in ["%2F%09%2Fevil.example", "%2F%5C%2Fevil.example"] {
+        let page = app.get("dueren.localhost", &format!("/konto/anmelden?weiter={weiter}")).await;
+        assert_eq!(page.hidden("weiter").as_deref(), Some("/konto"), "{weiter}");
+        let staff = app.get("dueren.localhost", &format!("/verwaltung/anmelden?weiter={weiter}")).await;
+        assert_eq!(staff.hidden("weiter").as_deref(), Some("/verwaltung"), "{weiter}");
+    }
+}
+
+#[tokio::test]
 async fn legal_pages_show_the_tenants_texts() {
     let app = TestApp::spawn().await;
 

@@ -151,12 +151,12 @@ async fn a_role_change_ends_the_members_sessions_and_takes_effect_at_the_next_lo
 async fn staff_and_operator_changes_are_in_the_audit_log_which_cannot_be_changed() {
     let app = TestApp::spawn().await;
     let (mut admin, _) = first_admin(&app).await;
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &[("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", "https://id.bund.example"), ("client_id", "kl-portal"), ("client_secret_env", "BUNDID_SECRET"), ("scopes", "openid profile"), ("enabled", "on")]).await;
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &[("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", "https://id.bund.example"), ("client_id", "kl-portal"), ("client_secret", "kl-bundid-geheimnis"), ("scopes", "openid profile"), ("enabled", "on")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // a bad provider is refused next to the fields
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &[("slug", "Bund ID"), ("display_name", "x"), ("issuer_url", "ftp://x"), ("client_id", "x"), ("client_secret_env", "geheim"), ("scopes", "profile")]).await;
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &[("slug", "Bund ID"), ("display_name", "x"), ("issuer_url", "ftp://x"), ("client_id", "x"), ("client_secret", ""), ("scopes", "profile")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("https-Adresse") && r.body.contains("Großbuchstaben") && r.body.contains("openid enthalten"));
+    assert!(r.body.contains("https-Adresse") && r.body.contains("Client-Geheimnis angeben") && r.body.contains("openid enthalten"));
 
     let tenant_view = admin.get("/verwaltung/protokoll").await;
     assert!(tenant_view.body.contains("identity_provider.save"));
@@ -180,6 +180,36 @@ async fn staff_and_operator_changes_are_in_the_audit_log_which_cannot_be_changed
 }
 
 #[tokio::test]
+async fn a_tenant_admin_cannot_reach_platform_secrets_or_plain_http_issuers_through_the_provider_set_up() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = first_admin(&app).await;
+    // the old form named an environment variable; such a name is now just ignored, and the secret
+    // is required as a value of its own
+    let post = |issuer: &'static str, secret: &'static str| {
+        vec![("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", issuer), ("client_id", "kl"), ("client_secret_env", "APP__PAYMENTS__SECRET_KEY"), ("client_secret", secret), ("enabled", "on")]
+    };
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.bund.example", "")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("client_secret-error") && r.body.contains("type=\"password\""), "{}", r.body);
+    for issuer in ["http://localhost.evil.example", "http://id.bund.example", "https://user:pw@id.bund.example", "https://id.bund.example/?x=1", "javascript:alert(1)"] {
+        let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post(issuer, "kl-geheimnis-1")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{issuer}");
+        assert!(r.body.contains("issuer_url-error"), "{issuer}");
+    }
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.bund.example", "kl-geheimnis-1")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = admin.get("/verwaltung/identitaet").await;
+    assert!(page.body.contains("hinterlegt") && !page.body.contains("kl-geheimnis-1") && !page.body.contains("APP__"));
+    let stored: Vec<u8> = sqlx::query_scalar("select client_secret_sealed from identity_provider where provider_slug = 'bundid'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    assert!(stored.len() > 28 && !stored.windows(9).any(|w| w == b"geheimnis"), "sealed, not in plain text");
+    // changing the provider without typing the secret keeps the stored one
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id2.bund.example", "")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let kept: Vec<u8> = sqlx::query_scalar("select client_secret_sealed from identity_provider where provider_slug = 'bundid'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    assert_eq!(kept, stored);
+}
+
+#[tokio::test]
 async fn staff_login_is_refused_with_a_wrong_password_and_on_another_tenants_host() {
     let app = TestApp::spawn().await;
     let (admin, email) = first_admin(&app).await;
@@ -199,17 +229,18 @@ async fn an_operator_configures_a_tenants_identity_provider_with_errors_next_to_
     let (session, csrf) = app.login_operator().await;
     let tenant = app.tenant_id("dueren").await;
     let path = format!("/mandanten/{tenant}/identitaet");
-    let bad = app.post_form(OPS_HOST, &path, &[("_csrf", &csrf), ("slug", "bund id"), ("display_name", "BundID"), ("issuer_url", "http://id.bund.example"), ("client_id", "dn"), ("client_secret_env", "x"), ("scopes", "profile")], &session).await;
+    let bad = app.post_form(OPS_HOST, &path, &[("_csrf", &csrf), ("slug", "bund id"), ("display_name", "BundID"), ("issuer_url", "http://id.bund.example"), ("client_id", "dn"), ("client_secret", ""), ("scopes", "profile")], &session).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("value=\"BundID\""), "typed values are kept");
-    for field in ["slug-error", "issuer_url-error", "client_secret_env-error", "scopes-error"] {
+    for field in ["slug-error", "issuer_url-error", "client_secret-error", "scopes-error"] {
         assert!(bad.body.contains(field), "{field}");
     }
-    let ok = app.post_form(OPS_HOST, &path, &[("_csrf", &csrf), ("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", "https://id.bund.example"), ("client_id", "dn"), ("client_secret_env", "BUNDID_DN_SECRET"), ("enabled", "on")], &session).await;
+    let ok = app.post_form(OPS_HOST, &path, &[("_csrf", &csrf), ("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", "https://id.bund.example"), ("client_id", "dn"), ("client_secret", "dn-bundid-geheimnis"), ("enabled", "on")], &session).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let page = app.get_with(OPS_HOST, &path, &[("cookie", &session)]).await;
-    assert!(page.body.contains("https://id.bund.example") && page.body.contains("BUNDID_DN_SECRET ist nicht gesetzt"), "the page says the secret is missing");
-    // the tenant's login page offers it; without the secret the start fails with a message, not a crash
+    assert!(page.body.contains("https://id.bund.example") && page.body.contains("hinterlegt"), "the page says a secret is stored");
+    assert!(!page.body.contains("dn-bundid-geheimnis"), "and never shows it");
+    // the tenant's login page offers it; the provider cannot be reached: a message, not a crash
     let login = app.get("dueren.localhost", "/konto/anmelden").await;
     assert!(login.body.contains("/konto/anmelden/idp/bundid"));
     let start = app.get("dueren.localhost", "/konto/anmelden/idp/bundid").await;

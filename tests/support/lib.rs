@@ -100,7 +100,7 @@ async fn template() -> String {
             let catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
             portal_server::seed::sync_base_catalogue(&db, &catalogue).await.unwrap_or_else(|e| panic!("{e:#}"));
             let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
-            portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo).await.unwrap_or_else(|e| panic!("{e:#}"));
+            portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo, &secrets_key()).await.unwrap_or_else(|e| panic!("{e:#}"));
             portal_server::seed::sync_demo_payments(&db, &tenants_dir().join("demo/payments/payments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
             // the demo accounts' onboarding state, from the Stripe-compatible test server
             portal_server::payment_jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
@@ -147,6 +147,11 @@ impl TestDb {
 }
 
 /// The application on a fresh database, driven in-process.
+/// The public development key of `infra/config/test.toml`, as the test server uses it.
+pub fn secrets_key() -> portal_identity::sealed::SecretsKey {
+    portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY).unwrap_or_else(|e| panic!("{e}"))
+}
+
 pub struct TestApp {
     pub db: TestDb,
     pub state: AppState,
@@ -207,6 +212,11 @@ impl TestApp {
     }
 
     /// An app whose Stripe client talks to `stripe_base` (e.g. a closed port: Stripe unreachable).
+    /// The key the test server seals tenant secrets with (the public development key).
+    pub fn seal(&self, tenant: uuid::Uuid, slug: &str, secret: &str) -> Vec<u8> {
+        self.state.oidc.seal_secret(tenant, slug, secret)
+    }
+
     pub async fn spawn_with_stripe(stripe_base: &str) -> Self {
         let db = TestDb::new().await;
         let pool = db.app.clone();
@@ -223,7 +233,7 @@ impl TestApp {
             }),
             metrics: portal_settings::metrics_recorder(),
             authz: Arc::new(portal_authz::Authorizer::new().await.unwrap_or_else(|e| panic!("{e}"))),
-            oidc: Arc::new(portal_identity::oidc::Oidc::new()),
+            oidc: Arc::new(portal_identity::oidc::Oidc::new(secrets_key(), true)),
             payments: Arc::new(stripe_gateway(stripe_base)),
             payment_config: Arc::new(portal_web::PaymentConfig {
                 js_url: format!("{}js/stripe.js", stripe_url()),

@@ -132,6 +132,8 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         (ErrorKind::Forbidden, _) => ("errors.forbidden_title", "errors.forbidden_text"),
         (ErrorKind::BadRequest, _) => ("errors.bad_request_title", "errors.bad_request_text"),
         (ErrorKind::PayloadTooLarge, _) => ("errors.too_large_title", "errors.too_large_text"),
+        (ErrorKind::TooManyRequests, _) => ("errors.too_many_title", "errors.too_many_text"),
+        (ErrorKind::Unavailable, _) => ("errors.unavailable_title", "errors.unavailable_text"),
         (ErrorKind::Unauthorized, _) => ("errors.unauthorized_title", "errors.unauthorized_text"),
         (ErrorKind::Internal, _) => ("errors.internal_title", "errors.internal_text"),
     };

@@ -12,7 +12,7 @@ use portal_domain::{Cents, HostName, Lang, Localized};
 use portal_forms::{Answers, FormSchema};
 use portal_mail::Mail;
 use portal_payments::repo::{self, NewPayment};
-use portal_payments::{Fee, GatewayError, IntentRequest, Payment, PaymentSetup, PaymentStatus, RemoteIntent, ServicePayment};
+use portal_payments::{Fee, FeeError, GatewayError, IntentRequest, Payment, PaymentSetup, PaymentStatus, RemoteIntent, ServicePayment};
 use portal_ui::i18n::tr_with;
 use portal_web::{AppError, AppState, TenantContext};
 use time::OffsetDateTime;
@@ -27,12 +27,15 @@ pub enum Plan {
     Offline { fee: Fee, setup: PaymentSetup },
     /// Online through the tenant's Stripe account.
     Online { service: ServicePayment, fee: Fee, setup: PaymentSetup, application_fee: i64 },
+    /// The service has a fee but it cannot be computed from these answers (a quantity out of range,
+    /// an option without an amount): the application is not filed until it can, never for free.
+    Unpriced(FeeError),
 }
 
 impl Plan {
     pub fn fee(&self) -> Option<&Fee> {
         match self {
-            Plan::Free => None,
+            Plan::Free | Plan::Unpriced(_) => None,
             Plan::Offline { fee, .. } | Plan::Online { fee, .. } => Some(fee),
         }
     }
@@ -45,10 +48,9 @@ pub async fn plan(state: &AppState, tx: &mut TenantTx, slug: &str, schema: &Form
     let fee = match service.rule.compute(Some(schema), answers, &name) {
         Ok(fee) => fee,
         Err(e) => {
-            // the form was changed after the rule was set: the office is told in the log and the
-            // fee is settled offline rather than guessed
-            tracing::error!(service = slug, error = %e, "the fee rule does not fit the answers");
-            return Ok(Plan::Offline { fee: Fee { items: vec![] }, setup: repo::setup(tx).await? });
+            // never waived: the applicant is told, the office sees it in the log
+            tracing::warn!(service = slug, error = %e, "the fee cannot be computed from the answers");
+            return Ok(Plan::Unpriced(e));
         }
     };
     if fee.total() == 0 {
@@ -264,7 +266,9 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
     Ok(new)
 }
 
-/// Files the case of a draft paid before filing (its answers were checked at submission).
+/// Files the case of a draft paid before filing, if its answers are still complete and still cost
+/// what was paid (the answers were checked at submission, but a second tab may have changed them
+/// since; form pages withdraw an open intent, see [`withdraw_intent`], and this is the last check).
 async fn file_paid_draft(tx: &mut TenantTx, ctx: &TenantContext, p: &Payment, lang: Lang) -> Result<Option<Case>, AppError> {
     let Some(draft_id) = p.draft_id else { return Ok(None) };
     let Some(draft) = cases::load_draft_any(tx, draft_id).await? else {
@@ -272,10 +276,60 @@ async fn file_paid_draft(tx: &mut TenantTx, ctx: &TenantContext, p: &Payment, la
         return Ok(None);
     };
     let schema = cases::form_version(tx, &draft.schema_hash).await?;
-    let answers = portal_forms::answers::retain_visible(&schema, &draft.answers);
+    let mut answers = draft.answers.clone();
+    let issues = portal_forms::validate::check_all(&schema, &mut answers, crate::routes::applications::today());
+    let answers = portal_forms::answers::retain_visible(&schema, &answers);
+    let name = cases::service_name(tx, &draft.service_slug).await?.unwrap_or_else(|| Localized { de: draft.service_slug.clone(), en: draft.service_slug.clone() });
+    let fee = repo::service_payment(tx, &draft.service_slug).await?.map(|s| s.rule.compute(Some(&schema), &answers, &name));
+    let priced = matches!(&fee, Some(Ok(f)) if f.total() == p.amount_cents);
+    if !issues.is_empty() || !priced {
+        tracing::error!(
+            payment = %p.payment_id, kassenzeichen = %p.kassenzeichen, draft = %draft_id, issues = issues.len(),
+            fee = ?fee.map(|f| f.map(|f| f.total())), paid = p.amount_cents,
+            "the answers of a paid draft no longer match the payment: not filed (the applicant sees it on the payment page)"
+        );
+        metrics::counter!("payments_unfiled_total").increment(1);
+        return Ok(None);
+    }
     let filed = crate::routes::applications::file_case(tx, ctx, &p.portal_url, &draft, &schema, &answers, lang).await?;
     repo::attach_case(tx, p.payment_id, filed.case.case_id).await?;
     Ok(Some(filed.case))
+}
+
+/// What became of an open intent that was to be withdrawn.
+pub enum Withdrawal {
+    /// Cancelled at Stripe (or there was none): the answers may change, the next visit to the
+    /// payment page makes a new intent for the new amount.
+    Done,
+    /// The money is already on its way (paid in another tab): the answers stay as paid for.
+    UnderWay,
+    /// Stripe could not be asked: nothing may change now.
+    Unavailable,
+}
+
+/// Withdraws a draft payment's open intent before the answers (and so perhaps the fee) change, so
+/// that a page still showing it cannot pay for answers that no longer hold: a cancelled intent
+/// cannot be confirmed.
+pub async fn withdraw_intent(state: &AppState, tx: &mut TenantTx, payment_id: uuid::Uuid) -> Result<Withdrawal, AppError> {
+    let Some(p) = repo::payment(tx, payment_id, false).await? else { return Ok(Withdrawal::Done) };
+    if !p.status.is_payable() {
+        return Ok(Withdrawal::UnderWay);
+    }
+    let Some(intent) = p.intent_id.clone() else { return Ok(Withdrawal::Done) };
+    match state.payments.cancel_intent(&p.stripe_account_id, &intent).await {
+        Ok(_) => {
+            repo::next_attempt(tx, p.payment_id, PaymentStatus::Open).await?;
+            Ok(Withdrawal::Done)
+        }
+        // refused: perhaps paid meanwhile; Stripe knows
+        Err(e) => match refresh(state, tx, &p).await? {
+            Ok(status) if !status.is_payable() => Ok(Withdrawal::UnderWay),
+            _ => {
+                tracing::warn!(payment = %p.payment_id, error = %e, "withdrawing the open intent failed");
+                Ok(Withdrawal::Unavailable)
+            }
+        },
+    }
 }
 
 /// Asks Stripe for the intent's state and applies it (the citizen returned from paying, or a job).

@@ -43,7 +43,7 @@ pub fn demo_selection(catalogue: &Catalogue, t: &DemoTenant) -> anyhow::Result<V
 
 /// Upserts the demo tenants (parents first) and removes demo tenants whose file is gone.
 /// Each tenant is written in one transaction: identity and hosts, then branding, logo, services.
-pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTenant]) -> anyhow::Result<()> {
+pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTenant], secrets: &portal_identity::sealed::SecretsKey) -> anyhow::Result<()> {
     for t in tenants {
         let selection = demo_selection(catalogue, t)?;
         let mut tx = db.platform().await?;
@@ -85,7 +85,7 @@ pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTe
                 display_name: p.display_name.clone(),
                 issuer_url: p.issuer_url.clone(),
                 client_id: p.client_id.clone(),
-                client_secret_env: p.client_secret_env.clone(),
+                sealed_secret: Some(portal_identity::oidc::seal_client_secret(secrets, tx.tenant_id().0, &p.slug, &p.client_secret)),
                 scopes: p.scopes.clone(),
                 enabled: true,
             };

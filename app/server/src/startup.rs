@@ -87,7 +87,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     crate::seed::sync_base_catalogue(&db, &catalogue).await?;
     if settings.demo.enabled {
         let demo = portal_tenancy::demo::load(&tenants_dir.join("demo"))?;
-        crate::seed::sync_demo_tenants(&db, &catalogue, &demo).await?;
+        crate::seed::sync_demo_tenants(&db, &catalogue, &demo, &secrets_key(settings)?).await?;
         crate::seed::sync_demo_payments(&db, &tenants_dir.join("demo/payments/payments.toml")).await?;
     }
 
@@ -109,7 +109,10 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         }),
         metrics: telemetry.metrics.clone(),
         authz: Arc::new(portal_authz::Authorizer::new().await.context("loading the casbin model and policy")?),
-        oidc: Arc::new(portal_identity::oidc::Oidc::new()),
+        oidc: Arc::new(portal_identity::oidc::Oidc::new(
+            secrets_key(settings)?,
+            settings.security.allow_loopback_http,
+        )),
         payments: Arc::new(
             portal_payments::StripeGateway::new(settings.payments.secret_key.as_ref(), &settings.payments.api_base, Duration::from_millis(settings.payments.timeout_ms))
                 .map_err(|e| anyhow::anyhow!("payments: {e}"))?,
@@ -174,4 +177,8 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("shutting down");
+}
+
+fn secrets_key(settings: &Settings) -> anyhow::Result<portal_identity::sealed::SecretsKey> {
+    portal_identity::sealed::SecretsKey::from_base64(settings.security.secrets_key.expose_secret()).context("security.secrets_key")
 }

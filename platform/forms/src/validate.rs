@@ -190,6 +190,29 @@ fn accepted_list(field: &Field) -> String {
     names.join(", ")
 }
 
+/// A number as people write it: an optional sign, digits, and at most one decimal separator
+/// (comma or point) followed by digits. No exponent, no thousands separators, no "inf" or "NaN",
+/// at most 15 digits (exact in a double).
+fn parse_number(text: &str) -> Option<f64> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, fraction) = match unsigned.split_once([',', '.']) {
+        Some((w, f)) => (w, Some(f)),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|f| !digits(f)) || whole.len() + fraction.map_or(0, str::len) > 15 {
+        return None;
+    }
+    let n: f64 = format!("{}{whole}.{}", if text.starts_with('-') { "-" } else { "" }, fraction.unwrap_or("0")).parse().ok()?;
+    n.is_finite().then_some(n)
+}
+
+/// The one form a number is stored in: a point as decimal separator, no trailing zeros, no sign
+/// on zero ("2,0" and "2" are both "2"; "2,50" is "2.5"), which the fee rules and exports read.
+fn canonical_number(n: f64) -> String {
+    if n == 0.0 { "0".to_owned() } else { format!("{n}") }
+}
+
 /// Checks and normalises one text value (non-empty).
 fn check_text(field: &Field, text: &str, today: Day) -> Result<String, Problem> {
     let chars = text.chars().count() as u64;
@@ -203,10 +226,7 @@ fn check_text(field: &Field, text: &str, today: Day) -> Result<String, Problem> 
     }
     let normalised = match field.kind {
         Kind::Number => {
-            let n: f64 = text.replace(',', ".").parse().map_err(|_| Problem::NotANumber)?;
-            if !n.is_finite() {
-                return Err(Problem::NotANumber);
-            }
+            let n = parse_number(text).ok_or(Problem::NotANumber)?;
             if field.integer && n.fract() != 0.0 {
                 return Err(Problem::NotWhole);
             }
@@ -220,7 +240,7 @@ fn check_text(field: &Field, text: &str, today: Day) -> Result<String, Problem> 
             {
                 return Err(Problem::AboveMax { max });
             }
-            text.replace(',', ".")
+            canonical_number(n)
         }
         Kind::Date => {
             let d = parse_date(text).ok_or(Problem::DateInvalid)?;

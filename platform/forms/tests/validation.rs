@@ -306,3 +306,16 @@ proptest! {
         prop_assert_eq!(parse_date(&german), Some((y, m, d)));
     }
 }
+
+#[test]
+fn numbers_are_stored_in_one_canonical_form_and_odd_notations_are_refused() {
+    for (typed, stored) in [("2,0", "2"), ("2.0", "2"), ("+3", "3"), ("02", "2"), (" 4 ", "4")] {
+        let mut a = valid();
+        a.insert("count".into(), text(typed));
+        assert_eq!(problems(&mut a), vec![], "{typed}");
+        assert_eq!(a["count"], text(stored), "{typed}");
+    }
+    for bad in ["1e1", "1E0", "inf", "infinity", "0x2", "1.000,5", "2,", ",5", "--2", "2 0", "٣", "1234567890123456"] {
+        assert_eq!(problem_of("count", text(bad)), Some(Problem::NotANumber), "{bad}");
+    }
+}

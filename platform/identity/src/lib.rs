@@ -14,6 +14,7 @@ pub mod links;
 pub mod oidc;
 pub mod password;
 pub mod ratelimit;
+pub mod sealed;
 pub mod secret;
 pub mod session;
 pub mod staff;

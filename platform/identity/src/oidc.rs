@@ -2,22 +2,33 @@
 //! PKCE; state and nonce checked; the ID token's signature verified against the provider's JWKS).
 //! This is how BundID, the eID function of the ID card (nPA) and BayernID reach a portal.
 //!
-//! The provider's client secret is never stored in the database: `client_secret_env` names an
-//! environment variable holding it, or, with the suffix `_FILE`, a file mounted by a secret store.
+//! The provider's client secret is typed in once by a tenant admin or operator and kept sealed
+//! (AES-256-GCM under the platform's secrets key, bound to the tenant and provider: [`crate::sealed`]);
+//! nothing a tenant configures can name or reach the platform's own secrets. Every request to the
+//! provider (discovery, keys, code exchange) stays on the issuer's origin, follows no redirect and
+//! has a time and a size limit; issuers are `https://` (plain http on loopback only where the
+//! configuration allows it: local and test set-ups).
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AsyncHttpClient, AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    TokenResponse,
 };
+use openidconnect::url::{Origin, Url};
 use portal_db::TenantTx;
 use serde::{Deserialize, Serialize};
 
+use uuid::Uuid;
+
 use crate::IdentityError;
 use crate::citizen::VerifiedClaims;
+use crate::sealed::SecretsKey;
 use crate::secret::constant_time_eq;
 
 /// A tenant's identity provider, as configured by an operator or tenant admin.
@@ -27,16 +38,39 @@ pub struct ProviderConfig {
     pub display_name: String,
     pub issuer_url: String,
     pub client_id: String,
-    pub client_secret_env: String,
+    /// The client secret as sealed by [`Oidc::seal_secret`]; `None` while none was entered (or, when
+    /// saving, to keep the one stored).
+    pub sealed_secret: Option<Vec<u8>>,
     pub scopes: String,
     pub enabled: bool,
 }
 
-const COLUMNS: &str = "provider_slug, display_name, issuer_url, client_id, client_secret_env, scopes, enabled";
-type Row = (String, String, String, String, String, String, bool);
+const COLUMNS: &str = "provider_slug, display_name, issuer_url, client_id, client_secret_sealed, scopes, enabled";
+type Row = (String, String, String, String, Option<Vec<u8>>, String, bool);
 
 fn config(r: Row) -> ProviderConfig {
-    ProviderConfig { slug: r.0, display_name: r.1, issuer_url: r.2, client_id: r.3, client_secret_env: r.4, scopes: r.5, enabled: r.6 }
+    ProviderConfig { slug: r.0, display_name: r.1, issuer_url: r.2, client_id: r.3, sealed_secret: r.4, scopes: r.5, enabled: r.6 }
+}
+
+/// Checks an issuer URL: `https://` with a host (or, where `allow_loopback_http`, `http://` to
+/// 127.0.0.1, [::1] or localhost exactly), no credentials, query or fragment. Returns the URL
+/// without a trailing slash.
+pub fn check_issuer(raw: &str, allow_loopback_http: bool) -> Result<String, &'static str> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    if trimmed.len() > 300 || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("identity.issuer_invalid");
+    }
+    let url = Url::parse(trimmed).map_err(|_| "identity.issuer_invalid")?;
+    let Some(host) = url.host_str() else { return Err("identity.issuer_invalid") };
+    if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+        return Err("identity.issuer_invalid");
+    }
+    match url.scheme() {
+        "https" if !host.is_empty() => Ok(trimmed.to_owned()),
+        "http" if allow_loopback_http && matches!(host, "127.0.0.1" | "[::1]" | "localhost") => Ok(trimmed.to_owned()),
+        "http" => Err("identity.issuer_https"),
+        _ => Err("identity.issuer_invalid"),
+    }
 }
 
 /// The tenant's providers (all, or only enabled ones).
@@ -61,21 +95,22 @@ pub async fn provider(tx: &mut TenantTx, slug: &str) -> Result<Option<ProviderCo
     Ok(row.map(config))
 }
 
-/// Creates or updates a provider.
+/// Creates or updates a provider. Without a new sealed secret the stored one is kept.
 pub async fn save_provider(tx: &mut TenantTx, p: &ProviderConfig) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
     sqlx::query(
-        "insert into identity_provider (tenant_id, provider_slug, display_name, issuer_url, client_id, client_secret_env, scopes, enabled)
+        "insert into identity_provider (tenant_id, provider_slug, display_name, issuer_url, client_id, client_secret_sealed, scopes, enabled)
          values ($1, $2, $3, $4, $5, $6, $7, $8)
          on conflict (tenant_id, provider_slug) do update set display_name = excluded.display_name, issuer_url = excluded.issuer_url,
-           client_id = excluded.client_id, client_secret_env = excluded.client_secret_env, scopes = excluded.scopes, enabled = excluded.enabled",
+           client_id = excluded.client_id, client_secret_sealed = coalesce(excluded.client_secret_sealed, identity_provider.client_secret_sealed),
+           scopes = excluded.scopes, enabled = excluded.enabled",
     )
     .bind(tenant)
     .bind(&p.slug)
     .bind(&p.display_name)
     .bind(&p.issuer_url)
     .bind(&p.client_id)
-    .bind(&p.client_secret_env)
+    .bind(&p.sealed_secret)
     .bind(&p.scopes)
     .bind(p.enabled)
     .execute(tx.conn())
@@ -90,21 +125,13 @@ pub async fn delete_provider(tx: &mut TenantTx, slug: &str) -> Result<bool, Iden
     Ok(r.rows_affected() == 1)
 }
 
-/// Reads a client secret: the environment variable, or the file named by `<NAME>_FILE`.
-pub fn client_secret(env_name: &str) -> Option<String> {
-    if let Ok(v) = std::env::var(env_name) {
-        return Some(v);
-    }
-    std::env::var(format!("{env_name}_FILE")).ok().and_then(|path| std::fs::read_to_string(path).ok()).map(|s| s.trim().to_owned())
-}
-
 /// Why a login through a provider failed. Each is refused; none logs anyone in.
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
     #[error("the provider is not configured correctly: {0}")]
     Config(String),
-    #[error("the client secret variable {0} is not set")]
-    MissingSecret(String),
+    #[error("no client secret is stored for the provider, or it cannot be opened with this key")]
+    MissingSecret,
     #[error("the provider could not be reached or its metadata is invalid: {0}")]
     Discovery(String),
     #[error("the state returned does not match this browser's login")]
@@ -127,28 +154,56 @@ pub struct FlowState {
 
 type HttpClient = openidconnect::reqwest::Client;
 
-/// The OpenID Connect client side: an HTTP client without redirects (SSRF) and a short cache of
-/// provider metadata (discovery document and JWKS).
+/// Largest response accepted from a provider (discovery document, keys, token response).
+const MAX_RESPONSE_BYTES: usize = 256 * 1024;
+
+/// The OpenID Connect client side: an HTTP client without redirects, the key that opens the
+/// tenants' client secrets, and a short cache of provider metadata (discovery document and JWKS).
 pub struct Oidc {
     http: HttpClient,
+    key: SecretsKey,
+    allow_loopback_http: bool,
     cache: Mutex<HashMap<String, (Instant, CoreProviderMetadata)>>,
     ttl: Duration,
 }
 
-impl Default for Oidc {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Oidc {
-    pub fn new() -> Self {
+    /// `allow_loopback_http` admits `http://127.0.0.1…` issuers (local and test set-ups only).
+    pub fn new(key: SecretsKey, allow_loopback_http: bool) -> Self {
         let http = openidconnect::reqwest::ClientBuilder::new()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
-        Self { http, cache: Mutex::new(HashMap::new()), ttl: Duration::from_secs(300) }
+        Self { http, key, allow_loopback_http, cache: Mutex::new(HashMap::new()), ttl: Duration::from_secs(300) }
+    }
+
+    /// Whether plain-http loopback issuers are allowed (for the set-up form's check).
+    pub fn allows_loopback_http(&self) -> bool {
+        self.allow_loopback_http
+    }
+
+    /// Seals a client secret typed in for `tenant`'s provider `slug`.
+    pub fn seal_secret(&self, tenant: Uuid, slug: &str, secret: &str) -> Vec<u8> {
+        seal_client_secret(&self.key, tenant, slug, secret)
+    }
+
+    /// Whether the provider's stored secret opens (is set and was sealed for this tenant and slug).
+    pub fn has_secret(&self, tenant: Uuid, p: &ProviderConfig) -> bool {
+        self.secret(tenant, p).is_ok()
+    }
+
+    fn secret(&self, tenant: Uuid, p: &ProviderConfig) -> Result<ClientSecret, OidcError> {
+        let sealed = p.sealed_secret.as_deref().ok_or(OidcError::MissingSecret)?;
+        self.key.open(tenant, &purpose(&p.slug), sealed).map(ClientSecret::new).ok_or(OidcError::MissingSecret)
+    }
+
+    /// A client for one provider: only its issuer's origin.
+    fn bound(&self, issuer: &str) -> Result<OriginBound<'_>, OidcError> {
+        let issuer = check_issuer(issuer, self.allow_loopback_http).map_err(|_| OidcError::Config("the issuer URL is not allowed".into()))?;
+        let url = Url::parse(&issuer).map_err(|e| OidcError::Config(e.to_string()))?;
+        Ok(OriginBound { http: &self.http, origin: url.origin() })
     }
 
     async fn metadata(&self, issuer: &str) -> Result<CoreProviderMetadata, OidcError> {
@@ -158,9 +213,11 @@ impl Oidc {
         {
             return Ok(m.clone());
         }
+        let client = self.bound(issuer)?;
         let url = IssuerUrl::new(issuer.to_owned()).map_err(|e| OidcError::Config(e.to_string()))?;
-        // discovery also fetches the JWKS; the issuer in the document must equal the configured one
-        let m = CoreProviderMetadata::discover_async(url, &self.http).await.map_err(|e| OidcError::Discovery(error_chain(&e)))?;
+        // discovery also fetches the JWKS (on the issuer's origin only, see `OriginBound`); the
+        // issuer in the document must equal the configured one
+        let m = CoreProviderMetadata::discover_async(url, &client).await.map_err(|e| OidcError::Discovery(error_chain(&e)))?;
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(issuer.to_owned(), (Instant::now(), m.clone()));
         }
@@ -175,11 +232,11 @@ impl Oidc {
     }
 
     /// The URL to send the browser to, and the state to keep for the callback.
-    pub async fn start(&self, p: &ProviderConfig, redirect_uri: &str) -> Result<(String, FlowState), OidcError> {
+    pub async fn start(&self, tenant: Uuid, p: &ProviderConfig, redirect_uri: &str) -> Result<(String, FlowState), OidcError> {
+        let secret = self.secret(tenant, p)?;
         let metadata = self.metadata(&p.issuer_url).await?;
-        let secret = client_secret(&p.client_secret_env).ok_or_else(|| OidcError::MissingSecret(p.client_secret_env.clone()))?;
         let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| OidcError::Config(e.to_string()))?;
-        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(p.client_id.clone()), Some(ClientSecret::new(secret))).set_redirect_uri(redirect);
+        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(p.client_id.clone()), Some(secret)).set_redirect_uri(redirect);
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random).set_pkce_challenge(challenge);
         for scope in p.scopes.split_whitespace().filter(|s| *s != "openid") {
@@ -194,19 +251,21 @@ impl Oidc {
 
     /// Completes the login: checks the state, exchanges the code (with the PKCE verifier) and
     /// verifies the ID token (signature against the JWKS, issuer, audience, expiry, nonce).
-    pub async fn finish(&self, p: &ProviderConfig, redirect_uri: &str, flow: &FlowState, code: &str, returned_state: &str) -> Result<VerifiedClaims, OidcError> {
+    pub async fn finish(&self, tenant: Uuid, p: &ProviderConfig, redirect_uri: &str, flow: &FlowState, code: &str, returned_state: &str) -> Result<VerifiedClaims, OidcError> {
         if flow.provider != p.slug || !constant_time_eq(&flow.state, returned_state) {
             return Err(OidcError::StateMismatch);
         }
+        let secret = self.secret(tenant, p)?;
         let metadata = self.metadata(&p.issuer_url).await?;
-        let secret = client_secret(&p.client_secret_env).ok_or_else(|| OidcError::MissingSecret(p.client_secret_env.clone()))?;
         let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| OidcError::Config(e.to_string()))?;
-        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(p.client_id.clone()), Some(ClientSecret::new(secret))).set_redirect_uri(redirect);
+        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(p.client_id.clone()), Some(secret)).set_redirect_uri(redirect);
+        // the secret goes only to a token endpoint on the issuer's origin
+        let http = self.bound(&p.issuer_url)?;
         let response = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| OidcError::Config(e.to_string()))?
             .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
-            .request_async(&self.http)
+            .request_async(&http)
             .await
             .map_err(|e| OidcError::Token(error_chain(&e)))?;
         let id_token = response.id_token().ok_or_else(|| OidcError::IdToken("no ID token in the response".into()))?;
@@ -235,6 +294,68 @@ impl Oidc {
     }
 }
 
+/// Seals a client secret for `tenant`'s provider `slug` (what [`Oidc::seal_secret`] does, for the
+/// demo sync, which runs before the server's state exists).
+pub fn seal_client_secret(key: &SecretsKey, tenant: Uuid, slug: &str, secret: &str) -> Vec<u8> {
+    key.seal(tenant, &purpose(slug), secret)
+}
+
+fn purpose(slug: &str) -> String {
+    format!("identity_provider:{slug}")
+}
+
+/// Why a request to a provider was not made or its answer not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("request to another origin than the issuer's refused: {0}")]
+    OtherOrigin(String),
+    #[error("the response is larger than {MAX_RESPONSE_BYTES} bytes")]
+    TooLarge,
+    #[error("request failed: {0}")]
+    Http(#[from] openidconnect::reqwest::Error),
+    #[error("invalid request or response: {0}")]
+    Invalid(String),
+}
+
+/// The HTTP client handed to the OpenID Connect library for one provider: requests leave only for
+/// the issuer's origin (so a discovery document cannot point the key fetch or the client secret
+/// elsewhere), redirects are not followed, and each response is read up to a size limit.
+struct OriginBound<'a> {
+    http: &'a HttpClient,
+    origin: Origin,
+}
+
+impl<'c> AsyncHttpClient<'c> for OriginBound<'_> {
+    type Error = FetchError;
+    type Future = Pin<Box<dyn Future<Output = Result<HttpResponse, FetchError>> + Send + 'c>>;
+
+    fn call(&'c self, request: HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let url = Url::parse(&request.uri().to_string()).map_err(|e| FetchError::Invalid(e.to_string()))?;
+            if url.origin() != self.origin {
+                return Err(FetchError::OtherOrigin(url.origin().ascii_serialization()));
+            }
+            let request = openidconnect::reqwest::Request::try_from(request)?;
+            let mut response = self.http.execute(request).await?;
+            if response.content_length().is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+                return Err(FetchError::TooLarge);
+            }
+            let mut builder = openidconnect::http::Response::builder().status(response.status());
+            for (name, value) in response.headers() {
+                builder = builder.header(name, value);
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                    return Err(FetchError::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            builder.body(body).map_err(|e| FetchError::Invalid(e.to_string()))
+        })
+    }
+}
+
 fn parse_date(s: &str) -> Option<time::Date> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
@@ -248,4 +369,21 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = inner.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_issuer;
+
+    #[test]
+    fn issuers_are_https_and_plain_http_only_on_loopback_where_allowed() {
+        assert_eq!(check_issuer("https://id.bund.de/", false).as_deref(), Ok("https://id.bund.de"));
+        assert_eq!(check_issuer("https://id.bund.de/realms/portal", false).as_deref(), Ok("https://id.bund.de/realms/portal"));
+        for bad in ["http://localhost.evil.example", "http://127.0.0.1.evil.example:4011", "http://localhost@evil.example", "http://id.bund.de", "ftp://x", "https://", "https://a b", "https://id\t.de", "https://u:p@id.bund.de", "https://id.bund.de?x=1", "https://id.bund.de#x"] {
+            assert!(check_issuer(bad, true).is_err(), "{bad}");
+        }
+        assert_eq!(check_issuer("http://127.0.0.1:4011", true).as_deref(), Ok("http://127.0.0.1:4011"));
+        assert_eq!(check_issuer("http://localhost:4011/x", true).as_deref(), Ok("http://localhost:4011/x"));
+        assert_eq!(check_issuer("http://127.0.0.1:4011", false), Err("identity.issuer_https"), "not outside test set-ups");
+    }
 }

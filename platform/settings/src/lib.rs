@@ -63,6 +63,21 @@ pub struct Settings {
     pub paths: PathSettings,
     pub mail: MailSettings,
     pub payments: PaymentSettings,
+    pub security: SecuritySettings,
+}
+
+/// Keys and switches that protect tenants' secrets and the platform's endpoints.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// 32 random bytes, base64: seals tenants' secrets (identity providers' client secrets) in the
+    /// database. `APP__SECURITY__SECRETS_KEY` only (the local and test files carry a fixed,
+    /// public development key).
+    pub secrets_key: SecretString,
+    /// Accept identity providers at `http://127.0.0.1`, `http://[::1]` or `http://localhost` (the
+    /// local test provider). Never in production.
+    #[serde(default)]
+    pub allow_loopback_http: bool,
 }
 
 /// Online payment through Stripe Connect. The platform's keys come from the environment only.
@@ -201,6 +216,14 @@ pub struct PathSettings {
     pub site_dir: PathBuf,
 }
 
+/// The development key of `infra/config/{local,test}.toml`: public, refused in production.
+pub const DEVELOPMENT_SECRETS_KEY: &str = "a29tbXVuYWxwb3J0YWwtZGV2ZWxvcG1lbnQta2V5LTA=";
+
+fn secrets_key_bytes(key: &SecretString) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(key.expose_secret().trim()).ok().filter(|b| b.len() == 32)
+}
+
 /// Why the settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -214,6 +237,11 @@ impl Settings {
     /// Loads settings for `environment` from `config_dir`, overridden by `APP__…` variables.
     pub fn load(config_dir: &Path, environment: Environment) -> Result<Self, SettingsError> {
         Self::load_with_env(config_dir, environment, None)
+    }
+
+    /// Whether the server listens on a loopback address only.
+    pub fn loopback_only(&self) -> bool {
+        self.server.bind.ip().is_loopback()
     }
 
     /// Like [`Settings::load`], with the environment variables given explicitly (tests).
@@ -237,11 +265,27 @@ impl Settings {
             .add_source(env)
             .build()?
             .try_deserialize()?;
-        settings.validate()?;
+        settings.validate(environment)?;
         Ok(settings)
     }
 
-    fn validate(&self) -> Result<(), SettingsError> {
+    fn validate(&self, environment: Environment) -> Result<(), SettingsError> {
+        let invalid = |key: &str, message: &str| SettingsError::Invalid { key: key.into(), message: message.into() };
+        if environment == Environment::Production {
+            if self.security.allow_loopback_http {
+                return Err(invalid("security.allow_loopback_http", "must be false in production"));
+            }
+            if self.telemetry.metrics_token.is_none() && !self.loopback_only() {
+                return Err(invalid("telemetry.metrics_token", "must be set in production (APP__TELEMETRY__METRICS_TOKEN) unless server.bind is a loopback address"));
+            }
+            if self.security.secrets_key.expose_secret() == DEVELOPMENT_SECRETS_KEY {
+                return Err(invalid("security.secrets_key", "is the public development key; set a random one (APP__SECURITY__SECRETS_KEY)"));
+            }
+        }
+        if self.telemetry.metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < 16) {
+            return Err(invalid("telemetry.metrics_token", "must be at least 16 characters"));
+        }
+        secrets_key_bytes(&self.security.secrets_key).ok_or_else(|| invalid("security.secrets_key", "must be 32 random bytes, base64-encoded (openssl rand -base64 32)"))?;
         self.database.app_options()?;
         self.database.owner_options()?;
         if self.database.migrate_on_start && self.database.owner_url.is_none() {
@@ -335,6 +379,41 @@ mod tests {
     fn a_password_in_a_bad_url_is_not_echoed() {
         let err = load(&[("APP__DATABASE__URL", "notaurl://user:geheim@")]).err().unwrap_or_default();
         assert!(!err.contains("geheim"), "{err}");
+    }
+
+    fn load_production(vars: &[(&str, &str)]) -> Result<Settings, String> {
+        let mut all: HashMap<String, String> = [
+            ("APP__DATABASE__URL", "postgres://portal_app:x@db.internal/kommunalportal"),
+            ("APP__SECURITY__SECRETS_KEY", "q6w1t7m4nV0pXo0pQ8rB2mYc5kLzN3sH9dFjG1aEw2U="),
+            ("APP__TELEMETRY__METRICS_TOKEN", "ein-langes-metrik-token"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        all.extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        all.retain(|_, v| !v.is_empty());
+        Settings::load_with_env(&config_dir(), Environment::Production, Some(all)).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn production_refuses_public_metrics_the_development_key_and_plain_http_issuers() {
+        assert!(load_production(&[]).is_ok(), "{:?}", load_production(&[]).err());
+        let cases = [
+            (("APP__TELEMETRY__METRICS_TOKEN", ""), "telemetry.metrics_token"),
+            (("APP__TELEMETRY__METRICS_TOKEN", "kurz"), "telemetry.metrics_token"),
+            (("APP__SECURITY__SECRETS_KEY", DEVELOPMENT_SECRETS_KEY), "security.secrets_key"),
+            (("APP__SECURITY__SECRETS_KEY", ""), "secrets_key"),
+            (("APP__SECURITY__SECRETS_KEY", "c2hvcnQ="), "security.secrets_key"),
+            (("APP__SECURITY__ALLOW_LOOPBACK_HTTP", "true"), "security.allow_loopback_http"),
+        ];
+        for ((var, value), key) in cases {
+            let err = load_production(&[(var, value)]).err().unwrap_or_default();
+            assert!(err.contains(key), "{var}={value}: `{err}` does not name {key}");
+        }
+        // without a token, metrics stay private only when the server listens on loopback (a proxy
+        // on the same host in front)
+        let s = load_production(&[("APP__TELEMETRY__METRICS_TOKEN", ""), ("APP__SERVER__BIND", "127.0.0.1:3000")]).expect("loopback bind");
+        assert!(s.loopback_only() && s.telemetry.metrics_token.is_none());
     }
 
     #[test]

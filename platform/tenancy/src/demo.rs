@@ -50,7 +50,9 @@ pub struct DemoIdentityProvider {
     pub display_name: String,
     pub issuer_url: String,
     pub client_id: String,
-    pub client_secret_env: String,
+    /// The provider's client secret for this portal (the local test provider's public one); sealed
+    /// with the platform key when the demo is synced.
+    pub client_secret: String,
     pub scopes: String,
 }
 

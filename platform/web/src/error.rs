@@ -21,6 +21,10 @@ pub enum ErrorKind {
     PayloadTooLarge,
     /// The tenant's portal is suspended.
     Suspended,
+    /// Too many attempts from this address or for this recipient (rate limit).
+    TooManyRequests,
+    /// A service we depend on (the payment provider) cannot be reached now; nothing was changed.
+    Unavailable,
     /// Something failed on our side (database down, bug).
     Internal,
 }
@@ -33,7 +37,8 @@ impl ErrorKind {
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ErrorKind::Suspended => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::Suspended | ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -66,6 +71,12 @@ impl AppError {
     }
     pub fn bad_request() -> Self {
         Self::new(ErrorKind::BadRequest)
+    }
+    pub fn too_many_requests() -> Self {
+        Self::new(ErrorKind::TooManyRequests)
+    }
+    pub fn unavailable() -> Self {
+        Self::new(ErrorKind::Unavailable)
     }
     pub fn internal<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
         Self { kind: ErrorKind::Internal, source: Some(Box::new(e)) }

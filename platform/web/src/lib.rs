@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod error;
 pub mod host;
 pub mod observe;
+pub mod redirect;
 pub mod state;
 
 pub use error::{AppError, ErrorKind};

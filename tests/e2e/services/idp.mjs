@@ -6,7 +6,9 @@
 //   IDP_REDIRECT_HOSTS: host[:port] list allowed in redirect URIs (default: demo hosts, ports 3000/3101)
 // A second, hostile provider runs on ROGUE_PORT (4012) for negative tests. Its issuers are
 // http://127.0.0.1:ROGUE_PORT/<mode>: "honest" behaves, "wrong-key" signs ID tokens with a key that
-// is not in its JWKS, "wrong-nonce" returns a nonce other than the one sent.
+// is not in its JWKS, "wrong-nonce" returns a nonce other than the one sent, "foreign-jwks" and
+// "foreign-token" point the key fetch or the code exchange at another origin (http://localhost:ROGUE_PORT/sink,
+// which counts what reaches it: GET /sink/_count), "huge" answers discovery with a 1 MB document.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
@@ -132,6 +134,8 @@ const published = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const other = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
 const b64 = (o) => Buffer.from(typeof o === 'string' ? o : JSON.stringify(o)).toString('base64url');
 const codes = new Map();
+let sinkHits = 0;
+const MODES = ['honest', 'wrong-key', 'wrong-nonce', 'foreign-jwks', 'foreign-token', 'huge'];
 
 function sign(payload, key) {
   const input = `${b64({ alg: 'RS256', typ: 'JWT', kid: 'rogue-1' })}.${b64(payload)}`;
@@ -144,10 +148,19 @@ http.createServer(async (req, res) => {
   const route = '/' + rest.join('/');
   const issuer = `http://127.0.0.1:${ROGUE_PORT}/${mode}`;
   const json = (status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(body)); };
-  if (!['honest', 'wrong-key', 'wrong-nonce'].includes(mode)) return json(404, { error: 'unknown mode' });
+  if (mode === 'sink') {
+    if (route === '/_count') return json(200, { hits: sinkHits });
+    sinkHits += 1;
+    return json(200, { keys: [], access_token: 'x', token_type: 'Bearer' });
+  }
+  if (!MODES.includes(mode)) return json(404, { error: 'unknown mode' });
   if (route === '/.well-known/openid-configuration') {
+    const sink = `http://localhost:${ROGUE_PORT}/sink`;
+    if (mode === 'huge') return json(200, { issuer, padding: 'x'.repeat(1024 * 1024) });
     return json(200, {
-      issuer, authorization_endpoint: `${issuer}/authorize`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`,
+      issuer, authorization_endpoint: `${issuer}/authorize`,
+      token_endpoint: mode === 'foreign-token' ? `${sink}/token` : `${issuer}/token`,
+      jwks_uri: mode === 'foreign-jwks' ? `${sink}/jwks` : `${issuer}/jwks`,
       response_types_supported: ['code'], subject_types_supported: ['public'], id_token_signing_alg_values_supported: ['RS256'],
       code_challenge_methods_supported: ['S256'], token_endpoint_auth_methods_supported: ['client_secret_basic'],
     });
@@ -179,4 +192,4 @@ http.createServer(async (req, res) => {
     return json(200, { access_token: crypto.randomBytes(16).toString('hex'), token_type: 'Bearer', expires_in: 300, id_token: sign(payload, key) });
   }
   return json(404, { error: 'not found' });
-}).listen(ROGUE_PORT, '127.0.0.1', () => console.log(`idp: hostile provider on http://127.0.0.1:${ROGUE_PORT}/{honest,wrong-key,wrong-nonce}`));
+}).listen(ROGUE_PORT, '127.0.0.1', () => console.log(`idp: hostile provider on http://127.0.0.1:${ROGUE_PORT}/{${MODES.join(',')}}`));

@@ -111,7 +111,7 @@ fn session_cookie(state: &AppState, token: &str) -> String {
 
 /// Only local paths are followed after login (no open redirect).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.starts_with("/konto/anmelden") { next.to_owned() } else { "/konto".to_owned() }
+    portal_web::redirect::local_path(next).filter(|p| !p.starts_with("/konto/anmelden")).unwrap_or("/konto").to_owned()
 }
 
 #[derive(Deserialize, Default)]
@@ -939,7 +939,7 @@ async fn oidc_start(State(state): State<AppState>, ctx: TenantContext, headers: 
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let provider = oidc::provider(&mut tx, &slug).await?.filter(|p| p.enabled).ok_or_else(AppError::not_found)?;
     tx.commit().await?;
-    match state.oidc.start(&provider, &redirect_uri(&state, &ctx, &headers)).await {
+    match state.oidc.start(ctx.entry.tenant_id.0, &provider, &redirect_uri(&state, &ctx, &headers)).await {
         Ok((url, flow)) => {
             let value = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&flow).unwrap_or_default());
             let cookie = cookies::set(OIDC_COOKIE, &value, secure(&state), Some(600), true);
@@ -976,7 +976,7 @@ async fn oidc_callback(State(state): State<AppState>, ctx: TenantContext, header
         return oidc_failed(&state, &ctx, lang, StatusCode::BAD_REQUEST, "account.provider_state_invalid").await;
     };
     tx.commit().await?;
-    let claims = match state.oidc.finish(&provider, &redirect_uri(&state, &ctx, &headers), &flow, &code, &returned_state).await {
+    let claims = match state.oidc.finish(tenant.0, &provider, &redirect_uri(&state, &ctx, &headers), &flow, &code, &returned_state).await {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(tenant.id = %tenant, provider = %provider.slug, error = %e, "identity provider login refused");

@@ -351,6 +351,20 @@ async fn save_page(State(state): State<AppState>, ctx: TenantContext, headers: H
     };
     let (index, page) = schema.page(&page_id).ok_or_else(AppError::not_found)?;
     let page = page.clone();
+    // a payment page may be open in another tab: its intent is withdrawn before the answers (and
+    // so the fee) change, so it cannot pay for answers that no longer hold
+    if let Some(p) = portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await?
+        && p.intent_id.is_some()
+    {
+        match crate::payflow::withdraw_intent(&state, &mut tx, p.payment_id).await? {
+            crate::payflow::Withdrawal::Done => {}
+            crate::payflow::Withdrawal::UnderWay => {
+                tx.commit().await?;
+                return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
+            }
+            crate::payflow::Withdrawal::Unavailable => return Err(AppError::unavailable()),
+        }
+    }
     let mut answers = draft.answers.clone();
     merge_page(&page, &posted.0, &mut answers);
 
@@ -467,6 +481,16 @@ async fn check_view(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lan
     // the fee as the server computes it from these answers, and how it is paid
     let plan = crate::payflow::plan(state, &mut tx, &draft.service_slug, schema, &retain_visible(schema, &draft.answers)).await?;
     let mut submit_label = tr(lang, "cases.submit");
+    if let crate::payflow::Plan::Unpriced(e) = &plan {
+        blocks.push(Block::Heading(tr(lang, "payments.heading")));
+        blocks.push(Block::Notice("danger", tr(lang, "payments.fee_unavailable")));
+        if let portal_payments::FeeError::Answer(field) = e
+            && let Some(page) = schema.pages.iter().find(|p| p.fields.iter().any(|f| &f.id == field))
+            && let Some(f) = schema.field(field)
+        {
+            blocks.push(Block::Links(vec![(format!("{base}/seite/{}#{}", page.id, dom_id(field)), f.label.get(lang).to_owned())]));
+        }
+    }
     if let Some(fee) = plan.fee().filter(|f| f.total() > 0) {
         let amount = crate::payflow::money(fee.total(), lang);
         blocks.push(Block::Heading(tr(lang, "payments.heading")));
@@ -481,7 +505,7 @@ async fn check_view(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lan
                 let note = if lang == Lang::En { &setup.offline_note_en } else { &setup.offline_note_de };
                 format!("{} {note}", tr(lang, "payments.check_offline")).trim().to_owned()
             }
-            crate::payflow::Plan::Free => String::new(),
+            crate::payflow::Plan::Free | crate::payflow::Plan::Unpriced(_) => String::new(),
         };
         blocks.push(Block::Text(text));
     }
@@ -546,6 +570,10 @@ async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: Head
     let base = base_url(&state, &ctx.host, &headers);
     let name = service_name(&mut tx, &draft.service_slug, lang).await?;
     let plan = crate::payflow::plan(&state, &mut tx, &draft.service_slug, &schema, &answers).await?;
+    if matches!(plan, crate::payflow::Plan::Unpriced(_)) {
+        // never filed without its fee: the check page says why and where to correct it
+        return check_view(&state, &ctx, tx, lang, &a, &draft, &schema, issues, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     if let crate::payflow::Plan::Online { service, fee, setup, application_fee } = &plan
         && service.timing == portal_payments::Timing::Before
     {

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::console::OperatorSession;
-use super::identity_admin::{self, invite_form, parse_invitation, parse_provider, provider_blocks, role_label};
+use super::identity_admin::{self, invite_form, parse_invitation, provider_blocks, role_label};
 use crate::pages::{Fields, html_status, lang_of, see_other};
 
 pub fn router() -> Router<AppState> {
@@ -107,7 +107,7 @@ async fn render_providers(state: &AppState, lang: Lang, s: &OperatorSession, id:
     let providers = oidc::providers(&mut tx, false).await?;
     tx.commit().await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
-    blocks.extend(provider_blocks(lang, &s.session.csrf_token, &format!("/mandanten/{}/identitaet", id.0), &providers, form));
+    blocks.extend(provider_blocks(lang, &s.session.csrf_token, &format!("/mandanten/{}/identitaet", id.0), &state.oidc, id.0, &providers, form));
     blocks.push(Block::Links(vec![(format!("/mandanten/{}/zugang", id.0), tr_with(lang, "console.access_title", &[("name", &name)]))]));
     Ok(render(state, lang, s, &format!("/mandanten/{}/identitaet", id.0), status, tr_with(lang, "console.providers_title", &[("name", &name)]), blocks))
 }
@@ -173,12 +173,14 @@ async fn save_provider(State(state): State<AppState>, s: OperatorSession, ip: Cl
     s.check_csrf(f.csrf())?;
     let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
     let tenant = TenantId(id);
-    let p = match parse_provider(lang, &f) {
-        Ok(p) => p,
-        Err(form) => return render_providers(&state, lang, &s, tenant, None, form, StatusCode::UNPROCESSABLE_ENTITY).await,
-    };
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
-    oidc::save_provider(&mut tx, &p).await?;
+    let p = match identity_admin::save_provider(&mut tx, &state.oidc, lang, &f).await? {
+        Ok(p) => p,
+        Err(form) => {
+            drop(tx);
+            return render_providers(&state, lang, &s, tenant, None, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.save", object: format!("identity_provider:{}", p.slug), detail: serde_json::json!({ "issuer": p.issuer_url, "client_id": p.client_id, "enabled": p.enabled }) }).await?;
     tx.commit().await?;
     Ok(see_other(&format!("/mandanten/{id}/identitaet?hinweis=gespeichert")))

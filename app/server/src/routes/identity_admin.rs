@@ -10,14 +10,14 @@ use portal_identity::{Email, IdentityError};
 use portal_mail::Mail;
 use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
 use portal_ui::form::FormState;
-use portal_ui::i18n::{tr, tr_with};
+use portal_ui::i18n::tr;
 use portal_web::{AppError, TenantContext};
 use uuid::Uuid;
 
 use crate::mailer::queue;
 use crate::pages::Fields;
 
-pub const PROVIDER_FIELDS: [&str; 7] = ["slug", "display_name", "issuer_url", "client_id", "client_secret_env", "scopes", "enabled"];
+pub const PROVIDER_FIELDS: [&str; 7] = ["slug", "display_name", "issuer_url", "client_id", "client_secret", "scopes", "enabled"];
 
 fn provider_labels(lang: Lang, form: &mut FormState) {
     for f in PROVIDER_FIELDS {
@@ -26,7 +26,7 @@ fn provider_labels(lang: Lang, form: &mut FormState) {
 }
 
 /// The provider list with delete buttons, and the form to add or change one.
-pub fn provider_blocks(lang: Lang, csrf: &str, action: &str, providers: &[ProviderConfig], mut form: FormState) -> Vec<Block> {
+pub fn provider_blocks(lang: Lang, csrf: &str, action: &str, oidc: &oidc::Oidc, tenant: Uuid, providers: &[ProviderConfig], mut form: FormState) -> Vec<Block> {
     provider_labels(lang, &mut form);
     if form.values.is_empty() {
         form.values.insert("scopes".into(), "openid profile email address".into());
@@ -35,12 +35,12 @@ pub fn provider_blocks(lang: Lang, csrf: &str, action: &str, providers: &[Provid
     let rows = providers
         .iter()
         .map(|p| {
-            let secret_set = oidc::client_secret(&p.client_secret_env).is_some();
+            let secret_set = oidc.has_secret(tenant, p);
             vec![
                 Cell::Text(p.display_name.clone()),
                 Cell::Text(p.issuer_url.clone()),
                 Cell::Text(p.client_id.clone()),
-                if secret_set { Cell::Badge("success", p.client_secret_env.clone()) } else { Cell::Badge("danger", tr_with(lang, "identity.secret_missing", &[("name", &p.client_secret_env)])) },
+                if secret_set { Cell::Badge("success", tr(lang, "identity.secret_stored")) } else { Cell::Badge("danger", tr(lang, "identity.secret_missing")) },
                 Cell::Text(if p.enabled { tr(lang, "identity.on") } else { tr(lang, "identity.off") }),
                 Cell::Buttons(vec![Button { action: format!("{action}/{}/loeschen", p.slug), csrf: csrf.to_owned(), hidden: vec![], label: tr(lang, "identity.delete"), danger: true }]),
             ]
@@ -49,7 +49,7 @@ pub fn provider_blocks(lang: Lang, csrf: &str, action: &str, providers: &[Provid
     vec![
         Block::Table {
             caption: tr(lang, "identity.list_caption"),
-            headers: vec![tr(lang, "identity.display_name"), tr(lang, "identity.issuer_url"), tr(lang, "identity.client_id"), tr(lang, "identity.client_secret_env"), tr(lang, "identity.status"), tr(lang, "common.actions")],
+            headers: vec![tr(lang, "identity.display_name"), tr(lang, "identity.issuer_url"), tr(lang, "identity.client_id"), tr(lang, "identity.client_secret"), tr(lang, "identity.status"), tr(lang, "common.actions")],
             rows,
             empty: tr(lang, "identity.none"),
         },
@@ -64,7 +64,7 @@ pub fn provider_blocks(lang: Lang, csrf: &str, action: &str, providers: &[Provid
                 Field::new("display_name", tr(lang, "identity.display_name"), FieldKind::Text).required(),
                 Field::new("issuer_url", tr(lang, "identity.issuer_url"), FieldKind::Url).hint(tr(lang, "identity.issuer_hint")).required(),
                 Field::new("client_id", tr(lang, "identity.client_id"), FieldKind::Text).required(),
-                Field::new("client_secret_env", tr(lang, "identity.client_secret_env"), FieldKind::Text).hint(tr(lang, "identity.secret_hint")).required(),
+                Field::new("client_secret", tr(lang, "identity.client_secret"), FieldKind::Password).hint(tr(lang, "identity.secret_hint")),
                 Field::new("scopes", tr(lang, "identity.scopes"), FieldKind::Text).hint(tr(lang, "identity.scopes_hint")),
                 Field::new("enabled", tr(lang, "identity.enabled"), FieldKind::Checkbox),
             ],
@@ -75,13 +75,45 @@ pub fn provider_blocks(lang: Lang, csrf: &str, action: &str, providers: &[Provid
     ]
 }
 
-/// Validates a provider form.
-pub fn parse_provider(lang: Lang, f: &Fields) -> Result<ProviderConfig, FormState> {
+/// Validates a provider form and saves it for `tx`'s tenant, sealing a newly entered client secret
+/// (the secret is required for a new provider; left empty, a stored one is kept). The form with
+/// its errors when something is wrong; the secret is never written back into the form.
+pub async fn save_provider(tx: &mut TenantTx, oidc: &oidc::Oidc, lang: Lang, f: &Fields) -> Result<Result<ProviderConfig, FormState>, AppError> {
+    let tenant = tx.tenant_id().0;
+    let secret = f.text("client_secret");
+    let stored = match oidc::provider(tx, &f.text("slug").to_lowercase()).await? {
+        Some(old) => oidc.has_secret(tenant, &old),
+        None => false,
+    };
+    let parsed = parse_provider(lang, f, oidc.allows_loopback_http());
+    if secret.is_empty() && !stored {
+        let mut form = parsed.err().unwrap_or_else(|| provider_form_state(lang, f));
+        form.errors.insert("client_secret".into(), tr(lang, "identity.secret_required"));
+        return Ok(Err(form));
+    }
+    let mut p = match parsed {
+        Ok(p) => p,
+        Err(form) => return Ok(Err(form)),
+    };
+    if !secret.is_empty() {
+        p.sealed_secret = Some(oidc.seal_secret(tenant, &p.slug, &secret));
+    }
+    oidc::save_provider(tx, &p).await?;
+    Ok(Ok(p))
+}
+
+fn provider_form_state(lang: Lang, f: &Fields) -> FormState {
     let mut form = FormState { order: PROVIDER_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
-    for k in PROVIDER_FIELDS {
+    for k in PROVIDER_FIELDS.into_iter().filter(|k| *k != "client_secret") {
         form.values.insert(k.to_owned(), f.text(k));
     }
     provider_labels(lang, &mut form);
+    form
+}
+
+/// Validates a provider form (without the secret, which [`save_provider`] seals).
+fn parse_provider(lang: Lang, f: &Fields, allow_loopback_http: bool) -> Result<ProviderConfig, FormState> {
+    let mut form = provider_form_state(lang, f);
     let mut err = |k: &str, key: &str| {
         form.errors.insert(k.to_owned(), tr(lang, key));
     };
@@ -92,17 +124,15 @@ pub fn parse_provider(lang: Lang, f: &Fields) -> Result<ProviderConfig, FormStat
     if f.text("display_name").is_empty() {
         err("display_name", "validation.required");
     }
-    let issuer = f.text("issuer_url").trim_end_matches('/').to_owned();
-    let issuer_ok = (issuer.starts_with("https://") || issuer.starts_with("http://127.0.0.1") || issuer.starts_with("http://localhost")) && issuer.len() > 10 && !issuer.contains(char::is_whitespace);
-    if !issuer_ok {
-        err("issuer_url", "identity.issuer_invalid");
-    }
+    let issuer = oidc::check_issuer(&f.text("issuer_url"), allow_loopback_http).unwrap_or_else(|key| {
+        err("issuer_url", key);
+        String::new()
+    });
     if f.text("client_id").is_empty() {
         err("client_id", "validation.required");
     }
-    let env = f.text("client_secret_env");
-    if env.is_empty() || env.len() > 100 || !env.starts_with(|c: char| c.is_ascii_uppercase()) || !env.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
-        err("client_secret_env", "identity.secret_env_invalid");
+    if f.text("client_secret").len() > 1000 {
+        err("client_secret", "identity.secret_too_long");
     }
     let scopes = if f.text("scopes").is_empty() { "openid profile email address".to_owned() } else { f.text("scopes") };
     if !scopes.split_whitespace().any(|s| s == "openid") {
@@ -111,7 +141,7 @@ pub fn parse_provider(lang: Lang, f: &Fields) -> Result<ProviderConfig, FormStat
     if form.has_errors() {
         return Err(form);
     }
-    Ok(ProviderConfig { slug, display_name: f.text("display_name"), issuer_url: issuer, client_id: f.text("client_id"), client_secret_env: env, scopes, enabled: f.text("enabled") == "on" })
+    Ok(ProviderConfig { slug, display_name: f.text("display_name"), issuer_url: issuer, client_id: f.text("client_id"), sealed_secret: None, scopes, enabled: f.text("enabled") == "on" })
 }
 
 /// Translated name of a role.

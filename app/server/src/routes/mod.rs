@@ -160,9 +160,9 @@ pub struct LangQuery {
 /// sites. Only local paths are accepted as `back` (no open redirect).
 pub async fn switch_language(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
     let lang = portal_domain::Lang::from_code(&q.lang).unwrap_or_default();
-    let back = if q.back.starts_with('/') && !q.back.starts_with("//") && !q.back.contains('\\') { q.back } else { "/".to_owned() };
+    let back = portal_web::redirect::local_path(&q.back).unwrap_or("/");
     let cookie = cookies::set(LANG_COOKIE, lang.code(), state.config.secure_cookies, Some(60 * 60 * 24 * 365), false);
-    let mut r = pages::see_other(&back);
+    let mut r = pages::see_other(back);
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }

@@ -30,7 +30,7 @@ use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::identity_admin::{self, invite_form, parse_invitation, parse_provider, provider_blocks, role_label};
+use super::identity_admin::{self, invite_form, parse_invitation, provider_blocks, role_label};
 use crate::auth::{STAFF_COOKIE, Staff, anon_csrf, check_anon_csrf, load_staff, login_allowed, login_bucket, set_anon_csrf};
 use crate::mailer::base_url;
 use crate::pages::{Fields, html_status, lang_of, portal_chrome, see_other, with_cookie};
@@ -127,7 +127,7 @@ fn login_blocks(lang: Lang, csrf: &str, next: &str, mut form: FormState) -> Vec<
 }
 
 fn safe_next(next: &str) -> String {
-    if next.starts_with("/verwaltung") && !next.starts_with("/verwaltung/anmelden") && !next.contains("//") && !next.contains('\\') { next.to_owned() } else { "/verwaltung".to_owned() }
+    portal_web::redirect::local_path(next).filter(|p| p.starts_with("/verwaltung") && !p.starts_with("/verwaltung/anmelden")).unwrap_or("/verwaltung").to_owned()
 }
 
 async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
@@ -644,7 +644,7 @@ async fn providers_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
     let list = oidc::providers(&mut tx, false).await?;
     tx.commit().await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
-    blocks.extend(provider_blocks(lang, &s.csrf, "/verwaltung/identitaet", &list, form));
+    blocks.extend(provider_blocks(lang, &s.csrf, "/verwaltung/identitaet", &state.oidc, ctx.entry.tenant_id.0, &list, form));
     staff_page(state, ctx, lang, "/verwaltung/identitaet", Some(s), status, tr(lang, "staff.nav_identity"), blocks).await
 }
 
@@ -659,12 +659,14 @@ async fn save_provider(State(state): State<AppState>, ctx: TenantContext, ip: Cl
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::IdentityProviders, Action::Write)?;
-    let p = match parse_provider(lang, &f) {
-        Ok(p) => p,
-        Err(form) => return providers_page(&state, &ctx, lang, &s, None, form, StatusCode::UNPROCESSABLE_ENTITY).await,
-    };
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    oidc::save_provider(&mut tx, &p).await?;
+    let p = match identity_admin::save_provider(&mut tx, &state.oidc, lang, &f).await? {
+        Ok(p) => p,
+        Err(form) => {
+            drop(tx);
+            return providers_page(&state, &ctx, lang, &s, None, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     audit(&mut tx, &s, &ip, "identity_provider.save", format!("identity_provider:{}", p.slug), serde_json::json!({ "issuer": p.issuer_url, "client_id": p.client_id, "enabled": p.enabled })).await?;
     tx.commit().await?;
     Ok(see_other("/verwaltung/identitaet?hinweis=gespeichert"))
