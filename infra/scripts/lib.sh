@@ -129,6 +129,7 @@ ensure_database() {
 # Points the server at database NAME: owner = postgres, application role = portal_app.
 use_database() {
   export APP__DATABASE__URL="postgres://portal_app:portal_app@$PG_HOST:$PG_PORT/$1"
+  export APP__DATABASE__PLATFORM_URL="postgres://portal_platform:portal_platform@$PG_HOST:$PG_PORT/$1"
   export APP__DATABASE__OWNER_URL="postgres://postgres@$PG_HOST:$PG_PORT/$1"
 }
 

@@ -5,27 +5,39 @@ use portal_domain::TenantId;
 use portal_tests::TestDb;
 use sqlx::{PgPool, Row};
 
-/// Platform-wide reference tables: no tenant_id, no row-level security. A table missing from this
-/// list must be tenant-owned (checked below), so a new table cannot slip through unnoticed.
-const PLATFORM_TABLES: &[&str] = &[
-    "_sqlx_migrations",
-    "tenant",
-    "tenant_domain",
-    "service_category",
-    "base_service",
-    "catalogue_preset",
-    "catalogue_preset_service",
-    "search_synonym",
-    "operator",
-    "operator_session",
+/// Platform-wide tables (no tenant_id first, or none at all) and what each role may do with them:
+/// S select, I insert, U update, D delete. The application role (`portal_app`, tenant requests) gets
+/// only what tenant transactions need; the platform role (`portal_platform`: console, workers,
+/// registry) the rest. A table missing from this list must be tenant-owned (checked below), and
+/// every table's grants must be exactly these (tenant-owned: SIUD for both), so neither a new table
+/// nor a new grant can slip through unnoticed.
+const PLATFORM_GRANTS: &[(&str, &str, &str)] = &[
+    ("_sqlx_migrations", "", ""),
+    ("tenant", "S", "SIUD"),
+    ("tenant_domain", "", "SIUD"),
+    ("service_category", "S", "SIUD"),
+    ("base_service", "S", "SIUD"),
+    ("catalogue_preset", "S", "SIUD"),
+    ("catalogue_preset_service", "S", "SIUD"),
+    ("search_synonym", "S", "SIUD"),
+    // operators' password hashes and sessions: never readable by a tenant request
+    ("operator", "", "SIUD"),
+    ("operator_session", "", "SIUD"),
     // plans with the platform's fee, and which tenant a connected Stripe account belongs to
-    // (webhooks name the account before any tenant is known)
-    "plan",
-    "stripe_account",
-    // platform-wide, with their own policies (see the migrations)
-    "rate_limit",
-    "audit_log",
-    "job",
+    // (webhooks name the account before any tenant is known; a tenant maps its own, under RLS)
+    ("plan", "S", "SIUD"),
+    ("stripe_account", "SID", "SIUD"),
+    // login counters are hit and cleared inside the login's tenant transaction
+    ("rate_limit", "SIUD", "SIUD"),
+    // append-only, under RLS (a tenant sees and writes only its own entries)
+    ("audit_log", "SI", "SI"),
+    // the job queue: a tenant request enqueues its own mail (RLS) and reads nothing
+    ("job", "I", "SIUD"),
+];
+
+const PLATFORM_TABLES: &[&str] = &[
+    "_sqlx_migrations", "tenant", "tenant_domain", "service_category", "base_service", "catalogue_preset", "catalogue_preset_service", "search_synonym",
+    "operator", "operator_session", "plan", "stripe_account", "rate_limit", "audit_log", "job",
 ];
 
 async fn tenant_owned_tables(pool: &PgPool) -> Vec<String> {
@@ -94,6 +106,119 @@ async fn every_tenant_owned_table_leads_with_tenant_id_and_forces_row_level_secu
 }
 
 #[tokio::test]
+async fn every_table_grants_each_role_exactly_what_the_list_says() {
+    let db = TestDb::new().await;
+    let owner = db.owner().await;
+    assert_eq!(PLATFORM_TABLES.len(), PLATFORM_GRANTS.len());
+    for (t, _, _) in PLATFORM_GRANTS {
+        assert!(PLATFORM_TABLES.contains(t), "{t}");
+    }
+    let tenant_owned = tenant_owned_tables(&db.app).await;
+    // has_table_privilege counts grants to PUBLIC and through membership; the column check
+    // catches column-level grants
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "select c.relname::text, r.rolname::text,
+                concat_ws('',
+                  case when has_table_privilege(r.oid, c.oid, 'SELECT') or has_any_column_privilege(r.oid, c.oid, 'SELECT') then 'S' end,
+                  case when has_table_privilege(r.oid, c.oid, 'INSERT') or has_any_column_privilege(r.oid, c.oid, 'INSERT') then 'I' end,
+                  case when has_table_privilege(r.oid, c.oid, 'UPDATE') or has_any_column_privilege(r.oid, c.oid, 'UPDATE') then 'U' end,
+                  case when has_table_privilege(r.oid, c.oid, 'DELETE') then 'D' end,
+                  case when has_table_privilege(r.oid, c.oid, 'TRUNCATE') then 'T' end,
+                  case when has_table_privilege(r.oid, c.oid, 'REFERENCES') or has_any_column_privilege(r.oid, c.oid, 'REFERENCES') then 'R' end,
+                  case when has_table_privilege(r.oid, c.oid, 'TRIGGER') then 'G' end)
+           from pg_class c cross join pg_roles r
+          where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and r.rolname in ('portal_app', 'portal_platform')
+          order by 1, 2",
+    )
+    .fetch_all(&owner)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut problems = Vec::new();
+    for (table, role, privs) in &rows {
+        let expected = match PLATFORM_GRANTS.iter().find(|(t, _, _)| t == table) {
+            Some((_, app, platform)) => if role == "portal_app" { *app } else { *platform },
+            None if tenant_owned.contains(table) => "SIUD",
+            None => "?",
+        };
+        if privs != expected {
+            problems.push(format!("{table}: {role} has {privs:?}, the list says {expected:?}"));
+        }
+    }
+    // the platform tables a tenant transaction may touch are under row-level security too, and no
+    // policy that applies to portal_app lets it past its own tenant
+    for table in ["job", "stripe_account", "audit_log"] {
+        let (rls, force): (bool, bool) = sqlx::query_as("select relrowsecurity, relforcerowsecurity from pg_class where oid = $1::regclass").bind(table).fetch_one(&owner).await.unwrap_or_default();
+        if !rls || !force {
+            problems.push(format!("{table}: row-level security enabled={rls} forced={force}"));
+        }
+        let loose: Vec<String> = sqlx::query_scalar(
+            "select p.polname::text from pg_policy p
+              where p.polrelid = $1::regclass
+                and (0::oid = any(p.polroles) or (select oid from pg_roles where rolname = 'portal_app') = any(p.polroles))
+                and (coalesce(pg_get_expr(p.polqual, p.polrelid), '') ilike '%is null%' or coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') ilike '%is null%'
+                     or coalesce(pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid), '') not like '%current_tenant_id()%')",
+        )
+        .bind(table)
+        .fetch_all(&owner)
+        .await
+        .unwrap_or_default();
+        for p in loose {
+            problems.push(format!("{table}: policy {p} lets portal_app past its tenant"));
+        }
+    }
+    owner.close().await;
+    assert!(problems.is_empty(), "grants differ from the list:\n{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
+    // Arrange: a queued mail of tenant A with a reset link, an operator with a session
+    let test_db = TestDb::new().await;
+    let owner = test_db.owner().await;
+    let db = test_db.db();
+    let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+    let b: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'dueren'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), $1, 'mail', '{\"text\": \"https://kaiserslautern.example/konto/passwort?token=geheim\"}')")
+        .bind(a)
+        .execute(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut p = db.platform().await.unwrap_or_else(|e| panic!("{e}"));
+    let operator = portal_operators::create(&mut p, "betrieb-iso@kommunalportal.example", "Betrieb", "ein-langes-passwort-2026").await.unwrap_or_else(|e| panic!("{e}"));
+    portal_operators::start_session(&mut p, operator).await.unwrap_or_else(|e| panic!("{e}"));
+    p.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let (a, b) = (TenantId(a), TenantId(b));
+
+    // Act + Assert: a Düren transaction (as a smuggled statement would run)
+    let denied = "42501".to_owned();
+    for sql in [
+        "select count(*) from job",
+        "select count(*) from operator where password_hash is not null",
+        "select count(*) from operator_session",
+        "select count(*) from tenant_domain",
+        "update tenant set name = name",
+        "delete from tenant_domain",
+        "update base_service set name_de = name_de",
+        "update plan set name = name",
+        "insert into plan select * from plan limit 0",
+        "update stripe_account set tenant_id = tenant_id",
+        "set role portal_platform",
+    ] {
+        assert_eq!(in_tx(&db, Some(b), sql, None).await, Err(denied.clone()), "{sql}");
+    }
+    assert_eq!(in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", a.0), None).await, Err(denied.clone()), "enqueue for A");
+    assert_eq!(in_tx(&db, Some(b), "insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), null, 'mail', '{}')", None).await, Err(denied.clone()), "enqueue for nobody");
+    assert_eq!(in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", b.0), None).await, Ok(1), "its own mail");
+    assert_eq!(in_tx(&db, Some(b), &format!("delete from stripe_account where tenant_id = '{}'", a.0), None).await, Ok(0), "A's account mapping");
+    assert_eq!(in_tx(&db, Some(b), &format!("insert into audit_log (audit_id, tenant_id, actor_kind, actor_id, actor_name, action, object) values (gen_random_uuid(), '{}', 'system', gen_random_uuid(), 'x', 'x', 'x')", a.0), None).await, Err(denied.clone()), "audit entry for A");
+    assert_eq!(in_tx(&db, Some(b), "select count(*) from audit_log where tenant_id is null", None).await, Ok(1), "the query runs, and sees nothing");
+    // the platform path reads the queue and the operators
+    let jobs: i64 = sqlx::query_scalar("select count(*) from job").fetch_one(&test_db.platform).await.unwrap_or(-1);
+    assert!(jobs >= 1);
+    owner.close().await;
+}
+
+#[tokio::test]
 async fn the_application_role_is_neither_superuser_nor_owner_nor_bypassrls() {
     let db = TestDb::new().await;
     let row = sqlx::query("select rolsuper, rolbypassrls, current_user::text from pg_roles where rolname = current_user").fetch_one(&db.app).await.unwrap_or_else(|e| panic!("{e}"));
@@ -105,6 +230,17 @@ async fn the_application_role_is_neither_superuser_nor_owner_nor_bypassrls() {
         .await
         .unwrap_or(-1);
     assert_eq!(owned, 0, "portal_app must own no table");
+    // the platform role likewise, and neither is a member of any role (SET ROLE would lift the
+    // walls between them; pg_read_all_data would bypass the grants)
+    let (user, superuser, bypass): (String, bool, bool) = sqlx::query_as("select current_user::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user").fetch_one(&db.platform).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(user, "portal_platform");
+    assert!(!superuser && !bypass);
+    let memberships: i64 = sqlx::query_scalar("select count(*) from pg_auth_members m join pg_roles r on r.oid = m.member where r.rolname in ('portal_app', 'portal_platform')").fetch_one(&db.app).await.unwrap_or(-1);
+    assert_eq!(memberships, 0);
+    let owned: i64 = sqlx::query_scalar("select count(*) from pg_class c join pg_roles r on r.oid = c.relowner where r.rolname = 'portal_platform'").fetch_one(&db.app).await.unwrap_or(-1);
+    assert_eq!(owned, 0, "portal_platform must own no table");
+    assert!(db.db().check_roles().await.is_ok(), "the server's start-up check accepts these roles");
+    assert!(portal_db::Db::from_pools(db.app.clone(), db.app.clone()).check_roles().await.is_err(), "and refuses one role for both paths");
 }
 
 /// Runs `sql` in a transaction begun for `tenant` (or with no tenant) and returns rows affected or
@@ -150,7 +286,7 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
     // Arrange: two demo tenants; the template has rows of every tenant-owned table for each
     let test_db = TestDb::new().await;
     let owner = test_db.owner().await;
-    let db = Db::from_pool(test_db.app.clone());
+    let db = test_db.db();
     let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
     let b: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'dueren'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
     let (a, b) = (TenantId(a), TenantId(b));
@@ -208,7 +344,8 @@ async fn the_tenant_setting_does_not_leak_to_the_next_transaction_on_the_same_co
     let test_db = TestDb::new().await;
     let opts = test_db.app.connect_options().as_ref().clone();
     let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(opts).await.unwrap_or_else(|e| panic!("{e}"));
-    let db = Db::from_pool(pool);
+    // the same connection for the platform path too, so the check reads the very session
+    let db = Db::from_pools(pool.clone(), pool);
     let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
 
     // Act

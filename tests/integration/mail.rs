@@ -17,7 +17,7 @@ async fn mail_waits_while_smtp_is_down_and_is_delivered_once_it_is_back() {
     let delivered = portal_mail::process_due(&app.state.db, &smtp_to(closed), 10).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(delivered, 0);
     let (status, attempts, later, error): (String, i32, bool, Option<String>) =
-        sqlx::query_as("select status, attempts, run_at > now(), last_error from job where job_id = $1").bind(id).fetch_one(&app.db.app).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query_as("select status, attempts, run_at > now(), last_error from job where job_id = $1").bind(id).fetch_one(&app.db.platform).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((status.as_str(), attempts, later), ("pending", 1, true));
     assert!(error.is_some());
     // not due yet: the working server does not get it before the backoff has passed
@@ -29,6 +29,6 @@ async fn mail_waits_while_smtp_is_down_and_is_delivered_once_it_is_back() {
     let mails = mails_for(&to).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].subject, "Test über SMTP");
-    let status: String = sqlx::query_scalar("select status from job where job_id = $1").bind(id).fetch_one(&app.db.app).await.unwrap_or_default();
+    let status: String = sqlx::query_scalar("select status from job where job_id = $1").bind(id).fetch_one(&app.db.platform).await.unwrap_or_default();
     assert_eq!(status, "done");
 }

@@ -246,6 +246,6 @@ async fn an_operator_configures_a_tenants_identity_provider_with_errors_next_to_
     let start = app.get("dueren.localhost", "/konto/anmelden/idp/bundid").await;
     assert_eq!(start.status, StatusCode::BAD_GATEWAY);
     assert!(start.body.contains("nicht erreichbar"));
-    let n: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'identity_provider.save' and tenant_id = $1").bind(tenant).fetch_one(&app.db.app).await.unwrap_or(0);
+    let n: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'identity_provider.save' and tenant_id = $1").bind(tenant).fetch_one(&app.db.platform).await.unwrap_or(0);
     assert_eq!(n, 1);
 }

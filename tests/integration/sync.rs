@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use portal_db::Db;
 use portal_domain::{HostName, TenantKind, TenantSlug};
 use portal_tenancy::TenantRegistry;
 use portal_tenancy::repo::{self as tenants, NewTenant};
@@ -11,7 +10,7 @@ use portal_tests::{TestDb, tenants_dir};
 #[tokio::test]
 async fn syncing_the_same_catalogue_twice_changes_nothing_and_a_changed_entry_gets_a_new_version() {
     let test_db = TestDb::new().await;
-    let db = Db::from_pool(test_db.app.clone());
+    let db = test_db.db();
     let mut catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
 
     // the template was synced once already: a second sync is a no-op
@@ -44,8 +43,8 @@ async fn syncing_the_same_catalogue_twice_changes_nothing_and_a_changed_entry_ge
 async fn a_second_server_learns_of_a_new_tenant_through_notify_without_restart() {
     // Arrange: two servers' registries on the same database
     let test_db = TestDb::new().await;
-    let server_a = Db::from_pool(test_db.app.clone());
-    let server_b = TenantRegistry::load(Db::from_pool(test_db.app.clone())).await.unwrap_or_else(|e| panic!("{e}"));
+    let server_a = test_db.db();
+    let server_b = TenantRegistry::load(test_db.db()).await.unwrap_or_else(|e| panic!("{e}"));
     let _listener = server_b.spawn_refresh(Duration::from_secs(3600));
     tokio::time::sleep(Duration::from_millis(300)).await;
     let host = HostName::parse("neu-ueber-notify.localhost").unwrap_or_else(|e| panic!("{e}"));

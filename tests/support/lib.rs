@@ -93,10 +93,13 @@ async fn template() -> String {
         {
             let owner = admin_pool(&building).await;
             portal_db::migrate(&owner).await.unwrap_or_else(|e| panic!("migrations: {e}"));
-            sqlx::query("alter role portal_app with login password 'portal_app'").execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+            for role in ["portal_app", "portal_platform"] {
+                sqlx::query(&format!("alter role {role} with login password '{role}'")).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+            }
             owner.close().await;
             let app = app_pool(&building).await;
-            let db = Db::from_pool(app.clone());
+            let platform = platform_pool(&building).await;
+            let db = Db::from_pools(app.clone(), platform.clone());
             let catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
             portal_server::seed::sync_base_catalogue(&db, &catalogue).await.unwrap_or_else(|e| panic!("{e:#}"));
             let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
@@ -107,6 +110,7 @@ async fn template() -> String {
             let checked: i64 = sqlx::query_scalar("select count(*) from payment_setup where account_charges_enabled").fetch_one(&admin_pool(&building).await).await.unwrap_or(0);
             assert!(checked >= 2, "the Stripe-compatible test server at {} did not answer (run the tests with ./infra/scripts/test-all.sh)", stripe_url());
             app.close().await;
+            platform.close().await;
         }
         sqlx::query(&format!("alter database \"{building}\" rename to \"{name}\"")).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{e}"));
     }
@@ -121,11 +125,17 @@ async fn app_pool(db: &str) -> PgPool {
     PgPoolOptions::new().max_connections(5).connect_with(url_for(db, "portal_app", Some("portal_app"))).await.unwrap_or_else(|e| panic!("cannot connect as portal_app: {e}"))
 }
 
+async fn platform_pool(db: &str) -> PgPool {
+    PgPoolOptions::new().max_connections(3).connect_with(url_for(db, "portal_platform", Some("portal_platform"))).await.unwrap_or_else(|e| panic!("cannot connect as portal_platform: {e}"))
+}
+
 /// A fresh database for one test, copied from the template.
 pub struct TestDb {
     pub name: String,
-    /// Application-role pool (row-level security applies).
+    /// Application-role pool (row-level security applies; tenant requests).
     pub app: PgPool,
+    /// Platform-role pool (console, workers).
+    pub platform: PgPool,
 }
 
 impl TestDb {
@@ -136,7 +146,13 @@ impl TestDb {
         sqlx::query(&format!("create database \"{name}\" template \"{template}\"")).execute(&admin).await.unwrap_or_else(|e| panic!("{e}"));
         admin.close().await;
         let app = app_pool(&name).await;
-        Self { name, app }
+        let platform = platform_pool(&name).await;
+        Self { name, app, platform }
+    }
+
+    /// The server's database handle on this database (both roles).
+    pub fn db(&self) -> Db {
+        Db::from_pools(self.app.clone(), self.platform.clone())
     }
 
     /// A superuser pool on this database, for arranging what the app role may not (never for the
@@ -146,12 +162,12 @@ impl TestDb {
     }
 }
 
-/// The application on a fresh database, driven in-process.
 /// The public development key of `infra/config/test.toml`, as the test server uses it.
 pub fn secrets_key() -> portal_identity::sealed::SecretsKey {
     portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The application on a fresh database, driven in-process.
 pub struct TestApp {
     pub db: TestDb,
     pub state: AppState,
@@ -219,10 +235,9 @@ impl TestApp {
 
     pub async fn spawn_with_stripe(stripe_base: &str) -> Self {
         let db = TestDb::new().await;
-        let pool = db.app.clone();
         let state = AppState {
-            db: Db::from_pool(pool.clone()),
-            registry: TenantRegistry::load(Db::from_pool(pool)).await.unwrap_or_else(|e| panic!("{e}")),
+            db: db.db(),
+            registry: TenantRegistry::load(db.db()).await.unwrap_or_else(|e| panic!("{e}")),
             config: Arc::new(StateConfig {
                 ops_host: portal_domain::HostName::parse(OPS_HOST).unwrap_or_else(|e| panic!("{e}")),
                 trusted_proxies: vec!["10.9.9.9".parse().unwrap_or_else(|e| panic!("{e}"))],

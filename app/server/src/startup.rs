@@ -49,14 +49,17 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let owner = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect_with(owner_opts).await.context("connecting as the schema owner")?;
     portal_db::migrate(&owner).await.context("running migrations")?;
     if settings.database.manage_app_role {
-        let app_opts = settings.database.app_options()?;
-        let password = url_password(settings.database.url.expose_secret());
-        let sql = match password {
-            Some(p) => format!("alter role portal_app with login password '{}'", p.replace('\'', "''")),
-            None => "alter role portal_app with login".to_owned(),
-        };
-        sqlx::query(&sql).execute(&owner).await.context("granting LOGIN to portal_app")?;
-        anyhow::ensure!(app_opts.get_username() == "portal_app", "database.url must connect as portal_app when manage_app_role is on");
+        for (url, opts, role) in [
+            (&settings.database.url, settings.database.app_options()?, "portal_app"),
+            (&settings.database.platform_url, settings.database.platform_options()?, "portal_platform"),
+        ] {
+            anyhow::ensure!(opts.get_username() == role, "the database URL for {role} must connect as {role} when manage_app_role is on");
+            let sql = match url_password(url.expose_secret()) {
+                Some(p) => format!("alter role {role} with login password '{}'", p.replace('\'', "''")),
+                None => format!("alter role {role} with login"),
+            };
+            sqlx::query(&sql).execute(&owner).await.with_context(|| format!("granting LOGIN to {role}"))?;
+        }
     }
     owner.close().await;
     tracing::info!("migrations applied");
@@ -78,9 +81,11 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     let pool = PoolSettings {
         max_connections: settings.database.max_connections,
         statement_timeout: Duration::from_millis(settings.database.statement_timeout_ms),
+        platform_max_connections: settings.database.platform_max_connections,
         ..PoolSettings::default()
     };
-    let db = Db::connect_lazy(settings.database.app_options()?, &pool);
+    let db = Db::connect_lazy(settings.database.app_options()?, settings.database.platform_options()?, &pool);
+    db.check_roles().await.context("checking the database roles")?;
 
     let tenants_dir = &settings.paths.tenants_dir;
     let catalogue = portal_catalogue::Catalogue::load(&tenants_dir.join("catalogue"))?;

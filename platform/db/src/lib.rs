@@ -5,10 +5,16 @@
 //!   single round trip, so row-level security confines every statement to that tenant. Repositories of
 //!   tenant-owned data take `&mut TenantTx`; code that has no tenant cannot call them.
 //! - [`PlatformTx`]: the explicit admin path for platform-wide reference tables (tenants, host names,
-//!   base catalogue, operators). It sets no tenant, so tenant-owned tables read as empty in it.
+//!   base catalogue, operators, the job queue). It sets no tenant, so tenant-owned tables read as
+//!   empty in it.
 //!
-//! The pool connects as the application role, which row-level security binds. Migrations run on a
-//! separate owner connection that the server opens only for that.
+//! The two paths connect as two database roles, neither a member of the other: tenant transactions
+//! as `portal_app`, which row-level security binds and which may only read the platform tables a
+//! tenant's pages need (and enqueue its own jobs); the platform path as `portal_platform`. So even a
+//! statement smuggled into a tenant transaction cannot read the job queue's mails, operators'
+//! password hashes or sessions. A tenant transaction made from the platform path
+//! ([`PlatformTx::into_tenant`]) keeps the platform role: only operators and start-up code get one.
+//! Migrations run on a separate owner connection that the server opens only for that.
 
 use std::time::Duration;
 
@@ -27,10 +33,21 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
-/// The database handle of the server: a pool of application-role connections. Cheap to clone.
+/// Why the database roles are refused at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum RoleError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("unsafe database roles: {0} (see docs/operations.md, database roles)")]
+    Unsafe(String),
+}
+
+/// The database handle of the server: a pool of application-role connections for tenant work and
+/// a smaller one of platform-role connections. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: PgPool,
+    platform: PgPool,
 }
 
 /// Pool sizing and timeouts.
@@ -41,6 +58,8 @@ pub struct PoolSettings {
     pub acquire_timeout: Duration,
     /// Statements running longer than this are cancelled by the server.
     pub statement_timeout: Duration,
+    /// Connections of the platform role (console, workers, registry, webhooks' account lookup).
+    pub platform_max_connections: u32,
 }
 
 impl Default for PoolSettings {
@@ -50,6 +69,7 @@ impl Default for PoolSettings {
             min_connections: 1,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(15),
+            platform_max_connections: 5,
         }
     }
 }
@@ -57,22 +77,49 @@ impl Default for PoolSettings {
 impl Db {
     /// Connects lazily: the first query opens connections, so the server starts even while the
     /// database is briefly unavailable (and `/health` reports it).
-    pub fn connect_lazy(options: PgConnectOptions, settings: &PoolSettings) -> Self {
+    /// `app` connects as the application role, `platform` as the platform role.
+    pub fn connect_lazy(app: PgConnectOptions, platform: PgConnectOptions, settings: &PoolSettings) -> Self {
         let statement_timeout = format!("{}", settings.statement_timeout.as_millis());
-        let options = options
-            .application_name("kommunalportal")
-            .options([("statement_timeout", statement_timeout.as_str())]);
-        let pool = PgPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .min_connections(settings.min_connections)
-            .acquire_timeout(settings.acquire_timeout)
-            .connect_lazy_with(options);
-        Self { pool }
+        let pool = |options: PgConnectOptions, name: &str, max: u32, min: u32| {
+            PgPoolOptions::new()
+                .max_connections(max)
+                .min_connections(min)
+                .acquire_timeout(settings.acquire_timeout)
+                .connect_lazy_with(options.application_name(name).options([("statement_timeout", statement_timeout.as_str())]))
+        };
+        Self {
+            pool: pool(app, "kommunalportal", settings.max_connections, settings.min_connections),
+            platform: pool(platform, "kommunalportal-platform", settings.platform_max_connections.max(1), 0),
+        }
     }
 
-    /// Wraps an existing pool (tests).
-    pub fn from_pool(pool: PgPool) -> Self {
-        Self { pool }
+    /// Wraps existing pools of the two roles (tests).
+    pub fn from_pools(app: PgPool, platform: PgPool) -> Self {
+        Self { pool: app, platform }
+    }
+
+    /// Refuses to run with roles that would undo the separation: both pools as the same user, a
+    /// superuser or BYPASSRLS role, an application role that can read the operators' table, or a
+    /// role that is a member of another (`SET ROLE` would lift the walls).
+    pub async fn check_roles(&self) -> Result<(), RoleError> {
+        type Row = (String, bool, bool, bool, i64);
+        let sql = "select current_user::text, r.rolsuper, r.rolbypassrls, has_table_privilege('operator', 'select'),
+                          (select count(*) from pg_auth_members m where m.member = r.oid)
+                     from pg_roles r where r.rolname = current_user";
+        let app: Row = sqlx::query_as(sql).fetch_one(&self.pool).await?;
+        let platform: Row = sqlx::query_as(sql).fetch_one(&self.platform).await?;
+        if app.0 == platform.0 {
+            return Err(RoleError::Unsafe(format!("both pools connect as {}", app.0)));
+        }
+        for r in [&app, &platform] {
+            if r.1 || r.2 || r.4 > 0 {
+                return Err(RoleError::Unsafe(format!("{} is a superuser, BYPASSRLS or a member of another role", r.0)));
+            }
+        }
+        if app.3 {
+            return Err(RoleError::Unsafe(format!("the application role {} can read the operators' table", app.0)));
+        }
+        Ok(())
     }
 
     /// Begins a transaction confined to `tenant` by row-level security.
@@ -83,21 +130,26 @@ impl Db {
         Ok(TenantTx { tx, tenant })
     }
 
-    /// Begins a transaction on the explicit platform path (no tenant set).
+    /// Begins a transaction on the explicit platform path (no tenant set, the platform role).
     pub async fn platform(&self) -> Result<PlatformTx, DbError> {
-        Ok(PlatformTx { tx: self.pool.begin().await? })
+        Ok(PlatformTx { tx: self.platform.begin().await? })
     }
 
-    /// A round trip to the database, for `/health`.
+    /// A round trip to the database on each pool, for `/health`.
     pub async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("select 1").execute(&self.pool).await?;
+        sqlx::query("select 1").execute(&self.platform).await?;
         Ok(())
     }
 
-    /// The underlying pool: only for listening to notifications and for metrics, never for queries
-    /// on tenant data.
+    /// The application role's pool: only for metrics, never for queries.
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// The platform role's pool: only for listening to notifications and for metrics.
+    pub fn platform_pool(&self) -> &PgPool {
+        &self.platform
     }
 }
 
@@ -138,7 +190,8 @@ impl PlatformTx {
     }
 
     /// Confines the rest of this transaction to `tenant` (e.g. to write the branding of a tenant
-    /// created in it, atomically). There is no way back to the platform path.
+    /// created in it, atomically). There is no way back to the platform path. The transaction keeps
+    /// the platform role: for operators' and start-up work, never for a tenant's request.
     pub async fn into_tenant(mut self, tenant: TenantId) -> Result<TenantTx, DbError> {
         sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut *self.tx).await?;
         Ok(TenantTx { tx: self.tx, tenant })

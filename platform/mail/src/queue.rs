@@ -99,7 +99,7 @@ pub async fn process_due(db: &Db, transport: &dyn MailTransport, batch: i64) -> 
 
 /// Delivers queued mail until `shutdown` fires: woken by `NOTIFY job` and at least every `poll`.
 pub async fn run_worker(db: Db, transport: Arc<dyn MailTransport>, poll: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    let mut listener = match sqlx::postgres::PgListener::connect_with(db.pool()).await {
+    let mut listener = match sqlx::postgres::PgListener::connect_with(db.platform_pool()).await {
         Ok(mut l) => match l.listen("job").await {
             Ok(()) => Some(l),
             Err(_) => None,

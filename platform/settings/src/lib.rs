@@ -150,8 +150,14 @@ pub struct ServerSettings {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
-    /// Connection URL of the application role (row-level security applies to it).
+    /// Connection URL of the application role (row-level security applies to it; tenant requests).
     pub url: SecretString,
+    /// Connection URL of the platform role (console, workers, registry): `APP__DATABASE__PLATFORM_URL`.
+    /// Another role than `url`'s; neither may be a member of the other.
+    pub platform_url: SecretString,
+    /// Connections of the platform role.
+    #[serde(default = "default_platform_connections")]
+    pub platform_max_connections: u32,
     /// Connection URL of the schema owner, used only to run migrations at start-up.
     #[serde(default)]
     pub owner_url: Option<SecretString>,
@@ -159,8 +165,9 @@ pub struct DatabaseSettings {
     pub statement_timeout_ms: u64,
     /// Run pending migrations at start-up (needs `owner_url`).
     pub migrate_on_start: bool,
-    /// After migrating, give the application role LOGIN with the password of `url` (local and test
-    /// set-ups only; in production the role is managed by the database operators).
+    /// After migrating, give the application and platform roles LOGIN with the passwords of `url`
+    /// and `platform_url` (local and test set-ups only; in production the roles are managed by the
+    /// database operators).
     #[serde(default)]
     pub manage_app_role: bool,
 }
@@ -171,10 +178,19 @@ impl DatabaseSettings {
         parse_pg_url("database.url", &self.url)
     }
 
+    /// Options of the platform-role connection.
+    pub fn platform_options(&self) -> Result<PgConnectOptions, SettingsError> {
+        parse_pg_url("database.platform_url", &self.platform_url)
+    }
+
     /// Options of the owner connection, if configured.
     pub fn owner_options(&self) -> Result<Option<PgConnectOptions>, SettingsError> {
         self.owner_url.as_ref().map(|u| parse_pg_url("database.owner_url", u)).transpose()
     }
+}
+
+fn default_platform_connections() -> u32 {
+    5
 }
 
 fn parse_pg_url(key: &str, url: &SecretString) -> Result<PgConnectOptions, SettingsError> {
@@ -286,7 +302,13 @@ impl Settings {
             return Err(invalid("telemetry.metrics_token", "must be at least 16 characters"));
         }
         secrets_key_bytes(&self.security.secrets_key).ok_or_else(|| invalid("security.secrets_key", "must be 32 random bytes, base64-encoded (openssl rand -base64 32)"))?;
-        self.database.app_options()?;
+        let (app, platform) = (self.database.app_options()?, self.database.platform_options()?);
+        if app.get_username() == platform.get_username() {
+            return Err(invalid("database.platform_url", "must connect as another role than database.url (portal_platform, not portal_app)"));
+        }
+        if self.database.platform_max_connections == 0 {
+            return Err(invalid("database.platform_max_connections", "must be at least 1"));
+        }
         self.database.owner_options()?;
         if self.database.migrate_on_start && self.database.owner_url.is_none() {
             return Err(SettingsError::Invalid {
@@ -384,6 +406,7 @@ mod tests {
     fn load_production(vars: &[(&str, &str)]) -> Result<Settings, String> {
         let mut all: HashMap<String, String> = [
             ("APP__DATABASE__URL", "postgres://portal_app:x@db.internal/kommunalportal"),
+            ("APP__DATABASE__PLATFORM_URL", "postgres://portal_platform:y@db.internal/kommunalportal"),
             ("APP__SECURITY__SECRETS_KEY", "q6w1t7m4nV0pXo0pQ8rB2mYc5kLzN3sH9dFjG1aEw2U="),
             ("APP__TELEMETRY__METRICS_TOKEN", "ein-langes-metrik-token"),
         ]
@@ -405,6 +428,8 @@ mod tests {
             (("APP__SECURITY__SECRETS_KEY", ""), "secrets_key"),
             (("APP__SECURITY__SECRETS_KEY", "c2hvcnQ="), "security.secrets_key"),
             (("APP__SECURITY__ALLOW_LOOPBACK_HTTP", "true"), "security.allow_loopback_http"),
+            (("APP__DATABASE__PLATFORM_URL", "postgres://portal_app:y@db.internal/kommunalportal"), "database.platform_url"),
+            (("APP__DATABASE__PLATFORM_URL", ""), "platform_url"),
         ];
         for ((var, value), key) in cases {
             let err = load_production(&[(var, value)]).err().unwrap_or_default();

@@ -105,7 +105,7 @@ impl TenantRegistry {
         let registry = Arc::clone(self);
         tokio::spawn(async move {
             loop {
-                match PgListener::connect_with(registry.db.pool()).await {
+                match PgListener::connect_with(registry.db.platform_pool()).await {
                     Ok(mut listener) => {
                         if let Err(e) = listener.listen("tenant_registry").await {
                             tracing::warn!(error = %e, "cannot listen for tenant registry changes");

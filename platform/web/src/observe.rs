@@ -27,9 +27,7 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
 /// resolution, so that load balancers can probe any name.
 pub async fn health(State(state): State<AppState>) -> Response {
     let db = tokio::time::timeout(std::time::Duration::from_secs(3), state.db.ping()).await;
-    let pool = state.db.pool();
-    metrics::gauge!("db_pool_connections").set(f64::from(pool.size()));
-    metrics::gauge!("db_pool_idle_connections").set(pool.num_idle() as f64);
+    pool_gauges(&state);
     match db {
         Ok(Ok(())) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "ok", "database": "ok", "tenant_hosts": state.registry.host_count()}))).into_response(),
         Ok(Err(e)) => {
@@ -48,8 +46,13 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
             return StatusCode::UNAUTHORIZED.into_response();
         }
     }
-    let pool = state.db.pool();
-    metrics::gauge!("db_pool_connections").set(f64::from(pool.size()));
-    metrics::gauge!("db_pool_idle_connections").set(pool.num_idle() as f64);
+    pool_gauges(&state);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+fn pool_gauges(state: &AppState) {
+    for (name, pool) in [("app", state.db.pool()), ("platform", state.db.platform_pool())] {
+        metrics::gauge!("db_pool_connections", "pool" => name).set(f64::from(pool.size()));
+        metrics::gauge!("db_pool_idle_connections", "pool" => name).set(pool.num_idle() as f64);
+    }
 }
