@@ -23,9 +23,11 @@
 #
 # Settings (environment): PORT (3206), FAULT_PG_PORT (55433), MAILBOX_SMTP_PORT (2626),
 # MAILBOX_HTTP_PORT (2680), IDP_PORT (4021), ROGUE_PORT (4022), STRIPE_PORT (12121), CITIZENS (10),
-# DURATION (60), KILL1_AT (15), PG_AT (25), KILL2_AT (35), RESTART_DELAY (2), GRACE (90),
-# DRAIN_WAIT (120), FOLLOW_CLAIMS (0: 1 waits up to CLAIM_WAIT=420 s for mail jobs claimed by a killed
-# server to be retried), KEEP=1 (keep the database cluster for inspection).
+# DURATION (60), THINK_MS (250: a citizen's pause per step), KILL1_AT (15), PG_AT (25), KILL2_AT (35),
+# RESTART_DELAY (2), GRACE (90: to finish what is under way), REGISTER_WAIT (120), RECOVERY_LIMIT (120),
+# DRAIN_MAX (600) / DRAIN_STALL (60: the mail queue's drain, in all / without progress),
+# FOLLOW_CLAIMS (0; 1 waits up to CLAIM_WAIT=420 s for mail jobs claimed by a killed server to be
+# retried), KEEP=1 (keep the database cluster for inspection).
 # Output: $CACHE/faults/<time>/ with logs, results.json, faults.jsonl, summary.md, summary.json.
 # Exit status: 0 every promise kept, 1 a promise broken (or the run failed), 3 undecided (see notes).
 set -euo pipefail
@@ -40,7 +42,7 @@ export MAILBOX_SMTP_PORT="${MAILBOX_SMTP_PORT:-2626}" MAILBOX_HTTP_PORT="${MAILB
 export IDP_PORT="${IDP_PORT:-4021}" ROGUE_PORT="${ROGUE_PORT:-4022}" STRIPE_PORT="${STRIPE_PORT:-12121}"
 CITIZENS="${CITIZENS:-10}"; DURATION="${DURATION:-60}"; GRACE="${GRACE:-90}"
 KILL1_AT="${KILL1_AT:-15}"; PG_AT="${PG_AT:-25}"; KILL2_AT="${KILL2_AT:-35}"; RESTART_DELAY="${RESTART_DELAY:-2}"
-DRAIN_WAIT="${DRAIN_WAIT:-120}"; FOLLOW_CLAIMS="${FOLLOW_CLAIMS:-0}"; CLAIM_WAIT="${CLAIM_WAIT:-420}"
+DRAIN_MAX="${DRAIN_MAX:-600}"; DRAIN_STALL="${DRAIN_STALL:-60}"; FOLLOW_CLAIMS="${FOLLOW_CLAIMS:-0}"; CLAIM_WAIT="${CLAIM_WAIT:-420}"
 RECOVERY_LIMIT="${RECOVERY_LIMIT:-120}"; REGISTER_WAIT="${REGISTER_WAIT:-120}"
 TENANT_HOST=kaiserslautern.localhost
 STRIPE_ACCOUNT=acct_demoKaiserslautern   # tenants/demo/payments/payments.toml
@@ -126,7 +128,7 @@ pg_stop() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/nul
 pg_start
 # lib.sh's database helpers (ensure_database, use_database, psql_admin) work against this cluster
 export PG_HOST=127.0.0.1 PG_PORT="$FAULT_PG_PORT"
-ensure_database "$DB" fresh
+ensure_database "$DB"   # a new cluster: nothing to drop
 use_database "$DB"
 SUPER_URL="postgres://postgres@$PG_HOST:$PG_PORT/$DB"
 psql_db() { psql "$SUPER_URL" -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
@@ -218,7 +220,7 @@ sleep_until() { # epoch ms
 # ------------------------------------------------------------------------------------------------
 step "Load: $CITIZENS citizens for $DURATION s; faults at +$KILL1_AT s (kill -9), +$PG_AT s (PostgreSQL), +$KILL2_AT s (kill -9)"
 STATE_DIR="$STATE" PORT="$PORT" TENANT_HOST="$TENANT_HOST" MAILBOX_URL="$MAILBOX_URL" STRIPE_URL="$STRIPE_URL" \
-  CITIZENS="$CITIZENS" DURATION="$DURATION" GRACE="$GRACE" REGISTER_WAIT="$REGISTER_WAIT" RUN_ID="$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')" \
+  CITIZENS="$CITIZENS" DURATION="$DURATION" GRACE="$GRACE" THINK_MS="${THINK_MS:-250}" REGISTER_WAIT="$REGISTER_WAIT" RUN_ID="$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')" \
   node "$ROOT/benches/faults/load.mjs" &
 DRIVER_PID=$!
 # registration of all citizens first (bounded by the driver's own REGISTER_WAIT), then the clock starts
@@ -247,34 +249,46 @@ DRIVER_PID=""
 kill -0 "$SERVER_PID" 2>/dev/null || die "the server is not running after the load (see $LOGS/server.log)"
 
 # ------------------------------------------------------------------------------------------------
-step "Waiting for the mail queue to drain and for the stand-in's webhook retries (at most $DRAIN_WAIT s)"
+step "Waiting for the mail queue to drain and for the stand-in's webhook retries"
 load_end="$(now_ms)"
 # the stand-in retries a webhook 4 times within ~5 s of its first attempt; after 10 s none is left
 sleep_until $(( load_end + 10000 ))
-drain_limit=$(( load_end + DRAIN_WAIT * 1000 ))
-stale_since=""
+# Bounded twice: DRAIN_MAX in all, and DRAIN_STALL without the number of due mails going down.
+drain_limit=$(( load_end + DRAIN_MAX * 1000 ))
+last_due=-1; last_progress="$(now_ms)"; last_print=0; stale_since=""
 while :; do
   # due: waiting to be sent (or retried); claimed: taken by a worker — a live one sends within
-  # milliseconds, a claim that stays was made by a killed server and expires after 5 minutes
-  read -r due claimed claim_end <<<"$(psql_db "select count(*) filter (where status = 'pending' or (status = 'running' and locked_until <= now())),
+  # a second, a claim that stays was made by a killed server and expires after 5 minutes
+  if ! queue="$(psql_db "select count(*) filter (where status = 'pending' or (status = 'running' and locked_until <= now())),
       count(*) filter (where status = 'running' and locked_until > now()),
       coalesce(ceil(extract(epoch from max(locked_until) filter (where status = 'running' and locked_until > now())) * 1000)::bigint, 0)
-    from job where kind = 'mail'" | tr '|' ' ')"
-  if [ "$due" = 0 ] && [ "$claimed" = 0 ]; then info "mail queue empty"; break; fi
+    from job where kind = 'mail'")"; then
+    [ "$(now_ms)" -lt "$drain_limit" ] || die "the job table cannot be read"
+    sleep 1; continue
+  fi
+  IFS='|' read -r due claimed claim_end <<<"$queue"
+  if [ "$due" = 0 ] && [ "$claimed" = 0 ]; then info "mail queue empty after $(( ($(now_ms) - load_end) / 1000 )) s"; break; fi
+  if [ "$due" != "$last_due" ]; then
+    if [ "$last_due" -ge 0 ] && [ "$due" -lt "$last_due" ]; then last_progress="$(now_ms)"; fi
+    last_due="$due"
+  fi
+  if [ $(( $(now_ms) - last_print )) -ge 10000 ]; then info "mail queue: $due due, $claimed claimed"; last_print="$(now_ms)"; fi
   if [ "$due" = 0 ]; then
     stale_since="${stale_since:-$(now_ms)}"
     if [ $(( $(now_ms) - stale_since )) -gt 15000 ]; then
       if [ "$FOLLOW_CLAIMS" = 1 ] && [ "$claim_end" -lt $(( load_end + CLAIM_WAIT * 1000 )) ]; then
         info "$claimed mail job(s) claimed by a killed server until $(date -d "@$(( claim_end / 1000 ))" +%T): waiting for the retry"
-        sleep_until $(( claim_end + 5000 )); stale_since=""; continue
+        sleep_until $(( claim_end + 5000 )); stale_since=""; last_progress="$(now_ms)"; continue
       fi
-      info "$claimed mail job(s) claimed by a killed server (retried after the claim expires at $(date -d "@$(( claim_end / 1000 ))" +%T); FOLLOW_CLAIMS=1 waits)"
+      info "$claimed mail job(s) claimed by a killed server (retried once the claim expires at $(date -d "@$(( claim_end / 1000 ))" +%T); FOLLOW_CLAIMS=1 waits)"
       break
     fi
   else
     stale_since=""
   fi
-  [ "$(now_ms)" -lt "$drain_limit" ] || { info "gave up waiting: $due due, $claimed claimed"; break; }
+  if [ "$(now_ms)" -ge "$drain_limit" ] || [ $(( $(now_ms) - last_progress )) -gt $(( DRAIN_STALL * 1000 )) ]; then
+    info "gave up waiting: $due due, $claimed claimed"; break
+  fi
   sleep 1
 done
 

@@ -86,7 +86,8 @@ async function main() {
     where p.tenant_id = ${T}`);
   const events = rows(`select event_id, event_type, object_id, outcome from payment_event where tenant_id = ${T}`);
   const jobs = rows(`select job_id, status, attempts, payload->>'to' as "to", payload->>'subject' as subject, last_error,
-      extract(epoch from locked_until) * 1000 as locked_until_ms, (status = 'running' and locked_until > now()) as claimed
+      extract(epoch from locked_until) * 1000 as locked_until_ms, (status = 'running' and locked_until > now()) as claimed,
+      extract(epoch from created_at) * 1000 as created_ms, extract(epoch from done_at) * 1000 as done_ms
     from job where kind = 'mail'`);
   const citizens = rows(`select email from citizen_account where tenant_id = ${T} and email is not null`);
   const mailbox = await getJson(`${MAILBOX}/messages`);
@@ -95,8 +96,11 @@ async function main() {
     return { id: e.id, type: e.type, created: p.created, object: p.data?.object || {} };
   });
 
-  const broken = [];   // promises broken
-  const undecided = []; // could not be decided within this run
+  // findings: level broken (a promise broken) or undecided (could not be decided within this run),
+  // grouped by category in the output
+  const issues = [];
+  const broken = { push: (category, detail) => issues.push({ level: 'broken', category, detail }) };
+  const undecided = { push: (category, detail) => issues.push({ level: 'undecided', category, detail }) };
   const notes = [];
 
   // ---- submissions --------------------------------------------------------------------------
@@ -108,18 +112,21 @@ async function main() {
     const m = byRef.get(a.reference) || [];
     const ok = m.length === 1 && m[0].marker === a.marker && (!a.caseId || m[0].case_id === a.caseId) && (byMarker.get(a.marker) || []).length === 1;
     if (ok) found++;
-    else broken.push(`acknowledged ${a.reference} (${a.marker}): ${m.length} case(s) with that reference, ${(byMarker.get(a.marker) || []).length} with the marker`);
+    else broken.push('acknowledged submission not found exactly once', `${a.reference} (${a.marker}): ${m.length} case(s) with that reference, ${(byMarker.get(a.marker) || []).length} with the marker`);
   }
   const dupCases = dupGroups(cases, (c) => c.marker);
-  for (const [k, v] of dupCases) broken.push(`${v.length} cases for one application ${k}: ${v.map((c) => c.reference).join(', ')}`);
-  for (const [k, v] of dupGroups(cases, (c) => c.submission_key)) broken.push(`${v.length} cases with submission key ${k}`);
+  for (const [k, v] of dupCases) broken.push('duplicate case', `${v.length} cases for one application ${k}: ${v.map((c) => c.reference).join(', ')}`);
+  for (const [k, v] of dupGroups(cases, (c) => c.submission_key)) broken.push('duplicate case', `${v.length} cases with submission key ${k}`);
   const submitRetried = apps.filter((a) => a.submitTries > 1);
+  const doubled = apps.filter((a) => a.doubleSubmit);
+  const replayed = apps.filter((a) => a.replayedSubmit);
+  for (const a of apps.filter((x) => x.anomaly)) broken.push('a repeated submit was answered differently', `${a.marker}: ${a.anomaly}`);
   const unacked = apps.filter((a) => a.submissionKey && a.outcome !== 'acknowledged');
   const unackedFiled = unacked.filter((a) => byMarker.has(a.marker));
 
   // ---- drafts ---------------------------------------------------------------------------------
   const dupDrafts = dupGroups(drafts, (d) => d.marker);
-  for (const [k, v] of dupDrafts) broken.push(`${v.length} drafts for one application ${k}`);
+  for (const [k, v] of dupDrafts) broken.push('duplicate draft', `${v.length} drafts for one application ${k}`);
   const orphans = drafts.filter((d) => !d.marker);
   const startRetries = apps.reduce((s, a) => s + Math.max(0, (a.startTries || 0) - 1), 0);
   const gaveUpBeforeFirstPage = apps.filter((a) => a.draft && !a.submissionKey && a.outcome.startsWith('gave up')).length;
@@ -135,13 +142,13 @@ async function main() {
     const ids = v.map((p) => p.payment_id).sort().join(',');
     if (!dupPaySets.has(ids)) dupPaySets.set(ids, `${v.length} payments for one application (${k}): ${v.map((p) => `${p.kassenzeichen} ${p.status}`).join(', ')}`);
   }
-  for (const m of dupPaySets.values()) broken.push(m);
+  for (const m of dupPaySets.values()) broken.push('duplicate payment', m);
   const intents = standin.filter((e) => e.type === 'payment_intent.created').map((e) => e.object);
   const succeeded = new Map(); // intent id -> intent (last succeeded event)
   for (const e of standin.filter((x) => x.type === 'payment_intent.succeeded')) succeeded.set(e.object.id, e.object);
   const paidPerPayment = groupBy([...succeeded.values()], (pi) => pi.metadata?.payment_id);
   const doubleCharged = [...paidPerPayment].filter(([, v]) => v.length > 1);
-  for (const [k, v] of doubleCharged) broken.push(`payment ${k} paid ${v.length} times at Stripe: ${v.map((pi) => pi.id).join(', ')}`);
+  for (const [k, v] of doubleCharged) broken.push('paid twice at Stripe', `payment ${k} paid ${v.length} times: ${v.map((pi) => pi.id).join(', ')}`);
   const paymentById = new Map(payments.map((p) => [p.payment_id, p]));
   const eventIds = new Set(events.map((e) => e.event_id));
   const paidNotBooked = [];
@@ -163,8 +170,8 @@ async function main() {
   const missing = standin.filter((e) => !eventIds.has(e.id));
   const missingByStandin = missing.filter((e) => gaveUpWindow(e.created));
   const missingByPortal = missing.filter((e) => !gaveUpWindow(e.created));
-  for (const e of missingByPortal) broken.push(`webhook ${e.id} (${e.type}, ${e.object.id}) never applied: not in payment_event`);
-  for (const e of missingByStandin) undecided.push(`webhook ${e.id} (${e.type}) created during fault "${gaveUpWindow(e.created).label}" was given up by the stand-in (its last retry ${STANDIN_RETRY_MS / 1000} s after the first came before the portal was back)`);
+  for (const e of missingByPortal) broken.push('webhook never applied', `${e.id} (${e.type}, ${e.object.id}) is not in payment_event`);
+  for (const e of missingByStandin) undecided.push('webhook given up by the stand-in', `${e.id} (${e.type}) created during fault "${gaveUpWindow(e.created).label}" was given up by the stand-in (its last retry ${STANDIN_RETRY_MS / 1000} s after the first came before the portal was back)`);
   const paidDown = apps.filter((a) => a.payment?.duringFault);
   const downEvents = paidDown.map((a) => standin.find((e) => e.type === 'payment_intent.succeeded' && e.object.id === a.payment.intent)).filter(Boolean);
   const downApplied = downEvents.filter((e) => eventIds.has(e.id));
@@ -172,11 +179,12 @@ async function main() {
   const noReturnFiled = noReturn.filter((a) => (byMarker.get(a.marker) || []).length === 1);
   for (const { pi, p } of paidNotBooked) {
     const ev = standin.find((e) => e.type === 'payment_intent.succeeded' && e.object.id === pi.id);
-    const why = ev && gaveUpWindow(ev.created) ? undecided : broken;
-    why.push(`intent ${pi.id} succeeded at Stripe but payment ${p ? `${p.kassenzeichen} is ${p.status}` : pi.metadata?.payment_id + ' is unknown'}${why === undecided ? ' (its webhook was given up by the stand-in; the expiry job asks Stripe after payments.intent_expiry_hours)' : ''}`);
+    const detail = `intent ${pi.id} succeeded at Stripe but payment ${p ? `${p.kassenzeichen} is ${p.status}` : `${pi.metadata?.payment_id} is unknown`}`;
+    if (ev && gaveUpWindow(ev.created)) undecided.push('paid at Stripe, not booked (webhook given up by the stand-in)', `${detail}; the expiry job asks Stripe after payments.intent_expiry_hours`);
+    else broken.push('paid at Stripe, not booked', detail);
   }
   for (const p of paidNotFiled) {
-    if (!paidNotBooked.some((x) => x.p === p)) broken.push(`payment ${p.kassenzeichen} succeeded but its draft was not filed`);
+    if (!paidNotBooked.some((x) => x.p === p)) broken.push('paid, not filed', `payment ${p.kassenzeichen} succeeded but its draft was not filed`);
   }
   const outcomes = Object.entries(events.reduce((m, e) => ({ ...m, [e.outcome]: (m[e.outcome] || 0) + 1 }), {})).map(([k, v]) => `${k}: ${v}`).join(', ');
 
@@ -185,26 +193,31 @@ async function main() {
   const jobsByKey = groupBy(jobs, (j) => key(j.to, j.subject));
   const mailByKey = groupBy(mailbox, (m) => key(m.to, m.subject));
   const allKeys = new Set([...jobsByKey.keys(), ...mailByKey.keys()]);
-  let dupMails = 0, dupQueued = 0, lostMails = 0, failedMails = 0, delayedMails = 0, willRepeat = 0, strayMails = 0;
+  let dupMails = 0, dupQueued = 0, lostMails = 0, failedMails = 0, delayedMails = 0, queuedMails = 0, willRepeat = 0;
   for (const k of allKeys) {
     const js = jobsByKey.get(k) || [];
     const ms = mailByKey.get(k) || [];
     const [to, subject] = k.split('\n');
-    if (js.length > 1) { dupQueued += js.length - 1; broken.push(`mail queued ${js.length} times: "${subject}" to ${to}`); }
-    if (ms.length > 1) { dupMails += ms.length - 1; broken.push(`mail delivered ${ms.length} times: "${subject}" to ${to}`); }
-    if (!js.length) { strayMails++; broken.push(`mail at the mailbox without a job: "${subject}" to ${to}`); continue; }
+    const what = `"${subject}" to ${to}`;
+    if (js.length > 1) { dupQueued += js.length - 1; broken.push('mail queued twice', `${js.length} jobs: ${what}`); }
+    if (ms.length > 1) { dupMails += ms.length - 1; broken.push('mail delivered twice', `${ms.length} messages: ${what}`); }
+    if (!js.length) { broken.push('mail without a job', what); continue; }
     const claimed = js.filter((j) => j.claimed);
     if (ms.length && claimed.length) {
+      // sent, then the server died before marking the job done: the claim expires, the mail goes again
       willRepeat++;
-      broken.push(`mail "${subject}" to ${to} was delivered but its job is still claimed by a killed worker: it is sent AGAIN at ${clock(claimed[0].locked_until_ms)} (at-least-once delivery)`);
+      broken.push('mail sent, job still claimed: sent again when the claim expires', `${what}, again at ${clock(claimed[0].locked_until_ms)}`);
     }
-    if (!ms.length) {
-      if (js.some((j) => j.status === 'done')) { lostMails++; broken.push(`mail "${subject}" to ${to} marked sent, never arrived`); }
-      else if (js.some((j) => j.status === 'failed')) { failedMails++; broken.push(`mail "${subject}" to ${to} failed: ${js[0].last_error}`); }
-      else if (claimed.length) { delayedMails++; undecided.push(`mail "${subject}" to ${to} claimed by a killed worker, waits for the claim to expire at ${clock(claimed[0].locked_until_ms)} (run with FOLLOW_CLAIMS=1 to wait for it)`); }
-      else { lostMails++; broken.push(`mail "${subject}" to ${to} still ${js.map((j) => j.status).join('/')} after the wait (${js[0].last_error || 'no error'})`); }
-    }
+    if (ms.length) continue;
+    if (js.some((j) => j.status === 'done')) { lostMails++; broken.push('mail marked sent, never arrived', what); }
+    else if (js.some((j) => j.status === 'failed')) { failedMails++; broken.push('mail failed', `${what}: ${js[0].last_error}`); }
+    else if (claimed.length) { delayedMails++; undecided.push('mail claimed by a killed server: waits for the claim to expire (FOLLOW_CLAIMS=1 waits)', `${what}, claim ends ${clock(claimed[0].locked_until_ms)}`); }
+    else { queuedMails++; undecided.push('mail still queued after the wait (the worker had not got to it)', `${what}: ${js.map((j) => j.status).join('/')}, attempts ${js[0].attempts}${js[0].last_error ? `, ${js[0].last_error}` : ''}`); }
   }
+  const sent = jobs.filter((j) => j.status === 'done' && j.done_ms);
+  const delays = sent.map((j) => j.done_ms - j.created_ms).sort((a, b) => a - b);
+  const pct = (q) => (delays.length ? delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] : null);
+  const span = sent.length > 1 ? (Math.max(...sent.map((j) => j.done_ms)) - Math.min(...sent.map((j) => j.done_ms))) / 1000 : 0;
   // what should have been queued at all
   const expected = [
     ...citizens.map((c) => [c.email, 'Bitte bestätigen Sie Ihre E-Mail-Adresse']),
@@ -213,11 +226,11 @@ async function main() {
   ];
   let neverQueued = 0;
   for (const [to, prefix] of expected) {
-    if (!jobs.some((j) => (j.to || '').toLowerCase() === to && (j.subject || '').startsWith(prefix))) { neverQueued++; broken.push(`no mail queued: "${prefix}…" to ${to}`); }
+    if (!jobs.some((j) => (j.to || '').toLowerCase() === to && (j.subject || '').startsWith(prefix))) { neverQueued++; broken.push('mail never queued', `"${prefix}…" to ${to}`); }
   }
 
   // ---- recovery -------------------------------------------------------------------------------
-  for (const f of faults) if (f.t_health === null || f.t_page === null) broken.push(`fault "${f.label}": the portal did not answer again within the limit`);
+  for (const f of faults) if (f.t_health === null || f.t_page === null) broken.push('no recovery', `fault "${f.label}": the portal did not answer again within the limit`);
 
   // ---- report ---------------------------------------------------------------------------------
   const loadS = results.loadEnd && results.loadStart ? ((results.loadEnd - results.loadStart) / 1000).toFixed(0) : '?';
@@ -227,6 +240,7 @@ async function main() {
     ['acknowledged submissions', String(acked.length)],
     ['  found exactly once', `${found} of ${acked.length}`],
     ['  submits retried with the same key', `${submitRetried.length} (${submitRetried.reduce((s, a) => s + a.submitTries - 1, 0)} retries)`],
+    ['  sent twice at once / sent again', `${doubled.length} / ${replayed.length}`],
     ['  submitted, not acknowledged', `${unacked.length} (${unackedFiled.length} filed anyway)`],
     ['duplicate cases', String(dupCases.length)],
     ['duplicate drafts', `${dupDrafts.length} (${orphans.length} empty drafts from repeated starts)`],
@@ -236,9 +250,10 @@ async function main() {
     ['  paid at Stripe, not booked', String(paidNotBooked.length)],
     ['  intents per payment (max)', String(maxIntents)],
     ['mails queued / at the mailbox', `${jobs.length} / ${mailbox.length}`],
-    ['lost mails', `${lostMails + failedMails + neverQueued} (never queued ${neverQueued}, sent but missing/unsent ${lostMails}, failed ${failedMails})`],
-    ['duplicate mails', `${dupMails} delivered twice, ${dupQueued} queued twice, ${willRepeat} to be sent again`],
-    ['delayed mails (killed claims)', String(delayedMails)],
+    ['lost mails', `${lostMails + failedMails + neverQueued} (never queued ${neverQueued}, marked sent but missing ${lostMails}, failed ${failedMails})`],
+    ['duplicate mails', `${dupMails} delivered twice, ${dupQueued} queued twice, ${willRepeat} to be sent again when a killed claim expires`],
+    ['mails not delivered yet', `${delayedMails} held by claims of a killed server, ${queuedMails} still queued`],
+    ['mail worker', `${sent.length} sent${span ? `, ${(sent.length / span).toFixed(1)}/s` : ''}; queued to sent p50 ${fmtMs(pct(0.5))}, p99 ${fmtMs(pct(0.99))}, max ${fmtMs(delays.at(-1) ?? null)}`],
     ['webhooks created at Stripe', `${standin.length}: applied ${standin.length - missing.length}, missing ${missing.length} (given up by the stand-in ${missingByStandin.length})`],
     ['  paid while the portal was down', `${downEvents.length} events: applied ${downApplied.length}`],
     ['  paid, never returned', `${noReturn.length}: filed by webhook ${noReturnFiled.length}`],
@@ -257,16 +272,27 @@ async function main() {
   for (const [k, v] of rowsOut) console.log(`    ${k.padEnd(width)}  ${v}`);
   console.log('');
   for (const n of notes) console.log(`    note: ${n}`);
-  for (const u of undecided.slice(0, 30)) console.log(`    \x1b[33mundecided:\x1b[0m ${u}`);
-  for (const b of broken.slice(0, 50)) console.log(`    \x1b[31mBROKEN:\x1b[0m ${b}`);
-  if (broken.length > 50) console.log(`    … and ${broken.length - 50} more (summary.json)`);
-
-  const verdict = broken.length ? 'BROKEN' : undecided.length ? 'UNDECIDED' : 'KEPT';
-  const md = ['| figure | value |', '| --- | --- |', ...rowsOut.map(([k, v]) => `| ${k.trim()} | ${v} |`), '', `Verdict: **${verdict}** (${broken.length} broken, ${undecided.length} undecided).`].join('\n');
+  // per category: how many, and the first few
+  const byCategory = groupBy(issues, (i) => `${i.level}\n${i.category}`);
+  for (const level of ['undecided', 'broken']) {
+    for (const [k, list] of byCategory) {
+      if (!k.startsWith(level + '\n')) continue;
+      const colour = level === 'broken' ? '\x1b[31mBROKEN\x1b[0m' : '\x1b[33mundecided\x1b[0m';
+      console.log(`    ${colour} ${list.length} × ${list[0].category}`);
+      for (const i of list.slice(0, 3)) console.log(`        ${i.detail}`);
+      if (list.length > 3) console.log(`        … ${list.length - 3} more in summary.json`);
+    }
+  }
+  const nBroken = issues.filter((i) => i.level === 'broken').length;
+  const nUndecided = issues.length - nBroken;
+  const verdict = nBroken ? 'BROKEN' : nUndecided ? 'UNDECIDED' : 'KEPT';
+  const md = ['| figure | value |', '| --- | --- |', ...rowsOut.map(([k, v]) => `| ${k.trim()} | ${v} |`), '',
+    `Verdict: **${verdict}** (${nBroken} broken, ${nUndecided} undecided).`, '',
+    ...[...byCategory].map(([, list]) => `- ${list[0].level}: ${list.length} × ${list[0].category}`)].join('\n');
   fs.writeFileSync(path.join(STATE, 'summary.md'), md + '\n');
-  fs.writeFileSync(path.join(STATE, 'summary.json'), JSON.stringify({ verdict, figures: Object.fromEntries(rowsOut.map(([k, v]) => [k.trim(), v])), broken, undecided, notes, faults }, null, 1));
-  console.log(`\n    verdict: ${verdict === 'KEPT' ? '\x1b[32mevery promise kept\x1b[0m' : verdict === 'BROKEN' ? `\x1b[31m${broken.length} broken\x1b[0m` : `\x1b[33mnothing broken, ${undecided.length} undecided\x1b[0m`}`);
-  process.exitCode = broken.length ? 1 : undecided.length ? 3 : 0;
+  fs.writeFileSync(path.join(STATE, 'summary.json'), JSON.stringify({ verdict, figures: Object.fromEntries(rowsOut.map(([k, v]) => [k.trim(), v])), issues, notes, faults }, null, 1));
+  console.log(`\n    verdict: ${verdict === 'KEPT' ? '\x1b[32mevery promise kept\x1b[0m' : verdict === 'BROKEN' ? `\x1b[31m${nBroken} broken\x1b[0m (and ${nUndecided} undecided)` : `\x1b[33mnothing broken, ${nUndecided} undecided\x1b[0m`}`);
+  process.exitCode = nBroken ? 1 : nUndecided ? 3 : 0;
 }
 
 main().catch((e) => { console.error(`check failed: ${e.stack || e}`); process.exitCode = 1; });

@@ -42,6 +42,14 @@ const DURATION_MS = Number(env.DURATION || 60) * 1000;
 const GRACE_MS = Number(env.GRACE || 90) * 1000;
 const REQUEST_TIMEOUT_MS = Number(env.REQUEST_TIMEOUT_MS || 30000);
 const RESERVES = env.RESERVES !== '0';
+// a citizen's pause before each step (± half): without it ten loops flood the mail queue far beyond
+// what one SMTP worker delivers, and the drain after the run takes minutes
+const THINK_MS = Number(env.THINK_MS ?? 250);
+// Faults from the client's side, so the portal's idempotent paths run for sure (a kill -9 rarely
+// falls between a commit and its answer): a share of submits is sent twice at once (a double click),
+// a share is sent again after its answer came (the answer "was lost": the browser retries).
+const DOUBLE = Number(env.DOUBLE_SUBMIT ?? 0.1);
+const REPLAY = Number(env.REPLAY_SUBMIT ?? 0.2);
 const STATE = env.STATE_DIR || fs.mkdtempSync('/tmp/faults-');
 const RESULTS = path.join(STATE, 'results.json');
 const LOG = path.join(STATE, 'load.log');
@@ -52,6 +60,7 @@ for (const u of [MAILBOX, STRIPE]) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const think = () => sleep(THINK_MS * (0.5 + Math.random()));
 const t0 = Date.now();
 function log(...args) {
   const line = `[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${args.join(' ')}`;
@@ -312,24 +321,43 @@ async function runApplication(c, kind, { reserve = false } = {}) {
   results.applications.push(app);
   try {
     const csrf = await csrfFor(c, slug, deadline);
+    await think();
     // start: a POST that makes a draft; a retry after a lost answer makes another (empty) draft
     const started = await retrying('start', () => c.postForm(`/leistungen/${slug}/antrag`, { _csrf: csrf }), see('/antrag/'), deadline, (n) => { app.startTries = n; });
     const draftPath = locPath(started.r).replace(/\/seite\/.*$/, '');
     app.draft = draftPath.split('/')[2];
     for (const [page, fields, files] of pagesOf(kind, c, marker)) {
       // saving a page is idempotent: the same answers (a single-file field keeps one file)
+      await think();
       await retrying(`page ${page}`, () => c.postMultipart(`${draftPath}/seite/${page}`, { _csrf: csrf, _action: 'weiter', ...fields }, files), see(draftPath), deadline);
     }
+    await think();
     const { r: check } = await retrying('check page', () => c.get(`${draftPath}/pruefen`), ok200, deadline);
     app.submissionKey = attr(check.body, /name="submission_key" value="([^"]+)"/);
     if (!app.submissionKey) throw new GiveUp(`check page of ${draftPath} without submission_key`);
     // THE idempotent submit: every retry carries the same key
+    await think();
     app.submittedAt = Date.now();
     app.submitFault = currentFault;
-    const submitted = await retrying('submit', () => c.postForm(`${draftPath}/absenden`, { _csrf: csrf, submission_key: app.submissionKey }),
-      (x) => x.status === 303 && /\/(fertig|zahlung)/.test(x.headers.location || ''), deadline, (n) => { app.submitTries = n; });
+    const submitOnce = (label) => retrying(label, () => c.postForm(`${draftPath}/absenden`, { _csrf: csrf, submission_key: app.submissionKey }),
+      (x) => x.status === 303 && /\/(fertig|zahlung)/.test(x.headers.location || ''), deadline, (n) => { app.submitTries = Math.max(app.submitTries, n); });
+    let submitted;
+    if (Math.random() < DOUBLE) {
+      const both = await Promise.all([submitOnce('submit'), submitOnce('double submit')]);
+      submitted = both[0];
+      app.doubleSubmit = both.map((x) => locPath(x.r));
+      if (app.doubleSubmit[0] !== app.doubleSubmit[1]) app.anomaly = `double submit answered differently: ${app.doubleSubmit.join(' / ')}`;
+    } else {
+      submitted = await submitOnce('submit');
+    }
     app.outcome = 'submitted';
     const to = locPath(submitted.r);
+    if (Math.random() < REPLAY) {
+      await think();
+      const again = await submitOnce('submit again');
+      app.replayedSubmit = locPath(again.r);
+      if (app.replayedSubmit !== to) app.anomaly = `the repeated submit was answered ${app.replayedSubmit}, the first ${to}`;
+    }
     if (to.includes('/fertig')) {
       await acknowledge(c, app, draftPath, deadline);
       if (kind === 'park') await payCase(c, app, deadline);
@@ -347,6 +375,7 @@ async function runApplication(c, kind, { reserve = false } = {}) {
       c.reserve = { app, secret: page.secret, draftPath, confirmed: false, settled: false };
       return app;
     }
+    await think();
     const paid = await confirmAtStripe(page.secret, deadline);
     Object.assign(app.payment, { confirmedAt: Date.now(), stripeStatus: paid.status, fault: currentFault });
     const back = await returnFromStripe(c, app, draftPath, paid.intent, deadline);
@@ -372,6 +401,7 @@ async function payCase(c, app, deadline) {
   const page = await paymentPage(c, `${base}/zahlung`, deadline);
   if (page.redirect) throw new GiveUp(`payment page of ${base} redirected to ${page.redirect}`);
   app.payment = { intent: page.secret.split('_secret_')[0] };
+  await think();
   const paid = await confirmAtStripe(page.secret, deadline);
   Object.assign(app.payment, { confirmedAt: Date.now(), stripeStatus: paid.status, fault: currentFault });
   await returnFromStripe(c, app, base, paid.intent, deadline);
@@ -458,7 +488,7 @@ async function citizenLoop(c) {
 async function main() {
   fs.mkdirSync(STATE, { recursive: true });
   const citizens = Array.from({ length: CITIZENS }, (_, i) => new Citizen(i + 1));
-  log(`run ${RUN}: ${CITIZENS} citizens on http://${HOST_HEADER} (127.0.0.1:${PORT}), ${DURATION_MS / 1000} s of load, reserves ${RESERVES ? 'on' : 'off'}`);
+  log(`run ${RUN}: ${CITIZENS} citizens on http://${HOST_HEADER} (127.0.0.1:${PORT}), ${DURATION_MS / 1000} s of load, ${THINK_MS} ms per step, reserves ${RESERVES ? 'on' : 'off'}`);
   // argon2 hashing of 2 × CITIZENS passwords at once is slow in a debug build
   const regDeadline = Date.now() + Number(env.REGISTER_WAIT || 120) * 1000;
   const reg = await Promise.allSettled(citizens.map((c) => register(c, regDeadline)));

@@ -92,7 +92,7 @@ pub(crate) async fn registered<'a>(app: &'a TestApp, host: &str, email: &str) ->
 
 /// These tests are about applications: the demo tenants' online fees (tests/integration/payments.rs)
 /// are switched off, so that every submission files its case at once.
-async fn no_fees(app: &TestApp) {
+pub(crate) async fn no_fees(app: &TestApp) {
     sqlx::query("delete from service_payment").execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
 }
 

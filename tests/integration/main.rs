@@ -1,5 +1,6 @@
 //! One integration test binary: database isolation, the portal, the console, and the data files.
 
+mod abuse;
 mod authz;
 mod cases;
 mod console;

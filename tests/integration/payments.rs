@@ -668,3 +668,30 @@ async fn answers_changed_in_another_tab_withdraw_the_open_payment_and_a_paid_dra
     let filed: i64 = owner_scalar(&app, "select count(*) from application_draft where case_id is not null and draft_id::text = $1", &draft).await;
     assert_eq!(filed, 0);
 }
+
+#[tokio::test]
+async fn a_case_worker_limited_to_some_services_sees_only_their_payments_and_cash_office_lines() {
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("parken")).await;
+    pay_later_case(&app, &mut c).await;
+    let kz: String = sqlx::query_scalar("select kassenzeichen from payment where service_slug = 'bewohnerparkausweis'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    assert!(!kz.is_empty());
+    let (mut admin, mut worker) = staff(&app, "meldebescheinigung").await;
+    let today = time::OffsetDateTime::now_utc().date();
+    let csv_path = format!("/verwaltung/zahlungen/export/{:04}-{:02}-{:02}.csv", today.year(), u8::from(today.month()), today.day());
+
+    let list = admin.get("/verwaltung/zahlungen").await;
+    assert!(list.body.contains(&kz), "the admin sees every payment");
+    let list = worker.get("/verwaltung/zahlungen").await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert!(!list.body.contains(&kz) && !list.body.contains("Bewohnerparkausweis"), "{}", list.body);
+    let filtered = worker.get("/verwaltung/zahlungen?leistung=bewohnerparkausweis").await;
+    assert!(!filtered.body.contains(&kz), "nor by asking for the service");
+    // the cash office's CSV: lines of the worker's services only (the payment is not paid yet, so
+    // pay it first to give it a line)
+    sqlx::query("update payment set status = 'succeeded', paid_at = now() where kassenzeichen = $1").bind(&kz).execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(admin.get(&csv_path).await.body.contains(&kz));
+    let csv = worker.get(&csv_path).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(!csv.body.contains(&kz), "{}", csv.body);
+}

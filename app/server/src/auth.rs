@@ -183,6 +183,19 @@ pub async fn login_allowed(state: &AppState, ip: &ClientIp, account_bucket: &str
     Ok(ip_ok && account_ok)
 }
 
+/// Per target address: at most 5 mails an hour (no mail bombing through our forms).
+const MAIL_PER_RECIPIENT: Limit = Limit { max: 5, window: time::Duration::hours(1) };
+
+/// Counts a mail requested from `ip` to `to`; false when the address or the recipient is over its
+/// limit (registration, password reset, a guest's application confirmation ...).
+pub async fn mail_allowed(state: &AppState, ip: &ClientIp, tenant: portal_domain::TenantId, to: &str) -> Result<bool, AppError> {
+    within_limits(
+        state,
+        &[(format!("mail-ip:{}", ip_key(ip)), ratelimit::MAIL_PER_ADDRESS), (format!("mail-to:{}:{}", tenant.0, fingerprint(&to.trim().to_lowercase())), MAIL_PER_RECIPIENT)],
+    )
+    .await
+}
+
 /// Counts one hit on each bucket, in one transaction; false when any is over its limit.
 pub async fn within_limits(state: &AppState, buckets: &[(String, Limit)]) -> Result<bool, AppError> {
     let mut tx = state.db.platform().await?;

@@ -40,7 +40,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
         if let Some(day) = yesterday
             && repo::export_csv(&mut tx, day).await?.is_none()
         {
-            let (csv, rows, total) = portal_payments::export::day_csv(&mut tx, day).await?;
+            let (csv, rows, total) = portal_payments::export::day_csv(&mut tx, day, None).await?;
             if repo::store_export(&mut tx, day, rows, total, &csv).await? {
                 report.exports += 1;
             }

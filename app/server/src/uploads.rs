@@ -7,11 +7,19 @@ use portal_forms::files::{sniff, strip_metadata};
 use portal_forms::schema::{Field, FileType};
 use portal_forms::Problem;
 use portal_web::AppError;
+use portal_web::error::ErrorKind;
 
 use crate::pages::{Fields, parse_urlencoded};
 
-/// Most bytes a multipart post may carry (a page with several attachments).
+/// Most bytes a multipart post may carry (a page with several attachments). Routes that take
+/// files raise their body limit to this; every other route keeps the server's small default.
 pub const MAX_UPLOAD_BODY: usize = 32 * 1024 * 1024;
+
+/// Most bytes of text fields in one post (a long form page is a few kilobytes).
+const MAX_TEXT_BYTES: usize = 256 * 1024;
+
+/// Largest url-encoded body of a post that may also come as multipart.
+const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 /// An uploaded file.
 #[derive(Debug, Clone)]
@@ -42,34 +50,136 @@ impl Posted {
     }
 }
 
-impl<S: Send + Sync> FromRequest<S> for Posted {
+/// Which files a post may carry, decided by the handler's checks before any file byte is read:
+/// per input name the largest file and how many; parts of other names are skipped unread.
+#[derive(Debug, Clone, Default)]
+pub struct FileLimits {
+    inputs: Vec<(String, u64, u32)>,
+    any: Option<(u64, u32)>,
+}
+
+impl FileLimits {
+    /// Files for these inputs: (name, largest file in bytes, most files).
+    pub fn inputs(inputs: impl IntoIterator<Item = (String, u64, u32)>) -> Self {
+        Self { inputs: inputs.into_iter().collect(), any: None }
+    }
+
+    /// Files for any input name, each up to the attachment ceiling (authenticated staff posts).
+    pub fn ceiling() -> Self {
+        Self { inputs: vec![], any: Some((u64::from(portal_forms::schema::MAX_KB_CEILING) * 1024, 10)) }
+    }
+
+    fn of(&self, name: &str) -> Option<(u64, u32)> {
+        self.inputs.iter().find(|(n, _, _)| n == name).map(|(_, max, count)| (*max, *count)).or(self.any)
+    }
+}
+
+fn part_error(e: &axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE { AppError::new(ErrorKind::PayloadTooLarge) } else { AppError::bad_request() }
+}
+
+/// Reads a part up to `keep` bytes and the rest of it without keeping it; the part's bytes (at
+/// most `keep`) and its full length. Never holds more than `keep` bytes of one part.
+async fn read_part(part: &mut axum::extract::multipart::Field<'_>, keep: usize) -> Result<(Vec<u8>, usize), AppError> {
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = part.chunk().await.map_err(|e| part_error(&e))? {
+        total += chunk.len();
+        if kept.len() < keep {
+            let room = keep - kept.len();
+            kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
+    }
+    Ok((kept, total))
+}
+
+/// A post whose files are read only after the handler has checked it (CSRF token, owner of the
+/// draft, rate limits): see [`GatedPost::read`]. URL-encoded posts (no files) are read at once.
+pub enum GatedPost {
+    Form(Fields),
+    Multipart(Multipart),
+}
+
+impl<S: Send + Sync> FromRequest<S> for GatedPost {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
         if !multipart {
-            let body = axum::body::Bytes::from_request(req, state).await.map_err(|_| AppError::bad_request())?;
-            return Ok(Self { form: Fields(parse_urlencoded(&body)), files: vec![] });
+            let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::new(ErrorKind::PayloadTooLarge))?;
+            return Ok(Self::Form(Fields(parse_urlencoded(&body))));
         }
-        let mut mp = Multipart::from_request(req, state).await.map_err(|_| AppError::bad_request())?;
-        let mut fields = Vec::new();
-        let mut files = Vec::new();
-        while let Some(part) = mp.next_field().await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE { AppError::new(portal_web::error::ErrorKind::PayloadTooLarge) } else { AppError::bad_request() }
-        })? {
+        Ok(Self::Multipart(Multipart::from_request(req, state).await.map_err(|_| AppError::bad_request())?))
+    }
+}
+
+impl GatedPost {
+    /// Reads the text fields (the form puts the CSRF token and its buttons before any file input),
+    /// then, at the first chosen file, lets `gate` check the request on those fields and decide the
+    /// limits; only then are files read, each streamed up to its input's limit (a file over it is
+    /// kept just long enough to be refused next to its field as too large). Files of inputs the
+    /// gate did not name are skipped unread. A post without a chosen file never reaches the gate:
+    /// the handler's own checks apply.
+    pub async fn read<G, Fut>(self, gate: G) -> Result<Posted, AppError>
+    where
+        G: FnOnce(Fields) -> Fut,
+        Fut: std::future::Future<Output = Result<FileLimits, AppError>>,
+    {
+        let mut mp = match self {
+            Self::Form(form) => return Ok(Posted { form, files: vec![] }),
+            Self::Multipart(mp) => mp,
+        };
+        let mut fields: Vec<(String, String)> = Vec::new();
+        let mut text_bytes = 0usize;
+        let mut files: Vec<Upload> = Vec::new();
+        let mut gate = Some(gate);
+        let mut limits: Option<FileLimits> = None;
+        while let Some(mut part) = mp.next_field().await.map_err(|e| part_error(&e))? {
             let name = part.name().unwrap_or_default().to_owned();
-            match part.file_name().map(str::to_owned) {
-                Some(file_name) => {
-                    let bytes = part.bytes().await.map_err(|_| AppError::new(portal_web::error::ErrorKind::PayloadTooLarge))?;
-                    files.push(Upload { name, file_name, bytes: bytes.to_vec() });
+            let Some(file_name) = part.file_name().map(str::to_owned) else {
+                let room = MAX_TEXT_BYTES.saturating_sub(text_bytes);
+                let (bytes, len) = read_part(&mut part, room).await?;
+                text_bytes += len + name.len();
+                if text_bytes > MAX_TEXT_BYTES {
+                    return Err(AppError::new(ErrorKind::PayloadTooLarge));
                 }
-                None => {
-                    let text = part.text().await.map_err(|_| AppError::bad_request())?;
-                    fields.push((name, text));
-                }
+                fields.push((name, String::from_utf8(bytes).map_err(|_| AppError::bad_request())?));
+                continue;
+            };
+            if file_name.is_empty() {
+                // an input with no file chosen: browsers send an empty part
+                read_part(&mut part, 0).await?;
+                continue;
             }
+            if limits.is_none()
+                && let Some(g) = gate.take()
+            {
+                limits = Some(g(Fields(fields.clone())).await?);
+            }
+            let Some((max, count)) = limits.as_ref().and_then(|l| l.of(&name)) else {
+                read_part(&mut part, 0).await?;
+                continue;
+            };
+            if files.iter().filter(|u| u.name == name).count() >= count as usize {
+                read_part(&mut part, 0).await?;
+                continue;
+            }
+            // one byte over the limit is enough to say "too large"
+            let keep = usize::try_from(max).unwrap_or(usize::MAX).saturating_add(1);
+            let (bytes, _) = read_part(&mut part, keep).await?;
+            files.push(Upload { name, file_name, bytes });
         }
-        Ok(Self { form: Fields(fields), files })
+        Ok(Posted { form: Fields(fields), files })
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for Posted {
+    type Rejection = AppError;
+
+    /// A post from an authenticated form (staff) or without files: files of any input up to the
+    /// attachment ceiling, streamed, with the same text limits.
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        GatedPost::from_request(req, state).await?.read(|_| async { Ok(FileLimits::ceiling()) }).await
     }
 }
 

@@ -19,23 +19,25 @@ fn field(s: &str) -> String {
     if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
-/// The CSV of `date` (German civil date) with its line count (without header) and net total in cents.
-pub async fn day_csv(tx: &mut TenantTx, date: Date) -> Result<(String, i32, i64), RepoError> {
+/// The CSV of `date` (German civil date) with its line count (without header) and net total in
+/// cents; with `scope`, only the lines of those services (a case worker limited to them).
+pub async fn day_csv(tx: &mut TenantTx, date: Date, scope: Option<&[String]>) -> Result<(String, i32, i64), RepoError> {
     let rows = sqlx::query(
         "select 'zahlung' as art, p.kassenzeichen, p.booking_text, p.cost_centre, p.account, p.cost_unit, p.amount_cents as betrag,
                 p.application_fee_cents as gebuehr, 0::bigint as erstattung, coalesce(p.method, '') as methode, coalesce(c.reference, '') as vorgang,
                 p.service_slug, p.stripe_account_id, coalesce(p.intent_id, '') as intent, '' as refund, p.paid_at as at
            from payment p left join case_record c on c.case_id = p.case_id
-          where p.status = 'succeeded' and (p.paid_at at time zone 'Europe/Berlin')::date = $1
+          where p.status = 'succeeded' and (p.paid_at at time zone 'Europe/Berlin')::date = $1 and ($2::text[] is null or p.service_slug = any($2))
          union all
          select 'erstattung', p.kassenzeichen, p.booking_text, p.cost_centre, p.account, p.cost_unit, 0::bigint, 0::bigint, r.amount_cents,
                 coalesce(p.method, ''), coalesce(c.reference, ''), p.service_slug, p.stripe_account_id, coalesce(p.intent_id, ''),
                 coalesce(r.stripe_refund_id, ''), r.created_at
            from payment_refund r join payment p on p.payment_id = r.payment_id left join case_record c on c.case_id = p.case_id
-          where r.status in ('succeeded', 'pending') and (r.created_at at time zone 'Europe/Berlin')::date = $1
+          where r.status in ('succeeded', 'pending') and (r.created_at at time zone 'Europe/Berlin')::date = $1 and ($2::text[] is null or p.service_slug = any($2))
          order by at, kassenzeichen",
     )
     .bind(date)
+    .bind(scope)
     .fetch_all(tx.conn())
     .await?;
     let mut out = String::from(HEADER);

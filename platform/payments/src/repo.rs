@@ -779,6 +779,8 @@ pub struct PaymentQuery {
     pub to: Option<Date>,
     pub service: Option<String>,
     pub status: Option<PaymentStatus>,
+    /// The services a case worker is limited to (`None`: all, for admins and unscoped staff).
+    pub scope: Option<Vec<String>>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -788,18 +790,20 @@ const LOCAL_DAY: &str = "(p.created_at at time zone 'Europe/Berlin')::date";
 fn where_of() -> String {
     format!(
         "where ($1::date is null or {LOCAL_DAY} >= $1) and ($2::date is null or {LOCAL_DAY} <= $2)
-           and ($3::text is null or p.service_slug = $3) and ($4::text is null or p.status = $4)"
+           and ($3::text is null or p.service_slug = $3) and ($4::text is null or p.status = $4)
+           and ($5::text[] is null or p.service_slug = any($5))"
     )
 }
 
 /// Payments matching the filters, newest first, and how many match.
 pub async fn list(tx: &mut TenantTx, q: &PaymentQuery) -> Result<(Vec<Payment>, i64)> {
     let w = where_of();
-    let rows = sqlx::query(&format!("{PAYMENT_SELECT} {w} order by p.created_at desc limit $5 offset $6"))
+    let rows = sqlx::query(&format!("{PAYMENT_SELECT} {w} order by p.created_at desc limit $6 offset $7"))
         .bind(q.from)
         .bind(q.to)
         .bind(&q.service)
         .bind(q.status.map(PaymentStatus::code))
+        .bind(&q.scope)
         .bind(q.limit)
         .bind(q.offset)
         .fetch_all(tx.conn())
@@ -809,6 +813,7 @@ pub async fn list(tx: &mut TenantTx, q: &PaymentQuery) -> Result<(Vec<Payment>, 
         .bind(q.to)
         .bind(&q.service)
         .bind(q.status.map(PaymentStatus::code))
+        .bind(&q.scope)
         .fetch_one(tx.conn())
         .await?;
     Ok((rows.iter().map(payment_from).collect(), total))
@@ -835,6 +840,7 @@ pub async fn totals(tx: &mut TenantTx, q: &PaymentQuery) -> Result<Vec<DayTotal>
     .bind(q.to)
     .bind(&q.service)
     .bind(q.status.map(PaymentStatus::code))
+    .bind(&q.scope)
     .fetch_all(tx.conn())
     .await?;
     Ok(rows

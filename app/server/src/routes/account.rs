@@ -15,8 +15,7 @@ use portal_domain::Lang;
 use portal_identity::citizen::{self, Login, Profile, Registered};
 use portal_identity::links::{self, LinkProblem, Purpose};
 use portal_identity::oidc::{self, FlowState, OidcError};
-use portal_identity::ratelimit::{self, Limit};
-use portal_identity::secret::fingerprint;
+use portal_identity::ratelimit;
 use portal_identity::session::{self, Subject};
 use portal_identity::{Email, IdentityError, password};
 use portal_mail::Mail;
@@ -28,7 +27,7 @@ use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use crate::auth::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, ip_key, login_allowed, login_bucket, set_anon_csrf, within_limits};
+use crate::auth::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, login_allowed, login_bucket, mail_allowed, set_anon_csrf};
 use crate::mailer::{base_url, queue};
 use crate::pages::{Fields, html_status, lang_of, portal_chrome, see_other, with_cookie};
 
@@ -90,14 +89,6 @@ fn with_labels(mut form: FormState, lang: Lang, pairs: &[(&str, &str)]) -> FormS
         form.labels.insert((*f).to_owned(), tr(lang, key));
     }
     form
-}
-
-/// Per target address: at most 5 mails an hour (no mail bombing through our forms).
-const MAIL_PER_RECIPIENT: Limit = Limit { max: 5, window: time::Duration::hours(1) };
-
-/// Counts a mail requested from `ip` to `to`; false when the address or the recipient is over its limit.
-async fn mail_allowed(state: &AppState, ip: &ClientIp, tenant: portal_domain::TenantId, to: &Email) -> Result<bool, AppError> {
-    within_limits(state, &[(format!("mail-ip:{}", ip_key(ip)), ratelimit::MAIL_PER_ADDRESS), (format!("mail-to:{}:{}", tenant.0, fingerprint(to.as_str())), MAIL_PER_RECIPIENT)]).await
 }
 
 fn secure(state: &AppState) -> bool {
@@ -181,7 +172,7 @@ async fn register(State(state): State<AppState>, ctx: TenantContext, ip: ClientI
         return page(&state, &ctx, lang, "/konto/registrieren", StatusCode::UNPROCESSABLE_ENTITY, title, register_blocks(lang, &csrf, form)).await;
     };
     let tenant = ctx.entry.tenant_id;
-    if !mail_allowed(&state, &ip, tenant, &email).await? {
+    if !mail_allowed(&state, &ip, tenant, email.as_str()).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_mails"))];
         blocks.extend(register_blocks(lang, &csrf, form));
         return page(&state, &ctx, lang, "/konto/registrieren", StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
@@ -332,7 +323,7 @@ async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, head
         return page(state, ctx, lang, path, StatusCode::UNPROCESSABLE_ENTITY, tr(lang, title), email_only_blocks(lang, &csrf, path, intro, submit, form)).await;
     };
     let tenant = ctx.entry.tenant_id;
-    if !mail_allowed(state, ip, tenant, &email).await? {
+    if !mail_allowed(state, ip, tenant, email.as_str()).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_mails"))];
         blocks.extend(email_only_blocks(lang, &csrf, path, intro, submit, form));
         return page(state, ctx, lang, path, StatusCode::TOO_MANY_REQUESTS, tr(lang, title), blocks).await;

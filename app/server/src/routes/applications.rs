@@ -19,28 +19,39 @@ use portal_forms::prefill::{ProfileValues, prefill, verified_fields};
 use portal_forms::schema::{FormSchema, Kind, PrefillKey};
 use portal_forms::validate::{Day, check_all, check_page, visible_pages};
 use portal_forms::{Answers, Issue, Value};
+use portal_identity::ratelimit::Limit;
 use portal_identity::secret::{random_token, token_hash};
 use portal_mail::Mail;
 use portal_ui::blocks::{AnswerSection, AppFormSpec, Block, Button, Cell, MessageFormSpec, PortalBlocksPage, TimelineEntry};
 use portal_ui::form_fields::FormFieldsData;
 use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::auth::{MaybeCitizen, anon_csrf, check_anon_csrf, ip_key, mail_allowed, set_anon_csrf, within_limits};
 use crate::mailer::{base_url, queue};
 use crate::pages::{html_status, lang_of, portal_chrome, see_other, with_cookie};
-use crate::uploads::{MAX_UPLOAD_BODY, Posted, accept};
+use crate::uploads::{FileLimits, GatedPost, MAX_UPLOAD_BODY, Posted, accept};
 
 /// Cookie of a guest's application (its hash owns the draft).
 const GUEST_COOKIE: &str = "kp_guest";
 
+/// Drafts a guest may start per source address and hour.
+const GUEST_DRAFTS_PER_ADDRESS: Limit = Limit { max: 20, window: time::Duration::hours(1) };
+/// Posts with files a guest may make per source address and hour.
+const GUEST_UPLOADS_PER_ADDRESS: Limit = Limit { max: 60, window: time::Duration::hours(1) };
+/// Messages a guest may send through status links per source address and hour.
+const GUEST_REPLIES_PER_ADDRESS: Limit = Limit { max: 30, window: time::Duration::hours(1) };
+
 pub fn router() -> Router<AppState> {
+    // only the posts that carry files may be large; the rest keep the server's default limit
+    let uploads = DefaultBodyLimit::max(MAX_UPLOAD_BODY);
     Router::new()
         .route("/leistungen/{slug}/antrag", get(start_page).post(start))
-        .route("/antrag/{draft}/seite/{page}", get(form_page).post(save_page))
+        .route("/antrag/{draft}/seite/{page}", get(form_page).post(save_page).layer(uploads.clone()))
         .route("/antrag/{draft}/pruefen", get(check_page_view))
         .route("/antrag/{draft}/absenden", post(submit))
         .route("/antrag/{draft}/fertig", get(done))
@@ -48,14 +59,13 @@ pub fn router() -> Router<AppState> {
         .route("/antrag/{draft}/datei/{file}", get(draft_file))
         .route("/konto/antraege", get(my_cases))
         .route("/konto/antraege/{case}", get(citizen_case))
-        .route("/konto/antraege/{case}/nachricht", post(citizen_reply))
+        .route("/konto/antraege/{case}/nachricht", post(citizen_reply).layer(uploads.clone()))
         .route("/konto/antraege/{case}/quittung.pdf", get(citizen_receipt))
         .route("/konto/antraege/{case}/datei/{file}", get(citizen_file))
         .route("/vorgang/{token}", get(guest_case))
-        .route("/vorgang/{token}/nachricht", post(guest_reply))
+        .route("/vorgang/{token}/nachricht", post(guest_reply).layer(uploads))
         .route("/vorgang/{token}/quittung.pdf", get(guest_receipt))
         .route("/vorgang/{token}/datei/{file}", get(guest_file))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY))
 }
 
 /// The offset of German civil time at `t`: CEST (+2) from the last Sunday of March 01:00 UTC to
@@ -238,9 +248,12 @@ async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValu
     Ok((v, account.verified_by))
 }
 
-async fn start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(slug): Path<String>, posted: Posted) -> Result<Response, AppError> {
+async fn start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, citizen: MaybeCitizen, Path(slug): Path<String>, posted: Posted) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
     a.check_csrf(&headers, posted.csrf())?;
+    if a.citizen.is_none() && !within_limits(&state, &[(format!("guest-draft-ip:{}", ip_key(&ip)), GUEST_DRAFTS_PER_ADDRESS)]).await? {
+        return Err(AppError::too_many_requests());
+    }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     let mut cookie = None;
@@ -341,9 +354,34 @@ async fn form_page(State(state): State<AppState>, ctx: TenantContext, headers: H
     page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, vec![], StatusCode::OK).await
 }
 
-async fn save_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path((draft_id, page_id)): Path<(Uuid, String)>, posted: Posted) -> Result<Response, AppError> {
+async fn save_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    citizen: MaybeCitizen,
+    Path((draft_id, page_id)): Path<(Uuid, String)>,
+    body: GatedPost,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
+    // before any file is read: the token, the draft's owner, a guest's upload allowance, and the
+    // page's file inputs with their limits
+    let (a_ref, headers_ref, state_ref, ip_ref, page_ref) = (&a, &headers, &state, &ip, &page_id);
+    let tenant = ctx.entry.tenant_id;
+    let posted = body
+        .read(move |fields| async move {
+            a_ref.check_csrf(headers_ref, fields.csrf())?;
+            let mut tx = state_ref.db.tenant(tenant).await?;
+            let (_, schema) = load(&mut tx, a_ref, draft_id, false).await?;
+            tx.commit().await?;
+            if a_ref.citizen.is_none() && !within_limits(state_ref, &[(format!("guest-upload-ip:{}", ip_key(ip_ref)), GUEST_UPLOADS_PER_ADDRESS)]).await? {
+                return Err(AppError::too_many_requests());
+            }
+            let (_, page) = schema.page(page_ref).ok_or_else(AppError::not_found)?;
+            Ok(FileLimits::inputs(page.fields.iter().filter(|f| f.kind == Kind::File).map(|f| (f.id.clone(), f.max_bytes(), f.max_files()))))
+        })
+        .await?;
     a.check_csrf(&headers, posted.csrf())?;
     let (mut tx, draft, schema) = match open(&state, &ctx, &a, draft_id, true).await? {
         Opened::Draft(tx, d, s) => (tx, d, s),
@@ -547,7 +585,7 @@ fn guest_email(schema: &FormSchema, answers: &Answers) -> Option<String> {
     schema.fields().find(|f| f.kind == Kind::Email && f.prefill == Some(PrefillKey::Email)).and_then(|f| answers.get(&f.id)).map(|v| v.text().to_owned()).filter(|e| !e.is_empty())
 }
 
-async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(draft_id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
+async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, citizen: MaybeCitizen, Path(draft_id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     a.check_csrf(&headers, posted.csrf())?;
@@ -567,6 +605,13 @@ async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: Head
         return check_view(&state, &ctx, tx, lang, &a, &draft, &schema, issues, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let answers = retain_visible(&schema, &answers);
+    // a guest's confirmation goes to the address typed in: limited per sender and per recipient
+    if draft.citizen_id.is_none()
+        && let Some(to) = guest_email(&schema, &answers)
+        && !mail_allowed(&state, &ip, ctx.entry.tenant_id, &to).await?
+    {
+        return Err(AppError::too_many_requests());
+    }
     let base = base_url(&state, &ctx.host, &headers);
     let name = service_name(&mut tx, &draft.service_slug, lang).await?;
     let plan = crate::payflow::plan(&state, &mut tx, &draft.service_slug, &schema, &answers).await?;
@@ -896,8 +941,15 @@ async fn reply(tx: &mut TenantTx, lang: Lang, case: &Case, actor: &Actor, posted
     Ok(None)
 }
 
-async fn citizen_reply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::auth::Citizen, Path(case_id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
+async fn citizen_reply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::auth::Citizen, Path(case_id): Path<Uuid>, body: GatedPost) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
+    let c = &citizen;
+    let posted = body
+        .read(move |fields| async move {
+            c.check_csrf(fields.csrf())?;
+            Ok(FileLimits::inputs([("file".to_owned(), u64::from(portal_forms::schema::DEFAULT_MAX_KB) * 1024, 1)]))
+        })
+        .await?;
     citizen.check_csrf(posted.csrf())?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
@@ -1002,9 +1054,19 @@ async fn guest_case(State(state): State<AppState>, ctx: TenantContext, headers: 
     guest_case_page(&state, &ctx, &headers, lang_of(&headers), &token, None, StatusCode::OK).await
 }
 
-async fn guest_reply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>, posted: Posted) -> Result<Response, AppError> {
+async fn guest_reply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(token): Path<String>, body: GatedPost) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
+    let h = &headers;
+    let posted = body
+        .read(move |fields| async move {
+            check_anon_csrf(h, fields.csrf())?;
+            Ok(FileLimits::inputs([("file".to_owned(), u64::from(portal_forms::schema::DEFAULT_MAX_KB) * 1024, 1)]))
+        })
+        .await?;
     check_anon_csrf(&headers, posted.csrf())?;
+    if !within_limits(&state, &[(format!("guest-reply-ip:{}", ip_key(&ip)), GUEST_REPLIES_PER_ADDRESS)]).await? {
+        return Err(AppError::too_many_requests());
+    }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     let name = case.applicant_name.clone();

@@ -129,7 +129,7 @@ async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(q):
     render_login(&state, lang, FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }, message, StatusCode::OK)
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, body: Bytes) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let pairs = parse_urlencoded(&body);
     // login CSRF: the form must echo the cookie set with it (double submit)
@@ -151,8 +151,15 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
     if form.has_errors() {
         return Ok(render_login(&state, lang, form, None, StatusCode::UNPROCESSABLE_ENTITY));
     }
+    // like the citizens' and staff logins: attempts per address, failures per account
+    let account_bucket = format!("console-login:{}", portal_identity::secret::fingerprint(&email.to_lowercase()));
+    if !crate::auth::login_allowed(&state, &ip, &account_bucket).await? {
+        metrics::counter!("console_logins_total", "result" => "limited").increment(1);
+        return Ok(render_login(&state, lang, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS));
+    }
     let mut tx = state.db.platform().await?;
     let Some(operator) = operators::authenticate(&mut tx, &email, &password).await? else {
+        portal_identity::ratelimit::hit(tx.conn(), &account_bucket, portal_identity::ratelimit::LOGIN_PER_ACCOUNT).await?;
         tx.commit().await?;
         metrics::counter!("console_logins_total", "result" => "failed").increment(1);
         tracing::warn!(email_domain = email.split('@').nth(1).unwrap_or(""), "console login failed");
@@ -163,6 +170,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         operators::end_session(&mut tx, old).await?;
     }
     let token = operators::start_session(&mut tx, operator.operator_id).await?;
+    portal_identity::ratelimit::clear(tx.conn(), &account_bucket).await?;
     tx.commit().await?;
     metrics::counter!("console_logins_total", "result" => "ok").increment(1);
     tracing::info!(operator.id = %operator.operator_id, "operator logged in");

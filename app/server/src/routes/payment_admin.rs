@@ -567,23 +567,29 @@ const PAGE: i64 = 50;
 async fn payments_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<ListQ>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Payments, Action::Read)?;
+    // a case worker limited to some services sees their payments only, as with cases
+    let scope = super::casework::case_scope(&s.principal);
     let query = PaymentQuery {
         from: q.von.as_deref().and_then(parse_day),
         to: q.bis.as_deref().and_then(parse_day),
         service: q.leistung.clone().filter(|l| !l.is_empty()),
         status: q.status.as_deref().and_then(PaymentStatus::parse),
+        scope: scope.clone(),
         limit: PAGE,
         offset: (q.seite.unwrap_or(1).max(1) - 1) * PAGE,
     };
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let (rows, total) = repo::list(&mut tx, &query).await?;
     let totals = repo::totals(&mut tx, &query).await?;
-    let exports = repo::exports(&mut tx, 31).await?;
+    // the stored daily exports cover every service: offered to the unscoped only
+    let exports = if scope.is_none() { repo::exports(&mut tx, 31).await? } else { vec![] };
     let services: Vec<(String, String)> = sqlx::query_as(
         "select s.service_slug, coalesce(case when $1 = 'en' then a.name_en else a.name_de end, case when $1 = 'en' then b.name_en else b.name_de end)
-           from service_payment s join service_activation a using (service_slug) join base_service b using (service_slug) order by 2",
+           from service_payment s join service_activation a using (service_slug) join base_service b using (service_slug)
+          where $2::text[] is null or s.service_slug = any($2) order by 2",
     )
     .bind(lang.code())
+    .bind(&scope)
     .fetch_all(tx.conn())
     .await?;
     tx.commit().await?;
@@ -700,12 +706,15 @@ fn fmt_day(d: Date) -> String {
 async fn export_csv(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(date): Path<String>) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Read)?;
     let date = parse_day(date.trim_end_matches(".csv")).ok_or_else(AppError::not_found)?;
+    let scope = super::casework::case_scope(&s.principal);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let csv = match repo::export_csv(&mut tx, date).await? {
+    // the stored export holds every service; a case worker limited to some gets theirs, made now
+    let stored = if scope.is_none() { repo::export_csv(&mut tx, date).await? } else { None };
+    let csv = match stored {
         Some(csv) => csv,
-        None => portal_payments::export::day_csv(&mut tx, date).await?.0,
+        None => portal_payments::export::day_csv(&mut tx, date, scope.as_deref()).await?.0,
     };
-    audit(&mut tx, &s, &ip, "payment.export", iso(date), serde_json::json!({})).await?;
+    audit(&mut tx, &s, &ip, "payment.export", iso(date), serde_json::json!({ "scope": scope })).await?;
     tx.commit().await?;
     Ok(crate::pages::attachment("text/csv; charset=utf-8", csv, &format!("zahlungen-{}-{}.csv", ctx.entry.slug, iso(date))))
 }
