@@ -298,7 +298,9 @@ check_rc=0
 STATE_DIR="$STATE" DB_URL="$SUPER_URL" MAILBOX_URL="$MAILBOX_URL" STRIPE_URL="$STRIPE_URL" STRIPE_ACCOUNT="$STRIPE_ACCOUNT" \
   TENANT_SLUG=kaiserslautern node "$ROOT/benches/faults/check.mjs" || check_rc=$?
 errors="$(grep -c '"level":"ERROR"' "$LOGS/server.log" || true)"; panics="$(grep -c 'panicked at' "$LOGS/server.log" || true)"
-info "server log: $errors ERROR lines, $panics panics ($LOGS/server.log)"
+# a submit that found the case its key had already filed (app/server/src/routes/applications.rs `submit`)
+replays="$(grep '"message":"application filed"' "$LOGS/server.log" | grep -c '"created":false' || true)"
+info "server log: $errors ERROR lines, $panics panics, $replays submits answered with the case filed before ($LOGS/server.log)"
 info "figures for the docs: $STATE/summary.md"
 [ "$driver_rc" = 0 ] || { info "the load driver exited with $driver_rc"; [ "$check_rc" != 0 ] || check_rc=1; }
 exit "$check_rc"

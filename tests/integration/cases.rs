@@ -548,6 +548,11 @@ async fn a_tenant_admin_overrides_a_form_and_invalid_schemas_are_refused_with_th
     let r = admin.submit("/verwaltung/antragseinstellungen/formular/meldebescheinigung", "/verwaltung/antragseinstellungen/formular/meldebescheinigung", &[("schema", "{\"version\": 2, \"pages\": []}")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("at least one page"), "{}", r.body);
+    // a pattern that would freeze citizens' browsers (catastrophic backtracking) is refused
+    let slow = r#"{"version": 7, "guest": false, "pages": [{"id": "p", "title": {"de": "Angaben", "en": "Details"}, "fields": [{"id": "wunsch", "type": "text", "label": {"de": "Ihr Wunsch", "en": "Your wish"}, "pattern": {"regex": "^(a+)+$", "message": {"de": "Nur a", "en": "Only a"}}}]}]}"#;
+    let r = admin.submit("/verwaltung/antragseinstellungen/formular/meldebescheinigung", "/verwaltung/antragseinstellungen/formular/meldebescheinigung", &[("schema", slow)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("exponential time"), "{}", r.body);
     let own = r#"{"version": 7, "guest": false, "pages": [{"id": "p", "title": {"de": "Angaben", "en": "Details"}, "fields": [{"id": "wunsch", "type": "text", "label": {"de": "Ihr Wunsch", "en": "Your wish"}, "required": true}]}]}"#;
     let r = admin.submit("/verwaltung/antragseinstellungen/formular/meldebescheinigung", "/verwaltung/antragseinstellungen/formular/meldebescheinigung", &[("schema", own)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -385,22 +385,43 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
         assert!(r.body.contains(msg), "{msg}: {}", r.body);
     }
     assert!(r.body.contains("value=\"kasse\""), "values are kept");
-    // Düren's account cannot be connected to Kaiserslautern
-    let r = admin
-        .submit(
-            "/verwaltung/zahlungen/einstellungen",
-            "/verwaltung/zahlungen/einstellungen",
-            &[("mode", "online"), ("stripe_account_id", "acct_demoDueren0001"), ("methods", "card"), ("kassenzeichen_prefix", "KL-"), ("kassenzeichen_digits", "8"), ("reminder_days", "3")],
-        )
-        .await;
+    // a tenant admin cannot claim a connected account by naming it (another portal's, or any)
+    for account in ["acct_demoDueren0001", "acct_klPendingNew01"] {
+        let r = admin
+            .submit(
+                "/verwaltung/zahlungen/einstellungen",
+                "/verwaltung/zahlungen/einstellungen",
+                &[("mode", "online"), ("stripe_account_id", account), ("methods", "card"), ("kassenzeichen_prefix", "KL-"), ("kassenzeichen_digits", "8"), ("reminder_days", "3")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{account}");
+        assert!(r.body.contains("verknüpft der Betrieb der Plattform"), "{}", r.body);
+    }
+    let mapped: i64 = owner_scalar(&app, "select count(*) from stripe_account where account_id = $1", "acct_klPendingNew01").await;
+    assert_eq!(mapped, 0);
+    // the operators attach accounts: Düren's is refused for Kaiserslautern, a new one is saved and
+    // its onboarding state fetched from Stripe (unfinished)
+    let (session, ops_csrf) = app.login_operator().await;
+    let kl = app.tenant_id("kaiserslautern").await;
+    let setup = |account: &'static str| vec![("_csrf", ops_csrf.clone()), ("mode", "online".into()), ("stripe_account_id", account.into()), ("methods", "card".into()), ("methods", "sepa_debit".into()), ("kassenzeichen_prefix", "KL-".into()), ("kassenzeichen_digits", "8".into()), ("reminder_days", "3".into())];
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (app, session) = (&app, &session);
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form(OPS_HOST, &format!("/mandanten/{kl}/zahlungen"), &fields, session).await
+        }
+    };
+    let r = post(setup("acct_demoDueren0001")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("bereits mit einem anderen Portal verbunden"), "{}", r.body);
-    // a new account of its own: saved, its onboarding state fetched from Stripe (unfinished)
+    let r = post(setup("acct_klPendingNew01")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // the tenant admin keeps it when saving the other settings
     let r = admin
         .submit(
             "/verwaltung/zahlungen/einstellungen",
             "/verwaltung/zahlungen/einstellungen",
-            &[("mode", "online"), ("stripe_account_id", "acct_klPendingNew01"), ("methods", "card"), ("methods", "sepa_debit"), ("kassenzeichen_prefix", "KL-"), ("kassenzeichen_digits", "8"), ("reminder_days", "3")],
+            &[("mode", "online"), ("stripe_account_id", "acct_klPendingNew01"), ("methods", "card"), ("kassenzeichen_prefix", "KL-"), ("kassenzeichen_digits", "8"), ("reminder_days", "5")],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -446,7 +467,7 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
     assert_eq!(audited, 1);
 
     // operators: plan fees validated, a tenant's plan and setup in the console
-    let (session, csrf) = app.login_operator().await;
+    let csrf = ops_csrf.clone();
     let r = app.post_form(OPS_HOST, "/tarife", &[("_csrf", &csrf), ("plan", "standard"), ("fixed", "500"), ("percent", "12")], &session).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("zwischen 0 und 100 €") && r.body.contains("zwischen 0 und 10"), "{}", r.body);

@@ -9,6 +9,7 @@ pub mod answers;
 pub mod display;
 pub mod files;
 pub mod prefill;
+pub mod redos;
 pub mod problem;
 pub mod schema;
 pub mod validate;

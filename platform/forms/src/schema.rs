@@ -422,6 +422,11 @@ fn check_field(f: &Field, earlier: &[&Field], in_group: bool) -> Result<(), Sche
         if p.regex.len() > 300 || !pattern_compiles(&p.regex) {
             return Err(bad(format!("{what}: the pattern is not a valid regular expression")));
         }
+        if !crate::redos::pattern_is_safe(&p.regex) {
+            return Err(bad(format!(
+                "{what}: the pattern could take exponential time in a browser (a repetition inside a repetition, or a repeated choice whose branches can start alike); write it without nested or overlapping repetition"
+            )));
+        }
         texts(&format!("{what} pattern message"), &p.message)?;
     }
     if let Some(key) = f.prefill {

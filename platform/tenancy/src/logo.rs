@@ -1,4 +1,6 @@
-//! Tenant logos: type checked by content, size-limited.
+//! Tenant logos: type checked by content, size-limited; SVG parsed and allowed only when every
+//! element and attribute is on a short list of drawing ones (no scripts, handlers, styles sheets,
+//! foreign content, entities or references outside the file).
 
 /// Largest logo accepted, in bytes.
 pub const MAX_LOGO_BYTES: usize = 256 * 1024;
@@ -33,17 +35,85 @@ impl Logo {
         }
         let content_type = sniff(&bytes).ok_or(LogoError::NotAnImage)?;
         if content_type == "image/svg+xml" {
-            let text = std::str::from_utf8(&bytes).map_err(|_| LogoError::NotAnImage)?.to_ascii_lowercase();
-            // Served with a restrictive CSP and only used in <img>, but refused anyway: defence in depth.
-            let unsafe_markers = ["<script", "javascript:", " on", "<foreignobject", "xlink:href=\"http", "href=\"http", "<iframe", "<!entity"];
-            if unsafe_markers.iter().any(|m| {
-                if *m == " on" { text.split_whitespace().any(|w| w.starts_with("on") && w.contains('=')) } else { text.contains(m) }
-            }) {
-                return Err(LogoError::UnsafeSvg);
-            }
+            // Served with a restrictive CSP and only used in <img>, but checked anyway: defence in depth.
+            let text = std::str::from_utf8(&bytes).map_err(|_| LogoError::NotAnImage)?;
+            check_svg(text)?;
         }
         Ok(Self { content_type, bytes })
     }
+}
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+const XLINK_NS: &str = "http://www.w3.org/1999/xlink";
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Drawing elements a logo may use.
+const SVG_ELEMENTS: &[&str] = &[
+    "svg", "g", "path", "rect", "circle", "ellipse", "line", "polyline", "polygon", "text", "tspan", "title", "desc", "defs", "symbol", "use",
+    "linearGradient", "radialGradient", "stop", "clipPath", "mask", "pattern", "metadata",
+];
+
+/// Presentation and geometry attributes (no `on…` handlers, no `href` beyond `#local`).
+const SVG_ATTRIBUTES: &[&str] = &[
+    "id", "class", "version", "baseProfile", "viewBox", "preserveAspectRatio", "width", "height", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry",
+    "fx", "fy", "dx", "dy", "d", "points", "pathLength", "transform", "fill", "fill-opacity", "fill-rule", "stroke", "stroke-width", "stroke-linecap",
+    "stroke-linejoin", "stroke-miterlimit", "stroke-dasharray", "stroke-dashoffset", "stroke-opacity", "opacity", "color", "display", "visibility",
+    "font-family", "font-size", "font-weight", "font-style", "font-variant", "text-anchor", "dominant-baseline", "alignment-baseline", "letter-spacing",
+    "word-spacing", "text-decoration", "writing-mode", "offset", "stop-color", "stop-opacity", "gradientUnits", "gradientTransform", "spreadMethod",
+    "patternUnits", "patternContentUnits", "patternTransform", "clip-path", "clip-rule", "clipPathUnits", "mask", "maskUnits", "maskContentUnits",
+    "vector-effect", "paint-order", "shape-rendering", "text-rendering", "role", "aria-label", "aria-hidden", "aria-labelledby", "focusable", "lang",
+    "style", "href",
+];
+
+/// Whether an attribute value stays inside the file: `url(…)` and `href` only to `#fragment`s, and
+/// nothing a browser would run or load.
+fn local_value(name: &str, value: &str) -> bool {
+    let v = value.to_ascii_lowercase();
+    if v.contains("javascript:") || v.contains("data:") || v.contains("@import") || v.contains("expression(") || v.contains('\\') {
+        return false;
+    }
+    if name == "href" {
+        return value.starts_with('#');
+    }
+    // every url( must point at a fragment of this file
+    v.match_indices("url(").all(|(i, _)| v[i + 4..].trim_start_matches([' ', '"', '\'']).starts_with('#'))
+}
+
+/// Checks an SVG logo: well-formed XML without a DTD (no entities), SVG elements and attributes
+/// from the lists above only (foreign-namespace attributes such as an editor's are inert and
+/// allowed; `metadata` is not looked into), and every reference local.
+fn check_svg(text: &str) -> Result<(), LogoError> {
+    let options = roxmltree::ParsingOptions { allow_dtd: false, ..roxmltree::ParsingOptions::default() };
+    let doc = roxmltree::Document::parse_with_options(text, options).map_err(|_| LogoError::UnsafeSvg)?;
+    let root = doc.root_element();
+    if root.tag_name().name() != "svg" || root.tag_name().namespace() != Some(SVG_NS) {
+        return Err(LogoError::UnsafeSvg);
+    }
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        let tag = node.tag_name();
+        if tag.namespace() != Some(SVG_NS) || !SVG_ELEMENTS.contains(&tag.name()) {
+            return Err(LogoError::UnsafeSvg);
+        }
+        for a in node.attributes() {
+            let allowed = match a.namespace() {
+                None => SVG_ATTRIBUTES.contains(&a.name()),
+                Some(XLINK_NS) => a.name() == "href",
+                Some(XML_NS) => matches!(a.name(), "space" | "lang"),
+                Some(SVG_NS) => false,
+                Some(_) => !a.name().to_ascii_lowercase().starts_with("on"),
+            };
+            if !allowed || !local_value(a.name(), a.value()) {
+                return Err(LogoError::UnsafeSvg);
+            }
+        }
+        if tag.name() == "metadata" {
+            continue;
+        }
+        // text is drawn as text; processing instructions and comments are inert
+        stack.extend(node.children().filter(roxmltree::Node::is_element));
+    }
+    Ok(())
 }
 
 fn sniff(b: &[u8]) -> Option<&'static str> {
@@ -80,5 +150,52 @@ mod tests {
     fn refuses_svg_with_script() {
         assert_eq!(Logo::parse(b"<svg><script>alert(1)</script></svg>".to_vec()), Err(LogoError::UnsafeSvg));
         assert_eq!(Logo::parse(b"<svg onload=\"x()\"></svg>".to_vec()), Err(LogoError::UnsafeSvg));
+    }
+
+    fn svg(inner: &str) -> Result<&'static str, LogoError> {
+        Logo::parse(format!("<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" viewBox=\"0 0 10 10\">{inner}</svg>").into_bytes()).map(|l| l.content_type)
+    }
+
+    #[test]
+    fn svg_logos_are_parsed_and_only_drawing_elements_and_attributes_pass() {
+        for ok in [
+            "<rect x=\"1\" y=\"1\" width=\"8\" height=\"8\" fill=\"#0d47a1\"/>",
+            "<defs><linearGradient id=\"g\"><stop offset=\"0\" stop-color=\"#fff\"/></linearGradient></defs><circle r=\"4\" fill=\"url(#g)\"/>",
+            "<text x=\"5\" y=\"5\" style=\"font-weight: 700; fill: url('#g')\">KL</text><use href=\"#g\"/><use xlink:href=\"#g\"/>",
+            "<g xmlns:inkscape=\"http://www.inkscape.org/namespaces/inkscape\" inkscape:label=\"Ebene 1\"><path d=\"M0 0h10\"/></g>",
+            "<!-- a comment --><title>Logo</title>",
+        ] {
+            assert_eq!(svg(ok), Ok("image/svg+xml"), "{ok}");
+        }
+        for bad in [
+            "<script>alert(1)</script>",
+            "<SCRIPT xmlns=\"http://www.w3.org/2000/svg\">alert(1)</SCRIPT>",
+            "<rect onclick=\"x()\"/>",
+            "<rect ONLOAD=\"x()\"/>",
+            "<a href=\"https://evil.example\"><rect/></a>",
+            "<image href=\"https://evil.example/x.png\"/>",
+            "<use href=\"https://evil.example/s.svg#x\"/>",
+            "<use xlink:href=\"data:image/svg+xml;base64,PHN2Zz4=\"/>",
+            "<rect fill=\"url(https://evil.example/#x)\"/>",
+            "<rect style=\"fill: url( 'https://evil.example/x' )\"/>",
+            "<style>@import url(https://evil.example/x.css);</style>",
+            "<foreignObject><div xmlns=\"http://www.w3.org/1999/xhtml\">x</div></foreignObject>",
+            "<animate attributeName=\"href\" to=\"javascript:alert(1)\"/>",
+            "<set attributeName=\"onmouseover\" to=\"alert(1)\"/>",
+            "<x:rect xmlns:x=\"urn:other\"/>",
+            "<rect x:onload=\"a()\" xmlns:x=\"urn:other\"/>",
+            "<rect",
+        ] {
+            assert_eq!(svg(bad), Err(LogoError::UnsafeSvg), "{bad}");
+        }
+        // entities (and so the billion laughs) never get expanded: a DTD is refused
+        let laughs = "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY a \"aaaa\">]><svg xmlns=\"http://www.w3.org/2000/svg\"><text>&a;</text></svg>";
+        assert_eq!(Logo::parse(laughs.as_bytes().to_vec()), Err(LogoError::UnsafeSvg));
+        // the demo tenants' logos pass
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tenants/demo/logos");
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let bytes = std::fs::read(entry.path()).unwrap_or_default();
+            assert!(Logo::parse(bytes).is_ok(), "{}", entry.path().display());
+        }
     }
 }

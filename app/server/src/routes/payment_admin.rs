@@ -288,7 +288,15 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: 
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    // a connected account is attached by the platform's operators (who see the contract behind
+    // it), never by naming an account id here: a tenant admin could otherwise claim any account
+    let current = repo::setup(&mut tx).await?.stripe_account_id;
     let result = match parse_setup(lang, &f) {
+        Ok(setup) if setup.stripe_account_id != current => {
+            let mut form = setup_state(&setup);
+            form.errors.insert("stripe_account_id".into(), tr(lang, "payments.error.account_by_operator"));
+            Err(form)
+        }
         Ok(setup) => store_setup(&mut tx, lang, &setup).await?.map(|()| setup),
         Err(form) => Err(form),
     };
