@@ -122,6 +122,10 @@ async function main() {
   const replayed = apps.filter((a) => a.replayedSubmit);
   for (const a of apps.filter((x) => x.anomaly)) broken.push('a repeated submit was answered differently', `${a.marker}: ${a.anomaly}`);
   const unacked = apps.filter((a) => a.submissionKey && a.outcome !== 'acknowledged');
+  // faults last seconds; a citizen still failing at the run's deadline (DURATION + GRACE) met a
+  // state the portal does not recover from by itself
+  const gaveUp = apps.filter((a) => a.outcome.startsWith('gave up'));
+  for (const a of gaveUp) broken.push('citizen could not finish (still failing at the deadline)', `${a.marker} ${a.slug} draft ${a.draft || '-'}: ${a.error}`);
   const unackedFiled = unacked.filter((a) => byMarker.has(a.marker));
 
   // ---- drafts ---------------------------------------------------------------------------------
@@ -249,6 +253,7 @@ async function main() {
     ['  found exactly once', `${found} of ${acked.length}`],
     ['  submits retried with the same key', `${submitRetried.length} (${submitRetried.reduce((s, a) => s + a.submitTries - 1, 0)} retries)`],
     ['  sent twice at once / sent again', `${doubled.length} / ${replayed.length}`],
+    ['  given up by the citizen', String(gaveUp.length)],
     ['  submitted, not acknowledged', `${unacked.length} (${unackedFiled.length} filed anyway)`],
     ['duplicate cases', String(dupCases.length)],
     ['duplicate drafts', `${dupDrafts.length} (${orphans.length} empty drafts from repeated starts)`],

@@ -716,3 +716,32 @@ async fn a_case_worker_limited_to_some_services_sees_only_their_payments_and_cas
     assert_eq!(csv.status, StatusCode::OK);
     assert!(!csv.body.contains(&kz), "{}", csv.body);
 }
+
+#[tokio::test]
+async fn an_intent_key_stripe_saw_with_other_parameters_moves_the_payment_to_its_next_attempt() {
+    // a server killed after Stripe created the intent but before it was stored comes back and asks
+    // with the same key; when Stripe will not replay it, the payment page still works
+    let app = TestApp::spawn().await;
+    let mut c = registered(&app, HOST, &unique_email("neustart")).await;
+    let check = fill_with(&mut c, "geburtsurkunde", &[("copies", "2")]).await;
+    let (_, r) = submit(&mut c, &check).await;
+    let base = check.trim_end_matches("/pruefen").to_owned();
+    assert_eq!(r.location(), Some(format!("{base}/zahlung").as_str()));
+    let draft = base.rsplit('/').next().unwrap_or_default().to_owned();
+    let (payment, attempt): (uuid::Uuid, i32) = sqlx::query_as("select payment_id, attempt from payment where draft_id::text = $1").bind(&draft).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let used = reqwest::Client::new()
+        .post(format!("{}v1/payment_intents", stripe_url()))
+        .bearer_auth("sk_test_kommunalportal")
+        .header("stripe-account", ACCOUNT)
+        .header("idempotency-key", format!("payment-{payment}-{attempt}-2400"))
+        .form(&[("amount", "2400"), ("currency", "eur"), ("description", "anders")])
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(used.status().is_success(), "{}", used.text().await.unwrap_or_default());
+    let pay = c.get(&format!("{base}/zahlung")).await;
+    assert_eq!(pay.status, StatusCode::OK, "{}", pay.body);
+    assert!(attr(&pay.body, "data-client-secret").starts_with("pi_"));
+    let next: i32 = owner_scalar(&app, "select attempt from payment where draft_id::text = $1", &draft).await;
+    assert_eq!(next, attempt + 1);
+}

@@ -151,6 +151,21 @@ pub async fn ensure_intent(state: &AppState, tx: &mut TenantTx, p: Payment, setu
     } else {
         p
     };
+    match create_intent(state, tx, &p, setup).await? {
+        // a server that died between creating the intent and storing it leaves Stripe with the
+        // key; if Stripe will not replay it, the payment moves on to a new attempt and key
+        Err(e) if e.is_idempotency_conflict() => {
+            tracing::warn!(payment = %p.payment_id, "idempotency key used before with other parameters: next attempt");
+            repo::next_attempt(tx, p.payment_id, PaymentStatus::Open).await?;
+            let p = repo::payment(tx, p.payment_id, true).await?.ok_or_else(AppError::not_found)?;
+            create_intent(state, tx, &p, setup).await
+        }
+        other => Ok(other),
+    }
+}
+
+/// Creates the intent of the payment's current attempt at Stripe and stores it.
+async fn create_intent(state: &AppState, tx: &mut TenantTx, p: &Payment, setup: &PaymentSetup) -> Result<Result<Payment, GatewayError>, AppError> {
     let metadata: HashMap<String, String> = [
         ("tenant_id".to_owned(), tx.tenant_id().0.to_string()),
         ("payment_id".to_owned(), p.payment_id.to_string()),
@@ -168,7 +183,7 @@ pub async fn ensure_intent(state: &AppState, tx: &mut TenantTx, p: Payment, setu
         description: format!("{} – {}", p.description, p.kassenzeichen),
         statement_suffix: Some(p.kassenzeichen.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(22).collect()),
         metadata,
-        idempotency_key: repo::intent_key(&p),
+        idempotency_key: repo::intent_key(p),
     };
     match state.payments.create_intent(&req).await {
         Ok(intent) => {

@@ -21,6 +21,9 @@ pub struct Message {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The Message-ID, set by the queue from the job (a repeated delivery keeps it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
 }
 
 /// Delivers one message. A trait so that tests can point the worker at any server, or a broken one.

@@ -16,8 +16,9 @@ use crate::{MailTransport, Message};
 pub const KIND: &str = "mail";
 
 /// How long a claimed job is reserved for its worker; after that another worker may take it (the
-/// first one died).
-const CLAIM: &str = "5 minutes";
+/// first one died). Jobs are claimed one at a time, so this covers one delivery (the SMTP client
+/// gives up after 20 s) and a crashed worker delays its mail by at most this long.
+const CLAIM: &str = "60 seconds";
 
 /// Queues a mail in the caller's transaction: it is sent only if that transaction commits.
 pub async fn enqueue(conn: &mut PgConnection, tenant: Option<TenantId>, message: &Message) -> Result<Uuid, DbError> {
@@ -40,27 +41,34 @@ pub fn backoff(attempts: i32) -> Duration {
     Duration::from_secs((30u64 << exp.min(7)).min(3600))
 }
 
-/// Claims due mail jobs and delivers them. Returns how many were delivered.
-pub async fn process_due(db: &Db, transport: &dyn MailTransport, batch: i64) -> Result<usize, DbError> {
+/// Claims one due mail job (the one due longest).
+async fn claim(db: &Db) -> Result<Option<(Uuid, serde_json::Value, i32, i32)>, DbError> {
     let mut tx = db.platform().await?;
-    let claimed: Vec<(Uuid, serde_json::Value, i32, i32)> = sqlx::query_as(&format!(
+    let claimed = sqlx::query_as(&format!(
         "update job set status = 'running', attempts = attempts + 1, locked_until = now() + interval '{CLAIM}'
-         where job_id in (
+         where job_id = (
             select job_id from job
             where kind = $1 and run_at <= now() and (status = 'pending' or (status = 'running' and locked_until < now()))
-            order by run_at limit $2 for update skip locked)
+            order by run_at limit 1 for update skip locked)
          returning job_id, payload, attempts, max_attempts"
     ))
     .bind(KIND)
-    .bind(batch)
-    .fetch_all(tx.conn())
+    .fetch_optional(tx.conn())
     .await?;
     tx.commit().await?;
+    Ok(claimed)
+}
 
+/// Claims due mail jobs one by one (up to `batch`) and delivers them. Returns how many were
+/// delivered. Each job is marked done in its own commit right after the SMTP server accepted it:
+/// only a worker killed between those two moments sends a mail twice (at-least-once delivery; the
+/// repeat carries the same Message-ID, so mail systems can tell).
+pub async fn process_due(db: &Db, transport: &dyn MailTransport, batch: i64) -> Result<usize, DbError> {
     let mut delivered = 0;
-    for (id, payload, attempts, max_attempts) in claimed {
+    for _ in 0..batch {
+        let Some((id, payload, attempts, max_attempts)) = claim(db).await? else { break };
         let outcome = match serde_json::from_value::<Message>(payload) {
-            Ok(m) => transport.send(&m).await,
+            Ok(m) => transport.send(&Message { message_id: Some(format!("{id}@kommunalportal")), ..m }).await,
             Err(e) => Err(format!("unreadable payload: {e}")),
         };
         let mut tx = db.platform().await?;

@@ -64,6 +64,9 @@ impl MailTransport for SmtpTransport {
         if let Some(reply) = m.reply_to.as_deref().and_then(|r| r.parse::<Mailbox>().ok()) {
             builder = builder.reply_to(reply);
         }
+        if let Some(id) = &m.message_id {
+            builder = builder.message_id(Some(format!("<{id}>")));
+        }
         let email = builder
             .multipart(MultiPart::alternative_plain_html(m.text.clone(), m.html.clone()))
             .map_err(|e| e.to_string())?;

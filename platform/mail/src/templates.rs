@@ -237,7 +237,7 @@ pub fn render(mail: &Mail, lang: Lang, branding: &Branding, to: &str) -> Message
     }
     html.push_str(&format!("<hr><p style=\"font-size:12px;color:#555\">{}</p></div></body></html>", escape(&footer)));
 
-    Message { to: to.to_owned(), from_name: branding.tenant_name.clone(), reply_to: branding.reply_to.clone(), subject: p.subject, text, html }
+    Message { message_id: None, to: to.to_owned(), from_name: branding.tenant_name.clone(), reply_to: branding.reply_to.clone(), subject: p.subject, text, html }
 }
 
 #[cfg(test)]

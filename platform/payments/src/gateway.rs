@@ -32,6 +32,12 @@ pub enum GatewayError {
 }
 
 impl GatewayError {
+    /// Stripe saw this idempotency key before with other parameters (e.g. a process died after the
+    /// intent was created and before it was stored): the request needs a key of its own.
+    pub fn is_idempotency_conflict(&self) -> bool {
+        matches!(self, GatewayError::Refused { code, .. } if code == "idempotency_error")
+    }
+
     /// Worth trying again later (the citizen sees "try again", nothing was charged).
     pub fn is_temporary(&self) -> bool {
         matches!(self, GatewayError::Unreachable(_))
@@ -43,7 +49,8 @@ impl From<StripeError> for GatewayError {
         match e {
             StripeError::Stripe(err, status) if status < 500 => GatewayError::Refused {
                 status,
-                code: err.code.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_default(),
+                // an idempotency conflict has no code, only its type
+                code: err.code.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_else(|| if err.type_.as_str() == "idempotency_error" { "idempotency_error".to_owned() } else { String::new() }),
                 message: err.message.clone().unwrap_or_default(),
             },
             StripeError::Stripe(err, status) => GatewayError::Unreachable(format!("{status}: {}", err.message.clone().unwrap_or_default())),

@@ -36,6 +36,7 @@ const intents = new Map();    // id -> { account, pi }
 const refunds = new Map();    // id -> { account, refund }
 const events = [];            // { account, event }
 const idempotency = new Map(); // key -> { params, status, body }
+const canonical = (body) => [...new URLSearchParams(body || '')].map(([k, v]) => `${k}=${v}`).sort().join('&');
 
 const now = () => Math.floor(Date.now() / 1000);
 const rand = (n) => crypto.randomBytes(n).toString('base64url').replace(/[-_]/g, 'x').slice(0, n);
@@ -351,7 +352,8 @@ const server = http.createServer((req, res) => {
       const idemKey = key && req.method === 'POST' ? `${req.headers['stripe-account'] || ''} ${url.pathname} ${key}` : null;
       if (idemKey && idempotency.has(idemKey)) {
         const first = idempotency.get(idemKey);
-        if (first.params !== body) {
+        // Stripe compares the parameters, not their order in the body
+        if (canonical(first.params) !== canonical(body)) {
           send(400, { error: { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.` } });
           return;
         }
