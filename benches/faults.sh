@@ -28,7 +28,7 @@
 # DURATION (60), THINK_MS (250: a citizen's pause per step), KILL1_AT (15), PG_AT (25), KILL2_AT (35),
 # RESTART_DELAY (2), GRACE (90: to finish what is under way), REGISTER_WAIT (120), RECOVERY_LIMIT (120),
 # DRAIN_MAX (600) / DRAIN_STALL (60: the mail queue's drain, in all / without progress),
-# FOLLOW_CLAIMS (0; 1 waits up to CLAIM_WAIT=420 s for mail jobs claimed by a killed server to be
+# FOLLOW_CLAIMS (1: wait up to CLAIM_WAIT=90 s for mail jobs claimed by a killed server to be
 # retried), KEEP=1 (keep the database cluster for inspection).
 # Output: $CACHE/faults/<time>/ with logs, results.json, faults.jsonl, summary.md, summary.json.
 # Exit status: 0 every promise kept, 1 a promise broken (or the run failed), 3 undecided (see notes).
@@ -44,7 +44,7 @@ export MAILBOX_SMTP_PORT="${MAILBOX_SMTP_PORT:-2626}" MAILBOX_HTTP_PORT="${MAILB
 export IDP_PORT="${IDP_PORT:-4021}" ROGUE_PORT="${ROGUE_PORT:-4022}" STRIPE_PORT="${STRIPE_PORT:-12121}"
 CITIZENS="${CITIZENS:-10}"; DURATION="${DURATION:-60}"; GRACE="${GRACE:-90}"
 KILL1_AT="${KILL1_AT:-15}"; PG_AT="${PG_AT:-25}"; KILL2_AT="${KILL2_AT:-35}"; RESTART_DELAY="${RESTART_DELAY:-2}"
-DRAIN_MAX="${DRAIN_MAX:-600}"; DRAIN_STALL="${DRAIN_STALL:-60}"; FOLLOW_CLAIMS="${FOLLOW_CLAIMS:-0}"; CLAIM_WAIT="${CLAIM_WAIT:-420}"
+DRAIN_MAX="${DRAIN_MAX:-600}"; DRAIN_STALL="${DRAIN_STALL:-60}"; FOLLOW_CLAIMS="${FOLLOW_CLAIMS:-1}"; CLAIM_WAIT="${CLAIM_WAIT:-90}"
 RECOVERY_LIMIT="${RECOVERY_LIMIT:-120}"; REGISTER_WAIT="${REGISTER_WAIT:-120}"
 TENANT_HOST=kaiserslautern.localhost
 STRIPE_ACCOUNT=acct_demoKaiserslautern   # tenants/demo/payments/payments.toml

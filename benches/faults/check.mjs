@@ -207,7 +207,9 @@ async function main() {
     if (ms.length > 1) {
       dupMails += ms.length - 1;
       const attempts = js.map((j) => j.attempts).join('/');
-      broken.push('mail delivered twice', `${ms.length} messages: ${what} (job attempts ${attempts}${js.some((j) => j.attempts > 1) ? ': sent, not marked done before the server died, sent again when its claim expired' : ''})`);
+      const ids = new Set(ms.map((m) => m.messageId || '?'));
+      const sameId = ids.size === 1 && !ids.has('?') ? `; all copies carry one Message-ID (${[...ids][0]}), so mail systems can drop the repeat` : '';
+      broken.push('mail delivered twice', `${ms.length} messages: ${what} (job attempts ${attempts}${js.some((j) => j.attempts > 1) ? ': sent, not marked done before the server died, sent again when its claim expired' : ''}${sameId})`);
     }
     if (!js.length) { broken.push('mail without a job', what); continue; }
     const claimed = js.filter((j) => j.claimed);

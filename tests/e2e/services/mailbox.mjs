@@ -1,6 +1,6 @@
 // A real SMTP server for tests and the demo (npm smtp-server), keeping received mail in memory and
 // showing it over HTTP:
-//   GET  /messages[?to=addr]  JSON, newest last: to, from, replyTo, subject, text, html, links
+//   GET  /messages[?to=addr]  JSON, newest last: to, from, replyTo, subject, messageId, text, html, links
 //   DELETE /messages          forget everything
 //   GET  /                    the mailbox as a page (demo)
 // Ports: MAILBOX_SMTP_PORT (2525), MAILBOX_HTTP_PORT (2580); loopback only.
@@ -81,7 +81,7 @@ const smtp = new SMTPServer({
     stream.on('end', () => {
       const m = parse(Buffer.concat(chunks).toString('utf8'));
       for (const rcpt of session.envelope.rcptTo) {
-        messages.push({ id: nextId++, to: rcpt.address.toLowerCase(), from: m.from, replyTo: m.replyTo, subject: m.subject, text: m.text, html: m.html, links: m.links, receivedAt: new Date().toISOString() });
+        messages.push({ id: nextId++, to: rcpt.address.toLowerCase(), from: m.from, replyTo: m.replyTo, subject: m.subject, messageId: m.headers["message-id"] || "", text: m.text, html: m.html, links: m.links, receivedAt: new Date().toISOString() });
       }
       callback();
     });
