@@ -5,7 +5,7 @@
 use http::StatusCode;
 use portal_tests::{OPS_HOST, TestApp, unique_email};
 
-use super::cases::{HOST, PDF, fill, forms, no_fees, start, submit, valid_inputs};
+use super::cases::{HOST, PDF, guest_check_page, no_fees, start, submit};
 
 /// A multipart body with a file part of `size` bytes (never a real file: zeros after a PDF head).
 fn big_file(size: usize) -> Vec<u8> {
@@ -75,25 +75,8 @@ async fn guests_are_limited_in_drafts_per_address_and_in_mails_per_recipient() {
     no_fees(&app).await;
     let mut g = app.client(HOST);
     // a guest applies; the confirmation would go to an address that already had its five mails
-    let first = start(&mut g, "meldebescheinigung", true).await;
-    let schema = forms().remove("meldebescheinigung").unwrap_or_else(|| panic!("form"));
     let email = unique_email("opfer");
-    let page = g.get(&first).await;
-    let csrf = page.hidden("_csrf").unwrap_or_default();
-    let mut inputs = Vec::new();
-    for f in &schema.pages[0].fields {
-        valid_inputs(f, &f.id, &mut inputs);
-    }
-    for (k, v) in &mut inputs {
-        if k == "email" {
-            v.clone_from(&email);
-        }
-    }
-    let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
-    fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let r = g.post_multipart(&first, &fields, None).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let check = fill(&mut g, r.location().unwrap_or_default(), &schema).await;
+    let check = guest_check_page(&mut g, "meldebescheinigung", &email).await;
     let tenant = app.tenant_id("kaiserslautern").await;
     sqlx::query("insert into rate_limit (bucket, window_start, hits) values ($1, now(), 5)")
         .bind(format!("mail-to:{tenant}:{}", portal_identity::secret::fingerprint(&email)))

@@ -263,6 +263,30 @@ async fn a_retried_or_doubled_submission_gives_the_same_case_and_the_profile_pre
     assert_eq!(r4.status, StatusCode::FORBIDDEN);
 }
 
+/// A guest starts `slug`, gives `email` as their address on the first page and fills the rest;
+/// returns the check page's path.
+pub(crate) async fn guest_check_page(g: &mut TestClient<'_>, slug: &str, email: &str) -> String {
+    let first = start(g, slug, true).await;
+    let schema = forms().remove(slug).unwrap_or_else(|| panic!("form"));
+    // the valid answers use antrag@example.org; a guest gives their own address
+    let page = g.get(&first).await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let mut inputs = Vec::new();
+    for f in &schema.pages[0].fields {
+        valid_inputs(f, &f.id, &mut inputs);
+    }
+    for (k, v) in &mut inputs {
+        if k == "email" {
+            *v = email.to_owned();
+        }
+    }
+    let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
+    fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let r = g.post_multipart(&first, &fields, None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    fill(g, r.location().unwrap_or_default(), &schema).await
+}
+
 #[tokio::test]
 async fn a_guest_applies_with_an_email_address_and_follows_the_case_by_the_mailed_link() {
     let app = TestApp::spawn().await;
@@ -273,26 +297,8 @@ async fn a_guest_applies_with_an_email_address_and_follows_the_case_by_the_maile
     if page.status == StatusCode::OK {
         assert!(!page.body.contains("Ohne Konto fortfahren"));
     }
-    let first = start(&mut g, "meldebescheinigung", true).await;
-    let schema = forms().remove("meldebescheinigung").unwrap_or_else(|| panic!("form"));
     let email = unique_email("gast");
-    // the valid answers use antrag@example.org; a guest gives their own address
-    let page = g.get(&first).await;
-    let csrf = page.hidden("_csrf").unwrap_or_default();
-    let mut inputs = Vec::new();
-    for f in &schema.pages[0].fields {
-        valid_inputs(f, &f.id, &mut inputs);
-    }
-    for (k, v) in inputs.iter_mut() {
-        if k == "email" {
-            *v = email.clone();
-        }
-    }
-    let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
-    fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let r = g.post_multipart(&first, &fields, None).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let check = fill(&mut g, r.location().unwrap_or_default(), &schema).await;
+    let check = guest_check_page(&mut g, "meldebescheinigung", &email).await;
     let (_, r) = submit(&mut g, &check).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.location().unwrap_or_default().contains("vorgang="));

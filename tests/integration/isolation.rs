@@ -176,10 +176,9 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
     let test_db = TestDb::new().await;
     let owner = test_db.owner().await;
     let db = test_db.db();
-    let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
-    let b: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'dueren'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+    let (a, b) = two_tenants(&test_db).await;
     sqlx::query("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), $1, 'mail', '{\"text\": \"https://kaiserslautern.example/konto/passwort?token=geheim\"}')")
-        .bind(a)
+        .bind(a.0)
         .execute(&owner)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -187,7 +186,6 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
     let operator = portal_operators::create(&mut p, "betrieb-iso@kommunalportal.example", "Betrieb", "ein-langes-passwort-2026").await.unwrap_or_else(|e| panic!("{e}"));
     portal_operators::start_session(&mut p, operator).await.unwrap_or_else(|e| panic!("{e}"));
     p.commit().await.unwrap_or_else(|e| panic!("{e}"));
-    let (a, b) = (TenantId(a), TenantId(b));
 
     // Act + Assert: a Düren transaction (as a smuggled statement would run)
     let denied = "42501".to_owned();
@@ -243,6 +241,15 @@ async fn the_application_role_is_neither_superuser_nor_owner_nor_bypassrls() {
     assert!(portal_db::Db::from_pools(db.app.clone(), db.app.clone()).check_roles().await.is_err(), "and refuses one role for both paths");
 }
 
+/// Kaiserslautern (A) and Düren (B).
+async fn two_tenants(test_db: &TestDb) -> (TenantId, TenantId) {
+    let id = |slug: &'static str| async move {
+        let id: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = $1").bind(slug).fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+        TenantId(id)
+    };
+    (id("kaiserslautern").await, id("dueren").await)
+}
+
 /// Runs `sql` in a transaction begun for `tenant` (or with no tenant) and returns rows affected or
 /// the error code.
 async fn in_tx(db: &Db, tenant: Option<TenantId>, sql: &str, json: Option<&serde_json::Value>) -> Result<u64, String> {
@@ -287,9 +294,7 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
     let test_db = TestDb::new().await;
     let owner = test_db.owner().await;
     let db = test_db.db();
-    let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
-    let b: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'dueren'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
-    let (a, b) = (TenantId(a), TenantId(b));
+    let (a, b) = two_tenants(&test_db).await;
     let tables = tenant_owned_tables(&test_db.app).await;
     // identity tables have no demo data: rows for both tenants from the fixture
     sqlx::raw_sql(include_str!("../fixtures/identity.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));

@@ -67,11 +67,13 @@ pub async fn process_due(db: &Db, transport: &dyn MailTransport, batch: i64) -> 
     let mut delivered = 0;
     for _ in 0..batch {
         let Some((id, payload, attempts, max_attempts)) = claim(db).await? else { break };
+        // the transaction that records the outcome is open before the send, so that only the
+        // update and the commit stand between the SMTP server's acceptance and the record of it
+        let mut tx = db.platform().await?;
         let outcome = match serde_json::from_value::<Message>(payload) {
             Ok(m) => transport.send(&Message { message_id: Some(format!("{id}@kommunalportal")), ..m }).await,
             Err(e) => Err(format!("unreadable payload: {e}")),
         };
-        let mut tx = db.platform().await?;
         match outcome {
             Ok(()) => {
                 // the body (with its link) is not kept once delivered
