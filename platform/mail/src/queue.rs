@@ -69,42 +69,63 @@ pub async fn process_due(db: &Db, transport: &dyn MailTransport, batch: i64) -> 
         let Some((id, payload, attempts, max_attempts)) = claim(db).await? else { break };
         // the transaction that records the outcome is open before the send, so that only the
         // update and the commit stand between the SMTP server's acceptance and the record of it
-        let mut tx = db.platform().await?;
+        let tx = db.platform().await?;
         let outcome = match serde_json::from_value::<Message>(payload) {
             Ok(m) => transport.send(&Message { message_id: Some(format!("{id}@kommunalportal")), ..m }).await,
             Err(e) => Err(format!("unreadable payload: {e}")),
         };
-        match outcome {
-            Ok(()) => {
-                // the body (with its link) is not kept once delivered
-                sqlx::query("update job set status = 'done', done_at = now(), locked_until = null, last_error = null, payload = payload - 'text' - 'html' where job_id = $1")
-                    .bind(id)
-                    .execute(tx.conn())
-                    .await?;
-                delivered += 1;
-                metrics::counter!("mail_sent_total", "result" => "ok").increment(1);
-                tracing::info!(job.id = %id, attempts, "mail delivered");
-            }
-            Err(error) if attempts >= max_attempts => {
-                sqlx::query("update job set status = 'failed', locked_until = null, last_error = $2 where job_id = $1").bind(id).bind(&error).execute(tx.conn()).await?;
-                metrics::counter!("mail_sent_total", "result" => "failed").increment(1);
-                tracing::error!(job.id = %id, attempts, error, "mail given up");
-            }
-            Err(error) => {
-                let delay = backoff(attempts);
-                sqlx::query("update job set status = 'pending', locked_until = null, last_error = $2, run_at = now() + $3::interval where job_id = $1")
-                    .bind(id)
-                    .bind(&error)
-                    .bind(format!("{} seconds", delay.as_secs()))
-                    .execute(tx.conn())
-                    .await?;
-                metrics::counter!("mail_sent_total", "result" => "retry").increment(1);
-                tracing::warn!(job.id = %id, attempts, retry_in_s = delay.as_secs(), error, "mail delivery failed; will retry");
-            }
+        // a database that drops the connection just now (a restart) must not make the mail go
+        // twice: the record is tried again for a while, well within the claim
+        let mut result = record(tx, id, attempts, max_attempts, &outcome).await;
+        for delay_ms in [250, 500, 1000, 2000, 4000, 8000, 15000] {
+            let Err(e) = &result else { break };
+            tracing::warn!(job.id = %id, error = %e, "recording a mail's outcome failed; trying again");
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            result = match db.platform().await {
+                Ok(tx) => record(tx, id, attempts, max_attempts, &outcome).await,
+                Err(e) => Err(e),
+            };
         }
-        tx.commit().await?;
+        if result? {
+            delivered += 1;
+        }
     }
     Ok(delivered)
+}
+
+/// Records a delivery's outcome (delivered, given up, or due again after the backoff) and commits;
+/// whether it was delivered.
+async fn record(mut tx: portal_db::PlatformTx, id: Uuid, attempts: i32, max_attempts: i32, outcome: &Result<(), String>) -> Result<bool, DbError> {
+    let result = match outcome {
+        Ok(()) => {
+            // the body (with its link) is not kept once delivered
+            sqlx::query("update job set status = 'done', done_at = now(), locked_until = null, last_error = null, payload = payload - 'text' - 'html' where job_id = $1")
+                .bind(id)
+                .execute(tx.conn())
+                .await?;
+            tracing::info!(job.id = %id, attempts, "mail delivered");
+            "ok"
+        }
+        Err(error) if attempts >= max_attempts => {
+            sqlx::query("update job set status = 'failed', locked_until = null, last_error = $2 where job_id = $1").bind(id).bind(error).execute(tx.conn()).await?;
+            tracing::error!(job.id = %id, attempts, error, "mail given up");
+            "failed"
+        }
+        Err(error) => {
+            let delay = backoff(attempts);
+            sqlx::query("update job set status = 'pending', locked_until = null, last_error = $2, run_at = now() + $3::interval where job_id = $1")
+                .bind(id)
+                .bind(error)
+                .bind(format!("{} seconds", delay.as_secs()))
+                .execute(tx.conn())
+                .await?;
+            tracing::warn!(job.id = %id, attempts, retry_in_s = delay.as_secs(), error, "mail delivery failed; will retry");
+            "retry"
+        }
+    };
+    tx.commit().await?;
+    metrics::counter!("mail_sent_total", "result" => result).increment(1);
+    Ok(result == "ok")
 }
 
 /// Delivers queued mail until `shutdown` fires: woken by `NOTIFY job` and at least every `poll`.
