@@ -45,8 +45,8 @@ revoke update, delete, truncate on audit_log from portal_platform;
 revoke all on operator, operator_session, tenant_domain from portal_app;
 revoke insert, update, delete, truncate on tenant, plan, service_category, base_service,
     catalogue_preset, catalogue_preset_service, search_synonym from portal_app;
--- a tenant admin's payment settings map the tenant's own connected account (select, insert, delete)
-revoke update, truncate on stripe_account from portal_app;
+-- connected accounts are mapped by operators (platform path); a tenant transaction reads its own
+revoke insert, update, delete, truncate on stripe_account from portal_app;
 -- the job queue: a tenant transaction enqueues its own mail and reads nothing
 revoke all on job from portal_app;
 grant insert on job to portal_app;
@@ -58,8 +58,7 @@ create policy job_platform on job for all to portal_platform using (true) with c
 
 alter table stripe_account enable row level security;
 alter table stripe_account force row level security;
-create policy stripe_account_tenant on stripe_account to portal_app
-    using (tenant_id = current_tenant_id()) with check (tenant_id = current_tenant_id());
+create policy stripe_account_tenant on stripe_account for select to portal_app using (tenant_id = current_tenant_id());
 create policy stripe_account_platform on stripe_account to portal_platform using (true) with check (true);
 
 -- the audit log: "no tenant set = every entry" only on the platform path

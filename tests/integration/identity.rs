@@ -313,7 +313,7 @@ async fn add_rogue_provider(app: &TestApp, mode: &str) {
         .bind(mode)
         .bind(format!("Rogue {mode}"))
         .bind(format!("{base}/{mode}"))
-        .bind(app.seal(tenant, mode, "rogue-client-secret"))
+        .bind(app.seal(tenant, mode, &format!("{base}/{mode}"), "kommunalportal", "rogue-client-secret"))
         .execute(&app.db.owner().await)
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -24,9 +24,10 @@ const PLATFORM_GRANTS: &[(&str, &str, &str)] = &[
     ("operator", "", "SIUD"),
     ("operator_session", "", "SIUD"),
     // plans with the platform's fee, and which tenant a connected Stripe account belongs to
-    // (webhooks name the account before any tenant is known; a tenant maps its own, under RLS)
+    // (webhooks name the account before any tenant is known; operators map them, a tenant reads
+    // its own under RLS)
     ("plan", "S", "SIUD"),
-    ("stripe_account", "SID", "SIUD"),
+    ("stripe_account", "S", "SIUD"),
     // login counters are hit and cleared inside the login's tenant transaction
     ("rate_limit", "SIUD", "SIUD"),
     // append-only, under RLS (a tenant sees and writes only its own entries)
@@ -207,7 +208,7 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
     assert_eq!(in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", a.0), None).await, Err(denied.clone()), "enqueue for A");
     assert_eq!(in_tx(&db, Some(b), "insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), null, 'mail', '{}')", None).await, Err(denied.clone()), "enqueue for nobody");
     assert_eq!(in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", b.0), None).await, Ok(1), "its own mail");
-    assert_eq!(in_tx(&db, Some(b), &format!("delete from stripe_account where tenant_id = '{}'", a.0), None).await, Ok(0), "A's account mapping");
+    assert_eq!(in_tx(&db, Some(b), &format!("delete from stripe_account where tenant_id = '{}'", a.0), None).await, Err(denied.clone()), "A's account mapping");
     assert_eq!(in_tx(&db, Some(b), &format!("insert into audit_log (audit_id, tenant_id, actor_kind, actor_id, actor_name, action, object) values (gen_random_uuid(), '{}', 'system', gen_random_uuid(), 'x', 'x', 'x')", a.0), None).await, Err(denied.clone()), "audit entry for A");
     assert_eq!(in_tx(&db, Some(b), "select count(*) from audit_log where tenant_id is null", None).await, Ok(1), "the query runs, and sees nothing");
     // the platform path reads the queue and the operators

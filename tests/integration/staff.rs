@@ -202,11 +202,20 @@ async fn a_tenant_admin_cannot_reach_platform_secrets_or_plain_http_issuers_thro
     assert!(page.body.contains("hinterlegt") && !page.body.contains("kl-geheimnis-1") && !page.body.contains("APP__"));
     let stored: Vec<u8> = sqlx::query_scalar("select client_secret_sealed from identity_provider where provider_slug = 'bundid'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
     assert!(stored.len() > 28 && !stored.windows(9).any(|w| w == b"geheimnis"), "sealed, not in plain text");
-    // changing the provider without typing the secret keeps the stored one
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id2.bund.example", "")).await;
+    // changing the provider's name without typing the secret keeps the stored one
+    let mut rename = post("https://id.bund.example", "");
+    rename[1] = ("display_name", "BundID (neu)");
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &rename).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let kept: Vec<u8> = sqlx::query_scalar("select client_secret_sealed from identity_provider where provider_slug = 'bundid'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
     assert_eq!(kept, stored);
+    // but pointing it at another issuer needs the secret again: the stored one is sealed to its
+    // issuer and would never be sent elsewhere
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.evil.example", "")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("client_secret-error"));
+    let issuer: String = sqlx::query_scalar("select issuer_url from identity_provider where provider_slug = 'bundid'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    assert_eq!(issuer, "https://id.bund.example");
 }
 
 #[tokio::test]

@@ -228,9 +228,19 @@ impl TestApp {
     }
 
     /// An app whose Stripe client talks to `stripe_base` (e.g. a closed port: Stripe unreachable).
-    /// The key the test server seals tenant secrets with (the public development key).
-    pub fn seal(&self, tenant: uuid::Uuid, slug: &str, secret: &str) -> Vec<u8> {
-        self.state.oidc.seal_secret(tenant, slug, secret)
+    /// A client secret sealed as the test server seals it (the public development key), for a
+    /// provider `slug` at `issuer` with `client_id`.
+    pub fn seal(&self, tenant: uuid::Uuid, slug: &str, issuer: &str, client_id: &str, secret: &str) -> Vec<u8> {
+        let p = portal_identity::oidc::ProviderConfig {
+            slug: slug.to_owned(),
+            display_name: String::new(),
+            issuer_url: issuer.to_owned(),
+            client_id: client_id.to_owned(),
+            sealed_secret: None,
+            scopes: String::new(),
+            enabled: true,
+        };
+        self.state.oidc.seal_secret(tenant, &p, secret)
     }
 
     pub async fn spawn_with_stripe(stripe_base: &str) -> Self {

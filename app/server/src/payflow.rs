@@ -73,13 +73,18 @@ pub fn money(cents: i64, lang: Lang) -> String {
 /// The payment of a draft whose case is filed once paid: created once, re-priced while nothing is
 /// under way if the answers changed the fee.
 #[expect(clippy::too_many_arguments, reason = "the draft, its price and where the payer is")]
-pub async fn payment_for_draft(tx: &mut TenantTx, draft: &Draft, service: &ServicePayment, fee: &Fee, setup: &PaymentSetup, application_fee: i64, lang: Lang, base: &str, name: &str) -> Result<Payment, AppError> {
+pub async fn payment_for_draft(state: &AppState, tx: &mut TenantTx, draft: &Draft, service: &ServicePayment, fee: &Fee, setup: &PaymentSetup, application_fee: i64, lang: Lang, base: &str, name: &str) -> Result<Payment, AppError> {
     let account = setup.stripe_account_id.clone().unwrap_or_default();
     if let Some(p) = repo::payment_for_draft(tx, draft.draft_id, true).await? {
-        // the answers changed the fee before anything was paid: a new amount, a new intent (the
-        // idempotency key holds the amount; the old intent is left unconfirmed and expires)
+        // the fee changed before anything was paid: a new amount, a new intent (the idempotency key
+        // holds the amount); an open intent for the old amount is withdrawn first, so that it
+        // cannot be paid as well
         if p.amount_cents != fee.total() && p.status.is_payable() {
-            repo::reprice(tx, p.payment_id, fee, application_fee).await?;
+            match withdraw_intent(state, tx, p.payment_id).await? {
+                Withdrawal::Done => repo::reprice(tx, p.payment_id, fee, application_fee).await?,
+                Withdrawal::UnderWay => {}
+                Withdrawal::Unavailable => return Err(AppError::unavailable()),
+            }
         }
         return Ok(repo::payment(tx, p.payment_id, false).await?.unwrap_or(p));
     }
@@ -292,7 +297,9 @@ async fn file_paid_draft(tx: &mut TenantTx, ctx: &TenantContext, p: &Payment, la
     };
     let schema = cases::form_version(tx, &draft.schema_hash).await?;
     let mut answers = draft.answers.clone();
-    let issues = portal_forms::validate::check_all(&schema, &mut answers, crate::routes::applications::today());
+    // checked as on the day the payment was set up (a SEPA debit may confirm days later, after a
+    // date in the answers has passed)
+    let issues = portal_forms::validate::check_all(&schema, &mut answers, crate::routes::applications::day_of(p.created_at));
     let answers = portal_forms::answers::retain_visible(&schema, &answers);
     let name = cases::service_name(tx, &draft.service_slug).await?.unwrap_or_else(|| Localized { de: draft.service_slug.clone(), en: draft.service_slug.clone() });
     let fee = repo::service_payment(tx, &draft.service_slug).await?.map(|s| s.rule.compute(Some(&schema), &answers, &name));
@@ -306,7 +313,7 @@ async fn file_paid_draft(tx: &mut TenantTx, ctx: &TenantContext, p: &Payment, la
         metrics::counter!("payments_unfiled_total").increment(1);
         return Ok(None);
     }
-    let filed = crate::routes::applications::file_case(tx, ctx, &p.portal_url, &draft, &schema, &answers, lang).await?;
+    let filed = crate::routes::applications::file_case(tx, ctx, &p.portal_url, &draft, &schema, &answers, lang, true).await?;
     repo::attach_case(tx, p.payment_id, filed.case.case_id).await?;
     Ok(Some(filed.case))
 }

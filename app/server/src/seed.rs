@@ -80,15 +80,16 @@ pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTe
             catalogue_repo::set_override(&mut tx, &slug, &value.unwrap_or_default()).await?;
         }
         for p in &t.identity_providers {
-            let config = portal_identity::oidc::ProviderConfig {
+            let mut config = portal_identity::oidc::ProviderConfig {
                 slug: p.slug.clone(),
                 display_name: p.display_name.clone(),
                 issuer_url: p.issuer_url.clone(),
                 client_id: p.client_id.clone(),
-                sealed_secret: Some(portal_identity::oidc::seal_client_secret(secrets, tx.tenant_id().0, &p.slug, &p.client_secret)),
+                sealed_secret: None,
                 scopes: p.scopes.clone(),
                 enabled: true,
             };
+            config.sealed_secret = Some(portal_identity::oidc::seal_client_secret(secrets, tx.tenant_id().0, &config, &p.client_secret));
             portal_identity::oidc::save_provider(&mut tx, &config).await.with_context(|| t.file.display().to_string())?;
         }
         tx.commit().await?;

@@ -15,8 +15,13 @@ use crate::pages::{Fields, parse_urlencoded};
 /// files raise their body limit to this; every other route keeps the server's small default.
 pub const MAX_UPLOAD_BODY: usize = 32 * 1024 * 1024;
 
-/// Most bytes of text fields in one post (a long form page is a few kilobytes).
+/// Most bytes of text fields in one post (a long form page is a few kilobytes); every part counts
+/// its name and a fixed overhead too, so a flood of empty parts is bounded like text.
 const MAX_TEXT_BYTES: usize = 256 * 1024;
+const PART_OVERHEAD: usize = 64;
+/// Most parts in one post, and the longest part or file name.
+const MAX_PARTS: usize = 2000;
+const MAX_NAME: usize = 200;
 
 /// Largest url-encoded body of a post that may also come as multipart.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
@@ -134,12 +139,19 @@ impl GatedPost {
         let mut files: Vec<Upload> = Vec::new();
         let mut gate = Some(gate);
         let mut limits: Option<FileLimits> = None;
+        let mut parts = 0usize;
         while let Some(mut part) = mp.next_field().await.map_err(|e| part_error(&e))? {
+            parts += 1;
             let name = part.name().unwrap_or_default().to_owned();
-            let Some(file_name) = part.file_name().map(str::to_owned) else {
+            let file_name = part.file_name().map(str::to_owned);
+            text_bytes += PART_OVERHEAD + name.len();
+            if parts > MAX_PARTS || name.len() > MAX_NAME || file_name.as_ref().is_some_and(|f| f.len() > MAX_NAME) || text_bytes > MAX_TEXT_BYTES {
+                return Err(AppError::new(ErrorKind::PayloadTooLarge));
+            }
+            let Some(file_name) = file_name else {
                 let room = MAX_TEXT_BYTES.saturating_sub(text_bytes);
                 let (bytes, len) = read_part(&mut part, room).await?;
-                text_bytes += len + name.len();
+                text_bytes += len;
                 if text_bytes > MAX_TEXT_BYTES {
                     return Err(AppError::new(ErrorKind::PayloadTooLarge));
                 }

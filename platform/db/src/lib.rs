@@ -69,7 +69,7 @@ impl Default for PoolSettings {
             min_connections: 1,
             acquire_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(15),
-            platform_max_connections: 5,
+            platform_max_connections: 10,
         }
     }
 }

@@ -3,10 +3,16 @@
 //! freezes the page. Such patterns are refused when a form is saved (the server's own engine is
 //! linear-time, so only the browser is at risk).
 //!
-//! The check is conservative: it refuses a repetition that contains another unbounded (or long)
-//! repetition, and a repetition of a choice whose branches can begin with the same character. Both
-//! are the shapes behind catastrophic backtracking; plain patterns (postcodes, file numbers,
-//! `[A-Z]{2}-\d+`) pass.
+//! The check is conservative. It refuses
+//! - a long repetition that contains another long repetition (`(a+)+`, `(.*a){20}`),
+//! - a long repetition of a choice whose branches can begin with the same character (`(a|ab)*`),
+//! - a long repetition of a part of varying length whose optional pieces can begin like the part
+//!   itself (`(aa?)+`, `(a?){20}`),
+//! - three or more long repetitions in a row over overlapping characters (`\w*\w*\w*`: polynomial
+//!   of a high degree).
+//!
+//! These are the shapes behind catastrophic backtracking; plain patterns (postcodes, file numbers,
+//! `[A-Z]{2}-\d+`, `(\d{3} ?)+`) pass.
 
 /// Whether `pattern` is free of the shapes that backtrack exponentially (`true` on the browser's
 /// side, where schemas arrive checked).
@@ -46,9 +52,9 @@ fn long(r: &Repetition) -> bool {
 #[cfg(not(target_arch = "wasm32"))]
 fn risky(a: &Ast, src: &str) -> bool {
     match a {
-        Ast::Repetition(r) => (long(r) && (has_long_repetition(&r.ast) || ambiguous_choice(&r.ast, src))) || risky(&r.ast, src),
+        Ast::Repetition(r) => (long(r) && (has_long_repetition(&r.ast) || ambiguous_choice(&r.ast, src) || ambiguous_length(&r.ast, src))) || risky(&r.ast, src),
         Ast::Group(g) => risky(&g.ast, src),
-        Ast::Concat(c) => c.asts.iter().any(|a| risky(a, src)),
+        Ast::Concat(c) => overlapping_run(&c.asts, src) || c.asts.iter().any(|a| risky(a, src)),
         Ast::Alternation(x) => x.asts.iter().any(|a| risky(a, src)),
         _ => false,
     }
@@ -62,6 +68,113 @@ fn has_long_repetition(a: &Ast) -> bool {
         Ast::Concat(c) => c.asts.iter().any(has_long_repetition),
         Ast::Alternation(x) => x.asts.iter().any(has_long_repetition),
         _ => false,
+    }
+}
+
+/// A repeated part of varying length whose optional pieces may begin like the part itself: the
+/// engine can split the same text into rounds in many ways.
+#[cfg(not(target_arch = "wasm32"))]
+fn ambiguous_length(a: &Ast, src: &str) -> bool {
+    let Some(hir) = compiled(a, src) else { return true };
+    if !varies(&hir) {
+        return false;
+    }
+    let start = first(&hir);
+    let pieces: Vec<&Ast> = match strip_groups(a) {
+        Ast::Concat(c) => c.asts.iter().collect(),
+        other => vec![other],
+    };
+    pieces.iter().any(|piece| {
+        let Some(h) = compiled(piece, src) else { return true };
+        varies(&h) && overlap(start.as_ref(), chars(&h).as_ref())
+    })
+}
+
+/// Three or more long repetitions in a row whose characters overlap (`\w*\w*\w*`).
+#[cfg(not(target_arch = "wasm32"))]
+fn overlapping_run(items: &[Ast], src: &str) -> bool {
+    let mut run: Vec<Option<ClassUnicode>> = Vec::new();
+    for item in items {
+        match item {
+            Ast::Repetition(r) if long(r) => {
+                let c = compiled(&r.ast, src).and_then(|h| chars(&h));
+                if run.iter().all(|prev| overlap(prev.as_ref(), c.as_ref())) {
+                    run.push(c);
+                } else {
+                    run = vec![c];
+                }
+                if run.len() >= 3 {
+                    return true;
+                }
+            }
+            _ => run.clear(),
+        }
+    }
+    false
+}
+
+/// Whether matches of `h` differ in length, counted in characters (the compiled form's own
+/// lengths are in bytes, where `\d` already varies).
+#[cfg(not(target_arch = "wasm32"))]
+fn varies(h: &Hir) -> bool {
+    fn len(h: &Hir) -> (u64, Option<u64>) {
+        match h.kind() {
+            HirKind::Empty | HirKind::Look(_) => (0, Some(0)),
+            HirKind::Literal(l) => {
+                let n = std::str::from_utf8(&l.0).map_or(l.0.len(), |t| t.chars().count()) as u64;
+                (n, Some(n))
+            }
+            HirKind::Class(_) => (1, Some(1)),
+            HirKind::Capture(c) => len(&c.sub),
+            HirKind::Repetition(r) => {
+                let (lo, hi) = len(&r.sub);
+                (lo.saturating_mul(u64::from(r.min)), hi.and_then(|h| r.max.map(|m| h.saturating_mul(u64::from(m)))))
+            }
+            HirKind::Concat(v) => v.iter().map(len).fold((0, Some(0)), |(a, b), (c, d)| (a + c, b.zip(d).map(|(x, y)| x + y))),
+            HirKind::Alternation(v) => {
+                let all: Vec<_> = v.iter().map(len).collect();
+                let lo = all.iter().map(|l| l.0).min().unwrap_or(0);
+                let hi = all.iter().map(|l| l.1).try_fold(0u64, |acc, h| h.map(|h| acc.max(h)));
+                (lo, hi)
+            }
+        }
+    }
+    let (lo, hi) = len(h);
+    hi != Some(lo)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn strip_groups(a: &Ast) -> &Ast {
+    match a {
+        Ast::Group(g) => strip_groups(&g.ast),
+        other => other,
+    }
+}
+
+/// A piece of the pattern compiled on its own (`None` when it does not stand alone).
+#[cfg(not(target_arch = "wasm32"))]
+fn compiled(a: &Ast, src: &str) -> Option<Hir> {
+    let span = a.span();
+    regex_syntax::Parser::new().parse(src.get(span.start.offset..span.end.offset)?).ok()
+}
+
+/// Every character a match of `h` can contain (`None`: unknown).
+#[cfg(not(target_arch = "wasm32"))]
+fn chars(h: &Hir) -> Option<ClassUnicode> {
+    match h.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(ClassUnicode::empty()),
+        HirKind::Literal(l) => {
+            let text = std::str::from_utf8(&l.0).ok()?;
+            Some(ClassUnicode::new(text.chars().map(|c| ClassUnicodeRange::new(c, c))))
+        }
+        HirKind::Class(Class::Unicode(c)) => Some(c.clone()),
+        HirKind::Class(Class::Bytes(_)) => None,
+        HirKind::Capture(c) => chars(&c.sub),
+        HirKind::Repetition(r) => chars(&r.sub),
+        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().map(chars).try_fold(ClassUnicode::empty(), |mut acc, c| {
+            acc.union(&c?);
+            Some(acc)
+        }),
     }
 }
 
@@ -82,9 +195,7 @@ fn ambiguous_choice(a: &Ast, src: &str) -> bool {
 /// The characters a branch can begin with, from its own text compiled alone (`None`: unknown).
 #[cfg(not(target_arch = "wasm32"))]
 fn branch_first(a: &Ast, src: &str) -> Option<ClassUnicode> {
-    let span = a.span();
-    let text = src.get(span.start.offset..span.end.offset)?;
-    first(&regex_syntax::Parser::new().parse(text).ok()?)
+    first(&compiled(a, src)?)
 }
 
 /// The characters a match of `h` can begin with; `None` when unknown (or empty: treated as "any").
@@ -135,6 +246,14 @@ mod tests {
             "(ab|a)*c",
             "(.*a){20}",
             "(x{0,30})+y",
+            "(a|aa)+$",
+            "(.*)*$",
+            "([a-z]+)*$",
+            "(\\w+)+@",
+            "(a?){20}a{20}",
+            "(aa?)+$",
+            "(\\w\\w?)+$",
+            "\\w*\\w*\\w*\\w*$",
         ] {
             assert!(!pattern_is_safe(bad), "{bad}");
         }
@@ -147,6 +266,9 @@ mod tests {
             "^[A-Za-zÄÖÜäöüß .'-]+$",
             "^(\\d{3} ?)+$",
             "^KL-[0-9]{4,12}$",
+            "^\\d+-\\d+$",
+            "^[A-Z]+\\d*$",
+            "^\\w+@\\w+\\.[a-z]{2,}$",
         ] {
             assert!(pattern_is_safe(ok), "{ok}");
         }

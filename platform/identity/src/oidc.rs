@@ -184,9 +184,10 @@ impl Oidc {
         self.allow_loopback_http
     }
 
-    /// Seals a client secret typed in for `tenant`'s provider `slug`.
-    pub fn seal_secret(&self, tenant: Uuid, slug: &str, secret: &str) -> Vec<u8> {
-        seal_client_secret(&self.key, tenant, slug, secret)
+    /// Seals a client secret typed in for `tenant`'s provider `p` (bound to its slug, issuer and
+    /// client id: pointed at another issuer, the stored secret no longer opens).
+    pub fn seal_secret(&self, tenant: Uuid, p: &ProviderConfig, secret: &str) -> Vec<u8> {
+        seal_client_secret(&self.key, tenant, p, secret)
     }
 
     /// Whether the provider's stored secret opens (is set and was sealed for this tenant and slug).
@@ -196,7 +197,7 @@ impl Oidc {
 
     fn secret(&self, tenant: Uuid, p: &ProviderConfig) -> Result<ClientSecret, OidcError> {
         let sealed = p.sealed_secret.as_deref().ok_or(OidcError::MissingSecret)?;
-        self.key.open(tenant, &purpose(&p.slug), sealed).map(ClientSecret::new).ok_or(OidcError::MissingSecret)
+        self.key.open(tenant, &purpose(p), sealed).map(ClientSecret::new).ok_or(OidcError::MissingSecret)
     }
 
     /// A client for one provider: only its issuer's origin.
@@ -296,12 +297,14 @@ impl Oidc {
 
 /// Seals a client secret for `tenant`'s provider `slug` (what [`Oidc::seal_secret`] does, for the
 /// demo sync, which runs before the server's state exists).
-pub fn seal_client_secret(key: &SecretsKey, tenant: Uuid, slug: &str, secret: &str) -> Vec<u8> {
-    key.seal(tenant, &purpose(slug), secret)
+pub fn seal_client_secret(key: &SecretsKey, tenant: Uuid, p: &ProviderConfig, secret: &str) -> Vec<u8> {
+    key.seal(tenant, &purpose(p), secret)
 }
 
-fn purpose(slug: &str) -> String {
-    format!("identity_provider:{slug}")
+/// What a client secret is bound to: the provider's slug, issuer and client id, so that a tenant
+/// admin who points a provider at another issuer cannot have the stored secret sent there.
+fn purpose(p: &ProviderConfig) -> String {
+    format!("identity_provider:{}\n{}\n{}", p.slug, p.issuer_url, p.client_id)
 }
 
 /// Why a request to a provider was not made or its answer not taken.

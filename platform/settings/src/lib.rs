@@ -190,7 +190,7 @@ impl DatabaseSettings {
 }
 
 fn default_platform_connections() -> u32 {
-    5
+    10
 }
 
 fn parse_pg_url(key: &str, url: &SecretString) -> Result<PgConnectOptions, SettingsError> {
@@ -294,7 +294,8 @@ impl Settings {
             if self.telemetry.metrics_token.is_none() && !self.loopback_only() {
                 return Err(invalid("telemetry.metrics_token", "must be set in production (APP__TELEMETRY__METRICS_TOKEN) unless server.bind is a loopback address"));
             }
-            if self.security.secrets_key.expose_secret() == DEVELOPMENT_SECRETS_KEY {
+            let development = secrets_key_bytes(&SecretString::from(DEVELOPMENT_SECRETS_KEY.to_owned()));
+            if development.is_some() && secrets_key_bytes(&self.security.secrets_key) == development {
                 return Err(invalid("security.secrets_key", "is the public development key; set a random one (APP__SECURITY__SECRETS_KEY)"));
             }
         }

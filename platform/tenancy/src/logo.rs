@@ -69,7 +69,7 @@ const SVG_ATTRIBUTES: &[&str] = &[
 /// nothing a browser would run or load.
 fn local_value(name: &str, value: &str) -> bool {
     let v = value.to_ascii_lowercase();
-    if v.contains("javascript:") || v.contains("data:") || v.contains("@import") || v.contains("expression(") || v.contains('\\') {
+    if ["javascript:", "data:", "@import", "expression(", "image-set(", "src(", "\\"].iter().any(|m| v.contains(m)) {
         return false;
     }
     if name == "href" {
@@ -108,6 +108,13 @@ fn check_svg(text: &str) -> Result<(), LogoError> {
             }
         }
         if tag.name() == "metadata" {
+            // an editor's description (RDF and the like): nothing of SVG or HTML, no handlers
+            let foreign = node.descendants().skip(1).filter(roxmltree::Node::is_element).all(|d| {
+                !matches!(d.tag_name().namespace(), Some(SVG_NS | "http://www.w3.org/1999/xhtml") | None) && d.attributes().all(|a| !a.name().to_ascii_lowercase().starts_with("on"))
+            });
+            if !foreign {
+                return Err(LogoError::UnsafeSvg);
+            }
             continue;
         }
         // text is drawn as text; processing instructions and comments are inert
@@ -164,6 +171,7 @@ mod tests {
             "<text x=\"5\" y=\"5\" style=\"font-weight: 700; fill: url('#g')\">KL</text><use href=\"#g\"/><use xlink:href=\"#g\"/>",
             "<g xmlns:inkscape=\"http://www.inkscape.org/namespaces/inkscape\" inkscape:label=\"Ebene 1\"><path d=\"M0 0h10\"/></g>",
             "<!-- a comment --><title>Logo</title>",
+            "<metadata><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description/></rdf:RDF></metadata>",
         ] {
             assert_eq!(svg(ok), Ok("image/svg+xml"), "{ok}");
         }
@@ -185,6 +193,8 @@ mod tests {
             "<x:rect xmlns:x=\"urn:other\"/>",
             "<rect x:onload=\"a()\" xmlns:x=\"urn:other\"/>",
             "<rect",
+            "<metadata><script>alert(1)</script></metadata>",
+            "<rect style=\"fill: image-set('https://evil.example/x.png' 1x)\"/>",
         ] {
             assert_eq!(svg(bad), Err(LogoError::UnsafeSvg), "{bad}");
         }

@@ -435,7 +435,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     }
     let tenant = ctx.entry.tenant_id;
     let account_bucket = login_bucket("login", tenant, &email);
-    if !login_allowed(&state, &ip, &account_bucket).await? {
+    if !login_allowed(&state, Some(tenant), &ip, &account_bucket).await? {
         metrics::counter!("portal_logins_total", "result" => "limited").increment(1);
         tracing::warn!(tenant.id = %tenant, "citizen login rate-limited");
         let notice = Block::Notice("danger", tr(lang, "account.too_many_attempts"));

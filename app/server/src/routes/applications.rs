@@ -94,7 +94,12 @@ pub fn today_date() -> time::Date {
 
 /// Today in Germany (for date rules such as "not in the future").
 pub fn today() -> Day {
-    let d = today_date();
+    day_of(OffsetDateTime::now_utc())
+}
+
+/// The German civil date of `t` as the form rules read it.
+pub fn day_of(t: OffsetDateTime) -> Day {
+    let d = german(t).date();
     (d.year(), u32::from(u8::from(d.month())), u32::from(d.day()))
 }
 
@@ -251,7 +256,7 @@ async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValu
 async fn start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, citizen: MaybeCitizen, Path(slug): Path<String>, posted: Posted) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
     a.check_csrf(&headers, posted.csrf())?;
-    if a.citizen.is_none() && !within_limits(&state, &[(format!("guest-draft-ip:{}", ip_key(&ip)), GUEST_DRAFTS_PER_ADDRESS)]).await? {
+    if a.citizen.is_none() && !within_limits(&state, ctx.entry.tenant_id, &[(format!("guest-draft-ip:{}", ip_key(&ip)), GUEST_DRAFTS_PER_ADDRESS)]).await? {
         return Err(AppError::too_many_requests());
     }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
@@ -375,7 +380,7 @@ async fn save_page(
             let mut tx = state_ref.db.tenant(tenant).await?;
             let (_, schema) = load(&mut tx, a_ref, draft_id, false).await?;
             tx.commit().await?;
-            if a_ref.citizen.is_none() && !within_limits(state_ref, &[(format!("guest-upload-ip:{}", ip_key(ip_ref)), GUEST_UPLOADS_PER_ADDRESS)]).await? {
+            if a_ref.citizen.is_none() && !within_limits(state_ref, tenant, &[(format!("guest-upload-ip:{}", ip_key(ip_ref)), GUEST_UPLOADS_PER_ADDRESS)]).await? {
                 return Err(AppError::too_many_requests());
             }
             let (_, page) = schema.page(page_ref).ok_or_else(AppError::not_found)?;
@@ -605,13 +610,13 @@ async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: Head
         return check_view(&state, &ctx, tx, lang, &a, &draft, &schema, issues, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let answers = retain_visible(&schema, &answers);
-    // a guest's confirmation goes to the address typed in: limited per sender and per recipient
-    if draft.citizen_id.is_none()
-        && let Some(to) = guest_email(&schema, &answers)
-        && !mail_allowed(&state, &ip, ctx.entry.tenant_id, &to).await?
-    {
-        return Err(AppError::too_many_requests());
-    }
+    // a guest's confirmation goes to the address typed in: limited per sender and per recipient.
+    // Over the limit the application is still filed (the confirmation page shows the status
+    // link), only the mail is not sent: nobody can block a guest by spending their mails
+    let mail = match (draft.citizen_id, guest_email(&schema, &answers)) {
+        (None, Some(to)) => mail_allowed(&state, &ip, ctx.entry.tenant_id, &to).await?,
+        _ => true,
+    };
     let base = base_url(&state, &ctx.host, &headers);
     let name = service_name(&mut tx, &draft.service_slug, lang).await?;
     let plan = crate::payflow::plan(&state, &mut tx, &draft.service_slug, &schema, &answers).await?;
@@ -623,11 +628,14 @@ async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: Head
         && service.timing == portal_payments::Timing::Before
     {
         // the case is filed once paid: the payment belongs to the draft until then
-        crate::payflow::payment_for_draft(&mut tx, &draft, service, fee, setup, *application_fee, lang, &base, &name).await?;
+        crate::payflow::payment_for_draft(&state, &mut tx, &draft, service, fee, setup, *application_fee, lang, &base, &name).await?;
         tx.commit().await?;
         return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
     }
-    let filed = file_case(&mut tx, &ctx, &base, &draft, &schema, &answers, lang).await?;
+    let filed = file_case(&mut tx, &ctx, &base, &draft, &schema, &answers, lang, mail).await?;
+    if !mail {
+        tracing::warn!(tenant.id = %ctx.entry.tenant_id, case.reference = %filed.case.reference, "guest confirmation not mailed: the recipient's or sender's mail limit is reached");
+    }
     if filed.created
         && let crate::payflow::Plan::Online { service, fee, setup, application_fee } = &plan
     {
@@ -653,7 +661,8 @@ pub struct Filed {
 /// Files the case of a complete draft (validated, visible answers) once, and queues the
 /// confirmation mail. Used by the submit button and, for services paid before filing, by the
 /// payment's confirmation (the citizen's return or Stripe's webhook, whichever comes first).
-pub async fn file_case(tx: &mut TenantTx, ctx: &TenantContext, base: &str, draft: &Draft, schema: &FormSchema, answers: &Answers, lang: Lang) -> Result<Filed, AppError> {
+#[expect(clippy::too_many_arguments, reason = "the draft, its form and answers, where it was filed, and whether to mail")]
+pub async fn file_case(tx: &mut TenantTx, ctx: &TenantContext, base: &str, draft: &Draft, schema: &FormSchema, answers: &Answers, lang: Lang, mail: bool) -> Result<Filed, AppError> {
     let form = cases::service_form(tx, &draft.service_slug).await?.ok_or_else(AppError::not_found)?;
     // the case keeps the schema the draft was filled in under
     let form = ServiceForm { schema: schema.clone(), schema_hash: draft.schema_hash.clone(), ..form };
@@ -675,7 +684,10 @@ pub async fn file_case(tx: &mut TenantTx, ctx: &TenantContext, base: &str, draft
     };
     let sub = Submission { draft, form: &form, answers, applicant_name: &name, guest, lang };
     let (case, created) = cases::submit(tx, sub, &actor).await?;
-    if created && let Some(to) = mail_to {
+    if created
+        && mail
+        && let Some(to) = mail_to
+    {
         let link = match &guest_token {
             Some(t) => format!("{base}/vorgang/{t}"),
             None => format!("{base}/konto/antraege/{}", case.case_id),
@@ -731,6 +743,18 @@ async fn discard(State(state): State<AppState>, ctx: TenantContext, headers: Hea
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let (draft, _) = load(&mut tx, &a, draft_id, true).await?;
     if draft.case_id.is_none() {
+        // an open payment is withdrawn first: a page still showing it must not take money for a
+        // draft that is gone; one under way keeps the draft
+        if let Some(p) = portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await? {
+            match crate::payflow::withdraw_intent(&state, &mut tx, p.payment_id).await? {
+                crate::payflow::Withdrawal::Done => {}
+                crate::payflow::Withdrawal::UnderWay => {
+                    tx.commit().await?;
+                    return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
+                }
+                crate::payflow::Withdrawal::Unavailable => return Err(AppError::unavailable()),
+            }
+        }
         cases::delete_draft(&mut tx, draft_id).await?;
     }
     tx.commit().await?;
@@ -1056,16 +1080,27 @@ async fn guest_case(State(state): State<AppState>, ctx: TenantContext, headers: 
 
 async fn guest_reply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(token): Path<String>, body: GatedPost) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let h = &headers;
+    // with a file, the token, the status link and the allowance are checked before it is read
+    let (h, st, ip_ref, token_ref, tenant) = (&headers, &state, &ip, &token, ctx.entry.tenant_id);
+    let counted = std::sync::atomic::AtomicBool::new(false);
+    let counted_ref = &counted;
+    let allowed = move || async move {
+        counted_ref.store(true, std::sync::atomic::Ordering::Relaxed);
+        if within_limits(st, tenant, &[(format!("guest-reply-ip:{}", ip_key(ip_ref)), GUEST_REPLIES_PER_ADDRESS)]).await? { Ok(()) } else { Err(AppError::too_many_requests()) }
+    };
     let posted = body
         .read(move |fields| async move {
             check_anon_csrf(h, fields.csrf())?;
+            let mut tx = st.db.tenant(tenant).await?;
+            guest_lookup(&mut tx, token_ref).await?;
+            tx.commit().await?;
+            allowed().await?;
             Ok(FileLimits::inputs([("file".to_owned(), u64::from(portal_forms::schema::DEFAULT_MAX_KB) * 1024, 1)]))
         })
         .await?;
     check_anon_csrf(&headers, posted.csrf())?;
-    if !within_limits(&state, &[(format!("guest-reply-ip:{}", ip_key(&ip)), GUEST_REPLIES_PER_ADDRESS)]).await? {
-        return Err(AppError::too_many_requests());
+    if !counted.load(std::sync::atomic::Ordering::Relaxed) {
+        allowed().await?;
     }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;

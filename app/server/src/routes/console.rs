@@ -153,7 +153,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
     }
     // like the citizens' and staff logins: attempts per address, failures per account
     let account_bucket = format!("console-login:{}", portal_identity::secret::fingerprint(&email.to_lowercase()));
-    if !crate::auth::login_allowed(&state, &ip, &account_bucket).await? {
+    if !crate::auth::login_allowed(&state, None, &ip, &account_bucket).await? {
         metrics::counter!("console_logins_total", "result" => "limited").increment(1);
         return Ok(render_login(&state, lang, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS));
     }

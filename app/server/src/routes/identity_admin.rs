@@ -81,11 +81,14 @@ pub fn provider_blocks(lang: Lang, csrf: &str, action: &str, oidc: &oidc::Oidc, 
 pub async fn save_provider(tx: &mut TenantTx, oidc: &oidc::Oidc, lang: Lang, f: &Fields) -> Result<Result<ProviderConfig, FormState>, AppError> {
     let tenant = tx.tenant_id().0;
     let secret = f.text("client_secret");
-    let stored = match oidc::provider(tx, &f.text("slug").to_lowercase()).await? {
-        Some(old) => oidc.has_secret(tenant, &old),
-        None => false,
-    };
+    let old = oidc::provider(tx, &f.text("slug").to_lowercase()).await?;
     let parsed = parse_provider(lang, f, oidc.allows_loopback_http());
+    // the stored secret is kept only for the same issuer and client id (it is sealed to them): a
+    // provider pointed elsewhere needs its secret typed in again
+    let stored = match (&old, &parsed) {
+        (Some(old), Ok(p)) => oidc.has_secret(tenant, &ProviderConfig { sealed_secret: old.sealed_secret.clone(), ..p.clone() }),
+        _ => false,
+    };
     if secret.is_empty() && !stored {
         let mut form = parsed.err().unwrap_or_else(|| provider_form_state(lang, f));
         form.errors.insert("client_secret".into(), tr(lang, "identity.secret_required"));
@@ -95,9 +98,7 @@ pub async fn save_provider(tx: &mut TenantTx, oidc: &oidc::Oidc, lang: Lang, f: 
         Ok(p) => p,
         Err(form) => return Ok(Err(form)),
     };
-    if !secret.is_empty() {
-        p.sealed_secret = Some(oidc.seal_secret(tenant, &p.slug, &secret));
-    }
+    p.sealed_secret = if secret.is_empty() { old.and_then(|o| o.sealed_secret) } else { Some(oidc.seal_secret(tenant, &p, &secret)) };
     oidc::save_provider(tx, &p).await?;
     Ok(Ok(p))
 }

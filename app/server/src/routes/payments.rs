@@ -164,12 +164,29 @@ async fn draft_pay(State(state): State<AppState>, ctx: TenantContext, headers: H
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let (draft, _) = load(&mut tx, &a, draft_id, false).await?;
+    let (draft, schema) = load(&mut tx, &a, draft_id, false).await?;
     let p = repo::payment_for_draft(&mut tx, draft_id, false).await?.ok_or_else(AppError::not_found)?;
     if draft.case_id.is_some() {
         return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
     }
     let base = format!("/antrag/{draft_id}");
+    // no intent yet (or a withdrawn one): the answers may have changed since the payment was set up,
+    // so they are checked and priced again before Stripe is asked for an intent
+    let p = if p.status.is_payable() && p.intent_id.is_none() {
+        let mut answers = draft.answers.clone();
+        let issues = portal_forms::validate::check_all(&schema, &mut answers, super::applications::today());
+        let answers = portal_forms::answers::retain_visible(&schema, &answers);
+        match payflow::plan(&state, &mut tx, &draft.service_slug, &schema, &answers).await? {
+            payflow::Plan::Online { service, fee, setup, application_fee } if issues.is_empty() && service.timing == portal_payments::Timing::Before => {
+                let name = super::applications::service_name(&mut tx, &draft.service_slug, lang).await?;
+                let portal = crate::mailer::base_url(&state, &ctx.host, &headers);
+                payflow::payment_for_draft(&state, &mut tx, &draft, &service, &fee, &setup, application_fee, lang, &portal, &name).await?
+            }
+            _ => return Ok(see_other(&format!("{base}/pruefen"))),
+        }
+    } else {
+        p
+    };
     let payable = p.status.is_payable();
     let (mut blocks, status) = pay_blocks(&state, &mut tx, lang, p, &base, q.fehler.is_some()).await?;
     if payable {

@@ -155,7 +155,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     let title = tr(lang, "staff.login_title");
     let tenant = ctx.entry.tenant_id;
     let account_bucket = login_bucket("staff-login", tenant, &email);
-    if !login_allowed(&state, &ip, &account_bucket).await? {
+    if !login_allowed(&state, Some(tenant), &ip, &account_bucket).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_attempts"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
         return staff_page(&state, &ctx, lang, "/verwaltung/anmelden", None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
