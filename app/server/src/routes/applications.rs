@@ -359,6 +359,21 @@ async fn form_page(State(state): State<AppState>, ctx: TenantContext, headers: H
     page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, vec![], StatusCode::OK).await
 }
 
+/// Withdraws the open intent of the draft's payment (see [`crate::payflow::withdraw_intent`]);
+/// true when the money is already on its way and the draft must stay as it is (the caller sends
+/// the applicant to the payment page). Stripe unreachable: nothing may change now.
+async fn payment_under_way(state: &AppState, tx: &mut TenantTx, draft_id: Uuid) -> Result<bool, AppError> {
+    let Some(p) = portal_payments::repo::payment_for_draft(tx, draft_id, false).await? else { return Ok(false) };
+    if p.intent_id.is_none() && p.status.is_payable() {
+        return Ok(false);
+    }
+    match crate::payflow::withdraw_intent(state, tx, p.payment_id).await? {
+        crate::payflow::Withdrawal::Done => Ok(false),
+        crate::payflow::Withdrawal::UnderWay => Ok(true),
+        crate::payflow::Withdrawal::Unavailable => Err(AppError::unavailable()),
+    }
+}
+
 async fn save_page(
     State(state): State<AppState>,
     ctx: TenantContext,
@@ -396,17 +411,9 @@ async fn save_page(
     let page = page.clone();
     // a payment page may be open in another tab: its intent is withdrawn before the answers (and
     // so the fee) change, so it cannot pay for answers that no longer hold
-    if let Some(p) = portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await?
-        && p.intent_id.is_some()
-    {
-        match crate::payflow::withdraw_intent(&state, &mut tx, p.payment_id).await? {
-            crate::payflow::Withdrawal::Done => {}
-            crate::payflow::Withdrawal::UnderWay => {
-                tx.commit().await?;
-                return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
-            }
-            crate::payflow::Withdrawal::Unavailable => return Err(AppError::unavailable()),
-        }
+    if payment_under_way(&state, &mut tx, draft_id).await? {
+        tx.commit().await?;
+        return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
     }
     let mut answers = draft.answers.clone();
     merge_page(&page, &posted.0, &mut answers);
@@ -745,15 +752,9 @@ async fn discard(State(state): State<AppState>, ctx: TenantContext, headers: Hea
     if draft.case_id.is_none() {
         // an open payment is withdrawn first: a page still showing it must not take money for a
         // draft that is gone; one under way keeps the draft
-        if let Some(p) = portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await? {
-            match crate::payflow::withdraw_intent(&state, &mut tx, p.payment_id).await? {
-                crate::payflow::Withdrawal::Done => {}
-                crate::payflow::Withdrawal::UnderWay => {
-                    tx.commit().await?;
-                    return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
-                }
-                crate::payflow::Withdrawal::Unavailable => return Err(AppError::unavailable()),
-            }
+        if payment_under_way(&state, &mut tx, draft_id).await? {
+            tx.commit().await?;
+            return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
         }
         cases::delete_draft(&mut tx, draft_id).await?;
     }
