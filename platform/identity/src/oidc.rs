@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -62,6 +63,16 @@ pub fn check_issuer(raw: &str, allow_loopback_http: bool) -> Result<String, &'st
     }
     let url = Url::parse(trimmed).map_err(|_| "identity.issuer_invalid")?;
     let Some(host) = url.host_str() else { return Err("identity.issuer_invalid") };
+    // outside test set-ups an issuer given as an address must be a public one (names are checked
+    // when they are resolved, see `PublicOnly`)
+    let literal = match url.host() {
+        Some(openidconnect::url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+        Some(openidconnect::url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+        _ => None,
+    };
+    if url.scheme() == "https" && !allow_loopback_http && literal.is_some_and(|ip| !is_public(ip)) {
+        return Err("identity.issuer_invalid");
+    }
     if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
         return Err("identity.issuer_invalid");
     }
@@ -170,12 +181,15 @@ pub struct Oidc {
 impl Oidc {
     /// `allow_loopback_http` admits `http://127.0.0.1…` issuers (local and test set-ups only).
     pub fn new(key: SecretsKey, allow_loopback_http: bool) -> Self {
-        let http = openidconnect::reqwest::ClientBuilder::new()
+        let mut builder = openidconnect::reqwest::ClientBuilder::new()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+            .timeout(Duration::from_secs(10));
+        if !allow_loopback_http {
+            builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
+        }
+        // a client that cannot be built must not fall back to one without these limits
+        let http = builder.build().unwrap_or_else(|e| panic!("the OpenID Connect HTTP client: {e}"));
         Self { http, key, allow_loopback_http, cache: Mutex::new(HashMap::new()), ttl: Duration::from_secs(300) }
     }
 
@@ -307,6 +321,52 @@ fn purpose(p: &ProviderConfig) -> String {
     format!("identity_provider:{}\n{}\n{}", p.slug, p.issuer_url, p.client_id)
 }
 
+/// Whether an address is on the public internet (not loopback, private, link-local, shared,
+/// documentation, multicast or reserved): where a provider may be reached outside test set-ups.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0)
+                || (a == 198 && (18..20).contains(&b)))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let s0 = v6.segments()[0];
+                !(v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (s0 & 0xfe00) == 0xfc00 || (s0 & 0xffc0) == 0xfe80 || (s0 == 0x2001 && v6.segments()[1] == 0x0db8))
+            }
+        },
+    }
+}
+
+/// Resolves provider host names to public addresses only (outside test set-ups): an issuer cannot
+/// point the server at its own network (blind requests to internal services).
+struct PublicOnly;
+
+impl openidconnect::reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: openidconnect::reqwest::dns::Name) -> openidconnect::reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.filter(|a| is_public(a.ip())).collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as openidconnect::reqwest::dns::Addrs)
+        })
+    }
+}
+
 /// Why a request to a provider was not made or its answer not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -388,5 +448,20 @@ mod tests {
         assert_eq!(check_issuer("http://127.0.0.1:4011", true).as_deref(), Ok("http://127.0.0.1:4011"));
         assert_eq!(check_issuer("http://localhost:4011/x", true).as_deref(), Ok("http://localhost:4011/x"));
         assert_eq!(check_issuer("http://127.0.0.1:4011", false), Err("identity.issuer_https"), "not outside test set-ups");
+        // outside test set-ups, an address must be public
+        for internal in ["https://127.0.0.1", "https://10.1.2.3/realm", "https://192.168.0.10", "https://169.254.169.254", "https://[::1]", "https://[fd00::1]", "https://[::ffff:10.0.0.1]", "https://100.64.0.1"] {
+            assert_eq!(check_issuer(internal, false), Err("identity.issuer_invalid"), "{internal}");
+        }
+        assert!(check_issuer("https://194.95.0.1", false).is_ok());
+    }
+
+    #[tokio::test]
+    async fn outside_test_set_ups_provider_names_resolve_to_public_addresses_only() {
+        use openidconnect::reqwest::dns::Resolve;
+        let name = |s: &str| s.parse::<openidconnect::reqwest::dns::Name>();
+        let Ok(localhost) = name("localhost") else { return };
+        assert!(super::PublicOnly.resolve(localhost).await.is_err(), "localhost is refused");
+        assert!(!super::is_public("172.20.0.5".parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))));
+        assert!(super::is_public("2a00:1450:4001::1".parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))));
     }
 }
