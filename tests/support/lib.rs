@@ -103,7 +103,7 @@ async fn template() -> String {
             let catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
             portal_server::seed::sync_base_catalogue(&db, &catalogue).await.unwrap_or_else(|e| panic!("{e:#}"));
             let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
-            portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo, &secrets_key()).await.unwrap_or_else(|e| panic!("{e:#}"));
+            portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo, &test_oidc()).await.unwrap_or_else(|e| panic!("{e:#}"));
             portal_server::seed::sync_demo_payments(&db, &tenants_dir().join("demo/payments/payments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
             // the demo accounts' onboarding state, from the Stripe-compatible test server
             portal_server::payment_jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
@@ -162,9 +162,11 @@ impl TestDb {
     }
 }
 
-/// The public development key of `infra/config/test.toml`, as the test server uses it.
-pub fn secrets_key() -> portal_identity::sealed::SecretsKey {
-    portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY).unwrap_or_else(|e| panic!("{e}"))
+/// The OpenID Connect side as the test server runs it: the public development key of
+/// `infra/config/test.toml`, loopback providers allowed.
+pub fn test_oidc() -> portal_identity::oidc::Oidc {
+    let key = portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY).unwrap_or_else(|e| panic!("{e}"));
+    portal_identity::oidc::Oidc::new(key, true)
 }
 
 /// The application on a fresh database, driven in-process.
@@ -258,7 +260,7 @@ impl TestApp {
             }),
             metrics: portal_settings::metrics_recorder(),
             authz: Arc::new(portal_authz::Authorizer::new().await.unwrap_or_else(|e| panic!("{e}"))),
-            oidc: Arc::new(portal_identity::oidc::Oidc::new(secrets_key(), true)),
+            oidc: Arc::new(test_oidc()),
             payments: Arc::new(stripe_gateway(stripe_base)),
             payment_config: Arc::new(portal_web::PaymentConfig {
                 js_url: format!("{}js/stripe.js", stripe_url()),

@@ -236,6 +236,12 @@ pub async fn mail_allowed(state: &AppState, ip: &ClientIp, tenant: TenantId, to:
     .await
 }
 
+/// Counts one `what` (e.g. `guest-draft`) from `ip` for the tenant; 429 when the address is over
+/// `limit`.
+pub async fn allow_per_address(state: &AppState, tenant: TenantId, ip: &ClientIp, what: &str, limit: Limit) -> Result<(), AppError> {
+    if within_limits(state, tenant, &[(format!("{what}-ip:{}", ip_key(ip)), limit)]).await? { Ok(()) } else { Err(AppError::too_many_requests()) }
+}
+
 /// Counts one hit on each bucket, in one transaction; false when any is over its limit.
 pub async fn within_limits(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<bool, AppError> {
     let mut tx = limits_tx(state, Some(tenant)).await?;

@@ -64,6 +64,17 @@ pub async fn plan(state: &AppState, tx: &mut TenantTx, slug: &str, schema: &Form
     Ok(Plan::Online { service, fee, setup, application_fee })
 }
 
+/// A draft as it would be filed: its answers checked as on `day` (the problems found), only the
+/// visible ones kept, and their price under the service's rule. The submit button, the draft's
+/// payment page and the filing of a paid draft all judge a draft by this.
+pub async fn price_draft(state: &AppState, tx: &mut TenantTx, draft: &Draft, schema: &FormSchema, day: portal_forms::validate::Day) -> Result<(Vec<portal_forms::Issue>, Answers, Plan), AppError> {
+    let mut answers = draft.answers.clone();
+    let issues = portal_forms::validate::check_all(schema, &mut answers, day);
+    let answers = portal_forms::answers::retain_visible(schema, &answers);
+    let plan = plan(state, tx, &draft.service_slug, schema, &answers).await?;
+    Ok((issues, answers, plan))
+}
+
 /// An amount in cents as the language writes it (amounts are never negative).
 pub fn money(cents: i64, lang: Lang) -> String {
     let c = Cents::new(cents).unwrap_or_default();
@@ -257,7 +268,7 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
     let lang = Lang::from_code(&p.lang).unwrap_or_default();
     let case = match (p.case_id, new) {
         (Some(id), _) => cases::get(tx, id).await?,
-        (None, PaymentStatus::Succeeded) => file_paid_draft(tx, &ctx, p, lang).await?,
+        (None, PaymentStatus::Succeeded) => file_paid_draft(state, tx, &ctx, p, lang).await?,
         (None, _) => None,
     };
     let Some(case) = case else { return Ok(new) };
@@ -289,25 +300,20 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
 /// Files the case of a draft paid before filing, if its answers are still complete and still cost
 /// what was paid (the answers were checked at submission, but a second tab may have changed them
 /// since; form pages withdraw an open intent, see [`withdraw_intent`], and this is the last check).
-async fn file_paid_draft(tx: &mut TenantTx, ctx: &TenantContext, p: &Payment, lang: Lang) -> Result<Option<Case>, AppError> {
+async fn file_paid_draft(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, p: &Payment, lang: Lang) -> Result<Option<Case>, AppError> {
     let Some(draft_id) = p.draft_id else { return Ok(None) };
     let Some(draft) = cases::load_draft_any(tx, draft_id).await? else {
         tracing::error!(payment = %p.payment_id, kassenzeichen = %p.kassenzeichen, "a payment succeeded for a draft that no longer exists: refund or file by hand");
         return Ok(None);
     };
     let schema = cases::form_version(tx, &draft.schema_hash).await?;
-    let mut answers = draft.answers.clone();
     // checked as on the day the payment was set up (a SEPA debit may confirm days later, after a
     // date in the answers has passed)
-    let issues = portal_forms::validate::check_all(&schema, &mut answers, crate::routes::applications::day_of(p.created_at));
-    let answers = portal_forms::answers::retain_visible(&schema, &answers);
-    let name = cases::service_name(tx, &draft.service_slug).await?.unwrap_or_else(|| Localized { de: draft.service_slug.clone(), en: draft.service_slug.clone() });
-    let fee = repo::service_payment(tx, &draft.service_slug).await?.map(|s| s.rule.compute(Some(&schema), &answers, &name));
-    let priced = matches!(&fee, Some(Ok(f)) if f.total() == p.amount_cents);
-    if !issues.is_empty() || !priced {
+    let (issues, answers, plan) = price_draft(state, tx, &draft, &schema, crate::routes::applications::day_of(p.created_at)).await?;
+    let fee = plan.fee().map(Fee::total);
+    if !issues.is_empty() || fee != Some(p.amount_cents) {
         tracing::error!(
-            payment = %p.payment_id, kassenzeichen = %p.kassenzeichen, draft = %draft_id, issues = issues.len(),
-            fee = ?fee.map(|f| f.map(|f| f.total())), paid = p.amount_cents,
+            payment = %p.payment_id, kassenzeichen = %p.kassenzeichen, draft = %draft_id, issues = issues.len(), fee = ?fee, paid = p.amount_cents,
             "the answers of a paid draft no longer match the payment: not filed (the applicant sees it on the payment page)"
         );
         metrics::counter!("payments_unfiled_total").increment(1);

@@ -43,7 +43,7 @@ pub fn demo_selection(catalogue: &Catalogue, t: &DemoTenant) -> anyhow::Result<V
 
 /// Upserts the demo tenants (parents first) and removes demo tenants whose file is gone.
 /// Each tenant is written in one transaction: identity and hosts, then branding, logo, services.
-pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTenant], secrets: &portal_identity::sealed::SecretsKey) -> anyhow::Result<()> {
+pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTenant], oidc: &portal_identity::oidc::Oidc) -> anyhow::Result<()> {
     for t in tenants {
         let selection = demo_selection(catalogue, t)?;
         let mut tx = db.platform().await?;
@@ -89,7 +89,7 @@ pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTe
                 scopes: p.scopes.clone(),
                 enabled: true,
             };
-            config.sealed_secret = Some(portal_identity::oidc::seal_client_secret(secrets, tx.tenant_id().0, &config, &p.client_secret));
+            config.sealed_secret = Some(oidc.seal_secret(tx.tenant_id().0, &config, &p.client_secret));
             portal_identity::oidc::save_provider(&mut tx, &config).await.with_context(|| t.file.display().to_string())?;
         }
         tx.commit().await?;

@@ -87,12 +87,15 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     let db = Db::connect_lazy(settings.database.app_options()?, settings.database.platform_options()?, &pool);
     db.check_roles().await.context("checking the database roles")?;
 
+    let key = portal_identity::sealed::SecretsKey::from_base64(settings.security.secrets_key.expose_secret()).context("security.secrets_key")?;
+    let oidc = Arc::new(portal_identity::oidc::Oidc::new(key, settings.security.allow_loopback_http));
+
     let tenants_dir = &settings.paths.tenants_dir;
     let catalogue = portal_catalogue::Catalogue::load(&tenants_dir.join("catalogue"))?;
     crate::seed::sync_base_catalogue(&db, &catalogue).await?;
     if settings.demo.enabled {
         let demo = portal_tenancy::demo::load(&tenants_dir.join("demo"))?;
-        crate::seed::sync_demo_tenants(&db, &catalogue, &demo, &secrets_key(settings)?).await?;
+        crate::seed::sync_demo_tenants(&db, &catalogue, &demo, &oidc).await?;
         crate::seed::sync_demo_payments(&db, &tenants_dir.join("demo/payments/payments.toml")).await?;
     }
 
@@ -114,10 +117,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         }),
         metrics: telemetry.metrics.clone(),
         authz: Arc::new(portal_authz::Authorizer::new().await.context("loading the casbin model and policy")?),
-        oidc: Arc::new(portal_identity::oidc::Oidc::new(
-            secrets_key(settings)?,
-            settings.security.allow_loopback_http,
-        )),
+        oidc,
         payments: Arc::new(
             portal_payments::StripeGateway::new(settings.payments.secret_key.as_ref(), &settings.payments.api_base, Duration::from_millis(settings.payments.timeout_ms))
                 .map_err(|e| anyhow::anyhow!("payments: {e}"))?,
@@ -182,8 +182,4 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { () = ctrl_c => {}, () = term => {} }
     tracing::info!("shutting down");
-}
-
-fn secrets_key(settings: &Settings) -> anyhow::Result<portal_identity::sealed::SecretsKey> {
-    portal_identity::sealed::SecretsKey::from_base64(settings.security.secrets_key.expose_secret()).context("security.secrets_key")
 }

@@ -69,6 +69,11 @@ impl FileLimits {
         Self { inputs: inputs.into_iter().collect(), any: None }
     }
 
+    /// A message's one attachment (input `file`), at the size [`accept`] allows without a field.
+    pub fn message_attachment() -> Self {
+        Self::inputs([("file".to_owned(), u64::from(portal_forms::schema::DEFAULT_MAX_KB) * 1024, 1)])
+    }
+
     /// Files for any input name, each up to the attachment ceiling (authenticated staff posts).
     pub fn ceiling() -> Self {
         Self { inputs: vec![], any: Some((u64::from(portal_forms::schema::MAX_KB_CEILING) * 1024, 10)) }
@@ -137,8 +142,9 @@ impl GatedPost {
         let mut fields: Vec<(String, String)> = Vec::new();
         let mut text_bytes = 0usize;
         let mut files: Vec<Upload> = Vec::new();
+        // until the gate has spoken no file is taken (it speaks at the first chosen file)
         let mut gate = Some(gate);
-        let mut limits: Option<FileLimits> = None;
+        let mut limits = FileLimits::default();
         let mut parts = 0usize;
         while let Some(mut part) = mp.next_field().await.map_err(|e| part_error(&e))? {
             parts += 1;
@@ -163,12 +169,10 @@ impl GatedPost {
                 read_part(&mut part, 0).await?;
                 continue;
             }
-            if limits.is_none()
-                && let Some(g) = gate.take()
-            {
-                limits = Some(g(Fields(fields.clone())).await?);
+            if let Some(g) = gate.take() {
+                limits = g(Fields(fields.clone())).await?;
             }
-            let Some((max, count)) = limits.as_ref().and_then(|l| l.of(&name)) else {
+            let Some((max, count)) = limits.of(&name) else {
                 read_part(&mut part, 0).await?;
                 continue;
             };

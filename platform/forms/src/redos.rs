@@ -14,9 +14,10 @@
 //! These are the shapes behind catastrophic backtracking; plain patterns (postcodes, file numbers,
 //! `[A-Z]{2}-\d+`, `(\d{3} ?)+`) pass.
 
-/// Whether `pattern` is free of the shapes that backtrack exponentially (`true` on the browser's
-/// side, where schemas arrive checked).
-#[cfg(not(target_arch = "wasm32"))]
+use regex_syntax::ast::{Ast, Repetition, RepetitionKind, RepetitionRange};
+use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
+
+/// Whether `pattern` is free of the shapes that backtrack exponentially.
 pub fn pattern_is_safe(pattern: &str) -> bool {
     // the written structure matters (a browser does not simplify `a|a`), so the syntax tree is
     // walked; the characters a branch can begin with come from its compiled form
@@ -26,21 +27,9 @@ pub fn pattern_is_safe(pattern: &str) -> bool {
     }
 }
 
-#[cfg(target_arch = "wasm32")]
-pub fn pattern_is_safe(_pattern: &str) -> bool {
-    true
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-use regex_syntax::ast::{Ast, Repetition, RepetitionKind, RepetitionRange};
-#[cfg(not(target_arch = "wasm32"))]
-use regex_syntax::hir::{Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
-
 /// A repetition counts as "long" above this many rounds (`{0,30}` inside `+` is as bad as `*`).
-#[cfg(not(target_arch = "wasm32"))]
 const LONG: u32 = 10;
 
-#[cfg(not(target_arch = "wasm32"))]
 fn long(r: &Repetition) -> bool {
     match &r.op.kind {
         RepetitionKind::ZeroOrOne => false,
@@ -49,7 +38,6 @@ fn long(r: &Repetition) -> bool {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn risky(a: &Ast, src: &str) -> bool {
     match a {
         Ast::Repetition(r) => (long(r) && (has_long_repetition(&r.ast) || ambiguous_choice(&r.ast, src) || ambiguous_length(&r.ast, src))) || risky(&r.ast, src),
@@ -60,7 +48,6 @@ fn risky(a: &Ast, src: &str) -> bool {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn has_long_repetition(a: &Ast) -> bool {
     match a {
         Ast::Repetition(r) => long(r) || has_long_repetition(&r.ast),
@@ -73,7 +60,6 @@ fn has_long_repetition(a: &Ast) -> bool {
 
 /// A repeated part of varying length whose optional pieces may begin like the part itself: the
 /// engine can split the same text into rounds in many ways.
-#[cfg(not(target_arch = "wasm32"))]
 fn ambiguous_length(a: &Ast, src: &str) -> bool {
     let Some(hir) = compiled(a, src) else { return true };
     if !varies(&hir) {
@@ -91,7 +77,6 @@ fn ambiguous_length(a: &Ast, src: &str) -> bool {
 }
 
 /// Three or more long repetitions in a row whose characters overlap (`\w*\w*\w*`).
-#[cfg(not(target_arch = "wasm32"))]
 fn overlapping_run(items: &[Ast], src: &str) -> bool {
     let mut run: Vec<Option<ClassUnicode>> = Vec::new();
     for item in items {
@@ -115,7 +100,6 @@ fn overlapping_run(items: &[Ast], src: &str) -> bool {
 
 /// Whether matches of `h` differ in length, counted in characters (the compiled form's own
 /// lengths are in bytes, where `\d` already varies).
-#[cfg(not(target_arch = "wasm32"))]
 fn varies(h: &Hir) -> bool {
     fn len(h: &Hir) -> (u64, Option<u64>) {
         match h.kind() {
@@ -143,7 +127,6 @@ fn varies(h: &Hir) -> bool {
     hi != Some(lo)
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn strip_groups(a: &Ast) -> &Ast {
     match a {
         Ast::Group(g) => strip_groups(&g.ast),
@@ -152,14 +135,12 @@ fn strip_groups(a: &Ast) -> &Ast {
 }
 
 /// A piece of the pattern compiled on its own (`None` when it does not stand alone).
-#[cfg(not(target_arch = "wasm32"))]
 fn compiled(a: &Ast, src: &str) -> Option<Hir> {
     let span = a.span();
     regex_syntax::Parser::new().parse(src.get(span.start.offset..span.end.offset)?).ok()
 }
 
 /// Every character a match of `h` can contain (`None`: unknown).
-#[cfg(not(target_arch = "wasm32"))]
 fn chars(h: &Hir) -> Option<ClassUnicode> {
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(ClassUnicode::empty()),
@@ -179,11 +160,10 @@ fn chars(h: &Hir) -> Option<ClassUnicode> {
 }
 
 /// A choice (inside the repeated part) whose branches may begin alike.
-#[cfg(not(target_arch = "wasm32"))]
 fn ambiguous_choice(a: &Ast, src: &str) -> bool {
     match a {
         Ast::Alternation(x) => {
-            let firsts: Vec<Option<ClassUnicode>> = x.asts.iter().map(|b| branch_first(b, src)).collect();
+            let firsts: Vec<Option<ClassUnicode>> = x.asts.iter().map(|b| compiled(b, src).and_then(|h| first(&h))).collect();
             firsts.iter().enumerate().any(|(i, a)| firsts[i + 1..].iter().any(|b| overlap(a.as_ref(), b.as_ref())))
         }
         Ast::Group(g) => ambiguous_choice(&g.ast, src),
@@ -192,14 +172,7 @@ fn ambiguous_choice(a: &Ast, src: &str) -> bool {
     }
 }
 
-/// The characters a branch can begin with, from its own text compiled alone (`None`: unknown).
-#[cfg(not(target_arch = "wasm32"))]
-fn branch_first(a: &Ast, src: &str) -> Option<ClassUnicode> {
-    first(&compiled(a, src)?)
-}
-
 /// The characters a match of `h` can begin with; `None` when unknown (or empty: treated as "any").
-#[cfg(not(target_arch = "wasm32"))]
 fn first(h: &Hir) -> Option<ClassUnicode> {
     match h.kind() {
         HirKind::Literal(l) => {
@@ -218,7 +191,6 @@ fn first(h: &Hir) -> Option<ClassUnicode> {
     }
 }
 
-#[cfg(not(target_arch = "wasm32"))]
 fn overlap(a: Option<&ClassUnicode>, b: Option<&ClassUnicode>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => {
@@ -230,7 +202,7 @@ fn overlap(a: Option<&ClassUnicode>, b: Option<&ClassUnicode>) -> bool {
     }
 }
 
-#[cfg(all(test, not(target_arch = "wasm32")))]
+#[cfg(test)]
 mod tests {
     use super::pattern_is_safe;
 

@@ -201,10 +201,11 @@ impl Oidc {
     /// Seals a client secret typed in for `tenant`'s provider `p` (bound to its slug, issuer and
     /// client id: pointed at another issuer, the stored secret no longer opens).
     pub fn seal_secret(&self, tenant: Uuid, p: &ProviderConfig, secret: &str) -> Vec<u8> {
-        seal_client_secret(&self.key, tenant, p, secret)
+        self.key.seal(tenant, &purpose(p), secret)
     }
 
-    /// Whether the provider's stored secret opens (is set and was sealed for this tenant and slug).
+    /// Whether the provider's stored secret opens (is set and was sealed for this tenant, slug,
+    /// issuer and client id).
     pub fn has_secret(&self, tenant: Uuid, p: &ProviderConfig) -> bool {
         self.secret(tenant, p).is_ok()
     }
@@ -307,12 +308,6 @@ impl Oidc {
             level_of_assurance: claims.auth_context_ref().map(|a| a.as_str().to_owned()),
         })
     }
-}
-
-/// Seals a client secret for `tenant`'s provider `slug` (what [`Oidc::seal_secret`] does, for the
-/// demo sync, which runs before the server's state exists).
-pub fn seal_client_secret(key: &SecretsKey, tenant: Uuid, p: &ProviderConfig, secret: &str) -> Vec<u8> {
-    key.seal(tenant, &purpose(p), secret)
 }
 
 /// What a client secret is bound to: the provider's slug, issuer and client id, so that a tenant

@@ -17,7 +17,7 @@ use portal_forms::answers::{dom_id, merge_page, retain_visible};
 use portal_forms::display::sections;
 use portal_forms::prefill::{ProfileValues, prefill, verified_fields};
 use portal_forms::schema::{FormSchema, Kind, PrefillKey};
-use portal_forms::validate::{Day, check_all, check_page, visible_pages};
+use portal_forms::validate::{Day, check_page, visible_pages};
 use portal_forms::{Answers, Issue, Value};
 use portal_identity::ratelimit::Limit;
 use portal_identity::secret::{random_token, token_hash};
@@ -31,7 +31,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::{MaybeCitizen, anon_csrf, check_anon_csrf, ip_key, mail_allowed, set_anon_csrf, within_limits};
+use crate::auth::{MaybeCitizen, allow_per_address, anon_csrf, check_anon_csrf, mail_allowed, set_anon_csrf};
 use crate::mailer::{base_url, queue};
 use crate::pages::{html_status, lang_of, portal_chrome, see_other, with_cookie};
 use crate::uploads::{FileLimits, GatedPost, MAX_UPLOAD_BODY, Posted, accept};
@@ -256,8 +256,8 @@ async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValu
 async fn start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, citizen: MaybeCitizen, Path(slug): Path<String>, posted: Posted) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
     a.check_csrf(&headers, posted.csrf())?;
-    if a.citizen.is_none() && !within_limits(&state, ctx.entry.tenant_id, &[(format!("guest-draft-ip:{}", ip_key(&ip)), GUEST_DRAFTS_PER_ADDRESS)]).await? {
-        return Err(AppError::too_many_requests());
+    if a.citizen.is_none() {
+        allow_per_address(&state, ctx.entry.tenant_id, &ip, "guest-draft", GUEST_DRAFTS_PER_ADDRESS).await?;
     }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
@@ -395,8 +395,8 @@ async fn save_page(
             let mut tx = state_ref.db.tenant(tenant).await?;
             let (_, schema) = load(&mut tx, a_ref, draft_id, false).await?;
             tx.commit().await?;
-            if a_ref.citizen.is_none() && !within_limits(state_ref, tenant, &[(format!("guest-upload-ip:{}", ip_key(ip_ref)), GUEST_UPLOADS_PER_ADDRESS)]).await? {
-                return Err(AppError::too_many_requests());
+            if a_ref.citizen.is_none() {
+                allow_per_address(state_ref, tenant, ip_ref, "guest-upload", GUEST_UPLOADS_PER_ADDRESS).await?;
             }
             let (_, page) = schema.page(page_ref).ok_or_else(AppError::not_found)?;
             Ok(FileLimits::inputs(page.fields.iter().filter(|f| f.kind == Kind::File).map(|f| (f.id.clone(), f.max_bytes(), f.max_files()))))
@@ -611,26 +611,13 @@ async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: Head
         tx.commit().await?;
         return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
     }
-    let mut answers = draft.answers.clone();
-    let issues = check_all(&schema, &mut answers, today());
-    if !issues.is_empty() {
+    let (issues, answers, plan) = crate::payflow::price_draft(&state, &mut tx, &draft, &schema, today()).await?;
+    // never filed with problems, nor without its fee: the check page says why and where to correct it
+    if !issues.is_empty() || matches!(plan, crate::payflow::Plan::Unpriced(_)) {
         return check_view(&state, &ctx, tx, lang, &a, &draft, &schema, issues, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let answers = retain_visible(&schema, &answers);
-    // a guest's confirmation goes to the address typed in: limited per sender and per recipient.
-    // Over the limit the application is still filed (the confirmation page shows the status
-    // link), only the mail is not sent: nobody can block a guest by spending their mails
-    let mail = match (draft.citizen_id, guest_email(&schema, &answers)) {
-        (None, Some(to)) => mail_allowed(&state, &ip, ctx.entry.tenant_id, &to).await?,
-        _ => true,
-    };
     let base = base_url(&state, &ctx.host, &headers);
     let name = service_name(&mut tx, &draft.service_slug, lang).await?;
-    let plan = crate::payflow::plan(&state, &mut tx, &draft.service_slug, &schema, &answers).await?;
-    if matches!(plan, crate::payflow::Plan::Unpriced(_)) {
-        // never filed without its fee: the check page says why and where to correct it
-        return check_view(&state, &ctx, tx, lang, &a, &draft, &schema, issues, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
     if let crate::payflow::Plan::Online { service, fee, setup, application_fee } = &plan
         && service.timing == portal_payments::Timing::Before
     {
@@ -639,6 +626,13 @@ async fn submit(State(state): State<AppState>, ctx: TenantContext, headers: Head
         tx.commit().await?;
         return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
     }
+    // a guest's confirmation goes to the address typed in: limited per sender and per recipient.
+    // Over the limit the application is still filed (the confirmation page shows the status
+    // link), only the mail is not sent: nobody can block a guest by spending their mails
+    let mail = match (draft.citizen_id, guest_email(&schema, &answers)) {
+        (None, Some(to)) => mail_allowed(&state, &ip, ctx.entry.tenant_id, &to).await?,
+        _ => true,
+    };
     let filed = file_case(&mut tx, &ctx, &base, &draft, &schema, &answers, lang, mail).await?;
     if !mail {
         tracing::warn!(tenant.id = %ctx.entry.tenant_id, case.reference = %filed.case.reference, "guest confirmation not mailed: the recipient's or sender's mail limit is reached");
@@ -972,7 +966,7 @@ async fn citizen_reply(State(state): State<AppState>, ctx: TenantContext, header
     let posted = body
         .read(move |fields| async move {
             c.check_csrf(fields.csrf())?;
-            Ok(FileLimits::inputs([("file".to_owned(), u64::from(portal_forms::schema::DEFAULT_MAX_KB) * 1024, 1)]))
+            Ok(FileLimits::message_attachment())
         })
         .await?;
     citizen.check_csrf(posted.csrf())?;
@@ -1081,28 +1075,20 @@ async fn guest_case(State(state): State<AppState>, ctx: TenantContext, headers: 
 
 async fn guest_reply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(token): Path<String>, body: GatedPost) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    // with a file, the token, the status link and the allowance are checked before it is read
-    let (h, st, ip_ref, token_ref, tenant) = (&headers, &state, &ip, &token, ctx.entry.tenant_id);
-    let counted = std::sync::atomic::AtomicBool::new(false);
-    let counted_ref = &counted;
-    let allowed = move || async move {
-        counted_ref.store(true, std::sync::atomic::Ordering::Relaxed);
-        if within_limits(st, tenant, &[(format!("guest-reply-ip:{}", ip_key(ip_ref)), GUEST_REPLIES_PER_ADDRESS)]).await? { Ok(()) } else { Err(AppError::too_many_requests()) }
-    };
+    // counted per source address before anything is read; with a file, the token and the status
+    // link are checked before the file is
+    allow_per_address(&state, ctx.entry.tenant_id, &ip, "guest-reply", GUEST_REPLIES_PER_ADDRESS).await?;
+    let (h, st, token_ref, tenant) = (&headers, &state, &token, ctx.entry.tenant_id);
     let posted = body
         .read(move |fields| async move {
             check_anon_csrf(h, fields.csrf())?;
             let mut tx = st.db.tenant(tenant).await?;
             guest_lookup(&mut tx, token_ref).await?;
             tx.commit().await?;
-            allowed().await?;
-            Ok(FileLimits::inputs([("file".to_owned(), u64::from(portal_forms::schema::DEFAULT_MAX_KB) * 1024, 1)]))
+            Ok(FileLimits::message_attachment())
         })
         .await?;
     check_anon_csrf(&headers, posted.csrf())?;
-    if !counted.load(std::sync::atomic::Ordering::Relaxed) {
-        allowed().await?;
-    }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     let name = case.applicant_name.clone();

@@ -173,11 +173,8 @@ async fn draft_pay(State(state): State<AppState>, ctx: TenantContext, headers: H
     // no intent yet (or a withdrawn one): the answers may have changed since the payment was set up,
     // so they are checked and priced again before Stripe is asked for an intent
     let p = if p.status.is_payable() && p.intent_id.is_none() {
-        let mut answers = draft.answers.clone();
-        let issues = portal_forms::validate::check_all(&schema, &mut answers, super::applications::today());
-        let answers = portal_forms::answers::retain_visible(&schema, &answers);
-        match payflow::plan(&state, &mut tx, &draft.service_slug, &schema, &answers).await? {
-            payflow::Plan::Online { service, fee, setup, application_fee } if issues.is_empty() && service.timing == portal_payments::Timing::Before => {
+        match payflow::price_draft(&state, &mut tx, &draft, &schema, super::applications::today()).await? {
+            (issues, _, payflow::Plan::Online { service, fee, setup, application_fee }) if issues.is_empty() && service.timing == portal_payments::Timing::Before => {
                 let name = super::applications::service_name(&mut tx, &draft.service_slug, lang).await?;
                 let portal = crate::mailer::base_url(&state, &ctx.host, &headers);
                 payflow::payment_for_draft(&state, &mut tx, &draft, &service, &fee, &setup, application_fee, lang, &portal, &name).await?
