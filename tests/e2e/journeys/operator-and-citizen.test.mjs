@@ -75,6 +75,28 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   await page.getByText(/Grundausstattung übernommen: \d+ Leistungen/).waitFor();
   assert.ok(await page.getByLabel('Meldebescheinigung beantragen').isChecked());
 
+  // the tenant's identity provider: a plain-http issuer on another host is refused next to the
+  // field with everything else kept; the client secret is asked for and never shown again
+  const tenantId = page.url().match(/mandanten\/([0-9a-f-]{36})/)[1];
+  await page.goto(url('ops.localhost', `/mandanten/${tenantId}/identitaet`));
+  await expectAccessible(page, 'identity providers');
+  await page.getByLabel('Kurzname', { exact: true }).fill('bundid');
+  await page.getByLabel('Anzeigename', { exact: true }).fill('BundID');
+  await page.getByLabel('Issuer-URL').fill('http://localhost.evil.example');
+  await page.getByLabel('Client-ID').fill('teststadt');
+  await page.getByLabel('Client-Geheimnis').fill('geheim-im-browser-1');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  await page.locator('#issuer_url-error').getByText(/https/).waitFor();
+  assert.equal(await page.getByLabel('Anzeigename', { exact: true }).inputValue(), 'BundID');
+  assert.equal(await page.getByLabel('Client-Geheimnis').inputValue(), '', 'the secret is not sent back');
+  await expectAccessible(page, 'identity providers with an error');
+  await page.getByLabel('Issuer-URL').fill('https://id.bund.example');
+  await page.getByLabel('Client-Geheimnis').fill('geheim-im-browser-1');
+  await page.getByRole('button', { name: 'Speichern' }).click();
+  await page.getByText('hinterlegt', { exact: true }).waitFor();
+  assert.ok(!(await page.content()).includes('geheim-im-browser-1'), 'the stored secret is never shown');
+  await expectAccessible(page, 'identity providers saved');
+
   // the citizen opens the new host at once
   const citizen = await newPage(browser);
   await citizen.goto(url(host));
