@@ -31,6 +31,12 @@ ensure_rust() {
     info "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+      info "adding the $component component"
+      rustup component add "$component"
+    fi
+  done
   info "$(cargo --version)"
 }
 

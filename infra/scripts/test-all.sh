@@ -13,6 +13,10 @@ ensure_chromium
 npm_install "$ROOT/tests/e2e"
 build_site debug
 
+step "Formatting (rustfmt.toml) and lints (clippy, warnings are errors)"
+cargo fmt --all --check
+cargo clippy --workspace --exclude portal-hydrate --all-targets --quiet -- -D warnings
+
 step "Building the server and the tests"
 cargo build --quiet -p portal-server --bin portal
 cargo test --workspace --exclude portal-hydrate --no-run --quiet
@@ -24,7 +28,7 @@ trap 'stop_test_services' EXIT
 
 step "Unit and in-process HTTP tests"
 export TEST_DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/postgres"
-export TEST_TENANTS_DIR="$ROOT/tenants" TEST_LEIKA_CSV="$ROOT/../shared/leika/leika-2019.csv"
+export TEST_TENANTS_DIR="$ROOT/tenants" TEST_LEIKA_CSV="$ROOT/tests/data/leika/leika-2019.csv"
 cargo test --workspace --exclude portal-hydrate -- --test-threads="${TEST_THREADS:-4}"
 
 step "Browser journeys"

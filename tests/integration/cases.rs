@@ -49,11 +49,15 @@ pub(crate) fn valid_inputs(field: &Field, name: &str, out: &mut Vec<(String, Str
             push(out, name.to_owned(), &text)
         }
         Kind::Number => push(out, name.to_owned(), &field.min.map_or(1.0, |m| m.max(1.0)).to_string()),
-        Kind::Date => push(out, name.to_owned(), match field.date {
-            Some(DateRule::Past) => "17.05.1980",
-            Some(DateRule::Future) => "01.06.2030",
-            None => "01.12.2026",
-        }),
+        Kind::Date => push(
+            out,
+            name.to_owned(),
+            match field.date {
+                Some(DateRule::Past) => "17.05.1980",
+                Some(DateRule::Future) => "01.06.2030",
+                None => "01.12.2026",
+            },
+        ),
         Kind::Email => push(out, name.to_owned(), "antrag@example.org"),
         Kind::Phone => push(out, name.to_owned(), "0631 123456"),
         Kind::Iban => push(out, name.to_owned(), "DE89 3704 0044 0532 0130 00"),
@@ -238,7 +242,13 @@ async fn a_retried_or_doubled_submission_gives_the_same_case_and_the_profile_pre
     no_fees(&app).await;
     let email = unique_email("doppelt");
     let mut c = registered(&app, HOST, &email).await;
-    let r = c.submit("/konto/profil", "/konto/profil", &[("given_name", "Erika"), ("family_name", "Musterfrau"), ("street", "Marktstraße 3"), ("postal_code", "67655"), ("city", "Kaiserslautern"), ("birth_date", "1980-02-29")]).await;
+    let r = c
+        .submit(
+            "/konto/profil",
+            "/konto/profil",
+            &[("given_name", "Erika"), ("family_name", "Musterfrau"), ("street", "Marktstraße 3"), ("postal_code", "67655"), ("city", "Kaiserslautern"), ("birth_date", "1980-02-29")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let first = start(&mut c, "meldebescheinigung", false).await;
     let page = c.get(&first).await;
@@ -342,7 +352,8 @@ pub(crate) async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>,
     };
     let mut admin = accept(app.mailed_link(&admin_email, "/verwaltung/einladung").await, ADMIN_PW).await;
     let worker_email = unique_email("worker");
-    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &worker_email), ("display_name", "Carl Case"), ("role", "case_worker"), ("scope_services", scope)]).await;
+    let r =
+        admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &worker_email), ("display_name", "Carl Case"), ("role", "case_worker"), ("scope_services", scope)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let worker = accept(app.mailed_link(&worker_email, "/verwaltung/einladung").await, WORKER_PW).await;
     (admin, worker)
@@ -354,7 +365,14 @@ async fn a_citizen_cannot_open_another_citizens_case_or_attachment_nor_across_te
     no_fees(&app).await;
     let mut erika = registered(&app, HOST, &unique_email("erika")).await;
     let case = file_case(&app, &mut erika, "meldebescheinigung").await;
-    let file: String = sqlx::query_scalar::<_, uuid::Uuid>("select file_id from case_file where case_id = $1::uuid limit 1").bind(&case).fetch_optional(&app.db.owner().await).await.ok().flatten().map(|f| f.to_string()).unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_owned());
+    let file: String = sqlx::query_scalar::<_, uuid::Uuid>("select file_id from case_file where case_id = $1::uuid limit 1")
+        .bind(&case)
+        .fetch_optional(&app.db.owner().await)
+        .await
+        .ok()
+        .flatten()
+        .map(|f| f.to_string())
+        .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_owned());
     assert_eq!(erika.get(&format!("/konto/antraege/{case}")).await.status, StatusCode::OK);
 
     let mut max = registered(&app, HOST, &unique_email("max")).await;

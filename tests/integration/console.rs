@@ -110,9 +110,8 @@ async fn services_are_switched_on_and_off_individually() {
     let before = app.get("brenz.localhost", "/").await;
     assert!(before.body.contains("/leistungen/meldebescheinigung") && !before.body.contains("/leistungen/musikschule"));
 
-    let saved = app
-        .post_form(OPS_HOST, &format!("/mandanten/{id}/leistungen"), &[("_csrf", &csrf), ("service", "musikschule"), ("service", "briefwahl"), ("service", "kein-echter-dienst")], &session)
-        .await;
+    let saved =
+        app.post_form(OPS_HOST, &format!("/mandanten/{id}/leistungen"), &[("_csrf", &csrf), ("service", "musikschule"), ("service", "briefwahl"), ("service", "kein-echter-dienst")], &session).await;
     let after = app.get("brenz.localhost", "/").await;
 
     assert_eq!(saved.status, StatusCode::SEE_OTHER);

@@ -10,14 +10,35 @@ fn the_catalogue_parses_and_holds_at_least_100_services_in_both_languages() {
     assert!(c.services.len() >= 100, "only {} services", c.services.len());
     let basic = c.preset("grundausstattung").unwrap_or_else(|| panic!("the basic installation preset is missing"));
     assert!(basic.services.len() >= 20);
-    for slug in ["meldebescheinigung", "wohnsitz-anmelden", "melderegisterauskunft", "geburtsurkunde", "eheurkunde", "sterbeurkunde", "bewohnerparkausweis", "hundesteuer-anmeldung", "hundesteuer-abmeldung", "abfallbehaelter-bestellen", "abfallbehaelter-abbestellen", "muellgefaess-defekt", "sperrmuell-abholung", "briefwahl", "schuelerbefoerderung", "gewerbeanmeldung", "wohngeld", "fundsachen", "kita-anmeldung", "musikschule"] {
+    for slug in [
+        "meldebescheinigung",
+        "wohnsitz-anmelden",
+        "melderegisterauskunft",
+        "geburtsurkunde",
+        "eheurkunde",
+        "sterbeurkunde",
+        "bewohnerparkausweis",
+        "hundesteuer-anmeldung",
+        "hundesteuer-abmeldung",
+        "abfallbehaelter-bestellen",
+        "abfallbehaelter-abbestellen",
+        "muellgefaess-defekt",
+        "sperrmuell-abholung",
+        "briefwahl",
+        "schuelerbefoerderung",
+        "gewerbeanmeldung",
+        "wohngeld",
+        "fundsachen",
+        "kita-anmeldung",
+        "musikschule",
+    ] {
         assert!(c.services.iter().any(|s| s.slug.as_str() == slug), "{slug} missing");
     }
 }
 
 #[test]
 fn every_leika_key_exists_in_the_public_leika_list() {
-    let csv_path = std::env::var("TEST_LEIKA_CSV").map_or_else(|_| portal_tests::repo_root().join("../shared/leika/leika-2019.csv"), std::path::PathBuf::from);
+    let csv_path = std::env::var("TEST_LEIKA_CSV").map_or_else(|_| portal_tests::repo_root().join("tests/data/leika/leika-2019.csv"), std::path::PathBuf::from);
     let Ok(csv) = std::fs::read_to_string(&csv_path) else {
         panic!("the LeiKa list is needed for this test: {}", csv_path.display());
     };

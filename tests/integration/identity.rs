@@ -45,7 +45,8 @@ async fn a_citizen_registers_verifies_by_mail_edits_the_profile_exports_and_dele
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("fünfstellige Postleitzahl"), "{}", r.body);
     assert!(r.body.contains("value=\"Musterfrau\""));
-    let r = c.submit("/konto/profil", "/konto/profil", &[("given_name", "Erika"), ("family_name", "Musterfrau"), ("postal_code", "67655"), ("city", "Kaiserslautern"), ("birth_date", "1980-02-29")]).await;
+    let r =
+        c.submit("/konto/profil", "/konto/profil", &[("given_name", "Erika"), ("family_name", "Musterfrau"), ("postal_code", "67655"), ("city", "Kaiserslautern"), ("birth_date", "1980-02-29")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
     // download my data: JSON with the profile
@@ -122,7 +123,9 @@ async fn someone_who_registers_a_strangers_address_cannot_complete_it() {
     let app = TestApp::spawn().await;
     let victim = unique_email("victim");
     let mut attacker = app.client(HOST);
-    let r = attacker.submit("/konto/registrieren", "/konto/registrieren", &[("email", &victim), ("password", "Angreifer-Passwort-99"), ("password_repeat", "Angreifer-Passwort-99"), ("privacy", "on")]).await;
+    let r = attacker
+        .submit("/konto/registrieren", "/konto/registrieren", &[("email", &victim), ("password", "Angreifer-Passwort-99"), ("password_repeat", "Angreifer-Passwort-99"), ("privacy", "on")])
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     // the owner of the mailbox follows the link but does not know the attacker's password
     let link = app.mailed_link(&victim, "/konto/bestaetigen").await;
@@ -409,7 +412,8 @@ async fn a_client_secret_sealed_for_another_tenant_opens_nowhere_else() {
         .unwrap_or_else(|e| panic!("{e}"));
     let r = app.client("dueren.localhost").get("/konto/anmelden/idp/honest").await;
     assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
-    let stored: Vec<u8> = sqlx::query_scalar("select client_secret_sealed from identity_provider where tenant_id = $1 and provider_slug = 'honest'").bind(kl).fetch_one(&owner).await.unwrap_or_default();
+    let stored: Vec<u8> =
+        sqlx::query_scalar("select client_secret_sealed from identity_provider where tenant_id = $1 and provider_slug = 'honest'").bind(kl).fetch_one(&owner).await.unwrap_or_default();
     assert!(!stored.windows(6).any(|w| w == b"client"), "stored sealed, not in plain text");
 }
 

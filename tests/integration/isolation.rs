@@ -37,8 +37,21 @@ const PLATFORM_GRANTS: &[(&str, &str, &str)] = &[
 ];
 
 const PLATFORM_TABLES: &[&str] = &[
-    "_sqlx_migrations", "tenant", "tenant_domain", "service_category", "base_service", "catalogue_preset", "catalogue_preset_service", "search_synonym",
-    "operator", "operator_session", "plan", "stripe_account", "rate_limit", "audit_log", "job",
+    "_sqlx_migrations",
+    "tenant",
+    "tenant_domain",
+    "service_category",
+    "base_service",
+    "catalogue_preset",
+    "catalogue_preset_service",
+    "search_synonym",
+    "operator",
+    "operator_session",
+    "plan",
+    "stripe_account",
+    "rate_limit",
+    "audit_log",
+    "job",
 ];
 
 async fn tenant_owned_tables(pool: &PgPool) -> Vec<String> {
@@ -137,7 +150,13 @@ async fn every_table_grants_each_role_exactly_what_the_list_says() {
     let mut problems = Vec::new();
     for (table, role, privs) in &rows {
         let expected = match PLATFORM_GRANTS.iter().find(|(t, _, _)| t == table) {
-            Some((_, app, platform)) => if role == "portal_app" { *app } else { *platform },
+            Some((_, app, platform)) => {
+                if role == "portal_app" {
+                    *app
+                } else {
+                    *platform
+                }
+            }
             None if tenant_owned.contains(table) => "SIUD",
             None => "?",
         };
@@ -205,11 +224,25 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
     ] {
         assert_eq!(in_tx(&db, Some(b), sql, None).await, Err(denied.clone()), "{sql}");
     }
-    assert_eq!(in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", a.0), None).await, Err(denied.clone()), "enqueue for A");
+    assert_eq!(
+        in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", a.0), None).await,
+        Err(denied.clone()),
+        "enqueue for A"
+    );
     assert_eq!(in_tx(&db, Some(b), "insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), null, 'mail', '{}')", None).await, Err(denied.clone()), "enqueue for nobody");
     assert_eq!(in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", b.0), None).await, Ok(1), "its own mail");
     assert_eq!(in_tx(&db, Some(b), &format!("delete from stripe_account where tenant_id = '{}'", a.0), None).await, Err(denied.clone()), "A's account mapping");
-    assert_eq!(in_tx(&db, Some(b), &format!("insert into audit_log (audit_id, tenant_id, actor_kind, actor_id, actor_name, action, object) values (gen_random_uuid(), '{}', 'system', gen_random_uuid(), 'x', 'x', 'x')", a.0), None).await, Err(denied.clone()), "audit entry for A");
+    assert_eq!(
+        in_tx(
+            &db,
+            Some(b),
+            &format!("insert into audit_log (audit_id, tenant_id, actor_kind, actor_id, actor_name, action, object) values (gen_random_uuid(), '{}', 'system', gen_random_uuid(), 'x', 'x', 'x')", a.0),
+            None
+        )
+        .await,
+        Err(denied.clone()),
+        "audit entry for A"
+    );
     assert_eq!(in_tx(&db, Some(b), "select count(*) from audit_log where tenant_id is null", None).await, Ok(1), "the query runs, and sees nothing");
     // the platform path reads the queue and the operators
     let jobs: i64 = sqlx::query_scalar("select count(*) from job").fetch_one(&test_db.platform).await.unwrap_or(-1);
@@ -231,10 +264,12 @@ async fn the_application_role_is_neither_superuser_nor_owner_nor_bypassrls() {
     assert_eq!(owned, 0, "portal_app must own no table");
     // the platform role likewise, and neither is a member of any role (SET ROLE would lift the
     // walls between them; pg_read_all_data would bypass the grants)
-    let (user, superuser, bypass): (String, bool, bool) = sqlx::query_as("select current_user::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user").fetch_one(&db.platform).await.unwrap_or_else(|e| panic!("{e}"));
+    let (user, superuser, bypass): (String, bool, bool) =
+        sqlx::query_as("select current_user::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user").fetch_one(&db.platform).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(user, "portal_platform");
     assert!(!superuser && !bypass);
-    let memberships: i64 = sqlx::query_scalar("select count(*) from pg_auth_members m join pg_roles r on r.oid = m.member where r.rolname in ('portal_app', 'portal_platform')").fetch_one(&db.app).await.unwrap_or(-1);
+    let memberships: i64 =
+        sqlx::query_scalar("select count(*) from pg_auth_members m join pg_roles r on r.oid = m.member where r.rolname in ('portal_app', 'portal_platform')").fetch_one(&db.app).await.unwrap_or(-1);
     assert_eq!(memberships, 0);
     let owned: i64 = sqlx::query_scalar("select count(*) from pg_class c join pg_roles r on r.oid = c.relowner where r.rolname = 'portal_platform'").fetch_one(&db.app).await.unwrap_or(-1);
     assert_eq!(owned, 0, "portal_platform must own no table");
@@ -306,7 +341,8 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
         // the superuser sees A's rows: the fixture is there (a new table needs demo data or this fails)
         let visible_to_owner: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where tenant_id = $1")).bind(a.0).fetch_one(&owner).await.unwrap_or(0);
         assert!(visible_to_owner > 0, "{table}: the test needs rows of tenant A; add demo data for it");
-        let row_of_a: serde_json::Value = sqlx::query_scalar(&format!("select to_jsonb(t) from {table} t where tenant_id = $1 limit 1")).bind(a.0).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+        let row_of_a: serde_json::Value =
+            sqlx::query_scalar(&format!("select to_jsonb(t) from {table} t where tenant_id = $1 limit 1")).bind(a.0).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
 
         // A's own transaction sees them (the policy is not simply "deny all")
         assert_eq!(count_in(&db, Some(a), table, a).await, visible_to_owner, "{table}: tenant A must see its own rows");

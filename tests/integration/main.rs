@@ -2,6 +2,7 @@
 
 mod abuse;
 mod authz;
+mod capabilities;
 mod cases;
 mod console;
 mod data;

@@ -140,7 +140,8 @@ async fn paid_before_filing_the_return_asks_stripe_and_the_webhook_changes_nothi
     assert_eq!(r.location(), Some(format!("{base}/fertig").as_str()));
     let done = c.get(&format!("{base}/fertig")).await;
     assert_eq!(done.status, StatusCode::OK);
-    let (status, case_id): (String, Option<uuid::Uuid>) = sqlx::query_as("select status, case_id from payment where kassenzeichen = $1").bind(&kz).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let (status, case_id): (String, Option<uuid::Uuid>) =
+        sqlx::query_as("select status, case_id from payment where kassenzeichen = $1").bind(&kz).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(status, "succeeded");
     let case_id = case_id.unwrap_or_else(|| panic!("the case was filed once paid"));
 
@@ -189,7 +190,10 @@ async fn pay_later_case(app: &TestApp, c: &mut TestClient<'_>) -> (String, Strin
     let (_, r) = submit(c, &check).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.location().unwrap_or_default().ends_with("/fertig"), "filed at once");
-    let case_id: uuid::Uuid = sqlx::query_scalar("select case_id from case_record where service_slug = 'bewohnerparkausweis' order by submitted_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let case_id: uuid::Uuid = sqlx::query_scalar("select case_id from case_record where service_slug = 'bewohnerparkausweis' order by submitted_at desc limit 1")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let base = format!("/konto/antraege/{case_id}");
     let page = c.get(&base).await;
     assert!(page.body.contains("Jetzt bezahlen (30,00 €)"), "{}", page.body);
@@ -288,7 +292,8 @@ async fn stripe_unreachable_gives_a_clear_message_and_the_application_stays_paya
     let en = app.get_with(HOST, &format!("{base}/zahlung"), &[("cookie", &c.cookie_header()), ("accept-language", "en")]).await;
     assert!(en.body.contains("The payment service cannot be reached"), "{}", en.body);
     // the draft and its payment wait: nothing filed, nothing lost, payable when Stripe is back
-    let (status, intent): (String, Option<String>) = sqlx::query_as("select status, intent_id from payment order by created_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let (status, intent): (String, Option<String>) =
+        sqlx::query_as("select status, intent_id from payment order by created_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((status.as_str(), intent), ("open", None));
     assert_eq!(c.get(&check).await.status, StatusCode::OK, "the answers are still there");
 }
@@ -446,7 +451,8 @@ async fn answers_changed_in_another_tab_withdraw_the_open_payment_and_a_paid_dra
     assert_eq!(confirm(&intent, &secret, "pm_card_visa").await, reqwest::StatusCode::OK);
     let r = c.get(&format!("{base}/zahlung/zurueck?payment_intent={intent}&redirect_status=succeeded")).await;
     assert_ne!(r.location(), Some(format!("{base}/fertig").as_str()), "{}", r.body);
-    let (status, case_id): (String, Option<uuid::Uuid>) = sqlx::query_as("select status, case_id from payment where draft_id::text = $1").bind(&draft).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let (status, case_id): (String, Option<uuid::Uuid>) =
+        sqlx::query_as("select status, case_id from payment where draft_id::text = $1").bind(&draft).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((status.as_str(), case_id), ("succeeded", None), "paid, but not filed with answers it does not cover");
     let filed: i64 = owner_scalar(&app, "select count(*) from application_draft where case_id is not null and draft_id::text = $1", &draft).await;
     assert_eq!(filed, 0);
@@ -463,7 +469,8 @@ async fn an_intent_key_stripe_saw_with_other_parameters_moves_the_payment_to_its
     let base = check.trim_end_matches("/pruefen").to_owned();
     assert_eq!(r.location(), Some(format!("{base}/zahlung").as_str()));
     let draft = base.rsplit('/').next().unwrap_or_default().to_owned();
-    let (payment, attempt): (uuid::Uuid, i32) = sqlx::query_as("select payment_id, attempt from payment where draft_id::text = $1").bind(&draft).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let (payment, attempt): (uuid::Uuid, i32) =
+        sqlx::query_as("select payment_id, attempt from payment where draft_id::text = $1").bind(&draft).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
     let used = reqwest::Client::new()
         .post(format!("{}v1/payment_intents", stripe_url()))
         .bearer_auth("sk_test_kommunalportal")

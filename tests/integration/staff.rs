@@ -9,7 +9,7 @@ const ADMIN_PW: &str = "Rathaus-Schluessel-2026";
 const WORKER_PW: &str = "Akten-Stapel-Montag-77";
 
 /// An operator invites the first tenant admin of Kaiserslautern, who accepts by mail.
-async fn first_admin(app: &TestApp) -> (TestClient<'_>, String) {
+pub(crate) async fn first_admin(app: &TestApp) -> (TestClient<'_>, String) {
     let (session, csrf) = app.login_operator().await;
     let tenant = app.tenant_id("kaiserslautern").await;
     let email = unique_email("admin");
@@ -28,7 +28,9 @@ async fn first_admin(app: &TestApp) -> (TestClient<'_>, String) {
 /// The admin invites a case worker limited to one service; the case worker accepts.
 async fn case_worker<'a>(app: &'a TestApp, admin: &mut TestClient<'_>) -> (TestClient<'a>, String) {
     let email = unique_email("worker");
-    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &email), ("display_name", "Carl Case"), ("role", "case_worker"), ("scope_services", "meldebescheinigung")]).await;
+    let r = admin
+        .submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &email), ("display_name", "Carl Case"), ("role", "case_worker"), ("scope_services", "meldebescheinigung")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let link = app.mailed_link(&email, "/verwaltung/einladung").await;
     let mut c = app.client(HOST);
@@ -41,12 +43,7 @@ async fn case_worker<'a>(app: &'a TestApp, admin: &mut TestClient<'_>) -> (TestC
 
 async fn service_active(app: &TestApp, slug: &str) -> bool {
     let tenant = app.tenant_id("kaiserslautern").await;
-    sqlx::query_scalar("select exists (select 1 from service_activation where tenant_id = $1 and service_slug = $2)")
-        .bind(tenant)
-        .bind(slug)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or(false)
+    sqlx::query_scalar("select exists (select 1 from service_activation where tenant_id = $1 and service_slug = $2)").bind(tenant).bind(slug).fetch_one(&app.db.owner().await).await.unwrap_or(false)
 }
 
 /// Calls the server function like the island does (form-encoded POST).
@@ -151,10 +148,30 @@ async fn a_role_change_ends_the_members_sessions_and_takes_effect_at_the_next_lo
 async fn staff_and_operator_changes_are_in_the_audit_log_which_cannot_be_changed() {
     let app = TestApp::spawn().await;
     let (mut admin, _) = first_admin(&app).await;
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &[("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", "https://id.bund.example"), ("client_id", "kl-portal"), ("client_secret", "kl-bundid-geheimnis"), ("scopes", "openid profile"), ("enabled", "on")]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/identitaet",
+            "/verwaltung/identitaet",
+            &[
+                ("slug", "bundid"),
+                ("display_name", "BundID"),
+                ("issuer_url", "https://id.bund.example"),
+                ("client_id", "kl-portal"),
+                ("client_secret", "kl-bundid-geheimnis"),
+                ("scopes", "openid profile"),
+                ("enabled", "on"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // a bad provider is refused next to the fields
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &[("slug", "Bund ID"), ("display_name", "x"), ("issuer_url", "ftp://x"), ("client_id", "x"), ("client_secret", ""), ("scopes", "profile")]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/identitaet",
+            "/verwaltung/identitaet",
+            &[("slug", "Bund ID"), ("display_name", "x"), ("issuer_url", "ftp://x"), ("client_id", "x"), ("client_secret", ""), ("scopes", "profile")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("https-Adresse") && r.body.contains("Client-Geheimnis angeben") && r.body.contains("openid enthalten"));
 
@@ -186,7 +203,15 @@ async fn a_tenant_admin_cannot_reach_platform_secrets_or_plain_http_issuers_thro
     // the old form named an environment variable; such a name is now just ignored, and the secret
     // is required as a value of its own
     let post = |issuer: &'static str, secret: &'static str| {
-        vec![("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", issuer), ("client_id", "kl"), ("client_secret_env", "APP__PAYMENTS__SECRET_KEY"), ("client_secret", secret), ("enabled", "on")]
+        vec![
+            ("slug", "bundid"),
+            ("display_name", "BundID"),
+            ("issuer_url", issuer),
+            ("client_id", "kl"),
+            ("client_secret_env", "APP__PAYMENTS__SECRET_KEY"),
+            ("client_secret", secret),
+            ("enabled", "on"),
+        ]
     };
     let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.bund.example", "")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -238,13 +263,35 @@ async fn an_operator_configures_a_tenants_identity_provider_with_errors_next_to_
     let (session, csrf) = app.login_operator().await;
     let tenant = app.tenant_id("dueren").await;
     let path = format!("/mandanten/{tenant}/identitaet");
-    let bad = app.post_form(OPS_HOST, &path, &[("_csrf", &csrf), ("slug", "bund id"), ("display_name", "BundID"), ("issuer_url", "http://id.bund.example"), ("client_id", "dn"), ("client_secret", ""), ("scopes", "profile")], &session).await;
+    let bad = app
+        .post_form(
+            OPS_HOST,
+            &path,
+            &[("_csrf", &csrf), ("slug", "bund id"), ("display_name", "BundID"), ("issuer_url", "http://id.bund.example"), ("client_id", "dn"), ("client_secret", ""), ("scopes", "profile")],
+            &session,
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("value=\"BundID\""), "typed values are kept");
     for field in ["slug-error", "issuer_url-error", "client_secret-error", "scopes-error"] {
         assert!(bad.body.contains(field), "{field}");
     }
-    let ok = app.post_form(OPS_HOST, &path, &[("_csrf", &csrf), ("slug", "bundid"), ("display_name", "BundID"), ("issuer_url", "https://id.bund.example"), ("client_id", "dn"), ("client_secret", "dn-bundid-geheimnis"), ("enabled", "on")], &session).await;
+    let ok = app
+        .post_form(
+            OPS_HOST,
+            &path,
+            &[
+                ("_csrf", &csrf),
+                ("slug", "bundid"),
+                ("display_name", "BundID"),
+                ("issuer_url", "https://id.bund.example"),
+                ("client_id", "dn"),
+                ("client_secret", "dn-bundid-geheimnis"),
+                ("enabled", "on"),
+            ],
+            &session,
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let page = app.get_with(OPS_HOST, &path, &[("cookie", &session)]).await;
     assert!(page.body.contains("https://id.bund.example") && page.body.contains("hinterlegt"), "the page says a secret is stored");

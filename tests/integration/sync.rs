@@ -52,13 +52,8 @@ async fn a_second_server_learns_of_a_new_tenant_through_notify_without_restart()
 
     // Act: server A creates a tenant
     let mut tx = server_a.platform().await.unwrap_or_else(|e| panic!("{e}"));
-    let new = NewTenant {
-        slug: TenantSlug::parse("neu-ueber-notify").unwrap_or_else(|e| panic!("{e}")),
-        kind: TenantKind::Gemeinde,
-        parent: None,
-        name: "Gemeinde Neu".into(),
-        hosts: vec![host.clone()],
-    };
+    let new =
+        NewTenant { slug: TenantSlug::parse("neu-ueber-notify").unwrap_or_else(|e| panic!("{e}")), kind: TenantKind::Gemeinde, parent: None, name: "Gemeinde Neu".into(), hosts: vec![host.clone()] };
     tenants::create(&mut tx, &new, false).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
 

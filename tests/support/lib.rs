@@ -106,7 +106,7 @@ async fn template() -> String {
             portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo, &test_oidc()).await.unwrap_or_else(|e| panic!("{e:#}"));
             portal_server::seed::sync_demo_payments(&db, &tenants_dir().join("demo/payments/payments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
             // the demo accounts' onboarding state, from the Stripe-compatible test server
-            portal_server::payment_jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
+            portal_server::payments::jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
             let checked: i64 = sqlx::query_scalar("select count(*) from payment_setup where account_charges_enabled").fetch_one(&admin_pool(&building).await).await.unwrap_or(0);
             assert!(checked >= 2, "the Stripe-compatible test server at {} did not answer (run the tests with ./infra/scripts/test-all.sh)", stripe_url());
             app.close().await;
@@ -274,6 +274,12 @@ impl TestApp {
         Self { db, state, router }
     }
 
+    /// The same app served by a router with the capabilities of `list` instead of the platform's.
+    pub fn with_capabilities(mut self, list: &'static [portal_server::kit::registry::Capability]) -> Self {
+        self.router = portal_server::build_router_with(self.state.clone(), list);
+        self
+    }
+
     pub async fn request(&self, req: Request<Body>) -> TestResponse {
         let response = self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
         let status = response.status();
@@ -298,12 +304,8 @@ impl TestApp {
     /// POST an urlencoded form.
     pub async fn post_form(&self, host: &str, path: &str, fields: &[(&str, &str)], cookie: &str) -> TestResponse {
         let body: String = fields.iter().map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v))).collect::<Vec<_>>().join("&");
-        let req = Request::post(path)
-            .header(header::HOST, host)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, cookie)
-            .body(Body::from(body))
-            .unwrap_or_default();
+        let req =
+            Request::post(path).header(header::HOST, host).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, cookie).body(Body::from(body)).unwrap_or_default();
         self.request(req).await
     }
 
@@ -338,9 +340,7 @@ impl TestApp {
         let form = self.get(OPS_HOST, "/login").await;
         let login_csrf = form.cookie("ops_login_csrf").unwrap_or_default();
         let field = form.hidden("_csrf").unwrap_or_default();
-        let r = self
-            .post_form(OPS_HOST, "/login", &[("_csrf", &field), ("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)], &format!("ops_login_csrf={login_csrf}"))
-            .await;
+        let r = self.post_form(OPS_HOST, "/login", &[("_csrf", &field), ("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)], &format!("ops_login_csrf={login_csrf}")).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login failed: {}", r.body);
         let session = format!("ops_session={}", r.cookie("ops_session").unwrap_or_default());
         let home = self.get_with(OPS_HOST, "/", &[("cookie", &session)]).await;

@@ -1,19 +1,28 @@
 //! The server: start-up (migrations, catalogue and demo sync, tenant registry), the HTTP router that
-//! serves every tenant portal and the operations console, and the page handlers.
+//! serves every tenant portal and the operations console, and the capabilities behind it.
+//!
+//! Layers, bottom up (enforced by `tests/architecture`): `kit` (page frame, sessions, CSRF, forms,
+//! uploads, responses, mail, rate limits, the capability registry) knows no capability; `flows`
+//! (filing a case, the payment workflow, receipts, retention: no HTTP) uses only the kit; each
+//! capability folder uses the kit, the flows and capabilities below it, never in a circle; the wiring
+//! (`capabilities`, `router`, `startup`) puts them together.
 
-pub mod auth;
-pub mod forms;
-pub mod mailer;
-pub mod pages;
-pub mod payflow;
-pub mod payment_jobs;
-pub mod receipt;
-pub mod retention;
-pub mod uploads;
-pub mod routes;
-pub mod schedule;
+pub mod flows;
+pub mod kit;
+
+pub mod access;
+pub mod account;
+pub mod applications;
+pub mod audit;
+pub mod casework;
+pub mod catalogue;
+pub mod payments;
+pub mod tenants;
+
+pub mod capabilities;
+pub mod router;
 pub mod seed;
 pub mod startup;
 
-pub use routes::build_router;
+pub use router::{build_router, build_router_with};
 pub use startup::{Application, build_state};

@@ -49,9 +49,7 @@ pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTe
         let mut tx = db.platform().await?;
         sqlx::query("select pg_advisory_xact_lock(hashtext('kommunalportal.demo-sync'))").execute(tx.conn()).await?;
         let parent = match &t.parent {
-            Some(p) => Some(
-                tenant_repo::get_by_slug(&mut tx, p.as_str()).await?.with_context(|| format!("{}: parent `{p}` not synced", t.file.display()))?.id(),
-            ),
+            Some(p) => Some(tenant_repo::get_by_slug(&mut tx, p.as_str()).await?.with_context(|| format!("{}: parent `{p}` not synced", t.file.display()))?.id()),
             None => None,
         };
         let new = NewTenant { slug: t.slug.clone(), kind: t.kind, parent, name: t.name.clone(), hosts: t.hosts.clone() };

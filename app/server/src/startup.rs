@@ -17,8 +17,10 @@ pub struct Application {
     pub listener: tokio::net::TcpListener,
     /// The mail transport, when this process runs the delivery worker.
     pub mail: Option<(Arc<dyn portal_mail::MailTransport>, Duration)>,
-    /// How often this process runs the payment jobs (reminders, expiry, daily exports), if at all.
-    pub payment_jobs: Option<Duration>,
+    /// The capabilities' background jobs this process runs (payment reminders, retention ...).
+    jobs: Vec<crate::kit::registry::BoxFuture<'static, ()>>,
+    stop: tokio::sync::watch::Sender<bool>,
+    stopped: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The SMTP transport of the settings.
@@ -49,10 +51,8 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let owner = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect_with(owner_opts).await.context("connecting as the schema owner")?;
     portal_db::migrate(&owner).await.context("running migrations")?;
     if settings.database.manage_app_role {
-        for (url, opts, role) in [
-            (&settings.database.url, settings.database.app_options()?, "portal_app"),
-            (&settings.database.platform_url, settings.database.platform_options()?, "portal_platform"),
-        ] {
+        for (url, opts, role) in [(&settings.database.url, settings.database.app_options()?, "portal_app"), (&settings.database.platform_url, settings.database.platform_options()?, "portal_platform")]
+        {
             anyhow::ensure!(opts.get_username() == role, "the database URL for {role} must connect as {role} when manage_app_role is on");
             let sql = match url_password(url.expose_secret()) {
                 Some(p) => format!("alter role {role} with login password '{}'", p.replace('\'', "''")),
@@ -137,8 +137,9 @@ impl Application {
         let state = build_state(settings, telemetry).await?;
         let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
         let mail = if settings.mail.worker { Some((smtp_transport(settings)?, Duration::from_millis(settings.mail.poll_interval_ms))) } else { None };
-        let payment_jobs = settings.payments.worker.then(|| Duration::from_secs(settings.payments.job_interval_secs.max(1)));
-        Ok(Self { state, listener, mail, payment_jobs })
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let jobs = crate::capabilities::ALL.iter().flat_map(|c| c.jobs.iter()).filter_map(|start| start(&state, settings, stopped.clone())).collect();
+        Ok(Self { state, listener, mail, jobs, stop, stopped })
     }
 
     pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
@@ -147,19 +148,15 @@ impl Application {
 
     /// Serves until SIGINT/SIGTERM, then finishes running requests.
     pub async fn run(self) -> anyhow::Result<()> {
-        let (stop, stopped) = tokio::sync::watch::channel(false);
-        let retention = tokio::spawn(crate::retention::run_loop(self.state.db.clone(), Duration::from_secs(3600), stopped.clone()));
-        let payments = self.payment_jobs.map(|every| tokio::spawn(crate::payment_jobs::run_loop(self.state.clone(), every, stopped.clone())));
+        let (stop, stopped) = (self.stop, self.stopped);
+        let jobs: Vec<_> = self.jobs.into_iter().map(tokio::spawn).collect();
         let worker = self.mail.map(|(transport, poll)| tokio::spawn(portal_mail::run_worker(self.state.db.clone(), transport, poll, stopped)));
         let router = crate::build_router(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await?;
         let _ = stop.send(true);
-        let _ = retention.await;
-        if let Some(p) = payments {
-            let _ = p.await;
+        for job in jobs {
+            let _ = job.await;
         }
         if let Some(w) = worker {
             let _ = w.await;

@@ -5,9 +5,9 @@
 use leptos::prelude::*;
 use portal_domain::Lang;
 
+pub use crate::block_pages::{ConsoleBlocksPage, PortalBlocksPage};
 use crate::form::{ErrorSummary, FormState, SelectField, TextField};
 use crate::i18n::tr;
-use crate::layout::{ConsoleChrome, ConsoleLayout, PortalChrome, PortalLayout};
 
 /// A field of a [`FormSpec`].
 #[derive(Debug, Clone)]
@@ -105,7 +105,12 @@ pub enum Block {
     Notice(&'static str, String),
     /// Term, value, optional badge.
     Facts(Vec<(String, String, Option<String>)>),
-    Table { caption: String, headers: Vec<String>, rows: Vec<Vec<Cell>>, empty: String },
+    Table {
+        caption: String,
+        headers: Vec<String>,
+        rows: Vec<Vec<Cell>>,
+        empty: String,
+    },
     Form(FormSpec),
     Links(Vec<(String, String)>),
     List(Vec<String>),
@@ -495,13 +500,8 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
 fn app_form_view(lang: Lang, spec: AppFormSpec) -> impl IntoView {
     let has_group = spec.fields.page.fields.iter().any(|f| f.kind == portal_forms::Kind::Group);
     let primary = spec.buttons.iter().find(|b| b.2).cloned();
-    let enhancer = crate::form_fields::EnhancerData {
-        form_id: "application-form".into(),
-        page: spec.fields.page.clone(),
-        answers: spec.fields.answers.clone(),
-        lang: spec.fields.lang,
-        today: spec.fields.today,
-    };
+    let enhancer =
+        crate::form_fields::EnhancerData { form_id: "application-form".into(), page: spec.fields.page.clone(), answers: spec.fields.answers.clone(), lang: spec.fields.lang, today: spec.fields.today };
     view! {
         <p class="kern-body kern-body--small form-step">{spec.step}</p>
         {(!spec.summary.is_empty()).then(|| crate::form::summary_view(lang, spec.summary))}
@@ -573,38 +573,5 @@ fn message_form_view(spec: MessageFormSpec) -> impl IntoView {
                 <button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">{spec.submit}</span></button>
             </div>
         </form>
-    }
-}
-
-/// A page of the citizen portal (or of the staff area, with its navigation) made of blocks.
-#[component]
-pub fn PortalBlocksPage(chrome: PortalChrome, title: String, #[prop(optional)] nav: Vec<(String, String, bool)>, blocks: Vec<Block>) -> impl IntoView {
-    let lang = chrome.lang;
-    let t = title.clone();
-    view! {
-        <PortalLayout chrome=chrome title=title>
-            {(!nav.is_empty()).then(|| view! {
-                <nav class="area-nav" aria-label=tr(lang, "staff.nav_label")>
-                    <ul>{nav.into_iter().map(|(href, label, current)| view! {
-                        <li><a class="kern-link" href=href aria-current=current.then_some("page")>{label}</a></li>
-                    }).collect_view()}</ul>
-                </nav>
-            })}
-            <h1 class="kern-heading-large">{t}</h1>
-            {blocks_view(lang, blocks)}
-        </PortalLayout>
-    }
-}
-
-/// A console page made of blocks.
-#[component]
-pub fn ConsoleBlocksPage(chrome: ConsoleChrome, title: String, blocks: Vec<Block>) -> impl IntoView {
-    let lang = chrome.lang;
-    let t = title.clone();
-    view! {
-        <ConsoleLayout chrome=chrome title=title>
-            <h1 class="kern-heading-large">{t}</h1>
-            {blocks_view(lang, blocks)}
-        </ConsoleLayout>
     }
 }

@@ -116,6 +116,7 @@ pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Op
                                             <a class="kern-link" href=format!("/mandanten/{}", t.id) aria-label=format!("{}: {}", tr(lang, "console.edit"), t.name)>{tr(lang, "console.edit")}</a>
                                             <a class="kern-link" href=format!("/mandanten/{}/leistungen", t.id) aria-label=format!("{services}: {}", t.name)>{services.clone()}</a>
                                             <a class="kern-link" href=format!("/mandanten/{}/zugang", t.id) aria-label=format!("{}: {}", tr(lang, "console.nav_access"), t.name)>{tr(lang, "console.nav_access")}</a>
+                                            <a class="kern-link" href=format!("/mandanten/{}/zahlungen", t.id) aria-label=format!("{}: {}", tr(lang, "console.nav_tenant_payments"), t.name)>{tr(lang, "console.nav_tenant_payments")}</a>
                                             {first_host.map(|h| view! { <a class="kern-link" href=format!("//{h}{port_suffix}/") aria-label=format!("{}: {}", tr(lang, "console.open_portal"), t.name)>{tr(lang, "console.open_portal")}</a> })}
                                             <form method="post" action=format!("/mandanten/{}/status", t.id) class="inline-form">
                                                 {csrf_field(&csrf)}
@@ -157,17 +158,46 @@ pub struct TenantFormData {
 
 /// Field names of the tenant form in page order (used for the error summary).
 pub const TENANT_FORM_FIELDS: [&str; 18] = [
-    "name", "slug", "kind", "parent", "hosts", "display_name", "primary_colour", "secondary_colour", "logo",
-    "contact_email", "contact_phone", "address", "imprint_de", "imprint_en", "privacy_de", "privacy_en", "accessibility_de",
+    "name",
+    "slug",
+    "kind",
+    "parent",
+    "hosts",
+    "display_name",
+    "primary_colour",
+    "secondary_colour",
+    "logo",
+    "contact_email",
+    "contact_phone",
+    "address",
+    "imprint_de",
+    "imprint_en",
+    "privacy_de",
+    "privacy_en",
+    "accessibility_de",
     "accessibility_en",
 ];
 
 /// Translation keys of the labels of [`TENANT_FORM_FIELDS`], in the same order.
 const TENANT_FORM_LABELS: [&str; 18] = [
-    "console.name", "console.slug", "console.kind", "console.parent", "console.hosts", "console.display_name",
-    "console.primary_colour", "console.secondary_colour", "console.logo", "console.contact_email", "console.contact_phone",
-    "console.address", "console.imprint_de", "console.imprint_en", "console.privacy_de", "console.privacy_en",
-    "console.accessibility_de", "console.accessibility_en",
+    "console.name",
+    "console.slug",
+    "console.kind",
+    "console.parent",
+    "console.hosts",
+    "console.display_name",
+    "console.primary_colour",
+    "console.secondary_colour",
+    "console.logo",
+    "console.contact_email",
+    "console.contact_phone",
+    "console.address",
+    "console.imprint_de",
+    "console.imprint_en",
+    "console.privacy_de",
+    "console.privacy_en",
+    "console.accessibility_de",
+    "console.accessibility_en",
 ];
 
 /// Create or edit a tenant: identity, hosts, branding, legal texts.
@@ -185,16 +215,11 @@ pub fn TenantFormPage(chrome: ConsoleChrome, data: TenantFormData) -> impl IntoV
         None => tr(lang, "console.new_tenant"),
     };
     let action = data.tenant_id.as_ref().map_or_else(|| "/mandanten".to_owned(), |id| format!("/mandanten/{id}"));
-    let kinds: Vec<(String, String)> = std::iter::once((String::new(), String::from("–")))
-        .chain(["kreis", "amt", "stadt", "gemeinde"].iter().map(|k| ((*k).to_owned(), kind_label(lang, k))))
-        .collect();
+    let kinds: Vec<(String, String)> =
+        std::iter::once((String::new(), String::from("–"))).chain(["kreis", "amt", "stadt", "gemeinde"].iter().map(|k| ((*k).to_owned(), kind_label(lang, k)))).collect();
     let parents: Vec<(String, String)> = std::iter::once((String::new(), tr(lang, "console.no_parent"))).chain(data.parents).collect();
-    let colour_texts = move |label: &str| ColourTexts {
-        label: tr(lang, label),
-        hint: tr(lang, "console.colour_hint"),
-        contrast_ok: tr(lang, "console.contrast_ok"),
-        contrast_low: tr(lang, "console.contrast_low"),
-    };
+    let colour_texts =
+        move |label: &str| ColourTexts { label: tr(lang, label), hint: tr(lang, "console.colour_hint"), contrast_ok: tr(lang, "console.contrast_ok"), contrast_low: tr(lang, "console.contrast_low") };
     let submit = if is_new { tr(lang, "console.create") } else { tr(lang, "console.save") };
     view! {
         <ConsoleLayout chrome=chrome title=title.clone()>
@@ -257,13 +282,7 @@ pub struct ServiceChoice {
 
 /// Services of a tenant by category: switch on and off, or apply the basic installation.
 #[component]
-pub fn TenantServicesPage(
-    chrome: ConsoleChrome,
-    tenant_id: String,
-    tenant_name: String,
-    groups: Vec<(String, Vec<ServiceChoice>)>,
-    notice: Option<String>,
-) -> impl IntoView {
+pub fn TenantServicesPage(chrome: ConsoleChrome, tenant_id: String, tenant_name: String, groups: Vec<(String, Vec<ServiceChoice>)>, notice: Option<String>) -> impl IntoView {
     let lang = chrome.lang;
     let csrf = chrome.csrf_token.clone();
     let title = tr_with(lang, "console.services_heading", &[("name", &tenant_name)]);

@@ -77,21 +77,19 @@ pub fn summary_view(lang: Lang, items: Vec<(String, String)>) -> impl IntoView {
 /// An error message under a field, announced with the field through `aria-describedby`.
 pub(crate) fn field_error(field: &str, error: Option<String>) -> impl IntoView + use<> {
     let id = format!("{field}-error");
-    error.map(|e| view! {
-        <p class="kern-error" id=id role="alert">
-            <span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span>
-            <span>{e}</span>
-        </p>
+    error.map(|e| {
+        view! {
+            <p class="kern-error" id=id role="alert">
+                <span class="kern-icon kern-icon--danger kern-icon--small" aria-hidden="true"></span>
+                <span>{e}</span>
+            </p>
+        }
     })
 }
 
 /// Wrapper and input classes of a field, with KERN's error modifiers when it has an error.
 fn field_classes(has_error: bool) -> (&'static str, &'static str) {
-    if has_error {
-        ("kern-form-input kern-form-input--error", "kern-form-input__input kern-form-input__input--error")
-    } else {
-        ("kern-form-input", "kern-form-input__input")
-    }
+    if has_error { ("kern-form-input kern-form-input--error", "kern-form-input__input kern-form-input__input--error") } else { ("kern-form-input", "kern-form-input__input") }
 }
 
 fn described_by(field: &str, has_hint: bool, has_error: bool) -> Option<String> {
@@ -168,7 +166,13 @@ pub fn SelectField(form: FormState, #[prop(into)] name: String, label: String, o
     let current = form.value(&name);
     let describedby = described_by(&name, false, error.is_some());
     let invalid = error.is_some().then_some("true");
-    let options: Vec<(String, String, bool)> = options.into_iter().map(|(v, t)| { let selected = v == current; (v, t, selected) }).collect();
+    let options: Vec<(String, String, bool)> = options
+        .into_iter()
+        .map(|(v, t)| {
+            let selected = v == current;
+            (v, t, selected)
+        })
+        .collect();
     view! {
         <FieldFrame name=name.clone() label=label hint=None error=error>
             <div class="kern-form-input__select-wrapper">

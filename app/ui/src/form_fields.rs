@@ -196,10 +196,14 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
         }
         .into_any(),
         Kind::Select => {
-            let options = field.options.iter().map(|o| {
-                let selected = o.value == text;
-                view! { <option value=o.value.clone() selected=selected>{o.label.get(lang).to_owned()}</option> }
-            }).collect_view();
+            let options = field
+                .options
+                .iter()
+                .map(|o| {
+                    let selected = o.value == text;
+                    view! { <option value=o.value.clone() selected=selected>{o.label.get(lang).to_owned()}</option> }
+                })
+                .collect_view();
             view! {
                 <div class=wrapper_class id=field_id.clone()>
                     <label class="kern-label" for=id.clone()>{label}</label>
@@ -264,28 +268,33 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
             .into_any()
         }
         Kind::PostcodeTown | Kind::Address => {
-            let parts = field.kind.parts().iter().map(|p| {
-                let pname = format!("{name}.{p}");
-                let pid = dom_id(&pname);
-                let pval = value.as_ref().map(|v| v.part(p).to_owned()).unwrap_or_default();
-                let (plabel, autocomplete, width) = match *p {
-                    "street" => (t(lang, "Straße und Hausnummer", "Street and house number"), if group.is_none() && field.prefill.is_some() { "street-address" } else { "off" }, "part-street"),
-                    "postcode" => (t(lang, "Postleitzahl", "Postcode"), if group.is_none() && field.prefill.is_some() { "postal-code" } else { "off" }, "part-postcode"),
-                    _ => (t(lang, "Ort", "Town"), if group.is_none() && field.prefill.is_some() { "address-level2" } else { "off" }, "part-town"),
-                };
-                let part_error = ctx.error(&pname).is_some();
-                let invalid = part_error.then_some("true");
-                let described = part_error.then(|| format!("{pid}-error"));
-                view! {
-                    <div class=format!("kern-form-input address-part {width}")>
-                        <label class="kern-label" for=pid.clone()>{plabel}</label>
-                        {error_view(ctx, &pname)}
-                        <input class="kern-form-input__input" type="text" id=pid.clone() name=pname.clone() value=pval autocomplete=autocomplete
-                            inputmode=(*p == "postcode").then_some("numeric") maxlength=if *p == "postcode" { "5" } else { "120" }
-                            aria-invalid=invalid aria-describedby=described/>
-                    </div>
-                }
-            }).collect_view();
+            let parts = field
+                .kind
+                .parts()
+                .iter()
+                .map(|p| {
+                    let pname = format!("{name}.{p}");
+                    let pid = dom_id(&pname);
+                    let pval = value.as_ref().map(|v| v.part(p).to_owned()).unwrap_or_default();
+                    let (plabel, autocomplete, width) = match *p {
+                        "street" => (t(lang, "Straße und Hausnummer", "Street and house number"), if group.is_none() && field.prefill.is_some() { "street-address" } else { "off" }, "part-street"),
+                        "postcode" => (t(lang, "Postleitzahl", "Postcode"), if group.is_none() && field.prefill.is_some() { "postal-code" } else { "off" }, "part-postcode"),
+                        _ => (t(lang, "Ort", "Town"), if group.is_none() && field.prefill.is_some() { "address-level2" } else { "off" }, "part-town"),
+                    };
+                    let part_error = ctx.error(&pname).is_some();
+                    let invalid = part_error.then_some("true");
+                    let described = part_error.then(|| format!("{pid}-error"));
+                    view! {
+                        <div class=format!("kern-form-input address-part {width}")>
+                            <label class="kern-label" for=pid.clone()>{plabel}</label>
+                            {error_view(ctx, &pname)}
+                            <input class="kern-form-input__input" type="text" id=pid.clone() name=pname.clone() value=pval autocomplete=autocomplete
+                                inputmode=(*p == "postcode").then_some("numeric") maxlength=if *p == "postcode" { "5" } else { "120" }
+                                aria-invalid=invalid aria-describedby=described/>
+                        </div>
+                    }
+                })
+                .collect_view();
             view! {
                 <fieldset class="kern-fieldset form-field address-field" id=field_id.clone() aria-describedby=has_hint.then(|| hint_id.clone())>
                     <legend class="kern-label">{label}</legend>
@@ -297,24 +306,32 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
         }
         Kind::File => {
             let files = value.as_ref().map(|v| v.files().to_vec()).unwrap_or_default();
-            let accept = field.accepted().iter().map(|t| match t {
-                portal_forms::schema::FileType::Pdf => ".pdf,application/pdf",
-                portal_forms::schema::FileType::Png => ".png,image/png",
-                portal_forms::schema::FileType::Jpeg => ".jpg,.jpeg,image/jpeg",
-            }).collect::<Vec<_>>().join(",");
+            let accept = field
+                .accepted()
+                .iter()
+                .map(|t| match t {
+                    portal_forms::schema::FileType::Pdf => ".pdf,application/pdf",
+                    portal_forms::schema::FileType::Png => ".png,image/png",
+                    portal_forms::schema::FileType::Jpeg => ".jpg,.jpeg,image/jpeg",
+                })
+                .collect::<Vec<_>>()
+                .join(",");
             let existing = (!files.is_empty()).then(|| {
-                let list = files.iter().map(|f| {
-                    let rid = format!("{id}-remove-{}", f.file_id);
-                    view! {
-                        <li class="uploaded-file">
-                            <span>{format!("{} ({} KB)", f.name, f.size.div_ceil(1024))}</span>
-                            <span class="kern-form-check">
-                                <input class="kern-form-check__checkbox" type="checkbox" id=rid.clone() name=format!("{name}.remove") value=f.file_id.clone()/>
-                                <label class="kern-label" for=rid>{t(lang, "entfernen", "remove")}</label>
-                            </span>
-                        </li>
-                    }
-                }).collect_view();
+                let list = files
+                    .iter()
+                    .map(|f| {
+                        let rid = format!("{id}-remove-{}", f.file_id);
+                        view! {
+                            <li class="uploaded-file">
+                                <span>{format!("{} ({} KB)", f.name, f.size.div_ceil(1024))}</span>
+                                <span class="kern-form-check">
+                                    <input class="kern-form-check__checkbox" type="checkbox" id=rid.clone() name=format!("{name}.remove") value=f.file_id.clone()/>
+                                    <label class="kern-label" for=rid>{t(lang, "entfernen", "remove")}</label>
+                                </span>
+                            </li>
+                        }
+                    })
+                    .collect_view();
                 view! { <ul class="kern-list uploaded-files" aria-label=t(lang, "Hochgeladene Dateien", "Uploaded files")>{list}</ul> }
             });
             view! {
@@ -333,21 +350,25 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
             let items: Vec<Answers> = value.as_ref().map(|v| v.items().to_vec()).unwrap_or_default();
             let count = items.len();
             let max = field.max_entries() as usize;
-            let entries = items.iter().enumerate().map(|(i, item)| {
-                let prefix = format!("{name}[{i}]");
-                let children = field.fields.iter().map(|c| field_view(ctx, page, Some((field, i)), c, input_name(&prefix, &c.id), item.get(&c.id).cloned(), notes, all)).collect_view();
-                let legend = format!("{} {}", field.label.get(lang), i + 1);
-                view! {
-                    <fieldset class="kern-fieldset group-entry">
-                        <legend class="kern-label">{legend.clone()}</legend>
-                        {children}
-                        <button class="kern-btn kern-btn--tertiary kern-btn--small" type="submit" name="_action" value=format!("remove:{name}:{i}")
-                            aria-label=format!("{} {}", legend, t(lang, "entfernen", "remove"))>
-                            <span class="kern-label">{t(lang, "Eintrag entfernen", "Remove entry")}</span>
-                        </button>
-                    </fieldset>
-                }
-            }).collect_view();
+            let entries = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let prefix = format!("{name}[{i}]");
+                    let children = field.fields.iter().map(|c| field_view(ctx, page, Some((field, i)), c, input_name(&prefix, &c.id), item.get(&c.id).cloned(), notes, all)).collect_view();
+                    let legend = format!("{} {}", field.label.get(lang), i + 1);
+                    view! {
+                        <fieldset class="kern-fieldset group-entry">
+                            <legend class="kern-label">{legend.clone()}</legend>
+                            {children}
+                            <button class="kern-btn kern-btn--tertiary kern-btn--small" type="submit" name="_action" value=format!("remove:{name}:{i}")
+                                aria-label=format!("{} {}", legend, t(lang, "entfernen", "remove"))>
+                                <span class="kern-label">{t(lang, "Eintrag entfernen", "Remove entry")}</span>
+                            </button>
+                        </fieldset>
+                    }
+                })
+                .collect_view();
             view! {
                 <div class="form-group-field form-field" id=field_id.clone()>
                     <span id=id.clone()></span>
@@ -394,13 +415,13 @@ mod enhance {
     use std::collections::BTreeSet;
     use std::rc::Rc;
 
-    use wasm_bindgen::JsCast;
-    use wasm_bindgen::closure::Closure;
-    use web_sys::{Document, Element, Event, FormData, HtmlFormElement};
     use portal_forms::Answers;
     use portal_forms::answers::{dom_id, merge_page};
     use portal_forms::schema::Kind;
     use portal_forms::validate::{check_page, visible};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    use web_sys::{Document, Element, Event, FormData, HtmlFormElement};
 
     use super::EnhancerData;
 

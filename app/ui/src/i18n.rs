@@ -97,7 +97,21 @@ mod tests {
                     } else if p.extension().is_some_and(|e| e == "rs") {
                         let src = std::fs::read_to_string(&p).unwrap_or_default();
                         // every string literal that starts with a section name is a key
-                        for section in ["\"common.", "\"portal.", "\"errors.", "\"console.", "\"validation.", "\"account.", "\"staff.", "\"identity.", "\"audit.", "\"jobs.", "\"cases.", "\"casework.", "\"payments."] {
+                        for section in [
+                            "\"common.",
+                            "\"portal.",
+                            "\"errors.",
+                            "\"console.",
+                            "\"validation.",
+                            "\"account.",
+                            "\"staff.",
+                            "\"identity.",
+                            "\"audit.",
+                            "\"jobs.",
+                            "\"cases.",
+                            "\"casework.",
+                            "\"payments.",
+                        ] {
                             for (at, _) in src.match_indices(section) {
                                 let rest = &src[at + 1..];
                                 let key: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_' || *c == '.').collect();

@@ -59,9 +59,7 @@ pub fn theme_css(primary: &str, secondary: &str) -> String {
     // Only #rrggbb values reach here (validated domain type, checked again by a DB constraint).
     let safe = |c: &str| if c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) { c.to_owned() } else { "#0b4ea2".to_owned() };
     let (p, s) = (safe(primary), safe(secondary));
-    format!(
-        "html[data-kern-theme=light]{{--kern-color-action-default:{p};--kern-color-action-visited:{p};--kern-color-decorative-brand-default:{p};--tenant-primary:{p};--tenant-secondary:{s}}}"
-    )
+    format!("html[data-kern-theme=light]{{--kern-color-action-default:{p};--kern-color-action-visited:{p};--kern-color-decorative-brand-default:{p};--tenant-primary:{p};--tenant-secondary:{s}}}")
 }
 
 fn lang_switch_href(lang: Lang, current_path: &str) -> String {
@@ -152,6 +150,8 @@ pub struct ConsoleChrome {
     pub lang: Lang,
     pub operator_name: Option<String>,
     pub csrf_token: Option<String>,
+    /// The console's pages for a logged-in operator: path, label, whether it is the current one.
+    pub nav: Vec<(String, String, bool)>,
     pub current_path: String,
     pub assets: Assets,
 }
@@ -175,9 +175,9 @@ pub fn ConsoleLayout(chrome: ConsoleChrome, title: String, children: Children) -
                     </a>
                     <nav class="site-header__nav" aria-label=tr(lang, "console.title")>
                         {chrome.operator_name.clone().map(|n| view! {
-                            <a class="kern-link" href="/">{tr(lang, "console.tenants")}</a>
-                            <a class="kern-link" href="/protokoll">{tr(lang, "console.nav_audit")}</a>
-                            <a class="kern-link" href="/auftraege">{tr(lang, "console.nav_jobs")}</a>
+                            {chrome.nav.clone().into_iter().map(|(href, label, current)| view! {
+                                <a class="kern-link" href=href aria-current=current.then_some("page")>{label}</a>
+                            }).collect::<Vec<_>>()}
                             <span class="kern-body--small">{tr_with(lang, "console.signed_in_as", &[("name", &n)])}</span>
                             <form method="post" action="/logout" class="inline-form">
                                 <input type="hidden" name="_csrf" value=chrome.csrf_token.clone().unwrap_or_default()/>

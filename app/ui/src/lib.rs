@@ -11,6 +11,8 @@ pub mod form_fields;
 pub mod islands;
 
 #[cfg(feature = "ssr")]
+pub mod block_pages;
+#[cfg(feature = "ssr")]
 pub mod blocks;
 #[cfg(feature = "ssr")]
 pub mod console;

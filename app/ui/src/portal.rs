@@ -27,7 +27,13 @@ pub struct CategoryGroup {
 
 fn fee_text(lang: Lang, fee: Option<Cents>) -> String {
     match fee {
-        Some(c) if c.get() > 0 => if lang == Lang::En { c.format_en() } else { c.format_de() },
+        Some(c) if c.get() > 0 => {
+            if lang == Lang::En {
+                c.format_en()
+            } else {
+                c.format_de()
+            }
+        }
         _ => tr(lang, "portal.free"),
     }
 }

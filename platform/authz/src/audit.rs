@@ -71,8 +71,5 @@ pub async fn list(conn: &mut PgConnection, tenant: Option<TenantId>, limit: i64,
     .bind(offset)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Entry { at: r.0, tenant_id: r.1, tenant_name: r.2, actor_kind: r.3, actor_name: r.4, action: r.5, object: r.6, detail: r.7, source_ip: r.8 })
-        .collect())
+    Ok(rows.into_iter().map(|r| Entry { at: r.0, tenant_id: r.1, tenant_name: r.2, actor_kind: r.3, actor_name: r.4, action: r.5, object: r.6, detail: r.7, source_ip: r.8 }).collect())
 }

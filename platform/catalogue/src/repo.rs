@@ -129,12 +129,7 @@ pub async fn service_detail(tx: &mut TenantTx, slug: &ServiceSlug) -> Result<Opt
 /// words of at most 40 characters. Everything else is a separator, so nothing reaches `to_tsquery`
 /// that could change its syntax.
 pub fn search_words(input: &str) -> Vec<String> {
-    input
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.chars().take(40).collect::<String>().to_lowercase())
-        .take(8)
-        .collect()
+    input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.chars().take(40).collect::<String>().to_lowercase()).take(8).collect()
 }
 
 /// Builds a `to_tsquery` expression: every word must match, as a prefix, either itself or one of its
@@ -153,10 +148,7 @@ pub fn build_tsquery(words: &[String], synonyms: &std::collections::HashMap<Stri
                     }
                 }
             }
-            let alts: Vec<String> = alternatives
-                .iter()
-                .map(|a| if a.contains(":*") { format!("({a})") } else { format!("{a}:*") })
-                .collect();
+            let alts: Vec<String> = alternatives.iter().map(|a| if a.contains(":*") { format!("({a})") } else { format!("{a}:*") }).collect();
             format!("({})", alts.join(" | "))
         })
         .collect();
@@ -170,10 +162,7 @@ pub async fn search(tx: &mut TenantTx, input: &str) -> Result<Vec<ActiveService>
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(String, Vec<String>)> = sqlx::query_as("select term, expansions from search_synonym where term = any($1)")
-        .bind(&words)
-        .fetch_all(tx.conn())
-        .await?;
+    let rows: Vec<(String, Vec<String>)> = sqlx::query_as("select term, expansions from search_synonym where term = any($1)").bind(&words).fetch_all(tx.conn()).await?;
     let synonyms = rows.into_iter().collect();
     let Some(query) = build_tsquery(&words, &synonyms) else {
         return Ok(Vec::new());
@@ -195,10 +184,7 @@ pub async fn search(tx: &mut TenantTx, input: &str) -> Result<Vec<ActiveService>
 /// Slugs of the services the tenant has switched on.
 pub async fn activated_slugs(tx: &mut TenantTx) -> Result<Vec<String>, DbError> {
     let tenant = tx.tenant_id().0;
-    Ok(sqlx::query_scalar("select service_slug from service_activation where tenant_id = $1 order by service_slug")
-        .bind(tenant)
-        .fetch_all(tx.conn())
-        .await?)
+    Ok(sqlx::query_scalar("select service_slug from service_activation where tenant_id = $1 order by service_slug").bind(tenant).fetch_all(tx.conn()).await?)
 }
 
 /// Switches a base service on (keeping existing overrides) or off. Returns whether anything changed.
@@ -215,11 +201,7 @@ pub async fn set_active(tx: &mut TenantTx, slug: &ServiceSlug, active: bool) -> 
         .execute(tx.conn())
         .await?
     } else {
-        sqlx::query("delete from service_activation where tenant_id = $1 and service_slug = $2")
-            .bind(tenant)
-            .bind(slug.as_str())
-            .execute(tx.conn())
-            .await?
+        sqlx::query("delete from service_activation where tenant_id = $1 and service_slug = $2").bind(tenant).bind(slug.as_str()).execute(tx.conn()).await?
     };
     Ok(result.rows_affected() > 0)
 }
@@ -228,11 +210,7 @@ pub async fn set_active(tx: &mut TenantTx, slug: &ServiceSlug, active: bool) -> 
 /// that stay on are kept.
 pub async fn set_selection(tx: &mut TenantTx, slugs: &[String]) -> Result<(), DbError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from service_activation where tenant_id = $1 and service_slug <> all($2)")
-        .bind(tenant)
-        .bind(slugs)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query("delete from service_activation where tenant_id = $1 and service_slug <> all($2)").bind(tenant).bind(slugs).execute(tx.conn()).await?;
     sqlx::query(
         "insert into service_activation (tenant_id, service_slug, seen_version)
          select $1, service_slug, version from base_service where service_slug = any($2)
@@ -248,10 +226,7 @@ pub async fn set_selection(tx: &mut TenantTx, slugs: &[String]) -> Result<(), Db
 /// Switches on every service of a preset (adds to what is on). Returns how many were added, or
 /// `None` if there is no such preset.
 pub async fn apply_preset(tx: &mut TenantTx, preset: &str) -> Result<Option<u64>, DbError> {
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from catalogue_preset where preset_slug = $1)")
-        .bind(preset)
-        .fetch_one(tx.conn())
-        .await?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from catalogue_preset where preset_slug = $1)").bind(preset).fetch_one(tx.conn()).await?;
     if !exists {
         return Ok(None);
     }

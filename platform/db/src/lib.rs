@@ -64,13 +64,7 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self {
-            max_connections: 20,
-            min_connections: 1,
-            acquire_timeout: Duration::from_secs(5),
-            statement_timeout: Duration::from_secs(15),
-            platform_max_connections: 10,
-        }
+        Self { max_connections: 20, min_connections: 1, acquire_timeout: Duration::from_secs(5), statement_timeout: Duration::from_secs(15), platform_max_connections: 10 }
     }
 }
 
@@ -87,10 +81,7 @@ impl Db {
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_lazy_with(options.application_name(name).options([("statement_timeout", statement_timeout.as_str())]))
         };
-        Self {
-            pool: pool(app, "kommunalportal", settings.max_connections, settings.min_connections),
-            platform: pool(platform, "kommunalportal-platform", settings.platform_max_connections.max(1), 0),
-        }
+        Self { pool: pool(app, "kommunalportal", settings.max_connections, settings.min_connections), platform: pool(platform, "kommunalportal-platform", settings.platform_max_connections.max(1), 0) }
     }
 
     /// Wraps existing pools of the two roles (tests).

@@ -187,7 +187,10 @@ pub fn export(schema: &FormSchema, schema_hash: &str, answers: &Answers) -> serd
 pub enum Input {
     Text(String),
     /// One box of a multiple-choice checkbox field, or the single box of a declaration.
-    Tick { value: String, on: bool },
+    Tick {
+        value: String,
+        on: bool,
+    },
 }
 
 /// Applies a change of the input with this form-post name (`id`, `id.part`, `group[i].child`,

@@ -55,7 +55,11 @@ pub fn sections(schema: &FormSchema, answers: &Answers, lang: Lang) -> Vec<Secti
                 for (n, item) in items.iter().enumerate() {
                     for child in &field.fields {
                         if visible(child, answers, Some(item)) {
-                            rows.push((format!("{}[{n}].{}", field.id, child.id), format!("{} {} – {}", field.label.get(lang), n + 1, child.label.get(lang)), value_text(child, item.get(&child.id), lang)));
+                            rows.push((
+                                format!("{}[{n}].{}", field.id, child.id),
+                                format!("{} {} – {}", field.label.get(lang), n + 1, child.label.get(lang)),
+                                value_text(child, item.get(&child.id), lang),
+                            ));
                         }
                     }
                 }

@@ -10,9 +10,9 @@ pub mod display;
 pub mod files;
 pub mod prefill;
 // the server checks patterns; the browser only reads checked schemas
+pub mod problem;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod redos;
-pub mod problem;
 pub mod schema;
 pub mod validate;
 

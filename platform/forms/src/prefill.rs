@@ -55,10 +55,5 @@ pub fn prefill(schema: &FormSchema, profile: &ProfileValues, answers: &mut Answe
 
 /// Ids of fields whose current value is the one an identity provider verified.
 pub fn verified_fields(schema: &FormSchema, profile: &ProfileValues, answers: &Answers) -> BTreeSet<String> {
-    schema
-        .fields()
-        .filter_map(|f| f.prefill.map(|k| (f, k)))
-        .filter(|(f, k)| profile.is_verified(*k) && profile.value_for(*k).as_ref() == answers.get(&f.id))
-        .map(|(f, _)| f.id.clone())
-        .collect()
+    schema.fields().filter_map(|f| f.prefill.map(|k| (f, k))).filter(|(f, k)| profile.is_verified(*k) && profile.value_for(*k).as_ref() == answers.get(&f.id)).map(|(f, _)| f.id.clone()).collect()
 }

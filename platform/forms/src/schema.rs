@@ -338,7 +338,15 @@ impl FormSchema {
                 seen.push(field);
             }
         }
-        if self.guest && !self.pages.iter().flat_map(|p| p.fields.iter()).any(|f| f.kind == Kind::Email && f.prefill == Some(PrefillKey::Email) && f.required && f.show_if.is_none() && self.pages.iter().find(|p| p.fields.contains(f)).is_some_and(|p| p.show_if.is_none())) {
+        if self.guest
+            && !self.pages.iter().flat_map(|p| p.fields.iter()).any(|f| {
+                f.kind == Kind::Email
+                    && f.prefill == Some(PrefillKey::Email)
+                    && f.required
+                    && f.show_if.is_none()
+                    && self.pages.iter().find(|p| p.fields.contains(f)).is_some_and(|p| p.show_if.is_none())
+            })
+        {
             return Err(bad("a form open to guests needs a required e-mail field (prefill = \"email\") that is always shown".into()));
         }
         if seen.len() > 200 {

@@ -229,10 +229,19 @@ fn schemas_are_checked() {
     let bad = [
         (r#"{"version":1,"pages":[]}"#, "at least one page"),
         (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"select","label":{"de":"a","en":"a"}}]}]}"#, "needs options"),
-        (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"},"show_if":{"field":"b","equals":"x"}}]}]}"#, "not an earlier field"),
-        (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"},"pattern":{"regex":"(","message":{"de":"m","en":"m"}}}]}]}"#, "regular expression"),
+        (
+            r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"},"show_if":{"field":"b","equals":"x"}}]}]}"#,
+            "not an earlier field",
+        ),
+        (
+            r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"},"pattern":{"regex":"(","message":{"de":"m","en":"m"}}}]}]}"#,
+            "regular expression",
+        ),
         (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":""},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#, "English"),
-        (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}},{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#, "used twice"),
+        (
+            r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}},{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#,
+            "used twice",
+        ),
         (r#"{"version":1,"guest":true,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#, "open to guests"),
         (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","colour":"red","label":{"de":"a","en":"a"}}]}]}"#, "unknown field"),
     ];

@@ -54,7 +54,24 @@ impl Profile {
     }
 }
 
-type AccountRow = (Uuid, Option<String>, Option<OffsetDateTime>, bool, Option<String>, Option<String>, Option<Date>, Option<String>, Option<String>, Option<String>, Option<String>, Vec<String>, Option<String>, Option<String>, Option<OffsetDateTime>, OffsetDateTime);
+type AccountRow = (
+    Uuid,
+    Option<String>,
+    Option<OffsetDateTime>,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<Date>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Vec<String>,
+    Option<String>,
+    Option<String>,
+    Option<OffsetDateTime>,
+    OffsetDateTime,
+);
 
 const ACCOUNT_COLUMNS: &str = "citizen_id, email, email_verified_at, password_hash is not null, given_name, family_name, birth_date, street, postal_code, city, phone, verified_fields, verified_by, level_of_assurance, verified_at, created_at";
 
@@ -76,11 +93,8 @@ fn account(r: AccountRow) -> Account {
 /// Loads an account.
 pub async fn get(tx: &mut TenantTx, citizen: Uuid) -> Result<Option<Account>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<AccountRow> = sqlx::query_as(&format!("select {ACCOUNT_COLUMNS} from citizen_account where tenant_id = $1 and citizen_id = $2"))
-        .bind(tenant)
-        .bind(citizen)
-        .fetch_optional(tx.conn())
-        .await?;
+    let row: Option<AccountRow> =
+        sqlx::query_as(&format!("select {ACCOUNT_COLUMNS} from citizen_account where tenant_id = $1 and citizen_id = $2")).bind(tenant).bind(citizen).fetch_optional(tx.conn()).await?;
     Ok(row.map(account))
 }
 
@@ -99,22 +113,13 @@ pub enum Registered {
 pub async fn register(tx: &mut TenantTx, email: &Email, password_plain: &str) -> Result<Registered, IdentityError> {
     let tenant = tx.tenant_id().0;
     let existing: Option<(Uuid, Option<OffsetDateTime>)> =
-        sqlx::query_as("select citizen_id, email_verified_at from citizen_account where tenant_id = $1 and email = $2")
-            .bind(tenant)
-            .bind(email.as_str())
-            .fetch_optional(tx.conn())
-            .await?;
+        sqlx::query_as("select citizen_id, email_verified_at from citizen_account where tenant_id = $1 and email = $2").bind(tenant).bind(email.as_str()).fetch_optional(tx.conn()).await?;
     let citizen = match existing {
         Some((id, Some(_))) => return Ok(Registered::Exists(id)),
         Some((id, None)) => id,
         None => {
             let id = Uuid::now_v7();
-            let r = sqlx::query("insert into citizen_account (tenant_id, citizen_id, email) values ($1, $2, $3)")
-                .bind(tenant)
-                .bind(id)
-                .bind(email.as_str())
-                .execute(tx.conn())
-                .await;
+            let r = sqlx::query("insert into citizen_account (tenant_id, citizen_id, email) values ($1, $2, $3)").bind(tenant).bind(id).bind(email.as_str()).execute(tx.conn()).await;
             match r {
                 Ok(_) => id,
                 Err(e) if is_unique_violation(&e, "citizen_account_email_key") => return Err(IdentityError::EmailTaken),
@@ -141,11 +146,8 @@ pub async fn complete_registration(tx: &mut TenantTx, citizen: Uuid, password_ha
 /// The account of an address, if any (for re-sending links and password reset).
 pub async fn find_by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<Account>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<AccountRow> = sqlx::query_as(&format!("select {ACCOUNT_COLUMNS} from citizen_account where tenant_id = $1 and email = $2"))
-        .bind(tenant)
-        .bind(email.as_str())
-        .fetch_optional(tx.conn())
-        .await?;
+    let row: Option<AccountRow> =
+        sqlx::query_as(&format!("select {ACCOUNT_COLUMNS} from citizen_account where tenant_id = $1 and email = $2")).bind(tenant).bind(email.as_str()).fetch_optional(tx.conn()).await?;
     Ok(row.map(account))
 }
 
@@ -162,11 +164,7 @@ pub async fn authenticate(tx: &mut TenantTx, email: &str, password_plain: &str) 
     let tenant = tx.tenant_id().0;
     let email = email.trim().to_lowercase();
     let row: Option<(Uuid, Option<String>, Option<OffsetDateTime>)> =
-        sqlx::query_as("select citizen_id, password_hash, email_verified_at from citizen_account where tenant_id = $1 and email = $2")
-            .bind(tenant)
-            .bind(&email)
-            .fetch_optional(tx.conn())
-            .await?;
+        sqlx::query_as("select citizen_id, password_hash, email_verified_at from citizen_account where tenant_id = $1 and email = $2").bind(tenant).bind(&email).fetch_optional(tx.conn()).await?;
     match row {
         Some((id, Some(hash), Some(_))) => Ok(if password::verify(password_plain, &hash) { Login::Ok(id) } else { Login::Failed }),
         _ => {
@@ -179,11 +177,8 @@ pub async fn authenticate(tx: &mut TenantTx, email: &str, password_plain: &str) 
 /// Checks the current password of a logged-in citizen (before sensitive changes).
 pub async fn check_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &str) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let hash: Option<Option<String>> = sqlx::query_scalar("select password_hash from citizen_account where tenant_id = $1 and citizen_id = $2")
-        .bind(tenant)
-        .bind(citizen)
-        .fetch_optional(tx.conn())
-        .await?;
+    let hash: Option<Option<String>> =
+        sqlx::query_scalar("select password_hash from citizen_account where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(citizen).fetch_optional(tx.conn()).await?;
     Ok(hash.flatten().is_some_and(|h| password::verify(password_plain, &h)))
 }
 
@@ -205,12 +200,7 @@ pub async fn set_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &str
 /// Changes the address to a confirmed new one.
 pub async fn set_email(tx: &mut TenantTx, citizen: Uuid, email: &str) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
-    let r = sqlx::query("update citizen_account set email = $3, email_verified_at = now() where tenant_id = $1 and citizen_id = $2")
-        .bind(tenant)
-        .bind(citizen)
-        .bind(email)
-        .execute(tx.conn())
-        .await;
+    let r = sqlx::query("update citizen_account set email = $3, email_verified_at = now() where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(citizen).bind(email).execute(tx.conn()).await;
     match r {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e, "citizen_account_email_key") => Err(IdentityError::EmailTaken),
@@ -221,11 +211,7 @@ pub async fn set_email(tx: &mut TenantTx, citizen: Uuid, email: &str) -> Result<
 /// Whether another account of this tenant uses the address.
 pub async fn email_in_use(tx: &mut TenantTx, email: &Email) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
-    Ok(sqlx::query_scalar("select exists (select 1 from citizen_account where tenant_id = $1 and email = $2)")
-        .bind(tenant)
-        .bind(email.as_str())
-        .fetch_one(tx.conn())
-        .await?)
+    Ok(sqlx::query_scalar("select exists (select 1 from citizen_account where tenant_id = $1 and email = $2)").bind(tenant).bind(email.as_str()).fetch_one(tx.conn()).await?)
 }
 
 /// Saves the hand-edited profile. Fields asserted by an identity provider keep their values.
@@ -260,13 +246,12 @@ pub async fn update_profile(tx: &mut TenantTx, citizen: Uuid, p: &Profile) -> Re
 pub async fn export(tx: &mut TenantTx, citizen: Uuid) -> Result<Option<serde_json::Value>, IdentityError> {
     let Some(acc) = get(tx, citizen).await? else { return Ok(None) };
     let tenant = tx.tenant_id().0;
-    let identities: Vec<(String, String, serde_json::Value, OffsetDateTime, OffsetDateTime)> = sqlx::query_as(
-        "select provider_slug, subject, claims, linked_at, last_login_at from citizen_identity where tenant_id = $1 and citizen_id = $2 order by linked_at",
-    )
-    .bind(tenant)
-    .bind(citizen)
-    .fetch_all(tx.conn())
-    .await?;
+    let identities: Vec<(String, String, serde_json::Value, OffsetDateTime, OffsetDateTime)> =
+        sqlx::query_as("select provider_slug, subject, claims, linked_at, last_login_at from citizen_identity where tenant_id = $1 and citizen_id = $2 order by linked_at")
+            .bind(tenant)
+            .bind(citizen)
+            .fetch_all(tx.conn())
+            .await?;
     let sessions: Vec<(OffsetDateTime, OffsetDateTime, OffsetDateTime)> =
         sqlx::query_as("select created_at, last_seen_at, expires_at from user_session where tenant_id = $1 and citizen_id = $2 order by created_at")
             .bind(tenant)

@@ -31,9 +31,7 @@ impl Email {
     pub fn parse(input: &str) -> Option<Self> {
         let e = input.trim().to_lowercase();
         let valid = e.len() <= 254
-            && e.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
-            })
+            && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'))
             && !e.chars().any(char::is_whitespace);
         valid.then_some(Self(e))
     }

@@ -93,14 +93,12 @@ pub async fn consume(tx: &mut TenantTx, purpose: Purpose, token: &str) -> Result
 async fn lookup(tx: &mut TenantTx, purpose: Purpose, token: &str, consume: bool) -> Result<Result<Accepted, LinkProblem>, DbError> {
     let tenant = tx.tenant_id().0;
     type Row = (Uuid, Option<String>, Option<String>, OffsetDateTime, Option<OffsetDateTime>);
-    let row: Option<Row> = sqlx::query_as(
-        "select subject_id, new_email, secret_hash, expires_at, used_at from one_time_token where tenant_id = $1 and token_hash = $2 and purpose = $3 for update",
-    )
-    .bind(tenant)
-    .bind(token_hash(token))
-    .bind(purpose.as_str())
-    .fetch_optional(tx.conn())
-    .await?;
+    let row: Option<Row> = sqlx::query_as("select subject_id, new_email, secret_hash, expires_at, used_at from one_time_token where tenant_id = $1 and token_hash = $2 and purpose = $3 for update")
+        .bind(tenant)
+        .bind(token_hash(token))
+        .bind(purpose.as_str())
+        .fetch_optional(tx.conn())
+        .await?;
     let Some((subject_id, new_email, secret_hash, expires_at, used_at)) = row else { return Ok(Err(LinkProblem::Unknown)) };
     if used_at.is_some() {
         return Ok(Err(LinkProblem::Used));
@@ -118,13 +116,11 @@ async fn lookup(tx: &mut TenantTx, purpose: Purpose, token: &str, consume: bool)
 /// link with the password chosen at registration).
 pub async fn latest_secret(tx: &mut TenantTx, purpose: Purpose, subject: Uuid) -> Result<Option<String>, DbError> {
     let tenant = tx.tenant_id().0;
-    let s: Option<Option<String>> = sqlx::query_scalar(
-        "select secret_hash from one_time_token where tenant_id = $1 and subject_id = $2 and purpose = $3 order by created_at desc limit 1",
-    )
-    .bind(tenant)
-    .bind(subject)
-    .bind(purpose.as_str())
-    .fetch_optional(tx.conn())
-    .await?;
+    let s: Option<Option<String>> = sqlx::query_scalar("select secret_hash from one_time_token where tenant_id = $1 and subject_id = $2 and purpose = $3 order by created_at desc limit 1")
+        .bind(tenant)
+        .bind(subject)
+        .bind(purpose.as_str())
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(s.flatten())
 }

@@ -17,11 +17,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
-use openidconnect::{
-    AsyncHttpClient, AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-    TokenResponse,
-};
 use openidconnect::url::{Origin, Url};
+use openidconnect::{
+    AsyncHttpClient, AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+};
 use portal_db::TenantTx;
 use serde::{Deserialize, Serialize};
 
@@ -98,11 +97,7 @@ pub async fn providers(tx: &mut TenantTx, only_enabled: bool) -> Result<Vec<Prov
 /// One provider by slug.
 pub async fn provider(tx: &mut TenantTx, slug: &str) -> Result<Option<ProviderConfig>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from identity_provider where tenant_id = $1 and provider_slug = $2"))
-        .bind(tenant)
-        .bind(slug)
-        .fetch_optional(tx.conn())
-        .await?;
+    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from identity_provider where tenant_id = $1 and provider_slug = $2")).bind(tenant).bind(slug).fetch_optional(tx.conn()).await?;
     Ok(row.map(config))
 }
 
@@ -181,10 +176,8 @@ pub struct Oidc {
 impl Oidc {
     /// `allow_loopback_http` admits `http://127.0.0.1…` issuers (local and test set-ups only).
     pub fn new(key: SecretsKey, allow_loopback_http: bool) -> Self {
-        let mut builder = openidconnect::reqwest::ClientBuilder::new()
-            .redirect(openidconnect::reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(10));
+        let mut builder =
+            openidconnect::reqwest::ClientBuilder::new().redirect(openidconnect::reqwest::redirect::Policy::none()).connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(10));
         if !allow_loopback_http {
             builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly));
         }
@@ -259,10 +252,7 @@ impl Oidc {
             request = request.add_scope(Scope::new(scope.to_owned()));
         }
         let (url, state, nonce) = request.url();
-        Ok((
-            url.to_string(),
-            FlowState { provider: p.slug.clone(), state: state.secret().clone(), nonce: nonce.secret().clone(), pkce_verifier: verifier.secret().clone() },
-        ))
+        Ok((url.to_string(), FlowState { provider: p.slug.clone(), state: state.secret().clone(), nonce: nonce.secret().clone(), pkce_verifier: verifier.secret().clone() }))
     }
 
     /// Completes the login: checks the state, exchanges the code (with the PKCE verifier) and
@@ -437,14 +427,28 @@ mod tests {
     fn issuers_are_https_and_plain_http_only_on_loopback_where_allowed() {
         assert_eq!(check_issuer("https://id.bund.de/", false).as_deref(), Ok("https://id.bund.de"));
         assert_eq!(check_issuer("https://id.bund.de/realms/portal", false).as_deref(), Ok("https://id.bund.de/realms/portal"));
-        for bad in ["http://localhost.evil.example", "http://127.0.0.1.evil.example:4011", "http://localhost@evil.example", "http://id.bund.de", "ftp://x", "https://", "https://a b", "https://id\t.de", "https://u:p@id.bund.de", "https://id.bund.de?x=1", "https://id.bund.de#x"] {
+        for bad in [
+            "http://localhost.evil.example",
+            "http://127.0.0.1.evil.example:4011",
+            "http://localhost@evil.example",
+            "http://id.bund.de",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://id\t.de",
+            "https://u:p@id.bund.de",
+            "https://id.bund.de?x=1",
+            "https://id.bund.de#x",
+        ] {
             assert!(check_issuer(bad, true).is_err(), "{bad}");
         }
         assert_eq!(check_issuer("http://127.0.0.1:4011", true).as_deref(), Ok("http://127.0.0.1:4011"));
         assert_eq!(check_issuer("http://localhost:4011/x", true).as_deref(), Ok("http://localhost:4011/x"));
         assert_eq!(check_issuer("http://127.0.0.1:4011", false), Err("identity.issuer_https"), "not outside test set-ups");
         // outside test set-ups, an address must be public
-        for internal in ["https://127.0.0.1", "https://10.1.2.3/realm", "https://192.168.0.10", "https://169.254.169.254", "https://[::1]", "https://[fd00::1]", "https://[::ffff:10.0.0.1]", "https://100.64.0.1"] {
+        for internal in
+            ["https://127.0.0.1", "https://10.1.2.3/realm", "https://192.168.0.10", "https://169.254.169.254", "https://[::1]", "https://[fd00::1]", "https://[::ffff:10.0.0.1]", "https://100.64.0.1"]
+        {
             assert_eq!(check_issuer(internal, false), Err("identity.issuer_invalid"), "{internal}");
         }
         assert!(check_issuer("https://194.95.0.1", false).is_ok());

@@ -24,11 +24,7 @@ fn interval(limit: Limit) -> String {
 
 /// Whether the bucket has reached its limit, without counting.
 pub async fn exhausted(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<bool, DbError> {
-    let hits: Option<i32> = sqlx::query_scalar("select hits from rate_limit where bucket = $1 and window_start > now() - $2::interval")
-        .bind(bucket)
-        .bind(interval(limit))
-        .fetch_optional(conn)
-        .await?;
+    let hits: Option<i32> = sqlx::query_scalar("select hits from rate_limit where bucket = $1 and window_start > now() - $2::interval").bind(bucket).bind(interval(limit)).fetch_optional(conn).await?;
     Ok(hits.is_some_and(|h| h >= limit.max))
 }
 

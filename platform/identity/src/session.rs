@@ -42,23 +42,17 @@ pub async fn start(tx: &mut TenantTx, subject: Subject) -> Result<String, DbErro
         Subject::Staff(id) => (None, Some(id)),
     };
     let tenant = tx.tenant_id().0;
-    sqlx::query(
-        "insert into user_session (tenant_id, session_hash, citizen_id, staff_id, csrf_token, expires_at) values ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(tenant)
-    .bind(token_hash(&token))
-    .bind(citizen)
-    .bind(staff)
-    .bind(random_token())
-    .bind(OffsetDateTime::now_utc() + MAX_AGE)
-    .execute(tx.conn())
-    .await?;
-    // opportunistic clean-up of this tenant's dead sessions
-    sqlx::query("delete from user_session where tenant_id = $1 and (expires_at < now() or last_seen_at < now() - $2::interval)")
+    sqlx::query("insert into user_session (tenant_id, session_hash, citizen_id, staff_id, csrf_token, expires_at) values ($1, $2, $3, $4, $5, $6)")
         .bind(tenant)
-        .bind(idle_interval())
+        .bind(token_hash(&token))
+        .bind(citizen)
+        .bind(staff)
+        .bind(random_token())
+        .bind(OffsetDateTime::now_utc() + MAX_AGE)
         .execute(tx.conn())
         .await?;
+    // opportunistic clean-up of this tenant's dead sessions
+    sqlx::query("delete from user_session where tenant_id = $1 and (expires_at < now() or last_seen_at < now() - $2::interval)").bind(tenant).bind(idle_interval()).execute(tx.conn()).await?;
     Ok(token)
 }
 

@@ -73,11 +73,8 @@ pub enum Invited {
 /// Invites a staff member with roles. An active member with the address is an error.
 pub async fn invite(tx: &mut TenantTx, email: &Email, display_name: &str, roles: &[RoleGrant]) -> Result<Invited, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let existing: Option<(Uuid, String)> = sqlx::query_as("select staff_id, status from staff_user where tenant_id = $1 and email = $2")
-        .bind(tenant)
-        .bind(email.as_str())
-        .fetch_optional(tx.conn())
-        .await?;
+    let existing: Option<(Uuid, String)> =
+        sqlx::query_as("select staff_id, status from staff_user where tenant_id = $1 and email = $2").bind(tenant).bind(email.as_str()).fetch_optional(tx.conn()).await?;
     let outcome = match existing {
         Some((id, status)) if status == "invited" || status == "revoked" => {
             sqlx::query("update staff_user set status = 'invited', display_name = $3, password_hash = null where tenant_id = $1 and staff_id = $2")
@@ -157,12 +154,11 @@ pub async fn revoke(tx: &mut TenantTx, staff: Uuid) -> Result<bool, IdentityErro
 /// exists or not.
 pub async fn authenticate(tx: &mut TenantTx, email: &str, password_plain: &str) -> Result<Option<Uuid>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<(Uuid, Option<String>)> =
-        sqlx::query_as("select staff_id, password_hash from staff_user where tenant_id = $1 and email = $2 and status = 'active'")
-            .bind(tenant)
-            .bind(email.trim().to_lowercase())
-            .fetch_optional(tx.conn())
-            .await?;
+    let row: Option<(Uuid, Option<String>)> = sqlx::query_as("select staff_id, password_hash from staff_user where tenant_id = $1 and email = $2 and status = 'active'")
+        .bind(tenant)
+        .bind(email.trim().to_lowercase())
+        .fetch_optional(tx.conn())
+        .await?;
     match row {
         Some((id, Some(hash))) => Ok(password::verify(password_plain, &hash).then_some(id)),
         _ => {

@@ -24,13 +24,7 @@ const CLAIM: &str = "60 seconds";
 pub async fn enqueue(conn: &mut PgConnection, tenant: Option<TenantId>, message: &Message) -> Result<Uuid, DbError> {
     let id = Uuid::now_v7();
     let payload = serde_json::to_value(message).unwrap_or_default();
-    sqlx::query("insert into job (job_id, tenant_id, kind, payload) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(tenant.map(|t| t.0))
-        .bind(KIND)
-        .bind(payload)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("insert into job (job_id, tenant_id, kind, payload) values ($1, $2, $3, $4)").bind(id).bind(tenant.map(|t| t.0)).bind(KIND).bind(payload).execute(&mut *conn).await?;
     sqlx::query("select pg_notify('job', $1)").bind(KIND).execute(conn).await?;
     Ok(id)
 }

@@ -67,9 +67,7 @@ impl MailTransport for SmtpTransport {
         if let Some(id) = &m.message_id {
             builder = builder.message_id(Some(format!("<{id}>")));
         }
-        let email = builder
-            .multipart(MultiPart::alternative_plain_html(m.text.clone(), m.html.clone()))
-            .map_err(|e| e.to_string())?;
+        let email = builder.multipart(MultiPart::alternative_plain_html(m.text.clone(), m.html.clone())).map_err(|e| e.to_string())?;
         let _ = ContentType::TEXT_PLAIN;
         self.transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
     }

@@ -20,28 +20,72 @@ pub struct Branding {
 #[derive(Debug, Clone)]
 pub enum Mail {
     /// Confirm the address of a new Bürgerkonto.
-    VerifyEmail { link: String },
+    VerifyEmail {
+        link: String,
+    },
     /// Someone tried to register an address that has an account: tell its owner, not the requester.
-    AlreadyRegistered { login_link: String, reset_link: String },
-    ResetPassword { link: String },
+    AlreadyRegistered {
+        login_link: String,
+        reset_link: String,
+    },
+    ResetPassword {
+        link: String,
+    },
     /// Confirm a new address (sent to the new address).
-    ConfirmNewEmail { link: String },
+    ConfirmNewEmail {
+        link: String,
+    },
     /// The address was changed (sent to the old address).
-    EmailChanged { new_email: String },
+    EmailChanged {
+        new_email: String,
+    },
     PasswordChanged,
     /// A staff invitation with the link to set a password.
-    StaffInvite { link: String, roles: String },
+    StaffInvite {
+        link: String,
+        roles: String,
+    },
     /// An application was filed: reference and where to follow it.
-    CaseReceived { reference: String, service: String, link: String },
+    CaseReceived {
+        reference: String,
+        service: String,
+        link: String,
+    },
     /// Something happened on a case: a new status (with the office's question or reason) or a
     /// message from the office.
-    CaseUpdate { reference: String, service: String, status: String, text: String, link: String },
+    CaseUpdate {
+        reference: String,
+        service: String,
+        status: String,
+        text: String,
+        link: String,
+    },
     /// A payment was received: the receipt's facts and where to download it.
-    PaymentReceived { service: String, amount: String, kassenzeichen: String, reference: String, tenant_details: String, link: String },
+    PaymentReceived {
+        service: String,
+        amount: String,
+        kassenzeichen: String,
+        reference: String,
+        tenant_details: String,
+        link: String,
+    },
     /// A pay-later fee is due soon.
-    PaymentReminder { service: String, amount: String, kassenzeichen: String, reference: String, due: String, link: String },
+    PaymentReminder {
+        service: String,
+        amount: String,
+        kassenzeichen: String,
+        reference: String,
+        due: String,
+        link: String,
+    },
     /// A refund was made.
-    PaymentRefunded { service: String, amount: String, kassenzeichen: String, reason: String, link: String },
+    PaymentRefunded {
+        service: String,
+        amount: String,
+        kassenzeichen: String,
+        reason: String,
+        link: String,
+    },
 }
 
 struct Parts {
@@ -162,7 +206,10 @@ fn parts(mail: &Mail, lang: Lang, tenant: &str) -> Parts {
         Mail::PaymentReminder { service, amount, kassenzeichen, reference, due, link } => Parts {
             subject: t(&format!("Erinnerung: Gebühr für Antrag {reference} bis {due} bezahlen"), &format!("Reminder: please pay the fee for application {reference} by {due}")),
             lines: vec![
-                t(&format!("für Ihren Antrag „{service}“ (Aktenzeichen {reference}) ist noch die Gebühr von {amount} offen."), &format!("the fee of {amount} for your application “{service}” (reference {reference}) is still open.")),
+                t(
+                    &format!("für Ihren Antrag „{service}“ (Aktenzeichen {reference}) ist noch die Gebühr von {amount} offen."),
+                    &format!("the fee of {amount} for your application “{service}” (reference {reference}) is still open."),
+                ),
                 t(&format!("Bitte bezahlen Sie bis {due}. Kassenzeichen: {kassenzeichen}"), &format!("Please pay by {due}. Payment reference (Kassenzeichen): {kassenzeichen}")),
             ],
             button: Some((t("Jetzt bezahlen", "Pay now"), link.clone())),
@@ -171,7 +218,10 @@ fn parts(mail: &Mail, lang: Lang, tenant: &str) -> Parts {
         Mail::PaymentRefunded { service, amount, kassenzeichen, reason, link } => Parts {
             subject: t(&format!("Erstattung {amount} – {kassenzeichen}"), &format!("Refund of {amount} – {kassenzeichen}")),
             lines: vec![
-                t(&format!("für „{service}“ (Kassenzeichen {kassenzeichen}) erstatten wir Ihnen {amount}."), &format!("we are refunding {amount} for “{service}” (payment reference {kassenzeichen}).")),
+                t(
+                    &format!("für „{service}“ (Kassenzeichen {kassenzeichen}) erstatten wir Ihnen {amount}."),
+                    &format!("we are refunding {amount} for “{service}” (payment reference {kassenzeichen})."),
+                ),
                 t(&format!("Grund: {reason}"), &format!("Reason: {reason}")),
                 t("Der Betrag wird auf das Zahlungsmittel zurückgebucht, mit dem Sie bezahlt haben.", "The amount goes back to the means of payment you used."),
             ],
@@ -192,11 +242,8 @@ fn safe_colour(c: &str) -> &str {
 /// Renders a mail for `to` in `lang`.
 pub fn render(mail: &Mail, lang: Lang, branding: &Branding, to: &str) -> Message {
     let p = parts(mail, lang, &branding.tenant_name);
-    let footer = if lang == Lang::De {
-        format!("Serviceportal {} · {}", branding.tenant_name, branding.portal_url)
-    } else {
-        format!("{} service portal · {}", branding.tenant_name, branding.portal_url)
-    };
+    let footer =
+        if lang == Lang::De { format!("Serviceportal {} · {}", branding.tenant_name, branding.portal_url) } else { format!("{} service portal · {}", branding.tenant_name, branding.portal_url) };
     let mut text = format!("{}\n\n", branding.tenant_name);
     for l in &p.lines {
         text.push_str(l);

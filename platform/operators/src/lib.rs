@@ -44,9 +44,7 @@ pub use portal_identity::secret::{constant_time_eq, random_token};
 pub fn normalise_email(input: &str) -> Result<String, OperatorError> {
     let e = input.trim().to_lowercase();
     let valid = e.len() <= 254
-        && e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@')
-        })
+        && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'))
         && !e.chars().any(char::is_whitespace);
     if valid { Ok(e) } else { Err(OperatorError::InvalidEmail) }
 }
@@ -85,12 +83,8 @@ pub struct Operator {
 /// timing does not reveal registered addresses.
 pub async fn authenticate(tx: &mut PlatformTx, email: &str, password: &str) -> Result<Option<Operator>, DbError> {
     let email = email.trim().to_lowercase();
-    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
-        "select operator_id, email, display_name, password_hash from operator where email = $1 and disabled_at is null",
-    )
-    .bind(&email)
-    .fetch_optional(tx.conn())
-    .await?;
+    let row: Option<(Uuid, String, String, String)> =
+        sqlx::query_as("select operator_id, email, display_name, password_hash from operator where email = $1 and disabled_at is null").bind(&email).fetch_optional(tx.conn()).await?;
     match row {
         Some((id, email, name, hash)) => {
             let ok = verify_password(password, &hash);
@@ -127,10 +121,7 @@ pub async fn start_session(tx: &mut PlatformTx, operator: Uuid) -> Result<String
         .execute(tx.conn())
         .await?;
     // opportunistic clean-up of expired sessions
-    sqlx::query("delete from operator_session where expires_at < now() or last_seen_at < now() - $1::interval")
-        .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
-        .execute(tx.conn())
-        .await?;
+    sqlx::query("delete from operator_session where expires_at < now() or last_seen_at < now() - $1::interval").bind(format!("{} seconds", SESSION_IDLE.whole_seconds())).execute(tx.conn()).await?;
     Ok(token)
 }
 
@@ -175,5 +166,4 @@ mod tests {
         assert!(normalise_email("no-at.example").is_err());
         assert!(normalise_email("a@b").is_err());
     }
-
 }

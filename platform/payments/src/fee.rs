@@ -172,9 +172,7 @@ impl FeeRule {
         match self {
             FeeRule::Fixed { cents } => ("fixed", decimal_de(*cents), String::new(), String::new()),
             FeeRule::PerItem { cents, field } => ("per_item", decimal_de(*cents), field.clone(), String::new()),
-            FeeRule::ByOption { field, options } => {
-                ("by_option", String::new(), field.clone(), options.iter().map(|(k, v)| format!("{k}={}", decimal_de(*v))).collect::<Vec<_>>().join("; "))
-            }
+            FeeRule::ByOption { field, options } => ("by_option", String::new(), field.clone(), options.iter().map(|(k, v)| format!("{k}={}", decimal_de(*v))).collect::<Vec<_>>().join("; ")),
         }
     }
 }
@@ -237,10 +235,7 @@ mod tests {
         assert_eq!(FeeRule::PerItem { cents: 100, field: "art".into() }.check(Some(&s)), Err(FeeError::Field("art".into())));
         assert_eq!(FeeRule::PerItem { cents: 0, field: "copies".into() }.check(Some(&s)), Err(FeeError::Amount));
         assert_eq!(FeeRule::from_form("by_option", "", "art", "einfach=10").expect("rule").check(Some(&s)), Err(FeeError::MissingOption("erweitert".into())));
-        assert_eq!(
-            FeeRule::from_form("by_option", "", "art", "einfach=1;erweitert=2;gold=3").expect("rule").check(Some(&s)),
-            Err(FeeError::UnknownOption("gold".into()))
-        );
+        assert_eq!(FeeRule::from_form("by_option", "", "art", "einfach=1;erweitert=2;gold=3").expect("rule").check(Some(&s)), Err(FeeError::UnknownOption("gold".into())));
         assert_eq!(FeeRule::from_form("fixed", "-3", "", ""), Err(FeeError::Amount));
         assert_eq!(FeeRule::from_form("fixed", "12,345", "", ""), Err(FeeError::Amount));
     }

@@ -226,10 +226,8 @@ impl PaymentGateway for StripeGateway {
                 Method::Paypal => T::Paypal,
             })
             .collect();
-        let mut create = CreatePaymentIntent::new(req.amount_cents, stripe_types::Currency::EUR)
-            .allowed_payment_method_types(methods)
-            .description(req.description.clone())
-            .metadata(req.metadata.clone());
+        let mut create =
+            CreatePaymentIntent::new(req.amount_cents, stripe_types::Currency::EUR).allowed_payment_method_types(methods).description(req.description.clone()).metadata(req.metadata.clone());
         if req.application_fee_cents > 0 {
             create = create.application_fee_amount(req.application_fee_cents);
         }
@@ -250,12 +248,7 @@ impl PaymentGateway for StripeGateway {
     async fn cancel_intent(&self, account: &str, intent_id: &str) -> Result<RemoteIntent, GatewayError> {
         use stripe_core::payment_intent::CancelPaymentIntent;
         let id = stripe_shared::PaymentIntentId::from_str(intent_id).map_err(|_| GatewayError::Invalid("intent id".into()))?;
-        let pi = CancelPaymentIntent::new(id)
-            .customize()
-            .account_id(account_id(account)?)
-            .request_strategy(key(&format!("cancel-{intent_id}"))?)
-            .send(self.client()?)
-            .await?;
+        let pi = CancelPaymentIntent::new(id).customize().account_id(account_id(account)?).request_strategy(key(&format!("cancel-{intent_id}"))?).send(self.client()?).await?;
         Ok(pi.into())
     }
 
@@ -283,11 +276,7 @@ impl PaymentGateway for StripeGateway {
 
     async fn onboarding_link(&self, account: &str, refresh_url: &str, return_url: &str) -> Result<String, GatewayError> {
         use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
-        let link = CreateAccountLink::new(account, CreateAccountLinkType::AccountOnboarding)
-            .refresh_url(refresh_url)
-            .return_url(return_url)
-            .send(self.client()?)
-            .await?;
+        let link = CreateAccountLink::new(account, CreateAccountLinkType::AccountOnboarding).refresh_url(refresh_url).return_url(return_url).send(self.client()?).await?;
         Ok(link.url)
     }
 }

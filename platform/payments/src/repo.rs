@@ -14,10 +14,10 @@ use crate::fee::{Fee, FeeRule, PlanFee};
 use crate::gateway::{RemoteAccount, RemoteIntent, RemoteRefund};
 use crate::state::{self, PaymentStatus};
 
-mod service;
 mod refunds_and_reconciliation;
-pub use service::*;
+mod service;
 pub use refunds_and_reconciliation::*;
+pub use service::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
@@ -66,21 +66,12 @@ pub async fn plans(conn: &mut PgConnection) -> Result<Vec<Plan>> {
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Plan { slug: r.get(0), name: r.get(1), fee_fixed_cents: r.get(2), fee_basis_points: r.get(3), tenants: r.get(4) })
-        .collect())
+    Ok(rows.iter().map(|r| Plan { slug: r.get(0), name: r.get(1), fee_fixed_cents: r.get(2), fee_basis_points: r.get(3), tenants: r.get(4) }).collect())
 }
 
 /// Sets a plan's application fee; false if there is no such plan.
 pub async fn set_plan_fee(conn: &mut PgConnection, slug: &str, fixed_cents: i64, basis_points: i32) -> Result<bool> {
-    let n = sqlx::query("update plan set fee_fixed_cents = $2, fee_basis_points = $3 where plan_slug = $1")
-        .bind(slug)
-        .bind(fixed_cents)
-        .bind(basis_points)
-        .execute(conn)
-        .await?
-        .rows_affected();
+    let n = sqlx::query("update plan set fee_fixed_cents = $2, fee_basis_points = $3 where plan_slug = $1").bind(slug).bind(fixed_cents).bind(basis_points).execute(conn).await?.rows_affected();
     Ok(n == 1)
 }
 
@@ -97,10 +88,8 @@ pub async fn set_tenant_plan(conn: &mut PgConnection, tenant: TenantId, slug: &s
 /// The plan of the transaction's tenant.
 pub async fn plan_of(tx: &mut TenantTx) -> Result<Plan> {
     let tenant = tx.tenant_id();
-    let r = sqlx::query("select p.plan_slug, p.name, p.fee_fixed_cents, p.fee_basis_points from plan p join tenant t using (plan_slug) where t.tenant_id = $1")
-        .bind(tenant.0)
-        .fetch_one(tx.conn())
-        .await?;
+    let r =
+        sqlx::query("select p.plan_slug, p.name, p.fee_fixed_cents, p.fee_basis_points from plan p join tenant t using (plan_slug) where t.tenant_id = $1").bind(tenant.0).fetch_one(tx.conn()).await?;
     Ok(Plan { slug: r.get(0), name: r.get(1), fee_fixed_cents: r.get(2), fee_basis_points: r.get(3), tenants: 1 })
 }
 
@@ -547,4 +536,3 @@ pub async fn abandoned(tx: &mut TenantTx, hours: i32) -> Result<Vec<Payment>> {
     .await?;
     Ok(rows.iter().map(payment_from).collect())
 }
-

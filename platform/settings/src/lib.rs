@@ -44,10 +44,7 @@ impl FromStr for Environment {
             "local" => Ok(Self::Local),
             "test" => Ok(Self::Test),
             "production" => Ok(Self::Production),
-            other => Err(SettingsError::Invalid {
-                key: "APP_ENVIRONMENT".into(),
-                message: format!("`{other}` is not one of local, test, production"),
-            }),
+            other => Err(SettingsError::Invalid { key: "APP_ENVIRONMENT".into(), message: format!("`{other}` is not one of local, test, production") }),
         }
     }
 }
@@ -261,17 +258,8 @@ impl Settings {
     }
 
     /// Like [`Settings::load`], with the environment variables given explicitly (tests).
-    pub fn load_with_env(
-        config_dir: &Path,
-        environment: Environment,
-        vars: Option<std::collections::HashMap<String, String>>,
-    ) -> Result<Self, SettingsError> {
-        let mut env = config::Environment::with_prefix("APP")
-            .prefix_separator("__")
-            .separator("__")
-            .try_parsing(true)
-            .list_separator(",")
-            .with_list_parse_key("server.trusted_proxies");
+    pub fn load_with_env(config_dir: &Path, environment: Environment, vars: Option<std::collections::HashMap<String, String>>) -> Result<Self, SettingsError> {
+        let mut env = config::Environment::with_prefix("APP").prefix_separator("__").separator("__").try_parsing(true).list_separator(",").with_list_parse_key("server.trusted_proxies");
         if let Some(vars) = vars {
             env = env.source(Some(vars));
         }
@@ -312,22 +300,13 @@ impl Settings {
         }
         self.database.owner_options()?;
         if self.database.migrate_on_start && self.database.owner_url.is_none() {
-            return Err(SettingsError::Invalid {
-                key: "database.owner_url".into(),
-                message: "must be set when database.migrate_on_start is true".into(),
-            });
+            return Err(SettingsError::Invalid { key: "database.owner_url".into(), message: "must be set when database.migrate_on_start is true".into() });
         }
         if self.database.max_connections == 0 {
-            return Err(SettingsError::Invalid {
-                key: "database.max_connections".into(),
-                message: "must be at least 1".into(),
-            });
+            return Err(SettingsError::Invalid { key: "database.max_connections".into(), message: "must be at least 1".into() });
         }
         if self.server.max_body_bytes < 1024 {
-            return Err(SettingsError::Invalid {
-                key: "server.max_body_bytes".into(),
-                message: "must be at least 1024".into(),
-            });
+            return Err(SettingsError::Invalid { key: "server.max_body_bytes".into(), message: "must be at least 1024".into() });
         }
         if !matches!(self.mail.smtp_tls.as_str(), "none" | "starttls" | "tls") {
             return Err(SettingsError::Invalid { key: "mail.smtp_tls".into(), message: "must be one of none, starttls, tls".into() });
@@ -343,10 +322,7 @@ impl Settings {
         if !(1..=720).contains(&self.payments.intent_expiry_hours) {
             return Err(SettingsError::Invalid { key: "payments.intent_expiry_hours".into(), message: "must be between 1 and 720".into() });
         }
-        tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_filter).map_err(|e| SettingsError::Invalid {
-            key: "telemetry.log_filter".into(),
-            message: e.to_string(),
-        })?;
+        tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_filter).map_err(|e| SettingsError::Invalid { key: "telemetry.log_filter".into(), message: e.to_string() })?;
         Ok(())
     }
 }

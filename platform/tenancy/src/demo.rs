@@ -123,11 +123,8 @@ pub struct DemoTenant {
 
 /// Loads every `*.toml` in `dir`, parents before children.
 pub fn load(dir: &Path) -> Result<Vec<DemoTenant>, DemoError> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| err(dir, format!("cannot list: {e}")))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(dir).map_err(|e| err(dir, format!("cannot list: {e}")))?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
     files.sort();
 
     let mut tenants = Vec::new();
@@ -200,8 +197,7 @@ pub fn load(dir: &Path) -> Result<Vec<DemoTenant>, DemoError> {
     let mut placed: HashSet<TenantSlug> = HashSet::new();
     while !tenants.is_empty() {
         let before = tenants.len();
-        let (ready, rest): (Vec<_>, Vec<_>) =
-            tenants.into_iter().partition(|t| t.parent.as_ref().is_none_or(|p| placed.contains(p)));
+        let (ready, rest): (Vec<_>, Vec<_>) = tenants.into_iter().partition(|t| t.parent.as_ref().is_none_or(|p| placed.contains(p)));
         for t in ready {
             placed.insert(t.slug.clone());
             ordered.push(t);

@@ -113,10 +113,7 @@ async fn check_parent(tx: &mut PlatformTx, me: Option<TenantId>, kind: TenantKin
     if Some(parent) == me {
         return Err(TenantError::ParentCycle);
     }
-    let parent_kind: Option<String> = sqlx::query_scalar("select kind from tenant where tenant_id = $1")
-        .bind(parent.0)
-        .fetch_optional(tx.conn())
-        .await?;
+    let parent_kind: Option<String> = sqlx::query_scalar("select kind from tenant where tenant_id = $1").bind(parent.0).fetch_optional(tx.conn()).await?;
     let parent_kind = parent_kind.and_then(|k| TenantKind::parse(&k)).ok_or(TenantError::UnknownParent)?;
     if !kind.may_have_parent(parent_kind) {
         return Err(TenantError::InvalidParent { child: kind.as_str(), parent: parent_kind.as_str() });
@@ -141,11 +138,7 @@ async fn check_parent(tx: &mut PlatformTx, me: Option<TenantId>, kind: TenantKin
 /// Hosts of `hosts` that another tenant than `me` already uses.
 pub async fn hosts_taken(tx: &mut PlatformTx, me: Option<TenantId>, hosts: &[HostName]) -> Result<Vec<String>, DbError> {
     let list: Vec<&str> = hosts.iter().map(HostName::as_str).collect();
-    Ok(sqlx::query_scalar("select host from tenant_domain where host = any($1) and tenant_id is distinct from $2 order by host")
-        .bind(&list)
-        .bind(me.map(|m| m.0))
-        .fetch_all(tx.conn())
-        .await?)
+    Ok(sqlx::query_scalar("select host from tenant_domain where host = any($1) and tenant_id is distinct from $2 order by host").bind(&list).bind(me.map(|m| m.0)).fetch_all(tx.conn()).await?)
 }
 
 fn map_unique(e: sqlx::Error, new: &NewTenant) -> TenantError {
@@ -326,10 +319,7 @@ pub async fn save_branding(tx: &mut TenantTx, b: &Branding) -> Result<(), DbErro
 /// The stored logo: content type, bytes and hex sha-256.
 pub async fn logo(tx: &mut TenantTx) -> Result<Option<(String, Vec<u8>, String)>, DbError> {
     let tenant = tx.tenant_id().0;
-    Ok(sqlx::query_as("select content_type, bytes, sha256 from tenant_logo where tenant_id = $1")
-        .bind(tenant)
-        .fetch_optional(tx.conn())
-        .await?)
+    Ok(sqlx::query_as("select content_type, bytes, sha256 from tenant_logo where tenant_id = $1").bind(tenant).fetch_optional(tx.conn()).await?)
 }
 
 /// Stores (or replaces) the tenant's logo; returns its hash.

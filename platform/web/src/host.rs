@@ -65,11 +65,7 @@ pub fn client_ip(req: &Request, trusted: &[IpAddr]) -> Option<IpAddr> {
     }
     let chain = header_str(req.headers(), "x-forwarded-for").unwrap_or("");
     // walk from the nearest hop backwards, skipping our own proxies
-    chain
-        .rsplit(',')
-        .filter_map(|s| s.trim().parse::<IpAddr>().ok())
-        .find(|ip| !trusted.contains(ip))
-        .or(Some(peer))
+    chain.rsplit(',').filter_map(|s| s.trim().parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip)).or(Some(peer))
 }
 
 /// Resolves the site of a request: stores the client address and, for a portal, the

@@ -29,7 +29,9 @@ pub async fn health(State(state): State<AppState>) -> Response {
     let db = tokio::time::timeout(std::time::Duration::from_secs(3), state.db.ping()).await;
     pool_gauges(&state);
     match db {
-        Ok(Ok(())) => (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "ok", "database": "ok", "tenant_hosts": state.registry.host_count()}))).into_response(),
+        Ok(Ok(())) => {
+            (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "ok", "database": "ok", "tenant_hosts": state.registry.host_count()}))).into_response()
+        }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "health check: database unavailable");
             (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "unavailable", "database": "error"}))).into_response()

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use metrics_exporter_prometheus::PrometheusHandle;
 use portal_authz::Authorizer;
 use portal_db::Db;
-use portal_identity::oidc::Oidc;
 use portal_domain::HostName;
+use portal_identity::oidc::Oidc;
 use portal_tenancy::TenantRegistry;
 use secrecy::SecretString;
 

@@ -10,7 +10,7 @@
 //   POST /v1/payment_intents/{id}/confirm      browser (publishable key + client_secret)
 //   POST /v1/refunds, GET /v1/refunds/{id}
 //   GET  /v1/events, GET /v1/events/{id}
-// Objects are Stripe's own examples from ../shared/stripe/fixtures3.json with the fields this server
+// Objects are Stripe's own examples from tests/data/stripe/fixtures3.json with the fields this server
 // knows set, so typed clients (async-stripe) read them. Unknown parameters are refused with Stripe's
 // error shape; a repeated Idempotency-Key replays the first response (or 400 with other parameters).
 // Every state change is an event; events are signed like Stripe's (Stripe-Signature: t=..,v1=HMAC)
@@ -27,7 +27,7 @@ const PORT = Number(process.env.STRIPE_PORT || 12111);
 const SECRET = process.env.STRIPE_WEBHOOK_SECRET || 'whsec_test_kommunalportal';
 const WEBHOOK_URL = process.env.STRIPE_WEBHOOK_URL || '';
 const WEBHOOK_HOST = process.env.STRIPE_WEBHOOK_HOST || '';
-const FIXTURES = process.env.STRIPE_FIXTURES || new URL('../../../../shared/stripe/fixtures3.json', import.meta.url).pathname;
+const FIXTURES = process.env.STRIPE_FIXTURES || new URL('../../data/stripe/fixtures3.json', import.meta.url).pathname;
 const F = JSON.parse(fs.readFileSync(FIXTURES, 'utf8')).resources;
 const API_VERSION = '2026-09-30.endive';
 

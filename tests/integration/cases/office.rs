@@ -145,7 +145,6 @@ pub(crate) fn base_of(path: &str) -> String {
     parts[..parts.len().min(4)].join("/")
 }
 
-
 #[tokio::test]
 async fn completed_cases_are_anonymised_after_the_retention_period_and_the_run_is_recorded() {
     let app = TestApp::spawn().await;
@@ -158,20 +157,21 @@ async fn completed_cases_are_anonymised_after_the_retention_period_and_the_run_i
     // an abandoned draft past its period goes too
     sqlx::query("update application_draft set expires_at = now() - interval '1 day' where case_id is null").execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
 
-    let report = portal_server::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
+    let report = portal_server::flows::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(report.anonymised, 1);
-    let (answers, name, files): (serde_json::Value, String, i64) = sqlx::query_as("select answers, applicant_name, (select count(*) from case_file f where f.case_id = c.case_id) from case_record c where case_id = $1::uuid")
-        .bind(&case)
-        .fetch_one(&owner)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (answers, name, files): (serde_json::Value, String, i64) =
+        sqlx::query_as("select answers, applicant_name, (select count(*) from case_file f where f.case_id = c.case_id) from case_record c where case_id = $1::uuid")
+            .bind(&case)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(answers, serde_json::json!({}));
     assert_eq!(name, "");
     assert_eq!(files, 0);
     let audit: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'case.retention' and actor_kind = 'system'").fetch_one(&owner).await.unwrap_or(0);
     assert_eq!(audit, 1);
     // a second run finds nothing more
-    let again = portal_server::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
+    let again = portal_server::flows::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.anonymised, 0);
     // the anonymised case is no longer linked to the citizen
     assert_eq!(c.get(&format!("/konto/antraege/{case}")).await.status, StatusCode::NOT_FOUND);
@@ -185,7 +185,9 @@ async fn a_tenant_admin_overrides_a_form_and_invalid_schemas_are_refused_with_th
     let (mut admin, _) = staff(&app, "meldebescheinigung").await;
     let page = admin.get("/verwaltung/antragseinstellungen/formular/meldebescheinigung").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let r = admin.submit("/verwaltung/antragseinstellungen/formular/meldebescheinigung", "/verwaltung/antragseinstellungen/formular/meldebescheinigung", &[("schema", "{\"version\": 2, \"pages\": []}")]).await;
+    let r = admin
+        .submit("/verwaltung/antragseinstellungen/formular/meldebescheinigung", "/verwaltung/antragseinstellungen/formular/meldebescheinigung", &[("schema", "{\"version\": 2, \"pages\": []}")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("at least one page"), "{}", r.body);
     // a pattern that would freeze citizens' browsers (catastrophic backtracking) is refused
@@ -207,7 +209,6 @@ async fn a_tenant_admin_overrides_a_form_and_invalid_schemas_are_refused_with_th
     let r = admin.submit("/verwaltung/antragseinstellungen", "/verwaltung/antragseinstellungen", &[("draft_days", "14")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
-
 
 #[tokio::test]
 async fn the_inbox_sorts_and_pages() {

@@ -115,7 +115,18 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
     // its onboarding state fetched from Stripe (unfinished)
     let (session, ops_csrf) = app.login_operator().await;
     let kl = app.tenant_id("kaiserslautern").await;
-    let setup = |account: &'static str| vec![("_csrf", ops_csrf.clone()), ("mode", "online".into()), ("stripe_account_id", account.into()), ("methods", "card".into()), ("methods", "sepa_debit".into()), ("kassenzeichen_prefix", "KL-".into()), ("kassenzeichen_digits", "8".into()), ("reminder_days", "3".into())];
+    let setup = |account: &'static str| {
+        vec![
+            ("_csrf", ops_csrf.clone()),
+            ("mode", "online".into()),
+            ("stripe_account_id", account.into()),
+            ("methods", "card".into()),
+            ("methods", "sepa_debit".into()),
+            ("kassenzeichen_prefix", "KL-".into()),
+            ("kassenzeichen_digits", "8".into()),
+            ("reminder_days", "3".into()),
+        ]
+    };
     let post = |fields: Vec<(&'static str, String)>| {
         let (app, session) = (&app, &session);
         async move {
@@ -171,7 +182,16 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
         .submit(
             "/verwaltung/zahlungen/leistungen/meldebescheinigung",
             "/verwaltung/zahlungen/leistungen/meldebescheinigung",
-            &[("fee_kind", "by_option"), ("fee_field", "kind"), ("fee_options", "einfach=10; erweitert=15,50"), ("booking_text", "Meldebescheinigung"), ("cost_centre", "3300"), ("account", "431100"), ("timing", "after"), ("pay_days", "10")],
+            &[
+                ("fee_kind", "by_option"),
+                ("fee_field", "kind"),
+                ("fee_options", "einfach=10; erweitert=15,50"),
+                ("booking_text", "Meldebescheinigung"),
+                ("cost_centre", "3300"),
+                ("account", "431100"),
+                ("timing", "after"),
+                ("pay_days", "10"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -218,21 +238,25 @@ async fn the_jobs_remind_before_the_deadline_cancel_abandoned_intents_and_write_
         intent
     };
 
-    let report = portal_server::payment_jobs::run_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
+    let report = portal_server::payments::jobs::run_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(report.reminders >= 1 && report.expired >= 1 && report.exports >= 1, "{report:?}");
     app.deliver_mail().await;
     let reminders = mails_for(&email).await.into_iter().filter(|m| m.subject.starts_with("Erinnerung")).count();
     assert_eq!(reminders, 1);
     let (_, pi) = remote_intent(&abandoned).await;
     assert_eq!(pi["status"], "canceled", "the abandoned intent is cancelled at Stripe");
-    let status: String = sqlx::query_scalar("select status from payment where kassenzeichen = (select kassenzeichen from payment where draft_id is not null and case_id is null order by created_at desc limit 1)").fetch_one(&owner).await.unwrap_or_default();
+    let status: String =
+        sqlx::query_scalar("select status from payment where kassenzeichen = (select kassenzeichen from payment where draft_id is not null and case_id is null order by created_at desc limit 1)")
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_default();
     assert_eq!(status, "expired");
     let kl = app.tenant_id("kaiserslautern").await;
     let csv: String = sqlx::query_scalar("select csv from payment_export where tenant_id = $1 order by export_date desc limit 1").bind(kl).fetch_one(&owner).await.unwrap_or_default();
     assert!(csv.contains(&paid), "{csv}");
 
     // a second run (or another server) sends and stores nothing twice
-    let again = portal_server::payment_jobs::run_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
+    let again = portal_server::payments::jobs::run_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((again.reminders, again.exports), (0, 0));
     app.deliver_mail().await;
     assert_eq!(mails_for(&email).await.into_iter().filter(|m| m.subject.starts_with("Erinnerung")).count(), 1);

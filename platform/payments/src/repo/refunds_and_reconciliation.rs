@@ -74,12 +74,7 @@ pub(super) async fn recompute_refunded(tx: &mut TenantTx, payment_id: Uuid) -> R
 
 /// Records Stripe's answer for a refund asked by the platform.
 pub async fn set_refund_remote(tx: &mut TenantTx, refund_id: Uuid, payment_id: Uuid, r: &RemoteRefund) -> Result<()> {
-    sqlx::query("update payment_refund set stripe_refund_id = $2, status = $3 where refund_id = $1")
-        .bind(refund_id)
-        .bind(&r.id)
-        .bind(refund_status(&r.status))
-        .execute(tx.conn())
-        .await?;
+    sqlx::query("update payment_refund set stripe_refund_id = $2, status = $3 where refund_id = $1").bind(refund_id).bind(&r.id).bind(refund_status(&r.status)).execute(tx.conn()).await?;
     recompute_refunded(tx, payment_id).await
 }
 
@@ -170,14 +165,8 @@ pub async fn list(tx: &mut TenantTx, q: &PaymentQuery) -> Result<(Vec<Payment>, 
         .bind(q.offset)
         .fetch_all(tx.conn())
         .await?;
-    let total: i64 = sqlx::query_scalar(&format!("select count(*) from payment p {w}"))
-        .bind(q.from)
-        .bind(q.to)
-        .bind(&q.service)
-        .bind(q.status.map(PaymentStatus::code))
-        .bind(&q.scope)
-        .fetch_one(tx.conn())
-        .await?;
+    let total: i64 =
+        sqlx::query_scalar(&format!("select count(*) from payment p {w}")).bind(q.from).bind(q.to).bind(&q.service).bind(q.status.map(PaymentStatus::code)).bind(&q.scope).fetch_one(tx.conn()).await?;
     Ok((rows.iter().map(payment_from).collect(), total))
 }
 
@@ -205,10 +194,7 @@ pub async fn totals(tx: &mut TenantTx, q: &PaymentQuery) -> Result<Vec<DayTotal>
     .bind(&q.scope)
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| DayTotal { day: r.get(0), service_slug: r.get(1), count: r.get(2), amount_cents: r.get(3), fee_cents: r.get(4), refunded_cents: r.get(5) })
-        .collect())
+    Ok(rows.iter().map(|r| DayTotal { day: r.get(0), service_slug: r.get(1), count: r.get(2), amount_cents: r.get(3), fee_cents: r.get(4), refunded_cents: r.get(5) }).collect())
 }
 
 /// A stored daily export.

@@ -1,0 +1,277 @@
+//! The staff area on a tenant's host (`/verwaltung`): staff login, invitations, and what each role
+//! may do — admins manage branding, services, staff, identity providers and read the audit log;
+//! case workers and viewers see their work. Every check is a typed casbin call; every change is
+//! audited in the transaction that makes it.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use portal_authz::{Action, Resource};
+use portal_catalogue::repo as catalogue;
+use portal_domain::Lang;
+use portal_identity::links::{self, Purpose};
+use portal_identity::ratelimit;
+use portal_identity::session::{self, Subject};
+use portal_identity::staff::{self, RoleGrant};
+use portal_identity::{oidc, password};
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext, cookies};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::kit::form::Fields;
+use crate::kit::limits::{login_allowed, login_bucket};
+use crate::kit::mail::base_url;
+use crate::kit::notice::Notice;
+use crate::kit::office::{audit, staff_nav, staff_page};
+use crate::kit::page::{lang_of, see_other, with_cookie};
+use crate::kit::registry::{self, Capability, NavEntry};
+use crate::kit::session::{STAFF_COOKIE, Staff, anon_csrf, check_anon_csrf, set_anon_csrf};
+use identity_admin::{invite_form, parse_invitation, provider_blocks, role_label};
+
+mod console_access;
+mod identity_admin;
+mod people;
+use people::*;
+
+pub const CAPABILITY: Capability = Capability {
+    portal: Some(router),
+    console: Some(console_access::router),
+    staff_nav: &[
+        NavEntry { order: 0, path: "/verwaltung", label: "staff.nav_home", resource: Resource::StaffArea, action: Action::Read },
+        NavEntry { order: 40, path: "/verwaltung/mitarbeitende", label: "staff.nav_staff", resource: Resource::Staff, action: Action::Read },
+        NavEntry { order: 80, path: "/verwaltung/identitaet", label: "staff.nav_identity", resource: Resource::IdentityProviders, action: Action::Read },
+    ],
+    ..Capability::named("access")
+};
+
+fn router() -> Router<AppState> {
+    Router::new()
+        .route("/verwaltung", get(dashboard))
+        .route("/verwaltung/anmelden", get(login_form).post(login))
+        .route("/verwaltung/abmelden", post(logout))
+        .route("/verwaltung/einladung", get(invitation_form).post(accept_invitation))
+        .route("/verwaltung/mitarbeitende", get(staff_list).post(invite))
+        .route("/verwaltung/mitarbeitende/{id}/rolle", post(change_role))
+        .route("/verwaltung/mitarbeitende/{id}/entziehen", post(revoke))
+        .route("/verwaltung/identitaet", get(providers).post(save_provider))
+        .route("/verwaltung/identitaet/{slug}/loeschen", post(delete_provider))
+}
+
+/// Roles a tenant admin may grant.
+const TENANT_ROLES: [&str; 3] = ["tenant_admin", "case_worker", "viewer"];
+
+#[derive(Deserialize, Default)]
+struct Q {
+    #[serde(default)]
+    hinweis: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    weiter: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// login, logout, invitation
+
+fn login_blocks(lang: Lang, csrf: &str, next: &str, mut form: FormState) -> Vec<Block> {
+    form.labels.insert("email".into(), tr(lang, "staff.email"));
+    form.labels.insert("password".into(), tr(lang, "account.password"));
+    form.values.insert("weiter".into(), next.to_owned());
+    vec![
+        Block::Text(tr(lang, "staff.login_intro")),
+        Block::Form(FormSpec {
+            action: "/verwaltung/anmelden".into(),
+            csrf: csrf.to_owned(),
+            form,
+            fields: vec![
+                Field::new("weiter", String::new(), FieldKind::Hidden),
+                Field::new("email", tr(lang, "staff.email"), FieldKind::Email).autocomplete("username").required(),
+                Field::new("password", tr(lang, "account.password"), FieldKind::Password).autocomplete("current-password").required(),
+            ],
+            submit: tr(lang, "account.login_submit"),
+            danger: false,
+            secondary: None,
+        }),
+    ]
+}
+
+fn safe_next(next: &str) -> String {
+    portal_web::redirect::local_path(next).filter(|p| p.starts_with("/verwaltung") && !p.starts_with("/verwaltung/anmelden")).unwrap_or("/verwaltung").to_owned()
+}
+
+async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let (csrf, new) = anon_csrf(&headers);
+    let mut blocks = match q.hinweis.as_deref() {
+        Some("abgemeldet") => vec![Block::Notice("success", tr(lang, "account.logged_out"))],
+        Some("eingeladen") => vec![Block::Notice("success", tr(lang, "staff.invitation_accepted"))],
+        _ => vec![],
+    };
+    blocks.extend(login_blocks(lang, &csrf, &safe_next(q.weiter.as_deref().unwrap_or("")), FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }));
+    let r = staff_page(&state, &ctx, lang, "/verwaltung/anmelden", None, StatusCode::OK, tr(lang, "staff.login_title"), blocks).await?;
+    Ok(set_anon_csrf(&state, r, &csrf, new))
+}
+
+async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    check_anon_csrf(&headers, f.csrf())?;
+    let (csrf, _) = anon_csrf(&headers);
+    let email = f.text("email");
+    let pw = f.raw("password");
+    let next = safe_next(&f.text("weiter"));
+    let mut form = FormState { order: vec!["email".into(), "password".into()], ..FormState::default() };
+    form.values.insert("email".into(), email.clone());
+    let title = tr(lang, "staff.login_title");
+    let tenant = ctx.entry.tenant_id;
+    let account_bucket = login_bucket("staff-login", tenant, &email);
+    if !login_allowed(&state, Some(tenant), &ip, &account_bucket).await? {
+        let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_attempts"))];
+        blocks.extend(login_blocks(lang, &csrf, &next, form));
+        return staff_page(&state, &ctx, lang, "/verwaltung/anmelden", None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
+    }
+    let mut tx = state.db.tenant(tenant).await?;
+    let Some(id) = staff::authenticate(&mut tx, &email, &pw).await? else {
+        ratelimit::hit(tx.conn(), &account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
+        tx.commit().await?;
+        let mut blocks = vec![Block::Notice("danger", tr(lang, "account.login_failed"))];
+        blocks.extend(login_blocks(lang, &csrf, &next, form));
+        return staff_page(&state, &ctx, lang, "/verwaltung/anmelden", None, StatusCode::UNAUTHORIZED, title, blocks).await;
+    };
+    if let Some(old) = cookies::get(&headers, STAFF_COOKIE) {
+        session::end(&mut tx, old).await?;
+    }
+    let token = session::start(&mut tx, Subject::Staff(id)).await?;
+    ratelimit::clear(tx.conn(), &account_bucket).await?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %tenant, staff.id = %id, "staff logged in");
+    Ok(with_cookie(see_other(&next), &cookies::set(STAFF_COOKIE, &token, state.config.secure_cookies, None, true)))
+}
+
+async fn logout(State(state): State<AppState>, ctx: TenantContext, s: Staff, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    session::end(&mut tx, &s.token).await?;
+    tx.commit().await?;
+    Ok(with_cookie(see_other("/verwaltung/anmelden?hinweis=abgemeldet"), &cookies::set(STAFF_COOKIE, "", state.config.secure_cookies, Some(0), true)))
+}
+
+fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: FormState) -> Vec<Block> {
+    form.values.insert("token".into(), token.to_owned());
+    form.labels.insert("password".into(), tr(lang, "account.new_password"));
+    form.labels.insert("password_repeat".into(), tr(lang, "account.password_repeat"));
+    vec![
+        Block::Text(tr_with(lang, "staff.invitation_intro", &[("name", name)])),
+        Block::Form(FormSpec {
+            action: "/verwaltung/einladung".into(),
+            csrf: csrf.to_owned(),
+            form,
+            fields: vec![
+                Field::new("token", String::new(), FieldKind::Hidden),
+                Field::new("password", tr(lang, "account.new_password"), FieldKind::Password)
+                    .hint(tr_with(lang, "account.password_hint", &[("min", &password::MIN_CHARS.to_string())]))
+                    .autocomplete("new-password")
+                    .required(),
+                Field::new("password_repeat", tr(lang, "account.password_repeat"), FieldKind::Password).autocomplete("new-password").required(),
+            ],
+            submit: tr(lang, "staff.invitation_submit"),
+            danger: false,
+            secondary: None,
+        }),
+    ]
+}
+
+async fn invitation_problem(state: &AppState, ctx: &TenantContext, lang: Lang, p: links::LinkProblem) -> Result<Response, AppError> {
+    let (status, text) = crate::kit::form::link_problem(lang, p);
+    staff_page(state, ctx, lang, "/verwaltung/einladung", None, status, tr(lang, "account.link_problem_title"), vec![Block::Notice("danger", text)]).await
+}
+
+async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let token = q.token.unwrap_or_default();
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {
+        Ok(l) => l,
+        Err(p) => return invitation_problem(&state, &ctx, lang, p).await,
+    };
+    let user = staff::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let (csrf, new) = anon_csrf(&headers);
+    let form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
+    let r = staff_page(&state, &ctx, lang, "/verwaltung/einladung", None, StatusCode::OK, tr(lang, "staff.invitation_title"), invitation_blocks(lang, &csrf, &token, &user.display_name, form)).await?;
+    Ok(set_anon_csrf(&state, r, &csrf, new))
+}
+
+async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {
+        Ok(l) => l,
+        Err(p) => return invitation_problem(&state, &ctx, lang, p).await,
+    };
+    let user = staff::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
+    let mut form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
+    crate::kit::form::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), Some(&user.email));
+    if form.has_errors() {
+        return staff_page(
+            &state,
+            &ctx,
+            lang,
+            "/verwaltung/einladung",
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr(lang, "staff.invitation_title"),
+            invitation_blocks(lang, &csrf, &token, &user.display_name, form),
+        )
+        .await;
+    }
+    if let Err(p) = links::consume(&mut tx, Purpose::StaffInvite, &token).await? {
+        return invitation_problem(&state, &ctx, lang, p).await;
+    }
+    if !staff::accept_invitation(&mut tx, link.subject_id, &pw).await? {
+        return invitation_problem(&state, &ctx, lang, links::LinkProblem::Used).await;
+    }
+    let session = session::start(&mut tx, Subject::Staff(link.subject_id)).await?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %ctx.entry.tenant_id, staff.id = %link.subject_id, "staff invitation accepted");
+    Ok(with_cookie(see_other("/verwaltung?hinweis=willkommen"), &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// dashboard
+
+async fn dashboard(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::StaffArea, Action::Read)?;
+    let mut blocks = Vec::new();
+    if q.hinweis.as_deref() == Some("willkommen") {
+        blocks.push(Block::Notice("success", tr(lang, "staff.welcome")));
+    }
+    let roles: Vec<String> = s.user.roles.iter().map(|r| role_label(lang, &r.role)).collect();
+    blocks.push(Block::Facts(vec![
+        (tr(lang, "staff.name"), s.user.display_name.clone(), None),
+        (tr(lang, "staff.email"), s.user.email.clone(), None),
+        (tr(lang, "staff.role"), roles.join(", "), None),
+    ]));
+    if s.may(&state, Resource::Cases, Action::Process) || s.may(&state, Resource::Cases, Action::Read) {
+        blocks.push(Block::Heading(tr(lang, "staff.my_work")));
+        let scope = if s.principal.scope_services.is_empty() { tr(lang, "staff.scope_all") } else { s.principal.scope_services.join(", ") };
+        blocks.push(Block::Facts(vec![(tr(lang, "staff.scope"), scope, None)]));
+        let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+        for panel in registry::panels(|c| c.dashboard) {
+            blocks.extend(panel(&mut tx, lang, &s).await?);
+        }
+        tx.commit().await?;
+    }
+    if s.may(&state, Resource::Staff, Action::Write) {
+        blocks.push(Block::Heading(tr(lang, "staff.admin_heading")));
+        blocks.push(Block::Links(staff_nav(&state, lang, &s, "/verwaltung").into_iter().skip(1).map(|(h, l, _)| (h, l)).collect()));
+    }
+    staff_page(&state, &ctx, lang, "/verwaltung", Some(&s), StatusCode::OK, tr(lang, "staff.title"), blocks).await
+}

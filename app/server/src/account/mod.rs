@@ -1,0 +1,553 @@
+//! The Bürgerkonto on a tenant's portal: registration with e-mail verification, login and logout,
+//! forgotten password, profile, password and e-mail change, data export, account deletion, and
+//! login through the tenant's identity providers (OpenID Connect).
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use leptos::prelude::view;
+use portal_db::TenantTx;
+use portal_domain::Lang;
+use portal_identity::citizen::{self, Login, Profile, Registered};
+use portal_identity::links::{self, LinkProblem, Purpose};
+use portal_identity::oidc::{self, FlowState, OidcError};
+use portal_identity::ratelimit;
+use portal_identity::session::{self, Subject};
+use portal_identity::{Email, IdentityError, password};
+use portal_mail::Mail;
+use portal_ui::blocks::{Block, Button, Field, FieldKind, FormSpec, PortalBlocksPage};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext, cookies};
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+
+use crate::kit::form::Fields;
+use crate::kit::limits::{login_allowed, login_bucket, mail_allowed};
+use crate::kit::mail::{base_url, queue};
+use crate::kit::page::{html_status, lang_of, portal_chrome, see_other, with_cookie};
+use crate::kit::registry::Capability;
+use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+
+mod pages;
+mod privacy_and_oidc;
+use pages::*;
+use privacy_and_oidc::*;
+
+/// Cookie carrying an OpenID Connect login in progress (state, nonce, PKCE verifier).
+const OIDC_COOKIE: &str = "kp_oidc";
+
+pub const CAPABILITY: Capability = Capability { portal: Some(router), ..Capability::named("account") };
+
+fn router() -> Router<AppState> {
+    Router::new()
+        .route("/konto", get(overview))
+        .route("/konto/registrieren", get(register_form).post(register))
+        .route("/konto/bestaetigen", get(verify_form).post(verify))
+        .route("/konto/bestaetigung-erneut", get(resend_form).post(resend))
+        .route("/konto/anmelden", get(login_form).post(login))
+        .route("/konto/anmelden/idp/{slug}", get(oidc_start))
+        .route("/konto/oidc/rueckruf", get(oidc_callback))
+        .route("/konto/abmelden", post(logout))
+        .route("/konto/passwort-vergessen", get(forgot_form).post(forgot))
+        .route("/konto/passwort-neu", get(reset_form).post(reset))
+        .route("/konto/profil", get(profile_form).post(save_profile))
+        .route("/konto/passwort", get(password_form).post(change_password))
+        .route("/konto/email", get(email_form).post(change_email))
+        .route("/konto/email-bestaetigen", get(confirm_email))
+        .route("/konto/daten", get(export))
+        .route("/konto/loeschen", get(delete_form).post(delete))
+}
+
+// ---------------------------------------------------------------------------------------------
+// shared helpers
+
+/// Renders an account page in the tenant's frame.
+async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
+    let tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    page_in(state, ctx, tx, lang, path, status, title, blocks).await
+}
+
+/// Like [`page`], finishing the handler's own transaction (the frame is read in it, then it commits):
+/// one transaction per page instead of two.
+#[expect(clippy::too_many_arguments, reason = "page() plus the transaction to finish")]
+async fn page_in(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
+    let chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
+    tx.commit().await?;
+    Ok(html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title blocks=blocks/> })))
+}
+
+fn form_state(fields: &[&str], values: &[(&str, String)]) -> FormState {
+    let mut f = FormState { order: fields.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
+    for (k, v) in values {
+        f.values.insert((*k).to_owned(), v.clone());
+    }
+    f
+}
+
+fn err(form: &mut FormState, lang: Lang, field: &str, key: &str) {
+    form.errors.insert(field.to_owned(), tr(lang, key));
+}
+
+fn with_labels(mut form: FormState, lang: Lang, pairs: &[(&str, &str)]) -> FormState {
+    for (f, key) in pairs {
+        form.labels.insert((*f).to_owned(), tr(lang, key));
+    }
+    form
+}
+
+fn secure(state: &AppState) -> bool {
+    state.config.secure_cookies
+}
+
+fn session_cookie(state: &AppState, token: &str) -> String {
+    cookies::set(CITIZEN_COOKIE, token, secure(state), None, true)
+}
+
+/// Only local paths are followed after login (no open redirect).
+fn safe_next(next: &str) -> String {
+    portal_web::redirect::local_path(next).filter(|p| !p.starts_with("/konto/anmelden")).unwrap_or("/konto").to_owned()
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    #[serde(default)]
+    hinweis: Option<String>,
+    #[serde(default)]
+    weiter: Option<String>,
+    #[serde(default)]
+    token: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// registration and verification
+
+fn register_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Block> {
+    let form = with_labels(form, lang, &[("email", "account.email"), ("password", "account.password"), ("password_repeat", "account.password_repeat"), ("privacy", "account.privacy_consent")]);
+    vec![
+        Block::Text(tr(lang, "account.register_intro")),
+        Block::Form(FormSpec {
+            action: "/konto/registrieren".into(),
+            csrf: csrf.to_owned(),
+            form,
+            fields: vec![
+                Field::new("email", tr(lang, "account.email"), FieldKind::Email).autocomplete("email").required(),
+                Field::new("password", tr(lang, "account.password"), FieldKind::Password)
+                    .hint(tr_with(lang, "account.password_hint", &[("min", &password::MIN_CHARS.to_string())]))
+                    .autocomplete("new-password")
+                    .required(),
+                Field::new("password_repeat", tr(lang, "account.password_repeat"), FieldKind::Password).autocomplete("new-password").required(),
+                Field::new("privacy", tr(lang, "account.privacy_consent"), FieldKind::Checkbox).required(),
+            ],
+            submit: tr(lang, "account.register_submit"),
+            danger: false,
+            secondary: Some(("/konto/anmelden".into(), tr(lang, "account.have_account"))),
+        }),
+    ]
+}
+
+async fn register_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let (csrf, new) = anon_csrf(&headers);
+    let form = form_state(&["email", "password", "password_repeat", "privacy"], &[]);
+    let r = page(&state, &ctx, lang, "/konto/registrieren", StatusCode::OK, tr(lang, "account.register_title"), register_blocks(lang, &csrf, form)).await?;
+    Ok(set_anon_csrf(&state, r, &csrf, new))
+}
+
+async fn register(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    check_anon_csrf(&headers, f.csrf())?;
+    let (csrf, _) = anon_csrf(&headers);
+    let email_raw = f.text("email");
+    let pw = f.raw("password");
+    let mut form = form_state(&["email", "password", "password_repeat", "privacy"], &[("email", email_raw.clone()), ("privacy", f.text("privacy"))]);
+    let email = Email::parse(&email_raw);
+    if email_raw.is_empty() {
+        err(&mut form, lang, "email", "validation.required");
+    } else if email.is_none() {
+        err(&mut form, lang, "email", "validation.email");
+    }
+    crate::kit::form::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), Some(&email_raw));
+    if f.text("privacy") != "on" {
+        err(&mut form, lang, "privacy", "validation.privacy_consent");
+    }
+    let title = tr(lang, "account.register_title");
+    let Some(email) = email.filter(|_| !form.has_errors()) else {
+        return page(&state, &ctx, lang, "/konto/registrieren", StatusCode::UNPROCESSABLE_ENTITY, title, register_blocks(lang, &csrf, form)).await;
+    };
+    let tenant = ctx.entry.tenant_id;
+    if !mail_allowed(&state, &ip, tenant, email.as_str()).await? {
+        let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_mails"))];
+        blocks.extend(register_blocks(lang, &csrf, form));
+        return page(&state, &ctx, lang, "/konto/registrieren", StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
+    }
+    let base = base_url(&state, &ctx.host, &headers);
+    let mut tx = state.db.tenant(tenant).await?;
+    match citizen::register(&mut tx, &email, &pw).await? {
+        Registered::Pending { citizen, password_hash } => {
+            let token = links::issue(&mut tx, Purpose::VerifyEmail, citizen, None, Some(&password_hash)).await?;
+            queue(&mut tx, &ctx, &base, lang, email.as_str(), Mail::VerifyEmail { link: format!("{base}/konto/bestaetigen?token={token}") }).await?;
+        }
+        Registered::Exists(citizen) => {
+            let token = links::issue(&mut tx, Purpose::ResetPassword, citizen, None, None).await?;
+            let mail = Mail::AlreadyRegistered { login_link: format!("{base}/konto/anmelden"), reset_link: format!("{base}/konto/passwort-neu?token={token}") };
+            queue(&mut tx, &ctx, &base, lang, email.as_str(), mail).await?;
+        }
+    }
+    tx.commit().await?;
+    // the same answer whether the address was known or not
+    let blocks = vec![
+        Block::Notice("success", tr_with(lang, "account.check_mail", &[("email", email.as_str())])),
+        Block::Text(tr(lang, "account.check_mail_hint")),
+        Block::Links(vec![("/konto/bestaetigung-erneut".into(), tr(lang, "account.resend_link"))]),
+    ];
+    page(&state, &ctx, lang, "/konto/registrieren", StatusCode::OK, tr(lang, "account.check_mail_title"), blocks).await
+}
+
+fn verify_blocks(lang: Lang, csrf: &str, token: &str, form: FormState) -> Vec<Block> {
+    let form = with_labels(form, lang, &[("password", "account.password")]);
+    let mut form = form;
+    form.values.insert("token".into(), token.to_owned());
+    vec![
+        Block::Text(tr(lang, "account.verify_intro")),
+        Block::Form(FormSpec {
+            action: "/konto/bestaetigen".into(),
+            csrf: csrf.to_owned(),
+            form,
+            fields: vec![Field::new("token", String::new(), FieldKind::Hidden), Field::new("password", tr(lang, "account.password"), FieldKind::Password).autocomplete("current-password").required()],
+            submit: tr(lang, "account.verify_submit"),
+            danger: false,
+            secondary: None,
+        }),
+    ]
+}
+
+async fn link_failed(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, problem: LinkProblem, resend: bool) -> Result<Response, AppError> {
+    let (status, text) = crate::kit::form::link_problem(lang, problem);
+    let mut blocks = vec![Block::Notice("danger", text)];
+    if resend {
+        blocks.push(Block::Links(vec![("/konto/bestaetigung-erneut".into(), tr(lang, "account.resend_link"))]));
+    } else {
+        blocks.push(Block::Links(vec![("/konto/passwort-vergessen".into(), tr(lang, "account.forgot_link"))]));
+    }
+    page(state, ctx, lang, path, status, tr(lang, "account.link_problem_title"), blocks).await
+}
+
+async fn verify_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let token = q.token.unwrap_or_default();
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let link = links::peek(&mut tx, Purpose::VerifyEmail, &token).await?;
+    tx.commit().await?;
+    if let Err(p) = link {
+        return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await;
+    }
+    let (csrf, new) = anon_csrf(&headers);
+    let r = page(&state, &ctx, lang, "/konto/bestaetigen", StatusCode::OK, tr(lang, "account.verify_title"), verify_blocks(lang, &csrf, &token, form_state(&["password"], &[]))).await?;
+    Ok(set_anon_csrf(&state, r, &csrf, new))
+}
+
+async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let link = match links::peek(&mut tx, Purpose::VerifyEmail, &token).await? {
+        Ok(l) => l,
+        Err(p) => return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await,
+    };
+    // the password chosen at registration must be entered again: only who registered completes it
+    let matches = link.secret_hash.as_deref().is_some_and(|h| password::verify(&pw, h));
+    if !matches {
+        let mut form = form_state(&["password"], &[]);
+        err(&mut form, lang, "password", if pw.is_empty() { "validation.required" } else { "account.verify_wrong_password" });
+        return page(&state, &ctx, lang, "/konto/bestaetigen", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.verify_title"), verify_blocks(lang, &csrf, &token, form)).await;
+    }
+    if let Err(p) = links::consume(&mut tx, Purpose::VerifyEmail, &token).await? {
+        return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await;
+    }
+    let hash = link.secret_hash.unwrap_or_default();
+    citizen::complete_registration(&mut tx, link.subject_id, &hash).await?;
+    let session = session::start(&mut tx, Subject::Citizen(link.subject_id)).await?;
+    tx.commit().await?;
+    tracing::info!(citizen.id = %link.subject_id, "citizen account verified");
+    Ok(with_cookie(see_other("/konto?hinweis=bestaetigt"), &session_cookie(&state, &session)))
+}
+
+fn email_only_blocks(lang: Lang, csrf: &str, action: &str, intro: &str, submit: &str, form: FormState) -> Vec<Block> {
+    let form = with_labels(form, lang, &[("email", "account.email")]);
+    vec![
+        Block::Text(tr(lang, intro)),
+        Block::Form(FormSpec {
+            action: action.to_owned(),
+            csrf: csrf.to_owned(),
+            form,
+            fields: vec![Field::new("email", tr(lang, "account.email"), FieldKind::Email).autocomplete("email").required()],
+            submit: tr(lang, submit),
+            danger: false,
+            secondary: Some(("/konto/anmelden".into(), tr(lang, "account.back_to_login"))),
+        }),
+    ]
+}
+
+async fn resend_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let (csrf, new) = anon_csrf(&headers);
+    let blocks = email_only_blocks(lang, &csrf, RESEND.path, RESEND.intro, RESEND.submit, form_state(&["email"], &[]));
+    let r = page(&state, &ctx, lang, "/konto/bestaetigung-erneut", StatusCode::OK, tr(lang, "account.resend_title"), blocks).await?;
+    Ok(set_anon_csrf(&state, r, &csrf, new))
+}
+
+/// A page that asks for an address to mail a link to.
+#[derive(Clone, Copy)]
+struct MailForm {
+    path: &'static str,
+    intro: &'static str,
+    submit: &'static str,
+    title: &'static str,
+    purpose: Purpose,
+}
+
+const RESEND: MailForm = MailForm { path: "/konto/bestaetigung-erneut", intro: "account.resend_intro", submit: "account.resend_submit", title: "account.resend_title", purpose: Purpose::VerifyEmail };
+const FORGOT: MailForm = MailForm { path: "/konto/passwort-vergessen", intro: "account.forgot_intro", submit: "account.forgot_submit", title: "account.forgot_title", purpose: Purpose::ResetPassword };
+
+/// Shared by "re-send verification" and "forgotten password": validate the address, limit, then
+/// issue the link in a tenant transaction; the answer never tells whether the address is registered.
+async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, headers: &HeaderMap, f: &Fields, m: &MailForm) -> Result<Response, AppError> {
+    let MailForm { path, intro, submit, title, purpose } = *m;
+    let lang = lang_of(headers);
+    check_anon_csrf(headers, f.csrf())?;
+    let (csrf, _) = anon_csrf(headers);
+    let raw = f.text("email");
+    let mut form = form_state(&["email"], &[("email", raw.clone())]);
+    let Some(email) = Email::parse(&raw) else {
+        err(&mut form, lang, "email", if raw.is_empty() { "validation.required" } else { "validation.email" });
+        return page(state, ctx, lang, path, StatusCode::UNPROCESSABLE_ENTITY, tr(lang, title), email_only_blocks(lang, &csrf, path, intro, submit, form)).await;
+    };
+    let tenant = ctx.entry.tenant_id;
+    if !mail_allowed(state, ip, tenant, email.as_str()).await? {
+        let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_mails"))];
+        blocks.extend(email_only_blocks(lang, &csrf, path, intro, submit, form));
+        return page(state, ctx, lang, path, StatusCode::TOO_MANY_REQUESTS, tr(lang, title), blocks).await;
+    }
+    let base = base_url(state, &ctx.host, headers);
+    let mut tx = state.db.tenant(tenant).await?;
+    if let Some(acc) = citizen::find_by_email(&mut tx, &email).await? {
+        match purpose {
+            Purpose::VerifyEmail if acc.email_verified_at.is_none() => {
+                if let Some(secret) = links::latest_secret(&mut tx, Purpose::VerifyEmail, acc.citizen_id).await? {
+                    let token = links::issue(&mut tx, Purpose::VerifyEmail, acc.citizen_id, None, Some(&secret)).await?;
+                    queue(&mut tx, ctx, &base, lang, email.as_str(), Mail::VerifyEmail { link: format!("{base}/konto/bestaetigen?token={token}") }).await?;
+                }
+            }
+            Purpose::ResetPassword => {
+                let token = links::issue(&mut tx, Purpose::ResetPassword, acc.citizen_id, None, None).await?;
+                queue(&mut tx, ctx, &base, lang, email.as_str(), Mail::ResetPassword { link: format!("{base}/konto/passwort-neu?token={token}") }).await?;
+            }
+            _ => {}
+        }
+    }
+    tx.commit().await?;
+    let blocks =
+        vec![Block::Notice("success", tr_with(lang, "account.mail_sent_if_known", &[("email", email.as_str())])), Block::Links(vec![("/konto/anmelden".into(), tr(lang, "account.back_to_login"))])];
+    page(state, ctx, lang, path, StatusCode::OK, tr(lang, title), blocks).await
+}
+
+async fn resend(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    mail_request(&state, &ctx, &ip, &headers, &f, &RESEND).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// login and logout
+
+async fn login_blocks(tx: &mut TenantTx, lang: Lang, csrf: &str, next: &str, form: FormState) -> Result<Vec<Block>, AppError> {
+    let providers = oidc::providers(tx, true).await?;
+    let mut form = with_labels(form, lang, &[("email", "account.email"), ("password", "account.password")]);
+    form.values.insert("weiter".into(), next.to_owned());
+    let mut blocks = vec![Block::Form(FormSpec {
+        action: "/konto/anmelden".into(),
+        csrf: csrf.to_owned(),
+        form,
+        fields: vec![
+            Field::new("weiter", String::new(), FieldKind::Hidden),
+            Field::new("email", tr(lang, "account.email"), FieldKind::Email).autocomplete("email").required(),
+            Field::new("password", tr(lang, "account.password"), FieldKind::Password).autocomplete("current-password").required(),
+        ],
+        submit: tr(lang, "account.login_submit"),
+        danger: false,
+        secondary: Some(("/konto/passwort-vergessen".into(), tr(lang, "account.forgot_link"))),
+    })];
+    if !providers.is_empty() {
+        blocks.push(Block::Heading(tr(lang, "account.login_with_provider")));
+        blocks.push(Block::Text(tr(lang, "account.login_with_provider_intro")));
+        blocks.push(Block::Links(providers.into_iter().map(|p| (format!("/konto/anmelden/idp/{}", p.slug), tr_with(lang, "account.login_with", &[("name", &p.display_name)]))).collect()));
+    }
+    blocks.push(Block::Heading(tr(lang, "account.no_account")));
+    blocks.push(Block::Links(vec![("/konto/registrieren".into(), tr(lang, "account.register_link")), ("/konto/bestaetigung-erneut".into(), tr(lang, "account.resend_link"))]));
+    Ok(blocks)
+}
+
+/// The login page (with an optional notice above the form), in one transaction.
+#[expect(clippy::too_many_arguments, reason = "the login page's parts: frame, notice, form, status")]
+async fn login_page(state: &AppState, ctx: &TenantContext, lang: Lang, csrf: &str, next: &str, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut blocks: Vec<Block> = notice.into_iter().collect();
+    blocks.extend(login_blocks(&mut tx, lang, csrf, next, form).await?);
+    page_in(state, ctx, tx, lang, "/konto/anmelden", status, tr(lang, "account.login_title"), blocks).await
+}
+
+async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>, MaybeCitizen(c): MaybeCitizen) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    if c.is_some() {
+        return Ok(see_other("/konto"));
+    }
+    let (csrf, new) = anon_csrf(&headers);
+    let next = safe_next(q.weiter.as_deref().unwrap_or("/konto"));
+    let notice = match q.hinweis.as_deref() {
+        Some("abgemeldet") => Some("account.logged_out"),
+        Some("passwort") => Some("account.password_reset_done"),
+        Some("geloescht") => Some("account.deleted"),
+        _ => None,
+    }
+    .map(|k| Block::Notice("success", tr(lang, k)));
+    let r = login_page(&state, &ctx, lang, &csrf, &next, notice, form_state(&["email", "password"], &[]), StatusCode::OK).await?;
+    Ok(set_anon_csrf(&state, r, &csrf, new))
+}
+
+async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    check_anon_csrf(&headers, f.csrf())?;
+    let (csrf, _) = anon_csrf(&headers);
+    let email = f.text("email");
+    let pw = f.raw("password");
+    let next = safe_next(&f.text("weiter"));
+    let mut form = form_state(&["email", "password"], &[("email", email.clone())]);
+    if email.is_empty() {
+        err(&mut form, lang, "email", "validation.required");
+    }
+    if pw.is_empty() {
+        err(&mut form, lang, "password", "validation.required");
+    }
+    if form.has_errors() {
+        return login_page(&state, &ctx, lang, &csrf, &next, None, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let tenant = ctx.entry.tenant_id;
+    let account_bucket = login_bucket("login", tenant, &email);
+    if !login_allowed(&state, Some(tenant), &ip, &account_bucket).await? {
+        metrics::counter!("portal_logins_total", "result" => "limited").increment(1);
+        tracing::warn!(tenant.id = %tenant, "citizen login rate-limited");
+        let notice = Block::Notice("danger", tr(lang, "account.too_many_attempts"));
+        let mut r = login_page(&state, &ctx, lang, &csrf, &next, Some(notice), form, StatusCode::TOO_MANY_REQUESTS).await?;
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
+        return Ok(r);
+    }
+    let mut tx = state.db.tenant(tenant).await?;
+    match citizen::authenticate(&mut tx, &email, &pw).await? {
+        Login::Ok(id) => {
+            // a fresh session id at every login (no fixation)
+            if let Some(old) = cookies::get(&headers, CITIZEN_COOKIE) {
+                session::end(&mut tx, old).await?;
+            }
+            let token = session::start(&mut tx, Subject::Citizen(id)).await?;
+            ratelimit::clear(tx.conn(), &account_bucket).await?;
+            tx.commit().await?;
+            metrics::counter!("portal_logins_total", "result" => "ok").increment(1);
+            tracing::info!(citizen.id = %id, "citizen logged in");
+            Ok(with_cookie(see_other(&next), &session_cookie(&state, &token)))
+        }
+        Login::Failed => {
+            ratelimit::hit(tx.conn(), &account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
+            tx.commit().await?;
+            metrics::counter!("portal_logins_total", "result" => "failed").increment(1);
+            login_page(&state, &ctx, lang, &csrf, &next, Some(Block::Notice("danger", tr(lang, "account.login_failed"))), form, StatusCode::UNAUTHORIZED).await
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
+    citizen.check_csrf(f.csrf())?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    session::end(&mut tx, &citizen.token).await?;
+    tx.commit().await?;
+    Ok(with_cookie(see_other("/konto/anmelden?hinweis=abgemeldet"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// forgotten password
+
+async fn forgot_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let (csrf, new) = anon_csrf(&headers);
+    let blocks = email_only_blocks(lang, &csrf, FORGOT.path, FORGOT.intro, FORGOT.submit, form_state(&["email"], &[]));
+    let r = page(&state, &ctx, lang, "/konto/passwort-vergessen", StatusCode::OK, tr(lang, "account.forgot_title"), blocks).await?;
+    Ok(set_anon_csrf(&state, r, &csrf, new))
+}
+
+async fn forgot(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    mail_request(&state, &ctx, &ip, &headers, &f, &FORGOT).await
+}
+
+fn new_password_fields(lang: Lang) -> Vec<Field> {
+    vec![
+        Field::new("password", tr(lang, "account.new_password"), FieldKind::Password)
+            .hint(tr_with(lang, "account.password_hint", &[("min", &password::MIN_CHARS.to_string())]))
+            .autocomplete("new-password")
+            .required(),
+        Field::new("password_repeat", tr(lang, "account.password_repeat"), FieldKind::Password).autocomplete("new-password").required(),
+    ]
+}
+
+fn reset_blocks(lang: Lang, csrf: &str, token: &str, mut form: FormState) -> Vec<Block> {
+    form.values.insert("token".into(), token.to_owned());
+    let form = with_labels(form, lang, &[("password", "account.new_password"), ("password_repeat", "account.password_repeat")]);
+    let mut fields = vec![Field::new("token", String::new(), FieldKind::Hidden)];
+    fields.extend(new_password_fields(lang));
+    vec![Block::Form(FormSpec { action: "/konto/passwort-neu".into(), csrf: csrf.to_owned(), form, fields, submit: tr(lang, "account.reset_submit"), danger: false, secondary: None })]
+}
+
+async fn reset_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let token = q.token.unwrap_or_default();
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let link = links::peek(&mut tx, Purpose::ResetPassword, &token).await?;
+    tx.commit().await?;
+    if let Err(p) = link {
+        return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await;
+    }
+    let (csrf, new) = anon_csrf(&headers);
+    let r =
+        page(&state, &ctx, lang, "/konto/passwort-neu", StatusCode::OK, tr(lang, "account.reset_title"), reset_blocks(lang, &csrf, &token, form_state(&["password", "password_repeat"], &[]))).await?;
+    Ok(set_anon_csrf(&state, r, &csrf, new))
+}
+
+async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let link = match links::peek(&mut tx, Purpose::ResetPassword, &token).await? {
+        Ok(l) => l,
+        Err(p) => return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await,
+    };
+    let account = citizen::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
+    let mut form = form_state(&["password", "password_repeat"], &[]);
+    crate::kit::form::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), account.email.as_deref());
+    if form.has_errors() {
+        return page(&state, &ctx, lang, "/konto/passwort-neu", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.reset_title"), reset_blocks(lang, &csrf, &token, form)).await;
+    }
+    if let Err(p) = links::consume(&mut tx, Purpose::ResetPassword, &token).await? {
+        return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await;
+    }
+    citizen::set_password(&mut tx, link.subject_id, &pw, true).await?;
+    // whoever knew the old password is logged out everywhere
+    session::end_all(&mut tx, Subject::Citizen(link.subject_id)).await?;
+    if let Some(email) = &account.email {
+        let base = base_url(&state, &ctx.host, &headers);
+        queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
+    }
+    tx.commit().await?;
+    Ok(see_other("/konto/anmelden?hinweis=passwort"))
+}

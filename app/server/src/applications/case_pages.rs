@@ -1,0 +1,296 @@
+//! My applications and the citizen's case page: messages, files, the receipt.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub(super) struct Notice {
+    #[serde(default)]
+    hinweis: Option<String>,
+}
+
+pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::kit::session::Citizen, Query(q): Query<Notice>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let list = cases::cases_of(&mut tx, citizen.citizen_id).await?;
+    let drafts = cases::drafts_of(&mut tx, citizen.citizen_id).await?;
+    let mut blocks = match q.hinweis.as_deref() {
+        Some("gespeichert") => vec![Block::Notice("success", tr(lang, "cases.saved_notice"))],
+        Some("verworfen") => vec![Block::Notice("info", tr(lang, "cases.discarded_notice"))],
+        _ => vec![],
+    };
+    let rows = list
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Link(format!("/konto/antraege/{}", c.case_id), c.reference.clone()),
+                Cell::Text(c.service_name.get(lang).to_owned()),
+                Cell::Text(fmt_date(c.submitted_at)),
+                Cell::Badge(c.status.badge(), c.status.label(lang).to_owned()),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table {
+        caption: tr(lang, "cases.my_cases"),
+        headers: vec![tr(lang, "cases.reference"), tr(lang, "cases.service"), tr(lang, "cases.submitted_at"), tr(lang, "cases.status")],
+        rows,
+        empty: tr(lang, "cases.no_cases"),
+    });
+    if !drafts.is_empty() {
+        let rows = drafts
+            .into_iter()
+            .map(|(d, name)| {
+                vec![
+                    Cell::Text(name.get(lang).to_owned()),
+                    Cell::Text(fmt_time(d.updated_at)),
+                    Cell::Text(fmt_date(d.expires_at)),
+                    Cell::Link(format!("/antrag/{}/pruefen", d.draft_id), tr(lang, "cases.resume")),
+                ]
+            })
+            .collect();
+        blocks.push(Block::Table {
+            caption: tr(lang, "cases.my_drafts"),
+            headers: vec![tr(lang, "cases.service"), tr(lang, "cases.saved_at"), tr(lang, "cases.kept_until"), String::new()],
+            rows,
+            empty: String::new(),
+        });
+    }
+    blocks.push(Block::Links(vec![("/konto".into(), tr(lang, "cases.back_to_account"))]));
+    render(&state, &ctx, tx, lang, "/konto/antraege", StatusCode::OK, tr(lang, "cases.my_title"), blocks).await
+}
+
+/// The applicant's view of a case (account or guest link); `base` is the case's URL.
+pub(super) async fn case_blocks(tx: &mut TenantTx, lang: Lang, case: &Case, base: &str, csrf: &str, reply_error: Option<(String, Option<String>, Option<String>)>) -> Result<Vec<Block>, AppError> {
+    let events = cases::events(tx, case.case_id, false).await?;
+    let files = cases::files_of_case(tx, case.case_id).await?;
+    let schema = cases::form_version(tx, &case.schema_hash).await?;
+    let mut blocks = vec![Block::Facts(vec![
+        (tr(lang, "cases.reference"), case.reference.clone(), None),
+        (tr(lang, "cases.service"), case.service_name.get(lang).to_owned(), None),
+        (tr(lang, "cases.submitted_at"), fmt_time(case.submitted_at), None),
+        (tr(lang, "cases.status"), case.status.label(lang).to_owned(), None),
+    ])];
+    if case.status == Status::InformationRequested {
+        blocks.push(Block::Notice("warning", tr(lang, "cases.info_requested_notice")));
+    }
+    if let Some(reason) = case.decision_reason.as_ref().filter(|_| case.status == Status::Rejected) {
+        blocks.push(Block::Notice("danger", tr_with(lang, "cases.rejected_notice", &[("reason", reason)])));
+    }
+    // what other capabilities show on the case (its payment ...)
+    for panel in registry::panels(|c| c.citizen_case) {
+        blocks.extend(panel(tx, lang, &case, base).await?);
+    }
+    let issued: Vec<(String, String)> = files.iter().filter(|f| f.purpose == "issued").map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone())).collect();
+    if !issued.is_empty() {
+        blocks.push(Block::Heading(tr(lang, "cases.documents")));
+        blocks.push(Block::Links(issued));
+    }
+    blocks.push(Block::Heading(tr(lang, "cases.timeline")));
+    blocks.push(Block::Timeline(timeline(lang, &events, &files, base, false)));
+    if !matches!(case.status, Status::Completed | Status::Archived) && case.anonymised_at.is_none() {
+        let (text, text_error, file_error) = reply_error.unwrap_or_default();
+        blocks.push(Block::MessageForm(Box::new(MessageFormSpec {
+            action: format!("{base}/nachricht"),
+            csrf: csrf.to_owned(),
+            heading: tr(lang, if case.status == Status::InformationRequested { "cases.reply_heading_requested" } else { "cases.reply_heading" }),
+            text_label: tr(lang, "cases.reply_text"),
+            text_value: text,
+            text_error,
+            file_label: Some(tr(lang, "cases.reply_file")),
+            file_error,
+            hidden: vec![],
+            choices: vec![],
+            choice_label: String::new(),
+            chosen: String::new(),
+            submit: tr(lang, "cases.reply_submit"),
+        })));
+    }
+    blocks.push(Block::Heading(tr(lang, "cases.your_answers")));
+    blocks.push(Block::Answers(answer_sections(&schema, &case.answers, lang, None)));
+    let answer_files: Vec<(String, String)> = files.iter().filter(|f| f.purpose == "answer").map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone())).collect();
+    if !answer_files.is_empty() {
+        blocks.push(Block::Heading(tr(lang, "cases.attachments")));
+        blocks.push(Block::Links(answer_files));
+    }
+    blocks.push(Block::Links(vec![(format!("{base}/quittung.pdf"), tr(lang, "cases.receipt"))]));
+    Ok(blocks)
+}
+
+/// Timeline entries; `staff` adds internal notes and assignment entries.
+pub fn timeline(lang: Lang, events: &[cases::Event], files: &[cases::StoredFile], base: &str, staff: bool) -> Vec<TimelineEntry> {
+    events
+        .iter()
+        .map(|e| {
+            let (title, badge) = match e.kind {
+                EventKind::Submitted => (tr(lang, "cases.ev_submitted"), Some((Status::Submitted.badge(), Status::Submitted.label(lang).to_owned()))),
+                EventKind::Status => (tr(lang, "cases.ev_status"), e.status.map(|s| (s.badge(), s.label(lang).to_owned()))),
+                EventKind::Message if e.actor_kind == "staff" || e.actor_kind == "system" => (tr(lang, "cases.ev_message_office"), None),
+                EventKind::Message => (tr(lang, "cases.ev_message_applicant"), None),
+                EventKind::Note => (tr(lang, "cases.ev_note"), None),
+                EventKind::Assigned => (tr(lang, "cases.ev_assigned"), None),
+                EventKind::Document => (tr(lang, "cases.ev_document"), None),
+                EventKind::Anonymised => (tr(lang, "cases.ev_anonymised"), None),
+                EventKind::Payment => (tr(lang, "payments.ev_payment"), None),
+            };
+            let who = if staff || !matches!(e.actor_kind.as_str(), "staff" | "system") { e.actor_name.clone() } else { String::new() };
+            let text = if e.kind == EventKind::Assigned && e.body.is_empty() { tr(lang, "cases.unassigned") } else { e.body.clone() };
+            TimelineEntry {
+                when: fmt_time(e.at),
+                title,
+                who,
+                text,
+                files: files.iter().filter(|f| f.event_id == Some(e.event_id)).map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone())).collect(),
+                badge,
+                internal: e.internal,
+            }
+        })
+        .filter(|t| staff || !t.internal)
+        .collect()
+}
+
+pub(super) async fn citizen_case_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    citizen: &crate::kit::session::Citizen,
+    case_id: Uuid,
+    reply: Option<(String, Option<String>, Option<String>)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    let base = format!("/konto/antraege/{case_id}");
+    let mut blocks = case_blocks(&mut tx, lang, &case, &base, &citizen.csrf, reply).await?;
+    blocks.push(Block::Links(vec![("/konto/antraege".into(), tr(lang, "cases.back_to_list"))]));
+    let title = tr_with(lang, "cases.case_title", &[("reference", &case.reference)]);
+    render(state, ctx, tx, lang, &base, status, title, blocks).await
+}
+
+pub(super) async fn citizen_case(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: crate::kit::session::Citizen,
+    Path(case_id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    citizen_case_page(&state, &ctx, lang_of(&headers), &citizen, case_id, None, StatusCode::OK).await
+}
+
+/// A reply of the applicant: text and/or a file; a case waiting for information returns to review.
+/// Returns the problems (text, file) when the reply is not acceptable.
+pub(super) async fn reply(tx: &mut TenantTx, lang: Lang, case: &Case, actor: &Actor, posted: &Posted) -> Result<Option<(String, Option<String>, Option<String>)>, AppError> {
+    let text = posted.text("text");
+    let upload = posted.files_for("file").into_iter().next().cloned();
+    let label = portal_domain::Localized { de: "Datei".into(), en: "File".into() };
+    let file = match &upload {
+        Some(u) => match accept(None, u) {
+            Ok(f) => Some(f),
+            Err(p) => return Ok(Some((text, None, Some(p.message(lang, label.get(lang)))))),
+        },
+        None => None,
+    };
+    if text.is_empty() && file.is_none() {
+        return Ok(Some((text, Some(tr(lang, "cases.reply_empty")), None)));
+    }
+    if text.chars().count() > 4000 {
+        return Ok(Some((text, Some(tr(lang, "cases.text_too_long")), None)));
+    }
+    let event = cases::applicant_reply(tx, case.case_id, &text, actor).await?;
+    if let (Some((kind, bytes)), Some(u)) = (file, upload) {
+        cases::store_file(tx, FileOwner::Case { case_id: case.case_id, event_id: Some(event), purpose: FilePurpose::Message }, &u.file_name, kind.mime(), &bytes).await?;
+    }
+    Ok(None)
+}
+
+pub(super) async fn citizen_reply(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: crate::kit::session::Citizen,
+    Path(case_id): Path<Uuid>,
+    body: GatedPost,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let c = &citizen;
+    let posted = body
+        .read(move |fields| async move {
+            c.check_csrf(fields.csrf())?;
+            Ok(FileLimits::message_attachment())
+        })
+        .await?;
+    citizen.check_csrf(posted.csrf())?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    let name = case.applicant_name.clone();
+    if let Some(problem) = reply(&mut tx, lang, &case, &Actor::citizen(citizen.citizen_id, &name), &posted).await? {
+        drop(tx);
+        return citizen_case_page(&state, &ctx, lang, &citizen, case_id, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    tx.commit().await?;
+    Ok(see_other(&format!("/konto/antraege/{case_id}")))
+}
+
+/// The PDF receipt of a case.
+pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang, case: &Case) -> Result<Response, AppError> {
+    let schema = cases::form_version(tx, &case.schema_hash).await?;
+    let rows = sections(&schema, &case.answers, lang);
+    let tenant = portal_tenancy::repo::branding_and_logo_hash(tx).await?.map_or_else(|| ctx.entry.name.clone(), |(b, _)| b.display_name);
+    let title = tr_with(lang, "cases.receipt_title", &[("service", case.service_name.get(lang))]);
+    let pdf = crate::flows::receipt::render(&crate::flows::receipt::Receipt {
+        tenant: &tenant,
+        title: &title,
+        facts: vec![
+            (tr(lang, "cases.reference"), case.reference.clone()),
+            (tr(lang, "cases.submitted_at"), fmt_time(case.submitted_at)),
+            (tr(lang, "cases.applicant"), case.applicant_name.clone()),
+            (tr(lang, "cases.form_version"), format!("{} ({})", schema.version, &case.schema_hash[..12.min(case.schema_hash.len())])),
+        ],
+        sections: &rows,
+        footer: tr_with(lang, "cases.receipt_footer", &[("created", &fmt_time(OffsetDateTime::now_utc()))]),
+    });
+    Ok(crate::kit::page::attachment("application/pdf", pdf, &format!("eingangsbestaetigung-{}.pdf", case.reference)))
+}
+
+/// Makes one PDF of a case: the receipt of the application, or (from another capability) of its
+/// payment.
+pub type CasePdf = for<'a> fn(&'a mut TenantTx, &'a TenantContext, Lang, &'a Case) -> BoxFuture<'a, Result<Response, AppError>>;
+
+/// The application receipt as a [`CasePdf`].
+pub fn application_receipt<'a>(tx: &'a mut TenantTx, ctx: &'a TenantContext, lang: Lang, case: &'a Case) -> BoxFuture<'a, Result<Response, AppError>> {
+    Box::pin(receipt_response(tx, ctx, lang, case))
+}
+
+/// A PDF of a citizen's own case.
+pub async fn citizen_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, citizen: &crate::kit::session::Citizen, case_id: Uuid, pdf: CasePdf) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    let r = pdf(&mut tx, ctx, lang_of(headers), &case).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// A PDF of a guest's case, by the status link's token.
+pub async fn guest_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, token: &str, pdf: CasePdf) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = guest_lookup(&mut tx, token).await?;
+    let r = pdf(&mut tx, ctx, lang_of(headers), &case).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+pub(super) async fn citizen_receipt(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: crate::kit::session::Citizen,
+    Path(case_id): Path<Uuid>,
+) -> Result<Response, AppError> {
+    citizen_pdf(&state, &ctx, &headers, &citizen, case_id, application_receipt).await
+}
+
+pub(super) async fn citizen_file(State(state): State<AppState>, ctx: TenantContext, citizen: crate::kit::session::Citizen, Path((case_id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(case_id)).ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(file_response(file, bytes))
+}

@@ -1,0 +1,584 @@
+//! The back office (`/verwaltung/vorgaenge`): the inbox with filters, sorting and paging; the case
+//! view with answers, attachments, timeline, internal notes and messages; assignment; the status
+//! workflow (each change mails the applicant through the job queue and lands on their timeline);
+//! documents issued; export. Case workers see only the services of their scope. Every action is a
+//! typed casbin check and is audited in the transaction that makes it. Tenant admins also set the
+//! draft period, per-service processing time and retention, and their own form per service.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use portal_authz::{Action, Principal, Resource, Role};
+use portal_cases::{self as cases, Actor, Case, EventKind, FileOwner, FilePurpose, InboxQuery, Sort, Status};
+use portal_catalogue::repo as catalogue;
+use portal_db::TenantTx;
+use portal_domain::Lang;
+use portal_forms::FormSchema;
+use portal_mail::Mail;
+use portal_ui::blocks::{AnswerSection, Block, Button, Cell, Field, FieldKind, FilterSpec, FormSpec, MessageFormSpec};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::applications::{receipt_response, timeline};
+use crate::kit::dates::{fmt_date, fmt_time};
+use crate::kit::form::Fields;
+use crate::kit::mail::{base_url, queue};
+use crate::kit::office::{audit, staff_page};
+use crate::kit::page::file_response;
+use crate::kit::page::{lang_of, see_other};
+use crate::kit::registry::{self, BoxFuture, Capability, NavEntry};
+use crate::kit::session::Staff;
+use crate::kit::uploads::{MAX_UPLOAD_BODY, Posted, accept};
+
+pub const CAPABILITY: Capability = Capability {
+    portal: Some(router),
+    staff_nav: &[
+        NavEntry { order: 10, path: "/verwaltung/vorgaenge", label: "staff.nav_cases", resource: Resource::Cases, action: Action::Read },
+        NavEntry { order: 50, path: "/verwaltung/antragseinstellungen", label: "staff.nav_case_settings", resource: Resource::Services, action: Action::Write },
+    ],
+    dashboard: &[dashboard_panel],
+    ..Capability::named("casework")
+};
+
+mod settings;
+use settings::*;
+
+fn router() -> Router<AppState> {
+    Router::new()
+        .route("/verwaltung/vorgaenge", get(inbox))
+        .route("/verwaltung/vorgaenge/{id}", get(case_view))
+        .route("/verwaltung/vorgaenge/{id}/status", post(change_status))
+        .route("/verwaltung/vorgaenge/{id}/nachricht", post(message))
+        .route("/verwaltung/vorgaenge/{id}/notiz", post(note))
+        .route("/verwaltung/vorgaenge/{id}/dokument", post(issue_document))
+        .route("/verwaltung/vorgaenge/{id}/zuweisen", post(assign))
+        .route("/verwaltung/vorgaenge/{id}/datei/{file}", get(case_file))
+        .route("/verwaltung/vorgaenge/{id}/export.json", get(export))
+        .route("/verwaltung/vorgaenge/{id}/quittung.pdf", get(receipt))
+        .route("/verwaltung/antragseinstellungen", get(settings).post(save_settings))
+        .route("/verwaltung/antragseinstellungen/formular/{slug}", get(form_override_page).post(save_form_override))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY))
+}
+
+/// The services a member of staff may see cases of (`None`: all). Admins see all; a case worker
+/// limited to services sees those.
+pub fn case_scope(p: &Principal) -> Option<Vec<String>> {
+    if p.roles.contains(&Role::TenantAdmin) || p.scope_services.is_empty() { None } else { Some(p.scope_services.clone()) }
+}
+
+/// A case of the tenant the member of staff may see (404 otherwise: out of scope looks like absent).
+pub async fn visible_case(tx: &mut TenantTx, s: &Staff, case_id: Uuid) -> Result<Case, AppError> {
+    let case = cases::get(tx, case_id).await?.ok_or_else(AppError::not_found)?;
+    if case_scope(&s.principal).is_some_and(|scope| !scope.contains(&case.service_slug)) {
+        return Err(AppError::not_found());
+    }
+    Ok(case)
+}
+
+/// Members of staff who may process cases of `service`: active tenant admins, and active case
+/// workers whose scope covers it.
+async fn assignees(tx: &mut TenantTx, service: &str) -> Result<Vec<(Uuid, String)>, AppError> {
+    Ok(portal_identity::staff::list(tx)
+        .await?
+        .into_iter()
+        .filter(|u| u.status == "active")
+        .filter(|u| u.roles.iter().any(|r| r.role == "tenant_admin" || (r.role == "case_worker" && (r.scope_services.is_empty() || r.scope_services.iter().any(|x| x == service)))))
+        .map(|u| (u.staff_id, u.display_name))
+        .collect())
+}
+
+pub fn actor(s: &Staff) -> Actor {
+    Actor::staff(s.user.staff_id, &s.user.display_name)
+}
+
+/// Counts for "Meine Arbeit" on the staff home page.
+/// The staff dashboard's view of the work: open, own and overdue cases.
+fn dashboard_panel<'a>(tx: &'a mut TenantTx, lang: Lang, s: &'a Staff) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
+    Box::pin(work_blocks(tx, lang, s))
+}
+
+async fn work_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff) -> Result<Vec<Block>, AppError> {
+    let scope = case_scope(&s.principal);
+    let base = InboxQuery { scope: scope.clone(), open_only: true, per_page: 1, ..InboxQuery::default() };
+    let (_, open) = cases::inbox(tx, &base).await?;
+    let (_, mine) = cases::inbox(tx, &InboxQuery { assigned_to: Some(s.user.staff_id), ..base.clone() }).await?;
+    let (_, overdue) = cases::inbox(tx, &InboxQuery { overdue: true, ..base.clone() }).await?;
+    Ok(vec![
+        Block::Facts(vec![(tr(lang, "casework.open"), open.to_string(), None), (tr(lang, "casework.mine"), mine.to_string(), None), (tr(lang, "casework.overdue"), overdue.to_string(), None)]),
+        Block::Links(vec![
+            ("/verwaltung/vorgaenge".into(), tr(lang, "casework.to_inbox")),
+            ("/verwaltung/vorgaenge?meine=1".into(), tr(lang, "casework.to_mine")),
+            ("/verwaltung/vorgaenge?ueberfaellig=1".into(), tr(lang, "casework.to_overdue")),
+        ]),
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// inbox
+
+#[derive(Deserialize, Default)]
+struct InboxParams {
+    #[serde(default)]
+    leistung: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    meine: Option<String>,
+    #[serde(default)]
+    ueberfaellig: Option<String>,
+    #[serde(default)]
+    sortierung: String,
+    #[serde(default)]
+    seite: u32,
+}
+
+const PER_PAGE: u32 = 25;
+
+async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(p): Query<InboxParams>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Cases, Action::Read)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let scope = case_scope(&s.principal);
+    let status = Status::parse(&p.status);
+    let q = InboxQuery {
+        scope: scope.clone(),
+        service: (!p.leistung.is_empty()).then(|| p.leistung.clone()),
+        status,
+        open_only: p.status.is_empty(),
+        assigned_to: p.meine.as_ref().map(|_| s.user.staff_id),
+        overdue: p.ueberfaellig.is_some(),
+        sort: Sort::parse(&p.sortierung),
+        page: p.seite,
+        per_page: PER_PAGE,
+    };
+    let (rows, total) = cases::inbox(&mut tx, &q).await?;
+    let services: Vec<(String, String)> = catalogue::active_services(&mut tx, lang)
+        .await?
+        .into_iter()
+        .map(|a| (a.service_slug.clone(), if lang == Lang::En { a.name_en.clone() } else { a.name_de.clone() }))
+        .filter(|(slug, _)| scope.as_ref().is_none_or(|sc| sc.contains(slug)))
+        .collect();
+    tx.commit().await?;
+
+    let mut service_options = vec![(String::new(), tr(lang, "casework.all_services"))];
+    service_options.extend(services);
+    let mut status_options = vec![(String::new(), tr(lang, "casework.open_cases")), ("alle".to_owned(), tr(lang, "casework.all_statuses"))];
+    status_options.extend(cases::status::ALL.iter().map(|st| (st.as_str().to_owned(), st.label(lang).to_owned())));
+    let filters = FilterSpec {
+        action: "/verwaltung/vorgaenge".into(),
+        selects: vec![
+            ("leistung".into(), tr(lang, "casework.service"), service_options, p.leistung.clone()),
+            ("status".into(), tr(lang, "casework.status"), status_options, p.status.clone()),
+            (
+                "sortierung".into(),
+                tr(lang, "casework.sort"),
+                vec![("neu".into(), tr(lang, "casework.sort_newest")), ("alt".into(), tr(lang, "casework.sort_oldest")), ("frist".into(), tr(lang, "casework.sort_due"))],
+                q.sort.code().to_owned(),
+            ),
+        ],
+        dates: vec![],
+        checks: vec![("meine".into(), tr(lang, "casework.only_mine"), p.meine.is_some()), ("ueberfaellig".into(), tr(lang, "casework.only_overdue"), p.ueberfaellig.is_some())],
+        submit: tr(lang, "casework.filter"),
+    };
+    let now = OffsetDateTime::now_utc();
+    let table_rows = rows
+        .iter()
+        .map(|c| {
+            vec![
+                Cell::Link(format!("/verwaltung/vorgaenge/{}", c.case_id), c.reference.clone()),
+                Cell::Text(c.service_name.get(lang).to_owned()),
+                Cell::Text(c.applicant_name.clone()),
+                Cell::Text(fmt_date(c.submitted_at)),
+                if c.overdue(now) { Cell::Badge("danger", format!("{} – {}", fmt_date(c.due_at), tr(lang, "casework.overdue_badge"))) } else { Cell::Text(fmt_date(c.due_at)) },
+                Cell::Badge(c.status.badge(), c.status.label(lang).to_owned()),
+                Cell::Text(c.assigned_name.clone().unwrap_or_else(|| "–".into())),
+            ]
+        })
+        .collect();
+    let pages = (total as u32).div_ceil(PER_PAGE).max(1);
+    let mut blocks = vec![
+        Block::Filters(Box::new(filters)),
+        Block::Text(tr_with(lang, "casework.count", &[("total", &total.to_string()), ("page", &(p.seite + 1).to_string()), ("pages", &pages.to_string())])),
+        Block::Table {
+            caption: tr(lang, "casework.inbox_caption"),
+            headers: vec![
+                tr(lang, "cases.reference"),
+                tr(lang, "casework.service"),
+                tr(lang, "cases.applicant"),
+                tr(lang, "cases.submitted_at"),
+                tr(lang, "casework.due"),
+                tr(lang, "casework.status"),
+                tr(lang, "casework.assigned"),
+            ],
+            rows: table_rows,
+            empty: tr(lang, "casework.empty"),
+        },
+    ];
+    let link = |page: u32| {
+        let mut qs = vec![format!("seite={page}")];
+        for (k, v) in [("leistung", &p.leistung), ("status", &p.status), ("sortierung", &p.sortierung)] {
+            if !v.is_empty() {
+                qs.push(format!("{k}={}", urlencoding::encode(v)));
+            }
+        }
+        if p.meine.is_some() {
+            qs.push("meine=1".into());
+        }
+        if p.ueberfaellig.is_some() {
+            qs.push("ueberfaellig=1".into());
+        }
+        format!("/verwaltung/vorgaenge?{}", qs.join("&"))
+    };
+    let mut pager = Vec::new();
+    if p.seite > 0 {
+        pager.push((link(p.seite - 1), tr(lang, "casework.previous")));
+    }
+    if p.seite + 1 < pages {
+        pager.push((link(p.seite + 1), tr(lang, "casework.next")));
+    }
+    if !pager.is_empty() {
+        blocks.push(Block::Links(pager));
+    }
+    staff_page(&state, &ctx, lang, "/verwaltung/vorgaenge", Some(&s), StatusCode::OK, tr(lang, "casework.inbox_title"), blocks).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// the case
+
+/// Problems to show with a form of the case page: (which form, text kept, message).
+type FormProblem = (&'static str, String, String);
+
+async fn case_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, case_id: Uuid, problem: Option<FormProblem>, status: StatusCode) -> Result<Response, AppError> {
+    case_page_with(state, ctx, lang, s, case_id, problem, None, status).await
+}
+
+/// The case view; `refund` holds a refund form sent back with its errors.
+#[expect(clippy::too_many_arguments, reason = "the case view with the state of each of its forms")]
+pub async fn case_page_with(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    case_id: Uuid,
+    problem: Option<FormProblem>,
+    refund: Option<FormState>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    s.require(state, Resource::Cases, Action::Read)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = visible_case(&mut tx, s, case_id).await?;
+    let events = cases::events(&mut tx, case_id, true).await?;
+    let files = cases::files_of_case(&mut tx, case_id).await?;
+    let schema = cases::form_version(&mut tx, &case.schema_hash).await?;
+    let colleagues = assignees(&mut tx, &case.service_slug).await?;
+    let email = match case.citizen_id {
+        Some(c) => portal_identity::citizen::get(&mut tx, c).await?.and_then(|a| a.email),
+        None => case.guest_email.clone(),
+    };
+    // what other capabilities show on the case (its payment ...)
+    let mut payment_blocks = Vec::new();
+    for panel in registry::panels(|c| c.office_case) {
+        payment_blocks.extend(panel(state, &mut tx, lang, s, &case, refund.clone()).await?);
+    }
+    tx.commit().await?;
+    let base = format!("/verwaltung/vorgaenge/{case_id}");
+    let may_process = s.may(state, Resource::Cases, Action::Process);
+    let now = OffsetDateTime::now_utc();
+    let mut blocks = Vec::new();
+    if let Some((_, _, msg)) = problem.as_ref().filter(|p| p.0 == "top") {
+        blocks.push(Block::Notice("danger", msg.clone()));
+    }
+    blocks.push(Block::Facts(vec![
+        (tr(lang, "cases.reference"), case.reference.clone(), None),
+        (tr(lang, "casework.service"), case.service_name.get(lang).to_owned(), None),
+        (tr(lang, "cases.applicant"), format!("{} ({})", case.applicant_name, if case.citizen_id.is_some() { tr(lang, "casework.with_account") } else { tr(lang, "casework.guest") }), None),
+        (tr(lang, "casework.email"), email.unwrap_or_else(|| "–".into()), None),
+        (tr(lang, "cases.submitted_at"), fmt_time(case.submitted_at), None),
+        (tr(lang, "casework.due"), if case.overdue(now) { format!("{} – {}", fmt_date(case.due_at), tr(lang, "casework.overdue_badge")) } else { fmt_date(case.due_at) }, None),
+        (tr(lang, "casework.status"), case.status.label(lang).to_owned(), None),
+        (tr(lang, "casework.assigned"), case.assigned_name.clone().unwrap_or_else(|| "–".into()), None),
+        (tr(lang, "cases.form_version"), format!("{} ({})", schema.version, &case.schema_hash[..12.min(case.schema_hash.len())]), None),
+    ]));
+    blocks.extend(payment_blocks);
+    if may_process {
+        let mut buttons = Vec::new();
+        if case.assigned_to != Some(s.user.staff_id) {
+            buttons.push(Button { action: format!("{base}/zuweisen"), csrf: s.csrf.clone(), hidden: vec![("an".into(), "mich".into())], label: tr(lang, "casework.assign_me"), danger: false });
+        }
+        if case.assigned_to.is_some() {
+            buttons.push(Button { action: format!("{base}/zuweisen"), csrf: s.csrf.clone(), hidden: vec![("an".into(), "niemand".into())], label: tr(lang, "casework.unassign"), danger: false });
+        }
+        blocks.push(Block::Buttons(buttons));
+        let mut assign_form = FormState::default();
+        assign_form.values.insert("an".into(), case.assigned_to.map(|a| a.to_string()).unwrap_or_default());
+        let mut options = vec![("niemand".to_owned(), tr(lang, "casework.nobody"))];
+        options.extend(colleagues.iter().map(|(id, name)| (id.to_string(), name.clone())));
+        blocks.push(Block::Form(FormSpec {
+            action: format!("{base}/zuweisen"),
+            csrf: s.csrf.clone(),
+            form: assign_form,
+            fields: vec![Field::new("an", tr(lang, "casework.assign_to"), FieldKind::Select(options))],
+            submit: tr(lang, "casework.assign"),
+            danger: false,
+            secondary: None,
+        }));
+        let next = case.status.next();
+        if !next.is_empty() && case.anonymised_at.is_none() {
+            let (text, err) = match problem.as_ref().filter(|p| p.0 == "status") {
+                Some((_, t, m)) => (t.clone(), Some(m.clone())),
+                None => (String::new(), None),
+            };
+            blocks.push(Block::MessageForm(Box::new(MessageFormSpec {
+                action: format!("{base}/status"),
+                csrf: s.csrf.clone(),
+                heading: tr(lang, "casework.status_heading"),
+                text_label: tr(lang, "casework.status_text"),
+                text_value: text,
+                text_error: err,
+                file_label: None,
+                file_error: None,
+                hidden: vec![],
+                choices: next.iter().map(|st| (st.as_str().to_owned(), st.action_label(lang).to_owned())).collect(),
+                choice_label: tr(lang, "casework.next_step"),
+                chosen: String::new(),
+                submit: tr(lang, "casework.status_submit"),
+            })));
+        }
+    }
+    blocks.push(Block::Heading(tr(lang, "cases.timeline")));
+    blocks.push(Block::Timeline(timeline(lang, &events, &files, &base, true)));
+    if may_process && case.anonymised_at.is_none() {
+        for (kind, heading, label, file, submit) in [
+            ("message", "casework.message_heading", "casework.message_text", Some("casework.message_file"), "casework.message_submit"),
+            ("note", "casework.note_heading", "casework.note_text", None, "casework.note_submit"),
+            ("document", "casework.document_heading", "casework.document_text", Some("casework.document_file"), "casework.document_submit"),
+        ] {
+            let (text, text_error, file_error) = match problem.as_ref().filter(|p| p.0 == kind) {
+                Some((_, t, m)) if m.starts_with('!') => (t.clone(), None, Some(m[1..].to_owned())),
+                Some((_, t, m)) => (t.clone(), Some(m.clone()), None),
+                None => (String::new(), None, None),
+            };
+            let path = match kind {
+                "message" => "nachricht",
+                "note" => "notiz",
+                _ => "dokument",
+            };
+            blocks.push(Block::MessageForm(Box::new(MessageFormSpec {
+                action: format!("{base}/{path}"),
+                csrf: s.csrf.clone(),
+                heading: tr(lang, heading),
+                text_label: tr(lang, label),
+                text_value: text,
+                text_error,
+                file_label: file.map(|f| tr(lang, f)),
+                file_error,
+                hidden: vec![],
+                choices: vec![],
+                choice_label: String::new(),
+                chosen: String::new(),
+                submit: tr(lang, submit),
+            })));
+        }
+    }
+    blocks.push(Block::Heading(tr(lang, "casework.answers")));
+    let sections = portal_forms::display::sections(&schema, &case.answers, lang);
+    blocks.push(Block::Answers(sections.into_iter().map(|s| AnswerSection { title: s.title, rows: s.rows.into_iter().map(|(_, l, v)| (l, v, None)).collect() }).collect()));
+    let attachments: Vec<(String, String)> =
+        files.iter().filter(|f| f.purpose == "answer").map(|f| (format!("{base}/datei/{}", f.file_id), format!("{} ({}, {} KB)", f.name, f.content_type, (f.size + 1023) / 1024))).collect();
+    if !attachments.is_empty() {
+        blocks.push(Block::Heading(tr(lang, "cases.attachments")));
+        blocks.push(Block::Links(attachments));
+    }
+    blocks.push(Block::Links(vec![
+        (format!("{base}/export.json"), tr(lang, "casework.export")),
+        (format!("{base}/quittung.pdf"), tr(lang, "cases.receipt")),
+        ("/verwaltung/vorgaenge".into(), tr(lang, "casework.back_to_inbox")),
+    ]));
+    let title = tr_with(lang, "cases.case_title", &[("reference", &case.reference)]);
+    staff_page(state, ctx, lang, &base, Some(s), status, title, blocks).await
+}
+
+async fn case_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    case_page(&state, &ctx, lang_of(&headers), &s, id, None, StatusCode::OK).await
+}
+
+/// Mails the applicant about the case (status change or message), in the language they applied in.
+async fn notify(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, tx: &mut TenantTx, case: &Case, text: &str) -> Result<(), AppError> {
+    let base = base_url(state, &ctx.host, headers);
+    let (to, link) = match (case.citizen_id, &case.guest_email, &case.guest_token) {
+        (Some(c), _, _) => (portal_identity::citizen::get(tx, c).await?.and_then(|a| a.email), format!("{base}/konto/antraege/{}", case.case_id)),
+        (None, Some(e), Some(t)) => (Some(e.clone()), format!("{base}/vorgang/{t}")),
+        _ => (None, String::new()),
+    };
+    let Some(to) = to else { return Ok(()) };
+    let lang = case.lang;
+    let mail = Mail::CaseUpdate { reference: case.reference.clone(), service: case.service_name.get(lang).to_owned(), status: case.status.label(lang).to_owned(), text: text.to_owned(), link };
+    queue(tx, ctx, &base, lang, &to, mail).await
+}
+
+async fn change_status(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Posted) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Cases, Action::Process)?;
+    let text = f.text("text");
+    let Some(to) = Status::parse(&f.text("choice")) else {
+        return case_page(&state, &ctx, lang, &s, id, Some(("status", text, tr(lang, "casework.choose_step"))), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    if text.chars().count() > 4000 {
+        return case_page(&state, &ctx, lang, &s, id, Some(("status", text, tr(lang, "cases.text_too_long"))), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let before = visible_case(&mut tx, &s, id).await?;
+    let case = match cases::transition(&mut tx, id, to, &text, &actor(&s)).await {
+        Ok(c) => c,
+        Err(cases::CaseError::TextRequired) => {
+            drop(tx);
+            let key = if to == Status::Rejected { "casework.reason_required" } else { "casework.question_required" };
+            return case_page(&state, &ctx, lang, &s, id, Some(("status", text, tr(lang, key))), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(cases::CaseError::InvalidTransition { from, to }) => {
+            drop(tx);
+            let msg = tr_with(lang, "casework.invalid_transition", &[("from", from.label(lang)), ("to", to.label(lang))]);
+            return case_page(&state, &ctx, lang, &s, id, Some(("top", String::new(), msg)), StatusCode::CONFLICT).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit(&mut tx, &s, &ip, "case.status", case.reference.clone(), serde_json::json!({ "from": before.status.as_str(), "to": to.as_str() })).await?;
+    notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
+}
+
+async fn message(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
+    post_entry(state, ctx, headers, ip, s, id, posted, "message").await
+}
+
+async fn note(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
+    post_entry(state, ctx, headers, ip, s, id, posted, "note").await
+}
+
+async fn issue_document(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
+    post_entry(state, ctx, headers, ip, s, id, posted, "document").await
+}
+
+/// A message to the applicant, an internal note or an issued document.
+#[expect(clippy::too_many_arguments, reason = "a handler's extractors plus the kind of entry")]
+async fn post_entry(state: AppState, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, id: Uuid, posted: Posted, kind: &'static str) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(posted.csrf())?;
+    s.require(&state, Resource::Cases, Action::Process)?;
+    let text = posted.text("text");
+    let upload = posted.files_for("file").into_iter().next().cloned();
+    let file = match (&upload, kind) {
+        (Some(u), "message" | "document") => match accept(None, u) {
+            Ok(f) => Some(f),
+            Err(p) => return case_page(&state, &ctx, lang, &s, id, Some((kind, text, format!("!{}", p.message(lang, &tr(lang, "casework.file"))))), StatusCode::UNPROCESSABLE_ENTITY).await,
+        },
+        _ => None,
+    };
+    if kind == "document" && file.is_none() {
+        return case_page(&state, &ctx, lang, &s, id, Some((kind, text, format!("!{}", tr(lang, "casework.document_missing")))), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if text.is_empty() && file.is_none() {
+        return case_page(&state, &ctx, lang, &s, id, Some((kind, text, tr(lang, "cases.reply_empty"))), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if text.chars().count() > 4000 {
+        return case_page(&state, &ctx, lang, &s, id, Some((kind, text, tr(lang, "cases.text_too_long"))), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = visible_case(&mut tx, &s, id).await?;
+    if case.anonymised_at.is_some() {
+        return Err(AppError::bad_request());
+    }
+    let (event_kind, internal) = match kind {
+        "note" => (EventKind::Note, true),
+        "document" => (EventKind::Document, false),
+        _ => (EventKind::Message, false),
+    };
+    let event = cases::add_event(&mut tx, id, event_kind, None, &actor(&s), &text, internal).await?;
+    if let (Some((ft, bytes)), Some(u)) = (file, upload) {
+        let purpose = if kind == "document" { FilePurpose::Issued } else { FilePurpose::Message };
+        cases::store_file(&mut tx, FileOwner::Case { case_id: id, event_id: Some(event), purpose }, &u.file_name, ft.mime(), &bytes).await?;
+    }
+    audit(&mut tx, &s, &ip, &format!("case.{kind}"), case.reference.clone(), serde_json::json!({ "chars": text.chars().count() })).await?;
+    if !internal {
+        notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
+    }
+    tx.commit().await?;
+    Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
+}
+
+async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Cases, Action::Process)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = visible_case(&mut tx, &s, id).await?;
+    let colleagues = assignees(&mut tx, &case.service_slug).await?;
+    let to = match f.text("an").as_str() {
+        "mich" => Some((s.user.staff_id, s.user.display_name.clone())),
+        "niemand" | "" => None,
+        other => {
+            // only someone who may process this service's cases
+            let wanted: Uuid = other.parse().map_err(|_| AppError::bad_request())?;
+            Some(colleagues.into_iter().find(|(id, _)| *id == wanted).ok_or_else(AppError::bad_request)?)
+        }
+    };
+    cases::assign(&mut tx, id, to.as_ref().map(|(i, n)| (*i, n.as_str())), &actor(&s)).await?;
+    audit(&mut tx, &s, &ip, "case.assign", case.reference.clone(), serde_json::json!({ "to": to.map(|t| t.0) })).await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
+}
+
+async fn case_file(State(state): State<AppState>, ctx: TenantContext, s: Staff, Path((id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {
+    s.require(&state, Resource::Cases, Action::Read)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    visible_case(&mut tx, &s, id).await?;
+    let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(id)).ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    Ok(file_response(file, bytes))
+}
+
+/// The case for back-office systems: answers with the schema's version and hash, status, timeline
+/// (without internal notes) and the attachments' metadata.
+async fn export(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    s.require(&state, Resource::Cases, Action::Read)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = visible_case(&mut tx, &s, id).await?;
+    let schema = cases::form_version(&mut tx, &case.schema_hash).await?;
+    let events = cases::events(&mut tx, id, false).await?;
+    let files = cases::files_of_case(&mut tx, id).await?;
+    audit(&mut tx, &s, &ip, "case.export", case.reference.clone(), serde_json::json!({})).await?;
+    tx.commit().await?;
+    let mut body = portal_forms::answers::export(&schema, &case.schema_hash, &case.answers);
+    if let Some(o) = body.as_object_mut() {
+        o.insert("reference".into(), case.reference.clone().into());
+        o.insert("service".into(), case.service_slug.clone().into());
+        o.insert("service_version".into(), case.service_version.into());
+        o.insert("status".into(), case.status.as_str().into());
+        o.insert("submitted_at".into(), case.submitted_at.to_string().into());
+        o.insert("applicant".into(), case.applicant_name.clone().into());
+        o.insert("timeline".into(), events.iter().map(|e| serde_json::json!({"kind": e.kind.as_str(), "status": e.status.map(Status::as_str), "text": e.body, "at": e.at.to_string()})).collect());
+        o.insert("files".into(), files.iter().map(|f| serde_json::json!({"file_id": f.file_id, "name": f.name, "type": f.content_type, "size": f.size, "purpose": f.purpose})).collect());
+    }
+    let mut r = ([(header::CONTENT_TYPE, "application/json; charset=utf-8"), (header::CACHE_CONTROL, "private, no-store")], serde_json::to_string_pretty(&body).unwrap_or_default()).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"vorgang-{}.json\"", case.reference)) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+async fn receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    s.require(&state, Resource::Cases, Action::Read)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let case = visible_case(&mut tx, &s, id).await?;
+    let r = receipt_response(&mut tx, &ctx, lang_of(&headers), &case).await?;
+    tx.commit().await?;
+    Ok(r)
+}

@@ -1,0 +1,170 @@
+//! The citizen portal of a tenant: home, search, service pages, legal pages, logo.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use leptos::prelude::view;
+use portal_authz::{Action, Resource};
+use portal_catalogue::repo as catalogue;
+use portal_domain::{Lang, ServiceSlug};
+use portal_ui::i18n::tr;
+use portal_ui::portal::{CategoryGroup, HomePage, LegalPage, SearchPage, ServiceItem, ServicePage, ServicePageData};
+use portal_web::{AppError, AppState, TenantContext};
+use serde::Deserialize;
+
+use crate::kit::page::{html, lang_of, portal_chrome, portal_frame};
+use crate::kit::registry::{Capability, NavEntry};
+
+mod office;
+
+pub const CAPABILITY: Capability = Capability {
+    portal: Some(router),
+    staff_nav: &[NavEntry { order: 20, path: "/verwaltung/leistungen", label: "staff.nav_services", resource: Resource::Services, action: Action::Read }],
+    ..Capability::named("catalogue")
+};
+
+fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/suche", get(search))
+        .route("/leistungen/{slug}", get(service))
+        .route("/impressum", get(imprint))
+        .route("/datenschutz", get(privacy))
+        .route("/barrierefreiheit", get(accessibility))
+        .route("/logo", get(logo))
+        .route("/verwaltung/leistungen", get(office::services).post(office::toggle_service))
+        .route("/verwaltung/api/{*fn_name}", post(office::server_fn))
+}
+
+fn item(s: &catalogue::ActiveService, lang: Lang) -> ServiceItem {
+    ServiceItem { slug: s.service_slug.clone(), name: s.name(lang).to_owned(), summary: s.summary(lang).to_owned(), fee: s.fee(), online: s.fully_online, appointment: s.appointment_required }
+}
+
+async fn home(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let chrome = portal_chrome(&mut tx, &ctx, &state, lang, "/".to_owned()).await?;
+    let categories = catalogue::categories(tx.conn()).await?;
+    let services = catalogue::active_services(&mut tx, lang).await?;
+    tx.commit().await?;
+    let groups: Vec<CategoryGroup> = categories
+        .iter()
+        .filter_map(|c| {
+            let list: Vec<ServiceItem> = services.iter().filter(|s| s.category_slug == c.category_slug).map(|s| item(s, lang)).collect();
+            (!list.is_empty()).then(|| CategoryGroup { slug: c.category_slug.clone(), name: c.name(lang).to_owned(), services: list })
+        })
+        .collect();
+    Ok(html(portal_ui::render_document(move || view! { <HomePage chrome=chrome categories=groups/> })))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+async fn search(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let query: String = q.q.trim().chars().take(200).collect();
+    let current = format!("/suche?q={}", urlencoding::encode(&query));
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let chrome = portal_chrome(&mut tx, &ctx, &state, lang, current).await?;
+    let empty_query = portal_catalogue::repo::search_words(&query).is_empty();
+    let results = if empty_query { Vec::new() } else { catalogue::search(&mut tx, &query).await? };
+    tx.commit().await?;
+    metrics::counter!("portal_searches_total", "results" => if results.is_empty() { "none" } else { "some" }).increment(1);
+    let items: Vec<ServiceItem> = results.iter().map(|s| item(s, lang)).collect();
+    let mut response = html(portal_ui::render_document(move || view! { <SearchPage chrome=chrome query=query results=items empty_query=empty_query/> }));
+    if empty_query {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(response)
+}
+
+async fn service(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    // an impossible slug never reaches the database
+    let slug = ServiceSlug::parse(&slug).map_err(|_| AppError::not_found())?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let chrome = portal_chrome(&mut tx, &ctx, &state, lang, format!("/leistungen/{slug}")).await?;
+    let detail = catalogue::service_detail(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let data = ServicePageData {
+        item: item(&detail.service, lang),
+        description: detail.description(lang).to_owned(),
+        fee_note: detail.fee_note(lang).to_owned(),
+        documents: detail.documents.0.iter().map(|d| d.get(lang).to_owned()).collect(),
+        // without an office of its own the service is handled by the tenant's administration
+        office: detail.office.clone().or_else(|| Some(chrome.address.as_ref().map_or_else(|| chrome.tenant_name.clone(), |a| format!("{}, {a}", chrome.tenant_name)))),
+        contact_email: detail.contact_email.clone().or_else(|| chrome.contact_email.clone()),
+        contact_phone: detail.contact_phone.clone().or_else(|| chrome.contact_phone.clone()),
+        leika_key: detail.leika_key.clone(),
+        apply_online: detail.has_form,
+    };
+    Ok(html(portal_ui::render_document(move || view! { <ServicePage chrome=chrome data=data/> })))
+}
+
+#[derive(Clone, Copy)]
+enum Legal {
+    Imprint,
+    Privacy,
+    Accessibility,
+}
+
+async fn legal(state: AppState, ctx: TenantContext, headers: HeaderMap, which: Legal) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let (path, key) = match which {
+        Legal::Imprint => ("/impressum", "common.imprint"),
+        Legal::Privacy => ("/datenschutz", "common.privacy"),
+        Legal::Accessibility => ("/barrierefreiheit", "common.accessibility"),
+    };
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let (chrome, branding) = portal_frame(&mut tx, &ctx, &state, lang, path.to_owned()).await?;
+    tx.commit().await?;
+    let text = branding.map(|b| match which {
+        Legal::Imprint => b.imprint,
+        Legal::Privacy => b.privacy,
+        Legal::Accessibility => b.accessibility,
+    });
+    let text = text.unwrap_or_default();
+    // an English page without an English text shows the German one, and says so
+    let (body, only_german) = if lang == Lang::En && text.en.trim().is_empty() { (text.de, true) } else { (text.get(lang).to_owned(), false) };
+    let title = tr(lang, key);
+    Ok(html(portal_ui::render_document(move || view! { <LegalPage chrome=chrome title=title text=body only_german=only_german/> })))
+}
+
+async fn imprint(State(s): State<AppState>, ctx: TenantContext, h: HeaderMap) -> Result<Response, AppError> {
+    legal(s, ctx, h, Legal::Imprint).await
+}
+async fn privacy(State(s): State<AppState>, ctx: TenantContext, h: HeaderMap) -> Result<Response, AppError> {
+    legal(s, ctx, h, Legal::Privacy).await
+}
+async fn accessibility(State(s): State<AppState>, ctx: TenantContext, h: HeaderMap) -> Result<Response, AppError> {
+    legal(s, ctx, h, Legal::Accessibility).await
+}
+
+/// `GET /logo`: the tenant's logo from the database, cacheable (the URL carries the hash).
+async fn logo(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let stored = portal_tenancy::repo::logo(&mut tx).await?;
+    tx.commit().await?;
+    let (content_type, bytes, sha) = stored.ok_or_else(AppError::not_found)?;
+    logo_response(&headers, content_type, bytes, &sha)
+}
+
+/// Serves logo bytes with an ETag; SVG gets a CSP that forbids scripts even when opened directly.
+pub fn logo_response(headers: &HeaderMap, content_type: String, bytes: Vec<u8>, sha: &str) -> Result<Response, AppError> {
+    let etag = format!("\"{sha}\"");
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).map_err(|_| AppError::not_found())?);
+    h.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|_| AppError::not_found())?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"));
+    Ok(r)
+}

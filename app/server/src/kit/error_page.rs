@@ -1,0 +1,64 @@
+//! Error pages: a handler's (or the host resolution's) error as a translated page, in the tenant's
+//! frame where there is a tenant.
+
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use leptos::prelude::IntoAny;
+use portal_domain::Lang;
+use portal_ui::i18n::tr;
+use portal_web::error::{ErrorCause, ErrorKind};
+use portal_web::{AppState, TenantContext};
+
+use super::page::{assets, html_status, portal_chrome};
+
+/// Turns an error response of a handler (or of tenant resolution) into a translated page, in the
+/// tenant's frame where there is a tenant. Logs the error once, here.
+pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: Lang, kind: ErrorKind, cause: Option<&ErrorCause>, path: &str) -> Response {
+    let (title_key, text_key) = match (kind, tenant.is_some()) {
+        (ErrorKind::NotFound, false) => ("errors.unknown_host_title", "errors.unknown_host_text"),
+        (ErrorKind::NotFound, true) => ("errors.not_found_title", "errors.not_found_text"),
+        (ErrorKind::Suspended, _) => ("errors.maintenance_title", "errors.maintenance_text"),
+        (ErrorKind::Forbidden, _) => ("errors.forbidden_title", "errors.forbidden_text"),
+        (ErrorKind::BadRequest, _) => ("errors.bad_request_title", "errors.bad_request_text"),
+        (ErrorKind::PayloadTooLarge, _) => ("errors.too_large_title", "errors.too_large_text"),
+        (ErrorKind::TooManyRequests, _) => ("errors.too_many_title", "errors.too_many_text"),
+        (ErrorKind::Unavailable, _) => ("errors.unavailable_title", "errors.unavailable_text"),
+        (ErrorKind::Unauthorized, _) => ("errors.unauthorized_title", "errors.unauthorized_text"),
+        (ErrorKind::Internal, _) => ("errors.internal_title", "errors.internal_text"),
+    };
+    match (kind, cause) {
+        (ErrorKind::Internal, c) => tracing::error!(error = c.map_or("", |c| &c.0), path, "request failed"),
+        (_, Some(c)) => tracing::warn!(error = %c.0, kind = ?kind, path, "request refused"),
+        _ => tracing::debug!(kind = ?kind, path, "request refused"),
+    }
+    let title = tr(lang, title_key);
+    let text = tr(lang, text_key);
+    let status = kind.status();
+    let framed = match tenant {
+        // the maintenance page must not depend on the tenant's data; other errors try the frame
+        Some(ctx) if kind != ErrorKind::Suspended && kind != ErrorKind::Internal => match state.db.tenant(ctx.entry.tenant_id).await {
+            Ok(mut tx) => portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await.ok(),
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    let body = match framed {
+        Some(chrome) => {
+            let (t, x) = (title.clone(), text.clone());
+            portal_ui::render_document(move || leptos::prelude::view! { <portal_ui::portal::PortalErrorPage chrome=chrome title=t text=x/> })
+        }
+        None => {
+            let assets = assets(state, false);
+            let tenant_name = tenant.map(|t| t.entry.name.clone());
+            portal_ui::render_document(move || match tenant_name {
+                Some(n) => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text tenant_name=n/> }.into_any(),
+                None => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text/> }.into_any(),
+            })
+        }
+    };
+    let mut r = html_status(status, body);
+    if kind == ErrorKind::Suspended {
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+    }
+    r
+}

@@ -1,0 +1,97 @@
+//! Form bodies: urlencoded fields (keeping repeated keys), and the checks shared by the Bürgerkonto
+//! and the staff area (new passwords, mailed links).
+
+use axum::http::HeaderMap;
+use axum::http::StatusCode;
+use portal_domain::Lang;
+use portal_identity::links::LinkProblem;
+use portal_identity::password;
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::AppError;
+
+use super::session::{anon_csrf, check_anon_csrf};
+
+/// Checks a new password (policy) and its repetition; puts the messages next to the fields
+/// `password` and `password_repeat`.
+pub fn check_new_password(lang: Lang, form: &mut FormState, pw: &str, repeat: &str, email: Option<&str>) {
+    if pw.is_empty() {
+        form.errors.insert("password".into(), tr(lang, "validation.required"));
+    } else if let Err(w) = password::check_policy(pw, email) {
+        form.errors.insert("password".into(), tr_with(lang, w.message_key(), &[("min", &password::MIN_CHARS.to_string())]));
+    }
+    if repeat != pw {
+        form.errors.insert("password_repeat".into(), tr(lang, "validation.password_mismatch"));
+    }
+}
+
+/// The message and status for a link that does not work.
+pub fn link_problem(lang: Lang, p: LinkProblem) -> (StatusCode, String) {
+    let (status, key) = match p {
+        LinkProblem::Unknown => (StatusCode::NOT_FOUND, "account.link_unknown"),
+        LinkProblem::Used => (StatusCode::GONE, "account.link_used"),
+        LinkProblem::Expired => (StatusCode::GONE, "account.link_expired"),
+    };
+    (status, tr(lang, key))
+}
+
+/// A form posted from a mailed link (before login): its anonymous CSRF token is checked. Carries the
+/// token to render the form again, the link's token and the password typed.
+pub struct LinkPost {
+    pub csrf: String,
+    pub token: String,
+    pub password: String,
+}
+
+pub fn link_post(headers: &HeaderMap, f: &Fields) -> Result<LinkPost, AppError> {
+    check_anon_csrf(headers, f.csrf())?;
+    Ok(LinkPost { csrf: anon_csrf(headers).0, token: f.text("token"), password: f.raw("password") })
+}
+
+/// Parses an `application/x-www-form-urlencoded` body, keeping repeated keys.
+pub fn parse_urlencoded(body: &[u8]) -> Vec<(String, String)> {
+    let decode = |s: &str| urlencoding::decode(&s.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// The first value of a form field.
+pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+/// A submitted form (`application/x-www-form-urlencoded`), keeping repeated keys.
+pub struct Fields(pub Vec<(String, String)>);
+
+impl Fields {
+    /// The trimmed first value of a field ("" when missing).
+    pub fn text(&self, name: &str) -> String {
+        field(&self.0, name).map(|v| v.trim().to_owned()).unwrap_or_default()
+    }
+    /// The untrimmed value (passwords).
+    pub fn raw(&self, name: &str) -> String {
+        field(&self.0, name).map(str::to_owned).unwrap_or_default()
+    }
+    /// All values of a repeated field.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    }
+    pub fn csrf(&self) -> Option<&str> {
+        field(&self.0, "_csrf")
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = axum::body::Bytes::from_request(req, state).await.map_err(|_| AppError::bad_request())?;
+        Ok(Self(parse_urlencoded(&body)))
+    }
+}

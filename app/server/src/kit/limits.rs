@@ -1,0 +1,95 @@
+//! Rate limits of anonymous and login requests: per client address, per account, per mail recipient.
+//! Counted in the tenant's own transaction (its pool), or the platform's for the console.
+
+use portal_domain::TenantId;
+use portal_identity::ratelimit::{self, Limit};
+use portal_identity::secret::fingerprint;
+use portal_web::AppError;
+use portal_web::AppState;
+use portal_web::host::ClientIp;
+
+/// The rate-limit key of a client address.
+pub fn ip_key(ip: &ClientIp) -> String {
+    match ip.0 {
+        // an IPv6 client commonly holds a whole /64: counted as one
+        Some(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Some(std::net::IpAddr::V6(v6)) => v6.to_ipv4_mapped().map_or_else(|| v6.to_string(), |v4| v4.to_string()),
+        Some(ip) => ip.to_string(),
+        None => "unknown".to_owned(),
+    }
+}
+
+/// The rate-limit bucket of failed logins to one account (`kind` separates citizens from staff).
+pub fn login_bucket(kind: &str, tenant: TenantId, email: &str) -> String {
+    format!("{kind}:{}:{}", tenant.0, fingerprint(&email.trim().to_lowercase()))
+}
+
+/// Counts a login attempt from `ip` and tells whether it may go ahead: the address within its limit
+/// and the account's failures not exhausted. Whether the account exists plays no part, so the answer
+/// reveals nothing. One transaction: the tenant's (`None`: the console's, on the platform path).
+pub async fn login_allowed(state: &AppState, tenant: Option<TenantId>, ip: &ClientIp, account_bucket: &str) -> Result<bool, AppError> {
+    let mut tx = limits_tx(state, tenant).await?;
+    let ip_ok = ratelimit::hit(tx.conn(), &format!("login-ip:{}", ip_key(ip)), ratelimit::LOGIN_PER_ADDRESS).await?;
+    let account_ok = !ratelimit::exhausted(tx.conn(), account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
+    tx.commit().await?;
+    Ok(ip_ok && account_ok)
+}
+
+/// The transaction rate limits are counted in: a tenant's request uses its own pool, so that a
+/// flood of anonymous posts cannot starve the small platform pool (console, workers, webhooks).
+enum LimitsTx {
+    Tenant(portal_db::TenantTx),
+    Platform(portal_db::PlatformTx),
+}
+
+impl LimitsTx {
+    fn conn(&mut self) -> &mut sqlx::PgConnection {
+        match self {
+            Self::Tenant(t) => t.conn(),
+            Self::Platform(p) => p.conn(),
+        }
+    }
+    async fn commit(self) -> Result<(), portal_db::DbError> {
+        match self {
+            Self::Tenant(t) => t.commit().await,
+            Self::Platform(p) => p.commit().await,
+        }
+    }
+}
+
+async fn limits_tx(state: &AppState, tenant: Option<TenantId>) -> Result<LimitsTx, AppError> {
+    Ok(match tenant {
+        Some(t) => LimitsTx::Tenant(state.db.tenant(t).await?),
+        None => LimitsTx::Platform(state.db.platform().await?),
+    })
+}
+
+/// Per target address: at most 5 mails an hour (no mail bombing through our forms).
+const MAIL_PER_RECIPIENT: Limit = Limit { max: 5, window: time::Duration::hours(1) };
+
+/// Counts a mail requested from `ip` to `to`; false when the address or the recipient is over its
+/// limit (registration, password reset, a guest's application confirmation ...).
+pub async fn mail_allowed(state: &AppState, ip: &ClientIp, tenant: TenantId, to: &str) -> Result<bool, AppError> {
+    within_limits(state, tenant, &[(format!("mail-ip:{}", ip_key(ip)), ratelimit::MAIL_PER_ADDRESS), (format!("mail-to:{}:{}", tenant.0, fingerprint(&to.trim().to_lowercase())), MAIL_PER_RECIPIENT)])
+        .await
+}
+
+/// Counts one `what` (e.g. `guest-draft`) from `ip` for the tenant; 429 when the address is over
+/// `limit`.
+pub async fn allow_per_address(state: &AppState, tenant: TenantId, ip: &ClientIp, what: &str, limit: Limit) -> Result<(), AppError> {
+    if within_limits(state, tenant, &[(format!("{what}-ip:{}", ip_key(ip)), limit)]).await? { Ok(()) } else { Err(AppError::too_many_requests()) }
+}
+
+/// Counts one hit on each bucket, in one transaction; false when any is over its limit.
+pub async fn within_limits(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<bool, AppError> {
+    let mut tx = limits_tx(state, Some(tenant)).await?;
+    let mut ok = true;
+    for (bucket, limit) in buckets {
+        ok &= ratelimit::hit(tx.conn(), bucket, *limit).await?;
+    }
+    tx.commit().await?;
+    Ok(ok)
+}

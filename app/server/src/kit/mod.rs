@@ -1,0 +1,16 @@
+//! The kit: the bottom layer every capability builds on. It knows no capability; capabilities reach
+//! shared pages (navigation, panels) through the [`registry`] the wiring fills.
+
+pub mod dates;
+pub mod error_page;
+pub mod form;
+pub mod limits;
+pub mod mail;
+pub mod notice;
+pub mod office;
+pub mod operator;
+pub mod page;
+pub mod registry;
+pub mod schedule;
+pub mod session;
+pub mod uploads;

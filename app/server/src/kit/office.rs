@@ -1,0 +1,49 @@
+//! The office context: pages of the staff area in the tenant's frame, with the navigation every
+//! capability contributes to, and the audit record of a staff member's change.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use leptos::prelude::view;
+use portal_authz::audit::{self, Event};
+use portal_domain::Lang;
+use portal_ui::blocks::{Block, Button, PortalBlocksPage};
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+
+use super::page::{assets, html_status, portal_chrome};
+use super::registry;
+use super::session::Staff;
+
+/// The staff area's navigation for this member of staff: the entries they may open, the current one marked.
+pub fn staff_nav(state: &AppState, lang: Lang, s: &Staff, current: &str) -> Vec<(String, String, bool)> {
+    registry::nav(|c| c.staff_nav).into_iter().filter(|e| s.may(state, e.resource, e.action)).map(|e| (e.path.to_owned(), tr(lang, e.label), e.path == current)).collect()
+}
+
+#[expect(clippy::too_many_arguments, reason = "a page of the staff area: frame, navigation, status, title and content")]
+pub async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, staff: Option<&Staff>, status: StatusCode, title: String, mut blocks: Vec<Block>) -> Result<Response, AppError> {
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
+    tx.commit().await?;
+    let nav = staff.map(|s| staff_nav(state, lang, s, path)).unwrap_or_default();
+    if let Some(s) = staff {
+        blocks.push(Block::Buttons(vec![Button {
+            action: "/verwaltung/abmelden".into(),
+            csrf: s.csrf.clone(),
+            hidden: vec![],
+            label: tr_with(lang, "staff.logout", &[("name", &s.user.display_name)]),
+            danger: false,
+        }]));
+    }
+    let islands = blocks.iter().any(|b| matches!(b, Block::ServiceSwitches(_)));
+    if islands {
+        chrome.assets = assets(state, true);
+    }
+    Ok(html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title nav=nav blocks=blocks/> })))
+}
+
+pub async fn audit(tx: &mut portal_db::TenantTx, s: &Staff, ip: &ClientIp, action: &str, object: String, detail: serde_json::Value) -> Result<(), AppError> {
+    let tenant = tx.tenant_id();
+    audit::record(tx.conn(), &s.principal, ip.0, Event { tenant: Some(tenant), action, object, detail }).await?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Helpers shared by the page handlers: language choice, asset URLs, the portal chrome, rendering,
+//! redirects and error pages.
+
+use std::sync::OnceLock;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use portal_db::TenantTx;
+use portal_domain::Lang;
+use portal_tenancy::Branding;
+use portal_ui::layout::{Assets, PortalChrome};
+use portal_web::cookies;
+use portal_web::{AppError, AppState, TenantContext};
+use sha2::{Digest, Sha256};
+
+/// The cookie that keeps the chosen language.
+pub const LANG_COOKIE: &str = "lang";
+
+/// Language of a request: the `lang` cookie, else `Accept-Language`, else German.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookies::get(headers, LANG_COOKIE).and_then(Lang::from_code).or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)).unwrap_or_default()
+}
+
+/// The stylesheet of the portal and console (served from memory).
+pub const APP_CSS: &str = include_str!("../../../assets/app.css");
+/// The island loader (served from memory).
+pub const ISLANDS_JS: &str = include_str!("../../../assets/islands.js");
+
+fn short_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Versioned asset URLs; the version changes whenever the content does, so they are cached long.
+pub fn assets(state: &AppState, with_islands: bool) -> Assets {
+    static VERSIONS: OnceLock<(String, String, String)> = OnceLock::new();
+    let (kern, app, islands) = VERSIONS.get_or_init(|| {
+        let site = &state.config.site_dir;
+        let kern = std::fs::read(site.join("kern/kern.min.css")).unwrap_or_default();
+        let wasm = std::fs::read(site.join("pkg/portal_hydrate_bg.wasm")).unwrap_or_default();
+        (short_hash(&kern), short_hash(APP_CSS.as_bytes()), short_hash(&[ISLANDS_JS.as_bytes(), &wasm].concat()))
+    });
+    Assets {
+        kern_css: format!("/assets/kern/kern.min.css?v={kern}"),
+        app_css: format!("/assets/app.css?v={app}"),
+        islands_js: with_islands.then(|| format!("/assets/islands.js?v={islands}")),
+        scripts: vec![],
+    }
+}
+
+/// The payment page's glue between the form and Stripe.js (served from memory).
+pub const PAYMENT_JS: &str = include_str!("../../../assets/payment.js");
+
+/// The payment page's scripts: Stripe.js from its configured URL, then the glue.
+pub fn payment_scripts(state: &AppState) -> Vec<String> {
+    vec![state.payment_config.js_url.clone(), format!("/assets/payment.js?v={}", short_hash(PAYMENT_JS.as_bytes()))]
+}
+
+/// The version query of the wasm bundle, used by the island loader.
+pub fn wasm_version(state: &AppState) -> String {
+    assets(state, true).islands_js.and_then(|u| u.split_once("?v=").map(|(_, v)| v.to_owned())).unwrap_or_default()
+}
+
+/// A download (never shown inline, never cached): PDFs, CSV exports.
+pub fn attachment(content_type: &'static str, body: impl Into<axum::body::Body>, filename: &str) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, no-store")], body.into()).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// Renders a page as an HTML response.
+pub fn html(body: String) -> Response {
+    let mut r = Html(body).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r.headers_mut().insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
+    r
+}
+
+/// Renders a page with a status other than 200.
+pub fn html_status(status: StatusCode, body: String) -> Response {
+    let mut r = html(body);
+    *r.status_mut() = status;
+    r
+}
+
+/// 303 See Other: the answer to a successful form post.
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// Loads the tenant's frame (branding, logo) inside the request's tenant transaction.
+pub async fn portal_chrome(tx: &mut TenantTx, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> Result<PortalChrome, AppError> {
+    Ok(portal_frame(tx, ctx, state, lang, current_path).await?.0)
+}
+
+/// The tenant's frame and its branding (for pages that show more of it, like the legal pages), from
+/// one query.
+pub async fn portal_frame(tx: &mut TenantTx, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> Result<(PortalChrome, Option<Branding>), AppError> {
+    let (branding, logo) = match portal_tenancy::repo::branding_and_logo_hash(tx).await? {
+        Some((b, logo)) => (Some(b), logo),
+        None => (None, None),
+    };
+    let chrome = PortalChrome {
+        lang,
+        tenant_name: branding.as_ref().map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
+        logo_url: logo.map(|h| format!("/logo?v={}", &h[..12.min(h.len())])),
+        primary_colour: branding.as_ref().map_or_else(|| "#0b4ea2".to_owned(), |b| b.primary_colour.to_string()),
+        secondary_colour: branding.as_ref().map_or_else(|| "#e6eef7".to_owned(), |b| b.secondary_colour.to_string()),
+        current_path,
+        contact_email: branding.as_ref().and_then(|b| b.contact_email.clone()),
+        contact_phone: branding.as_ref().and_then(|b| b.contact_phone.clone()),
+        address: branding.as_ref().and_then(|b| b.address.clone()),
+        assets: assets(state, false),
+    };
+    Ok((chrome, branding))
+}
+
+/// `:port` of the request's `Host` header, if it names one ("" otherwise): links to other hosts of
+/// the same server keep the port on development machines.
+pub fn port_suffix(headers: &HeaderMap) -> String {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':').map(|(_, p)| p.to_owned()))
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .map(|p| format!(":{p}"))
+        .unwrap_or_default()
+}
+
+/// Adds a `Set-Cookie` header.
+pub fn with_cookie(mut r: Response, cookie: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Serves a stored file as a download (never inline: no content sniffing, no script in a PDF
+/// opened in our origin).
+pub fn file_response(file: portal_cases::StoredFile, bytes: Vec<u8>) -> Response {
+    let mut r = ([(header::CONTENT_TYPE, file.content_type.clone()), (header::CACHE_CONTROL, "private, no-store".to_owned())], bytes).into_response();
+    let ascii: String = file.name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", urlencoding::encode(&file.name));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    r
+}
+
+/// The Content-Security-Policy of the payment page: Stripe.js and what it talks to and frames.
+pub fn payment_csp(origins: &[String]) -> String {
+    let o = origins.join(" ");
+    format!(
+        "default-src 'self'; script-src 'self' {o}; style-src 'self' 'unsafe-inline'; img-src 'self' data: {o}; font-src 'self'; connect-src 'self' {o}; frame-src {o}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}

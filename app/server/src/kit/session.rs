@@ -1,0 +1,161 @@
+//! Who is making a request on a tenant's host: citizen and staff sessions (cookies → server-side
+//! sessions in the tenant's own table), CSRF tokens, and the staff member's casbin principal.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use portal_authz::{Action, ActorKind, Domain, Principal, Resource, Role};
+use portal_identity::secret::{constant_time_eq, random_token};
+use portal_identity::session::{self, Subject};
+use portal_identity::staff::{self, StaffUser};
+use portal_web::{AppError, AppState, TenantContext, cookies};
+use uuid::Uuid;
+
+use super::page::{see_other, with_cookie};
+
+/// Session cookie of citizens.
+pub const CITIZEN_COOKIE: &str = "kp_session";
+/// Session cookie of staff (a separate session: a staff member may also be a citizen).
+pub const STAFF_COOKIE: &str = "kp_staff";
+/// CSRF cookie of forms shown before login (double submit).
+pub const ANON_CSRF_COOKIE: &str = "kp_csrf";
+
+/// A logged-in citizen.
+#[derive(Debug, Clone)]
+pub struct Citizen {
+    pub citizen_id: Uuid,
+    pub token: String,
+    pub csrf: String,
+}
+
+impl Citizen {
+    pub fn check_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
+        check_token(&self.csrf, given)
+    }
+}
+
+/// Compares a submitted CSRF token with the expected one.
+pub fn check_token(expected: &str, given: Option<&str>) -> Result<(), AppError> {
+    match given {
+        Some(g) if constant_time_eq(g, expected) => Ok(()),
+        _ => Err(AppError::forbidden()),
+    }
+}
+
+fn login_redirect(parts: &Parts, login: &str) -> Response {
+    let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    see_other(&format!("{login}?weiter={}", urlencoding::encode(back)))
+}
+
+async fn load_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citizen>, AppError> {
+    let Some(ctx) = parts.extensions.get::<TenantContext>() else { return Ok(None) };
+    let Some(token) = cookies::get(&parts.headers, CITIZEN_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned) else { return Ok(None) };
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let s = session::load(&mut tx, &token, false).await?;
+    tx.commit().await?;
+    Ok(s.and_then(|s| match s.subject {
+        Subject::Citizen(id) => Some(Citizen { citizen_id: id, token, csrf: s.csrf_token }),
+        Subject::Staff(_) => None,
+    }))
+}
+
+impl FromRequestParts<AppState> for Citizen {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match load_citizen(parts, state).await {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(login_redirect(parts, "/konto/anmelden")),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// A citizen session if there is one (pages that look different when logged in).
+pub struct MaybeCitizen(pub Option<Citizen>);
+
+impl FromRequestParts<AppState> for MaybeCitizen {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        load_citizen(parts, state).await.map(MaybeCitizen).map_err(IntoResponse::into_response)
+    }
+}
+
+/// A logged-in staff member with their roles, as a casbin principal of the tenant's domain.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub principal: Principal,
+    pub user: StaffUser,
+    pub token: String,
+    pub csrf: String,
+}
+
+impl Staff {
+    pub fn check_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
+        check_token(&self.csrf, given)
+    }
+
+    /// The typed authorisation check; a refusal is a 403 page.
+    pub fn require(&self, state: &AppState, resource: Resource, action: Action) -> Result<(), AppError> {
+        state.authz.check(&self.principal, resource, action).map_err(|_| AppError::forbidden())
+    }
+
+    pub fn may(&self, state: &AppState, resource: Resource, action: Action) -> bool {
+        state.authz.allows(&self.principal, resource, action)
+    }
+}
+
+/// Builds the principal of a staff member of `tenant`.
+pub fn staff_principal(tenant: portal_domain::TenantId, user: &StaffUser) -> Principal {
+    let roles: Vec<Role> = user.roles.iter().filter_map(|r| Role::parse(&r.role)).filter(|r| *r != Role::Operator).collect();
+    let scope_services = user.roles.iter().find(|r| r.role == "case_worker").map(|r| r.scope_services.clone()).unwrap_or_default();
+    Principal { domain: Domain::Tenant(tenant), actor_kind: ActorKind::Staff, actor_id: user.staff_id, name: user.display_name.clone(), roles, scope_services }
+}
+
+/// Loads the staff session of a request (None: not logged in, expired, or revoked).
+pub async fn load_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>, AppError> {
+    let Some(ctx) = parts.extensions.get::<TenantContext>() else { return Ok(None) };
+    let Some(token) = cookies::get(&parts.headers, STAFF_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned) else { return Ok(None) };
+    let tenant = ctx.entry.tenant_id;
+    let mut tx = state.db.tenant(tenant).await?;
+    let Some(s) = session::load(&mut tx, &token, true).await? else { return Ok(None) };
+    let Subject::Staff(id) = s.subject else { return Ok(None) };
+    let user = staff::get(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(user.map(|user| Staff { principal: staff_principal(tenant, &user), user, token, csrf: s.csrf_token }))
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match load_staff(parts, state).await {
+            Ok(Some(s)) => Ok(s),
+            Ok(None) => Err(login_redirect(parts, "/verwaltung/anmelden")),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// The CSRF token for a form shown before login: the existing cookie's, or a new one (then the
+/// response must set it with [`set_anon_csrf`]).
+pub fn anon_csrf(headers: &axum::http::HeaderMap) -> (String, bool) {
+    match cookies::get(headers, ANON_CSRF_COOKIE).filter(|t| t.len() == 43) {
+        Some(t) => (t.to_owned(), false),
+        None => (random_token(), true),
+    }
+}
+
+/// Sets the anonymous CSRF cookie when it was new.
+pub fn set_anon_csrf(state: &AppState, r: Response, token: &str, is_new: bool) -> Response {
+    if is_new { with_cookie(r, &cookies::set(ANON_CSRF_COOKIE, token, state.config.secure_cookies, Some(2 * 3600), true)) } else { r }
+}
+
+/// Checks a form posted before login: its `_csrf` must equal the cookie (double submit).
+pub fn check_anon_csrf(headers: &axum::http::HeaderMap, given: Option<&str>) -> Result<(), AppError> {
+    match cookies::get(headers, ANON_CSRF_COOKIE) {
+        Some(c) => check_token(c, given),
+        None => Err(AppError::forbidden()),
+    }
+}

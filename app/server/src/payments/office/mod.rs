@@ -1,0 +1,546 @@
+//! Payments for municipal staff and operators: the tenant's payment setup (connected Stripe account
+//! with its onboarding state, accepted methods or no online payment, Kassenzeichen scheme, cash
+//! office address), each service's fee rule, booking text and account assignment, the payments
+//! view with totals per day and service and the cash office's CSV exports, refunds on the case
+//! view; in the console: plans with the platform's application fee, and any tenant's setup.
+//! Secrets are never shown or stored: the pages say only whether the environment configures them.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use portal_authz::{Action, Resource};
+use portal_cases::{self as cases, Case, EventKind};
+use portal_db::TenantTx;
+use portal_domain::{Cents, Lang, TenantId, decimal_de};
+use portal_forms::schema::Kind;
+use portal_mail::Mail;
+use portal_payments::repo::{self, PaymentQuery};
+use portal_payments::{AccountAssignment, BookingText, FeeRule, KassenzeichenScheme, Method, PaymentSetup, PaymentStatus, ServicePayment, Timing};
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FilterSpec, FormSpec};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use super::status_label;
+use crate::flows::payment::payer_link;
+use crate::kit::dates::{fmt_date, fmt_time, money};
+use crate::kit::form::Fields;
+use crate::kit::office::{audit, staff_page};
+use crate::kit::operator::OperatorSession;
+use crate::kit::page::{lang_of, see_other};
+use crate::kit::registry::BoxFuture;
+use crate::kit::session::Staff;
+
+mod case_view;
+mod console;
+mod reconciliation;
+pub(crate) use case_view::*;
+use console::*;
+use reconciliation::*;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/verwaltung/zahlungen", get(payments_view))
+        .route("/verwaltung/zahlungen/export/{date}", get(export_csv))
+        .route("/verwaltung/zahlungen/einstellungen", get(setup_page).post(save_setup))
+        .route("/verwaltung/zahlungen/einstellungen/konto", post(check_account))
+        .route("/verwaltung/zahlungen/einstellungen/onboarding", post(onboarding))
+        .route("/verwaltung/zahlungen/leistungen/{slug}", get(service_page).post(save_service))
+        .route("/verwaltung/vorgaenge/{id}/erstattung", post(refund))
+}
+
+pub fn console_router() -> Router<AppState> {
+    Router::new().route("/tarife", get(plans_page).post(save_plan)).route("/mandanten/{id}/zahlungen", get(console_setup_page).post(console_save_setup))
+}
+
+fn yes_no(lang: Lang, b: bool) -> String {
+    tr(lang, if b { "payments.yes" } else { "payments.no" })
+}
+
+// ---------------------------------------------------------------------------------------------
+// the setup form (tenant admins and operators)
+
+fn setup_state(setup: &PaymentSetup) -> FormState {
+    let mut f = FormState::default();
+    f.values.insert("mode".into(), if setup.online { "online" } else { "offline" }.into());
+    f.values.insert("stripe_account_id".into(), setup.stripe_account_id.clone().unwrap_or_default());
+    f.values.insert("methods".into(), setup.methods.iter().map(|m| m.code()).collect::<Vec<_>>().join(","));
+    f.values.insert("kassenzeichen_prefix".into(), setup.kassenzeichen.prefix().to_owned());
+    f.values.insert("kassenzeichen_digits".into(), setup.kassenzeichen.digits().to_string());
+    f.values.insert("reminder_days".into(), setup.reminder_days.to_string());
+    f.values.insert("cash_office_email".into(), setup.cash_office_email.clone().unwrap_or_default());
+    f.values.insert("offline_note_de".into(), setup.offline_note_de.clone());
+    f.values.insert("offline_note_en".into(), setup.offline_note_en.clone());
+    f
+}
+
+fn setup_fields(lang: Lang) -> Vec<Field> {
+    vec![
+        Field::new("mode", tr(lang, "payments.mode"), FieldKind::Select(vec![("online".into(), tr(lang, "payments.mode_online")), ("offline".into(), tr(lang, "payments.mode_offline"))])),
+        Field::new("stripe_account_id", tr(lang, "payments.account_id"), FieldKind::Text).hint(tr(lang, "payments.account_id_hint")),
+        Field::new("methods", tr(lang, "payments.methods"), FieldKind::Checkboxes(Method::ALL.iter().map(|m| (m.code().to_owned(), tr(lang, &format!("payments.method_{}", m.code())))).collect()))
+            .hint(tr(lang, "payments.methods_hint")),
+        Field::new("kassenzeichen_prefix", tr(lang, "payments.kz_prefix"), FieldKind::Text).hint(tr(lang, "payments.kz_prefix_hint")),
+        Field::new("kassenzeichen_digits", tr(lang, "payments.kz_digits"), FieldKind::Text).hint(tr(lang, "payments.kz_digits_hint")),
+        Field::new("reminder_days", tr(lang, "payments.reminder_days"), FieldKind::Text).hint(tr(lang, "payments.reminder_days_hint")),
+        Field::new("cash_office_email", tr(lang, "payments.cash_office_email"), FieldKind::Email).hint(tr(lang, "payments.cash_office_email_hint")),
+        Field::new("offline_note_de", tr(lang, "payments.offline_note_de"), FieldKind::Text).hint(tr(lang, "payments.offline_note_hint")),
+        Field::new("offline_note_en", tr(lang, "payments.offline_note_en"), FieldKind::Text),
+    ]
+}
+
+/// Reads the setup form; on errors, the form with every value kept and a message per field.
+fn parse_setup(lang: Lang, f: &Fields) -> Result<PaymentSetup, FormState> {
+    let mut form = FormState::default();
+    for key in ["mode", "stripe_account_id", "kassenzeichen_prefix", "kassenzeichen_digits", "reminder_days", "cash_office_email", "offline_note_de", "offline_note_en"] {
+        form.values.insert(key.into(), f.text(key));
+    }
+    let methods_raw = f.all("methods");
+    form.values.insert("methods".into(), methods_raw.join(","));
+    let err = |form: &mut FormState, field: &str, key: &str| {
+        form.errors.insert(field.into(), tr(lang, &format!("payments.error.{key}")));
+    };
+    let online = f.text("mode") == "online";
+    let account = f.text("stripe_account_id");
+    let account_ok = account.starts_with("acct_") && (11..=69).contains(&account.len()) && account[5..].bytes().all(|b| b.is_ascii_alphanumeric());
+    if !account.is_empty() && !account_ok {
+        err(&mut form, "stripe_account_id", "account_id");
+    } else if online && account.is_empty() {
+        err(&mut form, "stripe_account_id", "account_id_missing");
+    }
+    let methods: Result<Vec<Method>, _> = methods_raw.iter().map(|m| Method::parse(m)).collect();
+    let methods = match methods {
+        Ok(m) if !m.is_empty() => m,
+        _ => {
+            err(&mut form, "methods", "methods");
+            vec![]
+        }
+    };
+    let scheme = match KassenzeichenScheme::parse(&f.text("kassenzeichen_prefix"), &f.text("kassenzeichen_digits")) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            let field = if e == portal_payments::BookingError::Digits { "kassenzeichen_digits" } else { "kassenzeichen_prefix" };
+            err(&mut form, field, e.key());
+            None
+        }
+    };
+    let reminder = f.text("reminder_days").parse::<i32>().ok().filter(|d| (1..=30).contains(d));
+    if reminder.is_none() {
+        err(&mut form, "reminder_days", "reminder_days");
+    }
+    let email = f.text("cash_office_email");
+    if !email.is_empty() && (!email.contains('@') || email.len() > 254 || email.contains(char::is_whitespace)) {
+        err(&mut form, "cash_office_email", "email");
+    }
+    for key in ["offline_note_de", "offline_note_en"] {
+        if f.text(key).chars().count() > 500 {
+            err(&mut form, key, "note_long");
+        }
+    }
+    match (scheme, reminder) {
+        (Some(kassenzeichen), Some(reminder_days)) if !form.has_errors() => Ok(PaymentSetup {
+            online,
+            stripe_account_id: (!account.is_empty()).then_some(account),
+            methods,
+            offline_note_de: f.text("offline_note_de"),
+            offline_note_en: f.text("offline_note_en"),
+            kassenzeichen,
+            reminder_days,
+            cash_office_email: (!email.is_empty()).then_some(email),
+            ..PaymentSetup::default()
+        }),
+        _ => Err(form),
+    }
+}
+
+/// What the environment and Stripe say: secrets configured (never shown), account state, plan.
+fn status_facts(state: &AppState, lang: Lang, setup: &PaymentSetup, plan: &repo::Plan) -> Block {
+    let webhook = state.payment_config.webhook_secret.as_ref().is_some_and(|s| !s.expose_secret().is_empty());
+    let account_state = match (&setup.stripe_account_id, setup.checked_at) {
+        (None, _) => tr(lang, "payments.no_account"),
+        (Some(_), None) => tr(lang, "payments.account_unchecked"),
+        (Some(_), Some(at)) => tr_with(
+            lang,
+            "payments.account_state",
+            &[("charges", &yes_no(lang, setup.charges_enabled)), ("details", &yes_no(lang, setup.details_submitted)), ("due", &setup.requirements_due.to_string()), ("at", &fmt_time(at))],
+        ),
+    };
+    Block::Facts(vec![
+        (tr(lang, "payments.secret_key"), tr(lang, if state.payments.configured() { "payments.configured" } else { "payments.not_configured" }), None),
+        (tr(lang, "payments.webhook_secret"), tr(lang, if webhook { "payments.configured" } else { "payments.not_configured" }), None),
+        (tr(lang, "payments.onboarding"), account_state, None),
+        (tr(lang, "payments.takes_payments"), yes_no(lang, setup.takes_payments() && state.payments.configured()), None),
+        (
+            tr(lang, "payments.plan"),
+            tr_with(lang, "payments.plan_fee", &[("plan", &plan.name), ("fixed", &money(plan.fee_fixed_cents, lang)), ("percent", &decimal_de(i64::from(plan.fee_basis_points)))]),
+            None,
+        ),
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// tenant admins: setup
+
+async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff, form: Option<FormState>, notice: Option<Block>) -> Result<Vec<Block>, AppError> {
+    let setup = repo::setup(tx).await?;
+    let plan = repo::plan_of(tx).await?;
+    let mut blocks: Vec<Block> = notice.into_iter().collect();
+    blocks.push(Block::Text(tr(lang, "payments.setup_intro")));
+    blocks.push(status_facts(state, lang, &setup, &plan));
+    if setup.stripe_account_id.is_some() {
+        blocks.push(Block::Buttons(vec![
+            Button { action: "/verwaltung/zahlungen/einstellungen/konto".into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.check_account"), danger: false },
+            Button { action: "/verwaltung/zahlungen/einstellungen/onboarding".into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.continue_onboarding"), danger: false },
+        ]));
+    }
+    blocks.push(Block::Form(FormSpec {
+        action: "/verwaltung/zahlungen/einstellungen".into(),
+        csrf: s.csrf.clone(),
+        form: form.unwrap_or_else(|| setup_state(&setup)),
+        fields: setup_fields(lang),
+        submit: tr(lang, "payments.save"),
+        danger: false,
+        secondary: None,
+    }));
+    blocks.push(Block::Heading(tr(lang, "payments.services_heading")));
+    blocks.push(Block::Text(tr(lang, "payments.services_intro")));
+    let rules = repo::service_payments(tx).await?;
+    let rows = sqlx::query_as::<_, (String, String)>(
+        "select a.service_slug, coalesce(case when $1 = 'en' then a.name_en else a.name_de end, case when $1 = 'en' then b.name_en else b.name_de end)
+           from service_activation a join base_service b using (service_slug)
+          where b.form_schema is not null or a.form_schema is not null order by 2",
+    )
+    .bind(lang.code())
+    .fetch_all(tx.conn())
+    .await?
+    .into_iter()
+    .map(|(slug, name)| {
+        let rule = rules.iter().find(|r| r.service_slug == slug);
+        vec![
+            Cell::Text(name),
+            Cell::Text(rule.map_or_else(|| tr(lang, "payments.no_fee"), |r| rule_summary(lang, &r.rule))),
+            Cell::Text(rule.map_or_else(String::new, |r| tr(lang, &format!("payments.timing_{}", r.timing.code())))),
+            Cell::Text(rule.map_or_else(String::new, |r| r.booking_text.as_str().to_owned())),
+            Cell::Link(format!("/verwaltung/zahlungen/leistungen/{slug}"), tr(lang, "payments.edit")),
+        ]
+    })
+    .collect();
+    blocks.push(Block::Table {
+        caption: tr(lang, "payments.services_heading"),
+        headers: vec![tr(lang, "payments.service"), tr(lang, "payments.fee"), tr(lang, "payments.timing"), tr(lang, "payments.booking_text"), tr(lang, "payments.edit")],
+        rows,
+        empty: tr(lang, "payments.no_services"),
+    });
+    Ok(blocks)
+}
+
+fn rule_summary(lang: Lang, rule: &FeeRule) -> String {
+    match rule {
+        FeeRule::Fixed { cents } => money(*cents, lang),
+        FeeRule::PerItem { cents, field } => tr_with(lang, "payments.rule_per_item", &[("amount", &money(*cents, lang)), ("field", field)]),
+        FeeRule::ByOption { field, options } => {
+            tr_with(lang, "payments.rule_by_option", &[("field", field), ("options", &options.iter().map(|(k, v)| format!("{k}: {}", money(*v, lang))).collect::<Vec<_>>().join(", "))])
+        }
+    }
+}
+
+async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<NoticeQ>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let notice = q.hinweis.as_deref().map(|h| match h {
+        "gespeichert" => Block::Notice("success", tr(lang, "payments.saved")),
+        "konto" => Block::Notice("success", tr(lang, "payments.account_checked")),
+        _ => Block::Notice("danger", tr(lang, "payments.stripe_unreachable_admin")),
+    });
+    let blocks = setup_blocks(&state, &mut tx, lang, &s, None, notice).await?;
+    tx.commit().await?;
+    staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::OK, tr(lang, "payments.setup_title"), blocks).await
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQ {
+    #[serde(default)]
+    hinweis: Option<String>,
+}
+
+/// Saves a setup, keeping the account → tenant map; an account of another tenant is refused.
+async fn store_setup(tx: &mut TenantTx, lang: Lang, setup: &PaymentSetup) -> Result<Result<(), FormState>, AppError> {
+    match repo::save_setup(tx, setup).await {
+        Ok(()) => Ok(Ok(())),
+        Err(repo::RepoError::AccountTaken) => {
+            let mut form = setup_state(setup);
+            form.errors.insert("stripe_account_id".into(), tr(lang, "payments.error.account_taken"));
+            Ok(Err(form))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    // a connected account is attached by the platform's operators (who see the contract behind
+    // it), never by naming an account id here: a tenant admin could otherwise claim any account
+    let current = repo::setup(&mut tx).await?.stripe_account_id;
+    let result = match parse_setup(lang, &f) {
+        Ok(setup) if setup.stripe_account_id != current => {
+            let mut form = setup_state(&setup);
+            form.errors.insert("stripe_account_id".into(), tr(lang, "payments.error.account_by_operator"));
+            Err(form)
+        }
+        Ok(setup) => store_setup(&mut tx, lang, &setup).await?.map(|()| setup),
+        Err(form) => Err(form),
+    };
+    match result {
+        Ok(setup) => {
+            audit(&mut tx, &s, &ip, "payment.setup", "payment_setup".into(), serde_json::to_value(&setup).unwrap_or_default()).await?;
+            tx.commit().await?;
+            refresh_account(&state, ctx.entry.tenant_id, &setup).await?;
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
+        }
+        Err(form) => {
+            drop(tx);
+            let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+            let blocks = setup_blocks(&state, &mut tx, lang, &s, Some(form), None).await?;
+            tx.commit().await?;
+            staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.setup_title"), blocks).await
+        }
+    }
+}
+
+/// Asks Stripe for a just-saved account's onboarding state (best effort: the payment jobs and the
+/// `account.updated` webhook keep it current).
+async fn refresh_account(state: &AppState, tenant: TenantId, setup: &PaymentSetup) -> Result<(), AppError> {
+    let Some(account) = &setup.stripe_account_id else { return Ok(()) };
+    if !state.payments.configured() {
+        return Ok(());
+    }
+    match state.payments.retrieve_account(account).await {
+        Ok(a) => {
+            let mut tx = state.db.tenant(tenant).await?;
+            repo::record_account(&mut tx, &a).await?;
+            tx.commit().await?;
+        }
+        Err(e) => tracing::warn!(error = %e, "checking the connected account failed"),
+    }
+    Ok(())
+}
+
+async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let setup = repo::setup(&mut tx).await?;
+    let account = setup.stripe_account_id.ok_or_else(AppError::not_found)?;
+    match state.payments.retrieve_account(&account).await {
+        Ok(a) => {
+            repo::record_account(&mut tx, &a).await?;
+            audit(&mut tx, &s, &ip, "payment.account_checked", account, serde_json::json!({ "charges_enabled": a.charges_enabled, "details_submitted": a.details_submitted })).await?;
+            tx.commit().await?;
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=konto"))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "retrieving the connected account failed");
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=stripe"))
+        }
+    }
+}
+
+async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let account = repo::setup(&mut tx).await?.stripe_account_id.ok_or_else(AppError::not_found)?;
+    tx.commit().await?;
+    let base = crate::kit::mail::base_url(&state, &ctx.host, &headers);
+    let back = format!("{base}/verwaltung/zahlungen/einstellungen");
+    match state.payments.onboarding_link(&account, &back, &back).await {
+        Ok(url) => Ok(see_other(&url)),
+        Err(e) => {
+            tracing::warn!(error = %e, "creating the onboarding link failed");
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=stripe"))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tenant admins: a service's fee and booking data
+
+async fn service_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, form: Option<FormState>) -> Result<(String, Vec<Block>), AppError> {
+    let svc = cases::service_form(tx, slug).await?.ok_or_else(AppError::not_found)?;
+    let name = svc.name.get(lang).to_owned();
+    let current = repo::service_payment(tx, slug).await?;
+    let form = form.unwrap_or_else(|| {
+        let mut f = FormState::default();
+        if let Some(p) = &current {
+            let (kind, amount, field, options) = p.rule.to_form();
+            f.values.insert("fee_kind".into(), kind.into());
+            f.values.insert("fee_amount".into(), amount);
+            f.values.insert("fee_field".into(), field);
+            f.values.insert("fee_options".into(), options);
+            f.values.insert("booking_text".into(), p.booking_text.as_str().to_owned());
+            f.values.insert("cost_centre".into(), p.assignment.cost_centre.clone());
+            f.values.insert("account".into(), p.assignment.account.clone());
+            f.values.insert("cost_unit".into(), p.assignment.cost_unit.clone());
+            f.values.insert("timing".into(), p.timing.code().into());
+            f.values.insert("pay_days".into(), p.pay_days.to_string());
+        } else {
+            f.values.insert("pay_days".into(), "14".into());
+        }
+        f
+    });
+    // fields a rule may use: whole numbers (per item) and choices (by option)
+    let eligible: Vec<String> = svc
+        .schema
+        .fields()
+        .filter(|f| (f.kind == Kind::Number && f.integer) || matches!(f.kind, Kind::Select | Kind::Radio))
+        .map(|f| {
+            let opts = if f.options.is_empty() { String::new() } else { format!(" [{}]", f.options.iter().map(|o| o.value.as_str()).collect::<Vec<_>>().join(", ")) };
+            format!("{} – {}{opts}", f.id, f.label.get(lang))
+        })
+        .collect();
+    let mut blocks = vec![Block::Text(tr(lang, "payments.service_intro"))];
+    if !eligible.is_empty() {
+        blocks.push(Block::Text(tr(lang, "payments.eligible_fields")));
+        blocks.push(Block::List(eligible));
+    }
+    blocks.push(Block::Form(FormSpec {
+        action: format!("/verwaltung/zahlungen/leistungen/{slug}"),
+        csrf: s.csrf.clone(),
+        form,
+        fields: vec![
+            Field::new(
+                "fee_kind",
+                tr(lang, "payments.fee_kind"),
+                FieldKind::Select(["fixed", "per_item", "by_option"].iter().map(|k| ((*k).to_owned(), tr(lang, &format!("payments.fee_kind_{k}")))).collect()),
+            ),
+            Field::new("fee_amount", tr(lang, "payments.fee_amount"), FieldKind::Text).hint(tr(lang, "payments.fee_amount_hint")),
+            Field::new("fee_field", tr(lang, "payments.fee_field"), FieldKind::Text).hint(tr(lang, "payments.fee_field_hint")),
+            Field::new("fee_options", tr(lang, "payments.fee_options"), FieldKind::Text).hint(tr(lang, "payments.fee_options_hint")),
+            Field::new("booking_text", tr(lang, "payments.booking_text"), FieldKind::Text).hint(tr(lang, "payments.booking_text_hint")).required(),
+            Field::new("cost_centre", tr(lang, "payments.cost_centre"), FieldKind::Text).hint(tr(lang, "payments.cost_centre_hint")).required(),
+            Field::new("account", tr(lang, "payments.account"), FieldKind::Text).hint(tr(lang, "payments.account_hint")).required(),
+            Field::new("cost_unit", tr(lang, "payments.cost_unit"), FieldKind::Text).hint(tr(lang, "payments.cost_unit_hint")),
+            Field::new("timing", tr(lang, "payments.timing"), FieldKind::Select(vec![("before".into(), tr(lang, "payments.timing_before")), ("after".into(), tr(lang, "payments.timing_after"))])),
+            Field::new("pay_days", tr(lang, "payments.pay_days"), FieldKind::Text).hint(tr(lang, "payments.pay_days_hint")),
+        ],
+        submit: tr(lang, "payments.save"),
+        danger: false,
+        secondary: Some(("/verwaltung/zahlungen/einstellungen".into(), tr(lang, "account.cancel"))),
+    }));
+    if current.is_some() {
+        blocks.push(Block::Buttons(vec![Button {
+            action: format!("/verwaltung/zahlungen/leistungen/{slug}"),
+            csrf: s.csrf.clone(),
+            hidden: vec![("entfernen".into(), "1".into())],
+            label: tr(lang, "payments.remove_fee"),
+            danger: true,
+        }]));
+    }
+    Ok((tr_with(lang, "payments.service_title", &[("service", &name)]), blocks))
+}
+
+async fn service_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, None).await?;
+    tx.commit().await?;
+    staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::OK, title, blocks).await
+}
+
+/// Reads a service's payment form against its form schema.
+fn parse_service(lang: Lang, f: &Fields, slug: &str, schema: &portal_forms::FormSchema) -> Result<ServicePayment, FormState> {
+    let mut form = FormState::default();
+    for key in ["fee_kind", "fee_amount", "fee_field", "fee_options", "booking_text", "cost_centre", "account", "cost_unit", "timing", "pay_days"] {
+        form.values.insert(key.into(), f.text(key));
+    }
+    let err = |form: &mut FormState, field: &str, key: &str| {
+        form.errors.insert(field.into(), tr(lang, &format!("payments.error.{key}")));
+    };
+    let kind = f.text("fee_kind");
+    let rule = match FeeRule::from_form(&kind, &f.text("fee_amount"), &f.text("fee_field"), &f.text("fee_options")) {
+        Ok(rule) => match rule.check(Some(schema)) {
+            Ok(()) => Some(rule),
+            Err(e) => {
+                let field = match e {
+                    portal_payments::FeeError::Field(_) => "fee_field",
+                    portal_payments::FeeError::Amount if kind != "by_option" => "fee_amount",
+                    _ => "fee_options",
+                };
+                form.errors.insert(field.into(), format!("{} ({e})", tr(lang, &format!("payments.error.{}", e.key()))));
+                None
+            }
+        },
+        Err(e) => {
+            err(&mut form, if kind == "by_option" { "fee_options" } else { "fee_amount" }, e.key());
+            None
+        }
+    };
+    let booking = BookingText::parse(&f.text("booking_text")).map_err(|e| err(&mut form, "booking_text", e.key())).ok();
+    let assignment = match AccountAssignment::parse(&f.text("cost_centre"), &f.text("account"), &f.text("cost_unit")) {
+        Ok(a) => Some(a),
+        Err(errors) => {
+            for e in errors {
+                let field = match e {
+                    portal_payments::BookingError::CostCentre => "cost_centre",
+                    portal_payments::BookingError::Account => "account",
+                    _ => "cost_unit",
+                };
+                err(&mut form, field, e.key());
+            }
+            None
+        }
+    };
+    let timing = Timing::parse(&f.text("timing"));
+    if timing.is_none() {
+        err(&mut form, "timing", "timing");
+    }
+    let days = f.text("pay_days").parse::<i32>().ok().filter(|d| (1..=90).contains(d));
+    if days.is_none() {
+        err(&mut form, "pay_days", "pay_days");
+    }
+    match (rule, booking, assignment, timing, days) {
+        (Some(rule), Some(booking_text), Some(assignment), Some(timing), Some(pay_days)) => Ok(ServicePayment { service_slug: slug.to_owned(), rule, booking_text, assignment, timing, pay_days }),
+        _ => Err(form),
+    }
+}
+
+async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Payments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    if f.text("entfernen") == "1" {
+        repo::delete_service_payment(&mut tx, &slug).await?;
+        audit(&mut tx, &s, &ip, "payment.service_fee_removed", slug.clone(), serde_json::json!({})).await?;
+        tx.commit().await?;
+        return Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"));
+    }
+    let svc = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
+    match parse_service(lang, &f, &slug, &svc.schema) {
+        Ok(p) => {
+            if !repo::save_service_payment(&mut tx, &p).await? {
+                return Err(AppError::not_found());
+            }
+            audit(&mut tx, &s, &ip, "payment.service_fee", slug.clone(), serde_json::to_value(&p).unwrap_or_default()).await?;
+            tx.commit().await?;
+            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
+        }
+        Err(form) => {
+            let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, Some(form)).await?;
+            tx.commit().await?;
+            staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, title, blocks).await
+        }
+    }
+}

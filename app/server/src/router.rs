@@ -1,0 +1,182 @@
+//! The router: `/health` and static assets on every host; everything else is dispatched by host to
+//! the tenant portal or the operations console, or answered 404 for unknown hosts.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use portal_web::error::{ErrorCause, ErrorKind};
+use portal_web::{AppState, Site, cookies, observe};
+use serde::Deserialize;
+use tower::ServiceExt;
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::kit::error_page::error_page;
+use crate::kit::page::{self as pages, LANG_COOKIE, lang_of};
+use crate::kit::registry::{self, Capability};
+
+/// Routers per site, built once.
+#[derive(Clone)]
+struct Sites {
+    state: AppState,
+    capabilities: &'static [Capability],
+    portal: Router,
+    console: Router,
+}
+
+impl axum::extract::FromRef<Sites> for AppState {
+    fn from_ref(sites: &Sites) -> Self {
+        sites.state.clone()
+    }
+}
+
+const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// One site's router: the routes every capability adds to it, the language switch, and a 404 in
+/// the site's frame for everything else.
+fn site_router(list: &'static [Capability], pick: impl Fn(&Capability) -> Option<fn() -> Router<AppState>>) -> Router<AppState> {
+    list.iter().filter_map(pick).fold(Router::new(), |r, routes| r.merge(routes())).route("/sprache", get(switch_language)).fallback(not_found)
+}
+
+/// Builds the complete router with every capability of [`crate::capabilities::ALL`].
+pub fn build_router(state: AppState) -> Router {
+    build_router_with(state, crate::capabilities::ALL)
+}
+
+/// Builds the complete router with the capabilities of `list`.
+pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router {
+    let sites = Sites {
+        portal: site_router(list, |c| c.portal).route_layer(axum::middleware::from_fn(observe::track_metrics)).with_state(state.clone()),
+        console: site_router(list, |c| c.console).route_layer(axum::middleware::from_fn(observe::track_metrics)).with_state(state.clone()),
+        state: state.clone(),
+        capabilities: list,
+    };
+    let site_dir = state.config.site_dir.clone();
+    let static_files = Router::new()
+        .nest_service("/assets/kern", ServeDir::new(site_dir.join("kern")))
+        .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")));
+
+    let hsts = state.config.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    Router::new()
+        .route("/health", get(observe::health))
+        .route("/assets/app.css", get(app_css))
+        .route("/assets/islands.js", get(islands_js))
+        .route("/assets/payment.js", get(payment_js))
+        .merge(static_files)
+        .fallback(dispatch)
+        .with_state(sites)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), tenant.id = tracing::field::Empty, site = tracing::field::Empty, status = tracing::field::Empty)
+                })
+                // errors are logged once, with their cause, by the error-page layer
+                .on_failure(())
+                .on_response(|res: &Response, latency: Duration, span: &tracing::Span| {
+                    span.record("status", res.status().as_u16());
+                    tracing::info!(latency_ms = latency.as_millis() as u64, "response");
+                }),
+        )
+}
+
+async fn app_css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::APP_CSS).into_response()
+}
+
+async fn payment_js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::PAYMENT_JS).into_response()
+}
+
+async fn islands_js(State(sites): State<Sites>) -> Response {
+    // the loader names the wasm with its version so that a new build is never mixed with an old one
+    let body = pages::ISLANDS_JS.replace("__WASM_VERSION__", &pages::wasm_version(&sites.state));
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body).into_response()
+}
+
+/// Resolves the site of the request and hands it to that site's router; turns error responses into
+/// translated pages.
+async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
+    let state = &sites.state;
+    let lang = lang_of(req.headers());
+    let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    if cross_origin(&req) {
+        tracing::warn!(path, "cross-origin form post refused");
+        let tenant = match portal_web::host::resolve(state, &mut req) {
+            Site::Portal(ctx) => Some(ctx),
+            _ => None,
+        };
+        return error_page(state, tenant.as_ref(), lang, ErrorKind::Forbidden, None, &path).await;
+    }
+    let (router, tenant) = match portal_web::host::resolve(state, &mut req) {
+        Site::Console => (sites.console.clone(), None),
+        Site::Portal(ctx) if ctx.entry.status == portal_domain::TenantStatus::Suspended => {
+            return error_page(state, Some(&ctx), lang, ErrorKind::Suspended, None, &path).await;
+        }
+        Site::Portal(ctx) => (sites.portal.clone(), Some(ctx)),
+        Site::Unknown => return error_page(state, None, lang, ErrorKind::NotFound, None, &path).await,
+    };
+
+    let response = match registry::serving(sites.capabilities, router.oneshot(req)).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    if let Some(kind) = response.extensions().get::<ErrorKind>().copied() {
+        let cause = response.extensions().get::<ErrorCause>().cloned();
+        return error_page(state, tenant.as_ref(), lang, kind, cause.as_ref(), &path).await;
+    }
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return error_page(state, tenant.as_ref(), lang, ErrorKind::PayloadTooLarge, None, &path).await;
+    }
+    response
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `GET /sprache?lang=en&back=/path`: remembers the language and returns to the page. Works on both
+/// sites. Only local paths are accepted as `back` (no open redirect).
+async fn switch_language(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
+    let lang = portal_domain::Lang::from_code(&q.lang).unwrap_or_default();
+    let back = portal_web::redirect::local_path(&q.back).unwrap_or("/");
+    let cookie = cookies::set(LANG_COOKIE, lang.code(), state.config.secure_cookies, Some(60 * 60 * 24 * 365), false);
+    let mut r = pages::see_other(back);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+/// Refuses a state-changing request whose `Origin` names another site (defence in depth next to
+/// the CSRF tokens and SameSite cookies).
+fn cross_origin(req: &Request) -> bool {
+    if matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS) {
+        return false;
+    }
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return false };
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+    origin == "null" || !origin_host.eq_ignore_ascii_case(host)
+}
+
+/// A 404 in the site's frame.
+async fn not_found() -> portal_web::AppError {
+    portal_web::AppError::not_found()
+}

@@ -1,0 +1,320 @@
+//! The operations console on its own host: operator login, tenants (list, create, edit, suspend),
+//! service selection per tenant, and `/metrics`.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use leptos::prelude::view;
+use portal_catalogue::repo as catalogue;
+use portal_domain::{Colour, HostName, Lang, Localized, ServiceSlug, TenantId, TenantKind, TenantSlug, TenantStatus};
+use portal_operators as operators;
+use portal_tenancy::logo::MAX_LOGO_BYTES;
+use portal_tenancy::repo::{self as tenants, Branding, NewTenant, TenantError};
+use portal_tenancy::{Logo, LogoError};
+use portal_ui::console::{LoginPage, Paging, ServiceChoice, TENANT_FORM_FIELDS, TenantFormData, TenantFormPage, TenantListPage, TenantRow, TenantServicesPage};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, cookies, observe};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::kit::form::{field, parse_urlencoded};
+use crate::kit::operator::{OperatorSession, SESSION_COOKIE, chrome, operator_principal};
+use crate::kit::page::{html, html_status, lang_of, see_other, with_cookie};
+use crate::kit::registry::{Capability, NavEntry};
+use portal_authz::{Action, Resource};
+
+mod tenant_form;
+use tenant_form::*;
+
+/// Body limit of the tenant form: a picked logo file far larger than a logo may be (a phone photo)
+/// still arrives whole, so the form can answer with an error next to the field and keep every
+/// value. The logo itself is never held beyond its own limit.
+const TENANT_FORM_MAX_BYTES: usize = 32 * 1024 * 1024;
+const LOGIN_CSRF_COOKIE: &str = "ops_login_csrf";
+
+mod branding;
+
+pub const CAPABILITY: Capability = Capability {
+    portal: Some(staff_routes),
+    console: Some(router),
+    staff_nav: &[NavEntry { order: 30, path: "/verwaltung/darstellung", label: "staff.nav_branding", resource: Resource::Branding, action: Action::Write }],
+    console_nav: &[NavEntry { order: 10, path: "/", label: "console.tenants", resource: Resource::Tenants, action: Action::Read }],
+    ..Capability::named("tenants")
+};
+
+fn staff_routes() -> Router<AppState> {
+    Router::new().route("/verwaltung/darstellung", get(branding::branding_form).post(branding::save_branding))
+}
+
+fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(tenant_list))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/mandanten", post(create_tenant).layer(DefaultBodyLimit::max(TENANT_FORM_MAX_BYTES)))
+        .route("/mandanten/neu", get(new_tenant_form))
+        .route("/mandanten/{id}", get(edit_tenant_form).post(update_tenant).layer(DefaultBodyLimit::max(TENANT_FORM_MAX_BYTES)))
+        .route("/mandanten/{id}/status", post(set_status))
+        .route("/mandanten/{id}/logo", get(tenant_logo))
+        .route("/mandanten/{id}/leistungen", get(services_page).post(save_services))
+        .route("/mandanten/{id}/leistungen/grundausstattung", post(apply_basic_installation))
+        .route("/metrics", get(observe::metrics))
+}
+
+/// Writes an operator's change to the audit log, in the transaction that makes it.
+async fn audit_change(conn: &mut sqlx::PgConnection, session: &OperatorSession, ip: &ClientIp, tenant: TenantId, action: &str, detail: serde_json::Value) -> Result<(), AppError> {
+    let principal = operator_principal(session);
+    portal_authz::audit::record(conn, &principal, ip.0, portal_authz::audit::Event { tenant: Some(tenant), action, object: format!("tenant:{}", tenant.0), detail }).await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// login
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    #[serde(default)]
+    abgelaufen: Option<String>,
+}
+
+fn render_login(state: &AppState, lang: Lang, form: FormState, message: Option<String>, status: StatusCode) -> Response {
+    let token = operators::random_token();
+    let chrome = chrome(state, lang, None, "/login", false);
+    let t = token.clone();
+    let page = portal_ui::render_document(move || view! { <LoginPage chrome=chrome form=form message=message login_csrf=t/> });
+    let cookie = cookies::set(LOGIN_CSRF_COOKIE, &token, state.config.secure_cookies, Some(3600), true);
+    with_cookie(html_status(status, page), &cookie)
+}
+
+async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let lang = lang_of(&headers);
+    let message = q.abgelaufen.map(|_| tr(lang, "console.login_expired"));
+    render_login(&state, lang, FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }, message, StatusCode::OK)
+}
+
+async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, body: Bytes) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let pairs = parse_urlencoded(&body);
+    // login CSRF: the form must echo the cookie set with it (double submit)
+    let cookie = cookies::get(&headers, LOGIN_CSRF_COOKIE);
+    match (cookie, field(&pairs, "_csrf")) {
+        (Some(c), Some(f)) if operators::constant_time_eq(c, f) => {}
+        _ => return Err(AppError::forbidden()),
+    }
+    let email = field(&pairs, "email").unwrap_or("").trim().to_owned();
+    let password = field(&pairs, "password").unwrap_or("").to_owned();
+    let mut form = FormState { order: vec!["email".into(), "password".into()], ..FormState::default() };
+    form.values.insert("email".into(), email.clone());
+    if email.is_empty() {
+        form.errors.insert("email".into(), tr(lang, "validation.required"));
+    }
+    if password.is_empty() {
+        form.errors.insert("password".into(), tr(lang, "validation.required"));
+    }
+    if form.has_errors() {
+        return Ok(render_login(&state, lang, form, None, StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    // like the citizens' and staff logins: attempts per address, failures per account
+    let account_bucket = format!("console-login:{}", portal_identity::secret::fingerprint(&email.to_lowercase()));
+    if !crate::kit::limits::login_allowed(&state, None, &ip, &account_bucket).await? {
+        metrics::counter!("console_logins_total", "result" => "limited").increment(1);
+        return Ok(render_login(&state, lang, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS));
+    }
+    let mut tx = state.db.platform().await?;
+    let Some(operator) = operators::authenticate(&mut tx, &email, &password).await? else {
+        portal_identity::ratelimit::hit(tx.conn(), &account_bucket, portal_identity::ratelimit::LOGIN_PER_ACCOUNT).await?;
+        tx.commit().await?;
+        metrics::counter!("console_logins_total", "result" => "failed").increment(1);
+        tracing::warn!(email_domain = email.split('@').nth(1).unwrap_or(""), "console login failed");
+        return Ok(render_login(&state, lang, form, Some(tr(lang, "console.login_failed")), StatusCode::UNAUTHORIZED));
+    };
+    // a fresh session id at every login (no fixation)
+    if let Some(old) = cookies::get(&headers, SESSION_COOKIE) {
+        operators::end_session(&mut tx, old).await?;
+    }
+    let token = operators::start_session(&mut tx, operator.operator_id).await?;
+    portal_identity::ratelimit::clear(tx.conn(), &account_bucket).await?;
+    tx.commit().await?;
+    metrics::counter!("console_logins_total", "result" => "ok").increment(1);
+    tracing::info!(operator.id = %operator.operator_id, "operator logged in");
+    let secure = state.config.secure_cookies;
+    let r = with_cookie(see_other("/"), &cookies::set(SESSION_COOKIE, &token, secure, None, true));
+    Ok(with_cookie(r, &cookies::set(LOGIN_CSRF_COOKIE, "", secure, Some(0), true)))
+}
+
+async fn logout(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let pairs = parse_urlencoded(&body);
+    session.check_csrf(field(&pairs, "_csrf"))?;
+    if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
+        let mut tx = state.db.platform().await?;
+        operators::end_session(&mut tx, token).await?;
+        tx.commit().await?;
+    }
+    Ok(with_cookie(see_other("/login"), &cookies::set(SESSION_COOKIE, "", state.config.secure_cookies, Some(0), true)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// tenant list
+
+#[derive(Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    hinweis: Option<String>,
+    #[serde(default)]
+    mandant: Option<Uuid>,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    seite: Option<i64>,
+}
+
+/// Tenants per page of the list.
+const PAGE_SIZE: i64 = 50;
+
+async fn tenant_list(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Query(q): Query<ListQuery>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let filter: String = q.q.trim().chars().take(100).collect();
+    let page = q.seite.unwrap_or(1).max(1);
+    let mut tx = state.db.platform().await?;
+    let (list, total) = tenants::search(&mut tx, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
+    let named = match q.mandant {
+        Some(id) => tenants::get(&mut tx, TenantId(id)).await?.map(|t| t.name).unwrap_or_default(),
+        None => String::new(),
+    };
+    tx.commit().await?;
+    let notice = match q.hinweis.as_deref() {
+        Some("gesperrt") => Some(tr_with(lang, "console.suspended_notice", &[("name", &named)])),
+        Some("aktiviert") => Some(tr_with(lang, "console.activated_notice", &[("name", &named)])),
+        Some("gespeichert") => Some(tr(lang, "console.saved")),
+        _ => None,
+    };
+    let rows: Vec<TenantRow> = list
+        .into_iter()
+        .map(|t| TenantRow { id: t.tenant_id.to_string(), suspended: t.status() == TenantStatus::Suspended, name: t.name, kind: t.kind, parent: t.parent_name, hosts: t.hosts })
+        .collect();
+    let chrome = chrome(&state, lang, Some(&session), "/", false);
+    // portal links keep the console's port (relevant on development machines)
+    let port_suffix = crate::kit::page::port_suffix(&headers);
+    let paging = Paging { filter, page, pages: ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1), total };
+    Ok(html(portal_ui::render_document(move || view! { <TenantListPage chrome=chrome tenants=rows notice=notice port_suffix=port_suffix paging=paging/> })))
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    status: String,
+    #[serde(rename = "_csrf")]
+    csrf: String,
+}
+
+async fn set_status(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, axum::Form(f): axum::Form<StatusForm>) -> Result<Response, AppError> {
+    session.check_csrf(Some(&f.csrf))?;
+    let status = TenantStatus::parse(&f.status).ok_or_else(AppError::bad_request)?;
+    let mut tx = state.db.platform().await?;
+    if !tenants::set_status(&mut tx, TenantId(id), status).await? {
+        return Err(AppError::not_found());
+    }
+    audit_change(tx.conn(), &session, &ip, TenantId(id), "tenant.status", serde_json::json!({ "status": status.as_str() })).await?;
+    tx.commit().await?;
+    state.registry.reload().await?;
+    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, status = status.as_str(), "tenant status changed");
+    let hint = if status == TenantStatus::Suspended { "gesperrt" } else { "aktiviert" };
+    Ok(see_other(&format!("/?hinweis={hint}&mandant={id}")))
+}
+
+// ---------------------------------------------------------------------------------------------
+// services
+
+#[derive(Deserialize)]
+struct ServicesQuery {
+    #[serde(default)]
+    neu: Option<String>,
+    #[serde(default)]
+    gespeichert: Option<usize>,
+    #[serde(default)]
+    vorlage: Option<u64>,
+}
+
+async fn services_page(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<ServicesQuery>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut tx = state.db.platform().await?;
+    let tenant = tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+    let base = catalogue::base_services(tx.conn()).await?;
+    let categories = catalogue::categories(tx.conn()).await?;
+    let mut tx = tx.into_tenant(TenantId(id)).await?;
+    let active = catalogue::activated_slugs(&mut tx).await?;
+    tx.commit().await?;
+    let groups: Vec<(String, Vec<ServiceChoice>)> = categories
+        .iter()
+        .map(|c| {
+            let list = base
+                .iter()
+                .filter(|s| s.category_slug == c.category_slug)
+                .map(|s| ServiceChoice {
+                    slug: s.service_slug.clone(),
+                    name: if lang == Lang::En { s.name_en.clone() } else { s.name_de.clone() },
+                    leika_key: s.leika_key.clone(),
+                    active: active.binary_search(&s.service_slug).is_ok(),
+                })
+                .collect();
+            (c.name(lang).to_owned(), list)
+        })
+        .collect();
+    let notice = if q.neu.is_some() {
+        Some(tr_with(lang, "console.created", &[("name", &tenant.name), ("host", tenant.hosts.first().map_or("", String::as_str))]))
+    } else if let Some(n) = q.vorlage {
+        Some(tr_with(lang, "console.preset_applied", &[("count", &n.to_string())]))
+    } else {
+        q.gespeichert.map(|n| tr_with(lang, "console.selection_saved", &[("count", &n.to_string())]))
+    };
+    let chrome = chrome(&state, lang, Some(&session), &format!("/mandanten/{id}/leistungen"), false);
+    let (tid, tname) = (id.to_string(), tenant.name);
+    Ok(html(portal_ui::render_document(move || view! { <TenantServicesPage chrome=chrome tenant_id=tid tenant_name=tname groups=groups notice=notice/> })))
+}
+
+async fn save_services(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
+    let pairs = parse_urlencoded(&body);
+    session.check_csrf(field(&pairs, "_csrf"))?;
+    let slugs: Vec<String> = pairs.iter().filter(|(k, _)| k == "service").filter_map(|(_, v)| ServiceSlug::parse(v).ok().map(|s| s.to_string())).collect();
+    let mut tx = state.db.platform().await?;
+    tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+    let mut tx = tx.into_tenant(TenantId(id)).await?;
+    catalogue::set_selection(&mut tx, &slugs).await?;
+    let count = catalogue::activated_slugs(&mut tx).await?.len();
+    audit_change(tx.conn(), &session, &ip, TenantId(id), "services.select", serde_json::json!({ "services": slugs })).await?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, services = count, "service selection saved");
+    Ok(see_other(&format!("/mandanten/{id}/leistungen?gespeichert={count}")))
+}
+
+async fn apply_basic_installation(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
+    let pairs = parse_urlencoded(&body);
+    session.check_csrf(field(&pairs, "_csrf"))?;
+    let mut tx = state.db.platform().await?;
+    tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
+    let mut tx = tx.into_tenant(TenantId(id)).await?;
+    let added = catalogue::apply_preset(&mut tx, "grundausstattung").await?.ok_or_else(AppError::not_found)?;
+    audit_change(tx.conn(), &session, &ip, TenantId(id), "services.basic_installation", serde_json::json!({ "added": added })).await?;
+    tx.commit().await?;
+    tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, added, "basic installation applied");
+    Ok(see_other(&format!("/mandanten/{id}/leistungen?vorlage={added}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlencoded_keeps_repeated_keys() {
+        let p = parse_urlencoded(b"service=a&service=b&_csrf=x%2By&q=hund+anmelden");
+        assert_eq!(p.iter().filter(|(k, _)| k == "service").count(), 2);
+        assert_eq!(field(&p, "_csrf"), Some("x+y"));
+        assert_eq!(field(&p, "q"), Some("hund anmelden"));
+    }
+}

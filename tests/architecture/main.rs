@@ -1,0 +1,154 @@
+//! Architecture rules for the web layer (`app/server/src`), checked by reading the source.
+//!
+//! Units are `kit` (bottom layer), `flows` (workflows without HTTP), one capability per other
+//! folder, and the top-level files ("the wiring"). `kit` imports nothing else, `flows` only `kit`,
+//! capabilities never import the wiring, and units never import each other in a cycle. Files stay
+//! under 600 lines across the workspace. The scanner is pure (`rules::analyse` over
+//! `(path, source)` pairs); the tests here apply it to the tree on disk, `synthetic` to made-up
+//! sources so that every rule is seen to fail.
+//!
+//! Standalone: `rustc --edition 2024 --test tests/architecture/main.rs -o /tmp/archtest` and run
+//! with `REPO_ROOT=/path/to/repo` (or from the repository root or `tests/`).
+
+mod graph;
+mod lexer;
+mod paths;
+mod rules;
+mod synthetic;
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rules::{MAX_LINES, analyse, cycle_report, flows_violations, kit_violations, largest, module_graph, oversized, report, unit_graph, wiring_violations};
+
+/// The server crate's source folder, relative to the repository root.
+const SERVER_SRC: &str = "app/server/src";
+
+/// Folders whose `.rs` files must respect the line limit.
+const SIZED_ROOTS: [&str; 5] = ["app", "platform", "tests", "benches", "fuzz"];
+
+/// Folder names never descended into when collecting source files.
+const SKIPPED_DIRS: [&str; 3] = ["node_modules", "target", ".git"];
+
+/// Paths (relative to the repository root) never descended into.
+const SKIPPED_PATHS: [&str; 1] = ["tests/e2e"];
+
+/// The repository root: `$REPO_ROOT`, else the parent of this package's manifest folder, else the
+/// current directory (or its parent when it is `tests`).
+fn repo_root() -> PathBuf {
+    if let Some(root) = std::env::var_os("REPO_ROOT") {
+        return PathBuf::from(root);
+    }
+    if let Some(manifest) = option_env!("CARGO_MANIFEST_DIR") {
+        return Path::new(manifest).join("..");
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if cwd.file_name().is_some_and(|n| n == "tests") { cwd.join("..") } else { cwd }
+}
+
+/// Every `.rs` file under `root/dir`, as (path relative to `root` with `/` separators, text),
+/// sorted by path. A missing `dir` yields nothing.
+fn rust_files(root: &Path, dir: &str) -> io::Result<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(rel) = pending.pop() {
+        let full = root.join(&rel);
+        if !full.is_dir() {
+            continue;
+        }
+        for entry in std::fs::read_dir(&full)? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child = format!("{rel}/{name}");
+            if entry.file_type()?.is_dir() {
+                if !SKIPPED_DIRS.contains(&name.as_str()) && !SKIPPED_PATHS.contains(&child.as_str()) {
+                    pending.push(child);
+                }
+            } else if Path::new(&name).extension().is_some_and(|e| e == "rs") {
+                found.push((child, std::fs::read_to_string(entry.path())?));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// The server crate scanned from disk.
+fn server() -> rules::Crate {
+    let root = repo_root();
+    let files = rust_files(&root, SERVER_SRC).expect("read app/server/src");
+    assert!(!files.is_empty(), "no .rs files under {}", root.join(SERVER_SRC).display());
+    let prefix = format!("{SERVER_SRC}/");
+    let relative: Vec<(String, String)> = files.into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_owned(), text)).collect();
+    analyse(&prefix, &relative)
+}
+
+/// Every source file subject to the line limit, read from disk.
+fn sized_files() -> Vec<(String, String)> {
+    let root = repo_root();
+    SIZED_ROOTS.iter().flat_map(|dir| rust_files(&root, dir).expect("read source files")).collect()
+}
+
+/// Panics with `message` unless it is empty.
+fn assert_clean(message: &str) {
+    assert!(message.is_empty(), "{message}");
+}
+
+#[test]
+fn kit_imports_no_other_unit() {
+    assert_clean(&report("kit imports another unit", &kit_violations(&server())));
+}
+
+#[test]
+fn flows_import_only_kit() {
+    assert_clean(&report("flows imports a unit other than kit", &flows_violations(&server())));
+}
+
+#[test]
+fn capabilities_import_no_wiring() {
+    assert_clean(&report("capability imports the wiring", &wiring_violations(&server())));
+}
+
+#[test]
+fn units_have_no_import_cycles() {
+    assert_clean(&report("import cycle between units", &cycle_report(&unit_graph(&server()))));
+}
+
+#[test]
+fn kit_and_flows_modules_have_no_cycles() {
+    let krate = server();
+    let mut found = Vec::new();
+    for layer in ["kit", "flows"] {
+        found.extend(cycle_report(&module_graph(&krate, layer)).into_iter().map(|c| format!("{layer}: {c}")));
+    }
+    assert_clean(&report("import cycle between modules of a layer", &found));
+}
+
+#[test]
+fn no_source_file_exceeds_600_lines() {
+    assert_clean(&report("source file too long", &oversized(&sized_files(), MAX_LINES)));
+}
+
+#[test]
+fn figures() {
+    let files = sized_files();
+    let krate = server();
+    let unit_cycles = cycle_report(&unit_graph(&krate)).len();
+    let module_cycles: usize = ["kit", "flows"].iter().map(|l| cycle_report(&module_graph(&krate, l)).len()).sum();
+    println!("scanned {} source files; server units: {}", files.len(), krate.units.len());
+    println!("capabilities: {}", krate.capabilities().join(", "));
+    println!("largest source files:");
+    for (path, lines) in largest(&files, 5) {
+        println!("  {lines:>5}  {path}");
+    }
+    println!("cycles: {unit_cycles} between units, {module_cycles} between kit/flows modules");
+    assert!(!files.is_empty(), "no source files were scanned");
+    assert!(!krate.capabilities().is_empty(), "no capability folders under {SERVER_SRC}");
+}
+
+#[test]
+fn the_layered_folders_exist() {
+    let root = repo_root();
+    let missing: Vec<String> = ["kit/mod.rs", "flows/mod.rs"].iter().map(|f| format!("{SERVER_SRC}/{f}")).filter(|p| !root.join(p).is_file()).collect();
+    assert!(missing.is_empty(), "layered folders missing: {}", missing.join(", "));
+}

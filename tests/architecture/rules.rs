@@ -1,0 +1,216 @@
+//! The units of the server crate and the architecture rules over them, as pure functions of
+//! `(path, source text)` pairs.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::graph::{Graph, cycles, describe};
+use crate::paths::{module_path, references};
+
+/// The most lines a source file may have.
+pub const MAX_LINES: usize = 600;
+
+/// What a unit is in the layering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `kit/`: the bottom layer.
+    Kit,
+    /// `flows/`: workflows without HTTP; may use only `kit`.
+    Flows,
+    /// Any other folder under `src`.
+    Capability,
+    /// A top-level file (`main.rs`, `lib.rs`, `startup.rs`, …); may import anything.
+    Wiring,
+}
+
+/// One path reference from a file into the crate, with the units on both ends.
+#[derive(Debug, Clone)]
+pub struct Import {
+    /// Display path of the referring file.
+    pub file: String,
+    /// Module path of the referring file (inline modules not included).
+    pub module: Vec<String>,
+    /// 1-based line of the reference.
+    pub line: usize,
+    /// Unit of the referring file.
+    pub from: String,
+    /// Unit the reference lands in.
+    pub to: String,
+    /// Crate-absolute path referred to.
+    pub target: Vec<String>,
+}
+
+impl Import {
+    /// `file:line` of the reference.
+    pub fn location(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+
+    /// The referenced path spelled as `crate::…`.
+    fn spelled(&self) -> String {
+        std::iter::once("crate").chain(self.target.iter().map(String::as_str)).collect::<Vec<_>>().join("::")
+    }
+}
+
+/// The scanned crate: its units and every reference found in its files.
+#[derive(Debug, Clone)]
+pub struct Crate {
+    /// Every unit and its kind.
+    pub units: BTreeMap<String, Kind>,
+    /// Every resolved reference, self-references included.
+    pub imports: Vec<Import>,
+    /// Module path of every file.
+    pub modules: Vec<Vec<String>>,
+}
+
+impl Crate {
+    /// Kind of `unit`; names that are not units (never produced by `analyse`) count as wiring.
+    pub fn kind(&self, unit: &str) -> Kind {
+        self.units.get(unit).copied().unwrap_or(Kind::Wiring)
+    }
+
+    /// References that leave their own unit.
+    fn crossing(&self) -> impl Iterator<Item = &Import> {
+        self.imports.iter().filter(|i| i.from != i.to)
+    }
+
+    /// Names of the capability units.
+    pub fn capabilities(&self) -> Vec<&str> {
+        self.units.iter().filter(|(_, k)| **k == Kind::Capability).map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+/// Scans `files`, given as (path relative to `src` with `/` separators, source text). Display paths
+/// in reports are `display_root` followed by the relative path.
+pub fn analyse(display_root: &str, files: &[(String, String)]) -> Crate {
+    let folders: BTreeSet<&str> = files.iter().filter_map(|(rel, _)| rel.split_once('/').map(|(dir, _)| dir)).collect();
+    let unit_of = |rel: &str| -> String {
+        let first = rel.split('/').next().unwrap_or(rel);
+        first.strip_suffix(".rs").unwrap_or(first).to_owned()
+    };
+    let units: BTreeMap<String, Kind> = files
+        .iter()
+        .map(|(rel, _)| {
+            let unit = unit_of(rel);
+            let kind = match unit.as_str() {
+                "kit" => Kind::Kit,
+                "flows" => Kind::Flows,
+                name if folders.contains(name) => Kind::Capability,
+                _ => Kind::Wiring,
+            };
+            (unit, kind)
+        })
+        .collect();
+    let root = if units.contains_key("lib") || !units.contains_key("main") { "lib" } else { "main" };
+    let mut imports = Vec::new();
+    let mut modules = Vec::new();
+    for (rel, text) in files {
+        let module = module_path(rel);
+        let from = unit_of(rel);
+        for reference in references(&module, text) {
+            let to = reference.target.first().filter(|first| units.contains_key(first.as_str())).map_or(root, String::as_str);
+            imports.push(Import { file: format!("{display_root}{rel}"), module: module.clone(), line: reference.line, from: from.clone(), to: to.to_owned(), target: reference.target });
+        }
+        modules.push(module);
+    }
+    Crate { units, imports, modules }
+}
+
+/// Rule 1: every reference from `kit` to another unit.
+pub fn kit_violations(krate: &Crate) -> Vec<String> {
+    let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Kit);
+    listed(offending, |i, paths| format!("{}: kit imports `{}` ({paths})", i.location(), i.to))
+}
+
+/// Rule 2: every reference from `flows` to a unit other than `kit`.
+pub fn flows_violations(krate: &Crate) -> Vec<String> {
+    let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Flows && krate.kind(&i.to) != Kind::Kit);
+    listed(offending, |i, paths| format!("{}: flows imports `{}` ({paths})", i.location(), i.to))
+}
+
+/// Rule 3: every reference from a capability to a wiring unit (a top-level file or the crate root).
+pub fn wiring_violations(krate: &Crate) -> Vec<String> {
+    let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Capability && krate.kind(&i.to) == Kind::Wiring);
+    listed(offending, |i, paths| format!("{}: capability `{}` imports wiring `{}` ({paths})", i.location(), i.from, i.to))
+}
+
+/// One line per offending location and target unit, with the paths referenced there joined.
+fn listed<'a>(imports: impl Iterator<Item = &'a Import>, line: impl Fn(&Import, &str) -> String) -> Vec<String> {
+    let mut grouped: Vec<(&Import, Vec<String>)> = Vec::new();
+    for import in imports {
+        match grouped.last_mut() {
+            Some((last, paths)) if last.location() == import.location() && last.to == import.to => {
+                paths.push(import.spelled());
+            }
+            _ => grouped.push((import, vec![import.spelled()])),
+        }
+    }
+    grouped.iter().map(|(import, paths)| line(import, &paths.join(", "))).collect()
+}
+
+/// The unit graph for rule 4: every unit is a node; edges come from non-wiring units only.
+pub fn unit_graph(krate: &Crate) -> Graph {
+    let mut graph = Graph::default();
+    for unit in krate.units.keys() {
+        graph.add_node(unit);
+    }
+    for i in krate.crossing().filter(|i| krate.kind(&i.from) != Kind::Wiring) {
+        graph.add_edge(&i.from, &i.to, i.location());
+    }
+    graph
+}
+
+/// The module graph inside `layer` (`kit` or `flows`) for rule 5: nodes are the layer's direct
+/// children (files or folders, not its `mod.rs`); an edge is a reference to a sibling child.
+pub fn module_graph(krate: &Crate, layer: &str) -> Graph {
+    let child = |path: &[String]| -> Option<String> {
+        match path {
+            [first, second, ..] if first == layer => Some(second.clone()),
+            _ => None,
+        }
+    };
+    let children: BTreeSet<String> = krate.modules.iter().filter_map(|m| child(m)).collect();
+    let mut graph = Graph::default();
+    for c in &children {
+        graph.add_node(c);
+    }
+    for i in &krate.imports {
+        if let (Some(from), Some(to)) = (child(&i.module), child(&i.target))
+            && children.contains(&to)
+        {
+            graph.add_edge(&from, &to, i.location());
+        }
+    }
+    graph
+}
+
+/// Rules 4 and 5: every elementary cycle of `graph`, described with example locations.
+pub fn cycle_report(graph: &Graph) -> Vec<String> {
+    cycles(graph).iter().map(|c| describe(graph, c)).collect()
+}
+
+/// Number of lines in `text`.
+pub fn line_count(text: &str) -> usize {
+    text.lines().count()
+}
+
+/// Rule 6: every file with more than `limit` lines, as `path: N lines`.
+pub fn oversized(files: &[(String, String)], limit: usize) -> Vec<String> {
+    files.iter().map(|(path, text)| (path, line_count(text))).filter(|&(_, n)| n > limit).map(|(path, n)| format!("{path}: {n} lines (limit {limit})")).collect()
+}
+
+/// The `n` largest files by line count, largest first (ties by path).
+pub fn largest(files: &[(String, String)], n: usize) -> Vec<(String, usize)> {
+    let mut sized: Vec<(String, usize)> = files.iter().map(|(p, t)| (p.clone(), line_count(t))).collect();
+    sized.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    sized.truncate(n);
+    sized
+}
+
+/// A failure message listing every offender of `rule`, or an empty string when there is none.
+pub fn report(rule: &str, offenders: &[String]) -> String {
+    if offenders.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = offenders.iter().map(|o| format!("  - {o}")).collect();
+    format!("{rule}: {} offender(s)\n{}", offenders.len(), list.join("\n"))
+}

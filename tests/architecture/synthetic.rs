@@ -1,0 +1,149 @@
+//! The rules applied to made-up sources, so each rule is seen to fail (and not to over-report).
+
+use crate::lexer::strip;
+use crate::paths::{module_path, references};
+use crate::rules::{Crate, Import, analyse, cycle_report, flows_violations, kit_violations, module_graph, oversized, unit_graph, wiring_violations};
+
+/// Scans in-memory files given as (path relative to `src`, source).
+fn scan(files: &[(&str, &str)]) -> Crate {
+    let owned: Vec<(String, String)> = files.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect();
+    analyse("src/", &owned)
+}
+
+/// The units `from` imports, by the scanner's reckoning.
+fn imported_by(krate: &Crate, from: &str) -> Vec<String> {
+    let mut units: Vec<String> = krate.imports.iter().filter(|i| i.from == from && i.to != from).map(|i| i.to.clone()).collect();
+    units.dedup();
+    units
+}
+
+#[test]
+fn kit_importing_a_capability_is_reported() {
+    let krate = scan(&[("kit/mod.rs", "pub mod page;\n"), ("kit/page.rs", "use std::fmt;\n\nuse crate::payments::Fee;\n"), ("payments/mod.rs", "use crate::kit::page;\n")]);
+    let found = kit_violations(&krate);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("src/kit/page.rs:3:") && found[0].contains("`payments`"), "{found:?}");
+}
+
+#[test]
+fn flows_importing_a_capability_is_reported_but_kit_is_allowed() {
+    let krate = scan(&[
+        ("kit/mod.rs", "pub mod forms;\n"),
+        ("flows/mod.rs", "pub mod payment;\n"),
+        ("flows/payment.rs", "use crate::kit::forms;\nfn f() { crate::payments::charge(1); }\n"),
+        ("payments/mod.rs", ""),
+    ]);
+    let found = flows_violations(&krate);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("src/flows/payment.rs:2:") && found[0].contains("crate::payments::charge"), "{found:?}");
+}
+
+#[test]
+fn capability_importing_wiring_is_reported() {
+    let krate = scan(&[
+        ("lib.rs", "pub mod startup;\npub mod account;\npub fn build_router() {}\n"),
+        ("startup.rs", "use crate::account;\n"),
+        ("account/mod.rs", "use crate::startup::Application;\nfn f() { crate::build_router(); }\n"),
+    ]);
+    let found = wiring_violations(&krate);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("`startup`") && found[1].contains("`lib`"), "{found:?}");
+}
+
+#[test]
+fn mutual_imports_via_group_and_expression_make_a_cycle() {
+    let krate =
+        scan(&[("applications/mod.rs", "use crate::{kit::page, payments::{fee, Charge}};\n"), ("payments/mod.rs", "pub fn f() {\n    crate::applications::file_case(1);\n}\n"), ("kit/mod.rs", "")]);
+    assert_eq!(imported_by(&krate, "applications"), ["kit", "payments"]);
+    let found = cycle_report(&unit_graph(&krate));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("applications -> payments -> applications"), "{found:?}");
+    assert!(found[0].contains("src/applications/mod.rs:1") && found[0].contains("src/payments/mod.rs:2"), "{found:?}");
+}
+
+#[test]
+fn a_three_unit_cycle_is_found() {
+    let krate = scan(&[
+        ("audit/mod.rs", "use crate::casework::Case;\n"),
+        ("casework/mod.rs", "use crate::tenants::Tenant;\n"),
+        ("tenants/mod.rs", "fn f() -> crate::audit::Entry { todo() }\n"),
+        ("access/mod.rs", "use crate::audit::Entry;\n"),
+    ]);
+    let found = cycle_report(&unit_graph(&krate));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("audit -> casework -> tenants -> audit"), "{found:?}");
+}
+
+#[test]
+fn wiring_never_forms_a_cycle() {
+    let krate = scan(&[("startup.rs", "use crate::account;\n"), ("account/mod.rs", "use crate::startup::Application;\n")]);
+    assert!(cycle_report(&unit_graph(&krate)).is_empty());
+}
+
+#[test]
+fn strings_and_comments_do_not_count() {
+    let source = concat!(
+        "//! Uses crate::payments for fees.\n",
+        "/* crate::payments /* nested crate::audit */ still comment crate::access */\n",
+        "fn f<'a>(x: &'a str) -> char {\n",
+        "    let s = \"crate::payments \\\" crate::audit\";\n",
+        "    let r = r#\"crate::payments \" crate::audit\"#;\n",
+        "    let b = br\"crate::access\";\n",
+        "    let q = '\"'; // crate::payments\n",
+        "    let e = '\\''; let u = '\\u{22}';\n",
+        "    q\n",
+        "}\n",
+        "fn g(x: &'static str) -> crate::tenants::Tenant { todo() }\n",
+    );
+    let found = references(&module_path("kit/page.rs"), source);
+    let targets: Vec<String> = found.iter().map(|r| format!("{}:{}", r.line, r.target.join("::"))).collect();
+    assert_eq!(targets, ["11:tenants::Tenant"]);
+    assert_eq!(strip(source).lines().count(), source.lines().count());
+}
+
+#[test]
+fn super_from_a_folder_root_reaches_the_crate() {
+    let krate = scan(&[
+        ("access/mod.rs", "use super::payments::Fee;\nuse super::{kit, flows::filing};\nuse super::Unknown;\n"),
+        ("payments/mod.rs", ""),
+        ("kit/mod.rs", ""),
+        ("flows/mod.rs", ""),
+        ("lib.rs", "pub struct Unknown;\n"),
+    ]);
+    assert_eq!(imported_by(&krate, "access"), ["payments", "kit", "flows", "lib"]);
+}
+
+#[test]
+fn super_from_a_child_file_stays_in_its_folder() {
+    let krate = scan(&[
+        ("access/mod.rs", "mod b;\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n"),
+        ("access/b.rs", "use super::foo;\nfn g() { super::foo::bar(); self::h(); }\nmod inner { use super::super::x; }\n"),
+        ("access/c/d.rs", "use super::super::y;\nfn h() { super::super::super::payments::f(); }\n"),
+        ("payments/mod.rs", ""),
+    ]);
+    let leaving: Vec<String> = krate.imports.iter().filter(|i| i.to != i.from).map(Import::location).collect();
+    assert_eq!(leaving, ["src/access/c/d.rs:2"]);
+}
+
+#[test]
+fn module_cycles_inside_kit_are_found() {
+    let krate = scan(&[
+        ("kit/mod.rs", "pub mod a;\npub mod b;\npub mod c;\npub use a::Frame;\n"),
+        ("kit/a.rs", "use super::{b::Session, Frame};\n"),
+        ("kit/b.rs", "fn f() { crate::kit::a::render(); }\n"),
+        ("kit/c.rs", "use super::a;\n"),
+        ("flows/mod.rs", "pub mod x;\n"),
+        ("flows/x.rs", "use crate::kit::{a, b};\n"),
+    ]);
+    let found = cycle_report(&module_graph(&krate, "kit"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("a -> b -> a") && found[0].contains("src/kit/b.rs:1"), "{found:?}");
+    assert!(cycle_report(&module_graph(&krate, "flows")).is_empty());
+    assert!(kit_violations(&krate).is_empty() && flows_violations(&krate).is_empty());
+}
+
+#[test]
+fn long_files_are_reported_with_their_count() {
+    let files = vec![("a.rs".to_owned(), "x\n".repeat(601)), ("b.rs".to_owned(), "x\n".repeat(600))];
+    assert_eq!(oversized(&files, 600), ["a.rs: 601 lines (limit 600)"]);
+}
