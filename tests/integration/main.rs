@@ -10,6 +10,7 @@ mod identity;
 mod isolation;
 mod mail;
 mod payments;
+mod pipeline;
 mod portal;
 mod staff;
 mod sync;

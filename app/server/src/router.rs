@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use portal_web::error::{ErrorCause, ErrorKind};
-use portal_web::{AppState, Site, cookies, observe};
+use portal_web::{AppState, Site, TenantContext, cookies, observe};
 use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::compression::CompressionLayer;
@@ -17,8 +17,11 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use std::sync::Arc;
+
 use crate::kit::error_page::error_page;
 use crate::kit::page::{self as pages, LANG_COOKIE, lang_of};
+use crate::kit::pipeline;
 use crate::kit::registry::{self, Capability};
 
 /// Routers per site, built once.
@@ -130,18 +133,46 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
         Site::Unknown => return error_page(state, None, lang, ErrorKind::NotFound, None, &path).await,
     };
 
+    // a page (GET or HEAD) reads in one transaction, committed once it is rendered; a form post
+    // keeps the transactions its handler opens
+    if !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
+        return route(&sites, router, req, tenant.as_ref(), lang, &path, None).await;
+    }
+    let site = if tenant.is_some() { pipeline::Site::Tenant } else { pipeline::Site::Console };
+    let served = pipeline::serve(site, |page| route(&sites, router, req, tenant.as_ref(), lang, &path, Some(page))).await;
+    match served {
+        Ok(r) => r,
+        Err(e) => framed_error(state, tenant.as_ref(), lang, &path, e.into_response()).await.unwrap_or_else(|r| r),
+    }
+}
+
+/// Runs the site's router and turns an error response into the translated page (after undoing the
+/// page's work, so that the frame reads in the same transaction).
+async fn route(sites: &Sites, router: Router, req: Request, tenant: Option<&TenantContext>, lang: portal_domain::Lang, path: &str, page: Option<Arc<pipeline::Page>>) -> Response {
     let response = match registry::serving(sites.capabilities, router.oneshot(req)).await {
         Ok(r) => r,
         Err(never) => match never {},
     };
+    if response.extensions().get::<ErrorKind>().is_some() || response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        if let Some(page) = page {
+            page.undo().await;
+        }
+    }
+    match framed_error(&sites.state, tenant, lang, path, response).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+/// The error page for an error response (`Ok`), or the response itself when it is none (`Err`).
+async fn framed_error(state: &AppState, tenant: Option<&TenantContext>, lang: portal_domain::Lang, path: &str, response: Response) -> Result<Response, Response> {
     if let Some(kind) = response.extensions().get::<ErrorKind>().copied() {
         let cause = response.extensions().get::<ErrorCause>().cloned();
-        return error_page(state, tenant.as_ref(), lang, kind, cause.as_ref(), &path).await;
+        return Ok(error_page(state, tenant, lang, kind, cause.as_ref(), path).await);
     }
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return error_page(state, tenant.as_ref(), lang, ErrorKind::PayloadTooLarge, None, &path).await;
+        return Ok(error_page(state, tenant, lang, ErrorKind::PayloadTooLarge, None, path).await);
     }
-    response
+    Err(response)
 }
 
 #[derive(Deserialize)]

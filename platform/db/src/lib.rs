@@ -48,6 +48,9 @@ pub enum RoleError {
 pub struct Db {
     pool: PgPool,
     platform: PgPool,
+    /// Transactions begun through this handle (both pools): how many a request costs is a measured
+    /// figure (tests and benchmarks read it).
+    begun: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Pool sizing and timeouts.
@@ -81,12 +84,12 @@ impl Db {
                 .acquire_timeout(settings.acquire_timeout)
                 .connect_lazy_with(options.application_name(name).options([("statement_timeout", statement_timeout.as_str())]))
         };
-        Self { pool: pool(app, "kommunalportal", settings.max_connections, settings.min_connections), platform: pool(platform, "kommunalportal-platform", settings.platform_max_connections.max(1), 0) }
+        Self::from_pools(pool(app, "kommunalportal", settings.max_connections, settings.min_connections), pool(platform, "kommunalportal-platform", settings.platform_max_connections.max(1), 0))
     }
 
     /// Wraps existing pools of the two roles (tests).
     pub fn from_pools(app: PgPool, platform: PgPool) -> Self {
-        Self { pool: app, platform }
+        Self { pool: app, platform, begun: std::sync::Arc::default() }
     }
 
     /// Refuses to run with roles that would undo the separation: both pools as the same user, a
@@ -116,14 +119,32 @@ impl Db {
     /// Begins a transaction confined to `tenant` by row-level security.
     pub async fn tenant(&self, tenant: TenantId) -> Result<TenantTx, DbError> {
         // A `Uuid` formats as 36 hex digits and hyphens: nothing in it can escape the quotes.
-        let begin = format!("BEGIN; SET LOCAL app.tenant_id = '{}'", tenant.0);
+        self.tenant_with(tenant, "").await
+    }
+
+    /// A tenant transaction that starts with a savepoint `page`: a page's one transaction, which an
+    /// error page rolls back to before it reads the tenant's frame (one round trip, like `tenant`).
+    pub async fn tenant_page(&self, tenant: TenantId) -> Result<TenantTx, DbError> {
+        self.tenant_with(tenant, "; SAVEPOINT page").await
+    }
+
+    async fn tenant_with(&self, tenant: TenantId, then: &str) -> Result<TenantTx, DbError> {
+        let begin = format!("BEGIN; SET LOCAL app.tenant_id = '{}'{then}", tenant.0);
         let tx = self.pool.begin_with(begin).await?;
+        self.begun.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(TenantTx { tx, tenant })
     }
 
     /// Begins a transaction on the explicit platform path (no tenant set, the platform role).
     pub async fn platform(&self) -> Result<PlatformTx, DbError> {
-        Ok(PlatformTx { tx: self.platform.begin().await? })
+        let tx = self.platform.begin().await?;
+        self.begun.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(PlatformTx { tx })
+    }
+
+    /// How many transactions this handle (and its clones) has begun.
+    pub fn transactions_begun(&self) -> u64 {
+        self.begun.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A round trip to the database on each pool, for `/health`.
@@ -166,6 +187,13 @@ impl TenantTx {
 
     pub async fn commit(self) -> Result<(), DbError> {
         self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Undoes everything since the transaction began (one begun by [`Db::tenant_page`]), keeping it
+    /// open.
+    pub async fn rollback_page(&mut self) -> Result<(), DbError> {
+        sqlx::query("ROLLBACK TO SAVEPOINT page").execute(&mut *self.tx).await?;
         Ok(())
     }
 }

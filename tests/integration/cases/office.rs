@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn file_case(app: &TestApp, c: &mut TestClient<'_>, slug: &str) -> String {
+pub(crate) async fn file_case(app: &TestApp, c: &mut TestClient<'_>, slug: &str) -> String {
     let schema = forms().remove(slug).unwrap_or_else(|| panic!("form"));
     let first = start(c, slug, false).await;
     let check = fill(c, &first, &schema).await;

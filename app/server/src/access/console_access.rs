@@ -35,9 +35,9 @@ pub fn router() -> Router<AppState> {
 
 /// The tenant as the portal sees it, for mails sent on its behalf (sender name, links to its host).
 async fn tenant_context(state: &AppState, id: TenantId) -> Result<(TenantContext, String), AppError> {
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let t = tenants::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     let host_text = t.hosts.first().cloned().ok_or_else(AppError::not_found)?;
     let host = HostName::parse(&host_text).map_err(|_| AppError::not_found())?;
     let entry = state.registry.resolve(&host).ok_or_else(AppError::not_found)?;

@@ -30,6 +30,7 @@ use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_nav, staff_page};
 use crate::kit::page::{lang_of, see_other, with_cookie};
+use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{self, Capability, NavEntry};
 use crate::kit::session::{STAFF_COOKIE, Staff, anon_csrf, check_anon_csrf, set_anon_csrf};
 use identity_admin::{invite_form, parse_invitation, provider_blocks, role_label};
@@ -155,9 +156,9 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
 
 async fn logout(State(state): State<AppState>, ctx: TenantContext, s: Staff, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &s.token).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(with_cookie(see_other("/verwaltung/anmelden?hinweis=abgemeldet"), &cookies::set(STAFF_COOKIE, "", state.config.secure_cookies, Some(0), true)))
 }
 
@@ -194,13 +195,13 @@ async fn invitation_problem(state: &AppState, ctx: &TenantContext, lang: Lang, p
 async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let token = q.token.unwrap_or_default();
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {
         Ok(l) => l,
         Err(p) => return invitation_problem(&state, &ctx, lang, p).await,
     };
     let user = staff::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     let (csrf, new) = anon_csrf(&headers);
     let form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
     let r = staff_page(&state, &ctx, lang, "/verwaltung/einladung", None, StatusCode::OK, tr(lang, "staff.invitation_title"), invitation_blocks(lang, &csrf, &token, &user.display_name, form)).await?;
@@ -210,7 +211,7 @@ async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, head
 async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {
         Ok(l) => l,
         Err(p) => return invitation_problem(&state, &ctx, lang, p).await,
@@ -238,7 +239,7 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
         return invitation_problem(&state, &ctx, lang, links::LinkProblem::Used).await;
     }
     let session = session::start(&mut tx, Subject::Staff(link.subject_id)).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     tracing::info!(tenant.id = %ctx.entry.tenant_id, staff.id = %link.subject_id, "staff invitation accepted");
     Ok(with_cookie(see_other("/verwaltung?hinweis=willkommen"), &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true)))
 }
@@ -263,11 +264,11 @@ async fn dashboard(State(state): State<AppState>, ctx: TenantContext, headers: H
         blocks.push(Block::Heading(tr(lang, "staff.my_work")));
         let scope = if s.principal.scope_services.is_empty() { tr(lang, "staff.scope_all") } else { s.principal.scope_services.join(", ") };
         blocks.push(Block::Facts(vec![(tr(lang, "staff.scope"), scope, None)]));
-        let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+        let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
         for panel in registry::panels(|c| c.dashboard) {
             blocks.extend(panel(&mut tx, lang, &s).await?);
         }
-        tx.commit().await?;
+        tx.finish().await?;
     }
     if s.may(&state, Resource::Staff, Action::Write) {
         blocks.push(Block::Heading(tr(lang, "staff.admin_heading")));

@@ -3,18 +3,18 @@
 use super::*;
 
 pub(super) async fn service_options(state: &AppState, lang: Lang) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let base = catalogue::base_services(tx.conn()).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let options: Vec<(String, String)> = base.iter().map(|b| (b.service_slug.clone(), b.name(lang).to_owned())).collect();
     let slugs = options.iter().map(|(s, _)| s.clone()).collect();
     Ok((options, slugs))
 }
 
 pub(super) async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let list = staff::list(&mut tx).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let (options, _) = service_options(state, lang).await?;
     let role_options: Vec<(String, String)> = TENANT_ROLES.iter().map(|r| ((*r).to_owned(), role_label(lang, r))).collect();
     let can_write = s.may(state, Resource::Staff, Action::Write);
@@ -104,12 +104,12 @@ pub(super) async fn invite(State(state): State<AppState>, ctx: TenantContext, ip
         Err(form) => return staff_list_page(&state, &ctx, lang, &s, None, form, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
     let base = base_url(&state, &ctx.host, &headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     match identity_admin::invite(&mut tx, &ctx, &base, lang, &inv).await? {
         Ok(id) => {
             audit(&mut tx, &s, &ip, "staff.invite", format!("staff:{id}"), serde_json::json!({ "email": inv.email.as_str(), "role": inv.grant.role, "scope_services": inv.grant.scope_services }))
                 .await?;
-            tx.commit().await?;
+            tx.finish().await?;
             Ok(see_other("/verwaltung/mitarbeitende?hinweis=eingeladen"))
         }
         Err(()) => {
@@ -139,7 +139,7 @@ pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContex
     if !TENANT_ROLES.contains(&role.as_str()) {
         return Err(AppError::bad_request());
     }
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     if !keeps_an_admin(&mut tx, &target, Some(&role)).await? {
         return Ok(see_other("/verwaltung/mitarbeitende?hinweis=letzter-admin"));
@@ -149,14 +149,14 @@ pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContex
     // a privilege change: the member's sessions end, the next login gets a fresh one
     session::end_all(&mut tx, Subject::Staff(id)).await?;
     audit(&mut tx, &s, &ip, "staff.role_change", format!("staff:{id}"), serde_json::json!({ "from": target.roles.iter().map(|r| r.role.clone()).collect::<Vec<_>>(), "to": role })).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other("/verwaltung/mitarbeitende?hinweis=rolle"))
 }
 
 pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Staff, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     if !keeps_an_admin(&mut tx, &target, None).await? {
         return Ok(see_other("/verwaltung/mitarbeitende?hinweis=letzter-admin"));
@@ -164,7 +164,7 @@ pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip
     staff::revoke(&mut tx, id).await?;
     let ended = session::end_all(&mut tx, Subject::Staff(id)).await?;
     audit(&mut tx, &s, &ip, "staff.revoke", format!("staff:{id}"), serde_json::json!({ "email": target.email, "sessions_ended": ended })).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other("/verwaltung/mitarbeitende?hinweis=entzogen"))
 }
 
@@ -172,9 +172,9 @@ pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip
 // identity providers
 
 pub(super) async fn providers_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let list = oidc::providers(&mut tx, false).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
     blocks.extend(provider_blocks(lang, &s.csrf, "/verwaltung/identitaet", &state.oidc, ctx.entry.tenant_id.0, &list, form));
     staff_page(state, ctx, lang, "/verwaltung/identitaet", Some(s), status, tr(lang, "staff.nav_identity"), blocks).await
@@ -191,7 +191,7 @@ pub(super) async fn save_provider(State(state): State<AppState>, ctx: TenantCont
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::IdentityProviders, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let p = match identity_admin::save_provider(&mut tx, &state.oidc, lang, &f).await? {
         Ok(p) => p,
         Err(form) => {
@@ -200,18 +200,18 @@ pub(super) async fn save_provider(State(state): State<AppState>, ctx: TenantCont
         }
     };
     audit(&mut tx, &s, &ip, "identity_provider.save", format!("identity_provider:{}", p.slug), serde_json::json!({ "issuer": p.issuer_url, "client_id": p.client_id, "enabled": p.enabled })).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(Notice::Saved.redirect("/verwaltung/identitaet"))
 }
 
 pub(super) async fn delete_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::IdentityProviders, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if !oidc::delete_provider(&mut tx, &slug).await? {
         return Err(AppError::not_found());
     }
     audit(&mut tx, &s, &ip, "identity_provider.delete", format!("identity_provider:{slug}"), serde_json::json!({})).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(Notice::Deleted.redirect("/verwaltung/identitaet"))
 }

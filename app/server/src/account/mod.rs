@@ -31,6 +31,7 @@ use crate::kit::form::Fields;
 use crate::kit::limits::{login_allowed, login_bucket, mail_allowed};
 use crate::kit::mail::{base_url, queue};
 use crate::kit::page::{html_status, lang_of, portal_chrome, see_other, with_cookie};
+use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::Capability;
 use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
 
@@ -69,16 +70,16 @@ fn router() -> Router<AppState> {
 
 /// Renders an account page in the tenant's frame.
 async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
-    let tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     page_in(state, ctx, tx, lang, path, status, title, blocks).await
 }
 
 /// Like [`page`], finishing the handler's own transaction (the frame is read in it, then it commits):
 /// one transaction per page instead of two.
 #[expect(clippy::too_many_arguments, reason = "page() plus the transaction to finish")]
-async fn page_in(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
+async fn page_in(state: &AppState, ctx: &TenantContext, mut tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
     let chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title blocks=blocks/> })))
 }
 
@@ -241,9 +242,9 @@ async fn link_failed(state: &AppState, ctx: &TenantContext, lang: Lang, path: &s
 async fn verify_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let token = q.token.unwrap_or_default();
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = links::peek(&mut tx, Purpose::VerifyEmail, &token).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     if let Err(p) = link {
         return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await;
     }
@@ -255,7 +256,7 @@ async fn verify_form(State(state): State<AppState>, ctx: TenantContext, headers:
 async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::VerifyEmail, &token).await? {
         Ok(l) => l,
         Err(p) => return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await,
@@ -273,7 +274,7 @@ async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: Head
     let hash = link.secret_hash.unwrap_or_default();
     citizen::complete_registration(&mut tx, link.subject_id, &hash).await?;
     let session = session::start(&mut tx, Subject::Citizen(link.subject_id)).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     tracing::info!(citizen.id = %link.subject_id, "citizen account verified");
     Ok(with_cookie(see_other("/konto?hinweis=bestaetigt"), &session_cookie(&state, &session)))
 }
@@ -394,7 +395,7 @@ async fn login_blocks(tx: &mut TenantTx, lang: Lang, csrf: &str, next: &str, for
 /// The login page (with an optional notice above the form), in one transaction.
 #[expect(clippy::too_many_arguments, reason = "the login page's parts: frame, notice, form, status")]
 async fn login_page(state: &AppState, ctx: &TenantContext, lang: Lang, csrf: &str, next: &str, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
     blocks.extend(login_blocks(&mut tx, lang, csrf, next, form).await?);
     page_in(state, ctx, tx, lang, "/konto/anmelden", status, tr(lang, "account.login_title"), blocks).await
@@ -470,9 +471,9 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
 
 async fn logout(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
     citizen.check_csrf(f.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &citizen.token).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(with_cookie(see_other("/konto/anmelden?hinweis=abgemeldet"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
 }
 
@@ -512,9 +513,9 @@ fn reset_blocks(lang: Lang, csrf: &str, token: &str, mut form: FormState) -> Vec
 async fn reset_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let token = q.token.unwrap_or_default();
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = links::peek(&mut tx, Purpose::ResetPassword, &token).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     if let Err(p) = link {
         return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await;
     }
@@ -527,7 +528,7 @@ async fn reset_form(State(state): State<AppState>, ctx: TenantContext, headers: 
 async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::ResetPassword, &token).await? {
         Ok(l) => l,
         Err(p) => return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await,
@@ -548,6 +549,6 @@ async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         let base = base_url(&state, &ctx.host, &headers);
         queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other("/konto/anmelden?hinweis=passwort"))
 }

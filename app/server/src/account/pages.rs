@@ -14,7 +14,7 @@ pub(super) const PROFILE_LABELS: [(&str, &str); 7] = [
 
 pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut blocks = Vec::new();
     let notice = match q.hinweis.as_deref() {
@@ -113,7 +113,7 @@ pub(super) fn profile_blocks(lang: Lang, csrf: &str, acc: &citizen::Account, mut
 
 pub(super) async fn profile_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let values: Vec<(&str, String)> = PROFILE_LABELS.iter().map(|(f, _)| (*f, acc.profile.get(f).unwrap_or_default())).collect();
     let form = form_state(&PROFILE_LABELS.map(|(f, _)| f), &values);
@@ -162,16 +162,16 @@ pub(super) fn parse_profile(lang: Lang, f: &Fields) -> Result<Profile, FormState
 pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     citizen.check_csrf(f.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     match parse_profile(lang, &f) {
         Ok(p) => {
             citizen::update_profile(&mut tx, citizen.citizen_id, &p).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             Ok(see_other("/konto?hinweis=gespeichert"))
         }
         Err(mut form) => {
-            tx.commit().await?;
+            tx.finish().await?;
             // verified fields show their stored values
             for v in &acc.verified_fields {
                 form.values.insert(v.clone(), acc.profile.get(v).unwrap_or_default());
@@ -205,7 +205,7 @@ pub(super) async fn password_form(State(state): State<AppState>, ctx: TenantCont
 pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     citizen.check_csrf(f.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["current_password", "password", "password_repeat"], &[]);
     let pw = f.raw("password");
@@ -224,7 +224,7 @@ pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantCo
         let base = base_url(&state, &ctx.host, &headers);
         queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(with_cookie(see_other("/konto?hinweis=passwort"), &session_cookie(&state, &token)))
 }
 
@@ -249,7 +249,7 @@ pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: F
 
 pub(super) async fn email_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["email", "current_password"], &[]);
     page_in(&state, &ctx, tx, lang, "/konto/email", StatusCode::OK, tr(lang, "account.change_email"), email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form)).await
@@ -258,7 +258,7 @@ pub(super) async fn email_form(State(state): State<AppState>, ctx: TenantContext
 pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     citizen.check_csrf(f.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let raw = f.text("email");
     let mut form = form_state(&["email", "current_password"], &[("email", raw.clone())]);
@@ -288,14 +288,14 @@ pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantConte
     let base = base_url(&state, &ctx.host, &headers);
     let token = links::issue(&mut tx, Purpose::ChangeEmail, citizen.citizen_id, Some(email.as_str()), None).await?;
     queue(&mut tx, &ctx, &base, lang, email.as_str(), Mail::ConfirmNewEmail { link: format!("{base}/konto/email-bestaetigen?token={token}") }).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other("/konto?hinweis=email-gesendet"))
 }
 
 pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let token = q.token.unwrap_or_default();
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::consume(&mut tx, Purpose::ChangeEmail, &token).await? {
         Ok(l) => l,
         Err(p) => return link_failed(&state, &ctx, lang, "/konto/email-bestaetigen", p, false).await,
@@ -322,6 +322,6 @@ pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantCont
         let base = base_url(&state, &ctx.host, &headers);
         queue(&mut tx, &ctx, &base, lang, &old, Mail::EmailChanged { new_email: new_email.clone() }).await?;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other("/konto?hinweis=email"))
 }

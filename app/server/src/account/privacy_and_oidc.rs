@@ -3,7 +3,7 @@
 use super::*;
 
 pub(super) async fn export(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let mut data = citizen::export(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let applications = portal_cases::export_for(&mut tx, citizen.citizen_id).await?;
     let payments = portal_payments::repo::export_for(&mut tx, citizen.citizen_id).await?;
@@ -11,7 +11,7 @@ pub(super) async fn export(State(state): State<AppState>, ctx: TenantContext, ci
         o.insert("applications".into(), applications);
         o.insert("payments".into(), payments);
     }
-    tx.commit().await?;
+    tx.finish().await?;
     let body = serde_json::to_string_pretty(&data).unwrap_or_default();
     let date = OffsetDateTime::now_utc().date();
     Ok(crate::kit::page::attachment("application/json; charset=utf-8", body, &format!("buergerkonto-{}-{date}.json", ctx.entry.slug)))
@@ -43,7 +43,7 @@ pub(super) fn delete_blocks(lang: Lang, csrf: &str, has_password: bool, form: Fo
 
 pub(super) async fn delete_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["confirm", "current_password"], &[]);
     page_in(&state, &ctx, tx, lang, "/konto/loeschen", StatusCode::OK, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await
@@ -52,7 +52,7 @@ pub(super) async fn delete_form(State(state): State<AppState>, ctx: TenantContex
 pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     citizen.check_csrf(f.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["confirm", "current_password"], &[("confirm", f.text("confirm"))]);
     if f.text("confirm") != "on" {
@@ -66,7 +66,7 @@ pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, he
             .await;
     }
     citizen::delete(&mut tx, citizen.citizen_id).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     tracing::info!(citizen.id = %citizen.citizen_id, "citizen account deleted");
     Ok(with_cookie(see_other("/konto/anmelden?hinweis=geloescht"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
 }
@@ -86,9 +86,9 @@ pub(super) async fn oidc_failed(state: &AppState, ctx: &TenantContext, lang: Lan
 
 pub(super) async fn oidc_start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let provider = oidc::provider(&mut tx, &slug).await?.filter(|p| p.enabled).ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     match state.oidc.start(ctx.entry.tenant_id.0, &provider, &redirect_uri(&state, &ctx, &headers)).await {
         Ok((url, flow)) => {
             let value = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&flow).unwrap_or_default());

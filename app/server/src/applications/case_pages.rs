@@ -10,7 +10,7 @@ pub(super) struct Notice {
 
 pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::kit::session::Citizen, Query(q): Query<Notice>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let list = cases::cases_of(&mut tx, citizen.citizen_id).await?;
     let drafts = cases::drafts_of(&mut tx, citizen.citizen_id).await?;
     let mut blocks = match q.hinweis.as_deref() {
@@ -77,7 +77,7 @@ pub(super) async fn case_blocks(tx: &mut TenantTx, lang: Lang, case: &Case, base
     }
     // what other capabilities show on the case (its payment ...)
     for panel in registry::panels(|c| c.citizen_case) {
-        blocks.extend(panel(tx, lang, &case, base).await?);
+        blocks.extend(panel(tx, lang, case, base).await?);
     }
     let issued: Vec<(String, String)> = files.iter().filter(|f| f.purpose == "issued").map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone())).collect();
     if !issued.is_empty() {
@@ -156,7 +156,7 @@ pub(super) async fn citizen_case_page(
     reply: Option<(String, Option<String>, Option<String>)>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
     let base = format!("/konto/antraege/{case_id}");
     let mut blocks = case_blocks(&mut tx, lang, &case, &base, &citizen.csrf, reply).await?;
@@ -218,14 +218,14 @@ pub(super) async fn citizen_reply(
         })
         .await?;
     citizen.check_csrf(posted.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
     let name = case.applicant_name.clone();
     if let Some(problem) = reply(&mut tx, lang, &case, &Actor::citizen(citizen.citizen_id, &name), &posted).await? {
         drop(tx);
         return citizen_case_page(&state, &ctx, lang, &citizen, case_id, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other(&format!("/konto/antraege/{case_id}")))
 }
 
@@ -261,19 +261,19 @@ pub fn application_receipt<'a>(tx: &'a mut TenantTx, ctx: &'a TenantContext, lan
 
 /// A PDF of a citizen's own case.
 pub async fn citizen_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, citizen: &crate::kit::session::Citizen, case_id: Uuid, pdf: CasePdf) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
     let r = pdf(&mut tx, ctx, lang_of(headers), &case).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(r)
 }
 
 /// A PDF of a guest's case, by the status link's token.
 pub async fn guest_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, token: &str, pdf: CasePdf) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, token).await?;
     let r = pdf(&mut tx, ctx, lang_of(headers), &case).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(r)
 }
 
@@ -288,9 +288,9 @@ pub(super) async fn citizen_receipt(
 }
 
 pub(super) async fn citizen_file(State(state): State<AppState>, ctx: TenantContext, citizen: crate::kit::session::Citizen, Path((case_id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
     let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(case_id)).ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(file_response(file, bytes))
 }

@@ -19,7 +19,7 @@ pub(super) async fn guest_case_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let (csrf, new) = anon_csrf(headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, token).await?;
     let base = format!("/vorgang/{token}");
     let blocks = case_blocks(&mut tx, lang, &case, &base, &csrf, reply).await?;
@@ -50,14 +50,14 @@ pub(super) async fn guest_reply(State(state): State<AppState>, ctx: TenantContex
         })
         .await?;
     check_anon_csrf(&headers, posted.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     let name = case.applicant_name.clone();
     if let Some(problem) = reply(&mut tx, lang, &case, &Actor::guest(&name), &posted).await? {
         drop(tx);
         return guest_case_page(&state, &ctx, &headers, lang, &token, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other(&format!("/vorgang/{token}")))
 }
 
@@ -66,9 +66,9 @@ pub(super) async fn guest_receipt(State(state): State<AppState>, ctx: TenantCont
 }
 
 pub(super) async fn guest_file(State(state): State<AppState>, ctx: TenantContext, Path((token, file_id)): Path<(String, Uuid)>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(case.case_id)).ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(file_response(file, bytes))
 }

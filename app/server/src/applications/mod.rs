@@ -36,6 +36,7 @@ use crate::kit::limits::{allow_per_address, mail_allowed};
 use crate::kit::mail::base_url;
 use crate::kit::page::file_response;
 use crate::kit::page::{html_status, lang_of, portal_chrome, see_other, with_cookie};
+use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{self, BoxFuture, Capability};
 use crate::kit::session::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
 use crate::kit::uploads::{FileLimits, GatedPost, MAX_UPLOAD_BODY, Posted, accept};
@@ -69,7 +70,7 @@ fn router() -> Router<AppState> {
     let uploads = DefaultBodyLimit::max(MAX_UPLOAD_BODY);
     Router::new()
         .route("/leistungen/{slug}/antrag", get(start_page).post(start))
-        .route("/antrag/{draft}/seite/{page}", get(form_page).post(save_page).layer(uploads.clone()))
+        .route("/antrag/{draft}/seite/{page}", get(form_page).post(save_page).layer(uploads))
         .route("/antrag/{draft}/pruefen", get(check_page_view))
         .route("/antrag/{draft}/absenden", post(submit))
         .route("/antrag/{draft}/fertig", get(done))
@@ -77,7 +78,7 @@ fn router() -> Router<AppState> {
         .route("/antrag/{draft}/datei/{file}", get(draft_file))
         .route("/konto/antraege", get(my_cases))
         .route("/konto/antraege/{case}", get(citizen_case))
-        .route("/konto/antraege/{case}/nachricht", post(citizen_reply).layer(uploads.clone()))
+        .route("/konto/antraege/{case}/nachricht", post(citizen_reply).layer(uploads))
         .route("/konto/antraege/{case}/quittung.pdf", get(citizen_receipt))
         .route("/konto/antraege/{case}/datei/{file}", get(citizen_file))
         .route("/vorgang/{token}", get(guest_case))
@@ -87,9 +88,9 @@ fn router() -> Router<AppState> {
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, status, title and blocks")]
-pub(crate) async fn render(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
+pub(crate) async fn render(state: &AppState, ctx: &TenantContext, mut tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
     let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     if blocks.iter().any(|b| matches!(b, Block::AppForm(_))) {
         chrome.assets = crate::kit::page::assets(state, true);
     }
@@ -139,12 +140,12 @@ pub(crate) async fn load(tx: &mut TenantTx, a: &Applicant, draft_id: Uuid, lock:
 
 /// An open draft of this applicant, or the redirect to the confirmation once it was submitted.
 enum Opened {
-    Draft(TenantTx, Draft, FormSchema),
+    Draft(Tx<TenantTx>, Draft, FormSchema),
     Filed(Response),
 }
 
 async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uuid, lock: bool) -> Result<Opened, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (draft, schema) = load(&mut tx, a, draft_id, lock).await?;
     if draft.case_id.is_some() {
         return Ok(Opened::Filed(see_other(&format!("/antrag/{draft_id}/fertig"))));
@@ -166,7 +167,7 @@ pub(crate) async fn service_name(tx: &mut TenantTx, slug: &str, lang: Lang) -> R
 async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(slug): Path<String>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     let name = form.name.get(lang).to_owned();
     let pages: Vec<String> = form.schema.pages.iter().map(|p| p.title.get(lang).to_owned()).collect();
@@ -228,7 +229,7 @@ async fn start(State(state): State<AppState>, ctx: TenantContext, headers: Heade
     if a.citizen.is_none() {
         allow_per_address(&state, ctx.entry.tenant_id, &ip, "guest-draft", GUEST_DRAFTS_PER_ADDRESS).await?;
     }
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     let mut cookie = None;
     let (owner, answers) = match &a.citizen {
@@ -247,7 +248,7 @@ async fn start(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         None => return Ok(see_other(&format!("/konto/anmelden?weiter={}", urlencoding::encode(&format!("/leistungen/{slug}/antrag"))))),
     };
     let draft = cases::create_draft(&mut tx, &form, &owner, &answers).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let first = &form.schema.pages[0].id;
     let r = see_other(&format!("/antrag/{}/seite/{first}", draft.draft_id));
     Ok(match cookie {
@@ -267,7 +268,7 @@ fn summary(issues: &[Issue], lang: Lang) -> Vec<(String, String)> {
 async fn page_view(
     state: &AppState,
     ctx: &TenantContext,
-    mut tx: TenantTx,
+    mut tx: Tx<TenantTx>,
     lang: Lang,
     a: &Applicant,
     draft: &Draft,
@@ -393,7 +394,7 @@ async fn save_page(
     // a payment page may be open in another tab: its intent is withdrawn before the answers (and
     // so the fee) change, so it cannot pay for answers that no longer hold
     if payment_under_way(&state, &mut tx, draft_id).await? {
-        tx.commit().await?;
+        tx.finish().await?;
         return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
     }
     let mut answers = draft.answers.clone();
@@ -452,12 +453,12 @@ async fn save_page(
     let position = visible.iter().position(|i| *i == index);
     match action.as_str() {
         "speichern" => {
-            tx.commit().await?;
+            tx.finish().await?;
             return Ok(see_other("/konto/antraege?hinweis=gespeichert"));
         }
         "zurueck" => {
             let prev = position.and_then(|p| p.checked_sub(1)).and_then(|p| visible.get(p)).map_or(page_id.clone(), |i| schema.pages[*i].id.clone());
-            tx.commit().await?;
+            tx.finish().await?;
             return Ok(see_other(&format!("/antrag/{draft_id}/seite/{prev}")));
         }
         _ => {}
@@ -465,7 +466,7 @@ async fn save_page(
     if !issues.is_empty() {
         return page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, issues, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     let next = position.and_then(|p| visible.get(p + 1)).map(|i| schema.pages[*i].id.clone());
     Ok(match next {
         Some(n) => see_other(&format!("/antrag/{draft_id}/seite/{n}")),

@@ -16,7 +16,7 @@ pub(super) fn answer_sections(schema: &FormSchema, answers: &Answers, lang: Lang
 pub(super) async fn check_view(
     state: &AppState,
     ctx: &TenantContext,
-    mut tx: TenantTx,
+    mut tx: Tx<TenantTx>,
     lang: Lang,
     a: &Applicant,
     draft: &Draft,
@@ -108,14 +108,14 @@ pub(super) async fn submit(
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     a.check_csrf(&headers, posted.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // the row lock makes a second, concurrent submit wait and then find the case
     let (draft, schema) = load(&mut tx, &a, draft_id, true).await?;
     if posted.text("submission_key") != draft.submission_key.to_string() {
         return Err(AppError::bad_request());
     }
     if draft.case_id.is_some() {
-        tx.commit().await?;
+        tx.finish().await?;
         return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
     }
     let (issues, answers, plan) = crate::flows::payment::price_draft(&state, &mut tx, &draft, &schema, today()).await?;
@@ -130,7 +130,7 @@ pub(super) async fn submit(
     {
         // the case is filed once paid: the payment belongs to the draft until then
         crate::flows::payment::payment_for_draft(&state, &mut tx, &draft, service, fee, setup, *application_fee, lang, &base, &name).await?;
-        tx.commit().await?;
+        tx.finish().await?;
         return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
     }
     // a guest's confirmation goes to the address typed in: limited per sender and per recipient.
@@ -149,7 +149,7 @@ pub(super) async fn submit(
     {
         crate::flows::payment::payment_for_case(&mut tx, &filed.case, service, fee, setup, *application_fee, &base).await?;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     tracing::info!(case.reference = %filed.case.reference, service = %filed.case.service_slug, created = filed.created, "application filed");
     // a guest sees the confirmation once with the status link; it also comes by e-mail
     let to = match filed.guest_token {
@@ -175,7 +175,7 @@ pub(super) async fn done(
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (draft, _) = load(&mut tx, &a, draft_id, false).await?;
     let case_id = draft.case_id.ok_or_else(AppError::not_found)?;
     let case = cases::get(&mut tx, case_id).await?.ok_or_else(AppError::not_found)?;
@@ -207,18 +207,18 @@ pub(super) async fn done(
 pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(draft_id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
     a.check_csrf(&headers, posted.csrf())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (draft, _) = load(&mut tx, &a, draft_id, true).await?;
     if draft.case_id.is_none() {
         // an open payment is withdrawn first: a page still showing it must not take money for a
         // draft that is gone; one under way keeps the draft
         if payment_under_way(&state, &mut tx, draft_id).await? {
-            tx.commit().await?;
+            tx.finish().await?;
             return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
         }
         cases::delete_draft(&mut tx, draft_id).await?;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other(if a.citizen.is_some() { "/konto/antraege?hinweis=verworfen" } else { "/" }))
 }
 
@@ -230,9 +230,9 @@ pub(super) async fn draft_file(
     Path((draft_id, file_id)): Path<(Uuid, Uuid)>,
 ) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let _ = load(&mut tx, &a, draft_id, false).await?;
     let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.draft_id == Some(draft_id)).ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(file_response(file, bytes))
 }

@@ -16,6 +16,7 @@ use portal_web::{AppError, AppState, TenantContext};
 use crate::kit::office::staff_page;
 use crate::kit::operator::{OperatorSession, render, require};
 use crate::kit::page::lang_of;
+use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::session::Staff;
 
@@ -55,10 +56,10 @@ pub fn audit_rows(lang: Lang, entries: Vec<audit::Entry>, with_tenant: bool) -> 
 async fn staff_audit_log(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::AuditLog, Action::Read)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let tenant = tx.tenant_id();
     let entries = audit::list(tx.conn(), Some(tenant), 200, 0).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let (headers_row, rows) = audit_rows(lang, entries, false);
     let blocks = vec![Block::Text(tr(lang, "audit.intro")), Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") }];
     staff_page(&state, &ctx, lang, "/verwaltung/protokoll", Some(&s), StatusCode::OK, tr(lang, "staff.nav_audit"), blocks).await
@@ -67,9 +68,9 @@ async fn staff_audit_log(State(state): State<AppState>, ctx: TenantContext, head
 async fn console_audit_log(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     require(&state, &s, Resource::AuditLog, Action::Read)?;
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let entries = audit::list(tx.conn(), None, 300, 0).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let (headers_row, rows) = audit_rows(lang, entries, true);
     let blocks = vec![Block::Text(tr(lang, "audit.intro_all")), Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") }];
     Ok(render(&state, lang, &s, "/protokoll", StatusCode::OK, tr(lang, "audit.title"), blocks))
@@ -78,9 +79,9 @@ async fn console_audit_log(State(state): State<AppState>, s: OperatorSession, he
 async fn jobs(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     require(&state, &s, Resource::Jobs, Action::Read)?;
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let list = portal_mail::queue::recent(tx.conn(), 200).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     let rows = list
         .into_iter()

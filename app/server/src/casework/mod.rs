@@ -33,6 +33,7 @@ use crate::kit::mail::{base_url, queue};
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::file_response;
 use crate::kit::page::{lang_of, see_other};
+use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{self, BoxFuture, Capability, NavEntry};
 use crate::kit::session::Staff;
 use crate::kit::uploads::{MAX_UPLOAD_BODY, Posted, accept};
@@ -144,7 +145,7 @@ const PER_PAGE: u32 = 25;
 async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(p): Query<InboxParams>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Cases, Action::Read)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let scope = case_scope(&s.principal);
     let status = Status::parse(&p.status);
     let q = InboxQuery {
@@ -165,7 +166,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         .map(|a| (a.service_slug.clone(), if lang == Lang::En { a.name_en.clone() } else { a.name_de.clone() }))
         .filter(|(slug, _)| scope.as_ref().is_none_or(|sc| sc.contains(slug)))
         .collect();
-    tx.commit().await?;
+    tx.finish().await?;
 
     let mut service_options = vec![(String::new(), tr(lang, "casework.all_services"))];
     service_options.extend(services);
@@ -272,7 +273,7 @@ pub async fn case_page_with(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     s.require(state, Resource::Cases, Action::Read)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, s, case_id).await?;
     let events = cases::events(&mut tx, case_id, true).await?;
     let files = cases::files_of_case(&mut tx, case_id).await?;
@@ -287,7 +288,7 @@ pub async fn case_page_with(
     for panel in registry::panels(|c| c.office_case) {
         payment_blocks.extend(panel(state, &mut tx, lang, s, &case, refund.clone()).await?);
     }
-    tx.commit().await?;
+    tx.finish().await?;
     let base = format!("/verwaltung/vorgaenge/{case_id}");
     let may_process = s.may(state, Resource::Cases, Action::Process);
     let now = OffsetDateTime::now_utc();
@@ -434,7 +435,7 @@ async fn change_status(State(state): State<AppState>, ctx: TenantContext, header
     if text.chars().count() > 4000 {
         return case_page(&state, &ctx, lang, &s, id, Some(("status", text, tr(lang, "cases.text_too_long"))), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let before = visible_case(&mut tx, &s, id).await?;
     let case = match cases::transition(&mut tx, id, to, &text, &actor(&s)).await {
         Ok(c) => c,
@@ -452,7 +453,7 @@ async fn change_status(State(state): State<AppState>, ctx: TenantContext, header
     };
     audit(&mut tx, &s, &ip, "case.status", case.reference.clone(), serde_json::json!({ "from": before.status.as_str(), "to": to.as_str() })).await?;
     notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
 }
 
@@ -492,7 +493,7 @@ async fn post_entry(state: AppState, ctx: TenantContext, headers: HeaderMap, ip:
     if text.chars().count() > 4000 {
         return case_page(&state, &ctx, lang, &s, id, Some((kind, text, tr(lang, "cases.text_too_long"))), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;
     if case.anonymised_at.is_some() {
         return Err(AppError::bad_request());
@@ -511,14 +512,14 @@ async fn post_entry(state: AppState, ctx: TenantContext, headers: HeaderMap, ip:
     if !internal {
         notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
 }
 
 async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Cases, Action::Process)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;
     let colleagues = assignees(&mut tx, &case.service_slug).await?;
     let to = match f.text("an").as_str() {
@@ -532,16 +533,16 @@ async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
     };
     cases::assign(&mut tx, id, to.as_ref().map(|(i, n)| (*i, n.as_str())), &actor(&s)).await?;
     audit(&mut tx, &s, &ip, "case.assign", case.reference.clone(), serde_json::json!({ "to": to.map(|t| t.0) })).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
 }
 
 async fn case_file(State(state): State<AppState>, ctx: TenantContext, s: Staff, Path((id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {
     s.require(&state, Resource::Cases, Action::Read)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     visible_case(&mut tx, &s, id).await?;
     let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(id)).ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(file_response(file, bytes))
 }
 
@@ -549,13 +550,13 @@ async fn case_file(State(state): State<AppState>, ctx: TenantContext, s: Staff, 
 /// (without internal notes) and the attachments' metadata.
 async fn export(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     s.require(&state, Resource::Cases, Action::Read)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;
     let schema = cases::form_version(&mut tx, &case.schema_hash).await?;
     let events = cases::events(&mut tx, id, false).await?;
     let files = cases::files_of_case(&mut tx, id).await?;
     audit(&mut tx, &s, &ip, "case.export", case.reference.clone(), serde_json::json!({})).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let mut body = portal_forms::answers::export(&schema, &case.schema_hash, &case.answers);
     if let Some(o) = body.as_object_mut() {
         o.insert("reference".into(), case.reference.clone().into());
@@ -576,9 +577,9 @@ async fn export(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
 
 async fn receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     s.require(&state, Resource::Cases, Action::Read)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;
     let r = receipt_response(&mut tx, &ctx, lang_of(&headers), &case).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(r)
 }

@@ -73,9 +73,9 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
 pub(super) async fn settings(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Services, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = settings_blocks(&mut tx, lang, &s, FormState::default()).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     staff_page(&state, &ctx, lang, "/verwaltung/antragseinstellungen", Some(&s), StatusCode::OK, tr(lang, "casework.settings_title"), blocks).await
 }
 
@@ -87,7 +87,7 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Services, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let mut form = FormState::default();
     let slug = f.text("slug");
     if slug.is_empty() {
@@ -121,10 +121,10 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
     }
     if form.has_errors() {
         let blocks = settings_blocks(&mut tx, lang, &s, form).await?;
-        tx.commit().await?;
+        tx.finish().await?;
         return staff_page(&state, &ctx, lang, "/verwaltung/antragseinstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "casework.settings_title"), blocks).await;
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other("/verwaltung/antragseinstellungen"))
 }
 
@@ -162,9 +162,9 @@ pub(super) async fn form_override_blocks(tx: &mut TenantTx, lang: Lang, s: &Staf
 pub(super) async fn form_override_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Services, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = form_override_blocks(&mut tx, lang, &s, &slug, None, None).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     staff_page(&state, &ctx, lang, "/verwaltung/antragseinstellungen", Some(&s), StatusCode::OK, tr_with(lang, "casework.form_title", &[("service", &slug)]), blocks).await
 }
 
@@ -180,11 +180,11 @@ pub(super) async fn save_form_override(
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Services, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if f.text("reset") == "1" {
         cases::set_form_override(&mut tx, &slug, None).await?;
         audit(&mut tx, &s, &ip, "case.form_reset", slug.clone(), serde_json::json!({})).await?;
-        tx.commit().await?;
+        tx.finish().await?;
         return Ok(see_other("/verwaltung/antragseinstellungen"));
     }
     let raw = f.raw("schema");
@@ -194,13 +194,13 @@ pub(super) async fn save_form_override(
                 return Err(AppError::not_found());
             }
             audit(&mut tx, &s, &ip, "case.form_override", slug.clone(), serde_json::json!({ "version": schema.version })).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             Ok(see_other("/verwaltung/antragseinstellungen"))
         }
         Err(e) => {
             let msg = tr_with(lang, "casework.schema_invalid", &[("error", &e.to_string())]);
             let blocks = form_override_blocks(&mut tx, lang, &s, &slug, Some(raw), Some(msg)).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             staff_page(&state, &ctx, lang, "/verwaltung/antragseinstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr_with(lang, "casework.form_title", &[("service", &slug)]), blocks).await
         }
     }

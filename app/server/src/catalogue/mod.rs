@@ -15,6 +15,7 @@ use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 
 use crate::kit::page::{html, lang_of, portal_chrome, portal_frame};
+use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{Capability, NavEntry};
 
 mod office;
@@ -44,11 +45,11 @@ fn item(s: &catalogue::ActiveService, lang: Lang) -> ServiceItem {
 
 async fn home(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let chrome = portal_chrome(&mut tx, &ctx, &state, lang, "/".to_owned()).await?;
     let categories = catalogue::categories(tx.conn()).await?;
     let services = catalogue::active_services(&mut tx, lang).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let groups: Vec<CategoryGroup> = categories
         .iter()
         .filter_map(|c| {
@@ -69,11 +70,11 @@ async fn search(State(state): State<AppState>, ctx: TenantContext, headers: Head
     let lang = lang_of(&headers);
     let query: String = q.q.trim().chars().take(200).collect();
     let current = format!("/suche?q={}", urlencoding::encode(&query));
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let chrome = portal_chrome(&mut tx, &ctx, &state, lang, current).await?;
     let empty_query = portal_catalogue::repo::search_words(&query).is_empty();
     let results = if empty_query { Vec::new() } else { catalogue::search(&mut tx, &query).await? };
-    tx.commit().await?;
+    tx.finish().await?;
     metrics::counter!("portal_searches_total", "results" => if results.is_empty() { "none" } else { "some" }).increment(1);
     let items: Vec<ServiceItem> = results.iter().map(|s| item(s, lang)).collect();
     let mut response = html(portal_ui::render_document(move || view! { <SearchPage chrome=chrome query=query results=items empty_query=empty_query/> }));
@@ -87,10 +88,10 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
     let lang = lang_of(&headers);
     // an impossible slug never reaches the database
     let slug = ServiceSlug::parse(&slug).map_err(|_| AppError::not_found())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let chrome = portal_chrome(&mut tx, &ctx, &state, lang, format!("/leistungen/{slug}")).await?;
     let detail = catalogue::service_detail(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     let data = ServicePageData {
         item: item(&detail.service, lang),
         description: detail.description(lang).to_owned(),
@@ -120,9 +121,9 @@ async fn legal(state: AppState, ctx: TenantContext, headers: HeaderMap, which: L
         Legal::Privacy => ("/datenschutz", "common.privacy"),
         Legal::Accessibility => ("/barrierefreiheit", "common.accessibility"),
     };
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (chrome, branding) = portal_frame(&mut tx, &ctx, &state, lang, path.to_owned()).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let text = branding.map(|b| match which {
         Legal::Imprint => b.imprint,
         Legal::Privacy => b.privacy,
@@ -147,9 +148,9 @@ async fn accessibility(State(s): State<AppState>, ctx: TenantContext, h: HeaderM
 
 /// `GET /logo`: the tenant's logo from the database, cacheable (the URL carries the hash).
 async fn logo(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let stored = portal_tenancy::repo::logo(&mut tx).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let (content_type, bytes, sha) = stored.ok_or_else(AppError::not_found)?;
     logo_response(&headers, content_type, bytes, &sha)
 }

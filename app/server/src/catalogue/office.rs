@@ -19,17 +19,18 @@ use portal_web::{AppError, AppState, TenantContext};
 use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::{lang_of, see_other};
+use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::{Staff, load_staff};
 
 pub(super) async fn services(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Services, Action::Read)?;
-    let mut conn_tx = state.db.platform().await?;
+    let mut conn_tx = crate::kit::pipeline::platform_tx(&state).await?;
     let base = catalogue::base_services(conn_tx.conn()).await?;
-    conn_tx.commit().await?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    conn_tx.finish().await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let active = catalogue::activated_slugs(&mut tx).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let mut blocks = Vec::new();
     if s.may(&state, Resource::Services, Action::Write) {
         blocks.push(Block::Text(tr(lang, "staff.services_intro")));
@@ -60,12 +61,12 @@ async fn set_service(state: &AppState, ctx: &TenantContext, s: &Staff, ip: &Clie
     s.check_csrf(csrf)?;
     s.require(state, Resource::Services, Action::Write)?;
     let slug = ServiceSlug::parse(slug).map_err(|_| AppError::bad_request())?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if !catalogue::set_active(&mut tx, &slug, active).await? {
         return Err(AppError::not_found());
     }
     audit(&mut tx, s, ip, if active { "service.activate" } else { "service.deactivate" }, format!("service:{slug}"), serde_json::json!({})).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(active)
 }
 

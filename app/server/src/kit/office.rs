@@ -12,6 +12,7 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
 use super::page::{assets, html_status, portal_chrome};
+use super::pipeline::tenant_tx;
 use super::registry;
 use super::session::Staff;
 
@@ -22,9 +23,9 @@ pub fn staff_nav(state: &AppState, lang: Lang, s: &Staff, current: &str) -> Vec<
 
 #[expect(clippy::too_many_arguments, reason = "a page of the staff area: frame, navigation, status, title and content")]
 pub async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, staff: Option<&Staff>, status: StatusCode, title: String, mut blocks: Vec<Block>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let nav = staff.map(|s| staff_nav(state, lang, s, path)).unwrap_or_default();
     if let Some(s) = staff {
         blocks.push(Block::Buttons(vec![Button {

@@ -35,15 +35,15 @@ impl FromRequestParts<AppState> for OperatorSession {
             return Err(see_other("/login"));
         };
         let load = async {
-            let mut tx = state.db.platform().await?;
+            let mut tx = super::pipeline::platform_tx(state).await?;
             let s = operators::load_session(&mut tx, &token).await?;
-            tx.commit().await?;
-            Ok::<_, portal_db::DbError>(s)
+            tx.finish().await?;
+            Ok::<_, AppError>(s)
         };
         match load.await {
             Ok(Some(session)) => Ok(Self { session }),
             Ok(None) => Err(see_other("/login?abgelaufen=1")),
-            Err(e) => Err(AppError::from(e).into_response()),
+            Err(e) => Err(e.into_response()),
         }
     }
 }

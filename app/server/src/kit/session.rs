@@ -12,6 +12,7 @@ use portal_web::{AppError, AppState, TenantContext, cookies};
 use uuid::Uuid;
 
 use super::page::{see_other, with_cookie};
+use super::pipeline::tenant_tx;
 
 /// Session cookie of citizens.
 pub const CITIZEN_COOKIE: &str = "kp_session";
@@ -50,9 +51,9 @@ fn login_redirect(parts: &Parts, login: &str) -> Response {
 async fn load_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citizen>, AppError> {
     let Some(ctx) = parts.extensions.get::<TenantContext>() else { return Ok(None) };
     let Some(token) = cookies::get(&parts.headers, CITIZEN_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned) else { return Ok(None) };
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let s = session::load(&mut tx, &token, false).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(s.and_then(|s| match s.subject {
         Subject::Citizen(id) => Some(Citizen { citizen_id: id, token, csrf: s.csrf_token }),
         Subject::Staff(_) => None,
@@ -118,11 +119,11 @@ pub async fn load_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>
     let Some(ctx) = parts.extensions.get::<TenantContext>() else { return Ok(None) };
     let Some(token) = cookies::get(&parts.headers, STAFF_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned) else { return Ok(None) };
     let tenant = ctx.entry.tenant_id;
-    let mut tx = state.db.tenant(tenant).await?;
+    let mut tx = tenant_tx(state, tenant).await?;
     let Some(s) = session::load(&mut tx, &token, true).await? else { return Ok(None) };
     let Subject::Staff(id) = s.subject else { return Ok(None) };
     let user = staff::get(&mut tx, id).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(user.map(|user| Staff { principal: staff_principal(tenant, &user), user, token, csrf: s.csrf_token }))
 }
 

@@ -25,6 +25,7 @@ use crate::applications::{applicant, citizen_pdf, finish, guest_lookup, guest_pd
 use crate::flows::payment as payflow;
 use crate::kit::dates::{fmt_date, fmt_time, money};
 use crate::kit::page::{html_status, lang_of, portal_chrome, see_other};
+use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{BoxFuture, Capability, NavEntry};
 use crate::kit::session::MaybeCitizen;
 use portal_authz::{Action, Resource};
@@ -99,9 +100,9 @@ pub fn case_payment_blocks(lang: Lang, p: &Payment, base: &str) -> Vec<Block> {
 }
 
 /// Renders a payment page: its own script list and Content-Security-Policy (Stripe.js).
-async fn render(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, path: &str, status: StatusCode, blocks: Vec<Block>) -> Result<Response, AppError> {
+async fn render(state: &AppState, ctx: &TenantContext, mut tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, blocks: Vec<Block>) -> Result<Response, AppError> {
     let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let with_stripe = blocks.iter().any(|b| matches!(b, Block::Payment(_)));
     if with_stripe {
         chrome.assets.scripts = crate::kit::page::payment_scripts(state);
@@ -191,7 +192,7 @@ async fn draft_pay(
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (draft, schema) = load(&mut tx, &a, draft_id, false).await?;
     let p = repo::payment_for_draft(&mut tx, draft_id, false).await?.ok_or_else(AppError::not_found)?;
     if draft.case_id.is_some() {
@@ -230,7 +231,7 @@ async fn draft_return(
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     load(&mut tx, &a, draft_id, false).await?;
     let p = repo::payment_for_draft(&mut tx, draft_id, true).await?.ok_or_else(AppError::not_found)?;
     let status = payflow::refresh(&state, &mut tx, &p).await?;
@@ -239,7 +240,7 @@ async fn draft_return(
         Some(id) => cases::get(&mut tx, id).await?,
         None => None,
     };
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(match (status, case) {
         (Ok(PaymentStatus::Succeeded), Some(case)) => match case.guest_token {
             Some(t) => see_other(&format!("/antrag/{draft_id}/fertig?vorgang={t}")),
@@ -253,17 +254,17 @@ async fn draft_return(
 // ---------------------------------------------------------------------------------------------
 // a case paid later
 
-async fn case_pay(state: &AppState, ctx: &TenantContext, mut tx: TenantTx, lang: Lang, case: &Case, base: &str, failed: bool) -> Result<Response, AppError> {
+async fn case_pay(state: &AppState, ctx: &TenantContext, mut tx: Tx<TenantTx>, lang: Lang, case: &Case, base: &str, failed: bool) -> Result<Response, AppError> {
     let p = repo::payment_for_case(&mut tx, case.case_id, false).await?.ok_or_else(AppError::not_found)?;
     let (mut blocks, status) = pay_blocks(state, &mut tx, lang, p, base, failed).await?;
     blocks.push(Block::Links(vec![(base.to_owned(), tr(lang, "payments.back_to_case"))]));
     render(state, ctx, tx, lang, &format!("{base}/zahlung"), status, blocks).await
 }
 
-async fn case_return(state: &AppState, mut tx: TenantTx, case: &Case, base: &str, q: &ReturnQuery) -> Result<Response, AppError> {
+async fn case_return(state: &AppState, mut tx: Tx<TenantTx>, case: &Case, base: &str, q: &ReturnQuery) -> Result<Response, AppError> {
     let p = repo::payment_for_case(&mut tx, case.case_id, true).await?.ok_or_else(AppError::not_found)?;
     let status = payflow::refresh(state, &mut tx, &p).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(match status {
         Ok(PaymentStatus::Succeeded | PaymentStatus::Processing) => see_other(base),
         Ok(PaymentStatus::Failed | PaymentStatus::Open) if q.redirect_status.is_some() => see_other(&format!("{base}/zahlung?fehler=1")),
@@ -283,7 +284,7 @@ async fn citizen_pay(
     Path(case_id): Path<Uuid>,
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = citizen_case(&mut tx, &citizen, case_id).await?;
     case_pay(&state, &ctx, tx, lang_of(&headers), &case, &format!("/konto/antraege/{case_id}"), q.fehler.is_some()).await
 }
@@ -295,19 +296,19 @@ async fn citizen_return(
     Path(case_id): Path<Uuid>,
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = citizen_case(&mut tx, &citizen, case_id).await?;
     case_return(&state, tx, &case, &format!("/konto/antraege/{case_id}"), &q).await
 }
 
 async fn guest_pay(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     case_pay(&state, &ctx, tx, lang_of(&headers), &case, &format!("/vorgang/{token}"), q.fehler.is_some()).await
 }
 
 async fn guest_return(State(state): State<AppState>, ctx: TenantContext, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     case_return(&state, tx, &case, &format!("/vorgang/{token}"), &q).await
 }

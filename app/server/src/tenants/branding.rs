@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::{lang_of, see_other};
+use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
 #[derive(Deserialize, Default)]
@@ -57,9 +58,9 @@ fn branding_blocks(lang: Lang, csrf: &str, mut form: FormState) -> Vec<Block> {
 pub(super) async fn branding_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Branding, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let b = portal_tenancy::repo::branding_and_logo_hash(&mut tx).await?.map(|(b, _)| b).ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     let mut form = FormState { order: BRANDING_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
     for (k, v) in [
         ("display_name", b.display_name.clone()),
@@ -112,7 +113,7 @@ pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantCont
     if form.has_errors() {
         return staff_page(&state, &ctx, lang, "/verwaltung/darstellung", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "staff.nav_branding"), branding_blocks(lang, &s.csrf, form)).await;
     }
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let mut b = portal_tenancy::repo::branding_and_logo_hash(&mut tx).await?.map(|(b, _)| b).ok_or_else(AppError::not_found)?;
     let opt = |k: &str| Some(f.text(k)).filter(|v| !v.is_empty());
     b.display_name = f.text("display_name");
@@ -123,6 +124,6 @@ pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantCont
     b.address = opt("address");
     portal_tenancy::repo::save_branding(&mut tx, &b).await?;
     audit(&mut tx, &s, &ip, "branding.update", "branding".into(), serde_json::json!({ "display_name": b.display_name, "primary_colour": b.primary_colour.to_string() })).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other("/verwaltung/darstellung?hinweis=gespeichert"))
 }

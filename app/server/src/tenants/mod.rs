@@ -127,10 +127,10 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
         metrics::counter!("console_logins_total", "result" => "limited").increment(1);
         return Ok(render_login(&state, lang, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS));
     }
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let Some(operator) = operators::authenticate(&mut tx, &email, &password).await? else {
         portal_identity::ratelimit::hit(tx.conn(), &account_bucket, portal_identity::ratelimit::LOGIN_PER_ACCOUNT).await?;
-        tx.commit().await?;
+        tx.finish().await?;
         metrics::counter!("console_logins_total", "result" => "failed").increment(1);
         tracing::warn!(email_domain = email.split('@').nth(1).unwrap_or(""), "console login failed");
         return Ok(render_login(&state, lang, form, Some(tr(lang, "console.login_failed")), StatusCode::UNAUTHORIZED));
@@ -141,7 +141,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
     }
     let token = operators::start_session(&mut tx, operator.operator_id).await?;
     portal_identity::ratelimit::clear(tx.conn(), &account_bucket).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     metrics::counter!("console_logins_total", "result" => "ok").increment(1);
     tracing::info!(operator.id = %operator.operator_id, "operator logged in");
     let secure = state.config.secure_cookies;
@@ -153,9 +153,9 @@ async fn logout(State(state): State<AppState>, session: OperatorSession, headers
     let pairs = parse_urlencoded(&body);
     session.check_csrf(field(&pairs, "_csrf"))?;
     if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
-        let mut tx = state.db.platform().await?;
+        let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
         operators::end_session(&mut tx, token).await?;
-        tx.commit().await?;
+        tx.finish().await?;
     }
     Ok(with_cookie(see_other("/login"), &cookies::set(SESSION_COOKIE, "", state.config.secure_cookies, Some(0), true)))
 }
@@ -182,13 +182,13 @@ async fn tenant_list(State(state): State<AppState>, session: OperatorSession, he
     let lang = lang_of(&headers);
     let filter: String = q.q.trim().chars().take(100).collect();
     let page = q.seite.unwrap_or(1).max(1);
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let (list, total) = tenants::search(&mut tx, &filter, PAGE_SIZE, (page - 1) * PAGE_SIZE).await?;
     let named = match q.mandant {
         Some(id) => tenants::get(&mut tx, TenantId(id)).await?.map(|t| t.name).unwrap_or_default(),
         None => String::new(),
     };
-    tx.commit().await?;
+    tx.finish().await?;
     let notice = match q.hinweis.as_deref() {
         Some("gesperrt") => Some(tr_with(lang, "console.suspended_notice", &[("name", &named)])),
         Some("aktiviert") => Some(tr_with(lang, "console.activated_notice", &[("name", &named)])),
@@ -216,12 +216,12 @@ struct StatusForm {
 async fn set_status(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, axum::Form(f): axum::Form<StatusForm>) -> Result<Response, AppError> {
     session.check_csrf(Some(&f.csrf))?;
     let status = TenantStatus::parse(&f.status).ok_or_else(AppError::bad_request)?;
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     if !tenants::set_status(&mut tx, TenantId(id), status).await? {
         return Err(AppError::not_found());
     }
     audit_change(tx.conn(), &session, &ip, TenantId(id), "tenant.status", serde_json::json!({ "status": status.as_str() })).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     state.registry.reload().await?;
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, status = status.as_str(), "tenant status changed");
     let hint = if status == TenantStatus::Suspended { "gesperrt" } else { "aktiviert" };

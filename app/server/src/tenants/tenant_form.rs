@@ -168,9 +168,9 @@ pub(super) fn tenant_error_to_form(lang: Lang, e: TenantError, mut form: FormSta
 }
 
 pub(super) async fn parent_options(state: &AppState, lang: Lang, except: Option<Uuid>) -> Result<Vec<(String, String)>, AppError> {
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let list = tenants::possible_parents(&mut tx).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(list.into_iter().filter(|(id, _, _)| Some(*id) != except).map(|(id, name, kind)| (id.to_string(), format!("{name} ({})", portal_ui::console::kind_label(lang, &kind)))).collect())
 }
 

@@ -78,7 +78,7 @@ pub(super) async fn refund(State(state): State<AppState>, ctx: TenantContext, he
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Payments, Action::Process)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = crate::casework::visible_case(&mut tx, &s, id).await?;
     let p = repo::payment_for_case(&mut tx, id, true).await?.ok_or_else(AppError::not_found)?;
     let refundable = repo::refundable(&mut tx, &p).await?;
@@ -109,10 +109,10 @@ pub(super) async fn refund(State(state): State<AppState>, ctx: TenantContext, he
     // recorded first: the refund's id is the idempotency key, so a retried click cannot refund twice
     let refund_id = repo::add_refund(&mut tx, p.payment_id, amount, &reason, (s.user.staff_id, &s.user.display_name)).await?;
     audit(&mut tx, &s, &ip, "payment.refund", p.kassenzeichen.clone(), serde_json::json!({ "amount_cents": amount, "reason": reason, "case": case.reference })).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let metadata = [("kassenzeichen".to_owned(), p.kassenzeichen.clone()), ("refund_id".to_owned(), refund_id.to_string())].into_iter().collect();
     let result = state.payments.refund(&p.stripe_account_id, &intent, amount, &format!("refund-{refund_id}"), metadata).await;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     match result {
         Ok(r) => {
             repo::set_refund_remote(&mut tx, refund_id, p.payment_id, &r).await?;
@@ -128,13 +128,13 @@ pub(super) async fn refund(State(state): State<AppState>, ctx: TenantContext, he
                 };
                 crate::kit::mail::queue(&mut tx, &ctx, &p.portal_url, case.lang, &to, mail).await?;
             }
-            tx.commit().await?;
+            tx.finish().await?;
             Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
         }
         Err(e) => {
             tracing::warn!(error = %e, kassenzeichen = %p.kassenzeichen, "refund failed");
             repo::fail_refund(&mut tx, refund_id).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             form.errors.insert("amount".into(), tr_with(lang, "payments.error.refund_stripe", &[("error", &e.to_string())]));
             let status = if e.is_temporary() { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::UNPROCESSABLE_ENTITY };
             crate::casework::case_page_with(&state, &ctx, lang, &s, id, None, Some(form), status).await

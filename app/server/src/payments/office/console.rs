@@ -3,9 +3,9 @@
 use super::*;
 
 pub(super) async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSession, errors: Option<(String, FormState)>) -> Result<Vec<Block>, AppError> {
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let plans = repo::plans(tx.conn()).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let csrf = s.session.csrf_token.clone();
     let rows = plans
         .iter()
@@ -79,7 +79,7 @@ pub(super) async fn save_plan(State(state): State<AppState>, s: OperatorSession,
         let blocks = plans_blocks(&state, lang, &s, Some((slug, form))).await?;
         return Ok(crate::kit::operator::render(&state, lang, &s, "/tarife", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.plans_title"), blocks));
     };
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     if !repo::set_plan_fee(tx.conn(), &slug, fixed, bp).await? {
         return Err(AppError::not_found());
     }
@@ -90,7 +90,7 @@ pub(super) async fn save_plan(State(state): State<AppState>, s: OperatorSession,
         portal_authz::audit::Event { tenant: None, action: "payment.plan_fee", object: format!("plan:{slug}"), detail: serde_json::json!({ "fixed_cents": fixed, "basis_points": bp }) },
     )
     .await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(see_other("/tarife"))
 }
 

@@ -35,6 +35,7 @@ use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::operator::OperatorSession;
 use crate::kit::page::{lang_of, see_other};
+use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::BoxFuture;
 use crate::kit::session::Staff;
 
@@ -254,14 +255,14 @@ fn rule_summary(lang: Lang, rule: &FeeRule) -> String {
 async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<NoticeQ>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Payments, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let notice = q.hinweis.as_deref().map(|h| match h {
         "gespeichert" => Block::Notice("success", tr(lang, "payments.saved")),
         "konto" => Block::Notice("success", tr(lang, "payments.account_checked")),
         _ => Block::Notice("danger", tr(lang, "payments.stripe_unreachable_admin")),
     });
     let blocks = setup_blocks(&state, &mut tx, lang, &s, None, notice).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::OK, tr(lang, "payments.setup_title"), blocks).await
 }
 
@@ -288,7 +289,7 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: 
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Payments, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // a connected account is attached by the platform's operators (who see the contract behind
     // it), never by naming an account id here: a tenant admin could otherwise claim any account
     let current = repo::setup(&mut tx).await?.stripe_account_id;
@@ -304,15 +305,15 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: 
     match result {
         Ok(setup) => {
             audit(&mut tx, &s, &ip, "payment.setup", "payment_setup".into(), serde_json::to_value(&setup).unwrap_or_default()).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             refresh_account(&state, ctx.entry.tenant_id, &setup).await?;
             Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
         }
         Err(form) => {
             drop(tx);
-            let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+            let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
             let blocks = setup_blocks(&state, &mut tx, lang, &s, Some(form), None).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.setup_title"), blocks).await
         }
     }
@@ -339,14 +340,14 @@ async fn refresh_account(state: &AppState, tenant: TenantId, setup: &PaymentSetu
 async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Payments, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let setup = repo::setup(&mut tx).await?;
     let account = setup.stripe_account_id.ok_or_else(AppError::not_found)?;
     match state.payments.retrieve_account(&account).await {
         Ok(a) => {
             repo::record_account(&mut tx, &a).await?;
             audit(&mut tx, &s, &ip, "payment.account_checked", account, serde_json::json!({ "charges_enabled": a.charges_enabled, "details_submitted": a.details_submitted })).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=konto"))
         }
         Err(e) => {
@@ -359,9 +360,9 @@ async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: Cl
 async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Payments, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let account = repo::setup(&mut tx).await?.stripe_account_id.ok_or_else(AppError::not_found)?;
-    tx.commit().await?;
+    tx.finish().await?;
     let base = crate::kit::mail::base_url(&state, &ctx.host, &headers);
     let back = format!("{base}/verwaltung/zahlungen/einstellungen");
     match state.payments.onboarding_link(&account, &back, &back).await {
@@ -453,9 +454,9 @@ async fn service_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, fo
 async fn service_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Payments, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, None).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::OK, title, blocks).await
 }
 
@@ -520,11 +521,11 @@ async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Payments, Action::Write)?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if f.text("entfernen") == "1" {
         repo::delete_service_payment(&mut tx, &slug).await?;
         audit(&mut tx, &s, &ip, "payment.service_fee_removed", slug.clone(), serde_json::json!({})).await?;
-        tx.commit().await?;
+        tx.finish().await?;
         return Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"));
     }
     let svc = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
@@ -534,12 +535,12 @@ async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers
                 return Err(AppError::not_found());
             }
             audit(&mut tx, &s, &ip, "payment.service_fee", slug.clone(), serde_json::to_value(&p).unwrap_or_default()).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
         }
         Err(form) => {
             let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, Some(form)).await?;
-            tx.commit().await?;
+            tx.finish().await?;
             staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, title, blocks).await
         }
     }

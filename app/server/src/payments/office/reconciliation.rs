@@ -40,7 +40,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
         limit: PAGE,
         offset: (q.seite.unwrap_or(1).max(1) - 1) * PAGE,
     };
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (rows, total) = repo::list(&mut tx, &query).await?;
     let totals = repo::totals(&mut tx, &query).await?;
     // the stored daily exports cover every service: offered to the unscoped only
@@ -54,7 +54,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
     .bind(&scope)
     .fetch_all(tx.conn())
     .await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let name_of = |slug: &str| services.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, n)| n.clone());
     let mut service_options = vec![(String::new(), tr(lang, "casework.all_services"))];
     service_options.extend(services.iter().cloned());
@@ -169,7 +169,7 @@ pub(super) async fn export_csv(State(state): State<AppState>, ctx: TenantContext
     s.require(&state, Resource::Payments, Action::Read)?;
     let date = parse_day(date.trim_end_matches(".csv")).ok_or_else(AppError::not_found)?;
     let scope = crate::casework::case_scope(&s.principal);
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // the stored export holds every service; a case worker limited to some gets theirs, made now
     let stored = if scope.is_none() { repo::export_csv(&mut tx, date).await? } else { None };
     let csv = match stored {
@@ -177,6 +177,6 @@ pub(super) async fn export_csv(State(state): State<AppState>, ctx: TenantContext
         None => portal_payments::export::day_csv(&mut tx, date, scope.as_deref()).await?.0,
     };
     audit(&mut tx, &s, &ip, "payment.export", iso(date), serde_json::json!({ "scope": scope })).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(crate::kit::page::attachment("text/csv; charset=utf-8", csv, &format!("zahlungen-{}-{}.csv", ctx.entry.slug, iso(date))))
 }

@@ -1,0 +1,156 @@
+//! The request pipeline's one transaction: a page (a GET on a tenant's host or on the console) reads
+//! everything it shows — the session check, its content, its frame, and its error page — in one
+//! database transaction, opened when first needed and committed once the page is rendered.
+//!
+//! Code asks for "the page's transaction" with [`tenant_tx`] or [`platform_tx`] and gets the shared
+//! one while serving a page, or a transaction of its own elsewhere (form posts, webhooks, jobs), so
+//! the same function serves both. Posts keep their own transactions on purpose: their commits must
+//! happen before the calls they guard (Stripe, mail) and rate-limit counts must outlive a failed
+//! request.
+
+use std::future::Future;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use portal_db::{PlatformTx, TenantTx};
+use portal_domain::TenantId;
+use portal_web::{AppError, AppState};
+use tokio::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+
+type Slot<T> = Arc<Mutex<Option<T>>>;
+
+tokio::task_local! {
+    static TENANT_PAGE: Slot<TenantTx>;
+    static PLATFORM_PAGE: Slot<PlatformTx>;
+}
+
+/// A transaction: the page's shared one (committed by the pipeline) or one of its own.
+pub enum Tx<T> {
+    Shared(OwnedMappedMutexGuard<Option<T>, T>),
+    Own(T),
+}
+
+impl<T> Deref for Tx<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            Self::Shared(g) => g,
+            Self::Own(t) => t,
+        }
+    }
+}
+
+impl<T> DerefMut for Tx<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self {
+            Self::Shared(g) => g,
+            Self::Own(t) => t,
+        }
+    }
+}
+
+impl Tx<TenantTx> {
+    /// Commits a transaction of its own; hands the shared one back to the page (the pipeline
+    /// commits it once the page is rendered).
+    pub async fn finish(self) -> Result<(), AppError> {
+        match self {
+            Self::Shared(_) => Ok(()),
+            Self::Own(t) => Ok(t.commit().await?),
+        }
+    }
+}
+
+impl Tx<PlatformTx> {
+    /// See [`Tx::<TenantTx>::finish`].
+    pub async fn finish(self) -> Result<(), AppError> {
+        match self {
+            Self::Shared(_) => Ok(()),
+            Self::Own(t) => Ok(t.commit().await?),
+        }
+    }
+}
+
+/// The page's tenant transaction (shared while serving a page of `tenant`), else one of its own.
+/// Never waits for the shared one: a caller that asks while it is held gets its own.
+pub async fn tenant_tx(state: &AppState, tenant: TenantId) -> Result<Tx<TenantTx>, AppError> {
+    if let Ok(slot) = TENANT_PAGE.try_with(Arc::clone)
+        && let Ok(mut guard) = slot.try_lock_owned()
+    {
+        if guard.is_none() {
+            *guard = Some(state.db.tenant_page(tenant).await?);
+        }
+        if guard.as_ref().is_some_and(|tx| tx.tenant_id() == tenant)
+            && let Ok(shared) = OwnedMutexGuard::try_map(guard, Option::as_mut)
+        {
+            return Ok(Tx::Shared(shared));
+        }
+    }
+    Ok(Tx::Own(state.db.tenant(tenant).await?))
+}
+
+/// The page's platform transaction (shared while serving a console page), else one of its own.
+pub async fn platform_tx(state: &AppState) -> Result<Tx<PlatformTx>, AppError> {
+    if let Ok(slot) = PLATFORM_PAGE.try_with(Arc::clone)
+        && let Ok(mut guard) = slot.try_lock_owned()
+    {
+        if guard.is_none() {
+            *guard = Some(state.db.platform().await?);
+        }
+        if let Ok(shared) = OwnedMutexGuard::try_map(guard, Option::as_mut) {
+            return Ok(Tx::Shared(shared));
+        }
+    }
+    Ok(Tx::Own(state.db.platform().await?))
+}
+
+/// Which of the page's transactions a site's pages share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    Tenant,
+    Console,
+}
+
+/// The end of a page: whether it succeeded (its transaction is committed) or failed (what it did is
+/// undone before the error page reads the frame).
+pub struct Page {
+    tenant: Slot<TenantTx>,
+    platform: Slot<PlatformTx>,
+}
+
+impl Page {
+    /// Undoes the page's work so far, keeping its transaction for the error page.
+    pub async fn undo(&self) {
+        let mut guard = self.tenant.lock().await;
+        let failed = match guard.as_mut() {
+            Some(tx) => tx.rollback_page().await.is_err(),
+            None => false,
+        };
+        // a transaction that cannot even roll back is given up; the error page opens a fresh one
+        if failed {
+            *guard = None;
+        }
+        // the console's reads have nothing to undo, but an aborted transaction cannot read on
+        *self.platform.lock().await = None;
+    }
+}
+
+/// Serves a page: runs `serve` with the page's transactions, then commits what it opened. A commit
+/// that fails turns the page into an error (nothing it showed as done may be lost silently).
+pub async fn serve<F, R>(site: Site, serve: impl FnOnce(Arc<Page>) -> F) -> Result<R, AppError>
+where
+    F: Future<Output = R>,
+{
+    let page = Arc::new(Page { tenant: Arc::default(), platform: Arc::default() });
+    let run = serve(page.clone());
+    let out = match site {
+        Site::Tenant => TENANT_PAGE.scope(page.tenant.clone(), run).await,
+        Site::Console => PLATFORM_PAGE.scope(page.platform.clone(), run).await,
+    };
+    if let Some(tx) = page.tenant.lock().await.take() {
+        tx.commit().await?;
+    }
+    if let Some(tx) = page.platform.lock().await.take() {
+        tx.commit().await?;
+    }
+    Ok(out)
+}
