@@ -112,7 +112,7 @@ async fn the_console_login_is_limited_per_account_like_the_citizens_login() {
         let app = &app;
         async move {
             let form = app.get(OPS_HOST, "/login").await;
-            let cookie = format!("ops_login_csrf={}", form.cookie("ops_login_csrf").unwrap_or_default());
+            let cookie = format!("kp_csrf={}", form.cookie("kp_csrf").unwrap_or_default());
             let csrf = form.hidden("_csrf").unwrap_or_default();
             app.post_form(OPS_HOST, "/login", &[("_csrf", &csrf), ("email", portal_tests::OPERATOR_EMAIL), ("password", password)], &cookie).await
         }

@@ -36,7 +36,7 @@ async fn the_console_needs_a_login_and_refuses_a_wrong_password_without_revealin
     let anonymous = app.get(OPS_HOST, "/").await;
     let form = app.get(OPS_HOST, "/login").await;
     let csrf = form.hidden("_csrf").unwrap_or_default();
-    let cookie = format!("ops_login_csrf={}", form.cookie("ops_login_csrf").unwrap_or_default());
+    let cookie = format!("kp_csrf={}", form.cookie("kp_csrf").unwrap_or_default());
     let wrong = app.post_form(OPS_HOST, "/login", &[("_csrf", &csrf), ("email", OPERATOR_EMAIL), ("password", "falsch-falsch-falsch")], &cookie).await;
     let unknown = app.post_form(OPS_HOST, "/login", &[("_csrf", &csrf), ("email", "niemand@example.org"), ("password", "falsch-falsch-falsch")], &cookie).await;
     let no_csrf = app.post_form(OPS_HOST, "/login", &[("email", OPERATOR_EMAIL), ("password", portal_tests::OPERATOR_PASSWORD)], "").await;

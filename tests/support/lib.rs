@@ -338,9 +338,9 @@ impl TestApp {
         let _ = portal_operators::create(&mut tx, OPERATOR_EMAIL, "Test Betrieb", OPERATOR_PASSWORD).await;
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         let form = self.get(OPS_HOST, "/login").await;
-        let login_csrf = form.cookie("ops_login_csrf").unwrap_or_default();
+        let login_csrf = form.cookie("kp_csrf").unwrap_or_default();
         let field = form.hidden("_csrf").unwrap_or_default();
-        let r = self.post_form(OPS_HOST, "/login", &[("_csrf", &field), ("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)], &format!("ops_login_csrf={login_csrf}")).await;
+        let r = self.post_form(OPS_HOST, "/login", &[("_csrf", &field), ("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)], &format!("kp_csrf={login_csrf}")).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login failed: {}", r.body);
         let session = format!("ops_session={}", r.cookie("ops_session").unwrap_or_default());
         let home = self.get_with(OPS_HOST, "/", &[("cookie", &session)]).await;

@@ -55,8 +55,14 @@ pub fn build_router(state: AppState) -> Router {
 /// Builds the complete router with the capabilities of `list`.
 pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router {
     let sites = Sites {
-        portal: site_router(list, |c| c.portal).route_layer(axum::middleware::from_fn(observe::track_metrics)).with_state(state.clone()),
-        console: site_router(list, |c| c.console).route_layer(axum::middleware::from_fn(observe::track_metrics)).with_state(state.clone()),
+        portal: site_router(list, |c| c.portal)
+            .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::office::staff_area))
+            .route_layer(axum::middleware::from_fn(observe::track_metrics))
+            .with_state(state.clone()),
+        console: site_router(list, |c| c.console)
+            .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::operator::console_area))
+            .route_layer(axum::middleware::from_fn(observe::track_metrics))
+            .with_state(state.clone()),
         state: state.clone(),
         capabilities: list,
     };
@@ -186,7 +192,7 @@ pub struct LangQuery {
 /// sites. Only local paths are accepted as `back` (no open redirect).
 async fn switch_language(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
     let lang = portal_domain::Lang::from_code(&q.lang).unwrap_or_default();
-    let back = portal_web::redirect::local_path(&q.back).unwrap_or("/");
+    let back = pages::return_path(&q.back, "/", "/sprache", "/");
     let cookie = cookies::set(LANG_COOKIE, lang.code(), state.config.secure_cookies, Some(60 * 60 * 24 * 365), false);
     let mut r = pages::see_other(back);
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -43,6 +43,7 @@ use people::*;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     console: Some(console_access::router),
+    public: &["/verwaltung/anmelden", "/verwaltung/einladung", "/verwaltung/api/"],
     staff_nav: &[
         NavEntry { order: 0, path: "/verwaltung", label: "staff.nav_home", resource: Resource::StaffArea, action: Action::Read },
         NavEntry { order: 40, path: "/verwaltung/mitarbeitende", label: "staff.nav_staff", resource: Resource::Staff, action: Action::Read },
@@ -103,7 +104,7 @@ fn login_blocks(lang: Lang, csrf: &str, next: &str, mut form: FormState) -> Vec<
 }
 
 fn safe_next(next: &str) -> String {
-    portal_web::redirect::local_path(next).filter(|p| p.starts_with("/verwaltung") && !p.starts_with("/verwaltung/anmelden")).unwrap_or("/verwaltung").to_owned()
+    crate::kit::page::return_path(next, "/verwaltung", "/verwaltung/anmelden", "/verwaltung").to_owned()
 }
 
 async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {

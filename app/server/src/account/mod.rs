@@ -112,7 +112,7 @@ fn session_cookie(state: &AppState, token: &str) -> String {
 
 /// Only local paths are followed after login (no open redirect).
 fn safe_next(next: &str) -> String {
-    portal_web::redirect::local_path(next).filter(|p| !p.starts_with("/konto/anmelden")).unwrap_or("/konto").to_owned()
+    crate::kit::page::return_path(next, "/", "/konto/anmelden", "/konto").to_owned()
 }
 
 #[derive(Deserialize, Default)]

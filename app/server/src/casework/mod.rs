@@ -27,6 +27,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::applications::{receipt_response, timeline};
+use crate::flows::filing::applicant_email;
 use crate::kit::dates::{fmt_date, fmt_time};
 use crate::kit::form::Fields;
 use crate::kit::mail::{base_url, queue};
@@ -279,10 +280,7 @@ pub async fn case_page_with(
     let files = cases::files_of_case(&mut tx, case_id).await?;
     let schema = cases::form_version(&mut tx, &case.schema_hash).await?;
     let colleagues = assignees(&mut tx, &case.service_slug).await?;
-    let email = match case.citizen_id {
-        Some(c) => portal_identity::citizen::get(&mut tx, c).await?.and_then(|a| a.email),
-        None => case.guest_email.clone(),
-    };
+    let email = applicant_email(&mut tx, &case).await?;
     // what other capabilities show on the case (its payment ...)
     let mut payment_blocks = Vec::new();
     for panel in registry::panels(|c| c.office_case) {
@@ -413,12 +411,12 @@ async fn case_view(State(state): State<AppState>, ctx: TenantContext, headers: H
 /// Mails the applicant about the case (status change or message), in the language they applied in.
 async fn notify(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, tx: &mut TenantTx, case: &Case, text: &str) -> Result<(), AppError> {
     let base = base_url(state, &ctx.host, headers);
-    let (to, link) = match (case.citizen_id, &case.guest_email, &case.guest_token) {
-        (Some(c), _, _) => (portal_identity::citizen::get(tx, c).await?.and_then(|a| a.email), format!("{base}/konto/antraege/{}", case.case_id)),
-        (None, Some(e), Some(t)) => (Some(e.clone()), format!("{base}/vorgang/{t}")),
-        _ => (None, String::new()),
+    let link = match (case.citizen_id, &case.guest_token) {
+        (Some(_), _) => format!("{base}/konto/antraege/{}", case.case_id),
+        (None, Some(t)) => format!("{base}/vorgang/{t}"),
+        (None, None) => return Ok(()),
     };
-    let Some(to) = to else { return Ok(()) };
+    let Some(to) = applicant_email(tx, case).await? else { return Ok(()) };
     let lang = case.lang;
     let mail = Mail::CaseUpdate { reference: case.reference.clone(), service: case.service_name.get(lang).to_owned(), status: case.status.label(lang).to_owned(), text: text.to_owned(), link };
     queue(tx, ctx, &base, lang, &to, mail).await

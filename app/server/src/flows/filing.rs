@@ -27,6 +27,15 @@ pub fn guest_email(schema: &FormSchema, answers: &Answers) -> Option<String> {
     schema.fields().find(|f| f.kind == Kind::Email && f.prefill == Some(PrefillKey::Email)).and_then(|f| answers.get(&f.id)).map(|v| v.text().to_owned()).filter(|e| !e.is_empty())
 }
 
+/// Where the office and the payment workflow write to the applicant: the account's e-mail address
+/// for a citizen's case, the address a guest gave for theirs.
+pub async fn applicant_email(tx: &mut TenantTx, case: &Case) -> Result<Option<String>, AppError> {
+    match case.citizen_id {
+        Some(c) => Ok(portal_identity::citizen::get(tx, c).await?.and_then(|a| a.email)),
+        None => Ok(case.guest_email.clone()),
+    }
+}
+
 /// A filed case, whether this call filed it, and a guest's status link token.
 pub struct Filed {
     pub case: Case,

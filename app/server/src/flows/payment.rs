@@ -230,17 +230,6 @@ pub fn payer_link(p: &Payment, case: Option<&Case>, path: &str) -> String {
     }
 }
 
-/// The payer's e-mail address: the case's guest address or the account's.
-pub async fn payer_email(tx: &mut TenantTx, case: &Case) -> Result<Option<String>, AppError> {
-    if let Some(e) = &case.guest_email {
-        return Ok(Some(e.clone()));
-    }
-    match case.citizen_id {
-        Some(c) => Ok(portal_identity::citizen::get(tx, c).await?.and_then(|a| a.email)),
-        None => Ok(None),
-    }
-}
-
 /// The tenant context for work without a request (webhooks, jobs): from the portal URL the payer used.
 pub fn context_for(state: &AppState, portal_url: &str) -> Option<TenantContext> {
     let host = portal_url.split("://").nth(1)?.split(['/', ':']).next()?;
@@ -287,7 +276,7 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
     };
     cases::add_event(tx, case.case_id, EventKind::Payment, None, &Actor::system(), &text, false).await?;
     if new == PaymentStatus::Succeeded
-        && let Some(to) = payer_email(tx, &case).await?
+        && let Some(to) = super::filing::applicant_email(tx, &case).await?
     {
         let (_, details) = tenant_details(tx, &ctx.entry.name).await?;
         let mail = Mail::PaymentReceived {

@@ -14,7 +14,29 @@ use portal_web::{AppError, AppState, TenantContext};
 use super::page::{assets, html_status, portal_chrome};
 use super::pipeline::tenant_tx;
 use super::registry;
-use super::session::Staff;
+use super::session::{Staff, load_staff, login_redirect};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+
+/// The staff area's guard, applied once to the tenant site's router: a request under
+/// `/verwaltung` (other than the open paths) needs a staff session, which the guard loads for the
+/// handler; without one it goes to the login and back.
+pub async fn staff_area(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if !(path == "/verwaltung" || path.starts_with("/verwaltung/")) || registry::is_public(path) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    match load_staff(&parts, &state).await {
+        Ok(Some(s)) => {
+            parts.extensions.insert(s);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Ok(None) => login_redirect(&parts, "/verwaltung/anmelden"),
+        Err(e) => e.into_response(),
+    }
+}
 
 /// The staff area's navigation for this member of staff: the entries they may open, the current one marked.
 pub fn staff_nav(state: &AppState, lang: Lang, s: &Staff, current: &str) -> Vec<(String, String, bool)> {

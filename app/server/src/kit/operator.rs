@@ -1,9 +1,10 @@
 //! The operator's side of the office context: the console session, its casbin principal, and the
 //! console's page frame with the navigation every capability contributes to.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::view;
 use portal_authz::{Action, ActorKind, Domain, Principal, Resource, Role};
@@ -23,6 +24,7 @@ pub const SESSION_COOKIE: &str = "ops_session";
 
 /// A logged-in operator, from the session cookie. Without a live session the request is sent to
 /// the login page.
+#[derive(Clone)]
 pub struct OperatorSession {
     pub session: operators::Session,
 }
@@ -31,6 +33,10 @@ impl FromRequestParts<AppState> for OperatorSession {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // the console's guard has loaded it already
+        if let Some(s) = parts.extensions.get::<OperatorSession>() {
+            return Ok(s.clone());
+        }
         let Some(token) = cookies::get(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
             return Err(see_other("/login"));
         };
@@ -45,6 +51,22 @@ impl FromRequestParts<AppState> for OperatorSession {
             Ok(None) => Err(see_other("/login?abgelaufen=1")),
             Err(e) => Err(e.into_response()),
         }
+    }
+}
+
+/// The console's guard, applied once to its router: every page but the open ones (the login, the
+/// Stripe webhook, metrics with their own token) needs an operator's session.
+pub async fn console_area(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if registry::is_public(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let (mut parts, body) = req.into_parts();
+    match OperatorSession::from_request_parts(&mut parts, &state).await {
+        Ok(s) => {
+            parts.extensions.insert(s);
+            next.run(Request::from_parts(parts, body)).await
+        }
+        Err(r) => r,
     }
 }
 

@@ -156,3 +156,11 @@ pub fn payment_csp(origins: &[String]) -> String {
         "default-src 'self'; script-src 'self' {o}; style-src 'self' 'unsafe-inline'; img-src 'self' data: {o}; font-src 'self'; connect-src 'self' {o}; frame-src {o}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 }
+
+/// Where a form returns to after it is done (a login's `weiter`, the language switch's `back`): `next`
+/// when it is a path on this host (no other host, scheme or protocol-relative URL: no open
+/// redirect) below `within` and not the form itself, else `fallback`. The one check every
+/// redirect target passes.
+pub fn return_path<'a>(next: &'a str, within: &str, form: &str, fallback: &'a str) -> &'a str {
+    portal_web::redirect::local_path(next).filter(|p| p.starts_with(within) && !p.starts_with(form)).unwrap_or(fallback)
+}

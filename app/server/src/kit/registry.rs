@@ -56,6 +56,9 @@ pub struct Capability {
     pub portal: Option<fn() -> Router<AppState>>,
     /// Routes on the console's host.
     pub console: Option<fn() -> Router<AppState>>,
+    /// Paths (prefixes) of the staff area or the console that are open without a session: the
+    /// login, an invitation link, a webhook. Everything else there is behind the area's guard.
+    pub public: &'static [&'static str],
     pub staff_nav: &'static [NavEntry],
     pub console_nav: &'static [NavEntry],
     pub dashboard: &'static [DashboardPanel],
@@ -67,7 +70,7 @@ pub struct Capability {
 impl Capability {
     /// A capability that adds nothing yet; fill in what it has with `..Capability::named("x")`.
     pub const fn named(name: &'static str) -> Self {
-        Self { name, portal: None, console: None, staff_nav: &[], console_nav: &[], dashboard: &[], office_case: &[], citizen_case: &[], jobs: &[] }
+        Self { name, portal: None, console: None, public: &[], staff_nav: &[], console_nav: &[], dashboard: &[], office_case: &[], citizen_case: &[], jobs: &[] }
     }
 }
 
@@ -84,6 +87,11 @@ pub async fn serving<F: Future>(list: &'static [Capability], request: F) -> F::O
 /// The capabilities of the request being served (none outside [`serving`]).
 pub fn capabilities() -> &'static [Capability] {
     SERVING.try_with(|list| *list).unwrap_or(&[])
+}
+
+/// Whether `path` is open without a session (a capability lists it, or it is the language switch).
+pub fn is_public(path: &str) -> bool {
+    path == "/sprache" || capabilities().iter().flat_map(|c| c.public.iter()).any(|p| path.starts_with(p))
 }
 
 /// The entries of a navigation, in their order.

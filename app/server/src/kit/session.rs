@@ -43,7 +43,7 @@ pub fn check_token(expected: &str, given: Option<&str>) -> Result<(), AppError> 
     }
 }
 
-fn login_redirect(parts: &Parts, login: &str) -> Response {
+pub(super) fn login_redirect(parts: &Parts, login: &str) -> Response {
     let back = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     see_other(&format!("{login}?weiter={}", urlencoding::encode(back)))
 }
@@ -131,6 +131,10 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // the staff area's guard has loaded it already
+        if let Some(s) = parts.extensions.get::<Staff>() {
+            return Ok(s.clone());
+        }
         match load_staff(parts, state).await {
             Ok(Some(s)) => Ok(s),
             Ok(None) => Err(login_redirect(parts, "/verwaltung/anmelden")),

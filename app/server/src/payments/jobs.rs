@@ -87,7 +87,7 @@ async fn remind(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {
     for p in due {
         let Some(case_id) = p.case_id else { continue };
         let Some(case) = portal_cases::get(tx, case_id).await? else { continue };
-        let to = payflow::payer_email(tx, &case).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let to = crate::flows::filing::applicant_email(tx, &case).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         if let (Some(to), Some(ctx)) = (to, payflow::context_for(state, &p.portal_url)) {
             let lang = Lang::from_code(&p.lang).unwrap_or_default();
             let mail = Mail::PaymentReminder {

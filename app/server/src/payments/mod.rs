@@ -37,6 +37,7 @@ mod webhooks;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(|| router().merge(office::router())),
     console: Some(|| office::console_router().merge(webhooks::router())),
+    public: &["/webhooks/"],
     staff_nav: &[
         NavEntry { order: 60, path: "/verwaltung/zahlungen", label: "staff.nav_payments", resource: Resource::Payments, action: Action::Read },
         NavEntry { order: 70, path: "/verwaltung/zahlungen/einstellungen", label: "staff.nav_payment_settings", resource: Resource::Payments, action: Action::Write },

@@ -28,6 +28,7 @@ use crate::kit::form::{field, parse_urlencoded};
 use crate::kit::operator::{OperatorSession, SESSION_COOKIE, chrome, operator_principal};
 use crate::kit::page::{html, html_status, lang_of, see_other, with_cookie};
 use crate::kit::registry::{Capability, NavEntry};
+use crate::kit::session::{anon_csrf, check_anon_csrf, set_anon_csrf};
 use portal_authz::{Action, Resource};
 
 mod tenant_form;
@@ -37,13 +38,13 @@ use tenant_form::*;
 /// still arrives whole, so the form can answer with an error next to the field and keep every
 /// value. The logo itself is never held beyond its own limit.
 const TENANT_FORM_MAX_BYTES: usize = 32 * 1024 * 1024;
-const LOGIN_CSRF_COOKIE: &str = "ops_login_csrf";
 
 mod branding;
 
 pub const CAPABILITY: Capability = Capability {
     portal: Some(staff_routes),
     console: Some(router),
+    public: &["/login", "/metrics"],
     staff_nav: &[NavEntry { order: 30, path: "/verwaltung/darstellung", label: "staff.nav_branding", resource: Resource::Branding, action: Action::Write }],
     console_nav: &[NavEntry { order: 10, path: "/", label: "console.tenants", resource: Resource::Tenants, action: Action::Read }],
     ..Capability::named("tenants")
@@ -84,30 +85,25 @@ struct LoginQuery {
     abgelaufen: Option<String>,
 }
 
-fn render_login(state: &AppState, lang: Lang, form: FormState, message: Option<String>, status: StatusCode) -> Response {
-    let token = operators::random_token();
+/// The login form, with the same CSRF scheme as every form shown before a login (double submit).
+fn render_login(state: &AppState, headers: &HeaderMap, lang: Lang, form: FormState, message: Option<String>, status: StatusCode) -> Response {
+    let (token, is_new) = anon_csrf(headers);
     let chrome = chrome(state, lang, None, "/login", false);
     let t = token.clone();
     let page = portal_ui::render_document(move || view! { <LoginPage chrome=chrome form=form message=message login_csrf=t/> });
-    let cookie = cookies::set(LOGIN_CSRF_COOKIE, &token, state.config.secure_cookies, Some(3600), true);
-    with_cookie(html_status(status, page), &cookie)
+    set_anon_csrf(state, html_status(status, page), &token, is_new)
 }
 
 async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let lang = lang_of(&headers);
     let message = q.abgelaufen.map(|_| tr(lang, "console.login_expired"));
-    render_login(&state, lang, FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }, message, StatusCode::OK)
+    render_login(&state, &headers, lang, FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }, message, StatusCode::OK)
 }
 
 async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, body: Bytes) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let pairs = parse_urlencoded(&body);
-    // login CSRF: the form must echo the cookie set with it (double submit)
-    let cookie = cookies::get(&headers, LOGIN_CSRF_COOKIE);
-    match (cookie, field(&pairs, "_csrf")) {
-        (Some(c), Some(f)) if operators::constant_time_eq(c, f) => {}
-        _ => return Err(AppError::forbidden()),
-    }
+    check_anon_csrf(&headers, field(&pairs, "_csrf"))?;
     let email = field(&pairs, "email").unwrap_or("").trim().to_owned();
     let password = field(&pairs, "password").unwrap_or("").to_owned();
     let mut form = FormState { order: vec!["email".into(), "password".into()], ..FormState::default() };
@@ -119,13 +115,13 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
         form.errors.insert("password".into(), tr(lang, "validation.required"));
     }
     if form.has_errors() {
-        return Ok(render_login(&state, lang, form, None, StatusCode::UNPROCESSABLE_ENTITY));
+        return Ok(render_login(&state, &headers, lang, form, None, StatusCode::UNPROCESSABLE_ENTITY));
     }
     // like the citizens' and staff logins: attempts per address, failures per account
     let account_bucket = format!("console-login:{}", portal_identity::secret::fingerprint(&email.to_lowercase()));
     if !crate::kit::limits::login_allowed(&state, None, &ip, &account_bucket).await? {
         metrics::counter!("console_logins_total", "result" => "limited").increment(1);
-        return Ok(render_login(&state, lang, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS));
+        return Ok(render_login(&state, &headers, lang, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS));
     }
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let Some(operator) = operators::authenticate(&mut tx, &email, &password).await? else {
@@ -133,7 +129,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
         tx.finish().await?;
         metrics::counter!("console_logins_total", "result" => "failed").increment(1);
         tracing::warn!(email_domain = email.split('@').nth(1).unwrap_or(""), "console login failed");
-        return Ok(render_login(&state, lang, form, Some(tr(lang, "console.login_failed")), StatusCode::UNAUTHORIZED));
+        return Ok(render_login(&state, &headers, lang, form, Some(tr(lang, "console.login_failed")), StatusCode::UNAUTHORIZED));
     };
     // a fresh session id at every login (no fixation)
     if let Some(old) = cookies::get(&headers, SESSION_COOKIE) {
@@ -145,8 +141,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
     metrics::counter!("console_logins_total", "result" => "ok").increment(1);
     tracing::info!(operator.id = %operator.operator_id, "operator logged in");
     let secure = state.config.secure_cookies;
-    let r = with_cookie(see_other("/"), &cookies::set(SESSION_COOKIE, &token, secure, None, true));
-    Ok(with_cookie(r, &cookies::set(LOGIN_CSRF_COOKIE, "", secure, Some(0), true)))
+    Ok(with_cookie(see_other("/"), &cookies::set(SESSION_COOKIE, &token, secure, None, true)))
 }
 
 async fn logout(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {

@@ -118,7 +118,7 @@ pub(super) async fn refund(State(state): State<AppState>, ctx: TenantContext, he
             repo::set_refund_remote(&mut tx, refund_id, p.payment_id, &r).await?;
             let text = tr_with(lang, "payments.ev_refunded", &[("amount", &money(amount, case.lang)), ("kassenzeichen", &p.kassenzeichen), ("reason", &reason)]);
             cases::add_event(&mut tx, case.case_id, EventKind::Payment, None, &crate::casework::actor(&s), &text, false).await?;
-            if let Some(to) = crate::flows::payment::payer_email(&mut tx, &case).await? {
+            if let Some(to) = crate::flows::filing::applicant_email(&mut tx, &case).await? {
                 let mail = Mail::PaymentRefunded {
                     service: case.service_name.get(case.lang).to_owned(),
                     amount: money(amount, case.lang),
