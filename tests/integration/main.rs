@@ -14,3 +14,4 @@ mod pipeline;
 mod portal;
 mod staff;
 mod sync;
+mod texts;

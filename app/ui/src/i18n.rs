@@ -1,4 +1,6 @@
-//! UI texts from `locales/{de,en}.toml`, looked up by dotted key (`portal.search_label`).
+//! UI texts from `locales/{de,en}/<capability>.toml` (one file per capability of the web layer, plus
+//! `kit.toml` for the texts every capability shares), looked up by dotted key
+//! (`portal.search_label`). A new capability adds its file here, in both languages.
 //!
 //! Placeholders are written `{name}` and filled by [`tr_with`]. A missing key renders as the key
 //! itself (and is caught by the test that compares both files with the keys used in the code).
@@ -8,8 +10,18 @@ use std::sync::OnceLock;
 
 use portal_domain::Lang;
 
-const DE: &str = include_str!("../locales/de.toml");
-const EN: &str = include_str!("../locales/en.toml");
+/// The translation files: (capability, German, English).
+const FILES: [(&str, &str, &str); 9] = [
+    ("kit", include_str!("../locales/de/kit.toml"), include_str!("../locales/en/kit.toml")),
+    ("catalogue", include_str!("../locales/de/catalogue.toml"), include_str!("../locales/en/catalogue.toml")),
+    ("tenants", include_str!("../locales/de/tenants.toml"), include_str!("../locales/en/tenants.toml")),
+    ("access", include_str!("../locales/de/access.toml"), include_str!("../locales/en/access.toml")),
+    ("audit", include_str!("../locales/de/audit.toml"), include_str!("../locales/en/audit.toml")),
+    ("account", include_str!("../locales/de/account.toml"), include_str!("../locales/en/account.toml")),
+    ("applications", include_str!("../locales/de/applications.toml"), include_str!("../locales/en/applications.toml")),
+    ("casework", include_str!("../locales/de/casework.toml"), include_str!("../locales/en/casework.toml")),
+    ("payments", include_str!("../locales/de/payments.toml"), include_str!("../locales/en/payments.toml")),
+];
 
 fn flatten(prefix: &str, value: &toml::Value, out: &mut HashMap<String, String>) {
     match value {
@@ -36,9 +48,14 @@ pub fn parse(src: &str) -> Result<HashMap<String, String>, toml::de::Error> {
     Ok(out)
 }
 
+/// All files of one language, merged into one key → text map.
+fn merged(pick: impl Fn(&(&str, &'static str, &'static str)) -> &'static str) -> HashMap<String, String> {
+    FILES.iter().flat_map(|f| parse(pick(f)).unwrap_or_default()).collect()
+}
+
 fn table(lang: Lang) -> &'static HashMap<String, String> {
     static TABLES: OnceLock<[HashMap<String, String>; 2]> = OnceLock::new();
-    let tables = TABLES.get_or_init(|| [parse(DE).unwrap_or_default(), parse(EN).unwrap_or_default()]);
+    let tables = TABLES.get_or_init(|| [merged(|f| f.1), merged(|f| f.2)]);
     match lang {
         Lang::De => &tables[0],
         Lang::En => &tables[1],
@@ -59,9 +76,9 @@ pub fn tr_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
     s
 }
 
-/// Both source files, for the completeness test.
-pub fn sources() -> [(&'static str, &'static str); 2] {
-    [("de", DE), ("en", EN)]
+/// Whether `key` has a text in every language (the check of keys built at run time).
+pub fn exists(key: &str) -> bool {
+    Lang::ALL.iter().all(|l| table(*l).contains_key(key))
 }
 
 #[cfg(test)]
@@ -69,9 +86,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_file_parses_and_no_key_is_in_two_files() {
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for (capability, de, en) in FILES {
+            let de = parse(de).unwrap_or_else(|e| panic!("de/{capability}.toml: {e}"));
+            parse(en).unwrap_or_else(|e| panic!("en/{capability}.toml: {e}"));
+            for k in de.into_keys() {
+                if let Some(other) = seen.insert(k.clone(), capability) {
+                    panic!("{k} is in de/{other}.toml and de/{capability}.toml");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_file_is_loaded() {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("locales/de");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir).into_iter().flatten().flatten().filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned())).collect();
+        let mut loaded: Vec<String> = FILES.iter().map(|f| f.0.to_owned()).collect();
+        on_disk.sort();
+        loaded.sort();
+        assert_eq!(on_disk, loaded, "every translation file is listed in FILES");
+    }
+
+    #[test]
     fn german_and_english_have_the_same_keys() {
-        let de = parse(DE).expect("de.toml parses");
-        let en = parse(EN).expect("en.toml parses");
+        let de = merged(|f| f.1);
+        let en = merged(|f| f.2);
         let mut only_de: Vec<_> = de.keys().filter(|k| !en.contains_key(*k)).collect();
         let mut only_en: Vec<_> = en.keys().filter(|k| !de.contains_key(*k)).collect();
         only_de.sort();
@@ -84,7 +125,11 @@ mod tests {
 
     #[test]
     fn every_key_used_in_the_code_exists() {
-        let de = parse(DE).expect("de.toml parses");
+        let de = merged(|f| f.1);
+        // every string literal that starts with a section name (`"payments.`) is a key
+        let mut sections: Vec<String> = de.keys().filter_map(|k| k.split('.').next()).map(|s| format!("\"{s}.")).collect();
+        sections.sort();
+        sections.dedup();
         let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("..");
         let mut missing = Vec::new();
         for dir in ["ui/src", "server/src"] {
@@ -96,22 +141,7 @@ mod tests {
                         stack.push(p);
                     } else if p.extension().is_some_and(|e| e == "rs") {
                         let src = std::fs::read_to_string(&p).unwrap_or_default();
-                        // every string literal that starts with a section name is a key
-                        for section in [
-                            "\"common.",
-                            "\"portal.",
-                            "\"errors.",
-                            "\"console.",
-                            "\"validation.",
-                            "\"account.",
-                            "\"staff.",
-                            "\"identity.",
-                            "\"audit.",
-                            "\"jobs.",
-                            "\"cases.",
-                            "\"casework.",
-                            "\"payments.",
-                        ] {
+                        for section in &sections {
                             for (at, _) in src.match_indices(section) {
                                 let rest = &src[at + 1..];
                                 let key: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_' || *c == '.').collect();

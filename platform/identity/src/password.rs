@@ -49,6 +49,9 @@ pub enum Weakness {
 }
 
 impl Weakness {
+    /// Every weakness, for the check that each has a text.
+    pub const ALL: [Weakness; 4] = [Weakness::TooShort, Weakness::TooLong, Weakness::SameAsEmail, Weakness::Common];
+
     /// Translation key of the message shown next to the field.
     pub fn message_key(self) -> &'static str {
         match self {

@@ -29,6 +29,19 @@ pub enum BookingError {
 }
 
 impl BookingError {
+    /// Every error, for the check that each has a text.
+    pub const ALL: [BookingError; 9] = [
+        BookingError::Prefix,
+        BookingError::Digits,
+        BookingError::BookingTextEmpty,
+        BookingError::BookingTextLong,
+        BookingError::BookingTextChars,
+        BookingError::CostCentre,
+        BookingError::Account,
+        BookingError::CostUnit,
+        BookingError::Method,
+    ];
+
     /// The message key below `payments.error.`.
     pub fn key(self) -> &'static str {
         match self {

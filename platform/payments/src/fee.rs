@@ -39,6 +39,11 @@ pub enum FeeError {
 }
 
 impl FeeError {
+    /// One error of each kind, for the check that each has a text.
+    pub fn examples() -> [FeeError; 5] {
+        [FeeError::Amount, FeeError::Field(String::new()), FeeError::MissingOption(String::new()), FeeError::UnknownOption(String::new()), FeeError::Answer(String::new())]
+    }
+
     /// The message key below `payments.error.`.
     pub fn key(&self) -> &'static str {
         match self {

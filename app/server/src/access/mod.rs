@@ -49,8 +49,20 @@ pub const CAPABILITY: Capability = Capability {
         NavEntry { order: 40, path: "/verwaltung/mitarbeitende", label: "staff.nav_staff", resource: Resource::Staff, action: Action::Read },
         NavEntry { order: 80, path: "/verwaltung/identitaet", label: "staff.nav_identity", resource: Resource::IdentityProviders, action: Action::Read },
     ],
+    texts,
     ..Capability::named("access")
 };
+
+/// The states of a staff account (`staff.status_{status}`).
+pub const STAFF_STATES: [&str; 3] = ["invited", "active", "revoked"];
+
+/// The text keys built at run time: staff states, identity-provider field labels, password rules.
+fn texts() -> Vec<String> {
+    let mut keys: Vec<String> = STAFF_STATES.iter().map(|s| format!("staff.status_{s}")).collect();
+    keys.extend(identity_admin::PROVIDER_FIELDS.iter().map(|f| format!("identity.{f}")));
+    keys.extend(portal_identity::password::Weakness::ALL.iter().map(|w| w.message_key().to_owned()));
+    keys
+}
 
 fn router() -> Router<AppState> {
     Router::new()

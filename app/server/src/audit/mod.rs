@@ -28,8 +28,12 @@ pub const CAPABILITY: Capability = Capability {
         NavEntry { order: 80, path: "/protokoll", label: "console.nav_audit", resource: Resource::AuditLog, action: Action::Read },
         NavEntry { order: 90, path: "/auftraege", label: "console.nav_jobs", resource: Resource::Jobs, action: Action::Read },
     ],
+    texts: || JOB_STATES.iter().map(|s| format!("jobs.status_{s}")).collect(),
     ..Capability::named("audit")
 };
+
+/// The states of a queued job (`jobs.status_{status}`).
+pub const JOB_STATES: [&str; 4] = ["pending", "running", "done", "failed"];
 
 /// Rows of an audit table.
 pub fn audit_rows(lang: Lang, entries: Vec<audit::Entry>, with_tenant: bool) -> (Vec<String>, Vec<Vec<Cell>>) {

@@ -65,12 +65,19 @@ pub struct Capability {
     pub office_case: &'static [OfficeCasePanel],
     pub citizen_case: &'static [CitizenCasePanel],
     pub jobs: &'static [Job],
+    /// The text keys the capability builds at run time (`payments.status_{code}` ...), so that a
+    /// test can check each exists in every language.
+    pub texts: fn() -> Vec<String>,
+}
+
+fn no_texts() -> Vec<String> {
+    Vec::new()
 }
 
 impl Capability {
     /// A capability that adds nothing yet; fill in what it has with `..Capability::named("x")`.
     pub const fn named(name: &'static str) -> Self {
-        Self { name, portal: None, console: None, public: &[], staff_nav: &[], console_nav: &[], dashboard: &[], office_case: &[], citizen_case: &[], jobs: &[] }
+        Self { name, portal: None, console: None, public: &[], staff_nav: &[], console_nav: &[], dashboard: &[], office_case: &[], citizen_case: &[], jobs: &[], texts: no_texts }
     }
 }
 

@@ -46,8 +46,24 @@ pub const CAPABILITY: Capability = Capability {
     office_case: &[office::office_case_panel],
     citizen_case: &[citizen_case_panel],
     jobs: &[jobs::start],
+    texts,
     ..Capability::named("payments")
 };
+
+/// The refund states the gateway reports (`payments.refund_{status}`).
+pub const REFUND_STATES: [&str; 4] = ["pending", "succeeded", "failed", "canceled"];
+
+/// The text keys built at run time: states, methods, timings, fee kinds and error messages.
+fn texts() -> Vec<String> {
+    let mut keys: Vec<String> = PaymentStatus::ALL.iter().map(|s| format!("payments.status_{}", s.code())).collect();
+    keys.extend(portal_payments::Method::ALL.iter().map(|m| format!("payments.method_{}", m.code())));
+    keys.extend(REFUND_STATES.iter().map(|s| format!("payments.refund_{s}")));
+    keys.extend([portal_payments::Timing::Before, portal_payments::Timing::After].iter().map(|t| format!("payments.timing_{}", t.code())));
+    keys.extend(office::FEE_KINDS.iter().map(|k| format!("payments.fee_kind_{k}")));
+    keys.extend(portal_payments::BookingError::ALL.iter().map(|e| format!("payments.error.{}", e.key())));
+    keys.extend(portal_payments::FeeError::examples().iter().map(|e| format!("payments.error.{}", e.key())));
+    keys
+}
 
 fn router() -> Router<AppState> {
     Router::new()

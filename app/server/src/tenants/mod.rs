@@ -47,6 +47,7 @@ pub const CAPABILITY: Capability = Capability {
     public: &["/login", "/metrics"],
     staff_nav: &[NavEntry { order: 30, path: "/verwaltung/darstellung", label: "staff.nav_branding", resource: Resource::Branding, action: Action::Write }],
     console_nav: &[NavEntry { order: 10, path: "/", label: "console.tenants", resource: Resource::Tenants, action: Action::Read }],
+    texts: || portal_domain::TenantKind::ALL.iter().map(|k| format!("console.kind_{}", k.as_str())).collect(),
     ..Capability::named("tenants")
 };
 

@@ -61,6 +61,9 @@ pub fn console_router() -> Router<AppState> {
     Router::new().route("/tarife", get(plans_page).post(save_plan)).route("/mandanten/{id}/zahlungen", get(console_setup_page).post(console_save_setup))
 }
 
+/// The kinds of fee rule a service's fee form offers.
+pub(super) const FEE_KINDS: [&str; 3] = ["fixed", "per_item", "by_option"];
+
 fn yes_no(lang: Lang, b: bool) -> String {
     tr(lang, if b { "payments.yes" } else { "payments.no" })
 }
@@ -106,21 +109,21 @@ fn parse_setup(lang: Lang, f: &Fields) -> Result<PaymentSetup, FormState> {
     let methods_raw = f.all("methods");
     form.values.insert("methods".into(), methods_raw.join(","));
     let err = |form: &mut FormState, field: &str, key: &str| {
-        form.errors.insert(field.into(), tr(lang, &format!("payments.error.{key}")));
+        form.errors.insert(field.into(), tr(lang, key));
     };
     let online = f.text("mode") == "online";
     let account = f.text("stripe_account_id");
     let account_ok = account.starts_with("acct_") && (11..=69).contains(&account.len()) && account[5..].bytes().all(|b| b.is_ascii_alphanumeric());
     if !account.is_empty() && !account_ok {
-        err(&mut form, "stripe_account_id", "account_id");
+        err(&mut form, "stripe_account_id", "payments.error.account_id");
     } else if online && account.is_empty() {
-        err(&mut form, "stripe_account_id", "account_id_missing");
+        err(&mut form, "stripe_account_id", "payments.error.account_id_missing");
     }
     let methods: Result<Vec<Method>, _> = methods_raw.iter().map(|m| Method::parse(m)).collect();
     let methods = match methods {
         Ok(m) if !m.is_empty() => m,
         _ => {
-            err(&mut form, "methods", "methods");
+            err(&mut form, "methods", "payments.error.methods");
             vec![]
         }
     };
@@ -128,21 +131,21 @@ fn parse_setup(lang: Lang, f: &Fields) -> Result<PaymentSetup, FormState> {
         Ok(s) => Some(s),
         Err(e) => {
             let field = if e == portal_payments::BookingError::Digits { "kassenzeichen_digits" } else { "kassenzeichen_prefix" };
-            err(&mut form, field, e.key());
+            err(&mut form, field, &format!("payments.error.{}", e.key()));
             None
         }
     };
     let reminder = f.text("reminder_days").parse::<i32>().ok().filter(|d| (1..=30).contains(d));
     if reminder.is_none() {
-        err(&mut form, "reminder_days", "reminder_days");
+        err(&mut form, "reminder_days", "payments.error.reminder_days");
     }
     let email = f.text("cash_office_email");
     if !email.is_empty() && (!email.contains('@') || email.len() > 254 || email.contains(char::is_whitespace)) {
-        err(&mut form, "cash_office_email", "email");
+        err(&mut form, "cash_office_email", "payments.error.email");
     }
     for key in ["offline_note_de", "offline_note_en"] {
         if f.text(key).chars().count() > 500 {
-            err(&mut form, key, "note_long");
+            err(&mut form, key, "payments.error.note_long");
         }
     }
     match (scheme, reminder) {
@@ -420,11 +423,7 @@ async fn service_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, fo
         csrf: s.csrf.clone(),
         form,
         fields: vec![
-            Field::new(
-                "fee_kind",
-                tr(lang, "payments.fee_kind"),
-                FieldKind::Select(["fixed", "per_item", "by_option"].iter().map(|k| ((*k).to_owned(), tr(lang, &format!("payments.fee_kind_{k}")))).collect()),
-            ),
+            Field::new("fee_kind", tr(lang, "payments.fee_kind"), FieldKind::Select(FEE_KINDS.iter().map(|k| ((*k).to_owned(), tr(lang, &format!("payments.fee_kind_{k}")))).collect())),
             Field::new("fee_amount", tr(lang, "payments.fee_amount"), FieldKind::Text).hint(tr(lang, "payments.fee_amount_hint")),
             Field::new("fee_field", tr(lang, "payments.fee_field"), FieldKind::Text).hint(tr(lang, "payments.fee_field_hint")),
             Field::new("fee_options", tr(lang, "payments.fee_options"), FieldKind::Text).hint(tr(lang, "payments.fee_options_hint")),
@@ -467,7 +466,7 @@ fn parse_service(lang: Lang, f: &Fields, slug: &str, schema: &portal_forms::Form
         form.values.insert(key.into(), f.text(key));
     }
     let err = |form: &mut FormState, field: &str, key: &str| {
-        form.errors.insert(field.into(), tr(lang, &format!("payments.error.{key}")));
+        form.errors.insert(field.into(), tr(lang, key));
     };
     let kind = f.text("fee_kind");
     let rule = match FeeRule::from_form(&kind, &f.text("fee_amount"), &f.text("fee_field"), &f.text("fee_options")) {
@@ -484,11 +483,11 @@ fn parse_service(lang: Lang, f: &Fields, slug: &str, schema: &portal_forms::Form
             }
         },
         Err(e) => {
-            err(&mut form, if kind == "by_option" { "fee_options" } else { "fee_amount" }, e.key());
+            err(&mut form, if kind == "by_option" { "fee_options" } else { "fee_amount" }, &format!("payments.error.{}", e.key()));
             None
         }
     };
-    let booking = BookingText::parse(&f.text("booking_text")).map_err(|e| err(&mut form, "booking_text", e.key())).ok();
+    let booking = BookingText::parse(&f.text("booking_text")).map_err(|e| err(&mut form, "booking_text", &format!("payments.error.{}", e.key()))).ok();
     let assignment = match AccountAssignment::parse(&f.text("cost_centre"), &f.text("account"), &f.text("cost_unit")) {
         Ok(a) => Some(a),
         Err(errors) => {
@@ -498,18 +497,18 @@ fn parse_service(lang: Lang, f: &Fields, slug: &str, schema: &portal_forms::Form
                     portal_payments::BookingError::Account => "account",
                     _ => "cost_unit",
                 };
-                err(&mut form, field, e.key());
+                err(&mut form, field, &format!("payments.error.{}", e.key()));
             }
             None
         }
     };
     let timing = Timing::parse(&f.text("timing"));
     if timing.is_none() {
-        err(&mut form, "timing", "timing");
+        err(&mut form, "timing", "payments.error.timing");
     }
     let days = f.text("pay_days").parse::<i32>().ok().filter(|d| (1..=90).contains(d));
     if days.is_none() {
-        err(&mut form, "pay_days", "pay_days");
+        err(&mut form, "pay_days", "payments.error.pay_days");
     }
     match (rule, booking, assignment, timing, days) {
         (Some(rule), Some(booking_text), Some(assignment), Some(timing), Some(pay_days)) => Ok(ServicePayment { service_slug: slug.to_owned(), rule, booking_text, assignment, timing, pay_days }),
