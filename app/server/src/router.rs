@@ -159,10 +159,10 @@ async fn route(sites: &Sites, router: Router, req: Request, tenant: Option<&Tena
         Ok(r) => r,
         Err(never) => match never {},
     };
-    if response.extensions().get::<ErrorKind>().is_some() || response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        if let Some(page) = page {
-            page.undo().await;
-        }
+    if (response.extensions().get::<ErrorKind>().is_some() || response.status() == StatusCode::PAYLOAD_TOO_LARGE)
+        && let Some(page) = page
+    {
+        page.undo().await;
     }
     match framed_error(&sites.state, tenant, lang, path, response).await {
         Ok(r) | Err(r) => r,

@@ -21,6 +21,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::identity_admin::{self, invite_form, parse_invitation, provider_blocks, role_label};
+use crate::access::paths;
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::operator::{OperatorSession, render, require};
@@ -28,14 +29,14 @@ use crate::kit::page::{lang_of, see_other};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/mandanten/{id}/zugang", get(access_page).post(invite_admin))
-        .route("/mandanten/{id}/identitaet", get(providers_page).post(save_provider))
-        .route("/mandanten/{id}/identitaet/{slug}/loeschen", post(delete_provider))
+        .route(paths::ACCESS_PAGE.pattern(), get(access_page).post(invite_admin))
+        .route(paths::PROVIDERS_PAGE.pattern(), get(providers_page).post(save_provider))
+        .route(paths::DELETE_PROVIDER.pattern(), post(delete_provider))
 }
 
 /// The tenant as the portal sees it, for mails sent on its behalf (sender name, links to its host).
 async fn tenant_context(state: &AppState, id: TenantId) -> Result<(TenantContext, String), AppError> {
-    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
+    let mut tx = crate::kit::pipeline::platform_tx(state).await?;
     let t = tenants::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     tx.finish().await?;
     let host_text = t.hosts.first().cloned().ok_or_else(AppError::not_found)?;
@@ -75,9 +76,9 @@ async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: Te
     });
     blocks.push(Block::Heading(tr(lang, "console.invite_admin_heading")));
     blocks.push(Block::Text(tr(lang, "console.invite_admin_intro")));
-    blocks.push(Block::Form(invite_form(lang, &csrf, &format!("/mandanten/{}/zugang", id.0), invite, &["tenant_admin"], &[])));
+    blocks.push(Block::Form(invite_form(lang, &csrf, &paths::ACCESS_PAGE.with(&[&id.0]), invite, &["tenant_admin"], &[])));
     blocks.push(Block::Heading(tr(lang, "staff.nav_identity")));
-    blocks.push(Block::Links(vec![(format!("/mandanten/{}/identitaet", id.0), tr(lang, "console.providers_link"))]));
+    blocks.push(Block::Links(vec![(paths::PROVIDERS_PAGE.with(&[&id.0]), tr(lang, "console.providers_link"))]));
     Ok(blocks)
 }
 
@@ -89,9 +90,9 @@ async fn render_providers(state: &AppState, lang: Lang, s: &OperatorSession, id:
     let providers = oidc::providers(&mut tx, false).await?;
     tx.commit().await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
-    blocks.extend(provider_blocks(lang, &s.session.csrf_token, &format!("/mandanten/{}/identitaet", id.0), &state.oidc, id.0, &providers, form));
-    blocks.push(Block::Links(vec![(format!("/mandanten/{}/zugang", id.0), tr_with(lang, "console.access_title", &[("name", &name)]))]));
-    Ok(render(state, lang, s, &format!("/mandanten/{}/identitaet", id.0), status, tr_with(lang, "console.providers_title", &[("name", &name)]), blocks))
+    blocks.extend(provider_blocks(lang, &s.session.csrf_token, &paths::PROVIDERS_PAGE.with(&[&id.0]), &state.oidc, id.0, &providers, form));
+    blocks.push(Block::Links(vec![(paths::ACCESS_PAGE.with(&[&id.0]), tr_with(lang, "console.access_title", &[("name", &name)]))]));
+    Ok(render(state, lang, s, &paths::PROVIDERS_PAGE.with(&[&id.0]), status, tr_with(lang, "console.providers_title", &[("name", &name)]), blocks))
 }
 
 async fn providers_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
@@ -113,7 +114,7 @@ async fn access_page(State(state): State<AppState>, s: OperatorSession, headers:
     let (_, name) = tenant_context(&state, TenantId(id)).await?;
     let notice = q.hinweis.map(|_| Block::Notice("success", tr(lang, "staff.invited")));
     let blocks = access_blocks(&state, lang, &s, TenantId(id), notice, invite_state()).await?;
-    Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::OK, tr_with(lang, "console.access_title", &[("name", &name)]), blocks))
+    Ok(render(&state, lang, &s, &paths::ACCESS_PAGE.with(&[&id]), StatusCode::OK, tr_with(lang, "console.access_title", &[("name", &name)]), blocks))
 }
 
 async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -127,7 +128,7 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
         Ok(i) => i,
         Err(form) => {
             let blocks = access_blocks(&state, lang, &s, tenant, None, form).await?;
-            return Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
+            return Ok(render(&state, lang, &s, &paths::ACCESS_PAGE.with(&[&id]), StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
         }
     };
     // the portal runs on the console's port on development machines
@@ -151,7 +152,7 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
             form.values.insert("display_name".into(), f.text("display_name"));
             form.errors.insert("email".into(), tr(lang, "staff.email_taken"));
             let blocks = access_blocks(&state, lang, &s, tenant, None, form).await?;
-            Ok(render(&state, lang, &s, &format!("/mandanten/{id}/zugang"), StatusCode::CONFLICT, title, blocks))
+            Ok(render(&state, lang, &s, &paths::ACCESS_PAGE.with(&[&id]), StatusCode::CONFLICT, title, blocks))
         }
     }
 }
@@ -182,7 +183,7 @@ async fn save_provider(State(state): State<AppState>, s: OperatorSession, ip: Cl
     )
     .await?;
     tx.commit().await?;
-    Ok(Notice::Saved.redirect(&format!("/mandanten/{id}/identitaet")))
+    Ok(Notice::Saved.redirect(&paths::PROVIDERS_PAGE.with(&[&id])))
 }
 
 async fn delete_provider(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, Path((id, slug)): Path<(Uuid, String)>, f: Fields) -> Result<Response, AppError> {
@@ -195,5 +196,5 @@ async fn delete_provider(State(state): State<AppState>, s: OperatorSession, ip: 
     }
     audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.delete", object: format!("identity_provider:{slug}"), detail: serde_json::json!({}) }).await?;
     tx.commit().await?;
-    Ok(Notice::Deleted.redirect(&format!("/mandanten/{id}/identitaet")))
+    Ok(Notice::Deleted.redirect(&paths::PROVIDERS_PAGE.with(&[&id])))
 }

@@ -37,17 +37,18 @@ use identity_admin::{invite_form, parse_invitation, provider_blocks, role_label}
 
 mod console_access;
 mod identity_admin;
+pub mod paths;
 mod people;
 use people::*;
 
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     console: Some(console_access::router),
-    public: &["/verwaltung/anmelden", "/verwaltung/einladung", "/verwaltung/api/"],
+    public: &[paths::LOGIN_FORM.path(), paths::INVITATION_FORM.path(), "/verwaltung/api/"],
     staff_nav: &[
-        NavEntry { order: 0, path: "/verwaltung", label: "staff.nav_home", resource: Resource::StaffArea, action: Action::Read },
-        NavEntry { order: 40, path: "/verwaltung/mitarbeitende", label: "staff.nav_staff", resource: Resource::Staff, action: Action::Read },
-        NavEntry { order: 80, path: "/verwaltung/identitaet", label: "staff.nav_identity", resource: Resource::IdentityProviders, action: Action::Read },
+        NavEntry { order: 0, path: paths::DASHBOARD.path(), label: "staff.nav_home", resource: Resource::StaffArea, action: Action::Read },
+        NavEntry { order: 40, path: paths::STAFF_LIST.path(), label: "staff.nav_staff", resource: Resource::Staff, action: Action::Read },
+        NavEntry { order: 80, path: paths::PROVIDERS.path(), label: "staff.nav_identity", resource: Resource::IdentityProviders, action: Action::Read },
     ],
     texts,
     ..Capability::named("access")
@@ -66,15 +67,15 @@ fn texts() -> Vec<String> {
 
 fn router() -> Router<AppState> {
     Router::new()
-        .route("/verwaltung", get(dashboard))
-        .route("/verwaltung/anmelden", get(login_form).post(login))
-        .route("/verwaltung/abmelden", post(logout))
-        .route("/verwaltung/einladung", get(invitation_form).post(accept_invitation))
-        .route("/verwaltung/mitarbeitende", get(staff_list).post(invite))
-        .route("/verwaltung/mitarbeitende/{id}/rolle", post(change_role))
-        .route("/verwaltung/mitarbeitende/{id}/entziehen", post(revoke))
-        .route("/verwaltung/identitaet", get(providers).post(save_provider))
-        .route("/verwaltung/identitaet/{slug}/loeschen", post(delete_provider))
+        .route(paths::DASHBOARD.pattern(), get(dashboard))
+        .route(paths::LOGIN_FORM.pattern(), get(login_form).post(login))
+        .route(paths::LOGOUT.pattern(), post(logout))
+        .route(paths::INVITATION_FORM.pattern(), get(invitation_form).post(accept_invitation))
+        .route(paths::STAFF_LIST.pattern(), get(staff_list).post(invite))
+        .route(paths::CHANGE_ROLE.pattern(), post(change_role))
+        .route(paths::REVOKE.pattern(), post(revoke))
+        .route(paths::PROVIDERS.pattern(), get(providers).post(save_provider))
+        .route(paths::DELETE_PROVIDER_2.pattern(), post(delete_provider))
 }
 
 /// Roles a tenant admin may grant.
@@ -100,7 +101,7 @@ fn login_blocks(lang: Lang, csrf: &str, next: &str, mut form: FormState) -> Vec<
     vec![
         Block::Text(tr(lang, "staff.login_intro")),
         Block::Form(FormSpec {
-            action: "/verwaltung/anmelden".into(),
+            action: paths::LOGIN_FORM.path().into(),
             csrf: csrf.to_owned(),
             form,
             fields: vec![
@@ -116,7 +117,7 @@ fn login_blocks(lang: Lang, csrf: &str, next: &str, mut form: FormState) -> Vec<
 }
 
 fn safe_next(next: &str) -> String {
-    crate::kit::page::return_path(next, "/verwaltung", "/verwaltung/anmelden", "/verwaltung").to_owned()
+    crate::kit::page::return_path(next, paths::DASHBOARD.path(), paths::LOGIN_FORM.path(), paths::DASHBOARD.path()).to_owned()
 }
 
 async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
@@ -128,7 +129,7 @@ async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: 
         _ => vec![],
     };
     blocks.extend(login_blocks(lang, &csrf, &safe_next(q.weiter.as_deref().unwrap_or("")), FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }));
-    let r = staff_page(&state, &ctx, lang, "/verwaltung/anmelden", None, StatusCode::OK, tr(lang, "staff.login_title"), blocks).await?;
+    let r = staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::OK, tr(lang, "staff.login_title"), blocks).await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
@@ -147,7 +148,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     if !login_allowed(&state, Some(tenant), &ip, &account_bucket).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_attempts"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
-        return staff_page(&state, &ctx, lang, "/verwaltung/anmelden", None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
+        return staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
     }
     let mut tx = state.db.tenant(tenant).await?;
     let Some(id) = staff::authenticate(&mut tx, &email, &pw).await? else {
@@ -155,7 +156,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
         tx.commit().await?;
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.login_failed"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
-        return staff_page(&state, &ctx, lang, "/verwaltung/anmelden", None, StatusCode::UNAUTHORIZED, title, blocks).await;
+        return staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::UNAUTHORIZED, title, blocks).await;
     };
     if let Some(old) = cookies::get(&headers, STAFF_COOKIE) {
         session::end(&mut tx, old).await?;
@@ -182,7 +183,7 @@ fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: 
     vec![
         Block::Text(tr_with(lang, "staff.invitation_intro", &[("name", name)])),
         Block::Form(FormSpec {
-            action: "/verwaltung/einladung".into(),
+            action: paths::INVITATION_FORM.path().into(),
             csrf: csrf.to_owned(),
             form,
             fields: vec![
@@ -202,7 +203,7 @@ fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: 
 
 async fn invitation_problem(state: &AppState, ctx: &TenantContext, lang: Lang, p: links::LinkProblem) -> Result<Response, AppError> {
     let (status, text) = crate::kit::form::link_problem(lang, p);
-    staff_page(state, ctx, lang, "/verwaltung/einladung", None, status, tr(lang, "account.link_problem_title"), vec![Block::Notice("danger", text)]).await
+    staff_page(state, ctx, lang, paths::INVITATION_FORM.path(), None, status, tr(lang, "account.link_problem_title"), vec![Block::Notice("danger", text)]).await
 }
 
 async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
@@ -217,7 +218,8 @@ async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, head
     tx.finish().await?;
     let (csrf, new) = anon_csrf(&headers);
     let form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
-    let r = staff_page(&state, &ctx, lang, "/verwaltung/einladung", None, StatusCode::OK, tr(lang, "staff.invitation_title"), invitation_blocks(lang, &csrf, &token, &user.display_name, form)).await?;
+    let r = staff_page(&state, &ctx, lang, paths::INVITATION_FORM.path(), None, StatusCode::OK, tr(lang, "staff.invitation_title"), invitation_blocks(lang, &csrf, &token, &user.display_name, form))
+        .await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
@@ -237,7 +239,7 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
             &state,
             &ctx,
             lang,
-            "/verwaltung/einladung",
+            paths::INVITATION_FORM.path(),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
             tr(lang, "staff.invitation_title"),
@@ -285,7 +287,7 @@ async fn dashboard(State(state): State<AppState>, ctx: TenantContext, headers: H
     }
     if s.may(&state, Resource::Staff, Action::Write) {
         blocks.push(Block::Heading(tr(lang, "staff.admin_heading")));
-        blocks.push(Block::Links(staff_nav(&state, lang, &s, "/verwaltung").into_iter().skip(1).map(|(h, l, _)| (h, l)).collect()));
+        blocks.push(Block::Links(staff_nav(&state, lang, &s, paths::DASHBOARD.path()).into_iter().skip(1).map(|(h, l, _)| (h, l)).collect()));
     }
-    staff_page(&state, &ctx, lang, "/verwaltung", Some(&s), StatusCode::OK, tr(lang, "staff.title"), blocks).await
+    staff_page(&state, &ctx, lang, paths::DASHBOARD.path(), Some(&s), StatusCode::OK, tr(lang, "staff.title"), blocks).await
 }

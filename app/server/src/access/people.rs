@@ -1,9 +1,10 @@
 //! Staff management, identity providers and the audit log.
 
 use super::*;
+use crate::access::paths;
 
 pub(super) async fn service_options(state: &AppState, lang: Lang) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
-    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
+    let mut tx = crate::kit::pipeline::platform_tx(state).await?;
     let base = catalogue::base_services(tx.conn()).await?;
     tx.finish().await?;
     let options: Vec<(String, String)> = base.iter().map(|b| (b.service_slug.clone(), b.name(lang).to_owned())).collect();
@@ -12,7 +13,7 @@ pub(super) async fn service_options(state: &AppState, lang: Lang) -> Result<(Vec
 }
 
 pub(super) async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let list = staff::list(&mut tx).await?;
     tx.finish().await?;
     let (options, _) = service_options(state, lang).await?;
@@ -29,7 +30,7 @@ pub(super) async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang:
                 let mut f = FormState::default();
                 f.values.insert("role".into(), role.clone());
                 actions.push(Cell::Form(Box::new(FormSpec {
-                    action: format!("/verwaltung/mitarbeitende/{}/rolle", u.staff_id),
+                    action: paths::CHANGE_ROLE.with(&[&u.staff_id]),
                     csrf: s.csrf.clone(),
                     form: f,
                     fields: vec![Field::new(&format!("role-{}", u.staff_id), tr(lang, "staff.role"), FieldKind::Select(role_options.clone()))],
@@ -37,13 +38,7 @@ pub(super) async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang:
                     danger: false,
                     secondary: None,
                 })));
-                actions.push(Cell::Buttons(vec![Button {
-                    action: format!("/verwaltung/mitarbeitende/{}/entziehen", u.staff_id),
-                    csrf: s.csrf.clone(),
-                    hidden: vec![],
-                    label: tr(lang, "staff.revoke"),
-                    danger: true,
-                }]));
+                actions.push(Cell::Buttons(vec![Button { action: paths::REVOKE.with(&[&u.staff_id]), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "staff.revoke"), danger: true }]));
             }
             let mut row = vec![
                 Cell::Text(u.display_name.clone()),
@@ -72,9 +67,9 @@ pub(super) async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang:
     });
     if can_write {
         blocks.push(Block::Heading(tr(lang, "staff.invite_heading")));
-        blocks.push(Block::Form(invite_form(lang, &s.csrf, "/verwaltung/mitarbeitende", form, &TENANT_ROLES, &options)));
+        blocks.push(Block::Form(invite_form(lang, &s.csrf, paths::STAFF_LIST.path(), form, &TENANT_ROLES, &options)));
     }
-    staff_page(state, ctx, lang, "/verwaltung/mitarbeitende", Some(s), status, tr(lang, "staff.nav_staff"), blocks).await
+    staff_page(state, ctx, lang, paths::STAFF_LIST.path(), Some(s), status, tr(lang, "staff.nav_staff"), blocks).await
 }
 
 pub(super) fn invite_state() -> FormState {
@@ -172,12 +167,12 @@ pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip
 // identity providers
 
 pub(super) async fn providers_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let list = oidc::providers(&mut tx, false).await?;
     tx.finish().await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
-    blocks.extend(provider_blocks(lang, &s.csrf, "/verwaltung/identitaet", &state.oidc, ctx.entry.tenant_id.0, &list, form));
-    staff_page(state, ctx, lang, "/verwaltung/identitaet", Some(s), status, tr(lang, "staff.nav_identity"), blocks).await
+    blocks.extend(provider_blocks(lang, &s.csrf, paths::PROVIDERS.path(), &state.oidc, ctx.entry.tenant_id.0, &list, form));
+    staff_page(state, ctx, lang, paths::PROVIDERS.path(), Some(s), status, tr(lang, "staff.nav_identity"), blocks).await
 }
 
 pub(super) async fn providers(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
@@ -201,7 +196,7 @@ pub(super) async fn save_provider(State(state): State<AppState>, ctx: TenantCont
     };
     audit(&mut tx, &s, &ip, "identity_provider.save", format!("identity_provider:{}", p.slug), serde_json::json!({ "issuer": p.issuer_url, "client_id": p.client_id, "enabled": p.enabled })).await?;
     tx.finish().await?;
-    Ok(Notice::Saved.redirect("/verwaltung/identitaet"))
+    Ok(Notice::Saved.redirect(paths::PROVIDERS.path()))
 }
 
 pub(super) async fn delete_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
@@ -213,5 +208,5 @@ pub(super) async fn delete_provider(State(state): State<AppState>, ctx: TenantCo
     }
     audit(&mut tx, &s, &ip, "identity_provider.delete", format!("identity_provider:{slug}"), serde_json::json!({})).await?;
     tx.finish().await?;
-    Ok(Notice::Deleted.redirect("/verwaltung/identitaet"))
+    Ok(Notice::Deleted.redirect(paths::PROVIDERS.path()))
 }

@@ -36,6 +36,7 @@ use crate::kit::registry::Capability;
 use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
 
 mod pages;
+pub mod paths;
 mod privacy_and_oidc;
 use pages::*;
 use privacy_and_oidc::*;
@@ -47,22 +48,22 @@ pub const CAPABILITY: Capability = Capability { portal: Some(router), ..Capabili
 
 fn router() -> Router<AppState> {
     Router::new()
-        .route("/konto", get(overview))
-        .route("/konto/registrieren", get(register_form).post(register))
-        .route("/konto/bestaetigen", get(verify_form).post(verify))
-        .route("/konto/bestaetigung-erneut", get(resend_form).post(resend))
-        .route("/konto/anmelden", get(login_form).post(login))
-        .route("/konto/anmelden/idp/{slug}", get(oidc_start))
-        .route("/konto/oidc/rueckruf", get(oidc_callback))
-        .route("/konto/abmelden", post(logout))
-        .route("/konto/passwort-vergessen", get(forgot_form).post(forgot))
-        .route("/konto/passwort-neu", get(reset_form).post(reset))
-        .route("/konto/profil", get(profile_form).post(save_profile))
-        .route("/konto/passwort", get(password_form).post(change_password))
-        .route("/konto/email", get(email_form).post(change_email))
-        .route("/konto/email-bestaetigen", get(confirm_email))
-        .route("/konto/daten", get(export))
-        .route("/konto/loeschen", get(delete_form).post(delete))
+        .route(paths::OVERVIEW.pattern(), get(overview))
+        .route(paths::REGISTER_FORM.pattern(), get(register_form).post(register))
+        .route(paths::VERIFY_FORM.pattern(), get(verify_form).post(verify))
+        .route(paths::RESEND_FORM.pattern(), get(resend_form).post(resend))
+        .route(paths::LOGIN_FORM.pattern(), get(login_form).post(login))
+        .route(paths::OIDC_START.pattern(), get(oidc_start))
+        .route(paths::OIDC_CALLBACK.pattern(), get(oidc_callback))
+        .route(paths::LOGOUT.pattern(), post(logout))
+        .route(paths::FORGOT_FORM.pattern(), get(forgot_form).post(forgot))
+        .route(paths::RESET_FORM.pattern(), get(reset_form).post(reset))
+        .route(paths::PROFILE_FORM.pattern(), get(profile_form).post(save_profile))
+        .route(paths::PASSWORD_FORM.pattern(), get(password_form).post(change_password))
+        .route(paths::EMAIL_FORM.pattern(), get(email_form).post(change_email))
+        .route(paths::CONFIRM_EMAIL.pattern(), get(confirm_email))
+        .route(paths::EXPORT.pattern(), get(export))
+        .route(paths::DELETE_FORM.pattern(), get(delete_form).post(delete))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ fn router() -> Router<AppState> {
 
 /// Renders an account page in the tenant's frame.
 async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
-    let tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     page_in(state, ctx, tx, lang, path, status, title, blocks).await
 }
 
@@ -112,7 +113,7 @@ fn session_cookie(state: &AppState, token: &str) -> String {
 
 /// Only local paths are followed after login (no open redirect).
 fn safe_next(next: &str) -> String {
-    crate::kit::page::return_path(next, "/", "/konto/anmelden", "/konto").to_owned()
+    crate::kit::page::return_path(next, "/", paths::LOGIN_FORM.path(), paths::OVERVIEW.path()).to_owned()
 }
 
 #[derive(Deserialize, Default)]
@@ -133,7 +134,7 @@ fn register_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Block> {
     vec![
         Block::Text(tr(lang, "account.register_intro")),
         Block::Form(FormSpec {
-            action: "/konto/registrieren".into(),
+            action: paths::REGISTER_FORM.path().into(),
             csrf: csrf.to_owned(),
             form,
             fields: vec![
@@ -147,7 +148,7 @@ fn register_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Block> {
             ],
             submit: tr(lang, "account.register_submit"),
             danger: false,
-            secondary: Some(("/konto/anmelden".into(), tr(lang, "account.have_account"))),
+            secondary: Some((paths::LOGIN_FORM.path().into(), tr(lang, "account.have_account"))),
         }),
     ]
 }
@@ -156,7 +157,7 @@ async fn register_form(State(state): State<AppState>, ctx: TenantContext, header
     let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
     let form = form_state(&["email", "password", "password_repeat", "privacy"], &[]);
-    let r = page(&state, &ctx, lang, "/konto/registrieren", StatusCode::OK, tr(lang, "account.register_title"), register_blocks(lang, &csrf, form)).await?;
+    let r = page(&state, &ctx, lang, paths::REGISTER_FORM.path(), StatusCode::OK, tr(lang, "account.register_title"), register_blocks(lang, &csrf, form)).await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
@@ -179,13 +180,13 @@ async fn register(State(state): State<AppState>, ctx: TenantContext, ip: ClientI
     }
     let title = tr(lang, "account.register_title");
     let Some(email) = email.filter(|_| !form.has_errors()) else {
-        return page(&state, &ctx, lang, "/konto/registrieren", StatusCode::UNPROCESSABLE_ENTITY, title, register_blocks(lang, &csrf, form)).await;
+        return page(&state, &ctx, lang, paths::REGISTER_FORM.path(), StatusCode::UNPROCESSABLE_ENTITY, title, register_blocks(lang, &csrf, form)).await;
     };
     let tenant = ctx.entry.tenant_id;
     if !mail_allowed(&state, &ip, tenant, email.as_str()).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_mails"))];
         blocks.extend(register_blocks(lang, &csrf, form));
-        return page(&state, &ctx, lang, "/konto/registrieren", StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
+        return page(&state, &ctx, lang, paths::REGISTER_FORM.path(), StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
     }
     let base = base_url(&state, &ctx.host, &headers);
     let mut tx = state.db.tenant(tenant).await?;
@@ -205,9 +206,9 @@ async fn register(State(state): State<AppState>, ctx: TenantContext, ip: ClientI
     let blocks = vec![
         Block::Notice("success", tr_with(lang, "account.check_mail", &[("email", email.as_str())])),
         Block::Text(tr(lang, "account.check_mail_hint")),
-        Block::Links(vec![("/konto/bestaetigung-erneut".into(), tr(lang, "account.resend_link"))]),
+        Block::Links(vec![(paths::RESEND_FORM.path().into(), tr(lang, "account.resend_link"))]),
     ];
-    page(&state, &ctx, lang, "/konto/registrieren", StatusCode::OK, tr(lang, "account.check_mail_title"), blocks).await
+    page(&state, &ctx, lang, paths::REGISTER_FORM.path(), StatusCode::OK, tr(lang, "account.check_mail_title"), blocks).await
 }
 
 fn verify_blocks(lang: Lang, csrf: &str, token: &str, form: FormState) -> Vec<Block> {
@@ -217,7 +218,7 @@ fn verify_blocks(lang: Lang, csrf: &str, token: &str, form: FormState) -> Vec<Bl
     vec![
         Block::Text(tr(lang, "account.verify_intro")),
         Block::Form(FormSpec {
-            action: "/konto/bestaetigen".into(),
+            action: paths::VERIFY_FORM.path().into(),
             csrf: csrf.to_owned(),
             form,
             fields: vec![Field::new("token", String::new(), FieldKind::Hidden), Field::new("password", tr(lang, "account.password"), FieldKind::Password).autocomplete("current-password").required()],
@@ -232,9 +233,9 @@ async fn link_failed(state: &AppState, ctx: &TenantContext, lang: Lang, path: &s
     let (status, text) = crate::kit::form::link_problem(lang, problem);
     let mut blocks = vec![Block::Notice("danger", text)];
     if resend {
-        blocks.push(Block::Links(vec![("/konto/bestaetigung-erneut".into(), tr(lang, "account.resend_link"))]));
+        blocks.push(Block::Links(vec![(paths::RESEND_FORM.path().into(), tr(lang, "account.resend_link"))]));
     } else {
-        blocks.push(Block::Links(vec![("/konto/passwort-vergessen".into(), tr(lang, "account.forgot_link"))]));
+        blocks.push(Block::Links(vec![(paths::FORGOT_FORM.path().into(), tr(lang, "account.forgot_link"))]));
     }
     page(state, ctx, lang, path, status, tr(lang, "account.link_problem_title"), blocks).await
 }
@@ -246,10 +247,10 @@ async fn verify_form(State(state): State<AppState>, ctx: TenantContext, headers:
     let link = links::peek(&mut tx, Purpose::VerifyEmail, &token).await?;
     tx.finish().await?;
     if let Err(p) = link {
-        return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await;
+        return link_failed(&state, &ctx, lang, paths::VERIFY_FORM.path(), p, true).await;
     }
     let (csrf, new) = anon_csrf(&headers);
-    let r = page(&state, &ctx, lang, "/konto/bestaetigen", StatusCode::OK, tr(lang, "account.verify_title"), verify_blocks(lang, &csrf, &token, form_state(&["password"], &[]))).await?;
+    let r = page(&state, &ctx, lang, paths::VERIFY_FORM.path(), StatusCode::OK, tr(lang, "account.verify_title"), verify_blocks(lang, &csrf, &token, form_state(&["password"], &[]))).await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
@@ -259,17 +260,17 @@ async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: Head
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::VerifyEmail, &token).await? {
         Ok(l) => l,
-        Err(p) => return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await,
+        Err(p) => return link_failed(&state, &ctx, lang, paths::VERIFY_FORM.path(), p, true).await,
     };
     // the password chosen at registration must be entered again: only who registered completes it
     let matches = link.secret_hash.as_deref().is_some_and(|h| password::verify(&pw, h));
     if !matches {
         let mut form = form_state(&["password"], &[]);
         err(&mut form, lang, "password", if pw.is_empty() { "validation.required" } else { "account.verify_wrong_password" });
-        return page(&state, &ctx, lang, "/konto/bestaetigen", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.verify_title"), verify_blocks(lang, &csrf, &token, form)).await;
+        return page(&state, &ctx, lang, paths::VERIFY_FORM.path(), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.verify_title"), verify_blocks(lang, &csrf, &token, form)).await;
     }
     if let Err(p) = links::consume(&mut tx, Purpose::VerifyEmail, &token).await? {
-        return link_failed(&state, &ctx, lang, "/konto/bestaetigen", p, true).await;
+        return link_failed(&state, &ctx, lang, paths::VERIFY_FORM.path(), p, true).await;
     }
     let hash = link.secret_hash.unwrap_or_default();
     citizen::complete_registration(&mut tx, link.subject_id, &hash).await?;
@@ -290,7 +291,7 @@ fn email_only_blocks(lang: Lang, csrf: &str, action: &str, intro: &str, submit: 
             fields: vec![Field::new("email", tr(lang, "account.email"), FieldKind::Email).autocomplete("email").required()],
             submit: tr(lang, submit),
             danger: false,
-            secondary: Some(("/konto/anmelden".into(), tr(lang, "account.back_to_login"))),
+            secondary: Some((paths::LOGIN_FORM.path().into(), tr(lang, "account.back_to_login"))),
         }),
     ]
 }
@@ -299,7 +300,7 @@ async fn resend_form(State(state): State<AppState>, ctx: TenantContext, headers:
     let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
     let blocks = email_only_blocks(lang, &csrf, RESEND.path, RESEND.intro, RESEND.submit, form_state(&["email"], &[]));
-    let r = page(&state, &ctx, lang, "/konto/bestaetigung-erneut", StatusCode::OK, tr(lang, "account.resend_title"), blocks).await?;
+    let r = page(&state, &ctx, lang, paths::RESEND_FORM.path(), StatusCode::OK, tr(lang, "account.resend_title"), blocks).await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
@@ -313,8 +314,8 @@ struct MailForm {
     purpose: Purpose,
 }
 
-const RESEND: MailForm = MailForm { path: "/konto/bestaetigung-erneut", intro: "account.resend_intro", submit: "account.resend_submit", title: "account.resend_title", purpose: Purpose::VerifyEmail };
-const FORGOT: MailForm = MailForm { path: "/konto/passwort-vergessen", intro: "account.forgot_intro", submit: "account.forgot_submit", title: "account.forgot_title", purpose: Purpose::ResetPassword };
+const RESEND: MailForm = MailForm { path: paths::RESEND_FORM.path(), intro: "account.resend_intro", submit: "account.resend_submit", title: "account.resend_title", purpose: Purpose::VerifyEmail };
+const FORGOT: MailForm = MailForm { path: paths::FORGOT_FORM.path(), intro: "account.forgot_intro", submit: "account.forgot_submit", title: "account.forgot_title", purpose: Purpose::ResetPassword };
 
 /// Shared by "re-send verification" and "forgotten password": validate the address, limit, then
 /// issue the link in a tenant transaction; the answer never tells whether the address is registered.
@@ -353,8 +354,10 @@ async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, head
         }
     }
     tx.commit().await?;
-    let blocks =
-        vec![Block::Notice("success", tr_with(lang, "account.mail_sent_if_known", &[("email", email.as_str())])), Block::Links(vec![("/konto/anmelden".into(), tr(lang, "account.back_to_login"))])];
+    let blocks = vec![
+        Block::Notice("success", tr_with(lang, "account.mail_sent_if_known", &[("email", email.as_str())])),
+        Block::Links(vec![(paths::LOGIN_FORM.path().into(), tr(lang, "account.back_to_login"))]),
+    ];
     page(state, ctx, lang, path, StatusCode::OK, tr(lang, title), blocks).await
 }
 
@@ -370,7 +373,7 @@ async fn login_blocks(tx: &mut TenantTx, lang: Lang, csrf: &str, next: &str, for
     let mut form = with_labels(form, lang, &[("email", "account.email"), ("password", "account.password")]);
     form.values.insert("weiter".into(), next.to_owned());
     let mut blocks = vec![Block::Form(FormSpec {
-        action: "/konto/anmelden".into(),
+        action: paths::LOGIN_FORM.path().into(),
         csrf: csrf.to_owned(),
         form,
         fields: vec![
@@ -380,34 +383,34 @@ async fn login_blocks(tx: &mut TenantTx, lang: Lang, csrf: &str, next: &str, for
         ],
         submit: tr(lang, "account.login_submit"),
         danger: false,
-        secondary: Some(("/konto/passwort-vergessen".into(), tr(lang, "account.forgot_link"))),
+        secondary: Some((paths::FORGOT_FORM.path().into(), tr(lang, "account.forgot_link"))),
     })];
     if !providers.is_empty() {
         blocks.push(Block::Heading(tr(lang, "account.login_with_provider")));
         blocks.push(Block::Text(tr(lang, "account.login_with_provider_intro")));
-        blocks.push(Block::Links(providers.into_iter().map(|p| (format!("/konto/anmelden/idp/{}", p.slug), tr_with(lang, "account.login_with", &[("name", &p.display_name)]))).collect()));
+        blocks.push(Block::Links(providers.into_iter().map(|p| (paths::OIDC_START.with(&[&p.slug]), tr_with(lang, "account.login_with", &[("name", &p.display_name)]))).collect()));
     }
     blocks.push(Block::Heading(tr(lang, "account.no_account")));
-    blocks.push(Block::Links(vec![("/konto/registrieren".into(), tr(lang, "account.register_link")), ("/konto/bestaetigung-erneut".into(), tr(lang, "account.resend_link"))]));
+    blocks.push(Block::Links(vec![(paths::REGISTER_FORM.path().into(), tr(lang, "account.register_link")), (paths::RESEND_FORM.path().into(), tr(lang, "account.resend_link"))]));
     Ok(blocks)
 }
 
 /// The login page (with an optional notice above the form), in one transaction.
 #[expect(clippy::too_many_arguments, reason = "the login page's parts: frame, notice, form, status")]
 async fn login_page(state: &AppState, ctx: &TenantContext, lang: Lang, csrf: &str, next: &str, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
     blocks.extend(login_blocks(&mut tx, lang, csrf, next, form).await?);
-    page_in(state, ctx, tx, lang, "/konto/anmelden", status, tr(lang, "account.login_title"), blocks).await
+    page_in(state, ctx, tx, lang, paths::LOGIN_FORM.path(), status, tr(lang, "account.login_title"), blocks).await
 }
 
 async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>, MaybeCitizen(c): MaybeCitizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     if c.is_some() {
-        return Ok(see_other("/konto"));
+        return Ok(see_other(paths::OVERVIEW.path()));
     }
     let (csrf, new) = anon_csrf(&headers);
-    let next = safe_next(q.weiter.as_deref().unwrap_or("/konto"));
+    let next = safe_next(q.weiter.as_deref().unwrap_or(paths::OVERVIEW.path()));
     let notice = match q.hinweis.as_deref() {
         Some("abgemeldet") => Some("account.logged_out"),
         Some("passwort") => Some("account.password_reset_done"),
@@ -484,7 +487,7 @@ async fn forgot_form(State(state): State<AppState>, ctx: TenantContext, headers:
     let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
     let blocks = email_only_blocks(lang, &csrf, FORGOT.path, FORGOT.intro, FORGOT.submit, form_state(&["email"], &[]));
-    let r = page(&state, &ctx, lang, "/konto/passwort-vergessen", StatusCode::OK, tr(lang, "account.forgot_title"), blocks).await?;
+    let r = page(&state, &ctx, lang, paths::FORGOT_FORM.path(), StatusCode::OK, tr(lang, "account.forgot_title"), blocks).await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
@@ -507,7 +510,7 @@ fn reset_blocks(lang: Lang, csrf: &str, token: &str, mut form: FormState) -> Vec
     let form = with_labels(form, lang, &[("password", "account.new_password"), ("password_repeat", "account.password_repeat")]);
     let mut fields = vec![Field::new("token", String::new(), FieldKind::Hidden)];
     fields.extend(new_password_fields(lang));
-    vec![Block::Form(FormSpec { action: "/konto/passwort-neu".into(), csrf: csrf.to_owned(), form, fields, submit: tr(lang, "account.reset_submit"), danger: false, secondary: None })]
+    vec![Block::Form(FormSpec { action: paths::RESET_FORM.path().into(), csrf: csrf.to_owned(), form, fields, submit: tr(lang, "account.reset_submit"), danger: false, secondary: None })]
 }
 
 async fn reset_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
@@ -517,11 +520,11 @@ async fn reset_form(State(state): State<AppState>, ctx: TenantContext, headers: 
     let link = links::peek(&mut tx, Purpose::ResetPassword, &token).await?;
     tx.finish().await?;
     if let Err(p) = link {
-        return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await;
+        return link_failed(&state, &ctx, lang, paths::RESET_FORM.path(), p, false).await;
     }
     let (csrf, new) = anon_csrf(&headers);
-    let r =
-        page(&state, &ctx, lang, "/konto/passwort-neu", StatusCode::OK, tr(lang, "account.reset_title"), reset_blocks(lang, &csrf, &token, form_state(&["password", "password_repeat"], &[]))).await?;
+    let r = page(&state, &ctx, lang, paths::RESET_FORM.path(), StatusCode::OK, tr(lang, "account.reset_title"), reset_blocks(lang, &csrf, &token, form_state(&["password", "password_repeat"], &[])))
+        .await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
@@ -531,16 +534,16 @@ async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: Heade
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::ResetPassword, &token).await? {
         Ok(l) => l,
-        Err(p) => return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await,
+        Err(p) => return link_failed(&state, &ctx, lang, paths::RESET_FORM.path(), p, false).await,
     };
     let account = citizen::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["password", "password_repeat"], &[]);
     crate::kit::form::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), account.email.as_deref());
     if form.has_errors() {
-        return page(&state, &ctx, lang, "/konto/passwort-neu", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.reset_title"), reset_blocks(lang, &csrf, &token, form)).await;
+        return page(&state, &ctx, lang, paths::RESET_FORM.path(), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.reset_title"), reset_blocks(lang, &csrf, &token, form)).await;
     }
     if let Err(p) = links::consume(&mut tx, Purpose::ResetPassword, &token).await? {
-        return link_failed(&state, &ctx, lang, "/konto/passwort-neu", p, false).await;
+        return link_failed(&state, &ctx, lang, paths::RESET_FORM.path(), p, false).await;
     }
     citizen::set_password(&mut tx, link.subject_id, &pw, true).await?;
     // whoever knew the old password is logged out everywhere

@@ -1,6 +1,7 @@
 //! The account pages: overview, profile, e-mail and password changes, linked identities.
 
 use super::*;
+use crate::account::paths;
 
 pub(super) const PROFILE_LABELS: [(&str, &str); 7] = [
     ("given_name", "account.given_name"),
@@ -43,17 +44,17 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
         facts.push((tr(lang, "account.level_of_assurance"), loa_text(lang, loa), verified_badge.clone()));
     }
     blocks.push(Block::Facts(facts));
-    let mut links = vec![("/konto/antraege".to_owned(), tr(lang, "cases.my_title")), ("/konto/profil".to_owned(), tr(lang, "account.edit_profile"))];
+    let mut links = vec![("/konto/antraege".to_owned(), tr(lang, "cases.my_title")), (paths::PROFILE_FORM.path().to_owned(), tr(lang, "account.edit_profile"))];
     if acc.has_password {
-        links.push(("/konto/passwort".into(), tr(lang, "account.change_password")));
-        links.push(("/konto/email".into(), tr(lang, "account.change_email")));
+        links.push((paths::PASSWORD_FORM.path().into(), tr(lang, "account.change_password")));
+        links.push((paths::EMAIL_FORM.path().into(), tr(lang, "account.change_email")));
     }
     blocks.push(Block::Links(links));
     blocks.push(Block::Heading(tr(lang, "account.privacy_heading")));
     blocks.push(Block::Text(tr(lang, "account.privacy_intro")));
-    blocks.push(Block::Links(vec![("/konto/daten".into(), tr(lang, "account.download_data")), ("/konto/loeschen".into(), tr(lang, "account.delete_link"))]));
-    blocks.push(Block::Buttons(vec![Button { action: "/konto/abmelden".into(), csrf: citizen.csrf.clone(), hidden: vec![], label: tr(lang, "account.logout"), danger: false }]));
-    page_in(&state, &ctx, tx, lang, "/konto", StatusCode::OK, tr(lang, "account.title"), blocks).await
+    blocks.push(Block::Links(vec![(paths::EXPORT.path().into(), tr(lang, "account.download_data")), (paths::DELETE_FORM.path().into(), tr(lang, "account.delete_link"))]));
+    blocks.push(Block::Buttons(vec![Button { action: paths::LOGOUT.path().into(), csrf: citizen.csrf.clone(), hidden: vec![], label: tr(lang, "account.logout"), danger: false }]));
+    page_in(&state, &ctx, tx, lang, paths::OVERVIEW.path(), StatusCode::OK, tr(lang, "account.title"), blocks).await
 }
 
 /// A level of assurance in words (eIDAS levels), else as asserted.
@@ -100,13 +101,13 @@ pub(super) fn profile_blocks(lang: Lang, csrf: &str, acc: &citizen::Account, mut
         blocks.push(Block::Notice("info", tr(lang, "account.verified_fields_locked")));
     }
     blocks.push(Block::Form(FormSpec {
-        action: "/konto/profil".into(),
+        action: paths::PROFILE_FORM.path().into(),
         csrf: csrf.to_owned(),
         form,
         fields,
         submit: tr(lang, "account.save"),
         danger: false,
-        secondary: Some(("/konto".into(), tr(lang, "account.cancel"))),
+        secondary: Some((paths::OVERVIEW.path().into(), tr(lang, "account.cancel"))),
     }));
     blocks
 }
@@ -117,7 +118,7 @@ pub(super) async fn profile_form(State(state): State<AppState>, ctx: TenantConte
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let values: Vec<(&str, String)> = PROFILE_LABELS.iter().map(|(f, _)| (*f, acc.profile.get(f).unwrap_or_default())).collect();
     let form = form_state(&PROFILE_LABELS.map(|(f, _)| f), &values);
-    page_in(&state, &ctx, tx, lang, "/konto/profil", StatusCode::OK, tr(lang, "account.edit_profile"), profile_blocks(lang, &citizen.csrf, &acc, form)).await
+    page_in(&state, &ctx, tx, lang, paths::PROFILE_FORM.path(), StatusCode::OK, tr(lang, "account.edit_profile"), profile_blocks(lang, &citizen.csrf, &acc, form)).await
 }
 
 /// Validates the profile form; `Err` carries the form with its errors.
@@ -176,7 +177,7 @@ pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantConte
             for v in &acc.verified_fields {
                 form.values.insert(v.clone(), acc.profile.get(v).unwrap_or_default());
             }
-            page(&state, &ctx, lang, "/konto/profil", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.edit_profile"), profile_blocks(lang, &citizen.csrf, &acc, form)).await
+            page(&state, &ctx, lang, paths::PROFILE_FORM.path(), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.edit_profile"), profile_blocks(lang, &citizen.csrf, &acc, form)).await
         }
     }
 }
@@ -186,20 +187,20 @@ pub(super) fn password_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Bl
     let mut fields = vec![Field::new("current_password", tr(lang, "account.current_password"), FieldKind::Password).autocomplete("current-password").required()];
     fields.extend(new_password_fields(lang));
     vec![Block::Form(FormSpec {
-        action: "/konto/passwort".into(),
+        action: paths::PASSWORD_FORM.path().into(),
         csrf: csrf.to_owned(),
         form,
         fields,
         submit: tr(lang, "account.save"),
         danger: false,
-        secondary: Some(("/konto".into(), tr(lang, "account.cancel"))),
+        secondary: Some((paths::OVERVIEW.path().into(), tr(lang, "account.cancel"))),
     })]
 }
 
 pub(super) async fn password_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let form = form_state(&["current_password", "password", "password_repeat"], &[]);
-    page(&state, &ctx, lang, "/konto/passwort", StatusCode::OK, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await
+    page(&state, &ctx, lang, paths::PASSWORD_FORM.path(), StatusCode::OK, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await
 }
 
 pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
@@ -214,7 +215,7 @@ pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantCo
     }
     crate::kit::form::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), acc.email.as_deref());
     if form.has_errors() {
-        return page_in(&state, &ctx, tx, lang, "/konto/passwort", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await;
+        return page_in(&state, &ctx, tx, lang, paths::PASSWORD_FORM.path(), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await;
     }
     citizen::set_password(&mut tx, citizen.citizen_id, &pw, false).await?;
     // other sessions end; this one gets a new id
@@ -233,7 +234,7 @@ pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: F
     vec![
         Block::Text(tr_with(lang, "account.change_email_intro", &[("email", current)])),
         Block::Form(FormSpec {
-            action: "/konto/email".into(),
+            action: paths::EMAIL_FORM.path().into(),
             csrf: csrf.to_owned(),
             form,
             fields: vec![
@@ -242,7 +243,7 @@ pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: F
             ],
             submit: tr(lang, "account.change_email_submit"),
             danger: false,
-            secondary: Some(("/konto".into(), tr(lang, "account.cancel"))),
+            secondary: Some((paths::OVERVIEW.path().into(), tr(lang, "account.cancel"))),
         }),
     ]
 }
@@ -252,7 +253,8 @@ pub(super) async fn email_form(State(state): State<AppState>, ctx: TenantContext
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["email", "current_password"], &[]);
-    page_in(&state, &ctx, tx, lang, "/konto/email", StatusCode::OK, tr(lang, "account.change_email"), email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form)).await
+    page_in(&state, &ctx, tx, lang, paths::EMAIL_FORM.path(), StatusCode::OK, tr(lang, "account.change_email"), email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form))
+        .await
 }
 
 pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
@@ -278,7 +280,7 @@ pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantConte
             &ctx,
             tx,
             lang,
-            "/konto/email",
+            paths::EMAIL_FORM.path(),
             StatusCode::UNPROCESSABLE_ENTITY,
             tr(lang, "account.change_email"),
             email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form),
@@ -298,7 +300,7 @@ pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantCont
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::consume(&mut tx, Purpose::ChangeEmail, &token).await? {
         Ok(l) => l,
-        Err(p) => return link_failed(&state, &ctx, lang, "/konto/email-bestaetigen", p, false).await,
+        Err(p) => return link_failed(&state, &ctx, lang, paths::CONFIRM_EMAIL.path(), p, false).await,
     };
     let old = citizen::get(&mut tx, link.subject_id).await?.and_then(|a| a.email);
     let new_email = link.new_email.unwrap_or_default();
@@ -309,7 +311,7 @@ pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantCont
                 &state,
                 &ctx,
                 lang,
-                "/konto/email-bestaetigen",
+                paths::CONFIRM_EMAIL.path(),
                 StatusCode::CONFLICT,
                 tr(lang, "account.link_problem_title"),
                 vec![Block::Notice("danger", tr(lang, "validation.email_taken"))],

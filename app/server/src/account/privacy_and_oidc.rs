@@ -1,6 +1,7 @@
 //! Data protection (export and deletion of the account) and the login through an identity provider (OpenID Connect).
 
 use super::*;
+use crate::account::paths;
 
 pub(super) async fn export(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -30,13 +31,13 @@ pub(super) fn delete_blocks(lang: Lang, csrf: &str, has_password: bool, form: Fo
         Block::Heading(tr(lang, "account.delete_kept_heading")),
         Block::List(vec![tr(lang, "account.delete_kept_1"), tr(lang, "account.delete_kept_2"), tr(lang, "account.delete_kept_3")]),
         Block::Form(FormSpec {
-            action: "/konto/loeschen".into(),
+            action: paths::DELETE_FORM.path().into(),
             csrf: csrf.to_owned(),
             form,
             fields,
             submit: tr(lang, "account.delete_submit"),
             danger: true,
-            secondary: Some(("/konto".into(), tr(lang, "account.cancel"))),
+            secondary: Some((paths::OVERVIEW.path().into(), tr(lang, "account.cancel"))),
         }),
     ]
 }
@@ -46,7 +47,7 @@ pub(super) async fn delete_form(State(state): State<AppState>, ctx: TenantContex
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["confirm", "current_password"], &[]);
-    page_in(&state, &ctx, tx, lang, "/konto/loeschen", StatusCode::OK, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await
+    page_in(&state, &ctx, tx, lang, paths::DELETE_FORM.path(), StatusCode::OK, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await
 }
 
 pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
@@ -62,8 +63,17 @@ pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, he
         err(&mut form, lang, "current_password", "validation.current_password");
     }
     if form.has_errors() {
-        return page_in(&state, &ctx, tx, lang, "/konto/loeschen", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form))
-            .await;
+        return page_in(
+            &state,
+            &ctx,
+            tx,
+            lang,
+            paths::DELETE_FORM.path(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr(lang, "account.delete_title"),
+            delete_blocks(lang, &citizen.csrf, acc.has_password, form),
+        )
+        .await;
     }
     citizen::delete(&mut tx, citizen.citizen_id).await?;
     tx.finish().await?;
@@ -79,8 +89,8 @@ pub(super) fn redirect_uri(state: &AppState, ctx: &TenantContext, headers: &Head
 }
 
 pub(super) async fn oidc_failed(state: &AppState, ctx: &TenantContext, lang: Lang, status: StatusCode, key: &str) -> Result<Response, AppError> {
-    let blocks = vec![Block::Notice("danger", tr(lang, key)), Block::Links(vec![("/konto/anmelden".into(), tr(lang, "account.back_to_login"))])];
-    let r = page(state, ctx, lang, "/konto/oidc/rueckruf", status, tr(lang, "account.provider_failed_title"), blocks).await?;
+    let blocks = vec![Block::Notice("danger", tr(lang, key)), Block::Links(vec![(paths::LOGIN_FORM.path().into(), tr(lang, "account.back_to_login"))])];
+    let r = page(state, ctx, lang, paths::OIDC_CALLBACK.path(), status, tr(lang, "account.provider_failed_title"), blocks).await?;
     Ok(with_cookie(r, &cookies::set(OIDC_COOKIE, "", secure(state), Some(0), true)))
 }
 

@@ -1,6 +1,7 @@
 //! My applications and the citizen's case page: messages, files, the receipt.
 
 use super::*;
+use crate::applications::paths;
 
 #[derive(Deserialize, Default)]
 pub(super) struct Notice {
@@ -22,7 +23,7 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, 
         .iter()
         .map(|c| {
             vec![
-                Cell::Link(format!("/konto/antraege/{}", c.case_id), c.reference.clone()),
+                Cell::Link(paths::CITIZEN_CASE.with(&[&c.case_id]), c.reference.clone()),
                 Cell::Text(c.service_name.get(lang).to_owned()),
                 Cell::Text(fmt_date(c.submitted_at)),
                 Cell::Badge(c.status.badge(), c.status.label(lang).to_owned()),
@@ -43,7 +44,7 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, 
                     Cell::Text(name.get(lang).to_owned()),
                     Cell::Text(fmt_time(d.updated_at)),
                     Cell::Text(fmt_date(d.expires_at)),
-                    Cell::Link(format!("/antrag/{}/pruefen", d.draft_id), tr(lang, "cases.resume")),
+                    Cell::Link(paths::CHECK_PAGE_VIEW.with(&[&d.draft_id]), tr(lang, "cases.resume")),
                 ]
             })
             .collect();
@@ -55,7 +56,7 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, 
         });
     }
     blocks.push(Block::Links(vec![("/konto".into(), tr(lang, "cases.back_to_account"))]));
-    render(&state, &ctx, tx, lang, "/konto/antraege", StatusCode::OK, tr(lang, "cases.my_title"), blocks).await
+    render(&state, &ctx, tx, lang, paths::MY_CASES.path(), StatusCode::OK, tr(lang, "cases.my_title"), blocks).await
 }
 
 /// The applicant's view of a case (account or guest link); `base` is the case's URL.
@@ -156,11 +157,11 @@ pub(super) async fn citizen_case_page(
     reply: Option<(String, Option<String>, Option<String>)>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
-    let base = format!("/konto/antraege/{case_id}");
+    let base = paths::CITIZEN_CASE.with(&[&case_id]);
     let mut blocks = case_blocks(&mut tx, lang, &case, &base, &citizen.csrf, reply).await?;
-    blocks.push(Block::Links(vec![("/konto/antraege".into(), tr(lang, "cases.back_to_list"))]));
+    blocks.push(Block::Links(vec![(paths::MY_CASES.path().into(), tr(lang, "cases.back_to_list"))]));
     let title = tr_with(lang, "cases.case_title", &[("reference", &case.reference)]);
     render(state, ctx, tx, lang, &base, status, title, blocks).await
 }
@@ -226,7 +227,7 @@ pub(super) async fn citizen_reply(
         return citizen_case_page(&state, &ctx, lang, &citizen, case_id, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     tx.finish().await?;
-    Ok(see_other(&format!("/konto/antraege/{case_id}")))
+    Ok(see_other(&paths::CITIZEN_CASE.with(&[&case_id])))
 }
 
 /// The PDF receipt of a case.
@@ -261,7 +262,7 @@ pub fn application_receipt<'a>(tx: &'a mut TenantTx, ctx: &'a TenantContext, lan
 
 /// A PDF of a citizen's own case.
 pub async fn citizen_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, citizen: &crate::kit::session::Citizen, case_id: Uuid, pdf: CasePdf) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
     let r = pdf(&mut tx, ctx, lang_of(headers), &case).await?;
     tx.finish().await?;
@@ -270,7 +271,7 @@ pub async fn citizen_pdf(state: &AppState, ctx: &TenantContext, headers: &Header
 
 /// A PDF of a guest's case, by the status link's token.
 pub async fn guest_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, token: &str, pdf: CasePdf) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, token).await?;
     let r = pdf(&mut tx, ctx, lang_of(headers), &case).await?;
     tx.finish().await?;

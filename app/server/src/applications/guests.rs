@@ -1,6 +1,7 @@
 //! Guests: the case behind the secret status link.
 
 use super::*;
+use crate::applications::paths;
 
 pub(crate) async fn guest_lookup(tx: &mut TenantTx, token: &str) -> Result<Case, AppError> {
     if token.len() != 43 {
@@ -19,9 +20,9 @@ pub(super) async fn guest_case_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let (csrf, new) = anon_csrf(headers);
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, token).await?;
-    let base = format!("/vorgang/{token}");
+    let base = paths::GUEST_CASE.with(&[&token]);
     let blocks = case_blocks(&mut tx, lang, &case, &base, &csrf, reply).await?;
     let title = tr_with(lang, "cases.case_title", &[("reference", &case.reference)]);
     let mut r = render(state, ctx, tx, lang, &base, status, title, blocks).await?;
@@ -58,7 +59,7 @@ pub(super) async fn guest_reply(State(state): State<AppState>, ctx: TenantContex
         return guest_case_page(&state, &ctx, &headers, lang, &token, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     tx.finish().await?;
-    Ok(see_other(&format!("/vorgang/{token}")))
+    Ok(see_other(&paths::GUEST_CASE.with(&[&token])))
 }
 
 pub(super) async fn guest_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {

@@ -43,6 +43,7 @@ use crate::kit::uploads::{FileLimits, GatedPost, MAX_UPLOAD_BODY, Posted, accept
 
 mod case_pages;
 mod guests;
+pub mod paths;
 mod submit;
 pub(crate) use case_pages::*;
 pub(crate) use guests::*;
@@ -69,22 +70,22 @@ fn router() -> Router<AppState> {
     // only the posts that carry files may be large; the rest keep the server's default limit
     let uploads = DefaultBodyLimit::max(MAX_UPLOAD_BODY);
     Router::new()
-        .route("/leistungen/{slug}/antrag", get(start_page).post(start))
-        .route("/antrag/{draft}/seite/{page}", get(form_page).post(save_page).layer(uploads))
-        .route("/antrag/{draft}/pruefen", get(check_page_view))
-        .route("/antrag/{draft}/absenden", post(submit))
-        .route("/antrag/{draft}/fertig", get(done))
-        .route("/antrag/{draft}/verwerfen", post(discard))
-        .route("/antrag/{draft}/datei/{file}", get(draft_file))
-        .route("/konto/antraege", get(my_cases))
-        .route("/konto/antraege/{case}", get(citizen_case))
-        .route("/konto/antraege/{case}/nachricht", post(citizen_reply).layer(uploads))
-        .route("/konto/antraege/{case}/quittung.pdf", get(citizen_receipt))
-        .route("/konto/antraege/{case}/datei/{file}", get(citizen_file))
-        .route("/vorgang/{token}", get(guest_case))
-        .route("/vorgang/{token}/nachricht", post(guest_reply).layer(uploads))
-        .route("/vorgang/{token}/quittung.pdf", get(guest_receipt))
-        .route("/vorgang/{token}/datei/{file}", get(guest_file))
+        .route(paths::START_PAGE.pattern(), get(start_page).post(start))
+        .route(paths::FORM_PAGE.pattern(), get(form_page).post(save_page).layer(uploads))
+        .route(paths::CHECK_PAGE_VIEW.pattern(), get(check_page_view))
+        .route(paths::SUBMIT.pattern(), post(submit))
+        .route(paths::DONE.pattern(), get(done))
+        .route(paths::DISCARD.pattern(), post(discard))
+        .route(paths::DRAFT_FILE.pattern(), get(draft_file))
+        .route(paths::MY_CASES.pattern(), get(my_cases))
+        .route(paths::CITIZEN_CASE.pattern(), get(citizen_case))
+        .route(paths::CITIZEN_REPLY.pattern(), post(citizen_reply).layer(uploads))
+        .route(paths::CITIZEN_RECEIPT.pattern(), get(citizen_receipt))
+        .route(paths::CITIZEN_FILE.pattern(), get(citizen_file))
+        .route(paths::GUEST_CASE.pattern(), get(guest_case))
+        .route(paths::GUEST_REPLY.pattern(), post(guest_reply).layer(uploads))
+        .route(paths::GUEST_RECEIPT.pattern(), get(guest_receipt))
+        .route(paths::GUEST_FILE.pattern(), get(guest_file))
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, status, title and blocks")]
@@ -145,10 +146,10 @@ enum Opened {
 }
 
 async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uuid, lock: bool) -> Result<Opened, AppError> {
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let (draft, schema) = load(&mut tx, a, draft_id, lock).await?;
     if draft.case_id.is_some() {
-        return Ok(Opened::Filed(see_other(&format!("/antrag/{draft_id}/fertig"))));
+        return Ok(Opened::Filed(see_other(&paths::DONE.with(&[&draft_id]))));
     }
     // once the money is on its way the answers (and so the fee) stay as they were paid for
     if portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await?.is_some_and(|p| !p.status.is_payable()) {
@@ -179,11 +180,11 @@ async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: 
         blocks.push(Block::List(files));
     }
     blocks.push(Block::Text(tr_with(lang, "cases.start_drafts", &[("days", &days.to_string())])));
-    let action = format!("/leistungen/{slug}/antrag");
+    let action = paths::START_PAGE.with(&[&slug]);
     if a.citizen.is_some() {
         blocks.push(Block::Buttons(vec![Button { action, csrf: a.csrf.clone(), hidden: vec![], label: tr(lang, "cases.start_button"), danger: false }]));
     } else {
-        let login = format!("/konto/anmelden?weiter={}", urlencoding::encode(&format!("/leistungen/{slug}/antrag")));
+        let login = format!("/konto/anmelden?weiter={}", urlencoding::encode(&paths::START_PAGE.with(&[&slug])));
         blocks.push(Block::Links(vec![(login, tr(lang, "cases.start_login"))]));
         if form.schema.guest {
             blocks.push(Block::Text(tr(lang, "cases.start_guest_text")));
@@ -193,7 +194,7 @@ async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: 
         }
     }
     let title = tr_with(lang, "cases.start_title", &[("service", &name)]);
-    let r = render(&state, &ctx, tx, lang, &format!("/leistungen/{slug}/antrag"), StatusCode::OK, title, blocks).await?;
+    let r = render(&state, &ctx, tx, lang, &paths::START_PAGE.with(&[&slug]), StatusCode::OK, title, blocks).await?;
     Ok(finish(&state, r, &a))
 }
 
@@ -245,7 +246,7 @@ async fn start(State(state): State<AppState>, ctx: TenantContext, headers: Heade
             cookie = Some(cookies::set(GUEST_COOKIE, &token, state.config.secure_cookies, Some(60 * 60 * 24 * 90), true));
             (Owner::Guest(token_hash(&token).to_vec()), Answers::new())
         }
-        None => return Ok(see_other(&format!("/konto/anmelden?weiter={}", urlencoding::encode(&format!("/leistungen/{slug}/antrag"))))),
+        None => return Ok(see_other(&format!("/konto/anmelden?weiter={}", urlencoding::encode(&paths::START_PAGE.with(&[&slug]))))),
     };
     let draft = cases::create_draft(&mut tx, &form, &owner, &answers).await?;
     tx.finish().await?;
@@ -313,7 +314,7 @@ async fn page_view(
     }
     let step = tr_with(lang, "cases.step", &[("n", &(position + 1).to_string()), ("total", &visible.len().to_string()), ("service", &name)]);
     let spec = AppFormSpec {
-        action: format!("/antrag/{}/seite/{}", draft.draft_id, page.id),
+        action: paths::FORM_PAGE.with(&[&draft.draft_id, &page.id]),
         csrf: a.csrf.clone(),
         step,
         page_help: page.help.as_ref().map(|h| h.get(lang).to_owned()),
@@ -323,9 +324,9 @@ async fn page_view(
         back: None,
     };
     let mut blocks = vec![Block::AppForm(Box::new(spec))];
-    blocks.push(Block::Buttons(vec![Button { action: format!("/antrag/{}/verwerfen", draft.draft_id), csrf: a.csrf.clone(), hidden: vec![], label: tr(lang, "cases.discard"), danger: true }]));
+    blocks.push(Block::Buttons(vec![Button { action: paths::DISCARD.with(&[&draft.draft_id]), csrf: a.csrf.clone(), hidden: vec![], label: tr(lang, "cases.discard"), danger: true }]));
     let title = page.title.get(lang).to_owned();
-    let path = format!("/antrag/{}/seite/{}", draft.draft_id, page.id);
+    let path = paths::FORM_PAGE.with(&[&draft.draft_id, &page.id]);
     let r = render(state, ctx, tx, lang, &path, status, title, blocks).await?;
     Ok(finish(state, r, a))
 }
@@ -459,7 +460,7 @@ async fn save_page(
         "zurueck" => {
             let prev = position.and_then(|p| p.checked_sub(1)).and_then(|p| visible.get(p)).map_or(page_id.clone(), |i| schema.pages[*i].id.clone());
             tx.finish().await?;
-            return Ok(see_other(&format!("/antrag/{draft_id}/seite/{prev}")));
+            return Ok(see_other(&paths::FORM_PAGE.with(&[&draft_id, &prev])));
         }
         _ => {}
     }
@@ -469,8 +470,8 @@ async fn save_page(
     tx.finish().await?;
     let next = position.and_then(|p| visible.get(p + 1)).map(|i| schema.pages[*i].id.clone());
     Ok(match next {
-        Some(n) => see_other(&format!("/antrag/{draft_id}/seite/{n}")),
-        None => see_other(&format!("/antrag/{draft_id}/pruefen")),
+        Some(n) => see_other(&paths::FORM_PAGE.with(&[&draft_id, &n])),
+        None => see_other(&paths::CHECK_PAGE_VIEW.with(&[&draft_id])),
     })
 }
 

@@ -1,6 +1,7 @@
 //! Check your answers, submit (filing the case once), the confirmation.
 
 use super::*;
+use crate::applications::paths;
 
 pub(super) fn answer_sections(schema: &FormSchema, answers: &Answers, lang: Lang, change_base: Option<&str>) -> Vec<AnswerSection> {
     sections(schema, answers, lang)
@@ -116,7 +117,7 @@ pub(super) async fn submit(
     }
     if draft.case_id.is_some() {
         tx.finish().await?;
-        return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
+        return Ok(see_other(&paths::DONE.with(&[&draft_id])));
     }
     let (issues, answers, plan) = crate::flows::payment::price_draft(&state, &mut tx, &draft, &schema, today()).await?;
     // never filed with problems, nor without its fee: the check page says why and where to correct it
@@ -154,7 +155,7 @@ pub(super) async fn submit(
     // a guest sees the confirmation once with the status link; it also comes by e-mail
     let to = match filed.guest_token {
         Some(t) => format!("/antrag/{draft_id}/fertig?vorgang={t}"),
-        None => format!("/antrag/{draft_id}/fertig"),
+        None => paths::DONE.with(&[&draft_id]),
     };
     Ok(see_other(&to))
 }
@@ -180,8 +181,8 @@ pub(super) async fn done(
     let case_id = draft.case_id.ok_or_else(AppError::not_found)?;
     let case = cases::get(&mut tx, case_id).await?.ok_or_else(AppError::not_found)?;
     let (case_link, receipt) = match (&a.citizen, q.vorgang.as_deref().filter(|t| t.len() == 43)) {
-        (Some(_), _) => (Some(format!("/konto/antraege/{case_id}")), Some(format!("/konto/antraege/{case_id}/quittung.pdf"))),
-        (None, Some(t)) => (Some(format!("/vorgang/{t}")), Some(format!("/vorgang/{t}/quittung.pdf"))),
+        (Some(_), _) => (Some(paths::CITIZEN_CASE.with(&[&case_id])), Some(paths::CITIZEN_RECEIPT.with(&[&case_id]))),
+        (None, Some(t)) => (Some(paths::GUEST_CASE.with(&[&t])), Some(paths::GUEST_RECEIPT.with(&[&t]))),
         (None, None) => (None, None),
     };
     let mut blocks = vec![
@@ -201,7 +202,7 @@ pub(super) async fn done(
         links.push((c, tr(lang, if a.citizen.is_some() { "cases.done_follow" } else { "cases.done_follow_guest" })));
     }
     blocks.push(Block::Links(links));
-    render(&state, &ctx, tx, lang, &format!("/antrag/{draft_id}/fertig"), StatusCode::OK, tr(lang, "cases.done_title"), blocks).await
+    render(&state, &ctx, tx, lang, &paths::DONE.with(&[&draft_id]), StatusCode::OK, tr(lang, "cases.done_title"), blocks).await
 }
 
 pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(draft_id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {

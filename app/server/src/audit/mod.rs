@@ -20,12 +20,13 @@ use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::session::Staff;
 
+pub mod paths;
 pub const CAPABILITY: Capability = Capability {
-    portal: Some(|| Router::new().route("/verwaltung/protokoll", get(staff_audit_log))),
-    console: Some(|| Router::new().route("/protokoll", get(console_audit_log)).route("/auftraege", get(jobs))),
-    staff_nav: &[NavEntry { order: 90, path: "/verwaltung/protokoll", label: "staff.nav_audit", resource: Resource::AuditLog, action: Action::Read }],
+    portal: Some(|| Router::new().route(paths::STAFF_AUDIT_LOG.pattern(), get(staff_audit_log))),
+    console: Some(|| Router::new().route(paths::CONSOLE_AUDIT_LOG.pattern(), get(console_audit_log)).route("/auftraege", get(jobs))),
+    staff_nav: &[NavEntry { order: 90, path: paths::STAFF_AUDIT_LOG.path(), label: "staff.nav_audit", resource: Resource::AuditLog, action: Action::Read }],
     console_nav: &[
-        NavEntry { order: 80, path: "/protokoll", label: "console.nav_audit", resource: Resource::AuditLog, action: Action::Read },
+        NavEntry { order: 80, path: paths::CONSOLE_AUDIT_LOG.path(), label: "console.nav_audit", resource: Resource::AuditLog, action: Action::Read },
         NavEntry { order: 90, path: "/auftraege", label: "console.nav_jobs", resource: Resource::Jobs, action: Action::Read },
     ],
     texts: || JOB_STATES.iter().map(|s| format!("jobs.status_{s}")).collect(),
@@ -66,7 +67,7 @@ async fn staff_audit_log(State(state): State<AppState>, ctx: TenantContext, head
     tx.finish().await?;
     let (headers_row, rows) = audit_rows(lang, entries, false);
     let blocks = vec![Block::Text(tr(lang, "audit.intro")), Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") }];
-    staff_page(&state, &ctx, lang, "/verwaltung/protokoll", Some(&s), StatusCode::OK, tr(lang, "staff.nav_audit"), blocks).await
+    staff_page(&state, &ctx, lang, paths::STAFF_AUDIT_LOG.path(), Some(&s), StatusCode::OK, tr(lang, "staff.nav_audit"), blocks).await
 }
 
 async fn console_audit_log(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
@@ -77,7 +78,7 @@ async fn console_audit_log(State(state): State<AppState>, s: OperatorSession, he
     tx.finish().await?;
     let (headers_row, rows) = audit_rows(lang, entries, true);
     let blocks = vec![Block::Text(tr(lang, "audit.intro_all")), Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") }];
-    Ok(render(&state, lang, &s, "/protokoll", StatusCode::OK, tr(lang, "audit.title"), blocks))
+    Ok(render(&state, lang, &s, paths::CONSOLE_AUDIT_LOG.path(), StatusCode::OK, tr(lang, "audit.title"), blocks))
 }
 
 async fn jobs(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {

@@ -39,11 +39,12 @@ use crate::kit::registry::{self, BoxFuture, Capability, NavEntry};
 use crate::kit::session::Staff;
 use crate::kit::uploads::{MAX_UPLOAD_BODY, Posted, accept};
 
+pub mod paths;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     staff_nav: &[
-        NavEntry { order: 10, path: "/verwaltung/vorgaenge", label: "staff.nav_cases", resource: Resource::Cases, action: Action::Read },
-        NavEntry { order: 50, path: "/verwaltung/antragseinstellungen", label: "staff.nav_case_settings", resource: Resource::Services, action: Action::Write },
+        NavEntry { order: 10, path: paths::INBOX.path(), label: "staff.nav_cases", resource: Resource::Cases, action: Action::Read },
+        NavEntry { order: 50, path: paths::SETTINGS.path(), label: "staff.nav_case_settings", resource: Resource::Services, action: Action::Write },
     ],
     dashboard: &[dashboard_panel],
     ..Capability::named("casework")
@@ -54,18 +55,18 @@ use settings::*;
 
 fn router() -> Router<AppState> {
     Router::new()
-        .route("/verwaltung/vorgaenge", get(inbox))
-        .route("/verwaltung/vorgaenge/{id}", get(case_view))
-        .route("/verwaltung/vorgaenge/{id}/status", post(change_status))
-        .route("/verwaltung/vorgaenge/{id}/nachricht", post(message))
-        .route("/verwaltung/vorgaenge/{id}/notiz", post(note))
-        .route("/verwaltung/vorgaenge/{id}/dokument", post(issue_document))
-        .route("/verwaltung/vorgaenge/{id}/zuweisen", post(assign))
-        .route("/verwaltung/vorgaenge/{id}/datei/{file}", get(case_file))
-        .route("/verwaltung/vorgaenge/{id}/export.json", get(export))
-        .route("/verwaltung/vorgaenge/{id}/quittung.pdf", get(receipt))
-        .route("/verwaltung/antragseinstellungen", get(settings).post(save_settings))
-        .route("/verwaltung/antragseinstellungen/formular/{slug}", get(form_override_page).post(save_form_override))
+        .route(paths::INBOX.pattern(), get(inbox))
+        .route(paths::CASE_VIEW.pattern(), get(case_view))
+        .route(paths::CHANGE_STATUS.pattern(), post(change_status))
+        .route(paths::MESSAGE.pattern(), post(message))
+        .route(paths::NOTE.pattern(), post(note))
+        .route(paths::ISSUE_DOCUMENT.pattern(), post(issue_document))
+        .route(paths::ASSIGN.pattern(), post(assign))
+        .route(paths::CASE_FILE.pattern(), get(case_file))
+        .route(paths::EXPORT.pattern(), get(export))
+        .route(paths::RECEIPT.pattern(), get(receipt))
+        .route(paths::SETTINGS.pattern(), get(settings).post(save_settings))
+        .route(paths::FORM_OVERRIDE_PAGE.pattern(), get(form_override_page).post(save_form_override))
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY))
 }
 
@@ -115,7 +116,7 @@ async fn work_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff) -> Result<Vec<Blo
     Ok(vec![
         Block::Facts(vec![(tr(lang, "casework.open"), open.to_string(), None), (tr(lang, "casework.mine"), mine.to_string(), None), (tr(lang, "casework.overdue"), overdue.to_string(), None)]),
         Block::Links(vec![
-            ("/verwaltung/vorgaenge".into(), tr(lang, "casework.to_inbox")),
+            (paths::INBOX.path().into(), tr(lang, "casework.to_inbox")),
             ("/verwaltung/vorgaenge?meine=1".into(), tr(lang, "casework.to_mine")),
             ("/verwaltung/vorgaenge?ueberfaellig=1".into(), tr(lang, "casework.to_overdue")),
         ]),
@@ -174,7 +175,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
     let mut status_options = vec![(String::new(), tr(lang, "casework.open_cases")), ("alle".to_owned(), tr(lang, "casework.all_statuses"))];
     status_options.extend(cases::status::ALL.iter().map(|st| (st.as_str().to_owned(), st.label(lang).to_owned())));
     let filters = FilterSpec {
-        action: "/verwaltung/vorgaenge".into(),
+        action: paths::INBOX.path().into(),
         selects: vec![
             ("leistung".into(), tr(lang, "casework.service"), service_options, p.leistung.clone()),
             ("status".into(), tr(lang, "casework.status"), status_options, p.status.clone()),
@@ -194,7 +195,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         .iter()
         .map(|c| {
             vec![
-                Cell::Link(format!("/verwaltung/vorgaenge/{}", c.case_id), c.reference.clone()),
+                Cell::Link(paths::CASE_VIEW.with(&[&c.case_id]), c.reference.clone()),
                 Cell::Text(c.service_name.get(lang).to_owned()),
                 Cell::Text(c.applicant_name.clone()),
                 Cell::Text(fmt_date(c.submitted_at)),
@@ -248,7 +249,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
     if !pager.is_empty() {
         blocks.push(Block::Links(pager));
     }
-    staff_page(&state, &ctx, lang, "/verwaltung/vorgaenge", Some(&s), StatusCode::OK, tr(lang, "casework.inbox_title"), blocks).await
+    staff_page(&state, &ctx, lang, paths::INBOX.path(), Some(&s), StatusCode::OK, tr(lang, "casework.inbox_title"), blocks).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,7 +275,7 @@ pub async fn case_page_with(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     s.require(state, Resource::Cases, Action::Read)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, s, case_id).await?;
     let events = cases::events(&mut tx, case_id, true).await?;
     let files = cases::files_of_case(&mut tx, case_id).await?;
@@ -287,7 +288,7 @@ pub async fn case_page_with(
         payment_blocks.extend(panel(state, &mut tx, lang, s, &case, refund.clone()).await?);
     }
     tx.finish().await?;
-    let base = format!("/verwaltung/vorgaenge/{case_id}");
+    let base = paths::CASE_VIEW.with(&[&case_id]);
     let may_process = s.may(state, Resource::Cases, Action::Process);
     let now = OffsetDateTime::now_utc();
     let mut blocks = Vec::new();
@@ -398,7 +399,7 @@ pub async fn case_page_with(
     blocks.push(Block::Links(vec![
         (format!("{base}/export.json"), tr(lang, "casework.export")),
         (format!("{base}/quittung.pdf"), tr(lang, "cases.receipt")),
-        ("/verwaltung/vorgaenge".into(), tr(lang, "casework.back_to_inbox")),
+        (paths::INBOX.path().into(), tr(lang, "casework.back_to_inbox")),
     ]));
     let title = tr_with(lang, "cases.case_title", &[("reference", &case.reference)]);
     staff_page(state, ctx, lang, &base, Some(s), status, title, blocks).await
@@ -452,7 +453,7 @@ async fn change_status(State(state): State<AppState>, ctx: TenantContext, header
     audit(&mut tx, &s, &ip, "case.status", case.reference.clone(), serde_json::json!({ "from": before.status.as_str(), "to": to.as_str() })).await?;
     notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
     tx.finish().await?;
-    Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
+    Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
 }
 
 async fn message(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
@@ -511,7 +512,7 @@ async fn post_entry(state: AppState, ctx: TenantContext, headers: HeaderMap, ip:
         notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
     }
     tx.finish().await?;
-    Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
+    Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
 }
 
 async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -532,7 +533,7 @@ async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
     cases::assign(&mut tx, id, to.as_ref().map(|(i, n)| (*i, n.as_str())), &actor(&s)).await?;
     audit(&mut tx, &s, &ip, "case.assign", case.reference.clone(), serde_json::json!({ "to": to.map(|t| t.0) })).await?;
     tx.finish().await?;
-    Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
+    Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
 }
 
 async fn case_file(State(state): State<AppState>, ctx: TenantContext, s: Staff, Path((id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {

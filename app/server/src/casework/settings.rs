@@ -1,6 +1,7 @@
 //! Case settings of a tenant's admins: deadlines and retention per service, and their own forms.
 
 use super::*;
+use crate::casework::paths;
 
 pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, form: FormState) -> Result<Vec<Block>, AppError> {
     let days = cases::draft_days(tx).await?;
@@ -18,7 +19,7 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
     let mut blocks = vec![
         Block::Text(tr(lang, "casework.settings_intro")),
         Block::Form(FormSpec {
-            action: "/verwaltung/antragseinstellungen".into(),
+            action: paths::SETTINGS.path().into(),
             csrf: s.csrf.clone(),
             form: form.clone(),
             fields: vec![Field::new("draft_days", tr(lang, "casework.draft_days"), FieldKind::Text).hint(tr(lang, "casework.draft_days_hint")).required()],
@@ -45,7 +46,7 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
             vec![
                 Cell::Text(name.clone()),
                 Cell::Form(Box::new(FormSpec {
-                    action: "/verwaltung/antragseinstellungen".into(),
+                    action: paths::SETTINGS.path().into(),
                     csrf: s.csrf.clone(),
                     form: f,
                     fields: vec![
@@ -57,7 +58,7 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
                     danger: false,
                     secondary: None,
                 })),
-                Cell::Link(format!("/verwaltung/antragseinstellungen/formular/{slug}"), tr(lang, if overridden { "casework.own_form" } else { "casework.base_form" })),
+                Cell::Link(paths::FORM_OVERRIDE_PAGE.with(&[&slug]), tr(lang, if overridden { "casework.own_form" } else { "casework.base_form" })),
             ]
         })
         .collect();
@@ -76,7 +77,7 @@ pub(super) async fn settings(State(state): State<AppState>, ctx: TenantContext, 
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = settings_blocks(&mut tx, lang, &s, FormState::default()).await?;
     tx.finish().await?;
-    staff_page(&state, &ctx, lang, "/verwaltung/antragseinstellungen", Some(&s), StatusCode::OK, tr(lang, "casework.settings_title"), blocks).await
+    staff_page(&state, &ctx, lang, paths::SETTINGS.path(), Some(&s), StatusCode::OK, tr(lang, "casework.settings_title"), blocks).await
 }
 
 pub(super) fn days_in(value: &str, range: std::ops::RangeInclusive<i32>) -> Option<i32> {
@@ -122,10 +123,10 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
     if form.has_errors() {
         let blocks = settings_blocks(&mut tx, lang, &s, form).await?;
         tx.finish().await?;
-        return staff_page(&state, &ctx, lang, "/verwaltung/antragseinstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "casework.settings_title"), blocks).await;
+        return staff_page(&state, &ctx, lang, paths::SETTINGS.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "casework.settings_title"), blocks).await;
     }
     tx.finish().await?;
-    Ok(see_other("/verwaltung/antragseinstellungen"))
+    Ok(see_other(paths::SETTINGS.path()))
 }
 
 pub(super) async fn form_override_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, text: Option<String>, error: Option<String>) -> Result<Vec<Block>, AppError> {
@@ -141,16 +142,16 @@ pub(super) async fn form_override_blocks(tx: &mut TenantTx, lang: Lang, s: &Staf
         Block::Text(tr(lang, if form.overridden { "casework.form_overridden" } else { "casework.form_base" })),
         Block::Facts(vec![(tr(lang, "cases.form_version"), format!("{} ({})", form.schema.version, &form.schema_hash[..12]), None)]),
         Block::Form(FormSpec {
-            action: format!("/verwaltung/antragseinstellungen/formular/{slug}"),
+            action: paths::FORM_OVERRIDE_PAGE.with(&[&slug]),
             csrf: s.csrf.clone(),
             form: state,
             fields: vec![Field::new("schema", tr(lang, "casework.schema"), FieldKind::TextArea).hint(tr(lang, "casework.schema_hint"))],
             submit: tr(lang, "casework.save_form"),
             danger: false,
-            secondary: Some(("/verwaltung/antragseinstellungen".into(), tr(lang, "account.cancel"))),
+            secondary: Some((paths::SETTINGS.path().into(), tr(lang, "account.cancel"))),
         }),
         Block::Buttons(vec![Button {
-            action: format!("/verwaltung/antragseinstellungen/formular/{slug}"),
+            action: paths::FORM_OVERRIDE_PAGE.with(&[&slug]),
             csrf: s.csrf.clone(),
             hidden: vec![("reset".into(), "1".into())],
             label: tr(lang, "casework.reset_form"),
@@ -165,7 +166,7 @@ pub(super) async fn form_override_page(State(state): State<AppState>, ctx: Tenan
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = form_override_blocks(&mut tx, lang, &s, &slug, None, None).await?;
     tx.finish().await?;
-    staff_page(&state, &ctx, lang, "/verwaltung/antragseinstellungen", Some(&s), StatusCode::OK, tr_with(lang, "casework.form_title", &[("service", &slug)]), blocks).await
+    staff_page(&state, &ctx, lang, paths::SETTINGS.path(), Some(&s), StatusCode::OK, tr_with(lang, "casework.form_title", &[("service", &slug)]), blocks).await
 }
 
 pub(super) async fn save_form_override(
@@ -185,7 +186,7 @@ pub(super) async fn save_form_override(
         cases::set_form_override(&mut tx, &slug, None).await?;
         audit(&mut tx, &s, &ip, "case.form_reset", slug.clone(), serde_json::json!({})).await?;
         tx.finish().await?;
-        return Ok(see_other("/verwaltung/antragseinstellungen"));
+        return Ok(see_other(paths::SETTINGS.path()));
     }
     let raw = f.raw("schema");
     match FormSchema::from_json(&raw) {
@@ -195,13 +196,13 @@ pub(super) async fn save_form_override(
             }
             audit(&mut tx, &s, &ip, "case.form_override", slug.clone(), serde_json::json!({ "version": schema.version })).await?;
             tx.finish().await?;
-            Ok(see_other("/verwaltung/antragseinstellungen"))
+            Ok(see_other(paths::SETTINGS.path()))
         }
         Err(e) => {
             let msg = tr_with(lang, "casework.schema_invalid", &[("error", &e.to_string())]);
             let blocks = form_override_blocks(&mut tx, lang, &s, &slug, Some(raw), Some(msg)).await?;
             tx.finish().await?;
-            staff_page(&state, &ctx, lang, "/verwaltung/antragseinstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr_with(lang, "casework.form_title", &[("service", &slug)]), blocks).await
+            staff_page(&state, &ctx, lang, paths::SETTINGS.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr_with(lang, "casework.form_title", &[("service", &slug)]), blocks).await
         }
     }
 }

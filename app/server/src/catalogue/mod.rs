@@ -19,24 +19,25 @@ use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{Capability, NavEntry};
 
 mod office;
+pub mod paths;
 
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
-    staff_nav: &[NavEntry { order: 20, path: "/verwaltung/leistungen", label: "staff.nav_services", resource: Resource::Services, action: Action::Read }],
+    staff_nav: &[NavEntry { order: 20, path: paths::SERVICES.path(), label: "staff.nav_services", resource: Resource::Services, action: Action::Read }],
     ..Capability::named("catalogue")
 };
 
 fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home))
-        .route("/suche", get(search))
-        .route("/leistungen/{slug}", get(service))
-        .route("/impressum", get(imprint))
-        .route("/datenschutz", get(privacy))
-        .route("/barrierefreiheit", get(accessibility))
-        .route("/logo", get(logo))
-        .route("/verwaltung/leistungen", get(office::services).post(office::toggle_service))
-        .route("/verwaltung/api/{*fn_name}", post(office::server_fn))
+        .route(paths::HOME.pattern(), get(home))
+        .route(paths::SEARCH.pattern(), get(search))
+        .route(paths::SERVICE.pattern(), get(service))
+        .route(paths::IMPRINT.pattern(), get(imprint))
+        .route(paths::PRIVACY.pattern(), get(privacy))
+        .route(paths::ACCESSIBILITY.pattern(), get(accessibility))
+        .route(paths::LOGO.pattern(), get(logo))
+        .route(paths::SERVICES.pattern(), get(office::services).post(office::toggle_service))
+        .route(paths::SERVER_FN.pattern(), post(office::server_fn))
 }
 
 fn item(s: &catalogue::ActiveService, lang: Lang) -> ServiceItem {
@@ -89,7 +90,7 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
     // an impossible slug never reaches the database
     let slug = ServiceSlug::parse(&slug).map_err(|_| AppError::not_found())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let chrome = portal_chrome(&mut tx, &ctx, &state, lang, format!("/leistungen/{slug}")).await?;
+    let chrome = portal_chrome(&mut tx, &ctx, &state, lang, paths::SERVICE.with(&[&slug])).await?;
     let detail = catalogue::service_detail(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     tx.finish().await?;
     let data = ServicePageData {
@@ -117,9 +118,9 @@ enum Legal {
 async fn legal(state: AppState, ctx: TenantContext, headers: HeaderMap, which: Legal) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let (path, key) = match which {
-        Legal::Imprint => ("/impressum", "common.imprint"),
-        Legal::Privacy => ("/datenschutz", "common.privacy"),
-        Legal::Accessibility => ("/barrierefreiheit", "common.accessibility"),
+        Legal::Imprint => (paths::IMPRINT.path(), "common.imprint"),
+        Legal::Privacy => (paths::PRIVACY.path(), "common.privacy"),
+        Legal::Accessibility => (paths::ACCESSIBILITY.path(), "common.accessibility"),
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (chrome, branding) = portal_frame(&mut tx, &ctx, &state, lang, path.to_owned()).await?;

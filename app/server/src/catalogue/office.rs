@@ -16,6 +16,7 @@ use portal_ui::server_api::{BoxFuture, StaffApi};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
+use crate::catalogue::paths;
 use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::{lang_of, see_other};
@@ -52,7 +53,7 @@ pub(super) async fn services(State(state): State<AppState>, ctx: TenantContext, 
     } else {
         blocks.push(Block::List(base.iter().filter(|b| active.contains(&b.service_slug)).map(|b| b.name(lang).to_owned()).collect()));
     }
-    staff_page(&state, &ctx, lang, "/verwaltung/leistungen", Some(&s), StatusCode::OK, tr(lang, "staff.nav_services"), blocks).await
+    staff_page(&state, &ctx, lang, paths::SERVICES.path(), Some(&s), StatusCode::OK, tr(lang, "staff.nav_services"), blocks).await
 }
 
 /// Switches a service (shared by the form post and the server function). Checks authorisation and
@@ -61,7 +62,7 @@ async fn set_service(state: &AppState, ctx: &TenantContext, s: &Staff, ip: &Clie
     s.check_csrf(csrf)?;
     s.require(state, Resource::Services, Action::Write)?;
     let slug = ServiceSlug::parse(slug).map_err(|_| AppError::bad_request())?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     if !catalogue::set_active(&mut tx, &slug, active).await? {
         return Err(AppError::not_found());
     }
@@ -72,7 +73,7 @@ async fn set_service(state: &AppState, ctx: &TenantContext, s: &Staff, ip: &Clie
 
 pub(super) async fn toggle_service(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
     set_service(&state, &ctx, &s, &ip, f.csrf(), &f.text("slug"), f.text("active") == "true").await?;
-    Ok(see_other("/verwaltung/leistungen"))
+    Ok(see_other(paths::SERVICES.path()))
 }
 
 /// The server functions' view of the server: the request's staff session, checked like a form post.

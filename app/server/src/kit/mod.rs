@@ -10,6 +10,7 @@ pub mod notice;
 pub mod office;
 pub mod operator;
 pub mod page;
+pub mod paths;
 pub mod pipeline;
 pub mod registry;
 pub mod schedule;

@@ -32,6 +32,7 @@ use portal_authz::{Action, Resource};
 
 pub mod jobs;
 mod office;
+pub mod paths;
 mod webhooks;
 
 pub const CAPABILITY: Capability = Capability {
@@ -39,10 +40,10 @@ pub const CAPABILITY: Capability = Capability {
     console: Some(|| office::console_router().merge(webhooks::router())),
     public: &["/webhooks/"],
     staff_nav: &[
-        NavEntry { order: 60, path: "/verwaltung/zahlungen", label: "staff.nav_payments", resource: Resource::Payments, action: Action::Read },
-        NavEntry { order: 70, path: "/verwaltung/zahlungen/einstellungen", label: "staff.nav_payment_settings", resource: Resource::Payments, action: Action::Write },
+        NavEntry { order: 60, path: paths::PAYMENTS_VIEW.path(), label: "staff.nav_payments", resource: Resource::Payments, action: Action::Read },
+        NavEntry { order: 70, path: paths::SETUP_PAGE.path(), label: "staff.nav_payment_settings", resource: Resource::Payments, action: Action::Write },
     ],
-    console_nav: &[NavEntry { order: 50, path: "/tarife", label: "console.nav_plans", resource: Resource::Payments, action: Action::Read }],
+    console_nav: &[NavEntry { order: 50, path: paths::PLANS_PAGE.path(), label: "console.nav_plans", resource: Resource::Payments, action: Action::Read }],
     office_case: &[office::office_case_panel],
     citizen_case: &[citizen_case_panel],
     jobs: &[jobs::start],
@@ -67,14 +68,14 @@ fn texts() -> Vec<String> {
 
 fn router() -> Router<AppState> {
     Router::new()
-        .route("/antrag/{draft}/zahlung", get(draft_pay))
-        .route("/antrag/{draft}/zahlung/zurueck", get(draft_return))
-        .route("/konto/antraege/{case}/zahlung", get(citizen_pay))
-        .route("/konto/antraege/{case}/zahlung/zurueck", get(citizen_return))
-        .route("/konto/antraege/{case}/zahlungsbeleg.pdf", get(citizen_receipt))
-        .route("/vorgang/{token}/zahlung", get(guest_pay))
-        .route("/vorgang/{token}/zahlung/zurueck", get(guest_return))
-        .route("/vorgang/{token}/zahlungsbeleg.pdf", get(guest_receipt))
+        .route(paths::DRAFT_PAY.pattern(), get(draft_pay))
+        .route(paths::DRAFT_RETURN.pattern(), get(draft_return))
+        .route(paths::CITIZEN_PAY.pattern(), get(citizen_pay))
+        .route(paths::CITIZEN_RETURN.pattern(), get(citizen_return))
+        .route(paths::CITIZEN_RECEIPT.pattern(), get(citizen_receipt))
+        .route(paths::GUEST_PAY.pattern(), get(guest_pay))
+        .route(paths::GUEST_RETURN.pattern(), get(guest_return))
+        .route(paths::GUEST_RECEIPT.pattern(), get(guest_receipt))
 }
 
 pub fn status_label(lang: Lang, s: PaymentStatus) -> String {
@@ -264,7 +265,7 @@ async fn draft_return(
             None => see_other(&format!("/antrag/{draft_id}/fertig")),
         },
         (Ok(PaymentStatus::Failed | PaymentStatus::Open), _) if q.redirect_status.is_some() => see_other(&format!("/antrag/{draft_id}/zahlung?fehler=1")),
-        _ => see_other(&format!("/antrag/{draft_id}/zahlung")),
+        _ => see_other(&paths::DRAFT_PAY.with(&[&draft_id])),
     })
 }
 

@@ -16,9 +16,10 @@ use secrecy::ExposeSecret;
 use time::OffsetDateTime;
 
 use crate::flows::payment as payflow;
+use crate::payments::paths;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/webhooks/stripe", post(stripe))
+    Router::new().route(paths::STRIPE.pattern(), post(stripe))
 }
 
 fn answer(status: StatusCode, text: &str) -> Response {

@@ -17,6 +17,7 @@ use crate::kit::office::{audit, staff_page};
 use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
+use crate::tenants::paths;
 
 #[derive(Deserialize, Default)]
 pub(super) struct Q {
@@ -38,7 +39,7 @@ fn branding_blocks(lang: Lang, csrf: &str, mut form: FormState) -> Vec<Block> {
         form.labels.insert(f.to_owned(), tr(lang, key));
     }
     vec![Block::Form(FormSpec {
-        action: "/verwaltung/darstellung".into(),
+        action: paths::BRANDING_FORM.path().into(),
         csrf: csrf.to_owned(),
         form,
         fields: vec![
@@ -74,7 +75,7 @@ pub(super) async fn branding_form(State(state): State<AppState>, ctx: TenantCont
     }
     let mut blocks = if q.hinweis.as_deref() == Some("gespeichert") { vec![Block::Notice("success", tr(lang, "console.saved"))] } else { vec![] };
     blocks.extend(branding_blocks(lang, &s.csrf, form));
-    staff_page(&state, &ctx, lang, "/verwaltung/darstellung", Some(&s), StatusCode::OK, tr(lang, "staff.nav_branding"), blocks).await
+    staff_page(&state, &ctx, lang, paths::BRANDING_FORM.path(), Some(&s), StatusCode::OK, tr(lang, "staff.nav_branding"), blocks).await
 }
 
 pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
@@ -108,10 +109,10 @@ pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantCont
         form.errors.insert("contact_email".into(), tr(lang, "validation.email"));
     }
     let (Ok(primary), Ok(secondary)) = (primary, secondary) else {
-        return staff_page(&state, &ctx, lang, "/verwaltung/darstellung", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "staff.nav_branding"), branding_blocks(lang, &s.csrf, form)).await;
+        return staff_page(&state, &ctx, lang, paths::BRANDING_FORM.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "staff.nav_branding"), branding_blocks(lang, &s.csrf, form)).await;
     };
     if form.has_errors() {
-        return staff_page(&state, &ctx, lang, "/verwaltung/darstellung", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "staff.nav_branding"), branding_blocks(lang, &s.csrf, form)).await;
+        return staff_page(&state, &ctx, lang, paths::BRANDING_FORM.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "staff.nav_branding"), branding_blocks(lang, &s.csrf, form)).await;
     }
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let mut b = portal_tenancy::repo::branding_and_logo_hash(&mut tx).await?.map(|(b, _)| b).ok_or_else(AppError::not_found)?;

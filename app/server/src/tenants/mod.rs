@@ -31,6 +31,7 @@ use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::session::{anon_csrf, check_anon_csrf, set_anon_csrf};
 use portal_authz::{Action, Resource};
 
+pub mod paths;
 mod tenant_form;
 use tenant_form::*;
 
@@ -44,30 +45,30 @@ mod branding;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(staff_routes),
     console: Some(router),
-    public: &["/login", "/metrics"],
-    staff_nav: &[NavEntry { order: 30, path: "/verwaltung/darstellung", label: "staff.nav_branding", resource: Resource::Branding, action: Action::Write }],
+    public: &[paths::LOGIN_FORM.path(), paths::METRICS.path()],
+    staff_nav: &[NavEntry { order: 30, path: paths::BRANDING_FORM.path(), label: "staff.nav_branding", resource: Resource::Branding, action: Action::Write }],
     console_nav: &[NavEntry { order: 10, path: "/", label: "console.tenants", resource: Resource::Tenants, action: Action::Read }],
     texts: || portal_domain::TenantKind::ALL.iter().map(|k| format!("console.kind_{}", k.as_str())).collect(),
     ..Capability::named("tenants")
 };
 
 fn staff_routes() -> Router<AppState> {
-    Router::new().route("/verwaltung/darstellung", get(branding::branding_form).post(branding::save_branding))
+    Router::new().route(paths::BRANDING_FORM.pattern(), get(branding::branding_form).post(branding::save_branding))
 }
 
 fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(tenant_list))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/mandanten", post(create_tenant).layer(DefaultBodyLimit::max(TENANT_FORM_MAX_BYTES)))
-        .route("/mandanten/neu", get(new_tenant_form))
-        .route("/mandanten/{id}", get(edit_tenant_form).post(update_tenant).layer(DefaultBodyLimit::max(TENANT_FORM_MAX_BYTES)))
-        .route("/mandanten/{id}/status", post(set_status))
-        .route("/mandanten/{id}/logo", get(tenant_logo))
-        .route("/mandanten/{id}/leistungen", get(services_page).post(save_services))
-        .route("/mandanten/{id}/leistungen/grundausstattung", post(apply_basic_installation))
-        .route("/metrics", get(observe::metrics))
+        .route(paths::TENANT_LIST.pattern(), get(tenant_list))
+        .route(paths::LOGIN_FORM.pattern(), get(login_form).post(login))
+        .route(paths::LOGOUT.pattern(), post(logout))
+        .route(paths::CREATE_TENANT.pattern(), post(create_tenant).layer(DefaultBodyLimit::max(TENANT_FORM_MAX_BYTES)))
+        .route(paths::NEW_TENANT_FORM.pattern(), get(new_tenant_form))
+        .route(paths::EDIT_TENANT_FORM.pattern(), get(edit_tenant_form).post(update_tenant).layer(DefaultBodyLimit::max(TENANT_FORM_MAX_BYTES)))
+        .route(paths::SET_STATUS.pattern(), post(set_status))
+        .route(paths::TENANT_LOGO.pattern(), get(tenant_logo))
+        .route(paths::SERVICES_PAGE.pattern(), get(services_page).post(save_services))
+        .route(paths::APPLY_BASIC_INSTALLATION.pattern(), post(apply_basic_installation))
+        .route(paths::METRICS.pattern(), get(observe::metrics))
 }
 
 /// Writes an operator's change to the audit log, in the transaction that makes it.
@@ -89,7 +90,7 @@ struct LoginQuery {
 /// The login form, with the same CSRF scheme as every form shown before a login (double submit).
 fn render_login(state: &AppState, headers: &HeaderMap, lang: Lang, form: FormState, message: Option<String>, status: StatusCode) -> Response {
     let (token, is_new) = anon_csrf(headers);
-    let chrome = chrome(state, lang, None, "/login", false);
+    let chrome = chrome(state, lang, None, paths::LOGIN_FORM.path(), false);
     let t = token.clone();
     let page = portal_ui::render_document(move || view! { <LoginPage chrome=chrome form=form message=message login_csrf=t/> });
     set_anon_csrf(state, html_status(status, page), &token, is_new)
@@ -153,7 +154,7 @@ async fn logout(State(state): State<AppState>, session: OperatorSession, headers
         operators::end_session(&mut tx, token).await?;
         tx.finish().await?;
     }
-    Ok(with_cookie(see_other("/login"), &cookies::set(SESSION_COOKIE, "", state.config.secure_cookies, Some(0), true)))
+    Ok(with_cookie(see_other(paths::LOGIN_FORM.path()), &cookies::set(SESSION_COOKIE, "", state.config.secure_cookies, Some(0), true)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,7 +270,7 @@ async fn services_page(State(state): State<AppState>, session: OperatorSession, 
     } else {
         q.gespeichert.map(|n| tr_with(lang, "console.selection_saved", &[("count", &n.to_string())]))
     };
-    let chrome = chrome(&state, lang, Some(&session), &format!("/mandanten/{id}/leistungen"), false);
+    let chrome = chrome(&state, lang, Some(&session), &paths::SERVICES_PAGE.with(&[&id]), false);
     let (tid, tname) = (id.to_string(), tenant.name);
     Ok(html(portal_ui::render_document(move || view! { <TenantServicesPage chrome=chrome tenant_id=tid tenant_name=tname groups=groups notice=notice/> })))
 }

@@ -1,6 +1,7 @@
 //! Creating and editing a tenant (with its branding and logo).
 
 use super::*;
+use crate::tenants::paths;
 
 /// A submitted tenant form: text fields and the optional logo file.
 pub(super) struct TenantSubmission {
@@ -168,14 +169,14 @@ pub(super) fn tenant_error_to_form(lang: Lang, e: TenantError, mut form: FormSta
 }
 
 pub(super) async fn parent_options(state: &AppState, lang: Lang, except: Option<Uuid>) -> Result<Vec<(String, String)>, AppError> {
-    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
+    let mut tx = crate::kit::pipeline::platform_tx(state).await?;
     let list = tenants::possible_parents(&mut tx).await?;
     tx.finish().await?;
     Ok(list.into_iter().filter(|(id, _, _)| Some(*id) != except).map(|(id, name, kind)| (id.to_string(), format!("{name} ({})", portal_ui::console::kind_label(lang, &kind)))).collect())
 }
 
 pub(super) fn render_form(state: &AppState, lang: Lang, session: &OperatorSession, data: TenantFormData, status: StatusCode) -> Response {
-    let path = data.tenant_id.as_ref().map_or_else(|| "/mandanten/neu".to_owned(), |id| format!("/mandanten/{id}"));
+    let path = data.tenant_id.as_ref().map_or_else(|| paths::NEW_TENANT_FORM.path().to_owned(), |id| paths::EDIT_TENANT_FORM.with(&[&id]));
     let chrome = chrome(state, lang, Some(session), &path, true);
     html_status(status, portal_ui::render_document(move || view! { <TenantFormPage chrome=chrome data=data/> }))
 }
@@ -223,7 +224,7 @@ pub(super) async fn save_tenant(state: &AppState, session: &OperatorSession, ip:
             tenant_name: current_name.clone(),
             form,
             parents: parent_options(state, lang, existing).await?,
-            logo_url: existing.filter(|_| has_logo).map(|id| format!("/mandanten/{id}/logo")),
+            logo_url: existing.filter(|_| has_logo).map(|id| paths::TENANT_LOGO.with(&[&id])),
         };
         Ok::<_, AppError>(render_form(state, lang, session, data, StatusCode::UNPROCESSABLE_ENTITY))
     };
@@ -299,7 +300,7 @@ pub(super) async fn edit_tenant_form(State(state): State<AppState>, session: Ope
         tenant_name: Some(name),
         form,
         parents: parent_options(&state, lang, Some(id)).await?,
-        logo_url: has_logo.then(|| format!("/mandanten/{id}/logo")),
+        logo_url: has_logo.then(|| paths::TENANT_LOGO.with(&[&id])),
     };
     Ok(render_form(&state, lang, &session, data, StatusCode::OK))
 }

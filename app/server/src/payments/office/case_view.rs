@@ -1,6 +1,7 @@
 //! The staff case view's payment box, and refunds.
 
 use super::*;
+use crate::payments::paths;
 
 /// The payment box on the staff case view, with refunds and (for staff who may) the refund form.
 /// The payment box on the office's page of a case, with the refund form.
@@ -59,7 +60,7 @@ async fn staff_payment_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s
         form.values.entry("amount".into()).or_insert_with(|| decimal_de(refundable));
         blocks.push(Block::Heading(tr(lang, "payments.refund_heading")));
         blocks.push(Block::Form(FormSpec {
-            action: format!("/verwaltung/vorgaenge/{}/erstattung", case.case_id),
+            action: paths::REFUND.with(&[&case.case_id]),
             csrf: s.csrf.clone(),
             form,
             fields: vec![

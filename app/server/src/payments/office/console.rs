@@ -1,9 +1,10 @@
 //! The console: plans and a tenant's payment setup.
 
 use super::*;
+use crate::payments::paths;
 
 pub(super) async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSession, errors: Option<(String, FormState)>) -> Result<Vec<Block>, AppError> {
-    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
+    let mut tx = crate::kit::pipeline::platform_tx(state).await?;
     let plans = repo::plans(tx.conn()).await?;
     tx.finish().await?;
     let csrf = s.session.csrf_token.clone();
@@ -25,7 +26,7 @@ pub(super) async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSessi
                 Cell::Text(p.name.clone()),
                 Cell::Text(p.tenants.to_string()),
                 Cell::Form(Box::new(FormSpec {
-                    action: "/tarife".into(),
+                    action: paths::PLANS_PAGE.path().into(),
                     csrf: csrf.clone(),
                     form,
                     fields: vec![
@@ -50,7 +51,7 @@ pub(super) async fn plans_page(State(state): State<AppState>, s: OperatorSession
     let lang = lang_of(&headers);
     crate::kit::operator::require(&state, &s, Resource::Payments, Action::Read)?;
     let blocks = plans_blocks(&state, lang, &s, None).await?;
-    Ok(crate::kit::operator::render(&state, lang, &s, "/tarife", StatusCode::OK, tr(lang, "payments.plans_title"), blocks))
+    Ok(crate::kit::operator::render(&state, lang, &s, paths::PLANS_PAGE.path(), StatusCode::OK, tr(lang, "payments.plans_title"), blocks))
 }
 
 /// A percentage as basis points: `1,5` → 150 (at most 10 %).
@@ -77,7 +78,7 @@ pub(super) async fn save_plan(State(state): State<AppState>, s: OperatorSession,
     }
     let (Some(fixed), Some(bp)) = (fixed, bp) else {
         let blocks = plans_blocks(&state, lang, &s, Some((slug, form))).await?;
-        return Ok(crate::kit::operator::render(&state, lang, &s, "/tarife", StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.plans_title"), blocks));
+        return Ok(crate::kit::operator::render(&state, lang, &s, paths::PLANS_PAGE.path(), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.plans_title"), blocks));
     };
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     if !repo::set_plan_fee(tx.conn(), &slug, fixed, bp).await? {
@@ -91,7 +92,7 @@ pub(super) async fn save_plan(State(state): State<AppState>, s: OperatorSession,
     )
     .await?;
     tx.finish().await?;
-    Ok(see_other("/tarife"))
+    Ok(see_other(paths::PLANS_PAGE.path()))
 }
 
 pub(super) async fn console_setup_blocks(

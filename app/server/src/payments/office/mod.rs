@@ -42,23 +42,24 @@ use crate::kit::session::Staff;
 mod case_view;
 mod console;
 mod reconciliation;
+use crate::payments::paths;
 pub(crate) use case_view::*;
 use console::*;
 use reconciliation::*;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/verwaltung/zahlungen", get(payments_view))
-        .route("/verwaltung/zahlungen/export/{date}", get(export_csv))
-        .route("/verwaltung/zahlungen/einstellungen", get(setup_page).post(save_setup))
-        .route("/verwaltung/zahlungen/einstellungen/konto", post(check_account))
-        .route("/verwaltung/zahlungen/einstellungen/onboarding", post(onboarding))
-        .route("/verwaltung/zahlungen/leistungen/{slug}", get(service_page).post(save_service))
-        .route("/verwaltung/vorgaenge/{id}/erstattung", post(refund))
+        .route(paths::PAYMENTS_VIEW.pattern(), get(payments_view))
+        .route(paths::EXPORT_CSV.pattern(), get(export_csv))
+        .route(paths::SETUP_PAGE.pattern(), get(setup_page).post(save_setup))
+        .route(paths::CHECK_ACCOUNT.pattern(), post(check_account))
+        .route(paths::ONBOARDING.pattern(), post(onboarding))
+        .route(paths::SERVICE_PAGE.pattern(), get(service_page).post(save_service))
+        .route(paths::REFUND.pattern(), post(refund))
 }
 
 pub fn console_router() -> Router<AppState> {
-    Router::new().route("/tarife", get(plans_page).post(save_plan)).route("/mandanten/{id}/zahlungen", get(console_setup_page).post(console_save_setup))
+    Router::new().route(paths::PLANS_PAGE.pattern(), get(plans_page).post(save_plan)).route("/mandanten/{id}/zahlungen", get(console_setup_page).post(console_save_setup))
 }
 
 /// The kinds of fee rule a service's fee form offers.
@@ -200,12 +201,12 @@ async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff
     blocks.push(status_facts(state, lang, &setup, &plan));
     if setup.stripe_account_id.is_some() {
         blocks.push(Block::Buttons(vec![
-            Button { action: "/verwaltung/zahlungen/einstellungen/konto".into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.check_account"), danger: false },
-            Button { action: "/verwaltung/zahlungen/einstellungen/onboarding".into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.continue_onboarding"), danger: false },
+            Button { action: paths::CHECK_ACCOUNT.path().into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.check_account"), danger: false },
+            Button { action: paths::ONBOARDING.path().into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.continue_onboarding"), danger: false },
         ]));
     }
     blocks.push(Block::Form(FormSpec {
-        action: "/verwaltung/zahlungen/einstellungen".into(),
+        action: paths::SETUP_PAGE.path().into(),
         csrf: s.csrf.clone(),
         form: form.unwrap_or_else(|| setup_state(&setup)),
         fields: setup_fields(lang),
@@ -232,7 +233,7 @@ async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff
             Cell::Text(rule.map_or_else(|| tr(lang, "payments.no_fee"), |r| rule_summary(lang, &r.rule))),
             Cell::Text(rule.map_or_else(String::new, |r| tr(lang, &format!("payments.timing_{}", r.timing.code())))),
             Cell::Text(rule.map_or_else(String::new, |r| r.booking_text.as_str().to_owned())),
-            Cell::Link(format!("/verwaltung/zahlungen/leistungen/{slug}"), tr(lang, "payments.edit")),
+            Cell::Link(paths::SERVICE_PAGE.with(&[&slug]), tr(lang, "payments.edit")),
         ]
     })
     .collect();
@@ -266,7 +267,7 @@ async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: 
     });
     let blocks = setup_blocks(&state, &mut tx, lang, &s, None, notice).await?;
     tx.finish().await?;
-    staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::OK, tr(lang, "payments.setup_title"), blocks).await
+    staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::OK, tr(lang, "payments.setup_title"), blocks).await
 }
 
 #[derive(Deserialize, Default)]
@@ -317,7 +318,7 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: 
             let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
             let blocks = setup_blocks(&state, &mut tx, lang, &s, Some(form), None).await?;
             tx.finish().await?;
-            staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.setup_title"), blocks).await
+            staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.setup_title"), blocks).await
         }
     }
 }
@@ -419,7 +420,7 @@ async fn service_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, fo
         blocks.push(Block::List(eligible));
     }
     blocks.push(Block::Form(FormSpec {
-        action: format!("/verwaltung/zahlungen/leistungen/{slug}"),
+        action: paths::SERVICE_PAGE.with(&[&slug]),
         csrf: s.csrf.clone(),
         form,
         fields: vec![
@@ -436,11 +437,11 @@ async fn service_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, fo
         ],
         submit: tr(lang, "payments.save"),
         danger: false,
-        secondary: Some(("/verwaltung/zahlungen/einstellungen".into(), tr(lang, "account.cancel"))),
+        secondary: Some((paths::SETUP_PAGE.path().into(), tr(lang, "account.cancel"))),
     }));
     if current.is_some() {
         blocks.push(Block::Buttons(vec![Button {
-            action: format!("/verwaltung/zahlungen/leistungen/{slug}"),
+            action: paths::SERVICE_PAGE.with(&[&slug]),
             csrf: s.csrf.clone(),
             hidden: vec![("entfernen".into(), "1".into())],
             label: tr(lang, "payments.remove_fee"),
@@ -456,7 +457,7 @@ async fn service_page(State(state): State<AppState>, ctx: TenantContext, headers
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, None).await?;
     tx.finish().await?;
-    staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::OK, title, blocks).await
+    staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::OK, title, blocks).await
 }
 
 /// Reads a service's payment form against its form schema.
@@ -540,7 +541,7 @@ async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers
         Err(form) => {
             let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, Some(form)).await?;
             tx.finish().await?;
-            staff_page(&state, &ctx, lang, "/verwaltung/zahlungen/einstellungen", Some(&s), StatusCode::UNPROCESSABLE_ENTITY, title, blocks).await
+            staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, title, blocks).await
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The payments view and the cash office's export.
 
 use super::*;
+use crate::payments::paths;
 
 #[derive(Deserialize, Default)]
 pub(super) struct ListQ {
@@ -63,7 +64,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
     let mut blocks = vec![
         Block::Text(tr(lang, "payments.list_intro")),
         Block::Filters(Box::new(FilterSpec {
-            action: "/verwaltung/zahlungen".into(),
+            action: paths::PAYMENTS_VIEW.path().into(),
             selects: vec![
                 ("leistung".into(), tr(lang, "payments.service"), service_options, query.service.clone().unwrap_or_default()),
                 ("status".into(), tr(lang, "payments.status"), status_options, query.status.map(|s| s.code().to_owned()).unwrap_or_default()),
@@ -157,7 +158,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
         )
     }));
     blocks.push(Block::Links(links));
-    staff_page(&state, &ctx, lang, "/verwaltung/zahlungen", Some(&s), StatusCode::OK, tr(lang, "payments.list_title"), blocks).await
+    staff_page(&state, &ctx, lang, paths::PAYMENTS_VIEW.path(), Some(&s), StatusCode::OK, tr(lang, "payments.list_title"), blocks).await
 }
 
 pub(super) fn fmt_day(d: Date) -> String {
