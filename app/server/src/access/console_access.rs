@@ -112,7 +112,7 @@ async fn access_page(State(state): State<AppState>, s: OperatorSession, headers:
     let lang = lang_of(&headers);
     require(&state, &s, Resource::Staff, Action::Write)?;
     let (_, name) = tenant_context(&state, TenantId(id)).await?;
-    let notice = q.hinweis.map(|_| Block::Notice("success", tr(lang, "staff.invited")));
+    let notice = (q.hinweis.as_deref() == Some("eingeladen")).then(|| Block::Notice("success", tr(lang, "staff.invited")));
     let blocks = access_blocks(&state, lang, &s, TenantId(id), notice, invite_state()).await?;
     Ok(render(&state, lang, &s, &paths::ACCESS_PAGE.with(&[&id]), StatusCode::OK, tr_with(lang, "console.access_title", &[("name", &name)]), blocks))
 }

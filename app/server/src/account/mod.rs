@@ -9,7 +9,6 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use leptos::prelude::view;
 use portal_db::TenantTx;
 use portal_domain::Lang;
 use portal_identity::citizen::{self, Login, Profile, Registered};
@@ -19,7 +18,7 @@ use portal_identity::ratelimit;
 use portal_identity::session::{self, Subject};
 use portal_identity::{Email, IdentityError, password};
 use portal_mail::Mail;
-use portal_ui::blocks::{Block, Button, Field, FieldKind, FormSpec, PortalBlocksPage};
+use portal_ui::blocks::{Block, Button, Field, FieldKind, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
@@ -30,7 +29,7 @@ use time::{Date, OffsetDateTime};
 use crate::kit::form::Fields;
 use crate::kit::limits::{login_allowed, login_bucket, mail_allowed};
 use crate::kit::mail::{base_url, queue};
-use crate::kit::page::{html_status, lang_of, portal_chrome, see_other, with_cookie};
+use crate::kit::page::{lang_of, see_other, with_cookie};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::Capability;
 use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
@@ -78,10 +77,8 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, sta
 /// Like [`page`], finishing the handler's own transaction (the frame is read in it, then it commits):
 /// one transaction per page instead of two.
 #[expect(clippy::too_many_arguments, reason = "page() plus the transaction to finish")]
-async fn page_in(state: &AppState, ctx: &TenantContext, mut tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
-    let chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.finish().await?;
-    Ok(html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title blocks=blocks/> })))
+async fn page_in(state: &AppState, ctx: &TenantContext, tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
+    crate::kit::page::blocks_page(state, ctx, tx, lang, path, status, title, vec![], blocks).await
 }
 
 fn form_state(fields: &[&str], values: &[(&str, String)]) -> FormState {

@@ -9,7 +9,6 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use leptos::prelude::view;
 use portal_cases::{self as cases, Actor, Case, Draft, EventKind, FileOwner, FilePurpose, Owner, Status};
 use portal_db::TenantTx;
 use portal_domain::Lang;
@@ -21,7 +20,7 @@ use portal_forms::validate::{check_page, visible_pages};
 use portal_forms::{Answers, Issue, Value};
 use portal_identity::ratelimit::Limit;
 use portal_identity::secret::{random_token, token_hash};
-use portal_ui::blocks::{AnswerSection, AppFormSpec, Block, Button, Cell, MessageFormSpec, PortalBlocksPage, TimelineEntry};
+use portal_ui::blocks::{AnswerSection, AppFormSpec, Block, Button, Cell, MessageFormSpec, TimelineEntry};
 use portal_ui::form_fields::FormFieldsData;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
@@ -35,7 +34,7 @@ use crate::kit::dates::{fmt_date, fmt_time, today};
 use crate::kit::limits::{allow_per_address, mail_allowed};
 use crate::kit::mail::base_url;
 use crate::kit::page::file_response;
-use crate::kit::page::{html_status, lang_of, portal_chrome, see_other, with_cookie};
+use crate::kit::page::{lang_of, see_other, with_cookie};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{self, BoxFuture, Capability};
 use crate::kit::session::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
@@ -89,13 +88,8 @@ fn router() -> Router<AppState> {
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, status, title and blocks")]
-pub(crate) async fn render(state: &AppState, ctx: &TenantContext, mut tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
-    let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.finish().await?;
-    if blocks.iter().any(|b| matches!(b, Block::AppForm(_))) {
-        chrome.assets = crate::kit::page::assets(state, true);
-    }
-    Ok(html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title blocks=blocks/> })))
+pub(crate) async fn render(state: &AppState, ctx: &TenantContext, tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
+    crate::kit::page::blocks_page(state, ctx, tx, lang, path, status, title, vec![], blocks).await
 }
 
 /// Who is applying: a logged-in citizen, or a guest identified by the draft cookie.

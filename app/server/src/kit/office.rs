@@ -3,15 +3,14 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use leptos::prelude::view;
 use portal_authz::audit::{self, Event};
 use portal_domain::Lang;
-use portal_ui::blocks::{Block, Button, PortalBlocksPage};
+use portal_ui::blocks::{Block, Button};
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
-use super::page::{assets, html_status, portal_chrome};
+use super::page::blocks_page;
 use super::pipeline::tenant_tx;
 use super::registry;
 use super::session::{Staff, load_staff, login_redirect};
@@ -45,9 +44,7 @@ pub fn staff_nav(state: &AppState, lang: Lang, s: &Staff, current: &str) -> Vec<
 
 #[expect(clippy::too_many_arguments, reason = "a page of the staff area: frame, navigation, status, title and content")]
 pub async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, staff: Option<&Staff>, status: StatusCode, title: String, mut blocks: Vec<Block>) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.finish().await?;
+    let tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let nav = staff.map(|s| staff_nav(state, lang, s, path)).unwrap_or_default();
     if let Some(s) = staff {
         blocks.push(Block::Buttons(vec![Button {
@@ -58,11 +55,7 @@ pub async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path:
             danger: false,
         }]));
     }
-    let islands = blocks.iter().any(|b| matches!(b, Block::ServiceSwitches(_)));
-    if islands {
-        chrome.assets = assets(state, true);
-    }
-    Ok(html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title nav=nav blocks=blocks/> })))
+    blocks_page(state, ctx, tx, lang, path, status, title, nav, blocks).await
 }
 
 pub async fn audit(tx: &mut portal_db::TenantTx, s: &Staff, ip: &ClientIp, action: &str, object: String, detail: serde_json::Value) -> Result<(), AppError> {

@@ -164,3 +164,39 @@ pub fn payment_csp(origins: &[String]) -> String {
 pub fn return_path<'a>(next: &'a str, within: &str, form: &str, fallback: &'a str) -> &'a str {
     portal_web::redirect::local_path(next).filter(|p| p.starts_with(within) && !p.starts_with(form)).unwrap_or(fallback)
 }
+
+/// The one page builder of the tenant's host: a page of blocks in the tenant's frame (with the staff
+/// area's navigation when given), read in the page's transaction. What the blocks need comes with
+/// them: the island scripts for forms and switches, Stripe.js and its Content-Security-Policy for a
+/// payment form (never cached).
+#[expect(clippy::too_many_arguments, reason = "a page: frame, transaction, path, status, title, navigation and content")]
+pub async fn blocks_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    mut tx: super::pipeline::Tx<TenantTx>,
+    lang: Lang,
+    path: &str,
+    status: StatusCode,
+    title: String,
+    nav: Vec<(String, String, bool)>,
+    blocks: Vec<portal_ui::blocks::Block>,
+) -> Result<Response, AppError> {
+    use portal_ui::blocks::{Block, PortalBlocksPage};
+    let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
+    tx.finish().await?;
+    if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_))) {
+        chrome.assets = assets(state, true);
+    }
+    let payment = blocks.iter().any(|b| matches!(b, Block::Payment(_)));
+    if payment {
+        chrome.assets.scripts = payment_scripts(state);
+    }
+    let mut r = html_status(status, portal_ui::render_document(move || leptos::prelude::view! { <PortalBlocksPage chrome=chrome title=title nav=nav blocks=blocks/> }));
+    if payment {
+        if let Ok(v) = HeaderValue::from_str(&payment_csp(&state.payment_config.page_origins)) {
+            r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    Ok(r)
+}

@@ -9,13 +9,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
-use leptos::prelude::view;
 use portal_cases::{self as cases, Case};
 use portal_db::TenantTx;
 use portal_domain::Lang;
 use portal_payments::repo;
 use portal_payments::{Payment, PaymentStatus};
-use portal_ui::blocks::{Block, PaymentSpec, PortalBlocksPage};
+use portal_ui::blocks::{Block, PaymentSpec};
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::{AppError, AppState, TenantContext};
 use time::OffsetDateTime;
@@ -24,7 +23,7 @@ use uuid::Uuid;
 use crate::applications::{applicant, citizen_pdf, finish, guest_lookup, guest_pdf, load};
 use crate::flows::payment as payflow;
 use crate::kit::dates::{fmt_date, fmt_time, money};
-use crate::kit::page::{html_status, lang_of, portal_chrome, see_other};
+use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{BoxFuture, Capability, NavEntry};
 use crate::kit::session::MaybeCitizen;
@@ -118,18 +117,9 @@ pub fn case_payment_blocks(lang: Lang, p: &Payment, base: &str) -> Vec<Block> {
 }
 
 /// Renders a payment page: its own script list and Content-Security-Policy (Stripe.js).
-async fn render(state: &AppState, ctx: &TenantContext, mut tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, blocks: Vec<Block>) -> Result<Response, AppError> {
-    let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.finish().await?;
-    let with_stripe = blocks.iter().any(|b| matches!(b, Block::Payment(_)));
-    if with_stripe {
-        chrome.assets.scripts = crate::kit::page::payment_scripts(state);
-    }
-    let title = tr(lang, "payments.pay_title");
-    let mut r = html_status(status, portal_ui::render_document(move || view! { <PortalBlocksPage chrome=chrome title=title blocks=blocks/> }));
-    if with_stripe && let Ok(v) = HeaderValue::from_str(&crate::kit::page::payment_csp(&state.payment_config.page_origins)) {
-        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
+async fn render(state: &AppState, ctx: &TenantContext, tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, blocks: Vec<Block>) -> Result<Response, AppError> {
+    let mut r = crate::kit::page::blocks_page(state, ctx, tx, lang, path, status, tr(lang, "payments.pay_title"), vec![], blocks).await?;
+    // the payment page shows the payment's current state: never from a cache
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(r)
 }

@@ -260,11 +260,12 @@ async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: 
     let lang = lang_of(&headers);
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let notice = q.hinweis.as_deref().map(|h| match h {
-        "gespeichert" => Block::Notice("success", tr(lang, "payments.saved")),
-        "konto" => Block::Notice("success", tr(lang, "payments.account_checked")),
-        _ => Block::Notice("danger", tr(lang, "payments.stripe_unreachable_admin")),
-    });
+    let notice = match q.hinweis.as_deref() {
+        Some("gespeichert") => Some(Block::Notice("success", tr(lang, "payments.saved"))),
+        Some("konto") => Some(Block::Notice("success", tr(lang, "payments.account_checked"))),
+        Some("stripe") => Some(Block::Notice("danger", tr(lang, "payments.stripe_unreachable_admin"))),
+        _ => None,
+    };
     let blocks = setup_blocks(&state, &mut tx, lang, &s, None, notice).await?;
     tx.finish().await?;
     staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::OK, tr(lang, "payments.setup_title"), blocks).await
