@@ -11,8 +11,9 @@ use std::sync::OnceLock;
 use portal_domain::Lang;
 
 /// The translation files: (capability, German, English).
-const FILES: [(&str, &str, &str); 9] = [
+const FILES: [(&str, &str, &str); 10] = [
     ("kit", include_str!("../locales/de/kit.toml"), include_str!("../locales/en/kit.toml")),
+    ("mail", include_str!("../locales/de/mail.toml"), include_str!("../locales/en/mail.toml")),
     ("catalogue", include_str!("../locales/de/catalogue.toml"), include_str!("../locales/en/catalogue.toml")),
     ("tenants", include_str!("../locales/de/tenants.toml"), include_str!("../locales/en/tenants.toml")),
     ("access", include_str!("../locales/de/access.toml"), include_str!("../locales/en/access.toml")),
@@ -69,11 +70,31 @@ pub fn tr(lang: Lang, key: &str) -> String {
 
 /// The text for `key` with `{placeholders}` filled in.
 pub fn tr_with(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
-    let mut s = tr(lang, key);
-    for (name, value) in args {
-        s = s.replace(&format!("{{{name}}}"), value);
+    fill(&tr(lang, key), args)
+}
+
+/// Fills the `{name}` placeholders of `template` in one pass: a value is inserted as it is, so a
+/// value that itself holds `{name}` (a name, a message typed by someone) is never filled again.
+pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let filled = after.find('}').and_then(|close| args.iter().find(|(n, _)| *n == &after[..close]).map(|(_, value)| (value, close)));
+        match filled {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
-    s
+    out.push_str(rest);
+    out
 }
 
 /// Whether `key` has a text in every language (the check of keys built at run time).
@@ -132,7 +153,7 @@ mod tests {
         sections.dedup();
         let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("..");
         let mut missing = Vec::new();
-        for dir in ["ui/src", "server/src"] {
+        for dir in ["ui/src", "server/src", "../platform/mail/src"] {
             let mut stack = vec![root.join(dir)];
             while let Some(d) = stack.pop() {
                 for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
@@ -155,6 +176,14 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "keys used in code but missing in locales: {missing:?}");
+    }
+
+    #[test]
+    fn a_value_is_inserted_as_it_is_and_never_filled_again() {
+        assert_eq!(fill("{a} and {b}", &[("a", "{b}"), ("b", "x")]), "{b} and x");
+        assert_eq!(fill("{unknown} {a}", &[("a", "1")]), "{unknown} 1");
+        assert_eq!(fill("no placeholders", &[]), "no placeholders");
+        assert_eq!(fill("{a", &[("a", "1")]), "{a");
     }
 
     #[test]

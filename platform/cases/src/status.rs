@@ -1,6 +1,5 @@
 //! The status workflow of a case.
 
-use portal_domain::Lang;
 use serde::{Deserialize, Serialize};
 
 /// Where a case stands.
@@ -62,26 +61,6 @@ impl Status {
         matches!(self, Status::Submitted | Status::InReview | Status::InformationRequested)
     }
 
-    pub fn label(self, lang: Lang) -> &'static str {
-        let de = lang == Lang::De;
-        match self {
-            Status::Submitted if de => "Eingegangen",
-            Status::Submitted => "Submitted",
-            Status::InReview if de => "In Bearbeitung",
-            Status::InReview => "In review",
-            Status::InformationRequested if de => "Rückfrage",
-            Status::InformationRequested => "Information requested",
-            Status::Approved if de => "Bewilligt",
-            Status::Approved => "Approved",
-            Status::Rejected if de => "Abgelehnt",
-            Status::Rejected => "Rejected",
-            Status::Completed if de => "Abgeschlossen",
-            Status::Completed => "Completed",
-            Status::Archived if de => "Archiviert",
-            Status::Archived => "Archived",
-        }
-    }
-
     /// The KERN badge variant.
     pub fn badge(self) -> &'static str {
         match self {
@@ -90,27 +69,6 @@ impl Status {
             Status::Approved | Status::Completed => "success",
             Status::Rejected => "danger",
             Status::Archived => "info",
-        }
-    }
-
-    /// What the button that moves a case here says.
-    pub fn action_label(self, lang: Lang) -> &'static str {
-        let de = lang == Lang::De;
-        match self {
-            Status::InReview if de => "Bearbeitung beginnen",
-            Status::InReview => "Start review",
-            Status::InformationRequested if de => "Rückfrage stellen",
-            Status::InformationRequested => "Request information",
-            Status::Approved if de => "Bewilligen",
-            Status::Approved => "Approve",
-            Status::Rejected if de => "Ablehnen",
-            Status::Rejected => "Reject",
-            Status::Completed if de => "Abschließen",
-            Status::Completed => "Complete",
-            Status::Archived if de => "Archivieren",
-            Status::Archived => "Archive",
-            Status::Submitted if de => "Eingegangen",
-            Status::Submitted => "Submitted",
         }
     }
 }

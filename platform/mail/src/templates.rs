@@ -5,6 +5,10 @@ use portal_domain::Lang;
 
 use crate::Message;
 
+/// The texts of the mails: a key below `mail.` and its placeholders, translated by the caller (the
+/// server's translation files, `app/ui/locales/*/mail.toml`).
+pub type Texts<'a> = &'a dyn Fn(&str, &[(&str, &str)]) -> String;
+
 /// What of the tenant a mail shows.
 #[derive(Debug, Clone)]
 pub struct Branding {
@@ -95,137 +99,95 @@ struct Parts {
     after: Vec<String>,
 }
 
-fn parts(mail: &Mail, lang: Lang, tenant: &str) -> Parts {
-    let de = lang == Lang::De;
-    let t = |d: &str, e: &str| if de { d.to_owned() } else { e.to_owned() };
+fn parts(mail: &Mail, tenant: &str, texts: Texts<'_>) -> Parts {
+    let t = |key: &str, args: &[(&str, &str)]| texts(key, args);
     match mail {
         Mail::VerifyEmail { link } => Parts {
-            subject: t(&format!("Bitte bestätigen Sie Ihre E-Mail-Adresse – {tenant}"), &format!("Please confirm your e-mail address – {tenant}")),
-            lines: vec![t(
-                &format!("Sie haben ein Bürgerkonto im Serviceportal {tenant} angelegt. Bitte bestätigen Sie Ihre E-Mail-Adresse; danach melden Sie sich mit Ihrem Passwort an."),
-                &format!("You created a citizen account on the {tenant} service portal. Please confirm your e-mail address; then log in with your password."),
-            )],
-            button: Some((t("E-Mail-Adresse bestätigen", "Confirm e-mail address"), link.clone())),
-            after: vec![t(
-                "Der Link ist 24 Stunden gültig und kann einmal verwendet werden. Wenn Sie kein Konto angelegt haben, ignorieren Sie diese E-Mail.",
-                "The link is valid for 24 hours and can be used once. If you did not create an account, ignore this e-mail.",
-            )],
+            subject: t("mail.verify_email_1", &[("tenant", &tenant.to_string())]),
+            lines: vec![t("mail.verify_email_2", &[("tenant", &tenant.to_string())])],
+            button: Some((t("mail.verify_email_3", &[]), link.clone())),
+            after: vec![t("mail.verify_email_4", &[])],
         },
         Mail::AlreadyRegistered { login_link, reset_link } => Parts {
-            subject: t(&format!("Ihr Bürgerkonto – {tenant}"), &format!("Your citizen account – {tenant}")),
-            lines: vec![t(
-                &format!("Jemand hat versucht, mit Ihrer E-Mail-Adresse ein Bürgerkonto im Serviceportal {tenant} anzulegen. Sie haben dort bereits ein Konto. Melden Sie sich an: {login_link}"),
-                &format!("Someone tried to create a citizen account on the {tenant} service portal with your e-mail address. You already have an account there. Log in: {login_link}"),
-            )],
-            button: Some((t("Passwort zurücksetzen", "Reset password"), reset_link.clone())),
-            after: vec![t("Wenn Sie das nicht waren, müssen Sie nichts tun.", "If this was not you, there is nothing to do.")],
+            subject: t("mail.already_registered_1", &[("tenant", &tenant.to_string())]),
+            lines: vec![t("mail.already_registered_2", &[("tenant", &tenant.to_string()), ("login_link", &login_link.to_string())])],
+            button: Some((t("mail.already_registered_3", &[]), reset_link.clone())),
+            after: vec![t("mail.already_registered_4", &[])],
         },
         Mail::ResetPassword { link } => Parts {
-            subject: t(&format!("Passwort zurücksetzen – {tenant}"), &format!("Reset your password – {tenant}")),
-            lines: vec![t("Sie haben ein neues Passwort für Ihr Bürgerkonto angefordert.", "You asked for a new password for your citizen account.")],
-            button: Some((t("Neues Passwort festlegen", "Set a new password"), link.clone())),
-            after: vec![t(
-                "Der Link ist eine Stunde gültig und kann einmal verwendet werden. Wenn Sie nichts angefordert haben, ignorieren Sie diese E-Mail; Ihr Passwort bleibt unverändert.",
-                "The link is valid for one hour and can be used once. If you did not ask for it, ignore this e-mail; your password stays as it is.",
-            )],
+            subject: t("mail.reset_password_1", &[("tenant", &tenant.to_string())]),
+            lines: vec![t("mail.reset_password_2", &[])],
+            button: Some((t("mail.reset_password_3", &[]), link.clone())),
+            after: vec![t("mail.reset_password_4", &[])],
         },
         Mail::ConfirmNewEmail { link } => Parts {
-            subject: t(&format!("Neue E-Mail-Adresse bestätigen – {tenant}"), &format!("Confirm your new e-mail address – {tenant}")),
-            lines: vec![t(
-                "Bitte bestätigen Sie, dass diese Adresse künftig für Ihr Bürgerkonto verwendet werden soll.",
-                "Please confirm that this address is to be used for your citizen account from now on.",
-            )],
-            button: Some((t("Neue Adresse bestätigen", "Confirm new address"), link.clone())),
-            after: vec![t("Der Link ist 24 Stunden gültig.", "The link is valid for 24 hours.")],
+            subject: t("mail.confirm_new_email_1", &[("tenant", &tenant.to_string())]),
+            lines: vec![t("mail.confirm_new_email_2", &[])],
+            button: Some((t("mail.confirm_new_email_3", &[]), link.clone())),
+            after: vec![t("mail.confirm_new_email_4", &[])],
         },
         Mail::EmailChanged { new_email } => Parts {
-            subject: t(&format!("E-Mail-Adresse geändert – {tenant}"), &format!("E-mail address changed – {tenant}")),
-            lines: vec![t(
-                &format!("Die E-Mail-Adresse Ihres Bürgerkontos wurde in {new_email} geändert. Wenn Sie das nicht waren, wenden Sie sich bitte an die Verwaltung."),
-                &format!("The e-mail address of your citizen account was changed to {new_email}. If this was not you, please contact the administration."),
-            )],
+            subject: t("mail.email_changed_1", &[("tenant", &tenant.to_string())]),
+            lines: vec![t("mail.email_changed_2", &[("new_email", &new_email.to_string())])],
             button: None,
             after: vec![],
         },
-        Mail::PasswordChanged => Parts {
-            subject: t(&format!("Passwort geändert – {tenant}"), &format!("Password changed – {tenant}")),
-            lines: vec![t(
-                "Das Passwort Ihres Bürgerkontos wurde geändert. Wenn Sie das nicht waren, setzen Sie es bitte sofort zurück.",
-                "The password of your citizen account was changed. If this was not you, please reset it at once.",
-            )],
-            button: None,
-            after: vec![],
-        },
+        Mail::PasswordChanged => Parts { subject: t("mail.password_changed_1", &[("tenant", &tenant.to_string())]), lines: vec![t("mail.password_changed_2", &[])], button: None, after: vec![] },
         Mail::StaffInvite { link, roles } => Parts {
-            subject: t(&format!("Einladung in den Verwaltungsbereich – {tenant}"), &format!("Invitation to the staff area – {tenant}")),
-            lines: vec![t(
-                &format!("Sie wurden in den Verwaltungsbereich des Serviceportals {tenant} eingeladen (Rolle: {roles}). Legen Sie Ihr Passwort fest, um die Einladung anzunehmen."),
-                &format!("You have been invited to the staff area of the {tenant} service portal (role: {roles}). Set your password to accept the invitation."),
-            )],
-            button: Some((t("Einladung annehmen", "Accept invitation"), link.clone())),
-            after: vec![t("Der Link ist 7 Tage gültig und kann einmal verwendet werden.", "The link is valid for 7 days and can be used once.")],
+            subject: t("mail.staff_invite_1", &[("tenant", &tenant.to_string())]),
+            lines: vec![t("mail.staff_invite_2", &[("tenant", &tenant.to_string()), ("roles", &roles.to_string())])],
+            button: Some((t("mail.staff_invite_3", &[]), link.clone())),
+            after: vec![t("mail.staff_invite_4", &[])],
         },
         Mail::CaseReceived { reference, service, link } => Parts {
-            subject: t(&format!("Ihr Antrag {reference} ist eingegangen – {service}"), &format!("Your application {reference} has been received – {service}")),
-            lines: vec![t(
-                &format!("vielen Dank, Ihr Antrag „{service}“ ist bei {tenant} eingegangen. Ihr Aktenzeichen: {reference}. Bitte geben Sie es bei Rückfragen an."),
-                &format!("Thank you, your application “{service}” has reached {tenant}. Your reference: {reference}. Please quote it in any enquiry."),
-            )],
-            button: Some((t("Antrag ansehen", "View application"), link.clone())),
-            after: vec![t("Über jeden weiteren Schritt informieren wir Sie per E-Mail.", "We will tell you about every further step by e-mail.")],
+            subject: t("mail.case_received_1", &[("reference", &reference.to_string()), ("service", &service.to_string())]),
+            lines: vec![t("mail.case_received_2", &[("service", &service.to_string()), ("tenant", &tenant.to_string()), ("reference", &reference.to_string())])],
+            button: Some((t("mail.case_received_3", &[]), link.clone())),
+            after: vec![t("mail.case_received_4", &[])],
         },
         Mail::CaseUpdate { reference, service, status, text, link } => {
-            let mut lines = vec![t(
-                &format!("zu Ihrem Antrag „{service}“ (Aktenzeichen {reference}) gibt es Neuigkeiten. Stand: {status}."),
-                &format!("There is news on your application “{service}” (reference {reference}). Status: {status}."),
-            )];
+            let mut lines = vec![t("mail.case_update_1", &[("service", &service.to_string()), ("reference", &reference.to_string()), ("status", &status.to_string())])];
             if !text.trim().is_empty() {
-                lines.push(t(&format!("Nachricht der Verwaltung: {text}"), &format!("Message from the office: {text}")));
+                lines.push(t("mail.case_update_2", &[("text", &text.to_string())]));
             }
             Parts {
-                subject: t(&format!("Neuigkeiten zu Ihrem Antrag {reference} – {status}"), &format!("News on your application {reference} – {status}")),
+                subject: t("mail.case_update_3", &[("reference", &reference.to_string()), ("status", &status.to_string())]),
                 lines,
-                button: Some((t("Antrag ansehen und antworten", "View and reply"), link.clone())),
+                button: Some((t("mail.case_update_4", &[]), link.clone())),
                 after: vec![],
             }
         }
         Mail::PaymentReceived { service, amount, kassenzeichen, reference, tenant_details, link } => Parts {
-            subject: t(&format!("Zahlungsbestätigung {kassenzeichen} – {tenant}"), &format!("Payment receipt {kassenzeichen} – {tenant}")),
+            subject: t("mail.payment_received_1", &[("kassenzeichen", &kassenzeichen.to_string()), ("tenant", &tenant.to_string())]),
             lines: vec![
-                t(&format!("vielen Dank: Ihre Zahlung von {amount} für „{service}“ ist eingegangen."), &format!("thank you: your payment of {amount} for “{service}” has been received.")),
-                t(&format!("Kassenzeichen: {kassenzeichen}"), &format!("Payment reference (Kassenzeichen): {kassenzeichen}")),
-                if reference.is_empty() { String::new() } else { t(&format!("Aktenzeichen Ihres Antrags: {reference}"), &format!("Reference of your application: {reference}")) },
-                t(&format!("Zahlungsempfänger: {tenant_details}"), &format!("Payee: {tenant_details}")),
+                t("mail.payment_received_2", &[("amount", &amount.to_string()), ("service", &service.to_string())]),
+                t("mail.payment_received_3", &[("kassenzeichen", &kassenzeichen.to_string())]),
+                if reference.is_empty() { String::new() } else { t("mail.payment_received_4", &[("reference", &reference.to_string())]) },
+                t("mail.payment_received_5", &[("tenant_details", &tenant_details.to_string())]),
             ]
             .into_iter()
             .filter(|l| !l.is_empty())
             .collect(),
-            button: Some((t("Zahlungsbeleg (PDF) herunterladen", "Download the receipt (PDF)"), link.clone())),
-            after: vec![t("Bitte bewahren Sie diese Bestätigung für Ihre Unterlagen auf.", "Please keep this confirmation for your records.")],
+            button: Some((t("mail.payment_received_6", &[]), link.clone())),
+            after: vec![t("mail.payment_received_7", &[])],
         },
         Mail::PaymentReminder { service, amount, kassenzeichen, reference, due, link } => Parts {
-            subject: t(&format!("Erinnerung: Gebühr für Antrag {reference} bis {due} bezahlen"), &format!("Reminder: please pay the fee for application {reference} by {due}")),
+            subject: t("mail.payment_reminder_1", &[("reference", &reference.to_string()), ("due", &due.to_string())]),
             lines: vec![
-                t(
-                    &format!("für Ihren Antrag „{service}“ (Aktenzeichen {reference}) ist noch die Gebühr von {amount} offen."),
-                    &format!("the fee of {amount} for your application “{service}” (reference {reference}) is still open."),
-                ),
-                t(&format!("Bitte bezahlen Sie bis {due}. Kassenzeichen: {kassenzeichen}"), &format!("Please pay by {due}. Payment reference (Kassenzeichen): {kassenzeichen}")),
+                t("mail.payment_reminder_2", &[("service", &service.to_string()), ("reference", &reference.to_string()), ("amount", &amount.to_string())]),
+                t("mail.payment_reminder_3", &[("due", &due.to_string()), ("kassenzeichen", &kassenzeichen.to_string())]),
             ],
-            button: Some((t("Jetzt bezahlen", "Pay now"), link.clone())),
-            after: vec![t("Wenn Sie bereits bezahlt haben, ist diese E-Mail gegenstandslos.", "If you have already paid, please ignore this e-mail.")],
+            button: Some((t("mail.payment_reminder_4", &[]), link.clone())),
+            after: vec![t("mail.payment_reminder_5", &[])],
         },
         Mail::PaymentRefunded { service, amount, kassenzeichen, reason, link } => Parts {
-            subject: t(&format!("Erstattung {amount} – {kassenzeichen}"), &format!("Refund of {amount} – {kassenzeichen}")),
+            subject: t("mail.payment_refunded_1", &[("amount", &amount.to_string()), ("kassenzeichen", &kassenzeichen.to_string())]),
             lines: vec![
-                t(
-                    &format!("für „{service}“ (Kassenzeichen {kassenzeichen}) erstatten wir Ihnen {amount}."),
-                    &format!("we are refunding {amount} for “{service}” (payment reference {kassenzeichen})."),
-                ),
-                t(&format!("Grund: {reason}"), &format!("Reason: {reason}")),
-                t("Der Betrag wird auf das Zahlungsmittel zurückgebucht, mit dem Sie bezahlt haben.", "The amount goes back to the means of payment you used."),
+                t("mail.payment_refunded_2", &[("service", &service.to_string()), ("kassenzeichen", &kassenzeichen.to_string()), ("amount", &amount.to_string())]),
+                t("mail.payment_refunded_3", &[("reason", &reason.to_string())]),
+                t("mail.payment_refunded_4", &[]),
             ],
-            button: Some((t("Antrag ansehen", "View the application"), link.clone())),
+            button: Some((t("mail.payment_refunded_5", &[]), link.clone())),
             after: vec![],
         },
     }
@@ -240,10 +202,9 @@ fn safe_colour(c: &str) -> &str {
 }
 
 /// Renders a mail for `to` in `lang`.
-pub fn render(mail: &Mail, lang: Lang, branding: &Branding, to: &str) -> Message {
-    let p = parts(mail, lang, &branding.tenant_name);
-    let footer =
-        if lang == Lang::De { format!("Serviceportal {} · {}", branding.tenant_name, branding.portal_url) } else { format!("{} service portal · {}", branding.tenant_name, branding.portal_url) };
+pub fn render(mail: &Mail, lang: Lang, branding: &Branding, to: &str, texts: Texts<'_>) -> Message {
+    let p = parts(mail, &branding.tenant_name, texts);
+    let footer = texts("mail.footer", &[("tenant", &branding.tenant_name), ("url", &branding.portal_url)]);
     let mut text = format!("{}\n\n", branding.tenant_name);
     for l in &p.lines {
         text.push_str(l);
@@ -291,16 +252,21 @@ pub fn render(mail: &Mail, lang: Lang, branding: &Branding, to: &str) -> Message
 mod tests {
     use super::*;
 
+    /// Texts as `key(name=value,...)`, so that the tests see which text and which values were used.
+    fn keys(key: &str, args: &[(&str, &str)]) -> String {
+        format!("{key}({})", args.iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(","))
+    }
+
     #[test]
     fn a_verification_mail_carries_the_link_in_both_parts_and_the_tenant_as_sender() {
         let b = Branding { tenant_name: "Stadt <Test>".into(), primary_colour: "#123456".into(), reply_to: Some("info@test.de".into()), portal_url: "https://test.de".into() };
-        let m = render(&Mail::VerifyEmail { link: "https://test.de/konto/bestaetigen?token=abc".into() }, Lang::En, &b, "a@b.de");
-        assert!(m.subject.starts_with("Please confirm"));
+        let m = render(&Mail::VerifyEmail { link: "https://test.de/konto/bestaetigen?token=abc".into() }, Lang::En, &b, "a@b.de", &keys);
+        assert_eq!(m.subject, "mail.verify_email_1(tenant=Stadt <Test>)");
         assert!(m.text.contains("https://test.de/konto/bestaetigen?token=abc"));
         assert!(m.html.contains("Stadt &lt;Test&gt;"));
         assert!(m.html.contains("#123456"));
+        assert!(m.html.contains("lang=\"en\""));
         assert_eq!(m.from_name, "Stadt <Test>");
-        let de = render(&Mail::VerifyEmail { link: "x".into() }, Lang::De, &b, "a@b.de");
-        assert!(de.subject.starts_with("Bitte bestätigen"));
+        assert!(m.text.contains("mail.footer(tenant=Stadt <Test>,url=https://test.de)"));
     }
 }

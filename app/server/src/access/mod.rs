@@ -24,7 +24,7 @@ use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::kit::form::Fields;
+use crate::kit::form::{Fields, LoginForm};
 use crate::kit::limits::{login_allowed, login_bucket};
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
@@ -94,26 +94,9 @@ struct Q {
 // ---------------------------------------------------------------------------------------------
 // login, logout, invitation
 
-fn login_blocks(lang: Lang, csrf: &str, next: &str, mut form: FormState) -> Vec<Block> {
-    form.labels.insert("email".into(), tr(lang, "staff.email"));
-    form.labels.insert("password".into(), tr(lang, "account.password"));
-    form.values.insert("weiter".into(), next.to_owned());
-    vec![
-        Block::Text(tr(lang, "staff.login_intro")),
-        Block::Form(FormSpec {
-            action: paths::LOGIN_FORM.path().into(),
-            csrf: csrf.to_owned(),
-            form,
-            fields: vec![
-                Field::new("weiter", String::new(), FieldKind::Hidden),
-                Field::new("email", tr(lang, "staff.email"), FieldKind::Email).autocomplete("username").required(),
-                Field::new("password", tr(lang, "account.password"), FieldKind::Password).autocomplete("current-password").required(),
-            ],
-            submit: tr(lang, "account.login_submit"),
-            danger: false,
-            secondary: None,
-        }),
-    ]
+fn login_blocks(lang: Lang, csrf: &str, next: &str, form: FormState) -> Vec<Block> {
+    let login = LoginForm { action: paths::LOGIN_FORM.path(), csrf, next, email_label: tr(lang, "staff.email"), email_autocomplete: "username", secondary: None };
+    vec![Block::Text(tr(lang, "staff.login_intro")), login.block(lang, form)]
 }
 
 fn safe_next(next: &str) -> String {

@@ -26,7 +26,7 @@ use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-use crate::kit::form::Fields;
+use crate::kit::form::{Fields, LoginForm};
 use crate::kit::limits::{login_allowed, login_bucket, mail_allowed};
 use crate::kit::mail::{base_url, queue};
 use crate::kit::page::{lang_of, see_other, with_cookie};
@@ -367,21 +367,15 @@ async fn resend(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
 
 async fn login_blocks(tx: &mut TenantTx, lang: Lang, csrf: &str, next: &str, form: FormState) -> Result<Vec<Block>, AppError> {
     let providers = oidc::providers(tx, true).await?;
-    let mut form = with_labels(form, lang, &[("email", "account.email"), ("password", "account.password")]);
-    form.values.insert("weiter".into(), next.to_owned());
-    let mut blocks = vec![Block::Form(FormSpec {
-        action: paths::LOGIN_FORM.path().into(),
-        csrf: csrf.to_owned(),
-        form,
-        fields: vec![
-            Field::new("weiter", String::new(), FieldKind::Hidden),
-            Field::new("email", tr(lang, "account.email"), FieldKind::Email).autocomplete("email").required(),
-            Field::new("password", tr(lang, "account.password"), FieldKind::Password).autocomplete("current-password").required(),
-        ],
-        submit: tr(lang, "account.login_submit"),
-        danger: false,
+    let login = LoginForm {
+        action: paths::LOGIN_FORM.path(),
+        csrf,
+        next,
+        email_label: tr(lang, "account.email"),
+        email_autocomplete: "email",
         secondary: Some((paths::FORGOT_FORM.path().into(), tr(lang, "account.forgot_link"))),
-    })];
+    };
+    let mut blocks = vec![login.block(lang, form)];
     if !providers.is_empty() {
         blocks.push(Block::Heading(tr(lang, "account.login_with_provider")));
         blocks.push(Block::Text(tr(lang, "account.login_with_provider_intro")));

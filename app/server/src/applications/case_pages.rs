@@ -26,7 +26,7 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, 
                 Cell::Link(paths::CITIZEN_CASE.with(&[&c.case_id]), c.reference.clone()),
                 Cell::Text(c.service_name.get(lang).to_owned()),
                 Cell::Text(fmt_date(c.submitted_at)),
-                Cell::Badge(c.status.badge(), c.status.label(lang).to_owned()),
+                Cell::Badge(c.status.badge(), status_label(lang, c.status)),
             ]
         })
         .collect();
@@ -68,7 +68,7 @@ pub(super) async fn case_blocks(tx: &mut TenantTx, lang: Lang, case: &Case, base
         (tr(lang, "cases.reference"), case.reference.clone(), None),
         (tr(lang, "cases.service"), case.service_name.get(lang).to_owned(), None),
         (tr(lang, "cases.submitted_at"), fmt_time(case.submitted_at), None),
-        (tr(lang, "cases.status"), case.status.label(lang).to_owned(), None),
+        (tr(lang, "cases.status"), status_label(lang, case.status), None),
     ])];
     if case.status == Status::InformationRequested {
         blocks.push(Block::Notice("warning", tr(lang, "cases.info_requested_notice")));
@@ -122,8 +122,8 @@ pub fn timeline(lang: Lang, events: &[cases::Event], files: &[cases::StoredFile]
         .iter()
         .map(|e| {
             let (title, badge) = match e.kind {
-                EventKind::Submitted => (tr(lang, "cases.ev_submitted"), Some((Status::Submitted.badge(), Status::Submitted.label(lang).to_owned()))),
-                EventKind::Status => (tr(lang, "cases.ev_status"), e.status.map(|s| (s.badge(), s.label(lang).to_owned()))),
+                EventKind::Submitted => (tr(lang, "cases.ev_submitted"), Some((Status::Submitted.badge(), status_label(lang, Status::Submitted)))),
+                EventKind::Status => (tr(lang, "cases.ev_status"), e.status.map(|s| (s.badge(), status_label(lang, s)))),
                 EventKind::Message if e.actor_kind == "staff" || e.actor_kind == "system" => (tr(lang, "cases.ev_message_office"), None),
                 EventKind::Message => (tr(lang, "cases.ev_message_applicant"), None),
                 EventKind::Note => (tr(lang, "cases.ev_note"), None),

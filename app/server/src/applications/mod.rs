@@ -58,7 +58,8 @@ const GUEST_UPLOADS_PER_ADDRESS: Limit = Limit { max: 60, window: time::Duration
 /// Messages a guest may send through status links per source address and hour.
 const GUEST_REPLIES_PER_ADDRESS: Limit = Limit { max: 30, window: time::Duration::hours(1) };
 
-pub const CAPABILITY: Capability = Capability { portal: Some(router), jobs: &[retention_job], ..Capability::named("applications") };
+pub const CAPABILITY: Capability =
+    Capability { portal: Some(router), jobs: &[retention_job], texts: || cases::status::ALL.iter().map(|s| format!("cases.status_{}", s.as_str())).collect(), ..Capability::named("applications") };
 
 /// Anonymises cases past their retention period, hourly, on every server (each pass claims its rows).
 fn retention_job(state: &AppState, _: &portal_settings::Settings, stop: tokio::sync::watch::Receiver<bool>) -> Option<BoxFuture<'static, ()>> {
@@ -90,6 +91,11 @@ fn router() -> Router<AppState> {
 #[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, status, title and blocks")]
 pub(crate) async fn render(state: &AppState, ctx: &TenantContext, tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
     crate::kit::page::blocks_page(state, ctx, tx, lang, path, status, title, vec![], blocks).await
+}
+
+/// A case's status as the citizen and the office read it.
+pub fn status_label(lang: Lang, s: Status) -> String {
+    tr(lang, &format!("cases.status_{}", s.as_str()))
 }
 
 /// Who is applying: a logged-in citizen, or a guest identified by the draft cookie.

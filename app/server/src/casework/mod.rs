@@ -26,7 +26,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::applications::{receipt_response, timeline};
+use crate::applications::{receipt_response, status_label, timeline};
 use crate::flows::filing::applicant_email;
 use crate::kit::dates::{fmt_date, fmt_time};
 use crate::kit::form::Fields;
@@ -47,6 +47,7 @@ pub const CAPABILITY: Capability = Capability {
         NavEntry { order: 50, path: paths::SETTINGS.path(), label: "staff.nav_case_settings", resource: Resource::Services, action: Action::Write },
     ],
     dashboard: &[dashboard_panel],
+    texts: || cases::status::ALL.iter().map(|s| format!("casework.action_{}", s.as_str())).collect(),
     ..Capability::named("casework")
 };
 
@@ -173,7 +174,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
     let mut service_options = vec![(String::new(), tr(lang, "casework.all_services"))];
     service_options.extend(services);
     let mut status_options = vec![(String::new(), tr(lang, "casework.open_cases")), ("alle".to_owned(), tr(lang, "casework.all_statuses"))];
-    status_options.extend(cases::status::ALL.iter().map(|st| (st.as_str().to_owned(), st.label(lang).to_owned())));
+    status_options.extend(cases::status::ALL.iter().map(|st| (st.as_str().to_owned(), status_label(lang, *st))));
     let filters = FilterSpec {
         action: paths::INBOX.path().into(),
         selects: vec![
@@ -200,7 +201,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
                 Cell::Text(c.applicant_name.clone()),
                 Cell::Text(fmt_date(c.submitted_at)),
                 if c.overdue(now) { Cell::Badge("danger", format!("{} – {}", fmt_date(c.due_at), tr(lang, "casework.overdue_badge"))) } else { Cell::Text(fmt_date(c.due_at)) },
-                Cell::Badge(c.status.badge(), c.status.label(lang).to_owned()),
+                Cell::Badge(c.status.badge(), status_label(lang, c.status)),
                 Cell::Text(c.assigned_name.clone().unwrap_or_else(|| "–".into())),
             ]
         })
@@ -302,7 +303,7 @@ pub async fn case_page_with(
         (tr(lang, "casework.email"), email.unwrap_or_else(|| "–".into()), None),
         (tr(lang, "cases.submitted_at"), fmt_time(case.submitted_at), None),
         (tr(lang, "casework.due"), if case.overdue(now) { format!("{} – {}", fmt_date(case.due_at), tr(lang, "casework.overdue_badge")) } else { fmt_date(case.due_at) }, None),
-        (tr(lang, "casework.status"), case.status.label(lang).to_owned(), None),
+        (tr(lang, "casework.status"), status_label(lang, case.status), None),
         (tr(lang, "casework.assigned"), case.assigned_name.clone().unwrap_or_else(|| "–".into()), None),
         (tr(lang, "cases.form_version"), format!("{} ({})", schema.version, &case.schema_hash[..12.min(case.schema_hash.len())]), None),
     ]));
@@ -345,7 +346,7 @@ pub async fn case_page_with(
                 file_label: None,
                 file_error: None,
                 hidden: vec![],
-                choices: next.iter().map(|st| (st.as_str().to_owned(), st.action_label(lang).to_owned())).collect(),
+                choices: next.iter().map(|st| (st.as_str().to_owned(), tr(lang, &format!("casework.action_{}", st.as_str())))).collect(),
                 choice_label: tr(lang, "casework.next_step"),
                 chosen: String::new(),
                 submit: tr(lang, "casework.status_submit"),
@@ -419,7 +420,7 @@ async fn notify(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, tx: 
     };
     let Some(to) = applicant_email(tx, case).await? else { return Ok(()) };
     let lang = case.lang;
-    let mail = Mail::CaseUpdate { reference: case.reference.clone(), service: case.service_name.get(lang).to_owned(), status: case.status.label(lang).to_owned(), text: text.to_owned(), link };
+    let mail = Mail::CaseUpdate { reference: case.reference.clone(), service: case.service_name.get(lang).to_owned(), status: status_label(lang, case.status), text: text.to_owned(), link };
     queue(tx, ctx, &base, lang, &to, mail).await
 }
 
@@ -445,7 +446,7 @@ async fn change_status(State(state): State<AppState>, ctx: TenantContext, header
         }
         Err(cases::CaseError::InvalidTransition { from, to }) => {
             drop(tx);
-            let msg = tr_with(lang, "casework.invalid_transition", &[("from", from.label(lang)), ("to", to.label(lang))]);
+            let msg = tr_with(lang, "casework.invalid_transition", &[("from", &status_label(lang, from)), ("to", &status_label(lang, to))]);
             return case_page(&state, &ctx, lang, &s, id, Some(("top", String::new(), msg)), StatusCode::CONFLICT).await;
         }
         Err(e) => return Err(e.into()),

@@ -95,3 +95,37 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
         Ok(Self(parse_urlencoded(&body)))
     }
 }
+
+/// The login form of the Bürgerkonto and the staff area: e-mail and password, the page to return
+/// to, and (citizens) a secondary link such as "forgot your password".
+pub struct LoginForm<'a> {
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub next: &'a str,
+    pub email_label: String,
+    pub email_autocomplete: &'static str,
+    pub secondary: Option<(String, String)>,
+}
+
+impl LoginForm<'_> {
+    /// The form as a block, with `form`'s values and errors (the e-mail typed is kept).
+    pub fn block(self, lang: Lang, mut form: FormState) -> portal_ui::blocks::Block {
+        use portal_ui::blocks::{Block, Field, FieldKind, FormSpec};
+        form.labels.insert("email".into(), self.email_label.clone());
+        form.labels.insert("password".into(), tr(lang, "account.password"));
+        form.values.insert("weiter".into(), self.next.to_owned());
+        Block::Form(FormSpec {
+            action: self.action.into(),
+            csrf: self.csrf.to_owned(),
+            form,
+            fields: vec![
+                Field::new("weiter", String::new(), FieldKind::Hidden),
+                Field::new("email", self.email_label, FieldKind::Email).autocomplete(self.email_autocomplete).required(),
+                Field::new("password", tr(lang, "account.password"), FieldKind::Password).autocomplete("current-password").required(),
+            ],
+            submit: tr(lang, "account.login_submit"),
+            danger: false,
+            secondary: self.secondary,
+        })
+    }
+}

@@ -25,7 +25,7 @@ pub async fn queue(tx: &mut TenantTx, ctx: &TenantContext, base: &str, lang: Lan
         reply_to: branding.as_ref().and_then(|b| b.contact_email.clone()),
         portal_url: base.to_owned(),
     };
-    let message = portal_mail::render(&mail, lang, &b, to);
+    let message = portal_mail::render(&mail, lang, &b, to, &|key, args| portal_ui::i18n::tr_with(lang, key, args));
     let tenant = tx.tenant_id();
     portal_mail::enqueue(tx.conn(), Some(tenant), &message).await?;
     Ok(())
