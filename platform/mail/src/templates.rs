@@ -103,45 +103,42 @@ fn parts(mail: &Mail, tenant: &str, texts: Texts<'_>) -> Parts {
     let t = |key: &str, args: &[(&str, &str)]| texts(key, args);
     match mail {
         Mail::VerifyEmail { link } => Parts {
-            subject: t("mail.verify_email_1", &[("tenant", &tenant.to_string())]),
-            lines: vec![t("mail.verify_email_2", &[("tenant", &tenant.to_string())])],
+            subject: t("mail.verify_email_1", &[("tenant", tenant)]),
+            lines: vec![t("mail.verify_email_2", &[("tenant", tenant)])],
             button: Some((t("mail.verify_email_3", &[]), link.clone())),
             after: vec![t("mail.verify_email_4", &[])],
         },
         Mail::AlreadyRegistered { login_link, reset_link } => Parts {
-            subject: t("mail.already_registered_1", &[("tenant", &tenant.to_string())]),
-            lines: vec![t("mail.already_registered_2", &[("tenant", &tenant.to_string()), ("login_link", &login_link.to_string())])],
+            subject: t("mail.already_registered_1", &[("tenant", tenant)]),
+            lines: vec![t("mail.already_registered_2", &[("tenant", tenant), ("login_link", &login_link.to_string())])],
             button: Some((t("mail.already_registered_3", &[]), reset_link.clone())),
             after: vec![t("mail.already_registered_4", &[])],
         },
         Mail::ResetPassword { link } => Parts {
-            subject: t("mail.reset_password_1", &[("tenant", &tenant.to_string())]),
+            subject: t("mail.reset_password_1", &[("tenant", tenant)]),
             lines: vec![t("mail.reset_password_2", &[])],
             button: Some((t("mail.reset_password_3", &[]), link.clone())),
             after: vec![t("mail.reset_password_4", &[])],
         },
         Mail::ConfirmNewEmail { link } => Parts {
-            subject: t("mail.confirm_new_email_1", &[("tenant", &tenant.to_string())]),
+            subject: t("mail.confirm_new_email_1", &[("tenant", tenant)]),
             lines: vec![t("mail.confirm_new_email_2", &[])],
             button: Some((t("mail.confirm_new_email_3", &[]), link.clone())),
             after: vec![t("mail.confirm_new_email_4", &[])],
         },
-        Mail::EmailChanged { new_email } => Parts {
-            subject: t("mail.email_changed_1", &[("tenant", &tenant.to_string())]),
-            lines: vec![t("mail.email_changed_2", &[("new_email", &new_email.to_string())])],
-            button: None,
-            after: vec![],
-        },
-        Mail::PasswordChanged => Parts { subject: t("mail.password_changed_1", &[("tenant", &tenant.to_string())]), lines: vec![t("mail.password_changed_2", &[])], button: None, after: vec![] },
+        Mail::EmailChanged { new_email } => {
+            Parts { subject: t("mail.email_changed_1", &[("tenant", tenant)]), lines: vec![t("mail.email_changed_2", &[("new_email", &new_email.to_string())])], button: None, after: vec![] }
+        }
+        Mail::PasswordChanged => Parts { subject: t("mail.password_changed_1", &[("tenant", tenant)]), lines: vec![t("mail.password_changed_2", &[])], button: None, after: vec![] },
         Mail::StaffInvite { link, roles } => Parts {
-            subject: t("mail.staff_invite_1", &[("tenant", &tenant.to_string())]),
-            lines: vec![t("mail.staff_invite_2", &[("tenant", &tenant.to_string()), ("roles", &roles.to_string())])],
+            subject: t("mail.staff_invite_1", &[("tenant", tenant)]),
+            lines: vec![t("mail.staff_invite_2", &[("tenant", tenant), ("roles", &roles.to_string())])],
             button: Some((t("mail.staff_invite_3", &[]), link.clone())),
             after: vec![t("mail.staff_invite_4", &[])],
         },
         Mail::CaseReceived { reference, service, link } => Parts {
             subject: t("mail.case_received_1", &[("reference", &reference.to_string()), ("service", &service.to_string())]),
-            lines: vec![t("mail.case_received_2", &[("service", &service.to_string()), ("tenant", &tenant.to_string()), ("reference", &reference.to_string())])],
+            lines: vec![t("mail.case_received_2", &[("service", &service.to_string()), ("tenant", tenant), ("reference", &reference.to_string())])],
             button: Some((t("mail.case_received_3", &[]), link.clone())),
             after: vec![t("mail.case_received_4", &[])],
         },
@@ -158,7 +155,7 @@ fn parts(mail: &Mail, tenant: &str, texts: Texts<'_>) -> Parts {
             }
         }
         Mail::PaymentReceived { service, amount, kassenzeichen, reference, tenant_details, link } => Parts {
-            subject: t("mail.payment_received_1", &[("kassenzeichen", &kassenzeichen.to_string()), ("tenant", &tenant.to_string())]),
+            subject: t("mail.payment_received_1", &[("kassenzeichen", &kassenzeichen.to_string()), ("tenant", tenant)]),
             lines: vec![
                 t("mail.payment_received_2", &[("amount", &amount.to_string()), ("service", &service.to_string())]),
                 t("mail.payment_received_3", &[("kassenzeichen", &kassenzeichen.to_string())]),
