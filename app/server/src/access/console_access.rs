@@ -25,7 +25,7 @@ use crate::access::paths;
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::operator::{OperatorSession, render, require};
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::lang_of;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -98,7 +98,7 @@ async fn render_providers(state: &AppState, lang: Lang, s: &OperatorSession, id:
 async fn providers_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     require(&state, &s, Resource::IdentityProviders, Action::Read)?;
-    let notice = Notice::parse(q.hinweis.as_deref()).map(|n| n.block(lang));
+    let notice = Notice::parse(q.hinweis.as_deref()).and_then(|n| n.block(lang));
     render_providers(&state, lang, &s, TenantId(id), notice, FormState::default(), StatusCode::OK).await
 }
 
@@ -112,7 +112,7 @@ async fn access_page(State(state): State<AppState>, s: OperatorSession, headers:
     let lang = lang_of(&headers);
     require(&state, &s, Resource::Staff, Action::Write)?;
     let (_, name) = tenant_context(&state, TenantId(id)).await?;
-    let notice = (q.hinweis.as_deref() == Some("eingeladen")).then(|| Block::Notice("success", tr(lang, "staff.invited")));
+    let notice = (Notice::parse(q.hinweis.as_deref()) == Some(Notice::Invited)).then(|| Block::Notice("success", tr(lang, "staff.invited")));
     let blocks = access_blocks(&state, lang, &s, TenantId(id), notice, invite_state()).await?;
     Ok(render(&state, lang, &s, &paths::ACCESS_PAGE.with(&[&id]), StatusCode::OK, tr_with(lang, "console.access_title", &[("name", &name)]), blocks))
 }
@@ -144,7 +144,7 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
             )
             .await?;
             tx.commit().await?;
-            Ok(see_other(&format!("/mandanten/{id}/zugang?hinweis=eingeladen")))
+            Ok(Notice::Invited.redirect(&format!("/mandanten/{id}/zugang")))
         }
         Err(()) => {
             let mut form = invite_state();

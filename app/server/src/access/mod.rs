@@ -106,9 +106,9 @@ fn safe_next(next: &str) -> String {
 async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
-    let mut blocks = match q.hinweis.as_deref() {
-        Some("abgemeldet") => vec![Block::Notice("success", tr(lang, "account.logged_out"))],
-        Some("eingeladen") => vec![Block::Notice("success", tr(lang, "staff.invitation_accepted"))],
+    let mut blocks = match Notice::parse(q.hinweis.as_deref()) {
+        Some(Notice::LoggedOut) => vec![Block::Notice("success", tr(lang, "account.logged_out"))],
+        Some(Notice::Invited) => vec![Block::Notice("success", tr(lang, "staff.invitation_accepted"))],
         _ => vec![],
     };
     blocks.extend(login_blocks(lang, &csrf, &safe_next(q.weiter.as_deref().unwrap_or("")), FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }));
@@ -156,7 +156,7 @@ async fn logout(State(state): State<AppState>, ctx: TenantContext, s: Staff, f: 
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &s.token).await?;
     tx.finish().await?;
-    Ok(with_cookie(see_other("/verwaltung/anmelden?hinweis=abgemeldet"), &cookies::set(STAFF_COOKIE, "", state.config.secure_cookies, Some(0), true)))
+    Ok(with_cookie(Notice::LoggedOut.redirect("/verwaltung/anmelden"), &cookies::set(STAFF_COOKIE, "", state.config.secure_cookies, Some(0), true)))
 }
 
 fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: FormState) -> Vec<Block> {
@@ -239,7 +239,7 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
     let session = session::start(&mut tx, Subject::Staff(link.subject_id)).await?;
     tx.finish().await?;
     tracing::info!(tenant.id = %ctx.entry.tenant_id, staff.id = %link.subject_id, "staff invitation accepted");
-    Ok(with_cookie(see_other("/verwaltung?hinweis=willkommen"), &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true)))
+    Ok(with_cookie(Notice::Welcome.redirect("/verwaltung"), &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -249,7 +249,7 @@ async fn dashboard(State(state): State<AppState>, ctx: TenantContext, headers: H
     let lang = lang_of(&headers);
     s.require(&state, Resource::StaffArea, Action::Read)?;
     let mut blocks = Vec::new();
-    if q.hinweis.as_deref() == Some("willkommen") {
+    if Notice::parse(q.hinweis.as_deref()) == Some(Notice::Welcome) {
         blocks.push(Block::Notice("success", tr(lang, "staff.welcome")));
     }
     let roles: Vec<String> = s.user.roles.iter().map(|r| role_label(lang, &r.role)).collect();

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::access::paths;
+use crate::kit::notice::Notice;
 
 pub(super) async fn service_options(state: &AppState, lang: Lang) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
     let mut tx = crate::kit::pipeline::platform_tx(state).await?;
@@ -79,11 +80,11 @@ pub(super) fn invite_state() -> FormState {
 pub(super) async fn staff_list(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Staff, Action::Read)?;
-    let notice = q.hinweis.as_deref().and_then(|h| match h {
-        "eingeladen" => Some(Block::Notice("success", tr(lang, "staff.invited"))),
-        "rolle" => Some(Block::Notice("success", tr(lang, "staff.role_changed"))),
-        "entzogen" => Some(Block::Notice("success", tr(lang, "staff.revoked"))),
-        "letzter-admin" => Some(Block::Notice("danger", tr(lang, "staff.last_admin"))),
+    let notice = Notice::parse(q.hinweis.as_deref()).and_then(|h| match h {
+        Notice::Invited => Some(Block::Notice("success", tr(lang, "staff.invited"))),
+        Notice::RoleChanged => Some(Block::Notice("success", tr(lang, "staff.role_changed"))),
+        Notice::Revoked => Some(Block::Notice("success", tr(lang, "staff.revoked"))),
+        Notice::LastAdmin => Some(Block::Notice("danger", tr(lang, "staff.last_admin"))),
         _ => None,
     });
     staff_list_page(&state, &ctx, lang, &s, notice, invite_state(), StatusCode::OK).await
@@ -105,7 +106,7 @@ pub(super) async fn invite(State(state): State<AppState>, ctx: TenantContext, ip
             audit(&mut tx, &s, &ip, "staff.invite", format!("staff:{id}"), serde_json::json!({ "email": inv.email.as_str(), "role": inv.grant.role, "scope_services": inv.grant.scope_services }))
                 .await?;
             tx.finish().await?;
-            Ok(see_other("/verwaltung/mitarbeitende?hinweis=eingeladen"))
+            Ok(Notice::Invited.redirect("/verwaltung/mitarbeitende"))
         }
         Err(()) => {
             let mut form = invite_state();
@@ -137,7 +138,7 @@ pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContex
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     if !keeps_an_admin(&mut tx, &target, Some(&role)).await? {
-        return Ok(see_other("/verwaltung/mitarbeitende?hinweis=letzter-admin"));
+        return Ok(Notice::LastAdmin.redirect("/verwaltung/mitarbeitende"));
     }
     let scope = target.roles.iter().find(|r| r.role == "case_worker").map(|r| r.scope_services.clone()).unwrap_or_default();
     staff::set_roles(&mut tx, id, &[RoleGrant { role: role.clone(), scope_services: if role == "case_worker" { scope } else { vec![] } }]).await?;
@@ -145,7 +146,7 @@ pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContex
     session::end_all(&mut tx, Subject::Staff(id)).await?;
     audit(&mut tx, &s, &ip, "staff.role_change", format!("staff:{id}"), serde_json::json!({ "from": target.roles.iter().map(|r| r.role.clone()).collect::<Vec<_>>(), "to": role })).await?;
     tx.finish().await?;
-    Ok(see_other("/verwaltung/mitarbeitende?hinweis=rolle"))
+    Ok(Notice::RoleChanged.redirect("/verwaltung/mitarbeitende"))
 }
 
 pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -154,13 +155,13 @@ pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     if !keeps_an_admin(&mut tx, &target, None).await? {
-        return Ok(see_other("/verwaltung/mitarbeitende?hinweis=letzter-admin"));
+        return Ok(Notice::LastAdmin.redirect("/verwaltung/mitarbeitende"));
     }
     staff::revoke(&mut tx, id).await?;
     let ended = session::end_all(&mut tx, Subject::Staff(id)).await?;
     audit(&mut tx, &s, &ip, "staff.revoke", format!("staff:{id}"), serde_json::json!({ "email": target.email, "sessions_ended": ended })).await?;
     tx.finish().await?;
-    Ok(see_other("/verwaltung/mitarbeitende?hinweis=entzogen"))
+    Ok(Notice::Revoked.redirect("/verwaltung/mitarbeitende"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ pub(super) async fn providers_page(state: &AppState, ctx: &TenantContext, lang: 
 pub(super) async fn providers(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::IdentityProviders, Action::Read)?;
-    let notice = Notice::parse(q.hinweis.as_deref()).map(|n| n.block(lang));
+    let notice = Notice::parse(q.hinweis.as_deref()).and_then(|n| n.block(lang));
     providers_page(&state, &ctx, lang, &s, notice, FormState::default(), StatusCode::OK).await
 }
 

@@ -37,6 +37,7 @@ use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, chec
 mod pages;
 pub mod paths;
 mod privacy_and_oidc;
+use crate::kit::notice::Notice;
 use pages::*;
 use privacy_and_oidc::*;
 
@@ -274,7 +275,7 @@ async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: Head
     let session = session::start(&mut tx, Subject::Citizen(link.subject_id)).await?;
     tx.finish().await?;
     tracing::info!(citizen.id = %link.subject_id, "citizen account verified");
-    Ok(with_cookie(see_other("/konto?hinweis=bestaetigt"), &session_cookie(&state, &session)))
+    Ok(with_cookie(Notice::Verified.redirect("/konto"), &session_cookie(&state, &session)))
 }
 
 fn email_only_blocks(lang: Lang, csrf: &str, action: &str, intro: &str, submit: &str, form: FormState) -> Vec<Block> {
@@ -402,10 +403,10 @@ async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: 
     }
     let (csrf, new) = anon_csrf(&headers);
     let next = safe_next(q.weiter.as_deref().unwrap_or(paths::OVERVIEW.path()));
-    let notice = match q.hinweis.as_deref() {
-        Some("abgemeldet") => Some("account.logged_out"),
-        Some("passwort") => Some("account.password_reset_done"),
-        Some("geloescht") => Some("account.deleted"),
+    let notice = match Notice::parse(q.hinweis.as_deref()) {
+        Some(Notice::LoggedOut) => Some("account.logged_out"),
+        Some(Notice::PasswordChanged) => Some("account.password_reset_done"),
+        Some(Notice::Deleted) => Some("account.deleted"),
         _ => None,
     }
     .map(|k| Block::Notice("success", tr(lang, k)));
@@ -468,7 +469,7 @@ async fn logout(State(state): State<AppState>, ctx: TenantContext, citizen: Citi
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &citizen.token).await?;
     tx.finish().await?;
-    Ok(with_cookie(see_other("/konto/anmelden?hinweis=abgemeldet"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
+    Ok(with_cookie(Notice::LoggedOut.redirect("/konto/anmelden"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,5 +545,5 @@ async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
     }
     tx.finish().await?;
-    Ok(see_other("/konto/anmelden?hinweis=passwort"))
+    Ok(Notice::PasswordChanged.redirect("/konto/anmelden"))
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::account::paths;
+use crate::kit::notice::Notice;
 
 pub(super) const PROFILE_LABELS: [(&str, &str); 7] = [
     ("given_name", "account.given_name"),
@@ -18,13 +19,13 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut blocks = Vec::new();
-    let notice = match q.hinweis.as_deref() {
-        Some("bestaetigt") => Some("account.verified_notice"),
-        Some("gespeichert") => Some("account.saved"),
-        Some("passwort") => Some("account.password_changed"),
-        Some("email") => Some("account.email_changed"),
-        Some("email-gesendet") => Some("account.email_confirm_sent"),
-        Some("idp") => Some("account.provider_login_done"),
+    let notice = match Notice::parse(q.hinweis.as_deref()) {
+        Some(Notice::Verified) => Some("account.verified_notice"),
+        Some(Notice::Saved) => Some("account.saved"),
+        Some(Notice::PasswordChanged) => Some("account.password_changed"),
+        Some(Notice::EmailChanged) => Some("account.email_changed"),
+        Some(Notice::EmailSent) => Some("account.email_confirm_sent"),
+        Some(Notice::ProviderLogin) => Some("account.provider_login_done"),
         _ => None,
     };
     if let Some(k) = notice {
@@ -169,7 +170,7 @@ pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantConte
         Ok(p) => {
             citizen::update_profile(&mut tx, citizen.citizen_id, &p).await?;
             tx.finish().await?;
-            Ok(see_other("/konto?hinweis=gespeichert"))
+            Ok(Notice::Saved.redirect("/konto"))
         }
         Err(mut form) => {
             tx.finish().await?;
@@ -226,7 +227,7 @@ pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantCo
         queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
     }
     tx.finish().await?;
-    Ok(with_cookie(see_other("/konto?hinweis=passwort"), &session_cookie(&state, &token)))
+    Ok(with_cookie(Notice::PasswordChanged.redirect("/konto"), &session_cookie(&state, &token)))
 }
 
 pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: FormState) -> Vec<Block> {
@@ -291,7 +292,7 @@ pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantConte
     let token = links::issue(&mut tx, Purpose::ChangeEmail, citizen.citizen_id, Some(email.as_str()), None).await?;
     queue(&mut tx, &ctx, &base, lang, email.as_str(), Mail::ConfirmNewEmail { link: format!("{base}/konto/email-bestaetigen?token={token}") }).await?;
     tx.finish().await?;
-    Ok(see_other("/konto?hinweis=email-gesendet"))
+    Ok(Notice::EmailSent.redirect("/konto"))
 }
 
 pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
@@ -325,5 +326,5 @@ pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantCont
         queue(&mut tx, &ctx, &base, lang, &old, Mail::EmailChanged { new_email: new_email.clone() }).await?;
     }
     tx.finish().await?;
-    Ok(see_other("/konto?hinweis=email"))
+    Ok(Notice::EmailChanged.redirect("/konto"))
 }

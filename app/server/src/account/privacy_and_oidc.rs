@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::account::paths;
+use crate::kit::notice::Notice;
 
 pub(super) async fn export(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -78,7 +79,7 @@ pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, he
     citizen::delete(&mut tx, citizen.citizen_id).await?;
     tx.finish().await?;
     tracing::info!(citizen.id = %citizen.citizen_id, "citizen account deleted");
-    Ok(with_cookie(see_other("/konto/anmelden?hinweis=geloescht"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
+    Ok(with_cookie(Notice::Deleted.redirect("/konto/anmelden"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,6 +164,6 @@ pub(super) async fn oidc_callback(
     tx.commit().await?;
     metrics::counter!("portal_logins_total", "result" => "provider").increment(1);
     tracing::info!(citizen.id = %citizen, provider = %provider.slug, "citizen logged in through identity provider");
-    let r = with_cookie(see_other("/konto?hinweis=idp"), &session_cookie(&state, &token));
+    let r = with_cookie(Notice::ProviderLogin.redirect("/konto"), &session_cookie(&state, &token));
     Ok(with_cookie(r, &cookies::set(OIDC_COOKIE, "", secure(&state), Some(0), true)))
 }

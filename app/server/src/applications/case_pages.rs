@@ -2,21 +2,22 @@
 
 use super::*;
 use crate::applications::paths;
+use crate::kit::notice::Notice;
 
 #[derive(Deserialize, Default)]
-pub(super) struct Notice {
+pub(super) struct NoticeQuery {
     #[serde(default)]
     hinweis: Option<String>,
 }
 
-pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::kit::session::Citizen, Query(q): Query<Notice>) -> Result<Response, AppError> {
+pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::kit::session::Citizen, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let list = cases::cases_of(&mut tx, citizen.citizen_id).await?;
     let drafts = cases::drafts_of(&mut tx, citizen.citizen_id).await?;
-    let mut blocks = match q.hinweis.as_deref() {
-        Some("gespeichert") => vec![Block::Notice("success", tr(lang, "cases.saved_notice"))],
-        Some("verworfen") => vec![Block::Notice("info", tr(lang, "cases.discarded_notice"))],
+    let mut blocks = match Notice::parse(q.hinweis.as_deref()) {
+        Some(Notice::Saved) => vec![Block::Notice("success", tr(lang, "cases.saved_notice"))],
+        Some(Notice::Discarded) => vec![Block::Notice("info", tr(lang, "cases.discarded_notice"))],
         _ => vec![],
     };
     let rows = list

@@ -44,6 +44,7 @@ mod case_pages;
 mod guests;
 pub mod paths;
 mod submit;
+use crate::kit::notice::Notice;
 pub(crate) use case_pages::*;
 pub(crate) use guests::*;
 use submit::*;
@@ -455,7 +456,7 @@ async fn save_page(
     match action.as_str() {
         "speichern" => {
             tx.finish().await?;
-            return Ok(see_other("/konto/antraege?hinweis=gespeichert"));
+            return Ok(Notice::Saved.redirect("/konto/antraege"));
         }
         "zurueck" => {
             let prev = position.and_then(|p| p.checked_sub(1)).and_then(|p| visible.get(p)).map_or(page_id.clone(), |i| schema.pages[*i].id.clone());

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::applications::paths;
+use crate::kit::notice::Notice;
 
 pub(super) fn answer_sections(schema: &FormSchema, answers: &Answers, lang: Lang, change_base: Option<&str>) -> Vec<AnswerSection> {
     sections(schema, answers, lang)
@@ -220,7 +221,7 @@ pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, h
         cases::delete_draft(&mut tx, draft_id).await?;
     }
     tx.finish().await?;
-    Ok(see_other(if a.citizen.is_some() { "/konto/antraege?hinweis=verworfen" } else { "/" }))
+    Ok(if a.citizen.is_some() { Notice::Discarded.redirect("/konto/antraege") } else { see_other("/") })
 }
 
 pub(super) async fn draft_file(

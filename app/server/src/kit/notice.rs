@@ -8,29 +8,73 @@ use portal_ui::i18n::tr;
 
 use super::page::see_other;
 
-/// What a form post did.
+/// What a form post did. Each page shows the notices it knows, in its own words (a `match` on
+/// this type), and nothing for any other code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     Saved,
     Deleted,
+    Invited,
+    RoleChanged,
+    Revoked,
+    LastAdmin,
+    LoggedOut,
+    PasswordChanged,
+    EmailChanged,
+    EmailSent,
+    Verified,
+    ProviderLogin,
+    Welcome,
+    Discarded,
+    AccountChecked,
+    StripeUnreachable,
+    Suspended,
+    Activated,
 }
 
 impl Notice {
-    const ALL: [Self; 2] = [Self::Saved, Self::Deleted];
+    const ALL: [Self; 18] = [
+        Self::Saved,
+        Self::Deleted,
+        Self::Invited,
+        Self::RoleChanged,
+        Self::Revoked,
+        Self::LastAdmin,
+        Self::LoggedOut,
+        Self::PasswordChanged,
+        Self::EmailChanged,
+        Self::EmailSent,
+        Self::Verified,
+        Self::ProviderLogin,
+        Self::Welcome,
+        Self::Discarded,
+        Self::AccountChecked,
+        Self::StripeUnreachable,
+        Self::Suspended,
+        Self::Activated,
+    ];
 
     /// The code in the URL.
     pub fn code(self) -> &'static str {
         match self {
             Self::Saved => "gespeichert",
             Self::Deleted => "geloescht",
-        }
-    }
-
-    /// The text key of the notice.
-    pub fn text_key(self) -> &'static str {
-        match self {
-            Self::Saved => "common.notice_saved",
-            Self::Deleted => "common.notice_deleted",
+            Self::Invited => "eingeladen",
+            Self::RoleChanged => "rolle",
+            Self::Revoked => "entzogen",
+            Self::LastAdmin => "letzter-admin",
+            Self::LoggedOut => "abgemeldet",
+            Self::PasswordChanged => "passwort",
+            Self::EmailChanged => "email",
+            Self::EmailSent => "email-gesendet",
+            Self::Verified => "bestaetigt",
+            Self::ProviderLogin => "idp",
+            Self::Welcome => "willkommen",
+            Self::Discarded => "verworfen",
+            Self::AccountChecked => "konto",
+            Self::StripeUnreachable => "stripe",
+            Self::Suspended => "gesperrt",
+            Self::Activated => "aktiviert",
         }
     }
 
@@ -39,9 +83,14 @@ impl Notice {
         Self::ALL.into_iter().find(|n| Some(n.code()) == code)
     }
 
-    /// The notice as a block on the page.
-    pub fn block(self, lang: Lang) -> Block {
-        Block::Notice("success", tr(lang, self.text_key()))
+    /// The generic notice of a change saved or an entry removed (pages with their own words match
+    /// on the notice instead).
+    pub fn block(self, lang: Lang) -> Option<Block> {
+        match self {
+            Self::Saved => Some(Block::Notice("success", tr(lang, "common.notice_saved"))),
+            Self::Deleted => Some(Block::Notice("success", tr(lang, "common.notice_deleted"))),
+            _ => None,
+        }
     }
 
     /// The redirect to `path` that shows this notice there.

@@ -13,8 +13,9 @@ use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 
 use crate::kit::form::Fields;
+use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 use crate::tenants::paths;
@@ -73,7 +74,7 @@ pub(super) async fn branding_form(State(state): State<AppState>, ctx: TenantCont
     ] {
         form.values.insert(k.to_owned(), v);
     }
-    let mut blocks = if q.hinweis.as_deref() == Some("gespeichert") { vec![Block::Notice("success", tr(lang, "console.saved"))] } else { vec![] };
+    let mut blocks = if Notice::parse(q.hinweis.as_deref()) == Some(Notice::Saved) { vec![Block::Notice("success", tr(lang, "console.saved"))] } else { vec![] };
     blocks.extend(branding_blocks(lang, &s.csrf, form));
     staff_page(&state, &ctx, lang, paths::BRANDING_FORM.path(), Some(&s), StatusCode::OK, tr(lang, "staff.nav_branding"), blocks).await
 }
@@ -126,5 +127,5 @@ pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantCont
     portal_tenancy::repo::save_branding(&mut tx, &b).await?;
     audit(&mut tx, &s, &ip, "branding.update", "branding".into(), serde_json::json!({ "display_name": b.display_name, "primary_colour": b.primary_colour.to_string() })).await?;
     tx.finish().await?;
-    Ok(see_other("/verwaltung/darstellung?hinweis=gespeichert"))
+    Ok(Notice::Saved.redirect("/verwaltung/darstellung"))
 }

@@ -33,6 +33,7 @@ use portal_authz::{Action, Resource};
 
 pub mod paths;
 mod tenant_form;
+use crate::kit::notice::Notice;
 use tenant_form::*;
 
 /// Body limit of the tenant form: a picked logo file far larger than a logo may be (a phone photo)
@@ -186,10 +187,10 @@ async fn tenant_list(State(state): State<AppState>, session: OperatorSession, he
         None => String::new(),
     };
     tx.finish().await?;
-    let notice = match q.hinweis.as_deref() {
-        Some("gesperrt") => Some(tr_with(lang, "console.suspended_notice", &[("name", &named)])),
-        Some("aktiviert") => Some(tr_with(lang, "console.activated_notice", &[("name", &named)])),
-        Some("gespeichert") => Some(tr(lang, "console.saved")),
+    let notice = match Notice::parse(q.hinweis.as_deref()) {
+        Some(Notice::Suspended) => Some(tr_with(lang, "console.suspended_notice", &[("name", &named)])),
+        Some(Notice::Activated) => Some(tr_with(lang, "console.activated_notice", &[("name", &named)])),
+        Some(Notice::Saved) => Some(tr(lang, "console.saved")),
         _ => None,
     };
     let rows: Vec<TenantRow> = list
@@ -221,8 +222,8 @@ async fn set_status(State(state): State<AppState>, session: OperatorSession, ip:
     tx.finish().await?;
     state.registry.reload().await?;
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, status = status.as_str(), "tenant status changed");
-    let hint = if status == TenantStatus::Suspended { "gesperrt" } else { "aktiviert" };
-    Ok(see_other(&format!("/?hinweis={hint}&mandant={id}")))
+    let notice = if status == TenantStatus::Suspended { Notice::Suspended } else { Notice::Activated };
+    Ok(notice.redirect(&format!("/?mandant={id}")))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! Creating and editing a tenant (with its branding and logo).
 
 use super::*;
+use crate::kit::notice::Notice;
 use crate::tenants::paths;
 
 /// A submitted tenant form: text fields and the optional logo file.
@@ -255,7 +256,7 @@ pub(super) async fn save_tenant(state: &AppState, session: &OperatorSession, ip:
     let operator = session.session.operator.operator_id;
     if existing.is_some() {
         tracing::info!(tenant.id = %id, operator.id = %operator, "tenant updated");
-        Ok(see_other("/?hinweis=gespeichert"))
+        Ok(Notice::Saved.redirect("/"))
     } else {
         tracing::info!(tenant.id = %id, operator.id = %operator, slug = %valid.tenant.slug, "tenant created");
         Ok(see_other(&format!("/mandanten/{id}/leistungen?neu=1")))

@@ -42,6 +42,7 @@ use crate::kit::session::Staff;
 mod case_view;
 mod console;
 mod reconciliation;
+use crate::kit::notice::Notice;
 use crate::payments::paths;
 pub(crate) use case_view::*;
 use console::*;
@@ -260,10 +261,10 @@ async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: 
     let lang = lang_of(&headers);
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let notice = match q.hinweis.as_deref() {
-        Some("gespeichert") => Some(Block::Notice("success", tr(lang, "payments.saved"))),
-        Some("konto") => Some(Block::Notice("success", tr(lang, "payments.account_checked"))),
-        Some("stripe") => Some(Block::Notice("danger", tr(lang, "payments.stripe_unreachable_admin"))),
+    let notice = match Notice::parse(q.hinweis.as_deref()) {
+        Some(Notice::Saved) => Some(Block::Notice("success", tr(lang, "payments.saved"))),
+        Some(Notice::AccountChecked) => Some(Block::Notice("success", tr(lang, "payments.account_checked"))),
+        Some(Notice::StripeUnreachable) => Some(Block::Notice("danger", tr(lang, "payments.stripe_unreachable_admin"))),
         _ => None,
     };
     let blocks = setup_blocks(&state, &mut tx, lang, &s, None, notice).await?;
@@ -312,7 +313,7 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: 
             audit(&mut tx, &s, &ip, "payment.setup", "payment_setup".into(), serde_json::to_value(&setup).unwrap_or_default()).await?;
             tx.finish().await?;
             refresh_account(&state, ctx.entry.tenant_id, &setup).await?;
-            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
+            Ok(Notice::Saved.redirect("/verwaltung/zahlungen/einstellungen"))
         }
         Err(form) => {
             drop(tx);
@@ -353,11 +354,11 @@ async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: Cl
             repo::record_account(&mut tx, &a).await?;
             audit(&mut tx, &s, &ip, "payment.account_checked", account, serde_json::json!({ "charges_enabled": a.charges_enabled, "details_submitted": a.details_submitted })).await?;
             tx.finish().await?;
-            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=konto"))
+            Ok(Notice::AccountChecked.redirect("/verwaltung/zahlungen/einstellungen"))
         }
         Err(e) => {
             tracing::warn!(error = %e, "retrieving the connected account failed");
-            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=stripe"))
+            Ok(Notice::StripeUnreachable.redirect("/verwaltung/zahlungen/einstellungen"))
         }
     }
 }
@@ -374,7 +375,7 @@ async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: 
         Ok(url) => Ok(see_other(&url)),
         Err(e) => {
             tracing::warn!(error = %e, "creating the onboarding link failed");
-            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=stripe"))
+            Ok(Notice::StripeUnreachable.redirect("/verwaltung/zahlungen/einstellungen"))
         }
     }
 }
@@ -527,7 +528,7 @@ async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers
         repo::delete_service_payment(&mut tx, &slug).await?;
         audit(&mut tx, &s, &ip, "payment.service_fee_removed", slug.clone(), serde_json::json!({})).await?;
         tx.finish().await?;
-        return Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"));
+        return Ok(Notice::Saved.redirect("/verwaltung/zahlungen/einstellungen"));
     }
     let svc = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     match parse_service(lang, &f, &slug, &svc.schema) {
@@ -537,7 +538,7 @@ async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers
             }
             audit(&mut tx, &s, &ip, "payment.service_fee", slug.clone(), serde_json::to_value(&p).unwrap_or_default()).await?;
             tx.finish().await?;
-            Ok(see_other("/verwaltung/zahlungen/einstellungen?hinweis=gespeichert"))
+            Ok(Notice::Saved.redirect("/verwaltung/zahlungen/einstellungen"))
         }
         Err(form) => {
             let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, Some(form)).await?;
