@@ -144,8 +144,8 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
     if !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
         return route(&sites, router, req, tenant.as_ref(), lang, &path, None).await;
     }
-    let site = if tenant.is_some() { pipeline::Site::Tenant } else { pipeline::Site::Console };
-    let served = pipeline::serve(site, |page| route(&sites, router, req, tenant.as_ref(), lang, &path, Some(page))).await;
+    let area = if tenant.is_some() { pipeline::Area::Tenant } else { pipeline::Area::Console };
+    let served = pipeline::serve(area, |page| route(&sites, router, req, tenant.as_ref(), lang, &path, Some(page))).await;
     match served {
         Ok(r) => r,
         Err(e) => framed_error(state, tenant.as_ref(), lang, &path, e.into_response()).await.unwrap_or_else(|r| r),

@@ -103,88 +103,88 @@ fn parts(mail: &Mail, tenant: &str, texts: Texts<'_>) -> Parts {
     let t = |key: &str, args: &[(&str, &str)]| texts(key, args);
     match mail {
         Mail::VerifyEmail { link } => Parts {
-            subject: t("mail.verify_email_1", &[("tenant", tenant)]),
-            lines: vec![t("mail.verify_email_2", &[("tenant", tenant)])],
-            button: Some((t("mail.verify_email_3", &[]), link.clone())),
-            after: vec![t("mail.verify_email_4", &[])],
+            subject: t("mail.verify_email_subject", &[("tenant", tenant)]),
+            lines: vec![t("mail.verify_email_text", &[("tenant", tenant)])],
+            button: Some((t("mail.verify_email_button", &[]), link.clone())),
+            after: vec![t("mail.verify_email_note", &[])],
         },
         Mail::AlreadyRegistered { login_link, reset_link } => Parts {
-            subject: t("mail.already_registered_1", &[("tenant", tenant)]),
-            lines: vec![t("mail.already_registered_2", &[("tenant", tenant), ("login_link", &login_link.to_string())])],
-            button: Some((t("mail.already_registered_3", &[]), reset_link.clone())),
-            after: vec![t("mail.already_registered_4", &[])],
+            subject: t("mail.already_registered_subject", &[("tenant", tenant)]),
+            lines: vec![t("mail.already_registered_text", &[("tenant", tenant), ("login_link", &login_link.to_string())])],
+            button: Some((t("mail.already_registered_button", &[]), reset_link.clone())),
+            after: vec![t("mail.already_registered_note", &[])],
         },
         Mail::ResetPassword { link } => Parts {
-            subject: t("mail.reset_password_1", &[("tenant", tenant)]),
-            lines: vec![t("mail.reset_password_2", &[])],
-            button: Some((t("mail.reset_password_3", &[]), link.clone())),
-            after: vec![t("mail.reset_password_4", &[])],
+            subject: t("mail.reset_password_subject", &[("tenant", tenant)]),
+            lines: vec![t("mail.reset_password_text", &[])],
+            button: Some((t("mail.reset_password_button", &[]), link.clone())),
+            after: vec![t("mail.reset_password_note", &[])],
         },
         Mail::ConfirmNewEmail { link } => Parts {
-            subject: t("mail.confirm_new_email_1", &[("tenant", tenant)]),
-            lines: vec![t("mail.confirm_new_email_2", &[])],
-            button: Some((t("mail.confirm_new_email_3", &[]), link.clone())),
-            after: vec![t("mail.confirm_new_email_4", &[])],
+            subject: t("mail.confirm_new_email_subject", &[("tenant", tenant)]),
+            lines: vec![t("mail.confirm_new_email_text", &[])],
+            button: Some((t("mail.confirm_new_email_button", &[]), link.clone())),
+            after: vec![t("mail.confirm_new_email_note", &[])],
         },
         Mail::EmailChanged { new_email } => {
-            Parts { subject: t("mail.email_changed_1", &[("tenant", tenant)]), lines: vec![t("mail.email_changed_2", &[("new_email", &new_email.to_string())])], button: None, after: vec![] }
+            Parts { subject: t("mail.email_changed_subject", &[("tenant", tenant)]), lines: vec![t("mail.email_changed_text", &[("new_email", &new_email.to_string())])], button: None, after: vec![] }
         }
-        Mail::PasswordChanged => Parts { subject: t("mail.password_changed_1", &[("tenant", tenant)]), lines: vec![t("mail.password_changed_2", &[])], button: None, after: vec![] },
+        Mail::PasswordChanged => Parts { subject: t("mail.password_changed_subject", &[("tenant", tenant)]), lines: vec![t("mail.password_changed_text", &[])], button: None, after: vec![] },
         Mail::StaffInvite { link, roles } => Parts {
-            subject: t("mail.staff_invite_1", &[("tenant", tenant)]),
-            lines: vec![t("mail.staff_invite_2", &[("tenant", tenant), ("roles", &roles.to_string())])],
-            button: Some((t("mail.staff_invite_3", &[]), link.clone())),
-            after: vec![t("mail.staff_invite_4", &[])],
+            subject: t("mail.staff_invite_subject", &[("tenant", tenant)]),
+            lines: vec![t("mail.staff_invite_text", &[("tenant", tenant), ("roles", &roles.to_string())])],
+            button: Some((t("mail.staff_invite_button", &[]), link.clone())),
+            after: vec![t("mail.staff_invite_note", &[])],
         },
         Mail::CaseReceived { reference, service, link } => Parts {
-            subject: t("mail.case_received_1", &[("reference", &reference.to_string()), ("service", &service.to_string())]),
-            lines: vec![t("mail.case_received_2", &[("service", &service.to_string()), ("tenant", tenant), ("reference", &reference.to_string())])],
-            button: Some((t("mail.case_received_3", &[]), link.clone())),
-            after: vec![t("mail.case_received_4", &[])],
+            subject: t("mail.case_received_subject", &[("reference", &reference.to_string()), ("service", &service.to_string())]),
+            lines: vec![t("mail.case_received_text", &[("service", &service.to_string()), ("tenant", tenant), ("reference", &reference.to_string())])],
+            button: Some((t("mail.case_received_button", &[]), link.clone())),
+            after: vec![t("mail.case_received_note", &[])],
         },
         Mail::CaseUpdate { reference, service, status, text, link } => {
-            let mut lines = vec![t("mail.case_update_1", &[("service", &service.to_string()), ("reference", &reference.to_string()), ("status", &status.to_string())])];
+            let mut lines = vec![t("mail.case_update_text", &[("service", &service.to_string()), ("reference", &reference.to_string()), ("status", &status.to_string())])];
             if !text.trim().is_empty() {
-                lines.push(t("mail.case_update_2", &[("text", &text.to_string())]));
+                lines.push(t("mail.case_update_text_2", &[("text", &text.to_string())]));
             }
             Parts {
-                subject: t("mail.case_update_3", &[("reference", &reference.to_string()), ("status", &status.to_string())]),
+                subject: t("mail.case_update_subject", &[("reference", &reference.to_string()), ("status", &status.to_string())]),
                 lines,
-                button: Some((t("mail.case_update_4", &[]), link.clone())),
+                button: Some((t("mail.case_update_button", &[]), link.clone())),
                 after: vec![],
             }
         }
         Mail::PaymentReceived { service, amount, kassenzeichen, reference, tenant_details, link } => Parts {
-            subject: t("mail.payment_received_1", &[("kassenzeichen", &kassenzeichen.to_string()), ("tenant", tenant)]),
+            subject: t("mail.payment_received_subject", &[("kassenzeichen", &kassenzeichen.to_string()), ("tenant", tenant)]),
             lines: vec![
-                t("mail.payment_received_2", &[("amount", &amount.to_string()), ("service", &service.to_string())]),
-                t("mail.payment_received_3", &[("kassenzeichen", &kassenzeichen.to_string())]),
-                if reference.is_empty() { String::new() } else { t("mail.payment_received_4", &[("reference", &reference.to_string())]) },
-                t("mail.payment_received_5", &[("tenant_details", &tenant_details.to_string())]),
+                t("mail.payment_received_text", &[("amount", &amount.to_string()), ("service", &service.to_string())]),
+                t("mail.payment_received_text_2", &[("kassenzeichen", &kassenzeichen.to_string())]),
+                if reference.is_empty() { String::new() } else { t("mail.payment_received_text_3", &[("reference", &reference.to_string())]) },
+                t("mail.payment_received_text_4", &[("tenant_details", &tenant_details.to_string())]),
             ]
             .into_iter()
             .filter(|l| !l.is_empty())
             .collect(),
-            button: Some((t("mail.payment_received_6", &[]), link.clone())),
-            after: vec![t("mail.payment_received_7", &[])],
+            button: Some((t("mail.payment_received_button", &[]), link.clone())),
+            after: vec![t("mail.payment_received_note", &[])],
         },
         Mail::PaymentReminder { service, amount, kassenzeichen, reference, due, link } => Parts {
-            subject: t("mail.payment_reminder_1", &[("reference", &reference.to_string()), ("due", &due.to_string())]),
+            subject: t("mail.payment_reminder_subject", &[("reference", &reference.to_string()), ("due", &due.to_string())]),
             lines: vec![
-                t("mail.payment_reminder_2", &[("service", &service.to_string()), ("reference", &reference.to_string()), ("amount", &amount.to_string())]),
-                t("mail.payment_reminder_3", &[("due", &due.to_string()), ("kassenzeichen", &kassenzeichen.to_string())]),
+                t("mail.payment_reminder_text", &[("service", &service.to_string()), ("reference", &reference.to_string()), ("amount", &amount.to_string())]),
+                t("mail.payment_reminder_text_2", &[("due", &due.to_string()), ("kassenzeichen", &kassenzeichen.to_string())]),
             ],
-            button: Some((t("mail.payment_reminder_4", &[]), link.clone())),
-            after: vec![t("mail.payment_reminder_5", &[])],
+            button: Some((t("mail.payment_reminder_button", &[]), link.clone())),
+            after: vec![t("mail.payment_reminder_note", &[])],
         },
         Mail::PaymentRefunded { service, amount, kassenzeichen, reason, link } => Parts {
-            subject: t("mail.payment_refunded_1", &[("amount", &amount.to_string()), ("kassenzeichen", &kassenzeichen.to_string())]),
+            subject: t("mail.payment_refunded_subject", &[("amount", &amount.to_string()), ("kassenzeichen", &kassenzeichen.to_string())]),
             lines: vec![
-                t("mail.payment_refunded_2", &[("service", &service.to_string()), ("kassenzeichen", &kassenzeichen.to_string()), ("amount", &amount.to_string())]),
-                t("mail.payment_refunded_3", &[("reason", &reason.to_string())]),
-                t("mail.payment_refunded_4", &[]),
+                t("mail.payment_refunded_text", &[("service", &service.to_string()), ("kassenzeichen", &kassenzeichen.to_string()), ("amount", &amount.to_string())]),
+                t("mail.payment_refunded_text_2", &[("reason", &reason.to_string())]),
+                t("mail.payment_refunded_text_3", &[]),
             ],
-            button: Some((t("mail.payment_refunded_5", &[]), link.clone())),
+            button: Some((t("mail.payment_refunded_button", &[]), link.clone())),
             after: vec![],
         },
     }
@@ -258,7 +258,7 @@ mod tests {
     fn a_verification_mail_carries_the_link_in_both_parts_and_the_tenant_as_sender() {
         let b = Branding { tenant_name: "Stadt <Test>".into(), primary_colour: "#123456".into(), reply_to: Some("info@test.de".into()), portal_url: "https://test.de".into() };
         let m = render(&Mail::VerifyEmail { link: "https://test.de/konto/bestaetigen?token=abc".into() }, Lang::En, &b, "a@b.de", &keys);
-        assert_eq!(m.subject, "mail.verify_email_1(tenant=Stadt <Test>)");
+        assert_eq!(m.subject, "mail.verify_email_subject(tenant=Stadt <Test>)");
         assert!(m.text.contains("https://test.de/konto/bestaetigen?token=abc"));
         assert!(m.html.contains("Stadt &lt;Test&gt;"));
         assert!(m.html.contains("#123456"));

@@ -26,12 +26,13 @@ use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::operator::{OperatorSession, render, require};
 use crate::kit::page::lang_of;
+use crate::kit::pipeline::tenant_tx;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(paths::ACCESS_PAGE.pattern(), get(access_page).post(invite_admin))
         .route(paths::PROVIDERS_PAGE.pattern(), get(providers_page).post(save_provider))
-        .route(paths::DELETE_PROVIDER.pattern(), post(delete_provider))
+        .route(paths::CONSOLE_DELETE_PROVIDER.pattern(), post(delete_provider))
 }
 
 /// The tenant as the portal sees it, for mails sent on its behalf (sender name, links to its host).
@@ -52,9 +53,9 @@ struct Q {
 }
 
 async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, invite: FormState) -> Result<Vec<Block>, AppError> {
-    let mut tx = state.db.platform().await?.into_tenant(id).await?;
+    let mut tx = tenant_tx(state, id).await?;
     let list = staff::list(&mut tx).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let csrf = s.session.csrf_token.clone();
     let mut blocks: Vec<Block> = notice.into_iter().collect();
     blocks.push(Block::Heading(tr(lang, "staff.list_caption")));
@@ -86,9 +87,9 @@ async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: Te
 /// shares field names with the invitation form).
 async fn render_providers(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
     let (_, name) = tenant_context(state, id).await?;
-    let mut tx = state.db.platform().await?.into_tenant(id).await?;
+    let mut tx = tenant_tx(state, id).await?;
     let providers = oidc::providers(&mut tx, false).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
     blocks.extend(provider_blocks(lang, &s.session.csrf_token, &paths::PROVIDERS_PAGE.with(&[&id.0]), &state.oidc, id.0, &providers, form));
     blocks.push(Block::Links(vec![(paths::ACCESS_PAGE.with(&[&id.0]), tr_with(lang, "console.access_title", &[("name", &name)]))]));

@@ -44,7 +44,7 @@ use people::*;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     console: Some(console_access::router),
-    public: &[paths::LOGIN_FORM.path(), paths::INVITATION_FORM.path(), "/verwaltung/api/"],
+    public: &[paths::LOGIN_FORM.path(), paths::INVITATION_FORM.path()],
     staff_nav: &[
         NavEntry { order: 0, path: paths::DASHBOARD.path(), label: "staff.nav_home", resource: Resource::StaffArea, action: Action::Read },
         NavEntry { order: 40, path: paths::STAFF_LIST.path(), label: "staff.nav_staff", resource: Resource::Staff, action: Action::Read },
@@ -75,7 +75,7 @@ fn router() -> Router<AppState> {
         .route(paths::CHANGE_ROLE.pattern(), post(change_role))
         .route(paths::REVOKE.pattern(), post(revoke))
         .route(paths::PROVIDERS.pattern(), get(providers).post(save_provider))
-        .route(paths::DELETE_PROVIDER_2.pattern(), post(delete_provider))
+        .route(paths::STAFF_DELETE_PROVIDER.pattern(), post(delete_provider))
 }
 
 /// Roles a tenant admin may grant.
@@ -108,7 +108,6 @@ async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: 
     let (csrf, new) = anon_csrf(&headers);
     let mut blocks = match Notice::parse(q.hinweis.as_deref()) {
         Some(Notice::LoggedOut) => vec![Block::Notice("success", tr(lang, "account.logged_out"))],
-        Some(Notice::Invited) => vec![Block::Notice("success", tr(lang, "staff.invitation_accepted"))],
         _ => vec![],
     };
     blocks.extend(login_blocks(lang, &csrf, &safe_next(q.weiter.as_deref().unwrap_or("")), FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }));

@@ -4,7 +4,7 @@ use crate::kit::paths::RoutePath;
 
 pub const ACCESS_PAGE: RoutePath = RoutePath("/mandanten/{id}/zugang");
 pub const PROVIDERS_PAGE: RoutePath = RoutePath("/mandanten/{id}/identitaet");
-pub const DELETE_PROVIDER: RoutePath = RoutePath("/mandanten/{id}/identitaet/{slug}/loeschen");
+pub const CONSOLE_DELETE_PROVIDER: RoutePath = RoutePath("/mandanten/{id}/identitaet/{slug}/loeschen");
 pub const DASHBOARD: RoutePath = RoutePath("/verwaltung");
 pub const LOGIN_FORM: RoutePath = RoutePath("/verwaltung/anmelden");
 pub const LOGOUT: RoutePath = RoutePath("/verwaltung/abmelden");
@@ -13,4 +13,4 @@ pub const STAFF_LIST: RoutePath = RoutePath("/verwaltung/mitarbeitende");
 pub const CHANGE_ROLE: RoutePath = RoutePath("/verwaltung/mitarbeitende/{id}/rolle");
 pub const REVOKE: RoutePath = RoutePath("/verwaltung/mitarbeitende/{id}/entziehen");
 pub const PROVIDERS: RoutePath = RoutePath("/verwaltung/identitaet");
-pub const DELETE_PROVIDER_2: RoutePath = RoutePath("/verwaltung/identitaet/{slug}/loeschen");
+pub const STAFF_DELETE_PROVIDER: RoutePath = RoutePath("/verwaltung/identitaet/{slug}/loeschen");

@@ -138,11 +138,14 @@ pub(super) async fn oidc_callback(
         tracing::warn!(tenant.id = %tenant, error = q.error.as_deref().unwrap_or(""), "identity provider callback without a login in progress");
         return oidc_failed(&state, &ctx, lang, StatusCode::BAD_REQUEST, key).await;
     };
-    let mut tx = state.db.tenant(tenant).await?;
+    // the page's transaction: the session check may have touched the citizen's session row in it,
+    // which this callback ends below (a transaction of its own would wait on that row's lock)
+    let mut tx = tenant_tx(&state, tenant).await?;
     let Some(provider) = oidc::provider(&mut tx, &flow.provider).await?.filter(|p| p.enabled) else {
+        drop(tx);
         return oidc_failed(&state, &ctx, lang, StatusCode::BAD_REQUEST, "account.provider_state_invalid").await;
     };
-    tx.commit().await?;
+    tx.finish().await?;
     let claims = match state.oidc.finish(tenant.0, &provider, &redirect_uri(&state, &ctx, &headers), &flow, &code, &returned_state).await {
         Ok(c) => c,
         Err(e) => {
@@ -155,13 +158,13 @@ pub(super) async fn oidc_callback(
             return oidc_failed(&state, &ctx, lang, status, key).await;
         }
     };
-    let mut tx = state.db.tenant(tenant).await?;
+    let mut tx = tenant_tx(&state, tenant).await?;
     let citizen = citizen::login_with_identity(&mut tx, &provider.slug, &provider.display_name, &claims, current.as_ref().map(|c| c.citizen_id)).await?;
     if let Some(c) = &current {
         session::end(&mut tx, &c.token).await?;
     }
     let token = session::start(&mut tx, Subject::Citizen(citizen)).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     metrics::counter!("portal_logins_total", "result" => "provider").increment(1);
     tracing::info!(citizen.id = %citizen, provider = %provider.slug, "citizen logged in through identity provider");
     let r = with_cookie(Notice::ProviderLogin.redirect("/konto"), &session_cookie(&state, &token));

@@ -23,11 +23,11 @@ use crate::kit::session::Staff;
 pub mod paths;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(|| Router::new().route(paths::STAFF_AUDIT_LOG.pattern(), get(staff_audit_log))),
-    console: Some(|| Router::new().route(paths::CONSOLE_AUDIT_LOG.pattern(), get(console_audit_log)).route("/auftraege", get(jobs))),
+    console: Some(|| Router::new().route(paths::CONSOLE_AUDIT_LOG.pattern(), get(console_audit_log)).route(paths::JOBS.pattern(), get(jobs))),
     staff_nav: &[NavEntry { order: 90, path: paths::STAFF_AUDIT_LOG.path(), label: "staff.nav_audit", resource: Resource::AuditLog, action: Action::Read }],
     console_nav: &[
         NavEntry { order: 80, path: paths::CONSOLE_AUDIT_LOG.path(), label: "console.nav_audit", resource: Resource::AuditLog, action: Action::Read },
-        NavEntry { order: 90, path: "/auftraege", label: "console.nav_jobs", resource: Resource::Jobs, action: Action::Read },
+        NavEntry { order: 90, path: paths::JOBS.path(), label: "console.nav_jobs", resource: Resource::Jobs, action: Action::Read },
     ],
     texts: || JOB_STATES.iter().map(|s| format!("jobs.status_{s}")).collect(),
     ..Capability::named("audit")
@@ -110,5 +110,5 @@ async fn jobs(State(state): State<AppState>, s: OperatorSession, headers: Header
         .collect();
     let headers_row = ["jobs.created", "audit.tenant", "jobs.subject", "jobs.recipient", "jobs.status", "jobs.attempts", "jobs.next_run", "jobs.last_error"].iter().map(|k| tr(lang, k)).collect();
     let blocks = vec![Block::Text(tr(lang, "jobs.intro")), Block::Table { caption: tr(lang, "jobs.caption"), headers: headers_row, rows, empty: tr(lang, "jobs.none") }];
-    Ok(render(&state, lang, &s, "/auftraege", StatusCode::OK, tr(lang, "jobs.title"), blocks))
+    Ok(render(&state, lang, &s, paths::JOBS.path(), StatusCode::OK, tr(lang, "jobs.title"), blocks))
 }

@@ -4,3 +4,4 @@ use crate::kit::paths::RoutePath;
 
 pub const STAFF_AUDIT_LOG: RoutePath = RoutePath("/verwaltung/protokoll");
 pub const CONSOLE_AUDIT_LOG: RoutePath = RoutePath("/protokoll");
+pub const JOBS: RoutePath = RoutePath("/auftraege");

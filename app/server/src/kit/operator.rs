@@ -81,15 +81,16 @@ pub fn chrome(state: &AppState, lang: Lang, session: Option<&OperatorSession>, p
         lang,
         operator_name: session.map(|s| s.session.operator.display_name.clone()),
         csrf_token: session.map(|s| s.session.csrf_token.clone()),
-        nav: session.map(|_| console_nav(lang, path)).unwrap_or_default(),
+        nav: session.map(|s| console_nav(state, s, lang, path)).unwrap_or_default(),
         current_path: path.to_owned(),
         assets: assets(state, islands),
     }
 }
 
 /// The console's navigation: every page a capability lists, the current one marked.
-fn console_nav(lang: Lang, current: &str) -> Vec<(String, String, bool)> {
-    registry::nav(|c| c.console_nav).into_iter().map(|e| (e.path.to_owned(), tr(lang, e.label), e.path == current)).collect()
+fn console_nav(state: &AppState, s: &OperatorSession, lang: Lang, current: &str) -> Vec<(String, String, bool)> {
+    let principal = operator_principal(s);
+    registry::nav(|c| c.console_nav).into_iter().filter(|e| state.authz.allows(&principal, e.resource, e.action)).map(|e| (e.path.to_owned(), tr(lang, e.label), e.path == current)).collect()
 }
 
 /// The operator as a casbin principal of the platform domain.

@@ -14,7 +14,8 @@ impl RoutePath {
         self.0
     }
 
-    /// The path of a route without parameters.
+    /// The path of a route without parameters (a route with some needs [`RoutePath::with`]; the
+    /// architecture of each capability's `paths.rs` is checked by a test).
     pub const fn path(self) -> &'static str {
         self.0
     }

@@ -71,7 +71,11 @@ impl Tx<PlatformTx> {
 }
 
 /// The page's tenant transaction (shared while serving a page of `tenant`), else one of its own.
-/// Never waits for the shared one: a caller that asks while it is held gets its own.
+/// Never waits for the shared one: a caller that asks while it is held gets its own. Such a
+/// transaction must not write rows the page's transaction has written (the session check touches
+/// the session's row): it would wait for a lock its own request holds, until the statement timeout.
+/// A handler that swallows a database error must not go on in the page's transaction either: an
+/// aborted transaction reads nothing more, and PostgreSQL answers its COMMIT with a rollback.
 pub async fn tenant_tx(state: &AppState, tenant: TenantId) -> Result<Tx<TenantTx>, AppError> {
     if let Ok(slot) = TENANT_PAGE.try_with(Arc::clone)
         && let Ok(mut guard) = slot.try_lock_owned()
@@ -105,7 +109,7 @@ pub async fn platform_tx(state: &AppState) -> Result<Tx<PlatformTx>, AppError> {
 
 /// Which of the page's transactions a site's pages share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Site {
+pub enum Area {
     Tenant,
     Console,
 }
@@ -129,22 +133,23 @@ impl Page {
         if failed {
             *guard = None;
         }
-        // the console's reads have nothing to undo, but an aborted transaction cannot read on
+        // the console's page transaction (its session touch) is given up: an aborted transaction
+        // cannot read on, and the error page of the console reads nothing
         *self.platform.lock().await = None;
     }
 }
 
 /// Serves a page: runs `serve` with the page's transactions, then commits what it opened. A commit
 /// that fails turns the page into an error (nothing it showed as done may be lost silently).
-pub async fn serve<F, R>(site: Site, serve: impl FnOnce(Arc<Page>) -> F) -> Result<R, AppError>
+pub async fn serve<F, R>(site: Area, serve: impl FnOnce(Arc<Page>) -> F) -> Result<R, AppError>
 where
     F: Future<Output = R>,
 {
     let page = Arc::new(Page { tenant: Arc::default(), platform: Arc::default() });
     let run = serve(page.clone());
     let out = match site {
-        Site::Tenant => TENANT_PAGE.scope(page.tenant.clone(), run).await,
-        Site::Console => PLATFORM_PAGE.scope(page.platform.clone(), run).await,
+        Area::Tenant => TENANT_PAGE.scope(page.tenant.clone(), run).await,
+        Area::Console => PLATFORM_PAGE.scope(page.platform.clone(), run).await,
     };
     if let Some(tx) = page.tenant.lock().await.take() {
         tx.commit().await?;

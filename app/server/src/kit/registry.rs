@@ -96,9 +96,31 @@ pub fn capabilities() -> &'static [Capability] {
     SERVING.try_with(|list| *list).unwrap_or(&[])
 }
 
-/// Whether `path` is open without a session (a capability lists it, or it is the language switch).
+/// Whether `path` is open without a session: the language switch, or a path a capability lists.
+/// An entry matches itself and what lies below it as whole segments (`/login` opens `/login` and
+/// `/login/…`, never `/loginx`); an entry ending in `/` opens everything below it.
 pub fn is_public(path: &str) -> bool {
-    path == "/sprache" || capabilities().iter().flat_map(|c| c.public.iter()).any(|p| path.starts_with(p))
+    path == "/sprache" || capabilities().iter().flat_map(|c| c.public.iter()).any(|p| below(path, p))
+}
+
+fn below(path: &str, entry: &str) -> bool {
+    match path.strip_prefix(entry) {
+        Some(rest) => entry.ends_with('/') || rest.is_empty() || rest.starts_with('/'),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_open_entry_opens_whole_segments_only() {
+        assert!(super::below("/login", "/login"));
+        assert!(super::below("/login/x", "/login"));
+        assert!(!super::below("/loginx", "/login"));
+        assert!(!super::below("/verwaltung/einladungen", "/verwaltung/einladung"));
+        assert!(super::below("/webhooks/stripe", "/webhooks/"));
+        assert!(!super::below("/webhook", "/webhooks/"));
+    }
 }
 
 /// The entries of a navigation, in their order.

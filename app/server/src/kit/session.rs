@@ -159,7 +159,7 @@ pub fn set_anon_csrf(state: &AppState, r: Response, token: &str, is_new: bool) -
 
 /// Checks a form posted before login: its `_csrf` must equal the cookie (double submit).
 pub fn check_anon_csrf(headers: &axum::http::HeaderMap, given: Option<&str>) -> Result<(), AppError> {
-    match cookies::get(headers, ANON_CSRF_COOKIE) {
+    match cookies::get(headers, ANON_CSRF_COOKIE).filter(|c| c.len() == 43) {
         Some(c) => check_token(c, given),
         None => Err(AppError::forbidden()),
     }

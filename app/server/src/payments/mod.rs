@@ -37,7 +37,7 @@ mod webhooks;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(|| router().merge(office::router())),
     console: Some(|| office::console_router().merge(webhooks::router())),
-    public: &["/webhooks/"],
+    public: &[paths::STRIPE.path()],
     staff_nav: &[
         NavEntry { order: 60, path: paths::PAYMENTS_VIEW.path(), label: "staff.nav_payments", resource: Resource::Payments, action: Action::Read },
         NavEntry { order: 70, path: paths::SETUP_PAGE.path(), label: "staff.nav_payment_settings", resource: Resource::Payments, action: Action::Write },

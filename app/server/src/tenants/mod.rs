@@ -48,7 +48,7 @@ pub const CAPABILITY: Capability = Capability {
     console: Some(router),
     public: &[paths::LOGIN_FORM.path(), paths::METRICS.path()],
     staff_nav: &[NavEntry { order: 30, path: paths::BRANDING_FORM.path(), label: "staff.nav_branding", resource: Resource::Branding, action: Action::Write }],
-    console_nav: &[NavEntry { order: 10, path: "/", label: "console.tenants", resource: Resource::Tenants, action: Action::Read }],
+    console_nav: &[NavEntry { order: 10, path: paths::TENANT_LIST.path(), label: "console.tenants", resource: Resource::Tenants, action: Action::Read }],
     texts: || portal_domain::TenantKind::ALL.iter().map(|k| format!("console.kind_{}", k.as_str())).collect(),
     ..Capability::named("tenants")
 };
@@ -144,7 +144,9 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
     metrics::counter!("console_logins_total", "result" => "ok").increment(1);
     tracing::info!(operator.id = %operator.operator_id, "operator logged in");
     let secure = state.config.secure_cookies;
-    Ok(with_cookie(see_other("/"), &cookies::set(SESSION_COOKIE, &token, secure, None, true)))
+    // a fresh login form token after the login (the one of the form is spent)
+    let r = with_cookie(see_other(paths::TENANT_LIST.path()), &cookies::set(SESSION_COOKIE, &token, secure, None, true));
+    Ok(with_cookie(r, &cookies::set(crate::kit::session::ANON_CSRF_COOKIE, "", secure, Some(0), true)))
 }
 
 async fn logout(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
@@ -241,13 +243,14 @@ struct ServicesQuery {
 
 async fn services_page(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<ServicesQuery>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let mut tx = state.db.platform().await?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let tenant = tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
     let base = catalogue::base_services(tx.conn()).await?;
     let categories = catalogue::categories(tx.conn()).await?;
-    let mut tx = tx.into_tenant(TenantId(id)).await?;
+    tx.finish().await?;
+    let mut tx = crate::kit::pipeline::tenant_tx(&state, TenantId(id)).await?;
     let active = catalogue::activated_slugs(&mut tx).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let groups: Vec<(String, Vec<ServiceChoice>)> = categories
         .iter()
         .map(|c| {

@@ -103,13 +103,14 @@ pub(super) async fn console_setup_blocks(
     form: Option<FormState>,
     plan_error: Option<String>,
 ) -> Result<(String, Vec<Block>), AppError> {
-    let mut platform = state.db.platform().await?;
+    let mut platform = crate::kit::pipeline::platform_tx(state).await?;
     let plans = repo::plans(platform.conn()).await?;
     let name: String = sqlx::query_scalar("select name from tenant where tenant_id = $1").bind(id.0).fetch_optional(platform.conn()).await?.ok_or_else(AppError::not_found)?;
-    let mut tx = platform.into_tenant(id).await?;
+    platform.finish().await?;
+    let mut tx = crate::kit::pipeline::tenant_tx(state, id).await?;
     let setup = repo::setup(&mut tx).await?;
     let plan = repo::plan_of(&mut tx).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     let csrf = s.session.csrf_token.clone();
     let mut plan_form = FormState::default();
     plan_form.values.insert("plan".into(), plan.slug.clone());

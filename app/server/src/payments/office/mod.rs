@@ -60,7 +60,7 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn console_router() -> Router<AppState> {
-    Router::new().route(paths::PLANS_PAGE.pattern(), get(plans_page).post(save_plan)).route("/mandanten/{id}/zahlungen", get(console_setup_page).post(console_save_setup))
+    Router::new().route(paths::PLANS_PAGE.pattern(), get(plans_page).post(save_plan)).route(paths::CONSOLE_SETUP_PAGE.pattern(), get(console_setup_page).post(console_save_setup))
 }
 
 /// The kinds of fee rule a service's fee form offers.
