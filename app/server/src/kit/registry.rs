@@ -110,6 +110,18 @@ fn below(path: &str, entry: &str) -> bool {
     }
 }
 
+/// The entries of a navigation, in their order.
+pub fn nav(pick: impl Fn(&Capability) -> &'static [NavEntry]) -> Vec<NavEntry> {
+    let mut all: Vec<NavEntry> = capabilities().iter().flat_map(|c| pick(c).iter().copied()).collect();
+    all.sort_by_key(|e| e.order);
+    all
+}
+
+/// Every panel of one kind, in capability order.
+pub fn panels<T: Copy + 'static>(pick: impl Fn(&Capability) -> &'static [T]) -> Vec<T> {
+    capabilities().iter().flat_map(|c| pick(c).iter().copied()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -121,16 +133,4 @@ mod tests {
         assert!(super::below("/webhooks/stripe", "/webhooks/"));
         assert!(!super::below("/webhook", "/webhooks/"));
     }
-}
-
-/// The entries of a navigation, in their order.
-pub fn nav(pick: impl Fn(&Capability) -> &'static [NavEntry]) -> Vec<NavEntry> {
-    let mut all: Vec<NavEntry> = capabilities().iter().flat_map(|c| pick(c).iter().copied()).collect();
-    all.sort_by_key(|e| e.order);
-    all
-}
-
-/// Every panel of one kind, in capability order.
-pub fn panels<T: Copy + 'static>(pick: impl Fn(&Capability) -> &'static [T]) -> Vec<T> {
-    capabilities().iter().flat_map(|c| pick(c).iter().copied()).collect()
 }
