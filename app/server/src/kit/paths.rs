@@ -14,9 +14,16 @@ impl RoutePath {
         self.0
     }
 
-    /// The path of a route without parameters (a route with some needs [`RoutePath::with`]; the
-    /// architecture of each capability's `paths.rs` is checked by a test).
+    /// The path of a route without parameters. A route with some needs [`RoutePath::with`]: asking
+    /// for its bare path panics (at compile time where it is used in a constant, like a navigation
+    /// entry).
     pub const fn path(self) -> &'static str {
+        let bytes = self.0.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            assert!(bytes[i] != b'{', "a route with parameters is linked with RoutePath::with");
+            i += 1;
+        }
         self.0
     }
 
@@ -49,5 +56,11 @@ mod tests {
         assert_eq!(p.with(&[&"c1", &42]), "/konto/antraege/c1/datei/42");
         assert_eq!(RoutePath("/verwaltung").with(&[]), "/verwaltung");
         assert_eq!(p.pattern(), "/konto/antraege/{case}/datei/{file}");
+    }
+
+    #[test]
+    #[should_panic(expected = "RoutePath::with")]
+    fn a_route_with_parameters_has_no_bare_path() {
+        let _ = RoutePath("/konto/antraege/{case}").path();
     }
 }
