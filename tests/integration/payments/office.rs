@@ -275,7 +275,8 @@ async fn a_case_worker_limited_to_some_services_sees_only_their_payments_and_cas
     let kz: String = sqlx::query_scalar("select kassenzeichen from payment where service_slug = 'bewohnerparkausweis'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
     assert!(!kz.is_empty());
     let (mut admin, mut worker) = staff(&app, "meldebescheinigung").await;
-    let today = time::OffsetDateTime::now_utc().date();
+    // the cash office's day is the German civil day (between 23:00 and 24:00 UTC in winter it is already tomorrow)
+    let today = portal_server::kit::dates::today_date();
     let csv_path = format!("/verwaltung/zahlungen/export/{:04}-{:02}-{:02}.csv", today.year(), u8::from(today.month()), today.day());
 
     let list = admin.get("/verwaltung/zahlungen").await;

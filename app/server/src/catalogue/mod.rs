@@ -52,7 +52,7 @@ async fn home(State(state): State<AppState>, ctx: TenantContext, headers: Header
     let chrome = portal_chrome(&mut tx, &ctx, &state, lang, "/".to_owned()).await?;
     let categories = catalogue::categories(tx.conn()).await?;
     let services = catalogue::active_services(&mut tx, lang).await?;
-    tx.finish().await?;
+    tx.commit_page().await?;
     let groups: Vec<CategoryGroup> = categories
         .iter()
         .filter_map(|c| {
@@ -77,7 +77,7 @@ async fn search(State(state): State<AppState>, ctx: TenantContext, headers: Head
     let chrome = portal_chrome(&mut tx, &ctx, &state, lang, current).await?;
     let empty_query = portal_catalogue::repo::search_words(&query).is_empty();
     let results = if empty_query { Vec::new() } else { catalogue::search(&mut tx, &query).await? };
-    tx.finish().await?;
+    tx.commit_page().await?;
     metrics::counter!("portal_searches_total", "results" => if results.is_empty() { "none" } else { "some" }).increment(1);
     let items: Vec<ServiceItem> = results.iter().map(|s| item(s, lang)).collect();
     let mut response = html(portal_ui::render_document(move || view! { <SearchPage chrome=chrome query=query results=items empty_query=empty_query/> }));
@@ -94,7 +94,7 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let chrome = portal_chrome(&mut tx, &ctx, &state, lang, paths::SERVICE.with(&[&slug])).await?;
     let detail = catalogue::service_detail(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
-    tx.finish().await?;
+    tx.commit_page().await?;
     let data = ServicePageData {
         item: item(&detail.service, lang),
         description: detail.description(lang).to_owned(),
@@ -126,7 +126,7 @@ async fn legal(state: AppState, ctx: TenantContext, headers: HeaderMap, which: L
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (chrome, branding) = portal_frame(&mut tx, &ctx, &state, lang, path.to_owned()).await?;
-    tx.finish().await?;
+    tx.commit_page().await?;
     let text = branding.map(|b| match which {
         Legal::Imprint => b.imprint,
         Legal::Privacy => b.privacy,
@@ -153,7 +153,7 @@ async fn accessibility(State(s): State<AppState>, ctx: TenantContext, h: HeaderM
 async fn logo(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let stored = portal_tenancy::repo::logo(&mut tx).await?;
-    tx.finish().await?;
+    tx.commit_page().await?;
     let (content_type, bytes, sha) = stored.ok_or_else(AppError::not_found)?;
     logo_response(&headers, content_type, bytes, &sha)
 }

@@ -183,7 +183,8 @@ pub async fn blocks_page(
 ) -> Result<Response, AppError> {
     use portal_ui::blocks::{Block, PortalBlocksPage};
     let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    tx.finish().await?;
+    // the frame is the page's last read: its connection goes back before the HTML is built
+    tx.commit_page().await?;
     if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_))) {
         chrome.assets = assets(state, true);
     }

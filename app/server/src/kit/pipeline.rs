@@ -24,9 +24,10 @@ tokio::task_local! {
     static PLATFORM_PAGE: Slot<PlatformTx>;
 }
 
-/// A transaction: the page's shared one (committed by the pipeline) or one of its own.
+/// A transaction: the page's shared one (committed by the pipeline, or by [`Tx::commit_page`] once the
+/// page has read all it shows) or one of its own.
 pub enum Tx<T> {
-    Shared(OwnedMappedMutexGuard<Option<T>, T>),
+    Shared(OwnedMappedMutexGuard<Option<T>, T>, Slot<T>),
     Own(T),
 }
 
@@ -34,7 +35,7 @@ impl<T> Deref for Tx<T> {
     type Target = T;
     fn deref(&self) -> &T {
         match self {
-            Self::Shared(g) => g,
+            Self::Shared(g, _) => g,
             Self::Own(t) => t,
         }
     }
@@ -43,7 +44,7 @@ impl<T> Deref for Tx<T> {
 impl<T> DerefMut for Tx<T> {
     fn deref_mut(&mut self) -> &mut T {
         match self {
-            Self::Shared(g) => g,
+            Self::Shared(g, _) => g,
             Self::Own(t) => t,
         }
     }
@@ -54,7 +55,24 @@ impl Tx<TenantTx> {
     /// commits it once the page is rendered).
     pub async fn finish(self) -> Result<(), AppError> {
         match self {
-            Self::Shared(_) => Ok(()),
+            Self::Shared(..) => Ok(()),
+            Self::Own(t) => Ok(t.commit().await?),
+        }
+    }
+
+    /// Commits now: the page has read everything it shows and only renders from here on, so its
+    /// connection goes back to the pool before the HTML is built (what the page reads later, if
+    /// anything, gets a transaction of its own).
+    pub async fn commit_page(self) -> Result<(), AppError> {
+        match self {
+            Self::Shared(guard, slot) => {
+                drop(guard);
+                let open = slot.lock().await.take();
+                match open {
+                    Some(t) => Ok(t.commit().await?),
+                    None => Ok(()),
+                }
+            }
             Self::Own(t) => Ok(t.commit().await?),
         }
     }
@@ -64,7 +82,24 @@ impl Tx<PlatformTx> {
     /// See [`Tx::<TenantTx>::finish`].
     pub async fn finish(self) -> Result<(), AppError> {
         match self {
-            Self::Shared(_) => Ok(()),
+            Self::Shared(..) => Ok(()),
+            Self::Own(t) => Ok(t.commit().await?),
+        }
+    }
+
+    /// Commits now: the page has read everything it shows and only renders from here on, so its
+    /// connection goes back to the pool before the HTML is built (what the page reads later, if
+    /// anything, gets a transaction of its own).
+    pub async fn commit_page(self) -> Result<(), AppError> {
+        match self {
+            Self::Shared(guard, slot) => {
+                drop(guard);
+                let open = slot.lock().await.take();
+                match open {
+                    Some(t) => Ok(t.commit().await?),
+                    None => Ok(()),
+                }
+            }
             Self::Own(t) => Ok(t.commit().await?),
         }
     }
@@ -78,7 +113,7 @@ impl Tx<PlatformTx> {
 /// aborted transaction reads nothing more, and PostgreSQL answers its COMMIT with a rollback.
 pub async fn tenant_tx(state: &AppState, tenant: TenantId) -> Result<Tx<TenantTx>, AppError> {
     if let Ok(slot) = TENANT_PAGE.try_with(Arc::clone)
-        && let Ok(mut guard) = slot.try_lock_owned()
+        && let Ok(mut guard) = Arc::clone(&slot).try_lock_owned()
     {
         if guard.is_none() {
             *guard = Some(state.db.tenant_page(tenant).await?);
@@ -86,7 +121,7 @@ pub async fn tenant_tx(state: &AppState, tenant: TenantId) -> Result<Tx<TenantTx
         if guard.as_ref().is_some_and(|tx| tx.tenant_id() == tenant)
             && let Ok(shared) = OwnedMutexGuard::try_map(guard, Option::as_mut)
         {
-            return Ok(Tx::Shared(shared));
+            return Ok(Tx::Shared(shared, slot));
         }
     }
     Ok(Tx::Own(state.db.tenant(tenant).await?))
@@ -95,13 +130,13 @@ pub async fn tenant_tx(state: &AppState, tenant: TenantId) -> Result<Tx<TenantTx
 /// The page's platform transaction (shared while serving a console page), else one of its own.
 pub async fn platform_tx(state: &AppState) -> Result<Tx<PlatformTx>, AppError> {
     if let Ok(slot) = PLATFORM_PAGE.try_with(Arc::clone)
-        && let Ok(mut guard) = slot.try_lock_owned()
+        && let Ok(mut guard) = Arc::clone(&slot).try_lock_owned()
     {
         if guard.is_none() {
             *guard = Some(state.db.platform().await?);
         }
         if let Ok(shared) = OwnedMutexGuard::try_map(guard, Option::as_mut) {
-            return Ok(Tx::Shared(shared));
+            return Ok(Tx::Shared(shared, slot));
         }
     }
     Ok(Tx::Own(state.db.platform().await?))

@@ -188,7 +188,7 @@ async fn tenant_list(State(state): State<AppState>, session: OperatorSession, he
         Some(id) => tenants::get(&mut tx, TenantId(id)).await?.map(|t| t.name).unwrap_or_default(),
         None => String::new(),
     };
-    tx.finish().await?;
+    tx.commit_page().await?;
     let notice = match Notice::parse(q.hinweis.as_deref()) {
         Some(Notice::Suspended) => Some(tr_with(lang, "console.suspended_notice", &[("name", &named)])),
         Some(Notice::Activated) => Some(tr_with(lang, "console.activated_notice", &[("name", &named)])),
