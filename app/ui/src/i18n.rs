@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn every_file_is_loaded() {
-        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("locales/de");
+        let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("locales/de");
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir).into_iter().flatten().flatten().filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned())).collect();
         let mut loaded: Vec<String> = FILES.iter().map(|f| f.0.to_owned()).collect();
         on_disk.sort();

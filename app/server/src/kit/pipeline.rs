@@ -50,7 +50,24 @@ impl<T> DerefMut for Tx<T> {
     }
 }
 
-impl Tx<TenantTx> {
+/// What both kinds of transaction a page can share have in common: they end with a commit.
+pub trait Commit: Sized {
+    fn commit(self) -> impl Future<Output = Result<(), portal_db::DbError>> + Send;
+}
+
+impl Commit for TenantTx {
+    fn commit(self) -> impl Future<Output = Result<(), portal_db::DbError>> + Send {
+        TenantTx::commit(self)
+    }
+}
+
+impl Commit for PlatformTx {
+    fn commit(self) -> impl Future<Output = Result<(), portal_db::DbError>> + Send {
+        PlatformTx::commit(self)
+    }
+}
+
+impl<T: Commit> Tx<T> {
     /// Commits a transaction of its own; hands the shared one back to the page (the pipeline
     /// commits it once the page is rendered).
     pub async fn finish(self) -> Result<(), AppError> {
@@ -67,41 +84,19 @@ impl Tx<TenantTx> {
         match self {
             Self::Shared(guard, slot) => {
                 drop(guard);
-                let open = slot.lock().await.take();
-                match open {
-                    Some(t) => Ok(t.commit().await?),
-                    None => Ok(()),
-                }
+                commit_slot(&slot).await
             }
             Self::Own(t) => Ok(t.commit().await?),
         }
     }
 }
 
-impl Tx<PlatformTx> {
-    /// See [`Tx::<TenantTx>::finish`].
-    pub async fn finish(self) -> Result<(), AppError> {
-        match self {
-            Self::Shared(..) => Ok(()),
-            Self::Own(t) => Ok(t.commit().await?),
-        }
-    }
-
-    /// Commits now: the page has read everything it shows and only renders from here on, so its
-    /// connection goes back to the pool before the HTML is built (what the page reads later, if
-    /// anything, gets a transaction of its own).
-    pub async fn commit_page(self) -> Result<(), AppError> {
-        match self {
-            Self::Shared(guard, slot) => {
-                drop(guard);
-                let open = slot.lock().await.take();
-                match open {
-                    Some(t) => Ok(t.commit().await?),
-                    None => Ok(()),
-                }
-            }
-            Self::Own(t) => Ok(t.commit().await?),
-        }
+/// Commits what a slot holds, if anything, and leaves it empty.
+async fn commit_slot<T: Commit>(slot: &Slot<T>) -> Result<(), AppError> {
+    let open = slot.lock().await.take();
+    match open {
+        Some(t) => Ok(t.commit().await?),
+        None => Ok(()),
     }
 }
 
@@ -186,11 +181,7 @@ where
         Area::Tenant => TENANT_PAGE.scope(page.tenant.clone(), run).await,
         Area::Console => PLATFORM_PAGE.scope(page.platform.clone(), run).await,
     };
-    if let Some(tx) = page.tenant.lock().await.take() {
-        tx.commit().await?;
-    }
-    if let Some(tx) = page.platform.lock().await.take() {
-        tx.commit().await?;
-    }
+    commit_slot(&page.tenant).await?;
+    commit_slot(&page.platform).await?;
     Ok(out)
 }
