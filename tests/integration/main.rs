@@ -2,6 +2,7 @@
 
 mod abuse;
 mod authz;
+mod cache;
 mod capabilities;
 mod cases;
 mod console;

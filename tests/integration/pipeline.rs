@@ -26,10 +26,14 @@ async fn each_page_reads_in_one_transaction() {
     let app = TestApp::spawn().await;
     no_fees(&app).await;
 
+    // the portal home reads the tenant's content once (its first request), then nothing
     let (n, r) = counted(&app, app.get(HOST, "/")).await;
     assert_eq!(r.status, StatusCode::OK);
-    println!("transactions: {n} for portal home");
-    assert_eq!(n, 1, "portal home");
+    println!("transactions: {n} for portal home, first request");
+    assert!(n <= 1, "portal home, first request");
+    let (n, _) = counted(&app, app.get(HOST, "/")).await;
+    println!("transactions: {n} for portal home, from memory");
+    assert_eq!(n, 0, "portal home from memory");
 
     let mut citizen = registered(&app, HOST, &unique_email("seite")).await;
     let case_id = file_case(&app, &mut citizen, "meldebescheinigung").await;

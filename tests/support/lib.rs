@@ -130,6 +130,7 @@ async fn platform_pool(db: &str) -> PgPool {
 }
 
 /// A fresh database for one test, copied from the template.
+#[derive(Clone)]
 pub struct TestDb {
     pub name: String,
     /// Application-role pool (row-level security applies; tenant requests).
@@ -181,7 +182,10 @@ pub struct TestApp {
 pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as text (lossy: for HTML).
     pub body: String,
+    /// The body as sent (compressed bodies, PDFs).
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -246,10 +250,26 @@ impl TestApp {
     }
 
     pub async fn spawn_with_stripe(stripe_base: &str) -> Self {
-        let db = TestDb::new().await;
+        Self::serve(TestDb::new().await, stripe_base).await
+    }
+
+    /// A second server on this app's database, as another process would run it: its own pools'
+    /// state, host registry, content and page caches, and notification listener.
+    pub async fn another_server(&self) -> Self {
+        let db = TestDb { name: self.db.name.clone(), app: app_pool(&self.db.name).await, platform: platform_pool(&self.db.name).await };
+        Self::serve(db, &stripe_url()).await
+    }
+
+    async fn serve(db: TestDb, stripe_base: &str) -> Self {
+        let content = Arc::new(portal_web::content::ContentCache::new(portal_web::content::ContentLimits::default()));
+        let listener_content = Arc::clone(&content);
+        // as in the server: notifications keep the registry and the content current
+        let registry = TenantRegistry::start(db.db(), std::time::Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.unwrap_or_else(|e| panic!("{e}"));
         let state = AppState {
             db: db.db(),
-            registry: TenantRegistry::load(db.db()).await.unwrap_or_else(|e| panic!("{e}")),
+            registry,
+            content,
+            pages: Arc::new(portal_web::shared_pages::PageCache::new(portal_web::shared_pages::PageLimits::default())),
             config: Arc::new(StateConfig {
                 ops_host: portal_domain::HostName::parse(OPS_HOST).unwrap_or_else(|e| panic!("{e}")),
                 trusted_proxies: vec!["10.9.9.9".parse().unwrap_or_else(|e| panic!("{e}"))],
@@ -285,7 +305,7 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
     }
 
     pub async fn get(&self, host: &str, path: &str) -> TestResponse {

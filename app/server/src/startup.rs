@@ -99,14 +99,25 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         crate::seed::sync_demo_payments(&db, &tenants_dir.join("demo/payments/payments.toml")).await?;
     }
 
+    let cache = &settings.cache;
+    let idle = Duration::from_secs(cache.idle_secs);
+    let content =
+        Arc::new(portal_web::content::ContentCache::new(portal_web::content::ContentLimits { max_bytes: cache.content_max_mb * 1024 * 1024, idle, ..portal_web::content::ContentLimits::default() }));
+    let pages = Arc::new(portal_web::shared_pages::PageCache::new(portal_web::shared_pages::PageLimits {
+        max_bytes: cache.pages_max_mb * 1024 * 1024,
+        idle,
+        shared_max_age: Duration::from_secs(cache.shared_max_age_secs),
+    }));
+    let listener_content = Arc::clone(&content);
     let started = std::time::Instant::now();
-    let registry = TenantRegistry::load(db.clone()).await.context("loading the tenant registry")?;
+    let registry = TenantRegistry::start(db.clone(), Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.context("loading the tenant registry")?;
     tracing::info!(hosts = registry.host_count(), elapsed_ms = started.elapsed().as_millis() as u64, "tenant registry loaded");
-    registry.spawn_refresh(Duration::from_secs(60));
 
     Ok(AppState {
         db,
         registry,
+        content,
+        pages,
         config: Arc::new(StateConfig {
             ops_host: settings.server.ops_host.clone(),
             trusted_proxies: settings.server.trusted_proxies.clone(),

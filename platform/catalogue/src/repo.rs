@@ -3,8 +3,8 @@
 //! Tenant-owned data (activations) is reached only through [`TenantTx`]; the reference tables are
 //! read on whichever transaction the caller holds.
 
-use portal_db::{DbError, TenantTx};
-use portal_domain::{Cents, Lang, Localized, ServiceSlug};
+use portal_db::{Db, DbError, TenantTx};
+use portal_domain::{Cents, Lang, Localized, ServiceSlug, TenantId};
 use sqlx::{FromRow, PgConnection};
 
 /// A category with its position.
@@ -155,30 +155,21 @@ pub fn build_tsquery(words: &[String], synonyms: &std::collections::HashMap<Stri
     if groups.is_empty() { None } else { Some(groups.join(" & ")) }
 }
 
+/// The search synonyms of the catalogue: term → expansions.
+pub async fn synonyms(conn: &mut PgConnection) -> Result<std::collections::HashMap<String, Vec<String>>, DbError> {
+    let rows: Vec<(String, Vec<String>)> = sqlx::query_as("select term, expansions from search_synonym").fetch_all(conn).await?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Full-text search over a tenant's active services: German stemming on German texts, English on
-/// English ones, synonyms from the catalogue, best matches first.
-pub async fn search(tx: &mut TenantTx, input: &str) -> Result<Vec<ActiveService>, DbError> {
-    let words = search_words(input);
-    if words.is_empty() {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<(String, Vec<String>)> = sqlx::query_as("select term, expansions from search_synonym where term = any($1)").bind(&words).fetch_all(tx.conn()).await?;
-    let synonyms = rows.into_iter().collect();
-    let Some(query) = build_tsquery(&words, &synonyms) else {
+/// English ones, synonyms from the catalogue (held in memory by the caller), best matches first, at
+/// most 50. One statement outside any transaction, so one round trip: `portal_search` confines
+/// itself to the tenant (row-level security as in a tenant transaction).
+pub async fn search(db: &Db, tenant: TenantId, input: &str, synonyms: &std::collections::HashMap<String, Vec<String>>) -> Result<Vec<ActiveService>, DbError> {
+    let Some(query) = build_tsquery(&search_words(input), synonyms) else {
         return Ok(Vec::new());
     };
-    let tenant = tx.tenant_id().0;
-    let sql = format!(
-        "select {ACTIVE_COLUMNS} from service_activation a
-         join base_service s on s.service_slug = a.service_slug
-         cross join lateral (select to_tsquery('german', $2) as q_de, to_tsquery('english', $2) as q_en) q
-         where a.tenant_id = $1 and (
-             s.search_de @@ q.q_de or s.search_en @@ q.q_en
-             or to_tsvector('german', coalesce(a.name_de, '') || ' ' || coalesce(a.summary_de, '')) @@ q.q_de)
-         order by greatest(ts_rank(s.search_de, q.q_de), ts_rank(s.search_en, q.q_en)) desc, s.name_de
-         limit 50"
-    );
-    Ok(sqlx::query_as(&sql).bind(tenant).bind(query).fetch_all(tx.conn()).await?)
+    Ok(sqlx::query_as("select * from portal_search($1, $2, 50)").bind(tenant.0).bind(query).fetch_all(db.statements()).await?)
 }
 
 /// Slugs of the services the tenant has switched on.

@@ -154,6 +154,15 @@ impl Db {
         Ok(())
     }
 
+    /// The application role's pool for one statement outside any transaction: only for database
+    /// functions that confine themselves to a tenant (`portal_search`), one round trip where a
+    /// transaction would take three. Anything else run on it sees no tenant's rows (row-level
+    /// security fails closed without `app.tenant_id`).
+    pub fn statements(&self) -> &PgPool {
+        self.begun.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        &self.pool
+    }
+
     /// The application role's pool: only for metrics, never for queries.
     pub fn pool(&self) -> &PgPool {
         &self.pool

@@ -125,20 +125,26 @@ pub async fn start_session(tx: &mut PlatformTx, operator: Uuid) -> Result<String
     Ok(token)
 }
 
-/// Loads a live session (not expired, not idle too long, operator not disabled) and marks it seen.
+/// Loads a live session (not expired, not idle too long, operator not disabled) and marks it seen,
+/// at most once a minute: the idle timeout is measured in minutes, and a console page that does not
+/// write is not held up by a WAL flush.
 pub async fn load_session(tx: &mut PlatformTx, token: &str) -> Result<Option<Session>, DbError> {
-    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
-        "update operator_session s set last_seen_at = now()
-         from operator o
-         where s.session_hash = $1 and o.operator_id = s.operator_id and o.disabled_at is null
-           and s.expires_at > now() and s.last_seen_at > now() - $2::interval
-         returning o.operator_id, o.email, o.display_name, s.csrf_token",
+    let hash = session_hash(token);
+    let row: Option<(Uuid, String, String, String, bool)> = sqlx::query_as(
+        "select o.operator_id, o.email, o.display_name, s.csrf_token, s.last_seen_at < now() - interval '60 seconds'
+         from operator_session s join operator o on o.operator_id = s.operator_id
+         where s.session_hash = $1 and o.disabled_at is null
+           and s.expires_at > now() and s.last_seen_at > now() - $2::interval",
     )
-    .bind(session_hash(token))
+    .bind(&hash)
     .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
     .fetch_optional(tx.conn())
     .await?;
-    Ok(row.map(|(id, email, name, csrf)| Session { operator: Operator { operator_id: id, email, display_name: name }, csrf_token: csrf }))
+    let Some((id, email, name, csrf, stale)) = row else { return Ok(None) };
+    if stale {
+        sqlx::query("update operator_session set last_seen_at = now() where session_hash = $1").bind(&hash).execute(tx.conn()).await?;
+    }
+    Ok(Some(Session { operator: Operator { operator_id: id, email, display_name: name }, csrf_token: csrf }))
 }
 
 /// Ends a session (logout).

@@ -61,6 +61,21 @@ pub struct Settings {
     pub mail: MailSettings,
     pub payments: PaymentSettings,
     pub security: SecuritySettings,
+    pub cache: CacheSettings,
+}
+
+/// The in-memory caches of tenants' portal content and of rendered public pages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheSettings {
+    /// Megabytes of tenant content held at most (branding, services; all tenants together).
+    pub content_max_mb: u64,
+    /// Megabytes of rendered pages held at most.
+    pub pages_max_mb: u64,
+    /// A tenant (or a page) not asked for this long is dropped.
+    pub idle_secs: u64,
+    /// How long a CDN or reverse proxy in front may serve a public page without asking again.
+    pub shared_max_age_secs: u64,
 }
 
 /// Keys and switches that protect tenants' secrets and the platform's endpoints.

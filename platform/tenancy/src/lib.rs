@@ -7,5 +7,5 @@ pub mod registry;
 pub mod repo;
 
 pub use logo::{Logo, LogoError};
-pub use registry::{RegistryEntry, TenantRegistry};
+pub use registry::{Change, RegistryEntry, TenantRegistry};
 pub use repo::{Branding, NewTenant, Tenant, TenantError};

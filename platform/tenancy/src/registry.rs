@@ -99,38 +99,134 @@ impl TenantRegistry {
         Ok(count)
     }
 
-    /// Keeps the registry current: listens for `tenant_registry` notifications and reloads every
-    /// `period` in any case. Runs until the process ends.
-    pub fn spawn_refresh(self: &Arc<Self>, period: Duration) -> tokio::task::JoinHandle<()> {
+    /// Loads the registry after it has begun listening for changes (so none falls between the two)
+    /// and keeps it current: see [`Self::spawn_refresh`].
+    pub async fn start(db: Db, period: Duration, on_content: Arc<dyn Fn(Change) + Send + Sync>) -> Result<Arc<Self>, DbError> {
+        let registry = Arc::new(Self { db, map: RwLock::new(Arc::new(HashMap::new())) });
+        registry.spawn_refresh(period, on_content).await;
+        if registry.host_count() == 0 {
+            // the listener could not connect (it keeps trying); the registry must load all the same
+            registry.reload().await?;
+        }
+        Ok(registry)
+    }
+
+    /// Keeps the registry current and tells `on_content` what portal content changed: listens for
+    /// `tenant_registry` notifications (see [`Change`]) and reloads every `period` in any case.
+    /// Returns once it listens (or its first attempt failed), having reloaded and reported
+    /// [`Change::All`]: nothing changed before is missed. After the listening connection was lost
+    /// (notifications sent meanwhile are gone), it does the same again. Runs until the process ends.
+    pub async fn spawn_refresh(self: &Arc<Self>, period: Duration, on_content: Arc<dyn Fn(Change) + Send + Sync>) -> tokio::task::JoinHandle<()> {
+        let mut listener = self.listen(on_content.as_ref()).await;
         let registry = Arc::clone(self);
         tokio::spawn(async move {
             loop {
-                match PgListener::connect_with(registry.db.platform_pool()).await {
-                    Ok(mut listener) => {
-                        if let Err(e) = listener.listen("tenant_registry").await {
-                            tracing::warn!(error = %e, "cannot listen for tenant registry changes");
-                        } else {
-                            // changes made while we were not listening
-                            let _ = registry.reload().await;
-                            loop {
-                                match tokio::time::timeout(period, listener.recv()).await {
-                                    Ok(Ok(_)) | Err(_) => {
-                                        if let Err(e) = registry.reload().await {
-                                            tracing::warn!(error = %e, "tenant registry reload failed");
-                                        }
-                                    }
-                                    Ok(Err(e)) => {
-                                        tracing::warn!(error = %e, "tenant registry listener lost its connection");
-                                        break;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "cannot connect the tenant registry listener"),
+                if let Some(mut l) = listener.take() {
+                    registry.follow(&mut l, period, on_content.as_ref()).await;
                 }
                 tokio::time::sleep(Duration::from_secs(2)).await;
+                listener = registry.listen(on_content.as_ref()).await;
             }
         })
+    }
+
+    /// Connects a listener; once it listens, reloads and reports that anything may have changed.
+    async fn listen(&self, on_content: &(dyn Fn(Change) + Send + Sync)) -> Option<PgListener> {
+        let mut listener = match PgListener::connect_with(self.db.platform_pool()).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot connect the tenant registry listener");
+                return None;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %e, "cannot listen for tenant registry changes");
+            return None;
+        }
+        // changes made while we were not listening
+        if let Err(e) = self.reload().await {
+            tracing::warn!(error = %e, "tenant registry reload failed");
+        }
+        on_content(Change::All);
+        Some(listener)
+    }
+
+    /// Handles notifications until the connection is lost.
+    async fn follow(&self, listener: &mut PgListener, period: Duration, on_content: &(dyn Fn(Change) + Send + Sync)) {
+        loop {
+            // `try_recv` (unlike `recv`) says when the connection was lost instead of reconnecting
+            // silently past the notifications sent meanwhile
+            let change = match tokio::time::timeout(period, listener.try_recv()).await {
+                Ok(Ok(Some(n))) => Change::parse(n.payload()),
+                Ok(Ok(None)) => {
+                    tracing::warn!("tenant registry listener lost its connection");
+                    return;
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "tenant registry listener failed");
+                    return;
+                }
+                Err(_) => Change::Hosts,
+            };
+            metrics::counter!("portal_change_notifications_total", "kind" => change.kind()).increment(1);
+            if matches!(change, Change::Hosts | Change::All)
+                && let Err(e) = self.reload().await
+            {
+                tracing::warn!(error = %e, "tenant registry reload failed");
+            }
+            if change != Change::Hosts {
+                on_content(change);
+            }
+        }
+    }
+}
+
+/// The notification channel of tenant, host and content changes (migrations: `notify_hosts`,
+/// `notify_tenant_content`, `notify_catalogue`).
+pub const CHANNEL: &str = "tenant_registry";
+
+/// What a notification on [`CHANNEL`] says changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Tenants or host names: the registry reloads.
+    Hosts,
+    /// The portal content of one tenant (branding, logo, services, overrides, status).
+    Tenant(TenantId),
+    /// The shared catalogue, or anything not understood: every tenant's content.
+    All,
+}
+
+impl Change {
+    /// Reads a payload. One it does not know (a newer or older server's) counts as everything.
+    pub fn parse(payload: &str) -> Self {
+        match payload.split_once(':') {
+            _ if payload == "hosts" => Self::Hosts,
+            Some(("tenant", id)) => Uuid::parse_str(id).map_or(Self::All, |id| Self::Tenant(TenantId(id))),
+            _ => Self::All,
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Hosts => "hosts",
+            Self::Tenant(_) => "tenant",
+            Self::All => "all",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads() {
+        let id = Uuid::from_u128(7);
+        assert_eq!(Change::parse("hosts"), Change::Hosts);
+        assert_eq!(Change::parse(&format!("tenant:{id}")), Change::Tenant(TenantId(id)));
+        assert_eq!(Change::parse("catalogue"), Change::All);
+        assert_eq!(Change::parse("tenant:kaputt"), Change::All);
+        // the payload of servers before the content cache: everything
+        assert_eq!(Change::parse("tenant_domain"), Change::All);
     }
 }

@@ -89,6 +89,12 @@ impl From<portal_db::DbError> for AppError {
     }
 }
 
+impl From<crate::content::ContentError> for AppError {
+    fn from(e: crate::content::ContentError) -> Self {
+        Self::internal(e)
+    }
+}
+
 impl From<portal_identity::IdentityError> for AppError {
     fn from(e: portal_identity::IdentityError) -> Self {
         Self::internal(e)

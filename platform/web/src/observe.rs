@@ -30,7 +30,13 @@ pub async fn health(State(state): State<AppState>) -> Response {
     pool_gauges(&state);
     match db {
         Ok(Ok(())) => {
-            (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "ok", "database": "ok", "tenant_hosts": state.registry.host_count()}))).into_response()
+            let (tenants, content_bytes) = state.content.usage().await;
+            let (pages, page_bytes) = state.pages.usage().await;
+            let body = serde_json::json!({
+                "status": "ok", "database": "ok", "tenant_hosts": state.registry.host_count(),
+                "cache": {"tenants": tenants, "content_bytes": content_bytes, "pages": pages, "page_bytes": page_bytes},
+            });
+            (StatusCode::OK, [(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "health check: database unavailable");

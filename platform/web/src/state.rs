@@ -51,6 +51,10 @@ pub struct AppState {
     pub db: Db,
     /// Host name → tenant, kept current by NOTIFY and periodic reloads.
     pub registry: Arc<TenantRegistry>,
+    /// Each tenant's portal content (branding, services), kept current by the same notifications.
+    pub content: Arc<crate::content::ContentCache>,
+    /// Rendered public pages, keyed by the version of the content they were made from.
+    pub pages: Arc<crate::shared_pages::PageCache>,
     /// Request-time settings.
     pub config: Arc<StateConfig>,
     /// Renders the Prometheus metrics.

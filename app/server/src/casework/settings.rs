@@ -186,6 +186,8 @@ pub(super) async fn save_form_override(
         cases::set_form_override(&mut tx, &slug, None).await?;
         audit(&mut tx, &s, &ip, "case.form_reset", slug.clone(), serde_json::json!({})).await?;
         tx.finish().await?;
+        // the service page says whether it can be applied for online
+        state.content.invalidate(ctx.entry.tenant_id);
         return Ok(see_other(paths::SETTINGS.path()));
     }
     let raw = f.raw("schema");
@@ -196,6 +198,7 @@ pub(super) async fn save_form_override(
             }
             audit(&mut tx, &s, &ip, "case.form_override", slug.clone(), serde_json::json!({ "version": schema.version })).await?;
             tx.finish().await?;
+            state.content.invalidate(ctx.entry.tenant_id);
             Ok(see_other(paths::SETTINGS.path()))
         }
         Err(e) => {

@@ -68,6 +68,8 @@ async fn set_service(state: &AppState, ctx: &TenantContext, s: &Staff, ip: &Clie
     }
     audit(&mut tx, s, ip, if active { "service.activate" } else { "service.deactivate" }, format!("service:{slug}"), serde_json::json!({})).await?;
     tx.finish().await?;
+    // this server shows it on the next request; the others when the notification arrives
+    state.content.invalidate(ctx.entry.tenant_id);
     Ok(active)
 }
 

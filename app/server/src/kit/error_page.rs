@@ -36,10 +36,7 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
     let status = kind.status();
     let framed = match tenant {
         // the maintenance page must not depend on the tenant's data; other errors try the frame
-        Some(ctx) if kind != ErrorKind::Suspended && kind != ErrorKind::Internal => match super::pipeline::tenant_tx(state, ctx.entry.tenant_id).await {
-            Ok(mut tx) => portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await.ok(),
-            Err(_) => None,
-        },
+        Some(ctx) if kind != ErrorKind::Suspended && kind != ErrorKind::Internal => portal_chrome(state, ctx, lang, path.to_owned()).await.ok(),
         _ => None,
     };
     let body = match framed {

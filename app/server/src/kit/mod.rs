@@ -12,6 +12,7 @@ pub mod operator;
 pub mod page;
 pub mod paths;
 pub mod pipeline;
+pub mod public;
 pub mod registry;
 pub mod schedule;
 pub mod session;

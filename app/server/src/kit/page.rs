@@ -1,14 +1,14 @@
 //! Helpers shared by the page handlers: language choice, asset URLs, the portal chrome, rendering,
 //! redirects and error pages.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use portal_db::TenantTx;
 use portal_domain::Lang;
-use portal_tenancy::Branding;
 use portal_ui::layout::{Assets, PortalChrome};
+use portal_web::content::TenantContent;
 use portal_web::cookies;
 use portal_web::{AppError, AppState, TenantContext};
 use sha2::{Digest, Sha256};
@@ -69,10 +69,11 @@ pub fn attachment(content_type: &'static str, body: impl Into<axum::body::Body>,
     r
 }
 
-/// Renders a page as an HTML response.
+/// Renders a page as an HTML response: made for this request, so no cache in front may keep it
+/// (public pages the same for everyone go through `kit::public`).
 pub fn html(body: String) -> Response {
     let mut r = Html(body).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     r.headers_mut().insert(header::VARY, HeaderValue::from_static("Cookie, Accept-Language"));
     r
 }
@@ -89,31 +90,31 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-/// Loads the tenant's frame (branding, logo) inside the request's tenant transaction.
-pub async fn portal_chrome(tx: &mut TenantTx, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> Result<PortalChrome, AppError> {
-    Ok(portal_frame(tx, ctx, state, lang, current_path).await?.0)
+/// The tenant's portal content, from memory (loaded on the tenant's first request).
+pub async fn content(state: &AppState, ctx: &TenantContext) -> Result<Arc<TenantContent>, AppError> {
+    Ok(state.content.get(&state.db, ctx.entry.tenant_id).await?)
 }
 
-/// The tenant's frame and its branding (for pages that show more of it, like the legal pages), from
-/// one query.
-pub async fn portal_frame(tx: &mut TenantTx, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> Result<(PortalChrome, Option<Branding>), AppError> {
-    let (branding, logo) = match portal_tenancy::repo::branding_and_logo_hash(tx).await? {
-        Some((b, logo)) => (Some(b), logo),
-        None => (None, None),
-    };
-    let chrome = PortalChrome {
+/// The tenant's frame (branding, logo) from its content.
+pub fn chrome_of(content: &TenantContent, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> PortalChrome {
+    let branding = content.branding.as_ref();
+    PortalChrome {
         lang,
-        tenant_name: branding.as_ref().map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
-        logo_url: logo.map(|h| format!("/logo?v={}", &h[..12.min(h.len())])),
-        primary_colour: branding.as_ref().map_or_else(|| "#0b4ea2".to_owned(), |b| b.primary_colour.to_string()),
-        secondary_colour: branding.as_ref().map_or_else(|| "#e6eef7".to_owned(), |b| b.secondary_colour.to_string()),
+        tenant_name: branding.map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
+        logo_url: content.logo_sha256.as_ref().map(|h| format!("/logo?v={}", &h[..12.min(h.len())])),
+        primary_colour: branding.map_or_else(|| "#0b4ea2".to_owned(), |b| b.primary_colour.to_string()),
+        secondary_colour: branding.map_or_else(|| "#e6eef7".to_owned(), |b| b.secondary_colour.to_string()),
         current_path,
-        contact_email: branding.as_ref().and_then(|b| b.contact_email.clone()),
-        contact_phone: branding.as_ref().and_then(|b| b.contact_phone.clone()),
-        address: branding.as_ref().and_then(|b| b.address.clone()),
+        contact_email: branding.and_then(|b| b.contact_email.clone()),
+        contact_phone: branding.and_then(|b| b.contact_phone.clone()),
+        address: branding.and_then(|b| b.address.clone()),
         assets: assets(state, false),
-    };
-    Ok((chrome, branding))
+    }
+}
+
+/// The tenant's frame, from memory: no page reads its branding from the database.
+pub async fn portal_chrome(state: &AppState, ctx: &TenantContext, lang: Lang, current_path: String) -> Result<PortalChrome, AppError> {
+    Ok(chrome_of(&*content(state, ctx).await?, ctx, state, lang, current_path))
 }
 
 /// `:port` of the request's `Host` header, if it names one ("" otherwise): links to other hosts of
@@ -173,7 +174,7 @@ pub fn return_path<'a>(next: &'a str, within: &str, form: &str, fallback: &'a st
 pub async fn blocks_page(
     state: &AppState,
     ctx: &TenantContext,
-    mut tx: super::pipeline::Tx<TenantTx>,
+    tx: super::pipeline::Tx<TenantTx>,
     lang: Lang,
     path: &str,
     status: StatusCode,
@@ -182,9 +183,9 @@ pub async fn blocks_page(
     blocks: Vec<portal_ui::blocks::Block>,
 ) -> Result<Response, AppError> {
     use portal_ui::blocks::{Block, PortalBlocksPage};
-    let mut chrome = portal_chrome(&mut tx, ctx, state, lang, path.to_owned()).await?;
-    // the frame is the page's last read: its connection goes back before the HTML is built
+    // the page has read what it shows: its connection goes back before the HTML is built
     tx.commit_page().await?;
+    let mut chrome = portal_chrome(state, ctx, lang, path.to_owned()).await?;
     if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_))) {
         chrome.assets = assets(state, true);
     }

@@ -127,5 +127,7 @@ pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantCont
     portal_tenancy::repo::save_branding(&mut tx, &b).await?;
     audit(&mut tx, &s, &ip, "branding.update", "branding".into(), serde_json::json!({ "display_name": b.display_name, "primary_colour": b.primary_colour.to_string() })).await?;
     tx.finish().await?;
+    // this server shows it on the next request; the others when the notification arrives
+    state.content.invalidate(ctx.entry.tenant_id);
     Ok(Notice::Saved.redirect("/verwaltung/darstellung"))
 }

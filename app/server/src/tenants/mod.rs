@@ -223,6 +223,7 @@ async fn set_status(State(state): State<AppState>, session: OperatorSession, ip:
     audit_change(tx.conn(), &session, &ip, TenantId(id), "tenant.status", serde_json::json!({ "status": status.as_str() })).await?;
     tx.finish().await?;
     state.registry.reload().await?;
+    state.content.invalidate(TenantId(id));
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, status = status.as_str(), "tenant status changed");
     let notice = if status == TenantStatus::Suspended { Notice::Suspended } else { Notice::Activated };
     Ok(notice.redirect(&format!("/?mandant={id}")))
@@ -290,6 +291,8 @@ async fn save_services(State(state): State<AppState>, session: OperatorSession, 
     let count = catalogue::activated_slugs(&mut tx).await?.len();
     audit_change(tx.conn(), &session, &ip, TenantId(id), "services.select", serde_json::json!({ "services": slugs })).await?;
     tx.commit().await?;
+    // this server shows it on the next request; the others when the notification arrives
+    state.content.invalidate(TenantId(id));
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, services = count, "service selection saved");
     Ok(see_other(&format!("/mandanten/{id}/leistungen?gespeichert={count}")))
 }
@@ -303,6 +306,8 @@ async fn apply_basic_installation(State(state): State<AppState>, session: Operat
     let added = catalogue::apply_preset(&mut tx, "grundausstattung").await?.ok_or_else(AppError::not_found)?;
     audit_change(tx.conn(), &session, &ip, TenantId(id), "services.basic_installation", serde_json::json!({ "added": added })).await?;
     tx.commit().await?;
+    // this server shows it on the next request; the others when the notification arrives
+    state.content.invalidate(TenantId(id));
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, added, "basic installation applied");
     Ok(see_other(&format!("/mandanten/{id}/leistungen?vorlage={added}")))
 }

@@ -253,6 +253,7 @@ pub(super) async fn save_tenant(state: &AppState, session: &OperatorSession, ip:
     tx.commit().await?;
     // served at once by this server; the others follow through NOTIFY
     state.registry.reload().await?;
+    state.content.invalidate(id);
     let operator = session.session.operator.operator_id;
     if existing.is_some() {
         tracing::info!(tenant.id = %id, operator.id = %operator, "tenant updated");
