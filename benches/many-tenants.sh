@@ -2,8 +2,10 @@
 # Benchmark (not a test): the platform with 11,000 tenants, Germany's scale (about 11,000 Gemeinden
 # and 400 Kreise and kreisfreie Städte). Seeds them next to the demo tenants (each with a host,
 # branding and the basic installation: about 300,000 activation rows), then measures, in one run:
-# registry load time at start-up, portal home throughput for a demo tenant and for a seeded one
-# against the same server with only the demo tenants, and the console's tenant search.
+# registry load time and the time from start to the first answered portal request; portal home
+# throughput for requests spread at random over 2,000 tenants' hosts (cold at first) against one hot
+# tenant; the server's resident memory after visiting all 11,000 tenants, with the caches' fill and
+# bound; and the console's tenant search. Requests carry what a browser sends (Accept-Encoding).
 #
 #   ./benches/many-tenants.sh            # TENANTS=11000 DURATION=15s CONNECTIONS=32
 set -euo pipefail
@@ -30,8 +32,9 @@ serve() { # log file
 }
 stop() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
 trap stop EXIT
-rps() { # host path
-  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Host: $1" "http://127.0.0.1:$PORT$2" \
+rps() { # host path [wrk args]
+  local host="$1" path="$2"; shift 2
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -H "Host: $host" -H 'Accept-Encoding: br, gzip' "$@" "http://127.0.0.1:$PORT$path" \
     | awk '/Requests\/sec/ {r=$2} $1=="99%" {p=$2} END {printf "%10s req/s  p99 %s", r, p}'
 }
 registry_ms() { grep -o '"message":"tenant registry loaded"[^}]*' "$1" | grep -o '"elapsed_ms":[0-9]*' | cut -d: -f2; }
@@ -63,12 +66,34 @@ printf 'seeded in %ss: %s tenants, %s hosts, %s activations\n' "$(( $(date +%s) 
   "$(psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d kommunalportal_scale -Atc 'select count(*) from service_activation')"
 
 step "With $TENANTS more tenants"
-serve "$CACHE/scale-large.log"
-printf 'registry: %s hosts in %s ms\n' "$(curl -s "http://127.0.0.1:$PORT/health" | grep -o '"tenant_hosts":[0-9]*' | cut -d: -f2)" "$(registry_ms "$CACHE/scale-large.log")"
-printf '%-40s %s\n' "home kaiserslautern ($TENANTS+8 tenants)" "$(rps kaiserslautern.localhost /)"
-printf '%-40s %s\n' "home gemeinde-$((TENANTS / 2))" "$(rps "gemeinde-$((TENANTS / 2)).localhost" /)"
-printf '%-40s %s\n' "search 'Perso' in gemeinde-$((TENANTS / 2))" "$(rps "gemeinde-$((TENANTS / 2)).localhost" '/suche?q=Perso')"
-printf '%-40s %s\n' "unknown host (404)" "$(rps nicht-vorhanden.localhost /)"
+# from the start of the process to the first answered portal request (registry loaded, listener
+# connected, the tenant's content loaded and its page rendered)
+begin=$(date +%s%N)
+"$BIN" serve > "$CACHE/scale-large.log" 2>&1 &
+SERVER=$!
+until curl -fsS -o /dev/null -H "Host: gemeinde-$((TENANTS / 2)).localhost" "http://127.0.0.1:$PORT/" 2>/dev/null; do
+  kill -0 "$SERVER" 2>/dev/null || die "the server did not start"; sleep 0.02
+done
+printf 'start-up to the first answered portal request: %s ms (registry: %s hosts in %s ms)\n' "$(( ($(date +%s%N) - begin) / 1000000 ))" \
+  "$(curl -s "http://127.0.0.1:$PORT/health" | grep -o '"tenant_hosts":[0-9]*' | cut -d: -f2)" "$(registry_ms "$CACHE/scale-large.log")"
+rss() { awk '/VmRSS/ {printf "%.0f MB", $2 / 1024}' "/proc/$SERVER/status"; }
+printf 'resident memory after start: %s\n' "$(rss)"
+LUA="$ROOT/benches/lua"
+spread="$(HOSTS=2000 rps x /dummy -s "$LUA/random-hosts.lua")"
+printf '%-44s %s\n' "home, 2,000 hosts at random (cold at first)" "$spread"
+hot="$(rps "gemeinde-$((TENANTS / 2)).localhost" /)"
+printf '%-44s %s\n' "home, one hot tenant" "$hot"
+awk -v s="$(awk '{print $1}' <<<"$spread")" -v h="$(awk '{print $1}' <<<"$hot")" 'BEGIN { printf "spread / hot throughput ratio: %.3f\n", s / h }'
+printf '%-44s %s\n' "home kaiserslautern ($TENANTS+8 tenants)" "$(rps kaiserslautern.localhost /)"
+printf '%-44s %s\n' "search 'Perso' in gemeinde-$((TENANTS / 2))" "$(rps "gemeinde-$((TENANTS / 2)).localhost" '/suche?q=Perso')"
+printf '%-44s %s\n' "unknown host (404)" "$(rps nicht-vorhanden.localhost /)"
+step "Visiting every tenant's home once ($TENANTS)"
+# the script stops once as many answers as tenants have come back
+HOSTS="$TENANTS" wrk -t1 -c8 -d600s -s "$LUA/all-hosts.lua" "http://127.0.0.1:$PORT/" | awk '/Requests\/sec/ {print "visited at " $2 " req/s"}'
+health="$(curl -s "http://127.0.0.1:$PORT/health")"
+printf 'resident memory after visiting all %s tenants: %s\n' "$TENANTS" "$(rss)"
+printf 'caches: %s (bounds: content %s MB, pages %s MB; infra/config/base.toml [cache])\n' "$(grep -o '"cache":{[^}]*}' <<<"$health")" \
+  "$(awk -F' = ' '/^content_max_mb/ {print $2}' "$ROOT/infra/config/base.toml")" "$(awk -F' = ' '/^pages_max_mb/ {print $2}' "$ROOT/infra/config/base.toml")"
 
 # the console's search over all tenants, logged in
 jar="$(console_login "$BIN" "$PORT" scale@kommunalportal.example)"

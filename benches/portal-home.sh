@@ -1,50 +1,49 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): requests per second and p99 latency of a tenant's portal home, against a
-# plain axum hello-world baseline started by this script, measured with wrk in the same run. Also
-# reports the compressed first-load weight of portal pages.
+# Benchmark (not a test): requests per second and p99 latency of a tenant's public portal pages
+# (home, a service page, a legal page, a frequent search and searches never seen before) and of a
+# logged-in citizen's account page, against a plain axum hello-world baseline started by this script,
+# measured with wrk in the same run, at 32 and 64 connections. Requests carry what a browser sends
+# (Accept-Encoding: br, gzip). Also reports the compressed first-load weight of portal pages.
 #
-#   ./benches/portal-home.sh            # 20 s per target, 32 connections
-#   DURATION=60s CONNECTIONS=64 ./benches/portal-home.sh
+#   ./benches/portal-home.sh                                  # 20 s per target
+#   DURATION=10s CONNECTION_COUNTS="64" ./benches/portal-home.sh
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../infra/scripts/lib.sh"
-DURATION="${DURATION:-20s}"; CONNECTIONS="${CONNECTIONS:-32}"; THREADS="${THREADS:-1}"
-PORTAL_PORT=3201; HELLO_PORT=3202
-
-command -v wrk >/dev/null || apt_install wrk
-ensure_rust
-ensure_postgres
-build_site release
-step "Building release binaries"
-cargo build --quiet --release -p portal-server --bin portal --example hello
-ensure_database kommunalportal_bench fresh
-use_database kommunalportal_bench
-export APP_ENVIRONMENT=local APP_CONFIG_DIR="$ROOT/infra/config" APP__SERVER__BIND="127.0.0.1:$PORTAL_PORT"
-export APP__PATHS__SITE_DIR="$SITE_DIR" APP__PATHS__TENANTS_DIR="$ROOT/tenants" APP__TELEMETRY__LOG_FILTER=warn
-"$CARGO_TARGET_DIR/release/portal" serve > "$CACHE/bench-portal.log" 2>&1 &
-P1=$!
+PORT=3201; BENCH_DB=kommunalportal_bench
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+CONNECTION_COUNTS="${CONNECTION_COUNTS:-32 64}"; THREADS="${THREADS:-1}"
+PORTAL_PORT=$PORT; HELLO_PORT=3202
+cargo build --quiet --release -p portal-server --example hello
 HELLO_BIND="127.0.0.1:$HELLO_PORT" "$CARGO_TARGET_DIR/release/examples/hello" &
-P2=$!
-trap 'kill $P1 $P2 2>/dev/null || true' EXIT
-wait_for_http "http://127.0.0.1:$PORTAL_PORT/health" 120 || die "portal did not start"
+HELLO=$!
+trap 'kill $HELLO $SERVER 2>/dev/null || true; stop_test_services' EXIT
 wait_for_http "http://127.0.0.1:$HELLO_PORT/" 30 || die "baseline did not start"
+LUA="$ROOT/benches/lua"
 
-run_wrk() { # name url [host]
-  local out; out="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency ${3:+-H "Host: $3"} "$2")"
-  local rps p99 non2xx
+measure() { # name connections url [wrk args...]
+  local name="$1" c="$2" url="$3"; shift 3
+  local out rps p99 non2xx
+  out="$(wrk -t"$THREADS" -c"$c" -d"$DURATION" --latency -H "Host: $HOST" -H "Accept-Encoding: ${ENCODING:-br, gzip}" -H 'Accept-Language: de-DE,de;q=0.9' "$@" "$url")"
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
   non2xx="$(awk '/Non-2xx/ {print $4}' <<<"$out")"
-  printf '%-28s %12s req/s   p99 %8s   non-2xx %s\n' "$1" "$rps" "$p99" "${non2xx:-0}"
-  echo "$rps" > "$CACHE/bench-$1.rps"
+  local base="$rps"; [ "$name" = hello ] || base="$(cat "$CACHE/bench-hello-$c.rps")"
+  printf '%-34s %4d conn %10s req/s  ratio %6.3f  p99 %8s  non-2xx %s\n' "$name" "$c" "$rps" "$(awk -v r="$rps" -v b="$base" 'BEGIN { print r / b }')" "$p99" "${non2xx:-0}"
+  echo "$rps" > "$CACHE/bench-$name-$c.rps"
 }
-step "wrk: $THREADS thread(s), $CONNECTIONS connections, $DURATION per target (server and wrk share $(nproc) cores)"
-# warm-up
-wrk -t1 -c4 -d3s -H "Host: kaiserslautern.localhost" "http://127.0.0.1:$PORTAL_PORT/" >/dev/null
-run_wrk hello-world "http://127.0.0.1:$HELLO_PORT/"
-run_wrk portal-home "http://127.0.0.1:$PORTAL_PORT/" "kaiserslautern.localhost"
-run_wrk portal-search "http://127.0.0.1:$PORTAL_PORT/suche?q=Perso" "kaiserslautern.localhost"
-awk -v h="$(cat "$CACHE/bench-hello-world.rps")" -v p="$(cat "$CACHE/bench-portal-home.rps")" \
-  'BEGIN { printf "portal home / hello-world throughput ratio: %.3f\n", p / h }'
+P="http://127.0.0.1:$PORTAL_PORT"
+step "wrk: $THREADS thread(s), $DURATION per target (server, database and wrk share $(nproc) cores)"
+# warm-up: the tenant's content and pages in memory
+wrk -t1 -c4 -d3s -H "Host: $HOST" -H 'Accept-Encoding: br, gzip' "$P/" >/dev/null
+for c in $CONNECTION_COUNTS; do
+  measure hello "$c" "http://127.0.0.1:$HELLO_PORT/"
+  measure portal-home "$c" "$P/"
+  measure service-page "$c" "$P/leistungen/personalausweis"
+  measure legal-page "$c" "$P/impressum"
+  measure search-frequent "$c" "$P/suche?q=Perso"
+  measure search-unseen "$c" "$P/" -s "$LUA/unseen-search.lua"
+  measure account-logged-in "$c" "$P/konto" -H "Cookie: kp_session=$SESSION"
+  ENCODING=identity measure portal-home-identity "$c" "$P/"
+done
 
 step "First-load weight (compressed as served; Accept-Encoding: br, gzip)"
 size() { curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' -H "Host: $1" "http://127.0.0.1:$PORTAL_PORT$2"; }

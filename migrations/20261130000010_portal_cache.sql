@@ -66,7 +66,7 @@ create trigger tenant_logo_content_update_notify after update on tenant_logo
     for each row when (old.* is distinct from new.*) execute function notify_tenant_content();
 create trigger service_activation_content_notify after insert or delete on service_activation
     for each row execute function notify_tenant_content();
--- the touch trigger moves updated_at on every update; a real change moves something else too
+-- (the touch trigger moves updated_at on every update, so every update of an activation notifies)
 create trigger service_activation_content_update_notify after update on service_activation
     for each row when ((old.*) is distinct from (new.*)) execute function notify_tenant_content();
 create trigger tenant_branding_truncate_notify after truncate on tenant_branding
@@ -123,7 +123,9 @@ begin
         cross join lateral (select to_tsquery('german', p_query) as q_de, to_tsquery('english', p_query) as q_en) q
         where a.tenant_id = p_tenant and (
             s.search_de @@ q.q_de or s.search_en @@ q.q_en
-            or to_tsvector('german', coalesce(a.name_de, '') || ' ' || coalesce(a.summary_de, '')) @@ q.q_de)
+            -- the tenant's own name or summary, where it has one (most rows have none: no parsing)
+            or ((a.name_de is not null or a.summary_de is not null)
+                and to_tsvector('german', coalesce(a.name_de, '') || ' ' || coalesce(a.summary_de, '')) @@ q.q_de))
         order by greatest(ts_rank(s.search_de, q.q_de), ts_rank(s.search_en, q.q_en)) desc, s.name_de
         limit p_limit;
     perform set_config('app.tenant_id', previous, true);

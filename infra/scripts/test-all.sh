@@ -5,7 +5,7 @@
 # Installs and starts whatever is missing.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-E2E_PORT="${E2E_PORT:-3101}"
+E2E_PORT="${E2E_PORT:-3101}"; E2E_PORT_B="${E2E_PORT_B:-3102}"
 
 ensure_rust
 ensure_postgres
@@ -45,5 +45,11 @@ mkdir -p "$ROOT/tests/e2e/artifacts"
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; stop_test_services' EXIT
 wait_for_http "http://127.0.0.1:$E2E_PORT/health" 120 || { tail -50 "$ROOT/tests/e2e/artifacts/server.log"; die "the server did not start"; }
-export E2E_PORT
+# a second server process on the same database (its own caches and notification listener), for the
+# journey that changes data on one and reads it on the other; background work stays with the first
+APP__SERVER__BIND="127.0.0.1:$E2E_PORT_B" APP__MAIL__WORKER=false APP__PAYMENTS__WORKER=false "$BIN" serve > "$ROOT/tests/e2e/artifacts/server-b.log" 2>&1 &
+SERVER_B_PID=$!
+trap 'kill $SERVER_PID $SERVER_B_PID 2>/dev/null || true; wait $SERVER_PID $SERVER_B_PID 2>/dev/null || true; stop_test_services' EXIT
+wait_for_http "http://127.0.0.1:$E2E_PORT_B/health" 120 || { tail -50 "$ROOT/tests/e2e/artifacts/server-b.log"; die "the second server did not start"; }
+export E2E_PORT E2E_PORT_B
 (cd "$ROOT/tests/e2e" && node --test --test-concurrency=1 journeys/)

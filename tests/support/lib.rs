@@ -265,7 +265,7 @@ impl TestApp {
         let listener_content = Arc::clone(&content);
         // as in the server: notifications keep the registry and the content current
         let registry = TenantRegistry::start(db.db(), std::time::Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.unwrap_or_else(|e| panic!("{e}"));
-        let state = AppState {
+        let state = AppState::new(portal_web::AppParts {
             db: db.db(),
             registry,
             content,
@@ -289,7 +289,7 @@ impl TestApp {
                 webhook_secret: Some(WEBHOOK_SECRET.to_owned().into()),
                 intent_expiry_hours: 24,
             }),
-        };
+        });
         let router = portal_server::build_router(state.clone());
         Self { db, state, router }
     }

@@ -24,9 +24,18 @@ use crate::kit::page::{self as pages, LANG_COOKIE, lang_of};
 use crate::kit::pipeline;
 use crate::kit::registry::{self, Capability};
 
-/// Routers per site, built once.
+/// Routers per site, built once; shared by every request (one reference count per copy).
 #[derive(Clone)]
-struct Sites {
+struct Sites(Arc<SiteRouters>);
+
+impl std::ops::Deref for Sites {
+    type Target = SiteRouters;
+    fn deref(&self) -> &SiteRouters {
+        &self.0
+    }
+}
+
+struct SiteRouters {
     state: AppState,
     capabilities: &'static [Capability],
     portal: Router,
@@ -54,7 +63,7 @@ pub fn build_router(state: AppState) -> Router {
 
 /// Builds the complete router with the capabilities of `list`.
 pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router {
-    let sites = Sites {
+    let sites = Sites(Arc::new(SiteRouters {
         portal: site_router(list, |c| c.portal)
             .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::office::staff_area))
             .route_layer(axum::middleware::from_fn(observe::track_metrics))
@@ -65,7 +74,7 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
             .with_state(state.clone()),
         state: state.clone(),
         capabilities: list,
-    };
+    }));
     let site_dir = state.config.site_dir.clone();
     let static_files = Router::new()
         .nest_service("/assets/kern", ServeDir::new(site_dir.join("kern")))
@@ -143,6 +152,12 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
     // keeps the transactions its handler opens
     if !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
         return route(&sites, router, req, tenant.as_ref(), lang, &path, None).await;
+    }
+    // a public page already rendered for this address is served from memory, before routing
+    if let Some(ctx) = &tenant
+        && let Some(r) = crate::kit::public::from_memory(state, ctx, req.headers(), lang, &path).await
+    {
+        return r;
     }
     let area = if tenant.is_some() { pipeline::Area::Tenant } else { pipeline::Area::Console };
     let served = pipeline::serve(area, |page| route(&sites, router, req, tenant.as_ref(), lang, &path, Some(page))).await;

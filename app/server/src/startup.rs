@@ -113,7 +113,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     let registry = TenantRegistry::start(db.clone(), Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.context("loading the tenant registry")?;
     tracing::info!(hosts = registry.host_count(), elapsed_ms = started.elapsed().as_millis() as u64, "tenant registry loaded");
 
-    Ok(AppState {
+    Ok(AppState::new(portal_web::AppParts {
         db,
         registry,
         content,
@@ -140,7 +140,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
             webhook_secret: settings.payments.webhook_secret.clone(),
             intent_expiry_hours: settings.payments.intent_expiry_hours,
         }),
-    })
+    }))
 }
 
 impl Application {

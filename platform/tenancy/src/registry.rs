@@ -28,7 +28,7 @@ pub struct RegistryEntry {
 /// Host name → tenant, shared by all requests of a server.
 pub struct TenantRegistry {
     db: Db,
-    map: RwLock<Arc<HashMap<String, RegistryEntry>>>,
+    map: RwLock<Arc<HashMap<String, Arc<RegistryEntry>>>>,
 }
 
 impl std::fmt::Debug for TenantRegistry {
@@ -45,15 +45,15 @@ impl TenantRegistry {
         Ok(registry)
     }
 
-    fn snapshot(&self) -> Arc<HashMap<String, RegistryEntry>> {
+    fn snapshot(&self) -> Arc<HashMap<String, Arc<RegistryEntry>>> {
         match self.map.read() {
             Ok(guard) => guard.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 
-    /// The tenant serving `host`, if any.
-    pub fn resolve(&self, host: &HostName) -> Option<RegistryEntry> {
+    /// The tenant serving `host`, if any (shared, not copied: every request asks).
+    pub fn resolve(&self, host: &HostName) -> Option<Arc<RegistryEntry>> {
         self.snapshot().get(host.as_str()).cloned()
     }
 
@@ -74,7 +74,7 @@ impl TenantRegistry {
         .fetch_all(tx.conn())
         .await?;
         tx.commit().await?;
-        let map: HashMap<String, RegistryEntry> = rows
+        let map: HashMap<String, Arc<RegistryEntry>> = rows
             .into_iter()
             .map(|(host, id, slug, name, status, primary)| {
                 let entry = RegistryEntry {
@@ -85,7 +85,7 @@ impl TenantRegistry {
                     status: TenantStatus::parse(&status).unwrap_or(TenantStatus::Suspended),
                     primary_host: primary.unwrap_or_else(|| host.clone()),
                 };
-                (host, entry)
+                (host, Arc::new(entry))
             })
             .collect();
         let count = map.len();

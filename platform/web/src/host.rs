@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// The tenant a portal request is for.
 #[derive(Debug, Clone)]
 pub struct TenantContext {
-    pub entry: RegistryEntry,
+    pub entry: std::sync::Arc<RegistryEntry>,
     /// The host the request came in on.
     pub host: HostName,
 }

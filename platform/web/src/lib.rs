@@ -14,4 +14,4 @@ pub mod state;
 
 pub use error::{AppError, ErrorKind};
 pub use host::{Site, TenantContext};
-pub use state::{AppState, PaymentConfig, StateConfig};
+pub use state::{AppParts, AppState, PaymentConfig, StateConfig};

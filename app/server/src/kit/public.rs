@@ -34,8 +34,9 @@ pub fn is_personal(headers: &HeaderMap) -> bool {
 /// Serves a public page at `address` (its canonical path and query): from memory when it was
 /// rendered for this tenant's current content and this language, else rendered by `render` from the
 /// content and the frame. Only a 200 is kept; `render` may answer another status (an empty search)
-/// or an error, which are never kept.
-pub async fn public_page<F, Fut>(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, address: String, render: F) -> Result<Response, AppError>
+/// or an error, which are never kept. `many` marks kinds of pages there are many of, each asked for
+/// rarely (search results): compressed fast.
+pub async fn public_page<F, Fut>(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, address: String, many: bool, render: F) -> Result<Response, AppError>
 where
     F: FnOnce(Arc<TenantContent>, PortalChrome) -> Fut,
     Fut: Future<Output = Result<(StatusCode, String), AppError>>,
@@ -45,13 +46,31 @@ where
     let shared = !is_personal(headers);
     let key = PageKey { tenant: ctx.entry.tenant_id, version: content.version, lang, address: address.clone().into() };
     if shared && let Some(page) = state.pages.get(&key).await {
-        return Ok(page.respond(headers, state.pages.shared_max_age));
+        metrics::counter!("portal_shared_pages_total", "result" => "hit").increment(1);
+        return Ok(page.respond(headers, &state.pages.cache_control));
     }
+    metrics::counter!("portal_shared_pages_total", "result" => if shared { "miss" } else { "personal" }).increment(1);
     let chrome = chrome_of(&content, ctx, state, lang, address);
     let (status, html) = render(content, chrome).await?;
     if shared && status == StatusCode::OK {
-        let page = state.pages.insert(key, html).await;
-        return Ok(page.respond(headers, state.pages.shared_max_age));
+        let page = state.pages.insert(key, html, many).await;
+        return Ok(page.respond(headers, &state.pages.cache_control));
     }
     Ok(html_status(status, html))
+}
+
+/// The shared page at exactly this address (path and query), if one was rendered for the tenant's
+/// current content and this language: asked before any routing, so a page in memory costs no more
+/// than the lookup. Only the handler of an address puts a page there, under the address it is
+/// canonical for; anything else (another spelling of the query, a personal request, a cold tenant
+/// whose content cannot be loaded) goes the normal way.
+pub async fn from_memory(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, lang: Lang, address: &str) -> Option<Response> {
+    if is_personal(headers) {
+        return None;
+    }
+    let content = state.content.get(&state.db, ctx.entry.tenant_id).await.ok()?;
+    let key = PageKey { tenant: ctx.entry.tenant_id, version: content.version, lang, address: address.into() };
+    let page = state.pages.get(&key).await?;
+    metrics::counter!("portal_shared_pages_total", "result" => "hit").increment(1);
+    Some(page.respond(headers, &state.pages.cache_control))
 }
