@@ -83,6 +83,12 @@ async fn compressed_bodies_decode_to_the_same_page() {
         assert!(tags[0] != tags[1] && tags[1] != tags[2] && tags[0] != tags[2], "{path}: {tags:?}");
         let r = app.get_with(HOST, path, &[("accept-encoding", "br"), ("if-none-match", tags[1])]).await;
         assert_eq!(r.status, StatusCode::NOT_MODIFIED, "{path}");
+        // a page rendered for one visitor (any cookie) is compressed on the way out, the same page
+        let personal = app.get_with(HOST, path, &[("accept-encoding", "br"), ("cookie", "x=1")]).await;
+        assert_eq!(header_of(&personal, header::CONTENT_ENCODING), "br", "{path}");
+        let mut decoded = Vec::new();
+        brotli::Decompressor::new(&personal.bytes[..], 4096).read_to_end(&mut decoded).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(decoded, plain.bytes, "{path}: the personal rendering of a public page is the same page");
         // refused codings are not sent
         let r = app.get_with(HOST, path, &[("accept-encoding", "br;q=0, gzip;q=0")]).await;
         assert!(r.headers.get(header::CONTENT_ENCODING).is_none() && r.bytes == plain.bytes, "{path}");

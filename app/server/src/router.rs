@@ -12,7 +12,6 @@ use portal_web::error::{ErrorCause, ErrorKind};
 use portal_web::{AppState, Site, TenantContext, cookies, observe};
 use serde::Deserialize;
 use tower::ServiceExt;
-use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -91,7 +90,7 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
         .fallback(dispatch)
         .with_state(sites)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
-        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(portal_web::compression::compress))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))

@@ -3,6 +3,7 @@
 //! and CSRF checks, request metrics, `/health` and `/metrics`, and the in-memory caches of tenants'
 //! portal content and of rendered public pages.
 
+pub mod compression;
 pub mod content;
 pub mod cookies;
 pub mod error;

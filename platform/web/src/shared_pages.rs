@@ -175,7 +175,7 @@ impl SharedPage {
     }
 }
 
-fn compress_brotli(html: &[u8], quality: u32) -> Bytes {
+pub(crate) fn compress_brotli(html: &[u8], quality: u32) -> Bytes {
     let mut out = Vec::with_capacity(html.len() / 4);
     {
         // quality 6 of 11 with a 256 KB window: measured on the portal home (34 KB of HTML), 0.5 ms
@@ -187,7 +187,7 @@ fn compress_brotli(html: &[u8], quality: u32) -> Bytes {
     Bytes::from(out)
 }
 
-fn compress_gzip(html: &[u8]) -> Bytes {
+pub(crate) fn compress_gzip(html: &[u8]) -> Bytes {
     let mut w = flate2::write::GzEncoder::new(Vec::with_capacity(html.len() / 4), flate2::Compression::new(6));
     let _ = w.write_all(html);
     Bytes::from(w.finish().unwrap_or_default())
