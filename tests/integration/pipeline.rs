@@ -1,5 +1,5 @@
-//! The request pipeline: a page — its session check, its content, its frame and its error page —
-//! reads in one database transaction. Counted for the pages the team watches: the portal home, a
+//! The request pipeline: a page — its session check, its content and its error page (the frame comes
+//! from memory) — reads in one database transaction. Counted for the pages the team watches: the portal home, a
 //! logged-in account page, a staff case page and the console's tenant list, and for an error page.
 
 use http::StatusCode;

@@ -167,7 +167,7 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
 }
 
 /// Runs the site's router and turns an error response into the translated page (after undoing the
-/// page's work, so that the frame reads in the same transaction).
+/// page's work).
 async fn route(sites: &Sites, router: Router, req: Request, tenant: Option<&TenantContext>, lang: portal_domain::Lang, path: &str, page: Option<Arc<pipeline::Page>>) -> Response {
     let response = match registry::serving(sites.capabilities, router.oneshot(req)).await {
         Ok(r) => r,

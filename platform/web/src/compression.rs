@@ -45,7 +45,7 @@ pub async fn compress(req: Request, next: Next) -> Response {
         return Response::from_parts(parts, Body::from(bytes));
     }
     let (compressed, name) = match coding {
-        Coding::Brotli => (compress_brotli(&bytes, 4), "br"),
+        Coding::Brotli => (compress_brotli(&bytes), "br"),
         _ => (compress_gzip(&bytes), "gzip"),
     };
     parts.headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));

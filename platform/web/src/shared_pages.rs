@@ -36,9 +36,6 @@ pub struct SharedPage {
     html: Bytes,
     /// Hex of the first 16 bytes of the HTML's SHA-256: the strong validator of the page.
     hash: String,
-    /// Brotli quality: pages there are many of, each asked for rarely (search results), are
-    /// compressed fast.
-    quality: u32,
     /// The ETag headers of the three codings, made once.
     etags: [HeaderValue; 3],
     brotli: OnceLock<Bytes>,
@@ -111,12 +108,11 @@ fn qvalue(s: &str) -> u16 {
 }
 
 impl SharedPage {
-    /// A page; `many` for kinds of pages there are many of, each asked for rarely (search results).
-    pub fn new(html: String, many: bool) -> Self {
+    pub fn new(html: String) -> Self {
         let hash: String = Sha256::digest(html.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
         // hex digits, quotes and a suffix: always a valid header value
         let etags = [Coding::Identity, Coding::Brotli, Coding::Gzip].map(|c| HeaderValue::from_str(&format!("\"{hash}{}\"", c.suffix())).unwrap_or(HeaderValue::from_static("\"\"")));
-        Self { html: Bytes::from(html), hash, quality: if many { 4 } else { 6 }, etags, brotli: OnceLock::new(), gzip: OnceLock::new() }
+        Self { html: Bytes::from(html), hash, etags, brotli: OnceLock::new(), gzip: OnceLock::new() }
     }
 
     /// The page's HTML.
@@ -133,7 +129,7 @@ impl SharedPage {
     pub fn body(&self, coding: Coding) -> Bytes {
         match coding {
             Coding::Identity => self.html.clone(),
-            Coding::Brotli => self.brotli.get_or_init(|| compress_brotli(&self.html, self.quality)).clone(),
+            Coding::Brotli => self.brotli.get_or_init(|| compress_brotli(&self.html)).clone(),
             Coding::Gzip => self.gzip.get_or_init(|| compress_gzip(&self.html)).clone(),
         }
     }
@@ -175,13 +171,14 @@ impl SharedPage {
     }
 }
 
-pub(crate) fn compress_brotli(html: &[u8], quality: u32) -> Bytes {
+/// Brotli at quality 4 of 11 with a 256 KB window. Measured on the portal home (34 KB of HTML): 0.26 ms
+/// for 5,239 bytes, where quality 6 takes 0.5 ms for 4,975, 9 takes 5 ms for 4,955 and 11 takes 44 ms
+/// for 4,547. A page is compressed on the request that first asks for it (for 2,000 cold tenants
+/// at once, in benches/many-tenants.sh), and pages rendered per visitor on every request.
+pub(crate) fn compress_brotli(html: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(html.len() / 4);
     {
-        // quality 6 of 11 with a 256 KB window: measured on the portal home (34 KB of HTML), 0.5 ms
-        // for 4,975 bytes, where quality 9 takes 5 ms for 4,955 and 11 takes 44 ms for 4,547 (4:
-        // 0.26 ms, 5,239 bytes); a page is compressed on the request that first asks for it
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, quality, 18);
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 4, 18);
         let _ = w.write_all(html);
     }
     Bytes::from(out)
@@ -237,8 +234,8 @@ impl PageCache {
     }
 
     /// Keeps a page rendered for `key` and returns it.
-    pub async fn insert(&self, key: PageKey, html: String, many: bool) -> Arc<SharedPage> {
-        let page = Arc::new(SharedPage::new(html, many));
+    pub async fn insert(&self, key: PageKey, html: String) -> Arc<SharedPage> {
+        let page = Arc::new(SharedPage::new(html));
         self.pages.insert(key, Arc::clone(&page)).await;
         page
     }
@@ -275,7 +272,7 @@ mod tests {
 
     #[test]
     fn etags_match_in_any_coding_and_list() {
-        let page = SharedPage::new("<p>Hallo</p>".to_owned(), false);
+        let page = SharedPage::new("<p>Hallo</p>".to_owned());
         let tag = page.etag(Coding::Identity);
         let br = page.etag(Coding::Brotli);
         assert_ne!(tag, br);
@@ -290,7 +287,7 @@ mod tests {
     fn compressed_bodies_decode_to_the_page() {
         use std::io::Read;
         let html = format!("<html><body>{}</body></html>", "<p>Personalausweis beantragen</p>".repeat(200));
-        let page = SharedPage::new(html.clone(), false);
+        let page = SharedPage::new(html.clone());
         let mut out = String::new();
         let _ = brotli::Decompressor::new(&page.body(Coding::Brotli)[..], 4096).read_to_string(&mut out);
         assert_eq!(out, html);

@@ -50,7 +50,7 @@ fn item(s: &catalogue::ActiveService, lang: Lang) -> ServiceItem {
 
 /// `GET /`: the services the tenant offers, by category. From memory.
 async fn home(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
-    public_page(&state, &ctx, &headers, paths::HOME.path().to_owned(), false, |content, chrome| async move {
+    public_page(&state, &ctx, &headers, paths::HOME.path().to_owned(), |content, chrome| async move {
         let lang = chrome.lang;
         let services = content.services_in(lang);
         let groups: Vec<CategoryGroup> = content
@@ -79,7 +79,7 @@ async fn search(State(state): State<AppState>, ctx: TenantContext, headers: Head
     let query: String = q.q.trim().chars().take(200).collect();
     let address = format!("{}?q={}", paths::SEARCH.path(), urlencoding::encode(&query));
     let (db, tenant) = (state.db.clone(), ctx.entry.tenant_id);
-    public_page(&state, &ctx, &headers, address, true, |content, chrome| async move {
+    public_page(&state, &ctx, &headers, address, |content, chrome| async move {
         let lang = chrome.lang;
         let empty_query = catalogue::search_words(&query).is_empty();
         let results = if empty_query { Vec::new() } else { catalogue::search(&db, tenant, &query, &content.catalogue.synonyms).await? };
@@ -96,7 +96,7 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
     // an impossible slug never reaches the database
     let slug = ServiceSlug::parse(&slug).map_err(|_| AppError::not_found())?;
     let (reader, tenant) = (state.clone(), ctx.entry.tenant_id);
-    public_page(&state, &ctx, &headers, paths::SERVICE.with(&[&slug]), false, |content, chrome| async move {
+    public_page(&state, &ctx, &headers, paths::SERVICE.with(&[&slug]), |content, chrome| async move {
         // nor does one the tenant does not offer
         if !content.services.iter().any(|s| s.service_slug == slug.as_str()) {
             return Err(AppError::not_found());
@@ -135,7 +135,7 @@ async fn legal(state: AppState, ctx: TenantContext, headers: HeaderMap, which: L
         Legal::Privacy => (paths::PRIVACY.path(), "common.privacy"),
         Legal::Accessibility => (paths::ACCESSIBILITY.path(), "common.accessibility"),
     };
-    public_page(&state, &ctx, &headers, path.to_owned(), false, |content, chrome| async move {
+    public_page(&state, &ctx, &headers, path.to_owned(), |content, chrome| async move {
         let lang = chrome.lang;
         let text = content.branding.as_ref().map(|b| match which {
             Legal::Imprint => b.imprint.clone(),

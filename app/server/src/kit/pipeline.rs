@@ -1,6 +1,8 @@
 //! The request pipeline's one transaction: a page (a GET on a tenant's host or on the console) reads
-//! everything it shows — the session check, its content, its frame, and its error page — in one
-//! database transaction, opened when first needed and committed once the page is rendered.
+//! everything it shows from the database — the session check and its content — in one database
+//! transaction, opened when first needed and committed once the page is rendered. Its frame
+//! (branding, navigation) comes from the tenant's content in memory (`portal_web::content`), and a
+//! public page already rendered needs no transaction at all (`kit::public`).
 //!
 //! Code asks for "the page's transaction" with [`tenant_tx`] or [`platform_tx`] and gets the shared
 //! one while serving a page, or a transaction of its own elsewhere (form posts, webhooks, jobs), so
@@ -145,7 +147,7 @@ pub enum Area {
 }
 
 /// The end of a page: whether it succeeded (its transaction is committed) or failed (what it did is
-/// undone before the error page reads the frame).
+/// undone before the error page is shown).
 pub struct Page {
     tenant: Slot<TenantTx>,
     platform: Slot<PlatformTx>,

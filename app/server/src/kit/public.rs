@@ -34,9 +34,8 @@ pub fn is_personal(headers: &HeaderMap) -> bool {
 /// Serves a public page at `address` (its canonical path and query): from memory when it was
 /// rendered for this tenant's current content and this language, else rendered by `render` from the
 /// content and the frame. Only a 200 is kept; `render` may answer another status (an empty search)
-/// or an error, which are never kept. `many` marks kinds of pages there are many of, each asked for
-/// rarely (search results): compressed fast.
-pub async fn public_page<F, Fut>(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, address: String, many: bool, render: F) -> Result<Response, AppError>
+/// or an error, which are never kept.
+pub async fn public_page<F, Fut>(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, address: String, render: F) -> Result<Response, AppError>
 where
     F: FnOnce(Arc<TenantContent>, PortalChrome) -> Fut,
     Fut: Future<Output = Result<(StatusCode, String), AppError>>,
@@ -53,7 +52,7 @@ where
     let chrome = chrome_of(&content, ctx, state, lang, address);
     let (status, html) = render(content, chrome).await?;
     if shared && status == StatusCode::OK {
-        let page = state.pages.insert(key, html, many).await;
+        let page = state.pages.insert(key, html).await;
         return Ok(page.respond(headers, &state.pages.cache_control));
     }
     Ok(html_status(status, html))
