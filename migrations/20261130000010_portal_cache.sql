@@ -51,50 +51,24 @@ create trigger tenant_hosts_notify after insert or update or delete or truncate 
 create trigger tenant_domain_hosts_notify after insert or update or delete or truncate on tenant_domain
     for each statement execute function notify_hosts();
 
--- what a tenant's portal shows
-create trigger tenant_content_notify after insert or delete on tenant
-    for each row execute function notify_tenant_content();
-create trigger tenant_content_update_notify after update on tenant
-    for each row when (old.* is distinct from new.*) execute function notify_tenant_content();
-create trigger tenant_branding_content_notify after insert or delete on tenant_branding
-    for each row execute function notify_tenant_content();
-create trigger tenant_branding_content_update_notify after update on tenant_branding
-    for each row when (old.* is distinct from new.*) execute function notify_tenant_content();
-create trigger tenant_logo_content_notify after insert or delete on tenant_logo
-    for each row execute function notify_tenant_content();
-create trigger tenant_logo_content_update_notify after update on tenant_logo
-    for each row when (old.* is distinct from new.*) execute function notify_tenant_content();
-create trigger service_activation_content_notify after insert or delete on service_activation
-    for each row execute function notify_tenant_content();
--- (the touch trigger moves updated_at on every update, so every update of an activation notifies)
-create trigger service_activation_content_update_notify after update on service_activation
-    for each row when ((old.*) is distinct from (new.*)) execute function notify_tenant_content();
-create trigger tenant_branding_truncate_notify after truncate on tenant_branding
-    for each statement execute function notify_catalogue();
-create trigger tenant_logo_truncate_notify after truncate on tenant_logo
-    for each statement execute function notify_catalogue();
-create trigger service_activation_truncate_notify after truncate on service_activation
-    for each statement execute function notify_catalogue();
-
--- the shared catalogue every portal lists from
-create trigger base_service_notify after insert or delete on base_service
-    for each row execute function notify_catalogue();
-create trigger base_service_update_notify after update on base_service
-    for each row when (old.* is distinct from new.*) execute function notify_catalogue();
-create trigger service_category_notify after insert or delete on service_category
-    for each row execute function notify_catalogue();
-create trigger service_category_update_notify after update on service_category
-    for each row when (old.* is distinct from new.*) execute function notify_catalogue();
-create trigger search_synonym_notify after insert or delete on search_synonym
-    for each row execute function notify_catalogue();
-create trigger search_synonym_update_notify after update on search_synonym
-    for each row when (old.* is distinct from new.*) execute function notify_catalogue();
-create trigger catalogue_truncate_notify after truncate on base_service
-    for each statement execute function notify_catalogue();
-create trigger service_category_truncate_notify after truncate on service_category
-    for each statement execute function notify_catalogue();
-create trigger search_synonym_truncate_notify after truncate on search_synonym
-    for each statement execute function notify_catalogue();
+-- what a tenant's portal shows (per row), and the shared catalogue every portal lists from; an
+-- emptied table is a change of everything
+do $$
+declare
+    t text;
+    f text;
+begin
+    foreach t in array array['tenant', 'tenant_branding', 'tenant_logo', 'service_activation', 'base_service', 'service_category', 'search_synonym'] loop
+        f := case when t in ('base_service', 'service_category', 'search_synonym') then 'notify_catalogue' else 'notify_tenant_content' end;
+        execute format('create trigger %I after insert or delete on %I for each row execute function %I()', t || '_content_notify', t, f);
+        -- (the touch trigger moves updated_at on every update of an activation, so each one notifies)
+        execute format('create trigger %I after update on %I for each row when (old.* is distinct from new.*) execute function %I()', t || '_content_update_notify', t, f);
+        if t <> 'tenant' then
+            execute format('create trigger %I after truncate on %I for each statement execute function notify_catalogue()', t || '_truncate_notify', t);
+        end if;
+    end loop;
+end
+$$;
 
 -- The portal search in one round trip: one statement, outside a transaction, that confines itself to
 -- the tenant it is asked for (row-level security applies as in any tenant transaction: the function

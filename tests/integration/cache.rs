@@ -292,3 +292,41 @@ async fn every_kind_of_change_reaches_every_server() {
     }
     println!("slowest change to reach the other server: {} ms", slowest.as_millis());
 }
+
+#[tokio::test]
+async fn the_one_statement_search_stays_within_its_tenant() {
+    let app = TestApp::spawn().await;
+    let kaiserslautern = portal_domain::TenantId(app.tenant_id("kaiserslautern").await);
+    let dueren = portal_domain::TenantId(app.tenant_id("dueren").await);
+    let none = std::collections::HashMap::new();
+    let found = |t| {
+        let db = app.state.db.clone();
+        let none = none.clone();
+        async move { portal_catalogue::repo::search(&db, t, "Bewohnerparkausweis", &none).await.unwrap_or_else(|e| panic!("{e}")).into_iter().map(|s| s.service_slug).collect::<Vec<_>>() }
+    };
+    let offered = |slug: &'static str| {
+        let owner = app.db.owner();
+        async move {
+            sqlx::query_scalar::<_, bool>("select exists (select 1 from service_activation a join tenant t using (tenant_id) where t.slug = $1 and a.service_slug = 'bewohnerparkausweis')")
+                .bind(slug)
+                .fetch_one(&owner.await)
+                .await
+                .unwrap_or(false)
+        }
+    };
+    assert_eq!(found(kaiserslautern).await.contains(&"bewohnerparkausweis".to_owned()), offered("kaiserslautern").await);
+    assert_eq!(found(dueren).await.contains(&"bewohnerparkausweis".to_owned()), offered("dueren").await);
+    assert!(offered("kaiserslautern").await, "the fixture: Kaiserslautern offers it");
+
+    // inside a transaction confined to one tenant it refuses to read another's
+    let mut tx = app.state.db.tenant(kaiserslautern).await.unwrap_or_else(|e| panic!("{e}"));
+    let r = sqlx::query("select * from portal_search($1, 'bewohnerparkausweis:*', 50)").bind(dueren.0).fetch_all(tx.conn()).await;
+    assert!(r.is_err(), "portal_search for another tenant inside a tenant transaction");
+    drop(tx);
+    // and it leaves the transaction's tenant as it was
+    let mut tx = app.state.db.tenant(kaiserslautern).await.unwrap_or_else(|e| panic!("{e}"));
+    let rows = sqlx::query("select * from portal_search($1, 'bewohnerparkausweis:*', 50)").bind(kaiserslautern.0).fetch_all(tx.conn()).await.unwrap_or_default();
+    assert!(!rows.is_empty());
+    let still: String = sqlx::query_scalar("select current_setting('app.tenant_id')").fetch_one(tx.conn()).await.unwrap_or_default();
+    assert_eq!(still, kaiserslautern.0.to_string());
+}
