@@ -23,7 +23,7 @@ fn compressible(r: &Response) -> bool {
     }
     let kind = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let kind = kind.split(';').next().unwrap_or("").trim();
-    (kind.starts_with("text/") && kind != "text/event-stream") || matches!(kind, "application/javascript" | "application/json" | "application/xml" | "image/svg+xml")
+    (kind.starts_with("text/") && kind != "text/event-stream") || matches!(kind, "application/javascript" | "application/json" | "application/xml" | "application/wasm" | "image/svg+xml")
 }
 
 /// Middleware: compresses the response's body for the client.
