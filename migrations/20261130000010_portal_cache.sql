@@ -13,11 +13,12 @@ drop trigger tenant_registry_notify on tenant;
 drop trigger tenant_domain_registry_notify on tenant_domain;
 drop function notify_tenant_registry();
 
-create function notify_hosts() returns trigger
+-- a change whose payload is the trigger's argument ('hosts' or 'catalogue')
+create function notify_change() returns trigger
     language plpgsql
 as $$
 begin
-    perform pg_notify('tenant_registry', 'hosts');
+    perform pg_notify('tenant_registry', tg_argv[0]);
     return null;
 end
 $$;
@@ -36,20 +37,11 @@ begin
 end
 $$;
 
-create function notify_catalogue() returns trigger
-    language plpgsql
-as $$
-begin
-    perform pg_notify('tenant_registry', 'catalogue');
-    return null;
-end
-$$;
-
 -- host names and the tenants' names and status: the registry
 create trigger tenant_hosts_notify after insert or update or delete or truncate on tenant
-    for each statement execute function notify_hosts();
+    for each statement execute function notify_change('hosts');
 create trigger tenant_domain_hosts_notify after insert or update or delete or truncate on tenant_domain
-    for each statement execute function notify_hosts();
+    for each statement execute function notify_change('hosts');
 
 -- what a tenant's portal shows (per row), and the shared catalogue every portal lists from; an
 -- emptied table is a change of everything
@@ -59,12 +51,12 @@ declare
     f text;
 begin
     foreach t in array array['tenant', 'tenant_branding', 'tenant_logo', 'service_activation', 'base_service', 'service_category', 'search_synonym'] loop
-        f := case when t in ('base_service', 'service_category', 'search_synonym') then 'notify_catalogue' else 'notify_tenant_content' end;
-        execute format('create trigger %I after insert or delete on %I for each row execute function %I()', t || '_content_notify', t, f);
+        f := case when t in ('base_service', 'service_category', 'search_synonym') then 'notify_change(''catalogue'')' else 'notify_tenant_content()' end;
+        execute format('create trigger %I after insert or delete on %I for each row execute function %s', t || '_content_notify', t, f);
         -- (the touch trigger moves updated_at on every update of an activation, so each one notifies)
-        execute format('create trigger %I after update on %I for each row when (old.* is distinct from new.*) execute function %I()', t || '_content_update_notify', t, f);
+        execute format('create trigger %I after update on %I for each row when (old.* is distinct from new.*) execute function %s', t || '_content_update_notify', t, f);
         if t <> 'tenant' then
-            execute format('create trigger %I after truncate on %I for each statement execute function notify_catalogue()', t || '_truncate_notify', t);
+            execute format('create trigger %I after truncate on %I for each statement execute function notify_change(''catalogue'')', t || '_truncate_notify', t);
         end if;
     end loop;
 end

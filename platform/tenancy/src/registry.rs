@@ -103,11 +103,12 @@ impl TenantRegistry {
     /// and keeps it current: see [`Self::spawn_refresh`].
     pub async fn start(db: Db, period: Duration, on_content: Arc<dyn Fn(Change) + Send + Sync>) -> Result<Arc<Self>, DbError> {
         let registry = Arc::new(Self { db, map: RwLock::new(Arc::new(HashMap::new())) });
-        registry.spawn_refresh(period, on_content).await;
-        if registry.host_count() == 0 {
+        let listener = registry.listen(on_content.as_ref()).await;
+        if listener.is_none() {
             // the listener could not connect (it keeps trying); the registry must load all the same
             registry.reload().await?;
         }
+        registry.follow_from(listener, period, on_content);
         Ok(registry)
     }
 
@@ -117,7 +118,12 @@ impl TenantRegistry {
     /// [`Change::All`]: nothing changed before is missed. After the listening connection was lost
     /// (notifications sent meanwhile are gone), it does the same again. Runs until the process ends.
     pub async fn spawn_refresh(self: &Arc<Self>, period: Duration, on_content: Arc<dyn Fn(Change) + Send + Sync>) -> tokio::task::JoinHandle<()> {
-        let mut listener = self.listen(on_content.as_ref()).await;
+        let listener = self.listen(on_content.as_ref()).await;
+        self.follow_from(listener, period, on_content)
+    }
+
+    /// Follows `listener` (if it connected), and connects again whenever it is lost.
+    fn follow_from(self: &Arc<Self>, mut listener: Option<PgListener>, period: Duration, on_content: Arc<dyn Fn(Change) + Send + Sync>) -> tokio::task::JoinHandle<()> {
         let registry = Arc::clone(self);
         tokio::spawn(async move {
             loop {
@@ -181,8 +187,8 @@ impl TenantRegistry {
     }
 }
 
-/// The notification channel of tenant, host and content changes (migrations: `notify_hosts`,
-/// `notify_tenant_content`, `notify_catalogue`).
+/// The notification channel of tenant, host and content changes (migrations: `notify_change`,
+/// `notify_tenant_content`).
 pub const CHANNEL: &str = "tenant_registry";
 
 /// What a notification on [`CHANNEL`] says changed.

@@ -2,16 +2,20 @@
 
 use axum::http::HeaderMap;
 
+/// The `name=value` pairs of the request's `Cookie` headers (trimmed, empty ones left out).
+fn pairs(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+    headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).map(str::trim).filter(|p| !p.is_empty())
+}
+
 /// The value of cookie `name` in the request, if present.
 pub fn get<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    pairs(headers).filter_map(|pair| pair.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
+}
+
+/// Whether the request carries a cookie other than those named in `except` (a `Cookie` header that
+/// is not text counts as one).
+pub fn any_but(headers: &HeaderMap, except: &[&str]) -> bool {
+    headers.get_all(axum::http::header::COOKIE).iter().any(|v| v.to_str().is_err()) || pairs(headers).any(|p| !except.contains(&p.split_once('=').map_or(p, |(k, _)| k)))
 }
 
 /// A `Set-Cookie` value: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` when `secure`.

@@ -5,7 +5,7 @@
 // next requests, never the old page. Every page shown is scanned with axe-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, OPERATOR, expectAccessible } from './helpers.mjs';
+import { launch, newPage, url, operatorLogin, expectAccessible } from './helpers.mjs';
 
 const PORT_B = process.env.E2E_PORT_B || '3102';
 const urlB = (host, path = '/') => `http://${host}:${PORT_B}${path}`;
@@ -44,14 +44,9 @@ test('a change made on one server is shown by the other on the next requests', a
 
   // the operator renames the tenant's portal on server A
   const ops = await newPage(browser);
-  await ops.goto(url('ops.localhost', '/login'));
-  await ops.getByLabel('E-Mail-Adresse').fill(OPERATOR.email);
-  await ops.getByLabel('Passwort').fill(OPERATOR.password);
-  await ops.getByRole('button', { name: 'Anmelden' }).click();
-  await ops.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
+  await operatorLogin(ops);
   await ops.getByRole('link', { name: 'Bearbeiten: Gemeinde Blievenstorf', exact: true }).click();
-  const displayName = ops.getByLabel('Anzeigename im Portal');
-  await displayName.fill('Gemeinde Blievenstorf an der Elde');
+  await ops.getByLabel('Anzeigename im Portal').fill('Gemeinde Blievenstorf an der Elde');
   await ops.getByRole('button', { name: 'Speichern' }).click();
   await ops.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
 

@@ -3,7 +3,7 @@
 // tenant's host shows different branding and services. Every page visited is scanned with axe-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, OPERATOR, expectAccessible, waitForHydration, PNG_1x1 } from './helpers.mjs';
+import { launch, newPage, url, OPERATOR, operatorLogin, expectAccessible, waitForHydration, PNG_1x1 } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -148,11 +148,7 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
 
 test('a suspended tenant shows a maintenance page, and the portal works without JavaScript', async () => {
   const ops = await newPage(browser);
-  await ops.goto(url('ops.localhost', '/login'));
-  await ops.getByLabel('E-Mail-Adresse').fill(OPERATOR.email);
-  await ops.getByLabel('Passwort').fill(OPERATOR.password);
-  await ops.getByRole('button', { name: 'Anmelden' }).click();
-  await ops.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
+  await operatorLogin(ops);
   await ops.getByRole('button', { name: 'Sperren: Gemeinde Brenz', exact: true }).click();
   await ops.getByText('Der Mandant Gemeinde Brenz ist gesperrt').waitFor();
 

@@ -11,7 +11,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_domain::Lang;
 use portal_ui::layout::PortalChrome;
@@ -24,11 +24,7 @@ use super::page::{LANG_COOKIE, chrome_of, content, html_status, lang_of};
 /// Whether the request carries anything that may make its page personal: a cookie other than the
 /// chosen language (sessions, CSRF cookies, whatever a later feature adds: unknown counts as personal).
 pub fn is_personal(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .flat_map(|v| v.to_str().map_or_else(|_| vec![("?", "")], |s| s.split(';').map(|p| p.trim().split_once('=').unwrap_or((p.trim(), ""))).collect()))
-        .any(|(name, _)| !name.is_empty() && name != LANG_COOKIE)
+    portal_web::cookies::any_but(headers, &[LANG_COOKIE])
 }
 
 /// Serves a public page at `address` (its canonical path and query): from memory when it was
@@ -44,9 +40,8 @@ where
     let content = content(state, ctx).await?;
     let shared = !is_personal(headers);
     let key = PageKey { tenant: ctx.entry.tenant_id, version: content.version, lang, address: address.clone().into() };
-    if shared && let Some(page) = state.pages.get(&key).await {
-        metrics::counter!("portal_shared_pages_total", "result" => "hit").increment(1);
-        return Ok(page.respond(headers, &state.pages.cache_control));
+    if shared && let Some(r) = served(state, &key, headers).await {
+        return Ok(r);
     }
     metrics::counter!("portal_shared_pages_total", "result" => if shared { "miss" } else { "personal" }).increment(1);
     let chrome = chrome_of(&content, ctx, state, lang, address);
@@ -68,8 +63,12 @@ pub async fn from_memory(state: &AppState, ctx: &TenantContext, headers: &Header
         return None;
     }
     let content = state.content.get(&state.db, ctx.entry.tenant_id).await.ok()?;
-    let key = PageKey { tenant: ctx.entry.tenant_id, version: content.version, lang, address: address.into() };
-    let page = state.pages.get(&key).await?;
+    served(state, &PageKey { tenant: ctx.entry.tenant_id, version: content.version, lang, address: address.into() }, headers).await
+}
+
+/// The answer from the page kept under `key`, if there is one.
+async fn served(state: &AppState, key: &PageKey, headers: &HeaderMap) -> Option<Response> {
+    let page = state.pages.get(key).await?;
     metrics::counter!("portal_shared_pages_total", "result" => "hit").increment(1);
     Some(page.respond(headers, &state.pages.cache_control))
 }
