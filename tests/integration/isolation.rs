@@ -34,6 +34,8 @@ const PLATFORM_GRANTS: &[(&str, &str, &str)] = &[
     ("audit_log", "SI", "SI"),
     // the job queue: a tenant request enqueues its own mail (RLS) and reads nothing
     ("job", "I", "SIUD"),
+    // which tenants offer appointments (kept by a trigger as the owner): the reminder job's list
+    ("appointment_tenant", "", "SIUD"),
 ];
 
 const PLATFORM_TABLES: &[&str] = &[
@@ -52,6 +54,7 @@ const PLATFORM_TABLES: &[&str] = &[
     "rate_limit",
     "audit_log",
     "job",
+    "appointment_tenant",
 ];
 
 async fn tenant_owned_tables(pool: &PgPool) -> Vec<String> {
@@ -336,6 +339,7 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
     sqlx::raw_sql(include_str!("../fixtures/identity.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
     sqlx::raw_sql(include_str!("../fixtures/cases.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
     sqlx::raw_sql(include_str!("../fixtures/payments.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
+    sqlx::raw_sql(include_str!("../fixtures/appointments.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
 
     for table in &tables {
         // the superuser sees A's rows: the fixture is there (a new table needs demo data or this fails)

@@ -9,6 +9,7 @@ async fn mail_waits_while_smtp_is_down_and_is_delivered_once_it_is_back() {
     let to = unique_email("queued");
     let message = portal_mail::Message {
         message_id: None,
+        attachments: vec![],
         to: to.clone(),
         from_name: "Stadt Test".into(),
         reply_to: None,
@@ -65,8 +66,16 @@ impl portal_mail::MailTransport for AcceptsWhileTheDatabaseRestarts {
 #[tokio::test]
 async fn a_mail_accepted_while_the_database_drops_the_connection_is_recorded_once_and_not_sent_again() {
     let app = TestApp::spawn().await;
-    let message =
-        portal_mail::Message { message_id: None, to: unique_email("neustart"), from_name: "Stadt Test".into(), reply_to: None, subject: "Einmal".into(), text: "x".into(), html: "<p>x</p>".into() };
+    let message = portal_mail::Message {
+        message_id: None,
+        attachments: vec![],
+        to: unique_email("neustart"),
+        from_name: "Stadt Test".into(),
+        reply_to: None,
+        subject: "Einmal".into(),
+        text: "x".into(),
+        html: "<p>x</p>".into(),
+    };
     let mut tx = app.state.db.platform().await.unwrap_or_else(|e| panic!("{e}"));
     let id = portal_mail::enqueue(tx.conn(), None, &message).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));

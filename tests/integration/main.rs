@@ -1,6 +1,7 @@
 //! One integration test binary: database isolation, the portal, the console, and the data files.
 
 mod abuse;
+mod appointments;
 mod authz;
 mod cache;
 mod capabilities;

@@ -105,6 +105,7 @@ async fn template() -> String {
             let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
             portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo, &test_oidc()).await.unwrap_or_else(|e| panic!("{e:#}"));
             portal_server::seed::sync_demo_payments(&db, &tenants_dir().join("demo/payments/payments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
+            portal_server::seed::sync_demo_appointments(&db, &tenants_dir().join("demo/appointments/appointments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
             // the demo accounts' onboarding state, from the Stripe-compatible test server
             portal_server::payments::jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
             let checked: i64 = sqlx::query_scalar("select count(*) from payment_setup where account_charges_enabled").fetch_one(&admin_pool(&building).await).await.unwrap_or(0);
@@ -265,10 +266,13 @@ impl TestApp {
         let listener_content = Arc::clone(&content);
         // as in the server: notifications keep the registry and the content current
         let registry = TenantRegistry::start(db.db(), std::time::Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.unwrap_or_else(|e| panic!("{e}"));
+        let live = portal_server::appointments::live_hub(&db.db());
+        live.follow(&db.db());
         let state = AppState::new(portal_web::AppParts {
             db: db.db(),
             registry,
             content,
+            live,
             pages: Arc::new(portal_web::shared_pages::PageCache::new(portal_web::shared_pages::PageLimits::default())),
             config: Arc::new(StateConfig {
                 ops_host: portal_domain::HostName::parse(OPS_HOST).unwrap_or_else(|e| panic!("{e}")),
@@ -408,6 +412,17 @@ pub struct ReceivedMail {
     pub subject: String,
     pub text: String,
     pub links: Vec<String>,
+    #[serde(default)]
+    pub attachments: Vec<ReceivedAttachment>,
+}
+
+/// A file attached to a received mail.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ReceivedAttachment {
+    pub filename: String,
+    #[serde(rename = "contentType")]
+    pub content_type: String,
+    pub content: String,
 }
 
 /// The mails the mailbox received for `to`, oldest first.

@@ -13,4 +13,5 @@ pub static ALL: &[Capability] = &[
     crate::applications::CAPABILITY,
     crate::casework::CAPABILITY,
     crate::payments::CAPABILITY,
+    crate::appointments::CAPABILITY,
 ];

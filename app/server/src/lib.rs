@@ -13,6 +13,7 @@ pub mod kit;
 pub mod access;
 pub mod account;
 pub mod applications;
+pub mod appointments;
 pub mod audit;
 pub mod casework;
 pub mod catalogue;

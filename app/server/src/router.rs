@@ -86,6 +86,7 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
         .route("/assets/app.css", get(app_css))
         .route("/assets/islands.js", get(islands_js))
         .route("/assets/payment.js", get(payment_js))
+        .route("/assets/live.js", get(live_js))
         .merge(static_files)
         .fallback(dispatch)
         .with_state(sites)
@@ -93,7 +94,8 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
         .layer(axum::middleware::from_fn(portal_web::compression::compress))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
+        // a page may tighten it (secret links: no-referrer), never loosen it below this default
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))
         .layer(
@@ -116,6 +118,10 @@ async fn app_css() -> Response {
 
 async fn payment_js() -> Response {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::PAYMENT_JS).into_response()
+}
+
+async fn live_js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::LIVE_JS).into_response()
 }
 
 async fn islands_js(State(sites): State<Sites>) -> Response {

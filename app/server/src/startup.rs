@@ -97,6 +97,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         let demo = portal_tenancy::demo::load(&tenants_dir.join("demo"))?;
         crate::seed::sync_demo_tenants(&db, &catalogue, &demo, &oidc).await?;
         crate::seed::sync_demo_payments(&db, &tenants_dir.join("demo/payments/payments.toml")).await?;
+        crate::seed::sync_demo_appointments(&db, &tenants_dir.join("demo/appointments/appointments.toml")).await?;
     }
 
     let cache = &settings.cache;
@@ -113,11 +114,14 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     let registry = TenantRegistry::start(db.clone(), Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.context("loading the tenant registry")?;
     tracing::info!(hosts = registry.host_count(), elapsed_ms = started.elapsed().as_millis() as u64, "tenant registry loaded");
 
+    let live = crate::appointments::live_hub(&db);
+    live.follow(&db);
     Ok(AppState::new(portal_web::AppParts {
         db,
         registry,
         content,
         pages,
+        live,
         config: Arc::new(StateConfig {
             ops_host: settings.server.ops_host.clone(),
             trusted_proxies: settings.server.trusted_proxies.clone(),

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use portal_domain::Lang;
 
 /// The translation files: (capability, German, English).
-const FILES: [(&str, &str, &str); 10] = [
+const FILES: [(&str, &str, &str); 11] = [
     ("kit", include_str!("../locales/de/kit.toml"), include_str!("../locales/en/kit.toml")),
     ("mail", include_str!("../locales/de/mail.toml"), include_str!("../locales/en/mail.toml")),
     ("catalogue", include_str!("../locales/de/catalogue.toml"), include_str!("../locales/en/catalogue.toml")),
@@ -22,6 +22,7 @@ const FILES: [(&str, &str, &str); 10] = [
     ("applications", include_str!("../locales/de/applications.toml"), include_str!("../locales/en/applications.toml")),
     ("casework", include_str!("../locales/de/casework.toml"), include_str!("../locales/en/casework.toml")),
     ("payments", include_str!("../locales/de/payments.toml"), include_str!("../locales/en/payments.toml")),
+    ("appointments", include_str!("../locales/de/appointments.toml"), include_str!("../locales/en/appointments.toml")),
 ];
 
 fn flatten(prefix: &str, value: &toml::Value, out: &mut HashMap<String, String>) {

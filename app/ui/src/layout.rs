@@ -35,7 +35,7 @@ pub struct PortalChrome {
 
 /// The `<html>` document with head and body.
 #[component]
-pub fn Document(lang: Lang, title: String, assets: Assets, #[prop(optional)] theme_css: Option<String>, children: Children) -> impl IntoView {
+pub fn Document(lang: Lang, title: String, assets: Assets, #[prop(optional)] theme_css: Option<String>, #[prop(optional)] refresh_without_script: Option<u32>, children: Children) -> impl IntoView {
     view! {
         <html lang=lang.code() data-kern-theme="light">
             <head>
@@ -43,6 +43,7 @@ pub fn Document(lang: Lang, title: String, assets: Assets, #[prop(optional)] the
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
                 <title>{title}</title>
+                {refresh_without_script.map(|secs| view! { <noscript><meta http-equiv="refresh" content=secs.to_string()/></noscript> })}
                 <link rel="stylesheet" href=assets.kern_css/>
                 <link rel="stylesheet" href=assets.app_css/>
                 {theme_css.map(|css| view! { <style inner_html=css></style> })}

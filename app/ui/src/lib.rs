@@ -7,6 +7,8 @@
 
 #![recursion_limit = "512"]
 
+#[cfg(feature = "ssr")]
+pub mod appointments;
 pub mod form_fields;
 pub mod islands;
 

@@ -56,10 +56,13 @@ pub enum Resource {
     Jobs,
     /// Payment setup, payments and the cash office export (process: refunds).
     Payments,
+    /// Appointments: locations, hours, counters and rules (write); the front desk, counters and
+    /// bookings on behalf of callers (process); lists and statistics (read).
+    Appointments,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 11] = [
+    pub const ALL: [Resource; 12] = [
         Resource::StaffArea,
         Resource::Branding,
         Resource::Services,
@@ -71,6 +74,7 @@ impl Resource {
         Resource::Catalogue,
         Resource::Jobs,
         Resource::Payments,
+        Resource::Appointments,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -86,6 +90,7 @@ impl Resource {
             Resource::Catalogue => "catalogue",
             Resource::Jobs => "jobs",
             Resource::Payments => "payments",
+            Resource::Appointments => "appointments",
         }
     }
 }

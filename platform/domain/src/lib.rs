@@ -3,6 +3,7 @@
 //! Each type here can only be constructed valid (`parse`/`TryFrom` return an error otherwise), so
 //! code downstream never re-checks. This crate has no server dependencies: it also compiles to wasm.
 
+pub mod civil;
 mod host;
 mod lang;
 mod money;

@@ -24,6 +24,18 @@ pub struct Message {
     /// The Message-ID, set by the queue from the job (a repeated delivery keeps it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+    /// Files sent along (an appointment's `.ics`), text only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A text file attached to a mail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// e.g. `text/calendar; charset=utf-8; method=PUBLISH`
+    pub content_type: String,
+    pub content: String,
 }
 
 /// Delivers one message. A trait so that tests can point the worker at any server, or a broken one.

@@ -1,6 +1,6 @@
 //! SMTP delivery with lettre.
 
-use lettre::message::{Mailbox, MultiPart, header::ContentType};
+use lettre::message::{Attachment, Mailbox, MultiPart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use secrecy::{ExposeSecret, SecretString};
@@ -67,8 +67,18 @@ impl MailTransport for SmtpTransport {
         if let Some(id) = &m.message_id {
             builder = builder.message_id(Some(format!("<{id}>")));
         }
-        let email = builder.multipart(MultiPart::alternative_plain_html(m.text.clone(), m.html.clone())).map_err(|e| e.to_string())?;
-        let _ = ContentType::TEXT_PLAIN;
+        let body = MultiPart::alternative_plain_html(m.text.clone(), m.html.clone());
+        let email = if m.attachments.is_empty() {
+            builder.multipart(body)
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for a in &m.attachments {
+                let kind = ContentType::parse(&a.content_type).map_err(|e| e.to_string())?;
+                mixed = mixed.singlepart(Attachment::new(a.filename.clone()).body(a.content.clone(), kind));
+            }
+            builder.multipart(mixed)
+        }
+        .map_err(|e| e.to_string())?;
         self.transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
     }
 }

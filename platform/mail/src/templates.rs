@@ -82,6 +82,37 @@ pub enum Mail {
         due: String,
         link: String,
     },
+    /// An appointment was booked (the .ics is attached by the caller).
+    AppointmentBooked {
+        when: String,
+        location: String,
+        services: String,
+        number: String,
+        link: String,
+    },
+    /// An appointment was moved.
+    AppointmentMoved {
+        when: String,
+        location: String,
+        number: String,
+        link: String,
+    },
+    /// An appointment was cancelled; `by_office` with the office's reason and a link to book again.
+    AppointmentCancelled {
+        when: String,
+        location: String,
+        number: String,
+        reason: String,
+        by_office: bool,
+        link: String,
+    },
+    /// The reminder before an appointment.
+    AppointmentReminder {
+        when: String,
+        location: String,
+        number: String,
+        link: String,
+    },
     /// A refund was made.
     PaymentRefunded {
         service: String,
@@ -177,6 +208,32 @@ fn parts(mail: &Mail, tenant: &str, texts: Texts<'_>) -> Parts {
             button: Some((t("mail.payment_reminder_button", &[]), link.clone())),
             after: vec![t("mail.payment_reminder_note", &[])],
         },
+        Mail::AppointmentBooked { when, location, services, number, link } => Parts {
+            subject: t("mail.appointment_booked_subject", &[("when", when), ("tenant", tenant)]),
+            lines: vec![t("mail.appointment_booked_text", &[("when", when), ("location", location), ("services", services)]), t("mail.appointment_number_text", &[("number", number)])],
+            button: Some((t("mail.appointment_manage_button", &[]), link.clone())),
+            after: vec![t("mail.appointment_booked_note", &[])],
+        },
+        Mail::AppointmentMoved { when, location, number, link } => Parts {
+            subject: t("mail.appointment_moved_subject", &[("when", when)]),
+            lines: vec![t("mail.appointment_moved_text", &[("when", when), ("location", location)]), t("mail.appointment_number_text", &[("number", number)])],
+            button: Some((t("mail.appointment_manage_button", &[]), link.clone())),
+            after: vec![t("mail.appointment_booked_note", &[])],
+        },
+        Mail::AppointmentCancelled { when, location, number, reason, by_office, link } => {
+            let mut lines =
+                vec![t(if *by_office { "mail.appointment_cancelled_by_office_text" } else { "mail.appointment_cancelled_text" }, &[("when", when), ("location", location), ("number", number)])];
+            if !reason.trim().is_empty() {
+                lines.push(t("mail.appointment_cancelled_reason", &[("reason", reason)]));
+            }
+            Parts { subject: t("mail.appointment_cancelled_subject", &[("when", when)]), lines, button: Some((t("mail.appointment_book_again_button", &[]), link.clone())), after: vec![] }
+        }
+        Mail::AppointmentReminder { when, location, number, link } => Parts {
+            subject: t("mail.appointment_reminder_subject", &[("when", when)]),
+            lines: vec![t("mail.appointment_reminder_text", &[("when", when), ("location", location)]), t("mail.appointment_number_text", &[("number", number)])],
+            button: Some((t("mail.appointment_manage_button", &[]), link.clone())),
+            after: vec![],
+        },
         Mail::PaymentRefunded { service, amount, kassenzeichen, reason, link } => Parts {
             subject: t("mail.payment_refunded_subject", &[("amount", &amount.to_string()), ("kassenzeichen", &kassenzeichen.to_string())]),
             lines: vec![
@@ -242,7 +299,7 @@ pub fn render(mail: &Mail, lang: Lang, branding: &Branding, to: &str, texts: Tex
     }
     html.push_str(&format!("<hr><p style=\"font-size:12px;color:#555\">{}</p></div></body></html>", escape(&footer)));
 
-    Message { message_id: None, to: to.to_owned(), from_name: branding.tenant_name.clone(), reply_to: branding.reply_to.clone(), subject: p.subject, text, html }
+    Message { message_id: None, attachments: vec![], to: to.to_owned(), from_name: branding.tenant_name.clone(), reply_to: branding.reply_to.clone(), subject: p.subject, text, html }
 }
 
 #[cfg(test)]

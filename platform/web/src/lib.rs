@@ -8,6 +8,7 @@ pub mod content;
 pub mod cookies;
 pub mod error;
 pub mod host;
+pub mod live;
 pub mod observe;
 pub mod redirect;
 pub mod shared_pages;

@@ -73,6 +73,8 @@ pub struct AppParts {
     pub content: Arc<crate::content::ContentCache>,
     /// Rendered public pages, keyed by the version of the content they were made from.
     pub pages: Arc<crate::shared_pages::PageCache>,
+    /// Live state of locations (call displays, waiting times), kept current by notifications.
+    pub live: Arc<crate::live::Live>,
     /// Request-time settings.
     pub config: Arc<StateConfig>,
     /// Renders the Prometheus metrics.

@@ -1,6 +1,7 @@
 // A real SMTP server for tests and the demo (npm smtp-server), keeping received mail in memory and
 // showing it over HTTP:
-//   GET  /messages[?to=addr]  JSON, newest last: to, from, replyTo, subject, messageId, text, html, links
+//   GET  /messages[?to=addr]  JSON, newest last: to, from, replyTo, subject, messageId, text, html,
+//                             attachments (filename, contentType, content), links
 //   DELETE /messages          forget everything
 //   GET  /                    the mailbox as a page (demo)
 // Ports: MAILBOX_SMTP_PORT (2525), MAILBOX_HTTP_PORT (2580); loopback only.
@@ -48,27 +49,35 @@ function decodeBody(headers, body) {
   return body;
 }
 
-function parse(raw) {
-  const split = raw.search(/\r?\n\r?\n/);
-  const headers = unfold(raw.slice(0, split));
-  const body = raw.slice(split).replace(/^\r?\n\r?\n/, '');
-  let text = '', html = '';
+// Walks the MIME tree (multipart/mixed holding multipart/alternative and attachments): the first
+// text/plain and text/html parts are the body; parts with a file name are attachments.
+function walk(headers, body, out) {
   const boundary = /boundary="?([^";]+)"?/i.exec(headers['content-type'] || '');
   if (boundary) {
     for (const part of body.split('--' + boundary[1])) {
       const p = part.replace(/^\r?\n/, '');
       const s = p.search(/\r?\n\r?\n/);
       if (s < 0) continue;
-      const ph = unfold(p.slice(0, s));
-      const pb = decodeBody(ph, p.slice(s).replace(/^\r?\n\r?\n/, ''));
-      if ((ph['content-type'] || '').startsWith('text/plain')) text = pb;
-      if ((ph['content-type'] || '').startsWith('text/html')) html = pb;
+      walk(unfold(p.slice(0, s)), p.slice(s).replace(/^\r?\n\r?\n/, ''), out);
     }
-  } else {
-    text = decodeBody(headers, body);
+    return;
   }
-  const links = [...new Set((text.match(/https?:\/\/[^\s<>"]+/g) || []))];
-  return { headers, subject: decodeWords(headers.subject), from: decodeWords(headers.from), replyTo: decodeWords(headers['reply-to'] || ''), text, html, links };
+  const type = (headers['content-type'] || 'text/plain').toLowerCase();
+  const name = /filename="?([^";]+)"?/i.exec(headers['content-disposition'] || '') || /name="?([^";]+)"?/i.exec(headers['content-type'] || '');
+  const content = decodeBody(headers, body);
+  if (name) out.attachments.push({ filename: decodeWords(name[1]), contentType: type.split(';')[0], content });
+  else if (type.startsWith('text/plain') && !out.text) out.text = content;
+  else if (type.startsWith('text/html') && !out.html) out.html = content;
+}
+
+function parse(raw) {
+  const split = raw.search(/\r?\n\r?\n/);
+  const headers = unfold(raw.slice(0, split));
+  const body = raw.slice(split).replace(/^\r?\n\r?\n/, '');
+  const out = { text: '', html: '', attachments: [] };
+  walk(headers, body, out);
+  const links = [...new Set((out.text.match(/https?:\/\/[^\s<>"]+/g) || []))];
+  return { headers, subject: decodeWords(headers.subject), from: decodeWords(headers.from), replyTo: decodeWords(headers['reply-to'] || ''), text: out.text, html: out.html, attachments: out.attachments, links };
 }
 
 const smtp = new SMTPServer({
@@ -81,7 +90,7 @@ const smtp = new SMTPServer({
     stream.on('end', () => {
       const m = parse(Buffer.concat(chunks).toString('utf8'));
       for (const rcpt of session.envelope.rcptTo) {
-        messages.push({ id: nextId++, to: rcpt.address.toLowerCase(), from: m.from, replyTo: m.replyTo, subject: m.subject, messageId: m.headers["message-id"] || "", text: m.text, html: m.html, links: m.links, receivedAt: new Date().toISOString() });
+        messages.push({ id: nextId++, to: rcpt.address.toLowerCase(), from: m.from, replyTo: m.replyTo, subject: m.subject, messageId: m.headers["message-id"] || "", text: m.text, html: m.html, attachments: m.attachments, links: m.links, receivedAt: new Date().toISOString() });
       }
       callback();
     });

@@ -475,19 +475,3 @@ async fn save_page(
         None => see_other(&paths::CHECK_PAGE_VIEW.with(&[&draft_id])),
     })
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::kit::dates::german_offset;
-    use time::macros::datetime;
-
-    #[test]
-    fn german_time_switches_on_the_last_sundays_of_march_and_october() {
-        assert_eq!(german_offset(datetime!(2026-03-29 00:59 UTC)).whole_hours(), 1);
-        assert_eq!(german_offset(datetime!(2026-03-29 01:00 UTC)).whole_hours(), 2);
-        assert_eq!(german_offset(datetime!(2026-07-01 12:00 UTC)).whole_hours(), 2);
-        assert_eq!(german_offset(datetime!(2026-10-25 00:59 UTC)).whole_hours(), 2);
-        assert_eq!(german_offset(datetime!(2026-10-25 01:00 UTC)).whole_hours(), 1);
-        assert_eq!(german_offset(datetime!(2026-11-22 12:00 UTC)).whole_hours(), 1);
-    }
-}

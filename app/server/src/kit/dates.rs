@@ -5,24 +5,10 @@ use portal_domain::Lang;
 use portal_forms::validate::Day;
 use time::OffsetDateTime;
 
-/// The offset of German civil time at `t`: CEST (+2) from the last Sunday of March 01:00 UTC to
-/// the last Sunday of October 01:00 UTC, CET (+1) otherwise.
-pub fn german_offset(t: OffsetDateTime) -> time::UtcOffset {
-    let last_sunday = |month: time::Month| {
-        let last = time::Date::from_calendar_date(t.year(), month, 31).unwrap_or(t.date());
-        let back = i64::from(last.weekday().number_days_from_sunday());
-        last.checked_sub(time::Duration::days(back)).unwrap_or(last).with_hms(1, 0, 0).map(|d| d.assume_utc())
-    };
-    let summer = match (last_sunday(time::Month::March), last_sunday(time::Month::October)) {
-        (Ok(start), Ok(end)) => t >= start && t < end,
-        _ => false,
-    };
-    time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(time::UtcOffset::UTC)
-}
+/// The offset of German civil time at `t`.
+pub use portal_domain::civil::offset_at as german_offset;
 
-fn german(t: OffsetDateTime) -> OffsetDateTime {
-    t.to_offset(german_offset(t))
-}
+use portal_domain::civil::german;
 
 /// Today's date in Germany.
 pub fn today_date() -> time::Date {

@@ -55,6 +55,14 @@ pub fn payment_scripts(state: &AppState) -> Vec<String> {
     vec![state.payment_config.js_url.clone(), format!("/assets/payment.js?v={}", short_hash(PAYMENT_JS.as_bytes()))]
 }
 
+/// Live waiting times and the call display (served from memory).
+pub const LIVE_JS: &str = include_str!("../../../assets/live.js");
+
+/// The URL of the live script, versioned by its content.
+pub fn live_script() -> String {
+    format!("/assets/live.js?v={}", short_hash(LIVE_JS.as_bytes()))
+}
+
 /// The version query of the wasm bundle, used by the island loader.
 pub fn wasm_version(state: &AppState) -> String {
     assets(state, true).islands_js.and_then(|u| u.split_once("?v=").map(|(_, v)| v.to_owned())).unwrap_or_default()
@@ -188,6 +196,9 @@ pub async fn blocks_page(
     let mut chrome = portal_chrome(state, ctx, lang, path.to_owned()).await?;
     if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_))) {
         chrome.assets = assets(state, true);
+    }
+    if blocks.iter().any(|b| matches!(b, Block::Live(_))) {
+        chrome.assets.scripts.push(live_script());
     }
     let payment = blocks.iter().any(|b| matches!(b, Block::Payment(_)));
     if payment {

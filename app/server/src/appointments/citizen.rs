@@ -1,0 +1,818 @@
+//! The citizen's side: the overview with live waiting times, the booking steps (services and
+//! location, day, time, own data), and managing a booking through its secret link or "Meine Termine".
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use portal_appointments::repo::{self, BookError, Booking, Location, Person, Plan, Request, Settings};
+use portal_appointments::slots::Slot;
+use portal_db::TenantTx;
+use portal_domain::{Lang, civil};
+use portal_identity::ratelimit::Limit;
+use portal_mail::Mail;
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FilterSpec, FormSpec, LiveRow};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+use time::{Date, Duration, Month, OffsetDateTime};
+use uuid::Uuid;
+
+use super::{active_location, booking_lang, calendar_file, day_text, iso_date, mail_booking, parse_date, paths, service_name, service_names, settings_of, when_text};
+use crate::kit::form::{Fields, parse_urlencoded};
+use crate::kit::limits::allow_per_address;
+use crate::kit::mail::base_url;
+use crate::kit::notice::Notice;
+use crate::kit::page::{self, blocks_page, lang_of};
+use crate::kit::pipeline::tenant_tx;
+use crate::kit::session::{Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+
+/// What the booking steps have chosen so far (from the query or the posted form).
+#[derive(Debug, Clone, Default)]
+struct Want {
+    location: Option<Uuid>,
+    services: Vec<String>,
+    persons: i32,
+    month: Option<Date>,
+    day: Option<Date>,
+}
+
+impl Want {
+    fn from(f: &Fields) -> Self {
+        let mut services: Vec<String> = f.all("dienst").iter().flat_map(|v| v.split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>()).filter(|s| !s.is_empty()).collect();
+        services.extend(f.0.iter().filter_map(|(k, v)| k.strip_prefix("d_").filter(|_| !v.is_empty()).map(str::to_owned)));
+        services.sort();
+        services.dedup();
+        services.truncate(5);
+        Self {
+            location: Uuid::parse_str(&f.text("ort")).ok(),
+            services,
+            persons: f.text("personen").parse().ok().filter(|p| (1..=10).contains(p)).unwrap_or(1),
+            month: parse_date(&format!("{}-01", f.text("monat"))),
+            day: parse_date(&f.text("tag")),
+        }
+    }
+
+    fn query(&self) -> String {
+        format!("ort={}&dienst={}&personen={}", self.location.map(|l| l.to_string()).unwrap_or_default(), urlencoding::encode(&self.services.join(",")), self.persons)
+    }
+
+    fn request(&self) -> Option<Request> {
+        let location = self.location?;
+        (!self.services.is_empty()).then(|| Request { location, services: self.services.clone(), persons: self.persons })
+    }
+}
+
+fn query_fields(q: Option<String>) -> Fields {
+    Fields(parse_urlencoded(q.unwrap_or_default().as_bytes()))
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &TenantContext,
+    tx: crate::kit::pipeline::Tx<TenantTx>,
+    lang: Lang,
+    path: &str,
+    status: StatusCode,
+    title: String,
+    blocks: Vec<Block>,
+) -> Result<Response, AppError> {
+    blocks_page(state, ctx, tx, lang, path, status, title, vec![], blocks).await
+}
+
+/// A page about one booking: its secret stays out of other sites' logs and of every cache.
+fn secret_page(mut r: Response) -> Response {
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    r
+}
+
+// ---------------------------------------------------------------------------------------------
+// overview
+
+pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let content = page::content(&state, &ctx).await?;
+    let mut blocks = vec![];
+    match repo::settings(&mut tx).await? {
+        None => blocks.push(Block::Text(tr(lang, "appointments.none_online"))),
+        Some(settings) => {
+            let now = OffsetDateTime::now_utc();
+            for loc in repo::locations(&mut tx).await?.into_iter().filter(|l| l.active) {
+                blocks.push(Block::Heading(loc.name.clone()));
+                let mut facts = vec![];
+                if !loc.address.is_empty() {
+                    facts.push((tr(lang, "appointments.address"), loc.address.clone(), None));
+                }
+                if !loc.contact.is_empty() {
+                    facts.push((tr(lang, "appointments.contact"), loc.contact.clone(), None));
+                }
+                if !loc.accessibility.is_empty() {
+                    facts.push((tr(lang, "appointments.accessibility"), loc.accessibility.clone(), None));
+                }
+                let rules = repo::rules(&mut tx, loc.id).await?;
+                if let Some(first) = rules.first() {
+                    let req = Request { location: loc.id, services: vec![first.service.clone()], persons: 1 };
+                    if let Ok(plan) = repo::plan(&rules, &req) {
+                        let today = civil::german(now).date();
+                        let next = repo::free(&mut tx, settings.land, &req, &plan, now, today, repo::last_day(&plan, today), None).await?.into_iter().next();
+                        facts.push((
+                            tr_with(lang, "appointments.next_free_for", &[("service", &service_name(&content, lang, &first.service))]),
+                            next.map_or_else(|| tr(lang, "appointments.no_free"), |s| when_text(lang, s.start)),
+                            None,
+                        ));
+                    }
+                }
+                facts.push((tr(lang, "appointments.services"), rules.iter().map(|r| service_name(&content, lang, &r.service)).collect::<Vec<_>>().join(", "), None));
+                blocks.push(Block::Facts(facts));
+                let wait = repo::waiting_estimate(&mut tx, loc.id, None, now).await?;
+                blocks.push(Block::Live(vec![live_row(lang, &tr(lang, "appointments.wait_now"), paths::LIVE.with(&[&loc.id]), wait.secs, wait.waiting)]));
+                let best = best_hours(lang, &repo::forecast(&mut tx, loc.id).await?);
+                if !best.is_empty() {
+                    blocks.push(Block::Text(tr_with(lang, "appointments.best_hours", &[("hours", &best)])));
+                }
+                blocks.push(Block::Links(vec![(format!("{}?ort={}", paths::BOOK.path(), loc.id), tr_with(lang, "appointments.book_at", &[("location", &loc.name)]))]));
+            }
+        }
+    }
+    blocks.push(Block::Links(vec![(paths::MINE.path().into(), tr(lang, "appointments.mine_title"))]));
+    render(&state, &ctx, tx, lang, paths::OVERVIEW.path(), StatusCode::OK, tr(lang, "appointments.title"), blocks).await
+}
+
+/// A live waiting-time row.
+pub(super) fn live_row(lang: Lang, label: &str, source: String, secs: i64, waiting: i64) -> LiveRow {
+    let template = tr(lang, "appointments.wait_template");
+    let empty = tr(lang, "appointments.wait_none");
+    let minutes = (secs + 59) / 60;
+    let text = if waiting > 0 || minutes > 0 { template.replace("{m}", &minutes.to_string()).replace("{n}", &waiting.to_string()) } else { empty.clone() };
+    LiveRow { label: label.to_owned(), text, source, template, empty_template: empty }
+}
+
+/// The three hours with the shortest average wait (at least five walk-ins each) from the history.
+fn best_hours(lang: Lang, forecast: &[(i32, i32, f64, i64)]) -> String {
+    let mut rows: Vec<&(i32, i32, f64, i64)> = forecast.iter().filter(|r| r.3 >= 5).collect();
+    rows.sort_by(|a, b| a.2.total_cmp(&b.2));
+    rows.iter()
+        .take(3)
+        .map(|(dow, hour, avg, _)| {
+            let day = time::Weekday::Monday.nth_next(u8::try_from(dow - 1).unwrap_or(0));
+            format!(
+                "{} {hour}–{} ({} {})",
+                super::weekday_name(lang, day),
+                hour + 1,
+                tr(lang, "appointments.about"),
+                tr_with(lang, "appointments.minutes", &[("m", &((*avg / 60.0).round() as i64).to_string())])
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// booking steps
+
+/// The calendar of a month: weeks as rows, days with free slots as links.
+fn month_table(lang: Lang, month: Date, free_days: &[Date], link: &dyn Fn(Date) -> String) -> Block {
+    let headers: Vec<String> = (0..7).map(|i| super::weekday_name(lang, time::Weekday::Monday.nth_next(i)).chars().take(2).collect()).collect();
+    let mut rows = vec![];
+    let mut week: Vec<Cell> = (0..month.weekday().number_days_from_monday()).map(|_| Cell::Text(String::new())).collect();
+    let mut d = month;
+    while d.month() == month.month() {
+        let label = d.day().to_string();
+        week.push(if free_days.contains(&d) { Cell::Link(link(d), format!("{label} ({})", tr(lang, "appointments.free_short"))) } else { Cell::Text(label) });
+        if week.len() == 7 {
+            rows.push(std::mem::take(&mut week));
+        }
+        match d.next_day() {
+            Some(n) => d = n,
+            None => break,
+        }
+    }
+    if !week.is_empty() {
+        while week.len() < 7 {
+            week.push(Cell::Text(String::new()));
+        }
+        rows.push(week);
+    }
+    let caption = format!("{} {}", month_name(lang, month.month()), month.year());
+    Block::Table { caption, headers, rows, empty: String::new() }
+}
+
+fn month_name(lang: Lang, m: Month) -> &'static str {
+    const DE: [&str; 12] = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"];
+    const EN: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    let i = usize::from(u8::from(m)) - 1;
+    if lang == Lang::En { EN[i] } else { DE[i] }
+}
+
+fn month_start(d: Date) -> Date {
+    d.replace_day(1).unwrap_or(d)
+}
+
+fn next_month(d: Date) -> Date {
+    let (y, m) = if d.month() == Month::December { (d.year() + 1, Month::January) } else { (d.year(), d.month().next()) };
+    Date::from_calendar_date(y, m, 1).unwrap_or(d)
+}
+
+fn month_end(d: Date) -> Date {
+    next_month(d).previous_day().unwrap_or(d)
+}
+
+/// What a chosen request is: its plan, or the message why it cannot be booked.
+async fn plan_of(tx: &mut TenantTx, lang: Lang, want: &Want) -> Result<Result<(Request, Plan), String>, AppError> {
+    let Some(req) = want.request() else { return Ok(Err(tr(lang, "appointments.choose_first"))) };
+    let rules = repo::rules(tx, req.location).await?;
+    Ok(match repo::plan(&rules, &req) {
+        Ok(p) => Ok((req, p)),
+        Err(repo::NotBookable::Service) => Err(tr(lang, "appointments.service_not_here")),
+        Err(repo::NotBookable::Persons(max)) => Err(tr_with(lang, "appointments.too_many_persons", &[("max", &max.to_string())])),
+    })
+}
+
+/// The blocks to choose a day and a time for `want` (a new booking, or moving one: `except`).
+#[expect(clippy::too_many_arguments, reason = "the steps' state: what is chosen, where the links go, the form's token and what is being moved")]
+async fn slot_blocks(
+    tx: &mut TenantTx,
+    lang: Lang,
+    settings: &Settings,
+    want: &Want,
+    req: &Request,
+    plan: &Plan,
+    base: &str,
+    action: &str,
+    csrf: &str,
+    except: Option<Uuid>,
+) -> Result<Vec<Block>, AppError> {
+    let now = OffsetDateTime::now_utc();
+    let today = civil::german(now).date();
+    let last = repo::last_day(plan, today);
+    let all = repo::free(tx, settings.land, req, plan, now, today, last, except).await?;
+    let mut blocks = vec![];
+    let link_base = format!("{base}?{}", want.query());
+    match all.first() {
+        Some(first) => {
+            let d = civil::german(first.start).date();
+            blocks.push(Block::Facts(vec![(tr(lang, "appointments.next_free"), when_text(lang, first.start), None)]));
+            blocks.push(Block::Links(vec![(format!("{link_base}&tag={}", iso_date(d)), tr(lang, "appointments.take_next_free"))]));
+        }
+        None => {
+            blocks.push(Block::Notice("info", tr(lang, "appointments.no_free")));
+            return Ok(blocks);
+        }
+    }
+    if let Some(day) = want.day.filter(|d| *d >= today && *d <= last) {
+        let times: Vec<&Slot> = all.iter().filter(|s| civil::german(s.start).date() == day).collect();
+        blocks.push(Block::Heading(day_text(lang, day)));
+        if times.is_empty() {
+            blocks.push(Block::Notice("info", tr(lang, "appointments.day_full")));
+        } else {
+            blocks.push(time_form(lang, want, &times, action, csrf, FormState::default()));
+        }
+    }
+    let month = want.month.or(want.day.map(month_start)).unwrap_or_else(|| month_start(civil::german(all[0].start).date())).max(month_start(today));
+    let free_days: Vec<Date> = {
+        let mut v: Vec<Date> = all.iter().map(|s| civil::german(s.start).date()).filter(|d| month_start(*d) == month).collect();
+        v.dedup();
+        v
+    };
+    blocks.push(month_table(lang, month, &free_days, &|d| format!("{link_base}&tag={}", iso_date(d))));
+    let mut nav = vec![];
+    if month > month_start(today) {
+        let prev = month_start(month.previous_day().unwrap_or(month));
+        nav.push((format!("{link_base}&monat={}", &iso_date(prev)[..7]), tr(lang, "appointments.previous_month")));
+    }
+    if next_month(month) <= last {
+        nav.push((format!("{link_base}&monat={}", &iso_date(next_month(month))[..7]), tr(lang, "appointments.next_month")));
+    }
+    let _ = month_end(month);
+    blocks.push(Block::Links(nav));
+    Ok(blocks)
+}
+
+/// The form to pick a time of a day (a select: works without script, one tab stop).
+fn time_form(lang: Lang, want: &Want, times: &[&Slot], action: &str, csrf: &str, mut form: FormState) -> Block {
+    form.values.insert("ort".into(), want.location.map(|l| l.to_string()).unwrap_or_default());
+    form.values.insert("dienst".into(), want.services.join(","));
+    form.values.insert("personen".into(), want.persons.to_string());
+    let options: Vec<(String, String)> = times.iter().map(|s| (s.start.unix_timestamp().to_string(), format!("{} – {}", super::clock_text(s.start), super::clock_text(s.end)))).collect();
+    if !form.values.contains_key("start")
+        && let Some(o) = options.first()
+    {
+        form.values.insert("start".into(), o.0.clone());
+    }
+    Block::Form(FormSpec {
+        action: action.to_owned(),
+        csrf: csrf.to_owned(),
+        form,
+        fields: vec![
+            Field::new("ort", String::new(), FieldKind::Hidden),
+            Field::new("dienst", String::new(), FieldKind::Hidden),
+            Field::new("personen", String::new(), FieldKind::Hidden),
+            Field::new("start", tr(lang, "appointments.time"), FieldKind::Select(options)).required(),
+        ],
+        submit: tr(lang, "appointments.take_time"),
+        danger: false,
+        secondary: None,
+    })
+}
+
+/// Step 1: location, services and persons (a GET form).
+fn choose_blocks(lang: Lang, content: &portal_web::content::TenantContent, locations: &[Location], offered: &[(Uuid, String)], want: &Want) -> Vec<Block> {
+    let mut services: Vec<(String, String)> = offered.iter().map(|(_, s)| (s.clone(), service_name(content, lang, s))).collect();
+    services.sort_by(|a, b| a.1.cmp(&b.1));
+    services.dedup();
+    vec![Block::Filters(Box::new(FilterSpec {
+        action: paths::BOOK.path().into(),
+        selects: vec![
+            ("ort".into(), tr(lang, "appointments.location"), locations.iter().map(|l| (l.id.to_string(), l.name.clone())).collect(), want.location.map(|l| l.to_string()).unwrap_or_default()),
+            ("personen".into(), tr(lang, "appointments.persons"), (1..=6).map(|n| (n.to_string(), n.to_string())).collect(), want.persons.to_string()),
+        ],
+        dates: vec![],
+        checks: services.into_iter().map(|(slug, name)| (format!("d_{slug}"), name, want.services.contains(&slug))).collect(),
+        submit: tr(lang, "appointments.continue"),
+    }))]
+}
+
+pub(super) async fn book_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let want = Want::from(&query_fields(q));
+    book_page_with(&state, &ctx, &headers, lang, &want, None, StatusCode::OK).await
+}
+
+async fn book_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, lang: Lang, want: &Want, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+    let (csrf, new) = anon_csrf(headers);
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let settings = settings_of(&mut tx).await?;
+    let content = page::content(state, ctx).await?;
+    let locations: Vec<Location> = repo::locations(&mut tx).await?.into_iter().filter(|l| l.active).collect();
+    let mut offered = vec![];
+    for l in &locations {
+        offered.extend(repo::rules(&mut tx, l.id).await?.into_iter().map(|r| (l.id, r.service)));
+    }
+    let mut blocks = vec![];
+    if let Some(p) = problem {
+        blocks.push(Block::Notice("error", p));
+    }
+    blocks.extend(choose_blocks(lang, &content, &locations, &offered, want));
+    if want.location.is_some() && !want.services.is_empty() {
+        match plan_of(&mut tx, lang, want).await? {
+            Ok((req, plan)) => {
+                let loc = active_location(&mut tx, req.location).await?;
+                blocks.push(Block::Heading(tr_with(lang, "appointments.times_at", &[("location", &loc.name)])));
+                blocks.push(Block::Text(tr_with(lang, "appointments.duration_is", &[("minutes", &plan.minutes.to_string()), ("services", &service_names(&content, lang, &req.services))])));
+                blocks.extend(slot_blocks(&mut tx, lang, &settings, want, &req, &plan, paths::BOOK.path(), paths::BOOK.path(), &csrf, None).await?);
+            }
+            Err(msg) => blocks.insert(0, Block::Notice("error", msg)),
+        }
+    } else if want.location.is_some() || !want.services.is_empty() {
+        blocks.insert(0, Block::Notice("info", tr(lang, "appointments.choose_first")));
+    }
+    let r = render(state, ctx, tx, lang, paths::BOOK.path(), status, tr(lang, "appointments.book_title"), blocks).await?;
+    Ok(set_anon_csrf(state, r, &csrf, new))
+}
+
+/// Holds the chosen slot for a few minutes and leads to the form for the citizen's data.
+pub(super) async fn hold(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, MaybeCitizen(citizen): MaybeCitizen, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    check_anon_csrf(&headers, f.csrf())?;
+    let want = Want::from(&f);
+    let Ok(start) = f.text("start").parse::<i64>().map(OffsetDateTime::from_unix_timestamp) else {
+        return book_page_with(&state, &ctx, &headers, lang, &want, Some(tr(lang, "appointments.choose_time")), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let Ok(start) = start else { return Err(AppError::bad_request()) };
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let settings = settings_of(&mut tx).await?;
+    tx.commit().await?;
+    // a bot that hoards slots runs into the address's limit first
+    allow_per_address(&state, ctx.entry.tenant_id, &ip, "appointment-hold", Limit { max: settings.max_per_address_hour, window: Duration::hours(1) }).await?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let (req, plan) = match plan_of(&mut tx, lang, &want).await? {
+        Ok(p) => p,
+        Err(msg) => {
+            drop(tx);
+            return book_page_with(&state, &ctx, &headers, lang, &want, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    let person = Person { citizen: citizen.map(|c| c.citizen_id), lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers), ..Person::default() };
+    match repo::take(&mut tx, settings.land, &req, &plan, start, Some(Duration::minutes(i64::from(settings.hold_minutes))), &person, OffsetDateTime::now_utc()).await {
+        Ok(taken) => {
+            tx.commit().await?;
+            Ok(page::see_other(&paths::HELD.with(&[&taken.secret])))
+        }
+        Err(BookError::Taken) => {
+            drop(tx);
+            let day = Want { day: Some(civil::german(start).date()), ..want };
+            book_page_with(&state, &ctx, &headers, lang, &day, Some(tr(lang, "appointments.just_taken")), StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(book_error(e)),
+    }
+}
+
+fn book_error(e: BookError) -> AppError {
+    match e {
+        BookError::Db(d) => d.into(),
+        BookError::Closed | BookError::Expired | BookError::TooMany | BookError::Taken => AppError::bad_request(),
+    }
+}
+
+/// The held slot and the form for the citizen's data.
+pub(super) async fn held_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, MaybeCitizen(citizen): MaybeCitizen, Path(secret): Path<String>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut form = FormState::default();
+    if let Some(c) = &citizen {
+        let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+        if let Some(a) = portal_identity::citizen::get(&mut tx, c.citizen_id).await? {
+            let name = [a.profile.given_name.clone().unwrap_or_default(), a.profile.family_name.clone().unwrap_or_default()].join(" ").trim().to_owned();
+            form.values.insert("name".into(), name);
+            form.values.insert("email".into(), a.email.unwrap_or_default());
+            form.values.insert("phone".into(), a.profile.phone.unwrap_or_default());
+        }
+        tx.finish().await?;
+    }
+    held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::OK).await
+}
+
+async fn held_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, lang: Lang, secret: &str, form: FormState, status: StatusCode) -> Result<Response, AppError> {
+    let (csrf, new) = anon_csrf(headers);
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let b = repo::booking_by_secret(&mut tx, secret).await?.ok_or_else(AppError::not_found)?;
+    if b.status != "held" {
+        tx.finish().await?;
+        return Ok(page::see_other(&paths::MANAGE.with(&[&secret])));
+    }
+    let content = page::content(state, ctx).await?;
+    let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
+    let mut blocks = vec![];
+    let expired = b.hold_expires_at.is_none_or(|t| t < OffsetDateTime::now_utc());
+    if expired {
+        blocks.push(Block::Notice("error", tr(lang, "appointments.hold_expired")));
+        blocks.push(Block::Links(vec![(format!("{}?ort={}&dienst={}&personen={}", paths::BOOK.path(), b.location, b.services.join(","), b.persons), tr(lang, "appointments.choose_again"))]));
+    } else {
+        blocks.push(Block::Notice("info", tr_with(lang, "appointments.held_until", &[("time", &b.hold_expires_at.map(super::clock_text).unwrap_or_default())])));
+    }
+    blocks.push(booking_facts(lang, &content, &b, &loc));
+    if !expired {
+        blocks.push(data_form(lang, &paths::HELD.with(&[&secret]), &csrf, form));
+    }
+    let r = render(state, ctx, tx, lang, &paths::HELD.with(&[&secret]), status, tr(lang, "appointments.your_data"), blocks).await?;
+    Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
+}
+
+fn booking_facts(lang: Lang, content: &portal_web::content::TenantContent, b: &Booking, loc: &Location) -> Block {
+    let mut facts = vec![
+        (tr(lang, "appointments.when"), when_text(lang, b.starts_at), None),
+        (tr(lang, "appointments.location"), if loc.address.is_empty() { loc.name.clone() } else { format!("{}, {}", loc.name, loc.address) }, None),
+        (tr(lang, "appointments.services"), service_names(content, lang, &b.services), None),
+        (tr(lang, "appointments.persons"), b.persons.to_string(), None),
+    ];
+    if b.status != "held" {
+        facts.push((tr(lang, "appointments.number"), b.number.clone(), None));
+        facts.push((tr(lang, "appointments.status"), tr(lang, &format!("appointments.status_{}", b.status)), None));
+    }
+    Block::Facts(facts)
+}
+
+fn data_form(lang: Lang, action: &str, csrf: &str, form: FormState) -> Block {
+    Block::Form(FormSpec {
+        action: action.to_owned(),
+        csrf: csrf.to_owned(),
+        form,
+        fields: vec![
+            Field::new("name", tr(lang, "appointments.name"), FieldKind::Text).autocomplete("name").required(),
+            Field::new("email", tr(lang, "appointments.email"), FieldKind::Email).autocomplete("email").required().hint(tr(lang, "appointments.email_hint")),
+            Field::new("phone", tr(lang, "appointments.phone"), FieldKind::Tel).autocomplete("tel").hint(tr(lang, "appointments.phone_hint")),
+        ],
+        submit: tr(lang, "appointments.confirm"),
+        danger: false,
+        secondary: None,
+    })
+}
+
+/// Checks the citizen's data; the values are kept for the form shown again.
+pub(super) fn check_person(lang: Lang, f: &Fields, email_required: bool) -> (FormState, String, String, String) {
+    let mut form = FormState::default();
+    let (name, email, phone) = (f.text("name"), f.text("email"), f.text("phone"));
+    for (k, v) in [("name", &name), ("email", &email), ("phone", &phone)] {
+        form.values.insert(k.into(), v.clone());
+    }
+    if name.is_empty() {
+        form.errors.insert("name".into(), tr(lang, "appointments.name_required"));
+    } else if name.chars().count() > 200 {
+        form.errors.insert("name".into(), tr(lang, "appointments.too_long"));
+    }
+    if email.is_empty() {
+        if email_required {
+            form.errors.insert("email".into(), tr(lang, "appointments.email_required"));
+        }
+    } else if portal_identity::Email::parse(&email).is_none() || email.len() > 254 {
+        form.errors.insert("email".into(), tr(lang, "appointments.email_invalid"));
+    }
+    if !phone.is_empty() && (phone.len() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-/()".contains(c))) {
+        form.errors.insert("phone".into(), tr(lang, "appointments.phone_invalid"));
+    }
+    (form, name, email, phone)
+}
+
+/// Confirms the held slot with the citizen's data; mails the confirmation with the .ics.
+pub(super) async fn confirm(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    MaybeCitizen(citizen): MaybeCitizen,
+    Path(secret): Path<String>,
+    f: Fields,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    check_anon_csrf(&headers, f.csrf())?;
+    let (mut form, name, email, phone) = check_person(lang, &f, true);
+    if form.has_errors() {
+        return held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if !crate::kit::limits::mail_allowed(&state, &ip, ctx.entry.tenant_id, &email).await? {
+        return Err(AppError::too_many_requests());
+    }
+    let content = page::content(&state, &ctx).await?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let settings = settings_of(&mut tx).await?;
+    let held = repo::booking_by_secret(&mut tx, &secret).await?.ok_or_else(AppError::not_found)?;
+    let person = Person { citizen: citizen.map(|c| c.citizen_id).or(held.citizen), name, email, phone, lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers) };
+    match repo::confirm(&mut tx, held.id, &person, settings.max_active_per_email).await {
+        Ok((b, first)) => {
+            if first {
+                let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
+                let services = service_names(&content, booking_lang(&b), &b.services);
+                let link = format!("{}{}", person.portal_url, paths::MANAGE.with(&[&secret]));
+                let mail = Mail::AppointmentBooked { when: when_text(booking_lang(&b), b.starts_at), location: loc.name.clone(), services: services.clone(), number: b.number.clone(), link };
+                mail_booking(&mut tx, &b, &loc, mail, true, &services).await?;
+            }
+            tx.commit().await?;
+            Ok(secret_page(Notice::Saved.redirect(&paths::MANAGE.with(&[&secret]))))
+        }
+        Err(BookError::TooMany) => {
+            drop(tx);
+            form.errors.insert("email".into(), tr_with(lang, "appointments.too_many_for_email", &[("max", &settings.max_active_per_email.to_string())]));
+            held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(BookError::Expired) => {
+            drop(tx);
+            held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::GONE).await
+        }
+        Err(e) => Err(book_error(e)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// managing a booking: by its secret link, or as the logged-in citizen who booked it
+
+/// Whose booking a page is about, and how its forms are protected.
+enum Handle {
+    Secret(String),
+    Mine(Citizen, Uuid),
+}
+
+impl Handle {
+    fn base(&self) -> String {
+        match self {
+            Self::Secret(s) => paths::MANAGE.with(&[s]),
+            Self::Mine(_, id) => paths::MINE_ONE.with(&[id]),
+        }
+    }
+
+    async fn booking(&self, tx: &mut TenantTx) -> Result<Booking, AppError> {
+        let b = match self {
+            Self::Secret(s) => repo::booking_by_secret(tx, s).await?,
+            Self::Mine(c, id) => repo::booking(tx, *id).await?.filter(|b| b.citizen == Some(c.citizen_id)),
+        };
+        b.filter(|b| b.status != "held" && b.status != "expired").ok_or_else(AppError::not_found)
+    }
+
+    fn csrf(&self, headers: &HeaderMap) -> (String, bool) {
+        match self {
+            Self::Secret(_) => anon_csrf(headers),
+            Self::Mine(c, _) => (c.csrf.clone(), false),
+        }
+    }
+
+    fn check(&self, headers: &HeaderMap, f: &Fields) -> Result<(), AppError> {
+        match self {
+            Self::Secret(_) => check_anon_csrf(headers, f.csrf()),
+            Self::Mine(c, _) => c.check_csrf(f.csrf()),
+        }
+    }
+}
+
+async fn manage_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, notice: Option<Notice>) -> Result<Response, AppError> {
+    let lang = lang_of(headers);
+    let (csrf, new) = h.csrf(headers);
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let b = h.booking(&mut tx).await?;
+    let content = page::content(state, ctx).await?;
+    let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
+    let base = h.base();
+    let mut blocks = vec![];
+    match notice {
+        Some(Notice::Saved) => blocks.push(Block::Notice("success", tr(lang, "appointments.booked_notice"))),
+        Some(Notice::Deleted) => blocks.push(Block::Notice("success", tr(lang, "appointments.cancelled_notice"))),
+        _ => {}
+    }
+    blocks.push(booking_facts(lang, &content, &b, &loc));
+    if !loc.accessibility.is_empty() {
+        blocks.push(Block::Text(loc.accessibility.clone()));
+    }
+    if b.status == "booked" {
+        blocks.push(Block::Links(vec![(format!("{base}/verschieben"), tr(lang, "appointments.move")), (format!("{base}/termin.ics"), tr(lang, "appointments.download_ics"))]));
+        blocks.push(Block::Buttons(vec![Button { action: format!("{base}/absagen"), csrf: csrf.clone(), hidden: vec![], label: tr(lang, "appointments.cancel"), danger: true }]));
+    } else if b.status == "cancelled" {
+        blocks.push(Block::Links(vec![(format!("{}?ort={}&dienst={}&personen={}", paths::BOOK.path(), b.location, b.services.join(","), b.persons), tr(lang, "appointments.book_again"))]));
+    }
+    let r = render(state, ctx, tx, lang, &base, StatusCode::OK, tr(lang, "appointments.your_appointment"), blocks).await?;
+    Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
+}
+
+async fn cancel(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, f: &Fields) -> Result<Response, AppError> {
+    h.check(headers, f)?;
+    let content = page::content(state, ctx).await?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let b = h.booking(&mut tx).await?;
+    if repo::cancel(&mut tx, b.id, "").await? {
+        let b = repo::booking(&mut tx, b.id).await?.ok_or_else(AppError::not_found)?;
+        let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
+        let lang = booking_lang(&b);
+        let link = format!("{}{}?ort={}&dienst={}", b.portal_url, paths::BOOK.path(), b.location, b.services.join(","));
+        let mail = Mail::AppointmentCancelled { when: when_text(lang, b.starts_at), location: loc.name.clone(), number: b.number.clone(), reason: String::new(), by_office: false, link };
+        mail_booking(&mut tx, &b, &loc, mail, true, &service_names(&content, lang, &b.services)).await?;
+    }
+    tx.commit().await?;
+    Ok(Notice::Deleted.redirect(&h.base()))
+}
+
+async fn move_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, want_q: &Fields, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+    let lang = lang_of(headers);
+    let (csrf, new) = h.csrf(headers);
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let settings = settings_of(&mut tx).await?;
+    let b = h.booking(&mut tx).await?;
+    if b.status != "booked" {
+        tx.finish().await?;
+        return Ok(page::see_other(&h.base()));
+    }
+    let content = page::content(state, ctx).await?;
+    let loc = active_location(&mut tx, b.location).await?;
+    let mut want = Want::from(want_q);
+    want.location = Some(b.location);
+    want.services = b.services.clone();
+    want.persons = b.persons;
+    let mut blocks = vec![];
+    if let Some(p) = problem {
+        blocks.push(Block::Notice("error", p));
+    }
+    blocks.push(booking_facts(lang, &content, &b, &loc));
+    match plan_of(&mut tx, lang, &want).await? {
+        Ok((req, plan)) => {
+            let action = format!("{}/verschieben", h.base());
+            blocks.extend(slot_blocks(&mut tx, lang, &settings, &want, &req, &plan, &action, &action, &csrf, Some(b.id)).await?);
+        }
+        Err(msg) => blocks.push(Block::Notice("error", msg)),
+    }
+    let r = render(state, ctx, tx, lang, &h.base(), status, tr(lang, "appointments.move_title"), blocks).await?;
+    Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
+}
+
+async fn move_post(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, f: &Fields) -> Result<Response, AppError> {
+    h.check(headers, f)?;
+    let lang = lang_of(headers);
+    let start = f.text("start").parse::<i64>().ok().and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()).ok_or_else(AppError::bad_request)?;
+    let content = page::content(state, ctx).await?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let settings = settings_of(&mut tx).await?;
+    let b = h.booking(&mut tx).await?;
+    let want = Want { location: Some(b.location), services: b.services.clone(), persons: b.persons, ..Want::default() };
+    let Ok((_, plan)) = plan_of(&mut tx, lang, &want).await? else { return Err(AppError::bad_request()) };
+    match repo::move_to(&mut tx, settings.land, &b, &plan, start, OffsetDateTime::now_utc()).await {
+        Ok(moved) => {
+            let loc = repo::location(&mut tx, moved.location).await?.ok_or_else(AppError::not_found)?;
+            let blang = booking_lang(&moved);
+            let link = match &h {
+                Handle::Secret(s) => format!("{}{}", moved.portal_url, paths::MANAGE.with(&[s])),
+                Handle::Mine(_, id) => format!("{}{}", moved.portal_url, paths::MINE_ONE.with(&[id])),
+            };
+            let mail = Mail::AppointmentMoved { when: when_text(blang, moved.starts_at), location: loc.name.clone(), number: moved.number.clone(), link };
+            mail_booking(&mut tx, &moved, &loc, mail, true, &service_names(&content, blang, &moved.services)).await?;
+            tx.commit().await?;
+            Ok(Notice::Saved.redirect(&h.base()))
+        }
+        Err(BookError::Taken) => {
+            drop(tx);
+            let q = Fields(vec![("tag".into(), iso_date(civil::german(start).date()))]);
+            move_page(state, ctx, headers, h, &q, Some(tr(lang, "appointments.just_taken")), StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(book_error(e)),
+    }
+}
+
+async fn ics(state: &AppState, ctx: &TenantContext, h: Handle) -> Result<Response, AppError> {
+    let content = page::content(state, ctx).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let b = h.booking(&mut tx).await?;
+    let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
+    let branding = super::mail_branding(&mut tx, &b.portal_url).await?;
+    tx.finish().await?;
+    let lang = booking_lang(&b);
+    let body = calendar_file(&b, &loc, &branding.tenant_name, &service_names(&content, lang, &b.services), lang);
+    Ok(page::attachment("text/calendar; charset=utf-8", body, "termin.ics"))
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct NoticeQuery {
+    #[serde(default)]
+    pub(super) hinweis: Option<String>,
+}
+
+pub(super) async fn manage_by_secret(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Path(secret): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    manage_page(&state, &ctx, &headers, Handle::Secret(secret), Notice::parse(q.hinweis.as_deref())).await
+}
+
+pub(super) async fn cancel_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, f: Fields) -> Result<Response, AppError> {
+    cancel(&state, &ctx, &headers, Handle::Secret(secret), &f).await
+}
+
+pub(super) async fn move_page_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    move_page(&state, &ctx, &headers, Handle::Secret(secret), &query_fields(q), None, StatusCode::OK).await
+}
+
+pub(super) async fn move_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, f: Fields) -> Result<Response, AppError> {
+    move_post(&state, &ctx, &headers, Handle::Secret(secret), &f).await
+}
+
+pub(super) async fn ics_by_secret(State(state): State<AppState>, ctx: TenantContext, Path(secret): Path<String>) -> Result<Response, AppError> {
+    ics(&state, &ctx, Handle::Secret(secret)).await.map(secret_page)
+}
+
+pub(super) async fn manage_mine(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    c: Citizen,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
+) -> Result<Response, AppError> {
+    manage_page(&state, &ctx, &headers, Handle::Mine(c, id), Notice::parse(q.hinweis.as_deref())).await
+}
+
+pub(super) async fn cancel_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    cancel(&state, &ctx, &headers, Handle::Mine(c, id), &f).await
+}
+
+pub(super) async fn move_page_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+    move_page(&state, &ctx, &headers, Handle::Mine(c, id), &query_fields(q), None, StatusCode::OK).await
+}
+
+pub(super) async fn move_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    move_post(&state, &ctx, &headers, Handle::Mine(c, id), &f).await
+}
+
+pub(super) async fn ics_mine(State(state): State<AppState>, ctx: TenantContext, c: Citizen, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+    ics(&state, &ctx, Handle::Mine(c, id)).await
+}
+
+/// "Meine Termine": the logged-in citizen's bookings, newest first.
+pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let content = page::content(&state, &ctx).await?;
+    let list = repo::bookings_of_citizen(&mut tx, c.citizen_id).await?;
+    let mut names = std::collections::HashMap::new();
+    for l in repo::locations(&mut tx).await? {
+        names.insert(l.id, l.name);
+    }
+    let rows = list
+        .iter()
+        .map(|b| {
+            vec![
+                Cell::Link(paths::MINE_ONE.with(&[&b.id]), when_text(lang, b.starts_at)),
+                Cell::Text(names.get(&b.location).cloned().unwrap_or_default()),
+                Cell::Text(service_names(&content, lang, &b.services)),
+                Cell::Text(b.number.clone()),
+                Cell::Badge(if b.status == "booked" { "info" } else { "neutral" }, tr(lang, &format!("appointments.status_{}", b.status))),
+            ]
+        })
+        .collect();
+    let blocks = vec![
+        Block::Table {
+            caption: tr(lang, "appointments.mine_title"),
+            headers: vec![tr(lang, "appointments.when"), tr(lang, "appointments.location"), tr(lang, "appointments.services"), tr(lang, "appointments.number"), tr(lang, "appointments.status")],
+            rows,
+            empty: tr(lang, "appointments.mine_empty"),
+        },
+        Block::Links(vec![(paths::BOOK.path().into(), tr(lang, "appointments.book_title")), ("/konto".into(), tr(lang, "appointments.back_to_account"))]),
+    ];
+    render(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "appointments.mine_title"), blocks).await
+}

@@ -1,0 +1,96 @@
+//! The call display (a public page behind a secret link: no login, no personal data) and the live
+//! state behind it and behind the portal's waiting times: server-sent events, or JSON for pollers.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use portal_appointments::repo;
+use portal_ui::appointments::{CallDisplay, DisplayData};
+use portal_ui::i18n::tr;
+use portal_web::{AppError, AppState, TenantContext};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::paths;
+use crate::kit::page::{self, lang_of};
+use crate::kit::pipeline::tenant_tx;
+
+/// The location's state as events (each change within a second or two) or, for a client that
+/// asks for JSON, once.
+async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, location: Uuid) -> Result<Response, AppError> {
+    let rx = state.live.subscribe(ctx.entry.tenant_id, location).await.ok_or_else(AppError::not_found)?;
+    let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
+    if wants_json {
+        let body = rx.borrow().to_string();
+        return Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response());
+    }
+    let first: Arc<str> = rx.borrow().clone();
+    let updates = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.changed().await.ok()?;
+        let next: Arc<str> = rx.borrow_and_update().clone();
+        Some((Ok::<Event, Infallible>(Event::default().data(&*next)), rx))
+    });
+    let stream = futures_util::StreamExt::chain(futures_util::stream::once(async move { Ok::<Event, Infallible>(Event::default().retry(Duration::from_secs(2)).data(&*first)) }), updates);
+    let mut r = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))).into_response();
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // tells nginx-like proxies not to buffer the stream
+    r.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(r)
+}
+
+/// The portal's live waiting time of a location.
+pub(super) async fn portal_live(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(location): Path<Uuid>) -> Result<Response, AppError> {
+    live(&state, &ctx, &headers, location).await
+}
+
+async fn display_location(state: &AppState, ctx: &TenantContext, token: &str) -> Result<repo::Location, AppError> {
+    if token.len() < 32 || token.len() > 64 {
+        return Err(AppError::not_found());
+    }
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let loc = repo::location_by_display(&mut tx, token).await?.ok_or_else(AppError::not_found)?;
+    tx.finish().await?;
+    Ok(loc)
+}
+
+fn no_leak(mut r: Response) -> Response {
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
+    r
+}
+
+pub(super) async fn display_live(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
+    let loc = display_location(&state, &ctx, &token).await?;
+    live(&state, &ctx, &headers, loc.id).await.map(no_leak)
+}
+
+pub(super) async fn display_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    let loc = display_location(&state, &ctx, &token).await?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let now = OffsetDateTime::now_utc();
+    let calls = repo::last_calls(&mut tx, loc.id, now, 7).await?;
+    let wait = repo::waiting_estimate(&mut tx, loc.id, None, now).await?;
+    tx.commit_page().await?;
+    let content = page::content(&state, &ctx).await?;
+    let row = super::citizen::live_row(lang, "", paths::DISPLAY_LIVE.with(&[&token]), wait.secs, wait.waiting);
+    let mut assets = page::assets(&state, false);
+    assets.scripts.push(page::live_script());
+    let data = DisplayData {
+        lang,
+        tenant_name: content.branding.as_ref().map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
+        location: loc.name,
+        calls: calls.into_iter().map(|(code, counter, _, _)| (code, counter)).collect(),
+        wait_text: format!("{}: {}", tr(lang, "appointments.wait_now"), row.text),
+        source: row.source,
+        template: format!("{}: {}", tr(lang, "appointments.wait_now"), row.template),
+        empty_template: format!("{}: {}", tr(lang, "appointments.wait_now"), row.empty_template),
+        assets,
+    };
+    Ok(no_leak(page::html(portal_ui::render_document(move || leptos::prelude::view! { <CallDisplay data=data/> }))))
+}

@@ -1,0 +1,712 @@
+//! Set-up by tenant admins: the tenant's settings (Land, reminders, limits), locations with their
+//! hours, special days, counters and booking rules, and the call display's link. A change that
+//! would strand booked appointments is shown with them first; confirmed, it cancels them and mails
+//! each citizen a link to book again.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use portal_appointments::Land;
+use portal_appointments::repo::{self, Booking, Rule, Settings};
+use portal_authz::{Action, Resource};
+use portal_db::TenantTx;
+use portal_domain::{Lang, civil};
+use portal_mail::Mail;
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+use time::{OffsetDateTime, Time, Weekday};
+use uuid::Uuid;
+
+use super::{mail_booking, parse_date, paths, service_name, service_names, weekday_name, when_text};
+use crate::kit::form::Fields;
+use crate::kit::mail::base_url;
+use crate::kit::notice::Notice;
+use crate::kit::office::{audit, staff_page};
+use crate::kit::page::{self, lang_of};
+use crate::kit::pipeline::tenant_tx;
+use crate::kit::session::Staff;
+
+const WEEK: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
+
+fn form(action: String, csrf: &str, form: FormState, fields: Vec<Field>, submit: String) -> Block {
+    Block::Form(FormSpec { action, csrf: csrf.to_owned(), form, fields, submit, danger: false, secondary: None })
+}
+
+fn settings_form(lang: Lang, csrf: &str, s: Option<&Settings>, mut f: FormState) -> Block {
+    let s = s.cloned().unwrap_or_default();
+    for (k, v) in [
+        ("land", s.land.code().to_owned()),
+        ("reminder_hours", s.reminder_hours.to_string()),
+        ("hold_minutes", s.hold_minutes.to_string()),
+        ("max_active_per_email", s.max_active_per_email.to_string()),
+        ("max_per_address_hour", s.max_per_address_hour.to_string()),
+    ] {
+        f.values.entry(k.into()).or_insert(v);
+    }
+    form(
+        paths::SETUP_SETTINGS.path().into(),
+        csrf,
+        f,
+        vec![
+            Field::new("land", tr(lang, "appointments.land"), FieldKind::Select(Land::ALL.iter().map(|l| (l.code().to_owned(), tr(lang, &format!("appointments.land_{}", l.code())))).collect()))
+                .hint(tr(lang, "appointments.land_hint")),
+            Field::new("reminder_hours", tr(lang, "appointments.reminder_hours"), FieldKind::Text).hint(tr(lang, "appointments.reminder_hours_hint")),
+            Field::new("hold_minutes", tr(lang, "appointments.hold_minutes"), FieldKind::Text),
+            Field::new("max_active_per_email", tr(lang, "appointments.max_active_per_email"), FieldKind::Text),
+            Field::new("max_per_address_hour", tr(lang, "appointments.max_per_address_hour"), FieldKind::Text),
+        ],
+        tr(lang, "appointments.save_settings"),
+    )
+}
+
+fn location_fields(lang: Lang) -> Vec<Field> {
+    vec![
+        Field::new("name", tr(lang, "appointments.location_name"), FieldKind::Text).required(),
+        Field::new("address", tr(lang, "appointments.address"), FieldKind::Text),
+        Field::new("contact", tr(lang, "appointments.contact"), FieldKind::Text),
+        Field::new("accessibility", tr(lang, "appointments.accessibility"), FieldKind::TextArea),
+    ]
+}
+
+pub(super) async fn setup_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    axum::extract::Query(q): axum::extract::Query<super::citizen::NoticeQuery>,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Appointments, Action::Read)?;
+    setup_with(&state, &ctx, lang, &s, Notice::parse(q.hinweis.as_deref()), FormState::default(), FormState::default(), StatusCode::OK).await
+}
+
+#[expect(clippy::too_many_arguments, reason = "the page with both of its forms")]
+async fn setup_with(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    notice: Option<Notice>,
+    settings_f: FormState,
+    location_f: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let settings = repo::settings(&mut tx).await?;
+    let locations = repo::locations(&mut tx).await?;
+    tx.finish().await?;
+    let may_write = s.may(state, Resource::Appointments, Action::Write);
+    let may_process = s.may(state, Resource::Appointments, Action::Process);
+    let mut blocks: Vec<Block> = notice.and_then(|n| n.block(lang)).into_iter().collect();
+    blocks.push(Block::Table {
+        caption: tr(lang, "appointments.locations"),
+        headers: vec![tr(lang, "appointments.location"), tr(lang, "appointments.address"), tr(lang, "appointments.status"), tr(lang, "appointments.work")],
+        rows: locations
+            .iter()
+            .map(|l| {
+                let mut work = vec![];
+                if may_process {
+                    work.push(Cell::Link(paths::DESK.with(&[&l.id]), tr(lang, "appointments.desk")));
+                }
+                vec![
+                    if may_write { Cell::Link(paths::LOCATION.with(&[&l.id]), l.name.clone()) } else { Cell::Text(l.name.clone()) },
+                    Cell::Text(l.address.clone()),
+                    Cell::Text(tr(lang, if l.active { "appointments.active" } else { "appointments.inactive" })),
+                    work.pop().unwrap_or(Cell::Text(String::new())),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "appointments.no_locations"),
+    });
+    if may_write {
+        blocks.push(Block::Heading(tr(lang, "appointments.settings")));
+        blocks.push(settings_form(lang, &s.csrf, settings.as_ref(), settings_f));
+        if settings.is_some() {
+            blocks.push(Block::Heading(tr(lang, "appointments.new_location")));
+            blocks.push(form(paths::SETUP_NEW_LOCATION.path().into(), &s.csrf, location_f, location_fields(lang), tr(lang, "appointments.create_location")));
+        }
+    }
+    staff_page(state, ctx, lang, paths::SETUP.path(), Some(s), status, tr(lang, "appointments.setup_title"), blocks).await
+}
+
+fn number_in(f: &Fields, form: &mut FormState, lang: Lang, name: &str, range: std::ops::RangeInclusive<i32>) -> i32 {
+    let raw = f.text(name);
+    form.values.insert(name.into(), raw.clone());
+    match raw.parse::<i32>() {
+        Ok(n) if range.contains(&n) => n,
+        _ => {
+            form.errors.insert(name.into(), tr_with(lang, "appointments.number_between", &[("min", &range.start().to_string()), ("max", &range.end().to_string())]));
+            *range.start()
+        }
+    }
+}
+
+pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let mut form = FormState::default();
+    form.values.insert("land".into(), f.text("land"));
+    let land = Land::parse(&f.text("land"));
+    if land.is_none() {
+        form.errors.insert("land".into(), tr(lang, "appointments.land_required"));
+    }
+    let settings = Settings {
+        land: land.unwrap_or(Land::RP),
+        reminder_hours: number_in(&f, &mut form, lang, "reminder_hours", 0..=168),
+        hold_minutes: number_in(&f, &mut form, lang, "hold_minutes", 2..=30),
+        max_active_per_email: number_in(&f, &mut form, lang, "max_active_per_email", 1..=50),
+        max_per_address_hour: number_in(&f, &mut form, lang, "max_per_address_hour", 1..=1000),
+    };
+    if form.has_errors() {
+        return setup_with(&state, &ctx, lang, &s, None, form, FormState::default(), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::save_settings(&mut tx, &settings).await?;
+    audit(&mut tx, &s, &ip, "appointment.settings", "settings".into(), serde_json::json!({ "land": settings.land.code(), "reminder_hours": settings.reminder_hours })).await?;
+    tx.commit().await?;
+    Ok(Notice::Saved.redirect(paths::SETUP.path()))
+}
+
+fn location_form_values(f: &Fields, lang: Lang) -> (FormState, [String; 4]) {
+    let mut form = FormState::default();
+    let v = [f.text("name"), f.text("address"), f.text("contact"), f.text("accessibility")];
+    for (k, x) in ["name", "address", "contact", "accessibility"].iter().zip(v.iter()) {
+        form.values.insert((*k).into(), x.clone());
+    }
+    if v[0].is_empty() || v[0].chars().count() > 120 {
+        form.errors.insert("name".into(), tr(lang, "appointments.location_name_required"));
+    }
+    if v[1].chars().count() > 300 {
+        form.errors.insert("address".into(), tr(lang, "appointments.too_long"));
+    }
+    if v[2].chars().count() > 300 {
+        form.errors.insert("contact".into(), tr(lang, "appointments.too_long"));
+    }
+    if v[3].chars().count() > 1000 {
+        form.errors.insert("accessibility".into(), tr(lang, "appointments.too_long"));
+    }
+    (form, v)
+}
+
+pub(super) async fn new_location(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let (form, [name, address, contact, access]) = location_form_values(&f, lang);
+    if form.has_errors() {
+        return setup_with(&state, &ctx, lang, &s, None, FormState::default(), form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::settings(&mut tx).await?.ok_or_else(AppError::bad_request)?;
+    let id = repo::save_location(&mut tx, None, &name, &address, &contact, &access, true).await?;
+    audit(&mut tx, &s, &ip, "appointment.location_created", id.to_string(), serde_json::json!({ "name": name })).await?;
+    tx.commit().await?;
+    Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&id])))
+}
+
+// ---------------------------------------------------------------------------------------------
+// one location
+
+/// The forms of the location page, each with its own state when shown again with errors.
+#[derive(Default)]
+struct Forms {
+    details: FormState,
+    hours: FormState,
+    special: FormState,
+    counter: FormState,
+    rule: FormState,
+}
+
+fn hours_text(hours: &[(Weekday, Time, Time)], w: Weekday) -> String {
+    hours.iter().filter(|(d, _, _)| *d == w).map(|(_, o, c)| format!("{:02}:{:02}-{:02}:{:02}", o.hour(), o.minute(), c.hour(), c.minute())).collect::<Vec<_>>().join(", ")
+}
+
+/// "08:00-12:00, 13:00-16:00" → the intervals (ordered, not overlapping), or `None`.
+fn parse_hours(s: &str) -> Option<Vec<(Time, Time)>> {
+    let clock = |t: &str| {
+        let (h, m) = t.trim().split_once(':').unwrap_or((t.trim(), "0"));
+        Time::from_hms(h.trim().parse().ok()?, m.trim().parse().ok()?, 0).ok()
+    };
+    let mut out = vec![];
+    for part in s.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once(['-', '–'])?;
+        let (o, c) = (clock(a)?, clock(b)?);
+        if o >= c {
+            return None;
+        }
+        out.push((o, c));
+    }
+    out.sort();
+    if out.windows(2).any(|w| w[0].1 > w[1].0) {
+        return None;
+    }
+    Some(out)
+}
+
+pub(super) async fn location_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(q): axum::extract::Query<super::citizen::NoticeQuery>,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    location_with(&state, &ctx, &headers, lang, &s, id, Notice::parse(q.hinweis.as_deref()), Forms::default(), StatusCode::OK).await
+}
+
+#[expect(clippy::too_many_arguments, reason = "the page with its forms and notice")]
+async fn location_with(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    lang: Lang,
+    s: &Staff,
+    id: Uuid,
+    notice: Option<Notice>,
+    mut forms: Forms,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let loc = repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    let hours = repo::hours(&mut tx, id).await?;
+    let today = civil::german(OffsetDateTime::now_utc()).date();
+    let specials = repo::special_days(&mut tx, id, today, today + time::Duration::days(730)).await?;
+    let counters = repo::counters(&mut tx, id).await?;
+    let rules = repo::rules(&mut tx, id).await?;
+    let content = page::content(state, ctx).await?;
+    let csrf = &s.csrf;
+    let mut blocks: Vec<Block> = notice.and_then(|n| n.block(lang)).into_iter().collect();
+    blocks.push(Block::Links(vec![(paths::DESK.with(&[&id]), tr(lang, "appointments.desk")), (paths::SETUP.path().into(), tr(lang, "appointments.all_locations"))]));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.details")));
+    for (k, v) in [("name", &loc.name), ("address", &loc.address), ("contact", &loc.contact), ("accessibility", &loc.accessibility)] {
+        forms.details.values.entry(k.into()).or_insert_with(|| v.clone());
+    }
+    forms.details.values.entry("active".into()).or_insert_with(|| if loc.active { "on".into() } else { String::new() });
+    let mut fields = location_fields(lang);
+    fields.push(Field::new("active", tr(lang, "appointments.location_active"), FieldKind::Checkbox));
+    blocks.push(form(paths::LOCATION_DETAILS.with(&[&id]), csrf, forms.details, fields, tr(lang, "appointments.save")));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.hours")));
+    blocks.push(Block::Text(tr(lang, "appointments.hours_hint")));
+    for w in WEEK {
+        forms.hours.values.entry(format!("h{}", w.number_from_monday())).or_insert_with(|| hours_text(&hours, w));
+    }
+    blocks.push(form(
+        paths::LOCATION_HOURS.with(&[&id]),
+        csrf,
+        forms.hours,
+        WEEK.iter().map(|w| Field::new(&format!("h{}", w.number_from_monday()), weekday_name(lang, *w).to_owned(), FieldKind::Text)).collect(),
+        tr(lang, "appointments.save_hours"),
+    ));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.special_days")));
+    blocks.push(Block::Table {
+        caption: tr(lang, "appointments.special_days"),
+        headers: vec![tr(lang, "appointments.day"), tr(lang, "appointments.hours"), tr(lang, "appointments.note"), String::new()],
+        rows: specials
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::Text(super::day_text(lang, d.day)),
+                    Cell::Text(d.hours.map_or_else(|| tr(lang, "appointments.closed"), |(o, c)| format!("{:02}:{:02}–{:02}:{:02}", o.hour(), o.minute(), c.hour(), c.minute()))),
+                    Cell::Text(d.note.clone()),
+                    Cell::Buttons(vec![Button {
+                        action: paths::LOCATION_SPECIAL_DELETE.with(&[&id, &d.id]),
+                        csrf: csrf.clone(),
+                        hidden: vec![],
+                        label: tr(lang, "appointments.delete"),
+                        danger: true,
+                    }]),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "appointments.no_special_days"),
+    });
+    blocks.push(form(
+        paths::LOCATION_SPECIAL.with(&[&id]),
+        csrf,
+        forms.special,
+        vec![
+            Field::new("day", tr(lang, "appointments.day"), FieldKind::Date).required(),
+            Field::new("hours", tr(lang, "appointments.special_hours"), FieldKind::Text).hint(tr(lang, "appointments.special_hours_hint")),
+            Field::new("note", tr(lang, "appointments.note"), FieldKind::Text),
+        ],
+        tr(lang, "appointments.add_special_day"),
+    ));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.counters")));
+    let offered: Vec<(String, String)> = rules.iter().map(|r| (r.service.clone(), service_name(&content, lang, &r.service))).collect();
+    for c in &counters {
+        let mut st = FormState::default();
+        st.values.insert("counter".into(), c.id.to_string());
+        st.values.insert("name".into(), c.name.clone());
+        st.values.insert("dienst".into(), c.services.join(","));
+        st.values.insert("active".into(), if c.active { "on".into() } else { String::new() });
+        blocks.push(form(
+            paths::LOCATION_COUNTER.with(&[&id]),
+            csrf,
+            st,
+            vec![
+                Field::new("counter", String::new(), FieldKind::Hidden),
+                Field::new("name", tr(lang, "appointments.counter_name"), FieldKind::Text).required(),
+                Field::new("dienst", tr(lang, "appointments.counter_services"), FieldKind::Checkboxes(offered.clone())),
+                Field::new("active", tr(lang, "appointments.counter_active"), FieldKind::Checkbox),
+            ],
+            tr_with(lang, "appointments.save_counter", &[("name", &c.name)]),
+        ));
+    }
+    blocks.push(Block::Text(tr(lang, "appointments.new_counter")));
+    forms.counter.values.entry("active".into()).or_insert_with(|| "on".into());
+    blocks.push(form(
+        paths::LOCATION_COUNTER.with(&[&id]),
+        csrf,
+        forms.counter,
+        vec![
+            Field::new("name", tr(lang, "appointments.counter_name"), FieldKind::Text).required(),
+            Field::new("dienst", tr(lang, "appointments.counter_services"), FieldKind::Checkboxes(offered.clone())),
+            Field::new("active", tr(lang, "appointments.counter_active"), FieldKind::Checkbox),
+        ],
+        tr(lang, "appointments.add_counter"),
+    ));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.rules")));
+    blocks.push(Block::Table {
+        caption: tr(lang, "appointments.rules"),
+        headers: vec![
+            tr(lang, "appointments.service"),
+            tr(lang, "appointments.duration"),
+            tr(lang, "appointments.buffer"),
+            tr(lang, "appointments.min_notice"),
+            tr(lang, "appointments.max_days_ahead"),
+            tr(lang, "appointments.max_persons"),
+            tr(lang, "appointments.walkin_share"),
+            String::new(),
+        ],
+        rows: rules
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(service_name(&content, lang, &r.service)),
+                    Cell::Text(r.duration_min.to_string()),
+                    Cell::Text(r.buffer_min.to_string()),
+                    Cell::Text(r.min_notice_min.to_string()),
+                    Cell::Text(r.max_days_ahead.to_string()),
+                    Cell::Text(r.max_persons.to_string()),
+                    Cell::Text(format!("{} %", r.walkin_share)),
+                    Cell::Buttons(vec![Button {
+                        action: paths::LOCATION_RULE_DELETE.with(&[&id, &r.service]),
+                        csrf: csrf.clone(),
+                        hidden: vec![],
+                        label: tr(lang, "appointments.delete"),
+                        danger: true,
+                    }]),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "appointments.no_rules"),
+    });
+    let mut services: Vec<(String, String)> = content.services.iter().map(|x| (x.service_slug.clone(), x.name(lang).to_owned())).collect();
+    services.sort_by(|a, b| a.1.cmp(&b.1));
+    for (k, v) in [("duration_min", "15"), ("buffer_min", "0"), ("min_notice_min", "60"), ("max_days_ahead", "60"), ("max_persons", "1"), ("walkin_share", "0")] {
+        forms.rule.values.entry(k.into()).or_insert_with(|| v.into());
+    }
+    blocks.push(form(
+        paths::LOCATION_RULE.with(&[&id]),
+        csrf,
+        forms.rule,
+        vec![
+            Field::new("service", tr(lang, "appointments.service"), FieldKind::Select(services)).required(),
+            Field::new("duration_min", tr(lang, "appointments.duration"), FieldKind::Text).required(),
+            Field::new("buffer_min", tr(lang, "appointments.buffer"), FieldKind::Text),
+            Field::new("min_notice_min", tr(lang, "appointments.min_notice"), FieldKind::Text),
+            Field::new("max_days_ahead", tr(lang, "appointments.max_days_ahead"), FieldKind::Text),
+            Field::new("max_persons", tr(lang, "appointments.max_persons"), FieldKind::Text),
+            Field::new("walkin_share", tr(lang, "appointments.walkin_share"), FieldKind::Text).hint(tr(lang, "appointments.walkin_share_hint")),
+        ],
+        tr(lang, "appointments.save_rule"),
+    ));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.display")));
+    let display_url = format!("{}{}", base_url(state, &ctx.host, headers), paths::DISPLAY.with(&[&loc.display_token]));
+    blocks.push(Block::Text(tr(lang, "appointments.display_hint")));
+    blocks.push(Block::Links(vec![(display_url.clone(), display_url)]));
+    blocks.push(Block::Buttons(vec![Button { action: paths::LOCATION_DISPLAY.with(&[&id]), csrf: csrf.clone(), hidden: vec![], label: tr(lang, "appointments.renew_display"), danger: true }]));
+    tx.finish().await?;
+    staff_page(state, ctx, lang, &paths::LOCATION.with(&[&id]), Some(s), status, loc.name.clone(), blocks).await
+}
+
+pub(super) async fn save_details(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let (form, [name, address, contact, access]) = location_form_values(&f, lang);
+    if form.has_errors() {
+        return location_with(&state, &ctx, &headers, lang, &s, id, None, Forms { details: form, ..Forms::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    repo::save_location(&mut tx, Some(id), &name, &address, &contact, &access, f.text("active") == "on").await?;
+    audit(&mut tx, &s, &ip, "appointment.location_saved", id.to_string(), serde_json::json!({ "name": name })).await?;
+    tx.commit().await?;
+    state.live.changed(ctx.entry.tenant_id, id);
+    Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&id])))
+}
+
+/// Applies a change in `tx` and looks at what it strands: nothing, or confirmed, and it is done
+/// (the stranded bookings cancelled and their citizens mailed); else the confirmation page.
+async fn stranding(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, s: &Staff, ip: &ClientIp, mut tx: TenantTx, location: Uuid, f: &Fields, action: &str) -> Result<Response, AppError> {
+    let lang = lang_of(headers);
+    let settings = super::settings_of(&mut tx).await?;
+    let now = OffsetDateTime::now_utc();
+    let stranded = repo::misfits(&mut tx, settings.land, location, None, now).await?;
+    if !stranded.is_empty() && f.text("bestaetigt") != "ja" {
+        drop(tx);
+        return confirm_page(state, ctx, lang, s, location, &stranded, f, action).await;
+    }
+    let content = page::content(state, ctx).await?;
+    let loc = repo::location(&mut tx, location).await?.ok_or_else(AppError::not_found)?;
+    for b in &stranded {
+        if repo::cancel(&mut tx, b.id, "office").await? {
+            let b = repo::booking(&mut tx, b.id).await?.ok_or_else(AppError::not_found)?;
+            let blang = super::booking_lang(&b);
+            let link = format!("{}{}?ort={}&dienst={}&personen={}", b.portal_url, paths::BOOK.path(), location, b.services.join(","), b.persons);
+            let mail = Mail::AppointmentCancelled {
+                when: when_text(blang, b.starts_at),
+                location: loc.name.clone(),
+                number: b.number.clone(),
+                reason: tr(blang, "appointments.office_reason"),
+                by_office: true,
+                link,
+            };
+            mail_booking(&mut tx, &b, &loc, mail, true, &service_names(&content, blang, &b.services)).await?;
+        }
+    }
+    audit(&mut tx, s, ip, "appointment.location_changed", location.to_string(), serde_json::json!({ "change": action, "cancelled": stranded.iter().map(|b| b.number.clone()).collect::<Vec<_>>() }))
+        .await?;
+    tx.commit().await?;
+    state.live.changed(ctx.entry.tenant_id, location);
+    Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&location])))
+}
+
+#[expect(clippy::too_many_arguments, reason = "the change to confirm and what it strands")]
+async fn confirm_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, location: Uuid, stranded: &[Booking], f: &Fields, action: &str) -> Result<Response, AppError> {
+    let content = page::content(state, ctx).await?;
+    let rows = stranded
+        .iter()
+        .map(|b| vec![Cell::Text(when_text(lang, b.starts_at)), Cell::Text(b.number.clone()), Cell::Text(b.name.clone()), Cell::Text(service_names(&content, lang, &b.services))])
+        .collect();
+    // the change is posted again as it was, with the confirmation
+    let mut again = FormState::default();
+    let mut fields = vec![];
+    for (k, _) in &f.0 {
+        if k == "_csrf" || k == "bestaetigt" || again.values.contains_key(k) {
+            continue;
+        }
+        again.values.insert(k.clone(), f.all(k).join(","));
+        fields.push(Field::new(k, String::new(), FieldKind::Hidden));
+    }
+    again.values.insert("bestaetigt".into(), "ja".into());
+    fields.push(Field::new("bestaetigt", String::new(), FieldKind::Hidden));
+    let blocks = vec![
+        Block::Notice("warning", tr_with(lang, "appointments.stranded", &[("count", &stranded.len().to_string())])),
+        Block::Table {
+            caption: tr(lang, "appointments.stranded_caption"),
+            headers: vec![tr(lang, "appointments.when"), tr(lang, "appointments.number"), tr(lang, "appointments.name"), tr(lang, "appointments.services")],
+            rows,
+            empty: String::new(),
+        },
+        Block::Form(FormSpec {
+            action: action.to_owned(),
+            csrf: s.csrf.clone(),
+            form: again,
+            fields,
+            submit: tr_with(lang, "appointments.confirm_stranding", &[("count", &stranded.len().to_string())]),
+            danger: true,
+            secondary: Some((paths::LOCATION.with(&[&location]), tr(lang, "appointments.keep_as_is"))),
+        }),
+    ];
+    staff_page(state, ctx, lang, &paths::LOCATION.with(&[&location]), Some(s), StatusCode::CONFLICT, tr(lang, "appointments.confirm_title"), blocks).await
+}
+
+pub(super) async fn save_hours(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let mut form = FormState::default();
+    let mut hours = vec![];
+    for w in WEEK {
+        let key = format!("h{}", w.number_from_monday());
+        let raw = f.text(&key);
+        form.values.insert(key.clone(), raw.clone());
+        match parse_hours(&raw) {
+            Some(list) => hours.extend(list.into_iter().map(|(o, c)| (w, o, c))),
+            None => {
+                form.errors.insert(key, tr(lang, "appointments.hours_invalid"));
+            }
+        }
+    }
+    if form.has_errors() {
+        return location_with(&state, &ctx, &headers, lang, &s, id, None, Forms { hours: form, ..Forms::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    repo::set_hours(&mut tx, id, &hours).await?;
+    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_HOURS.with(&[&id])).await
+}
+
+pub(super) async fn add_special(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let mut form = FormState::default();
+    for k in ["day", "hours", "note"] {
+        form.values.insert(k.into(), f.text(k));
+    }
+    let day = parse_date(&f.text("day"));
+    if day.is_none() {
+        form.errors.insert("day".into(), tr(lang, "appointments.day_invalid"));
+    }
+    let hours = parse_hours(&f.text("hours"));
+    if hours.as_ref().is_none_or(|h| h.len() > 1) {
+        form.errors.insert("hours".into(), tr(lang, "appointments.special_hours_invalid"));
+    }
+    if f.text("note").chars().count() > 200 {
+        form.errors.insert("note".into(), tr(lang, "appointments.too_long"));
+    }
+    let (Some(day), Some(hours), false) = (day, hours, form.has_errors()) else {
+        return location_with(&state, &ctx, &headers, lang, &s, id, None, Forms { special: form, ..Forms::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    repo::add_special_day(&mut tx, id, day, hours.first().copied(), &f.text("note")).await?;
+    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_SPECIAL.with(&[&id])).await
+}
+
+pub(super) async fn delete_special(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    s: Staff,
+    Path((id, special)): Path<(Uuid, Uuid)>,
+    f: Fields,
+) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    if !repo::delete_special_day(&mut tx, id, special).await? {
+        return Err(AppError::not_found());
+    }
+    // removing a day with its own hours can strand what was booked in them
+    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_SPECIAL_DELETE.with(&[&id, &special])).await
+}
+
+pub(super) async fn save_counter(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let name = f.text("name");
+    let services: Vec<String> = f.all("dienst").iter().flat_map(|v| v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>()).collect();
+    let counter = Uuid::parse_str(&f.text("counter")).ok();
+    let mut form = FormState::default();
+    form.values.insert("name".into(), name.clone());
+    form.values.insert("dienst".into(), services.join(","));
+    form.values.insert("active".into(), f.text("active"));
+    if name.is_empty() || name.chars().count() > 60 {
+        form.errors.insert("name".into(), tr(lang, "appointments.counter_name_required"));
+    }
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    let offered: Vec<String> = repo::rules(&mut tx, id).await?.into_iter().map(|r| r.service).collect();
+    if services.iter().any(|x| !offered.contains(x)) {
+        form.errors.insert("dienst".into(), tr(lang, "appointments.service_not_here"));
+    }
+    if let Some(c) = counter
+        && repo::counter(&mut tx, c).await?.is_none_or(|c| c.location != id)
+    {
+        return Err(AppError::not_found());
+    }
+    if !form.has_errors() && !repo::save_counter(&mut tx, id, counter, &name, &services, f.text("active") == "on").await? {
+        form.errors.insert("name".into(), tr(lang, "appointments.counter_name_taken"));
+    }
+    if form.has_errors() {
+        drop(tx);
+        return location_with(&state, &ctx, &headers, lang, &s, id, None, Forms { counter: form, ..Forms::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_COUNTER.with(&[&id])).await
+}
+
+pub(super) async fn save_rule(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let mut form = FormState::default();
+    let service = f.text("service");
+    form.values.insert("service".into(), service.clone());
+    let rule = Rule {
+        service: service.clone(),
+        duration_min: number_in(&f, &mut form, lang, "duration_min", 5..=240),
+        buffer_min: number_in(&f, &mut form, lang, "buffer_min", 0..=60),
+        min_notice_min: number_in(&f, &mut form, lang, "min_notice_min", 0..=20160),
+        max_days_ahead: number_in(&f, &mut form, lang, "max_days_ahead", 1..=365),
+        max_persons: number_in(&f, &mut form, lang, "max_persons", 1..=10),
+        walkin_share: number_in(&f, &mut form, lang, "walkin_share", 0..=100),
+    };
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    if !form.has_errors() && !repo::save_rule(&mut tx, id, &rule).await? {
+        form.errors.insert("service".into(), tr(lang, "appointments.service_not_offered"));
+    }
+    if form.has_errors() {
+        drop(tx);
+        return location_with(&state, &ctx, &headers, lang, &s, id, None, Forms { rule: form, ..Forms::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    audit(&mut tx, &s, &ip, "appointment.rule_saved", format!("{id}/{service}"), serde_json::json!({ "duration_min": rule.duration_min, "walkin_share": rule.walkin_share })).await?;
+    tx.commit().await?;
+    Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&id])))
+}
+
+pub(super) async fn delete_rule(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path((id, slug)): Path<(Uuid, String)>, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::delete_rule(&mut tx, id, &slug).await?;
+    audit(&mut tx, &s, &ip, "appointment.rule_deleted", format!("{id}/{slug}"), serde_json::json!({})).await?;
+    tx.commit().await?;
+    Ok(Notice::Deleted.redirect(&paths::LOCATION.with(&[&id])))
+}
+
+pub(super) async fn renew_display(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    repo::renew_display(&mut tx, id).await?;
+    audit(&mut tx, &s, &ip, "appointment.display_renewed", id.to_string(), serde_json::json!({})).await?;
+    tx.commit().await?;
+    Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&id])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_hours;
+    use time::macros::time;
+
+    #[test]
+    fn hours_read_as_people_write_them() {
+        assert_eq!(parse_hours("08:00-12:00, 13:00–16:30"), Some(vec![(time!(8:00), time!(12:00)), (time!(13:00), time!(16:30))]));
+        assert_eq!(parse_hours(""), Some(vec![]));
+        assert_eq!(parse_hours("8-12"), Some(vec![(time!(8:00), time!(12:00))]));
+        assert_eq!(parse_hours("12:00-08:00"), None);
+        assert_eq!(parse_hours("08:00-12:00, 11:00-13:00"), None, "overlapping");
+        assert_eq!(parse_hours("25:00-26:00"), None);
+        assert_eq!(parse_hours("morgens"), None);
+    }
+}

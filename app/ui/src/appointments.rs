@@ -1,0 +1,61 @@
+//! The call display of a waiting room: the ticket called last, large enough to read from five
+//! metres, the calls before it and the current waiting time. It updates itself from the server
+//! (`/assets/live.js`: server-sent events, else polling, else a refresh every 15 s without script).
+
+use leptos::prelude::*;
+use portal_domain::Lang;
+
+use crate::i18n::tr;
+use crate::layout::{Assets, Document};
+
+/// What the display shows.
+#[derive(Debug, Clone)]
+pub struct DisplayData {
+    pub lang: Lang,
+    pub tenant_name: String,
+    pub location: String,
+    /// (ticket code, counter), newest first.
+    pub calls: Vec<(String, String)>,
+    pub wait_text: String,
+    /// Where updates come from.
+    pub source: String,
+    pub template: String,
+    pub empty_template: String,
+    pub assets: Assets,
+}
+
+#[component]
+pub fn CallDisplay(data: DisplayData) -> impl IntoView {
+    let lang = data.lang;
+    let title = format!("{} – {}", data.location, tr(lang, "appointments.display_title"));
+    let mut calls = data.calls.into_iter();
+    let now = calls.next();
+    let rest: Vec<(String, String)> = calls.take(6).collect();
+    let (source, live_source) = (data.source.clone(), data.source);
+    let assets = data.assets;
+    view! {
+        <Document lang=lang title=title assets=assets refresh_without_script=15>
+            <main class="call-display" data-display=source>
+                <header class="call-display__head">
+                    <p class="call-display__tenant">{data.tenant_name}</p>
+                    <h1 class="call-display__title">{data.location}</h1>
+                </header>
+                <section class="call-display__now" aria-live="assertive" aria-atomic="true">
+                    <h2 class="visually-hidden">{tr(lang, "appointments.display_now")}</h2>
+                    <p class="call-display__code" data-now-code="">{now.as_ref().map_or_else(|| "–".to_owned(), |c| c.0.clone())}</p>
+                    <p class="call-display__counter" data-now-counter="">{now.map(|c| c.1).unwrap_or_default()}</p>
+                </section>
+                <section class="call-display__last">
+                    <h2 class="call-display__subtitle">{tr(lang, "appointments.display_last")}</h2>
+                    <table class="call-display__table">
+                        <thead><tr><th scope="col">{tr(lang, "appointments.ticket")}</th><th scope="col">{tr(lang, "appointments.counter")}</th></tr></thead>
+                        <tbody data-last-calls="">
+                            {rest.into_iter().map(|(code, counter)| view! { <tr><td>{code}</td><td>{counter}</td></tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+                <p class="call-display__wait" data-live=live_source data-template=data.template data-empty=data.empty_template><span data-live-text="">{data.wait_text}</span></p>
+            </main>
+        </Document>
+    }
+}

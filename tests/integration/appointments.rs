@@ -1,0 +1,383 @@
+//! Appointments against PostgreSQL: the exclusion constraint, 50 concurrent bookings of the last
+//! slot, cancelling and rebooking, moving, a guest's booking over HTTP with its mail and .ics, the
+//! secret link on another tenant's host, the front desk and counters, live updates through NOTIFY,
+//! changes that strand booked appointments, and the roles.
+
+use std::sync::Arc;
+
+use http::StatusCode;
+use portal_appointments::repo::{self, BookError, Person, Request};
+use portal_domain::{TenantId, civil};
+use portal_tests::{TestApp, TestClient, mails_for, unique_email};
+use time::{Duration, OffsetDateTime, Time, Weekday};
+use uuid::Uuid;
+
+use super::cases::{HOST, OTHER_HOST, staff};
+
+const WEEK: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
+
+/// A location of Kaiserslautern open every day 10:00–10:30 with one counter serving
+/// "personalausweis" in 15 minutes and no notice: two slots a day.
+async fn tiny_location(app: &TestApp) -> (TenantId, Uuid, Uuid) {
+    let tenant = TenantId(app.tenant_id("kaiserslautern").await);
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let loc = repo::save_location(&mut tx, None, &format!("Test {}", Uuid::now_v7()), "Teststraße 1", "", "", true).await.unwrap_or_else(|e| panic!("{e}"));
+    let open = Time::from_hms(10, 0, 0).unwrap_or(Time::MIDNIGHT);
+    let close = Time::from_hms(10, 30, 0).unwrap_or(Time::MIDNIGHT);
+    repo::set_hours(&mut tx, loc, &WEEK.iter().map(|w| (*w, open, close)).collect::<Vec<_>>()).await.unwrap_or_else(|e| panic!("{e}"));
+    let rule = repo::Rule { service: "personalausweis".into(), duration_min: 15, buffer_min: 0, min_notice_min: 0, max_days_ahead: 30, max_persons: 2, walkin_share: 0 };
+    assert!(repo::save_rule(&mut tx, loc, &rule).await.unwrap_or_else(|e| panic!("{e}")));
+    assert!(repo::save_counter(&mut tx, loc, None, "Schalter T", &["personalausweis".to_owned()], true).await.unwrap_or_else(|e| panic!("{e}")));
+    let counter = repo::counters(&mut tx, loc).await.unwrap_or_else(|e| panic!("{e}"))[0].id;
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    (tenant, loc, counter)
+}
+
+fn req(loc: Uuid) -> Request {
+    Request { location: loc, services: vec!["personalausweis".into()], persons: 1 }
+}
+
+async fn plan_and_slots(app: &TestApp, tenant: TenantId, loc: Uuid, days: i64) -> (repo::Plan, Vec<portal_appointments::slots::Slot>) {
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let rules = repo::rules(&mut tx, loc).await.unwrap_or_else(|e| panic!("{e}"));
+    let plan = repo::plan(&rules, &req(loc)).unwrap_or_else(|e| panic!("{e:?}"));
+    let now = OffsetDateTime::now_utc();
+    let today = civil::german(now).date();
+    let slots = repo::free(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, now, today + Duration::days(2), today + Duration::days(2 + days), None).await.unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    (plan, slots)
+}
+
+fn person(name: &str) -> Person {
+    Person { name: name.into(), email: unique_email("termin"), lang: "de".into(), portal_url: "http://kaiserslautern.localhost".into(), ..Person::default() }
+}
+
+async fn count_booked(app: &TestApp, loc: Uuid, start: OffsetDateTime) -> i64 {
+    sqlx::query_scalar("select count(*) from appointment_booking where location_id = $1 and starts_at = $2 and status in ('held', 'booked', 'checked_in')")
+        .bind(loc)
+        .bind(start)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(-1)
+}
+
+#[tokio::test]
+async fn fifty_simultaneous_bookings_of_the_last_slot_give_exactly_one_booking() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, _) = tiny_location(&app).await;
+    let (plan, slots) = plan_and_slots(&app, tenant, loc, 0).await;
+    // one day, two slots: take the first, so the second is the last one free
+    let first = slots[0].start;
+    let last = slots[1].start;
+    {
+        let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+        repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, first, None, &person("Erste"), OffsetDateTime::now_utc()).await.unwrap_or_else(|e| panic!("{e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    let db = app.state.db.clone();
+    let plan = Arc::new(plan);
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let (db, plan) = (db.clone(), Arc::clone(&plan));
+            tokio::spawn(async move {
+                let mut tx = db.tenant(tenant).await.map_err(|e| e.to_string())?;
+                match repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, last, None, &person(&format!("Bot {i}")), OffsetDateTime::now_utc()).await {
+                    Ok(_) => tx.commit().await.map(|()| true).map_err(|e| e.to_string()),
+                    Err(BookError::Taken) => Ok(false),
+                    Err(e) => Err(e.to_string()),
+                }
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tasks {
+        if t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}")) {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1, "exactly one of 50 gets the last slot");
+    assert_eq!(count_booked(&app, loc, last).await, 1);
+    assert_eq!(count_booked(&app, loc, first).await, 1, "nothing else changed");
+    // and the day shows no free slot any more
+    let (_, slots) = plan_and_slots(&app, tenant, loc, 0).await;
+    assert!(slots.is_empty(), "{slots:?}");
+}
+
+#[tokio::test]
+async fn the_database_refuses_an_overlapping_booking_whatever_the_code_does() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, counter) = tiny_location(&app).await;
+    let owner = app.db.owner().await;
+    let insert = |number: &'static str, from: &'static str, to: &'static str, status: &'static str| {
+        let owner = owner.clone();
+        async move {
+            sqlx::query(
+                "insert into appointment_booking (tenant_id, booking_id, location_id, counter_id, services, starts_at, ends_at, blocked_until, status, number, name, email, manage_hash, hold_expires_at)
+                 values ($1, gen_random_uuid(), $2, $3, '{personalausweis}', $4::timestamptz, $5::timestamptz, $5::timestamptz, $6, $7, 'X', 'x@example.org', sha256($7::bytea), now() + interval '5 minutes')",
+            )
+            .bind(tenant.0)
+            .bind(loc)
+            .bind(counter)
+            .bind(from)
+            .bind(to)
+            .bind(status)
+            .bind(number)
+            .execute(&owner)
+            .await
+            .map(|_| ())
+            .map_err(|e| match e {
+                sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()).unwrap_or_default(),
+                other => other.to_string(),
+            })
+        }
+    };
+    assert_eq!(insert("OVL00001", "2099-01-05 09:00+01", "2099-01-05 09:15+01", "booked").await, Ok(()));
+    assert_eq!(insert("OVL00002", "2099-01-05 09:10+01", "2099-01-05 09:25+01", "booked").await, Err("23P01".to_owned()), "overlap on the counter");
+    assert_eq!(insert("OVL00003", "2099-01-05 09:05+01", "2099-01-05 09:10+01", "held").await, Err("23P01".to_owned()), "a hold blocks too");
+    assert_eq!(insert("OVL00004", "2099-01-05 09:15+01", "2099-01-05 09:30+01", "booked").await, Ok(()), "back to back is fine");
+    assert_eq!(insert("OVL00005", "2099-01-05 09:00+01", "2099-01-05 09:15+01", "cancelled").await, Ok(()), "a cancelled one blocks nothing");
+}
+
+#[tokio::test]
+async fn a_cancelled_slot_can_be_booked_again_and_moving_frees_the_old_slot_in_the_same_transaction() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, _) = tiny_location(&app).await;
+    let (plan, slots) = plan_and_slots(&app, tenant, loc, 1).await;
+    let (a, b) = (slots[0].start, slots[1].start);
+    let now = OffsetDateTime::now_utc();
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let first = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, a, None, &person("Eins"), now).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, a, None, &person("Zwei"), now).await, Err(BookError::Taken)));
+    assert!(repo::cancel(&mut tx, first.booking.id, "").await.unwrap_or_else(|e| panic!("{e}")));
+    assert!(!repo::cancel(&mut tx, first.booking.id, "").await.unwrap_or_else(|e| panic!("{e}")), "a second cancel changes nothing");
+    let again = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, a, None, &person("Zwei"), now).await.unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+
+    // move to b: one update; a is free at once
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let moved = repo::move_to(&mut tx, portal_appointments::Land::RP, &again.booking, &plan, b, now).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(moved.starts_at, b);
+    assert_eq!(moved.sequence, again.booking.sequence + 1, "the calendar entry's sequence counts the change");
+    let third = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, a, None, &person("Drei"), now).await;
+    assert!(third.is_ok(), "the old slot is free in the same transaction: {third:?}");
+    // moving onto a taken slot is refused and changes nothing
+    let refused = repo::move_to(&mut tx, portal_appointments::Land::RP, &moved, &plan, a, now).await;
+    assert!(matches!(refused, Err(BookError::Taken)), "{refused:?}");
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(count_booked(&app, loc, b).await, 1);
+    assert_eq!(count_booked(&app, loc, a).await, 1);
+}
+
+/// Books the first free Bürgercenter slot for a Personalausweis as a guest; returns the manage
+/// path from the mail and the mail's address.
+async fn guest_books(app: &TestApp, c: &mut TestClient<'_>) -> (String, String) {
+    let mut tx = app.state.db.tenant(TenantId(app.tenant_id("kaiserslautern").await)).await.unwrap_or_else(|e| panic!("{e}"));
+    let loc = repo::locations(&mut tx).await.unwrap_or_else(|e| panic!("{e}")).into_iter().find(|l| l.name == "Bürgercenter").map(|l| l.id).unwrap_or_default();
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let page = c.get(&format!("/termine/buchen?ort={loc}&dienst=personalausweis&personen=2")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    // the page names the next free slot and links its day
+    let day_link =
+        page.body.split("href=\"").skip(1).map(|s| s.split('"').next().unwrap_or_default().replace("&amp;", "&")).find(|h| h.contains("&tag=")).unwrap_or_else(|| panic!("no day link: {}", page.body));
+    let day = c.get(&day_link).await;
+    let start =
+        day.body.split("name=\"start\"").nth(1).and_then(|s| s.split("<option value=\"").nth(1)).and_then(|s| s.split('"').next()).unwrap_or_else(|| panic!("no time: {}", day.body)).to_owned();
+    let csrf = day.hidden("_csrf").unwrap_or_default();
+    let held = c.post_raw("/termine/buchen", &[("_csrf", &csrf), ("ort", &loc.to_string()), ("dienst", "personalausweis"), ("personen", "2"), ("start", &start)]).await;
+    assert_eq!(held.status, StatusCode::SEE_OTHER, "{}", held.body);
+    let held_path = held.location().unwrap_or_default().to_owned();
+    assert!(held_path.starts_with("/termine/reservierung/"), "{held_path}");
+    // a bad address keeps what was typed and says what is wrong, next to the field
+    let bad = c.submit(&held_path, &held_path, &[("name", "Erika Mustermann"), ("email", "keine-adresse"), ("phone", "0631 123")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Erika Mustermann") && bad.body.contains("gültige E-Mail-Adresse"), "{}", bad.body);
+    let email = unique_email("guest");
+    let csrf = bad.hidden("_csrf").unwrap_or_default();
+    let fields = [("_csrf", csrf.as_str()), ("name", "Erika Mustermann"), ("email", email.as_str()), ("phone", "0631 123")];
+    let done = c.post_raw(&held_path, &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // the form posted again (a retried request) books nothing more and sends no second mail
+    let again = c.post_raw(&held_path, &fields).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(again.location(), done.location());
+    let link = app.mailed_link(&email, "/termine/verwalten/").await;
+    (link, email)
+}
+
+#[tokio::test]
+async fn a_guest_books_gets_the_mail_with_the_calendar_file_and_manages_it_only_on_its_own_host() {
+    let app = TestApp::spawn().await;
+    let mut c = app.client(HOST);
+    let (link, email) = guest_books(&app, &mut c).await;
+    let mails = mails_for(&email).await;
+    assert_eq!(mails.len(), 1, "one confirmation, however often the form was posted");
+    let ics = mails[0].attachments.iter().find(|a| a.filename == "termin.ics").unwrap_or_else(|| panic!("no .ics: {:?}", mails[0]));
+    assert!(ics.content_type.starts_with("text/calendar"), "{}", ics.content_type);
+    assert!(ics.content.contains("TZID:Europe/Berlin") && ics.content.contains("DTSTART;TZID=Europe/Berlin:"), "{}", ics.content);
+    let parsed: Result<icalendar::Calendar, _> = ics.content.parse();
+    assert!(parsed.is_ok(), "{parsed:?}");
+
+    let page = c.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Bürgercenter") && page.body.contains("gebucht"), "{}", page.body);
+    assert_eq!(page.headers.get("referrer-policy").and_then(|v| v.to_str().ok()), Some("no-referrer"));
+    // the same secret on another tenant's host is worthless
+    let mut other = app.client(OTHER_HOST);
+    assert_eq!(other.get(&link).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(other.get(&format!("{link}/termin.ics")).await.status, StatusCode::NOT_FOUND);
+    // a guessed secret too
+    assert_eq!(c.get("/termine/verwalten/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").await.status, StatusCode::NOT_FOUND);
+    // cancelling needs the form's token
+    assert_eq!(c.post_raw(&format!("{link}/absagen"), &[]).await.status, StatusCode::FORBIDDEN);
+    let r = c.submit(&link, &format!("{link}/absagen"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(c.get(&link).await.body.contains("abgesagt"));
+    app.deliver_mail().await;
+    let mails = mails_for(&email).await;
+    assert!(mails.iter().any(|m| m.subject.starts_with("Termin abgesagt")), "{mails:?}");
+}
+
+#[tokio::test]
+async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follows_live() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _worker) = staff(&app, "").await;
+    let tenant = TenantId(app.tenant_id("kaiserslautern").await);
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let loc = repo::locations(&mut tx).await.unwrap_or_else(|e| panic!("{e}")).into_iter().find(|l| l.name == "Bürgercenter").unwrap_or_else(|| panic!("demo location"));
+    let counter = repo::counters(&mut tx, loc.id).await.unwrap_or_else(|e| panic!("{e}")).into_iter().next().unwrap_or_else(|| panic!("counter"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    // a display listens (through this server's hub, fed by NOTIFY)
+    let mut rx = app.state.live.subscribe(tenant, loc.id).await.unwrap_or_else(|| panic!("topic"));
+
+    let desk = format!("/verwaltung/termine/empfang/{}", loc.id);
+    let r = admin.submit(&desk, &format!("{desk}/ticket"), &[("dienst", "meldebescheinigung")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ticket = admin.get(r.location().unwrap_or_default()).await;
+    assert!(ticket.body.contains("ticket__code"), "{}", ticket.body);
+    let code = ticket.body.split("ticket__code\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default().to_owned();
+    assert!(code.starts_with('A'), "{code}");
+
+    let counter_path = format!("/verwaltung/termine/schalter/{}", counter.id);
+    let called = admin.submit(&counter_path, &format!("{counter_path}/aufrufen"), &[]).await;
+    assert_eq!(called.status, StatusCode::SEE_OTHER);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let state: serde_json::Value = serde_json::from_str(&rx.borrow_and_update()).unwrap_or_default();
+        if state["calls"][0]["code"] == code.as_str() {
+            assert_eq!(state["calls"][0]["counter"], counter.name.as_str());
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the display did not show {code} within two seconds: {state}");
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), rx.changed()).await;
+    }
+    // the public display page shows it too, and needs no login; another host does not know its secret
+    let display = app.get(HOST, &format!("/anzeige/{}", loc.display_token)).await;
+    assert_eq!(display.status, StatusCode::OK);
+    assert!(display.body.contains(&code) && display.body.contains(&counter.name));
+    assert_eq!(app.get(OTHER_HOST, &format!("/anzeige/{}", loc.display_token)).await.status, StatusCode::NOT_FOUND);
+    let json = app.get_with(HOST, &format!("/anzeige/{}/live", loc.display_token), &[("accept", "application/json")]).await;
+    assert!(json.body.contains(&code), "{}", json.body);
+}
+
+#[tokio::test]
+async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer_cannot_call() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, counter) = tiny_location(&app).await;
+    let now = OffsetDateTime::now_utc();
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let walk_in = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now).await.unwrap_or_else(|e| panic!("{e}"));
+    // a booking for now (inserted directly: the hours of the test location may not cover now)
+    let b: Uuid = sqlx::query_scalar(
+        "insert into appointment_booking (tenant_id, booking_id, location_id, counter_id, services, starts_at, ends_at, blocked_until, status, number, name, email, manage_hash)
+         values ($1, gen_random_uuid(), $2, $3, '{personalausweis}', now() + interval '2 minutes', now() + interval '17 minutes', now() + interval '17 minutes', 'booked', 'DUE12345', 'Due', 'due@example.org', sha256('due'::bytea)) returning booking_id",
+    )
+    .bind(tenant.0)
+    .bind(loc)
+    .bind(counter)
+    .fetch_one(tx.conn())
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let booking = repo::booking(&mut tx, b).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("booking"));
+    let checked = repo::check_in(&mut tx, &booking, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("ticket"));
+    let again = repo::check_in(&mut tx, &booking, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("ticket"));
+    assert_eq!(checked.id, again.id, "checking in twice gives the same ticket");
+    assert!(checked.code.starts_with('T') && walk_in.code.starts_with('A'));
+    let c = repo::counter(&mut tx, counter).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("counter"));
+    let first = repo::call_next(&mut tx, &c, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("called"));
+    assert_eq!(first.id, checked.id, "the due appointment first");
+    let second = repo::call_next(&mut tx, &c, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("called"));
+    assert_eq!(second.id, walk_in.id);
+    assert_eq!(repo::ticket(&mut tx, first.id).await.unwrap_or_else(|e| panic!("{e}")).map(|t| t.status), Some("served".to_owned()), "calling the next finishes the one before");
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+
+    // roles: the admin may, a viewer (made here) may not call; staff of another tenant cannot even see it
+    let (mut admin, _) = staff(&app, "").await;
+    let counter_path = format!("/verwaltung/termine/schalter/{counter}");
+    assert_eq!(admin.get(&counter_path).await.status, StatusCode::OK);
+    let mut anon = app.client(HOST);
+    assert_eq!(anon.get(&counter_path).await.status, StatusCode::SEE_OTHER, "login first");
+    let mut other = app.client(OTHER_HOST);
+    other.cookies = admin.cookies.clone();
+    assert_ne!(other.get(&counter_path).await.status, StatusCode::OK, "a Kaiserslautern session means nothing on Düren's host");
+}
+
+#[tokio::test]
+async fn a_change_that_strands_bookings_shows_them_first_then_cancels_them_with_a_mail_to_book_again() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, _) = tiny_location(&app).await;
+    let (plan, slots) = plan_and_slots(&app, tenant, loc, 0).await;
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let who = person("Gestrandet");
+    let taken = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slots[0].start, None, &who, OffsetDateTime::now_utc()).await.unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let day = civil::german(slots[0].start).date();
+    let (mut admin, _) = staff(&app, "").await;
+    let page = format!("/verwaltung/termine/standorte/{loc}");
+    let fields = [("day", format!("{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day())), ("hours", String::new()), ("note", "Betriebsausflug".to_owned())];
+    let f: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = admin.submit(&page, &format!("{page}/sondertage"), &f).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "shown first: {}", r.body);
+    assert!(r.body.contains(&taken.booking.number) && r.body.contains("Gestrandet"), "{}", r.body);
+    // nothing changed yet
+    assert_eq!(count_booked(&app, loc, slots[0].start).await, 1);
+    let csrf = r.hidden("_csrf").unwrap_or_default();
+    let mut confirm: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("bestaetigt", "ja")];
+    confirm.extend_from_slice(&f);
+    let done = admin.post_raw(&format!("{page}/sondertage"), &confirm).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(count_booked(&app, loc, slots[0].start).await, 0);
+    app.deliver_mail().await;
+    let mails = mails_for(&who.email).await;
+    let mail = mails.iter().find(|m| m.subject.starts_with("Termin abgesagt")).unwrap_or_else(|| panic!("{mails:?}"));
+    assert!(mail.links.iter().any(|l| l.contains("/termine/buchen?ort=")), "a link to book again: {mail:?}");
+}
+
+#[tokio::test]
+async fn the_appointment_pages_answer_for_citizens_and_the_reminder_job_mails_once() {
+    let app = TestApp::spawn().await;
+    let overview = app.get(HOST, "/termine").await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.body.contains("Bürgercenter") && overview.body.contains("Kfz-Zulassungsstelle") && overview.body.contains("data-live="), "{}", overview.body);
+    // a tenant without appointments says so
+    let none = app.get("guetersloh.localhost", "/termine").await;
+    assert_eq!(none.status, StatusCode::OK);
+    // a malformed query is no error
+    assert_eq!(app.get(HOST, "/termine/buchen?ort=kaputt&dienst=%00&personen=999&tag=2026-13-45").await.status, StatusCode::OK);
+
+    let (tenant, loc, _) = tiny_location(&app).await;
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let rules = repo::rules(&mut tx, loc).await.unwrap_or_else(|e| panic!("{e}"));
+    let plan = repo::plan(&rules, &req(loc)).unwrap_or_else(|e| panic!("{e:?}"));
+    let now = OffsetDateTime::now_utc();
+    let today = civil::german(now).date();
+    let soon = repo::free(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, now, today, today + Duration::days(1), None).await.unwrap_or_else(|e| panic!("{e}"));
+    let who = person("Erinnert");
+    let slot = soon.into_iter().find(|s| s.start < now + Duration::hours(24)).unwrap_or_else(|| panic!("a slot within a day"));
+    repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slot.start, None, &who, now).await.unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let first = portal_server::appointments::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
+    let second = portal_server::appointments::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(first.reminders >= 1 && second.reminders == 0, "{first:?} {second:?}");
+    app.deliver_mail().await;
+    assert!(mails_for(&who.email).await.iter().any(|m| m.subject.starts_with("Erinnerung")));
+}
