@@ -59,3 +59,38 @@ pub fn CallDisplay(data: DisplayData) -> impl IntoView {
         </Document>
     }
 }
+
+/// A row of a [`Block::Live`]: the label, the text shown now, and where updates come from. The
+/// template turns the update's minutes and people waiting into the text (`{m}`, `{n}`).
+#[derive(Debug, Clone)]
+pub struct LiveRow {
+    pub label: String,
+    pub text: String,
+    pub source: String,
+    pub template: String,
+    pub empty_template: String,
+}
+
+/// Waiting times that update themselves (`/assets/live.js` listens to each row's source).
+pub fn live_view(rows: Vec<LiveRow>) -> impl IntoView {
+    view! {
+        <dl class="facts live-waits">
+            {rows.into_iter().map(|r| view! {
+                <div class="facts__row" data-live=r.source data-template=r.template data-empty=r.empty_template>
+                    <dt class="kern-label">{r.label}</dt>
+                    <dd class="kern-body" aria-live="polite" data-live-text="">{r.text}</dd>
+                </div>
+            }).collect_view()}
+        </dl>
+    }
+}
+
+/// A ticket number as large as the page allows, with lines under it (the printed ticket).
+pub fn ticket_view(code: String, lines: Vec<String>) -> impl IntoView {
+    view! {
+        <div class="ticket">
+            <p class="ticket__code">{code}</p>
+            {lines.into_iter().map(|l| view! { <p class="kern-body ticket__line">{l}</p> }).collect_view()}
+        </div>
+    }
+}

@@ -131,23 +131,12 @@ pub enum Block {
     /// and `/assets/payment.js`); without JavaScript a note says how else to pay.
     Payment(Box<PaymentSpec>),
     /// Waiting times that update themselves (`/assets/live.js` listens to each row's source).
-    Live(Vec<LiveRow>),
+    Live(Vec<crate::appointments::LiveRow>),
     /// A ticket number as large as the page allows, with lines under it (the printed ticket).
     Ticket {
         code: String,
         lines: Vec<String>,
     },
-}
-
-/// A row of a [`Block::Live`]: the label, the text shown now, and where updates come from. The
-/// template turns the update's minutes and people waiting into the text (`{m}`, `{n}`).
-#[derive(Debug, Clone)]
-pub struct LiveRow {
-    pub label: String,
-    pub text: String,
-    pub source: String,
-    pub template: String,
-    pub empty_template: String,
 }
 
 /// What the payment form hands to Stripe.js.
@@ -416,24 +405,8 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
             }
             .into_any(),
             Block::List(items) => view! { <ul class="kern-list">{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }.into_any(),
-            Block::Live(rows) => view! {
-                <dl class="facts live-waits">
-                    {rows.into_iter().map(|r| view! {
-                        <div class="facts__row" data-live=r.source data-template=r.template data-empty=r.empty_template>
-                            <dt class="kern-label">{r.label}</dt>
-                            <dd class="kern-body" aria-live="polite" data-live-text="">{r.text}</dd>
-                        </div>
-                    }).collect_view()}
-                </dl>
-            }
-            .into_any(),
-            Block::Ticket { code, lines } => view! {
-                <div class="ticket">
-                    <p class="ticket__code">{code}</p>
-                    {lines.into_iter().map(|l| view! { <p class="kern-body ticket__line">{l}</p> }).collect_view()}
-                </div>
-            }
-            .into_any(),
+            Block::Live(rows) => crate::appointments::live_view(rows).into_any(),
+            Block::Ticket { code, lines } => crate::appointments::ticket_view(code, lines).into_any(),
             Block::Buttons(bs) => view! { <div class="row-actions">{bs.into_iter().map(button_view).collect_view()}</div> }.into_any(),
             Block::ServiceSwitches(items) => view! {
                 <ul class="switch-list">

@@ -264,7 +264,7 @@ mod tests {
         // 02:30 → 03:00 is 90 real minutes (the hour repeats): not offered; 09:00 is CET
         assert_eq!(autumn.last(), Some(&datetime!(2026-10-25 8:30 UTC)));
         assert!(autumn.contains(&datetime!(2026-10-24 23:00 UTC)));
-        assert!(autumn.iter().all(|s| civil::german(*s).time().minute() % 30 == 0));
+        assert!(autumn.iter().all(|s| civil::german(*s).time().minute().is_multiple_of(30)));
         assert!(!autumn.contains(&datetime!(2026-10-25 0:30 UTC)), "02:30 CEST ends at 03:00 CET, an hour later than on the clock");
     }
 

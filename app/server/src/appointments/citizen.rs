@@ -10,7 +10,8 @@ use portal_db::TenantTx;
 use portal_domain::{Lang, civil};
 use portal_identity::ratelimit::Limit;
 use portal_mail::Mail;
-use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FilterSpec, FormSpec, LiveRow};
+use portal_ui::appointments::LiveRow;
+use portal_ui::blocks::{Block, Cell, Field, FieldKind, FilterSpec, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
@@ -18,27 +19,27 @@ use portal_web::{AppError, AppState, TenantContext};
 use time::{Date, Duration, Month, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{active_location, booking_lang, calendar_file, day_text, iso_date, mail_booking, parse_date, paths, service_name, service_names, settings_of, when_text};
+use super::{active_location, booking_lang, day_text, iso_date, mail_booking, parse_date, paths, service_name, service_names, settings_of, when_text};
 use crate::kit::form::{Fields, parse_urlencoded};
 use crate::kit::limits::allow_per_address;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::page::{self, blocks_page, lang_of};
 use crate::kit::pipeline::tenant_tx;
-use crate::kit::session::{Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::kit::session::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
 
 /// What the booking steps have chosen so far (from the query or the posted form).
 #[derive(Debug, Clone, Default)]
-struct Want {
-    location: Option<Uuid>,
-    services: Vec<String>,
-    persons: i32,
-    month: Option<Date>,
-    day: Option<Date>,
+pub(super) struct Want {
+    pub(super) location: Option<Uuid>,
+    pub(super) services: Vec<String>,
+    pub(super) persons: i32,
+    pub(super) month: Option<Date>,
+    pub(super) day: Option<Date>,
 }
 
 impl Want {
-    fn from(f: &Fields) -> Self {
+    pub(super) fn from(f: &Fields) -> Self {
         let mut services: Vec<String> = f.all("dienst").iter().flat_map(|v| v.split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>()).filter(|s| !s.is_empty()).collect();
         services.extend(f.0.iter().filter_map(|(k, v)| k.strip_prefix("d_").filter(|_| !v.is_empty()).map(str::to_owned)));
         services.sort();
@@ -63,11 +64,12 @@ impl Want {
     }
 }
 
-fn query_fields(q: Option<String>) -> Fields {
+pub(super) fn query_fields(q: Option<String>) -> Fields {
     Fields(parse_urlencoded(q.unwrap_or_default().as_bytes()))
 }
 
-async fn render(
+#[expect(clippy::too_many_arguments, reason = "a page: frame, transaction, path, status, title and content")]
+pub(super) async fn render(
     state: &AppState,
     ctx: &TenantContext,
     tx: crate::kit::pipeline::Tx<TenantTx>,
@@ -81,7 +83,7 @@ async fn render(
 }
 
 /// A page about one booking: its secret stays out of other sites' logs and of every cache.
-fn secret_page(mut r: Response) -> Response {
+pub(super) fn secret_page(mut r: Response) -> Response {
     r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     r
@@ -220,7 +222,7 @@ fn month_end(d: Date) -> Date {
 }
 
 /// What a chosen request is: its plan, or the message why it cannot be booked.
-async fn plan_of(tx: &mut TenantTx, lang: Lang, want: &Want) -> Result<Result<(Request, Plan), String>, AppError> {
+pub(super) async fn plan_of(tx: &mut TenantTx, lang: Lang, want: &Want) -> Result<Result<(Request, Plan), String>, AppError> {
     let Some(req) = want.request() else { return Ok(Err(tr(lang, "appointments.choose_first"))) };
     let rules = repo::rules(tx, req.location).await?;
     Ok(match repo::plan(&rules, &req) {
@@ -232,7 +234,7 @@ async fn plan_of(tx: &mut TenantTx, lang: Lang, want: &Want) -> Result<Result<(R
 
 /// The blocks to choose a day and a time for `want` (a new booking, or moving one: `except`).
 #[expect(clippy::too_many_arguments, reason = "the steps' state: what is chosen, where the links go, the form's token and what is being moved")]
-async fn slot_blocks(
+pub(super) async fn slot_blocks(
     tx: &mut TenantTx,
     lang: Lang,
     settings: &Settings,
@@ -409,7 +411,7 @@ pub(super) async fn hold(State(state): State<AppState>, ctx: TenantContext, head
     }
 }
 
-fn book_error(e: BookError) -> AppError {
+pub(super) fn book_error(e: BookError) -> AppError {
     match e {
         BookError::Db(d) => d.into(),
         BookError::Closed | BookError::Expired | BookError::TooMany | BookError::Taken => AppError::bad_request(),
@@ -459,7 +461,7 @@ async fn held_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderM
     Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
 }
 
-fn booking_facts(lang: Lang, content: &portal_web::content::TenantContent, b: &Booking, loc: &Location) -> Block {
+pub(super) fn booking_facts(lang: Lang, content: &portal_web::content::TenantContent, b: &Booking, loc: &Location) -> Block {
     let mut facts = vec![
         (tr(lang, "appointments.when"), when_text(lang, b.starts_at), None),
         (tr(lang, "appointments.location"), if loc.address.is_empty() { loc.name.clone() } else { format!("{}, {}", loc.name, loc.address) }, None),
@@ -563,256 +565,8 @@ pub(super) async fn confirm(
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// managing a booking: by its secret link, or as the logged-in citizen who booked it
-
-/// Whose booking a page is about, and how its forms are protected.
-enum Handle {
-    Secret(String),
-    Mine(Citizen, Uuid),
-}
-
-impl Handle {
-    fn base(&self) -> String {
-        match self {
-            Self::Secret(s) => paths::MANAGE.with(&[s]),
-            Self::Mine(_, id) => paths::MINE_ONE.with(&[id]),
-        }
-    }
-
-    async fn booking(&self, tx: &mut TenantTx) -> Result<Booking, AppError> {
-        let b = match self {
-            Self::Secret(s) => repo::booking_by_secret(tx, s).await?,
-            Self::Mine(c, id) => repo::booking(tx, *id).await?.filter(|b| b.citizen == Some(c.citizen_id)),
-        };
-        b.filter(|b| b.status != "held" && b.status != "expired").ok_or_else(AppError::not_found)
-    }
-
-    fn csrf(&self, headers: &HeaderMap) -> (String, bool) {
-        match self {
-            Self::Secret(_) => anon_csrf(headers),
-            Self::Mine(c, _) => (c.csrf.clone(), false),
-        }
-    }
-
-    fn check(&self, headers: &HeaderMap, f: &Fields) -> Result<(), AppError> {
-        match self {
-            Self::Secret(_) => check_anon_csrf(headers, f.csrf()),
-            Self::Mine(c, _) => c.check_csrf(f.csrf()),
-        }
-    }
-}
-
-async fn manage_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, notice: Option<Notice>) -> Result<Response, AppError> {
-    let lang = lang_of(headers);
-    let (csrf, new) = h.csrf(headers);
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let b = h.booking(&mut tx).await?;
-    let content = page::content(state, ctx).await?;
-    let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
-    let base = h.base();
-    let mut blocks = vec![];
-    match notice {
-        Some(Notice::Saved) => blocks.push(Block::Notice("success", tr(lang, "appointments.booked_notice"))),
-        Some(Notice::Deleted) => blocks.push(Block::Notice("success", tr(lang, "appointments.cancelled_notice"))),
-        _ => {}
-    }
-    blocks.push(booking_facts(lang, &content, &b, &loc));
-    if !loc.accessibility.is_empty() {
-        blocks.push(Block::Text(loc.accessibility.clone()));
-    }
-    if b.status == "booked" {
-        blocks.push(Block::Links(vec![(format!("{base}/verschieben"), tr(lang, "appointments.move")), (format!("{base}/termin.ics"), tr(lang, "appointments.download_ics"))]));
-        blocks.push(Block::Buttons(vec![Button { action: format!("{base}/absagen"), csrf: csrf.clone(), hidden: vec![], label: tr(lang, "appointments.cancel"), danger: true }]));
-    } else if b.status == "cancelled" {
-        blocks.push(Block::Links(vec![(format!("{}?ort={}&dienst={}&personen={}", paths::BOOK.path(), b.location, b.services.join(","), b.persons), tr(lang, "appointments.book_again"))]));
-    }
-    let r = render(state, ctx, tx, lang, &base, StatusCode::OK, tr(lang, "appointments.your_appointment"), blocks).await?;
-    Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
-}
-
-async fn cancel(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, f: &Fields) -> Result<Response, AppError> {
-    h.check(headers, f)?;
-    let content = page::content(state, ctx).await?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let b = h.booking(&mut tx).await?;
-    if repo::cancel(&mut tx, b.id, "").await? {
-        let b = repo::booking(&mut tx, b.id).await?.ok_or_else(AppError::not_found)?;
-        let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
-        let lang = booking_lang(&b);
-        let link = format!("{}{}?ort={}&dienst={}", b.portal_url, paths::BOOK.path(), b.location, b.services.join(","));
-        let mail = Mail::AppointmentCancelled { when: when_text(lang, b.starts_at), location: loc.name.clone(), number: b.number.clone(), reason: String::new(), by_office: false, link };
-        mail_booking(&mut tx, &b, &loc, mail, true, &service_names(&content, lang, &b.services)).await?;
-    }
-    tx.commit().await?;
-    Ok(Notice::Deleted.redirect(&h.base()))
-}
-
-async fn move_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, want_q: &Fields, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
-    let lang = lang_of(headers);
-    let (csrf, new) = h.csrf(headers);
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let settings = settings_of(&mut tx).await?;
-    let b = h.booking(&mut tx).await?;
-    if b.status != "booked" {
-        tx.finish().await?;
-        return Ok(page::see_other(&h.base()));
-    }
-    let content = page::content(state, ctx).await?;
-    let loc = active_location(&mut tx, b.location).await?;
-    let mut want = Want::from(want_q);
-    want.location = Some(b.location);
-    want.services = b.services.clone();
-    want.persons = b.persons;
-    let mut blocks = vec![];
-    if let Some(p) = problem {
-        blocks.push(Block::Notice("error", p));
-    }
-    blocks.push(booking_facts(lang, &content, &b, &loc));
-    match plan_of(&mut tx, lang, &want).await? {
-        Ok((req, plan)) => {
-            let action = format!("{}/verschieben", h.base());
-            blocks.extend(slot_blocks(&mut tx, lang, &settings, &want, &req, &plan, &action, &action, &csrf, Some(b.id)).await?);
-        }
-        Err(msg) => blocks.push(Block::Notice("error", msg)),
-    }
-    let r = render(state, ctx, tx, lang, &h.base(), status, tr(lang, "appointments.move_title"), blocks).await?;
-    Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
-}
-
-async fn move_post(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, f: &Fields) -> Result<Response, AppError> {
-    h.check(headers, f)?;
-    let lang = lang_of(headers);
-    let start = f.text("start").parse::<i64>().ok().and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()).ok_or_else(AppError::bad_request)?;
-    let content = page::content(state, ctx).await?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let settings = settings_of(&mut tx).await?;
-    let b = h.booking(&mut tx).await?;
-    let want = Want { location: Some(b.location), services: b.services.clone(), persons: b.persons, ..Want::default() };
-    let Ok((_, plan)) = plan_of(&mut tx, lang, &want).await? else { return Err(AppError::bad_request()) };
-    match repo::move_to(&mut tx, settings.land, &b, &plan, start, OffsetDateTime::now_utc()).await {
-        Ok(moved) => {
-            let loc = repo::location(&mut tx, moved.location).await?.ok_or_else(AppError::not_found)?;
-            let blang = booking_lang(&moved);
-            let link = match &h {
-                Handle::Secret(s) => format!("{}{}", moved.portal_url, paths::MANAGE.with(&[s])),
-                Handle::Mine(_, id) => format!("{}{}", moved.portal_url, paths::MINE_ONE.with(&[id])),
-            };
-            let mail = Mail::AppointmentMoved { when: when_text(blang, moved.starts_at), location: loc.name.clone(), number: moved.number.clone(), link };
-            mail_booking(&mut tx, &moved, &loc, mail, true, &service_names(&content, blang, &moved.services)).await?;
-            tx.commit().await?;
-            Ok(Notice::Saved.redirect(&h.base()))
-        }
-        Err(BookError::Taken) => {
-            drop(tx);
-            let q = Fields(vec![("tag".into(), iso_date(civil::german(start).date()))]);
-            move_page(state, ctx, headers, h, &q, Some(tr(lang, "appointments.just_taken")), StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(book_error(e)),
-    }
-}
-
-async fn ics(state: &AppState, ctx: &TenantContext, h: Handle) -> Result<Response, AppError> {
-    let content = page::content(state, ctx).await?;
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let b = h.booking(&mut tx).await?;
-    let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
-    let branding = super::mail_branding(&mut tx, &b.portal_url).await?;
-    tx.finish().await?;
-    let lang = booking_lang(&b);
-    let body = calendar_file(&b, &loc, &branding.tenant_name, &service_names(&content, lang, &b.services), lang);
-    Ok(page::attachment("text/calendar; charset=utf-8", body, "termin.ics"))
-}
-
 #[derive(serde::Deserialize)]
 pub(super) struct NoticeQuery {
     #[serde(default)]
     pub(super) hinweis: Option<String>,
-}
-
-pub(super) async fn manage_by_secret(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    headers: HeaderMap,
-    Path(secret): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
-) -> Result<Response, AppError> {
-    manage_page(&state, &ctx, &headers, Handle::Secret(secret), Notice::parse(q.hinweis.as_deref())).await
-}
-
-pub(super) async fn cancel_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, f: Fields) -> Result<Response, AppError> {
-    cancel(&state, &ctx, &headers, Handle::Secret(secret), &f).await
-}
-
-pub(super) async fn move_page_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
-    move_page(&state, &ctx, &headers, Handle::Secret(secret), &query_fields(q), None, StatusCode::OK).await
-}
-
-pub(super) async fn move_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, f: Fields) -> Result<Response, AppError> {
-    move_post(&state, &ctx, &headers, Handle::Secret(secret), &f).await
-}
-
-pub(super) async fn ics_by_secret(State(state): State<AppState>, ctx: TenantContext, Path(secret): Path<String>) -> Result<Response, AppError> {
-    ics(&state, &ctx, Handle::Secret(secret)).await.map(secret_page)
-}
-
-pub(super) async fn manage_mine(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    headers: HeaderMap,
-    c: Citizen,
-    Path(id): Path<Uuid>,
-    axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
-) -> Result<Response, AppError> {
-    manage_page(&state, &ctx, &headers, Handle::Mine(c, id), Notice::parse(q.hinweis.as_deref())).await
-}
-
-pub(super) async fn cancel_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    cancel(&state, &ctx, &headers, Handle::Mine(c, id), &f).await
-}
-
-pub(super) async fn move_page_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
-    move_page(&state, &ctx, &headers, Handle::Mine(c, id), &query_fields(q), None, StatusCode::OK).await
-}
-
-pub(super) async fn move_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    move_post(&state, &ctx, &headers, Handle::Mine(c, id), &f).await
-}
-
-pub(super) async fn ics_mine(State(state): State<AppState>, ctx: TenantContext, c: Citizen, Path(id): Path<Uuid>) -> Result<Response, AppError> {
-    ics(&state, &ctx, Handle::Mine(c, id)).await
-}
-
-/// "Meine Termine": the logged-in citizen's bookings, newest first.
-pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let content = page::content(&state, &ctx).await?;
-    let list = repo::bookings_of_citizen(&mut tx, c.citizen_id).await?;
-    let mut names = std::collections::HashMap::new();
-    for l in repo::locations(&mut tx).await? {
-        names.insert(l.id, l.name);
-    }
-    let rows = list
-        .iter()
-        .map(|b| {
-            vec![
-                Cell::Link(paths::MINE_ONE.with(&[&b.id]), when_text(lang, b.starts_at)),
-                Cell::Text(names.get(&b.location).cloned().unwrap_or_default()),
-                Cell::Text(service_names(&content, lang, &b.services)),
-                Cell::Text(b.number.clone()),
-                Cell::Badge(if b.status == "booked" { "info" } else { "neutral" }, tr(lang, &format!("appointments.status_{}", b.status))),
-            ]
-        })
-        .collect();
-    let blocks = vec![
-        Block::Table {
-            caption: tr(lang, "appointments.mine_title"),
-            headers: vec![tr(lang, "appointments.when"), tr(lang, "appointments.location"), tr(lang, "appointments.services"), tr(lang, "appointments.number"), tr(lang, "appointments.status")],
-            rows,
-            empty: tr(lang, "appointments.mine_empty"),
-        },
-        Block::Links(vec![(paths::BOOK.path().into(), tr(lang, "appointments.book_title")), ("/konto".into(), tr(lang, "appointments.back_to_account"))]),
-    ];
-    render(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "appointments.mine_title"), blocks).await
 }

@@ -29,6 +29,8 @@ use crate::kit::registry::{BoxFuture, Capability, NavEntry};
 mod citizen;
 mod display;
 mod jobs;
+mod location_page;
+mod manage;
 mod office;
 pub mod paths;
 mod setup;
@@ -58,22 +60,22 @@ fn router() -> Router<AppState> {
         .route(paths::OVERVIEW.pattern(), get(citizen::overview))
         .route(paths::BOOK.pattern(), get(citizen::book_page).post(citizen::hold))
         .route(paths::HELD.pattern(), get(citizen::held_page).post(citizen::confirm))
-        .route(paths::MANAGE.pattern(), get(citizen::manage_by_secret))
-        .route(paths::MANAGE_CANCEL.pattern(), post(citizen::cancel_by_secret))
-        .route(paths::MANAGE_MOVE.pattern(), get(citizen::move_page_by_secret).post(citizen::move_by_secret))
-        .route(paths::MANAGE_ICS.pattern(), get(citizen::ics_by_secret))
-        .route(paths::MINE.pattern(), get(citizen::mine))
-        .route(paths::MINE_ONE.pattern(), get(citizen::manage_mine))
-        .route(paths::MINE_CANCEL.pattern(), post(citizen::cancel_mine))
-        .route(paths::MINE_MOVE.pattern(), get(citizen::move_page_mine).post(citizen::move_mine))
-        .route(paths::MINE_ICS.pattern(), get(citizen::ics_mine))
+        .route(paths::MANAGE.pattern(), get(manage::manage_by_secret))
+        .route(paths::MANAGE_CANCEL.pattern(), post(manage::cancel_by_secret))
+        .route(paths::MANAGE_MOVE.pattern(), get(manage::move_page_by_secret).post(manage::move_by_secret))
+        .route(paths::MANAGE_ICS.pattern(), get(manage::ics_by_secret))
+        .route(paths::MINE.pattern(), get(manage::mine))
+        .route(paths::MINE_ONE.pattern(), get(manage::manage_mine))
+        .route(paths::MINE_CANCEL.pattern(), post(manage::cancel_mine))
+        .route(paths::MINE_MOVE.pattern(), get(manage::move_page_mine).post(manage::move_mine))
+        .route(paths::MINE_ICS.pattern(), get(manage::ics_mine))
         .route(paths::LIVE.pattern(), get(display::portal_live))
         .route(paths::DISPLAY.pattern(), get(display::display_page))
         .route(paths::DISPLAY_LIVE.pattern(), get(display::display_live))
         .route(paths::SETUP.pattern(), get(setup::setup_page))
         .route(paths::SETUP_SETTINGS.pattern(), post(setup::save_settings))
         .route(paths::SETUP_NEW_LOCATION.pattern(), post(setup::new_location))
-        .route(paths::LOCATION.pattern(), get(setup::location_page))
+        .route(paths::LOCATION.pattern(), get(location_page::location_page))
         .route(paths::LOCATION_DETAILS.pattern(), post(setup::save_details))
         .route(paths::LOCATION_HOURS.pattern(), post(setup::save_hours))
         .route(paths::LOCATION_SPECIAL.pattern(), post(setup::add_special))

@@ -1,0 +1,233 @@
+//! The set-up page of one location: its details, weekly hours, special days, counters, booking
+//! rules and the call display's link, each form with its own state when shown again with errors.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use portal_appointments::repo;
+use portal_authz::{Action, Resource};
+use portal_domain::{Lang, civil};
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::{AppError, AppState, TenantContext};
+use time::{OffsetDateTime, Time, Weekday};
+use uuid::Uuid;
+
+use super::setup::{WEEK, form, location_fields};
+use super::{paths, service_name, weekday_name};
+use crate::kit::mail::base_url;
+use crate::kit::notice::Notice;
+use crate::kit::office::staff_page;
+use crate::kit::page::{self, lang_of};
+use crate::kit::pipeline::tenant_tx;
+use crate::kit::session::Staff;
+
+/// The forms of the location page, each with its own state when shown again with errors.
+#[derive(Default)]
+pub(super) struct Forms {
+    pub(super) details: FormState,
+    pub(super) hours: FormState,
+    pub(super) special: FormState,
+    pub(super) counter: FormState,
+    pub(super) rule: FormState,
+}
+
+fn hours_text(hours: &[(Weekday, Time, Time)], w: Weekday) -> String {
+    hours.iter().filter(|(d, _, _)| *d == w).map(|(_, o, c)| format!("{:02}:{:02}-{:02}:{:02}", o.hour(), o.minute(), c.hour(), c.minute())).collect::<Vec<_>>().join(", ")
+}
+
+pub(super) async fn location_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    axum::extract::Query(q): axum::extract::Query<super::citizen::NoticeQuery>,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::Appointments, Action::Write)?;
+    location_with(&state, &ctx, &headers, lang, &s, id, Notice::parse(q.hinweis.as_deref()), Forms::default(), StatusCode::OK).await
+}
+
+#[expect(clippy::too_many_arguments, reason = "the page with its forms and notice")]
+pub(super) async fn location_with(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    lang: Lang,
+    s: &Staff,
+    id: Uuid,
+    notice: Option<Notice>,
+    mut forms: Forms,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let loc = repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
+    let hours = repo::hours(&mut tx, id).await?;
+    let today = civil::german(OffsetDateTime::now_utc()).date();
+    let specials = repo::special_days(&mut tx, id, today, today + time::Duration::days(730)).await?;
+    let counters = repo::counters(&mut tx, id).await?;
+    let rules = repo::rules(&mut tx, id).await?;
+    let content = page::content(state, ctx).await?;
+    let csrf = &s.csrf;
+    let mut blocks: Vec<Block> = notice.and_then(|n| n.block(lang)).into_iter().collect();
+    blocks.push(Block::Links(vec![(paths::DESK.with(&[&id]), tr(lang, "appointments.desk")), (paths::SETUP.path().into(), tr(lang, "appointments.all_locations"))]));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.details")));
+    for (k, v) in [("name", &loc.name), ("address", &loc.address), ("contact", &loc.contact), ("accessibility", &loc.accessibility)] {
+        forms.details.values.entry(k.into()).or_insert_with(|| v.clone());
+    }
+    forms.details.values.entry("active".into()).or_insert_with(|| if loc.active { "on".into() } else { String::new() });
+    let mut fields = location_fields(lang);
+    fields.push(Field::new("active", tr(lang, "appointments.location_active"), FieldKind::Checkbox));
+    blocks.push(form(paths::LOCATION_DETAILS.with(&[&id]), csrf, forms.details, fields, tr(lang, "appointments.save")));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.hours")));
+    blocks.push(Block::Text(tr(lang, "appointments.hours_hint")));
+    for w in WEEK {
+        forms.hours.values.entry(format!("h{}", w.number_from_monday())).or_insert_with(|| hours_text(&hours, w));
+    }
+    blocks.push(form(
+        paths::LOCATION_HOURS.with(&[&id]),
+        csrf,
+        forms.hours,
+        WEEK.iter().map(|w| Field::new(&format!("h{}", w.number_from_monday()), weekday_name(lang, *w).to_owned(), FieldKind::Text)).collect(),
+        tr(lang, "appointments.save_hours"),
+    ));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.special_days")));
+    blocks.push(Block::Table {
+        caption: tr(lang, "appointments.special_days"),
+        headers: vec![tr(lang, "appointments.day"), tr(lang, "appointments.hours"), tr(lang, "appointments.note"), String::new()],
+        rows: specials
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::Text(super::day_text(lang, d.day)),
+                    Cell::Text(d.hours.map_or_else(|| tr(lang, "appointments.closed"), |(o, c)| format!("{:02}:{:02}–{:02}:{:02}", o.hour(), o.minute(), c.hour(), c.minute()))),
+                    Cell::Text(d.note.clone()),
+                    Cell::Buttons(vec![Button {
+                        action: paths::LOCATION_SPECIAL_DELETE.with(&[&id, &d.id]),
+                        csrf: csrf.clone(),
+                        hidden: vec![],
+                        label: tr(lang, "appointments.delete"),
+                        danger: true,
+                    }]),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "appointments.no_special_days"),
+    });
+    blocks.push(form(
+        paths::LOCATION_SPECIAL.with(&[&id]),
+        csrf,
+        forms.special,
+        vec![
+            Field::new("day", tr(lang, "appointments.day"), FieldKind::Date).required(),
+            Field::new("hours", tr(lang, "appointments.special_hours"), FieldKind::Text).hint(tr(lang, "appointments.special_hours_hint")),
+            Field::new("note", tr(lang, "appointments.note"), FieldKind::Text),
+        ],
+        tr(lang, "appointments.add_special_day"),
+    ));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.counters")));
+    let offered: Vec<(String, String)> = rules.iter().map(|r| (r.service.clone(), service_name(&content, lang, &r.service))).collect();
+    for c in &counters {
+        let mut st = FormState::default();
+        st.values.insert("counter".into(), c.id.to_string());
+        st.values.insert("name".into(), c.name.clone());
+        st.values.insert("dienst".into(), c.services.join(","));
+        st.values.insert("active".into(), if c.active { "on".into() } else { String::new() });
+        blocks.push(form(
+            paths::LOCATION_COUNTER.with(&[&id]),
+            csrf,
+            st,
+            vec![
+                Field::new("counter", String::new(), FieldKind::Hidden),
+                Field::new("name", tr(lang, "appointments.counter_name"), FieldKind::Text).required(),
+                Field::new("dienst", tr(lang, "appointments.counter_services"), FieldKind::Checkboxes(offered.clone())),
+                Field::new("active", tr(lang, "appointments.counter_active"), FieldKind::Checkbox),
+            ],
+            tr_with(lang, "appointments.save_counter", &[("name", &c.name)]),
+        ));
+    }
+    blocks.push(Block::Text(tr(lang, "appointments.new_counter")));
+    forms.counter.values.entry("active".into()).or_insert_with(|| "on".into());
+    blocks.push(form(
+        paths::LOCATION_COUNTER.with(&[&id]),
+        csrf,
+        forms.counter,
+        vec![
+            Field::new("name", tr(lang, "appointments.counter_name"), FieldKind::Text).required(),
+            Field::new("dienst", tr(lang, "appointments.counter_services"), FieldKind::Checkboxes(offered.clone())),
+            Field::new("active", tr(lang, "appointments.counter_active"), FieldKind::Checkbox),
+        ],
+        tr(lang, "appointments.add_counter"),
+    ));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.rules")));
+    blocks.push(Block::Table {
+        caption: tr(lang, "appointments.rules"),
+        headers: vec![
+            tr(lang, "appointments.service"),
+            tr(lang, "appointments.duration"),
+            tr(lang, "appointments.buffer"),
+            tr(lang, "appointments.min_notice"),
+            tr(lang, "appointments.max_days_ahead"),
+            tr(lang, "appointments.max_persons"),
+            tr(lang, "appointments.walkin_share"),
+            String::new(),
+        ],
+        rows: rules
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(service_name(&content, lang, &r.service)),
+                    Cell::Text(r.duration_min.to_string()),
+                    Cell::Text(r.buffer_min.to_string()),
+                    Cell::Text(r.min_notice_min.to_string()),
+                    Cell::Text(r.max_days_ahead.to_string()),
+                    Cell::Text(r.max_persons.to_string()),
+                    Cell::Text(format!("{} %", r.walkin_share)),
+                    Cell::Buttons(vec![Button {
+                        action: paths::LOCATION_RULE_DELETE.with(&[&id, &r.service]),
+                        csrf: csrf.clone(),
+                        hidden: vec![],
+                        label: tr(lang, "appointments.delete"),
+                        danger: true,
+                    }]),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "appointments.no_rules"),
+    });
+    let mut services: Vec<(String, String)> = content.services.iter().map(|x| (x.service_slug.clone(), x.name(lang).to_owned())).collect();
+    services.sort_by(|a, b| a.1.cmp(&b.1));
+    for (k, v) in [("duration_min", "15"), ("buffer_min", "0"), ("min_notice_min", "60"), ("max_days_ahead", "60"), ("max_persons", "1"), ("walkin_share", "0")] {
+        forms.rule.values.entry(k.into()).or_insert_with(|| v.into());
+    }
+    blocks.push(form(
+        paths::LOCATION_RULE.with(&[&id]),
+        csrf,
+        forms.rule,
+        vec![
+            Field::new("service", tr(lang, "appointments.service"), FieldKind::Select(services)).required(),
+            Field::new("duration_min", tr(lang, "appointments.duration"), FieldKind::Text).required(),
+            Field::new("buffer_min", tr(lang, "appointments.buffer"), FieldKind::Text),
+            Field::new("min_notice_min", tr(lang, "appointments.min_notice"), FieldKind::Text),
+            Field::new("max_days_ahead", tr(lang, "appointments.max_days_ahead"), FieldKind::Text),
+            Field::new("max_persons", tr(lang, "appointments.max_persons"), FieldKind::Text),
+            Field::new("walkin_share", tr(lang, "appointments.walkin_share"), FieldKind::Text).hint(tr(lang, "appointments.walkin_share_hint")),
+        ],
+        tr(lang, "appointments.save_rule"),
+    ));
+
+    blocks.push(Block::Heading(tr(lang, "appointments.display")));
+    let display_url = format!("{}{}", base_url(state, &ctx.host, headers), paths::DISPLAY.with(&[&loc.display_token]));
+    blocks.push(Block::Text(tr(lang, "appointments.display_hint")));
+    blocks.push(Block::Links(vec![(display_url.clone(), display_url)]));
+    blocks.push(Block::Buttons(vec![Button { action: paths::LOCATION_DISPLAY.with(&[&id]), csrf: csrf.clone(), hidden: vec![], label: tr(lang, "appointments.renew_display"), danger: true }]));
+    tx.finish().await?;
+    staff_page(state, ctx, lang, &paths::LOCATION.with(&[&id]), Some(s), status, loc.name.clone(), blocks).await
+}
