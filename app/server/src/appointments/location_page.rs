@@ -23,6 +23,14 @@ use crate::kit::page::{self, lang_of};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
+#[derive(serde::Deserialize, Default)]
+pub(super) struct LocationQuery {
+    #[serde(default)]
+    hinweis: Option<String>,
+    #[serde(default)]
+    schalter: Option<Uuid>,
+}
+
 /// The forms of the location page, each with its own state when shown again with errors.
 #[derive(Default)]
 pub(super) struct Forms {
@@ -31,6 +39,8 @@ pub(super) struct Forms {
     pub(super) special: FormState,
     pub(super) counter: FormState,
     pub(super) rule: FormState,
+    /// The counter whose form is shown (none: a new one).
+    pub(super) edit_counter: Option<Uuid>,
 }
 
 fn hours_text(hours: &[(Weekday, Time, Time)], w: Weekday) -> String {
@@ -43,11 +53,11 @@ pub(super) async fn location_page(
     headers: HeaderMap,
     s: Staff,
     Path(id): Path<Uuid>,
-    axum::extract::Query(q): axum::extract::Query<super::citizen::NoticeQuery>,
+    axum::extract::Query(q): axum::extract::Query<LocationQuery>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
-    location_with(&state, &ctx, &headers, lang, &s, id, Notice::parse(q.hinweis.as_deref()), Forms::default(), StatusCode::OK).await
+    location_with(&state, &ctx, &headers, lang, &s, id, Notice::parse(q.hinweis.as_deref()), Forms { edit_counter: q.schalter, ..Forms::default() }, StatusCode::OK).await
 }
 
 #[expect(clippy::too_many_arguments, reason = "the page with its forms and notice")]
@@ -68,6 +78,7 @@ pub(super) async fn location_with(
     let today = civil::german(OffsetDateTime::now_utc()).date();
     let specials = repo::special_days(&mut tx, id, today, today + time::Duration::days(730)).await?;
     let counters = repo::counters(&mut tx, id).await?;
+    let edit_counter = forms.edit_counter;
     let rules = repo::rules(&mut tx, id).await?;
     let content = page::content(state, ctx).await?;
     let csrf = &s.csrf;
@@ -99,7 +110,7 @@ pub(super) async fn location_with(
     blocks.push(Block::Heading(tr(lang, "appointments.special_days")));
     blocks.push(Block::Table {
         caption: tr(lang, "appointments.special_days"),
-        headers: vec![tr(lang, "appointments.day"), tr(lang, "appointments.hours"), tr(lang, "appointments.note"), String::new()],
+        headers: vec![tr(lang, "appointments.day"), tr(lang, "appointments.hours"), tr(lang, "appointments.note"), tr(lang, "appointments.actions")],
         rows: specials
             .iter()
             .map(|d| {
@@ -133,37 +144,45 @@ pub(super) async fn location_with(
 
     blocks.push(Block::Heading(tr(lang, "appointments.counters")));
     let offered: Vec<(String, String)> = rules.iter().map(|r| (r.service.clone(), service_name(&content, lang, &r.service))).collect();
-    for c in &counters {
-        let mut st = FormState::default();
-        st.values.insert("counter".into(), c.id.to_string());
-        st.values.insert("name".into(), c.name.clone());
-        st.values.insert("dienst".into(), c.services.join(","));
-        st.values.insert("active".into(), if c.active { "on".into() } else { String::new() });
-        blocks.push(form(
-            paths::LOCATION_COUNTER.with(&[&id]),
-            csrf,
-            st,
-            vec![
-                Field::new("counter", String::new(), FieldKind::Hidden),
-                Field::new("name", tr(lang, "appointments.counter_name"), FieldKind::Text).required(),
-                Field::new("dienst", tr(lang, "appointments.counter_services"), FieldKind::Checkboxes(offered.clone())),
-                Field::new("active", tr(lang, "appointments.counter_active"), FieldKind::Checkbox),
-            ],
-            tr_with(lang, "appointments.save_counter", &[("name", &c.name)]),
-        ));
+    blocks.push(Block::Table {
+        caption: tr(lang, "appointments.counters"),
+        headers: vec![tr(lang, "appointments.counter"), tr(lang, "appointments.services"), tr(lang, "appointments.status")],
+        rows: counters
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::Link(format!("{}?schalter={}#counter_name", paths::LOCATION.with(&[&id]), c.id), tr_with(lang, "appointments.edit_counter", &[("name", &c.name)])),
+                    Cell::Text(c.services.iter().map(|x| service_name(&content, lang, x)).collect::<Vec<_>>().join(", ")),
+                    Cell::Text(tr(lang, if c.active { "appointments.active" } else { "appointments.inactive" })),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "appointments.no_counters"),
+    });
+    // one counter form: the one chosen for editing, else a new one (field names unique on the page)
+    let editing = edit_counter.and_then(|e| counters.iter().find(|c| c.id == e));
+    if let Some(c) = editing {
+        forms.counter.values.entry("counter".into()).or_insert_with(|| c.id.to_string());
+        forms.counter.values.entry("counter_name".into()).or_insert_with(|| c.name.clone());
+        forms.counter.values.entry("counter_services".into()).or_insert_with(|| c.services.join(","));
+        forms.counter.values.entry("counter_active".into()).or_insert_with(|| if c.active { "on".into() } else { String::new() });
+    } else {
+        forms.counter.values.entry("counter_active".into()).or_insert_with(|| "on".into());
     }
-    blocks.push(Block::Text(tr(lang, "appointments.new_counter")));
-    forms.counter.values.entry("active".into()).or_insert_with(|| "on".into());
     blocks.push(form(
         paths::LOCATION_COUNTER.with(&[&id]),
         csrf,
         forms.counter,
         vec![
-            Field::new("name", tr(lang, "appointments.counter_name"), FieldKind::Text).required(),
-            Field::new("dienst", tr(lang, "appointments.counter_services"), FieldKind::Checkboxes(offered.clone())),
-            Field::new("active", tr(lang, "appointments.counter_active"), FieldKind::Checkbox),
+            Field::new("counter", String::new(), FieldKind::Hidden),
+            Field::new("counter_name", tr(lang, "appointments.counter_name"), FieldKind::Text).required(),
+            Field::new("counter_services", tr(lang, "appointments.counter_services"), FieldKind::Checkboxes(offered)),
+            Field::new("counter_active", tr(lang, "appointments.counter_active"), FieldKind::Checkbox),
         ],
-        tr(lang, "appointments.add_counter"),
+        match editing {
+            Some(c) => tr_with(lang, "appointments.save_counter", &[("name", &c.name)]),
+            None => tr(lang, "appointments.add_counter"),
+        },
     ));
 
     blocks.push(Block::Heading(tr(lang, "appointments.rules")));
@@ -177,7 +196,7 @@ pub(super) async fn location_with(
             tr(lang, "appointments.max_days_ahead"),
             tr(lang, "appointments.max_persons"),
             tr(lang, "appointments.walkin_share"),
-            String::new(),
+            tr(lang, "appointments.actions"),
         ],
         rows: rules
             .iter()

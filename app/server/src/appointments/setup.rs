@@ -405,33 +405,34 @@ pub(super) async fn save_counter(State(state): State<AppState>, ctx: TenantConte
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
-    let name = f.text("name");
-    let services: Vec<String> = f.all("dienst").iter().flat_map(|v| v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>()).collect();
+    let name = f.text("counter_name");
+    let services: Vec<String> = f.all("counter_services").iter().flat_map(|v| v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>()).collect();
     let counter = Uuid::parse_str(&f.text("counter")).ok();
     let mut form = FormState::default();
-    form.values.insert("name".into(), name.clone());
-    form.values.insert("dienst".into(), services.join(","));
-    form.values.insert("active".into(), f.text("active"));
+    form.values.insert("counter".into(), f.text("counter"));
+    form.values.insert("counter_name".into(), name.clone());
+    form.values.insert("counter_services".into(), services.join(","));
+    form.values.insert("counter_active".into(), f.text("counter_active"));
     if name.is_empty() || name.chars().count() > 60 {
-        form.errors.insert("name".into(), tr(lang, "appointments.counter_name_required"));
+        form.errors.insert("counter_name".into(), tr(lang, "appointments.counter_name_required"));
     }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     let offered: Vec<String> = repo::rules(&mut tx, id).await?.into_iter().map(|r| r.service).collect();
     if services.iter().any(|x| !offered.contains(x)) {
-        form.errors.insert("dienst".into(), tr(lang, "appointments.service_not_here"));
+        form.errors.insert("counter_services".into(), tr(lang, "appointments.service_not_here"));
     }
     if let Some(c) = counter
         && repo::counter(&mut tx, c).await?.is_none_or(|c| c.location != id)
     {
         return Err(AppError::not_found());
     }
-    if !form.has_errors() && !repo::save_counter(&mut tx, id, counter, &name, &services, f.text("active") == "on").await? {
-        form.errors.insert("name".into(), tr(lang, "appointments.counter_name_taken"));
+    if !form.has_errors() && !repo::save_counter(&mut tx, id, counter, &name, &services, f.text("counter_active") == "on").await? {
+        form.errors.insert("counter_name".into(), tr(lang, "appointments.counter_name_taken"));
     }
     if form.has_errors() {
         drop(tx);
-        return location_with(&state, &ctx, &headers, lang, &s, id, None, Forms { counter: form, ..Forms::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return location_with(&state, &ctx, &headers, lang, &s, id, None, Forms { counter: form, edit_counter: counter, ..Forms::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_COUNTER.with(&[&id])).await
 }
