@@ -248,7 +248,7 @@ async fn a_gemeinde_cannot_be_made_parent_of_an_amt() {
     fields.push(("parent", &gemeinde));
     let r = app.post_multipart(OPS_HOST, "/mandanten", &fields, None, &session).await;
 
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("kann nicht zu einer"), "{}", r.body);
 }
 

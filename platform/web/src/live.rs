@@ -116,7 +116,10 @@ impl Live {
     /// Follows the database's notifications for as long as the server runs.
     pub fn follow(self: &Arc<Self>, db: &Db) -> tokio::task::JoinHandle<()> {
         let live = Arc::clone(self);
-        let pool = db.platform_pool().clone();
+        // a connection of its own, outside the platform pool: a listener holds its connection for
+        // good, and the pool is sized for requests and jobs
+        let options = (*db.platform_pool().connect_options()).clone();
+        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).min_connections(0).connect_lazy_with(options);
         tokio::spawn(async move {
             loop {
                 let listener = match PgListener::connect_with(&pool).await {
