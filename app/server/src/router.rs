@@ -94,7 +94,8 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
         .layer(axum::middleware::from_fn(portal_web::compression::compress))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP)))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        // a page may tighten it (secret links: no-referrer), never loosen it below this default
+        // a page may tighten it (pages behind a secret link: same-origin, so that the secret never
+        // leaves the site while the page's own form posts still carry their Origin)
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::if_not_present(header::STRICT_TRANSPORT_SECURITY, hsts))

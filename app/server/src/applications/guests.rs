@@ -27,7 +27,7 @@ pub(super) async fn guest_case_page(
     let title = tr_with(lang, "cases.case_title", &[("reference", &case.reference)]);
     let mut r = render(state, ctx, tx, lang, &base, status, title, blocks).await?;
     // the link is a secret: keep it out of other sites' logs
-    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     Ok(set_anon_csrf(state, r, &csrf, new))
 }
 

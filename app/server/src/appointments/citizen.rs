@@ -84,7 +84,7 @@ pub(super) async fn render(
 
 /// A page about one booking: its secret stays out of other sites' logs and of every cache.
 pub(super) fn secret_page(mut r: Response) -> Response {
-    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     r
 }

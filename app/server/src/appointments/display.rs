@@ -59,7 +59,7 @@ async fn display_location(state: &AppState, ctx: &TenantContext, token: &str) ->
 }
 
 fn no_leak(mut r: Response) -> Response {
-    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     r.headers_mut().insert("x-robots-tag", HeaderValue::from_static("noindex, nofollow"));
     r
 }
