@@ -87,7 +87,8 @@ create table appointment_counter (
 );
 create unique index appointment_counter_name_key on appointment_counter (tenant_id, location_id, name);
 
--- Booking rules per service and location.
+-- Booking rules per service and location. No foreign key to the service's activation: switching a
+-- service off and on again keeps its rules (they are read joined with the active services).
 create table appointment_service (
     tenant_id       uuid not null,
     location_id     uuid not null,
@@ -100,7 +101,6 @@ create table appointment_service (
     walkin_share    integer not null default 0,
     primary key (tenant_id, location_id, service_slug),
     constraint appointment_service_location_fkey foreign key (tenant_id, location_id) references appointment_location (tenant_id, location_id) on delete cascade,
-    constraint appointment_service_activation_fkey foreign key (tenant_id, service_slug) references service_activation (tenant_id, service_slug) on delete cascade,
     constraint appointment_service_duration_check check (duration_min between 5 and 240 and buffer_min between 0 and 60),
     constraint appointment_service_window_check check (min_notice_min between 0 and 20160 and max_days_ahead between 1 and 365),
     constraint appointment_service_persons_check check (max_persons between 1 and 10),

@@ -381,3 +381,29 @@ async fn the_appointment_pages_answer_for_citizens_and_the_reminder_job_mails_on
     app.deliver_mail().await;
     assert!(mails_for(&who.email).await.iter().any(|m| m.subject.starts_with("Erinnerung")));
 }
+
+#[tokio::test]
+async fn switching_a_service_off_hides_its_rules_and_switching_it_on_again_brings_them_back() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, _) = tiny_location(&app).await;
+    let owner = app.db.owner().await;
+    let row: serde_json::Value = sqlx::query_scalar("select to_jsonb(a) from service_activation a where tenant_id = $1 and service_slug = 'personalausweis'")
+        .bind(tenant.0)
+        .fetch_one(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rules = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            let mut tx = db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+            repo::rules(&mut tx, loc).await.unwrap_or_else(|e| panic!("{e}")).len()
+        }
+    };
+    assert_eq!(rules(&app).await, 1);
+    let gone =
+        sqlx::query("delete from service_activation where tenant_id = $1 and service_slug = 'personalausweis'").bind(tenant.0).execute(&owner).await.unwrap_or_else(|e| panic!("{e}")).rows_affected();
+    assert_eq!(gone, 1);
+    assert_eq!(rules(&app).await, 0, "not bookable while switched off");
+    sqlx::query("insert into service_activation select * from jsonb_populate_record(null::service_activation, $1)").bind(&row).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rules(&app).await, 1, "the rule is back with the service");
+}

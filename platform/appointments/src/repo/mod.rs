@@ -309,7 +309,7 @@ pub async fn save_counter(tx: &mut TenantTx, location: Uuid, id: Option<Uuid>, n
     }
 }
 
-/// The booking rules of a service at a location.
+/// The booking rules of a service at a location (read: only of the services the tenant offers now).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub service: String,
@@ -322,12 +322,15 @@ pub struct Rule {
 }
 
 pub async fn rules(tx: &mut TenantTx, location: Uuid) -> Result<Vec<Rule>> {
-    let rows =
-        sqlx::query("select service_slug, duration_min, buffer_min, min_notice_min, max_days_ahead, max_persons, walkin_share from appointment_service where location_id = $1 order by service_slug")
-            .bind(location)
-            .fetch_all(tx.conn())
-            .await
-            .map_err(db)?;
+    let rows = sqlx::query(
+        "select r.service_slug, r.duration_min, r.buffer_min, r.min_notice_min, r.max_days_ahead, r.max_persons, r.walkin_share
+           from appointment_service r join service_activation a on a.tenant_id = r.tenant_id and a.service_slug = r.service_slug
+          where r.location_id = $1 order by r.service_slug",
+    )
+    .bind(location)
+    .fetch_all(tx.conn())
+    .await
+    .map_err(db)?;
     Ok(rows
         .iter()
         .map(|r| Rule { service: r.get(0), duration_min: r.get(1), buffer_min: r.get(2), min_notice_min: r.get(3), max_days_ahead: r.get(4), max_persons: r.get(5), walkin_share: r.get(6) })
@@ -337,6 +340,10 @@ pub async fn rules(tx: &mut TenantTx, location: Uuid) -> Result<Vec<Rule>> {
 /// Saves a rule; `false` when the tenant does not offer the service.
 pub async fn save_rule(tx: &mut TenantTx, location: Uuid, r: &Rule) -> Result<bool> {
     let tenant = tx.tenant_id().0;
+    let offered: bool = sqlx::query_scalar("select exists (select 1 from service_activation where service_slug = $1)").bind(&r.service).fetch_one(tx.conn()).await.map_err(db)?;
+    if !offered {
+        return Ok(false);
+    }
     let res = sqlx::query(
         "insert into appointment_service (tenant_id, location_id, service_slug, duration_min, buffer_min, min_notice_min, max_days_ahead, max_persons, walkin_share)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -354,11 +361,7 @@ pub async fn save_rule(tx: &mut TenantTx, location: Uuid, r: &Rule) -> Result<bo
     .bind(r.walkin_share)
     .execute(tx.conn())
     .await;
-    match res {
-        Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23503") => Ok(false),
-        Err(e) => Err(db(e)),
-    }
+    res.map(|_| true).map_err(db)
 }
 
 pub async fn delete_rule(tx: &mut TenantTx, location: Uuid, service: &str) -> Result<()> {
