@@ -18,8 +18,8 @@ command -v pgbench >/dev/null || apt_install postgresql-contrib
 psql_owner() { psql "postgres://postgres@$PG_HOST:$PG_PORT/$BENCH_DB" "$@"; }
 
 step "A location with 10 counters, Mon–Fri 07:00–19:00 and Sat 08:00–13:00, half booked for 60 days"
-TENANT="$(psql_owner -tAc "select tenant_id from tenant where slug = 'kaiserslautern'")"
-LOC="$(psql_owner -tAc "
+TENANT="$(psql_owner -qtAc "select tenant_id from tenant where slug = 'kaiserslautern'")"
+LOC="$(psql_owner -qtAc "
   insert into appointment_location (tenant_id, location_id, name, display_token) values ('$TENANT', gen_random_uuid(), 'Bench-Bürgerbüro', 'bench-anzeige-0123456789abcdefghijklmnopqrstuv')
   on conflict do nothing returning location_id")"
 psql_owner -q <<SQL

@@ -178,6 +178,8 @@ create table appointment_ticket (
     called_at       timestamptz,
     finished_at     timestamptz,
     recalls         integer not null default 0,
+    -- when the display last showed it (the call, or a recall): the display's order
+    shown_at        timestamptz,
     -- the waiting time estimated when the ticket was drawn (seconds), for the quality report
     estimate_secs   integer,
     primary key (tenant_id, ticket_id),

@@ -216,6 +216,10 @@ async fn a_guest_books_gets_the_mail_with_the_calendar_file_and_manages_it_only_
     assert!(ics.content.contains("TZID:Europe/Berlin") && ics.content.contains("DTSTART;TZID=Europe/Berlin:"), "{}", ics.content);
     let parsed: Result<icalendar::Calendar, _> = ics.content.parse();
     assert!(parsed.is_ok(), "{parsed:?}");
+    // the booking number as a QR code, shown in the mail's HTML for the front desk's scanner
+    let qr = mails[0].attachments.iter().find(|a| a.filename == "buchung-qr").unwrap_or_else(|| panic!("no QR code: {:?}", mails[0].attachments));
+    assert_eq!(qr.content_type, "image/png");
+    assert!(qr.content.starts_with("iVBORw0KGgo"), "a PNG in base64: {}", &qr.content[..qr.content.len().min(20)]);
 
     let page = c.get(&link).await;
     assert_eq!(page.status, StatusCode::OK);

@@ -152,6 +152,8 @@ pub struct ServicePageData {
     pub leika_key: Option<String>,
     /// The tenant offers an online form for it.
     pub apply_online: bool,
+    /// The service needs an appointment: link to the booking.
+    pub book_appointment: bool,
 }
 
 /// A service's detail page.
@@ -171,6 +173,9 @@ pub fn ServicePage(chrome: PortalChrome, data: ServicePageData) -> impl IntoView
             <p class="kern-body">{d.description}</p>
             {d.apply_online.then(|| view! {
                 <p class="apply-online"><a class="kern-btn kern-btn--primary" href=format!("/leistungen/{}/antrag", d.item.slug)><span class="kern-label">{tr(lang, "cases.apply_online")}</span></a></p>
+            })}
+            {d.book_appointment.then(|| view! {
+                <p class="apply-online"><a class="kern-btn kern-btn--secondary" href=format!("/termine/buchen?dienst={}", d.item.slug)><span class="kern-label">{tr(lang, "portal.book_appointment")}</span></a></p>
             })}
             <dl class="kern-description-list">
                 <div class="kern-description-list-item">

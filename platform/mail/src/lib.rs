@@ -29,13 +29,19 @@ pub struct Message {
     pub attachments: Vec<Attachment>,
 }
 
-/// A text file attached to a mail.
+/// A file sent with a mail: text (an appointment's `.ics`), or binary in base64 (an image).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub filename: String,
     /// e.g. `text/calendar; charset=utf-8; method=PUBLISH`
     pub content_type: String,
     pub content: String,
+    /// `content` is base64 (binary files).
+    #[serde(default)]
+    pub base64: bool,
+    /// Shown in the HTML part (`<img src="cid:…">`) instead of offered as a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline_id: Option<String>,
 }
 
 /// Delivers one message. A trait so that tests can point the worker at any server, or a broken one.

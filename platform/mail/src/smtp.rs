@@ -1,5 +1,6 @@
 //! SMTP delivery with lettre.
 
+use base64::Engine;
 use lettre::message::{Attachment, Mailbox, MultiPart, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -71,11 +72,18 @@ impl MailTransport for SmtpTransport {
         let email = if m.attachments.is_empty() {
             builder.multipart(body)
         } else {
-            let mut mixed = MultiPart::mixed().multipart(body);
+            // images shown in the HTML travel with it (multipart/related); files beside it (mixed)
+            let mut related = MultiPart::related().multipart(body);
+            let mut files = vec![];
             for a in &m.attachments {
                 let kind = ContentType::parse(&a.content_type).map_err(|e| e.to_string())?;
-                mixed = mixed.singlepart(Attachment::new(a.filename.clone()).body(a.content.clone(), kind));
+                let bytes = if a.base64 { base64::engine::general_purpose::STANDARD.decode(&a.content).map_err(|e| e.to_string())? } else { a.content.clone().into_bytes() };
+                match &a.inline_id {
+                    Some(id) => related = related.singlepart(Attachment::new_inline(id.clone()).body(bytes, kind)),
+                    None => files.push(Attachment::new(a.filename.clone()).body(bytes, kind)),
+                }
             }
+            let mixed = files.into_iter().fold(MultiPart::mixed().multipart(related), MultiPart::singlepart);
             builder.multipart(mixed)
         }
         .map_err(|e| e.to_string())?;

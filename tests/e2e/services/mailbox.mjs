@@ -63,9 +63,12 @@ function walk(headers, body, out) {
     return;
   }
   const type = (headers['content-type'] || 'text/plain').toLowerCase();
-  const name = /filename="?([^";]+)"?/i.exec(headers['content-disposition'] || '') || /name="?([^";]+)"?/i.exec(headers['content-type'] || '');
-  const content = decodeBody(headers, body);
-  if (name) out.attachments.push({ filename: decodeWords(name[1]), contentType: type.split(';')[0], content });
+  const name = /filename="?([^";]+)"?/i.exec(headers['content-disposition'] || '') || /name="?([^";]+)"?/i.exec(headers['content-type'] || '')
+    || (headers['content-id'] ? [null, headers['content-id'].replace(/[<>]/g, '')] : null);
+  const binary = !type.startsWith('text/');
+  const content = binary ? body.replace(/\s+/g, '') : decodeBody(headers, body);
+  // binary parts keep their base64 (images); text parts are decoded
+  if (name) out.attachments.push({ filename: decodeWords(name[1]), contentType: type.split(';')[0], content, base64: binary });
   else if (type.startsWith('text/plain') && !out.text) out.text = content;
   else if (type.startsWith('text/html') && !out.html) out.html = content;
 }

@@ -45,7 +45,11 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
         facts.push((tr(lang, "account.level_of_assurance"), loa_text(lang, loa), verified_badge.clone()));
     }
     blocks.push(Block::Facts(facts));
-    let mut links = vec![("/konto/antraege".to_owned(), tr(lang, "cases.my_title")), (paths::PROFILE_FORM.path().to_owned(), tr(lang, "account.edit_profile"))];
+    let mut links = vec![
+        ("/konto/antraege".to_owned(), tr(lang, "cases.my_title")),
+        ("/konto/termine".to_owned(), tr(lang, "account.my_appointments")),
+        (paths::PROFILE_FORM.path().to_owned(), tr(lang, "account.edit_profile")),
+    ];
     if acc.has_password {
         links.push((paths::PASSWORD_FORM.path().into(), tr(lang, "account.change_password")));
         links.push((paths::EMAIL_FORM.path().into(), tr(lang, "account.change_email")));

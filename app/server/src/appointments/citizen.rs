@@ -128,8 +128,18 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
                 }
                 facts.push((tr(lang, "appointments.services"), rules.iter().map(|r| service_name(&content, lang, &r.service)).collect::<Vec<_>>().join(", "), None));
                 blocks.push(Block::Facts(facts));
-                let wait = repo::waiting_estimate(&mut tx, loc.id, None, now).await?;
+                let inputs = repo::WaitInputs::load(&mut tx, loc.id, now).await?;
+                let wait = inputs.wait(None);
                 blocks.push(Block::Live(vec![live_row(lang, &tr(lang, "appointments.wait_now"), paths::LIVE.with(&[&loc.id]), wait.secs, wait.waiting)]));
+                // per service: the counters that serve it and the tickets for it
+                let per_service = rules
+                    .iter()
+                    .map(|r| {
+                        let w = inputs.wait(Some(&r.service));
+                        (service_name(&content, lang, &r.service), tr_with(lang, "appointments.wait_for_service", &[("m", &((w.secs + 59) / 60).to_string())]), None)
+                    })
+                    .collect();
+                blocks.push(Block::Facts(per_service));
                 let best = best_hours(lang, &repo::forecast(&mut tx, loc.id).await?);
                 if !best.is_empty() {
                     blocks.push(Block::Text(tr_with(lang, "appointments.best_hours", &[("hours", &best)])));
@@ -345,13 +355,25 @@ pub(super) async fn book_page(State(state): State<AppState>, ctx: TenantContext,
 async fn book_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, lang: Lang, want: &Want, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
     let (csrf, new) = anon_csrf(headers);
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let settings = settings_of(&mut tx).await?;
+    let Some(settings) = repo::settings(&mut tx).await? else {
+        // a service page links here for every service that needs an appointment
+        return render(state, ctx, tx, lang, paths::BOOK.path(), StatusCode::OK, tr(lang, "appointments.book_title"), vec![Block::Text(tr(lang, "appointments.none_online"))]).await;
+    };
     let content = page::content(state, ctx).await?;
     let locations: Vec<Location> = repo::locations(&mut tx).await?.into_iter().filter(|l| l.active).collect();
     let mut offered = vec![];
     for l in &locations {
         offered.extend(repo::rules(&mut tx, l.id).await?.into_iter().map(|r| (l.id, r.service)));
     }
+    // the services chosen and no location yet: the only location offering them all is chosen
+    let mut want = want.clone();
+    if want.location.is_none() && !want.services.is_empty() {
+        let able: Vec<Uuid> = locations.iter().map(|l| l.id).filter(|l| want.services.iter().all(|s| offered.contains(&(*l, s.clone())))).collect();
+        if let [only] = able.as_slice() {
+            want.location = Some(*only);
+        }
+    }
+    let want = &want;
     let mut blocks = vec![];
     if let Some(p) = problem {
         blocks.push(Block::Notice("error", p));

@@ -180,10 +180,24 @@ async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail:
     let branding = mail_branding(tx, &b.portal_url).await?;
     let mut message = portal_mail::render(&mail, lang, &branding, &b.email, &|key, args| portal_ui::i18n::tr_with(lang, key, args));
     if ics {
+        let content = calendar_file(b, location, &branding.tenant_name, services, lang);
+        message.attachments.push(Attachment { filename: "termin.ics".into(), content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(), content, base64: false, inline_id: None });
+    }
+    // a booked appointment's confirmation shows its number as a QR code for the front desk's scanner
+    if ics
+        && b.status == "booked"
+        && let Some(png) = portal_appointments::qr::booking_png(&b.number)
+    {
+        use base64::Engine;
+        let alt = portal_ui::i18n::tr_with(lang, "appointments.qr_alt", &[("number", &b.number)]);
+        let img = format!("<p><img src=\"cid:buchung-qr\" alt=\"{}\" width=\"180\" height=\"180\"></p><hr>", alt.replace('"', "&quot;").replace('<', "&lt;"));
+        message.html = message.html.replacen("<hr>", &img, 1);
         message.attachments.push(Attachment {
-            filename: "termin.ics".into(),
-            content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-            content: calendar_file(b, location, &branding.tenant_name, services, lang),
+            filename: "buchung-qr.png".into(),
+            content_type: "image/png".into(),
+            content: base64::engine::general_purpose::STANDARD.encode(png),
+            base64: true,
+            inline_id: Some("buchung-qr".into()),
         });
     }
     let tenant = tx.tenant_id();

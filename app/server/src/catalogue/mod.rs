@@ -116,6 +116,8 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
             contact_phone: detail.contact_phone.clone().or_else(|| chrome.contact_phone.clone()),
             leika_key: detail.leika_key.clone(),
             apply_online: detail.has_form,
+            // the booking page says where the service can be booked, or how else to get one
+            book_appointment: detail.service.appointment_required,
         };
         Ok((StatusCode::OK, portal_ui::render_document(move || view! { <ServicePage chrome=chrome data=data/> })))
     })

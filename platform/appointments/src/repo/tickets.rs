@@ -140,7 +140,7 @@ pub async fn call_next(tx: &mut TenantTx, counter: &CounterRow, now: OffsetDateT
         waiting.iter().map(|t| queue::Waiting { id: t.id, appointment: t.appointment, arrived_at: t.arrived_at, number: t.number, services: t.services.clone(), passed_to: t.passed_to }).collect();
     let serves: BTreeSet<String> = counter.services.iter().cloned().collect();
     let Some(id) = queue::next(&list, counter.id, &serves, now) else { return Ok(None) };
-    sqlx::query("update appointment_ticket set status = 'called', counter_id = $2, called_at = $3, passed_to = null where ticket_id = $1")
+    sqlx::query("update appointment_ticket set status = 'called', counter_id = $2, called_at = $3, shown_at = $3, passed_to = null where ticket_id = $1")
         .bind(id)
         .bind(counter.id)
         .bind(now)
@@ -153,8 +153,8 @@ pub async fn call_next(tx: &mut TenantTx, counter: &CounterRow, now: OffsetDateT
 /// Calls the counter's current ticket again (shown again on the display).
 pub async fn recall(tx: &mut TenantTx, counter: Uuid) -> Result<Option<Ticket>> {
     let Some(t) = current(tx, counter).await? else { return Ok(None) };
-    // the display orders by the call's time: a recall comes to the top; the wait keeps the first call
-    sqlx::query("update appointment_ticket set recalls = recalls + 1 where ticket_id = $1").bind(t.id).execute(tx.conn()).await.map_err(db)?;
+    // a recall comes to the top of the display (shown_at); the wait keeps the first call's time
+    sqlx::query("update appointment_ticket set recalls = recalls + 1, shown_at = now() where ticket_id = $1").bind(t.id).execute(tx.conn()).await.map_err(db)?;
     Ok(Some(t))
 }
 
@@ -213,57 +213,80 @@ pub struct Wait {
     pub counters: i64,
 }
 
+/// What the waiting-time estimates of a location are computed from (read once, asked per service).
+pub struct WaitInputs {
+    tickets: Vec<Ticket>,
+    expected: HashMap<String, i64>,
+    default: i64,
+    counters: Vec<CounterRow>,
+    now: OffsetDateTime,
+}
+
+impl WaitInputs {
+    /// Today's tickets, the recent service times and the counters of a location.
+    pub async fn load(tx: &mut TenantTx, location: Uuid, now: OffsetDateTime) -> Result<Self> {
+        let tickets = tickets_of_day(tx, location, civil::german(now).date()).await?;
+        let history: Vec<(String, i64)> = sqlx::query_as(
+            "select services[1], extract(epoch from finished_at - called_at)::bigint from appointment_ticket
+              where location_id = $1 and status = 'served' and finished_at > now() - interval '28 days' order by finished_at desc limit 400",
+        )
+        .bind(location)
+        .fetch_all(tx.conn())
+        .await
+        .map_err(db)?;
+        let mut recent: HashMap<String, Vec<i64>> = HashMap::new();
+        for (s, secs) in history {
+            recent.entry(s).or_default().push(secs);
+        }
+        let defaults: HashMap<String, i64> = rules(tx, location).await?.into_iter().map(|r| (r.service, i64::from(r.duration_min) * 60)).collect();
+        let default = defaults.values().copied().min().unwrap_or(600);
+        let expected =
+            defaults.keys().chain(recent.keys()).map(|s| (s.clone(), estimate::expected_secs(recent.get(s).map_or(&[][..], Vec::as_slice), defaults.get(s).copied().unwrap_or(default)))).collect();
+        Ok(Self { tickets, expected, default, counters: counters(tx, location).await?, now })
+    }
+
+    /// The estimated wait of a walk-in drawing a ticket now, for `service` (the counters serving it
+    /// and the tickets for it) or for any.
+    pub fn wait(&self, service: Option<&str>) -> Wait {
+        let now = self.now;
+        let able: Vec<&CounterRow> = self.counters.iter().filter(|c| c.active && service.is_none_or(|s| c.services.iter().any(|x| x == s))).collect();
+        let recent_cutoff = now - Duration::minutes(30);
+        let at_work = able.iter().filter(|c| self.tickets.iter().any(|t| t.counter == Some(c.id) && t.called_at.is_some_and(|at| at >= recent_cutoff))).count();
+        let relevant = |t: &&Ticket| service.is_none_or(|s| t.services.iter().any(|x| x == s));
+        let q = estimate::Queue {
+            // appointments not yet due wait for their time, not in the walk-in queue
+            waiting: self
+                .tickets
+                .iter()
+                .filter(relevant)
+                .filter(|t| t.status == "waiting" && t.appointment.is_none_or(|a| a <= now + queue::DUE_EARLY))
+                .map(|t| t.services.first().cloned().unwrap_or_default())
+                .collect(),
+            serving: self
+                .tickets
+                .iter()
+                .filter(relevant)
+                .filter(|t| t.status == "called")
+                .map(|t| (t.services.first().cloned().unwrap_or_default(), t.called_at.map_or(0, |c| (now - c).whole_seconds())))
+                .collect(),
+            counters: if at_work > 0 { at_work } else { able.len() },
+        };
+        let waiting = q.waiting.len() as i64;
+        Wait { secs: estimate::wait_secs(&q, &self.expected, self.default), waiting, counters: q.counters as i64 }
+    }
+}
+
 /// The estimated wait of a walk-in drawing a ticket now (for `service`, or any), from the queue,
 /// what is being served and the recent service times at the location ([`estimate`]).
 pub async fn waiting_estimate(tx: &mut TenantTx, location: Uuid, service: Option<&str>, now: OffsetDateTime) -> Result<Wait> {
-    let day = civil::german(now).date();
-    let tickets = tickets_of_day(tx, location, day).await?;
-    let history: Vec<(String, i64)> = sqlx::query_as(
-        "select services[1], extract(epoch from finished_at - called_at)::bigint from appointment_ticket
-          where location_id = $1 and status = 'served' and finished_at > now() - interval '28 days' order by finished_at desc limit 400",
-    )
-    .bind(location)
-    .fetch_all(tx.conn())
-    .await
-    .map_err(db)?;
-    let mut recent: HashMap<String, Vec<i64>> = HashMap::new();
-    for (s, secs) in history {
-        recent.entry(s).or_default().push(secs);
-    }
-    let defaults: HashMap<String, i64> = rules(tx, location).await?.into_iter().map(|r| (r.service, i64::from(r.duration_min) * 60)).collect();
-    let default = defaults.values().copied().min().unwrap_or(600);
-    let expected: HashMap<String, i64> =
-        defaults.keys().chain(recent.keys()).map(|s| (s.clone(), estimate::expected_secs(recent.get(s).map_or(&[][..], Vec::as_slice), defaults.get(s).copied().unwrap_or(default)))).collect();
-    let counters = counters(tx, location).await?;
-    let able: Vec<&CounterRow> = counters.iter().filter(|c| c.active && service.is_none_or(|s| c.services.iter().any(|x| x == s))).collect();
-    let recent_cutoff = now - Duration::minutes(30);
-    let at_work = able.iter().filter(|c| tickets.iter().any(|t| t.counter == Some(c.id) && t.called_at.is_some_and(|at| at >= recent_cutoff))).count();
-    let relevant = |t: &&Ticket| service.is_none_or(|s| t.services.iter().any(|x| x == s));
-    let q = estimate::Queue {
-        // appointments not yet due wait for their time, not in the walk-in queue
-        waiting: tickets
-            .iter()
-            .filter(relevant)
-            .filter(|t| t.status == "waiting" && t.appointment.is_none_or(|a| a <= now + queue::DUE_EARLY))
-            .map(|t| t.services.first().cloned().unwrap_or_default())
-            .collect(),
-        serving: tickets
-            .iter()
-            .filter(relevant)
-            .filter(|t| t.status == "called")
-            .map(|t| (t.services.first().cloned().unwrap_or_default(), t.called_at.map_or(0, |c| (now - c).whole_seconds())))
-            .collect(),
-        counters: if at_work > 0 { at_work } else { able.len() },
-    };
-    let waiting = q.waiting.len() as i64;
-    Ok(Wait { secs: estimate::wait_secs(&q, &expected, default), waiting, counters: q.counters as i64 })
+    Ok(WaitInputs::load(tx, location, now).await?.wait(service))
 }
 
 /// The last calls of a location today, newest first: (ticket code, counter name, called at, recalls).
 pub async fn last_calls(tx: &mut TenantTx, location: Uuid, now: OffsetDateTime, limit: i64) -> Result<Vec<(String, String, OffsetDateTime, i32)>> {
     sqlx::query_as(
         "select t.code, c.name, t.called_at, t.recalls from appointment_ticket t join appointment_counter c on c.tenant_id = t.tenant_id and c.counter_id = t.counter_id
-          where t.location_id = $1 and t.day = $2 and t.called_at is not null and t.status in ('called', 'served') order by t.called_at desc, t.recalls desc limit $3",
+          where t.location_id = $1 and t.day = $2 and t.called_at is not null and t.status in ('called', 'served') order by coalesce(t.shown_at, t.called_at) desc limit $3",
     )
     .bind(location)
     .bind(civil::german(now).date())
@@ -296,7 +319,8 @@ pub async fn stats(tx: &mut TenantTx, location: Uuid, from: Date, to: Date) -> R
     let rows = sqlx::query(
         "with b as (
             select (starts_at at time zone 'Europe/Berlin')::date as day, services[1] as service,
-                   count(*) filter (where status <> 'cancelled') as bookings, count(*) filter (where status = 'cancelled') as cancellations
+                   count(*) filter (where status <> 'cancelled') as bookings, count(*) filter (where status = 'cancelled') as cancellations,
+                   count(*) filter (where status = 'booked' and starts_at < now() - interval '30 minutes') as never_came
               from appointment_booking where location_id = $1 and status not in ('held', 'expired')
                and (starts_at at time zone 'Europe/Berlin')::date between $2 and $3 group by 1, 2),
          t as (
@@ -309,7 +333,7 @@ pub async fn stats(tx: &mut TenantTx, location: Uuid, from: Date, to: Date) -> R
                    avg(extract(epoch from finished_at - called_at)) filter (where status = 'served') as service_avg,
                    percentile_cont(0.9) within group (order by extract(epoch from finished_at - called_at)) filter (where status = 'served') as service_p90
               from appointment_ticket where location_id = $1 and day between $2 and $3 group by 1, 2)
-         select coalesce(b.day, t.day), coalesce(b.service, t.service), coalesce(b.bookings, 0), coalesce(b.cancellations, 0), coalesce(t.no_shows, 0),
+         select coalesce(b.day, t.day), coalesce(b.service, t.service), coalesce(b.bookings, 0), coalesce(b.cancellations, 0), coalesce(t.no_shows, 0) + coalesce(b.never_came, 0),
                 coalesce(t.walk_ins, 0), coalesce(t.served, 0), t.wait_avg::float8, t.wait_p90, t.service_avg::float8, t.service_p90
            from b full join t on t.day = b.day and t.service = b.service order by 1, 2",
     )
