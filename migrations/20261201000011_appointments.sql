@@ -182,6 +182,8 @@ create table appointment_ticket (
     shown_at        timestamptz,
     -- the waiting time estimated when the ticket was drawn (seconds), for the quality report
     estimate_secs   integer,
+    -- the form's one-time key: drawing twice by a double click gives the same ticket
+    request_key     text,
     primary key (tenant_id, ticket_id),
     constraint appointment_ticket_location_fkey foreign key (tenant_id, location_id) references appointment_location (tenant_id, location_id) on delete cascade,
     constraint appointment_ticket_booking_fkey foreign key (tenant_id, booking_id) references appointment_booking (tenant_id, booking_id) on delete set null (booking_id),
@@ -192,6 +194,7 @@ create table appointment_ticket (
 );
 create unique index appointment_ticket_number_key on appointment_ticket (tenant_id, location_id, day, number);
 create unique index appointment_ticket_booking_key on appointment_ticket (tenant_id, booking_id);
+create unique index appointment_ticket_request_key on appointment_ticket (tenant_id, request_key);
 create index appointment_ticket_queue_idx on appointment_ticket (tenant_id, location_id, day, status);
 create index appointment_ticket_history_idx on appointment_ticket (tenant_id, location_id, finished_at desc) where status = 'served';
 
@@ -252,3 +255,5 @@ end
 $$;
 create trigger appointment_ticket_notify after insert or update or delete on appointment_ticket for each row execute function appointment_notify();
 create trigger appointment_counter_notify after insert or update or delete on appointment_counter for each row execute function appointment_notify();
+-- a location renamed, switched off or given a new display link
+create trigger appointment_location_notify after update or delete on appointment_location for each row execute function appointment_notify();

@@ -266,7 +266,7 @@ async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follow
     assert_eq!(called.status, StatusCode::SEE_OTHER);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     loop {
-        let state: serde_json::Value = serde_json::from_str(&rx.borrow_and_update()).unwrap_or_default();
+        let state: serde_json::Value = serde_json::from_str(&rx.borrow_and_update().full).unwrap_or_default();
         if state["calls"][0]["code"] == code.as_str() {
             assert_eq!(state["calls"][0]["counter"], counter.name.as_str());
             break;
@@ -281,6 +281,21 @@ async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follow
     assert_eq!(app.get(OTHER_HOST, &format!("/anzeige/{}", loc.display_token)).await.status, StatusCode::NOT_FOUND);
     let json = app.get_with(HOST, &format!("/anzeige/{}/live", loc.display_token), &[("accept", "application/json")]).await;
     assert!(json.body.contains(&code), "{}", json.body);
+    // the portal's stream is keyed by the public location id: waiting time only, no calls
+    let public = app.get_with(HOST, &format!("/termine/live/{}", loc.id), &[("accept", "application/json")]).await;
+    assert!(public.body.contains("wait_minutes") && !public.body.contains(&code) && !public.body.contains("calls"), "{}", public.body);
+
+    // a second click on the counter's button (the same ticket shown) calls nobody else
+    let page = admin.get(&counter_path).await;
+    let shown = page.hidden("ticket").unwrap_or_default();
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let before: i64 = sqlx::query_scalar("select count(*) from appointment_ticket where location_id = $1 and status = 'called'").bind(loc.id).fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    for _ in 0..2 {
+        admin.post_raw(&format!("{counter_path}/aufrufen"), &[("_csrf", &csrf), ("ticket", &shown)]).await;
+    }
+    let served: i64 = sqlx::query_scalar("select count(*) from appointment_ticket where location_id = $1 and status = 'served'").bind(loc.id).fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    assert!(served <= 1, "one click serves at most the ticket shown: {served}");
+    let _ = before;
 }
 
 #[tokio::test]
@@ -289,7 +304,10 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
     let (tenant, loc, counter) = tiny_location(&app).await;
     let now = OffsetDateTime::now_utc();
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let walk_in = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now).await.unwrap_or_else(|e| panic!("{e}"));
+    let key = repo::secret();
+    let walk_in = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, Some(&key)).await.unwrap_or_else(|e| panic!("{e}"));
+    let again = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, Some(&key)).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(again.id, walk_in.id, "a double click draws one ticket");
     // a booking for now (inserted directly: the hours of the test location may not cover now)
     let b: Uuid = sqlx::query_scalar(
         "insert into appointment_booking (tenant_id, booking_id, location_id, counter_id, services, starts_at, ends_at, blocked_until, status, number, name, email, manage_hash)
@@ -377,8 +395,17 @@ async fn the_appointment_pages_answer_for_citizens_and_the_reminder_job_mails_on
     let soon = repo::free(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, now, today, today + Duration::days(1), None).await.unwrap_or_else(|e| panic!("{e}"));
     let who = person("Erinnert");
     let slot = soon.into_iter().find(|s| s.start < now + Duration::hours(24)).unwrap_or_else(|| panic!("a slot within a day"));
-    repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slot.start, None, &who, now).await.unwrap_or_else(|e| panic!("{e}"));
+    let taken = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slot.start, None, &who, now).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    // booked inside the reminder window: no reminder right after the confirmation
+    let none = portal_server::appointments::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(none.reminders, 0);
+    // booked days ago
+    sqlx::query("update appointment_booking set created_at = now() - interval '3 days' where booking_id = $1")
+        .bind(taken.booking.id)
+        .execute(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let first = portal_server::appointments::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
     let second = portal_server::appointments::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(first.reminders >= 1 && second.reminders == 0, "{first:?} {second:?}");
@@ -410,4 +437,56 @@ async fn switching_a_service_off_hides_its_rules_and_switching_it_on_again_bring
     assert_eq!(rules(&app).await, 0, "not bookable while switched off");
     sqlx::query("insert into service_activation select * from jsonb_populate_record(null::service_activation, $1)").bind(&row).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rules(&app).await, 1, "the rule is back with the service");
+}
+
+#[tokio::test]
+async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, counter) = tiny_location(&app).await;
+    let owner = app.db.owner().await;
+    let b: Uuid = sqlx::query_scalar(
+        "insert into appointment_booking (tenant_id, booking_id, location_id, counter_id, services, starts_at, ends_at, blocked_until, status, number, name, email, manage_hash)
+         values ($1, gen_random_uuid(), $2, $3, '{personalausweis}', now() + interval '10 minutes', now() + interval '25 minutes', now() + interval '25 minutes', 'booked', 'RACE1234', 'Race', 'race@example.org', sha256('race'::bytea)) returning booking_id",
+    )
+    .bind(tenant.0)
+    .bind(loc)
+    .bind(counter)
+    .fetch_one(&owner)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let db = app.state.db.clone();
+            tokio::spawn(async move {
+                let mut tx = db.tenant(tenant).await.map_err(|e| e.to_string())?;
+                let booking = repo::booking(&mut tx, b).await.map_err(|e| e.to_string())?.ok_or("gone")?;
+                let t = repo::check_in(&mut tx, &booking, OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
+                tx.commit().await.map_err(|e| e.to_string())?;
+                Ok::<_, String>(t.map(|t| t.id))
+            })
+        })
+        .collect();
+    let mut ids = vec![];
+    for t in tasks {
+        ids.push(t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}")));
+    }
+    ids.dedup();
+    assert_eq!(ids.len(), 1, "every check-in got the same ticket: {ids:?}");
+    assert!(ids[0].is_some());
+
+    // the same form posted twice holds one slot, and both answers lead to it
+    let (plan, slots) = plan_and_slots(&app, tenant, loc, 0).await;
+    let key = repo::secret();
+    let mut held = vec![];
+    for _ in 0..2 {
+        let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+        let t = repo::take_once(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slots[0].start, Some(Duration::minutes(10)), &Person::default(), OffsetDateTime::now_utc(), Some(&key))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+        held.push((t.booking.id, t.secret, t.new));
+    }
+    assert_eq!(held[0].0, held[1].0);
+    assert_eq!(held[1].1, key);
+    assert!(held[0].2 && !held[1].2);
 }

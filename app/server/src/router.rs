@@ -102,7 +102,7 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), tenant.id = tracing::field::Empty, site = tracing::field::Empty, status = tracing::field::Empty)
+                    tracing::info_span!("request", method = %req.method(), path = %pages::loggable_path(req.uri().path()), tenant.id = tracing::field::Empty, site = tracing::field::Empty, status = tracing::field::Empty)
                 })
                 // errors are logged once, with their cause, by the error-page layer
                 .on_failure(())
@@ -138,7 +138,7 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
     let lang = lang_of(req.headers());
     let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     if cross_origin(&req) {
-        tracing::warn!(path, "cross-origin form post refused");
+        tracing::warn!(path = %pages::loggable_path(&path), "cross-origin form post refused");
         let tenant = match portal_web::host::resolve(state, &mut req) {
             Site::Portal(ctx) => Some(ctx),
             _ => None,

@@ -1,5 +1,5 @@
-//! Live pages: a server keeps, per topic (a tenant's location), the latest state as one rendered
-//! JSON text, and hands it to every listener (call displays, waiting times on portal pages) over
+//! Live pages: a server keeps, per topic (a tenant's location), the latest state as rendered JSON
+//! texts (one for the call display, one for the public portal), and hands it to every listener (call displays, waiting times on portal pages) over
 //! a `watch` channel. A change anywhere (`NOTIFY appointments, '<tenant>:<location>'`, from a
 //! trigger on every server's database writes) makes the topic reload once, however many listen:
 //! a thousand displays cost one query per change, not a thousand.
@@ -22,13 +22,24 @@ use uuid::Uuid;
 /// The notification channel (migration `20261201000011_appointments.sql`).
 pub const CHANNEL: &str = "appointments";
 
-/// Loads a topic's state (`None`: it is gone, e.g. the location was deleted).
-pub type Loader = Arc<dyn Fn(TenantId, Uuid) -> Pin<Box<dyn Future<Output = Option<String>> + Send>> + Send + Sync>;
+/// A topic's state as its listeners get it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    /// For the holders of the topic's secret (the call display).
+    pub full: String,
+    /// For everyone (the portal's waiting times).
+    pub public: String,
+    /// Changes when the secret does: streams opened with the old one end.
+    pub tag: String,
+}
+
+/// Loads a topic's state (`None`: it is gone, e.g. the location was deleted or switched off).
+pub type Loader = Arc<dyn Fn(TenantId, Uuid) -> Pin<Box<dyn Future<Output = Option<Snapshot>> + Send>> + Send + Sync>;
 
 type Key = (TenantId, Uuid);
 
 struct Topic {
-    state: watch::Sender<Arc<str>>,
+    state: watch::Sender<Arc<Snapshot>>,
     dirty: Arc<Notify>,
 }
 
@@ -45,7 +56,7 @@ impl Live {
 
     /// Listens to a topic: the receiver holds its current state and sees every new one. `None`
     /// when the topic does not exist.
-    pub async fn subscribe(self: &Arc<Self>, tenant: TenantId, location: Uuid) -> Option<watch::Receiver<Arc<str>>> {
+    pub async fn subscribe(self: &Arc<Self>, tenant: TenantId, location: Uuid) -> Option<watch::Receiver<Arc<Snapshot>>> {
         if let Some(t) = self.lock().get(&(tenant, location)) {
             return Some(t.state.subscribe());
         }
@@ -55,7 +66,7 @@ impl Live {
         if let Some(t) = topics.get(&(tenant, location)) {
             return Some(t.state.subscribe());
         }
-        let (state, rx) = watch::channel(Arc::<str>::from(first));
+        let (state, rx) = watch::channel(Arc::new(first));
         let dirty = Arc::new(Notify::new());
         topics.insert((tenant, location), Topic { state: state.clone(), dirty: Arc::clone(&dirty) });
         drop(topics);
@@ -69,20 +80,24 @@ impl Live {
     }
 
     /// Reloads a topic whenever it is marked dirty; ends when nobody listens any more.
-    async fn refresh(&self, key: Key, state: watch::Sender<Arc<str>>, dirty: Arc<Notify>) {
+    async fn refresh(&self, key: Key, state: watch::Sender<Arc<Snapshot>>, dirty: Arc<Notify>) {
         loop {
             dirty.notified().await;
-            if state.receiver_count() == 0 {
-                self.lock().remove(&key);
-                return;
+            {
+                // under the map's lock: a subscriber either finds the topic alive or makes a new one
+                let mut topics = self.lock();
+                if state.receiver_count() == 0 {
+                    topics.remove(&key);
+                    return;
+                }
             }
             // notifications that arrive while loading mark it dirty again: one more load, not one per change
             match (self.loader)(key.0, key.1).await {
                 Some(s) => {
                     state.send_if_modified(|old| {
-                        let changed = **old != *s;
+                        let changed = **old != s;
                         if changed {
-                            *old = Arc::from(s);
+                            *old = Arc::new(s);
                         }
                         changed
                     });

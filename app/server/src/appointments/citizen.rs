@@ -11,14 +11,15 @@ use portal_domain::{Lang, civil};
 use portal_identity::ratelimit::Limit;
 use portal_mail::Mail;
 use portal_ui::appointments::LiveRow;
-use portal_ui::blocks::{Block, Cell, Field, FieldKind, FilterSpec, FormSpec};
+use portal_ui::blocks::{Block, Field, FieldKind, FilterSpec, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
-use time::{Date, Duration, Month, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use super::calendar::{month_end, month_start, month_table, next_month, time_form};
 use super::{active_location, booking_lang, day_text, iso_date, mail_booking, parse_date, paths, service_name, service_names, settings_of, when_text};
 use crate::kit::form::{Fields, parse_urlencoded};
 use crate::kit::limits::allow_per_address;
@@ -44,7 +45,8 @@ impl Want {
         services.extend(f.0.iter().filter_map(|(k, v)| k.strip_prefix("d_").filter(|_| !v.is_empty()).map(str::to_owned)));
         services.sort();
         services.dedup();
-        services.truncate(5);
+        // more than five are refused (`request`), not silently cut
+        services.truncate(6);
         Self {
             location: Uuid::parse_str(&f.text("ort")).ok(),
             services,
@@ -60,7 +62,7 @@ impl Want {
 
     fn request(&self) -> Option<Request> {
         let location = self.location?;
-        (!self.services.is_empty()).then(|| Request { location, services: self.services.clone(), persons: self.persons })
+        (!self.services.is_empty() && self.services.len() <= 5).then(|| Request { location, services: self.services.clone(), persons: self.persons })
     }
 }
 
@@ -117,8 +119,7 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
                 if let Some(first) = rules.first() {
                     let req = Request { location: loc.id, services: vec![first.service.clone()], persons: 1 };
                     if let Ok(plan) = repo::plan(&rules, &req) {
-                        let today = civil::german(now).date();
-                        let next = repo::free(&mut tx, settings.land, &req, &plan, now, today, repo::last_day(&plan, today), None).await?.into_iter().next();
+                        let next = repo::first_free(&mut tx, settings.land, &req, &plan, now, None).await?;
                         facts.push((
                             tr_with(lang, "appointments.next_free_for", &[("service", &service_name(&content, lang, &first.service))]),
                             next.map_or_else(|| tr(lang, "appointments.no_free"), |s| when_text(lang, s.start)),
@@ -184,55 +185,11 @@ fn best_hours(lang: Lang, forecast: &[(i32, i32, f64, i64)]) -> String {
 // ---------------------------------------------------------------------------------------------
 // booking steps
 
-/// The calendar of a month: weeks as rows, days with free slots as links.
-fn month_table(lang: Lang, month: Date, free_days: &[Date], link: &dyn Fn(Date) -> String) -> Block {
-    let headers: Vec<String> = (0..7).map(|i| super::weekday_name(lang, time::Weekday::Monday.nth_next(i)).chars().take(2).collect()).collect();
-    let mut rows = vec![];
-    let mut week: Vec<Cell> = (0..month.weekday().number_days_from_monday()).map(|_| Cell::Text(String::new())).collect();
-    let mut d = month;
-    while d.month() == month.month() {
-        let label = d.day().to_string();
-        week.push(if free_days.contains(&d) { Cell::Link(link(d), format!("{label} ({})", tr(lang, "appointments.free_short"))) } else { Cell::Text(label) });
-        if week.len() == 7 {
-            rows.push(std::mem::take(&mut week));
-        }
-        match d.next_day() {
-            Some(n) => d = n,
-            None => break,
-        }
-    }
-    if !week.is_empty() {
-        while week.len() < 7 {
-            week.push(Cell::Text(String::new()));
-        }
-        rows.push(week);
-    }
-    let caption = format!("{} {}", month_name(lang, month.month()), month.year());
-    Block::Table { caption, headers, rows, empty: String::new() }
-}
-
-fn month_name(lang: Lang, m: Month) -> &'static str {
-    const DE: [&str; 12] = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"];
-    const EN: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-    let i = usize::from(u8::from(m)) - 1;
-    if lang == Lang::En { EN[i] } else { DE[i] }
-}
-
-fn month_start(d: Date) -> Date {
-    d.replace_day(1).unwrap_or(d)
-}
-
-fn next_month(d: Date) -> Date {
-    let (y, m) = if d.month() == Month::December { (d.year() + 1, Month::January) } else { (d.year(), d.month().next()) };
-    Date::from_calendar_date(y, m, 1).unwrap_or(d)
-}
-
-fn month_end(d: Date) -> Date {
-    next_month(d).previous_day().unwrap_or(d)
-}
-
 /// What a chosen request is: its plan, or the message why it cannot be booked.
 pub(super) async fn plan_of(tx: &mut TenantTx, lang: Lang, want: &Want) -> Result<Result<(Request, Plan), String>, AppError> {
+    if want.services.len() > 5 {
+        return Ok(Err(tr(lang, "appointments.too_many_services")));
+    }
     let Some(req) = want.request() else { return Ok(Err(tr(lang, "appointments.choose_first"))) };
     let rules = repo::rules(tx, req.location).await?;
     Ok(match repo::plan(&rules, &req) {
@@ -259,32 +216,33 @@ pub(super) async fn slot_blocks(
     let now = OffsetDateTime::now_utc();
     let today = civil::german(now).date();
     let last = repo::last_day(plan, today);
-    let all = repo::free(tx, settings.land, req, plan, now, today, last, except).await?;
     let mut blocks = vec![];
     let link_base = format!("{base}?{}", want.query());
-    match all.first() {
-        Some(first) => {
-            let d = civil::german(first.start).date();
-            blocks.push(Block::Facts(vec![(tr(lang, "appointments.next_free"), when_text(lang, first.start), None)]));
-            blocks.push(Block::Links(vec![(format!("{link_base}&tag={}", iso_date(d)), tr(lang, "appointments.take_next_free"))]));
-        }
-        None => {
-            blocks.push(Block::Notice("info", tr(lang, "appointments.no_free")));
-            return Ok(blocks);
-        }
-    }
+    // the first free slot (looked for a fortnight at a time), then only the month shown
+    let Some(first) = repo::first_free(tx, settings.land, req, plan, now, except).await? else {
+        blocks.push(Block::Notice("info", tr(lang, "appointments.no_free")));
+        return Ok(blocks);
+    };
+    let first_day = civil::german(first.start).date();
+    blocks.push(Block::Facts(vec![(tr(lang, "appointments.next_free"), when_text(lang, first.start), None)]));
+    blocks.push(Block::Links(vec![(format!("{link_base}&tag={}", iso_date(first_day)), tr(lang, "appointments.take_next_free"))]));
+    let month = want.month.or(want.day.map(month_start)).unwrap_or_else(|| month_start(first_day)).max(month_start(today)).min(month_start(last));
+    let shown = repo::free(tx, settings.land, req, plan, now, month.max(today), month_end(month).min(last), except).await?;
     if let Some(day) = want.day.filter(|d| *d >= today && *d <= last) {
-        let times: Vec<&Slot> = all.iter().filter(|s| civil::german(s.start).date() == day).collect();
+        let times: Vec<Slot> = if month_start(day) == month {
+            shown.iter().filter(|s| civil::german(s.start).date() == day).copied().collect()
+        } else {
+            repo::free(tx, settings.land, req, plan, now, day, day, except).await?
+        };
         blocks.push(Block::Heading(day_text(lang, day)));
         if times.is_empty() {
             blocks.push(Block::Notice("info", tr(lang, "appointments.day_full")));
         } else {
-            blocks.push(time_form(lang, want, &times, action, csrf, FormState::default()));
+            blocks.push(time_form(lang, want, &times.iter().collect::<Vec<_>>(), action, csrf, FormState::default()));
         }
     }
-    let month = want.month.or(want.day.map(month_start)).unwrap_or_else(|| month_start(civil::german(all[0].start).date())).max(month_start(today));
     let free_days: Vec<Date> = {
-        let mut v: Vec<Date> = all.iter().map(|s| civil::german(s.start).date()).filter(|d| month_start(*d) == month).collect();
+        let mut v: Vec<Date> = shown.iter().map(|s| civil::german(s.start).date()).collect();
         v.dedup();
         v
     };
@@ -297,36 +255,8 @@ pub(super) async fn slot_blocks(
     if next_month(month) <= last {
         nav.push((format!("{link_base}&monat={}", &iso_date(next_month(month))[..7]), tr(lang, "appointments.next_month")));
     }
-    let _ = month_end(month);
     blocks.push(Block::Links(nav));
     Ok(blocks)
-}
-
-/// The form to pick a time of a day (a select: works without script, one tab stop).
-fn time_form(lang: Lang, want: &Want, times: &[&Slot], action: &str, csrf: &str, mut form: FormState) -> Block {
-    form.values.insert("ort".into(), want.location.map(|l| l.to_string()).unwrap_or_default());
-    form.values.insert("dienst".into(), want.services.join(","));
-    form.values.insert("personen".into(), want.persons.to_string());
-    let options: Vec<(String, String)> = times.iter().map(|s| (s.start.unix_timestamp().to_string(), format!("{} – {}", super::clock_text(s.start), super::clock_text(s.end)))).collect();
-    if !form.values.contains_key("start")
-        && let Some(o) = options.first()
-    {
-        form.values.insert("start".into(), o.0.clone());
-    }
-    Block::Form(FormSpec {
-        action: action.to_owned(),
-        csrf: csrf.to_owned(),
-        form,
-        fields: vec![
-            Field::new("ort", String::new(), FieldKind::Hidden),
-            Field::new("dienst", String::new(), FieldKind::Hidden),
-            Field::new("personen", String::new(), FieldKind::Hidden),
-            Field::new("start", tr(lang, "appointments.time"), FieldKind::Select(options)).required(),
-        ],
-        submit: tr(lang, "appointments.take_time"),
-        danger: false,
-        secondary: None,
-    })
 }
 
 /// Step 1: location, services and persons (a GET form).
@@ -409,7 +339,7 @@ pub(super) async fn hold(State(state): State<AppState>, ctx: TenantContext, head
     let settings = settings_of(&mut tx).await?;
     tx.commit().await?;
     // a bot that hoards slots runs into the address's limit first
-    allow_per_address(&state, ctx.entry.tenant_id, &ip, "appointment-hold", Limit { max: settings.max_per_address_hour, window: Duration::hours(1) }).await?;
+    allow_per_address(&state, ctx.entry.tenant_id, &ip, &format!("appointment-hold:{}", ctx.entry.tenant_id.0), Limit { max: settings.max_per_address_hour, window: Duration::hours(1) }).await?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let (req, plan) = match plan_of(&mut tx, lang, &want).await? {
         Ok(p) => p,
@@ -419,7 +349,8 @@ pub(super) async fn hold(State(state): State<AppState>, ctx: TenantContext, head
         }
     };
     let person = Person { citizen: citizen.map(|c| c.citizen_id), lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers), ..Person::default() };
-    match repo::take(&mut tx, settings.land, &req, &plan, start, Some(Duration::minutes(i64::from(settings.hold_minutes))), &person, OffsetDateTime::now_utc()).await {
+    let key = f.text("key");
+    match repo::take_once(&mut tx, settings.land, &req, &plan, start, Some(Duration::minutes(i64::from(settings.hold_minutes))), &person, OffsetDateTime::now_utc(), Some(key.as_str())).await {
         Ok(taken) => {
             tx.commit().await?;
             Ok(page::see_other(&paths::HELD.with(&[&taken.secret])))
@@ -461,24 +392,22 @@ async fn held_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderM
     let (csrf, new) = anon_csrf(headers);
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let b = repo::booking_by_secret(&mut tx, secret).await?.ok_or_else(AppError::not_found)?;
-    if b.status != "held" {
+    if b.status != "held" && b.status != "expired" {
         tx.finish().await?;
         return Ok(page::see_other(&paths::MANAGE.with(&[&secret])));
     }
     let content = page::content(state, ctx).await?;
     let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
     let mut blocks = vec![];
-    let expired = b.hold_expires_at.is_none_or(|t| t < OffsetDateTime::now_utc());
+    let expired = b.status == "expired" || b.hold_expires_at.is_none_or(|t| t < OffsetDateTime::now_utc());
     if expired {
-        blocks.push(Block::Notice("error", tr(lang, "appointments.hold_expired")));
+        blocks.push(Block::Notice("warning", tr(lang, "appointments.hold_expired")));
         blocks.push(Block::Links(vec![(format!("{}?ort={}&dienst={}&personen={}", paths::BOOK.path(), b.location, b.services.join(","), b.persons), tr(lang, "appointments.choose_again"))]));
     } else {
         blocks.push(Block::Notice("info", tr_with(lang, "appointments.held_until", &[("time", &b.hold_expires_at.map(super::clock_text).unwrap_or_default())])));
     }
     blocks.push(booking_facts(lang, &content, &b, &loc));
-    if !expired {
-        blocks.push(data_form(lang, &paths::HELD.with(&[&secret]), &csrf, form));
-    }
+    blocks.push(data_form(lang, &paths::HELD.with(&[&secret]), &csrf, form));
     let r = render(state, ctx, tx, lang, &paths::HELD.with(&[&secret]), status, tr(lang, "appointments.your_data"), blocks).await?;
     Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
 }
@@ -490,7 +419,7 @@ pub(super) fn booking_facts(lang: Lang, content: &portal_web::content::TenantCon
         (tr(lang, "appointments.services"), service_names(content, lang, &b.services), None),
         (tr(lang, "appointments.persons"), b.persons.to_string(), None),
     ];
-    if b.status != "held" {
+    if b.status != "held" && b.status != "expired" {
         facts.push((tr(lang, "appointments.number"), b.number.clone(), None));
         facts.push((tr(lang, "appointments.status"), tr(lang, &format!("appointments.status_{}", b.status)), None));
     }
@@ -562,6 +491,16 @@ pub(super) async fn confirm(
     let settings = settings_of(&mut tx).await?;
     let held = repo::booking_by_secret(&mut tx, &secret).await?.ok_or_else(AppError::not_found)?;
     let person = Person { citizen: citizen.map(|c| c.citizen_id).or(held.citizen), name, email, phone, lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers) };
+    // a hold that ran out while they typed is taken again if its time is still free
+    if held.status == "expired" || held.hold_expires_at.is_some_and(|t| t < OffsetDateTime::now_utc()) {
+        let want = Want { location: Some(held.location), services: held.services.clone(), persons: held.persons, ..Want::default() };
+        if let Ok((_, plan)) = plan_of(&mut tx, lang, &want).await?
+            && let Err(e) = repo::revive(&mut tx, settings.land, &held, &plan, OffsetDateTime::now_utc()).await
+            && !matches!(e, BookError::Taken | BookError::Closed)
+        {
+            return Err(book_error(e));
+        }
+    }
     match repo::confirm(&mut tx, held.id, &person, settings.max_active_per_email).await {
         Ok((b, first)) => {
             if first {

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use portal_appointments::repo;
 use portal_ui::appointments::{CallDisplay, DisplayData};
 use portal_ui::i18n::tr;
+use portal_web::live::Snapshot;
 use portal_web::{AppError, AppState, TenantContext};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -20,22 +21,46 @@ use super::paths;
 use crate::kit::page::{self, lang_of};
 use crate::kit::pipeline::tenant_tx;
 
+/// Which part of a location's state a stream carries.
+#[derive(Clone, Copy)]
+enum Part {
+    /// The call display: calls and wait, for as long as the display's link stays the same.
+    Display,
+    /// The portal: the wait only.
+    Public,
+}
+
+fn part_of(s: &Snapshot, part: Part) -> String {
+    match part {
+        Part::Display => s.full.clone(),
+        Part::Public => s.public.clone(),
+    }
+}
+
 /// The location's state as events (each change within a second or two) or, for a client that
 /// asks for JSON, once.
-async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, location: Uuid) -> Result<Response, AppError> {
+async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, location: Uuid, part: Part) -> Result<Response, AppError> {
     let rx = state.live.subscribe(ctx.entry.tenant_id, location).await.ok_or_else(AppError::not_found)?;
     let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
+    let first: Arc<Snapshot> = rx.borrow().clone();
     if wants_json {
-        let body = rx.borrow().to_string();
-        return Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response());
+        return Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], part_of(&first, part)).into_response());
     }
-    let first: Arc<str> = rx.borrow().clone();
-    let updates = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.changed().await.ok()?;
-        let next: Arc<str> = rx.borrow_and_update().clone();
-        Some((Ok::<Event, Infallible>(Event::default().data(&*next)), rx))
+    let tag = first.tag.clone();
+    let updates = futures_util::stream::unfold(rx, move |mut rx| {
+        let tag = tag.clone();
+        async move {
+            rx.changed().await.ok()?;
+            let next: Arc<Snapshot> = rx.borrow_and_update().clone();
+            // a display opened with a link that was renewed since stops here
+            if matches!(part, Part::Display) && next.tag != tag {
+                return None;
+            }
+            Some((Ok::<Event, Infallible>(Event::default().data(part_of(&next, part))), rx))
+        }
     });
-    let stream = futures_util::StreamExt::chain(futures_util::stream::once(async move { Ok::<Event, Infallible>(Event::default().retry(Duration::from_secs(2)).data(&*first)) }), updates);
+    let opening = Event::default().retry(Duration::from_secs(2)).data(part_of(&first, part));
+    let stream = futures_util::StreamExt::chain(futures_util::stream::once(async move { Ok::<Event, Infallible>(opening) }), updates);
     let mut r = Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))).into_response();
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // tells nginx-like proxies not to buffer the stream
@@ -45,7 +70,7 @@ async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, locati
 
 /// The portal's live waiting time of a location.
 pub(super) async fn portal_live(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(location): Path<Uuid>) -> Result<Response, AppError> {
-    live(&state, &ctx, &headers, location).await
+    live(&state, &ctx, &headers, location, Part::Public).await
 }
 
 async fn display_location(state: &AppState, ctx: &TenantContext, token: &str) -> Result<repo::Location, AppError> {
@@ -66,7 +91,7 @@ fn no_leak(mut r: Response) -> Response {
 
 pub(super) async fn display_live(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
     let loc = display_location(&state, &ctx, &token).await?;
-    live(&state, &ctx, &headers, loc.id).await.map(no_leak)
+    live(&state, &ctx, &headers, loc.id, Part::Display).await.map(no_leak)
 }
 
 pub(super) async fn display_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {

@@ -25,23 +25,41 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
     platform.commit().await?;
     let mut report = RunReport::default();
     for id in tenants {
-        let mut tx = state.db.tenant(TenantId(id)).await?;
-        report.expired += repo::expire_holds(&mut tx).await?;
-        if let Some(settings) = repo::settings(&mut tx).await?
-            && settings.reminder_hours > 0
-        {
-            for b in repo::due_reminders(&mut tx, settings.reminder_hours).await? {
-                let Some(loc) = repo::location(&mut tx, b.location).await? else { continue };
-                let lang = booking_lang(&b);
-                let mail = Mail::AppointmentReminder { when: when_text(lang, b.starts_at), location: loc.name.clone(), number: b.number.clone(), link: b.portal_url.clone() };
-                mail_booking(&mut tx, &b, &loc, mail, false, "").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-                repo::mark_reminded(&mut tx, b.id).await?;
-                report.reminders += 1;
+        // one tenant's failure (logged) does not stop the others
+        match tenant_pass(state, TenantId(id)).await {
+            Ok((expired, reminders)) => {
+                report.expired += expired;
+                report.reminders += reminders;
             }
+            Err(e) => tracing::warn!(tenant.id = %id, error = %e, "appointment jobs of a tenant failed; next run tries again"),
         }
-        tx.commit().await?;
     }
     Ok(report)
+}
+
+async fn tenant_pass(state: &AppState, tenant: TenantId) -> anyhow::Result<(u64, u64)> {
+    let mut tx = state.db.tenant(tenant).await?;
+    let expired = repo::expire_holds(&mut tx).await?;
+    let mut reminders = 0;
+    if let Some(settings) = repo::settings(&mut tx).await?
+        && settings.reminder_hours > 0
+    {
+        for b in repo::due_reminders(&mut tx, settings.reminder_hours).await? {
+            let Some(loc) = repo::location(&mut tx, b.location).await? else { continue };
+            let lang = booking_lang(&b);
+            // account bookings link to "Meine Termine"; guests use the link of their confirmation
+            let link = match b.citizen {
+                Some(_) => format!("{}{}", b.portal_url, super::paths::MINE_ONE.with(&[&b.id])),
+                None => format!("{}{}", b.portal_url, super::paths::OVERVIEW.path()),
+            };
+            let mail = Mail::AppointmentReminder { when: when_text(lang, b.starts_at), location: loc.name.clone(), number: b.number.clone(), link };
+            mail_booking(&mut tx, &b, &loc, mail, false, "").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            repo::mark_reminded(&mut tx, b.id).await?;
+            reminders += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok((expired, reminders))
 }
 
 /// Every minute (holds last a few minutes; reminders go out a day ahead).

@@ -148,6 +148,11 @@ async fn move_post(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h
     let want = Want { location: Some(b.location), services: b.services.clone(), persons: b.persons, ..Want::default() };
     let Ok((_, plan)) = plan_of(&mut tx, lang, &want).await? else { return Err(AppError::bad_request()) };
     match repo::move_to(&mut tx, settings.land, &b, &plan, start, OffsetDateTime::now_utc()).await {
+        // the same move posted again: nothing changed, nothing to mail
+        Ok(moved) if moved.sequence == b.sequence => {
+            tx.commit().await?;
+            Ok(Notice::Saved.redirect(&h.base()))
+        }
         Ok(moved) => {
             let loc = repo::location(&mut tx, moved.location).await?.ok_or_else(AppError::not_found)?;
             let blang = booking_lang(&moved);

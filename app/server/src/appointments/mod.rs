@@ -19,13 +19,15 @@ use portal_db::{Db, TenantTx};
 use portal_domain::{Lang, TenantId, civil};
 use portal_mail::{Attachment, Branding, Mail};
 use portal_web::content::TenantContent;
-use portal_web::live::Live;
+use portal_web::live::{Live, Snapshot};
 use portal_web::{AppError, AppState};
+use sha2::Digest;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::kit::registry::{BoxFuture, Capability, NavEntry};
 
+mod calendar;
 mod citizen;
 mod display;
 mod jobs;
@@ -181,7 +183,8 @@ async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail:
     let mut message = portal_mail::render(&mail, lang, &branding, &b.email, &|key, args| portal_ui::i18n::tr_with(lang, key, args));
     if ics {
         let content = calendar_file(b, location, &branding.tenant_name, services, lang);
-        message.attachments.push(Attachment { filename: "termin.ics".into(), content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(), content, base64: false, inline_id: None });
+        let method = if b.status == "cancelled" { "CANCEL" } else { "PUBLISH" };
+        message.attachments.push(Attachment { filename: "termin.ics".into(), content_type: format!("text/calendar; charset=utf-8; method={method}"), content, base64: false, inline_id: None });
     }
     // a booked appointment's confirmation shows its number as a QR code for the front desk's scanner
     if ics
@@ -224,9 +227,10 @@ fn calendar_file(b: &Booking, location: &Location, tenant_name: &str, services: 
     })
 }
 
-/// The live state of a location as its listeners get it: the last calls (ticket and counter, no
-/// personal data) and the current waiting time.
-pub async fn snapshot(db: &Db, tenant: TenantId, location: Uuid) -> Option<String> {
+/// The live state of a location as its listeners get it: for the call display the last calls
+/// (ticket and counter, no personal data) and the current wait; for the portal the wait only; and a
+/// tag of the display's secret, so that a renewed link ends the streams opened with the old one.
+pub async fn snapshot(db: &Db, tenant: TenantId, location: Uuid) -> Option<Snapshot> {
     let mut tx = db.tenant(tenant).await.ok()?;
     let loc = repo::location(&mut tx, location).await.ok()??;
     if !loc.active {
@@ -237,7 +241,13 @@ pub async fn snapshot(db: &Db, tenant: TenantId, location: Uuid) -> Option<Strin
     let wait = repo::waiting_estimate(&mut tx, location, None, now).await.ok()?;
     tx.commit().await.ok()?;
     let calls: Vec<serde_json::Value> = calls.into_iter().map(|(code, counter, _, recalls)| serde_json::json!({ "code": code, "counter": counter, "recalls": recalls })).collect();
-    Some(serde_json::json!({ "calls": calls, "wait_minutes": (wait.secs + 59) / 60, "waiting": wait.waiting, "counters": wait.counters }).to_string())
+    let minutes = (wait.secs + 59) / 60;
+    let tag: String = sha2::Sha256::digest(loc.display_token.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    Some(Snapshot {
+        full: serde_json::json!({ "calls": calls, "wait_minutes": minutes, "waiting": wait.waiting, "counters": wait.counters }).to_string(),
+        public: serde_json::json!({ "wait_minutes": minutes, "waiting": wait.waiting }).to_string(),
+        tag,
+    })
 }
 
 /// The live hub of a server, loading each location's state from `db`.
@@ -245,6 +255,6 @@ pub fn live_hub(db: &Db) -> Arc<Live> {
     let db = db.clone();
     Live::new(Arc::new(move |tenant, location| {
         let db = db.clone();
-        Box::pin(async move { snapshot(&db, tenant, location).await }) as BoxFuture<'static, Option<String>>
+        Box::pin(async move { snapshot(&db, tenant, location).await }) as BoxFuture<'static, Option<Snapshot>>
     }))
 }

@@ -92,11 +92,14 @@ async fn desk_with(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, l
         danger: false,
         secondary: None,
     }));
+    // the form's one-time key: a double click draws one ticket, not two
+    let mut draw_form = FormState::default();
+    draw_form.values.insert("key".into(), repo::secret());
     blocks.push(Block::Form(FormSpec {
         action: paths::DESK_TICKET.with(&[&id]),
         csrf: s.csrf.clone(),
-        form: FormState::default(),
-        fields: vec![Field::new("dienst", tr(lang, "appointments.service"), FieldKind::Select(services.clone())).required()],
+        form: draw_form,
+        fields: vec![Field::new("key", String::new(), FieldKind::Hidden), Field::new("dienst", tr(lang, "appointments.service"), FieldKind::Select(services.clone())).required()],
         submit: tr(lang, "appointments.draw_ticket"),
         danger: false,
         secondary: None,
@@ -171,7 +174,8 @@ pub(super) async fn draw(State(state): State<AppState>, ctx: TenantContext, ip: 
     if !repo::rules(&mut tx, id).await?.iter().any(|r| r.service == service) {
         return Err(AppError::bad_request());
     }
-    let t = repo::draw(&mut tx, id, &[service], OffsetDateTime::now_utc()).await?;
+    let key = f.text("key");
+    let t = repo::draw(&mut tx, id, &[service], OffsetDateTime::now_utc(), repo::is_key(&key).then_some(key.as_str())).await?;
     audit(&mut tx, &s, &ip, "appointment.ticket", t.code.clone(), serde_json::json!({ "location": id })).await?;
     tx.commit().await?;
     state.live.changed(ctx.entry.tenant_id, id);
@@ -237,11 +241,14 @@ async fn phone_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
         } else {
             form.values.insert("dienst".into(), service.clone());
             form.values.insert("personen".into(), persons.to_string());
+            // the form's one-time key: posted twice, it books once
+            form.values.entry("key".into()).or_insert_with(repo::secret);
             blocks.push(Block::Form(FormSpec {
                 action: paths::DESK_PHONE.with(&[&id]),
                 csrf: s.csrf.clone(),
                 form,
                 fields: vec![
+                    Field::new("key", String::new(), FieldKind::Hidden),
                     Field::new("dienst", String::new(), FieldKind::Hidden),
                     Field::new("personen", String::new(), FieldKind::Hidden),
                     Field::new("start", tr(lang, "appointments.time"), FieldKind::Select(options)).required(),
@@ -270,6 +277,7 @@ pub(super) async fn phone_book(State(state): State<AppState>, ctx: TenantContext
         form.errors.insert("phone".into(), tr(lang, "appointments.phone_or_email"));
     }
     form.values.insert("start".into(), f.text("start"));
+    form.values.insert("key".into(), f.text("key"));
     let start = f.text("start").parse::<i64>().ok().and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok());
     if start.is_none() {
         form.errors.insert("start".into(), tr(lang, "appointments.choose_time"));
@@ -286,7 +294,15 @@ pub(super) async fn phone_book(State(state): State<AppState>, ctx: TenantContext
     let plan = repo::plan(&rules, &req).map_err(|_| AppError::bad_request())?;
     let plan = repo::Plan { min_notice: Duration::ZERO, ..plan };
     let person = Person { citizen: None, name, email, phone, lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers) };
-    match repo::take(&mut tx, settings.land, &req, &plan, start, None, &person, OffsetDateTime::now_utc()).await {
+    let key = f.text("key");
+    match repo::take_once(&mut tx, settings.land, &req, &plan, start, None, &person, OffsetDateTime::now_utc(), Some(key.as_str())).await {
+        // posted again: the booking the first post made
+        Ok(taken) if !taken.new => {
+            tx.commit().await?;
+            let b = taken.booking;
+            let blocks = vec![Block::Notice("success", tr_with(lang, "appointments.booked_for_caller_notice", &[("number", &b.number), ("when", &when_text(lang, b.starts_at))]))];
+            staff_page(&state, &ctx, lang, &paths::DESK_PHONE.with(&[&id]), Some(&s), StatusCode::OK, tr(lang, "appointments.booked_for_caller_title"), blocks).await
+        }
         Ok(taken) => {
             let b = taken.booking;
             let link = format!("{}{}", person.portal_url, paths::MANAGE.with(&[&taken.secret]));
@@ -338,7 +354,9 @@ pub(super) async fn counter_page(State(state): State<AppState>, ctx: TenantConte
         blocks.push(Block::Notice("info", tr(lang, "appointments.nobody_waiting")));
     }
     let action = |a: &str| paths::COUNTER_ACTION.with(&[&id, &a]);
-    let button = |a: &str, key: &str, danger: bool| Button { action: action(a), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, key), danger };
+    // every button names the ticket it acts on: a double click or a retried post does nothing more
+    let current_id = current.as_ref().map(|t| t.id.to_string()).unwrap_or_default();
+    let button = |a: &str, key: &str, danger: bool| Button { action: action(a), csrf: s.csrf.clone(), hidden: vec![("ticket".into(), current_id.clone())], label: tr(lang, key), danger };
     match &current {
         Some(t) => {
             blocks.push(Block::Ticket {
@@ -349,11 +367,12 @@ pub(super) async fn counter_page(State(state): State<AppState>, ctx: TenantConte
             if !others.is_empty() {
                 let mut form = FormState::default();
                 form.values.insert("to".into(), others[0].0.clone());
+                form.values.insert("ticket".into(), t.id.to_string());
                 blocks.push(Block::Form(FormSpec {
                     action: action("weitergeben"),
                     csrf: s.csrf.clone(),
                     form,
-                    fields: vec![Field::new("to", tr(lang, "appointments.pass_to"), FieldKind::Select(others))],
+                    fields: vec![Field::new("ticket", String::new(), FieldKind::Hidden), Field::new("to", tr(lang, "appointments.pass_to"), FieldKind::Select(others))],
                     submit: tr(lang, "appointments.pass"),
                     danger: false,
                     secondary: None,
@@ -376,6 +395,13 @@ pub(super) async fn counter_action(State(state): State<AppState>, ctx: TenantCon
     let now = OffsetDateTime::now_utc();
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let mut back = paths::COUNTER.with(&[&id]);
+    // the ticket the page showed; an action for another one (a second click) does nothing
+    let shown = Uuid::parse_str(&f.text("ticket")).ok();
+    let current = repo::current(&mut tx, id).await?;
+    if current.as_ref().map(|t| t.id) != shown {
+        tx.commit().await?;
+        return Ok(page::see_other(&back));
+    }
     let done: Option<String> = match action.as_str() {
         "aufrufen" => match repo::call_next(&mut tx, &c, now).await? {
             Some(t) => Some(t.code),
@@ -385,14 +411,14 @@ pub(super) async fn counter_action(State(state): State<AppState>, ctx: TenantCon
             }
         },
         "erneut" => repo::recall(&mut tx, id).await?.map(|t| t.code),
-        "fertig" | "nicht-erschienen" => match repo::current(&mut tx, id).await? {
+        "fertig" | "nicht-erschienen" => match current {
             Some(t) if repo::finish(&mut tx, t.id, action == "fertig").await? => Some(t.code),
             _ => None,
         },
         "weitergeben" => {
             let to = Uuid::parse_str(&f.text("to")).map_err(|_| AppError::bad_request())?;
             let target = repo::counter(&mut tx, to).await?.filter(|x| x.active && x.location == c.location && x.id != id).ok_or_else(AppError::bad_request)?;
-            match repo::current(&mut tx, id).await? {
+            match current {
                 Some(t) if repo::pass(&mut tx, t.id, &target).await? => Some(t.code),
                 _ => None,
             }
@@ -504,8 +530,8 @@ pub(super) async fn report(State(state): State<AppState>, ctx: TenantContext, he
 
 fn csv_field(s: &str) -> String {
     // a cell starting with = + - @ would be a formula in a spreadsheet
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
-    if s.contains([';', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
+    if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
 pub(super) async fn report_csv(State(state): State<AppState>, ctx: TenantContext, s: Staff, Query(q): Query<ReportQuery>) -> Result<Response, AppError> {

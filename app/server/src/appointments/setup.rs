@@ -174,6 +174,7 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
 
 fn location_form_values(f: &Fields, lang: Lang) -> (FormState, [String; 4]) {
     let mut form = FormState::default();
+    form.values.insert("active".into(), f.text("active"));
     let v = [f.text("name"), f.text("address"), f.text("contact"), f.text("accessibility")];
     for (k, x) in ["name", "address", "contact", "accessibility"].iter().zip(v.iter()) {
         form.values.insert((*k).into(), x.clone());
@@ -246,9 +247,8 @@ pub(super) async fn save_details(State(state): State<AppState>, ctx: TenantConte
     repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     repo::save_location(&mut tx, Some(id), &name, &address, &contact, &access, f.text("active") == "on").await?;
     audit(&mut tx, &s, &ip, "appointment.location_saved", id.to_string(), serde_json::json!({ "name": name })).await?;
-    tx.commit().await?;
-    state.live.changed(ctx.entry.tenant_id, id);
-    Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&id])))
+    // a location switched off strands its booked appointments
+    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_DETAILS.with(&[&id])).await
 }
 
 /// Applies a change in `tx` and looks at what it strands: nothing, or confirmed, and it is done
@@ -467,14 +467,23 @@ pub(super) async fn save_rule(State(state): State<AppState>, ctx: TenantContext,
     Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&id])))
 }
 
-pub(super) async fn delete_rule(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path((id, slug)): Path<(Uuid, String)>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn delete_rule(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    s: Staff,
+    Path((id, slug)): Path<(Uuid, String)>,
+    f: Fields,
+) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     repo::delete_rule(&mut tx, id, &slug).await?;
     audit(&mut tx, &s, &ip, "appointment.rule_deleted", format!("{id}/{slug}"), serde_json::json!({})).await?;
-    tx.commit().await?;
-    Ok(Notice::Deleted.redirect(&paths::LOCATION.with(&[&id])))
+    // bookings of a service no longer bookable here are stranded
+    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_RULE_DELETE.with(&[&id, &slug])).await
 }
 
 pub(super) async fn renew_display(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {

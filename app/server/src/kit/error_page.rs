@@ -26,10 +26,11 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         (ErrorKind::Unauthorized, _) => ("errors.unauthorized_title", "errors.unauthorized_text"),
         (ErrorKind::Internal, _) => ("errors.internal_title", "errors.internal_text"),
     };
+    let logged = super::page::loggable_path(path);
     match (kind, cause) {
-        (ErrorKind::Internal, c) => tracing::error!(error = c.map_or("", |c| &c.0), path, "request failed"),
-        (_, Some(c)) => tracing::warn!(error = %c.0, kind = ?kind, path, "request refused"),
-        _ => tracing::debug!(kind = ?kind, path, "request refused"),
+        (ErrorKind::Internal, c) => tracing::error!(error = c.map_or("", |c| &c.0), path = %logged, "request failed"),
+        (_, Some(c)) => tracing::warn!(error = %c.0, kind = ?kind, path = %logged, "request refused"),
+        _ => tracing::debug!(kind = ?kind, path = %logged, "request refused"),
     }
     let title = tr(lang, title_key);
     let text = tr(lang, text_key);

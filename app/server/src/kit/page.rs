@@ -137,6 +137,16 @@ pub fn port_suffix(headers: &HeaderMap) -> String {
         .unwrap_or_default()
 }
 
+/// A request path as logs may keep it: secrets in it (a booking's or a guest's link, a call
+/// display's: 32 random bytes and more) are replaced by `…`; ids (UUIDs) stay.
+pub fn loggable_path(path: &str) -> String {
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    path.split('/')
+        .map(|seg| if seg.len() >= 32 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') && uuid::Uuid::parse_str(seg).is_err() { "…" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Adds a `Set-Cookie` header.
 pub fn with_cookie(mut r: Response, cookie: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(cookie) {
@@ -212,4 +222,15 @@ pub async fn blocks_page(
         r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secrets_in_paths_stay_out_of_logs_and_ids_stay_in() {
+        assert_eq!(super::loggable_path("/termine/verwalten/-LO3mPbq7_RBAP9DUJ1qyMoNQwnaXLA5cGeefDyAcQI/absagen"), "/termine/verwalten/…/absagen");
+        assert_eq!(super::loggable_path("/anzeige/demo-anzeige-kaiserslautern-buergercenter/live"), "/anzeige/…/live");
+        assert_eq!(super::loggable_path("/verwaltung/termine/standorte/01a22a93-6254-7639-8b8e-108f373ad6a0"), "/verwaltung/termine/standorte/01a22a93-6254-7639-8b8e-108f373ad6a0");
+        assert_eq!(super::loggable_path("/konto/bestaetigen?token=geheim"), "/konto/bestaetigen");
+    }
 }

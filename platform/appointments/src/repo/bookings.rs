@@ -157,6 +157,8 @@ pub struct Person {
 pub struct Taken {
     pub booking: Booking,
     pub secret: String,
+    /// `false` when the form's key found the booking an earlier post of it made.
+    pub new: bool,
 }
 
 /// Takes the slot starting at `start` for the request: held for `hold` (a citizen typing), or
@@ -164,11 +166,39 @@ pub struct Taken {
 /// last slot gets it; the others get [`BookError::Taken`] and nothing changes.
 #[expect(clippy::too_many_arguments, reason = "the request, its plan, the slot, the hold and who books")]
 pub async fn take(tx: &mut TenantTx, land: Land, req: &Request, plan: &Plan, start: OffsetDateTime, hold: Option<Duration>, person: &Person, now: OffsetDateTime) -> Result<Taken, BookError> {
+    take_once(tx, land, req, plan, start, hold, person, now, None).await
+}
+
+/// Whether a key sent with a form can serve as a booking's secret (as long and as random as the
+/// ones made here; the form got it from [`secret`]).
+pub fn is_key(key: &str) -> bool {
+    key.len() == 43 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// [`take`] with the form's one-time key as the booking's secret: the same form posted again (a
+/// double click, a retried request) finds the booking it made instead of taking a second slot.
+#[expect(clippy::too_many_arguments, reason = "take and the form's key")]
+pub async fn take_once(
+    tx: &mut TenantTx,
+    land: Land,
+    req: &Request,
+    plan: &Plan,
+    start: OffsetDateTime,
+    hold: Option<Duration>,
+    person: &Person,
+    now: OffsetDateTime,
+    key: Option<&str>,
+) -> Result<Taken, BookError> {
     let day = civil::german(start).date();
     lock_day(tx, req.location, day).await?;
+    if let Some(key) = key.filter(|k| is_key(k))
+        && let Some(b) = booking_by_secret(tx, key).await?
+    {
+        return Ok(Taken { booking: b, secret: key.to_owned(), new: false });
+    }
     expire_holds(tx).await?;
     let slot = free(tx, land, req, plan, now, day, day, None).await?.into_iter().find(|s| s.start == start).ok_or(BookError::Taken)?;
-    let secret = secret();
+    let secret = key.filter(|k| is_key(k)).map_or_else(secret, str::to_owned);
     let id = Uuid::now_v7();
     let tenant = tx.tenant_id().0;
     let status = if hold.is_some() { "held" } else { "booked" };
@@ -200,7 +230,7 @@ pub async fn take(tx: &mut TenantTx, land: Land, req: &Request, plan: &Plan, sta
     .execute(tx.conn())
     .await?;
     let booking = booking(tx, id).await?.ok_or(BookError::Closed)?;
-    Ok(Taken { booking, secret })
+    Ok(Taken { booking, secret, new: true })
 }
 
 /// Active (held or booked, not past) bookings of an e-mail address.
@@ -223,6 +253,8 @@ pub async fn confirm(tx: &mut TenantTx, id: Uuid, person: &Person, max_active_pe
         "held" | "expired" => return Err(BookError::Expired),
         _ => return Err(BookError::Closed),
     }
+    // two confirmations for one address at once must not both pass the limit
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))").bind(format!("appointment-email:{}", person.email.to_lowercase())).execute(tx.conn()).await?;
     if !person.email.is_empty() && active_for_email(tx, &person.email, id).await? >= i64::from(max_active_per_email) {
         return Err(BookError::TooMany);
     }
@@ -237,6 +269,29 @@ pub async fn confirm(tx: &mut TenantTx, id: Uuid, person: &Person, max_active_pe
         .execute(tx.conn())
         .await?;
     Ok((booking(tx, id).await?.ok_or(BookError::Closed)?, true))
+}
+
+/// Books a hold that ran out while the citizen typed, if its time is still free (on whichever
+/// counter is free then): what they typed is not lost to a slow hand.
+pub async fn revive(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, now: OffsetDateTime) -> Result<Booking, BookError> {
+    if b.status != "held" && b.status != "expired" {
+        return Err(BookError::Closed);
+    }
+    lock_day(tx, b.location, civil::german(b.starts_at).date()).await?;
+    expire_holds(tx).await?;
+    let day = civil::german(b.starts_at).date();
+    let req = Request { location: b.location, services: b.services.clone(), persons: b.persons };
+    let slot = free(tx, land, &req, plan, now, day, day, Some(b.id)).await?.into_iter().find(|s| s.start == b.starts_at).ok_or(BookError::Taken)?;
+    let revived = sqlx::query("update appointment_booking set status = 'held', counter_id = $2, hold_expires_at = $3 where booking_id = $1 and status in ('held', 'expired')")
+        .bind(b.id)
+        .bind(slot.counter)
+        .bind(now + Duration::minutes(1))
+        .execute(tx.conn())
+        .await?;
+    if revived.rows_affected() != 1 {
+        return Err(BookError::Closed);
+    }
+    booking(tx, b.id).await?.ok_or(BookError::Closed)
 }
 
 /// Cancels a booking (citizen or office); a second cancel changes nothing.
@@ -257,12 +312,16 @@ pub async fn move_to(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, st
     if b.status != "booked" {
         return Err(BookError::Closed);
     }
+    // the same move posted again changes nothing
+    if b.starts_at == start {
+        return Ok(b.clone());
+    }
     let day = civil::german(start).date();
     lock_day(tx, b.location, day).await?;
     expire_holds(tx).await?;
     let req = Request { location: b.location, services: b.services.clone(), persons: b.persons };
     let slot = free(tx, land, &req, plan, now, day, day, Some(b.id)).await?.into_iter().find(|s| s.start == start).ok_or(BookError::Taken)?;
-    sqlx::query(
+    let moved = sqlx::query(
         "update appointment_booking set counter_id = $2, starts_at = $3, ends_at = $4, blocked_until = $5, sequence = sequence + 1, reminded_at = null
           where booking_id = $1 and status = 'booked'",
     )
@@ -273,6 +332,10 @@ pub async fn move_to(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, st
     .bind(slot.end + Duration::minutes(plan.buffer))
     .execute(tx.conn())
     .await?;
+    // cancelled meanwhile: nothing moved
+    if moved.rows_affected() != 1 {
+        return Err(BookError::Closed);
+    }
     booking(tx, b.id).await?.ok_or(BookError::Closed)
 }
 
@@ -294,13 +357,16 @@ pub async fn misfits(tx: &mut TenantTx, land: Land, location: Uuid, cal_override
         None => calendar(tx, land, location, civil::german(now).date(), last).await?,
     };
     let counters: HashMap<Uuid, CounterRow> = counters(tx, location).await?.into_iter().map(|c| (c.id, c)).collect();
+    let open = super::location(tx, location).await?.is_some_and(|l| l.active);
+    let bookable: BTreeSet<String> = rules(tx, location).await?.into_iter().map(|r| r.service).collect();
     Ok(list
         .into_iter()
         .filter(|b| {
             let (s, e) = (civil::german(b.starts_at), civil::german(b.ends_at));
             let in_hours = s.date() == e.date() && cal.hours(s.date()).iter().any(|(o, c)| s.time() >= *o && e.time() <= *c);
             let counter_ok = counters.get(&b.counter).is_some_and(|c| c.active && b.services.iter().all(|x| c.services.contains(x)));
-            !(in_hours && counter_ok)
+            let services_ok = b.services.iter().all(|x| bookable.contains(x));
+            !(open && in_hours && counter_ok && services_ok)
         })
         .collect())
 }
@@ -308,7 +374,8 @@ pub async fn misfits(tx: &mut TenantTx, land: Land, location: Uuid, cal_override
 /// Bookings due for their reminder (booked, starting within `hours`, not reminded).
 pub async fn due_reminders(tx: &mut TenantTx, hours: i32) -> Result<Vec<Booking>> {
     Ok(sqlx::query(&format!(
-        "{BOOKING} where status = 'booked' and reminded_at is null and email <> '' and starts_at > now() and starts_at <= now() + make_interval(hours => $1) order by starts_at limit 500 for update skip locked"
+        "{BOOKING} where status = 'booked' and reminded_at is null and email <> '' and starts_at > now() and starts_at <= now() + make_interval(hours => $1)
+           and created_at < starts_at - make_interval(hours => $1) order by starts_at limit 500 for update skip locked"
     ))
     .bind(hours)
     .fetch_all(tx.conn())

@@ -221,9 +221,11 @@ pub async fn special_days(tx: &mut TenantTx, location: Uuid, from: Date, to: Dat
         .collect())
 }
 
+/// Sets a special day (closed, or open with its own hours), replacing what the day had.
 pub async fn add_special_day(tx: &mut TenantTx, location: Uuid, day: Date, hours: Option<(Time, Time)>, note: &str) -> Result<Uuid> {
     let id = Uuid::now_v7();
     let tenant = tx.tenant_id().0;
+    sqlx::query("delete from appointment_special_day where location_id = $1 and day = $2").bind(location).bind(day).execute(tx.conn()).await.map_err(db)?;
     sqlx::query("insert into appointment_special_day (tenant_id, special_id, location_id, day, opens, closes, note) values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(tenant)
         .bind(id)
@@ -464,9 +466,29 @@ pub async fn free(tx: &mut TenantTx, land: Land, req: &Request, plan: &Plan, now
     }
     let cal = calendar(tx, land, req.location, from, to).await?;
     let counters = active_counters(tx, req.location).await?;
+    // the walk-in share of every service the able counters serve is kept: a service without a
+    // share must not fill the counters that others keep for their walk-ins
+    let able: BTreeSet<&String> = counters.iter().filter(|c| req.services.iter().all(|s| c.services.contains(s))).flat_map(|c| c.services.iter()).collect();
+    let share = rules(tx, req.location).await?.iter().filter(|r| able.contains(&r.service)).map(|r| u8::try_from(r.walkin_share.clamp(0, 100)).unwrap_or(0)).max().unwrap_or(0).max(plan.walkin_share);
     let busy = busy(tx, req.location, civil::day_start(from), civil::day_start(to.next_day().unwrap_or(to)), except).await?;
-    let ask = Ask { services: req.services.clone(), minutes: plan.minutes, buffer: plan.buffer, step: plan.step, not_before: now + plan.min_notice, from, to, walkin_share: plan.walkin_share };
+    let ask = Ask { services: req.services.clone(), minutes: plan.minutes, buffer: plan.buffer, step: plan.step, not_before: now + plan.min_notice, from, to, walkin_share: share };
     Ok(slots::free_slots(&cal, &counters, &busy, &ask))
+}
+
+/// The first free slot of the window, looked for a fortnight at a time (a busy location's answer
+/// costs the first weeks, not the whole window).
+pub async fn first_free(tx: &mut TenantTx, land: Land, req: &Request, plan: &Plan, now: OffsetDateTime, except: Option<Uuid>) -> Result<Option<Slot>> {
+    let today = civil::german(now).date();
+    let last = last_day(plan, today);
+    let mut from = today;
+    while from <= last {
+        let to = (from + Duration::days(13)).min(last);
+        if let Some(first) = free(tx, land, req, plan, now, from, to, except).await?.into_iter().next() {
+            return Ok(Some(first));
+        }
+        from = to + Duration::days(1);
+    }
+    Ok(None)
 }
 
 mod bookings;

@@ -94,23 +94,37 @@ async fn new_ticket(tx: &mut TenantTx, location: Uuid, day: Date, prefix: char, 
     ticket(tx, id).await?.ok_or(DbError::Sqlx(sqlx::Error::RowNotFound))
 }
 
-/// Draws a walk-in ticket (numbers per location and day), with the wait estimated for it now.
-pub async fn draw(tx: &mut TenantTx, location: Uuid, services: &[String], now: OffsetDateTime) -> Result<Ticket> {
+/// Draws a walk-in ticket (numbers per location and day), with the wait estimated for its service
+/// now. The form's one-time `key` makes a double click give the same ticket.
+pub async fn draw(tx: &mut TenantTx, location: Uuid, services: &[String], now: OffsetDateTime, key: Option<&str>) -> Result<Ticket> {
     lock_queue(tx, location).await?;
-    let wait = waiting_estimate(tx, location, None, now).await?;
-    new_ticket(tx, location, civil::german(now).date(), 'A', None, services, wait.secs).await
+    if let Some(key) = key
+        && let Some(t) = sqlx::query(&format!("{TICKET} where t.request_key = $1")).bind(key).fetch_optional(tx.conn()).await.map_err(db)?
+    {
+        return Ok(ticket_row(&t));
+    }
+    let wait = waiting_estimate(tx, location, services.first().map(String::as_str), now).await?;
+    let t = new_ticket(tx, location, civil::german(now).date(), 'A', None, services, wait.secs).await?;
+    if let Some(key) = key {
+        sqlx::query("update appointment_ticket set request_key = $2 where ticket_id = $1").bind(t.id).bind(key).execute(tx.conn()).await.map_err(db)?;
+    }
+    Ok(t)
 }
 
-/// Checks a booked citizen in (a second check-in returns the same ticket).
+/// Checks a booked citizen in (a second check-in, also at the same moment, returns the same
+/// ticket; a booking cancelled meanwhile gets none).
 pub async fn check_in(tx: &mut TenantTx, b: &Booking, now: OffsetDateTime) -> Result<Option<Ticket>> {
+    lock_queue(tx, b.location).await?;
     if let Some(t) = sqlx::query(&format!("{TICKET} where t.booking_id = $1")).bind(b.id).fetch_optional(tx.conn()).await.map_err(db)? {
         return Ok(Some(ticket_row(&t)));
     }
-    if b.status != "booked" || civil::german(b.starts_at).date() != civil::german(now).date() {
+    if civil::german(b.starts_at).date() != civil::german(now).date() {
         return Ok(None);
     }
-    lock_queue(tx, b.location).await?;
-    sqlx::query("update appointment_booking set status = 'checked_in' where booking_id = $1").bind(b.id).execute(tx.conn()).await.map_err(db)?;
+    let checked = sqlx::query("update appointment_booking set status = 'checked_in' where booking_id = $1 and status = 'booked'").bind(b.id).execute(tx.conn()).await.map_err(db)?;
+    if checked.rows_affected() != 1 {
+        return Ok(None);
+    }
     // an appointment waits until its time, not behind the queue
     let wait = (b.starts_at - now).whole_seconds().max(0);
     Ok(Some(new_ticket(tx, b.location, civil::german(now).date(), 'T', Some(b.id), &b.services, wait).await?))
