@@ -24,7 +24,7 @@ LOC="$(psql_owner -qtAc "
   on conflict do nothing returning location_id")"
 psql_owner -q <<SQL
 insert into appointment_hours (tenant_id, location_id, weekday, opens, closes)
-  select '$TENANT', '$LOC', d, '07:00', '19:00' from generate_series(1, 5) d union all select '$TENANT', '$LOC', 6, '08:00', '13:00';
+  select '$TENANT'::uuid, '$LOC'::uuid, d, '07:00'::time, '19:00'::time from generate_series(1, 5) d union all select '$TENANT'::uuid, '$LOC'::uuid, 6, '08:00'::time, '13:00'::time;
 insert into appointment_service (tenant_id, location_id, service_slug, duration_min, min_notice_min, max_days_ahead, walkin_share)
   values ('$TENANT', '$LOC', 'personalausweis', 10, 0, 60, 20);
 insert into appointment_counter (tenant_id, counter_id, location_id, name, services)

@@ -159,6 +159,8 @@ create unique index appointment_booking_manage_key on appointment_booking (tenan
 create index appointment_booking_day_idx on appointment_booking (tenant_id, location_id, starts_at);
 create index appointment_booking_citizen_idx on appointment_booking (tenant_id, citizen_id, starts_at desc);
 create index appointment_booking_email_idx on appointment_booking (tenant_id, lower(email)) where status in ('held', 'booked');
+-- holds to let go: few rows, found without reading the bookings
+create index appointment_booking_hold_idx on appointment_booking (tenant_id, hold_expires_at) where status = 'held';
 create index appointment_booking_due_idx on appointment_booking (starts_at) where status = 'booked' and reminded_at is null;
 
 -- Tickets of a day: walk-ins (A…) and checked-in appointments (T…).

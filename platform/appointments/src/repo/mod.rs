@@ -430,14 +430,19 @@ pub fn last_day(plan: &Plan, today: Date) -> Date {
 
 /// Lets go of holds whose time is up (their slots are free again).
 pub async fn expire_holds(tx: &mut TenantTx) -> Result<u64> {
-    Ok(sqlx::query("update appointment_booking set status = 'expired' where status = 'held' and hold_expires_at < now()").execute(tx.conn()).await.map_err(db)?.rows_affected())
+    Ok(sqlx::query("update appointment_booking set status = 'expired' where status = 'held' and hold_expires_at < now() and tenant_id = current_tenant_id()")
+        .execute(tx.conn())
+        .await
+        .map_err(db)?
+        .rows_affected())
 }
 
-/// What blocks the counters of a location between two instants.
+/// What blocks the counters of a location between two instants (an appointment fits in its day, so
+/// the index on the start is read from a day before `from` only).
 pub async fn busy(tx: &mut TenantTx, location: Uuid, from: OffsetDateTime, to: OffsetDateTime, except: Option<Uuid>) -> Result<Vec<Busy>> {
     let rows = sqlx::query(
         "select counter_id, starts_at, blocked_until from appointment_booking
-          where location_id = $1 and starts_at < $3 and blocked_until > $2 and booking_id is distinct from $4
+          where location_id = $1 and starts_at < $3 and starts_at >= $2 - interval '1 day' and blocked_until > $2 and booking_id is distinct from $4
             and (status in ('booked', 'checked_in') or (status = 'held' and hold_expires_at >= now()))",
     )
     .bind(location)
