@@ -55,6 +55,11 @@ pub(super) fn booking_row(r: &PgRow) -> Booking {
     }
 }
 
+/// The bookings a query selects (`BOOKING` with its conditions and arguments).
+pub(super) async fn fetch_bookings<'q>(tx: &mut TenantTx, q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>) -> Result<Vec<Booking>> {
+    Ok(q.fetch_all(tx.conn()).await.map_err(db)?.iter().map(booking_row).collect())
+}
+
 pub async fn booking(tx: &mut TenantTx, id: Uuid) -> Result<Option<Booking>> {
     Ok(sqlx::query(&format!("{BOOKING} where booking_id = $1")).bind(id).fetch_optional(tx.conn()).await.map_err(db)?.as_ref().map(booking_row))
 }
@@ -73,28 +78,14 @@ pub async fn booking_by_number(tx: &mut TenantTx, number: &str) -> Result<Option
 }
 
 pub async fn bookings_of_citizen(tx: &mut TenantTx, citizen: Uuid) -> Result<Vec<Booking>> {
-    Ok(sqlx::query(&format!("{BOOKING} where citizen_id = $1 and status not in ('held', 'expired') order by starts_at desc limit 100"))
-        .bind(citizen)
-        .fetch_all(tx.conn())
-        .await
-        .map_err(db)?
-        .iter()
-        .map(booking_row)
-        .collect())
+    let sql = format!("{BOOKING} where citizen_id = $1 and status not in ('held', 'expired') order by starts_at desc limit 100");
+    fetch_bookings(tx, sqlx::query(&sql).bind(citizen)).await
 }
 
 /// The bookings of a location on a German day (booked, checked in, done, cancelled).
 pub async fn bookings_of_day(tx: &mut TenantTx, location: Uuid, day: Date) -> Result<Vec<Booking>> {
-    Ok(sqlx::query(&format!("{BOOKING} where location_id = $1 and starts_at >= $2 and starts_at < $3 and status not in ('held', 'expired') order by starts_at, number"))
-        .bind(location)
-        .bind(civil::day_start(day))
-        .bind(civil::day_start(day.next_day().unwrap_or(day)))
-        .fetch_all(tx.conn())
-        .await
-        .map_err(db)?
-        .iter()
-        .map(booking_row)
-        .collect())
+    let sql = format!("{BOOKING} where location_id = $1 and starts_at >= $2 and starts_at < $3 and status not in ('held', 'expired') order by starts_at, number");
+    fetch_bookings(tx, sqlx::query(&sql).bind(location).bind(civil::day_start(day)).bind(civil::day_start(day.next_day().unwrap_or(day)))).await
 }
 
 /// Why a slot could not be had.
@@ -342,15 +333,8 @@ pub async fn move_to(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, st
 /// Booked appointments that no longer fit: outside the hours a calendar gives, on a counter that
 /// is gone or inactive, or no longer serving the services.
 pub async fn misfits(tx: &mut TenantTx, land: Land, location: Uuid, cal_override: Option<&Calendar>, now: OffsetDateTime) -> Result<Vec<Booking>> {
-    let list: Vec<Booking> = sqlx::query(&format!("{BOOKING} where location_id = $1 and status = 'booked' and starts_at > $2 order by starts_at"))
-        .bind(location)
-        .bind(now)
-        .fetch_all(tx.conn())
-        .await
-        .map_err(db)?
-        .iter()
-        .map(booking_row)
-        .collect();
+    let sql = format!("{BOOKING} where location_id = $1 and status = 'booked' and starts_at > $2 order by starts_at");
+    let list = fetch_bookings(tx, sqlx::query(&sql).bind(location).bind(now)).await?;
     let Some(last) = list.last().map(|b| civil::german(b.starts_at).date()) else { return Ok(vec![]) };
     let cal = match cal_override {
         Some(c) => c.clone(),
@@ -373,17 +357,11 @@ pub async fn misfits(tx: &mut TenantTx, land: Land, location: Uuid, cal_override
 
 /// Bookings due for their reminder (booked, starting within `hours`, not reminded).
 pub async fn due_reminders(tx: &mut TenantTx, hours: i32) -> Result<Vec<Booking>> {
-    Ok(sqlx::query(&format!(
+    let sql = format!(
         "{BOOKING} where status = 'booked' and reminded_at is null and email <> '' and starts_at > now() and starts_at <= now() + make_interval(hours => $1)
            and created_at < starts_at - make_interval(hours => $1) order by starts_at limit 500 for update skip locked"
-    ))
-    .bind(hours)
-    .fetch_all(tx.conn())
-    .await
-    .map_err(db)?
-    .iter()
-    .map(booking_row)
-    .collect())
+    );
+    fetch_bookings(tx, sqlx::query(&sql).bind(hours)).await
 }
 
 pub async fn mark_reminded(tx: &mut TenantTx, id: Uuid) -> Result<()> {

@@ -1,6 +1,6 @@
 //! Tickets and calls, waiting times, statistics.
 
-use super::bookings::{BOOKING, booking_row};
+use super::bookings::{BOOKING, fetch_bookings};
 use super::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -204,16 +204,8 @@ pub async fn pass(tx: &mut TenantTx, ticket: Uuid, to: &CounterRow) -> Result<bo
 
 /// Booked appointments of the day not checked in half an hour after their time: no-shows.
 pub async fn no_shows(tx: &mut TenantTx, location: Uuid, now: OffsetDateTime) -> Result<Vec<Booking>> {
-    Ok(sqlx::query(&format!("{BOOKING} where location_id = $1 and status = 'booked' and starts_at < $2 and starts_at >= $3 order by starts_at"))
-        .bind(location)
-        .bind(now - Duration::minutes(30))
-        .bind(civil::day_start(civil::german(now).date()))
-        .fetch_all(tx.conn())
-        .await
-        .map_err(db)?
-        .iter()
-        .map(booking_row)
-        .collect())
+    let sql = format!("{BOOKING} where location_id = $1 and status = 'booked' and starts_at < $2 and starts_at >= $3 order by starts_at");
+    fetch_bookings(tx, sqlx::query(&sql).bind(location).bind(now - Duration::minutes(30)).bind(civil::day_start(civil::german(now).date()))).await
 }
 
 // ---------------------------------------------------------------------------------------------
