@@ -180,8 +180,7 @@ async fn guest_books(app: &TestApp, c: &mut TestClient<'_>) -> (String, String) 
     let day_link =
         page.body.split("href=\"").skip(1).map(|s| s.split('"').next().unwrap_or_default().replace("&amp;", "&")).find(|h| h.contains("&tag=")).unwrap_or_else(|| panic!("no day link: {}", page.body));
     let day = c.get(&day_link).await;
-    let start =
-        day.body.split("name=\"start\"").nth(1).and_then(|s| s.split("<option value=\"").nth(1)).and_then(|s| s.split('"').next()).unwrap_or_else(|| panic!("no time: {}", day.body)).to_owned();
+    let start = day.body.split("name=\"start\"").nth(1).and_then(|s| s.split("value=\"").nth(1)).and_then(|s| s.split('"').next()).unwrap_or_else(|| panic!("no time: {}", day.body)).to_owned();
     let csrf = day.hidden("_csrf").unwrap_or_default();
     let held = c.post_raw("/termine/buchen", &[("_csrf", &csrf), ("ort", &loc.to_string()), ("dienst", "personalausweis"), ("personen", "2"), ("start", &start)]).await;
     assert_eq!(held.status, StatusCode::SEE_OTHER, "{}", held.body);

@@ -94,3 +94,14 @@ pub fn ticket_view(code: String, lines: Vec<String>) -> impl IntoView {
         </div>
     }
 }
+
+/// The form around the time picker island: the token and what the earlier steps chose.
+pub fn time_pick_view(action: String, csrf: String, hidden: Vec<(String, String)>, choice: crate::islands::TimeChoice) -> impl IntoView {
+    view! {
+        <form method="post" action=action class="block-form" novalidate=true>
+            <input type="hidden" name="_csrf" value=csrf/>
+            {hidden.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()}
+            <crate::islands::TimePicker data=choice/>
+        </form>
+    }
+}

@@ -137,6 +137,13 @@ pub enum Block {
         code: String,
         lines: Vec<String>,
     },
+    /// The form to pick a time of a day: hidden fields and the time picker island (radio buttons).
+    TimePick {
+        action: String,
+        csrf: String,
+        hidden: Vec<(String, String)>,
+        choice: crate::islands::TimeChoice,
+    },
 }
 
 /// What the payment form hands to Stripe.js.
@@ -407,6 +414,7 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
             Block::List(items) => view! { <ul class="kern-list">{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }.into_any(),
             Block::Live(rows) => crate::appointments::live_view(rows).into_any(),
             Block::Ticket { code, lines } => crate::appointments::ticket_view(code, lines).into_any(),
+            Block::TimePick { action, csrf, hidden, choice } => crate::appointments::time_pick_view(action, csrf, hidden, choice).into_any(),
             Block::Buttons(bs) => view! { <div class="row-actions">{bs.into_iter().map(button_view).collect_view()}</div> }.into_any(),
             Block::ServiceSwitches(items) => view! {
                 <ul class="switch-list">

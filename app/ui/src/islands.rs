@@ -123,3 +123,51 @@ pub fn ServiceSwitch(data: ServiceSwitchData) -> impl IntoView {
         </form>
     }
 }
+
+/// The times of a day to choose from, and the words of the button (translated on the server).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TimeChoice {
+    pub name: String,
+    pub legend: String,
+    /// (value, label) of each free time.
+    pub options: Vec<(String, String)>,
+    pub selected: String,
+    /// The button's words; `{time}` is replaced by the chosen time's label.
+    pub submit: String,
+}
+
+/// The free times of a day as a group of radio buttons (one tab stop, arrow keys move): without
+/// JavaScript a plain form; hydrated, the button names the time chosen before it is sent.
+#[island]
+pub fn TimePicker(data: TimeChoice) -> impl IntoView {
+    let label_of = {
+        let options = data.options.clone();
+        move |v: &str| options.iter().find(|(value, _)| value == v).map(|(_, l)| l.clone()).unwrap_or_default()
+    };
+    let (chosen, set_chosen) = signal(data.selected.clone());
+    let submit = data.submit.clone();
+    let button = move || submit.replace("{time}", &label_of(&chosen.get()));
+    let name = data.name.clone();
+    view! {
+        <fieldset class="kern-fieldset time-picker">
+            <legend class="kern-label">{data.legend.clone()}</legend>
+            <div class="time-grid">
+                {data.options.iter().enumerate().map(|(i, (value, label))| {
+                    let id = format!("{name}-{i}");
+                    let checked = *value == data.selected;
+                    let v = value.clone();
+                    view! {
+                        <div class="kern-form-check time-choice">
+                            <input class="kern-form-check__radio" type="radio" id=id.clone() name=name.clone() value=value.clone() checked=checked
+                                on:change=move |_| set_chosen.set(v.clone())/>
+                            <label class="kern-label" for=id>{label.clone()}</label>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+        </fieldset>
+        <div class="form-actions">
+            <button class="kern-btn kern-btn--primary" type="submit"><span class="kern-label">{button}</span></button>
+        </div>
+    }
+}

@@ -6,7 +6,7 @@
 // Every page shown is scanned with axe-core, the call display included.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, expectAccessible, invitedTenantAdmin, mailedLink, MAILBOX_URL } from './helpers.mjs';
+import { launch, newPage, url, expectAccessible, invitedTenantAdmin, mailedLink, waitForHydration, MAILBOX_URL } from './helpers.mjs';
 
 const HOST = 'kaiserslautern.localhost';
 
@@ -38,9 +38,18 @@ test('a citizen books an appointment, receives the .ics and cancels through the 
   await page.getByRole('heading', { name: 'Freie Termine: Bürgercenter' }).waitFor();
   await expectAccessible(page, 'calendar of free days');
   await page.getByRole('link', { name: 'Nächsten freien Termin wählen' }).click();
-  await page.getByLabel('Uhrzeit').waitFor();
+  await page.getByRole('group', { name: 'Uhrzeit' }).waitFor();
   await expectAccessible(page, 'free times of a day');
-  await page.getByRole('button', { name: 'Diesen Termin reservieren' }).click();
+  // the time picker island: the button names the time chosen
+  const times = page.getByRole('radio');
+  if (await times.count() > 1) {
+    await waitForHydration(page);
+    const second = times.nth(1);
+    const label = (await page.locator(`label[for="${await second.getAttribute('id')}"]`).textContent()).trim();
+    await second.check();
+    await page.getByRole('button', { name: `${label} Uhr reservieren` }).waitFor();
+  }
+  await page.getByRole('button', { name: /Uhr reservieren$/ }).click();
   await page.getByRole('heading', { name: 'Ihre Angaben', level: 1 }).waitFor();
   await page.getByText(/für Sie reserviert/).waitFor();
   await expectAccessible(page, 'held slot and data form');

@@ -4,9 +4,10 @@
 use portal_appointments::repo;
 use portal_appointments::slots::Slot;
 use portal_domain::Lang;
-use portal_ui::blocks::{Block, Cell, Field, FieldKind, FormSpec};
+use portal_ui::blocks::{Block, Cell};
 use portal_ui::form::FormState;
 use portal_ui::i18n::tr;
+use portal_ui::islands::TimeChoice;
 use time::{Date, Month};
 
 use super::citizen::Want;
@@ -59,31 +60,24 @@ pub(super) fn month_end(d: Date) -> Date {
 }
 
 /// The form to pick a time of a day (a select: works without script, one tab stop).
-pub(super) fn time_form(lang: Lang, want: &Want, times: &[&Slot], action: &str, csrf: &str, mut form: FormState) -> Block {
-    form.values.insert("ort".into(), want.location.map(|l| l.to_string()).unwrap_or_default());
-    form.values.insert("dienst".into(), want.services.join(","));
-    form.values.insert("personen".into(), want.persons.to_string());
-    // the form's one-time key becomes the booking's secret: posted twice, it holds one slot
-    form.values.entry("key".into()).or_insert_with(repo::secret);
+pub(super) fn time_form(lang: Lang, want: &Want, times: &[&Slot], action: &str, csrf: &str, _form: FormState) -> Block {
     let options: Vec<(String, String)> = times.iter().map(|s| (s.start.unix_timestamp().to_string(), format!("{} – {}", super::clock_text(s.start), super::clock_text(s.end)))).collect();
-    if !form.values.contains_key("start")
-        && let Some(o) = options.first()
-    {
-        form.values.insert("start".into(), o.0.clone());
-    }
-    Block::Form(FormSpec {
+    Block::TimePick {
         action: action.to_owned(),
         csrf: csrf.to_owned(),
-        form,
-        fields: vec![
-            Field::new("key", String::new(), FieldKind::Hidden),
-            Field::new("ort", String::new(), FieldKind::Hidden),
-            Field::new("dienst", String::new(), FieldKind::Hidden),
-            Field::new("personen", String::new(), FieldKind::Hidden),
-            Field::new("start", tr(lang, "appointments.time"), FieldKind::Select(options)).required(),
+        hidden: vec![
+            // the form's one-time key becomes the booking's secret: posted twice, it holds one slot
+            ("key".into(), repo::secret()),
+            ("ort".into(), want.location.map(|l| l.to_string()).unwrap_or_default()),
+            ("dienst".into(), want.services.join(",")),
+            ("personen".into(), want.persons.to_string()),
         ],
-        submit: tr(lang, "appointments.take_time"),
-        danger: false,
-        secondary: None,
-    })
+        choice: TimeChoice {
+            name: "start".into(),
+            legend: tr(lang, "appointments.time"),
+            selected: options.first().map(|o| o.0.clone()).unwrap_or_default(),
+            options,
+            submit: tr(lang, "appointments.take_time_at"),
+        },
+    }
 }

@@ -204,7 +204,7 @@ pub async fn blocks_page(
     // the page has read what it shows: its connection goes back before the HTML is built
     tx.commit_page().await?;
     let mut chrome = portal_chrome(state, ctx, lang, path.to_owned()).await?;
-    if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_))) {
+    if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_) | Block::TimePick { .. })) {
         chrome.assets = assets(state, true);
     }
     if blocks.iter().any(|b| matches!(b, Block::Live(_))) {
