@@ -257,6 +257,8 @@ pub(super) async fn save_details(State(state): State<AppState>, ctx: TenantConte
 async fn stranding(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, s: &Staff, ip: &ClientIp, mut tx: TenantTx, location: Uuid, f: &Fields, action: &str) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let settings = super::settings_of(&mut tx).await?;
+    // bookings in flight finish first, new ones wait for this change: none slips past the check
+    repo::lock_setup(&mut tx, location).await?;
     let now = OffsetDateTime::now_utc();
     let stranded = repo::misfits(&mut tx, settings.land, location, None, now).await?;
     if !stranded.is_empty() && f.text("bestaetigt") != "ja" {

@@ -119,7 +119,20 @@ impl From<sqlx::Error> for BookError {
 /// Serialises the booking work of one location and day (the walk-in share counts counters across
 /// bookings; the exclusion constraint alone would only keep one counter from being double-booked).
 async fn lock_day(tx: &mut TenantTx, location: Uuid, day: Date) -> Result<(), BookError> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))").bind(format!("appointment:{location}:{day}")).execute(tx.conn()).await?;
+    // shared with other bookings, exclusive against a change of the location's set-up
+    sqlx::query("select pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))")
+        .bind(format!("appointment-setup:{location}"))
+        .bind(format!("appointment:{location}:{day}"))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Waits for the bookings of a location in flight and keeps new ones waiting until the caller's
+/// transaction ends: a change of hours, counters or rules then sees every booking it could strand,
+/// and no booking is made against the set-up it replaces.
+pub async fn lock_setup(tx: &mut TenantTx, location: Uuid) -> Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))").bind(format!("appointment-setup:{location}")).execute(tx.conn()).await.map_err(db)?;
     Ok(())
 }
 
