@@ -489,3 +489,36 @@ async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot(
     assert_eq!(held[1].1, key);
     assert!(held[0].2 && !held[1].2);
 }
+
+#[tokio::test]
+async fn another_land_strands_what_falls_on_its_holidays_after_showing_it() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, counter) = tiny_location(&app).await;
+    // Heilige Drei Könige is a holiday in Bavaria, not in Rhineland-Palatinate
+    sqlx::query(
+        "insert into appointment_booking (tenant_id, booking_id, location_id, counter_id, services, starts_at, ends_at, blocked_until, status, number, name, email, manage_hash)
+         values ($1, gen_random_uuid(), $2, $3, '{personalausweis}', timestamptz '2027-01-06 10:00 Europe/Berlin', timestamptz '2027-01-06 10:15 Europe/Berlin',
+                 timestamptz '2027-01-06 10:15 Europe/Berlin', 'booked', 'LAND2027', 'Drei Könige', 'koenige@example.org', sha256('koenige'::bytea))",
+    )
+    .bind(tenant.0)
+    .bind(loc)
+    .bind(counter)
+    .execute(&app.db.owner().await)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let (mut admin, _) = staff(&app, "").await;
+    let fields = |land: &'static str| vec![("land", land), ("reminder_hours", "24"), ("hold_minutes", "10"), ("max_active_per_email", "3"), ("max_per_address_hour", "10")];
+    let r = admin.submit("/verwaltung/termine", "/verwaltung/termine/einstellungen", &fields("BY")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("LAND2027"), "{}", r.body);
+    let csrf = r.hidden("_csrf").unwrap_or_default();
+    let mut confirm: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("bestaetigt", "ja")];
+    confirm.extend(fields("BY"));
+    let done = admin.post_raw("/verwaltung/termine/einstellungen", &confirm).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let status: String = sqlx::query_scalar("select status from appointment_booking where number = 'LAND2027'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    assert_eq!(status, "cancelled");
+    // back to Rhineland-Palatinate: nothing to strand, saved at once
+    let back = admin.submit("/verwaltung/termine", "/verwaltung/termine/einstellungen", &fields("RP")).await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+}

@@ -166,8 +166,14 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
         return setup_with(&state, &ctx, lang, &s, None, form, FormState::default(), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
+    let before = repo::settings(&mut tx).await?;
     repo::save_settings(&mut tx, &settings).await?;
     audit(&mut tx, &s, &ip, "appointment.settings", "settings".into(), serde_json::json!({ "land": settings.land.code(), "reminder_hours": settings.reminder_hours })).await?;
+    // another Land has other public holidays: what falls on them is stranded
+    if before.is_some_and(|b| b.land != settings.land) {
+        let locations: Vec<Uuid> = repo::locations(&mut tx).await?.into_iter().map(|l| l.id).collect();
+        return stranding(&state, &ctx, &headers, &s, &ip, tx, &locations, &f, paths::SETUP_SETTINGS.path(), paths::SETUP.path()).await;
+    }
     tx.commit().await?;
     Ok(Notice::Saved.redirect(paths::SETUP.path()))
 }
@@ -248,30 +254,45 @@ pub(super) async fn save_details(State(state): State<AppState>, ctx: TenantConte
     repo::save_location(&mut tx, Some(id), &name, &address, &contact, &access, f.text("active") == "on").await?;
     audit(&mut tx, &s, &ip, "appointment.location_saved", id.to_string(), serde_json::json!({ "name": name })).await?;
     // a location switched off strands its booked appointments
-    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_DETAILS.with(&[&id])).await
+    stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_DETAILS.with(&[&id]), &paths::LOCATION.with(&[&id])).await
 }
 
-/// Applies a change in `tx` and looks at what it strands: nothing, or confirmed, and it is done
-/// (the stranded bookings cancelled and their citizens mailed); else the confirmation page.
+/// Applies a change in `tx` and looks at what it strands at `locations`: nothing, or confirmed, and
+/// it is done (the stranded bookings cancelled and their citizens mailed); else the confirmation
+/// page. `back` is where the page was and where it returns.
 #[expect(clippy::too_many_arguments, reason = "the change's transaction, what was posted and who posted it")]
-async fn stranding(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, s: &Staff, ip: &ClientIp, mut tx: TenantTx, location: Uuid, f: &Fields, action: &str) -> Result<Response, AppError> {
+async fn stranding(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    s: &Staff,
+    ip: &ClientIp,
+    mut tx: TenantTx,
+    locations: &[Uuid],
+    f: &Fields,
+    action: &str,
+    back: &str,
+) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let settings = super::settings_of(&mut tx).await?;
-    // bookings in flight finish first, new ones wait for this change: none slips past the check
-    repo::lock_setup(&mut tx, location).await?;
     let now = OffsetDateTime::now_utc();
-    let stranded = repo::misfits(&mut tx, settings.land, location, None, now).await?;
+    let mut stranded = vec![];
+    for location in locations {
+        // bookings in flight finish first, new ones wait for this change: none slips past the check
+        repo::lock_setup(&mut tx, *location).await?;
+        stranded.extend(repo::misfits(&mut tx, settings.land, *location, None, now).await?);
+    }
     if !stranded.is_empty() && f.text("bestaetigt") != "ja" {
         drop(tx);
-        return confirm_page(state, ctx, lang, s, location, &stranded, f, action).await;
+        return confirm_page(state, ctx, lang, s, back, &stranded, f, action).await;
     }
     let content = page::content(state, ctx).await?;
-    let loc = repo::location(&mut tx, location).await?.ok_or_else(AppError::not_found)?;
     for b in &stranded {
+        let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
         if repo::cancel(&mut tx, b.id, "office").await? {
             let b = repo::booking(&mut tx, b.id).await?.ok_or_else(AppError::not_found)?;
             let blang = super::booking_lang(&b);
-            let link = format!("{}{}?ort={}&dienst={}&personen={}", b.portal_url, paths::BOOK.path(), location, b.services.join(","), b.persons);
+            let link = format!("{}{}?ort={}&dienst={}&personen={}", b.portal_url, paths::BOOK.path(), b.location, b.services.join(","), b.persons);
             let mail = Mail::AppointmentCancelled {
                 when: when_text(blang, b.starts_at),
                 location: loc.name.clone(),
@@ -283,15 +304,17 @@ async fn stranding(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, s
             mail_booking(&mut tx, &b, &loc, mail, true, &service_names(&content, blang, &b.services)).await?;
         }
     }
-    audit(&mut tx, s, ip, "appointment.location_changed", location.to_string(), serde_json::json!({ "change": action, "cancelled": stranded.iter().map(|b| b.number.clone()).collect::<Vec<_>>() }))
-        .await?;
+    let detail = serde_json::json!({ "change": action, "cancelled": stranded.iter().map(|b| b.number.clone()).collect::<Vec<_>>() });
+    audit(&mut tx, s, ip, "appointment.location_changed", locations.iter().map(Uuid::to_string).collect::<Vec<_>>().join(","), detail).await?;
     tx.commit().await?;
-    state.live.changed(ctx.entry.tenant_id, location);
-    Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&location])))
+    for location in locations {
+        state.live.changed(ctx.entry.tenant_id, *location);
+    }
+    Ok(Notice::Saved.redirect(back))
 }
 
 #[expect(clippy::too_many_arguments, reason = "the change to confirm and what it strands")]
-async fn confirm_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, location: Uuid, stranded: &[Booking], f: &Fields, action: &str) -> Result<Response, AppError> {
+async fn confirm_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, back: &str, stranded: &[Booking], f: &Fields, action: &str) -> Result<Response, AppError> {
     let content = page::content(state, ctx).await?;
     let rows = stranded
         .iter()
@@ -324,10 +347,10 @@ async fn confirm_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Sta
             fields,
             submit: tr_with(lang, "appointments.confirm_stranding", &[("count", &stranded.len().to_string())]),
             danger: true,
-            secondary: Some((paths::LOCATION.with(&[&location]), tr(lang, "appointments.keep_as_is"))),
+            secondary: Some((back.to_owned(), tr(lang, "appointments.keep_as_is"))),
         }),
     ];
-    staff_page(state, ctx, lang, &paths::LOCATION.with(&[&location]), Some(s), StatusCode::CONFLICT, tr(lang, "appointments.confirm_title"), blocks).await
+    staff_page(state, ctx, lang, back, Some(s), StatusCode::CONFLICT, tr(lang, "appointments.confirm_title"), blocks).await
 }
 
 pub(super) async fn save_hours(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -353,7 +376,7 @@ pub(super) async fn save_hours(State(state): State<AppState>, ctx: TenantContext
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     repo::set_hours(&mut tx, id, &hours).await?;
-    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_HOURS.with(&[&id])).await
+    stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_HOURS.with(&[&id]), &paths::LOCATION.with(&[&id])).await
 }
 
 pub(super) async fn add_special(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -381,7 +404,7 @@ pub(super) async fn add_special(State(state): State<AppState>, ctx: TenantContex
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     repo::add_special_day(&mut tx, id, day, hours.first().copied(), &f.text("note")).await?;
-    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_SPECIAL.with(&[&id])).await
+    stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_SPECIAL.with(&[&id]), &paths::LOCATION.with(&[&id])).await
 }
 
 pub(super) async fn delete_special(
@@ -400,7 +423,7 @@ pub(super) async fn delete_special(
         return Err(AppError::not_found());
     }
     // removing a day with its own hours can strand what was booked in them
-    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_SPECIAL_DELETE.with(&[&id, &special])).await
+    stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_SPECIAL_DELETE.with(&[&id, &special]), &paths::LOCATION.with(&[&id])).await
 }
 
 pub(super) async fn save_counter(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -436,7 +459,7 @@ pub(super) async fn save_counter(State(state): State<AppState>, ctx: TenantConte
         drop(tx);
         return location_with(&state, &ctx, &headers, lang, &s, id, None, Forms { counter: form, edit_counter: counter, ..Forms::default() }, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_COUNTER.with(&[&id])).await
+    stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_COUNTER.with(&[&id]), &paths::LOCATION.with(&[&id])).await
 }
 
 pub(super) async fn save_rule(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -485,7 +508,7 @@ pub(super) async fn delete_rule(
     repo::delete_rule(&mut tx, id, &slug).await?;
     audit(&mut tx, &s, &ip, "appointment.rule_deleted", format!("{id}/{slug}"), serde_json::json!({})).await?;
     // bookings of a service no longer bookable here are stranded
-    stranding(&state, &ctx, &headers, &s, &ip, tx, id, &f, &paths::LOCATION_RULE_DELETE.with(&[&id, &slug])).await
+    stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_RULE_DELETE.with(&[&id, &slug]), &paths::LOCATION.with(&[&id])).await
 }
 
 pub(super) async fn renew_display(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
