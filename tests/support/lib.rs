@@ -267,7 +267,6 @@ impl TestApp {
         // as in the server: notifications keep the registry and the content current
         let registry = TenantRegistry::start(db.db(), std::time::Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.unwrap_or_else(|e| panic!("{e}"));
         let live = portal_server::appointments::live_hub(&db.db());
-        live.follow(&db.db());
         let state = AppState::new(portal_web::AppParts {
             db: db.db(),
             registry,

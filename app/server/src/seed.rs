@@ -277,11 +277,6 @@ fn default_persons() -> i32 {
     1
 }
 
-fn clock(s: &str) -> Option<time::Time> {
-    let (h, m) = s.trim().split_once(':')?;
-    time::Time::from_hms(h.parse().ok()?, m.parse().ok()?, 0).ok()
-}
-
 /// Syncs the demo appointment set-up: settings, locations (by name), hours, counters (by name) and
 /// rules. Nothing is deleted, so bookings made in the demo keep their counters.
 pub async fn sync_demo_appointments(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
@@ -313,10 +308,8 @@ pub async fn sync_demo_appointments(db: &Db, file: &std::path::Path) -> anyhow::
             let mut hours = vec![];
             for (key, text) in &l.hours {
                 let day = DAYS.iter().find(|(k, _)| k == key).map(|(_, w)| *w).with_context(|| format!("{}: weekday {key}", ctx()))?;
-                for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                    let (o, c) = part.split_once('-').and_then(|(o, c)| clock(o).zip(clock(c))).with_context(|| format!("{}: hours {part}", ctx()))?;
-                    hours.push((day, o, c));
-                }
+                let list = portal_appointments::slots::parse_hours(text).with_context(|| format!("{}: hours {text}", ctx()))?;
+                hours.extend(list.into_iter().map(|(o, c)| (day, o, c)));
             }
             repo::set_hours(&mut tx, id, &hours).await?;
             for r in &l.rule {

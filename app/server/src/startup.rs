@@ -115,7 +115,6 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     tracing::info!(hosts = registry.host_count(), elapsed_ms = started.elapsed().as_millis() as u64, "tenant registry loaded");
 
     let live = crate::appointments::live_hub(&db);
-    live.follow(&db);
     Ok(AppState::new(portal_web::AppParts {
         db,
         registry,

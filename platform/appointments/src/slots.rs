@@ -139,6 +139,28 @@ fn clock(m: i64) -> Option<Time> {
     Time::from_hms(u8::try_from(m / 60).ok()?, u8::try_from(m % 60).ok()?, 0).ok()
 }
 
+/// "08:00-12:00, 13:00-16:00" → the intervals (ordered, not overlapping), or `None`.
+pub fn parse_hours(s: &str) -> Option<Vec<(Time, Time)>> {
+    let clock = |t: &str| {
+        let (h, m) = t.trim().split_once(':').unwrap_or((t.trim(), "0"));
+        Time::from_hms(h.trim().parse().ok()?, m.trim().parse().ok()?, 0).ok()
+    };
+    let mut out = vec![];
+    for part in s.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once(['-', '–'])?;
+        let (o, c) = (clock(a)?, clock(b)?);
+        if o >= c {
+            return None;
+        }
+        out.push((o, c));
+    }
+    out.sort();
+    if out.windows(2).any(|w| w[0].1 > w[1].0) {
+        return None;
+    }
+    Some(out)
+}
+
 /// Every free slot of the request, one per start time (the first counter that can take it).
 pub fn free_slots(cal: &Calendar, counters: &[Counter], busy: &[Busy], ask: &Ask) -> Vec<Slot> {
     let able: Vec<Uuid> = counters.iter().filter(|c| ask.services.iter().all(|s| c.services.contains(s))).map(|c| c.id).collect();
@@ -266,6 +288,17 @@ mod tests {
         assert!(autumn.contains(&datetime!(2026-10-24 23:00 UTC)));
         assert!(autumn.iter().all(|s| civil::german(*s).time().minute().is_multiple_of(30)));
         assert!(!autumn.contains(&datetime!(2026-10-25 0:30 UTC)), "02:30 CEST ends at 03:00 CET, an hour later than on the clock");
+    }
+
+    #[test]
+    fn hours_read_as_people_write_them() {
+        assert_eq!(parse_hours("08:00-12:00, 13:00–16:30"), Some(vec![(time!(8:00), time!(12:00)), (time!(13:00), time!(16:30))]));
+        assert_eq!(parse_hours(""), Some(vec![]));
+        assert_eq!(parse_hours("8-12"), Some(vec![(time!(8:00), time!(12:00))]));
+        assert_eq!(parse_hours("12:00-08:00"), None);
+        assert_eq!(parse_hours("08:00-12:00, 11:00-13:00"), None, "overlapping");
+        assert_eq!(parse_hours("25:00-26:00"), None);
+        assert_eq!(parse_hours("morgens"), None);
     }
 
     fn arb_hours() -> impl Strategy<Value = Vec<(Time, Time)>> {

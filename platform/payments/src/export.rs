@@ -15,8 +15,8 @@ pub const HEADER: &str =
 
 /// A field made safe for CSV: quoted when it holds the separator, quotes or line breaks, and with a
 /// leading `'` where a spreadsheet would take it for a formula.
-fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+pub fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
     if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 

@@ -5,7 +5,6 @@ use portal_appointments::repo;
 use portal_appointments::slots::Slot;
 use portal_domain::Lang;
 use portal_ui::blocks::{Block, Cell};
-use portal_ui::form::FormState;
 use portal_ui::i18n::tr;
 use portal_ui::islands::TimeChoice;
 use time::{Date, Month};
@@ -60,7 +59,7 @@ pub(super) fn month_end(d: Date) -> Date {
 }
 
 /// The form to pick a time of a day (a select: works without script, one tab stop).
-pub(super) fn time_form(lang: Lang, want: &Want, times: &[&Slot], action: &str, csrf: &str, _form: FormState) -> Block {
+pub(super) fn time_form(lang: Lang, want: &Want, times: &[&Slot], action: &str, csrf: &str) -> Block {
     let options: Vec<(String, String)> = times.iter().map(|s| (s.start.unix_timestamp().to_string(), format!("{} – {}", super::clock_text(s.start), super::clock_text(s.end)))).collect();
     Block::TimePick {
         action: action.to_owned(),

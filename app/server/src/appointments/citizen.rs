@@ -238,7 +238,7 @@ pub(super) async fn slot_blocks(
         if times.is_empty() {
             blocks.push(Block::Notice("info", tr(lang, "appointments.day_full")));
         } else {
-            blocks.push(time_form(lang, want, &times.iter().collect::<Vec<_>>(), action, csrf, FormState::default()));
+            blocks.push(time_form(lang, want, &times.iter().collect::<Vec<_>>(), action, csrf));
         }
     }
     let free_days: Vec<Date> = {

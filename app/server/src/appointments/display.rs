@@ -14,7 +14,6 @@ use portal_ui::appointments::{CallDisplay, DisplayData};
 use portal_ui::i18n::tr;
 use portal_web::live::Snapshot;
 use portal_web::{AppError, AppState, TenantContext};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::paths;
@@ -97,20 +96,21 @@ pub(super) async fn display_live(State(state): State<AppState>, ctx: TenantConte
 pub(super) async fn display_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let loc = display_location(&state, &ctx, &token).await?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let now = OffsetDateTime::now_utc();
-    let calls = repo::last_calls(&mut tx, loc.id, now, 7).await?;
-    let wait = repo::waiting_estimate(&mut tx, loc.id, None, now).await?;
-    tx.commit_page().await?;
+    // the page starts from the state its stream continues: the location's live topic
+    let rx = state.live.subscribe(ctx.entry.tenant_id, loc.id).await.ok_or_else(AppError::not_found)?;
+    let now: serde_json::Value = serde_json::from_str(&rx.borrow().full).unwrap_or_default();
+    drop(rx);
+    let calls: Vec<(String, String)> =
+        now["calls"].as_array().map(|a| a.iter().map(|c| (c["code"].as_str().unwrap_or_default().to_owned(), c["counter"].as_str().unwrap_or_default().to_owned())).collect()).unwrap_or_default();
     let content = page::content(&state, &ctx).await?;
-    let row = super::citizen::live_row(lang, "", paths::DISPLAY_LIVE.with(&[&token]), wait.secs, wait.waiting);
+    let row = super::citizen::live_row(lang, "", paths::DISPLAY_LIVE.with(&[&token]), now["wait_minutes"].as_i64().unwrap_or(0) * 60, now["waiting"].as_i64().unwrap_or(0));
     let mut assets = page::assets(&state, false);
     assets.scripts.push(page::live_script());
     let data = DisplayData {
         lang,
         tenant_name: content.branding.as_ref().map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
         location: loc.name,
-        calls: calls.into_iter().map(|(code, counter, _, _)| (code, counter)).collect(),
+        calls,
         wait_text: format!("{}: {}", tr(lang, "appointments.wait_now"), row.text),
         source: row.source,
         template: format!("{}: {}", tr(lang, "appointments.wait_now"), row.template),

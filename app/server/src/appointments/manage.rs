@@ -179,7 +179,7 @@ async fn ics(state: &AppState, ctx: &TenantContext, h: Handle) -> Result<Respons
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let b = h.booking(&mut tx).await?;
     let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
-    let branding = super::mail_branding(&mut tx, &b.portal_url).await?;
+    let branding = crate::kit::mail::branding(&mut tx, &b.portal_url, None).await?;
     tx.finish().await?;
     let lang = booking_lang(&b);
     let body = calendar_file(&b, &loc, &branding.tenant_name, &service_names(&content, lang, &b.services), lang);

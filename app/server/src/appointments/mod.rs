@@ -17,7 +17,7 @@ use portal_appointments::repo::{self, Booking, Location, Settings};
 use portal_authz::{Action, Resource};
 use portal_db::{Db, TenantTx};
 use portal_domain::{Lang, TenantId, civil};
-use portal_mail::{Attachment, Branding, Mail};
+use portal_mail::{Attachment, Mail};
 use portal_web::content::TenantContent;
 use portal_web::live::{Live, Snapshot};
 use portal_web::{AppError, AppState};
@@ -156,22 +156,6 @@ fn booking_lang(b: &Booking) -> Lang {
     Lang::from_code(&b.lang).unwrap_or_default()
 }
 
-/// The mail frame of the transaction's tenant (branding, or its name), for mails sent without a
-/// request (jobs) and with one.
-async fn mail_branding(tx: &mut TenantTx, portal_url: &str) -> Result<Branding, AppError> {
-    let branding = portal_tenancy::repo::branding_and_logo_hash(tx).await?.map(|(b, _)| b);
-    let name = match &branding {
-        Some(b) => b.display_name.clone(),
-        None => sqlx::query_scalar::<_, String>("select name from tenant where tenant_id = current_tenant_id()").fetch_optional(tx.conn()).await?.unwrap_or_default(),
-    };
-    Ok(Branding {
-        tenant_name: name,
-        primary_colour: branding.as_ref().map_or_else(|| "#0b4ea2".to_owned(), |b| b.primary_colour.to_string()),
-        reply_to: branding.as_ref().and_then(|b| b.contact_email.clone()),
-        portal_url: portal_url.to_owned(),
-    })
-}
-
 /// Queues a mail about a booking to its e-mail address (none: nothing to send), in the booking's
 /// language, with its calendar file when `ics` is set.
 async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail: Mail, ics: bool, services: &str) -> Result<(), AppError> {
@@ -179,7 +163,7 @@ async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail:
         return Ok(());
     }
     let lang = booking_lang(b);
-    let branding = mail_branding(tx, &b.portal_url).await?;
+    let branding = crate::kit::mail::branding(tx, &b.portal_url, None).await?;
     let mut message = portal_mail::render(&mail, lang, &branding, &b.email, &|key, args| portal_ui::i18n::tr_with(lang, key, args));
     if ics {
         let content = calendar_file(b, location, &branding.tenant_name, services, lang);
@@ -250,11 +234,14 @@ pub async fn snapshot(db: &Db, tenant: TenantId, location: Uuid) -> Option<Snaps
     })
 }
 
-/// The live hub of a server, loading each location's state from `db`.
+/// The live hub of a server, loading each location's state from `db` and following the
+/// database's notifications.
 pub fn live_hub(db: &Db) -> Arc<Live> {
-    let db = db.clone();
-    Live::new(Arc::new(move |tenant, location| {
-        let db = db.clone();
+    let loader_db = db.clone();
+    let live = Live::new(Arc::new(move |tenant, location| {
+        let db = loader_db.clone();
         Box::pin(async move { snapshot(&db, tenant, location).await }) as BoxFuture<'static, Option<Snapshot>>
-    }))
+    }));
+    live.follow(db);
+    live
 }

@@ -528,12 +528,6 @@ pub(super) async fn report(State(state): State<AppState>, ctx: TenantContext, he
     staff_page(&state, &ctx, lang, paths::REPORT.path(), Some(&s), StatusCode::OK, tr(lang, "appointments.report_title"), blocks).await
 }
 
-fn csv_field(s: &str) -> String {
-    // a cell starting with = + - @ would be a formula in a spreadsheet
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_owned() };
-    if s.contains([';', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-}
-
 pub(super) async fn report_csv(State(state): State<AppState>, ctx: TenantContext, s: Staff, Query(q): Query<ReportQuery>) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Read)?;
     let r = report_data(&state, &ctx, &q).await?;
@@ -542,9 +536,9 @@ pub(super) async fn report_csv(State(state): State<AppState>, ctx: TenantContext
     for x in &r.stats {
         out.push_str(
             &[
-                csv_field(&name),
+                portal_payments::export::field(&name),
                 iso_date(x.day),
-                csv_field(&x.service),
+                portal_payments::export::field(&x.service),
                 x.bookings.to_string(),
                 x.cancellations.to_string(),
                 x.no_shows.to_string(),

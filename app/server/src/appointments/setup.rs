@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_appointments::Land;
 use portal_appointments::repo::{self, Booking, Rule, Settings};
+use portal_appointments::slots::parse_hours;
 use portal_authz::{Action, Resource};
 use portal_db::TenantTx;
 use portal_domain::Lang;
@@ -17,7 +18,7 @@ use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
-use time::{OffsetDateTime, Time, Weekday};
+use time::{OffsetDateTime, Weekday};
 use uuid::Uuid;
 
 use super::{mail_booking, parse_date, paths, service_names, when_text};
@@ -218,28 +219,6 @@ pub(super) async fn new_location(State(state): State<AppState>, ctx: TenantConte
 
 // ---------------------------------------------------------------------------------------------
 // one location
-
-/// "08:00-12:00, 13:00-16:00" → the intervals (ordered, not overlapping), or `None`.
-fn parse_hours(s: &str) -> Option<Vec<(Time, Time)>> {
-    let clock = |t: &str| {
-        let (h, m) = t.trim().split_once(':').unwrap_or((t.trim(), "0"));
-        Time::from_hms(h.trim().parse().ok()?, m.trim().parse().ok()?, 0).ok()
-    };
-    let mut out = vec![];
-    for part in s.split([',', ';']).map(str::trim).filter(|p| !p.is_empty()) {
-        let (a, b) = part.split_once(['-', '–'])?;
-        let (o, c) = (clock(a)?, clock(b)?);
-        if o >= c {
-            return None;
-        }
-        out.push((o, c));
-    }
-    out.sort();
-    if out.windows(2).any(|w| w[0].1 > w[1].0) {
-        return None;
-    }
-    Some(out)
-}
 
 pub(super) async fn save_details(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
@@ -520,21 +499,4 @@ pub(super) async fn renew_display(State(state): State<AppState>, ctx: TenantCont
     audit(&mut tx, &s, &ip, "appointment.display_renewed", id.to_string(), serde_json::json!({})).await?;
     tx.commit().await?;
     Ok(Notice::Saved.redirect(&paths::LOCATION.with(&[&id])))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_hours;
-    use time::macros::time;
-
-    #[test]
-    fn hours_read_as_people_write_them() {
-        assert_eq!(parse_hours("08:00-12:00, 13:00–16:30"), Some(vec![(time!(8:00), time!(12:00)), (time!(13:00), time!(16:30))]));
-        assert_eq!(parse_hours(""), Some(vec![]));
-        assert_eq!(parse_hours("8-12"), Some(vec![(time!(8:00), time!(12:00))]));
-        assert_eq!(parse_hours("12:00-08:00"), None);
-        assert_eq!(parse_hours("08:00-12:00, 11:00-13:00"), None, "overlapping");
-        assert_eq!(parse_hours("25:00-26:00"), None);
-        assert_eq!(parse_hours("morgens"), None);
-    }
 }

@@ -2,6 +2,7 @@
 //! reminders.
 
 use super::*;
+use ring::rand::{SecureRandom, SystemRandom};
 
 // ---------------------------------------------------------------------------------------------
 // bookings

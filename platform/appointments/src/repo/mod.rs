@@ -6,8 +6,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use portal_db::{DbError, TenantTx};
 use portal_domain::civil;
-use ring::rand::{SecureRandom, SystemRandom};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use time::{Date, Duration, OffsetDateTime, Time, Weekday};
@@ -104,17 +102,9 @@ pub async fn location_by_display(tx: &mut TenantTx, token: &str) -> Result<Optio
     Ok(sqlx::query(&format!("{LOCATION} where display_token = $1 and active")).bind(token).fetch_optional(tx.conn()).await.map_err(db)?.as_ref().map(location_row))
 }
 
-/// A new secret for links (call display, managing a booking): 32 random bytes, base64url.
-pub fn secret() -> String {
-    use base64::Engine;
-    let mut b = [0u8; 32];
-    let _ = SystemRandom::new().fill(&mut b);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
-}
-
-pub fn secret_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
+/// A new secret for links (call display, managing a booking) and what is stored of it: the
+/// identity crate's tokens, as for every other link of the platform.
+pub use portal_identity::secret::{random_token as secret, token_hash as secret_hash};
 
 /// Creates (`id` None) or updates a location; returns its id.
 pub async fn save_location(tx: &mut TenantTx, id: Option<Uuid>, name: &str, address: &str, contact: &str, accessibility: &str, active: bool) -> Result<Uuid> {
