@@ -522,3 +522,50 @@ async fn another_land_strands_what_falls_on_its_holidays_after_showing_it() {
     let back = admin.submit("/verwaltung/termine", "/verwaltung/termine/einstellungen", &fields("RP")).await;
     assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
 }
+
+#[tokio::test]
+async fn a_citizen_sees_prefilled_data_and_only_their_own_appointments_and_staff_download_the_statistics() {
+    let app = TestApp::spawn().await;
+    let (tenant, loc, _) = tiny_location(&app).await;
+    let (plan, slots) = plan_and_slots(&app, tenant, loc, 0).await;
+    let email = unique_email("konto");
+    let mut erika = super::cases::registered(&app, HOST, &email).await;
+    let citizen: Uuid = sqlx::query_scalar("select citizen_id from citizen_account where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    // a hold made while logged in: the data form is prefilled from the Bürgerkonto
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let held = repo::take(
+        &mut tx,
+        portal_appointments::Land::RP,
+        &req(loc),
+        &plan,
+        slots[0].start,
+        Some(Duration::minutes(10)),
+        &Person { citizen: Some(citizen), ..Person::default() },
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let page = erika.get(&format!("/termine/reservierung/{}", held.secret)).await;
+    assert!(page.body.contains(&format!("value=\"{email}\"")), "prefilled: {}", page.body);
+    let done = erika.submit(&format!("/termine/reservierung/{}", held.secret), &format!("/termine/reservierung/{}", held.secret), &[("name", "Erika Konto"), ("email", &email), ("phone", "")]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    // "Meine Termine" lists it and opens it; another citizen sees neither
+    let mine = erika.get("/konto/termine").await;
+    assert!(mine.body.contains(&held.booking.number), "{}", mine.body);
+    let own = format!("/konto/termine/{}", held.booking.id);
+    assert_eq!(erika.get(&own).await.status, StatusCode::OK);
+    let mut max = super::cases::registered(&app, HOST, &unique_email("max")).await;
+    assert!(!max.get("/konto/termine").await.body.contains(&held.booking.number));
+    assert_eq!(max.get(&own).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(max.get(&format!("{own}/termin.ics")).await.status, StatusCode::NOT_FOUND);
+
+    // the statistics and their CSV
+    let (mut admin, _) = staff(&app, "").await;
+    let report = admin.get(&format!("/verwaltung/termine/auswertung?ort={loc}")).await;
+    assert_eq!(report.status, StatusCode::OK);
+    let csv = admin.get(&format!("/verwaltung/termine/auswertung.csv?ort={loc}")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/csv")));
+    assert!(csv.body.starts_with("Standort;Tag;Leistung;Buchungen"), "{}", csv.body);
+}
