@@ -25,6 +25,11 @@ if [ "$mode" = release ]; then
 fi
 info "wasm: $(stat -c %s "$SITE_DIR/pkg/portal_hydrate_bg.wasm") bytes"
 
+step "Leaflet (the Kita search's map)"
+mkdir -p "$SITE_DIR/leaflet/images"
+cp "$ROOT/app/frontend/node_modules/leaflet/dist/leaflet.js" "$ROOT/app/frontend/node_modules/leaflet/dist/leaflet.css" "$SITE_DIR/leaflet/"
+cp "$ROOT/app/frontend/node_modules/leaflet/dist/images/"*.png "$SITE_DIR/leaflet/images/"
+
 step "KERN UX assets"
 kern="$ROOT/app/frontend/node_modules/@kern-ux/native/dist"
 cp "$kern/kern.min.css" "$SITE_DIR/kern/kern.min.css"

@@ -35,10 +35,20 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Appointments, Read),
                 (Appointments, Write),
                 (Appointments, Process),
+                (Kita, Read),
+                (Kita, Write),
+                (Kita, Process),
             ],
         ),
-        (Role::CaseWorker, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Cases, Process), (Payments, Read), (Payments, Process), (Appointments, Read), (Appointments, Process)]),
-        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Payments, Read), (Appointments, Read)]),
+        (
+            Role::CaseWorker,
+            tenant,
+            vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Cases, Process), (Payments, Read), (Payments, Process), (Appointments, Read), (Appointments, Process), (Kita, Read), (Kita, Process)],
+        ),
+        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Payments, Read), (Appointments, Read), (Kita, Read)]),
+        // staff of a Kita Träger: nothing but the Kita portal's lists and their work (scoped in the queries)
+        (Role::KitaProvider, tenant, vec![(StaffArea, Read), (Kita, Read), (Kita, Process)]),
+        (Role::KitaProvider, Domain::Platform, vec![]),
         (
             Role::Operator,
             Domain::Platform,

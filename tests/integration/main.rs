@@ -10,6 +10,7 @@ mod console;
 mod data;
 mod identity;
 mod isolation;
+mod kita;
 mod mail;
 mod payments;
 mod pipeline;

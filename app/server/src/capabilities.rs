@@ -14,4 +14,5 @@ pub static ALL: &[Capability] = &[
     crate::casework::CAPABILITY,
     crate::payments::CAPABILITY,
     crate::appointments::CAPABILITY,
+    crate::kita::CAPABILITY,
 ];

@@ -14,6 +14,7 @@ pub mod access;
 pub mod account;
 pub mod applications;
 pub mod appointments;
+pub mod kita;
 pub mod audit;
 pub mod casework;
 pub mod catalogue;

@@ -87,6 +87,8 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
         .route("/assets/islands.js", get(islands_js))
         .route("/assets/payment.js", get(payment_js))
         .route("/assets/live.js", get(live_js))
+        .route("/assets/map.js", get(map_js))
+        .nest_service("/assets/leaflet", ServeDir::new(site_dir.join("leaflet")))
         .merge(static_files)
         .fallback(dispatch)
         .with_state(sites)
@@ -119,6 +121,10 @@ async fn app_css() -> Response {
 
 async fn payment_js() -> Response {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::PAYMENT_JS).into_response()
+}
+
+async fn map_js() -> Response {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::MAP_JS).into_response()
 }
 
 async fn live_js() -> Response {

@@ -98,6 +98,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         crate::seed::sync_demo_tenants(&db, &catalogue, &demo, &oidc).await?;
         crate::seed::sync_demo_payments(&db, &tenants_dir.join("demo/payments/payments.toml")).await?;
         crate::seed::sync_demo_appointments(&db, &tenants_dir.join("demo/appointments/appointments.toml")).await?;
+        crate::kita::sync_demo(&db, &tenants_dir.join("demo/kita/kita.toml")).await?;
     }
 
     let cache = &settings.cache;
@@ -128,6 +129,8 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
             site_dir: settings.paths.site_dir.clone(),
             metrics_token: settings.telemetry.metrics_token.clone(),
             max_body_bytes: settings.server.max_body_bytes,
+            map_tiles: settings.maps.tiles_url.clone(),
+            map_attribution: settings.maps.attribution.clone(),
         }),
         metrics: telemetry.metrics.clone(),
         authz: Arc::new(portal_authz::Authorizer::new().await.context("loading the casbin model and policy")?),

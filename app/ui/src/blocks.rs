@@ -130,6 +130,8 @@ pub enum Block {
     /// The online payment form: Stripe's payment element mounts into it (the page loads Stripe.js
     /// and `/assets/payment.js`); without JavaScript a note says how else to pay.
     Payment(Box<PaymentSpec>),
+    /// Facilities on a map (`/assets/map.js` with Leaflet); the page lists them as well.
+    Map(Box<crate::kita::MapSpec>),
     /// Waiting times that update themselves (`/assets/live.js` listens to each row's source).
     Live(Vec<crate::appointments::LiveRow>),
     /// A ticket number as large as the page allows, with lines under it (the printed ticket).
@@ -225,6 +227,8 @@ pub struct FilterSpec {
     pub selects: Vec<FilterSelect>,
     /// Date inputs: (name, label, value as YYYY-MM-DD).
     pub dates: Vec<(String, String, String)>,
+    /// Text inputs: (name, label, value).
+    pub texts: Vec<(String, String, String)>,
     /// (name, label, checked)
     pub checks: Vec<(String, String, bool)>,
     pub submit: String,
@@ -413,6 +417,7 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
             .into_any(),
             Block::List(items) => view! { <ul class="kern-list">{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }.into_any(),
             Block::Live(rows) => crate::appointments::live_view(rows).into_any(),
+            Block::Map(spec) => crate::kita::map_view(*spec).into_any(),
             Block::Ticket { code, lines } => crate::appointments::ticket_view(code, lines).into_any(),
             Block::TimePick { action, csrf, hidden, choice } => crate::appointments::time_pick_view(action, csrf, hidden, choice).into_any(),
             Block::Buttons(bs) => view! { <div class="row-actions">{bs.into_iter().map(button_view).collect_view()}</div> }.into_any(),
@@ -494,6 +499,15 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
                             <div class="kern-form-input filters__item">
                                 <label class="kern-label" for=id.clone()>{label}</label>
                                 <input class="kern-form-input__input" type="date" id=id name=name value=value/>
+                            </div>
+                        }
+                    }).collect_view()}
+                    {spec.texts.into_iter().map(|(name, label, value)| {
+                        let id = format!("filter-{name}");
+                        view! {
+                            <div class="kern-form-input filters__item">
+                                <label class="kern-label" for=id.clone()>{label}</label>
+                                <input class="kern-form-input__input" type="text" id=id name=name value=value/>
                             </div>
                         }
                     }).collect_view()}

@@ -20,23 +20,26 @@ pub enum Role {
     TenantAdmin,
     CaseWorker,
     Viewer,
+    /// Staff of a Kita Träger: its facilities and the children who applied there only.
+    KitaProvider,
     Operator,
 }
 
 impl Role {
-    pub const TENANT_ROLES: [Role; 3] = [Role::TenantAdmin, Role::CaseWorker, Role::Viewer];
+    pub const TENANT_ROLES: [Role; 4] = [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Role::TenantAdmin => "tenant_admin",
             Role::CaseWorker => "case_worker",
             Role::Viewer => "viewer",
+            Role::KitaProvider => "kita_provider",
             Role::Operator => "operator",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::Operator].into_iter().find(|r| r.as_str() == s)
+        [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider, Role::Operator].into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -59,10 +62,14 @@ pub enum Resource {
     /// Appointments: locations, hours, counters and rules (write); the front desk, counters and
     /// bookings on behalf of callers (process); lists and statistics (read).
     Appointments,
+    /// The Kita portal: Träger, facilities, places, criteria and the allocation (write); the
+    /// applications, duplicates and ranked lists (process); lists and statistics (read). Staff of
+    /// a Träger hold read and process limited to their Träger's facilities.
+    Kita,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 12] = [
+    pub const ALL: [Resource; 13] = [
         Resource::StaffArea,
         Resource::Branding,
         Resource::Services,
@@ -75,6 +82,7 @@ impl Resource {
         Resource::Jobs,
         Resource::Payments,
         Resource::Appointments,
+        Resource::Kita,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -91,6 +99,7 @@ impl Resource {
             Resource::Jobs => "jobs",
             Resource::Payments => "payments",
             Resource::Appointments => "appointments",
+            Resource::Kita => "kita",
         }
     }
 }

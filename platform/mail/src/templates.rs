@@ -113,6 +113,22 @@ pub enum Mail {
         number: String,
         link: String,
     },
+    /// A Kita application came in (to the parent, with its number).
+    KitaApplied {
+        child: String,
+        number: String,
+        preferences: String,
+        link: String,
+    },
+    /// The coordinated allocation offers a place; the parent answers until the deadline.
+    KitaOffer {
+        child: String,
+        facility: String,
+        care: String,
+        start: String,
+        until: String,
+        link: String,
+    },
     /// A refund was made.
     PaymentRefunded {
         service: String,
@@ -232,6 +248,18 @@ fn parts(mail: &Mail, tenant: &str, texts: Texts<'_>) -> Parts {
             subject: t("mail.appointment_reminder_subject", &[("when", when)]),
             lines: vec![t("mail.appointment_reminder_text", &[("when", when), ("location", location)]), t("mail.appointment_number_text", &[("number", number)])],
             button: Some((t("mail.appointment_manage_button", &[]), link.clone())),
+            after: vec![],
+        },
+        Mail::KitaApplied { child, number, preferences, link } => Parts {
+            subject: t("mail.kita_applied_subject", &[("number", number)]),
+            lines: vec![t("mail.kita_applied_text", &[("child", child), ("number", number)]), t("mail.kita_applied_text_2", &[("preferences", preferences)])],
+            button: Some((t("mail.kita_button", &[]), link.clone())),
+            after: vec![],
+        },
+        Mail::KitaOffer { child, facility, care, start, until, link } => Parts {
+            subject: t("mail.kita_offer_subject", &[("child", child)]),
+            lines: vec![t("mail.kita_offer_text", &[("child", child), ("facility", facility), ("care", care), ("start", start)]), t("mail.kita_offer_text_2", &[("until", until)])],
+            button: Some((t("mail.kita_offer_button", &[]), link.clone())),
             after: vec![],
         },
         Mail::PaymentRefunded { service, amount, kassenzeichen, reason, link } => Parts {

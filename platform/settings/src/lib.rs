@@ -62,6 +62,21 @@ pub struct Settings {
     pub payments: PaymentSettings,
     pub security: SecuritySettings,
     pub cache: CacheSettings,
+    #[serde(default)]
+    pub maps: MapSettings,
+}
+
+/// The map of the Kita search: where its tiles come from (an operator's tile server or a
+/// provider's). Empty: the map shows the markers without a background.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MapSettings {
+    /// URL template, e.g. `https://tiles.example.org/{z}/{x}/{y}.png`.
+    #[serde(default)]
+    pub tiles_url: String,
+    /// The tiles' credit line (required by most providers).
+    #[serde(default)]
+    pub attribution: String,
 }
 
 /// The in-memory caches of tenants' portal content and of rendered public pages.

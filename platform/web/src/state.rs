@@ -27,6 +27,9 @@ pub struct StateConfig {
     pub metrics_token: Option<SecretString>,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
+    /// Map tiles of the Kita search (URL template; empty: markers without tiles) and their credit.
+    pub map_tiles: String,
+    pub map_attribution: String,
 }
 
 /// What the payment pages and the webhook need besides the gateway.

@@ -159,6 +159,7 @@ pub fn role_label(lang: Lang, role: &str) -> String {
         match role {
             "tenant_admin" => "staff.role_tenant_admin",
             "case_worker" => "staff.role_case_worker",
+            "kita_provider" => "staff.role_kita_provider",
             _ => "staff.role_viewer",
         },
     )

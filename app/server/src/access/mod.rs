@@ -36,7 +36,7 @@ use crate::kit::session::{STAFF_COOKIE, Staff, anon_csrf, check_anon_csrf, set_a
 use identity_admin::{invite_form, parse_invitation, provider_blocks, role_label};
 
 mod console_access;
-mod identity_admin;
+pub(crate) mod identity_admin;
 pub mod paths;
 mod people;
 use people::*;

@@ -271,6 +271,7 @@ fn choose_blocks(lang: Lang, content: &portal_web::content::TenantContent, locat
             ("personen".into(), tr(lang, "appointments.persons"), (1..=6).map(|n| (n.to_string(), n.to_string())).collect(), want.persons.to_string()),
         ],
         dates: vec![],
+        texts: vec![],
         checks: services.into_iter().map(|(slug, name)| (format!("d_{slug}"), name, want.services.contains(&slug))).collect(),
         submit: tr(lang, "appointments.continue"),
     }))]

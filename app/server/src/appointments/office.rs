@@ -225,6 +225,7 @@ async fn phone_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
             ("personen".into(), tr(lang, "appointments.persons"), (1..=6).map(|n| (n.to_string(), n.to_string())).collect(), persons.to_string()),
         ],
         dates: vec![],
+        texts: vec![],
         checks: vec![],
         submit: tr(lang, "appointments.show_times"),
     }))];
@@ -484,6 +485,7 @@ pub(super) async fn report(State(state): State<AppState>, ctx: TenantContext, he
         action: paths::REPORT.path().into(),
         selects: vec![("ort".into(), tr(lang, "appointments.location"), r.locations.iter().map(|l| (l.id.to_string(), l.name.clone())).collect(), loc_id.clone())],
         dates: vec![("von".into(), tr(lang, "appointments.from"), iso_date(r.from)), ("bis".into(), tr(lang, "appointments.to"), iso_date(r.to))],
+        texts: vec![],
         checks: vec![],
         submit: tr(lang, "appointments.show"),
     }))];

@@ -188,6 +188,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
             ),
         ],
         dates: vec![],
+        texts: vec![],
         checks: vec![("meine".into(), tr(lang, "casework.only_mine"), p.meine.is_some()), ("ueberfaellig".into(), tr(lang, "casework.only_overdue"), p.ueberfaellig.is_some())],
         submit: tr(lang, "casework.filter"),
     };

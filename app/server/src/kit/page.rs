@@ -59,6 +59,25 @@ pub fn payment_scripts(state: &AppState) -> Vec<String> {
 pub const LIVE_JS: &str = include_str!("../../../assets/live.js");
 
 /// The URL of the live script, versioned by its content.
+/// The Kita map's glue to Leaflet (served from memory; Leaflet itself from the built site).
+pub const MAP_JS: &str = include_str!("../../../assets/map.js");
+
+pub fn map_scripts() -> Vec<String> {
+    vec!["/assets/leaflet/leaflet.js".into(), format!("/assets/map.js?v={}", short_hash(MAP_JS.as_bytes()))]
+}
+
+/// The Content-Security-Policy of a page with a map whose tiles come from `tiles` (a URL
+/// template): the tile server's origin may serve images.
+pub fn map_csp(tiles: &str) -> Option<String> {
+    let rest = tiles.strip_prefix("https://")?;
+    let host = rest.split('/').next().filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '{' | '}')))?;
+    // a {s} subdomain template becomes a wildcard
+    let host = host.replace("{s}", "*");
+    Some(format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://{host}; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    ))
+}
+
 pub fn live_script() -> String {
     format!("/assets/live.js?v={}", short_hash(LIVE_JS.as_bytes()))
 }
@@ -210,6 +229,10 @@ pub async fn blocks_page(
     if blocks.iter().any(|b| matches!(b, Block::Live(_))) {
         chrome.assets.scripts.push(live_script());
     }
+    let map = blocks.iter().any(|b| matches!(b, Block::Map(_)));
+    if map {
+        chrome.assets.scripts.extend(map_scripts());
+    }
     let payment = blocks.iter().any(|b| matches!(b, Block::Payment(_)));
     if payment {
         chrome.assets.scripts = payment_scripts(state);
@@ -220,6 +243,9 @@ pub async fn blocks_page(
             r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
         }
         r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    if map && let Some(v) = map_csp(&state.config.map_tiles).and_then(|c| HeaderValue::from_str(&c).ok()) {
+        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
     }
     Ok(r)
 }

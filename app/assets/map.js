@@ -1,0 +1,41 @@
+// The Kita search's map: reads the facilities from the map's hidden list and shows them as markers
+// on a Leaflet map (Leaflet from npm, served under /assets/leaflet/). The tiles come from the
+// configured URL; without one the markers stand on a plain background. The page lists the same
+// facilities in a table, so nothing depends on this script.
+(function () {
+  "use strict";
+  function start() {
+    if (typeof L === "undefined") return;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = "/assets/leaflet/leaflet.css";
+    document.head.appendChild(css);
+    document.querySelectorAll("[data-kita-map]").forEach(function (box) {
+      var items = Array.prototype.slice.call(box.querySelectorAll("li[data-lat]"));
+      if (!items.length) return;
+      var canvas = document.createElement("div");
+      canvas.className = "kita-map__canvas";
+      box.appendChild(canvas);
+      var map = L.map(canvas, { scrollWheelZoom: false });
+      var tiles = box.getAttribute("data-tiles");
+      if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: box.getAttribute("data-attribution") || "" }).addTo(map);
+      var bounds = [];
+      items.forEach(function (li) {
+        var at = [parseFloat(li.getAttribute("data-lat")), parseFloat(li.getAttribute("data-lon"))];
+        bounds.push(at);
+        var popup = document.createElement("div");
+        var a = document.createElement("a");
+        a.href = li.getAttribute("data-link");
+        a.textContent = li.textContent;
+        popup.appendChild(a);
+        var p = document.createElement("p");
+        p.textContent = li.getAttribute("data-detail");
+        popup.appendChild(p);
+        L.circleMarker(at, { radius: 8, weight: 2 }).bindPopup(popup).bindTooltip(li.textContent).addTo(map);
+      });
+      if (bounds.length === 1) map.setView(bounds[0], 15); else map.fitBounds(bounds, { padding: [24, 24] });
+      box.setAttribute("data-markers", String(bounds.length));
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
+})();
