@@ -142,7 +142,11 @@ async fn bad_input_gets_an_error_next_to_its_field_and_keeps_what_was_entered() 
         ("an unknown facility", child("Anna", "Beispiel", "k4", &[Uuid::now_v7().to_string()]), "gibt es nicht"),
         ("the same facility twice", child("Anna", "Beispiel", "k5", &[prefs[0].clone(), prefs[0].clone()]), "schon als Wunsch"),
         ("no preference", child("Anna", "Beispiel", "k6", &[]), "mindestens eine"),
-        ("Krippe for a four-year-old", child("Anna", "Beispiel", "k7", &prefs).into_iter().map(|(k, v)| if k == "care_type" { (k, "krippe".into()) } else { (k, v) }).collect(), "passt nicht zum Alter"),
+        (
+            "Krippe for a four-year-old",
+            child("Anna", "Beispiel", "k7", &prefs).into_iter().map(|(k, v)| if k == "care_type" { (k, "krippe".into()) } else { (k, v) }).collect(),
+            "passt nicht zum Alter",
+        ),
         ("a birth date in the future", child("Anna", "Beispiel", "k8", &prefs).into_iter().map(|(k, v)| if k == "birth_date" { (k, "2099-01-01".into()) } else { (k, v) }).collect(), "in der Zukunft"),
         ("a huge name", child(&"A".repeat(5000), "Beispiel", "k9", &prefs), "zu lang"),
     ];
@@ -251,7 +255,9 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
     }
     let r = tina.submit(&format!("/verwaltung/kita/einrichtungen/{own}"), "/verwaltung/kita/vergabe/starten", &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = tina.submit(&format!("/verwaltung/kita/einrichtungen/{own}"), &format!("/verwaltung/kita/einrichtungen/{own}/plaetze"), &[("care_type", "kita"), ("start_month", "2027-08"), ("places", "500")]).await;
+    let r = tina
+        .submit(&format!("/verwaltung/kita/einrichtungen/{own}"), &format!("/verwaltung/kita/einrichtungen/{own}/plaetze"), &[("care_type", "kita"), ("start_month", "2027-08"), ("places", "500")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // a deviation needs a reason; with one, the child comes first on the list and it is audited
@@ -279,7 +285,8 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
     let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'kita_ranking.deviation'").fetch_one(&app.db.owner().await).await.unwrap_or(0);
     assert_eq!(audited, 1);
     // not at another Träger's program
-    let r = tina.submit(&ranked, &format!("/verwaltung/kita/einrichtungen/{foreign}/rangliste/kita/2027-08"), &[("application", &last), ("reason", "Härtefall: Geschwister in der Nachbargruppe")]).await;
+    let r =
+        tina.submit(&ranked, &format!("/verwaltung/kita/einrichtungen/{foreign}/rangliste/kita/2027-08"), &[("application", &last), ("reason", "Härtefall: Geschwister in der Nachbargruppe")]).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
@@ -300,19 +307,30 @@ async fn a_paper_copy_of_an_online_application_is_found_and_merged_keeping_both_
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = tina.submit("/verwaltung/kita/anmeldungen/neu", "/verwaltung/kita/anmeldungen/neu", &refs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let paper: Uuid = sqlx::query_scalar("select application_id from kita_application where entered_for = $1 order by created_at desc limit 1").bind(church).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let paper: Uuid = sqlx::query_scalar("select application_id from kita_application where entered_for = $1 order by created_at desc limit 1")
+        .bind(church)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     let page = admin.get("/verwaltung/kita/dubletten").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Vor- und Nachname vertauscht"), "the reason is shown");
     let (first, second) = if online < paper { (online, paper) } else { (paper, online) };
-    let decision: String = sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2").bind(first).bind(second).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let decision: String =
+        sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2").bind(first).bind(second).fetch_one(&app.db.owner().await).await.unwrap_or_default();
     assert_eq!(decision, "open", "swapped names are never merged without a look");
     let keep = if first == online { "erste" } else { "zweite" };
     let r = admin.submit("/verwaltung/kita/dubletten", &format!("/verwaltung/kita/dubletten/{first}/{second}"), &[("entscheidung", keep)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let stored: Vec<String> =
-        sqlx::query_scalar::<_, Uuid>("select facility_id from kita_preference where application_id = $1 order by rank").bind(online).fetch_all(&app.db.owner().await).await.unwrap_or_default().iter().map(Uuid::to_string).collect();
+    let stored: Vec<String> = sqlx::query_scalar::<_, Uuid>("select facility_id from kita_preference where application_id = $1 order by rank")
+        .bind(online)
+        .fetch_all(&app.db.owner().await)
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(Uuid::to_string)
+        .collect();
     assert_eq!(stored, vec![prefs[0].clone(), prefs[1].clone(), marien], "the kept one's wishes first, then the other's new one");
     let status: String = sqlx::query_scalar("select status from kita_application where application_id = $1").bind(paper).fetch_one(&app.db.owner().await).await.unwrap_or_default();
     assert_eq!(status, "merged");

@@ -14,10 +14,10 @@ pub mod access;
 pub mod account;
 pub mod applications;
 pub mod appointments;
-pub mod kita;
 pub mod audit;
 pub mod casework;
 pub mod catalogue;
+pub mod kita;
 pub mod payments;
 pub mod tenants;
 

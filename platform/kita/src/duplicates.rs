@@ -38,7 +38,11 @@ impl Prepared {
 
 /// The address as compared: normalised, "straße"/"str." written the same way.
 pub fn address_key(address: &str) -> String {
-    names::tokens(address).into_iter().map(|t| if t == "str" || t == "strasse" { "str".to_owned() } else { t.strip_suffix("strasse").map_or(t.clone(), |s| format!("{s}str")) }).collect::<Vec<_>>().join(" ")
+    names::tokens(address)
+        .into_iter()
+        .map(|t| if t == "str" || t == "strasse" { "str".to_owned() } else { t.strip_suffix("strasse").map_or(t.clone(), |s| format!("{s}str")) })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Why a pair was found, shown to the youth office.
@@ -212,7 +216,12 @@ mod tests {
         let precision = hits as f64 / found.len().max(1) as f64;
         let recall = hits as f64 / truth.len() as f64;
         let sure_wrong = found.iter().filter(|(a, b, m)| m.score >= SURE && !truth.contains(&(*a, *b))).count();
-        println!("duplicates: {} people, {} true pairs, {} candidates, precision {precision:.3}, recall {recall:.3}, wrong above the sure threshold {sure_wrong}", people.len(), truth.len(), found.len());
+        println!(
+            "duplicates: {} people, {} true pairs, {} candidates, precision {precision:.3}, recall {recall:.3}, wrong above the sure threshold {sure_wrong}",
+            people.len(),
+            truth.len(),
+            found.len()
+        );
         assert!(precision >= 0.95, "precision {precision}");
         assert!(recall >= 0.95, "recall {recall}");
         assert_eq!(sure_wrong, 0);

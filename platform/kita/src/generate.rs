@@ -43,24 +43,200 @@ impl Rng {
 }
 
 pub const FIRST_NAMES: &[&str] = &[
-    "Emma", "Mia", "Hannah", "Sofia", "Emilia", "Lina", "Mila", "Ella", "Leni", "Clara", "Marie", "Lea", "Anna-Lena", "Zoë", "Luca", "Jürgen", "Noah", "Leon", "Paul", "Ben",
-    "Finn", "Elias", "Felix", "Jonas", "Luis", "Henry", "Emil", "Theo", "Matteo", "Anton", "Maximilian", "Jakob", "Karl-Heinz", "Björn", "Søren", "Ömer", "Elif", "Yusuf", "Aylin",
-    "Mohammed", "Amira", "Lukas", "Niklas", "Moritz", "Greta", "Frieda", "Ida", "Mathilda", "Luise", "Jana", "Carla", "Nele", "Pia", "Till", "Ole", "Malte", "Jannik", "Fabian",
+    "Emma",
+    "Mia",
+    "Hannah",
+    "Sofia",
+    "Emilia",
+    "Lina",
+    "Mila",
+    "Ella",
+    "Leni",
+    "Clara",
+    "Marie",
+    "Lea",
+    "Anna-Lena",
+    "Zoë",
+    "Luca",
+    "Jürgen",
+    "Noah",
+    "Leon",
+    "Paul",
+    "Ben",
+    "Finn",
+    "Elias",
+    "Felix",
+    "Jonas",
+    "Luis",
+    "Henry",
+    "Emil",
+    "Theo",
+    "Matteo",
+    "Anton",
+    "Maximilian",
+    "Jakob",
+    "Karl-Heinz",
+    "Björn",
+    "Søren",
+    "Ömer",
+    "Elif",
+    "Yusuf",
+    "Aylin",
+    "Mohammed",
+    "Amira",
+    "Lukas",
+    "Niklas",
+    "Moritz",
+    "Greta",
+    "Frieda",
+    "Ida",
+    "Mathilda",
+    "Luise",
+    "Jana",
+    "Carla",
+    "Nele",
+    "Pia",
+    "Till",
+    "Ole",
+    "Malte",
+    "Jannik",
+    "Fabian",
 ];
 
 pub const LAST_NAMES: &[&str] = &[
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder",
-    "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Schmitt", "Werner", "Schmitz", "Krause", "Meier", "Lehmann", "Schmid", "Schulze",
-    "Maier", "Köhler", "Herrmann", "König", "Walter", "Mayer", "Huber", "Kaiser", "Fuchs", "Peters", "Lang", "Scholz", "Möller", "Weiß", "Jung", "Hahn", "Schubert", "Vogel",
-    "Friedrich", "Keller", "Günther", "Frank", "Berger", "Winkler", "Roth", "Beck", "Lorenz", "Baumann", "Franke", "Albrecht", "Schuster", "Simon", "Ludwig", "Böhm", "Winter",
-    "Kraus", "Martin", "Schumacher", "Krämer", "Vogt", "Stein", "Jäger", "Otto", "Sommer", "Groß", "Seidel", "Heinrich", "Brandt", "Haas", "Schreiber", "Graf", "Schulte",
-    "Dietrich", "Ziegler", "Kuhn", "Kühn", "Pohl", "Engel", "Horn", "Busch", "Bergmann", "Thomas", "Voigt", "Sauer", "Arnold", "Wolff", "Pfeiffer", "Yilmaz", "Kaya", "Demir",
-    "Nowak", "Kowalski", "Popescu", "Ivanova", "Rossi", "Meyer-Lüdenscheidt", "Schulze-Wessel",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Schmitt",
+    "Werner",
+    "Schmitz",
+    "Krause",
+    "Meier",
+    "Lehmann",
+    "Schmid",
+    "Schulze",
+    "Maier",
+    "Köhler",
+    "Herrmann",
+    "König",
+    "Walter",
+    "Mayer",
+    "Huber",
+    "Kaiser",
+    "Fuchs",
+    "Peters",
+    "Lang",
+    "Scholz",
+    "Möller",
+    "Weiß",
+    "Jung",
+    "Hahn",
+    "Schubert",
+    "Vogel",
+    "Friedrich",
+    "Keller",
+    "Günther",
+    "Frank",
+    "Berger",
+    "Winkler",
+    "Roth",
+    "Beck",
+    "Lorenz",
+    "Baumann",
+    "Franke",
+    "Albrecht",
+    "Schuster",
+    "Simon",
+    "Ludwig",
+    "Böhm",
+    "Winter",
+    "Kraus",
+    "Martin",
+    "Schumacher",
+    "Krämer",
+    "Vogt",
+    "Stein",
+    "Jäger",
+    "Otto",
+    "Sommer",
+    "Groß",
+    "Seidel",
+    "Heinrich",
+    "Brandt",
+    "Haas",
+    "Schreiber",
+    "Graf",
+    "Schulte",
+    "Dietrich",
+    "Ziegler",
+    "Kuhn",
+    "Kühn",
+    "Pohl",
+    "Engel",
+    "Horn",
+    "Busch",
+    "Bergmann",
+    "Thomas",
+    "Voigt",
+    "Sauer",
+    "Arnold",
+    "Wolff",
+    "Pfeiffer",
+    "Yilmaz",
+    "Kaya",
+    "Demir",
+    "Nowak",
+    "Kowalski",
+    "Popescu",
+    "Ivanova",
+    "Rossi",
+    "Meyer-Lüdenscheidt",
+    "Schulze-Wessel",
 ];
 
 pub const STREETS: &[&str] = &[
-    "Hauptstraße", "Bahnhofstraße", "Schillerstraße", "Goethestraße", "Gartenstraße", "Mühlstraße", "Kirchstraße", "Lindenweg", "Am Harzhübel", "Pariser Straße", "Fackelstraße",
-    "Mannheimer Straße", "Eisenbahnstraße", "Richard-Wagner-Straße", "Königstraße", "Logenstraße", "Rosenstraße", "Waldstraße", "Talstraße", "Im Stadtwald",
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Schillerstraße",
+    "Goethestraße",
+    "Gartenstraße",
+    "Mühlstraße",
+    "Kirchstraße",
+    "Lindenweg",
+    "Am Harzhübel",
+    "Pariser Straße",
+    "Fackelstraße",
+    "Mannheimer Straße",
+    "Eisenbahnstraße",
+    "Richard-Wagner-Straße",
+    "Königstraße",
+    "Logenstraße",
+    "Rosenstraße",
+    "Waldstraße",
+    "Talstraße",
+    "Im Stadtwald",
 ];
 
 /// A child with a plausible name, birth date (0 to 6 years before 2027) and address.
@@ -130,7 +306,13 @@ pub fn near_duplicate(rng: &mut Rng, p: &Person) -> (Person, Variation) {
         }
         Variation::BirthDigit => {
             let day = p.birth_date.day();
-            let other = if day >= 20 { day - 10 } else if day >= 10 { day + 10 } else { day + 1 };
+            let other = if day >= 20 {
+                day - 10
+            } else if day >= 10 {
+                day + 10
+            } else {
+                day + 1
+            };
             d.birth_date = p.birth_date.replace_day(other).unwrap_or(p.birth_date);
         }
         Variation::Identical => {}
@@ -159,8 +341,7 @@ pub const START: time::Date = time::macros::date!(2027 - 08 - 01);
 /// 85 % of the demand, so that some children get none.
 pub fn city(seed: u64, children: usize, facilities: usize, max_preferences: usize) -> City {
     let mut rng = Rng::new(seed);
-    let districts: Vec<(uuid::Uuid, (f64, f64))> =
-        (0..10u128).map(|i| (uuid::Uuid::from_u128(0xd000 + i), (CENTRE.0 + (rng.unit() - 0.5) * 0.08, CENTRE.1 + (rng.unit() - 0.5) * 0.12))).collect();
+    let districts: Vec<(uuid::Uuid, (f64, f64))> = (0..10u128).map(|i| (uuid::Uuid::from_u128(0xd000 + i), (CENTRE.0 + (rng.unit() - 0.5) * 0.08, CENTRE.1 + (rng.unit() - 0.5) * 0.12))).collect();
     let near = |rng: &mut Rng, (lat, lon): (f64, f64)| (lat + (rng.unit() - 0.5) * 0.02, lon + (rng.unit() - 0.5) * 0.03);
     let mut places_out = Vec::new();
     let mut places = Vec::new();
@@ -177,7 +358,13 @@ pub fn city(seed: u64, children: usize, facilities: usize, max_preferences: usiz
         let home = near(&mut rng, centre);
         let person = random_child(&mut rng);
         let months = criteria::age_months(person.birth_date, START);
-        let care = if months < 36 { 0 } else if months < 72 { 1 } else { 2 };
+        let care = if months < 36 {
+            0
+        } else if months < 72 {
+            1
+        } else {
+            2
+        };
         demand[care] += 1;
         // nearer facilities are likelier wishes: the closest twelve, drawn without replacement
         let mut by_distance: Vec<(f64, usize)> = places_out.iter().enumerate().map(|(i, p)| (criteria::distance_km(home, p.position.unwrap_or(CENTRE)), i)).collect();

@@ -106,13 +106,7 @@ pub struct RoundOutcome {
 
 impl State {
     pub fn new(instance: &Instance) -> Self {
-        Self {
-            offered: vec![std::collections::HashSet::new(); instance.programs()],
-            held: vec![None; instance.children()],
-            filled: vec![0; instance.programs()],
-            rounds: 0,
-            offers: Vec::new(),
-        }
+        Self { offered: vec![std::collections::HashSet::new(); instance.programs()], held: vec![None; instance.children()], filled: vec![0; instance.programs()], rounds: 0, offers: Vec::new() }
     }
 
     /// Rebuilds the state from the offers of earlier rounds (as stored).

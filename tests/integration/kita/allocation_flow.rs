@@ -27,8 +27,11 @@ async fn phase(app: &TestApp, n: i32) -> (String, Option<bool>, Option<i32>) {
 async fn check_stored_result(app: &TestApp, tenant: TenantId, n: i32) {
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let l = allocation::load(&mut tx, n).await.unwrap_or_else(|e| panic!("{e}"));
-    let rows: Vec<(Uuid, Uuid, String, time::Date)> =
-        sqlx::query_as("select application_id, facility_id, care_type, start_month from kita_offer where phase = $1 and status in ('held', 'accepted')").bind(n).fetch_all(tx.conn()).await.unwrap_or_default();
+    let rows: Vec<(Uuid, Uuid, String, time::Date)> = sqlx::query_as("select application_id, facility_id, care_type, start_month from kita_offer where phase = $1 and status in ('held', 'accepted')")
+        .bind(n)
+        .fetch_all(tx.conn())
+        .await
+        .unwrap_or_default();
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let child_of: HashMap<Uuid, usize> = l.applications.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
     let mut held: Vec<Option<usize>> = vec![None; l.applications.len()];
@@ -114,7 +117,11 @@ async fn the_allocation_runs_in_rounds_is_stable_and_offers_are_accepted_refused
     let offer_of = |id: Uuid| {
         let app = &app;
         async move {
-            sqlx::query_scalar::<_, Uuid>("select offer_id from kita_offer where application_id = $1 and status = 'held'").bind(id).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"))
+            sqlx::query_scalar::<_, Uuid>("select offer_id from kita_offer where application_id = $1 and status = 'held'")
+                .bind(id)
+                .fetch_one(&app.db.owner().await)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
         }
     };
     let (erika_offer, max_offer) = (offer_of(ids[0]).await, offer_of(ids[1]).await);

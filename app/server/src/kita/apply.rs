@@ -118,7 +118,8 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
             && portal_kita::names::normalise(&a.child_first) == portal_kita::names::normalise(&draft.child_first)
             && portal_kita::names::normalise(&a.child_last) == portal_kita::names::normalise(&draft.child_last)
     };
-    let retried: Option<Uuid> = sqlx::query_scalar("select application_id from kita_application where request_key = $1").bind(&key).fetch_optional(tx.conn()).await.map_err(portal_db::DbError::Sqlx)?;
+    let retried: Option<Uuid> =
+        sqlx::query_scalar("select application_id from kita_application where request_key = $1").bind(&key).fetch_optional(tx.conn()).await.map_err(portal_db::DbError::Sqlx)?;
     if retried.is_none()
         && let Some(existing) = mine.iter().find(|a| same_child(a))
     {

@@ -40,7 +40,16 @@ pub(super) async fn provider_page(State(state): State<AppState>, ctx: TenantCont
 }
 
 #[expect(clippy::too_many_arguments, reason = "the page, a notice and the form shown again with its problems")]
-async fn provider_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, id: Uuid, mut blocks: Vec<Block>, again: Option<(String, FormState)>, status: StatusCode) -> Result<Response, AppError> {
+async fn provider_with(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    id: Uuid,
+    mut blocks: Vec<Block>,
+    again: Option<(String, FormState)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
     let scope = scope_of(&mut tx, s).await?;
@@ -120,7 +129,15 @@ pub(super) async fn save_provider(State(state): State<AppState>, ctx: TenantCont
     Ok(Notice::Saved.redirect(&paths::PROVIDER.with(&[&id])))
 }
 
-pub(super) async fn invite_provider_staff(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn invite_provider_staff(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    headers: HeaderMap,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    f: Fields,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Kita, Action::Write)?;
@@ -178,7 +195,16 @@ pub(super) async fn facility_page(State(state): State<AppState>, ctx: TenantCont
 }
 
 #[expect(clippy::too_many_arguments, reason = "the page, a notice and the form shown again with its problems")]
-async fn facility_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, id: Uuid, mut blocks: Vec<Block>, again: Option<(String, FormState)>, status: StatusCode) -> Result<Response, AppError> {
+async fn facility_with(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    id: Uuid,
+    mut blocks: Vec<Block>,
+    again: Option<(String, FormState)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let scope = scope_of(&mut tx, s).await?;
@@ -259,7 +285,11 @@ pub(super) async fn save_places(State(state): State<AppState>, ctx: TenantContex
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let fac = repo::facility(&mut tx, &Scope::All, id).await?.ok_or_else(AppError::not_found)?;
-    let fields = [Field::new("care_type", tr(lang, "kita.care_type"), FieldKind::Text), Field::new("start_month", tr(lang, "kita.start_month"), FieldKind::Text), Field::new("places", tr(lang, "kita.places"), FieldKind::Text)];
+    let fields = [
+        Field::new("care_type", tr(lang, "kita.care_type"), FieldKind::Text),
+        Field::new("start_month", tr(lang, "kita.start_month"), FieldKind::Text),
+        Field::new("places", tr(lang, "kita.places"), FieldKind::Text),
+    ];
     let mut fs = with_labels(FormState::default(), &fields);
     for k in ["care_type", "start_month", "places"] {
         fs.values.insert(k.into(), f.text(k));

@@ -272,7 +272,15 @@ pub(super) async fn scan(State(state): State<AppState>, ctx: TenantContext, ip: 
     Ok(crate::kit::page::see_other(&format!("{}?gefunden={found}", paths::DUPLICATES.path())))
 }
 
-pub(super) async fn decide(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, Path((first, second)): Path<(Uuid, Uuid)>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    headers: HeaderMap,
+    s: Staff,
+    Path((first, second)): Path<(Uuid, Uuid)>,
+    f: Fields,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Kita, Action::Process)?;
@@ -296,7 +304,15 @@ pub(super) async fn decide(State(state): State<AppState>, ctx: TenantContext, ip
     };
     match outcome {
         Ok(decision) => {
-            audit(&mut tx, &s, &ip, "kita_duplicate.decide", format!("kita_application:{first}"), serde_json::json!({ "first": first, "second": second, "decision": decision, "keep": f.text("entscheidung") })).await?;
+            audit(
+                &mut tx,
+                &s,
+                &ip,
+                "kita_duplicate.decide",
+                format!("kita_application:{first}"),
+                serde_json::json!({ "first": first, "second": second, "decision": decision, "keep": f.text("entscheidung") }),
+            )
+            .await?;
             tx.finish().await?;
             Ok(Notice::Saved.redirect(paths::DUPLICATES.path()))
         }
@@ -307,10 +323,16 @@ pub(super) async fn decide(State(state): State<AppState>, ctx: TenantContext, ip
                 MergeRefused::NotSubmitted => "kita.merge_not_submitted",
                 MergeRefused::NotFound => "kita.merge_not_found",
             };
-            staff_page(&state, &ctx, lang, paths::DUPLICATES.path(), Some(&s), StatusCode::CONFLICT, tr(lang, "kita.duplicates_title"), vec![
-                Block::Notice("error", tr(lang, key)),
-                Block::Links(vec![(paths::DUPLICATES.path().into(), tr(lang, "kita.duplicates_title"))]),
-            ])
+            staff_page(
+                &state,
+                &ctx,
+                lang,
+                paths::DUPLICATES.path(),
+                Some(&s),
+                StatusCode::CONFLICT,
+                tr(lang, "kita.duplicates_title"),
+                vec![Block::Notice("error", tr(lang, key)), Block::Links(vec![(paths::DUPLICATES.path().into(), tr(lang, "kita.duplicates_title"))])],
+            )
             .await
         }
     }
@@ -343,7 +365,15 @@ async fn ranked_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staf
     let mut blocks = vec![Block::Text(tr(lang, "kita.ranked_intro")), Block::Links(vec![(paths::STAFF_FACILITY.with(&[&fac.id]), fac.name.clone())])];
     blocks.push(Block::Table {
         caption: tr_with(lang, "kita.ranked_caption", &[("care", &care_label(lang, &program.care_type)), ("month", &month_text(lang, program.start_month))]),
-        headers: vec![tr(lang, "kita.position_rank"), tr(lang, "kita.number"), tr(lang, "kita.child"), tr(lang, "kita.points"), tr(lang, "kita.points_parts"), tr(lang, "kita.deviation"), tr(lang, "kita.offer")],
+        headers: vec![
+            tr(lang, "kita.position_rank"),
+            tr(lang, "kita.number"),
+            tr(lang, "kita.child"),
+            tr(lang, "kita.points"),
+            tr(lang, "kita.points_parts"),
+            tr(lang, "kita.deviation"),
+            tr(lang, "kita.offer"),
+        ],
         rows: list
             .iter()
             .map(|r| {
@@ -362,18 +392,35 @@ async fn ranked_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staf
         empty: tr(lang, "kita.ranked_empty"),
     });
     if s.may(state, Resource::Kita, Action::Process) && !list.is_empty() && !running {
-        let options: Vec<(String, String)> = list.iter().map(|r| (r.application.id.to_string(), format!("{}. {} {} ({})", r.position, r.application.child_first, r.application.child_last, r.application.number))).collect();
+        let options: Vec<(String, String)> =
+            list.iter().map(|r| (r.application.id.to_string(), format!("{}. {} {} ({})", r.position, r.application.child_first, r.application.child_last, r.application.number))).collect();
         let fields = vec![
             Field::new("application", tr(lang, "kita.deviation_child"), FieldKind::Select(options)).required(),
             Field::new("reason", tr(lang, "kita.deviation_reason"), FieldKind::TextArea).required().hint(tr(lang, "kita.deviation_hint")),
         ];
         blocks.push(Block::Heading(tr(lang, "kita.deviation_title")));
-        blocks.push(Block::Form(FormSpec { action: path.clone(), csrf: s.csrf.clone(), form: form_again.unwrap_or_default(), fields, submit: tr(lang, "kita.deviation_submit"), danger: false, secondary: None }));
+        blocks.push(Block::Form(FormSpec {
+            action: path.clone(),
+            csrf: s.csrf.clone(),
+            form: form_again.unwrap_or_default(),
+            fields,
+            submit: tr(lang, "kita.deviation_submit"),
+            danger: false,
+            secondary: None,
+        }));
     }
     staff_page(state, ctx, lang, &path, Some(s), status, tr_with(lang, "kita.ranked_title", &[("facility", &fac.name)]), blocks).await
 }
 
-pub(super) async fn deviate(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, Path((id, care, month)): Path<(Uuid, String, String)>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn deviate(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    headers: HeaderMap,
+    s: Staff,
+    Path((id, care, month)): Path<(Uuid, String, String)>,
+    f: Fields,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Kita, Action::Process)?;
@@ -405,7 +452,15 @@ pub(super) async fn deviate(State(state): State<AppState>, ctx: TenantContext, i
     }
     match allocation::record_deviation(&mut tx, &scope, &program, application, &reason, s.principal.actor_id).await? {
         Ok(()) => {
-            audit(&mut tx, &s, &ip, "kita_ranking.deviation", format!("kita_application:{application}"), serde_json::json!({ "facility": id, "care_type": care, "start_month": month, "reason": reason })).await?;
+            audit(
+                &mut tx,
+                &s,
+                &ip,
+                "kita_ranking.deviation",
+                format!("kita_application:{application}"),
+                serde_json::json!({ "facility": id, "care_type": care, "start_month": month, "reason": reason }),
+            )
+            .await?;
             tx.finish().await?;
             Ok(Notice::Saved.redirect(&paths::RANKED.with(&[&id, &care, &month])))
         }

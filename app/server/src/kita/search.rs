@@ -11,8 +11,8 @@ use portal_domain::Lang;
 use portal_kita::criteria::distance_km;
 use portal_kita::repo::{self, Facility, Program, Scope};
 use portal_ui::blocks::{Block, Cell, FilterSpec};
-use portal_ui::kita::{MapMarker, MapSpec};
 use portal_ui::i18n::{tr, tr_with};
+use portal_ui::kita::{MapMarker, MapSpec};
 use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
@@ -84,9 +84,19 @@ pub(super) async fn search(State(state): State<AppState>, ctx: TenantContext, he
     blocks.push(Block::Filters(Box::new(FilterSpec {
         action: paths::SEARCH.path().into(),
         selects: vec![
-            ("alter".into(), tr(lang, "kita.child_age"), std::iter::once(any()).chain((0..=10).map(|a| (a.to_string(), tr_with(lang, "kita.years", &[("n", &a.to_string())])))).collect(), f.text("alter")),
+            (
+                "alter".into(),
+                tr(lang, "kita.child_age"),
+                std::iter::once(any()).chain((0..=10).map(|a| (a.to_string(), tr_with(lang, "kita.years", &[("n", &a.to_string())])))).collect(),
+                f.text("alter"),
+            ),
             ("betreuung".into(), tr(lang, "kita.care_type"), std::iter::once(any()).chain(super::care_options(lang)).collect(), filter.care.clone()),
-            ("umfang".into(), tr(lang, "kita.scope"), std::iter::once(any()).chain([25, 35, 45].iter().map(|h| (h.to_string(), tr_with(lang, "kita.hours_week", &[("h", &h.to_string())])))).collect(), f.text("umfang")),
+            (
+                "umfang".into(),
+                tr(lang, "kita.scope"),
+                std::iter::once(any()).chain([25, 35, 45].iter().map(|h| (h.to_string(), tr_with(lang, "kita.hours_week", &[("h", &h.to_string())])))).collect(),
+                f.text("umfang"),
+            ),
             ("beginn".into(), tr(lang, "kita.start_month"), std::iter::once(any()).chain(super::month_options(lang, &settings)).collect(), f.text("beginn")),
             ("traeger".into(), tr(lang, "kita.provider"), std::iter::once(any()).chain(providers.iter().map(|p| (p.id.to_string(), p.name.clone()))).collect(), f.text("traeger")),
             ("sprache".into(), tr(lang, "kita.language"), std::iter::once(any()).chain(languages.iter().map(|l| (l.clone(), language_name(lang, l)))).collect(), filter.language.clone()),
@@ -129,7 +139,15 @@ pub(super) async fn search(State(state): State<AppState>, ctx: TenantContext, he
     blocks.push(Block::Map(Box::new(MapSpec { tiles: state.config.map_tiles.clone(), attribution: state.config.map_attribution.clone(), label: tr(lang, "kita.map_label"), markers })));
     blocks.push(Block::Table {
         caption: tr_with(lang, "kita.found", &[("n", &rows.len().to_string())]),
-        headers: vec![tr(lang, "kita.facility"), tr(lang, "kita.provider"), tr(lang, "kita.care_type"), tr(lang, "kita.places"), tr(lang, "kita.scope"), tr(lang, "kita.languages"), tr(lang, "kita.distance")],
+        headers: vec![
+            tr(lang, "kita.facility"),
+            tr(lang, "kita.provider"),
+            tr(lang, "kita.care_type"),
+            tr(lang, "kita.places"),
+            tr(lang, "kita.scope"),
+            tr(lang, "kita.languages"),
+            tr(lang, "kita.distance"),
+        ],
         rows,
         empty: tr(lang, "kita.none_found"),
     });

@@ -91,7 +91,12 @@ async fn setup_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
     if write {
         let fields = settings_fields(lang);
         let mut f = settings_form.unwrap_or_default();
-        let st = settings.clone().unwrap_or(Settings { year_start: super::parse_date("2027-08-01").unwrap_or(time::Date::MIN), deadline: crate::kit::dates::today_date(), max_preferences: 5, accept_days: 14 });
+        let st = settings.clone().unwrap_or(Settings {
+            year_start: super::parse_date("2027-08-01").unwrap_or(time::Date::MIN),
+            deadline: crate::kit::dates::today_date(),
+            max_preferences: 5,
+            accept_days: 14,
+        });
         for (k, v) in [("year_start", iso_date(st.year_start)), ("deadline", iso_date(st.deadline)), ("max_preferences", st.max_preferences.to_string()), ("accept_days", st.accept_days.to_string())] {
             f.values.entry(k.into()).or_insert(v);
         }
@@ -135,7 +140,10 @@ async fn setup_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
     blocks.push(Block::Table {
         caption: tr(lang, "kita.providers_title"),
         headers: vec![tr(lang, "kita.provider_name"), tr(lang, "kita.provider_kind"), tr(lang, "kita.contact")],
-        rows: providers.iter().map(|p| vec![Cell::Link(paths::PROVIDER.with(&[&p.id]), p.name.clone()), Cell::Text(tr(lang, &format!("kita.provider_{}", p.kind))), Cell::Text(p.contact.clone())]).collect(),
+        rows: providers
+            .iter()
+            .map(|p| vec![Cell::Link(paths::PROVIDER.with(&[&p.id]), p.name.clone()), Cell::Text(tr(lang, &format!("kita.provider_{}", p.kind))), Cell::Text(p.contact.clone())])
+            .collect(),
         empty: tr(lang, "kita.none"),
     });
     if write {
@@ -174,7 +182,15 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = Settings { year_start, deadline, max_preferences: max, accept_days: days };
     repo::save_settings(&mut tx, &settings).await?;
-    audit(&mut tx, &s, &ip, "kita_setup.settings", "kita:settings".into(), serde_json::json!({ "year_start": iso_date(year_start), "deadline": iso_date(deadline), "max_preferences": max, "accept_days": days })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "kita_setup.settings",
+        "kita:settings".into(),
+        serde_json::json!({ "year_start": iso_date(year_start), "deadline": iso_date(deadline), "max_preferences": max, "accept_days": days }),
+    )
+    .await?;
     tx.finish().await?;
     Ok(Notice::Saved.redirect(paths::SETUP.path()))
 }

@@ -95,9 +95,15 @@ pub async fn load(tx: &mut TenantTx, phase: i32) -> Result<Loaded> {
         .iter()
         .map(|r| ((r.get(0), r.get(1), r.get(2)), r.get(3)))
         .collect();
-    let out: std::collections::HashSet<Uuid> =
-        sqlx::query_scalar("select application_id from kita_offer where (status in ('accepted', 'refused', 'expired') or (status = 'held' and phase < $1))").bind(phase).fetch_all(tx.conn()).await.map_err(db)?.into_iter().collect();
-    let deviations_rows = sqlx::query("select facility_id, care_type, start_month, application_id, reason, extract(epoch from recorded_at)::float8 from kita_deviation").fetch_all(tx.conn()).await.map_err(db)?;
+    let out: std::collections::HashSet<Uuid> = sqlx::query_scalar("select application_id from kita_offer where (status in ('accepted', 'refused', 'expired') or (status = 'held' and phase < $1))")
+        .bind(phase)
+        .fetch_all(tx.conn())
+        .await
+        .map_err(db)?
+        .into_iter()
+        .collect();
+    let deviations_rows =
+        sqlx::query("select facility_id, care_type, start_month, application_id, reason, extract(epoch from recorded_at)::float8 from kita_deviation").fetch_all(tx.conn()).await.map_err(db)?;
     let apps: Vec<Application> = applications::list(tx, &Scope::All, Some("submitted"), i64::MAX).await?.into_iter().filter(|a| !out.contains(&a.id)).rev().collect();
 
     let capacity: Vec<u32> = places.iter().map(|(p, n)| u32::try_from(i64::from(*n) - taken.get(&(p.facility, p.care_type.clone(), p.start_month)).copied().unwrap_or(0)).unwrap_or(0)).collect();
@@ -138,13 +144,7 @@ pub async fn load(tx: &mut TenantTx, phase: i32) -> Result<Loaded> {
         preferences.push(prefs);
     }
     let instance = criteria::instance(capacity, preferences, entries);
-    Ok(Loaded {
-        programs: places.into_iter().map(|(p, _)| p).collect(),
-        applications: apps,
-        instance,
-        points,
-        deviations: deviation_at.into_iter().map(|(k, v)| (k, v.1)).collect(),
-    })
+    Ok(Loaded { programs: places.into_iter().map(|(p, _)| p).collect(), applications: apps, instance, points, deviations: deviation_at.into_iter().map(|(k, v)| (k, v.1)).collect() })
 }
 
 /// The phase's stored offers as the matching sees them, with their ids.

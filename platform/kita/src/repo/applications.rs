@@ -36,7 +36,10 @@ pub struct Draft {
 pub enum Origin {
     Citizen(Uuid),
     /// Staff entering a paper form, for a Träger (or the youth office itself: `None`).
-    Staff { staff: Uuid, provider: Option<Uuid> },
+    Staff {
+        staff: Uuid,
+        provider: Option<Uuid>,
+    },
     /// Generated demo data.
     Demo,
 }
@@ -188,12 +191,7 @@ pub async fn set_preferences(tx: &mut TenantTx, id: Uuid, preferences: &[Uuid]) 
 
 /// One application in the scope.
 pub async fn get(tx: &mut TenantTx, scope: &Scope, id: Uuid) -> Result<Option<Application>> {
-    let r = sqlx::query(&format!("select {COLUMNS} from kita_application a where {IN_SCOPE} and a.application_id = $2"))
-        .bind(scope.bind())
-        .bind(id)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(db)?;
+    let r = sqlx::query(&format!("select {COLUMNS} from kita_application a where {IN_SCOPE} and a.application_id = $2")).bind(scope.bind()).bind(id).fetch_optional(tx.conn()).await.map_err(db)?;
     Ok(r.as_ref().map(row))
 }
 

@@ -123,7 +123,13 @@ pub async fn save_settings(tx: &mut TenantTx, s: &Settings) -> Result<()> {
     .await
     .map_err(db)?;
     for k in Kind::ALL {
-        sqlx::query("insert into kita_criterion (tenant_id, kind, weight) values ($1, $2, $3) on conflict do nothing").bind(tenant).bind(k.code()).bind(k.default_weight()).execute(tx.conn()).await.map_err(db)?;
+        sqlx::query("insert into kita_criterion (tenant_id, kind, weight) values ($1, $2, $3) on conflict do nothing")
+            .bind(tenant)
+            .bind(k.code())
+            .bind(k.default_weight())
+            .execute(tx.conn())
+            .await
+            .map_err(db)?;
     }
     Ok(())
 }
@@ -270,7 +276,8 @@ impl Facility {
     }
 }
 
-const FACILITY_COLUMNS: &str = "f.facility_id, f.provider_id, p.name, p.kind, f.name, f.kind, f.address, f.district_id, f.lat, f.lon, f.opening_hours, f.scopes, f.concept, f.languages, f.meals, f.accessible, f.active";
+const FACILITY_COLUMNS: &str =
+    "f.facility_id, f.provider_id, p.name, p.kind, f.name, f.kind, f.address, f.district_id, f.lat, f.lon, f.opening_hours, f.scopes, f.concept, f.languages, f.meals, f.accessible, f.active";
 
 fn facility_row(r: &PgRow) -> Facility {
     let lat: Option<f64> = r.get(8);
@@ -378,7 +385,13 @@ pub async fn places(tx: &mut TenantTx, scope: &Scope) -> Result<Vec<(Program, i3
 pub async fn set_places(tx: &mut TenantTx, p: &Program, places: i32) -> Result<()> {
     let tenant = tx.tenant_id().0;
     if places == 0 {
-        sqlx::query("delete from kita_places where facility_id = $1 and care_type = $2 and start_month = $3").bind(p.facility).bind(&p.care_type).bind(p.start_month).execute(tx.conn()).await.map_err(db)?;
+        sqlx::query("delete from kita_places where facility_id = $1 and care_type = $2 and start_month = $3")
+            .bind(p.facility)
+            .bind(&p.care_type)
+            .bind(p.start_month)
+            .execute(tx.conn())
+            .await
+            .map_err(db)?;
         return Ok(());
     }
     sqlx::query(

@@ -70,7 +70,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
                 ("status".into(), tr(lang, "payments.status"), status_options, query.status.map(|s| s.code().to_owned()).unwrap_or_default()),
             ],
             dates: vec![("von".into(), tr(lang, "payments.from"), query.from.map(iso).unwrap_or_default()), ("bis".into(), tr(lang, "payments.to"), query.to.map(iso).unwrap_or_default())],
-        texts: vec![],
+            texts: vec![],
             checks: vec![],
             submit: tr(lang, "casework.filter"),
         })),
