@@ -31,7 +31,10 @@
         var p = document.createElement("p");
         p.textContent = li.getAttribute("data-detail");
         popup.appendChild(p);
-        L.circleMarker(at, { radius: 8, weight: 2 }).bindPopup(popup).bindTooltip(li.textContent).addTo(map);
+        // text nodes only: a facility's name is never read as HTML
+        var tip = document.createElement("span");
+        tip.textContent = li.textContent;
+        L.circleMarker(at, { radius: 8, weight: 2 }).bindPopup(popup).bindTooltip(tip).addTo(map);
       });
       if (bounds.length === 1) map.setView(bounds[0], 15); else map.fitBounds(bounds, { padding: [24, 24] });
       box.setAttribute("data-markers", String(bounds.length));

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::cases::{HOST, OTHER_HOST, registered, staff};
 
 mod allocation_flow;
+mod guards;
 
 /// A facility of a tenant by name.
 pub(crate) async fn facility(app: &TestApp, slug: &str, name: &str) -> Uuid {
@@ -56,7 +57,7 @@ pub(crate) async fn apply(c: &mut TestClient<'_>, fields: &[(String, String)]) -
 }
 
 async fn count_apps(app: &TestApp, key: &str) -> i64 {
-    sqlx::query_scalar("select count(*) from kita_application where request_key = $1").bind(key).fetch_one(&app.db.owner().await).await.unwrap_or(-1)
+    sqlx::query_scalar("select count(*) from kita_application where request_key like '%:' || $1").bind(key).fetch_one(&app.db.owner().await).await.unwrap_or(-1)
 }
 
 pub(crate) async fn three_prefs(app: &TestApp) -> Vec<String> {
@@ -156,7 +157,7 @@ async fn bad_input_gets_an_error_next_to_its_field_and_keeps_what_was_entered() 
         assert!(r.body.contains(message), "{what}: expected „{message}“");
         assert!(r.body.contains("Erika Muster") && r.body.contains("Fackelstraße 3"), "{what}: the form keeps what was entered");
     }
-    let n: i64 = sqlx::query_scalar("select count(*) from kita_application where request_key like 'k_'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    let n: i64 = sqlx::query_scalar("select count(*) from kita_application where child_last = 'Beispiel'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
     assert_eq!(n, 0);
     // English texts
     c.cookies.insert("lang".into(), "en".into());

@@ -27,6 +27,9 @@ use crate::kit::page::{blocks_page, lang_of};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Citizen;
 
+/// Applications one account may have open at a time.
+const MAX_PER_ACCOUNT: i64 = 10;
+
 fn open_for_applications(settings: &Settings) -> bool {
     today_date() <= settings.deadline
 }
@@ -118,22 +121,36 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
             && portal_kita::names::normalise(&a.child_first) == portal_kita::names::normalise(&draft.child_first)
             && portal_kita::names::normalise(&a.child_last) == portal_kita::names::normalise(&draft.child_last)
     };
-    let retried: Option<Uuid> =
-        sqlx::query_scalar("select application_id from kita_application where request_key = $1").bind(&key).fetch_optional(tx.conn()).await.map_err(portal_db::DbError::Sqlx)?;
-    if retried.is_none()
-        && let Some(existing) = mine.iter().find(|a| same_child(a))
-    {
+    let origin = Origin::Citizen(c.citizen_id);
+    let retried = applications::submitted_with(&mut tx, origin, &key).await?;
+    let refuse = |key: &str, args: &[(&str, &str)]| {
         let mut form_state = FormState::default();
         for (k, v) in &f.0 {
             if !k.starts_with('_') {
                 form_state.values.insert(k.clone(), v.clone());
             }
         }
-        form_state.errors.insert("child_first".into(), tr_with(lang, "kita.error_already_applied", &[("number", &existing.number)]));
-        return apply_with(&state, &ctx, tx, lang, &c, &settings, form_state, StatusCode::CONFLICT).await;
+        form_state.errors.insert("child_first".into(), tr_with(lang, key, args));
+        form_state
+    };
+    if retried.is_none() {
+        if let Some(existing) = mine.iter().find(|a| same_child(a)) {
+            let fs = refuse("kita.error_already_applied", &[("number", &existing.number)]);
+            return apply_with(&state, &ctx, tx, lang, &c, &settings, fs, StatusCode::CONFLICT).await;
+        }
+        // siblings, twins, triplets: ten children per account is plenty, a hundred invented ones are not
+        if applications::count_of_citizen(&mut tx, c.citizen_id).await? >= MAX_PER_ACCOUNT {
+            let fs = refuse("kita.error_too_many_children", &[("n", &MAX_PER_ACCOUNT.to_string())]);
+            return apply_with(&state, &ctx, tx, lang, &c, &settings, fs, StatusCode::CONFLICT).await;
+        }
+        // while rounds run, the lists must not change; a new child joins the next phase
+        if allocation::rounds_open(&mut tx).await? {
+            let fs = refuse("kita.error_rounds_open", &[]);
+            return apply_with(&state, &ctx, tx, lang, &c, &settings, fs, StatusCode::CONFLICT).await;
+        }
     }
     let base = base_url(&state, &ctx.host, &headers);
-    let (id, created) = applications::submit(&mut tx, &draft, Origin::Citizen(c.citizen_id), lang.code(), &base, &key).await?;
+    let (id, created) = applications::submit(&mut tx, &draft, origin, lang.code(), &base, &key).await?;
     if created && !draft.email.is_empty() {
         let names: Vec<String> = draft.preferences.iter().filter_map(|p| facilities.iter().find(|x| x.id == *p)).map(|x| x.name.clone()).collect();
         let number = applications::get(&mut tx, &Scope::All, id).await?.map(|a| a.number).unwrap_or_default();
@@ -148,7 +165,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
-    let apps: Vec<Application> = applications::of_citizen(&mut tx, c.citizen_id).await?.into_iter().filter(|a| a.status != "merged").collect();
+    let apps: Vec<Application> = applications::of_citizen(&mut tx, c.citizen_id).await?;
     let mut rows = Vec::new();
     for a in &apps {
         let offers = allocation::offers_of(&mut tx, a.id).await?;
@@ -176,6 +193,9 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
 fn status_text(lang: Lang, a: &Application, offers: &[OfferView], phases: &[allocation::Phase]) -> String {
     if a.status == "withdrawn" {
         return tr(lang, "kita.status_withdrawn");
+    }
+    if a.status == "merged" {
+        return tr(lang, "kita.status_merged");
     }
     if let Some(o) = offers.iter().find(|o| o.sent && o.status != "declined") {
         return match o.status.as_str() {
@@ -237,7 +257,8 @@ async fn one_page(state: &AppState, ctx: &TenantContext, lang: Lang, c: &Citizen
             Button { action, csrf: c.csrf.clone(), hidden: vec![("antwort".into(), "ablehnen".into())], label: tr(lang, "kita.decline"), danger: true },
         ]));
     }
-    let may_change = open_for_applications(&settings) && a.status == "submitted" && offers.is_empty();
+    // until the deadline, and before the allocation begins (its lists must not change under it)
+    let may_change = open_for_applications(&settings) && a.status == "submitted" && phases.is_empty();
     if may_change {
         let mut fs = prefs_form.unwrap_or_default();
         for i in 1..=settings.max_preferences as usize {
@@ -268,7 +289,7 @@ pub(super) async fn change_preferences(State(state): State<AppState>, ctx: Tenan
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let a = one_of(&mut tx, &c, id).await?;
-    if !open_for_applications(&settings) || a.status != "submitted" || !allocation::offers_of(&mut tx, id).await?.is_empty() {
+    if !open_for_applications(&settings) || a.status != "submitted" || !allocation::phases(&mut tx).await?.is_empty() {
         tx.finish().await?;
         return one_page(&state, &ctx, lang, &c, id, Some(Block::Notice("warning", tr(lang, "kita.no_changes")).clone()), None, StatusCode::CONFLICT).await;
     }

@@ -272,6 +272,10 @@ pub(super) async fn save_facility(State(state): State<AppState>, ctx: TenantCont
             return facility_with(&state, &ctx, lang, &s, id, vec![], Some(("facility".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
+    if portal_kita::repo::allocation::rounds_open(&mut tx).await? && (fac.active != old.active || fac.kind != old.kind) {
+        tx.finish().await?;
+        return facility_with(&state, &ctx, lang, &s, id, vec![Block::Notice("error", tr(lang, "kita.error_rounds_open"))], None, StatusCode::CONFLICT).await;
+    }
     repo::save_facility(&mut tx, &fac).await?;
     audit(&mut tx, &s, &ip, "kita_setup.facility", format!("kita_facility:{id}"), serde_json::json!({ "name": fac.name, "active": fac.active })).await?;
     tx.finish().await?;
@@ -310,6 +314,10 @@ pub(super) async fn save_places(State(state): State<AppState>, ctx: TenantContex
         tx.finish().await?;
         return facility_with(&state, &ctx, lang, &s, id, vec![], Some(("places".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
+    if portal_kita::repo::allocation::rounds_open(&mut tx).await? {
+        tx.finish().await?;
+        return facility_with(&state, &ctx, lang, &s, id, vec![Block::Notice("error", tr(lang, "kita.error_rounds_open"))], None, StatusCode::CONFLICT).await;
+    }
     let program = Program { facility: id, care_type: care, start_month: month };
     repo::set_places(&mut tx, &program, places).await?;
     audit(&mut tx, &s, &ip, "kita_setup.places", format!("kita_facility:{id}"), serde_json::json!({ "care_type": program.care_type, "start_month": month_value(month), "places": places })).await?;

@@ -36,6 +36,9 @@ mod setup;
 pub use demo::sync as sync_demo;
 pub use jobs::run_once as run_jobs_once;
 
+/// The catalogue's service of the Kita application: a case worker limited to services needs it.
+const KITA_SERVICE: &str = "kita-anmeldung";
+
 pub const CARE_TYPES: [&str; 4] = ["krippe", "kita", "hort", "tagespflege"];
 const OFFER_STATUSES: [&str; 5] = ["held", "declined", "accepted", "refused", "expired"];
 
@@ -102,9 +105,19 @@ async fn settings_of(tx: &mut TenantTx) -> Result<Settings, AppError> {
 
 /// What a member of staff sees: the youth office everything, staff of a Träger only its part.
 async fn scope_of(tx: &mut TenantTx, s: &Staff) -> Result<Scope, AppError> {
-    let office = s.principal.roles.iter().any(|r| matches!(r, Role::TenantAdmin | Role::CaseWorker | Role::Viewer));
+    // a case worker limited to some services works on the Kita portal only when the Kita
+    // application is one of them
+    let scoped_elsewhere = !s.principal.scope_services.is_empty() && !s.principal.scope_services.iter().any(|x| x == KITA_SERVICE);
+    let office = s.principal.roles.iter().any(|r| match r {
+        Role::TenantAdmin | Role::Viewer => true,
+        Role::CaseWorker => !scoped_elsewhere,
+        _ => false,
+    });
     if office {
         return Ok(Scope::All);
+    }
+    if s.principal.roles.iter().all(|r| *r != Role::KitaProvider) {
+        return Err(AppError::forbidden());
     }
     Ok(Scope::Providers(repo::providers_of_staff(tx, s.principal.actor_id).await?))
 }

@@ -118,17 +118,37 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
     if draft.district_id.is_none() {
         draft.district_id = repo::district_of_address(&districts, &draft.address).map(|d| d.id);
     }
-    // staff of a Träger enter for their Träger (the first of theirs the child wants there)
+    // staff of a Träger enter for their Träger, naming one of its facilities, until the deadline
+    let refuse = |field: &str, key: &str| {
+        let mut fs = FormState::default();
+        for (k, v) in &f.0 {
+            if !k.starts_with('_') {
+                fs.values.insert(k.clone(), v.clone());
+            }
+        }
+        fs.errors.insert(field.to_owned(), tr(lang, key));
+        fs
+    };
     let provider = match &scope {
         Scope::All => None,
         Scope::Providers(mine) => {
-            let wanted = draft.preferences.iter().filter_map(|p| facilities.iter().find(|x| x.id == *p)).map(|x| x.provider_id).find(|p| mine.contains(p));
-            match wanted.or_else(|| mine.first().copied()) {
+            if today_date() > settings.deadline {
+                tx.finish().await?;
+                return paper_with(&state, &ctx, lang, &s, refuse("child_first", "kita.error_deadline_traeger"), StatusCode::CONFLICT).await;
+            }
+            match draft.preferences.iter().filter_map(|p| facilities.iter().find(|x| x.id == *p)).map(|x| x.provider_id).find(|p| mine.contains(p)) {
                 Some(p) => Some(p),
-                None => return Err(AppError::forbidden()),
+                None => {
+                    tx.finish().await?;
+                    return paper_with(&state, &ctx, lang, &s, refuse("pref_1", "kita.error_own_facility"), StatusCode::UNPROCESSABLE_ENTITY).await;
+                }
             }
         }
     };
+    if allocation::rounds_open(&mut tx).await? && applications::submitted_with(&mut tx, Origin::Staff { staff: s.principal.actor_id, provider }, &f.text("key")).await?.is_none() {
+        tx.finish().await?;
+        return paper_with(&state, &ctx, lang, &s, refuse("child_first", "kita.error_rounds_open"), StatusCode::CONFLICT).await;
+    }
     let base = base_url(&state, &ctx.host, &headers);
     let (id, created) = applications::submit(&mut tx, &draft, Origin::Staff { staff: s.principal.actor_id, provider }, lang.code(), &base, &f.text("key")).await?;
     if created {
@@ -150,18 +170,27 @@ pub(super) async fn application_page(State(state): State<AppState>, ctx: TenantC
     let facilities = repo::facilities(&mut tx, &Scope::All, false).await?;
     let offers = allocation::offers_of(&mut tx, id).await?;
     tx.finish().await?;
+    let laeuft = q.as_deref().is_some_and(|q| q.contains("laeuft=1"));
     let mut blocks = notice(lang, q);
+    if laeuft {
+        blocks.push(Block::Notice("warning", tr(lang, "kita.error_rounds_open")));
+    }
     blocks.push(facts(lang, &a));
     blocks.push(Block::Heading(tr(lang, "kita.preferences")));
     // staff of a Träger see the wishes at their own facilities only: the rest is the parents' and the youth office's business
+    // staff of a Träger see the wishes at their own facilities only, without their place in the
+    // parents' order (that would invite favouring the children who ranked them first)
     blocks.push(Block::List(
         a.preferences
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| facilities.iter().find(|f| f.id == *p).filter(|f| scope.covers(f.provider_id)).map(|f| format!("{}. {} ({})", i + 1, f.name, f.provider_name)))
+            .filter_map(|(i, p)| {
+                let f = facilities.iter().find(|f| f.id == *p).filter(|f| scope.covers(f.provider_id))?;
+                Some(if scope == Scope::All { format!("{}. {} ({})", i + 1, f.name, f.provider_name) } else { format!("{} ({})", f.name, f.provider_name) })
+            })
             .collect(),
     ));
-    if let Some(into) = a.merged_into {
+    if let Some(into) = a.merged_into.filter(|_| scope == Scope::All) {
         blocks.push(Block::Links(vec![(paths::APPLICATION.with(&[&into]), tr(lang, "kita.merged_into"))]));
     }
     blocks.push(Block::Table {
@@ -206,6 +235,10 @@ pub(super) async fn set_social(State(state): State<AppState>, ctx: TenantContext
         return Err(AppError::forbidden());
     }
     let social = f.text("sozial") == "ja";
+    if allocation::rounds_open(&mut tx).await? {
+        tx.finish().await?;
+        return Ok(crate::kit::page::see_other(&format!("{}?laeuft=1", paths::APPLICATION.with(&[&id]))));
+    }
     if !applications::set_social(&mut tx, id, social).await? {
         return Err(AppError::not_found());
     }
@@ -322,6 +355,7 @@ pub(super) async fn decide(
                 MergeRefused::HasOffer => "kita.merge_has_offer",
                 MergeRefused::NotSubmitted => "kita.merge_not_submitted",
                 MergeRefused::NotFound => "kita.merge_not_found",
+                MergeRefused::RoundsOpen => "kita.merge_rounds_open",
             };
             staff_page(
                 &state,
@@ -359,7 +393,7 @@ async fn ranked_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staf
     let scope = scope_of(&mut tx, s).await?;
     let fac = repo::facility(&mut tx, &scope, program.facility).await?.ok_or_else(AppError::not_found)?;
     let list = stats::ranked_list(&mut tx, &scope, program).await?.ok_or_else(AppError::not_found)?;
-    let running = allocation::phases(&mut tx).await?.iter().any(|p| p.status == "closed" || p.status == "offered");
+    let running = allocation::rounds_open(&mut tx).await?;
     tx.finish().await?;
     let path = paths::RANKED.with(&[&program.facility, &program.care_type, &super::month_value(program.start_month)]);
     let mut blocks = vec![Block::Text(tr(lang, "kita.ranked_intro")), Block::Links(vec![(paths::STAFF_FACILITY.with(&[&fac.id]), fac.name.clone())])];
@@ -445,7 +479,7 @@ pub(super) async fn deviate(
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let scope = scope_of(&mut tx, &s).await?;
-    if allocation::phases(&mut tx).await?.iter().any(|p| p.status == "closed" || p.status == "offered") {
+    if allocation::rounds_open(&mut tx).await? {
         tx.finish().await?;
         fs.errors.insert("application".into(), tr(lang, "kita.error_deviation_late"));
         return ranked_with(&state, &ctx, lang, &s, &program, Some(fs), StatusCode::CONFLICT).await;

@@ -208,6 +208,10 @@ pub(super) async fn save_criteria(State(state): State<AppState>, ctx: TenantCont
     }
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     super::settings_of(&mut tx).await?;
+    if repo::allocation::rounds_open(&mut tx).await? {
+        tx.finish().await?;
+        return setup_with(&state, &ctx, lang, &s, vec![Block::Notice("error", tr(lang, "kita.error_rounds_open"))], None, StatusCode::CONFLICT).await;
+    }
     repo::save_criteria(&mut tx, &criteria).await?;
     let detail: serde_json::Map<String, serde_json::Value> = criteria.iter().map(|c| (c.kind.code().to_owned(), c.weight.into())).collect();
     audit(&mut tx, &s, &ip, "kita_setup.criteria", "kita:criteria".into(), serde_json::Value::Object(detail)).await?;

@@ -44,9 +44,16 @@ pub enum Refused {
     NotOpen,
 }
 
-async fn lock(tx: &mut TenantTx) -> Result<()> {
+/// The allocation's lock of the tenant (transaction-scoped): rounds, sending and merges take it.
+pub async fn lock(tx: &mut TenantTx) -> Result<()> {
     sqlx::query("select pg_advisory_xact_lock(hashtextextended('kita-allocation:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await.map_err(db)?;
     Ok(())
+}
+
+/// Whether rounds are running or their result waits to be sent: the ranked lists, places and
+/// applications must not change then.
+pub async fn rounds_open(tx: &mut TenantTx) -> Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from kita_allocation where status in ('running', 'closed'))").fetch_one(tx.conn()).await.map_err(db)
 }
 
 /// The care type a child gets at a facility: a childminder only offers Tagespflege; at a Kita a
@@ -147,8 +154,9 @@ pub async fn load(tx: &mut TenantTx, phase: i32) -> Result<Loaded> {
     Ok(Loaded { programs: places.into_iter().map(|(p, _)| p).collect(), applications: apps, instance, points, deviations: deviation_at.into_iter().map(|(k, v)| (k, v.1)).collect() })
 }
 
-/// The phase's stored offers as the matching sees them, with their ids.
-async fn stored(tx: &mut TenantTx, phase: i32, l: &Loaded) -> Result<(Vec<Offer>, Vec<Uuid>)> {
+/// The phase's stored offers as the matching sees them, with their ids; `None` when one of them
+/// no longer fits the instance.
+async fn stored(tx: &mut TenantTx, phase: i32, l: &Loaded) -> Result<Option<(Vec<Offer>, Vec<Uuid>)>> {
     let programs: HashMap<(Uuid, String, Date), u32> = l.programs.iter().enumerate().map(|(i, p)| ((p.facility, p.care_type.clone(), p.start_month), i as u32)).collect();
     let children: HashMap<Uuid, u32> = l.applications.iter().enumerate().map(|(i, a)| (a.id, i as u32)).collect();
     let rows = sqlx::query("select offer_id, round, application_id, facility_id, care_type, start_month, status from kita_offer where phase = $1 order by round, made_at, offer_id")
@@ -158,12 +166,16 @@ async fn stored(tx: &mut TenantTx, phase: i32, l: &Loaded) -> Result<(Vec<Offer>
         .map_err(db)?;
     let (mut offers, mut ids) = (Vec::new(), Vec::new());
     for r in rows {
-        let (Some(p), Some(c)) = (programs.get(&(r.get(3), r.get(4), r.get(5))), children.get(&r.get::<Uuid, _>(2))) else { continue };
+        let (Some(p), Some(c)) = (programs.get(&(r.get(3), r.get(4), r.get(5))), children.get(&r.get::<Uuid, _>(2))) else {
+            // a program or child that is no longer part of the phase (places removed, facility
+            // closed, application withdrawn): the stored rounds no longer fit the instance
+            return Ok(None);
+        };
         let status = if r.get::<String, _>(6) == "held" { OfferStatus::Held } else { OfferStatus::Declined };
         offers.push(Offer { round: u32::try_from(r.get::<i32, _>(1)).unwrap_or(0), program: *p, child: *c, status });
         ids.push(r.get(0));
     }
-    Ok((offers, ids))
+    Ok(Some((offers, ids)))
 }
 
 /// Starts the next phase (the first, or one for places declined and not accepted in time). The
@@ -179,6 +191,9 @@ pub async fn start(tx: &mut TenantTx) -> Result<std::result::Result<i32, Refused
         sqlx::query("update kita_allocation set status = 'done' where phase = $1").bind(last.phase).execute(tx.conn()).await.map_err(db)?;
     }
     let phase = all.last().map_or(1, |p| p.phase + 1);
+    if phase > 20 {
+        return Ok(Err(Refused::NothingToDo));
+    }
     let l = load(tx, phase).await?;
     if l.instance.capacity.iter().all(|c| *c == 0) || l.instance.preferences.iter().all(Vec::is_empty) {
         return Ok(Err(Refused::NothingToDo));
@@ -198,9 +213,18 @@ pub async fn rounds(tx: &mut TenantTx, limit: usize) -> Result<std::result::Resu
     lock(tx).await?;
     let Some(phase) = running(tx).await? else { return Ok(Err(Refused::WrongState)) };
     let l = load(tx, phase.phase).await?;
-    let (offers, stored_ids) = stored(tx, phase.phase, &l).await?;
+    let (offers, stored_ids, restarted) = match stored(tx, phase.phase, &l).await? {
+        Some((o, i)) => (o, i, false),
+        None => {
+            // the instance changed under the running phase (places or a facility removed behind
+            // the pages' back): its offers are provisional and unsent, so the rounds start again
+            tracing::warn!(phase = phase.phase, "kita allocation: the places or applications changed during the rounds; the phase starts its rounds again");
+            sqlx::query("delete from kita_offer where phase = $1").bind(phase.phase).execute(tx.conn()).await.map_err(db)?;
+            (Vec::new(), Vec::new(), true)
+        }
+    };
     let mut state = State::from_offers(&l.instance, &offers);
-    state.rounds = u32::try_from(phase.rounds).unwrap_or(0);
+    state.rounds = if restarted { 0 } else { u32::try_from(phase.rounds).unwrap_or(0) };
     let mut ids: Vec<Uuid> = stored_ids;
     let mut statuses: Vec<OfferStatus> = offers.iter().map(|o| o.status).collect();
     let tenant = tx.tenant_id().0;
@@ -369,9 +393,12 @@ pub async fn expire_due(tx: &mut TenantTx, now: OffsetDateTime) -> Result<u64> {
 }
 
 /// A Träger puts a child ahead on one of its programs; the reason is required (at least ten
-/// characters). Only before the phase's offers are sent, and only in the Träger's scope.
+/// characters). Only while no rounds run (before a phase starts), and only in the Träger's scope.
 pub async fn record_deviation(tx: &mut TenantTx, scope: &Scope, program: &Program, application: Uuid, reason: &str, staff: Uuid) -> Result<std::result::Result<(), Refused>> {
     let Some(f) = super::facility(tx, scope, program.facility).await? else { return Ok(Err(Refused::NotOpen)) };
+    if rounds_open(tx).await? {
+        return Ok(Err(Refused::PhaseOpen));
+    }
     if applications::get(tx, &Scope::Providers(vec![f.provider_id]), application).await?.is_none() {
         return Ok(Err(Refused::NotOpen));
     }

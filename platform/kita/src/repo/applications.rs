@@ -49,6 +49,7 @@ pub struct Application {
     pub id: Uuid,
     pub number: String,
     pub citizen_id: Option<Uuid>,
+    pub entered_by: Option<Uuid>,
     pub entered_for: Option<Uuid>,
     pub status: String,
     pub merged_into: Option<Uuid>,
@@ -81,7 +82,7 @@ impl Application {
 
 const COLUMNS: &str = "a.application_id, a.number, a.citizen_id, a.entered_for, a.status, a.merged_into, a.child_first, a.child_last, a.birth_date, a.address, a.district_id,
      a.care_type, a.start_month, a.scope_hours, a.working_parents, a.single_parent, a.social, a.siblings_at, a.parent_name, a.email, a.phone, a.lang, a.portal_url, a.created_at,
-     coalesce((select array_agg(p.facility_id order by p.rank) from kita_preference p where p.tenant_id = a.tenant_id and p.application_id = a.application_id), '{}')";
+     coalesce((select array_agg(p.facility_id order by p.rank) from kita_preference p where p.tenant_id = a.tenant_id and p.application_id = a.application_id), '{}'), a.entered_by";
 
 fn row(r: &PgRow) -> Application {
     Application {
@@ -110,6 +111,7 @@ fn row(r: &PgRow) -> Application {
         portal_url: r.get(22),
         created_at: r.get(23),
         preferences: r.get(24),
+        entered_by: r.get(25),
     }
 }
 
@@ -118,10 +120,29 @@ fn row(r: &PgRow) -> Application {
 const IN_SCOPE: &str = "($1::uuid[] is null or a.entered_for = any($1) or exists (select 1 from kita_preference p join kita_facility f using (tenant_id, facility_id)
      where p.tenant_id = a.tenant_id and p.application_id = a.application_id and f.provider_id = any($1)))";
 
+/// The one-time key as stored: the submitter's own (a key is 32 hex characters, as the form makes
+/// it; anything else gets a fresh one, so it never matches another submission), so that no one can
+/// hit another person's submission with it.
+fn stored_key(origin: Origin, key: &str) -> String {
+    let key = if key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()) { key.to_ascii_lowercase() } else { Uuid::new_v4().simple().to_string() };
+    let owner = match origin {
+        Origin::Citizen(c) => format!("c{}", c.simple()),
+        Origin::Staff { staff, .. } => format!("s{}", staff.simple()),
+        Origin::Demo => "demo".to_owned(),
+    };
+    format!("{owner}:{key}")
+}
+
+/// Whether the retried submission `key` of `origin` created an application already (its id).
+pub async fn submitted_with(tx: &mut TenantTx, origin: Origin, key: &str) -> Result<Option<Uuid>> {
+    sqlx::query_scalar("select application_id from kita_application where request_key = $1").bind(stored_key(origin, key)).fetch_optional(tx.conn()).await.map_err(db)
+}
+
 /// Saves a new application with its preferences. The form's one-time key makes a retried
 /// submission return the application it created (`false`: it existed already).
 pub async fn submit(tx: &mut TenantTx, d: &Draft, origin: Origin, lang: &str, portal_url: &str, request_key: &str) -> Result<(Uuid, bool)> {
     let tenant = tx.tenant_id().0;
+    let request_key = &stored_key(origin, request_key);
     if let Some(id) = sqlx::query_scalar::<_, Uuid>("select application_id from kita_application where request_key = $1").bind(request_key).fetch_optional(tx.conn()).await.map_err(db)? {
         return Ok((id, false));
     }
@@ -207,23 +228,21 @@ pub async fn list(tx: &mut TenantTx, scope: &Scope, status: Option<&str>, limit:
     Ok(rows.iter().map(row).collect())
 }
 
-/// A parent's applications: their own, and the ones theirs were merged into (the same child).
+/// A parent's applications (a merged one stays theirs to see, and says where it went).
 pub async fn of_citizen(tx: &mut TenantTx, citizen: Uuid) -> Result<Vec<Application>> {
-    let rows = sqlx::query(&format!(
-        "select {COLUMNS} from kita_application a where a.citizen_id = $1
-            or a.application_id in (select merged_into from kita_application where citizen_id = $1 and merged_into is not null)
-         order by a.created_at desc"
-    ))
-    .bind(citizen)
-    .fetch_all(tx.conn())
-    .await
-    .map_err(db)?;
+    let rows = sqlx::query(&format!("select {COLUMNS} from kita_application a where a.citizen_id = $1 order by a.created_at desc")).bind(citizen).fetch_all(tx.conn()).await.map_err(db)?;
     Ok(rows.iter().map(row).collect())
 }
 
-/// One application the parent may see and act on (theirs, or the one theirs was merged into).
+/// One of the parent's own applications.
 pub async fn of_citizen_one(tx: &mut TenantTx, citizen: Uuid, id: Uuid) -> Result<Option<Application>> {
-    Ok(of_citizen(tx, citizen).await?.into_iter().find(|a| a.id == id && a.status != "merged"))
+    let r = sqlx::query(&format!("select {COLUMNS} from kita_application a where a.citizen_id = $1 and a.application_id = $2")).bind(citizen).bind(id).fetch_optional(tx.conn()).await.map_err(db)?;
+    Ok(r.as_ref().map(row))
+}
+
+/// Submitted applications of a parent (the limit per account).
+pub async fn count_of_citizen(tx: &mut TenantTx, citizen: Uuid) -> Result<i64> {
+    sqlx::query_scalar("select count(*) from kita_application where citizen_id = $1 and status = 'submitted'").bind(citizen).fetch_one(tx.conn()).await.map_err(db)
 }
 
 /// The youth office confirms (or removes) the social criteria.
@@ -273,7 +292,10 @@ pub async fn scan(tx: &mut TenantTx, max_preferences: usize) -> Result<(usize, u
             .map_err(db)?;
         if r.rows_affected() == 1 {
             new += 1;
-            if m.score >= duplicates::SURE {
+            // merged by the check itself only when sure and sent twice by the same person (a retry
+            // with a new form); across accounts or from staff the youth office decides
+            let same_submitter = (a.citizen_id.is_some() && a.citizen_id == b.citizen_id) || (a.entered_by.is_some() && a.entered_by == b.entered_by);
+            if m.score >= duplicates::SURE && same_submitter {
                 // the older application stays (the parent's own before a later paper copy)
                 let (keep, drop) = if a.created_at <= b.created_at { (a.id, b.id) } else { (b.id, a.id) };
                 if merge(tx, keep, drop, None, max_preferences).await?.is_ok() {
@@ -307,11 +329,18 @@ pub enum MergeRefused {
     NotSubmitted,
     /// The application to drop already has an offer: the allocation has started for it.
     HasOffer,
+    /// Rounds are running (or their result waits to be sent): the lists must not change now.
+    RoundsOpen,
 }
 
 /// Merges `drop` into `keep`: `keep`'s preferences first, then `drop`'s that it lacks, up to the
 /// maximum; `drop` points to `keep`, its deviations move over, the pair is decided.
 pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid>, max_preferences: usize) -> Result<std::result::Result<(), MergeRefused>> {
+    // under the allocation's lock: no round runs while applications merge
+    super::allocation::lock(tx).await?;
+    if super::allocation::rounds_open(tx).await? {
+        return Ok(Err(MergeRefused::RoundsOpen));
+    }
     let (Some(k), Some(d)) = (get(tx, &Scope::All, keep).await?, get(tx, &Scope::All, drop).await?) else { return Ok(Err(MergeRefused::NotFound)) };
     if k.id == d.id || k.status != "submitted" || d.status != "submitted" {
         return Ok(Err(MergeRefused::NotSubmitted));
@@ -327,17 +356,20 @@ pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid
         }
     }
     set_preferences(tx, keep, &prefs).await?;
-    let mut siblings = k.siblings_at.clone();
-    siblings.extend(d.siblings_at.iter().filter(|s| !k.siblings_at.contains(s)));
-    sqlx::query("update kita_application set siblings_at = $2, working_parents = greatest(working_parents, $3), single_parent = single_parent or $4, social = social or $5 where application_id = $1")
-        .bind(keep)
-        .bind(&siblings)
-        .bind(d.working_parents)
-        .bind(d.single_parent)
-        .bind(d.social)
-        .execute(tx.conn())
-        .await
-        .map_err(db)?;
+    // the kept application's criteria stay as they are (a copy cannot add points); the parent of
+    // the dropped one becomes the kept one's when it has none (a paper copy kept over the online one)
+    sqlx::query(
+        "update kita_application set citizen_id = coalesce(citizen_id, $2), email = case when email = '' then $3 else email end, phone = case when phone = '' then $4 else phone end,
+             portal_url = case when portal_url = '' then $5 else portal_url end where application_id = $1",
+    )
+    .bind(keep)
+    .bind(d.citizen_id)
+    .bind(&d.email)
+    .bind(&d.phone)
+    .bind(&d.portal_url)
+    .execute(tx.conn())
+    .await
+    .map_err(db)?;
     sqlx::query("update kita_application set status = 'merged', merged_into = $2 where application_id = $1").bind(drop).bind(keep).execute(tx.conn()).await.map_err(db)?;
     sqlx::query("update kita_application set merged_into = $2 where merged_into = $1").bind(drop).bind(keep).execute(tx.conn()).await.map_err(db)?;
     sqlx::query(
