@@ -232,38 +232,40 @@ pub async fn rounds(tx: &mut TenantTx, limit: usize) -> Result<std::result::Resu
     for _ in 0..limit.max(1) {
         let before = state.offers.len();
         let outcome = state.round(&l.instance);
-        // declines first: the index allows one held offer per child
+        // declines first (the index allows one held offer per child), then the new offers: one
+        // statement each per round
+        let mut declined = Vec::new();
         for i in 0..before {
             if state.offers[i].status == OfferStatus::Declined && statuses[i] == OfferStatus::Held {
-                sqlx::query("update kita_offer set status = 'declined', decided_at = now() where offer_id = $1").bind(ids[i]).execute(tx.conn()).await.map_err(db)?;
+                declined.push(ids[i]);
                 statuses[i] = OfferStatus::Declined;
             }
         }
-        let mut order: Vec<usize> = (before..state.offers.len()).collect();
-        order.sort_by_key(|i| state.offers[*i].status == OfferStatus::Held);
-        let mut new_ids = vec![Uuid::nil(); state.offers.len() - before];
-        for i in order {
-            let o = state.offers[i];
-            let p = &l.programs[o.program as usize];
-            let id = Uuid::now_v7();
-            let status = if o.status == OfferStatus::Held { "held" } else { "declined" };
+        if !declined.is_empty() {
+            sqlx::query("update kita_offer set status = 'declined', decided_at = now() where offer_id = any($1)").bind(&declined).execute(tx.conn()).await.map_err(db)?;
+        }
+        let new_ids: Vec<Uuid> = state.offers[before..].iter().map(|_| Uuid::now_v7()).collect();
+        let new = &state.offers[before..];
+        if !new.is_empty() {
+            let program = |o: &Offer| &l.programs[o.program as usize];
             sqlx::query(
                 "insert into kita_offer (tenant_id, offer_id, phase, round, application_id, facility_id, care_type, start_month, status, decided_at)
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, case when $9 = 'declined' then now() end)",
+                 select $1, n.id, $2, $3, n.application, n.facility, n.care, n.month, n.status, case when n.status = 'declined' then now() end
+                 from unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::date[], $9::text[]) as n (id, application, facility, care, month, status)
+                 order by n.status = 'held'",
             )
             .bind(tenant)
-            .bind(id)
             .bind(phase.phase)
-            .bind(i32::try_from(o.round).unwrap_or(i32::MAX))
-            .bind(l.applications[o.child as usize].id)
-            .bind(p.facility)
-            .bind(&p.care_type)
-            .bind(p.start_month)
-            .bind(status)
+            .bind(i32::try_from(outcome.round).unwrap_or(i32::MAX))
+            .bind(&new_ids)
+            .bind(new.iter().map(|o| l.applications[o.child as usize].id).collect::<Vec<_>>())
+            .bind(new.iter().map(|o| program(o).facility).collect::<Vec<_>>())
+            .bind(new.iter().map(|o| program(o).care_type.clone()).collect::<Vec<_>>())
+            .bind(new.iter().map(|o| program(o).start_month).collect::<Vec<_>>())
+            .bind(new.iter().map(|o| if o.status == OfferStatus::Held { "held" } else { "declined" }).collect::<Vec<_>>())
             .execute(tx.conn())
             .await
             .map_err(db)?;
-            new_ids[i - before] = id;
         }
         ids.extend(new_ids);
         statuses.extend(state.offers[before..].iter().map(|o| o.status));
