@@ -296,13 +296,18 @@ create table kita_tenant (
 revoke all on kita_tenant from portal_app;
 grant select, insert, update, delete on kita_tenant to portal_platform;
 
-create function kita_tenant_add() returns trigger
+-- One trigger function keeps every such platform-wide list (the table named in the trigger's
+-- argument, fixed by the owner): the appointments' list moves over to it.
+create function register_tenant() returns trigger
     language plpgsql security definer set search_path = public, pg_temp
 as $$
 begin
-    insert into kita_tenant (tenant_id) values (new.tenant_id) on conflict do nothing;
+    execute format('insert into %I (tenant_id) values ($1) on conflict do nothing', tg_argv[0]) using new.tenant_id;
     return new;
 end
 $$;
-revoke all on function kita_tenant_add() from public;
-create trigger kita_settings_tenant after insert on kita_settings for each row execute function kita_tenant_add();
+revoke all on function register_tenant() from public;
+create trigger kita_settings_tenant after insert on kita_settings for each row execute function register_tenant('kita_tenant');
+drop trigger appointment_settings_tenant on appointment_settings;
+create trigger appointment_settings_tenant after insert on appointment_settings for each row execute function register_tenant('appointment_tenant');
+drop function appointment_tenant_add();
