@@ -81,8 +81,7 @@ pub struct Offer {
 /// The state of an allocation after some rounds.
 #[derive(Debug, Clone)]
 pub struct State {
-    /// Per program: how many children on its list it has offered a place to (they come first on its
-    /// list only while the list does not change; see [`State::offered`]).
+    /// Per program: the children it has offered a place to (never again in this phase).
     offered: Vec<std::collections::HashSet<u32>>,
     /// Per child: the program whose offer they hold.
     pub held: Vec<Option<u32>>,
@@ -122,11 +121,6 @@ impl State {
         }
         s.offers = offers.to_vec();
         s
-    }
-
-    /// Whether `program` has made an offer to `child`.
-    pub fn offered(&self, program: u32, child: u32) -> bool {
-        self.offered[program as usize].contains(&child)
     }
 
     /// Runs one round: every program offers its free places to the next children on its list,

@@ -25,6 +25,7 @@ use sha2::Digest;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::kit::dates::{iso_date, parse_date};
 use crate::kit::registry::{BoxFuture, Capability, NavEntry};
 
 mod calendar;
@@ -138,18 +139,6 @@ fn clock_text(t: OffsetDateTime) -> String {
 fn when_text(lang: Lang, t: OffsetDateTime) -> String {
     let day = day_text(lang, civil::german(t).date());
     if lang == Lang::En { format!("{day}, {}", clock_text(t)) } else { format!("{day}, {} Uhr", clock_text(t)) }
-}
-
-fn iso_date(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
-
-fn parse_date(s: &str) -> Option<time::Date> {
-    let mut it = s.trim().splitn(3, '-');
-    let y = it.next()?.parse().ok()?;
-    let m = time::Month::try_from(it.next()?.parse::<u8>().ok()?).ok()?;
-    let d = it.next()?.parse().ok()?;
-    time::Date::from_calendar_date(y, m, d).ok()
 }
 
 fn booking_lang(b: &Booking) -> Lang {

@@ -33,9 +33,7 @@ use super::location_page::{Forms, location_with};
 
 pub(super) const WEEK: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
 
-pub(super) fn form(action: String, csrf: &str, form: FormState, fields: Vec<Field>, submit: String) -> Block {
-    Block::Form(FormSpec { action, csrf: csrf.to_owned(), form, fields, submit, danger: false, secondary: None })
-}
+pub(super) use crate::kit::form::form_block as form;
 
 fn settings_form(lang: Lang, csrf: &str, s: Option<&Settings>, mut f: FormState) -> Block {
     let s = s.cloned().unwrap_or_default();

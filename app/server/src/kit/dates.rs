@@ -32,8 +32,29 @@ pub fn fmt_time(t: OffsetDateTime) -> String {
 }
 
 pub fn fmt_date(t: OffsetDateTime) -> String {
-    let t = german(t);
-    format!("{:02}.{:02}.{:04}", t.day(), u8::from(t.month()), t.year())
+    fmt_day(german(t).date())
+}
+
+/// A date as people read it: "17.03.2024".
+pub fn fmt_day(d: time::Date) -> String {
+    format!("{:02}.{:02}.{:04}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// A date as forms and links carry it: "2024-03-17".
+pub fn iso_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// "2024-03-17" (years 1900 to 2100) to a date.
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m = time::Month::try_from(it.next()?.parse::<u8>().ok()?).ok()?;
+    let d = it.next()?.parse().ok()?;
+    if !(1900..=2100).contains(&y) {
+        return None;
+    }
+    time::Date::from_calendar_date(y, m, d).ok()
 }
 
 /// An amount in cents as the language writes it (amounts are never negative).

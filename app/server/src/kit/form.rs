@@ -129,3 +129,21 @@ impl LoginForm<'_> {
         })
     }
 }
+
+/// A form of the staff area's set-up pages: posted to `action`, with the CSRF token.
+pub fn form_block(action: String, csrf: &str, form: FormState, fields: Vec<portal_ui::blocks::Field>, submit: String) -> portal_ui::blocks::Block {
+    portal_ui::blocks::Block::Form(portal_ui::blocks::FormSpec { action, csrf: csrf.to_owned(), form, fields, submit, danger: false, secondary: None })
+}
+
+/// The posted form again, with everything entered kept and `message` at `field` (a refusal that
+/// is not about the input's shape: a limit, a state of the process).
+pub fn form_again(f: &Fields, field: &str, message: String) -> FormState {
+    let mut form = FormState::default();
+    for (k, v) in &f.0 {
+        if !k.starts_with('_') {
+            form.values.insert(k.clone(), v.clone());
+        }
+    }
+    form.errors.insert(field.to_owned(), message);
+    form
+}

@@ -78,6 +78,11 @@ impl Notice {
         }
     }
 
+    /// The notice named in a query string (`…&hinweis=gespeichert`), if any.
+    pub fn from_query(query: Option<&str>) -> Option<Self> {
+        Self::parse(crate::kit::form::field(&crate::kit::form::parse_urlencoded(query.unwrap_or_default().as_bytes()), "hinweis"))
+    }
+
     /// The notice of a `?hinweis=` value, if it names one.
     pub fn parse(code: Option<&str>) -> Option<Self> {
         Self::ALL.into_iter().find(|n| Some(n.code()) == code)

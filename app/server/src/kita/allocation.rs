@@ -29,7 +29,6 @@ fn refused_code(r: Refused) -> &'static str {
     match r {
         Refused::PhaseOpen => "phase_open",
         Refused::WrongState => "wrong_state",
-        Refused::NoPhase => "no_phase",
         Refused::NothingToDo => "nothing_to_do",
         Refused::NotOpen => "not_open",
     }

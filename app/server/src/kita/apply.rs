@@ -123,16 +123,7 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
     };
     let origin = Origin::Citizen(c.citizen_id);
     let retried = applications::submitted_with(&mut tx, origin, &key).await?;
-    let refuse = |key: &str, args: &[(&str, &str)]| {
-        let mut form_state = FormState::default();
-        for (k, v) in &f.0 {
-            if !k.starts_with('_') {
-                form_state.values.insert(k.clone(), v.clone());
-            }
-        }
-        form_state.errors.insert("child_first".into(), tr_with(lang, key, args));
-        form_state
-    };
+    let refuse = |key: &str, args: &[(&str, &str)]| crate::kit::form::form_again(&f, "child_first", tr_with(lang, key, args));
     if retried.is_none() {
         if let Some(existing) = mine.iter().find(|a| same_child(a)) {
             let fs = refuse("kita.error_already_applied", &[("number", &existing.number)]);
@@ -166,10 +157,10 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
     let apps: Vec<Application> = applications::of_citizen(&mut tx, c.citizen_id).await?;
+    let phases = allocation::phases(&mut tx).await?;
     let mut rows = Vec::new();
     for a in &apps {
         let offers = allocation::offers_of(&mut tx, a.id).await?;
-        let phases = allocation::phases(&mut tx).await?;
         rows.push(vec![
             Cell::Link(paths::MINE_ONE.with(&[&a.id]), a.number.clone()),
             Cell::Text(format!("{} {}", a.child_first, a.child_last)),
@@ -218,7 +209,7 @@ async fn one_of(tx: &mut portal_db::TenantTx, c: &Citizen, id: Uuid) -> Result<A
 
 pub(super) async fn mine_one(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, q: axum::extract::RawQuery) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let notice = Notice::parse(crate::kit::form::field(&crate::kit::form::parse_urlencoded(q.0.unwrap_or_default().as_bytes()), "hinweis"));
+    let notice = Notice::from_query(q.0.as_deref());
     one_page(&state, &ctx, lang, &c, id, notice.and_then(|n| n.block(lang)), None, StatusCode::OK).await
 }
 

@@ -27,7 +27,7 @@ use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
 fn notice_of(lang: Lang, q: Option<String>) -> Vec<Block> {
-    match Notice::parse(crate::kit::form::field(&crate::kit::form::parse_urlencoded(q.unwrap_or_default().as_bytes()), "hinweis")) {
+    match Notice::from_query(q.as_deref()) {
         Some(Notice::Invited) => vec![Block::Notice("success", tr(lang, "kita.staff_invited"))],
         n => n.and_then(|n| n.block(lang)).into_iter().collect(),
     }

@@ -19,6 +19,7 @@ use portal_ui::i18n::tr;
 use portal_web::{AppError, AppState};
 use time::Date;
 
+use crate::kit::dates::{fmt_day as date_text, iso_date, parse_date};
 use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::session::Staff;
 
@@ -57,7 +58,7 @@ pub const CAPABILITY: Capability = Capability {
         let offers = OFFER_STATUSES.iter().map(|s| format!("kita.offer_{s}"));
         let reasons = portal_kita::duplicates::Reason::ALL.iter().map(|r| format!("kita.reason_{}", r.code()));
         let phases = ["running", "closed", "offered", "done"].iter().map(|s| format!("kita.phase_{s}"));
-        let refused = ["phase_open", "wrong_state", "no_phase", "nothing_to_do", "not_open"].iter().map(|s| format!("kita.refused_{s}"));
+        let refused = ["phase_open", "wrong_state", "nothing_to_do", "not_open"].iter().map(|s| format!("kita.refused_{s}"));
         let apps = ["submitted", "merged", "withdrawn"].iter().map(|s| format!("kita.app_{s}"));
         let decisions = ["open", "merged", "distinct"].iter().map(|s| format!("kita.decision_{s}"));
         let working = (0..=2).map(|n| format!("kita.working_{n}"));
@@ -150,25 +151,6 @@ fn parse_month(s: &str) -> Option<Date> {
         return None;
     }
     Date::from_calendar_date(y, m, 1).ok()
-}
-
-fn parse_date(s: &str) -> Option<Date> {
-    let mut it = s.trim().splitn(3, '-');
-    let y: i32 = it.next()?.parse().ok()?;
-    let m = time::Month::try_from(it.next()?.parse::<u8>().ok()?).ok()?;
-    let d = it.next()?.parse().ok()?;
-    if !(1900..=2100).contains(&y) {
-        return None;
-    }
-    Date::from_calendar_date(y, m, d).ok()
-}
-
-fn date_text(d: Date) -> String {
-    format!("{:02}.{:02}.{:04}", d.day(), u8::from(d.month()), d.year())
-}
-
-fn iso_date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// The month options of the Kita year for a select.

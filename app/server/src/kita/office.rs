@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::{care_label, date_text, month_text, parse_month, paths, scope_of, settings_of};
 use crate::kit::dates::today_date;
-use crate::kit::form::{Fields, parse_urlencoded};
+use crate::kit::form::{Fields, form_again, parse_urlencoded};
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
@@ -28,7 +28,7 @@ use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
 fn notice(lang: Lang, q: Option<String>) -> Vec<Block> {
-    Notice::parse(crate::kit::form::field(&parse_urlencoded(q.unwrap_or_default().as_bytes()), "hinweis")).and_then(|n| n.block(lang)).into_iter().collect()
+    Notice::from_query(q.as_deref()).and_then(|n| n.block(lang)).into_iter().collect()
 }
 
 pub(super) async fn applications(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, RawQuery(q): RawQuery) -> Result<Response, AppError> {
@@ -119,16 +119,7 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
         draft.district_id = repo::district_of_address(&districts, &draft.address).map(|d| d.id);
     }
     // staff of a Träger enter for their Träger, naming one of its facilities, until the deadline
-    let refuse = |field: &str, key: &str| {
-        let mut fs = FormState::default();
-        for (k, v) in &f.0 {
-            if !k.starts_with('_') {
-                fs.values.insert(k.clone(), v.clone());
-            }
-        }
-        fs.errors.insert(field.to_owned(), tr(lang, key));
-        fs
-    };
+    let refuse = |field: &str, key: &str| form_again(&f, field, tr(lang, key));
     let provider = match &scope {
         Scope::All => None,
         Scope::Providers(mine) => {

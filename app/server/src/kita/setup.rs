@@ -10,7 +10,7 @@ use portal_authz::{Action, Resource};
 use portal_domain::Lang;
 use portal_kita::criteria::{Criterion, Kind};
 use portal_kita::repo::{self, Facility, Provider, Scope, Settings};
-use portal_ui::blocks::{Block, Cell, Field, FieldKind, FormSpec};
+use portal_ui::blocks::{Block, Cell, Field, FieldKind};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
@@ -25,9 +25,7 @@ use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
-pub(super) fn form(action: String, csrf: &str, form: FormState, fields: Vec<Field>, submit: String) -> Block {
-    Block::Form(FormSpec { action, csrf: csrf.to_owned(), form, fields, submit, danger: false, secondary: None })
-}
+pub(super) use crate::kit::form::form_block as form;
 
 pub(super) fn with_labels(mut f: FormState, fields: &[Field]) -> FormState {
     for field in fields {
@@ -61,7 +59,7 @@ pub(super) fn provider_fields(lang: Lang) -> Vec<Field> {
 pub(super) async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, q: axum::extract::RawQuery) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
-    let notice = Notice::parse(crate::kit::form::field(&crate::kit::form::parse_urlencoded(q.0.unwrap_or_default().as_bytes()), "hinweis")).and_then(|n| n.block(lang));
+    let notice = Notice::from_query(q.0.as_deref()).and_then(|n| n.block(lang));
     setup_with(&state, &ctx, lang, &s, notice.into_iter().collect(), None, StatusCode::OK).await
 }
 

@@ -37,7 +37,6 @@ pub enum Refused {
     PhaseOpen,
     /// Not in the state the step needs (e.g. offers sent before the rounds ended).
     WrongState,
-    NoPhase,
     /// Nothing left to allocate: no child waiting for a place, or no free place.
     NothingToDo,
     /// The offer is not (or no longer) open: answered, expired, or another child's.

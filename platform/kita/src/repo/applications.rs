@@ -251,11 +251,6 @@ pub async fn set_social(tx: &mut TenantTx, id: Uuid, social: bool) -> Result<boo
     Ok(r.rows_affected() == 1)
 }
 
-pub async fn withdraw(tx: &mut TenantTx, id: Uuid) -> Result<bool> {
-    let r = sqlx::query("update kita_application set status = 'withdrawn' where application_id = $1 and status = 'submitted'").bind(id).execute(tx.conn()).await.map_err(db)?;
-    Ok(r.rows_affected() == 1)
-}
-
 // ---------------------------------------------------------------------------------------------
 // duplicates
 
