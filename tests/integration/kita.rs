@@ -13,6 +13,7 @@ use super::cases::{HOST, OTHER_HOST, registered, staff};
 
 mod allocation_flow;
 mod guards;
+mod setup_flow;
 
 /// A facility of a tenant by name.
 pub(crate) async fn facility(app: &TestApp, slug: &str, name: &str) -> Uuid {
