@@ -91,7 +91,7 @@ async fn the_youth_office_sets_up_a_traeger_a_facility_and_its_places_and_parent
     ] {
         assert!(!app.get(HOST, &changed).await.body.contains("Kita Morgenstern"), "{what} filters it out");
     }
-    let far = all.replace(&street.to_string(), &urlencoding::encode("Fackelstraße 3").to_string());
+    let far = all.replace(street.as_ref(), urlencoding::encode("Fackelstraße 3").as_ref());
     assert!(!app.get(HOST, &far).await.body.contains("Kita Morgenstern"), "more than a kilometre from the Fackelstraße");
     let profile = app.get(HOST, &format!("/kita/einrichtungen/{}", page.rsplit('/').next().unwrap_or_default())).await;
     assert!(profile.body.contains("Naturpädagogik") && profile.body.contains("Französisch") && profile.body.contains("September 2027"));
