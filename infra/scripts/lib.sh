@@ -72,6 +72,15 @@ ensure_chromium() {
   fi
 }
 
+# poppler-utils and zbar-tools: the document tests read the PDFs' text and structure, render them
+# (pdftotext, pdfinfo, pdftoppm) and read the QR code back with a real decoder (zbarimg)
+ensure_poppler() {
+  if ! command -v pdftoppm >/dev/null || ! command -v zbarimg >/dev/null; then
+    step "Installing poppler-utils and zbar-tools (Debian packages)"
+    apt_install poppler-utils zbar-tools
+  fi
+}
+
 ensure_python_fonttools() {
   local venv="$CACHE/venv"
   if [ ! -x "$venv/bin/pyftsubset" ]; then

@@ -10,6 +10,7 @@ E2E_PORT="${E2E_PORT:-3101}"; E2E_PORT_B="${E2E_PORT_B:-3102}"
 ensure_rust
 ensure_postgres
 ensure_chromium
+ensure_poppler
 npm_install "$ROOT/tests/e2e"
 build_site debug
 

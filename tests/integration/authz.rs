@@ -38,6 +38,9 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Kita, Read),
                 (Kita, Write),
                 (Kita, Process),
+                (Documents, Read),
+                (Documents, Write),
+                (Documents, Process),
             ],
         ),
         (
@@ -54,9 +57,11 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Appointments, Process),
                 (Kita, Read),
                 (Kita, Process),
+                (Documents, Read),
+                (Documents, Process),
             ],
         ),
-        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Payments, Read), (Appointments, Read), (Kita, Read)]),
+        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Payments, Read), (Appointments, Read), (Kita, Read), (Documents, Read)]),
         // staff of a Kita Träger: nothing but the Kita portal's lists and their work (scoped in the queries)
         (Role::KitaProvider, tenant, vec![(StaffArea, Read), (Kita, Read), (Kita, Process)]),
         (Role::KitaProvider, Domain::Platform, vec![]),

@@ -38,6 +38,8 @@ const PLATFORM_GRANTS: &[(&str, &str, &str)] = &[
     ("appointment_tenant", "", "SIUD"),
     // which tenants run a Kita portal (kept by a trigger as the owner): the offer-expiry job's list
     ("kita_tenant", "", "SIUD"),
+    // which tenants issue documents (kept by a trigger as the owner): the reminder job's list
+    ("document_tenant", "", "SIUD"),
 ];
 
 const PLATFORM_TABLES: &[&str] = &[
@@ -58,6 +60,7 @@ const PLATFORM_TABLES: &[&str] = &[
     "job",
     "appointment_tenant",
     "kita_tenant",
+    "document_tenant",
 ];
 
 async fn tenant_owned_tables(pool: &PgPool) -> Vec<String> {
@@ -344,6 +347,7 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
     sqlx::raw_sql(include_str!("../fixtures/payments.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
     sqlx::raw_sql(include_str!("../fixtures/appointments.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
     sqlx::raw_sql(include_str!("../fixtures/kita.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
+    sqlx::raw_sql(include_str!("../fixtures/documents.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
 
     for table in &tables {
         // the superuser sees A's rows: the fixture is there (a new table needs demo data or this fails)

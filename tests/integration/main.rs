@@ -8,6 +8,7 @@ mod capabilities;
 mod cases;
 mod console;
 mod data;
+mod documents;
 mod identity;
 mod isolation;
 mod kita;

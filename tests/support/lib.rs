@@ -172,6 +172,12 @@ pub fn test_oidc() -> portal_identity::oidc::Oidc {
     portal_identity::oidc::Oidc::new(key, true)
 }
 
+/// The document types of the repository's base catalogue, sealed with the development key.
+pub fn test_documents() -> portal_documents::Documents {
+    let key = portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY).unwrap_or_else(|e| panic!("{e}"));
+    portal_documents::Documents::load(&tenants_dir().join("catalogue"), key).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The application on a fresh database, driven in-process.
 pub struct TestApp {
     pub db: TestDb,
@@ -295,6 +301,7 @@ impl TestApp {
                 webhook_secret: Some(WEBHOOK_SECRET.to_owned().into()),
                 intent_expiry_hours: 24,
             }),
+            documents: Arc::new(test_documents()),
         });
         let router = portal_server::build_router(state.clone());
         Self { db, state, router }

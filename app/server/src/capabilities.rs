@@ -15,4 +15,5 @@ pub static ALL: &[Capability] = &[
     crate::payments::CAPABILITY,
     crate::appointments::CAPABILITY,
     crate::kita::CAPABILITY,
+    crate::documents::CAPABILITY,
 ];

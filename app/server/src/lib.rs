@@ -17,6 +17,7 @@ pub mod appointments;
 pub mod audit;
 pub mod casework;
 pub mod catalogue;
+pub mod documents;
 pub mod kita;
 pub mod payments;
 pub mod tenants;

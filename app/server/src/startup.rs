@@ -92,6 +92,8 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
 
     let tenants_dir = &settings.paths.tenants_dir;
     let catalogue = portal_catalogue::Catalogue::load(&tenants_dir.join("catalogue"))?;
+    let sealer = portal_identity::sealed::SecretsKey::from_base64(settings.security.secrets_key.expose_secret()).context("security.secrets_key")?;
+    let documents = Arc::new(portal_documents::Documents::load(&tenants_dir.join("catalogue"), sealer)?);
     crate::seed::sync_base_catalogue(&db, &catalogue).await?;
     if settings.demo.enabled {
         let demo = portal_tenancy::demo::load(&tenants_dir.join("demo"))?;
@@ -146,6 +148,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
             webhook_secret: settings.payments.webhook_secret.clone(),
             intent_expiry_hours: settings.payments.intent_expiry_hours,
         }),
+        documents,
     }))
 }
 

@@ -132,6 +132,8 @@ pub enum Block {
     Payment(Box<PaymentSpec>),
     /// Facilities on a map (`/assets/map.js` with Leaflet); the page lists them as well.
     Map(Box<crate::kita::MapSpec>),
+    /// The offline check of documents (`/pruefen/check.js`, kept by a service worker).
+    OfflineCheck(Box<crate::documents::OfflineCheckSpec>),
     /// Waiting times that update themselves (`/assets/live.js` listens to each row's source).
     Live(Vec<crate::appointments::LiveRow>),
     /// A ticket number as large as the page allows, with lines under it (the printed ticket).
@@ -418,6 +420,7 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
             Block::List(items) => view! { <ul class="kern-list">{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }.into_any(),
             Block::Live(rows) => crate::appointments::live_view(rows).into_any(),
             Block::Map(spec) => crate::kita::map_view(*spec).into_any(),
+            Block::OfflineCheck(spec) => crate::documents::offline_check_view(*spec).into_any(),
             Block::Ticket { code, lines } => crate::appointments::ticket_view(code, lines).into_any(),
             Block::TimePick { action, csrf, hidden, choice } => crate::appointments::time_pick_view(action, csrf, hidden, choice).into_any(),
             Block::Buttons(bs) => view! { <div class="row-actions">{bs.into_iter().map(button_view).collect_view()}</div> }.into_any(),

@@ -19,6 +19,8 @@ pub mod blocks;
 #[cfg(feature = "ssr")]
 pub mod console;
 #[cfg(feature = "ssr")]
+pub mod documents;
+#[cfg(feature = "ssr")]
 pub mod filters;
 #[cfg(feature = "ssr")]
 pub mod form;

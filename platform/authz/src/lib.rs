@@ -66,10 +66,13 @@ pub enum Resource {
     /// applications, duplicates and ranked lists (process); lists and statistics (read). Staff of
     /// a Träger hold read and process limited to their Träger's facilities.
     Kita,
+    /// print@home documents: issuing settings and the tenant's signing key (write); issuing and
+    /// revoking (process); the list of issued documents (read).
+    Documents,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 13] = [
+    pub const ALL: [Resource; 14] = [
         Resource::StaffArea,
         Resource::Branding,
         Resource::Services,
@@ -83,6 +86,7 @@ impl Resource {
         Resource::Payments,
         Resource::Appointments,
         Resource::Kita,
+        Resource::Documents,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +104,7 @@ impl Resource {
             Resource::Payments => "payments",
             Resource::Appointments => "appointments",
             Resource::Kita => "kita",
+            Resource::Documents => "documents",
         }
     }
 }

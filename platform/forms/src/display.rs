@@ -16,7 +16,8 @@ pub struct Section {
     pub rows: Vec<(String, String, String)>,
 }
 
-fn value_text(field: &Field, v: Option<&Value>, lang: Lang) -> String {
+/// One answer as the pages show it (a choice's label, a date as dd.mm.yyyy, an address on one line).
+pub fn value_text(field: &Field, v: Option<&Value>, lang: Lang) -> String {
     let none = if lang == Lang::De { "keine Angabe" } else { "not given" };
     let Some(v) = v.filter(|v| !v.is_empty()) else { return none.to_owned() };
     match field.kind {

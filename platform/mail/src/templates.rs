@@ -129,6 +129,27 @@ pub enum Mail {
         until: String,
         link: String,
     },
+    /// A document was issued: download it from the case.
+    DocumentIssued {
+        title: String,
+        number: String,
+        until: String,
+        link: String,
+    },
+    /// A document was revoked, with the reason.
+    DocumentRevoked {
+        title: String,
+        number: String,
+        reason: String,
+        link: String,
+    },
+    /// A document ends soon: renew it.
+    DocumentExpiring {
+        title: String,
+        number: String,
+        until: String,
+        link: String,
+    },
     /// A refund was made.
     PaymentRefunded {
         service: String,
@@ -260,6 +281,24 @@ fn parts(mail: &Mail, tenant: &str, texts: Texts<'_>) -> Parts {
             subject: t("mail.kita_offer_subject", &[("child", child)]),
             lines: vec![t("mail.kita_offer_text", &[("child", child), ("facility", facility), ("care", care), ("start", start)]), t("mail.kita_offer_text_2", &[("until", until)])],
             button: Some((t("mail.kita_offer_button", &[]), link.clone())),
+            after: vec![],
+        },
+        Mail::DocumentIssued { title, number, until, link } => Parts {
+            subject: t("mail.document_issued_subject", &[("title", title)]),
+            lines: vec![t("mail.document_issued_text", &[("title", title), ("number", number), ("until", until)]), t("mail.document_issued_text_2", &[])],
+            button: Some((t("mail.document_issued_button", &[]), link.clone())),
+            after: vec![],
+        },
+        Mail::DocumentRevoked { title, number, reason, link } => Parts {
+            subject: t("mail.document_revoked_subject", &[("title", title)]),
+            lines: vec![t("mail.document_revoked_text", &[("title", title), ("number", number)]), t("mail.document_revoked_text_2", &[("reason", reason)])],
+            button: Some((t("mail.document_revoked_button", &[]), link.clone())),
+            after: vec![],
+        },
+        Mail::DocumentExpiring { title, number, until, link } => Parts {
+            subject: t("mail.document_expiring_subject", &[("title", title), ("until", until)]),
+            lines: vec![t("mail.document_expiring_text", &[("title", title), ("number", number), ("until", until)])],
+            button: Some((t("mail.document_expiring_button", &[]), link.clone())),
             after: vec![],
         },
         Mail::PaymentRefunded { service, amount, kassenzeichen, reason, link } => Parts {

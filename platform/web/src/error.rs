@@ -83,6 +83,12 @@ impl AppError {
     }
 }
 
+impl From<portal_documents::DocumentError> for AppError {
+    fn from(e: portal_documents::DocumentError) -> Self {
+        Self::internal(e)
+    }
+}
+
 impl From<portal_db::DbError> for AppError {
     fn from(e: portal_db::DbError) -> Self {
         Self::internal(e)

@@ -90,4 +90,6 @@ pub struct AppParts {
     pub payments: Arc<dyn portal_payments::PaymentGateway>,
     /// Payment page and webhook settings.
     pub payment_config: Arc<PaymentConfig>,
+    /// print@home documents: their types and the key that seals the tenants' signing keys.
+    pub documents: Arc<portal_documents::Documents>,
 }

@@ -200,7 +200,7 @@ async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: 
 }
 
 /// The profile values a form may prefill, and which the identity provider verified.
-async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValues, Option<String>), AppError> {
+pub(crate) async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValues, Option<String>), AppError> {
     let Some(account) = portal_identity::citizen::get(tx, citizen).await? else { return Ok((ProfileValues::default(), None)) };
     let mut v = ProfileValues::default();
     let p = &account.profile;

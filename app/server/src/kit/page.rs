@@ -229,6 +229,9 @@ pub async fn blocks_page(
     if blocks.iter().any(|b| matches!(b, Block::Live(_))) {
         chrome.assets.scripts.push(live_script());
     }
+    if blocks.iter().any(|b| matches!(b, Block::OfflineCheck(_))) {
+        chrome.assets.scripts.push(format!("/pruefen/check.js?v={}", short_hash(crate::documents::CHECK_JS.as_bytes())));
+    }
     let map = blocks.iter().any(|b| matches!(b, Block::Map(_)));
     if map {
         chrome.assets.scripts.extend(map_scripts());

@@ -1,0 +1,319 @@
+//! Issuing a case's document (by the office, or by itself when the case is approved and its fee
+//! paid), the panels on the case pages, and revocation.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use portal_authz::{Action, Resource};
+use portal_cases::{self as cases, Actor, Case, EventKind, Status};
+use portal_db::TenantTx;
+use portal_documents::repo::{self, NewDocument};
+use portal_documents::{Document, DocumentType, Fact, PrintedFact, Validity};
+use portal_domain::{Lang, Localized};
+use portal_forms::display::value_text;
+use portal_mail::Mail;
+use portal_payments::PaymentStatus;
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+use uuid::Uuid;
+
+use super::paths;
+use crate::flows::filing::applicant_email;
+use crate::kit::dates::{fmt_day, fmt_time, today_date};
+use crate::kit::form::Fields;
+use crate::kit::mail::{base_url, queue};
+use crate::kit::office::audit;
+use crate::kit::page::{lang_of, see_other};
+use crate::kit::pipeline::tenant_tx;
+use crate::kit::registry::BoxFuture;
+use crate::kit::session::Staff;
+
+fn fact_label(f: Fact) -> Localized {
+    let key = format!("documents.fact_{}", f.as_str());
+    Localized { de: tr(Lang::De, &key), en: tr(Lang::En, &key) }
+}
+
+/// The printed facts of a case's document, in both languages.
+pub fn facts_of(t: &DocumentType, schema: &portal_forms::FormSchema, case: &Case) -> (Vec<PrintedFact>, serde_json::Value) {
+    let mut answers = serde_json::Map::new();
+    let facts = t
+        .facts
+        .iter()
+        .map(|src| {
+            let value = match (&src.field, src.fact) {
+                (Some(id), _) => {
+                    let field = schema.fields().find(|f| &f.id == id);
+                    let v = case.answers.get(id);
+                    if let Some(v) = v {
+                        answers.insert(id.clone(), serde_json::to_value(v).unwrap_or_default());
+                    }
+                    match field {
+                        Some(f) => Localized { de: value_text(f, v, Lang::De), en: value_text(f, v, Lang::En) },
+                        None => Localized::default(),
+                    }
+                }
+                (None, Fact::Name) => Localized { de: case.applicant_name.clone(), en: case.applicant_name.clone() },
+                (None, Fact::Reference) => Localized { de: case.reference.clone(), en: case.reference.clone() },
+                (None, _) => t.title.clone(),
+            };
+            PrintedFact { fact: src.fact, label: fact_label(src.fact), value, check: src.check }
+        })
+        .collect();
+    (facts, serde_json::Value::Object(answers))
+}
+
+/// Where a renewal starts: the day after the renewed document ends (today if that has passed),
+/// and which document it renews — only one of the same holder, not revoked.
+async fn renewal(tx: &mut TenantTx, t: &DocumentType, case: &Case) -> Result<(time::Date, Option<Uuid>), AppError> {
+    let today = today_date();
+    let Some(original) = &t.renews else { return Ok((today, None)) };
+    let number = case.answers.get("previous_number").map(|v| v.text().to_owned()).unwrap_or_default();
+    let previous = repo::by_number(tx, &number)
+        .await?
+        .filter(|d| d.citizen_id.is_some() && d.citizen_id == case.citizen_id && d.revoked_at.is_none() && d.kind == t.kind && (&d.service_slug == original || d.service_slug == t.service));
+    Ok(match previous {
+        Some(p) => (p.valid_until.next_day().unwrap_or(p.valid_until).max(today), Some(p.document_id)),
+        None => (today, None),
+    })
+}
+
+/// The link to the case for its holder.
+pub fn case_link(base: &str, case: &Case) -> Option<String> {
+    match (case.citizen_id, &case.guest_token) {
+        (Some(_), _) => Some(format!("{base}/konto/antraege/{}", case.case_id)),
+        (None, Some(t)) => Some(format!("{base}/vorgang/{t}")),
+        (None, None) => None,
+    }
+}
+
+/// Issues the case's document if its service has one: once (a second call returns the first).
+/// The timeline and the holder's mail say so.
+pub async fn issue_for_case(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, base: &str, case: &Case, actor: &Actor) -> Result<Option<(Document, bool)>, AppError> {
+    let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(None) };
+    let schema = cases::form_version(tx, &case.schema_hash).await?;
+    let (facts, answers) = facts_of(t, &schema, case);
+    let (valid_from, renews) = renewal(tx, t, case).await?;
+    let issued_by = if actor.name.is_empty() { "system".to_owned() } else { actor.name.clone() };
+    let n = NewDocument { doc_type: t, case_id: case.case_id, citizen_id: case.citizen_id, facts, answers, valid_from, lang: case.lang.code(), portal_url: base, issued_by: &issued_by, renews };
+    let (doc, created) = repo::issue(tx, &state.documents.sealer, n).await.map_err(document_error)?;
+    if created {
+        let lang = case.lang;
+        let text = tr_with(lang, "documents.ev_issued", &[("title", doc.title.get(lang)), ("number", &doc.number), ("until", &fmt_day(doc.valid_until))]);
+        cases::add_event(tx, case.case_id, EventKind::Document, None, actor, &text, false).await?;
+        if let (Some(to), Some(link)) = (applicant_email(tx, case).await?, case_link(base, case)) {
+            let mail = Mail::DocumentIssued { title: doc.title.get(lang).to_owned(), number: doc.number.clone(), until: fmt_day(doc.valid_until), link };
+            queue(tx, ctx, base, lang, &to, mail).await?;
+        }
+        metrics::counter!("documents_issued_total", "kind" => doc.kind.as_str()).increment(1);
+    }
+    Ok(Some((doc, created)))
+}
+
+pub fn document_error(e: portal_documents::DocumentError) -> AppError {
+    AppError::internal(e)
+}
+
+/// Issues by itself when the tenant lets the service do so, the case is approved and its fee (if
+/// any) is paid. Called when a case is approved and when a payment succeeds.
+pub async fn issue_if_due(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, base: &str, case: &Case) -> Result<(), AppError> {
+    let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(()) };
+    if case.status != Status::Approved || !repo::setting(tx, t).await.map_err(document_error)?.auto_issue {
+        return Ok(());
+    }
+    let paid = match portal_payments::repo::payment_for_case(tx, case.case_id, false).await? {
+        Some(p) => p.status == PaymentStatus::Succeeded,
+        None => true,
+    };
+    if paid {
+        issue_for_case(state, tx, ctx, base, case, &Actor::system()).await?;
+    }
+    Ok(())
+}
+
+pub fn validity_label(lang: Lang, v: Validity) -> String {
+    tr(lang, &format!("documents.validity_{}", v.code()))
+}
+
+pub fn validity_badge(v: Validity) -> &'static str {
+    match v {
+        Validity::Valid => "success",
+        Validity::NotYetValid => "info",
+        Validity::Expired => "warning",
+        Validity::Revoked => "danger",
+    }
+}
+
+/// The state of a document for its holder and the office: valid, revoked, renewed …
+pub fn state_text(lang: Lang, d: &Document) -> String {
+    let mut s = validity_label(lang, d.validity(today_date()));
+    if d.superseded_by.is_some() && d.revoked_at.is_none() {
+        s = format!("{s} · {}", tr(lang, "documents.renewed"));
+    }
+    s
+}
+
+/// The documents box on the holder's case page: download (A4, and the windscreen card of a
+/// parking permit), the state, and "Verlängern" for a permit in the account.
+pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, base: &'a str) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
+    Box::pin(async move {
+        let docs = repo::of_case(tx, case.case_id).await.map_err(document_error)?;
+        if docs.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut blocks = vec![Block::Heading(tr(lang, "documents.heading"))];
+        for d in &docs {
+            blocks.push(Block::Facts(vec![
+                (tr(lang, "documents.number"), d.number.clone(), None),
+                (tr(lang, "documents.title"), d.title.get(lang).to_owned(), None),
+                (tr(lang, "documents.valid"), format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until)), None),
+                (tr(lang, "documents.state"), state_text(lang, d), Some(validity_badge(d.validity(today_date())).to_owned())),
+            ]));
+            if d.revoked_at.is_none() {
+                let mut links = vec![(format!("{base}/dokument/{}", d.document_id), tr_with(lang, "documents.download", &[("title", d.title.get(lang))]))];
+                if d.kind.has_card() {
+                    links.push((format!("{base}/dokument/{}?format=karte", d.document_id), tr(lang, "documents.download_card")));
+                }
+                blocks.push(Block::Links(links));
+            } else if let Some(reason) = &d.revoked_reason {
+                blocks.push(Block::Notice("danger", tr_with(lang, "documents.revoked_because", &[("reason", reason)])));
+            }
+        }
+        Ok(blocks)
+    })
+}
+
+/// The documents box on the office's case page: issue (when the service has a document type and
+/// none is in force), download, revoke with a reason.
+pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: Lang, s: &'a Staff, case: &'a Case, form: Option<FormState>) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
+    Box::pin(async move {
+        let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(vec![]) };
+        if !s.may(state, Resource::Documents, Action::Read) {
+            return Ok(vec![]);
+        }
+        let docs = repo::of_case(tx, case.case_id).await.map_err(document_error)?;
+        let process = s.may(state, Resource::Documents, Action::Process);
+        let mut blocks = vec![Block::Heading(tr(lang, "documents.heading"))];
+        let rows = docs
+            .iter()
+            .map(|d| {
+                let mut cells = vec![
+                    Cell::Link(paths::OFFICE_PDF.with(&[&case.case_id, &d.document_id]), d.number.clone()),
+                    Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
+                    Cell::Badge(validity_badge(d.validity(today_date())), state_text(lang, d)),
+                    Cell::Text(format!("{} · {}", fmt_time(d.issued_at), d.issued_by)),
+                ];
+                cells.push(match (&d.revoked_reason, process) {
+                    (Some(r), _) => Cell::Text(r.clone()),
+                    (None, true) => {
+                        let mut f = form.clone().filter(|f| f.values.get("revoke_document").is_some_and(|v| v == &d.document_id.to_string())).unwrap_or_default();
+                        f.values.insert("revoke_document".into(), d.document_id.to_string());
+                        Cell::Form(Box::new(FormSpec {
+                            action: paths::OFFICE_REVOKE.with(&[&case.case_id, &d.document_id]),
+                            csrf: s.csrf.clone(),
+                            form: f,
+                            fields: vec![
+                                Field::new("revoke_document", String::new(), FieldKind::Hidden),
+                                Field::new("revoke_reason", tr_with(lang, "documents.revoke_reason", &[("number", &d.number)]), FieldKind::Text)
+                                    .hint(tr(lang, "documents.revoke_reason_hint"))
+                                    .required(),
+                            ],
+                            submit: tr(lang, "documents.revoke"),
+                            danger: true,
+                            secondary: None,
+                        }))
+                    }
+                    (None, false) => Cell::Text(String::new()),
+                });
+                cells
+            })
+            .collect();
+        blocks.push(Block::Table {
+            caption: tr_with(lang, "documents.of_case", &[("title", t.title.get(lang))]),
+            headers: vec![tr(lang, "documents.number"), tr(lang, "documents.valid"), tr(lang, "documents.state"), tr(lang, "documents.issued"), tr(lang, "documents.revocation")],
+            rows,
+            empty: tr(lang, "documents.none_yet"),
+        });
+        let live = docs.iter().any(|d| d.revoked_at.is_none());
+        if process && !live && matches!(case.status, Status::Approved | Status::Completed) {
+            blocks.push(Block::Buttons(vec![Button {
+                action: paths::OFFICE_ISSUE.with(&[&case.case_id]),
+                csrf: s.csrf.clone(),
+                hidden: vec![],
+                label: tr_with(lang, "documents.issue", &[("title", t.title.get(lang))]),
+                danger: false,
+            }]));
+        } else if !live && process {
+            blocks.push(Block::Text(tr(lang, "documents.issue_after_approval")));
+        }
+        Ok(blocks)
+    })
+}
+
+/// The office issues the case's document.
+pub(super) async fn office_issue(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Documents, Action::Process)?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let case = crate::casework::visible_case(&mut tx, &s, id).await?;
+    if !matches!(case.status, Status::Approved | Status::Completed) || case.anonymised_at.is_some() {
+        return Err(AppError::bad_request());
+    }
+    let base = base_url(&state, &ctx.host, &headers);
+    let Some((doc, created)) = issue_for_case(&state, &mut tx, &ctx, &base, &case, &crate::casework::actor(&s)).await? else { return Err(AppError::not_found()) };
+    if created {
+        audit(&mut tx, &s, &ip, "document.issue", doc.number.clone(), serde_json::json!({ "case": case.reference, "until": doc.valid_until.to_string() })).await?;
+    }
+    tx.finish().await?;
+    Ok(see_other(&crate::casework::paths::CASE_VIEW.with(&[&id])))
+}
+
+/// The office revokes a document with a reason; the holder is told by mail.
+pub(super) async fn office_revoke(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    s: Staff,
+    Path((id, doc_id)): Path<(Uuid, Uuid)>,
+    f: Fields,
+) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Documents, Action::Process)?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let case = crate::casework::visible_case(&mut tx, &s, id).await?;
+    let doc = repo::get(&mut tx, doc_id).await.map_err(document_error)?.filter(|d| d.case_id == id).ok_or_else(AppError::not_found)?;
+    let reason = f.text("revoke_reason");
+    let revoked = match repo::revoke(&mut tx, doc.document_id, &reason, &s.user.display_name).await {
+        Ok(d) => d,
+        Err(portal_documents::DocumentError::Reason) => {
+            drop(tx);
+            let mut form = FormState::default();
+            form.values.insert("revoke_document".into(), doc_id.to_string());
+            form.values.insert("revoke_reason".into(), reason);
+            form.errors.insert("revoke_reason".into(), tr(lang, "documents.error_reason"));
+            return crate::casework::case_page_with(&state, &ctx, lang, &s, id, None, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        // revoked already (a second click): nothing more to do
+        Err(portal_documents::DocumentError::AlreadyRevoked) => {
+            tx.finish().await?;
+            return Ok(see_other(&crate::casework::paths::CASE_VIEW.with(&[&id])));
+        }
+        Err(e) => return Err(document_error(e)),
+    };
+    audit(&mut tx, &s, &ip, "document.revoke", revoked.number.clone(), serde_json::json!({ "case": case.reference, "reason": revoked.revoked_reason })).await?;
+    let clang = case.lang;
+    let text = tr_with(clang, "documents.ev_revoked", &[("number", &revoked.number), ("reason", revoked.revoked_reason.as_deref().unwrap_or_default())]);
+    cases::add_event(&mut tx, case.case_id, EventKind::Document, None, &crate::casework::actor(&s), &text, false).await?;
+    let base = base_url(&state, &ctx.host, &headers);
+    if let (Some(to), Some(link)) = (applicant_email(&mut tx, &case).await?, case_link(&base, &case)) {
+        let mail = Mail::DocumentRevoked { title: revoked.title.get(clang).to_owned(), number: revoked.number.clone(), reason: revoked.revoked_reason.clone().unwrap_or_default(), link };
+        queue(&mut tx, &ctx, &base, clang, &to, mail).await?;
+    }
+    tx.finish().await?;
+    metrics::counter!("documents_revoked_total").increment(1);
+    Ok(see_other(&crate::casework::paths::CASE_VIEW.with(&[&id])))
+}

@@ -1,0 +1,147 @@
+//! The office's documents page: the documents issued lately, per service whether it issues by
+//! itself and when holders are reminded, and the tenant's signing keys with their rotation.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use portal_authz::{Action, Resource};
+use portal_documents::token::kid_hex;
+use portal_documents::{ServiceSetting, keys, repo};
+use portal_domain::Lang;
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+
+use super::issue::{document_error, state_text, validity_badge};
+use super::paths;
+use crate::kit::dates::{fmt_day, fmt_time, today_date};
+use crate::kit::form::Fields;
+use crate::kit::office::{audit, staff_page};
+use crate::kit::page::{lang_of, see_other};
+use crate::kit::pipeline::tenant_tx;
+use crate::kit::session::Staff;
+
+async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, failed: Option<(String, FormState)>, status: StatusCode) -> Result<Response, AppError> {
+    s.require(state, Resource::Documents, Action::Read)?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let recent = repo::recent(&mut tx, 100).await.map_err(document_error)?;
+    let keys = keys::public_keys(&mut tx).await.map_err(document_error)?;
+    let mut settings = Vec::new();
+    for t in state.documents.catalogue.all() {
+        if portal_cases::service_form(&mut tx, &t.service).await?.is_some() {
+            settings.push((t.clone(), repo::setting(&mut tx, t).await.map_err(document_error)?));
+        }
+    }
+    tx.finish().await?;
+    let write = s.may(state, Resource::Documents, Action::Write);
+    let mut blocks = vec![Block::Text(tr(lang, "documents.office_intro"))];
+    blocks.push(Block::Table {
+        caption: tr(lang, "documents.office_recent"),
+        headers: vec![tr(lang, "documents.number"), tr(lang, "documents.title"), tr(lang, "documents.valid"), tr(lang, "documents.state"), tr(lang, "documents.issued")],
+        rows: recent
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::Link(paths::OFFICE_PDF.with(&[&d.case_id, &d.document_id]), d.number.clone()),
+                    Cell::Link(crate::casework::paths::CASE_VIEW.with(&[&d.case_id]), d.title.get(lang).to_owned()),
+                    Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
+                    Cell::Badge(validity_badge(d.validity(today_date())), state_text(lang, d)),
+                    Cell::Text(format!("{} · {}", fmt_time(d.issued_at), d.issued_by)),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "documents.office_none"),
+    });
+    blocks.push(Block::Heading(tr(lang, "documents.settings_heading")));
+    for (t, setting) in settings {
+        let mut form = match &failed {
+            Some((slug, f)) if slug == &t.service => f.clone(),
+            _ => FormState::default(),
+        };
+        form.values.entry("reminder_days".into()).or_insert_with(|| setting.reminder_days.to_string());
+        if failed.as_ref().is_none_or(|(slug, _)| slug != &t.service) && setting.auto_issue {
+            form.values.insert("auto_issue".into(), "on".into());
+        }
+        blocks.push(Block::Heading(t.title.get(lang).to_owned()));
+        if write {
+            blocks.push(Block::Form(FormSpec {
+                action: paths::OFFICE_SETTING.with(&[&t.service]),
+                csrf: s.csrf.clone(),
+                form,
+                fields: vec![
+                    Field::new("auto_issue", tr(lang, "documents.auto_issue"), FieldKind::Checkbox),
+                    Field::new("reminder_days", tr(lang, "documents.reminder_days"), FieldKind::Text).hint(tr(lang, "documents.reminder_days_hint")).required(),
+                ],
+                submit: tr_with(lang, "documents.save_setting", &[("title", t.title.get(lang))]),
+                danger: false,
+                secondary: None,
+            }));
+        } else {
+            blocks.push(Block::Facts(vec![
+                (tr(lang, "documents.auto_issue"), tr(lang, if setting.auto_issue { "documents.yes" } else { "documents.no" }), None),
+                (tr(lang, "documents.reminder_days"), setting.reminder_days.to_string(), None),
+            ]));
+        }
+    }
+    blocks.push(Block::Heading(tr(lang, "documents.keys_heading")));
+    blocks.push(Block::Table {
+        caption: tr(lang, "documents.keys_caption"),
+        headers: vec![tr(lang, "documents.kid"), tr(lang, "documents.key_created"), tr(lang, "documents.key_state")],
+        rows: keys
+            .iter()
+            .map(|k| {
+                vec![
+                    Cell::Text(kid_hex(&k.kid)),
+                    Cell::Text(fmt_time(k.created_at)),
+                    Cell::Text(k.retired_at.map_or_else(|| tr(lang, "documents.key_current"), |at| tr_with(lang, "documents.key_retired", &[("at", &fmt_time(at))]))),
+                ]
+            })
+            .collect(),
+        empty: tr(lang, "documents.keys_none"),
+    });
+    if write {
+        blocks.push(Block::Text(tr(lang, "documents.rotate_text")));
+        blocks.push(Block::Buttons(vec![Button { action: paths::OFFICE_ROTATE.path().to_owned(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "documents.rotate"), danger: true }]));
+    }
+    staff_page(state, ctx, lang, paths::OFFICE.path(), Some(s), status, tr(lang, "documents.office_title"), blocks).await
+}
+
+pub(super) async fn office(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
+    page(&state, &ctx, lang_of(&headers), &s, None, StatusCode::OK).await
+}
+
+pub(super) async fn save_setting(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Documents, Action::Write)?;
+    let t = state.documents.catalogue.for_service(&slug).ok_or_else(AppError::not_found)?;
+    let auto_issue = f.text("auto_issue") == "on";
+    let raw = f.text("reminder_days");
+    let Some(days) = raw.parse::<i32>().ok().filter(|d| (1..=365).contains(d)) else {
+        let mut form = FormState::default();
+        form.values.insert("reminder_days".into(), raw);
+        if auto_issue {
+            form.values.insert("auto_issue".into(), "on".into());
+        }
+        form.errors.insert("reminder_days".into(), tr(lang, "documents.error_reminder_days"));
+        return page(&state, &ctx, lang, &s, Some((t.service.clone(), form)), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    repo::save_setting(&mut tx, &t.service, ServiceSetting { auto_issue, reminder_days: days }).await.map_err(document_error)?;
+    audit(&mut tx, &s, &ip, "document.settings", t.service.clone(), serde_json::json!({ "auto_issue": auto_issue, "reminder_days": days })).await?;
+    tx.finish().await?;
+    Ok(see_other(paths::OFFICE.path()))
+}
+
+/// A new signing key; the old one retires and keeps verifying what it signed.
+pub(super) async fn rotate(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Documents, Action::Write)?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let kid = keys::rotate(&mut tx, &state.documents.sealer).await.map_err(document_error)?;
+    audit(&mut tx, &s, &ip, "document.key_rotate", kid_hex(&kid), serde_json::json!({})).await?;
+    tx.finish().await?;
+    Ok(see_other(paths::OFFICE.path()))
+}
