@@ -119,11 +119,12 @@ export async function eidLogin(page, host, user) {
   await page.getByText(/Sie sind über den Identitätsanbieter angemeldet/).waitFor();
 }
 
-/** The operator invites a tenant admin of Kaiserslautern, who accepts; returns [operator page, admin page]. */
-export async function invitedTenantAdmin(browser, email, name, password) {
+/** The operator invites a tenant admin (of Kaiserslautern unless `tenant` names another), who
+ * accepts; returns [operator page, admin page]. */
+export async function invitedTenantAdmin(browser, email, name, password, tenant = 'Stadt Kaiserslautern') {
   const ops = await newPage(browser);
   await operatorLogin(ops);
-  await ops.getByRole('link', { name: 'Zugang: Stadt Kaiserslautern' }).click();
+  await ops.getByRole('link', { name: `Zugang: ${tenant}` }).click();
   await ops.getByLabel('Dienstliche E-Mail-Adresse').fill(email);
   await ops.getByLabel('Name', { exact: true }).fill(name);
   await ops.getByRole('button', { name: 'Einladung senden' }).click();

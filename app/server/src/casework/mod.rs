@@ -455,7 +455,7 @@ async fn change_status(State(state): State<AppState>, ctx: TenantContext, header
     audit(&mut tx, &s, &ip, "case.status", case.reference.clone(), serde_json::json!({ "from": before.status.as_str(), "to": to.as_str() })).await?;
     notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
     if to == Status::Approved {
-        crate::documents::issue_if_due(&state, &mut tx, &ctx, &base_url(&state, &ctx.host, &headers), &case).await?;
+        crate::flows::documents::issue_if_due(&state, &mut tx, &ctx, &base_url(&state, &ctx.host, &headers), &case).await?;
     }
     tx.finish().await?;
     Ok(see_other(&paths::CASE_VIEW.with(&[&id])))

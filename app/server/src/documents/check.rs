@@ -28,7 +28,6 @@ use portal_identity::ratelimit::Limit;
 /// Lookups by number from one address: enough for an officer's shift, too few to walk numbers.
 const NUMBER_CHECKS_PER_ADDRESS: Limit = Limit { max: 120, window: time::Duration::hours(1) };
 
-pub const CHECK_JS: &str = include_str!("../../../assets/check.js");
 const WORKER_JS: &str = include_str!("../../../assets/check-sw.js");
 const ICON: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 96 96"><rect width="96" height="96" rx="16" fill="#1a5fb4"/><path d="M26 50l14 14 30-32" fill="none" stroke="#fff" stroke-width="10" stroke-linecap="round" stroke-linejoin="round"/></svg>"##;
 
@@ -223,7 +222,7 @@ pub(super) async fn worker() -> Response {
 }
 
 pub(super) async fn script() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], CHECK_JS).into_response()
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], crate::kit::page::CHECK_JS).into_response()
 }
 
 pub(super) async fn icon() -> Response {

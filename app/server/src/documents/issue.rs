@@ -1,18 +1,16 @@
-//! Issuing a case's document (by the office, or by itself when the case is approved and its fee
-//! paid), the panels on the case pages, and revocation.
+//! The documents on the case pages (holder and office), the office's issuing and revocation.
+//! Issuing itself is the flow `crate::flows::documents`.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_authz::{Action, Resource};
-use portal_cases::{self as cases, Actor, Case, EventKind, Status};
+use portal_cases::{self as cases, Case, EventKind, Status};
 use portal_db::TenantTx;
-use portal_documents::repo::{self, NewDocument};
-use portal_documents::{Document, DocumentType, Fact, PrintedFact, Validity};
-use portal_domain::{Lang, Localized};
-use portal_forms::display::value_text;
+use portal_documents::repo;
+use portal_documents::{Document, Validity};
+use portal_domain::Lang;
 use portal_mail::Mail;
-use portal_payments::PaymentStatus;
 use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
@@ -31,106 +29,8 @@ use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::BoxFuture;
 use crate::kit::session::Staff;
 
-fn fact_label(f: Fact) -> Localized {
-    let key = format!("documents.fact_{}", f.as_str());
-    Localized { de: tr(Lang::De, &key), en: tr(Lang::En, &key) }
-}
-
-/// The printed facts of a case's document, in both languages.
-pub fn facts_of(t: &DocumentType, schema: &portal_forms::FormSchema, case: &Case) -> (Vec<PrintedFact>, serde_json::Value) {
-    let mut answers = serde_json::Map::new();
-    let facts = t
-        .facts
-        .iter()
-        .map(|src| {
-            let value = match (&src.field, src.fact) {
-                (Some(id), _) => {
-                    let field = schema.fields().find(|f| &f.id == id);
-                    let v = case.answers.get(id);
-                    if let Some(v) = v {
-                        answers.insert(id.clone(), serde_json::to_value(v).unwrap_or_default());
-                    }
-                    match field {
-                        Some(f) => Localized { de: value_text(f, v, Lang::De), en: value_text(f, v, Lang::En) },
-                        None => Localized::default(),
-                    }
-                }
-                (None, Fact::Name) => Localized { de: case.applicant_name.clone(), en: case.applicant_name.clone() },
-                (None, Fact::Reference) => Localized { de: case.reference.clone(), en: case.reference.clone() },
-                (None, _) => t.title.clone(),
-            };
-            PrintedFact { fact: src.fact, label: fact_label(src.fact), value, check: src.check }
-        })
-        .collect();
-    (facts, serde_json::Value::Object(answers))
-}
-
-/// Where a renewal starts: the day after the renewed document ends (today if that has passed),
-/// and which document it renews — only one of the same holder, not revoked.
-async fn renewal(tx: &mut TenantTx, t: &DocumentType, case: &Case) -> Result<(time::Date, Option<Uuid>), AppError> {
-    let today = today_date();
-    let Some(original) = &t.renews else { return Ok((today, None)) };
-    let number = case.answers.get("previous_number").map(|v| v.text().to_owned()).unwrap_or_default();
-    let previous = repo::by_number(tx, &number)
-        .await?
-        .filter(|d| d.citizen_id.is_some() && d.citizen_id == case.citizen_id && d.revoked_at.is_none() && d.kind == t.kind && (&d.service_slug == original || d.service_slug == t.service));
-    Ok(match previous {
-        Some(p) => (p.valid_until.next_day().unwrap_or(p.valid_until).max(today), Some(p.document_id)),
-        None => (today, None),
-    })
-}
-
-/// The link to the case for its holder.
-pub fn case_link(base: &str, case: &Case) -> Option<String> {
-    match (case.citizen_id, &case.guest_token) {
-        (Some(_), _) => Some(format!("{base}/konto/antraege/{}", case.case_id)),
-        (None, Some(t)) => Some(format!("{base}/vorgang/{t}")),
-        (None, None) => None,
-    }
-}
-
-/// Issues the case's document if its service has one: once (a second call returns the first).
-/// The timeline and the holder's mail say so.
-pub async fn issue_for_case(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, base: &str, case: &Case, actor: &Actor) -> Result<Option<(Document, bool)>, AppError> {
-    let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(None) };
-    let schema = cases::form_version(tx, &case.schema_hash).await?;
-    let (facts, answers) = facts_of(t, &schema, case);
-    let (valid_from, renews) = renewal(tx, t, case).await?;
-    let issued_by = if actor.name.is_empty() { "system".to_owned() } else { actor.name.clone() };
-    let n = NewDocument { doc_type: t, case_id: case.case_id, citizen_id: case.citizen_id, facts, answers, valid_from, lang: case.lang.code(), portal_url: base, issued_by: &issued_by, renews };
-    let (doc, created) = repo::issue(tx, &state.documents.sealer, n).await.map_err(document_error)?;
-    if created {
-        let lang = case.lang;
-        let text = tr_with(lang, "documents.ev_issued", &[("title", doc.title.get(lang)), ("number", &doc.number), ("until", &fmt_day(doc.valid_until))]);
-        cases::add_event(tx, case.case_id, EventKind::Document, None, actor, &text, false).await?;
-        if let (Some(to), Some(link)) = (applicant_email(tx, case).await?, case_link(base, case)) {
-            let mail = Mail::DocumentIssued { title: doc.title.get(lang).to_owned(), number: doc.number.clone(), until: fmt_day(doc.valid_until), link };
-            queue(tx, ctx, base, lang, &to, mail).await?;
-        }
-        metrics::counter!("documents_issued_total", "kind" => doc.kind.as_str()).increment(1);
-    }
-    Ok(Some((doc, created)))
-}
-
 pub fn document_error(e: portal_documents::DocumentError) -> AppError {
     AppError::internal(e)
-}
-
-/// Issues by itself when the tenant lets the service do so, the case is approved and its fee (if
-/// any) is paid. Called when a case is approved and when a payment succeeds.
-pub async fn issue_if_due(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, base: &str, case: &Case) -> Result<(), AppError> {
-    let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(()) };
-    if case.status != Status::Approved || !repo::setting(tx, t).await.map_err(document_error)?.auto_issue {
-        return Ok(());
-    }
-    let paid = match portal_payments::repo::payment_for_case(tx, case.case_id, false).await? {
-        Some(p) => p.status == PaymentStatus::Succeeded,
-        None => true,
-    };
-    if paid {
-        issue_for_case(state, tx, ctx, base, case, &Actor::system()).await?;
-    }
-    Ok(())
 }
 
 pub fn validity_label(lang: Lang, v: Validity) -> String {
@@ -262,7 +162,7 @@ pub(super) async fn office_issue(State(state): State<AppState>, ctx: TenantConte
         return Err(AppError::bad_request());
     }
     let base = base_url(&state, &ctx.host, &headers);
-    let Some((doc, created)) = issue_for_case(&state, &mut tx, &ctx, &base, &case, &crate::casework::actor(&s)).await? else { return Err(AppError::not_found()) };
+    let Some((doc, created)) = crate::flows::documents::issue_for_case(&state, &mut tx, &ctx, &base, &case, &crate::casework::actor(&s)).await? else { return Err(AppError::not_found()) };
     if created {
         audit(&mut tx, &s, &ip, "document.issue", doc.number.clone(), serde_json::json!({ "case": case.reference, "until": doc.valid_until.to_string() })).await?;
     }
@@ -309,7 +209,7 @@ pub(super) async fn office_revoke(
     let text = tr_with(clang, "documents.ev_revoked", &[("number", &revoked.number), ("reason", revoked.revoked_reason.as_deref().unwrap_or_default())]);
     cases::add_event(&mut tx, case.case_id, EventKind::Document, None, &crate::casework::actor(&s), &text, false).await?;
     let base = base_url(&state, &ctx.host, &headers);
-    if let (Some(to), Some(link)) = (applicant_email(&mut tx, &case).await?, case_link(&base, &case)) {
+    if let (Some(to), Some(link)) = (applicant_email(&mut tx, &case).await?, crate::flows::documents::case_link(&base, &case)) {
         let mail = Mail::DocumentRevoked { title: revoked.title.get(clang).to_owned(), number: revoked.number.clone(), reason: revoked.revoked_reason.clone().unwrap_or_default(), link };
         queue(&mut tx, &ctx, &base, clang, &to, mail).await?;
     }

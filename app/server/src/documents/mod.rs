@@ -25,8 +25,6 @@ mod office;
 pub mod paths;
 mod pdfs;
 
-pub use check::CHECK_JS;
-pub use issue::issue_if_due;
 pub use jobs::run_once as run_jobs_once;
 pub use pdfs::render as render_pdf;
 

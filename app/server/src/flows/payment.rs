@@ -276,7 +276,7 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
     };
     cases::add_event(tx, case.case_id, EventKind::Payment, None, &Actor::system(), &text, false).await?;
     if new == PaymentStatus::Succeeded {
-        crate::documents::issue_if_due(state, tx, &ctx, p.portal_url.trim_end_matches('/'), &case).await?;
+        super::documents::issue_if_due(state, tx, &ctx, p.portal_url.trim_end_matches('/'), &case).await?;
     }
     if new == PaymentStatus::Succeeded
         && let Some(to) = super::filing::applicant_email(tx, &case).await?

@@ -59,6 +59,10 @@ pub fn payment_scripts(state: &AppState) -> Vec<String> {
 pub const LIVE_JS: &str = include_str!("../../../assets/live.js");
 
 /// The URL of the live script, versioned by its content.
+/// The offline check of documents (served from memory by the documents capability, kept by its
+/// service worker).
+pub const CHECK_JS: &str = include_str!("../../../assets/check.js");
+
 /// The Kita map's glue to Leaflet (served from memory; Leaflet itself from the built site).
 pub const MAP_JS: &str = include_str!("../../../assets/map.js");
 
@@ -230,7 +234,7 @@ pub async fn blocks_page(
         chrome.assets.scripts.push(live_script());
     }
     if blocks.iter().any(|b| matches!(b, Block::OfflineCheck(_))) {
-        chrome.assets.scripts.push(format!("/pruefen/check.js?v={}", short_hash(crate::documents::CHECK_JS.as_bytes())));
+        chrome.assets.scripts.push(format!("/pruefen/check.js?v={}", short_hash(CHECK_JS.as_bytes())));
     }
     let map = blocks.iter().any(|b| matches!(b, Block::Map(_)));
     if map {
