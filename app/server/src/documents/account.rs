@@ -28,11 +28,20 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let docs = repo::of_citizen(&mut tx, citizen.citizen_id).await.map_err(document_error)?;
+    // renewal only where the tenant offers the renewal service
+    let mut renewable_services = std::collections::BTreeSet::new();
+    for d in &docs {
+        if let Some(slug) = state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.clone())
+            && cases::service_form(&mut tx, &slug).await?.is_some()
+        {
+            renewable_services.insert(d.service_slug.clone());
+        }
+    }
     let rows = docs
         .iter()
         .map(|d| {
             let mut actions = vec![];
-            let renewable = d.revoked_at.is_none() && d.superseded_by.is_none() && state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.as_ref()).is_some();
+            let renewable = d.revoked_at.is_none() && d.superseded_by.is_none() && renewable_services.contains(&d.service_slug);
             if renewable {
                 actions.push(Button {
                     action: paths::RENEW.with(&[&d.document_id]),

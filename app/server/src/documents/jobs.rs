@@ -35,7 +35,10 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
                 };
                 let lang = Lang::from_code(&d.lang).unwrap_or_default();
                 if let Some(to) = email {
-                    let renewal = state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.as_ref()).is_some();
+                    let renewal = match state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.as_ref()) {
+                        Some(slug) => portal_cases::service_form(&mut tx, slug).await?.is_some(),
+                        None => false,
+                    };
                     let link = if renewal { format!("{}{}", d.portal_url, paths::MINE.path()) } else { format!("{}/konto/antraege/{}", d.portal_url, d.case_id) };
                     let mail = Mail::DocumentExpiring { title: d.title.get(lang).to_owned(), number: d.number.clone(), until: fmt_day(d.valid_until), link };
                     crate::kit::mail::queue(&mut tx, &ctx, &d.portal_url, lang, &to, mail).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
