@@ -77,10 +77,15 @@ create unique index document_case_live_key on document (tenant_id, case_id) wher
 create index document_citizen_idx on document (tenant_id, citizen_id) where citizen_id is not null;
 create index document_reminder_idx on document (tenant_id, valid_until) where reminded_at is null and revoked_at is null and superseded_by is null;
 
-do $$
+-- Every tenant table gets the same isolation: row-level security forced on the owner too, the
+-- tenant policy, and the platform role's access. One function does it from here on (earlier
+-- migrations spell it out).
+create function isolate_tenant_tables(variadic tables text[]) returns void
+    language plpgsql set search_path = public, pg_temp
+as $$
 declare t text;
 begin
-    foreach t in array array['document_key', 'document_setting', 'document'] loop
+    foreach t in array tables loop
         execute format('alter table %I enable row level security', t);
         execute format('alter table %I force row level security', t);
         execute format('create policy tenant_isolation on %I using (tenant_id = current_tenant_id()) with check (tenant_id = current_tenant_id())', t);
@@ -88,6 +93,8 @@ begin
     end loop;
 end
 $$;
+revoke all on function isolate_tenant_tables(text[]) from public;
+select isolate_tenant_tables('document_key', 'document_setting', 'document');
 
 -- Platform-wide: which tenants have issued documents, so that the reminder job visits only those.
 create table document_tenant (

@@ -121,6 +121,22 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     assert_eq!(set["keys"][0]["crv"], "Ed25519");
     assert!(app.get(OTHER_HOST, "/pruefen/schluessel.json").await.body.contains("\"keys\":[]"), "Düren has issued nothing");
 
+    // tokens of the tenant's own key with other dates: expired, not yet valid (the dates are in
+    // the signed token, so the page needs no register entry to say so)
+    let tenant = portal_domain::TenantId(app.tenant_id("kaiserslautern").await);
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let key = portal_documents::keys::current(&mut tx, &app.state.documents.sealer).await.unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let today = time::OffsetDateTime::now_utc().date();
+    for (from, until, expect) in
+        [(today - time::Duration::days(400), today - time::Duration::days(35), "Echt · abgelaufen"), (today + time::Duration::days(3), today + time::Duration::days(300), "Echt · noch nicht gültig")]
+    {
+        let claims = portal_documents::Claims { kind: portal_documents::Kind::ParkingPermit, number: "BPA-2025-TEST-0001".into(), valid_from: from, valid_until: until, facts: vec![] };
+        let t = portal_documents::token::sign(&key, &claims).unwrap_or_else(|e| panic!("{e}"));
+        let r = app.get(HOST, &format!("/pruefen/{t}")).await;
+        assert!(r.body.contains(expect), "{expect}");
+    }
+
     // nobody else downloads it: another citizen, another tenant's host, a made-up case
     let mut other = registered(&app, HOST, &unique_email("nachbar")).await;
     assert_eq!(other.get(&pdf_path).await.status, StatusCode::NOT_FOUND);
@@ -193,7 +209,7 @@ async fn the_office_issues_a_guests_certificate_which_only_its_link_downloads_an
     let (_, r) = submit(&mut guest, &check).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let case: String = scalar(&app, "select case_id::text from case_record where service_slug = $1 order by submitted_at desc limit 1", "meldebescheinigung").await;
-    let (mut admin, _) = staff(&app, "meldebescheinigung").await;
+    let (mut admin, mut worker) = staff(&app, "meldebescheinigung").await;
     approve(&mut admin, &case).await;
     assert_eq!(scalar::<i64>(&app, "select count(*) from document where case_id = $1::uuid", &case).await, 0, "not issued by itself");
     let r = staff_post(&mut admin, &format!("/verwaltung/vorgaenge/{case}/dokument-ausstellen"), &[]).await;
@@ -216,6 +232,14 @@ async fn the_office_issues_a_guests_certificate_which_only_its_link_downloads_an
     let mut citizen = registered(&app, HOST, &unique_email("erinnerung")).await;
     let case = file_case(&app, &mut citizen, "bewohnerparkausweis").await;
     approve(&mut admin, &case).await;
+    // a case worker for Meldebescheinigungen neither lists nor downloads the permit
+    let permit: String = scalar(&app, "select number from document where case_id = $1::uuid", &case).await;
+    let permit_id: String = scalar(&app, "select document_id::text from document where case_id = $1::uuid", &case).await;
+    let list = worker.get("/verwaltung/dokumente").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(!list.body.contains(&permit), "out of scope");
+    assert_eq!(worker.get(&format!("/verwaltung/vorgaenge/{case}/dokument/{permit_id}")).await.status, StatusCode::NOT_FOUND);
+    assert!(admin.get("/verwaltung/dokumente").await.body.contains(&permit), "the admin sees it");
     sqlx::query("update document set valid_until = current_date + 10 where case_id = $1::uuid").bind(&case).execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 1);
     assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 0, "once");

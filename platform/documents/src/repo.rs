@@ -120,9 +120,10 @@ pub async fn by_number(tx: &mut TenantTx, number: &str) -> Result<Option<Documen
     Ok(row.as_ref().map(from_row))
 }
 
-/// The newest documents, for the office's list (at most `limit`).
-pub async fn recent(tx: &mut TenantTx, limit: i64) -> Result<Vec<Document>> {
-    let rows = sqlx::query(&format!("{SELECT} order by issued_at desc limit $1")).bind(limit).fetch_all(tx.conn()).await?;
+/// The newest documents, for the office's list (at most `limit`), of the services in `scope`
+/// (`None`: all).
+pub async fn recent(tx: &mut TenantTx, limit: i64, scope: Option<&[String]>) -> Result<Vec<Document>> {
+    let rows = sqlx::query(&format!("{SELECT} where ($2::text[] is null or service_slug = any($2)) order by issued_at desc limit $1")).bind(limit).bind(scope).fetch_all(tx.conn()).await?;
     Ok(rows.iter().map(from_row).collect())
 }
 

@@ -26,7 +26,9 @@ use crate::kit::session::Staff;
 async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, failed: Option<(String, FormState)>, status: StatusCode) -> Result<Response, AppError> {
     s.require(state, Resource::Documents, Action::Read)?;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let recent = repo::recent(&mut tx, 100).await.map_err(document_error)?;
+    // a case worker sees the documents of the services in their scope only
+    let scope = crate::casework::case_scope(&s.principal);
+    let recent = repo::recent(&mut tx, 100, scope.as_deref()).await.map_err(document_error)?;
     let keys = keys::public_keys(&mut tx).await.map_err(document_error)?;
     let mut settings = Vec::new();
     for t in state.documents.catalogue.all() {

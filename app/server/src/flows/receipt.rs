@@ -3,6 +3,7 @@
 //! the PDF base-14 fonts (WinAnsi covers German), so no font files are needed.
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+use portal_documents::pdf::win_ansi;
 use portal_forms::display::Section;
 
 /// What a receipt shows.
@@ -13,29 +14,6 @@ pub struct Receipt<'a> {
     pub facts: Vec<(String, String)>,
     pub sections: &'a [Section],
     pub footer: String,
-}
-
-/// Encodes text in WinAnsi (Windows-1252); characters outside it become '?'.
-fn win_ansi(s: &str) -> Vec<u8> {
-    s.chars()
-        .map(|c| match c {
-            '\u{20AC}' => 0x80,
-            '\u{201A}' => 0x82,
-            '\u{201E}' => 0x84,
-            '\u{2026}' => 0x85,
-            '\u{2018}' => 0x91,
-            '\u{2019}' => 0x92,
-            '\u{201C}' => 0x93,
-            '\u{201D}' => 0x94,
-            '\u{2022}' => 0x95,
-            '\u{2013}' => 0x96,
-            '\u{2014}' => 0x97,
-            '\u{00D7}' => 0xD7,
-            c if (c as u32) < 0x7F && (c as u32) >= 0x20 => c as u8,
-            c if (0xA0..=0xFF).contains(&(c as u32)) => c as u32 as u8,
-            _ => b'?',
-        })
-        .collect()
 }
 
 /// Breaks text into lines of at most `width` characters (Helvetica averages half an em per
