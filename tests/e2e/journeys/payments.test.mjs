@@ -21,7 +21,9 @@ async function mails(to) {
   return res.json();
 }
 
-async function waitForMail(to, pattern, timeoutMs = 20000) {
+// generous: the Kita journey before this one queues hundreds of offer mails, which the mailbox
+// takes a while to swallow
+async function waitForMail(to, pattern, timeoutMs = 90000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const found = (await mails(to)).find((m) => pattern.test(m.subject));
