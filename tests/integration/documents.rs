@@ -197,6 +197,17 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     assert_eq!(citizen.get(&pdf_path).await.status, StatusCode::NOT_FOUND, "a revoked document is not handed out");
     let audit: i64 = scalar(&app, "select count(*) from audit_log where action = 'document.revoke' and object = $1", &number).await;
     assert_eq!(audit, 1);
+
+    // rotation: a new key signs from now on, the old one stays in the set and keeps verifying
+    let csrf = admin.get("/verwaltung/dokumente").await.hidden("_csrf").unwrap_or_default();
+    let r = admin.post_raw("/verwaltung/dokumente/schluessel", &[("_csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let set: serde_json::Value = serde_json::from_str(&app.get(HOST, "/pruefen/schluessel.json").await.body).unwrap_or_default();
+    assert_eq!(set["keys"].as_array().map(Vec::len), Some(2));
+    assert!(set["keys"][1]["retired"].is_number() && set["keys"][0]["retired"].is_null(), "current first: {set}");
+    assert!(app.get(HOST, &format!("/pruefen/{token}")).await.body.contains("Echt · widerrufen"), "the old key still verifies");
+    let renewed: String = scalar(&app, "select token from document where case_id = $1::uuid", &renewal).await;
+    assert!(app.get(HOST, &format!("/pruefen/{renewed}")).await.body.contains("Echt"), "signed before the rotation");
 }
 
 #[tokio::test]
