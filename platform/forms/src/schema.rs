@@ -217,6 +217,18 @@ pub struct Field {
     pub min_items: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_items: Option<u32>,
+    /// Where the field comes from in a FIM schema (XDatenfelder), for traceability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fim: Option<FimRef>,
+}
+
+/// A FIM element (Datenfeld or Datenfeldgruppe) by its identifier and version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FimRef {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub version: String,
 }
 
 /// Default largest attachment (KiB).

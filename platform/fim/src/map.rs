@@ -1,0 +1,337 @@
+//! From the FIM model to the platform's form schema: groups of the schema become pages, groups
+//! that repeat become repeatable groups, fields become typed fields with their lengths, ranges,
+//! options, labels and help texts, and each keeps its FIM identifier and version. What cannot be
+//! mapped goes into the report next to the field it belongs to.
+
+use std::collections::HashSet;
+
+use portal_domain::Localized;
+use portal_forms::schema::{Choice, FimRef, Kind, Pattern};
+use portal_forms::{Field, FormSchema, Page};
+
+use crate::model::{Element, FimField, FimGroup, Ident, Multiplicity};
+use crate::{ImportError, Note, Severity};
+
+/// Text fields longer than this become multi-line.
+const TEXTAREA_FROM: u32 = 256;
+/// Codes of a list up to this many become radio buttons, more a select.
+const RADIO_UP_TO: usize = 5;
+
+fn same(t: &str) -> Localized {
+    Localized { de: t.to_owned(), en: t.to_owned() }
+}
+
+/// A schema id from a label: lower-case ASCII letters, digits and `_`, starting with a letter, at
+/// most 40 characters, unique among `taken`.
+pub fn slug(text: &str, fallback: &str, taken: &mut HashSet<String>) -> String {
+    let mut s = String::new();
+    for c in text.to_lowercase().chars() {
+        let part = match c {
+            'ä' => "ae".to_owned(),
+            'ö' => "oe".to_owned(),
+            'ü' => "ue".to_owned(),
+            'ß' => "ss".to_owned(),
+            c if c.is_ascii_alphanumeric() => c.to_string(),
+            _ => "_".to_owned(),
+        };
+        s.push_str(&part);
+    }
+    let mut s: String = s.split('_').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_");
+    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        s = format!("{}_{s}", fallback.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect::<String>());
+        s = s.trim_end_matches('_').to_owned();
+        if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+            s = format!("f{s}");
+        }
+    }
+    s.truncate(36);
+    let s = s.trim_end_matches('_').to_owned();
+    let mut candidate = s.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        candidate = format!("{s}_{n}");
+        n += 1;
+    }
+    candidate
+}
+
+struct Mapper {
+    ids: HashSet<String>,
+    notes: Vec<Note>,
+}
+
+impl Mapper {
+    fn note(&mut self, ident: &Ident, field: Option<&str>, severity: Severity, message: String) {
+        self.notes.push(Note { fim_id: ident.id.clone(), fim_version: ident.version.clone(), field: field.map(str::to_owned), severity, message });
+    }
+
+    fn rules_of(&mut self, ident: &Ident, rules: &[crate::model::Rule], field: Option<&str>) {
+        for r in rules {
+            let what = [r.text.as_str(), r.script.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / Skript: ");
+            self.note(
+                &r.ident,
+                field,
+                Severity::Unmapped,
+                format!("Regel {} „{}“ (an {}) nicht übernommen: {}", r.ident.id, r.name, ident.id, if what.is_empty() { "ohne Text".to_owned() } else { what }),
+            );
+        }
+    }
+
+    /// A field, or `None` (reported) for what is no input.
+    fn field(&mut self, f: &FimField, required: bool, extra_help: &mut Vec<String>) -> Option<Field> {
+        let id = slug(if f.name.is_empty() { &f.label } else { &f.name }, &f.ident.id, &mut self.ids);
+        match f.feldart.as_str() {
+            "label" => {
+                let t = if f.content.is_empty() { f.label.clone() } else { f.content.clone() };
+                extra_help.push(t);
+                self.note(&f.ident, None, Severity::Adjusted, format!("Hinweistext „{}“ als Hilfetext der Seite übernommen", f.label));
+                return None;
+            }
+            "hidden" | "locked" => {
+                self.note(&f.ident, None, Severity::Unmapped, format!("Feld „{}“ ({}) ist nicht zur Eingabe bestimmt und wurde nicht übernommen", f.label, f.feldart));
+                return None;
+            }
+            _ => {}
+        }
+        let mut field = Field {
+            id: id.clone(),
+            kind: Kind::Text,
+            label: same(if f.label.is_empty() { &f.name } else { &f.label }),
+            help: (!f.help.is_empty()).then(|| same(&f.help)),
+            required,
+            min_length: None,
+            max_length: None,
+            min: None,
+            max: None,
+            integer: false,
+            date: None,
+            pattern: None,
+            options: vec![],
+            prefill: None,
+            show_if: None,
+            example: None,
+            max_kb: None,
+            accept: vec![],
+            fields: vec![],
+            min_items: None,
+            max_items: None,
+            fim: Some(FimRef { id: f.ident.id.clone(), version: f.ident.version.clone() }),
+        };
+        let select = f.feldart == "select";
+        match (select, f.datentyp.as_str()) {
+            (true, _) => match &f.codes {
+                Some(c) if !c.values.is_empty() => {
+                    field.kind = if c.values.len() <= RADIO_UP_TO { Kind::Radio } else { Kind::Select };
+                    let mut seen = HashSet::new();
+                    field.options = c
+                        .values
+                        .iter()
+                        .filter(|(code, _)| !code.contains(',') && seen.insert(code.clone()))
+                        .map(|(code, name)| Choice { value: code.clone(), label: same(if name.is_empty() { code } else { name }) })
+                        .collect();
+                }
+                other => {
+                    let list = other.as_ref().map_or_else(|| "ohne Codeliste".to_owned(), |c| format!("Codeliste {}", c.reference));
+                    self.note(
+                        &f.ident,
+                        Some(&id),
+                        Severity::Unmapped,
+                        format!("Auswahl „{}“: {list} nicht im Dokument enthalten; als Textfeld übernommen, Werte bitte im Baukasten eintragen", field.label.de),
+                    );
+                }
+            },
+            (false, "date") => field.kind = Kind::Date,
+            (false, "bool") => field.kind = Kind::YesNo,
+            (false, "num" | "num_int" | "num_currency") => {
+                field.kind = Kind::Number;
+                field.integer = f.datentyp == "num_int";
+                field.min = f.min_value;
+                field.max = f.max_value;
+            }
+            (false, "file" | "obj") => field.kind = Kind::File,
+            (false, "text" | "text_latin" | "") => {}
+            (false, other) => self.note(&f.ident, Some(&id), Severity::Adjusted, format!("Datentyp „{other}“ als Text übernommen")),
+        }
+        if field.kind == Kind::Text {
+            field.min_length = f.min_length.filter(|n| *n > 0);
+            field.max_length = f.max_length.filter(|n| *n > 0);
+            if field.max_length.is_some_and(|n| n >= TEXTAREA_FROM) {
+                field.kind = Kind::Textarea;
+            }
+            if let Some(p) = &f.pattern {
+                field.pattern =
+                    Some(Pattern { regex: p.clone(), message: Localized { de: "Die Eingabe hat nicht das verlangte Format.".into(), en: "The entry does not have the required format.".into() } });
+            }
+        } else if f.min_length.is_some() || f.max_length.is_some() || (field.kind != Kind::Number && (f.min_value.is_some() || f.max_value.is_some())) {
+            self.note(&f.ident, Some(&id), Severity::Adjusted, "Längen- oder Wertgrenzen passen nicht zum Datentyp und wurden weggelassen".into());
+        }
+        if f.pattern.is_some() && field.kind != Kind::Text && field.kind != Kind::Textarea {
+            self.note(&f.ident, Some(&id), Severity::Unmapped, "Muster (pattern) nur für Textfelder übernommen".into());
+        }
+        if field.kind == Kind::Textarea && field.pattern.is_some() {
+            field.pattern = None;
+            self.note(&f.ident, Some(&id), Severity::Unmapped, "Muster (pattern) für mehrzeilige Texte nicht übernommen".into());
+        }
+        // the field alone must pass the loader's checks (a pattern that does not compile or could
+        // backtrack exponentially in a browser is dropped and reported)
+        if alone_fails(&field) && field.pattern.take().is_some() {
+            self.note(&f.ident, Some(&id), Severity::Unmapped, format!("Muster „{}“ ist kein sicherer regulärer Ausdruck und wurde nicht übernommen", f.pattern.clone().unwrap_or_default()));
+        }
+        if let (Some(a), Some(b)) = (field.min_length, field.max_length)
+            && a > b
+        {
+            field.min_length = None;
+            self.note(&f.ident, Some(&id), Severity::Adjusted, "Mindestlänge größer als Höchstlänge: Mindestlänge weggelassen".into());
+        }
+        self.rules_of(&f.ident, &f.rules, Some(&id));
+        Some(field)
+    }
+
+    /// The fields of a group flattened into a page (or into a repeatable group's children when
+    /// `in_group`).
+    fn flatten(&mut self, g: &FimGroup, required: bool, in_group: bool, out: &mut Vec<Field>, help: &mut Vec<String>) {
+        for (m, e) in &g.children {
+            let needed = required && m.min >= 1;
+            match e {
+                Element::Field(f) if m.repeats() && !in_group => {
+                    if let Some(inner) = self.field(f, true, help) {
+                        let gid = slug(&format!("{}_liste", inner.id), &f.ident.id, &mut self.ids);
+                        out.push(self.repeat(gid, &f.ident, &inner.label.de.clone(), *m, needed, vec![inner]));
+                    }
+                }
+                Element::Field(f) => {
+                    if m.repeats() {
+                        self.note(&f.ident, None, Severity::Adjusted, format!("„{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: als einzelnes Feld übernommen", f.label));
+                    }
+                    if let Some(field) = self.field(f, needed, help) {
+                        out.push(field);
+                    }
+                }
+                Element::Group(inner) if m.repeats() && !in_group => {
+                    let mut children = Vec::new();
+                    let mut inner_help = Vec::new();
+                    self.flatten(inner, true, true, &mut children, &mut inner_help);
+                    help.extend(inner_help);
+                    if children.is_empty() {
+                        continue;
+                    }
+                    let gid = slug(if inner.name.is_empty() { &inner.label } else { &inner.name }, &inner.ident.id, &mut self.ids);
+                    out.push(self.repeat(gid, &inner.ident, &inner.label, *m, needed, children));
+                    self.rules_of(&inner.ident, &inner.rules, out.last().map(|f| f.id.as_str()));
+                }
+                Element::Group(inner) => {
+                    if m.repeats() {
+                        self.note(&inner.ident, None, Severity::Adjusted, format!("Gruppe „{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: einmal übernommen", inner.label));
+                    }
+                    if m.min == 0 && required {
+                        self.note(&inner.ident, None, Severity::Adjusted, format!("Gruppe „{}“ ist optional ({}:…): ihre Felder sind keine Pflichtfelder", inner.label, m.min));
+                    }
+                    let first = out.len();
+                    self.flatten(inner, needed, in_group, out, help);
+                    let anchor = out.get(first).map(|f| f.id.clone());
+                    self.rules_of(&inner.ident, &inner.rules, anchor.as_deref());
+                }
+            }
+        }
+    }
+
+    fn repeat(&mut self, id: String, ident: &Ident, label: &str, m: Multiplicity, required: bool, fields: Vec<Field>) -> Field {
+        let max = m.max.unwrap_or(portal_forms::schema::DEFAULT_MAX_ITEMS).clamp(1, 50);
+        Field {
+            id,
+            kind: Kind::Group,
+            label: same(label),
+            help: None,
+            required: false,
+            min_length: None,
+            max_length: None,
+            min: None,
+            max: None,
+            integer: false,
+            date: None,
+            pattern: None,
+            options: vec![],
+            prefill: None,
+            show_if: None,
+            example: None,
+            max_kb: None,
+            accept: vec![],
+            fields,
+            min_items: Some(if required { m.min.max(1).min(max) } else { 0 }),
+            max_items: Some(max),
+            fim: Some(FimRef { id: ident.id.clone(), version: ident.version.clone() }),
+        }
+    }
+}
+
+fn alone_fails(f: &Field) -> bool {
+    let schema = FormSchema { version: 1, guest: false, pages: vec![Page { id: "p".into(), title: same("p"), help: None, show_if: None, fields: vec![f.clone()] }] };
+    schema.check().is_err()
+}
+
+/// Maps a parsed document to a draft schema and the report of what was adjusted or left out.
+pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), ImportError> {
+    let mut m = Mapper { ids: HashSet::new(), notes: vec![] };
+    let mut page_ids = HashSet::new();
+    let mut pages: Vec<Page> = Vec::new();
+    let mut loose: Vec<Field> = Vec::new();
+    let mut loose_help: Vec<String> = Vec::new();
+    let flush = |loose: &mut Vec<Field>, help: &mut Vec<String>, pages: &mut Vec<Page>, page_ids: &mut HashSet<String>| {
+        if loose.is_empty() {
+            return;
+        }
+        let n = pages.len() + 1;
+        pages.push(Page {
+            id: slug(&format!("weitere_angaben_{n}"), "s", page_ids),
+            title: Localized { de: "Weitere Angaben".into(), en: "Further details".into() },
+            help: (!help.is_empty()).then(|| same(&help.join(" "))),
+            show_if: None,
+            fields: std::mem::take(loose),
+        });
+        help.clear();
+    };
+    for (mult, e) in &doc.root.children {
+        match e {
+            Element::Group(g) if !mult.repeats() => {
+                flush(&mut loose, &mut loose_help, &mut pages, &mut page_ids);
+                let mut fields = Vec::new();
+                let mut help = if g.help.is_empty() { vec![] } else { vec![g.help.clone()] };
+                if mult.min == 0 {
+                    m.note(&g.ident, None, Severity::Adjusted, format!("Gruppe „{}“ ist optional: ihre Felder sind keine Pflichtfelder", g.label));
+                }
+                m.flatten(g, mult.min >= 1, false, &mut fields, &mut help);
+                m.rules_of(&g.ident, &g.rules, fields.first().map(|f| f.id.as_str()));
+                if fields.is_empty() {
+                    m.note(&g.ident, None, Severity::Unmapped, format!("Gruppe „{}“ enthält keine Eingabefelder und wurde nicht übernommen", g.label));
+                    continue;
+                }
+                pages.push(Page { id: slug(&g.label, &g.ident.id, &mut page_ids), title: same(&g.label), help: (!help.is_empty()).then(|| same(&help.join(" "))), show_if: None, fields });
+            }
+            _ => {
+                let wrapper = FimGroup { children: vec![(*mult, e.clone())], ..FimGroup::default() };
+                m.flatten(&wrapper, true, false, &mut loose, &mut loose_help);
+            }
+        }
+    }
+    flush(&mut loose, &mut loose_help, &mut pages, &mut page_ids);
+    m.rules_of(&doc.root.ident, &doc.root.rules, pages.first().and_then(|p| p.fields.first()).map(|f| f.id.as_str()));
+    if pages.is_empty() {
+        // a schema without input fields (a bare Stammdatenschema) gives an empty draft to build on
+        m.note(&doc.root.ident, None, Severity::Unmapped, "Das Schema enthält keine Eingabefelder: der Entwurf ist leer".into());
+    }
+    m.notes.insert(
+        0,
+        Note {
+            fim_id: doc.root.ident.id.clone(),
+            fim_version: doc.root.ident.version.clone(),
+            field: None,
+            severity: Severity::Adjusted,
+            message: "FIM-Schemata sind deutschsprachig: die englischen Texte sind mit den deutschen vorbelegt und als fehlende Übersetzung markiert".into(),
+        },
+    );
+    let schema = FormSchema { version: 1, guest: false, pages };
+    if !schema.pages.is_empty() {
+        schema.check().map_err(|e| ImportError::Invalid(format!("the imported form does not pass the form checks: {e}")))?;
+    }
+    Ok((schema, m.notes))
+}

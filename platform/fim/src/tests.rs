@@ -1,0 +1,153 @@
+//! The FIM import against the public examples in `tests/data/fim` (a copy of ../shared/fim).
+
+use std::path::PathBuf;
+
+use portal_forms::answers::Value;
+use portal_forms::schema::Kind;
+use portal_forms::{Answers, Field, FileRef};
+
+use super::*;
+
+fn example(name: &str) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/fim").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+const ALL: [&str; 11] = [
+    "xdf2/BlaueKarte.xml",
+    "xdf2/WaBeKa.xml",
+    "xdf2/minimal.xml",
+    "xdf2/simple.xml",
+    "xdf2/label.xml",
+    "xdf2/select.xml",
+    "xdf2/rule.xml",
+    "xdf2/data-field-rule.xml",
+    "xdf2/data-group-rule.xml",
+    "xdf3/input.xml",
+    "xdf3/simple.xml",
+];
+
+/// A valid answer for a field (a file as an already stored attachment).
+fn valid(f: &Field) -> Option<Value> {
+    let text = |n: usize| Value::Text("Mustertext für den Antrag".chars().cycle().take(n).collect());
+    Some(match f.kind {
+        Kind::Text | Kind::Textarea => {
+            if f.pattern.is_some() {
+                return None;
+            }
+            let want = f.min_length.unwrap_or(1).max(12).min(f.max_len()) as usize;
+            text(want)
+        }
+        Kind::Number => Value::Text(f.min.map_or(1.0, |m| m.max(1.0)).min(f.max.unwrap_or(f64::MAX)).to_string()),
+        Kind::Date => Value::Text("2020-05-17".into()),
+        Kind::Select | Kind::Radio => Value::Text(f.options[0].value.clone()),
+        Kind::YesNo => Value::Text("nein".into()),
+        Kind::File => Value::Files(vec![FileRef { file_id: "00000000-0000-0000-0000-000000000001".into(), name: "nachweis.pdf".into(), size: 1000, content_type: "application/pdf".into() }]),
+        Kind::Group => {
+            let n = f.min_items.unwrap_or(1).max(1);
+            Value::Items((0..n).map(|_| f.fields.iter().filter_map(|c| valid(c).map(|v| (c.id.clone(), v))).collect()).collect())
+        }
+        _ => return None,
+    })
+}
+
+#[test]
+fn every_example_imports_into_a_schema_the_loader_accepts() {
+    for name in ALL {
+        let import = import(&example(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if import.schema.pages.is_empty() {
+            assert!(import.report.iter().any(|n| n.message.contains("keine Eingabefelder")), "{name}: an empty draft says so");
+            continue;
+        }
+        import.schema.check().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let json = import.schema.to_json();
+        assert_eq!(portal_forms::FormSchema::from_json(&json).as_ref(), Ok(&import.schema), "{name}: round trip");
+        assert!(import.schema.fields().all(|f| f.fim.is_some()), "{name}: every field names its FIM element");
+    }
+}
+
+#[test]
+fn the_two_complete_schemas_give_forms_a_citizen_can_fill_in() {
+    for name in ["xdf2/BlaueKarte.xml", "xdf2/WaBeKa.xml"] {
+        let import = import(&example(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(import.schema.pages.len() >= 2, "{name}: pages");
+        let mut answers = Answers::new();
+        for f in import.schema.fields() {
+            if let Some(v) = valid(f) {
+                answers.insert(f.id.clone(), v);
+            }
+        }
+        let issues = portal_forms::validate::check_all(&import.schema, &mut answers, (2026, 11, 30));
+        assert!(issues.is_empty(), "{name}: {issues:?}");
+        // and an empty form is refused where the schema requires answers
+        let mut empty = Answers::new();
+        assert!(!portal_forms::validate::check_all(&import.schema, &mut empty, (2026, 11, 30)).is_empty(), "{name}: required fields");
+    }
+}
+
+#[test]
+fn blaue_karte_keeps_types_lengths_groups_and_fim_ids() {
+    let import = import(&example("xdf2/BlaueKarte.xml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(import.xdf, XdfVersion::V2);
+    let s = &import.schema;
+    let family = s.fields().find(|f| f.label.de == "Familienname").unwrap_or_else(|| panic!("Familienname"));
+    assert!(family.required && family.kind == Kind::Text);
+    assert!(family.fim.as_ref().is_some_and(|r| r.id.starts_with('F')));
+    assert!(s.fields().any(|f| f.kind == Kind::Date), "dates");
+    assert!(s.fields().any(|f| f.kind == Kind::YesNo), "yes/no");
+    assert!(s.fields().any(|f| f.kind == Kind::File), "files");
+    assert!(s.fields().any(|f| f.kind == Kind::Number), "numbers");
+    assert!(s.pages.iter().any(|p| p.title.de.starts_with("Persönliche Angaben")), "groups become pages");
+    // the sex is a select whose code list the document does not carry: reported next to the field
+    let sex = s.fields().find(|f| f.label.de == "Geschlecht").unwrap_or_else(|| panic!("Geschlecht"));
+    assert!(import.report.iter().any(|n| n.field.as_deref() == Some(sex.id.as_str()) && n.severity == Severity::Unmapped && n.message.contains("Codeliste")));
+    // 1:* communication of an employer becomes a repeatable group
+    assert!(s.fields().any(|f| f.kind == Kind::Group), "{:?}", s.fields().map(|f| (&f.id, f.kind)).collect::<Vec<_>>());
+}
+
+#[test]
+fn rules_written_as_text_or_script_are_reported_next_to_their_field() {
+    for name in ["xdf2/rule.xml", "xdf2/data-field-rule.xml", "xdf2/data-group-rule.xml", "xdf3/simple.xml"] {
+        let import = import(&example(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let rules: Vec<&Note> = import.report.iter().filter(|n| n.message.starts_with("Regel ")).collect();
+        assert!(!rules.is_empty(), "{name}: {:?}", import.report);
+        for r in rules {
+            assert_eq!(r.severity, Severity::Unmapped);
+            if let Some(f) = &r.field {
+                assert!(import.schema.fields().any(|x| &x.id == f || x.fields.iter().any(|c| &c.id == f)), "{name}: {f} exists");
+            }
+        }
+    }
+}
+
+#[test]
+fn xdf3_precision_attributes_and_optional_groups() {
+    let import = import(&example("xdf3/simple.xml")).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(import.xdf, XdfVersion::V3);
+    let street = import.schema.fields().find(|f| f.label.de == "Straße").unwrap_or_else(|| panic!("Straße"));
+    assert_eq!(street.max_length, Some(55));
+    assert_eq!(street.fim.as_ref().map(|r| r.version.as_str()), Some("1.1.0"));
+    assert!(!street.required, "inside an optional (0:1) group");
+}
+
+#[test]
+fn broken_foreign_and_empty_documents_get_clear_errors() {
+    assert!(matches!(import("<xdf:x"), Err(ImportError::Xml(_))));
+    assert!(matches!(import("<html><body>kein FIM</body></html>"), Err(ImportError::Foreign(_))));
+    let other = r#"<xdf:xdatenfelder.codeliste xmlns:xdf="urn:xoev-de:fim:standard:xdatenfelder_2"><xdf:codeliste/></xdf:xdatenfelder.codeliste>"#;
+    assert!(matches!(import(other), Err(ImportError::Foreign(_))), "an XDatenfelder message without a schema");
+    let dtd = r#"<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>"#;
+    assert!(matches!(import(dtd), Err(ImportError::Xml(_))), "no DTDs (entity expansion)");
+    assert_eq!(import(&" ".repeat(model::MAX_BYTES + 1)), Err(ImportError::TooLarge));
+}
+
+#[test]
+fn ids_are_valid_and_unique() {
+    let mut taken = std::collections::HashSet::new();
+    let a = map::slug("Straße / Hausnummer (Zusatz)", "F1", &mut taken);
+    let b = map::slug("Straße / Hausnummer (Zusatz)", "F1", &mut taken);
+    assert_eq!(a, "strasse_hausnummer_zusatz");
+    assert_eq!(b, "strasse_hausnummer_zusatz_2");
+    assert!(map::slug("1. Angabe", "F0001", &mut taken).starts_with("f0001"));
+    assert!(map::slug(&"x".repeat(100), "F", &mut taken).len() <= 40);
+}
