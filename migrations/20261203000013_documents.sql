@@ -63,6 +63,8 @@ create table document (
     renews          uuid,
     superseded_by   uuid,
     reminded_at     timestamptz,
+    -- the case was anonymised: what the document printed about the person is gone
+    anonymised_at   timestamptz,
     primary key (tenant_id, document_id),
     constraint document_case_fkey foreign key (tenant_id, case_id) references case_record (tenant_id, case_id) on delete cascade,
     constraint document_key_fkey foreign key (tenant_id, kid) references document_key (tenant_id, kid),

@@ -112,8 +112,13 @@
     return crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false, ['verify'])
       .then(function (key) { return crypto.subtle.verify({ name: 'Ed25519' }, key, t.sig, t.signed); })
       .then(function (ok) {
-        if (!ok) { forged(); return; }
-        var revoked = ((state.revoked && state.revoked.revoked) || []).some(function (r) { return r.number === t.number; });
+        if (!ok) { forged(); return null; }
+        return crypto.subtle.digest('SHA-256', new TextEncoder().encode(t.number)).then(function (h) { return hex(new Uint8Array(h)); });
+      })
+      .then(function (hash) {
+        if (hash === null) return;
+        // the published list holds the numbers' hashes, not the numbers
+        var revoked = ((state.revoked && state.revoked.revoked) || []).some(function (x) { return x.number_sha256 === hash; });
         var d = today();
         var code = revoked ? 'revoked' : d < t.from ? 'not_yet_valid' : d > t.until ? 'expired' : 'valid';
         var lines = [[texts.number, t.number], [texts.valid, day(t.from) + ' – ' + day(t.until)]];

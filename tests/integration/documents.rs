@@ -121,21 +121,37 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     assert_eq!(set["keys"][0]["crv"], "Ed25519");
     assert!(app.get(OTHER_HOST, "/pruefen/schluessel.json").await.body.contains("\"keys\":[]"), "Düren has issued nothing");
 
-    // tokens of the tenant's own key with other dates: expired, not yet valid (the dates are in
-    // the signed token, so the page needs no register entry to say so)
+    // the tenant's own key signing what the register does not hold is refused online (a leaked key
+    // cannot mint numbers or change facts); the register's own token with other dates says
+    // expired / not yet valid
     let tenant = portal_domain::TenantId(app.tenant_id("kaiserslautern").await);
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let key = portal_documents::keys::current(&mut tx, &app.state.documents.sealer).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let today = time::OffsetDateTime::now_utc().date();
+    let sign = |number: &str, from: time::Date, until: time::Date, plate: &str| {
+        let claims = portal_documents::Claims {
+            kind: portal_documents::Kind::ParkingPermit,
+            number: number.to_owned(),
+            valid_from: from,
+            valid_until: until,
+            facts: vec![(portal_documents::Fact::Plate, plate.to_owned()), (portal_documents::Fact::Zone, "Zone A – Innenstadt".to_owned())],
+        };
+        portal_documents::token::sign(&key, &claims).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let minted = sign("BPA-2026-ZZZZ-ZZZZ", today, today + time::Duration::days(300), "KL-XX 1");
+    assert!(app.get(HOST, &format!("/pruefen/{minted}")).await.body.contains("Nicht echt"), "a number the register does not know");
+    let altered = sign(&number, today, today + time::Duration::days(300), "KL-XX 1");
+    assert!(app.get(HOST, &format!("/pruefen/{altered}")).await.body.contains("Nicht echt"), "a known number with other facts");
+    let owner = app.db.owner().await;
     for (from, until, expect) in
         [(today - time::Duration::days(400), today - time::Duration::days(35), "Echt · abgelaufen"), (today + time::Duration::days(3), today + time::Duration::days(300), "Echt · noch nicht gültig")]
     {
-        let claims = portal_documents::Claims { kind: portal_documents::Kind::ParkingPermit, number: "BPA-2025-TEST-0001".into(), valid_from: from, valid_until: until, facts: vec![] };
-        let t = portal_documents::token::sign(&key, &claims).unwrap_or_else(|e| panic!("{e}"));
-        let r = app.get(HOST, &format!("/pruefen/{t}")).await;
-        assert!(r.body.contains(expect), "{expect}");
+        let t = sign(&number, from, until, &plate);
+        sqlx::query("update document set token = $2 where document_id = $1").bind(doc).bind(&t).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(app.get(HOST, &format!("/pruefen/{t}")).await.body.contains(expect), "{expect}");
     }
+    sqlx::query("update document set token = $2 where document_id = $1").bind(doc).bind(&token).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
 
     // nobody else downloads it: another citizen, another tenant's host, a made-up case
     let mut other = registered(&app, HOST, &unique_email("nachbar")).await;
@@ -193,7 +209,7 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     let check = app.get(HOST, &format!("/pruefen/{token}")).await;
     assert!(check.body.contains("Echt · widerrufen"), "{}", check.body);
     let revoked = app.get(HOST, "/pruefen/widerrufen.json").await;
-    assert!(revoked.body.contains(&number));
+    assert!(revoked.body.contains(&portal_documents::repo::number_hash(&number)) && !revoked.body.contains(&number), "hashes, not numbers");
     assert_eq!(citizen.get(&pdf_path).await.status, StatusCode::NOT_FOUND, "a revoked document is not handed out");
     let audit: i64 = scalar(&app, "select count(*) from audit_log where action = 'document.revoke' and object = $1", &number).await;
     assert_eq!(audit, 1);
@@ -254,4 +270,18 @@ async fn the_office_issues_a_guests_certificate_which_only_its_link_downloads_an
     sqlx::query("update document set valid_until = current_date + 10 where case_id = $1::uuid").bind(&case).execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 1);
     assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 0, "once");
+
+    // an anonymised case's document keeps nothing about the person; a valid permit keeps plate and zone
+    let owner = app.db.owner().await;
+    sqlx::query("update case_record set anonymised_at = now() where case_id in ($1::uuid, (select case_id from document where document_id = $2::uuid))")
+        .bind(&case)
+        .bind(&doc)
+        .execute(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    portal_server::flows::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
+    let certificate: String = scalar(&app, "select facts::text from document where document_id = $1::uuid", &doc).await;
+    assert_eq!(certificate, "[]", "nothing of the Meldebescheinigung's holder is left");
+    let permit_facts: String = scalar(&app, "select facts::text from document where case_id = $1::uuid", &case).await;
+    assert!(permit_facts.contains("plate") && !permit_facts.contains("\"name\""), "{permit_facts}");
 }

@@ -19,6 +19,12 @@ fn purpose(kid: &Kid) -> String {
     format!("document_key:{}", kid_hex(kid))
 }
 
+/// The tenant's key lock (rotation and the first key, one at a time; re-entrant in a transaction).
+async fn lock(tx: &mut TenantTx) -> Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('document_key:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await?;
+    Ok(())
+}
+
 /// A public key of the set.
 #[derive(Debug, Clone)]
 pub struct PublicKey {
@@ -38,6 +44,7 @@ pub fn generate() -> Result<(Kid, Vec<u8>, Vec<u8>)> {
 
 /// Makes a new current key and retires the one before (it keeps verifying).
 pub async fn rotate(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<Kid> {
+    lock(tx).await?;
     let (kid, pkcs8, public) = generate()?;
     let sealed = sealer.seal(tx.tenant_id().0, &purpose(&kid), &STANDARD.encode(&pkcs8));
     if sealed.is_empty() {
@@ -58,7 +65,7 @@ pub async fn rotate(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<Kid> {
 /// under: a database copied elsewhere cannot sign.
 pub async fn current(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<Ed25519KeyPair> {
     // one signer at a time makes the first key (two concurrent first issues would otherwise make two)
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('document_key:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await?;
+    lock(tx).await?;
     let row = sqlx::query("select kid, private_sealed from document_key where retired_at is null order by created_at desc limit 1").fetch_optional(tx.conn()).await?;
     let (kid, sealed): (Vec<u8>, Vec<u8>) = match row {
         Some(r) => (r.get("kid"), r.get("private_sealed")),

@@ -59,9 +59,26 @@ impl Document {
     }
 }
 
-/// The facts the QR code carries (German values: the code is the same whoever holds it).
+/// Longest fact value in a token, in characters (a token's texts are at most 255 bytes).
+const TOKEN_FACT_CHARS: usize = 80;
+
+/// The facts the QR code carries (German values: the code is the same whoever holds it), cut to
+/// [`TOKEN_FACT_CHARS`].
 pub fn check_facts(facts: &[PrintedFact]) -> Vec<(Fact, String)> {
-    facts.iter().filter(|f| f.check).map(|f| (f.fact, f.value.de.clone())).collect()
+    facts
+        .iter()
+        .filter(|f| f.check)
+        .map(|f| {
+            let v = &f.value.de;
+            (f.fact, if v.chars().count() > TOKEN_FACT_CHARS { format!("{}…", v.chars().take(TOKEN_FACT_CHARS - 1).collect::<String>()) } else { v.clone() })
+        })
+        .collect()
+}
+
+/// The published form of a revoked number: SHA-256, hex (the offline check hashes what it reads).
+pub fn number_hash(number: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(number.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 const SELECT: &str = "select document_id, number, case_id, service_slug, kind, title_de, title_en, facts, answers, valid_from, valid_until, kid, token,
@@ -276,7 +293,7 @@ pub async fn reminders_due(tx: &mut TenantTx, today: Date, reminder_days: &[(Str
     for (slug, days) in reminder_days {
         let rows = sqlx::query(&format!(
             "{SELECT} where service_slug = $1 and citizen_id is not null and reminded_at is null and revoked_at is null and superseded_by is null
-                and valid_until >= $2 and valid_until <= $2 + $3 order by valid_until limit 500"
+                and valid_until >= $2 and valid_until <= $2 + $3 order by valid_until limit 500 for update skip locked"
         ))
         .bind(slug)
         .bind(today)
@@ -286,6 +303,33 @@ pub async fn reminders_due(tx: &mut TenantTx, today: Date, reminder_days: &[(Str
         out.extend(rows.iter().map(from_row));
     }
     Ok(out)
+}
+
+/// Documents whose case was anonymised lose what they print about the person (name, address,
+/// date of birth) and the answers kept for renewal; while still valid they keep what the check
+/// compares (a plate, a zone), afterwards that goes too. Returns how many were changed.
+pub async fn anonymise(tx: &mut TenantTx, today: Date) -> Result<u64> {
+    let rows = sqlx::query(
+        "select d.document_id, d.facts, d.valid_until from document d join case_record c on c.case_id = d.case_id
+          where c.anonymised_at is not null and (d.anonymised_at is null or (d.anonymised_at is not null and d.valid_until < $1 and d.facts::text <> '[]'))",
+    )
+    .bind(today)
+    .fetch_all(tx.conn())
+    .await?;
+    let mut n = 0;
+    for r in rows {
+        let mut facts: Vec<PrintedFact> = serde_json::from_value(r.get("facts")).unwrap_or_default();
+        let until: Date = r.get("valid_until");
+        let keep_checks = until >= today;
+        facts.retain(|f| f.check && keep_checks && matches!(f.fact, Fact::Plate | Fact::Zone | Fact::Subject | Fact::Reference));
+        sqlx::query("update document set facts = $2, answers = '{}', citizen_id = null, anonymised_at = coalesce(anonymised_at, now()) where document_id = $1")
+            .bind(r.get::<Uuid, _>("document_id"))
+            .bind(serde_json::to_value(&facts).unwrap_or_default())
+            .execute(tx.conn())
+            .await?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 pub async fn mark_reminded(tx: &mut TenantTx, document_id: Uuid) -> Result<()> {

@@ -54,7 +54,14 @@ test('a permit is applied for, paid, approved, downloaded, checked online and of
   await citizen.getByRole('group', { name: /Auf wen ist das Fahrzeug zugelassen/ }).getByLabel('Auf mich').check();
   await citizen.getByLabel(/Zulassungsbescheinigung Teil I/).setInputFiles({ name: 'fahrzeugschein.pdf', mimeType: 'application/pdf', buffer: PDF });
   await citizen.getByRole('button', { name: 'Weiter' }).click();
-  await citizen.getByRole('button', { name: 'Weiter zur Bezahlung' }).click().catch(async (e) => { console.log(await citizen.locator('main').innerText()); throw e; });
+  // a server just started confirms the tenant's Stripe account in the background: until then the
+  // fee is shown as payable offline; the check page is read again until online payment is offered
+  const pay = citizen.getByRole('button', { name: 'Weiter zur Bezahlung' });
+  for (let i = 0; i < 30 && !(await pay.isVisible()); i++) {
+    await citizen.waitForTimeout(1000);
+    await citizen.reload();
+  }
+  await pay.click().catch(async (e) => { console.log(await citizen.locator('main').innerText()); throw e; });
   await citizen.getByLabel('Kartennummer').waitFor();
   await citizen.getByLabel('Kartennummer').fill('4242 4242 4242 4242');
   await citizen.getByRole('button', { name: '30,70 € bezahlen' }).click();

@@ -120,11 +120,12 @@ pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContex
     let set: Vec<(Kid, &[u8])> = keys.iter().map(|k| (k.kid, k.public.as_slice())).collect();
     let outcome = match token::verify(&text, set.iter().map(|(k, p)| (k, *p))) {
         Err(_) => Outcome::Forged,
-        Ok((_, claims)) => {
-            let doc = repo::by_number(&mut tx, &claims.number).await.map_err(document_error)?;
-            let revoked_at = doc.as_ref().and_then(|d| d.revoked_at);
-            Outcome::Genuine { validity: Validity::of(&claims, today_date(), revoked_at.is_some()), claims, revoked_at }
-        }
+        // a signature alone is not enough online: the register must hold this very token under its
+        // number (a leaked or retired key cannot mint numbers or alter facts)
+        Ok((_, claims)) => match repo::by_number(&mut tx, &claims.number).await.map_err(document_error)? {
+            Some(d) if d.token == text.trim() => Outcome::Genuine { validity: Validity::of(&claims, today_date(), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at },
+            _ => Outcome::Forged,
+        },
     };
     let status = if matches!(outcome, Outcome::Forged) { StatusCode::NOT_FOUND } else { StatusCode::OK };
     metrics::counter!("documents_checked_total", "outcome" => if status == StatusCode::OK { "genuine" } else { "forged" }).increment(1);
@@ -154,7 +155,8 @@ pub(super) async fn revoked(State(state): State<AppState>, ctx: TenantContext) -
     tx.finish().await?;
     let body = serde_json::json!({
         "synced_at": OffsetDateTime::now_utc().unix_timestamp(),
-        "revoked": list.iter().map(|(n, at)| serde_json::json!({ "number": n, "revoked_at": at.unix_timestamp() })).collect::<Vec<_>>(),
+        // hashes, not numbers: the list must not hand out numbers to look up on the check page
+        "revoked": list.iter().map(|(n, at)| serde_json::json!({ "number_sha256": repo::number_hash(n), "revoked_at": at.unix_timestamp() })).collect::<Vec<_>>(),
     });
     Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], body.to_string()).into_response())
 }

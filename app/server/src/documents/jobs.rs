@@ -28,7 +28,13 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
             let due = repo::reminders_due(&mut tx, today_date(), &days).await?;
             let mut n = 0;
             for d in due {
-                let Some(ctx) = crate::flows::payment::context_for(state, &d.portal_url) else { continue };
+                let Some(ctx) = crate::flows::payment::context_for(state, &d.portal_url) else {
+                    // the portal's address is no longer the tenant's: no link to send, and the row
+                    // must not come back every hour
+                    tracing::warn!(document = %d.document_id, url = %d.portal_url, "no tenant host for a document's portal; reminder skipped");
+                    repo::mark_reminded(&mut tx, d.document_id).await?;
+                    continue;
+                };
                 let email = match d.citizen_id {
                     Some(c) => portal_identity::citizen::get(&mut tx, c).await?.and_then(|a| a.email),
                     None => None,

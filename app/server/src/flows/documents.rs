@@ -58,9 +58,18 @@ async fn renewal(tx: &mut TenantTx, t: &DocumentType, case: &Case) -> Result<(ti
     let today = today_date();
     let Some(original) = &t.renews else { return Ok((today, None)) };
     let number = case.answers.get("previous_number").map(|v| v.text().to_owned()).unwrap_or_default();
-    let previous = repo::by_number(tx, &number)
-        .await?
-        .filter(|d| d.citizen_id.is_some() && d.citizen_id == case.citizen_id && d.revoked_at.is_none() && d.kind == t.kind && (&d.service_slug == original || d.service_slug == t.service));
+    // only the holder's own permit, in force, not renewed already, for the same vehicle and zone
+    let same = |d: &Document, key: &str| d.answers.get(key).and_then(|v| v.as_str()) == case.answers.get(key).map(|v| v.text());
+    let previous = repo::by_number(tx, &number).await?.filter(|d| {
+        d.citizen_id.is_some()
+            && d.citizen_id == case.citizen_id
+            && d.revoked_at.is_none()
+            && d.superseded_by.is_none()
+            && d.kind == t.kind
+            && (&d.service_slug == original || d.service_slug == t.service)
+            && same(d, "plate")
+            && same(d, "zone")
+    });
     Ok(match previous {
         Some(p) => (p.valid_until.next_day().unwrap_or(p.valid_until).max(today), Some(p.document_id)),
         None => (today, None),
@@ -103,7 +112,12 @@ pub async fn issue_for_case(state: &AppState, tx: &mut TenantTx, ctx: &TenantCon
 /// any) is paid. Called when a case is approved and when a payment succeeds.
 pub async fn issue_if_due(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, base: &str, case: &Case) -> Result<(), AppError> {
     let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(()) };
-    if case.status != Status::Approved || !repo::setting(tx, t).await?.auto_issue {
+    if case.status != Status::Approved || case.anonymised_at.is_some() || !repo::setting(tx, t).await?.auto_issue {
+        return Ok(());
+    }
+    // once issued (even if revoked since), only the office issues again: a late payment must not
+    // bring back what the office revoked
+    if !repo::of_case(tx, case.case_id).await?.is_empty() {
         return Ok(());
     }
     let paid = match portal_payments::repo::payment_for_case(tx, case.case_id, false).await? {

@@ -9,6 +9,7 @@ use portal_authz::audit::{self, Event};
 use portal_authz::{ActorKind, Domain, Principal};
 use portal_db::Db;
 use portal_domain::TenantId;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// What one run did across all tenants.
@@ -29,6 +30,11 @@ pub async fn run_once(db: &Db) -> anyhow::Result<RunReport> {
         let tenant = TenantId(id);
         let mut tx = db.tenant(tenant).await?;
         let r = portal_cases::apply_retention(&mut tx).await?;
+        // the documents of anonymised cases keep only what a check of a valid one compares
+        let documents = portal_documents::repo::anonymise(&mut tx, OffsetDateTime::now_utc().date()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if documents > 0 {
+            tracing::info!(tenant.id = %id, documents, "documents of anonymised cases anonymised");
+        }
         report.tenants += 1;
         if !r.anonymised.is_empty() || r.drafts_deleted > 0 {
             let system = Principal { domain: Domain::Tenant(tenant), actor_kind: ActorKind::System, actor_id: Uuid::nil(), name: "Aufbewahrungsfristen".into(), roles: vec![], scope_services: vec![] };
