@@ -203,8 +203,12 @@ impl Mapper {
                     if m.repeats() {
                         self.note(&f.ident, None, Severity::Adjusted, format!("„{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: als einzelnes Feld übernommen", f.label));
                     }
-                    if let Some(field) = self.field(f, needed, help) {
-                        out.push(field);
+                    match self.field(f, needed, help) {
+                        Some(field) if in_group && field.kind == Kind::File => {
+                            self.note(&f.ident, None, Severity::Unmapped, format!("Anhang „{}“ in einer wiederholbaren Gruppe nicht übernommen: Anhänge stehen außerhalb von Gruppen", f.label));
+                        }
+                        Some(field) => out.push(field),
+                        None => {}
                     }
                 }
                 Element::Group(inner) if m.repeats() && !in_group => {

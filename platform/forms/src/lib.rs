@@ -7,6 +7,7 @@
 
 pub mod answers;
 pub mod display;
+pub mod edit;
 pub mod files;
 pub mod prefill;
 // the server checks patterns; the browser only reads checked schemas
