@@ -93,30 +93,9 @@ impl Mapper {
             }
             _ => {}
         }
-        let mut field = Field {
-            id: id.clone(),
-            kind: Kind::Text,
-            label: same(if f.label.is_empty() { &f.name } else { &f.label }),
-            help: (!f.help.is_empty()).then(|| same(&f.help)),
-            required,
-            min_length: None,
-            max_length: None,
-            min: None,
-            max: None,
-            integer: false,
-            date: None,
-            pattern: None,
-            options: vec![],
-            prefill: None,
-            show_if: None,
-            example: None,
-            max_kb: None,
-            accept: vec![],
-            fields: vec![],
-            min_items: None,
-            max_items: None,
-            fim: Some(FimRef { id: f.ident.id.clone(), version: f.ident.version.clone() }),
-        };
+        let mut field = blank(id.clone(), Kind::Text, same(if f.label.is_empty() { &f.name } else { &f.label }), &f.ident);
+        field.help = (!f.help.is_empty()).then(|| same(&f.help));
+        field.required = required;
         let select = f.feldart == "select";
         match (select, f.datentyp.as_str()) {
             (true, _) => match &f.codes {
@@ -241,30 +220,39 @@ impl Mapper {
 
     fn repeat(&mut self, id: String, ident: &Ident, label: &str, m: Multiplicity, required: bool, fields: Vec<Field>) -> Field {
         let max = m.max.unwrap_or(portal_forms::schema::DEFAULT_MAX_ITEMS).clamp(1, 50);
-        Field {
-            id,
-            kind: Kind::Group,
-            label: same(label),
-            help: None,
-            required: false,
-            min_length: None,
-            max_length: None,
-            min: None,
-            max: None,
-            integer: false,
-            date: None,
-            pattern: None,
-            options: vec![],
-            prefill: None,
-            show_if: None,
-            example: None,
-            max_kb: None,
-            accept: vec![],
-            fields,
-            min_items: Some(if required { m.min.max(1).min(max) } else { 0 }),
-            max_items: Some(max),
-            fim: Some(FimRef { id: ident.id.clone(), version: ident.version.clone() }),
-        }
+        let mut group = blank(id, Kind::Group, same(label), ident);
+        group.fields = fields;
+        group.min_items = Some(if required { m.min.max(1).min(max) } else { 0 });
+        group.max_items = Some(max);
+        group
+    }
+}
+
+/// A field with nothing but its id, type, label and FIM reference.
+fn blank(id: String, kind: Kind, label: Localized, ident: &Ident) -> Field {
+    Field {
+        id,
+        kind,
+        label,
+        help: None,
+        required: false,
+        min_length: None,
+        max_length: None,
+        min: None,
+        max: None,
+        integer: false,
+        date: None,
+        pattern: None,
+        options: vec![],
+        prefill: None,
+        show_if: None,
+        example: None,
+        max_kb: None,
+        accept: vec![],
+        fields: vec![],
+        min_items: None,
+        max_items: None,
+        fim: Some(FimRef { id: ident.id.clone(), version: ident.version.clone() }),
     }
 }
 
