@@ -63,6 +63,7 @@ fn every_example_imports_into_a_schema_the_loader_accepts() {
         let json = import.schema.to_json();
         assert_eq!(portal_forms::FormSchema::from_json(&json).as_ref(), Ok(&import.schema), "{name}: round trip");
         assert!(import.schema.fields().all(|f| f.fim.is_some()), "{name}: every field names its FIM element");
+        assert!(!portal_forms::edit::untranslated(&import.schema).is_empty(), "{name}: the English texts are shown as missing");
     }
 }
 

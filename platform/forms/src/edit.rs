@@ -281,5 +281,39 @@ pub fn diff(old: &FormSchema, new: &FormSchema) -> Vec<Change> {
     out
 }
 
+/// Texts without a real English version (empty, or the German text itself, as an import from FIM
+/// leaves them): the builder shows each as a missing translation, never as silently empty. Each
+/// entry names where the text is (`page eins: title`, `field name: label`, `field kind: option ja`).
+pub fn untranslated(schema: &FormSchema) -> Vec<String> {
+    let missing = |t: &Localized| t.en.trim().is_empty() || (t.en.trim() == t.de.trim() && t.de.chars().any(char::is_alphabetic));
+    let mut out = Vec::new();
+    let field_texts = |prefix: &str, f: &Field, out: &mut Vec<String>| {
+        let mut texts: Vec<(String, &Localized)> = vec![("label".into(), &f.label)];
+        if let Some(h) = &f.help {
+            texts.push(("help".into(), h));
+        }
+        if let Some(p) = &f.pattern {
+            texts.push(("pattern message".into(), &p.message));
+        }
+        texts.extend(f.options.iter().map(|o| (format!("option {}", o.value), &o.label)));
+        out.extend(texts.into_iter().filter(|(_, t)| missing(t)).map(|(what, _)| format!("{prefix}field {}: {what}", f.id)));
+    };
+    for p in &schema.pages {
+        if missing(&p.title) {
+            out.push(format!("page {}: title", p.id));
+        }
+        if p.help.as_ref().is_some_and(missing) {
+            out.push(format!("page {}: help", p.id));
+        }
+        for f in &p.fields {
+            field_texts("", f, &mut out);
+            for c in &f.fields {
+                field_texts(&format!("group {} › ", f.id), c, &mut out);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

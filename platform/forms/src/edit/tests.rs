@@ -8,7 +8,7 @@ fn text(de: &str) -> Localized {
 }
 
 fn field(id: &str, kind: Kind) -> Field {
-    let mut f: Field = serde_json::from_value(serde_json::json!({ "id": id, "type": "text", "label": { "de": id, "en": id } })).unwrap_or_else(|e| panic!("{e}"));
+    let mut f: Field = serde_json::from_value(serde_json::json!({ "id": id, "type": "text", "label": { "de": id, "en": format!("{id} (en)") } })).unwrap_or_else(|e| panic!("{e}"));
     f.kind = kind;
     if matches!(kind, Kind::Radio | Kind::Select) {
         f.options = vec![crate::schema::Choice { value: "ja".into(), label: text("Ja") }, crate::schema::Choice { value: "nein".into(), label: text("Nein") }];
@@ -94,6 +94,16 @@ fn the_diff_names_what_was_added_removed_changed_and_moved() {
     assert!(d.contains(&Change::FieldChanged("name".into())));
     assert!(d.contains(&Change::FieldMoved("name".into())));
     assert!(diff(&old, &old).is_empty());
+}
+
+#[test]
+fn missing_translations_are_listed_where_they_are() {
+    let mut s = base();
+    assert!(untranslated(&s).is_empty(), "{:?}", untranslated(&s));
+    s.pages[0].title.en = s.pages[0].title.de.clone();
+    s.pages[0].fields[1].options[0].label.en = "Ja".into();
+    s.pages[1].fields[1].help = Some(Localized { de: "Tag der Abholung".into(), en: " ".into() });
+    assert_eq!(untranslated(&s), vec!["page eins: title".to_owned(), "field choice: option ja".into(), "field datum: help".into()]);
 }
 
 fn op() -> impl Strategy<Value = Op> {
