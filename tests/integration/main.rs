@@ -3,6 +3,7 @@
 mod abuse;
 mod appointments;
 mod authz;
+mod builder;
 mod cache;
 mod capabilities;
 mod cases;

@@ -10,6 +10,7 @@
 //!
 //! Every function takes a [`TenantTx`]: row-level security confines it to one tenant.
 
+pub mod builder;
 mod case;
 mod drafts;
 mod files;

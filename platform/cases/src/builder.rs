@@ -1,0 +1,163 @@
+//! The form builder's store: the draft of a service's form (one per service, saved with optimistic
+//! locking), publishing it (checked as the loader checks, recorded as a numbered version, written
+//! as the tenant's form), the versions and the roll back to one of them.
+
+use portal_db::TenantTx;
+use portal_forms::FormSchema;
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::{CaseError, Result, set_form_override};
+
+/// A draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormDraft {
+    pub schema: FormSchema,
+    pub revision: i32,
+    pub based_on: Option<i32>,
+    pub updated_by: String,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A published version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    pub number: i32,
+    pub schema: FormSchema,
+    pub schema_hash: String,
+    pub published_by: String,
+    pub published_at: OffsetDateTime,
+    pub restores: Option<i32>,
+}
+
+/// What a save or a publication ran into.
+#[derive(Debug, thiserror::Error)]
+pub enum BuilderError {
+    /// Another editor saved since: their revision, by whom.
+    #[error("the draft was changed meanwhile (revision {revision} by {by})")]
+    Conflict { revision: i32, by: String },
+    #[error("no draft to publish")]
+    NoDraft,
+    #[error("no such version")]
+    NoVersion,
+    #[error("the service is not active")]
+    NotActive,
+    #[error(transparent)]
+    Invalid(#[from] portal_forms::SchemaError),
+    #[error(transparent)]
+    Case(#[from] CaseError),
+}
+
+impl From<sqlx::Error> for BuilderError {
+    fn from(e: sqlx::Error) -> Self {
+        BuilderError::Case(CaseError::from(e))
+    }
+}
+
+fn schema_of(v: serde_json::Value) -> std::result::Result<FormSchema, BuilderError> {
+    serde_json::from_value(v).map_err(|e| BuilderError::Invalid(portal_forms::SchemaError::Syntax(e.to_string())))
+}
+
+pub async fn draft(tx: &mut TenantTx, slug: &str) -> std::result::Result<Option<FormDraft>, BuilderError> {
+    let Some(r) = sqlx::query("select schema, revision, based_on, updated_by, updated_at from form_draft where service_slug = $1").bind(slug).fetch_optional(tx.conn()).await? else {
+        return Ok(None);
+    };
+    Ok(Some(FormDraft { schema: schema_of(r.get("schema"))?, revision: r.get("revision"), based_on: r.get("based_on"), updated_by: r.get("updated_by"), updated_at: r.get("updated_at") }))
+}
+
+/// Saves the draft if nobody saved since `seen` (the revision the editor's page showed; `None` for
+/// a new draft). The schema must pass the loader's checks (the builder's operations keep it so).
+/// Returns the new revision.
+pub async fn save_draft(tx: &mut TenantTx, slug: &str, schema: &FormSchema, seen: Option<i32>, by: &str) -> std::result::Result<i32, BuilderError> {
+    schema.check()?;
+    let json = serde_json::to_value(schema).unwrap_or_default();
+    let current: Option<(i32, String)> = sqlx::query_as("select revision, updated_by from form_draft where service_slug = $1 for update").bind(slug).fetch_optional(tx.conn()).await?;
+    match (current, seen) {
+        (None, _) => {
+            let based_on: Option<i32> = sqlx::query_scalar("select max(number) from form_publication where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;
+            sqlx::query("insert into form_draft (tenant_id, service_slug, schema, based_on, updated_by) values ($1, $2, $3, $4, $5)")
+                .bind(tx.tenant_id().0)
+                .bind(slug)
+                .bind(&json)
+                .bind(based_on)
+                .bind(by)
+                .execute(tx.conn())
+                .await?;
+            Ok(1)
+        }
+        (Some((revision, _)), Some(s)) if s == revision => {
+            sqlx::query("update form_draft set schema = $2, revision = revision + 1, updated_by = $3, updated_at = now() where service_slug = $1")
+                .bind(slug)
+                .bind(&json)
+                .bind(by)
+                .execute(tx.conn())
+                .await?;
+            Ok(revision + 1)
+        }
+        (Some((revision, who)), _) => Err(BuilderError::Conflict { revision, by: who }),
+    }
+}
+
+pub async fn discard_draft(tx: &mut TenantTx, slug: &str) -> Result<()> {
+    sqlx::query("delete from form_draft where service_slug = $1").bind(slug).execute(tx.conn()).await?;
+    Ok(())
+}
+
+async fn record(tx: &mut TenantTx, slug: &str, schema: &FormSchema, by: &str, restores: Option<i32>) -> std::result::Result<i32, BuilderError> {
+    schema.check()?;
+    if !set_form_override(tx, slug, Some(schema)).await? {
+        return Err(BuilderError::NotActive);
+    }
+    let number: i32 = sqlx::query_scalar("select coalesce(max(number), 0) + 1 from form_publication where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;
+    sqlx::query("insert into form_publication (tenant_id, service_slug, number, schema, schema_hash, published_by, restores) values ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(tx.tenant_id().0)
+        .bind(slug)
+        .bind(number)
+        .bind(serde_json::to_value(schema).unwrap_or_default())
+        .bind(crate::hash_of(schema))
+        .bind(by)
+        .bind(restores)
+        .execute(tx.conn())
+        .await?;
+    Ok(number)
+}
+
+/// Publishes the draft if it is still the revision the editor checked: the tenant's form from now
+/// on, recorded as the next version; the draft is gone. Returns the version's number.
+pub async fn publish(tx: &mut TenantTx, slug: &str, seen: i32, by: &str) -> std::result::Result<i32, BuilderError> {
+    let d = draft(tx, slug).await?.ok_or(BuilderError::NoDraft)?;
+    let locked: i32 = sqlx::query_scalar("select revision from form_draft where service_slug = $1 for update").bind(slug).fetch_one(tx.conn()).await?;
+    if locked != seen {
+        return Err(BuilderError::Conflict { revision: locked, by: d.updated_by });
+    }
+    let number = record(tx, slug, &d.schema, by, None).await?;
+    discard_draft(tx, slug).await?;
+    Ok(number)
+}
+
+/// The published versions, newest first.
+pub async fn publications(tx: &mut TenantTx, slug: &str) -> std::result::Result<Vec<Publication>, BuilderError> {
+    let rows = sqlx::query("select number, schema, schema_hash, published_by, published_at, restores from form_publication where service_slug = $1 order by number desc")
+        .bind(slug)
+        .fetch_all(tx.conn())
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(Publication {
+                number: r.get("number"),
+                schema: schema_of(r.get("schema"))?,
+                schema_hash: r.get("schema_hash"),
+                published_by: r.get("published_by"),
+                published_at: r.get("published_at"),
+                restores: r.get("restores"),
+            })
+        })
+        .collect()
+}
+
+/// Publishes an earlier version again (as a new version that says which it restores).
+pub async fn roll_back(tx: &mut TenantTx, slug: &str, number: i32, by: &str) -> std::result::Result<i32, BuilderError> {
+    let json: serde_json::Value =
+        sqlx::query_scalar("select schema from form_publication where service_slug = $1 and number = $2").bind(slug).bind(number).fetch_optional(tx.conn()).await?.ok_or(BuilderError::NoVersion)?;
+    record(tx, slug, &schema_of(json)?, by, Some(number)).await
+}
