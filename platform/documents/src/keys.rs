@@ -44,6 +44,11 @@ pub fn generate() -> Result<(Kid, Vec<u8>, Vec<u8>)> {
 
 /// Makes a new current key and retires the one before (it keeps verifying).
 pub async fn rotate(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<Kid> {
+    Ok(make_key(tx, sealer).await?.0)
+}
+
+/// A new current key: its id and its sealed private half.
+async fn make_key(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<(Kid, Vec<u8>)> {
     lock(tx).await?;
     let (kid, pkcs8, public) = generate()?;
     let sealed = sealer.seal(tx.tenant_id().0, &purpose(&kid), &STANDARD.encode(&pkcs8));
@@ -58,7 +63,7 @@ pub async fn rotate(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<Kid> {
         .bind(&sealed)
         .execute(tx.conn())
         .await?;
-    Ok(kid)
+    Ok((kid, sealed))
 }
 
 /// The current signing key, made on first use. Opening it needs the platform key it was sealed
@@ -70,8 +75,7 @@ pub async fn current(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<Ed25519Ke
     let (kid, sealed): (Vec<u8>, Vec<u8>) = match row {
         Some(r) => (r.get("kid"), r.get("private_sealed")),
         None => {
-            let kid = rotate(tx, sealer).await?;
-            let sealed: Vec<u8> = sqlx::query_scalar("select private_sealed from document_key where kid = $1").bind(kid.as_slice()).fetch_one(tx.conn()).await?;
+            let (kid, sealed) = make_key(tx, sealer).await?;
             (kid.to_vec(), sealed)
         }
     };

@@ -23,13 +23,6 @@ impl XdfVersion {
             _ => None,
         }
     }
-    pub fn label(self) -> &'static str {
-        match self {
-            XdfVersion::V1 => "1",
-            XdfVersion::V2 => "2",
-            XdfVersion::V3 => "3",
-        }
-    }
 }
 
 /// An element's FIM identity.
@@ -116,15 +109,6 @@ pub struct FimGroup {
 pub enum Element {
     Field(FimField),
     Group(FimGroup),
-}
-
-impl Element {
-    pub fn ident(&self) -> &Ident {
-        match self {
-            Element::Field(f) => &f.ident,
-            Element::Group(g) => &g.ident,
-        }
-    }
 }
 
 /// A whole document: the Stammdatenschema (or the single group or field a document carries) as a

@@ -1,4 +1,5 @@
-//! The FIM import against the public examples in `tests/data/fim` (a copy of ../shared/fim).
+//! The FIM import against the public examples in `tests/data/fim` (in the repository, with their
+//! licences).
 
 use std::path::PathBuf;
 

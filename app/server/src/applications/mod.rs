@@ -200,7 +200,7 @@ async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: 
 }
 
 /// The profile values a form may prefill, and which the identity provider verified.
-pub(crate) async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValues, Option<String>), AppError> {
+async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValues, Option<String>), AppError> {
     let Some(account) = portal_identity::citizen::get(tx, citizen).await? else { return Ok((ProfileValues::default(), None)) };
     let mut v = ProfileValues::default();
     let p = &account.profile;
@@ -225,6 +225,14 @@ pub(crate) async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(
     Ok((v, account.verified_by))
 }
 
+/// A new application's answers: what the citizen's profile prefills.
+pub(crate) async fn prefilled_answers(tx: &mut TenantTx, schema: &portal_forms::FormSchema, citizen: Uuid) -> Result<Answers, AppError> {
+    let (profile, _) = profile_values(tx, citizen).await?;
+    let mut answers = Answers::new();
+    prefill(schema, &profile, &mut answers);
+    Ok(answers)
+}
+
 async fn start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, citizen: MaybeCitizen, Path(slug): Path<String>, posted: Posted) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
     a.check_csrf(&headers, posted.csrf())?;
@@ -235,12 +243,7 @@ async fn start(State(state): State<AppState>, ctx: TenantContext, headers: Heade
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     let mut cookie = None;
     let (owner, answers) = match &a.citizen {
-        Some(c) => {
-            let (profile, _) = profile_values(&mut tx, c.citizen_id).await?;
-            let mut answers = Answers::new();
-            prefill(&form.schema, &profile, &mut answers);
-            (Owner::Citizen(c.citizen_id), answers)
-        }
+        Some(c) => (Owner::Citizen(c.citizen_id), prefilled_answers(&mut tx, &form.schema, c.citizen_id).await?),
         None if form.schema.guest && posted.text("als") == "gast" => {
             // one guest cookie per browser; a new application keeps the cookie it has
             let token = cookies::get(&headers, GUEST_COOKIE).filter(|t| t.len() == 43).map(str::to_owned).unwrap_or_else(random_token);

@@ -6,15 +6,13 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_cases::{self as cases, Owner};
 use portal_documents::repo;
-use portal_forms::Answers;
 use portal_forms::answers::Value;
-use portal_forms::prefill::prefill;
 use portal_ui::blocks::{Block, Button, Cell};
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
-use super::issue::{document_error, state_text, validity_badge};
+use super::issue::{state_text, validity_badge};
 use super::paths;
 use crate::applications::render;
 use crate::kit::dates::{fmt_day, today_date};
@@ -27,14 +25,15 @@ use crate::kit::session::Citizen;
 pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let docs = repo::of_citizen(&mut tx, citizen.citizen_id).await.map_err(document_error)?;
+    let docs = repo::of_citizen(&mut tx, citizen.citizen_id).await?;
     // renewal only where the tenant offers the renewal service
+    let services: std::collections::BTreeSet<&str> = docs.iter().map(|d| d.service_slug.as_str()).collect();
     let mut renewable_services = std::collections::BTreeSet::new();
-    for d in &docs {
-        if let Some(slug) = state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.clone())
+    for service in services {
+        if let Some(slug) = state.documents.catalogue.for_service(service).and_then(|t| t.renewal.clone())
             && cases::service_form(&mut tx, &slug).await?.is_some()
         {
-            renewable_services.insert(d.service_slug.clone());
+            renewable_services.insert(service.to_owned());
         }
     }
     let rows = docs
@@ -77,12 +76,10 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
 pub(super) async fn renew(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
     citizen.check_csrf(f.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let d = repo::get(&mut tx, id).await.map_err(document_error)?.filter(|d| d.citizen_id == Some(citizen.citizen_id) && d.revoked_at.is_none()).ok_or_else(AppError::not_found)?;
+    let d = repo::get(&mut tx, id).await?.filter(|d| d.citizen_id == Some(citizen.citizen_id) && d.revoked_at.is_none()).ok_or_else(AppError::not_found)?;
     let slug = state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.clone()).ok_or_else(AppError::not_found)?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
-    let (profile, _) = crate::applications::profile_values(&mut tx, citizen.citizen_id).await?;
-    let mut answers = Answers::new();
-    prefill(&form.schema, &profile, &mut answers);
+    let mut answers = crate::applications::prefilled_answers(&mut tx, &form.schema, citizen.citizen_id).await?;
     if let Some(previous) = d.answers.as_object() {
         for (k, v) in previous {
             // only the permit's own facts (plate, zone); name and address come from the account

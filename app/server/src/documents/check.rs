@@ -16,7 +16,7 @@ use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use super::issue::{document_error, validity_badge, validity_label};
+use super::issue::{validity_badge, validity_label};
 use super::paths;
 use crate::applications::render;
 use crate::kit::dates::{fmt_date, fmt_day, today_date};
@@ -42,7 +42,7 @@ fn kind_label(lang: Lang, k: Kind) -> String {
 }
 
 fn fact_label(lang: Lang, f: Fact) -> String {
-    tr(lang, &format!("documents.fact_{}", f.as_str()))
+    crate::flows::documents::fact_label(f).get(lang).to_owned()
 }
 
 fn outcome_blocks(lang: Lang, o: &Outcome) -> Vec<Block> {
@@ -99,7 +99,7 @@ pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     blocks.push(search_form(lang, &number));
     if !number.is_empty() {
-        match repo::by_number(&mut tx, &number).await.map_err(document_error)? {
+        match repo::by_number(&mut tx, &number).await? {
             Some(d) => blocks.extend(outcome_blocks(lang, &Outcome::Genuine { claims: d.claims(), validity: d.validity(today_date()), revoked_at: d.revoked_at })),
             None => {
                 status = StatusCode::NOT_FOUND;
@@ -116,13 +116,13 @@ pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext
 pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(text): Path<String>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let keys = keys::public_keys(&mut tx).await.map_err(document_error)?;
+    let keys = keys::public_keys(&mut tx).await?;
     let set: Vec<(Kid, &[u8])> = keys.iter().map(|k| (k.kid, k.public.as_slice())).collect();
     let outcome = match token::verify(&text, set.iter().map(|(k, p)| (k, *p))) {
         Err(_) => Outcome::Forged,
         // a signature alone is not enough online: the register must hold this very token under its
         // number (a leaked or retired key cannot mint numbers or alter facts)
-        Ok((_, claims)) => match repo::by_number(&mut tx, &claims.number).await.map_err(document_error)? {
+        Ok((_, claims)) => match repo::by_number(&mut tx, &claims.number).await? {
             Some(d) if d.token == text.trim() => Outcome::Genuine { validity: Validity::of(&claims, today_date(), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at },
             _ => Outcome::Forged,
         },
@@ -142,7 +142,7 @@ pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContex
 /// The tenant's public keys (a JSON key set), current first; retired keys stay.
 pub(super) async fn key_set(State(state): State<AppState>, ctx: TenantContext) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let keys = keys::public_keys(&mut tx).await.map_err(document_error)?;
+    let keys = keys::public_keys(&mut tx).await?;
     tx.finish().await?;
     let body = serde_json::to_string(&keys::key_set_json(&keys)).unwrap_or_default();
     Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response())
@@ -151,7 +151,7 @@ pub(super) async fn key_set(State(state): State<AppState>, ctx: TenantContext) -
 /// The revoked documents still within their validity, for the offline check's sync.
 pub(super) async fn revoked(State(state): State<AppState>, ctx: TenantContext) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let list = repo::revocations(&mut tx, today_date()).await.map_err(document_error)?;
+    let list = repo::revocations(&mut tx, today_date()).await?;
     tx.finish().await?;
     let body = serde_json::json!({
         "synced_at": OffsetDateTime::now_utc().unix_timestamp(),

@@ -29,10 +29,6 @@ use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::BoxFuture;
 use crate::kit::session::Staff;
 
-pub fn document_error(e: portal_documents::DocumentError) -> AppError {
-    AppError::internal(e)
-}
-
 pub fn validity_label(lang: Lang, v: Validity) -> String {
     tr(lang, &format!("documents.validity_{}", v.code()))
 }
@@ -59,7 +55,7 @@ pub fn state_text(lang: Lang, d: &Document) -> String {
 /// parking permit), the state, and "Verlängern" for a permit in the account.
 pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, base: &'a str) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
     Box::pin(async move {
-        let docs = repo::of_case(tx, case.case_id).await.map_err(document_error)?;
+        let docs = repo::of_case(tx, case.case_id).await?;
         if docs.is_empty() {
             return Ok(vec![]);
         }
@@ -93,7 +89,7 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
         if !s.may(state, Resource::Documents, Action::Read) {
             return Ok(vec![]);
         }
-        let docs = repo::of_case(tx, case.case_id).await.map_err(document_error)?;
+        let docs = repo::of_case(tx, case.case_id).await?;
         let process = s.may(state, Resource::Documents, Action::Process);
         let mut blocks = vec![Block::Heading(tr(lang, "documents.heading"))];
         let rows = docs
@@ -185,7 +181,7 @@ pub(super) async fn office_revoke(
     s.require(&state, Resource::Documents, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = crate::casework::visible_case(&mut tx, &s, id).await?;
-    let doc = repo::get(&mut tx, doc_id).await.map_err(document_error)?.filter(|d| d.case_id == id).ok_or_else(AppError::not_found)?;
+    let doc = repo::get(&mut tx, doc_id).await?.filter(|d| d.case_id == id).ok_or_else(AppError::not_found)?;
     let reason = f.text("revoke_reason");
     let revoked = match repo::revoke(&mut tx, doc.document_id, &reason, &s.user.display_name).await {
         Ok(d) => d,
@@ -202,7 +198,7 @@ pub(super) async fn office_revoke(
             tx.finish().await?;
             return Ok(see_other(&crate::casework::paths::CASE_VIEW.with(&[&id])));
         }
-        Err(e) => return Err(document_error(e)),
+        Err(e) => return Err(e.into()),
     };
     audit(&mut tx, &s, &ip, "document.revoke", revoked.number.clone(), serde_json::json!({ "case": case.reference, "reason": revoked.revoked_reason })).await?;
     let clang = case.lang;

@@ -26,7 +26,6 @@ pub mod paths;
 mod pdfs;
 
 pub use jobs::run_once as run_jobs_once;
-pub use pdfs::render as render_pdf;
 
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),

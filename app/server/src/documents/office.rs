@@ -14,7 +14,7 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
-use super::issue::{document_error, state_text, validity_badge};
+use super::issue::{state_text, validity_badge};
 use super::paths;
 use crate::kit::dates::{fmt_day, fmt_time, today_date};
 use crate::kit::form::Fields;
@@ -28,12 +28,12 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     // a case worker sees the documents of the services in their scope only
     let scope = crate::casework::case_scope(&s.principal);
-    let recent = repo::recent(&mut tx, 100, scope.as_deref()).await.map_err(document_error)?;
-    let keys = keys::public_keys(&mut tx).await.map_err(document_error)?;
+    let recent = repo::recent(&mut tx, 100, scope.as_deref()).await?;
+    let keys = keys::public_keys(&mut tx).await?;
     let mut settings = Vec::new();
     for t in state.documents.catalogue.all() {
         if portal_cases::service_form(&mut tx, &t.service).await?.is_some() {
-            settings.push((t.clone(), repo::setting(&mut tx, t).await.map_err(document_error)?));
+            settings.push((t.clone(), repo::setting(&mut tx, t).await?));
         }
     }
     tx.finish().await?;
@@ -131,7 +131,7 @@ pub(super) async fn save_setting(State(state): State<AppState>, ctx: TenantConte
         return page(&state, &ctx, lang, &s, Some((t.service.clone(), form)), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    repo::save_setting(&mut tx, &t.service, ServiceSetting { auto_issue, reminder_days: days }).await.map_err(document_error)?;
+    repo::save_setting(&mut tx, &t.service, ServiceSetting { auto_issue, reminder_days: days }).await?;
     audit(&mut tx, &s, &ip, "document.settings", t.service.clone(), serde_json::json!({ "auto_issue": auto_issue, "reminder_days": days })).await?;
     tx.finish().await?;
     Ok(see_other(paths::OFFICE.path()))
@@ -142,7 +142,7 @@ pub(super) async fn rotate(State(state): State<AppState>, ctx: TenantContext, ip
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Documents, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let kid = keys::rotate(&mut tx, &state.documents.sealer).await.map_err(document_error)?;
+    let kid = keys::rotate(&mut tx, &state.documents.sealer).await?;
     audit(&mut tx, &s, &ip, "document.key_rotate", kid_hex(&kid), serde_json::json!({})).await?;
     tx.finish().await?;
     Ok(see_other(paths::OFFICE.path()))

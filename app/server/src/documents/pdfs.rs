@@ -14,7 +14,6 @@ use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::issue::document_error;
 use crate::kit::dates::{fmt_date, fmt_day};
 use crate::kit::page::{attachment, lang_of};
 use crate::kit::pipeline::tenant_tx;
@@ -98,7 +97,7 @@ pub(super) async fn citizen_pdf(
     Query(f): Query<Format>,
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let d = portal_documents::repo::get(&mut tx, doc_id).await.map_err(document_error)?.filter(|d| d.case_id == case_id && d.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    let d = portal_documents::repo::get(&mut tx, doc_id).await?.filter(|d| d.case_id == case_id && d.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
     let r = respond(&state, &mut tx, &ctx, &headers, &d, &f).await?;
     tx.finish().await?;
     Ok(r)
@@ -114,7 +113,7 @@ pub(super) async fn guest_pdf(
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = crate::applications::guest_lookup(&mut tx, &token).await?;
-    let d = portal_documents::repo::get(&mut tx, doc_id).await.map_err(document_error)?.filter(|d| d.case_id == case.case_id).ok_or_else(AppError::not_found)?;
+    let d = portal_documents::repo::get(&mut tx, doc_id).await?.filter(|d| d.case_id == case.case_id).ok_or_else(AppError::not_found)?;
     let r = respond(&state, &mut tx, &ctx, &headers, &d, &f).await?;
     tx.finish().await?;
     Ok(r)
@@ -132,7 +131,7 @@ pub(super) async fn office_pdf(
     s.require(&state, Resource::Documents, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     crate::casework::visible_case(&mut tx, &s, case_id).await?;
-    let d = portal_documents::repo::get(&mut tx, doc_id).await.map_err(document_error)?.filter(|d| d.case_id == case_id).ok_or_else(AppError::not_found)?;
+    let d = portal_documents::repo::get(&mut tx, doc_id).await?.filter(|d| d.case_id == case_id).ok_or_else(AppError::not_found)?;
     if d.revoked_at.is_some() {
         // the office may still look at what it revoked
         let bytes = render(&state, &mut tx, &ctx, lang_of(&headers), &d, false).await?;

@@ -18,7 +18,8 @@ use super::filing::applicant_email;
 use crate::kit::dates::{fmt_day, today_date};
 use crate::kit::mail::queue;
 
-fn fact_label(f: Fact) -> Localized {
+/// A fact's label in both languages.
+pub fn fact_label(f: Fact) -> Localized {
     let key = format!("documents.fact_{}", f.as_str());
     Localized { de: tr(Lang::De, &key), en: tr(Lang::En, &key) }
 }
