@@ -82,6 +82,7 @@ test('a permit is applied for, paid, approved, downloaded, checked online and of
   const number = (await row.locator('td, th').first().innerText()).trim();
   assert.match(number, /^BPA-\d{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   await expectAccessible(admin, 'case with its document');
+  const adminCase = admin.url();
 
   // the citizen downloads the PDF from the case and finds it in "Meine Dokumente"
   await citizen.goto(casePage);
@@ -132,6 +133,24 @@ test('a permit is applied for, paid, approved, downloaded, checked online and of
   await officer.getByText('Nicht echt').first().waitFor();
   await expectAccessible(officer, 'offline check: forged');
   await officer.context().setOffline(false);
+
+  // the office's documents page: the permit listed, the reminder time set (a wrong number first)
+  await admin.getByRole('link', { name: 'Dokumente', exact: true }).first().click();
+  await admin.getByRole('heading', { name: 'Dokumente', level: 1 }).waitFor();
+  await admin.getByRole('link', { name: number }).waitFor();
+  const reminder = admin.locator('#bewohnerparkausweis-reminder');
+  await reminder.fill('0');
+  await admin.getByRole('button', { name: 'Einstellungen für Bewohnerparkausweis speichern' }).click();
+  await admin.getByText('Geben Sie eine ganze Zahl von 1 bis 365 an.').first().waitFor();
+  assert.equal(await admin.locator('#bewohnerparkausweis-reminder').inputValue(), '0', 'the entry stays');
+  await expectAccessible(admin, 'documents settings with an error');
+  await admin.locator('#bewohnerparkausweis-reminder').fill('14');
+  await admin.getByRole('button', { name: 'Einstellungen für Bewohnerparkausweis speichern' }).click();
+  await admin.getByRole('heading', { name: 'Dokumente', level: 1 }).waitFor();
+  assert.equal(await admin.locator('#bewohnerparkausweis-reminder').inputValue(), '14');
+  await expectAccessible(admin, 'documents page');
+  await admin.goto(adminCase);
+  await admin.getByRole('heading', { name: 'Ausgestellte Dokumente' }).waitFor();
 
   // the office revokes it with a reason: online at once, offline after the next sync
   await admin.getByLabel(`Grund für den Widerruf von ${number}`).fill('kurz');

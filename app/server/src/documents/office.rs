@@ -23,6 +23,11 @@ use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
+/// The settings form's field names, one pair per service (ids stay unique on the page).
+fn setting_names(service: &str) -> (String, String) {
+    (format!("{service}-auto"), format!("{service}-reminder"))
+}
+
 async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, failed: Option<(String, FormState)>, status: StatusCode) -> Result<Response, AppError> {
     s.require(state, Resource::Documents, Action::Read)?;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
@@ -62,9 +67,10 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
             Some((slug, f)) if slug == &t.service => f.clone(),
             _ => FormState::default(),
         };
-        form.values.entry("reminder_days".into()).or_insert_with(|| setting.reminder_days.to_string());
+        let (auto_name, reminder_name) = setting_names(&t.service);
+        form.values.entry(reminder_name.clone()).or_insert_with(|| setting.reminder_days.to_string());
         if failed.as_ref().is_none_or(|(slug, _)| slug != &t.service) && setting.auto_issue {
-            form.values.insert("auto_issue".into(), "on".into());
+            form.values.insert(auto_name.clone(), "on".into());
         }
         blocks.push(Block::Heading(t.title.get(lang).to_owned()));
         if write {
@@ -73,8 +79,8 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
                 csrf: s.csrf.clone(),
                 form,
                 fields: vec![
-                    Field::new("auto_issue", tr(lang, "documents.auto_issue"), FieldKind::Checkbox),
-                    Field::new("reminder_days", tr(lang, "documents.reminder_days"), FieldKind::Text).hint(tr(lang, "documents.reminder_days_hint")).required(),
+                    Field::new(&auto_name, tr(lang, "documents.auto_issue"), FieldKind::Checkbox),
+                    Field::new(&reminder_name, tr(lang, "documents.reminder_days"), FieldKind::Text).hint(tr(lang, "documents.reminder_days_hint")).required(),
                 ],
                 submit: tr_with(lang, "documents.save_setting", &[("title", t.title.get(lang))]),
                 danger: false,
@@ -119,15 +125,16 @@ pub(super) async fn save_setting(State(state): State<AppState>, ctx: TenantConte
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Documents, Action::Write)?;
     let t = state.documents.catalogue.for_service(&slug).ok_or_else(AppError::not_found)?;
-    let auto_issue = f.text("auto_issue") == "on";
-    let raw = f.text("reminder_days");
+    let (auto_name, reminder_name) = setting_names(&t.service);
+    let auto_issue = f.text(&auto_name) == "on";
+    let raw = f.text(&reminder_name);
     let Some(days) = raw.parse::<i32>().ok().filter(|d| (1..=365).contains(d)) else {
         let mut form = FormState::default();
-        form.values.insert("reminder_days".into(), raw);
+        form.values.insert(reminder_name.clone(), raw);
         if auto_issue {
-            form.values.insert("auto_issue".into(), "on".into());
+            form.values.insert(auto_name, "on".into());
         }
-        form.errors.insert("reminder_days".into(), tr(lang, "documents.error_reminder_days"));
+        form.errors.insert(reminder_name, tr(lang, "documents.error_reminder_days"));
         return page(&state, &ctx, lang, &s, Some((t.service.clone(), form)), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
