@@ -41,6 +41,8 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Documents, Read),
                 (Documents, Write),
                 (Documents, Process),
+                (Forms, Read),
+                (Forms, Write),
             ],
         ),
         (
@@ -65,6 +67,9 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
         // staff of a Kita Träger: nothing but the Kita portal's lists and their work (scoped in the queries)
         (Role::KitaProvider, tenant, vec![(StaffArea, Read), (Kita, Read), (Kita, Process)]),
         (Role::KitaProvider, Domain::Platform, vec![]),
+        // form editors: the builder and own services, nothing of the cases or the staff
+        (Role::FormEditor, tenant, vec![(StaffArea, Read), (Forms, Read), (Forms, Write)]),
+        (Role::FormEditor, Domain::Platform, vec![]),
         (
             Role::Operator,
             Domain::Platform,

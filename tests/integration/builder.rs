@@ -24,17 +24,17 @@ async fn drafts_are_saved_with_optimistic_locking_published_rolled_back_and_case
 
     // two editors: Anna starts the draft, Bert saves over it, Anna's stale save is refused
     let anna = apply(&live.schema, &Op::AddField { page: 0, at: None, field: field("zusatz") }).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(builder::save_draft(&mut tx, SLUG, &anna, None, "Anna").await.unwrap_or_else(|e| panic!("{e}")), 1);
+    assert_eq!(builder::save_draft(&mut tx, SLUG, &anna, &[], None, "Anna").await.unwrap_or_else(|e| panic!("{e}")), 1);
     let bert = apply(&anna, &Op::MoveField { page: 0, field: 0, by: 1 }).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(builder::save_draft(&mut tx, SLUG, &bert, Some(1), "Bert").await.unwrap_or_else(|e| panic!("{e}")), 2);
-    match builder::save_draft(&mut tx, SLUG, &anna, Some(1), "Anna").await {
+    assert_eq!(builder::save_draft(&mut tx, SLUG, &bert, &[], Some(1), "Bert").await.unwrap_or_else(|e| panic!("{e}")), 2);
+    match builder::save_draft(&mut tx, SLUG, &anna, &[], Some(1), "Anna").await {
         Err(BuilderError::Conflict { revision, by }) => assert_eq!((revision, by.as_str()), (2, "Bert")),
         other => panic!("a stale save must be refused: {other:?}"),
     }
     // an invalid schema is never stored
     let mut broken = bert.clone();
     broken.pages[0].fields.clear();
-    assert!(matches!(builder::save_draft(&mut tx, SLUG, &broken, Some(2), "Bert").await, Err(BuilderError::Invalid(_))));
+    assert!(matches!(builder::save_draft(&mut tx, SLUG, &broken, &[], Some(2), "Bert").await, Err(BuilderError::Invalid(_))));
 
     // the diff against what is live, then publishing (only the revision the editor checked)
     let d = builder::draft(&mut tx, SLUG).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("draft"));
@@ -49,7 +49,7 @@ async fn drafts_are_saved_with_optimistic_locking_published_rolled_back_and_case
     // a second version, then the roll back to the first
     let mut second = now.schema.clone();
     second.pages[0].title = Localized { de: "Angaben zur Person".into(), en: "Personal details".into() };
-    builder::save_draft(&mut tx, SLUG, &second, None, "Anna").await.unwrap_or_else(|e| panic!("{e}"));
+    builder::save_draft(&mut tx, SLUG, &second, &[], None, "Anna").await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(builder::publish(&mut tx, SLUG, 1, "Anna").await.unwrap_or_else(|e| panic!("{e}")), 2);
     assert_eq!(builder::roll_back(&mut tx, SLUG, 1, "Anna").await.unwrap_or_else(|e| panic!("{e}")), 3);
     let versions = builder::publications(&mut tx, SLUG).await.unwrap_or_else(|e| panic!("{e}"));

@@ -10,6 +10,7 @@ mod cases;
 mod console;
 mod data;
 mod documents;
+mod forms;
 mod identity;
 mod isolation;
 mod kita;

@@ -344,12 +344,17 @@ impl TestApp {
 
     /// POST a multipart form; `file` is (field, filename, bytes).
     pub async fn post_multipart(&self, host: &str, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>, cookie: &str) -> TestResponse {
+        self.post_multipart_files(host, path, fields, file.as_slice(), cookie).await
+    }
+
+    /// POST a multipart form with any number of files (field, filename, bytes).
+    pub async fn post_multipart_files(&self, host: &str, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])], cookie: &str) -> TestResponse {
         let boundary = "----kommunalportal-test-boundary";
         let mut body: Vec<u8> = Vec::new();
         for (k, v) in fields {
             body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
         }
-        if let Some((name, filename, bytes)) = file {
+        for &(name, filename, bytes) in files {
             body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
             body.extend_from_slice(bytes);
             body.extend_from_slice(b"\r\n");
@@ -513,8 +518,13 @@ impl TestClient<'_> {
 
     /// POST a multipart form as-is, with at most one file (field, filename, bytes).
     pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> TestResponse {
+        self.post_multipart_files(path, fields, file.as_slice()).await
+    }
+
+    /// POST a multipart form as-is, with any number of files.
+    pub async fn post_multipart_files(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> TestResponse {
         let cookie = self.cookie_header();
-        let r = self.app.post_multipart(&self.host, path, fields, file, &cookie).await;
+        let r = self.app.post_multipart_files(&self.host, path, fields, files, &cookie).await;
         self.keep(&r);
         r
     }

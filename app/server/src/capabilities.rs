@@ -16,4 +16,5 @@ pub static ALL: &[Capability] = &[
     crate::appointments::CAPABILITY,
     crate::kita::CAPABILITY,
     crate::documents::CAPABILITY,
+    crate::forms::CAPABILITY,
 ];

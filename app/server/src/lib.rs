@@ -18,6 +18,7 @@ pub mod audit;
 pub mod casework;
 pub mod catalogue;
 pub mod documents;
+pub mod forms;
 pub mod kita;
 pub mod payments;
 pub mod tenants;

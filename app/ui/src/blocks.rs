@@ -61,6 +61,8 @@ pub enum FieldKind {
     Hidden,
     /// Multi-line text (monospace: used for JSON form schemas).
     TextArea,
+    /// A file input accepting these types (`.xml,text/xml`); the form is sent as multipart.
+    File(&'static str),
 }
 
 /// A form: posted to `action` with the CSRF token as `_csrf`.
@@ -280,6 +282,10 @@ fn field_view(lang: Lang, form: &FormState, f: Field) -> AnyView {
             .into_any()
         }
         FieldKind::Select(options) => view! { <SelectField form=form.clone() name=f.name label=f.label options=options required=f.required/> }.into_any(),
+        FieldKind::File(accept) => match f.hint {
+            Some(h) => view! { <crate::form::FileField form=form.clone() name=f.name label=f.label hint=h accept=accept/> }.into_any(),
+            None => view! { <crate::form::FileField form=form.clone() name=f.name label=f.label accept=accept/> }.into_any(),
+        },
         FieldKind::Checkbox => {
             let checked = form.value(&f.name) == "on";
             let error = form.error(&f.name);
@@ -336,9 +342,10 @@ fn field_view(lang: Lang, form: &FormState, f: Field) -> AnyView {
 fn form_view(lang: Lang, spec: FormSpec, compact: bool) -> impl IntoView {
     let form = spec.form.clone();
     let button_class = if spec.danger { "kern-btn kern-btn--primary btn-danger" } else { "kern-btn kern-btn--primary" };
+    let multipart = spec.fields.iter().any(|f| matches!(f.kind, FieldKind::File(_))).then_some("multipart/form-data");
     let fields = spec.fields.into_iter().map(|f| field_view(lang, &form, f)).collect_view();
     view! {
-        <form method="post" action=spec.action class=if compact { "block-form block-form--compact" } else { "block-form" } novalidate=true>
+        <form method="post" action=spec.action enctype=multipart class=if compact { "block-form block-form--compact" } else { "block-form" } novalidate=true>
             {(!compact).then(|| view! { <ErrorSummary lang=lang form=form.clone()/> })}
             <input type="hidden" name="_csrf" value=spec.csrf/>
             {fields}

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use portal_domain::Lang;
 
 /// The translation files: (capability, German, English).
-const FILES: [(&str, &str, &str); 13] = [
+const FILES: [(&str, &str, &str); 14] = [
     ("kit", include_str!("../locales/de/kit.toml"), include_str!("../locales/en/kit.toml")),
     ("mail", include_str!("../locales/de/mail.toml"), include_str!("../locales/en/mail.toml")),
     ("catalogue", include_str!("../locales/de/catalogue.toml"), include_str!("../locales/en/catalogue.toml")),
@@ -25,6 +25,7 @@ const FILES: [(&str, &str, &str); 13] = [
     ("appointments", include_str!("../locales/de/appointments.toml"), include_str!("../locales/en/appointments.toml")),
     ("kita", include_str!("../locales/de/kita.toml"), include_str!("../locales/en/kita.toml")),
     ("documents", include_str!("../locales/de/documents.toml"), include_str!("../locales/en/documents.toml")),
+    ("forms", include_str!("../locales/de/forms.toml"), include_str!("../locales/en/forms.toml")),
 ];
 
 fn flatten(prefix: &str, value: &toml::Value, out: &mut HashMap<String, String>) {

@@ -22,11 +22,13 @@ pub enum Role {
     Viewer,
     /// Staff of a Kita Träger: its facilities and the children who applied there only.
     KitaProvider,
+    /// Builds and publishes the tenant's forms and own services, nothing else.
+    FormEditor,
     Operator,
 }
 
 impl Role {
-    pub const TENANT_ROLES: [Role; 4] = [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider];
+    pub const TENANT_ROLES: [Role; 5] = [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider, Role::FormEditor];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -34,12 +36,13 @@ impl Role {
             Role::CaseWorker => "case_worker",
             Role::Viewer => "viewer",
             Role::KitaProvider => "kita_provider",
+            Role::FormEditor => "form_editor",
             Role::Operator => "operator",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider, Role::Operator].into_iter().find(|r| r.as_str() == s)
+        [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider, Role::FormEditor, Role::Operator].into_iter().find(|r| r.as_str() == s)
     }
 }
 
@@ -69,10 +72,13 @@ pub enum Resource {
     /// print@home documents: issuing settings and the tenant's signing key (write); issuing and
     /// revoking (process); the list of issued documents (read).
     Documents,
+    /// The form builder: drafts, publishing and rolling back forms, the FIM import and the
+    /// tenant's own services (write); the forms and their versions (read).
+    Forms,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 15] = [
         Resource::StaffArea,
         Resource::Branding,
         Resource::Services,
@@ -87,6 +93,7 @@ impl Resource {
         Resource::Appointments,
         Resource::Kita,
         Resource::Documents,
+        Resource::Forms,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +112,7 @@ impl Resource {
             Resource::Appointments => "appointments",
             Resource::Kita => "kita",
             Resource::Documents => "documents",
+            Resource::Forms => "forms",
         }
     }
 }

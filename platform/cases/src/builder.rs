@@ -9,6 +9,9 @@ use time::OffsetDateTime;
 
 use crate::{CaseError, Result, set_form_override};
 
+/// The slug prefix of a tenant's own services (`portal_catalogue::own::PREFIX`).
+pub const OWN_PREFIX: &str = "eigen-";
+
 /// A draft.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormDraft {
@@ -17,6 +20,19 @@ pub struct FormDraft {
     pub based_on: Option<i32>,
     pub updated_by: String,
     pub updated_at: OffsetDateTime,
+    /// What an import could not take over as it was, until the editor fixes the field.
+    pub report: Vec<ReportNote>,
+}
+
+/// A line of a FIM import's report, kept with the draft next to the field it belongs to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReportNote {
+    pub fim_id: String,
+    pub fim_version: String,
+    pub field: Option<String>,
+    /// Not taken over at all (else: taken over in another form).
+    pub unmapped: bool,
+    pub message: portal_domain::Localized,
 }
 
 /// A published version.
@@ -59,37 +75,47 @@ fn schema_of(v: serde_json::Value) -> std::result::Result<FormSchema, BuilderErr
 }
 
 pub async fn draft(tx: &mut TenantTx, slug: &str) -> std::result::Result<Option<FormDraft>, BuilderError> {
-    let Some(r) = sqlx::query("select schema, revision, based_on, updated_by, updated_at from form_draft where service_slug = $1").bind(slug).fetch_optional(tx.conn()).await? else {
+    let Some(r) = sqlx::query("select schema, revision, based_on, updated_by, updated_at, report from form_draft where service_slug = $1").bind(slug).fetch_optional(tx.conn()).await? else {
         return Ok(None);
     };
-    Ok(Some(FormDraft { schema: schema_of(r.get("schema"))?, revision: r.get("revision"), based_on: r.get("based_on"), updated_by: r.get("updated_by"), updated_at: r.get("updated_at") }))
+    Ok(Some(FormDraft {
+        schema: schema_of(r.get("schema"))?,
+        revision: r.get("revision"),
+        based_on: r.get("based_on"),
+        updated_by: r.get("updated_by"),
+        updated_at: r.get("updated_at"),
+        report: serde_json::from_value(r.get("report")).unwrap_or_default(),
+    }))
 }
 
 /// Saves the draft if nobody saved since `seen` (the revision the editor's page showed; `None` for
 /// a new draft). The schema must pass the loader's checks (the builder's operations keep it so).
-/// Returns the new revision.
-pub async fn save_draft(tx: &mut TenantTx, slug: &str, schema: &FormSchema, seen: Option<i32>, by: &str) -> std::result::Result<i32, BuilderError> {
+/// The report is saved with it (an import's, less what was fixed). Returns the new revision.
+pub async fn save_draft(tx: &mut TenantTx, slug: &str, schema: &FormSchema, report: &[ReportNote], seen: Option<i32>, by: &str) -> std::result::Result<i32, BuilderError> {
     schema.check()?;
     let json = serde_json::to_value(schema).unwrap_or_default();
+    let report = serde_json::to_value(report).unwrap_or_default();
     let current: Option<(i32, String)> = sqlx::query_as("select revision, updated_by from form_draft where service_slug = $1 for update").bind(slug).fetch_optional(tx.conn()).await?;
     match (current, seen) {
         (None, _) => {
             let based_on: Option<i32> = sqlx::query_scalar("select max(number) from form_publication where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;
-            sqlx::query("insert into form_draft (tenant_id, service_slug, schema, based_on, updated_by) values ($1, $2, $3, $4, $5)")
+            sqlx::query("insert into form_draft (tenant_id, service_slug, schema, based_on, updated_by, report) values ($1, $2, $3, $4, $5, $6)")
                 .bind(tx.tenant_id().0)
                 .bind(slug)
                 .bind(&json)
                 .bind(based_on)
                 .bind(by)
+                .bind(&report)
                 .execute(tx.conn())
                 .await?;
             Ok(1)
         }
         (Some((revision, _)), Some(s)) if s == revision => {
-            sqlx::query("update form_draft set schema = $2, revision = revision + 1, updated_by = $3, updated_at = now() where service_slug = $1")
+            sqlx::query("update form_draft set schema = $2, revision = revision + 1, updated_by = $3, updated_at = now(), report = $4 where service_slug = $1")
                 .bind(slug)
                 .bind(&json)
                 .bind(by)
+                .bind(&report)
                 .execute(tx.conn())
                 .await?;
             Ok(revision + 1)
@@ -105,7 +131,19 @@ pub async fn discard_draft(tx: &mut TenantTx, slug: &str) -> Result<()> {
 
 async fn record(tx: &mut TenantTx, slug: &str, schema: &FormSchema, by: &str, restores: Option<i32>) -> std::result::Result<i32, BuilderError> {
     schema.check()?;
-    if !set_form_override(tx, slug, Some(schema)).await? {
+    // an own service's form is its own (kept while it is not offered); a catalogue service's is
+    // the tenant's override of the catalogue's form
+    let written = if slug.starts_with(OWN_PREFIX) {
+        let r = sqlx::query("update own_service set version = version + 1, form_schema = $2 where service_slug = $1")
+            .bind(slug)
+            .bind(serde_json::to_value(schema).unwrap_or_default())
+            .execute(tx.conn())
+            .await?;
+        r.rows_affected() == 1
+    } else {
+        set_form_override(tx, slug, Some(schema)).await?
+    };
+    if !written {
         return Err(BuilderError::NotActive);
     }
     let number: i32 = sqlx::query_scalar("select coalesce(max(number), 0) + 1 from form_publication where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;

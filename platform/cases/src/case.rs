@@ -40,7 +40,7 @@ pub(crate) const CASE_SELECT: &str = "select c.case_id, c.reference, c.service_s
         c.status_changed_at, c.completed_at, c.decision_reason, c.anonymised_at
    from case_record c
    left join service_activation a on a.service_slug = c.service_slug
-   left join base_service b on b.service_slug = c.service_slug
+   left join service_entry b on b.service_slug = c.service_slug
    left join staff_user s on s.staff_id = c.assigned_to";
 
 pub(crate) fn case_from(r: &sqlx::postgres::PgRow) -> Case {

@@ -111,7 +111,7 @@ pub async fn delete_draft(tx: &mut TenantTx, draft_id: Uuid) -> Result<()> {
 /// A citizen's unfinished drafts, newest first, with the service's name.
 pub async fn drafts_of(tx: &mut TenantTx, citizen: Uuid) -> Result<Vec<(Draft, Localized)>> {
     let rows = sqlx::query(&format!(
-        "select {}, b.name_de, b.name_en from application_draft d join base_service b using (service_slug)
+        "select {}, b.name_de, b.name_en from application_draft d join service_entry b using (service_slug)
           where d.citizen_id = $1 and d.case_id is null and d.expires_at > now() order by d.updated_at desc",
         DRAFT_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
     ))

@@ -53,7 +53,7 @@ impl From<sqlx::Error> for CaseError {
 
 type Result<T> = std::result::Result<T, CaseError>;
 
-fn hash_of(schema: &FormSchema) -> String {
+pub fn hash_of(schema: &FormSchema) -> String {
     Sha256::digest(schema.to_json().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -78,7 +78,7 @@ pub async fn service_form(tx: &mut TenantTx, slug: &str) -> Result<Option<Servic
         "select b.version, coalesce(a.form_schema, b.form_schema) as form, a.form_schema is not null as overridden,
                 coalesce(a.name_de, b.name_de) as name_de, coalesce(a.name_en, b.name_en) as name_en,
                 a.processing_days, a.retention_days
-           from service_activation a join base_service b using (service_slug)
+           from service_activation a join service_entry b using (service_slug)
           where a.service_slug = $1",
     )
     .bind(slug)
@@ -104,7 +104,7 @@ pub async fn service_form(tx: &mut TenantTx, slug: &str) -> Result<Option<Servic
 pub async fn service_name(tx: &mut TenantTx, slug: &str) -> Result<Option<Localized>> {
     let row: Option<(String, String)> = sqlx::query_as(
         "select coalesce(a.name_de, b.name_de), coalesce(a.name_en, b.name_en)
-           from base_service b left join service_activation a using (service_slug) where b.service_slug = $1",
+           from service_entry b left join service_activation a using (service_slug) where b.service_slug = $1",
     )
     .bind(slug)
     .fetch_optional(tx.conn())

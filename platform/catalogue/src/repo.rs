@@ -106,7 +106,7 @@ pub async fn active_services(tx: &mut TenantTx, lang: Lang) -> Result<Vec<Active
     let order = if lang == Lang::En { "name_en" } else { "name_de" };
     let sql = format!(
         "select {ACTIVE_COLUMNS} from service_activation a
-         join base_service s on s.service_slug = a.service_slug
+         join service_entry s on s.service_slug = a.service_slug
          join service_category c on c.category_slug = s.category_slug
          where a.tenant_id = $1 order by c.position, {order}"
     );
@@ -118,8 +118,8 @@ pub async fn service_detail(tx: &mut TenantTx, slug: &ServiceSlug) -> Result<Opt
     let tenant = tx.tenant_id().0;
     let sql = format!(
         "select {ACTIVE_COLUMNS}, s.leika_key, s.version, coalesce(a.form_schema, s.form_schema) is not null as has_form, s.description_de, s.description_en,
-                s.fee_note_de, s.fee_note_en, s.documents, a.office, a.contact_email, a.contact_phone
-         from service_activation a join base_service s on s.service_slug = a.service_slug
+                s.fee_note_de, s.fee_note_en, s.documents, coalesce(a.office, s.office) as office, a.contact_email, a.contact_phone
+         from service_activation a join service_entry s on s.service_slug = a.service_slug
          where a.tenant_id = $1 and a.service_slug = $2"
     );
     Ok(sqlx::query_as(&sql).bind(tenant).bind(slug.as_str()).fetch_optional(tx.conn()).await?)
@@ -197,11 +197,11 @@ pub async fn set_active(tx: &mut TenantTx, slug: &ServiceSlug, active: bool) -> 
     Ok(result.rows_affected() > 0)
 }
 
-/// Makes the tenant's selection exactly `slugs` (unknown slugs are ignored); overrides of services
-/// that stay on are kept.
+/// Makes the tenant's selection of base services exactly `slugs` (unknown slugs are ignored);
+/// overrides of services that stay on are kept, and the tenant's own services are not touched.
 pub async fn set_selection(tx: &mut TenantTx, slugs: &[String]) -> Result<(), DbError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from service_activation where tenant_id = $1 and service_slug <> all($2)").bind(tenant).bind(slugs).execute(tx.conn()).await?;
+    sqlx::query("delete from service_activation where tenant_id = $1 and base_slug is not null and service_slug <> all($2)").bind(tenant).bind(slugs).execute(tx.conn()).await?;
     sqlx::query(
         "insert into service_activation (tenant_id, service_slug, seen_version)
          select $1, service_slug, version from base_service where service_slug = any($2)

@@ -46,7 +46,7 @@ pub struct Note {
     /// The schema field it belongs to, when there is one.
     pub field: Option<String>,
     pub severity: Severity,
-    pub message: String,
+    pub message: portal_domain::Localized,
 }
 
 /// An imported draft.

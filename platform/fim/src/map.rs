@@ -17,6 +17,10 @@ const TEXTAREA_FROM: u32 = 256;
 /// Codes of a list up to this many become radio buttons, more a select.
 const RADIO_UP_TO: usize = 5;
 
+fn both(de: String, en: String) -> Localized {
+    Localized { de, en }
+}
+
 fn same(t: &str) -> Localized {
     Localized { de: t.to_owned(), en: t.to_owned() }
 }
@@ -61,19 +65,21 @@ struct Mapper {
 }
 
 impl Mapper {
-    fn note(&mut self, ident: &Ident, field: Option<&str>, severity: Severity, message: String) {
+    fn note(&mut self, ident: &Ident, field: Option<&str>, severity: Severity, message: Localized) {
         self.notes.push(Note { fim_id: ident.id.clone(), fim_version: ident.version.clone(), field: field.map(str::to_owned), severity, message });
     }
 
     fn rules_of(&mut self, ident: &Ident, rules: &[crate::model::Rule], field: Option<&str>) {
         for r in rules {
             let what = [r.text.as_str(), r.script.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / Skript: ");
-            self.note(
-                &r.ident,
-                field,
-                Severity::Unmapped,
-                format!("Regel {} „{}“ (an {}) nicht übernommen: {}", r.ident.id, r.name, ident.id, if what.is_empty() { "ohne Text".to_owned() } else { what }),
-            );
+            self.note(&r.ident, field, Severity::Unmapped, {
+                let what_de = if what.is_empty() { "ohne Text".to_owned() } else { what.clone() };
+                let what_en = if what.is_empty() { "no text".to_owned() } else { what };
+                both(
+                    format!("Regel {} „{}“ (an {}) nicht übernommen: {what_de}", r.ident.id, r.name, ident.id),
+                    format!("Rule {} “{}” (on {}) not taken over: {what_en}", r.ident.id, r.name, ident.id),
+                )
+            });
         }
     }
 
@@ -84,11 +90,24 @@ impl Mapper {
             "label" => {
                 let t = if f.content.is_empty() { f.label.clone() } else { f.content.clone() };
                 extra_help.push(t);
-                self.note(&f.ident, None, Severity::Adjusted, format!("Hinweistext „{}“ als Hilfetext der Seite übernommen", f.label));
+                self.note(
+                    &f.ident,
+                    None,
+                    Severity::Adjusted,
+                    both(format!("Hinweistext „{}“ als Hilfetext der Seite übernommen", f.label), format!("Note “{}” taken over as the page's help text", f.label)),
+                );
                 return None;
             }
             "hidden" | "locked" => {
-                self.note(&f.ident, None, Severity::Unmapped, format!("Feld „{}“ ({}) ist nicht zur Eingabe bestimmt und wurde nicht übernommen", f.label, f.feldart));
+                self.note(
+                    &f.ident,
+                    None,
+                    Severity::Unmapped,
+                    both(
+                        format!("Feld „{}“ ({}) ist nicht zur Eingabe bestimmt und wurde nicht übernommen", f.label, f.feldart),
+                        format!("Field “{}” ({}) is not for input and was not taken over", f.label, f.feldart),
+                    ),
+                );
                 return None;
             }
             _ => {}
@@ -110,12 +129,16 @@ impl Mapper {
                         .collect();
                 }
                 other => {
-                    let list = other.as_ref().map_or_else(|| "ohne Codeliste".to_owned(), |c| format!("Codeliste {}", c.reference));
+                    let (de, en) =
+                        other.as_ref().map_or_else(|| ("ohne Codeliste".to_owned(), "no code list".to_owned()), |c| (format!("Codeliste {}", c.reference), format!("code list {}", c.reference)));
                     self.note(
                         &f.ident,
                         Some(&id),
                         Severity::Unmapped,
-                        format!("Auswahl „{}“: {list} nicht im Dokument enthalten; als Textfeld übernommen, Werte bitte im Baukasten eintragen", field.label.de),
+                        both(
+                            format!("Auswahl „{}“: {de} nicht im Dokument enthalten; als Textfeld übernommen, Werte bitte im Baukasten eintragen", field.label.de),
+                            format!("Choice “{}”: {en} not in the document; taken over as a text field, please enter the values in the builder", field.label.de),
+                        ),
                     );
                 }
             },
@@ -129,7 +152,7 @@ impl Mapper {
             }
             (false, "file" | "obj") => field.kind = Kind::File,
             (false, "text" | "text_latin" | "") => {}
-            (false, other) => self.note(&f.ident, Some(&id), Severity::Adjusted, format!("Datentyp „{other}“ als Text übernommen")),
+            (false, other) => self.note(&f.ident, Some(&id), Severity::Adjusted, both(format!("Datentyp „{other}“ als Text übernommen"), format!("Data type “{other}” taken over as text"))),
         }
         if field.kind == Kind::Text {
             field.min_length = f.min_length.filter(|n| *n > 0);
@@ -142,25 +165,38 @@ impl Mapper {
                     Some(Pattern { regex: p.clone(), message: Localized { de: "Die Eingabe hat nicht das verlangte Format.".into(), en: "The entry does not have the required format.".into() } });
             }
         } else if f.min_length.is_some() || f.max_length.is_some() || (field.kind != Kind::Number && (f.min_value.is_some() || f.max_value.is_some())) {
-            self.note(&f.ident, Some(&id), Severity::Adjusted, "Längen- oder Wertgrenzen passen nicht zum Datentyp und wurden weggelassen".into());
+            self.note(
+                &f.ident,
+                Some(&id),
+                Severity::Adjusted,
+                both("Längen- oder Wertgrenzen passen nicht zum Datentyp und wurden weggelassen".into(), "Length or value limits do not fit the data type and were left out".into()),
+            );
         }
         if f.pattern.is_some() && field.kind != Kind::Text && field.kind != Kind::Textarea {
-            self.note(&f.ident, Some(&id), Severity::Unmapped, "Muster (pattern) nur für Textfelder übernommen".into());
+            self.note(&f.ident, Some(&id), Severity::Unmapped, both("Muster (pattern) nur für Textfelder übernommen".into(), "Patterns are taken over for text fields only".into()));
         }
         if field.kind == Kind::Textarea && field.pattern.is_some() {
             field.pattern = None;
-            self.note(&f.ident, Some(&id), Severity::Unmapped, "Muster (pattern) für mehrzeilige Texte nicht übernommen".into());
+            self.note(&f.ident, Some(&id), Severity::Unmapped, both("Muster (pattern) für mehrzeilige Texte nicht übernommen".into(), "Pattern of a multi-line text not taken over".into()));
         }
         // the field alone must pass the loader's checks (a pattern that does not compile or could
         // backtrack exponentially in a browser is dropped and reported)
         if alone_fails(&field) && field.pattern.take().is_some() {
-            self.note(&f.ident, Some(&id), Severity::Unmapped, format!("Muster „{}“ ist kein sicherer regulärer Ausdruck und wurde nicht übernommen", f.pattern.clone().unwrap_or_default()));
+            self.note(&f.ident, Some(&id), Severity::Unmapped, {
+                let p = f.pattern.clone().unwrap_or_default();
+                both(format!("Muster „{p}“ ist kein sicherer regulärer Ausdruck und wurde nicht übernommen"), format!("Pattern “{p}” is not a safe regular expression and was not taken over"))
+            });
         }
         if let (Some(a), Some(b)) = (field.min_length, field.max_length)
             && a > b
         {
             field.min_length = None;
-            self.note(&f.ident, Some(&id), Severity::Adjusted, "Mindestlänge größer als Höchstlänge: Mindestlänge weggelassen".into());
+            self.note(
+                &f.ident,
+                Some(&id),
+                Severity::Adjusted,
+                both("Mindestlänge größer als Höchstlänge: Mindestlänge weggelassen".into(), "Minimum length above the maximum length: minimum left out".into()),
+            );
         }
         self.rules_of(&f.ident, &f.rules, Some(&id));
         Some(field)
@@ -180,11 +216,27 @@ impl Mapper {
                 }
                 Element::Field(f) => {
                     if m.repeats() {
-                        self.note(&f.ident, None, Severity::Adjusted, format!("„{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: als einzelnes Feld übernommen", f.label));
+                        self.note(
+                            &f.ident,
+                            None,
+                            Severity::Adjusted,
+                            both(
+                                format!("„{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: als einzelnes Feld übernommen", f.label),
+                                format!("“{}” repeatable within a repeatable group: taken over as a single field", f.label),
+                            ),
+                        );
                     }
                     match self.field(f, needed, help) {
                         Some(field) if in_group && field.kind == Kind::File => {
-                            self.note(&f.ident, None, Severity::Unmapped, format!("Anhang „{}“ in einer wiederholbaren Gruppe nicht übernommen: Anhänge stehen außerhalb von Gruppen", f.label));
+                            self.note(
+                                &f.ident,
+                                None,
+                                Severity::Unmapped,
+                                both(
+                                    format!("Anhang „{}“ in einer wiederholbaren Gruppe nicht übernommen: Anhänge stehen außerhalb von Gruppen", f.label),
+                                    format!("Attachment “{}” in a repeatable group not taken over: attachments stand outside groups", f.label),
+                                ),
+                            );
                         }
                         Some(field) => out.push(field),
                         None => {}
@@ -204,10 +256,26 @@ impl Mapper {
                 }
                 Element::Group(inner) => {
                     if m.repeats() {
-                        self.note(&inner.ident, None, Severity::Adjusted, format!("Gruppe „{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: einmal übernommen", inner.label));
+                        self.note(
+                            &inner.ident,
+                            None,
+                            Severity::Adjusted,
+                            both(
+                                format!("Gruppe „{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: einmal übernommen", inner.label),
+                                format!("Group “{}” repeatable within a repeatable group: taken over once", inner.label),
+                            ),
+                        );
                     }
                     if m.min == 0 && required {
-                        self.note(&inner.ident, None, Severity::Adjusted, format!("Gruppe „{}“ ist optional ({}:…): ihre Felder sind keine Pflichtfelder", inner.label, m.min));
+                        self.note(
+                            &inner.ident,
+                            None,
+                            Severity::Adjusted,
+                            both(
+                                format!("Gruppe „{}“ ist optional ({}:…): ihre Felder sind keine Pflichtfelder", inner.label, m.min),
+                                format!("Group “{}” is optional ({}:…): its fields are not required", inner.label, m.min),
+                            ),
+                        );
                     }
                     let first = out.len();
                     self.flatten(inner, needed, in_group, out, help);
@@ -230,30 +298,7 @@ impl Mapper {
 
 /// A field with nothing but its id, type, label and FIM reference.
 fn blank(id: String, kind: Kind, label: Localized, ident: &Ident) -> Field {
-    Field {
-        id,
-        kind,
-        label,
-        help: None,
-        required: false,
-        min_length: None,
-        max_length: None,
-        min: None,
-        max: None,
-        integer: false,
-        date: None,
-        pattern: None,
-        options: vec![],
-        prefill: None,
-        show_if: None,
-        example: None,
-        max_kb: None,
-        accept: vec![],
-        fields: vec![],
-        min_items: None,
-        max_items: None,
-        fim: Some(FimRef { id: ident.id.clone(), version: ident.version.clone() }),
-    }
+    Field { fim: Some(FimRef { id: ident.id.clone(), version: ident.version.clone() }), ..Field::new(id, kind, label) }
 }
 
 fn alone_fails(f: &Field) -> bool {
@@ -289,12 +334,22 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
                 let mut fields = Vec::new();
                 let mut help = if g.help.is_empty() { vec![] } else { vec![g.help.clone()] };
                 if mult.min == 0 {
-                    m.note(&g.ident, None, Severity::Adjusted, format!("Gruppe „{}“ ist optional: ihre Felder sind keine Pflichtfelder", g.label));
+                    m.note(
+                        &g.ident,
+                        None,
+                        Severity::Adjusted,
+                        both(format!("Gruppe „{}“ ist optional: ihre Felder sind keine Pflichtfelder", g.label), format!("Group “{}” is optional: its fields are not required", g.label)),
+                    );
                 }
                 m.flatten(g, mult.min >= 1, false, &mut fields, &mut help);
                 m.rules_of(&g.ident, &g.rules, fields.first().map(|f| f.id.as_str()));
                 if fields.is_empty() {
-                    m.note(&g.ident, None, Severity::Unmapped, format!("Gruppe „{}“ enthält keine Eingabefelder und wurde nicht übernommen", g.label));
+                    m.note(
+                        &g.ident,
+                        None,
+                        Severity::Unmapped,
+                        both(format!("Gruppe „{}“ enthält keine Eingabefelder und wurde nicht übernommen", g.label), format!("Group “{}” has no input fields and was not taken over", g.label)),
+                    );
                     continue;
                 }
                 pages.push(Page { id: slug(&g.label, &g.ident.id, &mut page_ids), title: same(&g.label), help: (!help.is_empty()).then(|| same(&help.join(" "))), show_if: None, fields });
@@ -309,7 +364,7 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
     m.rules_of(&doc.root.ident, &doc.root.rules, pages.first().and_then(|p| p.fields.first()).map(|f| f.id.as_str()));
     if pages.is_empty() {
         // a schema without input fields (a bare Stammdatenschema) gives an empty draft to build on
-        m.note(&doc.root.ident, None, Severity::Unmapped, "Das Schema enthält keine Eingabefelder: der Entwurf ist leer".into());
+        m.note(&doc.root.ident, None, Severity::Unmapped, both("Das Schema enthält keine Eingabefelder: der Entwurf ist leer".into(), "The schema has no input fields: the draft is empty".into()));
     }
     m.notes.insert(
         0,
@@ -318,7 +373,10 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
             fim_version: doc.root.ident.version.clone(),
             field: None,
             severity: Severity::Adjusted,
-            message: "FIM-Schemata sind deutschsprachig: die englischen Texte sind mit den deutschen vorbelegt und als fehlende Übersetzung markiert".into(),
+            message: both(
+                "FIM-Schemata sind deutschsprachig: die englischen Texte sind mit den deutschen vorbelegt und als fehlende Übersetzung markiert".into(),
+                "FIM schemas are in German: the English texts are filled with the German ones and marked as missing translations".into(),
+            ),
         },
     );
     let schema = FormSchema { version: 1, guest: false, pages };

@@ -19,11 +19,12 @@ pub enum Op {
         title: Localized,
         first: Field,
     },
-    /// Title and help of a page.
+    /// Title, help and condition of a page.
     EditPage {
         page: usize,
         title: Localized,
         help: Option<Localized>,
+        show_if: Option<crate::schema::Condition>,
     },
     RemovePage {
         page: usize,
@@ -116,10 +117,11 @@ pub fn apply(schema: &FormSchema, op: &Op) -> Result<FormSchema, EditError> {
             };
             s.pages.insert(at, Page { id: id.clone(), title: title.clone(), help: None, show_if: None, fields: vec![first.clone()] });
         }
-        Op::EditPage { page, title, help } => {
+        Op::EditPage { page, title, help, show_if } => {
             let p = page_mut(&mut s, *page)?;
             p.title = title.clone();
             p.help = help.clone();
+            p.show_if = show_if.clone();
         }
         Op::RemovePage { page } => {
             if *page >= page_count {

@@ -243,6 +243,34 @@ pub const DEFAULT_MAX_LENGTH: u32 = 500;
 pub const DEFAULT_MAX_TEXTAREA: u32 = 4000;
 
 impl Field {
+    /// A field with nothing but its id, kind and label (the builder's new fields, an import's).
+    pub fn new(id: String, kind: Kind, label: Localized) -> Self {
+        Field {
+            id,
+            kind,
+            label,
+            help: None,
+            required: false,
+            min_length: None,
+            max_length: None,
+            min: None,
+            max: None,
+            integer: false,
+            date: None,
+            pattern: None,
+            options: vec![],
+            prefill: None,
+            show_if: None,
+            example: None,
+            max_kb: None,
+            accept: vec![],
+            fields: vec![],
+            min_items: None,
+            max_items: None,
+            fim: None,
+        }
+    }
+
     pub fn accepted(&self) -> Vec<FileType> {
         if self.accept.is_empty() { vec![FileType::Pdf, FileType::Png, FileType::Jpeg] } else { self.accept.clone() }
     }

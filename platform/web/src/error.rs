@@ -142,3 +142,15 @@ impl From<portal_cases::CaseError> for AppError {
         }
     }
 }
+
+impl From<portal_cases::builder::BuilderError> for AppError {
+    fn from(e: portal_cases::builder::BuilderError) -> Self {
+        use portal_cases::builder::BuilderError;
+        match e {
+            BuilderError::Case(c) => c.into(),
+            BuilderError::NoVersion | BuilderError::NotActive => Self::not_found(),
+            // the builder's pages answer these next to the form first
+            BuilderError::Conflict { .. } | BuilderError::NoDraft | BuilderError::Invalid(_) => Self::bad_request(),
+        }
+    }
+}

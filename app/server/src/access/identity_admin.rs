@@ -160,6 +160,7 @@ pub fn role_label(lang: Lang, role: &str) -> String {
             "tenant_admin" => "staff.role_tenant_admin",
             "case_worker" => "staff.role_case_worker",
             "kita_provider" => "staff.role_kita_provider",
+            "form_editor" => "staff.role_form_editor",
             _ => "staff.role_viewer",
         },
     )

@@ -79,7 +79,7 @@ fn router() -> Router<AppState> {
 }
 
 /// Roles a tenant admin may grant.
-const TENANT_ROLES: [&str; 3] = ["tenant_admin", "case_worker", "viewer"];
+const TENANT_ROLES: [&str; 4] = ["tenant_admin", "case_worker", "viewer", "form_editor"];
 
 #[derive(Deserialize, Default)]
 struct Q {

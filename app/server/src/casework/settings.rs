@@ -11,7 +11,7 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
     let rows = sqlx::query_as::<_, (String, String, i32, i32, bool, bool)>(
         "select a.service_slug, coalesce(case when $1 = 'en' then a.name_en else a.name_de end, case when $1 = 'en' then b.name_en else b.name_de end),
                 a.processing_days, a.retention_days, b.form_schema is not null or a.form_schema is not null, a.form_schema is not null
-           from service_activation a join base_service b using (service_slug) order by 2",
+           from service_activation a join service_entry b using (service_slug) order by 2",
     )
     .bind(lang.code())
     .fetch_all(tx.conn())

@@ -30,10 +30,12 @@ pub enum Notice {
     StripeUnreachable,
     Suspended,
     Activated,
+    Published,
+    Imported,
 }
 
 impl Notice {
-    const ALL: [Self; 18] = [
+    const ALL: [Self; 20] = [
         Self::Saved,
         Self::Deleted,
         Self::Invited,
@@ -52,6 +54,8 @@ impl Notice {
         Self::StripeUnreachable,
         Self::Suspended,
         Self::Activated,
+        Self::Published,
+        Self::Imported,
     ];
 
     /// The code in the URL.
@@ -75,6 +79,8 @@ impl Notice {
             Self::StripeUnreachable => "stripe",
             Self::Suspended => "gesperrt",
             Self::Activated => "aktiviert",
+            Self::Published => "veroeffentlicht",
+            Self::Imported => "importiert",
         }
     }
 

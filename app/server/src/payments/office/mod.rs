@@ -220,7 +220,7 @@ async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff
     let rules = repo::service_payments(tx).await?;
     let rows = sqlx::query_as::<_, (String, String)>(
         "select a.service_slug, coalesce(case when $1 = 'en' then a.name_en else a.name_de end, case when $1 = 'en' then b.name_en else b.name_de end)
-           from service_activation a join base_service b using (service_slug)
+           from service_activation a join service_entry b using (service_slug)
           where b.form_schema is not null or a.form_schema is not null order by 2",
     )
     .bind(lang.code())

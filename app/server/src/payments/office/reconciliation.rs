@@ -48,7 +48,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
     let exports = if scope.is_none() { repo::exports(&mut tx, 31).await? } else { vec![] };
     let services: Vec<(String, String)> = sqlx::query_as(
         "select s.service_slug, coalesce(case when $1 = 'en' then a.name_en else a.name_de end, case when $1 = 'en' then b.name_en else b.name_de end)
-           from service_payment s join service_activation a using (service_slug) join base_service b using (service_slug)
+           from service_payment s join service_activation a using (service_slug) join service_entry b using (service_slug)
           where $2::text[] is null or s.service_slug = any($2) order by 2",
     )
     .bind(lang.code())

@@ -1,0 +1,194 @@
+//! The form builder and own services (`/verwaltung/formulare`).
+//!
+//! Tenant admins and form editors build a service's form as pages and fields, keyboard first:
+//! every change is a button or a form (add, edit, move up and down, duplicate, delete), applied by
+//! [`portal_forms::edit`] so that the draft always passes the loader's checks. The draft is kept
+//! apart from the live form ([`portal_cases::builder`]); two editors saving over each other get
+//! a conflict, not a silent overwrite. The preview renders the draft with the citizen's renderer
+//! and shows the errors it would show. Publishing checks the form with what else depends on it (the
+//! fee rule, the document's facts), shows the difference to the live version and records a new
+//! version; any earlier version can be published again. A FIM schema (XDatenfelder 2 or 3) is
+//! imported into the draft, its report kept next to the fields until they are fixed. Own services
+//! are services of the tenant outside the base catalogue, offered and searched like catalogue ones.
+
+use axum::Router;
+use axum::routing::{get, post};
+use portal_authz::{Action, Resource};
+use portal_cases::builder::{self, BuilderError, ReportNote};
+use portal_db::TenantTx;
+use portal_domain::{Lang, Localized};
+use portal_forms::edit::EditError;
+use portal_forms::schema::{Field, FormSchema, Kind, Page, PrefillKey};
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::{AppError, AppState};
+use sqlx::Row;
+
+use crate::kit::registry::{Capability, NavEntry};
+
+mod builder_page;
+mod checks;
+mod editor;
+mod own;
+pub mod paths;
+mod preview;
+mod publish;
+
+pub const CAPABILITY: Capability = Capability {
+    portal: Some(router),
+    staff_nav: &[NavEntry { order: 27, path: paths::LIST.path(), label: "forms.nav", resource: Resource::Forms, action: Action::Read }],
+    texts: || {
+        let kinds = KINDS.iter().map(|(_, k)| format!("forms.kind_{k}"));
+        let prefill = PREFILL.iter().map(|(_, k)| format!("forms.prefill_{k}"));
+        let changes = ["page_added", "page_removed", "page_changed", "field_added", "field_removed", "field_changed", "field_moved"].iter().map(|c| format!("forms.change_{c}"));
+        let ops = ["up", "down", "copy", "delete"].iter().map(|o| format!("forms.{o}"));
+        let own = ["name", "summary", "description", "keywords", "fee_note"].iter().flat_map(|k| [format!("forms.own_{k}_de"), format!("forms.own_{k}_en")]);
+        kinds.chain(prefill).chain(changes).chain(ops).chain(own).collect()
+    },
+    ..Capability::named("forms")
+};
+
+fn router() -> Router<AppState> {
+    Router::new()
+        .route(paths::LIST.pattern(), get(own::list))
+        .route(paths::OWN_NEW.pattern(), get(own::new_page).post(own::create))
+        .route(paths::OWN_EDIT.pattern(), get(own::edit_page).post(own::update))
+        .route(paths::OWN_OFFER.pattern(), post(own::offer))
+        .route(paths::BUILDER.pattern(), get(builder_page::page))
+        .route(paths::CHANGE.pattern(), post(builder_page::change))
+        .route(paths::ADD_PAGE.pattern(), post(builder_page::add_page))
+        .route(paths::ADD_FIELD.pattern(), post(builder_page::add_field))
+        .route(paths::IMPORT.pattern(), post(builder_page::import))
+        .route(paths::DISCARD.pattern(), post(builder_page::discard))
+        .route(paths::PAGE.pattern(), get(editor::page_form).post(editor::save_page))
+        .route(paths::FIELD.pattern(), get(editor::field_form).post(editor::save_field))
+        .route(paths::ADD_CHILD.pattern(), post(editor::add_child))
+        .route(paths::CHILD.pattern(), get(editor::child_form).post(editor::save_child))
+        .route(paths::PREVIEW.pattern(), get(preview::show).post(preview::check))
+        .route(paths::PUBLISH.pattern(), get(publish::page).post(publish::publish))
+        .route(paths::VERSIONS.pattern(), get(publish::versions))
+        .route(paths::ROLL_BACK.pattern(), post(publish::roll_back))
+}
+
+/// The kinds of field with their names in the editor's forms and in texts.
+pub const KINDS: [(Kind, &str); 15] = [
+    (Kind::Text, "text"),
+    (Kind::Textarea, "textarea"),
+    (Kind::Number, "number"),
+    (Kind::Date, "date"),
+    (Kind::Email, "email"),
+    (Kind::Phone, "phone"),
+    (Kind::Iban, "iban"),
+    (Kind::PostcodeTown, "postcode_town"),
+    (Kind::Address, "address"),
+    (Kind::Select, "select"),
+    (Kind::Radio, "radio"),
+    (Kind::Checkbox, "checkbox"),
+    (Kind::YesNo, "yes_no"),
+    (Kind::File, "file"),
+    (Kind::Group, "group"),
+];
+
+pub(crate) const PREFILL: [(PrefillKey, &str); 9] = [
+    (PrefillKey::GivenName, "given_name"),
+    (PrefillKey::FamilyName, "family_name"),
+    (PrefillKey::BirthDate, "birth_date"),
+    (PrefillKey::Email, "email"),
+    (PrefillKey::Phone, "phone"),
+    (PrefillKey::Street, "street"),
+    (PrefillKey::Postcode, "postcode"),
+    (PrefillKey::Town, "town"),
+    (PrefillKey::Address, "address"),
+];
+
+fn kind_name(k: Kind) -> &'static str {
+    KINDS.iter().find(|(x, _)| *x == k).map_or("text", |(_, n)| n)
+}
+
+fn kind_label(lang: Lang, k: Kind) -> String {
+    tr(lang, &format!("forms.kind_{}", kind_name(k)))
+}
+
+/// The form of a service as the builder works on it: the draft if there is one, else the live form
+/// (or, for a service without one, a first page to start from).
+pub(crate) struct Working {
+    pub slug: String,
+    pub name: String,
+    pub own: bool,
+    pub schema: FormSchema,
+    /// The draft's revision (none: no draft yet, the first change makes one).
+    pub revision: Option<i32>,
+    pub draft_by: Option<String>,
+    pub report: Vec<ReportNote>,
+    /// The live form.
+    pub live: Option<FormSchema>,
+}
+
+impl Working {
+    pub fn revision_value(&self) -> String {
+        self.revision.map(|r| r.to_string()).unwrap_or_default()
+    }
+}
+
+/// A first page for a service without a form.
+fn starter() -> FormSchema {
+    let mut field = Field::new("anliegen".into(), Kind::Textarea, Localized { de: "Ihr Anliegen".into(), en: "Your request".into() });
+    field.required = true;
+    FormSchema { version: 1, guest: false, pages: vec![Page { id: "angaben".into(), title: Localized { de: "Angaben".into(), en: "Details".into() }, help: None, show_if: None, fields: vec![field] }] }
+}
+
+/// The service's form as the builder works on it; 404 for a service the tenant neither offers nor
+/// owns.
+pub(crate) async fn working(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result<Working, AppError> {
+    let row = sqlx::query(
+        "select e.own, coalesce(a.name_de, e.name_de) as name_de, coalesce(a.name_en, e.name_en) as name_en,
+                coalesce(a.form_schema, e.form_schema) as live, a.service_slug is not null as active
+           from service_entry e left join service_activation a using (service_slug) where e.service_slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or_else(AppError::not_found)?;
+    let (own, active): (bool, bool) = (row.get("own"), row.get("active"));
+    if !own && !active {
+        return Err(AppError::not_found());
+    }
+    let live: Option<FormSchema> = row.get::<Option<serde_json::Value>, _>("live").and_then(|v| serde_json::from_value(v).ok());
+    let name = if lang == Lang::En { row.get("name_en") } else { row.get("name_de") };
+    let draft = builder::draft(tx, slug).await?;
+    Ok(match draft {
+        Some(d) => Working { slug: slug.to_owned(), name, own, schema: d.schema, revision: Some(d.revision), draft_by: Some(d.updated_by), report: d.report, live },
+        None => Working { slug: slug.to_owned(), name, own, schema: live.clone().unwrap_or_else(starter), revision: None, draft_by: None, report: vec![], live },
+    })
+}
+
+/// The revision an editor's page showed (`revision` of the form; empty: no draft then).
+pub(crate) fn seen_revision(f: &crate::kit::form::Fields) -> Option<i32> {
+    f.text("revision").parse().ok()
+}
+
+/// What an editor reads when a change was refused.
+pub(crate) fn edit_error_text(lang: Lang, e: &EditError) -> String {
+    match e {
+        EditError::NotFound => tr(lang, "forms.error_not_found"),
+        EditError::Edge => tr(lang, "forms.error_edge"),
+        EditError::LastPage => tr(lang, "forms.error_last_page"),
+        EditError::Invalid(detail) => tr_with(lang, "forms.error_invalid", &[("detail", detail)]),
+    }
+}
+
+/// What an editor reads when a save was refused: someone else's newer revision, or the loader's
+/// check.
+pub(crate) fn save_error_text(lang: Lang, e: &BuilderError) -> Option<String> {
+    match e {
+        BuilderError::Conflict { revision, by } => Some(tr_with(lang, "forms.error_conflict", &[("revision", &revision.to_string()), ("by", by)])),
+        BuilderError::Invalid(detail) => Some(tr_with(lang, "forms.error_invalid", &[("detail", &detail.to_string())])),
+        BuilderError::NoDraft => Some(tr(lang, "forms.error_no_draft")),
+        _ => None,
+    }
+}
+
+/// Saves a changed schema as the draft (with the report less the notes of `fixed` fields).
+pub(crate) async fn save(tx: &mut TenantTx, w: &Working, schema: &FormSchema, fixed: &[&str], seen: Option<i32>, by: &str) -> Result<i32, BuilderError> {
+    let report: Vec<ReportNote> = w.report.iter().filter(|n| n.field.as_deref().is_none_or(|f| !fixed.contains(&f))).cloned().collect();
+    builder::save_draft(tx, &w.slug, schema, &report, seen, by).await
+}
