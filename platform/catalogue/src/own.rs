@@ -113,15 +113,26 @@ pub async fn get(tx: &mut TenantTx, slug: &str) -> Result<Option<OwnService>, Db
 
 /// Creates an own service (not yet offered) and returns its slug.
 pub async fn create(tx: &mut TenantTx, input: &OwnServiceInput, by: &str) -> Result<String, DbError> {
-    let taken: Vec<String> = sqlx::query_scalar("select service_slug from own_service where service_slug like $1 || '%' for update").bind(slug_for(&input.name.de, &[])).fetch_all(tx.conn()).await?;
+    let taken: Vec<String> = sqlx::query_scalar("select service_slug from own_service where service_slug like $1 || '%' for update")
+        .bind(slug_for(&input.name.de, &[]))
+        .fetch_all(tx.conn())
+        .await?;
     let slug = slug_for(&input.name.de, &taken);
-    sqlx::query(
+    insert(tx, &slug, input, by).await?;
+    Ok(slug)
+}
+
+/// Adds an own service under `slug` unless the tenant has one of that slug (demo data); true when
+/// it was added.
+pub async fn insert(tx: &mut TenantTx, slug: &str, input: &OwnServiceInput, by: &str) -> Result<bool, DbError> {
+    let r = sqlx::query(
         "insert into own_service (tenant_id, service_slug, category_slug, name_de, name_en, summary_de, summary_en, description_de, description_en,
              keywords_de, keywords_en, fee_cents, fee_note_de, fee_note_en, appointment_required, fully_online, office, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+         on conflict (tenant_id, service_slug) do nothing",
     )
     .bind(tx.tenant_id().0)
-    .bind(&slug)
+    .bind(slug)
     .bind(&input.category)
     .bind(&input.name.de)
     .bind(&input.name.en)
@@ -140,7 +151,7 @@ pub async fn create(tx: &mut TenantTx, input: &OwnServiceInput, by: &str) -> Res
     .bind(by)
     .execute(tx.conn())
     .await?;
-    Ok(slug)
+    Ok(r.rows_affected() == 1)
 }
 
 /// Changes an own service's texts and settings (a new version of it). False: no such service.

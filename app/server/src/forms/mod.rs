@@ -25,8 +25,11 @@ use sqlx::Row;
 
 use crate::kit::registry::{Capability, NavEntry};
 
+pub use demo::sync as sync_demo;
+
 mod builder_page;
 mod checks;
+mod demo;
 mod editor;
 mod own;
 pub mod paths;
