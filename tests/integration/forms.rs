@@ -299,7 +299,8 @@ async fn fim_schemas_are_imported_with_their_report_and_the_complete_ones_are_su
     // broken and foreign XML get a clear error next to the file input
     let slug = create_own(&mut admin, "FIM Probe").await;
     let builder = format!("{B}/{slug}");
-    for (bytes, text) in [(b"<xdf:Stammdaten".as_slice(), "kein wohlgeformtes XML"), (b"<html><body/></html>".as_slice(), "kein XDatenfelder-Dokument")] {
+    let huge = [b"<?xml version=\"1.0\"?>".as_slice(), &vec![b' '; 8 * 1024 * 1024 + 1]].concat();
+    for (bytes, text) in [(b"<xdf:Stammdaten".as_slice(), "kein wohlgeformtes XML"), (b"<html><body/></html>".as_slice(), "kein XDatenfelder-Dokument"), (huge.as_slice(), "größer als 8 MB")] {
         let p = admin.get(&builder).await;
         let csrf = p.hidden("_csrf").unwrap_or_default();
         let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", "")], Some(("fim", "x.xml", bytes))).await;

@@ -113,74 +113,57 @@ pub async fn get(tx: &mut TenantTx, slug: &str) -> Result<Option<OwnService>, Db
 
 /// Creates an own service (not yet offered) and returns its slug.
 pub async fn create(tx: &mut TenantTx, input: &OwnServiceInput, by: &str) -> Result<String, DbError> {
-    let taken: Vec<String> = sqlx::query_scalar("select service_slug from own_service where service_slug like $1 || '%' for update")
-        .bind(slug_for(&input.name.de, &[]))
-        .fetch_all(tx.conn())
-        .await?;
+    let taken: Vec<String> = sqlx::query_scalar("select service_slug from own_service where service_slug like $1 || '%' for update").bind(slug_for(&input.name.de, &[])).fetch_all(tx.conn()).await?;
     let slug = slug_for(&input.name.de, &taken);
     insert(tx, &slug, input, by).await?;
     Ok(slug)
 }
 
+/// Binds an input's values in the order of the column lists below.
+fn bind_input<'q>(q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, i: &'q OwnServiceInput) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    q.bind(&i.category)
+        .bind(&i.name.de)
+        .bind(&i.name.en)
+        .bind(&i.summary.de)
+        .bind(&i.summary.en)
+        .bind(&i.description.de)
+        .bind(&i.description.en)
+        .bind(&i.keywords.de)
+        .bind(&i.keywords.en)
+        .bind(i.fee.map(Cents::get))
+        .bind(&i.fee_note.de)
+        .bind(&i.fee_note.en)
+        .bind(i.appointment_required)
+        .bind(i.fully_online)
+        .bind(i.office.as_deref())
+}
+
 /// Adds an own service under `slug` unless the tenant has one of that slug (demo data); true when
 /// it was added.
 pub async fn insert(tx: &mut TenantTx, slug: &str, input: &OwnServiceInput, by: &str) -> Result<bool, DbError> {
-    let r = sqlx::query(
-        "insert into own_service (tenant_id, service_slug, category_slug, name_de, name_en, summary_de, summary_en, description_de, description_en,
-             keywords_de, keywords_en, fee_cents, fee_note_de, fee_note_en, appointment_required, fully_online, office, created_by)
+    let tenant = tx.tenant_id().0;
+    let q = sqlx::query(
+        "insert into own_service (tenant_id, service_slug, created_by, category_slug, name_de, name_en, summary_de, summary_en, description_de, description_en,
+             keywords_de, keywords_en, fee_cents, fee_note_de, fee_note_en, appointment_required, fully_online, office)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
          on conflict (tenant_id, service_slug) do nothing",
     )
-    .bind(tx.tenant_id().0)
+    .bind(tenant)
     .bind(slug)
-    .bind(&input.category)
-    .bind(&input.name.de)
-    .bind(&input.name.en)
-    .bind(&input.summary.de)
-    .bind(&input.summary.en)
-    .bind(&input.description.de)
-    .bind(&input.description.en)
-    .bind(&input.keywords.de)
-    .bind(&input.keywords.en)
-    .bind(input.fee.map(Cents::get))
-    .bind(&input.fee_note.de)
-    .bind(&input.fee_note.en)
-    .bind(input.appointment_required)
-    .bind(input.fully_online)
-    .bind(input.office.as_deref())
-    .bind(by)
-    .execute(tx.conn())
-    .await?;
-    Ok(r.rows_affected() == 1)
+    .bind(by);
+    Ok(bind_input(q, input).execute(tx.conn()).await?.rows_affected() == 1)
 }
 
 /// Changes an own service's texts and settings (a new version of it). False: no such service.
 pub async fn update(tx: &mut TenantTx, slug: &str, input: &OwnServiceInput) -> Result<bool, DbError> {
-    let r = sqlx::query(
+    let q = sqlx::query(
         "update own_service set version = version + 1, category_slug = $2, name_de = $3, name_en = $4, summary_de = $5, summary_en = $6,
              description_de = $7, description_en = $8, keywords_de = $9, keywords_en = $10, fee_cents = $11, fee_note_de = $12, fee_note_en = $13,
              appointment_required = $14, fully_online = $15, office = $16
          where service_slug = $1",
     )
-    .bind(slug)
-    .bind(&input.category)
-    .bind(&input.name.de)
-    .bind(&input.name.en)
-    .bind(&input.summary.de)
-    .bind(&input.summary.en)
-    .bind(&input.description.de)
-    .bind(&input.description.en)
-    .bind(&input.keywords.de)
-    .bind(&input.keywords.en)
-    .bind(input.fee.map(Cents::get))
-    .bind(&input.fee_note.de)
-    .bind(&input.fee_note.en)
-    .bind(input.appointment_required)
-    .bind(input.fully_online)
-    .bind(input.office.as_deref())
-    .execute(tx.conn())
-    .await?;
-    Ok(r.rows_affected() == 1)
+    .bind(slug);
+    Ok(bind_input(q, input).execute(tx.conn()).await?.rows_affected() == 1)
 }
 
 /// Offers an own service on the portal or withdraws it (its texts and form stay). Returns whether

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use portal_authz::{Action, Resource};
-use portal_catalogue::repo as catalogue;
 use portal_domain::Lang;
 use portal_identity::links::{self, Purpose};
 use portal_identity::ratelimit;

@@ -4,11 +4,12 @@ use super::*;
 use crate::access::paths;
 use crate::kit::notice::Notice;
 
-pub(super) async fn service_options(state: &AppState, lang: Lang) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
-    let mut tx = crate::kit::pipeline::platform_tx(state).await?;
-    let base = catalogue::base_services(tx.conn()).await?;
+/// The services a case worker's scope may name: the base catalogue and the tenant's own services.
+pub(super) async fn service_options(state: &AppState, ctx: &TenantContext, lang: Lang) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let rows: Vec<(String, String, String)> = sqlx::query_as("select service_slug, name_de, name_en from service_entry order by own, name_de").fetch_all(tx.conn()).await?;
     tx.finish().await?;
-    let options: Vec<(String, String)> = base.iter().map(|b| (b.service_slug.clone(), b.name(lang).to_owned())).collect();
+    let options: Vec<(String, String)> = rows.into_iter().map(|(slug, de, en)| (slug, if lang == Lang::En { en } else { de })).collect();
     let slugs = options.iter().map(|(s, _)| s.clone()).collect();
     Ok((options, slugs))
 }
@@ -17,7 +18,7 @@ pub(super) async fn staff_list_page(state: &AppState, ctx: &TenantContext, lang:
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let list = staff::list(&mut tx).await?;
     tx.finish().await?;
-    let (options, _) = service_options(state, lang).await?;
+    let (options, _) = service_options(state, ctx, lang).await?;
     let role_options: Vec<(String, String)> = TENANT_ROLES.iter().map(|r| ((*r).to_owned(), role_label(lang, r))).collect();
     let can_write = s.may(state, Resource::Staff, Action::Write);
     let rows = list
@@ -94,7 +95,7 @@ pub(super) async fn invite(State(state): State<AppState>, ctx: TenantContext, ip
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Staff, Action::Write)?;
-    let (_, known) = service_options(&state, lang).await?;
+    let (_, known) = service_options(&state, &ctx, lang).await?;
     let inv = match parse_invitation(lang, &f, &TENANT_ROLES, &known) {
         Ok(i) => i,
         Err(form) => return staff_list_page(&state, &ctx, lang, &s, None, form, StatusCode::UNPROCESSABLE_ENTITY).await,

@@ -242,9 +242,7 @@ pub(super) fn condition_text(lang: Lang, c: &portal_forms::schema::Condition) ->
 
 /// The builder page as it is now, with a notice or the error of a refused change.
 pub(super) async fn again(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, slug: &str, notice: Option<Block>, failed: Option<Failed>, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let w = working(&mut tx, slug, lang).await?;
-    tx.finish().await?;
+    let w = super::load(state, ctx, s, slug, lang, Action::Read).await?;
     render(state, ctx, lang, s, &w, notice.into_iter().collect(), failed, status).await
 }
 

@@ -16,12 +16,11 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
 use super::builder_page::{commit, kind_of, new_id, texts};
-use super::{KINDS, PREFILL, Working, kind_label, paths, working};
+use super::{KINDS, PREFILL, kind_label, paths};
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::staff_page;
 use crate::kit::page::lang_of;
-use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
 /// A new field of `kind` with what the kind needs to pass the checks (two options to start a
@@ -133,13 +132,7 @@ fn number<T: std::str::FromStr>(lang: Lang, f: &Fields, name: &str, form: &mut F
 
 /// Reads the editor's form into a field; errors next to the inputs.
 fn read_field(lang: Lang, f: &Fields, original: &Field) -> Result<Field, FormState> {
-    let mut form = FormState::default();
-    for (k, v) in &f.0 {
-        if k != "_csrf" && k != "accept" {
-            form.values.insert(k.clone(), v.trim().to_owned());
-        }
-    }
-    form.values.insert("accept".into(), f.all("accept").join(","));
+    let mut form = super::posted_state(f, &["accept"]);
     let kind = kind_of(&f.text("kind"));
     if kind.is_none() {
         form.errors.insert("kind".into(), tr(lang, "forms.error_kind"));
@@ -299,10 +292,7 @@ async fn field_page(
     notice: Option<Block>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    s.require(state, Resource::Forms, Action::Read)?;
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let w = working(&mut tx, slug, lang).await?;
-    tx.finish().await?;
+    let w = super::load(state, ctx, s, slug, lang, Action::Read).await?;
     let field = t.get(&w.schema).ok_or_else(AppError::not_found)?.clone();
     let mut form = failed.unwrap_or_else(|| values_of(&field));
     form.values.insert("revision".into(), w.revision_value());
@@ -460,10 +450,7 @@ pub(super) fn child_op(schema: &FormSchema, page: usize, field: usize, child: us
 
 async fn save_target(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, ip: &ClientIp, slug: &str, t: Target, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
-    s.require(state, Resource::Forms, Action::Write)?;
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let w: Working = working(&mut tx, slug, lang).await?;
-    tx.finish().await?;
+    let w = super::load(state, ctx, s, slug, lang, Action::Write).await?;
     let original = t.get(&w.schema).ok_or_else(AppError::not_found)?.clone();
     let new = match read_field(lang, &f, &original) {
         Ok(n) => n,
@@ -478,11 +465,7 @@ async fn save_target(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staf
     match done {
         Ok(slug) => Ok(Notice::Saved.redirect(&paths::BUILDER.with(&[&slug]))),
         Err((message, status)) => {
-            let mut form = FormState::default();
-            for (k, v) in &f.0 {
-                form.values.insert(k.clone(), v.clone());
-            }
-            form.values.insert("accept".into(), f.all("accept").join(","));
+            let form = super::posted_state(&f, &["accept"]);
             field_page(state, ctx, lang, s, slug, t, Some(form), Some(Block::Notice("danger", message)), status).await
         }
     }
@@ -573,10 +556,7 @@ async fn page_editor(
     notice: Option<Block>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    s.require(state, Resource::Forms, Action::Read)?;
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let w = working(&mut tx, slug, lang).await?;
-    tx.finish().await?;
+    let w = super::load(state, ctx, s, slug, lang, Action::Read).await?;
     let p = w.schema.pages.get(page).ok_or_else(AppError::not_found)?;
     let mut form = failed.unwrap_or_else(|| {
         let mut form = FormState::default();
@@ -622,10 +602,7 @@ pub(super) async fn save_page(
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Forms, Action::Write)?;
-    let mut form = FormState::default();
-    for (k, v) in &f.0 {
-        form.values.insert(k.clone(), v.clone());
-    }
+    let mut form = super::posted_state(&f, &[]);
     let title = texts(lang, &f, "title_de", "title_en", &mut form);
     let help = if f.text("help_de").is_empty() { Some(None) } else { texts(lang, &f, "help_de", "help_en", &mut form).map(Some) };
     let show_if = read_condition(lang, &f, &mut form);

@@ -60,7 +60,8 @@ fn router() -> Router<AppState> {
         .route(paths::CHANGE.pattern(), post(builder_page::change))
         .route(paths::ADD_PAGE.pattern(), post(builder_page::add_page))
         .route(paths::ADD_FIELD.pattern(), post(builder_page::add_field))
-        .route(paths::IMPORT.pattern(), post(builder_page::import))
+        // an XDatenfelder file of up to 8 MB (the importer's own limit) with the form's fields
+        .route(paths::IMPORT.pattern(), post(builder_page::import).layer(axum::extract::DefaultBodyLimit::max(9 * 1024 * 1024)))
         .route(paths::DISCARD.pattern(), post(builder_page::discard))
         .route(paths::PAGE.pattern(), get(editor::page_form).post(editor::save_page))
         .route(paths::FIELD.pattern(), get(editor::field_form).post(editor::save_field))
@@ -162,6 +163,31 @@ pub(crate) async fn working(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result
         Some(d) => Working { slug: slug.to_owned(), name, own, schema: d.schema, revision: Some(d.revision), draft_by: Some(d.updated_by), report: d.report, live },
         None => Working { slug: slug.to_owned(), name, own, schema: live.clone().unwrap_or_else(starter), revision: None, draft_by: None, report: vec![], live },
     })
+}
+
+/// The service's form as the builder works on it, for staff allowed `action` on forms (one short
+/// transaction).
+pub(crate) async fn load(state: &AppState, ctx: &portal_web::TenantContext, s: &crate::kit::session::Staff, slug: &str, lang: Lang, action: Action) -> Result<Working, AppError> {
+    s.require(state, Resource::Forms, action)?;
+    let mut tx = crate::kit::pipeline::tenant_tx(state, ctx.entry.tenant_id).await?;
+    let w = working(&mut tx, slug, lang).await?;
+    tx.finish().await?;
+    Ok(w)
+}
+
+/// The posted fields (trimmed, without the CSRF token) as a form shown again with its errors;
+/// checkbox groups (`multi`) as one comma-separated value.
+pub(crate) fn posted_state(f: &crate::kit::form::Fields, multi: &[&str]) -> portal_ui::form::FormState {
+    let mut form = portal_ui::form::FormState::default();
+    for (k, v) in &f.0 {
+        if k != "_csrf" && !multi.contains(&k.as_str()) {
+            form.values.insert(k.clone(), v.trim().to_owned());
+        }
+    }
+    for m in multi {
+        form.values.insert((*m).to_owned(), f.all(m).join(","));
+    }
+    form
 }
 
 /// The revision an editor's page showed (`revision` of the form; empty: no draft then).

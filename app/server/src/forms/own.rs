@@ -137,12 +137,7 @@ fn values_of(i: &OwnServiceInput) -> FormState {
 
 /// Reads the form; errors next to the fields. An English text left empty takes the German one.
 fn read(lang: Lang, f: &Fields, categories: &[String]) -> Result<OwnServiceInput, FormState> {
-    let mut form = FormState::default();
-    for (k, v) in &f.0 {
-        if k != "_csrf" {
-            form.values.insert(k.clone(), v.trim().to_owned());
-        }
-    }
+    let mut form = super::posted_state(f, &[]);
     let mut text = |key: &str, max: usize, required: bool| -> Localized {
         let de = f.text(&format!("{key}_de"));
         let en = f.text(&format!("{key}_en"));

@@ -5,7 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use portal_authz::{Action, Resource};
+use portal_authz::Action;
 use portal_domain::Lang;
 use portal_forms::answers::{dom_id, merge_page};
 use portal_forms::schema::Kind;
@@ -16,19 +16,15 @@ use portal_ui::form_fields::FormFieldsData;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::{AppError, AppState, TenantContext};
 
-use super::{paths, working};
+use super::paths;
 use crate::kit::dates::today;
 use crate::kit::form::Fields;
 use crate::kit::office::staff_page;
 use crate::kit::page::lang_of;
-use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
 async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, slug: &str, page_id: &str, answers: Answers, issues: Option<Vec<Issue>>) -> Result<Response, AppError> {
-    s.require(state, Resource::Forms, Action::Read)?;
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let w = working(&mut tx, slug, lang).await?;
-    tx.finish().await?;
+    let w = super::load(state, ctx, s, slug, lang, Action::Read).await?;
     let (index, page) = w.schema.page(page_id).ok_or_else(AppError::not_found)?;
     let mut shown = answers;
     for f in page.fields.iter().filter(|f| f.kind == Kind::Group) {
@@ -90,10 +86,7 @@ pub(super) async fn check(
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
-    s.require(&state, Resource::Forms, Action::Read)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let w = working(&mut tx, &slug, lang).await?;
-    tx.finish().await?;
+    let w = super::load(&state, &ctx, &s, &slug, lang, Action::Read).await?;
     let (_, page) = w.schema.page(&page_id).ok_or_else(AppError::not_found)?;
     let mut answers = Answers::new();
     let fields: &Fields = &f;
