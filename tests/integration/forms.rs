@@ -391,3 +391,32 @@ async fn a_form_editor_builds_forms_and_nothing_else() {
     // a service the tenant neither offers nor owns has no builder
     assert_eq!(editor.get(&format!("{B}/geburtsurkunde-nicht-da")).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn publishing_is_refused_while_the_fee_rule_needs_a_removed_field_and_a_draft_can_be_discarded() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = staff(&app, "").await;
+    // Kaiserslautern's Geburtsurkunde costs 12 € per copy, the number taken from the field "copies"
+    let builder = format!("{B}/geburtsurkunde");
+    let page = admin.get(&builder).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let r = post(&mut admin, &builder, &format!("{builder}/aendern"), &[("op", "field_delete"), ("page", "1"), ("field", "0")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let publish = format!("{builder}/veroeffentlichen");
+    let p = admin.get(&publish).await;
+    assert!(p.body.contains("Gebühr:") && p.body.contains("copies") && p.body.contains("Feld „copies“ entfernt"), "{}", p.body);
+    assert!(!p.body.contains("Jetzt veröffentlichen"), "no publish button while the check fails");
+    let revision = p.hidden("revision").unwrap_or_else(|| "1".into());
+    let csrf = p.hidden("_csrf").unwrap_or_default();
+    let r = admin.post_raw(&publish, &[("_csrf", &csrf), ("revision", &revision)]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let live = admin.get("/leistungen/geburtsurkunde/antrag").await;
+    assert_eq!(live.status, StatusCode::OK);
+    // the draft goes, the live form stays as it was
+    let r = post(&mut admin, &builder, &format!("{builder}/verwerfen"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let drafts: i64 = sqlx::query_scalar("select count(*) from form_draft where service_slug = 'geburtsurkunde'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    assert_eq!(drafts, 0);
+    let versions: i64 = sqlx::query_scalar("select count(*) from form_publication where service_slug = 'geburtsurkunde'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    assert_eq!(versions, 0, "nothing was published");
+}

@@ -70,6 +70,7 @@ fn english(t: &Localized) -> Cell {
     if missing { Cell::Badge("warning", String::new()) } else { Cell::Text(t.en.clone()) }
 }
 
+#[expect(clippy::too_many_arguments, reason = "the builder page: frame, staff, working form, blocks, the failed form and its status")]
 pub(super) async fn render(
     state: &AppState,
     ctx: &TenantContext,
@@ -241,6 +242,7 @@ pub(super) fn condition_text(lang: Lang, c: &portal_forms::schema::Condition) ->
 }
 
 /// The builder page as it is now, with a notice or the error of a refused change.
+#[expect(clippy::too_many_arguments, reason = "a builder page: frame, staff, service, notice, the failed form and its status")]
 pub(super) async fn again(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, slug: &str, notice: Option<Block>, failed: Option<Failed>, status: StatusCode) -> Result<Response, AppError> {
     let w = super::load(state, ctx, s, slug, lang, Action::Read).await?;
     render(state, ctx, lang, s, &w, notice.into_iter().collect(), failed, status).await
@@ -260,6 +262,7 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, head
 
 /// Applies a change and saves the draft; a refused change or a conflict shows the page again with
 /// its reason. `fixed`: fields whose import notes the change settles.
+#[expect(clippy::too_many_arguments, reason = "one change: frame, staff, address, service, the posted form and the change")]
 pub(super) async fn commit(
     state: &AppState,
     ctx: &TenantContext,

@@ -239,7 +239,7 @@ impl Target {
             None => paths::FIELD.with(&[&slug, &self.page, &self.field]),
         }
     }
-    fn get<'a>(self, schema: &'a FormSchema) -> Option<&'a Field> {
+    fn get(self, schema: &FormSchema) -> Option<&Field> {
         let f = schema.pages.get(self.page)?.fields.get(self.field)?;
         match self.child {
             Some(c) => f.fields.get(c),
@@ -281,6 +281,7 @@ fn condition_inputs(lang: Lang, fields: Vec<(String, String)>) -> Vec<FormField>
     ]
 }
 
+#[expect(clippy::too_many_arguments, reason = "an editor page: frame, staff, service, field, the failed form, a notice and its status")]
 async fn field_page(
     state: &AppState,
     ctx: &TenantContext,
@@ -448,6 +449,7 @@ pub(super) fn child_op(schema: &FormSchema, page: usize, field: usize, child: us
     edit::apply(schema, &Op::EditField { page, field, new: group })
 }
 
+#[expect(clippy::too_many_arguments, reason = "a field's save: frame, staff, address, service, field and the posted form")]
 async fn save_target(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, ip: &ClientIp, slug: &str, t: Target, f: Fields) -> Result<Response, AppError> {
     s.check_csrf(f.csrf())?;
     let w = super::load(state, ctx, s, slug, lang, Action::Write).await?;
@@ -545,6 +547,7 @@ pub(super) async fn add_child(
     }
 }
 
+#[expect(clippy::too_many_arguments, reason = "an editor page: frame, staff, service, page, the failed form, a notice and its status")]
 async fn page_editor(
     state: &AppState,
     ctx: &TenantContext,

@@ -23,6 +23,7 @@ use crate::kit::office::staff_page;
 use crate::kit::page::lang_of;
 use crate::kit::session::Staff;
 
+#[expect(clippy::too_many_arguments, reason = "the preview: frame, staff, service, page, answers and the problems found")]
 async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, slug: &str, page_id: &str, answers: Answers, issues: Option<Vec<Issue>>) -> Result<Response, AppError> {
     let w = super::load(state, ctx, s, slug, lang, Action::Read).await?;
     let (index, page) = w.schema.page(page_id).ok_or_else(AppError::not_found)?;
