@@ -32,6 +32,7 @@ mod checks;
 mod demo;
 mod editor;
 mod own;
+mod page_editor;
 pub mod paths;
 mod preview;
 mod publish;
@@ -63,7 +64,7 @@ fn router() -> Router<AppState> {
         // an XDatenfelder file of up to 8 MB (the importer's own limit) with the form's fields
         .route(paths::IMPORT.pattern(), post(builder_page::import).layer(axum::extract::DefaultBodyLimit::max(9 * 1024 * 1024)))
         .route(paths::DISCARD.pattern(), post(builder_page::discard))
-        .route(paths::PAGE.pattern(), get(editor::page_form).post(editor::save_page))
+        .route(paths::PAGE.pattern(), get(page_editor::page_form).post(page_editor::save_page))
         .route(paths::FIELD.pattern(), get(editor::field_form).post(editor::save_field))
         .route(paths::ADD_CHILD.pattern(), post(editor::add_child))
         .route(paths::CHILD.pattern(), get(editor::child_form).post(editor::save_child))
