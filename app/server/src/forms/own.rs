@@ -269,6 +269,8 @@ pub(super) async fn create(State(state): State<AppState>, ctx: TenantContext, he
     let slug = own::create(&mut tx, &input, &s.user.display_name).await?;
     audit(&mut tx, &s, &ip, "own_service.create", slug.clone(), serde_json::json!({ "name": input.name.de, "category": input.category, "fee_cents": input.fee.map(Cents::get) })).await?;
     tx.finish().await?;
+    // this server shows it on the next request; the others when the notification arrives
+    state.content.invalidate(ctx.entry.tenant_id);
     Ok(Notice::Saved.redirect(&paths::BUILDER.with(&[&slug])))
 }
 
@@ -286,6 +288,8 @@ pub(super) async fn update(State(state): State<AppState>, ctx: TenantContext, he
     }
     audit(&mut tx, &s, &ip, "own_service.update", slug.clone(), serde_json::json!({ "name": input.name.de, "category": input.category, "fee_cents": input.fee.map(Cents::get) })).await?;
     tx.finish().await?;
+    // this server shows it on the next request; the others when the notification arrives
+    state.content.invalidate(ctx.entry.tenant_id);
     Ok(Notice::Saved.redirect(paths::LIST.path()))
 }
 
@@ -300,5 +304,7 @@ pub(super) async fn offer(State(state): State<AppState>, ctx: TenantContext, ip:
         audit(&mut tx, &s, &ip, "own_service.offer", slug.clone(), serde_json::json!({ "offered": offered })).await?;
     }
     tx.finish().await?;
+    // this server shows it on the next request; the others when the notification arrives
+    state.content.invalidate(ctx.entry.tenant_id);
     Ok((if offered { Notice::Activated } else { Notice::Deleted }).redirect(paths::LIST.path()))
 }

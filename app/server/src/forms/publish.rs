@@ -95,6 +95,7 @@ pub(super) async fn publish(State(state): State<AppState>, ctx: TenantContext, h
         Ok(number) => {
             audit(&mut tx, &s, &ip, "form.publish", slug.clone(), serde_json::json!({ "version": number, "revision": seen, "schema_hash": portal_cases::hash_of(&w.schema) })).await?;
             tx.finish().await?;
+            state.content.invalidate(ctx.entry.tenant_id);
             Ok(Notice::Published.redirect(&paths::VERSIONS.with(&[&slug])))
         }
         Err(e @ (BuilderError::Conflict { .. } | BuilderError::NoDraft | BuilderError::Invalid(_))) => {
@@ -189,5 +190,6 @@ pub(super) async fn roll_back(
     let new = builder::roll_back(&mut tx, &slug, number, &s.user.display_name).await?;
     audit(&mut tx, &s, &ip, "form.roll_back", slug.clone(), serde_json::json!({ "version": new, "restores": number })).await?;
     tx.finish().await?;
+    state.content.invalidate(ctx.entry.tenant_id);
     Ok(Notice::Published.redirect(&paths::VERSIONS.with(&[&slug])))
 }
