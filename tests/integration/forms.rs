@@ -170,26 +170,28 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let field = format!("{builder}/seiten/1/felder/0");
-    let r = post(
-        &mut admin,
-        &field,
-        &field,
-        &[
-            ("id", "leistung"),
-            ("kind", "number"),
-            ("label_de", "Leistung in kW"),
-            ("label_en", "Power in kW"),
-            ("required", "on"),
-            ("min", "1"),
-            ("max", "zehn"),
-            ("show_field", "mit_strom"),
-            ("show_op", "equals"),
-            ("show_value", "ja"),
-        ],
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a range that is no number is refused next to its input");
-    assert!(r.body.contains("Bitte geben Sie eine Zahl ein.") && r.body.contains("value=\"zehn\""));
+    for max in ["zehn", "NaN", "inf", "1e999"] {
+        let r = post(
+            &mut admin,
+            &field,
+            &field,
+            &[
+                ("id", "leistung"),
+                ("kind", "number"),
+                ("label_de", "Leistung in kW"),
+                ("label_en", "Power in kW"),
+                ("required", "on"),
+                ("min", "1"),
+                ("max", max),
+                ("show_field", "mit_strom"),
+                ("show_op", "equals"),
+                ("show_value", "ja"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{max}: a range that is no plain number is refused next to its input");
+        assert!(r.body.contains("Bitte geben Sie eine Zahl ein.") && r.body.contains(&format!("value=\"{max}\"")), "{max}");
+    }
     let r = post(
         &mut admin,
         &field,
@@ -280,6 +282,31 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     let cases: i64 = sqlx::query_scalar("select count(*) from case_record where service_slug = $1").bind(&slug).fetch_one(&app.db.owner().await).await.unwrap_or(0);
     assert_eq!(cases, 1);
 
+    // after publishing there is no draft: a page shown then is stale once someone starts one
+    let stale = admin.get(&builder).await;
+    let (csrf, live_token) = (stale.hidden("_csrf").unwrap_or_default(), stale.hidden("revision").unwrap_or_default());
+    assert_eq!(live_token, "live-1");
+    let page_form = format!("{builder}/seiten/1");
+    let r = post(&mut admin, &page_form, &page_form, &[("title_de", "Anschluss ans Netz"), ("title_en", "Grid connection")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = admin.post_raw(&format!("{builder}/aendern"), &[("_csrf", &csrf), ("revision", &live_token), ("op", "field_delete"), ("page", "0"), ("field", "0")]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "a change on a page showing the live form is refused once a draft exists");
+    let r = post(&mut admin, &publish, &publish, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // roll back to version 1 (as version 3); the same post again is refused, not a fourth version
+    let versions = format!("{builder}/versionen");
+    let v = admin.get(&versions).await;
+    let csrf = v.hidden("_csrf").unwrap_or_default();
+    let live = v.hidden("live").unwrap_or_default();
+    assert_eq!(live, "2");
+    let r = admin.post_raw(&format!("{versions}/1"), &[("_csrf", &csrf), ("live", &live)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = admin.post_raw(&format!("{versions}/1"), &[("_csrf", &csrf), ("live", &live)]).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let count: i64 = sqlx::query_scalar("select count(*) from form_publication where service_slug = $1").bind(&slug).fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    assert_eq!(count, 3);
+    assert_eq!(live_form(&app, &slug).await.pages[1].title.de, "Anschluss", "version 1 is live again");
+
     // nothing of it on another tenant's host; the case worker may not build forms
     let mut other = app.client(OTHER_HOST);
     assert_eq!(other.get(&format!("/leistungen/{slug}")).await.status, StatusCode::NOT_FOUND);
@@ -303,7 +330,8 @@ async fn fim_schemas_are_imported_with_their_report_and_the_complete_ones_are_su
     for (bytes, text) in [(b"<xdf:Stammdaten".as_slice(), "kein wohlgeformtes XML"), (b"<html><body/></html>".as_slice(), "kein XDatenfelder-Dokument"), (huge.as_slice(), "größer als 8 MB")] {
         let p = admin.get(&builder).await;
         let csrf = p.hidden("_csrf").unwrap_or_default();
-        let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", "")], Some(("fim", "x.xml", bytes))).await;
+        let revision = p.hidden("revision").unwrap_or_default();
+        let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", "x.xml", bytes))).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         assert!(r.body.contains(text), "{text}: {}", r.body);
     }
@@ -353,7 +381,8 @@ async fn fim_schemas_are_imported_with_their_report_and_the_complete_ones_are_su
         let xml = std::fs::read(root.join(name)).unwrap_or_default();
         let p = admin.get(&builder).await;
         let csrf = p.hidden("_csrf").unwrap_or_default();
-        let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", "")], Some(("fim", name, &xml))).await;
+        let revision = p.hidden("revision").unwrap_or_default();
+        let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", name, &xml))).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
         let publish = format!("{builder}/veroeffentlichen");
         let r = post(&mut admin, &publish, &publish, &[]).await;

@@ -97,9 +97,12 @@ pub async fn save_draft(tx: &mut TenantTx, slug: &str, schema: &FormSchema, repo
     let report = serde_json::to_value(report).unwrap_or_default();
     let current: Option<(i32, String)> = sqlx::query_as("select revision, updated_by from form_draft where service_slug = $1 for update").bind(slug).fetch_optional(tx.conn()).await?;
     match (current, seen) {
-        (None, _) => {
+        // the draft the editor saw is gone (published or discarded meanwhile)
+        (None, Some(_)) => Err(BuilderError::Conflict { revision: 0, by: String::new() }),
+        (None, None) => {
             let based_on: Option<i32> = sqlx::query_scalar("select max(number) from form_publication where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;
-            sqlx::query("insert into form_draft (tenant_id, service_slug, schema, based_on, updated_by, report) values ($1, $2, $3, $4, $5, $6)")
+            // two first saves at once: the second finds the first's draft and is refused
+            let inserted = sqlx::query("insert into form_draft (tenant_id, service_slug, schema, based_on, updated_by, report) values ($1, $2, $3, $4, $5, $6) on conflict do nothing")
                 .bind(tx.tenant_id().0)
                 .bind(slug)
                 .bind(&json)
@@ -107,7 +110,12 @@ pub async fn save_draft(tx: &mut TenantTx, slug: &str, schema: &FormSchema, repo
                 .bind(by)
                 .bind(&report)
                 .execute(tx.conn())
-                .await?;
+                .await?
+                .rows_affected();
+            if inserted == 0 {
+                let by: String = sqlx::query_scalar("select updated_by from form_draft where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;
+                return Err(BuilderError::Conflict { revision: 1, by });
+            }
             Ok(1)
         }
         (Some((revision, _)), Some(s)) if s == revision => {
@@ -163,12 +171,14 @@ async fn record(tx: &mut TenantTx, slug: &str, schema: &FormSchema, by: &str, re
 /// Publishes the draft if it is still the revision the editor checked: the tenant's form from now
 /// on, recorded as the next version; the draft is gone. Returns the version's number.
 pub async fn publish(tx: &mut TenantTx, slug: &str, seen: i32, by: &str) -> std::result::Result<i32, BuilderError> {
-    let d = draft(tx, slug).await?.ok_or(BuilderError::NoDraft)?;
-    let locked: i32 = sqlx::query_scalar("select revision from form_draft where service_slug = $1 for update").bind(slug).fetch_one(tx.conn()).await?;
+    // one locked read: what is checked is what is published
+    let row: Option<(serde_json::Value, i32, String)> =
+        sqlx::query_as("select schema, revision, updated_by from form_draft where service_slug = $1 for update").bind(slug).fetch_optional(tx.conn()).await?;
+    let (schema, locked, who) = row.ok_or(BuilderError::NoDraft)?;
     if locked != seen {
-        return Err(BuilderError::Conflict { revision: locked, by: d.updated_by });
+        return Err(BuilderError::Conflict { revision: locked, by: who });
     }
-    let number = record(tx, slug, &d.schema, by, None).await?;
+    let number = record(tx, slug, &schema_of(schema)?, by, None).await?;
     discard_draft(tx, slug).await?;
     Ok(number)
 }

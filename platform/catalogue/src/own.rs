@@ -114,9 +114,16 @@ pub async fn get(tx: &mut TenantTx, slug: &str) -> Result<Option<OwnService>, Db
 /// Creates an own service (not yet offered) and returns its slug.
 pub async fn create(tx: &mut TenantTx, input: &OwnServiceInput, by: &str) -> Result<String, DbError> {
     let taken: Vec<String> = sqlx::query_scalar("select service_slug from own_service where service_slug like $1 || '%' for update").bind(slug_for(&input.name.de, &[])).fetch_all(tx.conn()).await?;
-    let slug = slug_for(&input.name.de, &taken);
-    insert(tx, &slug, input, by).await?;
-    Ok(slug)
+    let mut taken = taken;
+    // another editor may take the same slug at the same moment: the next free one then
+    for _ in 0..5 {
+        let slug = slug_for(&input.name.de, &taken);
+        if insert(tx, &slug, input, by).await? {
+            return Ok(slug);
+        }
+        taken.push(slug);
+    }
+    Err(DbError::Sqlx(sqlx::Error::Protocol("no free slug for the own service".into())))
 }
 
 /// Binds an input's values in the order of the column lists below.

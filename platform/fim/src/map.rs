@@ -155,8 +155,8 @@ impl Mapper {
             (false, other) => self.note(&f.ident, Some(&id), Severity::Adjusted, both(format!("Datentyp „{other}“ als Text übernommen"), format!("Data type “{other}” taken over as text"))),
         }
         if field.kind == Kind::Text {
-            field.min_length = f.min_length.filter(|n| *n > 0);
-            field.max_length = f.max_length.filter(|n| *n > 0);
+            field.min_length = f.min_length.filter(|n| *n > 0).map(|n| n.min(portal_forms::schema::MAX_LENGTH_CEILING));
+            field.max_length = f.max_length.filter(|n| *n > 0).map(|n| n.min(portal_forms::schema::MAX_LENGTH_CEILING));
             if field.max_length.is_some_and(|n| n >= TEXTAREA_FROM) {
                 field.kind = Kind::Textarea;
             }

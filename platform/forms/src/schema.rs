@@ -237,6 +237,14 @@ pub const DEFAULT_MAX_KB: u32 = 5 * 1024;
 pub const MAX_KB_CEILING: u32 = 10 * 1024;
 /// Most entries of a group when the schema sets none.
 pub const DEFAULT_MAX_ITEMS: u32 = 10;
+/// Longest label, help, option or message text of a schema.
+pub const MAX_TEXT: usize = 2000;
+/// Most options of a field.
+pub const MAX_OPTIONS: usize = 300;
+/// Largest min_length/max_length a schema may set.
+pub const MAX_LENGTH_CEILING: u32 = 100_000;
+/// Most entries of a group (or files of a field) a schema may ask for.
+pub const MAX_ITEMS_CEILING: u32 = 100;
 /// Longest text when the schema sets none.
 pub const DEFAULT_MAX_LENGTH: u32 = 500;
 /// Longest multi-line text when the schema sets none.
@@ -320,6 +328,9 @@ fn texts(what: &str, t: &Localized) -> Result<(), SchemaError> {
     if t.de.trim().is_empty() || t.en.trim().is_empty() {
         return Err(bad(format!("{what} needs a German and an English text")));
     }
+    if t.de.chars().count() > MAX_TEXT || t.en.chars().count() > MAX_TEXT {
+        return Err(bad(format!("{what} is longer than {MAX_TEXT} characters")));
+    }
     Ok(())
 }
 
@@ -389,7 +400,8 @@ impl FormSchema {
         {
             return Err(bad("a form open to guests needs a required e-mail field (prefill = \"email\") that is always shown".into()));
         }
-        if seen.len() > 200 {
+        // a group's fields count too: they are what a citizen fills in
+        if seen.len() + seen.iter().map(|f| f.fields.len()).sum::<usize>() > 200 {
             return Err(bad("a form has at most 200 fields".into()));
         }
         Ok(())
@@ -429,6 +441,15 @@ fn check_field(f: &Field, earlier: &[&Field], in_group: bool) -> Result<(), Sche
     if !choices && !f.options.is_empty() {
         return Err(bad(format!("{what}: only select, radio and checkbox fields have options")));
     }
+    if f.options.len() > MAX_OPTIONS {
+        return Err(bad(format!("{what}: at most {MAX_OPTIONS} options")));
+    }
+    if f.example.as_ref().is_some_and(|e| e.chars().count() > MAX_TEXT) || f.options.iter().any(|o| o.value.len() > 200) {
+        return Err(bad(format!("{what}: the example or an option value is too long")));
+    }
+    if f.show_if.as_ref().is_some_and(|c| c.any_of.len() > MAX_OPTIONS || c.equals.iter().chain(&c.not_equals).chain(&c.any_of).any(|v| v.len() > 200)) {
+        return Err(bad(format!("{what}: the condition's values are too many or too long")));
+    }
     let mut values = HashSet::new();
     for o in &f.options {
         if o.value.is_empty() || o.value.contains(',') || !values.insert(o.value.as_str()) {
@@ -440,6 +461,15 @@ fn check_field(f: &Field, earlier: &[&Field], in_group: bool) -> Result<(), Sche
         && a > b
     {
         return Err(bad(format!("{what}: min_length is larger than max_length")));
+    }
+    if f.min_length.into_iter().chain(f.max_length).any(|n| n > MAX_LENGTH_CEILING) {
+        return Err(bad(format!("{what}: lengths are at most {MAX_LENGTH_CEILING}")));
+    }
+    if f.min_items.into_iter().chain(f.max_items).any(|n| n > MAX_ITEMS_CEILING) {
+        return Err(bad(format!("{what}: min_items and max_items are at most {MAX_ITEMS_CEILING}")));
+    }
+    if f.min.into_iter().chain(f.max).any(|n| !n.is_finite()) {
+        return Err(bad(format!("{what}: min and max are finite numbers")));
     }
     if let (Some(a), Some(b)) = (f.min, f.max)
         && a > b

@@ -18,7 +18,7 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 
-use super::{KINDS, Working, kind_label, paths, save, save_error_text, seen_revision, working};
+use super::{KINDS, Working, kind_label, paths, save, save_error_text, working};
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
@@ -275,8 +275,8 @@ pub(super) async fn commit(
 ) -> Result<Result<String, (String, StatusCode)>, AppError> {
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let w = working(&mut tx, slug, lang).await?;
-    let seen = seen_revision(f);
-    if seen != w.revision {
+    let seen = w.revision;
+    if !w.fresh(f) {
         let by = w.draft_by.clone().unwrap_or_default();
         return Ok(Err((tr_with(lang, "forms.error_conflict", &[("revision", &w.revision_value()), ("by", &by)]), StatusCode::CONFLICT)));
     }
@@ -482,8 +482,8 @@ pub(super) async fn import(State(state): State<AppState>, ctx: TenantContext, he
     let w = working(&mut tx, &slug, lang).await?;
     // a schema without input fields leaves the form as it is, with the report saying so
     let schema = if imported.schema.pages.is_empty() { w.schema.clone() } else { imported.schema.clone() };
-    let seen = seen_revision(&posted);
-    let saved = if seen == w.revision {
+    let seen = w.revision;
+    let saved = if w.fresh(&posted) {
         portal_cases::builder::save_draft(&mut tx, &slug, &schema, &report, seen, &s.user.display_name).await
     } else {
         Err(portal_cases::builder::BuilderError::Conflict { revision: w.revision.unwrap_or(0), by: w.draft_by.clone().unwrap_or_default() })
@@ -518,7 +518,7 @@ pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, h
     s.require(&state, Resource::Forms, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let w = working(&mut tx, &slug, Lang::De).await?;
-    if seen_revision(&f) != w.revision {
+    if !w.fresh(&f) {
         drop(tx);
         let lang = lang_of(&headers);
         let message = tr_with(lang, "forms.error_conflict", &[("revision", &w.revision_value()), ("by", &w.draft_by.clone().unwrap_or_default())]);

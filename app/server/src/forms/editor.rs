@@ -121,7 +121,10 @@ fn number<T: std::str::FromStr>(lang: Lang, f: &Fields, name: &str, form: &mut F
     if raw.is_empty() {
         return Some(None);
     }
-    match raw.parse::<T>() {
+    // plain decimal numbers only: no NaN, no infinity, no exponents
+    let plain = raw.strip_prefix('-').unwrap_or(&raw);
+    let parsed = (!plain.is_empty() && plain.len() <= 15 && plain.chars().all(|c| c.is_ascii_digit() || c == '.') && plain.matches('.').count() <= 1).then(|| raw.parse::<T>().ok()).flatten();
+    match parsed.ok_or(()) {
         Ok(v) => Some(Some(v)),
         Err(_) => {
             form.errors.insert(name.to_owned(), tr(lang, "forms.error_number"));

@@ -126,11 +126,20 @@ pub(crate) struct Working {
     pub report: Vec<ReportNote>,
     /// The live form.
     pub live: Option<FormSchema>,
+    /// The number of the latest published version (0: none).
+    pub live_version: i32,
 }
 
 impl Working {
+    /// What an editor's page posts back to say what it showed: the draft's revision, or (no draft)
+    /// the live version, so that a change made on a stale page is refused either way.
     pub fn revision_value(&self) -> String {
-        self.revision.map(|r| r.to_string()).unwrap_or_default()
+        self.revision.map_or_else(|| format!("live-{}", self.live_version), |r| r.to_string())
+    }
+
+    /// Whether a post was made on a page that showed what is there now.
+    pub fn fresh(&self, f: &crate::kit::form::Fields) -> bool {
+        f.text("revision") == self.revision_value()
     }
 }
 
@@ -146,7 +155,8 @@ fn starter() -> FormSchema {
 pub(crate) async fn working(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result<Working, AppError> {
     let row = sqlx::query(
         "select e.own, coalesce(a.name_de, e.name_de) as name_de, coalesce(a.name_en, e.name_en) as name_en,
-                coalesce(a.form_schema, e.form_schema) as live, a.service_slug is not null as active
+                coalesce(a.form_schema, e.form_schema) as live, a.service_slug is not null as active,
+                (select coalesce(max(number), 0) from form_publication p where p.service_slug = e.service_slug) as live_version
            from service_entry e left join service_activation a using (service_slug) where e.service_slug = $1",
     )
     .bind(slug)
@@ -159,10 +169,11 @@ pub(crate) async fn working(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result
     }
     let live: Option<FormSchema> = row.get::<Option<serde_json::Value>, _>("live").and_then(|v| serde_json::from_value(v).ok());
     let name = if lang == Lang::En { row.get("name_en") } else { row.get("name_de") };
+    let live_version: i32 = row.get("live_version");
     let draft = builder::draft(tx, slug).await?;
     Ok(match draft {
-        Some(d) => Working { slug: slug.to_owned(), name, own, schema: d.schema, revision: Some(d.revision), draft_by: Some(d.updated_by), report: d.report, live },
-        None => Working { slug: slug.to_owned(), name, own, schema: live.clone().unwrap_or_else(starter), revision: None, draft_by: None, report: vec![], live },
+        Some(d) => Working { slug: slug.to_owned(), name, own, schema: d.schema, revision: Some(d.revision), draft_by: Some(d.updated_by), report: d.report, live, live_version },
+        None => Working { slug: slug.to_owned(), name, own, schema: live.clone().unwrap_or_else(starter), revision: None, draft_by: None, report: vec![], live, live_version },
     })
 }
 
@@ -213,6 +224,7 @@ pub(crate) fn save_error_text(lang: Lang, e: &BuilderError) -> Option<String> {
         BuilderError::Conflict { revision, by } => Some(tr_with(lang, "forms.error_conflict", &[("revision", &revision.to_string()), ("by", by)])),
         BuilderError::Invalid(detail) => Some(tr_with(lang, "forms.error_invalid", &[("detail", &detail.to_string())])),
         BuilderError::NoDraft => Some(tr(lang, "forms.error_no_draft")),
+        BuilderError::NotActive => Some(tr(lang, "forms.error_not_active")),
         _ => None,
     }
 }

@@ -87,6 +87,11 @@ pub(super) async fn publish(State(state): State<AppState>, ctx: TenantContext, h
     let Some(seen) = seen_revision(&f) else { return Err(AppError::bad_request()) };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let w = working(&mut tx, &slug, lang).await?;
+    if w.revision != Some(seen) {
+        drop(tx);
+        let message = tr_with(lang, "forms.error_conflict", &[("revision", &w.revision_value()), ("by", &w.draft_by.clone().unwrap_or_default())]);
+        return render(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), StatusCode::CONFLICT).await;
+    }
     if !problems(&state, &mut tx, lang, &slug, &w.schema).await?.is_empty() {
         drop(tx);
         return render(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", tr(lang, "forms.error_publish_checks"))), StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -98,7 +103,7 @@ pub(super) async fn publish(State(state): State<AppState>, ctx: TenantContext, h
             state.content.invalidate(ctx.entry.tenant_id);
             Ok(Notice::Published.redirect(&paths::VERSIONS.with(&[&slug])))
         }
-        Err(e @ (BuilderError::Conflict { .. } | BuilderError::NoDraft | BuilderError::Invalid(_))) => {
+        Err(e @ (BuilderError::Conflict { .. } | BuilderError::NoDraft | BuilderError::Invalid(_) | BuilderError::NotActive)) => {
             drop(tx);
             let message = save_error_text(lang, &e).unwrap_or_default();
             render(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), StatusCode::CONFLICT).await
@@ -138,7 +143,8 @@ async fn versions_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &St
                 row.push(Cell::Buttons(vec![Button {
                     action: paths::ROLL_BACK.with(&[&w.slug, &p.number]),
                     csrf: s.csrf.clone(),
-                    hidden: vec![],
+                    // the version live when the page was shown: a retried or stale roll back is refused
+                    hidden: vec![("live".into(), w.live_version.to_string())],
                     label: tr_with(lang, "forms.roll_back", &[("n", &p.number.to_string())]),
                     danger: false,
                 }]));
@@ -179,7 +185,12 @@ pub(super) async fn roll_back(
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Forms, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    working(&mut tx, &slug, lang).await?;
+    let w = working(&mut tx, &slug, lang).await?;
+    if f.text("live") != w.live_version.to_string() || number >= w.live_version {
+        drop(tx);
+        let message = tr_with(lang, "forms.error_roll_back_stale", &[("n", &w.live_version.to_string())]);
+        return versions_page(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), StatusCode::CONFLICT).await;
+    }
     let old = builder::publications(&mut tx, &slug).await?.into_iter().find(|p| p.number == number).ok_or_else(AppError::not_found)?;
     let found = problems(&state, &mut tx, lang, &slug, &old.schema).await?;
     if !found.is_empty() {
@@ -187,7 +198,14 @@ pub(super) async fn roll_back(
         let message = tr_with(lang, "forms.error_roll_back", &[("n", &number.to_string()), ("problems", &found.join(" · "))]);
         return versions_page(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    let new = builder::roll_back(&mut tx, &slug, number, &s.user.display_name).await?;
+    let new = match builder::roll_back(&mut tx, &slug, number, &s.user.display_name).await {
+        Ok(n) => n,
+        Err(BuilderError::NotActive) => {
+            drop(tx);
+            return versions_page(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", tr(lang, "forms.error_not_active"))), StatusCode::CONFLICT).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
     audit(&mut tx, &s, &ip, "form.roll_back", slug.clone(), serde_json::json!({ "version": new, "restores": number })).await?;
     tx.finish().await?;
     state.content.invalidate(ctx.entry.tenant_id);

@@ -146,3 +146,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn huge_counts_lengths_and_non_finite_ranges_are_refused() {
+    let s = base();
+    let mut group = field("gruppe", Kind::Group);
+    group.fields = vec![field("eintrag", Kind::Text)];
+    group.min_items = Some(1);
+    group.max_items = Some(4_000_000_000);
+    assert!(matches!(apply(&s, &Op::AddField { page: 0, at: None, field: group }), Err(EditError::Invalid(_))), "a group of billions of entries");
+    let mut long = field("lang", Kind::Text);
+    long.max_length = Some(crate::schema::MAX_LENGTH_CEILING + 1);
+    assert!(apply(&s, &Op::AddField { page: 0, at: None, field: long }).is_err());
+    let mut number = field("zahl", Kind::Number);
+    number.max = Some(f64::NAN);
+    assert!(apply(&s, &Op::AddField { page: 0, at: None, field: number }).is_err(), "NaN cannot be stored as JSON");
+    let mut number = field("zahl", Kind::Number);
+    number.max = Some(100.0);
+    assert!(apply(&s, &Op::AddField { page: 0, at: None, field: number }).is_ok());
+}
