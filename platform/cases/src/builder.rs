@@ -9,9 +9,6 @@ use time::OffsetDateTime;
 
 use crate::{CaseError, Result, set_form_override};
 
-/// The slug prefix of a tenant's own services (`portal_catalogue::own::PREFIX`).
-pub const OWN_PREFIX: &str = "eigen-";
-
 /// A draft.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormDraft {
@@ -141,16 +138,14 @@ async fn record(tx: &mut TenantTx, slug: &str, schema: &FormSchema, by: &str, re
     schema.check()?;
     // an own service's form is its own (kept while it is not offered); a catalogue service's is
     // the tenant's override of the catalogue's form
-    let written = if slug.starts_with(OWN_PREFIX) {
-        let r = sqlx::query("update own_service set version = version + 1, form_schema = $2 where service_slug = $1")
-            .bind(slug)
-            .bind(serde_json::to_value(schema).unwrap_or_default())
-            .execute(tx.conn())
-            .await?;
-        r.rows_affected() == 1
-    } else {
-        set_form_override(tx, slug, Some(schema)).await?
-    };
+    let own = sqlx::query("update own_service set version = version + 1, form_schema = $2 where service_slug = $1")
+        .bind(slug)
+        .bind(serde_json::to_value(schema).unwrap_or_default())
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1;
+    let written = own || set_form_override(tx, slug, Some(schema)).await?;
     if !written {
         return Err(BuilderError::NotActive);
     }
@@ -203,9 +198,15 @@ pub async fn publications(tx: &mut TenantTx, slug: &str) -> std::result::Result<
         .collect()
 }
 
-/// Publishes an earlier version again (as a new version that says which it restores).
-pub async fn roll_back(tx: &mut TenantTx, slug: &str, number: i32, by: &str) -> std::result::Result<i32, BuilderError> {
+/// The schema of one published version.
+pub async fn publication(tx: &mut TenantTx, slug: &str, number: i32) -> std::result::Result<FormSchema, BuilderError> {
     let json: serde_json::Value =
         sqlx::query_scalar("select schema from form_publication where service_slug = $1 and number = $2").bind(slug).bind(number).fetch_optional(tx.conn()).await?.ok_or(BuilderError::NoVersion)?;
-    record(tx, slug, &schema_of(json)?, by, Some(number)).await
+    schema_of(json)
+}
+
+/// Publishes an earlier version again (as a new version that says which it restores).
+pub async fn roll_back(tx: &mut TenantTx, slug: &str, number: i32, by: &str) -> std::result::Result<i32, BuilderError> {
+    let schema = publication(tx, slug, number).await?;
+    record(tx, slug, &schema, by, Some(number)).await
 }

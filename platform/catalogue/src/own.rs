@@ -191,11 +191,6 @@ pub async fn set_offered(tx: &mut TenantTx, slug: &str, offered: bool) -> Result
     Ok(r.rows_affected() > 0)
 }
 
-/// Whether a slug names an own service (by its form; whether it exists is the database's answer).
-pub fn is_own(slug: &str) -> bool {
-    slug.starts_with(PREFIX)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 
-use super::{KINDS, Working, kind_label, paths, save, save_error_text, working};
+use super::{KINDS, Working, kind_label, paths, save, save_error_text, texts, working};
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
@@ -352,28 +352,15 @@ pub(super) async fn change(State(state): State<AppState>, ctx: TenantContext, he
     }
 }
 
+/// The ids of every field of the form, a group's fields included.
+fn all_ids(schema: &portal_forms::FormSchema) -> HashSet<String> {
+    schema.fields().flat_map(|x| std::iter::once(x.id.clone()).chain(x.fields.iter().map(|c| c.id.clone()))).collect()
+}
+
 /// A new field's id from its label, unique in the form.
 pub(super) fn new_id(label: &str, taken: &HashSet<String>) -> String {
     let mut taken = taken.clone();
     portal_fim::map::slug(label, "feld", &mut taken)
-}
-
-/// The texts of a new page or field; the English one may be left empty (shown as missing).
-pub(super) fn texts(lang: Lang, f: &Fields, de: &str, en: &str, form: &mut FormState) -> Option<Localized> {
-    let (d, e) = (f.text(de), f.text(en));
-    form.values.insert(de.to_owned(), d.clone());
-    form.values.insert(en.to_owned(), e.clone());
-    if d.is_empty() {
-        form.errors.insert(de.to_owned(), tr(lang, "forms.error_text_required"));
-        return None;
-    }
-    if d.chars().count() > 500 || e.chars().count() > 500 {
-        form.errors.insert(de.to_owned(), tr(lang, "forms.error_text_long"));
-        return None;
-    }
-    // an English text left empty takes the German one and is listed as a missing translation
-    let e = if e.is_empty() { d.clone() } else { e };
-    Some(Localized { de: d, en: e })
 }
 
 pub(super) async fn add_field(
@@ -400,7 +387,7 @@ pub(super) async fn add_field(
     };
     let mut at = 0;
     let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
-        let taken = w.schema.fields().flat_map(|x| std::iter::once(x.id.clone()).chain(x.fields.iter().map(|c| c.id.clone()))).collect();
+        let taken = all_ids(&w.schema);
         let field = super::editor::starter_field(new_id(&label.de, &taken), kind, label.clone());
         let id = field.id.clone();
         let schema = edit::apply(&w.schema, &Op::AddField { page, at: None, field }).map_err(|e| super::edit_error_text(lang, &e))?;
@@ -431,7 +418,7 @@ pub(super) async fn add_page(State(state): State<AppState>, ctx: TenantContext, 
         return again(&state, &ctx, lang, &s, &slug, None, Some(Failed { which: "page".into(), form }), StatusCode::UNPROCESSABLE_ENTITY).await;
     };
     let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
-        let taken: HashSet<String> = w.schema.fields().flat_map(|x| std::iter::once(x.id.clone()).chain(x.fields.iter().map(|c| c.id.clone()))).collect();
+        let taken = all_ids(&w.schema);
         let page_ids: HashSet<String> = w.schema.pages.iter().map(|p| p.id.clone()).collect();
         let field = super::editor::starter_field(new_id(&first.de, &taken), kind, first.clone());
         let id = new_id(&title.de, &page_ids);

@@ -15,7 +15,8 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
-use super::builder_page::{commit, kind_of, new_id, texts};
+use super::builder_page::{commit, kind_of, new_id};
+use super::texts;
 use super::{KINDS, PREFILL, kind_label, paths};
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;

@@ -202,6 +202,33 @@ pub(crate) fn posted_state(f: &crate::kit::form::Fields, multi: &[&str]) -> port
     form
 }
 
+/// A German and an English text from a form: the German one required when `required`, each at
+/// most `max` characters (the error next to the input that has it). An English text left empty
+/// takes the German one and is listed as a missing translation, never stored empty.
+pub(crate) fn read_texts(lang: Lang, f: &crate::kit::form::Fields, de: &str, en: &str, form: &mut portal_ui::form::FormState, max: usize, required: bool) -> Option<Localized> {
+    let (d, e) = (f.text(de), f.text(en));
+    form.values.insert(de.to_owned(), d.clone());
+    form.values.insert(en.to_owned(), e.clone());
+    let mut ok = true;
+    if required && d.is_empty() {
+        form.errors.insert(de.to_owned(), tr(lang, "forms.error_text_required"));
+        ok = false;
+    }
+    for (name, v) in [(de, &d), (en, &e)] {
+        if v.chars().count() > max {
+            form.errors.insert(name.to_owned(), tr_with(lang, "forms.error_too_long", &[("max", &max.to_string())]));
+            ok = false;
+        }
+    }
+    let e = if e.is_empty() { d.clone() } else { e };
+    ok.then_some(Localized { de: d, en: e })
+}
+
+/// The required texts of a page or field (labels, titles, help, messages: at most 500 characters).
+pub(crate) fn texts(lang: Lang, f: &crate::kit::form::Fields, de: &str, en: &str, form: &mut portal_ui::form::FormState) -> Option<Localized> {
+    read_texts(lang, f, de, en, form, 500, true)
+}
+
 /// The revision an editor's page showed (`revision` of the form; empty: no draft then).
 pub(crate) fn seen_revision(f: &crate::kit::form::Fields) -> Option<i32> {
     f.text("revision").parse().ok()

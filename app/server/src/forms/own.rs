@@ -139,18 +139,7 @@ fn values_of(i: &OwnServiceInput) -> FormState {
 fn read(lang: Lang, f: &Fields, categories: &[String]) -> Result<OwnServiceInput, FormState> {
     let mut form = super::posted_state(f, &[]);
     let mut text = |key: &str, max: usize, required: bool| -> Localized {
-        let de = f.text(&format!("{key}_de"));
-        let en = f.text(&format!("{key}_en"));
-        if required && de.is_empty() {
-            form.errors.insert(format!("{key}_de"), tr(lang, "forms.error_text_required"));
-        }
-        for (name, v) in [(format!("{key}_de"), &de), (format!("{key}_en"), &en)] {
-            if v.chars().count() > max {
-                form.errors.insert(name, tr_with(lang, "forms.error_too_long", &[("max", &max.to_string())]));
-            }
-        }
-        let en = if en.is_empty() { de.clone() } else { en };
-        Localized { de, en }
+        super::read_texts(lang, f, &format!("{key}_de"), &format!("{key}_en"), &mut form, max, required).unwrap_or_else(|| Localized { de: String::new(), en: String::new() })
     };
     let name = text("name", 200, true);
     let summary = text("summary", 1000, true);

@@ -13,9 +13,10 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
-use super::builder_page::{commit, texts};
+use super::builder_page::commit;
 use super::editor::{condition_inputs, condition_values, read_condition};
 use super::paths;
+use super::texts;
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::staff_page;

@@ -52,6 +52,7 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
         _ => {}
     }
     let issues = issues.unwrap_or_default();
+    let status = if issues.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let step = tr_with(lang, "cases.step", &[("n", &(index + 1).to_string()), ("total", &w.schema.pages.len().to_string()), ("service", &w.name)]);
     blocks.push(Block::AppForm(Box::new(AppFormSpec {
         action: paths::PREVIEW.with(&[&w.slug, &page.id]),
@@ -64,11 +65,7 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
         back: None,
     })));
     let title = tr_with(lang, "forms.preview_title", &[("name", &w.name), ("page", page.title.get(lang))]);
-    staff_page(state, ctx, lang, &paths::PREVIEW.with(&[&w.slug, &page.id]), Some(s), if issues_status(&blocks) { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK }, title, blocks).await
-}
-
-fn issues_status(blocks: &[Block]) -> bool {
-    blocks.iter().any(|b| matches!(b, Block::AppForm(spec) if !spec.summary.is_empty()))
+    staff_page(state, ctx, lang, &paths::PREVIEW.with(&[&w.slug, &page.id]), Some(s), status, title, blocks).await
 }
 
 pub(super) async fn show(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path((slug, page)): Path<(String, String)>) -> Result<Response, AppError> {

@@ -191,8 +191,8 @@ pub(super) async fn roll_back(
         let message = tr_with(lang, "forms.error_roll_back_stale", &[("n", &w.live_version.to_string())]);
         return versions_page(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), StatusCode::CONFLICT).await;
     }
-    let old = builder::publications(&mut tx, &slug).await?.into_iter().find(|p| p.number == number).ok_or_else(AppError::not_found)?;
-    let found = problems(&state, &mut tx, lang, &slug, &old.schema).await?;
+    let old = builder::publication(&mut tx, &slug, number).await?;
+    let found = problems(&state, &mut tx, lang, &slug, &old).await?;
     if !found.is_empty() {
         drop(tx);
         let message = tr_with(lang, "forms.error_roll_back", &[("n", &number.to_string()), ("problems", &found.join(" · "))]);
