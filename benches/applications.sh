@@ -9,37 +9,39 @@
 PORT=3204; BENCH_DB=kommunalportal_bench_applications
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-# one application, start to submit; prints the draft path
+# one application, start to submit; prints the draft path. Each request's status (and where it leads)
+# is checked and tallied (expect.sh req); tally_check judges them.
 apply_once() {
-  local start page t loc
-  t="$(c "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag" | csrf)"
-  loc="$(c -o /dev/null -w '%{redirect_url}' --data-urlencode "_csrf=$t" "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag")"
+  local start page t loc key
+  t="$(req 200 'name="_csrf"' c "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag" | csrf)"
+  loc="$(req 303 /seite/person c -o /dev/null --data-urlencode "_csrf=$t" "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag")"
   start="${loc#http://*/}"; start="/${start}"; page="${start%/seite/*}"
-  c -o /dev/null -F "_csrf=$t" -F _action=weiter -F given_name=Bench -F family_name=Mark -F birth_date=01.02.1980 \
-    -F address.street="Marktstr. 1" -F address.postcode=67655 -F address.town=Kaiserslautern -F email="$EMAIL" "http://127.0.0.1:$PORT$page/seite/person"
-  c -o /dev/null -F "_csrf=$t" -F _action=weiter -F kind=einfach -F purpose=bank -F copies=1 -F delivery=post "http://127.0.0.1:$PORT$page/seite/certificate"
-  c -o /dev/null -F "_csrf=$t" -F _action=weiter -F declaration=ja "http://127.0.0.1:$PORT$page/seite/evidence"
-  local key; key="$(c "http://127.0.0.1:$PORT$page/pruefen" | grep -o 'name="submission_key" value="[^"]*"' | sed 's/.*value="//; s/"$//')"
-  c -o /dev/null --data-urlencode "_csrf=$t" --data-urlencode "submission_key=$key" "http://127.0.0.1:$PORT$page/absenden"
+  req 303 /seite/certificate c -o /dev/null -F "_csrf=$t" -F _action=weiter -F given_name=Bench -F family_name=Mark -F birth_date=01.02.1980 \
+    -F address.street="Marktstr. 1" -F address.postcode=67655 -F address.town=Kaiserslautern -F email="$EMAIL" "http://127.0.0.1:$PORT$page/seite/person" >/dev/null
+  req 303 /seite/evidence c -o /dev/null -F "_csrf=$t" -F _action=weiter -F kind=einfach -F purpose=bank -F copies=1 -F delivery=post "http://127.0.0.1:$PORT$page/seite/certificate" >/dev/null
+  req 303 /pruefen c -o /dev/null -F "_csrf=$t" -F _action=weiter -F declaration=ja "http://127.0.0.1:$PORT$page/seite/evidence" >/dev/null
+  key="$(req 200 'name="submission_key"' c "http://127.0.0.1:$PORT$page/pruefen" | { grep -o 'name="submission_key" value="[^"]*"' || true; } | sed 's/.*value="//; s/"$//')"
+  req 303 /fertig c -o /dev/null --data-urlencode "_csrf=$t" --data-urlencode "submission_key=$key" "http://127.0.0.1:$PORT$page/absenden" >/dev/null
   echo "$page"
 }
 
 step "Preparing a draft"
 DRAFT="$(apply_once)"
 # a second, unfinished draft for the form page
-T="$(c "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag" | csrf)"
-LOC="$(c -o /dev/null -w '%{redirect_url}' --data-urlencode "_csrf=$T" "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag")"
+T="$(req 200 'name="_csrf"' c "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag" | csrf)"
+LOC="$(req 303 /seite/person c -o /dev/null --data-urlencode "_csrf=$T" "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag")"
 FORM_PAGE="/${LOC#http://*/}"
 OPEN="${FORM_PAGE%/seite/*}"
-c -o /dev/null -F "_csrf=$T" -F _action=weiter -F given_name=Bench -F family_name=Mark -F birth_date=01.02.1980 \
-    -F address.street="Marktstr. 1" -F address.postcode=67655 -F address.town=Kaiserslautern -F email="$EMAIL" "http://127.0.0.1:$PORT$FORM_PAGE"
+req 303 /seite/certificate c -o /dev/null -F "_csrf=$T" -F _action=weiter -F given_name=Bench -F family_name=Mark -F birth_date=01.02.1980 \
+    -F address.street="Marktstr. 1" -F address.postcode=67655 -F address.town=Kaiserslautern -F email="$EMAIL" "http://127.0.0.1:$PORT$FORM_PAGE" >/dev/null
+tally_check "preparing (an application filed, a draft)"
 
 step "wrk: $CONNECTIONS connections, $DURATION per target (server, PostgreSQL and wrk share $(nproc) cores)"
 wrk -t1 -c4 -d3s -H "Host: $HOST" "http://127.0.0.1:$PORT/" >/dev/null
-run_wrk portal-home /
-run_wrk form-page "$FORM_PAGE" "kp_session=$SESSION"
-run_wrk check-page "$OPEN/pruefen" "kp_session=$SESSION"
-run_wrk my-applications /konto/antraege "kp_session=$SESSION"
+run_wrk portal-home / "Willkommen im Serviceportal"
+run_wrk form-page "$FORM_PAGE" 'id="application-form"' "kp_session=$SESSION"
+run_wrk check-page "$OPEN/pruefen" 'name="submission_key"' "kp_session=$SESSION"
+run_wrk my-applications /konto/antraege "href=\"$OPEN/pruefen\"" "kp_session=$SESSION"   # the open draft listed
 awk -v h="$(cat "$CACHE/bench-portal-home.rps")" -v f="$(cat "$CACHE/bench-form-page.rps")" -v k="$(cat "$CACHE/bench-check-page.rps")" \
   'BEGIN { printf "form page / portal home: %.2f   check page / portal home: %.2f\n", f / h, k / h }'
 
@@ -47,5 +49,9 @@ step "Complete applications end to end, 20 one after the other (6 requests each 
 start_ns="$(date +%s%N)"
 for _ in $(seq 1 20); do apply_once >/dev/null; done
 end_ns="$(date +%s%N)"
-echo "mean per application: $(( (end_ns - start_ns) / 20000000 )) ms (curl process start included)"
-c -o /dev/null -w 'receipt PDF: %{time_total} s, %{size_download} bytes\n' "http://127.0.0.1:$PORT/konto/antraege/$(c "http://127.0.0.1:$PORT/konto/antraege" | grep -o '/konto/antraege/[0-9a-f-]\{36\}' | head -1 | sed 's#.*/##')/quittung.pdf"
+echo "mean per application: $(( (end_ns - start_ns) / 20000000 )) ms (curl process start and the status checks included)"
+tally_check "applications end to end"
+CASE="$(req 200 /konto/antraege/ c "http://127.0.0.1:$PORT/konto/antraege" | grep -o '/konto/antraege/[0-9a-f-]\{36\}' | head -1 | sed 's#.*/##' || true)"
+[ -n "$CASE" ] || die "no filed application in the list"
+expect_page receipt-pdf "http://127.0.0.1:$PORT/konto/antraege/$CASE/quittung.pdf" 200 "%PDF-" -b "$JAR" -H "Host: $HOST"
+echo "receipt PDF: $EXPECT_TIME s, $EXPECT_SIZE bytes"

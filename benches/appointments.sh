@@ -45,8 +45,9 @@ curl -s -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$PORT/"
 
 step "1. Free slots of 10 counters over 60 days (the booking page of a day), against the portal home"
 for CONNECTIONS in ${CONNECTION_COUNTS:-32}; do
-  run_wrk home /
-  run_wrk free-slots "/termine/buchen?ort=$LOC&dienst=personalausweis&personen=1&tag=$DAY"
+  run_wrk home / "Willkommen im Serviceportal"
+  # the free slots computed: the next free one is named (also on a day without opening hours)
+  run_wrk free-slots "/termine/buchen?ort=$LOC&dienst=personalausweis&personen=1&tag=$DAY" "Nächster freier Termin"
   echo "  ratio free-slots/home: $(awk -v a="$(cat "$CACHE/bench-free-slots.rps")" -v b="$(cat "$CACHE/bench-home.rps")" 'BEGIN { printf "%.3f", a / b }')"
 done
 
@@ -76,4 +77,8 @@ AFTER="$(rss)"
 echo go >&"${LIVE[1]}"
 read -r RESULT <&"${LIVE[0]}"
 echo "  $RESULT"
+# every listener must have received the change (the driver checked each stream's status: 200)
+RECEIVED="$(grep -o '"received":[0-9]*' <<<"$RESULT" | cut -d: -f2 || true)"
+echo "  listeners without the update: $(( ${LISTENERS:-1000} - ${RECEIVED:-0} ))"
+judge "live listeners" "${LISTENERS:-1000}" "$(( ${LISTENERS:-1000} - ${RECEIVED:-0} ))"
 echo "  server RSS: $BEFORE kB before, $AFTER kB with ${LISTENERS:-1000} listeners: $(( (AFTER - BEFORE) * 1024 / ${LISTENERS:-1000} )) bytes per listener"

@@ -27,19 +27,23 @@ for _ in $(seq 1 40); do
   [ -n "$T" ] && break; sleep 0.25
 done
 [ -n "$T" ] || die "the own service is not offered"
-LOC="$(c -o /dev/null -w '%{redirect_url}' --data-urlencode "_csrf=$T" "http://127.0.0.1:$PORT/leistungen/$SLUG/antrag")"
+LOC="$(req 303 /seite/ c -o /dev/null --data-urlencode "_csrf=$T" "http://127.0.0.1:$PORT/leistungen/$SLUG/antrag")"
 FORM_PAGE="/${LOC#http://*/}"
-c -o /dev/null -w '  imported form page: HTTP %{http_code}, %{size_download} bytes\n' "http://127.0.0.1:$PORT$FORM_PAGE"
+FORM_MARKER='id="application-form"'   # a form page of an application, not a redirect to the login
+verify_page imported-form-page "$FORM_PAGE" "$FORM_MARKER" "kp_session=$SESSION"
+echo "  imported form page: HTTP 200, $EXPECT_SIZE bytes"
 # for comparison, the first page of a catalogue form (Meldebescheinigung)
-T="$(c "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag" | csrf)"
-LOC="$(c -o /dev/null -w '%{redirect_url}' --data-urlencode "_csrf=$T" "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag")"
+T="$(req 200 'name="_csrf"' c "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag" | csrf)"
+LOC="$(req 303 /seite/person c -o /dev/null --data-urlencode "_csrf=$T" "http://127.0.0.1:$PORT/leistungen/meldebescheinigung/antrag")"
+tally_check "preparing (the two forms' drafts)"
 CATALOGUE_PAGE="/${LOC#http://*/}"
-c -o /dev/null -w '  catalogue form page: HTTP %{http_code}, %{size_download} bytes\n' "http://127.0.0.1:$PORT$CATALOGUE_PAGE"
+verify_page catalogue-form-page "$CATALOGUE_PAGE" "$FORM_MARKER" "kp_session=$SESSION"
+echo "  catalogue form page: HTTP 200, $EXPECT_SIZE bytes"
 wrk -t1 -c4 -d3s -H "Host: $HOST" "http://127.0.0.1:$PORT/" >/dev/null
 for CONNECTIONS in ${CONNECTION_COUNTS:-32}; do
-  run_wrk portal-home /
-  run_wrk imported-form-page "$FORM_PAGE" "kp_session=$SESSION"
-  run_wrk catalogue-form-page "$CATALOGUE_PAGE" "kp_session=$SESSION"
+  run_wrk portal-home / "Willkommen im Serviceportal"
+  run_wrk imported-form-page "$FORM_PAGE" "$FORM_MARKER" "kp_session=$SESSION"
+  run_wrk catalogue-form-page "$CATALOGUE_PAGE" "$FORM_MARKER" "kp_session=$SESSION"
   echo "  ratio imported form page / portal home: $(awk -v a="$(cat "$CACHE/bench-imported-form-page.rps")" -v b="$(cat "$CACHE/bench-portal-home.rps")" 'BEGIN { printf "%.3f", a / b }')"
   echo "  ratio imported form page / catalogue form page: $(awk -v a="$(cat "$CACHE/bench-imported-form-page.rps")" -v b="$(cat "$CACHE/bench-catalogue-form-page.rps")" 'BEGIN { printf "%.3f", a / b }')"
 done

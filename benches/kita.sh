@@ -16,8 +16,8 @@ curl -s -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$PORT/"
 
 step "1. The facility search page against the portal home"
 for CONNECTIONS in ${CONNECTION_COUNTS:-32}; do
-  run_wrk home /
-  run_wrk kita-search "/kita?alter=3&betreuung=kita&adresse=Fackelstra%C3%9Fe+3&km=5"
+  run_wrk home / "Willkommen im Serviceportal"
+  run_wrk kita-search "/kita?alter=3&betreuung=kita&adresse=Fackelstra%C3%9Fe+3&km=5" 'class="kita-map"'
   echo "  ratio search/home: $(awk -v a="$(cat "$CACHE/bench-kita-search.rps")" -v b="$(cat "$CACHE/bench-home.rps")" 'BEGIN { printf "%.3f", a / b }')"
 done
 

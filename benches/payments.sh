@@ -17,26 +17,27 @@ for _ in $(seq 1 40); do
   [ "$(psql_owner -tAc "select count(*) from payment_setup where account_charges_enabled" 2>/dev/null || echo 0)" -ge 1 ] && break; sleep 0.5
 done
 
-# a pay-before application (Geburtsurkunde, $1 copies) submitted up to its payment; prints the draft path
+# a pay-before application (Geburtsurkunde, $1 copies) submitted up to its payment; prints the draft
+# path. Each request's status (and where it leads) is checked and tallied (expect.sh req).
 draft_at_payment() {
   local t loc page key
-  t="$(c "http://127.0.0.1:$PORT/leistungen/geburtsurkunde/antrag" | csrf)"
-  loc="$(c -o /dev/null -w '%{redirect_url}' --data-urlencode "_csrf=$t" "http://127.0.0.1:$PORT/leistungen/geburtsurkunde/antrag")"
+  t="$(req 200 'name="_csrf"' c "http://127.0.0.1:$PORT/leistungen/geburtsurkunde/antrag" | csrf)"
+  loc="$(req 303 /seite/birth c -o /dev/null --data-urlencode "_csrf=$t" "http://127.0.0.1:$PORT/leistungen/geburtsurkunde/antrag")"
   page="/${loc#http://*/}"; page="${page%/seite/*}"
-  c -o /dev/null -F "_csrf=$t" -F _action=weiter -F own=ja -F given_name=Bench -F family_name=Mark -F birth_date=01.02.1980 -F birth_place=Kaiserslautern "http://127.0.0.1:$PORT$page/seite/birth"
-  c -o /dev/null -F "_csrf=$t" -F _action=weiter -F copies="$1" -F purpose=rente -F delivery_address.street="Marktstr. 1" -F delivery_address.postcode=67655 -F delivery_address.town=Kaiserslautern "http://127.0.0.1:$PORT$page/seite/order"
-  key="$(c "http://127.0.0.1:$PORT$page/pruefen" | grep -o 'name="submission_key" value="[^"]*"' | sed 's/.*value="//; s/"$//')"
-  c -o /dev/null --data-urlencode "_csrf=$t" --data-urlencode "submission_key=$key" "http://127.0.0.1:$PORT$page/absenden"
+  req 303 /seite/order c -o /dev/null -F "_csrf=$t" -F _action=weiter -F own=ja -F given_name=Bench -F family_name=Mark -F birth_date=01.02.1980 -F birth_place=Kaiserslautern "http://127.0.0.1:$PORT$page/seite/birth" >/dev/null
+  req 303 /pruefen c -o /dev/null -F "_csrf=$t" -F _action=weiter -F copies="$1" -F purpose=rente -F delivery_address.street="Marktstr. 1" -F delivery_address.postcode=67655 -F delivery_address.town=Kaiserslautern "http://127.0.0.1:$PORT$page/seite/order" >/dev/null
+  key="$(req 200 'name="submission_key"' c "http://127.0.0.1:$PORT$page/pruefen" | { grep -o 'name="submission_key" value="[^"]*"' || true; } | sed 's/.*value="//; s/"$//')"
+  req 303 /zahlung c -o /dev/null --data-urlencode "_csrf=$t" --data-urlencode "submission_key=$key" "http://127.0.0.1:$PORT$page/absenden" >/dev/null
   echo "$page"
 }
 
 # pays a draft at its payment page as Stripe.js would and returns; prints "draft-path intent"
 pay() {
   local secret intent
-  secret="$(c "http://127.0.0.1:$PORT$1/zahlung" | grep -o 'data-client-secret="[^"]*"' | sed 's/.*="//; s/"$//')"
+  secret="$(req 200 'data-client-secret="pi_' c "http://127.0.0.1:$PORT$1/zahlung" | { grep -o 'data-client-secret="[^"]*"' || true; } | sed 's/.*="//; s/"$//')"
   intent="${secret%%_secret_*}"
-  curl -s -o /dev/null -H "Authorization: Bearer pk_test_kommunalportal" --data-urlencode "client_secret=$secret" -d payment_method=pm_card_visa "$STRIPE/v1/payment_intents/$intent/confirm"
-  c -o /dev/null "http://127.0.0.1:$PORT$1/zahlung/zurueck?payment_intent=$intent&redirect_status=succeeded"
+  req 200 '"status":"succeeded"' curl -s -H "Authorization: Bearer pk_test_kommunalportal" --data-urlencode "client_secret=$secret" -d payment_method=pm_card_visa "$STRIPE/v1/payment_intents/$intent/confirm" >/dev/null
+  req 303 /fertig c -o /dev/null "http://127.0.0.1:$PORT$1/zahlung/zurueck?payment_intent=$intent&redirect_status=succeeded" >/dev/null
   echo "$1 $intent"
 }
 pay_once() { pay "$(draft_at_payment 2)"; }
@@ -47,7 +48,7 @@ read -r PAID INTENT <<<"$(pay_once)"
 CASE="$(psql_owner -tAc "select case_id from payment where intent_id = '$INTENT'")"
 [ -n "$CASE" ] || die "the paid application was not filed"
 OPEN="$(draft_at_payment 1)"
-c -s "http://127.0.0.1:$PORT$OPEN/zahlung" | grep -q 'data-client-secret="pi_' || die "no payment page"
+tally_check "preparing (a paid application, an open payment)"
 
 # the succeeded event of the paid intent, signed now (valid for five minutes)
 PAYLOAD="$(curl -s "$STRIPE/_test/events?account=acct_demoKaiserslautern" | node -e "let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{const e=JSON.parse(s).find(e=>e.type==='payment_intent.succeeded'&&e.payload.includes('$INTENT'));process.stdout.write(e.payload)})")"
@@ -55,22 +56,24 @@ TS="$(date +%s)"
 SIG="t=$TS,v1=$(printf '%s.%s' "$TS" "$PAYLOAD" | openssl dgst -sha256 -hmac "$APP__PAYMENTS__WEBHOOK_SECRET" | sed 's/.* //')"
 LUA="$(mktemp --suffix .lua)"
 node -e "const [p,s]=process.argv.slice(1);console.log('wrk.method=\"POST\"\nwrk.body='+JSON.stringify(p)+'\nwrk.headers[\"Content-Type\"]=\"application/json\"\nwrk.headers[\"Host\"]=\"ops.localhost\"\nwrk.headers[\"Stripe-Signature\"]='+JSON.stringify(s))" "$PAYLOAD" "$SIG" > "$LUA"
-curl -s -X POST -H "Host: ops.localhost" -H "Content-Type: application/json" -H "Stripe-Signature: $SIG" --data-binary "$PAYLOAD" "http://127.0.0.1:$PORT/webhooks/stripe" | grep -qx 'duplicate\|applied: no change' || die "the webhook was not accepted"
+expect_page webhook-duplicate "http://127.0.0.1:$PORT/webhooks/stripe" 200 "" -X POST -H "Host: ops.localhost" -H "Content-Type: application/json" -H "Stripe-Signature: $SIG" --data-binary "$PAYLOAD"
+grep -qx 'duplicate\|applied: no change' "$EXPECT_BODY" || die "the webhook was not accepted: $(head -c 200 "$EXPECT_BODY")"
 
 step "wrk: $CONNECTIONS connections, $DURATION per target (server, PostgreSQL, Stripe stand-in and wrk share $(nproc) cores)"
 wrk -t1 -c4 -d3s -H "Host: $HOST" "http://127.0.0.1:$PORT/" >/dev/null
-run_wrk portal-home /
-run_wrk payment-page "$OPEN/zahlung" "kp_session=$SESSION"
-run_wrk case-with-payment "/konto/antraege/$CASE" "kp_session=$SESSION"
-out="$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "http://127.0.0.1:$PORT/webhooks/stripe")"
-printf '%-26s %10s req/s   p99 %8s   non-2xx %s\n' webhook-duplicate "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1 == "99%" {print $2}' <<<"$out")" "$(awk '/Non-2xx/ {print $4}' <<<"$out")"
-echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" > "$CACHE/bench-webhook.rps"
-awk -v h="$(cat "$CACHE/bench-portal-home.rps")" -v p="$(cat "$CACHE/bench-payment-page.rps")" -v k="$(cat "$CACHE/bench-case-with-payment.rps")" -v w="$(cat "$CACHE/bench-webhook.rps")" \
+run_wrk portal-home / "Willkommen im Serviceportal"
+run_wrk payment-page "$OPEN/zahlung" 'data-client-secret="pi_' "kp_session=$SESSION"
+run_wrk case-with-payment "/konto/antraege/$CASE" "Gebühr und Zahlung" "kp_session=$SESSION"   # its payment box
+# the signed event again and again (checked above: 200); every answer but 200 counted
+wrk_expect webhook-duplicate 200 -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "http://127.0.0.1:$PORT/webhooks/stripe"
+wrk_row webhook-duplicate
+awk -v h="$(cat "$CACHE/bench-portal-home.rps")" -v p="$(cat "$CACHE/bench-payment-page.rps")" -v k="$(cat "$CACHE/bench-case-with-payment.rps")" -v w="$(cat "$CACHE/bench-webhook-duplicate.rps")" \
   'BEGIN { printf "payment page / home: %.2f   case page / home: %.2f   webhook / home: %.2f\n", p / h, k / h, w / h }'
 
 step "Paid applications end to end, 20 one after the other (9 requests to the portal, 1 to Stripe each)"
 start_ns="$(date +%s%N)"
 for _ in $(seq 1 20); do pay_once >/dev/null; done
 end_ns="$(date +%s%N)"
-echo "mean per paid application: $(( (end_ns - start_ns) / 20000000 )) ms (curl process start included)"
+echo "mean per paid application: $(( (end_ns - start_ns) / 20000000 )) ms (curl process start and the status checks included)"
+tally_check "paid applications end to end"
 echo "cases filed: $(psql_owner -tAc "select count(*) from payment where status = 'succeeded' and case_id is not null") of 21 payments"

@@ -19,18 +19,24 @@ trap 'kill $HELLO $SERVER 2>/dev/null || true; stop_test_services' EXIT
 wait_for_http "http://127.0.0.1:$HELLO_PORT/" 30 || die "baseline did not start"
 LUA="$ROOT/benches/lua"
 
-measure() { # name connections url [wrk args...]
+measure() { # name connections url [wrk args...]: every response must be 200 (each page verified once below)
   local name="$1" c="$2" url="$3"; shift 3
-  local out rps p99 non2xx
-  out="$(wrk -t"$THREADS" -c"$c" -d"$DURATION" --latency -H "Host: $HOST" -H "Accept-Encoding: ${ENCODING:-br, gzip}" -H 'Accept-Language: de-DE,de;q=0.9' "$@" "$url")"
-  rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
-  p99="$(awk '$1 == "99%" {print $2}' <<<"$out")"
-  non2xx="$(awk '/Non-2xx/ {print $4}' <<<"$out")"
-  local base="$rps"; [ "$name" = hello ] || base="$(cat "$CACHE/bench-hello-$c.rps")"
-  printf '%-34s %4d conn %10s req/s  ratio %6.3f  p99 %8s  non-2xx %s\n' "$name" "$c" "$rps" "$(awk -v r="$rps" -v b="$base" 'BEGIN { print r / b }')" "$p99" "${non2xx:-0}"
+  wrk_expect "$name" 200 -t"$THREADS" -c"$c" -d"$DURATION" --latency -H "Host: $HOST" -H "Accept-Encoding: ${ENCODING:-br, gzip}" -H 'Accept-Language: de-DE,de;q=0.9' "$@" "$url"
+  local rps="$WRK_RPS" base="$WRK_RPS"; [ "$name" = hello ] || base="$(cat "$CACHE/bench-hello-$c.rps")"
+  printf '%-34s %4d conn %10s req/s  ratio %6.3f  p99 %8s  non-2xx %s  unexpected %s\n' "$name" "$c" "$rps" "$(awk -v r="$rps" -v b="$base" 'BEGIN { print r / b }')" "$WRK_P99" "$WRK_NON2XX" "$WRK_UNEXPECTED"
   echo "$rps" > "$CACHE/bench-$name-$c.rps"
+  wrk_judge
 }
 P="http://127.0.0.1:$PORTAL_PORT"
+step "Every target once: its status and a text only that page has"
+expect_page hello "http://127.0.0.1:$HELLO_PORT/" 200 "Hello, world!"
+verify_page portal-home / "Willkommen im Serviceportal"
+verify_page service-page /leistungen/personalausweis 99008001012000   # its LeiKa key
+verify_page legal-page /impressum "Herausgeber: Stadt Kaiserslautern"
+verify_page search-frequent "/suche?q=Perso" 'Treffer für „Perso“'
+# the first query lua/unseen-search.lua sends
+verify_page search-unseen "/suche?q=meldebescheinigung" 'Treffer für „meldebescheinigung“'
+verify_page account-logged-in /konto "$EMAIL" "kp_session=$SESSION"
 step "wrk: $THREADS thread(s), $DURATION per target (server, database and wrk share $(nproc) cores)"
 # warm-up: the tenant's content and pages in memory
 wrk -t1 -c4 -d3s -H "Host: $HOST" -H 'Accept-Encoding: br, gzip' "$P/" >/dev/null
@@ -46,11 +52,16 @@ for c in $CONNECTION_COUNTS; do
 done
 
 step "First-load weight (compressed as served; Accept-Encoding: br, gzip)"
-size() { curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -w '%{size_download}' -H "Host: $1" "http://127.0.0.1:$PORTAL_PORT$2"; }
+# bytes as served (compressed); each status is tallied, checked after the table
+size() { # host path
+  [ -n "$2" ] || { tally_bad "no link to an asset on the page (host $1)"; echo 0; return; }
+  req 200 "" curl -s -o /dev/null -H 'Accept-Encoding: br, gzip' -H "Host: $1" "http://127.0.0.1:$PORTAL_PORT$2" >/dev/null
+  echo "${REQ_SIZE:-0}"
+}
 page_weight() { # host path label
   local html css kern fonts js wasm total
   html="$(size "$1" "$2")"
-  local page; page="$(curl -s -H "Host: $1" "http://127.0.0.1:$PORTAL_PORT$2")"
+  local page; page="$(req 200 "" curl -s -H "Host: $1" "http://127.0.0.1:$PORTAL_PORT$2")"
   kern="$(size "$1" "$(grep -o '/assets/kern/kern.min.css?v=[0-9a-f]*' <<<"$page" | head -1)")"
   css="$(size "$1" "$(grep -o '/assets/app.css?v=[0-9a-f]*' <<<"$page" | head -1)")"
   fonts=0; for w in Regular Medium SemiBold; do fonts=$((fonts + $(size "$1" "/assets/kern/fonts/FiraSans-$w.woff2"))); done
@@ -67,7 +78,9 @@ page_weight kaiserslautern.localhost / "portal home (Kaiserslautern)"
 page_weight kaiserslautern.localhost /leistungen/personalausweis "service page"
 # the console's tenant form carries the island; log in to fetch it
 jar="$(console_login "$CARGO_TARGET_DIR/release/portal" "$PORTAL_PORT" bench@kommunalportal.example)"
-island_html="$(curl -s -b "$jar" -H 'Accept-Encoding: br, gzip' -H 'Host: ops.localhost' -o /dev/null -w '%{size_download}' "http://127.0.0.1:$PORTAL_PORT/mandanten/neu")"
+req 200 "" curl -s -b "$jar" -H 'Accept-Encoding: br, gzip' -H 'Host: ops.localhost' -o /dev/null "http://127.0.0.1:$PORTAL_PORT/mandanten/neu" >/dev/null
+island_html="$REQ_SIZE"
 wasm="$(size ops.localhost /pkg/portal_hydrate_bg.wasm)"; gluejs="$(size ops.localhost /pkg/portal_hydrate.js)"
 printf '%-34s html %6d  + islands wasm %6d + js %5d (compressed)\n' "console tenant form (island)" "$island_html" "$wasm" "$gluejs"
 rm -f "$jar"
+tally_check "first-load weight requests"
