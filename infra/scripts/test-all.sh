@@ -18,6 +18,9 @@ step "Formatting (rustfmt.toml) and lints (clippy, warnings are errors)"
 cargo fmt --all --check
 cargo clippy --workspace --exclude portal-hydrate --all-targets --quiet -- -D warnings
 
+step "Static checks of the tests (no ignored or skipped tests, no unchecked responses, journeys scan every page)"
+node "$ROOT/tests/e2e/check-tests.mjs"
+
 step "Building the server and the tests"
 cargo build --quiet -p portal-server --bin portal
 cargo test --workspace --exclude portal-hydrate --no-run --quiet

@@ -2,14 +2,16 @@
 // E2E_PORT_B), each with its own tenant content and page caches. A citizen reads a tenant's portal
 // on server B, where its pages come from memory with an ETag (and a 304 when asked again); an
 // operator renames and suspends the tenant on server A's console; server B shows each change on the
-// next requests, never the old page. Every page shown is scanned with axe-core.
+// next requests, never the old page. Every page shown is scanned with axe-core (each load by
+// itself, see helpers.mjs), the console's included. The tenant is put back (name, active) afterwards,
+// also when the journey fails: other journeys may use the demo tenant.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, operatorLogin, expectAccessible } from './helpers.mjs';
+import { launch, newPage, operatorLogin, restoreTenant, PORT_B } from './helpers.mjs';
 
-const PORT_B = process.env.E2E_PORT_B || '3102';
 const urlB = (host, path = '/') => `http://${host}:${PORT_B}${path}`;
 const HOST = 'blievenstorf.localhost';
+const TENANT = 'Gemeinde Blievenstorf';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -26,15 +28,21 @@ async function eventually(page, href, check, what) {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert.fail(`${what}: not shown by the other server after 5 s`);
+  assert.fail(`${what}: not shown by the other server after 100 requests`);
 }
 
-test('a change made on one server is shown by the other on the next requests', async () => {
+test('a change made on one server is shown by the other on the next requests', async (t) => {
   const citizen = await newPage(browser);
+  const ops = await newPage(browser);
+  let changed = false;
+  t.after(async () => {
+    if (changed) await restoreTenant(ops, TENANT, { displayName: TENANT });
+    await citizen.context().close();
+    await ops.context().close();
+  });
   const first = await citizen.goto(urlB(HOST));
   assert.equal(first.status(), 200);
   await citizen.getByRole('heading', { name: 'Gemeinde Blievenstorf' }).first().waitFor();
-  await expectAccessible(citizen, 'portal home served by server B');
   const headers = first.headers();
   assert.match(headers['cache-control'], /public/);
   assert.match(headers.etag, /^"[0-9a-f]{32}(-br|-gz)?"$/);
@@ -43,37 +51,26 @@ test('a change made on one server is shown by the other on the next requests', a
   assert.equal(again, 304);
 
   // the operator renames the tenant's portal on server A
-  const ops = await newPage(browser);
   await operatorLogin(ops);
   await ops.getByRole('link', { name: 'Bearbeiten: Gemeinde Blievenstorf', exact: true }).click();
+  changed = true;
   await ops.getByLabel('Anzeigename im Portal').fill('Gemeinde Blievenstorf an der Elde');
   await ops.getByRole('button', { name: 'Speichern' }).click();
   await ops.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
 
   await eventually(citizen, urlB(HOST), async (p) => (await p.getByRole('heading', { name: 'Gemeinde Blievenstorf an der Elde' }).count()) > 0, 'new name');
-  await expectAccessible(citizen, 'renamed portal home on server B');
   const imprint = await citizen.goto(urlB(HOST, '/impressum'));
   assert.equal(imprint.status(), 200);
   await citizen.getByText('Gemeinde Blievenstorf an der Elde').first().waitFor();
-  await expectAccessible(citizen, 'imprint on server B');
 
   // suspended on A: B shows the maintenance page, not the page it holds; back again afterwards
   await ops.getByRole('button', { name: 'Sperren: Gemeinde Blievenstorf', exact: true }).click();
   await ops.getByText('Der Mandant Gemeinde Blievenstorf ist gesperrt').waitFor();
   await eventually(citizen, urlB(HOST), async (_, r) => r.status() === 503, 'suspension');
   await citizen.getByRole('heading', { name: 'Portal vorübergehend nicht erreichbar' }).waitFor();
-  await expectAccessible(citizen, 'maintenance page on server B');
   await ops.getByRole('button', { name: 'Entsperren: Gemeinde Blievenstorf', exact: true }).click();
   await ops.getByText('Der Mandant Gemeinde Blievenstorf ist wieder aktiv.').waitFor();
   // the page may be the one the browser holds (a 304 on its validator)
   await eventually(citizen, urlB(HOST), async (_, r) => [200, 304].includes(r.status()), 'reactivation');
-
-  // the name back, so that other journeys find the demo tenant as they expect it
-  await ops.getByRole('link', { name: 'Bearbeiten: Gemeinde Blievenstorf', exact: true }).click();
-  await ops.getByLabel('Anzeigename im Portal').fill('Gemeinde Blievenstorf');
-  await ops.getByRole('button', { name: 'Speichern' }).click();
-  await ops.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
   assert.deepEqual([...citizen.errors, ...ops.errors], []);
-  await citizen.context().close();
-  await ops.context().close();
 });

@@ -4,12 +4,13 @@
 // publishes, and offers the service. A citizen finds it in the search and submits it, the
 // condition showing the second page's field. The admin then imports the FIM schema of the Blue Card
 // (XDatenfelder 2.0), fixes the reported field (a choice without its code list becomes a select
-// with options) and publishes. axe-core on every page of the builder.
+// with options) and publishes. axe-core on every page, the builder's and the citizen's (each load
+// by itself, see helpers.mjs).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { launch, newPage, url, expectAccessible, eidLogin, invitedTenantAdmin } from './helpers.mjs';
+import { launch, newPage, url, eidLogin, invitedTenantAdmin } from './helpers.mjs';
 
 const HOST = 'dueren.localhost';
 const suffix = Date.now().toString(36);
@@ -69,7 +70,6 @@ test('an own service is built with the keyboard, published, found and submitted;
   const [, admin] = await invitedTenantAdmin(browser, `admin-formular-${suffix}@dueren.example`, 'Fritzi Formular', 'Rurstadt-Baukasten-2026', 'Stadt Düren');
   await press(admin, 'Formulare');
   await admin.getByRole('heading', { name: 'Formulare und eigene Leistungen', level: 1 }).waitFor();
-  await expectAccessible(admin, 'the forms list');
 
   // a new own service: a mistake first (no name, a fee that is no amount), then right
   await press(admin, 'Eigene Leistung anlegen');
@@ -79,7 +79,6 @@ test('an own service is built with the keyboard, published, found and submitted;
   await admin.getByText('Bitte geben Sie einen deutschen Text ein.').first().waitFor();
   await admin.getByText('Bitte geben Sie die Gebühr als Betrag in Euro an, z. B. 12,50.').first().waitFor();
   assert.equal(await admin.getByLabel('Kurzbeschreibung (Deutsch)').inputValue(), 'Städtisches Lastenrad für bis zu drei Tage ausleihen.', 'the input is kept');
-  await expectAccessible(admin, 'the own service form with errors');
   await typeInto(admin, 'Name (Deutsch)', `Lastenrad ausleihen ${suffix}`);
   await typeInto(admin, 'Name (Englisch)', `Borrow a cargo bike ${suffix}`);
   await choose(admin, 'Kategorie', 'Bürgerservice und Freizeit');
@@ -88,7 +87,6 @@ test('an own service is built with the keyboard, published, found and submitted;
   await typeInto(admin, 'Zuständige Stelle', 'Amt für Mobilität');
   await press(admin, 'Leistung speichern');
   await admin.getByRole('heading', { name: `Formular: Lastenrad ausleihen ${suffix}` }).waitFor();
-  await expectAccessible(admin, 'the builder without a form');
   const builder = admin.url().split('?')[0];
 
   // page 1: a yes/no question after the first field
@@ -97,7 +95,6 @@ test('an own service is built with the keyboard, published, found and submitted;
   await typeInto(admin, 'Beschriftung (Englisch)', 'With a child box?');
   await Promise.all([admin.waitForEvent('load'), admin.keyboard.press('Enter')]);
   await admin.getByRole('heading', { name: 'Feld: Mit Kinderbox?' }).waitFor();
-  await expectAccessible(admin, 'the field editor');
   await press(admin, 'Feld speichern');
 
   // page 2 with a number field, shown only when the child box is wanted
@@ -116,7 +113,6 @@ test('an own service is built with the keyboard, published, found and submitted;
   await typeInto(admin, 'Wert der Bedingung', 'ja');
   await press(admin, 'Feld speichern');
   await admin.getByText('Bitte geben Sie eine Zahl ein.').first().waitFor();
-  await expectAccessible(admin, 'the field editor with an error');
   await typeInto(admin, 'Größter Wert', '3');
   await press(admin, 'Feld speichern');
   await admin.getByText('Die Änderung ist im Entwurf gespeichert.').waitFor();
@@ -124,29 +120,23 @@ test('an own service is built with the keyboard, published, found and submitted;
   // the page's English title is still missing; the first field moves down, below the question
   await press(admin, 'Seite bearbeiten: Ausleihe');
   await typeInto(admin, 'Titel der Seite (Englisch)', 'Loan');
-  await expectAccessible(admin, 'the page editor');
   await press(admin, 'Seite speichern');
   await press(admin, 'Nach unten: Ihr Anliegen');
   const firstPage = admin.locator('table').first();
   assert.deepEqual((await firstPage.locator('tbody tr td:first-child').allInnerTexts()).map((t) => t.trim()), ['Mit Kinderbox?', 'Ihr Anliegen']);
-  await expectAccessible(admin, 'the builder with a draft');
 
   // the preview: the citizen's renderer with the errors it would show
   await press(admin, 'Vorschau');
   await admin.getByText(/So sieht die Seite für Bürgerinnen und Bürger aus/).waitFor();
-  await expectAccessible(admin, 'the preview');
   await press(admin, 'Eingaben prüfen');
   await admin.locator('.error-summary, [role="alert"]').first().waitFor();
-  await expectAccessible(admin, 'the preview with errors');
   await press(admin, 'Zurück zum Baukasten');
 
   // check and publish: the difference, then the version
   await press(admin, 'Prüfen und veröffentlichen');
   await admin.getByText('Feld „anzahl_der_kinder“ hinzugefügt').waitFor();
-  await expectAccessible(admin, 'the publish page');
   await press(admin, 'Jetzt veröffentlichen');
   await admin.getByText(/Die neue Version ist veröffentlicht/).waitFor();
-  await expectAccessible(admin, 'the versions');
   await press(admin, 'Zurück zum Baukasten');
   await press(admin, 'Zurück zur Übersicht der Formulare');
   await press(admin, `Anbieten: Lastenrad ausleihen ${suffix}`);
@@ -187,12 +177,10 @@ test('an own service is built with the keyboard, published, found and submitted;
   await press(admin, 'Importieren');
   await admin.getByText(/Das FIM-Schema wurde in den Entwurf übernommen/).waitFor();
   await admin.getByRole('heading', { name: 'Hinweise aus dem FIM-Import' }).waitFor();
-  await expectAccessible(admin, 'the builder with an import report');
   const noted = admin.locator('tr', { hasText: 'Geschlecht' }).first();
   assert.match(await noted.innerText(), /Codeliste/);
   await press(admin, 'Geschlecht');
   await admin.getByText(/Zu diesem Feld gibt es Hinweise aus dem FIM-Import/).waitFor();
-  await expectAccessible(admin, 'the field editor with import notes');
   await choose(admin, 'Art des Felds', 'Auswahlliste');
   await tabTo(admin, /^Auswahlwerte/);
   await admin.keyboard.type('m | männlich | male\nw | weiblich | female\nd | divers | diverse\nx | ohne Angabe | not stated');
@@ -201,7 +189,6 @@ test('an own service is built with the keyboard, published, found and submitted;
   assert.doesNotMatch(await admin.locator('tr', { hasText: 'Geschlecht' }).first().innerText(), /Codeliste/);
   await press(admin, 'Prüfen und veröffentlichen');
   await admin.getByText('Die Prüfung hat nichts gefunden, was das Veröffentlichen verhindert.').waitFor();
-  await expectAccessible(admin, 'the publish page of the import');
   await press(admin, 'Jetzt veröffentlichen');
   await admin.getByText(/Die neue Version ist veröffentlicht/).waitFor();
   assert.deepEqual(admin.errors, []);

@@ -1,9 +1,12 @@
 // Journey: an operator creates a municipality with its host and the basic installation; a citizen
 // opens that host, sees its branding and services, searches "Perso" and switches to English; another
-// tenant's host shows different branding and services. Every page visited is scanned with axe-core.
+// tenant's host shows different branding and services. Every page visited is scanned with axe-core
+// (each load by itself, see helpers.mjs; scan() for an island's state), the pages without
+// JavaScript included. The suspended demo tenant is activated again afterwards, also when the
+// journey fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, OPERATOR, operatorLogin, expectAccessible, waitForHydration, PNG_1x1 } from './helpers.mjs';
+import { launch, newPage, url, OPERATOR, operatorLogin, restoreTenant, scan, waitForHydration, PNG_1x1 } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -21,7 +24,6 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   // the console asks for a login
   await page.goto(url('ops.localhost'));
   assert.match(page.url(), /\/login$/);
-  await expectAccessible(page, 'console login');
 
   // a wrong password is refused next to nothing being lost
   await page.getByLabel('E-Mail-Adresse').fill(OPERATOR.email);
@@ -29,12 +31,10 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   await page.getByRole('button', { name: 'Anmelden' }).click();
   await page.getByText('E-Mail-Adresse oder Passwort ist falsch.').waitFor();
   assert.equal(await page.getByLabel('E-Mail-Adresse').inputValue(), OPERATOR.email);
-  await expectAccessible(page, 'console login with error');
 
   await page.getByLabel('Passwort').fill(OPERATOR.password);
   await page.getByRole('button', { name: 'Anmelden' }).click();
   await page.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
-  await expectAccessible(page, 'tenant list');
 
   // the new-tenant form; its colour field is an island that checks contrast as one types
   await page.getByRole('link', { name: 'Neuen Mandanten anlegen' }).click();
@@ -45,7 +45,7 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   await page.locator('#primary_colour-status').getByText(/zu gering/).waitFor();
   await primary.fill(colour);
   await page.locator('#primary_colour-status').getByText(/ausreichend/).waitFor();
-  await expectAccessible(page, 'new tenant form');
+  await scan(page, 'new tenant form with the contrast checked');
 
   // first attempt with a bad host name: errors next to the field, the rest kept
   await page.getByLabel('Name', { exact: true }).fill(name);
@@ -62,14 +62,12 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   await page.locator('#logo-error').getByText('Die Datei ist größer als 256 KB.').waitFor();
   assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), name);
   assert.equal(await page.getByLabel('Impressum (Deutsch)').inputValue(), `Herausgeber: ${name}`);
-  await expectAccessible(page, 'new tenant form with errors');
 
   // corrected, with a logo
   await page.getByLabel('Adressen (Hostnamen)').fill(host);
   await page.getByLabel('Logo').setInputFiles({ name: 'wappen.png', mimeType: 'image/png', buffer: PNG_1x1 });
   await page.getByRole('button', { name: 'Anlegen' }).click();
   await page.getByText(`sofort unter ${host} erreichbar`).waitFor();
-  await expectAccessible(page, 'tenant services');
 
   await page.getByRole('button', { name: 'Grundausstattung übernehmen' }).click();
   await page.getByText(/Grundausstattung übernommen: \d+ Leistungen/).waitFor();
@@ -79,7 +77,6 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   // field with everything else kept; the client secret is asked for and never shown again
   const tenantId = page.url().match(/mandanten\/([0-9a-f-]{36})/)[1];
   await page.goto(url('ops.localhost', `/mandanten/${tenantId}/identitaet`));
-  await expectAccessible(page, 'identity providers');
   await page.getByLabel('Kurzname', { exact: true }).fill('bundid');
   await page.getByLabel('Anzeigename', { exact: true }).fill('BundID');
   await page.getByLabel('Issuer-URL').fill('http://localhost.evil.example');
@@ -89,13 +86,11 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   await page.locator('#issuer_url-error').getByText(/https/).waitFor();
   assert.equal(await page.getByLabel('Anzeigename', { exact: true }).inputValue(), 'BundID');
   assert.equal(await page.getByLabel('Client-Geheimnis').inputValue(), '', 'the secret is not sent back');
-  await expectAccessible(page, 'identity providers with an error');
   await page.getByLabel('Issuer-URL').fill('https://id.bund.example');
   await page.getByLabel('Client-Geheimnis').fill('geheim-im-browser-1');
   await page.getByRole('button', { name: 'Speichern' }).click();
   await page.getByText('hinterlegt', { exact: true }).waitFor();
   assert.ok(!(await page.content()).includes('geheim-im-browser-1'), 'the stored secret is never shown');
-  await expectAccessible(page, 'identity providers saved');
 
   // the citizen opens the new host at once
   const citizen = await newPage(browser);
@@ -104,14 +99,12 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   assert.equal(await citizen.locator('.site-header').evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(46, 107, 48)');
   assert.ok(await citizen.getByRole('img', { name: `Logo von ${name}` }).isVisible());
   await citizen.getByRole('link', { name: 'Meldebescheinigung beantragen' }).waitFor();
-  await expectAccessible(citizen, 'new tenant portal home');
 
   // search with a synonym
   await citizen.getByLabel('Leistung suchen').fill('Perso');
   await citizen.getByRole('button', { name: 'Suchen' }).click();
   await citizen.getByRole('heading', { name: 'Suchergebnisse' }).waitFor();
   await citizen.getByRole('link', { name: 'Personalausweis beantragen' }).waitFor();
-  await expectAccessible(citizen, 'search results');
 
   // switch to English: same page, English texts
   await citizen.getByRole('link', { name: 'Switch to English' }).click();
@@ -119,13 +112,11 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   assert.match(citizen.url(), /\/suche\?q=Perso$/);
   await citizen.getByRole('link', { name: 'Apply for an identity card' }).waitFor();
   assert.equal(await citizen.locator('html').getAttribute('lang'), 'en');
-  await expectAccessible(citizen, 'search results in English');
 
   // the service page
   await citizen.getByRole('link', { name: 'Apply for an identity card' }).click();
   await citizen.getByRole('heading', { level: 1, name: 'Apply for an identity card' }).waitFor();
   await citizen.getByText('Documents required').waitFor();
-  await expectAccessible(citizen, 'service page');
 
   // another tenant's host: different branding, different services (the language choice is per
   // portal: its cookie belongs to the host, so Kaiserslautern greets in German again)
@@ -134,7 +125,6 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   assert.equal(await citizen.locator('.site-header').evaluate((e) => getComputedStyle(e).backgroundColor), 'rgb(179, 18, 30)');
   await citizen.getByRole('link', { name: 'Bewohnerparkausweis beantragen' }).waitFor();
   assert.equal(await citizen.getByText(name).count(), 0);
-  await expectAccessible(citizen, 'Kaiserslautern home');
 
   await citizen.goto(url(host));
   await citizen.getByRole('heading', { level: 1, name: new RegExp(name) }).waitFor();
@@ -146,9 +136,15 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
   await citizen.context().close();
 });
 
-test('a suspended tenant shows a maintenance page, and the portal works without JavaScript', async () => {
+test('a suspended tenant shows a maintenance page, and the portal works without JavaScript', async (t) => {
   const ops = await newPage(browser);
+  let suspended = false;
+  t.after(async () => {
+    if (suspended) await restoreTenant(ops, 'Gemeinde Brenz');
+    await ops.context().close();
+  });
   await operatorLogin(ops);
+  suspended = true;
   await ops.getByRole('button', { name: 'Sperren: Gemeinde Brenz', exact: true }).click();
   await ops.getByText('Der Mandant Gemeinde Brenz ist gesperrt').waitFor();
 
@@ -156,19 +152,19 @@ test('a suspended tenant shows a maintenance page, and the portal works without 
   const response = await citizen.goto(url('brenz.localhost', '/leistungen/meldebescheinigung'));
   assert.equal(response.status(), 503);
   await citizen.getByRole('heading', { name: 'Portal vorübergehend nicht erreichbar' }).waitFor();
-  await expectAccessible(citizen, 'maintenance page');
   await citizen.context().close();
 
   await ops.getByRole('button', { name: 'Entsperren: Gemeinde Brenz', exact: true }).click();
   await ops.getByText('Der Mandant Gemeinde Brenz ist wieder aktiv.').waitFor();
+  suspended = false;
 
-  // the portal is back, and works without JavaScript (axe cannot run there: it needs JavaScript)
+  // the portal is back, and works without JavaScript (its pages are scanned in a companion page
+  // with JavaScript: axe-core needs it)
   const noJs = await newPage(browser, { javaScriptEnabled: false });
   await noJs.goto(url('brenz.localhost'));
   await noJs.getByLabel('Leistung suchen').fill('Sperrmüll');
   await noJs.getByRole('button', { name: 'Suchen' }).click();
   await noJs.getByRole('link', { name: 'Sperrmüll-Abholung anmelden' }).waitFor();
-  await ops.context().close();
   await noJs.context().close();
 });
 
@@ -177,6 +173,5 @@ test('an unknown host gets a page saying no portal is there', async () => {
   const response = await page.goto(url('unbekannt.localhost'));
   assert.equal(response.status(), 404);
   await page.getByRole('heading', { name: 'Kein Portal unter dieser Adresse' }).waitFor();
-  await expectAccessible(page, 'unknown host');
   await page.context().close();
 });
