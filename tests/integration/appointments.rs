@@ -18,7 +18,7 @@ const WEEK: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesda
 
 /// A location of Kaiserslautern open every day 10:00–10:30 with one counter serving
 /// "personalausweis" in 15 minutes and no notice: two slots a day.
-async fn tiny_location(app: &TestApp) -> (TenantId, Uuid, Uuid) {
+pub(crate) async fn tiny_location(app: &TestApp) -> (TenantId, Uuid, Uuid) {
     let tenant = TenantId(app.tenant_id("kaiserslautern").await);
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let loc = repo::save_location(&mut tx, None, &format!("Test {}", Uuid::now_v7()), "Teststraße 1", "", "", true).await.unwrap_or_else(|e| panic!("{e}"));

@@ -12,7 +12,7 @@ use crate::cases::{HOST, OTHER_HOST, PDF, no_fees, registered, staff, start, sub
 const B: &str = "/verwaltung/formulare";
 
 /// Posts `fields` with the CSRF token and the draft's revision read from `page`.
-async fn post(c: &mut TestClient<'_>, page: &str, action: &str, fields: &[(&str, &str)]) -> portal_tests::TestResponse {
+pub(crate) async fn post(c: &mut TestClient<'_>, page: &str, action: &str, fields: &[(&str, &str)]) -> portal_tests::TestResponse {
     let p = c.get(page).await;
     assert_eq!(p.status, StatusCode::OK, "{page}: {}", p.body);
     let csrf = p.hidden("_csrf").unwrap_or_default();
@@ -114,7 +114,7 @@ fn editor_inputs(f: &portal_forms::Field, label_en: &str) -> Vec<(String, String
     out
 }
 
-async fn create_own(admin: &mut TestClient<'_>, name: &str) -> String {
+pub(crate) async fn create_own(admin: &mut TestClient<'_>, name: &str) -> String {
     let new = format!("{B}/eigene/neu");
     let r = admin.submit(&new, &new, &[("name_de", ""), ("summary_de", "x"), ("category", "nope"), ("fee", "zwölf")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
