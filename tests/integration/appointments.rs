@@ -2,6 +2,9 @@
 //! slot, cancelling and rebooking, moving, a guest's booking over HTTP with its mail and .ics, the
 //! secret link on another tenant's host, the front desk and counters, live updates through NOTIFY,
 //! changes that strand booked appointments, and the roles.
+//!
+//! Every test sets the clock: an ordinary Tuesday, and the scenarios that depend on the calendar
+//! also run on the days that broke them (Christmas, the turn of the year, the days the clocks change).
 
 use std::sync::Arc;
 
@@ -9,10 +12,25 @@ use http::StatusCode;
 use portal_appointments::repo::{self, BookError, Person, Request};
 use portal_domain::{TenantId, civil};
 use portal_tests::{TestApp, TestClient, mails_for, unique_email};
-use time::{Duration, OffsetDateTime, Time, Weekday};
+use time::macros::datetime;
+use time::{Date, Duration, OffsetDateTime, Time, Weekday};
 use uuid::Uuid;
 
 use super::cases::{HOST, OTHER_HOST, staff};
+
+/// An ordinary working day: Tuesday, 2 March 2027, 09:00.
+pub(crate) const ORDINARY_DAY: OffsetDateTime = datetime!(2027-03-02 09:00 +01:00);
+
+/// Days on which "today + 2" or "tomorrow" is a holiday or a weekend, or the clocks change.
+const HARD_DAYS: [OffsetDateTime; 7] = [
+    datetime!(2026-12-23 08:00 +01:00),
+    datetime!(2026-12-24 08:00 +01:00),
+    datetime!(2026-12-30 16:00 +01:00),
+    datetime!(2027-01-05 15:00 +01:00),
+    datetime!(2026-03-28 23:30 +01:00),
+    datetime!(2026-03-29 03:30 +02:00),
+    datetime!(2026-10-25 02:30 +02:00),
+];
 
 const WEEK: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
 
@@ -37,15 +55,29 @@ fn req(loc: Uuid) -> Request {
     Request { location: loc, services: vec!["personalausweis".into()], persons: 1 }
 }
 
+/// The free slots of the first day with any, from the day after tomorrow on (by the app's clock),
+/// and of the `days` after it.
 async fn plan_and_slots(app: &TestApp, tenant: TenantId, loc: Uuid, days: i64) -> (repo::Plan, Vec<portal_appointments::slots::Slot>) {
+    let today = app.clock().today();
+    let all = slots_between(app, tenant, loc, today + Duration::days(2), today + Duration::days(16 + days)).await;
+    let first = all.first().map(|s| civil::german(s.start).date()).unwrap_or_else(|| panic!("no free slot within a fortnight of {today}"));
+    let plan = plan_of(app, tenant, loc).await;
+    (plan, all.into_iter().filter(|s| civil::german(s.start).date() <= first + Duration::days(days)).collect())
+}
+
+async fn plan_of(app: &TestApp, tenant: TenantId, loc: Uuid) -> repo::Plan {
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let rules = repo::rules(&mut tx, loc).await.unwrap_or_else(|e| panic!("{e}"));
-    let plan = repo::plan(&rules, &req(loc)).unwrap_or_else(|e| panic!("{e:?}"));
-    let now = OffsetDateTime::now_utc();
-    let today = civil::german(now).date();
-    let slots = repo::free(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, now, today + Duration::days(2), today + Duration::days(2 + days), None).await.unwrap_or_else(|e| panic!("{e}"));
+    repo::plan(&rules, &req(loc)).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// The free slots from `from` to `to` (both German days, inclusive) by the app's clock.
+async fn slots_between(app: &TestApp, tenant: TenantId, loc: Uuid, from: Date, to: Date) -> Vec<portal_appointments::slots::Slot> {
+    let plan = plan_of(app, tenant, loc).await;
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let slots = repo::free(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, app.clock().now(), from, to, None).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-    (plan, slots)
+    slots
 }
 
 fn person(name: &str) -> Person {
@@ -63,7 +95,12 @@ async fn count_booked(app: &TestApp, loc: Uuid, start: OffsetDateTime) -> i64 {
 
 #[tokio::test]
 async fn fifty_simultaneous_bookings_of_the_last_slot_give_exactly_one_booking() {
-    let app = TestApp::spawn().await;
+    fifty_simultaneous_bookings_at(ORDINARY_DAY).await;
+}
+
+async fn fifty_simultaneous_bookings_at(at: OffsetDateTime) {
+    let app = TestApp::spawn_at(at).await;
+    let now = app.clock().now();
     let (tenant, loc, _) = tiny_location(&app).await;
     let (plan, slots) = plan_and_slots(&app, tenant, loc, 0).await;
     // one day, two slots: take the first, so the second is the last one free
@@ -71,7 +108,7 @@ async fn fifty_simultaneous_bookings_of_the_last_slot_give_exactly_one_booking()
     let last = slots[1].start;
     {
         let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-        repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, first, None, &person("Erste"), OffsetDateTime::now_utc()).await.unwrap_or_else(|e| panic!("{e}"));
+        repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, first, None, &person("Erste"), now).await.unwrap_or_else(|e| panic!("{e}"));
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     }
     let db = app.state.db.clone();
@@ -81,7 +118,7 @@ async fn fifty_simultaneous_bookings_of_the_last_slot_give_exactly_one_booking()
             let (db, plan) = (db.clone(), Arc::clone(&plan));
             tokio::spawn(async move {
                 let mut tx = db.tenant(tenant).await.map_err(|e| e.to_string())?;
-                match repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, last, None, &person(&format!("Bot {i}")), OffsetDateTime::now_utc()).await {
+                match repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, last, None, &person(&format!("Bot {i}")), now).await {
                     Ok(_) => tx.commit().await.map(|()| true).map_err(|e| e.to_string()),
                     Err(BookError::Taken) => Ok(false),
                     Err(e) => Err(e.to_string()),
@@ -99,13 +136,15 @@ async fn fifty_simultaneous_bookings_of_the_last_slot_give_exactly_one_booking()
     assert_eq!(count_booked(&app, loc, last).await, 1);
     assert_eq!(count_booked(&app, loc, first).await, 1, "nothing else changed");
     // and the day shows no free slot any more
-    let (_, slots) = plan_and_slots(&app, tenant, loc, 0).await;
+    let day = civil::german(last).date();
+    let slots = slots_between(&app, tenant, loc, day, day).await;
     assert!(slots.is_empty(), "{slots:?}");
+    app.close().await;
 }
 
 #[tokio::test]
 async fn the_database_refuses_an_overlapping_booking_whatever_the_code_does() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
     let (tenant, loc, counter) = tiny_location(&app).await;
     let owner = app.db.owner().await;
     let insert = |number: &'static str, from: &'static str, to: &'static str, status: &'static str| {
@@ -140,11 +179,15 @@ async fn the_database_refuses_an_overlapping_booking_whatever_the_code_does() {
 
 #[tokio::test]
 async fn a_cancelled_slot_can_be_booked_again_and_moving_frees_the_old_slot_in_the_same_transaction() {
-    let app = TestApp::spawn().await;
+    cancelling_and_moving_at(ORDINARY_DAY).await;
+}
+
+async fn cancelling_and_moving_at(at: OffsetDateTime) {
+    let app = TestApp::spawn_at(at).await;
     let (tenant, loc, _) = tiny_location(&app).await;
     let (plan, slots) = plan_and_slots(&app, tenant, loc, 1).await;
     let (a, b) = (slots[0].start, slots[1].start);
-    let now = OffsetDateTime::now_utc();
+    let now = app.clock().now();
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let first = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, a, None, &person("Eins"), now).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, a, None, &person("Zwei"), now).await, Err(BookError::Taken)));
@@ -159,13 +202,14 @@ async fn a_cancelled_slot_can_be_booked_again_and_moving_frees_the_old_slot_in_t
     assert_eq!(moved.starts_at, b);
     assert_eq!(moved.sequence, again.booking.sequence + 1, "the calendar entry's sequence counts the change");
     let third = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, a, None, &person("Drei"), now).await;
-    assert!(third.is_ok(), "the old slot is free in the same transaction: {third:?}");
+    assert!(third.as_ref().is_ok_and(|t| t.booking.starts_at == a), "the old slot is free in the same transaction: {third:?}");
     // moving onto a taken slot is refused and changes nothing
     let refused = repo::move_to(&mut tx, portal_appointments::Land::RP, &moved, &plan, a, now).await;
     assert!(matches!(refused, Err(BookError::Taken)), "{refused:?}");
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(count_booked(&app, loc, b).await, 1);
     assert_eq!(count_booked(&app, loc, a).await, 1);
+    app.close().await;
 }
 
 /// Books the first free Bürgercenter slot for a Personalausweis as a guest; returns the manage
@@ -205,7 +249,7 @@ async fn guest_books(app: &TestApp, c: &mut TestClient<'_>) -> (String, String) 
 
 #[tokio::test]
 async fn a_guest_books_gets_the_mail_with_the_calendar_file_and_manages_it_only_on_its_own_host() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
     let mut c = app.client(HOST);
     let (link, email) = guest_books(&app, &mut c).await;
     let mails = mails_for(&email).await;
@@ -242,7 +286,7 @@ async fn a_guest_books_gets_the_mail_with_the_calendar_file_and_manages_it_only_
 
 #[tokio::test]
 async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follows_live() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
     let (mut admin, _worker) = staff(&app, "").await;
     let tenant = TenantId(app.tenant_id("kaiserslautern").await);
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
@@ -263,16 +307,22 @@ async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follow
     let counter_path = format!("/verwaltung/termine/schalter/{}", counter.id);
     let called = admin.submit(&counter_path, &format!("{counter_path}/aufrufen"), &[]).await;
     assert_eq!(called.status, StatusCode::SEE_OTHER);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    loop {
-        let state: serde_json::Value = serde_json::from_str(&rx.borrow_and_update().full).unwrap_or_default();
-        if state["calls"][0]["code"] == code.as_str() {
-            assert_eq!(state["calls"][0]["counter"], counter.name.as_str());
-            break;
+    // the display's state changes with the NOTIFY; wait for that change, two seconds at most
+    let shown = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        loop {
+            let state: serde_json::Value = serde_json::from_str(&rx.borrow_and_update().full).unwrap_or_default();
+            if state["calls"][0]["code"] == code.as_str() {
+                return state;
+            }
+            if rx.changed().await.is_err() {
+                return state;
+            }
         }
-        assert!(std::time::Instant::now() < deadline, "the display did not show {code} within two seconds: {state}");
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(200), rx.changed()).await;
-    }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the display did not show {code} within two seconds"));
+    assert_eq!(shown["calls"][0]["code"], code.as_str(), "{shown}");
+    assert_eq!(shown["calls"][0]["counter"], counter.name.as_str(), "{shown}");
     // the public display page shows it too, and needs no login; another host does not know its secret
     let display = app.get(HOST, &format!("/anzeige/{}", loc.display_token)).await;
     assert_eq!(display.status, StatusCode::OK);
@@ -284,24 +334,41 @@ async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follow
     let public = app.get_with(HOST, &format!("/termine/live/{}", loc.id), &[("accept", "application/json")]).await;
     assert!(public.body.contains("wait_minutes") && !public.body.contains(&code) && !public.body.contains("calls"), "{}", public.body);
 
-    // a second click on the counter's button (the same ticket shown) calls nobody else
+    // a double click on the counter's button (the same ticket shown twice) serves the shown
+    // ticket and calls the next one once; the second post calls nobody else
+    for dienst in ["meldebescheinigung", "meldebescheinigung"] {
+        let r = admin.submit(&desk, &format!("{desk}/ticket"), &[("dienst", dienst)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
     let page = admin.get(&counter_path).await;
     let shown = page.hidden("ticket").unwrap_or_default();
     let csrf = page.hidden("_csrf").unwrap_or_default();
-    let before: i64 = sqlx::query_scalar("select count(*) from appointment_ticket where location_id = $1 and status = 'called'").bind(loc.id).fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    let count = |status: &'static str| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, i64>("select count(*) from appointment_ticket where location_id = $1 and status = $2")
+                .bind(loc.id)
+                .bind(status)
+                .fetch_one(&app.db.owner().await)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    assert_eq!((count("called").await, count("waiting").await, count("served").await), (1, 2, 0), "the shown ticket called, two waiting");
     for _ in 0..2 {
-        admin.post_raw(&format!("{counter_path}/aufrufen"), &[("_csrf", &csrf), ("ticket", &shown)]).await;
+        let r = admin.post_raw(&format!("{counter_path}/aufrufen"), &[("_csrf", &csrf), ("ticket", &shown)]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
-    let served: i64 = sqlx::query_scalar("select count(*) from appointment_ticket where location_id = $1 and status = 'served'").bind(loc.id).fetch_one(&app.db.owner().await).await.unwrap_or(-1);
-    assert!(served <= 1, "one click serves at most the ticket shown: {served}");
-    let _ = before;
+    assert_eq!(count("served").await, 1, "the shown ticket is served once");
+    assert_eq!(count("called").await, 1, "one next ticket is called");
+    assert_eq!(count("waiting").await, 1, "the second click called nobody else");
 }
 
 #[tokio::test]
 async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer_cannot_call() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
     let (tenant, loc, counter) = tiny_location(&app).await;
-    let now = OffsetDateTime::now_utc();
+    let now = app.clock().now();
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let key = repo::secret();
     let walk_in = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, Some(&key)).await.unwrap_or_else(|e| panic!("{e}"));
@@ -310,7 +377,7 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
     // a booking for now (inserted directly: the hours of the test location may not cover now)
     let b: Uuid = sqlx::query_scalar(
         "insert into appointment_booking (tenant_id, booking_id, location_id, counter_id, services, starts_at, ends_at, blocked_until, status, number, name, email, manage_hash)
-         values ($1, gen_random_uuid(), $2, $3, '{personalausweis}', now() + interval '2 minutes', now() + interval '17 minutes', now() + interval '17 minutes', 'booked', 'DUE12345', 'Due', 'due@example.org', sha256('due'::bytea)) returning booking_id",
+         values ($1, gen_random_uuid(), $2, $3, '{personalausweis}', app_now() + interval '2 minutes', app_now() + interval '17 minutes', app_now() + interval '17 minutes', 'booked', 'DUE12345', 'Due', 'due@example.org', sha256('due'::bytea)) returning booking_id",
     )
     .bind(tenant.0)
     .bind(loc)
@@ -335,6 +402,26 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
     let (mut admin, _) = staff(&app, "").await;
     let counter_path = format!("/verwaltung/termine/schalter/{counter}");
     assert_eq!(admin.get(&counter_path).await.status, StatusCode::OK);
+    // a walk-in waits, so a call would change something
+    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, None).await.unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    let statuses = || async {
+        let rows: Vec<(String, i64)> = sqlx::query_as("select status, count(*) from appointment_ticket where location_id = $1 group by status order by status")
+            .bind(loc)
+            .fetch_all(&app.db.owner().await)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        rows
+    };
+    let before = statuses().await;
+    assert_eq!(before, vec![("called".to_owned(), 1), ("served".to_owned(), 1), ("waiting".to_owned(), 1)]);
+    let mut viewer = super::cases::invite(&app, &mut admin, "viewer", "").await;
+    let csrf = viewer.get("/verwaltung").await.hidden("_csrf").unwrap_or_default();
+    assert!(!csrf.is_empty(), "the viewer is logged in and has a form token");
+    let refused = viewer.post_raw(&format!("{counter_path}/aufrufen"), &[("_csrf", &csrf)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    assert_eq!(statuses().await, before, "the viewer's post called nobody");
     let mut anon = app.client(HOST);
     assert_eq!(anon.get(&counter_path).await.status, StatusCode::SEE_OTHER, "login first");
     let mut other = app.client(OTHER_HOST);
@@ -344,12 +431,16 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
 
 #[tokio::test]
 async fn a_change_that_strands_bookings_shows_them_first_then_cancels_them_with_a_mail_to_book_again() {
-    let app = TestApp::spawn().await;
+    stranding_at(ORDINARY_DAY).await;
+}
+
+async fn stranding_at(at: OffsetDateTime) {
+    let app = TestApp::spawn_at(at).await;
     let (tenant, loc, _) = tiny_location(&app).await;
     let (plan, slots) = plan_and_slots(&app, tenant, loc, 0).await;
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let who = person("Gestrandet");
-    let taken = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slots[0].start, None, &who, OffsetDateTime::now_utc()).await.unwrap_or_else(|e| panic!("{e}"));
+    let taken = repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slots[0].start, None, &who, app.clock().now()).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let day = civil::german(slots[0].start).date();
     let (mut admin, _) = staff(&app, "").await;
@@ -371,11 +462,16 @@ async fn a_change_that_strands_bookings_shows_them_first_then_cancels_them_with_
     let mails = mails_for(&who.email).await;
     let mail = mails.iter().find(|m| m.subject.starts_with("Termin abgesagt")).unwrap_or_else(|| panic!("{mails:?}"));
     assert!(mail.links.iter().any(|l| l.contains("/termine/buchen?ort=")), "a link to book again: {mail:?}");
+    app.close().await;
 }
 
 #[tokio::test]
 async fn the_appointment_pages_answer_for_citizens_and_the_reminder_job_mails_once() {
-    let app = TestApp::spawn().await;
+    reminders_at(ORDINARY_DAY).await;
+}
+
+async fn reminders_at(at: OffsetDateTime) {
+    let app = TestApp::spawn_at(at).await;
     let overview = app.get(HOST, "/termine").await;
     assert_eq!(overview.status, StatusCode::OK);
     assert!(overview.body.contains("Bürgercenter") && overview.body.contains("Kfz-Zulassungsstelle") && overview.body.contains("data-live="), "{}", overview.body);
@@ -389,7 +485,7 @@ async fn the_appointment_pages_answer_for_citizens_and_the_reminder_job_mails_on
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let rules = repo::rules(&mut tx, loc).await.unwrap_or_else(|e| panic!("{e}"));
     let plan = repo::plan(&rules, &req(loc)).unwrap_or_else(|e| panic!("{e:?}"));
-    let now = OffsetDateTime::now_utc();
+    let now = app.clock().now();
     let today = civil::german(now).date();
     let soon = repo::free(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, now, today, today + Duration::days(1), None).await.unwrap_or_else(|e| panic!("{e}"));
     let who = person("Erinnert");
@@ -400,21 +496,23 @@ async fn the_appointment_pages_answer_for_citizens_and_the_reminder_job_mails_on
     let none = portal_server::appointments::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(none.reminders, 0);
     // booked days ago
-    sqlx::query("update appointment_booking set created_at = now() - interval '3 days' where booking_id = $1")
+    sqlx::query("update appointment_booking set created_at = $2 where booking_id = $1")
         .bind(taken.booking.id)
+        .bind(now - Duration::days(3))
         .execute(&app.db.owner().await)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let first = portal_server::appointments::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
     let second = portal_server::appointments::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(first.reminders >= 1 && second.reminders == 0, "{first:?} {second:?}");
+    assert_eq!((first.reminders, second.reminders), (1, 0), "one reminder, once");
     app.deliver_mail().await;
-    assert!(mails_for(&who.email).await.iter().any(|m| m.subject.starts_with("Erinnerung")));
+    assert_eq!(mails_for(&who.email).await.iter().filter(|m| m.subject.starts_with("Erinnerung")).count(), 1);
+    app.close().await;
 }
 
 #[tokio::test]
 async fn switching_a_service_off_hides_its_rules_and_switching_it_on_again_brings_them_back() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
     let (tenant, loc, _) = tiny_location(&app).await;
     let owner = app.db.owner().await;
     let row: serde_json::Value = sqlx::query_scalar("select to_jsonb(a) from service_activation a where tenant_id = $1 and service_slug = 'personalausweis'")
@@ -446,16 +544,18 @@ async fn switching_a_service_off_hides_its_rules_and_switching_it_on_again_bring
 
 #[tokio::test]
 async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
     let (tenant, loc, counter) = tiny_location(&app).await;
     let owner = app.db.owner().await;
+    let now = app.clock().now();
     let b: Uuid = sqlx::query_scalar(
         "insert into appointment_booking (tenant_id, booking_id, location_id, counter_id, services, starts_at, ends_at, blocked_until, status, number, name, email, manage_hash)
-         values ($1, gen_random_uuid(), $2, $3, '{personalausweis}', now() + interval '10 minutes', now() + interval '25 minutes', now() + interval '25 minutes', 'booked', 'RACE1234', 'Race', 'race@example.org', sha256('race'::bytea)) returning booking_id",
+         values ($1, gen_random_uuid(), $2, $3, '{personalausweis}', $4::timestamptz + interval '10 minutes', $4::timestamptz + interval '25 minutes', $4::timestamptz + interval '25 minutes', 'booked', 'RACE1234', 'Race', 'race@example.org', sha256('race'::bytea)) returning booking_id",
     )
     .bind(tenant.0)
     .bind(loc)
     .bind(counter)
+    .bind(now)
     .fetch_one(&owner)
     .await
     .unwrap_or_else(|e| panic!("{e}"));
@@ -465,7 +565,7 @@ async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot(
             tokio::spawn(async move {
                 let mut tx = db.tenant(tenant).await.map_err(|e| e.to_string())?;
                 let booking = repo::booking(&mut tx, b).await.map_err(|e| e.to_string())?.ok_or("gone")?;
-                let t = repo::check_in(&mut tx, &booking, OffsetDateTime::now_utc()).await.map_err(|e| e.to_string())?;
+                let t = repo::check_in(&mut tx, &booking, now).await.map_err(|e| e.to_string())?;
                 tx.commit().await.map_err(|e| e.to_string())?;
                 Ok::<_, String>(t.map(|t| t.id))
             })
@@ -475,9 +575,10 @@ async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot(
     for t in tasks {
         ids.push(t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}")));
     }
-    ids.dedup();
-    assert_eq!(ids.len(), 1, "every check-in got the same ticket: {ids:?}");
-    assert!(ids[0].is_some());
+    assert!(ids[0].is_some(), "{ids:?}");
+    assert!(ids.iter().all(|id| *id == ids[0]), "every check-in got the same ticket: {ids:?}");
+    let tickets: i64 = sqlx::query_scalar("select count(*) from appointment_ticket where booking_id = $1").bind(b).fetch_one(&owner).await.unwrap_or(-1);
+    assert_eq!(tickets, 1);
 
     // the same form posted twice holds one slot, and both answers lead to it
     let (plan, slots) = plan_and_slots(&app, tenant, loc, 0).await;
@@ -485,7 +586,7 @@ async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot(
     let mut held = vec![];
     for _ in 0..2 {
         let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-        let t = repo::take_once(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slots[0].start, Some(Duration::minutes(10)), &Person::default(), OffsetDateTime::now_utc(), Some(&key))
+        let t = repo::take_once(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slots[0].start, Some(Duration::minutes(10)), &Person::default(), now, Some(&key))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
@@ -498,7 +599,8 @@ async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot(
 
 #[tokio::test]
 async fn another_land_strands_what_falls_on_its_holidays_after_showing_it() {
-    let app = TestApp::spawn().await;
+    // a fortnight before Heilige Drei Könige (6 January)
+    let app = TestApp::spawn_at(datetime!(2026-12-22 10:00 +01:00)).await;
     let (tenant, loc, counter) = tiny_location(&app).await;
     // Heilige Drei Könige is a holiday in Bavaria, not in Rhineland-Palatinate
     sqlx::query(
@@ -531,7 +633,7 @@ async fn another_land_strands_what_falls_on_its_holidays_after_showing_it() {
 
 #[tokio::test]
 async fn a_citizen_sees_prefilled_data_and_only_their_own_appointments_and_staff_download_the_statistics() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
     let (tenant, loc, _) = tiny_location(&app).await;
     let (plan, slots) = plan_and_slots(&app, tenant, loc, 0).await;
     let email = unique_email("konto");
@@ -539,18 +641,10 @@ async fn a_citizen_sees_prefilled_data_and_only_their_own_appointments_and_staff
     let citizen: Uuid = sqlx::query_scalar("select citizen_id from citizen_account where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
     // a hold made while logged in: the data form is prefilled from the Bürgerkonto
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let held = repo::take(
-        &mut tx,
-        portal_appointments::Land::RP,
-        &req(loc),
-        &plan,
-        slots[0].start,
-        Some(Duration::minutes(10)),
-        &Person { citizen: Some(citizen), ..Person::default() },
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
+    let held =
+        repo::take(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slots[0].start, Some(Duration::minutes(10)), &Person { citizen: Some(citizen), ..Person::default() }, app.clock().now())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let page = erika.get(&format!("/termine/reservierung/{}", held.secret)).await;
     assert!(page.body.contains(&format!("value=\"{email}\"")), "prefilled: {}", page.body);
@@ -574,4 +668,17 @@ async fn a_citizen_sees_prefilled_data_and_only_their_own_appointments_and_staff
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.headers.get("content-type").and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/csv")));
     assert!(csv.body.starts_with("Standort;Tag;Leistung;Buchungen"), "{}", csv.body);
+}
+
+/// The scenarios that depend on the calendar, run "on" the days that once broke them: the day
+/// after tomorrow a holiday (23, 24 and 30 December), tomorrow a holiday elsewhere (5 January),
+/// and the nights the clocks change.
+#[tokio::test]
+async fn the_calendar_scenarios_pass_on_holidays_at_the_turn_of_the_year_and_when_the_clocks_change() {
+    for at in HARD_DAYS {
+        fifty_simultaneous_bookings_at(at).await;
+        cancelling_and_moving_at(at).await;
+        stranding_at(at).await;
+        reminders_at(at).await;
+    }
 }

@@ -351,12 +351,23 @@ pub(crate) async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>,
         c
     };
     let mut admin = accept(app.mailed_link(&admin_email, "/verwaltung/einladung").await, ADMIN_PW).await;
-    let worker_email = unique_email("worker");
-    let r =
-        admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &worker_email), ("display_name", "Carl Case"), ("role", "case_worker"), ("scope_services", scope)]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let worker = accept(app.mailed_link(&worker_email, "/verwaltung/einladung").await, WORKER_PW).await;
+    let worker = invite(app, &mut admin, "case_worker", scope).await;
     (admin, worker)
+}
+
+/// A member of Kaiserslautern's staff with `role` (and for case workers the services of `scope`),
+/// invited by `admin` and logged in through the invitation's link.
+pub(crate) async fn invite<'a>(app: &'a TestApp, admin: &mut TestClient<'a>, role: &str, scope: &str) -> TestClient<'a> {
+    let email = unique_email(role);
+    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &email), ("display_name", "Carl Case"), ("role", role), ("scope_services", scope)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let link = app.mailed_link(&email, "/verwaltung/einladung").await;
+    let mut c = app.client(HOST);
+    let page = c.get(&link).await;
+    let token = page.hidden("token").unwrap_or_default();
+    let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", WORKER_PW), ("password_repeat", WORKER_PW)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    c
 }
 
 #[tokio::test]

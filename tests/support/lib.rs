@@ -63,6 +63,12 @@ fn hash_dir(h: &mut DefaultHasher, dir: &Path) {
     }
 }
 
+/// The day the template's demo data is synced "on": its relative dates (the Kita deadline and
+/// year) follow from it, so tests that depend on them set their clock relative to this day, never
+/// to the real today. With it, the demo Kita deadline is 31 March 2027 and the year starts on
+/// 1 August 2027 (Kaiserslautern; Düren closes on 28 February).
+pub const DEMO_DAY: time::OffsetDateTime = time::macros::datetime!(2026-12-07 09:00 +01:00);
+
 static TEMPLATE_LOCK: tokio::sync::Mutex<Option<String>> = tokio::sync::Mutex::const_new(None);
 
 /// The template database: migrated, catalogue and demo tenants synced. Rebuilt when migrations or
@@ -75,6 +81,7 @@ async fn template() -> String {
     let mut h = DefaultHasher::new();
     hash_dir(&mut h, &repo_root().join("migrations"));
     hash_dir(&mut h, &tenants_dir());
+    DEMO_DAY.hash(&mut h);
     let name = format!("kp_tmpl_{:x}", h.finish());
     let admin = admin_pool("postgres").await;
     // one process builds it at a time
@@ -99,7 +106,7 @@ async fn template() -> String {
             owner.close().await;
             let app = app_pool(&building).await;
             let platform = platform_pool(&building).await;
-            let db = Db::from_pools(app.clone(), platform.clone());
+            let db = Db::from_pools(app.clone(), platform.clone()).with_clock(portal_domain::Clock::fixed(DEMO_DAY));
             let catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
             portal_server::seed::sync_base_catalogue(&db, &catalogue).await.unwrap_or_else(|e| panic!("{e:#}"));
             let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
@@ -139,6 +146,8 @@ pub struct TestDb {
     pub app: PgPool,
     /// Platform-role pool (console, workers).
     pub platform: PgPool,
+    /// The clock of the servers on this database (the system clock unless the test sets one).
+    pub clock: portal_domain::Clock,
 }
 
 impl TestDb {
@@ -150,12 +159,12 @@ impl TestDb {
         admin.close().await;
         let app = app_pool(&name).await;
         let platform = platform_pool(&name).await;
-        Self { name, app, platform }
+        Self { name, app, platform, clock: portal_domain::Clock::system() }
     }
 
-    /// The server's database handle on this database (both roles).
+    /// The server's database handle on this database (both roles), reading this database's clock.
     pub fn db(&self) -> Db {
-        Db::from_pools(self.app.clone(), self.platform.clone())
+        Db::from_pools(self.app.clone(), self.platform.clone()).with_clock(self.clock.clone())
     }
 
     /// A superuser pool on this database, for arranging what the app role may not (never for the
@@ -241,6 +250,26 @@ impl TestApp {
         Self::spawn_with_stripe(&stripe_url()).await
     }
 
+    /// The application on a fresh database with its clock standing at `at`: what the code under
+    /// test calls "now" (in Rust and in SQL's `app_now()`) is `at` until the test moves the clock.
+    pub async fn spawn_at(at: time::OffsetDateTime) -> Self {
+        let mut db = TestDb::new().await;
+        db.clock = portal_domain::Clock::fixed(at);
+        Self::serve(db, &stripe_url()).await
+    }
+
+    /// Closes this app's connections now, for a test that runs several apps one after another in
+    /// one runtime (background tasks would otherwise hold them until the test ends).
+    pub async fn close(self) {
+        self.db.app.close().await;
+        self.db.platform.close().await;
+    }
+
+    /// The clock of this app (and of its other servers): set or advance it in the test.
+    pub fn clock(&self) -> &portal_domain::Clock {
+        &self.db.clock
+    }
+
     /// An app whose Stripe client talks to `stripe_base` (e.g. a closed port: Stripe unreachable).
     /// A client secret sealed as the test server seals it (the public development key), for a
     /// provider `slug` at `issuer` with `client_id`.
@@ -264,7 +293,7 @@ impl TestApp {
     /// A second server on this app's database, as another process would run it: its own pools'
     /// state, host registry, content and page caches, and notification listener.
     pub async fn another_server(&self) -> Self {
-        let db = TestDb { name: self.db.name.clone(), app: app_pool(&self.db.name).await, platform: platform_pool(&self.db.name).await };
+        let db = TestDb { name: self.db.name.clone(), app: app_pool(&self.db.name).await, platform: platform_pool(&self.db.name).await, clock: self.db.clock.clone() };
         Self::serve(db, &stripe_url()).await
     }
 

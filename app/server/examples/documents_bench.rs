@@ -117,7 +117,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         sqlx::query(
             "insert into case_record (tenant_id, case_id, reference, service_slug, service_version, schema_hash, applicant_name, answers, submission_key, due_at)
-             values ($1, $2, $3, 'bewohnerparkausweis', 1, 'bench', 'Erika Mustermann', '{}', gen_random_uuid(), now() + interval '14 days')",
+             values ($1, $2, $3, 'bewohnerparkausweis', 1, 'bench', 'Erika Mustermann', '{}', gen_random_uuid(), app_now() + interval '14 days')",
         )
         .bind(tenant.0)
         .bind(case)

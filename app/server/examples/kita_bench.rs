@@ -115,7 +115,7 @@ async fn main() -> anyhow::Result<()> {
     let mut rng = Rng::new(seed);
     for (c, (care, ranked)) in city.wishes.iter().enumerate() {
         let a = &city.children[c];
-        let person = generate::random_child(&mut rng);
+        let person = generate::random_child(&mut rng, generate::START.year());
         let draft = Draft {
             child_first: person.first_name,
             child_last: person.last_name,

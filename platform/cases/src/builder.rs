@@ -116,7 +116,7 @@ pub async fn save_draft(tx: &mut TenantTx, slug: &str, schema: &FormSchema, repo
             Ok(1)
         }
         (Some((revision, _)), Some(s)) if s == revision => {
-            sqlx::query("update form_draft set schema = $2, revision = revision + 1, updated_by = $3, updated_at = now(), report = $4 where service_slug = $1")
+            sqlx::query("update form_draft set schema = $2, revision = revision + 1, updated_by = $3, updated_at = app_now(), report = $4 where service_slug = $1")
                 .bind(slug)
                 .bind(&json)
                 .bind(by)

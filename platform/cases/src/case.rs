@@ -142,7 +142,7 @@ pub async fn submit(tx: &mut TenantTx, s: Submission<'_>, actor: &Actor) -> Resu
         return Ok((case, false));
     }
     let tenant = tx.tenant_id();
-    let year: i32 = sqlx::query_scalar("select extract(year from now())::int").fetch_one(tx.conn()).await?;
+    let year: i32 = sqlx::query_scalar("select extract(year from app_now())::int").fetch_one(tx.conn()).await?;
     let number: i32 = sqlx::query_scalar(
         "insert into case_counter (tenant_id, year, last) values ($1, $2, 1)
          on conflict (tenant_id, year) do update set last = case_counter.last + 1 returning last",
@@ -160,7 +160,7 @@ pub async fn submit(tx: &mut TenantTx, s: Submission<'_>, actor: &Actor) -> Resu
     sqlx::query(
         "insert into case_record (tenant_id, case_id, reference, service_slug, service_version, schema_hash, citizen_id, guest_email,
              guest_token_hash, guest_token, applicant_name, answers, submission_key, lang, due_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now() + make_interval(days => $15))",
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, app_now() + make_interval(days => $15))",
     )
     .bind(tenant.0)
     .bind(case_id)
@@ -300,8 +300,8 @@ pub async fn transition(tx: &mut TenantTx, case_id: Uuid, to: Status, text: &str
         return Err(CaseError::TextRequired);
     }
     sqlx::query(
-        "update case_record set status = $2, status_changed_at = now(),
-                completed_at = case when $2 = 'completed' then now() else completed_at end,
+        "update case_record set status = $2, status_changed_at = app_now(),
+                completed_at = case when $2 = 'completed' then app_now() else completed_at end,
                 decision_reason = case when $2 in ('approved', 'rejected') then nullif($3, '') else decision_reason end
           where case_id = $1",
     )
@@ -387,7 +387,7 @@ pub async fn inbox(tx: &mut TenantTx, q: &InboxQuery) -> Result<(Vec<Case>, i64)
                              when $4 then c.status in ('submitted', 'in_review', 'information_requested')
                              else true end)
                    and ($5::uuid is null or c.assigned_to = $5)
-                   and (not $6 or (c.due_at < now() and c.status in ('submitted', 'in_review', 'information_requested')))";
+                   and (not $6 or (c.due_at < app_now() and c.status in ('submitted', 'in_review', 'information_requested')))";
     let per_page = q.per_page.clamp(1, 200);
     let rows = sqlx::query(&format!("{CASE_SELECT} {filter} order by {order} limit $7 offset $8"))
         .bind(q.scope.as_ref())

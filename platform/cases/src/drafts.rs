@@ -73,7 +73,7 @@ pub async fn load_draft(tx: &mut TenantTx, draft_id: Uuid, owner: &Owner, lock: 
     };
     let row = sqlx::query(&format!(
         "select {DRAFT_COLUMNS} from application_draft
-          where draft_id = $1 and expires_at > now()
+          where draft_id = $1 and expires_at > app_now()
             and (citizen_id = $2 or (citizen_id is null and guest_token_hash = $3)){}",
         if lock { " for update" } else { "" }
     ))
@@ -112,7 +112,7 @@ pub async fn delete_draft(tx: &mut TenantTx, draft_id: Uuid) -> Result<()> {
 pub async fn drafts_of(tx: &mut TenantTx, citizen: Uuid) -> Result<Vec<(Draft, Localized)>> {
     let rows = sqlx::query(&format!(
         "select {}, b.name_de, b.name_en from application_draft d join service_entry b using (service_slug)
-          where d.citizen_id = $1 and d.case_id is null and d.expires_at > now() order by d.updated_at desc",
+          where d.citizen_id = $1 and d.case_id is null and d.expires_at > app_now() order by d.updated_at desc",
         DRAFT_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
     ))
     .bind(citizen)

@@ -146,7 +146,7 @@ pub async fn set_service_case_settings(tx: &mut TenantTx, slug: &str, retention_
 }
 
 /// When a draft saved now expires: after the tenant's draft period (30 days unless set).
-const DRAFT_EXPIRY: &str = "now() + make_interval(days => coalesce((select draft_days from case_setting), 30))";
+const DRAFT_EXPIRY: &str = "app_now() + make_interval(days => coalesce((select draft_days from case_setting), 30))";
 
 /// How long drafts are kept (days).
 pub async fn draft_days(tx: &mut TenantTx) -> Result<i32> {
@@ -155,7 +155,7 @@ pub async fn draft_days(tx: &mut TenantTx) -> Result<i32> {
 
 pub async fn set_draft_days(tx: &mut TenantTx, days: i32) -> Result<()> {
     let tenant = tx.tenant_id();
-    sqlx::query("insert into case_setting (tenant_id, draft_days) values ($1, $2) on conflict (tenant_id) do update set draft_days = excluded.draft_days, updated_at = now()")
+    sqlx::query("insert into case_setting (tenant_id, draft_days) values ($1, $2) on conflict (tenant_id) do update set draft_days = excluded.draft_days, updated_at = app_now()")
         .bind(tenant.0)
         .bind(days)
         .execute(tx.conn())

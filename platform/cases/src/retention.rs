@@ -18,7 +18,7 @@ pub async fn apply_retention(tx: &mut TenantTx) -> Result<RetentionReport> {
         "select c.case_id, c.reference from case_record c
            left join service_activation a on a.service_slug = c.service_slug
           where c.anonymised_at is null and c.status in ('completed', 'archived') and c.completed_at is not null
-            and c.completed_at < now() - make_interval(days => coalesce(a.retention_days, 730))
+            and c.completed_at < app_now() - make_interval(days => coalesce(a.retention_days, 730))
           order by c.completed_at limit 1000 for update of c skip locked",
     )
     .fetch_all(tx.conn())
@@ -30,7 +30,7 @@ pub async fn apply_retention(tx: &mut TenantTx) -> Result<RetentionReport> {
         sqlx::query("update case_event set body = '', actor_name = '' where case_id = any($1)").bind(&ids).execute(tx.conn()).await?;
         sqlx::query(
             "update case_record set answers = '{}', applicant_name = '', guest_email = null, guest_token_hash = null, guest_token = null, citizen_id = null,
-                    decision_reason = null, assigned_to = null, anonymised_at = now()
+                    decision_reason = null, assigned_to = null, anonymised_at = app_now()
               where case_id = any($1)",
         )
         .bind(&ids)
@@ -40,10 +40,10 @@ pub async fn apply_retention(tx: &mut TenantTx) -> Result<RetentionReport> {
             add_event(tx, *id, EventKind::Anonymised, None, &Actor::system(), "", false).await?;
         }
     }
-    sqlx::query("delete from case_file where draft_id in (select draft_id from application_draft where expires_at < now()) and case_id is null").execute(tx.conn()).await?;
+    sqlx::query("delete from case_file where draft_id in (select draft_id from application_draft where expires_at < app_now()) and case_id is null").execute(tx.conn()).await?;
     // a draft whose payment is under way or done stays until the payment files its case
     let drafts = sqlx::query(
-        "delete from application_draft d where d.expires_at < now()
+        "delete from application_draft d where d.expires_at < app_now()
             and not exists (select 1 from payment p where p.draft_id = d.draft_id and p.status in ('processing', 'succeeded'))",
     )
     .execute(tx.conn())

@@ -57,7 +57,7 @@ pub async fn sync_catalogue(tx: &mut PlatformTx, catalogue: &Catalogue) -> Resul
                  keywords_de = excluded.keywords_de, keywords_en = excluded.keywords_en,
                  fee_cents = excluded.fee_cents, fee_note_de = excluded.fee_note_de, fee_note_en = excluded.fee_note_en,
                  appointment_required = excluded.appointment_required, fully_online = excluded.fully_online,
-                 documents = excluded.documents, form_schema = excluded.form_schema, updated_at = now()
+                 documents = excluded.documents, form_schema = excluded.form_schema, updated_at = app_now()
              where base_service.content_hash <> excluded.content_hash
              returning (xmax = 0)",
         )

@@ -15,10 +15,13 @@
 //! password hashes or sessions. A tenant transaction made from the platform path
 //! ([`PlatformTx::into_tenant`]) keeps the platform role: only operators and start-up code get one.
 //! Migrations run on a separate owner connection that the server opens only for that.
+//!
+//! The handle also carries the platform's [`Clock`]: when it is fixed (tests), every transaction
+//! begins with `SET LOCAL app.now`, so SQL's `app_now()` and the Rust code read the same instant.
 
 use std::time::Duration;
 
-use portal_domain::TenantId;
+use portal_domain::{Clock, TenantId};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
@@ -51,6 +54,8 @@ pub struct Db {
     /// Transactions begun through this handle (both pools): how many a request costs is a measured
     /// figure (tests and benchmarks read it).
     begun: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// What "now" is for this server: the system clock, or a fixed one in tests.
+    clock: Clock,
 }
 
 /// Pool sizing and timeouts.
@@ -89,7 +94,31 @@ impl Db {
 
     /// Wraps existing pools of the two roles (tests).
     pub fn from_pools(app: PgPool, platform: PgPool) -> Self {
-        Self { pool: app, platform, begun: std::sync::Arc::default() }
+        Self { pool: app, platform, begun: std::sync::Arc::default(), clock: Clock::system() }
+    }
+
+    /// The same handle reading the time from `clock` (tests set it to a chosen day).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The platform's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The current instant by the platform's clock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// `; SET LOCAL app.now = '…'` when the clock is fixed: an RFC 3339 instant, digits and
+    /// punctuation only, so nothing in it can escape the quotes.
+    fn set_now(&self) -> String {
+        let at = self.clock.fixed_at().and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+        at.map_or_else(String::new, |t| format!("; SET LOCAL app.now = '{t}'"))
     }
 
     /// Refuses to run with roles that would undo the separation: both pools as the same user, a
@@ -129,17 +158,18 @@ impl Db {
     }
 
     async fn tenant_with(&self, tenant: TenantId, then: &str) -> Result<TenantTx, DbError> {
-        let begin = format!("BEGIN; SET LOCAL app.tenant_id = '{}'{then}", tenant.0);
+        let begin = format!("BEGIN; SET LOCAL app.tenant_id = '{}'{}{then}", tenant.0, self.set_now());
         let tx = self.pool.begin_with(begin).await?;
         self.begun.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(TenantTx { tx, tenant })
+        Ok(TenantTx { tx, tenant, now: self.clock.now() })
     }
 
     /// Begins a transaction on the explicit platform path (no tenant set, the platform role).
     pub async fn platform(&self) -> Result<PlatformTx, DbError> {
-        let tx = self.platform.begin().await?;
+        let now = self.set_now();
+        let tx = if now.is_empty() { self.platform.begin().await? } else { self.platform.begin_with(format!("BEGIN{now}")).await? };
         self.begun.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(PlatformTx { tx })
+        Ok(PlatformTx { tx, now: self.clock.now() })
     }
 
     /// How many transactions this handle (and its clones) has begun.
@@ -180,6 +210,7 @@ impl Db {
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     tenant: TenantId,
+    now: time::OffsetDateTime,
 }
 
 impl TenantTx {
@@ -192,6 +223,12 @@ impl TenantTx {
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
+    }
+
+    /// The platform clock's time when the transaction began (what SQL's `app_now()` reads when
+    /// the clock is fixed; with the system clock, within the transaction's first round trip).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.now
     }
 
     pub async fn commit(self) -> Result<(), DbError> {
@@ -210,6 +247,7 @@ impl TenantTx {
 /// A transaction on platform-wide reference tables, outside any tenant.
 pub struct PlatformTx {
     tx: Transaction<'static, Postgres>,
+    now: time::OffsetDateTime,
 }
 
 impl PlatformTx {
@@ -217,12 +255,17 @@ impl PlatformTx {
         &mut self.tx
     }
 
+    /// The platform clock's time when the transaction began (see [`TenantTx::now`]).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.now
+    }
+
     /// Confines the rest of this transaction to `tenant` (e.g. to write the branding of a tenant
     /// created in it, atomically). There is no way back to the platform path. The transaction keeps
     /// the platform role: for operators' and start-up work, never for a tenant's request.
     pub async fn into_tenant(mut self, tenant: TenantId) -> Result<TenantTx, DbError> {
         sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut *self.tx).await?;
-        Ok(TenantTx { tx: self.tx, tenant })
+        Ok(TenantTx { tx: self.tx, tenant, now: self.now })
     }
 
     pub async fn commit(self) -> Result<(), DbError> {

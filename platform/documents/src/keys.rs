@@ -55,7 +55,7 @@ async fn make_key(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<(Kid, Vec<u8
     if sealed.is_empty() {
         return Err(DocumentError::Key);
     }
-    sqlx::query("update document_key set retired_at = now() where retired_at is null").execute(tx.conn()).await?;
+    sqlx::query("update document_key set retired_at = app_now() where retired_at is null").execute(tx.conn()).await?;
     sqlx::query("insert into document_key (tenant_id, kid, public_key, private_sealed) values ($1, $2, $3, $4)")
         .bind(tx.tenant_id().0)
         .bind(kid.as_slice())

@@ -267,7 +267,7 @@ pub async fn revoke(tx: &mut TenantTx, document_id: Uuid, reason: &str, by: &str
     if !(10..=500).contains(&reason.chars().count()) {
         return Err(DocumentError::Reason);
     }
-    let done = sqlx::query("update document set revoked_at = now(), revoked_reason = $2, revoked_by = $3 where document_id = $1 and revoked_at is null")
+    let done = sqlx::query("update document set revoked_at = app_now(), revoked_reason = $2, revoked_by = $3 where document_id = $1 and revoked_at is null")
         .bind(document_id)
         .bind(reason)
         .bind(by)
@@ -322,7 +322,7 @@ pub async fn anonymise(tx: &mut TenantTx, today: Date) -> Result<u64> {
         let until: Date = r.get("valid_until");
         let keep_checks = until >= today;
         facts.retain(|f| f.check && keep_checks && matches!(f.fact, Fact::Plate | Fact::Zone | Fact::Subject | Fact::Reference));
-        sqlx::query("update document set facts = $2, answers = '{}', citizen_id = null, anonymised_at = coalesce(anonymised_at, now()) where document_id = $1")
+        sqlx::query("update document set facts = $2, answers = '{}', citizen_id = null, anonymised_at = coalesce(anonymised_at, app_now()) where document_id = $1")
             .bind(r.get::<Uuid, _>("document_id"))
             .bind(serde_json::to_value(&facts).unwrap_or_default())
             .execute(tx.conn())
@@ -333,6 +333,6 @@ pub async fn anonymise(tx: &mut TenantTx, today: Date) -> Result<u64> {
 }
 
 pub async fn mark_reminded(tx: &mut TenantTx, document_id: Uuid) -> Result<()> {
-    sqlx::query("update document set reminded_at = now() where document_id = $1").bind(document_id).execute(tx.conn()).await?;
+    sqlx::query("update document set reminded_at = app_now() where document_id = $1").bind(document_id).execute(tx.conn()).await?;
     Ok(())
 }

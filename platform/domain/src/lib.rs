@@ -4,12 +4,14 @@
 //! code downstream never re-checks. This crate has no server dependencies: it also compiles to wasm.
 
 pub mod civil;
+mod clock;
 mod host;
 mod lang;
 mod money;
 mod tenant;
 mod text;
 
+pub use clock::Clock;
 pub use host::{HostName, HostNameError};
 pub use lang::{Lang, Localized};
 pub use money::{Cents, CentsError, decimal_de};

@@ -134,7 +134,7 @@ pub async fn register(tx: &mut TenantTx, email: &Email, password_plain: &str) ->
 /// becomes the account's password.
 pub async fn complete_registration(tx: &mut TenantTx, citizen: Uuid, password_hash: &str) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("update citizen_account set email_verified_at = now(), password_hash = $3 where tenant_id = $1 and citizen_id = $2")
+    sqlx::query("update citizen_account set email_verified_at = app_now(), password_hash = $3 where tenant_id = $1 and citizen_id = $2")
         .bind(tenant)
         .bind(citizen)
         .bind(password_hash)
@@ -187,7 +187,7 @@ pub async fn check_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &s
 pub async fn set_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &str, proves_mailbox: bool) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
     let hash = password::hash(password_plain)?;
-    sqlx::query("update citizen_account set password_hash = $3, email_verified_at = coalesce(email_verified_at, case when $4 then now() end) where tenant_id = $1 and citizen_id = $2")
+    sqlx::query("update citizen_account set password_hash = $3, email_verified_at = coalesce(email_verified_at, case when $4 then app_now() end) where tenant_id = $1 and citizen_id = $2")
         .bind(tenant)
         .bind(citizen)
         .bind(hash)
@@ -200,7 +200,8 @@ pub async fn set_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &str
 /// Changes the address to a confirmed new one.
 pub async fn set_email(tx: &mut TenantTx, citizen: Uuid, email: &str) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
-    let r = sqlx::query("update citizen_account set email = $3, email_verified_at = now() where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(citizen).bind(email).execute(tx.conn()).await;
+    let r =
+        sqlx::query("update citizen_account set email = $3, email_verified_at = app_now() where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(citizen).bind(email).execute(tx.conn()).await;
     match r {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e, "citizen_account_email_key") => Err(IdentityError::EmailTaken),
@@ -261,7 +262,7 @@ pub async fn export(tx: &mut TenantTx, citizen: Uuid) -> Result<Option<serde_jso
     let rfc = |t: OffsetDateTime| t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     Ok(Some(serde_json::json!({
         "format": "kommunalportal.buergerkonto.export/1",
-        "exported_at": rfc(OffsetDateTime::now_utc()),
+        "exported_at": rfc(tx.now()),
         "tenant_id": tenant,
         "account": acc,
         "identities": identities.into_iter().map(|(p, s, c, l, last)| serde_json::json!({
@@ -340,7 +341,7 @@ pub async fn login_with_identity(tx: &mut TenantTx, provider_slug: &str, provide
                 Some(e) if claims.email_verified && !email_in_use(tx, &e).await? => Some(e),
                 _ => None,
             };
-            sqlx::query("insert into citizen_account (tenant_id, citizen_id, email, email_verified_at) values ($1, $2, $3, case when $3::text is null then null else now() end)")
+            sqlx::query("insert into citizen_account (tenant_id, citizen_id, email, email_verified_at) values ($1, $2, $3, case when $3::text is null then null else app_now() end)")
                 .bind(tenant)
                 .bind(id)
                 .bind(email.as_ref().map(Email::as_str))
@@ -352,7 +353,7 @@ pub async fn login_with_identity(tx: &mut TenantTx, provider_slug: &str, provide
     let claims_json = serde_json::to_value(claims).unwrap_or_default();
     sqlx::query(
         "insert into citizen_identity (tenant_id, provider_slug, subject, citizen_id, claims) values ($1, $2, $3, $4, $5)
-         on conflict (tenant_id, provider_slug, subject) do update set claims = excluded.claims, last_login_at = now()",
+         on conflict (tenant_id, provider_slug, subject) do update set claims = excluded.claims, last_login_at = app_now()",
     )
     .bind(tenant)
     .bind(provider_slug)
@@ -373,7 +374,7 @@ pub async fn login_with_identity(tx: &mut TenantTx, provider_slug: &str, provide
             verified_fields = $9,
             verified_by = $10,
             level_of_assurance = $11,
-            verified_at = now()
+            verified_at = app_now()
          where tenant_id = $1 and citizen_id = $2",
     )
     .bind(tenant)

@@ -58,14 +58,14 @@ pub struct Accepted {
 /// Issues a link token. Earlier unused links of the same purpose for the subject stop working.
 pub async fn issue(tx: &mut TenantTx, purpose: Purpose, subject: Uuid, new_email: Option<&str>, secret_hash: Option<&str>) -> Result<String, DbError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("update one_time_token set used_at = now() where tenant_id = $1 and subject_id = $2 and purpose = $3 and used_at is null")
+    sqlx::query("update one_time_token set used_at = app_now() where tenant_id = $1 and subject_id = $2 and purpose = $3 and used_at is null")
         .bind(tenant)
         .bind(subject)
         .bind(purpose.as_str())
         .execute(tx.conn())
         .await?;
     // links of this tenant that can no longer be used go after a while
-    sqlx::query("delete from one_time_token where tenant_id = $1 and expires_at < now() - interval '30 days'").bind(tenant).execute(tx.conn()).await?;
+    sqlx::query("delete from one_time_token where tenant_id = $1 and expires_at < app_now() - interval '30 days'").bind(tenant).execute(tx.conn()).await?;
     let token = random_token();
     sqlx::query("insert into one_time_token (tenant_id, token_hash, purpose, subject_id, new_email, secret_hash, expires_at) values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(tenant)
@@ -74,7 +74,7 @@ pub async fn issue(tx: &mut TenantTx, purpose: Purpose, subject: Uuid, new_email
         .bind(subject)
         .bind(new_email)
         .bind(secret_hash)
-        .bind(OffsetDateTime::now_utc() + purpose.lifetime())
+        .bind(tx.now() + purpose.lifetime())
         .execute(tx.conn())
         .await?;
     Ok(token)
@@ -103,11 +103,11 @@ async fn lookup(tx: &mut TenantTx, purpose: Purpose, token: &str, consume: bool)
     if used_at.is_some() {
         return Ok(Err(LinkProblem::Used));
     }
-    if expires_at <= OffsetDateTime::now_utc() {
+    if expires_at <= tx.now() {
         return Ok(Err(LinkProblem::Expired));
     }
     if consume {
-        sqlx::query("update one_time_token set used_at = now() where tenant_id = $1 and token_hash = $2").bind(tenant).bind(token_hash(token)).execute(tx.conn()).await?;
+        sqlx::query("update one_time_token set used_at = app_now() where tenant_id = $1 and token_hash = $2").bind(tenant).bind(token_hash(token)).execute(tx.conn()).await?;
     }
     Ok(Ok(Accepted { subject_id, new_email, secret_hash }))
 }

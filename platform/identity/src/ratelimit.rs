@@ -24,17 +24,18 @@ fn interval(limit: Limit) -> String {
 
 /// Whether the bucket has reached its limit, without counting.
 pub async fn exhausted(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<bool, DbError> {
-    let hits: Option<i32> = sqlx::query_scalar("select hits from rate_limit where bucket = $1 and window_start > now() - $2::interval").bind(bucket).bind(interval(limit)).fetch_optional(conn).await?;
+    let hits: Option<i32> =
+        sqlx::query_scalar("select hits from rate_limit where bucket = $1 and window_start > app_now() - $2::interval").bind(bucket).bind(interval(limit)).fetch_optional(conn).await?;
     Ok(hits.is_some_and(|h| h >= limit.max))
 }
 
 /// Counts a hit and returns whether the bucket was within its limit before it.
 pub async fn hit(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<bool, DbError> {
     let hits: i32 = sqlx::query_scalar(
-        "insert into rate_limit (bucket, window_start, hits) values ($1, now(), 1)
+        "insert into rate_limit (bucket, window_start, hits) values ($1, app_now(), 1)
          on conflict (bucket) do update set
-           hits = case when rate_limit.window_start <= now() - $2::interval then 1 else rate_limit.hits + 1 end,
-           window_start = case when rate_limit.window_start <= now() - $2::interval then now() else rate_limit.window_start end
+           hits = case when rate_limit.window_start <= app_now() - $2::interval then 1 else rate_limit.hits + 1 end,
+           window_start = case when rate_limit.window_start <= app_now() - $2::interval then app_now() else rate_limit.window_start end
          returning hits",
     )
     .bind(bucket)
@@ -43,7 +44,7 @@ pub async fn hit(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<
     .await?;
     // old buckets go now and then
     if hits == 1 {
-        sqlx::query("delete from rate_limit where window_start < now() - interval '1 day'").execute(conn).await?;
+        sqlx::query("delete from rate_limit where window_start < app_now() - interval '1 day'").execute(conn).await?;
     }
     Ok(hits <= limit.max)
 }

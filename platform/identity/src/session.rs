@@ -6,7 +6,7 @@
 //! after [`MAX_AGE`] in any case.
 
 use portal_db::{DbError, TenantTx};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use uuid::Uuid;
 
 use crate::secret::{random_token, token_hash};
@@ -48,11 +48,11 @@ pub async fn start(tx: &mut TenantTx, subject: Subject) -> Result<String, DbErro
         .bind(citizen)
         .bind(staff)
         .bind(random_token())
-        .bind(OffsetDateTime::now_utc() + MAX_AGE)
+        .bind(tx.now() + MAX_AGE)
         .execute(tx.conn())
         .await?;
     // opportunistic clean-up of this tenant's dead sessions
-    sqlx::query("delete from user_session where tenant_id = $1 and (expires_at < now() or last_seen_at < now() - $2::interval)").bind(tenant).bind(idle_interval()).execute(tx.conn()).await?;
+    sqlx::query("delete from user_session where tenant_id = $1 and (expires_at < app_now() or last_seen_at < app_now() - $2::interval)").bind(tenant).bind(idle_interval()).execute(tx.conn()).await?;
     Ok(token)
 }
 
@@ -66,9 +66,9 @@ pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<
     let tenant = tx.tenant_id().0;
     let hash = token_hash(token);
     let row: Option<(Option<Uuid>, Option<Uuid>, String, bool)> = sqlx::query_as(&format!(
-        "select s.citizen_id, s.staff_id, s.csrf_token, s.last_seen_at < now() - interval '{SEEN_GRANULARITY}'
+        "select s.citizen_id, s.staff_id, s.csrf_token, s.last_seen_at < app_now() - interval '{SEEN_GRANULARITY}'
          from user_session s
-         where s.tenant_id = $1 and s.session_hash = $2 and s.expires_at > now() and s.last_seen_at > now() - $3::interval
+         where s.tenant_id = $1 and s.session_hash = $2 and s.expires_at > app_now() and s.last_seen_at > app_now() - $3::interval
            and (case when $4 then s.staff_id is not null and exists (select 1 from staff_user u where u.tenant_id = s.tenant_id and u.staff_id = s.staff_id and u.status = 'active')
                      else s.citizen_id is not null end)"
     ))
@@ -80,7 +80,7 @@ pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<
     .await?;
     let Some((citizen, staff_id, csrf_token, stale)) = row else { return Ok(None) };
     if stale {
-        sqlx::query("update user_session set last_seen_at = now() where tenant_id = $1 and session_hash = $2").bind(tenant).bind(&hash).execute(tx.conn()).await?;
+        sqlx::query("update user_session set last_seen_at = app_now() where tenant_id = $1 and session_hash = $2").bind(tenant).bind(&hash).execute(tx.conn()).await?;
     }
     let subject = match (citizen, staff_id) {
         (Some(c), None) => Subject::Citizen(c),

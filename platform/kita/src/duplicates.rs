@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn precision_and_recall_on_generated_near_duplicates() {
         let mut rng = Rng::new(20261130);
-        let originals: Vec<Person> = (0..3000).map(|_| random_child(&mut rng)).collect();
+        let originals: Vec<Person> = (0..3000).map(|_| random_child(&mut rng, 2027)).collect();
         let mut people = originals.clone();
         let mut truth = std::collections::HashSet::new();
         for i in 0..600 {

@@ -239,9 +239,10 @@ pub const STREETS: &[&str] = &[
     "Im Stadtwald",
 ];
 
-/// A child with a plausible name, birth date (0 to 6 years before 2027) and address.
-pub fn random_child(rng: &mut Rng) -> Person {
-    let year = 2021 + rng.below(6) as i32;
+/// A child with a plausible name, birth date (in the six calendar years before `year_start_year`,
+/// the year its Kita year starts) and address.
+pub fn random_child(rng: &mut Rng, year_start_year: i32) -> Person {
+    let year = year_start_year - 6 + rng.below(6) as i32;
     let day = time::Date::from_ordinal_date(year, 1 + rng.below(365) as u16).unwrap_or(time::macros::date!(2024 - 01 - 01));
     let last = if rng.chance(0.05) { format!("{}-{}", rng.pick(LAST_NAMES), rng.pick(LAST_NAMES)) } else { (*rng.pick(LAST_NAMES)).to_owned() };
     Person { first_name: (*rng.pick(FIRST_NAMES)).to_owned(), last_name: last, birth_date: day, address: format!("{} {}, 67655 Kaiserslautern", rng.pick(STREETS), 1 + rng.below(120)) }
@@ -356,7 +357,7 @@ pub fn city(seed: u64, children: usize, facilities: usize, max_preferences: usiz
     for _ in 0..children {
         let (district, centre) = *rng.pick(&districts);
         let home = near(&mut rng, centre);
-        let person = random_child(&mut rng);
+        let person = random_child(&mut rng, START.year());
         let months = criteria::age_months(person.birth_date, START);
         let care = if months < 36 {
             0

@@ -49,10 +49,10 @@ async fn bookkeeping(db: &Db) -> Result<portal_db::PlatformTx, DbError> {
 async fn claim(db: &Db) -> Result<Option<(Uuid, serde_json::Value, i32, i32)>, DbError> {
     let mut tx = bookkeeping(db).await?;
     let claimed = sqlx::query_as(&format!(
-        "update job set status = 'running', attempts = attempts + 1, locked_until = now() + interval '{CLAIM}'
+        "update job set status = 'running', attempts = attempts + 1, locked_until = app_now() + interval '{CLAIM}'
          where job_id = (
             select job_id from job
-            where kind = $1 and run_at <= now() and (status = 'pending' or (status = 'running' and locked_until < now()))
+            where kind = $1 and run_at <= app_now() and (status = 'pending' or (status = 'running' and locked_until < app_now()))
             order by run_at limit 1 for update skip locked)
          returning job_id, payload, attempts, max_attempts"
     ))
@@ -103,7 +103,7 @@ async fn record(mut tx: portal_db::PlatformTx, id: Uuid, attempts: i32, max_atte
     let result = match outcome {
         Ok(()) => {
             // the body (with its link) is not kept once delivered
-            sqlx::query("update job set status = 'done', done_at = now(), locked_until = null, last_error = null, payload = payload - 'text' - 'html' where job_id = $1")
+            sqlx::query("update job set status = 'done', done_at = app_now(), locked_until = null, last_error = null, payload = payload - 'text' - 'html' where job_id = $1")
                 .bind(id)
                 .execute(tx.conn())
                 .await?;
@@ -117,7 +117,7 @@ async fn record(mut tx: portal_db::PlatformTx, id: Uuid, attempts: i32, max_atte
         }
         Err(error) => {
             let delay = backoff(attempts);
-            sqlx::query("update job set status = 'pending', locked_until = null, last_error = $2, run_at = now() + $3::interval where job_id = $1")
+            sqlx::query("update job set status = 'pending', locked_until = null, last_error = $2, run_at = app_now() + $3::interval where job_id = $1")
                 .bind(id)
                 .bind(error)
                 .bind(format!("{} seconds", delay.as_secs()))
@@ -182,7 +182,7 @@ async fn housekeeping(db: &Db) -> Result<(), DbError> {
         let n = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
         metrics::gauge!("mail_queue_jobs", "status" => status).set(n as f64);
     }
-    sqlx::query("delete from job where status = 'done' and done_at < now() - interval '30 days'").execute(tx.conn()).await?;
+    sqlx::query("delete from job where status = 'done' and done_at < app_now() - interval '30 days'").execute(tx.conn()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! sessions stored in Postgres (only a hash of the session id is kept), each with its CSRF token.
 
 use portal_db::{DbError, PlatformTx};
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 use uuid::Uuid;
 
 /// Idle timeout of a console session.
@@ -112,7 +112,7 @@ pub struct Session {
 pub async fn start_session(tx: &mut PlatformTx, operator: Uuid) -> Result<String, DbError> {
     let token = random_token();
     let csrf = random_token();
-    let now = OffsetDateTime::now_utc();
+    let now = tx.now();
     sqlx::query("insert into operator_session (session_hash, operator_id, csrf_token, expires_at) values ($1, $2, $3, $4)")
         .bind(session_hash(&token))
         .bind(operator)
@@ -121,7 +121,10 @@ pub async fn start_session(tx: &mut PlatformTx, operator: Uuid) -> Result<String
         .execute(tx.conn())
         .await?;
     // opportunistic clean-up of expired sessions
-    sqlx::query("delete from operator_session where expires_at < now() or last_seen_at < now() - $1::interval").bind(format!("{} seconds", SESSION_IDLE.whole_seconds())).execute(tx.conn()).await?;
+    sqlx::query("delete from operator_session where expires_at < app_now() or last_seen_at < app_now() - $1::interval")
+        .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
+        .execute(tx.conn())
+        .await?;
     Ok(token)
 }
 
@@ -131,10 +134,10 @@ pub async fn start_session(tx: &mut PlatformTx, operator: Uuid) -> Result<String
 pub async fn load_session(tx: &mut PlatformTx, token: &str) -> Result<Option<Session>, DbError> {
     let hash = session_hash(token);
     let row: Option<(Uuid, String, String, String, bool)> = sqlx::query_as(
-        "select o.operator_id, o.email, o.display_name, s.csrf_token, s.last_seen_at < now() - interval '60 seconds'
+        "select o.operator_id, o.email, o.display_name, s.csrf_token, s.last_seen_at < app_now() - interval '60 seconds'
          from operator_session s join operator o on o.operator_id = s.operator_id
          where s.session_hash = $1 and o.disabled_at is null
-           and s.expires_at > now() and s.last_seen_at > now() - $2::interval",
+           and s.expires_at > app_now() and s.last_seen_at > app_now() - $2::interval",
     )
     .bind(&hash)
     .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
@@ -142,7 +145,7 @@ pub async fn load_session(tx: &mut PlatformTx, token: &str) -> Result<Option<Ses
     .await?;
     let Some((id, email, name, csrf, stale)) = row else { return Ok(None) };
     if stale {
-        sqlx::query("update operator_session set last_seen_at = now() where session_hash = $1").bind(&hash).execute(tx.conn()).await?;
+        sqlx::query("update operator_session set last_seen_at = app_now() where session_hash = $1").bind(&hash).execute(tx.conn()).await?;
     }
     Ok(Some(Session { operator: Operator { operator_id: id, email, display_name: name }, csrf_token: csrf }))
 }

@@ -224,7 +224,7 @@ pub async fn save_setup(tx: &mut TenantTx, s: &PaymentSetup) -> Result<()> {
 /// Records what Stripe says about the connected account (if it is still the tenant's).
 pub async fn record_account(tx: &mut TenantTx, a: &RemoteAccount) -> Result<()> {
     sqlx::query(
-        "update payment_setup set account_charges_enabled = $2, account_details_submitted = $3, account_requirements_due = $4, account_checked_at = now()
+        "update payment_setup set account_charges_enabled = $2, account_details_submitted = $3, account_requirements_due = $4, account_checked_at = app_now()
           where stripe_account_id = $1",
     )
     .bind(&a.id)
@@ -488,7 +488,7 @@ pub async fn apply_intent(tx: &mut TenantTx, p: &Payment, intent: &RemoteIntent,
     }
     sqlx::query(
         "update payment set status = $2, state_at = $3, method = coalesce($4, method), failure_message = $5,
-             paid_at = case when $2 = 'succeeded' then coalesce(paid_at, now()) else paid_at end
+             paid_at = case when $2 = 'succeeded' then coalesce(paid_at, app_now()) else paid_at end
           where payment_id = $1",
     )
     .bind(p.payment_id)
@@ -508,7 +508,7 @@ pub async fn attach_case(tx: &mut TenantTx, payment_id: Uuid, case_id: Uuid) -> 
 }
 
 pub async fn mark_reminded(tx: &mut TenantTx, payment_id: Uuid) -> Result<()> {
-    sqlx::query("update payment set reminded_at = now() where payment_id = $1").bind(payment_id).execute(tx.conn()).await?;
+    sqlx::query("update payment set reminded_at = app_now() where payment_id = $1").bind(payment_id).execute(tx.conn()).await?;
     Ok(())
 }
 
@@ -517,7 +517,7 @@ pub async fn mark_reminded(tx: &mut TenantTx, payment_id: Uuid) -> Result<()> {
 pub async fn reminders_due(tx: &mut TenantTx, reminder_days: i32) -> Result<Vec<Payment>> {
     let rows = sqlx::query(&format!(
         "{PAYMENT_SELECT} where p.status in ('open', 'failed') and p.due_at is not null and p.reminded_at is null
-            and p.due_at - make_interval(days => $1) < now() for update of p skip locked"
+            and p.due_at - make_interval(days => $1) < app_now() for update of p skip locked"
     ))
     .bind(reminder_days)
     .fetch_all(tx.conn())
@@ -529,7 +529,7 @@ pub async fn reminders_due(tx: &mut TenantTx, reminder_days: i32) -> Result<Vec<
 pub async fn abandoned(tx: &mut TenantTx, hours: i32) -> Result<Vec<Payment>> {
     let rows = sqlx::query(&format!(
         "{PAYMENT_SELECT} where p.status in ('open', 'failed') and p.case_id is null and p.intent_id is not null
-            and coalesce(p.state_at, p.created_at) < now() - make_interval(hours => $1) for update of p skip locked"
+            and coalesce(p.state_at, p.created_at) < app_now() - make_interval(hours => $1) for update of p skip locked"
     ))
     .bind(hours)
     .fetch_all(tx.conn())

@@ -329,7 +329,7 @@ pub async fn save_logo(tx: &mut TenantTx, logo: &Logo) -> Result<String, DbError
     sqlx::query(
         "insert into tenant_logo (tenant_id, content_type, bytes, sha256) values ($1, $2, $3, $4)
          on conflict (tenant_id) do update set content_type = excluded.content_type, bytes = excluded.bytes,
-             sha256 = excluded.sha256, updated_at = now()
+             sha256 = excluded.sha256, updated_at = app_now()
          where tenant_logo.sha256 <> excluded.sha256",
     )
     .bind(tenant)

@@ -5,7 +5,8 @@ use super::*;
 
 #[tokio::test]
 async fn refunds_need_the_role_and_a_reason_are_audited_and_reach_the_cash_office_export() {
-    let app = TestApp::spawn().await;
+    // 00:30 on 15 July in Germany (summer time): the cash office's day is already the 15th in UTC+2
+    let app = TestApp::spawn_at(time::macros::datetime!(2026-07-14 22:30 UTC)).await;
     let email = unique_email("erstattung");
     let mut c = registered(&app, HOST, &email).await;
     let (base, intent, secret) = pay_later_case(&app, &mut c).await;
@@ -57,8 +58,7 @@ async fn refunds_need_the_role_and_a_reason_are_audited_and_reach_the_cash_offic
     let view = admin.get("/verwaltung/zahlungen?status=succeeded").await;
     assert_eq!(view.status, StatusCode::OK, "{}", view.body);
     assert!(view.body.contains("Bewohnerparkausweis"), "{}", view.body);
-    let day = time::OffsetDateTime::now_utc().to_offset(time::UtcOffset::from_hms(1, 0, 0).unwrap_or(time::UtcOffset::UTC)).date();
-    let csv = admin.get(&format!("/verwaltung/zahlungen/export/{:04}-{:02}-{:02}", day.year(), u8::from(day.month()), day.day())).await;
+    let csv = admin.get("/verwaltung/zahlungen/export/2026-07-15").await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.headers.get("content-type").is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/csv")));
     let lines: Vec<&str> = csv.body.lines().collect();
@@ -269,15 +269,17 @@ async fn the_jobs_remind_before_the_deadline_cancel_abandoned_intents_and_write_
 
 #[tokio::test]
 async fn a_case_worker_limited_to_some_services_sees_only_their_payments_and_cash_office_lines() {
-    let app = TestApp::spawn().await;
+    // 00:30 on Christmas Day in Germany (winter time), still the 24th in UTC
+    let app = TestApp::spawn_at(time::macros::datetime!(2026-12-24 23:30 UTC)).await;
     let mut c = registered(&app, HOST, &unique_email("parken")).await;
     pay_later_case(&app, &mut c).await;
     let kz: String = sqlx::query_scalar("select kassenzeichen from payment where service_slug = 'bewohnerparkausweis'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
     assert!(!kz.is_empty());
     let (mut admin, mut worker) = staff(&app, "meldebescheinigung").await;
-    // the cash office's day is the German civil day (between 23:00 and 24:00 UTC in winter it is already tomorrow)
-    let today = portal_server::kit::dates::today_date();
-    let csv_path = format!("/verwaltung/zahlungen/export/{:04}-{:02}-{:02}.csv", today.year(), u8::from(today.month()), today.day());
+    // the cash office's day is the German civil day: 25 December, although it is still the 24th in UTC
+    let csv_path = "/verwaltung/zahlungen/export/2026-12-25.csv";
+    let the_24th = worker.get("/verwaltung/zahlungen/export/2026-12-24.csv").await;
+    assert_eq!(the_24th.status, StatusCode::OK);
 
     let list = admin.get("/verwaltung/zahlungen").await;
     assert!(list.body.contains(&kz), "the admin sees every payment");
@@ -288,9 +290,15 @@ async fn a_case_worker_limited_to_some_services_sees_only_their_payments_and_cas
     assert!(!filtered.body.contains(&kz), "nor by asking for the service");
     // the cash office's CSV: lines of the worker's services only (the payment is not paid yet, so
     // pay it first to give it a line)
-    sqlx::query("update payment set status = 'succeeded', paid_at = now() where kassenzeichen = $1").bind(&kz).execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(admin.get(&csv_path).await.body.contains(&kz));
-    let csv = worker.get(&csv_path).await;
+    sqlx::query("update payment set status = 'succeeded', paid_at = $2 where kassenzeichen = $1")
+        .bind(&kz)
+        .bind(app.clock().now())
+        .execute(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(admin.get(csv_path).await.body.contains(&kz), "paid at 00:30 German time on the 25th: in the 25th's export");
+    assert!(!admin.get("/verwaltung/zahlungen/export/2026-12-24.csv").await.body.contains(&kz), "not in the 24th's");
+    let csv = worker.get(csv_path).await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(!csv.body.contains(&kz), "{}", csv.body);
 }

@@ -24,7 +24,7 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use crate::kit::form::{Fields, LoginForm};
 use crate::kit::limits::{login_allowed, login_bucket, mail_allowed};

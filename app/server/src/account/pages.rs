@@ -127,7 +127,8 @@ pub(super) async fn profile_form(State(state): State<AppState>, ctx: TenantConte
 }
 
 /// Validates the profile form; `Err` carries the form with its errors.
-pub(super) fn parse_profile(lang: Lang, f: &Fields) -> Result<Profile, FormState> {
+/// A birth date after `today` is refused.
+pub(super) fn parse_profile(lang: Lang, f: &Fields, today: Date) -> Result<Profile, FormState> {
     let values: Vec<(&str, String)> = PROFILE_LABELS.iter().map(|(k, _)| (*k, f.text(k))).collect();
     let mut form = form_state(&PROFILE_LABELS.map(|(k, _)| k), &values);
     let opt = |k: &str| Some(f.text(k)).filter(|v| !v.is_empty());
@@ -152,7 +153,7 @@ pub(super) fn parse_profile(lang: Lang, f: &Fields) -> Result<Profile, FormState
         None
     } else {
         match Date::parse(&birth_raw, time::macros::format_description!("[year]-[month]-[day]")) {
-            Ok(d) if d.year() >= 1900 && d <= OffsetDateTime::now_utc().date() => Some(d),
+            Ok(d) if d.year() >= 1900 && d <= today => Some(d),
             _ => {
                 err(&mut form, lang, "birth_date", "validation.birth_date");
                 None
@@ -170,7 +171,7 @@ pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantConte
     citizen.check_csrf(f.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
-    match parse_profile(lang, &f) {
+    match parse_profile(lang, &f, crate::kit::dates::today_date(state.db.clock())) {
         Ok(p) => {
             citizen::update_profile(&mut tx, citizen.citizen_id, &p).await?;
             tx.finish().await?;

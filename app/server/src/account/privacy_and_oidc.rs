@@ -15,7 +15,7 @@ pub(super) async fn export(State(state): State<AppState>, ctx: TenantContext, ci
     }
     tx.finish().await?;
     let body = serde_json::to_string_pretty(&data).unwrap_or_default();
-    let date = OffsetDateTime::now_utc().date();
+    let date = state.db.now().date();
     Ok(crate::kit::page::attachment("application/json; charset=utf-8", body, &format!("buergerkonto-{}-{date}.json", ctx.entry.slug)))
 }
 

@@ -247,7 +247,7 @@ pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang
             (tr(lang, "cases.form_version"), format!("{} ({})", schema.version, &case.schema_hash[..12.min(case.schema_hash.len())])),
         ],
         sections: &rows,
-        footer: tr_with(lang, "cases.receipt_footer", &[("created", &fmt_time(OffsetDateTime::now_utc()))]),
+        footer: tr_with(lang, "cases.receipt_footer", &[("created", &fmt_time(tx.now()))]),
     });
     Ok(crate::kit::page::attachment("application/pdf", pdf, &format!("eingangsbestaetigung-{}.pdf", case.reference)))
 }

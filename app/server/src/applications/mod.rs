@@ -26,7 +26,6 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::flows::filing::{file_case, guest_email};
@@ -323,7 +322,7 @@ async fn page_view(
         step,
         page_help: page.help.as_ref().map(|h| h.get(lang).to_owned()),
         summary: summary(&issues, lang),
-        fields: FormFieldsData { page: page.clone(), answers: shown, issues, lang, today: today(), prefilled, verified, verified_by },
+        fields: FormFieldsData { page: page.clone(), answers: shown, issues, lang, today: today(state.db.clock()), prefilled, verified, verified_by },
         buttons,
         back: None,
     };
@@ -448,7 +447,7 @@ async fn save_page(
         return page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, file_issues, StatusCode::OK).await;
     }
 
-    let mut issues = check_page(&page, &mut answers, today());
+    let mut issues = check_page(&page, &mut answers, today(state.db.clock()));
     issues.extend(file_issues);
     // saved whatever the outcome: nothing typed is lost
     cases::save_draft(&mut tx, draft_id, &answers).await?;

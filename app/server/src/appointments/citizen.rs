@@ -102,7 +102,7 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
     match repo::settings(&mut tx).await? {
         None => blocks.push(Block::Text(tr(lang, "appointments.none_online"))),
         Some(settings) => {
-            let now = OffsetDateTime::now_utc();
+            let now = state.db.now();
             for loc in repo::locations(&mut tx).await?.into_iter().filter(|l| l.active) {
                 blocks.push(Block::Heading(loc.name.clone()));
                 let mut facts = vec![];
@@ -213,7 +213,7 @@ pub(super) async fn slot_blocks(
     csrf: &str,
     except: Option<Uuid>,
 ) -> Result<Vec<Block>, AppError> {
-    let now = OffsetDateTime::now_utc();
+    let now = tx.now();
     let today = civil::german(now).date();
     let last = repo::last_day(plan, today);
     let mut blocks = vec![];
@@ -351,7 +351,7 @@ pub(super) async fn hold(State(state): State<AppState>, ctx: TenantContext, head
     };
     let person = Person { citizen: citizen.map(|c| c.citizen_id), lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers), ..Person::default() };
     let key = f.text("key");
-    match repo::take_once(&mut tx, settings.land, &req, &plan, start, Some(Duration::minutes(i64::from(settings.hold_minutes))), &person, OffsetDateTime::now_utc(), Some(key.as_str())).await {
+    match repo::take_once(&mut tx, settings.land, &req, &plan, start, Some(Duration::minutes(i64::from(settings.hold_minutes))), &person, state.db.now(), Some(key.as_str())).await {
         Ok(taken) => {
             tx.commit().await?;
             Ok(page::see_other(&paths::HELD.with(&[&taken.secret])))
@@ -400,7 +400,7 @@ async fn held_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderM
     let content = page::content(state, ctx).await?;
     let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
     let mut blocks = vec![];
-    let expired = b.status == "expired" || b.hold_expires_at.is_none_or(|t| t < OffsetDateTime::now_utc());
+    let expired = b.status == "expired" || b.hold_expires_at.is_none_or(|t| t < state.db.now());
     if expired {
         blocks.push(Block::Notice("warning", tr(lang, "appointments.hold_expired")));
         blocks.push(Block::Links(vec![(format!("{}?ort={}&dienst={}&personen={}", paths::BOOK.path(), b.location, b.services.join(","), b.persons), tr(lang, "appointments.choose_again"))]));
@@ -493,10 +493,10 @@ pub(super) async fn confirm(
     let held = repo::booking_by_secret(&mut tx, &secret).await?.ok_or_else(AppError::not_found)?;
     let person = Person { citizen: citizen.map(|c| c.citizen_id).or(held.citizen), name, email, phone, lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers) };
     // a hold that ran out while they typed is taken again if its time is still free
-    if held.status == "expired" || held.hold_expires_at.is_some_and(|t| t < OffsetDateTime::now_utc()) {
+    if held.status == "expired" || held.hold_expires_at.is_some_and(|t| t < state.db.now()) {
         let want = Want { location: Some(held.location), services: held.services.clone(), persons: held.persons, ..Want::default() };
         if let Ok((_, plan)) = plan_of(&mut tx, lang, &want).await?
-            && let Err(e) = repo::revive(&mut tx, settings.land, &held, &plan, OffsetDateTime::now_utc()).await
+            && let Err(e) = repo::revive(&mut tx, settings.land, &held, &plan, state.db.now()).await
             && !matches!(e, BookError::Taken | BookError::Closed)
         {
             return Err(book_error(e));

@@ -11,7 +11,7 @@ use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::{AppError, AppState, TenantContext};
-use time::{OffsetDateTime, Time, Weekday};
+use time::{Time, Weekday};
 use uuid::Uuid;
 
 use super::setup::{WEEK, form, location_fields};
@@ -75,7 +75,7 @@ pub(super) async fn location_with(
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let loc = repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     let hours = repo::hours(&mut tx, id).await?;
-    let today = civil::german(OffsetDateTime::now_utc()).date();
+    let today = civil::german(state.db.now()).date();
     let specials = repo::special_days(&mut tx, id, today, today + time::Duration::days(730)).await?;
     let counters = repo::counters(&mut tx, id).await?;
     let edit_counter = forms.edit_counter;

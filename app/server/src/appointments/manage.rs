@@ -147,7 +147,7 @@ async fn move_post(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h
     let b = h.booking(&mut tx).await?;
     let want = Want { location: Some(b.location), services: b.services.clone(), persons: b.persons, ..Want::default() };
     let Ok((_, plan)) = plan_of(&mut tx, lang, &want).await? else { return Err(AppError::bad_request()) };
-    match repo::move_to(&mut tx, settings.land, &b, &plan, start, OffsetDateTime::now_utc()).await {
+    match repo::move_to(&mut tx, settings.land, &b, &plan, start, state.db.now()).await {
         // the same move posted again: nothing changed, nothing to mail
         Ok(moved) if moved.sequence == b.sequence => {
             tx.commit().await?;
@@ -182,7 +182,7 @@ async fn ics(state: &AppState, ctx: &TenantContext, h: Handle) -> Result<Respons
     let branding = crate::kit::mail::branding(&mut tx, &b.portal_url, None).await?;
     tx.finish().await?;
     let lang = booking_lang(&b);
-    let body = calendar_file(&b, &loc, &branding.tenant_name, &service_names(&content, lang, &b.services), lang);
+    let body = calendar_file(&b, &loc, &branding.tenant_name, &service_names(&content, lang, &b.services), lang, state.db.now());
     Ok(page::attachment("text/calendar; charset=utf-8", body, "termin.ics"))
 }
 

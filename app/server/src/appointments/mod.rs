@@ -155,7 +155,7 @@ async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail:
     let branding = crate::kit::mail::branding(tx, &b.portal_url, None).await?;
     let mut message = portal_mail::render(&mail, lang, &branding, &b.email, &|key, args| portal_ui::i18n::tr_with(lang, key, args));
     if ics {
-        let content = calendar_file(b, location, &branding.tenant_name, services, lang);
+        let content = calendar_file(b, location, &branding.tenant_name, services, lang, tx.now());
         let method = if b.status == "cancelled" { "CANCEL" } else { "PUBLISH" };
         message.attachments.push(Attachment { filename: "termin.ics".into(), content_type: format!("text/calendar; charset=utf-8; method={method}"), content, base64: false, inline_id: None });
     }
@@ -182,7 +182,7 @@ async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail:
 }
 
 /// The booking's .ics (its uid stays the same when it moves; the sequence counts changes).
-fn calendar_file(b: &Booking, location: &Location, tenant_name: &str, services: &str, lang: Lang) -> String {
+fn calendar_file(b: &Booking, location: &Location, tenant_name: &str, services: &str, lang: Lang, stamp: OffsetDateTime) -> String {
     let summary = format!("{}: {services}", portal_ui::i18n::tr(lang, "appointments.ics_summary"));
     let description = format!("{} {}\n{tenant_name}", portal_ui::i18n::tr(lang, "appointments.number"), b.number);
     let place = if location.address.is_empty() { location.name.clone() } else { format!("{}, {}", location.name, location.address) };
@@ -196,7 +196,7 @@ fn calendar_file(b: &Booking, location: &Location, tenant_name: &str, services: 
         description: &description,
         url: &b.portal_url,
         cancelled: b.status == "cancelled",
-        stamp: OffsetDateTime::now_utc(),
+        stamp,
     })
 }
 
@@ -209,7 +209,7 @@ pub async fn snapshot(db: &Db, tenant: TenantId, location: Uuid) -> Option<Snaps
     if !loc.active {
         return None;
     }
-    let now = OffsetDateTime::now_utc();
+    let now = db.now();
     let calls = repo::last_calls(&mut tx, location, now, 7).await.ok()?;
     let wait = repo::waiting_estimate(&mut tx, location, None, now).await.ok()?;
     tx.commit().await.ok()?;

@@ -63,7 +63,7 @@ pub(super) async fn desk(State(state): State<AppState>, ctx: TenantContext, head
 async fn desk_with(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, lang: Lang, s: &Staff, id: Uuid, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let loc = super::active_location(&mut tx, id).await?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.db.now();
     let today = civil::german(now).date();
     let bookings = repo::bookings_of_day(&mut tx, id, today).await?;
     let tickets = repo::tickets_of_day(&mut tx, id, today).await?;
@@ -156,7 +156,7 @@ pub(super) async fn check_in(State(state): State<AppState>, ctx: TenantContext, 
     let Some(b) = repo::booking_by_number(&mut tx, &number).await?.filter(|b| b.location == id) else {
         return Ok(page::see_other(&format!("{}?hinweis=unbekannt", paths::DESK.with(&[&id]))));
     };
-    let Some(t) = repo::check_in(&mut tx, &b, OffsetDateTime::now_utc()).await? else {
+    let Some(t) = repo::check_in(&mut tx, &b, state.db.now()).await? else {
         return Ok(page::see_other(&format!("{}?hinweis=nicht-heute", paths::DESK.with(&[&id]))));
     };
     audit(&mut tx, &s, &ip, "appointment.check_in", b.number.clone(), serde_json::json!({ "ticket": t.code })).await?;
@@ -175,7 +175,7 @@ pub(super) async fn draw(State(state): State<AppState>, ctx: TenantContext, ip: 
         return Err(AppError::bad_request());
     }
     let key = f.text("key");
-    let t = repo::draw(&mut tx, id, &[service], OffsetDateTime::now_utc(), repo::is_key(&key).then_some(key.as_str())).await?;
+    let t = repo::draw(&mut tx, id, &[service], state.db.now(), repo::is_key(&key).then_some(key.as_str())).await?;
     audit(&mut tx, &s, &ip, "appointment.ticket", t.code.clone(), serde_json::json!({ "location": id })).await?;
     tx.commit().await?;
     state.live.changed(ctx.entry.tenant_id, id);
@@ -231,7 +231,7 @@ async fn phone_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
     }))];
     let req = Request { location: id, services: vec![service.clone()], persons };
     if let (false, Ok(plan)) = (service.is_empty(), repo::plan(&rules, &req)) {
-        let now = OffsetDateTime::now_utc();
+        let now = state.db.now();
         let today = civil::german(now).date();
         // on the phone the office may book today too, without the notice citizens need
         let plan = repo::Plan { min_notice: Duration::ZERO, ..plan };
@@ -296,7 +296,7 @@ pub(super) async fn phone_book(State(state): State<AppState>, ctx: TenantContext
     let plan = repo::Plan { min_notice: Duration::ZERO, ..plan };
     let person = Person { citizen: None, name, email, phone, lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers) };
     let key = f.text("key");
-    match repo::take_once(&mut tx, settings.land, &req, &plan, start, None, &person, OffsetDateTime::now_utc(), Some(key.as_str())).await {
+    match repo::take_once(&mut tx, settings.land, &req, &plan, start, None, &person, state.db.now(), Some(key.as_str())).await {
         // posted again: the booking the first post made
         Ok(taken) if !taken.new => {
             tx.commit().await?;
@@ -344,7 +344,7 @@ pub(super) async fn counter_page(State(state): State<AppState>, ctx: TenantConte
     s.require(&state, Resource::Appointments, Action::Process)?;
     let (c, loc) = counter_of(&state, &ctx, id).await?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.db.now();
     let current = repo::current(&mut tx, id).await?;
     let wait = repo::waiting_estimate(&mut tx, c.location, None, now).await?;
     let others: Vec<(String, String)> = repo::counters(&mut tx, c.location).await?.into_iter().filter(|x| x.active && x.id != id).map(|x| (x.id.to_string(), x.name)).collect();
@@ -393,7 +393,7 @@ pub(super) async fn counter_action(State(state): State<AppState>, ctx: TenantCon
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Process)?;
     let (c, _) = counter_of(&state, &ctx, id).await?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.db.now();
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let mut back = paths::COUNTER.with(&[&id]);
     // the ticket the page showed; an action for another one (a second click) does nothing
@@ -457,7 +457,7 @@ struct Report {
 }
 
 async fn report_data(state: &AppState, ctx: &TenantContext, q: &ReportQuery) -> Result<Report, AppError> {
-    let today = civil::german(OffsetDateTime::now_utc()).date();
+    let today = civil::german(state.db.now()).date();
     let to = parse_date(&q.bis).unwrap_or(today);
     let from = parse_date(&q.von).unwrap_or(to - Duration::days(13)).max(to - Duration::days(366));
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;

@@ -18,7 +18,7 @@ use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
-use time::{OffsetDateTime, Weekday};
+use time::Weekday;
 use uuid::Uuid;
 
 use super::{mail_booking, parse_date, paths, service_names, when_text};
@@ -252,7 +252,7 @@ async fn stranding(
 ) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let settings = super::settings_of(&mut tx).await?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.db.now();
     let mut stranded = vec![];
     for location in locations {
         // bookings in flight finish first, new ones wait for this change: none slips past the check

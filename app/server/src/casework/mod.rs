@@ -23,7 +23,6 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::applications::{receipt_response, status_label, timeline};
@@ -192,7 +191,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         checks: vec![("meine".into(), tr(lang, "casework.only_mine"), p.meine.is_some()), ("ueberfaellig".into(), tr(lang, "casework.only_overdue"), p.ueberfaellig.is_some())],
         submit: tr(lang, "casework.filter"),
     };
-    let now = OffsetDateTime::now_utc();
+    let now = state.db.now();
     let table_rows = rows
         .iter()
         .map(|c| {
@@ -292,7 +291,7 @@ pub async fn case_page_with(
     tx.finish().await?;
     let base = paths::CASE_VIEW.with(&[&case_id]);
     let may_process = s.may(state, Resource::Cases, Action::Process);
-    let now = OffsetDateTime::now_utc();
+    let now = state.db.now();
     let mut blocks = Vec::new();
     if let Some((_, _, msg)) = problem.as_ref().filter(|p| p.0 == "top") {
         blocks.push(Block::Notice("danger", msg.clone()));

@@ -54,7 +54,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
                 if d.revoked_at.is_none() { Cell::Link(paths::CITIZEN_PDF.with(&[&d.case_id, &d.document_id]), d.number.clone()) } else { Cell::Text(d.number.clone()) },
                 Cell::Text(d.title.get(lang).to_owned()),
                 Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
-                Cell::Badge(validity_badge(d.validity(today_date())), state_text(lang, d)),
+                Cell::Badge(validity_badge(d.validity(today_date(state.db.clock()))), state_text(lang, d, today_date(state.db.clock()))),
                 Cell::Buttons(actions),
             ]
         })

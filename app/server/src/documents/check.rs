@@ -100,7 +100,7 @@ pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext
     blocks.push(search_form(lang, &number));
     if !number.is_empty() {
         match repo::by_number(&mut tx, &number).await? {
-            Some(d) => blocks.extend(outcome_blocks(lang, &Outcome::Genuine { claims: d.claims(), validity: d.validity(today_date()), revoked_at: d.revoked_at })),
+            Some(d) => blocks.extend(outcome_blocks(lang, &Outcome::Genuine { claims: d.claims(), validity: d.validity(today_date(state.db.clock())), revoked_at: d.revoked_at })),
             None => {
                 status = StatusCode::NOT_FOUND;
                 blocks.push(Block::Notice("danger", tr_with(lang, "documents.unknown_number", &[("number", &number)])));
@@ -123,7 +123,7 @@ pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContex
         // a signature alone is not enough online: the register must hold this very token under its
         // number (a leaked or retired key cannot mint numbers or alter facts)
         Ok((_, claims)) => match repo::by_number(&mut tx, &claims.number).await? {
-            Some(d) if d.token == text.trim() => Outcome::Genuine { validity: Validity::of(&claims, today_date(), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at },
+            Some(d) if d.token == text.trim() => Outcome::Genuine { validity: Validity::of(&claims, today_date(state.db.clock()), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at },
             _ => Outcome::Forged,
         },
     };
@@ -151,10 +151,10 @@ pub(super) async fn key_set(State(state): State<AppState>, ctx: TenantContext) -
 /// The revoked documents still within their validity, for the offline check's sync.
 pub(super) async fn revoked(State(state): State<AppState>, ctx: TenantContext) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let list = repo::revocations(&mut tx, today_date()).await?;
+    let list = repo::revocations(&mut tx, today_date(state.db.clock())).await?;
     tx.finish().await?;
     let body = serde_json::json!({
-        "synced_at": OffsetDateTime::now_utc().unix_timestamp(),
+        "synced_at": state.db.now().unix_timestamp(),
         // hashes, not numbers: the list must not hand out numbers to look up on the check page
         "revoked": list.iter().map(|(n, at)| serde_json::json!({ "number_sha256": repo::number_hash(n), "revoked_at": at.unix_timestamp() })).collect::<Vec<_>>(),
     });

@@ -43,8 +43,8 @@ pub fn validity_badge(v: Validity) -> &'static str {
 }
 
 /// The state of a document for its holder and the office: valid, revoked, renewed …
-pub fn state_text(lang: Lang, d: &Document) -> String {
-    let mut s = validity_label(lang, d.validity(today_date()));
+pub fn state_text(lang: Lang, d: &Document, today: time::Date) -> String {
+    let mut s = validity_label(lang, d.validity(today));
     if d.superseded_by.is_some() && d.revoked_at.is_none() {
         s = format!("{s} · {}", tr(lang, "documents.renewed"));
     }
@@ -59,13 +59,14 @@ pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, 
         if docs.is_empty() {
             return Ok(vec![]);
         }
+        let today = portal_domain::civil::german(tx.now()).date();
         let mut blocks = vec![Block::Heading(tr(lang, "documents.heading"))];
         for d in &docs {
             blocks.push(Block::Facts(vec![
                 (tr(lang, "documents.number"), d.number.clone(), None),
                 (tr(lang, "documents.title"), d.title.get(lang).to_owned(), None),
                 (tr(lang, "documents.valid"), format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until)), None),
-                (tr(lang, "documents.state"), state_text(lang, d), Some(validity_badge(d.validity(today_date())).to_owned())),
+                (tr(lang, "documents.state"), state_text(lang, d, today), Some(validity_badge(d.validity(today)).to_owned())),
             ]));
             if d.revoked_at.is_none() {
                 let mut links = vec![(format!("{base}/dokument/{}", d.document_id), tr_with(lang, "documents.download", &[("title", d.title.get(lang))]))];
@@ -98,7 +99,7 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
                 let mut cells = vec![
                     Cell::Link(paths::OFFICE_PDF.with(&[&case.case_id, &d.document_id]), d.number.clone()),
                     Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
-                    Cell::Badge(validity_badge(d.validity(today_date())), state_text(lang, d)),
+                    Cell::Badge(validity_badge(d.validity(today_date(state.db.clock()))), state_text(lang, d, today_date(state.db.clock()))),
                     Cell::Text(format!("{} · {}", fmt_time(d.issued_at), d.issued_by)),
                 ];
                 cells.push(match (&d.revoked_reason, process) {

@@ -25,7 +25,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
             for t in state.documents.catalogue.all() {
                 days.push((t.service.clone(), repo::setting(&mut tx, t).await?.reminder_days));
             }
-            let due = repo::reminders_due(&mut tx, today_date(), &days).await?;
+            let due = repo::reminders_due(&mut tx, today_date(state.db.clock()), &days).await?;
             let mut n = 0;
             for d in due {
                 let Some(ctx) = crate::flows::payment::context_for(state, &d.portal_url) else {

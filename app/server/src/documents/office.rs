@@ -54,7 +54,7 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
                     Cell::Link(paths::OFFICE_PDF.with(&[&d.case_id, &d.document_id]), d.number.clone()),
                     Cell::Link(crate::casework::paths::CASE_VIEW.with(&[&d.case_id]), d.title.get(lang).to_owned()),
                     Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
-                    Cell::Badge(validity_badge(d.validity(today_date())), state_text(lang, d)),
+                    Cell::Badge(validity_badge(d.validity(today_date(state.db.clock()))), state_text(lang, d, today_date(state.db.clock()))),
                     Cell::Text(format!("{} · {}", fmt_time(d.issued_at), d.issued_by)),
                 ]
             })

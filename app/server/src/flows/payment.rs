@@ -15,7 +15,6 @@ use portal_payments::repo::{self, NewPayment};
 use portal_payments::{Fee, FeeError, GatewayError, IntentRequest, Payment, PaymentSetup, PaymentStatus, RemoteIntent, ServicePayment};
 use portal_ui::i18n::tr_with;
 use portal_web::{AppError, AppState, TenantContext};
-use time::OffsetDateTime;
 
 use crate::kit::dates::money;
 use crate::kit::mail::queue;
@@ -130,7 +129,7 @@ pub async fn payment_for_case(tx: &mut TenantTx, case: &Case, service: &ServiceP
         return Ok(p);
     }
     let account = setup.stripe_account_id.clone().unwrap_or_default();
-    let due = OffsetDateTime::now_utc() + time::Duration::days(i64::from(service.pay_days));
+    let due = tx.now() + time::Duration::days(i64::from(service.pay_days));
     let p = repo::create_payment(
         tx,
         NewPayment {
@@ -362,7 +361,8 @@ pub async fn withdraw_intent(state: &AppState, tx: &mut TenantTx, payment_id: uu
 pub async fn refresh(state: &AppState, tx: &mut TenantTx, p: &Payment) -> Result<Result<PaymentStatus, GatewayError>, AppError> {
     let Some(intent_id) = &p.intent_id else { return Ok(Ok(p.status)) };
     match state.payments.retrieve_intent(&p.stripe_account_id, intent_id).await {
-        Ok(intent) => Ok(Ok(apply(state, tx, p, &intent, OffsetDateTime::now_utc().unix_timestamp()).await?)),
+        // ordered against Stripe's event times, which follow the real clock, not the platform's
+        Ok(intent) => Ok(Ok(apply(state, tx, p, &intent, time::OffsetDateTime::now_utc().unix_timestamp()).await?)),
         Err(e) => {
             tracing::warn!(payment = %p.payment_id, error = %e, "asking Stripe for the payment's state failed");
             Ok(Err(e))

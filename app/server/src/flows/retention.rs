@@ -9,7 +9,6 @@ use portal_authz::audit::{self, Event};
 use portal_authz::{ActorKind, Domain, Principal};
 use portal_db::Db;
 use portal_domain::TenantId;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 /// What one run did across all tenants.
@@ -31,7 +30,7 @@ pub async fn run_once(db: &Db) -> anyhow::Result<RunReport> {
         let mut tx = db.tenant(tenant).await?;
         let r = portal_cases::apply_retention(&mut tx).await?;
         // the documents of anonymised cases keep only what a check of a valid one compares
-        let documents = portal_documents::repo::anonymise(&mut tx, OffsetDateTime::now_utc().date()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let documents = portal_documents::repo::anonymise(&mut tx, db.now().date()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         if documents > 0 {
             tracing::info!(tenant.id = %id, documents, "documents of anonymised cases anonymised");
         }

@@ -60,7 +60,7 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
         step,
         page_help: page.help.as_ref().map(|h| h.get(lang).to_owned()),
         summary: issues.iter().map(|i| (dom_id(&i.name), i.message(lang))).collect(),
-        fields: FormFieldsData { page: page.clone(), answers: shown, issues, lang, today: today(), prefilled: vec![], verified: vec![], verified_by: None },
+        fields: FormFieldsData { page: page.clone(), answers: shown, issues, lang, today: today(state.db.clock()), prefilled: vec![], verified: vec![], verified_by: None },
         buttons: vec![("pruefen".into(), tr(lang, "forms.preview_check"), true)],
         back: None,
     })));
@@ -89,6 +89,6 @@ pub(super) async fn check(
     let mut answers = Answers::new();
     let fields: &Fields = &f;
     merge_page(page, &fields.0, &mut answers);
-    let issues = check_page(page, &mut answers, today());
+    let issues = check_page(page, &mut answers, today(state.db.clock()));
     render(&state, &ctx, lang, &s, &slug, &page_id, answers, Some(issues)).await
 }

@@ -1,7 +1,7 @@
 //! Dates and money as people in Germany read them: German civil time (CET/CEST), dd.mm.yyyy, euros.
 
-use portal_domain::Cents;
 use portal_domain::Lang;
+use portal_domain::{Cents, Clock};
 use portal_forms::validate::Day;
 use time::OffsetDateTime;
 
@@ -10,14 +10,14 @@ pub use portal_domain::civil::offset_at as german_offset;
 
 use portal_domain::civil::german;
 
-/// Today's date in Germany.
-pub fn today_date() -> time::Date {
-    german(OffsetDateTime::now_utc()).date()
+/// Today's date in Germany, by the platform's clock.
+pub fn today_date(clock: &Clock) -> time::Date {
+    clock.today()
 }
 
-/// Today in Germany (for date rules such as "not in the future").
-pub fn today() -> Day {
-    day_of(OffsetDateTime::now_utc())
+/// Today in Germany (for date rules such as "not in the future"), by the platform's clock.
+pub fn today(clock: &Clock) -> Day {
+    day_of(clock.now())
 }
 
 /// The German civil date of `t` as the form rules read it.

@@ -14,7 +14,6 @@ use portal_ui::blocks::{Block, Button, Cell, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::{AppError, AppState, TenantContext};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::form::{self, pref_name};
@@ -30,8 +29,8 @@ use crate::kit::session::Citizen;
 /// Applications one account may have open at a time.
 const MAX_PER_ACCOUNT: i64 = 10;
 
-fn open_for_applications(settings: &Settings) -> bool {
-    today_date() <= settings.deadline
+fn open_for_applications(settings: &Settings, today: time::Date) -> bool {
+    today <= settings.deadline
 }
 
 pub(super) async fn apply_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, f: axum::extract::RawQuery) -> Result<Response, AppError> {
@@ -76,7 +75,7 @@ async fn apply_with(
     let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
     let districts = repo::districts(&mut tx).await?;
     let mut blocks = vec![];
-    if open_for_applications(settings) {
+    if open_for_applications(settings, today_date(state.db.clock())) {
         blocks.push(Block::Text(tr_with(lang, "kita.apply_intro", &[("n", &settings.max_preferences.to_string()), ("deadline", &date_text(settings.deadline))])));
         blocks.push(Block::Form(FormSpec {
             action: paths::APPLY.path().into(),
@@ -98,12 +97,12 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
     c.check_csrf(f.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
-    if !open_for_applications(&settings) {
+    if !open_for_applications(&settings, today_date(state.db.clock())) {
         return apply_with(&state, &ctx, tx, lang, &c, &settings, FormState::default(), StatusCode::CONFLICT).await;
     }
     let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
     let mut districts = repo::districts(&mut tx).await?;
-    let mut draft = match form::parse(lang, &f, &settings, &facilities, &districts, today_date()) {
+    let mut draft = match form::parse(lang, &f, &settings, &facilities, &districts, today_date(state.db.clock())) {
         Ok(d) => d,
         Err(form_state) => return apply_with(&state, &ctx, tx, lang, &c, &settings, form_state, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -233,7 +232,7 @@ async fn one_page(state: &AppState, ctx: &TenantContext, lang: Lang, c: &Citizen
     blocks.push(Block::Heading(tr(lang, "kita.preferences")));
     blocks.push(Block::List(a.preferences.iter().enumerate().map(|(i, p)| format!("{}. {}", i + 1, facility_name(&facilities, *p))).collect()));
     // an offer sent and still open: accept or decline
-    for o in offers.iter().filter(|o| o.sent && o.status == "held" && o.accept_until.is_some_and(|t| t > OffsetDateTime::now_utc())) {
+    for o in offers.iter().filter(|o| o.sent && o.status == "held" && o.accept_until.is_some_and(|t| t > state.db.now())) {
         blocks.push(Block::Notice(
             "info",
             tr_with(
@@ -249,7 +248,7 @@ async fn one_page(state: &AppState, ctx: &TenantContext, lang: Lang, c: &Citizen
         ]));
     }
     // until the deadline, and before the allocation begins (its lists must not change under it)
-    let may_change = open_for_applications(&settings) && a.status == "submitted" && phases.is_empty();
+    let may_change = open_for_applications(&settings, today_date(state.db.clock())) && a.status == "submitted" && phases.is_empty();
     if may_change {
         let mut fs = prefs_form.unwrap_or_default();
         for i in 1..=settings.max_preferences as usize {
@@ -280,7 +279,7 @@ pub(super) async fn change_preferences(State(state): State<AppState>, ctx: Tenan
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let a = one_of(&mut tx, &c, id).await?;
-    if !open_for_applications(&settings) || a.status != "submitted" || !allocation::phases(&mut tx).await?.is_empty() {
+    if !open_for_applications(&settings, today_date(state.db.clock())) || a.status != "submitted" || !allocation::phases(&mut tx).await?.is_empty() {
         tx.finish().await?;
         return one_page(&state, &ctx, lang, &c, id, Some(Block::Notice("warning", tr(lang, "kita.no_changes")).clone()), None, StatusCode::CONFLICT).await;
     }

@@ -1,6 +1,10 @@
 //! The demo Kita portals (`tenants/demo/kita/kita.toml`): settings, districts with their street
 //! directory, Träger, facilities and places (matched by name), and generated applications for a
 //! demo allocation (reproducible from the file's seed; a retried sync adds none twice).
+//!
+//! Its dates are relative to the day of the sync (by the platform's clock), so the demo never
+//! expires: applications close `deadline_in_days` after it, and the Kita year starts on the first
+//! 1 August at least [`YEAR_AFTER_DEADLINE_DAYS`] after the deadline.
 
 use std::collections::BTreeMap;
 
@@ -22,8 +26,8 @@ struct DemoKita {
 #[serde(deny_unknown_fields)]
 struct DemoTenant {
     slug: String,
-    year_start: String,
-    deadline: String,
+    /// Days from the sync to the application deadline.
+    deadline_in_days: i64,
     max_preferences: i32,
     accept_days: i32,
     #[serde(default)]
@@ -79,7 +83,7 @@ struct DemoFacility {
     accessible: bool,
     /// Care type → places from the first month of the Kita year.
     places: BTreeMap<String, i32>,
-    /// Start month ("2028-01") → care type → places.
+    /// Months after the Kita year starts ("+5") → care type → places from then.
     #[serde(default)]
     later: BTreeMap<String, BTreeMap<String, i32>>,
 }
@@ -105,12 +109,8 @@ pub async fn sync(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
         let mut platform = db.platform().await?;
         let tenant = portal_tenancy::repo::get_by_slug(&mut platform, &t.slug).await?.with_context(ctx)?.id();
         let mut tx = platform.into_tenant(tenant).await?;
-        let settings = Settings {
-            year_start: super::parse_date(&t.year_start).with_context(ctx)?,
-            deadline: super::parse_date(&t.deadline).with_context(ctx)?,
-            max_preferences: t.max_preferences,
-            accept_days: t.accept_days,
-        };
+        let (year_start, deadline) = demo_dates(db.clock().today(), t.deadline_in_days);
+        let settings = Settings { year_start, deadline, max_preferences: t.max_preferences, accept_days: t.accept_days };
         repo::save_settings(&mut tx, &settings).await?;
         let mut districts = BTreeMap::new();
         for d in &t.district {
@@ -142,8 +142,9 @@ pub async fn sync(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
                 };
                 repo::save_facility(&mut tx, &facility).await?;
                 let mut all: Vec<(time::Date, &BTreeMap<String, i32>)> = vec![(settings.year_start, &f.places)];
-                for (month, places) in &f.later {
-                    all.push((super::parse_month(month).with_context(|| format!("{}: month {month}", ctx()))?, places));
+                for (months, places) in &f.later {
+                    let start = months.strip_prefix('+').and_then(|m| m.parse::<u8>().ok()).and_then(|m| add_months(settings.year_start, m));
+                    all.push((start.with_context(|| format!("{}: \"{months}\" is no number of months (\"+5\")", ctx()))?, places));
                 }
                 for (start_month, places) in all {
                     for (care, n) in places {
@@ -158,6 +159,25 @@ pub async fn sync(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Days from the application deadline to the earliest start of the Kita year.
+pub const YEAR_AFTER_DEADLINE_DAYS: i64 = 60;
+
+/// The demo's Kita year start and deadline for a sync on `today`.
+pub fn demo_dates(today: time::Date, deadline_in_days: i64) -> (time::Date, time::Date) {
+    let deadline = today + time::Duration::days(deadline_in_days);
+    let earliest = deadline + time::Duration::days(YEAR_AFTER_DEADLINE_DAYS);
+    let august = |y: i32| time::Date::from_calendar_date(y, time::Month::August, 1).unwrap_or(earliest);
+    let start = if august(earliest.year()) >= earliest { august(earliest.year()) } else { august(earliest.year() + 1) };
+    (start, deadline)
+}
+
+/// The first of the month `months` after the first of `date`'s month.
+fn add_months(date: time::Date, months: u8) -> Option<time::Date> {
+    let index = i32::from(u8::from(date.month())) - 1 + i32::from(months);
+    let month = time::Month::try_from(u8::try_from(index % 12 + 1).ok()?).ok()?;
+    time::Date::from_calendar_date(date.year() + index / 12, month, 1).ok()
+}
+
 /// Generated children apply, each for up to `max_preferences` facilities near the district they
 /// live in. The key of each makes a second sync add nothing.
 async fn generate_applications(tx: &mut portal_db::TenantTx, t: &DemoTenant, settings: &Settings) -> anyhow::Result<()> {
@@ -168,7 +188,7 @@ async fn generate_applications(tx: &mut portal_db::TenantTx, t: &DemoTenant, set
     }
     let mut rng = Rng::new(t.seed);
     for i in 0..t.generated {
-        let person = random_child(&mut rng);
+        let person = random_child(&mut rng, settings.year_start.year());
         let district = &districts[rng.below(districts.len())];
         let street = district.streets.get(rng.below(district.streets.len().max(1))).cloned().unwrap_or_else(|| (*rng.pick(STREETS)).to_owned());
         let months = portal_kita::criteria::age_months(person.birth_date, settings.year_start);
@@ -225,4 +245,25 @@ async fn generate_applications(tx: &mut portal_db::TenantTx, t: &DemoTenant, set
 /// A small checksum of a tenant's slug (keeps two tenants with one seed apart).
 fn crc(s: &str) -> u32 {
     s.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn the_demo_kita_year_starts_on_the_first_august_two_months_after_the_deadline() {
+        assert_eq!(demo_dates(date!(2026 - 12 - 07), 114), (date!(2027 - 08 - 01), date!(2027 - 03 - 31)));
+        // a deadline in June leaves less than two months before August: the year after
+        assert_eq!(demo_dates(date!(2027 - 03 - 01), 100), (date!(2028 - 08 - 01), date!(2027 - 06 - 09)));
+        assert_eq!(demo_dates(date!(2026 - 12 - 24), 0), (date!(2027 - 08 - 01), date!(2026 - 12 - 24)));
+    }
+
+    #[test]
+    fn later_starts_count_months_across_the_year() {
+        assert_eq!(add_months(date!(2027 - 08 - 01), 5), Some(date!(2028 - 01 - 01)));
+        assert_eq!(add_months(date!(2027 - 08 - 01), 0), Some(date!(2027 - 08 - 01)));
+        assert_eq!(add_months(date!(2027 - 08 - 01), 16), Some(date!(2028 - 12 - 01)));
+    }
 }

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use portal_domain::TenantId;
 use portal_web::AppState;
-use time::OffsetDateTime;
 
 use crate::kit::registry::BoxFuture;
 
@@ -18,7 +17,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
     for id in tenants {
         let pass = async {
             let mut tx = state.db.tenant(TenantId(id)).await?;
-            let n = portal_kita::repo::allocation::expire_due(&mut tx, OffsetDateTime::now_utc()).await?;
+            let n = portal_kita::repo::allocation::expire_due(&mut tx, state.db.now()).await?;
             tx.commit().await?;
             anyhow::Ok(n)
         };

@@ -108,7 +108,7 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
     let scope = scope_of(&mut tx, &s).await?;
     let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
     let districts = repo::districts(&mut tx).await?;
-    let mut draft = match super::form::parse(lang, &f, &settings, &facilities, &districts, today_date()) {
+    let mut draft = match super::form::parse(lang, &f, &settings, &facilities, &districts, today_date(state.db.clock())) {
         Ok(d) => d,
         Err(fs) => {
             tx.finish().await?;
@@ -123,7 +123,7 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
     let provider = match &scope {
         Scope::All => None,
         Scope::Providers(mine) => {
-            if today_date() > settings.deadline {
+            if today_date(state.db.clock()) > settings.deadline {
                 tx.finish().await?;
                 return paper_with(&state, &ctx, lang, &s, refuse("child_first", "kita.error_deadline_traeger"), StatusCode::CONFLICT).await;
             }

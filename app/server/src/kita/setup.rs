@@ -91,7 +91,7 @@ async fn setup_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
         let mut f = settings_form.unwrap_or_default();
         let st = settings.clone().unwrap_or(Settings {
             year_start: super::parse_date("2027-08-01").unwrap_or(time::Date::MIN),
-            deadline: crate::kit::dates::today_date(),
+            deadline: crate::kit::dates::today_date(state.db.clock()),
             max_preferences: 5,
             accept_days: 14,
         });

@@ -32,7 +32,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
     let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account order by tenant_id").fetch_all(platform.conn()).await?;
     platform.commit().await?;
     let mut report = RunReport::default();
-    let yesterday = crate::kit::dates::today_date().previous_day();
+    let yesterday = crate::kit::dates::today_date(state.db.clock()).previous_day();
     for id in tenants {
         let tenant = TenantId(id);
         let mut tx = state.db.tenant(tenant).await?;
@@ -56,7 +56,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
 /// webhooks): unchecked accounts at once, the others every six hours.
 async fn check_account(gateway: &dyn PaymentGateway, tx: &mut TenantTx) -> anyhow::Result<()> {
     let setup = repo::setup(tx).await?;
-    let stale = setup.checked_at.is_none_or(|t| t < time::OffsetDateTime::now_utc() - time::Duration::hours(6));
+    let stale = setup.checked_at.is_none_or(|t| t < tx.now() - time::Duration::hours(6));
     if let (Some(account), true, true) = (&setup.stripe_account_id, stale, gateway.configured()) {
         match gateway.retrieve_account(account).await {
             Ok(a) => repo::record_account(tx, &a).await?,

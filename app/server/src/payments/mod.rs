@@ -91,8 +91,8 @@ pub fn status_badge(s: PaymentStatus) -> &'static str {
 }
 
 /// The payment box on a case page (citizen side), with the way to pay or the receipt.
-pub fn case_payment_blocks(lang: Lang, p: &Payment, base: &str) -> Vec<Block> {
-    let now = OffsetDateTime::now_utc();
+/// `now` decides whether a due date has passed.
+pub fn case_payment_blocks(lang: Lang, p: &Payment, base: &str, now: OffsetDateTime) -> Vec<Block> {
     let mut facts = vec![
         (tr(lang, "payments.amount"), money(p.amount_cents, lang), None),
         (tr(lang, "payments.kassenzeichen"), p.kassenzeichen.clone(), None),
@@ -210,7 +210,7 @@ async fn draft_pay(
     // no intent yet (or a withdrawn one): the answers may have changed since the payment was set up,
     // so they are checked and priced again before Stripe is asked for an intent
     let p = if p.status.is_payable() && p.intent_id.is_none() {
-        match payflow::price_draft(&state, &mut tx, &draft, &schema, crate::kit::dates::today()).await? {
+        match payflow::price_draft(&state, &mut tx, &draft, &schema, crate::kit::dates::today(state.db.clock())).await? {
             (issues, _, payflow::Plan::Online { service, fee, setup, application_fee }) if issues.is_empty() && service.timing == portal_payments::Timing::Before => {
                 let name = crate::applications::service_name(&mut tx, &draft.service_slug, lang).await?;
                 let portal = crate::kit::mail::base_url(&state, &ctx.host, &headers);
@@ -333,7 +333,7 @@ fn payment_receipt<'a>(tx: &'a mut TenantTx, ctx: &'a TenantContext, lang: Lang,
 pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, base: &'a str) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
     Box::pin(async move {
         Ok(match repo::payment_for_case(tx, case.case_id, false).await? {
-            Some(p) => case_payment_blocks(lang, &p, base),
+            Some(p) => case_payment_blocks(lang, &p, base, tx.now()),
             None => vec![],
         })
     })
@@ -363,7 +363,7 @@ pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang
         title: &title,
         facts,
         sections: &sections,
-        footer: tr_with(lang, "payments.receipt_footer", &[("created", &fmt_time(OffsetDateTime::now_utc()))]),
+        footer: tr_with(lang, "payments.receipt_footer", &[("created", &fmt_time(tx.now()))]),
     });
     Ok(crate::kit::page::attachment("application/pdf", pdf, &format!("zahlungsbeleg-{}.pdf", p.kassenzeichen)))
 }

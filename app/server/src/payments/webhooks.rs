@@ -32,6 +32,7 @@ async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: String)
         return Ok(answer(StatusCode::SERVICE_UNAVAILABLE, "not configured"));
     };
     let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+    // the signature's age is measured against Stripe's clock, the real one, never the platform's
     let event = match webhook::verify(&body, signature, secret.expose_secret(), OffsetDateTime::now_utc().unix_timestamp()) {
         Ok(e) => e,
         Err(e) => {

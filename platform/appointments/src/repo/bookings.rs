@@ -240,7 +240,7 @@ pub async fn take_once(
 
 /// Active (held or booked, not past) bookings of an e-mail address.
 pub async fn active_for_email(tx: &mut TenantTx, email: &str, except: Uuid) -> Result<i64> {
-    sqlx::query_scalar("select count(*) from appointment_booking where lower(email) = lower($1) and status = 'booked' and starts_at > now() and booking_id <> $2")
+    sqlx::query_scalar("select count(*) from appointment_booking where lower(email) = lower($1) and status = 'booked' and starts_at > app_now() and booking_id <> $2")
         .bind(email)
         .bind(except)
         .fetch_one(tx.conn())
@@ -254,7 +254,7 @@ pub async fn confirm(tx: &mut TenantTx, id: Uuid, person: &Person, max_active_pe
     let b = sqlx::query(&format!("{BOOKING} where booking_id = $1 for update")).bind(id).fetch_optional(tx.conn()).await?.as_ref().map(booking_row).ok_or(BookError::Closed)?;
     match b.status.as_str() {
         "booked" => return Ok((b, false)),
-        "held" if b.hold_expires_at.is_some_and(|t| t >= OffsetDateTime::now_utc()) => {}
+        "held" if b.hold_expires_at.is_some_and(|t| t >= tx.now()) => {}
         "held" | "expired" => return Err(BookError::Expired),
         _ => return Err(BookError::Closed),
     }
@@ -301,7 +301,7 @@ pub async fn revive(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, now
 
 /// Cancels a booking (citizen or office); a second cancel changes nothing.
 pub async fn cancel(tx: &mut TenantTx, id: Uuid, reason: &str) -> Result<bool> {
-    Ok(sqlx::query("update appointment_booking set status = 'cancelled', cancelled_at = now(), cancel_reason = $2, sequence = sequence + 1 where booking_id = $1 and status in ('held', 'booked')")
+    Ok(sqlx::query("update appointment_booking set status = 'cancelled', cancelled_at = app_now(), cancel_reason = $2, sequence = sequence + 1 where booking_id = $1 and status in ('held', 'booked')")
         .bind(id)
         .bind(reason)
         .execute(tx.conn())
@@ -372,13 +372,13 @@ pub async fn misfits(tx: &mut TenantTx, land: Land, location: Uuid, cal_override
 /// Bookings due for their reminder (booked, starting within `hours`, not reminded).
 pub async fn due_reminders(tx: &mut TenantTx, hours: i32) -> Result<Vec<Booking>> {
     let sql = format!(
-        "{BOOKING} where status = 'booked' and reminded_at is null and email <> '' and starts_at > now() and starts_at <= now() + make_interval(hours => $1)
+        "{BOOKING} where status = 'booked' and reminded_at is null and email <> '' and starts_at > app_now() and starts_at <= app_now() + make_interval(hours => $1)
            and created_at < starts_at - make_interval(hours => $1) order by starts_at limit 500 for update skip locked"
     );
     fetch_bookings(tx, sqlx::query(&sql).bind(hours)).await
 }
 
 pub async fn mark_reminded(tx: &mut TenantTx, id: Uuid) -> Result<()> {
-    sqlx::query("update appointment_booking set reminded_at = now() where booking_id = $1").bind(id).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update appointment_booking set reminded_at = app_now() where booking_id = $1").bind(id).execute(tx.conn()).await.map_err(db)?;
     Ok(())
 }

@@ -420,7 +420,7 @@ pub fn last_day(plan: &Plan, today: Date) -> Date {
 
 /// Lets go of holds whose time is up (their slots are free again).
 pub async fn expire_holds(tx: &mut TenantTx) -> Result<u64> {
-    Ok(sqlx::query("update appointment_booking set status = 'expired' where status = 'held' and hold_expires_at < now() and tenant_id = current_tenant_id()")
+    Ok(sqlx::query("update appointment_booking set status = 'expired' where status = 'held' and hold_expires_at < app_now() and tenant_id = current_tenant_id()")
         .execute(tx.conn())
         .await
         .map_err(db)?
@@ -433,7 +433,7 @@ pub async fn busy(tx: &mut TenantTx, location: Uuid, from: OffsetDateTime, to: O
     let rows = sqlx::query(
         "select counter_id, starts_at, blocked_until from appointment_booking
           where location_id = $1 and starts_at < $3 and starts_at >= $2 - interval '1 day' and blocked_until > $2 and booking_id is distinct from $4
-            and (status in ('booked', 'checked_in') or (status = 'held' and hold_expires_at >= now()))",
+            and (status in ('booked', 'checked_in') or (status = 'held' and hold_expires_at >= app_now()))",
     )
     .bind(location)
     .bind(from)

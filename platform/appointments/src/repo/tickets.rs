@@ -168,13 +168,13 @@ pub async fn call_next(tx: &mut TenantTx, counter: &CounterRow, now: OffsetDateT
 pub async fn recall(tx: &mut TenantTx, counter: Uuid) -> Result<Option<Ticket>> {
     let Some(t) = current(tx, counter).await? else { return Ok(None) };
     // a recall comes to the top of the display (shown_at); the wait keeps the first call's time
-    sqlx::query("update appointment_ticket set recalls = recalls + 1, shown_at = now() where ticket_id = $1").bind(t.id).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update appointment_ticket set recalls = recalls + 1, shown_at = app_now() where ticket_id = $1").bind(t.id).execute(tx.conn()).await.map_err(db)?;
     Ok(Some(t))
 }
 
 /// Finishes a called ticket as served or as a no-show; its booking is done.
 pub async fn finish(tx: &mut TenantTx, ticket: Uuid, served: bool) -> Result<bool> {
-    let done = sqlx::query("update appointment_ticket set status = $2, finished_at = now() where ticket_id = $1 and status = 'called' returning booking_id")
+    let done = sqlx::query("update appointment_ticket set status = $2, finished_at = app_now() where ticket_id = $1 and status = 'called' returning booking_id")
         .bind(ticket)
         .bind(if served { "served" } else { "no_show" })
         .fetch_optional(tx.conn())
@@ -234,7 +234,7 @@ impl WaitInputs {
         let tickets = tickets_of_day(tx, location, civil::german(now).date()).await?;
         let history: Vec<(String, i64)> = sqlx::query_as(
             "select services[1], extract(epoch from finished_at - called_at)::bigint from appointment_ticket
-              where location_id = $1 and status = 'served' and finished_at > now() - interval '28 days' order by finished_at desc limit 400",
+              where location_id = $1 and status = 'served' and finished_at > app_now() - interval '28 days' order by finished_at desc limit 400",
         )
         .bind(location)
         .fetch_all(tx.conn())
@@ -326,7 +326,7 @@ pub async fn stats(tx: &mut TenantTx, location: Uuid, from: Date, to: Date) -> R
         "with b as (
             select (starts_at at time zone 'Europe/Berlin')::date as day, services[1] as service,
                    count(*) filter (where status <> 'cancelled') as bookings, count(*) filter (where status = 'cancelled') as cancellations,
-                   count(*) filter (where status = 'booked' and starts_at < now() - interval '30 minutes') as never_came
+                   count(*) filter (where status = 'booked' and starts_at < app_now() - interval '30 minutes') as never_came
               from appointment_booking where location_id = $1 and status not in ('held', 'expired')
                and (starts_at at time zone 'Europe/Berlin')::date between $2 and $3 group by 1, 2),
          t as (
@@ -391,7 +391,7 @@ pub async fn forecast(tx: &mut TenantTx, location: Uuid) -> Result<Vec<(i32, i32
     sqlx::query_as(
         "select extract(isodow from arrived_at at time zone 'Europe/Berlin')::int, extract(hour from arrived_at at time zone 'Europe/Berlin')::int,
                 avg(extract(epoch from called_at - arrived_at))::float8, count(*)
-           from appointment_ticket where location_id = $1 and booking_id is null and called_at is not null and arrived_at > now() - interval '56 days'
+           from appointment_ticket where location_id = $1 and booking_id is null and called_at is not null and arrived_at > app_now() - interval '56 days'
           group by 1, 2 order by 1, 2",
     )
     .bind(location)

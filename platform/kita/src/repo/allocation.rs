@@ -241,7 +241,7 @@ pub async fn rounds(tx: &mut TenantTx, limit: usize) -> Result<std::result::Resu
             }
         }
         if !declined.is_empty() {
-            sqlx::query("update kita_offer set status = 'declined', decided_at = now() where offer_id = any($1)").bind(&declined).execute(tx.conn()).await.map_err(db)?;
+            sqlx::query("update kita_offer set status = 'declined', decided_at = app_now() where offer_id = any($1)").bind(&declined).execute(tx.conn()).await.map_err(db)?;
         }
         let new_ids: Vec<Uuid> = state.offers[before..].iter().map(|_| Uuid::now_v7()).collect();
         let new = &state.offers[before..];
@@ -249,7 +249,7 @@ pub async fn rounds(tx: &mut TenantTx, limit: usize) -> Result<std::result::Resu
             let program = |o: &Offer| &l.programs[o.program as usize];
             sqlx::query(
                 "insert into kita_offer (tenant_id, offer_id, phase, round, application_id, facility_id, care_type, start_month, status, decided_at)
-                 select $1, n.id, $2, $3, n.application, n.facility, n.care, n.month, n.status, case when n.status = 'declined' then now() end
+                 select $1, n.id, $2, $3, n.application, n.facility, n.care, n.month, n.status, case when n.status = 'declined' then app_now() end
                  from unnest($4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::date[], $9::text[]) as n (id, application, facility, care, month, status)
                  order by n.status = 'held'",
             )
@@ -273,7 +273,7 @@ pub async fn rounds(tx: &mut TenantTx, limit: usize) -> Result<std::result::Resu
         out.push(outcome);
         if done {
             let blocking = matching::blocking_pairs(&l.instance, &state.held).len();
-            sqlx::query("update kita_allocation set status = 'closed', stable = $2, blocking_pairs = $3, closed_at = now() where phase = $1")
+            sqlx::query("update kita_allocation set status = 'closed', stable = $2, blocking_pairs = $3, closed_at = app_now() where phase = $1")
                 .bind(phase.phase)
                 .bind(blocking == 0 && matching::feasible(&l.instance, &state.held))
                 .bind(i32::try_from(blocking).unwrap_or(i32::MAX))
@@ -339,7 +339,7 @@ pub async fn offers_of(tx: &mut TenantTx, application: Uuid) -> Result<Vec<Offer
 pub async fn send(tx: &mut TenantTx, accept_days: i32) -> Result<std::result::Result<Vec<(OfferView, Application)>, Refused>> {
     lock(tx).await?;
     let Some(phase) = phases(tx).await?.into_iter().find(|p| p.status == "closed") else { return Ok(Err(Refused::WrongState)) };
-    sqlx::query("update kita_allocation set status = 'offered', offered_at = now(), accept_until = now() + make_interval(days => $2) where phase = $1")
+    sqlx::query("update kita_allocation set status = 'offered', offered_at = app_now(), accept_until = app_now() + make_interval(days => $2) where phase = $1")
         .bind(phase.phase)
         .bind(accept_days)
         .execute(tx.conn())
@@ -367,9 +367,9 @@ pub async fn send(tx: &mut TenantTx, accept_days: i32) -> Result<std::result::Re
 pub async fn answer(tx: &mut TenantTx, application: Uuid, offer: Uuid, accept: bool) -> Result<std::result::Result<(), Refused>> {
     let status = if accept { "accepted" } else { "refused" };
     let r = sqlx::query(
-        "update kita_offer o set status = $3, decided_at = now() from kita_allocation k
+        "update kita_offer o set status = $3, decided_at = app_now() from kita_allocation k
          where k.tenant_id = o.tenant_id and k.phase = o.phase and o.offer_id = $1 and o.application_id = $2 and o.status = 'held'
-           and k.status = 'offered' and k.accept_until > now()",
+           and k.status = 'offered' and k.accept_until > app_now()",
     )
     .bind(offer)
     .bind(application)

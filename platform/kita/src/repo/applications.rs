@@ -386,7 +386,7 @@ pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid
 /// Records the decision on a pair (either order).
 pub async fn decide(tx: &mut TenantTx, a: Uuid, b: Uuid, decision: &str, staff: Option<Uuid>) -> Result<bool> {
     let (first, second) = if a < b { (a, b) } else { (b, a) };
-    let r = sqlx::query("update kita_duplicate set decision = $3, decided_by = $4, decided_at = now() where first_id = $1 and second_id = $2 and decision = 'open'")
+    let r = sqlx::query("update kita_duplicate set decision = $3, decided_by = $4, decided_at = app_now() where first_id = $1 and second_id = $2 and decision = 'open'")
         .bind(first)
         .bind(second)
         .bind(decision)

@@ -16,7 +16,7 @@ async fn staff_payment_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s
     let Some(p) = repo::payment_for_case(tx, case.case_id, false).await? else { return Ok(vec![]) };
     let refunds = repo::refunds(tx, p.payment_id).await?;
     let refundable = repo::refundable(tx, &p).await?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.db.now();
     let mut facts = vec![
         (tr(lang, "payments.kassenzeichen"), p.kassenzeichen.clone(), None),
         (tr(lang, "payments.amount"), format!("{} ({})", money(p.amount_cents, lang), p.fee.lines(lang).join("; ")), None),

@@ -25,7 +25,7 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
-use time::{Date, OffsetDateTime};
+use time::Date;
 use uuid::Uuid;
 
 use super::status_label;
