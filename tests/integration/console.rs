@@ -57,9 +57,15 @@ async fn the_console_is_only_on_its_own_host_and_tenant_hosts_do_not_serve_it() 
     let app = TestApp::spawn().await;
     let (session, _) = app.login_operator().await;
 
+    let on_ops = app.get_with(OPS_HOST, "/mandanten/neu", &[("cookie", &session)]).await;
     let on_tenant = app.get_with("kaiserslautern.localhost", "/mandanten/neu", &[("cookie", &session)]).await;
+    let login_on_tenant = app.get("kaiserslautern.localhost", "/login").await;
 
+    assert_eq!(on_ops.status, StatusCode::OK, "the console answers on its own host");
+    assert!(on_ops.body.contains("name=\"slug\""), "the form for a new tenant: {}", on_ops.body);
     assert_eq!(on_tenant.status, StatusCode::NOT_FOUND);
+    assert!(!on_tenant.body.contains("name=\"slug\""));
+    assert_eq!(login_on_tenant.status, StatusCode::NOT_FOUND, "nor its login");
 }
 
 #[tokio::test]
@@ -204,7 +210,8 @@ async fn a_suspended_tenant_shows_a_maintenance_page_until_it_is_reactivated() {
     let suspend = app.post_form(OPS_HOST, &format!("/mandanten/{id}/status"), &[("status", "suspended"), ("_csrf", &csrf)], &session).await;
     let during = app.get("guetersloh.localhost", "/leistungen/meldebescheinigung").await;
     let list = app.get_with(OPS_HOST, suspend.location().unwrap_or("/"), &[("cookie", &session)]).await;
-    let _ = app.post_form(OPS_HOST, &format!("/mandanten/{id}/status"), &[("status", "active"), ("_csrf", &csrf)], &session).await;
+    let reactivated = app.post_form(OPS_HOST, &format!("/mandanten/{id}/status"), &[("status", "active"), ("_csrf", &csrf)], &session).await;
+    assert_eq!(reactivated.status, StatusCode::SEE_OTHER, "{}", reactivated.body);
     let after = app.get("guetersloh.localhost", "/").await;
 
     assert_eq!(suspend.status, StatusCode::SEE_OTHER);
@@ -255,7 +262,8 @@ async fn a_gemeinde_cannot_be_made_parent_of_an_amt() {
 #[tokio::test]
 async fn metrics_are_exposed_on_the_console_host_only() {
     let app = TestApp::spawn().await;
-    let _ = app.get("kaiserslautern.localhost", "/").await;
+    // one page served, so the request counters have something to show
+    assert_eq!(app.get("kaiserslautern.localhost", "/").await.status, StatusCode::OK);
 
     let on_ops = app.get(OPS_HOST, "/metrics").await;
     let on_tenant = app.get("kaiserslautern.localhost", "/metrics").await;

@@ -228,7 +228,7 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
 
 #[tokio::test]
 async fn the_office_issues_a_guests_certificate_which_only_its_link_downloads_and_the_reminder_goes_once() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(time::macros::datetime!(2027-03-02 09:00 +01:00)).await;
     no_fees(&app).await;
     let email = unique_email("gast");
     let mut guest = app.client(HOST);
@@ -267,9 +267,20 @@ async fn the_office_issues_a_guests_certificate_which_only_its_link_downloads_an
     assert!(!list.body.contains(&permit), "out of scope");
     assert_eq!(worker.get(&format!("/verwaltung/vorgaenge/{case}/dokument/{permit_id}")).await.status, StatusCode::NOT_FOUND);
     assert!(admin.get("/verwaltung/dokumente").await.body.contains(&permit), "the admin sees it");
-    sqlx::query("update document set valid_until = current_date + 10 where case_id = $1::uuid").bind(&case).execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 1);
+    // both documents end in ten days (12 March 2027, the clock stands at 2 March)
+    sqlx::query("update document set valid_until = date '2027-03-12' where case_id = $1::uuid or document_id = $2::uuid")
+        .bind(&case)
+        .bind(&doc)
+        .execute(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 1, "the account holder's permit only");
     assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 0, "once");
+    app.deliver_mail().await;
+    let reminders = |to: String| async move { mails_for(&to).await.into_iter().filter(|m| m.subject.contains("endet am 12.03.2027")).count() };
+    let holder: String = scalar(&app, "select a.email from citizen_account a join case_record c on c.citizen_id = a.citizen_id where c.case_id = $1::uuid", &case).await;
+    assert_eq!(reminders(holder).await, 1, "one reminder to the permit's holder");
+    assert_eq!(reminders(email.clone()).await, 0, "none to the guest");
 
     // an anonymised case's document keeps nothing about the person; a valid permit keeps plate and zone
     let owner = app.db.owner().await;

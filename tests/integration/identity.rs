@@ -410,8 +410,26 @@ async fn a_client_secret_sealed_for_another_tenant_opens_nowhere_else() {
         .execute(&owner)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    // the control: on Kaiserslautern's host the same secret opens and the login goes to the provider
+    let base = std::env::var("ROGUE_IDP_BASE").unwrap_or_else(|_| "http://127.0.0.1:4012".into());
+    let ok = rogue_login(&mut app.client(HOST), "honest").await;
+    assert_eq!(ok.location(), Some("/konto?hinweis=idp"), "{}", ok.body);
+    // on Düren's host the copied row's secret does not open: the login never leaves the portal
+    let provider_of = |tenant: uuid::Uuid| {
+        let db = app.state.db.clone();
+        async move {
+            let mut tx = db.tenant(portal_domain::TenantId(tenant)).await.unwrap_or_else(|e| panic!("{e}"));
+            portal_identity::oidc::provider(&mut tx, "honest").await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("the provider row of {tenant}"))
+        }
+    };
+    let (at_kl, at_dn) = (provider_of(kl).await, provider_of(dn).await);
+    assert_eq!(at_kl.sealed_secret, at_dn.sealed_secret, "the same sealed bytes in both rows");
+    assert!(app.state.oidc.has_secret(kl, &at_kl), "it opens for the tenant it was sealed for");
+    assert!(!app.state.oidc.has_secret(dn, &at_dn), "and for no other");
     let r = app.client("dueren.localhost").get("/konto/anmelden/idp/honest").await;
     assert_eq!(r.status, StatusCode::BAD_GATEWAY, "{}", r.body);
+    assert!(r.location().is_none_or(|l| !l.starts_with(&base)), "no redirect to the provider");
+    assert!(r.body.contains("Der Identitätsanbieter ist gerade nicht erreichbar"), "{}", r.body);
     let stored: Vec<u8> =
         sqlx::query_scalar("select client_secret_sealed from identity_provider where tenant_id = $1 and provider_slug = 'honest'").bind(kl).fetch_one(&owner).await.unwrap_or_default();
     assert!(!stored.windows(6).any(|w| w == b"client"), "stored sealed, not in plain text");

@@ -11,6 +11,11 @@ use uuid::Uuid;
 
 use super::cases::{HOST, OTHER_HOST, registered, staff};
 
+/// The day the Kita tests run "on": applications are open (the demo's deadlines, synced on
+/// [`portal_tests::DEMO_DAY`], are 31 March in Kaiserslautern and 28 February in Düren) and the
+/// Kita year starts on 1 August 2027.
+pub(crate) const KITA_DAY: time::OffsetDateTime = time::macros::datetime!(2027-01-12 10:00 +01:00);
+
 mod allocation_flow;
 mod guards;
 mod setup_flow;
@@ -71,7 +76,8 @@ pub(crate) async fn three_prefs(app: &TestApp) -> Vec<String> {
 
 #[tokio::test]
 async fn a_parent_applies_once_per_child_gets_a_mail_and_changes_the_preferences_until_the_deadline() {
-    let app = TestApp::spawn().await;
+    // twenty minutes before the deadline (31 March) ends
+    let app = TestApp::spawn_at(time::macros::datetime!(2027-03-31 23:40 +02:00)).await;
     let email = unique_email("eltern");
     let mut erika = registered(&app, HOST, &email).await;
     let search = erika.get("/kita?alter=3&betreuung=kita").await;
@@ -118,9 +124,14 @@ async fn a_parent_applies_once_per_child_gets_a_mail_and_changes_the_preferences
     let stored: Vec<Uuid> = sqlx::query_scalar("select facility_id from kita_preference where application_id = $1 order by rank").bind(id).fetch_all(&app.db.owner().await).await.unwrap_or_default();
     assert_eq!(stored.iter().map(Uuid::to_string).collect::<Vec<_>>(), vec![prefs[2].clone(), prefs[0].clone()]);
 
-    // after the deadline nothing changes any more (a form still open in another tab is refused)
+    // the last minute of the deadline (31 March) still counts ...
     let csrf = erika.get(&path).await.hidden("_csrf").unwrap_or_default();
-    sqlx::query("update kita_settings set deadline = current_date - 1").execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    app.clock().set(time::macros::datetime!(2027-03-31 23:59 +02:00));
+    let open = erika.get("/kita/anmeldung").await;
+    assert_eq!(open.status, StatusCode::OK, "still logged in");
+    assert!(open.body.contains(&email) && !open.body.contains("Anmeldeschluss war"), "still open on the day of the deadline: {}", open.body);
+    // ... after it nothing changes any more (a form still open in another tab is refused)
+    app.clock().set(time::macros::datetime!(2027-04-01 00:01 +02:00));
     let r = erika.post_raw(&format!("{path}/wuensche"), &[("_csrf", &csrf), ("pref_1", &prefs[0])]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("nicht mehr geändert"));
@@ -132,7 +143,7 @@ async fn a_parent_applies_once_per_child_gets_a_mail_and_changes_the_preferences
 
 #[tokio::test]
 async fn bad_input_gets_an_error_next_to_its_field_and_keeps_what_was_entered() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(KITA_DAY).await;
     let mut c = registered(&app, HOST, &unique_email("eltern")).await;
     let prefs = three_prefs(&app).await;
     let dueren = facility(&app, "dueren", "Städtische Kita Kaiserplatz").await.to_string();
@@ -173,7 +184,7 @@ async fn bad_input_gets_an_error_next_to_its_field_and_keeps_what_was_entered() 
 
 #[tokio::test]
 async fn another_citizen_another_tenant_and_a_guest_cannot_reach_an_application() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(KITA_DAY).await;
     let mut erika = registered(&app, HOST, &unique_email("eltern")).await;
     let prefs = three_prefs(&app).await;
     let r = apply(&mut erika, &child("Mia", "Sommer", &Uuid::new_v4().simple().to_string(), &prefs)).await;
@@ -221,28 +232,42 @@ pub(crate) async fn provider(app: &TestApp, slug: &str, name: &str) -> Uuid {
 
 #[tokio::test]
 async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_applied_there() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(KITA_DAY).await;
     let (mut admin, _) = staff(&app, "").await;
     let church = provider(&app, "kaiserslautern", "Katholische Kita gGmbH").await;
     let mut tina = provider_staff(&app, &mut admin, church).await;
     let tenant = TenantId(app.tenant_id("kaiserslautern").await);
 
-    // the data access: exactly the applications that name one of the Träger's facilities
+    // the data access: exactly the applications that name one of the Träger's facilities (the
+    // expectation read from the tables directly, not through the code under test)
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let scoped: Vec<Uuid> = applications::list(&mut tx, &Scope::Providers(vec![church]), None, 10_000).await.unwrap_or_else(|e| panic!("{e}")).iter().map(|a| a.id).collect();
-    let all = applications::list(&mut tx, &Scope::All, None, 10_000).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut scoped: Vec<Uuid> = applications::list(&mut tx, &Scope::Providers(vec![church]), None, 10_000).await.unwrap_or_else(|e| panic!("{e}")).iter().map(|a| a.id).collect();
     let facilities = repo::facilities(&mut tx, &Scope::Providers(vec![church]), false).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-    let expected: Vec<Uuid> = all.iter().filter(|a| a.preferences.iter().any(|p| facilities.iter().any(|f| f.id == *p))).map(|a| a.id).collect();
+    let owner = app.db.owner().await;
+    let mut expected: Vec<Uuid> = sqlx::query_scalar(
+        "select distinct p.application_id from kita_preference p join kita_facility f on f.tenant_id = p.tenant_id and f.facility_id = p.facility_id
+          where f.tenant_id = $1 and f.provider_id = $2",
+    )
+    .bind(tenant.0)
+    .bind(church)
+    .fetch_all(&owner)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let all: Vec<Uuid> = sqlx::query_scalar("select application_id from kita_application where tenant_id = $1").bind(tenant.0).fetch_all(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    let church_facilities: i64 = sqlx::query_scalar("select count(*) from kita_facility where tenant_id = $1 and provider_id = $2").bind(tenant.0).bind(church).fetch_one(&owner).await.unwrap_or(-1);
     assert!(!expected.is_empty() && expected.len() < all.len(), "the demo has applications inside and outside the scope");
+    scoped.sort();
+    expected.sort();
     assert_eq!(scoped, expected);
+    assert_eq!(church_facilities, 4);
     assert!(facilities.iter().all(|f| f.provider_id == church) && facilities.len() == 4);
 
     // over HTTP
     let list = tina.get("/verwaltung/kita/anmeldungen").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains(&format!("Anmeldungen ({})", expected.len())), "only the scope's applications are listed");
-    let outside = all.iter().find(|a| !expected.contains(&a.id)).map(|a| a.id).unwrap_or_default();
+    let outside = all.iter().find(|a| !expected.contains(a)).copied().unwrap_or_default();
     assert_eq!(tina.get(&format!("/verwaltung/kita/anmeldungen/{outside}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(tina.get(&format!("/verwaltung/kita/anmeldungen/{}", expected[0])).await.status, StatusCode::OK);
     let own = facility(&app, "kaiserslautern", "Kath. Kita St. Marien").await;
@@ -262,28 +287,40 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
-    // a deviation needs a reason; with one, the child comes first on the list and it is audited
+    // a deviation needs a reason; with one, the child comes first on the list and it is audited.
+    // The children of the program come from the tables; their order is the page's.
     let ranked = format!("/verwaltung/kita/einrichtungen/{own}/rangliste/kita/2027-08");
     let page = tina.get(&ranked).await;
-    let last: String = {
-        let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-        let program = repo::Program { facility: own, care_type: "kita".into(), start_month: time::macros::date!(2027 - 08 - 01) };
-        let list = repo::stats::ranked_list(&mut tx, &Scope::Providers(vec![church]), &program).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
-        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-        list.last().map(|r| r.application.id.to_string()).unwrap_or_default()
+    let children: Vec<String> = sqlx::query_scalar::<_, Uuid>(
+        "select a.application_id from kita_application a join kita_preference p on p.tenant_id = a.tenant_id and p.application_id = a.application_id
+          where a.tenant_id = $1 and p.facility_id = $2 and a.care_type = 'kita' and a.start_month = date '2027-08-01' and a.status = 'submitted'",
+    )
+    .bind(tenant.0)
+    .bind(own)
+    .fetch_all(&owner)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
+    .iter()
+    .map(Uuid::to_string)
+    .collect();
+    assert!(children.len() >= 2, "{children:?}");
+    let order = |body: &str| {
+        let mut seen: Vec<(usize, String)> = children.iter().map(|c| (body.find(c.as_str()).unwrap_or_else(|| panic!("{c} not on the list")), c.clone())).collect();
+        seen.sort();
+        seen.into_iter().map(|(_, c)| c).collect::<Vec<_>>()
     };
-    assert!(page.body.contains(&last));
+    let last = order(&page.body).last().cloned().unwrap_or_default();
     let r = tina.submit(&ranked, &ranked, &[("application", &last), ("reason", "kurz")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("begründen"));
     let r = tina.submit(&ranked, &ranked, &[("application", &last), ("reason", "Härtefall: Geschwister in der Nachbargruppe, Nachweis liegt vor")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let program = repo::Program { facility: own, care_type: "kita".into(), start_month: time::macros::date!(2027 - 08 - 01) };
-    let list = repo::stats::ranked_list(&mut tx, &Scope::All, &program).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
-    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(list[0].application.id.to_string(), last);
-    assert!(list[0].deviation.as_deref().is_some_and(|d| d.starts_with("Härtefall")));
+    let after = tina.get(&ranked).await;
+    assert_eq!(order(&after.body).first(), Some(&last), "the child with the deviation comes first");
+    assert!(after.body.contains("Härtefall: Geschwister in der Nachbargruppe, Nachweis liegt vor"), "the reason is shown");
+    let reason: String =
+        sqlx::query_scalar("select reason from kita_deviation where tenant_id = $1 and application_id = $2::uuid").bind(tenant.0).bind(&last).fetch_one(&owner).await.unwrap_or_default();
+    assert!(reason.starts_with("Härtefall"), "{reason}");
     let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'kita_ranking.deviation'").fetch_one(&app.db.owner().await).await.unwrap_or(0);
     assert_eq!(audited, 1);
     // not at another Träger's program
@@ -294,7 +331,7 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
 
 #[tokio::test]
 async fn a_paper_copy_of_an_online_application_is_found_and_merged_keeping_both_preferences() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(KITA_DAY).await;
     let (mut admin, _) = staff(&app, "").await;
     let mut erika = registered(&app, HOST, &unique_email("eltern")).await;
     let prefs = three_prefs(&app).await;
@@ -355,7 +392,13 @@ async fn a_paper_copy_of_an_online_application_is_found_and_merged_keeping_both_
     // and a twin (same family, same day, another first name) is no candidate at all
     let twin = child("Paul", "Grünberg", &Uuid::new_v4().simple().to_string(), &prefs[..1]);
     let refs: Vec<(&str, &str)> = twin.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    admin.submit("/verwaltung/kita/anmeldungen/neu", "/verwaltung/kita/anmeldungen/neu", &refs).await;
+    let r = admin.submit("/verwaltung/kita/anmeldungen/neu", "/verwaltung/kita/anmeldungen/neu", &refs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "the twin's application is taken: {}", r.body);
+    let pauls: i64 = sqlx::query_scalar("select count(*) from kita_application where child_first = 'Paul' and child_last = 'Grünberg' and status = 'submitted'")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(-1);
+    assert_eq!(pauls, 1, "Paul's application exists, on its own");
     let paul: i64 = sqlx::query_scalar("select count(*) from kita_duplicate d join kita_application a on a.application_id in (d.first_id, d.second_id) where a.child_first = 'Paul'")
         .fetch_one(&app.db.owner().await)
         .await

@@ -38,10 +38,26 @@ async fn an_unknown_host_gets_a_404_page_and_never_another_tenants_portal() {
 async fn x_forwarded_host_is_ignored_unless_the_peer_is_a_trusted_proxy() {
     let app = TestApp::spawn().await;
 
-    // no peer address (not a trusted proxy): the Host header decides
-    let r = app.get_with("kaiserslautern.localhost", "/", &[("x-forwarded-host", "dueren.localhost")]).await;
-
-    assert!(r.body.contains("Stadt Kaiserslautern") && !r.body.contains("Stadt Düren"));
+    let from = |peer: &str| {
+        let mut req = http::Request::get("/")
+            .header(http::header::HOST, "kaiserslautern.localhost")
+            .header("x-forwarded-host", "dueren.localhost")
+            .body(axum::body::Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"));
+        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap_or_else(|e| panic!("{e}")), 40000)));
+        req
+    };
+    // no peer address, and a peer that is no trusted proxy: the Host header decides
+    let none = app.get_with("kaiserslautern.localhost", "/", &[("x-forwarded-host", "dueren.localhost")]).await;
+    let stranger = app.request(from("192.0.2.7")).await;
+    for r in [&none, &stranger] {
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("Stadt Kaiserslautern") && !r.body.contains("Stadt Düren"));
+    }
+    // the configured proxy (10.9.9.9 in the test state) is believed
+    let proxied = app.request(from("10.9.9.9")).await;
+    assert_eq!(proxied.status, StatusCode::OK);
+    assert!(proxied.body.contains("Stadt Düren") && !proxied.body.contains("Stadt Kaiserslautern"), "{}", proxied.body);
 }
 
 #[tokio::test]

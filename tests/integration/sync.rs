@@ -45,8 +45,8 @@ async fn a_second_server_learns_of_a_new_tenant_through_notify_without_restart()
     let test_db = TestDb::new().await;
     let server_a = test_db.db();
     let server_b = TenantRegistry::load(test_db.db()).await.unwrap_or_else(|e| panic!("{e}"));
+    // returns once it listens: a change made after it is not missed
     let _listener = server_b.spawn_refresh(Duration::from_secs(3600), std::sync::Arc::new(|_| {})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let host = HostName::parse("neu-ueber-notify.localhost").unwrap_or_else(|e| panic!("{e}"));
     assert!(server_b.resolve(&host).is_none());
 

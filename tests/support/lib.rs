@@ -63,6 +63,12 @@ fn hash_dir(h: &mut DefaultHasher, dir: &Path) {
     }
 }
 
+/// The SQLSTATE of a failed statement (`"42501"` for a refusal by privileges or row-level
+/// security), or `None` when it succeeded or failed outside the database.
+pub fn sqlstate<T>(r: &Result<T, sqlx::Error>) -> Option<String> {
+    r.as_ref().err().and_then(|e| e.as_database_error()).and_then(|e| e.code()).map(|c| c.into_owned())
+}
+
 /// The day the template's demo data is synced "on": its relative dates (the Kita deadline and
 /// year) follow from it, so tests that depend on them set their clock relative to this day, never
 /// to the real today. With it, the demo Kita deadline is 31 March 2027 and the year starts on
@@ -192,6 +198,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub state: AppState,
     router: axum::Router,
+    /// Counts the content changes this server's listener has applied (see [`Self::content_changes`]).
+    changes: tokio::sync::watch::Receiver<u64>,
 }
 
 /// A response with its body read.
@@ -300,8 +308,19 @@ impl TestApp {
     async fn serve(db: TestDb, stripe_base: &str) -> Self {
         let content = Arc::new(portal_web::content::ContentCache::new(portal_web::content::ContentLimits::default()));
         let listener_content = Arc::clone(&content);
-        // as in the server: notifications keep the registry and the content current
-        let registry = TenantRegistry::start(db.db(), std::time::Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.unwrap_or_else(|e| panic!("{e}"));
+        let (changed, changes) = tokio::sync::watch::channel(0u64);
+        // as in the server: notifications keep the registry and the content current (and the test
+        // learns when this server has applied one)
+        let registry = TenantRegistry::start(
+            db.db(),
+            std::time::Duration::from_secs(60),
+            Arc::new(move |change| {
+                listener_content.apply(change);
+                changed.send_modify(|n| *n += 1);
+            }),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         let live = portal_server::appointments::live_hub(&db.db());
         let state = AppState::new(portal_web::AppParts {
             db: db.db(),
@@ -333,7 +352,15 @@ impl TestApp {
             documents: Arc::new(test_documents()),
         });
         let router = portal_server::build_router(state.clone());
-        Self { db, state, router }
+        Self { db, state, router, changes }
+    }
+
+    /// A receiver that wakes whenever this server has applied a content change from a
+    /// notification (host-name changes reload the registry without one).
+    pub fn content_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        let mut rx = self.changes.clone();
+        rx.mark_unchanged();
+        rx
     }
 
     /// The same app served by a router with the capabilities of `list` instead of the platform's.

@@ -16,7 +16,7 @@ fn id_of(r: &portal_tests::TestResponse) -> Uuid {
 
 #[tokio::test]
 async fn merges_never_hand_an_application_to_another_account_and_a_copy_adds_no_points() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(crate::kita::KITA_DAY).await;
     let (mut admin, _) = staff(&app, "").await;
     let prefs = three_prefs(&app).await;
     let mut erika = registered(&app, HOST, &unique_email("erika")).await;
@@ -88,7 +88,7 @@ async fn merges_never_hand_an_application_to_another_account_and_a_copy_adds_no_
 
 #[tokio::test]
 async fn nothing_that_ranks_children_changes_while_rounds_run_and_removed_places_do_not_break_a_round() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(crate::kita::KITA_DAY).await;
     let (mut admin, _) = staff(&app, "").await;
     let prefs = three_prefs(&app).await;
     let mut erika = registered(&app, HOST, &unique_email("erika")).await;

@@ -9,7 +9,7 @@ use crate::cases::{HOST, staff};
 
 #[tokio::test]
 async fn the_youth_office_sets_up_a_traeger_a_facility_and_its_places_and_parents_find_it_with_every_filter() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_at(crate::kita::KITA_DAY).await;
     let (mut admin, _) = staff(&app, "").await;
     let owner = app.db.owner().await;
 
