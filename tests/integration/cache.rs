@@ -163,17 +163,7 @@ async fn one_tenants_page_is_never_served_on_anothers_host() {
         }
         // a service only Kaiserslautern offers (the fixture, checked) is not found on Düren's
         // host, cached or not
-        let offers = |slug: &'static str| {
-            let owner = app.db.owner();
-            async move {
-                sqlx::query_scalar::<_, bool>("select exists (select 1 from service_activation a join tenant t using (tenant_id) where t.slug = $1 and a.service_slug = 'wunschkennzeichen')")
-                    .bind(slug)
-                    .fetch_one(&owner.await)
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"))
-            }
-        };
-        assert!(offers("kaiserslautern").await && !offers("dueren").await, "the fixture: only Kaiserslautern offers Wunschkennzeichen");
+        assert!(offers(&app, "kaiserslautern").await && !offers(&app, "dueren").await, "the fixture: only Kaiserslautern offers Wunschkennzeichen");
         for _ in 0..2 {
             let r = server.get(HOST, "/leistungen/wunschkennzeichen").await;
             assert_eq!(r.status, StatusCode::OK);
@@ -187,6 +177,16 @@ async fn one_tenants_page_is_never_served_on_anothers_host() {
     let a = app.get(HOST, "/").await;
     let b = other.get(HOST, "/").await;
     assert_eq!(header_of(&a, header::ETAG), header_of(&b, header::ETAG));
+}
+
+/// Whether the tenant `slug` offers Wunschkennzeichen (in the demo only Kaiserslautern does: the
+/// tests that rely on it assert it first).
+async fn offers(app: &TestApp, slug: &str) -> bool {
+    sqlx::query_scalar("select exists (select 1 from service_activation a join tenant t using (tenant_id) where t.slug = $1 and a.service_slug = 'wunschkennzeichen')")
+        .bind(slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Checks `check` on the other server `on` each time it has applied a notification, until it
@@ -317,17 +317,7 @@ async fn the_one_statement_search_stays_within_its_tenant() {
         let none = none.clone();
         async move { portal_catalogue::repo::search(&db, t, "Wunschkennzeichen", &none).await.unwrap_or_else(|e| panic!("{e}")).into_iter().map(|s| s.service_slug).collect::<Vec<_>>() }
     };
-    let offered = |slug: &'static str| {
-        let owner = app.db.owner();
-        async move {
-            sqlx::query_scalar::<_, bool>("select exists (select 1 from service_activation a join tenant t using (tenant_id) where t.slug = $1 and a.service_slug = 'wunschkennzeichen')")
-                .bind(slug)
-                .fetch_one(&owner.await)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-        }
-    };
-    assert!(offered("kaiserslautern").await && !offered("dueren").await, "the fixture: only Kaiserslautern offers Wunschkennzeichen");
+    assert!(offers(&app, "kaiserslautern").await && !offers(&app, "dueren").await, "the fixture: only Kaiserslautern offers Wunschkennzeichen");
     assert!(found(kaiserslautern).await.contains(&"wunschkennzeichen".to_owned()), "Kaiserslautern's search finds it");
     assert!(!found(dueren).await.contains(&"wunschkennzeichen".to_owned()), "Düren's search does not");
 

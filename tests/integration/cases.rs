@@ -351,13 +351,13 @@ pub(crate) async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>,
         c
     };
     let mut admin = accept(app.mailed_link(&admin_email, "/verwaltung/einladung").await, ADMIN_PW).await;
-    let worker = invite(app, &mut admin, "case_worker", scope).await;
+    let (worker, _) = invite(app, &mut admin, "case_worker", scope).await;
     (admin, worker)
 }
 
 /// A member of Kaiserslautern's staff with `role` (and for case workers the services of `scope`),
-/// invited by `admin` and logged in through the invitation's link.
-pub(crate) async fn invite<'a>(app: &'a TestApp, admin: &mut TestClient<'a>, role: &str, scope: &str) -> TestClient<'a> {
+/// invited by `admin` and logged in through the invitation's link; with the address invited.
+pub(crate) async fn invite<'a>(app: &'a TestApp, admin: &mut TestClient<'_>, role: &str, scope: &str) -> (TestClient<'a>, String) {
     let email = unique_email(role);
     let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &email), ("display_name", "Carl Case"), ("role", role), ("scope_services", scope)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -367,7 +367,7 @@ pub(crate) async fn invite<'a>(app: &'a TestApp, admin: &mut TestClient<'a>, rol
     let token = page.hidden("token").unwrap_or_default();
     let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", WORKER_PW), ("password_repeat", WORKER_PW)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    c
+    (c, email)
 }
 
 #[tokio::test]

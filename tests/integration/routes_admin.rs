@@ -16,16 +16,6 @@ fn row_with<'a>(body: &'a str, needle: &str) -> &'a str {
     &body[start..end]
 }
 
-const PROVIDER: [(&str, &str); 7] = [
-    ("slug", "bundid"),
-    ("display_name", "BundID"),
-    ("issuer_url", "https://id.bund.example"),
-    ("client_id", "kl-portal"),
-    ("client_secret", "kl-bundid-geheimnis"),
-    ("scopes", "openid profile"),
-    ("enabled", "on"),
-];
-
 async fn providers(app: &TestApp, tenant: Uuid) -> i64 {
     sqlx::query_scalar("select count(*) from identity_provider where tenant_id = $1 and provider_slug = 'bundid'").bind(tenant).fetch_one(&app.db.owner().await).await.unwrap_or(-1)
 }
@@ -74,7 +64,7 @@ async fn a_tenant_admin_deletes_an_identity_provider_which_a_case_worker_or_a_po
     let app = TestApp::spawn().await;
     let tenant = app.tenant_id("kaiserslautern").await;
     let (mut admin, mut worker) = staff(&app, "").await;
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &PROVIDER).await;
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &crate::staff::PROVIDER).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(providers(&app, tenant).await, 1);
     let delete = "/verwaltung/identitaet/bundid/loeschen";
@@ -113,7 +103,7 @@ async fn an_operator_deletes_a_tenants_identity_provider_and_only_under_that_ten
     let (session, csrf) = app.login_operator().await;
     let (kl, dueren) = (app.tenant_id("kaiserslautern").await, app.tenant_id("dueren").await);
     let mut fields = vec![("_csrf", csrf.as_str())];
-    fields.extend_from_slice(&PROVIDER);
+    fields.extend_from_slice(&crate::staff::PROVIDER);
     let r = app.post_form(OPS_HOST, &format!("/mandanten/{kl}/identitaet"), &fields, &session).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(providers(&app, kl).await, 1);

@@ -27,19 +27,19 @@ pub(crate) async fn first_admin(app: &TestApp) -> (TestClient<'_>, String) {
 
 /// The admin invites a case worker limited to one service; the case worker accepts.
 async fn case_worker<'a>(app: &'a TestApp, admin: &mut TestClient<'_>) -> (TestClient<'a>, String) {
-    let email = unique_email("worker");
-    let r = admin
-        .submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &email), ("display_name", "Carl Case"), ("role", "case_worker"), ("scope_services", "meldebescheinigung")])
-        .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let link = app.mailed_link(&email, "/verwaltung/einladung").await;
-    let mut c = app.client(HOST);
-    let page = c.get(&link).await;
-    let token = page.hidden("token").unwrap_or_default();
-    let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", WORKER_PW), ("password_repeat", WORKER_PW)]).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    (c, email)
+    crate::cases::invite(app, admin, "case_worker", "meldebescheinigung").await
 }
+
+/// A complete identity provider as a tenant admin enters it.
+pub(crate) const PROVIDER: [(&str, &str); 7] = [
+    ("slug", "bundid"),
+    ("display_name", "BundID"),
+    ("issuer_url", "https://id.bund.example"),
+    ("client_id", "kl-portal"),
+    ("client_secret", "kl-bundid-geheimnis"),
+    ("scopes", "openid profile"),
+    ("enabled", "on"),
+];
 
 async fn service_active(app: &TestApp, slug: &str) -> bool {
     let tenant = app.tenant_id("kaiserslautern").await;
@@ -148,21 +148,7 @@ async fn a_role_change_ends_the_members_sessions_and_takes_effect_at_the_next_lo
 async fn staff_and_operator_changes_are_in_the_audit_log_which_cannot_be_changed() {
     let app = TestApp::spawn().await;
     let (mut admin, _) = first_admin(&app).await;
-    let r = admin
-        .submit(
-            "/verwaltung/identitaet",
-            "/verwaltung/identitaet",
-            &[
-                ("slug", "bundid"),
-                ("display_name", "BundID"),
-                ("issuer_url", "https://id.bund.example"),
-                ("client_id", "kl-portal"),
-                ("client_secret", "kl-bundid-geheimnis"),
-                ("scopes", "openid profile"),
-                ("enabled", "on"),
-            ],
-        )
-        .await;
+    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &PROVIDER).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // a bad provider is refused next to the fields
     let r = admin

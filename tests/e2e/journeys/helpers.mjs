@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
-import { beforeEach, afterEach } from 'node:test';
+import { beforeEach, afterEach, after as afterAll } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -80,6 +80,9 @@ const LOCATOR_ACTIONS = new Set(['click', 'dblclick', 'tap', 'fill', 'clear', 't
   'dragTo', 'evaluate', 'evaluateAll', 'evaluateHandle', 'scrollIntoViewIfNeeded']);
 const INPUT_ACTIONS = new Set(['press', 'type', 'down', 'up', 'insertText', 'click', 'dblclick', 'move', 'wheel', 'tap']);
 const scanners = new Set();
+/** How many documents (by their loads) and states (by scan()) this journey file had scanned. */
+const scanned = { loads: 0, states: 0 };
+afterAll(() => console.log(`axe-core: ${scanned.loads} page loads and ${scanned.states} states scanned`));
 const scannerOf = new WeakMap();
 const guardedContexts = new WeakMap();
 
@@ -184,6 +187,7 @@ class Scanner {
       const loads = this.loads;
       try {
         const found = await withTimeout(this.violations(href), SCAN_TIMEOUT_MS, `the accessibility scan of ${href}`);
+        scanned[load === undefined ? 'states' : 'loads'] += 1;
         if (found.length) this.failures.push(`axe-core found violations on ${label} (${href}):\n${JSON.stringify(found, null, 2)}`);
         return;
       } catch (e) {

@@ -144,7 +144,7 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
     };
     let before = statuses().await;
     assert_eq!(before, vec![("called".to_owned(), 1), ("served".to_owned(), 1), ("waiting".to_owned(), 1)]);
-    let mut viewer = crate::cases::invite(&app, &mut admin, "viewer", "").await;
+    let (mut viewer, _) = crate::cases::invite(&app, &mut admin, "viewer", "").await;
     let csrf = viewer.get("/verwaltung").await.hidden("_csrf").unwrap_or_default();
     assert!(!csrf.is_empty(), "the viewer is logged in and has a form token");
     let refused = viewer.post_raw(&format!("{counter_path}/aufrufen"), &[("_csrf", &csrf)]).await;
