@@ -5,7 +5,7 @@ use portal_tests::{OPERATOR_EMAIL, OPS_HOST, TestApp};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
 
-fn tenant_fields<'a>(csrf: &'a str, name: &'a str, slug: &'a str, hosts: &'a str, colour: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn tenant_fields<'a>(csrf: &'a str, name: &'a str, slug: &'a str, hosts: &'a str, colour: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("_csrf", csrf),
         ("name", name),

@@ -9,7 +9,7 @@ use portal_tests::{TestApp, TestClient, unique_email};
 
 use crate::cases::{HOST, OTHER_HOST, PDF, no_fees, registered, staff, start, submit, valid_inputs};
 
-const B: &str = "/verwaltung/formulare";
+pub(crate) const B: &str = "/verwaltung/formulare";
 
 /// Posts `fields` with the CSRF token and the draft's revision read from `page`.
 pub(crate) async fn post(c: &mut TestClient<'_>, page: &str, action: &str, fields: &[(&str, &str)]) -> portal_tests::TestResponse {

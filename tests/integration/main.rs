@@ -11,6 +11,7 @@ mod console;
 mod data;
 mod documents;
 mod forms;
+mod hostile_xml;
 mod identity;
 mod isolation;
 mod kita;

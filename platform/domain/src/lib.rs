@@ -10,6 +10,7 @@ mod lang;
 mod money;
 mod tenant;
 mod text;
+pub mod xml;
 
 pub use clock::Clock;
 pub use host::{HostName, HostNameError};

@@ -26,6 +26,8 @@ pub enum ImportError {
     Invalid(String),
     #[error("the file is larger than 8 MB")]
     TooLarge,
+    #[error("the file is nested too deeply or has too many elements: {0}")]
+    TooComplex(portal_domain::xml::XmlBoundError),
 }
 
 /// How a report entry weighs.

@@ -223,13 +223,20 @@ fn group(n: Node<'_, '_>, depth: usize) -> Result<FimGroup, ImportError> {
     Ok(g)
 }
 
+/// How deep and large an XDatenfelder document may be: twelve levels of groups take about 40 levels
+/// of XML (the largest example, BlaueKarte, nests 22 deep with 2,992 elements).
+pub const XML_LIMITS: portal_domain::xml::XmlLimits = portal_domain::xml::XmlLimits { max_depth: 100, max_elements: 200_000 };
+
 /// Parses a document. Broken XML, another format or a document without a schema, group or field
 /// are errors that say so.
 pub fn parse(xml: &str) -> Result<FimDocument, ImportError> {
     if xml.len() > MAX_BYTES {
         return Err(ImportError::TooLarge);
     }
-    let opts = roxmltree::ParsingOptions { allow_dtd: false, ..roxmltree::ParsingOptions::default() };
+    // bounded before the (recursive) parser sees it: a few hundred nested elements would overflow
+    // the stack and abort the process
+    portal_domain::xml::check_nesting(xml, XML_LIMITS).map_err(ImportError::TooComplex)?;
+    let opts = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 4 * XML_LIMITS.max_elements as u32 };
     let doc = Document::parse_with_options(xml, opts).map_err(|e| ImportError::Xml(e.to_string()))?;
     let root = doc.root_element();
     let xdf = root

@@ -22,7 +22,13 @@ pub enum LogoError {
     NotAnImage,
     #[error("SVG logos must not contain scripts, event handlers or external references")]
     UnsafeSvg,
+    #[error("the SVG logo is nested too deeply or has too many elements: {0}")]
+    SvgTooComplex(portal_domain::xml::XmlBoundError),
 }
+
+/// How deep and large an SVG logo may be (a logo nests a few levels; the parser must never reach
+/// the depth at which it would overflow the stack).
+const SVG_LIMITS: portal_domain::xml::XmlLimits = portal_domain::xml::XmlLimits { max_depth: 64, max_elements: 20_000 };
 
 impl Logo {
     /// Checks the bytes (never the file name or the declared type) and returns the logo.
@@ -177,7 +183,9 @@ fn local_value(name: &str, value: &str) -> bool {
 /// from the lists above only (foreign-namespace attributes such as an editor's are inert and
 /// allowed; `metadata` is not looked into), and every reference local.
 fn check_svg(text: &str) -> Result<(), LogoError> {
-    let options = roxmltree::ParsingOptions { allow_dtd: false, ..roxmltree::ParsingOptions::default() };
+    // bounded before the (recursive) parser sees it
+    portal_domain::xml::check_nesting(text, SVG_LIMITS).map_err(LogoError::SvgTooComplex)?;
+    let options = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 4 * SVG_LIMITS.max_elements as u32 };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|_| LogoError::UnsafeSvg)?;
     let root = doc.root_element();
     if root.tag_name().name() != "svg" || root.tag_name().namespace() != Some(SVG_NS) {
@@ -252,6 +260,11 @@ mod tests {
     #[test]
     fn refuses_svg_with_script() {
         assert_eq!(Logo::parse(b"<svg><script>alert(1)</script></svg>".to_vec()), Err(LogoError::UnsafeSvg));
+        // as many nested groups as fit in the size limit (85,000 opened, never closed: the parser
+        // would descend into each before it finds the error) are refused before parsing
+        let deep = format!("<svg xmlns=\"http://www.w3.org/2000/svg\">{}", "<g>".repeat(85_000));
+        assert!(deep.len() <= MAX_LOGO_BYTES);
+        assert_eq!(Logo::parse(deep.into_bytes()), Err(LogoError::SvgTooComplex(portal_domain::xml::XmlBoundError::TooDeep(64))));
         assert_eq!(Logo::parse(b"<svg onload=\"x()\"></svg>".to_vec()), Err(LogoError::UnsafeSvg));
     }
 

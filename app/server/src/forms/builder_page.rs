@@ -496,6 +496,8 @@ fn import_error_text(lang: Lang, e: &portal_fim::ImportError) -> String {
         portal_fim::ImportError::Foreign(d) => tr_with(lang, "forms.error_import_foreign", &[("detail", d)]),
         portal_fim::ImportError::Invalid(d) => tr_with(lang, "forms.error_import_invalid", &[("detail", d)]),
         portal_fim::ImportError::TooLarge => tr(lang, "forms.error_import_large"),
+        portal_fim::ImportError::TooComplex(portal_domain::xml::XmlBoundError::TooDeep(n)) => tr_with(lang, "forms.error_import_deep", &[("n", &n.to_string())]),
+        portal_fim::ImportError::TooComplex(portal_domain::xml::XmlBoundError::TooManyElements(n)) => tr_with(lang, "forms.error_import_elements", &[("n", &n.to_string())]),
     }
 }
 

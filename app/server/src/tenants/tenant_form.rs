@@ -134,6 +134,7 @@ pub(super) fn validate(lang: Lang, sub: &TenantSubmission, ops_host: &HostName) 
                 let key = match e {
                     LogoError::TooLarge => "validation.logo_too_large",
                     LogoError::UnsafeSvg => "validation.logo_unsafe",
+                    LogoError::SvgTooComplex(_) => "validation.logo_too_complex",
                     LogoError::Empty | LogoError::NotAnImage => "validation.logo_not_image",
                 };
                 err("logo", tr(lang, key));
