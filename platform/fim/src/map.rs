@@ -25,9 +25,27 @@ fn same(t: &str) -> Localized {
     Localized { de: t.to_owned(), en: t.to_owned() }
 }
 
+/// The ids given so far, and for each base the next number to try: a thousand fields of the same
+/// label get their ids in linear time (probing `x_2`, `x_3` … from the start each time took minutes
+/// for a hostile upload).
+#[derive(Debug, Default)]
+pub struct Ids {
+    taken: HashSet<String>,
+    next: std::collections::HashMap<String, u32>,
+    /// Candidates tried that were taken already (a test's measure of the work done).
+    pub collisions: u64,
+}
+
+impl From<HashSet<String>> for Ids {
+    /// The ids of an existing form, which new ones must not repeat.
+    fn from(taken: HashSet<String>) -> Self {
+        Self { taken, ..Self::default() }
+    }
+}
+
 /// A schema id from a label: lower-case ASCII letters, digits and `_`, starting with a letter, at
 /// most 40 characters, unique among `taken`.
-pub fn slug(text: &str, fallback: &str, taken: &mut HashSet<String>) -> String {
+pub fn slug(text: &str, fallback: &str, taken: &mut Ids) -> String {
     let mut s = String::new();
     for c in text.to_lowercase().chars() {
         let part = match c {
@@ -50,17 +68,23 @@ pub fn slug(text: &str, fallback: &str, taken: &mut HashSet<String>) -> String {
     }
     s.truncate(36);
     let s = s.trim_end_matches('_').to_owned();
-    let mut candidate = s.clone();
-    let mut n = 2;
-    while !taken.insert(candidate.clone()) {
-        candidate = format!("{s}_{n}");
-        n += 1;
+    if taken.taken.insert(s.clone()) {
+        return s;
     }
-    candidate
+    // the base is taken: go on from the number the last id of this base got
+    let n = taken.next.entry(s.clone()).or_insert(2);
+    loop {
+        let candidate = format!("{s}_{n}");
+        *n += 1;
+        if taken.taken.insert(candidate.clone()) {
+            return candidate;
+        }
+        taken.collisions += 1;
+    }
 }
 
 struct Mapper {
-    ids: HashSet<String>,
+    ids: Ids,
     notes: Vec<Note>,
 }
 
@@ -308,12 +332,12 @@ fn alone_fails(f: &Field) -> bool {
 
 /// Maps a parsed document to a draft schema and the report of what was adjusted or left out.
 pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), ImportError> {
-    let mut m = Mapper { ids: HashSet::new(), notes: vec![] };
-    let mut page_ids = HashSet::new();
+    let mut m = Mapper { ids: Ids::default(), notes: vec![] };
+    let mut page_ids = Ids::default();
     let mut pages: Vec<Page> = Vec::new();
     let mut loose: Vec<Field> = Vec::new();
     let mut loose_help: Vec<String> = Vec::new();
-    let flush = |loose: &mut Vec<Field>, help: &mut Vec<String>, pages: &mut Vec<Page>, page_ids: &mut HashSet<String>| {
+    let flush = |loose: &mut Vec<Field>, help: &mut Vec<String>, pages: &mut Vec<Page>, page_ids: &mut Ids| {
         if loose.is_empty() {
             return;
         }

@@ -145,11 +145,25 @@ fn broken_foreign_and_empty_documents_get_clear_errors() {
 
 #[test]
 fn ids_are_valid_and_unique() {
-    let mut taken = std::collections::HashSet::new();
+    let mut taken = map::Ids::default();
     let a = map::slug("Straße / Hausnummer (Zusatz)", "F1", &mut taken);
     let b = map::slug("Straße / Hausnummer (Zusatz)", "F1", &mut taken);
     assert_eq!(a, "strasse_hausnummer_zusatz");
     assert_eq!(b, "strasse_hausnummer_zusatz_2");
     assert!(map::slug("1. Angabe", "F0001", &mut taken).starts_with("f0001"));
     assert!(map::slug(&"x".repeat(100), "F", &mut taken).len() <= 40);
+}
+
+#[test]
+fn a_hundred_thousand_fields_of_one_label_get_their_ids_without_probing_the_ones_before() {
+    let mut taken = map::Ids::default();
+    let ids: Vec<String> = (0..100_000).map(|_| map::slug("Angabe", "F1", &mut taken)).collect();
+    assert_eq!((ids[0].as_str(), ids[1].as_str(), ids[99_999].as_str()), ("angabe", "angabe_2", "angabe_100000"));
+    assert_eq!(taken.collisions, 0, "no id was tried twice");
+    // an id a label already took is skipped once, not probed again for every later field
+    let mut taken = map::Ids::default();
+    assert_eq!(map::slug("Angabe 3", "F1", &mut taken), "angabe_3");
+    let more: Vec<String> = (0..5).map(|_| map::slug("Angabe", "F1", &mut taken)).collect();
+    assert_eq!(more, ["angabe", "angabe_2", "angabe_4", "angabe_5", "angabe_6"]);
+    assert_eq!(taken.collisions, 1);
 }

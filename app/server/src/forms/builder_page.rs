@@ -359,8 +359,7 @@ fn all_ids(schema: &portal_forms::FormSchema) -> HashSet<String> {
 
 /// A new field's id from its label, unique in the form.
 pub(super) fn new_id(label: &str, taken: &HashSet<String>) -> String {
-    let mut taken = taken.clone();
-    portal_fim::map::slug(label, "feld", &mut taken)
+    portal_fim::map::slug(label, "feld", &mut portal_fim::map::Ids::from(taken.clone()))
 }
 
 pub(super) async fn add_field(
