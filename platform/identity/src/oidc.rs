@@ -325,13 +325,29 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (a == 192 && b == 0 && v4.octets()[2] == 0)
                 || (a == 198 && (18..20).contains(&b)))
         }
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public(IpAddr::V4(v4)),
-            None => {
-                let s0 = v6.segments()[0];
-                !(v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (s0 & 0xfe00) == 0xfc00 || (s0 & 0xffc0) == 0xfe80 || (s0 == 0x2001 && v6.segments()[1] == 0x0db8))
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| IpAddr::V4(std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
             }
-        },
+            // addresses that carry an IPv4 address reach it: the NAT64 prefix 64:ff9b::/96, the
+            // deprecated IPv4-compatible ::a.b.c.d (and so :: and ::1), and 6to4 2002:aabb:ccdd::/48
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || s[..6] == [0; 6] {
+                return is_public(embedded(s[6], s[7]));
+            }
+            if s[0] == 0x2002 {
+                return is_public(embedded(s[1], s[2]));
+            }
+            !(v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo: tunnels to an IPv4 address
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 (64:ff9b:1::/48)
+                || s[..4] == [0x100, 0, 0, 0]) // discard-only
+        }
     }
 }
 
@@ -462,5 +478,30 @@ mod tests {
         assert!(super::PublicOnly.resolve(localhost).await.is_err(), "localhost is refused");
         assert!(!super::is_public("172.20.0.5".parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))));
         assert!(super::is_public("2a00:1450:4001::1".parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))));
+    }
+
+    #[test]
+    fn ipv6_forms_that_reach_an_internal_ipv4_address_are_not_public() {
+        let public = |s: &str| super::is_public(s.parse().unwrap_or_else(|e| panic!("{s}: {e}")));
+        for internal in [
+            "64:ff9b::7f00:1",    // NAT64 of 127.0.0.1
+            "64:ff9b::a00:5",     // NAT64 of 10.0.0.5
+            "64:ff9b::a9fe:a9fe", // NAT64 of 169.254.169.254 (cloud metadata)
+            "::7f00:1",           // IPv4-compatible 127.0.0.1
+            "::a00:5",            // IPv4-compatible 10.0.0.5
+            "::",
+            "::1",
+            "::ffff:192.168.1.1",
+            "2002:a00:5::1",                        // 6to4 of 10.0.0.5
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+            "64:ff9b:1::a00:5",                     // local-use NAT64
+            "fec0::1",
+            "100::1",
+        ] {
+            assert!(!public(internal), "{internal} is internal");
+        }
+        for outside in ["64:ff9b::808:808", "::808:808", "2002:808:808::1", "2a00:1450:4001::1"] {
+            assert!(public(outside), "{outside} reaches a public address");
+        }
     }
 }
