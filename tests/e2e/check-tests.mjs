@@ -43,22 +43,35 @@ function walk(dir, ext, out = []) {
   return out;
 }
 
+// ---- Both languages -----------------------------------------------------------------------------
+
+/** `src` as an array of characters, and a function that blanks [from, to) of it (line breaks kept,
+ * so indices and lines stay those of the source). */
+function blanking(src) {
+  const out = src.split('');
+  return { out, blank: (from, to) => { for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' '; } };
+}
+
+/** Blanks the `//` comment at `i`; returns where its line ends. */
+function lineComment(src, i, blank) {
+  const end = src.indexOf('\n', i);
+  const stop = end < 0 ? src.length : end;
+  blank(i, stop);
+  return stop;
+}
+
 // ---- Rust ---------------------------------------------------------------------------------------
 
 /** `src` with the comments and the contents of string and char literals replaced by spaces (line
  * breaks kept, so indices and lines stay those of the source). */
 function blankRust(src) {
-  const out = src.split('');
-  const blank = (from, to) => { for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' '; };
+  const { out, blank } = blanking(src);
   let i = 0;
   while (i < src.length) {
     const c = src[i];
     const next = src[i + 1];
     if (c === '/' && next === '/') {
-      const end = src.indexOf('\n', i);
-      const stop = end < 0 ? src.length : end;
-      blank(i, stop);
-      i = stop;
+      i = lineComment(src, i, blank);
     } else if (c === '/' && next === '*') {
       let depth = 1;
       let j = i + 2;
@@ -188,8 +201,7 @@ const KEYWORDS_BEFORE_REGEX = new Set(['return', 'typeof', 'case', 'do', 'else',
 /** `src` with the comments and the contents of strings, template literals and regular expressions
  * replaced by spaces (line breaks kept). */
 function blankJs(src) {
-  const out = src.split('');
-  const blank = (from, to) => { for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' '; };
+  const { out, blank } = blanking(src);
   const regexAllowed = (i) => {
     let j = i - 1;
     while (j >= 0 && /\s/.test(out[j])) j--;
@@ -203,10 +215,7 @@ function blankJs(src) {
     const c = src[i];
     const next = src[i + 1];
     if (c === '/' && next === '/') {
-      const end = src.indexOf('\n', i);
-      const stop = end < 0 ? src.length : end;
-      blank(i, stop);
-      i = stop;
+      i = lineComment(src, i, blank);
     } else if (c === '/' && next === '*') {
       const end = src.indexOf('*/', i + 2);
       const stop = end < 0 ? src.length : end + 2;

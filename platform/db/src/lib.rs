@@ -231,6 +231,11 @@ impl TenantTx {
         self.now
     }
 
+    /// The German civil date of [`Self::now`].
+    pub fn today(&self) -> time::Date {
+        portal_domain::civil::german(self.now).date()
+    }
+
     pub async fn commit(self) -> Result<(), DbError> {
         self.tx.commit().await?;
         Ok(())

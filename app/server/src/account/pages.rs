@@ -171,7 +171,7 @@ pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantConte
     citizen.check_csrf(f.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
-    match parse_profile(lang, &f, crate::kit::dates::today_date(state.db.clock())) {
+    match parse_profile(lang, &f, state.db.clock().today()) {
         Ok(p) => {
             citizen::update_profile(&mut tx, citizen.citizen_id, &p).await?;
             tx.finish().await?;

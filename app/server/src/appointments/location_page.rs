@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_appointments::repo;
 use portal_authz::{Action, Resource};
-use portal_domain::{Lang, civil};
+use portal_domain::Lang;
 use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
@@ -75,7 +75,7 @@ pub(super) async fn location_with(
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let loc = repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     let hours = repo::hours(&mut tx, id).await?;
-    let today = civil::german(state.db.now()).date();
+    let today = state.db.clock().today();
     let specials = repo::special_days(&mut tx, id, today, today + time::Duration::days(730)).await?;
     let counters = repo::counters(&mut tx, id).await?;
     let edit_counter = forms.edit_counter;

@@ -457,7 +457,7 @@ struct Report {
 }
 
 async fn report_data(state: &AppState, ctx: &TenantContext, q: &ReportQuery) -> Result<Report, AppError> {
-    let today = civil::german(state.db.now()).date();
+    let today = state.db.clock().today();
     let to = parse_date(&q.bis).unwrap_or(today);
     let from = parse_date(&q.von).unwrap_or(to - Duration::days(13)).max(to - Duration::days(366));
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::issue::{state_text, validity_badge};
 use super::paths;
 use crate::applications::render;
-use crate::kit::dates::{fmt_day, today_date};
+use crate::kit::dates::fmt_day;
 use crate::kit::form::Fields;
 use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
@@ -36,6 +36,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
             renewable_services.insert(service.to_owned());
         }
     }
+    let today = state.db.clock().today();
     let rows = docs
         .iter()
         .map(|d| {
@@ -54,7 +55,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
                 if d.revoked_at.is_none() { Cell::Link(paths::CITIZEN_PDF.with(&[&d.case_id, &d.document_id]), d.number.clone()) } else { Cell::Text(d.number.clone()) },
                 Cell::Text(d.title.get(lang).to_owned()),
                 Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
-                Cell::Badge(validity_badge(d.validity(today_date(state.db.clock()))), state_text(lang, d, today_date(state.db.clock()))),
+                Cell::Badge(validity_badge(d.validity(today)), state_text(lang, d, today)),
                 Cell::Buttons(actions),
             ]
         })

@@ -19,7 +19,7 @@ use time::OffsetDateTime;
 use super::issue::{validity_badge, validity_label};
 use super::paths;
 use crate::applications::render;
-use crate::kit::dates::{fmt_date, fmt_day, today_date};
+use crate::kit::dates::{fmt_date, fmt_day};
 use crate::kit::limits::allow_per_address;
 use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
@@ -100,7 +100,7 @@ pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext
     blocks.push(search_form(lang, &number));
     if !number.is_empty() {
         match repo::by_number(&mut tx, &number).await? {
-            Some(d) => blocks.extend(outcome_blocks(lang, &Outcome::Genuine { claims: d.claims(), validity: d.validity(today_date(state.db.clock())), revoked_at: d.revoked_at })),
+            Some(d) => blocks.extend(outcome_blocks(lang, &Outcome::Genuine { claims: d.claims(), validity: d.validity(state.db.clock().today()), revoked_at: d.revoked_at })),
             None => {
                 status = StatusCode::NOT_FOUND;
                 blocks.push(Block::Notice("danger", tr_with(lang, "documents.unknown_number", &[("number", &number)])));
@@ -123,7 +123,7 @@ pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContex
         // a signature alone is not enough online: the register must hold this very token under its
         // number (a leaked or retired key cannot mint numbers or alter facts)
         Ok((_, claims)) => match repo::by_number(&mut tx, &claims.number).await? {
-            Some(d) if d.token == text.trim() => Outcome::Genuine { validity: Validity::of(&claims, today_date(state.db.clock()), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at },
+            Some(d) if d.token == text.trim() => Outcome::Genuine { validity: Validity::of(&claims, state.db.clock().today(), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at },
             _ => Outcome::Forged,
         },
     };
@@ -151,7 +151,7 @@ pub(super) async fn key_set(State(state): State<AppState>, ctx: TenantContext) -
 /// The revoked documents still within their validity, for the offline check's sync.
 pub(super) async fn revoked(State(state): State<AppState>, ctx: TenantContext) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let list = repo::revocations(&mut tx, today_date(state.db.clock())).await?;
+    let list = repo::revocations(&mut tx, state.db.clock().today()).await?;
     tx.finish().await?;
     let body = serde_json::json!({
         "synced_at": state.db.now().unix_timestamp(),

@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use super::paths;
 use crate::flows::filing::applicant_email;
-use crate::kit::dates::{fmt_day, fmt_time, today_date};
+use crate::kit::dates::{fmt_day, fmt_time};
 use crate::kit::form::Fields;
 use crate::kit::mail::{base_url, queue};
 use crate::kit::office::audit;
@@ -59,7 +59,7 @@ pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, 
         if docs.is_empty() {
             return Ok(vec![]);
         }
-        let today = portal_domain::civil::german(tx.now()).date();
+        let today = tx.today();
         let mut blocks = vec![Block::Heading(tr(lang, "documents.heading"))];
         for d in &docs {
             blocks.push(Block::Facts(vec![
@@ -92,6 +92,7 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
         }
         let docs = repo::of_case(tx, case.case_id).await?;
         let process = s.may(state, Resource::Documents, Action::Process);
+        let today = tx.today();
         let mut blocks = vec![Block::Heading(tr(lang, "documents.heading"))];
         let rows = docs
             .iter()
@@ -99,7 +100,7 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
                 let mut cells = vec![
                     Cell::Link(paths::OFFICE_PDF.with(&[&case.case_id, &d.document_id]), d.number.clone()),
                     Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
-                    Cell::Badge(validity_badge(d.validity(today_date(state.db.clock()))), state_text(lang, d, today_date(state.db.clock()))),
+                    Cell::Badge(validity_badge(d.validity(today)), state_text(lang, d, today)),
                     Cell::Text(format!("{} · {}", fmt_time(d.issued_at), d.issued_by)),
                 ];
                 cells.push(match (&d.revoked_reason, process) {

@@ -9,7 +9,7 @@ use portal_mail::Mail;
 use portal_web::AppState;
 
 use super::paths;
-use crate::kit::dates::{fmt_day, today_date};
+use crate::kit::dates::fmt_day;
 use crate::kit::registry::BoxFuture;
 
 /// One pass over the tenants that issue documents; returns how many reminders were queued.
@@ -25,7 +25,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
             for t in state.documents.catalogue.all() {
                 days.push((t.service.clone(), repo::setting(&mut tx, t).await?.reminder_days));
             }
-            let due = repo::reminders_due(&mut tx, today_date(state.db.clock()), &days).await?;
+            let due = repo::reminders_due(&mut tx, state.db.clock().today(), &days).await?;
             let mut n = 0;
             for d in due {
                 let Some(ctx) = crate::flows::payment::context_for(state, &d.portal_url) else {

@@ -16,7 +16,7 @@ use portal_web::{AppError, AppState, TenantContext};
 
 use super::issue::{state_text, validity_badge};
 use super::paths;
-use crate::kit::dates::{fmt_day, fmt_time, today_date};
+use crate::kit::dates::{fmt_day, fmt_time};
 use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::{lang_of, see_other};
@@ -43,6 +43,7 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
     }
     tx.finish().await?;
     let write = s.may(state, Resource::Documents, Action::Write);
+    let today = state.db.clock().today();
     let mut blocks = vec![Block::Text(tr(lang, "documents.office_intro"))];
     blocks.push(Block::Table {
         caption: tr(lang, "documents.office_recent"),
@@ -54,7 +55,7 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
                     Cell::Link(paths::OFFICE_PDF.with(&[&d.case_id, &d.document_id]), d.number.clone()),
                     Cell::Link(crate::casework::paths::CASE_VIEW.with(&[&d.case_id]), d.title.get(lang).to_owned()),
                     Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
-                    Cell::Badge(validity_badge(d.validity(today_date(state.db.clock()))), state_text(lang, d, today_date(state.db.clock()))),
+                    Cell::Badge(validity_badge(d.validity(today)), state_text(lang, d, today)),
                     Cell::Text(format!("{} · {}", fmt_time(d.issued_at), d.issued_by)),
                 ]
             })

@@ -56,7 +56,7 @@ pub fn facts_of(t: &DocumentType, schema: &portal_forms::FormSchema, case: &Case
 /// Where a renewal starts: the day after the renewed document ends (today if that has passed),
 /// and which document it renews — only one of the same holder, not revoked.
 async fn renewal(tx: &mut TenantTx, t: &DocumentType, case: &Case) -> Result<(time::Date, Option<Uuid>), AppError> {
-    let today = portal_domain::civil::german(tx.now()).date();
+    let today = tx.today();
     let Some(original) = &t.renews else { return Ok((today, None)) };
     let number = case.answers.get("previous_number").map(|v| v.text().to_owned()).unwrap_or_default();
     // only the holder's own permit, in force, not renewed already, for the same vehicle and zone

@@ -10,11 +10,6 @@ pub use portal_domain::civil::offset_at as german_offset;
 
 use portal_domain::civil::german;
 
-/// Today's date in Germany, by the platform's clock.
-pub fn today_date(clock: &Clock) -> time::Date {
-    clock.today()
-}
-
 /// Today in Germany (for date rules such as "not in the future"), by the platform's clock.
 pub fn today(clock: &Clock) -> Day {
     day_of(clock.now())

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::form::{self, pref_name};
 use super::{care_label, date_text, month_text, paths, settings_of};
-use crate::kit::dates::{fmt_date, today_date};
+use crate::kit::dates::fmt_date;
 use crate::kit::form::Fields;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
@@ -75,7 +75,7 @@ async fn apply_with(
     let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
     let districts = repo::districts(&mut tx).await?;
     let mut blocks = vec![];
-    if open_for_applications(settings, today_date(state.db.clock())) {
+    if open_for_applications(settings, state.db.clock().today()) {
         blocks.push(Block::Text(tr_with(lang, "kita.apply_intro", &[("n", &settings.max_preferences.to_string()), ("deadline", &date_text(settings.deadline))])));
         blocks.push(Block::Form(FormSpec {
             action: paths::APPLY.path().into(),
@@ -97,12 +97,12 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
     c.check_csrf(f.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
-    if !open_for_applications(&settings, today_date(state.db.clock())) {
+    if !open_for_applications(&settings, state.db.clock().today()) {
         return apply_with(&state, &ctx, tx, lang, &c, &settings, FormState::default(), StatusCode::CONFLICT).await;
     }
     let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
     let mut districts = repo::districts(&mut tx).await?;
-    let mut draft = match form::parse(lang, &f, &settings, &facilities, &districts, today_date(state.db.clock())) {
+    let mut draft = match form::parse(lang, &f, &settings, &facilities, &districts, state.db.clock().today()) {
         Ok(d) => d,
         Err(form_state) => return apply_with(&state, &ctx, tx, lang, &c, &settings, form_state, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
@@ -248,7 +248,7 @@ async fn one_page(state: &AppState, ctx: &TenantContext, lang: Lang, c: &Citizen
         ]));
     }
     // until the deadline, and before the allocation begins (its lists must not change under it)
-    let may_change = open_for_applications(&settings, today_date(state.db.clock())) && a.status == "submitted" && phases.is_empty();
+    let may_change = open_for_applications(&settings, state.db.clock().today()) && a.status == "submitted" && phases.is_empty();
     if may_change {
         let mut fs = prefs_form.unwrap_or_default();
         for i in 1..=settings.max_preferences as usize {
@@ -279,7 +279,7 @@ pub(super) async fn change_preferences(State(state): State<AppState>, ctx: Tenan
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let a = one_of(&mut tx, &c, id).await?;
-    if !open_for_applications(&settings, today_date(state.db.clock())) || a.status != "submitted" || !allocation::phases(&mut tx).await?.is_empty() {
+    if !open_for_applications(&settings, state.db.clock().today()) || a.status != "submitted" || !allocation::phases(&mut tx).await?.is_empty() {
         tx.finish().await?;
         return one_page(&state, &ctx, lang, &c, id, Some(Block::Notice("warning", tr(lang, "kita.no_changes")).clone()), None, StatusCode::CONFLICT).await;
     }

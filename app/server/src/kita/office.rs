@@ -18,7 +18,6 @@ use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
 use super::{care_label, date_text, month_text, parse_month, paths, scope_of, settings_of};
-use crate::kit::dates::today_date;
 use crate::kit::form::{Fields, form_again, parse_urlencoded};
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
@@ -108,7 +107,7 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
     let scope = scope_of(&mut tx, &s).await?;
     let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
     let districts = repo::districts(&mut tx).await?;
-    let mut draft = match super::form::parse(lang, &f, &settings, &facilities, &districts, today_date(state.db.clock())) {
+    let mut draft = match super::form::parse(lang, &f, &settings, &facilities, &districts, state.db.clock().today()) {
         Ok(d) => d,
         Err(fs) => {
             tx.finish().await?;
@@ -123,7 +122,7 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
     let provider = match &scope {
         Scope::All => None,
         Scope::Providers(mine) => {
-            if today_date(state.db.clock()) > settings.deadline {
+            if state.db.clock().today() > settings.deadline {
                 tx.finish().await?;
                 return paper_with(&state, &ctx, lang, &s, refuse("child_first", "kita.error_deadline_traeger"), StatusCode::CONFLICT).await;
             }

@@ -89,12 +89,8 @@ async fn setup_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
     if write {
         let fields = settings_fields(lang);
         let mut f = settings_form.unwrap_or_default();
-        let st = settings.clone().unwrap_or(Settings {
-            year_start: super::parse_date("2027-08-01").unwrap_or(time::Date::MIN),
-            deadline: crate::kit::dates::today_date(state.db.clock()),
-            max_preferences: 5,
-            accept_days: 14,
-        });
+        let st =
+            settings.clone().unwrap_or(Settings { year_start: super::parse_date("2027-08-01").unwrap_or(time::Date::MIN), deadline: state.db.clock().today(), max_preferences: 5, accept_days: 14 });
         for (k, v) in [("year_start", iso_date(st.year_start)), ("deadline", iso_date(st.deadline)), ("max_preferences", st.max_preferences.to_string()), ("accept_days", st.accept_days.to_string())] {
             f.values.entry(k.into()).or_insert(v);
         }

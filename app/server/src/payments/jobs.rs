@@ -32,7 +32,7 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
     let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account order by tenant_id").fetch_all(platform.conn()).await?;
     platform.commit().await?;
     let mut report = RunReport::default();
-    let yesterday = crate::kit::dates::today_date(state.db.clock()).previous_day();
+    let yesterday = state.db.clock().today().previous_day();
     for id in tenants {
         let tenant = TenantId(id);
         let mut tx = state.db.tenant(tenant).await?;

@@ -150,7 +150,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
     }
     blocks.push(Block::Heading(tr(lang, "payments.exports_heading")));
     blocks.push(Block::Text(tr(lang, "payments.exports_intro")));
-    let today = crate::kit::dates::today_date(state.db.clock());
+    let today = state.db.clock().today();
     let mut links = vec![(format!("/verwaltung/zahlungen/export/{}", iso(today)), tr(lang, "payments.export_today"))];
     links.extend(exports.iter().map(|e| {
         (
