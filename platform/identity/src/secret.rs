@@ -5,6 +5,7 @@ use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// A random URL-safe token of 32 bytes (43 characters).
 pub fn random_token() -> String {
@@ -23,10 +24,10 @@ pub fn fingerprint(value: &str) -> String {
     Sha256::digest(value.as_bytes()).iter().take(12).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Compares two secrets in constant time.
+/// Compares two secrets in constant time (`subtle`, whose barrier keeps the optimiser from turning
+/// the comparison into an early exit). Only the length may leak, and secrets have a fixed length.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 #[cfg(test)]
@@ -41,5 +42,22 @@ mod tests {
         assert!(constant_time_eq(&a, &a.clone()));
         assert!(!constant_time_eq(&a, &b));
         assert_eq!(token_hash(&a).len(), 32);
+    }
+
+    #[test]
+    fn constant_time_comparison_tells_equal_from_unequal_secrets() {
+        let token = random_token();
+        assert!(constant_time_eq(&token, &token.clone()));
+        assert!(constant_time_eq("", ""));
+        // differs in the first byte, the last byte, the length
+        let mut first = token.clone().into_bytes();
+        first[0] ^= 1;
+        assert!(!constant_time_eq(&token, std::str::from_utf8(&first).expect("still ASCII")));
+        let mut last = token.clone().into_bytes();
+        last[42] ^= 1;
+        assert!(!constant_time_eq(&token, std::str::from_utf8(&last).expect("still ASCII")));
+        assert!(!constant_time_eq(&token, &token[..42]));
+        assert!(!constant_time_eq(&token, &format!("{token}A")));
+        assert!(!constant_time_eq(&token, ""));
     }
 }
