@@ -8,7 +8,7 @@ use axum::extract::{DefaultBodyLimit, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use portal_web::error::{ErrorCause, ErrorKind};
+use portal_web::error::ErrorKind;
 use portal_web::{AppState, Site, TenantContext, cookies, observe};
 use serde::Deserialize;
 use tower::ServiceExt;
@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 
 use std::sync::Arc;
 
-use crate::kit::error_page::error_page;
+use crate::kit::error_page::{Failure, error_page};
 use crate::kit::page::{self as pages, LANG_COOKIE, lang_of};
 use crate::kit::pipeline;
 use crate::kit::registry::{self, Capability};
@@ -149,15 +149,15 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
             Site::Portal(ctx) => Some(ctx),
             _ => None,
         };
-        return error_page(state, tenant.as_ref(), lang, ErrorKind::Forbidden, None, &path).await;
+        return error_page(state, tenant.as_ref(), lang, Failure::of(ErrorKind::Forbidden), &path).await;
     }
     let (router, tenant) = match portal_web::host::resolve(state, &mut req) {
         Site::Console => (sites.console.clone(), None),
         Site::Portal(ctx) if ctx.entry.status == portal_domain::TenantStatus::Suspended => {
-            return error_page(state, Some(&ctx), lang, ErrorKind::Suspended, None, &path).await;
+            return error_page(state, Some(&ctx), lang, Failure::of(ErrorKind::Suspended), &path).await;
         }
         Site::Portal(ctx) => (sites.portal.clone(), Some(ctx)),
-        Site::Unknown => return error_page(state, None, lang, ErrorKind::NotFound, None, &path).await,
+        Site::Unknown => return error_page(state, None, lang, Failure::of(ErrorKind::NotFound), &path).await,
     };
 
     // a page (GET or HEAD) reads in one transaction, committed once it is rendered; a form post
@@ -198,12 +198,11 @@ async fn route(sites: &Sites, router: Router, req: Request, tenant: Option<&Tena
 
 /// The error page for an error response (`Ok`), or the response itself when it is none (`Err`).
 async fn framed_error(state: &AppState, tenant: Option<&TenantContext>, lang: portal_domain::Lang, path: &str, response: Response) -> Result<Response, Response> {
-    if let Some(kind) = response.extensions().get::<ErrorKind>().copied() {
-        let cause = response.extensions().get::<ErrorCause>().cloned();
-        return Ok(error_page(state, tenant, lang, kind, cause.as_ref(), path).await);
+    if let Some(failure) = Failure::of_response(&response) {
+        return Ok(error_page(state, tenant, lang, failure, path).await);
     }
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return Ok(error_page(state, tenant, lang, ErrorKind::PayloadTooLarge, None, path).await);
+        return Ok(error_page(state, tenant, lang, Failure::of(ErrorKind::PayloadTooLarge), path).await);
     }
     Err(response)
 }

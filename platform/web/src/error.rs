@@ -49,7 +49,13 @@ impl ErrorKind {
 pub struct AppError {
     pub kind: ErrorKind,
     pub source: Option<anyhow_like::BoxError>,
+    /// The text key of a more precise explanation than the kind's general one.
+    pub text: Option<&'static str>,
 }
+
+/// The text key an error page shows instead of its kind's general text (see [`AppError::with_text`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorText(pub &'static str);
 
 /// The internal cause of an error, logged by the error-page layer.
 #[derive(Debug, Clone)]
@@ -61,7 +67,12 @@ mod anyhow_like {
 
 impl AppError {
     pub fn new(kind: ErrorKind) -> Self {
-        Self { kind, source: None }
+        Self { kind, source: None, text: None }
+    }
+    /// The same error, explained on its page by the text `key` (in every language).
+    pub fn with_text(mut self, key: &'static str) -> Self {
+        self.text = Some(key);
+        self
     }
     pub fn not_found() -> Self {
         Self::new(ErrorKind::NotFound)
@@ -79,7 +90,7 @@ impl AppError {
         Self::new(ErrorKind::Unavailable)
     }
     pub fn internal<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
-        Self { kind: ErrorKind::Internal, source: Some(Box::new(e)) }
+        Self { kind: ErrorKind::Internal, source: Some(Box::new(e)), text: None }
     }
 }
 
@@ -117,6 +128,9 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut response = (self.kind.status(), self.kind.status().canonical_reason().unwrap_or("error")).into_response();
         response.extensions_mut().insert(self.kind);
+        if let Some(key) = self.text {
+            response.extensions_mut().insert(ErrorText(key));
+        }
         if let Some(source) = self.source {
             response.extensions_mut().insert(ErrorCause(source.to_string().into()));
         }

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use super::calendar::{month_end, month_start, month_table, next_month, time_form};
 use super::{active_location, booking_lang, day_text, iso_date, mail_booking, parse_date, paths, service_name, service_names, settings_of, when_text};
-use crate::kit::form::{Fields, parse_urlencoded};
+use crate::kit::form::Fields;
 use crate::kit::limits::allow_per_address;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
@@ -66,8 +66,8 @@ impl Want {
     }
 }
 
-pub(super) fn query_fields(q: Option<String>) -> Fields {
-    Fields(parse_urlencoded(q.unwrap_or_default().as_bytes()))
+pub(super) fn query_fields(q: Option<String>) -> Result<Fields, AppError> {
+    Fields::from_query(q.as_deref())
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page: frame, transaction, path, status, title and content")]
@@ -279,7 +279,7 @@ fn choose_blocks(lang: Lang, content: &portal_web::content::TenantContent, locat
 
 pub(super) async fn book_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let want = Want::from(&query_fields(q));
+    let want = Want::from(&query_fields(q)?);
     book_page_with(&state, &ctx, &headers, lang, &want, None, StatusCode::OK).await
 }
 

@@ -201,7 +201,7 @@ pub(super) async fn cancel_by_secret(State(state): State<AppState>, ctx: TenantC
 }
 
 pub(super) async fn move_page_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
-    move_page(&state, &ctx, &headers, Handle::Secret(secret), &query_fields(q), None, StatusCode::OK).await
+    move_page(&state, &ctx, &headers, Handle::Secret(secret), &query_fields(q)?, None, StatusCode::OK).await
 }
 
 pub(super) async fn move_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, f: Fields) -> Result<Response, AppError> {
@@ -228,7 +228,7 @@ pub(super) async fn cancel_mine(State(state): State<AppState>, ctx: TenantContex
 }
 
 pub(super) async fn move_page_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
-    move_page(&state, &ctx, &headers, Handle::Mine(c, id), &query_fields(q), None, StatusCode::OK).await
+    move_page(&state, &ctx, &headers, Handle::Mine(c, id), &query_fields(q)?, None, StatusCode::OK).await
 }
 
 pub(super) async fn move_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {

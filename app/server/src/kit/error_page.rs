@@ -6,14 +6,39 @@ use axum::response::Response;
 use leptos::prelude::IntoAny;
 use portal_domain::Lang;
 use portal_ui::i18n::tr;
-use portal_web::error::{ErrorCause, ErrorKind};
+use portal_web::error::{ErrorCause, ErrorKind, ErrorText};
 use portal_web::{AppState, TenantContext};
 
 use super::page::{assets, html_status, portal_chrome};
 
+/// What went wrong, as an error page needs it.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub kind: ErrorKind,
+    /// The internal cause, for the log only.
+    pub cause: Option<ErrorCause>,
+    /// A more precise explanation than the kind's general text.
+    pub text: Option<ErrorText>,
+}
+
+impl Failure {
+    /// A failure of `kind` without cause or precise text.
+    pub fn of(kind: ErrorKind) -> Self {
+        Self { kind, cause: None, text: None }
+    }
+
+    /// The failure an error response carries (see [`portal_web::AppError`]), if it is one.
+    pub fn of_response(response: &Response) -> Option<Self> {
+        let kind = response.extensions().get::<ErrorKind>().copied()?;
+        Some(Self { kind, cause: response.extensions().get::<ErrorCause>().cloned(), text: response.extensions().get::<ErrorText>().copied() })
+    }
+}
+
 /// Turns an error response of a handler (or of tenant resolution) into a translated page, in the
 /// tenant's frame where there is a tenant. Logs the error once, here.
-pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: Lang, kind: ErrorKind, cause: Option<&ErrorCause>, path: &str) -> Response {
+pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: Lang, failure: Failure, path: &str) -> Response {
+    let Failure { kind, cause, text: precise } = failure;
+    let cause = cause.as_ref();
     let (title_key, text_key) = match (kind, tenant.is_some()) {
         (ErrorKind::NotFound, false) => ("errors.unknown_host_title", "errors.unknown_host_text"),
         (ErrorKind::NotFound, true) => ("errors.not_found_title", "errors.not_found_text"),
@@ -33,7 +58,7 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         _ => tracing::debug!(kind = ?kind, path = %logged, "request refused"),
     }
     let title = tr(lang, title_key);
-    let text = tr(lang, text_key);
+    let text = tr(lang, precise.map_or(text_key, |t| t.0));
     let status = kind.status();
     let framed = match tenant {
         // the maintenance page must not depend on the tenant's data; other errors try the frame

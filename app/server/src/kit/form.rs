@@ -48,17 +48,16 @@ pub fn link_post(headers: &HeaderMap, f: &Fields) -> Result<LinkPost, AppError> 
     Ok(LinkPost { csrf: anon_csrf(headers).0, token: f.text("token"), password: f.raw("password") })
 }
 
-/// Parses an `application/x-www-form-urlencoded` body, keeping repeated keys.
-pub fn parse_urlencoded(body: &[u8]) -> Vec<(String, String)> {
-    let decode = |s: &str| urlencoding::decode(&s.replace('+', " ")).map(|c| c.into_owned()).unwrap_or_default();
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
+/// Parses an `application/x-www-form-urlencoded` body (or a query string), keeping repeated keys.
+/// A name or value that is not UTF-8 (`name=%FF`) is refused (400, "errors.form_encoding_text"):
+/// it would otherwise arrive empty or garbled and be saved as such.
+pub fn parse_urlencoded(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    // the separators (`&`, `=`, `+`) are ASCII, which never completes or continues a UTF-8
+    // sequence: the whole input decodes as UTF-8 exactly when every name and value does
+    if percent_encoding::percent_decode(body).decode_utf8().is_err() {
+        return Err(AppError::bad_request().with_text("errors.form_encoding_text"));
+    }
+    Ok(form_urlencoded::parse(body).into_owned().collect())
 }
 
 /// The first value of a form field.
@@ -70,6 +69,10 @@ pub fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 pub struct Fields(pub Vec<(String, String)>);
 
 impl Fields {
+    /// The fields of a query string (none without one); refused like a body that is not UTF-8.
+    pub fn from_query(query: Option<&str>) -> Result<Self, AppError> {
+        parse_urlencoded(query.unwrap_or_default().as_bytes()).map(Self)
+    }
     /// The trimmed first value of a field ("" when missing).
     pub fn text(&self, name: &str) -> String {
         field(&self.0, name).map(|v| v.trim().to_owned()).unwrap_or_default()
@@ -92,7 +95,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         let body = axum::body::Bytes::from_request(req, state).await.map_err(|_| AppError::bad_request())?;
-        Ok(Self(parse_urlencoded(&body)))
+        Ok(Self(parse_urlencoded(&body)?))
     }
 }
 
@@ -146,4 +149,20 @@ pub fn form_again(f: &Fields, field: &str, message: String) -> FormState {
     }
     form.errors.insert(field.to_owned(), message);
     form
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urlencoded_bodies_keep_repeated_keys_and_refuse_bytes_that_are_not_utf8() {
+        let pairs = parse_urlencoded(b"service=a&service=b&_csrf=x%2By&q=hund+anmelden&&flag&name=M%C3%BCller").expect("valid");
+        let expected = [("service", "a"), ("service", "b"), ("_csrf", "x+y"), ("q", "hund anmelden"), ("flag", ""), ("name", "Müller")];
+        assert_eq!(pairs, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+        for bad in [&b"name=%FF"[..], b"%FF=x", b"name=M%C3", b"a=%C3&b=%A4", b"name=\xff"] {
+            let e = parse_urlencoded(bad).expect_err("not UTF-8");
+            assert_eq!((e.kind, e.text), (portal_web::ErrorKind::BadRequest, Some("errors.form_encoding_text")), "{bad:?}");
+        }
+    }
 }

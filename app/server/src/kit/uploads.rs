@@ -117,7 +117,7 @@ impl<S: Send + Sync> FromRequest<S> for GatedPost {
         let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
         if !multipart {
             let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::new(ErrorKind::PayloadTooLarge))?;
-            return Ok(Self::Form(Fields(parse_urlencoded(&body))));
+            return Ok(Self::Form(Fields(parse_urlencoded(&body)?)));
         }
         Ok(Self::Multipart(Multipart::from_request(req, state).await.map_err(|_| AppError::bad_request())?))
     }

@@ -37,7 +37,7 @@ fn refused_code(r: Refused) -> &'static str {
 pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
-    let pairs = parse_urlencoded(q.unwrap_or_default().as_bytes());
+    let pairs = parse_urlencoded(q.unwrap_or_default().as_bytes())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
     if scope_of(&mut tx, &s).await? != Scope::All {

@@ -39,7 +39,7 @@ pub(super) async fn apply_page(State(state): State<AppState>, ctx: TenantContext
     let settings = settings_of(&mut tx).await?;
     let mut state_form = form::new_state(&settings);
     // a facility's "apply here" link preselects it
-    let q = Fields(crate::kit::form::parse_urlencoded(f.0.unwrap_or_default().as_bytes()));
+    let q = Fields::from_query(f.0.as_deref())?;
     for k in ["pref_1", "start_month"] {
         if !q.text(k).is_empty() {
             state_form.values.insert(k.into(), q.text(k));

@@ -248,7 +248,7 @@ pub(super) async fn duplicates(State(state): State<AppState>, ctx: TenantContext
     let pairs = applications::candidates(&mut tx, &Scope::All, false).await?;
     tx.finish().await?;
     let mut blocks = notice(lang, q.clone());
-    if let Some(n) = crate::kit::form::field(&parse_urlencoded(q.unwrap_or_default().as_bytes()), "gefunden") {
+    if let Some(n) = crate::kit::form::field(&parse_urlencoded(q.unwrap_or_default().as_bytes())?, "gefunden") {
         blocks.push(Block::Notice("info", tr_with(lang, "kita.scan_done", &[("n", n)])));
     }
     blocks.push(Block::Text(tr(lang, "kita.duplicates_intro")));

@@ -17,7 +17,7 @@ use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
 use super::{care_label, month_text, month_value, parse_month, paths, settings_of};
-use crate::kit::form::{Fields, parse_urlencoded};
+use crate::kit::form::Fields;
 use crate::kit::page::{blocks_page, lang_of};
 use crate::kit::pipeline::tenant_tx;
 
@@ -60,7 +60,7 @@ fn care_for_age(age: i32) -> &'static [&'static str] {
 
 pub(super) async fn search(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let f = Fields(parse_urlencoded(q.unwrap_or_default().as_bytes()));
+    let f = Fields::from_query(q.as_deref())?;
     let filter = Filter::from(&f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
