@@ -1,47 +1,62 @@
-//! Names as the duplicate check compares them: normalised (case, umlauts and ß, accents, hyphens
-//! and double names), the Jaro–Winkler similarity, and the Kölner Phonetik code used to find
-//! candidates without comparing every pair.
+//! Names as the duplicate check compares them: normalised (case, German umlauts and ß, then
+//! Unicode decomposition with the accents and other marks dropped, hyphens and double names), the
+//! Jaro–Winkler similarity (`strsim`), and the Kölner Phonetik code used to find candidates
+//! without comparing every pair.
 
-/// Lower case, umlauts and ß written out (ä → ae, ß → ss), accents dropped, every other character
-/// a separator; the parts of a double name become separate tokens.
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Letters written out before decomposition: the German spellings (ä → ae, which decomposition
+/// would make a) and the letters that NFKD leaves as they are (đ, ł, ı, ø, æ, œ, þ, ð, ħ, ŀ).
+fn spelled(ch: char) -> Option<&'static str> {
+    Some(match ch {
+        'ä' | 'æ' => "ae",
+        'ö' | 'ø' | 'œ' => "oe",
+        'ü' => "ue",
+        'ß' => "ss",
+        // Serbian and Croatian: Đorđević is written Djordjevic without the letter
+        'đ' => "dj",
+        'ł' | 'ŀ' => "l",
+        'ı' => "i",
+        'þ' => "th",
+        'ð' => "d",
+        'ħ' => "h",
+        _ => return None,
+    })
+}
+
+/// Lower case, umlauts and ß written out (ä → ae, ß → ss), every other letter decomposed (NFKD)
+/// with its accents and marks dropped (é → e, İ → i, ễ → e, ç → c), letters of other scripts kept
+/// as they are (محمد stays محمد); every character that is neither letter nor digit separates
+/// tokens, so the parts of a double name become separate tokens.
 pub fn tokens(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    for ch in name.chars().flat_map(char::to_lowercase) {
-        let mapped: &str = match ch {
-            'ä' | 'æ' => "ae",
-            'ö' | 'ø' | 'œ' => "oe",
-            'ü' => "ue",
-            'ß' => "ss",
-            'à' | 'á' | 'â' | 'ã' | 'å' | 'ą' => "a",
-            'ç' | 'ć' | 'č' => "c",
-            'è' | 'é' | 'ê' | 'ë' | 'ę' | 'ě' => "e",
-            'ì' | 'í' | 'î' | 'ï' | 'ı' => "i",
-            'ñ' | 'ń' | 'ň' => "n",
-            'ò' | 'ó' | 'ô' | 'õ' => "o",
-            'ù' | 'ú' | 'û' | 'ů' => "u",
-            'ý' | 'ÿ' => "y",
-            'ł' => "l",
-            'ś' | 'š' | 'ş' => "s",
-            'ź' | 'ż' | 'ž' => "z",
-            'ř' => "r",
-            'ğ' => "g",
-            c if c.is_ascii_alphanumeric() => {
-                cur.push(c);
+    let mut end = |cur: &mut String| {
+        if !cur.is_empty() {
+            out.push(std::mem::take(cur));
+        }
+    };
+    // composed first, so that a "u" followed by a combining diaeresis is the German ü as well
+    for ch in name.nfc().flat_map(char::to_lowercase) {
+        if let Some(s) = spelled(ch) {
+            cur.push_str(s);
+            continue;
+        }
+        // decomposition may give capitals again (full-width letters), and İ lower-cases to i
+        // with a combining dot, which is a mark like any accent
+        for d in std::iter::once(ch).nfkd().flat_map(char::to_lowercase) {
+            if is_combining_mark(d) {
                 continue;
             }
-            _ => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-                continue;
+            match spelled(d) {
+                Some(s) => cur.push_str(s),
+                None if d.is_alphanumeric() => cur.push(d),
+                None => end(&mut cur),
             }
-        };
-        cur.push_str(mapped);
+        }
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
+    end(&mut cur);
     out
 }
 
@@ -50,42 +65,15 @@ pub fn normalise(name: &str) -> String {
     tokens(name).join(" ")
 }
 
-/// Jaro–Winkler similarity in 0..=1 (1: equal).
+/// Jaro–Winkler similarity in 0..=1 (1: equal), of `strsim`.
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
-    }
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
-    let mut b_used = vec![false; b.len()];
-    let mut a_matches = Vec::new();
-    for (i, ca) in a.iter().enumerate() {
-        let lo = i.saturating_sub(window);
-        let hi = (i + window + 1).min(b.len());
-        if let Some(j) = (lo..hi).find(|j| !b_used[*j] && b[*j] == *ca) {
-            b_used[j] = true;
-            a_matches.push(*ca);
-        }
-    }
-    let m = a_matches.len();
-    if m == 0 {
-        return 0.0;
-    }
-    let b_matches = b.iter().zip(&b_used).filter(|(_, u)| **u).map(|(c, _)| *c);
-    let transpositions = a_matches.iter().zip(b_matches).filter(|(x, y)| **x != *y).count() / 2;
-    let m = m as f64;
-    let jaro = (m / a.len() as f64 + m / b.len() as f64 + (m - transpositions as f64) / m) / 3.0;
-    let prefix = a.iter().zip(&b).take(4).take_while(|(x, y)| x == y).count() as f64;
-    jaro + prefix * 0.1 * (1.0 - jaro)
+    strsim::jaro_winkler(a, b)
 }
 
 /// Similarity of two names given as tokens: equal token sets are 1; one double name containing the
-/// other ("Meyer" in "Meyer-Schulz") counts as 0.95; otherwise the best of the whole strings and of
-/// the best-matching tokens.
+/// other ("Meyer" in "Meyer-Schulz") counts as 0.95; names of as many parts (two or more) are as
+/// alike as their parts, each with its best partner; otherwise the best of the whole strings and
+/// of the best-matching tokens.
 pub fn name_similarity(a: &[String], b: &[String]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
@@ -104,6 +92,11 @@ pub fn name_similarity(a: &[String], b: &[String]) -> f64 {
     let whole = jaro_winkler(&a.join(" "), &b.join(" ")).max(jaro_winkler(&a.concat(), &b.concat()));
     // every token of the shorter name against its best partner in the longer one
     let tokenwise = short.iter().map(|t| long.iter().map(|u| jaro_winkler(t, u)).fold(0.0, f64::max)).sum::<f64>() / short.len() as f64;
+    if short.len() == long.len() && short.len() > 1 {
+        // each part needs its partner: a shared part and a shared beginning are not enough
+        // ("Anna-Lena" and "Anna-Maria", "Nguyễn An" and "Nguyễn Bao" are names of twins)
+        return tokenwise;
+    }
     let penalty = if short.len() == long.len() { 1.0 } else { 0.97 };
     whole.max(tokenwise * penalty)
 }
@@ -180,8 +173,13 @@ pub fn koelner(token: &str) -> String {
 
 /// The phonetic key of a whole name: the codes of its tokens, sorted (so that first and last name
 /// in either order, and the parts of a double name in either order, give the same key).
+///
+/// Kölner Phonetik is made for Latin letters: a token with letters of another script (Arabic,
+/// Cyrillic, Greek …) is its own code, so that it neither disappears from the key nor blocks
+/// with every other name of that script.
 pub fn phonetic_key(first: &[String], last: &[String]) -> String {
-    let mut codes: Vec<String> = first.iter().chain(last).map(|t| koelner(t)).filter(|c| !c.is_empty()).collect();
+    let code = |t: &String| if t.is_ascii() { koelner(t) } else { t.clone() };
+    let mut codes: Vec<String> = first.iter().chain(last).map(code).filter(|c| !c.is_empty()).collect();
     codes.sort();
     codes.join(" ")
 }
@@ -197,6 +195,86 @@ mod tests {
         assert_eq!(normalise("Groß"), normalise("Gross"));
         assert_eq!(normalise("Zoë  Łukasz"), "zoe lukasz");
         assert_eq!(tokens("Anna-Lena"), vec!["anna", "lena"]);
+    }
+
+    /// Names of the families who live here, each against the spelling without its letters (as a
+    /// form, a keyboard or a registry writes them): equal after normalisation, never split apart
+    /// at a letter (the tokeniser once made "İlhan" "i lhan" and "Nguyễn" "nguy n").
+    #[test]
+    fn names_from_many_languages_normalise_to_their_plain_spelling() {
+        let same = [
+            // Turkish
+            ("İlhan", "Ilhan", "ilhan"),
+            ("Çağlar", "Caglar", "caglar"),
+            ("Işıl Şahin", "Isil Sahin", "isil sahin"),
+            // Vietnamese
+            ("Nguyễn", "Nguyen", "nguyen"),
+            ("Trần Thị Ngọc Ánh", "Tran Thi Ngoc Anh", "tran thi ngoc anh"),
+            // Serbian, Croatian
+            ("Đorđević", "Djordjevic", "djordjevic"),
+            ("Živković", "Zivkovic", "zivkovic"),
+            // Polish
+            ("Łukasz", "Lukasz", "lukasz"),
+            ("Wojciechowski", "WOJCIECHOWSKI", "wojciechowski"),
+            ("Zażółć Gęślą", "Zazolc Gesla", "zazolc gesla"),
+            // German
+            ("Müller", "Mueller", "mueller"),
+            ("Strauß", "Strauss", "strauss"),
+            ("STRAẞE", "strasse", "strasse"),
+            // decomposed input (u and a combining diaeresis) is the German ü as well
+            ("Mu\u{308}ller", "Müller", "mueller"),
+            // full-width letters
+            ("Ａｎｎａ", "Anna", "anna"),
+        ];
+        for (written, plain, expected) in same {
+            assert_eq!(normalise(written), expected, "{written}");
+            assert_eq!(normalise(plain), expected, "{plain}");
+            assert_eq!(tokens(written).len(), expected.split(' ').count(), "{written} is not split at a letter");
+        }
+    }
+
+    #[test]
+    fn names_in_other_scripts_keep_their_letters() {
+        // Arabic: the letters stay (the optional vowel marks go), nothing becomes empty
+        assert_eq!(normalise("محمد"), "محمد");
+        assert_eq!(normalise("مُحَمَّد"), "محمد", "vowel marks are dropped like accents");
+        assert_eq!(tokens("عبد الله"), vec!["عبد", "الله"]);
+        assert_eq!(name_similarity(&tokens("محمد"), &tokens("محمد")), 1.0);
+        assert_eq!(name_similarity(&tokens("مُحَمَّد"), &tokens("محمد")), 1.0);
+        assert!(name_similarity(&tokens("محمد"), &tokens("علي")) < 0.5);
+        assert!(name_similarity(&tokens("محمد"), &tokens("يوسف")) < 0.5);
+        // a token of another script is its own phonetic code: present in the key, and only the
+        // same name shares it
+        assert_eq!(phonetic_key(&tokens("محمد"), &tokens("Hassan")), phonetic_key(&tokens("Hassan"), &tokens("مُحَمَّد")));
+        assert_ne!(phonetic_key(&tokens("محمد"), &tokens("Hassan")), phonetic_key(&tokens("علي"), &tokens("Hassan")));
+        // й is и with a breve, dropped like any accent (on both sides alike)
+        assert_eq!(normalise("Дмитрий"), normalise("Дмитрии"));
+    }
+
+    #[test]
+    fn spellings_of_one_name_are_similar_and_different_names_are_not() {
+        let sim = |a: &str, b: &str| name_similarity(&tokens(a), &tokens(b));
+        // Müller, Mueller, Muller: one name
+        assert_eq!(sim("Müller", "Mueller"), 1.0);
+        assert!(sim("Müller", "Muller") >= 0.9, "{}", sim("Müller", "Muller"));
+        assert!(sim("Mueller", "Muller") >= 0.9);
+        assert_eq!(sim("Strauß", "Strauss"), 1.0);
+        assert!(sim("Strauß", "Straus") >= 0.9);
+        assert_eq!(sim("İlhan", "Ilhan"), 1.0);
+        assert_eq!(sim("Çağlar", "Caglar"), 1.0);
+        assert_eq!(sim("Nguyễn", "Nguyen"), 1.0);
+        assert_eq!(sim("Đorđević", "Djordjevic"), 1.0);
+        assert!(sim("Đorđević", "Dordevic") >= 0.85, "without the j: {}", sim("Đorđević", "Dordevic"));
+        assert_eq!(sim("Łukasz", "Lukasz"), 1.0);
+        assert!(sim("Wojciechowski", "Wojchiechowski") >= 0.9, "a typo");
+        // different names stay apart
+        assert!(sim("An", "Bao") < 0.5);
+        assert!(sim("İlhan", "Ilknur") < 0.85);
+        assert!(sim("Łukasz", "Tomasz") < 0.85);
+        assert!(sim("Nguyễn", "Nguyet") < 1.0);
+        assert!(sim("Nguyễn An", "Nguyễn Bao") < 0.85, "{}", sim("Nguyễn An", "Nguyễn Bao"));
+        assert!(sim("Anna-Lena", "Anna-Maria") < 0.85, "{}", sim("Anna-Lena", "Anna-Maria"));
+        assert!(sim("Sophie Marie", "Sofie Marie") >= 0.9);
     }
 
     #[test]
