@@ -10,6 +10,7 @@ mod cases;
 mod console;
 mod data;
 mod documents;
+mod documents_review;
 mod forms;
 mod hostile_xml;
 mod identity;
