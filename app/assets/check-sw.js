@@ -4,7 +4,7 @@
 // a check link opened offline (/pruefen/<token>) gets the offline page, which reads the token from
 // the address.
 'use strict';
-var CACHE = 'pruefen-v1';
+var CACHE = 'pruefen-v2';
 var CORE = ['/pruefen/offline', '/pruefen/check.js', '/pruefen/schluessel.json', '/pruefen/widerrufen.json', '/pruefen/manifest.webmanifest', '/pruefen/icon.svg'];
 
 self.addEventListener('install', function (event) {

@@ -58,7 +58,7 @@
     var count = take(1)[0], facts = [];
     for (var k = 0; k < count; k++) { var code = take(1)[0]; facts.push([code, str()]); }
     if (i !== signed.length) throw new Error('trailing');
-    return { kid: kid, kind: kind, from: from, until: until, number: number, facts: facts, signed: signed, sig: sig };
+    return { kid: kid, kind: kind, from: from, until: until, number: number, facts: facts, signed: signed, sig: sig, bytes: bytes };
   }
 
   function load(url, key) {
@@ -113,12 +113,13 @@
       .then(function (key) { return crypto.subtle.verify({ name: 'Ed25519' }, key, t.sig, t.signed); })
       .then(function (ok) {
         if (!ok) { forged(); return null; }
-        return crypto.subtle.digest('SHA-256', new TextEncoder().encode(t.number)).then(function (h) { return hex(new Uint8Array(h)); });
+        // the fingerprint of the whole token (its bytes, signature included), as the list publishes it
+        return crypto.subtle.digest('SHA-256', t.bytes).then(function (h) { return hex(new Uint8Array(h)); });
       })
       .then(function (hash) {
         if (hash === null) return;
-        // the published list holds the numbers' hashes, not the numbers
-        var revoked = ((state.revoked && state.revoked.revoked) || []).some(function (x) { return x.number_sha256 === hash; });
+        // the published list holds the revoked tokens' fingerprints, nothing that names a number
+        var revoked = ((state.revoked && state.revoked.revoked) || []).some(function (x) { return x.token_sha256 === hash; });
         var d = today();
         var code = revoked ? 'revoked' : d < t.from ? 'not_yet_valid' : d > t.until ? 'expired' : 'valid';
         var lines = [[texts.number, t.number], [texts.valid, day(t.from) + ' – ' + day(t.until)]];

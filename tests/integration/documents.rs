@@ -18,7 +18,7 @@ where
     sqlx::query_scalar(sql).bind(bind).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
-async fn approve(admin: &mut TestClient<'_>, case: &str) {
+pub(crate) async fn approve(admin: &mut TestClient<'_>, case: &str) {
     let base = format!("/verwaltung/vorgaenge/{case}");
     for step in ["in_review", "approved"] {
         let r = staff_post(admin, &format!("{base}/status"), &[("choice", step), ("text", "")]).await;
@@ -144,14 +144,34 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     let altered = sign(&number, today, today + time::Duration::days(300), "KL-XX 1");
     assert!(app.get(HOST, &format!("/pruefen/{altered}")).await.body.contains("Nicht echt"), "a known number with other facts");
     let owner = app.db.owner().await;
+    // the register's token (and its fingerprint) and validity, as if issued with other dates
+    let (issued_from, issued_until): (time::Date, time::Date) =
+        sqlx::query_as("select valid_from, valid_until from document where document_id = $1").bind(doc).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    let set_register = |t: String, from: time::Date, until: time::Date| {
+        let owner = owner.clone();
+        async move {
+            sqlx::query(
+                "update document set token = $2, valid_from = $3, valid_until = $4,
+                        token_sha256 = encode(sha256(decode(translate($2, '-_', '+/') || repeat('=', (4 - length($2) % 4) % 4), 'base64')), 'hex')
+                  where document_id = $1",
+            )
+            .bind(doc)
+            .bind(&t)
+            .bind(from)
+            .bind(until)
+            .execute(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        }
+    };
     for (from, until, expect) in
         [(today - time::Duration::days(400), today - time::Duration::days(35), "Echt · abgelaufen"), (today + time::Duration::days(3), today + time::Duration::days(300), "Echt · noch nicht gültig")]
     {
         let t = sign(&number, from, until, &plate);
-        sqlx::query("update document set token = $2 where document_id = $1").bind(doc).bind(&t).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+        set_register(t.clone(), from, until).await;
         assert!(app.get(HOST, &format!("/pruefen/{t}")).await.body.contains(expect), "{expect}");
     }
-    sqlx::query("update document set token = $2 where document_id = $1").bind(doc).bind(&token).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    set_register(token.clone(), issued_from, issued_until).await;
 
     // nobody else downloads it: another citizen, another tenant's host, a made-up case
     let mut other = registered(&app, HOST, &unique_email("nachbar")).await;
@@ -209,7 +229,8 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     let check = app.get(HOST, &format!("/pruefen/{token}")).await;
     assert!(check.body.contains("Echt · widerrufen"), "{}", check.body);
     let revoked = app.get(HOST, "/pruefen/widerrufen.json").await;
-    assert!(revoked.body.contains(&portal_documents::repo::number_hash(&number)) && !revoked.body.contains(&number), "hashes, not numbers");
+    let fingerprint: String = scalar(&app, "select token_sha256 from document where number = $1", &number).await;
+    assert!(revoked.body.contains(&fingerprint) && !revoked.body.contains(&number), "the token's fingerprint, not the number");
     assert_eq!(citizen.get(&pdf_path).await.status, StatusCode::NOT_FOUND, "a revoked document is not handed out");
     let audit: i64 = scalar(&app, "select count(*) from audit_log where action = 'document.revoke' and object = $1", &number).await;
     assert_eq!(audit, 1);

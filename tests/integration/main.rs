@@ -11,6 +11,7 @@ mod console;
 mod data;
 mod documents;
 mod edge;
+mod documents_review;
 mod forms;
 mod hostile_xml;
 mod identity;

@@ -39,6 +39,9 @@ pub struct Document {
     pub valid_until: Date,
     pub kid: Vec<u8>,
     pub token: String,
+    /// [`token::fingerprint`] of the token as issued: what the check compares and the revocation
+    /// list publishes.
+    pub token_sha256: String,
     pub citizen_id: Option<Uuid>,
     pub lang: String,
     pub portal_url: String,
@@ -75,14 +78,8 @@ pub fn check_facts(facts: &[PrintedFact]) -> Vec<(Fact, String)> {
         .collect()
 }
 
-/// The published form of a revoked number: SHA-256, hex (the offline check hashes what it reads).
-pub fn number_hash(number: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(number.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 const SELECT: &str = "select document_id, number, case_id, service_slug, kind, title_de, title_en, facts, answers, valid_from, valid_until, kid, token,
-        citizen_id, lang, portal_url, issued_at, issued_by, revoked_at, revoked_reason, renews, superseded_by from document";
+        token_sha256, citizen_id, lang, portal_url, issued_at, issued_by, revoked_at, revoked_reason, renews, superseded_by from document";
 
 fn from_row(r: &sqlx::postgres::PgRow) -> Document {
     Document {
@@ -98,6 +95,7 @@ fn from_row(r: &sqlx::postgres::PgRow) -> Document {
         valid_until: r.get("valid_until"),
         kid: r.get("kid"),
         token: r.get("token"),
+        token_sha256: r.get("token_sha256"),
         citizen_id: r.get("citizen_id"),
         lang: r.get("lang"),
         portal_url: r.get("portal_url"),
@@ -222,10 +220,11 @@ pub async fn issue(tx: &mut TenantTx, sealer: &SecretsKey, n: NewDocument<'_>) -
         let number = new_number(n.doc_type.kind, n.valid_from.year());
         let claims = Claims { kind: n.doc_type.kind, number: number.clone(), valid_from: n.valid_from, valid_until: until, facts: check.clone() };
         let signed = token::sign(&key, &claims)?;
+        let fingerprint = token::fingerprint(&signed).ok_or(DocumentError::Key)?;
         let inserted = sqlx::query(
             "insert into document (tenant_id, document_id, number, case_id, service_slug, kind, title_de, title_en, facts, answers, valid_from, valid_until,
-                                   kid, token, citizen_id, lang, portal_url, issued_by, renews)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+                                   kid, token, citizen_id, lang, portal_url, issued_by, renews, token_sha256)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
              on conflict (tenant_id, number) do nothing",
         )
         .bind(tx.tenant_id().0)
@@ -247,6 +246,7 @@ pub async fn issue(tx: &mut TenantTx, sealer: &SecretsKey, n: NewDocument<'_>) -
         .bind(n.portal_url)
         .bind(n.issued_by)
         .bind(n.renews)
+        .bind(&fingerprint)
         .execute(tx.conn())
         .await?
         .rows_affected();
@@ -280,10 +280,12 @@ pub async fn revoke(tx: &mut TenantTx, document_id: Uuid, reason: &str, by: &str
     get(tx, document_id).await?.ok_or(DocumentError::Db(portal_db::DbError::Sqlx(sqlx::Error::RowNotFound)))
 }
 
-/// Revoked documents whose validity has not ended: what an offline check must know.
+/// Revoked documents whose validity has not ended, as the fingerprints of their tokens: what an
+/// offline check must know. Never the numbers, nor their hashes: a number has 40 random bits, so
+/// its hash is turned back into it in a minute, and a number opens the check by number.
 pub async fn revocations(tx: &mut TenantTx, today: Date) -> Result<Vec<(String, OffsetDateTime)>> {
-    let rows = sqlx::query("select number, revoked_at from document where revoked_at is not null and valid_until >= $1 order by revoked_at").bind(today).fetch_all(tx.conn()).await?;
-    Ok(rows.iter().map(|r| (r.get("number"), r.get("revoked_at"))).collect())
+    let rows = sqlx::query("select token_sha256, revoked_at from document where revoked_at is not null and valid_until >= $1 order by revoked_at").bind(today).fetch_all(tx.conn()).await?;
+    Ok(rows.iter().map(|r| (r.get("token_sha256"), r.get("revoked_at"))).collect())
 }
 
 /// Documents of account holders whose end is within their service's reminder time, not yet

@@ -178,6 +178,19 @@ pub fn parse(text: &str) -> Result<(Kid, Claims, Vec<u8>, Vec<u8>), Refused> {
     Ok((kid, Claims { kind, number, valid_from, valid_until, facts }, signed.to_vec(), signature.to_vec()))
 }
 
+/// The token's fingerprint: SHA-256 over its decoded bytes (everything signed and the signature),
+/// hex. What the revocation list publishes and the register compares: it names one document
+/// without naming its number, and cannot be turned back into anything (the 64 bytes of signature
+/// in it are not guessable). `None` if the text is not base64url.
+pub fn fingerprint(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > MAX_TEXT {
+        return None;
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    Some(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Verifies a token against a key set: the claims if a key of the set signed exactly these bytes.
 /// `keys` yields (kid, raw 32-byte public key); retired keys stay in the set and keep verifying.
 pub fn verify<'k>(text: &str, keys: impl IntoIterator<Item = (&'k Kid, &'k [u8])>) -> Result<(Kid, Claims), Refused> {

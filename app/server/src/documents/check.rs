@@ -59,7 +59,11 @@ fn outcome_blocks(lang: Lang, o: &Outcome) -> Vec<Block> {
             if let Some(at) = revoked_at {
                 facts.push((tr(lang, "documents.revoked_at"), fmt_date(*at), None));
             }
-            facts.extend(claims.facts.iter().map(|(f, v)| (fact_label(lang, *f), v.clone(), None)));
+            // a revoked document shows nothing about its holder: there is nothing left to compare,
+            // and a number found some other way must not open anyone's facts
+            if revoked_at.is_none() {
+                facts.extend(claims.facts.iter().map(|(f, v)| (fact_label(lang, *f), v.clone(), None)));
+            }
             vec![Block::Notice(kind, format!("{} · {}", tr(lang, "documents.genuine"), validity_label(lang, *validity))), Block::Facts(facts), Block::Text(tr(lang, "documents.compare"))]
         }
     }
@@ -123,7 +127,9 @@ pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContex
         // a signature alone is not enough online: the register must hold this very token under its
         // number (a leaked or retired key cannot mint numbers or alter facts)
         Ok((_, claims)) => match repo::by_number(&mut tx, &claims.number).await? {
-            Some(d) if d.token == text.trim() => Outcome::Genuine { validity: Validity::of(&claims, state.db.clock().today(), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at },
+            Some(d) if token::fingerprint(&text).is_some_and(|f| f == d.token_sha256) => {
+                Outcome::Genuine { validity: Validity::of(&claims, state.db.clock().today(), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at }
+            }
             _ => Outcome::Forged,
         },
     };
@@ -148,15 +154,16 @@ pub(super) async fn key_set(State(state): State<AppState>, ctx: TenantContext) -
     Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response())
 }
 
-/// The revoked documents still within their validity, for the offline check's sync.
+/// The revoked documents still within their validity, for the offline check's sync: the SHA-256 of
+/// each revoked token (see [`token::fingerprint`]).
 pub(super) async fn revoked(State(state): State<AppState>, ctx: TenantContext) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let list = repo::revocations(&mut tx, state.db.clock().today()).await?;
     tx.finish().await?;
     let body = serde_json::json!({
         "synced_at": state.db.now().unix_timestamp(),
-        // hashes, not numbers: the list must not hand out numbers to look up on the check page
-        "revoked": list.iter().map(|(n, at)| serde_json::json!({ "number_sha256": repo::number_hash(n), "revoked_at": at.unix_timestamp() })).collect::<Vec<_>>(),
+        // the tokens' fingerprints: nothing in the list can be turned back into a number to look up
+        "revoked": list.iter().map(|(fingerprint, at)| serde_json::json!({ "token_sha256": fingerprint, "revoked_at": at.unix_timestamp() })).collect::<Vec<_>>(),
     });
     Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], body.to_string()).into_response())
 }

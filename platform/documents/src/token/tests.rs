@@ -154,3 +154,17 @@ proptest! {
         prop_assert_eq!(check(&text, &set(&[&key])).expect("verifies").1, c);
     }
 }
+
+#[test]
+fn the_fingerprint_hashes_the_whole_token_not_the_number() {
+    let key = pair();
+    let text = sign(&key, &permit()).expect("sign");
+    let bytes = URL_SAFE_NO_PAD.decode(&text).expect("base64url");
+    let expected: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(fingerprint(&text).as_deref(), Some(expected.as_str()));
+    let of_number: String = Sha256::digest(permit().number.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    assert_ne!(fingerprint(&text), Some(of_number), "not the number's hash");
+    // the same claims signed by another key are another document
+    assert_ne!(fingerprint(&text), fingerprint(&sign(&pair(), &permit()).expect("sign")));
+    assert_eq!(fingerprint("not base64!"), None);
+}

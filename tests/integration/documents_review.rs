@@ -1,0 +1,122 @@
+//! print@home documents after the second review (issue 27): the revocation list names no number
+//! and a revoked document shows nobody's facts; the check page's verdict in words and colour; the
+//! PDF layouts keep text off the QR code; the office's copy of a revoked document says so; an
+//! anonymised case's document keeps no token with the holder's facts.
+
+use http::StatusCode;
+use portal_tests::{DEMO_DAY, TestApp, TestClient, unique_email};
+use uuid::Uuid;
+
+use crate::cases::office::{file_case, staff_post};
+use crate::cases::{HOST, no_fees, registered, staff};
+use crate::documents::approve;
+
+/// A parking permit issued to a citizen of Kaiserslautern on approval.
+struct Permit<'a> {
+    admin: TestClient<'a>,
+    case: String,
+    doc: Uuid,
+    number: String,
+    token: String,
+}
+
+async fn issued_permit(app: &TestApp) -> Permit<'_> {
+    no_fees(app).await;
+    let mut citizen = registered(app, HOST, &unique_email("halterin")).await;
+    let case = file_case(app, &mut citizen, "bewohnerparkausweis").await;
+    let (mut admin, _) = staff(app, "bewohnerparkausweis").await;
+    approve(&mut admin, &case).await;
+    let (doc, number, token): (Uuid, String, String) = sqlx::query_as("select document_id, number, token from document where case_id = $1::uuid")
+        .bind(&case)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("the permit is issued on approval: {e}"));
+    Permit { admin, case, doc, number, token }
+}
+
+async fn revoke(p: &mut Permit<'_>) {
+    let path = format!("/verwaltung/vorgaenge/{}/dokument/{}/widerrufen", p.case, p.doc);
+    let r = staff_post(&mut p.admin, &path, &[("revoke_document", &p.doc.to_string()), ("revoke_reason", "Fahrzeug abgemeldet")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+/// Everything the document printed about its holder (every fact's value in both languages) and the
+/// applicant's name.
+async fn holder_facts(app: &TestApp, doc: Uuid) -> Vec<String> {
+    let mut facts: Vec<String> = sqlx::query_scalar(
+        "select v from document d, jsonb_array_elements(d.facts) f, lateral (values (f->'value'->>'de'), (f->'value'->>'en')) x(v)
+          where d.document_id = $1 and coalesce(v, '') <> ''
+         union select c.applicant_name from document d join case_record c on c.case_id = d.case_id where d.document_id = $1",
+    )
+    .bind(doc)
+    .fetch_all(&app.db.owner().await)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    facts.sort();
+    facts.dedup();
+    assert!(facts.len() >= 4, "plate, zone, name, address: {facts:?}");
+    facts
+}
+
+/// The text a person reads on a page: the tags removed, the common entities decoded.
+fn text_of(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&#39;", "'")
+}
+
+#[tokio::test]
+async fn the_revocation_list_names_no_number_and_a_revoked_documents_number_shows_none_of_its_holders_facts() {
+    let app = TestApp::spawn_at(DEMO_DAY).await;
+    let mut p = issued_permit(&app).await;
+    let facts = holder_facts(&app, p.doc).await;
+    revoke(&mut p).await;
+
+    let list = app.get(HOST, "/pruefen/widerrufen.json").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&list.body).unwrap_or_else(|e| panic!("{e}: {}", list.body));
+    let published: Vec<&str> = json["revoked"].as_array().map(|a| a.iter().filter_map(|e| e["token_sha256"].as_str()).collect()).unwrap_or_default();
+    // no entry is the SHA-256 of any number issued (computed by the database, not by the code under test)
+    let owner = app.db.owner().await;
+    let number_hashes: Vec<String> = sqlx::query_scalar("select encode(sha256(convert_to(number, 'UTF8')), 'hex') from document").fetch_all(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!number_hashes.is_empty());
+    for h in &number_hashes {
+        assert!(!list.body.contains(h.as_str()), "a number's hash is published: {}", list.body);
+    }
+    assert!(!list.body.contains(&p.number), "nor the number");
+    // the revoked token is found by the SHA-256 of its bytes
+    let fingerprint: String = sqlx::query_scalar("select encode(sha256(decode(translate($1, '-_', '+/') || repeat('=', (4 - length($1) % 4) % 4), 'base64')), 'hex')")
+        .bind(&p.token)
+        .fetch_one(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(published, vec![fingerprint.as_str()], "{}", list.body);
+
+    // looked up by its number, the revoked permit says so and shows nothing about its holder
+    let page = app.get(HOST, &format!("/pruefen?nummer={}", p.number)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = text_of(&page.body);
+    assert!(text.contains("Echt · widerrufen") && text.contains(&p.number), "{text}");
+    for fact in &facts {
+        assert!(!text.contains(fact.as_str()), "{fact} shown for a revoked number: {text}");
+    }
+    // nor through the QR code's link
+    let page = app.get(HOST, &format!("/pruefen/{}", p.token)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = text_of(&page.body);
+    assert!(text.contains("Echt · widerrufen"), "{text}");
+    for fact in &facts {
+        assert!(!text.contains(fact.as_str()), "{fact} shown for a revoked token: {text}");
+    }
+}
