@@ -23,5 +23,6 @@ mod routes_admin;
 mod routes_appointments;
 mod routes_casework;
 mod staff;
+mod streets;
 mod sync;
 mod texts;
