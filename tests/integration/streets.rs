@@ -1,12 +1,18 @@
-//! The tenant's street directory (issue 27, finding 6a): a residents' parking permit is refused for
-//! an address outside the town and its zone follows from the address; the office sees a mismatch
-//! on the case page before approving; the office's list and CSV import.
+//! The tenant's street directory (issue 27, findings 6a and 11): a residents' parking permit is
+//! refused for an address outside the town and its zone follows from the address; the office sees
+//! a mismatch on the case page before approving; a Kita district chosen against the address gains
+//! no points and the office sees the district used; the office's list and CSV import.
 
 use http::StatusCode;
+use portal_domain::TenantId;
+use portal_kita::criteria::{Kind, distance_km};
+use portal_kita::repo::{self, Program, Scope};
 use portal_tests::{TestApp, TestClient, unique_email};
+use uuid::Uuid;
 
 use crate::cases::office::file_case;
 use crate::cases::{HOST, OTHER_HOST, PDF, no_fees, registered, staff, start, submit};
+use crate::kita::{KITA_DAY, apply, child, facility};
 
 const COLOGNE_DE: &str = "„Heidestraße 17, 51147“ liegt nicht im Gebiet von Stadt Düren";
 const COLOGNE_EN: &str = "“Heidestraße 17, 51147” is not in Stadt Düren";
@@ -121,6 +127,78 @@ async fn the_office_sees_on_the_case_page_when_address_or_zone_do_not_match_the_
     sqlx::query("delete from street_directory where street = 'Marktstraße'").execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
     let r = admin.get(&page).await;
     assert!(r.body.contains("Achtung: „Marktstraße 1, 67655“ steht nicht im Straßenverzeichnis."), "{}", r.body);
+    owner.close().await;
+}
+
+async fn district(app: &TestApp, name: &str) -> Uuid {
+    sqlx::query_scalar("select d.district_id from kita_district d join tenant t using (tenant_id) where t.slug = 'kaiserslautern' and d.name = $1")
+        .bind(name)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[tokio::test]
+async fn a_kita_district_chosen_against_the_address_gains_no_points_and_the_office_sees_the_district_used() {
+    // Arrange: a family in the Innenstadt (Fackelstraße) names Erfenbach as their district, to
+    // gain the district criterion and a shorter distance at the Kita in Erfenbach
+    let app = TestApp::spawn_at(KITA_DAY).await;
+    let mut parent = registered(&app, HOST, &unique_email("kita-bezirk")).await;
+    let (innenstadt, erfenbach) = (district(&app, "Innenstadt").await, district(&app, "Erfenbach").await);
+    let kita = facility(&app, "kaiserslautern", "Städtische Kita Erfenbach").await;
+    let key = Uuid::new_v4().simple().to_string();
+    let prefs = [kita.to_string()];
+    let mut fields = child("Mia", "Sommer", &key, &prefs);
+    fields.retain(|(k, _)| k != "district");
+    fields.push(("district".into(), erfenbach.to_string()));
+
+    // Act
+    let r = apply(&mut parent, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // Assert: the points count the address's district, the choice is kept for the office
+    let owner = app.db.owner().await;
+    let (id, used, chosen): (Uuid, Option<Uuid>, Option<Uuid>) = sqlx::query_as("select application_id, district_id, chosen_district_id from kita_application where request_key like '%:' || $1")
+        .bind(&key)
+        .fetch_one(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((used, chosen), (Some(innenstadt), Some(erfenbach)));
+    let tenant = TenantId(app.tenant_id("kaiserslautern").await);
+    let mut tx = app.db.db().tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
+    let program = Program { facility: kita, care_type: "kita".into(), start_month: time::macros::date!(2027 - 08 - 01) };
+    let list = repo::stats::ranked_list(&mut tx, &Scope::All, &program).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
+    let entry = list.iter().find(|r| r.application.id == id).unwrap_or_else(|| panic!("Mia is on the list"));
+    assert!(!entry.parts.iter().any(|(k, _)| *k == Kind::District), "no district points: {:?}", entry.parts);
+    let weight = i64::from(repo::criteria(&mut tx).await.unwrap_or_default().iter().find(|c| c.kind == Kind::Distance).map_or(0, |c| c.weight));
+    let districts = repo::districts(&mut tx).await.unwrap_or_default();
+    let home = districts.iter().find(|d| d.id == innenstadt).map(|d| (d.lat, d.lon)).unwrap_or_default();
+    let place = repo::facility(&mut tx, &Scope::All, kita).await.unwrap_or_default().and_then(|f| f.position).unwrap_or_default();
+    let expected = (10.0 - distance_km(home, place)).floor().max(0.0) as i64 * weight;
+    assert_eq!(entry.parts.iter().find(|(k, _)| *k == Kind::Distance).map_or(0, |(_, p)| *p), expected, "the distance from the Innenstadt's centre");
+    drop(tx);
+
+    // the office's page of the application shows the district used and the mismatch
+    let (mut admin, _) = staff(&app, "").await;
+    let page = admin.get(&format!("/verwaltung/kita/anmeldungen/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Bezirk für die Punkte") && page.body.contains("Innenstadt (aus der Anschrift)"), "{}", page.body);
+    assert!(page.body.contains("Abweichung: Die Eltern haben den Bezirk „Erfenbach“ gewählt, die Anschrift liegt laut Straßenverzeichnis in „Innenstadt“."), "{}", page.body);
+
+    // an address the directory does not know keeps the parents' choice, marked as unconfirmed
+    let key = Uuid::new_v4().simple().to_string();
+    let mut fields = child("Ben", "Winter", &key, &prefs);
+    fields.retain(|(k, _)| k != "district" && k != "address");
+    fields.push(("district".into(), erfenbach.to_string()));
+    fields.push(("address".into(), "Heidestraße 17, 51147 Köln".into()));
+    let r = apply(&mut parent, &fields).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (id, used): (Uuid, Option<Uuid>) =
+        sqlx::query_as("select application_id, district_id from kita_application where request_key like '%:' || $1").bind(&key).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(used, Some(erfenbach));
+    let page = admin.get(&format!("/verwaltung/kita/anmeldungen/{id}")).await;
+    assert!(page.body.contains("Erfenbach (von den Eltern gewählt, nicht durch das Straßenverzeichnis bestätigt)"), "{}", page.body);
+    assert!(!page.body.contains("Abweichung:"), "{}", page.body);
     owner.close().await;
 }
 
