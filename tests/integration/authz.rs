@@ -43,6 +43,8 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Documents, Process),
                 (Forms, Read),
                 (Forms, Write),
+                (Streets, Read),
+                (Streets, Write),
             ],
         ),
         (
@@ -61,9 +63,10 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Kita, Process),
                 (Documents, Read),
                 (Documents, Process),
+                (Streets, Read),
             ],
         ),
-        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Payments, Read), (Appointments, Read), (Kita, Read), (Documents, Read)]),
+        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Payments, Read), (Appointments, Read), (Kita, Read), (Documents, Read), (Streets, Read)]),
         // staff of a Kita Träger: nothing but the Kita portal's lists and their work (scoped in the queries)
         (Role::KitaProvider, tenant, vec![(StaffArea, Read), (Kita, Read), (Kita, Process)]),
         (Role::KitaProvider, Domain::Platform, vec![]),

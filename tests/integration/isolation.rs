@@ -349,6 +349,7 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
     sqlx::raw_sql(include_str!("../fixtures/kita.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
     sqlx::raw_sql(include_str!("../fixtures/documents.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
     sqlx::raw_sql(include_str!("../fixtures/form_builder.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
+    sqlx::raw_sql(include_str!("../fixtures/streets.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
 
     for table in &tables {
         // the superuser sees A's rows: the fixture is there (a new table needs demo data or this fails)

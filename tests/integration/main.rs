@@ -25,5 +25,6 @@ mod routes_admin;
 mod routes_appointments;
 mod routes_casework;
 mod staff;
+mod streets;
 mod sync;
 mod texts;

@@ -120,6 +120,7 @@ async fn template() -> String {
             portal_server::seed::sync_demo_payments(&db, &tenants_dir().join("demo/payments/payments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
             portal_server::seed::sync_demo_appointments(&db, &tenants_dir().join("demo/appointments/appointments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
             portal_server::kita::sync_demo(&db, &tenants_dir().join("demo/kita/kita.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
+            portal_server::streets::sync_demo(&db, &tenants_dir().join("demo/streets")).await.unwrap_or_else(|e| panic!("{e:#}"));
             // the demo accounts' onboarding state, from the Stripe-compatible test server
             portal_server::payments::jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
             let checked: i64 = sqlx::query_scalar("select count(*) from payment_setup where account_charges_enabled").fetch_one(&admin_pool(&building).await).await.unwrap_or(0);

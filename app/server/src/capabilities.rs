@@ -17,4 +17,5 @@ pub static ALL: &[Capability] = &[
     crate::kita::CAPABILITY,
     crate::documents::CAPABILITY,
     crate::forms::CAPABILITY,
+    crate::streets::CAPABILITY,
 ];

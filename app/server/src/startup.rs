@@ -101,6 +101,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         crate::seed::sync_demo_payments(&db, &tenants_dir.join("demo/payments/payments.toml")).await?;
         crate::seed::sync_demo_appointments(&db, &tenants_dir.join("demo/appointments/appointments.toml")).await?;
         crate::kita::sync_demo(&db, &tenants_dir.join("demo/kita/kita.toml")).await?;
+        crate::streets::sync_demo(&db, &tenants_dir.join("demo/streets")).await?;
         crate::forms::sync_demo(&db, &tenants_dir.join("demo/forms/own-services.toml")).await?;
     }
 

@@ -75,10 +75,12 @@ pub enum Resource {
     /// The form builder: drafts, publishing and rolling back forms, the FIM import and the
     /// tenant's own services (write); the forms and their versions (read).
     Forms,
+    /// The tenant's street directory: the import (write); the list (read).
+    Streets,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 15] = [
+    pub const ALL: [Resource; 16] = [
         Resource::StaffArea,
         Resource::Branding,
         Resource::Services,
@@ -94,6 +96,7 @@ impl Resource {
         Resource::Kita,
         Resource::Documents,
         Resource::Forms,
+        Resource::Streets,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -113,6 +116,7 @@ impl Resource {
             Resource::Kita => "kita",
             Resource::Documents => "documents",
             Resource::Forms => "forms",
+            Resource::Streets => "streets",
         }
     }
 }

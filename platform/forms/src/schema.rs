@@ -83,6 +83,18 @@ pub enum PrefillKey {
     Address,
 }
 
+/// What the tenant's street directory checks of a field (the check needs the database, so the
+/// server runs it beside the form's own checks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryRule {
+    /// An address field: the address must be in the tenant's street directory (where it has one).
+    InTown,
+    /// A select of residents' parking zones: the zone follows from the form's `in_town` address
+    /// where the directory maps its street to one.
+    ParkingZone,
+}
+
 /// A date rule relative to the day of validation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -220,6 +232,9 @@ pub struct Field {
     /// Where the field comes from in a FIM schema (XDatenfelder), for traceability.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fim: Option<FimRef>,
+    /// Checked against the tenant's street directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<DirectoryRule>,
 }
 
 /// A FIM element (Datenfeld or Datenfeldgruppe) by its identifier and version.
@@ -276,6 +291,7 @@ impl Field {
             min_items: None,
             max_items: None,
             fim: None,
+            directory: None,
         }
     }
 
@@ -518,6 +534,11 @@ fn check_field(f: &Field, earlier: &[&Field], in_group: bool) -> Result<(), Sche
         if !fits {
             return Err(bad(format!("{what}: prefill {key:?} does not fit a {:?} field", f.kind)));
         }
+    }
+    match f.directory {
+        Some(DirectoryRule::InTown) if f.kind != Kind::Address || in_group => return Err(bad(format!("{what}: directory = \"in_town\" belongs to an address field outside groups"))),
+        Some(DirectoryRule::ParkingZone) if f.kind != Kind::Select || in_group => return Err(bad(format!("{what}: directory = \"parking_zone\" belongs to a select field outside groups"))),
+        _ => {}
     }
     match f.kind {
         Kind::Group => {

@@ -1,10 +1,11 @@
 //! Tenants (Kommunen): the hierarchy, host names, branding and logo, the in-memory host registry,
-//! and the demo tenants under `tenants/demo`.
+//! the demo tenants under `tenants/demo`, and each tenant's street directory.
 
 pub mod demo;
 pub mod logo;
 pub mod registry;
 pub mod repo;
+pub mod streets;
 
 pub use logo::{Logo, LogoError};
 pub use registry::{Change, RegistryEntry, TenantRegistry};

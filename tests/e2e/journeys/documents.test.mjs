@@ -45,7 +45,8 @@ async function offlineCheck(page, text) {
 test('a permit is applied for, paid, approved, downloaded, checked online and offline, and revoked', async (t) => {
   // the application, paid before it is filed
   const citizen = await newPage(browser);
-  await eidLogin(citizen, HOST, 'erika');
+  // a resident of Düren: Erika's eID address is in Köln, which Düren's street directory refuses
+  await eidLogin(citizen, HOST, 'jana');
   await citizen.goto(url(HOST, '/leistungen/bewohnerparkausweis/antrag'));
   await citizen.getByRole('button', { name: 'Antrag starten' }).click();
   await citizen.getByRole('heading', { name: 'Bewohnerin oder Bewohner' }).waitFor();
@@ -103,7 +104,7 @@ test('a permit is applied for, paid, approved, downloaded, checked online and of
   await officer.goto(qr);
   await officer.getByText('Echt · gültig').first().waitFor();
   await officer.getByText('DN-XY 42').waitFor();
-  assert.ok(!(await officer.locator('main').innerText()).includes('Mustermann'), 'no name on the check');
+  assert.ok(!(await officer.locator('main').innerText()).includes('Jansen'), 'no name on the check');
   await officer.goto(url(HOST, `/pruefen?nummer=${number}`));
   await officer.getByText('Echt · gültig').first().waitFor();
 

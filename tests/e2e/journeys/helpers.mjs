@@ -468,7 +468,7 @@ export async function acceptInvitation(page, to, password) {
   await page.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
 }
 
-/** Logs a citizen in on `host` through the test eID provider (users erika, max; password "test"). */
+/** Logs a citizen in on `host` through the test eID provider (users erika, max, jana; password "test"). */
 export async function eidLogin(page, host, user) {
   await page.goto(url(host, '/konto/anmelden'));
   await page.getByRole('link', { name: 'Anmelden mit Test-eID (Demo)' }).click();

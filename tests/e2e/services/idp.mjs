@@ -43,6 +43,15 @@ export const USERS = {
       address: { street_address: 'Amselweg 3', postal_code: '67655', locality: 'Kaiserslautern', country: 'DE' },
     },
   },
+  // a resident of Düren (in the demo's street directory, parking zone A)
+  jana: {
+    loa: LOA_HIGH,
+    claims: {
+      email: 'jana.jansen@example.org', email_verified: true,
+      given_name: 'Jana', family_name: 'Jansen', birthdate: '1990-04-02',
+      address: { street_address: 'Wirtelstraße 30', postal_code: '52349', locality: 'Düren', country: 'DE' },
+    },
+  },
 };
 
 const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -80,7 +89,7 @@ const readForm = (req) => new Promise((resolve) => {
 function loginPage(uid, error) {
   return `<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Test-Identitätsanbieter – Anmeldung</title>
 <style>body{font-family:sans-serif;max-width:32rem;margin:2rem auto}label{display:block;margin-top:1rem}input{font-size:1rem;padding:.4rem}button{margin-top:1rem;font-size:1rem;padding:.5rem 1rem}.error{color:#a00}</style></head>
-<body><main><h1>Test-Identitätsanbieter (eID)</h1><p>Testnutzer: <code>erika</code> (Vertrauensniveau hoch) oder <code>max</code> (substanziell); Passwort <code>test</code>.</p>
+<body><main><h1>Test-Identitätsanbieter (eID)</h1><p>Testnutzer: <code>erika</code> (Vertrauensniveau hoch), <code>max</code> (substanziell) oder <code>jana</code> (hoch, wohnt in Düren); Passwort <code>test</code>.</p>
 ${error ? `<p class="error" role="alert">${escape(error)}</p>` : ''}
 <form method="post" action="/interaction/${escape(uid)}/login">
 <label for="login">Benutzername</label><input id="login" name="login" autocomplete="username" required>

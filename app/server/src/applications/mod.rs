@@ -295,8 +295,10 @@ async fn page_view(
         }
         None => (vec![], vec![], None),
     };
-    // a group shows at least as many entries as it needs (one, when required)
+    // a group shows at least as many entries as it needs (one, when required); a parking zone
+    // not chosen yet comes from the address (the street directory)
     let mut shown = answers.clone();
+    crate::streets::checks::prefill(&mut tx, schema, &mut shown).await?;
     for f in &page.fields {
         if f.kind == Kind::Group {
             let min = f.min_items.unwrap_or(u32::from(f.required)).max(1) as usize;
@@ -447,7 +449,10 @@ async fn save_page(
         return page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, file_issues, StatusCode::OK).await;
     }
 
+    // the street directory first: it may set the parking zone the page's own check requires
+    let directory_issues = crate::streets::checks::check(&mut tx, &schema, Some(&page), &mut answers, &ctx.entry.name).await?;
     let mut issues = check_page(&page, &mut answers, today(state.db.clock()));
+    issues.extend(directory_issues.into_iter().filter(|d| !issues.iter().any(|i| i.name == d.name)).collect::<Vec<_>>());
     issues.extend(file_issues);
     // saved whatever the outcome: nothing typed is lost
     cases::save_draft(&mut tx, draft_id, &answers).await?;

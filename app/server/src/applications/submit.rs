@@ -120,7 +120,11 @@ pub(super) async fn submit(
         tx.finish().await?;
         return Ok(see_other(&paths::DONE.with(&[&draft_id])));
     }
-    let (issues, answers, plan) = crate::flows::payment::price_draft(&state, &mut tx, &draft, &schema, today(state.db.clock())).await?;
+    let (mut issues, answers, plan) = crate::flows::payment::price_draft(&state, &mut tx, &draft, &schema, today(state.db.clock())).await?;
+    // an address outside the town, or a parking zone other than the address's (street directory)
+    if issues.is_empty() {
+        issues = crate::streets::checks::check(&mut tx, &schema, None, &mut draft.answers.clone(), &ctx.entry.name).await?;
+    }
     // never filed with problems, nor without its fee: the check page says why and where to correct it
     if !issues.is_empty() || matches!(plan, crate::flows::payment::Plan::Unpriced(_)) {
         return check_view(&state, &ctx, tx, lang, &a, &draft, &schema, issues, StatusCode::UNPROCESSABLE_ENTITY).await;

@@ -225,6 +225,8 @@ fn read_field(lang: Lang, f: &Fields, original: &Field) -> Result<Field, FormSta
         min_items,
         max_items,
         fim: original.fim.clone(),
+        // the street directory's rule stays with the field (set in the catalogue's forms)
+        directory: original.directory,
     })
 }
 

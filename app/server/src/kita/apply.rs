@@ -106,10 +106,10 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
         Ok(d) => d,
         Err(form_state) => return apply_with(&state, &ctx, tx, lang, &c, &settings, form_state, StatusCode::UNPROCESSABLE_ENTITY).await,
     };
-    // the district from the street directory when the parent chose none
-    if draft.district_id.is_none() {
-        draft.district_id = repo::district_of_address(&districts, &draft.address).map(|d| d.id);
-    }
+    // the points count the address's district (street directory) whatever the parent chose; the
+    // choice is kept for the office, which sees where the two differ
+    let chosen = draft.district_id;
+    draft.district_id = form::district_for(&mut tx, &districts, &draft.address, chosen).await?;
     districts.clear();
     // the same parent applying again for the same child: point to the application they have
     let key = f.text("key");
@@ -141,6 +141,9 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
     }
     let base = base_url(&state, &ctx.host, &headers);
     let (id, created) = applications::submit(&mut tx, &draft, origin, lang.code(), &base, &key).await?;
+    if created {
+        repo::set_chosen_district(&mut tx, id, chosen).await?;
+    }
     if created && !draft.email.is_empty() {
         let names: Vec<String> = draft.preferences.iter().filter_map(|p| facilities.iter().find(|x| x.id == *p)).map(|x| x.name.clone()).collect();
         let number = applications::get(&mut tx, &Scope::All, id).await?.map(|a| a.number).unwrap_or_default();

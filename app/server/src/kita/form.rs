@@ -14,6 +14,19 @@ use uuid::Uuid;
 use super::{care_options, month_options, month_value, parse_date, parse_month};
 use crate::kit::form::Fields;
 
+/// The district an application's points are computed from: the address's, where the tenant's
+/// street directory (or a district's own street list) knows the street; else the parents' choice.
+/// A parent cannot gain the district criterion or a shorter distance by choosing another district.
+pub(super) async fn district_for(tx: &mut portal_db::TenantTx, districts: &[District], address: &str, chosen: Option<Uuid>) -> Result<Option<Uuid>, portal_web::AppError> {
+    Ok(address_district(tx, districts, address).await?.or(chosen))
+}
+
+/// The district of an address by the street directory, then by the districts' street lists.
+pub(super) async fn address_district(tx: &mut portal_db::TenantTx, districts: &[District], address: &str) -> Result<Option<Uuid>, portal_web::AppError> {
+    let from_directory = portal_tenancy::streets::lookup_line(tx, address).await?.kita_district();
+    Ok(from_directory.or_else(|| portal_kita::repo::district_of_address(districts, address).map(|d| d.id)))
+}
+
 /// Facilities as options, with "none" first.
 fn facility_options(lang: Lang, facilities: &[Facility]) -> Vec<(String, String)> {
     let mut out = vec![(String::new(), tr(lang, "kita.no_choice"))];

@@ -114,9 +114,9 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
             return paper_with(&state, &ctx, lang, &s, fs, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    if draft.district_id.is_none() {
-        draft.district_id = repo::district_of_address(&districts, &draft.address).map(|d| d.id);
-    }
+    // the address's district counts, whatever the form says (street directory)
+    let chosen = draft.district_id;
+    draft.district_id = super::form::district_for(&mut tx, &districts, &draft.address, chosen).await?;
     // staff of a Träger enter for their Träger, naming one of its facilities, until the deadline
     let refuse = |field: &str, key: &str| form_again(&f, field, tr(lang, key));
     let provider = match &scope {
@@ -142,6 +142,7 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
     let base = base_url(&state, &ctx.host, &headers);
     let (id, created) = applications::submit(&mut tx, &draft, Origin::Staff { staff: s.principal.actor_id, provider }, lang.code(), &base, &f.text("key")).await?;
     if created {
+        repo::set_chosen_district(&mut tx, id, chosen).await?;
         audit(&mut tx, &s, &ip, "kita_application.paper", format!("kita_application:{id}"), serde_json::json!({ "provider": provider })).await?;
         // a paper copy of a child already applied for online is found at once
         applications::scan(&mut tx, settings.max_preferences as usize).await?;
@@ -159,6 +160,7 @@ pub(super) async fn application_page(State(state): State<AppState>, ctx: TenantC
     let a = applications::get(&mut tx, &scope, id).await?.ok_or_else(AppError::not_found)?;
     let facilities = repo::facilities(&mut tx, &Scope::All, false).await?;
     let offers = allocation::offers_of(&mut tx, id).await?;
+    let district = district_facts(&mut tx, lang, &a).await?;
     tx.finish().await?;
     let laeuft = q.as_deref().is_some_and(|q| q.contains("laeuft=1"));
     let mut blocks = notice(lang, q);
@@ -166,6 +168,7 @@ pub(super) async fn application_page(State(state): State<AppState>, ctx: TenantC
         blocks.push(Block::Notice("warning", tr(lang, "kita.error_rounds_open")));
     }
     blocks.push(facts(lang, &a));
+    blocks.extend(district);
     blocks.push(Block::Heading(tr(lang, "kita.preferences")));
     // staff of a Träger see the wishes at their own facilities only: the rest is the parents' and the youth office's business
     // staff of a Träger see the wishes at their own facilities only, without their place in the
@@ -198,6 +201,27 @@ pub(super) async fn application_page(State(state): State<AppState>, ctx: TenantC
         blocks.push(Block::Buttons(vec![Button { action: paths::APPLICATION_SOCIAL.with(&[&id]), csrf: s.csrf.clone(), hidden: vec![("sozial".into(), value.into())], label, danger: false }]));
     }
     staff_page(&state, &ctx, lang, &paths::APPLICATION.with(&[&id]), Some(&s), StatusCode::OK, tr_with(lang, "kita.application_of", &[("child", &a.child_first)]), blocks).await
+}
+
+/// The district the points are computed from and where it comes from; a warning when the parents
+/// chose another (street directory, issue 27 finding 11).
+async fn district_facts(tx: &mut portal_db::TenantTx, lang: Lang, a: &Application) -> Result<Vec<Block>, AppError> {
+    let districts = repo::districts(tx).await?;
+    let name = |id: Option<uuid::Uuid>| id.and_then(|id| districts.iter().find(|d| d.id == id)).map(|d| d.name.clone());
+    let chosen = repo::chosen_district(tx, a.id).await?;
+    let from_address = super::form::address_district(tx, &districts, &a.address).await?;
+    let used = match name(a.district_id) {
+        None => tr(lang, "streets.kita_district_none"),
+        Some(d) if from_address == a.district_id => tr_with(lang, "streets.kita_district_from_address", &[("district", &d)]),
+        Some(d) => tr_with(lang, "streets.kita_district_as_chosen", &[("district", &d)]),
+    };
+    let mut blocks = vec![Block::Facts(vec![(tr(lang, "streets.kita_district_used"), used, None)])];
+    if let (Some(c), Some(u)) = (name(chosen), name(a.district_id))
+        && chosen != a.district_id
+    {
+        blocks.push(Block::Notice("warning", tr_with(lang, "streets.kita_district_mismatch", &[("chosen", &c), ("district", &u)])));
+    }
+    Ok(blocks)
 }
 
 fn facts(lang: Lang, a: &Application) -> Block {

@@ -209,6 +209,19 @@ pub async fn save_district(tx: &mut TenantTx, name: &str, lat: f64, lon: f64, st
     .map_err(db)
 }
 
+/// Records the district the parents chose on an application (its `district_id` is the one its
+/// points are computed from: the address's where the street directory knows it).
+pub async fn set_chosen_district(tx: &mut TenantTx, application: Uuid, chosen: Option<Uuid>) -> Result<()> {
+    sqlx::query("update kita_application set chosen_district_id = $2 where application_id = $1").bind(application).bind(chosen).execute(tx.conn()).await.map_err(db)?;
+    Ok(())
+}
+
+/// The district the parents chose on an application (none: they chose none).
+pub async fn chosen_district(tx: &mut TenantTx, application: Uuid) -> Result<Option<Uuid>> {
+    let row: Option<Option<Uuid>> = sqlx::query_scalar("select chosen_district_id from kita_application where application_id = $1").bind(application).fetch_optional(tx.conn()).await.map_err(db)?;
+    Ok(row.flatten())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Träger and facilities
 
