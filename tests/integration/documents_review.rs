@@ -40,6 +40,12 @@ async fn revoke(p: &mut Permit<'_>) {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
 
+/// Posts a form of the office's documents page (its CSRF token from the page).
+async fn documents_post(admin: &mut TestClient<'_>, path: &str) -> portal_tests::TestResponse {
+    let csrf = admin.get("/verwaltung/dokumente").await.hidden("_csrf").unwrap_or_default();
+    admin.post_raw(path, &[("_csrf", &csrf)]).await
+}
+
 /// Everything the document printed about its holder (every fact's value in both languages) and the
 /// applicant's name.
 async fn holder_facts(app: &TestApp, doc: Uuid) -> Vec<String> {
@@ -119,4 +125,54 @@ async fn the_revocation_list_names_no_number_and_a_revoked_documents_number_show
     for fact in &facts {
         assert!(!text.contains(fact.as_str()), "{fact} shown for a revoked token: {text}");
     }
+}
+
+#[tokio::test]
+async fn the_key_set_names_each_keys_state_and_a_withdrawn_key_is_replaced_erased_and_named_withdrawn() {
+    let app = TestApp::spawn_at(DEMO_DAY).await;
+    let mut p = issued_permit(&app).await;
+    let set = |body: &str| serde_json::from_str::<serde_json::Value>(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let keys = app.get(HOST, "/pruefen/schluessel.json").await;
+    assert_eq!(keys.status, StatusCode::OK);
+    let before = set(&keys.body);
+    assert_eq!(before["keys"][0]["state"], "current", "{before}");
+    let kid = before["keys"][0]["kid"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(kid.len(), 16);
+
+    // the office withdraws the current key: a new one signs from now on, the old one is named withdrawn
+    let page = p.admin.get("/verwaltung/dokumente").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("Schlüssel {kid} zurückziehen")), "{}", page.body);
+    let r = documents_post(&mut p.admin, &format!("/verwaltung/dokumente/schluessel/{kid}/zurueckziehen")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let after = set(&app.get(HOST, "/pruefen/schluessel.json").await.body);
+    let states: Vec<(String, String)> =
+        after["keys"].as_array().map(|a| a.iter().map(|k| (k["kid"].as_str().unwrap_or_default().to_owned(), k["state"].as_str().unwrap_or_default().to_owned())).collect()).unwrap_or_default();
+    assert_eq!(states.len(), 2, "{after}");
+    assert_eq!(states[0].1, "current");
+    assert_ne!(states[0].0, kid, "a new current key");
+    assert_eq!(states[1], (kid.clone(), "withdrawn".to_owned()));
+    assert!(after["keys"][1]["withdrawn"].is_number(), "{after}");
+    let owner = app.db.owner().await;
+    let erased: i32 = sqlx::query_scalar("select octet_length(private_sealed) from document_key where encode(kid, 'hex') = $1").bind(&kid).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(erased, 0, "the private half is erased");
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'document.key_withdraw' and object = $1").bind(&kid).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(audited, 1);
+    let page = p.admin.get("/verwaltung/dokumente").await;
+    assert!(text_of(&page.body).contains("zurückgezogen am"), "{}", page.body);
+    // withdrawing it again changes nothing; an unknown key id is not found
+    let r = documents_post(&mut p.admin, &format!("/verwaltung/dokumente/schluessel/{kid}/zurueckziehen")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = documents_post(&mut p.admin, "/verwaltung/dokumente/schluessel/zz/zurueckziehen").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // online the register decides: what the withdrawn key signed still checks as issued
+    let check = app.get(HOST, &format!("/pruefen/{}", p.token)).await;
+    assert!(text_of(&check.body).contains("Echt · gültig"), "{}", check.body);
+
+    // the offline check page hands its script the texts for an unknown revocation state and a withdrawn key
+    let offline = app.get(HOST, "/pruefen/offline").await;
+    assert_eq!(offline.status, StatusCode::OK);
+    assert!(offline.body.contains("Widerruf nicht geprüft — bitte online prüfen") && offline.body.contains("Schlüssel zurückgezogen — bitte online prüfen"), "{}", offline.body);
+    let english = app.get_with(HOST, "/pruefen/offline", &[("accept-language", "en")]).await;
+    assert!(english.body.contains("Revocation not checked — please check online"), "{}", english.body);
 }

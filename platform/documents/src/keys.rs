@@ -1,7 +1,9 @@
 //! A tenant's signing keys: Ed25519, made here, the private half sealed at rest under the platform
 //! key (`APP__SECURITY__SECRETS_KEY`, AES-256-GCM, bound to the tenant and the key id). One key is
 //! current; rotation makes a new current key, and the retired ones stay in the key set so that
-//! what they signed keeps verifying.
+//! what they signed keeps verifying. A key thought known to others is withdrawn: its private half
+//! is erased and the key set names it withdrawn, so that offline checks stop trusting it at their
+//! next sync (the online check trusts the register, not a signature alone).
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -32,6 +34,38 @@ pub struct PublicKey {
     pub public: Vec<u8>,
     pub created_at: OffsetDateTime,
     pub retired_at: Option<OffsetDateTime>,
+    pub withdrawn_at: Option<OffsetDateTime>,
+}
+
+/// Where a key stands, as the key set says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyState {
+    /// Signs new documents.
+    Current,
+    /// Replaced by a newer key; keeps verifying what it signed.
+    Retired,
+    /// Thought known to others: verifies nothing offline.
+    Withdrawn,
+}
+
+impl KeyState {
+    pub fn code(self) -> &'static str {
+        match self {
+            KeyState::Current => "current",
+            KeyState::Retired => "retired",
+            KeyState::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+impl PublicKey {
+    pub fn state(&self) -> KeyState {
+        match (self.withdrawn_at, self.retired_at) {
+            (Some(_), _) => KeyState::Withdrawn,
+            (None, Some(_)) => KeyState::Retired,
+            (None, None) => KeyState::Current,
+        }
+    }
 }
 
 /// A new key pair: (kid, PKCS#8 document, raw public key).
@@ -87,13 +121,42 @@ pub async fn current(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<Ed25519Ke
 
 /// The tenant's public keys, current first.
 pub async fn public_keys(tx: &mut TenantTx) -> Result<Vec<PublicKey>> {
-    let rows = sqlx::query("select kid, public_key, created_at, retired_at from document_key order by retired_at is not null, created_at desc").fetch_all(tx.conn()).await?;
+    let rows = sqlx::query("select kid, public_key, created_at, retired_at, withdrawn_at from document_key order by retired_at is not null, created_at desc").fetch_all(tx.conn()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let kid: Vec<u8> = r.get("kid");
-        out.push(PublicKey { kid: kid.try_into().map_err(|_| DocumentError::Key)?, public: r.get("public_key"), created_at: r.get("created_at"), retired_at: r.get("retired_at") });
+        out.push(PublicKey {
+            kid: kid.try_into().map_err(|_| DocumentError::Key)?,
+            public: r.get("public_key"),
+            created_at: r.get("created_at"),
+            retired_at: r.get("retired_at"),
+            withdrawn_at: r.get("withdrawn_at"),
+        });
     }
     Ok(out)
+}
+
+/// Withdraws a key thought known to others: a current key is first replaced by a new one, then the
+/// key's private half is erased (nothing signs with it again, also not this server) and the key set
+/// names it withdrawn, so that offline checks stop trusting it at their next sync. Documents it
+/// signed keep checking online, where the register decides. `false` if there is no such key or it
+/// was withdrawn before.
+pub async fn withdraw(tx: &mut TenantTx, sealer: &SecretsKey, kid: &Kid) -> Result<bool> {
+    lock(tx).await?;
+    let current: Option<bool> = sqlx::query_scalar("select retired_at is null from document_key where kid = $1 and withdrawn_at is null").bind(kid.as_slice()).fetch_optional(tx.conn()).await?;
+    match current {
+        None => return Ok(false),
+        Some(true) => {
+            make_key(tx, sealer).await?;
+        }
+        Some(false) => {}
+    }
+    let done = sqlx::query("update document_key set withdrawn_at = app_now(), retired_at = coalesce(retired_at, app_now()), private_sealed = '' where kid = $1 and withdrawn_at is null")
+        .bind(kid.as_slice())
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    Ok(done == 1)
 }
 
 /// The key set as JSON (RFC 8037 OKP keys in an RFC 7517 set), for the offline check.
@@ -108,6 +171,9 @@ pub fn key_set_json(keys: &[PublicKey]) -> serde_json::Value {
             "x": URL_SAFE_NO_PAD.encode(&k.public),
             "created": k.created_at.unix_timestamp(),
             "retired": k.retired_at.map(|t| t.unix_timestamp()),
+            // the offline check verifies with current and retired keys only
+            "state": k.state().code(),
+            "withdrawn": k.withdrawn_at.map(|t| t.unix_timestamp()),
         })).collect::<Vec<_>>()
     })
 }

@@ -170,10 +170,9 @@ pub(super) async fn revoked(State(state): State<AppState>, ctx: TenantContext) -
 
 fn script_texts(lang: Lang) -> String {
     let mut m = serde_json::Map::new();
-    for key in ["forged", "forged_text", "genuine", "number", "valid", "what", "unsupported", "no_sync"] {
+    for key in super::SCRIPT_TEXTS {
         m.insert(key.into(), tr(lang, &format!("documents.js_{key}")).into());
     }
-    m.insert("synced".into(), tr(lang, "documents.js_synced").into());
     for v in [Validity::Valid, Validity::NotYetValid, Validity::Expired, Validity::Revoked] {
         m.insert(v.code().into(), validity_label(lang, v).into());
     }

@@ -27,6 +27,10 @@ mod pdfs;
 
 pub use jobs::run_once as run_jobs_once;
 
+/// The offline check script's own texts (`documents.js_<key>`), besides the validity and fact labels.
+const SCRIPT_TEXTS: [&str; 13] =
+    ["forged", "forged_text", "genuine", "number", "valid", "what", "unsupported", "no_sync", "no_revocations", "synced", "unchecked", "key_withdrawn", "key_withdrawn_text"];
+
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     staff_nav: &[NavEntry { order: 25, path: paths::OFFICE.path(), label: "documents.nav", resource: Resource::Documents, action: Action::Read }],
@@ -37,7 +41,7 @@ pub const CAPABILITY: Capability = Capability {
         let validity = ["valid", "not_yet_valid", "expired", "revoked"].iter().map(|v| format!("documents.validity_{v}"));
         let kinds = portal_documents::types::KINDS.iter().map(|k| format!("documents.kind_{}", k.as_str()));
         let facts = portal_documents::types::FACTS.iter().map(|f| format!("documents.fact_{}", f.as_str()));
-        let js = ["forged", "forged_text", "genuine", "number", "valid", "what", "unsupported", "no_sync", "synced"].iter().map(|k| format!("documents.js_{k}"));
+        let js = SCRIPT_TEXTS.iter().map(|k| format!("documents.js_{k}"));
         validity.chain(kinds).chain(facts).chain(js).collect()
     },
     ..Capability::named("documents")
@@ -61,6 +65,7 @@ fn router() -> Router<AppState> {
         .route(paths::OFFICE.pattern(), get(office::office))
         .route(paths::OFFICE_SETTING.pattern(), post(office::save_setting))
         .route(paths::OFFICE_ROTATE.pattern(), post(office::rotate))
+        .route(paths::OFFICE_WITHDRAW.pattern(), post(office::withdraw))
         .route(paths::OFFICE_PDF.pattern(), get(pdfs::office_pdf))
         .route(paths::OFFICE_ISSUE.pattern(), post(issue::office_issue))
         .route(paths::OFFICE_REVOKE.pattern(), post(issue::office_revoke))

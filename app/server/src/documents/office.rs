@@ -1,11 +1,13 @@
 //! The office's documents page: the documents issued lately, per service whether it issues by
-//! itself and when holders are reminded, and the tenant's signing keys with their rotation.
+//! itself and when holders are reminded, and the tenant's signing keys with their rotation and
+//! withdrawal.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_authz::{Action, Resource};
-use portal_documents::token::kid_hex;
+use portal_documents::keys::KeyState;
+use portal_documents::token::{Kid, kid_hex};
 use portal_documents::{ServiceSetting, keys, repo};
 use portal_domain::Lang;
 use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
@@ -95,17 +97,32 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
         }
     }
     blocks.push(Block::Heading(tr(lang, "documents.keys_heading")));
+    let mut headers = vec![tr(lang, "documents.kid"), tr(lang, "documents.key_created"), tr(lang, "documents.key_state")];
+    if write {
+        headers.push(tr(lang, "documents.key_withdrawal"));
+    }
     blocks.push(Block::Table {
         caption: tr(lang, "documents.keys_caption"),
-        headers: vec![tr(lang, "documents.kid"), tr(lang, "documents.key_created"), tr(lang, "documents.key_state")],
+        headers,
         rows: keys
             .iter()
             .map(|k| {
-                vec![
-                    Cell::Text(kid_hex(&k.kid)),
-                    Cell::Text(fmt_time(k.created_at)),
-                    Cell::Text(k.retired_at.map_or_else(|| tr(lang, "documents.key_current"), |at| tr_with(lang, "documents.key_retired", &[("at", &fmt_time(at))]))),
-                ]
+                let kid = kid_hex(&k.kid);
+                let state = match (k.state(), k.retired_at, k.withdrawn_at) {
+                    (KeyState::Withdrawn, _, Some(at)) => tr_with(lang, "documents.key_withdrawn", &[("at", &fmt_time(at))]),
+                    (KeyState::Retired, Some(at), _) => tr_with(lang, "documents.key_retired", &[("at", &fmt_time(at))]),
+                    _ => tr(lang, "documents.key_current"),
+                };
+                let mut cells = vec![Cell::Text(kid.clone()), Cell::Text(fmt_time(k.created_at)), Cell::Text(state)];
+                if write {
+                    cells.push(if k.state() == KeyState::Withdrawn {
+                        Cell::Text(String::new())
+                    } else {
+                        let label = tr_with(lang, "documents.withdraw", &[("kid", &kid)]);
+                        Cell::Buttons(vec![Button { action: paths::OFFICE_WITHDRAW.with(&[&kid]), csrf: s.csrf.clone(), hidden: vec![], label, danger: true }])
+                    });
+                }
+                cells
             })
             .collect(),
         empty: tr(lang, "documents.keys_none"),
@@ -113,6 +130,9 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
     if write {
         blocks.push(Block::Text(tr(lang, "documents.rotate_text")));
         blocks.push(Block::Buttons(vec![Button { action: paths::OFFICE_ROTATE.path().to_owned(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "documents.rotate"), danger: true }]));
+        if !keys.is_empty() {
+            blocks.push(Block::Text(tr(lang, "documents.withdraw_text")));
+        }
     }
     staff_page(state, ctx, lang, paths::OFFICE.path(), Some(s), status, tr(lang, "documents.office_title"), blocks).await
 }
@@ -152,6 +172,24 @@ pub(super) async fn rotate(State(state): State<AppState>, ctx: TenantContext, ip
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let kid = keys::rotate(&mut tx, &state.documents.sealer).await?;
     audit(&mut tx, &s, &ip, "document.key_rotate", kid_hex(&kid), serde_json::json!({})).await?;
+    tx.finish().await?;
+    Ok(see_other(paths::OFFICE.path()))
+}
+
+/// Withdraws a signing key thought known to others (a current one is replaced first): offline
+/// checks stop trusting it at their next sync.
+pub(super) async fn withdraw(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(kid): Path<String>, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::Documents, Action::Write)?;
+    let bytes: Vec<u8> = (0..kid.len()).step_by(2).filter_map(|i| kid.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+    let kid: Kid = bytes.try_into().ok().filter(|k: &Kid| kid_hex(k) == kid).ok_or_else(AppError::not_found)?;
+    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    if !keys::withdraw(&mut tx, &state.documents.sealer, &kid).await? {
+        // unknown, or withdrawn already (a second click): nothing more to do
+        tx.finish().await?;
+        return Ok(see_other(paths::OFFICE.path()));
+    }
+    audit(&mut tx, &s, &ip, "document.key_withdraw", kid_hex(&kid), serde_json::json!({})).await?;
     tx.finish().await?;
     Ok(see_other(paths::OFFICE.path()))
 }

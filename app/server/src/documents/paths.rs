@@ -23,6 +23,7 @@ pub const ICON: RoutePath = RoutePath("/pruefen/icon.svg");
 pub const OFFICE: RoutePath = RoutePath("/verwaltung/dokumente");
 pub const OFFICE_SETTING: RoutePath = RoutePath("/verwaltung/dokumente/einstellungen/{slug}");
 pub const OFFICE_ROTATE: RoutePath = RoutePath("/verwaltung/dokumente/schluessel");
+pub const OFFICE_WITHDRAW: RoutePath = RoutePath("/verwaltung/dokumente/schluessel/{kid}/zurueckziehen");
 pub const OFFICE_PDF: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}/dokument/{doc}");
 pub const OFFICE_ISSUE: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}/dokument-ausstellen");
 pub const OFFICE_REVOKE: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}/dokument/{doc}/widerrufen");
