@@ -10,6 +10,7 @@ mod cases;
 mod console;
 mod data;
 mod documents;
+mod form_import;
 mod forms;
 mod hostile_xml;
 mod identity;

@@ -204,9 +204,12 @@ fn field(n: Node<'_, '_>) -> FimField {
     f
 }
 
+/// How deep groups may nest in a document.
+pub const MAX_GROUP_DEPTH: usize = 12;
+
 fn group(n: Node<'_, '_>, depth: usize) -> Result<FimGroup, ImportError> {
-    if depth > 12 {
-        return Err(ImportError::Invalid("groups nested deeper than 12 levels".into()));
+    if depth > MAX_GROUP_DEPTH {
+        return Err(ImportError::GroupsTooDeep(MAX_GROUP_DEPTH));
     }
     let mut g = FimGroup { ident: ident(n), name: text(n, "name"), label: label(n), help: text(n, "hilfetextEingabe"), rules: rules(n), children: vec![] };
     for s in children(n, "struktur") {
@@ -237,13 +240,16 @@ pub fn parse(xml: &str) -> Result<FimDocument, ImportError> {
     // the stack and abort the process
     portal_domain::xml::check_nesting(xml, XML_LIMITS).map_err(ImportError::TooComplex)?;
     let opts = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 4 * XML_LIMITS.max_elements as u32 };
-    let doc = Document::parse_with_options(xml, opts).map_err(|e| ImportError::Xml(e.to_string()))?;
+    let doc = Document::parse_with_options(xml, opts).map_err(|e| match e {
+        roxmltree::Error::DtdDetected => ImportError::Dtd,
+        e => ImportError::Xml { line: e.pos().row, column: e.pos().col, detail: e.to_string() },
+    })?;
     let root = doc.root_element();
     let xdf = root
         .tag_name()
         .namespace()
         .and_then(XdfVersion::of_namespace)
-        .ok_or_else(|| ImportError::Foreign(format!("{} ({})", root.tag_name().name(), root.tag_name().namespace().unwrap_or("no namespace"))))?;
+        .ok_or_else(|| ImportError::Foreign { root: root.tag_name().name().to_owned(), namespace: root.tag_name().namespace().map(str::to_owned) })?;
     let top = if let Some(s) = child(root, "stammdatenschema") {
         group(s, 0)?
     } else if let Some(g) = child(root, "datenfeldgruppe") {
@@ -253,7 +259,7 @@ pub fn parse(xml: &str) -> Result<FimDocument, ImportError> {
         let inner = field(f);
         FimGroup { ident: inner.ident.clone(), name: inner.name.clone(), label: inner.label.clone(), help: String::new(), rules: vec![], children: vec![(Multiplicity::ONE, Element::Field(inner))] }
     } else {
-        return Err(ImportError::Foreign(format!("{}: no Stammdatenschema, Datenfeldgruppe or Datenfeld", root.tag_name().name())));
+        return Err(ImportError::NoSchema { root: root.tag_name().name().to_owned() });
     };
     Ok(FimDocument { xdf, root: top })
 }
