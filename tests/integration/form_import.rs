@@ -99,3 +99,24 @@ async fn a_rule_naming_elements_the_form_lacks_is_reported_for_the_document_and_
     assert!(noted(&report), "the document's note stays: {report:?}");
     assert!(admin.get(&builder).await.body.contains(message));
 }
+
+#[tokio::test]
+async fn a_choice_whose_values_the_document_carries_becomes_a_choice_with_those_options() {
+    let app = TestApp::spawn().await;
+    no_fees(&app).await;
+    let (mut admin, _) = staff(&app, "").await;
+    let slug = create_own(&mut admin, "FIM Auswahl").await;
+    let r = import(&mut admin, &slug, "codes.xml", &fixture("own/codes.xml")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let (schema, report) = draft(&app, &slug).await;
+    let field = |label: &str| schema.fields().find(|f| f.label.de == label).unwrap_or_else(|| panic!("{label}: {schema:?}"));
+    let salutation = field("Anrede");
+    assert_eq!(salutation.options.iter().map(|o| o.value.as_str()).collect::<Vec<_>>(), ["frau", "herr", "divers"]);
+    assert!(!report.iter().any(|n| n["field"] == salutation.id.as_str()), "no note on a choice the document carries: {report:?}");
+    assert_eq!(field("Staatsangehörigkeit").options.len(), 6, "the field kind written as plain text");
+    // the builder shows the choice as such, and the one note where a list is really missing
+    let page = admin.get(&format!("{B}/{slug}")).await;
+    assert!(page.body.contains("<span>Optionsfelder</span>") && page.body.contains("<span>Auswahlliste</span>"), "{}", page.body);
+    assert!(page.body.contains("Auswahl „Familienstand“: die Werte der Codeliste urn:de:example:familienstand stehen nicht im Dokument"), "{}", page.body);
+    assert!(!page.body.contains("Anrede“: "), "{}", page.body);
+}

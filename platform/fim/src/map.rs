@@ -205,33 +205,34 @@ impl Mapper {
         let mut field = blank(id.clone(), Kind::Text, same(if f.label.is_empty() { &f.name } else { &f.label }), &f.ident);
         field.help = (!f.help.is_empty()).then(|| same(&f.help));
         field.required = required;
-        let select = f.feldart == "select";
+        let values = f.codes.as_ref().map(|c| c.values.as_slice()).unwrap_or_default();
+        let select = f.feldart == "select" || !values.is_empty();
+        if !matches!(f.feldart.as_str(), "input" | "select" | "") {
+            self.note(
+                &f.ident,
+                Some(&id),
+                Severity::Adjusted,
+                both(format!("Feldart „{}“ ist unbekannt: als Eingabefeld übernommen", f.feldart), format!("Field kind “{}” is unknown: taken over as an input field", f.feldart)),
+            );
+        }
         match (select, f.datentyp.as_str()) {
-            (true, _) => match &f.codes {
-                Some(c) if !c.values.is_empty() => {
-                    field.kind = if c.values.len() <= RADIO_UP_TO { Kind::Radio } else { Kind::Select };
-                    let mut seen = HashSet::new();
-                    field.options = c
-                        .values
-                        .iter()
-                        .filter(|(code, _)| !code.contains(',') && seen.insert(code.clone()))
-                        .map(|(code, name)| Choice { value: code.clone(), label: same(if name.is_empty() { code } else { name }) })
-                        .collect();
-                }
-                other => {
-                    let (de, en) =
-                        other.as_ref().map_or_else(|| ("ohne Codeliste".to_owned(), "no code list".to_owned()), |c| (format!("Codeliste {}", c.reference), format!("code list {}", c.reference)));
-                    self.note(
-                        &f.ident,
-                        Some(&id),
-                        Severity::Unmapped,
-                        both(
-                            format!("Auswahl „{}“: {de} nicht im Dokument enthalten; als Textfeld übernommen, Werte bitte im Baukasten eintragen", field.label.de),
-                            format!("Choice “{}”: {en} not in the document; taken over as a text field, please enter the values in the builder", field.label.de),
-                        ),
-                    );
-                }
-            },
+            (true, _) if !values.is_empty() => self.options(f, &id, &mut field, values),
+            (true, _) => {
+                let reference = f.codes.as_ref().map(|c| c.reference.as_str()).filter(|r| !r.is_empty());
+                let (de, en) = match reference {
+                    Some(r) => (format!("die Werte der Codeliste {r} stehen nicht im Dokument"), format!("the values of code list {r} are not in the document")),
+                    None => ("das Dokument nennt weder Werte noch eine Codeliste".to_owned(), "the document names neither values nor a code list".to_owned()),
+                };
+                self.note(
+                    &f.ident,
+                    Some(&id),
+                    Severity::Unmapped,
+                    both(
+                        format!("Auswahl „{}“: {de}; als Textfeld übernommen, Werte bitte im Baukasten eintragen", field.label.de),
+                        format!("Choice “{}”: {en}; taken over as a text field, please enter the values in the builder", field.label.de),
+                    ),
+                );
+            }
             (false, "date") => field.kind = Kind::Date,
             (false, "bool") => field.kind = Kind::YesNo,
             (false, "num" | "num_int" | "num_currency") => {
@@ -290,6 +291,46 @@ impl Mapper {
         }
         self.rules_of(&f.ident, &f.rules, Some(&id));
         Some(field)
+    }
+
+    /// A choice from the values the document carries: radio buttons for a few, a select for more.
+    /// Values that cannot be options (a comma, which separates a checkbox group's answers; the same
+    /// code twice; more than the schema allows) are left out and reported.
+    fn options(&mut self, f: &FimField, id: &str, field: &mut Field, values: &[(String, String)]) {
+        let mut seen = HashSet::new();
+        let mut left_out = Vec::new();
+        for (code, name) in values {
+            if code.contains(',') || code.len() > 200 || field.options.len() >= portal_forms::schema::MAX_OPTIONS || !seen.insert(code.clone()) {
+                left_out.push(code.clone());
+                continue;
+            }
+            field.options.push(Choice { value: code.clone(), label: same(if name.is_empty() { code } else { name }) });
+        }
+        field.kind = if field.options.len() <= RADIO_UP_TO { Kind::Radio } else { Kind::Select };
+        if f.feldart != "select" {
+            self.note(
+                &f.ident,
+                Some(id),
+                Severity::Adjusted,
+                both(
+                    format!("Feld „{}“ ist im Dokument keine Auswahl, hat aber Werte: als Auswahl übernommen", field.label.de),
+                    format!("Field “{}” is no choice in the document but has values: taken over as a choice", field.label.de),
+                ),
+            );
+        }
+        if !left_out.is_empty() {
+            let list = left_out.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+            let more = if left_out.len() > 10 { format!(" (+{})", left_out.len() - 10) } else { String::new() };
+            self.note(
+                &f.ident,
+                Some(id),
+                Severity::Unmapped,
+                both(
+                    format!("Auswahl „{}“: Werte nicht übernommen (doppelt, mit Komma oder über {} Werte): {list}{more}", field.label.de, portal_forms::schema::MAX_OPTIONS),
+                    format!("Choice “{}”: values not taken over (twice, with a comma or over {} values): {list}{more}", field.label.de, portal_forms::schema::MAX_OPTIONS),
+                ),
+            );
+        }
     }
 
     /// The fields of a group flattened into a page (or into a repeatable group's children when

@@ -134,8 +134,11 @@ fn text(n: Node<'_, '_>, name: &str) -> String {
     child(n, name).map(|c| c.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect::<String>()).unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A code value: written in a `code` child (`<feldart><code>select</code></feldart>`, as the
+/// standard has it) or as the element's own text (`<feldart>select</feldart>`, as some tools write).
 fn code(n: Node<'_, '_>, name: &str) -> String {
-    child(n, name).and_then(|c| child(c, "code")).and_then(|c| c.text()).unwrap_or_default().trim().to_owned()
+    let Some(c) = child(n, name) else { return String::new() };
+    child(c, "code").map_or_else(|| text(n, name), |code| code.text().unwrap_or_default().trim().to_owned())
 }
 
 fn ident(n: Node<'_, '_>) -> Ident {
@@ -178,13 +181,18 @@ fn precision(f: &mut FimField, n: Node<'_, '_>) {
     f.pattern = get("pattern").filter(|p| !p.trim().is_empty());
 }
 
+/// The field's code list: its reference, if any, and its values where the document carries them
+/// (version 3: `werte/wert` with `code` and `name`, with or without a reference).
 fn codes(n: Node<'_, '_>) -> Option<CodeList> {
-    let reference = child(n, "codelisteReferenz").or_else(|| child(n, "codeliste"))?;
-    let canonical = reference.descendants().find(|d| d.is_element() && matches!(d.tag_name().name(), "canonicalVersionUri" | "canonicalIdentification" | "kennung"));
-    let reference_text = canonical.and_then(|c| c.text()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).unwrap_or_else(|| ident(reference).id);
-    // version 3 carries values inline (werte/wert with code and name)
-    let values = child(n, "werte").map(|w| children(w, "wert").map(|v| (text(v, "code"), text(v, "name"))).filter(|(c, _)| !c.is_empty()).collect()).unwrap_or_default();
-    Some(CodeList { reference: reference_text, values })
+    let reference = child(n, "codelisteReferenz").or_else(|| child(n, "codeliste"));
+    let reference_text = reference
+        .map(|r| {
+            let canonical = r.descendants().find(|d| d.is_element() && matches!(d.tag_name().name(), "canonicalVersionUri" | "canonicalIdentification" | "kennung"));
+            canonical.and_then(|c| c.text()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).unwrap_or_else(|| ident(r).id)
+        })
+        .unwrap_or_default();
+    let values: Vec<(String, String)> = child(n, "werte").map(|w| children(w, "wert").map(|v| (text(v, "code"), text(v, "name"))).filter(|(c, _)| !c.is_empty()).collect()).unwrap_or_default();
+    (reference.is_some() || !values.is_empty()).then_some(CodeList { reference: reference_text, values })
 }
 
 fn field(n: Node<'_, '_>) -> FimField {

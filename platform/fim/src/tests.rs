@@ -187,3 +187,27 @@ fn rules_go_next_to_their_own_field_or_the_field_they_name_and_else_to_the_docum
     assert_eq!(rule("R90000004").field, None);
     assert_eq!(map::named_ids("„F90000002 Träger“ wenn F90000001 (G1, F12, XF123456, F1234a) und F90000002"), ["F90000002", "F90000001"]);
 }
+
+#[test]
+fn values_carried_in_the_document_become_the_choice_and_missing_ones_are_named_rightly() {
+    let import = import(&example("own/codes.xml")).unwrap_or_else(|e| panic!("{e}"));
+    let field = |label: &str| import.schema.fields().find(|f| f.label.de == label).unwrap_or_else(|| panic!("{label}: {:?}", import.schema));
+    let notes = |label: &str| import.report.iter().filter(|n| n.field.as_deref() == Some(field(label).id.as_str())).map(|n| n.message.de.as_str()).collect::<Vec<_>>();
+    let options = |label: &str| field(label).options.iter().map(|o| (o.value.as_str(), o.label.de.as_str())).collect::<Vec<_>>();
+    // inline values without a code list reference: the options, and no note
+    assert_eq!(field("Anrede").kind, Kind::Radio);
+    assert_eq!(options("Anrede"), [("frau", "Frau"), ("herr", "Herr"), ("divers", "Keine Anrede")]);
+    assert!(notes("Anrede").is_empty(), "{:?}", notes("Anrede"));
+    // the field kind written as plain text, with a reference and inline values (one twice)
+    assert_eq!(field("Staatsangehörigkeit").kind, Kind::Select);
+    assert_eq!(options("Staatsangehörigkeit").len(), 6);
+    assert_eq!(notes("Staatsangehörigkeit"), ["Auswahl „Staatsangehörigkeit“: Werte nicht übernommen (doppelt, mit Komma oder über 300 Werte): 137"]);
+    // a reference whose values the document does not carry, and a choice with neither
+    assert_eq!(field("Familienstand").kind, Kind::Text);
+    assert_eq!(
+        notes("Familienstand"),
+        ["Auswahl „Familienstand“: die Werte der Codeliste urn:de:example:familienstand stehen nicht im Dokument; als Textfeld übernommen, Werte bitte im Baukasten eintragen"]
+    );
+    assert_eq!(notes("Religion"), ["Auswahl „Religion“: das Dokument nennt weder Werte noch eine Codeliste; als Textfeld übernommen, Werte bitte im Baukasten eintragen"]);
+    import.schema.check().unwrap_or_else(|e| panic!("{e}"));
+}
