@@ -83,7 +83,7 @@ fn inputs_for(f: &portal_forms::Field, name: &str, out: &mut Vec<(String, String
 }
 
 /// The editor's inputs for a field as it is, with `label_en` replaced.
-fn editor_inputs(f: &portal_forms::Field, label_en: &str) -> Vec<(String, String)> {
+pub(crate) fn editor_inputs(f: &portal_forms::Field, label_en: &str) -> Vec<(String, String)> {
     let kind = portal_server::forms::KINDS.iter().find(|(k, _)| *k == f.kind).map_or("text", |(_, n)| *n);
     let opt = |v: Option<String>| v.unwrap_or_default();
     let mut out = vec![

@@ -12,6 +12,7 @@ mod data;
 mod documents;
 mod edge;
 mod documents_review;
+mod form_import;
 mod forms;
 mod hostile_xml;
 mod identity;

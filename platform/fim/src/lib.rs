@@ -15,13 +15,22 @@ use serde::Serialize;
 
 pub use model::XdfVersion;
 
-/// Why a document was not imported.
+/// Why a document was not imported. Each variant carries what its message (in German and English,
+/// `forms.error_import_*`) needs; the English details of the XML parser are for the log only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ImportError {
-    #[error("the file is not well-formed XML: {0}")]
-    Xml(String),
-    #[error("not an XDatenfelder document: {0}")]
-    Foreign(String),
+    #[error("the file is not well-formed XML at line {line}, column {column}: {detail}")]
+    Xml { line: u32, column: u32, detail: String },
+    /// A document type declaration (`<!DOCTYPE …>`): refused whole (entity expansion, external
+    /// entities), never parsed.
+    #[error("the file has a document type declaration (DTD), which is not accepted")]
+    Dtd,
+    #[error("not an XDatenfelder document: root element {root} in namespace {namespace:?}")]
+    Foreign { root: String, namespace: Option<String> },
+    #[error("the XDatenfelder message {root} carries no Stammdatenschema, Datenfeldgruppe or Datenfeld")]
+    NoSchema { root: String },
+    #[error("groups nested deeper than {0} levels")]
+    GroupsTooDeep(usize),
     #[error("the XDatenfelder document cannot become a form: {0}")]
     Invalid(String),
     #[error("the file is larger than 8 MB")]

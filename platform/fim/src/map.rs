@@ -83,9 +83,33 @@ pub fn slug(text: &str, fallback: &str, taken: &mut Ids) -> String {
     }
 }
 
+/// A rule met while mapping, placed once the whole form is known (it may name fields further on).
+struct PendingRule {
+    rule: crate::model::Rule,
+    /// The element the rule is written on.
+    owner: Ident,
+    /// The schema field of that element, when it became one (a field or a repeatable group).
+    own: Option<String>,
+}
+
 struct Mapper {
     ids: Ids,
     notes: Vec<Note>,
+    rules: Vec<PendingRule>,
+}
+
+/// The FIM ids a rule's text or script names (`F60000227`, `G00000082`): a letter F or G and at
+/// least three digits, as a word of its own.
+pub fn named_ids(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        let named = matches!(chars.next(), Some('F' | 'G')) && word.len() >= 4 && chars.all(|c| c.is_ascii_digit());
+        if named && !out.iter().any(|w| w == word) {
+            out.push(word.to_owned());
+        }
+    }
+    out
 }
 
 impl Mapper {
@@ -93,17 +117,57 @@ impl Mapper {
         self.notes.push(Note { fim_id: ident.id.clone(), fim_version: ident.version.clone(), field: field.map(str::to_owned), severity, message });
     }
 
-    fn rules_of(&mut self, ident: &Ident, rules: &[crate::model::Rule], field: Option<&str>) {
+    /// Remembers the rules of an element; `own` is the schema field the element became, if any.
+    fn rules_of(&mut self, ident: &Ident, rules: &[crate::model::Rule], own: Option<&str>) {
         for r in rules {
+            self.rules.push(PendingRule { rule: r.clone(), owner: ident.clone(), own: own.map(str::to_owned) });
+        }
+    }
+
+    /// Reports every rule: next to its own field; a rule of a group next to the first field it
+    /// names; a rule that names elements the form does not have, or names none and belongs to no
+    /// field, at the document level (a note next to an unrelated field would vanish when that
+    /// field is saved).
+    fn place_rules(&mut self, doc: &crate::model::FimDocument, schema: &FormSchema) {
+        let mut fim_fields: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+        for f in schema.fields() {
+            for x in std::iter::once(f).chain(&f.fields) {
+                if let Some(r) = &x.fim {
+                    fim_fields.entry(r.id.as_str()).or_insert(x.id.as_str());
+                }
+            }
+        }
+        let mut present: HashSet<String> = fim_fields.keys().map(|k| (*k).to_owned()).collect();
+        groups_present(&doc.root, &mut present);
+        for p in std::mem::take(&mut self.rules) {
+            let r = &p.rule;
             let what = [r.text.as_str(), r.script.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / Skript: ");
-            self.note(&r.ident, field, Severity::Unmapped, {
-                let what_de = if what.is_empty() { "ohne Text".to_owned() } else { what.clone() };
-                let what_en = if what.is_empty() { "no text".to_owned() } else { what };
+            let (what_de, what_en) = if what.is_empty() { ("ohne Text".to_owned(), "no text".to_owned()) } else { (what.clone(), what) };
+            let names = named_ids(&format!("{} {}", r.text, r.script));
+            let missing: Vec<&str> = names.iter().map(String::as_str).filter(|n| !present.contains(*n)).collect();
+            if !missing.is_empty() {
+                let list = missing.join(", ");
+                self.note(
+                    &r.ident,
+                    None,
+                    Severity::Unmapped,
+                    both(
+                        format!("Regel {} „{}“ (an {}) nennt Elemente, die nicht im Formular sind: {list}. Nicht übernommen: {what_de}", r.ident.id, r.name, p.owner.id),
+                        format!("Rule {} “{}” (on {}) names elements that are not in the form: {list}. Not taken over: {what_en}", r.ident.id, r.name, p.owner.id),
+                    ),
+                );
+                continue;
+            }
+            let anchor = p.own.clone().or_else(|| names.iter().find_map(|n| fim_fields.get(n.as_str()).map(|f| (*f).to_owned())));
+            self.note(
+                &r.ident,
+                anchor.as_deref(),
+                Severity::Unmapped,
                 both(
-                    format!("Regel {} „{}“ (an {}) nicht übernommen: {what_de}", r.ident.id, r.name, ident.id),
-                    format!("Rule {} “{}” (on {}) not taken over: {what_en}", r.ident.id, r.name, ident.id),
-                )
-            });
+                    format!("Regel {} „{}“ (an {}) nicht übernommen: {what_de}", r.ident.id, r.name, p.owner.id),
+                    format!("Rule {} “{}” (on {}) not taken over: {what_en}", r.ident.id, r.name, p.owner.id),
+                ),
+            );
         }
     }
 
@@ -114,6 +178,7 @@ impl Mapper {
             "label" => {
                 let t = if f.content.is_empty() { f.label.clone() } else { f.content.clone() };
                 extra_help.push(t);
+                self.rules_of(&f.ident, &f.rules, None);
                 self.note(
                     &f.ident,
                     None,
@@ -123,6 +188,7 @@ impl Mapper {
                 return None;
             }
             "hidden" | "locked" => {
+                self.rules_of(&f.ident, &f.rules, None);
                 self.note(
                     &f.ident,
                     None,
@@ -139,33 +205,34 @@ impl Mapper {
         let mut field = blank(id.clone(), Kind::Text, same(if f.label.is_empty() { &f.name } else { &f.label }), &f.ident);
         field.help = (!f.help.is_empty()).then(|| same(&f.help));
         field.required = required;
-        let select = f.feldart == "select";
+        let values = f.codes.as_ref().map(|c| c.values.as_slice()).unwrap_or_default();
+        let select = f.feldart == "select" || !values.is_empty();
+        if !matches!(f.feldart.as_str(), "input" | "select" | "") {
+            self.note(
+                &f.ident,
+                Some(&id),
+                Severity::Adjusted,
+                both(format!("Feldart „{}“ ist unbekannt: als Eingabefeld übernommen", f.feldart), format!("Field kind “{}” is unknown: taken over as an input field", f.feldart)),
+            );
+        }
         match (select, f.datentyp.as_str()) {
-            (true, _) => match &f.codes {
-                Some(c) if !c.values.is_empty() => {
-                    field.kind = if c.values.len() <= RADIO_UP_TO { Kind::Radio } else { Kind::Select };
-                    let mut seen = HashSet::new();
-                    field.options = c
-                        .values
-                        .iter()
-                        .filter(|(code, _)| !code.contains(',') && seen.insert(code.clone()))
-                        .map(|(code, name)| Choice { value: code.clone(), label: same(if name.is_empty() { code } else { name }) })
-                        .collect();
-                }
-                other => {
-                    let (de, en) =
-                        other.as_ref().map_or_else(|| ("ohne Codeliste".to_owned(), "no code list".to_owned()), |c| (format!("Codeliste {}", c.reference), format!("code list {}", c.reference)));
-                    self.note(
-                        &f.ident,
-                        Some(&id),
-                        Severity::Unmapped,
-                        both(
-                            format!("Auswahl „{}“: {de} nicht im Dokument enthalten; als Textfeld übernommen, Werte bitte im Baukasten eintragen", field.label.de),
-                            format!("Choice “{}”: {en} not in the document; taken over as a text field, please enter the values in the builder", field.label.de),
-                        ),
-                    );
-                }
-            },
+            (true, _) if !values.is_empty() => self.options(f, &id, &mut field, values),
+            (true, _) => {
+                let reference = f.codes.as_ref().map(|c| c.reference.as_str()).filter(|r| !r.is_empty());
+                let (de, en) = match reference {
+                    Some(r) => (format!("die Werte der Codeliste {r} stehen nicht im Dokument"), format!("the values of code list {r} are not in the document")),
+                    None => ("das Dokument nennt weder Werte noch eine Codeliste".to_owned(), "the document names neither values nor a code list".to_owned()),
+                };
+                self.note(
+                    &f.ident,
+                    Some(&id),
+                    Severity::Unmapped,
+                    both(
+                        format!("Auswahl „{}“: {de}; als Textfeld übernommen, Werte bitte im Baukasten eintragen", field.label.de),
+                        format!("Choice “{}”: {en}; taken over as a text field, please enter the values in the builder", field.label.de),
+                    ),
+                );
+            }
             (false, "date") => field.kind = Kind::Date,
             (false, "bool") => field.kind = Kind::YesNo,
             (false, "num" | "num_int" | "num_currency") => {
@@ -224,6 +291,46 @@ impl Mapper {
         }
         self.rules_of(&f.ident, &f.rules, Some(&id));
         Some(field)
+    }
+
+    /// A choice from the values the document carries: radio buttons for a few, a select for more.
+    /// Values that cannot be options (a comma, which separates a checkbox group's answers; the same
+    /// code twice; more than the schema allows) are left out and reported.
+    fn options(&mut self, f: &FimField, id: &str, field: &mut Field, values: &[(String, String)]) {
+        let mut seen = HashSet::new();
+        let mut left_out = Vec::new();
+        for (code, name) in values {
+            if code.contains(',') || code.len() > 200 || field.options.len() >= portal_forms::schema::MAX_OPTIONS || !seen.insert(code.clone()) {
+                left_out.push(code.clone());
+                continue;
+            }
+            field.options.push(Choice { value: code.clone(), label: same(if name.is_empty() { code } else { name }) });
+        }
+        field.kind = if field.options.len() <= RADIO_UP_TO { Kind::Radio } else { Kind::Select };
+        if f.feldart != "select" {
+            self.note(
+                &f.ident,
+                Some(id),
+                Severity::Adjusted,
+                both(
+                    format!("Feld „{}“ ist im Dokument keine Auswahl, hat aber Werte: als Auswahl übernommen", field.label.de),
+                    format!("Field “{}” is no choice in the document but has values: taken over as a choice", field.label.de),
+                ),
+            );
+        }
+        if !left_out.is_empty() {
+            let list = left_out.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+            let more = if left_out.len() > 10 { format!(" (+{})", left_out.len() - 10) } else { String::new() };
+            self.note(
+                &f.ident,
+                Some(id),
+                Severity::Unmapped,
+                both(
+                    format!("Auswahl „{}“: Werte nicht übernommen (doppelt, mit Komma oder über {} Werte): {list}{more}", field.label.de, portal_forms::schema::MAX_OPTIONS),
+                    format!("Choice “{}”: values not taken over (twice, with a comma or over {} values): {list}{more}", field.label.de, portal_forms::schema::MAX_OPTIONS),
+                ),
+            );
+        }
     }
 
     /// The fields of a group flattened into a page (or into a repeatable group's children when
@@ -301,10 +408,10 @@ impl Mapper {
                             ),
                         );
                     }
-                    let first = out.len();
                     self.flatten(inner, needed, in_group, out, help);
-                    let anchor = out.get(first).map(|f| f.id.clone());
-                    self.rules_of(&inner.ident, &inner.rules, anchor.as_deref());
+                    // a group flattened into the page is no field of its own: its rules go next to
+                    // the fields they name, else to the document
+                    self.rules_of(&inner.ident, &inner.rules, None);
                 }
             }
         }
@@ -320,6 +427,22 @@ impl Mapper {
     }
 }
 
+/// Adds the ids of the groups below `g` that kept at least one field in the form (`present` holds
+/// the fields' ids); true when `g` itself did.
+fn groups_present(g: &FimGroup, present: &mut HashSet<String>) -> bool {
+    let mut any = false;
+    for (_, e) in &g.children {
+        any |= match e {
+            Element::Field(f) => present.contains(&f.ident.id),
+            Element::Group(inner) => groups_present(inner, present),
+        };
+    }
+    if any && !g.ident.id.is_empty() {
+        present.insert(g.ident.id.clone());
+    }
+    any
+}
+
 /// A field with nothing but its id, type, label and FIM reference.
 fn blank(id: String, kind: Kind, label: Localized, ident: &Ident) -> Field {
     Field { fim: Some(FimRef { id: ident.id.clone(), version: ident.version.clone() }), ..Field::new(id, kind, label) }
@@ -332,7 +455,7 @@ fn alone_fails(f: &Field) -> bool {
 
 /// Maps a parsed document to a draft schema and the report of what was adjusted or left out.
 pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), ImportError> {
-    let mut m = Mapper { ids: Ids::default(), notes: vec![] };
+    let mut m = Mapper { ids: Ids::default(), notes: vec![], rules: vec![] };
     let mut page_ids = Ids::default();
     let mut pages: Vec<Page> = Vec::new();
     let mut loose: Vec<Field> = Vec::new();
@@ -366,7 +489,7 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
                     );
                 }
                 m.flatten(g, mult.min >= 1, false, &mut fields, &mut help);
-                m.rules_of(&g.ident, &g.rules, fields.first().map(|f| f.id.as_str()));
+                m.rules_of(&g.ident, &g.rules, None);
                 if fields.is_empty() {
                     m.note(
                         &g.ident,
@@ -385,7 +508,7 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
         }
     }
     flush(&mut loose, &mut loose_help, &mut pages, &mut page_ids);
-    m.rules_of(&doc.root.ident, &doc.root.rules, pages.first().and_then(|p| p.fields.first()).map(|f| f.id.as_str()));
+    m.rules_of(&doc.root.ident, &doc.root.rules, None);
     if pages.is_empty() {
         // a schema without input fields (a bare Stammdatenschema) gives an empty draft to build on
         m.note(&doc.root.ident, None, Severity::Unmapped, both("Das Schema enthält keine Eingabefelder: der Entwurf ist leer".into(), "The schema has no input fields: the draft is empty".into()));
@@ -404,6 +527,7 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
         },
     );
     let schema = FormSchema { version: 1, guest: false, pages };
+    m.place_rules(doc, &schema);
     if !schema.pages.is_empty() {
         schema.check().map_err(|e| ImportError::Invalid(format!("the imported form does not pass the form checks: {e}")))?;
     }

@@ -134,8 +134,11 @@ fn text(n: Node<'_, '_>, name: &str) -> String {
     child(n, name).map(|c| c.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect::<String>()).unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A code value: written in a `code` child (`<feldart><code>select</code></feldart>`, as the
+/// standard has it) or as the element's own text (`<feldart>select</feldart>`, as some tools write).
 fn code(n: Node<'_, '_>, name: &str) -> String {
-    child(n, name).and_then(|c| child(c, "code")).and_then(|c| c.text()).unwrap_or_default().trim().to_owned()
+    let Some(c) = child(n, name) else { return String::new() };
+    child(c, "code").map_or_else(|| text(n, name), |code| code.text().unwrap_or_default().trim().to_owned())
 }
 
 fn ident(n: Node<'_, '_>) -> Ident {
@@ -178,13 +181,18 @@ fn precision(f: &mut FimField, n: Node<'_, '_>) {
     f.pattern = get("pattern").filter(|p| !p.trim().is_empty());
 }
 
+/// The field's code list: its reference, if any, and its values where the document carries them
+/// (version 3: `werte/wert` with `code` and `name`, with or without a reference).
 fn codes(n: Node<'_, '_>) -> Option<CodeList> {
-    let reference = child(n, "codelisteReferenz").or_else(|| child(n, "codeliste"))?;
-    let canonical = reference.descendants().find(|d| d.is_element() && matches!(d.tag_name().name(), "canonicalVersionUri" | "canonicalIdentification" | "kennung"));
-    let reference_text = canonical.and_then(|c| c.text()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).unwrap_or_else(|| ident(reference).id);
-    // version 3 carries values inline (werte/wert with code and name)
-    let values = child(n, "werte").map(|w| children(w, "wert").map(|v| (text(v, "code"), text(v, "name"))).filter(|(c, _)| !c.is_empty()).collect()).unwrap_or_default();
-    Some(CodeList { reference: reference_text, values })
+    let reference = child(n, "codelisteReferenz").or_else(|| child(n, "codeliste"));
+    let reference_text = reference
+        .map(|r| {
+            let canonical = r.descendants().find(|d| d.is_element() && matches!(d.tag_name().name(), "canonicalVersionUri" | "canonicalIdentification" | "kennung"));
+            canonical.and_then(|c| c.text()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).unwrap_or_else(|| ident(r).id)
+        })
+        .unwrap_or_default();
+    let values: Vec<(String, String)> = child(n, "werte").map(|w| children(w, "wert").map(|v| (text(v, "code"), text(v, "name"))).filter(|(c, _)| !c.is_empty()).collect()).unwrap_or_default();
+    (reference.is_some() || !values.is_empty()).then_some(CodeList { reference: reference_text, values })
 }
 
 fn field(n: Node<'_, '_>) -> FimField {
@@ -204,9 +212,12 @@ fn field(n: Node<'_, '_>) -> FimField {
     f
 }
 
+/// How deep groups may nest in a document.
+pub const MAX_GROUP_DEPTH: usize = 12;
+
 fn group(n: Node<'_, '_>, depth: usize) -> Result<FimGroup, ImportError> {
-    if depth > 12 {
-        return Err(ImportError::Invalid("groups nested deeper than 12 levels".into()));
+    if depth > MAX_GROUP_DEPTH {
+        return Err(ImportError::GroupsTooDeep(MAX_GROUP_DEPTH));
     }
     let mut g = FimGroup { ident: ident(n), name: text(n, "name"), label: label(n), help: text(n, "hilfetextEingabe"), rules: rules(n), children: vec![] };
     for s in children(n, "struktur") {
@@ -237,13 +248,16 @@ pub fn parse(xml: &str) -> Result<FimDocument, ImportError> {
     // the stack and abort the process
     portal_domain::xml::check_nesting(xml, XML_LIMITS).map_err(ImportError::TooComplex)?;
     let opts = roxmltree::ParsingOptions { allow_dtd: false, nodes_limit: 4 * XML_LIMITS.max_elements as u32 };
-    let doc = Document::parse_with_options(xml, opts).map_err(|e| ImportError::Xml(e.to_string()))?;
+    let doc = Document::parse_with_options(xml, opts).map_err(|e| match e {
+        roxmltree::Error::DtdDetected => ImportError::Dtd,
+        e => ImportError::Xml { line: e.pos().row, column: e.pos().col, detail: e.to_string() },
+    })?;
     let root = doc.root_element();
     let xdf = root
         .tag_name()
         .namespace()
         .and_then(XdfVersion::of_namespace)
-        .ok_or_else(|| ImportError::Foreign(format!("{} ({})", root.tag_name().name(), root.tag_name().namespace().unwrap_or("no namespace"))))?;
+        .ok_or_else(|| ImportError::Foreign { root: root.tag_name().name().to_owned(), namespace: root.tag_name().namespace().map(str::to_owned) })?;
     let top = if let Some(s) = child(root, "stammdatenschema") {
         group(s, 0)?
     } else if let Some(g) = child(root, "datenfeldgruppe") {
@@ -253,7 +267,7 @@ pub fn parse(xml: &str) -> Result<FimDocument, ImportError> {
         let inner = field(f);
         FimGroup { ident: inner.ident.clone(), name: inner.name.clone(), label: inner.label.clone(), help: String::new(), rules: vec![], children: vec![(Multiplicity::ONE, Element::Field(inner))] }
     } else {
-        return Err(ImportError::Foreign(format!("{}: no Stammdatenschema, Datenfeldgruppe or Datenfeld", root.tag_name().name())));
+        return Err(ImportError::NoSchema { root: root.tag_name().name().to_owned() });
     };
     Ok(FimDocument { xdf, root: top })
 }

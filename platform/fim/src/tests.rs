@@ -134,12 +134,12 @@ fn xdf3_precision_attributes_and_optional_groups() {
 
 #[test]
 fn broken_foreign_and_empty_documents_get_clear_errors() {
-    assert!(matches!(import("<xdf:x"), Err(ImportError::Xml(_))));
-    assert!(matches!(import("<html><body>kein FIM</body></html>"), Err(ImportError::Foreign(_))));
+    assert!(matches!(import("<xdf:x"), Err(ImportError::Xml { line: 1, .. })));
+    assert_eq!(import("<html><body>kein FIM</body></html>"), Err(ImportError::Foreign { root: "html".into(), namespace: None }));
     let other = r#"<xdf:xdatenfelder.codeliste xmlns:xdf="urn:xoev-de:fim:standard:xdatenfelder_2"><xdf:codeliste/></xdf:xdatenfelder.codeliste>"#;
-    assert!(matches!(import(other), Err(ImportError::Foreign(_))), "an XDatenfelder message without a schema");
+    assert_eq!(import(other), Err(ImportError::NoSchema { root: "xdatenfelder.codeliste".into() }), "an XDatenfelder message without a schema");
     let dtd = r#"<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>"#;
-    assert!(matches!(import(dtd), Err(ImportError::Xml(_))), "no DTDs (entity expansion)");
+    assert_eq!(import(dtd), Err(ImportError::Dtd), "no DTDs (entity expansion)");
     assert_eq!(import(&" ".repeat(model::MAX_BYTES + 1)), Err(ImportError::TooLarge));
 }
 
@@ -166,4 +166,48 @@ fn a_hundred_thousand_fields_of_one_label_get_their_ids_without_probing_the_ones
     let more: Vec<String> = (0..5).map(|_| map::slug("Angabe", "F1", &mut taken)).collect();
     assert_eq!(more, ["angabe", "angabe_2", "angabe_4", "angabe_5", "angabe_6"]);
     assert_eq!(taken.collisions, 1);
+}
+
+#[test]
+fn rules_go_next_to_their_own_field_or_the_field_they_name_and_else_to_the_document() {
+    let import = import(&example("own/rules.xml")).unwrap_or_else(|e| panic!("{e}"));
+    let field_of = |fim: &str| import.schema.fields().find(|f| f.fim.as_ref().is_some_and(|r| r.id == fim)).map(|f| f.id.clone());
+    let carrier = field_of("F90000002").unwrap_or_else(|| panic!("{:?}", import.schema));
+    let rule = |id: &str| import.report.iter().find(|n| n.fim_id == id).unwrap_or_else(|| panic!("{id}: {:?}", import.report));
+    // a group's rule naming two fields of the form: next to the first it names
+    assert_eq!(rule("R90000001").field.as_deref(), Some(carrier.as_str()));
+    // a field's own rule: next to that field
+    assert_eq!(rule("R90000003").field.as_deref(), Some(carrier.as_str()));
+    // naming what the form does not have: at the document level, with the names not found
+    let missing = rule("R90000002");
+    assert_eq!(missing.field, None);
+    assert!(missing.message.de.starts_with("Regel R90000002 „Nachweis“ (an G90000001) nennt Elemente, die nicht im Formular sind: F90000099, G90000098. Nicht übernommen:"), "{}", missing.message.de);
+    assert!(missing.message.en.starts_with("Rule R90000002 “Nachweis” (on G90000001) names elements that are not in the form: F90000099, G90000098. Not taken over:"), "{}", missing.message.en);
+    // the document's own rule naming nothing: at the document level, not next to the first field
+    assert_eq!(rule("R90000004").field, None);
+    assert_eq!(map::named_ids("„F90000002 Träger“ wenn F90000001 (G1, F12, XF123456, F1234a) und F90000002"), ["F90000002", "F90000001"]);
+}
+
+#[test]
+fn values_carried_in_the_document_become_the_choice_and_missing_ones_are_named_rightly() {
+    let import = import(&example("own/codes.xml")).unwrap_or_else(|e| panic!("{e}"));
+    let field = |label: &str| import.schema.fields().find(|f| f.label.de == label).unwrap_or_else(|| panic!("{label}: {:?}", import.schema));
+    let notes = |label: &str| import.report.iter().filter(|n| n.field.as_deref() == Some(field(label).id.as_str())).map(|n| n.message.de.as_str()).collect::<Vec<_>>();
+    let options = |label: &str| field(label).options.iter().map(|o| (o.value.as_str(), o.label.de.as_str())).collect::<Vec<_>>();
+    // inline values without a code list reference: the options, and no note
+    assert_eq!(field("Anrede").kind, Kind::Radio);
+    assert_eq!(options("Anrede"), [("frau", "Frau"), ("herr", "Herr"), ("divers", "Keine Anrede")]);
+    assert!(notes("Anrede").is_empty(), "{:?}", notes("Anrede"));
+    // the field kind written as plain text, with a reference and inline values (one twice)
+    assert_eq!(field("Staatsangehörigkeit").kind, Kind::Select);
+    assert_eq!(options("Staatsangehörigkeit").len(), 6);
+    assert_eq!(notes("Staatsangehörigkeit"), ["Auswahl „Staatsangehörigkeit“: Werte nicht übernommen (doppelt, mit Komma oder über 300 Werte): 137"]);
+    // a reference whose values the document does not carry, and a choice with neither
+    assert_eq!(field("Familienstand").kind, Kind::Text);
+    assert_eq!(
+        notes("Familienstand"),
+        ["Auswahl „Familienstand“: die Werte der Codeliste urn:de:example:familienstand stehen nicht im Dokument; als Textfeld übernommen, Werte bitte im Baukasten eintragen"]
+    );
+    assert_eq!(notes("Religion"), ["Auswahl „Religion“: das Dokument nennt weder Werte noch eine Codeliste; als Textfeld übernommen, Werte bitte im Baukasten eintragen"]);
+    import.schema.check().unwrap_or_else(|e| panic!("{e}"));
 }

@@ -25,7 +25,6 @@ use crate::kit::office::{audit, staff_page};
 use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
-use crate::kit::uploads::Posted;
 
 /// A form of the page that came back with errors: which one, and its state.
 pub(super) struct Failed {
@@ -429,74 +428,6 @@ pub(super) async fn add_page(State(state): State<AppState>, ctx: TenantContext, 
     match done {
         Ok(slug) => Ok(Notice::Saved.redirect(&paths::BUILDER.with(&[&slug]))),
         Err((message, status)) => again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), Some(Failed { which: "page".into(), form }), status).await,
-    }
-}
-
-/// Imports a FIM schema into the draft (replacing it); the report stays with the draft.
-pub(super) async fn import(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, posted: Posted) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(posted.csrf())?;
-    s.require(&state, Resource::Forms, Action::Write)?;
-    let refuse = |message: String| {
-        let mut form = FormState::default();
-        form.errors.insert("fim".into(), message);
-        Some(Failed { which: "import".into(), form })
-    };
-    let Some(upload) = posted.files_for("fim").into_iter().next() else {
-        return again(&state, &ctx, lang, &s, &slug, None, refuse(tr(lang, "forms.error_import_none")), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let imported = match std::str::from_utf8(&upload.bytes) {
-        Err(_) => Err(tr(lang, "forms.error_import_encoding")),
-        Ok(xml) => portal_fim::import(xml).map_err(|e| import_error_text(lang, &e)),
-    };
-    let imported = match imported {
-        Ok(i) => i,
-        Err(message) => return again(&state, &ctx, lang, &s, &slug, None, refuse(message), StatusCode::UNPROCESSABLE_ENTITY).await,
-    };
-    let report: Vec<portal_cases::builder::ReportNote> = imported
-        .report
-        .iter()
-        .map(|n| portal_cases::builder::ReportNote {
-            fim_id: n.fim_id.clone(),
-            fim_version: n.fim_version.clone(),
-            field: n.field.clone(),
-            unmapped: n.severity == portal_fim::Severity::Unmapped,
-            message: n.message.clone(),
-        })
-        .collect();
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let w = working(&mut tx, &slug, lang).await?;
-    // a schema without input fields leaves the form as it is, with the report saying so
-    let schema = if imported.schema.pages.is_empty() { w.schema.clone() } else { imported.schema.clone() };
-    let seen = w.revision;
-    let saved = if w.fresh(&posted) {
-        portal_cases::builder::save_draft(&mut tx, &slug, &schema, &report, seen, &s.user.display_name).await
-    } else {
-        Err(portal_cases::builder::BuilderError::Conflict { revision: w.revision.unwrap_or(0), by: w.draft_by.clone().unwrap_or_default() })
-    };
-    match saved {
-        Ok(revision) => {
-            let detail = serde_json::json!({ "revision": revision, "fim_id": imported.fim_id, "fim_version": imported.fim_version, "xdf": format!("{:?}", imported.xdf), "notes": report.len(), "file": upload.file_name });
-            audit(&mut tx, &s, &ip, "form.import", slug.clone(), detail).await?;
-            tx.finish().await?;
-            Ok(Notice::Imported.redirect(&paths::BUILDER.with(&[&slug])))
-        }
-        Err(e) => {
-            drop(tx);
-            let message = save_error_text(lang, &e).ok_or_else(|| AppError::from(e))?;
-            again(&state, &ctx, lang, &s, &slug, None, refuse(message), StatusCode::CONFLICT).await
-        }
-    }
-}
-
-fn import_error_text(lang: Lang, e: &portal_fim::ImportError) -> String {
-    match e {
-        portal_fim::ImportError::Xml(d) => tr_with(lang, "forms.error_import_xml", &[("detail", d)]),
-        portal_fim::ImportError::Foreign(d) => tr_with(lang, "forms.error_import_foreign", &[("detail", d)]),
-        portal_fim::ImportError::Invalid(d) => tr_with(lang, "forms.error_import_invalid", &[("detail", d)]),
-        portal_fim::ImportError::TooLarge => tr(lang, "forms.error_import_large"),
-        portal_fim::ImportError::TooComplex(portal_domain::xml::XmlBoundError::TooDeep(n)) => tr_with(lang, "forms.error_import_deep", &[("n", &n.to_string())]),
-        portal_fim::ImportError::TooComplex(portal_domain::xml::XmlBoundError::TooManyElements(n)) => tr_with(lang, "forms.error_import_elements", &[("n", &n.to_string())]),
     }
 }
 

@@ -31,6 +31,7 @@ mod builder_page;
 mod checks;
 mod demo;
 mod editor;
+mod import;
 mod own;
 mod page_editor;
 pub mod paths;
@@ -62,7 +63,7 @@ fn router() -> Router<AppState> {
         .route(paths::ADD_PAGE.pattern(), post(builder_page::add_page))
         .route(paths::ADD_FIELD.pattern(), post(builder_page::add_field))
         // an XDatenfelder file of up to 8 MB (the importer's own limit) with the form's fields
-        .route(paths::IMPORT.pattern(), post(builder_page::import).layer(axum::extract::DefaultBodyLimit::max(9 * 1024 * 1024)))
+        .route(paths::IMPORT.pattern(), post(import::import).layer(axum::extract::DefaultBodyLimit::max(9 * 1024 * 1024)))
         .route(paths::DISCARD.pattern(), post(builder_page::discard))
         .route(paths::PAGE.pattern(), get(page_editor::page_form).post(page_editor::save_page))
         .route(paths::FIELD.pattern(), get(editor::field_form).post(editor::save_field))
