@@ -12,6 +12,7 @@ use portal_web::error::ErrorKind;
 use portal_web::{AppState, Site, TenantContext, cookies, observe};
 use serde::Deserialize;
 use tower::ServiceExt;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -104,7 +105,8 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
-                    tracing::info_span!("request", method = %req.method(), path = %pages::loggable_path(req.uri().path()), tenant.id = tracing::field::Empty, site = tracing::field::Empty, status = tracing::field::Empty)
+                    let id = request_id(req).unwrap_or_default();
+                    tracing::info_span!("request", request.id = %id, method = %req.method(), path = %pages::loggable_path(req.uri().path()), tenant.id = tracing::field::Empty, site = tracing::field::Empty, status = tracing::field::Empty)
                 })
                 // errors are logged once, with their cause, by the error-page layer
                 .on_failure(())
@@ -113,6 +115,16 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
                     tracing::info!(latency_ms = latency.as_millis() as u64, "response");
                 }),
         )
+        // every request has an id: in its log span, on its error page and in the `x-request-id`
+        // response header; a trusted proxy's id is kept, a client's is replaced
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::request_id_from_proxies_only))
+}
+
+/// The request's id (set by the outermost layers), as text.
+fn request_id(req: &Request) -> Option<&str> {
+    req.extensions().get::<RequestId>().and_then(|id| id.header_value().to_str().ok())
 }
 
 async fn app_css() -> Response {
@@ -143,27 +155,30 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
     let state = &sites.state;
     let lang = lang_of(req.headers());
     let path = req.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let reference = request_id(&req).map(str::to_owned);
+    let failure = |kind| Failure::of(kind).with_reference(reference.as_deref());
     if cross_origin(&req) {
         tracing::warn!(path = %pages::loggable_path(&path), "cross-origin form post refused");
         let tenant = match portal_web::host::resolve(state, &mut req) {
             Site::Portal(ctx) => Some(ctx),
             _ => None,
         };
-        return error_page(state, tenant.as_ref(), lang, Failure::of(ErrorKind::Forbidden), &path).await;
+        return error_page(state, tenant.as_ref(), lang, failure(ErrorKind::Forbidden), &path).await;
     }
     let (router, tenant) = match portal_web::host::resolve(state, &mut req) {
         Site::Console => (sites.console.clone(), None),
         Site::Portal(ctx) if ctx.entry.status == portal_domain::TenantStatus::Suspended => {
-            return error_page(state, Some(&ctx), lang, Failure::of(ErrorKind::Suspended), &path).await;
+            return error_page(state, Some(&ctx), lang, failure(ErrorKind::Suspended), &path).await;
         }
         Site::Portal(ctx) => (sites.portal.clone(), Some(ctx)),
-        Site::Unknown => return error_page(state, None, lang, Failure::of(ErrorKind::NotFound), &path).await,
+        Site::Unknown => return error_page(state, None, lang, failure(ErrorKind::NotFound), &path).await,
     };
+    let at = Answer { tenant: tenant.as_ref(), lang, path: &path, reference: reference.as_deref() };
 
     // a page (GET or HEAD) reads in one transaction, committed once it is rendered; a form post
     // keeps the transactions its handler opens
     if !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
-        return route(&sites, router, req, tenant.as_ref(), lang, &path, None).await;
+        return route(&sites, router, req, &at, None).await;
     }
     // a public page already rendered for this address is served from memory, before routing
     if let Some(ctx) = &tenant
@@ -172,16 +187,25 @@ async fn dispatch(State(sites): State<Sites>, mut req: Request) -> Response {
         return r;
     }
     let area = if tenant.is_some() { pipeline::Area::Tenant } else { pipeline::Area::Console };
-    let served = pipeline::serve(area, |page| route(&sites, router, req, tenant.as_ref(), lang, &path, Some(page))).await;
+    let served = pipeline::serve(area, |page| route(&sites, router, req, &at, Some(page))).await;
     match served {
         Ok(r) => r,
-        Err(e) => framed_error(state, tenant.as_ref(), lang, &path, e.into_response()).await.unwrap_or_else(|r| r),
+        Err(e) => framed_error(state, &at, e.into_response()).await.unwrap_or_else(|r| r),
     }
+}
+
+/// What an error page of a request needs besides the failure: the tenant's frame, the language,
+/// the address and the request's id.
+struct Answer<'a> {
+    tenant: Option<&'a TenantContext>,
+    lang: portal_domain::Lang,
+    path: &'a str,
+    reference: Option<&'a str>,
 }
 
 /// Runs the site's router and turns an error response into the translated page (after undoing the
 /// page's work).
-async fn route(sites: &Sites, router: Router, req: Request, tenant: Option<&TenantContext>, lang: portal_domain::Lang, path: &str, page: Option<Arc<pipeline::Page>>) -> Response {
+async fn route(sites: &Sites, router: Router, req: Request, at: &Answer<'_>, page: Option<Arc<pipeline::Page>>) -> Response {
     let response = match registry::serving(sites.capabilities, router.oneshot(req)).await {
         Ok(r) => r,
         Err(never) => match never {},
@@ -191,20 +215,19 @@ async fn route(sites: &Sites, router: Router, req: Request, tenant: Option<&Tena
     {
         page.undo().await;
     }
-    match framed_error(&sites.state, tenant, lang, path, response).await {
+    match framed_error(&sites.state, at, response).await {
         Ok(r) | Err(r) => r,
     }
 }
 
 /// The error page for an error response (`Ok`), or the response itself when it is none (`Err`).
-async fn framed_error(state: &AppState, tenant: Option<&TenantContext>, lang: portal_domain::Lang, path: &str, response: Response) -> Result<Response, Response> {
-    if let Some(failure) = Failure::of_response(&response) {
-        return Ok(error_page(state, tenant, lang, failure, path).await);
-    }
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return Ok(error_page(state, tenant, lang, Failure::of(ErrorKind::PayloadTooLarge), path).await);
-    }
-    Err(response)
+async fn framed_error(state: &AppState, at: &Answer<'_>, response: Response) -> Result<Response, Response> {
+    let failure = match Failure::of_response(&response) {
+        Some(failure) => failure,
+        None if response.status() == StatusCode::PAYLOAD_TOO_LARGE => Failure::of(ErrorKind::PayloadTooLarge),
+        None => return Err(response),
+    };
+    Ok(error_page(state, at.tenant, at.lang, failure.with_reference(at.reference), at.path).await)
 }
 
 #[derive(Deserialize)]

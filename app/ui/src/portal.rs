@@ -233,25 +233,36 @@ pub fn LegalPage(chrome: PortalChrome, title: String, text: String, only_german:
 
 /// An error inside a tenant portal (404, 500, …), in the tenant's frame.
 #[component]
-pub fn PortalErrorPage(chrome: PortalChrome, title: String, text: String) -> impl IntoView {
+pub fn PortalErrorPage(chrome: PortalChrome, title: String, text: String, #[prop(default = None)] reference: Option<String>) -> impl IntoView {
     let lang = chrome.lang;
     view! {
         <PortalLayout chrome=chrome title=title.clone()>
             <h1 class="kern-heading-x-large">{title}</h1>
             <p class="kern-body">{text}</p>
+            <ErrorReference lang=lang reference=reference/>
             <p><a class="kern-link" href="/">{tr(lang, "common.back_to_home")}</a></p>
         </PortalLayout>
     }
 }
 
+/// The request's id on an error page, so that a citizen's report can be found in the logs.
+#[component]
+fn ErrorReference(lang: Lang, reference: Option<String>) -> impl IntoView {
+    reference.map(|r| {
+        let label = format!("{}: ", tr(lang, "errors.reference"));
+        view! { <p class="kern-body kern-body--muted">{label}<code class="request-id">{r}</code><br/>{tr(lang, "errors.reference_hint")}</p> }
+    })
+}
+
 /// A page without tenant frame: unknown host, maintenance, errors before a tenant is known.
 #[component]
-pub fn PlainErrorPage(lang: Lang, assets: Assets, title: String, text: String, #[prop(optional)] tenant_name: Option<String>) -> impl IntoView {
+pub fn PlainErrorPage(lang: Lang, assets: Assets, title: String, text: String, #[prop(optional)] tenant_name: Option<String>, #[prop(default = None)] reference: Option<String>) -> impl IntoView {
     view! {
         <PlainLayout lang=lang title=title.clone() assets=assets>
             {tenant_name.map(|n| view! { <p class="kern-preline">{n}</p> })}
             <h1 class="kern-heading-x-large">{title}</h1>
             <p class="kern-body">{text}</p>
+            <ErrorReference lang=lang reference=reference/>
         </PlainLayout>
     }
 }

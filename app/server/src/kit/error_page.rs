@@ -19,25 +19,33 @@ pub struct Failure {
     pub cause: Option<ErrorCause>,
     /// A more precise explanation than the kind's general text.
     pub text: Option<ErrorText>,
+    /// The request's id (`x-request-id`), shown on the page as its reference.
+    pub reference: Option<String>,
 }
 
 impl Failure {
     /// A failure of `kind` without cause or precise text.
     pub fn of(kind: ErrorKind) -> Self {
-        Self { kind, cause: None, text: None }
+        Self { kind, cause: None, text: None, reference: None }
     }
 
     /// The failure an error response carries (see [`portal_web::AppError`]), if it is one.
     pub fn of_response(response: &Response) -> Option<Self> {
         let kind = response.extensions().get::<ErrorKind>().copied()?;
-        Some(Self { kind, cause: response.extensions().get::<ErrorCause>().cloned(), text: response.extensions().get::<ErrorText>().copied() })
+        Some(Self { kind, cause: response.extensions().get::<ErrorCause>().cloned(), text: response.extensions().get::<ErrorText>().copied(), reference: None })
+    }
+
+    /// The same failure, shown with the request's id `reference`.
+    pub fn with_reference(mut self, reference: Option<&str>) -> Self {
+        self.reference = reference.map(str::to_owned);
+        self
     }
 }
 
 /// Turns an error response of a handler (or of tenant resolution) into a translated page, in the
 /// tenant's frame where there is a tenant. Logs the error once, here.
 pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: Lang, failure: Failure, path: &str) -> Response {
-    let Failure { kind, cause, text: precise } = failure;
+    let Failure { kind, cause, text: precise, reference } = failure;
     let cause = cause.as_ref();
     let (title_key, text_key) = match (kind, tenant.is_some()) {
         (ErrorKind::NotFound, false) => ("errors.unknown_host_title", "errors.unknown_host_text"),
@@ -52,10 +60,13 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         (ErrorKind::Internal, _) => ("errors.internal_title", "errors.internal_text"),
     };
     let logged = super::page::loggable_path(path);
+    // the request's span carries its id as well; the event names it too, so that the line a
+    // citizen's reference leads to is found in any log format
+    let id = reference.as_deref().unwrap_or("");
     match (kind, cause) {
-        (ErrorKind::Internal, c) => tracing::error!(error = c.map_or("", |c| &c.0), path = %logged, "request failed"),
-        (_, Some(c)) => tracing::warn!(error = %c.0, kind = ?kind, path = %logged, "request refused"),
-        _ => tracing::debug!(kind = ?kind, path = %logged, "request refused"),
+        (ErrorKind::Internal, c) => tracing::error!(request.id = id, error = c.map_or("", |c| &c.0), path = %logged, "request failed"),
+        (_, Some(c)) => tracing::warn!(request.id = id, error = %c.0, kind = ?kind, path = %logged, "request refused"),
+        _ => tracing::debug!(request.id = id, kind = ?kind, path = %logged, "request refused"),
     }
     let title = tr(lang, title_key);
     let text = tr(lang, precise.map_or(text_key, |t| t.0));
@@ -67,15 +78,15 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
     };
     let body = match framed {
         Some(chrome) => {
-            let (t, x) = (title.clone(), text.clone());
-            portal_ui::render_document(move || leptos::prelude::view! { <portal_ui::portal::PortalErrorPage chrome=chrome title=t text=x/> })
+            let (t, x, r) = (title.clone(), text.clone(), reference.clone());
+            portal_ui::render_document(move || leptos::prelude::view! { <portal_ui::portal::PortalErrorPage chrome=chrome title=t text=x reference=r/> })
         }
         None => {
             let assets = assets(state, false);
             let tenant_name = tenant.map(|t| t.entry.name.clone());
             portal_ui::render_document(move || match tenant_name {
-                Some(n) => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text tenant_name=n/> }.into_any(),
-                None => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text/> }.into_any(),
+                Some(n) => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text tenant_name=n reference=reference/> }.into_any(),
+                None => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text reference=reference/> }.into_any(),
             })
         }
     };
