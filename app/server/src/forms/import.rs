@@ -31,7 +31,6 @@ fn refused(message: String) -> Option<Failed> {
 }
 
 /// Imports a FIM schema into the draft (replacing it); the report stays with the draft.
-#[expect(clippy::too_many_arguments, reason = "an axum handler: state, tenant, headers, address, staff, service and the post")]
 pub(super) async fn import(
     State(state): State<AppState>,
     ctx: TenantContext,
