@@ -298,7 +298,7 @@ async fn page_view(
     // a group shows at least as many entries as it needs (one, when required); a parking zone
     // not chosen yet comes from the address (the street directory)
     let mut shown = answers.clone();
-    crate::streets::checks::prefill(&mut tx, schema, &mut shown).await?;
+    crate::flows::directory::prefill(&mut tx, schema, &mut shown).await?;
     for f in &page.fields {
         if f.kind == Kind::Group {
             let min = f.min_items.unwrap_or(u32::from(f.required)).max(1) as usize;
@@ -450,7 +450,7 @@ async fn save_page(
     }
 
     // the street directory first: it may set the parking zone the page's own check requires
-    let directory_issues = crate::streets::checks::check(&mut tx, &schema, Some(&page), &mut answers, &ctx.entry.name).await?;
+    let directory_issues = crate::flows::directory::check(&mut tx, &schema, Some(&page), &mut answers, &ctx.entry.name).await?;
     let mut issues = check_page(&page, &mut answers, today(state.db.clock()));
     issues.extend(directory_issues.into_iter().filter(|d| !issues.iter().any(|i| i.name == d.name)).collect::<Vec<_>>());
     issues.extend(file_issues);

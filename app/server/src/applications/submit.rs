@@ -123,7 +123,7 @@ pub(super) async fn submit(
     let (mut issues, answers, plan) = crate::flows::payment::price_draft(&state, &mut tx, &draft, &schema, today(state.db.clock())).await?;
     // an address outside the town, or a parking zone other than the address's (street directory)
     if issues.is_empty() {
-        issues = crate::streets::checks::check(&mut tx, &schema, None, &mut draft.answers.clone(), &ctx.entry.name).await?;
+        issues = crate::flows::directory::check(&mut tx, &schema, None, &mut draft.answers.clone(), &ctx.entry.name).await?;
     }
     // never filed with problems, nor without its fee: the check page says why and where to correct it
     if !issues.is_empty() || matches!(plan, crate::flows::payment::Plan::Unpriced(_)) {

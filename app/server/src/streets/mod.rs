@@ -3,7 +3,7 @@
 //!
 //! Forms whose address field says `directory = "in_town"` refuse an address the directory does not
 //! know (where the tenant has one), and a select with `directory = "parking_zone"` follows from the
-//! address: preselected, and a different choice refused ([`checks`]). The office's page of such a
+//! address: preselected, and a different choice refused ([`crate::flows::directory`]). The office's page of such a
 //! case says what the directory finds, before anyone approves. The office sees the directory and
 //! replaces it by a CSV import; demo tenants get theirs from `tenants/demo/streets/` ([`demo`]).
 
@@ -16,7 +16,6 @@ use portal_web::AppState;
 use crate::kit::registry::{Capability, NavEntry};
 
 mod admin;
-pub mod checks;
 pub mod demo;
 pub mod paths;
 
@@ -25,7 +24,7 @@ pub use demo::sync as sync_demo;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     staff_nav: &[NavEntry { order: 55, path: paths::OFFICE.path(), label: "streets.nav", resource: Resource::Streets, action: Action::Read }],
-    office_case: &[checks::office_case_panel],
+    office_case: &[crate::flows::directory::office_case_panel],
     texts: || {
         let problems = ["name", "postcode", "numbers", "zone", "columns", "district", "too_many", "too_large", "encoding", "twice"];
         problems.iter().map(|p| format!("streets.error_{p}")).collect()
