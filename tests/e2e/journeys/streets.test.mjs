@@ -40,8 +40,12 @@ test('a tenant admin reads the street directory and a wrong CSV line is named wi
   const csv = 'Straße;PLZ;von;bis;Kita-Bezirk;Parkzone\nKölnstraße;52351;;;;a\nMarktplatz;123;;;;a\n';
   await admin.getByLabel('CSV-Datei').setInputFiles({ name: 'strassen.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await admin.getByRole('button', { name: 'Verzeichnis ersetzen' }).click();
-  await admin.getByText('Zeile 3: Die Postleitzahl muss fünf Ziffern haben.').waitFor();
-  assert.equal(await admin.getByLabel('CSV-Datei').getAttribute('aria-invalid'), 'true', 'the message belongs to the file input');
+  const message = admin.locator('#csv-error');
+  await message.waitFor();
+  assert.equal((await message.innerText()).trim(), 'Zeile 3: Die Postleitzahl muss fünf Ziffern haben.');
+  const input = admin.getByLabel('CSV-Datei');
+  assert.equal(await input.getAttribute('aria-invalid'), 'true', 'the message belongs to the file input');
+  assert.match(await input.getAttribute('aria-describedby') ?? '', /\bcsv-error\b/, 'the file input names the message');
 
   await admin.goto(url(HOST, '/verwaltung/strassen'));
   assert.ok(await table.getByRole('row').filter({ hasText: 'Kölnstraße' }).count() > 0, 'nothing was replaced');
