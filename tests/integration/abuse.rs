@@ -95,13 +95,24 @@ async fn guests_are_limited_in_drafts_per_address_and_in_mails_per_recipient_wit
 
     // drafts: twenty an hour from one address
     let mut codes = Vec::new();
+    let mut last = None;
     for _ in 0..20 {
         let page = g.get("/leistungen/meldebescheinigung/antrag").await;
         let csrf = page.hidden("_csrf").unwrap_or_default();
-        codes.push(g.post_raw("/leistungen/meldebescheinigung/antrag", &[("_csrf", &csrf), ("als", "gast")]).await.status);
+        let r = g.post_raw("/leistungen/meldebescheinigung/antrag", &[("_csrf", &csrf), ("als", "gast")]).await;
+        codes.push(r.status);
+        last = Some(r);
     }
     assert_eq!(codes.iter().filter(|c| **c == StatusCode::SEE_OTHER).count(), 19, "the first draft above counted: {codes:?}");
     assert_eq!(codes.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
+    // the refusal says when to come back, in the header and on the page, as the hour's window has
+    // it (it said "a quarter of an hour" for every limit)
+    let refused = last.unwrap_or_else(|| panic!("twenty posts"));
+    let wait: u64 = refused.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no Retry-After: {:?}", refused.headers));
+    assert!((3300..=3600).contains(&wait), "the hour's window just began: {wait}");
+    let minutes = wait.div_ceil(60);
+    assert!(refused.body.contains(&format!("Sie können es in {minutes} Minuten erneut versuchen")), "{}", refused.body);
+    assert!(!refused.body.contains("Viertelstunde"));
 }
 
 #[tokio::test]

@@ -28,7 +28,7 @@ pub(crate) async fn approve(admin: &mut TestClient<'_>, case: &str) {
 
 /// The PDF's text (poppler's pdftotext), its structure (pdfinfo) and its QR code as read by ZBar
 /// from the page rendered by pdftoppm.
-fn read_pdf(bytes: &[u8]) -> (String, String, String) {
+pub(crate) fn read_pdf(bytes: &[u8]) -> (String, String, String) {
     let dir = std::env::temp_dir().join(format!("kp-doc-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     let file = dir.join("d.pdf");

@@ -9,10 +9,11 @@ use uuid::Uuid;
 
 use crate::cases::office::{file_case, staff_post};
 use crate::cases::{HOST, no_fees, registered, staff};
-use crate::documents::approve;
+use crate::documents::{approve, read_pdf};
 
 /// A parking permit issued to a citizen of Kaiserslautern on approval.
 struct Permit<'a> {
+    citizen: TestClient<'a>,
     admin: TestClient<'a>,
     case: String,
     doc: Uuid,
@@ -31,7 +32,7 @@ async fn issued_permit(app: &TestApp) -> Permit<'_> {
         .fetch_one(&app.db.owner().await)
         .await
         .unwrap_or_else(|e| panic!("the permit is issued on approval: {e}"));
-    Permit { admin, case, doc, number, token }
+    Permit { citizen, admin, case, doc, number, token }
 }
 
 async fn revoke(p: &mut Permit<'_>) {
@@ -175,4 +176,108 @@ async fn the_key_set_names_each_keys_state_and_a_withdrawn_key_is_replaced_erase
     assert!(offline.body.contains("Widerruf nicht geprüft — bitte online prüfen") && offline.body.contains("Schlüssel zurückgezogen — bitte online prüfen"), "{}", offline.body);
     let english = app.get_with(HOST, "/pruefen/offline", &[("accept-language", "en")]).await;
     assert!(english.body.contains("Revocation not checked — please check online"), "{}", english.body);
+}
+
+/// The badges of a page: (kind, words), e.g. ("danger", "widerrufen").
+fn badges(html: &str) -> Vec<(String, String)> {
+    html.split("kern-badge kern-badge--")
+        .skip(1)
+        .map(|rest| {
+            let kind: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+            let inner = rest.split_once('>').map_or("", |(_, r)| r);
+            let words = text_of(inner.split("</span></span>").next().unwrap_or_default());
+            (kind, words.trim().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_check_pages_verdict_says_valid_or_revoked_in_the_readers_language_in_its_colour() {
+    let app = TestApp::spawn_at(DEMO_DAY).await;
+    let mut p = issued_permit(&app).await;
+    for path in [format!("/pruefen/{}", p.token), format!("/pruefen?nummer={}", p.number)] {
+        let page = app.get(HOST, &path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert_eq!(badges(&page.body), vec![("success".to_owned(), "gültig".to_owned())], "{path}: {}", page.body);
+        let english = app.get_with(HOST, &path, &[("accept-language", "en")]).await;
+        assert_eq!(badges(&english.body), vec![("success".to_owned(), "valid".to_owned())], "{path}");
+        for word in ["success", "danger"] {
+            assert!(!text_of(&page.body).contains(word), "{path}: the badge's kind is not its text");
+        }
+    }
+    let holder = p.citizen.get(&format!("/konto/antraege/{}", p.case)).await;
+    assert!(badges(&holder.body).contains(&("success".to_owned(), "gültig".to_owned())), "the holder's case page: {}", holder.body);
+    assert!(!text_of(&holder.body).contains("success"));
+    revoke(&mut p).await;
+    for path in [format!("/pruefen/{}", p.token), format!("/pruefen?nummer={}", p.number)] {
+        let page = app.get(HOST, &path).await;
+        assert_eq!(badges(&page.body), vec![("danger".to_owned(), "widerrufen".to_owned())], "{path}: {}", page.body);
+        let english = app.get_with(HOST, &path, &[("accept-language", "en")]).await;
+        assert_eq!(badges(&english.body), vec![("danger".to_owned(), "revoked".to_owned())], "{path}");
+        assert!(!text_of(&page.body).contains("danger"), "{path}");
+    }
+    let office = p.admin.get(&format!("/verwaltung/vorgaenge/{}", p.case)).await;
+    assert_eq!(office.status, StatusCode::OK);
+    assert!(badges(&office.body).contains(&("danger".to_owned(), "widerrufen".to_owned())), "{}", office.body);
+    let holder = p.citizen.get(&format!("/konto/antraege/{}", p.case)).await;
+    assert_eq!(holder.status, StatusCode::OK);
+    assert!(badges(&holder.body).contains(&("danger".to_owned(), "widerrufen".to_owned())), "{}", holder.body);
+    assert!(!text_of(&holder.body).contains("danger"));
+}
+
+#[tokio::test]
+async fn the_offices_copy_of_a_revoked_document_says_on_the_sheet_that_and_when_it_was_revoked() {
+    let app = TestApp::spawn_at(DEMO_DAY).await;
+    let mut p = issued_permit(&app).await;
+    let path = format!("/verwaltung/vorgaenge/{}/dokument/{}", p.case, p.doc);
+    let before = p.admin.get(&path).await;
+    assert_eq!(before.status, StatusCode::OK);
+    let (text, _, _) = read_pdf(&before.bytes);
+    assert!(text.contains("Bewohnerparkausweis") && !text.contains("Widerrufen"), "{text}");
+
+    revoke(&mut p).await;
+    let after = p.admin.get(&path).await;
+    assert_eq!(after.status, StatusCode::OK);
+    assert!(after.headers.get("content-disposition").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("-widerrufen.pdf")));
+    // read by poppler as a person would read it: the date and the reason (the stamp across the
+    // page is checked in the layout's unit test: poppler reads slanted letters one by one)
+    let (text, _, qr) = read_pdf(&after.bytes);
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("Widerrufen am 07.12.2026. Grund: Fahrzeug abgemeldet. Dieses Dokument ist nicht mehr gültig"), "the date and the reason: {words}");
+    assert!(qr.ends_with(&p.token), "the code still leads to the check, which says revoked");
+    assert_ne!(before.bytes, after.bytes, "not the same file as before");
+    // the holder gets nothing any more
+    let holder = p.citizen.get(&path.replace("/verwaltung/vorgaenge", "/konto/antraege")).await;
+    assert_eq!(holder.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_anonymised_cases_document_keeps_no_token_and_its_printed_code_still_checks() {
+    let app = TestApp::spawn_at(DEMO_DAY).await;
+    let mut p = issued_permit(&app).await;
+    let owner = app.db.owner().await;
+    sqlx::query("update case_record set anonymised_at = now() where case_id = $1::uuid").bind(&p.case).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    portal_server::flows::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
+    let (token, fingerprint): (Option<String>, String) =
+        sqlx::query_as("select token, token_sha256 from document where document_id = $1").bind(p.doc).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(token, None, "the token with the holder's facts is gone");
+    assert_eq!(fingerprint.len(), 64, "its fingerprint stays");
+    // nothing of the token is anywhere in the document's row
+    let row: String = sqlx::query_scalar("select row_to_json(d)::text from document d where document_id = $1").bind(p.doc).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(!row.contains(&p.token[..40]), "{row}");
+    // the code printed on the holder's paper still checks as genuine
+    let page = app.get(HOST, &format!("/pruefen/{}", p.token)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(text_of(&page.body).contains("Echt · gültig"), "{}", page.body);
+    // the office has no sheet left to print
+    let r = p.admin.get(&format!("/verwaltung/vorgaenge/{}/dokument/{}", p.case, p.doc)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // the database refuses a token-less document that is not anonymised
+    let refused = sqlx::query("update document set token = null, anonymised_at = null where document_id = $1")
+        .bind(p.doc)
+        .execute(&owner)
+        .await
+        .err()
+        .and_then(|e| e.as_database_error().and_then(|d| d.constraint().map(str::to_owned)));
+    assert_eq!(refused.as_deref(), Some("document_token_check"));
 }

@@ -116,34 +116,76 @@ pub(crate) fn editor_inputs(f: &portal_forms::Field, label_en: &str) -> Vec<(Str
 
 pub(crate) async fn create_own(admin: &mut TestClient<'_>, name: &str) -> String {
     let new = format!("{B}/eigene/neu");
-    let r = admin.submit(&new, &new, &[("name_de", ""), ("summary_de", "x"), ("category", "nope"), ("fee", "zwölf")]).await;
+    let page = admin.get(&new).await;
+    let (csrf, key) = (page.hidden("_csrf").unwrap_or_default(), page.hidden("key").unwrap_or_else(|| panic!("the form carries its one-time key: {}", page.body)));
+    let r = admin.post_raw(&new, &[("_csrf", &csrf), ("key", &key), ("name_de", ""), ("summary_de", "x"), ("category", "nope"), ("fee", "zwölf")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     for text in ["Bitte geben Sie einen deutschen Text ein.", "Bitte wählen Sie eine Kategorie aus der Liste.", "Bitte geben Sie die Gebühr als Betrag in Euro an"] {
         assert!(r.body.contains(text), "{text}: {}", r.body);
     }
     assert!(r.body.contains("value=\"zwölf\""), "the input is kept");
+    assert_eq!(r.hidden("key").as_deref(), Some(key.as_str()), "and so is the form's key");
     let category: String = sqlx::query_scalar("select category_slug from service_category order by position limit 1").fetch_one(&admin.app.db.owner().await).await.unwrap_or_default();
-    let r = admin
-        .submit(
-            &new,
-            &new,
-            &[
-                ("name_de", name),
-                ("name_en", ""),
-                ("summary_de", "Genehmigung für den Stand auf dem Wochenmarkt"),
-                ("keywords_de", "Marktstand Wochenmarkt Stand"),
-                ("category", &category),
-                ("fee", "12,50"),
-                ("office", "Ordnungsamt"),
-                ("fully_online", "on"),
-            ],
-        )
-        .await;
+    let fields = own_fields(name, &category);
+    let mut all = vec![("_csrf", csrf.as_str()), ("key", key.as_str())];
+    all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+    let r = admin.post_raw(&new, &all).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let location = r.location().unwrap_or_default().to_owned();
     let slug = location.trim_start_matches(&format!("{B}/")).split('?').next().unwrap_or_default().to_owned();
     assert!(slug.starts_with("eigen-"), "{location}");
     slug
+}
+
+/// The fields of a valid new own service.
+fn own_fields(name: &str, category: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("name_de", name.to_owned()),
+        ("name_en", String::new()),
+        ("summary_de", "Genehmigung für den Stand auf dem Wochenmarkt".to_owned()),
+        ("keywords_de", "Marktstand Wochenmarkt Stand".to_owned()),
+        ("category", category.to_owned()),
+        ("fee", "12,50".to_owned()),
+        ("office", "Ordnungsamt".to_owned()),
+        ("fully_online", "on".to_owned()),
+    ]
+}
+
+#[tokio::test]
+async fn the_same_new_service_form_posted_twice_at_once_makes_one_service_and_a_post_without_its_key_is_refused() {
+    let app = TestApp::spawn().await;
+    let (mut admin, _) = staff(&app, "").await;
+    let new = format!("{B}/eigene/neu");
+    let page = admin.get(&new).await;
+    let (csrf, key) = (page.hidden("_csrf").unwrap_or_default(), page.hidden("key").unwrap_or_default());
+    assert_eq!(key.len(), 36, "a UUID: {key}");
+    let category: String = sqlx::query_scalar("select category_slug from service_category order by position limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let fields = own_fields("Brauchtumsfeuer anzeigen", &category);
+    let mut all = vec![("_csrf", csrf.as_str()), ("key", key.as_str())];
+    all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
+    let cookie = admin.cookie_header();
+    // two posts in flight at the same moment, as a double click sends them
+    let (a, b) = tokio::join!(app.post_form(HOST, &new, &all, &cookie), app.post_form(HOST, &new, &all, &cookie));
+    assert_eq!((a.status, b.status), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER), "{} {}", a.body, b.body);
+    assert_eq!(a.location(), b.location(), "both lead to the one service");
+    // and once more later
+    let c = app.post_form(HOST, &new, &all, &cookie).await;
+    assert_eq!(c.location(), a.location());
+    let owner = app.db.owner().await;
+    let made: Vec<String> = sqlx::query_scalar("select service_slug from own_service where name_de = 'Brauchtumsfeuer anzeigen'").fetch_all(&owner).await.unwrap_or_default();
+    assert_eq!(made, vec!["eigen-brauchtumsfeuer-anzeigen".to_owned()]);
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'own_service.create' and object = 'eigen-brauchtumsfeuer-anzeigen'").fetch_one(&owner).await.unwrap_or(-1);
+    assert_eq!(audited, 1, "created once, audited once");
+
+    // a post that did not come from the form (no key) creates nothing
+    let r = app.post_form(HOST, &new, &all.iter().filter(|(k, _)| *k != "key").copied().collect::<Vec<_>>(), &cookie).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    // a fresh form gets a fresh key and makes a second service of the same name on purpose
+    let key2 = admin.get(&new).await.hidden("key").unwrap_or_default();
+    assert_ne!(key2, key);
+    all[1] = ("key", key2.as_str());
+    let d = app.post_form(HOST, &new, &all, &cookie).await;
+    assert_eq!(d.location().map(|l| l.contains("eigen-brauchtumsfeuer-anzeigen-2")), Some(true), "{:?}", d.location());
 }
 
 #[tokio::test]

@@ -322,7 +322,7 @@ impl TestApp {
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-        let live = portal_server::appointments::live_hub(&db.db());
+        let live = portal_server::appointments::live_hub(&db.db(), portal_web::live::STREAMS_PER_ADDRESS);
         let state = AppState::new(portal_web::AppParts {
             db: db.db(),
             registry,
@@ -368,6 +368,11 @@ impl TestApp {
     pub fn with_capabilities(mut self, list: &'static [portal_server::kit::registry::Capability]) -> Self {
         self.router = portal_server::build_router_with(self.state.clone(), list);
         self
+    }
+
+    /// Sends a request and returns the response with its body unread (a stream that never ends).
+    pub async fn open(&self, req: Request<Body>) -> axum::response::Response {
+        self.router.clone().oneshot(req).await.unwrap_or_else(|e| match e {})
     }
 
     pub async fn request(&self, req: Request<Body>) -> TestResponse {

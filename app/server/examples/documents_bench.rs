@@ -79,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
         footer: "Elektronisch erstellt, ohne Unterschrift gültig.",
         card_lines: &facts[..2],
         card_hint: "Ausschneiden.",
+        revoked: None,
     };
     for (name, render) in [("a4", pdf::a4 as fn(&Sheet<'_>) -> Vec<u8>), ("card", pdf::card)] {
         let mut ms = Vec::with_capacity(runs);
@@ -141,7 +142,7 @@ async fn main() -> anyhow::Result<()> {
         let (d, _) = portal_documents::repo::issue(&mut tx, &sealer, n).await?;
         tx.commit().await?;
         ms.push(t.elapsed().as_secs_f64() * 1000.0);
-        token_text = d.token;
+        token_text = d.token.unwrap_or_default();
     }
     println!("issue.median_ms={:.2} (key opened, token signed, row written, committed)", median(ms));
     println!("token={token_text}");

@@ -102,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
         t
     };
     let mut tx = db.tenant(tenant).await?;
-    let slug = own::create(&mut tx, &input("Benchmark hundert Felder"), "bench").await?;
+    let (slug, _) = own::create(&mut tx, &input("Benchmark hundert Felder"), "bench", uuid::Uuid::new_v4()).await?;
     builder::save_draft(&mut tx, &slug, &schema, &[], None, "bench").await?;
     tx.commit().await?;
     let mut ms = Vec::new();
@@ -126,7 +126,7 @@ async fn main() -> anyhow::Result<()> {
 
     // 4. an own service from the largest import, published and offered
     let mut tx = db.tenant(tenant).await?;
-    let slug = own::create(&mut tx, &input("Benchmark Blaue Karte"), "bench").await?;
+    let (slug, _) = own::create(&mut tx, &input("Benchmark Blaue Karte"), "bench", uuid::Uuid::new_v4()).await?;
     builder::save_draft(&mut tx, &slug, &imported.schema, &[], None, "bench").await?;
     builder::publish(&mut tx, &slug, 1, "bench").await?;
     own::set_offered(&mut tx, &slug, true).await?;

@@ -99,14 +99,18 @@ pub enum Cell {
     Form(Box<FormSpec>),
 }
 
+/// A term, its value and an optional badge (kind and words).
+pub type Fact = (String, String, Option<(&'static str, String)>);
+
 /// A building block of a page.
 #[derive(Debug, Clone)]
 pub enum Block {
     Heading(String),
     Text(String),
     Notice(&'static str, String),
-    /// Term, value, optional badge.
-    Facts(Vec<(String, String, Option<String>)>),
+    /// Term, value, optional badge (its kind, e.g. `success` or `danger`, and its words: the
+    /// colour never says anything the words do not).
+    Facts(Vec<Fact>),
     Table {
         caption: String,
         headers: Vec<String>,
@@ -391,8 +395,8 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
                     {facts.into_iter().map(|(term, value, badge)| view! {
                         <div class="facts__row">
                             <dt class="kern-label">{term}</dt>
-                            <dd class="kern-body">{if value.is_empty() { "–".to_owned() } else { value }}
-                                {badge.map(|b| view! { " " <span class="kern-badge kern-badge--success"><span class="kern-label kern-label--small">{b}</span></span> })}
+                            <dd class="kern-body">{if value.is_empty() && badge.is_none() { "–".to_owned() } else { value }}
+                                {badge.map(|(kind, b)| view! { " " <span class=format!("kern-badge kern-badge--{kind}")><span class="kern-label kern-label--small">{b}</span></span> })}
                             </dd>
                         </div>
                     }).collect_view()}

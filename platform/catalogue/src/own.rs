@@ -3,6 +3,7 @@
 //! portal like catalogue services by an activation, and listed and searched through
 //! `service_entry`, the base catalogue and the tenant's own services in one relation.
 
+use uuid::Uuid;
 use portal_db::{DbError, TenantTx};
 use portal_domain::{Cents, Localized};
 use sqlx::Row;
@@ -111,8 +112,21 @@ pub async fn get(tx: &mut TenantTx, slug: &str) -> Result<Option<OwnService>, Db
     Ok(sqlx::query(&sql).bind(slug).fetch_optional(tx.conn()).await?.as_ref().map(from_row))
 }
 
-/// Creates an own service (not yet offered) and returns its slug.
-pub async fn create(tx: &mut TenantTx, input: &OwnServiceInput, by: &str) -> Result<String, DbError> {
+/// Creates an own service (not yet offered) for the form whose one-time `key` it carries, and
+/// returns its slug and `true`; the same key posted again (a double click, a retried request, at
+/// the same moment or later) finds the service the first post made: its slug and `false`.
+pub async fn create(tx: &mut TenantTx, input: &OwnServiceInput, by: &str, key: Uuid) -> Result<(String, bool), DbError> {
+    // posts of one key wait for each other; the unique index on the key stands behind this
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('own-service-key:' || $1::text, 0))").bind(key).execute(tx.conn()).await?;
+    if let Some(slug) = sqlx::query_scalar::<_, String>("select service_slug from own_service where create_key = $1").bind(key).fetch_optional(tx.conn()).await? {
+        return Ok((slug, false));
+    }
+    let slug = create_slug(tx, input, by).await?;
+    sqlx::query("update own_service set create_key = $2 where service_slug = $1").bind(&slug).bind(key).execute(tx.conn()).await?;
+    Ok((slug, true))
+}
+
+async fn create_slug(tx: &mut TenantTx, input: &OwnServiceInput, by: &str) -> Result<String, DbError> {
     let taken: Vec<String> = sqlx::query_scalar("select service_slug from own_service where service_slug like $1 || '%' for update").bind(slug_for(&input.name.de, &[])).fetch_all(tx.conn()).await?;
     let mut taken = taken;
     // another editor may take the same slug at the same moment: the next free one then

@@ -38,7 +38,9 @@ pub struct Document {
     pub valid_from: Date,
     pub valid_until: Date,
     pub kid: Vec<u8>,
-    pub token: String,
+    /// The signed token of the QR code; `None` once the case was anonymised (the token carried the
+    /// holder's facts; the check goes on by [`Self::token_sha256`]).
+    pub token: Option<String>,
     /// [`token::fingerprint`] of the token as issued: what the check compares and the revocation
     /// list publishes.
     pub token_sha256: String,
@@ -308,7 +310,8 @@ pub async fn reminders_due(tx: &mut TenantTx, today: Date, reminder_days: &[(Str
 }
 
 /// Documents whose case was anonymised lose what they print about the person (name, address,
-/// date of birth) and the answers kept for renewal; while still valid they keep what the check
+/// date of birth), the answers kept for renewal and the signed token (which carries facts of the
+/// holder; the check and the revocation list go on by its fingerprint); while still valid they keep what the check
 /// compares (a plate, a zone), afterwards that goes too. Returns how many were changed.
 pub async fn anonymise(tx: &mut TenantTx, today: Date) -> Result<u64> {
     let rows = sqlx::query(
@@ -324,7 +327,7 @@ pub async fn anonymise(tx: &mut TenantTx, today: Date) -> Result<u64> {
         let until: Date = r.get("valid_until");
         let keep_checks = until >= today;
         facts.retain(|f| f.check && keep_checks && matches!(f.fact, Fact::Plate | Fact::Zone | Fact::Subject | Fact::Reference));
-        sqlx::query("update document set facts = $2, answers = '{}', citizen_id = null, anonymised_at = coalesce(anonymised_at, app_now()) where document_id = $1")
+        sqlx::query("update document set facts = $2, answers = '{}', citizen_id = null, token = null, anonymised_at = coalesce(anonymised_at, app_now()) where document_id = $1")
             .bind(r.get::<Uuid, _>("document_id"))
             .bind(serde_json::to_value(&facts).unwrap_or_default())
             .execute(tx.conn())

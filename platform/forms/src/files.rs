@@ -1,6 +1,7 @@
 //! Attachments: the type is read from the content (never from the name or the browser's claim),
 //! and images lose their metadata (EXIF with GPS position and camera, XMP, comments, text chunks)
-//! before they are stored.
+//! before they are stored. A photo's orientation stays: a phone records it in EXIF instead of
+//! turning the pixels, and staff would see documents on their side without it.
 
 use crate::schema::FileType;
 
@@ -25,7 +26,8 @@ pub enum CleanError {
 }
 
 /// Returns the file without metadata: JPEG APPn segments other than JFIF/Adobe colour information and
-/// COM segments are dropped; PNG ancillary text, time and EXIF chunks are dropped. PDFs are returned
+/// COM segments are dropped, an EXIF segment is replaced by one holding the orientation alone (when
+/// it is not the default); PNG ancillary text, time and EXIF chunks are dropped. PDFs are returned
 /// as they are.
 pub fn strip_metadata(kind: FileType, bytes: &[u8]) -> Result<Vec<u8>, CleanError> {
     match kind {
@@ -91,6 +93,14 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, CleanError> {
             return Ok(out);
         }
         let payload = &segment[4..];
+        if marker == 0xE1
+            && let Some(tiff) = payload.strip_prefix(b"Exif\0\0")
+            && let Some(orientation) = orientation_only(tiff)
+        {
+            out.extend_from_slice(&orientation);
+            pos = end;
+            continue;
+        }
         let keep = match marker {
             0xE0 => payload.starts_with(b"JFIF\0"),
             0xEE => payload.starts_with(b"Adobe"),
@@ -103,6 +113,28 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, CleanError> {
         }
         pos = end;
     }
+}
+
+/// An APP1 segment with EXIF holding nothing but the orientation the given EXIF (TIFF data, at
+/// most 64 KB: a segment's length) names, when it names one other than "as stored" (1). Read and
+/// written by `kamadak-exif`.
+fn orientation_only(tiff: &[u8]) -> Option<Vec<u8>> {
+    let exif = exif::Reader::new().read_raw(tiff.to_vec()).ok()?;
+    let value = exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY)?.value.get_uint(0)?;
+    if !(2..=8).contains(&value) {
+        return None;
+    }
+    let field = exif::Field { tag: exif::Tag::Orientation, ifd_num: exif::In::PRIMARY, value: exif::Value::Short(vec![u16::try_from(value).ok()?]) };
+    let mut writer = exif::experimental::Writer::new();
+    writer.push_field(&field);
+    let mut written = std::io::Cursor::new(Vec::new());
+    writer.write(&mut written, exif.little_endian()).ok()?;
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(&written.into_inner());
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend_from_slice(&u16::try_from(payload.len() + 2).ok()?.to_be_bytes());
+    segment.extend_from_slice(&payload);
+    Some(segment)
 }
 
 #[cfg(test)]
@@ -152,6 +184,65 @@ mod tests {
         assert!(text.contains("JFIF"));
         assert!(clean.ends_with(&[0x12, 0x34, 0xFF, 0xD9]));
         assert_eq!(sniff(&clean), Some(FileType::Jpeg));
+    }
+
+    /// EXIF (big-endian TIFF) with the orientation, a camera model and a GPS latitude, written by
+    /// `kamadak-exif` as a phone would write them.
+    fn phone_exif(orientation: u16) -> Vec<u8> {
+        let fields = [
+            exif::Field { tag: exif::Tag::Orientation, ifd_num: exif::In::PRIMARY, value: exif::Value::Short(vec![orientation]) },
+            exif::Field { tag: exif::Tag::Model, ifd_num: exif::In::PRIMARY, value: exif::Value::Ascii(vec![b"Erikas Telefon".to_vec()]) },
+            exif::Field { tag: exif::Tag::GPSLatitudeRef, ifd_num: exif::In::PRIMARY, value: exif::Value::Ascii(vec![b"N".to_vec()]) },
+        ];
+        let mut w = exif::experimental::Writer::new();
+        for f in &fields {
+            w.push_field(f);
+        }
+        let mut buf = std::io::Cursor::new(Vec::new());
+        w.write(&mut buf, false).expect("exif");
+        let mut payload = b"Exif\0\0".to_vec();
+        payload.extend_from_slice(&buf.into_inner());
+        payload
+    }
+
+    #[test]
+    fn a_photo_keeps_its_orientation_in_all_eight_and_loses_everything_else() {
+        let seg = |m: u8, p: &[u8]| {
+            let mut s = vec![0xFF, m];
+            s.extend_from_slice(&((p.len() + 2) as u16).to_be_bytes());
+            s.extend_from_slice(p);
+            s
+        };
+        for orientation in 1..=8u16 {
+            let mut jpg = vec![0xFF, 0xD8];
+            jpg.extend(seg(0xE1, &phone_exif(orientation)));
+            jpg.extend(seg(0xDB, &[0; 65]));
+            jpg.extend(seg(0xDA, &[0; 10]));
+            jpg.extend([0x12, 0x34, 0xFF, 0xD9]);
+            let clean = strip_metadata(FileType::Jpeg, &jpg).expect("clean");
+            let text = String::from_utf8_lossy(&clean);
+            assert!(!text.contains("Erikas Telefon"), "{orientation}: the camera is gone");
+            // read back from the cleaned file by the crate's JPEG reader, as a viewer would
+            let read = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&clean));
+            match orientation {
+                // "as stored" needs no EXIF at all
+                1 => assert!(read.is_err(), "no EXIF left for the default orientation"),
+                _ => {
+                    let read = read.expect("EXIF with the orientation");
+                    let fields: Vec<exif::Tag> = read.fields().map(|f| f.tag).collect();
+                    assert_eq!(fields, vec![exif::Tag::Orientation], "{orientation}: nothing but the orientation");
+                    assert_eq!(read.get_field(exif::Tag::Orientation, exif::In::PRIMARY).and_then(|f| f.value.get_uint(0)), Some(u32::from(orientation)));
+                }
+            }
+            assert!(clean.ends_with(&[0x12, 0x34, 0xFF, 0xD9]), "the picture itself is untouched");
+        }
+        // an EXIF segment that cannot be read is dropped as before
+        let mut jpg = vec![0xFF, 0xD8];
+        jpg.extend(seg(0xE1, b"Exif\0\0MM\0*\0\0\0\x08\xff\xff"));
+        jpg.extend(seg(0xDA, &[0; 4]));
+        jpg.extend([0xFF, 0xD9]);
+        let clean = strip_metadata(FileType::Jpeg, &jpg).expect("clean");
+        assert!(!clean.windows(4).any(|w| w == b"Exif"));
     }
 
     #[test]

@@ -31,12 +31,18 @@ pub async fn exhausted(conn: &mut PgConnection, bucket: &str, limit: Limit) -> R
 
 /// Counts a hit and returns whether the bucket was within its limit before it.
 pub async fn hit(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<bool, DbError> {
-    let hits: i32 = sqlx::query_scalar(
+    Ok(hit_or_wait(conn, bucket, limit).await?.is_none())
+}
+
+/// [`hit`], saying how long the caller must wait when over the limit: until the bucket's window
+/// ends (at least a second). `None` while within the limit.
+pub async fn hit_or_wait(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<Option<std::time::Duration>, DbError> {
+    let (hits, left): (i32, f64) = sqlx::query_as(
         "insert into rate_limit (bucket, window_start, hits) values ($1, app_now(), 1)
          on conflict (bucket) do update set
            hits = case when rate_limit.window_start <= app_now() - $2::interval then 1 else rate_limit.hits + 1 end,
            window_start = case when rate_limit.window_start <= app_now() - $2::interval then app_now() else rate_limit.window_start end
-         returning hits",
+         returning hits, extract(epoch from (window_start + $2::interval - app_now()))::float8",
     )
     .bind(bucket)
     .bind(interval(limit))
@@ -46,7 +52,7 @@ pub async fn hit(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<
     if hits == 1 {
         sqlx::query("delete from rate_limit where window_start < app_now() - interval '1 day'").execute(conn).await?;
     }
-    Ok(hits <= limit.max)
+    Ok((hits > limit.max).then(|| std::time::Duration::from_secs(left.ceil().max(1.0) as u64)))
 }
 
 /// Clears a bucket (after a successful login).

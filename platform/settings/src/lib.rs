@@ -172,6 +172,13 @@ pub struct ServerSettings {
     pub secure_cookies: bool,
     /// Largest request body accepted, in bytes (logo uploads are the largest).
     pub max_body_bytes: usize,
+    /// Live streams (waiting times, call displays) one client address may hold open at a time.
+    #[serde(default = "default_streams_per_address")]
+    pub max_streams_per_address: usize,
+}
+
+fn default_streams_per_address() -> usize {
+    32
 }
 
 #[derive(Debug, Deserialize)]

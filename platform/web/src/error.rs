@@ -51,7 +51,13 @@ pub struct AppError {
     pub source: Option<anyhow_like::BoxError>,
     /// The text key of a more precise explanation than the kind's general one.
     pub text: Option<&'static str>,
+    /// How long a rate-limited client must wait (`Retry-After`, and said on the page).
+    pub retry_after: Option<std::time::Duration>,
 }
+
+/// How long a rate-limited client must wait, as the error page needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfter(pub std::time::Duration);
 
 /// The text key an error page shows instead of its kind's general text (see [`AppError::with_text`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +73,7 @@ mod anyhow_like {
 
 impl AppError {
     pub fn new(kind: ErrorKind) -> Self {
-        Self { kind, source: None, text: None }
+        Self { kind, source: None, text: None, retry_after: None }
     }
     /// The same error, explained on its page by the text `key` (in every language).
     pub fn with_text(mut self, key: &'static str) -> Self {
@@ -86,11 +92,16 @@ impl AppError {
     pub fn too_many_requests() -> Self {
         Self::new(ErrorKind::TooManyRequests)
     }
+    /// Over a rate limit whose window ends in `wait`: the answer carries `Retry-After` and its page
+    /// says when to try again.
+    pub fn too_many_requests_for(wait: std::time::Duration) -> Self {
+        Self { retry_after: Some(wait), ..Self::new(ErrorKind::TooManyRequests) }
+    }
     pub fn unavailable() -> Self {
         Self::new(ErrorKind::Unavailable)
     }
     pub fn internal<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
-        Self { kind: ErrorKind::Internal, source: Some(Box::new(e)), text: None }
+        Self { kind: ErrorKind::Internal, source: Some(Box::new(e)), text: None, retry_after: None }
     }
 }
 
@@ -133,6 +144,10 @@ impl IntoResponse for AppError {
         }
         if let Some(source) = self.source {
             response.extensions_mut().insert(ErrorCause(source.to_string().into()));
+        }
+        if let Some(wait) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(wait.as_secs()));
+            response.extensions_mut().insert(RetryAfter(wait));
         }
         response
     }

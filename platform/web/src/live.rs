@@ -47,11 +47,71 @@ struct Topic {
 pub struct Live {
     topics: Mutex<HashMap<Key, Topic>>,
     loader: Loader,
+    streams: Arc<Streams>,
 }
+
+/// Open streams per client address (its rate-limit key): a client that opens streams without end
+/// would hold a connection and a task each.
+struct Streams {
+    per_address: usize,
+    open: Mutex<HashMap<String, usize>>,
+}
+
+impl Streams {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One open stream of a client address; the count goes down when it is dropped (the stream ends or
+/// the client goes away).
+pub struct StreamPermit {
+    streams: Arc<Streams>,
+    address: String,
+}
+
+impl Drop for StreamPermit {
+    fn drop(&mut self) {
+        let mut open = self.streams.lock();
+        if let Some(n) = open.get_mut(&self.address) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.address);
+            }
+        }
+    }
+}
+
+/// Streams one client address may hold open by default: a household's phones and an office's call
+/// displays behind one address, with room to spare (`server.max_streams_per_address`).
+pub const STREAMS_PER_ADDRESS: usize = 32;
 
 impl Live {
     pub fn new(loader: Loader) -> Arc<Self> {
-        Arc::new(Self { topics: Mutex::new(HashMap::new()), loader })
+        Self::with_stream_limit(loader, STREAMS_PER_ADDRESS)
+    }
+
+    /// [`Live::new`] with at most `per_address` open streams per client address.
+    pub fn with_stream_limit(loader: Loader, per_address: usize) -> Arc<Self> {
+        Arc::new(Self { topics: Mutex::new(HashMap::new()), loader, streams: Arc::new(Streams { per_address, open: Mutex::new(HashMap::new()) }) })
+    }
+
+    /// Counts a stream opened by `address` (a client address's rate-limit key); `None` when the
+    /// address holds as many as it may.
+    pub fn open_stream(&self, address: &str) -> Option<StreamPermit> {
+        let mut open = self.streams.lock();
+        let n = open.entry(address.to_owned()).or_insert(0);
+        if *n >= self.streams.per_address {
+            return None;
+        }
+        *n += 1;
+        drop(open);
+        Some(StreamPermit { streams: Arc::clone(&self.streams), address: address.to_owned() })
+    }
+
+    /// Streams open on this server, across all addresses.
+    pub fn open_streams(&self) -> usize {
+        self.streams.lock().values().sum()
     }
 
     /// Listens to a topic: the receiver holds its current state and sees every new one. `None`

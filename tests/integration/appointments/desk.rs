@@ -211,3 +211,81 @@ async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot(
     assert_eq!(held[1].1, key);
     assert!(held[0].2 && !held[1].2);
 }
+
+#[tokio::test]
+async fn one_forms_key_posted_five_times_at_once_for_five_days_holds_one_slot_and_answers_each_post_with_it() {
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
+    let (tenant, loc, _) = tiny_location(&app).await;
+    let (plan, slots) = plan_and_slots(&app, tenant, loc, 14).await;
+    // the first free slot of five different days
+    let mut starts = vec![];
+    for s in &slots {
+        let day = portal_domain::civil::german(s.start).date();
+        if starts.iter().all(|(d, _)| *d != day) {
+            starts.push((day, s.start));
+        }
+    }
+    assert!(starts.len() >= 5, "five days with free slots: {starts:?}");
+    let key = repo::secret();
+    let now = app.clock().now();
+    let tasks: Vec<_> = starts[..5]
+        .iter()
+        .map(|(_, start)| {
+            let (db, plan, key, start) = (app.state.db.clone(), plan.clone(), key.clone(), *start);
+            tokio::spawn(async move {
+                let mut tx = db.tenant(tenant).await.map_err(|e| e.to_string())?;
+                let t = repo::take_once(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, start, Some(Duration::minutes(10)), &Person::default(), now, Some(&key)).await.map_err(|e| e.to_string())?;
+                tx.commit().await.map_err(|e| e.to_string())?;
+                Ok::<_, String>((t.booking.id, t.new))
+            })
+        })
+        .collect();
+    let mut answers = vec![];
+    for t in tasks {
+        // before: two of five failed on the key's unique index (a 500 for the citizen)
+        answers.push(t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("a post of the same key failed: {e}")));
+    }
+    assert_eq!(answers.iter().filter(|(_, new)| *new).count(), 1, "one post made the hold: {answers:?}");
+    assert!(answers.iter().all(|(id, _)| *id == answers[0].0), "every post answered with it: {answers:?}");
+    let held: i64 = sqlx::query_scalar("select count(*) from appointment_booking where tenant_id = $1 and manage_hash = sha256(convert_to($2, 'UTF8'))")
+        .bind(tenant.0)
+        .bind(&key)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(-1);
+    assert_eq!(held, 1);
+}
+
+#[tokio::test]
+async fn a_client_address_holds_at_most_its_share_of_live_streams_and_gets_one_back_when_a_stream_ends() {
+    let app = TestApp::spawn_at(ORDINARY_DAY).await;
+    let (_, loc, _) = tiny_location(&app).await;
+    let stream = |peer: &str| {
+        let mut req = http::Request::get(format!("/termine/live/{loc}")).header(http::header::HOST, HOST).body(axum::body::Body::empty()).unwrap_or_default();
+        let addr: std::net::SocketAddr = peer.parse().unwrap_or_else(|e| panic!("{e}"));
+        req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+        req
+    };
+    let max = portal_web::live::STREAMS_PER_ADDRESS;
+    let mut open = vec![];
+    for _ in 0..max {
+        let r = app.open(stream("203.0.113.7:40000")).await;
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("text/event-stream"));
+        open.push(r);
+    }
+    assert_eq!(app.state.live.open_streams(), max);
+    // one more from the same address is refused, and told when to try again
+    let refused = app.open(stream("203.0.113.7:40001")).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("30"));
+    // another address is not affected; a JSON poll from the full one is one answer, not a stream
+    assert_eq!(app.open(stream("198.51.100.9:40000")).await.status(), StatusCode::OK);
+    let mut poll = stream("203.0.113.7:40002");
+    poll.headers_mut().insert(http::header::ACCEPT, http::HeaderValue::from_static("application/json"));
+    assert_eq!(app.open(poll).await.status(), StatusCode::OK);
+    // a stream that ends (the client went away) gives its place back
+    drop(open.pop());
+    assert_eq!(app.state.live.open_streams(), max - 1, "one stream fewer");
+    assert_eq!(app.open(stream("203.0.113.7:40003")).await.status(), StatusCode::OK);
+}

@@ -157,3 +157,124 @@ async fn nothing_that_ranks_children_changes_while_rounds_run_and_removed_places
     let still: i64 = sqlx::query_scalar("select count(*) from kita_offer where facility_id = $1 and status = 'held'").bind(kotten).fetch_one(&app.db.owner().await).await.unwrap_or(-1);
     assert_eq!(still, 0);
 }
+
+/// Posts the application form twice (or more) at the same moment from one account, as two browser
+/// tabs would: each with its own one-time key.
+async fn at_once<'a>(app: &'a TestApp, parent: &mut portal_tests::TestClient<'a>, forms: Vec<Vec<(String, String)>>) -> Vec<portal_tests::TestResponse> {
+    let csrf = parent.get("/kita/anmeldung").await.hidden("_csrf").unwrap_or_default();
+    let cookie = parent.cookie_header();
+    let posts = forms.iter().map(|fields| {
+        let mut all: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+        all.extend(fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let cookie = cookie.clone();
+        async move { app.post_form(HOST, "/kita/anmeldung", &all, &cookie).await }
+    });
+    futures_join_all(posts).await
+}
+
+async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    // polled together: every request is in flight before any answer is awaited
+    let mut pending: Vec<_> = futures.map(|f| Some(Box::pin(f))).collect();
+    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut done = true;
+        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
+            if let Some(f) = slot {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => {
+                        *result = Some(v);
+                        *slot = None;
+                    }
+                    std::task::Poll::Pending => done = false,
+                }
+            }
+        }
+        if done { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+    })
+    .await;
+    results.into_iter().flatten().collect()
+}
+
+#[tokio::test]
+async fn the_same_child_from_two_tabs_at_once_is_one_application_and_the_tenth_is_the_last_however_they_race() {
+    let app = TestApp::spawn_at(crate::kita::KITA_DAY).await;
+    let prefs = three_prefs(&app).await;
+    let email = unique_email("zwei-tabs");
+    let mut parent = registered(&app, HOST, &email).await;
+    let parent_id: Uuid = sqlx::query_scalar("select citizen_id from citizen_account where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let key = || Uuid::new_v4().simple().to_string();
+    let (k1, k2) = (key(), key());
+    // the same child, written as two parents or two tabs would
+    let answers = at_once(&app, &mut parent, vec![child("Sophie", "Müller", &k1, &prefs[..1]), child("Sophie", "Mueller", &k2, &prefs[..1])]).await;
+    let mut codes: Vec<StatusCode> = answers.iter().map(|r| r.status).collect();
+    codes.sort();
+    assert_eq!(codes, vec![StatusCode::SEE_OTHER, StatusCode::CONFLICT], "{:?}", answers.iter().map(|r| &r.body).collect::<Vec<_>>());
+    let refused = answers.iter().find(|r| r.status == StatusCode::CONFLICT).map(|r| r.body.clone()).unwrap_or_default();
+    assert!(refused.contains("Für dieses Kind haben Sie bereits eine Anmeldung (K-"), "{refused}");
+    let owner = app.db.owner().await;
+    let open = |owner: sqlx::PgPool| async move {
+        sqlx::query_scalar::<_, i64>("select count(*) from kita_application where citizen_id = $1 and status = 'submitted'").bind(parent_id).fetch_one(&owner).await.unwrap_or(-1)
+    };
+    assert_eq!(open(owner.clone()).await, 1, "one application for Sophie");
+
+    // eight more children one by one: nine open
+    for (first, last) in [("Anna", "Albers"), ("Ben", "Brandt"), ("Carla", "Conrad"), ("David", "Dietz"), ("Emma", "Ebert"), ("Felix", "Fuchs"), ("Greta", "Graf"), ("Hugo", "Haas")] {
+        let r = apply(&mut parent, &child(first, last, &key(), &prefs[..1])).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    assert_eq!(open(owner.clone()).await, 9);
+    // three more at once: the tenth gets in, the other two are refused with the limit's message
+    let answers = at_once(&app, &mut parent, vec![child("Ida", "Imhof", &key(), &prefs[..1]), child("Jan", "Jost", &key(), &prefs[..1]), child("Kim", "Kaiser", &key(), &prefs[..1])]).await;
+    assert_eq!(answers.iter().filter(|r| r.status == StatusCode::SEE_OTHER).count(), 1);
+    for r in answers.iter().filter(|r| r.status != StatusCode::SEE_OTHER) {
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(r.body.contains("höchstens 10 offene Anmeldungen"), "{}", r.body);
+    }
+    assert_eq!(open(owner.clone()).await, 10);
+    // and the database itself refuses an eleventh, whoever writes it
+    let refused = sqlx::query(
+        "insert into kita_application (tenant_id, application_id, number, citizen_id, child_first, child_last, birth_date, address, care_type, start_month, scope_hours, parent_name, child_key)
+         select tenant_id, gen_random_uuid(), 'K-ELFTES01', citizen_id, 'Lea', 'Muster', birth_date, address, care_type, start_month, scope_hours, parent_name, 'lea|muster'
+           from kita_application where citizen_id = $1 limit 1",
+    )
+    .bind(parent_id)
+    .execute(&owner)
+    .await
+    .err()
+    .and_then(|e| e.as_database_error().and_then(|d| d.constraint().map(str::to_owned)));
+    assert_eq!(refused.as_deref(), Some("kita_application_per_account"));
+}
+
+#[tokio::test]
+async fn a_new_application_is_checked_for_duplicates_at_once_and_the_allocation_waits_until_the_pair_is_decided() {
+    let app = TestApp::spawn_at(crate::kita::KITA_DAY).await;
+    let (mut admin, _) = staff(&app, "").await;
+    let prefs = three_prefs(&app).await;
+    let mut mother = registered(&app, HOST, &unique_email("mutter")).await;
+    let mut father = registered(&app, HOST, &unique_email("vater")).await;
+    let key = || Uuid::new_v4().simple().to_string();
+    // one real child, applied for by both parents in two spellings
+    let hers = id_of(&apply(&mut mother, &child("Sophie", "Müller", &key(), &prefs[..1])).await);
+    let his = id_of(&apply(&mut father, &child("Sofie", "Mueller", &key(), &prefs[1..2])).await);
+    let owner = app.db.owner().await;
+    let (first, second) = if hers < his { (hers, his) } else { (his, hers) };
+    let decision: Option<String> = sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2").bind(first).bind(second).fetch_optional(&owner).await.unwrap_or_default();
+    assert_eq!(decision.as_deref(), Some("open"), "found when the second was submitted, before anyone pressed \"check now\"");
+
+    // the allocation does not start while the pair is open, and its page says why
+    let page = admin.get("/verwaltung/kita/vergabe").await;
+    assert!(page.body.contains("mögliche Doppelanmeldungen sind noch nicht entschieden"), "{}", page.body);
+    let r = admin.submit("/verwaltung/kita/vergabe", "/verwaltung/kita/vergabe/starten", &[]).await;
+    assert_eq!(r.location(), Some("/verwaltung/kita/vergabe?abgelehnt=duplicates_open"));
+    let page = admin.get("/verwaltung/kita/vergabe?abgelehnt=duplicates_open").await;
+    assert!(page.body.contains("Die Vergabe beginnt erst, wenn über alle möglichen Doppelanmeldungen entschieden ist"), "{}", page.body);
+    let phases: i64 = sqlx::query_scalar("select count(*) from kita_allocation").fetch_one(&owner).await.unwrap_or(-1);
+    assert_eq!(phases, 0);
+
+    // merged (the mother's kept): now it starts
+    let keep = if hers == first { "erste" } else { "zweite" };
+    let r = admin.submit("/verwaltung/kita/dubletten", &format!("/verwaltung/kita/dubletten/{first}/{second}"), &[("entscheidung", keep)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = admin.submit("/verwaltung/kita/vergabe", "/verwaltung/kita/vergabe/starten", &[]).await;
+    assert_eq!(r.location(), Some("/verwaltung/kita/vergabe?phase=1"), "{:?}", r.location());
+}

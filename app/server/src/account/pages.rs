@@ -31,9 +31,9 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
     if let Some(k) = notice {
         blocks.push(Block::Notice("success", tr(lang, k)));
     }
-    let verified_badge = acc.verified_by.as_ref().map(|p| tr_with(lang, "account.verified_by", &[("provider", p)]));
+    let verified_badge = acc.verified_by.as_ref().map(|p| ("success", tr_with(lang, "account.verified_by", &[("provider", p)])));
     blocks.push(Block::Heading(tr(lang, "account.profile_heading")));
-    let mut facts: Vec<(String, String, Option<String>)> = PROFILE_LABELS
+    let mut facts: Vec<portal_ui::blocks::Fact> = PROFILE_LABELS
         .iter()
         .map(|(f, key)| {
             let badge = acc.verified_fields.iter().any(|v| v == f).then(|| verified_badge.clone()).flatten();

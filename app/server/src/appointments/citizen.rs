@@ -484,8 +484,8 @@ pub(super) async fn confirm(
     if form.has_errors() {
         return held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    if !crate::kit::limits::mail_allowed(&state, &ip, ctx.entry.tenant_id, &email).await? {
-        return Err(AppError::too_many_requests());
+    if let Some(wait) = crate::kit::limits::mail_wait(&state, &ip, ctx.entry.tenant_id, &email).await? {
+        return Err(AppError::too_many_requests_for(wait));
     }
     let content = page::content(&state, &ctx).await?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;

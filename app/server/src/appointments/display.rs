@@ -13,10 +13,12 @@ use portal_appointments::repo;
 use portal_ui::appointments::{CallDisplay, DisplayData};
 use portal_ui::i18n::tr;
 use portal_web::live::Snapshot;
+use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
 use super::paths;
+use crate::kit::limits::ip_key;
 use crate::kit::page::{self, lang_of};
 use crate::kit::pipeline::tenant_tx;
 
@@ -38,15 +40,21 @@ fn part_of(s: &Snapshot, part: Part) -> String {
 
 /// The location's state as events (each change within a second or two) or, for a client that
 /// asks for JSON, once.
-async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, location: Uuid, part: Part) -> Result<Response, AppError> {
-    let rx = state.live.subscribe(ctx.entry.tenant_id, location).await.ok_or_else(AppError::not_found)?;
+/// How long a client over its streams' limit is asked to wait before it tries again.
+const STREAMS_RETRY: Duration = Duration::from_secs(30);
+
+async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, ip: &ClientIp, location: Uuid, part: Part) -> Result<Response, AppError> {
     let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
+    // a stream holds a connection and a task for as long as the client keeps it: so many per
+    // client address, counted until the stream ends (the JSON answer is one response, not counted)
+    let permit = if wants_json { None } else { Some(state.live.open_stream(&ip_key(ip)).ok_or_else(|| AppError::too_many_requests_for(STREAMS_RETRY))?) };
+    let rx = state.live.subscribe(ctx.entry.tenant_id, location).await.ok_or_else(AppError::not_found)?;
     let first: Arc<Snapshot> = rx.borrow().clone();
     if wants_json {
         return Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], part_of(&first, part)).into_response());
     }
     let tag = first.tag.clone();
-    let updates = futures_util::stream::unfold(rx, move |mut rx| {
+    let updates = futures_util::stream::unfold((rx, permit), move |(mut rx, permit)| {
         let tag = tag.clone();
         async move {
             rx.changed().await.ok()?;
@@ -55,7 +63,7 @@ async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, locati
             if matches!(part, Part::Display) && next.tag != tag {
                 return None;
             }
-            Some((Ok::<Event, Infallible>(Event::default().data(part_of(&next, part))), rx))
+            Some((Ok::<Event, Infallible>(Event::default().data(part_of(&next, part))), (rx, permit)))
         }
     });
     let opening = Event::default().retry(Duration::from_secs(2)).data(part_of(&first, part));
@@ -68,8 +76,8 @@ async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, locati
 }
 
 /// The portal's live waiting time of a location.
-pub(super) async fn portal_live(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(location): Path<Uuid>) -> Result<Response, AppError> {
-    live(&state, &ctx, &headers, location, Part::Public).await
+pub(super) async fn portal_live(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(location): Path<Uuid>) -> Result<Response, AppError> {
+    live(&state, &ctx, &headers, &ip, location, Part::Public).await
 }
 
 async fn display_location(state: &AppState, ctx: &TenantContext, token: &str) -> Result<repo::Location, AppError> {
@@ -88,9 +96,9 @@ fn no_leak(mut r: Response) -> Response {
     r
 }
 
-pub(super) async fn display_live(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn display_live(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(token): Path<String>) -> Result<Response, AppError> {
     let loc = display_location(&state, &ctx, &token).await?;
-    live(&state, &ctx, &headers, loc.id, Part::Display).await.map(no_leak)
+    live(&state, &ctx, &headers, &ip, loc.id, Part::Display).await.map(no_leak)
 }
 
 pub(super) async fn display_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {

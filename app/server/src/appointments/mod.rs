@@ -225,12 +225,14 @@ pub async fn snapshot(db: &Db, tenant: TenantId, location: Uuid) -> Option<Snaps
 
 /// The live hub of a server, loading each location's state from `db` and following the
 /// database's notifications.
-pub fn live_hub(db: &Db) -> Arc<Live> {
+/// Each client address may hold `streams_per_address` streams open.
+pub fn live_hub(db: &Db, streams_per_address: usize) -> Arc<Live> {
     let loader_db = db.clone();
-    let live = Live::new(Arc::new(move |tenant, location| {
+    let loader: portal_web::live::Loader = Arc::new(move |tenant, location| {
         let db = loader_db.clone();
         Box::pin(async move { snapshot(&db, tenant, location).await }) as BoxFuture<'static, Option<Snapshot>>
-    }));
+    });
+    let live = Live::with_stream_limit(loader, streams_per_address);
     live.follow(db);
     live
 }

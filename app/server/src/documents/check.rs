@@ -49,9 +49,11 @@ fn outcome_blocks(lang: Lang, o: &Outcome) -> Vec<Block> {
     match o {
         Outcome::Forged => vec![Block::Notice("danger", tr(lang, "documents.forged")), Block::Text(tr(lang, "documents.forged_text"))],
         Outcome::Genuine { claims, validity, revoked_at } => {
-            let kind = if *validity == Validity::Valid { "success" } else { "danger" };
+            // the verdict in words, its colour only repeating them: gültig green, abgelaufen amber,
+            // widerrufen red, noch nicht gültig blue
+            let kind = validity_badge(*validity);
             let mut facts = vec![
-                (tr(lang, "documents.verdict"), format!("{} · {}", tr(lang, "documents.genuine"), validity_label(lang, *validity)), Some(validity_badge(*validity).to_owned())),
+                (tr(lang, "documents.verdict"), tr(lang, "documents.genuine"), Some((kind, validity_label(lang, *validity)))),
                 (tr(lang, "documents.kind"), kind_label(lang, claims.kind), None),
                 (tr(lang, "documents.number"), claims.number.clone(), None),
                 (tr(lang, "documents.valid"), format!("{} – {}", fmt_day(claims.valid_from), fmt_day(claims.valid_until)), None),

@@ -66,7 +66,7 @@ pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, 
                 (tr(lang, "documents.number"), d.number.clone(), None),
                 (tr(lang, "documents.title"), d.title.get(lang).to_owned(), None),
                 (tr(lang, "documents.valid"), format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until)), None),
-                (tr(lang, "documents.state"), state_text(lang, d, today), Some(validity_badge(d.validity(today)).to_owned())),
+                (tr(lang, "documents.state"), String::new(), Some((validity_badge(d.validity(today)), state_text(lang, d, today)))),
             ]));
             if d.revoked_at.is_none() {
                 let mut links = vec![(format!("{base}/dokument/{}", d.document_id), tr_with(lang, "documents.download", &[("title", d.title.get(lang))]))];

@@ -47,9 +47,10 @@ pub async fn render(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, la
         .map(|f| (f.label.get(lang).to_owned(), f.value.get(lang).to_owned()))
         .chain(std::iter::once((tr(lang, "documents.valid_until"), fmt_day(d.valid_until))))
         .collect();
-    let title = d.title.get(lang);
+    let title = d.title.get(lang).to_owned();
     let base = d.portal_url.as_str();
-    let check_url = format!("{base}/pruefen/{}", d.token);
+    // an anonymised document has no token left to print (see `respond` and `office_pdf`)
+    let check_url = format!("{base}/pruefen/{}", d.token.as_deref().unwrap_or_default());
     let subtitle = tr_with(lang, "documents.pdf_subtitle", &[("number", &d.number), ("issued", &fmt_date(d.issued_at))]);
     let qr_alt = tr_with(lang, "documents.pdf_qr_alt", &[("number", &d.number)]);
     let check_hint = tr_with(lang, "documents.pdf_check", &[("url", &format!("{base}/pruefen")), ("number", &d.number)]);
@@ -57,28 +58,39 @@ pub async fn render(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, la
     let card_hint = tr(lang, "documents.pdf_card_hint");
     let note = state.documents.catalogue.for_service(&d.service_slug).map(|t| t.note.get(lang).to_owned()).unwrap_or_default();
     let note = if note.is_empty() { tr(lang, "documents.pdf_note") } else { note };
-    let sheet = Sheet {
-        lang: if lang == Lang::De { "de-DE" } else { "en-GB" },
-        tenant: &tenant,
-        address: &address,
-        colour: rgb,
-        title,
-        subtitle: &subtitle,
-        facts: &facts,
-        note: &note,
-        qr: &check_url,
-        qr_alt: &qr_alt,
-        check_hint: &check_hint,
-        footer: &footer,
-        card_lines: &card_lines,
-        card_hint: &card_hint,
-    };
-    Ok(if card && d.kind.has_card() { pdf::card(&sheet) } else { pdf::a4(&sheet) })
+    let stamp = tr(lang, "documents.pdf_revoked_stamp");
+    let revoked = d.revoked_at.map(|at| tr_with(lang, "documents.pdf_revoked", &[("date", &fmt_date(at)), ("reason", d.revoked_reason.as_deref().unwrap_or_default().trim_end_matches('.'))]));
+    let card = card && d.kind.has_card();
+    // laying out, compressing and embedding the fonts is CPU work: off the async runtime
+    crate::kit::cpu::run("pdf", PDF_BUDGET, move || {
+        let sheet = Sheet {
+            lang: if lang == Lang::De { "de-DE" } else { "en-GB" },
+            tenant: &tenant,
+            address: &address,
+            colour: rgb,
+            title: &title,
+            subtitle: &subtitle,
+            facts: &facts,
+            note: &note,
+            qr: &check_url,
+            qr_alt: &qr_alt,
+            check_hint: &check_hint,
+            footer: &footer,
+            card_lines: &card_lines,
+            card_hint: &card_hint,
+            revoked: revoked.as_deref().map(|r| (stamp.as_str(), r)),
+        };
+        if card { pdf::card(&sheet) } else { pdf::a4(&sheet) }
+    })
+    .await
 }
 
+/// How long rendering a document may take (it takes milliseconds).
+const PDF_BUDGET: std::time::Duration = std::time::Duration::from_secs(10);
+
 async fn respond(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, headers: &HeaderMap, d: &Document, format: &Format) -> Result<Response, AppError> {
-    if d.revoked_at.is_some() {
-        // a revoked document is not handed out again
+    if d.revoked_at.is_some() || d.token.is_none() {
+        // a revoked document is not handed out again, nor one whose case was anonymised
         return Err(AppError::not_found());
     }
     let card = format.format == "karte";
@@ -132,8 +144,12 @@ pub(super) async fn office_pdf(
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     crate::casework::visible_case(&mut tx, &s, case_id).await?;
     let d = portal_documents::repo::get(&mut tx, doc_id).await?.filter(|d| d.case_id == case_id).ok_or_else(AppError::not_found)?;
+    if d.token.is_none() {
+        // anonymised: what it printed about the holder is gone, and so is its token
+        return Err(AppError::not_found());
+    }
     if d.revoked_at.is_some() {
-        // the office may still look at what it revoked
+        // the office may still look at what it revoked: the sheet says so across the page
         let bytes = render(&state, &mut tx, &ctx, lang_of(&headers), &d, false).await?;
         tx.finish().await?;
         return Ok(attachment("application/pdf", bytes, &format!("{}-widerrufen.pdf", d.number.to_ascii_lowercase())));

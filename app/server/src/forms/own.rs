@@ -13,6 +13,7 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
+use uuid::Uuid;
 use sqlx::Row;
 
 use super::paths;
@@ -190,7 +191,7 @@ async fn editor(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
     };
     let categories = portal_catalogue::repo::categories(tx.conn()).await?;
     tx.finish().await?;
-    let form = form.unwrap_or_else(|| {
+    let mut form = form.unwrap_or_else(|| {
         existing.as_ref().map(|o| values_of(&o.input)).unwrap_or_else(|| {
             let mut f = FormState::default();
             f.values.insert("fully_online".into(), "on".into());
@@ -198,6 +199,14 @@ async fn editor(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
         })
     });
     let mut fields = Vec::new();
+    if existing.is_none() {
+        // the new service's one-time key: kept through a failed check, so that however often the
+        // form is posted it makes one service
+        if form.values.get("key").is_none_or(|k| Uuid::parse_str(k).is_err()) {
+            form.values.insert("key".into(), Uuid::new_v4().to_string());
+        }
+        fields.push(FormField::new("key", String::new(), FieldKind::Hidden));
+    }
     for (key, _, required) in TEXTS {
         if key == "office" {
             continue;
@@ -250,13 +259,20 @@ pub(super) async fn create(State(state): State<AppState>, ctx: TenantContext, he
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Forms, Action::Write)?;
+    // a form of this server always carries its key; a post without one was not made by it
+    let key = Uuid::parse_str(&f.text("key")).map_err(|_| AppError::bad_request())?;
     let input = match read(lang, &f, &category_slugs(&state, &ctx).await?) {
         Ok(i) => i,
-        Err(form) => return editor(&state, &ctx, lang, &s, None, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(mut form) => {
+            form.values.insert("key".into(), key.to_string());
+            return editor(&state, &ctx, lang, &s, None, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let slug = own::create(&mut tx, &input, &s.user.display_name).await?;
-    audit(&mut tx, &s, &ip, "own_service.create", slug.clone(), serde_json::json!({ "name": input.name.de, "category": input.category, "fee_cents": input.fee.map(Cents::get) })).await?;
+    let (slug, new) = own::create(&mut tx, &input, &s.user.display_name, key).await?;
+    if new {
+        audit(&mut tx, &s, &ip, "own_service.create", slug.clone(), serde_json::json!({ "name": input.name.de, "category": input.category, "fee_cents": input.fee.map(Cents::get) })).await?;
+    }
     tx.finish().await?;
     // this server shows it on the next request; the others when the notification arrives
     state.content.invalidate(ctx.entry.tenant_id);

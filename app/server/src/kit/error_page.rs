@@ -5,8 +5,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use leptos::prelude::IntoAny;
 use portal_domain::Lang;
-use portal_ui::i18n::tr;
-use portal_web::error::{ErrorCause, ErrorKind, ErrorText};
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::error::{ErrorCause, ErrorKind, ErrorText, RetryAfter};
 use portal_web::{AppState, TenantContext};
 
 use super::page::{assets, html_status, portal_chrome};
@@ -21,18 +21,26 @@ pub struct Failure {
     pub text: Option<ErrorText>,
     /// The request's id (`x-request-id`), shown on the page as its reference.
     pub reference: Option<String>,
+    /// How long a rate-limited client must wait.
+    pub retry_after: Option<RetryAfter>,
 }
 
 impl Failure {
     /// A failure of `kind` without cause or precise text.
     pub fn of(kind: ErrorKind) -> Self {
-        Self { kind, cause: None, text: None, reference: None }
+        Self { kind, cause: None, text: None, reference: None, retry_after: None }
     }
 
     /// The failure an error response carries (see [`portal_web::AppError`]), if it is one.
     pub fn of_response(response: &Response) -> Option<Self> {
         let kind = response.extensions().get::<ErrorKind>().copied()?;
-        Some(Self { kind, cause: response.extensions().get::<ErrorCause>().cloned(), text: response.extensions().get::<ErrorText>().copied(), reference: None })
+        Some(Self {
+            kind,
+            cause: response.extensions().get::<ErrorCause>().cloned(),
+            text: response.extensions().get::<ErrorText>().copied(),
+            reference: None,
+            retry_after: response.extensions().get::<RetryAfter>().copied(),
+        })
     }
 
     /// The same failure, shown with the request's id `reference`.
@@ -45,7 +53,7 @@ impl Failure {
 /// Turns an error response of a handler (or of tenant resolution) into a translated page, in the
 /// tenant's frame where there is a tenant. Logs the error once, here.
 pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: Lang, failure: Failure, path: &str) -> Response {
-    let Failure { kind, cause, text: precise, reference } = failure;
+    let Failure { kind, cause, text: precise, reference, retry_after } = failure;
     let cause = cause.as_ref();
     let (title_key, text_key) = match (kind, tenant.is_some()) {
         (ErrorKind::NotFound, false) => ("errors.unknown_host_title", "errors.unknown_host_text"),
@@ -69,7 +77,15 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         _ => tracing::debug!(request.id = id, kind = ?kind, path = %logged, "request refused"),
     }
     let title = tr(lang, title_key);
-    let text = tr(lang, precise.map_or(text_key, |t| t.0));
+    let text = match (precise, retry_after) {
+        (Some(t), _) => tr(lang, t.0),
+        // the wait the limit really imposes, in whole minutes (rounded up)
+        (None, Some(RetryAfter(wait))) if kind == ErrorKind::TooManyRequests => {
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            tr_with(lang, if minutes == 1 { "errors.too_many_wait_one" } else { "errors.too_many_wait" }, &[("minutes", &minutes.to_string())])
+        }
+        (None, _) => tr(lang, text_key),
+    };
     let status = kind.status();
     let framed = match tenant {
         // the maintenance page must not depend on the tenant's data; other errors try the frame
@@ -91,8 +107,18 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         }
     };
     let mut r = html_status(status, body);
-    if kind == ErrorKind::Suspended {
-        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+    match (kind, retry_after) {
+        (ErrorKind::Suspended, _) => {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+        }
+        (ErrorKind::TooManyRequests, Some(RetryAfter(wait))) => {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+        }
+        // a limit whose window is not known here: a minute is the shortest any of them counts
+        (ErrorKind::TooManyRequests, None) => {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        }
+        _ => {}
     }
     r
 }

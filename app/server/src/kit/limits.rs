@@ -1,6 +1,8 @@
 //! Rate limits of anonymous and login requests: per client address, per account, per mail recipient.
 //! Counted in the tenant's own transaction (its pool), or the platform's for the console.
 
+use std::time::Duration;
+
 use portal_domain::TenantId;
 use portal_identity::ratelimit::{self, Limit};
 use portal_identity::secret::fingerprint;
@@ -73,23 +75,38 @@ const MAIL_PER_RECIPIENT: Limit = Limit { max: 5, window: time::Duration::hours(
 /// Counts a mail requested from `ip` to `to`; false when the address or the recipient is over its
 /// limit (registration, password reset, a guest's application confirmation ...).
 pub async fn mail_allowed(state: &AppState, ip: &ClientIp, tenant: TenantId, to: &str) -> Result<bool, AppError> {
-    within_limits(state, tenant, &[(format!("mail-ip:{}", ip_key(ip)), ratelimit::MAIL_PER_ADDRESS), (format!("mail-to:{}:{}", tenant.0, fingerprint(&to.trim().to_lowercase())), MAIL_PER_RECIPIENT)])
+    Ok(mail_wait(state, ip, tenant, to).await?.is_none())
+}
+
+/// [`mail_allowed`], saying how long to wait when over the limit.
+pub async fn mail_wait(state: &AppState, ip: &ClientIp, tenant: TenantId, to: &str) -> Result<Option<Duration>, AppError> {
+    limits_wait(state, tenant, &[(format!("mail-ip:{}", ip_key(ip)), ratelimit::MAIL_PER_ADDRESS), (format!("mail-to:{}:{}", tenant.0, fingerprint(&to.trim().to_lowercase())), MAIL_PER_RECIPIENT)])
         .await
 }
 
 /// Counts one `what` (e.g. `guest-draft`) from `ip` for the tenant; 429 when the address is over
-/// `limit`.
+/// `limit`, with `Retry-After` and a page saying when the window ends.
 pub async fn allow_per_address(state: &AppState, tenant: TenantId, ip: &ClientIp, what: &str, limit: Limit) -> Result<(), AppError> {
-    if within_limits(state, tenant, &[(format!("{what}-ip:{}", ip_key(ip)), limit)]).await? { Ok(()) } else { Err(AppError::too_many_requests()) }
+    match limits_wait(state, tenant, &[(format!("{what}-ip:{}", ip_key(ip)), limit)]).await? {
+        None => Ok(()),
+        Some(wait) => Err(AppError::too_many_requests_for(wait)),
+    }
 }
 
 /// Counts one hit on each bucket, in one transaction; false when any is over its limit.
 pub async fn within_limits(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<bool, AppError> {
+    Ok(limits_wait(state, tenant, buckets).await?.is_none())
+}
+
+/// [`within_limits`], saying how long to wait when over: until the last full bucket's window ends.
+pub async fn limits_wait(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<Option<Duration>, AppError> {
     let mut tx = limits_tx(state, Some(tenant)).await?;
-    let mut ok = true;
+    let mut wait: Option<Duration> = None;
     for (bucket, limit) in buckets {
-        ok &= ratelimit::hit(tx.conn(), bucket, *limit).await?;
+        if let Some(w) = ratelimit::hit_or_wait(tx.conn(), bucket, *limit).await? {
+            wait = Some(wait.map_or(w, |v| v.max(w)));
+        }
     }
     tx.commit().await?;
-    Ok(ok)
+    Ok(wait)
 }

@@ -31,6 +31,7 @@ fn refused_code(r: Refused) -> &'static str {
         Refused::WrongState => "wrong_state",
         Refused::NothingToDo => "nothing_to_do",
         Refused::NotOpen => "not_open",
+        Refused::DuplicatesOpen => "duplicates_open",
     }
 }
 
@@ -45,10 +46,16 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, head
     }
     let phases = allocation::phases(&mut tx).await?;
     let st = stats::statistics(&mut tx).await?;
+    let open_pairs = portal_kita::repo::applications::open_pairs(&mut tx).await?;
     tx.finish().await?;
     let mut blocks = vec![Block::Text(tr(lang, "kita.allocation_intro"))];
     if let Some(code) = field(&pairs, "abgelehnt") {
-        blocks.push(Block::Notice("error", tr(lang, &format!("kita.refused_{}", if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') { code } else { "wrong_state" }))));
+        blocks.push(Block::Notice("danger", tr(lang, &format!("kita.refused_{}", if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') { code } else { "wrong_state" }))));
+    }
+    // why "start" is refused, before anyone presses it
+    if open_pairs > 0 && phases.iter().all(|p| p.status == "done") {
+        blocks.push(Block::Notice("warning", tr_with(lang, "kita.duplicates_block_start", &[("n", &open_pairs.to_string())])));
+        blocks.push(Block::Links(vec![(paths::DUPLICATES.path().to_owned(), tr(lang, "kita.duplicates_title"))]));
     }
     if let Some(n) = field(&pairs, "runden") {
         blocks.push(Block::Notice("success", tr_with(lang, "kita.rounds_done", &[("n", n)])));

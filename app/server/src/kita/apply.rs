@@ -26,7 +26,8 @@ use crate::kit::page::{blocks_page, lang_of};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Citizen;
 
-/// Applications one account may have open at a time.
+/// Open applications per parent account; the database holds the same limit (migration
+/// `kita_same_child`).
 const MAX_PER_ACCOUNT: i64 = 10;
 
 fn open_for_applications(settings: &Settings, today: time::Date) -> bool {
@@ -140,9 +141,30 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
         }
     }
     let base = base_url(&state, &ctx.host, &headers);
-    let (id, created) = applications::submit(&mut tx, &draft, origin, lang.code(), &base, &key).await?;
+    let (id, created) = match applications::submit(&mut tx, &draft, origin, lang.code(), &base, &key).await {
+        Ok(done) => done,
+        // another tab's submission got in first: the database keeps one per child and ten per
+        // account, and this one says why it was refused
+        Err(e) => {
+            let refused = applications::Refused::of(&e).ok_or_else(|| AppError::from(e))?;
+            drop(tx);
+            let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+            let fs = match refused {
+                applications::Refused::SameChild => {
+                    let mine = applications::of_citizen(&mut tx, c.citizen_id).await?;
+                    let number = mine.iter().find(|a| same_child(a)).map(|a| a.number.clone()).unwrap_or_default();
+                    refuse("kita.error_already_applied", &[("number", &number)])
+                }
+                applications::Refused::TooMany => refuse("kita.error_too_many_children", &[("n", &MAX_PER_ACCOUNT.to_string())]),
+            };
+            return apply_with(&state, &ctx, tx, lang, &c, &settings, fs, StatusCode::CONFLICT).await;
+        }
+    };
     if created {
         repo::set_chosen_district(&mut tx, id, chosen).await?;
+        // checked against every other open application at once: the youth office sees a pair
+        // before anything is allocated (the allocation does not start while pairs are open)
+        applications::check_new(&mut tx, id, settings.max_preferences as usize).await?;
     }
     if created && !draft.email.is_empty() {
         let names: Vec<String> = draft.preferences.iter().filter_map(|p| facilities.iter().find(|x| x.id == *p)).map(|x| x.name.clone()).collect();

@@ -145,7 +145,7 @@ pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip:
         repo::set_chosen_district(&mut tx, id, chosen).await?;
         audit(&mut tx, &s, &ip, "kita_application.paper", format!("kita_application:{id}"), serde_json::json!({ "provider": provider })).await?;
         // a paper copy of a child already applied for online is found at once
-        applications::scan(&mut tx, settings.max_preferences as usize).await?;
+        applications::check_new(&mut tx, id, settings.max_preferences as usize).await?;
     }
     tx.finish().await?;
     Ok(Notice::Saved.redirect(&paths::APPLICATION.with(&[&id])))

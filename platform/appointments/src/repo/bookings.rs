@@ -195,6 +195,12 @@ pub async fn take_once(
     key: Option<&str>,
 ) -> Result<Taken, BookError> {
     let day = civil::german(start).date();
+    if let Some(key) = key.filter(|k| is_key(k)) {
+        // one post of a form's key at a time, whatever day each names: a retry or replay waits for
+        // the first and then finds its booking (the day's lock alone let two days race to insert
+        // the same key). Taken before the day's lock, always in this order.
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended('appointment-key:' || encode($1, 'hex'), 0))").bind(secret_hash(key)).execute(tx.conn()).await?;
+    }
     lock_day(tx, req.location, day).await?;
     if let Some(key) = key.filter(|k| is_key(k))
         && let Some(b) = booking_by_secret(tx, key).await?

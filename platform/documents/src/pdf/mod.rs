@@ -14,7 +14,7 @@ use flate2::write::ZlibEncoder;
 use pdf_writer::types::{FontFlags, StructRole, TabOrder};
 use pdf_writer::{Filter, Finish, Name, Pdf, Rect, Ref, TextStr};
 
-pub use page::{Elem, Page, Role};
+pub use page::{Elem, Page, Placed, Role};
 
 const REGULAR_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
@@ -79,6 +79,16 @@ pub fn wrap(text: &str, bold: bool, size: f32, width: f32) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// The largest size from `max` down to `min` (in steps of half a point) at which `text` fits
+/// `width` on one line, and its lines: at `min` it wraps (a word longer than the line is cut).
+pub fn fit(text: &str, bold: bool, max: f32, min: f32, width: f32) -> (f32, Vec<String>) {
+    let mut size = max;
+    while size > min && text_width(text, bold, size) > width {
+        size -= 0.5;
+    }
+    (size, wrap(text, bold, size, width))
 }
 
 fn deflate(bytes: &[u8]) -> Vec<u8> {
@@ -240,7 +250,7 @@ pub fn write(meta: &Meta<'_>, page: Page) -> Vec<u8> {
 }
 
 mod sheet;
-pub use sheet::{Sheet, a4, card};
+pub use sheet::{Sheet, a4, a4_page, card, card_page};
 
 #[cfg(test)]
 mod tests {
@@ -262,8 +272,67 @@ mod tests {
             footer: "Elektronisch erstellt, ohne Unterschrift gültig.",
             card_lines: facts,
             card_hint: "Schneiden Sie den Ausweis an der gestrichelten Linie aus.",
+            revoked: None,
         }
     }
+
+    /// Every line of a page inside `area` (left, bottom, right, top), none over the QR code, none
+    /// over another.
+    fn assert_laid_out(name: &str, page: &Page, area: [f32; 4]) {
+        let qr = page.figures().first().unwrap_or_else(|| panic!("{name}: no QR code"));
+        let texts = page.texts();
+        assert!(texts.len() > 8, "{name}: {texts:?}");
+        for (i, t) in texts.iter().enumerate() {
+            assert!(!t.overlaps(qr), "{name}: {t:?} runs into the QR code at {:?}", qr.rect);
+            let [l, b, r, top] = t.rect;
+            assert!(l >= area[0] && b >= area[1] && r <= area[2] && top <= area[3], "{name}: {t:?} leaves {area:?}");
+            for u in &texts[i + 1..] {
+                assert!(!t.overlaps(u), "{name}: {t:?} runs into {u:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_text_runs_into_the_qr_code_or_another_line_or_off_the_sheet_for_the_longest_values_a_tenant_can_enter() {
+        let zone = format!("Zone B – {}", "Innenstadt-Nord mit Altstadt und Bahnhofsviertel ".repeat(2)).trim().to_owned();
+        let long = vec![
+            ("Kennzeichen".to_owned(), "DN-XY 4242".to_owned()),
+            ("Parkzone".to_owned(), zone.clone()),
+            ("Name".to_owned(), "Maximiliane Alexandra Freifrau von und zu Hohenzollern-Sigmaringen".to_owned()),
+            ("Anschrift".to_owned(), "Friedrich-Wilhelm-von-Steuben-Straße 1234 a, 52349 Düren-Birkesdorf".to_owned()),
+            ("Gültig bis".to_owned(), "31.12.2027".to_owned()),
+        ];
+        let address = vec!["Bürgerbüro im Verwaltungsgebäude der Stadt Düren, Kaiserplatz 2–4, Eingang Wilhelm-Wester-Weg".to_owned(), "52349 Düren".to_owned()];
+        // a short check link and the longest (a token with 80-character facts makes a large code)
+        let long_link = format!("https://verbandsgemeinde-kaiserslautern-sued.localhost/pruefen/{}", "A1b2".repeat(80));
+        for qr in ["https://dueren.localhost/pruefen/AQ", long_link.as_str()] {
+            let mut sheet = sample(&long, &address);
+            sheet.qr = qr;
+            sheet.tenant = "Verbandsgemeindeverwaltung Kaiserslautern-Süd, Fachbereich Bürgerdienste und öffentliche Ordnung";
+            sheet.title = "Bewohnerparkausweis für die Parkzonen der Innenstadt und der angrenzenden Wohngebiete (Sonderregelung Baustelle)";
+            sheet.card_lines = &long[..2];
+            assert_laid_out("a4", &a4_page(&sheet), [50.0, 20.0, A4.0 - 50.0, A4.1]);
+            let card = card_page(&sheet);
+            let (cw, ch) = (419.53, 297.64);
+            let (x0, top) = ((A4.0 - cw) / 2.0, A4.1 - 40.0);
+            assert_laid_out("card", &card, [LEFT_MARGIN, 20.0, A4.0 - LEFT_MARGIN, A4.1]);
+            // on the card everything but the cutting hint stays inside the frame
+            for t in card.texts().iter().filter(|t| t.rect[3] > top - ch) {
+                assert!(t.rect[0] >= x0 && t.rect[2] <= x0 + cw && t.rect[1] >= top - ch, "card: {t:?} leaves the card");
+            }
+            // the zone is there in full, wrapped rather than cut
+            let printed: String = card.texts().iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+            assert!(printed.contains(&zone), "{printed}");
+            sheet.revoked = Some(("WIDERRUFEN", "Widerrufen am 07.12.2026. Grund: Fahrzeug abgemeldet. Dieses Dokument ist nicht mehr gültig."));
+            let page = a4_page(&sheet);
+            assert_laid_out("revoked a4", &page, [50.0, 20.0, A4.0 - 50.0, A4.1]);
+            assert!(page.texts().iter().any(|t| t.text.starts_with("Widerrufen am 07.12.2026")), "the revocation is part of the text");
+            let (content, _, _) = page.finish();
+            assert!(content.windows(14).any(|w| w == b"(WIDERRUFEN) T"), "the stamp is drawn");
+        }
+    }
+
+    const LEFT_MARGIN: f32 = 50.0;
 
     #[test]
     fn a4_and_card_are_tagged_pdfs_with_embedded_fonts() {

@@ -37,17 +37,43 @@ pub struct Elem {
     pub bbox: Option<Rect>,
 }
 
+/// Where a line of text or a figure landed: left, bottom, right, top in points (a line's box
+/// runs from its descent to its ascent), and what it holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed {
+    pub rect: [f32; 4],
+    pub text: String,
+}
+
+impl Placed {
+    /// Whether two boxes share more than a hair's breadth (0.01 pt) of area.
+    pub fn overlaps(&self, other: &Placed) -> bool {
+        let [l1, b1, r1, t1] = self.rect;
+        let [l2, b2, r2, t2] = other.rect;
+        l1.max(l2) + 0.01 < r1.min(r2) && b1.max(b2) + 0.01 < t1.min(t2)
+    }
+}
+
 /// A page and its structure; element 0 is the document.
 pub struct Page {
     content: Content,
     elems: Vec<Elem>,
     next_mcid: i32,
     size: (f32, f32),
+    texts: Vec<Placed>,
+    figures: Vec<Placed>,
 }
 
 impl Page {
     pub fn new(size: (f32, f32)) -> Self {
-        Self { content: Content::new(), elems: vec![Elem { role: Role::Document, parent: None, kids: vec![], mcids: vec![], alt: None, bbox: None }], next_mcid: 0, size }
+        Self {
+            content: Content::new(),
+            elems: vec![Elem { role: Role::Document, parent: None, kids: vec![], mcids: vec![], alt: None, bbox: None }],
+            next_mcid: 0,
+            size,
+            texts: vec![],
+            figures: vec![],
+        }
     }
 
     pub const DOCUMENT: usize = 0;
@@ -79,6 +105,8 @@ impl Page {
 
     /// One line of text at (x, y), owned by `owner`.
     pub fn text(&mut self, owner: usize, x: f32, y: f32, size: f32, bold: bool, text: &str) {
+        let width = super::text_width(text, bold, size);
+        self.texts.push(Placed { rect: [x, y - 0.24 * size, x + width, y + 0.76 * size], text: text.to_owned() });
         self.mark(owner);
         let c = &mut self.content;
         c.begin_text();
@@ -112,6 +140,7 @@ impl Page {
         let id = self.elem(Role::Figure, parent);
         self.elems[id].alt = Some(alt.to_owned());
         self.elems[id].bbox = Some(bbox);
+        self.figures.push(Placed { rect: [bbox.x1, bbox.y1, bbox.x2, bbox.y2], text: alt.to_owned() });
         self.mark(id);
         self.content.save_state();
         draw(&mut self.content);
@@ -121,6 +150,16 @@ impl Page {
 
     pub fn size(&self) -> (f32, f32) {
         self.size
+    }
+
+    /// Every line of text set so far, with its box.
+    pub fn texts(&self) -> &[Placed] {
+        &self.texts
+    }
+
+    /// Every figure (the QR code) placed so far, with its box.
+    pub fn figures(&self) -> &[Placed] {
+        &self.figures
     }
 
     pub fn finish(self) -> (Vec<u8>, Vec<Elem>, (f32, f32)) {

@@ -41,6 +41,8 @@ pub enum Refused {
     NothingToDo,
     /// The offer is not (or no longer) open: answered, expired, or another child's.
     NotOpen,
+    /// Possible duplicates are undecided: the same child could hold two places.
+    DuplicatesOpen,
 }
 
 /// The allocation's lock of the tenant (transaction-scoped): rounds, sending and merges take it.
@@ -178,9 +180,12 @@ async fn stored(tx: &mut TenantTx, phase: i32, l: &Loaded) -> Result<Option<(Vec
 }
 
 /// Starts the next phase (the first, or one for places declined and not accepted in time). The
-/// previous phase must have every offer answered.
+/// previous phase must have every offer answered, and every possible duplicate be decided.
 pub async fn start(tx: &mut TenantTx) -> Result<std::result::Result<i32, Refused>> {
     lock(tx).await?;
+    if super::applications::open_pairs(tx).await? > 0 {
+        return Ok(Err(Refused::DuplicatesOpen));
+    }
     let all = phases(tx).await?;
     if let Some(last) = all.iter().find(|p| p.status != "done") {
         let open: i64 = sqlx::query_scalar("select count(*) from kita_offer where phase = $1 and status = 'held'").bind(last.phase).fetch_one(tx.conn()).await.map_err(db)?;

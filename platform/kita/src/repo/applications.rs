@@ -1,7 +1,7 @@
 //! Applications (one per child for the whole tenant), their ranked preferences, and the duplicate
 //! check's candidates and decisions.
 
-use portal_db::TenantTx;
+use portal_db::{DbError, TenantTx};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use time::{Date, OffsetDateTime};
@@ -133,6 +133,33 @@ fn stored_key(origin: Origin, key: &str) -> String {
     format!("{owner}:{key}")
 }
 
+/// The child's name as the database compares it for "the same child" (see migration
+/// `kita_same_child`): both names normalised, joined by '|'.
+pub fn child_key(first: &str, last: &str) -> String {
+    format!("{}|{}", crate::names::normalise(first), crate::names::normalise(last))
+}
+
+/// What the database refused a new application for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The account has an open application for this child (same birth date and name).
+    SameChild,
+    /// The account has ten open applications.
+    TooMany,
+}
+
+impl Refused {
+    /// The refusal an error of [`submit`] stands for, if it is one.
+    pub fn of(e: &DbError) -> Option<Self> {
+        let DbError::Sqlx(e) = e else { return None };
+        match e.as_database_error()?.constraint()? {
+            "kita_application_same_child" => Some(Self::SameChild),
+            "kita_application_per_account" => Some(Self::TooMany),
+            _ => None,
+        }
+    }
+}
+
 /// Whether the retried submission `key` of `origin` created an application already (its id).
 pub async fn submitted_with(tx: &mut TenantTx, origin: Origin, key: &str) -> Result<Option<Uuid>> {
     sqlx::query_scalar("select application_id from kita_application where request_key = $1").bind(stored_key(origin, key)).fetch_optional(tx.conn()).await.map_err(db)
@@ -155,8 +182,8 @@ pub async fn submit(tx: &mut TenantTx, d: &Draft, origin: Origin, lang: &str, po
     };
     let inserted = sqlx::query(
         "insert into kita_application (tenant_id, application_id, number, citizen_id, entered_by, entered_for, child_first, child_last, birth_date, address, district_id,
-             care_type, start_month, scope_hours, working_parents, single_parent, siblings_at, parent_name, email, phone, lang, portal_url, request_key)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) on conflict (tenant_id, request_key) do nothing",
+             care_type, start_month, scope_hours, working_parents, single_parent, siblings_at, parent_name, email, phone, lang, portal_url, request_key, child_key)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) on conflict (tenant_id, request_key) do nothing",
     )
     .bind(tenant)
     .bind(id)
@@ -181,6 +208,7 @@ pub async fn submit(tx: &mut TenantTx, d: &Draft, origin: Origin, lang: &str, po
     .bind(lang)
     .bind(portal_url)
     .bind(request_key)
+    .bind(child_key(&d.child_first, &d.child_last))
     .execute(tx.conn())
     .await
     .map_err(db)?;
@@ -267,39 +295,92 @@ pub struct Candidate {
 /// Runs the duplicate check over every submitted application and stores new candidate pairs
 /// (decisions already taken stay). Returns (new pairs, pairs merged because they are sure).
 pub async fn scan(tx: &mut TenantTx, max_preferences: usize) -> Result<(usize, usize)> {
-    let tenant = tx.tenant_id().0;
     let apps = list(tx, &Scope::All, Some("submitted"), i64::MAX).await?;
     let people: Vec<Person> = apps.iter().map(Application::person).collect();
-    let mut new = 0;
-    let mut merged = 0;
+    let (mut new, mut merged) = (0, 0);
     for (i, j, m) in duplicates::candidates(&people) {
-        let (a, b) = (&apps[i], &apps[j]);
-        let (first, second) = if a.id < b.id { (a.id, b.id) } else { (b.id, a.id) };
-        let reasons: Vec<&str> = m.reasons.iter().map(|r| r.code()).collect();
-        let r = sqlx::query("insert into kita_duplicate (tenant_id, first_id, second_id, score, reasons) values ($1, $2, $3, $4, $5) on conflict do nothing")
-            .bind(tenant)
-            .bind(first)
-            .bind(second)
-            .bind(m.score as f32)
-            .bind(&reasons)
-            .execute(tx.conn())
-            .await
-            .map_err(db)?;
-        if r.rows_affected() == 1 {
-            new += 1;
-            // merged by the check itself only when sure and sent twice by the same person (a retry
-            // with a new form); across accounts or from staff the youth office decides
-            let same_submitter = (a.citizen_id.is_some() && a.citizen_id == b.citizen_id) || (a.entered_by.is_some() && a.entered_by == b.entered_by);
-            if m.score >= duplicates::SURE && same_submitter {
-                // the older application stays (the parent's own before a later paper copy)
-                let (keep, drop) = if a.created_at <= b.created_at { (a.id, b.id) } else { (b.id, a.id) };
-                if merge(tx, keep, drop, None, max_preferences).await?.is_ok() {
-                    merged += 1;
-                }
+        let (n, g) = record_pair(tx, &apps[i], &apps[j], &m, max_preferences).await?;
+        new += n;
+        merged += g;
+    }
+    Ok((new, merged))
+}
+
+/// The duplicate check of one new application against every other submitted one that could be
+/// the same child (born in the same year: every block of [`duplicates::candidates`] lies within a
+/// year), run when it is submitted, online or on paper. Returns (new pairs, pairs merged).
+pub async fn check_new(tx: &mut TenantTx, id: Uuid, max_preferences: usize) -> Result<(usize, usize)> {
+    let Some(me) = get(tx, &Scope::All, id).await?.filter(|a| a.status == "submitted") else { return Ok((0, 0)) };
+    let year = me.birth_date.year();
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from kita_application a where a.status = 'submitted' and a.application_id <> $1
+            and a.birth_date between make_date($2, 1, 1) and make_date($2, 12, 31)"
+    ))
+    .bind(id)
+    .bind(year)
+    .fetch_all(tx.conn())
+    .await
+    .map_err(db)?;
+    let others: Vec<Application> = rows.iter().map(row).collect();
+    let mine = duplicates::Prepared::new(&me.person());
+    let (mut new, mut merged) = (0, 0);
+    for other in &others {
+        if let Some(m) = duplicates::compare(&mine, &duplicates::Prepared::new(&other.person())) {
+            let (n, g) = record_pair(tx, &me, other, &m, max_preferences).await?;
+            new += n;
+            merged += g;
+            if g > 0 {
+                // merged into an older application: nothing left to compare
+                break;
             }
         }
     }
     Ok((new, merged))
+}
+
+/// Stores a candidate pair unless it is known; merges it at once when the check is sure and one
+/// submitter sent both. Returns (1 when new, 1 when merged).
+async fn record_pair(tx: &mut TenantTx, a: &Application, b: &Application, m: &duplicates::Match, max_preferences: usize) -> Result<(usize, usize)> {
+    let tenant = tx.tenant_id().0;
+    let (first, second) = if a.id < b.id { (a.id, b.id) } else { (b.id, a.id) };
+    let reasons: Vec<&str> = m.reasons.iter().map(|r| r.code()).collect();
+    let r = sqlx::query("insert into kita_duplicate (tenant_id, first_id, second_id, score, reasons) values ($1, $2, $3, $4, $5) on conflict do nothing")
+        .bind(tenant)
+        .bind(first)
+        .bind(second)
+        .bind(m.score as f32)
+        .bind(&reasons)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
+    if r.rows_affected() == 0 {
+        return Ok((0, 0));
+    }
+    // merged by the check itself only when sure and sent twice by the same person (a retry
+    // with a new form); across accounts or from staff the youth office decides
+    let same_submitter = (a.citizen_id.is_some() && a.citizen_id == b.citizen_id) || (a.entered_by.is_some() && a.entered_by == b.entered_by);
+    if m.score >= duplicates::SURE && same_submitter {
+        // the older application stays (the parent's own before a later paper copy)
+        let (keep, drop) = if a.created_at <= b.created_at { (a.id, b.id) } else { (b.id, a.id) };
+        if merge(tx, keep, drop, None, max_preferences).await?.is_ok() {
+            return Ok((1, 1));
+        }
+    }
+    Ok((1, 0))
+}
+
+/// Candidate pairs the youth office has not decided whose applications are both still open: the
+/// allocation does not start while there are any (one child must not hold two places).
+pub async fn open_pairs(tx: &mut TenantTx) -> Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from kita_duplicate d
+           join kita_application a on a.application_id = d.first_id and a.status = 'submitted'
+           join kita_application b on b.application_id = d.second_id and b.status = 'submitted'
+          where d.decision = 'open'",
+    )
+    .fetch_one(tx.conn())
+    .await
+    .map_err(db)
 }
 
 /// Candidate pairs (`open_only`: still undecided), best first, limited to the scope.
