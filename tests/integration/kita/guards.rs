@@ -258,7 +258,8 @@ async fn a_new_application_is_checked_for_duplicates_at_once_and_the_allocation_
     let his = id_of(&apply(&mut father, &child("Sofie", "Mueller", &key(), &prefs[1..2])).await);
     let owner = app.db.owner().await;
     let (first, second) = if hers < his { (hers, his) } else { (his, hers) };
-    let decision: Option<String> = sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2").bind(first).bind(second).fetch_optional(&owner).await.unwrap_or_default();
+    let decision: Option<String> =
+        sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2").bind(first).bind(second).fetch_optional(&owner).await.unwrap_or_default();
     assert_eq!(decision.as_deref(), Some("open"), "found when the second was submitted, before anyone pressed \"check now\"");
 
     // the allocation does not start while the pair is open, and its page says why

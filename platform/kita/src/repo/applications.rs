@@ -308,8 +308,12 @@ pub async fn scan(tx: &mut TenantTx, max_preferences: usize) -> Result<(usize, u
 
 /// The duplicate check of one new application against every other submitted one that could be
 /// the same child (born in the same year: every block of [`duplicates::candidates`] lies within a
-/// year), run when it is submitted, online or on paper. Returns (new pairs, pairs merged).
+/// year), run when it is submitted, online or on paper, in the submitting transaction. Returns
+/// (new pairs, pairs merged).
 pub async fn check_new(tx: &mut TenantTx, id: Uuid, max_preferences: usize) -> Result<(usize, usize)> {
+    // one check at a time per tenant, held until the submission commits: of two applications
+    // submitted at the same moment, the one checked second sees the first (read committed)
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('kita-duplicates:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await.map_err(db)?;
     let Some(me) = get(tx, &Scope::All, id).await?.filter(|a| a.status == "submitted") else { return Ok((0, 0)) };
     let year = me.birth_date.year();
     let rows = sqlx::query(&format!(
@@ -432,6 +436,9 @@ pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid
         }
     }
     set_preferences(tx, keep, &prefs).await?;
+    // the dropped one is merged first: for a moment both would be the same child's open
+    // applications of one account, which the database does not allow (migration kita_same_child)
+    sqlx::query("update kita_application set status = 'merged', merged_into = $2 where application_id = $1").bind(drop).bind(keep).execute(tx.conn()).await.map_err(db)?;
     // the kept application's criteria stay as they are (a copy cannot add points); the parent of
     // the dropped one becomes the kept one's when it has none (a paper copy kept over the online one)
     sqlx::query(
@@ -446,7 +453,6 @@ pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid
     .execute(tx.conn())
     .await
     .map_err(db)?;
-    sqlx::query("update kita_application set status = 'merged', merged_into = $2 where application_id = $1").bind(drop).bind(keep).execute(tx.conn()).await.map_err(db)?;
     sqlx::query("update kita_application set merged_into = $2 where merged_into = $1").bind(drop).bind(keep).execute(tx.conn()).await.map_err(db)?;
     sqlx::query(
         "update kita_deviation d set application_id = $2 where application_id = $1
