@@ -3,10 +3,10 @@
 //! portal like catalogue services by an activation, and listed and searched through
 //! `service_entry`, the base catalogue and the tenant's own services in one relation.
 
-use uuid::Uuid;
 use portal_db::{DbError, TenantTx};
 use portal_domain::{Cents, Localized};
 use sqlx::Row;
+use uuid::Uuid;
 
 /// Every own service's slug starts with this (the base catalogue refuses such slugs).
 pub const PREFIX: &str = "eigen-";

@@ -13,8 +13,8 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
-use uuid::Uuid;
 use sqlx::Row;
+use uuid::Uuid;
 
 use super::paths;
 use crate::kit::form::Fields;
