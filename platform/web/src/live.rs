@@ -100,11 +100,10 @@ impl Live {
     /// address holds as many as it may.
     pub fn open_stream(&self, address: &str) -> Option<StreamPermit> {
         let mut open = self.streams.lock();
-        let n = open.entry(address.to_owned()).or_insert(0);
-        if *n >= self.streams.per_address {
+        if open.get(address).copied().unwrap_or(0) >= self.streams.per_address {
             return None;
         }
-        *n += 1;
+        *open.entry(address.to_owned()).or_insert(0) += 1;
         drop(open);
         Some(StreamPermit { streams: Arc::clone(&self.streams), address: address.to_owned() })
     }

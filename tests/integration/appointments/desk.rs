@@ -234,7 +234,9 @@ async fn one_forms_key_posted_five_times_at_once_for_five_days_holds_one_slot_an
             let (db, plan, key, start) = (app.state.db.clone(), plan.clone(), key.clone(), *start);
             tokio::spawn(async move {
                 let mut tx = db.tenant(tenant).await.map_err(|e| e.to_string())?;
-                let t = repo::take_once(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, start, Some(Duration::minutes(10)), &Person::default(), now, Some(&key)).await.map_err(|e| e.to_string())?;
+                let t = repo::take_once(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, start, Some(Duration::minutes(10)), &Person::default(), now, Some(&key))
+                    .await
+                    .map_err(|e| e.to_string())?;
                 tx.commit().await.map_err(|e| e.to_string())?;
                 Ok::<_, String>((t.booking.id, t.new))
             })

@@ -12,8 +12,8 @@ use axum::response::{IntoResponse, Response};
 use portal_appointments::repo;
 use portal_ui::appointments::{CallDisplay, DisplayData};
 use portal_ui::i18n::tr;
-use portal_web::live::Snapshot;
 use portal_web::host::ClientIp;
+use portal_web::live::Snapshot;
 use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
@@ -38,11 +38,11 @@ fn part_of(s: &Snapshot, part: Part) -> String {
     }
 }
 
-/// The location's state as events (each change within a second or two) or, for a client that
-/// asks for JSON, once.
 /// How long a client over its streams' limit is asked to wait before it tries again.
 const STREAMS_RETRY: Duration = Duration::from_secs(30);
 
+/// The location's state as events (each change within a second or two) or, for a client that
+/// asks for JSON, once.
 async fn live(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, ip: &ClientIp, location: Uuid, part: Part) -> Result<Response, AppError> {
     let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"));
     // a stream holds a connection and a task for as long as the client keeps it: so many per

@@ -118,6 +118,10 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         (ErrorKind::TooManyRequests, None) => {
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         }
+        // busy (CPU work over its budget) and the like
+        (_, Some(RetryAfter(wait))) => {
+            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+        }
         _ => {}
     }
     r
