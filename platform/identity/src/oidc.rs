@@ -158,7 +158,13 @@ pub struct FlowState {
     pub pkce_verifier: String,
 }
 
+mod resolve;
+use resolve::PublicOnly;
+
 type HttpClient = openidconnect::reqwest::Client;
+
+/// What a sealed flow cookie is for (see [`Oidc::seal_flow`]).
+const FLOW_PURPOSE: &str = "oidc-flow";
 
 /// Largest response accepted from a provider (discovery document, keys, token response).
 const MAX_RESPONSE_BYTES: usize = 256 * 1024;
@@ -184,6 +190,22 @@ impl Oidc {
         // a client that cannot be built must not fall back to one without these limits
         let http = builder.build().unwrap_or_else(|e| panic!("the OpenID Connect HTTP client: {e}"));
         Self { http, key, allow_loopback_http, cache: Mutex::new(HashMap::new()), ttl: Duration::from_secs(300) }
+    }
+
+    /// The flow's state as the browser keeps it between the provider's pages: sealed (AES-GCM under
+    /// the platform key, bound to the tenant), so the cookie shows neither the PKCE verifier nor
+    /// the nonce, and one made for another tenant or altered does not open. Base64url.
+    pub fn seal_flow(&self, tenant: Uuid, flow: &FlowState) -> String {
+        use base64::Engine as _;
+        let json = serde_json::to_string(flow).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.key.seal(tenant, FLOW_PURPOSE, &json))
+    }
+
+    /// Opens a flow cookie sealed by [`Self::seal_flow`] for `tenant`.
+    pub fn open_flow(&self, tenant: Uuid, cookie: &str) -> Option<FlowState> {
+        use base64::Engine as _;
+        let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cookie).ok()?;
+        serde_json::from_str(&self.key.open(tenant, FLOW_PURPOSE, &sealed)?).ok()
     }
 
     /// Whether plain-http loopback issuers are allowed (for the set-up form's check).
@@ -351,75 +373,6 @@ pub fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-/// Looks a host name up (the system's resolver; tests give their own).
-type Lookup = std::sync::Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<std::net::SocketAddr>>> + Send>> + Send + Sync>;
-
-/// How long a provider's resolved addresses are kept: longer than a login takes (the flow cookie
-/// lives ten minutes), so that one login talks to one set of addresses from discovery to the token
-/// exchange, however the name's answers change meanwhile (DNS rebinding).
-const PIN_FOR: Duration = Duration::from_secs(15 * 60);
-
-/// Names pinned at a time at most (providers are few; the bound keeps a flood of names harmless).
-const MAX_PINNED: usize = 1000;
-
-/// Resolves provider host names to public addresses only (outside test set-ups): an issuer cannot
-/// point the server at its own network (blind requests to internal services). The addresses a
-/// name resolved to are pinned for [`PIN_FOR`].
-#[derive(Clone)]
-struct PublicOnly {
-    lookup: Lookup,
-    pinned: std::sync::Arc<Mutex<HashMap<String, (Instant, Vec<std::net::SocketAddr>)>>>,
-}
-
-impl PublicOnly {
-    fn system() -> Self {
-        Self::with_lookup(std::sync::Arc::new(|host: String| Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.collect()) })))
-    }
-
-    fn with_lookup(lookup: Lookup) -> Self {
-        Self { lookup, pinned: std::sync::Arc::new(Mutex::new(HashMap::new())) }
-    }
-
-    async fn addresses(&self, host: &str) -> Result<Vec<std::net::SocketAddr>, String> {
-        let pinned = |now: Instant| -> Option<Vec<std::net::SocketAddr>> {
-            let map = self.pinned.lock().ok()?;
-            map.get(host).filter(|(at, _)| now.duration_since(*at) < PIN_FOR).map(|(_, a)| a.clone())
-        };
-        if let Some(addrs) = pinned(Instant::now()) {
-            return Ok(addrs);
-        }
-        let addrs: Vec<std::net::SocketAddr> = (self.lookup)(host.to_owned()).await.map_err(|e| format!("{host}: {e}"))?.into_iter().filter(|a| is_public(a.ip())).collect();
-        if addrs.is_empty() {
-            return Err(format!("{host} has no public address"));
-        }
-        if let Ok(mut map) = self.pinned.lock() {
-            // a concurrent lookup may have pinned the name first: its addresses stay
-            let now = Instant::now();
-            map.retain(|_, (at, _)| now.duration_since(*at) < PIN_FOR);
-            if let Some((at, kept)) = map.get(host)
-                && now.duration_since(*at) < PIN_FOR
-            {
-                return Ok(kept.clone());
-            }
-            if map.len() < MAX_PINNED {
-                map.insert(host.to_owned(), (now, addrs.clone()));
-            }
-        }
-        Ok(addrs)
-    }
-}
-
-impl openidconnect::reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: openidconnect::reqwest::dns::Name) -> openidconnect::reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        let this = self.clone();
-        Box::pin(async move {
-            let addrs = this.addresses(&host).await?;
-            Ok(Box::new(addrs.into_iter()) as openidconnect::reqwest::dns::Addrs)
-        })
-    }
-}
-
 /// Why a request to a provider was not made or its answer not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -532,29 +485,28 @@ mod tests {
         assert!(super::is_public("2a00:1450:4001::1".parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))));
     }
 
-    #[tokio::test]
-    async fn a_providers_addresses_are_pinned_so_that_a_login_cannot_be_rebound_to_other_ones() {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        // the name's answer changes with every lookup: a public address, then the metadata service
-        let asked = std::sync::Arc::new(AtomicUsize::new(0));
-        let counter = std::sync::Arc::clone(&asked);
-        let rebinding = super::PublicOnly::with_lookup(std::sync::Arc::new(move |_host: String| {
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            Box::pin(async move {
-                let ip: std::net::IpAddr = if n == 0 { "194.95.0.1".parse().unwrap_or(std::net::IpAddr::from([194, 95, 0, 1])) } else { std::net::IpAddr::from([169, 254, 169, 254]) };
-                Ok(vec![std::net::SocketAddr::new(ip, 0)])
-            })
-        }));
-        let first = rebinding.addresses("idp.example").await;
-        assert_eq!(first, Ok(vec!["194.95.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"))]));
-        for _ in 0..3 {
-            assert_eq!(rebinding.addresses("idp.example").await, first, "the discovery's address stays for the key set and the token exchange");
+    #[test]
+    fn the_flow_cookie_is_sealed_for_its_tenant_and_shows_nothing_of_the_flow() {
+        let key = crate::sealed::SecretsKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").expect("key");
+        let oidc = super::Oidc::new(key, true);
+        let flow = super::FlowState { provider: "bundid".into(), state: "state-123".into(), nonce: "nonce-456".into(), pkce_verifier: "verifier-789-abcdefghijklmnopqrstuvwxyz".into() };
+        let (tenant, other) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+        let cookie = oidc.seal_flow(tenant, &flow);
+        // the cookie is opaque: neither plain nor base64 of the JSON shows the verifier or the nonce
+        use base64::Engine as _;
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&cookie).expect("base64url");
+        let shown = String::from_utf8_lossy(&decoded);
+        assert!(!cookie.contains("verifier") && !shown.contains("verifier-789") && !shown.contains("nonce-456"), "{shown}");
+        let opened = oidc.open_flow(tenant, &cookie).expect("opens for its tenant");
+        assert_eq!((opened.provider, opened.state, opened.nonce, opened.pkce_verifier), (flow.provider.clone(), flow.state.clone(), flow.nonce.clone(), flow.pkce_verifier.clone()));
+        assert!(oidc.open_flow(other, &cookie).is_none(), "another tenant's portal cannot use it");
+        let mut altered = decoded.clone();
+        if let Some(b) = altered.last_mut() {
+            *b ^= 1;
         }
-        assert_eq!(asked.load(Ordering::SeqCst), 1, "asked once");
-        // a name that only ever answers with internal addresses is refused, and nothing is pinned
-        let internal = super::PublicOnly::with_lookup(std::sync::Arc::new(|_host: String| Box::pin(async { Ok(vec![std::net::SocketAddr::from(([10, 0, 0, 5], 0))]) })));
-        assert_eq!(internal.addresses("intern.example").await, Err("intern.example has no public address".to_owned()));
-        assert!(internal.pinned.lock().map(|m| m.is_empty()).unwrap_or(false));
+        assert!(oidc.open_flow(tenant, &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&altered)).is_none(), "an altered cookie does not open");
+        let plain = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&flow).expect("json"));
+        assert!(oidc.open_flow(tenant, &plain).is_none(), "the old plain cookie is not accepted");
     }
 
     #[test]

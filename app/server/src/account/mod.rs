@@ -7,8 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use portal_db::TenantTx;
 use portal_domain::Lang;
 use portal_identity::citizen::{self, Login, Profile, Registered};
@@ -42,7 +40,7 @@ use pages::*;
 use privacy_and_oidc::*;
 
 /// Cookie carrying an OpenID Connect login in progress (state, nonce, PKCE verifier).
-const OIDC_COOKIE: &str = "kp_oidc";
+const OIDC_COOKIE: cookies::Name = cookies::Name::host("kp_oidc");
 
 pub const CAPABILITY: Capability = Capability { portal: Some(router), ..Capability::named("account") };
 
@@ -261,7 +259,10 @@ async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: Head
         Err(p) => return link_failed(&state, &ctx, lang, paths::VERIFY_FORM.path(), p, true).await,
     };
     // the password chosen at registration must be entered again: only who registered completes it
-    let matches = link.secret_hash.as_deref().is_some_and(|h| password::verify(&pw, h));
+    let matches = match link.secret_hash.as_deref() {
+        Some(h) => password::verify(&pw, h).await,
+        None => false,
+    };
     if !matches {
         let mut form = form_state(&["password"], &[]);
         err(&mut form, lang, "password", if pw.is_empty() { "validation.required" } else { "account.verify_wrong_password" });

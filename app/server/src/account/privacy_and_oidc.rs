@@ -102,7 +102,7 @@ pub(super) async fn oidc_start(State(state): State<AppState>, ctx: TenantContext
     tx.finish().await?;
     match state.oidc.start(ctx.entry.tenant_id.0, &provider, &redirect_uri(&state, &ctx, &headers)).await {
         Ok((url, flow)) => {
-            let value = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&flow).unwrap_or_default());
+            let value = state.oidc.seal_flow(ctx.entry.tenant_id.0, &flow);
             let cookie = cookies::set(OIDC_COOKIE, &value, secure(&state), Some(600), true);
             Ok(with_cookie(see_other(&url), &cookie))
         }
@@ -132,7 +132,7 @@ pub(super) async fn oidc_callback(
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let tenant = ctx.entry.tenant_id;
-    let flow: Option<FlowState> = cookies::get(&headers, OIDC_COOKIE).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok()).and_then(|b| serde_json::from_slice(&b).ok());
+    let flow: Option<FlowState> = cookies::get(&headers, OIDC_COOKIE).and_then(|v| state.oidc.open_flow(tenant.0, v));
     let (Some(flow), Some(code), Some(returned_state)) = (flow, q.code, q.state) else {
         let key = if q.error.is_some() { "account.provider_cancelled" } else { "account.provider_state_invalid" };
         tracing::warn!(tenant.id = %tenant, error = q.error.as_deref().unwrap_or(""), "identity provider callback without a login in progress");

@@ -49,7 +49,7 @@ pub(crate) use guests::*;
 use submit::*;
 
 /// Cookie of a guest's application (its hash owns the draft).
-const GUEST_COOKIE: &str = "kp_guest";
+const GUEST_COOKIE: cookies::Name = cookies::Name::host("kp_guest");
 
 /// Drafts a guest may start per source address and hour.
 const GUEST_DRAFTS_PER_ADDRESS: Limit = Limit { max: 20, window: time::Duration::hours(1) };

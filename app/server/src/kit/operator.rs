@@ -20,7 +20,7 @@ use super::registry;
 use super::session::check_token;
 
 /// The console's session cookie.
-pub const SESSION_COOKIE: &str = "ops_session";
+pub const SESSION_COOKIE: cookies::Name = cookies::Name::host("ops_session");
 
 /// A logged-in operator, from the session cookie. Without a live session the request is sent to
 /// the login page.

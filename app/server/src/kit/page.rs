@@ -14,7 +14,7 @@ use portal_web::{AppError, AppState, TenantContext};
 use sha2::{Digest, Sha256};
 
 /// The cookie that keeps the chosen language.
-pub const LANG_COOKIE: &str = "lang";
+pub const LANG_COOKIE: cookies::Name = cookies::Name::plain("lang");
 
 /// Language of a request: the `lang` cookie, else `Accept-Language`, else German.
 pub fn lang_of(headers: &HeaderMap) -> Lang {

@@ -15,11 +15,11 @@ use super::page::{see_other, with_cookie};
 use super::pipeline::tenant_tx;
 
 /// Session cookie of citizens.
-pub const CITIZEN_COOKIE: &str = "kp_session";
+pub const CITIZEN_COOKIE: cookies::Name = cookies::Name::host("kp_session");
 /// Session cookie of staff (a separate session: a staff member may also be a citizen).
-pub const STAFF_COOKIE: &str = "kp_staff";
+pub const STAFF_COOKIE: cookies::Name = cookies::Name::host("kp_staff");
 /// CSRF cookie of forms shown before login (double submit).
-pub const ANON_CSRF_COOKIE: &str = "kp_csrf";
+pub const ANON_CSRF_COOKIE: cookies::Name = cookies::Name::host("kp_csrf");
 
 /// A logged-in citizen.
 #[derive(Debug, Clone)]
