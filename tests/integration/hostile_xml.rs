@@ -75,3 +75,41 @@ async fn an_svg_logo_nested_as_deep_as_its_size_allows_is_refused_on_create_and_
     assert!(r.body.contains(message), "{}", r.body);
     still_answers(&app).await;
 }
+
+#[tokio::test]
+async fn while_a_large_fim_import_is_parsed_another_tenants_page_is_answered() {
+    let app = TestApp::spawn().await;
+    no_fees(&app).await;
+    let (mut admin, _) = staff(&app, "").await;
+    let slug = create_own(&mut admin, "FIM Breite").await;
+    let builder = format!("{B}/{slug}");
+    // as large as an upload to the importer may be: 190,000 elements with text, about 7 MB (it
+    // is no FIM document, which the importer finds only after reading all of it)
+    let large = format!("<?xml version=\"1.0\"?><r>{}</r>", "<f>Beschreibung eines Feldes mit Text</f>".repeat(190_000));
+    assert!(large.len() > 7_000_000 && large.len() < 8 * 1024 * 1024);
+    let p = admin.get(&builder).await;
+    let (csrf, revision) = (p.hidden("_csrf").unwrap_or_default(), p.hidden("revision").unwrap_or_default());
+    let cookie = admin.cookie_header();
+    let import_done = std::sync::atomic::AtomicBool::new(false);
+    // one task on one thread (the test's runtime): had the import run on it, nothing else could
+    // have been answered until it ended
+    let (import, (page, import_done_when_answered)) = tokio::join!(
+        async {
+            let r = app.post_multipart(HOST, &format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", "breit.xml", large.as_bytes())), &cookie).await;
+            import_done.store(true, std::sync::atomic::Ordering::SeqCst);
+            r
+        },
+        async {
+            // the page is asked for once the import is being parsed on a blocking thread
+            while portal_server::kit::cpu::running("fim-import") == 0 && !import_done.load(std::sync::atomic::Ordering::SeqCst) {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            let page = app.get(OTHER_HOST, "/").await;
+            (page, import_done.load(std::sync::atomic::Ordering::SeqCst))
+        }
+    );
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Stadt Düren"));
+    assert!(!import_done_when_answered, "the other tenant's page was answered while the import ran");
+    assert_eq!(import.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", import.body);
+}

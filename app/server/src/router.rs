@@ -66,10 +66,12 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
     let sites = Sites(Arc::new(SiteRouters {
         portal: site_router(list, |c| c.portal)
             .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::office::staff_area))
+            .route_layer(axum::middleware::from_fn(crate::kit::deadline::within))
             .route_layer(axum::middleware::from_fn(observe::track_metrics))
             .with_state(state.clone()),
         console: site_router(list, |c| c.console)
             .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::operator::console_area))
+            .route_layer(axum::middleware::from_fn(crate::kit::deadline::within))
             .route_layer(axum::middleware::from_fn(observe::track_metrics))
             .with_state(state.clone()),
         state: state.clone(),

@@ -119,6 +119,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     let registry = TenantRegistry::start(db.clone(), Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.context("loading the tenant registry")?;
     tracing::info!(hosts = registry.host_count(), elapsed_ms = started.elapsed().as_millis() as u64, "tenant registry loaded");
 
+    portal_web::cookies::configure(settings.server.secure_cookies);
     let live = crate::appointments::live_hub(&db, settings.server.max_streams_per_address);
     Ok(AppState::new(portal_web::AppParts {
         db,

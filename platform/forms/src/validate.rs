@@ -373,10 +373,38 @@ pub fn normalise_iban(s: &str) -> Option<String> {
 }
 
 /// Whether `text` matches the schema's pattern. The schema check has compiled it once; on the server
-/// a pattern that does not compile matches nothing.
+/// a pattern that does not compile matches nothing. Compiled patterns are kept (see [`compiled`]):
+/// every check of every form would otherwise compile them anew.
 #[cfg(not(target_arch = "wasm32"))]
 fn pattern_matches(regex: &str, text: &str) -> bool {
-    regex_lite::Regex::new(regex).is_ok_and(|r| r.is_match(text))
+    compiled(regex).is_some_and(|r| r.is_match(text))
+}
+
+/// Patterns kept compiled at most; a full cache starts over (patterns are few: a form's fields').
+#[cfg(not(target_arch = "wasm32"))]
+const KEPT_PATTERNS: usize = 2048;
+
+/// The compiled pattern, from the process's cache keyed by the pattern's text (the same text in
+/// any form and version is the same pattern); `None` when it does not compile (remembered too).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn compiled(regex: &str) -> Option<std::sync::Arc<regex_lite::Regex>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Cache = Mutex<HashMap<String, Option<Arc<regex_lite::Regex>>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(hit) = cache.lock().ok().and_then(|c| c.get(regex).cloned()) {
+        return hit;
+    }
+    // compiled outside the lock: another check may compile the same pattern meanwhile, harmlessly
+    let made = regex_lite::Regex::new(regex).ok().map(Arc::new);
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= KEPT_PATTERNS {
+            c.clear();
+        }
+        c.insert(regex.to_owned(), made.clone());
+    }
+    made
 }
 
 /// In the browser: JavaScript's own regular expressions (the patterns use the common subset). A
@@ -398,5 +426,18 @@ mod js {
         pub fn new(pattern: &str, flags: &str) -> Result<JsRegExp, JsValue>;
         #[wasm_bindgen(method, js_class = "RegExp")]
         pub fn test(this: &JsRegExp, text: &str) -> bool;
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod pattern_cache_tests {
+    #[test]
+    fn a_pattern_is_compiled_once_and_then_reused() {
+        let first = super::compiled("^[0-9]{5}$").expect("compiles");
+        let again = super::compiled("^[0-9]{5}$").expect("kept");
+        assert!(std::sync::Arc::ptr_eq(&first, &again), "the second check reuses the first's compiled pattern");
+        assert!(super::compiled("(").is_none(), "a pattern that does not compile matches nothing");
+        assert!(super::pattern_matches("^[0-9]{5}$", "67655"));
+        assert!(!super::pattern_matches("^[0-9]{5}$", "6765"));
     }
 }

@@ -127,7 +127,7 @@ pub async fn register(tx: &mut TenantTx, email: &Email, password_plain: &str) ->
             }
         }
     };
-    Ok(Registered::Pending { citizen, password_hash: password::hash(password_plain)? })
+    Ok(Registered::Pending { citizen, password_hash: password::hash(password_plain).await? })
 }
 
 /// Completes a registration: the address is verified and the password chosen at registration
@@ -166,9 +166,9 @@ pub async fn authenticate(tx: &mut TenantTx, email: &str, password_plain: &str) 
     let row: Option<(Uuid, Option<String>, Option<OffsetDateTime>)> =
         sqlx::query_as("select citizen_id, password_hash, email_verified_at from citizen_account where tenant_id = $1 and email = $2").bind(tenant).bind(&email).fetch_optional(tx.conn()).await?;
     match row {
-        Some((id, Some(hash), Some(_))) => Ok(if password::verify(password_plain, &hash) { Login::Ok(id) } else { Login::Failed }),
+        Some((id, Some(hash), Some(_))) => Ok(if password::verify(password_plain, &hash).await { Login::Ok(id) } else { Login::Failed }),
         _ => {
-            password::verify_dummy(password_plain);
+            password::verify_dummy(password_plain).await;
             Ok(Login::Failed)
         }
     }
@@ -179,14 +179,17 @@ pub async fn check_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &s
     let tenant = tx.tenant_id().0;
     let hash: Option<Option<String>> =
         sqlx::query_scalar("select password_hash from citizen_account where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(citizen).fetch_optional(tx.conn()).await?;
-    Ok(hash.flatten().is_some_and(|h| password::verify(password_plain, &h)))
+    Ok(match hash.flatten() {
+        Some(h) => password::verify(password_plain, &h).await,
+        None => false,
+    })
 }
 
 /// Sets a new password (policy already checked). `proves_mailbox`: set through a link sent to the
 /// address, which verifies it too.
 pub async fn set_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &str, proves_mailbox: bool) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
-    let hash = password::hash(password_plain)?;
+    let hash = password::hash(password_plain).await?;
     sqlx::query("update citizen_account set password_hash = $3, email_verified_at = coalesce(email_verified_at, case when $4 then app_now() end) where tenant_id = $1 and citizen_id = $2")
         .bind(tenant)
         .bind(citizen)

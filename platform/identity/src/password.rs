@@ -20,23 +20,56 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-/// Hashes a password with argon2id and a random salt.
-pub fn hash(password: &str) -> Result<String, IdentityError> {
-    let salt = SaltString::generate(&mut OsRng);
-    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| IdentityError::Hash)
+/// Hashes at a time: argon2id takes 19 MiB and tens of milliseconds of one core; more at once
+/// would only queue on the cores and hold the memory. One per core, at least two.
+fn slots() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
+    static SLOTS: OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = OnceLock::new();
+    SLOTS.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()).max(2))))
 }
 
-/// Checks a password against a PHC string; false for a malformed hash.
-pub fn verify(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+/// Runs a hash or a verification on a blocking thread (never on the async runtime: a flood of
+/// logins must not stall other requests), one of [`slots`] at a time.
+async fn off_runtime<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, IdentityError> {
+    let permit = std::sync::Arc::clone(slots()).acquire_owned().await.map_err(|_| IdentityError::Hash)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|_| IdentityError::Hash)
+}
+
+/// Hashes a password with argon2id and a random salt (off the async runtime).
+pub async fn hash(password: &str) -> Result<String, IdentityError> {
+    let password = password.to_owned();
+    off_runtime(move || hash_now(&password)).await?
+}
+
+/// Checks a password against a PHC string (off the async runtime); false for a malformed hash.
+pub async fn verify(password: &str, phc: &str) -> bool {
+    let (password, phc) = (password.to_owned(), phc.to_owned());
+    off_runtime(move || verify_now(&password, &phc)).await.unwrap_or(false)
 }
 
 /// Spends the time of one verification, for unknown accounts: the answer's timing must not tell
 /// whether an address is registered.
-pub fn verify_dummy(password: &str) {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| hash("not-a-real-password-at-all").unwrap_or_default());
-    let _ = verify(password, dummy);
+pub async fn verify_dummy(password: &str) {
+    let password = password.to_owned();
+    let _ = off_runtime(move || {
+        static DUMMY: OnceLock<String> = OnceLock::new();
+        let dummy = DUMMY.get_or_init(|| hash_now("not-a-real-password-at-all").unwrap_or_default());
+        verify_now(&password, dummy)
+    })
+    .await;
+}
+
+fn hash_now(password: &str) -> Result<String, IdentityError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| IdentityError::Hash)
+}
+
+fn verify_now(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// Why a new password is refused.
@@ -96,13 +129,13 @@ pub fn check_policy(password: &str, email: Option<&str>) -> Result<(), Weakness>
 mod tests {
     use super::*;
 
-    #[test]
-    fn hashes_are_argon2id_and_verify() {
-        let h = hash("correct horse battery").unwrap_or_default();
+    #[tokio::test]
+    async fn hashes_are_argon2id_and_verify() {
+        let h = hash("correct horse battery").await.unwrap_or_default();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery", &h));
-        assert!(!verify("wrong", &h));
-        assert!(!verify("x", "not a hash"));
+        assert!(verify("correct horse battery", &h).await);
+        assert!(!verify("wrong", &h).await);
+        assert!(!verify("x", "not a hash").await);
     }
 
     #[test]

@@ -128,7 +128,7 @@ pub async fn set_roles(tx: &mut TenantTx, staff: Uuid, roles: &[RoleGrant]) -> R
 /// Accepts an invitation: sets the password (policy already checked) and activates the account.
 pub async fn accept_invitation(tx: &mut TenantTx, staff: Uuid, password_plain: &str) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let hash = password::hash(password_plain)?;
+    let hash = password::hash(password_plain).await?;
     let r = sqlx::query("update staff_user set password_hash = $3, status = 'active' where tenant_id = $1 and staff_id = $2 and status = 'invited'")
         .bind(tenant)
         .bind(staff)
@@ -160,9 +160,9 @@ pub async fn authenticate(tx: &mut TenantTx, email: &str, password_plain: &str) 
         .fetch_optional(tx.conn())
         .await?;
     match row {
-        Some((id, Some(hash))) => Ok(password::verify(password_plain, &hash).then_some(id)),
+        Some((id, Some(hash))) => Ok(password::verify(password_plain, &hash).await.then_some(id)),
         _ => {
-            password::verify_dummy(password_plain);
+            password::verify_dummy(password_plain).await;
             Ok(None)
         }
     }

@@ -33,8 +33,8 @@ impl From<sqlx::Error> for OperatorError {
 }
 
 /// Hashes a password with argon2id (the platform's one implementation, in `portal-identity`).
-pub fn hash_password(password: &str) -> Result<String, OperatorError> {
-    portal_identity::password::hash(password).map_err(|_| OperatorError::Hash)
+pub async fn hash_password(password: &str) -> Result<String, OperatorError> {
+    portal_identity::password::hash(password).await.map_err(|_| OperatorError::Hash)
 }
 
 pub use portal_identity::password::verify as verify_password;
@@ -55,7 +55,7 @@ pub async fn create(tx: &mut PlatformTx, email: &str, display_name: &str, passwo
     if password.chars().count() < MIN_PASSWORD_CHARS || portal_identity::password::check_policy(password, Some(&email)).is_err() {
         return Err(OperatorError::WeakPassword);
     }
-    let hash = hash_password(password)?;
+    let hash = hash_password(password).await?;
     let id = Uuid::now_v7();
     let r = sqlx::query("insert into operator (operator_id, email, display_name, password_hash) values ($1, $2, $3, $4)")
         .bind(id)
@@ -87,11 +87,11 @@ pub async fn authenticate(tx: &mut PlatformTx, email: &str, password: &str) -> R
         sqlx::query_as("select operator_id, email, display_name, password_hash from operator where email = $1 and disabled_at is null").bind(&email).fetch_optional(tx.conn()).await?;
     match row {
         Some((id, email, name, hash)) => {
-            let ok = verify_password(password, &hash);
+            let ok = verify_password(password, &hash).await;
             Ok(ok.then_some(Operator { operator_id: id, email, display_name: name }))
         }
         None => {
-            portal_identity::password::verify_dummy(password);
+            portal_identity::password::verify_dummy(password).await;
             Ok(None)
         }
     }
@@ -160,13 +160,13 @@ pub async fn end_session(tx: &mut PlatformTx, token: &str) -> Result<(), DbError
 mod tests {
     use super::*;
 
-    #[test]
-    fn password_round_trip() {
-        let h = hash_password("correct horse battery").unwrap_or_default();
+    #[tokio::test]
+    async fn password_round_trip() {
+        let h = hash_password("correct horse battery").await.unwrap_or_default();
         assert!(h.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery", &h));
-        assert!(!verify_password("wrong", &h));
-        assert!(!verify_password("x", "not a hash"));
+        assert!(verify_password("correct horse battery", &h).await);
+        assert!(!verify_password("wrong", &h).await);
+        assert!(!verify_password("x", "not a hash").await);
     }
 
     #[test]

@@ -30,6 +30,9 @@ fn refused(message: String) -> Option<Failed> {
     Some(Failed { which: "import".into(), form })
 }
 
+/// How long an import may take (its largest legitimate documents take well under a second).
+const IMPORT_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Imports a FIM schema into the draft (replacing it); the report stays with the draft.
 pub(super) async fn import(
     State(state): State<AppState>,
@@ -58,10 +61,14 @@ pub(super) async fn import(
     };
     let imported = match std::str::from_utf8(&upload.bytes) {
         Err(_) => Err(tr(lang, "forms.error_import_encoding")),
-        Ok(xml) => portal_fim::import(xml).map_err(|e| {
-            tracing::info!(error = %e, service = %slug, "FIM import refused");
-            import_error_text(lang, &e)
-        }),
+        Ok(xml) => {
+            // parsing and mapping are CPU work: off the async runtime, within a budget
+            let xml = xml.to_owned();
+            crate::kit::cpu::run("fim-import", IMPORT_BUDGET, move || portal_fim::import(&xml)).await?.map_err(|e| {
+                tracing::info!(error = %e, service = %slug, "FIM import refused");
+                import_error_text(lang, &e)
+            })
+        }
     };
     let imported = match imported {
         Ok(i) => i,

@@ -1,7 +1,9 @@
 //! The kit: the bottom layer every capability builds on. It knows no capability; capabilities reach
 //! shared pages (navigation, panels) through the [`registry`] the wiring fills.
 
+pub mod cpu;
 pub mod dates;
+pub mod deadline;
 pub mod error_page;
 pub mod form;
 pub mod limits;

@@ -1,0 +1,41 @@
+//! Every request is answered within a deadline (issue 27, finding 8), so that a stuck query, a slow
+//! client or runaway work frees its worker and its database connection: 30 s, uploads (multipart)
+//! 5 minutes for slow lines, and the live streams (`…/live`) none, as they are meant to stay open.
+//! A request past its deadline is dropped (its transaction rolls back) and answered 503 with
+//! `Retry-After` and a page saying to try again.
+
+use std::time::Duration;
+
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use portal_web::AppError;
+
+/// An ordinary request's deadline.
+pub const REQUEST: Duration = Duration::from_secs(30);
+/// A multipart post's deadline (up to 32 MiB on a slow line).
+pub const UPLOAD: Duration = Duration::from_secs(300);
+
+/// The deadline of a request: `None` for a live stream.
+pub fn of(req: &Request) -> Option<Duration> {
+    if req.uri().path().ends_with("/live") {
+        return None;
+    }
+    let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
+    Some(if multipart { UPLOAD } else { REQUEST })
+}
+
+/// The middleware: runs the rest of the request within [`of`] its deadline.
+pub async fn within(req: Request, next: Next) -> Response {
+    let Some(deadline) = of(&req) else { return next.run(req).await };
+    let path = crate::kit::page::loggable_path(req.uri().path());
+    match tokio::time::timeout(deadline, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(path = %path, deadline_s = deadline.as_secs(), "request over its deadline");
+            metrics::counter!("http_requests_timed_out_total").increment(1);
+            AppError { retry_after: Some(Duration::from_secs(60)), ..AppError::unavailable() }.with_text("errors.timeout_text").into_response()
+        }
+    }
+}
