@@ -56,17 +56,18 @@ run_wrk dueren-home-alone / "$MARKER"
 P99_ALONE="$WRK_P99"
 
 step "2. The same page while ${IMPORTERS:-2} loops import 7 MB into Kaiserslautern's builder"
-RUNNING="$(mktemp)"; CODES="$CACHE/bench-import-codes"; : > "$CODES"
+RUNNING="$(mktemp)"; CODES="$CACHE/bench-import-codes"; : > "$CODES"; LOOPS=()
 for _ in $(seq 1 "${IMPORTERS:-2}"); do
   ( while [ -e "$RUNNING" ]; do
       curl -s -b "$STAFF" -H "Host: $K" -o /dev/null -w '%{http_code} %{time_total}\n' -F "_csrf=$T" -F "revision=$REV" -F "fim=@$LARGE;type=text/xml" \
         "http://127.0.0.1:$PORT$BUILDER/fim-import" >> "$CODES" || true
     done ) &
+  LOOPS+=("$!")
 done
 sleep 1
 run_wrk dueren-home-importing / "$MARKER"
 P99_LOADED="$WRK_P99"
-rm -f "$RUNNING"; wait_jobs() { for j in $(jobs -p); do [ "$j" = "$SERVER" ] || wait "$j" 2>/dev/null || true; done; }; wait_jobs
+rm -f "$RUNNING"; wait "${LOOPS[@]}" 2>/dev/null || true
 printf '  imports answered during the run: %s (by status: %s); mean time per import %s s\n' "$(wc -l < "$CODES")" \
   "$(awk '{print $1}' "$CODES" | sort | uniq -c | awk '{printf "%s×%s ", $1, $2}')" "$(awk '{t += $2} END {if (NR) printf "%.2f", t / NR}' "$CODES")"
 echo "  p99 alone $P99_ALONE, while importing $P99_LOADED"

@@ -381,8 +381,21 @@ fn pattern_matches(regex: &str, text: &str) -> bool {
 }
 
 /// Patterns kept compiled at most; a full cache starts over (patterns are few: a form's fields').
+/// With [`PATTERN_SIZE_LIMIT`] the cache holds at most 64 MiB of compiled programs.
 #[cfg(not(target_arch = "wasm32"))]
-const KEPT_PATTERNS: usize = 2048;
+const KEPT_PATTERNS: usize = 256;
+
+/// Largest compiled program of a form's pattern (regex-lite's own default is 10 MiB; a pattern of
+/// 300 characters such as `[a-zäöüß]{0,60000}` would take several MiB).
+#[cfg(not(target_arch = "wasm32"))]
+pub const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+
+/// Compiles a form's pattern within [`PATTERN_SIZE_LIMIT`] (the schema check and the field check
+/// compile alike).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn build_pattern(regex: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
+    regex_lite::RegexBuilder::new(regex).size_limit(PATTERN_SIZE_LIMIT).build()
+}
 
 /// The compiled pattern, from the process's cache keyed by the pattern's text (the same text in
 /// any form and version is the same pattern); `None` when it does not compile (remembered too).
@@ -397,7 +410,7 @@ pub fn compiled(regex: &str) -> Option<std::sync::Arc<regex_lite::Regex>> {
         return hit;
     }
     // compiled outside the lock: another check may compile the same pattern meanwhile, harmlessly
-    let made = regex_lite::Regex::new(regex).ok().map(Arc::new);
+    let made = build_pattern(regex).ok().map(Arc::new);
     if let Ok(mut c) = cache.lock() {
         if c.len() >= KEPT_PATTERNS {
             c.clear();
@@ -439,5 +452,8 @@ mod pattern_cache_tests {
         assert!(super::compiled("(").is_none(), "a pattern that does not compile matches nothing");
         assert!(super::pattern_matches("^[0-9]{5}$", "67655"));
         assert!(!super::pattern_matches("^[0-9]{5}$", "6765"));
+        // a short pattern whose program would take megabytes is not compiled (nor kept)
+        assert!(super::build_pattern("[a-zA-Z0-9äöüß]{0,60000}").is_err());
+        assert!(super::compiled("[a-zA-Z0-9äöüß]{0,60000}").is_none());
     }
 }

@@ -166,6 +166,16 @@ type HttpClient = openidconnect::reqwest::Client;
 /// What a sealed flow cookie is for (see [`Oidc::seal_flow`]).
 const FLOW_PURPOSE: &str = "oidc-flow";
 
+/// How long a login may take from leaving for the provider to its return.
+pub const FLOW_TTL_SECS: i64 = 600;
+
+/// The flow as sealed: with the time it was sealed.
+#[derive(Serialize, Deserialize)]
+struct SealedFlow {
+    flow: FlowState,
+    at: i64,
+}
+
 /// Largest response accepted from a provider (discovery document, keys, token response).
 const MAX_RESPONSE_BYTES: usize = 256 * 1024;
 
@@ -197,15 +207,22 @@ impl Oidc {
     /// the nonce, and one made for another tenant or altered does not open. Base64url.
     pub fn seal_flow(&self, tenant: Uuid, flow: &FlowState) -> String {
         use base64::Engine as _;
-        let json = serde_json::to_string(flow).unwrap_or_default();
+        let json = serde_json::to_string(&SealedFlow { flow: flow.clone(), at: time::OffsetDateTime::now_utc().unix_timestamp() }).unwrap_or_default();
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.key.seal(tenant, FLOW_PURPOSE, &json))
     }
 
-    /// Opens a flow cookie sealed by [`Self::seal_flow`] for `tenant`.
+    /// Opens a flow cookie sealed by [`Self::seal_flow`] for `tenant` within [`FLOW_TTL_SECS`] of
+    /// sealing it (the cookie's Max-Age is the browser's to keep; this is the server's).
     pub fn open_flow(&self, tenant: Uuid, cookie: &str) -> Option<FlowState> {
+        self.open_flow_at(tenant, cookie, time::OffsetDateTime::now_utc().unix_timestamp())
+    }
+
+    fn open_flow_at(&self, tenant: Uuid, cookie: &str, now: i64) -> Option<FlowState> {
         use base64::Engine as _;
         let sealed = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(cookie).ok()?;
-        serde_json::from_str(&self.key.open(tenant, FLOW_PURPOSE, &sealed)?).ok()
+        let s: SealedFlow = serde_json::from_str(&self.key.open(tenant, FLOW_PURPOSE, &sealed)?).ok()?;
+        // a minute of clock difference between servers is allowed
+        (-60..=FLOW_TTL_SECS).contains(&(now - s.at)).then_some(s.flow)
     }
 
     /// Whether plain-http loopback issuers are allowed (for the set-up form's check).
@@ -507,6 +524,10 @@ mod tests {
         assert!(oidc.open_flow(tenant, &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&altered)).is_none(), "an altered cookie does not open");
         let plain = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&flow).expect("json"));
         assert!(oidc.open_flow(tenant, &plain).is_none(), "the old plain cookie is not accepted");
+        // the server, not only the browser, ends a login that took longer than ten minutes
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        assert!(oidc.open_flow_at(tenant, &cookie, now + super::FLOW_TTL_SECS - 5).is_some());
+        assert!(oidc.open_flow_at(tenant, &cookie, now + super::FLOW_TTL_SECS + 5).is_none(), "expired");
     }
 
     #[test]

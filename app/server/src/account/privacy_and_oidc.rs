@@ -103,7 +103,7 @@ pub(super) async fn oidc_start(State(state): State<AppState>, ctx: TenantContext
     match state.oidc.start(ctx.entry.tenant_id.0, &provider, &redirect_uri(&state, &ctx, &headers)).await {
         Ok((url, flow)) => {
             let value = state.oidc.seal_flow(ctx.entry.tenant_id.0, &flow);
-            let cookie = cookies::set(OIDC_COOKIE, &value, secure(&state), Some(600), true);
+            let cookie = cookies::set(OIDC_COOKIE, &value, secure(&state), Some(portal_identity::oidc::FLOW_TTL_SECS), true);
             Ok(with_cookie(see_other(&url), &cookie))
         }
         Err(e) => {

@@ -1,8 +1,9 @@
 //! Every request is answered within a deadline (issue 27, finding 8), so that a stuck query, a slow
 //! client or runaway work frees its worker and its database connection: 30 s, uploads (multipart)
-//! 5 minutes for slow lines, and the live streams (`…/live`) none, as they are meant to stay open.
-//! A request past its deadline is dropped (its transaction rolls back) and answered 503 with
-//! `Retry-After` and a page saying to try again.
+//! 5 minutes for slow lines. The deadline runs until the response's head is ready: a live stream
+//! answers at once and its body then flows for as long as the client listens. A request past its
+//! deadline is dropped (its transaction rolls back) and answered 503 with `Retry-After` and a page
+//! saying to try again.
 
 use std::time::Duration;
 
@@ -17,18 +18,15 @@ pub const REQUEST: Duration = Duration::from_secs(30);
 /// A multipart post's deadline (up to 32 MiB on a slow line).
 pub const UPLOAD: Duration = Duration::from_secs(300);
 
-/// The deadline of a request: `None` for a live stream.
-pub fn of(req: &Request) -> Option<Duration> {
-    if req.uri().path().ends_with("/live") {
-        return None;
-    }
+/// The deadline of a request.
+pub fn of(req: &Request) -> Duration {
     let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
-    Some(if multipart { UPLOAD } else { REQUEST })
+    if multipart { UPLOAD } else { REQUEST }
 }
 
-/// The middleware: runs the rest of the request within [`of`] its deadline.
+/// The middleware: runs the rest of the request within its deadline ([`of`]).
 pub async fn within(req: Request, next: Next) -> Response {
-    let Some(deadline) = of(&req) else { return next.run(req).await };
+    let deadline = of(&req);
     let path = crate::kit::page::loggable_path(req.uri().path());
     match tokio::time::timeout(deadline, next.run(req)).await {
         Ok(response) => response,
