@@ -1,6 +1,6 @@
 # Shared by the benchmarks (sourced, not run): builds the release server and site, starts the test
 # services and the server on $PORT with a fresh database $BENCH_DB, registers and verifies a citizen
-# through the forms and the mailbox ($EMAIL, $PW, $SESSION, cookie jar $JAR, helpers c and csrf), and
+# through the forms and the mailbox ($EMAIL, $PW, $SESSION, cookie jar $JAR, helpers c, csrf and mailed_link), and
 # defines run_wrk NAME PATH MARKER [COOKIE] [STATUS]. The checks of what is measured (verify_page,
 # wrk_expect, req, tally_check ...) are in expect.sh, sourced here.
 set -euo pipefail
@@ -31,11 +31,16 @@ csrf() { { grep -o 'name="_csrf" value="[^"]*"' || true; } | head -1 | sed 's/.*
 c() { curl -s -b "$JAR" -c "$JAR" -H "Host: $HOST" "$@"; }
 T="$(c "http://127.0.0.1:$PORT/konto/registrieren" | csrf)"
 c -o /dev/null --data-urlencode "_csrf=$T" --data-urlencode "email=$EMAIL" --data-urlencode "password=$PW" --data-urlencode "password_repeat=$PW" --data-urlencode privacy=on "http://127.0.0.1:$PORT/konto/registrieren"
-LINK=""
-for _ in $(seq 1 40); do
-  LINK="$(curl -s "$MAILBOX_URL/messages?to=$EMAIL" | grep -o 'http://[^"]*konto/bestaetigen?token=[A-Za-z0-9_-]*' | head -1 || true)"
-  [ -n "$LINK" ] && break; sleep 0.25
-done
+# mailed_link TO PATH: the first link to PATH?token=… in a mail to TO (waits up to 10 s)
+mailed_link() {
+  local link=""
+  for _ in $(seq 1 40); do
+    link="$(curl -s "$MAILBOX_URL/messages?to=$1" | grep -o "http://[^\"]*$2?token=[A-Za-z0-9_-]*" | head -1 || true)"
+    [ -n "$link" ] && break; sleep 0.25
+  done
+  echo "$link"
+}
+LINK="$(mailed_link "$EMAIL" konto/bestaetigen)"
 [ -n "$LINK" ] || die "no verification mail"
 TOKEN="${LINK##*token=}"
 T="$(c "http://127.0.0.1:$PORT/konto/bestaetigen?token=$TOKEN" | csrf)"

@@ -21,11 +21,7 @@ T="$(curl -s -b "$OPS" -H 'Host: ops.localhost' "http://127.0.0.1:$PORT/" | csrf
 ADMIN="import-admin-$(date +%s)@kaiserslautern.example"
 req 303 / curl -s -b "$OPS" -H 'Host: ops.localhost' -o /dev/null --data-urlencode "_csrf=$T" --data-urlencode "email=$ADMIN" \
   --data-urlencode "display_name=Ines Import" --data-urlencode role=tenant_admin "http://127.0.0.1:$PORT/mandanten/$TID/zugang" >/dev/null
-LINK=""
-for _ in $(seq 1 40); do
-  LINK="$(curl -s "$MAILBOX_URL/messages?to=$ADMIN" | grep -o 'http://[^"]*verwaltung/einladung?token=[A-Za-z0-9_-]*' | head -1 || true)"
-  [ -n "$LINK" ] && break; sleep 0.25
-done
+LINK="$(mailed_link "$ADMIN" verwaltung/einladung)"
 [ -n "$LINK" ] || die "no invitation mail"
 STAFF="$(mktemp)"; s() { curl -s -b "$STAFF" -c "$STAFF" -H "Host: $K" "$@"; }
 INVITE="/${LINK#http://*/}"
