@@ -100,6 +100,11 @@ impl AppError {
     pub fn unavailable() -> Self {
         Self::new(ErrorKind::Unavailable)
     }
+    /// Unavailable for about `wait` (busy, or a request past its deadline): the answer carries
+    /// `Retry-After`.
+    pub fn unavailable_for(wait: std::time::Duration) -> Self {
+        Self { retry_after: Some(wait), ..Self::new(ErrorKind::Unavailable) }
+    }
     pub fn internal<E: std::error::Error + Send + Sync + 'static>(e: E) -> Self {
         Self { kind: ErrorKind::Internal, source: Some(Box::new(e)), text: None, retry_after: None }
     }

@@ -79,5 +79,5 @@ pub async fn run<T: Send + 'static>(what: &'static str, budget: Duration, job: i
 
 /// 503 with a page saying the server is busy and to try again in a minute.
 fn busy() -> AppError {
-    AppError { retry_after: Some(Duration::from_secs(60)), ..AppError::unavailable() }.with_text("errors.busy_text")
+    AppError::unavailable_for(Duration::from_secs(60)).with_text("errors.busy_text")
 }

@@ -19,7 +19,7 @@ pub const REQUEST: Duration = Duration::from_secs(30);
 pub const UPLOAD: Duration = Duration::from_secs(300);
 
 /// The deadline of a request.
-pub fn of(req: &Request) -> Duration {
+fn of(req: &Request) -> Duration {
     let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
     if multipart { UPLOAD } else { REQUEST }
 }
@@ -33,7 +33,7 @@ pub async fn within(req: Request, next: Next) -> Response {
         Err(_) => {
             tracing::warn!(path = %path, deadline_s = deadline.as_secs(), "request over its deadline");
             metrics::counter!("http_requests_timed_out_total").increment(1);
-            AppError { retry_after: Some(Duration::from_secs(60)), ..AppError::unavailable() }.with_text("errors.timeout_text").into_response()
+            AppError::unavailable_for(Duration::from_secs(60)).with_text("errors.timeout_text").into_response()
         }
     }
 }

@@ -111,14 +111,11 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         (ErrorKind::Suspended, _) => {
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
         }
-        (ErrorKind::TooManyRequests, Some(RetryAfter(wait))) => {
-            r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
-        }
         // a limit whose window is not known here: a minute is the shortest any of them counts
         (ErrorKind::TooManyRequests, None) => {
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         }
-        // busy (CPU work over its budget) and the like
+        // a rate limit's window, busy CPU work, a request past its deadline
         (_, Some(RetryAfter(wait))) => {
             r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
         }

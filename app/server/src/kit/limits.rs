@@ -93,13 +93,9 @@ pub async fn allow_per_address(state: &AppState, tenant: TenantId, ip: &ClientIp
     }
 }
 
-/// Counts one hit on each bucket, in one transaction; false when any is over its limit.
-pub async fn within_limits(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<bool, AppError> {
-    Ok(limits_wait(state, tenant, buckets).await?.is_none())
-}
-
-/// [`within_limits`], saying how long to wait when over: until the last full bucket's window ends.
-pub async fn limits_wait(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<Option<Duration>, AppError> {
+/// Counts one hit on each bucket, in one transaction; `None` while all are within their limits,
+/// else how long to wait: until the last full bucket's window ends.
+async fn limits_wait(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<Option<Duration>, AppError> {
     let mut tx = limits_tx(state, Some(tenant)).await?;
     let mut wait: Option<Duration> = None;
     for (bucket, limit) in buckets {

@@ -195,21 +195,23 @@ pub async fn take_once(
     key: Option<&str>,
 ) -> Result<Taken, BookError> {
     let day = civil::german(start).date();
-    if let Some(key) = key.filter(|k| is_key(k)) {
+    // a key this server did not make counts as none
+    let key = key.filter(|k| is_key(k));
+    if let Some(key) = key {
         // one post of a form's key at a time, whatever day each names: a retry or replay waits for
         // the first and then finds its booking (the day's lock alone let two days race to insert
         // the same key). Taken before the day's lock, always in this order.
         sqlx::query("select pg_advisory_xact_lock(hashtextextended('appointment-key:' || encode($1, 'hex'), 0))").bind(secret_hash(key)).execute(tx.conn()).await?;
     }
     lock_day(tx, req.location, day).await?;
-    if let Some(key) = key.filter(|k| is_key(k))
+    if let Some(key) = key
         && let Some(b) = booking_by_secret(tx, key).await?
     {
         return Ok(Taken { booking: b, secret: key.to_owned(), new: false });
     }
     expire_holds(tx).await?;
     let slot = free(tx, land, req, plan, now, day, day, None).await?.into_iter().find(|s| s.start == start).ok_or(BookError::Taken)?;
-    let secret = key.filter(|k| is_key(k)).map_or_else(secret, str::to_owned);
+    let secret = key.map_or_else(secret, str::to_owned);
     let id = Uuid::now_v7();
     let tenant = tx.tenant_id().0;
     let status = if hold.is_some() { "held" } else { "booked" };
