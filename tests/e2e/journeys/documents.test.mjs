@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch, newPage, url, scan, eidLogin, invitedTenantAdmin, onlinePaymentOffered } from './helpers.mjs';
+import { launch, newPage, url, scan, eidLogin, invitedTenantAdmin, onlinePaymentOffered, photograph } from './helpers.mjs';
 
 const HOST = 'dueren.localhost';
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
@@ -165,6 +165,9 @@ test('a permit is applied for, paid, approved, downloaded, checked online and of
   await admin.locator('tr', { hasText: number }).getByText('widerrufen').first().waitFor();
   await officer.goto(qr);
   await officer.getByText('Echt · widerrufen').first().waitFor();
+  // the verdict in words, its colour repeating them (issue 27, finding 3)
+  assert.equal((await officer.locator('.kern-badge--danger').first().innerText()).trim(), 'widerrufen');
+  await photograph(officer, 'check-revoked');
   await officer.goto(url(HOST, '/pruefen/offline'));
   await officer.getByText(/Schlüssel und Widerrufe abgeglichen/).waitFor();
   assert.equal(await offlineCheck(officer, qr), 'revoked');

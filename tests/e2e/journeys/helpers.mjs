@@ -295,6 +295,20 @@ function guardContext(context) {
 
 /** Scans the state `page` shows now, reached without a load (an island's update, a message shown by
  * a script); loads are scanned by themselves. Fails with the violations, naming `label` and the URL. */
+/** Photographs the page at phone (390 px) and desktop (1280 px) width into
+ * artifacts/NAME-phone.png and NAME-desktop.png, and asserts that it scrolls sideways at neither;
+ * the page keeps the viewport it had. */
+export async function photograph(page, name) {
+  const before = page.viewportSize();
+  for (const [width, height, size] of [[390, 844, 'phone'], [1280, 900, 'desktop']]) {
+    await page.setViewportSize({ width, height });
+    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(sideways <= 0, `${name} scrolls sideways by ${sideways} px at ${width} px`);
+    await page.screenshot({ path: `artifacts/${name}-${size}.png`, fullPage: true });
+  }
+  if (before) await page.setViewportSize(before);
+}
+
 export async function scan(page, label) {
   const scanner = scannerOf.get(page);
   if (!scanner) throw new Error(`scan(${label}): the page was not made by newPage()`);

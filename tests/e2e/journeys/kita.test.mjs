@@ -9,7 +9,7 @@
 // delivered, so that no later journey's mail waits behind them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, scan, invitedTenantAdmin, acceptInvitation, mailedLink, mailsTo, eidLogin } from './helpers.mjs';
+import { launch, newPage, url, scan, invitedTenantAdmin, acceptInvitation, mailedLink, mailsTo, eidLogin, photograph } from './helpers.mjs';
 
 const HOST = 'kaiserslautern.localhost';
 
@@ -104,6 +104,11 @@ test('a parent applies, a paper duplicate is merged, the allocation runs and the
   await traeger.getByRole('button', { name: 'Anmeldung erfassen' }).click();
   await traeger.getByRole('heading', { name: 'Anmeldung für Weiss', level: 1 }).waitFor();
 
+  // the pair was found when the paper application was entered; the allocation waits for it
+  await admin.goto(url(HOST, '/verwaltung/kita/vergabe'));
+  await admin.getByText('Eine mögliche Doppelanmeldung ist noch nicht entschieden.', { exact: false }).waitFor();
+  assert.equal(await admin.getByRole('button', { name: 'Vergabe starten' }).count(), 0, 'no button for what would be refused');
+  await photograph(admin, 'kita-allocation-waits');
   // the youth office merges the pair, keeping the parent's application
   await admin.goto(url(HOST, '/verwaltung/kita/dubletten'));
   const row = admin.getByRole('row').filter({ hasText: number });

@@ -264,7 +264,8 @@ async fn a_new_application_is_checked_for_duplicates_at_once_and_the_allocation_
 
     // the allocation does not start while the pair is open, and its page says why
     let page = admin.get("/verwaltung/kita/vergabe").await;
-    assert!(page.body.contains("mögliche Doppelanmeldungen sind noch nicht entschieden"), "{}", page.body);
+    assert!(page.body.contains("Eine mögliche Doppelanmeldung ist noch nicht entschieden"), "{}", page.body);
+    assert!(!page.body.contains("Vergabe starten"), "no button for what would be refused");
     let r = admin.submit("/verwaltung/kita/vergabe", "/verwaltung/kita/vergabe/starten", &[]).await;
     assert_eq!(r.location(), Some("/verwaltung/kita/vergabe?abgelehnt=duplicates_open"));
     let page = admin.get("/verwaltung/kita/vergabe?abgelehnt=duplicates_open").await;

@@ -52,9 +52,14 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, head
     if let Some(code) = field(&pairs, "abgelehnt") {
         blocks.push(Block::Notice("danger", tr(lang, &format!("kita.refused_{}", if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') { code } else { "wrong_state" }))));
     }
-    // why "start" is refused, before anyone presses it
-    if open_pairs > 0 && phases.iter().all(|p| p.status == "done") {
-        blocks.push(Block::Notice("warning", tr_with(lang, "kita.duplicates_block_start", &[("n", &open_pairs.to_string())])));
+    // the next step starts a phase (none runs, or the last one's offers are out): undecided pairs
+    // stop it, and the page says why instead of offering the button
+    let current = phases.iter().find(|p| p.status != "done");
+    let starts_next = !current.is_some_and(|p| p.status == "running" || p.status == "closed");
+    let blocked = starts_next && open_pairs > 0;
+    if blocked {
+        let key = if open_pairs == 1 { "kita.duplicates_block_start_one" } else { "kita.duplicates_block_start" };
+        blocks.push(Block::Notice("warning", tr_with(lang, key, &[("n", &open_pairs.to_string())])));
         blocks.push(Block::Links(vec![(paths::DUPLICATES.path().to_owned(), tr(lang, "kita.duplicates_title"))]));
     }
     if let Some(n) = field(&pairs, "runden") {
@@ -85,8 +90,7 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, head
             .collect(),
         empty: tr(lang, "kita.no_phases"),
     });
-    if s.may(&state, Resource::Kita, Action::Write) {
-        let current = phases.iter().find(|p| p.status != "done");
+    if s.may(&state, Resource::Kita, Action::Write) && !blocked {
         let btn = |action: &str, label: &str| Button { action: paths::ALLOCATION_ACTION.with(&[&action]), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, label), danger: false };
         let buttons = match current.map(|p| p.status.as_str()) {
             None => vec![btn("starten", "kita.start_phase")],
