@@ -45,6 +45,8 @@ BIN="$CARGO_TARGET_DIR/debug/portal"
 export E2E_OPERATOR_EMAIL="e2e-betrieb@kommunalportal.example" E2E_OPERATOR_PASSWORD="e2e-passwort-sicher-2026"
 PORTAL_OPERATOR_PASSWORD="$E2E_OPERATOR_PASSWORD" "$BIN" operator create --email "$E2E_OPERATOR_EMAIL" --name "E2E Betrieb" >/dev/null
 mkdir -p "$ROOT/tests/e2e/artifacts"
+# the journeys' authenticator app keeps the operator's key here: a fresh database, a fresh key
+rm -f "$ROOT/tests/e2e/artifacts/authenticator.json"
 "$BIN" serve > "$ROOT/tests/e2e/artifacts/server.log" 2>&1 &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null || true; wait $SERVER_PID 2>/dev/null || true; stop_test_services' EXIT

@@ -3,7 +3,7 @@
 //! limited.
 
 use http::StatusCode;
-use portal_tests::{OPS_HOST, TestApp, unique_email};
+use portal_tests::{TestApp, unique_email};
 
 use super::cases::{HOST, PDF, guest_check_page, no_fees, start, submit};
 
@@ -115,23 +115,5 @@ async fn guests_are_limited_in_drafts_per_address_and_in_mails_per_recipient_wit
     assert!(!refused.body.contains("Viertelstunde"));
 }
 
-#[tokio::test]
-async fn the_console_login_is_limited_per_account_like_the_citizens_login() {
-    let app = TestApp::spawn().await;
-    let (_session, _) = app.login_operator().await;
-    let attempt = |password: &'static str| {
-        let app = &app;
-        async move {
-            let form = app.get(OPS_HOST, "/login").await;
-            let cookie = format!("kp_csrf={}", form.cookie("kp_csrf").unwrap_or_default());
-            let csrf = form.hidden("_csrf").unwrap_or_default();
-            app.post_form(OPS_HOST, "/login", &[("_csrf", &csrf), ("email", portal_tests::OPERATOR_EMAIL), ("password", password)], &cookie).await
-        }
-    };
-    for _ in 0..5 {
-        assert_eq!(attempt("falsch-falsch-falsch").await.status, StatusCode::UNAUTHORIZED);
-    }
-    let r = attempt(portal_tests::OPERATOR_PASSWORD).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits now");
-    assert!(r.cookie("ops_session").is_none());
-}
+// The console login's failures per account: a growing delay instead of a lockout,
+// second_factor::failed_logins_delay_the_guessing_address_and_never_lock_the_operator_out.

@@ -45,6 +45,8 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Forms, Write),
                 (Streets, Read),
                 (Streets, Write),
+                (LoginSecurity, Read),
+                (LoginSecurity, Write),
             ],
         ),
         (
@@ -88,6 +90,8 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Jobs, Read),
                 (Payments, Read),
                 (Payments, Write),
+                (LoginSecurity, Read),
+                (LoginSecurity, Write),
             ],
         ),
         // roles outside their domain get nothing

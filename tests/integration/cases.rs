@@ -15,8 +15,8 @@ use office::file_case;
 pub(crate) const HOST: &str = "kaiserslautern.localhost";
 pub(crate) const OTHER_HOST: &str = "dueren.localhost";
 const PASSWORD: &str = "Amselweg-Laterne-17";
-const ADMIN_PW: &str = "Rathaus-Schluessel-2026";
-const WORKER_PW: &str = "Akten-Stapel-Montag-77";
+pub(crate) const ADMIN_PW: &str = "Rathaus-Schluessel-2026";
+pub(crate) const WORKER_PW: &str = "Akten-Stapel-Montag-77";
 pub(crate) const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 /// The twelve services the issue names, with their forms from the catalogue.
@@ -342,12 +342,17 @@ pub(crate) async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>,
     let admin_email = unique_email("admin");
     let r = app.post_form(OPS_HOST, &format!("/mandanten/{tenant}/zugang"), &[("_csrf", &csrf), ("email", &admin_email), ("display_name", "Anna Admin"), ("role", "tenant_admin")], &session).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let account = admin_email.clone();
     let accept = |link: String, pw: &'static str| async move {
         let mut c = app.client(HOST);
         let page = c.get(&link).await;
         let token = page.hidden("token").unwrap_or_default();
         let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", pw), ("password_repeat", pw)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        // tenant admins set up their second factor before the first session
+        assert!(r.location().is_some_and(|l| l.ends_with("/einrichten")), "{:?}", r.location());
+        let r = c.second_step(r, &account).await;
+        assert!(c.cookies.contains_key("kp_staff"), "{}", r.body);
         c
     };
     let mut admin = accept(app.mailed_link(&admin_email, "/verwaltung/einladung").await, ADMIN_PW).await;
@@ -367,6 +372,9 @@ pub(crate) async fn invite<'a>(app: &'a TestApp, admin: &mut TestClient<'_>, rol
     let token = page.hidden("token").unwrap_or_default();
     let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", WORKER_PW), ("password_repeat", WORKER_PW)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // a tenant admin sets up the second factor first
+    let r = c.second_step(r, &email).await;
+    assert!(c.cookies.contains_key("kp_staff"), "{}", r.body);
     (c, email)
 }
 

@@ -23,6 +23,10 @@ const PLATFORM_GRANTS: &[(&str, &str, &str)] = &[
     // operators' password hashes and sessions: never readable by a tenant request
     ("operator", "", "SIUD"),
     ("operator_session", "", "SIUD"),
+    // operators' second factor: sealed keys, recovery codes and remembered devices
+    ("operator_totp", "", "SIUD"),
+    ("operator_recovery_code", "", "SIUD"),
+    ("operator_device", "", "SIUD"),
     // plans with the platform's fee, and which tenant a connected Stripe account belongs to
     // (webhooks name the account before any tenant is known; operators map them, a tenant reads
     // its own under RLS)
@@ -30,6 +34,8 @@ const PLATFORM_GRANTS: &[(&str, &str, &str)] = &[
     ("stripe_account", "S", "SIUD"),
     // login counters are hit and cleared inside the login's tenant transaction
     ("rate_limit", "SIUD", "SIUD"),
+    // the growing delay after failed logins, likewise (buckets name no tenant's data)
+    ("login_throttle", "SIUD", "SIUD"),
     // append-only, under RLS (a tenant sees and writes only its own entries)
     ("audit_log", "SI", "SI"),
     // the job queue: a tenant request enqueues its own mail (RLS) and reads nothing
@@ -53,9 +59,13 @@ const PLATFORM_TABLES: &[&str] = &[
     "search_synonym",
     "operator",
     "operator_session",
+    "operator_totp",
+    "operator_recovery_code",
+    "operator_device",
     "plan",
     "stripe_account",
     "rate_limit",
+    "login_throttle",
     "audit_log",
     "job",
     "appointment_tenant",
@@ -213,7 +223,7 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
         .unwrap_or_else(|e| panic!("{e}"));
     let mut p = db.platform().await.unwrap_or_else(|e| panic!("{e}"));
     let operator = portal_operators::create(&mut p, "betrieb-iso@kommunalportal.example", "Betrieb", "ein-langes-passwort-2026").await.unwrap_or_else(|e| panic!("{e}"));
-    portal_operators::start_session(&mut p, operator).await.unwrap_or_else(|e| panic!("{e}"));
+    portal_operators::start_session(&mut p, operator, &portal_operators::Origin::default()).await.unwrap_or_else(|e| panic!("{e}"));
     p.commit().await.unwrap_or_else(|e| panic!("{e}"));
 
     // Act + Assert: a Düren transaction (as a smuggled statement would run)

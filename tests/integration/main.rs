@@ -25,6 +25,7 @@ mod portal;
 mod routes_admin;
 mod routes_appointments;
 mod routes_casework;
+mod second_factor;
 mod staff;
 mod streets;
 mod sync;

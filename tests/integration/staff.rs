@@ -22,6 +22,9 @@ pub(crate) async fn first_admin(app: &TestApp) -> (TestClient<'_>, String) {
     let token = page.hidden("token").unwrap_or_default();
     let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", ADMIN_PW), ("password_repeat", ADMIN_PW)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // a tenant admin sets up the second factor before the first session
+    let r = c.second_step(r, &email).await;
+    assert!(c.cookies.contains_key("kp_staff"), "{}", r.body);
     (c, email)
 }
 
@@ -141,6 +144,9 @@ async fn a_role_change_ends_the_members_sessions_and_takes_effect_at_the_next_lo
     assert_eq!(worker.get("/verwaltung").await.status, StatusCode::SEE_OTHER, "old session ended");
     let r = worker.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", WORKER_PW)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // an admin now: the second factor is set up before the session starts
+    assert_eq!(r.location(), Some("/verwaltung/anmelden/einrichten"));
+    let _ = worker.second_step(r, &email).await;
     assert_eq!(worker.get("/verwaltung/mitarbeitende").await.status, StatusCode::OK, "now an admin");
 }
 

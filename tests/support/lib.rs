@@ -20,7 +20,9 @@ use sqlx::{ConnectOptions, PgPool};
 use std::str::FromStr;
 use tower::ServiceExt;
 
+mod authenticator;
 mod client;
+pub use authenticator::{Authenticator, secret_on_page};
 pub use client::TestClient;
 
 /// Superuser URL of the test server's maintenance database.
@@ -204,6 +206,8 @@ pub struct TestApp {
     router: axum::Router,
     /// Counts the content changes this server's listener has applied (see [`Self::content_changes`]).
     changes: tokio::sync::watch::Receiver<u64>,
+    /// The tests' authenticator app (second factors set up through this app).
+    authenticator: Authenticator,
 }
 
 /// A response with its body read.
@@ -356,7 +360,7 @@ impl TestApp {
             documents: Arc::new(test_documents()),
         });
         let router = portal_server::build_router(state.clone());
-        Self { db, state, router, changes }
+        Self { db, state, router, changes, authenticator: Authenticator::default() }
     }
 
     /// A receiver that wakes whenever this server has applied a content change from a
@@ -440,12 +444,13 @@ impl TestApp {
         let mut tx = self.state.db.platform().await.unwrap_or_else(|e| panic!("{e}"));
         let _ = portal_operators::create(&mut tx, OPERATOR_EMAIL, "Test Betrieb", OPERATOR_PASSWORD).await;
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
-        let form = self.get(OPS_HOST, "/login").await;
-        let login_csrf = form.cookie("kp_csrf").unwrap_or_default();
-        let field = form.hidden("_csrf").unwrap_or_default();
-        let r = self.post_form(OPS_HOST, "/login", &[("_csrf", &field), ("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)], &format!("kp_csrf={login_csrf}")).await;
+        let mut c = self.client(OPS_HOST);
+        let r = c.submit("/login", "/login", &[("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login failed: {}", r.body);
-        let session = format!("ops_session={}", r.cookie("ops_session").unwrap_or_default());
+        // operators always have a second factor: set up at the first login, a code afterwards
+        let r = c.second_step(r, OPERATOR_EMAIL).await;
+        assert!(r.status.is_success() || r.status == StatusCode::SEE_OTHER, "second step failed: {}", r.body);
+        let session = format!("ops_session={}", c.cookies.get("ops_session").cloned().unwrap_or_else(|| panic!("no console session: {}", r.body)));
         let home = self.get_with(OPS_HOST, "/", &[("cookie", &session)]).await;
         let csrf = home.hidden("_csrf").unwrap_or_default();
         (session, csrf)

@@ -18,4 +18,5 @@ pub static ALL: &[Capability] = &[
     crate::documents::CAPABILITY,
     crate::forms::CAPABILITY,
     crate::streets::CAPABILITY,
+    crate::security::CAPABILITY,
 ];

@@ -21,6 +21,7 @@ pub mod documents;
 pub mod forms;
 pub mod kita;
 pub mod payments;
+pub mod security;
 pub mod streets;
 pub mod tenants;
 

@@ -90,6 +90,10 @@ pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTe
             config.sealed_secret = Some(oidc.seal_secret(tx.tenant_id().0, &config, &p.client_secret));
             portal_identity::oidc::save_provider(&mut tx, &config).await.with_context(|| t.file.display().to_string())?;
         }
+        if let Some(p) = &t.staff_second_factor {
+            let policy = portal_identity::staff::SecondFactorPolicy::parse(p).with_context(|| format!("{}: staff_second_factor must be none, admins or all", t.file.display()))?;
+            portal_identity::staff::set_second_factor_policy(&mut tx, policy).await?;
+        }
         tx.commit().await?;
     }
     let keep: Vec<&str> = tenants.iter().map(|t| t.slug.as_str()).collect();

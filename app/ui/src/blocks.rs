@@ -147,6 +147,15 @@ pub enum Block {
         code: String,
         lines: Vec<String>,
     },
+    /// A QR code drawn as SVG: the dark modules as one path (one unit per module) on a square of
+    /// `side` modules, with its quiet zone; `label` says what it holds (for screen readers).
+    Qr {
+        path: String,
+        side: usize,
+        label: String,
+    },
+    /// Codes shown once to be written down (recovery codes), in a monospace list.
+    Codes(Vec<String>),
     /// The form to pick a time of a day: hidden fields and the time picker island (radio buttons).
     TimePick {
         action: String,
@@ -432,6 +441,19 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
             Block::Live(rows) => crate::appointments::live_view(rows).into_any(),
             Block::Map(spec) => crate::kita::map_view(*spec).into_any(),
             Block::OfflineCheck(spec) => crate::documents::offline_check_view(*spec).into_any(),
+            Block::Qr { path, side, label } => {
+                let view_box = format!("-4 -4 {} {}", side + 8, side + 8);
+                view! {
+                    <figure class="qr-code">
+                        <svg xmlns="http://www.w3.org/2000/svg" viewBox=view_box width="232" height="232" role="img" aria-label=label.clone() shape-rendering="crispEdges">
+                            <rect x="-4" y="-4" width=side + 8 height=side + 8 fill="#fff"></rect>
+                            <path d=path fill="#000"></path>
+                        </svg>
+                    </figure>
+                }
+                .into_any()
+            }
+            Block::Codes(codes) => view! { <ol class="recovery-codes">{codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ol> }.into_any(),
             Block::Ticket { code, lines } => crate::appointments::ticket_view(code, lines).into_any(),
             Block::TimePick { action, csrf, hidden, choice } => crate::appointments::time_pick_view(action, csrf, hidden, choice).into_any(),
             Block::Buttons(bs) => view! { <div class="row-actions">{bs.into_iter().map(button_view).collect_view()}</div> }.into_any(),

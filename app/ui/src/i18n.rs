@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use portal_domain::Lang;
 
 /// The translation files: (capability, German, English).
-const FILES: [(&str, &str, &str); 15] = [
+const FILES: [(&str, &str, &str); 16] = [
     ("kit", include_str!("../locales/de/kit.toml"), include_str!("../locales/en/kit.toml")),
     ("mail", include_str!("../locales/de/mail.toml"), include_str!("../locales/en/mail.toml")),
     ("catalogue", include_str!("../locales/de/catalogue.toml"), include_str!("../locales/en/catalogue.toml")),
@@ -27,6 +27,7 @@ const FILES: [(&str, &str, &str); 15] = [
     ("documents", include_str!("../locales/de/documents.toml"), include_str!("../locales/en/documents.toml")),
     ("forms", include_str!("../locales/de/forms.toml"), include_str!("../locales/en/forms.toml")),
     ("streets", include_str!("../locales/de/streets.toml"), include_str!("../locales/en/streets.toml")),
+    ("security", include_str!("../locales/de/security.toml"), include_str!("../locales/en/security.toml")),
 ];
 
 fn flatten(prefix: &str, value: &toml::Value, out: &mut HashMap<String, String>) {

@@ -77,10 +77,13 @@ pub enum Resource {
     Forms,
     /// The tenant's street directory: the import (write); the list (read).
     Streets,
+    /// Login security: a tenant's second-factor policy for its staff (write); an operator's own
+    /// security page with their sessions (read, write).
+    LoginSecurity,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 16] = [
+    pub const ALL: [Resource; 17] = [
         Resource::StaffArea,
         Resource::Branding,
         Resource::Services,
@@ -97,6 +100,7 @@ impl Resource {
         Resource::Documents,
         Resource::Forms,
         Resource::Streets,
+        Resource::LoginSecurity,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +121,7 @@ impl Resource {
             Resource::Documents => "documents",
             Resource::Forms => "forms",
             Resource::Streets => "streets",
+            Resource::LoginSecurity => "login_security",
         }
     }
 }

@@ -15,9 +15,11 @@ pub mod oidc;
 pub mod password;
 pub mod ratelimit;
 pub mod sealed;
+pub mod second_factor;
 pub mod secret;
 pub mod session;
 pub mod staff;
+pub mod throttle;
 
 use portal_db::DbError;
 

@@ -226,6 +226,11 @@ impl Oidc {
     }
 
     /// Whether plain-http loopback issuers are allowed (for the set-up form's check).
+    /// The platform's secrets key (the second factor's secrets and pending logins are sealed with it).
+    pub fn key(&self) -> &SecretsKey {
+        &self.key
+    }
+
     pub fn allows_loopback_http(&self) -> bool {
         self.allow_loopback_http
     }

@@ -16,6 +16,8 @@ const VERSION: u8 = 1;
 /// The key that seals tenant secrets. Built only from 32 random bytes (base64).
 pub struct SecretsKey {
     key: LessSafeKey,
+    /// A key of its own for MACs (derived from the same bytes, for another purpose).
+    mac: ring::hmac::Key,
     rng: SystemRandom,
 }
 
@@ -38,7 +40,18 @@ impl SecretsKey {
             return Err(InvalidKey);
         }
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| InvalidKey)?;
-        Ok(Self { key: LessSafeKey::new(key), rng: SystemRandom::new() })
+        let derived = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes), b"kommunalportal mac key v1");
+        Ok(Self { key: LessSafeKey::new(key), mac: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()), rng: SystemRandom::new() })
+    }
+
+    /// A keyed hash (HMAC-SHA-256) of `data` for `purpose`: what is stored of a short secret (a
+    /// recovery code), so that a database dump without the key allows no guessing offline.
+    pub fn mac(&self, purpose: &str, data: &str) -> Vec<u8> {
+        let mut ctx = ring::hmac::Context::with_key(&self.mac);
+        ctx.update(purpose.as_bytes());
+        ctx.update(&[0]);
+        ctx.update(data.as_bytes());
+        ctx.sign().as_ref().to_vec()
     }
 
     /// Seals `plain` for `tenant`'s object `purpose` (e.g. `identity_provider:bundid`).

@@ -142,6 +142,8 @@ pub async fn accept_invitation(tx: &mut TenantTx, staff: Uuid, password_plain: &
 pub async fn revoke(tx: &mut TenantTx, staff: Uuid) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
     sqlx::query("delete from staff_role where tenant_id = $1 and staff_id = $2").bind(tenant).bind(staff).execute(tx.conn()).await?;
+    // a new invitation starts without the old second factor (a lost phone: revoke and invite again)
+    crate::second_factor::remove(tx.conn(), crate::second_factor::Owner::Staff { tenant, staff }).await?;
     let r = sqlx::query("update staff_user set status = 'revoked', password_hash = null where tenant_id = $1 and staff_id = $2 and status <> 'revoked'")
         .bind(tenant)
         .bind(staff)
@@ -178,4 +180,70 @@ pub async fn active_admins(tx: &mut TenantTx) -> Result<i64, IdentityError> {
     .bind(tenant)
     .fetch_one(tx.conn())
     .await?)
+}
+
+/// Whom a tenant requires a second factor of at the staff login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SecondFactorPolicy {
+    Nobody,
+    /// Tenant admins (the default).
+    #[default]
+    Admins,
+    All,
+}
+
+impl SecondFactorPolicy {
+    pub const ALL: [Self; 3] = [Self::Nobody, Self::Admins, Self::All];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nobody => "none",
+            Self::Admins => "admins",
+            Self::All => "all",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// Whether a member with these roles must log in with a second factor.
+    pub fn requires(self, roles: &[RoleGrant]) -> bool {
+        match self {
+            Self::Nobody => false,
+            Self::Admins => roles.iter().any(|r| r.role == "tenant_admin"),
+            Self::All => true,
+        }
+    }
+}
+
+/// The tenant's policy (the default while it has set none).
+pub async fn second_factor_policy(tx: &mut TenantTx) -> Result<SecondFactorPolicy, IdentityError> {
+    let tenant = tx.tenant_id().0;
+    let p: Option<String> = sqlx::query_scalar("select second_factor from staff_login_policy where tenant_id = $1").bind(tenant).fetch_optional(tx.conn()).await?;
+    Ok(p.as_deref().and_then(SecondFactorPolicy::parse).unwrap_or_default())
+}
+
+/// Sets the policy and ends the sessions of everyone it now requires a second factor of who has
+/// none yet: their next login sets it up. Returns how many sessions ended.
+pub async fn set_second_factor_policy(tx: &mut TenantTx, policy: SecondFactorPolicy) -> Result<u64, IdentityError> {
+    let tenant = tx.tenant_id().0;
+    sqlx::query(
+        "insert into staff_login_policy (tenant_id, second_factor, updated_at) values ($1, $2, app_now())
+         on conflict (tenant_id) do update set second_factor = excluded.second_factor, updated_at = excluded.updated_at",
+    )
+    .bind(tenant)
+    .bind(policy.as_str())
+    .execute(tx.conn())
+    .await?;
+    let ended = sqlx::query(
+        "delete from user_session s where s.tenant_id = $1 and s.staff_id is not null
+           and not exists (select 1 from staff_totp t where t.tenant_id = s.tenant_id and t.staff_id = s.staff_id and t.confirmed_at is not null)
+           and ($2 = 'all' or ($2 = 'admins' and exists (select 1 from staff_role r where r.tenant_id = s.tenant_id and r.staff_id = s.staff_id and r.role = 'tenant_admin')))",
+    )
+    .bind(tenant)
+    .bind(policy.as_str())
+    .execute(tx.conn())
+    .await?;
+    Ok(ended.rows_affected())
 }

@@ -106,18 +106,31 @@ fn session_hash(token: &str) -> Vec<u8> {
 pub struct Session {
     pub operator: Operator,
     pub csrf_token: String,
+    /// The session's public id (the list of sessions names it; the secret id is the cookie's).
+    pub session_id: Uuid,
+}
+
+/// Where a session was started from, as the operator's list of sessions shows it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub user_agent: String,
+    pub client_ip: String,
 }
 
 /// Starts a session and returns its secret id (the cookie value). A fresh id on every login.
-pub async fn start_session(tx: &mut PlatformTx, operator: Uuid) -> Result<String, DbError> {
+pub async fn start_session(tx: &mut PlatformTx, operator: Uuid, origin: &Origin) -> Result<String, DbError> {
     let token = random_token();
     let csrf = random_token();
     let now = tx.now();
-    sqlx::query("insert into operator_session (session_hash, operator_id, csrf_token, expires_at) values ($1, $2, $3, $4)")
+    let agent: String = origin.user_agent.chars().filter(|c| !c.is_control()).take(200).collect();
+    sqlx::query("insert into operator_session (session_hash, operator_id, csrf_token, expires_at, created_at, last_seen_at, user_agent, client_ip) values ($1, $2, $3, $4, $5, $5, $6, $7)")
         .bind(session_hash(&token))
         .bind(operator)
         .bind(&csrf)
         .bind(now + SESSION_MAX)
+        .bind(now)
+        .bind(agent)
+        .bind(origin.client_ip.chars().take(64).collect::<String>())
         .execute(tx.conn())
         .await?;
     // opportunistic clean-up of expired sessions
@@ -133,8 +146,8 @@ pub async fn start_session(tx: &mut PlatformTx, operator: Uuid) -> Result<String
 /// write is not held up by a WAL flush.
 pub async fn load_session(tx: &mut PlatformTx, token: &str) -> Result<Option<Session>, DbError> {
     let hash = session_hash(token);
-    let row: Option<(Uuid, String, String, String, bool)> = sqlx::query_as(
-        "select o.operator_id, o.email, o.display_name, s.csrf_token, s.last_seen_at < app_now() - interval '60 seconds'
+    let row: Option<(Uuid, String, String, String, bool, Uuid)> = sqlx::query_as(
+        "select o.operator_id, o.email, o.display_name, s.csrf_token, s.last_seen_at < app_now() - interval '60 seconds', s.session_id
          from operator_session s join operator o on o.operator_id = s.operator_id
          where s.session_hash = $1 and o.disabled_at is null
            and s.expires_at > app_now() and s.last_seen_at > app_now() - $2::interval",
@@ -143,11 +156,53 @@ pub async fn load_session(tx: &mut PlatformTx, token: &str) -> Result<Option<Ses
     .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
     .fetch_optional(tx.conn())
     .await?;
-    let Some((id, email, name, csrf, stale)) = row else { return Ok(None) };
+    let Some((id, email, name, csrf, stale, session_id)) = row else { return Ok(None) };
     if stale {
         sqlx::query("update operator_session set last_seen_at = app_now() where session_hash = $1").bind(&hash).execute(tx.conn()).await?;
     }
-    Ok(Some(Session { operator: Operator { operator_id: id, email, display_name: name }, csrf_token: csrf }))
+    Ok(Some(Session { operator: Operator { operator_id: id, email, display_name: name }, csrf_token: csrf, session_id }))
+}
+
+/// A live session as the operator's list shows it.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub session_id: Uuid,
+    pub created_at: time::OffsetDateTime,
+    pub last_seen_at: time::OffsetDateTime,
+    pub origin: Origin,
+}
+
+/// The operator's live sessions, the most recently used first.
+pub async fn sessions(tx: &mut PlatformTx, operator: Uuid) -> Result<Vec<SessionInfo>, DbError> {
+    let rows: Vec<(Uuid, time::OffsetDateTime, time::OffsetDateTime, String, String)> = sqlx::query_as(
+        "select session_id, created_at, last_seen_at, user_agent, client_ip from operator_session
+         where operator_id = $1 and expires_at > app_now() and last_seen_at > app_now() - $2::interval
+         order by last_seen_at desc limit 100",
+    )
+    .bind(operator)
+    .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
+    .fetch_all(tx.conn())
+    .await?;
+    Ok(rows.into_iter().map(|(session_id, created_at, last_seen_at, user_agent, client_ip)| SessionInfo { session_id, created_at, last_seen_at, origin: Origin { user_agent, client_ip } }).collect())
+}
+
+/// Ends one of the operator's sessions by its public id (`None`: every one but `keep`); how many
+/// ended. Another operator's session id ends nothing.
+pub async fn end_sessions(tx: &mut PlatformTx, operator: Uuid, session: Option<Uuid>, keep: Uuid) -> Result<u64, DbError> {
+    let r = sqlx::query("delete from operator_session where operator_id = $1 and (session_id = $2 or ($2::uuid is null and session_id <> $3))")
+        .bind(operator)
+        .bind(session)
+        .bind(keep)
+        .execute(tx.conn())
+        .await?;
+    Ok(r.rows_affected())
+}
+
+/// An operator by id (the second step of the login).
+pub async fn get(tx: &mut PlatformTx, operator: Uuid) -> Result<Option<Operator>, DbError> {
+    let row: Option<(Uuid, String, String)> =
+        sqlx::query_as("select operator_id, email, display_name from operator where operator_id = $1 and disabled_at is null").bind(operator).fetch_optional(tx.conn()).await?;
+    Ok(row.map(|(operator_id, email, display_name)| Operator { operator_id, email, display_name }))
 }
 
 /// Ends a session (logout).

@@ -40,6 +40,10 @@ struct DemoFile {
     overrides: Vec<DemoOverride>,
     #[serde(default, rename = "identity_provider")]
     identity_providers: Vec<DemoIdentityProvider>,
+    /// Whom the tenant requires a second factor of at the staff login (`none`, `admins`, `all`;
+    /// unset: the platform's default, admins).
+    #[serde(default)]
+    staff_second_factor: Option<String>,
 }
 
 /// An identity provider of a demo tenant (the local test provider in the demo set-up).
@@ -119,6 +123,7 @@ pub struct DemoTenant {
     pub logo: Logo,
     pub overrides: Vec<DemoOverride>,
     pub identity_providers: Vec<DemoIdentityProvider>,
+    pub staff_second_factor: Option<String>,
 }
 
 /// Loads every `*.toml` in `dir`, parents before children.
@@ -177,6 +182,7 @@ pub fn load(dir: &Path) -> Result<Vec<DemoTenant>, DemoError> {
             logo,
             overrides: f.overrides,
             identity_providers: f.identity_providers,
+            staff_second_factor: f.staff_second_factor,
         });
     }
 

@@ -1,6 +1,7 @@
 // Shared helpers for the browser journeys: Debian's Chromium via playwright-core, pages that are
 // scanned with axe-core on every load (see "Every page is scanned" below), and the test mailbox.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import { beforeEach, afterEach, after as afterAll } from 'node:test';
@@ -443,12 +444,84 @@ export async function mailedLink(to, fragment, options = {}) {
 
 // ---- Staff and citizens ---------------------------------------------------------------------------
 
-/** Logs the operator into the console. */
+// ---- The journeys' authenticator app (second factor) ---------------------------------------------
+// Keys read from the set-up pages are kept per account in a file, so that the journeys (one process
+// each, one after another) share them; test-all.sh removes it with the fresh database. A code is
+// accepted once: each login takes a step not used before, waiting for the next when both usable
+// ones are spent.
+
+const AUTHENTICATOR = new URL('../artifacts/authenticator.json', import.meta.url);
+const readKeys = () => (existsSync(AUTHENTICATOR) ? JSON.parse(readFileSync(AUTHENTICATOR, 'utf8')) : {});
+function writeKeys(keys) {
+  mkdirSync(new URL('.', AUTHENTICATOR), { recursive: true });
+  writeFileSync(AUTHENTICATOR, JSON.stringify(keys));
+}
+
+/** RFC 6238 (HMAC-SHA-1, six digits, 30-second steps) of a base32 key at a step. */
+export function totpAt(secret, step) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+/** A code for `account` of a step not used before. */
+export async function nextCode(account) {
+  for (;;) {
+    const keys = readKeys();
+    const entry = keys[account];
+    assert.ok(entry, `no key kept for ${account}`);
+    const step = Math.floor(Date.now() / 30000);
+    const wanted = Math.max(entry.last + 1, step);
+    if (wanted <= step + 1) {
+      keys[account] = { ...entry, last: wanted };
+      writeKeys(keys);
+      return totpAt(entry.secret, wanted);
+    }
+    await sleep(30000 - (Date.now() % 30000) + 200);
+  }
+}
+
+/** Completes the second step of a login that is on the set-up page or the code page (returns the
+ * recovery codes the set-up shows, else nothing); any other page is left as it is. */
+export async function secondStep(page, account) {
+  await page.waitForLoadState();
+  const path = new URL(page.url()).pathname;
+  if (path.endsWith('/einrichten')) {
+    await page.getByRole('heading', { name: 'Zweiten Faktor einrichten', level: 1 }).waitFor();
+    await page.getByRole('img', { name: 'QR-Code zum Einrichten der Authenticator-App' }).waitFor();
+    const text = await page.locator('main').innerText();
+    const secret = text.match(/([A-Z2-7]{4} ){7}[A-Z2-7]{4}/)[0].replace(/ /g, '');
+    writeKeys({ ...readKeys(), [account]: { secret, last: 0 } });
+    await page.getByLabel('Sicherheitscode').fill(await nextCode(account));
+    await page.getByRole('button', { name: 'Einrichten und anmelden' }).click();
+    await page.getByRole('heading', { name: 'Ihre Wiederherstellungscodes', level: 1 }).waitFor();
+    const codes = await page.locator('.recovery-codes code').allInnerTexts();
+    assert.equal(codes.length, 10);
+    await page.getByRole('link', { name: 'Weiter' }).click();
+    return codes;
+  }
+  if (path.endsWith('/code')) {
+    await page.getByLabel('Sicherheitscode').fill(await nextCode(account));
+    await page.getByRole('button', { name: 'Bestätigen und anmelden' }).click();
+    await page.waitForURL((u) => !u.pathname.endsWith('/code'));
+  }
+  return undefined;
+}
+
+/** Logs the operator into the console (with the second factor: set up at the first login). */
 export async function operatorLogin(page) {
   await page.goto(url('ops.localhost', '/login'));
   await page.getByLabel('E-Mail-Adresse').fill(OPERATOR.email);
   await page.getByLabel('Passwort').fill(OPERATOR.password);
   await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.waitForURL((u) => u.pathname !== '/login');
+  await secondStep(page, OPERATOR.email);
   await page.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
 }
 
@@ -480,6 +553,9 @@ export async function acceptInvitation(page, to, password) {
   await page.getByLabel('Neues Passwort').fill(password);
   await page.getByLabel('Passwort wiederholen').fill(password);
   await page.getByRole('button', { name: 'Passwort festlegen und Einladung annehmen' }).click();
+  // tenant admins set up their second factor before the first session (the tenant's default)
+  await page.waitForURL((u) => !u.pathname.startsWith('/verwaltung/einladung'));
+  await secondStep(page, to);
 }
 
 /** Logs a citizen in on `host` through the test eID provider (users erika, max, jana; password "test"). */

@@ -6,7 +6,7 @@
 // journey fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, OPERATOR, operatorLogin, restoreTenant, scan, waitForHydration, PNG_1x1 } from './helpers.mjs';
+import { launch, newPage, url, OPERATOR, operatorLogin, secondStep, restoreTenant, scan, waitForHydration, PNG_1x1 } from './helpers.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -34,6 +34,8 @@ test('an operator creates a tenant and a citizen uses its portal', async () => {
 
   await page.getByLabel('Passwort').fill(OPERATOR.password);
   await page.getByRole('button', { name: 'Anmelden' }).click();
+  await page.waitForURL((u) => u.pathname !== '/login');
+  await secondStep(page, OPERATOR.email);
   await page.getByRole('heading', { name: 'Mandanten', level: 1 }).waitFor();
 
   // the new-tenant form; its colour field is an island that checks contrast as one types

@@ -11,7 +11,6 @@ use axum::routing::{get, post};
 use portal_authz::{Action, Resource};
 use portal_domain::Lang;
 use portal_identity::links::{self, Purpose};
-use portal_identity::ratelimit;
 use portal_identity::session::{self, Subject};
 use portal_identity::staff::{self, RoleGrant};
 use portal_identity::{oidc, password};
@@ -24,13 +23,14 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::kit::form::{Fields, LoginForm};
-use crate::kit::limits::{login_allowed, login_bucket};
+use crate::kit::limits::login_address_allowed;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_nav, staff_page};
-use crate::kit::page::{lang_of, see_other, with_cookie};
+use crate::kit::page::{lang_of, with_cookie};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{self, Capability, NavEntry};
+use crate::kit::second_factor::{self, AfterPassword, Area, Pending};
 use crate::kit::session::{STAFF_COOKIE, Staff, anon_csrf, check_anon_csrf, set_anon_csrf};
 use identity_admin::{invite_form, parse_invitation, provider_blocks, role_label};
 
@@ -125,28 +125,49 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     form.values.insert("email".into(), email.clone());
     let title = tr(lang, "staff.login_title");
     let tenant = ctx.entry.tenant_id;
-    let account_bucket = login_bucket("staff-login", tenant, &email);
-    if !login_allowed(&state, Some(tenant), &ip, &account_bucket).await? {
+    // attempts per client address; failures per account (and address) with a growing delay
+    // instead of a lockout (issue 27, finding 18)
+    let area = Area::Staff(tenant);
+    let account_key = portal_identity::secret::fingerprint(&email.to_lowercase());
+    let buckets = area.throttle_buckets(&account_key, &ip);
+    if !login_address_allowed(&state, Some(tenant), &ip).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_attempts"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
         return staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
     }
     let mut tx = state.db.tenant(tenant).await?;
+    let remembered = {
+        let now = tx.now();
+        second_factor::remembered_device(tx.conn(), area, &headers, &account_key, now).await?
+    };
+    if let Some(wait) = second_factor::login_wait(tx.conn(), &buckets, remembered).await? {
+        tx.commit().await?;
+        let mut blocks = vec![Block::Notice("danger", tr_with(lang, "security.wait", &[("seconds", &second_factor::wait_secs(wait))]))];
+        blocks.extend(login_blocks(lang, &csrf, &next, form));
+        let r = staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await?;
+        return Ok(crate::kit::page::retry_after(r, wait));
+    }
     let Some(id) = staff::authenticate(&mut tx, &email, &pw).await? else {
-        ratelimit::hit(tx.conn(), &account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
+        second_factor::login_failed(tx.conn(), &buckets).await?;
         tx.commit().await?;
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.login_failed"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
         return staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::UNAUTHORIZED, title, blocks).await;
     };
-    if let Some(old) = cookies::get(&headers, STAFF_COOKIE) {
-        session::end(&mut tx, old).await?;
+    let roles = staff::get(&mut tx, id).await?.map(|u| u.roles).unwrap_or_default();
+    let required = staff::second_factor_policy(&mut tx).await?.requires(&roles);
+    let now = tx.now();
+    let step = second_factor::after_password(tx.conn(), area, &headers, id, required, now).await?;
+    if step != AfterPassword::Session {
+        tx.commit().await?;
+        let pending = Pending { account: id, at: now.unix_timestamp(), setup: step == AfterPassword::Setup, next, key: account_key, secret: None };
+        return Ok(second_factor::to_second_step(&state, area, &pending));
     }
-    let token = session::start(&mut tx, Subject::Staff(id)).await?;
-    ratelimit::clear(tx.conn(), &account_bucket).await?;
+    second_factor::login_succeeded(tx.conn(), &buckets).await?;
+    let r = second_factor::start_staff_session(&state, &mut tx, &headers, id, &next).await?;
     tx.commit().await?;
     tracing::info!(tenant.id = %tenant, staff.id = %id, "staff logged in");
-    Ok(with_cookie(see_other(&next), &cookies::set(STAFF_COOKIE, &token, state.config.secure_cookies, None, true)))
+    Ok(r)
 }
 
 async fn logout(State(state): State<AppState>, ctx: TenantContext, s: Staff, f: Fields) -> Result<Response, AppError> {
@@ -234,9 +255,17 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
     if !staff::accept_invitation(&mut tx, link.subject_id, &pw).await? {
         return invitation_problem(&state, &ctx, lang, links::LinkProblem::Used).await;
     }
+    tracing::info!(tenant.id = %ctx.entry.tenant_id, staff.id = %link.subject_id, "staff invitation accepted");
+    // a role that requires a second factor sets it up before the first session
+    if staff::second_factor_policy(&mut tx).await?.requires(&user.roles) {
+        let now = tx.now();
+        tx.finish().await?;
+        let key = portal_identity::secret::fingerprint(&user.email);
+        let pending = Pending { account: link.subject_id, at: now.unix_timestamp(), setup: true, next: Notice::Welcome.path("/verwaltung"), key, secret: None };
+        return Ok(second_factor::to_second_step(&state, Area::Staff(ctx.entry.tenant_id), &pending));
+    }
     let session = session::start(&mut tx, Subject::Staff(link.subject_id)).await?;
     tx.finish().await?;
-    tracing::info!(tenant.id = %ctx.entry.tenant_id, staff.id = %link.subject_id, "staff invitation accepted");
     Ok(with_cookie(Notice::Welcome.redirect("/verwaltung"), &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true)))
 }
 

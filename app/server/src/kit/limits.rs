@@ -40,6 +40,15 @@ pub async fn login_allowed(state: &AppState, tenant: Option<TenantId>, ip: &Clie
     Ok(ip_ok && account_ok)
 }
 
+/// Counts a login attempt from `ip` and tells whether the address is within its limit (the
+/// console and staff logins: failures per account get a growing delay instead, `kit::second_factor`).
+pub async fn login_address_allowed(state: &AppState, tenant: Option<TenantId>, ip: &ClientIp) -> Result<bool, AppError> {
+    let mut tx = limits_tx(state, tenant).await?;
+    let ok = ratelimit::hit(tx.conn(), &format!("login-ip:{}", ip_key(ip)), ratelimit::LOGIN_PER_ADDRESS).await?;
+    tx.commit().await?;
+    Ok(ok)
+}
+
 /// The transaction rate limits are counted in: a tenant's request uses its own pool, so that a
 /// flood of anonymous posts cannot starve the small platform pool (console, workers, webhooks).
 enum LimitsTx {

@@ -17,5 +17,6 @@ pub mod pipeline;
 pub mod public;
 pub mod registry;
 pub mod schedule;
+pub mod second_factor;
 pub mod session;
 pub mod uploads;

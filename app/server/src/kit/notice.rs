@@ -105,10 +105,15 @@ impl Notice {
         }
     }
 
+    /// `path` with this notice in its query.
+    pub fn path(self, path: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}hinweis={}", self.code())
+    }
+
     /// The redirect to `path` that shows this notice there.
     pub fn redirect(self, path: &str) -> axum::response::Response {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        see_other(&format!("{path}{sep}hinweis={}", self.code()))
+        see_other(&self.path(path))
     }
 }
 

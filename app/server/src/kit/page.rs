@@ -257,6 +257,19 @@ pub async fn blocks_page(
     Ok(r)
 }
 
+/// Adds `Retry-After` (whole seconds, at least one) to a page that asks the client to wait.
+pub fn retry_after(mut r: Response, wait: std::time::Duration) -> Response {
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs().max(1)));
+    r
+}
+
+/// Marks a page that shows a secret (a key to set up, recovery codes) as not to be stored by the
+/// browser or anything between (the back button shows it no more).
+pub fn no_store(mut r: Response) -> Response {
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -28,6 +28,7 @@ use crate::kit::form::{field, parse_urlencoded};
 use crate::kit::operator::{OperatorSession, SESSION_COOKIE, chrome, operator_principal};
 use crate::kit::page::{html, html_status, lang_of, see_other, with_cookie};
 use crate::kit::registry::{Capability, NavEntry};
+use crate::kit::second_factor::{self, AfterPassword, Area, Pending};
 use crate::kit::session::{anon_csrf, check_anon_csrf, set_anon_csrf};
 use portal_authz::{Action, Resource};
 
@@ -120,33 +121,46 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
     if form.has_errors() {
         return Ok(render_login(&state, &headers, lang, form, None, StatusCode::UNPROCESSABLE_ENTITY));
     }
-    // like the citizens' and staff logins: attempts per address, failures per account
-    let account_bucket = format!("console-login:{}", portal_identity::secret::fingerprint(&email.to_lowercase()));
-    if !crate::kit::limits::login_allowed(&state, None, &ip, &account_bucket).await? {
+    // attempts per client address; failures per account (and address) with a growing delay, so
+    // that nobody who knows the address can lock the operator out (issue 27, finding 18)
+    let account_key = portal_identity::secret::fingerprint(&email.to_lowercase());
+    let buckets = Area::Console.throttle_buckets(&account_key, &ip);
+    if !crate::kit::limits::login_address_allowed(&state, None, &ip).await? {
         metrics::counter!("console_logins_total", "result" => "limited").increment(1);
         return Ok(render_login(&state, &headers, lang, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS));
     }
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
+    let remembered = {
+        let now = tx.now();
+        second_factor::remembered_device(tx.conn(), Area::Console, &headers, &account_key, now).await?
+    };
+    if let Some(wait) = second_factor::login_wait(tx.conn(), &buckets, remembered).await? {
+        tx.finish().await?;
+        metrics::counter!("console_logins_total", "result" => "delayed").increment(1);
+        let message = tr_with(lang, "security.wait", &[("seconds", &second_factor::wait_secs(wait))]);
+        return Ok(crate::kit::page::retry_after(render_login(&state, &headers, lang, form, Some(message), StatusCode::TOO_MANY_REQUESTS), wait));
+    }
     let Some(operator) = operators::authenticate(&mut tx, &email, &password).await? else {
-        portal_identity::ratelimit::hit(tx.conn(), &account_bucket, portal_identity::ratelimit::LOGIN_PER_ACCOUNT).await?;
+        second_factor::login_failed(tx.conn(), &buckets).await?;
         tx.finish().await?;
         metrics::counter!("console_logins_total", "result" => "failed").increment(1);
         tracing::warn!(email_domain = email.split('@').nth(1).unwrap_or(""), "console login failed");
         return Ok(render_login(&state, &headers, lang, form, Some(tr(lang, "console.login_failed")), StatusCode::UNAUTHORIZED));
     };
-    // a fresh session id at every login (no fixation)
-    if let Some(old) = cookies::get(&headers, SESSION_COOKIE) {
-        operators::end_session(&mut tx, old).await?;
+    // operators always log in with a second factor
+    let now = tx.now();
+    let next = second_factor::after_password(tx.conn(), Area::Console, &headers, operator.operator_id, true, now).await?;
+    if next != AfterPassword::Session {
+        tx.finish().await?;
+        let pending = Pending { account: operator.operator_id, at: now.unix_timestamp(), setup: next == AfterPassword::Setup, next: "/".into(), key: account_key, secret: None };
+        return Ok(second_factor::to_second_step(&state, Area::Console, &pending));
     }
-    let token = operators::start_session(&mut tx, operator.operator_id).await?;
-    portal_identity::ratelimit::clear(tx.conn(), &account_bucket).await?;
+    second_factor::login_succeeded(tx.conn(), &buckets).await?;
+    let r = second_factor::start_console_session(&state, &mut tx, &headers, &ip, operator.operator_id).await?;
     tx.finish().await?;
     metrics::counter!("console_logins_total", "result" => "ok").increment(1);
-    tracing::info!(operator.id = %operator.operator_id, "operator logged in");
-    let secure = state.config.secure_cookies;
-    // a fresh login form token after the login (the one of the form is spent)
-    let r = with_cookie(see_other(paths::TENANT_LIST.path()), &cookies::set(SESSION_COOKIE, &token, secure, None, true));
-    Ok(with_cookie(r, &cookies::set(crate::kit::session::ANON_CSRF_COOKIE, "", secure, Some(0), true)))
+    tracing::info!(operator.id = %operator.operator_id, "operator logged in (remembered device)");
+    Ok(r)
 }
 
 async fn logout(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {

@@ -1,0 +1,468 @@
+//! Each account's security page: whether the second factor is set up, the recovery codes left and
+//! a new set (with a current code), the remembered devices; for operators their sessions; for a
+//! tenant admin whom the tenant requires a second factor of.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use portal_authz::{Action, Resource};
+use portal_domain::Lang;
+use portal_identity::second_factor::{self as factor, Device, Owner, Verdict};
+use portal_identity::staff::{self, SecondFactorPolicy};
+use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
+use portal_ui::form::FormState;
+use portal_ui::i18n::{tr, tr_with};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{AreaTx, back, code_field, enrol_redirect, paths};
+use crate::kit::dates::fmt_time;
+use crate::kit::form::Fields;
+use crate::kit::office::{audit, staff_page};
+use crate::kit::operator::{OperatorSession, render, require};
+use crate::kit::page::lang_of;
+use crate::kit::second_factor::{self as step, Area};
+use crate::kit::session::Staff;
+
+#[derive(Deserialize, Default)]
+pub(super) struct Q {
+    #[serde(default)]
+    hinweis: Option<String>,
+}
+
+/// The notices of the security pages (`?hinweis=`).
+fn notice(lang: Lang, code: Option<&str>) -> Option<Block> {
+    let key = match code? {
+        "geraete" => "security.devices_forgotten",
+        "sitzungen" => "security.sessions_ended",
+        "entfernt" => "security.removed",
+        "richtlinie" => "security.policy_saved",
+        _ => return None,
+    };
+    Some(Block::Notice("success", tr(lang, key)))
+}
+
+/// A short name of the browser and system from its user agent ("Firefox · Linux").
+pub(super) fn device_label(agent: &str) -> String {
+    let browser =
+        [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari")].iter().find(|(k, _)| agent.contains(k)).map_or("Browser", |(_, n)| n);
+    let system = [("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux")]
+        .iter()
+        .find(|(k, _)| agent.contains(k))
+        .map_or("", |(_, n)| n);
+    if system.is_empty() { browser.to_owned() } else { format!("{browser} · {system}") }
+}
+
+/// `page` with the cookies `from` sets (the session started with the set-up's last answer).
+pub(super) fn carry_cookies(from: Response, mut page: Response) -> Response {
+    for v in from.headers().get_all(header::SET_COOKIE) {
+        page.headers_mut().append(header::SET_COOKIE, v.clone());
+    }
+    page
+}
+
+fn button(action: &str, csrf: &str, hidden: Vec<(String, String)>, label: String, danger: bool) -> Button {
+    Button { action: action.to_owned(), csrf: csrf.to_owned(), hidden, label, danger }
+}
+
+/// The blocks both areas show: status, new recovery codes, remembered devices.
+fn factor_blocks(lang: Lang, csrf: &str, status: &factor::Status, devices: &[Device], new_codes_path: &str, forget_path: &str) -> Vec<Block> {
+    let state_badge = if status.enabled { ("success", tr(lang, "security.enabled")) } else { ("warning", tr(lang, "security.disabled")) };
+    let mut blocks = vec![Block::Facts(vec![
+        (tr(lang, "security.app"), String::new(), Some(state_badge)),
+        (tr(lang, "security.recovery_left"), status.recovery_left.to_string(), (status.enabled && status.recovery_left <= 3).then(|| ("danger", tr(lang, "security.recovery_low")))),
+    ])];
+    if status.enabled {
+        blocks.push(Block::Heading(tr(lang, "security.new_codes_heading")));
+        blocks.push(Block::Form(FormSpec {
+            action: new_codes_path.to_owned(),
+            csrf: csrf.to_owned(),
+            form: FormState { order: vec!["code".into()], ..FormState::default() },
+            fields: vec![code_field(lang, false)],
+            submit: tr(lang, "security.new_codes_submit"),
+            danger: false,
+            secondary: None,
+        }));
+    }
+    blocks.push(Block::Heading(tr(lang, "security.devices_heading")));
+    let rows: Vec<Vec<Cell>> = devices
+        .iter()
+        .map(|d| {
+            vec![
+                Cell::Text(d.label.clone()),
+                Cell::Text(fmt_time(d.created_at)),
+                Cell::Text(fmt_time(d.last_used_at)),
+                Cell::Buttons(vec![button(forget_path, csrf, vec![("device".into(), d.device_id.to_string())], tr_with(lang, "security.forget", &[("device", &d.label)]), true)]),
+            ]
+        })
+        .collect();
+    let any = !rows.is_empty();
+    blocks.push(Block::Table {
+        caption: tr(lang, "security.devices_caption"),
+        headers: vec![tr(lang, "security.device"), tr(lang, "security.since"), tr(lang, "security.last_used"), tr(lang, "common.actions")],
+        rows,
+        empty: tr(lang, "security.no_devices"),
+    });
+    if any {
+        blocks.push(Block::Buttons(vec![button(forget_path, csrf, vec![("device".into(), "alle".into())], tr(lang, "security.forget_all"), true)]));
+    }
+    blocks
+}
+
+/// Which device (or all) a forget form names.
+fn device_choice(f: &Fields) -> Result<Option<Uuid>, AppError> {
+    match f.text("device").as_str() {
+        "alle" => Ok(None),
+        id => Uuid::parse_str(id).map(Some).map_err(|_| AppError::bad_request()),
+    }
+}
+
+/// Whose code a security page checks, and from where.
+#[derive(Clone, Copy)]
+struct Who<'a> {
+    area: Area,
+    owner: Owner,
+    email: &'a str,
+    ip: &'a ClientIp,
+}
+
+/// Checks a current code of the app (recovery codes are not taken here: they are for the login)
+/// for a change on the security page, counted in the account's delay buckets like a login; `Some`
+/// holds the error for the code field.
+async fn check_app_code(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: Lang, input: &str) -> Result<Option<String>, AppError> {
+    let Who { area, owner, email, ip } = *who;
+    let buckets = area.throttle_buckets(&portal_identity::secret::fingerprint(email), ip);
+    if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
+        return Ok(Some(tr_with(lang, "security.wait", &[("seconds", &step::wait_secs(wait))])));
+    }
+    if input.is_empty() {
+        return Ok(Some(tr(lang, "validation.required")));
+    }
+    let now = tx.now();
+    let key = match factor::verify(tx.conn(), state.oidc.key(), owner, input, now, false).await? {
+        Verdict::Code => {
+            step::login_succeeded(tx.conn(), &buckets).await?;
+            return Ok(None);
+        }
+        Verdict::Reused => "security.code_reused",
+        _ => "security.code_wrong",
+    };
+    step::login_failed(tx.conn(), &buckets).await?;
+    Ok(Some(tr(lang, key)))
+}
+
+/// New recovery codes after a current code of the app; `Err` holds the form with its error.
+async fn renew_codes(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: Lang, f: &Fields) -> Result<Result<Vec<String>, FormState>, AppError> {
+    if let Some(error) = check_app_code(state, tx, who, lang, &f.text("code")).await? {
+        let mut form = FormState { order: vec!["code".into()], ..FormState::default() };
+        form.errors.insert("code".into(), error);
+        return Ok(Err(form));
+    }
+    Ok(Ok(factor::new_recovery_codes(tx.conn(), state.oidc.key(), who.owner).await?))
+}
+
+fn codes_blocks(lang: Lang, codes: Vec<String>, back_to: &str) -> Vec<Block> {
+    vec![
+        Block::Notice("success", tr(lang, "security.new_codes_done")),
+        Block::Text(tr(lang, "security.codes_intro")),
+        Block::Codes(codes),
+        Block::Links(vec![(back_to.to_owned(), tr(lang, "security.back"))]),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// console
+
+async fn console_page(state: &AppState, s: &OperatorSession, lang: Lang, top: Option<Block>, status: StatusCode) -> Result<Response, AppError> {
+    let owner = Owner::Operator(s.session.operator.operator_id);
+    let mut tx = crate::kit::pipeline::platform_tx(state).await?;
+    let now = tx.now();
+    let st = factor::status(tx.conn(), owner).await?;
+    let devices = factor::devices(tx.conn(), owner, now).await?;
+    let sessions = portal_operators::sessions(&mut tx, s.session.operator.operator_id).await?;
+    tx.finish().await?;
+    let csrf = &s.session.csrf_token;
+    let mut blocks: Vec<Block> = top.into_iter().collect();
+    blocks.extend(factor_blocks(lang, csrf, &st, &devices, paths::CONSOLE_NEW_CODES.path(), paths::CONSOLE_FORGET_DEVICES.path()));
+    blocks.push(Block::Heading(tr(lang, "security.sessions_heading")));
+    let end = paths::CONSOLE_END_SESSIONS.path();
+    let rows: Vec<Vec<Cell>> = sessions
+        .iter()
+        .map(|x| {
+            let this = x.session_id == s.session.session_id;
+            let label = device_label(&x.origin.user_agent);
+            vec![
+                if this { Cell::Badge("success", format!("{label} ({})", tr(lang, "security.this_session"))) } else { Cell::Text(label.clone()) },
+                Cell::Text(x.origin.client_ip.clone()),
+                Cell::Text(fmt_time(x.created_at)),
+                Cell::Text(fmt_time(x.last_seen_at)),
+                Cell::Buttons(vec![button(end, csrf, vec![("session".into(), x.session_id.to_string())], tr_with(lang, "security.end_session", &[("device", &label)]), true)]),
+            ]
+        })
+        .collect();
+    blocks.push(Block::Table {
+        caption: tr(lang, "security.sessions_caption"),
+        headers: vec![tr(lang, "security.device"), tr(lang, "security.address"), tr(lang, "security.since"), tr(lang, "security.last_used"), tr(lang, "common.actions")],
+        rows,
+        empty: String::new(),
+    });
+    if sessions.len() > 1 {
+        blocks.push(Block::Buttons(vec![button(end, csrf, vec![("session".into(), "andere".into())], tr(lang, "security.end_others"), true)]));
+    }
+    Ok(render(state, lang, s, paths::CONSOLE_SECURITY.path(), status, tr(lang, "security.title"), blocks))
+}
+
+pub(super) async fn console_security(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    require(&state, &s, Resource::LoginSecurity, Action::Read)?;
+    console_page(&state, &s, lang, notice(lang, q.hinweis.as_deref()), StatusCode::OK).await
+}
+
+pub(super) async fn console_new_codes(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    require(&state, &s, Resource::LoginSecurity, Action::Write)?;
+    let mut tx = AreaTx::open(&state, Area::Console).await?;
+    let o = &s.session.operator;
+    let result = renew_codes(&state, &mut tx, &Who { area: Area::Console, owner: Owner::Operator(o.operator_id), email: &o.email, ip: &ip }, lang, &f).await?;
+    tx.finish().await?;
+    match result {
+        Ok(codes) => Ok(crate::kit::page::no_store(render(
+            &state,
+            lang,
+            &s,
+            paths::CONSOLE_SECURITY.path(),
+            StatusCode::OK,
+            tr(lang, "security.codes_title"),
+            codes_blocks(lang, codes, paths::CONSOLE_SECURITY.path()),
+        ))),
+        Err(form) => {
+            let spec = Block::Form(FormSpec {
+                action: paths::CONSOLE_NEW_CODES.path().into(),
+                csrf: s.session.csrf_token.clone(),
+                form,
+                fields: vec![code_field(lang, false)],
+                submit: tr(lang, "security.new_codes_submit"),
+                danger: false,
+                secondary: None,
+            });
+            console_page(&state, &s, lang, Some(spec), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+pub(super) async fn console_forget_devices(State(state): State<AppState>, s: OperatorSession, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    require(&state, &s, Resource::LoginSecurity, Action::Write)?;
+    let device = device_choice(&f)?;
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
+    factor::forget(tx.conn(), Owner::Operator(s.session.operator.operator_id), device).await?;
+    tx.finish().await?;
+    Ok(back(paths::CONSOLE_SECURITY.path(), "geraete"))
+}
+
+pub(super) async fn console_end_sessions(State(state): State<AppState>, s: OperatorSession, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    require(&state, &s, Resource::LoginSecurity, Action::Write)?;
+    let which = match f.text("session").as_str() {
+        "andere" => None,
+        id => Some(Uuid::parse_str(id).map_err(|_| AppError::bad_request())?),
+    };
+    let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
+    let ended = portal_operators::end_sessions(&mut tx, s.session.operator.operator_id, which, s.session.session_id).await?;
+    tx.finish().await?;
+    tracing::info!(operator.id = %s.session.operator.operator_id, ended, "operator ended sessions");
+    // ending this very session is a logout
+    if which == Some(s.session.session_id) {
+        return Ok(crate::kit::page::see_other("/login"));
+    }
+    Ok(back(paths::CONSOLE_SECURITY.path(), "sitzungen"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// staff
+
+fn staff_owner(s: &Staff, ctx: &TenantContext) -> Owner {
+    Owner::Staff { tenant: ctx.entry.tenant_id.0, staff: s.user.staff_id }
+}
+
+async fn staff_security_page(state: &AppState, ctx: &TenantContext, s: &Staff, lang: Lang, top: Option<Block>, status: StatusCode) -> Result<Response, AppError> {
+    let owner = staff_owner(s, ctx);
+    let mut tx = crate::kit::pipeline::tenant_tx(state, ctx.entry.tenant_id).await?;
+    let now = tx.now();
+    let st = factor::status(tx.conn(), owner).await?;
+    let devices = factor::devices(tx.conn(), owner, now).await?;
+    let policy = staff::second_factor_policy(&mut tx).await?;
+    tx.finish().await?;
+    let required = policy.requires(&s.user.roles);
+    let mut blocks: Vec<Block> = top.into_iter().collect();
+    blocks.push(Block::Text(tr(lang, if required { "security.required_for_you" } else { "security.optional_for_you" })));
+    if !st.enabled {
+        blocks.push(Block::Heading(tr(lang, "security.enrol")));
+        blocks.push(enrol_form(lang, &s.csrf, FormState { order: vec!["password".into()], ..FormState::default() }));
+    }
+    blocks.extend(factor_blocks(lang, &s.csrf, &st, &devices, paths::STAFF_NEW_CODES.path(), paths::STAFF_FORGET_DEVICES.path()));
+    if st.enabled && !required {
+        blocks.push(Block::Heading(tr(lang, "security.remove_heading")));
+        blocks.push(Block::Form(FormSpec {
+            action: paths::STAFF_REMOVE.path().into(),
+            csrf: s.csrf.clone(),
+            form: FormState { order: vec!["code".into()], ..FormState::default() },
+            fields: vec![code_field(lang, false)],
+            submit: tr(lang, "security.remove_submit"),
+            danger: true,
+            secondary: None,
+        }));
+    }
+    if s.may(state, Resource::LoginSecurity, Action::Write) {
+        blocks.push(Block::Heading(tr(lang, "security.policy_heading")));
+        let options = SecondFactorPolicy::ALL.iter().map(|p| (p.as_str().to_owned(), tr(lang, &format!("security.policy_{}", p.as_str())))).collect();
+        let mut form = FormState { order: vec!["policy".into()], ..FormState::default() };
+        form.values.insert("policy".into(), policy.as_str().to_owned());
+        blocks.push(Block::Form(FormSpec {
+            action: paths::STAFF_POLICY.path().into(),
+            csrf: s.csrf.clone(),
+            form,
+            fields: vec![Field::new("policy", tr(lang, "security.policy_label"), FieldKind::Select(options)).hint(tr(lang, "security.policy_hint"))],
+            submit: tr(lang, "security.policy_submit"),
+            danger: false,
+            secondary: None,
+        }));
+    }
+    staff_page(state, ctx, lang, paths::STAFF_SECURITY.path(), Some(s), status, tr(lang, "security.title"), blocks).await
+}
+
+pub(super) async fn staff_security(State(state): State<AppState>, ctx: TenantContext, s: Staff, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.require(&state, Resource::StaffArea, Action::Read)?;
+    staff_security_page(&state, &ctx, &s, lang, notice(lang, q.hinweis.as_deref()), StatusCode::OK).await
+}
+
+/// Sends a logged-in member to the set-up of a second factor of their own choice: with the password
+/// (a session left open on a shared computer must not let someone else tie the account to their
+/// phone), counted in the account's delay buckets like a login.
+pub(super) async fn staff_enrol(State(state): State<AppState>, ctx: TenantContext, s: Staff, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    let area = Area::Staff(ctx.entry.tenant_id);
+    let key = portal_identity::secret::fingerprint(&s.user.email);
+    let buckets = area.throttle_buckets(&key, &ip);
+    let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;
+    if factor::status(tx.conn(), staff_owner(&s, &ctx)).await?.enabled {
+        tx.finish().await?;
+        return Ok(crate::kit::page::see_other(paths::STAFF_SECURITY.path()));
+    }
+    let error = if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
+        Some(tr_with(lang, "security.wait", &[("seconds", &step::wait_secs(wait))]))
+    } else if staff::authenticate(&mut tx, &s.user.email, &f.raw("password")).await? == Some(s.user.staff_id) {
+        None
+    } else {
+        step::login_failed(tx.conn(), &buckets).await?;
+        Some(tr(lang, "security.password_wrong"))
+    };
+    let now = tx.now();
+    tx.finish().await?;
+    if let Some(error) = error {
+        let mut form = FormState { order: vec!["password".into()], ..FormState::default() };
+        form.errors.insert("password".into(), error);
+        return staff_security_page(&state, &ctx, &s, lang, Some(enrol_form(lang, &s.csrf, form)), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    Ok(enrol_redirect(&state, area, s.user.staff_id, key, paths::STAFF_SECURITY.path(), now))
+}
+
+/// The form that starts a set-up of one's own choice (with the password).
+fn enrol_form(lang: Lang, csrf: &str, form: FormState) -> Block {
+    Block::Form(FormSpec {
+        action: paths::STAFF_ENROL.path().into(),
+        csrf: csrf.to_owned(),
+        form,
+        fields: vec![Field::new("password", tr(lang, "security.password"), FieldKind::Password).autocomplete("current-password").required()],
+        submit: tr(lang, "security.enrol"),
+        danger: false,
+        secondary: None,
+    })
+}
+
+pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantContext, s: Staff, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    let area = Area::Staff(ctx.entry.tenant_id);
+    let mut tx = AreaTx::open(&state, area).await?;
+    let result = renew_codes(&state, &mut tx, &Who { area, owner: staff_owner(&s, &ctx), email: &s.user.email, ip: &ip }, lang, &f).await?;
+    tx.finish().await?;
+    match result {
+        Ok(codes) => {
+            let page =
+                staff_page(&state, &ctx, lang, paths::STAFF_SECURITY.path(), Some(&s), StatusCode::OK, tr(lang, "security.codes_title"), codes_blocks(lang, codes, paths::STAFF_SECURITY.path()))
+                    .await?;
+            Ok(crate::kit::page::no_store(page))
+        }
+        Err(form) => {
+            let top = Block::Form(FormSpec {
+                action: paths::STAFF_NEW_CODES.path().into(),
+                csrf: s.csrf.clone(),
+                form,
+                fields: vec![code_field(lang, false)],
+                submit: tr(lang, "security.new_codes_submit"),
+                danger: false,
+                secondary: None,
+            });
+            staff_security_page(&state, &ctx, &s, lang, Some(top), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+pub(super) async fn staff_forget_devices(State(state): State<AppState>, ctx: TenantContext, s: Staff, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    let device = device_choice(&f)?;
+    let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;
+    factor::forget(tx.conn(), staff_owner(&s, &ctx), device).await?;
+    tx.finish().await?;
+    Ok(back(paths::STAFF_SECURITY.path(), "geraete"))
+}
+
+/// Removes one's own second factor (only where the tenant does not require it), with a current code.
+pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantContext, s: Staff, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+    let lang = lang_of(&headers);
+    s.check_csrf(f.csrf())?;
+    let area = Area::Staff(ctx.entry.tenant_id);
+    let mut tx = AreaTx::open(&state, area).await?;
+    let AreaTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
+    if staff::second_factor_policy(t).await?.requires(&s.user.roles) {
+        return Err(AppError::forbidden());
+    }
+    let owner = staff_owner(&s, &ctx);
+    if let Some(error) = check_app_code(&state, &mut tx, &Who { area, owner, email: &s.user.email, ip: &ip }, lang, &f.text("code")).await? {
+        tx.finish().await?;
+        let mut form = FormState { order: vec!["code".into()], ..FormState::default() };
+        form.errors.insert("code".into(), error);
+        let top = Block::Form(FormSpec {
+            action: paths::STAFF_REMOVE.path().into(),
+            csrf: s.csrf.clone(),
+            form,
+            fields: vec![code_field(lang, false)],
+            submit: tr(lang, "security.remove_submit"),
+            danger: true,
+            secondary: None,
+        });
+        return staff_security_page(&state, &ctx, &s, lang, Some(top), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    factor::remove(tx.conn(), owner).await?;
+    let AreaTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
+    audit(t, &s, &ip, "security.second_factor_removed", format!("staff:{}", s.user.staff_id), serde_json::json!({})).await?;
+    tx.finish().await?;
+    Ok(back(paths::STAFF_SECURITY.path(), "entfernt"))
+}
+
+pub(super) async fn staff_policy(State(state): State<AppState>, ctx: TenantContext, s: Staff, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
+    s.check_csrf(f.csrf())?;
+    s.require(&state, Resource::LoginSecurity, Action::Write)?;
+    let policy = SecondFactorPolicy::parse(&f.text("policy")).ok_or_else(AppError::bad_request)?;
+    let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let ended = staff::set_second_factor_policy(&mut tx, policy).await?;
+    audit(&mut tx, &s, &ip, "security.policy", "staff_login_policy".into(), serde_json::json!({ "second_factor": policy.as_str(), "sessions_ended": ended })).await?;
+    tx.finish().await?;
+    Ok(back(paths::STAFF_SECURITY.path(), "richtlinie"))
+}
