@@ -108,6 +108,8 @@ async fn a_recovery_code_logs_in_once_and_the_security_page_counts_what_is_left(
     let r = c2.submit("/sicherheit", "/sicherheit/codes", &[("code", &codes[2])]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Dieser Code ist nicht richtig"), "{}", r.body);
+    let unused: i64 = sqlx::query_scalar("select count(*) from operator_recovery_code where used_at is null").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    assert_eq!(unused, 9, "only the code used at the login is spent");
     let code = app.next_code(OPERATOR_EMAIL).await;
     let renewed = c2.submit("/sicherheit", "/sicherheit/codes", &[("code", &code)]).await;
     assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
@@ -303,14 +305,118 @@ async fn a_case_worker_sets_up_the_second_factor_by_choice_with_the_password() {
     // with it: the set-up page, then the codes, then the page says it is set up
     let r = worker.submit("/verwaltung/sicherheit", "/verwaltung/sicherheit/einrichten", &[("password", crate::cases::WORKER_PW)]).await;
     assert_eq!(r.location(), Some("/verwaltung/anmelden/einrichten"));
+    // the new key is shown (the same one on a reload) but not stored before its first code
+    let first = secret_on_page(&worker.get("/verwaltung/anmelden/einrichten").await.body);
+    let again = secret_on_page(&worker.get("/verwaltung/anmelden/einrichten").await.body);
+    assert!(first.is_some() && first == again, "{first:?} {again:?}");
+    let stored: i64 =
+        sqlx::query_scalar("select count(*) from staff_totp t join staff_user u using (tenant_id, staff_id) where u.display_name = 'Carl Case'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    assert_eq!(stored, 0, "nothing unconfirmed is stored");
     let email: String = sqlx::query_scalar("select email from staff_user where display_name = 'Carl Case' order by created_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_default();
     let done = worker.second_step(r, &email).await;
     assert_eq!(codes_on(&done.body).len(), 10);
     assert_eq!(done.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
     let page = worker.get("/verwaltung/sicherheit").await;
     assert!(page.body.contains("eingerichtet") && page.body.contains("Zweiten Faktor entfernen"), "{}", page.body);
-    // nothing unconfirmed was stored on the way: one confirmed key
-    let keys: i64 = sqlx::query_scalar("select count(*) from staff_totp where confirmed_at is not null").fetch_one(&app.db.owner().await).await.unwrap_or(0);
-    let all: i64 = sqlx::query_scalar("select count(*) from staff_totp").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
-    assert_eq!(keys, all);
+    // the key stored is the one shown
+    let keys: i64 = sqlx::query_scalar("select count(*) from staff_totp t join staff_user u using (tenant_id, staff_id) where u.display_name = 'Carl Case' and t.confirmed_at is not null")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
+    assert_eq!(keys, 1);
+    assert_eq!(app.secret_of(&email), first);
+}
+
+/// The code step of a pending login from the client address `peer`.
+async fn code_from(app: &TestApp, peer: &str, cookie: &str, csrf: &str, code: &str) -> TestResponse {
+    let body = format!("_csrf={}&code={code}", urlencoding::encode(csrf));
+    let mut req = Request::post("/login/code")
+        .header(header::HOST, OPS_HOST)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .unwrap_or_default();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap_or_else(|e| panic!("{e}")), 40000)));
+    app.request(req).await
+}
+
+#[tokio::test]
+async fn codes_guessed_all_at_once_are_checked_one_after_the_other_within_the_delay() {
+    let app = TestApp::spawn_at(time::macros::datetime!(2026-03-02 09:00 UTC)).await;
+    let _ = app.login_operator().await;
+    let (c, r) = password_step(&app, OPERATOR_PASSWORD).await;
+    assert_eq!(r.location(), Some("/login/code"));
+    let mut c = c;
+    let page = c.get("/login/code").await;
+    let csrf = page.hidden("_csrf").unwrap_or_default();
+    let cookie = c.cookie_header();
+
+    // Act: twenty wrong codes sent at the same moment from one address
+    let attempts = (0..20).map(|i| {
+        let (app, cookie, csrf) = (&app, cookie.clone(), csrf.clone());
+        async move { code_from(app, "203.0.113.9", &cookie, &csrf, &format!("{:06}", 100_000 + i)).await }
+    });
+    let answers = futures_join_all(attempts).await;
+
+    // Assert: at most the five free failures were checked; every other one was told to wait
+    let checked = answers.iter().filter(|r| r.status == StatusCode::UNAUTHORIZED).count();
+    let waited = answers.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!((1..=5).contains(&checked), "{checked} wrong codes were checked");
+    assert_eq!(checked + waited, 20);
+    let failures: i32 = sqlx::query_scalar("select max(failures) from login_throttle").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    assert_eq!(usize::try_from(failures).unwrap_or(0), checked, "each checked code counted once");
+}
+
+/// Runs the futures concurrently on this task and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future<Output = TestResponse>>(futures: impl Iterator<Item = F>) -> Vec<TestResponse> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<TestResponse>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(r) => out[i] = Some(r),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+#[tokio::test]
+async fn a_remembered_browser_is_spared_the_accounts_delay_that_guessing_from_many_addresses_caused() {
+    let app = TestApp::spawn_at(time::macros::datetime!(2026-03-02 09:00 UTC)).await;
+    let _ = app.login_operator().await;
+    let (mut c, r) = password_step(&app, OPERATOR_PASSWORD).await;
+    assert_eq!(r.location(), Some("/login/code"));
+    let code = app.next_code(OPERATOR_EMAIL).await;
+    let ok = c.submit("/login/code", "/login/code", &[("code", &code), ("remember", "on")]).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let device = c.cookies.get("ops_device").cloned().unwrap_or_else(|| panic!("no device cookie"));
+
+    // Arrange: someone fails from twelve addresses: the account waits
+    for i in 0..12 {
+        let _ = attempt_from(&app, &format!("192.0.2.{}", 30 + i), "falsch-falsch-falsch").await;
+    }
+    assert_eq!(attempt_from(&app, "198.51.100.40", OPERATOR_PASSWORD).await.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // a device cookie of nobody (or another account) spares nothing
+    let mut other = app.client(OPS_HOST);
+    other.cookies.insert("ops_device".into(), "erfunden".into());
+    let r = other.submit("/login", "/login", &[("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+
+    // Act + Assert: the remembered browser gets in at once, without a code
+    let mut home = app.client(OPS_HOST);
+    home.cookies.insert("ops_device".into(), device);
+    let r = home.submit("/login", "/login", &[("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location(), Some("/"));
 }

@@ -448,6 +448,7 @@ impl TestApp {
         let r = c.submit("/login", "/login", &[("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login failed: {}", r.body);
         // operators always have a second factor: set up at the first login, a code afterwards
+        assert!(matches!(r.location(), Some("/login/einrichten" | "/login/code")), "the password alone opened the console: {:?}", r.location());
         let r = c.second_step(r, OPERATOR_EMAIL).await;
         assert!(r.status.is_success() || r.status == StatusCode::SEE_OTHER, "second step failed: {}", r.body);
         let session = format!("ops_session={}", c.cookies.get("ops_session").cloned().unwrap_or_else(|| panic!("no console session: {}", r.body)));

@@ -83,6 +83,8 @@ pub async fn invite(tx: &mut TenantTx, email: &Email, display_name: &str, roles:
                 .bind(display_name)
                 .execute(tx.conn())
                 .await?;
+            // a new invitation starts without an earlier second factor
+            crate::second_factor::remove(tx.conn(), crate::second_factor::Owner::Staff { tenant, staff: id }).await?;
             Invited::Again(id)
         }
         Some(_) => return Err(IdentityError::EmailTaken),

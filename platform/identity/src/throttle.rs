@@ -32,11 +32,12 @@ pub fn delay_secs(curve: Curve, failures: i32) -> i64 {
     (1i64 << doublings).min(curve.cap_secs)
 }
 
-/// Takes the bucket's lock until the transaction ends: attempts on one account are checked one
-/// after the other, so that requests sent at once cannot all pass the same free moment.
-pub async fn lock(conn: &mut PgConnection, bucket: &str) -> Result<(), DbError> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('login-throttle:' || $1, 0))").bind(bucket).execute(conn).await?;
-    Ok(())
+/// Tries to take the bucket's lock until the transaction ends: attempts on one account are checked
+/// one after the other, so that requests sent at once cannot all pass the same free moment. `false`
+/// while another attempt holds it (the caller answers "wait a second", without holding a
+/// connection in a queue).
+pub async fn try_lock(conn: &mut PgConnection, bucket: &str) -> Result<bool, DbError> {
+    Ok(sqlx::query_scalar("select pg_try_advisory_xact_lock(hashtextextended('login-throttle:' || $1, 0))").bind(bucket).fetch_one(conn).await?)
 }
 
 /// How long the bucket's next attempt must still wait (`None`: it may go ahead now).
@@ -62,8 +63,14 @@ pub async fn fail(conn: &mut PgConnection, bucket: &str) -> Result<(), DbError> 
     .bind(bucket)
     .execute(&mut *conn)
     .await?;
-    // forgotten buckets go now and then
-    sqlx::query("delete from login_throttle where last_failure_at < app_now() - interval '1 day'").execute(conn).await?;
+    // forgotten buckets go now and then (rows another attempt holds are left for the next time, so
+    // that two clean-ups never wait for each other)
+    sqlx::query(
+        "delete from login_throttle where bucket in
+           (select bucket from login_throttle where last_failure_at < app_now() - interval '1 day' limit 100 for update skip locked)",
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

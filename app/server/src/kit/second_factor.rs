@@ -157,10 +157,13 @@ pub async fn after_password(conn: &mut sqlx::PgConnection, area: Area, headers: 
 
 /// Whether the account's next attempt must wait (the growing delay after failures), and how long.
 /// Takes the account's lock first (held until the transaction ends): the attempts of one account
-/// are checked and counted one after the other. A browser the account has remembered is spared the
+/// are checked and counted one after the other; one sent while another is being checked waits a
+/// second. A browser the account has remembered is spared the
 /// delay over all addresses, so that nobody who knows the address can keep its owner out.
 pub async fn login_wait(conn: &mut sqlx::PgConnection, buckets: &[String; 2], remembered: bool) -> Result<Option<std::time::Duration>, AppError> {
-    throttle::lock(conn, &buckets[1]).await?;
+    if !throttle::try_lock(conn, &buckets[1]).await? {
+        return Ok(Some(std::time::Duration::from_secs(1)));
+    }
     let a = throttle::wait(conn, &buckets[0], throttle::PER_ACCOUNT_AND_ADDRESS).await?;
     let b = if remembered { None } else { throttle::wait(conn, &buckets[1], throttle::PER_ACCOUNT).await? };
     Ok(a.max(b))

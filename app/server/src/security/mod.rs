@@ -212,6 +212,11 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
         let message = tr_with(lang, "security.wait", &[("seconds", &step::wait_secs(wait))]);
         return Ok(crate::kit::page::retry_after(code_page(state, frame, headers, form, Some(message), StatusCode::TOO_MANY_REQUESTS).await?, wait));
     }
+    // the account may have been revoked or disabled since the password step
+    if tx.email(p.account).await?.is_none() {
+        tx.finish().await?;
+        return expired(state, &frame, lang, area.code_path()).await;
+    }
     let now = tx.now();
     let verdict = factor::verify(tx.conn(), state.oidc.key(), area.owner(p.account), &input, now, true).await?;
     let problem = match verdict {
@@ -329,6 +334,11 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
     let Some(p) = step::pending(state, area, headers).filter(|p| p.setup) else { return expired(state, &frame, lang, area.setup_path()).await };
     let Some(secret) = p.secret.clone() else { return expired(state, &frame, lang, area.setup_path()).await };
     let input = f.text("code");
+    if input.is_empty() {
+        let mut form = FormState::default();
+        form.errors.insert("code".into(), tr(lang, "validation.required"));
+        return setup_page(state, frame, headers, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
     if !crate::kit::limits::login_address_allowed(state, area_tenant(area), ip).await? {
         let mut form = FormState::default();
         form.errors.insert("code".into(), tr(lang, "account.too_many_attempts"));
@@ -342,6 +352,10 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
         form.errors.insert("code".into(), tr_with(lang, "security.wait", &[("seconds", &step::wait_secs(wait))]));
         return Ok(crate::kit::page::retry_after(setup_page(state, frame, headers, form, StatusCode::TOO_MANY_REQUESTS).await?, wait));
     }
+    if tx.email(p.account).await?.is_none() {
+        tx.finish().await?;
+        return expired(state, &frame, lang, area.setup_path()).await;
+    }
     let now = tx.now();
     let codes = match factor::confirm(tx.conn(), state.oidc.key(), area.owner(p.account), &secret, &input, now).await? {
         Ok(codes) => codes,
@@ -353,7 +367,7 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
             step::login_failed(tx.conn(), &buckets).await?;
             tx.finish().await?;
             let mut form = FormState::default();
-            form.errors.insert("code".into(), tr(lang, if input.is_empty() { "validation.required" } else { "security.code_wrong" }));
+            form.errors.insert("code".into(), tr(lang, "security.code_wrong"));
             return setup_page(state, frame, headers, form, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
