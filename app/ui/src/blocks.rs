@@ -441,19 +441,8 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
             Block::Live(rows) => crate::appointments::live_view(rows).into_any(),
             Block::Map(spec) => crate::kita::map_view(*spec).into_any(),
             Block::OfflineCheck(spec) => crate::documents::offline_check_view(*spec).into_any(),
-            Block::Qr { path, side, label } => {
-                let view_box = format!("-4 -4 {} {}", side + 8, side + 8);
-                view! {
-                    <figure class="qr-code">
-                        <svg xmlns="http://www.w3.org/2000/svg" viewBox=view_box width="232" height="232" role="img" aria-label=label.clone() shape-rendering="crispEdges">
-                            <rect x="-4" y="-4" width=side + 8 height=side + 8 fill="#fff"></rect>
-                            <path d=path fill="#000"></path>
-                        </svg>
-                    </figure>
-                }
-                .into_any()
-            }
-            Block::Codes(codes) => view! { <ol class="recovery-codes">{codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ol> }.into_any(),
+            Block::Qr { path, side, label } => crate::security::qr_view(path, side, label).into_any(),
+            Block::Codes(codes) => crate::security::codes_view(codes).into_any(),
             Block::Ticket { code, lines } => crate::appointments::ticket_view(code, lines).into_any(),
             Block::TimePick { action, csrf, hidden, choice } => crate::appointments::time_pick_view(action, csrf, hidden, choice).into_any(),
             Block::Buttons(bs) => view! { <div class="row-actions">{bs.into_iter().map(button_view).collect_view()}</div> }.into_any(),

@@ -33,6 +33,8 @@ pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod portal;
 #[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
 pub mod server_api;
 
 /// Renders a page to a complete HTML document.
