@@ -142,7 +142,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     };
     if let Some(wait) = second_factor::login_wait(tx.conn(), &buckets, remembered).await? {
         tx.commit().await?;
-        let mut blocks = vec![Block::Notice("danger", tr_with(lang, "security.wait", &[("seconds", &second_factor::wait_secs(wait))]))];
+        let mut blocks = vec![Block::Notice("danger", tr_with(lang, "twofactor.wait", &[("seconds", &second_factor::wait_secs(wait))]))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
         let r = staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await?;
         return Ok(crate::kit::page::retry_after(r, wait));

@@ -34,15 +34,15 @@ pub const CAPABILITY: Capability = Capability {
     console: Some(console_routes),
     // the code and set-up pages lie below the login pages, which are open already
     public: &[],
-    staff_nav: &[NavEntry { order: 85, path: paths::STAFF_SECURITY.path(), label: "security.nav", resource: Resource::StaffArea, action: Action::Read }],
-    console_nav: &[NavEntry { order: 90, path: paths::CONSOLE_SECURITY.path(), label: "security.nav", resource: Resource::LoginSecurity, action: Action::Read }],
+    staff_nav: &[NavEntry { order: 85, path: paths::STAFF_SECURITY.path(), label: "twofactor.nav", resource: Resource::StaffArea, action: Action::Read }],
+    console_nav: &[NavEntry { order: 90, path: paths::CONSOLE_SECURITY.path(), label: "twofactor.nav", resource: Resource::LoginSecurity, action: Action::Read }],
     texts,
     ..Capability::named("security")
 };
 
 /// The text keys built at run time: the policy's choices.
 fn texts() -> Vec<String> {
-    staff::SecondFactorPolicy::ALL.iter().map(|p| format!("security.policy_{}", p.as_str())).collect()
+    staff::SecondFactorPolicy::ALL.iter().map(|p| format!("twofactor.policy_{}", p.as_str())).collect()
 }
 
 fn portal_routes() -> Router<AppState> {
@@ -146,14 +146,14 @@ impl Frame<'_> {
 
 /// The code field of the second step and of the security page's forms.
 pub(crate) fn code_field(lang: Lang, recovery: bool) -> Field {
-    let hint = if recovery { tr(lang, "security.code_or_recovery_hint") } else { tr(lang, "security.code_hint") };
-    Field::new("code", tr(lang, "security.code"), FieldKind::Text).hint(hint).autocomplete("one-time-code").required()
+    let hint = if recovery { tr(lang, "twofactor.code_or_recovery_hint") } else { tr(lang, "twofactor.code_hint") };
+    Field::new("code", tr(lang, "twofactor.code"), FieldKind::Text).hint(hint).autocomplete("one-time-code").required()
 }
 
 /// The page a second step shows when its pending login is gone (expired, another host, none).
 async fn expired(state: &AppState, frame: &Frame<'_>, lang: Lang, path: &str) -> Result<Response, AppError> {
-    let blocks = vec![Block::Notice("warning", tr(lang, "security.pending_expired")), Block::Links(vec![(frame.login_path().to_owned(), tr(lang, "security.back_to_login"))])];
-    frame.page(state, lang, path, StatusCode::UNAUTHORIZED, tr(lang, "security.code_title"), blocks).await
+    let blocks = vec![Block::Notice("warning", tr(lang, "twofactor.pending_expired")), Block::Links(vec![(frame.login_path().to_owned(), tr(lang, "twofactor.back_to_login"))])];
+    frame.page(state, lang, path, StatusCode::UNAUTHORIZED, tr(lang, "twofactor.code_title"), blocks).await
 }
 
 fn code_form(lang: Lang, csrf: &str, area: Area, form: FormState) -> Block {
@@ -165,9 +165,9 @@ fn code_form(lang: Lang, csrf: &str, area: Area, form: FormState) -> Block {
         form,
         fields: vec![
             code_field(lang, true),
-            Field::new("remember", tr_with(lang, "security.remember", &[("days", &factor::DEVICE_DAYS.to_string())]), FieldKind::Checkbox).hint(tr(lang, "security.remember_hint")),
+            Field::new("remember", tr_with(lang, "twofactor.remember", &[("days", &factor::DEVICE_DAYS.to_string())]), FieldKind::Checkbox).hint(tr(lang, "twofactor.remember_hint")),
         ],
-        submit: tr(lang, "security.code_submit"),
+        submit: tr(lang, "twofactor.code_submit"),
         danger: false,
         secondary: None,
     })
@@ -181,9 +181,9 @@ async fn code_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, form
     }
     let (csrf, new) = anon_csrf(headers);
     let mut blocks: Vec<Block> = message.map(|m| Block::Notice("danger", m)).into_iter().collect();
-    blocks.push(Block::Text(tr(lang, "security.code_intro")));
+    blocks.push(Block::Text(tr(lang, "twofactor.code_intro")));
     blocks.push(code_form(lang, &csrf, area, form));
-    let r = frame.page(state, lang, area.code_path(), status, tr(lang, "security.code_title"), blocks).await?;
+    let r = frame.page(state, lang, area.code_path(), status, tr(lang, "twofactor.code_title"), blocks).await?;
     Ok(set_anon_csrf(state, r, &csrf, new))
 }
 
@@ -209,7 +209,7 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
     let mut tx = AreaTx::open(state, area).await?;
     if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
         tx.finish().await?;
-        let message = tr_with(lang, "security.wait", &[("seconds", &step::wait_secs(wait))]);
+        let message = tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))]);
         return Ok(crate::kit::page::retry_after(code_page(state, frame, headers, form, Some(message), StatusCode::TOO_MANY_REQUESTS).await?, wait));
     }
     // the account may have been revoked or disabled since the password step
@@ -221,8 +221,8 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
     let verdict = factor::verify(tx.conn(), state.oidc.key(), area.owner(p.account), &input, now, true).await?;
     let problem = match verdict {
         Verdict::Code | Verdict::Recovery { .. } => None,
-        Verdict::Reused => Some("security.code_reused"),
-        Verdict::Wrong => Some("security.code_wrong"),
+        Verdict::Reused => Some("twofactor.code_reused"),
+        Verdict::Wrong => Some("twofactor.code_wrong"),
     };
     if let Some(key) = problem {
         step::login_failed(tx.conn(), &buckets).await?;
@@ -308,21 +308,21 @@ async fn setup_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, for
     let mut form = form;
     form.order = vec!["code".into()];
     let blocks = vec![
-        Block::Text(tr(lang, "security.setup_intro")),
-        Block::Qr { path: e.qr_path, side: e.qr_side, label: tr(lang, "security.qr_label") },
-        Block::Facts(vec![(tr(lang, "security.secret"), e.secret_grouped, None), (tr(lang, "security.account"), email, None)]),
-        Block::Text(tr(lang, "security.setup_confirm")),
+        Block::Text(tr(lang, "twofactor.setup_intro")),
+        Block::Qr { path: e.qr_path, side: e.qr_side, label: tr(lang, "twofactor.qr_label") },
+        Block::Facts(vec![(tr(lang, "twofactor.secret"), e.secret_grouped, None), (tr(lang, "twofactor.account"), email, None)]),
+        Block::Text(tr(lang, "twofactor.setup_confirm")),
         Block::Form(FormSpec {
             action: area.setup_path().into(),
             csrf: csrf.clone(),
             form,
             fields: vec![code_field(lang, false)],
-            submit: tr(lang, "security.setup_submit"),
+            submit: tr(lang, "twofactor.setup_submit"),
             danger: false,
             secondary: None,
         }),
     ];
-    let r = frame.page(state, lang, area.setup_path(), status, tr(lang, "security.setup_title"), blocks).await?;
+    let r = frame.page(state, lang, area.setup_path(), status, tr(lang, "twofactor.setup_title"), blocks).await?;
     Ok(crate::kit::page::no_store(set_anon_csrf(state, r, &csrf, new)))
 }
 
@@ -349,7 +349,7 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
     if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
         tx.finish().await?;
         let mut form = FormState::default();
-        form.errors.insert("code".into(), tr_with(lang, "security.wait", &[("seconds", &step::wait_secs(wait))]));
+        form.errors.insert("code".into(), tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))]));
         return Ok(crate::kit::page::retry_after(setup_page(state, frame, headers, form, StatusCode::TOO_MANY_REQUESTS).await?, wait));
     }
     if tx.email(p.account).await?.is_none() {
@@ -367,7 +367,7 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
             step::login_failed(tx.conn(), &buckets).await?;
             tx.finish().await?;
             let mut form = FormState::default();
-            form.errors.insert("code".into(), tr(lang, "security.code_wrong"));
+            form.errors.insert("code".into(), tr(lang, "twofactor.code_wrong"));
             return setup_page(state, frame, headers, form, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
@@ -376,9 +376,13 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
     let started = start_session(state, tx, headers, ip, &p, Verdict::Code).await?;
     tracing::info!(account = %p.account, "second factor set up");
     // the codes are shown on this answer, once; the session's cookies come with it
-    let blocks =
-        vec![Block::Notice("success", tr(lang, "security.setup_done")), Block::Text(tr(lang, "security.codes_intro")), Block::Codes(codes), Block::Links(vec![(next, tr(lang, "security.continue"))])];
-    let page = frame.page(state, lang, area.setup_path(), StatusCode::OK, tr(lang, "security.codes_title"), blocks).await?;
+    let blocks = vec![
+        Block::Notice("success", tr(lang, "twofactor.setup_done")),
+        Block::Text(tr(lang, "twofactor.codes_intro")),
+        Block::Codes(codes),
+        Block::Links(vec![(next, tr(lang, "twofactor.continue"))]),
+    ];
+    let page = frame.page(state, lang, area.setup_path(), StatusCode::OK, tr(lang, "twofactor.codes_title"), blocks).await?;
     Ok(crate::kit::page::no_store(pages::carry_cookies(started, page)))
 }
 

@@ -35,10 +35,10 @@ pub(super) struct Q {
 /// The notices of the security pages (`?hinweis=`).
 fn notice(lang: Lang, code: Option<&str>) -> Option<Block> {
     let key = match code? {
-        "geraete" => "security.devices_forgotten",
-        "sitzungen" => "security.sessions_ended",
-        "entfernt" => "security.removed",
-        "richtlinie" => "security.policy_saved",
+        "geraete" => "twofactor.devices_forgotten",
+        "sitzungen" => "twofactor.sessions_ended",
+        "entfernt" => "twofactor.removed",
+        "richtlinie" => "twofactor.policy_saved",
         _ => return None,
     };
     Some(Block::Notice("success", tr(lang, key)))
@@ -69,24 +69,24 @@ fn button(action: &str, csrf: &str, hidden: Vec<(String, String)>, label: String
 
 /// The blocks both areas show: status, new recovery codes, remembered devices.
 fn factor_blocks(lang: Lang, csrf: &str, status: &factor::Status, devices: &[Device], new_codes_path: &str, forget_path: &str) -> Vec<Block> {
-    let state_badge = if status.enabled { ("success", tr(lang, "security.enabled")) } else { ("warning", tr(lang, "security.disabled")) };
+    let state_badge = if status.enabled { ("success", tr(lang, "twofactor.enabled")) } else { ("warning", tr(lang, "twofactor.disabled")) };
     let mut blocks = vec![Block::Facts(vec![
-        (tr(lang, "security.app"), String::new(), Some(state_badge)),
-        (tr(lang, "security.recovery_left"), status.recovery_left.to_string(), (status.enabled && status.recovery_left <= 3).then(|| ("danger", tr(lang, "security.recovery_low")))),
+        (tr(lang, "twofactor.app"), String::new(), Some(state_badge)),
+        (tr(lang, "twofactor.recovery_left"), status.recovery_left.to_string(), (status.enabled && status.recovery_left <= 3).then(|| ("danger", tr(lang, "twofactor.recovery_low")))),
     ])];
     if status.enabled {
-        blocks.push(Block::Heading(tr(lang, "security.new_codes_heading")));
+        blocks.push(Block::Heading(tr(lang, "twofactor.new_codes_heading")));
         blocks.push(Block::Form(FormSpec {
             action: new_codes_path.to_owned(),
             csrf: csrf.to_owned(),
             form: FormState { order: vec!["code".into()], ..FormState::default() },
             fields: vec![code_field(lang, false)],
-            submit: tr(lang, "security.new_codes_submit"),
+            submit: tr(lang, "twofactor.new_codes_submit"),
             danger: false,
             secondary: None,
         }));
     }
-    blocks.push(Block::Heading(tr(lang, "security.devices_heading")));
+    blocks.push(Block::Heading(tr(lang, "twofactor.devices_heading")));
     let rows: Vec<Vec<Cell>> = devices
         .iter()
         .map(|d| {
@@ -94,19 +94,19 @@ fn factor_blocks(lang: Lang, csrf: &str, status: &factor::Status, devices: &[Dev
                 Cell::Text(d.label.clone()),
                 Cell::Text(fmt_time(d.created_at)),
                 Cell::Text(fmt_time(d.last_used_at)),
-                Cell::Buttons(vec![button(forget_path, csrf, vec![("device".into(), d.device_id.to_string())], tr_with(lang, "security.forget", &[("device", &d.label)]), true)]),
+                Cell::Buttons(vec![button(forget_path, csrf, vec![("device".into(), d.device_id.to_string())], tr_with(lang, "twofactor.forget", &[("device", &d.label)]), true)]),
             ]
         })
         .collect();
     let any = !rows.is_empty();
     blocks.push(Block::Table {
-        caption: tr(lang, "security.devices_caption"),
-        headers: vec![tr(lang, "security.device"), tr(lang, "security.since"), tr(lang, "security.last_used"), tr(lang, "common.actions")],
+        caption: tr(lang, "twofactor.devices_caption"),
+        headers: vec![tr(lang, "twofactor.device"), tr(lang, "twofactor.since"), tr(lang, "twofactor.last_used"), tr(lang, "common.actions")],
         rows,
-        empty: tr(lang, "security.no_devices"),
+        empty: tr(lang, "twofactor.no_devices"),
     });
     if any {
-        blocks.push(Block::Buttons(vec![button(forget_path, csrf, vec![("device".into(), "alle".into())], tr(lang, "security.forget_all"), true)]));
+        blocks.push(Block::Buttons(vec![button(forget_path, csrf, vec![("device".into(), "alle".into())], tr(lang, "twofactor.forget_all"), true)]));
     }
     blocks
 }
@@ -135,7 +135,7 @@ async fn check_app_code(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: 
     let Who { area, owner, email, ip } = *who;
     let buckets = area.throttle_buckets(&portal_identity::secret::fingerprint(email), ip);
     if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
-        return Ok(Some(tr_with(lang, "security.wait", &[("seconds", &step::wait_secs(wait))])));
+        return Ok(Some(tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))])));
     }
     if input.is_empty() {
         return Ok(Some(tr(lang, "validation.required")));
@@ -146,8 +146,8 @@ async fn check_app_code(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: 
             step::login_succeeded(tx.conn(), &buckets).await?;
             return Ok(None);
         }
-        Verdict::Reused => "security.code_reused",
-        _ => "security.code_wrong",
+        Verdict::Reused => "twofactor.code_reused",
+        _ => "twofactor.code_wrong",
     };
     step::login_failed(tx.conn(), &buckets).await?;
     Ok(Some(tr(lang, key)))
@@ -165,10 +165,10 @@ async fn renew_codes(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: Lan
 
 fn codes_blocks(lang: Lang, codes: Vec<String>, back_to: &str) -> Vec<Block> {
     vec![
-        Block::Notice("success", tr(lang, "security.new_codes_done")),
-        Block::Text(tr(lang, "security.codes_intro")),
+        Block::Notice("success", tr(lang, "twofactor.new_codes_done")),
+        Block::Text(tr(lang, "twofactor.codes_intro")),
         Block::Codes(codes),
-        Block::Links(vec![(back_to.to_owned(), tr(lang, "security.back"))]),
+        Block::Links(vec![(back_to.to_owned(), tr(lang, "twofactor.back"))]),
     ]
 }
 
@@ -186,7 +186,7 @@ async fn console_page(state: &AppState, s: &OperatorSession, lang: Lang, top: Op
     let csrf = &s.session.csrf_token;
     let mut blocks: Vec<Block> = top.into_iter().collect();
     blocks.extend(factor_blocks(lang, csrf, &st, &devices, paths::CONSOLE_NEW_CODES.path(), paths::CONSOLE_FORGET_DEVICES.path()));
-    blocks.push(Block::Heading(tr(lang, "security.sessions_heading")));
+    blocks.push(Block::Heading(tr(lang, "twofactor.sessions_heading")));
     let end = paths::CONSOLE_END_SESSIONS.path();
     let rows: Vec<Vec<Cell>> = sessions
         .iter()
@@ -194,24 +194,24 @@ async fn console_page(state: &AppState, s: &OperatorSession, lang: Lang, top: Op
             let this = x.session_id == s.session.session_id;
             let label = device_label(&x.origin.user_agent);
             vec![
-                if this { Cell::Badge("success", format!("{label} ({})", tr(lang, "security.this_session"))) } else { Cell::Text(label.clone()) },
+                if this { Cell::Badge("success", format!("{label} ({})", tr(lang, "twofactor.this_session"))) } else { Cell::Text(label.clone()) },
                 Cell::Text(x.origin.client_ip.clone()),
                 Cell::Text(fmt_time(x.created_at)),
                 Cell::Text(fmt_time(x.last_seen_at)),
-                Cell::Buttons(vec![button(end, csrf, vec![("session".into(), x.session_id.to_string())], tr_with(lang, "security.end_session", &[("device", &label)]), true)]),
+                Cell::Buttons(vec![button(end, csrf, vec![("session".into(), x.session_id.to_string())], tr_with(lang, "twofactor.end_session", &[("device", &label)]), true)]),
             ]
         })
         .collect();
     blocks.push(Block::Table {
-        caption: tr(lang, "security.sessions_caption"),
-        headers: vec![tr(lang, "security.device"), tr(lang, "security.address"), tr(lang, "security.since"), tr(lang, "security.last_used"), tr(lang, "common.actions")],
+        caption: tr(lang, "twofactor.sessions_caption"),
+        headers: vec![tr(lang, "twofactor.device"), tr(lang, "twofactor.address"), tr(lang, "twofactor.since"), tr(lang, "twofactor.last_used"), tr(lang, "common.actions")],
         rows,
         empty: String::new(),
     });
     if sessions.len() > 1 {
-        blocks.push(Block::Buttons(vec![button(end, csrf, vec![("session".into(), "andere".into())], tr(lang, "security.end_others"), true)]));
+        blocks.push(Block::Buttons(vec![button(end, csrf, vec![("session".into(), "andere".into())], tr(lang, "twofactor.end_others"), true)]));
     }
-    Ok(render(state, lang, s, paths::CONSOLE_SECURITY.path(), status, tr(lang, "security.title"), blocks))
+    Ok(render(state, lang, s, paths::CONSOLE_SECURITY.path(), status, tr(lang, "twofactor.title"), blocks))
 }
 
 pub(super) async fn console_security(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
@@ -235,7 +235,7 @@ pub(super) async fn console_new_codes(State(state): State<AppState>, s: Operator
             &s,
             paths::CONSOLE_SECURITY.path(),
             StatusCode::OK,
-            tr(lang, "security.codes_title"),
+            tr(lang, "twofactor.codes_title"),
             codes_blocks(lang, codes, paths::CONSOLE_SECURITY.path()),
         ))),
         Err(form) => {
@@ -244,7 +244,7 @@ pub(super) async fn console_new_codes(State(state): State<AppState>, s: Operator
                 csrf: s.session.csrf_token.clone(),
                 form,
                 fields: vec![code_field(lang, false)],
-                submit: tr(lang, "security.new_codes_submit"),
+                submit: tr(lang, "twofactor.new_codes_submit"),
                 danger: false,
                 secondary: None,
             });
@@ -298,40 +298,40 @@ async fn staff_security_page(state: &AppState, ctx: &TenantContext, s: &Staff, l
     tx.finish().await?;
     let required = policy.requires(&s.user.roles);
     let mut blocks: Vec<Block> = top.into_iter().collect();
-    blocks.push(Block::Text(tr(lang, if required { "security.required_for_you" } else { "security.optional_for_you" })));
+    blocks.push(Block::Text(tr(lang, if required { "twofactor.required_for_you" } else { "twofactor.optional_for_you" })));
     if !st.enabled {
-        blocks.push(Block::Heading(tr(lang, "security.enrol")));
+        blocks.push(Block::Heading(tr(lang, "twofactor.enrol")));
         blocks.push(enrol_form(lang, &s.csrf, FormState { order: vec!["password".into()], ..FormState::default() }));
     }
     blocks.extend(factor_blocks(lang, &s.csrf, &st, &devices, paths::STAFF_NEW_CODES.path(), paths::STAFF_FORGET_DEVICES.path()));
     if st.enabled && !required {
-        blocks.push(Block::Heading(tr(lang, "security.remove_heading")));
+        blocks.push(Block::Heading(tr(lang, "twofactor.remove_heading")));
         blocks.push(Block::Form(FormSpec {
             action: paths::STAFF_REMOVE.path().into(),
             csrf: s.csrf.clone(),
             form: FormState { order: vec!["code".into()], ..FormState::default() },
             fields: vec![code_field(lang, false)],
-            submit: tr(lang, "security.remove_submit"),
+            submit: tr(lang, "twofactor.remove_submit"),
             danger: true,
             secondary: None,
         }));
     }
     if s.may(state, Resource::LoginSecurity, Action::Write) {
-        blocks.push(Block::Heading(tr(lang, "security.policy_heading")));
-        let options = SecondFactorPolicy::ALL.iter().map(|p| (p.as_str().to_owned(), tr(lang, &format!("security.policy_{}", p.as_str())))).collect();
+        blocks.push(Block::Heading(tr(lang, "twofactor.policy_heading")));
+        let options = SecondFactorPolicy::ALL.iter().map(|p| (p.as_str().to_owned(), tr(lang, &format!("twofactor.policy_{}", p.as_str())))).collect();
         let mut form = FormState { order: vec!["policy".into()], ..FormState::default() };
         form.values.insert("policy".into(), policy.as_str().to_owned());
         blocks.push(Block::Form(FormSpec {
             action: paths::STAFF_POLICY.path().into(),
             csrf: s.csrf.clone(),
             form,
-            fields: vec![Field::new("policy", tr(lang, "security.policy_label"), FieldKind::Select(options)).hint(tr(lang, "security.policy_hint"))],
-            submit: tr(lang, "security.policy_submit"),
+            fields: vec![Field::new("policy", tr(lang, "twofactor.policy_label"), FieldKind::Select(options)).hint(tr(lang, "twofactor.policy_hint"))],
+            submit: tr(lang, "twofactor.policy_submit"),
             danger: false,
             secondary: None,
         }));
     }
-    staff_page(state, ctx, lang, paths::STAFF_SECURITY.path(), Some(s), status, tr(lang, "security.title"), blocks).await
+    staff_page(state, ctx, lang, paths::STAFF_SECURITY.path(), Some(s), status, tr(lang, "twofactor.title"), blocks).await
 }
 
 pub(super) async fn staff_security(State(state): State<AppState>, ctx: TenantContext, s: Staff, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
@@ -355,12 +355,12 @@ pub(super) async fn staff_enrol(State(state): State<AppState>, ctx: TenantContex
         return Ok(crate::kit::page::see_other(paths::STAFF_SECURITY.path()));
     }
     let error = if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
-        Some(tr_with(lang, "security.wait", &[("seconds", &step::wait_secs(wait))]))
+        Some(tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))]))
     } else if staff::authenticate(&mut tx, &s.user.email, &f.raw("password")).await? == Some(s.user.staff_id) {
         None
     } else {
         step::login_failed(tx.conn(), &buckets).await?;
-        Some(tr(lang, "security.password_wrong"))
+        Some(tr(lang, "twofactor.password_wrong"))
     };
     let now = tx.now();
     tx.finish().await?;
@@ -378,8 +378,8 @@ fn enrol_form(lang: Lang, csrf: &str, form: FormState) -> Block {
         action: paths::STAFF_ENROL.path().into(),
         csrf: csrf.to_owned(),
         form,
-        fields: vec![Field::new("password", tr(lang, "security.password"), FieldKind::Password).autocomplete("current-password").required()],
-        submit: tr(lang, "security.enrol"),
+        fields: vec![Field::new("password", tr(lang, "twofactor.password"), FieldKind::Password).autocomplete("current-password").required()],
+        submit: tr(lang, "twofactor.enrol"),
         danger: false,
         secondary: None,
     })
@@ -395,7 +395,7 @@ pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantCo
     match result {
         Ok(codes) => {
             let page =
-                staff_page(&state, &ctx, lang, paths::STAFF_SECURITY.path(), Some(&s), StatusCode::OK, tr(lang, "security.codes_title"), codes_blocks(lang, codes, paths::STAFF_SECURITY.path()))
+                staff_page(&state, &ctx, lang, paths::STAFF_SECURITY.path(), Some(&s), StatusCode::OK, tr(lang, "twofactor.codes_title"), codes_blocks(lang, codes, paths::STAFF_SECURITY.path()))
                     .await?;
             Ok(crate::kit::page::no_store(page))
         }
@@ -405,7 +405,7 @@ pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantCo
                 csrf: s.csrf.clone(),
                 form,
                 fields: vec![code_field(lang, false)],
-                submit: tr(lang, "security.new_codes_submit"),
+                submit: tr(lang, "twofactor.new_codes_submit"),
                 danger: false,
                 secondary: None,
             });
@@ -443,7 +443,7 @@ pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantConte
             csrf: s.csrf.clone(),
             form,
             fields: vec![code_field(lang, false)],
-            submit: tr(lang, "security.remove_submit"),
+            submit: tr(lang, "twofactor.remove_submit"),
             danger: true,
             secondary: None,
         });

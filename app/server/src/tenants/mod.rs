@@ -137,7 +137,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
     if let Some(wait) = second_factor::login_wait(tx.conn(), &buckets, remembered).await? {
         tx.finish().await?;
         metrics::counter!("console_logins_total", "result" => "delayed").increment(1);
-        let message = tr_with(lang, "security.wait", &[("seconds", &second_factor::wait_secs(wait))]);
+        let message = tr_with(lang, "twofactor.wait", &[("seconds", &second_factor::wait_secs(wait))]);
         return Ok(crate::kit::page::retry_after(render_login(&state, &headers, lang, form, Some(message), StatusCode::TOO_MANY_REQUESTS), wait));
     }
     let Some(operator) = operators::authenticate(&mut tx, &email, &password).await? else {
