@@ -1,7 +1,7 @@
 // The console logins of benches/second-factor.sh: node's http client against 127.0.0.1 with the
-// console's Host header; the codes computed as the tests' authenticator app does (journeys/helpers).
+// console's Host header; the codes computed as the journeys' authenticator does (tests/e2e/totp.mjs).
 import http from 'node:http';
-import { createHmac } from 'node:crypto';
+import { totpAt } from '../tests/e2e/totp.mjs';
 
 const [port, email, password] = process.argv.slice(2);
 const HOST = 'ops.localhost';
@@ -29,18 +29,6 @@ function request(method, path, { cookies = {}, form } = {}) {
     if (body) req.write(body);
     req.end();
   });
-}
-
-function totpAt(secret, step) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const o = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
 const csrfOf = (text) => text.match(/name="_csrf" value="([^"]*)"/)[1];

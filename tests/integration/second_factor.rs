@@ -194,20 +194,21 @@ async fn the_operator_sees_their_sessions_and_ends_the_others() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
+/// A form posted to the console from the client address `peer`.
+async fn post_from(app: &TestApp, peer: &str, path: &str, body: String, cookie: &str) -> TestResponse {
+    let mut req =
+        Request::post(path).header(header::HOST, OPS_HOST).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, cookie).body(Body::from(body)).unwrap_or_default();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap_or_else(|e| panic!("{e}")), 40000)));
+    app.request(req).await
+}
+
 /// A login attempt on the console from the client address `peer`.
 async fn attempt_from(app: &TestApp, peer: &str, password: &str) -> TestResponse {
     let form = app.get(OPS_HOST, "/login").await;
     let cookie = format!("kp_csrf={}", form.cookie("kp_csrf").unwrap_or_default());
     let csrf = form.hidden("_csrf").unwrap_or_default();
     let body = format!("_csrf={}&email={}&password={}", urlencoding::encode(&csrf), urlencoding::encode(OPERATOR_EMAIL), urlencoding::encode(password));
-    let mut req = Request::post("/login")
-        .header(header::HOST, OPS_HOST)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body))
-        .unwrap_or_default();
-    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap_or_else(|e| panic!("{e}")), 40000)));
-    app.request(req).await
+    post_from(app, peer, "/login", body, &cookie).await
 }
 
 #[tokio::test]
@@ -329,15 +330,7 @@ async fn a_case_worker_sets_up_the_second_factor_by_choice_with_the_password() {
 
 /// The code step of a pending login from the client address `peer`.
 async fn code_from(app: &TestApp, peer: &str, cookie: &str, csrf: &str, code: &str) -> TestResponse {
-    let body = format!("_csrf={}&code={code}", urlencoding::encode(csrf));
-    let mut req = Request::post("/login/code")
-        .header(header::HOST, OPS_HOST)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, cookie)
-        .body(Body::from(body))
-        .unwrap_or_default();
-    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap_or_else(|e| panic!("{e}")), 40000)));
-    app.request(req).await
+    post_from(app, peer, "/login/code", format!("_csrf={}&code={code}", urlencoding::encode(csrf)), cookie).await
 }
 
 #[tokio::test]
@@ -419,4 +412,34 @@ async fn a_remembered_browser_is_spared_the_accounts_delay_that_guessing_from_ma
     let r = home.submit("/login", "/login", &[("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some("/"));
+}
+
+#[tokio::test]
+async fn an_address_spraying_passwords_over_many_accounts_is_stopped_while_logins_that_go_through_count_nothing() {
+    let app = TestApp::spawn_at(time::macros::datetime!(2026-03-02 09:00 UTC)).await;
+    let _ = app.login_operator().await;
+    let attempt = |peer: &'static str, email: String, password: &'static str| {
+        let app = &app;
+        async move {
+            let form = app.get(OPS_HOST, "/login").await;
+            let cookie = format!("kp_csrf={}", form.cookie("kp_csrf").unwrap_or_default());
+            let body = format!("_csrf={}&email={}&password={password}", urlencoding::encode(&form.hidden("_csrf").unwrap_or_default()), urlencoding::encode(&email));
+            post_from(app, peer, "/login", body, &cookie).await
+        }
+    };
+    // logins that go through (the password step) count nothing against the address
+    for _ in 0..35 {
+        assert_eq!(attempt("198.51.100.7", OPERATOR_EMAIL.to_owned(), OPERATOR_PASSWORD).await.location(), Some("/login/code"));
+    }
+
+    // Act: thirty failures from one address, each on another account
+    for i in 0..30 {
+        assert_eq!(attempt("203.0.113.50", format!("sprueh-{i}@example.org"), "Sommer2026!").await.status, StatusCode::UNAUTHORIZED);
+    }
+
+    // Assert: that address is refused now, even with a right password; another is not
+    let r = attempt("203.0.113.50", OPERATOR_EMAIL.to_owned(), OPERATOR_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.body.contains("Zu viele Anmeldeversuche"), "{}", r.body);
+    assert_eq!(attempt("198.51.100.7", OPERATOR_EMAIL.to_owned(), OPERATOR_PASSWORD).await.location(), Some("/login/code"));
 }

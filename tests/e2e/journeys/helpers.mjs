@@ -1,7 +1,7 @@
 // Shared helpers for the browser journeys: Debian's Chromium via playwright-core, pages that are
 // scanned with axe-core on every load (see "Every page is scanned" below), and the test mailbox.
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createHmac } from 'node:crypto';
+import { totpAt } from '../totp.mjs';
 import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import { beforeEach, afterEach, after as afterAll } from 'node:test';
@@ -450,24 +450,13 @@ export async function mailedLink(to, fragment, options = {}) {
 // accepted once: each login takes a step not used before, waiting for the next when both usable
 // ones are spent.
 
+export { totpAt };
+
 const AUTHENTICATOR = new URL('../artifacts/authenticator.json', import.meta.url);
 const readKeys = () => (existsSync(AUTHENTICATOR) ? JSON.parse(readFileSync(AUTHENTICATOR, 'utf8')) : {});
 function writeKeys(keys) {
   mkdirSync(new URL('.', AUTHENTICATOR), { recursive: true });
   writeFileSync(AUTHENTICATOR, JSON.stringify(keys));
-}
-
-/** RFC 6238 (HMAC-SHA-1, six digits, 30-second steps) of a base32 key at a step. */
-export function totpAt(secret, step) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
 /** A code for `account` of a step not used before. */

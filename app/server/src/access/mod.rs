@@ -148,7 +148,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
         return Ok(crate::kit::page::retry_after(r, wait));
     }
     let Some(id) = staff::authenticate(&mut tx, &email, &pw).await? else {
-        second_factor::login_failed(tx.conn(), &buckets).await?;
+        second_factor::login_failed(tx.conn(), &buckets, &ip).await?;
         tx.commit().await?;
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.login_failed"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));

@@ -34,19 +34,25 @@ pub fn login_bucket(kind: &str, tenant: TenantId, email: &str) -> String {
 /// reveals nothing. One transaction: the tenant's (`None`: the console's, on the platform path).
 pub async fn login_allowed(state: &AppState, tenant: Option<TenantId>, ip: &ClientIp, account_bucket: &str) -> Result<bool, AppError> {
     let mut tx = limits_tx(state, tenant).await?;
-    let ip_ok = ratelimit::hit(tx.conn(), &format!("login-ip:{}", ip_key(ip)), ratelimit::LOGIN_PER_ADDRESS).await?;
+    let ip_ok = ratelimit::hit(tx.conn(), &address_bucket(ip), ratelimit::LOGIN_PER_ADDRESS).await?;
     let account_ok = !ratelimit::exhausted(tx.conn(), account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
     tx.commit().await?;
     Ok(ip_ok && account_ok)
 }
 
-/// Counts a login attempt from `ip` and tells whether the address is within its limit (the
-/// console and staff logins: failures per account get a growing delay instead, `kit::second_factor`).
+/// The rate-limit bucket of login attempts from a client address.
+pub fn address_bucket(ip: &ClientIp) -> String {
+    format!("login-ip:{}", ip_key(ip))
+}
+
+/// Whether the client address may try to log in to the console or the staff area: its failed
+/// attempts (counted by `kit::second_factor::login_failed`) within their limit. Logins that go
+/// through do not count, so that a town hall whose staff share one address can all log in at eight.
 pub async fn login_address_allowed(state: &AppState, tenant: Option<TenantId>, ip: &ClientIp) -> Result<bool, AppError> {
     let mut tx = limits_tx(state, tenant).await?;
-    let ok = ratelimit::hit(tx.conn(), &format!("login-ip:{}", ip_key(ip)), ratelimit::LOGIN_PER_ADDRESS).await?;
+    let exhausted = ratelimit::exhausted(tx.conn(), &address_bucket(ip), ratelimit::LOGIN_PER_ADDRESS).await?;
     tx.commit().await?;
-    Ok(ok)
+    Ok(!exhausted)
 }
 
 /// The transaction rate limits are counted in: a tenant's request uses its own pool, so that a

@@ -180,11 +180,13 @@ pub async fn remembered_device(conn: &mut sqlx::PgConnection, area: Area, header
     Ok(email.is_some_and(|e| portal_identity::secret::fingerprint(&e) == key))
 }
 
-/// Counts a failed attempt (password or code) in both buckets.
-pub async fn login_failed(conn: &mut sqlx::PgConnection, buckets: &[String; 2]) -> Result<(), AppError> {
+/// Counts a failed attempt (password or code) in both buckets, and against the client address's
+/// limit of failed logins.
+pub async fn login_failed(conn: &mut sqlx::PgConnection, buckets: &[String; 2], ip: &ClientIp) -> Result<(), AppError> {
     for b in buckets {
         throttle::fail(conn, b).await?;
     }
+    portal_identity::ratelimit::hit(conn, &super::limits::address_bucket(ip), portal_identity::ratelimit::LOGIN_PER_ADDRESS).await?;
     Ok(())
 }
 

@@ -225,7 +225,7 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
         Verdict::Wrong => Some("twofactor.code_wrong"),
     };
     if let Some(key) = problem {
-        step::login_failed(tx.conn(), &buckets).await?;
+        step::login_failed(tx.conn(), &buckets, ip).await?;
         tx.finish().await?;
         metrics::counter!("second_factor_total", "result" => if verdict == Verdict::Reused { "reused" } else { "wrong" }).increment(1);
         form.errors.insert("code".into(), tr(lang, key));
@@ -364,7 +364,7 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
             return Ok(step::to_second_step(state, area, &Pending { setup: false, ..p }));
         }
         Err(factor::NotConfirmed::WrongCode) => {
-            step::login_failed(tx.conn(), &buckets).await?;
+            step::login_failed(tx.conn(), &buckets, ip).await?;
             tx.finish().await?;
             let mut form = FormState::default();
             form.errors.insert("code".into(), tr(lang, "twofactor.code_wrong"));

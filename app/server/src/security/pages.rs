@@ -76,15 +76,7 @@ fn factor_blocks(lang: Lang, csrf: &str, status: &factor::Status, devices: &[Dev
     ])];
     if status.enabled {
         blocks.push(Block::Heading(tr(lang, "twofactor.new_codes_heading")));
-        blocks.push(Block::Form(FormSpec {
-            action: new_codes_path.to_owned(),
-            csrf: csrf.to_owned(),
-            form: FormState { order: vec!["code".into()], ..FormState::default() },
-            fields: vec![code_field(lang, false)],
-            submit: tr(lang, "twofactor.new_codes_submit"),
-            danger: false,
-            secondary: None,
-        }));
+        blocks.push(code_form(lang, new_codes_path, csrf, FormState::default(), "twofactor.new_codes_submit", false));
     }
     blocks.push(Block::Heading(tr(lang, "twofactor.devices_heading")));
     let rows: Vec<Vec<Cell>> = devices
@@ -109,6 +101,12 @@ fn factor_blocks(lang: Lang, csrf: &str, status: &factor::Status, devices: &[Dev
         blocks.push(Block::Buttons(vec![button(forget_path, csrf, vec![("device".into(), "alle".into())], tr(lang, "twofactor.forget_all"), true)]));
     }
     blocks
+}
+
+/// A form with the code field alone (a new set of recovery codes, removing the factor).
+fn code_form(lang: Lang, action: &str, csrf: &str, mut form: FormState, submit: &str, danger: bool) -> Block {
+    form.order = vec!["code".into()];
+    Block::Form(FormSpec { action: action.to_owned(), csrf: csrf.to_owned(), form, fields: vec![code_field(lang, false)], submit: tr(lang, submit), danger, secondary: None })
 }
 
 /// Which device (or all) a forget form names.
@@ -149,7 +147,7 @@ async fn check_app_code(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: 
         Verdict::Reused => "twofactor.code_reused",
         _ => "twofactor.code_wrong",
     };
-    step::login_failed(tx.conn(), &buckets).await?;
+    step::login_failed(tx.conn(), &buckets, ip).await?;
     Ok(Some(tr(lang, key)))
 }
 
@@ -239,15 +237,7 @@ pub(super) async fn console_new_codes(State(state): State<AppState>, s: Operator
             codes_blocks(lang, codes, paths::CONSOLE_SECURITY.path()),
         ))),
         Err(form) => {
-            let spec = Block::Form(FormSpec {
-                action: paths::CONSOLE_NEW_CODES.path().into(),
-                csrf: s.session.csrf_token.clone(),
-                form,
-                fields: vec![code_field(lang, false)],
-                submit: tr(lang, "twofactor.new_codes_submit"),
-                danger: false,
-                secondary: None,
-            });
+            let spec = code_form(lang, paths::CONSOLE_NEW_CODES.path(), &s.session.csrf_token, form, "twofactor.new_codes_submit", false);
             console_page(&state, &s, lang, Some(spec), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
@@ -306,15 +296,7 @@ async fn staff_security_page(state: &AppState, ctx: &TenantContext, s: &Staff, l
     blocks.extend(factor_blocks(lang, &s.csrf, &st, &devices, paths::STAFF_NEW_CODES.path(), paths::STAFF_FORGET_DEVICES.path()));
     if st.enabled && !required {
         blocks.push(Block::Heading(tr(lang, "twofactor.remove_heading")));
-        blocks.push(Block::Form(FormSpec {
-            action: paths::STAFF_REMOVE.path().into(),
-            csrf: s.csrf.clone(),
-            form: FormState { order: vec!["code".into()], ..FormState::default() },
-            fields: vec![code_field(lang, false)],
-            submit: tr(lang, "twofactor.remove_submit"),
-            danger: true,
-            secondary: None,
-        }));
+        blocks.push(code_form(lang, paths::STAFF_REMOVE.path(), &s.csrf, FormState::default(), "twofactor.remove_submit", true));
     }
     if s.may(state, Resource::LoginSecurity, Action::Write) {
         blocks.push(Block::Heading(tr(lang, "twofactor.policy_heading")));
@@ -359,7 +341,7 @@ pub(super) async fn staff_enrol(State(state): State<AppState>, ctx: TenantContex
     } else if staff::authenticate(&mut tx, &s.user.email, &f.raw("password")).await? == Some(s.user.staff_id) {
         None
     } else {
-        step::login_failed(tx.conn(), &buckets).await?;
+        step::login_failed(tx.conn(), &buckets, &ip).await?;
         Some(tr(lang, "twofactor.password_wrong"))
     };
     let now = tx.now();
@@ -400,15 +382,7 @@ pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantCo
             Ok(crate::kit::page::no_store(page))
         }
         Err(form) => {
-            let top = Block::Form(FormSpec {
-                action: paths::STAFF_NEW_CODES.path().into(),
-                csrf: s.csrf.clone(),
-                form,
-                fields: vec![code_field(lang, false)],
-                submit: tr(lang, "twofactor.new_codes_submit"),
-                danger: false,
-                secondary: None,
-            });
+            let top = code_form(lang, paths::STAFF_NEW_CODES.path(), &s.csrf, form, "twofactor.new_codes_submit", false);
             staff_security_page(&state, &ctx, &s, lang, Some(top), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
@@ -438,15 +412,7 @@ pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantConte
         tx.finish().await?;
         let mut form = FormState { order: vec!["code".into()], ..FormState::default() };
         form.errors.insert("code".into(), error);
-        let top = Block::Form(FormSpec {
-            action: paths::STAFF_REMOVE.path().into(),
-            csrf: s.csrf.clone(),
-            form,
-            fields: vec![code_field(lang, false)],
-            submit: tr(lang, "twofactor.remove_submit"),
-            danger: true,
-            secondary: None,
-        });
+        let top = code_form(lang, paths::STAFF_REMOVE.path(), &s.csrf, form, "twofactor.remove_submit", true);
         return staff_security_page(&state, &ctx, &s, lang, Some(top), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     factor::remove(tx.conn(), owner).await?;

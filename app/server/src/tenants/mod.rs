@@ -141,7 +141,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
         return Ok(crate::kit::page::retry_after(render_login(&state, &headers, lang, form, Some(message), StatusCode::TOO_MANY_REQUESTS), wait));
     }
     let Some(operator) = operators::authenticate(&mut tx, &email, &password).await? else {
-        second_factor::login_failed(tx.conn(), &buckets).await?;
+        second_factor::login_failed(tx.conn(), &buckets, &ip).await?;
         tx.finish().await?;
         metrics::counter!("console_logins_total", "result" => "failed").increment(1);
         tracing::warn!(email_domain = email.split('@').nth(1).unwrap_or(""), "console login failed");
