@@ -60,7 +60,7 @@ test('the operator sees the sessions; a tenant admin sets up the second factor a
   await admin.getByText('Willkommen im Verwaltungsbereich.').waitFor();
 
   // the security page: set up, ten codes left; the admin requires it of all staff
-  await admin.getByRole('link', { name: 'Anmeldesicherheit' }).click();
+  await admin.getByRole('navigation', { name: 'Verwaltungsbereich' }).getByRole('link', { name: 'Anmeldesicherheit' }).click();
   await admin.getByRole('heading', { name: 'Anmeldesicherheit', level: 1 }).waitFor();
   await admin.getByText('Für Ihr Konto ist der zweite Faktor vorgeschrieben.').waitFor();
   await admin.getByLabel('Zweiten Faktor verlangen von').selectOption('all');
