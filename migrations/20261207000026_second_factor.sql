@@ -12,7 +12,7 @@
 create table operator_totp (
     operator_id    uuid primary key,
     secret_sealed  bytea not null,
-    confirmed_at   timestamptz,
+    confirmed_at   timestamptz not null,
     -- the last time step a code was accepted for: a code is taken once (RFC 6238, 5.2)
     last_step      bigint,
     created_at     timestamptz not null default now(),
@@ -52,7 +52,7 @@ create table staff_totp (
     tenant_id      uuid not null,
     staff_id       uuid not null,
     secret_sealed  bytea not null,
-    confirmed_at   timestamptz,
+    confirmed_at   timestamptz not null,
     last_step      bigint,
     created_at     timestamptz not null default now(),
     primary key (tenant_id, staff_id),

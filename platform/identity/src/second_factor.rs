@@ -204,19 +204,24 @@ pub fn new_secret() -> String {
     Secret::from(bytes.to_vec()).to_base32()
 }
 
-/// Whether the account has a confirmed second factor, and how many recovery codes are left.
+/// Whether the account has a second factor (every stored key is confirmed).
+pub async fn enabled(conn: &mut PgConnection, owner: Owner) -> Result<bool, DbError> {
+    Ok(sqlx::query_scalar(&format!("select exists (select 1 from {} where {})", owner.table("totp"), owner.key_where())).bind(owner.tenant()).bind(owner.account()).fetch_one(conn).await?)
+}
+
+/// How many of the account's recovery codes are unused.
+pub async fn recovery_left(conn: &mut PgConnection, owner: Owner) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar(&format!("select count(*) from {} where {} and used_at is null", owner.table("recovery_code"), owner.key_where()))
+        .bind(owner.tenant())
+        .bind(owner.account())
+        .fetch_one(conn)
+        .await?)
+}
+
+/// Whether the account has a second factor, and how many recovery codes are left (its security
+/// page).
 pub async fn status(conn: &mut PgConnection, owner: Owner) -> Result<Status, DbError> {
-    let enabled: bool = sqlx::query_scalar(&format!("select exists (select 1 from {} where {} and confirmed_at is not null)", owner.table("totp"), owner.key_where()))
-        .bind(owner.tenant())
-        .bind(owner.account())
-        .fetch_one(&mut *conn)
-        .await?;
-    let left: i64 = sqlx::query_scalar(&format!("select count(*) from {} where {} and used_at is null", owner.table("recovery_code"), owner.key_where()))
-        .bind(owner.tenant())
-        .bind(owner.account())
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok(Status { enabled, recovery_left: left })
+    Ok(Status { enabled: enabled(conn, owner).await?, recovery_left: recovery_left(conn, owner).await? })
 }
 
 /// Why a set-up was not confirmed.
@@ -269,15 +274,14 @@ pub async fn verify(conn: &mut PgConnection, key: &SecretsKey, owner: Owner, inp
         if spent == 0 {
             return Ok(Verdict::Wrong);
         }
-        return Ok(Verdict::Recovery { left: status(conn, owner).await?.recovery_left });
+        return Ok(Verdict::Recovery { left: recovery_left(conn, owner).await? });
     }
     let (seal_tenant, purpose) = owner.seal_scope();
-    let row: Option<(Vec<u8>, Option<i64>)> =
-        sqlx::query_as(&format!("select secret_sealed, last_step from {} where {} and confirmed_at is not null for update", owner.table("totp"), owner.key_where()))
-            .bind(owner.tenant())
-            .bind(owner.account())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(Vec<u8>, Option<i64>)> = sqlx::query_as(&format!("select secret_sealed, last_step from {} where {} for update", owner.table("totp"), owner.key_where()))
+        .bind(owner.tenant())
+        .bind(owner.account())
+        .fetch_optional(&mut *conn)
+        .await?;
     let Some((sealed, last)) = row else { return Ok(Verdict::Wrong) };
     let Some(secret) = key.open(seal_tenant, &purpose, &sealed) else { return Ok(Verdict::Wrong) };
     let Some(step) = matching_step(&secret, input, now).and_then(|s| i64::try_from(s).ok()) else { return Ok(Verdict::Wrong) };

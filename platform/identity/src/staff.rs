@@ -240,7 +240,7 @@ pub async fn set_second_factor_policy(tx: &mut TenantTx, policy: SecondFactorPol
     .await?;
     let ended = sqlx::query(
         "delete from user_session s where s.tenant_id = $1 and s.staff_id is not null
-           and not exists (select 1 from staff_totp t where t.tenant_id = s.tenant_id and t.staff_id = s.staff_id and t.confirmed_at is not null)
+           and not exists (select 1 from staff_totp t where t.tenant_id = s.tenant_id and t.staff_id = s.staff_id)
            and ($2 = 'all' or ($2 = 'admins' and exists (select 1 from staff_role r where r.tenant_id = s.tenant_id and r.staff_id = s.staff_id and r.role = 'tenant_admin')))",
     )
     .bind(tenant)

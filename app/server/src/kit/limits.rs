@@ -1,5 +1,7 @@
 //! Rate limits of anonymous and login requests: per client address, per account, per mail recipient.
-//! Counted in the tenant's own transaction (its pool), or the platform's for the console.
+//! Counted in a transaction of its own (the counts outlive a failed request): a tenant's request in
+//! its own pool, so that a flood of anonymous posts cannot starve the small platform pool (console,
+//! workers, webhooks); the console's in the platform's.
 
 use std::time::Duration;
 
@@ -9,6 +11,8 @@ use portal_identity::secret::fingerprint;
 use portal_web::AppError;
 use portal_web::AppState;
 use portal_web::host::ClientIp;
+
+use super::pipeline::AnyTx;
 
 /// The rate-limit key of a client address.
 pub fn ip_key(ip: &ClientIp) -> String {
@@ -33,10 +37,10 @@ pub fn login_bucket(kind: &str, tenant: TenantId, email: &str) -> String {
 /// and the account's failures not exhausted. Whether the account exists plays no part, so the answer
 /// reveals nothing. One transaction: the tenant's (`None`: the console's, on the platform path).
 pub async fn login_allowed(state: &AppState, tenant: Option<TenantId>, ip: &ClientIp, account_bucket: &str) -> Result<bool, AppError> {
-    let mut tx = limits_tx(state, tenant).await?;
+    let mut tx = AnyTx::own(state, tenant).await?;
     let ip_ok = ratelimit::hit(tx.conn(), &address_bucket(ip), ratelimit::LOGIN_PER_ADDRESS).await?;
     let account_ok = !ratelimit::exhausted(tx.conn(), account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(ip_ok && account_ok)
 }
 
@@ -49,39 +53,10 @@ pub fn address_bucket(ip: &ClientIp) -> String {
 /// attempts (counted by `kit::second_factor::login_failed`) within their limit. Logins that go
 /// through do not count, so that a town hall whose staff share one address can all log in at eight.
 pub async fn login_address_allowed(state: &AppState, tenant: Option<TenantId>, ip: &ClientIp) -> Result<bool, AppError> {
-    let mut tx = limits_tx(state, tenant).await?;
+    let mut tx = AnyTx::own(state, tenant).await?;
     let exhausted = ratelimit::exhausted(tx.conn(), &address_bucket(ip), ratelimit::LOGIN_PER_ADDRESS).await?;
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(!exhausted)
-}
-
-/// The transaction rate limits are counted in: a tenant's request uses its own pool, so that a
-/// flood of anonymous posts cannot starve the small platform pool (console, workers, webhooks).
-enum LimitsTx {
-    Tenant(portal_db::TenantTx),
-    Platform(portal_db::PlatformTx),
-}
-
-impl LimitsTx {
-    fn conn(&mut self) -> &mut sqlx::PgConnection {
-        match self {
-            Self::Tenant(t) => t.conn(),
-            Self::Platform(p) => p.conn(),
-        }
-    }
-    async fn commit(self) -> Result<(), portal_db::DbError> {
-        match self {
-            Self::Tenant(t) => t.commit().await,
-            Self::Platform(p) => p.commit().await,
-        }
-    }
-}
-
-async fn limits_tx(state: &AppState, tenant: Option<TenantId>) -> Result<LimitsTx, AppError> {
-    Ok(match tenant {
-        Some(t) => LimitsTx::Tenant(state.db.tenant(t).await?),
-        None => LimitsTx::Platform(state.db.platform().await?),
-    })
 }
 
 /// Per target address: at most 5 mails an hour (no mail bombing through our forms).
@@ -111,13 +86,13 @@ pub async fn allow_per_address(state: &AppState, tenant: TenantId, ip: &ClientIp
 /// Counts one hit on each bucket, in one transaction; `None` while all are within their limits,
 /// else how long to wait: until the last full bucket's window ends.
 async fn limits_wait(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<Option<Duration>, AppError> {
-    let mut tx = limits_tx(state, Some(tenant)).await?;
+    let mut tx = AnyTx::own(state, Some(tenant)).await?;
     let mut wait: Option<Duration> = None;
     for (bucket, limit) in buckets {
         if let Some(w) = ratelimit::hit_or_wait(tx.conn(), bucket, *limit).await? {
             wait = Some(wait.map_or(w, |v| v.max(w)));
         }
     }
-    tx.commit().await?;
+    tx.finish().await?;
     Ok(wait)
 }

@@ -102,6 +102,53 @@ async fn commit_slot<T: Commit>(slot: &Slot<T>) -> Result<(), AppError> {
     }
 }
 
+/// A transaction of the console (the platform's) or of a tenant, for code that serves both: the
+/// second factor's steps, rate limits counted on either path.
+pub enum AnyTx {
+    Platform(Tx<PlatformTx>),
+    Tenant(Tx<TenantTx>),
+}
+
+impl AnyTx {
+    /// The page's transaction of the tenant (`None`: the platform's), as [`tenant_tx`] and
+    /// [`platform_tx`] give it.
+    pub async fn page(state: &AppState, tenant: Option<TenantId>) -> Result<Self, AppError> {
+        Ok(match tenant {
+            Some(t) => Self::Tenant(tenant_tx(state, t).await?),
+            None => Self::Platform(platform_tx(state).await?),
+        })
+    }
+
+    /// A transaction of its own, never the page's (what it counts must outlive a failed request).
+    pub async fn own(state: &AppState, tenant: Option<TenantId>) -> Result<Self, AppError> {
+        Ok(match tenant {
+            Some(t) => Self::Tenant(Tx::Own(state.db.tenant(t).await?)),
+            None => Self::Platform(Tx::Own(state.db.platform().await?)),
+        })
+    }
+
+    pub fn conn(&mut self) -> &mut sqlx::PgConnection {
+        match self {
+            Self::Platform(t) => t.conn(),
+            Self::Tenant(t) => t.conn(),
+        }
+    }
+
+    pub fn now(&self) -> time::OffsetDateTime {
+        match self {
+            Self::Platform(t) => t.now(),
+            Self::Tenant(t) => t.now(),
+        }
+    }
+
+    pub async fn finish(self) -> Result<(), AppError> {
+        match self {
+            Self::Platform(t) => t.finish().await,
+            Self::Tenant(t) => t.finish().await,
+        }
+    }
+}
+
 /// The page's tenant transaction (shared while serving a page of `tenant`), else one of its own.
 /// Never waits for the shared one: a caller that asks while it is held gets its own. Such a
 /// transaction must not write rows the page's transaction has written (the session check touches

@@ -59,6 +59,13 @@ impl Area {
             Self::Staff(_) => cookies::Name::host("kp_device"),
         }
     }
+    /// The tenant whose transactions the area's rows are in (`None`: the console's, the platform's).
+    pub fn tenant(self) -> Option<TenantId> {
+        match self {
+            Self::Console => None,
+            Self::Staff(t) => Some(t),
+        }
+    }
     fn seal_tenant(self) -> Uuid {
         match self {
             Self::Console => Uuid::nil(),
@@ -145,7 +152,7 @@ pub enum AfterPassword {
 /// this device is remembered), the set-up when one is required and missing, else the session.
 pub async fn after_password(conn: &mut sqlx::PgConnection, area: Area, headers: &HeaderMap, account: Uuid, required: bool, now: time::OffsetDateTime) -> Result<AfterPassword, AppError> {
     let owner = area.owner(account);
-    if factor::status(conn, owner).await?.enabled {
+    if factor::enabled(conn, owner).await? {
         let remembered = match cookies::get(headers, area.device_cookie()) {
             Some(token) if !token.is_empty() => factor::known_device(conn, owner, token, now).await?,
             _ => false,
@@ -172,11 +179,7 @@ pub async fn login_wait(conn: &mut sqlx::PgConnection, buckets: &[String; 2], re
 /// Whether this browser carries a remembered device of the account whose delay key is `key`.
 pub async fn remembered_device(conn: &mut sqlx::PgConnection, area: Area, headers: &HeaderMap, key: &str, now: time::OffsetDateTime) -> Result<bool, AppError> {
     let Some(token) = cookies::get(headers, area.device_cookie()).filter(|t| !t.is_empty()) else { return Ok(false) };
-    let tenant = match area {
-        Area::Console => None,
-        Area::Staff(t) => Some(t.0),
-    };
-    let email = factor::device_email(conn, tenant, token, now).await?;
+    let email = factor::device_email(conn, area.tenant().map(|t| t.0), token, now).await?;
     Ok(email.is_some_and(|e| portal_identity::secret::fingerprint(&e) == key))
 }
 
@@ -215,9 +218,10 @@ pub async fn start_staff_session(state: &AppState, tx: &mut portal_db::TenantTx,
     Ok(with_cookie(r, &cookies::set(Area::Staff(tx.tenant_id()).pending_cookie(), "", secure, Some(0), true)))
 }
 
-/// Starts the console session (a fresh id; the old one ends) and opens the tenant list, clearing
-/// the pending login and the login form's token.
-pub async fn start_console_session(state: &AppState, tx: &mut portal_db::PlatformTx, headers: &HeaderMap, ip: &ClientIp, operator: Uuid) -> Result<Response, AppError> {
+/// Starts the console session (a fresh id; the old one ends) and sends the operator on to `next`
+/// (the tenant list, or the security page after a recovery code), clearing the pending login and
+/// the login form's token.
+pub async fn start_console_session(state: &AppState, tx: &mut portal_db::PlatformTx, headers: &HeaderMap, ip: &ClientIp, operator: Uuid, next: &str) -> Result<Response, AppError> {
     use super::operator::SESSION_COOKIE;
     if let Some(old) = cookies::get(headers, SESSION_COOKIE) {
         portal_operators::end_session(tx, old).await?;
@@ -228,7 +232,7 @@ pub async fn start_console_session(state: &AppState, tx: &mut portal_db::Platfor
     };
     let token = portal_operators::start_session(tx, operator, &origin).await?;
     let secure = state.config.secure_cookies;
-    let r = with_cookie(see_other("/"), &cookies::set(SESSION_COOKIE, &token, secure, None, true));
+    let r = with_cookie(see_other(next), &cookies::set(SESSION_COOKIE, &token, secure, None, true));
     let r = with_cookie(r, &cookies::set(Area::Console.pending_cookie(), "", secure, Some(0), true));
     Ok(with_cookie(r, &cookies::set(super::session::ANON_CSRF_COOKIE, "", secure, Some(0), true)))
 }

@@ -21,7 +21,7 @@ use portal_web::{AppError, AppState, TenantContext, cookies};
 use crate::kit::form::Fields;
 use crate::kit::office::staff_page;
 use crate::kit::page::{html_status, lang_of, see_other, with_cookie};
-use crate::kit::pipeline::Tx;
+use crate::kit::pipeline::AnyTx;
 use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::second_factor::{self as step, Area, Pending};
 use crate::kit::session::{anon_csrf, check_anon_csrf, set_anon_csrf};
@@ -67,45 +67,12 @@ fn console_routes() -> Router<AppState> {
         .route(paths::CONSOLE_END_SESSIONS.pattern(), post(pages::console_end_sessions))
 }
 
-/// A transaction of the area: the platform's for the console, the tenant's for its staff.
-pub(crate) enum AreaTx {
-    Platform(Tx<portal_db::PlatformTx>),
-    Tenant(Tx<portal_db::TenantTx>),
-}
-
-impl AreaTx {
-    pub(crate) async fn open(state: &AppState, area: Area) -> Result<Self, AppError> {
-        Ok(match area {
-            Area::Console => Self::Platform(crate::kit::pipeline::platform_tx(state).await?),
-            Area::Staff(t) => Self::Tenant(crate::kit::pipeline::tenant_tx(state, t).await?),
-        })
-    }
-    pub(crate) fn conn(&mut self) -> &mut sqlx::PgConnection {
-        match self {
-            Self::Platform(t) => t.conn(),
-            Self::Tenant(t) => t.conn(),
-        }
-    }
-    pub(crate) fn now(&self) -> time::OffsetDateTime {
-        match self {
-            Self::Platform(t) => t.now(),
-            Self::Tenant(t) => t.now(),
-        }
-    }
-    pub(crate) async fn finish(self) -> Result<(), AppError> {
-        match self {
-            Self::Platform(t) => t.finish().await?,
-            Self::Tenant(t) => t.finish().await?,
-        }
-        Ok(())
-    }
-    /// The account's e-mail address (what the authenticator app lists), if the account is live.
-    async fn email(&mut self, account: uuid::Uuid) -> Result<Option<String>, AppError> {
-        Ok(match self {
-            Self::Platform(t) => portal_operators::get(&mut *t, account).await?.map(|o| o.email),
-            Self::Tenant(t) => staff::get(&mut *t, account).await?.filter(|u| u.status == "active").map(|u| u.email),
-        })
-    }
+/// The account's e-mail address (what the authenticator app lists), while the account is live.
+async fn account_email(tx: &mut AnyTx, account: uuid::Uuid) -> Result<Option<String>, AppError> {
+    Ok(match tx {
+        AnyTx::Platform(t) => portal_operators::get(t, account).await?.map(|o| o.email),
+        AnyTx::Tenant(t) => staff::get(t, account).await?.filter(|u| u.status == "active").map(|u| u.email),
+    })
 }
 
 /// Where a page of the second step is drawn: the console's frame or the tenant's staff area.
@@ -202,18 +169,18 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
         form.errors.insert("code".into(), tr(lang, "validation.required"));
         return code_page(state, frame, headers, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    if !crate::kit::limits::login_address_allowed(state, area_tenant(area), ip).await? {
+    if !crate::kit::limits::login_address_allowed(state, area.tenant(), ip).await? {
         return code_page(state, frame, headers, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS).await;
     }
     let buckets = area.throttle_buckets(&p.key, ip);
-    let mut tx = AreaTx::open(state, area).await?;
+    let mut tx = AnyTx::page(state, area.tenant()).await?;
     if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
         tx.finish().await?;
         let message = tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))]);
         return Ok(crate::kit::page::retry_after(code_page(state, frame, headers, form, Some(message), StatusCode::TOO_MANY_REQUESTS).await?, wait));
     }
     // the account may have been revoked or disabled since the password step
-    if tx.email(p.account).await?.is_none() {
+    if account_email(&mut tx, p.account).await?.is_none() {
         tx.finish().await?;
         return expired(state, &frame, lang, area.code_path()).await;
     }
@@ -247,26 +214,23 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
 }
 
 /// Starts the session of a login whose second step passed, in the step's transaction.
-async fn start_session(state: &AppState, tx: AreaTx, headers: &HeaderMap, ip: &ClientIp, p: &Pending, verdict: Verdict) -> Result<Response, AppError> {
+async fn start_session(state: &AppState, tx: AnyTx, headers: &HeaderMap, ip: &ClientIp, p: &Pending, verdict: Verdict) -> Result<Response, AppError> {
     // after a recovery code the security page says how many are left
     let next = match verdict {
         Verdict::Recovery { .. } => match tx {
-            AreaTx::Platform(_) => paths::CONSOLE_SECURITY.path().to_owned(),
-            AreaTx::Tenant(_) => paths::STAFF_SECURITY.path().to_owned(),
+            AnyTx::Platform(_) => paths::CONSOLE_SECURITY.path().to_owned(),
+            AnyTx::Tenant(_) => paths::STAFF_SECURITY.path().to_owned(),
         },
         _ => p.next.clone(),
     };
     match tx {
-        AreaTx::Platform(mut t) => {
-            let mut r = step::start_console_session(state, &mut t, headers, ip, p.account).await?;
+        AnyTx::Platform(mut t) => {
+            let r = step::start_console_session(state, &mut t, headers, ip, p.account, &next).await?;
             t.finish().await?;
-            if next != "/" {
-                r = with_redirect(r, &next);
-            }
             tracing::info!(operator.id = %p.account, "operator logged in with a second factor");
             Ok(r)
         }
-        AreaTx::Tenant(mut t) => {
+        AnyTx::Tenant(mut t) => {
             let r = step::start_staff_session(state, &mut t, headers, p.account, &next).await?;
             tracing::info!(tenant.id = %t.tenant_id(), staff.id = %p.account, "staff logged in with a second factor");
             t.finish().await?;
@@ -275,29 +239,14 @@ async fn start_session(state: &AppState, tx: AreaTx, headers: &HeaderMap, ip: &C
     }
 }
 
-fn area_tenant(area: Area) -> Option<portal_domain::TenantId> {
-    match area {
-        Area::Console => None,
-        Area::Staff(t) => Some(t),
-    }
-}
-
-/// The same response sent on to another local path.
-fn with_redirect(mut r: Response, to: &str) -> Response {
-    if let Ok(v) = axum::http::HeaderValue::from_str(to) {
-        r.headers_mut().insert(axum::http::header::LOCATION, v);
-    }
-    r
-}
-
 async fn setup_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, form: FormState, status: StatusCode) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let area = frame.area();
     let Some(p) = step::pending(state, area, headers).filter(|p| p.setup) else { return expired(state, &frame, lang, area.setup_path()).await };
     let Some(secret) = p.secret.clone() else { return expired(state, &frame, lang, area.setup_path()).await };
-    let mut tx = AreaTx::open(state, area).await?;
-    let Some(email) = tx.email(p.account).await? else { return expired(state, &frame, lang, area.setup_path()).await };
-    let enabled = factor::status(tx.conn(), area.owner(p.account)).await?.enabled;
+    let mut tx = AnyTx::page(state, area.tenant()).await?;
+    let Some(email) = account_email(&mut tx, p.account).await? else { return expired(state, &frame, lang, area.setup_path()).await };
+    let enabled = factor::enabled(tx.conn(), area.owner(p.account)).await?;
     tx.finish().await?;
     // set up already (in another browser): the code page follows
     if enabled {
@@ -339,20 +288,20 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
         form.errors.insert("code".into(), tr(lang, "validation.required"));
         return setup_page(state, frame, headers, form, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    if !crate::kit::limits::login_address_allowed(state, area_tenant(area), ip).await? {
+    if !crate::kit::limits::login_address_allowed(state, area.tenant(), ip).await? {
         let mut form = FormState::default();
         form.errors.insert("code".into(), tr(lang, "account.too_many_attempts"));
         return setup_page(state, frame, headers, form, StatusCode::TOO_MANY_REQUESTS).await;
     }
     let buckets = area.throttle_buckets(&p.key, ip);
-    let mut tx = AreaTx::open(state, area).await?;
+    let mut tx = AnyTx::page(state, area.tenant()).await?;
     if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
         tx.finish().await?;
         let mut form = FormState::default();
         form.errors.insert("code".into(), tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))]));
         return Ok(crate::kit::page::retry_after(setup_page(state, frame, headers, form, StatusCode::TOO_MANY_REQUESTS).await?, wait));
     }
-    if tx.email(p.account).await?.is_none() {
+    if account_email(&mut tx, p.account).await?.is_none() {
         tx.finish().await?;
         return expired(state, &frame, lang, area.setup_path()).await;
     }

@@ -17,12 +17,13 @@ use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{AreaTx, back, code_field, enrol_redirect, paths};
+use super::{back, code_field, enrol_redirect, paths};
 use crate::kit::dates::fmt_time;
 use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::operator::{OperatorSession, render, require};
 use crate::kit::page::lang_of;
+use crate::kit::pipeline::AnyTx;
 use crate::kit::second_factor::{self as step, Area};
 use crate::kit::session::Staff;
 
@@ -129,7 +130,7 @@ struct Who<'a> {
 /// Checks a current code of the app (recovery codes are not taken here: they are for the login)
 /// for a change on the security page, counted in the account's delay buckets like a login; `Some`
 /// holds the error for the code field.
-async fn check_app_code(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: Lang, input: &str) -> Result<Option<String>, AppError> {
+async fn check_app_code(state: &AppState, tx: &mut AnyTx, who: &Who<'_>, lang: Lang, input: &str) -> Result<Option<String>, AppError> {
     let Who { area, owner, email, ip } = *who;
     let buckets = area.throttle_buckets(&portal_identity::secret::fingerprint(email), ip);
     if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
@@ -152,7 +153,7 @@ async fn check_app_code(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: 
 }
 
 /// New recovery codes after a current code of the app; `Err` holds the form with its error.
-async fn renew_codes(state: &AppState, tx: &mut AreaTx, who: &Who<'_>, lang: Lang, f: &Fields) -> Result<Result<Vec<String>, FormState>, AppError> {
+async fn renew_codes(state: &AppState, tx: &mut AnyTx, who: &Who<'_>, lang: Lang, f: &Fields) -> Result<Result<Vec<String>, FormState>, AppError> {
     if let Some(error) = check_app_code(state, tx, who, lang, &f.text("code")).await? {
         let mut form = FormState { order: vec!["code".into()], ..FormState::default() };
         form.errors.insert("code".into(), error);
@@ -222,7 +223,7 @@ pub(super) async fn console_new_codes(State(state): State<AppState>, s: Operator
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     require(&state, &s, Resource::LoginSecurity, Action::Write)?;
-    let mut tx = AreaTx::open(&state, Area::Console).await?;
+    let mut tx = AnyTx::page(&state, None).await?;
     let o = &s.session.operator;
     let result = renew_codes(&state, &mut tx, &Who { area: Area::Console, owner: Owner::Operator(o.operator_id), email: &o.email, ip: &ip }, lang, &f).await?;
     tx.finish().await?;
@@ -332,7 +333,7 @@ pub(super) async fn staff_enrol(State(state): State<AppState>, ctx: TenantContex
     let key = portal_identity::secret::fingerprint(&s.user.email);
     let buckets = area.throttle_buckets(&key, &ip);
     let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;
-    if factor::status(tx.conn(), staff_owner(&s, &ctx)).await?.enabled {
+    if factor::enabled(tx.conn(), staff_owner(&s, &ctx)).await? {
         tx.finish().await?;
         return Ok(crate::kit::page::see_other(paths::STAFF_SECURITY.path()));
     }
@@ -371,7 +372,7 @@ pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantCo
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     let area = Area::Staff(ctx.entry.tenant_id);
-    let mut tx = AreaTx::open(&state, area).await?;
+    let mut tx = AnyTx::page(&state, area.tenant()).await?;
     let result = renew_codes(&state, &mut tx, &Who { area, owner: staff_owner(&s, &ctx), email: &s.user.email, ip: &ip }, lang, &f).await?;
     tx.finish().await?;
     match result {
@@ -402,8 +403,8 @@ pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantConte
     let lang = lang_of(&headers);
     s.check_csrf(f.csrf())?;
     let area = Area::Staff(ctx.entry.tenant_id);
-    let mut tx = AreaTx::open(&state, area).await?;
-    let AreaTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
+    let mut tx = AnyTx::page(&state, area.tenant()).await?;
+    let AnyTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
     if staff::second_factor_policy(t).await?.requires(&s.user.roles) {
         return Err(AppError::forbidden());
     }
@@ -416,7 +417,7 @@ pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantConte
         return staff_security_page(&state, &ctx, &s, lang, Some(top), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     factor::remove(tx.conn(), owner).await?;
-    let AreaTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
+    let AnyTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
     audit(t, &s, &ip, "security.second_factor_removed", format!("staff:{}", s.user.staff_id), serde_json::json!({})).await?;
     tx.finish().await?;
     Ok(back(paths::STAFF_SECURITY.path(), "entfernt"))

@@ -156,7 +156,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
         return Ok(second_factor::to_second_step(&state, Area::Console, &pending));
     }
     second_factor::login_succeeded(tx.conn(), &buckets).await?;
-    let r = second_factor::start_console_session(&state, &mut tx, &headers, &ip, operator.operator_id).await?;
+    let r = second_factor::start_console_session(&state, &mut tx, &headers, &ip, operator.operator_id, "/").await?;
     tx.finish().await?;
     metrics::counter!("console_logins_total", "result" => "ok").increment(1);
     tracing::info!(operator.id = %operator.operator_id, "operator logged in (remembered device)");
