@@ -4,8 +4,8 @@
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
 use leptos::prelude::view;
 use portal_authz::{Action, Resource};
@@ -169,20 +169,5 @@ async fn logo(State(state): State<AppState>, ctx: TenantContext, headers: Header
     let stored = portal_tenancy::repo::logo(&mut tx).await?;
     tx.commit_page().await?;
     let (content_type, bytes, sha) = stored.ok_or_else(AppError::not_found)?;
-    logo_response(&headers, content_type, bytes, &sha)
-}
-
-/// Serves logo bytes with an ETag; SVG gets a CSP that forbids scripts even when opened directly.
-pub fn logo_response(headers: &HeaderMap, content_type: String, bytes: Vec<u8>, sha: &str) -> Result<Response, AppError> {
-    let etag = format!("\"{sha}\"");
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-        return Ok(StatusCode::NOT_MODIFIED.into_response());
-    }
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).map_err(|_| AppError::not_found())?);
-    h.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|_| AppError::not_found())?);
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"));
-    Ok(r)
+    crate::kit::page::logo_response(&headers, content_type, bytes, &sha)
 }

@@ -7,3 +7,4 @@ pub mod filing;
 pub mod payment;
 pub mod receipt;
 pub mod retention;
+pub mod staff_invite;

@@ -270,6 +270,21 @@ pub fn no_store(mut r: Response) -> Response {
     r
 }
 
+/// Serves logo bytes with an ETag; SVG gets a CSP that forbids scripts even when opened directly.
+pub fn logo_response(headers: &HeaderMap, content_type: String, bytes: Vec<u8>, sha: &str) -> Result<Response, AppError> {
+    let etag = format!("\"{sha}\"");
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok(StatusCode::NOT_MODIFIED.into_response());
+    }
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).map_err(|_| AppError::not_found())?);
+    h.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|_| AppError::not_found())?);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"));
+    Ok(r)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::setup::{facility_fields, facility_values, form, parse_facility, parse_provider, provider_fields, with_labels};
 use super::{care_label, month_text, month_value, parse_month, paths, scope_of, settings_of};
-use crate::access::identity_admin;
+use crate::flows::staff_invite as identity_admin;
 use crate::kit::form::Fields;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;

@@ -313,5 +313,5 @@ pub(super) async fn tenant_logo(State(state): State<AppState>, _session: Operato
     let stored = tenants::logo(&mut tx).await?;
     tx.commit().await?;
     let (content_type, bytes, sha) = stored.ok_or_else(AppError::not_found)?;
-    crate::catalogue::logo_response(&headers, content_type, bytes, &sha)
+    crate::kit::page::logo_response(&headers, content_type, bytes, &sha)
 }
