@@ -1,8 +1,10 @@
 //! Architecture rules for the web layer (`app/server/src`), checked by reading the source.
 //!
-//! Units are `kit` (bottom layer), `flows` (workflows without HTTP), one capability per other
-//! folder, and the top-level files ("the wiring"). `kit` imports nothing else, `flows` only `kit`,
-//! capabilities never import the wiring, and units never import each other in a cycle. Files stay
+//! Units are `kit` (bottom layer), `flows` (workflows without HTTP), `shared` (what several
+//! capabilities need of cases and drafts), one capability per other folder, and the top-level files
+//! ("the wiring"). `kit` imports nothing else, `flows` only `kit`, `shared` only `kit` and `flows`,
+//! capabilities never import the wiring nor another capability, and units never import each other
+//! in a cycle. Files stay
 //! under 600 lines across the workspace. The scanner is pure (`rules::analyse` over
 //! `(path, source)` pairs); the tests here apply it to the tree on disk, `synthetic` to made-up
 //! sources so that every rule is seen to fail.
@@ -19,7 +21,9 @@ mod synthetic;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use rules::{MAX_LINES, analyse, cycle_report, flows_violations, kit_violations, largest, module_graph, oversized, report, unit_graph, wiring_violations};
+use rules::{
+    MAX_LINES, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, largest, module_graph, oversized, report, shared_violations, unit_graph, wiring_violations,
+};
 
 /// The server crate's source folder, relative to the repository root.
 const SERVER_SRC: &str = "app/server/src";
@@ -83,6 +87,25 @@ fn server() -> rules::Crate {
     analyse(&prefix, &relative)
 }
 
+/// Every crate of the web layer and the platform (`app/*/src`, `platform/*/src`) scanned from
+/// disk, with its source folder.
+fn crates() -> Vec<(String, rules::Crate)> {
+    let root = repo_root();
+    let mut found = Vec::new();
+    for parent in ["app", "platform"] {
+        let Ok(entries) = std::fs::read_dir(root.join(parent)) else { continue };
+        let mut dirs: Vec<String> = entries.filter_map(Result::ok).map(|e| format!("{parent}/{}/src", e.file_name().to_string_lossy())).filter(|d| root.join(d).is_dir()).collect();
+        dirs.sort();
+        for dir in dirs {
+            let prefix = format!("{dir}/");
+            let files = rust_files(&root, &dir).expect("read a crate's sources");
+            let relative: Vec<(String, String)> = files.into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_owned(), text)).collect();
+            found.push((dir, analyse(&prefix, &relative)));
+        }
+    }
+    found
+}
+
 /// Every source file subject to the line limit, read from disk.
 fn sized_files() -> Vec<(String, String)> {
     let root = repo_root();
@@ -105,6 +128,16 @@ fn flows_import_only_kit() {
 }
 
 #[test]
+fn shared_imports_only_kit_and_flows() {
+    assert_clean(&report("shared imports a unit other than kit and flows", &shared_violations(&server())));
+}
+
+#[test]
+fn capabilities_import_no_other_capability() {
+    assert_clean(&report("capability imports another capability", &capability_violations(&server())));
+}
+
+#[test]
 fn capabilities_import_no_wiring() {
     assert_clean(&report("capability imports the wiring", &wiring_violations(&server())));
 }
@@ -118,10 +151,18 @@ fn units_have_no_import_cycles() {
 fn kit_and_flows_modules_have_no_cycles() {
     let krate = server();
     let mut found = Vec::new();
-    for layer in ["kit", "flows"] {
+    for layer in ["kit", "flows", "shared"] {
         found.extend(cycle_report(&module_graph(&krate, layer)).into_iter().map(|c| format!("{layer}: {c}")));
     }
     assert_clean(&report("import cycle between modules of a layer", &found));
+}
+
+#[test]
+fn no_two_files_import_each_other() {
+    let all = crates();
+    assert!(all.len() > 10, "too few crates found under app/ and platform/: {}", all.len());
+    let found: Vec<String> = all.iter().flat_map(|(dir, krate)| cycle_report(&file_graph(krate)).into_iter().map(move |c| format!("{dir}: {c}"))).collect();
+    assert_clean(&report("import cycle between files", &found));
 }
 
 #[test]
@@ -134,7 +175,7 @@ fn figures() {
     let files = sized_files();
     let krate = server();
     let unit_cycles = cycle_report(&unit_graph(&krate)).len();
-    let module_cycles: usize = ["kit", "flows"].iter().map(|l| cycle_report(&module_graph(&krate, l)).len()).sum();
+    let module_cycles: usize = ["kit", "flows", "shared"].iter().map(|l| cycle_report(&module_graph(&krate, l)).len()).sum();
     println!("scanned {} source files; server units: {}", files.len(), krate.units.len());
     println!("capabilities: {}", krate.capabilities().join(", "));
     println!("largest source files:");
@@ -149,6 +190,6 @@ fn figures() {
 #[test]
 fn the_layered_folders_exist() {
     let root = repo_root();
-    let missing: Vec<String> = ["kit/mod.rs", "flows/mod.rs"].iter().map(|f| format!("{SERVER_SRC}/{f}")).filter(|p| !root.join(p).is_file()).collect();
+    let missing: Vec<String> = ["kit/mod.rs", "flows/mod.rs", "shared/mod.rs"].iter().map(|f| format!("{SERVER_SRC}/{f}")).filter(|p| !root.join(p).is_file()).collect();
     assert!(missing.is_empty(), "layered folders missing: {}", missing.join(", "));
 }

@@ -16,6 +16,8 @@ pub enum Kind {
     Kit,
     /// `flows/`: workflows without HTTP; may use only `kit`.
     Flows,
+    /// `shared/`: what several capabilities need of cases and drafts; may use `kit` and `flows`.
+    Shared,
     /// Any other folder under `src`.
     Capability,
     /// A top-level file (`main.rs`, `lib.rs`, `startup.rs`, …); may import anything.
@@ -37,6 +39,8 @@ pub struct Import {
     pub to: String,
     /// Crate-absolute path referred to.
     pub target: Vec<String>,
+    /// Whether the reference lies in the file's test module (`#[cfg(test)] mod …`, last in a file).
+    pub in_test: bool,
 }
 
 impl Import {
@@ -94,6 +98,7 @@ pub fn analyse(display_root: &str, files: &[(String, String)]) -> Crate {
             let kind = match unit.as_str() {
                 "kit" => Kind::Kit,
                 "flows" => Kind::Flows,
+                "shared" => Kind::Shared,
                 name if folders.contains(name) => Kind::Capability,
                 _ => Kind::Wiring,
             };
@@ -106,13 +111,22 @@ pub fn analyse(display_root: &str, files: &[(String, String)]) -> Crate {
     for (rel, text) in files {
         let module = module_path(rel);
         let from = unit_of(rel);
+        let test_from = test_module_line(text);
         for reference in references(&module, text) {
+            let in_test = test_from.is_some_and(|first| reference.line >= first);
             let to = reference.target.first().filter(|first| units.contains_key(first.as_str())).map_or(root, String::as_str);
-            imports.push(Import { file: format!("{display_root}{rel}"), module: module.clone(), line: reference.line, from: from.clone(), to: to.to_owned(), target: reference.target });
+            imports.push(Import { file: format!("{display_root}{rel}"), module: module.clone(), line: reference.line, from: from.clone(), to: to.to_owned(), target: reference.target, in_test });
         }
         modules.push(module);
     }
     Crate { units, imports, modules }
+}
+
+/// The 1-based line where the file's test module begins: a `#[cfg(test)]` line followed by a
+/// `mod` line (clippy keeps it last in the file).
+fn test_module_line(text: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    lines.windows(2).position(|w| w[0].trim() == "#[cfg(test)]" && w[1].trim_start().starts_with("mod ")).map(|i| i + 1)
 }
 
 /// Rule 1: every reference from `kit` to another unit.
@@ -125,6 +139,19 @@ pub fn kit_violations(krate: &Crate) -> Vec<String> {
 pub fn flows_violations(krate: &Crate) -> Vec<String> {
     let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Flows && krate.kind(&i.to) != Kind::Kit);
     listed(offending, |i, paths| format!("{}: flows imports `{}` ({paths})", i.location(), i.to))
+}
+
+/// Rule 2b: every reference from `shared` to a unit other than `kit` and `flows`.
+pub fn shared_violations(krate: &Crate) -> Vec<String> {
+    let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Shared && !matches!(krate.kind(&i.to), Kind::Kit | Kind::Flows));
+    listed(offending, |i, paths| format!("{}: shared imports `{}` ({paths})", i.location(), i.to))
+}
+
+/// Rule 3b: every reference from a capability to another capability: capabilities are leaves,
+/// meeting only in `kit`, `flows` and `shared` (and in the registry the wiring fills).
+pub fn capability_violations(krate: &Crate) -> Vec<String> {
+    let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Capability && krate.kind(&i.to) == Kind::Capability);
+    listed(offending, |i, paths| format!("{}: capability `{}` imports capability `{}` ({paths})", i.location(), i.from, i.to))
 }
 
 /// Rule 3: every reference from a capability to a wiring unit (a top-level file or the crate root).
@@ -183,7 +210,27 @@ pub fn module_graph(krate: &Crate, layer: &str) -> Graph {
     graph
 }
 
-/// Rules 4 and 5: every elementary cycle of `graph`, described with example locations.
+/// The file graph for rule 7: a node per file (its module path); an edge where a file's code (not
+/// its test module) refers into another file that is neither its ancestor nor its descendant (a
+/// `mod.rs` declaring and using its children, or a child using `super::*`, is the module tree, not
+/// a tie between files).
+pub fn file_graph(krate: &Crate) -> Graph {
+    let name = |m: &[String]| if m.is_empty() { "crate".to_owned() } else { m.join("::") };
+    let mut graph = Graph::default();
+    for m in &krate.modules {
+        graph.add_node(&name(m));
+    }
+    for i in krate.imports.iter().filter(|i| !i.in_test) {
+        let Some(to) = krate.modules.iter().filter(|m| i.target.starts_with(m)).max_by_key(|m| m.len()) else { continue };
+        let related = to.starts_with(&i.module) || i.module.starts_with(to);
+        if !related {
+            graph.add_edge(&name(&i.module), &name(to), i.location());
+        }
+    }
+    graph
+}
+
+/// Rules 4, 5 and 7: every elementary cycle of `graph`, described with example locations.
 pub fn cycle_report(graph: &Graph) -> Vec<String> {
     cycles(graph).iter().map(|c| describe(graph, c)).collect()
 }

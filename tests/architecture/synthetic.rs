@@ -2,7 +2,9 @@
 
 use crate::lexer::strip;
 use crate::paths::{module_path, references};
-use crate::rules::{Crate, Import, analyse, cycle_report, flows_violations, kit_violations, module_graph, oversized, unit_graph, wiring_violations};
+use crate::rules::{
+    Crate, Import, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, module_graph, oversized, shared_violations, unit_graph, wiring_violations,
+};
 
 /// Scans in-memory files given as (path relative to `src`, source).
 fn scan(files: &[(&str, &str)]) -> Crate {
@@ -36,6 +38,30 @@ fn flows_importing_a_capability_is_reported_but_kit_is_allowed() {
     let found = flows_violations(&krate);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("src/flows/payment.rs:2:") && found[0].contains("crate::payments::charge"), "{found:?}");
+}
+
+#[test]
+fn a_capability_importing_another_is_reported_but_kit_flows_and_shared_are_allowed() {
+    let krate = scan(&[
+        ("kit/mod.rs", "pub mod links;\n"),
+        ("flows/mod.rs", "pub mod filing;\n"),
+        ("shared/mod.rs", "pub mod cases;\n"),
+        ("shared/cases.rs", "use crate::kit::links;\nuse crate::flows::filing;\n"),
+        ("documents/mod.rs", "use crate::kit::links;\nuse crate::shared::cases::visible_case;\nuse crate::flows::filing;\n\nfn f() { crate::casework::case_page(); }\n"),
+        ("casework/mod.rs", "use crate::shared::cases;\n"),
+    ]);
+    let found = capability_violations(&krate);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("src/documents/mod.rs:5:") && found[0].contains("`documents` imports capability `casework`"), "{found:?}");
+    assert!(shared_violations(&krate).is_empty());
+}
+
+#[test]
+fn shared_importing_a_capability_is_reported() {
+    let krate = scan(&[("kit/mod.rs", ""), ("shared/mod.rs", "pub mod cases;\n"), ("shared/cases.rs", "use crate::kit::page;\nuse crate::applications::timeline;\n"), ("applications/mod.rs", "")]);
+    let found = shared_violations(&krate);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("src/shared/cases.rs:2:") && found[0].contains("`applications`"), "{found:?}");
 }
 
 #[test]
@@ -146,4 +172,20 @@ fn module_cycles_inside_kit_are_found() {
 fn long_files_are_reported_with_their_count() {
     let files = vec![("a.rs".to_owned(), "x\n".repeat(601)), ("b.rs".to_owned(), "x\n".repeat(600))];
     assert_eq!(oversized(&files, 600), ["a.rs: 601 lines (limit 600)"]);
+}
+
+#[test]
+fn two_sibling_files_importing_each_other_are_a_cycle_but_the_module_tree_and_test_modules_are_not() {
+    let krate = scan(&[
+        ("forms/mod.rs", "mod editor;\nmod page;\nuse editor::*;\npub use page::show;\n"),
+        ("forms/editor.rs", "use super::*;\nuse super::page::Frame;\n"),
+        ("forms/page.rs", "use super::editor::Op;\nuse super::preview::f;\n"),
+        // its test module's reference back to `page` ties no files together
+        ("forms/preview.rs", "pub fn f() {}\n\n#[cfg(test)]\nmod tests {\n    use super::super::page::Frame;\n}\n"),
+        ("kit/mod.rs", ""),
+    ]);
+    let found = cycle_report(&file_graph(&krate));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("forms::editor -> forms::page -> forms::editor"), "{found:?}");
+    assert!(found[0].contains("src/forms/editor.rs:2") && found[0].contains("src/forms/page.rs:1"), "{found:?}");
 }

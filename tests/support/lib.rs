@@ -25,9 +25,47 @@ mod client;
 pub use authenticator::{Authenticator, secret_on_page};
 pub use client::TestClient;
 
-/// Superuser URL of the test server's maintenance database.
+/// Superuser URL of the test server's maintenance database: `TEST_DATABASE_URL`, else the one
+/// [`ensure_services`] found or started.
 pub fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| ensure_services().database_url.clone())
+}
+
+/// What [`ensure_services`] found or started.
+#[derive(Debug)]
+pub struct Services {
+    pub database_url: String,
+}
+
+static SERVICES: std::sync::OnceLock<Services> = std::sync::OnceLock::new();
+
+/// The real components the tests talk to — PostgreSQL, the SMTP mailbox, the OpenID providers, the
+/// Stripe-compatible server, the PDF and QR tools — installed or started by `infra/scripts/test-services.sh` when they are not running
+/// (a test run by plain `cargo test`; the test command starts them before). The ones started here
+/// end with this process. Blocks the first caller until they answer.
+pub fn ensure_services() -> &'static Services {
+    SERVICES.get_or_init(|| {
+        let default_url = "postgres://postgres@127.0.0.1:5432/postgres".to_owned();
+        let answers = |port: u16| std::net::TcpStream::connect_timeout(&std::net::SocketAddr::from(([127, 0, 0, 1], port)), std::time::Duration::from_millis(300)).is_ok();
+        let database_given = std::env::var("TEST_DATABASE_URL").is_ok();
+        // the test command exports where it started them; plain `cargo test` finds them by port
+        let started_by_script = std::env::var("STRIPE_API_BASE").is_ok() && std::env::var("MAILBOX_URL").is_ok();
+        let tools = ["pdftotext", "pdftoppm", "zbarimg"].iter().all(|t| std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|dir| dir.join(t).is_file()));
+        if started_by_script || (tools && (database_given || answers(5432)) && [2525, 2580, 4011, 4012, 12111].into_iter().all(answers)) {
+            return Services { database_url: default_url };
+        }
+        let script = repo_root().join("infra/scripts/test-services.sh");
+        let out = std::process::Command::new("bash")
+            .arg(&script)
+            .env("PARENT_PID", std::process::id().to_string())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+        assert!(out.status.success(), "{} failed ({}): see its output above", script.display(), out.status);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let database_url = stdout.lines().find_map(|l| l.strip_prefix("TEST_DATABASE_URL=")).map_or(default_url, str::to_owned);
+        Services { database_url }
+    })
 }
 
 /// The repository root.
@@ -93,6 +131,8 @@ async fn template() -> String {
     hash_dir(&mut h, &repo_root().join("migrations"));
     hash_dir(&mut h, &tenants_dir());
     DEMO_DAY.hash(&mut h);
+    // a capability that brings demo data (or stops) makes a new template
+    portal_server::capabilities::ALL.iter().filter(|c| c.demo.is_some()).for_each(|c| c.name.hash(&mut h));
     let name = format!("kp_tmpl_{:x}", h.finish());
     let admin = admin_pool("postgres").await;
     // one process builds it at a time
@@ -122,14 +162,12 @@ async fn template() -> String {
             portal_server::seed::sync_base_catalogue(&db, &catalogue).await.unwrap_or_else(|e| panic!("{e:#}"));
             let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
             portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo, &test_oidc()).await.unwrap_or_else(|e| panic!("{e:#}"));
-            portal_server::seed::sync_demo_payments(&db, &tenants_dir().join("demo/payments/payments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
-            portal_server::seed::sync_demo_appointments(&db, &tenants_dir().join("demo/appointments/appointments.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
-            portal_server::kita::sync_demo(&db, &tenants_dir().join("demo/kita/kita.toml")).await.unwrap_or_else(|e| panic!("{e:#}"));
-            portal_server::streets::sync_demo(&db, &tenants_dir().join("demo/streets")).await.unwrap_or_else(|e| panic!("{e:#}"));
+            // every capability's demo data, as the server syncs it in demo mode
+            portal_server::kit::registry::sync_demo(portal_server::capabilities::ALL, &db, &tenants_dir().join("demo")).await.unwrap_or_else(|e| panic!("{e:#}"));
             // the demo accounts' onboarding state, from the Stripe-compatible test server
             portal_server::payments::jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
             let checked: i64 = sqlx::query_scalar("select count(*) from payment_setup where account_charges_enabled").fetch_one(&admin_pool(&building).await).await.unwrap_or(0);
-            assert!(checked >= 2, "the Stripe-compatible test server at {} did not answer (run the tests with ./infra/scripts/test-all.sh)", stripe_url());
+            assert!(checked >= 2, "the Stripe-compatible test server at {} did not answer (see infra/scripts/test-services.sh)", stripe_url());
             app.close().await;
             platform.close().await;
         }
@@ -164,6 +202,7 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> Self {
+        ensure_services();
         let template = template().await;
         let name = format!("kp_t_{}", uuid::Uuid::now_v7().simple());
         let admin = admin_pool("postgres").await;
@@ -250,6 +289,7 @@ pub const WEBHOOK_SECRET: &str = "whsec_test_kommunalportal";
 
 /// The Stripe-compatible server started by the test command (`STRIPE_API_BASE`).
 pub fn stripe_url() -> String {
+    ensure_services();
     std::env::var("STRIPE_API_BASE").unwrap_or_else(|_| "http://127.0.0.1:12111/".into())
 }
 
@@ -465,6 +505,7 @@ impl TestApp {
 
 /// The HTTP API of the test mailbox (a real SMTP server started by the test command).
 pub fn mailbox_url() -> String {
+    ensure_services();
     std::env::var("MAILBOX_URL").unwrap_or_else(|_| "http://127.0.0.1:2580".to_owned())
 }
 
@@ -513,7 +554,7 @@ pub struct ReceivedAttachment {
 /// The mails the mailbox received for `to`, oldest first.
 pub async fn mails_for(to: &str) -> Vec<ReceivedMail> {
     let url = format!("{}/messages?to={}", mailbox_url(), urlencoding::encode(to));
-    let r = reqwest::get(&url).await.unwrap_or_else(|e| panic!("the test mailbox at {url} is not reachable (run the tests with ./infra/scripts/test-all.sh): {e}"));
+    let r = reqwest::get(&url).await.unwrap_or_else(|e| panic!("the test mailbox at {url} is not reachable (see infra/scripts/test-services.sh): {e}"));
     r.json().await.unwrap_or_else(|e| panic!("{e}"))
 }
 

@@ -3,12 +3,14 @@
 //!
 //! Layers, bottom up (enforced by `tests/architecture`): `kit` (page frame, sessions, CSRF, forms,
 //! uploads, responses, mail, rate limits, the capability registry) knows no capability; `flows`
-//! (filing a case, the payment workflow, receipts, retention: no HTTP) uses only the kit; each
-//! capability folder uses the kit, the flows and capabilities below it, never in a circle; the wiring
-//! (`capabilities`, `router`, `startup`) puts them together.
+//! (filing a case, the payment workflow, receipts, retention: no HTTP) uses only the kit; `shared`
+//! (what several capabilities need of cases and drafts) uses the kit and the flows; each capability
+//! folder uses those three and never another capability; the wiring (`capabilities`, `router`,
+//! `startup`) puts them together.
 
 pub mod flows;
 pub mod kit;
+pub mod shared;
 
 pub mod access;
 pub mod account;

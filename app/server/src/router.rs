@@ -65,6 +65,7 @@ pub fn build_router(state: AppState) -> Router {
 pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router {
     let sites = Sites(Arc::new(SiteRouters {
         portal: site_router(list, |c| c.portal)
+            .merge(registry::case_action_routes(list))
             .route_layer(axum::middleware::from_fn_with_state(state.clone(), crate::kit::office::staff_area))
             .route_layer(axum::middleware::from_fn(crate::kit::deadline::within))
             .route_layer(axum::middleware::from_fn(observe::track_metrics))

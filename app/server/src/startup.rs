@@ -98,11 +98,7 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     if settings.demo.enabled {
         let demo = portal_tenancy::demo::load(&tenants_dir.join("demo"))?;
         crate::seed::sync_demo_tenants(&db, &catalogue, &demo, &oidc).await?;
-        crate::seed::sync_demo_payments(&db, &tenants_dir.join("demo/payments/payments.toml")).await?;
-        crate::seed::sync_demo_appointments(&db, &tenants_dir.join("demo/appointments/appointments.toml")).await?;
-        crate::kita::sync_demo(&db, &tenants_dir.join("demo/kita/kita.toml")).await?;
-        crate::streets::sync_demo(&db, &tenants_dir.join("demo/streets")).await?;
-        crate::forms::sync_demo(&db, &tenants_dir.join("demo/forms/own-services.toml")).await?;
+        crate::kit::registry::sync_demo(crate::capabilities::ALL, &db, &tenants_dir.join("demo")).await?;
     }
 
     let cache = &settings.cache;

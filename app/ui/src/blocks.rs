@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use portal_domain::Lang;
 
-pub use crate::block_pages::{ConsoleBlocksPage, PortalBlocksPage};
+pub use crate::filters::{FilterSelect, FilterSpec};
 use crate::form::{ErrorSummary, FormState, SelectField, TextField};
 use crate::i18n::tr;
 
@@ -231,23 +231,6 @@ pub struct MessageFormSpec {
     pub choices: Vec<(String, String)>,
     pub choice_label: String,
     pub chosen: String,
-    pub submit: String,
-}
-
-/// A select of a filter form: name, label, options (value, text), selected value.
-pub type FilterSelect = (String, String, Vec<(String, String)>, String);
-
-/// A GET filter form.
-#[derive(Debug, Clone)]
-pub struct FilterSpec {
-    pub action: String,
-    pub selects: Vec<FilterSelect>,
-    /// Date inputs: (name, label, value as YYYY-MM-DD).
-    pub dates: Vec<(String, String, String)>,
-    /// Text inputs: (name, label, value).
-    pub texts: Vec<(String, String, String)>,
-    /// (name, label, checked)
-    pub checks: Vec<(String, String, bool)>,
     pub submit: String,
 }
 

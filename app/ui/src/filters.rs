@@ -3,7 +3,22 @@
 
 use leptos::prelude::*;
 
-use crate::blocks::FilterSpec;
+/// A select of a filter form: name, label, options (value, text), selected value.
+pub type FilterSelect = (String, String, Vec<(String, String)>, String);
+
+/// A GET filter form.
+#[derive(Debug, Clone)]
+pub struct FilterSpec {
+    pub action: String,
+    pub selects: Vec<FilterSelect>,
+    /// Date inputs: (name, label, value as YYYY-MM-DD).
+    pub dates: Vec<(String, String, String)>,
+    /// Text inputs: (name, label, value).
+    pub texts: Vec<(String, String, String)>,
+    /// (name, label, checked)
+    pub checks: Vec<(String, String, bool)>,
+    pub submit: String,
+}
 
 pub fn filters_view(spec: FilterSpec) -> impl IntoView {
     view! {

@@ -149,25 +149,42 @@ pub fn merge_page(page: &Page, pairs: &[(String, String)], answers: &mut Answers
     }
 }
 
+/// The values a condition on field `id` compares: of the group entry, else of the answers.
+fn condition_values<'a>(id: &str, answers: &'a Answers, item: Option<&'a Answers>) -> Vec<&'a str> {
+    item.and_then(|i| i.get(id)).or_else(|| answers.get(id)).map(Value::condition_values).unwrap_or_default()
+}
+
+/// Whether a field is shown, given the answers (and the entry of its group, for group children).
+pub fn visible(field: &Field, answers: &Answers, item: Option<&Answers>) -> bool {
+    field.show_if.as_ref().is_none_or(|c| c.holds(&condition_values(&c.field, answers, item)))
+}
+
+/// Whether a page is shown, given the answers.
+pub fn page_visible(page: &Page, answers: &Answers) -> bool {
+    page.show_if.as_ref().is_none_or(|c| c.holds(&condition_values(&c.field, answers, None)))
+}
+
+/// Indexes of the pages shown for these answers.
+pub fn visible_pages(schema: &FormSchema, answers: &Answers) -> Vec<usize> {
+    schema.pages.iter().enumerate().filter(|(_, p)| page_visible(p, answers)).map(|(i, _)| i).collect()
+}
+
 /// Keeps only what the schema asks for and what is visible: values of hidden fields and pages
 /// (their condition does not hold) and unknown keys are dropped. Used before a case is filed.
 pub fn retain_visible(schema: &FormSchema, answers: &Answers) -> Answers {
     let mut out = Answers::new();
     for page in &schema.pages {
-        if !crate::validate::page_visible(page, answers) {
+        if !page_visible(page, answers) {
             continue;
         }
         for field in &page.fields {
-            if !crate::validate::visible(field, answers, None) {
+            if !visible(field, answers, None) {
                 continue;
             }
             let Some(v) = answers.get(&field.id) else { continue };
             if field.kind == Kind::Group {
-                let items = v
-                    .items()
-                    .iter()
-                    .map(|item| field.fields.iter().filter(|c| crate::validate::visible(c, answers, Some(item))).filter_map(|c| item.get(&c.id).map(|v| (c.id.clone(), v.clone()))).collect())
-                    .collect();
+                let items =
+                    v.items().iter().map(|item| field.fields.iter().filter(|c| visible(c, answers, Some(item))).filter_map(|c| item.get(&c.id).map(|v| (c.id.clone(), v.clone()))).collect()).collect();
                 out.insert(field.id.clone(), Value::Items(items));
             } else {
                 out.insert(field.id.clone(), v.clone());

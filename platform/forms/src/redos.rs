@@ -202,6 +202,18 @@ fn overlap(a: Option<&ClassUnicode>, b: Option<&ClassUnicode>) -> bool {
     }
 }
 
+/// Largest compiled program of a form's pattern (regex-lite's own default is 10 MiB; a pattern of
+/// 300 characters such as `[a-zäöüß]{0,60000}` would take several MiB).
+#[cfg(not(target_arch = "wasm32"))]
+pub const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
+
+/// Compiles a form's pattern within [`PATTERN_SIZE_LIMIT`] (the schema check and the field check
+/// compile alike).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn build_pattern(regex: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
+    regex_lite::RegexBuilder::new(regex).size_limit(PATTERN_SIZE_LIMIT).build()
+}
+
 #[cfg(test)]
 mod tests {
     use super::pattern_is_safe;

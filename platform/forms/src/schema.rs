@@ -572,7 +572,7 @@ fn check_field(f: &Field, earlier: &[&Field], in_group: bool) -> Result<(), Sche
 
 #[cfg(not(target_arch = "wasm32"))]
 fn pattern_compiles(regex: &str) -> bool {
-    crate::validate::build_pattern(regex).is_ok()
+    crate::redos::build_pattern(regex).is_ok()
 }
 
 #[cfg(not(target_arch = "wasm32"))]

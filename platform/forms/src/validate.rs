@@ -3,29 +3,12 @@
 //! spaces), so that what is stored is what was checked.
 
 use crate::answers::{Answers, Value, input_name};
+pub use crate::answers::{page_visible, visible, visible_pages};
 use crate::problem::{Issue, Problem};
 use crate::schema::{DateRule, Field, FormSchema, Kind, Page};
 
 /// A calendar day (year, month, day), e.g. today for date rules.
 pub type Day = (i32, u32, u32);
-
-fn condition_values<'a>(id: &str, answers: &'a Answers, item: Option<&'a Answers>) -> Vec<&'a str> {
-    item.and_then(|i| i.get(id)).or_else(|| answers.get(id)).map(Value::condition_values).unwrap_or_default()
-}
-
-/// Whether a field is shown, given the answers (and the entry of its group, for group children).
-pub fn visible(field: &Field, answers: &Answers, item: Option<&Answers>) -> bool {
-    field.show_if.as_ref().is_none_or(|c| c.holds(&condition_values(&c.field, answers, item)))
-}
-
-pub fn page_visible(page: &Page, answers: &Answers) -> bool {
-    page.show_if.as_ref().is_none_or(|c| c.holds(&condition_values(&c.field, answers, None)))
-}
-
-/// Indexes of the pages shown for these answers.
-pub fn visible_pages(schema: &FormSchema, answers: &Answers) -> Vec<usize> {
-    schema.pages.iter().enumerate().filter(|(_, p)| page_visible(p, answers)).map(|(i, _)| i).collect()
-}
 
 /// Checks one page. Hidden fields are not checked.
 pub fn check_page(page: &Page, answers: &mut Answers, today: Day) -> Vec<Issue> {
@@ -385,17 +368,8 @@ fn pattern_matches(regex: &str, text: &str) -> bool {
 #[cfg(not(target_arch = "wasm32"))]
 const KEPT_PATTERNS: usize = 256;
 
-/// Largest compiled program of a form's pattern (regex-lite's own default is 10 MiB; a pattern of
-/// 300 characters such as `[a-zäöüß]{0,60000}` would take several MiB).
 #[cfg(not(target_arch = "wasm32"))]
-pub const PATTERN_SIZE_LIMIT: usize = 256 * 1024;
-
-/// Compiles a form's pattern within [`PATTERN_SIZE_LIMIT`] (the schema check and the field check
-/// compile alike).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn build_pattern(regex: &str) -> Result<regex_lite::Regex, regex_lite::Error> {
-    regex_lite::RegexBuilder::new(regex).size_limit(PATTERN_SIZE_LIMIT).build()
-}
+pub use crate::redos::{PATTERN_SIZE_LIMIT, build_pattern};
 
 /// The compiled pattern, from the process's cache keyed by the pattern's text (the same text in
 /// any form and version is the same pattern); `None` when it does not compile (remembered too).

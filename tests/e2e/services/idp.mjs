@@ -12,6 +12,9 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import Provider from 'oidc-provider';
+import { exitWithParent } from './parent.mjs';
+
+exitWithParent();
 
 const PORT = Number(process.env.IDP_PORT || 4011);
 const ROGUE_PORT = Number(process.env.ROGUE_PORT || 4012);

@@ -7,6 +7,9 @@
 // Ports: MAILBOX_SMTP_PORT (2525), MAILBOX_HTTP_PORT (2580); loopback only.
 import http from 'node:http';
 import { SMTPServer } from 'smtp-server';
+import { exitWithParent } from './parent.mjs';
+
+exitWithParent();
 
 const SMTP_PORT = Number(process.env.MAILBOX_SMTP_PORT || 2525);
 const HTTP_PORT = Number(process.env.MAILBOX_HTTP_PORT || 2580);

@@ -22,6 +22,9 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { exitWithParent } from './parent.mjs';
+
+exitWithParent();
 
 const PORT = Number(process.env.STRIPE_PORT || 12111);
 const SECRET = process.env.STRIPE_WEBHOOK_SECRET || 'whsec_test_kommunalportal';

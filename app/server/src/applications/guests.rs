@@ -3,13 +3,6 @@
 use super::*;
 use crate::applications::paths;
 
-pub(crate) async fn guest_lookup(tx: &mut TenantTx, token: &str) -> Result<Case, AppError> {
-    if token.len() != 43 {
-        return Err(AppError::not_found());
-    }
-    cases::by_guest_token(tx, &token_hash(token)).await?.ok_or_else(AppError::not_found)
-}
-
 pub(super) async fn guest_case_page(
     state: &AppState,
     ctx: &TenantContext,

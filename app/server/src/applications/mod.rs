@@ -9,18 +9,18 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
-use portal_cases::{self as cases, Actor, Case, Draft, EventKind, FileOwner, FilePurpose, Owner, Status};
+use portal_cases::{self as cases, Actor, Case, Draft, FileOwner, FilePurpose, Owner, Status};
 use portal_db::TenantTx;
 use portal_domain::Lang;
 use portal_forms::answers::{dom_id, merge_page, retain_visible};
 use portal_forms::display::sections;
-use portal_forms::prefill::{ProfileValues, prefill, verified_fields};
-use portal_forms::schema::{FormSchema, Kind, PrefillKey};
+use portal_forms::prefill::verified_fields;
+use portal_forms::schema::{FormSchema, Kind};
 use portal_forms::validate::{check_page, visible_pages};
 use portal_forms::{Answers, Issue, Value};
 use portal_identity::ratelimit::Limit;
 use portal_identity::secret::{random_token, token_hash};
-use portal_ui::blocks::{AnswerSection, AppFormSpec, Block, Button, Cell, MessageFormSpec, TimelineEntry};
+use portal_ui::blocks::{AnswerSection, AppFormSpec, Block, Button, Cell, MessageFormSpec};
 use portal_ui::form_fields::FormFieldsData;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
@@ -31,25 +31,25 @@ use uuid::Uuid;
 use crate::flows::filing::{file_case, guest_email};
 use crate::kit::dates::{fmt_date, fmt_time, today};
 use crate::kit::limits::{allow_per_address, mail_allowed};
+use crate::kit::links;
 use crate::kit::mail::base_url;
 use crate::kit::page::file_response;
-use crate::kit::page::{lang_of, see_other, with_cookie};
+use crate::kit::page::{lang_of, plain_page as render, see_other, with_cookie};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{self, BoxFuture, Capability};
 use crate::kit::session::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
 use crate::kit::uploads::{FileLimits, GatedPost, MAX_UPLOAD_BODY, Posted, accept};
+use crate::shared::cases::{application_receipt, citizen_pdf, guest_lookup, guest_pdf, status_label, timeline};
+use crate::shared::drafts::{Applicant, GUEST_COOKIE, applicant, finish, load, prefilled_answers, profile_values, service_name};
 
 mod case_pages;
 mod guests;
 pub mod paths;
 mod submit;
 use crate::kit::notice::Notice;
-pub(crate) use case_pages::*;
-pub(crate) use guests::*;
+use case_pages::*;
+use guests::*;
 use submit::*;
-
-/// Cookie of a guest's application (its hash owns the draft).
-const GUEST_COOKIE: cookies::Name = cookies::Name::host("kp_guest");
 
 /// Drafts a guest may start per source address and hour.
 const GUEST_DRAFTS_PER_ADDRESS: Limit = Limit { max: 20, window: time::Duration::hours(1) };
@@ -88,57 +88,6 @@ fn router() -> Router<AppState> {
         .route(paths::GUEST_FILE.pattern(), get(guest_file))
 }
 
-#[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, status, title and blocks")]
-pub(crate) async fn render(state: &AppState, ctx: &TenantContext, tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
-    crate::kit::page::blocks_page(state, ctx, tx, lang, path, status, title, vec![], blocks).await
-}
-
-/// A case's status as the citizen and the office read it.
-pub fn status_label(lang: Lang, s: Status) -> String {
-    tr(lang, &format!("cases.status_{}", s.as_str()))
-}
-
-/// Who is applying: a logged-in citizen, or a guest identified by the draft cookie.
-pub(crate) struct Applicant {
-    pub owner: Option<Owner>,
-    pub citizen: Option<crate::kit::session::Citizen>,
-    /// The CSRF token forms carry (the session's, or the anonymous double-submit token).
-    pub csrf: String,
-    pub new_anon: bool,
-}
-
-pub(crate) fn applicant(citizen: MaybeCitizen, headers: &HeaderMap) -> Applicant {
-    match citizen.0 {
-        Some(c) => Applicant { owner: Some(Owner::Citizen(c.citizen_id)), csrf: c.csrf.clone(), citizen: Some(c), new_anon: false },
-        None => {
-            let (csrf, new_anon) = anon_csrf(headers);
-            let owner = cookies::get(headers, GUEST_COOKIE).filter(|t| t.len() == 43).map(|t| Owner::Guest(token_hash(t).to_vec()));
-            Applicant { owner, citizen: None, csrf, new_anon }
-        }
-    }
-}
-
-impl Applicant {
-    fn check_csrf(&self, headers: &HeaderMap, given: Option<&str>) -> Result<(), AppError> {
-        match &self.citizen {
-            Some(c) => c.check_csrf(given),
-            None => check_anon_csrf(headers, given),
-        }
-    }
-}
-
-pub(crate) fn finish(state: &AppState, r: Response, a: &Applicant) -> Response {
-    if a.citizen.is_none() { set_anon_csrf(state, r, &a.csrf, a.new_anon) } else { r }
-}
-
-/// The draft of this applicant, with the schema it is filled in under.
-pub(crate) async fn load(tx: &mut TenantTx, a: &Applicant, draft_id: Uuid, lock: bool) -> Result<(Draft, FormSchema), AppError> {
-    let owner = a.owner.as_ref().ok_or_else(AppError::not_found)?;
-    let draft = cases::load_draft(tx, draft_id, owner, lock).await?.ok_or_else(AppError::not_found)?;
-    let schema = cases::form_version(tx, &draft.schema_hash).await?;
-    Ok((draft, schema))
-}
-
 /// An open draft of this applicant, or the redirect to the confirmation once it was submitted.
 enum Opened {
     Draft(Tx<TenantTx>, Draft, FormSchema),
@@ -153,13 +102,9 @@ async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uu
     }
     // once the money is on its way the answers (and so the fee) stay as they were paid for
     if portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await?.is_some_and(|p| !p.status.is_payable()) {
-        return Ok(Opened::Filed(see_other(&format!("/antrag/{draft_id}/zahlung"))));
+        return Ok(Opened::Filed(see_other(&links::DRAFT_PAY.with(&[&draft_id]))));
     }
     Ok(Opened::Draft(tx, draft, schema))
-}
-
-pub(crate) async fn service_name(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result<String, AppError> {
-    Ok(cases::service_name(tx, slug).await?.map_or_else(|| slug.to_owned(), |n| n.get(lang).to_owned()))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,7 +129,7 @@ async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: 
     if a.citizen.is_some() {
         blocks.push(Block::Buttons(vec![Button { action, csrf: a.csrf.clone(), hidden: vec![], label: tr(lang, "cases.start_button"), danger: false }]));
     } else {
-        let login = format!("/konto/anmelden?weiter={}", urlencoding::encode(&paths::START_PAGE.with(&[&slug])));
+        let login = format!("{}?weiter={}", links::CITIZEN_LOGIN.path(), urlencoding::encode(&paths::START_PAGE.with(&[&slug])));
         blocks.push(Block::Links(vec![(login, tr(lang, "cases.start_login"))]));
         if form.schema.guest {
             blocks.push(Block::Text(tr(lang, "cases.start_guest_text")));
@@ -196,40 +141,6 @@ async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: 
     let title = tr_with(lang, "cases.start_title", &[("service", &name)]);
     let r = render(&state, &ctx, tx, lang, &paths::START_PAGE.with(&[&slug]), StatusCode::OK, title, blocks).await?;
     Ok(finish(&state, r, &a))
-}
-
-/// The profile values a form may prefill, and which the identity provider verified.
-async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValues, Option<String>), AppError> {
-    let Some(account) = portal_identity::citizen::get(tx, citizen).await? else { return Ok((ProfileValues::default(), None)) };
-    let mut v = ProfileValues::default();
-    let p = &account.profile;
-    let map = [
-        (PrefillKey::GivenName, p.get("given_name"), "given_name"),
-        (PrefillKey::FamilyName, p.get("family_name"), "family_name"),
-        (PrefillKey::BirthDate, p.get("birth_date"), "birth_date"),
-        (PrefillKey::Street, p.get("street"), "street"),
-        (PrefillKey::Postcode, p.get("postal_code"), "postal_code"),
-        (PrefillKey::Town, p.get("city"), "city"),
-        (PrefillKey::Phone, p.get("phone"), "phone"),
-        (PrefillKey::Email, account.email.clone(), "email"),
-    ];
-    for (key, value, profile_field) in map {
-        if let Some(value) = value {
-            v.values.insert(key, value);
-            if account.verified_fields.iter().any(|f| f == profile_field) {
-                v.verified.insert(key);
-            }
-        }
-    }
-    Ok((v, account.verified_by))
-}
-
-/// A new application's answers: what the citizen's profile prefills.
-pub(crate) async fn prefilled_answers(tx: &mut TenantTx, schema: &portal_forms::FormSchema, citizen: Uuid) -> Result<Answers, AppError> {
-    let (profile, _) = profile_values(tx, citizen).await?;
-    let mut answers = Answers::new();
-    prefill(schema, &profile, &mut answers);
-    Ok(answers)
 }
 
 async fn start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, citizen: MaybeCitizen, Path(slug): Path<String>, posted: Posted) -> Result<Response, AppError> {
@@ -249,12 +160,12 @@ async fn start(State(state): State<AppState>, ctx: TenantContext, headers: Heade
             cookie = Some(cookies::set(GUEST_COOKIE, &token, state.config.secure_cookies, Some(60 * 60 * 24 * 90), true));
             (Owner::Guest(token_hash(&token).to_vec()), Answers::new())
         }
-        None => return Ok(see_other(&format!("/konto/anmelden?weiter={}", urlencoding::encode(&paths::START_PAGE.with(&[&slug]))))),
+        None => return Ok(see_other(&format!("{}?weiter={}", links::CITIZEN_LOGIN.path(), urlencoding::encode(&paths::START_PAGE.with(&[&slug]))))),
     };
     let draft = cases::create_draft(&mut tx, &form, &owner, &answers).await?;
     tx.finish().await?;
     let first = &form.schema.pages[0].id;
-    let r = see_other(&format!("/antrag/{}/seite/{first}", draft.draft_id));
+    let r = see_other(&paths::FORM_PAGE.with(&[&draft.draft_id, &first]));
     Ok(match cookie {
         Some(c) => with_cookie(r, &c),
         None => r,
@@ -401,7 +312,7 @@ async fn save_page(
     // so the fee) change, so it cannot pay for answers that no longer hold
     if payment_under_way(&state, &mut tx, draft_id).await? {
         tx.finish().await?;
-        return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
+        return Ok(see_other(&links::DRAFT_PAY.with(&[&draft_id])));
     }
     let mut answers = draft.answers.clone();
     merge_page(&page, &posted.0, &mut answers);

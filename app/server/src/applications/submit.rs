@@ -26,7 +26,7 @@ pub(super) async fn check_view(
     issues: Vec<Issue>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let base = format!("/antrag/{}", draft.draft_id);
+    let base = links::DRAFT_BASE.with(&[&draft.draft_id]);
     let name = service_name(&mut tx, &draft.service_slug, lang).await?;
     let mut blocks = Vec::new();
     if !issues.is_empty() {
@@ -137,7 +137,7 @@ pub(super) async fn submit(
         // the case is filed once paid: the payment belongs to the draft until then
         crate::flows::payment::payment_for_draft(&state, &mut tx, &draft, service, fee, setup, *application_fee, lang, &base, &name).await?;
         tx.finish().await?;
-        return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
+        return Ok(see_other(&links::DRAFT_PAY.with(&[&draft_id])));
     }
     // a guest's confirmation goes to the address typed in: limited per sender and per recipient.
     // Over the limit the application is still filed (the confirmation page shows the status
@@ -159,7 +159,7 @@ pub(super) async fn submit(
     tracing::info!(case.reference = %filed.case.reference, service = %filed.case.service_slug, created = filed.created, "application filed");
     // a guest sees the confirmation once with the status link; it also comes by e-mail
     let to = match filed.guest_token {
-        Some(t) => format!("/antrag/{draft_id}/fertig?vorgang={t}"),
+        Some(t) => format!("{}?vorgang={t}", paths::DONE.with(&[&draft_id])),
         None => paths::DONE.with(&[&draft_id]),
     };
     Ok(see_other(&to))
@@ -220,7 +220,7 @@ pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, h
         // draft that is gone; one under way keeps the draft
         if payment_under_way(&state, &mut tx, draft_id).await? {
             tx.finish().await?;
-            return Ok(see_other(&format!("/antrag/{draft_id}/zahlung")));
+            return Ok(see_other(&links::DRAFT_PAY.with(&[&draft_id])));
         }
         cases::delete_draft(&mut tx, draft_id).await?;
     }

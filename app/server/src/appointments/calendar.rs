@@ -9,7 +9,7 @@ use portal_ui::i18n::tr;
 use portal_ui::islands::TimeChoice;
 use time::{Date, Month};
 
-use super::citizen::Want;
+use super::want::Want;
 
 /// The calendar of a month: weeks as rows, days with free slots as links.
 pub(super) fn month_table(lang: Lang, month: Date, free_days: &[Date], link: &dyn Fn(Date) -> String) -> Block {

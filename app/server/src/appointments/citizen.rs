@@ -20,7 +20,8 @@ use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::calendar::{month_end, month_start, month_table, next_month, time_form};
-use super::{active_location, booking_lang, day_text, iso_date, mail_booking, parse_date, paths, service_name, service_names, settings_of, when_text};
+pub(super) use super::want::Want;
+use super::{active_location, booking_lang, day_text, iso_date, mail_booking, paths, service_name, service_names, settings_of, when_text};
 use crate::kit::form::Fields;
 use crate::kit::limits::allow_per_address;
 use crate::kit::mail::base_url;
@@ -28,43 +29,6 @@ use crate::kit::notice::Notice;
 use crate::kit::page::{self, blocks_page, lang_of};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
-
-/// What the booking steps have chosen so far (from the query or the posted form).
-#[derive(Debug, Clone, Default)]
-pub(super) struct Want {
-    pub(super) location: Option<Uuid>,
-    pub(super) services: Vec<String>,
-    pub(super) persons: i32,
-    pub(super) month: Option<Date>,
-    pub(super) day: Option<Date>,
-}
-
-impl Want {
-    pub(super) fn from(f: &Fields) -> Self {
-        let mut services: Vec<String> = f.all("dienst").iter().flat_map(|v| v.split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>()).filter(|s| !s.is_empty()).collect();
-        services.extend(f.0.iter().filter_map(|(k, v)| k.strip_prefix("d_").filter(|_| !v.is_empty()).map(str::to_owned)));
-        services.sort();
-        services.dedup();
-        // more than five are refused (`request`), not silently cut
-        services.truncate(6);
-        Self {
-            location: Uuid::parse_str(&f.text("ort")).ok(),
-            services,
-            persons: f.text("personen").parse().ok().filter(|p| (1..=10).contains(p)).unwrap_or(1),
-            month: parse_date(&format!("{}-01", f.text("monat"))),
-            day: parse_date(&f.text("tag")),
-        }
-    }
-
-    fn query(&self) -> String {
-        format!("ort={}&dienst={}&personen={}", self.location.map(|l| l.to_string()).unwrap_or_default(), urlencoding::encode(&self.services.join(",")), self.persons)
-    }
-
-    fn request(&self) -> Option<Request> {
-        let location = self.location?;
-        (!self.services.is_empty() && self.services.len() <= 5).then(|| Request { location, services: self.services.clone(), persons: self.persons })
-    }
-}
 
 pub(super) fn query_fields(q: Option<String>) -> Result<Fields, AppError> {
     Fields::from_query(q.as_deref())

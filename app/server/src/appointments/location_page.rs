@@ -14,7 +14,6 @@ use portal_web::{AppError, AppState, TenantContext};
 use time::{Time, Weekday};
 use uuid::Uuid;
 
-use super::setup::{WEEK, form, location_fields};
 use super::{paths, service_name, weekday_name};
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
@@ -22,6 +21,21 @@ use crate::kit::office::staff_page;
 use crate::kit::page::{self, lang_of};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
+
+/// The days of a week, Monday first.
+pub(super) const WEEK: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
+
+pub(super) use crate::kit::form::form_block as form;
+
+/// The fields of a location's own form (name, address, contact, accessibility).
+pub(super) fn location_fields(lang: Lang) -> Vec<Field> {
+    vec![
+        Field::new("name", tr(lang, "appointments.location_name"), FieldKind::Text).required(),
+        Field::new("address", tr(lang, "appointments.address"), FieldKind::Text),
+        Field::new("contact", tr(lang, "appointments.contact"), FieldKind::Text),
+        Field::new("accessibility", tr(lang, "appointments.accessibility"), FieldKind::TextArea),
+    ]
+}
 
 #[derive(serde::Deserialize, Default)]
 pub(super) struct LocationQuery {

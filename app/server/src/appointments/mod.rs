@@ -30,6 +30,7 @@ use crate::kit::registry::{BoxFuture, Capability, NavEntry};
 
 mod calendar;
 mod citizen;
+mod demo;
 mod display;
 mod jobs;
 mod location_page;
@@ -37,10 +38,12 @@ mod manage;
 mod office;
 pub mod paths;
 mod setup;
+mod want;
 
 pub use jobs::run_once as run_jobs_once;
 
 pub const CAPABILITY: Capability = Capability {
+    demo: Some(demo::demo),
     portal: Some(router),
     public: &["/anzeige/"],
     staff_nav: &[

@@ -18,7 +18,6 @@ use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
-use time::Weekday;
 use uuid::Uuid;
 
 use super::{mail_booking, parse_date, paths, service_names, when_text};
@@ -29,11 +28,7 @@ use crate::kit::page::{self, lang_of};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
-use super::location_page::{Forms, location_with};
-
-pub(super) const WEEK: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
-
-pub(super) use crate::kit::form::form_block as form;
+use super::location_page::{Forms, WEEK, form, location_fields, location_with};
 
 fn settings_form(lang: Lang, csrf: &str, s: Option<&Settings>, mut f: FormState) -> Block {
     let s = s.cloned().unwrap_or_default();
@@ -60,15 +55,6 @@ fn settings_form(lang: Lang, csrf: &str, s: Option<&Settings>, mut f: FormState)
         ],
         tr(lang, "appointments.save_settings"),
     )
-}
-
-pub(super) fn location_fields(lang: Lang) -> Vec<Field> {
-    vec![
-        Field::new("name", tr(lang, "appointments.location_name"), FieldKind::Text).required(),
-        Field::new("address", tr(lang, "appointments.address"), FieldKind::Text),
-        Field::new("contact", tr(lang, "appointments.contact"), FieldKind::Text),
-        Field::new("accessibility", tr(lang, "appointments.accessibility"), FieldKind::TextArea),
-    ]
 }
 
 pub(super) async fn setup_page(

@@ -10,8 +10,8 @@ use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use portal_authz::{Action, Principal, Resource, Role};
-use portal_cases::{self as cases, Actor, Case, EventKind, FileOwner, FilePurpose, InboxQuery, Sort, Status};
+use portal_authz::{Action, Resource};
+use portal_cases::{self as cases, Case, EventKind, FileOwner, FilePurpose, InboxQuery, Sort, Status};
 use portal_catalogue::repo as catalogue;
 use portal_db::TenantTx;
 use portal_domain::Lang;
@@ -25,18 +25,20 @@ use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::applications::{receipt_response, status_label, timeline};
 use crate::flows::filing::applicant_email;
 use crate::kit::dates::{fmt_date, fmt_time};
 use crate::kit::form::Fields;
+use crate::kit::links;
 use crate::kit::mail::{base_url, queue};
+use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::file_response;
 use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
-use crate::kit::registry::{self, BoxFuture, Capability, NavEntry};
+use crate::kit::registry::{self, BoxFuture, Capability, NavEntry, OfficeCasePage, PanelForm};
 use crate::kit::session::Staff;
 use crate::kit::uploads::{MAX_UPLOAD_BODY, Posted, accept};
+use crate::shared::cases::{actor, case_scope, receipt_response, status_label, timeline, visible_case};
 
 pub mod paths;
 pub const CAPABILITY: Capability = Capability {
@@ -46,6 +48,7 @@ pub const CAPABILITY: Capability = Capability {
         NavEntry { order: 50, path: paths::SETTINGS.path(), label: "staff.nav_case_settings", resource: Resource::Services, action: Action::Write },
     ],
     dashboard: &[dashboard_panel],
+    office_case_page: Some(OfficeCasePage { path: paths::CASE_VIEW, render: office_case_page }),
     texts: || cases::status::ALL.iter().map(|s| format!("casework.action_{}", s.as_str())).collect(),
     ..Capability::named("casework")
 };
@@ -70,21 +73,6 @@ fn router() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY))
 }
 
-/// The services a member of staff may see cases of (`None`: all). Admins see all; a case worker
-/// limited to services sees those.
-pub fn case_scope(p: &Principal) -> Option<Vec<String>> {
-    if p.roles.contains(&Role::TenantAdmin) || p.scope_services.is_empty() { None } else { Some(p.scope_services.clone()) }
-}
-
-/// A case of the tenant the member of staff may see (404 otherwise: out of scope looks like absent).
-pub async fn visible_case(tx: &mut TenantTx, s: &Staff, case_id: Uuid) -> Result<Case, AppError> {
-    let case = cases::get(tx, case_id).await?.ok_or_else(AppError::not_found)?;
-    if case_scope(&s.principal).is_some_and(|scope| !scope.contains(&case.service_slug)) {
-        return Err(AppError::not_found());
-    }
-    Ok(case)
-}
-
 /// Members of staff who may process cases of `service`: active tenant admins, and active case
 /// workers whose scope covers it.
 async fn assignees(tx: &mut TenantTx, service: &str) -> Result<Vec<(Uuid, String)>, AppError> {
@@ -95,10 +83,6 @@ async fn assignees(tx: &mut TenantTx, service: &str) -> Result<Vec<(Uuid, String
         .filter(|u| u.roles.iter().any(|r| r.role == "tenant_admin" || (r.role == "case_worker" && (r.scope_services.is_empty() || r.scope_services.iter().any(|x| x == service)))))
         .map(|u| (u.staff_id, u.display_name))
         .collect())
-}
-
-pub fn actor(s: &Staff) -> Actor {
-    Actor::staff(s.user.staff_id, &s.user.display_name)
 }
 
 /// Counts for "Meine Arbeit" on the staff home page.
@@ -260,21 +244,34 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
 type FormProblem = (&'static str, String, String);
 
 async fn case_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, case_id: Uuid, problem: Option<FormProblem>, status: StatusCode) -> Result<Response, AppError> {
-    case_page_with(state, ctx, lang, s, case_id, problem, None, status).await
+    case_page_with(state, ctx, lang, s, case_id, CaseForms { problem, ..CaseForms::default() }, status).await
 }
 
-/// The case view; `refund` holds a refund form sent back with its errors.
-#[expect(clippy::too_many_arguments, reason = "the case view with the state of each of its forms")]
-pub async fn case_page_with(
-    state: &AppState,
-    ctx: &TenantContext,
+/// The case view as the registry shows it for another capability's panel action.
+fn office_case_page<'a>(
+    state: &'a AppState,
+    ctx: &'a TenantContext,
     lang: Lang,
-    s: &Staff,
+    s: &'a Staff,
     case_id: Uuid,
-    problem: Option<FormProblem>,
-    refund: Option<FormState>,
+    panel: Option<PanelForm>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> BoxFuture<'a, Result<Response, AppError>> {
+    Box::pin(case_page_with(state, ctx, lang, s, case_id, CaseForms { panel, ..CaseForms::default() }, status))
+}
+
+/// What the case view shows besides the case: a form of its own sent back with its problem, another
+/// capability's panel form with its errors, a notice.
+#[derive(Default)]
+struct CaseForms {
+    problem: Option<FormProblem>,
+    panel: Option<PanelForm>,
+    notice: Option<Notice>,
+}
+
+/// The case view with the state of its forms.
+async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, case_id: Uuid, forms: CaseForms, status: StatusCode) -> Result<Response, AppError> {
+    let CaseForms { problem, panel, notice } = forms;
     s.require(state, Resource::Cases, Action::Read)?;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, s, case_id).await?;
@@ -285,14 +282,14 @@ pub async fn case_page_with(
     let email = applicant_email(&mut tx, &case).await?;
     // what other capabilities show on the case (its payment ...)
     let mut payment_blocks = Vec::new();
-    for panel in registry::panels(|c| c.office_case) {
-        payment_blocks.extend(panel(state, &mut tx, lang, s, &case, refund.clone()).await?);
+    for (capability, show) in registry::named_panels(|c| c.office_case) {
+        payment_blocks.extend(show(state, &mut tx, lang, s, &case, PanelForm::of(panel.as_ref(), capability)).await?);
     }
     tx.finish().await?;
     let base = paths::CASE_VIEW.with(&[&case_id]);
     let may_process = s.may(state, Resource::Cases, Action::Process);
     let now = state.db.now();
-    let mut blocks = Vec::new();
+    let mut blocks: Vec<Block> = notice.and_then(|n| n.block(lang)).into_iter().collect();
     if let Some((_, _, msg)) = problem.as_ref().filter(|p| p.0 == "top") {
         blocks.push(Block::Notice("danger", msg.clone()));
     }
@@ -406,16 +403,17 @@ pub async fn case_page_with(
     staff_page(state, ctx, lang, &base, Some(s), status, title, blocks).await
 }
 
-async fn case_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
-    case_page(&state, &ctx, lang_of(&headers), &s, id, None, StatusCode::OK).await
+async fn case_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, uri: axum::http::Uri) -> Result<Response, AppError> {
+    let forms = CaseForms { notice: Notice::from_query(uri.query()), ..CaseForms::default() };
+    case_page_with(&state, &ctx, lang_of(&headers), &s, id, forms, StatusCode::OK).await
 }
 
 /// Mails the applicant about the case (status change or message), in the language they applied in.
 async fn notify(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, tx: &mut TenantTx, case: &Case, text: &str) -> Result<(), AppError> {
     let base = base_url(state, &ctx.host, headers);
     let link = match (case.citizen_id, &case.guest_token) {
-        (Some(_), _) => format!("{base}/konto/antraege/{}", case.case_id),
-        (None, Some(t)) => format!("{base}/vorgang/{t}"),
+        (Some(_), _) => format!("{base}{}", links::CITIZEN_CASE.with(&[&case.case_id])),
+        (None, Some(t)) => format!("{base}{}", links::GUEST_CASE.with(&[t])),
         (None, None) => return Ok(()),
     };
     let Some(to) = applicant_email(tx, case).await? else { return Ok(()) };

@@ -1,9 +1,10 @@
 //! The routes of the capability casework: registered by its router, and the links to them.
 
+use crate::kit::links;
 use crate::kit::paths::RoutePath;
 
-pub const INBOX: RoutePath = RoutePath("/verwaltung/vorgaenge");
-pub const CASE_VIEW: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}");
+pub const INBOX: RoutePath = links::OFFICE_INBOX;
+pub const CASE_VIEW: RoutePath = links::OFFICE_CASE;
 pub const CHANGE_STATUS: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}/status");
 pub const MESSAGE: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}/nachricht");
 pub const NOTE: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}/notiz");

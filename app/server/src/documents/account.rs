@@ -14,10 +14,9 @@ use uuid::Uuid;
 
 use super::issue::{state_text, validity_badge};
 use super::paths;
-use crate::applications::render;
 use crate::kit::dates::fmt_day;
 use crate::kit::form::Fields;
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::{lang_of, plain_page, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Citizen;
 
@@ -69,7 +68,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
             empty: tr(lang, "documents.mine_empty"),
         },
     ];
-    render(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "documents.mine_title"), blocks).await
+    plain_page(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "documents.mine_title"), blocks).await
 }
 
 /// Starts the renewal: a draft of the renewal service with the permit's number, plate and zone and
@@ -80,7 +79,7 @@ pub(super) async fn renew(State(state): State<AppState>, ctx: TenantContext, cit
     let d = repo::get(&mut tx, id).await?.filter(|d| d.citizen_id == Some(citizen.citizen_id) && d.revoked_at.is_none()).ok_or_else(AppError::not_found)?;
     let slug = state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.clone()).ok_or_else(AppError::not_found)?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
-    let mut answers = crate::applications::prefilled_answers(&mut tx, &form.schema, citizen.citizen_id).await?;
+    let mut answers = crate::shared::drafts::prefilled_answers(&mut tx, &form.schema, citizen.citizen_id).await?;
     if let Some(previous) = d.answers.as_object() {
         for (k, v) in previous {
             // only the permit's own facts (plate, zone); name and address come from the account
@@ -94,5 +93,5 @@ pub(super) async fn renew(State(state): State<AppState>, ctx: TenantContext, cit
     answers.insert("previous_number".into(), Value::Text(d.number.clone()));
     let draft = cases::create_draft(&mut tx, &form, &Owner::Citizen(citizen.citizen_id), &answers).await?;
     tx.finish().await?;
-    Ok(see_other(&format!("/antrag/{}/seite/{}", draft.draft_id, form.schema.pages[0].id)))
+    Ok(see_other(&crate::kit::links::DRAFT_PAGE.with(&[&draft.draft_id, &form.schema.pages[0].id])))
 }

@@ -18,10 +18,9 @@ use time::OffsetDateTime;
 
 use super::issue::{validity_badge, validity_label};
 use super::paths;
-use crate::applications::render;
 use crate::kit::dates::{fmt_date, fmt_day};
 use crate::kit::limits::allow_per_address;
-use crate::kit::page::lang_of;
+use crate::kit::page::{lang_of, plain_page};
 use crate::kit::pipeline::tenant_tx;
 use portal_identity::ratelimit::Limit;
 
@@ -114,7 +113,7 @@ pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext
         }
     }
     blocks.push(Block::Links(vec![(paths::OFFLINE.path().to_owned(), tr(lang, "documents.offline_link"))]));
-    let r = render(&state, &ctx, tx, lang, paths::CHECK.path(), status, tr(lang, "documents.check_title"), blocks).await?;
+    let r = plain_page(&state, &ctx, tx, lang, paths::CHECK.path(), status, tr(lang, "documents.check_title"), blocks).await?;
     Ok(no_store(r))
 }
 
@@ -140,7 +139,7 @@ pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContex
     let mut blocks = outcome_blocks(lang, &outcome);
     blocks.push(search_form(lang, ""));
     blocks.push(Block::Links(vec![(paths::OFFLINE.path().to_owned(), tr(lang, "documents.offline_link"))]));
-    let r = render(&state, &ctx, tx, lang, paths::CHECK.path(), status, tr(lang, "documents.check_title"), blocks).await?;
+    let r = plain_page(&state, &ctx, tx, lang, paths::CHECK.path(), status, tr(lang, "documents.check_title"), blocks).await?;
     let mut r = no_store(r);
     // the token is in the address: it goes nowhere else
     r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -203,7 +202,7 @@ pub(super) async fn offline_page(State(state): State<AppState>, ctx: TenantConte
         })),
         Block::Links(vec![(paths::CHECK.path().to_owned(), tr(lang, "documents.online_link"))]),
     ];
-    let r = render(&state, &ctx, tx, lang, paths::OFFLINE.path(), StatusCode::OK, tr(lang, "documents.offline_title"), blocks).await?;
+    let r = plain_page(&state, &ctx, tx, lang, paths::OFFLINE.path(), StatusCode::OK, tr(lang, "documents.offline_title"), blocks).await?;
     Ok(no_store(r))
 }
 

@@ -1,9 +1,7 @@
 //! The documents on the case pages (holder and office), the office's issuing and revocation.
 //! Issuing itself is the flow `crate::flows::documents`.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use portal_authz::{Action, Resource};
 use portal_cases::{self as cases, Case, EventKind, Status};
 use portal_db::TenantTx;
@@ -14,20 +12,18 @@ use portal_mail::Mail;
 use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
-use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
 use super::paths;
 use crate::flows::filing::applicant_email;
 use crate::kit::dates::{fmt_day, fmt_time};
-use crate::kit::form::Fields;
 use crate::kit::mail::{base_url, queue};
 use crate::kit::office::audit;
-use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
-use crate::kit::registry::BoxFuture;
+use crate::kit::registry::{BoxFuture, CaseActionRequest, Outcome};
 use crate::kit::session::Staff;
+use crate::shared::cases::{actor, visible_case};
 
 pub fn validity_label(lang: Lang, v: Validity) -> String {
     tr(lang, &format!("documents.validity_{}", v.code()))
@@ -151,67 +147,65 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
 }
 
 /// The office issues the case's document.
-pub(super) async fn office_issue(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
-    s.require(&state, Resource::Documents, Action::Process)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let case = crate::casework::visible_case(&mut tx, &s, id).await?;
-    if !matches!(case.status, Status::Approved | Status::Completed) || case.anonymised_at.is_some() {
-        return Err(AppError::bad_request());
-    }
-    let base = base_url(&state, &ctx.host, &headers);
-    let Some((doc, created)) = crate::flows::documents::issue_for_case(&state, &mut tx, &ctx, &base, &case, &crate::casework::actor(&s)).await? else { return Err(AppError::not_found()) };
-    if created {
-        audit(&mut tx, &s, &ip, "document.issue", doc.number.clone(), serde_json::json!({ "case": case.reference, "until": doc.valid_until.to_string() })).await?;
-    }
-    tx.finish().await?;
-    Ok(see_other(&crate::casework::paths::CASE_VIEW.with(&[&id])))
+pub fn office_issue<'a>(state: &'a AppState, ctx: &'a TenantContext, request: &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>> {
+    Box::pin(async move {
+        let s = &request.staff;
+        s.require(state, Resource::Documents, Action::Process)?;
+        let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+        let case = visible_case(&mut tx, s, request.case_id).await?;
+        if !matches!(case.status, Status::Approved | Status::Completed) || case.anonymised_at.is_some() {
+            return Err(AppError::bad_request());
+        }
+        let base = base_url(state, &ctx.host, &request.headers);
+        let Some((doc, created)) = crate::flows::documents::issue_for_case(state, &mut tx, ctx, &base, &case, &actor(s)).await? else { return Err(AppError::not_found()) };
+        if created {
+            audit(&mut tx, s, &request.ip, "document.issue", doc.number.clone(), serde_json::json!({ "case": case.reference, "until": doc.valid_until.to_string() })).await?;
+        }
+        tx.finish().await?;
+        Ok(Outcome::Done(None))
+    })
 }
 
 /// The office revokes a document with a reason; the holder is told by mail.
-pub(super) async fn office_revoke(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    headers: HeaderMap,
-    ip: ClientIp,
-    s: Staff,
-    Path((id, doc_id)): Path<(Uuid, Uuid)>,
-    f: Fields,
-) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
-    s.require(&state, Resource::Documents, Action::Process)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let case = crate::casework::visible_case(&mut tx, &s, id).await?;
+pub fn office_revoke<'a>(state: &'a AppState, ctx: &'a TenantContext, request: &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>> {
+    Box::pin(revoke(state, ctx, request))
+}
+
+async fn revoke(state: &AppState, ctx: &TenantContext, request: &CaseActionRequest) -> Result<Outcome, AppError> {
+    let CaseActionRequest { staff: s, lang, case_id: id, fields: f, .. } = request;
+    let (lang, id) = (*lang, *id);
+    let doc_id = request.params.first().and_then(|d| Uuid::parse_str(d).ok()).ok_or_else(AppError::not_found)?;
+    s.require(state, Resource::Documents, Action::Process)?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let case = visible_case(&mut tx, s, id).await?;
     let doc = repo::get(&mut tx, doc_id).await?.filter(|d| d.case_id == id).ok_or_else(AppError::not_found)?;
     let reason = f.text("revoke_reason");
     let revoked = match repo::revoke(&mut tx, doc.document_id, &reason, &s.user.display_name).await {
         Ok(d) => d,
         Err(portal_documents::DocumentError::Reason) => {
-            drop(tx);
             let mut form = FormState::default();
             form.values.insert("revoke_document".into(), doc_id.to_string());
             form.values.insert("revoke_reason".into(), reason);
             form.errors.insert("revoke_reason".into(), tr(lang, "documents.error_reason"));
-            return crate::casework::case_page_with(&state, &ctx, lang, &s, id, None, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return Ok(Outcome::Again(form, StatusCode::UNPROCESSABLE_ENTITY));
         }
         // revoked already (a second click): nothing more to do
         Err(portal_documents::DocumentError::AlreadyRevoked) => {
             tx.finish().await?;
-            return Ok(see_other(&crate::casework::paths::CASE_VIEW.with(&[&id])));
+            return Ok(Outcome::Done(None));
         }
         Err(e) => return Err(e.into()),
     };
-    audit(&mut tx, &s, &ip, "document.revoke", revoked.number.clone(), serde_json::json!({ "case": case.reference, "reason": revoked.revoked_reason })).await?;
+    audit(&mut tx, s, &request.ip, "document.revoke", revoked.number.clone(), serde_json::json!({ "case": case.reference, "reason": revoked.revoked_reason })).await?;
     let clang = case.lang;
     let text = tr_with(clang, "documents.ev_revoked", &[("number", &revoked.number), ("reason", revoked.revoked_reason.as_deref().unwrap_or_default())]);
-    cases::add_event(&mut tx, case.case_id, EventKind::Document, None, &crate::casework::actor(&s), &text, false).await?;
-    let base = base_url(&state, &ctx.host, &headers);
+    cases::add_event(&mut tx, case.case_id, EventKind::Document, None, &actor(s), &text, false).await?;
+    let base = base_url(state, &ctx.host, &request.headers);
     if let (Some(to), Some(link)) = (applicant_email(&mut tx, &case).await?, crate::flows::documents::case_link(&base, &case)) {
         let mail = Mail::DocumentRevoked { title: revoked.title.get(clang).to_owned(), number: revoked.number.clone(), reason: revoked.revoked_reason.clone().unwrap_or_default(), link };
-        queue(&mut tx, &ctx, &base, clang, &to, mail).await?;
+        queue(&mut tx, ctx, &base, clang, &to, mail).await?;
     }
     tx.finish().await?;
     metrics::counter!("documents_revoked_total").increment(1);
-    Ok(see_other(&crate::casework::paths::CASE_VIEW.with(&[&id])))
+    Ok(Outcome::Done(None))
 }

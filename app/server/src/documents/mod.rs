@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use portal_authz::{Action, Resource};
 use portal_web::AppState;
 
-use crate::kit::registry::{Capability, NavEntry};
+use crate::kit::registry::{Capability, CaseAction, NavEntry};
 
 mod account;
 mod check;
@@ -36,6 +36,7 @@ pub const CAPABILITY: Capability = Capability {
     staff_nav: &[NavEntry { order: 25, path: paths::OFFICE.path(), label: "documents.nav", resource: Resource::Documents, action: Action::Read }],
     office_case: &[issue::office_case_panel],
     citizen_case: &[issue::citizen_case_panel],
+    office_case_actions: &[CaseAction { path: paths::OFFICE_ISSUE, run: issue::office_issue }, CaseAction { path: paths::OFFICE_REVOKE, run: issue::office_revoke }],
     jobs: &[jobs::job],
     texts: || {
         let validity = ["valid", "not_yet_valid", "expired", "revoked"].iter().map(|v| format!("documents.validity_{v}"));
@@ -67,6 +68,4 @@ fn router() -> Router<AppState> {
         .route(paths::OFFICE_ROTATE.pattern(), post(office::rotate))
         .route(paths::OFFICE_WITHDRAW.pattern(), post(office::withdraw))
         .route(paths::OFFICE_PDF.pattern(), get(pdfs::office_pdf))
-        .route(paths::OFFICE_ISSUE.pattern(), post(issue::office_issue))
-        .route(paths::OFFICE_REVOKE.pattern(), post(issue::office_revoke))
 }

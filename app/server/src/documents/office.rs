@@ -34,7 +34,7 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
     s.require(state, Resource::Documents, Action::Read)?;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     // a case worker sees the documents of the services in their scope only
-    let scope = crate::casework::case_scope(&s.principal);
+    let scope = crate::shared::cases::case_scope(&s.principal);
     let recent = repo::recent(&mut tx, 100, scope.as_deref()).await?;
     let keys = keys::public_keys(&mut tx).await?;
     let mut settings = Vec::new();
@@ -55,7 +55,7 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
             .map(|d| {
                 vec![
                     Cell::Link(paths::OFFICE_PDF.with(&[&d.case_id, &d.document_id]), d.number.clone()),
-                    Cell::Link(crate::casework::paths::CASE_VIEW.with(&[&d.case_id]), d.title.get(lang).to_owned()),
+                    Cell::Link(crate::kit::links::OFFICE_CASE.with(&[&d.case_id]), d.title.get(lang).to_owned()),
                     Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
                     Cell::Badge(validity_badge(d.validity(today)), state_text(lang, d, today)),
                     Cell::Text(format!("{} · {}", fmt_time(d.issued_at), d.issued_by)),

@@ -124,7 +124,7 @@ pub(super) async fn guest_pdf(
     Query(f): Query<Format>,
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let case = crate::applications::guest_lookup(&mut tx, &token).await?;
+    let case = crate::shared::cases::guest_lookup(&mut tx, &token).await?;
     let d = portal_documents::repo::get(&mut tx, doc_id).await?.filter(|d| d.case_id == case.case_id).ok_or_else(AppError::not_found)?;
     let r = respond(&state, &mut tx, &ctx, &headers, &d, &f).await?;
     tx.finish().await?;
@@ -142,7 +142,7 @@ pub(super) async fn office_pdf(
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Documents, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    crate::casework::visible_case(&mut tx, &s, case_id).await?;
+    crate::shared::cases::visible_case(&mut tx, &s, case_id).await?;
     let d = portal_documents::repo::get(&mut tx, doc_id).await?.filter(|d| d.case_id == case_id).ok_or_else(AppError::not_found)?;
     if d.token.is_none() {
         // anonymised: what it printed about the holder is gone, and so is its token

@@ -314,7 +314,7 @@ pub(super) async fn change(State(state): State<AppState>, ctx: TenantContext, he
         let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
             let removed =
                 w.schema.pages.get(page).and_then(|p| p.fields.get(field)).and_then(|g| g.fields.get(child)).filter(|_| name == "child_delete").map(|c| vec![c.id.clone()]).unwrap_or_default();
-            let schema = super::editor::child_op(&w.schema, page, field, child, &name).map_err(|e| super::edit_error_text(lang, &e))?;
+            let schema = super::ops::child_op(&w.schema, page, field, child, &name).map_err(|e| super::edit_error_text(lang, &e))?;
             Ok((schema, removed, serde_json::json!({ "op": name, "page": page, "field": field, "child": child })))
         })
         .await?;
@@ -386,7 +386,7 @@ pub(super) async fn add_field(
     let mut at = 0;
     let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
         let taken = all_ids(&w.schema);
-        let field = super::editor::starter_field(new_id(&label.de, &taken), kind, label.clone());
+        let field = super::ops::starter_field(new_id(&label.de, &taken), kind, label.clone());
         let id = field.id.clone();
         let schema = edit::apply(&w.schema, &Op::AddField { page, at: None, field }).map_err(|e| super::edit_error_text(lang, &e))?;
         at = schema.pages.get(page).map_or(0, |p| p.fields.len().saturating_sub(1));
@@ -418,7 +418,7 @@ pub(super) async fn add_page(State(state): State<AppState>, ctx: TenantContext, 
     let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
         let taken = all_ids(&w.schema);
         let page_ids: HashSet<String> = w.schema.pages.iter().map(|p| p.id.clone()).collect();
-        let field = super::editor::starter_field(new_id(&first.de, &taken), kind, first.clone());
+        let field = super::ops::starter_field(new_id(&first.de, &taken), kind, first.clone());
         let id = new_id(&title.de, &page_ids);
         let after = w.schema.pages.len().checked_sub(1);
         let schema = edit::apply(&w.schema, &Op::AddPage { after, id: id.clone(), title: title.clone(), first: field }).map_err(|e| super::edit_error_text(lang, &e))?;

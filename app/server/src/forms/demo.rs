@@ -80,3 +80,8 @@ pub async fn sync(db: &Db, file: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The demo sync of the registry: `forms/own-services.toml` below the demo folder.
+pub fn demo<'a>(db: &'a Db, demo_dir: &'a std::path::Path) -> crate::kit::registry::BoxFuture<'a, anyhow::Result<()>> {
+    Box::pin(async move { sync(db, &demo_dir.join("forms/own-services.toml")).await })
+}

@@ -16,6 +16,7 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
 use super::builder_page::{commit, kind_of, new_id};
+use super::ops::starter_field;
 use super::texts;
 use super::{KINDS, PREFILL, kind_label, paths};
 use crate::kit::form::Fields;
@@ -23,20 +24,6 @@ use crate::kit::notice::Notice;
 use crate::kit::office::staff_page;
 use crate::kit::page::lang_of;
 use crate::kit::session::Staff;
-
-/// A new field of `kind` with what the kind needs to pass the checks (two options to start a
-/// choice, a first field of a group).
-pub(super) fn starter_field(id: String, kind: Kind, label: Localized) -> Field {
-    let mut f = Field::new(id, kind, label);
-    if matches!(kind, Kind::Select | Kind::Radio) {
-        f.options = (1..=2).map(|n| Choice { value: format!("option_{n}"), label: Localized { de: format!("Auswahl {n}"), en: format!("Choice {n}") } }).collect();
-    }
-    if kind == Kind::Group {
-        f.fields = vec![Field::new("angabe".into(), Kind::Text, Localized { de: "Angabe".into(), en: "Entry".into() })];
-        f.min_items = Some(1);
-    }
-    f
-}
 
 fn opt(v: &Option<impl ToString>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
@@ -436,23 +423,6 @@ fn replace(schema: &FormSchema, t: Target, new: Field) -> Result<FormSchema, Edi
             edit::apply(schema, &Op::EditField { page: t.page, field: t.field, new: group })
         }
     }
-}
-
-/// Moves or removes a field of a group.
-pub(super) fn child_op(schema: &FormSchema, page: usize, field: usize, child: usize, op: &str) -> Result<FormSchema, EditError> {
-    let mut group = schema.pages.get(page).and_then(|p| p.fields.get(field)).ok_or(EditError::NotFound)?.clone();
-    if child >= group.fields.len() {
-        return Err(EditError::NotFound);
-    }
-    match op {
-        "child_up" if child > 0 => group.fields.swap(child, child - 1),
-        "child_down" if child + 1 < group.fields.len() => group.fields.swap(child, child + 1),
-        "child_up" | "child_down" => return Err(EditError::Edge),
-        _ => {
-            group.fields.remove(child);
-        }
-    }
-    edit::apply(schema, &Op::EditField { page, field, new: group })
 }
 
 #[expect(clippy::too_many_arguments, reason = "a field's save: frame, staff, address, service, field and the posted form")]

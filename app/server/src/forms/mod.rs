@@ -25,13 +25,12 @@ use sqlx::Row;
 
 use crate::kit::registry::{Capability, NavEntry};
 
-pub use demo::sync as sync_demo;
-
 mod builder_page;
 mod checks;
 mod demo;
 mod editor;
 mod import;
+mod ops;
 mod own;
 mod page_editor;
 pub mod paths;
@@ -39,6 +38,7 @@ mod preview;
 mod publish;
 
 pub const CAPABILITY: Capability = Capability {
+    demo: Some(demo::demo),
     portal: Some(router),
     staff_nav: &[NavEntry { order: 27, path: paths::LIST.path(), label: "forms.nav", resource: Resource::Forms, action: Action::Read }],
     texts: || {

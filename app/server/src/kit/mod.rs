@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod error_page;
 pub mod form;
 pub mod limits;
+pub mod links;
 pub mod mail;
 pub mod notice;
 pub mod office;

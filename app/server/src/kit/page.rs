@@ -207,6 +207,21 @@ pub fn return_path<'a>(next: &'a str, within: &str, form: &str, fallback: &'a st
     portal_web::redirect::local_path(next).filter(|p| p.starts_with(within) && !p.starts_with(form)).unwrap_or(fallback)
 }
 
+/// A page of `blocks` without a navigation of its own (see [`blocks_page`]).
+#[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, path, status, title and blocks")]
+pub async fn plain_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    tx: super::pipeline::Tx<TenantTx>,
+    lang: Lang,
+    path: &str,
+    status: StatusCode,
+    title: String,
+    blocks: Vec<portal_ui::blocks::Block>,
+) -> Result<Response, AppError> {
+    blocks_page(state, ctx, tx, lang, path, status, title, vec![], blocks).await
+}
+
 /// The one page builder of the tenant's host: a page of blocks in the tenant's frame (with the staff
 /// area's navigation when given), read in the page's transaction. What the blocks need comes with
 /// them: the island scripts for forms and switches, Stripe.js and its Content-Security-Policy for a
@@ -223,7 +238,8 @@ pub async fn blocks_page(
     nav: Vec<(String, String, bool)>,
     blocks: Vec<portal_ui::blocks::Block>,
 ) -> Result<Response, AppError> {
-    use portal_ui::blocks::{Block, PortalBlocksPage};
+    use portal_ui::block_pages::PortalBlocksPage;
+    use portal_ui::blocks::Block;
     // the page has read what it shows: its connection goes back before the HTML is built
     tx.commit_page().await?;
     let mut chrome = portal_chrome(state, ctx, lang, path.to_owned()).await?;

@@ -1,13 +1,17 @@
 //! The capability registry: what each capability adds to the shared parts of the site — its routes,
 //! its entries in the staff area's and the console's navigation, its panels on pages another
-//! capability owns (the staff dashboard, a case seen by the office or by the citizen) and its
-//! background jobs. The wiring (`capabilities.rs`) lists the capabilities once and installs them
+//! capability owns (the staff dashboard, a case seen by the office or by the citizen), the actions
+//! of those panels, and its background jobs. The wiring (`capabilities.rs`) lists the capabilities once and installs them
 //! here; the kit reads them without knowing any capability.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::post;
 use portal_authz::{Action, Resource};
 use portal_cases::Case;
 use portal_db::TenantTx;
@@ -15,9 +19,15 @@ use portal_domain::Lang;
 use portal_settings::Settings;
 use portal_ui::blocks::Block;
 use portal_ui::form::FormState;
-use portal_web::{AppError, AppState};
+use portal_web::host::ClientIp;
+use portal_web::{AppError, AppState, TenantContext};
 use tokio::sync::watch;
+use uuid::Uuid;
 
+use super::form::Fields;
+use super::notice::Notice;
+use super::page::{lang_of, see_other};
+use super::paths::RoutePath;
 use super::session::Staff;
 
 /// A boxed future, as the panels and jobs of a capability return them.
@@ -41,8 +51,69 @@ pub type DashboardPanel = for<'a> fn(&'a mut TenantTx, Lang, &'a Staff) -> BoxFu
 /// is shown again with errors.
 pub type OfficeCasePanel = for<'a> fn(&'a AppState, &'a mut TenantTx, Lang, &'a Staff, &'a Case, Option<FormState>) -> BoxFuture<'a, Result<Vec<Block>, AppError>>;
 
+/// What a panel's action did: it is done (back to the page, with a notice to show there), or its
+/// form is shown again on the page with these values and errors.
+pub enum Outcome {
+    Done(Option<Notice>),
+    Again(FormState, StatusCode),
+}
+
+/// A post to a panel's action on the office's page of a case, its CSRF token already checked.
+pub struct CaseActionRequest {
+    pub headers: HeaderMap,
+    pub ip: ClientIp,
+    pub staff: Staff,
+    pub lang: Lang,
+    pub case_id: Uuid,
+    /// The action path's parameters after the case's id (`{doc}` ...), in order, unchecked.
+    pub params: Vec<String>,
+    pub fields: Fields,
+}
+
+/// What an action does; it checks its own permission and the case's visibility.
+pub type CaseActionFn = for<'a> fn(&'a AppState, &'a TenantContext, &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>>;
+
+/// An action of a capability's panel on the office's page of a case: a post to `path` (whose first
+/// parameter is the case's id). The kit routes it, checks its CSRF token, runs it, and has the
+/// page's owner show the outcome.
+#[derive(Clone, Copy)]
+pub struct CaseAction {
+    pub path: RoutePath,
+    pub run: CaseActionFn,
+}
+
+/// One capability's panel form, sent back with its errors to the page that shows the panel.
+#[derive(Clone)]
+pub struct PanelForm {
+    /// The capability whose panel gets the form.
+    pub capability: &'static str,
+    pub form: FormState,
+}
+
+impl PanelForm {
+    /// The form for the panel of `capability`, if this is its.
+    pub fn of(panel: Option<&PanelForm>, capability: &str) -> Option<FormState> {
+        panel.filter(|p| p.capability == capability).map(|p| p.form.clone())
+    }
+}
+
+/// The office's page of a case, drawn by the capability that owns it: the page at `path` (its
+/// parameter the case's id), and how it is shown with one panel's form again.
+#[derive(Clone, Copy)]
+pub struct OfficeCasePage {
+    pub path: RoutePath,
+    pub render: OfficeCaseRender,
+}
+
+/// Shows the office's page of a case, with one panel's form again.
+pub type OfficeCaseRender = for<'a> fn(&'a AppState, &'a TenantContext, Lang, &'a Staff, Uuid, Option<PanelForm>, StatusCode) -> BoxFuture<'a, Result<Response, AppError>>;
+
 /// A panel on the citizen's (or guest's) page of one case; `base` is the case page's path.
 pub type CitizenCasePanel = for<'a> fn(&'a mut TenantTx, Lang, &'a Case, &'a str) -> BoxFuture<'a, Result<Vec<Block>, AppError>>;
+
+/// A capability's demo data, synced from the demo folder (`tenants/demo`) after the demo tenants:
+/// at start-up in demo mode, and into the tests' template database.
+pub type DemoSync = for<'a> fn(&'a portal_db::Db, &'a std::path::Path) -> BoxFuture<'a, anyhow::Result<()>>;
 
 /// A background job: started with the server when the settings ask for it, stopped when the flag
 /// turns true.
@@ -64,7 +135,12 @@ pub struct Capability {
     pub dashboard: &'static [DashboardPanel],
     pub office_case: &'static [OfficeCasePanel],
     pub citizen_case: &'static [CitizenCasePanel],
+    /// The actions of the capability's panel on the office's page of a case.
+    pub office_case_actions: &'static [CaseAction],
+    /// The office's page of a case, from the capability that owns it (one capability does).
+    pub office_case_page: Option<OfficeCasePage>,
     pub jobs: &'static [Job],
+    pub demo: Option<DemoSync>,
     /// The text keys the capability builds at run time (`payments.status_{code}` ...), so that a
     /// test can check each exists in every language.
     pub texts: fn() -> Vec<String>,
@@ -77,7 +153,22 @@ fn no_texts() -> Vec<String> {
 impl Capability {
     /// A capability that adds nothing yet; fill in what it has with `..Capability::named("x")`.
     pub const fn named(name: &'static str) -> Self {
-        Self { name, portal: None, console: None, public: &[], staff_nav: &[], console_nav: &[], dashboard: &[], office_case: &[], citizen_case: &[], jobs: &[], texts: no_texts }
+        Self {
+            name,
+            portal: None,
+            console: None,
+            public: &[],
+            staff_nav: &[],
+            console_nav: &[],
+            dashboard: &[],
+            office_case: &[],
+            citizen_case: &[],
+            office_case_actions: &[],
+            office_case_page: None,
+            jobs: &[],
+            demo: None,
+            texts: no_texts,
+        }
     }
 }
 
@@ -120,6 +211,41 @@ pub fn nav(pick: impl Fn(&Capability) -> &'static [NavEntry]) -> Vec<NavEntry> {
 /// Every panel of one kind, in capability order.
 pub fn panels<T: Copy + 'static>(pick: impl Fn(&Capability) -> &'static [T]) -> Vec<T> {
     capabilities().iter().flat_map(|c| pick(c).iter().copied()).collect()
+}
+
+/// Every panel of one kind with the name of its capability, in capability order.
+pub fn named_panels<T: Copy + 'static>(pick: impl Fn(&Capability) -> &'static [T]) -> Vec<(&'static str, T)> {
+    capabilities().iter().flat_map(|c| pick(c).iter().map(|p| (c.name, *p))).collect()
+}
+
+/// Syncs the demo data of every capability of `list`, in its order.
+pub async fn sync_demo(list: &[Capability], db: &portal_db::Db, demo_dir: &std::path::Path) -> anyhow::Result<()> {
+    for sync in list.iter().filter_map(|c| c.demo) {
+        sync(db, demo_dir).await?;
+    }
+    Ok(())
+}
+
+/// The routes of every capability's actions on the office's page of a case.
+pub fn case_action_routes(list: &'static [Capability]) -> Router<AppState> {
+    list.iter().flat_map(|c| c.office_case_actions.iter().map(move |a| (c.name, *a))).fold(Router::new(), |router, (name, action)| {
+        router.route(
+            action.path.pattern(),
+            post(move |State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, staff: Staff, Path(params): Path<Vec<(String, String)>>, fields: Fields| async move {
+                staff.check_csrf(fields.csrf())?;
+                let mut params = params.into_iter().map(|(_, v)| v);
+                let case_id = params.next().and_then(|id| Uuid::parse_str(&id).ok()).ok_or_else(AppError::not_found)?;
+                let request = CaseActionRequest { lang: lang_of(&headers), headers, ip, staff, case_id, params: params.collect(), fields };
+                let outcome = (action.run)(&state, &ctx, &request).await?;
+                let page = capabilities().iter().find_map(|c| c.office_case_page).ok_or_else(AppError::not_found)?;
+                match outcome {
+                    Outcome::Done(None) => Ok(see_other(&page.path.with(&[&case_id]))),
+                    Outcome::Done(Some(notice)) => Ok(notice.redirect(&page.path.with(&[&case_id]))),
+                    Outcome::Again(form, status) => (page.render)(&state, &ctx, request.lang, &request.staff, case_id, Some(PanelForm { capability: name, form }), status).await,
+                }
+            }),
+        )
+    })
 }
 
 #[cfg(test)]

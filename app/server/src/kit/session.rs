@@ -66,7 +66,7 @@ impl FromRequestParts<AppState> for Citizen {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         match load_citizen(parts, state).await {
             Ok(Some(c)) => Ok(c),
-            Ok(None) => Err(login_redirect(parts, "/konto/anmelden")),
+            Ok(None) => Err(login_redirect(parts, super::links::CITIZEN_LOGIN.path())),
             Err(e) => Err(e.into_response()),
         }
     }

@@ -247,6 +247,11 @@ fn crc(s: &str) -> u32 {
     s.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
+/// The demo sync of the registry: `kita/kita.toml` below the demo folder.
+pub fn demo<'a>(db: &'a Db, demo_dir: &'a std::path::Path) -> crate::kit::registry::BoxFuture<'a, anyhow::Result<()>> {
+    Box::pin(async move { sync(db, &demo_dir.join("kita/kita.toml")).await })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

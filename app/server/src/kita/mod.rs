@@ -34,7 +34,6 @@ pub mod paths;
 mod search;
 mod setup;
 
-pub use demo::sync as sync_demo;
 pub use jobs::run_once as run_jobs_once;
 
 /// The catalogue's service of the Kita application: a case worker limited to services needs it.
@@ -44,6 +43,7 @@ pub const CARE_TYPES: [&str; 4] = ["krippe", "kita", "hort", "tagespflege"];
 const OFFER_STATUSES: [&str; 5] = ["held", "declined", "accepted", "refused", "expired"];
 
 pub const CAPABILITY: Capability = Capability {
+    demo: Some(demo::demo),
     portal: Some(router),
     staff_nav: &[
         NavEntry { order: 30, path: paths::SETUP.path(), label: "kita.nav", resource: Resource::Kita, action: Action::Read },

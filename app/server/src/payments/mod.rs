@@ -20,21 +20,25 @@ use portal_web::{AppError, AppState, TenantContext};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::applications::{applicant, citizen_pdf, finish, guest_lookup, guest_pdf, load};
 use crate::flows::payment as payflow;
 use crate::kit::dates::{fmt_date, fmt_time, money};
+use crate::kit::links;
 use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::{Tx, tenant_tx};
-use crate::kit::registry::{BoxFuture, Capability, NavEntry};
+use crate::kit::registry::{BoxFuture, Capability, CaseAction, NavEntry};
 use crate::kit::session::MaybeCitizen;
+use crate::shared::cases::{citizen_pdf, guest_lookup, guest_pdf};
+use crate::shared::drafts::{applicant, finish, load, service_name};
 use portal_authz::{Action, Resource};
 
+mod demo;
 pub mod jobs;
 mod office;
 pub mod paths;
 mod webhooks;
 
 pub const CAPABILITY: Capability = Capability {
+    demo: Some(demo::demo),
     portal: Some(|| router().merge(office::router())),
     console: Some(|| office::console_router().merge(webhooks::router())),
     public: &[paths::STRIPE.path()],
@@ -44,6 +48,7 @@ pub const CAPABILITY: Capability = Capability {
     ],
     console_nav: &[NavEntry { order: 50, path: paths::PLANS_PAGE.path(), label: "console.nav_plans", resource: Resource::Payments, action: Action::Read }],
     office_case: &[office::office_case_panel],
+    office_case_actions: &[CaseAction { path: paths::REFUND, run: office::refund }],
     citizen_case: &[citizen_case_panel],
     jobs: &[jobs::start],
     texts,
@@ -204,15 +209,15 @@ async fn draft_pay(
     let (draft, schema) = load(&mut tx, &a, draft_id, false).await?;
     let p = repo::payment_for_draft(&mut tx, draft_id, false).await?.ok_or_else(AppError::not_found)?;
     if draft.case_id.is_some() {
-        return Ok(see_other(&format!("/antrag/{draft_id}/fertig")));
+        return Ok(see_other(&links::DRAFT_DONE.with(&[&draft_id])));
     }
-    let base = format!("/antrag/{draft_id}");
+    let base = links::DRAFT_BASE.with(&[&draft_id]);
     // no intent yet (or a withdrawn one): the answers may have changed since the payment was set up,
     // so they are checked and priced again before Stripe is asked for an intent
     let p = if p.status.is_payable() && p.intent_id.is_none() {
         match payflow::price_draft(&state, &mut tx, &draft, &schema, crate::kit::dates::today(state.db.clock())).await? {
             (issues, _, payflow::Plan::Online { service, fee, setup, application_fee }) if issues.is_empty() && service.timing == portal_payments::Timing::Before => {
-                let name = crate::applications::service_name(&mut tx, &draft.service_slug, lang).await?;
+                let name = service_name(&mut tx, &draft.service_slug, lang).await?;
                 let portal = crate::kit::mail::base_url(&state, &ctx.host, &headers);
                 payflow::payment_for_draft(&state, &mut tx, &draft, &service, &fee, &setup, application_fee, lang, &portal, &name).await?
             }
@@ -251,10 +256,10 @@ async fn draft_return(
     tx.finish().await?;
     Ok(match (status, case) {
         (Ok(PaymentStatus::Succeeded), Some(case)) => match case.guest_token {
-            Some(t) => see_other(&format!("/antrag/{draft_id}/fertig?vorgang={t}")),
-            None => see_other(&format!("/antrag/{draft_id}/fertig")),
+            Some(t) => see_other(&format!("{}?vorgang={t}", links::DRAFT_DONE.with(&[&draft_id]))),
+            None => see_other(&links::DRAFT_DONE.with(&[&draft_id])),
         },
-        (Ok(PaymentStatus::Failed | PaymentStatus::Open), _) if q.redirect_status.is_some() => see_other(&format!("/antrag/{draft_id}/zahlung?fehler=1")),
+        (Ok(PaymentStatus::Failed | PaymentStatus::Open), _) if q.redirect_status.is_some() => see_other(&format!("{}?fehler=1", paths::DRAFT_PAY.with(&[&draft_id]))),
         _ => see_other(&paths::DRAFT_PAY.with(&[&draft_id])),
     })
 }
@@ -294,7 +299,7 @@ async fn citizen_pay(
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = citizen_case(&mut tx, &citizen, case_id).await?;
-    case_pay(&state, &ctx, tx, lang_of(&headers), &case, &format!("/konto/antraege/{case_id}"), q.fehler.is_some()).await
+    case_pay(&state, &ctx, tx, lang_of(&headers), &case, &links::CITIZEN_CASE.with(&[&case_id]), q.fehler.is_some()).await
 }
 
 async fn citizen_return(
@@ -306,19 +311,19 @@ async fn citizen_return(
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = citizen_case(&mut tx, &citizen, case_id).await?;
-    case_return(&state, tx, &case, &format!("/konto/antraege/{case_id}"), &q).await
+    case_return(&state, tx, &case, &links::CITIZEN_CASE.with(&[&case_id]), &q).await
 }
 
 async fn guest_pay(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
-    case_pay(&state, &ctx, tx, lang_of(&headers), &case, &format!("/vorgang/{token}"), q.fehler.is_some()).await
+    case_pay(&state, &ctx, tx, lang_of(&headers), &case, &links::GUEST_CASE.with(&[&token]), q.fehler.is_some()).await
 }
 
 async fn guest_return(State(state): State<AppState>, ctx: TenantContext, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
-    case_return(&state, tx, &case, &format!("/vorgang/{token}"), &q).await
+    case_return(&state, tx, &case, &links::GUEST_CASE.with(&[&token]), &q).await
 }
 
 // ---------------------------------------------------------------------------------------------

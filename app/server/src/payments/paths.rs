@@ -2,7 +2,7 @@
 
 use crate::kit::paths::RoutePath;
 
-pub const DRAFT_PAY: RoutePath = RoutePath("/antrag/{draft}/zahlung");
+pub const DRAFT_PAY: RoutePath = crate::kit::links::DRAFT_PAY;
 pub const DRAFT_RETURN: RoutePath = RoutePath("/antrag/{draft}/zahlung/zurueck");
 pub const CITIZEN_PAY: RoutePath = RoutePath("/konto/antraege/{case}/zahlung");
 pub const CITIZEN_RETURN: RoutePath = RoutePath("/konto/antraege/{case}/zahlung/zurueck");

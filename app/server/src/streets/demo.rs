@@ -35,3 +35,8 @@ pub async fn sync(db: &Db, dir: &std::path::Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The demo sync of the registry: `streets` below the demo folder.
+pub fn demo<'a>(db: &'a Db, demo_dir: &'a std::path::Path) -> crate::kit::registry::BoxFuture<'a, anyhow::Result<()>> {
+    Box::pin(async move { sync(db, &demo_dir.join("streets")).await })
+}

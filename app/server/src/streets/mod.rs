@@ -16,12 +16,11 @@ use portal_web::AppState;
 use crate::kit::registry::{Capability, NavEntry};
 
 mod admin;
-pub mod demo;
+mod demo;
 pub mod paths;
 
-pub use demo::sync as sync_demo;
-
 pub const CAPABILITY: Capability = Capability {
+    demo: Some(demo::demo),
     portal: Some(router),
     staff_nav: &[NavEntry { order: 55, path: paths::OFFICE.path(), label: "streets.nav", resource: Resource::Streets, action: Action::Read }],
     office_case: &[crate::flows::directory::office_case_panel],

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::applications::{self, Application};
 use super::{Facility, Program, Result, Scope, db};
+pub use super::{lock, rounds_open};
 use crate::criteria::{self, Applicant, Entry, Kind, Place};
 use crate::matching::{self, Instance, Offer, OfferStatus, RoundOutcome, State};
 
@@ -43,18 +44,6 @@ pub enum Refused {
     NotOpen,
     /// Possible duplicates are undecided: the same child could hold two places.
     DuplicatesOpen,
-}
-
-/// The allocation's lock of the tenant (transaction-scoped): rounds, sending and merges take it.
-pub async fn lock(tx: &mut TenantTx) -> Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('kita-allocation:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await.map_err(db)?;
-    Ok(())
-}
-
-/// Whether rounds are running or their result waits to be sent: the ranked lists, places and
-/// applications must not change then.
-pub async fn rounds_open(tx: &mut TenantTx) -> Result<bool> {
-    sqlx::query_scalar("select exists (select 1 from kita_allocation where status in ('running', 'closed'))").fetch_one(tx.conn()).await.map_err(db)
 }
 
 /// The care type a child gets at a facility: a childminder only offers Tagespflege; at a Kita a

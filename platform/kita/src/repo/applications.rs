@@ -417,8 +417,8 @@ pub enum MergeRefused {
 /// maximum; `drop` points to `keep`, its deviations move over, the pair is decided.
 pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid>, max_preferences: usize) -> Result<std::result::Result<(), MergeRefused>> {
     // under the allocation's lock: no round runs while applications merge
-    super::allocation::lock(tx).await?;
-    if super::allocation::rounds_open(tx).await? {
+    super::lock(tx).await?;
+    if super::rounds_open(tx).await? {
         return Ok(Err(MergeRefused::RoundsOpen));
     }
     let (Some(k), Some(d)) = (get(tx, &Scope::All, keep).await?, get(tx, &Scope::All, drop).await?) else { return Ok(Err(MergeRefused::NotFound)) };

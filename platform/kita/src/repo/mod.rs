@@ -21,6 +21,18 @@ fn db(e: sqlx::Error) -> DbError {
     DbError::Sqlx(e)
 }
 
+/// The allocation's lock of the tenant (transaction-scoped): rounds, sending and merges take it.
+pub async fn lock(tx: &mut TenantTx) -> Result<()> {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('kita-allocation:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await.map_err(db)?;
+    Ok(())
+}
+
+/// Whether rounds are running or their result waits to be sent: the ranked lists, places and
+/// applications must not change then.
+pub async fn rounds_open(tx: &mut TenantTx) -> Result<bool> {
+    sqlx::query_scalar("select exists (select 1 from kita_allocation where status in ('running', 'closed'))").fetch_one(tx.conn()).await.map_err(db)
+}
+
 /// What a member of staff may see: everything of the tenant (the youth office) or only some
 /// Träger's facilities and the children who applied there.
 #[derive(Debug, Clone, PartialEq, Eq)]

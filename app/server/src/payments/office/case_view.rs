@@ -1,7 +1,9 @@
 //! The staff case view's payment box, and refunds.
 
 use super::*;
+use crate::kit::registry::{CaseActionRequest, Outcome};
 use crate::payments::paths;
+use crate::shared::cases::{actor, visible_case};
 
 /// The payment box on the staff case view, with refunds and (for staff who may) the refund form.
 /// The payment box on the office's page of a case, with the refund form.
@@ -75,12 +77,17 @@ async fn staff_payment_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s
     Ok(blocks)
 }
 
-pub(super) async fn refund(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
-    s.require(&state, Resource::Payments, Action::Process)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let case = crate::casework::visible_case(&mut tx, &s, id).await?;
+/// The refund form's action on the office's case page.
+pub fn refund<'a>(state: &'a AppState, ctx: &'a TenantContext, request: &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>> {
+    Box::pin(refund_case(state, ctx, request))
+}
+
+async fn refund_case(state: &AppState, ctx: &TenantContext, request: &CaseActionRequest) -> Result<Outcome, AppError> {
+    let CaseActionRequest { ip, staff: s, lang, case_id: id, fields: f, .. } = request;
+    let (lang, id) = (*lang, *id);
+    s.require(state, Resource::Payments, Action::Process)?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let case = visible_case(&mut tx, s, id).await?;
     let p = repo::payment_for_case(&mut tx, id, true).await?.ok_or_else(AppError::not_found)?;
     let refundable = repo::refundable(&mut tx, &p).await?;
     let (amount_raw, reason) = (f.text("amount"), f.text("reason"));
@@ -103,22 +110,21 @@ pub(super) async fn refund(State(state): State<AppState>, ctx: TenantContext, he
         form.errors.insert("reason".into(), tr(lang, "payments.error.refund_reason"));
     }
     let (Some(amount), true) = (amount, reason_ok) else {
-        drop(tx);
-        return crate::casework::case_page_with(&state, &ctx, lang, &s, id, None, Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return Ok(Outcome::Again(form, StatusCode::UNPROCESSABLE_ENTITY));
     };
     let intent = p.intent_id.clone().ok_or_else(AppError::not_found)?;
     // recorded first: the refund's id is the idempotency key, so a retried click cannot refund twice
     let refund_id = repo::add_refund(&mut tx, p.payment_id, amount, &reason, (s.user.staff_id, &s.user.display_name)).await?;
-    audit(&mut tx, &s, &ip, "payment.refund", p.kassenzeichen.clone(), serde_json::json!({ "amount_cents": amount, "reason": reason, "case": case.reference })).await?;
+    audit(&mut tx, s, ip, "payment.refund", p.kassenzeichen.clone(), serde_json::json!({ "amount_cents": amount, "reason": reason, "case": case.reference })).await?;
     tx.finish().await?;
     let metadata = [("kassenzeichen".to_owned(), p.kassenzeichen.clone()), ("refund_id".to_owned(), refund_id.to_string())].into_iter().collect();
     let result = state.payments.refund(&p.stripe_account_id, &intent, amount, &format!("refund-{refund_id}"), metadata).await;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     match result {
         Ok(r) => {
             repo::set_refund_remote(&mut tx, refund_id, p.payment_id, &r).await?;
             let text = tr_with(lang, "payments.ev_refunded", &[("amount", &money(amount, case.lang)), ("kassenzeichen", &p.kassenzeichen), ("reason", &reason)]);
-            cases::add_event(&mut tx, case.case_id, EventKind::Payment, None, &crate::casework::actor(&s), &text, false).await?;
+            cases::add_event(&mut tx, case.case_id, EventKind::Payment, None, &actor(s), &text, false).await?;
             if let Some(to) = crate::flows::filing::applicant_email(&mut tx, &case).await? {
                 let mail = Mail::PaymentRefunded {
                     service: case.service_name.get(case.lang).to_owned(),
@@ -127,10 +133,10 @@ pub(super) async fn refund(State(state): State<AppState>, ctx: TenantContext, he
                     reason: reason.clone(),
                     link: payer_link(&p, Some(&case), ""),
                 };
-                crate::kit::mail::queue(&mut tx, &ctx, &p.portal_url, case.lang, &to, mail).await?;
+                crate::kit::mail::queue(&mut tx, ctx, &p.portal_url, case.lang, &to, mail).await?;
             }
             tx.finish().await?;
-            Ok(see_other(&format!("/verwaltung/vorgaenge/{id}")))
+            Ok(Outcome::Done(None))
         }
         Err(e) => {
             tracing::warn!(error = %e, kassenzeichen = %p.kassenzeichen, "refund failed");
@@ -138,7 +144,7 @@ pub(super) async fn refund(State(state): State<AppState>, ctx: TenantContext, he
             tx.finish().await?;
             form.errors.insert("amount".into(), tr_with(lang, "payments.error.refund_stripe", &[("error", &e.to_string())]));
             let status = if e.is_temporary() { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::UNPROCESSABLE_ENTITY };
-            crate::casework::case_page_with(&state, &ctx, lang, &s, id, None, Some(form), status).await
+            Ok(Outcome::Again(form, status))
         }
     }
 }

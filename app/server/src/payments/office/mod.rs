@@ -56,7 +56,6 @@ pub fn router() -> Router<AppState> {
         .route(paths::CHECK_ACCOUNT.pattern(), post(check_account))
         .route(paths::ONBOARDING.pattern(), post(onboarding))
         .route(paths::SERVICE_PAGE.pattern(), get(service_page).post(save_service))
-        .route(paths::REFUND.pattern(), post(refund))
 }
 
 pub fn console_router() -> Router<AppState> {

@@ -31,7 +31,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
     let lang = lang_of(&headers);
     s.require(&state, Resource::Payments, Action::Read)?;
     // a case worker limited to some services sees their payments only, as with cases
-    let scope = crate::casework::case_scope(&s.principal);
+    let scope = crate::shared::cases::case_scope(&s.principal);
     let query = PaymentQuery {
         from: q.von.as_deref().and_then(parse_day),
         to: q.bis.as_deref().and_then(parse_day),
@@ -117,7 +117,7 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
                     Cell::Text(p.kassenzeichen.clone()),
                     Cell::Text(name_of(&p.service_slug)),
                     match (&p.case_reference, p.case_id) {
-                        (Some(r), Some(id)) => Cell::Link(format!("/verwaltung/vorgaenge/{id}"), r.clone()),
+                        (Some(r), Some(id)) => Cell::Link(crate::kit::links::OFFICE_CASE.with(&[&id]), r.clone()),
                         _ => Cell::Text(tr(lang, "payments.not_filed")),
                     },
                     Cell::Text(money(p.amount_cents, lang)),
@@ -170,7 +170,7 @@ pub(super) fn fmt_day(d: Date) -> String {
 pub(super) async fn export_csv(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(date): Path<String>) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Read)?;
     let date = parse_day(date.trim_end_matches(".csv")).ok_or_else(AppError::not_found)?;
-    let scope = crate::casework::case_scope(&s.principal);
+    let scope = crate::shared::cases::case_scope(&s.principal);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // the stored export holds every service; a case worker limited to some gets theirs, made now
     let stored = if scope.is_none() { repo::export_csv(&mut tx, date).await? } else { None };
