@@ -174,6 +174,16 @@ console_login() {
   csrf="$(grep -o 'name="_csrf" value="[^"]*"' <<<"$form" | head -1 | sed 's/.*value="//; s/"$//')"
   curl -s -b "$jar" -c "$jar" -H 'Host: ops.localhost' --data-urlencode "_csrf=$csrf" --data-urlencode "email=$email" \
     --data-urlencode "password=$password" "http://127.0.0.1:$port/login" -o /dev/null
+  # a new operator sets up the second factor: the key from the set-up page, its first code computed
+  # as an authenticator app does (RFC 6238, tests/e2e/totp.mjs)
+  local setup secret code
+  setup="$(curl -s -b "$jar" -c "$jar" -H 'Host: ops.localhost' "http://127.0.0.1:$port/login/einrichten")"
+  secret="$(grep -oE '([A-Z2-7]{4} ){7}[A-Z2-7]{4}' <<<"$setup" | head -1 | tr -d ' ')"
+  [ -n "$secret" ] || die "console login as $email: no key on the set-up page"
+  csrf="$(grep -o 'name="_csrf" value="[^"]*"' <<<"$setup" | head -1 | sed 's/.*value="//; s/"$//')"
+  code="$(cd "$ROOT/tests/e2e" && node -e "import('./totp.mjs').then((m) => console.log(m.totpAt(process.argv[1], Math.floor(Date.now() / 30000))))" "$secret")"
+  curl -s -b "$jar" -c "$jar" -H 'Host: ops.localhost' --data-urlencode "_csrf=$csrf" --data-urlencode "code=$code" \
+    "http://127.0.0.1:$port/login/einrichten" -o /dev/null
   grep -q ops_session "$jar" || die "console login as $email failed"
   echo "$jar"
 }
@@ -181,7 +191,8 @@ console_login() {
 # start_test_services LOGDIR: the local SMTP mailbox (2525, HTTP 2580), the OpenID provider (4011,
 # hostile one 4012) and the Stripe-compatible server (12111, webhooks to the portal on $E2E_PORT or
 # $PORTAL_PORT) from tests/e2e/services, unless something already answers there. Exports the
-# settings the server and the tests read; the processes end with the calling script.
+# settings the server and the tests read; stop_test_services ends them (the scripts call it on exit), or
+# with PARENT_PID set, they end by themselves when that process has ended.
 start_test_services() {
   local logdir="$1"
   mkdir -p "$logdir"

@@ -46,6 +46,37 @@ pub fn strip(source: &str) -> String {
     out
 }
 
+/// The plain string literals (`"…"`, not raw or byte strings) of `source` outside comments, with
+/// the 1-based line each starts on; escapes are kept as written.
+pub fn string_literals(source: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = source.chars().collect();
+    let mut found = Vec::new();
+    let mut line = 1;
+    let mut i = 0;
+    while i < chars.len() {
+        let next = chars.get(i + 1).copied();
+        let previous_is_ident = i > 0 && is_ident_char(chars[i - 1]);
+        let end = match (chars[i], next) {
+            ('/', Some('/')) => Some(line_comment_end(&chars, i)),
+            ('/', Some('*')) => Some(block_comment_end(&chars, i)),
+            ('"', _) => {
+                let end = quoted_end(&chars, i);
+                // b"…" is a byte string, not text
+                if !previous_is_ident {
+                    found.push((line, chars[i + 1..end.saturating_sub(1).max(i + 1)].iter().collect()));
+                }
+                Some(end)
+            }
+            ('\'', _) => char_literal_end(&chars, i),
+            _ => raw_string_end(&chars, i),
+        };
+        let stop = end.unwrap_or(i + 1);
+        line += chars[i..stop].iter().filter(|&&c| c == '\n').count();
+        i = stop;
+    }
+    found
+}
+
 /// Splits stripped source into tokens.
 pub fn tokens(stripped: &str) -> Vec<Token> {
     let chars: Vec<char> = stripped.chars().collect();

@@ -22,7 +22,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use rules::{
-    MAX_LINES, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, largest, module_graph, oversized, report, shared_violations, unit_graph, wiring_violations,
+    MAX_LINES, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, largest, module_graph, oversized, report, route_literals, shared_violations, unit_graph,
+    wiring_violations,
 };
 
 /// The server crate's source folder, relative to the repository root.
@@ -77,14 +78,18 @@ fn rust_files(root: &Path, dir: &str) -> io::Result<Vec<(String, String)>> {
     Ok(found)
 }
 
-/// The server crate scanned from disk.
-fn server() -> rules::Crate {
+/// The server crate's files, as (path relative to its `src`, text).
+fn server_files() -> Vec<(String, String)> {
     let root = repo_root();
     let files = rust_files(&root, SERVER_SRC).expect("read app/server/src");
     assert!(!files.is_empty(), "no .rs files under {}", root.join(SERVER_SRC).display());
     let prefix = format!("{SERVER_SRC}/");
-    let relative: Vec<(String, String)> = files.into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_owned(), text)).collect();
-    analyse(&prefix, &relative)
+    files.into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_owned(), text)).collect()
+}
+
+/// The server crate scanned from disk.
+fn server() -> rules::Crate {
+    analyse(&format!("{SERVER_SRC}/"), &server_files())
 }
 
 /// Every crate of the web layer and the platform (`app/*/src`, `platform/*/src`) scanned from
@@ -148,7 +153,7 @@ fn units_have_no_import_cycles() {
 }
 
 #[test]
-fn kit_and_flows_modules_have_no_cycles() {
+fn kit_flows_and_shared_modules_have_no_cycles() {
     let krate = server();
     let mut found = Vec::new();
     for layer in ["kit", "flows", "shared"] {
@@ -163,6 +168,11 @@ fn no_two_files_import_each_other() {
     assert!(all.len() > 10, "too few crates found under app/ and platform/: {}", all.len());
     let found: Vec<String> = all.iter().flat_map(|(dir, krate)| cycle_report(&file_graph(krate)).into_iter().map(move |c| format!("{dir}: {c}"))).collect();
     assert_clean(&report("import cycle between files", &found));
+}
+
+#[test]
+fn routes_are_spelled_only_in_paths_files() {
+    assert_clean(&report("route literal outside a paths.rs or kit/links.rs", &route_literals(&format!("{SERVER_SRC}/"), &server_files())));
 }
 
 #[test]
@@ -182,7 +192,7 @@ fn figures() {
     for (path, lines) in largest(&files, 5) {
         println!("  {lines:>5}  {path}");
     }
-    println!("cycles: {unit_cycles} between units, {module_cycles} between kit/flows modules");
+    println!("cycles: {unit_cycles} between units, {module_cycles} between kit/flows/shared modules");
     assert!(!files.is_empty(), "no source files were scanned");
     assert!(!krate.capabilities().is_empty(), "no capability folders under {SERVER_SRC}");
 }

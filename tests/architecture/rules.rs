@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::graph::{Graph, cycles, describe};
+use crate::lexer::{string_literals, strip};
 use crate::paths::{module_path, references};
 
 /// The most lines a source file may have.
@@ -39,7 +40,7 @@ pub struct Import {
     pub to: String,
     /// Crate-absolute path referred to.
     pub target: Vec<String>,
-    /// Whether the reference lies in the file's test module (`#[cfg(test)] mod …`, last in a file).
+    /// Whether the reference lies in one of the file's inline test modules (`#[cfg(test)] mod … {}`).
     pub in_test: bool,
 }
 
@@ -111,9 +112,9 @@ pub fn analyse(display_root: &str, files: &[(String, String)]) -> Crate {
     for (rel, text) in files {
         let module = module_path(rel);
         let from = unit_of(rel);
-        let test_from = test_module_line(text);
+        let tests = test_module_spans(text);
         for reference in references(&module, text) {
-            let in_test = test_from.is_some_and(|first| reference.line >= first);
+            let in_test = tests.iter().any(|&(first, last)| (first..=last).contains(&reference.line));
             let to = reference.target.first().filter(|first| units.contains_key(first.as_str())).map_or(root, String::as_str);
             imports.push(Import { file: format!("{display_root}{rel}"), module: module.clone(), line: reference.line, from: from.clone(), to: to.to_owned(), target: reference.target, in_test });
         }
@@ -122,11 +123,44 @@ pub fn analyse(display_root: &str, files: &[(String, String)]) -> Crate {
     Crate { units, imports, modules }
 }
 
-/// The 1-based line where the file's test module begins: a `#[cfg(test)]` line followed by a
-/// `mod` line (clippy keeps it last in the file).
-fn test_module_line(text: &str) -> Option<usize> {
-    let lines: Vec<&str> = text.lines().collect();
-    lines.windows(2).position(|w| w[0].trim() == "#[cfg(test)]" && w[1].trim_start().starts_with("mod ")).map(|i| i + 1)
+/// The line spans (1-based, inclusive) of the file's inline test modules: `#[cfg(test)]` before
+/// `mod name {`, to its matching brace (comments and literals blanked first). A `mod name;` under
+/// `#[cfg(test)]` has no span here: its file is scanned as any other.
+fn test_module_spans(text: &str) -> Vec<(usize, usize)> {
+    let stripped: Vec<char> = strip(text).chars().collect();
+    let line_of = |at: usize| 1 + stripped[..at].iter().filter(|&&c| c == '\n').count();
+    let mut starts = vec![0];
+    starts.extend(stripped.iter().enumerate().filter(|(_, c)| **c == '\n').map(|(i, _)| i + 1));
+    let line_text = |n: usize| -> String {
+        let from = starts[n];
+        let to = starts.get(n + 1).copied().unwrap_or(stripped.len());
+        stripped[from..to].iter().collect()
+    };
+    let mut spans = Vec::new();
+    for n in 0..starts.len().saturating_sub(1) {
+        if line_text(n).trim() != "#[cfg(test)]" || !line_text(n + 1).trim_start().starts_with("mod ") {
+            continue;
+        }
+        let from = starts[n + 1];
+        let Some(open) = stripped[from..].iter().position(|&c| c == '{' || c == ';').map(|p| from + p).filter(|&p| stripped[p] == '{') else { continue };
+        let mut depth = 0usize;
+        let mut close = stripped.len().saturating_sub(1);
+        for (at, c) in stripped.iter().enumerate().skip(open) {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = at;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        spans.push((n + 1, line_of(close)));
+    }
+    spans
 }
 
 /// Rule 1: every reference from `kit` to another unit.
@@ -186,7 +220,7 @@ pub fn unit_graph(krate: &Crate) -> Graph {
     graph
 }
 
-/// The module graph inside `layer` (`kit` or `flows`) for rule 5: nodes are the layer's direct
+/// The module graph inside `layer` (`kit`, `flows` or `shared`) for rule 5: nodes are the layer's direct
 /// children (files or folders, not its `mod.rs`); an edge is a reference to a sibling child.
 pub fn module_graph(krate: &Crate, layer: &str) -> Graph {
     let child = |path: &[String]| -> Option<String> {
@@ -233,6 +267,27 @@ pub fn file_graph(krate: &Crate) -> Graph {
 /// Rules 4, 5 and 7: every elementary cycle of `graph`, described with example locations.
 pub fn cycle_report(graph: &Graph) -> Vec<String> {
     cycles(graph).iter().map(|c| describe(graph, c)).collect()
+}
+
+/// Rule 8: every route literal — a string literal starting with `/` and a lowercase letter, like
+/// `"/verwaltung/vorgaenge"` — in a file other than a `paths.rs` or `kit/links.rs`, outside its test
+/// module. Links are built from the typed paths those files define.
+pub fn route_literals(display_root: &str, files: &[(String, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (rel, text) in files {
+        if rel == "paths.rs" || rel.ends_with("/paths.rs") || rel == "kit/links.rs" {
+            continue;
+        }
+        let tests = test_module_spans(text);
+        for (line, literal) in string_literals(text) {
+            let mut chars = literal.chars();
+            let route = chars.next() == Some('/') && chars.next().is_some_and(|c| c.is_ascii_lowercase());
+            if route && !tests.iter().any(|&(first, last)| (first..=last).contains(&line)) {
+                found.push(format!("{display_root}{rel}:{line}: \"{literal}\""));
+            }
+        }
+    }
+    found
 }
 
 /// Number of lines in `text`.

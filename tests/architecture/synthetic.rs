@@ -3,7 +3,8 @@
 use crate::lexer::strip;
 use crate::paths::{module_path, references};
 use crate::rules::{
-    Crate, Import, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, module_graph, oversized, shared_violations, unit_graph, wiring_violations,
+    Crate, Import, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, module_graph, oversized, route_literals, shared_violations, unit_graph,
+    wiring_violations,
 };
 
 /// Scans in-memory files given as (path relative to `src`, source).
@@ -178,14 +179,31 @@ fn long_files_are_reported_with_their_count() {
 fn two_sibling_files_importing_each_other_are_a_cycle_but_the_module_tree_and_test_modules_are_not() {
     let krate = scan(&[
         ("forms/mod.rs", "mod editor;\nmod page;\nuse editor::*;\npub use page::show;\n"),
-        ("forms/editor.rs", "use super::*;\nuse super::page::Frame;\n"),
+        ("forms/editor.rs", "use super::*;\nuse super::page::Frame;\nuse super::preview::g;\n"),
         ("forms/page.rs", "use super::editor::Op;\nuse super::preview::f;\n"),
-        // its test module's reference back to `page` ties no files together
-        ("forms/preview.rs", "pub fn f() {}\n\n#[cfg(test)]\nmod tests {\n    use super::super::page::Frame;\n}\n"),
+        // its test module's reference back to `page` ties no files together; the code after a
+        // test module still counts, and ties `preview` to `editor` and back
+        ("forms/preview.rs", "pub fn f() {}\n\n#[cfg(test)]\nmod tests {\n    use super::super::page::Frame;\n}\n\npub fn g() { super::editor::h(); }\n"),
         ("kit/mod.rs", ""),
     ]);
     let found = cycle_report(&file_graph(&krate));
-    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found.len(), 3, "{found:?}");
     assert!(found[0].starts_with("forms::editor -> forms::page -> forms::editor"), "{found:?}");
+    assert!(found.iter().any(|c| c.starts_with("forms::editor -> forms::preview -> forms::editor")), "{found:?}");
     assert!(found[0].contains("src/forms/editor.rs:2") && found[0].contains("src/forms/page.rs:1"), "{found:?}");
+}
+
+#[test]
+fn route_literals_are_found_outside_paths_files_only() {
+    let files: Vec<(String, String)> = [
+        ("casework/mod.rs", "fn f() -> String {\n    // \"/verwaltung\" in a comment\n    format!(\"{}?seite=2\", paths::INBOX.path())\n}\nfn g() { see_other(\"/verwaltung/vorgaenge?meine=1\"); let _ = b\"/x\"; let _ = \"/\"; }\n"),
+        ("casework/paths.rs", "pub const INBOX: RoutePath = RoutePath(\"/verwaltung/vorgaenge\");\n"),
+        ("kit/links.rs", "pub const HOME: RoutePath = RoutePath(\"/konto\");\n"),
+        ("access/mod.rs", "fn f() {}\n\n#[cfg(test)]\nmod tests {\n    const P: &str = \"/verwaltung/anmelden\";\n}\n"),
+    ]
+    .iter()
+    .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+    .collect();
+    let found = route_literals("src/", &files);
+    assert_eq!(found, vec!["src/casework/mod.rs:5: \"/verwaltung/vorgaenge?meine=1\"".to_owned()]);
 }

@@ -20,6 +20,7 @@ use tower_http::trace::TraceLayer;
 use std::sync::Arc;
 
 use crate::kit::error_page::{Failure, error_page};
+use crate::kit::links;
 use crate::kit::page::{self as pages, LANG_COOKIE, lang_of};
 use crate::kit::pipeline;
 use crate::kit::registry::{self, Capability};
@@ -53,7 +54,7 @@ const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; sty
 /// One site's router: the routes every capability adds to it, the language switch, and a 404 in
 /// the site's frame for everything else.
 fn site_router(list: &'static [Capability], pick: impl Fn(&Capability) -> Option<fn() -> Router<AppState>>) -> Router<AppState> {
-    list.iter().filter_map(pick).fold(Router::new(), |r, routes| r.merge(routes())).route("/sprache", get(switch_language)).fallback(not_found)
+    list.iter().filter_map(pick).fold(Router::new(), |r, routes| r.merge(routes())).route(links::LANGUAGE.pattern(), get(switch_language)).fallback(not_found)
 }
 
 /// Builds the complete router with every capability of [`crate::capabilities::ALL`].
@@ -80,19 +81,19 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
     }));
     let site_dir = state.config.site_dir.clone();
     let static_files = Router::new()
-        .nest_service("/assets/kern", ServeDir::new(site_dir.join("kern")))
-        .nest_service("/pkg", ServeDir::new(site_dir.join("pkg")))
+        .nest_service(links::ASSETS_KERN.pattern(), ServeDir::new(site_dir.join("kern")))
+        .nest_service(links::ASSETS_PKG.pattern(), ServeDir::new(site_dir.join("pkg")))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")));
 
     let hsts = state.config.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     Router::new()
-        .route("/health", get(observe::health))
-        .route("/assets/app.css", get(app_css))
-        .route("/assets/islands.js", get(islands_js))
-        .route("/assets/payment.js", get(payment_js))
-        .route("/assets/live.js", get(live_js))
-        .route("/assets/map.js", get(map_js))
-        .nest_service("/assets/leaflet", ServeDir::new(site_dir.join("leaflet")))
+        .route(links::HEALTH.pattern(), get(observe::health))
+        .route(links::ASSET_APP_CSS.pattern(), get(app_css))
+        .route(links::ASSET_ISLANDS_JS.pattern(), get(islands_js))
+        .route(links::ASSET_PAYMENT_JS.pattern(), get(payment_js))
+        .route(links::ASSET_LIVE_JS.pattern(), get(live_js))
+        .route(links::ASSET_MAP_JS.pattern(), get(map_js))
+        .nest_service(links::ASSETS_LEAFLET.pattern(), ServeDir::new(site_dir.join("leaflet")))
         .merge(static_files)
         .fallback(dispatch)
         .with_state(sites)
@@ -244,7 +245,7 @@ pub struct LangQuery {
 /// sites. Only local paths are accepted as `back` (no open redirect).
 async fn switch_language(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Response {
     let lang = portal_domain::Lang::from_code(&q.lang).unwrap_or_default();
-    let back = pages::return_path(&q.back, "/", "/sprache", "/");
+    let back = pages::return_path(&q.back, "/", links::LANGUAGE.path(), "/");
     let cookie = cookies::set(LANG_COOKIE, lang.code(), state.config.secure_cookies, Some(60 * 60 * 24 * 365), false);
     let mut r = pages::see_other(back);
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -145,7 +145,7 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
             )
             .await?;
             tx.commit().await?;
-            Ok(Notice::Invited.redirect(&format!("/mandanten/{id}/zugang")))
+            Ok(Notice::Invited.redirect(&paths::ACCESS_PAGE.with(&[&id])))
         }
         Err(()) => {
             let mut form = invite_state();

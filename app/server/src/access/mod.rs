@@ -175,7 +175,7 @@ async fn logout(State(state): State<AppState>, ctx: TenantContext, s: Staff, f: 
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &s.token).await?;
     tx.finish().await?;
-    Ok(with_cookie(Notice::LoggedOut.redirect("/verwaltung/anmelden"), &cookies::set(STAFF_COOKIE, "", state.config.secure_cookies, Some(0), true)))
+    Ok(with_cookie(Notice::LoggedOut.redirect(paths::LOGIN_FORM.path()), &cookies::set(STAFF_COOKIE, "", state.config.secure_cookies, Some(0), true)))
 }
 
 fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: FormState) -> Vec<Block> {
@@ -261,12 +261,12 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
         let now = tx.now();
         tx.finish().await?;
         let key = portal_identity::secret::fingerprint(&user.email);
-        let pending = Pending { account: link.subject_id, at: now.unix_timestamp(), setup: true, next: Notice::Welcome.path("/verwaltung"), key, secret: None };
+        let pending = Pending { account: link.subject_id, at: now.unix_timestamp(), setup: true, next: Notice::Welcome.path(paths::DASHBOARD.path()), key, secret: None };
         return Ok(second_factor::to_second_step(&state, Area::Staff(ctx.entry.tenant_id), &pending));
     }
     let session = session::start(&mut tx, Subject::Staff(link.subject_id)).await?;
     tx.finish().await?;
-    Ok(with_cookie(Notice::Welcome.redirect("/verwaltung"), &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true)))
+    Ok(with_cookie(Notice::Welcome.redirect(paths::DASHBOARD.path()), &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true)))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -107,7 +107,7 @@ pub(super) async fn invite(State(state): State<AppState>, ctx: TenantContext, ip
             audit(&mut tx, &s, &ip, "staff.invite", format!("staff:{id}"), serde_json::json!({ "email": inv.email.as_str(), "role": inv.grant.role, "scope_services": inv.grant.scope_services }))
                 .await?;
             tx.finish().await?;
-            Ok(Notice::Invited.redirect("/verwaltung/mitarbeitende"))
+            Ok(Notice::Invited.redirect(paths::STAFF_LIST.path()))
         }
         Err(()) => {
             let mut form = invite_state();
@@ -139,7 +139,7 @@ pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContex
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     if !keeps_an_admin(&mut tx, &target, Some(&role)).await? {
-        return Ok(Notice::LastAdmin.redirect("/verwaltung/mitarbeitende"));
+        return Ok(Notice::LastAdmin.redirect(paths::STAFF_LIST.path()));
     }
     let scope = target.roles.iter().find(|r| r.role == "case_worker").map(|r| r.scope_services.clone()).unwrap_or_default();
     staff::set_roles(&mut tx, id, &[RoleGrant { role: role.clone(), scope_services: if role == "case_worker" { scope } else { vec![] } }]).await?;
@@ -147,7 +147,7 @@ pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContex
     session::end_all(&mut tx, Subject::Staff(id)).await?;
     audit(&mut tx, &s, &ip, "staff.role_change", format!("staff:{id}"), serde_json::json!({ "from": target.roles.iter().map(|r| r.role.clone()).collect::<Vec<_>>(), "to": role })).await?;
     tx.finish().await?;
-    Ok(Notice::RoleChanged.redirect("/verwaltung/mitarbeitende"))
+    Ok(Notice::RoleChanged.redirect(paths::STAFF_LIST.path()))
 }
 
 pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
@@ -156,13 +156,13 @@ pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     if !keeps_an_admin(&mut tx, &target, None).await? {
-        return Ok(Notice::LastAdmin.redirect("/verwaltung/mitarbeitende"));
+        return Ok(Notice::LastAdmin.redirect(paths::STAFF_LIST.path()));
     }
     staff::revoke(&mut tx, id).await?;
     let ended = session::end_all(&mut tx, Subject::Staff(id)).await?;
     audit(&mut tx, &s, &ip, "staff.revoke", format!("staff:{id}"), serde_json::json!({ "email": target.email, "sessions_ended": ended })).await?;
     tx.finish().await?;
-    Ok(Notice::Revoked.redirect("/verwaltung/mitarbeitende"))
+    Ok(Notice::Revoked.redirect(paths::STAFF_LIST.path()))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -276,7 +276,7 @@ async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: Head
     let session = session::start(&mut tx, Subject::Citizen(link.subject_id)).await?;
     tx.finish().await?;
     tracing::info!(citizen.id = %link.subject_id, "citizen account verified");
-    Ok(with_cookie(Notice::Verified.redirect("/konto"), &session_cookie(&state, &session)))
+    Ok(with_cookie(Notice::Verified.redirect(paths::OVERVIEW.path()), &session_cookie(&state, &session)))
 }
 
 fn email_only_blocks(lang: Lang, csrf: &str, action: &str, intro: &str, submit: &str, form: FormState) -> Vec<Block> {
@@ -470,7 +470,7 @@ async fn logout(State(state): State<AppState>, ctx: TenantContext, citizen: Citi
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &citizen.token).await?;
     tx.finish().await?;
-    Ok(with_cookie(Notice::LoggedOut.redirect("/konto/anmelden"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
+    Ok(with_cookie(Notice::LoggedOut.redirect(paths::LOGIN_FORM.path()), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,5 +546,5 @@ async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
     }
     tx.finish().await?;
-    Ok(Notice::PasswordChanged.redirect("/konto/anmelden"))
+    Ok(Notice::PasswordChanged.redirect(paths::LOGIN_FORM.path()))
 }

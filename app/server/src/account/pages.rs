@@ -46,8 +46,8 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
     }
     blocks.push(Block::Facts(facts));
     let mut links = vec![
-        ("/konto/antraege".to_owned(), tr(lang, "cases.my_title")),
-        ("/konto/termine".to_owned(), tr(lang, "account.my_appointments")),
+        (crate::kit::links::MY_CASES.path().to_owned(), tr(lang, "cases.my_title")),
+        (crate::kit::links::MY_APPOINTMENTS.path().to_owned(), tr(lang, "account.my_appointments")),
         (paths::PROFILE_FORM.path().to_owned(), tr(lang, "account.edit_profile")),
     ];
     if acc.has_password {
@@ -64,14 +64,12 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
 
 /// A level of assurance in words (eIDAS levels), else as asserted.
 pub(super) fn loa_text(lang: Lang, loa: &str) -> String {
-    if loa.ends_with("/high") {
-        tr(lang, "account.loa_high")
-    } else if loa.ends_with("/substantial") {
-        tr(lang, "account.loa_substantial")
-    } else if loa.ends_with("/low") {
-        tr(lang, "account.loa_low")
-    } else {
-        loa.to_owned()
+    // the last segment of the level's URI (`http://eidas.europa.eu/LoA/high`)
+    match loa.rsplit_once('/').map(|(_, level)| level) {
+        Some("high") => tr(lang, "account.loa_high"),
+        Some("substantial") => tr(lang, "account.loa_substantial"),
+        Some("low") => tr(lang, "account.loa_low"),
+        _ => loa.to_owned(),
     }
 }
 
@@ -175,7 +173,7 @@ pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantConte
         Ok(p) => {
             citizen::update_profile(&mut tx, citizen.citizen_id, &p).await?;
             tx.finish().await?;
-            Ok(Notice::Saved.redirect("/konto"))
+            Ok(Notice::Saved.redirect(paths::OVERVIEW.path()))
         }
         Err(mut form) => {
             tx.finish().await?;
@@ -232,7 +230,7 @@ pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantCo
         queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
     }
     tx.finish().await?;
-    Ok(with_cookie(Notice::PasswordChanged.redirect("/konto"), &session_cookie(&state, &token)))
+    Ok(with_cookie(Notice::PasswordChanged.redirect(paths::OVERVIEW.path()), &session_cookie(&state, &token)))
 }
 
 pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: FormState) -> Vec<Block> {
@@ -297,7 +295,7 @@ pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantConte
     let token = links::issue(&mut tx, Purpose::ChangeEmail, citizen.citizen_id, Some(email.as_str()), None).await?;
     queue(&mut tx, &ctx, &base, lang, email.as_str(), Mail::ConfirmNewEmail { link: format!("{base}/konto/email-bestaetigen?token={token}") }).await?;
     tx.finish().await?;
-    Ok(Notice::EmailSent.redirect("/konto"))
+    Ok(Notice::EmailSent.redirect(paths::OVERVIEW.path()))
 }
 
 pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
@@ -331,5 +329,5 @@ pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantCont
         queue(&mut tx, &ctx, &base, lang, &old, Mail::EmailChanged { new_email: new_email.clone() }).await?;
     }
     tx.finish().await?;
-    Ok(Notice::EmailChanged.redirect("/konto"))
+    Ok(Notice::EmailChanged.redirect(paths::OVERVIEW.path()))
 }

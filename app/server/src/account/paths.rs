@@ -2,7 +2,7 @@
 
 use crate::kit::paths::RoutePath;
 
-pub const OVERVIEW: RoutePath = RoutePath("/konto");
+pub const OVERVIEW: RoutePath = crate::kit::links::CITIZEN_ACCOUNT;
 pub const REGISTER_FORM: RoutePath = RoutePath("/konto/registrieren");
 pub const VERIFY_FORM: RoutePath = RoutePath("/konto/bestaetigen");
 pub const RESEND_FORM: RoutePath = RoutePath("/konto/bestaetigung-erneut");

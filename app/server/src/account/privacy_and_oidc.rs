@@ -79,7 +79,7 @@ pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, he
     citizen::delete(&mut tx, citizen.citizen_id).await?;
     tx.finish().await?;
     tracing::info!(citizen.id = %citizen.citizen_id, "citizen account deleted");
-    Ok(with_cookie(Notice::Deleted.redirect("/konto/anmelden"), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
+    Ok(with_cookie(Notice::Deleted.redirect(paths::LOGIN_FORM.path()), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,6 +167,6 @@ pub(super) async fn oidc_callback(
     tx.finish().await?;
     metrics::counter!("portal_logins_total", "result" => "provider").increment(1);
     tracing::info!(citizen.id = %citizen, provider = %provider.slug, "citizen logged in through identity provider");
-    let r = with_cookie(Notice::ProviderLogin.redirect("/konto"), &session_cookie(&state, &token));
+    let r = with_cookie(Notice::ProviderLogin.redirect(paths::OVERVIEW.path()), &session_cookie(&state, &token));
     Ok(with_cookie(r, &cookies::set(OIDC_COOKIE, "", secure(&state), Some(0), true)))
 }

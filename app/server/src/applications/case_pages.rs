@@ -56,7 +56,7 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, 
             empty: String::new(),
         });
     }
-    blocks.push(Block::Links(vec![("/konto".into(), tr(lang, "cases.back_to_account"))]));
+    blocks.push(Block::Links(vec![(links::CITIZEN_ACCOUNT.path().into(), tr(lang, "cases.back_to_account"))]));
     render(&state, &ctx, tx, lang, paths::MY_CASES.path(), StatusCode::OK, tr(lang, "cases.my_title"), blocks).await
 }
 

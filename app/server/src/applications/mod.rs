@@ -374,7 +374,7 @@ async fn save_page(
     match action.as_str() {
         "speichern" => {
             tx.finish().await?;
-            return Ok(Notice::Saved.redirect("/konto/antraege"));
+            return Ok(Notice::Saved.redirect(paths::MY_CASES.path()));
         }
         "zurueck" => {
             let prev = position.and_then(|p| p.checked_sub(1)).and_then(|p| visible.get(p)).map_or(page_id.clone(), |i| schema.pages[*i].id.clone());

@@ -225,7 +225,7 @@ pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, h
         cases::delete_draft(&mut tx, draft_id).await?;
     }
     tx.finish().await?;
-    Ok(if a.citizen.is_some() { Notice::Discarded.redirect("/konto/antraege") } else { see_other("/") })
+    Ok(if a.citizen.is_some() { Notice::Discarded.redirect(paths::MY_CASES.path()) } else { see_other("/") })
 }
 
 pub(super) async fn draft_file(

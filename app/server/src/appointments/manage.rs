@@ -268,7 +268,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
             rows,
             empty: tr(lang, "appointments.mine_empty"),
         },
-        Block::Links(vec![(paths::BOOK.path().into(), tr(lang, "appointments.book_title")), ("/konto".into(), tr(lang, "appointments.back_to_account"))]),
+        Block::Links(vec![(paths::BOOK.path().into(), tr(lang, "appointments.book_title")), (crate::kit::links::CITIZEN_ACCOUNT.path().into(), tr(lang, "appointments.back_to_account"))]),
     ];
     render(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "appointments.mine_title"), blocks).await
 }

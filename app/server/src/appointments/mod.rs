@@ -45,7 +45,7 @@ pub use jobs::run_once as run_jobs_once;
 pub const CAPABILITY: Capability = Capability {
     demo: Some(demo::demo),
     portal: Some(router),
-    public: &["/anzeige/"],
+    public: &[paths::DISPLAYS.path()],
     staff_nav: &[
         NavEntry { order: 20, path: paths::SETUP.path(), label: "appointments.nav", resource: Resource::Appointments, action: Action::Read },
         NavEntry { order: 21, path: paths::REPORT.path(), label: "appointments.nav_report", resource: Resource::Appointments, action: Action::Read },

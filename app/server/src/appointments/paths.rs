@@ -11,7 +11,7 @@ pub const MANAGE_CANCEL: RoutePath = RoutePath("/termine/verwalten/{secret}/absa
 pub const MANAGE_MOVE: RoutePath = RoutePath("/termine/verwalten/{secret}/verschieben");
 pub const MANAGE_ICS: RoutePath = RoutePath("/termine/verwalten/{secret}/termin.ics");
 pub const LIVE: RoutePath = RoutePath("/termine/live/{location}");
-pub const MINE: RoutePath = RoutePath("/konto/termine");
+pub const MINE: RoutePath = crate::kit::links::MY_APPOINTMENTS;
 pub const MINE_ONE: RoutePath = RoutePath("/konto/termine/{id}");
 pub const MINE_CANCEL: RoutePath = RoutePath("/konto/termine/{id}/absagen");
 pub const MINE_MOVE: RoutePath = RoutePath("/konto/termine/{id}/verschieben");
@@ -19,6 +19,8 @@ pub const MINE_ICS: RoutePath = RoutePath("/konto/termine/{id}/termin.ics");
 
 // the call display (public, behind its secret)
 pub const DISPLAY: RoutePath = RoutePath("/anzeige/{token}");
+/// Everything below the call displays (open: each display is reached by its secret token).
+pub const DISPLAYS: RoutePath = RoutePath("/anzeige/");
 pub const DISPLAY_LIVE: RoutePath = RoutePath("/anzeige/{token}/live");
 
 // staff

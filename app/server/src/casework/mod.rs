@@ -101,8 +101,8 @@ async fn work_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff) -> Result<Vec<Blo
         Block::Facts(vec![(tr(lang, "casework.open"), open.to_string(), None), (tr(lang, "casework.mine"), mine.to_string(), None), (tr(lang, "casework.overdue"), overdue.to_string(), None)]),
         Block::Links(vec![
             (paths::INBOX.path().into(), tr(lang, "casework.to_inbox")),
-            ("/verwaltung/vorgaenge?meine=1".into(), tr(lang, "casework.to_mine")),
-            ("/verwaltung/vorgaenge?ueberfaellig=1".into(), tr(lang, "casework.to_overdue")),
+            (format!("{}?meine=1", paths::INBOX.path()), tr(lang, "casework.to_mine")),
+            (format!("{}?ueberfaellig=1", paths::INBOX.path()), tr(lang, "casework.to_overdue")),
         ]),
     ])
 }
@@ -222,7 +222,7 @@ async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: Heade
         if p.ueberfaellig.is_some() {
             qs.push("ueberfaellig=1".into());
         }
-        format!("/verwaltung/vorgaenge?{}", qs.join("&"))
+        format!("{}?{}", paths::INBOX.path(), qs.join("&"))
     };
     let mut pager = Vec::new();
     if p.seite > 0 {
@@ -280,10 +280,10 @@ async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
     let schema = cases::form_version(&mut tx, &case.schema_hash).await?;
     let colleagues = assignees(&mut tx, &case.service_slug).await?;
     let email = applicant_email(&mut tx, &case).await?;
-    // what other capabilities show on the case (its payment ...)
-    let mut payment_blocks = Vec::new();
+    // what other capabilities show on the case (its payment, its documents ...)
+    let mut panel_blocks = Vec::new();
     for (capability, show) in registry::named_panels(|c| c.office_case) {
-        payment_blocks.extend(show(state, &mut tx, lang, s, &case, PanelForm::of(panel.as_ref(), capability)).await?);
+        panel_blocks.extend(show(state, &mut tx, lang, s, &case, PanelForm::of(panel.as_ref(), capability)).await?);
     }
     tx.finish().await?;
     let base = paths::CASE_VIEW.with(&[&case_id]);
@@ -304,7 +304,7 @@ async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
         (tr(lang, "casework.assigned"), case.assigned_name.clone().unwrap_or_else(|| "–".into()), None),
         (tr(lang, "cases.form_version"), format!("{} ({})", schema.version, &case.schema_hash[..12.min(case.schema_hash.len())]), None),
     ]));
-    blocks.extend(payment_blocks);
+    blocks.extend(panel_blocks);
     if may_process {
         let mut buttons = Vec::new();
         if case.assigned_to != Some(s.user.staff_id) {

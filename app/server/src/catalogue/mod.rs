@@ -26,7 +26,7 @@ pub mod paths;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     // the server functions answer without a session themselves (JSON errors, not a login redirect)
-    public: &["/verwaltung/api/"],
+    public: &[paths::SERVER_FNS.path()],
     staff_nav: &[NavEntry { order: 20, path: paths::SERVICES.path(), label: "staff.nav_services", resource: Resource::Services, action: Action::Read }],
     ..Capability::named("catalogue")
 };

@@ -16,7 +16,7 @@ pub const KEYS: RoutePath = RoutePath("/pruefen/schluessel.json");
 pub const REVOKED: RoutePath = RoutePath("/pruefen/widerrufen.json");
 pub const MANIFEST: RoutePath = RoutePath("/pruefen/manifest.webmanifest");
 pub const WORKER: RoutePath = RoutePath("/pruefen/sw.js");
-pub const SCRIPT: RoutePath = RoutePath("/pruefen/check.js");
+pub const SCRIPT: RoutePath = crate::kit::links::CHECK_SCRIPT;
 pub const ICON: RoutePath = RoutePath("/pruefen/icon.svg");
 
 // the office

@@ -17,6 +17,7 @@ use portal_ui::i18n::tr_with;
 use portal_web::{AppError, AppState, TenantContext};
 
 use crate::kit::dates::money;
+use crate::kit::links;
 use crate::kit::mail::queue;
 
 /// How an application is paid.
@@ -222,10 +223,10 @@ async fn create_intent(state: &AppState, tx: &mut TenantTx, p: &Payment, setup: 
 pub fn payer_link(p: &Payment, case: Option<&Case>, path: &str) -> String {
     match case {
         Some(c) => match &c.guest_token {
-            Some(t) => format!("{}/vorgang/{t}{path}", p.portal_url),
-            None => format!("{}/konto/antraege/{}{path}", p.portal_url, c.case_id),
+            Some(t) => format!("{}{}{path}", p.portal_url, links::GUEST_CASE.with(&[t])),
+            None => format!("{}{}{path}", p.portal_url, links::CITIZEN_CASE.with(&[&c.case_id])),
         },
-        None => format!("{}/antrag/{}{path}", p.portal_url, p.draft_id.map(|d| d.to_string()).unwrap_or_default()),
+        None => format!("{}{}{path}", p.portal_url, links::DRAFT_BASE.with(&[&p.draft_id.map(|d| d.to_string()).unwrap_or_default()])),
     }
 }
 
@@ -287,7 +288,7 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
             kassenzeichen: p.kassenzeichen.clone(),
             reference: case.reference.clone(),
             tenant_details: details,
-            link: payer_link(p, Some(&case), "/zahlungsbeleg.pdf"),
+            link: payer_link(p, Some(&case), links::PAYMENT_RECEIPT_SUFFIX),
         };
         queue(tx, &ctx, &p.portal_url, lang, &to, mail).await?;
     }

@@ -10,6 +10,7 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
+use super::links;
 use super::page::blocks_page;
 use super::pipeline::tenant_tx;
 use super::registry;
@@ -23,7 +24,7 @@ use axum::response::IntoResponse;
 /// handler; without one it goes to the login and back.
 pub async fn staff_area(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if !(path == "/verwaltung" || path.starts_with("/verwaltung/")) || registry::is_public(path) {
+    if !(path == links::STAFF_HOME.path() || path.strip_prefix(links::STAFF_HOME.path()).is_some_and(|rest| rest.starts_with('/'))) || registry::is_public(path) {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();
@@ -32,7 +33,7 @@ pub async fn staff_area(State(state): State<AppState>, req: Request, next: Next)
             parts.extensions.insert(s);
             next.run(Request::from_parts(parts, body)).await
         }
-        Ok(None) => login_redirect(&parts, "/verwaltung/anmelden"),
+        Ok(None) => login_redirect(&parts, links::STAFF_LOGIN.path()),
         Err(e) => e.into_response(),
     }
 }
@@ -48,7 +49,7 @@ pub async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path:
     let nav = staff.map(|s| staff_nav(state, lang, s, path)).unwrap_or_default();
     if let Some(s) = staff {
         blocks.push(Block::Buttons(vec![Button {
-            action: "/verwaltung/abmelden".into(),
+            action: links::STAFF_LOGOUT.path().into(),
             csrf: s.csrf.clone(),
             hidden: vec![],
             label: tr_with(lang, "staff.logout", &[("name", &s.user.display_name)]),

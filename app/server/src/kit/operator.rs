@@ -39,7 +39,7 @@ impl FromRequestParts<AppState> for OperatorSession {
             return Ok(s.clone());
         }
         let Some(token) = cookies::get(&parts.headers, SESSION_COOKIE).map(str::to_owned) else {
-            return Err(see_other("/login"));
+            return Err(see_other(super::links::CONSOLE_LOGIN.path()));
         };
         let load = async {
             let mut tx = super::pipeline::platform_tx(state).await?;
@@ -49,7 +49,7 @@ impl FromRequestParts<AppState> for OperatorSession {
         };
         match load.await {
             Ok(Some(session)) => Ok(Self { session }),
-            Ok(None) => Err(see_other("/login?abgelaufen=1")),
+            Ok(None) => Err(see_other(&format!("{}?abgelaufen=1", super::links::CONSOLE_LOGIN.path()))),
             Err(e) => Err(e.into_response()),
         }
     }

@@ -3,6 +3,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::links;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use portal_db::TenantTx;
@@ -40,9 +41,9 @@ pub fn assets(state: &AppState, with_islands: bool) -> Assets {
         (short_hash(&kern), short_hash(APP_CSS.as_bytes()), short_hash(&[ISLANDS_JS.as_bytes(), &wasm].concat()))
     });
     Assets {
-        kern_css: format!("/assets/kern/kern.min.css?v={kern}"),
-        app_css: format!("/assets/app.css?v={app}"),
-        islands_js: with_islands.then(|| format!("/assets/islands.js?v={islands}")),
+        kern_css: format!("{}/kern.min.css?v={kern}", links::ASSETS_KERN.path()),
+        app_css: format!("{}?v={app}", links::ASSET_APP_CSS.path()),
+        islands_js: with_islands.then(|| format!("{}?v={islands}", links::ASSET_ISLANDS_JS.path())),
         scripts: vec![],
     }
 }
@@ -52,7 +53,7 @@ pub const PAYMENT_JS: &str = include_str!("../../../assets/payment.js");
 
 /// The payment page's scripts: Stripe.js from its configured URL, then the glue.
 pub fn payment_scripts(state: &AppState) -> Vec<String> {
-    vec![state.payment_config.js_url.clone(), format!("/assets/payment.js?v={}", short_hash(PAYMENT_JS.as_bytes()))]
+    vec![state.payment_config.js_url.clone(), format!("{}?v={}", links::ASSET_PAYMENT_JS.path(), short_hash(PAYMENT_JS.as_bytes()))]
 }
 
 /// Live waiting times and the call display (served from memory).
@@ -67,7 +68,7 @@ pub const CHECK_JS: &str = include_str!("../../../assets/check.js");
 pub const MAP_JS: &str = include_str!("../../../assets/map.js");
 
 pub fn map_scripts() -> Vec<String> {
-    vec!["/assets/leaflet/leaflet.js".into(), format!("/assets/map.js?v={}", short_hash(MAP_JS.as_bytes()))]
+    vec![format!("{}/leaflet.js", links::ASSETS_LEAFLET.path()), format!("{}?v={}", links::ASSET_MAP_JS.path(), short_hash(MAP_JS.as_bytes()))]
 }
 
 /// The Content-Security-Policy of a page with a map whose tiles come from `tiles` (a URL
@@ -83,7 +84,7 @@ pub fn map_csp(tiles: &str) -> Option<String> {
 }
 
 pub fn live_script() -> String {
-    format!("/assets/live.js?v={}", short_hash(LIVE_JS.as_bytes()))
+    format!("{}?v={}", links::ASSET_LIVE_JS.path(), short_hash(LIVE_JS.as_bytes()))
 }
 
 /// The version query of the wasm bundle, used by the island loader.
@@ -132,7 +133,7 @@ pub fn chrome_of(content: &TenantContent, ctx: &TenantContext, state: &AppState,
     PortalChrome {
         lang,
         tenant_name: branding.map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
-        logo_url: content.logo_sha256.as_ref().map(|h| format!("/logo?v={}", &h[..12.min(h.len())])),
+        logo_url: content.logo_sha256.as_ref().map(|h| format!("{}?v={}", links::TENANT_LOGO.path(), &h[..12.min(h.len())])),
         primary_colour: branding.map_or_else(|| "#0b4ea2".to_owned(), |b| b.primary_colour.to_string()),
         secondary_colour: branding.map_or_else(|| "#e6eef7".to_owned(), |b| b.secondary_colour.to_string()),
         current_path,
@@ -250,7 +251,7 @@ pub async fn blocks_page(
         chrome.assets.scripts.push(live_script());
     }
     if blocks.iter().any(|b| matches!(b, Block::OfflineCheck(_))) {
-        chrome.assets.scripts.push(format!("/pruefen/check.js?v={}", short_hash(CHECK_JS.as_bytes())));
+        chrome.assets.scripts.push(format!("{}?v={}", links::CHECK_SCRIPT.path(), short_hash(CHECK_JS.as_bytes())));
     }
     let map = blocks.iter().any(|b| matches!(b, Block::Map(_)));
     if map {

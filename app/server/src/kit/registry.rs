@@ -191,7 +191,7 @@ pub fn capabilities() -> &'static [Capability] {
 /// An entry matches itself and what lies below it as whole segments (`/login` opens `/login` and
 /// `/login/…`, never `/loginx`); an entry ending in `/` opens everything below it.
 pub fn is_public(path: &str) -> bool {
-    path == "/sprache" || capabilities().iter().flat_map(|c| c.public.iter()).any(|p| below(path, p))
+    path == super::links::LANGUAGE.path() || capabilities().iter().flat_map(|c| c.public.iter()).any(|p| below(path, p))
 }
 
 fn below(path: &str, entry: &str) -> bool {
@@ -226,19 +226,27 @@ pub async fn sync_demo(list: &[Capability], db: &portal_db::Db, demo_dir: &std::
     Ok(())
 }
 
-/// The routes of every capability's actions on the office's page of a case.
+/// The routes of every capability's actions on the office's page of a case. The page's owner is
+/// found once, here: actions need exactly one, and each action's path lies below the page's.
 pub fn case_action_routes(list: &'static [Capability]) -> Router<AppState> {
-    list.iter().flat_map(|c| c.office_case_actions.iter().map(move |a| (c.name, *a))).fold(Router::new(), |router, (name, action)| {
+    let actions: Vec<(&'static str, CaseAction)> = list.iter().flat_map(|c| c.office_case_actions.iter().map(move |a| (c.name, *a))).collect();
+    if actions.is_empty() {
+        return Router::new();
+    }
+    let owners: Vec<OfficeCasePage> = list.iter().filter_map(|c| c.office_case_page).collect();
+    let [page] = owners[..] else { panic!("actions on the office's case page need exactly one capability that owns the page, found {}", owners.len()) };
+    actions.into_iter().fold(Router::new(), |router, (name, action)| {
+        let below = action.path.pattern().strip_prefix(page.path.pattern()).is_some_and(|rest| rest.starts_with('/'));
+        assert!(below, "{name}: the action {} does not lie below the case page {}", action.path.pattern(), page.path.pattern());
         router.route(
             action.path.pattern(),
             post(move |State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, staff: Staff, Path(params): Path<Vec<(String, String)>>, fields: Fields| async move {
                 staff.check_csrf(fields.csrf())?;
+                // the case page's id, then the action's own parameters; a malformed id names no case
                 let mut params = params.into_iter().map(|(_, v)| v);
                 let case_id = params.next().and_then(|id| Uuid::parse_str(&id).ok()).ok_or_else(AppError::not_found)?;
                 let request = CaseActionRequest { lang: lang_of(&headers), headers, ip, staff, case_id, params: params.collect(), fields };
-                let outcome = (action.run)(&state, &ctx, &request).await?;
-                let page = capabilities().iter().find_map(|c| c.office_case_page).ok_or_else(AppError::not_found)?;
-                match outcome {
+                match (action.run)(&state, &ctx, &request).await? {
                     Outcome::Done(None) => Ok(see_other(&page.path.with(&[&case_id]))),
                     Outcome::Done(Some(notice)) => Ok(notice.redirect(&page.path.with(&[&case_id]))),
                     Outcome::Again(form, status) => (page.render)(&state, &ctx, request.lang, &request.staff, case_id, Some(PanelForm { capability: name, form }), status).await,
@@ -250,6 +258,55 @@ pub fn case_action_routes(list: &'static [Capability]) -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+    use axum::response::Response;
+    use portal_domain::Lang;
+    use portal_web::{AppError, AppState, TenantContext};
+    use uuid::Uuid;
+
+    use super::{BoxFuture, Capability, CaseAction, CaseActionRequest, OfficeCasePage, Outcome, PanelForm};
+    use crate::kit::paths::RoutePath;
+    use crate::kit::session::Staff;
+
+    fn done<'a>(_: &'a AppState, _: &'a TenantContext, _: &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>> {
+        Box::pin(async { Ok(Outcome::Done(None)) })
+    }
+
+    fn page<'a>(_: &'a AppState, _: &'a TenantContext, _: Lang, _: &'a Staff, _: Uuid, _: Option<PanelForm>, _: StatusCode) -> BoxFuture<'a, Result<Response, AppError>> {
+        Box::pin(async { Err(AppError::not_found()) })
+    }
+
+    const OWNER: Capability = Capability { office_case_page: Some(OfficeCasePage { path: RoutePath("/verwaltung/vorgaenge/{id}"), render: page }), ..Capability::named("owner") };
+    static STRAY: &[Capability] = &[OWNER, Capability { office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/zahlungen/{id}/erstattung"), run: done }], ..Capability::named("stray") }];
+    static ORPHAN: &[Capability] = &[Capability { office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x"), run: done }], ..Capability::named("orphan") }];
+    static TWO_OWNERS: &[Capability] = &[OWNER, OWNER, Capability { office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x"), run: done }], ..Capability::named("acting") }];
+    static FINE: &[Capability] = &[OWNER, Capability { office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x/{doc}"), run: done }], ..Capability::named("acting") }];
+
+    #[test]
+    #[should_panic(expected = "stray: the action /verwaltung/zahlungen/{id}/erstattung does not lie below the case page /verwaltung/vorgaenge/{id}")]
+    fn an_action_outside_the_case_page_is_refused_when_the_routes_are_built() {
+        let _ = super::case_action_routes(STRAY);
+    }
+
+    #[test]
+    #[should_panic(expected = "exactly one capability that owns the page, found 0")]
+    fn an_action_without_an_owner_of_the_page_is_refused_when_the_routes_are_built() {
+        let _ = super::case_action_routes(ORPHAN);
+    }
+
+    #[test]
+    #[should_panic(expected = "exactly one capability that owns the page, found 2")]
+    fn an_action_with_two_owners_of_the_page_is_refused_when_the_routes_are_built() {
+        let _ = super::case_action_routes(TWO_OWNERS);
+    }
+
+    #[test]
+    fn actions_below_the_one_owners_page_are_routed_and_no_actions_route_nothing() {
+        assert!(super::case_action_routes(FINE).has_routes());
+        static NONE: &[Capability] = &[OWNER];
+        assert!(!super::case_action_routes(NONE).has_routes());
+    }
+
     #[test]
     fn an_open_entry_opens_whole_segments_only() {
         assert!(super::below("/login", "/login"));

@@ -21,14 +21,10 @@ use uuid::Uuid;
 
 use super::limits::ip_key;
 use super::page::{see_other, with_cookie};
-use super::paths::RoutePath;
 
-/// The console's code page and set-up page (open without a session: below `/login`).
-pub const CONSOLE_CODE: RoutePath = RoutePath("/login/code");
-pub const CONSOLE_SETUP: RoutePath = RoutePath("/login/einrichten");
-/// The staff area's (below `/verwaltung/anmelden`).
-pub const STAFF_CODE: RoutePath = RoutePath("/verwaltung/anmelden/code");
-pub const STAFF_SETUP: RoutePath = RoutePath("/verwaltung/anmelden/einrichten");
+/// The console's and the staff area's code page and set-up page (open without a session: below
+/// their logins).
+pub use super::links::{CONSOLE_CODE, CONSOLE_SETUP, STAFF_CODE, STAFF_SETUP};
 
 /// How long a pending login waits for its code.
 pub const PENDING_TTL_SECS: i64 = 600;

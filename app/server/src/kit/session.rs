@@ -137,7 +137,7 @@ impl FromRequestParts<AppState> for Staff {
         }
         match load_staff(parts, state).await {
             Ok(Some(s)) => Ok(s),
-            Ok(None) => Err(login_redirect(parts, "/verwaltung/anmelden")),
+            Ok(None) => Err(login_redirect(parts, super::links::STAFF_LOGIN.path())),
             Err(e) => Err(e.into_response()),
         }
     }

@@ -96,7 +96,7 @@ async fn remind(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {
                 kassenzeichen: p.kassenzeichen.clone(),
                 reference: case.reference.clone(),
                 due: p.due_at.map(crate::kit::dates::fmt_date).unwrap_or_default(),
-                link: payflow::payer_link(&p, Some(&case), "/zahlung"),
+                link: payflow::payer_link(&p, Some(&case), crate::kit::links::PAY_SUFFIX),
             };
             crate::kit::mail::queue(tx, &ctx, &p.portal_url, lang, &to, mail).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             sent += 1;

@@ -62,7 +62,7 @@ pub async fn apply(state: &AppState, event: &VerifiedEvent, body: &str) -> Resul
     let mut tx = state.db.tenant(tenant).await?;
     let mut payload: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     // the log keeps what happened, not the intent's client secret
-    if let Some(object) = payload.pointer_mut("/data/object").and_then(serde_json::Value::as_object_mut) {
+    if let Some(object) = payload.get_mut("data").and_then(|d| d.get_mut("object")).and_then(serde_json::Value::as_object_mut) {
         object.remove("client_secret");
     }
     if !repo::record_event(&mut tx, &event.id, &event.event_type, event.object_id(), event.created, &payload, "received").await? {

@@ -97,8 +97,8 @@ impl Frame<'_> {
     }
     fn login_path(&self) -> &'static str {
         match self {
-            Self::Console => "/login",
-            Self::Staff(_) => "/verwaltung/anmelden",
+            Self::Console => crate::kit::links::CONSOLE_LOGIN.path(),
+            Self::Staff(_) => crate::kit::links::STAFF_LOGIN.path(),
         }
     }
     async fn page(&self, state: &AppState, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {

@@ -267,7 +267,7 @@ pub(super) async fn console_end_sessions(State(state): State<AppState>, s: Opera
     tracing::info!(operator.id = %s.session.operator.operator_id, ended, "operator ended sessions");
     // ending this very session is a logout
     if which == Some(s.session.session_id) {
-        return Ok(crate::kit::page::see_other("/login"));
+        return Ok(crate::kit::page::see_other(crate::kit::links::CONSOLE_LOGIN.path()));
     }
     Ok(back(paths::CONSOLE_SECURITY.path(), "sitzungen"))
 }

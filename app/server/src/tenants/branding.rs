@@ -129,5 +129,5 @@ pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantCont
     tx.finish().await?;
     // this server shows it on the next request; the others when the notification arrives
     state.content.invalidate(ctx.entry.tenant_id);
-    Ok(Notice::Saved.redirect("/verwaltung/darstellung"))
+    Ok(Notice::Saved.redirect(paths::BRANDING_FORM.path()))
 }

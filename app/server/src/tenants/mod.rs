@@ -308,7 +308,7 @@ async fn save_services(State(state): State<AppState>, session: OperatorSession, 
     // this server shows it on the next request; the others when the notification arrives
     state.content.invalidate(TenantId(id));
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, services = count, "service selection saved");
-    Ok(see_other(&format!("/mandanten/{id}/leistungen?gespeichert={count}")))
+    Ok(see_other(&format!("{}?gespeichert={count}", paths::SERVICES_PAGE.with(&[&id]))))
 }
 
 async fn apply_basic_installation(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
@@ -323,5 +323,5 @@ async fn apply_basic_installation(State(state): State<AppState>, session: Operat
     // this server shows it on the next request; the others when the notification arrives
     state.content.invalidate(TenantId(id));
     tracing::info!(tenant.id = %id, operator.id = %session.session.operator.operator_id, added, "basic installation applied");
-    Ok(see_other(&format!("/mandanten/{id}/leistungen?vorlage={added}")))
+    Ok(see_other(&format!("{}?vorlage={added}", paths::SERVICES_PAGE.with(&[&id]))))
 }

@@ -261,7 +261,7 @@ pub(super) async fn save_tenant(state: &AppState, session: &OperatorSession, ip:
         Ok(Notice::Saved.redirect("/"))
     } else {
         tracing::info!(tenant.id = %id, operator.id = %operator, slug = %valid.tenant.slug, "tenant created");
-        Ok(see_other(&format!("/mandanten/{id}/leistungen?neu=1")))
+        Ok(see_other(&format!("{}?neu=1", paths::SERVICES_PAGE.with(&[&id]))))
     }
 }
 

@@ -5,8 +5,8 @@ use crate::kit::registry::{CaseActionRequest, Outcome};
 use crate::payments::paths;
 use crate::shared::cases::{actor, visible_case};
 
-/// The payment box on the staff case view, with refunds and (for staff who may) the refund form.
-/// The payment box on the office's page of a case, with the refund form.
+/// The payment box on the office's page of a case: the payment, its refunds and (for staff who may)
+/// the refund form.
 pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: Lang, s: &'a Staff, case: &'a Case, refund_form: Option<FormState>) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
     Box::pin(staff_payment_blocks(state, tx, lang, s, case, refund_form))
 }

@@ -122,7 +122,7 @@ pub(super) async fn console_setup_blocks(
         status_facts(state, lang, &setup, &plan),
         Block::Heading(tr(lang, "payments.plan")),
         Block::Form(FormSpec {
-            action: format!("/mandanten/{}/zahlungen", id.0),
+            action: paths::CONSOLE_SETUP_PAGE.with(&[&id.0]),
             csrf: csrf.clone(),
             form: plan_form,
             fields: vec![
@@ -135,13 +135,13 @@ pub(super) async fn console_setup_blocks(
         }),
         Block::Heading(tr(lang, "payments.setup_title")),
         Block::Form(FormSpec {
-            action: format!("/mandanten/{}/zahlungen", id.0),
+            action: paths::CONSOLE_SETUP_PAGE.with(&[&id.0]),
             csrf,
             form: form.unwrap_or_else(|| setup_state(&setup)),
             fields: setup_fields(lang),
             submit: tr(lang, "payments.save"),
             danger: false,
-            secondary: Some((format!("/mandanten/{}", id.0), tr(lang, "account.cancel"))),
+            secondary: Some((crate::kit::links::CONSOLE_TENANT.with(&[&id.0]), tr(lang, "account.cancel"))),
         }),
     ];
     Ok((tr_with(lang, "payments.console_title", &[("tenant", &name)]), blocks))
@@ -175,7 +175,7 @@ pub(super) async fn console_save_setup(State(state): State<AppState>, s: Operato
         )
         .await?;
         platform.commit().await?;
-        return Ok(see_other(&format!("/mandanten/{id}/zahlungen")));
+        return Ok(see_other(&paths::CONSOLE_SETUP_PAGE.with(&[&id])));
     }
     let mut tx = platform.into_tenant(tenant).await?;
     let result = match parse_setup(lang, &f) {
@@ -193,7 +193,7 @@ pub(super) async fn console_save_setup(State(state): State<AppState>, s: Operato
             .await?;
             tx.commit().await?;
             refresh_account(&state, tenant, &setup).await?;
-            Ok(see_other(&format!("/mandanten/{id}/zahlungen")))
+            Ok(see_other(&paths::CONSOLE_SETUP_PAGE.with(&[&id])))
         }
         Err(form) => {
             drop(tx);

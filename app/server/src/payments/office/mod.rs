@@ -312,7 +312,7 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: 
             audit(&mut tx, &s, &ip, "payment.setup", "payment_setup".into(), serde_json::to_value(&setup).unwrap_or_default()).await?;
             tx.finish().await?;
             refresh_account(&state, ctx.entry.tenant_id, &setup).await?;
-            Ok(Notice::Saved.redirect("/verwaltung/zahlungen/einstellungen"))
+            Ok(Notice::Saved.redirect(paths::SETUP_PAGE.path()))
         }
         Err(form) => {
             drop(tx);
@@ -353,11 +353,11 @@ async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: Cl
             repo::record_account(&mut tx, &a).await?;
             audit(&mut tx, &s, &ip, "payment.account_checked", account, serde_json::json!({ "charges_enabled": a.charges_enabled, "details_submitted": a.details_submitted })).await?;
             tx.finish().await?;
-            Ok(Notice::AccountChecked.redirect("/verwaltung/zahlungen/einstellungen"))
+            Ok(Notice::AccountChecked.redirect(paths::SETUP_PAGE.path()))
         }
         Err(e) => {
             tracing::warn!(error = %e, "retrieving the connected account failed");
-            Ok(Notice::StripeUnreachable.redirect("/verwaltung/zahlungen/einstellungen"))
+            Ok(Notice::StripeUnreachable.redirect(paths::SETUP_PAGE.path()))
         }
     }
 }
@@ -374,7 +374,7 @@ async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: 
         Ok(url) => Ok(see_other(&url)),
         Err(e) => {
             tracing::warn!(error = %e, "creating the onboarding link failed");
-            Ok(Notice::StripeUnreachable.redirect("/verwaltung/zahlungen/einstellungen"))
+            Ok(Notice::StripeUnreachable.redirect(paths::SETUP_PAGE.path()))
         }
     }
 }
@@ -527,7 +527,7 @@ async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers
         repo::delete_service_payment(&mut tx, &slug).await?;
         audit(&mut tx, &s, &ip, "payment.service_fee_removed", slug.clone(), serde_json::json!({})).await?;
         tx.finish().await?;
-        return Ok(Notice::Saved.redirect("/verwaltung/zahlungen/einstellungen"));
+        return Ok(Notice::Saved.redirect(paths::SETUP_PAGE.path()));
     }
     let svc = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     match parse_service(lang, &f, &slug, &svc.schema) {
@@ -537,7 +537,7 @@ async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers
             }
             audit(&mut tx, &s, &ip, "payment.service_fee", slug.clone(), serde_json::to_value(&p).unwrap_or_default()).await?;
             tx.finish().await?;
-            Ok(Notice::Saved.redirect("/verwaltung/zahlungen/einstellungen"))
+            Ok(Notice::Saved.redirect(paths::SETUP_PAGE.path()))
         }
         Err(form) => {
             let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, Some(form)).await?;

@@ -140,10 +140,10 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
         query.status.map(|s| s.code()).unwrap_or_default()
     );
     if page > 1 {
-        pager.push((format!("/verwaltung/zahlungen?{keep}&seite={}", page - 1), tr(lang, "casework.previous")));
+        pager.push((format!("{}?{keep}&seite={}", paths::PAYMENTS_VIEW.path(), page - 1), tr(lang, "casework.previous")));
     }
     if page * PAGE < total {
-        pager.push((format!("/verwaltung/zahlungen?{keep}&seite={}", page + 1), tr(lang, "casework.next")));
+        pager.push((format!("{}?{keep}&seite={}", paths::PAYMENTS_VIEW.path(), page + 1), tr(lang, "casework.next")));
     }
     if !pager.is_empty() {
         blocks.push(Block::Links(pager));
@@ -151,13 +151,12 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
     blocks.push(Block::Heading(tr(lang, "payments.exports_heading")));
     blocks.push(Block::Text(tr(lang, "payments.exports_intro")));
     let today = state.db.clock().today();
-    let mut links = vec![(format!("/verwaltung/zahlungen/export/{}", iso(today)), tr(lang, "payments.export_today"))];
-    links.extend(exports.iter().map(|e| {
-        (
-            format!("/verwaltung/zahlungen/export/{}", iso(e.date)),
-            tr_with(lang, "payments.export_day", &[("day", &fmt_day(e.date)), ("rows", &e.rows.to_string()), ("total", &money(e.total_cents, lang))]),
-        )
-    }));
+    let mut links = vec![(paths::EXPORT_CSV.with(&[&iso(today)]), tr(lang, "payments.export_today"))];
+    links.extend(
+        exports.iter().map(|e| {
+            (paths::EXPORT_CSV.with(&[&iso(e.date)]), tr_with(lang, "payments.export_day", &[("day", &fmt_day(e.date)), ("rows", &e.rows.to_string()), ("total", &money(e.total_cents, lang))]))
+        }),
+    );
     blocks.push(Block::Links(links));
     staff_page(&state, &ctx, lang, paths::PAYMENTS_VIEW.path(), Some(&s), StatusCode::OK, tr(lang, "payments.list_title"), blocks).await
 }
