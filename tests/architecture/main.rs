@@ -29,6 +29,9 @@ use rules::{
 /// The server crate's source folder, relative to the repository root.
 const SERVER_SRC: &str = "app/server/src";
 
+/// The UI crate's source folder, whose links are typed paths too.
+const UI_SRC: &str = "app/ui/src";
+
 /// Folders whose `.rs` files must respect the line limit.
 const SIZED_ROOTS: [&str; 5] = ["app", "platform", "tests", "benches", "fuzz"];
 
@@ -172,7 +175,13 @@ fn no_two_files_import_each_other() {
 
 #[test]
 fn routes_are_spelled_only_in_paths_files() {
-    assert_clean(&report("route literal outside a paths.rs or kit/links.rs", &route_literals(&format!("{SERVER_SRC}/"), &server_files())));
+    let mut found = route_literals(&format!("{SERVER_SRC}/"), &server_files());
+    let root = repo_root();
+    let prefix = format!("{UI_SRC}/");
+    let ui: Vec<(String, String)> = rust_files(&root, UI_SRC).expect("read app/ui/src").into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_owned(), text)).collect();
+    assert!(ui.iter().any(|(rel, _)| rel == "links.rs"), "no links.rs in {UI_SRC}");
+    found.extend(route_literals(&prefix, &ui));
+    assert_clean(&report("route literal outside a paths.rs or links.rs", &found));
 }
 
 #[test]

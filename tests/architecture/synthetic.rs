@@ -200,6 +200,8 @@ fn route_literals_are_found_outside_paths_files_only() {
         ("casework/paths.rs", "pub const INBOX: RoutePath = RoutePath(\"/verwaltung/vorgaenge\");\n"),
         ("kit/links.rs", "pub const HOME: RoutePath = RoutePath(\"/konto\");\n"),
         ("access/mod.rs", "fn f() {}\n\n#[cfg(test)]\nmod tests {\n    const P: &str = \"/verwaltung/anmelden\";\n}\n"),
+        ("islands.rs", "#[server(prefix = \"/verwaltung/api\")]\npub async fn toggle() {}\n"),
+        ("links.rs", "pub const SEARCH: RoutePath = RoutePath(\"/suche\");\n"),
     ]
     .iter()
     .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))

@@ -7,6 +7,7 @@ use crate::form::{ErrorSummary, FileField, FormState, Notice, SelectField, TextA
 use crate::i18n::{tr, tr_with};
 use crate::islands::{ColourField, ColourTexts};
 use crate::layout::{ConsoleChrome, ConsoleLayout};
+use crate::links;
 
 fn csrf_field(token: &Option<String>) -> impl IntoView + use<> {
     view! { <input type="hidden" name="_csrf" value=token.clone().unwrap_or_default()/> }
@@ -25,7 +26,7 @@ pub fn LoginPage(chrome: ConsoleChrome, form: FormState, message: Option<String>
                 <h1 class="kern-heading-x-large">{tr(lang, "console.login_heading")}</h1>
                 {message.map(|m| view! { <div class="kern-alert kern-alert--danger" role="alert"><div class="kern-alert__header"><span class="kern-icon kern-icon--danger" aria-hidden="true"></span><p class="kern-title">{m}</p></div></div> })}
                 <ErrorSummary lang=lang form=form.clone()/>
-                <form method="post" action="/login" novalidate="">
+                <form method="post" action=links::CONSOLE_LOGIN.path() novalidate="">
                     <input type="hidden" name="_csrf" value=login_csrf/>
                     <TextField form=form.clone() name="email" label=tr(lang, "console.email") input_type="email" autocomplete="username" required=true/>
                     <TextField form=form.clone() name="password" label=tr(lang, "console.password") input_type="password" autocomplete="current-password" required=true/>
@@ -71,7 +72,7 @@ pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Op
         <ConsoleLayout chrome=chrome title=tr(lang, "console.tenants")>
             <h1 class="kern-heading-x-large">{tr(lang, "console.tenants")}</h1>
             {notice.map(|n| view! { <Notice text=n/> })}
-            <p><a class="kern-btn kern-btn--primary" href="/mandanten/neu"><span class="kern-label">{tr(lang, "console.new_tenant")}</span></a></p>
+            <p><a class="kern-btn kern-btn--primary" href=links::CONSOLE_NEW_TENANT.path()><span class="kern-label">{tr(lang, "console.new_tenant")}</span></a></p>
             <form method="get" action="/" role="search" class="search-form">
                 <div class="kern-form-input">
                     <label class="kern-label" for="q">{tr(lang, "console.filter")}</label>
@@ -113,12 +114,12 @@ pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Op
                                     <td class="kern-table__cell"><span class=badge><span class="kern-label kern-label--small">{status}</span></span></td>
                                     <td class="kern-table__cell">
                                         <div class="row-actions">
-                                            <a class="kern-link" href=format!("/mandanten/{}", t.id) aria-label=format!("{}: {}", tr(lang, "console.edit"), t.name)>{tr(lang, "console.edit")}</a>
-                                            <a class="kern-link" href=format!("/mandanten/{}/leistungen", t.id) aria-label=format!("{services}: {}", t.name)>{services.clone()}</a>
-                                            <a class="kern-link" href=format!("/mandanten/{}/zugang", t.id) aria-label=format!("{}: {}", tr(lang, "console.nav_access"), t.name)>{tr(lang, "console.nav_access")}</a>
-                                            <a class="kern-link" href=format!("/mandanten/{}/zahlungen", t.id) aria-label=format!("{}: {}", tr(lang, "console.nav_tenant_payments"), t.name)>{tr(lang, "console.nav_tenant_payments")}</a>
+                                            <a class="kern-link" href=links::CONSOLE_TENANT.with(&[&t.id]) aria-label=format!("{}: {}", tr(lang, "console.edit"), t.name)>{tr(lang, "console.edit")}</a>
+                                            <a class="kern-link" href=links::CONSOLE_TENANT_SERVICES.with(&[&t.id]) aria-label=format!("{services}: {}", t.name)>{services.clone()}</a>
+                                            <a class="kern-link" href=links::CONSOLE_TENANT_ACCESS.with(&[&t.id]) aria-label=format!("{}: {}", tr(lang, "console.nav_access"), t.name)>{tr(lang, "console.nav_access")}</a>
+                                            <a class="kern-link" href=links::CONSOLE_TENANT_PAYMENTS.with(&[&t.id]) aria-label=format!("{}: {}", tr(lang, "console.nav_tenant_payments"), t.name)>{tr(lang, "console.nav_tenant_payments")}</a>
                                             {first_host.map(|h| view! { <a class="kern-link" href=format!("//{h}{port_suffix}/") aria-label=format!("{}: {}", tr(lang, "console.open_portal"), t.name)>{tr(lang, "console.open_portal")}</a> })}
-                                            <form method="post" action=format!("/mandanten/{}/status", t.id) class="inline-form">
+                                            <form method="post" action=links::CONSOLE_TENANT_STATUS.with(&[&t.id]) class="inline-form">
                                                 {csrf_field(&csrf)}
                                                 <input type="hidden" name="status" value=toggle_to/>
                                                 <button class="kern-btn kern-btn--secondary kern-btn--x-small" type="submit" aria-label=format!("{toggle_label}: {}", t.name)><span class="kern-label">{toggle_label.clone()}</span></button>
@@ -214,7 +215,7 @@ pub fn TenantFormPage(chrome: ConsoleChrome, data: TenantFormData) -> impl IntoV
         Some(n) => tr_with(lang, "console.edit_tenant", &[("name", n)]),
         None => tr(lang, "console.new_tenant"),
     };
-    let action = data.tenant_id.as_ref().map_or_else(|| "/mandanten".to_owned(), |id| format!("/mandanten/{id}"));
+    let action = data.tenant_id.as_ref().map_or_else(|| links::CONSOLE_TENANTS.path().to_owned(), |id| links::CONSOLE_TENANT.with(&[id]));
     let kinds: Vec<(String, String)> =
         std::iter::once((String::new(), String::from("–"))).chain(["kreis", "amt", "stadt", "gemeinde"].iter().map(|k| ((*k).to_owned(), kind_label(lang, k)))).collect();
     let parents: Vec<(String, String)> = std::iter::once((String::new(), tr(lang, "console.no_parent"))).chain(data.parents).collect();
@@ -292,11 +293,11 @@ pub fn TenantServicesPage(chrome: ConsoleChrome, tenant_id: String, tenant_name:
             <h1 class="kern-heading-x-large">{title}</h1>
             {notice.map(|n| view! { <Notice text=n/> })}
             <p class="kern-body">{tr(lang, "console.services_intro")}</p>
-            <form method="post" action=format!("/mandanten/{tenant_id}/leistungen/grundausstattung") class="preset-form">
+            <form method="post" action=links::CONSOLE_TENANT_BASIC.with(&[&tenant_id]) class="preset-form">
                 {csrf_field(&csrf)}
                 <button class="kern-btn kern-btn--secondary" type="submit"><span class="kern-label">{tr(lang, "console.apply_preset")}</span></button>
             </form>
-            <form method="post" action=format!("/mandanten/{tenant_id}/leistungen")>
+            <form method="post" action=links::CONSOLE_TENANT_SERVICES.with(&[&tenant_id])>
                 {csrf_field(&csrf)}
                 {groups.into_iter().enumerate().map(|(i, (category, services))| view! {
                     <fieldset class="kern-fieldset service-choices">

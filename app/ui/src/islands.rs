@@ -108,7 +108,7 @@ pub fn ServiceSwitch(data: ServiceSwitchData) -> impl IntoView {
     let texts = data.clone();
     let texts2 = data.clone();
     view! {
-        <form method="post" action="/verwaltung/leistungen" class="service-switch" on:submit=toggle>
+        <form method="post" action=crate::links::STAFF_SERVICES.path() class="service-switch" on:submit=toggle>
             <input type="hidden" name="_csrf" value=data.csrf.clone()/>
             <input type="hidden" name="slug" value=data.slug.clone()/>
             <input type="hidden" name="active" value=move || if active.get() { "false" } else { "true" }/>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use portal_domain::Lang;
 
 use crate::i18n::{tr, tr_with};
+use crate::links;
 
 /// Asset URLs shared by all pages. Versioned query strings let browsers cache them for a year.
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ pub fn theme_css(primary: &str, secondary: &str) -> String {
 
 fn lang_switch_href(lang: Lang, current_path: &str) -> String {
     let other = if lang == Lang::De { Lang::En } else { Lang::De };
-    format!("/sprache?lang={}&back={}", other.code(), urlencode(current_path))
+    format!("{}?lang={}&back={}", links::LANGUAGE.path(), other.code(), urlencode(current_path))
 }
 
 /// Percent-encodes a value for a query string.
@@ -103,7 +104,7 @@ pub fn PortalLayout(chrome: PortalChrome, title: String, children: Children) -> 
                         </span>
                     </a>
                     <nav class="site-header__nav" aria-label=tr(lang, "common.language")>
-                        <a class="kern-link" href="/konto">{tr(lang, "common.account")}</a>
+                        <a class="kern-link" href=links::CITIZEN_ACCOUNT.path()>{tr(lang, "common.account")}</a>
                         <a class="kern-link" href=switch hreflang=if lang == Lang::De { "en" } else { "de" } lang=if lang == Lang::De { "en" } else { "de" } aria-label=tr(lang, "common.switch_language_label")>
                             {tr(lang, "common.switch_language")}
                         </a>
@@ -124,9 +125,9 @@ pub fn PortalLayout(chrome: PortalChrome, title: String, children: Children) -> 
                     </div>
                     <nav aria-label=tr(lang, "common.imprint")>
                         <ul class="kern-list footer-links">
-                            <li><a class="kern-link" href="/impressum">{tr(lang, "common.imprint")}</a></li>
-                            <li><a class="kern-link" href="/datenschutz">{tr(lang, "common.privacy")}</a></li>
-                            <li><a class="kern-link" href="/barrierefreiheit">{tr(lang, "common.accessibility")}</a></li>
+                            <li><a class="kern-link" href=links::IMPRINT.path()>{tr(lang, "common.imprint")}</a></li>
+                            <li><a class="kern-link" href=links::PRIVACY.path()>{tr(lang, "common.privacy")}</a></li>
+                            <li><a class="kern-link" href=links::ACCESSIBILITY.path()>{tr(lang, "common.accessibility")}</a></li>
                         </ul>
                     </nav>
                 </div>
@@ -180,7 +181,7 @@ pub fn ConsoleLayout(chrome: ConsoleChrome, title: String, children: Children) -
                                 <a class="kern-link" href=href aria-current=current.then_some("page")>{label}</a>
                             }).collect::<Vec<_>>()}
                             <span class="kern-body--small">{tr_with(lang, "console.signed_in_as", &[("name", &n)])}</span>
-                            <form method="post" action="/logout" class="inline-form">
+                            <form method="post" action=links::CONSOLE_LOGOUT.path() class="inline-form">
                                 <input type="hidden" name="_csrf" value=chrome.csrf_token.clone().unwrap_or_default()/>
                                 <button class="kern-btn kern-btn--tertiary kern-btn--x-small" type="submit">
                                     <span class="kern-label">{tr(lang, "console.logout")}</span>

@@ -11,6 +11,7 @@
 pub mod appointments;
 pub mod form_fields;
 pub mod islands;
+pub mod links;
 
 #[cfg(feature = "ssr")]
 pub mod block_pages;

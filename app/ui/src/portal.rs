@@ -5,6 +5,7 @@ use portal_domain::{Cents, Lang};
 
 use crate::i18n::{tr, tr_with};
 use crate::layout::{Assets, PlainLayout, PortalChrome, PortalLayout};
+use crate::links;
 
 /// A service in a list.
 #[derive(Debug, Clone)]
@@ -52,7 +53,7 @@ fn service_list(lang: Lang, services: Vec<ServiceItem>) -> impl IntoView {
         <ul class="service-list">
             {services.into_iter().map(|s| view! {
                 <li class="service-list__item">
-                    <a class="kern-link service-list__link" href=format!("/leistungen/{}", s.slug)>{s.name}</a>
+                    <a class="kern-link service-list__link" href=links::SERVICE.with(&[&s.slug])>{s.name}</a>
                     <p class="kern-body kern-body--small service-list__summary">{s.summary}</p>
                     <p class="kern-body--small service-list__meta">
                         {tr(lang, "portal.fee")}": "{fee_text(lang, s.fee)}" "{badges(lang, s.online, s.appointment)}
@@ -68,7 +69,7 @@ fn search_form(lang: Lang, query: String, error: Option<String>) -> impl IntoVie
     let input_class = if error.is_some() { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" };
     let describedby = if error.is_some() { "q-hint q-error" } else { "q-hint" };
     view! {
-        <form class="search-form" method="get" action="/suche" role="search">
+        <form class="search-form" method="get" action=links::SEARCH.path() role="search">
             <div class=wrapper_class>
                 <label class="kern-label" for="q">{tr(lang, "portal.search_label")}</label>
                 <div class="kern-hint" id="q-hint">{tr(lang, "portal.search_hint")}</div>
@@ -172,10 +173,10 @@ pub fn ServicePage(chrome: PortalChrome, data: ServicePageData) -> impl IntoView
             {badges(lang, d.item.online, d.item.appointment)}
             <p class="kern-body">{d.description}</p>
             {d.apply_online.then(|| view! {
-                <p class="apply-online"><a class="kern-btn kern-btn--primary" href=format!("/leistungen/{}/antrag", d.item.slug)><span class="kern-label">{tr(lang, "cases.apply_online")}</span></a></p>
+                <p class="apply-online"><a class="kern-btn kern-btn--primary" href=links::START_APPLICATION.with(&[&d.item.slug])><span class="kern-label">{tr(lang, "cases.apply_online")}</span></a></p>
             })}
             {d.book_appointment.then(|| view! {
-                <p class="apply-online"><a class="kern-btn kern-btn--secondary" href=format!("/termine/buchen?dienst={}", d.item.slug)><span class="kern-label">{tr(lang, "portal.book_appointment")}</span></a></p>
+                <p class="apply-online"><a class="kern-btn kern-btn--secondary" href=format!("{}?dienst={}", links::BOOK_APPOINTMENT.path(), d.item.slug)><span class="kern-label">{tr(lang, "portal.book_appointment")}</span></a></p>
             })}
             <dl class="kern-description-list">
                 <div class="kern-description-list-item">

@@ -2,7 +2,7 @@
 
 use crate::kit::paths::RoutePath;
 
-pub const ACCESS_PAGE: RoutePath = RoutePath("/mandanten/{id}/zugang");
+pub const ACCESS_PAGE: RoutePath = crate::kit::links::CONSOLE_TENANT_ACCESS;
 pub const PROVIDERS_PAGE: RoutePath = RoutePath("/mandanten/{id}/identitaet");
 pub const CONSOLE_DELETE_PROVIDER: RoutePath = RoutePath("/mandanten/{id}/identitaet/{slug}/loeschen");
 pub const DASHBOARD: RoutePath = crate::kit::links::STAFF_HOME;

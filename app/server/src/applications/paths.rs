@@ -3,7 +3,7 @@
 use crate::kit::links;
 use crate::kit::paths::RoutePath;
 
-pub const START_PAGE: RoutePath = RoutePath("/leistungen/{slug}/antrag");
+pub const START_PAGE: RoutePath = links::START_APPLICATION;
 pub const FORM_PAGE: RoutePath = links::DRAFT_PAGE;
 pub const CHECK_PAGE_VIEW: RoutePath = RoutePath("/antrag/{draft}/pruefen");
 pub const SUBMIT: RoutePath = RoutePath("/antrag/{draft}/absenden");

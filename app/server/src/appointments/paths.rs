@@ -4,7 +4,7 @@ use crate::kit::paths::RoutePath;
 
 // citizens (and guests)
 pub const OVERVIEW: RoutePath = RoutePath("/termine");
-pub const BOOK: RoutePath = RoutePath("/termine/buchen");
+pub const BOOK: RoutePath = crate::kit::links::BOOK_APPOINTMENT;
 pub const HELD: RoutePath = RoutePath("/termine/reservierung/{secret}");
 pub const MANAGE: RoutePath = RoutePath("/termine/verwalten/{secret}");
 pub const MANAGE_CANCEL: RoutePath = RoutePath("/termine/verwalten/{secret}/absagen");

@@ -3,13 +3,13 @@
 use crate::kit::paths::RoutePath;
 
 pub const HOME: RoutePath = RoutePath("/");
-pub const SEARCH: RoutePath = RoutePath("/suche");
-pub const SERVICE: RoutePath = RoutePath("/leistungen/{slug}");
-pub const IMPRINT: RoutePath = RoutePath("/impressum");
-pub const PRIVACY: RoutePath = RoutePath("/datenschutz");
-pub const ACCESSIBILITY: RoutePath = RoutePath("/barrierefreiheit");
+pub const SEARCH: RoutePath = crate::kit::links::SEARCH;
+pub const SERVICE: RoutePath = crate::kit::links::SERVICE;
+pub const IMPRINT: RoutePath = crate::kit::links::IMPRINT;
+pub const PRIVACY: RoutePath = crate::kit::links::PRIVACY;
+pub const ACCESSIBILITY: RoutePath = crate::kit::links::ACCESSIBILITY;
 pub const LOGO: RoutePath = crate::kit::links::TENANT_LOGO;
-pub const SERVICES: RoutePath = RoutePath("/verwaltung/leistungen");
+pub const SERVICES: RoutePath = crate::kit::links::STAFF_SERVICES;
 pub const SERVER_FN: RoutePath = RoutePath("/verwaltung/api/{*fn_name}");
 /// Everything below the server functions' prefix (open: each function checks its caller).
 pub const SERVER_FNS: RoutePath = RoutePath("/verwaltung/api/");

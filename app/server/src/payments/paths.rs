@@ -19,4 +19,4 @@ pub const SERVICE_PAGE: RoutePath = RoutePath("/verwaltung/zahlungen/leistungen/
 pub const REFUND: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}/erstattung");
 pub const PLANS_PAGE: RoutePath = RoutePath("/tarife");
 pub const STRIPE: RoutePath = RoutePath("/webhooks/stripe");
-pub const CONSOLE_SETUP_PAGE: RoutePath = RoutePath("/mandanten/{id}/zahlungen");
+pub const CONSOLE_SETUP_PAGE: RoutePath = crate::kit::links::CONSOLE_TENANT_PAYMENTS;
