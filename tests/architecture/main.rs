@@ -81,13 +81,18 @@ fn rust_files(root: &Path, dir: &str) -> io::Result<Vec<(String, String)>> {
     Ok(found)
 }
 
-/// The server crate's files, as (path relative to its `src`, text).
-fn server_files() -> Vec<(String, String)> {
+/// A crate's files below `dir` (its `src`), as (path relative to `dir`, text); never empty.
+fn crate_files(dir: &str) -> Vec<(String, String)> {
     let root = repo_root();
-    let files = rust_files(&root, SERVER_SRC).expect("read app/server/src");
-    assert!(!files.is_empty(), "no .rs files under {}", root.join(SERVER_SRC).display());
-    let prefix = format!("{SERVER_SRC}/");
+    let files = rust_files(&root, dir).expect("read a crate's sources");
+    assert!(!files.is_empty(), "no .rs files under {}", root.join(dir).display());
+    let prefix = format!("{dir}/");
     files.into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_owned(), text)).collect()
+}
+
+/// The server crate's files.
+fn server_files() -> Vec<(String, String)> {
+    crate_files(SERVER_SRC)
 }
 
 /// The server crate scanned from disk.
@@ -105,10 +110,8 @@ fn crates() -> Vec<(String, rules::Crate)> {
         let mut dirs: Vec<String> = entries.filter_map(Result::ok).map(|e| format!("{parent}/{}/src", e.file_name().to_string_lossy())).filter(|d| root.join(d).is_dir()).collect();
         dirs.sort();
         for dir in dirs {
-            let prefix = format!("{dir}/");
-            let files = rust_files(&root, &dir).expect("read a crate's sources");
-            let relative: Vec<(String, String)> = files.into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_owned(), text)).collect();
-            found.push((dir, analyse(&prefix, &relative)));
+            let krate = analyse(&format!("{dir}/"), &crate_files(&dir));
+            found.push((dir, krate));
         }
     }
     found
@@ -176,11 +179,9 @@ fn no_two_files_import_each_other() {
 #[test]
 fn routes_are_spelled_only_in_paths_files() {
     let mut found = route_literals(&format!("{SERVER_SRC}/"), &server_files());
-    let root = repo_root();
-    let prefix = format!("{UI_SRC}/");
-    let ui: Vec<(String, String)> = rust_files(&root, UI_SRC).expect("read app/ui/src").into_iter().map(|(path, text)| (path.strip_prefix(&prefix).unwrap_or(&path).to_owned(), text)).collect();
+    let ui = crate_files(UI_SRC);
     assert!(ui.iter().any(|(rel, _)| rel == "links.rs"), "no links.rs in {UI_SRC}");
-    found.extend(route_literals(&prefix, &ui));
+    found.extend(route_literals(&format!("{UI_SRC}/"), &ui));
     assert_clean(&report("route literal outside a paths.rs or links.rs", &found));
 }
 
