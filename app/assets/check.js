@@ -124,9 +124,11 @@
     var d = new Date(n * 86400000);
     return ('0' + d.getUTCDate()).slice(-2) + '.' + ('0' + (d.getUTCMonth() + 1)).slice(-2) + '.' + d.getUTCFullYear();
   }
+  // today in Germany (Europe/Berlin), as the documents' days are, wherever the browser's clock is set
   function today() {
-    var now = new Date();
-    return Math.floor(Date.UTC(now.getFullYear(), now.getMonth(), now.getDate()) / 86400000);
+    var parts = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
+    function part(type) { return Number(parts.filter(function (p) { return p.type === type; })[0].value); }
+    return Math.floor(Date.UTC(part('year'), part('month') - 1, part('day')) / 86400000);
   }
 
   // the key set and the revocations are loaded each by itself: one failing leaves the other

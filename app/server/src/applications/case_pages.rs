@@ -127,7 +127,7 @@ pub(super) async fn citizen_case_page(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    let case = own_case(&mut tx, citizen, case_id).await?;
     let base = paths::CITIZEN_CASE.with(&[&case_id]);
     let mut blocks = case_blocks(&mut tx, lang, &case, &base, &citizen.csrf, reply).await?;
     blocks.push(Block::Links(vec![(paths::MY_CASES.path().into(), tr(lang, "cases.back_to_list"))]));
@@ -189,7 +189,7 @@ pub(super) async fn citizen_reply(
         .await?;
     citizen.check_csrf(posted.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    let case = own_case(&mut tx, &citizen, case_id).await?;
     let name = case.applicant_name.clone();
     if let Some(problem) = reply(&mut tx, lang, &case, &Actor::citizen(citizen.citizen_id, &name), &posted).await? {
         drop(tx);
@@ -211,7 +211,7 @@ pub(super) async fn citizen_receipt(
 
 pub(super) async fn citizen_file(State(state): State<AppState>, ctx: TenantContext, citizen: crate::kit::session::Citizen, Path((case_id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    own_case(&mut tx, &citizen, case_id).await?;
     let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(case_id)).ok_or_else(AppError::not_found)?;
     tx.finish().await?;
     Ok(file_response(file, bytes))

@@ -39,7 +39,7 @@ use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{self, BoxFuture, Capability};
 use crate::kit::session::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
 use crate::kit::uploads::{FileLimits, GatedPost, MAX_UPLOAD_BODY, Posted, accept};
-use crate::shared::cases::{application_receipt, citizen_pdf, guest_lookup, guest_pdf, status_label, timeline};
+use crate::shared::cases::{application_receipt, citizen_case as own_case, citizen_pdf, guest_lookup, guest_pdf, status_label, timeline};
 use crate::shared::drafts::{Applicant, GUEST_COOKIE, applicant, finish, load, prefilled_answers, profile_values, service_name};
 
 mod case_pages;

@@ -24,7 +24,7 @@ use axum::response::IntoResponse;
 /// handler; without one it goes to the login and back.
 pub async fn staff_area(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    if !(path == links::STAFF_HOME.path() || path.strip_prefix(links::STAFF_HOME.path()).is_some_and(|rest| rest.starts_with('/'))) || registry::is_public(path) {
+    if !registry::below(path, links::STAFF_HOME.path()) || registry::is_public(path) {
         return next.run(req).await;
     }
     let (mut parts, body) = req.into_parts();

@@ -1,8 +1,8 @@
 //! The capability registry: what each capability adds to the shared parts of the site — its routes,
 //! its entries in the staff area's and the console's navigation, its panels on pages another
 //! capability owns (the staff dashboard, a case seen by the office or by the citizen), the actions
-//! of those panels, and its background jobs. The wiring (`capabilities.rs`) lists the capabilities once and installs them
-//! here; the kit reads them without knowing any capability.
+//! of those panels, its demo data and its background jobs. The wiring (`capabilities.rs`) lists the
+//! capabilities once and installs them here; the kit reads them without knowing any capability.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -194,7 +194,9 @@ pub fn is_public(path: &str) -> bool {
     path == super::links::LANGUAGE.path() || capabilities().iter().flat_map(|c| c.public.iter()).any(|p| below(path, p))
 }
 
-fn below(path: &str, entry: &str) -> bool {
+/// Whether `path` is `entry` or lies below it as whole segments (an entry ending in `/`: anything
+/// below it).
+pub fn below(path: &str, entry: &str) -> bool {
     match path.strip_prefix(entry) {
         Some(rest) => entry.ends_with('/') || rest.is_empty() || rest.starts_with('/'),
         None => false,

@@ -27,7 +27,7 @@ use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{BoxFuture, Capability, CaseAction, NavEntry};
 use crate::kit::session::MaybeCitizen;
-use crate::shared::cases::{citizen_pdf, guest_lookup, guest_pdf};
+use crate::shared::cases::{citizen_case, citizen_pdf, guest_lookup, guest_pdf};
 use crate::shared::drafts::{applicant, finish, load, service_name};
 use portal_authz::{Action, Resource};
 
@@ -283,10 +283,6 @@ async fn case_return(state: &AppState, mut tx: Tx<TenantTx>, case: &Case, base: 
         Ok(PaymentStatus::Failed | PaymentStatus::Open) if q.redirect_status.is_some() => see_other(&format!("{base}/zahlung?fehler=1")),
         _ => see_other(&format!("{base}/zahlung")),
     })
-}
-
-async fn citizen_case(tx: &mut TenantTx, citizen: &crate::kit::session::Citizen, case_id: Uuid) -> Result<Case, AppError> {
-    cases::get(tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)
 }
 
 async fn citizen_pay(

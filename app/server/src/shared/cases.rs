@@ -45,6 +45,11 @@ pub fn status_label(lang: Lang, s: Status) -> String {
     tr(lang, &format!("cases.status_{}", s.as_str()))
 }
 
+/// A case of this citizen (404 for anyone else's: another's looks like absent).
+pub async fn citizen_case(tx: &mut TenantTx, citizen: &Citizen, case_id: Uuid) -> Result<Case, AppError> {
+    cases::get(tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)
+}
+
 /// The case behind a guest's status link (404 for a token of the wrong shape or none).
 pub async fn guest_lookup(tx: &mut TenantTx, token: &str) -> Result<Case, AppError> {
     if token.len() != 43 {
@@ -118,7 +123,7 @@ pub fn application_receipt<'a>(tx: &'a mut TenantTx, ctx: &'a TenantContext, lan
 /// A PDF of a citizen's own case.
 pub async fn citizen_pdf(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, citizen: &Citizen, case_id: Uuid, pdf: CasePdf) -> Result<Response, AppError> {
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let case = cases::get(&mut tx, case_id).await?.filter(|c| c.citizen_id == Some(citizen.citizen_id)).ok_or_else(AppError::not_found)?;
+    let case = citizen_case(&mut tx, citizen, case_id).await?;
     let r = pdf(&mut tx, ctx, lang_of(headers), &case).await?;
     tx.finish().await?;
     Ok(r)
