@@ -4,7 +4,7 @@
 //! capabilities need of cases and drafts), one capability per other folder, and the top-level files
 //! ("the wiring"). `kit` imports nothing else, `flows` only `kit`, `shared` only `kit` and `flows`,
 //! capabilities never import the wiring nor another capability, and units never import each other
-//! in a cycle. Files stay
+//! in a cycle, and a posted form reaches a handler only through the kit's CSRF-checking extractor. Files stay
 //! under 600 lines across the workspace. The scanner is pure (`rules::analyse` over
 //! `(path, source)` pairs); the tests here apply it to the tree on disk, `synthetic` to made-up
 //! sources so that every rule is seen to fail.
@@ -13,6 +13,7 @@
 //! with `REPO_ROOT=/path/to/repo` (or from the repository root or `tests/`).
 
 mod graph;
+mod handlers;
 mod lexer;
 mod paths;
 mod rules;
@@ -183,6 +184,20 @@ fn routes_are_spelled_only_in_paths_files() {
     assert!(ui.iter().any(|(rel, _)| rel == "links.rs"), "no links.rs in {UI_SRC}");
     found.extend(route_literals(&format!("{UI_SRC}/"), &ui));
     assert_clean(&report("route literal outside a paths.rs or links.rs", &found));
+}
+
+#[test]
+fn posted_forms_are_checked_before_their_handlers() {
+    assert_clean(&report("body read without the CSRF-checking extractor", &handlers::unchecked_bodies(&format!("{SERVER_SRC}/"), &server_files())));
+}
+
+#[test]
+fn the_unchecked_exceptions_still_exist() {
+    let files = server_files();
+    for (file, handler, _) in handlers::UNCHECKED_ALLOWED {
+        let found = files.iter().any(|(rel, text)| rel == file && text.contains(&format!("async fn {handler}(")));
+        assert!(found, "{SERVER_SRC}/{file} has no handler `{handler}`: drop it from UNCHECKED_ALLOWED");
+    }
 }
 
 #[test]

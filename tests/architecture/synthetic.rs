@@ -209,3 +209,31 @@ fn route_literals_are_found_outside_paths_files_only() {
     let found = route_literals("src/", &files);
     assert_eq!(found, vec!["src/casework/mod.rs:5: \"/verwaltung/vorgaenge?meine=1\"".to_owned()]);
 }
+
+#[test]
+fn a_handler_taking_an_unchecked_body_is_reported() {
+    let files: Vec<(String, String)> = [
+        ("kit/checked.rs", "impl<H> FromRequest<AppState> for Checked<H, Fields> {}\n"),
+        ("kit/form.rs", "impl<S> axum::extract::FromRequest<S> for Fields {}\n"),
+        (
+            "people/mod.rs",
+            "async fn ok(State(s): State<AppState>, Path(id): Path<String>, Checked(st, f): Checked<Staff>) {}\n\
+             async fn raw(State(s): State<AppState>,\n    f: Fields) {}\n\
+             async fn form(State(s): State<AppState>, axum::Form(f): axum::Form<StatusForm>) {}\n\
+             async fn maybe(State(s): State<AppState>, p: Result<Posted, AppError>) {}\n\
+             async fn helper(state: &AppState, f: Fields) {}\n\
+             fn routes() { post(move |State(s): State<AppState>, body: Bytes| async move {}); }\n",
+        ),
+        ("payments/webhooks.rs", "async fn stripe(State(s): State<AppState>, headers: HeaderMap, body: String) {}\n"),
+    ]
+    .iter()
+    .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+    .collect();
+    let found = crate::handlers::unchecked_bodies("src/", &files);
+    assert_eq!(found.len(), 5, "{found:#?}");
+    assert!(found[0].starts_with("src/kit/form.rs:1: implements FromRequest"), "{found:#?}");
+    assert!(found[1].starts_with("src/people/mod.rs:3: handler `raw` takes `Fields`"), "{found:#?}");
+    assert!(found[2].contains("`form` takes `Form`"), "{found:#?}");
+    assert!(found[3].contains("`maybe` takes `Posted`"), "{found:#?}");
+    assert!(found[4].starts_with("src/people/mod.rs:7: handler `closure` takes `Bytes`"), "{found:#?}");
+}

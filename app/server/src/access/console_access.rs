@@ -1,6 +1,8 @@
 //! Console pages about access: a tenant's staff (the first tenant admin is invited here) and its
 //! identity providers, the platform-wide audit log, and the job queue.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,7 +24,6 @@ use uuid::Uuid;
 
 use super::identity_admin::{self, invite_form, parse_invitation, provider_blocks, role_label};
 use crate::access::paths;
-use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::operator::{OperatorSession, render, require};
 use crate::kit::page::lang_of;
@@ -96,8 +97,7 @@ async fn render_providers(state: &AppState, lang: Lang, s: &OperatorSession, id:
     Ok(render(state, lang, s, &paths::PROVIDERS_PAGE.with(&[&id.0]), status, tr_with(lang, "console.providers_title", &[("name", &name)]), blocks))
 }
 
-async fn providers_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+async fn providers_page(State(state): State<AppState>, s: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
     require(&state, &s, Resource::IdentityProviders, Action::Read)?;
     let notice = Notice::parse(q.hinweis.as_deref()).and_then(|n| n.block(lang));
     render_providers(&state, lang, &s, TenantId(id), notice, FormState::default(), StatusCode::OK).await
@@ -109,8 +109,7 @@ fn invite_state() -> FormState {
     f
 }
 
-async fn access_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+async fn access_page(State(state): State<AppState>, s: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
     require(&state, &s, Resource::Staff, Action::Write)?;
     let (_, name) = tenant_context(&state, TenantId(id)).await?;
     let notice = (Notice::parse(q.hinweis.as_deref()) == Some(Notice::Invited)).then(|| Block::Notice("success", tr(lang, "staff.invited")));
@@ -118,9 +117,8 @@ async fn access_page(State(state): State<AppState>, s: OperatorSession, headers:
     Ok(render(&state, lang, &s, &paths::ACCESS_PAGE.with(&[&id]), StatusCode::OK, tr_with(lang, "console.access_title", &[("name", &name)]), blocks))
 }
 
-async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+async fn invite_admin(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     let principal = require(&state, &s, Resource::Staff, Action::Write)?;
     let tenant = TenantId(id);
     let (ctx, name) = tenant_context(&state, tenant).await?;
@@ -158,9 +156,7 @@ async fn invite_admin(State(state): State<AppState>, s: OperatorSession, ip: Cli
     }
 }
 
-async fn save_provider(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+async fn save_provider(State(state): State<AppState>, ip: ClientIp, Language(lang): Language, Path(id): Path<Uuid>, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
     let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
     let tenant = TenantId(id);
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
@@ -187,8 +183,7 @@ async fn save_provider(State(state): State<AppState>, s: OperatorSession, ip: Cl
     Ok(Notice::Saved.redirect(&paths::PROVIDERS_PAGE.with(&[&id])))
 }
 
-async fn delete_provider(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, Path((id, slug)): Path<(Uuid, String)>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+async fn delete_provider(State(state): State<AppState>, ip: ClientIp, Path((id, slug)): Path<(Uuid, String)>, Checked(s, _): Checked<OperatorSession>) -> Result<Response, AppError> {
     let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
     let tenant = TenantId(id);
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;

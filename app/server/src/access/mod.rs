@@ -3,6 +3,8 @@
 //! case workers and viewers see their work. Every check is a typed casbin call; every change is
 //! audited in the transaction that makes it.
 
+use crate::kit::checked::{Anonymous, Checked};
+use crate::kit::page::Language;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,7 +24,7 @@ use portal_web::{AppError, AppState, TenantContext, cookies};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::kit::form::{Fields, LoginForm};
+use crate::kit::form::LoginForm;
 use crate::kit::limits::login_address_allowed;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
@@ -31,7 +33,7 @@ use crate::kit::page::{lang_of, with_cookie};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{self, Capability, NavEntry};
 use crate::kit::second_factor::{self, AfterPassword, Area, Pending};
-use crate::kit::session::{STAFF_COOKIE, Staff, anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::kit::session::{STAFF_COOKIE, Staff, anon_csrf, set_anon_csrf};
 use identity_admin::{invite_form, parse_invitation, provider_blocks, role_label};
 
 mod console_access;
@@ -114,9 +116,8 @@ async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: 
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    check_anon_csrf(&headers, f.csrf())?;
     let (csrf, _) = anon_csrf(&headers);
     let email = f.text("email");
     let pw = f.raw("password");
@@ -170,8 +171,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     Ok(r)
 }
 
-async fn logout(State(state): State<AppState>, ctx: TenantContext, s: Staff, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+async fn logout(State(state): State<AppState>, ctx: TenantContext, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &s.token).await?;
     tx.finish().await?;
@@ -225,9 +225,9 @@ async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, head
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {
         Ok(l) => l,
@@ -272,8 +272,7 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
 // ---------------------------------------------------------------------------------------------
 // dashboard
 
-async fn dashboard(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+async fn dashboard(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
     s.require(&state, Resource::StaffArea, Action::Read)?;
     let mut blocks = Vec::new();
     if Notice::parse(q.hinweis.as_deref()) == Some(Notice::Welcome) {

@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::access::paths;
+use crate::kit::checked::Checked;
 use crate::kit::notice::Notice;
+use crate::kit::page::Language;
 
 /// The services a case worker's scope may name: the base catalogue and the tenant's own services.
 pub(super) async fn service_options(state: &AppState, ctx: &TenantContext, lang: Lang) -> Result<(Vec<(String, String)>, Vec<String>), AppError> {
@@ -78,8 +80,7 @@ pub(super) fn invite_state() -> FormState {
     FormState { order: identity_admin::INVITE_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() }
 }
 
-pub(super) async fn staff_list(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn staff_list(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
     s.require(&state, Resource::Staff, Action::Read)?;
     let notice = Notice::parse(q.hinweis.as_deref()).and_then(|h| match h {
         Notice::Invited => Some(Block::Notice("success", tr(lang, "staff.invited"))),
@@ -91,9 +92,8 @@ pub(super) async fn staff_list(State(state): State<AppState>, ctx: TenantContext
     staff_list_page(&state, &ctx, lang, &s, notice, invite_state(), StatusCode::OK).await
 }
 
-pub(super) async fn invite(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn invite(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Staff, Action::Write)?;
     let (_, known) = service_options(&state, &ctx, lang).await?;
     let inv = match parse_invitation(lang, &f, &TENANT_ROLES, &known) {
@@ -129,8 +129,7 @@ pub(super) async fn keeps_an_admin(tx: &mut portal_db::TenantTx, target: &staff:
     Ok(staff::active_admins(tx).await? > 1)
 }
 
-pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Staff, Action::Write)?;
     let role = f.text(&format!("role-{id}"));
     if !TENANT_ROLES.contains(&role.as_str()) {
@@ -150,8 +149,7 @@ pub(super) async fn change_role(State(state): State<AppState>, ctx: TenantContex
     Ok(Notice::RoleChanged.redirect(paths::STAFF_LIST.path()))
 }
 
-pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn revoke(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Staff, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let target = staff::get(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
@@ -177,16 +175,13 @@ pub(super) async fn providers_page(state: &AppState, ctx: &TenantContext, lang: 
     staff_page(state, ctx, lang, paths::PROVIDERS.path(), Some(s), status, tr(lang, "staff.nav_identity"), blocks).await
 }
 
-pub(super) async fn providers(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn providers(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
     s.require(&state, Resource::IdentityProviders, Action::Read)?;
     let notice = Notice::parse(q.hinweis.as_deref()).and_then(|n| n.block(lang));
     providers_page(&state, &ctx, lang, &s, notice, FormState::default(), StatusCode::OK).await
 }
 
-pub(super) async fn save_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::IdentityProviders, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let p = match identity_admin::save_provider(&mut tx, &state.oidc, lang, &f).await? {
@@ -201,8 +196,7 @@ pub(super) async fn save_provider(State(state): State<AppState>, ctx: TenantCont
     Ok(Notice::Saved.redirect(paths::PROVIDERS.path()))
 }
 
-pub(super) async fn delete_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn delete_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(slug): Path<String>, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::IdentityProviders, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if !oidc::delete_provider(&mut tx, &slug).await? {

@@ -2,6 +2,7 @@
 //! forgotten password, profile, password and e-mail change, data export, account deletion, and
 //! login through the tenant's identity providers (OpenID Connect).
 
+use crate::kit::checked::{Anonymous, Checked};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -30,7 +31,7 @@ use crate::kit::mail::{base_url, queue};
 use crate::kit::page::{lang_of, see_other, with_cookie};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::Capability;
-use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, set_anon_csrf};
 
 mod pages;
 pub mod paths;
@@ -157,9 +158,8 @@ async fn register_form(State(state): State<AppState>, ctx: TenantContext, header
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn register(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+async fn register(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    check_anon_csrf(&headers, f.csrf())?;
     let (csrf, _) = anon_csrf(&headers);
     let email_raw = f.text("email");
     let pw = f.raw("password");
@@ -250,9 +250,9 @@ async fn verify_form(State(state): State<AppState>, ctx: TenantContext, headers:
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+async fn verify(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::VerifyEmail, &token).await? {
         Ok(l) => l,
@@ -321,7 +321,6 @@ const FORGOT: MailForm = MailForm { path: paths::FORGOT_FORM.path(), intro: "acc
 async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, headers: &HeaderMap, f: &Fields, m: &MailForm) -> Result<Response, AppError> {
     let MailForm { path, intro, submit, title, purpose } = *m;
     let lang = lang_of(headers);
-    check_anon_csrf(headers, f.csrf())?;
     let (csrf, _) = anon_csrf(headers);
     let raw = f.text("email");
     let mut form = form_state(&["email"], &[("email", raw.clone())]);
@@ -360,7 +359,7 @@ async fn mail_request(state: &AppState, ctx: &TenantContext, ip: &ClientIp, head
     page(state, ctx, lang, path, StatusCode::OK, tr(lang, title), blocks).await
 }
 
-async fn resend(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+async fn resend(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     mail_request(&state, &ctx, &ip, &headers, &f, &RESEND).await
 }
 
@@ -415,9 +414,8 @@ async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: 
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    check_anon_csrf(&headers, f.csrf())?;
     let (csrf, _) = anon_csrf(&headers);
     let email = f.text("email");
     let pw = f.raw("password");
@@ -465,8 +463,7 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     }
 }
 
-async fn logout(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
-    citizen.check_csrf(f.csrf())?;
+async fn logout(State(state): State<AppState>, ctx: TenantContext, Checked(citizen, _): Checked<Citizen>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &citizen.token).await?;
     tx.finish().await?;
@@ -484,7 +481,7 @@ async fn forgot_form(State(state): State<AppState>, ctx: TenantContext, headers:
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn forgot(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+async fn forgot(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     mail_request(&state, &ctx, &ip, &headers, &f, &FORGOT).await
 }
 
@@ -521,9 +518,9 @@ async fn reset_form(State(state): State<AppState>, ctx: TenantContext, headers: 
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
+async fn reset(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f)?;
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::ResetPassword, &token).await? {
         Ok(l) => l,

@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::account::paths;
+use crate::kit::checked::Checked;
 use crate::kit::notice::Notice;
+use crate::kit::page::Language;
 
 pub(super) const PROFILE_LABELS: [(&str, &str); 7] = [
     ("given_name", "account.given_name"),
@@ -14,8 +16,7 @@ pub(super) const PROFILE_LABELS: [(&str, &str); 7] = [
     ("phone", "account.phone"),
 ];
 
-pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut blocks = Vec::new();
@@ -115,8 +116,7 @@ pub(super) fn profile_blocks(lang: Lang, csrf: &str, acc: &citizen::Account, mut
     blocks
 }
 
-pub(super) async fn profile_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn profile_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let values: Vec<(&str, String)> = PROFILE_LABELS.iter().map(|(f, _)| (*f, acc.profile.get(f).unwrap_or_default())).collect();
@@ -164,9 +164,7 @@ pub(super) fn parse_profile(lang: Lang, f: &Fields, today: Date) -> Result<Profi
     Ok(Profile { given_name: opt("given_name"), family_name: opt("family_name"), birth_date: birth, street: opt("street"), postal_code: opt("postal_code"), city: opt("city"), phone: opt("phone") })
 }
 
-pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    citizen.check_csrf(f.csrf())?;
+pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Checked(citizen, f): Checked<Citizen>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     match parse_profile(lang, &f, state.db.clock().today()) {
@@ -201,15 +199,13 @@ pub(super) fn password_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Bl
     })]
 }
 
-pub(super) async fn password_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn password_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen) -> Result<Response, AppError> {
     let form = form_state(&["current_password", "password", "password_repeat"], &[]);
     page(&state, &ctx, lang, paths::PASSWORD_FORM.path(), StatusCode::OK, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await
 }
 
-pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(citizen, f): Checked<Citizen>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    citizen.check_csrf(f.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["current_password", "password", "password_repeat"], &[]);
@@ -252,8 +248,7 @@ pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: F
     ]
 }
 
-pub(super) async fn email_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn email_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["email", "current_password"], &[]);
@@ -261,9 +256,8 @@ pub(super) async fn email_form(State(state): State<AppState>, ctx: TenantContext
         .await
 }
 
-pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(citizen, f): Checked<Citizen>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    citizen.check_csrf(f.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let raw = f.text("email");

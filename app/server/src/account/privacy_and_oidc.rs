@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::account::paths;
+use crate::kit::checked::Checked;
 use crate::kit::notice::Notice;
+use crate::kit::page::Language;
 
 pub(super) async fn export(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -43,17 +45,14 @@ pub(super) fn delete_blocks(lang: Lang, csrf: &str, has_password: bool, form: Fo
     ]
 }
 
-pub(super) async fn delete_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn delete_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["confirm", "current_password"], &[]);
     page_in(&state, &ctx, tx, lang, paths::DELETE_FORM.path(), StatusCode::OK, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await
 }
 
-pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    citizen.check_csrf(f.csrf())?;
+pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Checked(citizen, f): Checked<Citizen>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["confirm", "current_password"], &[("confirm", f.text("confirm"))]);

@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::applications::paths;
+use crate::kit::checked::{Checked, Gated};
 use crate::kit::notice::Notice;
+use crate::kit::page::Language;
 
 #[derive(Deserialize, Default)]
 pub(super) struct NoticeQuery {
@@ -138,11 +140,11 @@ pub(super) async fn citizen_case_page(
 pub(super) async fn citizen_case(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     citizen: crate::kit::session::Citizen,
     Path(case_id): Path<Uuid>,
 ) -> Result<Response, AppError> {
-    citizen_case_page(&state, &ctx, lang_of(&headers), &citizen, case_id, None, StatusCode::OK).await
+    citizen_case_page(&state, &ctx, lang, &citizen, case_id, None, StatusCode::OK).await
 }
 
 /// A reply of the applicant: text and/or a file; a case waiting for information returns to review.
@@ -174,20 +176,11 @@ pub(super) async fn reply(tx: &mut TenantTx, lang: Lang, case: &Case, actor: &Ac
 pub(super) async fn citizen_reply(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
-    citizen: crate::kit::session::Citizen,
+    Language(lang): Language,
     Path(case_id): Path<Uuid>,
-    body: GatedPost,
+    Checked(citizen, body): Checked<crate::kit::session::Citizen, Gated>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    let c = &citizen;
-    let posted = body
-        .read(move |fields| async move {
-            c.check_csrf(fields.csrf())?;
-            Ok(FileLimits::message_attachment())
-        })
-        .await?;
-    citizen.check_csrf(posted.csrf())?;
+    let posted = body.read(|_| async { Ok(FileLimits::message_attachment()) }).await?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = own_case(&mut tx, &citizen, case_id).await?;
     let name = case.applicant_name.clone();

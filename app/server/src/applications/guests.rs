@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::applications::paths;
+use crate::kit::checked::{Anonymous, Checked, Gated};
 
 pub(super) async fn guest_case_page(
     state: &AppState,
@@ -28,22 +29,27 @@ pub(super) async fn guest_case(State(state): State<AppState>, ctx: TenantContext
     guest_case_page(&state, &ctx, &headers, lang_of(&headers), &token, None, StatusCode::OK).await
 }
 
-pub(super) async fn guest_reply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(token): Path<String>, body: GatedPost) -> Result<Response, AppError> {
+pub(super) async fn guest_reply(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Path(token): Path<String>,
+    Checked(_, body): Checked<Anonymous, Gated>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    // counted per source address before anything is read; with a file, the token and the status
+    // counted per source address before any file is read; with a file, the token and the status
     // link are checked before the file is
     allow_per_address(&state, ctx.entry.tenant_id, &ip, "guest-reply", GUEST_REPLIES_PER_ADDRESS).await?;
-    let (h, st, token_ref, tenant) = (&headers, &state, &token, ctx.entry.tenant_id);
+    let (st, token_ref, tenant) = (&state, &token, ctx.entry.tenant_id);
     let posted = body
-        .read(move |fields| async move {
-            check_anon_csrf(h, fields.csrf())?;
+        .read(move |_| async move {
             let mut tx = st.db.tenant(tenant).await?;
             guest_lookup(&mut tx, token_ref).await?;
             tx.commit().await?;
             Ok(FileLimits::message_attachment())
         })
         .await?;
-    check_anon_csrf(&headers, posted.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     let name = case.applicant_name.clone();

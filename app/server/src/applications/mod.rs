@@ -4,6 +4,8 @@
 //! timeline, messages and documents — for logged-in citizens and, where the service allows it, for
 //! guests (who follow their case through a secret link sent by e-mail).
 
+use crate::kit::checked::{Checked, Gated};
+use crate::kit::page::Language;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -37,8 +39,8 @@ use crate::kit::page::file_response;
 use crate::kit::page::{lang_of, plain_page as render, see_other, with_cookie};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{self, BoxFuture, Capability};
-use crate::kit::session::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
-use crate::kit::uploads::{FileLimits, GatedPost, MAX_UPLOAD_BODY, Posted, accept};
+use crate::kit::session::{MaybeCitizen, anon_csrf, set_anon_csrf};
+use crate::kit::uploads::{FileLimits, MAX_UPLOAD_BODY, Posted, accept};
 use crate::shared::cases::{application_receipt, citizen_case as own_case, citizen_pdf, guest_lookup, guest_pdf, status_label, timeline};
 use crate::shared::drafts::{Applicant, GUEST_COOKIE, applicant, finish, load, prefilled_answers, profile_values, service_name};
 
@@ -143,9 +145,14 @@ async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: 
     Ok(finish(&state, r, &a))
 }
 
-async fn start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, citizen: MaybeCitizen, Path(slug): Path<String>, posted: Posted) -> Result<Response, AppError> {
-    let a = applicant(citizen, &headers);
-    a.check_csrf(&headers, posted.csrf())?;
+async fn start(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Path(slug): Path<String>,
+    Checked(a, posted): Checked<Applicant, Posted>,
+) -> Result<Response, AppError> {
     if a.citizen.is_none() {
         allow_per_address(&state, ctx.entry.tenant_id, &ip, "guest-draft", GUEST_DRAFTS_PER_ADDRESS).await?;
     }
@@ -276,21 +283,17 @@ async fn payment_under_way(state: &AppState, tx: &mut TenantTx, draft_id: Uuid) 
 async fn save_page(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    citizen: MaybeCitizen,
     Path((draft_id, page_id)): Path<(Uuid, String)>,
-    body: GatedPost,
+    Checked(a, body): Checked<Applicant, Gated>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    let a = applicant(citizen, &headers);
-    // before any file is read: the token, the draft's owner, a guest's upload allowance, and the
-    // page's file inputs with their limits
-    let (a_ref, headers_ref, state_ref, ip_ref, page_ref) = (&a, &headers, &state, &ip, &page_id);
+    // before any file is read: the token (checked by the read), the draft's owner, a guest's
+    // upload allowance, and the page's file inputs with their limits
+    let (a_ref, state_ref, ip_ref, page_ref) = (&a, &state, &ip, &page_id);
     let tenant = ctx.entry.tenant_id;
     let posted = body
-        .read(move |fields| async move {
-            a_ref.check_csrf(headers_ref, fields.csrf())?;
+        .read(move |_| async move {
             let mut tx = state_ref.db.tenant(tenant).await?;
             let (_, schema) = load(&mut tx, a_ref, draft_id, false).await?;
             tx.commit().await?;
@@ -301,7 +304,6 @@ async fn save_page(
             Ok(FileLimits::inputs(page.fields.iter().filter(|f| f.kind == Kind::File).map(|f| (f.id.clone(), f.max_bytes(), f.max_files()))))
         })
         .await?;
-    a.check_csrf(&headers, posted.csrf())?;
     let (mut tx, draft, schema) = match open(&state, &ctx, &a, draft_id, true).await? {
         Opened::Draft(tx, d, s) => (tx, d, s),
         Opened::Filed(r) => return Ok(r),

@@ -103,13 +103,10 @@ pub(super) async fn submit(
     ctx: TenantContext,
     headers: HeaderMap,
     ip: ClientIp,
-    citizen: MaybeCitizen,
     Path(draft_id): Path<Uuid>,
-    posted: Posted,
+    Checked(a, posted): Checked<Applicant, Posted>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let a = applicant(citizen, &headers);
-    a.check_csrf(&headers, posted.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // the row lock makes a second, concurrent submit wait and then find the case
     let (draft, schema) = load(&mut tx, &a, draft_id, true).await?;
@@ -210,9 +207,7 @@ pub(super) async fn done(
     render(&state, &ctx, tx, lang, &paths::DONE.with(&[&draft_id]), StatusCode::OK, tr(lang, "cases.done_title"), blocks).await
 }
 
-pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(draft_id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
-    let a = applicant(citizen, &headers);
-    a.check_csrf(&headers, posted.csrf())?;
+pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, Path(draft_id): Path<Uuid>, Checked(a, _): Checked<Applicant, Posted>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (draft, _) = load(&mut tx, &a, draft_id, true).await?;
     if draft.case_id.is_none() {

@@ -1,6 +1,8 @@
 //! The citizen's side: the overview with live waiting times, the booking steps (services and
 //! location, day, time, own data), and managing a booking through its secret link or "Meine Termine".
 
+use crate::kit::checked::{Anonymous, Checked};
+use crate::kit::page::Language;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -28,7 +30,7 @@ use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::page::{self, blocks_page, lang_of};
 use crate::kit::pipeline::tenant_tx;
-use crate::kit::session::{MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::kit::session::{MaybeCitizen, anon_csrf, set_anon_csrf};
 
 pub(super) fn query_fields(q: Option<String>) -> Result<Fields, AppError> {
     Fields::from_query(q.as_deref())
@@ -58,8 +60,7 @@ pub(super) fn secret_page(mut r: Response) -> Response {
 // ---------------------------------------------------------------------------------------------
 // overview
 
-pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let content = page::content(&state, &ctx).await?;
     let mut blocks = vec![];
@@ -292,9 +293,15 @@ async fn book_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderM
 }
 
 /// Holds the chosen slot for a few minutes and leads to the form for the citizen's data.
-pub(super) async fn hold(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, MaybeCitizen(citizen): MaybeCitizen, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn hold(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    MaybeCitizen(citizen): MaybeCitizen,
+    Checked(_, f): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    check_anon_csrf(&headers, f.csrf())?;
     let want = Want::from(&f);
     let Ok(start) = f.text("start").parse::<i64>().map(OffsetDateTime::from_unix_timestamp) else {
         return book_page_with(&state, &ctx, &headers, lang, &want, Some(tr(lang, "appointments.choose_time")), StatusCode::UNPROCESSABLE_ENTITY).await;
@@ -440,10 +447,9 @@ pub(super) async fn confirm(
     ip: ClientIp,
     MaybeCitizen(citizen): MaybeCitizen,
     Path(secret): Path<String>,
-    f: Fields,
+    Checked(_, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    check_anon_csrf(&headers, f.csrf())?;
     let (mut form, name, email, phone) = check_person(lang, &f, true);
     if form.has_errors() {
         return held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::UNPROCESSABLE_ENTITY).await;

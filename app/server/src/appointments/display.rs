@@ -1,6 +1,7 @@
 //! The call display (a public page behind a secret link: no login, no personal data) and the live
 //! state behind it and behind the portal's waiting times: server-sent events, or JSON for pollers.
 
+use crate::kit::page::Language;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +20,7 @@ use uuid::Uuid;
 
 use super::paths;
 use crate::kit::limits::ip_key;
-use crate::kit::page::{self, lang_of};
+use crate::kit::page::{self};
 use crate::kit::pipeline::tenant_tx;
 
 /// Which part of a location's state a stream carries.
@@ -101,8 +102,7 @@ pub(super) async fn display_live(State(state): State<AppState>, ctx: TenantConte
     live(&state, &ctx, &headers, &ip, loc.id, Part::Display).await.map(no_leak)
 }
 
-pub(super) async fn display_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn display_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Path(token): Path<String>) -> Result<Response, AppError> {
     let loc = display_location(&state, &ctx, &token).await?;
     // the page starts from the state its stream continues: the location's live topic
     let rx = state.live.subscribe(ctx.entry.tenant_id, loc.id).await.ok_or_else(AppError::not_found)?;

@@ -2,6 +2,7 @@
 //! the logged-in citizen who booked it ("Meine Termine"): see it, move it, cancel it, download its
 //! calendar file.
 
+use crate::kit::checked::{Anonymous, Checked};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -21,7 +22,7 @@ use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::page::{self, lang_of};
 use crate::kit::pipeline::tenant_tx;
-use crate::kit::session::{Citizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::kit::session::{Citizen, anon_csrf, set_anon_csrf};
 
 /// Whose booking a page is about, and how its forms are protected.
 enum Handle {
@@ -49,13 +50,6 @@ impl Handle {
         match self {
             Self::Secret(_) => anon_csrf(headers),
             Self::Mine(c, _) => (c.csrf.clone(), false),
-        }
-    }
-
-    fn check(&self, headers: &HeaderMap, f: &Fields) -> Result<(), AppError> {
-        match self {
-            Self::Secret(_) => check_anon_csrf(headers, f.csrf()),
-            Self::Mine(c, _) => c.check_csrf(f.csrf()),
         }
     }
 }
@@ -88,8 +82,7 @@ async fn manage_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap,
     Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
 }
 
-async fn cancel(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, f: &Fields) -> Result<Response, AppError> {
-    h.check(headers, f)?;
+async fn cancel(state: &AppState, ctx: &TenantContext, h: Handle) -> Result<Response, AppError> {
     let content = page::content(state, ctx).await?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let b = h.booking(&mut tx).await?;
@@ -138,7 +131,6 @@ async fn move_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h
 }
 
 async fn move_post(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, f: &Fields) -> Result<Response, AppError> {
-    h.check(headers, f)?;
     let lang = lang_of(headers);
     let start = f.text("start").parse::<i64>().ok().and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()).ok_or_else(AppError::bad_request)?;
     let content = page::content(state, ctx).await?;
@@ -196,15 +188,15 @@ pub(super) async fn manage_by_secret(
     manage_page(&state, &ctx, &headers, Handle::Secret(secret), Notice::parse(q.hinweis.as_deref())).await
 }
 
-pub(super) async fn cancel_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, f: Fields) -> Result<Response, AppError> {
-    cancel(&state, &ctx, &headers, Handle::Secret(secret), &f).await
+pub(super) async fn cancel_by_secret(State(state): State<AppState>, ctx: TenantContext, Path(secret): Path<String>, Checked(_, _): Checked<Anonymous>) -> Result<Response, AppError> {
+    cancel(&state, &ctx, Handle::Secret(secret)).await
 }
 
 pub(super) async fn move_page_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     move_page(&state, &ctx, &headers, Handle::Secret(secret), &query_fields(q)?, None, StatusCode::OK).await
 }
 
-pub(super) async fn move_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn move_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     move_post(&state, &ctx, &headers, Handle::Secret(secret), &f).await
 }
 
@@ -223,15 +215,15 @@ pub(super) async fn manage_mine(
     manage_page(&state, &ctx, &headers, Handle::Mine(c, id), Notice::parse(q.hinweis.as_deref())).await
 }
 
-pub(super) async fn cancel_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    cancel(&state, &ctx, &headers, Handle::Mine(c, id), &f).await
+pub(super) async fn cancel_mine(State(state): State<AppState>, ctx: TenantContext, Path(id): Path<Uuid>, Checked(c, _): Checked<Citizen>) -> Result<Response, AppError> {
+    cancel(&state, &ctx, Handle::Mine(c, id)).await
 }
 
 pub(super) async fn move_page_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
     move_page(&state, &ctx, &headers, Handle::Mine(c, id), &query_fields(q)?, None, StatusCode::OK).await
 }
 
-pub(super) async fn move_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn move_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(id): Path<Uuid>, Checked(c, f): Checked<Citizen>) -> Result<Response, AppError> {
     move_post(&state, &ctx, &headers, Handle::Mine(c, id), &f).await
 }
 

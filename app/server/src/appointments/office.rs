@@ -3,6 +3,8 @@
 //! show, pass on), the printable ticket, and the statistics with the quality of the waiting-time
 //! estimates and their CSV. Every action is checked against the staff member's roles and audited.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -20,7 +22,6 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::{clock_text, iso_date, mail_booking, parse_date, paths, service_name, service_names, settings_of, when_text};
-use crate::kit::form::Fields;
 use crate::kit::mail::base_url;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::{self, lang_of};
@@ -147,8 +148,7 @@ async fn desk_with(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, l
     staff_page(state, ctx, lang, &paths::DESK.with(&[&id]), Some(s), status, title, blocks).await
 }
 
-pub(super) async fn check_in(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn check_in(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Process)?;
     // a scanner types what the QR code holds; a person types the number; both may add noise
     let number: String = f.text("number").chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_uppercase();
@@ -165,8 +165,7 @@ pub(super) async fn check_in(State(state): State<AppState>, ctx: TenantContext, 
     Ok(page::see_other(&paths::TICKET.with(&[&t.id])))
 }
 
-pub(super) async fn draw(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn draw(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Process)?;
     let service = f.text("dienst");
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
@@ -183,8 +182,7 @@ pub(super) async fn draw(State(state): State<AppState>, ctx: TenantContext, ip: 
 }
 
 /// The printable ticket: its number, what it is for, the estimate when it was drawn.
-pub(super) async fn ticket_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn ticket_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let t = repo::ticket(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
@@ -204,8 +202,7 @@ pub(super) async fn ticket_page(State(state): State<AppState>, ctx: TenantContex
 // ---------------------------------------------------------------------------------------------
 // booking for a caller
 
-pub(super) async fn phone_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, Query(q): Query<DeskQuery>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn phone_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(id): Path<Uuid>, Query(q): Query<DeskQuery>) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Process)?;
     phone_with(&state, &ctx, lang, &s, id, q.dienst.unwrap_or_default(), q.personen.unwrap_or(1), FormState::default(), StatusCode::OK).await
 }
@@ -267,9 +264,8 @@ async fn phone_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
     staff_page(state, ctx, lang, &paths::DESK_PHONE.with(&[&id]), Some(s), status, tr_with(lang, "appointments.phone_title", &[("location", &loc.name)]), blocks).await
 }
 
-pub(super) async fn phone_book(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn phone_book(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Process)?;
     let service = f.text("dienst");
     let persons: i32 = f.text("personen").parse().ok().filter(|p| (1..=10).contains(p)).unwrap_or(1);
@@ -339,8 +335,14 @@ async fn counter_of(state: &AppState, ctx: &TenantContext, id: Uuid) -> Result<(
     Ok((c, loc))
 }
 
-pub(super) async fn counter_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, Query(q): Query<DeskQuery>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn counter_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    Query(q): Query<DeskQuery>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Process)?;
     let (c, loc) = counter_of(&state, &ctx, id).await?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -389,8 +391,13 @@ pub(super) async fn counter_page(State(state): State<AppState>, ctx: TenantConte
     staff_page(&state, &ctx, lang, &paths::COUNTER.with(&[&id]), Some(&s), StatusCode::OK, title, blocks).await
 }
 
-pub(super) async fn counter_action(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path((id, action)): Path<(Uuid, String)>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn counter_action(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Path((id, action)): Path<(Uuid, String)>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Process)?;
     let (c, _) = counter_of(&state, &ctx, id).await?;
     let now = state.db.now();

@@ -3,6 +3,8 @@
 //! would strand booked appointments is shown with them first; confirmed, it cancels them and mails
 //! each citizen a link to book again.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -60,11 +62,10 @@ fn settings_form(lang: Lang, csrf: &str, s: Option<&Settings>, mut f: FormState)
 pub(super) async fn setup_page(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     axum::extract::Query(q): axum::extract::Query<super::citizen::NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Read)?;
     setup_with(&state, &ctx, lang, &s, Notice::parse(q.hinweis.as_deref()), FormState::default(), FormState::default(), StatusCode::OK).await
 }
@@ -130,9 +131,8 @@ fn number_in(f: &Fields, form: &mut FormState, lang: Lang, name: &str, range: st
     }
 }
 
-pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut form = FormState::default();
     form.values.insert("land".into(), f.text("land"));
@@ -185,9 +185,7 @@ fn location_form_values(f: &Fields, lang: Lang) -> (FormState, [String; 4]) {
     (form, v)
 }
 
-pub(super) async fn new_location(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn new_location(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Write)?;
     let (form, [name, address, contact, access]) = location_form_values(&f, lang);
     if form.has_errors() {
@@ -204,9 +202,15 @@ pub(super) async fn new_location(State(state): State<AppState>, ctx: TenantConte
 // ---------------------------------------------------------------------------------------------
 // one location
 
-pub(super) async fn save_details(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn save_details(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let (form, [name, address, contact, access]) = location_form_values(&f, lang);
     if form.has_errors() {
@@ -316,9 +320,8 @@ async fn confirm_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Sta
     staff_page(state, ctx, lang, back, Some(s), StatusCode::CONFLICT, tr(lang, "appointments.confirm_title"), blocks).await
 }
 
-pub(super) async fn save_hours(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn save_hours(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut form = FormState::default();
     let mut hours = vec![];
@@ -342,9 +345,15 @@ pub(super) async fn save_hours(State(state): State<AppState>, ctx: TenantContext
     stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_HOURS.with(&[&id]), &paths::LOCATION.with(&[&id])).await
 }
 
-pub(super) async fn add_special(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn add_special(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut form = FormState::default();
     for k in ["day", "hours", "note"] {
@@ -375,11 +384,9 @@ pub(super) async fn delete_special(
     ctx: TenantContext,
     headers: HeaderMap,
     ip: ClientIp,
-    s: Staff,
     Path((id, special)): Path<(Uuid, Uuid)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     if !repo::delete_special_day(&mut tx, id, special).await? {
@@ -389,9 +396,15 @@ pub(super) async fn delete_special(
     stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_SPECIAL_DELETE.with(&[&id, &special]), &paths::LOCATION.with(&[&id])).await
 }
 
-pub(super) async fn save_counter(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn save_counter(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let name = f.text("counter_name");
     let services: Vec<String> = f.all("counter_services").iter().flat_map(|v| v.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>()).collect();
@@ -425,9 +438,8 @@ pub(super) async fn save_counter(State(state): State<AppState>, ctx: TenantConte
     stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_COUNTER.with(&[&id]), &paths::LOCATION.with(&[&id])).await
 }
 
-pub(super) async fn save_rule(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn save_rule(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut form = FormState::default();
     let service = f.text("service");
@@ -460,11 +472,9 @@ pub(super) async fn delete_rule(
     ctx: TenantContext,
     headers: HeaderMap,
     ip: ClientIp,
-    s: Staff,
     Path((id, slug)): Path<(Uuid, String)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
@@ -474,8 +484,7 @@ pub(super) async fn delete_rule(
     stranding(&state, &ctx, &headers, &s, &ip, tx, &[id], &f, &paths::LOCATION_RULE_DELETE.with(&[&id, &slug]), &paths::LOCATION.with(&[&id])).await
 }
 
-pub(super) async fn renew_display(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn renew_display(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;

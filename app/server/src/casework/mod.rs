@@ -5,6 +5,8 @@
 //! typed casbin check and is audited in the transaction that makes it. Tenant admins also set the
 //! draft period, per-service processing time and retention, and their own form per service.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -27,7 +29,6 @@ use uuid::Uuid;
 
 use crate::flows::filing::applicant_email;
 use crate::kit::dates::{fmt_date, fmt_time};
-use crate::kit::form::Fields;
 use crate::kit::links;
 use crate::kit::mail::{base_url, queue};
 use crate::kit::notice::Notice;
@@ -403,9 +404,9 @@ async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
     staff_page(state, ctx, lang, &base, Some(s), status, title, blocks).await
 }
 
-async fn case_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, uri: axum::http::Uri) -> Result<Response, AppError> {
+async fn case_view(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(id): Path<Uuid>, uri: axum::http::Uri) -> Result<Response, AppError> {
     let forms = CaseForms { notice: Notice::from_query(uri.query()), ..CaseForms::default() };
-    case_page_with(&state, &ctx, lang_of(&headers), &s, id, forms, StatusCode::OK).await
+    case_page_with(&state, &ctx, lang, &s, id, forms, StatusCode::OK).await
 }
 
 /// Mails the applicant about the case (status change or message), in the language they applied in.
@@ -422,9 +423,8 @@ async fn notify(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, tx: 
     queue(tx, ctx, &base, lang, &to, mail).await
 }
 
-async fn change_status(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Posted) -> Result<Response, AppError> {
+async fn change_status(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff, Posted>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Cases, Action::Process)?;
     let text = f.text("text");
     let Some(to) = Status::parse(&f.text("choice")) else {
@@ -458,23 +458,29 @@ async fn change_status(State(state): State<AppState>, ctx: TenantContext, header
     Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
 }
 
-async fn message(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
+async fn message(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, posted): Checked<Staff, Posted>) -> Result<Response, AppError> {
     post_entry(state, ctx, headers, ip, s, id, posted, "message").await
 }
 
-async fn note(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
+async fn note(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, posted): Checked<Staff, Posted>) -> Result<Response, AppError> {
     post_entry(state, ctx, headers, ip, s, id, posted, "note").await
 }
 
-async fn issue_document(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, posted: Posted) -> Result<Response, AppError> {
+async fn issue_document(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Checked(s, posted): Checked<Staff, Posted>,
+) -> Result<Response, AppError> {
     post_entry(state, ctx, headers, ip, s, id, posted, "document").await
 }
 
-/// A message to the applicant, an internal note or an issued document.
+/// A message to the applicant, an internal note or an issued document (the post's token checked).
 #[expect(clippy::too_many_arguments, reason = "a handler's extractors plus the kind of entry")]
 async fn post_entry(state: AppState, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, id: Uuid, posted: Posted, kind: &'static str) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(posted.csrf())?;
     s.require(&state, Resource::Cases, Action::Process)?;
     let text = posted.text("text");
     let upload = posted.files_for("file").into_iter().next().cloned();
@@ -517,8 +523,7 @@ async fn post_entry(state: AppState, ctx: TenantContext, headers: HeaderMap, ip:
     Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
 }
 
-async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Cases, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;
@@ -576,11 +581,11 @@ async fn export(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
     Ok(r)
 }
 
-async fn receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn receipt(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     s.require(&state, Resource::Cases, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;
-    let r = receipt_response(&mut tx, &ctx, lang_of(&headers), &case).await?;
+    let r = receipt_response(&mut tx, &ctx, lang, &case).await?;
     tx.finish().await?;
     Ok(r)
 }

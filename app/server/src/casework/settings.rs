@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::casework::paths;
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 
 pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, form: FormState) -> Result<Vec<Block>, AppError> {
     let days = cases::draft_days(tx).await?;
@@ -71,8 +73,7 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
     Ok(blocks)
 }
 
-pub(super) async fn settings(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn settings(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = settings_blocks(&mut tx, lang, &s, FormState::default()).await?;
@@ -84,9 +85,7 @@ pub(super) fn days_in(value: &str, range: std::ops::RangeInclusive<i32>) -> Opti
     value.trim().parse::<i32>().ok().filter(|d| range.contains(d))
 }
 
-pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let mut form = FormState::default();
@@ -160,8 +159,7 @@ pub(super) async fn form_override_blocks(tx: &mut TenantTx, lang: Lang, s: &Staf
     ])
 }
 
-pub(super) async fn form_override_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn form_override_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = form_override_blocks(&mut tx, lang, &s, &slug, None, None).await?;
@@ -172,14 +170,11 @@ pub(super) async fn form_override_page(State(state): State<AppState>, ctx: Tenan
 pub(super) async fn save_form_override(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    s: Staff,
     Path(slug): Path<String>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Services, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if f.text("reset") == "1" {

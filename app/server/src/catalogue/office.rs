@@ -1,10 +1,12 @@
 //! The tenant's services as its admins switch them on and off in the staff area (a form, and a
 //! server function for the island that switches without a reload).
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portal_authz::{Action, Resource};
 use portal_catalogue::repo as catalogue;
@@ -17,14 +19,12 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
 use crate::catalogue::paths;
-use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::{Staff, load_staff};
 
-pub(super) async fn services(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn services(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Read)?;
     let mut conn_tx = crate::kit::pipeline::platform_tx(&state).await?;
     let base = catalogue::base_services(conn_tx.conn()).await?;
@@ -73,7 +73,7 @@ async fn set_service(state: &AppState, ctx: &TenantContext, s: &Staff, ip: &Clie
     Ok(active)
 }
 
-pub(super) async fn toggle_service(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn toggle_service(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     set_service(&state, &ctx, &s, &ip, f.csrf(), &f.text("slug"), f.text("active") == "true").await?;
     Ok(see_other(paths::SERVICES.path()))
 }

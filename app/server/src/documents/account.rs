@@ -1,6 +1,7 @@
 //! The holder's documents in the Bürgerkonto, and "Verlängern": a new application of the renewal
 //! service, filled from the permit and the account.
 
+use crate::kit::checked::Checked;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -15,7 +16,6 @@ use uuid::Uuid;
 use super::issue::{state_text, validity_badge};
 use super::paths;
 use crate::kit::dates::fmt_day;
-use crate::kit::form::Fields;
 use crate::kit::page::{lang_of, plain_page, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Citizen;
@@ -73,8 +73,7 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
 
 /// Starts the renewal: a draft of the renewal service with the permit's number, plate and zone and
 /// the account's name and address; the citizen checks it, pays and submits as any application.
-pub(super) async fn renew(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    citizen.check_csrf(f.csrf())?;
+pub(super) async fn renew(State(state): State<AppState>, ctx: TenantContext, Path(id): Path<Uuid>, Checked(citizen, _): Checked<Citizen>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let d = repo::get(&mut tx, id).await?.filter(|d| d.citizen_id == Some(citizen.citizen_id) && d.revoked_at.is_none()).ok_or_else(AppError::not_found)?;
     let slug = state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.clone()).ok_or_else(AppError::not_found)?;

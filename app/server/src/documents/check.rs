@@ -2,8 +2,9 @@
 //! printed number; the key set and the revocations for offline checks; the installable offline
 //! check page with its script and service worker.
 
+use crate::kit::page::Language;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal_documents::token::{self, Claims, Kid, Validity};
 use portal_documents::{Fact, Kind, keys, repo};
@@ -20,7 +21,7 @@ use super::issue::{validity_badge, validity_label};
 use super::paths;
 use crate::kit::dates::{fmt_date, fmt_day};
 use crate::kit::limits::allow_per_address;
-use crate::kit::page::{lang_of, plain_page};
+use crate::kit::page::plain_page;
 use crate::kit::pipeline::tenant_tx;
 use portal_identity::ratelimit::Limit;
 
@@ -93,8 +94,7 @@ pub(super) struct NumberQuery {
 }
 
 /// The check page: type the printed number (or open the QR code's link).
-pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Query(q): Query<NumberQuery>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Query(q): Query<NumberQuery>) -> Result<Response, AppError> {
     let number = q.nummer.trim().chars().take(60).collect::<String>();
     let mut blocks = vec![Block::Text(tr(lang, "documents.check_intro"))];
     let mut status = StatusCode::OK;
@@ -118,8 +118,7 @@ pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext
 }
 
 /// The QR code's link: the token verified against the tenant's keys, its state from the register.
-pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(text): Path<String>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Path(text): Path<String>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let keys = keys::public_keys(&mut tx).await?;
     let set: Vec<(Kid, &[u8])> = keys.iter().map(|k| (k.kid, k.public.as_slice())).collect();
@@ -184,8 +183,7 @@ fn script_texts(lang: Lang) -> String {
 }
 
 /// The offline check: works from the phone's cache once opened with a network.
-pub(super) async fn offline_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn offline_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language) -> Result<Response, AppError> {
     let tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = vec![
         Block::Text(tr(lang, "documents.offline_intro")),
@@ -206,8 +204,7 @@ pub(super) async fn offline_page(State(state): State<AppState>, ctx: TenantConte
     Ok(no_store(r))
 }
 
-pub(super) async fn manifest(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn manifest(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language) -> Result<Response, AppError> {
     let content = crate::kit::page::content(&state, &ctx).await?;
     let tenant = content.branding.as_ref().map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone());
     let colour = content.branding.as_ref().map_or_else(|| "#1a5fb4".to_owned(), |b| b.primary_colour.as_str().to_owned());

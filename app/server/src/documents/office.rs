@@ -2,8 +2,10 @@
 //! itself and when holders are reminded, and the tenant's signing keys with their rotation and
 //! withdrawal.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_documents::keys::KeyState;
@@ -19,9 +21,8 @@ use portal_web::{AppError, AppState, TenantContext};
 use super::issue::{state_text, validity_badge};
 use super::paths;
 use crate::kit::dates::{fmt_day, fmt_time};
-use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::see_other;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
@@ -137,13 +138,18 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
     staff_page(state, ctx, lang, paths::OFFICE.path(), Some(s), status, tr(lang, "documents.office_title"), blocks).await
 }
 
-pub(super) async fn office(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
-    page(&state, &ctx, lang_of(&headers), &s, None, StatusCode::OK).await
+pub(super) async fn office(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
+    page(&state, &ctx, lang, &s, None, StatusCode::OK).await
 }
 
-pub(super) async fn save_setting(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_setting(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Path(slug): Path<String>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Documents, Action::Write)?;
     let t = state.documents.catalogue.for_service(&slug).ok_or_else(AppError::not_found)?;
     let (auto_name, reminder_name) = setting_names(&t.service);
@@ -166,8 +172,7 @@ pub(super) async fn save_setting(State(state): State<AppState>, ctx: TenantConte
 }
 
 /// A new signing key; the old one retires and keeps verifying what it signed.
-pub(super) async fn rotate(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn rotate(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Documents, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let kid = keys::rotate(&mut tx, &state.documents.sealer).await?;
@@ -178,8 +183,7 @@ pub(super) async fn rotate(State(state): State<AppState>, ctx: TenantContext, ip
 
 /// Withdraws a signing key thought known to others (a current one is replaced first): offline
 /// checks stop trusting it at their next sync.
-pub(super) async fn withdraw(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(kid): Path<String>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn withdraw(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(kid): Path<String>, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Documents, Action::Write)?;
     let bytes: Vec<u8> = (0..kid.len()).step_by(2).filter_map(|i| kid.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
     let kid: Kid = bytes.try_into().ok().filter(|k: &Kid| kid_hex(k) == kid).ok_or_else(AppError::not_found)?;

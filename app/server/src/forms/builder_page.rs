@@ -2,10 +2,12 @@
 //! duplicate, delete), the forms to add a page or a field, the FIM import, and what is missing
 //! (English texts, the import's notes next to their fields).
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use std::collections::HashSet;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_domain::{Lang, Localized};
@@ -22,7 +24,6 @@ use super::{KINDS, Working, kind_label, paths, save, save_error_text, texts, wor
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
@@ -247,8 +248,7 @@ pub(super) async fn again(state: &AppState, ctx: &TenantContext, lang: Lang, s: 
     render(state, ctx, lang, s, &w, notice.into_iter().collect(), failed, status).await
 }
 
-pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>, Query(q): Query<Q>) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Read)?;
     let notice = Notice::parse(q.hinweis.as_deref()).and_then(|n| match n {
         Notice::Saved => Some(Block::Notice("success", tr(lang, "forms.notice_saved"))),
@@ -302,9 +302,14 @@ fn index(f: &Fields, name: &str) -> Result<usize, AppError> {
 }
 
 /// The structural buttons: up, down, duplicate and delete of pages and fields.
-pub(super) async fn change(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn change(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Path(slug): Path<String>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     let page = index(&f, "page")?;
     let field = if f.text("op").starts_with("page_") { 0 } else { index(&f, "field")? };
@@ -364,14 +369,11 @@ pub(super) fn new_id(label: &str, taken: &HashSet<String>) -> String {
 pub(super) async fn add_field(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    s: Staff,
     Path((slug, page)): Path<(String, usize)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Forms, Action::Write)?;
     let mut form = FormState::default();
     let kind = kind_of(&f.text(&format!("kind-{page}")));
@@ -400,9 +402,14 @@ pub(super) async fn add_field(
     }
 }
 
-pub(super) async fn add_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn add_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Path(slug): Path<String>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     let mut form = FormState::default();
     form.values.insert("first_kind".into(), f.text("first_kind"));
@@ -432,14 +439,19 @@ pub(super) async fn add_page(State(state): State<AppState>, ctx: TenantContext, 
 }
 
 /// Drops the draft: the live form stays as it is.
-pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn discard(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Path(slug): Path<String>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let w = working(&mut tx, &slug, Lang::De).await?;
     if !w.fresh(&f) {
         drop(tx);
-        let lang = lang_of(&headers);
         let message = tr_with(lang, "forms.error_conflict", &[("revision", &w.revision_value()), ("by", &w.draft_by.clone().unwrap_or_default())]);
         return again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), None, StatusCode::CONFLICT).await;
     }

@@ -2,8 +2,10 @@
 //! a page. Each input that cannot be read is refused next to itself; a field the loader would not
 //! accept is refused with the loader's reason, the editor's input kept.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_domain::{Lang, Localized};
@@ -22,7 +24,6 @@ use super::{KINDS, PREFILL, kind_label, paths};
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::staff_page;
-use crate::kit::page::lang_of;
 use crate::kit::session::Staff;
 
 fn opt(v: &Option<impl ToString>) -> String {
@@ -427,7 +428,6 @@ fn replace(schema: &FormSchema, t: Target, new: Field) -> Result<FormSchema, Edi
 
 #[expect(clippy::too_many_arguments, reason = "a field's save: frame, staff, address, service, field and the posted form")]
 async fn save_target(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, ip: &ClientIp, slug: &str, t: Target, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
     let w = super::load(state, ctx, s, slug, lang, Action::Write).await?;
     let original = t.get(&w.schema).ok_or_else(AppError::not_found)?.clone();
     let new = match read_field(lang, &f, &original) {
@@ -449,55 +449,56 @@ async fn save_target(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staf
     }
 }
 
-pub(super) async fn field_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path((slug, page, field)): Path<(String, usize, usize)>) -> Result<Response, AppError> {
-    field_page(&state, &ctx, lang_of(&headers), &s, &slug, Target { page, field, child: None }, None, None, StatusCode::OK).await
+pub(super) async fn field_form(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Path((slug, page, field)): Path<(String, usize, usize)>,
+) -> Result<Response, AppError> {
+    field_page(&state, &ctx, lang, &s, &slug, Target { page, field, child: None }, None, None, StatusCode::OK).await
 }
 
 pub(super) async fn save_field(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    s: Staff,
     Path((slug, page, field)): Path<(String, usize, usize)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    save_target(&state, &ctx, lang_of(&headers), &s, &ip, &slug, Target { page, field, child: None }, f).await
+    save_target(&state, &ctx, lang, &s, &ip, &slug, Target { page, field, child: None }, f).await
 }
 
 pub(super) async fn child_form(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     Path((slug, page, field, child)): Path<(String, usize, usize, usize)>,
 ) -> Result<Response, AppError> {
-    field_page(&state, &ctx, lang_of(&headers), &s, &slug, Target { page, field, child: Some(child) }, None, None, StatusCode::OK).await
+    field_page(&state, &ctx, lang, &s, &slug, Target { page, field, child: Some(child) }, None, None, StatusCode::OK).await
 }
 
 pub(super) async fn save_child(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    s: Staff,
     Path((slug, page, field, child)): Path<(String, usize, usize, usize)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    save_target(&state, &ctx, lang_of(&headers), &s, &ip, &slug, Target { page, field, child: Some(child) }, f).await
+    save_target(&state, &ctx, lang, &s, &ip, &slug, Target { page, field, child: Some(child) }, f).await
 }
 
 pub(super) async fn add_child(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    s: Staff,
     Path((slug, page, field)): Path<(String, usize, usize)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Forms, Action::Write)?;
     let t = Target { page, field, child: None };
     let mut form = FormState::default();

@@ -3,9 +3,11 @@
 //! too large for the post, broken or foreign XML, a DTD, a document too complex) is shown next to
 //! the file input of the builder page, in the editor's language.
 
+use crate::kit::checked::{Checked, Refused};
+use crate::kit::page::Language;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use portal_authz::{Action, Resource};
 use portal_domain::Lang;
 use portal_ui::form::FormState;
@@ -18,7 +20,6 @@ use super::builder_page::{Failed, again};
 use super::{paths, save_error_text, working};
 use crate::kit::notice::Notice;
 use crate::kit::office::audit;
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 use crate::kit::uploads::Posted;
@@ -37,24 +38,22 @@ const IMPORT_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
 pub(super) async fn import(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     s: Staff,
     Path(slug): Path<String>,
-    posted: Result<Posted, AppError>,
+    posted: Result<Checked<Staff, Posted>, Refused>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let posted = match posted {
-        Ok(p) => p,
+        Ok(Checked(_, p)) => p,
         // a post larger than the route takes: the builder with the reason at the file input (only
         // shown, nothing changed, so no token is needed to show it)
-        Err(e) if e.kind == ErrorKind::PayloadTooLarge => {
+        Err(Refused::Post(e)) if e.kind == ErrorKind::PayloadTooLarge => {
             s.require(&state, Resource::Forms, Action::Write)?;
             return again(&state, &ctx, lang, &s, &slug, None, refused(tr(lang, "forms.error_import_large")), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Err(e) => return Err(e),
+        Err(refused) => return Ok(refused.into_response()),
     };
-    s.check_csrf(posted.csrf())?;
     s.require(&state, Resource::Forms, Action::Write)?;
     let Some(upload) = posted.files_for("fim").into_iter().next() else {
         return again(&state, &ctx, lang, &s, &slug, None, refused(tr(lang, "forms.error_import_none")), StatusCode::UNPROCESSABLE_ENTITY).await;

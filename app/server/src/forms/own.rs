@@ -1,6 +1,8 @@
 //! The list of the tenant's forms, and its own services: created, changed, offered on the portal
 //! and withdrawn like catalogue services, each with a form built in the builder.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -239,12 +241,12 @@ async fn editor(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
     staff_page(state, ctx, lang, &action, Some(s), status, title, blocks).await
 }
 
-pub(super) async fn new_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
-    editor(&state, &ctx, lang_of(&headers), &s, None, None, StatusCode::OK).await
+pub(super) async fn new_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
+    editor(&state, &ctx, lang, &s, None, None, StatusCode::OK).await
 }
 
-pub(super) async fn edit_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
-    editor(&state, &ctx, lang_of(&headers), &s, Some(&slug), None, StatusCode::OK).await
+pub(super) async fn edit_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
+    editor(&state, &ctx, lang, &s, Some(&slug), None, StatusCode::OK).await
 }
 
 async fn category_slugs(state: &AppState, ctx: &TenantContext) -> Result<Vec<String>, AppError> {
@@ -255,9 +257,7 @@ async fn category_slugs(state: &AppState, ctx: &TenantContext) -> Result<Vec<Str
 }
 
 /// Creates an own service and goes on to its form.
-pub(super) async fn create(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn create(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     // a form of this server always carries its key; a post without one was not made by it
     let key = Uuid::parse_str(&f.text("key")).map_err(|_| AppError::bad_request())?;
@@ -279,9 +279,14 @@ pub(super) async fn create(State(state): State<AppState>, ctx: TenantContext, he
     Ok(Notice::Saved.redirect(&paths::BUILDER.with(&[&slug])))
 }
 
-pub(super) async fn update(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn update(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Path(slug): Path<String>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     let input = match read(lang, &f, &category_slugs(&state, &ctx).await?) {
         Ok(i) => i,
@@ -299,8 +304,7 @@ pub(super) async fn update(State(state): State<AppState>, ctx: TenantContext, he
 }
 
 /// Offers an own service on the portal or withdraws it.
-pub(super) async fn offer(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn offer(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(slug): Path<String>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     let offered = f.text("offered") == "on";
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;

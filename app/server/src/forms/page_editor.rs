@@ -1,7 +1,9 @@
 //! The settings of a page of the form: its titles, help and show-if condition.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_domain::Lang;
@@ -17,10 +19,8 @@ use super::builder_page::commit;
 use super::editor::{condition_inputs, condition_values, read_condition};
 use super::paths;
 use super::texts;
-use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::staff_page;
-use crate::kit::page::lang_of;
 use crate::kit::session::Staff;
 
 #[expect(clippy::too_many_arguments, reason = "an editor page: frame, staff, service, page, the failed form, a notice and its status")]
@@ -65,21 +65,18 @@ async fn page_editor(
     staff_page(state, ctx, lang, &paths::PAGE.with(&[&w.slug, &page]), Some(s), status, title, blocks).await
 }
 
-pub(super) async fn page_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path((slug, page)): Path<(String, usize)>) -> Result<Response, AppError> {
-    page_editor(&state, &ctx, lang_of(&headers), &s, &slug, page, None, None, StatusCode::OK).await
+pub(super) async fn page_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path((slug, page)): Path<(String, usize)>) -> Result<Response, AppError> {
+    page_editor(&state, &ctx, lang, &s, &slug, page, None, None, StatusCode::OK).await
 }
 
 pub(super) async fn save_page(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    s: Staff,
     Path((slug, page)): Path<(String, usize)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Forms, Action::Write)?;
     let mut form = super::posted_state(&f, &[]);
     let title = texts(lang, &f, "title_de", "title_en", &mut form);

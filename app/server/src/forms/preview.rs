@@ -2,8 +2,10 @@
 //! conditions), and, when "check" is pressed, with the errors a citizen would see for what was
 //! entered. Nothing entered here is kept.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::Action;
 use portal_domain::Lang;
@@ -20,7 +22,6 @@ use super::paths;
 use crate::kit::dates::today;
 use crate::kit::form::Fields;
 use crate::kit::office::staff_page;
-use crate::kit::page::lang_of;
 use crate::kit::session::Staff;
 
 #[expect(clippy::too_many_arguments, reason = "the preview: frame, staff, service, page, answers and the problems found")]
@@ -68,8 +69,8 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
     staff_page(state, ctx, lang, &paths::PREVIEW.with(&[&w.slug, &page.id]), Some(s), status, title, blocks).await
 }
 
-pub(super) async fn show(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path((slug, page)): Path<(String, String)>) -> Result<Response, AppError> {
-    render(&state, &ctx, lang_of(&headers), &s, &slug, &page, Answers::new(), None).await
+pub(super) async fn show(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path((slug, page)): Path<(String, String)>) -> Result<Response, AppError> {
+    render(&state, &ctx, lang, &s, &slug, &page, Answers::new(), None).await
 }
 
 /// Checks what was entered as the citizen's form would (files are not taken: a required file field
@@ -77,13 +78,10 @@ pub(super) async fn show(State(state): State<AppState>, ctx: TenantContext, head
 pub(super) async fn check(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
-    s: Staff,
+    Language(lang): Language,
     Path((slug, page_id)): Path<(String, String)>,
-    f: crate::kit::uploads::Posted,
+    Checked(s, f): Checked<Staff, crate::kit::uploads::Posted>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     let w = super::load(&state, &ctx, &s, &slug, lang, Action::Read).await?;
     let (_, page) = w.schema.page(&page_id).ok_or_else(AppError::not_found)?;
     let mut answers = Answers::new();

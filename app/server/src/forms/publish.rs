@@ -1,8 +1,10 @@
 //! Publishing: the checks and the difference to the live version, then the new version; the list
 //! of versions and the roll back to one of them.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_cases::builder::{self, BuilderError};
@@ -18,10 +20,8 @@ use serde::Deserialize;
 use super::checks::{change_text, problems};
 use super::{paths, save_error_text, seen_revision, working};
 use crate::kit::dates::fmt_time;
-use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
@@ -75,14 +75,19 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
     staff_page(state, ctx, lang, &paths::PUBLISH.with(&[&w.slug]), Some(s), status, tr_with(lang, "forms.publish_title", &[("name", &w.name)]), blocks).await
 }
 
-pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
-    render(&state, &ctx, lang_of(&headers), &s, &slug, None, StatusCode::OK).await
+pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
+    render(&state, &ctx, lang, &s, &slug, None, StatusCode::OK).await
 }
 
 /// Publishes the draft the editor checked (the checks run again here, on the draft as saved).
-pub(super) async fn publish(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn publish(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Path(slug): Path<String>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     let Some(seen) = seen_revision(&f) else { return Err(AppError::bad_request()) };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -162,8 +167,7 @@ async fn versions_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &St
     staff_page(state, ctx, lang, &paths::VERSIONS.with(&[&w.slug]), Some(s), status, tr_with(lang, "forms.versions_title", &[("name", &w.name)]), blocks).await
 }
 
-pub(super) async fn versions(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn versions(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>, Query(q): Query<Q>) -> Result<Response, AppError> {
     let notice = Notice::parse(q.hinweis.as_deref()).and_then(|n| match n {
         Notice::Published => Some(Block::Notice("success", tr(lang, "forms.notice_published"))),
         _ => None,
@@ -175,14 +179,11 @@ pub(super) async fn versions(State(state): State<AppState>, ctx: TenantContext, 
 pub(super) async fn roll_back(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    s: Staff,
     Path((slug, number)): Path<(String, i32)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Forms, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let w = working(&mut tx, &slug, lang).await?;

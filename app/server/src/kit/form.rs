@@ -10,7 +10,7 @@ use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::AppError;
 
-use super::session::{anon_csrf, check_anon_csrf};
+use super::session::anon_csrf;
 
 /// Checks a new password (policy) and its repetition; puts the messages next to the fields
 /// `password` and `password_repeat`.
@@ -35,17 +35,17 @@ pub fn link_problem(lang: Lang, p: LinkProblem) -> (StatusCode, String) {
     (status, tr(lang, key))
 }
 
-/// A form posted from a mailed link (before login): its anonymous CSRF token is checked. Carries the
-/// token to render the form again, the link's token and the password typed.
+/// A form posted from a mailed link (before login, its anonymous CSRF token checked by
+/// [`super::checked::Checked`]): the token to render the form again, the link's token and the
+/// password typed.
 pub struct LinkPost {
     pub csrf: String,
     pub token: String,
     pub password: String,
 }
 
-pub fn link_post(headers: &HeaderMap, f: &Fields) -> Result<LinkPost, AppError> {
-    check_anon_csrf(headers, f.csrf())?;
-    Ok(LinkPost { csrf: anon_csrf(headers).0, token: f.text("token"), password: f.raw("password") })
+pub fn link_post(headers: &HeaderMap, f: &Fields) -> LinkPost {
+    LinkPost { csrf: anon_csrf(headers).0, token: f.text("token"), password: f.raw("password") }
 }
 
 /// Parses an `application/x-www-form-urlencoded` body (or a query string), keeping repeated keys.
@@ -87,15 +87,6 @@ impl Fields {
     }
     pub fn csrf(&self) -> Option<&str> {
         field(&self.0, "_csrf")
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
-    type Rejection = AppError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
-        let body = axum::body::Bytes::from_request(req, state).await.map_err(|_| AppError::bad_request())?;
-        Ok(Self(parse_urlencoded(&body)?))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The kit: the bottom layer every capability builds on. It knows no capability; capabilities reach
 //! shared pages (navigation, panels) through the [`registry`] the wiring fills.
 
+pub mod checked;
 pub mod cpu;
 pub mod dates;
 pub mod deadline;

@@ -16,9 +16,9 @@ use portal_ui::i18n::tr;
 use portal_ui::layout::ConsoleChrome;
 use portal_web::{AppError, AppState, cookies};
 
+use super::checked::TokenHolder;
 use super::page::{assets, html_status, see_other};
 use super::registry;
-use super::session::check_token;
 
 /// The console's session cookie.
 pub const SESSION_COOKIE: cookies::Name = cookies::Name::host("ops_session");
@@ -71,9 +71,9 @@ pub async fn console_area(State(state): State<AppState>, req: Request, next: Nex
     }
 }
 
-impl OperatorSession {
-    pub fn check_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
-        check_token(&self.session.csrf_token, given)
+impl TokenHolder for OperatorSession {
+    fn form_token(&self) -> Option<&str> {
+        Some(&self.session.csrf_token)
     }
 }
 

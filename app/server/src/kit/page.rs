@@ -17,6 +17,17 @@ use sha2::{Digest, Sha256};
 /// The cookie that keeps the chosen language.
 pub const LANG_COOKIE: cookies::Name = cookies::Name::plain("lang");
 
+/// The language of a request as an extractor: `Language(lang): Language` (see [`lang_of`]).
+pub struct Language(pub Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Language {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(lang_of(&parts.headers)))
+    }
+}
+
 /// Language of a request: the `lang` cookie, else `Accept-Language`, else German.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
     cookies::get(headers, LANG_COOKIE).and_then(Lang::from_code).or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)).unwrap_or_default()

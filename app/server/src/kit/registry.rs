@@ -24,6 +24,7 @@ use portal_web::{AppError, AppState, TenantContext};
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::checked::Checked;
 use super::form::Fields;
 use super::notice::Notice;
 use super::page::{lang_of, see_other};
@@ -242,8 +243,7 @@ pub fn case_action_routes(list: &'static [Capability]) -> Router<AppState> {
         assert!(below, "{name}: the action {} does not lie below the case page {}", action.path.pattern(), page.path.pattern());
         router.route(
             action.path.pattern(),
-            post(move |State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, staff: Staff, Path(params): Path<Vec<(String, String)>>, fields: Fields| async move {
-                staff.check_csrf(fields.csrf())?;
+            post(move |State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(params): Path<Vec<(String, String)>>, Checked(staff, fields): Checked<Staff>| async move {
                 // the case page's id, then the action's own parameters; a malformed id names no case
                 let mut params = params.into_iter().map(|(_, v)| v);
                 let case_id = params.next().and_then(|id| Uuid::parse_str(&id).ok()).ok_or_else(AppError::not_found)?;

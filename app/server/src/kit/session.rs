@@ -29,12 +29,6 @@ pub struct Citizen {
     pub csrf: String,
 }
 
-impl Citizen {
-    pub fn check_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
-        check_token(&self.csrf, given)
-    }
-}
-
 /// Compares a submitted CSRF token with the expected one.
 pub fn check_token(expected: &str, given: Option<&str>) -> Result<(), AppError> {
     match given {
@@ -93,6 +87,8 @@ pub struct Staff {
 }
 
 impl Staff {
+    /// Checks the token a server function carries as an argument (a form's is checked by
+    /// [`super::checked::Checked`] before its handler runs).
     pub fn check_csrf(&self, given: Option<&str>) -> Result<(), AppError> {
         check_token(&self.csrf, given)
     }
@@ -155,12 +151,4 @@ pub fn anon_csrf(headers: &axum::http::HeaderMap) -> (String, bool) {
 /// Sets the anonymous CSRF cookie when it was new.
 pub fn set_anon_csrf(state: &AppState, r: Response, token: &str, is_new: bool) -> Response {
     if is_new { with_cookie(r, &cookies::set(ANON_CSRF_COOKIE, token, state.config.secure_cookies, Some(2 * 3600), true)) } else { r }
-}
-
-/// Checks a form posted before login: its `_csrf` must equal the cookie (double submit).
-pub fn check_anon_csrf(headers: &axum::http::HeaderMap, given: Option<&str>) -> Result<(), AppError> {
-    match cookies::get(headers, ANON_CSRF_COOKIE).filter(|c| c.len() == 43) {
-        Some(c) => check_token(c, given),
-        None => Err(AppError::forbidden()),
-    }
 }

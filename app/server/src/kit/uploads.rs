@@ -103,17 +103,16 @@ async fn read_part(part: &mut axum::extract::multipart::Field<'_>, keep: usize) 
     Ok((kept, total))
 }
 
-/// A post whose files are read only after the handler has checked it (CSRF token, owner of the
-/// draft, rate limits): see [`GatedPost::read`]. URL-encoded posts (no files) are read at once.
-pub enum GatedPost {
+/// A post whose files are read only after it was checked (CSRF token, owner of the draft, rate
+/// limits): see [`GatedPost::read`]; handlers get it through [`super::checked::Gated`]. URL-encoded posts (no files) are read at once.
+pub(super) enum GatedPost {
     Form(Fields),
     Multipart(Multipart),
 }
 
-impl<S: Send + Sync> FromRequest<S> for GatedPost {
-    type Rejection = AppError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+impl GatedPost {
+    /// Receives a post: a url-encoded body is read at once, a multipart one is left unread.
+    pub(super) async fn from_request<S: Send + Sync>(req: Request, state: &S) -> Result<Self, AppError> {
         let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
         if !multipart {
             let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::new(ErrorKind::PayloadTooLarge))?;
@@ -121,16 +120,14 @@ impl<S: Send + Sync> FromRequest<S> for GatedPost {
         }
         Ok(Self::Multipart(Multipart::from_request(req, state).await.map_err(|_| AppError::bad_request())?))
     }
-}
 
-impl GatedPost {
     /// Reads the text fields (the form puts the CSRF token and its buttons before any file input),
     /// then, at the first chosen file, lets `gate` check the request on those fields and decide the
     /// limits; only then are files read, each streamed up to its input's limit (a file over it is
     /// kept just long enough to be refused next to its field as too large). Files of inputs the
     /// gate did not name are skipped unread. A post without a chosen file never reaches the gate:
     /// the handler's own checks apply.
-    pub async fn read<G, Fut>(self, gate: G) -> Result<Posted, AppError>
+    pub(super) async fn read<G, Fut>(self, gate: G) -> Result<Posted, AppError>
     where
         G: FnOnce(Fields) -> Fut,
         Fut: std::future::Future<Output = Result<FileLimits, AppError>>,
@@ -186,16 +183,6 @@ impl GatedPost {
             files.push(Upload { name, file_name, bytes });
         }
         Ok(Posted { form: Fields(fields), files })
-    }
-}
-
-impl<S: Send + Sync> FromRequest<S> for Posted {
-    type Rejection = AppError;
-
-    /// A post from an authenticated form (staff) or without files: files of any input up to the
-    /// attachment ceiling, streamed, with the same text limits.
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        GatedPost::from_request(req, state).await?.read(|_| async { Ok(FileLimits::ceiling()) }).await
     }
 }
 

@@ -4,6 +4,7 @@
 //! statistics: demand against supply per district, care type and age group, children without a
 //! place, offers by round.
 
+use crate::kit::checked::Checked;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -19,7 +20,7 @@ use portal_web::{AppError, AppState, TenantContext};
 
 use super::{care_label, month_text, paths, scope_of, settings_of};
 use crate::kit::dates::fmt_date;
-use crate::kit::form::{Fields, field, parse_urlencoded};
+use crate::kit::form::{field, parse_urlencoded};
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
@@ -126,9 +127,15 @@ fn rounds_table(lang: Lang, rounds: &[stats::RoundCount]) -> Block {
     }
 }
 
-pub(super) async fn action(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, Path(action): Path<String>, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn action(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    Checked(s, _): Checked<Staff>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Kita, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;

@@ -2,6 +2,8 @@
 //! and status of their applications, changing the preferences until the deadline, and answering
 //! an offer.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -34,8 +36,7 @@ fn open_for_applications(settings: &Settings, today: time::Date) -> bool {
     today <= settings.deadline
 }
 
-pub(super) async fn apply_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, f: axum::extract::RawQuery) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn apply_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, c: Citizen, f: axum::extract::RawQuery) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let mut state_form = form::new_state(&settings);
@@ -93,9 +94,8 @@ async fn apply_with(
     blocks_page(state, ctx, tx, lang, paths::APPLY.path(), status, tr(lang, "kita.apply_title"), vec![], blocks).await
 }
 
-pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(c, f): Checked<Citizen>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    c.check_csrf(f.csrf())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     if !open_for_applications(&settings, state.db.clock().today()) {
@@ -231,8 +231,7 @@ async fn one_of(tx: &mut portal_db::TenantTx, c: &Citizen, id: Uuid) -> Result<A
     applications::of_citizen_one(tx, c.citizen_id, id).await?.ok_or_else(AppError::not_found)
 }
 
-pub(super) async fn mine_one(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, q: axum::extract::RawQuery) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn mine_one(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, c: Citizen, Path(id): Path<Uuid>, q: axum::extract::RawQuery) -> Result<Response, AppError> {
     let notice = Notice::from_query(q.0.as_deref());
     one_page(&state, &ctx, lang, &c, id, notice.and_then(|n| n.block(lang)), None, StatusCode::OK).await
 }
@@ -298,9 +297,13 @@ fn facility_name(facilities: &[Facility], id: Uuid) -> String {
     facilities.iter().find(|f| f.id == id).map_or_else(|| "–".into(), |f| format!("{} ({})", f.name, f.provider_name))
 }
 
-pub(super) async fn change_preferences(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    c.check_csrf(f.csrf())?;
+pub(super) async fn change_preferences(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    Path(id): Path<Uuid>,
+    Checked(c, f): Checked<Citizen>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let a = one_of(&mut tx, &c, id).await?;
@@ -320,9 +323,13 @@ pub(super) async fn change_preferences(State(state): State<AppState>, ctx: Tenan
     Ok(Notice::Saved.redirect(&paths::MINE_ONE.with(&[&id])))
 }
 
-pub(super) async fn answer(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path((id, offer)): Path<(Uuid, Uuid)>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    c.check_csrf(f.csrf())?;
+pub(super) async fn answer(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    Path((id, offer)): Path<(Uuid, Uuid)>,
+    Checked(c, f): Checked<Citizen>,
+) -> Result<Response, AppError> {
     let accept = match f.text("antwort").as_str() {
         "annehmen" => true,
         "ablehnen" => false,

@@ -2,6 +2,8 @@
 //! role of a Träger) and a facility's page (profile, places per care type and start month, links
 //! to the ranked lists). Staff of a Träger reach only their own; the youth office changes them.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -18,7 +20,6 @@ use uuid::Uuid;
 use super::setup::{facility_fields, facility_values, form, parse_facility, parse_provider, provider_fields, with_labels};
 use super::{care_label, month_text, month_value, parse_month, paths, scope_of, settings_of};
 use crate::flows::staff_invite as identity_admin;
-use crate::kit::form::Fields;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
@@ -33,8 +34,14 @@ fn notice_of(lang: Lang, q: Option<String>) -> Vec<Block> {
     }
 }
 
-pub(super) async fn provider_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, q: axum::extract::RawQuery) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn provider_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    q: axum::extract::RawQuery,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Read)?;
     provider_with(&state, &ctx, lang, &s, id, notice_of(lang, q.0), None, StatusCode::OK).await
 }
@@ -113,9 +120,14 @@ async fn provider_with(
     staff_page(state, ctx, lang, &paths::PROVIDER.with(&[&id]), Some(s), status, p.name.clone(), blocks).await
 }
 
-pub(super) async fn save_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_provider(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Language(lang): Language,
+    Path(id): Path<Uuid>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let p = match parse_provider(lang, &f, id) {
         Ok(p) => p,
@@ -134,12 +146,10 @@ pub(super) async fn invite_provider_staff(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
-    s: Staff,
     Path(id): Path<Uuid>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Kita, Action::Write)?;
     // the Jugendamt grants the role of a Träger only; other roles are granted by the tenant admin
     s.require(&state, Resource::Staff, Action::Write)?;
@@ -168,9 +178,14 @@ pub(super) async fn invite_provider_staff(
     }
 }
 
-pub(super) async fn new_facility(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn new_facility(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Language(lang): Language,
+    Path(id): Path<Uuid>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     repo::providers(&mut tx, &Scope::All).await?.into_iter().find(|x| x.id == id).ok_or_else(AppError::not_found)?;
@@ -188,8 +203,14 @@ pub(super) async fn new_facility(State(state): State<AppState>, ctx: TenantConte
     Ok(Notice::Saved.redirect(&paths::STAFF_FACILITY.with(&[&fac.id])))
 }
 
-pub(super) async fn facility_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, q: axum::extract::RawQuery) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn facility_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Path(id): Path<Uuid>,
+    q: axum::extract::RawQuery,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Read)?;
     facility_with(&state, &ctx, lang, &s, id, notice_of(lang, q.0), None, StatusCode::OK).await
 }
@@ -256,9 +277,14 @@ async fn facility_with(
     staff_page(state, ctx, lang, &paths::STAFF_FACILITY.with(&[&id]), Some(s), status, fac.name.clone(), blocks).await
 }
 
-pub(super) async fn save_facility(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_facility(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Language(lang): Language,
+    Path(id): Path<Uuid>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let old = repo::facility(&mut tx, &Scope::All, id).await?.ok_or_else(AppError::not_found)?;
@@ -282,9 +308,14 @@ pub(super) async fn save_facility(State(state): State<AppState>, ctx: TenantCont
     Ok(Notice::Saved.redirect(&paths::STAFF_FACILITY.with(&[&id])))
 }
 
-pub(super) async fn save_places(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_places(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Language(lang): Language,
+    Path(id): Path<Uuid>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;

@@ -3,6 +3,8 @@
 //! merge or "distinct", and a program's ranked list where a Träger may put a child ahead only with
 //! a recorded reason.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -18,7 +20,7 @@ use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
 use super::{care_label, date_text, month_text, parse_month, paths, scope_of, settings_of};
-use crate::kit::form::{Fields, form_again, parse_urlencoded};
+use crate::kit::form::{form_again, parse_urlencoded};
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
@@ -68,8 +70,7 @@ pub(super) async fn applications(State(state): State<AppState>, ctx: TenantConte
     staff_page(&state, &ctx, lang, paths::APPLICATIONS.path(), Some(&s), StatusCode::OK, tr(lang, "kita.nav_applications"), blocks).await
 }
 
-pub(super) async fn paper_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn paper_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
@@ -98,9 +99,8 @@ async fn paper_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
     staff_page(state, ctx, lang, paths::PAPER.path(), Some(s), status, tr(lang, "kita.paper_title"), blocks).await
 }
 
-pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
+pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
@@ -240,8 +240,7 @@ fn facts(lang: Lang, a: &Application) -> Block {
     ])
 }
 
-pub(super) async fn set_social(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn set_social(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // the youth office only: a Träger cannot give its own applicants points
@@ -305,8 +304,7 @@ pub(super) async fn duplicates(State(state): State<AppState>, ctx: TenantContext
     staff_page(&state, &ctx, lang, paths::DUPLICATES.path(), Some(&s), StatusCode::OK, tr(lang, "kita.duplicates_title"), blocks).await
 }
 
-pub(super) async fn scan(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn scan(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
@@ -323,13 +321,10 @@ pub(super) async fn decide(
     State(state): State<AppState>,
     ctx: TenantContext,
     ip: ClientIp,
-    headers: HeaderMap,
-    s: Staff,
+    Language(lang): Language,
     Path((first, second)): Path<(Uuid, Uuid)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
@@ -394,8 +389,13 @@ fn program_of(id: Uuid, care: &str, month: &str) -> Result<Program, AppError> {
     Ok(Program { facility: id, care_type: care.to_owned(), start_month })
 }
 
-pub(super) async fn ranked_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path((id, care, month)): Path<(Uuid, String, String)>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn ranked_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Path((id, care, month)): Path<(Uuid, String, String)>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Read)?;
     let program = program_of(id, &care, &month)?;
     ranked_with(&state, &ctx, lang, &s, &program, None, StatusCode::OK).await
@@ -464,13 +464,10 @@ pub(super) async fn deviate(
     State(state): State<AppState>,
     ctx: TenantContext,
     ip: ClientIp,
-    headers: HeaderMap,
-    s: Staff,
+    Language(lang): Language,
     Path((id, care, month)): Path<(Uuid, String, String)>,
-    f: Fields,
+    Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
     s.require(&state, Resource::Kita, Action::Process)?;
     let program = program_of(id, &care, &month)?;
     let reason = f.raw("reason").trim().to_owned();

@@ -3,8 +3,10 @@
 //! with the role of a Träger), and the facilities with their profile and places. Staff of a Träger
 //! see their own Träger and facilities here, read-only.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_domain::Lang;
@@ -21,7 +23,6 @@ use super::{date_text, iso_date, parse_date, paths, scope_of};
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
@@ -56,8 +57,7 @@ pub(super) fn provider_fields(lang: Lang) -> Vec<Field> {
     ]
 }
 
-pub(super) async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, q: axum::extract::RawQuery) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn setup_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, q: axum::extract::RawQuery) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Read)?;
     let notice = Notice::from_query(q.0.as_deref()).and_then(|n| n.block(lang));
     setup_with(&state, &ctx, lang, &s, notice.into_iter().collect(), None, StatusCode::OK).await
@@ -146,9 +146,7 @@ async fn setup_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff
     staff_page(state, ctx, lang, paths::SETUP.path(), Some(s), status, tr(lang, "kita.setup_title"), blocks).await
 }
 
-pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let mut fs = with_labels(FormState::default(), &settings_fields(lang));
     for k in ["year_start", "deadline", "max_preferences", "accept_days"] {
@@ -189,9 +187,7 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
     Ok(Notice::Saved.redirect(paths::SETUP.path()))
 }
 
-pub(super) async fn save_criteria(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_criteria(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let mut criteria = Vec::new();
     for k in Kind::ALL {
@@ -220,9 +216,7 @@ fn parse_position(s: &str) -> Option<(f64, f64)> {
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
 }
 
-pub(super) async fn save_district(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_district(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let name = f.text("name");
     let Some((lat, lon)) = parse_position(&f.text("position")).filter(|_| (1..=80).contains(&name.chars().count())) else {
@@ -245,9 +239,7 @@ pub(super) fn parse_provider(lang: Lang, f: &Fields, id: Uuid) -> Result<Provide
     Ok(p)
 }
 
-pub(super) async fn new_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn new_provider(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let p = match parse_provider(lang, &f, Uuid::now_v7()) {
         Ok(p) => p,

@@ -4,6 +4,7 @@
 //! lost webhook loses nothing), and the payment receipt (PDF). The amount is the server's: the page
 //! carries only the PaymentIntent's client secret.
 
+use crate::kit::page::Language;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -288,14 +289,14 @@ async fn case_return(state: &AppState, mut tx: Tx<TenantTx>, case: &Case, base: 
 async fn citizen_pay(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     citizen: crate::kit::session::Citizen,
     Path(case_id): Path<Uuid>,
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = citizen_case(&mut tx, &citizen, case_id).await?;
-    case_pay(&state, &ctx, tx, lang_of(&headers), &case, &links::CITIZEN_CASE.with(&[&case_id]), q.fehler.is_some()).await
+    case_pay(&state, &ctx, tx, lang, &case, &links::CITIZEN_CASE.with(&[&case_id]), q.fehler.is_some()).await
 }
 
 async fn citizen_return(
@@ -310,10 +311,10 @@ async fn citizen_return(
     case_return(&state, tx, &case, &links::CITIZEN_CASE.with(&[&case_id]), &q).await
 }
 
-async fn guest_pay(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {
+async fn guest_pay(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
-    case_pay(&state, &ctx, tx, lang_of(&headers), &case, &links::GUEST_CASE.with(&[&token]), q.fehler.is_some()).await
+    case_pay(&state, &ctx, tx, lang, &case, &links::GUEST_CASE.with(&[&token]), q.fehler.is_some()).await
 }
 
 async fn guest_return(State(state): State<AppState>, ctx: TenantContext, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {

@@ -3,6 +3,7 @@
 //! and seals the pending login), and each account's security page (recovery codes, remembered
 //! devices; operators' sessions; a tenant admin's policy for the staff).
 
+use crate::kit::checked::{Anonymous, Checked};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -25,7 +26,7 @@ use crate::kit::page::{html_status, lang_of, see_other, with_cookie};
 use crate::kit::pipeline::AnyTx;
 use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::second_factor::{self as step, Area, Pending};
-use crate::kit::session::{anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::kit::session::{anon_csrf, set_anon_csrf};
 
 mod pages;
 pub mod paths;
@@ -158,7 +159,6 @@ async fn code_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, form
 /// Checks the code of a pending login; the session starts when it is right.
 async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip: &ClientIp, f: &Fields) -> Result<Response, AppError> {
     let lang = lang_of(headers);
-    check_anon_csrf(headers, f.csrf())?;
     let area = frame.area();
     let Some(p) = step::pending(state, area, headers).filter(|p| !p.setup) else { return expired(state, &frame, lang, area.code_path()).await };
     let input = f.text("code");
@@ -279,7 +279,6 @@ async fn setup_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, for
 /// Confirms the set-up with a first code; the session starts and the recovery codes are shown once.
 async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip: &ClientIp, f: &Fields) -> Result<Response, AppError> {
     let lang = lang_of(headers);
-    check_anon_csrf(headers, f.csrf())?;
     let area = frame.area();
     let Some(p) = step::pending(state, area, headers).filter(|p| p.setup) else { return expired(state, &frame, lang, area.setup_path()).await };
     let Some(secret) = p.secret.clone() else { return expired(state, &frame, lang, area.setup_path()).await };
@@ -343,7 +342,7 @@ async fn console_code_form(axum::extract::State(state): axum::extract::State<App
     code_page(&state, Frame::Console, &headers, FormState::default(), None, StatusCode::OK).await
 }
 
-async fn console_code(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
+async fn console_code(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, ip: ClientIp, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     check_code(&state, Frame::Console, &headers, &ip, &f).await
 }
 
@@ -351,7 +350,7 @@ async fn console_setup_form(axum::extract::State(state): axum::extract::State<Ap
     setup_page(&state, Frame::Console, &headers, FormState::default(), StatusCode::OK).await
 }
 
-async fn console_setup(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
+async fn console_setup(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, ip: ClientIp, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     confirm_setup(&state, Frame::Console, &headers, &ip, &f).await
 }
 
@@ -359,7 +358,13 @@ async fn staff_code_form(axum::extract::State(state): axum::extract::State<AppSt
     code_page(&state, Frame::Staff(&ctx), &headers, FormState::default(), None, StatusCode::OK).await
 }
 
-async fn staff_code(axum::extract::State(state): axum::extract::State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
+async fn staff_code(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Checked(_, f): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     check_code(&state, Frame::Staff(&ctx), &headers, &ip, &f).await
 }
 
@@ -367,7 +372,13 @@ async fn staff_setup_form(axum::extract::State(state): axum::extract::State<AppS
     setup_page(&state, Frame::Staff(&ctx), &headers, FormState::default(), StatusCode::OK).await
 }
 
-async fn staff_setup(axum::extract::State(state): axum::extract::State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
+async fn staff_setup(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Checked(_, f): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     confirm_setup(&state, Frame::Staff(&ctx), &headers, &ip, &f).await
 }
 

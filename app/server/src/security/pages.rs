@@ -2,8 +2,10 @@
 //! a new set (with a current code), the remembered devices; for operators their sessions; for a
 //! tenant admin whom the tenant requires a second factor of.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_domain::Lang;
@@ -22,7 +24,6 @@ use crate::kit::dates::fmt_time;
 use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::operator::{OperatorSession, render, require};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::AnyTx;
 use crate::kit::second_factor::{self as step, Area};
 use crate::kit::session::Staff;
@@ -213,15 +214,12 @@ async fn console_page(state: &AppState, s: &OperatorSession, lang: Lang, top: Op
     Ok(render(state, lang, s, paths::CONSOLE_SECURITY.path(), status, tr(lang, "twofactor.title"), blocks))
 }
 
-pub(super) async fn console_security(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn console_security(State(state): State<AppState>, s: OperatorSession, Language(lang): Language, Query(q): Query<Q>) -> Result<Response, AppError> {
     require(&state, &s, Resource::LoginSecurity, Action::Read)?;
     console_page(&state, &s, lang, notice(lang, q.hinweis.as_deref()), StatusCode::OK).await
 }
 
-pub(super) async fn console_new_codes(State(state): State<AppState>, s: OperatorSession, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn console_new_codes(State(state): State<AppState>, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
     require(&state, &s, Resource::LoginSecurity, Action::Write)?;
     let mut tx = AnyTx::page(&state, None).await?;
     let o = &s.session.operator;
@@ -244,8 +242,7 @@ pub(super) async fn console_new_codes(State(state): State<AppState>, s: Operator
     }
 }
 
-pub(super) async fn console_forget_devices(State(state): State<AppState>, s: OperatorSession, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn console_forget_devices(State(state): State<AppState>, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
     require(&state, &s, Resource::LoginSecurity, Action::Write)?;
     let device = device_choice(&f)?;
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
@@ -254,8 +251,7 @@ pub(super) async fn console_forget_devices(State(state): State<AppState>, s: Ope
     Ok(back(paths::CONSOLE_SECURITY.path(), "geraete"))
 }
 
-pub(super) async fn console_end_sessions(State(state): State<AppState>, s: OperatorSession, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn console_end_sessions(State(state): State<AppState>, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
     require(&state, &s, Resource::LoginSecurity, Action::Write)?;
     let which = match f.text("session").as_str() {
         "andere" => None,
@@ -317,8 +313,7 @@ async fn staff_security_page(state: &AppState, ctx: &TenantContext, s: &Staff, l
     staff_page(state, ctx, lang, paths::STAFF_SECURITY.path(), Some(s), status, tr(lang, "twofactor.title"), blocks).await
 }
 
-pub(super) async fn staff_security(State(state): State<AppState>, ctx: TenantContext, s: Staff, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn staff_security(State(state): State<AppState>, ctx: TenantContext, s: Staff, Language(lang): Language, Query(q): Query<Q>) -> Result<Response, AppError> {
     s.require(&state, Resource::StaffArea, Action::Read)?;
     staff_security_page(&state, &ctx, &s, lang, notice(lang, q.hinweis.as_deref()), StatusCode::OK).await
 }
@@ -326,9 +321,7 @@ pub(super) async fn staff_security(State(state): State<AppState>, ctx: TenantCon
 /// Sends a logged-in member to the set-up of a second factor of their own choice: with the password
 /// (a session left open on a shared computer must not let someone else tie the account to their
 /// phone), counted in the account's delay buckets like a login.
-pub(super) async fn staff_enrol(State(state): State<AppState>, ctx: TenantContext, s: Staff, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn staff_enrol(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let area = Area::Staff(ctx.entry.tenant_id);
     let key = portal_identity::secret::fingerprint(&s.user.email);
     let buckets = area.throttle_buckets(&key, &ip);
@@ -368,9 +361,7 @@ fn enrol_form(lang: Lang, csrf: &str, form: FormState) -> Block {
     })
 }
 
-pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantContext, s: Staff, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let area = Area::Staff(ctx.entry.tenant_id);
     let mut tx = AnyTx::page(&state, area.tenant()).await?;
     let result = renew_codes(&state, &mut tx, &Who { area, owner: staff_owner(&s, &ctx), email: &s.user.email, ip: &ip }, lang, &f).await?;
@@ -389,8 +380,7 @@ pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantCo
     }
 }
 
-pub(super) async fn staff_forget_devices(State(state): State<AppState>, ctx: TenantContext, s: Staff, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn staff_forget_devices(State(state): State<AppState>, ctx: TenantContext, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let device = device_choice(&f)?;
     let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;
     factor::forget(tx.conn(), staff_owner(&s, &ctx), device).await?;
@@ -399,9 +389,7 @@ pub(super) async fn staff_forget_devices(State(state): State<AppState>, ctx: Ten
 }
 
 /// Removes one's own second factor (only where the tenant does not require it), with a current code.
-pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantContext, s: Staff, ip: ClientIp, headers: HeaderMap, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     let area = Area::Staff(ctx.entry.tenant_id);
     let mut tx = AnyTx::page(&state, area.tenant()).await?;
     let AnyTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
@@ -423,8 +411,7 @@ pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantConte
     Ok(back(paths::STAFF_SECURITY.path(), "entfernt"))
 }
 
-pub(super) async fn staff_policy(State(state): State<AppState>, ctx: TenantContext, s: Staff, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+pub(super) async fn staff_policy(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::LoginSecurity, Action::Write)?;
     let policy = SecondFactorPolicy::parse(&f.text("policy")).ok_or_else(AppError::bad_request)?;
     let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;

@@ -2,7 +2,9 @@
 //! by the draft cookie), their draft, the service's name, and the answers a citizen's profile
 //! prefills.
 
+use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::response::Response;
 use portal_cases::{self as cases, Draft, Owner};
 use portal_db::TenantTx;
@@ -14,7 +16,8 @@ use portal_identity::secret::token_hash;
 use portal_web::{AppError, AppState, cookies};
 use uuid::Uuid;
 
-use crate::kit::session::{Citizen, MaybeCitizen, anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::kit::checked::TokenHolder;
+use crate::kit::session::{Citizen, MaybeCitizen, anon_csrf, set_anon_csrf};
 
 /// Cookie of a guest's application (its hash owns the draft).
 pub const GUEST_COOKIE: cookies::Name = cookies::Name::host("kp_guest");
@@ -40,13 +43,19 @@ pub fn applicant(citizen: MaybeCitizen, headers: &HeaderMap) -> Applicant {
     }
 }
 
-impl Applicant {
-    /// Checks the CSRF token of a post: the session's, or the anonymous double-submit token.
-    pub fn check_csrf(&self, headers: &HeaderMap, given: Option<&str>) -> Result<(), AppError> {
-        match &self.citizen {
-            Some(c) => c.check_csrf(given),
-            None => check_anon_csrf(headers, given),
-        }
+impl FromRequestParts<AppState> for Applicant {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let citizen = MaybeCitizen::from_request_parts(parts, state).await?;
+        Ok(applicant(citizen, &parts.headers))
+    }
+}
+
+impl TokenHolder for Applicant {
+    /// The session's token, or the anonymous double-submit cookie's (none yet: every post refused).
+    fn form_token(&self) -> Option<&str> {
+        (self.citizen.is_some() || !self.new_anon).then_some(self.csrf.as_str())
     }
 }
 

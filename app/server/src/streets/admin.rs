@@ -1,8 +1,10 @@
 //! The office's page of the street directory: its entries, and the CSV import that replaces it
 //! (bounded in bytes and rows, checked whole before anything is stored, audited).
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_domain::Lang;
@@ -16,7 +18,6 @@ use portal_web::{AppError, AppState, TenantContext};
 use super::paths;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 use crate::kit::uploads::Posted;
@@ -66,8 +67,7 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, no
     staff_page(state, ctx, lang, paths::OFFICE.path(), Some(s), status, tr(lang, "streets.title"), blocks).await
 }
 
-pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, q: axum::extract::RawQuery) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, q: axum::extract::RawQuery) -> Result<Response, AppError> {
     let notice = Notice::from_query(q.0.as_deref()).and_then(|n| n.block(lang));
     render(&state, &ctx, lang, &s, notice, None, StatusCode::OK).await
 }
@@ -84,9 +84,7 @@ fn row_error_text(lang: Lang, e: &RowError) -> String {
 
 /// Replaces the directory with the uploaded CSV file: every line checked first (Kita districts by
 /// name), nothing stored when one is wrong; the message names the line.
-pub(super) async fn import(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, posted: Posted) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(posted.csrf())?;
+pub(super) async fn import(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Checked(s, posted): Checked<Staff, Posted>) -> Result<Response, AppError> {
     s.require(&state, Resource::Streets, Action::Write)?;
     let refuse = |message: String| {
         let mut form = FormState::default();

@@ -1,7 +1,9 @@
 //! The tenant's look as its admins set it in the staff area: name, colours, contact details, logo.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_domain::{Colour, Lang};
@@ -12,10 +14,8 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use serde::Deserialize;
 
-use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 use crate::tenants::paths;
@@ -57,8 +57,7 @@ fn branding_blocks(lang: Lang, csrf: &str, mut form: FormState) -> Vec<Block> {
     })]
 }
 
-pub(super) async fn branding_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn branding_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
     s.require(&state, Resource::Branding, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let b = portal_tenancy::repo::branding_and_logo_hash(&mut tx).await?.map(|(b, _)| b).ok_or_else(AppError::not_found)?;
@@ -79,9 +78,7 @@ pub(super) async fn branding_form(State(state): State<AppState>, ctx: TenantCont
     staff_page(&state, &ctx, lang, paths::BRANDING_FORM.path(), Some(&s), StatusCode::OK, tr(lang, "staff.nav_branding"), blocks).await
 }
 
-pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Branding, Action::Write)?;
     let mut form = FormState { order: BRANDING_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
     for k in BRANDING_FIELDS {

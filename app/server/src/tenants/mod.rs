@@ -1,11 +1,12 @@
 //! The operations console on its own host: operator login, tenants (list, create, edit, suspend),
 //! service selection per tenant, and `/metrics`.
 
+use crate::kit::checked::{Anonymous, Checked};
+use crate::kit::page::Language;
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -24,12 +25,11 @@ use portal_web::{AppError, AppState, cookies, observe};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::kit::form::{field, parse_urlencoded};
 use crate::kit::operator::{OperatorSession, SESSION_COOKIE, chrome, operator_principal};
 use crate::kit::page::{html, html_status, lang_of, see_other, with_cookie};
 use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::second_factor::{self, AfterPassword, Area, Pending};
-use crate::kit::session::{anon_csrf, check_anon_csrf, set_anon_csrf};
+use crate::kit::session::{anon_csrf, set_anon_csrf};
 use portal_authz::{Action, Resource};
 
 pub mod paths;
@@ -104,12 +104,10 @@ async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(q):
     render_login(&state, &headers, lang, FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }, message, StatusCode::OK)
 }
 
-async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, body: Bytes) -> Result<Response, AppError> {
+async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let pairs = parse_urlencoded(&body)?;
-    check_anon_csrf(&headers, field(&pairs, "_csrf"))?;
-    let email = field(&pairs, "email").unwrap_or("").trim().to_owned();
-    let password = field(&pairs, "password").unwrap_or("").to_owned();
+    let email = f.text("email");
+    let password = f.raw("password");
     let mut form = FormState { order: vec!["email".into(), "password".into()], ..FormState::default() };
     form.values.insert("email".into(), email.clone());
     if email.is_empty() {
@@ -163,9 +161,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, ip: ClientIp, 
     Ok(r)
 }
 
-async fn logout(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
-    let pairs = parse_urlencoded(&body)?;
-    session.check_csrf(field(&pairs, "_csrf"))?;
+async fn logout(State(state): State<AppState>, headers: HeaderMap, Checked(_, _): Checked<OperatorSession>) -> Result<Response, AppError> {
     if let Some(token) = cookies::get(&headers, SESSION_COOKIE) {
         let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
         operators::end_session(&mut tx, token).await?;
@@ -220,16 +216,8 @@ async fn tenant_list(State(state): State<AppState>, session: OperatorSession, he
     Ok(html(portal_ui::render_document(move || view! { <TenantListPage chrome=chrome tenants=rows notice=notice port_suffix=port_suffix paging=paging/> })))
 }
 
-#[derive(Deserialize)]
-struct StatusForm {
-    status: String,
-    #[serde(rename = "_csrf")]
-    csrf: String,
-}
-
-async fn set_status(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, axum::Form(f): axum::Form<StatusForm>) -> Result<Response, AppError> {
-    session.check_csrf(Some(&f.csrf))?;
-    let status = TenantStatus::parse(&f.status).ok_or_else(AppError::bad_request)?;
+async fn set_status(State(state): State<AppState>, ip: ClientIp, Path(id): Path<Uuid>, Checked(session, f): Checked<OperatorSession>) -> Result<Response, AppError> {
+    let status = TenantStatus::parse(&f.text("status")).ok_or_else(AppError::bad_request)?;
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     if !tenants::set_status(&mut tx, TenantId(id), status).await? {
         return Err(AppError::not_found());
@@ -256,8 +244,7 @@ struct ServicesQuery {
     vorlage: Option<u64>,
 }
 
-async fn services_page(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>, Query(q): Query<ServicesQuery>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+async fn services_page(State(state): State<AppState>, session: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>, Query(q): Query<ServicesQuery>) -> Result<Response, AppError> {
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let tenant = tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
     let base = catalogue::base_services(tx.conn()).await?;
@@ -294,10 +281,8 @@ async fn services_page(State(state): State<AppState>, session: OperatorSession, 
     Ok(html(portal_ui::render_document(move || view! { <TenantServicesPage chrome=chrome tenant_id=tid tenant_name=tname groups=groups notice=notice/> })))
 }
 
-async fn save_services(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
-    let pairs = parse_urlencoded(&body)?;
-    session.check_csrf(field(&pairs, "_csrf"))?;
-    let slugs: Vec<String> = pairs.iter().filter(|(k, _)| k == "service").filter_map(|(_, v)| ServiceSlug::parse(v).ok().map(|s| s.to_string())).collect();
+async fn save_services(State(state): State<AppState>, ip: ClientIp, Path(id): Path<Uuid>, Checked(session, f): Checked<OperatorSession>) -> Result<Response, AppError> {
+    let slugs: Vec<String> = f.0.iter().filter(|(k, _)| k == "service").filter_map(|(_, v)| ServiceSlug::parse(v).ok().map(|s| s.to_string())).collect();
     let mut tx = state.db.platform().await?;
     tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
     let mut tx = tx.into_tenant(TenantId(id)).await?;
@@ -311,9 +296,7 @@ async fn save_services(State(state): State<AppState>, session: OperatorSession, 
     Ok(see_other(&format!("{}?gespeichert={count}", paths::SERVICES_PAGE.with(&[&id]))))
 }
 
-async fn apply_basic_installation(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, Path(id): Path<Uuid>, body: Bytes) -> Result<Response, AppError> {
-    let pairs = parse_urlencoded(&body)?;
-    session.check_csrf(field(&pairs, "_csrf"))?;
+async fn apply_basic_installation(State(state): State<AppState>, ip: ClientIp, Path(id): Path<Uuid>, Checked(session, _): Checked<OperatorSession>) -> Result<Response, AppError> {
     let mut tx = state.db.platform().await?;
     tenants::get(&mut tx, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
     let mut tx = tx.into_tenant(TenantId(id)).await?;

@@ -1,7 +1,10 @@
 //! Creating and editing a tenant (with its branding and logo).
 
 use super::*;
+use crate::kit::checked::{Checked, Gated};
 use crate::kit::notice::Notice;
+use crate::kit::page::Language;
+use crate::kit::uploads::FileLimits;
 use crate::tenants::paths;
 
 /// A submitted tenant form: text fields and the optional logo file.
@@ -10,33 +13,13 @@ pub(super) struct TenantSubmission {
     logo: Option<Vec<u8>>,
 }
 
-pub(super) async fn read_submission(mut multipart: Multipart) -> Result<TenantSubmission, AppError> {
-    let mut fields = BTreeMap::new();
-    let mut logo = None;
-    while let Some(part) =
-        multipart.next_field().await.map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { AppError::new(portal_web::ErrorKind::PayloadTooLarge) } else { AppError::bad_request() })?
-    {
-        let name = part.name().unwrap_or_default().to_owned();
-        if name == "logo" {
-            // Keep at most one byte more than a logo may have (enough for `Logo::parse` to answer
-            // "too large" next to the field) and read past the rest, so the fields after it arrive too.
-            let has_file = part.file_name().is_some_and(|f| !f.is_empty());
-            let mut bytes = Vec::new();
-            let mut part = part;
-            while let Some(chunk) =
-                part.chunk().await.map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { AppError::new(portal_web::ErrorKind::PayloadTooLarge) } else { AppError::bad_request() })?
-            {
-                let room = (MAX_LOGO_BYTES + 1).saturating_sub(bytes.len());
-                bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            }
-            if has_file || !bytes.is_empty() {
-                logo = Some(bytes);
-            }
-        } else if TENANT_FORM_FIELDS.contains(&name.as_str()) || name == "_csrf" {
-            let text = part.text().await.map_err(|_| AppError::bad_request())?;
-            fields.insert(name, text);
-        }
-    }
+/// Reads the form: its text fields, then (the token checked first) at most one logo, kept up to
+/// one byte over its limit so that `Logo::parse` can answer "too large" next to the field.
+pub(super) async fn read_submission(post: Gated) -> Result<TenantSubmission, AppError> {
+    let limit = u64::try_from(MAX_LOGO_BYTES).unwrap_or(u64::MAX);
+    let posted = post.read(|_| async move { Ok(FileLimits::inputs([("logo".to_owned(), limit, 1)])) }).await?;
+    let fields = posted.form.0.iter().filter(|(k, _)| TENANT_FORM_FIELDS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let logo = posted.files_for("logo").into_iter().next().map(|u| u.bytes.clone());
     Ok(TenantSubmission { fields, logo })
 }
 
@@ -183,8 +166,7 @@ pub(super) fn render_form(state: &AppState, lang: Lang, session: &OperatorSessio
     html_status(status, portal_ui::render_document(move || view! { <TenantFormPage chrome=chrome data=data/> }))
 }
 
-pub(super) async fn new_tenant_form(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn new_tenant_form(State(state): State<AppState>, session: OperatorSession, Language(lang): Language) -> Result<Response, AppError> {
     let mut form = FormState::default();
     form.values.insert("primary_colour".into(), "#0b4ea2".into());
     form.values.insert("secondary_colour".into(), "#e6eef7".into());
@@ -192,27 +174,30 @@ pub(super) async fn new_tenant_form(State(state): State<AppState>, session: Oper
     Ok(render_form(&state, lang, &session, data, StatusCode::OK))
 }
 
-pub(super) async fn create_tenant(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, headers: HeaderMap, multipart: Multipart) -> Result<Response, AppError> {
-    save_tenant(&state, &session, &ip, lang_of(&headers), None, multipart).await
+pub(super) async fn create_tenant(State(state): State<AppState>, ip: ClientIp, Language(lang): Language, Checked(session, post): Checked<OperatorSession, Gated>) -> Result<Response, AppError> {
+    save_tenant(&state, &session, &ip, lang, None, post).await
 }
 
-pub(super) async fn update_tenant(State(state): State<AppState>, session: OperatorSession, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
-    save_tenant(&state, &session, &ip, lang_of(&headers), Some(id), multipart).await
+pub(super) async fn update_tenant(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Language(lang): Language,
+    Path(id): Path<Uuid>,
+    Checked(session, post): Checked<OperatorSession, Gated>,
+) -> Result<Response, AppError> {
+    save_tenant(&state, &session, &ip, lang, Some(id), post).await
 }
 
 /// The submitted values as a form to show again (without the CSRF token).
 pub(super) fn submitted_form(sub: &TenantSubmission) -> FormState {
-    let mut form = FormState { values: sub.fields.clone(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
-    form.values.remove("_csrf");
-    form
+    FormState { values: sub.fields.clone(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() }
 }
 
 /// Creates (`existing` is `None`) or updates a tenant: identity and hosts on the platform path, then
 /// branding and logo confined to the tenant, in one transaction. Invalid input shows the form again
 /// with every value kept and each error next to its field.
-pub(super) async fn save_tenant(state: &AppState, session: &OperatorSession, ip: &ClientIp, lang: Lang, existing: Option<Uuid>, multipart: Multipart) -> Result<Response, AppError> {
-    let sub = read_submission(multipart).await?;
-    session.check_csrf(sub.fields.get("_csrf").map(String::as_str))?;
+pub(super) async fn save_tenant(state: &AppState, session: &OperatorSession, ip: &ClientIp, lang: Lang, existing: Option<Uuid>, post: Gated) -> Result<Response, AppError> {
+    let sub = read_submission(post).await?;
     let (current_name, has_logo) = match existing {
         Some(id) => {
             let (name, _, has_logo) = load_form_values(state, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
@@ -295,8 +280,7 @@ pub(super) async fn load_form_values(state: &AppState, id: TenantId) -> Result<O
     Ok(Some((t.name, FormState { values: v, ..FormState::default() }, has_logo)))
 }
 
-pub(super) async fn edit_tenant_form(State(state): State<AppState>, session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn edit_tenant_form(State(state): State<AppState>, session: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     let (name, form, has_logo) = load_form_values(&state, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
     let data = TenantFormData {
         tenant_id: Some(id.to_string()),

@@ -1,6 +1,8 @@
 //! The console: plans and a tenant's payment setup.
 
 use super::*;
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use crate::payments::paths;
 
 pub(super) async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSession, errors: Option<(String, FormState)>) -> Result<Vec<Block>, AppError> {
@@ -47,8 +49,7 @@ pub(super) async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSessi
     ])
 }
 
-pub(super) async fn plans_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn plans_page(State(state): State<AppState>, s: OperatorSession, Language(lang): Language) -> Result<Response, AppError> {
     crate::kit::operator::require(&state, &s, Resource::Payments, Action::Read)?;
     let blocks = plans_blocks(&state, lang, &s, None).await?;
     Ok(crate::kit::operator::render(&state, lang, &s, paths::PLANS_PAGE.path(), StatusCode::OK, tr(lang, "payments.plans_title"), blocks))
@@ -60,9 +61,7 @@ pub(super) fn basis_points(s: &str) -> Option<i32> {
     i32::try_from(c).ok().filter(|bp| (0..=1000).contains(bp))
 }
 
-pub(super) async fn save_plan(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, ip: ClientIp, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn save_plan(State(state): State<AppState>, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
     let principal = crate::kit::operator::require(&state, &s, Resource::Payments, Action::Write)?;
     let slug = f.text("plan");
     let mut form = FormState::default();
@@ -147,16 +146,19 @@ pub(super) async fn console_setup_blocks(
     Ok((tr_with(lang, "payments.console_title", &[("tenant", &name)]), blocks))
 }
 
-pub(super) async fn console_setup_page(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+pub(super) async fn console_setup_page(State(state): State<AppState>, s: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>) -> Result<Response, AppError> {
     crate::kit::operator::require(&state, &s, Resource::Payments, Action::Read)?;
     let (title, blocks) = console_setup_blocks(&state, lang, &s, TenantId(id), None, None).await?;
     Ok(crate::kit::operator::render(&state, lang, &s, "/", StatusCode::OK, title, blocks))
 }
 
-pub(super) async fn console_save_setup(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+pub(super) async fn console_save_setup(
+    State(state): State<AppState>,
+    Language(lang): Language,
+    ip: ClientIp,
+    Path(id): Path<Uuid>,
+    Checked(s, f): Checked<OperatorSession>,
+) -> Result<Response, AppError> {
     let principal = crate::kit::operator::require(&state, &s, Resource::Payments, Action::Write)?;
     let tenant = TenantId(id);
     let mut platform = state.db.platform().await?;

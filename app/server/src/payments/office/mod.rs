@@ -5,6 +5,8 @@
 //! view; in the console: plans with the platform's application fee, and any tenant's setup.
 //! Secrets are never shown or stored: the pages say only whether the environment configures them.
 
+use crate::kit::checked::Checked;
+use crate::kit::page::Language;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -256,8 +258,7 @@ fn rule_summary(lang: Lang, rule: &FeeRule) -> String {
     }
 }
 
-async fn setup_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<NoticeQ>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+async fn setup_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Query(q): Query<NoticeQ>) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let notice = match Notice::parse(q.hinweis.as_deref()) {
@@ -290,9 +291,7 @@ async fn store_setup(tx: &mut TenantTx, lang: Lang, setup: &PaymentSetup) -> Res
     }
 }
 
-async fn save_setup(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+async fn save_setup(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // a connected account is attached by the platform's operators (who see the contract behind
@@ -342,8 +341,7 @@ async fn refresh_account(state: &AppState, tenant: TenantId, setup: &PaymentSetu
     Ok(())
 }
 
-async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let setup = repo::setup(&mut tx).await?;
@@ -362,8 +360,7 @@ async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: Cl
     }
 }
 
-async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, f: Fields) -> Result<Response, AppError> {
-    s.check_csrf(f.csrf())?;
+async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let account = repo::setup(&mut tx).await?.stripe_account_id.ok_or_else(AppError::not_found)?;
@@ -452,8 +449,7 @@ async fn service_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, fo
     Ok((tr_with(lang, "payments.service_title", &[("service", &name)]), blocks))
 }
 
-async fn service_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+async fn service_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, None).await?;
@@ -518,9 +514,14 @@ fn parse_service(lang: Lang, f: &Fields, slug: &str, schema: &portal_forms::Form
     }
 }
 
-async fn save_service(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, Path(slug): Path<String>, f: Fields) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.check_csrf(f.csrf())?;
+async fn save_service(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Path(slug): Path<String>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if f.text("entfernen") == "1" {

@@ -1,0 +1,189 @@
+//! Posted forms, checked before the handler runs. A form's body is only reachable through
+//! [`Checked`]: it extracts who the form was shown to (a session, or the anonymous double-submit
+//! cookie), reads the body and compares its `_csrf` field with that holder's token; a post without
+//! the right token is refused (403) before any handler code runs. [`Fields`], [`Posted`] and the
+//! gated upload are not extractors themselves, so a handler cannot take a form unchecked (the
+//! architecture test also refuses other body extractors outside the kit).
+
+use std::future::Future;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use portal_web::{AppError, AppState, cookies};
+
+use super::form::{Fields, parse_urlencoded};
+use super::session::{ANON_CSRF_COOKIE, Citizen, Staff, check_token};
+use super::uploads::{FileLimits, GatedPost, Posted};
+
+/// Who a form's CSRF token belongs to: the session it was shown in, or the anonymous cookie.
+pub trait TokenHolder {
+    /// The token a form of this holder carries; `None` refuses every post.
+    fn form_token(&self) -> Option<&str>;
+}
+
+impl TokenHolder for Citizen {
+    fn form_token(&self) -> Option<&str> {
+        Some(&self.csrf)
+    }
+}
+
+impl TokenHolder for Staff {
+    fn form_token(&self) -> Option<&str> {
+        Some(&self.csrf)
+    }
+}
+
+/// A visitor without a session (login, registration, guest forms): the token is the anonymous
+/// double-submit cookie, which the form page set.
+pub struct Anonymous {
+    pub csrf: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Anonymous {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match cookies::get(&parts.headers, ANON_CSRF_COOKIE).filter(|c| c.len() == 43) {
+            Some(c) => Ok(Self { csrf: c.to_owned() }),
+            None => Err(AppError::forbidden().into_response()),
+        }
+    }
+}
+
+impl TokenHolder for Anonymous {
+    fn form_token(&self) -> Option<&str> {
+        Some(&self.csrf)
+    }
+}
+
+/// Why a post was not handed to its handler: no holder (not logged in: the login page; no anonymous
+/// cookie: 403), or the post itself (unreadable, too large, wrong token). A handler that shows a
+/// refusal itself (a file too large for the route) takes `Result<Checked<…>, Refused>`.
+pub enum Refused {
+    Holder(Response),
+    Post(AppError),
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Holder(r) => r,
+            Self::Post(e) => e.into_response(),
+        }
+    }
+}
+
+impl From<AppError> for Refused {
+    fn from(e: AppError) -> Self {
+        Self::Post(e)
+    }
+}
+
+/// A post whose CSRF token matched its holder's: `Checked(holder, form)`. The form is [`Fields`]
+/// (url-encoded), [`Posted`] (with files up to the attachment ceiling) or [`Gated`] (files read
+/// only after the handler's own gate).
+pub struct Checked<H, B = Fields>(pub H, pub B);
+
+async fn holder<H>(parts: &mut Parts, state: &AppState) -> Result<H, Refused>
+where
+    H: FromRequestParts<AppState> + TokenHolder,
+    H::Rejection: IntoResponse,
+{
+    H::from_request_parts(parts, state).await.map_err(|r| Refused::Holder(r.into_response()))
+}
+
+fn check<H: TokenHolder>(h: &H, fields: &Fields) -> Result<(), AppError> {
+    match h.form_token() {
+        Some(expected) => check_token(expected, fields.csrf()),
+        None => Err(AppError::forbidden()),
+    }
+}
+
+impl<H> FromRequest<AppState> for Checked<H, Fields>
+where
+    H: FromRequestParts<AppState> + TokenHolder + Send,
+    H::Rejection: IntoResponse,
+{
+    type Rejection = Refused;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let h = holder::<H>(&mut parts, state).await?;
+        let body = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|_| AppError::bad_request())?;
+        let fields = Fields(parse_urlencoded(&body)?);
+        check(&h, &fields)?;
+        Ok(Self(h, fields))
+    }
+}
+
+impl<H> FromRequest<AppState> for Checked<H, Posted>
+where
+    H: FromRequestParts<AppState> + TokenHolder + Send + Sync,
+    H::Rejection: IntoResponse,
+{
+    type Rejection = Refused;
+
+    /// A post from an authenticated form: the token is checked at the first file (the form puts
+    /// it before any file input), files of any input up to the attachment ceiling, then again.
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let h = holder::<H>(&mut parts, state).await?;
+        let post = GatedPost::from_request(Request::from_parts(parts, body), state).await?;
+        let hr = &h;
+        let posted = post
+            .read(move |fields| async move {
+                check(hr, &fields)?;
+                Ok(FileLimits::ceiling())
+            })
+            .await?;
+        check(&h, &posted.form)?;
+        Ok(Self(h, posted))
+    }
+}
+
+/// A post with files read only after the handler's gate ([`Gated::read`]); the token is checked
+/// before the gate runs, and for a post without files before the fields are handed out.
+pub struct Gated {
+    token: Option<String>,
+    post: GatedPost,
+}
+
+impl Gated {
+    /// Reads the post: the text fields, then at the first chosen file the CSRF token, then `gate`
+    /// (owner, rate limits, which files and how large), then the files.
+    pub async fn read<G, Fut>(self, gate: G) -> Result<Posted, AppError>
+    where
+        G: FnOnce(Fields) -> Fut,
+        Fut: Future<Output = Result<FileLimits, AppError>>,
+    {
+        let token = self.token;
+        let expected = token.as_deref();
+        let posted = self
+            .post
+            .read(move |fields| async move {
+                check_token(expected.ok_or_else(AppError::forbidden)?, fields.csrf())?;
+                gate(fields).await
+            })
+            .await?;
+        check_token(token.as_deref().ok_or_else(AppError::forbidden)?, posted.csrf())?;
+        Ok(posted)
+    }
+}
+
+impl<H> FromRequest<AppState> for Checked<H, Gated>
+where
+    H: FromRequestParts<AppState> + TokenHolder + Send,
+    H::Rejection: IntoResponse,
+{
+    type Rejection = Refused;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let h = holder::<H>(&mut parts, state).await?;
+        let post = GatedPost::from_request(Request::from_parts(parts, body), state).await?;
+        let token = h.form_token().map(str::to_owned);
+        Ok(Self(h, Gated { token, post }))
+    }
+}
