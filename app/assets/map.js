@@ -1,7 +1,7 @@
-// The Kita search's map: reads the facilities from the map's hidden list and shows them as markers
+// The shared map widget (the Kita search, reported defects): reads the places from the map's hidden list and shows them as markers
 // on a Leaflet map (Leaflet from npm, served under /assets/leaflet/). The tiles come from the
 // configured URL; without one the markers stand on a plain background. The page lists the same
-// facilities in a table, so nothing depends on this script.
+// places in text, so nothing depends on this script.
 (function () {
   "use strict";
   function start() {
@@ -10,11 +10,11 @@
     css.rel = "stylesheet";
     css.href = "/assets/leaflet/leaflet.css";
     document.head.appendChild(css);
-    document.querySelectorAll("[data-kita-map]").forEach(function (box) {
+    document.querySelectorAll("[data-map]").forEach(function (box) {
       var items = Array.prototype.slice.call(box.querySelectorAll("li[data-lat]"));
       if (!items.length) return;
       var canvas = document.createElement("div");
-      canvas.className = "kita-map__canvas";
+      canvas.className = "map__canvas";
       box.appendChild(canvas);
       var map = L.map(canvas, { scrollWheelZoom: false });
       var tiles = box.getAttribute("data-tiles");

@@ -41,7 +41,15 @@ impl Graph {
 
 /// The strongly connected components with more than one node (Tarjan), each sorted by name.
 pub fn tangles(graph: &Graph) -> Vec<Vec<String>> {
-    let mut tarjan = Tarjan { graph, next: 0, index: BTreeMap::new(), low: BTreeMap::new(), stack: Vec::new(), on_stack: BTreeSet::new(), found: Vec::new() };
+    let mut tarjan = Tarjan {
+        graph,
+        next: 0,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        found: Vec::new(),
+    };
     for node in &graph.nodes {
         if !tarjan.index.contains_key(node.as_str()) {
             tarjan.visit(node);
@@ -136,6 +144,9 @@ pub fn describe(graph: &Graph, cycle: &[String]) -> String {
     if let Some(&first) = names.first() {
         names.push(first);
     }
-    let edges: Vec<String> = names.windows(2).map(|w| format!("{} -> {} at {}", w[0], w[1], graph.evidence(w[0], w[1]).unwrap_or("?"))).collect();
+    let edges: Vec<String> = names
+        .windows(2)
+        .map(|w| format!("{} -> {} at {}", w[0], w[1], graph.evidence(w[0], w[1]).unwrap_or("?")))
+        .collect();
     format!("{}  ({})", names.join(" -> "), edges.join("; "))
 }

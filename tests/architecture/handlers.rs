@@ -1,17 +1,28 @@
 //! Rule 7: a posted form reaches a handler only through the kit's CSRF-checking extractor
 //! (`kit/checked.rs`). Outside the kit, no handler (an `async fn` or `move |…|` closure taking
 //! `State(…)`) takes a body by another extractor, and no type but the kit's is a body extractor.
+//! Rule 8: path parameters come through the kit's `Params` (parsed by type, malformed → 404), not
+//! axum's `Path`.
 
 use crate::lexer::{Tok, Token, strip, tokens};
 
 /// Extractors that read a request's body without checking its CSRF token.
-const UNCHECKED_BODIES: [&str; 11] = ["Bytes", "Body", "Form", "Fields", "GatedPost", "Json", "Multipart", "Posted", "RawForm", "Request", "String"];
+const UNCHECKED_BODIES: [&str; 11] =
+    ["Bytes", "Body", "Form", "Fields", "GatedPost", "Json", "Multipart", "Posted", "RawForm", "Request", "String"];
 
 /// Handlers allowed to read a body themselves, with the reason.
 pub const UNCHECKED_ALLOWED: [(&str, &str, &str); 3] = [
-    ("payments/webhooks.rs", "stripe", "Stripe's webhook: its signature over the raw body, not a session, proves the sender"),
+    (
+        "payments/webhooks.rs",
+        "stripe",
+        "Stripe's webhook: its signature over the raw body, not a session, proves the sender",
+    ),
     ("router.rs", "dispatch", "the host dispatcher hands the whole request, unread, to the site's router"),
-    ("catalogue/office.rs", "server_fn", "leptos server functions: the token is an argument of each call, checked by the function"),
+    (
+        "catalogue/office.rs",
+        "server_fn",
+        "leptos server functions: the token is an argument of each call, checked by the function",
+    ),
 ];
 
 /// The file that defines the body extractors.
@@ -28,7 +39,9 @@ pub fn unchecked_bodies(display_root: &str, files: &[(String, String)]) -> Vec<S
                 if ident(&toks, i) == Some("impl")
                     && let Some(line) = body_extractor_impl(&toks, i)
                 {
-                    found.push(format!("{display_root}{rel}:{line}: implements FromRequest (only {EXTRACTOR_FILE} may)"));
+                    found.push(format!(
+                        "{display_root}{rel}:{line}: implements FromRequest (only {EXTRACTOR_FILE} may)"
+                    ));
                 }
             }
         }
@@ -42,6 +55,22 @@ pub fn unchecked_bodies(display_root: &str, files: &[(String, String)]) -> Vec<S
             for param in split_params(params) {
                 if let Some((ty, line)) = outer_type(param).filter(|(ty, _)| UNCHECKED_BODIES.contains(&ty.as_str())) {
                     found.push(format!("{display_root}{rel}:{line}: handler `{name}` takes `{ty}` (a body without the CSRF-checking extractor)"));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Every handler parameter outside `kit/` taken by axum's `Path` instead of the kit's `Params`.
+pub fn unparsed_paths(display_root: &str, files: &[(String, String)]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (rel, text) in files.iter().filter(|(rel, _)| !rel.starts_with("kit/")) {
+        let toks = tokens(&strip(text));
+        for (name, params) in handlers(&toks) {
+            for param in split_params(params) {
+                if let Some((_, line)) = outer_type(param).filter(|(ty, _)| ty == "Path") {
+                    found.push(format!("{display_root}{rel}:{line}: handler `{name}` takes `Path` (use the kit's `Params`: parsed by type, malformed → 404)"));
                 }
             }
         }
@@ -90,7 +119,8 @@ fn handlers(toks: &[Token]) -> Vec<(String, &[Token])> {
             continue;
         };
         let params = &toks[open + 1..close];
-        let takes_state = params.windows(2).any(|w| w[0].tok == Tok::Ident("State".into()) && w[1].tok == Tok::Punct('('));
+        let takes_state =
+            params.windows(2).any(|w| w[0].tok == Tok::Ident("State".into()) && w[1].tok == Tok::Punct('('));
         if takes_state {
             found.push((name, params));
         }
@@ -150,7 +180,10 @@ fn outer_type(param: &[Token]) -> Option<(String, usize)> {
     let mut ty = &param[colon + 1..];
     loop {
         let lt = ty.iter().position(|t| matches!(t.tok, Tok::Punct('<' | ',' | '>'))).unwrap_or(ty.len());
-        let name = ty[..lt].iter().rev().find_map(|t| if let Tok::Ident(w) = &t.tok { Some((w.clone(), t.line)) } else { None })?;
+        let name = ty[..lt]
+            .iter()
+            .rev()
+            .find_map(|t| if let Tok::Ident(w) = &t.tok { Some((w.clone(), t.line)) } else { None })?;
         if (name.0 == "Result" || name.0 == "Option") && punct(ty, lt, '<') {
             ty = &ty[lt + 1..];
             continue;

@@ -23,8 +23,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use rules::{
-    MAX_LINES, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, largest, module_graph, oversized, report, route_literals, shared_violations, unit_graph,
-    wiring_violations,
+    MAX_LINES, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, largest,
+    module_graph, oversized, report, route_literals, shared_violations, unit_graph, wiring_violations,
 };
 
 /// The server crate's source folder, relative to the repository root.
@@ -108,7 +108,11 @@ fn crates() -> Vec<(String, rules::Crate)> {
     let mut found = Vec::new();
     for parent in ["app", "platform"] {
         let Ok(entries) = std::fs::read_dir(root.join(parent)) else { continue };
-        let mut dirs: Vec<String> = entries.filter_map(Result::ok).map(|e| format!("{parent}/{}/src", e.file_name().to_string_lossy())).filter(|d| root.join(d).is_dir()).collect();
+        let mut dirs: Vec<String> = entries
+            .filter_map(Result::ok)
+            .map(|e| format!("{parent}/{}/src", e.file_name().to_string_lossy()))
+            .filter(|d| root.join(d).is_dir())
+            .collect();
         dirs.sort();
         for dir in dirs {
             let krate = analyse(&format!("{dir}/"), &crate_files(&dir));
@@ -173,7 +177,10 @@ fn kit_flows_and_shared_modules_have_no_cycles() {
 fn no_two_files_import_each_other() {
     let all = crates();
     assert!(all.len() > 10, "too few crates found under app/ and platform/: {}", all.len());
-    let found: Vec<String> = all.iter().flat_map(|(dir, krate)| cycle_report(&file_graph(krate)).into_iter().map(move |c| format!("{dir}: {c}"))).collect();
+    let found: Vec<String> = all
+        .iter()
+        .flat_map(|(dir, krate)| cycle_report(&file_graph(krate)).into_iter().map(move |c| format!("{dir}: {c}")))
+        .collect();
     assert_clean(&report("import cycle between files", &found));
 }
 
@@ -188,7 +195,18 @@ fn routes_are_spelled_only_in_paths_files() {
 
 #[test]
 fn posted_forms_are_checked_before_their_handlers() {
-    assert_clean(&report("body read without the CSRF-checking extractor", &handlers::unchecked_bodies(&format!("{SERVER_SRC}/"), &server_files())));
+    assert_clean(&report(
+        "body read without the CSRF-checking extractor",
+        &handlers::unchecked_bodies(&format!("{SERVER_SRC}/"), &server_files()),
+    ));
+}
+
+#[test]
+fn path_parameters_are_parsed_by_type() {
+    assert_clean(&report(
+        "path parameter without the kit's Params",
+        &handlers::unparsed_paths(&format!("{SERVER_SRC}/"), &server_files()),
+    ));
 }
 
 #[test]
@@ -210,7 +228,8 @@ fn figures() {
     let files = sized_files();
     let krate = server();
     let unit_cycles = cycle_report(&unit_graph(&krate)).len();
-    let module_cycles: usize = ["kit", "flows", "shared"].iter().map(|l| cycle_report(&module_graph(&krate, l)).len()).sum();
+    let module_cycles: usize =
+        ["kit", "flows", "shared"].iter().map(|l| cycle_report(&module_graph(&krate, l)).len()).sum();
     println!("scanned {} source files; server units: {}", files.len(), krate.units.len());
     println!("capabilities: {}", krate.capabilities().join(", "));
     println!("largest source files:");
@@ -225,6 +244,10 @@ fn figures() {
 #[test]
 fn the_layered_folders_exist() {
     let root = repo_root();
-    let missing: Vec<String> = ["kit/mod.rs", "flows/mod.rs", "shared/mod.rs"].iter().map(|f| format!("{SERVER_SRC}/{f}")).filter(|p| !root.join(p).is_file()).collect();
+    let missing: Vec<String> = ["kit/mod.rs", "flows/mod.rs", "shared/mod.rs"]
+        .iter()
+        .map(|f| format!("{SERVER_SRC}/{f}"))
+        .filter(|p| !root.join(p).is_file())
+        .collect();
     assert!(missing.is_empty(), "layered folders missing: {}", missing.join(", "));
 }

@@ -109,7 +109,8 @@ fn item(toks: &[Token], pos: usize, base: Vec<String>) -> (Vec<Reference>, usize
         Tok::Ident(name) => {
             let mut path = base;
             path.push(name.clone());
-            let continues = tok(toks, pos + 1) == Some(&Tok::PathSep) && matches!(tok(toks, pos + 2), Some(Tok::Ident(_) | Tok::Punct('{' | '*')));
+            let continues = tok(toks, pos + 1) == Some(&Tok::PathSep)
+                && matches!(tok(toks, pos + 2), Some(Tok::Ident(_) | Tok::Punct('{' | '*')));
             if continues { item(toks, pos + 2, path) } else { (vec![Reference { target: path, line }], pos + 1) }
         }
         Tok::Punct('*') => (vec![Reference { target: base, line }], pos + 1),

@@ -115,8 +115,20 @@ pub fn analyse(display_root: &str, files: &[(String, String)]) -> Crate {
         let tests = test_module_spans(text);
         for reference in references(&module, text) {
             let in_test = tests.iter().any(|&(first, last)| (first..=last).contains(&reference.line));
-            let to = reference.target.first().filter(|first| units.contains_key(first.as_str())).map_or(root, String::as_str);
-            imports.push(Import { file: format!("{display_root}{rel}"), module: module.clone(), line: reference.line, from: from.clone(), to: to.to_owned(), target: reference.target, in_test });
+            let to = reference
+                .target
+                .first()
+                .filter(|first| units.contains_key(first.as_str()))
+                .map_or(root, String::as_str);
+            imports.push(Import {
+                file: format!("{display_root}{rel}"),
+                module: module.clone(),
+                line: reference.line,
+                from: from.clone(),
+                to: to.to_owned(),
+                target: reference.target,
+                in_test,
+            });
         }
         modules.push(module);
     }
@@ -142,7 +154,14 @@ fn test_module_spans(text: &str) -> Vec<(usize, usize)> {
             continue;
         }
         let from = starts[n + 1];
-        let Some(open) = stripped[from..].iter().position(|&c| c == '{' || c == ';').map(|p| from + p).filter(|&p| stripped[p] == '{') else { continue };
+        let Some(open) = stripped[from..]
+            .iter()
+            .position(|&c| c == '{' || c == ';')
+            .map(|p| from + p)
+            .filter(|&p| stripped[p] == '{')
+        else {
+            continue;
+        };
         let mut depth = 0usize;
         let mut close = stripped.len().saturating_sub(1);
         for (at, c) in stripped.iter().enumerate().skip(open) {
@@ -177,21 +196,29 @@ pub fn flows_violations(krate: &Crate) -> Vec<String> {
 
 /// Rule 2b: every reference from `shared` to a unit other than `kit` and `flows`.
 pub fn shared_violations(krate: &Crate) -> Vec<String> {
-    let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Shared && !matches!(krate.kind(&i.to), Kind::Kit | Kind::Flows));
+    let offending = krate
+        .crossing()
+        .filter(|i| krate.kind(&i.from) == Kind::Shared && !matches!(krate.kind(&i.to), Kind::Kit | Kind::Flows));
     listed(offending, |i, paths| format!("{}: shared imports `{}` ({paths})", i.location(), i.to))
 }
 
 /// Rule 3b: every reference from a capability to another capability: capabilities are leaves,
 /// meeting only in `kit`, `flows` and `shared` (and in the registry the wiring fills).
 pub fn capability_violations(krate: &Crate) -> Vec<String> {
-    let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Capability && krate.kind(&i.to) == Kind::Capability);
-    listed(offending, |i, paths| format!("{}: capability `{}` imports capability `{}` ({paths})", i.location(), i.from, i.to))
+    let offending =
+        krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Capability && krate.kind(&i.to) == Kind::Capability);
+    listed(offending, |i, paths| {
+        format!("{}: capability `{}` imports capability `{}` ({paths})", i.location(), i.from, i.to)
+    })
 }
 
 /// Rule 3: every reference from a capability to a wiring unit (a top-level file or the crate root).
 pub fn wiring_violations(krate: &Crate) -> Vec<String> {
-    let offending = krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Capability && krate.kind(&i.to) == Kind::Wiring);
-    listed(offending, |i, paths| format!("{}: capability `{}` imports wiring `{}` ({paths})", i.location(), i.from, i.to))
+    let offending =
+        krate.crossing().filter(|i| krate.kind(&i.from) == Kind::Capability && krate.kind(&i.to) == Kind::Wiring);
+    listed(offending, |i, paths| {
+        format!("{}: capability `{}` imports wiring `{}` ({paths})", i.location(), i.from, i.to)
+    })
 }
 
 /// One line per offending location and target unit, with the paths referenced there joined.
@@ -255,7 +282,9 @@ pub fn file_graph(krate: &Crate) -> Graph {
         graph.add_node(&name(m));
     }
     for i in krate.imports.iter().filter(|i| !i.in_test) {
-        let Some(to) = krate.modules.iter().filter(|m| i.target.starts_with(m)).max_by_key(|m| m.len()) else { continue };
+        let Some(to) = krate.modules.iter().filter(|m| i.target.starts_with(m)).max_by_key(|m| m.len()) else {
+            continue;
+        };
         let related = to.starts_with(&i.module) || i.module.starts_with(to);
         if !related {
             graph.add_edge(&name(&i.module), &name(to), i.location());
@@ -301,7 +330,12 @@ pub fn line_count(text: &str) -> usize {
 
 /// Rule 6: every file with more than `limit` lines, as `path: N lines`.
 pub fn oversized(files: &[(String, String)], limit: usize) -> Vec<String> {
-    files.iter().map(|(path, text)| (path, line_count(text))).filter(|&(_, n)| n > limit).map(|(path, n)| format!("{path}: {n} lines (limit {limit})")).collect()
+    files
+        .iter()
+        .map(|(path, text)| (path, line_count(text)))
+        .filter(|&(_, n)| n > limit)
+        .map(|(path, n)| format!("{path}: {n} lines (limit {limit})"))
+        .collect()
 }
 
 /// The `n` largest files by line count, largest first (ties by path).

@@ -3,8 +3,8 @@
 use crate::lexer::strip;
 use crate::paths::{module_path, references};
 use crate::rules::{
-    Crate, Import, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations, module_graph, oversized, route_literals, shared_violations, unit_graph,
-    wiring_violations,
+    Crate, Import, analyse, capability_violations, cycle_report, file_graph, flows_violations, kit_violations,
+    module_graph, oversized, route_literals, shared_violations, unit_graph, wiring_violations,
 };
 
 /// Scans in-memory files given as (path relative to `src`, source).
@@ -15,14 +15,19 @@ fn scan(files: &[(&str, &str)]) -> Crate {
 
 /// The units `from` imports, by the scanner's reckoning.
 fn imported_by(krate: &Crate, from: &str) -> Vec<String> {
-    let mut units: Vec<String> = krate.imports.iter().filter(|i| i.from == from && i.to != from).map(|i| i.to.clone()).collect();
+    let mut units: Vec<String> =
+        krate.imports.iter().filter(|i| i.from == from && i.to != from).map(|i| i.to.clone()).collect();
     units.dedup();
     units
 }
 
 #[test]
 fn kit_importing_a_capability_is_reported() {
-    let krate = scan(&[("kit/mod.rs", "pub mod page;\n"), ("kit/page.rs", "use std::fmt;\n\nuse crate::payments::Fee;\n"), ("payments/mod.rs", "use crate::kit::page;\n")]);
+    let krate = scan(&[
+        ("kit/mod.rs", "pub mod page;\n"),
+        ("kit/page.rs", "use std::fmt;\n\nuse crate::payments::Fee;\n"),
+        ("payments/mod.rs", "use crate::kit::page;\n"),
+    ]);
     let found = kit_violations(&krate);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("src/kit/page.rs:3:") && found[0].contains("`payments`"), "{found:?}");
@@ -38,7 +43,10 @@ fn flows_importing_a_capability_is_reported_but_kit_is_allowed() {
     ]);
     let found = flows_violations(&krate);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("src/flows/payment.rs:2:") && found[0].contains("crate::payments::charge"), "{found:?}");
+    assert!(
+        found[0].starts_with("src/flows/payment.rs:2:") && found[0].contains("crate::payments::charge"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -48,18 +56,30 @@ fn a_capability_importing_another_is_reported_but_kit_flows_and_shared_are_allow
         ("flows/mod.rs", "pub mod filing;\n"),
         ("shared/mod.rs", "pub mod cases;\n"),
         ("shared/cases.rs", "use crate::kit::links;\nuse crate::flows::filing;\n"),
-        ("documents/mod.rs", "use crate::kit::links;\nuse crate::shared::cases::visible_case;\nuse crate::flows::filing;\n\nfn f() { crate::casework::case_page(); }\n"),
+        (
+            "documents/mod.rs",
+            "use crate::kit::links;\nuse crate::shared::cases::visible_case;\nuse crate::flows::filing;\n\nfn f() { crate::casework::case_page(); }\n",
+        ),
         ("casework/mod.rs", "use crate::shared::cases;\n"),
     ]);
     let found = capability_violations(&krate);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].starts_with("src/documents/mod.rs:5:") && found[0].contains("`documents` imports capability `casework`"), "{found:?}");
+    assert!(
+        found[0].starts_with("src/documents/mod.rs:5:")
+            && found[0].contains("`documents` imports capability `casework`"),
+        "{found:?}"
+    );
     assert!(shared_violations(&krate).is_empty());
 }
 
 #[test]
 fn shared_importing_a_capability_is_reported() {
-    let krate = scan(&[("kit/mod.rs", ""), ("shared/mod.rs", "pub mod cases;\n"), ("shared/cases.rs", "use crate::kit::page;\nuse crate::applications::timeline;\n"), ("applications/mod.rs", "")]);
+    let krate = scan(&[
+        ("kit/mod.rs", ""),
+        ("shared/mod.rs", "pub mod cases;\n"),
+        ("shared/cases.rs", "use crate::kit::page;\nuse crate::applications::timeline;\n"),
+        ("applications/mod.rs", ""),
+    ]);
     let found = shared_violations(&krate);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("src/shared/cases.rs:2:") && found[0].contains("`applications`"), "{found:?}");
@@ -79,8 +99,11 @@ fn capability_importing_wiring_is_reported() {
 
 #[test]
 fn mutual_imports_via_group_and_expression_make_a_cycle() {
-    let krate =
-        scan(&[("applications/mod.rs", "use crate::{kit::page, payments::{fee, Charge}};\n"), ("payments/mod.rs", "pub fn f() {\n    crate::applications::file_case(1);\n}\n"), ("kit/mod.rs", "")]);
+    let krate = scan(&[
+        ("applications/mod.rs", "use crate::{kit::page, payments::{fee, Charge}};\n"),
+        ("payments/mod.rs", "pub fn f() {\n    crate::applications::file_case(1);\n}\n"),
+        ("kit/mod.rs", ""),
+    ]);
     assert_eq!(imported_by(&krate, "applications"), ["kit", "payments"]);
     let found = cycle_report(&unit_graph(&krate));
     assert_eq!(found.len(), 1, "{found:?}");
@@ -103,7 +126,8 @@ fn a_three_unit_cycle_is_found() {
 
 #[test]
 fn wiring_never_forms_a_cycle() {
-    let krate = scan(&[("startup.rs", "use crate::account;\n"), ("account/mod.rs", "use crate::startup::Application;\n")]);
+    let krate =
+        scan(&[("startup.rs", "use crate::account;\n"), ("account/mod.rs", "use crate::startup::Application;\n")]);
     assert!(cycle_report(&unit_graph(&krate)).is_empty());
 }
 
@@ -144,7 +168,10 @@ fn super_from_a_folder_root_reaches_the_crate() {
 fn super_from_a_child_file_stays_in_its_folder() {
     let krate = scan(&[
         ("access/mod.rs", "mod b;\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n"),
-        ("access/b.rs", "use super::foo;\nfn g() { super::foo::bar(); self::h(); }\nmod inner { use super::super::x; }\n"),
+        (
+            "access/b.rs",
+            "use super::foo;\nfn g() { super::foo::bar(); self::h(); }\nmod inner { use super::super::x; }\n",
+        ),
         ("access/c/d.rs", "use super::super::y;\nfn h() { super::super::super::payments::f(); }\n"),
         ("payments/mod.rs", ""),
     ]);
@@ -183,7 +210,10 @@ fn two_sibling_files_importing_each_other_are_a_cycle_but_the_module_tree_and_te
         ("forms/page.rs", "use super::editor::Op;\nuse super::preview::f;\n"),
         // its test module's reference back to `page` ties no files together; the code after a
         // test module still counts, and ties `preview` to `editor` and back
-        ("forms/preview.rs", "pub fn f() {}\n\n#[cfg(test)]\nmod tests {\n    use super::super::page::Frame;\n}\n\npub fn g() { super::editor::h(); }\n"),
+        (
+            "forms/preview.rs",
+            "pub fn f() {}\n\n#[cfg(test)]\nmod tests {\n    use super::super::page::Frame;\n}\n\npub fn g() { super::editor::h(); }\n",
+        ),
         ("kit/mod.rs", ""),
     ]);
     let found = cycle_report(&file_graph(&krate));
@@ -236,4 +266,18 @@ fn a_handler_taking_an_unchecked_body_is_reported() {
     assert!(found[2].contains("`form` takes `Form`"), "{found:#?}");
     assert!(found[3].contains("`maybe` takes `Posted`"), "{found:#?}");
     assert!(found[4].starts_with("src/people/mod.rs:7: handler `closure` takes `Bytes`"), "{found:#?}");
+}
+
+#[test]
+fn a_handler_taking_axum_path_is_reported() {
+    let files: Vec<(String, String)> = [
+        ("kit/registry.rs", "fn r() { post(move |State(s): State<AppState>, Path(p): Path<Vec<(String, String)>>| async move {}); }\n"),
+        ("people/mod.rs", "async fn ok(State(s): State<AppState>, Params(id): Params<Uuid>) {}\nasync fn raw(State(s): State<AppState>, Path(id): Path<Uuid>) {}\n"),
+    ]
+    .iter()
+    .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+    .collect();
+    let found = crate::handlers::unparsed_paths("src/", &files);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].starts_with("src/people/mod.rs:2: handler `raw` takes `Path`"), "{found:#?}");
 }

@@ -58,14 +58,28 @@ async fn an_anonymous_upload_is_refused_before_its_file_is_read_and_a_large_file
     let huge = big_file(40 * 1024 * 1024);
 
     // the owner: a 6 MB file (the field allows 5 MB) is refused next to its field, the rest kept
-    let r = guest.post_multipart(&evidence, &[("_csrf", &csrf), ("_action", "weiter")], Some(("id_document", "gross.pdf", &big_file(6 * 1024 * 1024)))).await;
+    let r = guest
+        .post_multipart(
+            &evidence,
+            &[("_csrf", &csrf), ("_action", "weiter")],
+            Some(("id_document", "gross.pdf", &big_file(6 * 1024 * 1024))),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("id_document-error") && r.body.contains("ist zu groß"), "{}", r.body);
     // and one over the route's limit as a whole is refused as too large
-    let r = guest.post_multipart(&evidence, &[("_csrf", &csrf), ("_action", "weiter")], Some(("id_document", "a.pdf", &huge))).await;
+    let r = guest
+        .post_multipart(&evidence, &[("_csrf", &csrf), ("_action", "weiter")], Some(("id_document", "a.pdf", &huge)))
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     // posts without files keep the server's small limit
-    let r = guest.post_multipart(&first.replace("/seite/person", "/verwerfen"), &[("_csrf", &csrf)], Some(("x", "x.pdf", &big_file(2 * 1024 * 1024)))).await;
+    let r = guest
+        .post_multipart(
+            &first.replace("/seite/person", "/verwerfen"),
+            &[("_csrf", &csrf)],
+            Some(("x", "x.pdf", &big_file(2 * 1024 * 1024))),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -88,7 +102,8 @@ async fn guests_are_limited_in_drafts_per_address_and_in_mails_per_recipient_wit
     // from applying by spending the mails to their address; only the mail is not sent
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert!(r.location().unwrap_or_default().contains("vorgang="));
-    let filed: i64 = sqlx::query_scalar("select count(*) from case_record").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    let filed: i64 =
+        sqlx::query_scalar("select count(*) from case_record").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
     assert_eq!(filed, 1);
     app.deliver_mail().await;
     assert!(portal_tests::mails_for(&email).await.is_empty(), "no sixth mail to that address this hour");
@@ -103,12 +118,21 @@ async fn guests_are_limited_in_drafts_per_address_and_in_mails_per_recipient_wit
         codes.push(r.status);
         last = Some(r);
     }
-    assert_eq!(codes.iter().filter(|c| **c == StatusCode::SEE_OTHER).count(), 19, "the first draft above counted: {codes:?}");
+    assert_eq!(
+        codes.iter().filter(|c| **c == StatusCode::SEE_OTHER).count(),
+        19,
+        "the first draft above counted: {codes:?}"
+    );
     assert_eq!(codes.last(), Some(&StatusCode::TOO_MANY_REQUESTS));
     // the refusal says when to come back, in the header and on the page, as the hour's window has
     // it (it said "a quarter of an hour" for every limit)
     let refused = last.unwrap_or_else(|| panic!("twenty posts"));
-    let wait: u64 = refused.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("no Retry-After: {:?}", refused.headers));
+    let wait: u64 = refused
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no Retry-After: {:?}", refused.headers));
     assert!((3300..=3600).contains(&wait), "the hour's window just began: {wait}");
     let minutes = wait.div_ceil(60);
     assert!(refused.body.contains(&format!("Sie können es in {minutes} Minuten erneut versuchen")), "{}", refused.body);

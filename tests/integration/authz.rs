@@ -68,7 +68,20 @@ async fn every_role_gets_exactly_the_permissions_it_should() {
                 (Streets, Read),
             ],
         ),
-        (Role::Viewer, tenant, vec![(StaffArea, Read), (Services, Read), (Cases, Read), (Payments, Read), (Appointments, Read), (Kita, Read), (Documents, Read), (Streets, Read)]),
+        (
+            Role::Viewer,
+            tenant,
+            vec![
+                (StaffArea, Read),
+                (Services, Read),
+                (Cases, Read),
+                (Payments, Read),
+                (Appointments, Read),
+                (Kita, Read),
+                (Documents, Read),
+                (Streets, Read),
+            ],
+        ),
         // staff of a Kita Träger: nothing but the Kita portal's lists and their work (scoped in the queries)
         (Role::KitaProvider, tenant, vec![(StaffArea, Read), (Kita, Read), (Kita, Process)]),
         (Role::KitaProvider, Domain::Platform, vec![]),

@@ -24,25 +24,37 @@ async fn counted(app: &TestApp, host: &str, path: &str, headers: &[(&str, &str)]
 #[tokio::test]
 async fn public_pages_come_from_memory_with_a_strong_etag_and_304() {
     let app = TestApp::spawn().await;
-    for path in ["/", "/leistungen/meldebescheinigung", "/impressum", "/datenschutz", "/barrierefreiheit", "/suche?q=Perso"] {
+    for path in
+        ["/", "/leistungen/meldebescheinigung", "/impressum", "/datenschutz", "/barrierefreiheit", "/suche?q=Perso"]
+    {
         let first = app.get(HOST, path).await;
         assert_eq!(first.status, StatusCode::OK, "{path}");
         let etag = header_of(&first, header::ETAG).to_owned();
         assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() == 34, "{path}: strong ETag, got {etag:?}");
         let cache_control = header_of(&first, header::CACHE_CONTROL);
-        assert!(cache_control.contains("public") && cache_control.contains("s-maxage=") && cache_control.contains("max-age=0"), "{path}: {cache_control}");
+        assert!(
+            cache_control.contains("public")
+                && cache_control.contains("s-maxage=")
+                && cache_control.contains("max-age=0"),
+            "{path}: {cache_control}"
+        );
         assert!(header_of(&first, header::VARY).contains("Cookie"), "{path}");
         assert!(first.set_cookies().is_empty(), "{path}: a shared page sets no cookie");
 
         let (n, again) = counted(&app, HOST, path, &[]).await;
         assert_eq!(n, 0, "{path}: served from memory, no database");
-        assert_eq!((again.status, header_of(&again, header::ETAG), &again.body), (StatusCode::OK, etag.as_str(), &first.body), "{path}");
+        assert_eq!(
+            (again.status, header_of(&again, header::ETAG), &again.body),
+            (StatusCode::OK, etag.as_str(), &first.body),
+            "{path}"
+        );
 
         let (n, revalidated) = counted(&app, HOST, path, &[("if-none-match", &etag)]).await;
         assert_eq!((revalidated.status, n), (StatusCode::NOT_MODIFIED, 0), "{path}");
         assert!(revalidated.bytes.is_empty(), "{path}: a 304 has no body");
         assert_eq!(header_of(&revalidated, header::ETAG), etag, "{path}");
-        let other = app.get_with(HOST, path, &[("if-none-match", "\"00000000000000000000000000000000\", W/\"abc\"")]).await;
+        let other =
+            app.get_with(HOST, path, &[("if-none-match", "\"00000000000000000000000000000000\", W/\"abc\"")]).await;
         assert_eq!(other.status, StatusCode::OK, "{path}: another ETag is no match");
     }
     // an unknown service is a 404 from memory (the content knows what the tenant offers) and is
@@ -68,7 +80,9 @@ async fn compressed_bodies_decode_to_the_same_page() {
         let br = app.get_with(HOST, path, &[("accept-encoding", "gzip, deflate, br")]).await;
         assert_eq!(header_of(&br, header::CONTENT_ENCODING), "br", "{path}");
         let mut decoded = Vec::new();
-        brotli::Decompressor::new(&br.bytes[..], 4096).read_to_end(&mut decoded).unwrap_or_else(|e| panic!("{path}: {e}"));
+        brotli::Decompressor::new(&br.bytes[..], 4096)
+            .read_to_end(&mut decoded)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(decoded, plain.bytes, "{path}: brotli decodes to the page");
         assert!(br.bytes.len() * 2 < plain.bytes.len(), "{path}: {} of {} bytes", br.bytes.len(), plain.bytes.len());
 
@@ -87,7 +101,9 @@ async fn compressed_bodies_decode_to_the_same_page() {
         let personal = app.get_with(HOST, path, &[("accept-encoding", "br"), ("cookie", "x=1")]).await;
         assert_eq!(header_of(&personal, header::CONTENT_ENCODING), "br", "{path}");
         let mut decoded = Vec::new();
-        brotli::Decompressor::new(&personal.bytes[..], 4096).read_to_end(&mut decoded).unwrap_or_else(|e| panic!("{path}: {e}"));
+        brotli::Decompressor::new(&personal.bytes[..], 4096)
+            .read_to_end(&mut decoded)
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
         assert_eq!(decoded, plain.bytes, "{path}: the personal rendering of a public page is the same page");
         // refused codings are not sent
         let r = app.get_with(HOST, path, &[("accept-encoding", "br;q=0, gzip;q=0")]).await;
@@ -114,7 +130,11 @@ async fn a_shared_page_never_carries_one_visitors_data_or_token_to_another() {
     for path in ["/", "/leistungen/meldebescheinigung", "/impressum", "/suche?q=Ausweis"] {
         let r = citizen.get(path).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
-        assert!(header_of(&r, header::CACHE_CONTROL).contains("private"), "{path}: {}", header_of(&r, header::CACHE_CONTROL));
+        assert!(
+            header_of(&r, header::CACHE_CONTROL).contains("private"),
+            "{path}: {}",
+            header_of(&r, header::CACHE_CONTROL)
+        );
         assert!(r.headers.get(header::ETAG).is_none(), "{path}");
     }
     // nor a visitor who holds a login form's CSRF cookie (nor any cookie but the language's)
@@ -163,7 +183,10 @@ async fn one_tenants_page_is_never_served_on_anothers_host() {
         }
         // a service only Kaiserslautern offers (the fixture, checked) is not found on Düren's
         // host, cached or not
-        assert!(offers(&app, "kaiserslautern").await && !offers(&app, "dueren").await, "the fixture: only Kaiserslautern offers Wunschkennzeichen");
+        assert!(
+            offers(&app, "kaiserslautern").await && !offers(&app, "dueren").await,
+            "the fixture: only Kaiserslautern offers Wunschkennzeichen"
+        );
         for _ in 0..2 {
             let r = server.get(HOST, "/leistungen/wunschkennzeichen").await;
             assert_eq!(r.status, StatusCode::OK);
@@ -235,26 +258,51 @@ async fn every_kind_of_change_reaches_every_server() {
         .submit(
             "/verwaltung/darstellung",
             "/verwaltung/darstellung",
-            &[("display_name", "Barbarossastadt Kaiserslautern"), ("primary_colour", "#b3121e"), ("secondary_colour", "#fdecea"), ("contact_email", ""), ("contact_phone", ""), ("address", "")],
+            &[
+                ("display_name", "Barbarossastadt Kaiserslautern"),
+                ("primary_colour", "#b3121e"),
+                ("secondary_colour", "#fdecea"),
+                ("contact_email", ""),
+                ("contact_phone", ""),
+                ("address", ""),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert!(a.get(HOST, "/").await.body.contains("Barbarossastadt"), "the server that made the change shows it at once");
-    slowest = slowest.max(reaches("branding", &b, || async { b.get(HOST, "/").await.body.contains("Barbarossastadt") }).await);
+    assert!(
+        a.get(HOST, "/").await.body.contains("Barbarossastadt"),
+        "the server that made the change shows it at once"
+    );
+    slowest = slowest
+        .max(reaches("branding", &b, || async { b.get(HOST, "/").await.body.contains("Barbarossastadt") }).await);
 
     // 2. a service switched off in the staff area: gone from the home, its page and the search
     let services = admin.get("/verwaltung/leistungen").await;
     let csrf = services.hidden("_csrf").unwrap_or_default();
-    let r = admin.post_raw("/verwaltung/leistungen", &[("_csrf", &csrf), ("slug", "personalausweis"), ("active", "false")]).await;
+    let r = admin
+        .post_raw("/verwaltung/leistungen", &[("_csrf", &csrf), ("slug", "personalausweis"), ("active", "false")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(a.get(HOST, "/leistungen/personalausweis").await.status, StatusCode::NOT_FOUND);
-    slowest = slowest.max(reaches("service switched off", &b, || async { !b.get(HOST, "/").await.body.contains("/leistungen/personalausweis") }).await);
+    slowest = slowest.max(
+        reaches("service switched off", &b, || async {
+            !b.get(HOST, "/").await.body.contains("/leistungen/personalausweis")
+        })
+        .await,
+    );
     assert_eq!(b.get(HOST, "/leistungen/personalausweis").await.status, StatusCode::NOT_FOUND);
     assert!(!b.get(HOST, "/suche?q=Perso").await.body.contains("/leistungen/personalausweis"));
     // and on again
-    let r = admin.post_raw("/verwaltung/leistungen", &[("_csrf", &csrf), ("slug", "personalausweis"), ("active", "true")]).await;
+    let r = admin
+        .post_raw("/verwaltung/leistungen", &[("_csrf", &csrf), ("slug", "personalausweis"), ("active", "true")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    slowest = slowest.max(reaches("service switched on", &b, || async { b.get(HOST, "/suche?q=Perso").await.body.contains("/leistungen/personalausweis") }).await);
+    slowest = slowest.max(
+        reaches("service switched on", &b, || async {
+            b.get(HOST, "/suche?q=Perso").await.body.contains("/leistungen/personalausweis")
+        })
+        .await,
+    );
 
     // 3. a tenant's override of a service (its fee), written as any other process would write it
     let tenant = a.tenant_id("kaiserslautern").await;
@@ -262,41 +310,76 @@ async fn every_kind_of_change_reaches_every_server() {
         let owner = owner.clone();
         async move { sqlx::query(sql).bind(tenant).execute(&owner).await.unwrap_or_else(|e| panic!("{sql}: {e}")) }
     };
-    exec("update service_activation set fee_cents = 4711 where tenant_id = $1 and service_slug = 'meldebescheinigung'").await;
-    slowest = slowest.max(reaches("fee override", &b, || async { b.get(HOST, "/leistungen/meldebescheinigung").await.body.contains("47,11") }).await);
+    exec("update service_activation set fee_cents = 4711 where tenant_id = $1 and service_slug = 'meldebescheinigung'")
+        .await;
+    slowest = slowest.max(
+        reaches("fee override", &b, || async {
+            b.get(HOST, "/leistungen/meldebescheinigung").await.body.contains("47,11")
+        })
+        .await,
+    );
 
     // 4. the legal texts
     exec("update tenant_branding set imprint_de = 'Neues Impressum der Barbarossastadt' where tenant_id = $1").await;
-    slowest = slowest.max(reaches("imprint", &b, || async { b.get(HOST, "/impressum").await.body.contains("Neues Impressum") }).await);
+    slowest = slowest.max(
+        reaches("imprint", &b, || async { b.get(HOST, "/impressum").await.body.contains("Neues Impressum") }).await,
+    );
 
     // 5. the logo
     exec("delete from tenant_logo where tenant_id = $1").await;
-    slowest = slowest.max(reaches("logo removed", &b, || async { !b.get(HOST, "/").await.body.contains("/logo?v=") }).await);
+    slowest =
+        slowest.max(reaches("logo removed", &b, || async { !b.get(HOST, "/").await.body.contains("/logo?v=") }).await);
 
     // 6. the shared catalogue: a service's base name, a category's name, a search synonym
     exec("update base_service set name_de = 'Meldebescheinigung (neu)' where service_slug = 'meldebescheinigung' and $1 is not null").await;
-    slowest = slowest.max(reaches("catalogue service", &b, || async { b.get(HOST, "/").await.body.contains("Meldebescheinigung (neu)") }).await);
+    slowest = slowest.max(
+        reaches("catalogue service", &b, || async { b.get(HOST, "/").await.body.contains("Meldebescheinigung (neu)") })
+            .await,
+    );
     let category: String = sqlx::query_scalar("select c.name_de from service_category c join base_service s using (category_slug) where s.service_slug = 'meldebescheinigung'")
         .fetch_one(&owner)
         .await
         .unwrap_or_default();
     exec("update service_category c set name_de = 'Umbenannte Kategorie' from base_service s where s.category_slug = c.category_slug and s.service_slug = 'meldebescheinigung' and $1 is not null")
         .await;
-    slowest = slowest.max(reaches("category", &b, || async { b.get(HOST, "/").await.body.contains("Umbenannte Kategorie") }).await);
+    slowest = slowest
+        .max(reaches("category", &b, || async { b.get(HOST, "/").await.body.contains("Umbenannte Kategorie") }).await);
     assert!(!category.is_empty());
     assert!(!b.get(HOST, "/suche?q=Laterne").await.body.contains("/leistungen/meldebescheinigung"));
     exec("insert into search_synonym (term, expansions) values ('laterne', array['Meldebescheinigung']) on conflict (term) do update set expansions = excluded.expansions where $1 is not null").await;
-    slowest = slowest.max(reaches("search synonym", &b, || async { b.get(HOST, "/suche?q=Laterne").await.body.contains("/leistungen/meldebescheinigung") }).await);
+    slowest = slowest.max(
+        reaches("search synonym", &b, || async {
+            b.get(HOST, "/suche?q=Laterne").await.body.contains("/leistungen/meldebescheinigung")
+        })
+        .await,
+    );
 
     // 7. the tenant suspended by an operator on server A: the maintenance page everywhere
     let (session, ops_csrf) = a.login_operator().await;
-    let r = a.post_form(OPS_HOST, &format!("/mandanten/{tenant}/status"), &[("_csrf", &ops_csrf), ("status", "suspended")], &session).await;
+    let r = a
+        .post_form(
+            OPS_HOST,
+            &format!("/mandanten/{tenant}/status"),
+            &[("_csrf", &ops_csrf), ("status", "suspended")],
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(a.get(HOST, "/").await.status, StatusCode::SERVICE_UNAVAILABLE);
-    slowest = slowest.max(reaches("suspension", &b, || async { b.get(HOST, "/").await.status == StatusCode::SERVICE_UNAVAILABLE }).await);
-    let r = a.post_form(OPS_HOST, &format!("/mandanten/{tenant}/status"), &[("_csrf", &ops_csrf), ("status", "active")], &session).await;
+    slowest = slowest.max(
+        reaches("suspension", &b, || async { b.get(HOST, "/").await.status == StatusCode::SERVICE_UNAVAILABLE }).await,
+    );
+    let r = a
+        .post_form(
+            OPS_HOST,
+            &format!("/mandanten/{tenant}/status"),
+            &[("_csrf", &ops_csrf), ("status", "active")],
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    slowest = slowest.max(reaches("reactivation", &b, || async { b.get(HOST, "/").await.status == StatusCode::OK }).await);
+    slowest =
+        slowest.max(reaches("reactivation", &b, || async { b.get(HOST, "/").await.status == StatusCode::OK }).await);
 
     // nothing above reached the other tenant's pages on either server
     for server in [&a, &b] {
@@ -315,22 +398,47 @@ async fn the_one_statement_search_stays_within_its_tenant() {
     let found = |t| {
         let db = app.state.db.clone();
         let none = none.clone();
-        async move { portal_catalogue::repo::search(&db, t, "Wunschkennzeichen", &none).await.unwrap_or_else(|e| panic!("{e}")).into_iter().map(|s| s.service_slug).collect::<Vec<_>>() }
+        async move {
+            portal_catalogue::repo::search(&db, t, "Wunschkennzeichen", &none)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into_iter()
+                .map(|s| s.service_slug)
+                .collect::<Vec<_>>()
+        }
     };
-    assert!(offers(&app, "kaiserslautern").await && !offers(&app, "dueren").await, "the fixture: only Kaiserslautern offers Wunschkennzeichen");
+    assert!(
+        offers(&app, "kaiserslautern").await && !offers(&app, "dueren").await,
+        "the fixture: only Kaiserslautern offers Wunschkennzeichen"
+    );
     assert!(found(kaiserslautern).await.contains(&"wunschkennzeichen".to_owned()), "Kaiserslautern's search finds it");
     assert!(!found(dueren).await.contains(&"wunschkennzeichen".to_owned()), "Düren's search does not");
 
     // inside a transaction confined to one tenant it refuses to read another's
     let mut tx = app.state.db.tenant(kaiserslautern).await.unwrap_or_else(|e| panic!("{e}"));
-    let r = sqlx::query("select * from portal_search($1, 'wunschkennzeichen:*', 50)").bind(dueren.0).fetch_all(tx.conn()).await;
-    assert_eq!(portal_tests::sqlstate(&r), Some("P0001".into()), "portal_search for another tenant inside a tenant transaction: {r:?}");
-    assert!(r.as_ref().err().is_some_and(|e| e.to_string().contains("inside a transaction of another tenant")), "{r:?}");
+    let r = sqlx::query("select * from portal_search($1, 'wunschkennzeichen:*', 50)")
+        .bind(dueren.0)
+        .fetch_all(tx.conn())
+        .await;
+    assert_eq!(
+        portal_tests::sqlstate(&r),
+        Some("P0001".into()),
+        "portal_search for another tenant inside a tenant transaction: {r:?}"
+    );
+    assert!(
+        r.as_ref().err().is_some_and(|e| e.to_string().contains("inside a transaction of another tenant")),
+        "{r:?}"
+    );
     drop(tx);
     // and it leaves the transaction's tenant as it was
     let mut tx = app.state.db.tenant(kaiserslautern).await.unwrap_or_else(|e| panic!("{e}"));
-    let rows = sqlx::query("select * from portal_search($1, 'wunschkennzeichen:*', 50)").bind(kaiserslautern.0).fetch_all(tx.conn()).await.unwrap_or_else(|e| panic!("{e}"));
+    let rows = sqlx::query("select * from portal_search($1, 'wunschkennzeichen:*', 50)")
+        .bind(kaiserslautern.0)
+        .fetch_all(tx.conn())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(!rows.is_empty());
-    let still: String = sqlx::query_scalar("select current_setting('app.tenant_id')").fetch_one(tx.conn()).await.unwrap_or_default();
+    let still: String =
+        sqlx::query_scalar("select current_setting('app.tenant_id')").fetch_one(tx.conn()).await.unwrap_or_default();
     assert_eq!(still, kaiserslautern.0.to_string());
 }

@@ -24,7 +24,13 @@ const HOST: &str = "kaiserslautern.localhost";
 
 const EXAMPLE: Capability = Capability {
     portal: Some(routes),
-    staff_nav: &[NavEntry { order: 95, path: "/verwaltung/beispiel", label: "Beispielseite", resource: Resource::StaffArea, action: Action::Read }],
+    staff_nav: &[NavEntry {
+        order: 95,
+        path: "/verwaltung/beispiel",
+        label: "Beispielseite",
+        resource: Resource::StaffArea,
+        action: Action::Read,
+    }],
     dashboard: &[panel],
     ..Capability::named("example")
 };
@@ -33,10 +39,25 @@ fn routes() -> Router<AppState> {
     Router::new().route("/verwaltung/beispiel", get(page))
 }
 
-async fn page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
+async fn page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::StaffArea, Action::Read)?;
     let blocks = vec![Block::Text("Inhalt der Beispielseite".into())];
-    staff_page(&state, &ctx, lang_of(&headers), "/verwaltung/beispiel", Some(&s), StatusCode::OK, "Beispiel".into(), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang_of(&headers),
+        "/verwaltung/beispiel",
+        Some(&s),
+        StatusCode::OK,
+        "Beispiel".into(),
+        blocks,
+    )
+    .await
 }
 
 fn panel<'a>(_tx: &'a mut TenantTx, _lang: Lang, s: &'a Staff) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
@@ -59,7 +80,11 @@ async fn a_capability_added_to_the_list_gets_its_routes_navigation_and_dashboard
 
     let dashboard = admin.get("/verwaltung").await;
     assert_eq!(dashboard.status, StatusCode::OK, "{}", dashboard.body);
-    assert!(dashboard.body.contains(r#"href="/verwaltung/beispiel""#), "the staff navigation lists the new page: {}", dashboard.body);
+    assert!(
+        dashboard.body.contains(r#"href="/verwaltung/beispiel""#),
+        "the staff navigation lists the new page: {}",
+        dashboard.body
+    );
     assert!(dashboard.body.contains("Beispiel-Panel für Anna Admin"), "the dashboard shows the new panel");
     // the platform's own entries and panels are all still there
     for path in ["/verwaltung/vorgaenge", "/verwaltung/leistungen", "/verwaltung/zahlungen", "/verwaltung/protokoll"] {
@@ -69,7 +94,10 @@ async fn a_capability_added_to_the_list_gets_its_routes_navigation_and_dashboard
     let page = admin.get("/verwaltung/beispiel").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     assert!(page.body.contains("Inhalt der Beispielseite"));
-    assert!(page.body.contains(r#"aria-current="page""#), "the new page is marked as the current one in the navigation");
+    assert!(
+        page.body.contains(r#"aria-current="page""#),
+        "the new page is marked as the current one in the navigation"
+    );
 
     // the platform's own router (without the example) has neither the page nor the entry
     let plain = TestApp::spawn().await;

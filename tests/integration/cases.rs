@@ -45,7 +45,13 @@ pub(crate) fn valid_inputs(field: &Field, name: &str, out: &mut Vec<(String, Str
     let push = |out: &mut Vec<(String, String)>, k: String, v: &str| out.push((k, v.to_owned()));
     match field.kind {
         Kind::Text | Kind::Textarea => {
-            let text: String = field.example.as_deref().unwrap_or("Mustertext für den Antrag").chars().take(field.max_len() as usize).collect();
+            let text: String = field
+                .example
+                .as_deref()
+                .unwrap_or("Mustertext für den Antrag")
+                .chars()
+                .take(field.max_len() as usize)
+                .collect();
             push(out, name.to_owned(), &text)
         }
         Kind::Number => push(out, name.to_owned(), &field.min.map_or(1.0, |m| m.max(1.0)).to_string()),
@@ -87,7 +93,13 @@ pub(crate) fn valid_inputs(field: &Field, name: &str, out: &mut Vec<(String, Str
 
 pub(crate) async fn registered<'a>(app: &'a TestApp, host: &str, email: &str) -> TestClient<'a> {
     let mut c = app.client(host);
-    let r = c.submit("/konto/registrieren", "/konto/registrieren", &[("email", email), ("password", PASSWORD), ("password_repeat", PASSWORD), ("privacy", "on")]).await;
+    let r = c
+        .submit(
+            "/konto/registrieren",
+            "/konto/registrieren",
+            &[("email", email), ("password", PASSWORD), ("password_repeat", PASSWORD), ("privacy", "on")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let link = app.mailed_link(email, "/konto/bestaetigen").await;
     let r = c.get(&link).await;
@@ -190,22 +202,32 @@ async fn each_of_the_twelve_forms_is_submitted_and_typical_mistakes_are_refused_
         let csrf = page.hidden("_csrf").unwrap_or_default();
         let r = c.post_multipart(&first, &[("_csrf", &csrf), ("_action", "weiter")], None).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{slug}: an empty first page is refused");
-        assert!(r.body.contains("error-summary") && (r.body.contains("Bitte füllen Sie") || r.body.contains("Bitte wählen Sie")), "{slug}: {}", r.body);
+        assert!(
+            r.body.contains("error-summary")
+                && (r.body.contains("Bitte füllen Sie") || r.body.contains("Bitte wählen Sie")),
+            "{slug}: {}",
+            r.body
+        );
         let spec = &schema.pages[0];
         let mut inputs = Vec::new();
         for f in &spec.fields {
             valid_inputs(f, &f.id, &mut inputs);
         }
-        let (bad_name, bad_value, expected) = if let Some((k, _)) = inputs.iter().find(|(k, _)| k.ends_with(".postcode")) {
-            (k.clone(), "6765", "Postleitzahl hat 5 Ziffern")
-        } else if let Some(f) = spec.fields.iter().find(|f| f.kind == Kind::Date) {
-            (f.id.clone(), "31.02.2019", "gültiges Datum")
-        } else if let Some(f) = spec.fields.iter().find(|f| f.kind == Kind::Email) {
-            (f.id.clone(), "keine-adresse", "E-Mail-Adresse sein")
-        } else {
-            let f = spec.fields.iter().find(|f| f.required && matches!(f.kind, Kind::Select | Kind::Radio | Kind::YesNo)).unwrap_or_else(|| panic!("{slug}: no field to get wrong"));
-            (f.id.clone(), "erfunden", "eine der angebotenen Antworten")
-        };
+        let (bad_name, bad_value, expected) =
+            if let Some((k, _)) = inputs.iter().find(|(k, _)| k.ends_with(".postcode")) {
+                (k.clone(), "6765", "Postleitzahl hat 5 Ziffern")
+            } else if let Some(f) = spec.fields.iter().find(|f| f.kind == Kind::Date) {
+                (f.id.clone(), "31.02.2019", "gültiges Datum")
+            } else if let Some(f) = spec.fields.iter().find(|f| f.kind == Kind::Email) {
+                (f.id.clone(), "keine-adresse", "E-Mail-Adresse sein")
+            } else {
+                let f = spec
+                    .fields
+                    .iter()
+                    .find(|f| f.required && matches!(f.kind, Kind::Select | Kind::Radio | Kind::YesNo))
+                    .unwrap_or_else(|| panic!("{slug}: no field to get wrong"));
+                (f.id.clone(), "erfunden", "eine der angebotenen Antworten")
+            };
         for (k, v) in inputs.iter_mut() {
             if *k == bad_name {
                 *v = bad_value.to_owned();
@@ -217,7 +239,10 @@ async fn each_of_the_twelve_forms_is_submitted_and_typical_mistakes_are_refused_
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{slug}");
         assert!(r.body.contains(expected), "{slug}: expected “{expected}” for {bad_name}: {}", r.body);
         // nothing typed is lost: the wrong value is shown back
-        assert!(r.body.contains(&format!("value=\"{bad_value}\"")) || bad_value == "erfunden", "{slug}: the value is kept");
+        assert!(
+            r.body.contains(&format!("value=\"{bad_value}\"")) || bad_value == "erfunden",
+            "{slug}: the value is kept"
+        );
 
         // then valid answers all the way, and the case is filed
         let check = fill(&mut c, &first, schema).await;
@@ -246,13 +271,26 @@ async fn a_retried_or_doubled_submission_gives_the_same_case_and_the_profile_pre
         .submit(
             "/konto/profil",
             "/konto/profil",
-            &[("given_name", "Erika"), ("family_name", "Musterfrau"), ("street", "Marktstraße 3"), ("postal_code", "67655"), ("city", "Kaiserslautern"), ("birth_date", "1980-02-29")],
+            &[
+                ("given_name", "Erika"),
+                ("family_name", "Musterfrau"),
+                ("street", "Marktstraße 3"),
+                ("postal_code", "67655"),
+                ("city", "Kaiserslautern"),
+                ("birth_date", "1980-02-29"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let first = start(&mut c, "meldebescheinigung", false).await;
     let page = c.get(&first).await;
-    assert!(page.body.contains("value=\"Musterfrau\"") && page.body.contains("value=\"29.02.1980\"") && page.body.contains("value=\"Marktstraße 3\""), "prefilled: {}", page.body);
+    assert!(
+        page.body.contains("value=\"Musterfrau\"")
+            && page.body.contains("value=\"29.02.1980\"")
+            && page.body.contains("value=\"Marktstraße 3\""),
+        "prefilled: {}",
+        page.body
+    );
     assert!(page.body.contains(&format!("value=\"{email}\"")));
     assert!(page.body.contains("Aus Ihrem Bürgerkonto übernommen"));
 
@@ -265,10 +303,18 @@ async fn a_retried_or_doubled_submission_gives_the_same_case_and_the_profile_pre
     let csrf = page.hidden("_csrf").unwrap_or_default();
     let r2 = c.post_raw(&check.replace("/pruefen", "/absenden"), &[("_csrf", &csrf), ("submission_key", &key)]).await;
     assert_eq!(r2.status, StatusCode::SEE_OTHER);
-    assert_eq!(r2.location().map(|l| l.split('?').next().unwrap_or(l).to_owned()), r1.location().map(|l| l.split('?').next().unwrap_or(l).to_owned()));
+    assert_eq!(
+        r2.location().map(|l| l.split('?').next().unwrap_or(l).to_owned()),
+        r1.location().map(|l| l.split('?').next().unwrap_or(l).to_owned())
+    );
     assert_eq!(count_cases(&app).await, 1, "one case, never two");
     // a wrong key is refused
-    let r3 = c.post_raw(&check.replace("/pruefen", "/absenden"), &[("_csrf", &csrf), ("submission_key", "00000000-0000-0000-0000-000000000000")]).await;
+    let r3 = c
+        .post_raw(
+            &check.replace("/pruefen", "/absenden"),
+            &[("_csrf", &csrf), ("submission_key", "00000000-0000-0000-0000-000000000000")],
+        )
+        .await;
     assert_eq!(r3.status, StatusCode::BAD_REQUEST);
     assert_eq!(count_cases(&app).await, 1);
     // without the CSRF token nothing happens
@@ -340,14 +386,23 @@ pub(crate) async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>,
     let (session, csrf) = app.login_operator().await;
     let tenant = app.tenant_id("kaiserslautern").await;
     let admin_email = unique_email("admin");
-    let r = app.post_form(OPS_HOST, &format!("/mandanten/{tenant}/zugang"), &[("_csrf", &csrf), ("email", &admin_email), ("display_name", "Anna Admin"), ("role", "tenant_admin")], &session).await;
+    let r = app
+        .post_form(
+            OPS_HOST,
+            &format!("/mandanten/{tenant}/zugang"),
+            &[("_csrf", &csrf), ("email", &admin_email), ("display_name", "Anna Admin"), ("role", "tenant_admin")],
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let account = admin_email.clone();
     let accept = |link: String, pw: &'static str| async move {
         let mut c = app.client(HOST);
         let page = c.get(&link).await;
         let token = page.hidden("token").unwrap_or_default();
-        let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", pw), ("password_repeat", pw)]).await;
+        let r = c
+            .submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", pw), ("password_repeat", pw)])
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         // tenant admins set up their second factor before the first session
         assert!(r.location().is_some_and(|l| l.ends_with("/einrichten")), "{:?}", r.location());
@@ -362,15 +417,32 @@ pub(crate) async fn staff<'a>(app: &'a TestApp, scope: &str) -> (TestClient<'a>,
 
 /// A member of Kaiserslautern's staff with `role` (and for case workers the services of `scope`),
 /// invited by `admin` and logged in through the invitation's link; with the address invited.
-pub(crate) async fn invite<'a>(app: &'a TestApp, admin: &mut TestClient<'_>, role: &str, scope: &str) -> (TestClient<'a>, String) {
+pub(crate) async fn invite<'a>(
+    app: &'a TestApp,
+    admin: &mut TestClient<'_>,
+    role: &str,
+    scope: &str,
+) -> (TestClient<'a>, String) {
     let email = unique_email(role);
-    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &email), ("display_name", "Carl Case"), ("role", role), ("scope_services", scope)]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/mitarbeitende",
+            "/verwaltung/mitarbeitende",
+            &[("email", &email), ("display_name", "Carl Case"), ("role", role), ("scope_services", scope)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let link = app.mailed_link(&email, "/verwaltung/einladung").await;
     let mut c = app.client(HOST);
     let page = c.get(&link).await;
     let token = page.hidden("token").unwrap_or_default();
-    let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", WORKER_PW), ("password_repeat", WORKER_PW)]).await;
+    let r = c
+        .submit(
+            &link,
+            "/verwaltung/einladung",
+            &[("token", &token), ("password", WORKER_PW), ("password_repeat", WORKER_PW)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // a tenant admin sets up the second factor first
     let r = c.second_step(r, &email).await;
@@ -384,18 +456,23 @@ async fn a_citizen_cannot_open_another_citizens_case_or_attachment_nor_across_te
     no_fees(&app).await;
     let mut erika = registered(&app, HOST, &unique_email("erika")).await;
     let case = file_case(&app, &mut erika, "meldebescheinigung").await;
-    let file: String = sqlx::query_scalar::<_, uuid::Uuid>("select file_id from case_file where case_id = $1::uuid limit 1")
-        .bind(&case)
-        .fetch_optional(&app.db.owner().await)
-        .await
-        .ok()
-        .flatten()
-        .map(|f| f.to_string())
-        .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_owned());
+    let file: String =
+        sqlx::query_scalar::<_, uuid::Uuid>("select file_id from case_file where case_id = $1::uuid limit 1")
+            .bind(&case)
+            .fetch_optional(&app.db.owner().await)
+            .await
+            .ok()
+            .flatten()
+            .map(|f| f.to_string())
+            .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_owned());
     assert_eq!(erika.get(&format!("/konto/antraege/{case}")).await.status, StatusCode::OK);
 
     let mut max = registered(&app, HOST, &unique_email("max")).await;
-    for path in [format!("/konto/antraege/{case}"), format!("/konto/antraege/{case}/quittung.pdf"), format!("/konto/antraege/{case}/datei/{file}")] {
+    for path in [
+        format!("/konto/antraege/{case}"),
+        format!("/konto/antraege/{case}/quittung.pdf"),
+        format!("/konto/antraege/{case}/datei/{file}"),
+    ] {
         assert_eq!(max.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
     }
     // Erika's own session cookie replayed on Düren's host finds nothing there
@@ -405,7 +482,10 @@ async fn a_citizen_cannot_open_another_citizens_case_or_attachment_nor_across_te
     let mut dueren = registered(&app, OTHER_HOST, &unique_email("dueren")).await;
     assert_eq!(dueren.get(&format!("/konto/antraege/{case}")).await.status, StatusCode::NOT_FOUND);
     // nor is anybody's draft reachable by its id
-    let draft: uuid::Uuid = sqlx::query_scalar("select draft_id from application_draft limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let draft: uuid::Uuid = sqlx::query_scalar("select draft_id from application_draft limit 1")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(max.get(&format!("/antrag/{draft}/pruefen")).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -418,12 +498,34 @@ async fn a_draft_saved_half_way_is_listed_in_the_account_and_resumed_with_its_an
     let page = c.get(&first).await;
     let csrf = page.hidden("_csrf").unwrap_or_default();
     // half filled, with a mistake: saved anyway
-    let r = c.post_multipart(&first, &[("_csrf", &csrf), ("_action", "speichern"), ("given_name", "Halb"), ("family_name", "Fertig"), ("address.postcode", "123")], None).await;
+    let r = c
+        .post_multipart(
+            &first,
+            &[
+                ("_csrf", &csrf),
+                ("_action", "speichern"),
+                ("given_name", "Halb"),
+                ("family_name", "Fertig"),
+                ("address.postcode", "123"),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some("/konto/antraege?hinweis=gespeichert"));
     let list = c.get("/konto/antraege?hinweis=gespeichert").await;
-    assert!(list.body.contains("Ihr Antrag wurde gespeichert") && list.body.contains("Angefangene Anträge"), "{}", list.body);
-    let resume = list.body.split("href=\"").filter_map(|s| s.split('"').next()).find(|h| h.starts_with("/antrag/") && h.ends_with("/pruefen")).unwrap_or_default().to_owned();
+    assert!(
+        list.body.contains("Ihr Antrag wurde gespeichert") && list.body.contains("Angefangene Anträge"),
+        "{}",
+        list.body
+    );
+    let resume = list
+        .body
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.starts_with("/antrag/") && h.ends_with("/pruefen"))
+        .unwrap_or_default()
+        .to_owned();
     let check = c.get(&resume).await;
     assert_eq!(check.status, StatusCode::OK);
     assert!(check.body.contains("Fertig"), "{}", check.body);
@@ -434,6 +536,10 @@ async fn a_draft_saved_half_way_is_listed_in_the_account_and_resumed_with_its_an
     let csrf = check.hidden("_csrf").unwrap_or_default();
     let r = c.post_raw(&resume.replace("/pruefen", "/absenden"), &[("_csrf", &csrf), ("submission_key", &key)]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Postleitzahl hat 5 Ziffern") && r.body.contains("/seite/person#f-address-postcode"), "{}", r.body);
+    assert!(
+        r.body.contains("Postleitzahl hat 5 Ziffern") && r.body.contains("/seite/person#f-address-postcode"),
+        "{}",
+        r.body
+    );
     assert_eq!(count_cases(&app).await, 0);
 }

@@ -3,9 +3,16 @@
 use http::StatusCode;
 use portal_tests::{OPERATOR_EMAIL, OPS_HOST, TestApp};
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
+const PNG: &[u8] =
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89";
 
-pub(crate) fn tenant_fields<'a>(csrf: &'a str, name: &'a str, slug: &'a str, hosts: &'a str, colour: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn tenant_fields<'a>(
+    csrf: &'a str,
+    name: &'a str,
+    slug: &'a str,
+    hosts: &'a str,
+    colour: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("_csrf", csrf),
         ("name", name),
@@ -37,9 +44,25 @@ async fn the_console_needs_a_login_and_refuses_a_wrong_password_without_revealin
     let form = app.get(OPS_HOST, "/login").await;
     let csrf = form.hidden("_csrf").unwrap_or_default();
     let cookie = format!("kp_csrf={}", form.cookie("kp_csrf").unwrap_or_default());
-    let wrong = app.post_form(OPS_HOST, "/login", &[("_csrf", &csrf), ("email", OPERATOR_EMAIL), ("password", "falsch-falsch-falsch")], &cookie).await;
-    let unknown = app.post_form(OPS_HOST, "/login", &[("_csrf", &csrf), ("email", "niemand@example.org"), ("password", "falsch-falsch-falsch")], &cookie).await;
-    let no_csrf = app.post_form(OPS_HOST, "/login", &[("email", OPERATOR_EMAIL), ("password", portal_tests::OPERATOR_PASSWORD)], "").await;
+    let wrong = app
+        .post_form(
+            OPS_HOST,
+            "/login",
+            &[("_csrf", &csrf), ("email", OPERATOR_EMAIL), ("password", "falsch-falsch-falsch")],
+            &cookie,
+        )
+        .await;
+    let unknown = app
+        .post_form(
+            OPS_HOST,
+            "/login",
+            &[("_csrf", &csrf), ("email", "niemand@example.org"), ("password", "falsch-falsch-falsch")],
+            &cookie,
+        )
+        .await;
+    let no_csrf = app
+        .post_form(OPS_HOST, "/login", &[("email", OPERATOR_EMAIL), ("password", portal_tests::OPERATOR_PASSWORD)], "")
+        .await;
 
     assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
     assert_eq!(anonymous.location(), Some("/login"));
@@ -76,8 +99,15 @@ async fn an_operator_creates_a_tenant_that_is_reachable_at_once_with_its_brandin
     assert!(app.get("musterhausen.localhost", "/").await.status == StatusCode::NOT_FOUND);
 
     // Act: create
-    let fields = tenant_fields(&csrf, "Gemeinde Musterhausen", "musterhausen", "musterhausen.localhost\nwww.musterhausen.localhost", "#2e6b30");
-    let created = app.post_multipart(OPS_HOST, "/mandanten", &fields, Some(("logo", "wappen.png", PNG)), &session).await;
+    let fields = tenant_fields(
+        &csrf,
+        "Gemeinde Musterhausen",
+        "musterhausen",
+        "musterhausen.localhost\nwww.musterhausen.localhost",
+        "#2e6b30",
+    );
+    let created =
+        app.post_multipart(OPS_HOST, "/mandanten", &fields, Some(("logo", "wappen.png", PNG)), &session).await;
 
     // Assert: redirected to its services, reachable on both hosts without restart
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
@@ -85,7 +115,9 @@ async fn an_operator_creates_a_tenant_that_is_reachable_at_once_with_its_brandin
     assert!(services_url.ends_with("/leistungen?neu=1"), "{services_url}");
     let portal = app.get("musterhausen.localhost", "/").await;
     assert_eq!(portal.status, StatusCode::OK);
-    assert!(portal.body.contains("Gemeinde Musterhausen") && portal.body.contains("--kern-color-action-default:#2e6b30"));
+    assert!(
+        portal.body.contains("Gemeinde Musterhausen") && portal.body.contains("--kern-color-action-default:#2e6b30")
+    );
     assert!(portal.body.contains("Diese Kommune hat noch keine Leistungen freigeschaltet."));
     assert_eq!(app.get("www.musterhausen.localhost", "/").await.status, StatusCode::OK);
     let logo = app.get("musterhausen.localhost", "/logo").await;
@@ -95,7 +127,9 @@ async fn an_operator_creates_a_tenant_that_is_reachable_at_once_with_its_brandin
 
     // Act: the basic installation
     let id = services_url.trim_start_matches("/mandanten/").split('/').next().unwrap_or_default().to_owned();
-    let preset = app.post_form(OPS_HOST, &format!("/mandanten/{id}/leistungen/grundausstattung"), &[("_csrf", &csrf)], &session).await;
+    let preset = app
+        .post_form(OPS_HOST, &format!("/mandanten/{id}/leistungen/grundausstattung"), &[("_csrf", &csrf)], &session)
+        .await;
 
     // Assert
     assert_eq!(preset.status, StatusCode::SEE_OTHER);
@@ -116,8 +150,19 @@ async fn services_are_switched_on_and_off_individually() {
     let before = app.get("brenz.localhost", "/").await;
     assert!(before.body.contains("/leistungen/meldebescheinigung") && !before.body.contains("/leistungen/musikschule"));
 
-    let saved =
-        app.post_form(OPS_HOST, &format!("/mandanten/{id}/leistungen"), &[("_csrf", &csrf), ("service", "musikschule"), ("service", "briefwahl"), ("service", "kein-echter-dienst")], &session).await;
+    let saved = app
+        .post_form(
+            OPS_HOST,
+            &format!("/mandanten/{id}/leistungen"),
+            &[
+                ("_csrf", &csrf),
+                ("service", "musikschule"),
+                ("service", "briefwahl"),
+                ("service", "kein-echter-dienst"),
+            ],
+            &session,
+        )
+        .await;
     let after = app.get("brenz.localhost", "/").await;
 
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
@@ -131,15 +176,26 @@ async fn invalid_input_is_answered_next_to_each_field_and_nothing_typed_is_lost(
     let app = TestApp::spawn().await;
     let (session, csrf) = app.login_operator().await;
 
-    let mut fields = tenant_fields(&csrf, "Gemeinde Irrtum", "Irrtum!", "kaiserslautern.localhost\nkein host\nops.localhost", "blau");
+    let mut fields = tenant_fields(
+        &csrf,
+        "Gemeinde Irrtum",
+        "Irrtum!",
+        "kaiserslautern.localhost\nkein host\nops.localhost",
+        "blau",
+    );
     fields.retain(|(k, _)| *k != "kind");
-    let r = app.post_multipart(OPS_HOST, "/mandanten", &fields, Some(("logo", "wappen.png", b"GIF? nein, Text")), &session).await;
+    let r = app
+        .post_multipart(OPS_HOST, "/mandanten", &fields, Some(("logo", "wappen.png", b"GIF? nein, Text")), &session)
+        .await;
 
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Bitte korrigieren Sie die folgenden Angaben:"), "error summary");
     assert!(r.body.contains("href=\"#slug\"") && r.body.contains("Nur Kleinbuchstaben a–z"), "slug");
     assert!(r.body.contains("Kurzname: Nur Kleinbuchstaben"), "the summary names the field");
-    assert!(r.body.contains("„kein“ ist keine gültige Adresse") || r.body.contains("ist keine gültige Adresse"), "host syntax");
+    assert!(
+        r.body.contains("„kein“ ist keine gültige Adresse") || r.body.contains("ist keine gültige Adresse"),
+        "host syntax"
+    );
     assert!(r.body.contains("Bitte wählen Sie eine Art."), "kind");
     assert!(r.body.contains("„blau“ ist keine Farbe"), "colour");
     assert!(r.body.contains("Die Datei ist kein Bild"), "logo");
@@ -150,7 +206,9 @@ async fn invalid_input_is_answered_next_to_each_field_and_nothing_typed_is_lost(
     let taken = tenant_fields(&csrf, "Gemeinde Doppelt", "doppelt", "kaiserslautern.localhost", "#2e6b30");
     let r = app.post_multipart(OPS_HOST, "/mandanten", &taken, None, &session).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Die Adresse „kaiserslautern.localhost“ wird schon von einem anderen Mandanten verwendet."));
+    assert!(
+        r.body.contains("Die Adresse „kaiserslautern.localhost“ wird schon von einem anderen Mandanten verwendet.")
+    );
 
     let pale = tenant_fields(&csrf, "Gemeinde Blass", "blass", "blass.localhost", "#ffff00");
     let r = app.post_multipart(OPS_HOST, "/mandanten", &pale, None, &session).await;
@@ -192,7 +250,14 @@ async fn a_form_post_without_the_csrf_token_is_refused_and_changes_nothing() {
 
     let fields = tenant_fields("", "Ohne Token", "ohne-token", "ohne-token.localhost", "#2e6b30");
     let create = app.post_multipart(OPS_HOST, "/mandanten", &fields, None, &session).await;
-    let suspend = app.post_form(OPS_HOST, &format!("/mandanten/{id}/status"), &[("status", "suspended"), ("_csrf", "gefälscht")], &session).await;
+    let suspend = app
+        .post_form(
+            OPS_HOST,
+            &format!("/mandanten/{id}/status"),
+            &[("status", "suspended"), ("_csrf", "gefälscht")],
+            &session,
+        )
+        .await;
 
     assert_eq!(create.status, StatusCode::FORBIDDEN);
     assert_eq!(suspend.status, StatusCode::FORBIDDEN);
@@ -207,10 +272,14 @@ async fn a_suspended_tenant_shows_a_maintenance_page_until_it_is_reactivated() {
     let (session, csrf) = app.login_operator().await;
     let id = app.tenant_id("guetersloh").await;
 
-    let suspend = app.post_form(OPS_HOST, &format!("/mandanten/{id}/status"), &[("status", "suspended"), ("_csrf", &csrf)], &session).await;
+    let suspend = app
+        .post_form(OPS_HOST, &format!("/mandanten/{id}/status"), &[("status", "suspended"), ("_csrf", &csrf)], &session)
+        .await;
     let during = app.get("guetersloh.localhost", "/leistungen/meldebescheinigung").await;
     let list = app.get_with(OPS_HOST, suspend.location().unwrap_or("/"), &[("cookie", &session)]).await;
-    let reactivated = app.post_form(OPS_HOST, &format!("/mandanten/{id}/status"), &[("status", "active"), ("_csrf", &csrf)], &session).await;
+    let reactivated = app
+        .post_form(OPS_HOST, &format!("/mandanten/{id}/status"), &[("status", "active"), ("_csrf", &csrf)], &session)
+        .await;
     assert_eq!(reactivated.status, StatusCode::SEE_OTHER, "{}", reactivated.body);
     let after = app.get("guetersloh.localhost", "/").await;
 
@@ -298,7 +367,9 @@ async fn the_tenant_list_is_searchable_and_paged_for_thousands_of_tenants() {
             kind: portal_domain::TenantKind::Gemeinde,
             parent: None,
             name: format!("Gemeinde Nummer {i:03}"),
-            hosts: vec![portal_domain::HostName::parse(&format!("g{i:03}.localhost")).unwrap_or_else(|e| panic!("{e}"))],
+            hosts: vec![
+                portal_domain::HostName::parse(&format!("g{i:03}.localhost")).unwrap_or_else(|e| panic!("{e}")),
+            ],
         };
         portal_tenancy::repo::create(&mut tx, &new, false).await.unwrap_or_else(|e| panic!("{e}"));
     }
@@ -328,6 +399,9 @@ async fn a_logo_far_over_the_limit_gets_the_field_error_and_keeps_the_form() {
 
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Die Datei ist größer als 256 KB."));
-    assert!(r.body.contains("value=\"Gemeinde Fotoalbum\"") && r.body.contains("Barrierefreiheit Musterhausen"), "nothing typed is lost");
+    assert!(
+        r.body.contains("value=\"Gemeinde Fotoalbum\"") && r.body.contains("Barrierefreiheit Musterhausen"),
+        "nothing typed is lost"
+    );
     assert_eq!(app.get("fotoalbum.localhost", "/").await.status, StatusCode::NOT_FOUND);
 }

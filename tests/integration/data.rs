@@ -38,11 +38,17 @@ fn the_catalogue_parses_and_holds_at_least_100_services_in_both_languages() {
 
 #[test]
 fn every_leika_key_exists_in_the_public_leika_list() {
-    let csv_path = std::env::var("TEST_LEIKA_CSV").map_or_else(|_| portal_tests::repo_root().join("tests/data/leika/leika-2019.csv"), std::path::PathBuf::from);
+    let csv_path = std::env::var("TEST_LEIKA_CSV")
+        .map_or_else(|_| portal_tests::repo_root().join("tests/data/leika/leika-2019.csv"), std::path::PathBuf::from);
     let Ok(csv) = std::fs::read_to_string(&csv_path) else {
         panic!("the LeiKa list is needed for this test: {}", csv_path.display());
     };
-    let keys: HashMap<&str, &str> = csv.lines().skip(1).filter_map(|l| l.split_once(',')).map(|(k, rest)| (k, rest.split(',').next().unwrap_or(""))).collect();
+    let keys: HashMap<&str, &str> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .map(|(k, rest)| (k, rest.split(',').next().unwrap_or("")))
+        .collect();
     let c = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
     let mut with_key = 0;
     for s in &c.services {
@@ -54,14 +60,18 @@ fn every_leika_key_exists_in_the_public_leika_list() {
     assert!(with_key >= 80, "only {with_key} services carry a LeiKa key");
     // services the source marks as not in the LeiKa carry none
     for slug in ["abfallbehaelter-bestellen", "abfallbehaelter-abbestellen"] {
-        assert!(c.services.iter().any(|s| s.slug.as_str() == slug && s.leika.is_none()), "{slug} must not carry an invented key");
+        assert!(
+            c.services.iter().any(|s| s.slug.as_str() == slug && s.leika.is_none()),
+            "{slug} must not carry an invented key"
+        );
     }
 }
 
 #[test]
 fn every_demo_tenant_parses_with_parents_first_and_distinct_hosts() {
     let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
-    let catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
+    let catalogue =
+        portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
     assert!(demo.len() >= 5);
     let slugs: Vec<&str> = demo.iter().map(|t| t.slug.as_str()).collect();
     for s in ["ludwigslust-parchim", "amt-neustadt-glewe", "kaiserslautern", "dueren", "guetersloh"] {
@@ -79,7 +89,8 @@ fn a_demo_file_with_an_unknown_key_is_refused_with_file_and_line() {
     let dir = std::env::temp_dir().join(format!("kp-demo-bad-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(dir.join("x.toml"), "slug = \"x-stadt\"\nkind = \"stadt\"\nname = \"X\"\nfarbe = \"rot\"\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("x.toml"), "slug = \"x-stadt\"\nkind = \"stadt\"\nname = \"X\"\nfarbe = \"rot\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
     let err = portal_tenancy::demo::load(&dir).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("x.toml") && err.contains("line 4") && err.contains("farbe"), "{err}");
 }

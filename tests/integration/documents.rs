@@ -34,7 +34,10 @@ pub(crate) fn read_pdf(bytes: &[u8]) -> (String, String, String) {
     let file = dir.join("d.pdf");
     std::fs::write(&file, bytes).unwrap_or_else(|e| panic!("{e}"));
     let run = |cmd: &str, args: &[&str]| {
-        let out = Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd} (poppler-utils and zbar-tools, installed by the test script): {e}"));
+        let out = Command::new(cmd)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{cmd} (poppler-utils and zbar-tools, installed by the test script): {e}"));
         assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
@@ -87,7 +90,8 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     assert_eq!(pdf.headers.get("content-type").and_then(|v| v.to_str().ok()), Some("application/pdf"));
     let (text, info, qr) = read_pdf(&pdf.bytes);
     let plate: String = scalar(&app, "select answers->>'plate' from case_record where case_id = $1::uuid", &case).await;
-    for fact in ["Bewohnerparkausweis", number.as_str(), plate.as_str(), "Zone A – Innenstadt", "Stadt Kaiserslautern"] {
+    for fact in ["Bewohnerparkausweis", number.as_str(), plate.as_str(), "Zone A – Innenstadt", "Stadt Kaiserslautern"]
+    {
         assert!(text.contains(fact), "{fact} in the text: {text}");
     }
     for tag in ["Document", "H1", "Table", "TH", "TD", "Figure"] {
@@ -101,7 +105,11 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     // the check page: genuine and valid, with only the check's facts
     let check = app.get(HOST, &format!("/pruefen/{token}")).await;
     assert_eq!(check.status, StatusCode::OK);
-    assert!(check.body.contains("Echt · gültig") && check.body.contains(&plate) && check.body.contains(&number), "{}", check.body);
+    assert!(
+        check.body.contains("Echt · gültig") && check.body.contains(&plate) && check.body.contains(&number),
+        "{}",
+        check.body
+    );
     let name: String = scalar(&app, "select applicant_name from case_record where case_id = $1::uuid", &case).await;
     assert!(!check.body.contains(&name), "no name on the check of a permit");
     let by_number = app.get(HOST, &format!("/pruefen?nummer={}", number.to_lowercase())).await;
@@ -119,14 +127,18 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     let keys = app.get(HOST, "/pruefen/schluessel.json").await;
     let set: serde_json::Value = serde_json::from_str(&keys.body).unwrap_or_default();
     assert_eq!(set["keys"][0]["crv"], "Ed25519");
-    assert!(app.get(OTHER_HOST, "/pruefen/schluessel.json").await.body.contains("\"keys\":[]"), "Düren has issued nothing");
+    assert!(
+        app.get(OTHER_HOST, "/pruefen/schluessel.json").await.body.contains("\"keys\":[]"),
+        "Düren has issued nothing"
+    );
 
     // the tenant's own key signing what the register does not hold is refused online (a leaked key
     // cannot mint numbers or change facts); the register's own token with other dates says
     // expired / not yet valid
     let tenant = portal_domain::TenantId(app.tenant_id("kaiserslautern").await);
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let key = portal_documents::keys::current(&mut tx, &app.state.documents.sealer).await.unwrap_or_else(|e| panic!("{e}"));
+    let key =
+        portal_documents::keys::current(&mut tx, &app.state.documents.sealer).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let today = time::OffsetDateTime::now_utc().date();
     let sign = |number: &str, from: time::Date, until: time::Date, plate: &str| {
@@ -135,18 +147,31 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
             number: number.to_owned(),
             valid_from: from,
             valid_until: until,
-            facts: vec![(portal_documents::Fact::Plate, plate.to_owned()), (portal_documents::Fact::Zone, "Zone A – Innenstadt".to_owned())],
+            facts: vec![
+                (portal_documents::Fact::Plate, plate.to_owned()),
+                (portal_documents::Fact::Zone, "Zone A – Innenstadt".to_owned()),
+            ],
         };
         portal_documents::token::sign(&key, &claims).unwrap_or_else(|e| panic!("{e}"))
     };
     let minted = sign("BPA-2026-ZZZZ-ZZZZ", today, today + time::Duration::days(300), "KL-XX 1");
-    assert!(app.get(HOST, &format!("/pruefen/{minted}")).await.body.contains("Nicht echt"), "a number the register does not know");
+    assert!(
+        app.get(HOST, &format!("/pruefen/{minted}")).await.body.contains("Nicht echt"),
+        "a number the register does not know"
+    );
     let altered = sign(&number, today, today + time::Duration::days(300), "KL-XX 1");
-    assert!(app.get(HOST, &format!("/pruefen/{altered}")).await.body.contains("Nicht echt"), "a known number with other facts");
+    assert!(
+        app.get(HOST, &format!("/pruefen/{altered}")).await.body.contains("Nicht echt"),
+        "a known number with other facts"
+    );
     let owner = app.db.owner().await;
     // the register's token (and its fingerprint) and validity, as if issued with other dates
     let (issued_from, issued_until): (time::Date, time::Date) =
-        sqlx::query_as("select valid_from, valid_until from document where document_id = $1").bind(doc).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query_as("select valid_from, valid_until from document where document_id = $1")
+            .bind(doc)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     let set_register = |t: String, from: time::Date, until: time::Date| {
         let owner = owner.clone();
         async move {
@@ -164,9 +189,10 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
             .unwrap_or_else(|e| panic!("{e}"));
         }
     };
-    for (from, until, expect) in
-        [(today - time::Duration::days(400), today - time::Duration::days(35), "Echt · abgelaufen"), (today + time::Duration::days(3), today + time::Duration::days(300), "Echt · noch nicht gültig")]
-    {
+    for (from, until, expect) in [
+        (today - time::Duration::days(400), today - time::Duration::days(35), "Echt · abgelaufen"),
+        (today + time::Duration::days(3), today + time::Duration::days(300), "Echt · noch nicht gültig"),
+    ] {
         let t = sign(&number, from, until, &plate);
         set_register(t.clone(), from, until).await;
         assert!(app.get(HOST, &format!("/pruefen/{t}")).await.body.contains(expect), "{expect}");
@@ -178,8 +204,15 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     assert_eq!(other.get(&pdf_path).await.status, StatusCode::NOT_FOUND);
     let mut elsewhere = registered(&app, OTHER_HOST, &unique_email("dueren")).await;
     assert_eq!(elsewhere.get(&pdf_path).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(citizen.get(&format!("/konto/antraege/{}/dokument/{doc}", uuid::Uuid::new_v4())).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(admin.get(&format!("/verwaltung/vorgaenge/{case}/dokument/{doc}")).await.status, StatusCode::OK, "the office");
+    assert_eq!(
+        citizen.get(&format!("/konto/antraege/{}/dokument/{doc}", uuid::Uuid::new_v4())).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin.get(&format!("/verwaltung/vorgaenge/{case}/dokument/{doc}")).await.status,
+        StatusCode::OK,
+        "the office"
+    );
 
     // renewal: prefilled from the permit and the account, validity continues, the old one is superseded
     let mine = citizen.get("/konto/dokumente").await;
@@ -191,7 +224,13 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     assert!(page.body.contains(&number) && page.body.contains(&plate), "prefilled: {}", page.body);
     let schema = forms().remove("bewohnerparkausweis-verlaengern").unwrap_or_else(|| panic!("renewal form"));
     let csrf = page.hidden("_csrf").unwrap_or_default();
-    let r = citizen.post_multipart(&first, &[("_csrf", &csrf), ("_action", "weiter"), ("previous_number", &number), ("plate", &plate), ("zone", "a")], None).await;
+    let r = citizen
+        .post_multipart(
+            &first,
+            &[("_csrf", &csrf), ("_action", "weiter"), ("previous_number", &number), ("plate", &plate), ("zone", "a")],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let second = r.location().unwrap_or_default().to_owned();
     let page = citizen.get(&second).await;
@@ -206,7 +245,12 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let (_, r) = submit(&mut citizen, r.location().unwrap_or_default()).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let renewal: String = scalar(&app, "select case_id::text from case_record where service_slug = $1 order by submitted_at desc limit 1", "bewohnerparkausweis-verlaengern").await;
+    let renewal: String = scalar(
+        &app,
+        "select case_id::text from case_record where service_slug = $1 order by submitted_at desc limit 1",
+        "bewohnerparkausweis-verlaengern",
+    )
+    .await;
     approve(&mut admin, &renewal).await;
     let (from, old_until): (time::Date, time::Date) = sqlx::query_as("select n.valid_from, o.valid_until from document n join document o on o.document_id = n.renews where n.case_id = $1::uuid")
         .bind(&renewal)
@@ -214,7 +258,8 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
         .await
         .unwrap_or_else(|e| panic!("the renewal renews the permit: {e}"));
     assert_eq!(from, old_until.next_day().unwrap_or(old_until), "the new validity continues from the old end");
-    let superseded: Option<uuid::Uuid> = scalar(&app, "select superseded_by from document where document_id = $1::uuid", &doc.to_string()).await;
+    let superseded: Option<uuid::Uuid> =
+        scalar(&app, "select superseded_by from document where document_id = $1::uuid", &doc.to_string()).await;
     assert!(superseded.is_some());
 
     // revocation: a reason is required, the holder is told, the check says so, the PDF is gone
@@ -222,27 +267,43 @@ async fn a_permit_is_issued_once_on_approval_downloaded_by_its_holder_checked_re
     let r = staff_post(&mut admin, &revoke, &[("revoke_document", &doc.to_string()), ("revoke_reason", "kurz")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("10 bis 500 Zeichen"), "the error next to the field");
-    let r = staff_post(&mut admin, &revoke, &[("revoke_document", &doc.to_string()), ("revoke_reason", "Umzug aus der Parkzone gemeldet")]).await;
+    let r = staff_post(
+        &mut admin,
+        &revoke,
+        &[("revoke_document", &doc.to_string()), ("revoke_reason", "Umzug aus der Parkzone gemeldet")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     app.deliver_mail().await;
-    assert!(mails_for(&email).await.iter().any(|m| m.text.contains("Umzug aus der Parkzone")), "the holder is told why");
+    assert!(
+        mails_for(&email).await.iter().any(|m| m.text.contains("Umzug aus der Parkzone")),
+        "the holder is told why"
+    );
     let check = app.get(HOST, &format!("/pruefen/{token}")).await;
     assert!(check.body.contains("Echt · widerrufen"), "{}", check.body);
     let revoked = app.get(HOST, "/pruefen/widerrufen.json").await;
     let fingerprint: String = scalar(&app, "select token_sha256 from document where number = $1", &number).await;
-    assert!(revoked.body.contains(&fingerprint) && !revoked.body.contains(&number), "the token's fingerprint, not the number");
+    assert!(
+        revoked.body.contains(&fingerprint) && !revoked.body.contains(&number),
+        "the token's fingerprint, not the number"
+    );
     assert_eq!(citizen.get(&pdf_path).await.status, StatusCode::NOT_FOUND, "a revoked document is not handed out");
-    let audit: i64 = scalar(&app, "select count(*) from audit_log where action = 'document.revoke' and object = $1", &number).await;
+    let audit: i64 =
+        scalar(&app, "select count(*) from audit_log where action = 'document.revoke' and object = $1", &number).await;
     assert_eq!(audit, 1);
 
     // rotation: a new key signs from now on, the old one stays in the set and keeps verifying
     let csrf = admin.get("/verwaltung/dokumente").await.hidden("_csrf").unwrap_or_default();
     let r = admin.post_raw("/verwaltung/dokumente/schluessel", &[("_csrf", &csrf)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let set: serde_json::Value = serde_json::from_str(&app.get(HOST, "/pruefen/schluessel.json").await.body).unwrap_or_default();
+    let set: serde_json::Value =
+        serde_json::from_str(&app.get(HOST, "/pruefen/schluessel.json").await.body).unwrap_or_default();
     assert_eq!(set["keys"].as_array().map(Vec::len), Some(2));
     assert!(set["keys"][1]["retired"].is_number() && set["keys"][0]["retired"].is_null(), "current first: {set}");
-    assert!(app.get(HOST, &format!("/pruefen/{token}")).await.body.contains("Echt · widerrufen"), "the old key still verifies");
+    assert!(
+        app.get(HOST, &format!("/pruefen/{token}")).await.body.contains("Echt · widerrufen"),
+        "the old key still verifies"
+    );
     let renewed: String = scalar(&app, "select token from document where case_id = $1::uuid", &renewal).await;
     assert!(app.get(HOST, &format!("/pruefen/{renewed}")).await.body.contains("Echt"), "signed before the rotation");
 }
@@ -256,10 +317,19 @@ async fn the_office_issues_a_guests_certificate_which_only_its_link_downloads_an
     let check = crate::cases::guest_check_page(&mut guest, "meldebescheinigung", &email).await;
     let (_, r) = submit(&mut guest, &check).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let case: String = scalar(&app, "select case_id::text from case_record where service_slug = $1 order by submitted_at desc limit 1", "meldebescheinigung").await;
+    let case: String = scalar(
+        &app,
+        "select case_id::text from case_record where service_slug = $1 order by submitted_at desc limit 1",
+        "meldebescheinigung",
+    )
+    .await;
     let (mut admin, mut worker) = staff(&app, "meldebescheinigung").await;
     approve(&mut admin, &case).await;
-    assert_eq!(scalar::<i64>(&app, "select count(*) from document where case_id = $1::uuid", &case).await, 0, "not issued by itself");
+    assert_eq!(
+        scalar::<i64>(&app, "select count(*) from document where case_id = $1::uuid", &case).await,
+        0,
+        "not issued by itself"
+    );
     let r = staff_post(&mut admin, &format!("/verwaltung/vorgaenge/{case}/dokument-ausstellen"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let doc: String = scalar(&app, "select document_id::text from document where case_id = $1::uuid", &case).await;
@@ -282,23 +352,35 @@ async fn the_office_issues_a_guests_certificate_which_only_its_link_downloads_an
     approve(&mut admin, &case).await;
     // a case worker for Meldebescheinigungen neither lists nor downloads the permit
     let permit: String = scalar(&app, "select number from document where case_id = $1::uuid", &case).await;
-    let permit_id: String = scalar(&app, "select document_id::text from document where case_id = $1::uuid", &case).await;
+    let permit_id: String =
+        scalar(&app, "select document_id::text from document where case_id = $1::uuid", &case).await;
     let list = worker.get("/verwaltung/dokumente").await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.body.contains(&permit), "out of scope");
-    assert_eq!(worker.get(&format!("/verwaltung/vorgaenge/{case}/dokument/{permit_id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        worker.get(&format!("/verwaltung/vorgaenge/{case}/dokument/{permit_id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert!(admin.get("/verwaltung/dokumente").await.body.contains(&permit), "the admin sees it");
     // both documents end in ten days (12 March 2027, the clock stands at 2 March)
-    sqlx::query("update document set valid_until = date '2027-03-12' where case_id = $1::uuid or document_id = $2::uuid")
-        .bind(&case)
-        .bind(&doc)
-        .execute(&app.db.owner().await)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 1, "the account holder's permit only");
+    sqlx::query(
+        "update document set valid_until = date '2027-03-12' where case_id = $1::uuid or document_id = $2::uuid",
+    )
+    .bind(&case)
+    .bind(&doc)
+    .execute(&app.db.owner().await)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")),
+        1,
+        "the account holder's permit only"
+    );
     assert_eq!(portal_server::documents::run_jobs_once(&app.state).await.unwrap_or_else(|e| panic!("{e}")), 0, "once");
     app.deliver_mail().await;
-    let reminders = |to: String| async move { mails_for(&to).await.into_iter().filter(|m| m.subject.contains("endet am 12.03.2027")).count() };
+    let reminders = |to: String| async move {
+        mails_for(&to).await.into_iter().filter(|m| m.subject.contains("endet am 12.03.2027")).count()
+    };
     let holder: String = scalar(&app, "select a.email from citizen_account a join case_record c on c.citizen_id = a.citizen_id where c.case_id = $1::uuid", &case).await;
     assert_eq!(reminders(holder).await, 1, "one reminder to the permit's holder");
     assert_eq!(reminders(email.clone()).await, 0, "none to the guest");

@@ -27,17 +27,23 @@ async fn issued_permit(app: &TestApp) -> Permit<'_> {
     let case = file_case(app, &mut citizen, "bewohnerparkausweis").await;
     let (mut admin, _) = staff(app, "bewohnerparkausweis").await;
     approve(&mut admin, &case).await;
-    let (doc, number, token): (Uuid, String, String) = sqlx::query_as("select document_id, number, token from document where case_id = $1::uuid")
-        .bind(&case)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or_else(|e| panic!("the permit is issued on approval: {e}"));
+    let (doc, number, token): (Uuid, String, String) =
+        sqlx::query_as("select document_id, number, token from document where case_id = $1::uuid")
+            .bind(&case)
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or_else(|e| panic!("the permit is issued on approval: {e}"));
     Permit { citizen, admin, case, doc, number, token }
 }
 
 async fn revoke(p: &mut Permit<'_>) {
     let path = format!("/verwaltung/vorgaenge/{}/dokument/{}/widerrufen", p.case, p.doc);
-    let r = staff_post(&mut p.admin, &path, &[("revoke_document", &p.doc.to_string()), ("revoke_reason", "Fahrzeug abgemeldet")]).await;
+    let r = staff_post(
+        &mut p.admin,
+        &path,
+        &[("revoke_document", &p.doc.to_string()), ("revoke_reason", "Fahrzeug abgemeldet")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }
 
@@ -80,7 +86,12 @@ fn text_of(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&#39;", "'")
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
 }
 
 #[tokio::test]
@@ -93,10 +104,17 @@ async fn the_revocation_list_names_no_number_and_a_revoked_documents_number_show
     let list = app.get(HOST, "/pruefen/widerrufen.json").await;
     assert_eq!(list.status, StatusCode::OK);
     let json: serde_json::Value = serde_json::from_str(&list.body).unwrap_or_else(|e| panic!("{e}: {}", list.body));
-    let published: Vec<&str> = json["revoked"].as_array().map(|a| a.iter().filter_map(|e| e["token_sha256"].as_str()).collect()).unwrap_or_default();
+    let published: Vec<&str> = json["revoked"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["token_sha256"].as_str()).collect())
+        .unwrap_or_default();
     // no entry is the SHA-256 of any number issued (computed by the database, not by the code under test)
     let owner = app.db.owner().await;
-    let number_hashes: Vec<String> = sqlx::query_scalar("select encode(sha256(convert_to(number, 'UTF8')), 'hex') from document").fetch_all(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    let number_hashes: Vec<String> =
+        sqlx::query_scalar("select encode(sha256(convert_to(number, 'UTF8')), 'hex') from document")
+            .fetch_all(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert!(!number_hashes.is_empty());
     for h in &number_hashes {
         assert!(!list.body.contains(h.as_str()), "a number's hash is published: {}", list.body);
@@ -147,17 +165,38 @@ async fn the_key_set_names_each_keys_state_and_a_withdrawn_key_is_replaced_erase
     let r = documents_post(&mut p.admin, &format!("/verwaltung/dokumente/schluessel/{kid}/zurueckziehen")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let after = set(&app.get(HOST, "/pruefen/schluessel.json").await.body);
-    let states: Vec<(String, String)> =
-        after["keys"].as_array().map(|a| a.iter().map(|k| (k["kid"].as_str().unwrap_or_default().to_owned(), k["state"].as_str().unwrap_or_default().to_owned())).collect()).unwrap_or_default();
+    let states: Vec<(String, String)> = after["keys"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|k| {
+                    (
+                        k["kid"].as_str().unwrap_or_default().to_owned(),
+                        k["state"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     assert_eq!(states.len(), 2, "{after}");
     assert_eq!(states[0].1, "current");
     assert_ne!(states[0].0, kid, "a new current key");
     assert_eq!(states[1], (kid.clone(), "withdrawn".to_owned()));
     assert!(after["keys"][1]["withdrawn"].is_number(), "{after}");
     let owner = app.db.owner().await;
-    let erased: i32 = sqlx::query_scalar("select octet_length(private_sealed) from document_key where encode(kid, 'hex') = $1").bind(&kid).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    let erased: i32 =
+        sqlx::query_scalar("select octet_length(private_sealed) from document_key where encode(kid, 'hex') = $1")
+            .bind(&kid)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(erased, 0, "the private half is erased");
-    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'document.key_withdraw' and object = $1").bind(&kid).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    let audited: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'document.key_withdraw' and object = $1")
+            .bind(&kid)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(audited, 1);
     let page = p.admin.get("/verwaltung/dokumente").await;
     assert!(text_of(&page.body).contains("zurückgezogen am"), "{}", page.body);
@@ -173,7 +212,12 @@ async fn the_key_set_names_each_keys_state_and_a_withdrawn_key_is_replaced_erase
     // the offline check page hands its script the texts for an unknown revocation state and a withdrawn key
     let offline = app.get(HOST, "/pruefen/offline").await;
     assert_eq!(offline.status, StatusCode::OK);
-    assert!(offline.body.contains("Widerruf nicht geprüft — bitte online prüfen") && offline.body.contains("Schlüssel zurückgezogen — bitte online prüfen"), "{}", offline.body);
+    assert!(
+        offline.body.contains("Widerruf nicht geprüft — bitte online prüfen")
+            && offline.body.contains("Schlüssel zurückgezogen — bitte online prüfen"),
+        "{}",
+        offline.body
+    );
     let english = app.get_with(HOST, "/pruefen/offline", &[("accept-language", "en")]).await;
     assert!(english.body.contains("Revocation not checked — please check online"), "{}", english.body);
 }
@@ -206,7 +250,11 @@ async fn the_check_pages_verdict_says_valid_or_revoked_in_the_readers_language_i
         }
     }
     let holder = p.citizen.get(&format!("/konto/antraege/{}", p.case)).await;
-    assert!(badges(&holder.body).contains(&("success".to_owned(), "gültig".to_owned())), "the holder's case page: {}", holder.body);
+    assert!(
+        badges(&holder.body).contains(&("success".to_owned(), "gültig".to_owned())),
+        "the holder's case page: {}",
+        holder.body
+    );
     assert!(!text_of(&holder.body).contains("success"));
     revoke(&mut p).await;
     for path in [format!("/pruefen/{}", p.token), format!("/pruefen?nummer={}", p.number)] {
@@ -238,12 +286,21 @@ async fn the_offices_copy_of_a_revoked_document_says_on_the_sheet_that_and_when_
     revoke(&mut p).await;
     let after = p.admin.get(&path).await;
     assert_eq!(after.status, StatusCode::OK);
-    assert!(after.headers.get("content-disposition").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("-widerrufen.pdf")));
+    assert!(
+        after
+            .headers
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("-widerrufen.pdf"))
+    );
     // read by poppler as a person would read it: the date and the reason (the stamp across the
     // page is checked in the layout's unit test: poppler reads slanted letters one by one)
     let (text, _, qr) = read_pdf(&after.bytes);
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(words.contains("Widerrufen am 07.12.2026. Grund: Fahrzeug abgemeldet. Dieses Dokument ist nicht mehr gültig"), "the date and the reason: {words}");
+    assert!(
+        words.contains("Widerrufen am 07.12.2026. Grund: Fahrzeug abgemeldet. Dieses Dokument ist nicht mehr gültig"),
+        "the date and the reason: {words}"
+    );
     assert!(qr.ends_with(&p.token), "the code still leads to the check, which says revoked");
     assert_ne!(before.bytes, after.bytes, "not the same file as before");
     // the holder gets nothing any more
@@ -256,14 +313,26 @@ async fn an_anonymised_cases_document_keeps_no_token_and_its_printed_code_still_
     let app = TestApp::spawn_at(DEMO_DAY).await;
     let mut p = issued_permit(&app).await;
     let owner = app.db.owner().await;
-    sqlx::query("update case_record set anonymised_at = now() where case_id = $1::uuid").bind(&p.case).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("update case_record set anonymised_at = now() where case_id = $1::uuid")
+        .bind(&p.case)
+        .execute(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     portal_server::flows::retention::run_once(&app.state.db).await.unwrap_or_else(|e| panic!("{e}"));
     let (token, fingerprint): (Option<String>, String) =
-        sqlx::query_as("select token, token_sha256 from document where document_id = $1").bind(p.doc).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query_as("select token, token_sha256 from document where document_id = $1")
+            .bind(p.doc)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(token, None, "the token with the holder's facts is gone");
     assert_eq!(fingerprint.len(), 64, "its fingerprint stays");
     // nothing of the token is anywhere in the document's row
-    let row: String = sqlx::query_scalar("select row_to_json(d)::text from document d where document_id = $1").bind(p.doc).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    let row: String = sqlx::query_scalar("select row_to_json(d)::text from document d where document_id = $1")
+        .bind(p.doc)
+        .fetch_one(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(!row.contains(&p.token[..40]), "{row}");
     // the code printed on the holder's paper still checks as genuine
     let page = app.get(HOST, &format!("/pruefen/{}", p.token)).await;

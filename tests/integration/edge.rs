@@ -32,10 +32,18 @@ async fn a_form_field_that_is_not_utf8_is_refused_with_a_clear_message_instead_o
     assert_eq!(form.status, StatusCode::OK, "{}", form.body);
     let csrf = form.hidden("_csrf").unwrap_or_default();
 
-    let r = post_raw_body(&app, "/konto/registrieren", &c.cookie_header(), format!("_csrf={csrf}&name=%FF&email=a%40example.de"), "de").await;
+    let r = post_raw_body(
+        &app,
+        "/konto/registrieren",
+        &c.cookie_header(),
+        format!("_csrf={csrf}&name=%FF&email=a%40example.de"),
+        "de",
+    )
+    .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("Das gesendete Formular enthielt Zeichen, die nicht gelesen werden konnten"), "{}", r.body);
-    let r = post_raw_body(&app, "/konto/registrieren", &c.cookie_header(), format!("_csrf={csrf}&name=%FF"), "en").await;
+    let r =
+        post_raw_body(&app, "/konto/registrieren", &c.cookie_header(), format!("_csrf={csrf}&name=%FF"), "en").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("The form sent contained characters that could not be read"), "{}", r.body);
     // raw bytes that are not UTF-8 (not percent-encoded) alike
@@ -58,7 +66,11 @@ async fn a_form_field_that_is_not_utf8_is_refused_with_a_clear_message_instead_o
 
 /// The request id a response carries in `x-request-id`.
 fn request_id(r: &TestResponse) -> String {
-    r.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_else(|| panic!("no x-request-id: {:?}", r.headers)).to_owned()
+    r.headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("no x-request-id: {:?}", r.headers))
+        .to_owned()
 }
 
 /// The error page shows `id` as its reference, in the page's language.
@@ -70,7 +82,10 @@ fn shows_reference(r: &TestResponse, label: &str, id: &str) -> bool {
 const FAILING: Capability = Capability { portal: Some(failing_routes), ..Capability::named("failing") };
 
 fn failing_routes() -> Router<AppState> {
-    Router::new().route("/kaputt", get(|| async { Err::<(), _>(AppError::internal(std::io::Error::other("Testfehler der Seite /kaputt"))) }))
+    Router::new().route(
+        "/kaputt",
+        get(|| async { Err::<(), _>(AppError::internal(std::io::Error::other("Testfehler der Seite /kaputt"))) }),
+    )
 }
 
 fn with_failing() -> &'static [Capability] {
@@ -103,7 +118,11 @@ impl Logs {
 async fn every_error_page_shows_the_request_id_that_is_in_the_response_header_and_in_the_log() {
     let logs = Logs::default();
     let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt().json().with_max_level(tracing::Level::INFO).with_writer(move || writer.clone()).finish();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
     // the test runs on one thread (tokio::test), so the subscriber sees the requests' spans
     let _guard = tracing::subscriber::set_default(subscriber);
     let app = TestApp::spawn().await.with_capabilities(with_failing());
@@ -128,7 +147,10 @@ async fn every_error_page_shows_the_request_id_that_is_in_the_response_header_an
     assert!(shows_reference(&failed, "Fehlernummer", &id), "{}", failed.body);
     assert!(!failed.body.contains("Testfehler"), "the cause stays in the log");
     let log = logs.text();
-    let line = log.lines().find(|l| l.contains("Testfehler der Seite /kaputt")).unwrap_or_else(|| panic!("the failure is logged: {log}"));
+    let line = log
+        .lines()
+        .find(|l| l.contains("Testfehler der Seite /kaputt"))
+        .unwrap_or_else(|| panic!("the failure is logged: {log}"));
     assert!(line.contains(&format!("\"request.id\":\"{id}\"")), "the log line names the request: {line}");
     // pages that work carry their id as well
     assert!(uuid::Uuid::parse_str(&request_id(&app.get(HOST, "/").await)).is_ok());
@@ -138,8 +160,15 @@ async fn every_error_page_shows_the_request_id_that_is_in_the_response_header_an
 async fn a_request_id_is_taken_from_a_trusted_proxy_only() {
     let app = TestApp::spawn().await;
     let from = |peer: &str, id: &str| {
-        let mut req = Request::get("/gibt-es-nicht").header(header::HOST, HOST).header("x-request-id", id).body(axum::body::Body::empty()).unwrap_or_else(|e| panic!("{e}"));
-        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap_or_else(|e| panic!("{e}")), 40000)));
+        let mut req = Request::get("/gibt-es-nicht")
+            .header(header::HOST, HOST)
+            .header("x-request-id", id)
+            .body(axum::body::Body::empty())
+            .unwrap_or_else(|e| panic!("{e}"));
+        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+            peer.parse().unwrap_or_else(|e| panic!("{e}")),
+            40000,
+        )));
         req
     };
     // the configured proxy (10.9.9.9 in the test state) is believed

@@ -8,11 +8,17 @@ use portal_forms::schema::{FormSchema, Kind};
 use portal_tests::{TestApp, TestClient, unique_email};
 
 use crate::cases::{HOST, OTHER_HOST, PDF, no_fees, registered, staff, start, submit, valid_inputs};
+mod fim;
 
 pub(crate) const B: &str = "/verwaltung/formulare";
 
 /// Posts `fields` with the CSRF token and the draft's revision read from `page`.
-pub(crate) async fn post(c: &mut TestClient<'_>, page: &str, action: &str, fields: &[(&str, &str)]) -> portal_tests::TestResponse {
+pub(crate) async fn post(
+    c: &mut TestClient<'_>,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> portal_tests::TestResponse {
     let p = c.get(page).await;
     assert_eq!(p.status, StatusCode::OK, "{page}: {}", p.body);
     let csrf = p.hidden("_csrf").unwrap_or_default();
@@ -50,7 +56,8 @@ async fn fill_all(c: &mut TestClient<'_>, first: &str, schema: &FormSchema) -> S
         }
         let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "weiter")];
         fields.extend(inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let files: Vec<(&str, &str, &[u8])> = spec.fields.iter().filter(|f| f.kind == Kind::File).map(|f| (f.id.as_str(), "nachweis.pdf", PDF)).collect();
+        let files: Vec<(&str, &str, &[u8])> =
+            spec.fields.iter().filter(|f| f.kind == Kind::File).map(|f| (f.id.as_str(), "nachweis.pdf", PDF)).collect();
         let r = c.post_multipart_files(&path, &fields, &files).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}: {}", r.body);
         path = r.location().unwrap_or_default().to_owned();
@@ -68,7 +75,9 @@ fn inputs_for(f: &portal_forms::Field, name: &str, out: &mut Vec<(String, String
             let want = f.min_length.unwrap_or(1).max(12).min(f.max_len()) as usize;
             out.push((name.to_owned(), "Mustertext für den Antrag".chars().cycle().take(want).collect()));
         }
-        Kind::Number => out.push((name.to_owned(), f.min.map_or(1.0, |m| m.max(1.0)).min(f.max.unwrap_or(f64::MAX)).to_string())),
+        Kind::Number => {
+            out.push((name.to_owned(), f.min.map_or(1.0, |m| m.max(1.0)).min(f.max.unwrap_or(f64::MAX)).to_string()))
+        }
         Kind::Group => {
             let n = f.min_items.unwrap_or(1).max(1);
             out.push((format!("{name}.count"), n.to_string()));
@@ -103,7 +112,14 @@ pub(crate) fn editor_inputs(f: &portal_forms::Field, label_en: &str) -> Vec<(Str
         ("pattern".into(), opt(f.pattern.as_ref().map(|p| p.regex.clone()))),
         ("pattern_de".into(), opt(f.pattern.as_ref().map(|p| p.message.de.clone()))),
         ("pattern_en".into(), opt(f.pattern.as_ref().map(|p| p.message.en.clone()))),
-        ("options".into(), f.options.iter().map(|o| format!("{} | {} | {}", o.value, o.label.de, o.label.en)).collect::<Vec<_>>().join("\n")),
+        (
+            "options".into(),
+            f.options
+                .iter()
+                .map(|o| format!("{} | {} | {}", o.value, o.label.de, o.label.en))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
     ];
     if f.required {
         out.push(("required".into(), "on".into()));
@@ -117,15 +133,37 @@ pub(crate) fn editor_inputs(f: &portal_forms::Field, label_en: &str) -> Vec<(Str
 pub(crate) async fn create_own(admin: &mut TestClient<'_>, name: &str) -> String {
     let new = format!("{B}/eigene/neu");
     let page = admin.get(&new).await;
-    let (csrf, key) = (page.hidden("_csrf").unwrap_or_default(), page.hidden("key").unwrap_or_else(|| panic!("the form carries its one-time key: {}", page.body)));
-    let r = admin.post_raw(&new, &[("_csrf", &csrf), ("key", &key), ("name_de", ""), ("summary_de", "x"), ("category", "nope"), ("fee", "zwölf")]).await;
+    let (csrf, key) = (
+        page.hidden("_csrf").unwrap_or_default(),
+        page.hidden("key").unwrap_or_else(|| panic!("the form carries its one-time key: {}", page.body)),
+    );
+    let r = admin
+        .post_raw(
+            &new,
+            &[
+                ("_csrf", &csrf),
+                ("key", &key),
+                ("name_de", ""),
+                ("summary_de", "x"),
+                ("category", "nope"),
+                ("fee", "zwölf"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for text in ["Bitte geben Sie einen deutschen Text ein.", "Bitte wählen Sie eine Kategorie aus der Liste.", "Bitte geben Sie die Gebühr als Betrag in Euro an"] {
+    for text in [
+        "Bitte geben Sie einen deutschen Text ein.",
+        "Bitte wählen Sie eine Kategorie aus der Liste.",
+        "Bitte geben Sie die Gebühr als Betrag in Euro an",
+    ] {
         assert!(r.body.contains(text), "{text}: {}", r.body);
     }
     assert!(r.body.contains("value=\"zwölf\""), "the input is kept");
     assert_eq!(r.hidden("key").as_deref(), Some(key.as_str()), "and so is the form's key");
-    let category: String = sqlx::query_scalar("select category_slug from service_category order by position limit 1").fetch_one(&admin.app.db.owner().await).await.unwrap_or_default();
+    let category: String = sqlx::query_scalar("select category_slug from service_category order by position limit 1")
+        .fetch_one(&admin.app.db.owner().await)
+        .await
+        .unwrap_or_default();
     let fields = own_fields(name, &category);
     let mut all = vec![("_csrf", csrf.as_str()), ("key", key.as_str())];
     all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
@@ -159,7 +197,10 @@ async fn the_same_new_service_form_posted_twice_at_once_makes_one_service_and_a_
     let page = admin.get(&new).await;
     let (csrf, key) = (page.hidden("_csrf").unwrap_or_default(), page.hidden("key").unwrap_or_default());
     assert_eq!(key.len(), 36, "a UUID: {key}");
-    let category: String = sqlx::query_scalar("select category_slug from service_category order by position limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let category: String = sqlx::query_scalar("select category_slug from service_category order by position limit 1")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_default();
     let fields = own_fields("Brauchtumsfeuer anzeigen", &category);
     let mut all = vec![("_csrf", csrf.as_str()), ("key", key.as_str())];
     all.extend(fields.iter().map(|(k, v)| (*k, v.as_str())));
@@ -172,13 +213,18 @@ async fn the_same_new_service_form_posted_twice_at_once_makes_one_service_and_a_
     let c = app.post_form(HOST, &new, &all, &cookie).await;
     assert_eq!(c.location(), a.location());
     let owner = app.db.owner().await;
-    let made: Vec<String> = sqlx::query_scalar("select service_slug from own_service where name_de = 'Brauchtumsfeuer anzeigen'").fetch_all(&owner).await.unwrap_or_default();
+    let made: Vec<String> =
+        sqlx::query_scalar("select service_slug from own_service where name_de = 'Brauchtumsfeuer anzeigen'")
+            .fetch_all(&owner)
+            .await
+            .unwrap_or_default();
     assert_eq!(made, vec!["eigen-brauchtumsfeuer-anzeigen".to_owned()]);
     let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'own_service.create' and object = 'eigen-brauchtumsfeuer-anzeigen'").fetch_one(&owner).await.unwrap_or(-1);
     assert_eq!(audited, 1, "created once, audited once");
 
     // a post that did not come from the form (no key) creates nothing
-    let r = app.post_form(HOST, &new, &all.iter().filter(|(k, _)| *k != "key").copied().collect::<Vec<_>>(), &cookie).await;
+    let r =
+        app.post_form(HOST, &new, &all.iter().filter(|(k, _)| *k != "key").copied().collect::<Vec<_>>(), &cookie).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     // a fresh form gets a fresh key and makes a second service of the same name on purpose
     let key2 = admin.get(&new).await.hidden("key").unwrap_or_default();
@@ -200,14 +246,29 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     assert!(page.body.contains("noch kein Online-Formular"), "{}", page.body);
 
     // page 1: a yes/no question; page 2: a field shown only for "ja"
-    let r = post(&mut admin, &builder, &format!("{builder}/seiten/0/feld-neu"), &[("kind-0", "yes_no"), ("label_de-0", "Mit Strom?"), ("label_en-0", "With power?")]).await;
+    let r = post(
+        &mut admin,
+        &builder,
+        &format!("{builder}/seiten/0/feld-neu"),
+        &[("kind-0", "yes_no"), ("label_de-0", "Mit Strom?"), ("label_en-0", "With power?")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(r.location().unwrap_or_default().split('?').next(), Some(format!("{builder}/seiten/0/felder/1").as_str()));
+    assert_eq!(
+        r.location().unwrap_or_default().split('?').next(),
+        Some(format!("{builder}/seiten/0/felder/1").as_str())
+    );
     let r = post(
         &mut admin,
         &builder,
         &format!("{builder}/seite-neu"),
-        &[("title_de", "Anschluss"), ("title_en", ""), ("first_kind", "number"), ("first_de", "Leistung in kW"), ("first_en", "Power in kW")],
+        &[
+            ("title_de", "Anschluss"),
+            ("title_en", ""),
+            ("first_kind", "number"),
+            ("first_de", "Leistung in kW"),
+            ("first_en", "Power in kW"),
+        ],
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -231,8 +292,15 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
             ],
         )
         .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{max}: a range that is no plain number is refused next to its input");
-        assert!(r.body.contains("Bitte geben Sie eine Zahl ein.") && r.body.contains(&format!("value=\"{max}\"")), "{max}");
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{max}: a range that is no plain number is refused next to its input"
+        );
+        assert!(
+            r.body.contains("Bitte geben Sie eine Zahl ein.") && r.body.contains(&format!("value=\"{max}\"")),
+            "{max}"
+        );
     }
     let r = post(
         &mut admin,
@@ -255,12 +323,24 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // a change the loader would refuse is refused with its reason: the condition names the field
-    let r = post(&mut admin, &builder, &format!("{builder}/aendern"), &[("op", "field_delete"), ("page", "0"), ("field", "1")]).await;
+    let r = post(
+        &mut admin,
+        &builder,
+        &format!("{builder}/aendern"),
+        &[("op", "field_delete"), ("page", "0"), ("field", "1")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Die Änderung wurde nicht übernommen") && r.body.contains("mit_strom"), "{}", r.body);
     // moving a field down and back up
     for op in ["field_down", "field_up"] {
-        let r = post(&mut admin, &builder, &format!("{builder}/aendern"), &[("op", op), ("page", "0"), ("field", if op == "field_down" { "0" } else { "1" })]).await;
+        let r = post(
+            &mut admin,
+            &builder,
+            &format!("{builder}/aendern"),
+            &[("op", op), ("page", "0"), ("field", if op == "field_down" { "0" } else { "1" })],
+        )
+        .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{op}: {}", r.body);
     }
     // the page's English title is missing and said so
@@ -272,13 +352,20 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     let (csrf, revision) = (stale.hidden("_csrf").unwrap_or_default(), stale.hidden("revision").unwrap_or_default());
     let r = post(&mut admin, &builder, &format!("{builder}/aendern"), &[("op", "page_copy"), ("page", "1")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let r = admin.post_raw(&format!("{builder}/aendern"), &[("_csrf", &csrf), ("revision", &revision), ("op", "page_delete"), ("page", "2")]).await;
+    let r = admin
+        .post_raw(
+            &format!("{builder}/aendern"),
+            &[("_csrf", &csrf), ("revision", &revision), ("op", "page_delete"), ("page", "2")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("inzwischen von Anna Admin"), "{}", r.body);
     let r = post(&mut admin, &builder, &format!("{builder}/aendern"), &[("op", "page_delete"), ("page", "2")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // without the CSRF token nothing happens
-    let r = admin.post_raw(&format!("{builder}/aendern"), &[("revision", &revision), ("op", "page_delete"), ("page", "1")]).await;
+    let r = admin
+        .post_raw(&format!("{builder}/aendern"), &[("revision", &revision), ("op", "page_delete"), ("page", "1")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // the preview shows the citizen's errors
@@ -321,7 +408,11 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     let check = fill_all(&mut citizen, &first, &schema).await;
     let (_, r) = submit(&mut citizen, &check).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let cases: i64 = sqlx::query_scalar("select count(*) from case_record where service_slug = $1").bind(&slug).fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let cases: i64 = sqlx::query_scalar("select count(*) from case_record where service_slug = $1")
+        .bind(&slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert_eq!(cases, 1);
 
     // after publishing there is no draft: a page shown then is stale once someone starts one
@@ -329,10 +420,25 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     let (csrf, live_token) = (stale.hidden("_csrf").unwrap_or_default(), stale.hidden("revision").unwrap_or_default());
     assert_eq!(live_token, "live-1");
     let page_form = format!("{builder}/seiten/1");
-    let r = post(&mut admin, &page_form, &page_form, &[("title_de", "Anschluss ans Netz"), ("title_en", "Grid connection")]).await;
+    let r = post(
+        &mut admin,
+        &page_form,
+        &page_form,
+        &[("title_de", "Anschluss ans Netz"), ("title_en", "Grid connection")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = admin.post_raw(&format!("{builder}/aendern"), &[("_csrf", &csrf), ("revision", &live_token), ("op", "field_delete"), ("page", "0"), ("field", "0")]).await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "a change on a page showing the live form is refused once a draft exists");
+    let r = admin
+        .post_raw(
+            &format!("{builder}/aendern"),
+            &[("_csrf", &csrf), ("revision", &live_token), ("op", "field_delete"), ("page", "0"), ("field", "0")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "a change on a page showing the live form is refused once a draft exists"
+    );
     let r = post(&mut admin, &publish, &publish, &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // roll back to version 1 (as version 3); the same post again is refused, not a fourth version
@@ -345,7 +451,11 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = admin.post_raw(&format!("{versions}/1"), &[("_csrf", &csrf), ("live", &live)]).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    let count: i64 = sqlx::query_scalar("select count(*) from form_publication where service_slug = $1").bind(&slug).fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let count: i64 = sqlx::query_scalar("select count(*) from form_publication where service_slug = $1")
+        .bind(&slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert_eq!(count, 3);
     assert_eq!(live_form(&app, &slug).await.pages[1].title.de, "Anschluss", "version 1 is live again");
 
@@ -355,89 +465,12 @@ async fn an_own_service_is_built_published_offered_found_and_submitted() {
     assert!(!other.get("/suche?q=Marktstand").await.body.contains(&slug));
     assert_eq!(worker.get(B).await.status, StatusCode::FORBIDDEN);
     assert_eq!(worker.get(&builder).await.status, StatusCode::FORBIDDEN);
-    let audit: i64 = sqlx::query_scalar("select count(*) from audit_log where object = $1 and action like 'form.%'").bind(&slug).fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let audit: i64 = sqlx::query_scalar("select count(*) from audit_log where object = $1 and action like 'form.%'")
+        .bind(&slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert!(audit >= 8, "every change is audited: {audit}");
-}
-
-#[tokio::test]
-async fn fim_schemas_are_imported_with_their_report_and_the_complete_ones_are_submitted() {
-    let app = TestApp::spawn().await;
-    no_fees(&app).await;
-    let (mut admin, _) = staff(&app, "").await;
-    let root = portal_tests::repo_root().join("tests/data/fim");
-    // broken and foreign XML get a clear error next to the file input
-    let slug = create_own(&mut admin, "FIM Probe").await;
-    let builder = format!("{B}/{slug}");
-    let huge = [b"<?xml version=\"1.0\"?>".as_slice(), &vec![b' '; 8 * 1024 * 1024 + 1]].concat();
-    for (bytes, text) in [(b"<xdf:Stammdaten".as_slice(), "kein wohlgeformtes XML"), (b"<html><body/></html>".as_slice(), "kein XDatenfelder-Dokument"), (huge.as_slice(), "größer als 8 MB")] {
-        let p = admin.get(&builder).await;
-        let csrf = p.hidden("_csrf").unwrap_or_default();
-        let revision = p.hidden("revision").unwrap_or_default();
-        let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", "x.xml", bytes))).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-        assert!(r.body.contains(text), "{text}: {}", r.body);
-    }
-    for name in
-        ["xdf2/minimal.xml", "xdf2/simple.xml", "xdf2/label.xml", "xdf2/select.xml", "xdf2/rule.xml", "xdf2/data-field-rule.xml", "xdf2/data-group-rule.xml", "xdf3/input.xml", "xdf3/simple.xml"]
-    {
-        let xml = std::fs::read(root.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let p = admin.get(&builder).await;
-        let (csrf, revision) = (p.hidden("_csrf").unwrap_or_default(), p.hidden("revision").unwrap_or_default());
-        let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", name, &xml))).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
-        let page = admin.get(&builder).await;
-        assert!(page.body.contains("Hinweise aus dem FIM-Import"), "{name}: the report is shown");
-    }
-    // the rule that cannot be mapped stays next to its field until the field is saved
-    let xml = std::fs::read(root.join("xdf2/data-field-rule.xml")).unwrap_or_default();
-    let p = admin.get(&builder).await;
-    let (csrf, revision) = (p.hidden("_csrf").unwrap_or_default(), p.hidden("revision").unwrap_or_default());
-    admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", "rule.xml", &xml))).await;
-    let (noted,): (String,) = sqlx::query_as("select n->>'field' from form_draft, jsonb_array_elements(report) n where service_slug = $1 and n->>'field' is not null limit 1")
-        .bind(&slug)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or_else(|e| panic!("a note next to a field: {e}"));
-    let draft: serde_json::Value = sqlx::query_scalar("select schema from form_draft where service_slug = $1").bind(&slug).fetch_one(&app.db.owner().await).await.unwrap_or_default();
-    let schema: FormSchema = serde_json::from_value(draft).unwrap_or_else(|e| panic!("{e}"));
-    let (pi, fi) = schema.pages.iter().enumerate().find_map(|(pi, p)| p.fields.iter().position(|f| f.id == noted).map(|fi| (pi, fi))).unwrap_or_else(|| panic!("{noted}"));
-    let field = format!("{builder}/seiten/{pi}/felder/{fi}");
-    let form = admin.get(&field).await;
-    assert!(form.body.contains("Hinweise aus dem FIM-Import"), "{}", form.body);
-    let inputs = editor_inputs(&schema.pages[pi].fields[fi], "Fixed in English");
-    let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let r = post(&mut admin, &field, &field, &inputs).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let left: i64 = sqlx::query_scalar("select count(*) from form_draft, jsonb_array_elements(report) n where service_slug = $1 and n->>'field' = $2")
-        .bind(&slug)
-        .bind(&noted)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or(-1);
-    assert_eq!(left, 0, "the fixed field's notes are gone");
-
-    // the two complete Stammdatenschemata: imported, published, offered and submitted by a citizen
-    for (name, service) in [("xdf2/BlaueKarte.xml", "Blaue Karte EU"), ("xdf2/WaBeKa.xml", "Waffenbesitzkarte")] {
-        let slug = create_own(&mut admin, service).await;
-        let builder = format!("{B}/{slug}");
-        let xml = std::fs::read(root.join(name)).unwrap_or_default();
-        let p = admin.get(&builder).await;
-        let csrf = p.hidden("_csrf").unwrap_or_default();
-        let revision = p.hidden("revision").unwrap_or_default();
-        let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", name, &xml))).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
-        let publish = format!("{builder}/veroeffentlichen");
-        let r = post(&mut admin, &publish, &publish, &[]).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
-        post(&mut admin, B, &format!("{B}/eigene/{slug}/anbieten"), &[("offered", "on")]).await;
-        let schema = live_form(&app, &slug).await;
-        assert!(schema.fields().all(|f| f.fim.is_some()), "{name}: the FIM ids are kept");
-        let mut citizen = registered(&app, HOST, &unique_email("fim")).await;
-        let first = start(&mut citizen, &slug, false).await;
-        let check = fill_all(&mut citizen, &first, &schema).await;
-        let (_, r) = submit(&mut citizen, &check).await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
-    }
 }
 
 #[tokio::test]
@@ -445,14 +478,22 @@ async fn a_form_editor_builds_forms_and_nothing_else() {
     let app = TestApp::spawn().await;
     let (mut admin, _) = staff(&app, "").await;
     let email = unique_email("editor");
-    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &email), ("display_name", "Frieda Form"), ("role", "form_editor")]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/mitarbeitende",
+            "/verwaltung/mitarbeitende",
+            &[("email", &email), ("display_name", "Frieda Form"), ("role", "form_editor")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let link = app.mailed_link(&email, "/verwaltung/einladung").await;
     let mut editor = app.client(HOST);
     let page = editor.get(&link).await;
     let token = page.hidden("token").unwrap_or_default();
     let pw = "Formular-Baukasten-2026";
-    let r = editor.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", pw), ("password_repeat", pw)]).await;
+    let r = editor
+        .submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", pw), ("password_repeat", pw)])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(editor.get(B).await.status, StatusCode::OK);
     assert_eq!(editor.get(&format!("{B}/meldebescheinigung")).await.status, StatusCode::OK);
@@ -471,11 +512,21 @@ async fn publishing_is_refused_while_the_fee_rule_needs_a_removed_field_and_a_dr
     let builder = format!("{B}/geburtsurkunde");
     let page = admin.get(&builder).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let r = post(&mut admin, &builder, &format!("{builder}/aendern"), &[("op", "field_delete"), ("page", "1"), ("field", "0")]).await;
+    let r = post(
+        &mut admin,
+        &builder,
+        &format!("{builder}/aendern"),
+        &[("op", "field_delete"), ("page", "1"), ("field", "0")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let publish = format!("{builder}/veroeffentlichen");
     let p = admin.get(&publish).await;
-    assert!(p.body.contains("Gebühr:") && p.body.contains("copies") && p.body.contains("Feld „copies“ entfernt"), "{}", p.body);
+    assert!(
+        p.body.contains("Gebühr:") && p.body.contains("copies") && p.body.contains("Feld „copies“ entfernt"),
+        "{}",
+        p.body
+    );
     assert!(!p.body.contains("Jetzt veröffentlichen"), "no publish button while the check fails");
     let revision = p.hidden("revision").unwrap_or_else(|| "1".into());
     let csrf = p.hidden("_csrf").unwrap_or_default();
@@ -486,8 +537,15 @@ async fn publishing_is_refused_while_the_fee_rule_needs_a_removed_field_and_a_dr
     // the draft goes, the live form stays as it was
     let r = post(&mut admin, &builder, &format!("{builder}/verwerfen"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let drafts: i64 = sqlx::query_scalar("select count(*) from form_draft where service_slug = 'geburtsurkunde'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    let drafts: i64 = sqlx::query_scalar("select count(*) from form_draft where service_slug = 'geburtsurkunde'")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(-1);
     assert_eq!(drafts, 0);
-    let versions: i64 = sqlx::query_scalar("select count(*) from form_publication where service_slug = 'geburtsurkunde'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    let versions: i64 =
+        sqlx::query_scalar("select count(*) from form_publication where service_slug = 'geburtsurkunde'")
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or(-1);
     assert_eq!(versions, 0, "nothing was published");
 }

@@ -35,10 +35,18 @@ async fn a_fim_import_of_a_hundred_thousand_nested_groups_is_refused_and_the_ser
         nested(100_000, "<xdf:datenfeldgruppe>", "</xdf:datenfeldgruppe>")
     );
     let wide = format!("<?xml version=\"1.0\"?><r>{}</r>", "<f/>".repeat(200_001));
-    for (name, xml, message) in [("tief.xml", deep, "tiefer als 100 Ebenen verschachtelt"), ("breit.xml", wide, "mehr als 200000 Elemente")] {
+    for (name, xml, message) in
+        [("tief.xml", deep, "tiefer als 100 Ebenen verschachtelt"), ("breit.xml", wide, "mehr als 200000 Elemente")]
+    {
         let p = admin.get(&builder).await;
         let (csrf, revision) = (p.hidden("_csrf").unwrap_or_default(), p.hidden("revision").unwrap_or_default());
-        let r = admin.post_multipart(&format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", name, xml.as_bytes()))).await;
+        let r = admin
+            .post_multipart(
+                &format!("{builder}/fim-import"),
+                &[("_csrf", &csrf), ("revision", &revision)],
+                Some(("fim", name, xml.as_bytes())),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {}", r.body);
         assert!(r.body.contains(message), "{name}: {}", r.body);
         still_answers(&app).await;
@@ -59,7 +67,15 @@ async fn an_svg_logo_nested_as_deep_as_its_size_allows_is_refused_on_create_and_
     let message = "Das SVG-Logo ist zu tief verschachtelt";
 
     let fields = tenant_fields(&csrf, "Gemeinde Tiefenbach", "tiefenbach", "tiefenbach.localhost", "#2e6b30");
-    let r = app.post_multipart(portal_tests::OPS_HOST, "/mandanten", &fields, Some(("logo", "wappen.svg", svg.as_bytes())), &session).await;
+    let r = app
+        .post_multipart(
+            portal_tests::OPS_HOST,
+            "/mandanten",
+            &fields,
+            Some(("logo", "wappen.svg", svg.as_bytes())),
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains(message), "{}", r.body);
     assert_eq!(app.get("tiefenbach.localhost", "/").await.status, StatusCode::NOT_FOUND, "no tenant was created");
@@ -70,7 +86,15 @@ async fn an_svg_logo_nested_as_deep_as_its_size_allows_is_refused_on_create_and_
     let parent = app.tenant_id("amt-neustadt-glewe").await.to_string();
     fields.retain(|(k, _)| *k != "parent");
     fields.push(("parent", &parent));
-    let r = app.post_multipart(portal_tests::OPS_HOST, &format!("/mandanten/{id}"), &fields, Some(("logo", "wappen.svg", svg.as_bytes())), &session).await;
+    let r = app
+        .post_multipart(
+            portal_tests::OPS_HOST,
+            &format!("/mandanten/{id}"),
+            &fields,
+            Some(("logo", "wappen.svg", svg.as_bytes())),
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains(message), "{}", r.body);
     still_answers(&app).await;
@@ -85,7 +109,8 @@ async fn while_a_large_fim_import_is_parsed_another_tenants_page_is_answered() {
     let builder = format!("{B}/{slug}");
     // as large as an upload to the importer may be: 190,000 elements with text, about 7 MB (it
     // is no FIM document, which the importer finds only after reading all of it)
-    let large = format!("<?xml version=\"1.0\"?><r>{}</r>", "<f>Beschreibung eines Feldes mit Text</f>".repeat(190_000));
+    let large =
+        format!("<?xml version=\"1.0\"?><r>{}</r>", "<f>Beschreibung eines Feldes mit Text</f>".repeat(190_000));
     assert!(large.len() > 7_000_000 && large.len() < 8 * 1024 * 1024);
     let p = admin.get(&builder).await;
     let (csrf, revision) = (p.hidden("_csrf").unwrap_or_default(), p.hidden("revision").unwrap_or_default());
@@ -95,13 +120,23 @@ async fn while_a_large_fim_import_is_parsed_another_tenants_page_is_answered() {
     // have been answered until it ended
     let (import, (page, import_done_when_answered)) = tokio::join!(
         async {
-            let r = app.post_multipart(HOST, &format!("{builder}/fim-import"), &[("_csrf", &csrf), ("revision", &revision)], Some(("fim", "breit.xml", large.as_bytes())), &cookie).await;
+            let r = app
+                .post_multipart(
+                    HOST,
+                    &format!("{builder}/fim-import"),
+                    &[("_csrf", &csrf), ("revision", &revision)],
+                    Some(("fim", "breit.xml", large.as_bytes())),
+                    &cookie,
+                )
+                .await;
             import_done.store(true, std::sync::atomic::Ordering::SeqCst);
             r
         },
         async {
             // the page is asked for once the import is being parsed on a blocking thread
-            while portal_server::kit::cpu::running("fim-import") == 0 && !import_done.load(std::sync::atomic::Ordering::SeqCst) {
+            while portal_server::kit::cpu::running("fim-import") == 0
+                && !import_done.load(std::sync::atomic::Ordering::SeqCst)
+            {
                 tokio::time::sleep(std::time::Duration::from_millis(1)).await;
             }
             let page = app.get(OTHER_HOST, "/").await;

@@ -186,7 +186,12 @@ async fn every_table_grants_each_role_exactly_what_the_list_says() {
     // the platform tables a tenant transaction may touch are under row-level security too, and no
     // policy that applies to portal_app lets it past its own tenant
     for table in ["job", "stripe_account", "audit_log"] {
-        let (rls, force): (bool, bool) = sqlx::query_as("select relrowsecurity, relforcerowsecurity from pg_class where oid = $1::regclass").bind(table).fetch_one(&owner).await.unwrap_or_default();
+        let (rls, force): (bool, bool) =
+            sqlx::query_as("select relrowsecurity, relforcerowsecurity from pg_class where oid = $1::regclass")
+                .bind(table)
+                .fetch_one(&owner)
+                .await
+                .unwrap_or_default();
         if !rls || !force {
             problems.push(format!("{table}: row-level security enabled={rls} forced={force}"));
         }
@@ -222,8 +227,13 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let mut p = db.platform().await.unwrap_or_else(|e| panic!("{e}"));
-    let operator = portal_operators::create(&mut p, "betrieb-iso@kommunalportal.example", "Betrieb", "ein-langes-passwort-2026").await.unwrap_or_else(|e| panic!("{e}"));
-    portal_operators::start_session(&mut p, operator, &portal_operators::Origin::default()).await.unwrap_or_else(|e| panic!("{e}"));
+    let operator =
+        portal_operators::create(&mut p, "betrieb-iso@kommunalportal.example", "Betrieb", "ein-langes-passwort-2026")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    portal_operators::start_session(&mut p, operator, &portal_operators::Origin::default())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     p.commit().await.unwrap_or_else(|e| panic!("{e}"));
 
     // Act + Assert: a Düren transaction (as a smuggled statement would run)
@@ -244,13 +254,49 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
         assert_eq!(in_tx(&db, Some(b), sql, None).await, Err(denied.clone()), "{sql}");
     }
     assert_eq!(
-        in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", a.0), None).await,
+        in_tx(
+            &db,
+            Some(b),
+            &format!(
+                "insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')",
+                a.0
+            ),
+            None
+        )
+        .await,
         Err(denied.clone()),
         "enqueue for A"
     );
-    assert_eq!(in_tx(&db, Some(b), "insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), null, 'mail', '{}')", None).await, Err(denied.clone()), "enqueue for nobody");
-    assert_eq!(in_tx(&db, Some(b), &format!("insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')", b.0), None).await, Ok(1), "its own mail");
-    assert_eq!(in_tx(&db, Some(b), &format!("delete from stripe_account where tenant_id = '{}'", a.0), None).await, Err(denied.clone()), "A's account mapping");
+    assert_eq!(
+        in_tx(
+            &db,
+            Some(b),
+            "insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), null, 'mail', '{}')",
+            None
+        )
+        .await,
+        Err(denied.clone()),
+        "enqueue for nobody"
+    );
+    assert_eq!(
+        in_tx(
+            &db,
+            Some(b),
+            &format!(
+                "insert into job (job_id, tenant_id, kind, payload) values (gen_random_uuid(), '{}', 'mail', '{{}}')",
+                b.0
+            ),
+            None
+        )
+        .await,
+        Ok(1),
+        "its own mail"
+    );
+    assert_eq!(
+        in_tx(&db, Some(b), &format!("delete from stripe_account where tenant_id = '{}'", a.0), None).await,
+        Err(denied.clone()),
+        "A's account mapping"
+    );
     assert_eq!(
         in_tx(
             &db,
@@ -262,7 +308,11 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
         Err(denied.clone()),
         "audit entry for A"
     );
-    assert_eq!(in_tx(&db, Some(b), "select count(*) from audit_log where tenant_id is null", None).await, Ok(1), "the query runs, and sees nothing");
+    assert_eq!(
+        in_tx(&db, Some(b), "select count(*) from audit_log where tenant_id is null", None).await,
+        Ok(1),
+        "the query runs, and sees nothing"
+    );
     // the platform path reads the queue and the operators
     let jobs: i64 = sqlx::query_scalar("select count(*) from job").fetch_one(&test_db.platform).await.unwrap_or(-1);
     assert!(jobs >= 1);
@@ -272,7 +322,11 @@ async fn a_tenant_transaction_cannot_read_or_change_platform_tables() {
 #[tokio::test]
 async fn the_application_role_is_neither_superuser_nor_owner_nor_bypassrls() {
     let db = TestDb::new().await;
-    let row = sqlx::query("select rolsuper, rolbypassrls, current_user::text from pg_roles where rolname = current_user").fetch_one(&db.app).await.unwrap_or_else(|e| panic!("{e}"));
+    let row =
+        sqlx::query("select rolsuper, rolbypassrls, current_user::text from pg_roles where rolname = current_user")
+            .fetch_one(&db.app)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     let (superuser, bypass, user): (bool, bool, String) = (row.get(0), row.get(1), row.get(2));
     assert_eq!(user, "portal_app");
     assert!(!superuser && !bypass, "portal_app must not be superuser ({superuser}) or BYPASSRLS ({bypass})");
@@ -284,22 +338,37 @@ async fn the_application_role_is_neither_superuser_nor_owner_nor_bypassrls() {
     // the platform role likewise, and neither is a member of any role (SET ROLE would lift the
     // walls between them; pg_read_all_data would bypass the grants)
     let (user, superuser, bypass): (String, bool, bool) =
-        sqlx::query_as("select current_user::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user").fetch_one(&db.platform).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query_as("select current_user::text, rolsuper, rolbypassrls from pg_roles where rolname = current_user")
+            .fetch_one(&db.platform)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(user, "portal_platform");
     assert!(!superuser && !bypass);
     let memberships: i64 =
         sqlx::query_scalar("select count(*) from pg_auth_members m join pg_roles r on r.oid = m.member where r.rolname in ('portal_app', 'portal_platform')").fetch_one(&db.app).await.unwrap_or(-1);
     assert_eq!(memberships, 0);
-    let owned: i64 = sqlx::query_scalar("select count(*) from pg_class c join pg_roles r on r.oid = c.relowner where r.rolname = 'portal_platform'").fetch_one(&db.app).await.unwrap_or(-1);
+    let owned: i64 = sqlx::query_scalar(
+        "select count(*) from pg_class c join pg_roles r on r.oid = c.relowner where r.rolname = 'portal_platform'",
+    )
+    .fetch_one(&db.app)
+    .await
+    .unwrap_or(-1);
     assert_eq!(owned, 0, "portal_platform must own no table");
     assert!(db.db().check_roles().await.is_ok(), "the server's start-up check accepts these roles");
-    assert!(portal_db::Db::from_pools(db.app.clone(), db.app.clone()).check_roles().await.is_err(), "and refuses one role for both paths");
+    assert!(
+        portal_db::Db::from_pools(db.app.clone(), db.app.clone()).check_roles().await.is_err(),
+        "and refuses one role for both paths"
+    );
 }
 
 /// Kaiserslautern (A) and Düren (B).
 async fn two_tenants(test_db: &TestDb) -> (TenantId, TenantId) {
     let id = |slug: &'static str| async move {
-        let id: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = $1").bind(slug).fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+        let id: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = $1")
+            .bind(slug)
+            .fetch_one(&test_db.app)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         TenantId(id)
     };
     (id("kaiserslautern").await, id("dueren").await)
@@ -329,6 +398,18 @@ async fn in_tx(db: &Db, tenant: Option<TenantId>, sql: &str, json: Option<&serde
     })
 }
 
+/// The isolation fixtures (`tests/fixtures/<name>.sql`), each a capability's tables for two tenants.
+const FIXTURES: [(&str, &str); 8] = [
+    ("identity", include_str!("../fixtures/identity.sql")),
+    ("cases", include_str!("../fixtures/cases.sql")),
+    ("payments", include_str!("../fixtures/payments.sql")),
+    ("appointments", include_str!("../fixtures/appointments.sql")),
+    ("kita", include_str!("../fixtures/kita.sql")),
+    ("documents", include_str!("../fixtures/documents.sql")),
+    ("form_builder", include_str!("../fixtures/form_builder.sql")),
+    ("streets", include_str!("../fixtures/streets.sql")),
+];
+
 async fn count_in(db: &Db, tenant: Option<TenantId>, table: &str, owner_of_rows: TenantId) -> i64 {
     let sql = format!("select count(*) from {table} where tenant_id = $1");
     match tenant {
@@ -351,29 +432,35 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
     let db = test_db.db();
     let (a, b) = two_tenants(&test_db).await;
     let tables = tenant_owned_tables(&test_db.app).await;
-    // identity tables have no demo data: rows for both tenants from the fixture
-    sqlx::raw_sql(include_str!("../fixtures/identity.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
-    sqlx::raw_sql(include_str!("../fixtures/cases.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
-    sqlx::raw_sql(include_str!("../fixtures/payments.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
-    sqlx::raw_sql(include_str!("../fixtures/appointments.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
-    sqlx::raw_sql(include_str!("../fixtures/kita.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
-    sqlx::raw_sql(include_str!("../fixtures/documents.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
-    sqlx::raw_sql(include_str!("../fixtures/form_builder.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
-    sqlx::raw_sql(include_str!("../fixtures/streets.sql")).execute(&owner).await.unwrap_or_else(|e| panic!("fixture: {e}"));
+    // rows for both tenants of the tables demo data leaves empty (identity has none), in an order
+    // their references allow
+    for (name, sql) in FIXTURES {
+        sqlx::raw_sql(sql).execute(&owner).await.unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    }
 
     for table in &tables {
         // the superuser sees A's rows: the fixture is there (a new table needs demo data or this fails)
-        let visible_to_owner: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where tenant_id = $1")).bind(a.0).fetch_one(&owner).await.unwrap_or(0);
+        let visible_to_owner: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where tenant_id = $1"))
+            .bind(a.0)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or(0);
         assert!(visible_to_owner > 0, "{table}: the test needs rows of tenant A; add demo data for it");
         let row_of_a: serde_json::Value =
-            sqlx::query_scalar(&format!("select to_jsonb(t) from {table} t where tenant_id = $1 limit 1")).bind(a.0).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+            sqlx::query_scalar(&format!("select to_jsonb(t) from {table} t where tenant_id = $1 limit 1"))
+                .bind(a.0)
+                .fetch_one(&owner)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
 
         // A's own transaction sees them (the policy is not simply "deny all")
         assert_eq!(count_in(&db, Some(a), table, a).await, visible_to_owner, "{table}: tenant A must see its own rows");
 
         // Act + Assert, as tenant B
         assert_eq!(count_in(&db, Some(b), table, a).await, 0, "{table}: B read A's rows");
-        let updated = in_tx(&db, Some(b), &format!("update {table} set tenant_id = tenant_id where tenant_id = '{}'", a.0), None).await;
+        let updated =
+            in_tx(&db, Some(b), &format!("update {table} set tenant_id = tenant_id where tenant_id = '{}'", a.0), None)
+                .await;
         assert_eq!(updated, Ok(0), "{table}: B updated A's rows");
         let deleted = in_tx(&db, Some(b), &format!("delete from {table} where tenant_id = '{}'", a.0), None).await;
         assert_eq!(deleted, Ok(0), "{table}: B deleted A's rows");
@@ -384,11 +471,22 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
             .await
             .unwrap_or_default();
         let columns = columns.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ");
-        let inserted = in_tx(&db, Some(b), &format!("insert into {table} ({columns}) select {columns} from jsonb_populate_record(null::{table}, $1)"), Some(&row_of_a)).await;
+        let inserted = in_tx(
+            &db,
+            Some(b),
+            &format!("insert into {table} ({columns}) select {columns} from jsonb_populate_record(null::{table}, $1)"),
+            Some(&row_of_a),
+        )
+        .await;
         assert_eq!(inserted, Err("42501".to_owned()), "{table}: B inserted a row for A (expected an RLS violation)");
         // B cannot move one of its own rows over to A either
-        let moved = in_tx(&db, Some(b), &format!("update {table} set tenant_id = '{}' where tenant_id = '{}'", a.0, b.0), None).await;
-        assert!(matches!(moved, Err(ref code) if code == "42501") || moved == Ok(0), "{table}: B moved a row to A: {moved:?}");
+        let moved =
+            in_tx(&db, Some(b), &format!("update {table} set tenant_id = '{}' where tenant_id = '{}'", a.0, b.0), None)
+                .await;
+        assert!(
+            matches!(moved, Err(ref code) if code == "42501") || moved == Ok(0),
+            "{table}: B moved a row to A: {moved:?}"
+        );
 
         // Act + Assert, with no tenant set
         assert_eq!(count_in(&db, None, table, a).await, 0, "{table}: a transaction without tenant read rows");
@@ -397,15 +495,29 @@ async fn a_transaction_for_tenant_b_cannot_read_insert_update_or_delete_rows_of_
             sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(tx.conn()).await.unwrap_or(-1)
         };
         assert_eq!(total, 0, "{table}: a transaction without tenant read rows");
-        assert_eq!(in_tx(&db, None, &format!("update {table} set tenant_id = tenant_id"), None).await, Ok(0), "{table}: no-tenant update");
+        assert_eq!(
+            in_tx(&db, None, &format!("update {table} set tenant_id = tenant_id"), None).await,
+            Ok(0),
+            "{table}: no-tenant update"
+        );
         assert_eq!(in_tx(&db, None, &format!("delete from {table}"), None).await, Ok(0), "{table}: no-tenant delete");
-        let inserted = in_tx(&db, None, &format!("insert into {table} ({columns}) select {columns} from jsonb_populate_record(null::{table}, $1)"), Some(&row_of_a)).await;
+        let inserted = in_tx(
+            &db,
+            None,
+            &format!("insert into {table} ({columns}) select {columns} from jsonb_populate_record(null::{table}, $1)"),
+            Some(&row_of_a),
+        )
+        .await;
         assert_eq!(inserted, Err("42501".to_owned()), "{table}: no-tenant insert must be refused");
     }
 
     // nothing changed
     for table in &tables {
-        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where tenant_id = $1")).bind(a.0).fetch_one(&owner).await.unwrap_or(0);
+        let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table} where tenant_id = $1"))
+            .bind(a.0)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or(0);
         assert!(n > 0, "{table}: A's rows are gone");
     }
     owner.close().await;
@@ -416,17 +528,26 @@ async fn the_tenant_setting_does_not_leak_to_the_next_transaction_on_the_same_co
     // Arrange: a pool of one connection, so both transactions use the same session
     let test_db = TestDb::new().await;
     let opts = test_db.app.connect_options().as_ref().clone();
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).connect_with(opts).await.unwrap_or_else(|e| panic!("{e}"));
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // the same connection for the platform path too, so the check reads the very session
     let db = Db::from_pools(pool.clone(), pool);
-    let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'").fetch_one(&test_db.app).await.unwrap_or_else(|e| panic!("{e}"));
+    let a: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'kaiserslautern'")
+        .fetch_one(&test_db.app)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     // Act
     let mut tx = db.tenant(TenantId(a)).await.unwrap_or_else(|e| panic!("{e}"));
-    let inside: i64 = sqlx::query_scalar("select count(*) from service_activation").fetch_one(tx.conn()).await.unwrap_or(-1);
+    let inside: i64 =
+        sqlx::query_scalar("select count(*) from service_activation").fetch_one(tx.conn()).await.unwrap_or(-1);
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let mut after = db.platform().await.unwrap_or_else(|e| panic!("{e}"));
-    let outside: i64 = sqlx::query_scalar("select count(*) from service_activation").fetch_one(after.conn()).await.unwrap_or(-1);
+    let outside: i64 =
+        sqlx::query_scalar("select count(*) from service_activation").fetch_one(after.conn()).await.unwrap_or(-1);
 
     // Assert
     assert!(inside > 0);

@@ -22,12 +22,14 @@ mod setup_flow;
 
 /// A facility of a tenant by name.
 pub(crate) async fn facility(app: &TestApp, slug: &str, name: &str) -> Uuid {
-    sqlx::query_scalar("select f.facility_id from kita_facility f join tenant t using (tenant_id) where t.slug = $1 and f.name = $2")
-        .bind(slug)
-        .bind(name)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    sqlx::query_scalar(
+        "select f.facility_id from kita_facility f join tenant t using (tenant_id) where t.slug = $1 and f.name = $2",
+    )
+    .bind(slug)
+    .bind(name)
+    .fetch_one(&app.db.owner().await)
+    .await
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 /// The fields of a complete application for a child born 17 March 2024 (Kindergarten from August 2027).
@@ -63,7 +65,11 @@ pub(crate) async fn apply(c: &mut TestClient<'_>, fields: &[(String, String)]) -
 }
 
 async fn count_apps(app: &TestApp, key: &str) -> i64 {
-    sqlx::query_scalar("select count(*) from kita_application where request_key like '%:' || $1").bind(key).fetch_one(&app.db.owner().await).await.unwrap_or(-1)
+    sqlx::query_scalar("select count(*) from kita_application where request_key like '%:' || $1")
+        .bind(key)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(-1)
 }
 
 pub(crate) async fn three_prefs(app: &TestApp) -> Vec<String> {
@@ -82,7 +88,10 @@ async fn a_parent_applies_once_per_child_gets_a_mail_and_changes_the_preferences
     let mut erika = registered(&app, HOST, &email).await;
     let search = erika.get("/kita?alter=3&betreuung=kita").await;
     assert_eq!(search.status, StatusCode::OK);
-    assert!(search.body.contains("Städtische Kita Kotten") && !search.body.contains("Tagespflege Sonnenschein"), "the age filter keeps out what does not fit");
+    assert!(
+        search.body.contains("Städtische Kita Kotten") && !search.body.contains("Tagespflege Sonnenschein"),
+        "the age filter keeps out what does not fit"
+    );
     let page = erika.get("/kita/anmeldung").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&email), "the account's address is prefilled");
@@ -112,7 +121,10 @@ async fn a_parent_applies_once_per_child_gets_a_mail_and_changes_the_preferences
 
     app.deliver_mail().await;
     let mails = mails_for(&email).await;
-    assert!(mails.iter().any(|m| m.subject.contains("Kita-Anmeldung") && m.text.contains("Städtische Kita Kotten")), "{mails:?}");
+    assert!(
+        mails.iter().any(|m| m.subject.contains("Kita-Anmeldung") && m.text.contains("Städtische Kita Kotten")),
+        "{mails:?}"
+    );
 
     let path = to.split('?').next().unwrap_or_default().to_owned();
     let own = erika.get(&path).await;
@@ -121,7 +133,12 @@ async fn a_parent_applies_once_per_child_gets_a_mail_and_changes_the_preferences
     let r = erika.submit(&path, &format!("{path}/wuensche"), &[("pref_1", &prefs[2]), ("pref_2", &prefs[0])]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let id = Uuid::parse_str(path.trim_start_matches("/konto/kita/")).unwrap_or_else(|e| panic!("{e}"));
-    let stored: Vec<Uuid> = sqlx::query_scalar("select facility_id from kita_preference where application_id = $1 order by rank").bind(id).fetch_all(&app.db.owner().await).await.unwrap_or_default();
+    let stored: Vec<Uuid> =
+        sqlx::query_scalar("select facility_id from kita_preference where application_id = $1 order by rank")
+            .bind(id)
+            .fetch_all(&app.db.owner().await)
+            .await
+            .unwrap_or_default();
     assert_eq!(stored.iter().map(Uuid::to_string).collect::<Vec<_>>(), vec![prefs[2].clone(), prefs[0].clone()]);
 
     // the last minute of the deadline (31 March) still counts ...
@@ -129,13 +146,22 @@ async fn a_parent_applies_once_per_child_gets_a_mail_and_changes_the_preferences
     app.clock().set(time::macros::datetime!(2027-03-31 23:59 +02:00));
     let open = erika.get("/kita/anmeldung").await;
     assert_eq!(open.status, StatusCode::OK, "still logged in");
-    assert!(open.body.contains(&email) && !open.body.contains("Anmeldeschluss war"), "still open on the day of the deadline: {}", open.body);
+    assert!(
+        open.body.contains(&email) && !open.body.contains("Anmeldeschluss war"),
+        "still open on the day of the deadline: {}",
+        open.body
+    );
     // ... after it nothing changes any more (a form still open in another tab is refused)
     app.clock().set(time::macros::datetime!(2027-04-01 00:01 +02:00));
     let r = erika.post_raw(&format!("{path}/wuensche"), &[("_csrf", &csrf), ("pref_1", &prefs[0])]).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(r.body.contains("nicht mehr geändert"));
-    let after: Vec<Uuid> = sqlx::query_scalar("select facility_id from kita_preference where application_id = $1 order by rank").bind(id).fetch_all(&app.db.owner().await).await.unwrap_or_default();
+    let after: Vec<Uuid> =
+        sqlx::query_scalar("select facility_id from kita_preference where application_id = $1 order by rank")
+            .bind(id)
+            .fetch_all(&app.db.owner().await)
+            .await
+            .unwrap_or_default();
     assert_eq!(after, stored, "nothing changed after the deadline");
     assert_eq!(erika.get("/kita/anmeldung").await.status, StatusCode::OK);
     assert!(erika.get("/kita/anmeldung").await.body.contains("Anmeldeschluss war"));
@@ -149,27 +175,58 @@ async fn bad_input_gets_an_error_next_to_its_field_and_keeps_what_was_entered() 
     let dueren = facility(&app, "dueren", "Städtische Kita Kaiserplatz").await.to_string();
     type Case<'a> = (&'a str, Vec<(String, String)>, &'a str);
     let cases: Vec<Case> = vec![
-        ("pref_6 beyond the five allowed", [child("Anna", "Beispiel", "k1", &prefs), vec![("pref_6".into(), prefs[0].clone())]].concat(), "höchstens 5"),
-        ("a start before the Kita year", child("Anna", "Beispiel", "k2", &prefs).into_iter().map(|(k, v)| if k == "start_month" { (k, "2026-01".into()) } else { (k, v) }).collect(), "im Kita-Jahr"),
+        (
+            "pref_6 beyond the five allowed",
+            [child("Anna", "Beispiel", "k1", &prefs), vec![("pref_6".into(), prefs[0].clone())]].concat(),
+            "höchstens 5",
+        ),
+        (
+            "a start before the Kita year",
+            child("Anna", "Beispiel", "k2", &prefs)
+                .into_iter()
+                .map(|(k, v)| if k == "start_month" { (k, "2026-01".into()) } else { (k, v) })
+                .collect(),
+            "im Kita-Jahr",
+        ),
         ("another tenant's facility", child("Anna", "Beispiel", "k3", std::slice::from_ref(&dueren)), "gibt es nicht"),
         ("an unknown facility", child("Anna", "Beispiel", "k4", &[Uuid::now_v7().to_string()]), "gibt es nicht"),
-        ("the same facility twice", child("Anna", "Beispiel", "k5", &[prefs[0].clone(), prefs[0].clone()]), "schon als Wunsch"),
+        (
+            "the same facility twice",
+            child("Anna", "Beispiel", "k5", &[prefs[0].clone(), prefs[0].clone()]),
+            "schon als Wunsch",
+        ),
         ("no preference", child("Anna", "Beispiel", "k6", &[]), "mindestens eine"),
         (
             "Krippe for a four-year-old",
-            child("Anna", "Beispiel", "k7", &prefs).into_iter().map(|(k, v)| if k == "care_type" { (k, "krippe".into()) } else { (k, v) }).collect(),
+            child("Anna", "Beispiel", "k7", &prefs)
+                .into_iter()
+                .map(|(k, v)| if k == "care_type" { (k, "krippe".into()) } else { (k, v) })
+                .collect(),
             "passt nicht zum Alter",
         ),
-        ("a birth date in the future", child("Anna", "Beispiel", "k8", &prefs).into_iter().map(|(k, v)| if k == "birth_date" { (k, "2099-01-01".into()) } else { (k, v) }).collect(), "in der Zukunft"),
+        (
+            "a birth date in the future",
+            child("Anna", "Beispiel", "k8", &prefs)
+                .into_iter()
+                .map(|(k, v)| if k == "birth_date" { (k, "2099-01-01".into()) } else { (k, v) })
+                .collect(),
+            "in der Zukunft",
+        ),
         ("a huge name", child(&"A".repeat(5000), "Beispiel", "k9", &prefs), "zu lang"),
     ];
     for (what, fields, message) in cases {
         let r = apply(&mut c, &fields).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{what}");
         assert!(r.body.contains(message), "{what}: expected „{message}“");
-        assert!(r.body.contains("Erika Muster") && r.body.contains("Fackelstraße 3"), "{what}: the form keeps what was entered");
+        assert!(
+            r.body.contains("Erika Muster") && r.body.contains("Fackelstraße 3"),
+            "{what}: the form keeps what was entered"
+        );
     }
-    let n: i64 = sqlx::query_scalar("select count(*) from kita_application where child_last = 'Beispiel'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    let n: i64 = sqlx::query_scalar("select count(*) from kita_application where child_last = 'Beispiel'")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(-1);
     assert_eq!(n, 0);
     // English texts
     c.cookies.insert("lang".into(), "en".into());
@@ -210,24 +267,33 @@ async fn another_citizen_another_tenant_and_a_guest_cannot_reach_an_application(
 pub(crate) async fn provider_staff<'a>(app: &'a TestApp, admin: &mut TestClient<'a>, provider: Uuid) -> TestClient<'a> {
     let email = unique_email("traeger");
     let page = format!("/verwaltung/kita/traeger/{provider}");
-    let r = admin.submit(&page, &format!("{page}/mitarbeitende"), &[("role", "kita_provider"), ("email", &email), ("display_name", "Tina Träger")]).await;
+    let r = admin
+        .submit(
+            &page,
+            &format!("{page}/mitarbeitende"),
+            &[("role", "kita_provider"), ("email", &email), ("display_name", "Tina Träger")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let link = app.mailed_link(&email, "/verwaltung/einladung").await;
     let mut c = app.client(HOST);
     let token = c.get(&link).await.hidden("token").unwrap_or_default();
     let pw = "Traeger-Passwort-2026!";
-    let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", pw), ("password_repeat", pw)]).await;
+    let r =
+        c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", pw), ("password_repeat", pw)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     c
 }
 
 pub(crate) async fn provider(app: &TestApp, slug: &str, name: &str) -> Uuid {
-    sqlx::query_scalar("select p.provider_id from kita_provider p join tenant t using (tenant_id) where t.slug = $1 and p.name = $2")
-        .bind(slug)
-        .bind(name)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
+    sqlx::query_scalar(
+        "select p.provider_id from kita_provider p join tenant t using (tenant_id) where t.slug = $1 and p.name = $2",
+    )
+    .bind(slug)
+    .bind(name)
+    .fetch_one(&app.db.owner().await)
+    .await
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[tokio::test]
@@ -241,8 +307,14 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
     // the data access: exactly the applications that name one of the Träger's facilities (the
     // expectation read from the tables directly, not through the code under test)
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let mut scoped: Vec<Uuid> = applications::list(&mut tx, &Scope::Providers(vec![church]), None, 10_000).await.unwrap_or_else(|e| panic!("{e}")).iter().map(|a| a.id).collect();
-    let facilities = repo::facilities(&mut tx, &Scope::Providers(vec![church]), false).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut scoped: Vec<Uuid> = applications::list(&mut tx, &Scope::Providers(vec![church]), None, 10_000)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .map(|a| a.id)
+        .collect();
+    let facilities =
+        repo::facilities(&mut tx, &Scope::Providers(vec![church]), false).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let owner = app.db.owner().await;
     let mut expected: Vec<Uuid> = sqlx::query_scalar(
@@ -254,9 +326,22 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
     .fetch_all(&owner)
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    let all: Vec<Uuid> = sqlx::query_scalar("select application_id from kita_application where tenant_id = $1").bind(tenant.0).fetch_all(&owner).await.unwrap_or_else(|e| panic!("{e}"));
-    let church_facilities: i64 = sqlx::query_scalar("select count(*) from kita_facility where tenant_id = $1 and provider_id = $2").bind(tenant.0).bind(church).fetch_one(&owner).await.unwrap_or(-1);
-    assert!(!expected.is_empty() && expected.len() < all.len(), "the demo has applications inside and outside the scope");
+    let all: Vec<Uuid> = sqlx::query_scalar("select application_id from kita_application where tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_all(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let church_facilities: i64 =
+        sqlx::query_scalar("select count(*) from kita_facility where tenant_id = $1 and provider_id = $2")
+            .bind(tenant.0)
+            .bind(church)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or(-1);
+    assert!(
+        !expected.is_empty() && expected.len() < all.len(),
+        "the demo has applications inside and outside the scope"
+    );
     scoped.sort();
     expected.sort();
     assert_eq!(scoped, expected);
@@ -266,7 +351,10 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
     // over HTTP
     let list = tina.get("/verwaltung/kita/anmeldungen").await;
     assert_eq!(list.status, StatusCode::OK);
-    assert!(list.body.contains(&format!("Anmeldungen ({})", expected.len())), "only the scope's applications are listed");
+    assert!(
+        list.body.contains(&format!("Anmeldungen ({})", expected.len())),
+        "only the scope's applications are listed"
+    );
     let outside = all.iter().find(|a| !expected.contains(a)).copied().unwrap_or_default();
     assert_eq!(tina.get(&format!("/verwaltung/kita/anmeldungen/{outside}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(tina.get(&format!("/verwaltung/kita/anmeldungen/{}", expected[0])).await.status, StatusCode::OK);
@@ -274,16 +362,33 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
     let foreign = facility(&app, "kaiserslautern", "Städtische Kita Kotten").await;
     assert_eq!(tina.get(&format!("/verwaltung/kita/einrichtungen/{own}")).await.status, StatusCode::OK);
     assert_eq!(tina.get(&format!("/verwaltung/kita/einrichtungen/{foreign}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(tina.get(&format!("/verwaltung/kita/einrichtungen/{own}/rangliste/kita/2027-08")).await.status, StatusCode::OK);
-    assert_eq!(tina.get(&format!("/verwaltung/kita/einrichtungen/{foreign}/rangliste/kita/2027-08")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        tina.get(&format!("/verwaltung/kita/einrichtungen/{own}/rangliste/kita/2027-08")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        tina.get(&format!("/verwaltung/kita/einrichtungen/{foreign}/rangliste/kita/2027-08")).await.status,
+        StatusCode::NOT_FOUND
+    );
     // nothing of the youth office's
-    for path in ["/verwaltung/kita/dubletten", "/verwaltung/kita/vergabe", "/verwaltung/kita/statistik", "/verwaltung/mitarbeitende", "/verwaltung/vorgaenge"] {
+    for path in [
+        "/verwaltung/kita/dubletten",
+        "/verwaltung/kita/vergabe",
+        "/verwaltung/kita/statistik",
+        "/verwaltung/mitarbeitende",
+        "/verwaltung/vorgaenge",
+    ] {
         assert_eq!(tina.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
     }
-    let r = tina.submit(&format!("/verwaltung/kita/einrichtungen/{own}"), "/verwaltung/kita/vergabe/starten", &[]).await;
+    let r =
+        tina.submit(&format!("/verwaltung/kita/einrichtungen/{own}"), "/verwaltung/kita/vergabe/starten", &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = tina
-        .submit(&format!("/verwaltung/kita/einrichtungen/{own}"), &format!("/verwaltung/kita/einrichtungen/{own}/plaetze"), &[("care_type", "kita"), ("start_month", "2027-08"), ("places", "500")])
+        .submit(
+            &format!("/verwaltung/kita/einrichtungen/{own}"),
+            &format!("/verwaltung/kita/einrichtungen/{own}/plaetze"),
+            &[("care_type", "kita"), ("start_month", "2027-08"), ("places", "500")],
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
@@ -305,7 +410,10 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
     .collect();
     assert!(children.len() >= 2, "{children:?}");
     let order = |body: &str| {
-        let mut seen: Vec<(usize, String)> = children.iter().map(|c| (body.find(c.as_str()).unwrap_or_else(|| panic!("{c} not on the list")), c.clone())).collect();
+        let mut seen: Vec<(usize, String)> = children
+            .iter()
+            .map(|c| (body.find(c.as_str()).unwrap_or_else(|| panic!("{c} not on the list")), c.clone()))
+            .collect();
         seen.sort();
         seen.into_iter().map(|(_, c)| c).collect::<Vec<_>>()
     };
@@ -313,19 +421,41 @@ async fn staff_of_a_traeger_see_only_their_facilities_and_the_children_who_appli
     let r = tina.submit(&ranked, &ranked, &[("application", &last), ("reason", "kurz")]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("begründen"));
-    let r = tina.submit(&ranked, &ranked, &[("application", &last), ("reason", "Härtefall: Geschwister in der Nachbargruppe, Nachweis liegt vor")]).await;
+    let r = tina
+        .submit(
+            &ranked,
+            &ranked,
+            &[("application", &last), ("reason", "Härtefall: Geschwister in der Nachbargruppe, Nachweis liegt vor")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let after = tina.get(&ranked).await;
     assert_eq!(order(&after.body).first(), Some(&last), "the child with the deviation comes first");
-    assert!(after.body.contains("Härtefall: Geschwister in der Nachbargruppe, Nachweis liegt vor"), "the reason is shown");
+    assert!(
+        after.body.contains("Härtefall: Geschwister in der Nachbargruppe, Nachweis liegt vor"),
+        "the reason is shown"
+    );
     let reason: String =
-        sqlx::query_scalar("select reason from kita_deviation where tenant_id = $1 and application_id = $2::uuid").bind(tenant.0).bind(&last).fetch_one(&owner).await.unwrap_or_default();
+        sqlx::query_scalar("select reason from kita_deviation where tenant_id = $1 and application_id = $2::uuid")
+            .bind(tenant.0)
+            .bind(&last)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_default();
     assert!(reason.starts_with("Härtefall"), "{reason}");
-    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'kita_ranking.deviation'").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'kita_ranking.deviation'")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert_eq!(audited, 1);
     // not at another Träger's program
-    let r =
-        tina.submit(&ranked, &format!("/verwaltung/kita/einrichtungen/{foreign}/rangliste/kita/2027-08"), &[("application", &last), ("reason", "Härtefall: Geschwister in der Nachbargruppe")]).await;
+    let r = tina
+        .submit(
+            &ranked,
+            &format!("/verwaltung/kita/einrichtungen/{foreign}/rangliste/kita/2027-08"),
+            &[("application", &last), ("reason", "Härtefall: Geschwister in der Nachbargruppe")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
@@ -337,44 +467,77 @@ async fn a_paper_copy_of_an_online_application_is_found_and_merged_keeping_both_
     let prefs = three_prefs(&app).await;
     let r = apply(&mut erika, &child("Jürgen", "Weiß-Müller", &Uuid::new_v4().simple().to_string(), &prefs[..2])).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let online = Uuid::parse_str(r.location().unwrap_or_default().split('?').next().unwrap_or_default().trim_start_matches("/konto/kita/")).unwrap_or_else(|e| panic!("{e}"));
+    let online = Uuid::parse_str(
+        r.location().unwrap_or_default().split('?').next().unwrap_or_default().trim_start_matches("/konto/kita/"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     // the Träger enters the paper form: other spelling, names swapped, a third wish
     let church = provider(&app, "kaiserslautern", "Katholische Kita gGmbH").await;
     let mut tina = provider_staff(&app, &mut admin, church).await;
     let marien = facility(&app, "kaiserslautern", "Kath. Kita St. Marien").await.to_string();
-    let fields: Vec<(String, String)> = child("Weiss-Mueller", "Juergen", &Uuid::new_v4().simple().to_string(), &[marien.clone(), prefs[0].clone()]);
+    let fields: Vec<(String, String)> =
+        child("Weiss-Mueller", "Juergen", &Uuid::new_v4().simple().to_string(), &[marien.clone(), prefs[0].clone()]);
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = tina.submit("/verwaltung/kita/anmeldungen/neu", "/verwaltung/kita/anmeldungen/neu", &refs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let paper: Uuid = sqlx::query_scalar("select application_id from kita_application where entered_for = $1 order by created_at desc limit 1")
-        .bind(church)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let paper: Uuid = sqlx::query_scalar(
+        "select application_id from kita_application where entered_for = $1 order by created_at desc limit 1",
+    )
+    .bind(church)
+    .fetch_one(&app.db.owner().await)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
 
     let page = admin.get("/verwaltung/kita/dubletten").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Vor- und Nachname vertauscht"), "the reason is shown");
     let (first, second) = if online < paper { (online, paper) } else { (paper, online) };
     let decision: String =
-        sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2").bind(first).bind(second).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+        sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2")
+            .bind(first)
+            .bind(second)
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or_default();
     assert_eq!(decision, "open", "swapped names are never merged without a look");
     let keep = if first == online { "erste" } else { "zweite" };
-    let r = admin.submit("/verwaltung/kita/dubletten", &format!("/verwaltung/kita/dubletten/{first}/{second}"), &[("entscheidung", keep)]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/kita/dubletten",
+            &format!("/verwaltung/kita/dubletten/{first}/{second}"),
+            &[("entscheidung", keep)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let stored: Vec<String> = sqlx::query_scalar::<_, Uuid>("select facility_id from kita_preference where application_id = $1 order by rank")
-        .bind(online)
-        .fetch_all(&app.db.owner().await)
+    let stored: Vec<String> = sqlx::query_scalar::<_, Uuid>(
+        "select facility_id from kita_preference where application_id = $1 order by rank",
+    )
+    .bind(online)
+    .fetch_all(&app.db.owner().await)
+    .await
+    .unwrap_or_default()
+    .iter()
+    .map(Uuid::to_string)
+    .collect();
+    assert_eq!(
+        stored,
+        vec![prefs[0].clone(), prefs[1].clone(), marien],
+        "the kept one's wishes first, then the other's new one"
+    );
+    let status: String = sqlx::query_scalar("select status from kita_application where application_id = $1")
+        .bind(paper)
+        .fetch_one(&app.db.owner().await)
         .await
-        .unwrap_or_default()
-        .iter()
-        .map(Uuid::to_string)
-        .collect();
-    assert_eq!(stored, vec![prefs[0].clone(), prefs[1].clone(), marien], "the kept one's wishes first, then the other's new one");
-    let status: String = sqlx::query_scalar("select status from kita_application where application_id = $1").bind(paper).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+        .unwrap_or_default();
     assert_eq!(status, "merged");
     // deciding again is refused with a clear message
-    let r = admin.submit("/verwaltung/kita/dubletten", &format!("/verwaltung/kita/dubletten/{first}/{second}"), &[("entscheidung", "verschieden")]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/kita/dubletten",
+            &format!("/verwaltung/kita/dubletten/{first}/{second}"),
+            &[("entscheidung", "verschieden")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 
     // the very same data twice is the same child for sure: merged by the check itself
@@ -387,7 +550,11 @@ async fn a_paper_copy_of_an_online_application_is_found_and_merged_keeping_both_
     let refs: Vec<(&str, &str)> = again.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = admin.submit("/verwaltung/kita/anmeldungen/neu", "/verwaltung/kita/anmeldungen/neu", &refs).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let merged: i64 = sqlx::query_scalar("select count(*) from kita_application where child_first = 'Lotte' and status = 'merged'").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let merged: i64 =
+        sqlx::query_scalar("select count(*) from kita_application where child_first = 'Lotte' and status = 'merged'")
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or(0);
     assert_eq!(merged, 1);
     // and a twin (same family, same day, another first name) is no candidate at all
     let twin = child("Paul", "Grünberg", &Uuid::new_v4().simple().to_string(), &prefs[..1]);

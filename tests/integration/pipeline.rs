@@ -81,7 +81,14 @@ async fn a_form_post_keeps_its_own_transactions_and_a_page_sees_what_it_committe
         .submit(
             "/konto/profil",
             "/konto/profil",
-            &[("given_name", "Erika"), ("family_name", "Musterfrau"), ("street", "Marktstraße 3"), ("postal_code", "67655"), ("city", "Kaiserslautern"), ("birth_date", "1980-02-29")],
+            &[
+                ("given_name", "Erika"),
+                ("family_name", "Musterfrau"),
+                ("street", "Marktstraße 3"),
+                ("postal_code", "67655"),
+                ("city", "Kaiserslautern"),
+                ("birth_date", "1980-02-29"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);

@@ -17,7 +17,10 @@ async fn each_host_shows_its_own_tenant_with_its_own_branding_and_services() {
     assert_eq!(dn.status, StatusCode::OK);
     assert!(dn.body.contains("Stadt Düren") && !dn.body.contains("Stadt Kaiserslautern"));
     assert!(dn.body.contains("--kern-color-action-default:#00509b"));
-    assert!(dn.body.contains("/leistungen/sozialpass") && !kl.body.contains("/leistungen/sozialpass"), "Düren's own selection");
+    assert!(
+        dn.body.contains("/leistungen/sozialpass") && !kl.body.contains("/leistungen/sozialpass"),
+        "Düren's own selection"
+    );
     assert!(kl.body.contains("lang=\"de\""), "German by default");
 }
 
@@ -44,7 +47,10 @@ async fn x_forwarded_host_is_ignored_unless_the_peer_is_a_trusted_proxy() {
             .header("x-forwarded-host", "dueren.localhost")
             .body(axum::body::Body::empty())
             .unwrap_or_else(|e| panic!("{e}"));
-        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap_or_else(|e| panic!("{e}")), 40000)));
+        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+            peer.parse().unwrap_or_else(|e| panic!("{e}")),
+            40000,
+        )));
         req
     };
     // no peer address, and a peer that is no trusted proxy: the Host header decides
@@ -99,7 +105,9 @@ async fn search_uses_german_stemming_and_synonyms_within_the_tenants_services() 
     let ummeldung = app.get("kaiserslautern.localhost", "/suche?q=Ummeldung").await;
     let stemmed = app.get("kaiserslautern.localhost", "/suche?q=Hunde").await;
     let not_offered = app.get("blievenstorf.localhost", "/suche?q=Bewohnerparkausweis").await;
-    let garbage = app.get("kaiserslautern.localhost", "/suche?q=%27%29%3B%20drop%20table%20tenant%3B%20--%20%26%7C%21%3A%2A").await;
+    let garbage = app
+        .get("kaiserslautern.localhost", "/suche?q=%27%29%3B%20drop%20table%20tenant%3B%20--%20%26%7C%21%3A%2A")
+        .await;
 
     assert_eq!(perso.status, StatusCode::OK);
     assert!(perso.body.contains("/leistungen/personalausweis"), "Perso → Personalausweis");
@@ -134,14 +142,23 @@ async fn english_is_chosen_by_cookie_or_accept_language_and_the_switch_keeps_the
     assert_eq!(switch.location(), Some("/leistungen/geburtsurkunde"));
     assert_eq!(switch.cookie("lang").as_deref(), Some("en"));
     assert!(by_cookie.body.contains("Request a birth certificate"));
-    assert!(by_cookie.body.contains("href=\"/sprache?lang=de&amp;back=/leistungen/geburtsurkunde\""), "switch back to German keeps the page");
+    assert!(
+        by_cookie.body.contains("href=\"/sprache?lang=de&amp;back=/leistungen/geburtsurkunde\""),
+        "switch back to German keeps the page"
+    );
     assert_eq!(open_redirect.location(), Some("/"), "no open redirect");
 }
 
 #[tokio::test]
 async fn redirect_targets_with_a_tab_line_break_or_backslash_never_leave_the_site() {
     let app = TestApp::spawn().await;
-    for back in ["%2F%09%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%0D%2Fevil.example", "%2F%5Cevil.example", "%09%2F%2Fevil.example"] {
+    for back in [
+        "%2F%09%2Fevil.example",
+        "%2F%0A%2Fevil.example",
+        "%2F%0D%2Fevil.example",
+        "%2F%5Cevil.example",
+        "%09%2F%2Fevil.example",
+    ] {
         let r = app.get("dueren.localhost", &format!("/sprache?lang=en&back={back}")).await;
         assert_eq!(r.location(), Some("/"), "{back}");
     }
@@ -202,6 +219,9 @@ async fn without_an_office_of_its_own_a_service_names_the_tenants_administration
 
     let r = app.get("guetersloh.localhost", "/leistungen/meldebescheinigung").await;
 
-    assert!(r.body.contains("Stadt Gütersloh, Berliner Straße 70, 33330 Gütersloh"), "responsible office falls back to the tenant");
+    assert!(
+        r.body.contains("Stadt Gütersloh, Berliner Straße 70, 33330 Gütersloh"),
+        "responsible office falls back to the tenant"
+    );
     assert!(r.body.contains("buergerportal@guetersloh.example"));
 }

@@ -17,7 +17,11 @@ fn row_with<'a>(body: &'a str, needle: &str) -> &'a str {
 }
 
 async fn providers(app: &TestApp, tenant: Uuid) -> i64 {
-    sqlx::query_scalar("select count(*) from identity_provider where tenant_id = $1 and provider_slug = 'bundid'").bind(tenant).fetch_one(&app.db.owner().await).await.unwrap_or(-1)
+    sqlx::query_scalar("select count(*) from identity_provider where tenant_id = $1 and provider_slug = 'bundid'")
+        .bind(tenant)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(-1)
 }
 
 #[tokio::test]
@@ -27,7 +31,14 @@ async fn the_console_lists_queued_mails_with_their_state_for_operators_only() {
     let tenant = app.tenant_id("kaiserslautern").await;
     // an invitation queues a mail
     let email = unique_email("auftrag");
-    let r = app.post_form(OPS_HOST, &format!("/mandanten/{tenant}/zugang"), &[("_csrf", &csrf), ("email", &email), ("display_name", "Jana Job"), ("role", "tenant_admin")], &session).await;
+    let r = app
+        .post_form(
+            OPS_HOST,
+            &format!("/mandanten/{tenant}/zugang"),
+            &[("_csrf", &csrf), ("email", &email), ("display_name", "Jana Job"), ("role", "tenant_admin")],
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 
     let jobs = app.get_with(OPS_HOST, "/auftraege", &[("cookie", &session)]).await;
@@ -69,7 +80,10 @@ async fn a_tenant_admin_deletes_an_identity_provider_which_a_case_worker_or_a_po
     assert_eq!(providers(&app, tenant).await, 1);
     let delete = "/verwaltung/identitaet/bundid/loeschen";
     assert!(admin.get("/verwaltung/identitaet").await.body.contains(delete), "the page offers to delete it");
-    assert!(app.get(HOST, "/konto/anmelden").await.body.contains("/konto/anmelden/idp/bundid"), "citizens are offered it");
+    assert!(
+        app.get(HOST, "/konto/anmelden").await.body.contains("/konto/anmelden/idp/bundid"),
+        "citizens are offered it"
+    );
 
     // refused: without the form's token, by a case worker, a provider that does not exist
     let r = admin.post_raw(delete, &[]).await;
@@ -109,21 +123,32 @@ async fn an_operator_deletes_a_tenants_identity_provider_and_only_under_that_ten
     assert_eq!(providers(&app, kl).await, 1);
 
     // the slug under another tenant's address deletes nothing; without the token nothing either
-    let r = app.post_form(OPS_HOST, &format!("/mandanten/{dueren}/identitaet/bundid/loeschen"), &[("_csrf", &csrf)], &session).await;
+    let r = app
+        .post_form(OPS_HOST, &format!("/mandanten/{dueren}/identitaet/bundid/loeschen"), &[("_csrf", &csrf)], &session)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = app.post_form(OPS_HOST, &format!("/mandanten/{kl}/identitaet/bundid/loeschen"), &[], &session).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // nor from a tenant's host
-    let r = app.post_form(OTHER_HOST, &format!("/mandanten/{kl}/identitaet/bundid/loeschen"), &[("_csrf", &csrf)], &session).await;
+    let r = app
+        .post_form(OTHER_HOST, &format!("/mandanten/{kl}/identitaet/bundid/loeschen"), &[("_csrf", &csrf)], &session)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(providers(&app, kl).await, 1);
 
-    let r = app.post_form(OPS_HOST, &format!("/mandanten/{kl}/identitaet/bundid/loeschen"), &[("_csrf", &csrf)], &session).await;
+    let r = app
+        .post_form(OPS_HOST, &format!("/mandanten/{kl}/identitaet/bundid/loeschen"), &[("_csrf", &csrf)], &session)
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some(format!("/mandanten/{kl}/identitaet?hinweis=geloescht").as_str()));
     assert_eq!(providers(&app, kl).await, 0);
-    let page = app.get_with(OPS_HOST, &format!("/mandanten/{kl}/identitaet?hinweis=geloescht"), &[("cookie", &session)]).await;
-    assert!(page.body.contains("Der Eintrag wurde entfernt.") && !page.body.contains("/identitaet/bundid/loeschen"), "{}", page.body);
+    let page =
+        app.get_with(OPS_HOST, &format!("/mandanten/{kl}/identitaet?hinweis=geloescht"), &[("cookie", &session)]).await;
+    assert!(
+        page.body.contains("Der Eintrag wurde entfernt.") && !page.body.contains("/identitaet/bundid/loeschen"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
@@ -167,8 +192,18 @@ async fn a_tenant_admin_asks_stripe_for_the_payment_accounts_state_which_a_case_
     let (checked_at, charges, details) = state().await;
     assert!(checked_at.is_some() && charges && details, "the complete demo account as Stripe reports it");
     let page = admin.get("/verwaltung/zahlungen/einstellungen?hinweis=konto").await;
-    assert!(page.body.contains("Der Kontostatus wurde bei Stripe abgefragt.") && page.body.contains("Zahlungen möglich: ja"), "{}", page.body);
-    let audited: i64 =
-        sqlx::query_scalar("select count(*) from audit_log where action = 'payment.account_checked' and tenant_id = $1").bind(tenant).fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    assert!(
+        page.body.contains("Der Kontostatus wurde bei Stripe abgefragt.")
+            && page.body.contains("Zahlungen möglich: ja"),
+        "{}",
+        page.body
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "select count(*) from audit_log where action = 'payment.account_checked' and tenant_id = $1",
+    )
+    .bind(tenant)
+    .fetch_one(&app.db.owner().await)
+    .await
+    .unwrap_or(-1);
     assert_eq!(audited, 1);
 }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::appointments::tiny_location;
 use super::cases::{HOST, OTHER_HOST, registered, staff};
+mod phone;
 
 /// The app with its clock on Tuesday, 2 March 2027, 09:00 German time.
 async fn app_on_a_tuesday() -> TestApp {
@@ -46,7 +47,9 @@ async fn slots_on(app: &TestApp, tenant: TenantId, loc: Uuid, day: Date) -> (Pla
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let rules = repo::rules(&mut tx, loc).await.unwrap_or_else(|e| panic!("{e}"));
     let plan = repo::plan(&rules, &req(loc)).unwrap_or_else(|e| panic!("{e:?}"));
-    let slots = repo::free(&mut tx, Land::RP, &req(loc), &plan, app.clock().now(), day, day, None).await.unwrap_or_else(|e| panic!("{e}"));
+    let slots = repo::free(&mut tx, Land::RP, &req(loc), &plan, app.clock().now(), day, day, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     (plan, slots)
 }
@@ -54,18 +57,30 @@ async fn slots_on(app: &TestApp, tenant: TenantId, loc: Uuid, day: Date) -> (Pla
 /// Books the slot at `start` at once for `who` (as the office does; no mail).
 async fn book(app: &TestApp, tenant: TenantId, loc: Uuid, plan: &Plan, start: OffsetDateTime, who: &Person) -> Taken {
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let taken = repo::take(&mut tx, Land::RP, &req(loc), plan, start, None, who, app.clock().now()).await.unwrap_or_else(|e| panic!("{e}"));
+    let taken = repo::take(&mut tx, Land::RP, &req(loc), plan, start, None, who, app.clock().now())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     taken
 }
 
 fn guest(name: &str) -> Person {
-    Person { name: name.into(), email: unique_email("termin"), lang: "de".into(), portal_url: format!("http://{HOST}"), ..Person::default() }
+    Person {
+        name: name.into(),
+        email: unique_email("termin"),
+        lang: "de".into(),
+        portal_url: format!("http://{HOST}"),
+        ..Person::default()
+    }
 }
 
 /// A booking's status, start and change count.
 async fn booking_state(app: &TestApp, id: Uuid) -> (String, OffsetDateTime, i32) {
-    sqlx::query_as("select status, starts_at, sequence from appointment_booking where booking_id = $1").bind(id).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"))
+    sqlx::query_as("select status, starts_at, sequence from appointment_booking where booking_id = $1")
+        .bind(id)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 async fn count(app: &TestApp, sql: &str, id: Uuid) -> i64 {
@@ -126,14 +141,17 @@ async fn a_guest_moves_the_appointment_by_the_mailed_link_and_only_onto_a_free_s
     book(&app, tenant, loc, &plan, first, &guest("Otto Andere")).await;
     let page = c.get(&format!("{link}/verschieben?tag={}", iso(day))).await;
     let csrf = page.hidden("_csrf").unwrap_or_default();
-    let r = c.post_raw(&format!("{link}/verschieben"), &[("_csrf", &csrf), ("start", &first.unix_timestamp().to_string())]).await;
+    let r = c
+        .post_raw(&format!("{link}/verschieben"), &[("_csrf", &csrf), ("start", &first.unix_timestamp().to_string())])
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("Dieser Termin wurde gerade vergeben."), "{}", r.body);
     assert_eq!(booking_state(&app, taken.booking.id).await, ("booked".to_owned(), second, taken.booking.sequence + 1));
 }
 
 fn weekday_de(t: OffsetDateTime) -> &'static str {
-    ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"][usize::from(civil::german(t).weekday().number_days_from_monday())]
+    ["Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"]
+        [usize::from(civil::german(t).weekday().number_days_from_monday())]
 }
 
 #[tokio::test]
@@ -145,8 +163,19 @@ async fn a_citizen_moves_their_own_appointment_from_the_account_and_nobody_else_
     let (first, second) = (slots[0].start, slots[1].start);
     let email = unique_email("konto-termin");
     let mut erika = registered(&app, HOST, &email).await;
-    let citizen: Uuid = sqlx::query_scalar("select citizen_id from citizen_account where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
-    let who = Person { citizen: Some(citizen), name: "Erika Konto".into(), email: email.clone(), lang: "de".into(), portal_url: format!("http://{HOST}"), ..Person::default() };
+    let citizen: Uuid = sqlx::query_scalar("select citizen_id from citizen_account where email = $1")
+        .bind(&email)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let who = Person {
+        citizen: Some(citizen),
+        name: "Erika Konto".into(),
+        email: email.clone(),
+        lang: "de".into(),
+        portal_url: format!("http://{HOST}"),
+        ..Person::default()
+    };
     let taken = book(&app, tenant, loc, &plan, first, &who).await;
     let own = format!("/konto/termine/{}", taken.booking.id);
     let target = second.unix_timestamp().to_string();
@@ -160,7 +189,11 @@ async fn a_citizen_moves_their_own_appointment_from_the_account_and_nobody_else_
     // Erika without the form's token: refused
     let r = erika.post_raw(&format!("{own}/verschieben"), &[("start", &target)]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(booking_state(&app, taken.booking.id).await, ("booked".to_owned(), first, taken.booking.sequence), "nothing moved");
+    assert_eq!(
+        booking_state(&app, taken.booking.id).await,
+        ("booked".to_owned(), first, taken.booking.sequence),
+        "nothing moved"
+    );
 
     let page = erika.get(&format!("{own}/verschieben?tag={}", iso(day))).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -204,7 +237,11 @@ async fn an_admin_sets_a_locations_hours_and_rules_and_deletes_a_rule_unless_it_
     let f: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = admin.submit(&page, &format!("{page}/zeiten"), &f).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Bitte schreiben Sie die Zeiten als") && r.body.contains("value=\"12:00-08:00\""), "{}", r.body);
+    assert!(
+        r.body.contains("Bitte schreiben Sie die Zeiten als") && r.body.contains("value=\"12:00-08:00\""),
+        "{}",
+        r.body
+    );
     assert_eq!(stored_hours().await, before);
     // two opening times on Wednesday
     let good = hours("08:00-12:00, 13:00-16:00");
@@ -213,13 +250,26 @@ async fn an_admin_sets_a_locations_hours_and_rules_and_deletes_a_rule_unless_it_
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some(format!("{page}?hinweis=gespeichert").as_str()));
     let t = |h: u8| Time::from_hms(h, 0, 0).unwrap_or(Time::MIDNIGHT);
-    let wednesday: Vec<(Time, Time)> = stored_hours().await.into_iter().filter(|(d, _, _)| *d == time::Weekday::Wednesday).map(|(_, o, c)| (o, c)).collect();
+    let wednesday: Vec<(Time, Time)> = stored_hours()
+        .await
+        .into_iter()
+        .filter(|(d, _, _)| *d == time::Weekday::Wednesday)
+        .map(|(_, o, c)| (o, c))
+        .collect();
     assert_eq!(wednesday, vec![(t(8), t(12)), (t(13), t(16))]);
     assert!(admin.get(&page).await.body.contains("value=\"08:00-12:00, 13:00-16:00\""));
 
     // a rule for a service the tenant does not offer, or with an impossible duration, is refused
     let rule = |service: &'static str, duration: &'static str| {
-        vec![("service", service), ("duration_min", duration), ("buffer_min", "5"), ("min_notice_min", "60"), ("max_days_ahead", "14"), ("max_persons", "3"), ("walkin_share", "0")]
+        vec![
+            ("service", service),
+            ("duration_min", duration),
+            ("buffer_min", "5"),
+            ("min_notice_min", "60"),
+            ("max_days_ahead", "14"),
+            ("max_persons", "3"),
+            ("walkin_share", "0"),
+        ]
     };
     let services = || {
         let db = app.state.db.clone();
@@ -240,8 +290,15 @@ async fn an_admin_sets_a_locations_hours_and_rules_and_deletes_a_rule_unless_it_
     let r = admin.submit(&page, &format!("{page}/dienste"), &rule("meldebescheinigung", "20")).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some(format!("{page}?hinweis=gespeichert").as_str()));
-    let saved = services().await.into_iter().find(|r| r.service == "meldebescheinigung").unwrap_or_else(|| panic!("the rule is stored"));
-    assert_eq!((saved.duration_min, saved.buffer_min, saved.min_notice_min, saved.max_days_ahead, saved.max_persons), (20, 5, 60, 14, 3));
+    let saved = services()
+        .await
+        .into_iter()
+        .find(|r| r.service == "meldebescheinigung")
+        .unwrap_or_else(|| panic!("the rule is stored"));
+    assert_eq!(
+        (saved.duration_min, saved.buffer_min, saved.min_notice_min, saved.max_days_ahead, saved.max_persons),
+        (20, 5, 60, 14, 3)
+    );
     assert!(admin.get(&page).await.body.contains(&format!("{page}/dienste/meldebescheinigung/loeschen")));
 
     // deleting the rule of a booked service shows the booking first and changes nothing
@@ -284,88 +341,48 @@ async fn the_front_desk_checks_in_todays_booking_by_its_number_and_refuses_anoth
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), Some(format!("{desk}?hinweis=nicht-heute").as_str()));
     let shown = admin.get(&format!("{desk}?hinweis=nicht-heute")).await;
-    assert!(shown.body.contains("Dieser Termin ist nicht heute oder bereits eingecheckt, abgesagt oder erledigt."), "{}", shown.body);
+    assert!(
+        shown.body.contains("Dieser Termin ist nicht heute oder bereits eingecheckt, abgesagt oder erledigt."),
+        "{}",
+        shown.body
+    );
     assert_eq!(booking_state(&app, not_yet.booking.id).await.0, "booked");
     assert_eq!(count(&app, tickets_of, not_yet.booking.id).await, 0);
     // a number nobody booked here
     let r = admin.submit(&desk, &format!("{desk}/einchecken"), &[("number", "ZZZZ2222")]).await;
     assert_eq!(r.location(), Some(format!("{desk}?hinweis=unbekannt").as_str()));
-    assert!(admin.get(&format!("{desk}?hinweis=unbekannt")).await.body.contains("Zu dieser Buchungsnummer gibt es an diesem Standort keinen Termin."));
+    assert!(
+        admin
+            .get(&format!("{desk}?hinweis=unbekannt"))
+            .await
+            .body
+            .contains("Zu dieser Buchungsnummer gibt es an diesem Standort keinen Termin.")
+    );
 
     // today's: typed in lower case with blanks (as read out), checked in, its ticket printed
     let typed = format!(" {} ", due.booking.number.to_lowercase());
     let r = admin.submit(&desk, &format!("{desk}/einchecken"), &[("number", &typed)]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let ticket_path = r.location().unwrap_or_default().to_owned();
-    let ticket_id: Uuid =
-        sqlx::query_scalar("select ticket_id from appointment_ticket where booking_id = $1").bind(due.booking.id).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let ticket_id: Uuid = sqlx::query_scalar("select ticket_id from appointment_ticket where booking_id = $1")
+        .bind(due.booking.id)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ticket_path, format!("/verwaltung/termine/ticket/{ticket_id}"));
     let ticket = admin.get(&ticket_path).await;
     assert_eq!(ticket.status, StatusCode::OK);
-    assert!(ticket.body.contains("ticket__code\">T1<") && ticket.body.contains("Ihr Termin: 10:00 Uhr"), "{}", ticket.body);
+    assert!(
+        ticket.body.contains("ticket__code\">T1<") && ticket.body.contains("Ihr Termin: 10:00 Uhr"),
+        "{}",
+        ticket.body
+    );
     assert_eq!(booking_state(&app, due.booking.id).await.0, "checked_in");
     assert!(admin.get(&desk).await.body.contains("eingecheckt"));
     // checking in again gives the same ticket, not a second one
     let r = admin.submit(&desk, &format!("{desk}/einchecken"), &[("number", &due.booking.number)]).await;
     assert_eq!(r.location(), Some(ticket_path.as_str()));
     assert_eq!(count(&app, tickets_of, due.booking.id).await, 1);
-}
-
-#[tokio::test]
-async fn the_front_desk_books_for_a_caller_who_gets_the_mail_and_manages_it_and_a_call_without_contact_books_nothing() {
-    let app = app_on_a_tuesday().await;
-    let (tenant, loc, _) = tiny_location(&app).await;
-    let (mut admin, _) = staff(&app, "").await;
-    let phone = format!("/verwaltung/termine/empfang/{loc}/telefon");
-    let booked = "select count(*) from appointment_booking where location_id = $1 and status = 'booked'";
-
-    // on the phone today is bookable: the first time offered is today's 10:00
-    let page = admin.get(&format!("{phone}?dienst=personalausweis&personen=1")).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    let (_, today) = slots_on(&app, tenant, loc, day_after(&app, 0)).await;
-    let start = first_option(&page.body, "start");
-    assert_eq!(start, today[0].start.unix_timestamp().to_string());
-    let (csrf, key) = (page.hidden("_csrf").unwrap_or_default(), page.hidden("key").unwrap_or_default());
-
-    // neither a phone number nor an address: refused next to the field, nothing booked
-    let base = [("_csrf", csrf.as_str()), ("key", key.as_str()), ("dienst", "personalausweis"), ("personen", "1"), ("start", start.as_str()), ("name", "Anna Anruf")];
-    let r = admin.post_raw(&phone, &[&base[..], &[("phone", ""), ("email", "")][..]].concat()).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Bitte geben Sie eine Telefonnummer oder E-Mail-Adresse an.") && r.body.contains("value=\"Anna Anruf\""), "{}", r.body);
-    assert_eq!(count(&app, booked, loc).await, 0);
-
-    // booked, with the number to read out
-    let email = unique_email("anruf");
-    let fields = [&base[..], &[("phone", "0631 555 12"), ("email", email.as_str())][..]].concat();
-    let r = admin.post_raw(&phone, &fields).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let (number, by_staff, name): (String, bool, String) = sqlx::query_as("select number, booked_by_staff, name from appointment_booking where location_id = $1 and status = 'booked'")
-        .bind(loc)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(by_staff && name == "Anna Anruf");
-    assert!(r.body.contains("Termin gebucht") && r.body.contains(&format!("Buchungsnummer {number}")) && r.body.contains(&when_de(today[0].start)), "{}", r.body);
-    // the same form posted again books nothing more
-    let again = admin.post_raw(&phone, &fields).await;
-    assert_eq!(again.status, StatusCode::OK);
-    assert!(again.body.contains(&number));
-    assert_eq!(count(&app, booked, loc).await, 1);
-    // a second call for the same time (a new form) finds it taken
-    let other_key = repo::secret();
-    let r = admin
-        .post_raw(&phone, &[("_csrf", &csrf), ("key", &other_key), ("dienst", "personalausweis"), ("personen", "1"), ("start", &start), ("name", "Bert Zweit"), ("phone", "0631 1"), ("email", "")])
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
-    assert!(r.body.contains("Dieser Termin wurde gerade vergeben."), "{}", r.body);
-    assert_eq!(count(&app, booked, loc).await, 1);
-
-    // the caller's mail carries the link to the booking, which shows it
-    let link = app.mailed_link(&email, "/termine/verwalten/").await;
-    let mut caller = app.client(HOST);
-    let shown = caller.get(&link).await;
-    assert_eq!(shown.status, StatusCode::OK);
-    assert!(shown.body.contains(&number) && shown.body.contains("gebucht") && shown.body.contains(&when_de(today[0].start)), "{}", shown.body);
 }
 
 #[tokio::test]
@@ -377,18 +394,30 @@ async fn deleting_a_special_day_frees_the_day_or_shows_the_bookings_its_hours_ca
     let (closed_day, long_day) = (day_after(&app, 4), day_after(&app, 3));
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let t = |h: u8, m: u8| Time::from_hms(h, m, 0).unwrap_or(Time::MIDNIGHT);
-    let closed = repo::add_special_day(&mut tx, loc, closed_day, None, "Betriebsausflug").await.unwrap_or_else(|e| panic!("{e}"));
-    let long = repo::add_special_day(&mut tx, loc, long_day, Some((t(10, 0), t(11, 0))), "Langer Donnerstag").await.unwrap_or_else(|e| panic!("{e}"));
+    let closed = repo::add_special_day(&mut tx, loc, closed_day, None, "Betriebsausflug")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let long = repo::add_special_day(&mut tx, loc, long_day, Some((t(10, 0), t(11, 0))), "Langer Donnerstag")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let specials = "select count(*) from appointment_special_day where location_id = $1";
     // 10:45 exists only thanks to the long day
     let (plan, slots) = slots_on(&app, tenant, loc, long_day).await;
-    let late = slots.iter().find(|s| civil::german(s.start).time() == t(10, 45)).unwrap_or_else(|| panic!("a slot at 10:45: {slots:?}")).start;
+    let late = slots
+        .iter()
+        .find(|s| civil::german(s.start).time() == t(10, 45))
+        .unwrap_or_else(|| panic!("a slot at 10:45: {slots:?}"))
+        .start;
     let who = guest("Lena Lang");
     let taken = book(&app, tenant, loc, &plan, late, &who).await;
 
     let shown = admin.get(&page).await;
-    assert!(shown.body.contains("Betriebsausflug") && shown.body.contains(&format!("{page}/sondertage/{closed}/loeschen")), "{}", shown.body);
+    assert!(
+        shown.body.contains("Betriebsausflug") && shown.body.contains(&format!("{page}/sondertage/{closed}/loeschen")),
+        "{}",
+        shown.body
+    );
     // a case worker may not delete it
     let csrf = worker.get("/verwaltung").await.hidden("_csrf").unwrap_or_default();
     let r = worker.post_raw(&format!("{page}/sondertage/{closed}/loeschen"), &[("_csrf", &csrf)]).await;
@@ -439,28 +468,80 @@ async fn an_admin_adds_a_counter_and_renews_the_display_link_and_the_old_link_st
         let db = app.state.db.clone();
         async move {
             let mut tx = db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-            let l = repo::location(&mut tx, loc).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("location"));
+            let l = repo::location(&mut tx, loc)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("location"));
             tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
             l.display_token
         }
     };
 
     // a name the location has already, or a service not bookable here: refused, nothing added
-    let r = admin.submit(&page, &format!("{page}/schalter"), &[("counter", ""), ("counter_name", "Schalter T"), ("counter_services", "personalausweis"), ("counter_active", "on")]).await;
+    let r = admin
+        .submit(
+            &page,
+            &format!("{page}/schalter"),
+            &[
+                ("counter", ""),
+                ("counter_name", "Schalter T"),
+                ("counter_services", "personalausweis"),
+                ("counter_active", "on"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Einen Schalter mit diesem Namen gibt es an diesem Standort schon."), "{}", r.body);
-    let r = admin.submit(&page, &format!("{page}/schalter"), &[("counter", ""), ("counter_name", "Schalter Neu"), ("counter_services", "meldebescheinigung"), ("counter_active", "on")]).await;
+    let r = admin
+        .submit(
+            &page,
+            &format!("{page}/schalter"),
+            &[
+                ("counter", ""),
+                ("counter_name", "Schalter Neu"),
+                ("counter_services", "meldebescheinigung"),
+                ("counter_active", "on"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Diese Leistung ist an diesem Standort nicht buchbar.") && r.body.contains("value=\"Schalter Neu\""), "{}", r.body);
+    assert!(
+        r.body.contains("Diese Leistung ist an diesem Standort nicht buchbar.")
+            && r.body.contains("value=\"Schalter Neu\""),
+        "{}",
+        r.body
+    );
     assert_eq!(counters().await.len(), 1);
     // a second counter for the Personalausweis
-    let r = admin.submit(&page, &format!("{page}/schalter"), &[("counter", ""), ("counter_name", "Schalter Neu"), ("counter_services", "personalausweis"), ("counter_active", "on")]).await;
+    let r = admin
+        .submit(
+            &page,
+            &format!("{page}/schalter"),
+            &[
+                ("counter", ""),
+                ("counter_name", "Schalter Neu"),
+                ("counter_services", "personalausweis"),
+                ("counter_active", "on"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some(format!("{page}?hinweis=gespeichert").as_str()));
-    let added = counters().await.into_iter().find(|c| c.name == "Schalter Neu").unwrap_or_else(|| panic!("the counter is stored"));
+    let added = counters()
+        .await
+        .into_iter()
+        .find(|c| c.name == "Schalter Neu")
+        .unwrap_or_else(|| panic!("the counter is stored"));
     assert!(added.active && added.services == ["personalausweis"]);
     assert!(admin.get(&page).await.body.contains(&format!("?schalter={}", added.id)), "listed on the location's page");
-    assert!(admin.get(&format!("/verwaltung/termine/empfang/{loc}")).await.body.contains(&format!("/verwaltung/termine/schalter/{}", added.id)), "and opened from the front desk");
+    assert!(
+        admin
+            .get(&format!("/verwaltung/termine/empfang/{loc}"))
+            .await
+            .body
+            .contains(&format!("/verwaltung/termine/schalter/{}", added.id)),
+        "and opened from the front desk"
+    );
 
     // the display's link: without the form's token, or by a case worker, it stays
     let old = token().await;
@@ -479,5 +560,9 @@ async fn an_admin_adds_a_counter_and_renews_the_display_link_and_the_old_link_st
     assert_eq!(app.get(HOST, &format!("/anzeige/{old}")).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(HOST, &format!("/anzeige/{new}")).await.status, StatusCode::OK);
     let shown = admin.get(&page).await;
-    assert!(shown.body.contains(&format!("/anzeige/{new}")) && !shown.body.contains(&format!("/anzeige/{old}")), "{}", shown.body);
+    assert!(
+        shown.body.contains(&format!("/anzeige/{new}")) && !shown.body.contains(&format!("/anzeige/{old}")),
+        "{}",
+        shown.body
+    );
 }

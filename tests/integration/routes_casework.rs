@@ -21,12 +21,20 @@ async fn count(app: &TestApp, sql: &str, id: Uuid) -> i64 {
 
 /// The newest case of `slug`.
 async fn latest_case(app: &TestApp, slug: &str) -> Uuid {
-    sqlx::query_scalar("select case_id from case_record where service_slug = $1 order by submitted_at desc limit 1").bind(slug).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"))
+    sqlx::query_scalar("select case_id from case_record where service_slug = $1 order by submitted_at desc limit 1")
+        .bind(slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The builder's draft of `slug` as stored.
 async fn draft_schema(app: &TestApp, slug: &str) -> FormSchema {
-    let json: serde_json::Value = sqlx::query_scalar("select schema from form_draft where service_slug = $1").bind(slug).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let json: serde_json::Value = sqlx::query_scalar("select schema from form_draft where service_slug = $1")
+        .bind(slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     serde_json::from_value(json).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -38,7 +46,11 @@ fn header<'a>(r: &'a TestResponse, name: &str) -> &'a str {
 async fn a_member_of_staff_logs_out_with_the_pages_token_and_the_old_session_cookie_is_worthless_after() {
     let app = TestApp::spawn().await;
     let (mut admin, email) = first_admin(&app).await;
-    let id: Uuid = sqlx::query_scalar("select staff_id from staff_user where email = $1").bind(email).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let id: Uuid = sqlx::query_scalar("select staff_id from staff_user where email = $1")
+        .bind(email)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let sessions = "select count(*) from user_session where staff_id = $1";
     assert_eq!(count(&app, sessions, id).await, 1);
 
@@ -65,33 +77,59 @@ async fn a_member_of_staff_logs_out_with_the_pages_token_and_the_old_session_coo
 }
 
 #[tokio::test]
-async fn a_repeatable_group_gets_a_field_of_its_own_which_is_then_edited_and_a_group_in_a_group_or_a_range_in_words_is_refused() {
+async fn a_repeatable_group_gets_a_field_of_its_own_which_is_then_edited_and_a_group_in_a_group_or_a_range_in_words_is_refused()
+ {
     let app = TestApp::spawn().await;
     let (mut admin, _) = staff(&app, "").await;
     let slug = create_own(&mut admin, "Kinder anmelden").await;
     let builder = format!("{B}/{slug}");
-    let r = post(&mut admin, &builder, &format!("{builder}/seiten/0/feld-neu"), &[("kind-0", "group"), ("label_de-0", "Kinder"), ("label_en-0", "Children")]).await;
+    let r = post(
+        &mut admin,
+        &builder,
+        &format!("{builder}/seiten/0/feld-neu"),
+        &[("kind-0", "group"), ("label_de-0", "Kinder"), ("label_en-0", "Children")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let group = format!("{builder}/seiten/0/felder/1");
     assert_eq!(r.location().unwrap_or_default().split('?').next(), Some(group.as_str()));
     let page = admin.get(&group).await;
-    assert!(page.body.contains(&format!("{group}/teil-neu")) && page.body.contains(&format!("{group}/teile/0")), "{}", page.body);
+    assert!(
+        page.body.contains(&format!("{group}/teil-neu")) && page.body.contains(&format!("{group}/teile/0")),
+        "{}",
+        page.body
+    );
 
     // a group inside a group is refused with the reason; the draft stays as it was
     let before = draft_schema(&app, &slug).await;
-    let r = post(&mut admin, &group, &format!("{group}/teil-neu"), &[("child_kind", "group"), ("child_de", "Enkel"), ("child_en", "")]).await;
+    let r = post(
+        &mut admin,
+        &group,
+        &format!("{group}/teil-neu"),
+        &[("child_kind", "group"), ("child_de", "Enkel"), ("child_en", "")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Bitte wählen Sie eine Art des Felds aus der Liste."), "{}", r.body);
     assert_eq!(draft_schema(&app, &slug).await, before);
 
     // a number field added to the group
-    let r = post(&mut admin, &group, &format!("{group}/teil-neu"), &[("child_kind", "number"), ("child_de", "Alter"), ("child_en", "Age")]).await;
+    let r = post(
+        &mut admin,
+        &group,
+        &format!("{group}/teil-neu"),
+        &[("child_kind", "number"), ("child_de", "Alter"), ("child_en", "Age")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some(format!("{group}?hinweis=gespeichert").as_str()));
     let schema = draft_schema(&app, &slug).await;
     let children = &schema.pages[0].fields[1].fields;
     assert_eq!(children.len(), 2, "{children:?}");
-    assert_eq!((children[1].kind, children[1].label.de.as_str(), children[1].label.en.as_str()), (Kind::Number, "Alter", "Age"));
+    assert_eq!(
+        (children[1].kind, children[1].label.de.as_str(), children[1].label.en.as_str()),
+        (Kind::Number, "Alter", "Age")
+    );
     let child_id = children[1].id.clone();
     let child = format!("{group}/teile/1");
     assert!(admin.get(&group).await.body.contains(&child), "the group lists its new field");
@@ -126,7 +164,10 @@ async fn a_repeatable_group_gets_a_field_of_its_own_which_is_then_edited_and_a_g
     assert_eq!(r.location(), Some(format!("{builder}?hinweis=gespeichert").as_str()));
     let schema = draft_schema(&app, &slug).await;
     let saved = &schema.pages[0].fields[1].fields[1];
-    assert_eq!((saved.label.de.as_str(), saved.required, saved.min, saved.max, saved.integer), ("Alter des Kindes", true, Some(0.0), Some(17.0), true));
+    assert_eq!(
+        (saved.label.de.as_str(), saved.required, saved.min, saved.max, saved.integer),
+        ("Alter des Kindes", true, Some(0.0), Some(17.0), true)
+    );
     assert_eq!(schema.pages[0].fields[1].fields[0].id, "angabe", "the group's first field is untouched");
 }
 
@@ -140,15 +181,27 @@ async fn staff_write_to_a_guest_on_the_case_and_the_guest_answers_by_the_status_
     let (_, r) = submit(&mut g, &check).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let case = latest_case(&app, "meldebescheinigung").await;
-    let reference: String = sqlx::query_scalar("select reference from case_record where case_id = $1").bind(case).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let reference: String = sqlx::query_scalar("select reference from case_record where case_id = $1")
+        .bind(case)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_default();
     let link = app.mailed_link(&email, "/vorgang/").await;
     let (mut admin, mut other_worker) = staff(&app, "geburtsurkunde").await;
     let base = format!("/verwaltung/vorgaenge/{case}");
-    let staff_messages = "select count(*) from case_event where case_id = $1 and kind = 'message' and actor_kind = 'staff'";
-    let guest_messages = "select count(*) from case_event where case_id = $1 and kind = 'message' and actor_kind = 'guest'";
+    let staff_messages =
+        "select count(*) from case_event where case_id = $1 and kind = 'message' and actor_kind = 'staff'";
+    let guest_messages =
+        "select count(*) from case_event where case_id = $1 and kind = 'message' and actor_kind = 'guest'";
     let mails_to = |app: &TestApp| {
         let (db, to) = (app.db.clone(), email.clone());
-        async move { sqlx::query_scalar::<_, i64>("select count(*) from job where payload->>'to' = $1").bind(to).fetch_one(&db.owner().await).await.unwrap_or(-1) }
+        async move {
+            sqlx::query_scalar::<_, i64>("select count(*) from job where payload->>'to' = $1")
+                .bind(to)
+                .fetch_one(&db.owner().await)
+                .await
+                .unwrap_or(-1)
+        }
     };
     let queued = mails_to(&app).await;
 
@@ -157,7 +210,9 @@ async fn staff_write_to_a_guest_on_the_case_and_the_guest_answers_by_the_status_
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Bitte schreiben Sie eine Nachricht oder wählen Sie eine Datei."), "{}", r.body);
     let csrf = other_worker.get("/verwaltung").await.hidden("_csrf").unwrap_or_default();
-    let r = other_worker.post_raw(&format!("{base}/nachricht"), &[("_csrf", &csrf), ("text", "Hallo aus dem falschen Amt")]).await;
+    let r = other_worker
+        .post_raw(&format!("{base}/nachricht"), &[("_csrf", &csrf), ("text", "Hallo aus dem falschen Amt")])
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(count(&app, staff_messages, case).await, 0);
     assert_eq!(mails_to(&app).await, queued, "no mail went out");
@@ -170,7 +225,12 @@ async fn staff_write_to_a_guest_on_the_case_and_the_guest_answers_by_the_status_
     assert_eq!(count(&app, staff_messages, case).await, 1);
     assert_eq!(app.mailed_link(&email, "/vorgang/").await, link);
     let mails = mails_for(&email).await;
-    assert!(mails.iter().any(|m| m.subject.starts_with(&format!("Neuigkeiten zu Ihrem Antrag {reference}")) && m.text.contains(text)), "{mails:?}");
+    assert!(
+        mails.iter().any(
+            |m| m.subject.starts_with(&format!("Neuigkeiten zu Ihrem Antrag {reference}")) && m.text.contains(text)
+        ),
+        "{mails:?}"
+    );
     let page = g.get(&link).await;
     assert!(page.body.contains(text), "{}", page.body);
 
@@ -204,8 +264,17 @@ async fn files_are_downloaded_from_the_citizens_draft_and_by_the_guests_case_lin
     let mut erika = registered(&app, HOST, &unique_email("datei")).await;
     let first = start(&mut erika, "meldebescheinigung", false).await;
     fill(&mut erika, &first, &schema).await;
-    let draft: Uuid = first.trim_start_matches("/antrag/").split('/').next().and_then(|d| d.parse().ok()).unwrap_or_else(|| panic!("{first}"));
-    let draft_file: Uuid = sqlx::query_scalar("select file_id from case_file where draft_id = $1").bind(draft).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let draft: Uuid = first
+        .trim_start_matches("/antrag/")
+        .split('/')
+        .next()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
+    let draft_file: Uuid = sqlx::query_scalar("select file_id from case_file where draft_id = $1")
+        .bind(draft)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // a guest's filed case with its copy
     let email = unique_email("gast-datei");
     let mut g = app.client(HOST);
@@ -214,20 +283,31 @@ async fn files_are_downloaded_from_the_citizens_draft_and_by_the_guests_case_lin
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let link = app.mailed_link(&email, "/vorgang/").await;
     let case = latest_case(&app, "meldebescheinigung").await;
-    let case_file: Uuid =
-        sqlx::query_scalar("select file_id from case_file where case_id = $1 and purpose = 'answer'").bind(case).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let case_file: Uuid = sqlx::query_scalar("select file_id from case_file where case_id = $1 and purpose = 'answer'")
+        .bind(case)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
     // the draft's file, for Erika
     let path = format!("/antrag/{draft}/datei/{draft_file}");
     let r = erika.get(&path).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(header(&r, "content-type"), "application/pdf");
-    assert!(header(&r, "content-disposition").starts_with("attachment") && header(&r, "content-disposition").contains("nachweis.pdf"), "{:?}", r.headers);
+    assert!(
+        header(&r, "content-disposition").starts_with("attachment")
+            && header(&r, "content-disposition").contains("nachweis.pdf"),
+        "{:?}",
+        r.headers
+    );
     assert!(r.bytes.starts_with(b"%PDF-"), "the stored PDF: {:?}", r.bytes);
     // for nobody else: another citizen, her own cookie on another tenant's host, a guest
     let mut max = registered(&app, HOST, &unique_email("max")).await;
     assert_eq!(max.get(&path).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get_with(OTHER_HOST, &path, &[("cookie", &erika.cookie_header())]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get_with(OTHER_HOST, &path, &[("cookie", &erika.cookie_header())]).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(g.get(&path).await.status, StatusCode::NOT_FOUND);
     // nor another file through her draft
     assert_eq!(erika.get(&format!("/antrag/{draft}/datei/{case_file}")).await.status, StatusCode::NOT_FOUND);
@@ -238,7 +318,11 @@ async fn files_are_downloaded_from_the_citizens_draft_and_by_the_guests_case_lin
     let r = app.get(HOST, &file_path).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(header(&r, "content-type"), "application/pdf");
-    assert!(header(&r, "content-disposition").starts_with("attachment") && r.bytes.starts_with(b"%PDF-"), "{:?}", r.headers);
+    assert!(
+        header(&r, "content-disposition").starts_with("attachment") && r.bytes.starts_with(b"%PDF-"),
+        "{:?}",
+        r.headers
+    );
     // the link is worthless on another tenant's host, and it opens no other file
     assert_eq!(app.get(OTHER_HOST, &file_path).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.get(HOST, &format!("{link}/datei/{draft_file}")).await.status, StatusCode::NOT_FOUND);
@@ -253,29 +337,56 @@ async fn an_admin_edits_an_own_service_while_invalid_input_and_a_case_worker_cha
     let stored = || {
         let (db, slug) = (app.db.clone(), slug.clone());
         async move {
-            sqlx::query_as::<_, (String, String, Option<i64>, Option<String>)>("select name_de, name_en, fee_cents, office from own_service where service_slug = $1")
-                .bind(slug)
-                .fetch_one(&db.owner().await)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
+            sqlx::query_as::<_, (String, String, Option<i64>, Option<String>)>(
+                "select name_de, name_en, fee_cents, office from own_service where service_slug = $1",
+            )
+            .bind(slug)
+            .fetch_one(&db.owner().await)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
         }
     };
     let original = stored().await;
-    assert_eq!((original.0.as_str(), original.2, original.3.as_deref()), ("Marktstand anmelden", Some(1250), Some("Ordnungsamt")));
+    assert_eq!(
+        (original.0.as_str(), original.2, original.3.as_deref()),
+        ("Marktstand anmelden", Some(1250), Some("Ordnungsamt"))
+    );
     let page = admin.get(&edit).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("value=\"Marktstand anmelden\"") && page.body.contains("value=\"12,50\""), "{}", page.body);
-    let category: String = sqlx::query_scalar("select category_slug from own_service where service_slug = $1").bind(&slug).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    assert!(
+        page.body.contains("value=\"Marktstand anmelden\"") && page.body.contains("value=\"12,50\""),
+        "{}",
+        page.body
+    );
+    let category: String = sqlx::query_scalar("select category_slug from own_service where service_slug = $1")
+        .bind(&slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_default();
 
     // no name and a fee in words: refused next to the fields, the input kept, nothing stored
-    let r = admin.submit(&edit, &edit, &[("name_de", ""), ("summary_de", "Genehmigung"), ("category", &category), ("fee", "zwölf")]).await;
+    let r = admin
+        .submit(
+            &edit,
+            &edit,
+            &[("name_de", ""), ("summary_de", "Genehmigung"), ("category", &category), ("fee", "zwölf")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("Bitte geben Sie einen deutschen Text ein.") && r.body.contains("Bitte geben Sie die Gebühr als Betrag in Euro an") && r.body.contains("value=\"zwölf\""), "{}", r.body);
+    assert!(
+        r.body.contains("Bitte geben Sie einen deutschen Text ein.")
+            && r.body.contains("Bitte geben Sie die Gebühr als Betrag in Euro an")
+            && r.body.contains("value=\"zwölf\""),
+        "{}",
+        r.body
+    );
     assert_eq!(stored().await, original);
     // a case worker may neither open nor change it
     assert_eq!(worker.get(&edit).await.status, StatusCode::FORBIDDEN);
     let csrf = worker.get("/verwaltung").await.hidden("_csrf").unwrap_or_default();
-    let r = worker.post_raw(&edit, &[("_csrf", &csrf), ("name_de", "Gekapert"), ("summary_de", "x"), ("category", &category)]).await;
+    let r = worker
+        .post_raw(&edit, &[("_csrf", &csrf), ("name_de", "Gekapert"), ("summary_de", "x"), ("category", &category)])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(stored().await, original);
 
@@ -296,9 +407,21 @@ async fn an_admin_edits_an_own_service_while_invalid_input_and_a_case_worker_cha
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some("/verwaltung/formulare?hinweis=gespeichert"));
-    assert_eq!(stored().await, ("Wochenmarktstand anmelden".to_owned(), "Register a market stall".to_owned(), Some(1500), Some("Marktamt".to_owned())));
+    assert_eq!(
+        stored().await,
+        (
+            "Wochenmarktstand anmelden".to_owned(),
+            "Register a market stall".to_owned(),
+            Some(1500),
+            Some("Marktamt".to_owned())
+        )
+    );
     let list = admin.get("/verwaltung/formulare?hinweis=gespeichert").await;
-    assert!(list.body.contains("Die Leistung wurde gespeichert.") && list.body.contains("Wochenmarktstand anmelden"), "{}", list.body);
+    assert!(
+        list.body.contains("Die Leistung wurde gespeichert.") && list.body.contains("Wochenmarktstand anmelden"),
+        "{}",
+        list.body
+    );
     assert!(admin.get(&edit).await.body.contains("value=\"15,00\""), "the fee as stored");
 }
 
@@ -310,7 +433,12 @@ async fn a_citizen_discards_their_draft_with_its_files_and_neither_another_citiz
     let mut erika = registered(&app, HOST, &unique_email("verwerfen")).await;
     let first = start(&mut erika, "meldebescheinigung", false).await;
     let check = fill(&mut erika, &first, &schema).await;
-    let draft: Uuid = first.trim_start_matches("/antrag/").split('/').next().and_then(|d| d.parse().ok()).unwrap_or_else(|| panic!("{first}"));
+    let draft: Uuid = first
+        .trim_start_matches("/antrag/")
+        .split('/')
+        .next()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("{first}"));
     let drafts = "select count(*) from application_draft where draft_id = $1";
     let files = "select count(*) from case_file where draft_id = $1";
     assert_eq!((count(&app, drafts, draft).await, count(&app, files, draft).await), (1, 1));
@@ -332,7 +460,15 @@ async fn a_citizen_discards_their_draft_with_its_files_and_neither_another_citiz
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(r.location(), Some("/konto/antraege?hinweis=verworfen"));
     let list = erika.get("/konto/antraege?hinweis=verworfen").await;
-    assert!(list.body.contains("Der Entwurf wurde gelöscht.") && !list.body.contains(&draft.to_string()), "{}", list.body);
-    assert_eq!((count(&app, drafts, draft).await, count(&app, files, draft).await), (0, 0), "the draft and its file are gone");
+    assert!(
+        list.body.contains("Der Entwurf wurde gelöscht.") && !list.body.contains(&draft.to_string()),
+        "{}",
+        list.body
+    );
+    assert_eq!(
+        (count(&app, drafts, draft).await, count(&app, files, draft).await),
+        (0, 0),
+        "the draft and its file are gone"
+    );
     assert_eq!(erika.get(&check).await.status, StatusCode::NOT_FOUND);
 }

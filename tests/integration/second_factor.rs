@@ -63,7 +63,10 @@ async fn an_operator_sets_up_the_second_factor_by_qr_code_then_logs_in_with_a_co
     assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'), "{codes:?}");
     assert!(c.cookies.contains_key("ops_session"));
     assert_eq!(c.get("/").await.status, StatusCode::OK);
-    let stored: i64 = sqlx::query_scalar("select count(*) from operator_recovery_code where used_at is null").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let stored: i64 = sqlx::query_scalar("select count(*) from operator_recovery_code where used_at is null")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert_eq!(stored, 10);
 
     // Act: the next login asks for a code
@@ -108,12 +111,19 @@ async fn a_recovery_code_logs_in_once_and_the_security_page_counts_what_is_left(
     let r = c2.submit("/sicherheit", "/sicherheit/codes", &[("code", &codes[2])]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Dieser Code ist nicht richtig"), "{}", r.body);
-    let unused: i64 = sqlx::query_scalar("select count(*) from operator_recovery_code where used_at is null").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let unused: i64 = sqlx::query_scalar("select count(*) from operator_recovery_code where used_at is null")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert_eq!(unused, 9, "only the code used at the login is spent");
     let code = app.next_code(OPERATOR_EMAIL).await;
     let renewed = c2.submit("/sicherheit", "/sicherheit/codes", &[("code", &code)]).await;
     assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
-    assert_eq!(renewed.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "codes are not kept by the browser");
+    assert_eq!(
+        renewed.headers.get("cache-control").and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "codes are not kept by the browser"
+    );
     let codes = codes_on(&renewed.body);
     assert_eq!(codes.len(), 10, "a new set");
 
@@ -177,7 +187,8 @@ async fn the_operator_sees_their_sessions_and_ends_the_others() {
     assert!(page.body.contains("diese Sitzung"));
 
     // an id that is no session of this operator ends nothing
-    let r = c.submit("/sicherheit", "/sicherheit/sitzungen", &[("session", "00000000-0000-0000-0000-000000000000")]).await;
+    let r =
+        c.submit("/sicherheit", "/sicherheit/sitzungen", &[("session", "00000000-0000-0000-0000-000000000000")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(app.get_with(OPS_HOST, "/", &[("cookie", &second)]).await.status, StatusCode::OK);
 
@@ -196,9 +207,16 @@ async fn the_operator_sees_their_sessions_and_ends_the_others() {
 
 /// A form posted to the console from the client address `peer`.
 async fn post_from(app: &TestApp, peer: &str, path: &str, body: String, cookie: &str) -> TestResponse {
-    let mut req =
-        Request::post(path).header(header::HOST, OPS_HOST).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, cookie).body(Body::from(body)).unwrap_or_default();
-    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(peer.parse().unwrap_or_else(|e| panic!("{e}")), 40000)));
+    let mut req = Request::post(path)
+        .header(header::HOST, OPS_HOST)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie)
+        .body(Body::from(body))
+        .unwrap_or_default();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(
+        peer.parse().unwrap_or_else(|e| panic!("{e}")),
+        40000,
+    )));
     app.request(req).await
 }
 
@@ -207,7 +225,12 @@ async fn attempt_from(app: &TestApp, peer: &str, password: &str) -> TestResponse
     let form = app.get(OPS_HOST, "/login").await;
     let cookie = format!("kp_csrf={}", form.cookie("kp_csrf").unwrap_or_default());
     let csrf = form.hidden("_csrf").unwrap_or_default();
-    let body = format!("_csrf={}&email={}&password={}", urlencoding::encode(&csrf), urlencoding::encode(OPERATOR_EMAIL), urlencoding::encode(password));
+    let body = format!(
+        "_csrf={}&email={}&password={}",
+        urlencoding::encode(&csrf),
+        urlencoding::encode(OPERATOR_EMAIL),
+        urlencoding::encode(password)
+    );
     post_from(app, peer, "/login", body, &cookie).await
 }
 
@@ -244,7 +267,8 @@ async fn failed_logins_delay_the_guessing_address_and_never_lock_the_operator_ou
     }
     let r = attempt_from(&app, "198.51.100.20", OPERATOR_PASSWORD).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = r.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+    let wait: u64 =
+        r.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
     assert!((1..=60).contains(&wait), "{wait}");
     app.clock().advance(time::Duration::seconds(60));
     let r = attempt_from(&app, "198.51.100.20", OPERATOR_PASSWORD).await;
@@ -270,21 +294,48 @@ async fn the_tenants_policy_requires_the_second_factor_of_its_staff() {
     // Assert: the worker without a second factor is logged out and must set it up at the login
     let r = worker.get("/verwaltung").await;
     assert!(r.location().is_some_and(|l| l.starts_with("/verwaltung/anmelden")), "{:?}", r.location());
-    let email: String = sqlx::query_scalar("select email from staff_user where display_name = 'Carl Case' order by created_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_default();
-    let r = worker.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", crate::cases::WORKER_PW)]).await;
+    let email: String = sqlx::query_scalar(
+        "select email from staff_user where display_name = 'Carl Case' order by created_at desc limit 1",
+    )
+    .fetch_one(&app.db.owner().await)
+    .await
+    .unwrap_or_default();
+    let r = worker
+        .submit(
+            "/verwaltung/anmelden",
+            "/verwaltung/anmelden",
+            &[("email", &email), ("password", crate::cases::WORKER_PW)],
+        )
+        .await;
     assert_eq!(r.location(), Some("/verwaltung/anmelden/einrichten"));
     // the pending login does not open on another tenant's host
     let pending = worker.cookies.get("kp_pending").cloned().unwrap_or_default();
-    let other = app.get_with("dueren.localhost", "/verwaltung/anmelden/einrichten", &[("cookie", &format!("kp_pending={pending}"))]).await;
+    let other = app
+        .get_with(
+            "dueren.localhost",
+            "/verwaltung/anmelden/einrichten",
+            &[("cookie", &format!("kp_pending={pending}"))],
+        )
+        .await;
     assert_eq!(other.status, StatusCode::UNAUTHORIZED);
     let r = worker.second_step(r, &email).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(worker.get("/verwaltung").await.status, StatusCode::OK);
     // the admin's own next login asks for the code
     let mut again = app.client(HOST);
-    let admin_email: String =
-        sqlx::query_scalar("select email from staff_user where display_name = 'Anna Admin' order by created_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_default();
-    let r = again.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &admin_email), ("password", crate::cases::ADMIN_PW)]).await;
+    let admin_email: String = sqlx::query_scalar(
+        "select email from staff_user where display_name = 'Anna Admin' order by created_at desc limit 1",
+    )
+    .fetch_one(&app.db.owner().await)
+    .await
+    .unwrap_or_default();
+    let r = again
+        .submit(
+            "/verwaltung/anmelden",
+            "/verwaltung/anmelden",
+            &[("email", &admin_email), ("password", crate::cases::ADMIN_PW)],
+        )
+        .await;
     assert_eq!(r.location(), Some("/verwaltung/anmelden/code"));
     let r = again.second_step(r, &admin_email).await;
     assert_eq!(r.location(), Some("/verwaltung"));
@@ -298,13 +349,17 @@ async fn a_case_worker_sets_up_the_second_factor_by_choice_with_the_password() {
     assert!(page.body.contains("nicht vorgeschrieben, aber empfohlen"), "{}", page.body);
 
     // without the right password the set-up does not begin
-    let r = worker.submit("/verwaltung/sicherheit", "/verwaltung/sicherheit/einrichten", &[("password", "geraten-geraten-1")]).await;
+    let r = worker
+        .submit("/verwaltung/sicherheit", "/verwaltung/sicherheit/einrichten", &[("password", "geraten-geraten-1")])
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("Das Passwort ist nicht richtig."), "{}", r.body);
     assert!(!worker.cookies.contains_key("kp_pending"));
 
     // with it: the set-up page, then the codes, then the page says it is set up
-    let r = worker.submit("/verwaltung/sicherheit", "/verwaltung/sicherheit/einrichten", &[("password", crate::cases::WORKER_PW)]).await;
+    let r = worker
+        .submit("/verwaltung/sicherheit", "/verwaltung/sicherheit/einrichten", &[("password", crate::cases::WORKER_PW)])
+        .await;
     assert_eq!(r.location(), Some("/verwaltung/anmelden/einrichten"));
     // the new key is shown (the same one on a reload) but not stored before its first code
     let first = secret_on_page(&worker.get("/verwaltung/anmelden/einrichten").await.body);
@@ -313,7 +368,12 @@ async fn a_case_worker_sets_up_the_second_factor_by_choice_with_the_password() {
     let stored: i64 =
         sqlx::query_scalar("select count(*) from staff_totp t join staff_user u using (tenant_id, staff_id) where u.display_name = 'Carl Case'").fetch_one(&app.db.owner().await).await.unwrap_or(-1);
     assert_eq!(stored, 0, "nothing unconfirmed is stored");
-    let email: String = sqlx::query_scalar("select email from staff_user where display_name = 'Carl Case' order by created_at desc limit 1").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let email: String = sqlx::query_scalar(
+        "select email from staff_user where display_name = 'Carl Case' order by created_at desc limit 1",
+    )
+    .fetch_one(&app.db.owner().await)
+    .await
+    .unwrap_or_default();
     let done = worker.second_step(r, &email).await;
     assert_eq!(codes_on(&done.body).len(), 10);
     assert_eq!(done.headers.get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"));
@@ -356,12 +416,17 @@ async fn codes_guessed_all_at_once_are_checked_one_after_the_other_within_the_de
     let waited = answers.iter().filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS).count();
     assert!((1..=5).contains(&checked), "{checked} wrong codes were checked");
     assert_eq!(checked + waited, 20);
-    let failures: i32 = sqlx::query_scalar("select max(failures) from login_throttle").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let failures: i32 = sqlx::query_scalar("select max(failures) from login_throttle")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert_eq!(usize::try_from(failures).unwrap_or(0), checked, "each checked code counted once");
 }
 
 /// Runs the futures concurrently on this task and collects their outputs in order.
-async fn futures_join_all<F: std::future::Future<Output = TestResponse>>(futures: impl Iterator<Item = F>) -> Vec<TestResponse> {
+async fn futures_join_all<F: std::future::Future<Output = TestResponse>>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<TestResponse> {
     let mut set = Vec::new();
     for f in futures {
         set.push(Box::pin(f));
@@ -423,23 +488,36 @@ async fn an_address_spraying_passwords_over_many_accounts_is_stopped_while_login
         async move {
             let form = app.get(OPS_HOST, "/login").await;
             let cookie = format!("kp_csrf={}", form.cookie("kp_csrf").unwrap_or_default());
-            let body = format!("_csrf={}&email={}&password={password}", urlencoding::encode(&form.hidden("_csrf").unwrap_or_default()), urlencoding::encode(&email));
+            let body = format!(
+                "_csrf={}&email={}&password={password}",
+                urlencoding::encode(&form.hidden("_csrf").unwrap_or_default()),
+                urlencoding::encode(&email)
+            );
             post_from(app, peer, "/login", body, &cookie).await
         }
     };
     // logins that go through (the password step) count nothing against the address
     for _ in 0..35 {
-        assert_eq!(attempt("198.51.100.7", OPERATOR_EMAIL.to_owned(), OPERATOR_PASSWORD).await.location(), Some("/login/code"));
+        assert_eq!(
+            attempt("198.51.100.7", OPERATOR_EMAIL.to_owned(), OPERATOR_PASSWORD).await.location(),
+            Some("/login/code")
+        );
     }
 
     // Act: thirty failures from one address, each on another account
     for i in 0..30 {
-        assert_eq!(attempt("203.0.113.50", format!("sprueh-{i}@example.org"), "Sommer2026!").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            attempt("203.0.113.50", format!("sprueh-{i}@example.org"), "Sommer2026!").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
 
     // Assert: that address is refused now, even with a right password; another is not
     let r = attempt("203.0.113.50", OPERATOR_EMAIL.to_owned(), OPERATOR_PASSWORD).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.body.contains("Zu viele Anmeldeversuche"), "{}", r.body);
-    assert_eq!(attempt("198.51.100.7", OPERATOR_EMAIL.to_owned(), OPERATOR_PASSWORD).await.location(), Some("/login/code"));
+    assert_eq!(
+        attempt("198.51.100.7", OPERATOR_EMAIL.to_owned(), OPERATOR_PASSWORD).await.location(),
+        Some("/login/code")
+    );
 }

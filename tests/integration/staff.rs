@@ -13,14 +13,27 @@ pub(crate) async fn first_admin(app: &TestApp) -> (TestClient<'_>, String) {
     let (session, csrf) = app.login_operator().await;
     let tenant = app.tenant_id("kaiserslautern").await;
     let email = unique_email("admin");
-    let r = app.post_form(OPS_HOST, &format!("/mandanten/{tenant}/zugang"), &[("_csrf", &csrf), ("email", &email), ("display_name", "Anna Admin"), ("role", "tenant_admin")], &session).await;
+    let r = app
+        .post_form(
+            OPS_HOST,
+            &format!("/mandanten/{tenant}/zugang"),
+            &[("_csrf", &csrf), ("email", &email), ("display_name", "Anna Admin"), ("role", "tenant_admin")],
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let link = app.mailed_link(&email, "/verwaltung/einladung").await;
     let mut c = app.client(HOST);
     let page = c.get(&link).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let token = page.hidden("token").unwrap_or_default();
-    let r = c.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", ADMIN_PW), ("password_repeat", ADMIN_PW)]).await;
+    let r = c
+        .submit(
+            &link,
+            "/verwaltung/einladung",
+            &[("token", &token), ("password", ADMIN_PW), ("password_repeat", ADMIN_PW)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // a tenant admin sets up the second factor before the first session
     let r = c.second_step(r, &email).await;
@@ -46,11 +59,22 @@ pub(crate) const PROVIDER: [(&str, &str); 7] = [
 
 async fn service_active(app: &TestApp, slug: &str) -> bool {
     let tenant = app.tenant_id("kaiserslautern").await;
-    sqlx::query_scalar("select exists (select 1 from service_activation where tenant_id = $1 and service_slug = $2)").bind(tenant).bind(slug).fetch_one(&app.db.owner().await).await.unwrap_or(false)
+    sqlx::query_scalar("select exists (select 1 from service_activation where tenant_id = $1 and service_slug = $2)")
+        .bind(tenant)
+        .bind(slug)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(false)
 }
 
 /// Calls the server function like the island does (form-encoded POST).
-async fn call_switch(app: &TestApp, c: &TestClient<'_>, csrf: &str, slug: &str, active: bool) -> portal_tests::TestResponse {
+async fn call_switch(
+    app: &TestApp,
+    c: &TestClient<'_>,
+    csrf: &str,
+    slug: &str,
+    active: bool,
+) -> portal_tests::TestResponse {
     let body = format!("csrf={}&slug={slug}&active={active}", urlencoding::encode(csrf));
     let req = http::Request::post("/verwaltung/api/leistung-schalten")
         .header("host", HOST)
@@ -68,7 +92,9 @@ async fn an_invited_admin_invites_a_case_worker_who_sees_only_the_case_worker_ar
     let (mut admin, _) = first_admin(&app).await;
     let home = admin.get("/verwaltung").await;
     assert_eq!(home.status, StatusCode::OK);
-    for link in ["/verwaltung/mitarbeitende", "/verwaltung/identitaet", "/verwaltung/protokoll", "/verwaltung/darstellung"] {
+    for link in
+        ["/verwaltung/mitarbeitende", "/verwaltung/identitaet", "/verwaltung/protokoll", "/verwaltung/darstellung"]
+    {
         assert!(home.body.contains(link), "the admin sees {link}");
     }
     let (mut worker, _) = case_worker(&app, &mut admin).await;
@@ -76,11 +102,19 @@ async fn an_invited_admin_invites_a_case_worker_who_sees_only_the_case_worker_ar
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("Meine Arbeit") && home.body.contains("meldebescheinigung"), "{}", home.body);
     assert!(!home.body.contains("/verwaltung/mitarbeitende"));
-    for page in ["/verwaltung/mitarbeitende", "/verwaltung/identitaet", "/verwaltung/protokoll", "/verwaltung/darstellung"] {
+    for page in
+        ["/verwaltung/mitarbeitende", "/verwaltung/identitaet", "/verwaltung/protokoll", "/verwaltung/darstellung"]
+    {
         assert_eq!(worker.get(page).await.status, StatusCode::FORBIDDEN, "{page}");
     }
     // a form post to an admin action is refused too
-    let r = worker.submit("/verwaltung/leistungen", "/verwaltung/darstellung", &[("display_name", "Gekapert"), ("primary_colour", "#000000"), ("secondary_colour", "#ffffff")]).await;
+    let r = worker
+        .submit(
+            "/verwaltung/leistungen",
+            "/verwaltung/darstellung",
+            &[("display_name", "Gekapert"), ("primary_colour", "#000000"), ("secondary_colour", "#ffffff")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }
 
@@ -109,7 +143,13 @@ async fn a_case_worker_calling_the_admin_server_function_is_refused_and_nothing_
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(!service_active(&app, slug).await);
     let audit = admin.get("/verwaltung/protokoll").await;
-    assert!(audit.body.contains("service.deactivate") && audit.body.contains("service:meldebescheinigung") && audit.body.contains("Anna Admin"), "{}", audit.body);
+    assert!(
+        audit.body.contains("service.deactivate")
+            && audit.body.contains("service:meldebescheinigung")
+            && audit.body.contains("Anna Admin"),
+        "{}",
+        audit.body
+    );
 }
 
 #[tokio::test]
@@ -118,17 +158,28 @@ async fn a_revoked_staff_members_sessions_end_at_once() {
     let (mut admin, _) = first_admin(&app).await;
     let (mut worker, email) = case_worker(&app, &mut admin).await;
     assert_eq!(worker.get("/verwaltung").await.status, StatusCode::OK);
-    let id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where email = $1")
+        .bind(&email)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_default();
     let r = admin.submit("/verwaltung/mitarbeitende", &format!("/verwaltung/mitarbeitende/{id}/entziehen"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = worker.get("/verwaltung").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(r.location().is_some_and(|l| l.starts_with("/verwaltung/anmelden")));
-    let r = worker.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", WORKER_PW)]).await;
+    let r = worker
+        .submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", WORKER_PW)])
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // the last admin cannot revoke themselves away
-    let admin_id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where display_name = 'Anna Admin'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
-    let r = admin.submit("/verwaltung/mitarbeitende", &format!("/verwaltung/mitarbeitende/{admin_id}/entziehen"), &[]).await;
+    let admin_id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where display_name = 'Anna Admin'")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_default();
+    let r = admin
+        .submit("/verwaltung/mitarbeitende", &format!("/verwaltung/mitarbeitende/{admin_id}/entziehen"), &[])
+        .await;
     assert_eq!(r.location(), Some("/verwaltung/mitarbeitende?hinweis=letzter-admin"));
 }
 
@@ -137,12 +188,24 @@ async fn a_role_change_ends_the_members_sessions_and_takes_effect_at_the_next_lo
     let app = TestApp::spawn().await;
     let (mut admin, _) = first_admin(&app).await;
     let (mut worker, email) = case_worker(&app, &mut admin).await;
-    let id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let id: uuid::Uuid = sqlx::query_scalar("select staff_id from staff_user where email = $1")
+        .bind(&email)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_default();
     let field = format!("role-{id}");
-    let r = admin.submit("/verwaltung/mitarbeitende", &format!("/verwaltung/mitarbeitende/{id}/rolle"), &[(&field, "tenant_admin")]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/mitarbeitende",
+            &format!("/verwaltung/mitarbeitende/{id}/rolle"),
+            &[(&field, "tenant_admin")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(worker.get("/verwaltung").await.status, StatusCode::SEE_OTHER, "old session ended");
-    let r = worker.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", WORKER_PW)]).await;
+    let r = worker
+        .submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", WORKER_PW)])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     // an admin now: the second factor is set up before the session starts
     assert_eq!(r.location(), Some("/verwaltung/anmelden/einrichten"));
@@ -161,11 +224,22 @@ async fn staff_and_operator_changes_are_in_the_audit_log_which_cannot_be_changed
         .submit(
             "/verwaltung/identitaet",
             "/verwaltung/identitaet",
-            &[("slug", "Bund ID"), ("display_name", "x"), ("issuer_url", "ftp://x"), ("client_id", "x"), ("client_secret", ""), ("scopes", "profile")],
+            &[
+                ("slug", "Bund ID"),
+                ("display_name", "x"),
+                ("issuer_url", "ftp://x"),
+                ("client_id", "x"),
+                ("client_secret", ""),
+                ("scopes", "profile"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("https-Adresse") && r.body.contains("Client-Geheimnis angeben") && r.body.contains("openid enthalten"));
+    assert!(
+        r.body.contains("https-Adresse")
+            && r.body.contains("Client-Geheimnis angeben")
+            && r.body.contains("openid enthalten")
+    );
 
     let tenant_view = admin.get("/verwaltung/protokoll").await;
     assert!(tenant_view.body.contains("identity_provider.save"));
@@ -178,12 +252,23 @@ async fn staff_and_operator_changes_are_in_the_audit_log_which_cannot_be_changed
     let owner = app.db.app.clone();
     let update = sqlx::query("update audit_log set action = 'nothing'").execute(&owner).await;
     let delete = sqlx::query("delete from audit_log").execute(&owner).await;
-    assert_eq!((portal_tests::sqlstate(&update), portal_tests::sqlstate(&delete)), (Some("42501".into()), Some("42501".into())), "audit log must be append-only");
+    assert_eq!(
+        (portal_tests::sqlstate(&update), portal_tests::sqlstate(&delete)),
+        (Some("42501".into()), Some("42501".into())),
+        "audit log must be append-only"
+    );
     let superuser = app.db.owner().await;
     let by_owner = sqlx::query("delete from audit_log").execute(&superuser).await;
-    assert_eq!(portal_tests::sqlstate(&by_owner), Some("42501".into()), "even the owner cannot delete (trigger): {by_owner:?}");
+    assert_eq!(
+        portal_tests::sqlstate(&by_owner),
+        Some("42501".into()),
+        "even the owner cannot delete (trigger): {by_owner:?}"
+    );
     assert!(by_owner.as_ref().err().is_some_and(|e| e.to_string().contains("append-only")), "{by_owner:?}");
-    let kept: i64 = sqlx::query_scalar("select count(*) from audit_log where action <> 'nothing'").fetch_one(&superuser).await.unwrap_or(-1);
+    let kept: i64 = sqlx::query_scalar("select count(*) from audit_log where action <> 'nothing'")
+        .fetch_one(&superuser)
+        .await
+        .unwrap_or(-1);
     assert!(kept > 0, "the entries are all still there");
     // and another tenant's transaction sees none of them
     let other = portal_domain::TenantId(app.tenant_id("dueren").await);
@@ -209,33 +294,54 @@ async fn a_tenant_admin_cannot_reach_platform_secrets_or_plain_http_issuers_thro
             ("enabled", "on"),
         ]
     };
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.bund.example", "")).await;
+    let r =
+        admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.bund.example", "")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("client_secret-error") && r.body.contains("type=\"password\""), "{}", r.body);
-    for issuer in ["http://localhost.evil.example", "http://id.bund.example", "https://user:pw@id.bund.example", "https://id.bund.example/?x=1", "javascript:alert(1)"] {
+    for issuer in [
+        "http://localhost.evil.example",
+        "http://id.bund.example",
+        "https://user:pw@id.bund.example",
+        "https://id.bund.example/?x=1",
+        "javascript:alert(1)",
+    ] {
         let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post(issuer, "kl-geheimnis-1")).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{issuer}");
         assert!(r.body.contains("issuer_url-error"), "{issuer}");
     }
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.bund.example", "kl-geheimnis-1")).await;
+    let r = admin
+        .submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.bund.example", "kl-geheimnis-1"))
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = admin.get("/verwaltung/identitaet").await;
     assert!(page.body.contains("hinterlegt") && !page.body.contains("kl-geheimnis-1") && !page.body.contains("APP__"));
-    let stored: Vec<u8> = sqlx::query_scalar("select client_secret_sealed from identity_provider where provider_slug = 'bundid'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let stored: Vec<u8> =
+        sqlx::query_scalar("select client_secret_sealed from identity_provider where provider_slug = 'bundid'")
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or_default();
     assert!(stored.len() > 28 && !stored.windows(9).any(|w| w == b"geheimnis"), "sealed, not in plain text");
     // changing the provider's name without typing the secret keeps the stored one
     let mut rename = post("https://id.bund.example", "");
     rename[1] = ("display_name", "BundID (neu)");
     let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &rename).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let kept: Vec<u8> = sqlx::query_scalar("select client_secret_sealed from identity_provider where provider_slug = 'bundid'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let kept: Vec<u8> =
+        sqlx::query_scalar("select client_secret_sealed from identity_provider where provider_slug = 'bundid'")
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or_default();
     assert_eq!(kept, stored);
     // but pointing it at another issuer needs the secret again: the stored one is sealed to its
     // issuer and would never be sent elsewhere
-    let r = admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.evil.example", "")).await;
+    let r =
+        admin.submit("/verwaltung/identitaet", "/verwaltung/identitaet", &post("https://id.evil.example", "")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("client_secret-error"));
-    let issuer: String = sqlx::query_scalar("select issuer_url from identity_provider where provider_slug = 'bundid'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let issuer: String = sqlx::query_scalar("select issuer_url from identity_provider where provider_slug = 'bundid'")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_default();
     assert_eq!(issuer, "https://id.bund.example");
 }
 
@@ -244,10 +350,18 @@ async fn staff_login_is_refused_with_a_wrong_password_and_on_another_tenants_hos
     let app = TestApp::spawn().await;
     let (admin, email) = first_admin(&app).await;
     let mut c = app.client(HOST);
-    let r = c.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", "falsches-passwort-1")]).await;
+    let r = c
+        .submit(
+            "/verwaltung/anmelden",
+            "/verwaltung/anmelden",
+            &[("email", &email), ("password", "falsches-passwort-1")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let mut other = app.client("dueren.localhost");
-    let r = other.submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", ADMIN_PW)]).await;
+    let r = other
+        .submit("/verwaltung/anmelden", "/verwaltung/anmelden", &[("email", &email), ("password", ADMIN_PW)])
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     let replay = app.get_with("dueren.localhost", "/verwaltung", &[("cookie", &admin.cookie_header())]).await;
     assert_eq!(replay.status, StatusCode::SEE_OTHER);
@@ -263,7 +377,15 @@ async fn an_operator_configures_a_tenants_identity_provider_with_errors_next_to_
         .post_form(
             OPS_HOST,
             &path,
-            &[("_csrf", &csrf), ("slug", "bund id"), ("display_name", "BundID"), ("issuer_url", "http://id.bund.example"), ("client_id", "dn"), ("client_secret", ""), ("scopes", "profile")],
+            &[
+                ("_csrf", &csrf),
+                ("slug", "bund id"),
+                ("display_name", "BundID"),
+                ("issuer_url", "http://id.bund.example"),
+                ("client_id", "dn"),
+                ("client_secret", ""),
+                ("scopes", "profile"),
+            ],
             &session,
         )
         .await;
@@ -290,7 +412,10 @@ async fn an_operator_configures_a_tenants_identity_provider_with_errors_next_to_
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let page = app.get_with(OPS_HOST, &path, &[("cookie", &session)]).await;
-    assert!(page.body.contains("https://id.bund.example") && page.body.contains("hinterlegt"), "the page says a secret is stored");
+    assert!(
+        page.body.contains("https://id.bund.example") && page.body.contains("hinterlegt"),
+        "the page says a secret is stored"
+    );
     assert!(!page.body.contains("dn-bundid-geheimnis"), "and never shows it");
     // the tenant's login page offers it; the provider cannot be reached: a message, not a crash
     let login = app.get("dueren.localhost", "/konto/anmelden").await;
@@ -298,6 +423,11 @@ async fn an_operator_configures_a_tenants_identity_provider_with_errors_next_to_
     let start = app.get("dueren.localhost", "/konto/anmelden/idp/bundid").await;
     assert_eq!(start.status, StatusCode::BAD_GATEWAY);
     assert!(start.body.contains("nicht erreichbar"));
-    let n: i64 = sqlx::query_scalar("select count(*) from audit_log where action = 'identity_provider.save' and tenant_id = $1").bind(tenant).fetch_one(&app.db.platform).await.unwrap_or(0);
+    let n: i64 =
+        sqlx::query_scalar("select count(*) from audit_log where action = 'identity_provider.save' and tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(&app.db.platform)
+            .await
+            .unwrap_or(0);
     assert_eq!(n, 1);
 }

@@ -18,7 +18,14 @@ const COLOGNE_DE: &str = "„Heidestraße 17, 51147“ liegt nicht im Gebiet von
 const COLOGNE_EN: &str = "“Heidestraße 17, 51147” is not in Stadt Düren";
 
 /// Posts the permit's first page (the resident: name, address, zone) with "continue".
-async fn post_resident(c: &mut TestClient<'_>, page: &str, street: &str, postcode: &str, town: &str, zone: &str) -> portal_tests::TestResponse {
+async fn post_resident(
+    c: &mut TestClient<'_>,
+    page: &str,
+    street: &str,
+    postcode: &str,
+    town: &str,
+    zone: &str,
+) -> portal_tests::TestResponse {
     let csrf = c.get(page).await.hidden("_csrf").unwrap_or_default();
     let fields = [
         ("_csrf", csrf.as_str()),
@@ -34,11 +41,13 @@ async fn post_resident(c: &mut TestClient<'_>, page: &str, street: &str, postcod
 }
 
 async fn draft_answer(app: &TestApp, draft: &str, sql_path: &str) -> String {
-    sqlx::query_scalar(&format!("select coalesce(answers #>> '{sql_path}', '') from application_draft where draft_id = $1::uuid"))
-        .bind(draft)
-        .fetch_one(&app.db.owner().await)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
+    sqlx::query_scalar(&format!(
+        "select coalesce(answers #>> '{sql_path}', '') from application_draft where draft_id = $1::uuid"
+    ))
+    .bind(draft)
+    .fetch_one(&app.db.owner().await)
+    .await
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test]
@@ -82,7 +91,13 @@ async fn a_cologne_address_is_refused_in_dueren_next_to_the_address_field_and_th
     // the vehicle, then the check page
     let vehicle = r.location().unwrap_or_default().to_owned();
     let csrf = c.get(&vehicle).await.hidden("_csrf").unwrap_or_default();
-    let r = c.post_multipart(&vehicle, &[("_csrf", &csrf), ("_action", "weiter"), ("plate", "DN-XY 42"), ("keeper", "selbst")], Some(("registration", "fahrzeugschein.pdf", PDF))).await;
+    let r = c
+        .post_multipart(
+            &vehicle,
+            &[("_csrf", &csrf), ("_action", "weiter"), ("plate", "DN-XY 42"), ("keeper", "selbst")],
+            Some(("registration", "fahrzeugschein.pdf", PDF)),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let check = r.location().unwrap_or_default().to_owned();
     assert!(check.ends_with("/pruefen"), "{check}");
@@ -96,7 +111,12 @@ async fn a_cologne_address_is_refused_in_dueren_next_to_the_address_field_and_th
     let (_, r) = submit(&mut c, &check).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains(COLOGNE_DE), "{}", r.body);
-    let cases: i64 = sqlx::query_scalar("select count(*) from application_draft where draft_id = $1::uuid and case_id is not null").bind(&draft).fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    let cases: i64 =
+        sqlx::query_scalar("select count(*) from application_draft where draft_id = $1::uuid and case_id is not null")
+            .bind(&draft)
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or(-1);
     assert_eq!(cases, 0);
 }
 
@@ -117,14 +137,20 @@ async fn the_office_sees_on_the_case_page_when_address_or_zone_do_not_match_the_
     assert!(r.body.contains("„Marktstraße 1, 67655“ steht im Straßenverzeichnis und liegt in der beantragten Zone (Zone A – Innenstadt)."), "{}", r.body);
 
     // the directory now puts the street in zone B (corrected after the application): a warning
-    sqlx::query("update street_directory set parking_zone = 'b' where street = 'Marktstraße'").execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("update street_directory set parking_zone = 'b' where street = 'Marktstraße'")
+        .execute(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let r = admin.get(&page).await;
     assert!(r.body.contains("Achtung: „Marktstraße 1, 67655“ liegt laut Straßenverzeichnis in Zone B – Bahnhof, beantragt ist Zone A – Innenstadt."), "{}", r.body);
     let en = app.get_with(HOST, &page, &[("cookie", &format!("{}; lang=en", admin.cookie_header()))]).await;
     assert!(en.body.contains("according to the street directory, “Marktstraße 1, 67655” is in Zone B – station; the application is for Zone A – city centre."), "{}", en.body);
 
     // and not in the town at all
-    sqlx::query("delete from street_directory where street = 'Marktstraße'").execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("delete from street_directory where street = 'Marktstraße'")
+        .execute(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let r = admin.get(&page).await;
     assert!(r.body.contains("Achtung: „Marktstraße 1, 67655“ steht nicht im Straßenverzeichnis."), "{}", r.body);
     owner.close().await;
@@ -166,23 +192,46 @@ async fn a_kita_district_chosen_against_the_address_gains_no_points_and_the_offi
     assert_eq!((used, chosen), (Some(innenstadt), Some(erfenbach)));
     let tenant = TenantId(app.tenant_id("kaiserslautern").await);
     let mut tx = app.db.db().tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let program = Program { facility: kita, care_type: "kita".into(), start_month: time::macros::date!(2027 - 08 - 01) };
-    let list = repo::stats::ranked_list(&mut tx, &Scope::All, &program).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_default();
+    let program =
+        Program { facility: kita, care_type: "kita".into(), start_month: time::macros::date!(2027 - 08 - 01) };
+    let list = repo::stats::ranked_list(&mut tx, &Scope::All, &program)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_default();
     let entry = list.iter().find(|r| r.application.id == id).unwrap_or_else(|| panic!("Mia is on the list"));
     assert!(!entry.parts.iter().any(|(k, _)| *k == Kind::District), "no district points: {:?}", entry.parts);
-    let weight = i64::from(repo::criteria(&mut tx).await.unwrap_or_default().iter().find(|c| c.kind == Kind::Distance).map_or(0, |c| c.weight));
+    let weight = i64::from(
+        repo::criteria(&mut tx)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .find(|c| c.kind == Kind::Distance)
+            .map_or(0, |c| c.weight),
+    );
     let districts = repo::districts(&mut tx).await.unwrap_or_default();
     let home = districts.iter().find(|d| d.id == innenstadt).map(|d| (d.lat, d.lon)).unwrap_or_default();
-    let place = repo::facility(&mut tx, &Scope::All, kita).await.unwrap_or_default().and_then(|f| f.position).unwrap_or_default();
+    let place = repo::facility(&mut tx, &Scope::All, kita)
+        .await
+        .unwrap_or_default()
+        .and_then(|f| f.position)
+        .unwrap_or_default();
     let expected = (10.0 - distance_km(home, place)).floor().max(0.0) as i64 * weight;
-    assert_eq!(entry.parts.iter().find(|(k, _)| *k == Kind::Distance).map_or(0, |(_, p)| *p), expected, "the distance from the Innenstadt's centre");
+    assert_eq!(
+        entry.parts.iter().find(|(k, _)| *k == Kind::Distance).map_or(0, |(_, p)| *p),
+        expected,
+        "the distance from the Innenstadt's centre"
+    );
     drop(tx);
 
     // the office's page of the application shows the district used and the mismatch
     let (mut admin, _) = staff(&app, "").await;
     let page = admin.get(&format!("/verwaltung/kita/anmeldungen/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Bezirk für die Punkte") && page.body.contains("Innenstadt (aus der Anschrift)"), "{}", page.body);
+    assert!(
+        page.body.contains("Bezirk für die Punkte") && page.body.contains("Innenstadt (aus der Anschrift)"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Abweichung: Die Eltern haben den Bezirk „Erfenbach“ gewählt, die Anschrift liegt laut Straßenverzeichnis in „Innenstadt“."), "{}", page.body);
 
     // an address the directory does not know keeps the parents' choice, marked as unconfirmed
@@ -194,10 +243,18 @@ async fn a_kita_district_chosen_against_the_address_gains_no_points_and_the_offi
     let r = apply(&mut parent, &fields).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let (id, used): (Uuid, Option<Uuid>) =
-        sqlx::query_as("select application_id, district_id from kita_application where request_key like '%:' || $1").bind(&key).fetch_one(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query_as("select application_id, district_id from kita_application where request_key like '%:' || $1")
+            .bind(&key)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(used, Some(erfenbach));
     let page = admin.get(&format!("/verwaltung/kita/anmeldungen/{id}")).await;
-    assert!(page.body.contains("Erfenbach (von den Eltern gewählt, nicht durch das Straßenverzeichnis bestätigt)"), "{}", page.body);
+    assert!(
+        page.body.contains("Erfenbach (von den Eltern gewählt, nicht durch das Straßenverzeichnis bestätigt)"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("Abweichung:"), "{}", page.body);
     owner.close().await;
 }
@@ -217,24 +274,66 @@ async fn the_office_lists_the_directory_and_replaces_it_by_a_checked_csv_import(
     // a wrong line: nothing is taken over, the message names the line
     let csrf = page.hidden("_csrf").unwrap_or_default();
     let bad = "Straße;PLZ;von;bis;Kita-Bezirk;Parkzone\nNeue Straße;67655;;;Innenstadt;a\nAlte Gasse;6765;;;;\n";
-    let r = admin.post_multipart("/verwaltung/strassen/import", &[("_csrf", &csrf)], Some(("csv", "strassen.csv", bad.as_bytes()))).await;
+    let r = admin
+        .post_multipart(
+            "/verwaltung/strassen/import",
+            &[("_csrf", &csrf)],
+            Some(("csv", "strassen.csv", bad.as_bytes())),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
     assert!(r.body.contains("Zeile 3: Die Postleitzahl muss fünf Ziffern haben."), "{}", r.body);
-    let r = admin.post_multipart("/verwaltung/strassen/import", &[("_csrf", &csrf)], Some(("csv", "strassen.csv", b"Neue Strasse;67655;;;Nirgendwo;a\n"))).await;
+    let r = admin
+        .post_multipart(
+            "/verwaltung/strassen/import",
+            &[("_csrf", &csrf)],
+            Some(("csv", "strassen.csv", b"Neue Strasse;67655;;;Nirgendwo;a\n")),
+        )
+        .await;
     assert!(r.body.contains("Zeile 1: Den Kita-Bezirk „Nirgendwo“ gibt es nicht."), "{}", r.body);
     // too large: refused before any line is read
     let large = "Weg;67655\n".repeat(60_000);
-    let r = admin.post_multipart("/verwaltung/strassen/import", &[("_csrf", &csrf)], Some(("csv", "gross.csv", large.as_bytes()))).await;
-    assert!(r.status == StatusCode::PAYLOAD_TOO_LARGE || r.body.contains("Die Datei ist größer als 512 KB."), "{} {}", r.status, r.body);
+    let r = admin
+        .post_multipart(
+            "/verwaltung/strassen/import",
+            &[("_csrf", &csrf)],
+            Some(("csv", "gross.csv", large.as_bytes())),
+        )
+        .await;
+    assert!(
+        r.status == StatusCode::PAYLOAD_TOO_LARGE || r.body.contains("Die Datei ist größer als 512 KB."),
+        "{} {}",
+        r.status,
+        r.body
+    );
 
     // a good file replaces the directory
     let good = "Straße;PLZ;von;bis;Kita-Bezirk;Parkzone\nNeue Straße;67655;1;40;Innenstadt;a\nNeue Straße;67655;41;9999;Betzenberg;\n";
-    let r = admin.post_multipart("/verwaltung/strassen/import", &[("_csrf", &csrf)], Some(("csv", "strassen.csv", good.as_bytes()))).await;
+    let r = admin
+        .post_multipart(
+            "/verwaltung/strassen/import",
+            &[("_csrf", &csrf)],
+            Some(("csv", "strassen.csv", good.as_bytes())),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = admin.get("/verwaltung/strassen").await;
-    assert!(page.body.contains("2 Einträge") && page.body.contains("Neue Straße") && page.body.contains("41–9999") && !page.body.contains("Marktstraße"), "{}", page.body);
+    assert!(
+        page.body.contains("2 Einträge")
+            && page.body.contains("Neue Straße")
+            && page.body.contains("41–9999")
+            && !page.body.contains("Marktstraße"),
+        "{}",
+        page.body
+    );
     // the worker may not import
     let csrf = read.hidden("_csrf").unwrap_or_default();
-    let r = worker.post_multipart("/verwaltung/strassen/import", &[("_csrf", &csrf)], Some(("csv", "strassen.csv", good.as_bytes()))).await;
+    let r = worker
+        .post_multipart(
+            "/verwaltung/strassen/import",
+            &[("_csrf", &csrf)],
+            Some(("csv", "strassen.csv", good.as_bytes())),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 }

@@ -11,7 +11,8 @@ use portal_tests::{TestDb, tenants_dir};
 async fn syncing_the_same_catalogue_twice_changes_nothing_and_a_changed_entry_gets_a_new_version() {
     let test_db = TestDb::new().await;
     let db = test_db.db();
-    let mut catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
+    let mut catalogue =
+        portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
 
     // the template was synced once already: a second sync is a no-op
     let mut tx = db.platform().await.unwrap_or_else(|e| panic!("{e}"));
@@ -29,12 +30,21 @@ async fn syncing_the_same_catalogue_twice_changes_nothing_and_a_changed_entry_ge
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
 
     assert_eq!((changed.inserted, changed.updated, changed.removed), (0, 1, 1));
-    let version: i32 = sqlx::query_scalar("select version from base_service where service_slug = 'meldebescheinigung'").fetch_one(&test_db.app).await.unwrap_or(0);
+    let version: i32 = sqlx::query_scalar("select version from base_service where service_slug = 'meldebescheinigung'")
+        .fetch_one(&test_db.app)
+        .await
+        .unwrap_or(0);
     assert_eq!(version, 2);
     let seen: i32 = {
-        let id: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'dueren'").fetch_one(&test_db.app).await.unwrap_or_default();
+        let id: uuid::Uuid = sqlx::query_scalar("select tenant_id from tenant where slug = 'dueren'")
+            .fetch_one(&test_db.app)
+            .await
+            .unwrap_or_default();
         let mut tx = db.tenant(portal_domain::TenantId(id)).await.unwrap_or_else(|e| panic!("{e}"));
-        sqlx::query_scalar("select seen_version from service_activation where service_slug = 'meldebescheinigung'").fetch_one(tx.conn()).await.unwrap_or(0)
+        sqlx::query_scalar("select seen_version from service_activation where service_slug = 'meldebescheinigung'")
+            .fetch_one(tx.conn())
+            .await
+            .unwrap_or(0)
     };
     assert_eq!(seen, 1, "the tenant has not reviewed the update yet");
 }
@@ -52,8 +62,13 @@ async fn a_second_server_learns_of_a_new_tenant_through_notify_without_restart()
 
     // Act: server A creates a tenant
     let mut tx = server_a.platform().await.unwrap_or_else(|e| panic!("{e}"));
-    let new =
-        NewTenant { slug: TenantSlug::parse("neu-ueber-notify").unwrap_or_else(|e| panic!("{e}")), kind: TenantKind::Gemeinde, parent: None, name: "Gemeinde Neu".into(), hosts: vec![host.clone()] };
+    let new = NewTenant {
+        slug: TenantSlug::parse("neu-ueber-notify").unwrap_or_else(|e| panic!("{e}")),
+        kind: TenantKind::Gemeinde,
+        parent: None,
+        name: "Gemeinde Neu".into(),
+        hosts: vec![host.clone()],
+    };
     tenants::create(&mut tx, &new, false).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
 

@@ -27,13 +27,24 @@ fn a_key_that_does_not_exist_is_reported() {
 #[test]
 fn mails_are_written_from_the_translation_files_in_the_language_asked() {
     use portal_domain::Lang;
-    use portal_mail::{Branding, Mail, render};
-    let b = Branding { tenant_name: "Stadt Test".into(), primary_colour: "#123456".into(), reply_to: None, portal_url: "https://test.de".into() };
-    let mail = Mail::CaseReceived { reference: "A-1".into(), service: "Meldebescheinigung".into(), link: "https://test.de/konto/antraege/1".into() };
+    use portal_mail::{Branding, Mail, Text, render};
+    let b = Branding {
+        tenant_name: "Stadt Test".into(),
+        primary_colour: "#123456".into(),
+        reply_to: None,
+        portal_url: "https://test.de".into(),
+    };
+    // as flows::filing writes it: the texts of the capability's own file, by key
+    let mail = Mail::new(
+        Text::new("cases.mail.case_received_subject").with("reference", "A-1").with("service", "Meldebescheinigung"),
+    )
+    .line(Text::new("cases.mail.case_received_text").with("service", "Meldebescheinigung").with("reference", "A-1"))
+    .button(Text::new("cases.mail.case_received_button"), "https://test.de/konto/antraege/1");
     let en = render(&mail, Lang::En, &b, "a@b.de", &|k, a| portal_ui::i18n::tr_with(Lang::En, k, a));
     assert_eq!(en.subject, "Your application A-1 has been received – Meldebescheinigung");
     assert!(en.text.contains("Stadt Test service portal · https://test.de"));
     let de = render(&mail, Lang::De, &b, "a@b.de", &|k, a| portal_ui::i18n::tr_with(Lang::De, k, a));
     assert_eq!(de.subject, "Ihr Antrag A-1 ist eingegangen – Meldebescheinigung");
+    assert!(de.text.contains("bei Stadt Test eingegangen"), "the tenant's name fills {{tenant}}: {}", de.text);
     assert!(!de.text.contains("mail."), "no key without a text: {}", de.text);
 }

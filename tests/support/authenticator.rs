@@ -18,7 +18,11 @@ pub struct Authenticator(Mutex<HashMap<String, (String, i64)>>);
 pub fn secret_on_page(body: &str) -> Option<String> {
     body.split(['<', '>'])
         .map(str::trim)
-        .find(|t| t.len() == 39 && t.split(' ').count() == 8 && t.chars().all(|c| c == ' ' || c.is_ascii_uppercase() || ('2'..='7').contains(&c)))
+        .find(|t| {
+            t.len() == 39
+                && t.split(' ').count() == 8
+                && t.chars().all(|c| c == ' ' || c.is_ascii_uppercase() || ('2'..='7').contains(&c))
+        })
         .map(|t| t.replace(' ', ""))
 }
 
@@ -57,7 +61,10 @@ impl TestApp {
             }
             // both usable steps are spent: the next one comes
             if !self.clock().advance(time::Duration::seconds(30)) {
-                tokio::time::sleep(std::time::Duration::from_secs(u64::try_from(30 - now.unix_timestamp() % 30).unwrap_or(1))).await;
+                tokio::time::sleep(std::time::Duration::from_secs(
+                    u64::try_from(30 - now.unix_timestamp() % 30).unwrap_or(1),
+                ))
+                .await;
             }
         }
     }
@@ -71,7 +78,8 @@ impl TestClient<'_> {
         if to.ends_with("/einrichten") {
             let page = self.get(&to).await;
             assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-            let secret = secret_on_page(&page.body).unwrap_or_else(|| panic!("no key on the set-up page: {}", page.body));
+            let secret =
+                secret_on_page(&page.body).unwrap_or_else(|| panic!("no key on the set-up page: {}", page.body));
             self.app.learn_secret(account, &secret);
             let code = self.app.next_code(account).await;
             let r = self.submit(&to, &to, &[("code", &code)]).await;

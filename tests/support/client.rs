@@ -42,12 +42,22 @@ impl TestClient<'_> {
     }
 
     /// POST a multipart form as-is, with at most one file (field, filename, bytes).
-    pub async fn post_multipart(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>) -> TestResponse {
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+    ) -> TestResponse {
         self.post_multipart_files(path, fields, file.as_slice()).await
     }
 
     /// POST a multipart form as-is, with any number of files.
-    pub async fn post_multipart_files(&mut self, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> TestResponse {
+    pub async fn post_multipart_files(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
         let cookie = self.cookie_header();
         let r = self.app.post_multipart_files(&self.host, path, fields, files, &cookie).await;
         self.keep(&r);
@@ -57,7 +67,9 @@ impl TestClient<'_> {
     /// Opens `form_page`, takes its CSRF token and posts `fields` to `action`.
     pub async fn submit(&mut self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> TestResponse {
         let page = self.get(form_page).await;
-        let csrf = page.hidden("_csrf").unwrap_or_else(|| panic!("no CSRF token on {form_page}: {} {}", page.status, page.body));
+        let csrf = page
+            .hidden("_csrf")
+            .unwrap_or_else(|| panic!("no CSRF token on {form_page}: {} {}", page.status, page.body));
         let mut all = vec![("_csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         let cookie = self.cookie_header();

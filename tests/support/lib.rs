@@ -22,62 +22,19 @@ use tower::ServiceExt;
 
 mod authenticator;
 mod client;
+mod mailbox;
+pub use mailbox::*;
+mod services;
 pub use authenticator::{Authenticator, secret_on_page};
 pub use client::TestClient;
-
-/// Superuser URL of the test server's maintenance database: `TEST_DATABASE_URL`, else the one
-/// [`ensure_services`] found or started.
-pub fn admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| ensure_services().database_url.clone())
-}
-
-/// What [`ensure_services`] found or started.
-#[derive(Debug)]
-pub struct Services {
-    pub database_url: String,
-}
-
-static SERVICES: std::sync::OnceLock<Result<Services, String>> = std::sync::OnceLock::new();
-
-/// The real components the tests talk to — PostgreSQL, the SMTP mailbox, the OpenID providers, the
-/// Stripe-compatible server, the PDF and QR tools — installed or started by
-/// `infra/scripts/test-services.sh` when they are not there (a test run by plain `cargo test`; the
-/// test command starts them before). The node services started here end with this process; a
-/// PostgreSQL cluster started here keeps running. Blocks the first caller until they answer; a
-/// failure is kept, so every later test fails at once with the same message.
-pub fn ensure_services() -> &'static Services {
-    let found = SERVICES.get_or_init(|| {
-        let default_url = "postgres://postgres@127.0.0.1:5432/postgres".to_owned();
-        let answers = |port: u16| std::net::TcpStream::connect_timeout(&std::net::SocketAddr::from(([127, 0, 0, 1], port)), std::time::Duration::from_millis(300)).is_ok();
-        let database_given = std::env::var("TEST_DATABASE_URL").is_ok();
-        // the test command exports where it started them; plain `cargo test` finds them by port
-        let started_by_script = std::env::var("STRIPE_API_BASE").is_ok() && std::env::var("MAILBOX_URL").is_ok();
-        let tools = ["pdftotext", "pdftoppm", "zbarimg"].iter().all(|t| std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()).any(|dir| dir.join(t).is_file()));
-        if started_by_script || (tools && (database_given || answers(5432)) && [2525, 2580, 4011, 4012, 12111].into_iter().all(answers)) {
-            return Ok(Services { database_url: default_url });
-        }
-        let script = repo_root().join("infra/scripts/test-services.sh");
-        let out = std::process::Command::new("bash")
-            .arg(&script)
-            .env("PARENT_PID", std::process::id().to_string())
-            .stderr(std::process::Stdio::inherit())
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        if !out.status.success() {
-            return Err(format!("{} failed ({}): see its output above", script.display(), out.status));
-        }
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let database_url = stdout.lines().find_map(|l| l.strip_prefix("TEST_DATABASE_URL=")).map_or(default_url, str::to_owned);
-        Ok(Services { database_url })
-    });
-    found.as_ref().unwrap_or_else(|e| panic!("{e}"))
-}
+pub use services::*;
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     // cargo passes the package folder at run time; the compile-time value may name another checkout
     // that shared the target directory
-    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("..")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()))
+        .join("..")
 }
 
 pub fn tenants_dir() -> PathBuf {
@@ -95,7 +52,11 @@ fn url_for(db: &str, user: &str, password: Option<&str>) -> PgConnectOptions {
 }
 
 async fn admin_pool(db: &str) -> PgPool {
-    PgPoolOptions::new().max_connections(2).connect_with(url_for(db, "postgres", None)).await.unwrap_or_else(|e| panic!("cannot connect to PostgreSQL as superuser ({}): {e}", admin_url()))
+    PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(url_for(db, "postgres", None))
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to PostgreSQL as superuser ({}): {e}", admin_url()))
 }
 
 fn hash_dir(h: &mut DefaultHasher, dir: &Path) {
@@ -143,40 +104,72 @@ async fn template() -> String {
     // one process builds it at a time
     let mut conn = admin.acquire().await.unwrap_or_else(|e| panic!("{e}"));
     sqlx::query("select pg_advisory_lock(7350001)").execute(&mut *conn).await.ok();
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)").bind(&name).fetch_one(&mut *conn).await.unwrap_or(false);
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1)")
+        .bind(&name)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap_or(false);
     if !exists {
         // old templates and test databases of earlier runs
-        let stale: Vec<String> = sqlx::query_scalar("select datname from pg_database where datname like 'kp_tmpl_%' or datname like 'kp_t_%'").fetch_all(&mut *conn).await.unwrap_or_default();
+        let stale: Vec<String> = sqlx::query_scalar(
+            "select datname from pg_database where datname like 'kp_tmpl_%' or datname like 'kp_t_%'",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap_or_default();
         for db in stale {
             let _ = sqlx::query(&format!("drop database if exists \"{db}\" with (force)")).execute(&mut *conn).await;
         }
         let building = format!("{name}_building");
         let _ = sqlx::query(&format!("drop database if exists \"{building}\" with (force)")).execute(&mut *conn).await;
-        sqlx::query(&format!("create database \"{building}\"")).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query(&format!("create database \"{building}\""))
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         {
             let owner = admin_pool(&building).await;
             portal_db::migrate(&owner).await.unwrap_or_else(|e| panic!("migrations: {e}"));
             for role in ["portal_app", "portal_platform"] {
-                sqlx::query(&format!("alter role {role} with login password '{role}'")).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+                sqlx::query(&format!("alter role {role} with login password '{role}'"))
+                    .execute(&owner)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
             }
             owner.close().await;
             let app = app_pool(&building).await;
             let platform = platform_pool(&building).await;
             let db = Db::from_pools(app.clone(), platform.clone()).with_clock(portal_domain::Clock::fixed(DEMO_DAY));
-            let catalogue = portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
+            let catalogue =
+                portal_catalogue::Catalogue::load(&tenants_dir().join("catalogue")).unwrap_or_else(|e| panic!("{e}"));
             portal_server::seed::sync_base_catalogue(&db, &catalogue).await.unwrap_or_else(|e| panic!("{e:#}"));
             let demo = portal_tenancy::demo::load(&tenants_dir().join("demo")).unwrap_or_else(|e| panic!("{e}"));
-            portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo, &test_oidc()).await.unwrap_or_else(|e| panic!("{e:#}"));
+            portal_server::seed::sync_demo_tenants(&db, &catalogue, &demo, &test_oidc())
+                .await
+                .unwrap_or_else(|e| panic!("{e:#}"));
             // every capability's demo data, as the server syncs it in demo mode
-            portal_server::kit::registry::sync_demo(portal_server::capabilities::ALL, &db, &tenants_dir().join("demo")).await.unwrap_or_else(|e| panic!("{e:#}"));
+            portal_server::kit::registry::sync_demo(portal_server::capabilities::ALL, &db, &tenants_dir().join("demo"))
+                .await
+                .unwrap_or_else(|e| panic!("{e:#}"));
             // the demo accounts' onboarding state, from the Stripe-compatible test server
-            portal_server::payments::jobs::check_accounts(&db, &stripe_gateway(&stripe_url())).await.unwrap_or_else(|e| panic!("{e:#}"));
-            let checked: i64 = sqlx::query_scalar("select count(*) from payment_setup where account_charges_enabled").fetch_one(&admin_pool(&building).await).await.unwrap_or(0);
-            assert!(checked >= 2, "the Stripe-compatible test server at {} did not answer (see infra/scripts/test-services.sh)", stripe_url());
+            portal_server::payments::jobs::check_accounts(&db, &stripe_gateway(&stripe_url()))
+                .await
+                .unwrap_or_else(|e| panic!("{e:#}"));
+            let checked: i64 = sqlx::query_scalar("select count(*) from payment_setup where account_charges_enabled")
+                .fetch_one(&admin_pool(&building).await)
+                .await
+                .unwrap_or(0);
+            assert!(
+                checked >= 2,
+                "the Stripe-compatible test server at {} did not answer (see infra/scripts/test-services.sh)",
+                stripe_url()
+            );
             app.close().await;
             platform.close().await;
         }
-        sqlx::query(&format!("alter database \"{building}\" rename to \"{name}\"")).execute(&mut *conn).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query(&format!("alter database \"{building}\" rename to \"{name}\""))
+            .execute(&mut *conn)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     sqlx::query("select pg_advisory_unlock(7350001)").execute(&mut *conn).await.ok();
     drop(conn);
@@ -186,11 +179,19 @@ async fn template() -> String {
 }
 
 async fn app_pool(db: &str) -> PgPool {
-    PgPoolOptions::new().max_connections(5).connect_with(url_for(db, "portal_app", Some("portal_app"))).await.unwrap_or_else(|e| panic!("cannot connect as portal_app: {e}"))
+    PgPoolOptions::new()
+        .max_connections(5)
+        .connect_with(url_for(db, "portal_app", Some("portal_app")))
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect as portal_app: {e}"))
 }
 
 async fn platform_pool(db: &str) -> PgPool {
-    PgPoolOptions::new().max_connections(3).connect_with(url_for(db, "portal_platform", Some("portal_platform"))).await.unwrap_or_else(|e| panic!("cannot connect as portal_platform: {e}"))
+    PgPoolOptions::new()
+        .max_connections(3)
+        .connect_with(url_for(db, "portal_platform", Some("portal_platform")))
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect as portal_platform: {e}"))
 }
 
 /// A fresh database for one test, copied from the template.
@@ -211,7 +212,10 @@ impl TestDb {
         let template = template().await;
         let name = format!("kp_t_{}", uuid::Uuid::now_v7().simple());
         let admin = admin_pool("postgres").await;
-        sqlx::query(&format!("create database \"{name}\" template \"{template}\"")).execute(&admin).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query(&format!("create database \"{name}\" template \"{template}\""))
+            .execute(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         admin.close().await;
         let app = app_pool(&name).await;
         let platform = platform_pool(&name).await;
@@ -233,13 +237,15 @@ impl TestDb {
 /// The OpenID Connect side as the test server runs it: the public development key of
 /// `infra/config/test.toml`, loopback providers allowed.
 pub fn test_oidc() -> portal_identity::oidc::Oidc {
-    let key = portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY).unwrap_or_else(|e| panic!("{e}"));
+    let key = portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY)
+        .unwrap_or_else(|e| panic!("{e}"));
     portal_identity::oidc::Oidc::new(key, true)
 }
 
 /// The document types of the repository's base catalogue, sealed with the development key.
 pub fn test_documents() -> portal_documents::Documents {
-    let key = portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY).unwrap_or_else(|e| panic!("{e}"));
+    let key = portal_identity::sealed::SecretsKey::from_base64(portal_settings::DEVELOPMENT_SECRETS_KEY)
+        .unwrap_or_else(|e| panic!("{e}"));
     portal_documents::Documents::load(&tenants_dir().join("catalogue"), key).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -272,7 +278,12 @@ impl TestResponse {
 
     /// `name=value` of the cookies the response sets.
     pub fn set_cookies(&self) -> Vec<String> {
-        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(|v| v.split(';').next().unwrap_or("").to_owned()).collect()
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").to_owned())
+            .collect()
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
@@ -301,7 +312,8 @@ pub fn stripe_url() -> String {
 /// async-stripe pointed at `base` with the stand-in's test key.
 pub fn stripe_gateway(base: &str) -> portal_payments::StripeGateway {
     let key: secrecy::SecretString = "sk_test_kommunalportal".to_owned().into();
-    portal_payments::StripeGateway::new(Some(&key), base, std::time::Duration::from_secs(5)).unwrap_or_else(|e| panic!("{e}"))
+    portal_payments::StripeGateway::new(Some(&key), base, std::time::Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 pub const OPERATOR_EMAIL: &str = "ops-test@kommunalportal.example";
 pub const OPERATOR_PASSWORD: &str = "richtig-langes-passwort";
@@ -354,7 +366,12 @@ impl TestApp {
     /// A second server on this app's database, as another process would run it: its own pools'
     /// state, host registry, content and page caches, and notification listener.
     pub async fn another_server(&self) -> Self {
-        let db = TestDb { name: self.db.name.clone(), app: app_pool(&self.db.name).await, platform: platform_pool(&self.db.name).await, clock: self.db.clock.clone() };
+        let db = TestDb {
+            name: self.db.name.clone(),
+            app: app_pool(&self.db.name).await,
+            platform: platform_pool(&self.db.name).await,
+            clock: self.db.clock.clone(),
+        };
         Self::serve(db, &stripe_url()).await
     }
 
@@ -385,7 +402,8 @@ impl TestApp {
                 ops_host: portal_domain::HostName::parse(OPS_HOST).unwrap_or_else(|e| panic!("{e}")),
                 trusted_proxies: vec!["10.9.9.9".parse().unwrap_or_else(|e| panic!("{e}"))],
                 secure_cookies: false,
-                site_dir: std::env::var("SITE_DIR").map_or_else(|_| std::env::temp_dir().join("kp-no-site"), PathBuf::from),
+                site_dir: std::env::var("SITE_DIR")
+                    .map_or_else(|_| std::env::temp_dir().join("kp-no-site"), PathBuf::from),
                 metrics_token: None,
                 max_body_bytes: 1024 * 1024,
                 map_tiles: String::new(),
@@ -450,23 +468,47 @@ impl TestApp {
 
     /// POST an urlencoded form.
     pub async fn post_form(&self, host: &str, path: &str, fields: &[(&str, &str)], cookie: &str) -> TestResponse {
-        let body: String = fields.iter().map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v))).collect::<Vec<_>>().join("&");
-        let req =
-            Request::post(path).header(header::HOST, host).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").header(header::COOKIE, cookie).body(Body::from(body)).unwrap_or_default();
+        let body: String = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let req = Request::post(path)
+            .header(header::HOST, host)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap_or_default();
         self.request(req).await
     }
 
     /// POST a multipart form; `file` is (field, filename, bytes).
-    pub async fn post_multipart(&self, host: &str, path: &str, fields: &[(&str, &str)], file: Option<(&str, &str, &[u8])>, cookie: &str) -> TestResponse {
+    pub async fn post_multipart(
+        &self,
+        host: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &str, &[u8])>,
+        cookie: &str,
+    ) -> TestResponse {
         self.post_multipart_files(host, path, fields, file.as_slice(), cookie).await
     }
 
     /// POST a multipart form with any number of files (field, filename, bytes).
-    pub async fn post_multipart_files(&self, host: &str, path: &str, fields: &[(&str, &str)], files: &[(&str, &str, &[u8])], cookie: &str) -> TestResponse {
+    pub async fn post_multipart_files(
+        &self,
+        host: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+        cookie: &str,
+    ) -> TestResponse {
         let boundary = "----kommunalportal-test-boundary";
         let mut body: Vec<u8> = Vec::new();
         for (k, v) in fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes(),
+            );
         }
         for &(name, filename, bytes) in files {
             body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
@@ -493,10 +535,17 @@ impl TestApp {
         let r = c.submit("/login", "/login", &[("email", OPERATOR_EMAIL), ("password", OPERATOR_PASSWORD)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "login failed: {}", r.body);
         // operators always have a second factor: set up at the first login, a code afterwards
-        assert!(matches!(r.location(), Some("/login/einrichten" | "/login/code")), "the password alone opened the console: {:?}", r.location());
+        assert!(
+            matches!(r.location(), Some("/login/einrichten" | "/login/code")),
+            "the password alone opened the console: {:?}",
+            r.location()
+        );
         let r = c.second_step(r, OPERATOR_EMAIL).await;
         assert!(r.status.is_success() || r.status == StatusCode::SEE_OTHER, "second step failed: {}", r.body);
-        let session = format!("ops_session={}", c.cookies.get("ops_session").cloned().unwrap_or_else(|| panic!("no console session: {}", r.body)));
+        let session = format!(
+            "ops_session={}",
+            c.cookies.get("ops_session").cloned().unwrap_or_else(|| panic!("no console session: {}", r.body))
+        );
         let home = self.get_with(OPS_HOST, "/", &[("cookie", &session)]).await;
         let csrf = home.hidden("_csrf").unwrap_or_default();
         (session, csrf)
@@ -504,74 +553,20 @@ impl TestApp {
 
     /// The id of a demo tenant by slug.
     pub async fn tenant_id(&self, slug: &str) -> uuid::Uuid {
-        sqlx::query_scalar("select tenant_id from tenant where slug = $1").bind(slug).fetch_one(&self.db.app).await.unwrap_or_else(|e| panic!("{slug}: {e}"))
+        sqlx::query_scalar("select tenant_id from tenant where slug = $1")
+            .bind(slug)
+            .fetch_one(&self.db.app)
+            .await
+            .unwrap_or_else(|e| panic!("{slug}: {e}"))
     }
-}
-
-/// The HTTP API of the test mailbox (a real SMTP server started by the test command).
-pub fn mailbox_url() -> String {
-    ensure_services();
-    std::env::var("MAILBOX_URL").unwrap_or_else(|_| "http://127.0.0.1:2580".to_owned())
-}
-
-/// The SMTP port of the test mailbox.
-pub fn mailbox_smtp_port() -> u16 {
-    std::env::var("APP__MAIL__SMTP_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(2525)
-}
-
-/// An SMTP transport to the test mailbox (or to `port`).
-pub fn smtp_to(port: u16) -> portal_mail::SmtpTransport {
-    portal_mail::SmtpTransport::new(&portal_mail::SmtpSettings {
-        host: "127.0.0.1".into(),
-        port,
-        tls: portal_mail::SmtpTls::None,
-        username: None,
-        password: None,
-        from_address: "noreply@kommunalportal.example".into(),
-        timeout: std::time::Duration::from_secs(5),
-    })
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// A mail as the mailbox shows it.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct ReceivedMail {
-    pub to: String,
-    pub from: String,
-    #[serde(rename = "replyTo")]
-    pub reply_to: String,
-    pub subject: String,
-    pub text: String,
-    pub links: Vec<String>,
-    #[serde(default)]
-    pub attachments: Vec<ReceivedAttachment>,
-}
-
-/// A file attached to a received mail.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct ReceivedAttachment {
-    pub filename: String,
-    #[serde(rename = "contentType")]
-    pub content_type: String,
-    pub content: String,
-}
-
-/// The mails the mailbox received for `to`, oldest first.
-pub async fn mails_for(to: &str) -> Vec<ReceivedMail> {
-    let url = format!("{}/messages?to={}", mailbox_url(), urlencoding::encode(to));
-    let r = reqwest::get(&url).await.unwrap_or_else(|e| panic!("the test mailbox at {url} is not reachable (see infra/scripts/test-services.sh): {e}"));
-    r.json().await.unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// A unique address for one test.
-pub fn unique_email(prefix: &str) -> String {
-    format!("{prefix}-{}@example.org", uuid::Uuid::now_v7().simple())
 }
 
 impl TestApp {
     /// Delivers queued mail through the real SMTP server of the test mailbox.
     pub async fn deliver_mail(&self) -> usize {
-        portal_mail::process_due(&self.state.db, &smtp_to(mailbox_smtp_port()), 100).await.unwrap_or_else(|e| panic!("{e}"))
+        portal_mail::process_due(&self.state.db, &smtp_to(mailbox_smtp_port()), 100)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Delivers queued mail and returns the path and query of the last link in the newest mail to
@@ -581,7 +576,10 @@ impl TestApp {
         for _ in 0..50 {
             let mails = mails_for(to).await;
             if let Some(link) = mails.iter().rev().flat_map(|m| m.links.iter()).find(|l| l.contains(fragment)) {
-                return link.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned())).unwrap_or_default();
+                return link
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+                    .unwrap_or_default();
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }

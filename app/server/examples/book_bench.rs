@@ -23,7 +23,11 @@ async fn main() -> anyhow::Result<()> {
     let location = env("BENCH_LOCATION")?.parse()?;
     let tasks: usize = env("TASKS").ok().and_then(|t| t.parse().ok()).unwrap_or(16);
     let seconds: u64 = env("SECONDS").ok().and_then(|t| t.parse().ok()).unwrap_or(10);
-    let db = Db::connect_lazy(app, platform, &PoolSettings { max_connections: u32::try_from(tasks).unwrap_or(16) + 2, ..PoolSettings::default() });
+    let db = Db::connect_lazy(
+        app,
+        platform,
+        &PoolSettings { max_connections: u32::try_from(tasks).unwrap_or(16) + 2, ..PoolSettings::default() },
+    );
     let req = Request { location, services: vec!["personalausweis".into()], persons: 1 };
     let plan = {
         let mut tx = db.tenant(tenant).await?;
@@ -50,7 +54,14 @@ async fn main() -> anyhow::Result<()> {
                     day += i64::try_from(tasks).unwrap_or(1);
                     continue;
                 };
-                let person = Person { name: "Bench".into(), email: String::new(), phone: "0631 1".into(), lang: "de".into(), portal_url: "http://bench".into(), citizen: None };
+                let person = Person {
+                    name: "Bench".into(),
+                    email: String::new(),
+                    phone: "0631 1".into(),
+                    lang: "de".into(),
+                    portal_url: "http://bench".into(),
+                    citizen: None,
+                };
                 let mut tx = db.tenant(tenant).await?;
                 match repo::take(&mut tx, Land::RP, &req, &plan, slot.start, None, &person, now).await {
                     Ok(_) => {

@@ -19,7 +19,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn fact(f: Fact, label: &str, value: &str, check: bool) -> PrintedFact {
-    PrintedFact { fact: f, label: Localized { de: label.into(), en: label.into() }, value: Localized { de: value.into(), en: value.into() }, check }
+    PrintedFact {
+        fact: f,
+        label: Localized { de: label.into(), en: label.into() },
+        value: Localized { de: value.into(), en: value.into() },
+        check,
+    }
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -99,11 +104,16 @@ async fn main() -> anyhow::Result<()> {
     let db = Db::connect_lazy(app, platform, &PoolSettings { max_connections: 2, ..PoolSettings::default() });
     let tenant = {
         let mut p = db.platform().await?;
-        let t = portal_tenancy::repo::get_by_slug(&mut p, "kaiserslautern").await?.ok_or_else(|| anyhow::anyhow!("no tenant"))?.id();
+        let t = portal_tenancy::repo::get_by_slug(&mut p, "kaiserslautern")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no tenant"))?
+            .id();
         p.commit().await?;
         t
     };
-    let sealer = portal_identity::sealed::SecretsKey::from_base64(&env("APP__SECURITY__SECRETS_KEY").unwrap_or_else(|_| portal_settings::DEVELOPMENT_SECRETS_KEY.to_owned()))?;
+    let sealer = portal_identity::sealed::SecretsKey::from_base64(
+        &env("APP__SECURITY__SECRETS_KEY").unwrap_or_else(|_| portal_settings::DEVELOPMENT_SECRETS_KEY.to_owned()),
+    )?;
     let catalogue = portal_documents::Catalogue::parse(&std::fs::read_to_string(env("DOCUMENTS_TOML")?)?)?;
     let doc_type = catalogue.for_service("bewohnerparkausweis").ok_or_else(|| anyhow::anyhow!("no type"))?;
     let base = env("BENCH_BASE").unwrap_or_else(|_| "http://kaiserslautern.localhost".into());
@@ -125,7 +135,11 @@ async fn main() -> anyhow::Result<()> {
         .bind(format!("BENCH-{i}-{case}"))
         .execute(tx.conn())
         .await?;
-        let facts = vec![fact(Fact::Plate, "Kennzeichen", "KL-AB 123", true), fact(Fact::Zone, "Parkzone", "Zone A – Innenstadt", true), fact(Fact::Name, "Name", "Erika Mustermann", false)];
+        let facts = vec![
+            fact(Fact::Plate, "Kennzeichen", "KL-AB 123", true),
+            fact(Fact::Zone, "Parkzone", "Zone A – Innenstadt", true),
+            fact(Fact::Name, "Name", "Erika Mustermann", false),
+        ];
         let t = Instant::now();
         let n = NewDocument {
             doc_type,

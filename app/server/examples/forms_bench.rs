@@ -46,13 +46,33 @@ async fn main() -> anyhow::Result<()> {
 
     // 1. a 100-field form, one operation at a time (10 pages of 10 fields)
     let first = Field::new("f0".into(), Kind::Text, text("Feld 0"));
-    let mut schema = FormSchema { version: 1, guest: false, pages: vec![Page { id: "p0".into(), title: text("Seite 0"), help: None, show_if: None, fields: vec![first] }] };
-    let kinds = [Kind::Text, Kind::Number, Kind::Date, Kind::Email, Kind::YesNo, Kind::Textarea, Kind::Phone, Kind::Iban, Kind::Address, Kind::PostcodeTown];
+    let mut schema = FormSchema {
+        version: 1,
+        guest: false,
+        pages: vec![Page { id: "p0".into(), title: text("Seite 0"), help: None, show_if: None, fields: vec![first] }],
+    };
+    let kinds = [
+        Kind::Text,
+        Kind::Number,
+        Kind::Date,
+        Kind::Email,
+        Kind::YesNo,
+        Kind::Textarea,
+        Kind::Phone,
+        Kind::Iban,
+        Kind::Address,
+        Kind::PostcodeTown,
+    ];
     let mut op_ms = Vec::new();
     for i in 1..100 {
         let field = Field::new(format!("f{i}"), kinds[i % kinds.len()], text(&format!("Feld {i}")));
         let op = if i % 10 == 0 {
-            Op::AddPage { after: Some(schema.pages.len() - 1), id: format!("p{}", i / 10), title: text(&format!("Seite {}", i / 10)), first: field }
+            Op::AddPage {
+                after: Some(schema.pages.len() - 1),
+                id: format!("p{}", i / 10),
+                title: text(&format!("Seite {}", i / 10)),
+                first: field,
+            }
         } else {
             Op::AddField { page: schema.pages.len() - 1, at: None, field }
         };
@@ -88,7 +108,12 @@ async fn main() -> anyhow::Result<()> {
         println!("fim.import.{name} bytes={} median_ms={:.2}", xml.len(), median(ms));
     }
     let imported = imported.ok_or_else(|| anyhow::anyhow!("no import"))?;
-    println!("fim.import.largest fields={} pages={} notes={}", imported.schema.fields().count(), imported.schema.pages.len(), imported.report.len());
+    println!(
+        "fim.import.largest fields={} pages={} notes={}",
+        imported.schema.fields().count(),
+        imported.schema.pages.len(),
+        imported.report.len()
+    );
 
     // 3. saving the 100-field draft as the builder does, then publishing it
     let Ok(app_url) = env("APP__DATABASE__URL") else { return Ok(()) };
@@ -97,7 +122,10 @@ async fn main() -> anyhow::Result<()> {
     let db = Db::connect_lazy(app, platform, &PoolSettings { max_connections: 2, ..PoolSettings::default() });
     let tenant = {
         let mut p = db.platform().await?;
-        let t = portal_tenancy::repo::get_by_slug(&mut p, "kaiserslautern").await?.ok_or_else(|| anyhow::anyhow!("no tenant"))?.id();
+        let t = portal_tenancy::repo::get_by_slug(&mut p, "kaiserslautern")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no tenant"))?
+            .id();
         p.commit().await?;
         t
     };
@@ -116,7 +144,10 @@ async fn main() -> anyhow::Result<()> {
         ms.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let saved_bytes = serde_json::to_vec(&schema)?.len();
-    println!("builder.save_100_fields median_ms={:.2} json_bytes={saved_bytes} (draft read, one change applied and checked, saved with its revision check, committed)", median(ms));
+    println!(
+        "builder.save_100_fields median_ms={:.2} json_bytes={saved_bytes} (draft read, one change applied and checked, saved with its revision check, committed)",
+        median(ms)
+    );
     let t = Instant::now();
     let mut tx = db.tenant(tenant).await?;
     let revision = builder::draft(&mut tx, &slug).await?.map(|d| d.revision).unwrap_or(1);

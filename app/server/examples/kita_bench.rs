@@ -22,7 +22,10 @@ use sqlx::postgres::PgConnectOptions;
 use uuid::Uuid;
 
 fn status_kb(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok())).unwrap_or(0)
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -56,7 +59,13 @@ async fn main() -> anyhow::Result<()> {
         let blocking = matching::blocking_pairs(&inst, &state.held).len();
         check_ms.push(t.elapsed().as_secs_f64() * 1000.0);
         anyhow::ensure!(blocking == 0 && matching::feasible(&inst, &state.held), "unstable result");
-        summary = format!("rounds={} offers={} placed={} places={}", rounds.len(), state.offers.len(), state.held.iter().flatten().count(), inst.capacity.iter().sum::<u32>());
+        summary = format!(
+            "rounds={} offers={} placed={} places={}",
+            rounds.len(),
+            state.offers.len(),
+            state.held.iter().flatten().count(),
+            inst.capacity.iter().sum::<u32>()
+        );
     }
     println!("memory.city children={children} facilities={facilities} {summary}");
     println!(
@@ -76,14 +85,26 @@ async fn main() -> anyhow::Result<()> {
     let slug = env("BENCH_TENANT_SLUG").unwrap_or_else(|_| "guetersloh".into());
     let tenant = {
         let mut p = db.platform().await?;
-        let t = portal_tenancy::repo::get_by_slug(&mut p, &slug).await?.ok_or_else(|| anyhow::anyhow!("no tenant {slug}"))?.id();
+        let t = portal_tenancy::repo::get_by_slug(&mut p, &slug)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no tenant {slug}"))?
+            .id();
         p.commit().await?;
         t
     };
     let t = Instant::now();
     let mut tx = db.tenant(tenant).await?;
-    repo::save_settings(&mut tx, &Settings { year_start: generate::START, deadline: generate::START, max_preferences: 5, accept_days: 14 }).await?;
-    let provider = Provider { id: Uuid::now_v7(), name: format!("Bench-Träger {}", Uuid::now_v7()), kind: "municipal".into(), contact: String::new() };
+    repo::save_settings(
+        &mut tx,
+        &Settings { year_start: generate::START, deadline: generate::START, max_preferences: 5, accept_days: 14 },
+    )
+    .await?;
+    let provider = Provider {
+        id: Uuid::now_v7(),
+        name: format!("Bench-Träger {}", Uuid::now_v7()),
+        kind: "municipal".into(),
+        contact: String::new(),
+    };
     repo::save_provider(&mut tx, &provider).await?;
     let district = repo::save_district(&mut tx, "Bench", generate::CENTRE.0, generate::CENTRE.1, &[]).await?;
     let mut ids = Vec::with_capacity(facilities);
@@ -108,7 +129,12 @@ async fn main() -> anyhow::Result<()> {
         };
         repo::save_facility(&mut tx, &f).await?;
         for (care, n) in ["krippe", "kita", "hort"].iter().zip(city.places[i]) {
-            repo::set_places(&mut tx, &Program { facility: f.id, care_type: (*care).into(), start_month: generate::START }, i32::try_from(n).unwrap_or(0)).await?;
+            repo::set_places(
+                &mut tx,
+                &Program { facility: f.id, care_type: (*care).into(), start_month: generate::START },
+                i32::try_from(n).unwrap_or(0),
+            )
+            .await?;
         }
         ids.push(f.id);
     }
@@ -127,7 +153,12 @@ async fn main() -> anyhow::Result<()> {
             scope_hours: 35,
             working_parents: i16::from(a.working_parents),
             single_parent: a.single_parent,
-            siblings_at: a.siblings_at.iter().filter_map(|s| city.facilities.iter().position(|f| f.facility == *s)).map(|i| ids[i]).collect(),
+            siblings_at: a
+                .siblings_at
+                .iter()
+                .filter_map(|s| city.facilities.iter().position(|f| f.facility == *s))
+                .map(|i| ids[i])
+                .collect(),
             parent_name: "Bench".into(),
             email: String::new(),
             phone: "0".into(),
@@ -152,7 +183,10 @@ async fn main() -> anyhow::Result<()> {
             .fetch_one(tx.conn())
             .await?;
     tx.commit().await?;
-    println!("db.allocation seconds={seconds:.2} rounds={} offers_written={offers} status={status} stable={stable:?}", done.len());
+    println!(
+        "db.allocation seconds={seconds:.2} rounds={} offers_written={offers} status={status} stable={stable:?}",
+        done.len()
+    );
     println!("db.kb rss_before={rss_before} rss_peak={}", status_kb("VmHWM:"));
     Ok(())
 }

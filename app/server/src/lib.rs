@@ -12,6 +12,7 @@ pub mod flows;
 pub mod kit;
 pub mod shared;
 
+// The capabilities: a new one is its folder, a `mod` line here and a line in `capabilities::ALL`.
 pub mod access;
 pub mod account;
 pub mod applications;
@@ -27,7 +28,29 @@ pub mod security;
 pub mod streets;
 pub mod tenants;
 
-pub mod capabilities;
+/// The capability list: every capability of the web layer, once.
+pub mod capabilities {
+    use crate::kit::registry::Capability;
+
+    /// Every capability, in the order their routes are merged.
+    pub static ALL: &[Capability] = &[
+        crate::catalogue::CAPABILITY,
+        crate::tenants::CAPABILITY,
+        crate::access::CAPABILITY,
+        crate::audit::CAPABILITY,
+        crate::account::CAPABILITY,
+        crate::applications::CAPABILITY,
+        crate::casework::CAPABILITY,
+        crate::payments::CAPABILITY,
+        crate::appointments::CAPABILITY,
+        crate::kita::CAPABILITY,
+        crate::documents::CAPABILITY,
+        crate::forms::CAPABILITY,
+        crate::streets::CAPABILITY,
+        crate::security::CAPABILITY,
+    ];
+}
+
 pub mod router;
 pub mod seed;
 pub mod startup;

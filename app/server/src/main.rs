@@ -115,7 +115,11 @@ async fn run(command: Command, settings: Settings, environment: Environment) -> 
                     line.trim_end_matches(['\r', '\n']).to_owned()
                 }
             };
-            let db = portal_db::Db::connect_lazy(settings.database.app_options()?, settings.database.platform_options()?, &portal_db::PoolSettings::default());
+            let db = portal_db::Db::connect_lazy(
+                settings.database.app_options()?,
+                settings.database.platform_options()?,
+                &portal_db::PoolSettings::default(),
+            );
             let mut tx = db.platform().await?;
             match portal_operators::create(&mut tx, &email, &name, &password).await {
                 Ok(id) => {

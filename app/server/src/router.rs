@@ -53,8 +53,15 @@ const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; sty
 
 /// One site's router: the routes every capability adds to it, the language switch, and a 404 in
 /// the site's frame for everything else.
-fn site_router(list: &'static [Capability], pick: impl Fn(&Capability) -> Option<fn() -> Router<AppState>>) -> Router<AppState> {
-    list.iter().filter_map(pick).fold(Router::new(), |r, routes| r.merge(routes())).route(links::LANGUAGE.pattern(), get(switch_language)).fallback(not_found)
+fn site_router(
+    list: &'static [Capability],
+    pick: impl Fn(&Capability) -> Option<fn() -> Router<AppState>>,
+) -> Router<AppState> {
+    list.iter()
+        .filter_map(pick)
+        .fold(Router::new(), |r, routes| r.merge(routes()))
+        .route(links::LANGUAGE.pattern(), get(switch_language))
+        .fallback(not_found)
 }
 
 /// Builds the complete router with every capability of [`crate::capabilities::ALL`].
@@ -83,16 +90,22 @@ pub fn build_router_with(state: AppState, list: &'static [Capability]) -> Router
     let static_files = Router::new()
         .nest_service(links::ASSETS_KERN.pattern(), ServeDir::new(site_dir.join("kern")))
         .nest_service(links::ASSETS_PKG.pattern(), ServeDir::new(site_dir.join("pkg")))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable")));
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ));
 
+    // the scripts the capabilities (and the shared widgets) serve from memory, on any host
+    let assets = crate::kit::widgets::SHARED_ASSETS
+        .iter()
+        .chain(list.iter().flat_map(|c| c.assets.iter()))
+        .fold(Router::new(), |r, a| r.route(a.path.pattern(), get(move || async move { a.response() })));
     let hsts = state.config.secure_cookies.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     Router::new()
         .route(links::HEALTH.pattern(), get(observe::health))
+        .merge(assets)
         .route(links::ASSET_APP_CSS.pattern(), get(app_css))
         .route(links::ASSET_ISLANDS_JS.pattern(), get(islands_js))
-        .route(links::ASSET_PAYMENT_JS.pattern(), get(payment_js))
-        .route(links::ASSET_LIVE_JS.pattern(), get(live_js))
-        .route(links::ASSET_MAP_JS.pattern(), get(map_js))
         .nest_service(links::ASSETS_LEAFLET.pattern(), ServeDir::new(site_dir.join("leaflet")))
         .merge(static_files)
         .fallback(dispatch)
@@ -132,25 +145,27 @@ fn request_id(req: &Request) -> Option<&str> {
 }
 
 async fn app_css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::APP_CSS).into_response()
-}
-
-async fn payment_js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::PAYMENT_JS).into_response()
-}
-
-async fn map_js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::MAP_JS).into_response()
-}
-
-async fn live_js() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], pages::LIVE_JS).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        pages::APP_CSS,
+    )
+        .into_response()
 }
 
 async fn islands_js(State(sites): State<Sites>) -> Response {
     // the loader names the wasm with its version so that a new build is never mixed with an old one
     let body = pages::ISLANDS_JS.replace("__WASM_VERSION__", &pages::wasm_version(&sites.state));
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Resolves the site of the request and hands it to that site's router; turns error responses into
@@ -209,7 +224,13 @@ struct Answer<'a> {
 
 /// Runs the site's router and turns an error response into the translated page (after undoing the
 /// page's work).
-async fn route(sites: &Sites, router: Router, req: Request, at: &Answer<'_>, page: Option<Arc<pipeline::Page>>) -> Response {
+async fn route(
+    sites: &Sites,
+    router: Router,
+    req: Request,
+    at: &Answer<'_>,
+    page: Option<Arc<pipeline::Page>>,
+) -> Response {
     let response = match registry::serving(sites.capabilities, router.oneshot(req)).await {
         Ok(r) => r,
         Err(never) => match never {},

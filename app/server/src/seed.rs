@@ -17,7 +17,13 @@ pub async fn sync_base_catalogue(db: &Db, catalogue: &Catalogue) -> anyhow::Resu
     sqlx::query("select pg_advisory_xact_lock(hashtext('kommunalportal.catalogue-sync'))").execute(tx.conn()).await?;
     let report = sync_catalogue(&mut tx, catalogue).await.context("catalogue sync")?;
     tx.commit().await?;
-    tracing::info!(inserted = report.inserted, updated = report.updated, removed = report.removed, services = catalogue.services.len(), "base catalogue synced");
+    tracing::info!(
+        inserted = report.inserted,
+        updated = report.updated,
+        removed = report.removed,
+        services = catalogue.services.len(),
+        "base catalogue synced"
+    );
     Ok(())
 }
 
@@ -36,26 +42,44 @@ pub fn demo_selection(catalogue: &Catalogue, t: &DemoTenant) -> anyhow::Result<V
         set.remove(s.as_str());
     }
     for o in &t.overrides {
-        anyhow::ensure!(set.contains(o.service.as_str()), "{}: override for `{}`, which the tenant does not offer", t.file.display(), o.service);
+        anyhow::ensure!(
+            set.contains(o.service.as_str()),
+            "{}: override for `{}`, which the tenant does not offer",
+            t.file.display(),
+            o.service
+        );
     }
     Ok(set.into_iter().collect())
 }
 
 /// Upserts the demo tenants (parents first) and removes demo tenants whose file is gone.
 /// Each tenant is written in one transaction: identity and hosts, then branding, logo, services.
-pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTenant], oidc: &portal_identity::oidc::Oidc) -> anyhow::Result<()> {
+pub async fn sync_demo_tenants(
+    db: &Db,
+    catalogue: &Catalogue,
+    tenants: &[DemoTenant],
+    oidc: &portal_identity::oidc::Oidc,
+) -> anyhow::Result<()> {
     for t in tenants {
         let selection = demo_selection(catalogue, t)?;
         let mut tx = db.platform().await?;
         sqlx::query("select pg_advisory_xact_lock(hashtext('kommunalportal.demo-sync'))").execute(tx.conn()).await?;
         let parent = match &t.parent {
-            Some(p) => Some(tenant_repo::get_by_slug(&mut tx, p.as_str()).await?.with_context(|| format!("{}: parent `{p}` not synced", t.file.display()))?.id()),
+            Some(p) => Some(
+                tenant_repo::get_by_slug(&mut tx, p.as_str())
+                    .await?
+                    .with_context(|| format!("{}: parent `{p}` not synced", t.file.display()))?
+                    .id(),
+            ),
             None => None,
         };
-        let new = NewTenant { slug: t.slug.clone(), kind: t.kind, parent, name: t.name.clone(), hosts: t.hosts.clone() };
+        let new =
+            NewTenant { slug: t.slug.clone(), kind: t.kind, parent, name: t.name.clone(), hosts: t.hosts.clone() };
         let id: TenantId = match tenant_repo::get_by_slug(&mut tx, t.slug.as_str()).await? {
             Some(existing) => {
-                tenant_repo::update(&mut tx, existing.id(), &new).await.with_context(|| t.file.display().to_string())?;
+                tenant_repo::update(&mut tx, existing.id(), &new)
+                    .await
+                    .with_context(|| t.file.display().to_string())?;
                 existing.id()
             }
             None => tenant_repo::create(&mut tx, &new, true).await.with_context(|| t.file.display().to_string())?,
@@ -88,10 +112,13 @@ pub async fn sync_demo_tenants(db: &Db, catalogue: &Catalogue, tenants: &[DemoTe
                 enabled: true,
             };
             config.sealed_secret = Some(oidc.seal_secret(tx.tenant_id().0, &config, &p.client_secret));
-            portal_identity::oidc::save_provider(&mut tx, &config).await.with_context(|| t.file.display().to_string())?;
+            portal_identity::oidc::save_provider(&mut tx, &config)
+                .await
+                .with_context(|| t.file.display().to_string())?;
         }
         if let Some(p) = &t.staff_second_factor {
-            let policy = portal_identity::staff::SecondFactorPolicy::parse(p).with_context(|| format!("{}: staff_second_factor must be none, admins or all", t.file.display()))?;
+            let policy = portal_identity::staff::SecondFactorPolicy::parse(p)
+                .with_context(|| format!("{}: staff_second_factor must be none, admins or all", t.file.display()))?;
             portal_identity::staff::set_second_factor_policy(&mut tx, policy).await?;
         }
         tx.commit().await?;

@@ -48,12 +48,22 @@ pub fn smtp_transport(settings: &Settings) -> anyhow::Result<Arc<dyn portal_mail
 /// role log in.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let owner_opts = settings.database.owner_options()?.context("database.owner_url is needed to migrate")?;
-    let owner = PgPoolOptions::new().max_connections(2).acquire_timeout(Duration::from_secs(10)).connect_with(owner_opts).await.context("connecting as the schema owner")?;
+    let owner = PgPoolOptions::new()
+        .max_connections(2)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(owner_opts)
+        .await
+        .context("connecting as the schema owner")?;
     portal_db::migrate(&owner).await.context("running migrations")?;
     if settings.database.manage_app_role {
-        for (url, opts, role) in [(&settings.database.url, settings.database.app_options()?, "portal_app"), (&settings.database.platform_url, settings.database.platform_options()?, "portal_platform")]
-        {
-            anyhow::ensure!(opts.get_username() == role, "the database URL for {role} must connect as {role} when manage_app_role is on");
+        for (url, opts, role) in [
+            (&settings.database.url, settings.database.app_options()?, "portal_app"),
+            (&settings.database.platform_url, settings.database.platform_options()?, "portal_platform"),
+        ] {
+            anyhow::ensure!(
+                opts.get_username() == role,
+                "the database URL for {role} must connect as {role} when manage_app_role is on"
+            );
             let sql = match url_password(url.expose_secret()) {
                 Some(p) => format!("alter role {role} with login password '{}'", p.replace('\'', "''")),
                 None => format!("alter role {role} with login"),
@@ -87,12 +97,14 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     let db = Db::connect_lazy(settings.database.app_options()?, settings.database.platform_options()?, &pool);
     db.check_roles().await.context("checking the database roles")?;
 
-    let key = portal_identity::sealed::SecretsKey::from_base64(settings.security.secrets_key.expose_secret()).context("security.secrets_key")?;
+    let key = portal_identity::sealed::SecretsKey::from_base64(settings.security.secrets_key.expose_secret())
+        .context("security.secrets_key")?;
     let oidc = Arc::new(portal_identity::oidc::Oidc::new(key, settings.security.allow_loopback_http));
 
     let tenants_dir = &settings.paths.tenants_dir;
     let catalogue = portal_catalogue::Catalogue::load(&tenants_dir.join("catalogue"))?;
-    let sealer = portal_identity::sealed::SecretsKey::from_base64(settings.security.secrets_key.expose_secret()).context("security.secrets_key")?;
+    let sealer = portal_identity::sealed::SecretsKey::from_base64(settings.security.secrets_key.expose_secret())
+        .context("security.secrets_key")?;
     let documents = Arc::new(portal_documents::Documents::load(&tenants_dir.join("catalogue"), sealer)?);
     crate::seed::sync_base_catalogue(&db, &catalogue).await?;
     if settings.demo.enabled {
@@ -103,8 +115,11 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
 
     let cache = &settings.cache;
     let idle = Duration::from_secs(cache.idle_secs);
-    let content =
-        Arc::new(portal_web::content::ContentCache::new(portal_web::content::ContentLimits { max_bytes: cache.content_max_mb * 1024 * 1024, idle, ..portal_web::content::ContentLimits::default() }));
+    let content = Arc::new(portal_web::content::ContentCache::new(portal_web::content::ContentLimits {
+        max_bytes: cache.content_max_mb * 1024 * 1024,
+        idle,
+        ..portal_web::content::ContentLimits::default()
+    }));
     let pages = Arc::new(portal_web::shared_pages::PageCache::new(portal_web::shared_pages::PageLimits {
         max_bytes: cache.pages_max_mb * 1024 * 1024,
         idle,
@@ -112,8 +127,18 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
     }));
     let listener_content = Arc::clone(&content);
     let started = std::time::Instant::now();
-    let registry = TenantRegistry::start(db.clone(), Duration::from_secs(60), Arc::new(move |change| listener_content.apply(change))).await.context("loading the tenant registry")?;
-    tracing::info!(hosts = registry.host_count(), elapsed_ms = started.elapsed().as_millis() as u64, "tenant registry loaded");
+    let registry = TenantRegistry::start(
+        db.clone(),
+        Duration::from_secs(60),
+        Arc::new(move |change| listener_content.apply(change)),
+    )
+    .await
+    .context("loading the tenant registry")?;
+    tracing::info!(
+        hosts = registry.host_count(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "tenant registry loaded"
+    );
 
     portal_web::cookies::configure(settings.server.secure_cookies);
     let live = crate::appointments::live_hub(&db, settings.server.max_streams_per_address);
@@ -137,8 +162,12 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
         authz: Arc::new(portal_authz::Authorizer::new().await.context("loading the casbin model and policy")?),
         oidc,
         payments: Arc::new(
-            portal_payments::StripeGateway::new(settings.payments.secret_key.as_ref(), &settings.payments.api_base, Duration::from_millis(settings.payments.timeout_ms))
-                .map_err(|e| anyhow::anyhow!("payments: {e}"))?,
+            portal_payments::StripeGateway::new(
+                settings.payments.secret_key.as_ref(),
+                &settings.payments.api_base,
+                Duration::from_millis(settings.payments.timeout_ms),
+            )
+            .map_err(|e| anyhow::anyhow!("payments: {e}"))?,
         ),
         payment_config: Arc::new(portal_web::PaymentConfig {
             js_url: settings.payments.js_url.clone(),
@@ -154,10 +183,20 @@ pub async fn build_state(settings: &Settings, telemetry: &Telemetry) -> anyhow::
 impl Application {
     pub async fn build(settings: &Settings, telemetry: &Telemetry) -> anyhow::Result<Self> {
         let state = build_state(settings, telemetry).await?;
-        let listener = tokio::net::TcpListener::bind(settings.server.bind).await.with_context(|| format!("binding {}", settings.server.bind))?;
-        let mail = if settings.mail.worker { Some((smtp_transport(settings)?, Duration::from_millis(settings.mail.poll_interval_ms))) } else { None };
+        let listener = tokio::net::TcpListener::bind(settings.server.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.server.bind))?;
+        let mail = if settings.mail.worker {
+            Some((smtp_transport(settings)?, Duration::from_millis(settings.mail.poll_interval_ms)))
+        } else {
+            None
+        };
         let (stop, stopped) = tokio::sync::watch::channel(false);
-        let jobs = crate::capabilities::ALL.iter().flat_map(|c| c.jobs.iter()).filter_map(|start| start(&state, settings, stopped.clone())).collect();
+        let jobs = crate::capabilities::ALL
+            .iter()
+            .flat_map(|c| c.jobs.iter())
+            .filter_map(|start| start(&state, settings, stopped.clone()))
+            .collect();
         Ok(Self { state, listener, mail, jobs, stop, stopped })
     }
 
@@ -169,10 +208,14 @@ impl Application {
     pub async fn run(self) -> anyhow::Result<()> {
         let (stop, stopped) = (self.stop, self.stopped);
         let jobs: Vec<_> = self.jobs.into_iter().map(tokio::spawn).collect();
-        let worker = self.mail.map(|(transport, poll)| tokio::spawn(portal_mail::run_worker(self.state.db.clone(), transport, poll, stopped)));
+        let worker = self.mail.map(|(transport, poll)| {
+            tokio::spawn(portal_mail::run_worker(self.state.db.clone(), transport, poll, stopped))
+        });
         let router = crate::build_router(self.state);
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
-        axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await?;
+        axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
         let _ = stop.send(true);
         for job in jobs {
             let _ = job.await;

@@ -60,7 +60,7 @@ pub fn CallDisplay(data: DisplayData) -> impl IntoView {
     }
 }
 
-/// A row of a [`Block::Live`]: the label, the text shown now, and where updates come from. The
+/// A row of the live waiting times ([`live_block`]): the label, the text shown now, and where updates come from. The
 /// template turns the update's minutes and people waiting into the text (`{m}`, `{n}`).
 #[derive(Debug, Clone)]
 pub struct LiveRow {
@@ -96,7 +96,12 @@ pub fn ticket_view(code: String, lines: Vec<String>) -> impl IntoView {
 }
 
 /// The form around the time picker island: the token and what the earlier steps chose.
-pub fn time_pick_view(action: String, csrf: String, hidden: Vec<(String, String)>, choice: crate::islands::TimeChoice) -> impl IntoView {
+pub fn time_pick_view(
+    action: String,
+    csrf: String,
+    hidden: Vec<(String, String)>,
+    choice: crate::islands::TimeChoice,
+) -> impl IntoView {
     view! {
         <form method="post" action=action class="block-form" novalidate=true>
             <input type="hidden" name="_csrf" value=csrf/>
@@ -104,4 +109,33 @@ pub fn time_pick_view(action: String, csrf: String, hidden: Vec<(String, String)
             <crate::islands::TimePicker data=choice/>
         </form>
     }
+}
+
+/// The live waiting times widget (the server adds `/assets/live.js`).
+pub const LIVE: &str = "appointments/live";
+/// A ticket number as large as the page allows, with lines under it (the printed ticket).
+pub const TICKET: &str = "appointments/ticket";
+/// The time picker (an island: the server loads the islands).
+pub const TIME_PICK: &str = "appointments/time_pick";
+
+/// Waiting times that update themselves, as a block of a page.
+pub fn live_block(rows: Vec<LiveRow>) -> crate::blocks::Block {
+    crate::blocks::Block::Widget(crate::widget::Widget::new(LIVE, move || live_view(rows.clone())))
+}
+
+/// A ticket as a block of a page.
+pub fn ticket_block(code: String, lines: Vec<String>) -> crate::blocks::Block {
+    crate::blocks::Block::Widget(crate::widget::Widget::new(TICKET, move || ticket_view(code.clone(), lines.clone())))
+}
+
+/// The form to pick a time of a day, as a block of a page: hidden fields and the time picker.
+pub fn time_pick_block(
+    action: String,
+    csrf: String,
+    hidden: Vec<(String, String)>,
+    choice: crate::islands::TimeChoice,
+) -> crate::blocks::Block {
+    crate::blocks::Block::Widget(crate::widget::Widget::new(TIME_PICK, move || {
+        time_pick_view(action.clone(), csrf.clone(), hidden.clone(), choice.clone())
+    }))
 }

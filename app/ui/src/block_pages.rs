@@ -9,7 +9,12 @@ use crate::layout::{ConsoleChrome, ConsoleLayout, PortalChrome, PortalLayout};
 
 /// A page of the citizen portal (or of the staff area, with its navigation) made of blocks.
 #[component]
-pub fn PortalBlocksPage(chrome: PortalChrome, title: String, #[prop(optional)] nav: Vec<(String, String, bool)>, blocks: Vec<Block>) -> impl IntoView {
+pub fn PortalBlocksPage(
+    chrome: PortalChrome,
+    title: String,
+    #[prop(optional)] nav: Vec<(String, String, bool)>,
+    blocks: Vec<Block>,
+) -> impl IntoView {
     let lang = chrome.lang;
     let t = title.clone();
     view! {

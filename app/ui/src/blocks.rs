@@ -133,50 +133,9 @@ pub enum Block {
     MessageForm(Box<MessageFormSpec>),
     /// A filter form sent with GET (inbox filters).
     Filters(Box<FilterSpec>),
-    /// The online payment form: Stripe's payment element mounts into it (the page loads Stripe.js
-    /// and `/assets/payment.js`); without JavaScript a note says how else to pay.
-    Payment(Box<PaymentSpec>),
-    /// Facilities on a map (`/assets/map.js` with Leaflet); the page lists them as well.
-    Map(Box<crate::kita::MapSpec>),
-    /// The offline check of documents (`/pruefen/check.js`, kept by a service worker).
-    OfflineCheck(Box<crate::documents::OfflineCheckSpec>),
-    /// Waiting times that update themselves (`/assets/live.js` listens to each row's source).
-    Live(Vec<crate::appointments::LiveRow>),
-    /// A ticket number as large as the page allows, with lines under it (the printed ticket).
-    Ticket {
-        code: String,
-        lines: Vec<String>,
-    },
-    /// A QR code drawn as SVG: the dark modules as one path (one unit per module) on a square of
-    /// `side` modules, with its quiet zone; `label` says what it holds (for screen readers).
-    Qr {
-        path: String,
-        side: usize,
-        label: String,
-    },
-    /// Codes shown once to be written down (recovery codes), in a monospace list.
-    Codes(Vec<String>),
-    /// The form to pick a time of a day: hidden fields and the time picker island (radio buttons).
-    TimePick {
-        action: String,
-        csrf: String,
-        hidden: Vec<(String, String)>,
-        choice: crate::islands::TimeChoice,
-    },
-}
-
-/// What the payment form hands to Stripe.js.
-#[derive(Debug, Clone)]
-pub struct PaymentSpec {
-    pub publishable_key: String,
-    pub account: String,
-    pub client_secret: String,
-    pub return_url: String,
-    pub locale: String,
-    pub button: String,
-    pub noscript: String,
-    /// Shown when Stripe.js could not be loaded.
-    pub unavailable: String,
+    /// A widget its capability draws (the payment element, live waiting times, the offline check,
+    /// the time picker, a ticket, the map); see [`crate::widget`].
+    Widget(crate::widget::Widget),
 }
 
 /// A page of an application form.
@@ -277,10 +236,18 @@ fn field_view(lang: Lang, form: &FormState, f: Field) -> AnyView {
             }
             .into_any()
         }
-        FieldKind::Select(options) => view! { <SelectField form=form.clone() name=f.name label=f.label options=options required=f.required/> }.into_any(),
+        FieldKind::Select(options) => {
+            view! { <SelectField form=form.clone() name=f.name label=f.label options=options required=f.required/> }
+                .into_any()
+        }
         FieldKind::File(accept) => match f.hint {
-            Some(h) => view! { <crate::form::FileField form=form.clone() name=f.name label=f.label hint=h accept=accept/> }.into_any(),
-            None => view! { <crate::form::FileField form=form.clone() name=f.name label=f.label accept=accept/> }.into_any(),
+            Some(h) => {
+                view! { <crate::form::FileField form=form.clone() name=f.name label=f.label hint=h accept=accept/> }
+                    .into_any()
+            }
+            None => {
+                view! { <crate::form::FileField form=form.clone() name=f.name label=f.label accept=accept/> }.into_any()
+            }
         },
         FieldKind::Checkbox => {
             let checked = form.value(&f.name) == "on";
@@ -354,7 +321,11 @@ fn form_view(lang: Lang, spec: FormSpec, compact: bool) -> impl IntoView {
 }
 
 fn button_view(b: Button) -> impl IntoView {
-    let class = if b.danger { "kern-btn kern-btn--secondary kern-btn--small btn-danger-outline" } else { "kern-btn kern-btn--secondary kern-btn--small" };
+    let class = if b.danger {
+        "kern-btn kern-btn--secondary kern-btn--small btn-danger-outline"
+    } else {
+        "kern-btn kern-btn--secondary kern-btn--small"
+    };
     view! {
         <form method="post" action=b.action class="inline-form">
             <input type="hidden" name="_csrf" value=b.csrf/>
@@ -420,14 +391,8 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
                 <ul class="kern-list link-list">{links.into_iter().map(|(href, label)| view! { <li><a class="kern-link" href=href>{label}</a></li> }).collect_view()}</ul>
             }
             .into_any(),
+            Block::Widget(w) => w.view(),
             Block::List(items) => view! { <ul class="kern-list">{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ul> }.into_any(),
-            Block::Live(rows) => crate::appointments::live_view(rows).into_any(),
-            Block::Map(spec) => crate::kita::map_view(*spec).into_any(),
-            Block::OfflineCheck(spec) => crate::documents::offline_check_view(*spec).into_any(),
-            Block::Qr { path, side, label } => crate::security::qr_view(path, side, label).into_any(),
-            Block::Codes(codes) => crate::security::codes_view(codes).into_any(),
-            Block::Ticket { code, lines } => crate::appointments::ticket_view(code, lines).into_any(),
-            Block::TimePick { action, csrf, hidden, choice } => crate::appointments::time_pick_view(action, csrf, hidden, choice).into_any(),
             Block::Buttons(bs) => view! { <div class="row-actions">{bs.into_iter().map(button_view).collect_view()}</div> }.into_any(),
             Block::ServiceSwitches(items) => view! {
                 <ul class="switch-list">
@@ -474,20 +439,6 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
             }
             .into_any(),
             Block::MessageForm(spec) => message_form_view(*spec).into_any(),
-            Block::Payment(p) => view! {
-                <form id="payment-form" class="payment-form" data-stripe-key=p.publishable_key data-stripe-account=p.account
-                    data-client-secret=p.client_secret data-return-url=p.return_url data-locale=p.locale data-unavailable=p.unavailable>
-                    <div id="payment-element"></div>
-                    <div id="payment-message" class="kern-alert kern-alert--danger" role="alert" hidden=true>
-                        <div class="kern-alert__body"><p class="kern-body" id="payment-message-text"></p></div>
-                    </div>
-                    <div class="form-actions">
-                        <button class="kern-btn kern-btn--primary" type="submit" id="payment-submit"><span class="kern-label">{p.button}</span></button>
-                    </div>
-                    <noscript><p class="kern-body">{p.noscript}</p></noscript>
-                </form>
-            }
-            .into_any(),
             Block::Filters(spec) => crate::filters::filters_view(*spec).into_any(),
         })
         .collect_view()
@@ -496,8 +447,13 @@ pub fn blocks_view(lang: Lang, blocks: Vec<Block>) -> impl IntoView {
 fn app_form_view(lang: Lang, spec: AppFormSpec) -> impl IntoView {
     let has_group = spec.fields.page.fields.iter().any(|f| f.kind == portal_forms::Kind::Group);
     let primary = spec.buttons.iter().find(|b| b.2).cloned();
-    let enhancer =
-        crate::form_fields::EnhancerData { form_id: "application-form".into(), page: spec.fields.page.clone(), answers: spec.fields.answers.clone(), lang: spec.fields.lang, today: spec.fields.today };
+    let enhancer = crate::form_fields::EnhancerData {
+        form_id: "application-form".into(),
+        page: spec.fields.page.clone(),
+        answers: spec.fields.answers.clone(),
+        lang: spec.fields.lang,
+        today: spec.fields.today,
+    };
     view! {
         <p class="kern-body kern-body--small form-step">{spec.step}</p>
         {(!spec.summary.is_empty()).then(|| crate::form::summary_view(lang, spec.summary))}

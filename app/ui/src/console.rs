@@ -64,7 +64,13 @@ pub fn kind_label(lang: Lang, kind: &str) -> String {
 
 /// The list of all tenants.
 #[component]
-pub fn TenantListPage(chrome: ConsoleChrome, tenants: Vec<TenantRow>, notice: Option<String>, #[prop(optional)] port_suffix: String, #[prop(optional)] paging: Paging) -> impl IntoView {
+pub fn TenantListPage(
+    chrome: ConsoleChrome,
+    tenants: Vec<TenantRow>,
+    notice: Option<String>,
+    #[prop(optional)] port_suffix: String,
+    #[prop(optional)] paging: Paging,
+) -> impl IntoView {
     let lang = chrome.lang;
     let csrf = chrome.csrf_token.clone();
     let empty = tenants.is_empty();
@@ -215,12 +221,21 @@ pub fn TenantFormPage(chrome: ConsoleChrome, data: TenantFormData) -> impl IntoV
         Some(n) => tr_with(lang, "console.edit_tenant", &[("name", n)]),
         None => tr(lang, "console.new_tenant"),
     };
-    let action = data.tenant_id.as_ref().map_or_else(|| links::CONSOLE_TENANTS.path().to_owned(), |id| links::CONSOLE_TENANT.with(&[id]));
-    let kinds: Vec<(String, String)> =
-        std::iter::once((String::new(), String::from("–"))).chain(["kreis", "amt", "stadt", "gemeinde"].iter().map(|k| ((*k).to_owned(), kind_label(lang, k)))).collect();
-    let parents: Vec<(String, String)> = std::iter::once((String::new(), tr(lang, "console.no_parent"))).chain(data.parents).collect();
-    let colour_texts =
-        move |label: &str| ColourTexts { label: tr(lang, label), hint: tr(lang, "console.colour_hint"), contrast_ok: tr(lang, "console.contrast_ok"), contrast_low: tr(lang, "console.contrast_low") };
+    let action = data
+        .tenant_id
+        .as_ref()
+        .map_or_else(|| links::CONSOLE_TENANTS.path().to_owned(), |id| links::CONSOLE_TENANT.with(&[id]));
+    let kinds: Vec<(String, String)> = std::iter::once((String::new(), String::from("–")))
+        .chain(["kreis", "amt", "stadt", "gemeinde"].iter().map(|k| ((*k).to_owned(), kind_label(lang, k))))
+        .collect();
+    let parents: Vec<(String, String)> =
+        std::iter::once((String::new(), tr(lang, "console.no_parent"))).chain(data.parents).collect();
+    let colour_texts = move |label: &str| ColourTexts {
+        label: tr(lang, label),
+        hint: tr(lang, "console.colour_hint"),
+        contrast_ok: tr(lang, "console.contrast_ok"),
+        contrast_low: tr(lang, "console.contrast_low"),
+    };
     let submit = if is_new { tr(lang, "console.create") } else { tr(lang, "console.save") };
     view! {
         <ConsoleLayout chrome=chrome title=title.clone()>
@@ -283,7 +298,13 @@ pub struct ServiceChoice {
 
 /// Services of a tenant by category: switch on and off, or apply the basic installation.
 #[component]
-pub fn TenantServicesPage(chrome: ConsoleChrome, tenant_id: String, tenant_name: String, groups: Vec<(String, Vec<ServiceChoice>)>, notice: Option<String>) -> impl IntoView {
+pub fn TenantServicesPage(
+    chrome: ConsoleChrome,
+    tenant_id: String,
+    tenant_name: String,
+    groups: Vec<(String, Vec<ServiceChoice>)>,
+    notice: Option<String>,
+) -> impl IntoView {
     let lang = chrome.lang;
     let csrf = chrome.csrf_token.clone();
     let title = tr_with(lang, "console.services_heading", &[("name", &tenant_name)]);

@@ -21,7 +21,8 @@ pub struct OfflineCheckSpec {
 }
 
 pub fn offline_check_view(spec: OfflineCheckSpec) -> impl IntoView {
-    let OfflineCheckSpec { keys_url, revoked_url, worker_url, manifest_url, label, hint, submit, noscript, texts } = spec;
+    let OfflineCheckSpec { keys_url, revoked_url, worker_url, manifest_url, label, hint, submit, noscript, texts } =
+        spec;
     view! {
         <div class="offline-check" id="offline-check" data-keys=keys_url data-revoked=revoked_url data-worker=worker_url data-manifest=manifest_url data-texts=texts>
             <noscript><p class="kern-body">{noscript}</p></noscript>
@@ -37,4 +38,12 @@ pub fn offline_check_view(spec: OfflineCheckSpec) -> impl IntoView {
             <p id="check-sync" class="kern-body kern-body--small"></p>
         </div>
     }
+}
+
+/// The offline check widget (the server adds `/pruefen/check.js`).
+pub const OFFLINE_CHECK: &str = "documents/offline_check";
+
+/// The offline check as a block of a page.
+pub fn offline_check_block(spec: OfflineCheckSpec) -> crate::blocks::Block {
+    crate::blocks::Block::Widget(crate::widget::Widget::new(OFFLINE_CHECK, move || offline_check_view(spec.clone())))
 }

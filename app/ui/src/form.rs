@@ -89,7 +89,11 @@ pub(crate) fn field_error(field: &str, error: Option<String>) -> impl IntoView +
 
 /// Wrapper and input classes of a field, with KERN's error modifiers when it has an error.
 fn field_classes(has_error: bool) -> (&'static str, &'static str) {
-    if has_error { ("kern-form-input kern-form-input--error", "kern-form-input__input kern-form-input__input--error") } else { ("kern-form-input", "kern-form-input__input") }
+    if has_error {
+        ("kern-form-input kern-form-input--error", "kern-form-input__input kern-form-input__input--error")
+    } else {
+        ("kern-form-input", "kern-form-input__input")
+    }
 }
 
 fn described_by(field: &str, has_hint: bool, has_error: bool) -> Option<String> {
@@ -105,7 +109,13 @@ fn described_by(field: &str, has_hint: bool, has_error: bool) -> Option<String> 
 
 /// The frame every field shares: label, optional hint, the error, then the control itself.
 #[component]
-fn FieldFrame(#[prop(into)] name: String, label: String, hint: Option<String>, error: Option<String>, children: Children) -> impl IntoView {
+fn FieldFrame(
+    #[prop(into)] name: String,
+    label: String,
+    hint: Option<String>,
+    error: Option<String>,
+    children: Children,
+) -> impl IntoView {
     let (class, _) = field_classes(error.is_some());
     let hint_id = format!("{name}-hint");
     let error_view = field_error(&name, error);
@@ -145,7 +155,13 @@ pub fn TextField(
 
 /// A multi-line text input.
 #[component]
-pub fn TextArea(form: FormState, #[prop(into)] name: String, label: String, #[prop(optional)] hint: Option<String>, #[prop(default = 4)] rows: u32) -> impl IntoView {
+pub fn TextArea(
+    form: FormState,
+    #[prop(into)] name: String,
+    label: String,
+    #[prop(optional)] hint: Option<String>,
+    #[prop(default = 4)] rows: u32,
+) -> impl IntoView {
     let error = form.error(&name);
     let (_, input_class) = field_classes(error.is_some());
     let describedby = described_by(&name, hint.is_some(), error.is_some());
@@ -160,9 +176,19 @@ pub fn TextArea(form: FormState, #[prop(into)] name: String, label: String, #[pr
 
 /// A select box; `options` are (value, label).
 #[component]
-pub fn SelectField(form: FormState, #[prop(into)] name: String, label: String, options: Vec<(String, String)>, #[prop(optional)] required: bool) -> impl IntoView {
+pub fn SelectField(
+    form: FormState,
+    #[prop(into)] name: String,
+    label: String,
+    options: Vec<(String, String)>,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
     let error = form.error(&name);
-    let select_class = if error.is_some() { "kern-form-input__select kern-form-input__select--error" } else { "kern-form-input__select" };
+    let select_class = if error.is_some() {
+        "kern-form-input__select kern-form-input__select--error"
+    } else {
+        "kern-form-input__select"
+    };
     let current = form.value(&name);
     let describedby = described_by(&name, false, error.is_some());
     let invalid = error.is_some().then_some("true");
@@ -186,7 +212,13 @@ pub fn SelectField(form: FormState, #[prop(into)] name: String, label: String, o
 
 /// A file input.
 #[component]
-pub fn FileField(form: FormState, #[prop(into)] name: String, label: String, #[prop(optional)] hint: Option<String>, accept: &'static str) -> impl IntoView {
+pub fn FileField(
+    form: FormState,
+    #[prop(into)] name: String,
+    label: String,
+    #[prop(optional)] hint: Option<String>,
+    accept: &'static str,
+) -> impl IntoView {
     let error = form.error(&name);
     let (_, input_class) = field_classes(error.is_some());
     let describedby = described_by(&name, hint.is_some(), error.is_some());

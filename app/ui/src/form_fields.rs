@@ -21,6 +21,14 @@ use portal_forms::{
 };
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "ssr")]
+use crate::i18n::tr;
+
+#[cfg(feature = "ssr")]
+mod conditions;
+#[cfg(feature = "ssr")]
+use conditions::*;
+
 /// What the island needs (serialised into the page).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormFieldsData {
@@ -34,11 +42,6 @@ pub struct FormFieldsData {
     pub prefilled: Vec<String>,
     pub verified: Vec<String>,
     pub verified_by: Option<String>,
-}
-
-#[cfg(feature = "ssr")]
-fn t(lang: Lang, de: &'static str, en: &'static str) -> &'static str {
-    if lang == Lang::De { de } else { en }
 }
 
 /// The server's findings, by input name.
@@ -61,19 +64,6 @@ fn error_view(ctx: Ctx<'_>, name: &str) -> impl IntoView + use<> {
     crate::form::field_error(&dom_id(name), ctx.error(name))
 }
 
-#[cfg(feature = "ssr")]
-fn condition_note(page: &Page, group: Option<&Field>, c: &Condition, lang: Lang) -> Option<String> {
-    let controller = group.and_then(|g| g.fields.iter().find(|f| f.id == c.field)).or_else(|| page.fields.iter().find(|f| f.id == c.field))?;
-    let label = controller.label.get(lang);
-    let values = |vs: Vec<&String>| vs.iter().map(|v| format!("„{}“", controller.choice_label(v, lang).unwrap_or_else(|| (*v).clone()))).collect::<Vec<_>>().join(t(lang, " oder ", " or "));
-    Some(match (&c.equals, c.any_of.is_empty(), &c.not_equals) {
-        (Some(e), _, _) => format!("{} „{label}“: {}", t(lang, "Nur nötig bei", "Only needed if"), values(vec![e])),
-        (None, false, _) => format!("{} „{label}“: {}", t(lang, "Nur nötig bei", "Only needed if"), values(c.any_of.iter().collect())),
-        (None, true, Some(n)) => format!("{} „{label}“ {} {}", t(lang, "Nur nötig, wenn bei", "Only needed if"), t(lang, "nicht gewählt ist:", "is not"), values(vec![n])),
-        _ => return None,
-    })
-}
-
 /// The fields of one page, rendered on the server.
 #[cfg(feature = "ssr")]
 #[component]
@@ -81,7 +71,10 @@ pub fn FormFields(data: FormFieldsData) -> impl IntoView {
     let FormFieldsData { page, answers, issues, lang, today: _, prefilled, verified, verified_by } = data;
     let ctx = Ctx { lang, issues: &issues };
     let notes = Notes { prefilled, verified, verified_by };
-    page.fields.iter().map(|f| field_view(ctx, &page, None, f, f.id.clone(), answers.get(&f.id).cloned(), &notes, &answers)).collect_view()
+    page.fields
+        .iter()
+        .map(|f| field_view(ctx, &page, None, f, f.id.clone(), answers.get(&f.id).cloned(), &notes, &answers))
+        .collect_view()
 }
 
 #[cfg(feature = "ssr")]
@@ -93,11 +86,21 @@ struct Notes {
 
 #[expect(clippy::too_many_arguments, reason = "a field needs its page, group, name, value and the prefill notes")]
 #[cfg(feature = "ssr")]
-fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: &Field, name: String, value: Option<Value>, notes: &Notes, all: &Answers) -> AnyView {
+fn field_view(
+    ctx: Ctx<'_>,
+    page: &Page,
+    group: Option<(&Field, usize)>,
+    field: &Field,
+    name: String,
+    value: Option<Value>,
+    notes: &Notes,
+    all: &Answers,
+) -> AnyView {
     let lang = ctx.lang;
     // a condition on a field of another page was settled by the server: render only if it holds
     if let Some(c) = &field.show_if {
-        let here = page.fields.iter().any(|f| f.id == c.field) || group.is_some_and(|(g, _)| g.fields.iter().any(|f| f.id == c.field));
+        let here = page.fields.iter().any(|f| f.id == c.field)
+            || group.is_some_and(|(g, _)| g.fields.iter().any(|f| f.id == c.field));
         let entry = group.and_then(|(g, i)| all.get(&g.id).and_then(|v| v.items().get(i).cloned()));
         if !here && !visible(field, all, entry.as_ref()) {
             return ().into_any();
@@ -106,28 +109,39 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
     let note = field.show_if.as_ref().and_then(|c| condition_note(page, group.map(|(g, _)| g), c, lang));
     // the wrapper's id: the enhancer hides it while the field's condition does not hold
     let field_id = format!("{}-field", dom_id(&name));
-    let optional = (!field.required && !matches!(field.kind, Kind::Group)).then(|| format!(" ({})", t(lang, "optional", "optional")));
+    let optional = (!field.required && !matches!(field.kind, Kind::Group))
+        .then(|| format!(" ({})", tr(lang, "cases.fields.optional")));
     let label = format!("{}{}", field.label.get(lang), optional.unwrap_or_default());
     let mut hints: Vec<String> = Vec::new();
     if let Some(h) = &field.help {
         hints.push(h.get(lang).to_owned());
     }
     if let Some(e) = &field.example {
-        hints.push(format!("{} {e}", t(lang, "Beispiel:", "Example:")));
+        hints.push(format!("{} {e}", tr(lang, "cases.fields.example")));
     }
     if field.kind == Kind::Date {
-        hints.push(t(lang, "Format: TT.MM.JJJJ, z. B. 27.03.2026", "Format: DD.MM.YYYY, e.g. 27.03.2026").to_owned());
+        hints.push(tr(lang, "cases.fields.date_format"));
     }
     if field.kind == Kind::File {
         let types: Vec<&str> = field.accepted().iter().map(|t| t.label()).collect();
-        hints.push(format!("{} {}, {} {} KB", t(lang, "Erlaubt:", "Allowed:"), types.join(", "), t(lang, "höchstens", "at most"), field.max_bytes() / 1024));
+        hints.push(format!(
+            "{} {}, {} {} KB",
+            tr(lang, "cases.fields.allowed"),
+            types.join(", "),
+            tr(lang, "cases.fields.at_most"),
+            field.max_bytes() / 1024
+        ));
     }
     let is_verified = group.is_none() && notes.verified.contains(&field.id);
     let is_prefilled = group.is_none() && notes.prefilled.contains(&field.id);
     let badge = if is_verified {
-        Some(format!("{} {}", t(lang, "Aus Ihrem Bürgerkonto, bestätigt durch", "From your citizen account, verified by"), notes.verified_by.clone().unwrap_or_else(|| "eID".into())))
+        Some(format!(
+            "{} {}",
+            tr(lang, "cases.fields.verified_by"),
+            notes.verified_by.clone().unwrap_or_else(|| "eID".into())
+        ))
     } else if is_prefilled {
-        Some(t(lang, "Aus Ihrem Bürgerkonto übernommen – bitte prüfen.", "Taken from your citizen account – please check.").to_owned())
+        Some(tr(lang, "cases.fields.prefilled"))
     } else {
         None
     };
@@ -153,7 +167,8 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
         (!ids.is_empty()).then(|| ids.join(" "))
     };
     let invalid = has_error.then_some("true");
-    let wrapper_class = if has_error { "kern-form-input kern-form-input--error form-field" } else { "kern-form-input form-field" };
+    let wrapper_class =
+        if has_error { "kern-form-input kern-form-input--error form-field" } else { "kern-form-input form-field" };
     let mut text = value.as_ref().map(|v| v.text().to_owned()).unwrap_or_default();
     if field.kind == Kind::Date
         && let Some((y, m, d)) = portal_forms::validate::parse_date(&text)
@@ -210,7 +225,7 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
                     {hint_view}
                     {error_view(ctx, &name)}
                     <select class="kern-form-input__select" id=id.clone() name=name.clone() aria-invalid=invalid aria-describedby=described>
-                        <option value="">{t(lang, "Bitte wählen", "Please choose")}</option>
+                        <option value="">{tr(lang, "cases.fields.choose")}</option>
                         {options}
                     </select>
                 </div>
@@ -235,7 +250,7 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
                 .into_any();
             }
             let choices: Vec<(String, String)> = if field.kind == Kind::YesNo {
-                vec![("ja".into(), t(lang, "Ja", "Yes").into()), ("nein".into(), t(lang, "Nein", "No").into())]
+                vec![("ja".into(), tr(lang, "cases.fields.yes")), ("nein".into(), tr(lang, "cases.fields.no"))]
             } else {
                 field.options.iter().map(|o| (o.value.clone(), o.label.get(lang).to_owned())).collect()
             };
@@ -277,9 +292,9 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
                     let pid = dom_id(&pname);
                     let pval = value.as_ref().map(|v| v.part(p).to_owned()).unwrap_or_default();
                     let (plabel, autocomplete, width) = match *p {
-                        "street" => (t(lang, "Straße und Hausnummer", "Street and house number"), if group.is_none() && field.prefill.is_some() { "street-address" } else { "off" }, "part-street"),
-                        "postcode" => (t(lang, "Postleitzahl", "Postcode"), if group.is_none() && field.prefill.is_some() { "postal-code" } else { "off" }, "part-postcode"),
-                        _ => (t(lang, "Ort", "Town"), if group.is_none() && field.prefill.is_some() { "address-level2" } else { "off" }, "part-town"),
+                        "street" => (tr(lang, "cases.fields.street"), if group.is_none() && field.prefill.is_some() { "street-address" } else { "off" }, "part-street"),
+                        "postcode" => (tr(lang, "cases.fields.postcode"), if group.is_none() && field.prefill.is_some() { "postal-code" } else { "off" }, "part-postcode"),
+                        _ => (tr(lang, "cases.fields.town"), if group.is_none() && field.prefill.is_some() { "address-level2" } else { "off" }, "part-town"),
                     };
                     let part_error = ctx.error(&pname).is_some();
                     let invalid = part_error.then_some("true");
@@ -326,13 +341,13 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
                                 <span>{format!("{} ({} KB)", f.name, f.size.div_ceil(1024))}</span>
                                 <span class="kern-form-check">
                                     <input class="kern-form-check__checkbox" type="checkbox" id=rid.clone() name=format!("{name}.remove") value=f.file_id.clone()/>
-                                    <label class="kern-label" for=rid>{t(lang, "entfernen", "remove")}</label>
+                                    <label class="kern-label" for=rid>{tr(lang, "cases.fields.remove")}</label>
                                 </span>
                             </li>
                         }
                     })
                     .collect_view();
-                view! { <ul class="kern-list uploaded-files" aria-label=t(lang, "Hochgeladene Dateien", "Uploaded files")>{list}</ul> }
+                view! { <ul class="kern-list uploaded-files" aria-label=tr(lang, "cases.fields.uploaded")>{list}</ul> }
             });
             view! {
                 <div class=wrapper_class id=field_id.clone()>
@@ -362,8 +377,8 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
                             <legend class="kern-label">{legend.clone()}</legend>
                             {children}
                             <button class="kern-btn kern-btn--tertiary kern-btn--small" type="submit" name="_action" value=format!("remove:{name}:{i}")
-                                aria-label=format!("{} {}", legend, t(lang, "entfernen", "remove"))>
-                                <span class="kern-label">{t(lang, "Eintrag entfernen", "Remove entry")}</span>
+                                aria-label=format!("{} {}", legend, tr(lang, "cases.fields.remove"))>
+                                <span class="kern-label">{tr(lang, "cases.fields.remove_entry")}</span>
                             </button>
                         </fieldset>
                     }
@@ -378,7 +393,7 @@ fn field_view(ctx: Ctx<'_>, page: &Page, group: Option<(&Field, usize)>, field: 
                     {entries}
                     {(count < max).then(|| view! {
                         <button class="kern-btn kern-btn--secondary kern-btn--small" type="submit" name="_action" value=format!("add:{name}")>
-                            <span class="kern-label">{format!("{} {}", field.label.get(lang), t(lang, "hinzufügen", "– add another"))}</span>
+                            <span class="kern-label">{format!("{} {}", field.label.get(lang), tr(lang, "cases.fields.add_another"))}</span>
                         </button>
                     })}
                 </div>
@@ -432,7 +447,10 @@ mod enhance {
 
     pub fn attach(data: EnhancerData) {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-        let Some(form) = document.get_element_by_id(&data.form_id).and_then(|e| e.dyn_into::<HtmlFormElement>().ok()) else { return };
+        let Some(form) = document.get_element_by_id(&data.form_id).and_then(|e| e.dyn_into::<HtmlFormElement>().ok())
+        else {
+            return;
+        };
         // with JavaScript the fields themselves appear and disappear: the notes are not needed
         if let Ok(notes) = form.query_selector_all(".condition-note") {
             for i in 0..notes.length() {
@@ -445,7 +463,11 @@ mod enhance {
         refresh(&document, &form, &state, None);
         let target = form.clone();
         let handler = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
-            let Some(name) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|e| e.get_attribute("name")) else { return };
+            let Some(name) =
+                ev.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|e| e.get_attribute("name"))
+            else {
+                return;
+            };
             let (document, form, state) = (document.clone(), form.clone(), state.clone());
             // a moment later: the change event fires when the pointer goes down on the next control,
             // and a message appearing or vanishing at once would move that control away from it
@@ -489,9 +511,15 @@ mod enhance {
         for field in &st.data.page.fields {
             set_hidden(document, &field.id, !visible(field, &answers, None));
             if field.kind == Kind::Group {
-                for (i, item) in answers.get(&field.id).map(|v| v.items().to_vec()).unwrap_or_default().iter().enumerate() {
+                for (i, item) in
+                    answers.get(&field.id).map(|v| v.items().to_vec()).unwrap_or_default().iter().enumerate()
+                {
                     for child in &field.fields {
-                        set_hidden(document, &format!("{}[{i}].{}", field.id, child.id), !visible(child, &answers, Some(item)));
+                        set_hidden(
+                            document,
+                            &format!("{}[{i}].{}", field.id, child.id),
+                            !visible(child, &answers, Some(item)),
+                        );
                     }
                 }
             }
@@ -546,10 +574,22 @@ mod enhance {
             } else {
                 let _ = input.remove_attribute("aria-invalid");
             }
-            let _ = if ids.is_empty() { input.remove_attribute("aria-describedby") } else { input.set_attribute("aria-describedby", &ids.join(" ")) };
+            let _ = if ids.is_empty() {
+                input.remove_attribute("aria-describedby")
+            } else {
+                input.set_attribute("aria-describedby", &ids.join(" "))
+            };
             if let Ok(Some(wrapper)) = input.closest(".kern-form-input, .kern-fieldset") {
-                let class = if wrapper.class_list().contains("kern-fieldset") { "kern-fieldset--error" } else { "kern-form-input--error" };
-                let _ = if message.is_some() { wrapper.class_list().add_1(class) } else { wrapper.class_list().remove_1(class) };
+                let class = if wrapper.class_list().contains("kern-fieldset") {
+                    "kern-fieldset--error"
+                } else {
+                    "kern-form-input--error"
+                };
+                let _ = if message.is_some() {
+                    wrapper.class_list().add_1(class)
+                } else {
+                    wrapper.class_list().remove_1(class)
+                };
             }
         }
     }

@@ -1,6 +1,6 @@
 //! UI texts from `locales/{de,en}/<capability>.toml` (one file per capability of the web layer, plus
 //! `kit.toml` for the texts every capability shares), looked up by dotted key
-//! (`portal.search_label`). A new capability adds its file here, in both languages.
+//! (`portal.search_label`). A new capability adds its two files; `build.rs` finds them.
 //!
 //! Placeholders are written `{name}` and filled by [`tr_with`]. A missing key renders as the key
 //! itself (and is caught by the test that compares both files with the keys used in the code).
@@ -10,25 +10,8 @@ use std::sync::OnceLock;
 
 use portal_domain::Lang;
 
-/// The translation files: (capability, German, English).
-const FILES: [(&str, &str, &str); 16] = [
-    ("kit", include_str!("../locales/de/kit.toml"), include_str!("../locales/en/kit.toml")),
-    ("mail", include_str!("../locales/de/mail.toml"), include_str!("../locales/en/mail.toml")),
-    ("catalogue", include_str!("../locales/de/catalogue.toml"), include_str!("../locales/en/catalogue.toml")),
-    ("tenants", include_str!("../locales/de/tenants.toml"), include_str!("../locales/en/tenants.toml")),
-    ("access", include_str!("../locales/de/access.toml"), include_str!("../locales/en/access.toml")),
-    ("audit", include_str!("../locales/de/audit.toml"), include_str!("../locales/en/audit.toml")),
-    ("account", include_str!("../locales/de/account.toml"), include_str!("../locales/en/account.toml")),
-    ("applications", include_str!("../locales/de/applications.toml"), include_str!("../locales/en/applications.toml")),
-    ("casework", include_str!("../locales/de/casework.toml"), include_str!("../locales/en/casework.toml")),
-    ("payments", include_str!("../locales/de/payments.toml"), include_str!("../locales/en/payments.toml")),
-    ("appointments", include_str!("../locales/de/appointments.toml"), include_str!("../locales/en/appointments.toml")),
-    ("kita", include_str!("../locales/de/kita.toml"), include_str!("../locales/en/kita.toml")),
-    ("documents", include_str!("../locales/de/documents.toml"), include_str!("../locales/en/documents.toml")),
-    ("forms", include_str!("../locales/de/forms.toml"), include_str!("../locales/en/forms.toml")),
-    ("streets", include_str!("../locales/de/streets.toml"), include_str!("../locales/en/streets.toml")),
-    ("security", include_str!("../locales/de/security.toml"), include_str!("../locales/en/security.toml")),
-];
+// `FILES`: every `locales/de/<name>.toml` with its English twin, listed by `build.rs`.
+include!(concat!(env!("OUT_DIR"), "/", "locale_files.rs"));
 
 fn flatten(prefix: &str, value: &toml::Value, out: &mut HashMap<String, String>) {
     match value {
@@ -87,7 +70,9 @@ pub fn fill(template: &str, args: &[(&str, &str)]) -> String {
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let filled = after.find('}').and_then(|close| args.iter().find(|(n, _)| *n == &after[..close]).map(|(_, value)| (value, close)));
+        let filled = after
+            .find('}')
+            .and_then(|close| args.iter().find(|(n, _)| *n == &after[..close]).map(|(_, value)| (value, close)));
         match filled {
             Some((value, close)) => {
                 out.push_str(value);
@@ -128,8 +113,16 @@ mod tests {
 
     #[test]
     fn every_file_is_loaded() {
-        let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("locales/de");
-        let mut on_disk: Vec<String> = std::fs::read_dir(&dir).into_iter().flatten().flatten().filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned())).collect();
+        let dir = std::path::PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("locales/de");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| e.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .collect();
         let mut loaded: Vec<String> = FILES.iter().map(|f| f.0.to_owned()).collect();
         on_disk.sort();
         loaded.sort();
@@ -154,10 +147,14 @@ mod tests {
     fn every_key_used_in_the_code_exists() {
         let de = merged(|f| f.1);
         // every string literal that starts with a section name (`"payments.`) is a key
-        let mut sections: Vec<String> = de.keys().filter_map(|k| k.split('.').next()).map(|s| format!("\"{s}.")).collect();
+        let mut sections: Vec<String> =
+            de.keys().filter_map(|k| k.split('.').next()).map(|s| format!("\"{s}.")).collect();
         sections.sort();
         sections.dedup();
-        let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("..");
+        let root = std::path::PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("..");
         let mut missing = Vec::new();
         for dir in ["ui/src", "server/src", "../platform/mail/src"] {
             let mut stack = vec![root.join(dir)];
@@ -171,7 +168,10 @@ mod tests {
                         for section in &sections {
                             for (at, _) in src.match_indices(section) {
                                 let rest = &src[at + 1..];
-                                let key: String = rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_' || *c == '.').collect();
+                                let key: String = rest
+                                    .chars()
+                                    .take_while(|c| c.is_ascii_lowercase() || *c == '_' || *c == '.')
+                                    .collect();
                                 if !key.ends_with('.') && rest[key.len()..].starts_with('"') && !de.contains_key(&key) {
                                     missing.push(format!("{}: {key}", p.display()));
                                 }
@@ -194,7 +194,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(tr_with(Lang::En, "portal.results_for", &[("count", "3"), ("query", "perso")]), "3 results for “perso”");
+        assert_eq!(
+            tr_with(Lang::En, "portal.results_for", &[("count", "3"), ("query", "perso")]),
+            "3 results for “perso”"
+        );
         assert_eq!(tr(Lang::De, "no.such.key"), "no.such.key");
     }
 }

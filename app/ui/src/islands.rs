@@ -32,9 +32,14 @@ pub fn ColourField(name: String, value: String, texts: ColourTexts, error: Optio
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
     let status_id = format!("{name}-status");
-    let describedby = if error.is_some() { format!("{hint_id} {error_id} {status_id}") } else { format!("{hint_id} {status_id}") };
+    let describedby =
+        if error.is_some() { format!("{hint_id} {error_id} {status_id}") } else { format!("{hint_id} {status_id}") };
     let class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
-    let input_class = if error.is_some() { "kern-form-input__input kern-form-input__input--error colour-input" } else { "kern-form-input__input colour-input" };
+    let input_class = if error.is_some() {
+        "kern-form-input__input kern-form-input__input--error colour-input"
+    } else {
+        "kern-form-input__input colour-input"
+    };
     let texts_for_status = texts.clone();
     let swatch = move || {
         let v = colour.get();

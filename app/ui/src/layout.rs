@@ -36,7 +36,14 @@ pub struct PortalChrome {
 
 /// The `<html>` document with head and body.
 #[component]
-pub fn Document(lang: Lang, title: String, assets: Assets, #[prop(optional)] theme_css: Option<String>, #[prop(optional)] refresh_without_script: Option<u32>, children: Children) -> impl IntoView {
+pub fn Document(
+    lang: Lang,
+    title: String,
+    assets: Assets,
+    #[prop(optional)] theme_css: Option<String>,
+    #[prop(optional)] refresh_without_script: Option<u32>,
+    children: Children,
+) -> impl IntoView {
     view! {
         <html lang=lang.code() data-kern-theme="light">
             <head>
@@ -59,13 +66,21 @@ pub fn Document(lang: Lang, title: String, assets: Assets, #[prop(optional)] the
 /// Theme overrides for a tenant: its colour becomes KERN's action colour.
 pub fn theme_css(primary: &str, secondary: &str) -> String {
     // Only #rrggbb values reach here (validated domain type, checked again by a DB constraint).
-    let safe = |c: &str| if c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) { c.to_owned() } else { "#0b4ea2".to_owned() };
+    let safe = |c: &str| {
+        if c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit()) {
+            c.to_owned()
+        } else {
+            "#0b4ea2".to_owned()
+        }
+    };
     let (p, s) = (safe(primary), safe(secondary));
-    format!("html[data-kern-theme=light]{{--kern-color-action-default:{p};--kern-color-action-visited:{p};--kern-color-decorative-brand-default:{p};--tenant-primary:{p};--tenant-secondary:{s}}}")
+    format!(
+        "html[data-kern-theme=light]{{--kern-color-action-default:{p};--kern-color-action-visited:{p};--kern-color-decorative-brand-default:{p};--tenant-primary:{p};--tenant-secondary:{s}}}"
+    )
 }
 
 fn lang_switch_href(lang: Lang, current_path: &str) -> String {
-    let other = if lang == Lang::De { Lang::En } else { Lang::De };
+    let other = lang.pick(Lang::En, Lang::De);
     format!("{}?lang={}&back={}", links::LANGUAGE.path(), other.code(), urlencode(current_path))
 }
 
@@ -105,7 +120,7 @@ pub fn PortalLayout(chrome: PortalChrome, title: String, children: Children) -> 
                     </a>
                     <nav class="site-header__nav" aria-label=tr(lang, "common.language")>
                         <a class="kern-link" href=links::CITIZEN_ACCOUNT.path()>{tr(lang, "common.account")}</a>
-                        <a class="kern-link" href=switch hreflang=if lang == Lang::De { "en" } else { "de" } lang=if lang == Lang::De { "en" } else { "de" } aria-label=tr(lang, "common.switch_language_label")>
+                        <a class="kern-link" href=switch hreflang=lang.pick("en", "de") lang=lang.pick("en", "de") aria-label=tr(lang, "common.switch_language_label")>
                             {tr(lang, "common.switch_language")}
                         </a>
                     </nav>
@@ -188,7 +203,7 @@ pub fn ConsoleLayout(chrome: ConsoleChrome, title: String, children: Children) -
                                 </button>
                             </form>
                         })}
-                        <a class="kern-link" href=switch lang=if lang == Lang::De { "en" } else { "de" } aria-label=tr(lang, "common.switch_language_label")>{tr(lang, "common.switch_language")}</a>
+                        <a class="kern-link" href=switch lang=lang.pick("en", "de") aria-label=tr(lang, "common.switch_language_label")>{tr(lang, "common.switch_language")}</a>
                     </nav>
                 </div>
             </header>

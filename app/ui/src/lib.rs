@@ -28,15 +28,19 @@ pub mod form;
 #[cfg(feature = "ssr")]
 pub mod i18n;
 #[cfg(feature = "ssr")]
-pub mod kita;
-#[cfg(feature = "ssr")]
 pub mod layout;
+#[cfg(feature = "ssr")]
+pub mod map;
+#[cfg(feature = "ssr")]
+pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod portal;
 #[cfg(feature = "ssr")]
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod server_api;
+#[cfg(feature = "ssr")]
+pub mod widget;
 
 /// Renders a page to a complete HTML document.
 #[cfg(feature = "ssr")]

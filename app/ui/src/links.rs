@@ -56,8 +56,6 @@ pub const HEALTH: RoutePath = RoutePath("/health");
 pub const ASSETS_KERN: RoutePath = RoutePath("/assets/kern");
 pub const ASSET_APP_CSS: RoutePath = RoutePath("/assets/app.css");
 pub const ASSET_ISLANDS_JS: RoutePath = RoutePath("/assets/islands.js");
-pub const ASSET_PAYMENT_JS: RoutePath = RoutePath("/assets/payment.js");
-pub const ASSET_LIVE_JS: RoutePath = RoutePath("/assets/live.js");
 pub const ASSET_MAP_JS: RoutePath = RoutePath("/assets/map.js");
 pub const ASSETS_LEAFLET: RoutePath = RoutePath("/assets/leaflet");
 /// The built islands (wasm and their loader) under the router's static files.

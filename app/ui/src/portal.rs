@@ -28,13 +28,7 @@ pub struct CategoryGroup {
 
 fn fee_text(lang: Lang, fee: Option<Cents>) -> String {
     match fee {
-        Some(c) if c.get() > 0 => {
-            if lang == Lang::En {
-                c.format_en()
-            } else {
-                c.format_de()
-            }
-        }
+        Some(c) if c.get() > 0 => c.format(lang),
         _ => tr(lang, "portal.free"),
     }
 }
@@ -66,7 +60,8 @@ fn service_list(lang: Lang, services: Vec<ServiceItem>) -> impl IntoView {
 
 fn search_form(lang: Lang, query: String, error: Option<String>) -> impl IntoView {
     let wrapper_class = if error.is_some() { "kern-form-input kern-form-input--error" } else { "kern-form-input" };
-    let input_class = if error.is_some() { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" };
+    let input_class =
+        if error.is_some() { "kern-form-input__input kern-form-input__input--error" } else { "kern-form-input__input" };
     let describedby = if error.is_some() { "q-hint q-error" } else { "q-hint" };
     view! {
         <form class="search-form" method="get" action=links::SEARCH.path() role="search">
@@ -124,7 +119,8 @@ pub fn SearchPage(chrome: PortalChrome, query: String, results: Vec<ServiceItem>
     let count = results.len().to_string();
     let error = empty_query.then(|| tr(lang, "portal.empty_query"));
     let none = results.is_empty() && !empty_query;
-    let summary = (!empty_query && !results.is_empty()).then(|| tr_with(lang, "portal.results_for", &[("count", &count), ("query", &query)]));
+    let summary = (!empty_query && !results.is_empty())
+        .then(|| tr_with(lang, "portal.results_for", &[("count", &count), ("query", &query)]));
     let no_results = tr_with(lang, "portal.no_results", &[("query", &query)]);
     view! {
         <PortalLayout chrome=chrome title=tr(lang, "portal.results_heading")>
@@ -234,7 +230,12 @@ pub fn LegalPage(chrome: PortalChrome, title: String, text: String, only_german:
 
 /// An error inside a tenant portal (404, 500, …), in the tenant's frame.
 #[component]
-pub fn PortalErrorPage(chrome: PortalChrome, title: String, text: String, #[prop(default = None)] reference: Option<String>) -> impl IntoView {
+pub fn PortalErrorPage(
+    chrome: PortalChrome,
+    title: String,
+    text: String,
+    #[prop(default = None)] reference: Option<String>,
+) -> impl IntoView {
     let lang = chrome.lang;
     view! {
         <PortalLayout chrome=chrome title=title.clone()>
@@ -257,7 +258,14 @@ fn ErrorReference(lang: Lang, reference: Option<String>) -> impl IntoView {
 
 /// A page without tenant frame: unknown host, maintenance, errors before a tenant is known.
 #[component]
-pub fn PlainErrorPage(lang: Lang, assets: Assets, title: String, text: String, #[prop(optional)] tenant_name: Option<String>, #[prop(default = None)] reference: Option<String>) -> impl IntoView {
+pub fn PlainErrorPage(
+    lang: Lang,
+    assets: Assets,
+    title: String,
+    text: String,
+    #[prop(optional)] tenant_name: Option<String>,
+    #[prop(default = None)] reference: Option<String>,
+) -> impl IntoView {
     view! {
         <PlainLayout lang=lang title=title.clone() assets=assets>
             {tenant_name.map(|n| view! { <p class="kern-preline">{n}</p> })}

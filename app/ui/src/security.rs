@@ -21,3 +21,15 @@ pub fn qr_view(path: String, side: usize, label: String) -> impl IntoView {
 pub fn codes_view(codes: Vec<String>) -> impl IntoView {
     view! { <ol class="recovery-codes">{codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ol> }
 }
+
+/// A QR code as SVG, as a block of a page (no script: drawn on the server).
+pub fn qr_block(path: String, side: usize, label: String) -> crate::blocks::Block {
+    crate::blocks::Block::Widget(crate::widget::Widget::new("security/qr", move || {
+        qr_view(path.clone(), side, label.clone())
+    }))
+}
+
+/// Codes shown once to be written down (recovery codes), as a block of a page.
+pub fn codes_block(codes: Vec<String>) -> crate::blocks::Block {
+    crate::blocks::Block::Widget(crate::widget::Widget::new("security/codes", move || codes_view(codes.clone())))
+}

@@ -31,7 +31,8 @@ pub struct Queue {
 /// The estimated wait in seconds of a ticket drawn now.
 pub fn wait_secs(q: &Queue, expected: &HashMap<String, i64>, default: i64) -> i64 {
     let e = |s: &String| expected.get(s).copied().unwrap_or(default);
-    let ahead: i64 = q.waiting.iter().map(e).sum::<i64>() + q.serving.iter().map(|(s, elapsed)| (e(s) - elapsed).max(0)).sum::<i64>();
+    let ahead: i64 = q.waiting.iter().map(e).sum::<i64>()
+        + q.serving.iter().map(|(s, elapsed)| (e(s) - elapsed).max(0)).sum::<i64>();
     let counters = q.counters.max(1) as i64;
     (ahead + counters - 1) / counters
 }
@@ -111,9 +112,15 @@ mod tests {
             let (service, mean) = services[usize::from(rng.next() < 0.4)];
             let length = rng.exp(mean).max(60.0);
             // the state of the queue at time t, as the server sees it
-            let waiting: Vec<String> = done.iter().filter(|(_, _, _, called)| *called > t).map(|(_, s, _, _)| s.clone()).collect();
-            let serving: Vec<(String, i64)> = done.iter().filter(|(_, _, len, called)| *called <= t && called + len > t).map(|(_, s, _, called)| (s.clone(), (t - called) as i64)).collect();
-            let expected: HashMap<String, i64> = history.iter().map(|(s, h)| (s.clone(), expected_secs(h, 420))).collect();
+            let waiting: Vec<String> =
+                done.iter().filter(|(_, _, _, called)| *called > t).map(|(_, s, _, _)| s.clone()).collect();
+            let serving: Vec<(String, i64)> = done
+                .iter()
+                .filter(|(_, _, len, called)| *called <= t && called + len > t)
+                .map(|(_, s, _, called)| (s.clone(), (t - called) as i64))
+                .collect();
+            let expected: HashMap<String, i64> =
+                history.iter().map(|(s, h)| (s.clone(), expected_secs(h, 420))).collect();
             let estimate = wait_secs(&Queue { waiting, serving, counters }, &expected, 420);
             // first come, first served at the counter that is free first
             let (i, at) = free_at.iter().copied().enumerate().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((0, 0.0));
@@ -130,7 +137,13 @@ mod tests {
         let mean_wait = pairs.iter().map(|(_, a)| *a).sum::<i64>() / pairs.len() as i64;
         let constant = quality(&pairs.iter().map(|(_, a)| (mean_wait, *a)).collect::<Vec<_>>());
         assert!(q.count > 100, "a busy day: {}", q.count);
-        assert!(q.mae_secs < zero.mae_secs && q.mae_secs < constant.mae_secs, "estimate {q:?}, zero {zero:?}, constant {constant:?}");
-        assert!(q.within_five > zero.within_five && q.within_five > constant.within_five, "estimate {q:?}, zero {zero:?}, constant {constant:?}");
+        assert!(
+            q.mae_secs < zero.mae_secs && q.mae_secs < constant.mae_secs,
+            "estimate {q:?}, zero {zero:?}, constant {constant:?}"
+        );
+        assert!(
+            q.within_five > zero.within_five && q.within_five > constant.within_five,
+            "estimate {q:?}, zero {zero:?}, constant {constant:?}"
+        );
     }
 }

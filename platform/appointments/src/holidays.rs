@@ -27,7 +27,24 @@ pub enum Land {
 }
 
 impl Land {
-    pub const ALL: [Land; 16] = [Land::BW, Land::BY, Land::BE, Land::BB, Land::HB, Land::HH, Land::HE, Land::MV, Land::NI, Land::NW, Land::RP, Land::SL, Land::SN, Land::ST, Land::SH, Land::TH];
+    pub const ALL: [Land; 16] = [
+        Land::BW,
+        Land::BY,
+        Land::BE,
+        Land::BB,
+        Land::HB,
+        Land::HH,
+        Land::HE,
+        Land::MV,
+        Land::NI,
+        Land::NW,
+        Land::RP,
+        Land::SL,
+        Land::SN,
+        Land::ST,
+        Land::SH,
+        Land::TH,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -157,7 +174,8 @@ mod tests {
     #[test]
     fn buss_und_bettag_is_the_wednesday_before_the_23rd_of_november() {
         for year in 2000..2100 {
-            let (d, _) = holidays(Land::SN, year).into_iter().find(|(_, n)| *n == "Buß- und Bettag").unwrap_or((Date::MIN, ""));
+            let (d, _) =
+                holidays(Land::SN, year).into_iter().find(|(_, n)| *n == "Buß- und Bettag").unwrap_or((Date::MIN, ""));
             assert_eq!(d.weekday(), time::Weekday::Wednesday, "{year}");
             assert!(d >= on(year, Month::November, 16) && d <= on(year, Month::November, 22), "{year}: {d}");
         }

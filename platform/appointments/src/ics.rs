@@ -54,12 +54,22 @@ fn local(t: OffsetDateTime) -> String {
 
 fn utc(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute(), t.second())
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 /// The `.ics` file (`text/calendar`).
 pub fn calendar(e: &Event<'_>) -> String {
-    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kommunalportal//Termine//DE\r\nCALSCALE:GREGORIAN\r\n");
+    let mut out = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Kommunalportal//Termine//DE\r\nCALSCALE:GREGORIAN\r\n",
+    );
     out.push_str(if e.cancelled { "METHOD:CANCEL\r\n" } else { "METHOD:PUBLISH\r\n" });
     out.push_str(VTIMEZONE);
     out.push_str("BEGIN:VEVENT\r\n");
@@ -108,12 +118,20 @@ mod tests {
 
     #[test]
     fn the_file_parses_with_a_calendar_library_and_carries_berlin_wall_clock_times() {
-        for (start, wall) in [(datetime!(2026-12-01 8:30 UTC), "20261201T093000"), (datetime!(2026-07-01 7:30 UTC), "20260701T093000"), (datetime!(2026-10-26 8:00 UTC), "20261026T090000")] {
+        for (start, wall) in [
+            (datetime!(2026-12-01 8:30 UTC), "20261201T093000"),
+            (datetime!(2026-07-01 7:30 UTC), "20260701T093000"),
+            (datetime!(2026-10-26 8:00 UTC), "20261026T090000"),
+        ] {
             let text = event(start);
             assert!(text.lines().all(|l| l.len() <= 76), "folded at 75 octets");
             assert!(text.split("\r\n").all(|l| !l.contains('\n')), "CRLF only");
             let parsed: Calendar = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
-            let ev = parsed.components.iter().find_map(|c| if let CalendarComponent::Event(e) = c { Some(e.clone()) } else { None }).unwrap_or_else(|| panic!("no event"));
+            let ev = parsed
+                .components
+                .iter()
+                .find_map(|c| if let CalendarComponent::Event(e) = c { Some(e.clone()) } else { None })
+                .unwrap_or_else(|| panic!("no event"));
             match ev.get_start() {
                 Some(DatePerhapsTime::DateTime(CalendarDateTime::WithTimezone { date_time, tzid })) => {
                     assert_eq!(tzid, "Europe/Berlin");
@@ -122,7 +140,10 @@ mod tests {
                 other => panic!("start {other:?}"),
             }
             assert_eq!(ev.get_summary(), Some("Termin: Personalausweis; Reisepass, für 2 Personen"));
-            assert_eq!(ev.get_description(), Some("Buchungsnummer KL-7Q2M\nBitte bringen Sie Ihren alten Ausweis mit."));
+            assert_eq!(
+                ev.get_description(),
+                Some("Buchungsnummer KL-7Q2M\nBitte bringen Sie Ihren alten Ausweis mit.")
+            );
             assert!(ev.property_value("LOCATION").is_some_and(|l| l.ends_with("mit Aufzug")), "unfolded location");
             assert!(text.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin"));
         }

@@ -89,7 +89,10 @@ mod tests {
         assert!(file.starts_with(b"\x89PNG\r\n\x1a\n"));
         assert_eq!(&file[12..16], b"IHDR");
         assert_eq!(u32::from_be_bytes([file[16], file[17], file[18], file[19]]) as usize, side);
-        assert!(file.ends_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]), "IEND with its fixed CRC");
+        assert!(
+            file.ends_with(&[0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xae, 0x42, 0x60, 0x82]),
+            "IEND with its fixed CRC"
+        );
         let idat_len = u32::from_be_bytes([file[33], file[34], file[35], file[36]]) as usize;
         let mut inflated = vec![];
         let _ = flate2::read::ZlibDecoder::new(&file[41..41 + idat_len]).read_to_end(&mut inflated);

@@ -55,7 +55,14 @@ mod tests {
     use time::macros::datetime;
 
     fn w(n: i32, appointment: Option<OffsetDateTime>, arrived: OffsetDateTime, service: &str) -> Waiting {
-        Waiting { id: Uuid::from_u128(n as u128), appointment, arrived_at: arrived, number: n, services: vec![service.into()], passed_to: None }
+        Waiting {
+            id: Uuid::from_u128(n as u128),
+            appointment,
+            arrived_at: arrived,
+            number: n,
+            services: vec![service.into()],
+            passed_to: None,
+        }
     }
 
     #[test]
@@ -89,7 +96,11 @@ mod tests {
         let mut passed = w(7, None, now, "kfz");
         passed.passed_to = Some(b);
         let q = vec![w(1, Some(now), now - Duration::minutes(30), "pass"), passed];
-        assert_eq!(next(&q, b, &serves, now), Some(Uuid::from_u128(7)), "served at b although b does not serve kfz: it was passed there");
+        assert_eq!(
+            next(&q, b, &serves, now),
+            Some(Uuid::from_u128(7)),
+            "served at b although b does not serve kfz: it was passed there"
+        );
         assert_eq!(next(&q, a, &serves, now), Some(Uuid::from_u128(1)));
         assert_eq!(next(&q[1..], a, &serves, now), None);
     }

@@ -163,7 +163,8 @@ pub fn parse_hours(s: &str) -> Option<Vec<(Time, Time)>> {
 
 /// Every free slot of the request, one per start time (the first counter that can take it).
 pub fn free_slots(cal: &Calendar, counters: &[Counter], busy: &[Busy], ask: &Ask) -> Vec<Slot> {
-    let able: Vec<Uuid> = counters.iter().filter(|c| ask.services.iter().all(|s| c.services.contains(s))).map(|c| c.id).collect();
+    let able: Vec<Uuid> =
+        counters.iter().filter(|c| ask.services.iter().all(|s| c.services.contains(s))).map(|c| c.id).collect();
     let cap = bookable(able.len(), ask.walkin_share);
     if cap == 0 || ask.minutes <= 0 || ask.step <= 0 {
         return vec![];
@@ -207,23 +208,45 @@ mod tests {
     use time::macros::{date, datetime, time};
 
     fn weekdays(hours: &[(Time, Time)]) -> Vec<(Weekday, Time, Time)> {
-        [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday].into_iter().flat_map(|w| hours.iter().map(move |(o, c)| (w, *o, *c))).collect()
+        [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday]
+            .into_iter()
+            .flat_map(|w| hours.iter().map(move |(o, c)| (w, *o, *c)))
+            .collect()
     }
 
     fn counters(n: usize, services: &[&str]) -> Vec<Counter> {
-        (0..n).map(|i| Counter { id: Uuid::from_u128(i as u128 + 1), services: services.iter().map(|s| (*s).to_owned()).collect() }).collect()
+        (0..n)
+            .map(|i| Counter {
+                id: Uuid::from_u128(i as u128 + 1),
+                services: services.iter().map(|s| (*s).to_owned()).collect(),
+            })
+            .collect()
     }
 
     fn ask(from: Date, to: Date, minutes: i64) -> Ask {
-        Ask { services: vec!["pass".into()], minutes, buffer: 0, step: 15, not_before: datetime!(2000-01-01 0:00 UTC), from, to, walkin_share: 0 }
+        Ask {
+            services: vec!["pass".into()],
+            minutes,
+            buffer: 0,
+            step: 15,
+            not_before: datetime!(2000-01-01 0:00 UTC),
+            from,
+            to,
+            walkin_share: 0,
+        }
     }
 
     #[test]
     fn breaks_holidays_and_closing_days_have_no_slots() {
-        let mut cal = Calendar { land: Some(Land::RP), weekly: weekdays(&[(time!(8:00), time!(12:00)), (time!(13:00), time!(16:00))]), special: BTreeMap::new() };
+        let mut cal = Calendar {
+            land: Some(Land::RP),
+            weekly: weekdays(&[(time!(8:00), time!(12:00)), (time!(13:00), time!(16:00))]),
+            special: BTreeMap::new(),
+        };
         cal.special.insert(date!(2026 - 06 - 02), vec![]);
         cal.special.insert(date!(2026 - 06 - 03), vec![(time!(14:00), time!(15:00))]);
-        let slots = free_slots(&cal, &counters(1, &["pass"]), &[], &ask(date!(2026 - 06 - 01), date!(2026 - 06 - 07), 30));
+        let slots =
+            free_slots(&cal, &counters(1, &["pass"]), &[], &ask(date!(2026 - 06 - 01), date!(2026 - 06 - 07), 30));
         let on = |d: Date| slots.iter().filter(|s| civil::german(s.start).date() == d).count();
         // Monday: 8–12 (15 starts of 30 min on a 15-min grid), 13–16 (11)
         assert_eq!(on(date!(2026 - 06 - 01)), 15 + 11);
@@ -243,8 +266,12 @@ mod tests {
     #[test]
     fn a_booking_for_three_persons_takes_three_times_as_long_and_needs_the_room() {
         let cal = Calendar { land: None, weekly: weekdays(&[(time!(8:00), time!(9:00))]), special: BTreeMap::new() };
-        let slots = free_slots(&cal, &counters(1, &["pass"]), &[], &ask(date!(2026 - 06 - 01), date!(2026 - 06 - 01), 45));
-        assert_eq!(slots.iter().map(|s| civil::german(s.start).time()).collect::<Vec<_>>(), vec![time!(8:00), time!(8:15)]);
+        let slots =
+            free_slots(&cal, &counters(1, &["pass"]), &[], &ask(date!(2026 - 06 - 01), date!(2026 - 06 - 01), 45));
+        assert_eq!(
+            slots.iter().map(|s| civil::german(s.start).time()).collect::<Vec<_>>(),
+            vec![time!(8:00), time!(8:15)]
+        );
         assert_eq!(slots[0].end - slots[0].start, Duration::minutes(45));
     }
 
@@ -255,7 +282,8 @@ mod tests {
         cs.push(Counter { id: Uuid::from_u128(99), services: ["pass".to_owned()].into() });
         let day = date!(2026 - 06 - 01);
         let start = civil::instant(day, time!(8:00)).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-        let busy: Vec<Busy> = (1..=2).map(|i| Busy { counter: Uuid::from_u128(i), start, end: start + Duration::minutes(15) }).collect();
+        let busy: Vec<Busy> =
+            (1..=2).map(|i| Busy { counter: Uuid::from_u128(i), start, end: start + Duration::minutes(15) }).collect();
         let mut a = ask(day, day, 15);
         a.services = vec!["pass".into(), "kfz".into()];
         // counters 1–3 serve both; 1 and 2 are busy at 8:00; 3 is free
@@ -274,25 +302,46 @@ mod tests {
     #[test]
     fn the_days_the_clocks_change_keep_wall_clock_hours() {
         // a location open on Sundays 01:00–04:00 and 09:00–10:00 (nobody does this, the test does)
-        let cal = Calendar { land: None, weekly: vec![(Weekday::Sunday, time!(1:00), time!(4:00)), (Weekday::Sunday, time!(9:00), time!(10:00))], special: BTreeMap::new() };
+        let cal = Calendar {
+            land: None,
+            weekly: vec![(Weekday::Sunday, time!(1:00), time!(4:00)), (Weekday::Sunday, time!(9:00), time!(10:00))],
+            special: BTreeMap::new(),
+        };
         let mut a = ask(date!(2026 - 03 - 29), date!(2026 - 03 - 29), 30);
         a.step = 30;
-        let spring: Vec<OffsetDateTime> = free_slots(&cal, &counters(1, &["pass"]), &[], &a).into_iter().map(|s| s.start).collect();
+        let spring: Vec<OffsetDateTime> =
+            free_slots(&cal, &counters(1, &["pass"]), &[], &a).into_iter().map(|s| s.start).collect();
         // 01:00 CET; 01:30 would end at 02:00, which does not exist; 02:xx does not exist; then 03:00 CEST
-        assert_eq!(spring, vec![datetime!(2026-03-29 0:00 UTC), datetime!(2026-03-29 1:00 UTC), datetime!(2026-03-29 1:30 UTC), datetime!(2026-03-29 7:00 UTC), datetime!(2026-03-29 7:30 UTC)]);
+        assert_eq!(
+            spring,
+            vec![
+                datetime!(2026-03-29 0:00 UTC),
+                datetime!(2026-03-29 1:00 UTC),
+                datetime!(2026-03-29 1:30 UTC),
+                datetime!(2026-03-29 7:00 UTC),
+                datetime!(2026-03-29 7:30 UTC)
+            ]
+        );
         a.from = date!(2026 - 10 - 25);
         a.to = a.from;
-        let autumn: Vec<OffsetDateTime> = free_slots(&cal, &counters(1, &["pass"]), &[], &a).into_iter().map(|s| s.start).collect();
+        let autumn: Vec<OffsetDateTime> =
+            free_slots(&cal, &counters(1, &["pass"]), &[], &a).into_iter().map(|s| s.start).collect();
         // 02:30 → 03:00 is 90 real minutes (the hour repeats): not offered; 09:00 is CET
         assert_eq!(autumn.last(), Some(&datetime!(2026-10-25 8:30 UTC)));
         assert!(autumn.contains(&datetime!(2026-10-24 23:00 UTC)));
         assert!(autumn.iter().all(|s| civil::german(*s).time().minute().is_multiple_of(30)));
-        assert!(!autumn.contains(&datetime!(2026-10-25 0:30 UTC)), "02:30 CEST ends at 03:00 CET, an hour later than on the clock");
+        assert!(
+            !autumn.contains(&datetime!(2026-10-25 0:30 UTC)),
+            "02:30 CEST ends at 03:00 CET, an hour later than on the clock"
+        );
     }
 
     #[test]
     fn hours_read_as_people_write_them() {
-        assert_eq!(parse_hours("08:00-12:00, 13:00–16:30"), Some(vec![(time!(8:00), time!(12:00)), (time!(13:00), time!(16:30))]));
+        assert_eq!(
+            parse_hours("08:00-12:00, 13:00–16:30"),
+            Some(vec![(time!(8:00), time!(12:00)), (time!(13:00), time!(16:30))])
+        );
         assert_eq!(parse_hours(""), Some(vec![]));
         assert_eq!(parse_hours("8-12"), Some(vec![(time!(8:00), time!(12:00))]));
         assert_eq!(parse_hours("12:00-08:00"), None);
@@ -302,8 +351,14 @@ mod tests {
     }
 
     fn arb_hours() -> impl Strategy<Value = Vec<(Time, Time)>> {
-        proptest::collection::vec((6u8..18, 0u8..4, 1u8..9), 1..3)
-            .prop_map(|v| v.into_iter().filter_map(|(h, q, len)| Time::from_hms(h, q * 15, 0).ok().map(|o| (o, o + Duration::minutes(i64::from(len) * 30)))).filter(|(o, c)| c > o).collect())
+        proptest::collection::vec((6u8..18, 0u8..4, 1u8..9), 1..3).prop_map(|v| {
+            v.into_iter()
+                .filter_map(|(h, q, len)| {
+                    Time::from_hms(h, q * 15, 0).ok().map(|o| (o, o + Duration::minutes(i64::from(len) * 30)))
+                })
+                .filter(|(o, c)| c > o)
+                .collect()
+        })
     }
 
     proptest! {

@@ -22,7 +22,12 @@ pub struct Event<'a> {
 
 /// Appends an entry for `actor`. Runs in the transaction of the change it records, so there is no
 /// change without its entry.
-pub async fn record(conn: &mut PgConnection, actor: &Principal, source_ip: Option<IpAddr>, event: Event<'_>) -> Result<(), DbError> {
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &Principal,
+    source_ip: Option<IpAddr>,
+    event: Event<'_>,
+) -> Result<(), DbError> {
     sqlx::query(
         "insert into audit_log (audit_id, tenant_id, actor_kind, actor_id, actor_name, action, object, detail, source_ip)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9::inet)",
@@ -58,8 +63,23 @@ pub struct Entry {
 
 /// Newest entries first; `tenant` narrows to one tenant (a tenant transaction sees only its own
 /// anyway).
-pub async fn list(conn: &mut PgConnection, tenant: Option<TenantId>, limit: i64, offset: i64) -> Result<Vec<Entry>, DbError> {
-    type Row = (OffsetDateTime, Option<Uuid>, Option<String>, String, String, String, String, serde_json::Value, Option<String>);
+pub async fn list(
+    conn: &mut PgConnection,
+    tenant: Option<TenantId>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Entry>, DbError> {
+    type Row = (
+        OffsetDateTime,
+        Option<Uuid>,
+        Option<String>,
+        String,
+        String,
+        String,
+        String,
+        serde_json::Value,
+        Option<String>,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "select a.at, a.tenant_id, t.name, a.actor_kind, a.actor_name, a.action, a.object, a.detail, host(a.source_ip)
          from audit_log a left join tenant t on t.tenant_id = a.tenant_id
@@ -71,5 +91,18 @@ pub async fn list(conn: &mut PgConnection, tenant: Option<TenantId>, limit: i64,
     .bind(offset)
     .fetch_all(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| Entry { at: r.0, tenant_id: r.1, tenant_name: r.2, actor_kind: r.3, actor_name: r.4, action: r.5, object: r.6, detail: r.7, source_ip: r.8 }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Entry {
+            at: r.0,
+            tenant_id: r.1,
+            tenant_name: r.2,
+            actor_kind: r.3,
+            actor_name: r.4,
+            action: r.5,
+            object: r.6,
+            detail: r.7,
+            source_ip: r.8,
+        })
+        .collect())
 }

@@ -28,7 +28,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const TENANT_ROLES: [Role; 5] = [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider, Role::FormEditor];
+    pub const TENANT_ROLES: [Role; 5] =
+        [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider, Role::FormEditor];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,7 +43,9 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider, Role::FormEditor, Role::Operator].into_iter().find(|r| r.as_str() == s)
+        [Role::TenantAdmin, Role::CaseWorker, Role::Viewer, Role::KitaProvider, Role::FormEditor, Role::Operator]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 
@@ -235,12 +238,23 @@ impl Authorizer {
             let parts: Vec<String> = line.split(',').map(|p| p.trim().to_owned()).collect();
             match parts.split_first() {
                 Some((kind, rest)) if kind == "p" && rest.len() == 4 => {
-                    if Role::parse(&rest[0]).is_none() || !Resource::ALL.iter().any(|r| r.as_str() == rest[2]) || !Action::ALL.iter().any(|a| a.as_str() == rest[3]) {
-                        return Err(AuthzError::Policy { line: i + 1, message: format!("unknown role, resource or action in `{line}`") });
+                    if Role::parse(&rest[0]).is_none()
+                        || !Resource::ALL.iter().any(|r| r.as_str() == rest[2])
+                        || !Action::ALL.iter().any(|a| a.as_str() == rest[3])
+                    {
+                        return Err(AuthzError::Policy {
+                            line: i + 1,
+                            message: format!("unknown role, resource or action in `{line}`"),
+                        });
                     }
                     rules.push(rest.to_vec());
                 }
-                _ => return Err(AuthzError::Policy { line: i + 1, message: format!("expected `p, role, domain, resource, action`, found `{line}`") }),
+                _ => {
+                    return Err(AuthzError::Policy {
+                        line: i + 1,
+                        message: format!("expected `p, role, domain, resource, action`, found `{line}`"),
+                    });
+                }
             }
         }
         enforcer.add_policies(rules).await?;

@@ -72,7 +72,13 @@ fn schema_of(v: serde_json::Value) -> std::result::Result<FormSchema, BuilderErr
 }
 
 pub async fn draft(tx: &mut TenantTx, slug: &str) -> std::result::Result<Option<FormDraft>, BuilderError> {
-    let Some(r) = sqlx::query("select schema, revision, based_on, updated_by, updated_at, report from form_draft where service_slug = $1").bind(slug).fetch_optional(tx.conn()).await? else {
+    let Some(r) = sqlx::query(
+        "select schema, revision, based_on, updated_by, updated_at, report from form_draft where service_slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(tx.conn())
+    .await?
+    else {
         return Ok(None);
     };
     Ok(Some(FormDraft {
@@ -88,16 +94,31 @@ pub async fn draft(tx: &mut TenantTx, slug: &str) -> std::result::Result<Option<
 /// Saves the draft if nobody saved since `seen` (the revision the editor's page showed; `None` for
 /// a new draft). The schema must pass the loader's checks (the builder's operations keep it so).
 /// The report is saved with it (an import's, less what was fixed). Returns the new revision.
-pub async fn save_draft(tx: &mut TenantTx, slug: &str, schema: &FormSchema, report: &[ReportNote], seen: Option<i32>, by: &str) -> std::result::Result<i32, BuilderError> {
+pub async fn save_draft(
+    tx: &mut TenantTx,
+    slug: &str,
+    schema: &FormSchema,
+    report: &[ReportNote],
+    seen: Option<i32>,
+    by: &str,
+) -> std::result::Result<i32, BuilderError> {
     schema.check()?;
     let json = serde_json::to_value(schema).unwrap_or_default();
     let report = serde_json::to_value(report).unwrap_or_default();
-    let current: Option<(i32, String)> = sqlx::query_as("select revision, updated_by from form_draft where service_slug = $1 for update").bind(slug).fetch_optional(tx.conn()).await?;
+    let current: Option<(i32, String)> =
+        sqlx::query_as("select revision, updated_by from form_draft where service_slug = $1 for update")
+            .bind(slug)
+            .fetch_optional(tx.conn())
+            .await?;
     match (current, seen) {
         // the draft the editor saw is gone (published or discarded meanwhile)
         (None, Some(_)) => Err(BuilderError::Conflict { revision: 0, by: String::new() }),
         (None, None) => {
-            let based_on: Option<i32> = sqlx::query_scalar("select max(number) from form_publication where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;
+            let based_on: Option<i32> =
+                sqlx::query_scalar("select max(number) from form_publication where service_slug = $1")
+                    .bind(slug)
+                    .fetch_one(tx.conn())
+                    .await?;
             // two first saves at once: the second finds the first's draft and is refused
             let inserted = sqlx::query("insert into form_draft (tenant_id, service_slug, schema, based_on, updated_by, report) values ($1, $2, $3, $4, $5, $6) on conflict do nothing")
                 .bind(tx.tenant_id().0)
@@ -110,7 +131,10 @@ pub async fn save_draft(tx: &mut TenantTx, slug: &str, schema: &FormSchema, repo
                 .await?
                 .rows_affected();
             if inserted == 0 {
-                let by: String = sqlx::query_scalar("select updated_by from form_draft where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;
+                let by: String = sqlx::query_scalar("select updated_by from form_draft where service_slug = $1")
+                    .bind(slug)
+                    .fetch_one(tx.conn())
+                    .await?;
                 return Err(BuilderError::Conflict { revision: 1, by });
             }
             Ok(1)
@@ -134,7 +158,13 @@ pub async fn discard_draft(tx: &mut TenantTx, slug: &str) -> Result<()> {
     Ok(())
 }
 
-async fn record(tx: &mut TenantTx, slug: &str, schema: &FormSchema, by: &str, restores: Option<i32>) -> std::result::Result<i32, BuilderError> {
+async fn record(
+    tx: &mut TenantTx,
+    slug: &str,
+    schema: &FormSchema,
+    by: &str,
+    restores: Option<i32>,
+) -> std::result::Result<i32, BuilderError> {
     schema.check()?;
     // an own service's form is its own (kept while it is not offered); a catalogue service's is
     // the tenant's override of the catalogue's form
@@ -149,7 +179,11 @@ async fn record(tx: &mut TenantTx, slug: &str, schema: &FormSchema, by: &str, re
     if !written {
         return Err(BuilderError::NotActive);
     }
-    let number: i32 = sqlx::query_scalar("select coalesce(max(number), 0) + 1 from form_publication where service_slug = $1").bind(slug).fetch_one(tx.conn()).await?;
+    let number: i32 =
+        sqlx::query_scalar("select coalesce(max(number), 0) + 1 from form_publication where service_slug = $1")
+            .bind(slug)
+            .fetch_one(tx.conn())
+            .await?;
     sqlx::query("insert into form_publication (tenant_id, service_slug, number, schema, schema_hash, published_by, restores) values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(tx.tenant_id().0)
         .bind(slug)
@@ -168,7 +202,10 @@ async fn record(tx: &mut TenantTx, slug: &str, schema: &FormSchema, by: &str, re
 pub async fn publish(tx: &mut TenantTx, slug: &str, seen: i32, by: &str) -> std::result::Result<i32, BuilderError> {
     // one locked read: what is checked is what is published
     let row: Option<(serde_json::Value, i32, String)> =
-        sqlx::query_as("select schema, revision, updated_by from form_draft where service_slug = $1 for update").bind(slug).fetch_optional(tx.conn()).await?;
+        sqlx::query_as("select schema, revision, updated_by from form_draft where service_slug = $1 for update")
+            .bind(slug)
+            .fetch_optional(tx.conn())
+            .await?;
     let (schema, locked, who) = row.ok_or(BuilderError::NoDraft)?;
     if locked != seen {
         return Err(BuilderError::Conflict { revision: locked, by: who });
@@ -201,7 +238,12 @@ pub async fn publications(tx: &mut TenantTx, slug: &str) -> std::result::Result<
 /// The schema of one published version.
 pub async fn publication(tx: &mut TenantTx, slug: &str, number: i32) -> std::result::Result<FormSchema, BuilderError> {
     let json: serde_json::Value =
-        sqlx::query_scalar("select schema from form_publication where service_slug = $1 and number = $2").bind(slug).bind(number).fetch_optional(tx.conn()).await?.ok_or(BuilderError::NoVersion)?;
+        sqlx::query_scalar("select schema from form_publication where service_slug = $1 and number = $2")
+            .bind(slug)
+            .bind(number)
+            .fetch_optional(tx.conn())
+            .await?
+            .ok_or(BuilderError::NoVersion)?;
     schema_of(json)
 }
 

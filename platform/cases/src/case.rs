@@ -70,19 +70,26 @@ pub(crate) fn case_from(r: &sqlx::postgres::PgRow) -> Case {
 }
 
 pub async fn get(tx: &mut TenantTx, case_id: Uuid) -> Result<Option<Case>> {
-    let row = sqlx::query(&format!("{CASE_SELECT} where c.case_id = $1")).bind(case_id).fetch_optional(tx.conn()).await?;
+    let row =
+        sqlx::query(&format!("{CASE_SELECT} where c.case_id = $1")).bind(case_id).fetch_optional(tx.conn()).await?;
     Ok(row.as_ref().map(case_from))
 }
 
 /// A guest's case by the secret of the status link (its hash).
 pub async fn by_guest_token(tx: &mut TenantTx, token_hash: &[u8]) -> Result<Option<Case>> {
-    let row = sqlx::query(&format!("{CASE_SELECT} where c.guest_token_hash = $1")).bind(token_hash).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&format!("{CASE_SELECT} where c.guest_token_hash = $1"))
+        .bind(token_hash)
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(row.as_ref().map(case_from))
 }
 
 /// A citizen's cases, newest first.
 pub async fn cases_of(tx: &mut TenantTx, citizen: Uuid) -> Result<Vec<Case>> {
-    let rows = sqlx::query(&format!("{CASE_SELECT} where c.citizen_id = $1 order by c.submitted_at desc")).bind(citizen).fetch_all(tx.conn()).await?;
+    let rows = sqlx::query(&format!("{CASE_SELECT} where c.citizen_id = $1 order by c.submitted_at desc"))
+        .bind(citizen)
+        .fetch_all(tx.conn())
+        .await?;
     Ok(rows.iter().map(case_from).collect())
 }
 
@@ -137,7 +144,11 @@ pub struct Submission<'a> {
 /// request) returns the first case and `false`. The draft row is locked by the caller
 /// ([`load_draft`] with `lock`), so concurrent submits of one draft run one after the other.
 pub async fn submit(tx: &mut TenantTx, s: Submission<'_>, actor: &Actor) -> Result<(Case, bool)> {
-    if let Some(existing) = sqlx::query_scalar::<_, Uuid>("select case_id from case_record where submission_key = $1").bind(s.draft.submission_key).fetch_optional(tx.conn()).await? {
+    if let Some(existing) = sqlx::query_scalar::<_, Uuid>("select case_id from case_record where submission_key = $1")
+        .bind(s.draft.submission_key)
+        .fetch_optional(tx.conn())
+        .await?
+    {
         let case = get(tx, existing).await?.ok_or(CaseError::Db(DbError::Sqlx(sqlx::Error::RowNotFound)))?;
         return Ok((case, false));
     }
@@ -181,9 +192,21 @@ pub async fn submit(tx: &mut TenantTx, s: Submission<'_>, actor: &Actor) -> Resu
     .await?;
     // the draft's uploads that the answers use become the case's; the rest go
     let used = referenced_files(s.answers);
-    sqlx::query("update case_file set case_id = $2 where draft_id = $1 and file_id = any($3)").bind(s.draft.draft_id).bind(case_id).bind(&used).execute(tx.conn()).await?;
-    sqlx::query("delete from case_file where draft_id = $1 and case_id is null").bind(s.draft.draft_id).execute(tx.conn()).await?;
-    sqlx::query("update application_draft set case_id = $2 where draft_id = $1").bind(s.draft.draft_id).bind(case_id).execute(tx.conn()).await?;
+    sqlx::query("update case_file set case_id = $2 where draft_id = $1 and file_id = any($3)")
+        .bind(s.draft.draft_id)
+        .bind(case_id)
+        .bind(&used)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("delete from case_file where draft_id = $1 and case_id is null")
+        .bind(s.draft.draft_id)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("update application_draft set case_id = $2 where draft_id = $1")
+        .bind(s.draft.draft_id)
+        .bind(case_id)
+        .execute(tx.conn())
+        .await?;
     add_event(tx, case_id, EventKind::Submitted, Some(Status::Submitted), actor, "", false).await?;
     let case = get(tx, case_id).await?.ok_or(CaseError::Db(DbError::Sqlx(sqlx::Error::RowNotFound)))?;
     Ok((case, true))
@@ -243,7 +266,15 @@ pub struct Event {
     pub at: OffsetDateTime,
 }
 
-pub async fn add_event(tx: &mut TenantTx, case_id: Uuid, kind: EventKind, status: Option<Status>, actor: &Actor, body: &str, internal: bool) -> Result<Uuid> {
+pub async fn add_event(
+    tx: &mut TenantTx,
+    case_id: Uuid,
+    kind: EventKind,
+    status: Option<Status>,
+    actor: &Actor,
+    body: &str,
+    internal: bool,
+) -> Result<Uuid> {
     let tenant = tx.tenant_id();
     let id = Uuid::now_v7();
     sqlx::query(
@@ -290,8 +321,12 @@ pub async fn events(tx: &mut TenantTx, case_id: Uuid, with_internal: bool) -> Re
 
 /// Moves a case along the workflow (locking it), with the question or reason where one is needed.
 pub async fn transition(tx: &mut TenantTx, case_id: Uuid, to: Status, text: &str, actor: &Actor) -> Result<Case> {
-    let current: Option<String> = sqlx::query_scalar("select status from case_record where case_id = $1 for update").bind(case_id).fetch_optional(tx.conn()).await?;
-    let from = current.as_deref().and_then(Status::parse).ok_or(CaseError::Db(DbError::Sqlx(sqlx::Error::RowNotFound)))?;
+    let current: Option<String> = sqlx::query_scalar("select status from case_record where case_id = $1 for update")
+        .bind(case_id)
+        .fetch_optional(tx.conn())
+        .await?;
+    let from =
+        current.as_deref().and_then(Status::parse).ok_or(CaseError::Db(DbError::Sqlx(sqlx::Error::RowNotFound)))?;
     if !from.can_move_to(to) {
         return Err(CaseError::InvalidTransition { from, to });
     }
@@ -317,7 +352,10 @@ pub async fn transition(tx: &mut TenantTx, case_id: Uuid, to: Status, text: &str
 /// The applicant answers (a message, maybe with files): a case waiting for information returns to
 /// review. Returns the message's event (attachments hang on it).
 pub async fn applicant_reply(tx: &mut TenantTx, case_id: Uuid, body: &str, actor: &Actor) -> Result<Uuid> {
-    let status: Option<String> = sqlx::query_scalar("select status from case_record where case_id = $1 for update").bind(case_id).fetch_optional(tx.conn()).await?;
+    let status: Option<String> = sqlx::query_scalar("select status from case_record where case_id = $1 for update")
+        .bind(case_id)
+        .fetch_optional(tx.conn())
+        .await?;
     let event = add_event(tx, case_id, EventKind::Message, None, actor, body, false).await?;
     if status.as_deref() == Some(Status::InformationRequested.as_str()) {
         transition(tx, case_id, Status::InReview, "", &Actor::system()).await?;
@@ -327,7 +365,11 @@ pub async fn applicant_reply(tx: &mut TenantTx, case_id: Uuid, body: &str, actor
 
 /// Assigns a case to a member of staff (or nobody).
 pub async fn assign(tx: &mut TenantTx, case_id: Uuid, staff: Option<(Uuid, &str)>, actor: &Actor) -> Result<()> {
-    sqlx::query("update case_record set assigned_to = $2 where case_id = $1").bind(case_id).bind(staff.map(|s| s.0)).execute(tx.conn()).await?;
+    sqlx::query("update case_record set assigned_to = $2 where case_id = $1")
+        .bind(case_id)
+        .bind(staff.map(|s| s.0))
+        .execute(tx.conn())
+        .await?;
     add_event(tx, case_id, EventKind::Assigned, None, actor, staff.map_or("", |s| s.1), true).await?;
     Ok(())
 }

@@ -24,7 +24,8 @@ pub struct Draft {
     pub expires_at: OffsetDateTime,
 }
 
-pub(crate) const DRAFT_COLUMNS: &str = "draft_id, service_slug, schema_hash, citizen_id, answers, submission_key, case_id, updated_at, expires_at";
+pub(crate) const DRAFT_COLUMNS: &str =
+    "draft_id, service_slug, schema_hash, citizen_id, answers, submission_key, case_id, updated_at, expires_at";
 
 pub(crate) fn draft_from(row: &sqlx::postgres::PgRow) -> Draft {
     Draft {
@@ -88,7 +89,10 @@ pub async fn load_draft(tx: &mut TenantTx, draft_id: Uuid, owner: &Owner, lock: 
 /// A draft by id, whoever owns it and even past its period: for filing a draft that was paid
 /// before filing (the payment confirms it; the owner is in the row).
 pub async fn load_draft_any(tx: &mut TenantTx, draft_id: Uuid) -> Result<Option<Draft>> {
-    let row = sqlx::query(&format!("select {DRAFT_COLUMNS} from application_draft where draft_id = $1 for update")).bind(draft_id).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&format!("select {DRAFT_COLUMNS} from application_draft where draft_id = $1 for update"))
+        .bind(draft_id)
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(row.as_ref().map(draft_from))
 }
 
@@ -103,7 +107,10 @@ pub async fn save_draft(tx: &mut TenantTx, draft_id: Uuid, answers: &Answers) ->
 }
 
 pub async fn delete_draft(tx: &mut TenantTx, draft_id: Uuid) -> Result<()> {
-    sqlx::query("delete from case_file where draft_id = $1 and case_id is null").bind(draft_id).execute(tx.conn()).await?;
+    sqlx::query("delete from case_file where draft_id = $1 and case_id is null")
+        .bind(draft_id)
+        .execute(tx.conn())
+        .await?;
     sqlx::query("delete from application_draft where draft_id = $1").bind(draft_id).execute(tx.conn()).await?;
     Ok(())
 }

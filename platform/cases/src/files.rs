@@ -40,7 +40,12 @@ pub struct StoredFile {
 
 impl StoredFile {
     pub fn file_ref(&self) -> FileRef {
-        FileRef { file_id: self.file_id.to_string(), name: self.name.clone(), size: u64::try_from(self.size).unwrap_or(0), content_type: self.content_type.clone() }
+        FileRef {
+            file_id: self.file_id.to_string(),
+            name: self.name.clone(),
+            size: u64::try_from(self.size).unwrap_or(0),
+            content_type: self.content_type.clone(),
+        }
     }
 }
 
@@ -59,7 +64,8 @@ pub(crate) fn file_from(r: &sqlx::postgres::PgRow) -> StoredFile {
     }
 }
 
-pub(crate) const FILE_COLUMNS: &str = "file_id, draft_id, case_id, event_id, field_id, purpose, file_name, content_type, size_bytes, created_at";
+pub(crate) const FILE_COLUMNS: &str =
+    "file_id, draft_id, case_id, event_id, field_id, purpose, file_name, content_type, size_bytes, created_at";
 
 /// Where a new file belongs.
 #[derive(Debug, Clone, Copy)]
@@ -69,14 +75,23 @@ pub enum FileOwner<'a> {
 }
 
 /// Stores a file (already checked by content and cleaned of metadata).
-pub async fn store_file(tx: &mut TenantTx, owner: FileOwner<'_>, name: &str, content_type: &str, bytes: &[u8]) -> Result<StoredFile> {
+pub async fn store_file(
+    tx: &mut TenantTx,
+    owner: FileOwner<'_>,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<StoredFile> {
     let tenant = tx.tenant_id();
     let (draft, case, event, field, purpose) = match owner {
-        FileOwner::Draft { draft_id, field_id } => (Some(draft_id), None, None, Some(field_id.to_owned()), FilePurpose::Answer),
+        FileOwner::Draft { draft_id, field_id } => {
+            (Some(draft_id), None, None, Some(field_id.to_owned()), FilePurpose::Answer)
+        }
         FileOwner::Case { case_id, event_id, purpose } => (None, Some(case_id), event_id, None, purpose),
     };
     let sha: String = Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect();
-    let safe_name: String = name.chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"')).take(120).collect();
+    let safe_name: String =
+        name.chars().filter(|c| !c.is_control() && !matches!(c, '/' | '\\' | '"')).take(120).collect();
     let row = sqlx::query(&format!(
         "insert into case_file (tenant_id, file_id, draft_id, case_id, event_id, field_id, purpose, file_name, content_type, size_bytes, sha256, content)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning {FILE_COLUMNS}"
@@ -100,23 +115,36 @@ pub async fn store_file(tx: &mut TenantTx, owner: FileOwner<'_>, name: &str, con
 
 /// A file's metadata and content.
 pub async fn file(tx: &mut TenantTx, file_id: Uuid) -> Result<Option<(StoredFile, Vec<u8>)>> {
-    let row = sqlx::query(&format!("select {FILE_COLUMNS}, content from case_file where file_id = $1")).bind(file_id).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&format!("select {FILE_COLUMNS}, content from case_file where file_id = $1"))
+        .bind(file_id)
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(row.map(|r| (file_from(&r), r.get("content"))))
 }
 
 /// Files of a case (answers, message attachments, issued documents).
 pub async fn files_of_case(tx: &mut TenantTx, case_id: Uuid) -> Result<Vec<StoredFile>> {
-    let rows = sqlx::query(&format!("select {FILE_COLUMNS} from case_file where case_id = $1 order by created_at")).bind(case_id).fetch_all(tx.conn()).await?;
+    let rows = sqlx::query(&format!("select {FILE_COLUMNS} from case_file where case_id = $1 order by created_at"))
+        .bind(case_id)
+        .fetch_all(tx.conn())
+        .await?;
     Ok(rows.iter().map(file_from).collect())
 }
 
 /// Removes a draft's uploads that its answers no longer reference.
 pub async fn prune_draft_files(tx: &mut TenantTx, draft_id: Uuid, answers: &Answers) -> Result<()> {
     let keep: Vec<Uuid> = referenced_files(answers);
-    sqlx::query("delete from case_file where draft_id = $1 and case_id is null and file_id <> all($2)").bind(draft_id).bind(&keep).execute(tx.conn()).await?;
+    sqlx::query("delete from case_file where draft_id = $1 and case_id is null and file_id <> all($2)")
+        .bind(draft_id)
+        .bind(&keep)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
 pub(crate) fn referenced_files(answers: &Answers) -> Vec<Uuid> {
-    answers.values().flat_map(|v| v.files().iter().filter_map(|f| f.file_id.parse().ok()).collect::<Vec<Uuid>>()).collect()
+    answers
+        .values()
+        .flat_map(|v| v.files().iter().filter_map(|f| f.file_id.parse().ok()).collect::<Vec<Uuid>>())
+        .collect()
 }

@@ -127,21 +127,37 @@ pub async fn remember_form(tx: &mut TenantTx, form: &ServiceForm) -> Result<()> 
 
 /// The schema a draft or case was filled in under.
 pub async fn form_version(tx: &mut TenantTx, hash: &str) -> Result<FormSchema> {
-    let json: serde_json::Value = sqlx::query_scalar("select schema from form_version where schema_hash = $1").bind(hash).fetch_one(tx.conn()).await?;
+    let json: serde_json::Value = sqlx::query_scalar("select schema from form_version where schema_hash = $1")
+        .bind(hash)
+        .fetch_one(tx.conn())
+        .await?;
     serde_json::from_value(json).map_err(|e| CaseError::BadForm(e.to_string()))
 }
 
 /// Sets (or with `None` removes) a tenant's own form for a service. The schema must be valid.
 pub async fn set_form_override(tx: &mut TenantTx, slug: &str, schema: Option<&FormSchema>) -> Result<bool> {
-    let done =
-        sqlx::query("update service_activation set form_schema = $2 where service_slug = $1").bind(slug).bind(schema.map(|s| serde_json::to_value(s).unwrap_or_default())).execute(tx.conn()).await?;
+    let done = sqlx::query("update service_activation set form_schema = $2 where service_slug = $1")
+        .bind(slug)
+        .bind(schema.map(|s| serde_json::to_value(s).unwrap_or_default()))
+        .execute(tx.conn())
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// Sets how long completed cases of a service are kept and when open ones are overdue.
-pub async fn set_service_case_settings(tx: &mut TenantTx, slug: &str, retention_days: i32, processing_days: i32) -> Result<bool> {
+pub async fn set_service_case_settings(
+    tx: &mut TenantTx,
+    slug: &str,
+    retention_days: i32,
+    processing_days: i32,
+) -> Result<bool> {
     let done =
-        sqlx::query("update service_activation set retention_days = $2, processing_days = $3 where service_slug = $1").bind(slug).bind(retention_days).bind(processing_days).execute(tx.conn()).await?;
+        sqlx::query("update service_activation set retention_days = $2, processing_days = $3 where service_slug = $1")
+            .bind(slug)
+            .bind(retention_days)
+            .bind(processing_days)
+            .execute(tx.conn())
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

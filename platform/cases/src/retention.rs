@@ -26,8 +26,16 @@ pub async fn apply_retention(tx: &mut TenantTx) -> Result<RetentionReport> {
     let ids: Vec<Uuid> = due.iter().map(|(id, _)| *id).collect();
     if !ids.is_empty() {
         sqlx::query("delete from case_file where case_id = any($1)").bind(&ids).execute(tx.conn()).await?;
-        sqlx::query("delete from case_event where case_id = any($1) and kind in ('message', 'note', 'document', 'assigned')").bind(&ids).execute(tx.conn()).await?;
-        sqlx::query("update case_event set body = '', actor_name = '' where case_id = any($1)").bind(&ids).execute(tx.conn()).await?;
+        sqlx::query(
+            "delete from case_event where case_id = any($1) and kind in ('message', 'note', 'document', 'assigned')",
+        )
+        .bind(&ids)
+        .execute(tx.conn())
+        .await?;
+        sqlx::query("update case_event set body = '', actor_name = '' where case_id = any($1)")
+            .bind(&ids)
+            .execute(tx.conn())
+            .await?;
         sqlx::query(
             "update case_record set answers = '{}', applicant_name = '', guest_email = null, guest_token_hash = null, guest_token = null, citizen_id = null,
                     decision_reason = null, assigned_to = null, anonymised_at = app_now()

@@ -15,7 +15,15 @@ pub enum Status {
     Archived,
 }
 
-pub const ALL: [Status; 7] = [Status::Submitted, Status::InReview, Status::InformationRequested, Status::Approved, Status::Rejected, Status::Completed, Status::Archived];
+pub const ALL: [Status; 7] = [
+    Status::Submitted,
+    Status::InReview,
+    Status::InformationRequested,
+    Status::Approved,
+    Status::Rejected,
+    Status::Completed,
+    Status::Archived,
+];
 
 impl Status {
     pub fn as_str(self) -> &'static str {

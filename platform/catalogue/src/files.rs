@@ -133,7 +133,10 @@ fn check_texts(path: &Path, line: usize, what: &str, text: &Localized) -> Result
 /// Reads `forms/<slug>.toml`: each names a service by its file name and must be a valid schema.
 fn load_forms(dir: &Path, services: &mut [BaseService]) -> Result<(), CatalogueError> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Ok(()) };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     files.sort();
     for path in files {
         let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
@@ -175,13 +178,19 @@ impl Catalogue {
             let file: ServicesFile = parse(path, &src)?;
             if !category_slugs.contains(file.category.get_ref()) {
                 let line = line_of(&src, file.category.span().start);
-                return Err(CatalogueError::at(path, format!("line {line}: unknown category `{}`", file.category.get_ref())));
+                return Err(CatalogueError::at(
+                    path,
+                    format!("line {line}: unknown category `{}`", file.category.get_ref()),
+                ));
             }
             for spanned in file.service {
                 let line = line_of(&src, spanned.span().start);
                 let mut service = spanned.into_inner();
                 if !seen.insert(service.slug.clone()) {
-                    return Err(CatalogueError::at(path, format!("line {line}: service `{}` appears twice in the catalogue", service.slug)));
+                    return Err(CatalogueError::at(
+                        path,
+                        format!("line {line}: service `{}` appears twice in the catalogue", service.slug),
+                    ));
                 }
                 check_texts(path, line, "name", &service.name)?;
                 check_texts(path, line, "summary", &service.summary)?;
@@ -205,7 +214,10 @@ impl Catalogue {
             for s in p.services {
                 if !seen.contains(s.get_ref()) {
                     let line = line_of(&presets_src, s.span().start);
-                    return Err(CatalogueError::at(&presets_path, format!("line {line}: preset `{}` names unknown service `{}`", p.slug, s.get_ref())));
+                    return Err(CatalogueError::at(
+                        &presets_path,
+                        format!("line {line}: preset `{}` names unknown service `{}`", p.slug, s.get_ref()),
+                    ));
                 }
                 list.push(s.into_inner());
             }
@@ -216,7 +228,10 @@ impl Catalogue {
         let synonyms: SynonymsFile = parse(&synonyms_path, &read(&synonyms_path)?)?;
         for (term, expansions) in &synonyms.synonyms {
             if term != &term.to_lowercase() || expansions.is_empty() {
-                return Err(CatalogueError::at(&synonyms_path, format!("synonym `{term}` must be lower-case and expand to at least one word")));
+                return Err(CatalogueError::at(
+                    &synonyms_path,
+                    format!("synonym `{term}` must be lower-case and expand to at least one word"),
+                ));
             }
         }
 
@@ -250,7 +265,11 @@ mod tests {
                 "category = \"meldewesen\"\n\n[[service]]\nslug = \"meldebescheinigung\"\nname = {{ de = \"a\", en = \"b\" }}\nsummary = {{ de = \"a\", en = \"b\" }}\ndescription = {{ de = \"a\", en = \"b\" }}\nappointment = false\nonline = true\n{service_extra}"
             ),
         );
-        write(dir, "presets.toml", "[[preset]]\nslug = \"grundausstattung\"\nname = { de = \"G\", en = \"B\" }\nservices = [\"meldebescheinigung\"]\n");
+        write(
+            dir,
+            "presets.toml",
+            "[[preset]]\nslug = \"grundausstattung\"\nname = { de = \"G\", en = \"B\" }\nservices = [\"meldebescheinigung\"]\n",
+        );
         write(dir, "synonyms.toml", "[synonyms]\nperso = [\"personalausweis\"]\n");
     }
 

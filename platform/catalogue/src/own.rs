@@ -103,31 +103,55 @@ fn from_row(r: &sqlx::postgres::PgRow) -> OwnService {
 
 /// The tenant's own services, by German name.
 pub async fn list(tx: &mut TenantTx) -> Result<Vec<OwnService>, DbError> {
-    let sql = format!("select {COLUMNS} from own_service o left join service_activation a using (tenant_id, service_slug) order by o.name_de");
+    let sql = format!(
+        "select {COLUMNS} from own_service o left join service_activation a using (tenant_id, service_slug) order by o.name_de"
+    );
     Ok(sqlx::query(&sql).fetch_all(tx.conn()).await?.iter().map(from_row).collect())
 }
 
 pub async fn get(tx: &mut TenantTx, slug: &str) -> Result<Option<OwnService>, DbError> {
-    let sql = format!("select {COLUMNS} from own_service o left join service_activation a using (tenant_id, service_slug) where o.service_slug = $1");
+    let sql = format!(
+        "select {COLUMNS} from own_service o left join service_activation a using (tenant_id, service_slug) where o.service_slug = $1"
+    );
     Ok(sqlx::query(&sql).bind(slug).fetch_optional(tx.conn()).await?.as_ref().map(from_row))
 }
 
 /// Creates an own service (not yet offered) for the form whose one-time `key` it carries, and
 /// returns its slug and `true`; the same key posted again (a double click, a retried request, at
 /// the same moment or later) finds the service the first post made: its slug and `false`.
-pub async fn create(tx: &mut TenantTx, input: &OwnServiceInput, by: &str, key: Uuid) -> Result<(String, bool), DbError> {
+pub async fn create(
+    tx: &mut TenantTx,
+    input: &OwnServiceInput,
+    by: &str,
+    key: Uuid,
+) -> Result<(String, bool), DbError> {
     // posts of one key wait for each other; the unique index on the key stands behind this
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('own-service-key:' || $1::text, 0))").bind(key).execute(tx.conn()).await?;
-    if let Some(slug) = sqlx::query_scalar::<_, String>("select service_slug from own_service where create_key = $1").bind(key).fetch_optional(tx.conn()).await? {
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('own-service-key:' || $1::text, 0))")
+        .bind(key)
+        .execute(tx.conn())
+        .await?;
+    if let Some(slug) = sqlx::query_scalar::<_, String>("select service_slug from own_service where create_key = $1")
+        .bind(key)
+        .fetch_optional(tx.conn())
+        .await?
+    {
         return Ok((slug, false));
     }
     let slug = create_slug(tx, input, by).await?;
-    sqlx::query("update own_service set create_key = $2 where service_slug = $1").bind(&slug).bind(key).execute(tx.conn()).await?;
+    sqlx::query("update own_service set create_key = $2 where service_slug = $1")
+        .bind(&slug)
+        .bind(key)
+        .execute(tx.conn())
+        .await?;
     Ok((slug, true))
 }
 
 async fn create_slug(tx: &mut TenantTx, input: &OwnServiceInput, by: &str) -> Result<String, DbError> {
-    let taken: Vec<String> = sqlx::query_scalar("select service_slug from own_service where service_slug like $1 || '%' for update").bind(slug_for(&input.name.de, &[])).fetch_all(tx.conn()).await?;
+    let taken: Vec<String> =
+        sqlx::query_scalar("select service_slug from own_service where service_slug like $1 || '%' for update")
+            .bind(slug_for(&input.name.de, &[]))
+            .fetch_all(tx.conn())
+            .await?;
     let mut taken = taken;
     // another editor may take the same slug at the same moment: the next free one then
     for _ in 0..5 {
@@ -141,7 +165,10 @@ async fn create_slug(tx: &mut TenantTx, input: &OwnServiceInput, by: &str) -> Re
 }
 
 /// Binds an input's values in the order of the column lists below.
-fn bind_input<'q>(q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>, i: &'q OwnServiceInput) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+fn bind_input<'q>(
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    i: &'q OwnServiceInput,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
     q.bind(&i.category)
         .bind(&i.name.de)
         .bind(&i.name.en)
@@ -200,7 +227,10 @@ pub async fn set_offered(tx: &mut TenantTx, slug: &str, offered: bool) -> Result
         .execute(tx.conn())
         .await?
     } else {
-        sqlx::query("delete from service_activation where service_slug = $1 and own_slug is not null").bind(slug).execute(tx.conn()).await?
+        sqlx::query("delete from service_activation where service_slug = $1 and own_slug is not null")
+            .bind(slug)
+            .execute(tx.conn())
+            .await?
     };
     Ok(r.rows_affected() > 0)
 }

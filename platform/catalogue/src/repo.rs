@@ -40,10 +40,10 @@ pub struct ActiveService {
 
 impl ActiveService {
     pub fn name(&self, lang: Lang) -> &str {
-        if lang == Lang::En { &self.name_en } else { &self.name_de }
+        lang.pick(&self.name_de, &self.name_en)
     }
     pub fn summary(&self, lang: Lang) -> &str {
-        if lang == Lang::En { &self.summary_en } else { &self.summary_de }
+        lang.pick(&self.summary_de, &self.summary_en)
     }
     pub fn fee(&self) -> Option<Cents> {
         self.fee_cents.and_then(|c| Cents::new(c).ok())
@@ -71,10 +71,10 @@ pub struct ServiceDetail {
 
 impl ServiceDetail {
     pub fn description(&self, lang: Lang) -> &str {
-        if lang == Lang::En { &self.description_en } else { &self.description_de }
+        lang.pick(&self.description_de, &self.description_en)
     }
     pub fn fee_note(&self, lang: Lang) -> &str {
-        if lang == Lang::En { &self.fee_note_en } else { &self.fee_note_de }
+        lang.pick(&self.fee_note_de, &self.fee_note_en)
     }
 }
 
@@ -97,13 +97,15 @@ const ACTIVE_COLUMNS: &str = "
 
 /// Categories in display order.
 pub async fn categories(conn: &mut PgConnection) -> Result<Vec<CategoryRow>, DbError> {
-    Ok(sqlx::query_as("select category_slug, name_de, name_en from service_category order by position").fetch_all(conn).await?)
+    Ok(sqlx::query_as("select category_slug, name_de, name_en from service_category order by position")
+        .fetch_all(conn)
+        .await?)
 }
 
 /// The services a tenant offers, ordered by category and name.
 pub async fn active_services(tx: &mut TenantTx, lang: Lang) -> Result<Vec<ActiveService>, DbError> {
     let tenant = tx.tenant_id().0;
-    let order = if lang == Lang::En { "name_en" } else { "name_de" };
+    let order = lang.pick("name_de", "name_en");
     let sql = format!(
         "select {ACTIVE_COLUMNS} from service_activation a
          join service_entry s on s.service_slug = a.service_slug
@@ -129,7 +131,12 @@ pub async fn service_detail(tx: &mut TenantTx, slug: &ServiceSlug) -> Result<Opt
 /// words of at most 40 characters. Everything else is a separator, so nothing reaches `to_tsquery`
 /// that could change its syntax.
 pub fn search_words(input: &str) -> Vec<String> {
-    input.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.chars().take(40).collect::<String>().to_lowercase()).take(8).collect()
+    input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(40).collect::<String>().to_lowercase())
+        .take(8)
+        .collect()
 }
 
 /// Builds a `to_tsquery` expression: every word must match, as a prefix, either itself or one of its
@@ -148,7 +155,10 @@ pub fn build_tsquery(words: &[String], synonyms: &std::collections::HashMap<Stri
                     }
                 }
             }
-            let alts: Vec<String> = alternatives.iter().map(|a| if a.contains(":*") { format!("({a})") } else { format!("{a}:*") }).collect();
+            let alts: Vec<String> = alternatives
+                .iter()
+                .map(|a| if a.contains(":*") { format!("({a})") } else { format!("{a}:*") })
+                .collect();
             format!("({})", alts.join(" | "))
         })
         .collect();
@@ -157,7 +167,8 @@ pub fn build_tsquery(words: &[String], synonyms: &std::collections::HashMap<Stri
 
 /// The search synonyms of the catalogue: term → expansions.
 pub async fn synonyms(conn: &mut PgConnection) -> Result<std::collections::HashMap<String, Vec<String>>, DbError> {
-    let rows: Vec<(String, Vec<String>)> = sqlx::query_as("select term, expansions from search_synonym").fetch_all(conn).await?;
+    let rows: Vec<(String, Vec<String>)> =
+        sqlx::query_as("select term, expansions from search_synonym").fetch_all(conn).await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -165,17 +176,29 @@ pub async fn synonyms(conn: &mut PgConnection) -> Result<std::collections::HashM
 /// English ones, synonyms from the catalogue (held in memory by the caller), best matches first, at
 /// most 50. One statement outside any transaction, so one round trip: `portal_search` confines
 /// itself to the tenant (row-level security as in a tenant transaction).
-pub async fn search(db: &Db, tenant: TenantId, input: &str, synonyms: &std::collections::HashMap<String, Vec<String>>) -> Result<Vec<ActiveService>, DbError> {
+pub async fn search(
+    db: &Db,
+    tenant: TenantId,
+    input: &str,
+    synonyms: &std::collections::HashMap<String, Vec<String>>,
+) -> Result<Vec<ActiveService>, DbError> {
     let Some(query) = build_tsquery(&search_words(input), synonyms) else {
         return Ok(Vec::new());
     };
-    Ok(sqlx::query_as("select * from portal_search($1, $2, 50)").bind(tenant.0).bind(query).fetch_all(db.statements()).await?)
+    Ok(sqlx::query_as("select * from portal_search($1, $2, 50)")
+        .bind(tenant.0)
+        .bind(query)
+        .fetch_all(db.statements())
+        .await?)
 }
 
 /// Slugs of the services the tenant has switched on.
 pub async fn activated_slugs(tx: &mut TenantTx) -> Result<Vec<String>, DbError> {
     let tenant = tx.tenant_id().0;
-    Ok(sqlx::query_scalar("select service_slug from service_activation where tenant_id = $1 order by service_slug").bind(tenant).fetch_all(tx.conn()).await?)
+    Ok(sqlx::query_scalar("select service_slug from service_activation where tenant_id = $1 order by service_slug")
+        .bind(tenant)
+        .fetch_all(tx.conn())
+        .await?)
 }
 
 /// Switches a base service on (keeping existing overrides) or off. Returns whether anything changed.
@@ -192,7 +215,11 @@ pub async fn set_active(tx: &mut TenantTx, slug: &ServiceSlug, active: bool) -> 
         .execute(tx.conn())
         .await?
     } else {
-        sqlx::query("delete from service_activation where tenant_id = $1 and service_slug = $2").bind(tenant).bind(slug.as_str()).execute(tx.conn()).await?
+        sqlx::query("delete from service_activation where tenant_id = $1 and service_slug = $2")
+            .bind(tenant)
+            .bind(slug.as_str())
+            .execute(tx.conn())
+            .await?
     };
     Ok(result.rows_affected() > 0)
 }
@@ -201,7 +228,13 @@ pub async fn set_active(tx: &mut TenantTx, slug: &ServiceSlug, active: bool) -> 
 /// overrides of services that stay on are kept, and the tenant's own services are not touched.
 pub async fn set_selection(tx: &mut TenantTx, slugs: &[String]) -> Result<(), DbError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from service_activation where tenant_id = $1 and base_slug is not null and service_slug <> all($2)").bind(tenant).bind(slugs).execute(tx.conn()).await?;
+    sqlx::query(
+        "delete from service_activation where tenant_id = $1 and base_slug is not null and service_slug <> all($2)",
+    )
+    .bind(tenant)
+    .bind(slugs)
+    .execute(tx.conn())
+    .await?;
     sqlx::query(
         "insert into service_activation (tenant_id, service_slug, seen_version)
          select $1, service_slug, version from base_service where service_slug = any($2)
@@ -217,7 +250,10 @@ pub async fn set_selection(tx: &mut TenantTx, slugs: &[String]) -> Result<(), Db
 /// Switches on every service of a preset (adds to what is on). Returns how many were added, or
 /// `None` if there is no such preset.
 pub async fn apply_preset(tx: &mut TenantTx, preset: &str) -> Result<Option<u64>, DbError> {
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from catalogue_preset where preset_slug = $1)").bind(preset).fetch_one(tx.conn()).await?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from catalogue_preset where preset_slug = $1)")
+        .bind(preset)
+        .fetch_one(tx.conn())
+        .await?;
     if !exists {
         return Ok(None);
     }
@@ -272,7 +308,7 @@ pub struct BaseServiceRow {
 
 impl BaseServiceRow {
     pub fn name(&self, lang: Lang) -> &str {
-        if lang == Lang::En { &self.name_en } else { &self.name_de }
+        lang.pick(&self.name_de, &self.name_en)
     }
 }
 

@@ -90,9 +90,16 @@ pub async fn sync_catalogue(tx: &mut PlatformTx, catalogue: &Catalogue) -> Resul
     }
 
     let slugs: Vec<&str> = catalogue.services.iter().map(|s| s.slug.as_str()).collect();
-    report.removed = sqlx::query("delete from base_service where service_slug <> all($1)").bind(&slugs).execute(&mut *conn).await?.rows_affected();
+    report.removed = sqlx::query("delete from base_service where service_slug <> all($1)")
+        .bind(&slugs)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     let categories: Vec<&str> = catalogue.categories.iter().map(|c| c.slug.as_str()).collect();
-    sqlx::query("delete from service_category where category_slug <> all($1)").bind(&categories).execute(&mut *conn).await?;
+    sqlx::query("delete from service_category where category_slug <> all($1)")
+        .bind(&categories)
+        .execute(&mut *conn)
+        .await?;
 
     let presets: Vec<&str> = catalogue.presets.iter().map(|p| p.slug.as_str()).collect();
     sqlx::query("delete from catalogue_preset where preset_slug <> all($1)").bind(&presets).execute(&mut *conn).await?;
@@ -107,7 +114,11 @@ pub async fn sync_catalogue(tx: &mut PlatformTx, catalogue: &Catalogue) -> Resul
         .execute(&mut *conn)
         .await?;
         let members: Vec<&str> = p.services.iter().map(|s| s.as_str()).collect();
-        sqlx::query("delete from catalogue_preset_service where preset_slug = $1 and service_slug <> all($2)").bind(p.slug.as_str()).bind(&members).execute(&mut *conn).await?;
+        sqlx::query("delete from catalogue_preset_service where preset_slug = $1 and service_slug <> all($2)")
+            .bind(p.slug.as_str())
+            .bind(&members)
+            .execute(&mut *conn)
+            .await?;
         sqlx::query(
             "insert into catalogue_preset_service (preset_slug, service_slug)
              select $1, unnest($2::text[]) on conflict do nothing",

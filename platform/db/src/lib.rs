@@ -36,6 +36,23 @@ pub enum DbError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// The constraint (unique, exclusion, check or foreign key) a database error violated, by name:
+/// the one way the repositories turn a violation into their own error ("e-mail taken", "name
+/// taken at this location"). `None` for every other error.
+pub fn violated(e: &sqlx::Error) -> Option<&str> {
+    e.as_database_error()?.constraint()
+}
+
+impl DbError {
+    /// The constraint this error violated, if it is a violation (see [`violated`]).
+    pub fn violated(&self) -> Option<&str> {
+        match self {
+            Self::Sqlx(e) => violated(e),
+            Self::Migrate(_) => None,
+        }
+    }
+}
+
 /// Why the database roles are refused at start-up.
 #[derive(Debug, thiserror::Error)]
 pub enum RoleError {
@@ -72,7 +89,13 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_connections: 20, min_connections: 1, acquire_timeout: Duration::from_secs(5), statement_timeout: Duration::from_secs(15), platform_max_connections: 10 }
+        Self {
+            max_connections: 20,
+            min_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(15),
+            platform_max_connections: 10,
+        }
     }
 }
 
@@ -87,9 +110,14 @@ impl Db {
                 .max_connections(max)
                 .min_connections(min)
                 .acquire_timeout(settings.acquire_timeout)
-                .connect_lazy_with(options.application_name(name).options([("statement_timeout", statement_timeout.as_str())]))
+                .connect_lazy_with(
+                    options.application_name(name).options([("statement_timeout", statement_timeout.as_str())]),
+                )
         };
-        Self::from_pools(pool(app, "kommunalportal", settings.max_connections, settings.min_connections), pool(platform, "kommunalportal-platform", settings.platform_max_connections.max(1), 0))
+        Self::from_pools(
+            pool(app, "kommunalportal", settings.max_connections, settings.min_connections),
+            pool(platform, "kommunalportal-platform", settings.platform_max_connections.max(1), 0),
+        )
     }
 
     /// Wraps existing pools of the two roles (tests).
@@ -136,7 +164,10 @@ impl Db {
         }
         for r in [&app, &platform] {
             if r.1 || r.2 || r.4 > 0 {
-                return Err(RoleError::Unsafe(format!("{} is a superuser, BYPASSRLS or a member of another role", r.0)));
+                return Err(RoleError::Unsafe(format!(
+                    "{} is a superuser, BYPASSRLS or a member of another role",
+                    r.0
+                )));
             }
         }
         if app.3 {
@@ -167,7 +198,11 @@ impl Db {
     /// Begins a transaction on the explicit platform path (no tenant set, the platform role).
     pub async fn platform(&self) -> Result<PlatformTx, DbError> {
         let now = self.set_now();
-        let tx = if now.is_empty() { self.platform.begin().await? } else { self.platform.begin_with(format!("BEGIN{now}")).await? };
+        let tx = if now.is_empty() {
+            self.platform.begin().await?
+        } else {
+            self.platform.begin_with(format!("BEGIN{now}")).await?
+        };
         self.begun.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(PlatformTx { tx, now: self.clock.now() })
     }
@@ -269,7 +304,10 @@ impl PlatformTx {
     /// created in it, atomically). There is no way back to the platform path. The transaction keeps
     /// the platform role: for operators' and start-up work, never for a tenant's request.
     pub async fn into_tenant(mut self, tenant: TenantId) -> Result<TenantTx, DbError> {
-        sqlx::query("select set_config('app.tenant_id', $1, true)").bind(tenant.0.to_string()).execute(&mut *self.tx).await?;
+        sqlx::query("select set_config('app.tenant_id', $1, true)")
+            .bind(tenant.0.to_string())
+            .execute(&mut *self.tx)
+            .await?;
         Ok(TenantTx { tx: self.tx, tenant, now: self.now })
     }
 

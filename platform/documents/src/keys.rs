@@ -23,7 +23,10 @@ fn purpose(kid: &Kid) -> String {
 
 /// The tenant's key lock (rotation and the first key, one at a time; re-entrant in a transaction).
 async fn lock(tx: &mut TenantTx) -> Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('document_key:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('document_key:' || $1::text, 0))")
+        .bind(tx.tenant_id().0)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
@@ -105,7 +108,11 @@ async fn make_key(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<(Kid, Vec<u8
 pub async fn current(tx: &mut TenantTx, sealer: &SecretsKey) -> Result<Ed25519KeyPair> {
     // one signer at a time makes the first key (two concurrent first issues would otherwise make two)
     lock(tx).await?;
-    let row = sqlx::query("select kid, private_sealed from document_key where retired_at is null order by created_at desc limit 1").fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(
+        "select kid, private_sealed from document_key where retired_at is null order by created_at desc limit 1",
+    )
+    .fetch_optional(tx.conn())
+    .await?;
     let (kid, sealed): (Vec<u8>, Vec<u8>) = match row {
         Some(r) => (r.get("kid"), r.get("private_sealed")),
         None => {
@@ -143,7 +150,11 @@ pub async fn public_keys(tx: &mut TenantTx) -> Result<Vec<PublicKey>> {
 /// was withdrawn before.
 pub async fn withdraw(tx: &mut TenantTx, sealer: &SecretsKey, kid: &Kid) -> Result<bool> {
     lock(tx).await?;
-    let current: Option<bool> = sqlx::query_scalar("select retired_at is null from document_key where kid = $1 and withdrawn_at is null").bind(kid.as_slice()).fetch_optional(tx.conn()).await?;
+    let current: Option<bool> =
+        sqlx::query_scalar("select retired_at is null from document_key where kid = $1 and withdrawn_at is null")
+            .bind(kid.as_slice())
+            .fetch_optional(tx.conn())
+            .await?;
     match current {
         None => return Ok(false),
         Some(true) => {

@@ -46,9 +46,13 @@ pub struct Documents {
 
 impl Documents {
     /// Reads `documents.toml` of the base catalogue's folder.
-    pub fn load(catalogue_dir: &std::path::Path, sealer: portal_identity::sealed::SecretsKey) -> Result<Self, types::CatalogueError> {
+    pub fn load(
+        catalogue_dir: &std::path::Path,
+        sealer: portal_identity::sealed::SecretsKey,
+    ) -> Result<Self, types::CatalogueError> {
         let path = catalogue_dir.join("documents.toml");
-        let text = std::fs::read_to_string(&path).map_err(|e| types::CatalogueError::Toml(format!("{}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| types::CatalogueError::Toml(format!("{}: {e}", path.display())))?;
         Ok(Self { catalogue: Catalogue::parse(&text)?, sealer })
     }
 }

@@ -60,7 +60,13 @@ impl Document {
         token::Validity::of(&self.claims(), today, self.revoked_at.is_some())
     }
     pub fn claims(&self) -> Claims {
-        Claims { kind: self.kind, number: self.number.clone(), valid_from: self.valid_from, valid_until: self.valid_until, facts: check_facts(&self.facts) }
+        Claims {
+            kind: self.kind,
+            number: self.number.clone(),
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+            facts: check_facts(&self.facts),
+        }
     }
 }
 
@@ -75,7 +81,14 @@ pub fn check_facts(facts: &[PrintedFact]) -> Vec<(Fact, String)> {
         .filter(|f| f.check)
         .map(|f| {
             let v = &f.value.de;
-            (f.fact, if v.chars().count() > TOKEN_FACT_CHARS { format!("{}…", v.chars().take(TOKEN_FACT_CHARS - 1).collect::<String>()) } else { v.clone() })
+            (
+                f.fact,
+                if v.chars().count() > TOKEN_FACT_CHARS {
+                    format!("{}…", v.chars().take(TOKEN_FACT_CHARS - 1).collect::<String>())
+                } else {
+                    v.clone()
+                },
+            )
         })
         .collect()
 }
@@ -111,7 +124,8 @@ fn from_row(r: &sqlx::postgres::PgRow) -> Document {
 }
 
 async fn many(tx: &mut TenantTx, filter: &str, id: Uuid) -> Result<Vec<Document>> {
-    let rows = sqlx::query(&format!("{SELECT} where {filter} order by issued_at desc")).bind(id).fetch_all(tx.conn()).await?;
+    let rows =
+        sqlx::query(&format!("{SELECT} where {filter} order by issued_at desc")).bind(id).fetch_all(tx.conn()).await?;
     Ok(rows.iter().map(from_row).collect())
 }
 
@@ -140,7 +154,13 @@ pub async fn by_number(tx: &mut TenantTx, number: &str) -> Result<Option<Documen
 /// The newest documents, for the office's list (at most `limit`), of the services in `scope`
 /// (`None`: all).
 pub async fn recent(tx: &mut TenantTx, limit: i64, scope: Option<&[String]>) -> Result<Vec<Document>> {
-    let rows = sqlx::query(&format!("{SELECT} where ($2::text[] is null or service_slug = any($2)) order by issued_at desc limit $1")).bind(limit).bind(scope).fetch_all(tx.conn()).await?;
+    let rows = sqlx::query(&format!(
+        "{SELECT} where ($2::text[] is null or service_slug = any($2)) order by issued_at desc limit $1"
+    ))
+    .bind(limit)
+    .bind(scope)
+    .fetch_all(tx.conn())
+    .await?;
     Ok(rows.iter().map(from_row).collect())
 }
 
@@ -152,8 +172,14 @@ pub struct ServiceSetting {
 }
 
 pub async fn setting(tx: &mut TenantTx, t: &DocumentType) -> Result<ServiceSetting> {
-    let row = sqlx::query("select auto_issue, reminder_days from document_setting where service_slug = $1").bind(&t.service).fetch_optional(tx.conn()).await?;
-    Ok(row.map_or(ServiceSetting { auto_issue: t.auto_issue, reminder_days: t.reminder_days }, |r| ServiceSetting { auto_issue: r.get("auto_issue"), reminder_days: r.get("reminder_days") }))
+    let row = sqlx::query("select auto_issue, reminder_days from document_setting where service_slug = $1")
+        .bind(&t.service)
+        .fetch_optional(tx.conn())
+        .await?;
+    Ok(row.map_or(ServiceSetting { auto_issue: t.auto_issue, reminder_days: t.reminder_days }, |r| ServiceSetting {
+        auto_issue: r.get("auto_issue"),
+        reminder_days: r.get("reminder_days"),
+    }))
 }
 
 pub async fn save_setting(tx: &mut TenantTx, slug: &str, s: ServiceSetting) -> Result<()> {
@@ -209,7 +235,10 @@ pub fn valid_until(from: Date, months: u8) -> Date {
 /// double click, a retried request, the payment and the approval racing) returns that one and
 /// `false`. A renewal marks the document it renews as superseded.
 pub async fn issue(tx: &mut TenantTx, sealer: &SecretsKey, n: NewDocument<'_>) -> Result<(Document, bool)> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('document:' || $1::text, 0))").bind(n.case_id).execute(tx.conn()).await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('document:' || $1::text, 0))")
+        .bind(n.case_id)
+        .execute(tx.conn())
+        .await?;
     if let Some(live) = many(tx, "case_id = $1 and revoked_at is null", n.case_id).await?.into_iter().next() {
         return Ok((live, false));
     }
@@ -220,7 +249,13 @@ pub async fn issue(tx: &mut TenantTx, sealer: &SecretsKey, n: NewDocument<'_>) -
     let id = Uuid::now_v7();
     for _ in 0..4 {
         let number = new_number(n.doc_type.kind, n.valid_from.year());
-        let claims = Claims { kind: n.doc_type.kind, number: number.clone(), valid_from: n.valid_from, valid_until: until, facts: check.clone() };
+        let claims = Claims {
+            kind: n.doc_type.kind,
+            number: number.clone(),
+            valid_from: n.valid_from,
+            valid_until: until,
+            facts: check.clone(),
+        };
         let signed = token::sign(&key, &claims)?;
         let fingerprint = token::fingerprint(&signed).ok_or(DocumentError::Key)?;
         let inserted = sqlx::query(
@@ -254,9 +289,14 @@ pub async fn issue(tx: &mut TenantTx, sealer: &SecretsKey, n: NewDocument<'_>) -
         .rows_affected();
         if inserted == 1 {
             if let Some(old) = n.renews {
-                sqlx::query("update document set superseded_by = $2 where document_id = $1 and superseded_by is null").bind(old).bind(id).execute(tx.conn()).await?;
+                sqlx::query("update document set superseded_by = $2 where document_id = $1 and superseded_by is null")
+                    .bind(old)
+                    .bind(id)
+                    .execute(tx.conn())
+                    .await?;
             }
-            let doc = get(tx, id).await?.ok_or(DocumentError::Db(portal_db::DbError::Sqlx(sqlx::Error::RowNotFound)))?;
+            let doc =
+                get(tx, id).await?.ok_or(DocumentError::Db(portal_db::DbError::Sqlx(sqlx::Error::RowNotFound)))?;
             return Ok((doc, true));
         }
     }
@@ -326,7 +366,9 @@ pub async fn anonymise(tx: &mut TenantTx, today: Date) -> Result<u64> {
         let mut facts: Vec<PrintedFact> = serde_json::from_value(r.get("facts")).unwrap_or_default();
         let until: Date = r.get("valid_until");
         let keep_checks = until >= today;
-        facts.retain(|f| f.check && keep_checks && matches!(f.fact, Fact::Plate | Fact::Zone | Fact::Subject | Fact::Reference));
+        facts.retain(|f| {
+            f.check && keep_checks && matches!(f.fact, Fact::Plate | Fact::Zone | Fact::Subject | Fact::Reference)
+        });
         sqlx::query("update document set facts = $2, answers = '{}', citizen_id = null, token = null, anonymised_at = coalesce(anonymised_at, app_now()) where document_id = $1")
             .bind(r.get::<Uuid, _>("document_id"))
             .bind(serde_json::to_value(&facts).unwrap_or_default())
@@ -338,6 +380,9 @@ pub async fn anonymise(tx: &mut TenantTx, today: Date) -> Result<u64> {
 }
 
 pub async fn mark_reminded(tx: &mut TenantTx, document_id: Uuid) -> Result<()> {
-    sqlx::query("update document set reminded_at = app_now() where document_id = $1").bind(document_id).execute(tx.conn()).await?;
+    sqlx::query("update document set reminded_at = app_now() where document_id = $1")
+        .bind(document_id)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }

@@ -68,7 +68,8 @@ pub enum Fact {
     Reference,
 }
 
-pub const FACTS: [Fact; 7] = [Fact::Plate, Fact::Zone, Fact::Name, Fact::BirthDate, Fact::Address, Fact::Subject, Fact::Reference];
+pub const FACTS: [Fact; 7] =
+    [Fact::Plate, Fact::Zone, Fact::Name, Fact::BirthDate, Fact::Address, Fact::Subject, Fact::Reference];
 
 impl Fact {
     pub fn code(self) -> u8 {

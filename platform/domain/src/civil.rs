@@ -41,7 +41,11 @@ pub fn german(t: OffsetDateTime) -> OffsetDateTime {
 /// October) the first, still in summer time.
 pub fn instant(date: Date, time: Time) -> Option<OffsetDateTime> {
     let local = PrimitiveDateTime::new(date, time);
-    [CEST, CET].into_iter().map(|o| local.assume_offset(o)).find(|t| offset_at(*t) == t.offset()).map(|t| t.to_offset(UtcOffset::UTC))
+    [CEST, CET]
+        .into_iter()
+        .map(|o| local.assume_offset(o))
+        .find(|t| offset_at(*t) == t.offset())
+        .map(|t| t.to_offset(UtcOffset::UTC))
 }
 
 /// The instant a German day starts (its midnight).

@@ -40,7 +40,11 @@ impl HostName {
             return Err(HostNameError::SingleLabel);
         }
         for label in &labels {
-            let ok = !label.is_empty() && label.len() <= 63 && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !label.starts_with('-') && !label.ends_with('-');
+            let ok = !label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-');
             if !ok {
                 return Err(HostNameError::BadLabel((*label).to_owned()));
             }

@@ -38,6 +38,17 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// Of two values, the one in this language: the one way bilingual data (names, notes, number
+    /// formats) is chosen; UI texts come from the translation files.
+    pub fn pick<T>(self, de: T, en: T) -> T {
+        match self {
+            Lang::De => de,
+            Lang::En => en,
+        }
+    }
+}
+
 /// A text in both UI languages.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Localized {

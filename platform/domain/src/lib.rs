@@ -16,5 +16,8 @@ pub use clock::Clock;
 pub use host::{HostName, HostNameError};
 pub use lang::{Lang, Localized};
 pub use money::{Cents, CentsError, decimal_de};
-pub use tenant::{Colour, ColourError, LeikaKey, LeikaKeyError, ServiceSlug, SlugError, TenantId, TenantKind, TenantSlug, TenantStatus};
+pub use tenant::{
+    Colour, ColourError, LeikaKey, LeikaKeyError, ServiceSlug, SlugError, TenantId, TenantKind, TenantSlug,
+    TenantStatus,
+};
 pub use text::{BoundedText, TextError, line_of};

@@ -71,6 +71,11 @@ impl Cents {
         self.0
     }
 
+    /// The amount as written in `lang`.
+    pub fn format(self, lang: crate::Lang) -> String {
+        lang.pick(self.format_de(), self.format_en())
+    }
+
     /// German formatting, e.g. `12,50 €`.
     pub fn format_de(self) -> String {
         format!("{} €", decimal_de(self.0))

@@ -45,7 +45,11 @@ impl TenantKind {
 
     /// Whether a tenant of this kind may sit under a parent of kind `parent`.
     pub fn may_have_parent(self, parent: TenantKind) -> bool {
-        matches!((self, parent), (TenantKind::Gemeinde | TenantKind::Stadt, TenantKind::Amt | TenantKind::Kreis) | (TenantKind::Amt, TenantKind::Kreis))
+        matches!(
+            (self, parent),
+            (TenantKind::Gemeinde | TenantKind::Stadt, TenantKind::Amt | TenantKind::Kreis)
+                | (TenantKind::Amt, TenantKind::Kreis)
+        )
     }
 }
 
@@ -81,7 +85,11 @@ impl TenantStatus {
 pub struct SlugError(pub String);
 
 fn parse_slug(s: &str) -> Result<String, SlugError> {
-    let ok = (2..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') && !s.starts_with('-') && !s.ends_with('-') && !s.contains("--");
+    let ok = (2..=64).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--");
     if ok { Ok(s.to_owned()) } else { Err(SlugError(s.to_owned())) }
 }
 
@@ -98,6 +106,13 @@ macro_rules! slug_type {
             }
 
             pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
                 &self.0
             }
         }
@@ -137,7 +152,11 @@ pub struct LeikaKeyError(pub String);
 
 impl LeikaKey {
     pub fn parse(s: &str) -> Result<Self, LeikaKeyError> {
-        if s.len() == 14 && s.bytes().all(|b| b.is_ascii_digit()) { Ok(Self(s.to_owned())) } else { Err(LeikaKeyError(s.to_owned())) }
+        if s.len() == 14 && s.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(LeikaKeyError(s.to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -165,7 +184,11 @@ impl Colour {
     pub fn parse(s: &str) -> Result<Self, ColourError> {
         let t = s.trim();
         let hex = t.strip_prefix('#').unwrap_or("");
-        if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) { Ok(Self(t.to_ascii_lowercase())) } else { Err(ColourError(s.to_owned())) }
+        if hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(t.to_ascii_lowercase()))
+        } else {
+            Err(ColourError(s.to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {

@@ -75,7 +75,9 @@ pub fn check_nesting(text: &str, limits: XmlLimits) -> Result<(), XmlBoundError>
 
 /// The index just past the first `needle` at or after `from` (the end of the text without one).
 fn after(b: &[u8], from: usize, needle: &[u8]) -> usize {
-    b.get(from..).and_then(|s| s.windows(needle.len()).position(|w| w == needle)).map_or(b.len(), |p| from + p + needle.len())
+    b.get(from..)
+        .and_then(|s| s.windows(needle.len()).position(|w| w == needle))
+        .map_or(b.len(), |p| from + p + needle.len())
 }
 
 /// The index of the `>` that ends the tag whose name starts at `from`, outside quoted values (the
@@ -118,9 +120,15 @@ mod tests {
     #[test]
     fn a_hundred_thousand_nested_elements_are_refused_at_once_without_recursion() {
         let deep = format!("{}{}", "<g>".repeat(100_000), "</g>".repeat(100_000));
-        assert_eq!(check_nesting(&deep, XmlLimits { max_depth: 100, max_elements: 1_000_000 }), Err(XmlBoundError::TooDeep(100)));
+        assert_eq!(
+            check_nesting(&deep, XmlLimits { max_depth: 100, max_elements: 1_000_000 }),
+            Err(XmlBoundError::TooDeep(100))
+        );
         let wide = format!("<r>{}</r>", "<f/>".repeat(100_000));
-        assert_eq!(check_nesting(&wide, XmlLimits { max_depth: 100, max_elements: 50_000 }), Err(XmlBoundError::TooManyElements(50_000)));
+        assert_eq!(
+            check_nesting(&wide, XmlLimits { max_depth: 100, max_elements: 50_000 }),
+            Err(XmlBoundError::TooManyElements(50_000))
+        );
     }
 
     #[test]

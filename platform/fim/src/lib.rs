@@ -7,6 +7,7 @@
 //! for input) is listed in the report next to the field it belongs to, never dropped silently.
 //! Broken or foreign XML is an error that says what it is.
 
+mod ids;
 pub mod map;
 pub mod model;
 
@@ -75,7 +76,14 @@ pub struct Import {
 pub fn import(xml: &str) -> Result<Import, ImportError> {
     let doc = model::parse(xml)?;
     let (schema, report) = map::map(&doc)?;
-    Ok(Import { xdf: doc.xdf, fim_id: doc.root.ident.id.clone(), fim_version: doc.root.ident.version.clone(), name: doc.root.label.clone(), schema, report })
+    Ok(Import {
+        xdf: doc.xdf,
+        fim_id: doc.root.ident.id.clone(),
+        fim_version: doc.root.ident.version.clone(),
+        name: doc.root.label.clone(),
+        schema,
+        report,
+    })
 }
 
 #[cfg(test)]

@@ -9,8 +9,11 @@ use portal_domain::Localized;
 use portal_forms::schema::{Choice, FimRef, Kind, Pattern};
 use portal_forms::{Field, FormSchema, Page};
 
+pub use crate::ids::{Ids, named_ids, slug};
 use crate::model::{Element, FimField, FimGroup, Ident, Multiplicity};
 use crate::{ImportError, Note, Severity};
+mod shapes;
+use shapes::*;
 
 /// Text fields longer than this become multi-line.
 const TEXTAREA_FROM: u32 = 256;
@@ -23,64 +26,6 @@ fn both(de: String, en: String) -> Localized {
 
 fn same(t: &str) -> Localized {
     Localized { de: t.to_owned(), en: t.to_owned() }
-}
-
-/// The ids given so far, and for each base the next number to try: a thousand fields of the same
-/// label get their ids in linear time (probing `x_2`, `x_3` … from the start each time took minutes
-/// for a hostile upload).
-#[derive(Debug, Default)]
-pub struct Ids {
-    taken: HashSet<String>,
-    next: std::collections::HashMap<String, u32>,
-    /// Candidates tried that were taken already (a test's measure of the work done).
-    pub collisions: u64,
-}
-
-impl From<HashSet<String>> for Ids {
-    /// The ids of an existing form, which new ones must not repeat.
-    fn from(taken: HashSet<String>) -> Self {
-        Self { taken, ..Self::default() }
-    }
-}
-
-/// A schema id from a label: lower-case ASCII letters, digits and `_`, starting with a letter, at
-/// most 40 characters, unique among `taken`.
-pub fn slug(text: &str, fallback: &str, taken: &mut Ids) -> String {
-    let mut s = String::new();
-    for c in text.to_lowercase().chars() {
-        let part = match c {
-            'ä' => "ae".to_owned(),
-            'ö' => "oe".to_owned(),
-            'ü' => "ue".to_owned(),
-            'ß' => "ss".to_owned(),
-            c if c.is_ascii_alphanumeric() => c.to_string(),
-            _ => "_".to_owned(),
-        };
-        s.push_str(&part);
-    }
-    let mut s: String = s.split('_').filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_");
-    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
-        s = format!("{}_{s}", fallback.to_lowercase().chars().filter(char::is_ascii_alphanumeric).collect::<String>());
-        s = s.trim_end_matches('_').to_owned();
-        if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
-            s = format!("f{s}");
-        }
-    }
-    s.truncate(36);
-    let s = s.trim_end_matches('_').to_owned();
-    if taken.taken.insert(s.clone()) {
-        return s;
-    }
-    // the base is taken: go on from the number the last id of this base got
-    let n = taken.next.entry(s.clone()).or_insert(2);
-    loop {
-        let candidate = format!("{s}_{n}");
-        *n += 1;
-        if taken.taken.insert(candidate.clone()) {
-            return candidate;
-        }
-        taken.collisions += 1;
-    }
 }
 
 /// A rule met while mapping, placed once the whole form is known (it may name fields further on).
@@ -98,23 +43,15 @@ struct Mapper {
     rules: Vec<PendingRule>,
 }
 
-/// The FIM ids a rule's text or script names (`F60000227`, `G00000082`): a letter F or G and at
-/// least three digits, as a word of its own.
-pub fn named_ids(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for word in text.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let mut chars = word.chars();
-        let named = matches!(chars.next(), Some('F' | 'G')) && word.len() >= 4 && chars.all(|c| c.is_ascii_digit());
-        if named && !out.iter().any(|w| w == word) {
-            out.push(word.to_owned());
-        }
-    }
-    out
-}
-
 impl Mapper {
     fn note(&mut self, ident: &Ident, field: Option<&str>, severity: Severity, message: Localized) {
-        self.notes.push(Note { fim_id: ident.id.clone(), fim_version: ident.version.clone(), field: field.map(str::to_owned), severity, message });
+        self.notes.push(Note {
+            fim_id: ident.id.clone(),
+            fim_version: ident.version.clone(),
+            field: field.map(str::to_owned),
+            severity,
+            message,
+        });
     }
 
     /// Remembers the rules of an element; `own` is the schema field the element became, if any.
@@ -141,8 +78,13 @@ impl Mapper {
         groups_present(&doc.root, &mut present);
         for p in std::mem::take(&mut self.rules) {
             let r = &p.rule;
-            let what = [r.text.as_str(), r.script.as_str()].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join(" / Skript: ");
-            let (what_de, what_en) = if what.is_empty() { ("ohne Text".to_owned(), "no text".to_owned()) } else { (what.clone(), what) };
+            let what = [r.text.as_str(), r.script.as_str()]
+                .into_iter()
+                .filter(|t| !t.is_empty())
+                .collect::<Vec<_>>()
+                .join(" / Skript: ");
+            let (what_de, what_en) =
+                if what.is_empty() { ("ohne Text".to_owned(), "no text".to_owned()) } else { (what.clone(), what) };
             let names = named_ids(&format!("{} {}", r.text, r.script));
             let missing: Vec<&str> = names.iter().map(String::as_str).filter(|n| !present.contains(*n)).collect();
             if !missing.is_empty() {
@@ -158,7 +100,10 @@ impl Mapper {
                 );
                 continue;
             }
-            let anchor = p.own.clone().or_else(|| names.iter().find_map(|n| fim_fields.get(n.as_str()).map(|f| (*f).to_owned())));
+            let anchor = p
+                .own
+                .clone()
+                .or_else(|| names.iter().find_map(|n| fim_fields.get(n.as_str()).map(|f| (*f).to_owned())));
             self.note(
                 &r.ident,
                 anchor.as_deref(),
@@ -183,7 +128,10 @@ impl Mapper {
                     &f.ident,
                     None,
                     Severity::Adjusted,
-                    both(format!("Hinweistext „{}“ als Hilfetext der Seite übernommen", f.label), format!("Note “{}” taken over as the page's help text", f.label)),
+                    both(
+                        format!("Hinweistext „{}“ als Hilfetext der Seite übernommen", f.label),
+                        format!("Note “{}” taken over as the page's help text", f.label),
+                    ),
                 );
                 return None;
             }
@@ -194,7 +142,10 @@ impl Mapper {
                     None,
                     Severity::Unmapped,
                     both(
-                        format!("Feld „{}“ ({}) ist nicht zur Eingabe bestimmt und wurde nicht übernommen", f.label, f.feldart),
+                        format!(
+                            "Feld „{}“ ({}) ist nicht zur Eingabe bestimmt und wurde nicht übernommen",
+                            f.label, f.feldart
+                        ),
                         format!("Field “{}” ({}) is not for input and was not taken over", f.label, f.feldart),
                     ),
                 );
@@ -202,7 +153,8 @@ impl Mapper {
             }
             _ => {}
         }
-        let mut field = blank(id.clone(), Kind::Text, same(if f.label.is_empty() { &f.name } else { &f.label }), &f.ident);
+        let mut field =
+            blank(id.clone(), Kind::Text, same(if f.label.is_empty() { &f.name } else { &f.label }), &f.ident);
         field.help = (!f.help.is_empty()).then(|| same(&f.help));
         field.required = required;
         let values = f.codes.as_ref().map(|c| c.values.as_slice()).unwrap_or_default();
@@ -212,7 +164,10 @@ impl Mapper {
                 &f.ident,
                 Some(&id),
                 Severity::Adjusted,
-                both(format!("Feldart „{}“ ist unbekannt: als Eingabefeld übernommen", f.feldart), format!("Field kind “{}” is unknown: taken over as an input field", f.feldart)),
+                both(
+                    format!("Feldart „{}“ ist unbekannt: als Eingabefeld übernommen", f.feldart),
+                    format!("Field kind “{}” is unknown: taken over as an input field", f.feldart),
+                ),
             );
         }
         match (select, f.datentyp.as_str()) {
@@ -220,16 +175,28 @@ impl Mapper {
             (true, _) => {
                 let reference = f.codes.as_ref().map(|c| c.reference.as_str()).filter(|r| !r.is_empty());
                 let (de, en) = match reference {
-                    Some(r) => (format!("die Werte der Codeliste {r} stehen nicht im Dokument"), format!("the values of code list {r} are not in the document")),
-                    None => ("das Dokument nennt weder Werte noch eine Codeliste".to_owned(), "the document names neither values nor a code list".to_owned()),
+                    Some(r) => (
+                        format!("die Werte der Codeliste {r} stehen nicht im Dokument"),
+                        format!("the values of code list {r} are not in the document"),
+                    ),
+                    None => (
+                        "das Dokument nennt weder Werte noch eine Codeliste".to_owned(),
+                        "the document names neither values nor a code list".to_owned(),
+                    ),
                 };
                 self.note(
                     &f.ident,
                     Some(&id),
                     Severity::Unmapped,
                     both(
-                        format!("Auswahl „{}“: {de}; als Textfeld übernommen, Werte bitte im Baukasten eintragen", field.label.de),
-                        format!("Choice “{}”: {en}; taken over as a text field, please enter the values in the builder", field.label.de),
+                        format!(
+                            "Auswahl „{}“: {de}; als Textfeld übernommen, Werte bitte im Baukasten eintragen",
+                            field.label.de
+                        ),
+                        format!(
+                            "Choice “{}”: {en}; taken over as a text field, please enter the values in the builder",
+                            field.label.de
+                        ),
                     ),
                 );
             }
@@ -243,7 +210,15 @@ impl Mapper {
             }
             (false, "file" | "obj") => field.kind = Kind::File,
             (false, "text" | "text_latin" | "") => {}
-            (false, other) => self.note(&f.ident, Some(&id), Severity::Adjusted, both(format!("Datentyp „{other}“ als Text übernommen"), format!("Data type “{other}” taken over as text"))),
+            (false, other) => self.note(
+                &f.ident,
+                Some(&id),
+                Severity::Adjusted,
+                both(
+                    format!("Datentyp „{other}“ als Text übernommen"),
+                    format!("Data type “{other}” taken over as text"),
+                ),
+            ),
         }
         if field.kind == Kind::Text {
             field.min_length = f.min_length.filter(|n| *n > 0).map(|n| n.min(portal_forms::schema::MAX_LENGTH_CEILING));
@@ -252,30 +227,60 @@ impl Mapper {
                 field.kind = Kind::Textarea;
             }
             if let Some(p) = &f.pattern {
-                field.pattern =
-                    Some(Pattern { regex: p.clone(), message: Localized { de: "Die Eingabe hat nicht das verlangte Format.".into(), en: "The entry does not have the required format.".into() } });
+                field.pattern = Some(Pattern {
+                    regex: p.clone(),
+                    message: Localized {
+                        de: "Die Eingabe hat nicht das verlangte Format.".into(),
+                        en: "The entry does not have the required format.".into(),
+                    },
+                });
             }
-        } else if f.min_length.is_some() || f.max_length.is_some() || (field.kind != Kind::Number && (f.min_value.is_some() || f.max_value.is_some())) {
+        } else if f.min_length.is_some()
+            || f.max_length.is_some()
+            || (field.kind != Kind::Number && (f.min_value.is_some() || f.max_value.is_some()))
+        {
             self.note(
                 &f.ident,
                 Some(&id),
                 Severity::Adjusted,
-                both("Längen- oder Wertgrenzen passen nicht zum Datentyp und wurden weggelassen".into(), "Length or value limits do not fit the data type and were left out".into()),
+                both(
+                    "Längen- oder Wertgrenzen passen nicht zum Datentyp und wurden weggelassen".into(),
+                    "Length or value limits do not fit the data type and were left out".into(),
+                ),
             );
         }
         if f.pattern.is_some() && field.kind != Kind::Text && field.kind != Kind::Textarea {
-            self.note(&f.ident, Some(&id), Severity::Unmapped, both("Muster (pattern) nur für Textfelder übernommen".into(), "Patterns are taken over for text fields only".into()));
+            self.note(
+                &f.ident,
+                Some(&id),
+                Severity::Unmapped,
+                both(
+                    "Muster (pattern) nur für Textfelder übernommen".into(),
+                    "Patterns are taken over for text fields only".into(),
+                ),
+            );
         }
         if field.kind == Kind::Textarea && field.pattern.is_some() {
             field.pattern = None;
-            self.note(&f.ident, Some(&id), Severity::Unmapped, both("Muster (pattern) für mehrzeilige Texte nicht übernommen".into(), "Pattern of a multi-line text not taken over".into()));
+            self.note(
+                &f.ident,
+                Some(&id),
+                Severity::Unmapped,
+                both(
+                    "Muster (pattern) für mehrzeilige Texte nicht übernommen".into(),
+                    "Pattern of a multi-line text not taken over".into(),
+                ),
+            );
         }
         // the field alone must pass the loader's checks (a pattern that does not compile or could
         // backtrack exponentially in a browser is dropped and reported)
         if alone_fails(&field) && field.pattern.take().is_some() {
             self.note(&f.ident, Some(&id), Severity::Unmapped, {
                 let p = f.pattern.clone().unwrap_or_default();
-                both(format!("Muster „{p}“ ist kein sicherer regulärer Ausdruck und wurde nicht übernommen"), format!("Pattern “{p}” is not a safe regular expression and was not taken over"))
+                both(
+                    format!("Muster „{p}“ ist kein sicherer regulärer Ausdruck und wurde nicht übernommen"),
+                    format!("Pattern “{p}” is not a safe regular expression and was not taken over"),
+                )
             });
         }
         if let (Some(a), Some(b)) = (field.min_length, field.max_length)
@@ -286,7 +291,10 @@ impl Mapper {
                 &f.ident,
                 Some(&id),
                 Severity::Adjusted,
-                both("Mindestlänge größer als Höchstlänge: Mindestlänge weggelassen".into(), "Minimum length above the maximum length: minimum left out".into()),
+                both(
+                    "Mindestlänge größer als Höchstlänge: Mindestlänge weggelassen".into(),
+                    "Minimum length above the maximum length: minimum left out".into(),
+                ),
             );
         }
         self.rules_of(&f.ident, &f.rules, Some(&id));
@@ -300,7 +308,11 @@ impl Mapper {
         let mut seen = HashSet::new();
         let mut left_out = Vec::new();
         for (code, name) in values {
-            if code.contains(',') || code.len() > 200 || field.options.len() >= portal_forms::schema::MAX_OPTIONS || !seen.insert(code.clone()) {
+            if code.contains(',')
+                || code.len() > 200
+                || field.options.len() >= portal_forms::schema::MAX_OPTIONS
+                || !seen.insert(code.clone())
+            {
                 left_out.push(code.clone());
                 continue;
             }
@@ -313,8 +325,14 @@ impl Mapper {
                 Some(id),
                 Severity::Adjusted,
                 both(
-                    format!("Feld „{}“ ist im Dokument keine Auswahl, hat aber Werte: als Auswahl übernommen", field.label.de),
-                    format!("Field “{}” is no choice in the document but has values: taken over as a choice", field.label.de),
+                    format!(
+                        "Feld „{}“ ist im Dokument keine Auswahl, hat aber Werte: als Auswahl übernommen",
+                        field.label.de
+                    ),
+                    format!(
+                        "Field “{}” is no choice in the document but has values: taken over as a choice",
+                        field.label.de
+                    ),
                 ),
             );
         }
@@ -326,8 +344,16 @@ impl Mapper {
                 Some(id),
                 Severity::Unmapped,
                 both(
-                    format!("Auswahl „{}“: Werte nicht übernommen (doppelt, mit Komma oder über {} Werte): {list}{more}", field.label.de, portal_forms::schema::MAX_OPTIONS),
-                    format!("Choice “{}”: values not taken over (twice, with a comma or over {} values): {list}{more}", field.label.de, portal_forms::schema::MAX_OPTIONS),
+                    format!(
+                        "Auswahl „{}“: Werte nicht übernommen (doppelt, mit Komma oder über {} Werte): {list}{more}",
+                        field.label.de,
+                        portal_forms::schema::MAX_OPTIONS
+                    ),
+                    format!(
+                        "Choice “{}”: values not taken over (twice, with a comma or over {} values): {list}{more}",
+                        field.label.de,
+                        portal_forms::schema::MAX_OPTIONS
+                    ),
                 ),
             );
         }
@@ -381,7 +407,11 @@ impl Mapper {
                     if children.is_empty() {
                         continue;
                     }
-                    let gid = slug(if inner.name.is_empty() { &inner.label } else { &inner.name }, &inner.ident.id, &mut self.ids);
+                    let gid = slug(
+                        if inner.name.is_empty() { &inner.label } else { &inner.name },
+                        &inner.ident.id,
+                        &mut self.ids,
+                    );
                     out.push(self.repeat(gid, &inner.ident, &inner.label, *m, needed, children));
                     self.rules_of(&inner.ident, &inner.rules, out.last().map(|f| f.id.as_str()));
                 }
@@ -392,8 +422,14 @@ impl Mapper {
                             None,
                             Severity::Adjusted,
                             both(
-                                format!("Gruppe „{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: einmal übernommen", inner.label),
-                                format!("Group “{}” repeatable within a repeatable group: taken over once", inner.label),
+                                format!(
+                                    "Gruppe „{}“ wiederholbar innerhalb einer wiederholbaren Gruppe: einmal übernommen",
+                                    inner.label
+                                ),
+                                format!(
+                                    "Group “{}” repeatable within a repeatable group: taken over once",
+                                    inner.label
+                                ),
                             ),
                         );
                     }
@@ -403,8 +439,14 @@ impl Mapper {
                             None,
                             Severity::Adjusted,
                             both(
-                                format!("Gruppe „{}“ ist optional ({}:…): ihre Felder sind keine Pflichtfelder", inner.label, m.min),
-                                format!("Group “{}” is optional ({}:…): its fields are not required", inner.label, m.min),
+                                format!(
+                                    "Gruppe „{}“ ist optional ({}:…): ihre Felder sind keine Pflichtfelder",
+                                    inner.label, m.min
+                                ),
+                                format!(
+                                    "Group “{}” is optional ({}:…): its fields are not required",
+                                    inner.label, m.min
+                                ),
                             ),
                         );
                     }
@@ -417,7 +459,15 @@ impl Mapper {
         }
     }
 
-    fn repeat(&mut self, id: String, ident: &Ident, label: &str, m: Multiplicity, required: bool, fields: Vec<Field>) -> Field {
+    fn repeat(
+        &mut self,
+        id: String,
+        ident: &Ident,
+        label: &str,
+        m: Multiplicity,
+        required: bool,
+        fields: Vec<Field>,
+    ) -> Field {
         let max = m.max.unwrap_or(portal_forms::schema::DEFAULT_MAX_ITEMS).clamp(1, 50);
         let mut group = blank(id, Kind::Group, same(label), ident);
         group.fields = fields;
@@ -425,32 +475,6 @@ impl Mapper {
         group.max_items = Some(max);
         group
     }
-}
-
-/// Adds the ids of the groups below `g` that kept at least one field in the form (`present` holds
-/// the fields' ids); true when `g` itself did.
-fn groups_present(g: &FimGroup, present: &mut HashSet<String>) -> bool {
-    let mut any = false;
-    for (_, e) in &g.children {
-        any |= match e {
-            Element::Field(f) => present.contains(&f.ident.id),
-            Element::Group(inner) => groups_present(inner, present),
-        };
-    }
-    if any && !g.ident.id.is_empty() {
-        present.insert(g.ident.id.clone());
-    }
-    any
-}
-
-/// A field with nothing but its id, type, label and FIM reference.
-fn blank(id: String, kind: Kind, label: Localized, ident: &Ident) -> Field {
-    Field { fim: Some(FimRef { id: ident.id.clone(), version: ident.version.clone() }), ..Field::new(id, kind, label) }
-}
-
-fn alone_fails(f: &Field) -> bool {
-    let schema = FormSchema { version: 1, guest: false, pages: vec![Page { id: "p".into(), title: same("p"), help: None, show_if: None, fields: vec![f.clone()] }] };
-    schema.check().is_err()
 }
 
 /// Maps a parsed document to a draft schema and the report of what was adjusted or left out.
@@ -485,7 +509,10 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
                         &g.ident,
                         None,
                         Severity::Adjusted,
-                        both(format!("Gruppe „{}“ ist optional: ihre Felder sind keine Pflichtfelder", g.label), format!("Group “{}” is optional: its fields are not required", g.label)),
+                        both(
+                            format!("Gruppe „{}“ ist optional: ihre Felder sind keine Pflichtfelder", g.label),
+                            format!("Group “{}” is optional: its fields are not required", g.label),
+                        ),
                     );
                 }
                 m.flatten(g, mult.min >= 1, false, &mut fields, &mut help);
@@ -495,11 +522,20 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
                         &g.ident,
                         None,
                         Severity::Unmapped,
-                        both(format!("Gruppe „{}“ enthält keine Eingabefelder und wurde nicht übernommen", g.label), format!("Group “{}” has no input fields and was not taken over", g.label)),
+                        both(
+                            format!("Gruppe „{}“ enthält keine Eingabefelder und wurde nicht übernommen", g.label),
+                            format!("Group “{}” has no input fields and was not taken over", g.label),
+                        ),
                     );
                     continue;
                 }
-                pages.push(Page { id: slug(&g.label, &g.ident.id, &mut page_ids), title: same(&g.label), help: (!help.is_empty()).then(|| same(&help.join(" "))), show_if: None, fields });
+                pages.push(Page {
+                    id: slug(&g.label, &g.ident.id, &mut page_ids),
+                    title: same(&g.label),
+                    help: (!help.is_empty()).then(|| same(&help.join(" "))),
+                    show_if: None,
+                    fields,
+                });
             }
             _ => {
                 let wrapper = FimGroup { children: vec![(*mult, e.clone())], ..FimGroup::default() };
@@ -511,7 +547,15 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
     m.rules_of(&doc.root.ident, &doc.root.rules, None);
     if pages.is_empty() {
         // a schema without input fields (a bare Stammdatenschema) gives an empty draft to build on
-        m.note(&doc.root.ident, None, Severity::Unmapped, both("Das Schema enthält keine Eingabefelder: der Entwurf ist leer".into(), "The schema has no input fields: the draft is empty".into()));
+        m.note(
+            &doc.root.ident,
+            None,
+            Severity::Unmapped,
+            both(
+                "Das Schema enthält keine Eingabefelder: der Entwurf ist leer".into(),
+                "The schema has no input fields: the draft is empty".into(),
+            ),
+        );
     }
     m.notes.insert(
         0,
@@ -529,7 +573,9 @@ pub fn map(doc: &crate::model::FimDocument) -> Result<(FormSchema, Vec<Note>), I
     let schema = FormSchema { version: 1, guest: false, pages };
     m.place_rules(doc, &schema);
     if !schema.pages.is_empty() {
-        schema.check().map_err(|e| ImportError::Invalid(format!("the imported form does not pass the form checks: {e}")))?;
+        schema
+            .check()
+            .map_err(|e| ImportError::Invalid(format!("the imported form does not pass the form checks: {e}")))?;
     }
     Ok((schema, m.notes))
 }

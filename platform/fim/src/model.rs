@@ -131,7 +131,12 @@ fn children<'a, 'i>(n: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node
 }
 
 fn text(n: Node<'_, '_>, name: &str) -> String {
-    child(n, name).map(|c| c.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect::<String>()).unwrap_or_default().split_whitespace().collect::<Vec<_>>().join(" ")
+    child(n, name)
+        .map(|c| c.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect::<String>())
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A code value: written in a `code` child (`<feldart><code>select</code></feldart>`, as the
@@ -157,7 +162,11 @@ fn rules(n: Node<'_, '_>) -> Vec<Rule> {
     children(n, "regel")
         .map(|r| {
             let free = text(r, "freitextRegel");
-            let text_of = if free.is_empty() { [text(r, "definition"), text(r, "beschreibung")].into_iter().find(|t| !t.is_empty()).unwrap_or_default() } else { free };
+            let text_of = if free.is_empty() {
+                [text(r, "definition"), text(r, "beschreibung")].into_iter().find(|t| !t.is_empty()).unwrap_or_default()
+            } else {
+                free
+            };
             let script = [text(r, "script"), text(r, "skript")].into_iter().find(|t| !t.is_empty()).unwrap_or_default();
             Rule { ident: ident(r), name: text(r, "name"), text: text_of, script }
         })
@@ -172,8 +181,14 @@ fn number<T: std::str::FromStr>(v: Option<&str>) -> Option<T> {
 fn precision(f: &mut FimField, n: Node<'_, '_>) {
     let Some(p) = child(n, "praezisierung") else { return };
     let attr = |k: &str| p.attribute(k).map(str::to_owned);
-    let json: serde_json::Value = p.text().map(str::trim).filter(|t| t.starts_with('{')).and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default();
-    let get = |k: &str| attr(k).or_else(|| json.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)));
+    let json: serde_json::Value = p
+        .text()
+        .map(str::trim)
+        .filter(|t| t.starts_with('{'))
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_default();
+    let get =
+        |k: &str| attr(k).or_else(|| json.get(k).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)));
     f.min_length = number(get("minLength").as_deref());
     f.max_length = number(get("maxLength").as_deref());
     f.min_value = number(get("minValue").as_deref());
@@ -187,11 +202,23 @@ fn codes(n: Node<'_, '_>) -> Option<CodeList> {
     let reference = child(n, "codelisteReferenz").or_else(|| child(n, "codeliste"));
     let reference_text = reference
         .map(|r| {
-            let canonical = r.descendants().find(|d| d.is_element() && matches!(d.tag_name().name(), "canonicalVersionUri" | "canonicalIdentification" | "kennung"));
-            canonical.and_then(|c| c.text()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).unwrap_or_else(|| ident(r).id)
+            let canonical = r.descendants().find(|d| {
+                d.is_element()
+                    && matches!(d.tag_name().name(), "canonicalVersionUri" | "canonicalIdentification" | "kennung")
+            });
+            canonical
+                .and_then(|c| c.text())
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .unwrap_or_else(|| ident(r).id)
         })
         .unwrap_or_default();
-    let values: Vec<(String, String)> = child(n, "werte").map(|w| children(w, "wert").map(|v| (text(v, "code"), text(v, "name"))).filter(|(c, _)| !c.is_empty()).collect()).unwrap_or_default();
+    let values: Vec<(String, String)> = child(n, "werte")
+        .map(|w| {
+            children(w, "wert").map(|v| (text(v, "code"), text(v, "name"))).filter(|(c, _)| !c.is_empty()).collect()
+        })
+        .unwrap_or_default();
     (reference.is_some() || !values.is_empty()).then_some(CodeList { reference: reference_text, values })
 }
 
@@ -219,7 +246,14 @@ fn group(n: Node<'_, '_>, depth: usize) -> Result<FimGroup, ImportError> {
     if depth > MAX_GROUP_DEPTH {
         return Err(ImportError::GroupsTooDeep(MAX_GROUP_DEPTH));
     }
-    let mut g = FimGroup { ident: ident(n), name: text(n, "name"), label: label(n), help: text(n, "hilfetextEingabe"), rules: rules(n), children: vec![] };
+    let mut g = FimGroup {
+        ident: ident(n),
+        name: text(n, "name"),
+        label: label(n),
+        help: text(n, "hilfetextEingabe"),
+        rules: rules(n),
+        children: vec![],
+    };
     for s in children(n, "struktur") {
         let m = Multiplicity::parse(&text(s, "anzahl")).unwrap_or(Multiplicity::ONE);
         let Some(contains) = child(s, "enthaelt") else { continue };
@@ -236,7 +270,8 @@ fn group(n: Node<'_, '_>, depth: usize) -> Result<FimGroup, ImportError> {
 
 /// How deep and large an XDatenfelder document may be: twelve levels of groups take about 40 levels
 /// of XML (the largest example, BlaueKarte, nests 22 deep with 2,992 elements).
-pub const XML_LIMITS: portal_domain::xml::XmlLimits = portal_domain::xml::XmlLimits { max_depth: 100, max_elements: 200_000 };
+pub const XML_LIMITS: portal_domain::xml::XmlLimits =
+    portal_domain::xml::XmlLimits { max_depth: 100, max_elements: 200_000 };
 
 /// Parses a document. Broken XML, another format or a document without a schema, group or field
 /// are errors that say so.
@@ -253,19 +288,32 @@ pub fn parse(xml: &str) -> Result<FimDocument, ImportError> {
         e => ImportError::Xml { line: e.pos().row, column: e.pos().col, detail: e.to_string() },
     })?;
     let root = doc.root_element();
-    let xdf = root
-        .tag_name()
-        .namespace()
-        .and_then(XdfVersion::of_namespace)
-        .ok_or_else(|| ImportError::Foreign { root: root.tag_name().name().to_owned(), namespace: root.tag_name().namespace().map(str::to_owned) })?;
+    let xdf = root.tag_name().namespace().and_then(XdfVersion::of_namespace).ok_or_else(|| ImportError::Foreign {
+        root: root.tag_name().name().to_owned(),
+        namespace: root.tag_name().namespace().map(str::to_owned),
+    })?;
     let top = if let Some(s) = child(root, "stammdatenschema") {
         group(s, 0)?
     } else if let Some(g) = child(root, "datenfeldgruppe") {
         let inner = group(g, 0)?;
-        FimGroup { ident: inner.ident.clone(), name: inner.name.clone(), label: inner.label.clone(), help: String::new(), rules: vec![], children: vec![(Multiplicity::ONE, Element::Group(inner))] }
+        FimGroup {
+            ident: inner.ident.clone(),
+            name: inner.name.clone(),
+            label: inner.label.clone(),
+            help: String::new(),
+            rules: vec![],
+            children: vec![(Multiplicity::ONE, Element::Group(inner))],
+        }
     } else if let Some(f) = child(root, "datenfeld") {
         let inner = field(f);
-        FimGroup { ident: inner.ident.clone(), name: inner.name.clone(), label: inner.label.clone(), help: String::new(), rules: vec![], children: vec![(Multiplicity::ONE, Element::Field(inner))] }
+        FimGroup {
+            ident: inner.ident.clone(),
+            name: inner.name.clone(),
+            label: inner.label.clone(),
+            help: String::new(),
+            rules: vec![],
+            children: vec![(Multiplicity::ONE, Element::Field(inner))],
+        }
     } else {
         return Err(ImportError::NoSchema { root: root.tag_name().name().to_owned() });
     };

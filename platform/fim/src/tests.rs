@@ -10,7 +10,10 @@ use portal_forms::{Answers, Field, FileRef};
 use super::*;
 
 fn example(name: &str) -> String {
-    let path = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("../../tests/data/fim").join(name);
+    let path =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()))
+            .join("../../tests/data/fim")
+            .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -43,10 +46,17 @@ fn valid(f: &Field) -> Option<Value> {
         Kind::Date => Value::Text("2020-05-17".into()),
         Kind::Select | Kind::Radio => Value::Text(f.options[0].value.clone()),
         Kind::YesNo => Value::Text("nein".into()),
-        Kind::File => Value::Files(vec![FileRef { file_id: "00000000-0000-0000-0000-000000000001".into(), name: "nachweis.pdf".into(), size: 1000, content_type: "application/pdf".into() }]),
+        Kind::File => Value::Files(vec![FileRef {
+            file_id: "00000000-0000-0000-0000-000000000001".into(),
+            name: "nachweis.pdf".into(),
+            size: 1000,
+            content_type: "application/pdf".into(),
+        }]),
         Kind::Group => {
             let n = f.min_items.unwrap_or(1).max(1);
-            Value::Items((0..n).map(|_| f.fields.iter().filter_map(|c| valid(c).map(|v| (c.id.clone(), v))).collect()).collect())
+            Value::Items(
+                (0..n).map(|_| f.fields.iter().filter_map(|c| valid(c).map(|v| (c.id.clone(), v))).collect()).collect(),
+            )
         }
         _ => return None,
     })
@@ -57,14 +67,20 @@ fn every_example_imports_into_a_schema_the_loader_accepts() {
     for name in ALL {
         let import = import(&example(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         if import.schema.pages.is_empty() {
-            assert!(import.report.iter().any(|n| n.message.de.contains("keine Eingabefelder")), "{name}: an empty draft says so");
+            assert!(
+                import.report.iter().any(|n| n.message.de.contains("keine Eingabefelder")),
+                "{name}: an empty draft says so"
+            );
             continue;
         }
         import.schema.check().unwrap_or_else(|e| panic!("{name}: {e}"));
         let json = import.schema.to_json();
         assert_eq!(portal_forms::FormSchema::from_json(&json).as_ref(), Ok(&import.schema), "{name}: round trip");
         assert!(import.schema.fields().all(|f| f.fim.is_some()), "{name}: every field names its FIM element");
-        assert!(!portal_forms::edit::untranslated(&import.schema).is_empty(), "{name}: the English texts are shown as missing");
+        assert!(
+            !portal_forms::edit::untranslated(&import.schema).is_empty(),
+            "{name}: the English texts are shown as missing"
+        );
     }
 }
 
@@ -83,7 +99,10 @@ fn the_two_complete_schemas_give_forms_a_citizen_can_fill_in() {
         assert!(issues.is_empty(), "{name}: {issues:?}");
         // and an empty form is refused where the schema requires answers
         let mut empty = Answers::new();
-        assert!(!portal_forms::validate::check_all(&import.schema, &mut empty, (2026, 11, 30)).is_empty(), "{name}: required fields");
+        assert!(
+            !portal_forms::validate::check_all(&import.schema, &mut empty, (2026, 11, 30)).is_empty(),
+            "{name}: required fields"
+        );
     }
 }
 
@@ -102,7 +121,9 @@ fn blaue_karte_keeps_types_lengths_groups_and_fim_ids() {
     assert!(s.pages.iter().any(|p| p.title.de.starts_with("Persönliche Angaben")), "groups become pages");
     // the sex is a select whose code list the document does not carry: reported next to the field
     let sex = s.fields().find(|f| f.label.de == "Geschlecht").unwrap_or_else(|| panic!("Geschlecht"));
-    assert!(import.report.iter().any(|n| n.field.as_deref() == Some(sex.id.as_str()) && n.severity == Severity::Unmapped && n.message.de.contains("Codeliste")));
+    assert!(import.report.iter().any(|n| n.field.as_deref() == Some(sex.id.as_str())
+        && n.severity == Severity::Unmapped
+        && n.message.de.contains("Codeliste")));
     // 1:* communication of an employer becomes a repeatable group
     assert!(s.fields().any(|f| f.kind == Kind::Group), "{:?}", s.fields().map(|f| (&f.id, f.kind)).collect::<Vec<_>>());
 }
@@ -116,7 +137,10 @@ fn rules_written_as_text_or_script_are_reported_next_to_their_field() {
         for r in rules {
             assert_eq!(r.severity, Severity::Unmapped);
             if let Some(f) = &r.field {
-                assert!(import.schema.fields().any(|x| &x.id == f || x.fields.iter().any(|c| &c.id == f)), "{name}: {f} exists");
+                assert!(
+                    import.schema.fields().any(|x| &x.id == f || x.fields.iter().any(|c| &c.id == f)),
+                    "{name}: {f} exists"
+                );
             }
         }
     }
@@ -135,9 +159,16 @@ fn xdf3_precision_attributes_and_optional_groups() {
 #[test]
 fn broken_foreign_and_empty_documents_get_clear_errors() {
     assert!(matches!(import("<xdf:x"), Err(ImportError::Xml { line: 1, .. })));
-    assert_eq!(import("<html><body>kein FIM</body></html>"), Err(ImportError::Foreign { root: "html".into(), namespace: None }));
+    assert_eq!(
+        import("<html><body>kein FIM</body></html>"),
+        Err(ImportError::Foreign { root: "html".into(), namespace: None })
+    );
     let other = r#"<xdf:xdatenfelder.codeliste xmlns:xdf="urn:xoev-de:fim:standard:xdatenfelder_2"><xdf:codeliste/></xdf:xdatenfelder.codeliste>"#;
-    assert_eq!(import(other), Err(ImportError::NoSchema { root: "xdatenfelder.codeliste".into() }), "an XDatenfelder message without a schema");
+    assert_eq!(
+        import(other),
+        Err(ImportError::NoSchema { root: "xdatenfelder.codeliste".into() }),
+        "an XDatenfelder message without a schema"
+    );
     let dtd = r#"<!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>"#;
     assert_eq!(import(dtd), Err(ImportError::Dtd), "no DTDs (entity expansion)");
     assert_eq!(import(&" ".repeat(model::MAX_BYTES + 1)), Err(ImportError::TooLarge));
@@ -171,9 +202,11 @@ fn a_hundred_thousand_fields_of_one_label_get_their_ids_without_probing_the_ones
 #[test]
 fn rules_go_next_to_their_own_field_or_the_field_they_name_and_else_to_the_document() {
     let import = import(&example("own/rules.xml")).unwrap_or_else(|e| panic!("{e}"));
-    let field_of = |fim: &str| import.schema.fields().find(|f| f.fim.as_ref().is_some_and(|r| r.id == fim)).map(|f| f.id.clone());
+    let field_of =
+        |fim: &str| import.schema.fields().find(|f| f.fim.as_ref().is_some_and(|r| r.id == fim)).map(|f| f.id.clone());
     let carrier = field_of("F90000002").unwrap_or_else(|| panic!("{:?}", import.schema));
-    let rule = |id: &str| import.report.iter().find(|n| n.fim_id == id).unwrap_or_else(|| panic!("{id}: {:?}", import.report));
+    let rule =
+        |id: &str| import.report.iter().find(|n| n.fim_id == id).unwrap_or_else(|| panic!("{id}: {:?}", import.report));
     // a group's rule naming two fields of the form: next to the first it names
     assert_eq!(rule("R90000001").field.as_deref(), Some(carrier.as_str()));
     // a field's own rule: next to that field
@@ -185,15 +218,28 @@ fn rules_go_next_to_their_own_field_or_the_field_they_name_and_else_to_the_docum
     assert!(missing.message.en.starts_with("Rule R90000002 “Nachweis” (on G90000001) names elements that are not in the form: F90000099, G90000098. Not taken over:"), "{}", missing.message.en);
     // the document's own rule naming nothing: at the document level, not next to the first field
     assert_eq!(rule("R90000004").field, None);
-    assert_eq!(map::named_ids("„F90000002 Träger“ wenn F90000001 (G1, F12, XF123456, F1234a) und F90000002"), ["F90000002", "F90000001"]);
+    assert_eq!(
+        map::named_ids("„F90000002 Träger“ wenn F90000001 (G1, F12, XF123456, F1234a) und F90000002"),
+        ["F90000002", "F90000001"]
+    );
 }
 
 #[test]
 fn values_carried_in_the_document_become_the_choice_and_missing_ones_are_named_rightly() {
     let import = import(&example("own/codes.xml")).unwrap_or_else(|e| panic!("{e}"));
-    let field = |label: &str| import.schema.fields().find(|f| f.label.de == label).unwrap_or_else(|| panic!("{label}: {:?}", import.schema));
-    let notes = |label: &str| import.report.iter().filter(|n| n.field.as_deref() == Some(field(label).id.as_str())).map(|n| n.message.de.as_str()).collect::<Vec<_>>();
-    let options = |label: &str| field(label).options.iter().map(|o| (o.value.as_str(), o.label.de.as_str())).collect::<Vec<_>>();
+    let field = |label: &str| {
+        import.schema.fields().find(|f| f.label.de == label).unwrap_or_else(|| panic!("{label}: {:?}", import.schema))
+    };
+    let notes = |label: &str| {
+        import
+            .report
+            .iter()
+            .filter(|n| n.field.as_deref() == Some(field(label).id.as_str()))
+            .map(|n| n.message.de.as_str())
+            .collect::<Vec<_>>()
+    };
+    let options =
+        |label: &str| field(label).options.iter().map(|o| (o.value.as_str(), o.label.de.as_str())).collect::<Vec<_>>();
     // inline values without a code list reference: the options, and no note
     assert_eq!(field("Anrede").kind, Kind::Radio);
     assert_eq!(options("Anrede"), [("frau", "Frau"), ("herr", "Herr"), ("divers", "Keine Anrede")]);
@@ -201,13 +247,23 @@ fn values_carried_in_the_document_become_the_choice_and_missing_ones_are_named_r
     // the field kind written as plain text, with a reference and inline values (one twice)
     assert_eq!(field("Staatsangehörigkeit").kind, Kind::Select);
     assert_eq!(options("Staatsangehörigkeit").len(), 6);
-    assert_eq!(notes("Staatsangehörigkeit"), ["Auswahl „Staatsangehörigkeit“: Werte nicht übernommen (doppelt, mit Komma oder über 300 Werte): 137"]);
+    assert_eq!(
+        notes("Staatsangehörigkeit"),
+        ["Auswahl „Staatsangehörigkeit“: Werte nicht übernommen (doppelt, mit Komma oder über 300 Werte): 137"]
+    );
     // a reference whose values the document does not carry, and a choice with neither
     assert_eq!(field("Familienstand").kind, Kind::Text);
     assert_eq!(
         notes("Familienstand"),
-        ["Auswahl „Familienstand“: die Werte der Codeliste urn:de:example:familienstand stehen nicht im Dokument; als Textfeld übernommen, Werte bitte im Baukasten eintragen"]
+        [
+            "Auswahl „Familienstand“: die Werte der Codeliste urn:de:example:familienstand stehen nicht im Dokument; als Textfeld übernommen, Werte bitte im Baukasten eintragen"
+        ]
     );
-    assert_eq!(notes("Religion"), ["Auswahl „Religion“: das Dokument nennt weder Werte noch eine Codeliste; als Textfeld übernommen, Werte bitte im Baukasten eintragen"]);
+    assert_eq!(
+        notes("Religion"),
+        [
+            "Auswahl „Religion“: das Dokument nennt weder Werte noch eine Codeliste; als Textfeld übernommen, Werte bitte im Baukasten eintragen"
+        ]
+    );
     import.schema.check().unwrap_or_else(|e| panic!("{e}"));
 }

@@ -114,18 +114,34 @@ fn read_field(field: &Field, name: &str, pairs: &[(String, String)], previous: O
     match field.kind {
         Kind::File => previous.cloned(),
         Kind::Checkbox if !field.options.is_empty() => Some(Value::List(all(pairs, name))),
-        Kind::Checkbox => Some(Value::Text(if get(pairs, name).is_some_and(|v| !v.is_empty()) { "ja".into() } else { String::new() })),
+        Kind::Checkbox => {
+            Some(Value::Text(if get(pairs, name).is_some_and(|v| !v.is_empty()) { "ja".into() } else { String::new() }))
+        }
         Kind::PostcodeTown | Kind::Address => {
-            let parts = field.kind.parts().iter().map(|p| ((*p).to_owned(), get(pairs, &format!("{name}.{p}")).unwrap_or("").trim().to_owned())).collect();
+            let parts = field
+                .kind
+                .parts()
+                .iter()
+                .map(|p| ((*p).to_owned(), get(pairs, &format!("{name}.{p}")).unwrap_or("").trim().to_owned()))
+                .collect();
             Some(Value::Parts(parts))
         }
         Kind::Group => {
             // entries are numbered from 0; the count comes with the post so that empty entries stay
-            let count: usize = get(pairs, &format!("{name}.count")).and_then(|c| c.parse().ok()).unwrap_or(0).min(field.max_entries() as usize);
+            let count: usize = get(pairs, &format!("{name}.count"))
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(0)
+                .min(field.max_entries() as usize);
             let items = (0..count)
                 .map(|i| {
                     let prefix = format!("{name}[{i}]");
-                    field.fields.iter().filter_map(|c| read_field(c, &input_name(&prefix, &c.id), pairs, None).map(|v| (c.id.clone(), v))).collect()
+                    field
+                        .fields
+                        .iter()
+                        .filter_map(|c| {
+                            read_field(c, &input_name(&prefix, &c.id), pairs, None).map(|v| (c.id.clone(), v))
+                        })
+                        .collect()
                 })
                 .collect();
             Some(Value::Items(items))
@@ -183,8 +199,18 @@ pub fn retain_visible(schema: &FormSchema, answers: &Answers) -> Answers {
             }
             let Some(v) = answers.get(&field.id) else { continue };
             if field.kind == Kind::Group {
-                let items =
-                    v.items().iter().map(|item| field.fields.iter().filter(|c| visible(c, answers, Some(item))).filter_map(|c| item.get(&c.id).map(|v| (c.id.clone(), v.clone()))).collect()).collect();
+                let items = v
+                    .items()
+                    .iter()
+                    .map(|item| {
+                        field
+                            .fields
+                            .iter()
+                            .filter(|c| visible(c, answers, Some(item)))
+                            .filter_map(|c| item.get(&c.id).map(|v| (c.id.clone(), v.clone())))
+                            .collect()
+                    })
+                    .collect();
                 out.insert(field.id.clone(), Value::Items(items));
             } else {
                 out.insert(field.id.clone(), v.clone());

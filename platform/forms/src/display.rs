@@ -18,16 +18,30 @@ pub struct Section {
 
 /// One answer as the pages show it (a choice's label, a date as dd.mm.yyyy, an address on one line).
 pub fn value_text(field: &Field, v: Option<&Value>, lang: Lang) -> String {
-    let none = if lang == Lang::De { "keine Angabe" } else { "not given" };
+    let none = lang.pick("keine Angabe", "not given");
     let Some(v) = v.filter(|v| !v.is_empty()) else { return none.to_owned() };
     match field.kind {
-        Kind::Date => parse_date(v.text()).map_or_else(|| v.text().to_owned(), |(y, m, d)| format!("{d:02}.{m:02}.{y:04}")),
-        Kind::Select | Kind::Radio | Kind::YesNo => field.choice_label(v.text(), lang).unwrap_or_else(|| v.text().to_owned()),
+        Kind::Date => {
+            parse_date(v.text()).map_or_else(|| v.text().to_owned(), |(y, m, d)| format!("{d:02}.{m:02}.{y:04}"))
+        }
+        Kind::Select | Kind::Radio | Kind::YesNo => {
+            field.choice_label(v.text(), lang).unwrap_or_else(|| v.text().to_owned())
+        }
         Kind::Checkbox if field.options.is_empty() => crate::problem::yes_no(v.text() == "ja", lang).to_owned(),
-        Kind::Checkbox => v.list().iter().map(|c| field.choice_label(c, lang).unwrap_or_else(|| (*c).to_owned())).collect::<Vec<_>>().join(", "),
+        Kind::Checkbox => v
+            .list()
+            .iter()
+            .map(|c| field.choice_label(c, lang).unwrap_or_else(|| (*c).to_owned()))
+            .collect::<Vec<_>>()
+            .join(", "),
         Kind::PostcodeTown => format!("{} {}", v.part("postcode"), v.part("town")).trim().to_owned(),
         Kind::Address => format!("{}, {} {}", v.part("street"), v.part("postcode"), v.part("town")),
-        Kind::File => v.files().iter().map(|f| format!("{} ({} KB)", f.name, f.size.div_ceil(1024))).collect::<Vec<_>>().join(", "),
+        Kind::File => v
+            .files()
+            .iter()
+            .map(|f| format!("{} ({} KB)", f.name, f.size.div_ceil(1024)))
+            .collect::<Vec<_>>()
+            .join(", "),
         Kind::Iban => {
             let t = v.text();
             t.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
@@ -65,7 +79,11 @@ pub fn sections(schema: &FormSchema, answers: &Answers, lang: Lang) -> Vec<Secti
                     }
                 }
             } else {
-                rows.push((field.id.clone(), field.label.get(lang).to_owned(), value_text(field, answers.get(&field.id), lang)));
+                rows.push((
+                    field.id.clone(),
+                    field.label.get(lang).to_owned(),
+                    value_text(field, answers.get(&field.id), lang),
+                ));
             }
         }
         out.push(Section { page_index: i, title: page.title.get(lang).to_owned(), rows });

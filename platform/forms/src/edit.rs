@@ -115,7 +115,10 @@ pub fn apply(schema: &FormSchema, op: &Op) -> Result<FormSchema, EditError> {
                 Some(_) => return Err(EditError::NotFound),
                 None => 0,
             };
-            s.pages.insert(at, Page { id: id.clone(), title: title.clone(), help: None, show_if: None, fields: vec![first.clone()] });
+            s.pages.insert(
+                at,
+                Page { id: id.clone(), title: title.clone(), help: None, show_if: None, fields: vec![first.clone()] },
+            );
         }
         Op::EditPage { page, title, help, show_if } => {
             let p = page_mut(&mut s, *page)?;
@@ -145,7 +148,8 @@ pub fn apply(schema: &FormSchema, op: &Op) -> Result<FormSchema, EditError> {
             let page_ids: HashSet<String> = s.pages.iter().map(|p| p.id.clone()).collect();
             let mut copy = original.clone();
             copy.id = copy_id(&original.id, &page_ids);
-            copy.title = Localized { de: format!("{} (Kopie)", original.title.de), en: format!("{} (copy)", original.title.en) };
+            copy.title =
+                Localized { de: format!("{} (Kopie)", original.title.de), en: format!("{} (copy)", original.title.en) };
             // the copy's fields get new ids; its conditions follow the copies
             let mut renamed = Vec::new();
             for f in &mut copy.fields {
@@ -199,7 +203,10 @@ pub fn apply(schema: &FormSchema, op: &Op) -> Result<FormSchema, EditError> {
             }
             let removed = p.fields.remove(*field);
             if p.fields.is_empty() {
-                return Err(EditError::Invalid(format!("the page would be empty: remove the page instead of its last field `{}`", removed.id)));
+                return Err(EditError::Invalid(format!(
+                    "the page would be empty: remove the page instead of its last field `{}`",
+                    removed.id
+                )));
             }
         }
         Op::MoveField { page, field, by } => {
@@ -211,9 +218,12 @@ pub fn apply(schema: &FormSchema, op: &Op) -> Result<FormSchema, EditError> {
                 Some(to) if to < len => s.pages[*page].fields.swap(*field, to),
                 // over the page's edge: to the end of the page before, or the start of the page after
                 _ => {
-                    let target = page.checked_add_signed(isize::from(*by)).filter(|t| *t < page_count).ok_or(EditError::Edge)?;
+                    let target =
+                        page.checked_add_signed(isize::from(*by)).filter(|t| *t < page_count).ok_or(EditError::Edge)?;
                     if len == 1 {
-                        return Err(EditError::Invalid("the page would be empty: move its last field by removing the page".into()));
+                        return Err(EditError::Invalid(
+                            "the page would be empty: move its last field by removing the page".into(),
+                        ));
                     }
                     let f = s.pages[*page].fields.remove(*field);
                     if *by < 0 {
@@ -229,7 +239,8 @@ pub fn apply(schema: &FormSchema, op: &Op) -> Result<FormSchema, EditError> {
             let p = page_mut(&mut s, *page)?;
             let mut copy = p.fields.get(*field).ok_or(EditError::NotFound)?.clone();
             copy.id = copy_id(&copy.id, &taken);
-            copy.label = Localized { de: format!("{} (Kopie)", copy.label.de), en: format!("{} (copy)", copy.label.en) };
+            copy.label =
+                Localized { de: format!("{} (Kopie)", copy.label.de), en: format!("{} (copy)", copy.label.en) };
             copy.fim = None;
             p.fields.insert(field + 1, copy);
         }
@@ -260,12 +271,16 @@ pub fn diff(old: &FormSchema, new: &FormSchema) -> Vec<Change> {
     for p in &new.pages {
         match old.pages.iter().find(|o| o.id == p.id) {
             None => out.push(Change::PageAdded(p.id.clone())),
-            Some(o) if o.title != p.title || o.help != p.help || o.show_if != p.show_if => out.push(Change::PageChanged(p.id.clone())),
+            Some(o) if o.title != p.title || o.help != p.help || o.show_if != p.show_if => {
+                out.push(Change::PageChanged(p.id.clone()))
+            }
             Some(_) => {}
         }
     }
     out.extend(old_pages.iter().filter(|id| !new_pages.contains(id)).map(|id| Change::PageRemoved((*id).to_owned())));
-    let place = |s: &FormSchema, id: &str| s.pages.iter().find_map(|p| p.fields.iter().position(|f| f.id == id).map(|fi| (p.id.clone(), fi)));
+    let place = |s: &FormSchema, id: &str| {
+        s.pages.iter().find_map(|p| p.fields.iter().position(|f| f.id == id).map(|fi| (p.id.clone(), fi)))
+    };
     for f in new.fields() {
         match old.field(&f.id) {
             None => out.push(Change::FieldAdded(f.id.clone())),
@@ -287,7 +302,8 @@ pub fn diff(old: &FormSchema, new: &FormSchema) -> Vec<Change> {
 /// leaves them): the builder shows each as a missing translation, never as silently empty. Each
 /// entry names where the text is (`page eins: title`, `field name: label`, `field kind: option ja`).
 pub fn untranslated(schema: &FormSchema) -> Vec<String> {
-    let missing = |t: &Localized| t.en.trim().is_empty() || (t.en.trim() == t.de.trim() && t.de.chars().any(char::is_alphabetic));
+    let missing =
+        |t: &Localized| t.en.trim().is_empty() || (t.en.trim() == t.de.trim() && t.de.chars().any(char::is_alphabetic));
     let mut out = Vec::new();
     let field_texts = |prefix: &str, f: &Field, out: &mut Vec<String>| {
         let mut texts: Vec<(String, &Localized)> = vec![("label".into(), &f.label)];
@@ -298,7 +314,9 @@ pub fn untranslated(schema: &FormSchema) -> Vec<String> {
             texts.push(("pattern message".into(), &p.message));
         }
         texts.extend(f.options.iter().map(|o| (format!("option {}", o.value), &o.label)));
-        out.extend(texts.into_iter().filter(|(_, t)| missing(t)).map(|(what, _)| format!("{prefix}field {}: {what}", f.id)));
+        out.extend(
+            texts.into_iter().filter(|(_, t)| missing(t)).map(|(what, _)| format!("{prefix}field {}: {what}", f.id)),
+        );
     };
     for p in &schema.pages {
         if missing(&p.title) {

@@ -124,7 +124,11 @@ fn orientation_only(tiff: &[u8]) -> Option<Vec<u8>> {
     if !(2..=8).contains(&value) {
         return None;
     }
-    let field = exif::Field { tag: exif::Tag::Orientation, ifd_num: exif::In::PRIMARY, value: exif::Value::Short(vec![u16::try_from(value).ok()?]) };
+    let field = exif::Field {
+        tag: exif::Tag::Orientation,
+        ifd_num: exif::In::PRIMARY,
+        value: exif::Value::Short(vec![u16::try_from(value).ok()?]),
+    };
     let mut writer = exif::experimental::Writer::new();
     writer.push_field(&field);
     let mut written = std::io::Cursor::new(Vec::new());
@@ -190,9 +194,21 @@ mod tests {
     /// `kamadak-exif` as a phone would write them.
     fn phone_exif(orientation: u16) -> Vec<u8> {
         let fields = [
-            exif::Field { tag: exif::Tag::Orientation, ifd_num: exif::In::PRIMARY, value: exif::Value::Short(vec![orientation]) },
-            exif::Field { tag: exif::Tag::Model, ifd_num: exif::In::PRIMARY, value: exif::Value::Ascii(vec![b"Erikas Telefon".to_vec()]) },
-            exif::Field { tag: exif::Tag::GPSLatitudeRef, ifd_num: exif::In::PRIMARY, value: exif::Value::Ascii(vec![b"N".to_vec()]) },
+            exif::Field {
+                tag: exif::Tag::Orientation,
+                ifd_num: exif::In::PRIMARY,
+                value: exif::Value::Short(vec![orientation]),
+            },
+            exif::Field {
+                tag: exif::Tag::Model,
+                ifd_num: exif::In::PRIMARY,
+                value: exif::Value::Ascii(vec![b"Erikas Telefon".to_vec()]),
+            },
+            exif::Field {
+                tag: exif::Tag::GPSLatitudeRef,
+                ifd_num: exif::In::PRIMARY,
+                value: exif::Value::Ascii(vec![b"N".to_vec()]),
+            },
         ];
         let mut w = exif::experimental::Writer::new();
         for f in &fields {
@@ -231,7 +247,10 @@ mod tests {
                     let read = read.expect("EXIF with the orientation");
                     let fields: Vec<exif::Tag> = read.fields().map(|f| f.tag).collect();
                     assert_eq!(fields, vec![exif::Tag::Orientation], "{orientation}: nothing but the orientation");
-                    assert_eq!(read.get_field(exif::Tag::Orientation, exif::In::PRIMARY).and_then(|f| f.value.get_uint(0)), Some(u32::from(orientation)));
+                    assert_eq!(
+                        read.get_field(exif::Tag::Orientation, exif::In::PRIMARY).and_then(|f| f.value.get_uint(0)),
+                        Some(u32::from(orientation))
+                    );
                 }
             }
             assert!(clean.ends_with(&[0x12, 0x34, 0xFF, 0xD9]), "the picture itself is untouched");

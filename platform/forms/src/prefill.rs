@@ -20,10 +20,11 @@ impl ProfileValues {
 
     fn value_for(&self, key: PrefillKey) -> Option<Value> {
         if key == PrefillKey::Address {
-            let parts: BTreeMap<String, String> = [("street", PrefillKey::Street), ("postcode", PrefillKey::Postcode), ("town", PrefillKey::Town)]
-                .into_iter()
-                .filter_map(|(part, k)| self.get(k).map(|v| (part.to_owned(), v.to_owned())))
-                .collect();
+            let parts: BTreeMap<String, String> =
+                [("street", PrefillKey::Street), ("postcode", PrefillKey::Postcode), ("town", PrefillKey::Town)]
+                    .into_iter()
+                    .filter_map(|(part, k)| self.get(k).map(|v| (part.to_owned(), v.to_owned())))
+                    .collect();
             return (!parts.is_empty()).then_some(Value::Parts(parts));
         }
         self.get(key).map(|v| Value::Text(v.to_owned()))
@@ -31,7 +32,9 @@ impl ProfileValues {
 
     fn is_verified(&self, key: PrefillKey) -> bool {
         match key {
-            PrefillKey::Address => [PrefillKey::Street, PrefillKey::Postcode, PrefillKey::Town].iter().all(|k| self.verified.contains(k)),
+            PrefillKey::Address => {
+                [PrefillKey::Street, PrefillKey::Postcode, PrefillKey::Town].iter().all(|k| self.verified.contains(k))
+            }
             k => self.verified.contains(&k),
         }
     }
@@ -55,5 +58,10 @@ pub fn prefill(schema: &FormSchema, profile: &ProfileValues, answers: &mut Answe
 
 /// Ids of fields whose current value is the one an identity provider verified.
 pub fn verified_fields(schema: &FormSchema, profile: &ProfileValues, answers: &Answers) -> BTreeSet<String> {
-    schema.fields().filter_map(|f| f.prefill.map(|k| (f, k))).filter(|(f, k)| profile.is_verified(*k) && profile.value_for(*k).as_ref() == answers.get(&f.id)).map(|(f, _)| f.id.clone()).collect()
+    schema
+        .fields()
+        .filter_map(|f| f.prefill.map(|k| (f, k)))
+        .filter(|(f, k)| profile.is_verified(*k) && profile.value_for(*k).as_ref() == answers.get(&f.id))
+        .map(|(f, _)| f.id.clone())
+        .collect()
 }

@@ -93,9 +93,13 @@ impl Problem {
             DateInPast => format!("“{label}” must be today or in the future."),
             EmailInvalid if de => format!("„{label}“ muss eine E-Mail-Adresse sein, z. B. name@beispiel.de."),
             EmailInvalid => format!("“{label}” must be an e-mail address, like name@example.com."),
-            PhoneInvalid if de => format!("„{label}“ muss eine Telefonnummer sein, z. B. 0631 123456 oder +49 631 123456."),
+            PhoneInvalid if de => {
+                format!("„{label}“ muss eine Telefonnummer sein, z. B. 0631 123456 oder +49 631 123456.")
+            }
             PhoneInvalid => format!("“{label}” must be a telephone number, like 0631 123456 or +49 631 123456."),
-            IbanInvalid if de => format!("„{label}“ ist keine gültige IBAN. Prüfen Sie die Angabe, z. B. DE89 3704 0044 0532 0130 00."),
+            IbanInvalid if de => {
+                format!("„{label}“ ist keine gültige IBAN. Prüfen Sie die Angabe, z. B. DE89 3704 0044 0532 0130 00.")
+            }
             IbanInvalid => format!("“{label}” is not a valid IBAN. Check it, like DE89 3704 0044 0532 0130 00."),
             PostcodeInvalid if de => format!("„{label}“: Die Postleitzahl hat 5 Ziffern."),
             PostcodeInvalid => format!("“{label}”: a German postcode has 5 digits."),
@@ -108,10 +112,16 @@ impl Problem {
             TooManyItems { max } => format!("“{label}” has at most {max} entries."),
             TooManyFiles { max } if de => format!("Bei „{label}“ sind höchstens {max} Dateien möglich."),
             TooManyFiles { max } => format!("“{label}” takes at most {max} files."),
-            FileTooLarge { max_kb } if de => format!("Die Datei bei „{label}“ ist zu groß: höchstens {}.", size(*max_kb)),
+            FileTooLarge { max_kb } if de => {
+                format!("Die Datei bei „{label}“ ist zu groß: höchstens {}.", size(*max_kb))
+            }
             FileTooLarge { max_kb } => format!("The file for “{label}” is too large: at most {}.", size(*max_kb)),
-            FileType { accepted } if de => format!("Die Datei bei „{label}“ muss {accepted} sein (geprüft wird der Inhalt, nicht der Name)."),
-            FileType { accepted } => format!("The file for “{label}” must be {accepted} (its content is checked, not its name)."),
+            FileType { accepted } if de => {
+                format!("Die Datei bei „{label}“ muss {accepted} sein (geprüft wird der Inhalt, nicht der Name).")
+            }
+            FileType { accepted } => {
+                format!("The file for “{label}” must be {accepted} (its content is checked, not its name).")
+            }
             FileEmpty if de => format!("Die Datei bei „{label}“ ist leer."),
             FileEmpty => format!("The file for “{label}” is empty."),
         }

@@ -33,14 +33,19 @@ const LONG: u32 = 10;
 fn long(r: &Repetition) -> bool {
     match &r.op.kind {
         RepetitionKind::ZeroOrOne => false,
-        RepetitionKind::ZeroOrMore | RepetitionKind::OneOrMore | RepetitionKind::Range(RepetitionRange::AtLeast(_)) => true,
+        RepetitionKind::ZeroOrMore | RepetitionKind::OneOrMore | RepetitionKind::Range(RepetitionRange::AtLeast(_)) => {
+            true
+        }
         RepetitionKind::Range(RepetitionRange::Exactly(n) | RepetitionRange::Bounded(_, n)) => *n > LONG,
     }
 }
 
 fn risky(a: &Ast, src: &str) -> bool {
     match a {
-        Ast::Repetition(r) => (long(r) && (has_long_repetition(&r.ast) || ambiguous_choice(&r.ast, src) || ambiguous_length(&r.ast, src))) || risky(&r.ast, src),
+        Ast::Repetition(r) => {
+            (long(r) && (has_long_repetition(&r.ast) || ambiguous_choice(&r.ast, src) || ambiguous_length(&r.ast, src)))
+                || risky(&r.ast, src)
+        }
         Ast::Group(g) => risky(&g.ast, src),
         Ast::Concat(c) => overlapping_run(&c.asts, src) || c.asts.iter().any(|a| risky(a, src)),
         Ast::Alternation(x) => x.asts.iter().any(|a| risky(a, src)),
@@ -114,7 +119,9 @@ fn varies(h: &Hir) -> bool {
                 let (lo, hi) = len(&r.sub);
                 (lo.saturating_mul(u64::from(r.min)), hi.and_then(|h| r.max.map(|m| h.saturating_mul(u64::from(m)))))
             }
-            HirKind::Concat(v) => v.iter().map(len).fold((0, Some(0)), |(a, b), (c, d)| (a + c, b.zip(d).map(|(x, y)| x + y))),
+            HirKind::Concat(v) => {
+                v.iter().map(len).fold((0, Some(0)), |(a, b), (c, d)| (a + c, b.zip(d).map(|(x, y)| x + y)))
+            }
             HirKind::Alternation(v) => {
                 let all: Vec<_> = v.iter().map(len).collect();
                 let lo = all.iter().map(|l| l.0).min().unwrap_or(0);
@@ -152,10 +159,12 @@ fn chars(h: &Hir) -> Option<ClassUnicode> {
         HirKind::Class(Class::Bytes(_)) => None,
         HirKind::Capture(c) => chars(&c.sub),
         HirKind::Repetition(r) => chars(&r.sub),
-        HirKind::Concat(v) | HirKind::Alternation(v) => v.iter().map(chars).try_fold(ClassUnicode::empty(), |mut acc, c| {
-            acc.union(&c?);
-            Some(acc)
-        }),
+        HirKind::Concat(v) | HirKind::Alternation(v) => {
+            v.iter().map(chars).try_fold(ClassUnicode::empty(), |mut acc, c| {
+                acc.union(&c?);
+                Some(acc)
+            })
+        }
     }
 }
 
@@ -163,7 +172,8 @@ fn chars(h: &Hir) -> Option<ClassUnicode> {
 fn ambiguous_choice(a: &Ast, src: &str) -> bool {
     match a {
         Ast::Alternation(x) => {
-            let firsts: Vec<Option<ClassUnicode>> = x.asts.iter().map(|b| compiled(b, src).and_then(|h| first(&h))).collect();
+            let firsts: Vec<Option<ClassUnicode>> =
+                x.asts.iter().map(|b| compiled(b, src).and_then(|h| first(&h))).collect();
             firsts.iter().enumerate().any(|(i, a)| firsts[i + 1..].iter().any(|b| overlap(a.as_ref(), b.as_ref())))
         }
         Ast::Group(g) => ambiguous_choice(&g.ast, src),
@@ -182,7 +192,9 @@ fn first(h: &Hir) -> Option<ClassUnicode> {
         HirKind::Class(Class::Unicode(c)) => Some(c.clone()),
         HirKind::Capture(c) => first(&c.sub),
         HirKind::Repetition(r) if r.min > 0 => first(&r.sub),
-        HirKind::Concat(v) => v.first().and_then(|h| if h.properties().minimum_len() == Some(0) { None } else { first(h) }),
+        HirKind::Concat(v) => {
+            v.first().and_then(|h| if h.properties().minimum_len() == Some(0) { None } else { first(h) })
+        }
         HirKind::Alternation(v) => v.iter().map(first).try_fold(ClassUnicode::empty(), |mut acc, c| {
             acc.union(&c?);
             Some(acc)

@@ -39,7 +39,15 @@ fn issue(field: &Field, name: &str, problem: Problem, issues: &mut Vec<Issue>) {
     issues.push(Issue { name: name.to_owned(), label: field.label.clone(), problem });
 }
 
-fn check_field(field: &Field, name: &str, value: Option<&mut Value>, answers: &Answers, item: Option<&Answers>, today: Day, issues: &mut Vec<Issue>) {
+fn check_field(
+    field: &Field,
+    name: &str,
+    value: Option<&mut Value>,
+    answers: &Answers,
+    item: Option<&Answers>,
+    today: Day,
+    issues: &mut Vec<Issue>,
+) {
     let _ = item;
     let empty = value.as_ref().is_none_or(|v| v.is_empty());
     match field.kind {
@@ -61,7 +69,15 @@ fn check_field(field: &Field, name: &str, value: Option<&mut Value>, answers: &A
                         continue;
                     }
                     let mut v = entry.get(&child.id).cloned();
-                    check_field(child, &input_name(&prefix, &child.id), v.as_mut(), answers, Some(&entry), today, issues);
+                    check_field(
+                        child,
+                        &input_name(&prefix, &child.id),
+                        v.as_mut(),
+                        answers,
+                        Some(&entry),
+                        today,
+                        issues,
+                    );
                     if let Some(v) = v {
                         entry.insert(child.id.clone(), v);
                     }
@@ -117,7 +133,8 @@ fn check_field(field: &Field, name: &str, value: Option<&mut Value>, answers: &A
             }
         }
         Kind::Checkbox if !field.options.is_empty() => {
-            let chosen: Vec<String> = value.as_ref().map(|v| v.list().into_iter().map(str::to_owned).collect()).unwrap_or_default();
+            let chosen: Vec<String> =
+                value.as_ref().map(|v| v.list().into_iter().map(str::to_owned).collect()).unwrap_or_default();
             if chosen.is_empty() {
                 if field.required {
                     issue(field, name, Problem::Choose, issues);
@@ -186,7 +203,8 @@ fn parse_number(text: &str) -> Option<f64> {
     if !digits(whole) || fraction.is_some_and(|f| !digits(f)) || whole.len() + fraction.map_or(0, str::len) > 15 {
         return None;
     }
-    let n: f64 = format!("{}{whole}.{}", if text.starts_with('-') { "-" } else { "" }, fraction.unwrap_or("0")).parse().ok()?;
+    let n: f64 =
+        format!("{}{whole}.{}", if text.starts_with('-') { "-" } else { "" }, fraction.unwrap_or("0")).parse().ok()?;
     n.is_finite().then_some(n)
 }
 
@@ -242,7 +260,10 @@ fn check_text(field: &Field, text: &str, today: Day) -> Result<String, Problem> 
         }
         Kind::Phone => {
             let digits = text.bytes().filter(u8::is_ascii_digit).count();
-            let allowed = text.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " /-()".contains(c) || (c == '+' && i == 0));
+            let allowed = text
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_digit() || " /-()".contains(c) || (c == '+' && i == 0));
             if !allowed || !(6..=15).contains(&digits) {
                 return Err(Problem::PhoneInvalid);
             }

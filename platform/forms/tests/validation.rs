@@ -116,7 +116,11 @@ fn every_field_type_refuses_typical_mistakes() {
     assert_eq!(problem_of("iban", text("DE89 3704 0044 0532 0130")), Some(Problem::IbanInvalid));
     assert_eq!(problem_of("place", parts(&[("postcode", "6765"), ("town", "KL")])), Some(Problem::PostcodeInvalid));
     assert_eq!(problem_of("place", parts(&[("postcode", "67655"), ("town", "")])), Some(Problem::Required));
-    assert_eq!(problem_of("address", parts(&[("street", "Hauptstr. 1"), ("postcode", ""), ("town", "")])), Some(Problem::Required), "a started optional address must be complete");
+    assert_eq!(
+        problem_of("address", parts(&[("street", "Hauptstr. 1"), ("postcode", ""), ("town", "")])),
+        Some(Problem::Required),
+        "a started optional address must be complete"
+    );
     assert_eq!(problem_of("address", parts(&[("street", ""), ("postcode", ""), ("town", "")])), None);
     assert_eq!(problem_of("kind", text("b")), Some(Problem::NotAnOption));
     assert_eq!(problem_of("kind", text("")), Some(Problem::Choose));
@@ -153,17 +157,26 @@ fn conditions_show_and_hide_fields_and_pages() {
     assert!(!retain_visible(&schema(), &a).contains_key("kind_other"), "and not filed");
 
     a.insert("dog".into(), text("ja"));
-    assert_eq!(problems(&mut a), vec![("dogs".to_owned(), Problem::TooFewItems { min: 1 })], "the dogs page is shown now");
+    assert_eq!(
+        problems(&mut a),
+        vec![("dogs".to_owned(), Problem::TooFewItems { min: 1 })],
+        "the dogs page is shown now"
+    );
 }
 
 #[test]
 fn repeatable_groups_check_each_entry_with_its_own_conditions() {
     let mut a = valid();
     a.insert("dog".into(), text("ja"));
-    let entry = |name: &str, listed: &str, test: &str| -> Answers { [("name", name), ("listed", listed), ("test", test)].into_iter().map(|(k, v)| (k.to_owned(), text(v))).collect() };
+    let entry = |name: &str, listed: &str, test: &str| -> Answers {
+        [("name", name), ("listed", listed), ("test", test)].into_iter().map(|(k, v)| (k.to_owned(), text(v))).collect()
+    };
     a.insert("dogs".into(), Value::Items(vec![entry("Bello", "nein", ""), entry("", "ja", "")]));
     let found = problems(&mut a);
-    assert_eq!(found, vec![("dogs[1].name".to_owned(), Problem::Required), ("dogs[1].test".to_owned(), Problem::Required)]);
+    assert_eq!(
+        found,
+        vec![("dogs[1].name".to_owned(), Problem::Required), ("dogs[1].test".to_owned(), Problem::Required)]
+    );
     a.insert("dogs".into(), Value::Items(vec![entry("A", "nein", ""); 4]));
     assert_eq!(problems(&mut a), vec![("dogs".to_owned(), Problem::TooManyItems { max: 3 })]);
 }
@@ -172,15 +185,25 @@ fn repeatable_groups_check_each_entry_with_its_own_conditions() {
 fn form_posts_are_read_into_answers_and_keep_other_pages() {
     let s = schema();
     let mut a = valid();
-    let post: Vec<(String, String)> = [("name", " Schmidt "), ("place.postcode", "12345"), ("place.town", "Berlin"), ("extras", "x"), ("extras", "y"), ("agree", "ja")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
+    let post: Vec<(String, String)> = [
+        ("name", " Schmidt "),
+        ("place.postcode", "12345"),
+        ("place.town", "Berlin"),
+        ("extras", "x"),
+        ("extras", "y"),
+        ("agree", "ja"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
     merge_page(&s.pages[0], &post, &mut a);
     assert_eq!(a["name"], text("Schmidt"));
     assert_eq!(a["place"].part("town"), "Berlin");
     assert_eq!(a["extras"], Value::List(vec!["x".into(), "y".into()]));
-    let group_post: Vec<(String, String)> = [("dogs.count", "2"), ("dogs[0].name", "Bello"), ("dogs[1].name", "Luna")].into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let group_post: Vec<(String, String)> = [("dogs.count", "2"), ("dogs[0].name", "Bello"), ("dogs[1].name", "Luna")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
     merge_page(&s.pages[1], &group_post, &mut a);
     assert_eq!(a["dogs"].items().len(), 2);
     assert_eq!(a["dogs"].items()[1]["name"], text("Luna"));
@@ -228,7 +251,10 @@ fn prefill_fills_empty_fields_and_marks_verified_ones() {
 fn schemas_are_checked() {
     let bad = [
         (r#"{"version":1,"pages":[]}"#, "at least one page"),
-        (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"select","label":{"de":"a","en":"a"}}]}]}"#, "needs options"),
+        (
+            r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"select","label":{"de":"a","en":"a"}}]}]}"#,
+            "needs options",
+        ),
         (
             r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"},"show_if":{"field":"b","equals":"x"}}]}]}"#,
             "not an earlier field",
@@ -237,13 +263,22 @@ fn schemas_are_checked() {
             r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"},"pattern":{"regex":"(","message":{"de":"m","en":"m"}}}]}]}"#,
             "regular expression",
         ),
-        (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":""},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#, "English"),
+        (
+            r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":""},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#,
+            "English",
+        ),
         (
             r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}},{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#,
             "used twice",
         ),
-        (r#"{"version":1,"guest":true,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#, "open to guests"),
-        (r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","colour":"red","label":{"de":"a","en":"a"}}]}]}"#, "unknown field"),
+        (
+            r#"{"version":1,"guest":true,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","label":{"de":"a","en":"a"}}]}]}"#,
+            "open to guests",
+        ),
+        (
+            r#"{"version":1,"pages":[{"id":"p","title":{"de":"a","en":"b"},"fields":[{"id":"a","type":"text","colour":"red","label":{"de":"a","en":"a"}}]}]}"#,
+            "unknown field",
+        ),
     ];
     for (json, expected) in bad {
         let err = FormSchema::from_json(json).err().map(|e| e.to_string()).unwrap_or_default();
@@ -266,7 +301,9 @@ fn arb_value() -> impl Strategy<Value = Value> {
         prop::collection::vec("[a-z]{0,3}", 0..4).prop_map(Value::List),
         prop::collection::btree_map("[a-z]{1,8}", ".{0,10}", 0..4).prop_map(Value::Parts),
     ];
-    leaf.prop_recursive(2, 16, 4, |inner| prop::collection::vec(prop::collection::btree_map("[a-z]{1,6}", inner, 0..4), 0..4).prop_map(Value::Items))
+    leaf.prop_recursive(2, 16, 4, |inner| {
+        prop::collection::vec(prop::collection::btree_map("[a-z]{1,6}", inner, 0..4), 0..4).prop_map(Value::Items)
+    })
 }
 
 proptest! {

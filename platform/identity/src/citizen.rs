@@ -44,7 +44,9 @@ impl Profile {
         match field {
             "given_name" => self.given_name.clone(),
             "family_name" => self.family_name.clone(),
-            "birth_date" => self.birth_date.map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())),
+            "birth_date" => {
+                self.birth_date.map(|d| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()))
+            }
             "street" => self.street.clone(),
             "postal_code" => self.postal_code.clone(),
             "city" => self.city.clone(),
@@ -81,7 +83,15 @@ fn account(r: AccountRow) -> Account {
         email: r.1,
         email_verified_at: r.2,
         has_password: r.3,
-        profile: Profile { given_name: r.4, family_name: r.5, birth_date: r.6, street: r.7, postal_code: r.8, city: r.9, phone: r.10 },
+        profile: Profile {
+            given_name: r.4,
+            family_name: r.5,
+            birth_date: r.6,
+            street: r.7,
+            postal_code: r.8,
+            city: r.9,
+            phone: r.10,
+        },
         verified_fields: r.11,
         verified_by: r.12,
         level_of_assurance: r.13,
@@ -93,8 +103,13 @@ fn account(r: AccountRow) -> Account {
 /// Loads an account.
 pub async fn get(tx: &mut TenantTx, citizen: Uuid) -> Result<Option<Account>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<AccountRow> =
-        sqlx::query_as(&format!("select {ACCOUNT_COLUMNS} from citizen_account where tenant_id = $1 and citizen_id = $2")).bind(tenant).bind(citizen).fetch_optional(tx.conn()).await?;
+    let row: Option<AccountRow> = sqlx::query_as(&format!(
+        "select {ACCOUNT_COLUMNS} from citizen_account where tenant_id = $1 and citizen_id = $2"
+    ))
+    .bind(tenant)
+    .bind(citizen)
+    .fetch_optional(tx.conn())
+    .await?;
     Ok(row.map(account))
 }
 
@@ -113,16 +128,27 @@ pub enum Registered {
 pub async fn register(tx: &mut TenantTx, email: &Email, password_plain: &str) -> Result<Registered, IdentityError> {
     let tenant = tx.tenant_id().0;
     let existing: Option<(Uuid, Option<OffsetDateTime>)> =
-        sqlx::query_as("select citizen_id, email_verified_at from citizen_account where tenant_id = $1 and email = $2").bind(tenant).bind(email.as_str()).fetch_optional(tx.conn()).await?;
+        sqlx::query_as("select citizen_id, email_verified_at from citizen_account where tenant_id = $1 and email = $2")
+            .bind(tenant)
+            .bind(email.as_str())
+            .fetch_optional(tx.conn())
+            .await?;
     let citizen = match existing {
         Some((id, Some(_))) => return Ok(Registered::Exists(id)),
         Some((id, None)) => id,
         None => {
             let id = Uuid::now_v7();
-            let r = sqlx::query("insert into citizen_account (tenant_id, citizen_id, email) values ($1, $2, $3)").bind(tenant).bind(id).bind(email.as_str()).execute(tx.conn()).await;
+            let r = sqlx::query("insert into citizen_account (tenant_id, citizen_id, email) values ($1, $2, $3)")
+                .bind(tenant)
+                .bind(id)
+                .bind(email.as_str())
+                .execute(tx.conn())
+                .await;
             match r {
                 Ok(_) => id,
-                Err(e) if is_unique_violation(&e, "citizen_account_email_key") => return Err(IdentityError::EmailTaken),
+                Err(e) if is_unique_violation(&e, "citizen_account_email_key") => {
+                    return Err(IdentityError::EmailTaken);
+                }
                 Err(e) => return Err(e.into()),
             }
         }
@@ -147,7 +173,11 @@ pub async fn complete_registration(tx: &mut TenantTx, citizen: Uuid, password_ha
 pub async fn find_by_email(tx: &mut TenantTx, email: &Email) -> Result<Option<Account>, IdentityError> {
     let tenant = tx.tenant_id().0;
     let row: Option<AccountRow> =
-        sqlx::query_as(&format!("select {ACCOUNT_COLUMNS} from citizen_account where tenant_id = $1 and email = $2")).bind(tenant).bind(email.as_str()).fetch_optional(tx.conn()).await?;
+        sqlx::query_as(&format!("select {ACCOUNT_COLUMNS} from citizen_account where tenant_id = $1 and email = $2"))
+            .bind(tenant)
+            .bind(email.as_str())
+            .fetch_optional(tx.conn())
+            .await?;
     Ok(row.map(account))
 }
 
@@ -163,10 +193,17 @@ pub enum Login {
 pub async fn authenticate(tx: &mut TenantTx, email: &str, password_plain: &str) -> Result<Login, IdentityError> {
     let tenant = tx.tenant_id().0;
     let email = email.trim().to_lowercase();
-    let row: Option<(Uuid, Option<String>, Option<OffsetDateTime>)> =
-        sqlx::query_as("select citizen_id, password_hash, email_verified_at from citizen_account where tenant_id = $1 and email = $2").bind(tenant).bind(&email).fetch_optional(tx.conn()).await?;
+    let row: Option<(Uuid, Option<String>, Option<OffsetDateTime>)> = sqlx::query_as(
+        "select citizen_id, password_hash, email_verified_at from citizen_account where tenant_id = $1 and email = $2",
+    )
+    .bind(tenant)
+    .bind(&email)
+    .fetch_optional(tx.conn())
+    .await?;
     match row {
-        Some((id, Some(hash), Some(_))) => Ok(if password::verify(password_plain, &hash).await { Login::Ok(id) } else { Login::Failed }),
+        Some((id, Some(hash), Some(_))) => {
+            Ok(if password::verify(password_plain, &hash).await { Login::Ok(id) } else { Login::Failed })
+        }
         _ => {
             password::verify_dummy(password_plain).await;
             Ok(Login::Failed)
@@ -178,7 +215,11 @@ pub async fn authenticate(tx: &mut TenantTx, email: &str, password_plain: &str) 
 pub async fn check_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &str) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
     let hash: Option<Option<String>> =
-        sqlx::query_scalar("select password_hash from citizen_account where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(citizen).fetch_optional(tx.conn()).await?;
+        sqlx::query_scalar("select password_hash from citizen_account where tenant_id = $1 and citizen_id = $2")
+            .bind(tenant)
+            .bind(citizen)
+            .fetch_optional(tx.conn())
+            .await?;
     Ok(match hash.flatten() {
         Some(h) => password::verify(password_plain, &h).await,
         None => false,
@@ -187,7 +228,12 @@ pub async fn check_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &s
 
 /// Sets a new password (policy already checked). `proves_mailbox`: set through a link sent to the
 /// address, which verifies it too.
-pub async fn set_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &str, proves_mailbox: bool) -> Result<(), IdentityError> {
+pub async fn set_password(
+    tx: &mut TenantTx,
+    citizen: Uuid,
+    password_plain: &str,
+    proves_mailbox: bool,
+) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
     let hash = password::hash(password_plain).await?;
     sqlx::query("update citizen_account set password_hash = $3, email_verified_at = coalesce(email_verified_at, case when $4 then app_now() end) where tenant_id = $1 and citizen_id = $2")
@@ -203,8 +249,14 @@ pub async fn set_password(tx: &mut TenantTx, citizen: Uuid, password_plain: &str
 /// Changes the address to a confirmed new one.
 pub async fn set_email(tx: &mut TenantTx, citizen: Uuid, email: &str) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
-    let r =
-        sqlx::query("update citizen_account set email = $3, email_verified_at = app_now() where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(citizen).bind(email).execute(tx.conn()).await;
+    let r = sqlx::query(
+        "update citizen_account set email = $3, email_verified_at = app_now() where tenant_id = $1 and citizen_id = $2",
+    )
+    .bind(tenant)
+    .bind(citizen)
+    .bind(email)
+    .execute(tx.conn())
+    .await;
     match r {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e, "citizen_account_email_key") => Err(IdentityError::EmailTaken),
@@ -215,7 +267,11 @@ pub async fn set_email(tx: &mut TenantTx, citizen: Uuid, email: &str) -> Result<
 /// Whether another account of this tenant uses the address.
 pub async fn email_in_use(tx: &mut TenantTx, email: &Email) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
-    Ok(sqlx::query_scalar("select exists (select 1 from citizen_account where tenant_id = $1 and email = $2)").bind(tenant).bind(email.as_str()).fetch_one(tx.conn()).await?)
+    Ok(sqlx::query_scalar("select exists (select 1 from citizen_account where tenant_id = $1 and email = $2)")
+        .bind(tenant)
+        .bind(email.as_str())
+        .fetch_one(tx.conn())
+        .await?)
 }
 
 /// Saves the hand-edited profile. Fields asserted by an identity provider keep their values.
@@ -282,8 +338,16 @@ pub async fn export(tx: &mut TenantTx, citizen: Uuid) -> Result<Option<serde_jso
 /// before this runs.
 pub async fn delete(tx: &mut TenantTx, citizen: Uuid) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from one_time_token where tenant_id = $1 and subject_id = $2").bind(tenant).bind(citizen).execute(tx.conn()).await?;
-    let r = sqlx::query("delete from citizen_account where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(citizen).execute(tx.conn()).await?;
+    sqlx::query("delete from one_time_token where tenant_id = $1 and subject_id = $2")
+        .bind(tenant)
+        .bind(citizen)
+        .execute(tx.conn())
+        .await?;
+    let r = sqlx::query("delete from citizen_account where tenant_id = $1 and citizen_id = $2")
+        .bind(tenant)
+        .bind(citizen)
+        .execute(tx.conn())
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -326,14 +390,22 @@ impl VerifiedClaims {
 /// Logs in (or links) through an identity provider: finds the account linked to the provider's
 /// subject; else links the logged-in account, else creates a new one. The asserted claims overwrite
 /// the profile fields and mark them verified. Never links by e-mail address alone.
-pub async fn login_with_identity(tx: &mut TenantTx, provider_slug: &str, provider_name: &str, claims: &VerifiedClaims, logged_in: Option<Uuid>) -> Result<Uuid, IdentityError> {
+pub async fn login_with_identity(
+    tx: &mut TenantTx,
+    provider_slug: &str,
+    provider_name: &str,
+    claims: &VerifiedClaims,
+    logged_in: Option<Uuid>,
+) -> Result<Uuid, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let linked: Option<Uuid> = sqlx::query_scalar("select citizen_id from citizen_identity where tenant_id = $1 and provider_slug = $2 and subject = $3")
-        .bind(tenant)
-        .bind(provider_slug)
-        .bind(&claims.subject)
-        .fetch_optional(tx.conn())
-        .await?;
+    let linked: Option<Uuid> = sqlx::query_scalar(
+        "select citizen_id from citizen_identity where tenant_id = $1 and provider_slug = $2 and subject = $3",
+    )
+    .bind(tenant)
+    .bind(provider_slug)
+    .bind(&claims.subject)
+    .fetch_optional(tx.conn())
+    .await?;
     let citizen = match (linked, logged_in) {
         (Some(id), _) => id,
         (None, Some(id)) => id,

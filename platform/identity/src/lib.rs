@@ -33,7 +33,13 @@ impl Email {
     pub fn parse(input: &str) -> Option<Self> {
         let e = input.trim().to_lowercase();
         let valid = e.len() <= 254
-            && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'))
+            && e.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !domain.contains('@')
+            })
             && !e.chars().any(char::is_whitespace);
         valid.then_some(Self(e))
     }
@@ -62,7 +68,7 @@ impl From<sqlx::Error> for IdentityError {
 
 /// Whether a database error is the violation of the named unique constraint.
 pub(crate) fn is_unique_violation(e: &sqlx::Error, constraint: &str) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.constraint() == Some(constraint))
+    portal_db::violated(e) == Some(constraint)
 }
 
 #[cfg(test)]

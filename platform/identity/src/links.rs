@@ -56,7 +56,13 @@ pub struct Accepted {
 }
 
 /// Issues a link token. Earlier unused links of the same purpose for the subject stop working.
-pub async fn issue(tx: &mut TenantTx, purpose: Purpose, subject: Uuid, new_email: Option<&str>, secret_hash: Option<&str>) -> Result<String, DbError> {
+pub async fn issue(
+    tx: &mut TenantTx,
+    purpose: Purpose,
+    subject: Uuid,
+    new_email: Option<&str>,
+    secret_hash: Option<&str>,
+) -> Result<String, DbError> {
     let tenant = tx.tenant_id().0;
     sqlx::query("update one_time_token set used_at = app_now() where tenant_id = $1 and subject_id = $2 and purpose = $3 and used_at is null")
         .bind(tenant)
@@ -65,7 +71,10 @@ pub async fn issue(tx: &mut TenantTx, purpose: Purpose, subject: Uuid, new_email
         .execute(tx.conn())
         .await?;
     // links of this tenant that can no longer be used go after a while
-    sqlx::query("delete from one_time_token where tenant_id = $1 and expires_at < app_now() - interval '30 days'").bind(tenant).execute(tx.conn()).await?;
+    sqlx::query("delete from one_time_token where tenant_id = $1 and expires_at < app_now() - interval '30 days'")
+        .bind(tenant)
+        .execute(tx.conn())
+        .await?;
     let token = random_token();
     sqlx::query("insert into one_time_token (tenant_id, token_hash, purpose, subject_id, new_email, secret_hash, expires_at) values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(tenant)
@@ -86,11 +95,20 @@ pub async fn peek(tx: &mut TenantTx, purpose: Purpose, token: &str) -> Result<Re
 }
 
 /// Uses a link up: it works exactly once.
-pub async fn consume(tx: &mut TenantTx, purpose: Purpose, token: &str) -> Result<Result<Accepted, LinkProblem>, DbError> {
+pub async fn consume(
+    tx: &mut TenantTx,
+    purpose: Purpose,
+    token: &str,
+) -> Result<Result<Accepted, LinkProblem>, DbError> {
     lookup(tx, purpose, token, true).await
 }
 
-async fn lookup(tx: &mut TenantTx, purpose: Purpose, token: &str, consume: bool) -> Result<Result<Accepted, LinkProblem>, DbError> {
+async fn lookup(
+    tx: &mut TenantTx,
+    purpose: Purpose,
+    token: &str,
+    consume: bool,
+) -> Result<Result<Accepted, LinkProblem>, DbError> {
     let tenant = tx.tenant_id().0;
     type Row = (Uuid, Option<String>, Option<String>, OffsetDateTime, Option<OffsetDateTime>);
     let row: Option<Row> = sqlx::query_as("select subject_id, new_email, secret_hash, expires_at, used_at from one_time_token where tenant_id = $1 and token_hash = $2 and purpose = $3 for update")
@@ -99,7 +117,9 @@ async fn lookup(tx: &mut TenantTx, purpose: Purpose, token: &str, consume: bool)
         .bind(purpose.as_str())
         .fetch_optional(tx.conn())
         .await?;
-    let Some((subject_id, new_email, secret_hash, expires_at, used_at)) = row else { return Ok(Err(LinkProblem::Unknown)) };
+    let Some((subject_id, new_email, secret_hash, expires_at, used_at)) = row else {
+        return Ok(Err(LinkProblem::Unknown));
+    };
     if used_at.is_some() {
         return Ok(Err(LinkProblem::Used));
     }
@@ -107,7 +127,11 @@ async fn lookup(tx: &mut TenantTx, purpose: Purpose, token: &str, consume: bool)
         return Ok(Err(LinkProblem::Expired));
     }
     if consume {
-        sqlx::query("update one_time_token set used_at = app_now() where tenant_id = $1 and token_hash = $2").bind(tenant).bind(token_hash(token)).execute(tx.conn()).await?;
+        sqlx::query("update one_time_token set used_at = app_now() where tenant_id = $1 and token_hash = $2")
+            .bind(tenant)
+            .bind(token_hash(token))
+            .execute(tx.conn())
+            .await?;
     }
     Ok(Ok(Accepted { subject_id, new_email, secret_hash }))
 }

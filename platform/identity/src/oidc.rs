@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::url::{Origin, Url};
 use openidconnect::{
-    AsyncHttpClient, AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AsyncHttpClient, AuthorizationCode, ClientId, ClientSecret, CsrfToken, HttpRequest, HttpResponse, IssuerUrl, Nonce,
+    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use portal_db::TenantTx;
 use serde::{Deserialize, Serialize};
@@ -49,7 +50,15 @@ const COLUMNS: &str = "provider_slug, display_name, issuer_url, client_id, clien
 type Row = (String, String, String, String, Option<Vec<u8>>, String, bool);
 
 fn config(r: Row) -> ProviderConfig {
-    ProviderConfig { slug: r.0, display_name: r.1, issuer_url: r.2, client_id: r.3, sealed_secret: r.4, scopes: r.5, enabled: r.6 }
+    ProviderConfig {
+        slug: r.0,
+        display_name: r.1,
+        issuer_url: r.2,
+        client_id: r.3,
+        sealed_secret: r.4,
+        scopes: r.5,
+        enabled: r.6,
+    }
 }
 
 /// Checks an issuer URL: `https://` with a host (or, where `allow_loopback_http`, `http://` to
@@ -86,18 +95,25 @@ pub fn check_issuer(raw: &str, allow_loopback_http: bool) -> Result<String, &'st
 /// The tenant's providers (all, or only enabled ones).
 pub async fn providers(tx: &mut TenantTx, only_enabled: bool) -> Result<Vec<ProviderConfig>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let rows: Vec<Row> = sqlx::query_as(&format!("select {COLUMNS} from identity_provider where tenant_id = $1 and (enabled or not $2) order by display_name"))
-        .bind(tenant)
-        .bind(only_enabled)
-        .fetch_all(tx.conn())
-        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "select {COLUMNS} from identity_provider where tenant_id = $1 and (enabled or not $2) order by display_name"
+    ))
+    .bind(tenant)
+    .bind(only_enabled)
+    .fetch_all(tx.conn())
+    .await?;
     Ok(rows.into_iter().map(config).collect())
 }
 
 /// One provider by slug.
 pub async fn provider(tx: &mut TenantTx, slug: &str) -> Result<Option<ProviderConfig>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<Row> = sqlx::query_as(&format!("select {COLUMNS} from identity_provider where tenant_id = $1 and provider_slug = $2")).bind(tenant).bind(slug).fetch_optional(tx.conn()).await?;
+    let row: Option<Row> =
+        sqlx::query_as(&format!("select {COLUMNS} from identity_provider where tenant_id = $1 and provider_slug = $2"))
+            .bind(tenant)
+            .bind(slug)
+            .fetch_optional(tx.conn())
+            .await?;
     Ok(row.map(config))
 }
 
@@ -127,7 +143,11 @@ pub async fn save_provider(tx: &mut TenantTx, p: &ProviderConfig) -> Result<(), 
 /// Removes a provider (its links to accounts go with it; the accounts stay).
 pub async fn delete_provider(tx: &mut TenantTx, slug: &str) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let r = sqlx::query("delete from identity_provider where tenant_id = $1 and provider_slug = $2").bind(tenant).bind(slug).execute(tx.conn()).await?;
+    let r = sqlx::query("delete from identity_provider where tenant_id = $1 and provider_slug = $2")
+        .bind(tenant)
+        .bind(slug)
+        .execute(tx.conn())
+        .await?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -192,8 +212,10 @@ pub struct Oidc {
 impl Oidc {
     /// `allow_loopback_http` admits `http://127.0.0.1…` issuers (local and test set-ups only).
     pub fn new(key: SecretsKey, allow_loopback_http: bool) -> Self {
-        let mut builder =
-            openidconnect::reqwest::ClientBuilder::new().redirect(openidconnect::reqwest::redirect::Policy::none()).connect_timeout(Duration::from_secs(5)).timeout(Duration::from_secs(10));
+        let mut builder = openidconnect::reqwest::ClientBuilder::new()
+            .redirect(openidconnect::reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10));
         if !allow_loopback_http {
             builder = builder.dns_resolver(std::sync::Arc::new(PublicOnly::system()));
         }
@@ -207,7 +229,11 @@ impl Oidc {
     /// the nonce, and one made for another tenant or altered does not open. Base64url.
     pub fn seal_flow(&self, tenant: Uuid, flow: &FlowState) -> String {
         use base64::Engine as _;
-        let json = serde_json::to_string(&SealedFlow { flow: flow.clone(), at: time::OffsetDateTime::now_utc().unix_timestamp() }).unwrap_or_default();
+        let json = serde_json::to_string(&SealedFlow {
+            flow: flow.clone(),
+            at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        })
+        .unwrap_or_default();
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.key.seal(tenant, FLOW_PURPOSE, &json))
     }
 
@@ -254,7 +280,8 @@ impl Oidc {
 
     /// A client for one provider: only its issuer's origin.
     fn bound(&self, issuer: &str) -> Result<OriginBound<'_>, OidcError> {
-        let issuer = check_issuer(issuer, self.allow_loopback_http).map_err(|_| OidcError::Config("the issuer URL is not allowed".into()))?;
+        let issuer = check_issuer(issuer, self.allow_loopback_http)
+            .map_err(|_| OidcError::Config("the issuer URL is not allowed".into()))?;
         let url = Url::parse(&issuer).map_err(|e| OidcError::Config(e.to_string()))?;
         Ok(OriginBound { http: &self.http, origin: url.origin() })
     }
@@ -270,7 +297,9 @@ impl Oidc {
         let url = IssuerUrl::new(issuer.to_owned()).map_err(|e| OidcError::Config(e.to_string()))?;
         // discovery also fetches the JWKS (on the issuer's origin only, see `OriginBound`); the
         // issuer in the document must equal the configured one
-        let m = CoreProviderMetadata::discover_async(url, &client).await.map_err(|e| OidcError::Discovery(error_chain(&e)))?;
+        let m = CoreProviderMetadata::discover_async(url, &client)
+            .await
+            .map_err(|e| OidcError::Discovery(error_chain(&e)))?;
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(issuer.to_owned(), (Instant::now(), m.clone()));
         }
@@ -285,30 +314,55 @@ impl Oidc {
     }
 
     /// The URL to send the browser to, and the state to keep for the callback.
-    pub async fn start(&self, tenant: Uuid, p: &ProviderConfig, redirect_uri: &str) -> Result<(String, FlowState), OidcError> {
+    pub async fn start(
+        &self,
+        tenant: Uuid,
+        p: &ProviderConfig,
+        redirect_uri: &str,
+    ) -> Result<(String, FlowState), OidcError> {
         let secret = self.secret(tenant, p)?;
         let metadata = self.metadata(&p.issuer_url).await?;
         let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| OidcError::Config(e.to_string()))?;
-        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(p.client_id.clone()), Some(secret)).set_redirect_uri(redirect);
+        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(p.client_id.clone()), Some(secret))
+            .set_redirect_uri(redirect);
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut request = client.authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random).set_pkce_challenge(challenge);
+        let mut request = client
+            .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+            .set_pkce_challenge(challenge);
         for scope in p.scopes.split_whitespace().filter(|s| *s != "openid") {
             request = request.add_scope(Scope::new(scope.to_owned()));
         }
         let (url, state, nonce) = request.url();
-        Ok((url.to_string(), FlowState { provider: p.slug.clone(), state: state.secret().clone(), nonce: nonce.secret().clone(), pkce_verifier: verifier.secret().clone() }))
+        Ok((
+            url.to_string(),
+            FlowState {
+                provider: p.slug.clone(),
+                state: state.secret().clone(),
+                nonce: nonce.secret().clone(),
+                pkce_verifier: verifier.secret().clone(),
+            },
+        ))
     }
 
     /// Completes the login: checks the state, exchanges the code (with the PKCE verifier) and
     /// verifies the ID token (signature against the JWKS, issuer, audience, expiry, nonce).
-    pub async fn finish(&self, tenant: Uuid, p: &ProviderConfig, redirect_uri: &str, flow: &FlowState, code: &str, returned_state: &str) -> Result<VerifiedClaims, OidcError> {
+    pub async fn finish(
+        &self,
+        tenant: Uuid,
+        p: &ProviderConfig,
+        redirect_uri: &str,
+        flow: &FlowState,
+        code: &str,
+        returned_state: &str,
+    ) -> Result<VerifiedClaims, OidcError> {
         if flow.provider != p.slug || !constant_time_eq(&flow.state, returned_state) {
             return Err(OidcError::StateMismatch);
         }
         let secret = self.secret(tenant, p)?;
         let metadata = self.metadata(&p.issuer_url).await?;
         let redirect = RedirectUrl::new(redirect_uri.to_owned()).map_err(|e| OidcError::Config(e.to_string()))?;
-        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(p.client_id.clone()), Some(secret)).set_redirect_uri(redirect);
+        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(p.client_id.clone()), Some(secret))
+            .set_redirect_uri(redirect);
         // the secret goes only to a token endpoint on the issuer's origin
         let http = self.bound(&p.issuer_url)?;
         let response = client
@@ -371,7 +425,8 @@ pub fn is_public(ip: IpAddr) -> bool {
         }
         IpAddr::V6(v6) => {
             let s = v6.segments();
-            let embedded = |hi: u16, lo: u16| IpAddr::V4(std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
+            let embedded =
+                |hi: u16, lo: u16| IpAddr::V4(std::net::Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
@@ -463,100 +518,4 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::check_issuer;
-
-    #[test]
-    fn issuers_are_https_and_plain_http_only_on_loopback_where_allowed() {
-        assert_eq!(check_issuer("https://id.bund.de/", false).as_deref(), Ok("https://id.bund.de"));
-        assert_eq!(check_issuer("https://id.bund.de/realms/portal", false).as_deref(), Ok("https://id.bund.de/realms/portal"));
-        for bad in [
-            "http://localhost.evil.example",
-            "http://127.0.0.1.evil.example:4011",
-            "http://localhost@evil.example",
-            "http://id.bund.de",
-            "ftp://x",
-            "https://",
-            "https://a b",
-            "https://id\t.de",
-            "https://u:p@id.bund.de",
-            "https://id.bund.de?x=1",
-            "https://id.bund.de#x",
-        ] {
-            assert!(check_issuer(bad, true).is_err(), "{bad}");
-        }
-        assert_eq!(check_issuer("http://127.0.0.1:4011", true).as_deref(), Ok("http://127.0.0.1:4011"));
-        assert_eq!(check_issuer("http://localhost:4011/x", true).as_deref(), Ok("http://localhost:4011/x"));
-        assert_eq!(check_issuer("http://127.0.0.1:4011", false), Err("identity.issuer_https"), "not outside test set-ups");
-        // outside test set-ups, an address must be public
-        for internal in
-            ["https://127.0.0.1", "https://10.1.2.3/realm", "https://192.168.0.10", "https://169.254.169.254", "https://[::1]", "https://[fd00::1]", "https://[::ffff:10.0.0.1]", "https://100.64.0.1"]
-        {
-            assert_eq!(check_issuer(internal, false), Err("identity.issuer_invalid"), "{internal}");
-        }
-        assert!(check_issuer("https://194.95.0.1", false).is_ok());
-    }
-
-    #[tokio::test]
-    async fn outside_test_set_ups_provider_names_resolve_to_public_addresses_only() {
-        use openidconnect::reqwest::dns::Resolve;
-        let name = |s: &str| s.parse::<openidconnect::reqwest::dns::Name>();
-        let Ok(localhost) = name("localhost") else { return };
-        assert!(super::PublicOnly::system().resolve(localhost).await.is_err(), "localhost is refused");
-        assert!(!super::is_public("172.20.0.5".parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))));
-        assert!(super::is_public("2a00:1450:4001::1".parse().unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]))));
-    }
-
-    #[test]
-    fn the_flow_cookie_is_sealed_for_its_tenant_and_shows_nothing_of_the_flow() {
-        let key = crate::sealed::SecretsKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").expect("key");
-        let oidc = super::Oidc::new(key, true);
-        let flow = super::FlowState { provider: "bundid".into(), state: "state-123".into(), nonce: "nonce-456".into(), pkce_verifier: "verifier-789-abcdefghijklmnopqrstuvwxyz".into() };
-        let (tenant, other) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
-        let cookie = oidc.seal_flow(tenant, &flow);
-        // the cookie is opaque: neither plain nor base64 of the JSON shows the verifier or the nonce
-        use base64::Engine as _;
-        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&cookie).expect("base64url");
-        let shown = String::from_utf8_lossy(&decoded);
-        assert!(!cookie.contains("verifier") && !shown.contains("verifier-789") && !shown.contains("nonce-456"), "{shown}");
-        let opened = oidc.open_flow(tenant, &cookie).expect("opens for its tenant");
-        assert_eq!((opened.provider, opened.state, opened.nonce, opened.pkce_verifier), (flow.provider.clone(), flow.state.clone(), flow.nonce.clone(), flow.pkce_verifier.clone()));
-        assert!(oidc.open_flow(other, &cookie).is_none(), "another tenant's portal cannot use it");
-        let mut altered = decoded.clone();
-        if let Some(b) = altered.last_mut() {
-            *b ^= 1;
-        }
-        assert!(oidc.open_flow(tenant, &base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&altered)).is_none(), "an altered cookie does not open");
-        let plain = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(&flow).expect("json"));
-        assert!(oidc.open_flow(tenant, &plain).is_none(), "the old plain cookie is not accepted");
-        // the server, not only the browser, ends a login that took longer than ten minutes
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        assert!(oidc.open_flow_at(tenant, &cookie, now + super::FLOW_TTL_SECS - 5).is_some());
-        assert!(oidc.open_flow_at(tenant, &cookie, now + super::FLOW_TTL_SECS + 5).is_none(), "expired");
-    }
-
-    #[test]
-    fn ipv6_forms_that_reach_an_internal_ipv4_address_are_not_public() {
-        let public = |s: &str| super::is_public(s.parse().unwrap_or_else(|e| panic!("{s}: {e}")));
-        for internal in [
-            "64:ff9b::7f00:1",    // NAT64 of 127.0.0.1
-            "64:ff9b::a00:5",     // NAT64 of 10.0.0.5
-            "64:ff9b::a9fe:a9fe", // NAT64 of 169.254.169.254 (cloud metadata)
-            "::7f00:1",           // IPv4-compatible 127.0.0.1
-            "::a00:5",            // IPv4-compatible 10.0.0.5
-            "::",
-            "::1",
-            "::ffff:192.168.1.1",
-            "2002:a00:5::1",                        // 6to4 of 10.0.0.5
-            "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
-            "64:ff9b:1::a00:5",                     // local-use NAT64
-            "fec0::1",
-            "100::1",
-        ] {
-            assert!(!public(internal), "{internal} is internal");
-        }
-        for outside in ["64:ff9b::808:808", "::808:808", "2002:808:808::1", "2a00:1450:4001::1"] {
-            assert!(public(outside), "{outside} reaches a public address");
-        }
-    }
-}
+mod tests;

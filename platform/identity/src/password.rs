@@ -24,7 +24,11 @@ fn argon2() -> Argon2<'static> {
 /// would only queue on the cores and hold the memory. One per core, at least two.
 fn slots() -> &'static std::sync::Arc<tokio::sync::Semaphore> {
     static SLOTS: OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = OnceLock::new();
-    SLOTS.get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()).max(2))))
+    SLOTS.get_or_init(|| {
+        std::sync::Arc::new(tokio::sync::Semaphore::new(
+            std::thread::available_parallelism().map_or(2, |n| n.get()).max(2),
+        ))
+    })
 }
 
 /// Runs a hash or a verification on a blocking thread (never on the async runtime: a flood of
@@ -98,7 +102,13 @@ impl Weakness {
 
 fn common_passwords() -> &'static HashSet<&'static str> {
     static LIST: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    LIST.get_or_init(|| include_str!("../data/common-passwords.txt").lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect())
+    LIST.get_or_init(|| {
+        include_str!("../data/common-passwords.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
 }
 
 /// Checks a new password against the policy: at least [`MIN_CHARS`] characters, not the e-mail

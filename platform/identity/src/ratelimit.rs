@@ -25,7 +25,11 @@ fn interval(limit: Limit) -> String {
 /// Whether the bucket has reached its limit, without counting.
 pub async fn exhausted(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<bool, DbError> {
     let hits: Option<i32> =
-        sqlx::query_scalar("select hits from rate_limit where bucket = $1 and window_start > app_now() - $2::interval").bind(bucket).bind(interval(limit)).fetch_optional(conn).await?;
+        sqlx::query_scalar("select hits from rate_limit where bucket = $1 and window_start > app_now() - $2::interval")
+            .bind(bucket)
+            .bind(interval(limit))
+            .fetch_optional(conn)
+            .await?;
     Ok(hits.is_some_and(|h| h >= limit.max))
 }
 
@@ -36,7 +40,11 @@ pub async fn hit(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<
 
 /// [`hit`], saying how long the caller must wait when over the limit: until the bucket's window
 /// ends (at least a second). `None` while within the limit.
-pub async fn hit_or_wait(conn: &mut PgConnection, bucket: &str, limit: Limit) -> Result<Option<std::time::Duration>, DbError> {
+pub async fn hit_or_wait(
+    conn: &mut PgConnection,
+    bucket: &str,
+    limit: Limit,
+) -> Result<Option<std::time::Duration>, DbError> {
     let (hits, left): (i32, f64) = sqlx::query_as(
         "insert into rate_limit (bucket, window_start, hits) values ($1, app_now(), 1)
          on conflict (bucket) do update set

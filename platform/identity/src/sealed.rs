@@ -40,8 +40,13 @@ impl SecretsKey {
             return Err(InvalidKey);
         }
         let key = UnboundKey::new(&AES_256_GCM, &bytes).map_err(|_| InvalidKey)?;
-        let derived = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes), b"kommunalportal mac key v1");
-        Ok(Self { key: LessSafeKey::new(key), mac: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()), rng: SystemRandom::new() })
+        let derived =
+            ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes), b"kommunalportal mac key v1");
+        Ok(Self {
+            key: LessSafeKey::new(key),
+            mac: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, derived.as_ref()),
+            rng: SystemRandom::new(),
+        })
     }
 
     /// A keyed hash (HMAC-SHA-256) of `data` for `purpose`: what is stored of a short secret (a
@@ -65,7 +70,11 @@ impl SecretsKey {
         out.extend_from_slice(&nonce);
         let mut body = plain.as_bytes().to_vec();
         // sealing fails only for inputs over 64 GB
-        if self.key.seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad(tenant, purpose)), &mut body).is_err() {
+        if self
+            .key
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad(tenant, purpose)), &mut body)
+            .is_err()
+        {
             return Vec::new();
         }
         out.extend_from_slice(&body);

@@ -85,7 +85,10 @@ impl Owner {
     }
     /// The stored form of a recovery code: keyed by the platform key, the tenant and the account.
     fn recovery_hash(self, key: &SecretsKey, code: &str) -> Vec<u8> {
-        key.mac(&format!("{}:{}:{}", self.table("recovery_code"), self.tenant().unwrap_or(Uuid::nil()), self.account()), code)
+        key.mac(
+            &format!("{}:{}:{}", self.table("recovery_code"), self.tenant().unwrap_or(Uuid::nil()), self.account()),
+            code,
+        )
     }
 }
 
@@ -171,7 +174,12 @@ pub struct Enrolment {
 pub fn enrolment(secret_base32: &str, issuer: &str, account: &str) -> Option<Enrolment> {
     let uri = totp(secret_bytes(secret_base32)?, issuer, account)?.to_url().ok()?;
     let (qr_path, qr_side) = qr_svg_path(&uri)?;
-    let secret_grouped = secret_base32.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ");
+    let secret_grouped = secret_base32
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
     Some(Enrolment { uri, secret_grouped, qr_path, qr_side })
 }
 
@@ -206,16 +214,28 @@ pub fn new_secret() -> String {
 
 /// Whether the account has a second factor (every stored key is confirmed).
 pub async fn enabled(conn: &mut PgConnection, owner: Owner) -> Result<bool, DbError> {
-    Ok(sqlx::query_scalar(&format!("select exists (select 1 from {} where {})", owner.table("totp"), owner.key_where())).bind(owner.tenant()).bind(owner.account()).fetch_one(conn).await?)
+    Ok(sqlx::query_scalar(&format!(
+        "select exists (select 1 from {} where {})",
+        owner.table("totp"),
+        owner.key_where()
+    ))
+    .bind(owner.tenant())
+    .bind(owner.account())
+    .fetch_one(conn)
+    .await?)
 }
 
 /// How many of the account's recovery codes are unused.
 pub async fn recovery_left(conn: &mut PgConnection, owner: Owner) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar(&format!("select count(*) from {} where {} and used_at is null", owner.table("recovery_code"), owner.key_where()))
-        .bind(owner.tenant())
-        .bind(owner.account())
-        .fetch_one(conn)
-        .await?)
+    Ok(sqlx::query_scalar(&format!(
+        "select count(*) from {} where {} and used_at is null",
+        owner.table("recovery_code"),
+        owner.key_where()
+    ))
+    .bind(owner.tenant())
+    .bind(owner.account())
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Whether the account has a second factor, and how many recovery codes are left (its security
@@ -236,7 +256,14 @@ pub enum NotConfirmed {
 /// Confirms the set-up of `secret` (the new key, kept in the sealed pending login until now) with
 /// a current code: from now on the account logs in with a code. Returns the first set of recovery
 /// codes, shown once.
-pub async fn confirm(conn: &mut PgConnection, key: &SecretsKey, owner: Owner, secret: &str, input: &str, now: OffsetDateTime) -> Result<Result<Vec<String>, NotConfirmed>, DbError> {
+pub async fn confirm(
+    conn: &mut PgConnection,
+    key: &SecretsKey,
+    owner: Owner,
+    secret: &str,
+    input: &str,
+    now: OffsetDateTime,
+) -> Result<Result<Vec<String>, NotConfirmed>, DbError> {
     let Some(step) = matching_step(secret, input, now) else { return Ok(Err(NotConfirmed::WrongCode)) };
     let (seal_tenant, purpose) = owner.seal_scope();
     let inserted = sqlx::query(&format!(
@@ -261,34 +288,56 @@ pub async fn confirm(conn: &mut PgConnection, key: &SecretsKey, owner: Owner, se
 
 /// Checks a code of the app or (with `recovery`) a recovery code. A code's step is taken under the
 /// row's lock, so two requests with the same code cannot both pass.
-pub async fn verify(conn: &mut PgConnection, key: &SecretsKey, owner: Owner, input: &str, now: OffsetDateTime, recovery: bool) -> Result<Verdict, DbError> {
+pub async fn verify(
+    conn: &mut PgConnection,
+    key: &SecretsKey,
+    owner: Owner,
+    input: &str,
+    now: OffsetDateTime,
+    recovery: bool,
+) -> Result<Verdict, DbError> {
     if let Some(code) = as_recovery(input).filter(|_| recovery) {
-        let spent = sqlx::query(&format!("update {} set used_at = $4 where {} and code_hash = $3 and used_at is null", owner.table("recovery_code"), owner.key_where()))
-            .bind(owner.tenant())
-            .bind(owner.account())
-            .bind(owner.recovery_hash(key, &code))
-            .bind(now)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+        let spent = sqlx::query(&format!(
+            "update {} set used_at = $4 where {} and code_hash = $3 and used_at is null",
+            owner.table("recovery_code"),
+            owner.key_where()
+        ))
+        .bind(owner.tenant())
+        .bind(owner.account())
+        .bind(owner.recovery_hash(key, &code))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
         if spent == 0 {
             return Ok(Verdict::Wrong);
         }
         return Ok(Verdict::Recovery { left: recovery_left(conn, owner).await? });
     }
     let (seal_tenant, purpose) = owner.seal_scope();
-    let row: Option<(Vec<u8>, Option<i64>)> = sqlx::query_as(&format!("select secret_sealed, last_step from {} where {} for update", owner.table("totp"), owner.key_where()))
-        .bind(owner.tenant())
-        .bind(owner.account())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<(Vec<u8>, Option<i64>)> = sqlx::query_as(&format!(
+        "select secret_sealed, last_step from {} where {} for update",
+        owner.table("totp"),
+        owner.key_where()
+    ))
+    .bind(owner.tenant())
+    .bind(owner.account())
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some((sealed, last)) = row else { return Ok(Verdict::Wrong) };
     let Some(secret) = key.open(seal_tenant, &purpose, &sealed) else { return Ok(Verdict::Wrong) };
-    let Some(step) = matching_step(&secret, input, now).and_then(|s| i64::try_from(s).ok()) else { return Ok(Verdict::Wrong) };
+    let Some(step) = matching_step(&secret, input, now).and_then(|s| i64::try_from(s).ok()) else {
+        return Ok(Verdict::Wrong);
+    };
     if last.is_some_and(|l| step <= l) {
         return Ok(Verdict::Reused);
     }
-    sqlx::query(&format!("update {} set last_step = $3 where {}", owner.table("totp"), owner.key_where())).bind(owner.tenant()).bind(owner.account()).bind(step).execute(&mut *conn).await?;
+    sqlx::query(&format!("update {} set last_step = $3 where {}", owner.table("totp"), owner.key_where()))
+        .bind(owner.tenant())
+        .bind(owner.account())
+        .bind(step)
+        .execute(&mut *conn)
+        .await?;
     Ok(Verdict::Code)
 }
 
@@ -301,18 +350,30 @@ fn recovery_code() -> String {
 
 /// A new set of recovery codes, replacing every earlier one; returned for showing once, as
 /// `abcde-fghjk`.
-pub async fn new_recovery_codes(conn: &mut PgConnection, key: &SecretsKey, owner: Owner) -> Result<Vec<String>, DbError> {
+pub async fn new_recovery_codes(
+    conn: &mut PgConnection,
+    key: &SecretsKey,
+    owner: Owner,
+) -> Result<Vec<String>, DbError> {
     let table = owner.table("recovery_code");
-    sqlx::query(&format!("delete from {table} where {}", owner.key_where())).bind(owner.tenant()).bind(owner.account()).execute(&mut *conn).await?;
+    sqlx::query(&format!("delete from {table} where {}", owner.key_where()))
+        .bind(owner.tenant())
+        .bind(owner.account())
+        .execute(&mut *conn)
+        .await?;
     let mut shown = Vec::with_capacity(RECOVERY_CODES);
     for _ in 0..RECOVERY_CODES {
         let code = recovery_code();
-        sqlx::query(&format!("insert into {table} ({}, code_hash) values ({}, $3) on conflict do nothing", owner.key_columns(), owner.key_values()))
-            .bind(owner.tenant())
-            .bind(owner.account())
-            .bind(owner.recovery_hash(key, &code))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(&format!(
+            "insert into {table} ({}, code_hash) values ({}, $3) on conflict do nothing",
+            owner.key_columns(),
+            owner.key_values()
+        ))
+        .bind(owner.tenant())
+        .bind(owner.account())
+        .bind(owner.recovery_hash(key, &code))
+        .execute(&mut *conn)
+        .await?;
         shown.push(format!("{}-{}", &code[..RECOVERY_LEN / 2], &code[RECOVERY_LEN / 2..]));
     }
     Ok(shown)
@@ -322,7 +383,11 @@ pub async fn new_recovery_codes(conn: &mut PgConnection, key: &SecretsKey, owner
 /// not require one; an admin resetting a colleague who lost the phone).
 pub async fn remove(conn: &mut PgConnection, owner: Owner) -> Result<(), DbError> {
     for what in ["totp", "recovery_code", "device"] {
-        sqlx::query(&format!("delete from {} where {}", owner.table(what), owner.key_where())).bind(owner.tenant()).bind(owner.account()).execute(&mut *conn).await?;
+        sqlx::query(&format!("delete from {} where {}", owner.table(what), owner.key_where()))
+            .bind(owner.tenant())
+            .bind(owner.account())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -337,7 +402,12 @@ pub struct Device {
 }
 
 /// Remembers this device for [`DEVICE_DAYS`]; returns the token for its cookie.
-pub async fn remember(conn: &mut PgConnection, owner: Owner, label: &str, now: OffsetDateTime) -> Result<String, DbError> {
+pub async fn remember(
+    conn: &mut PgConnection,
+    owner: Owner,
+    label: &str,
+    now: OffsetDateTime,
+) -> Result<String, DbError> {
     let token = random_token();
     let label: String = label.chars().filter(|c| !c.is_control()).take(120).collect();
     sqlx::query(&format!(
@@ -359,20 +429,34 @@ pub async fn remember(conn: &mut PgConnection, owner: Owner, label: &str, now: O
 }
 
 /// Whether `token` is a live remembered device of the account (and marks it used).
-pub async fn known_device(conn: &mut PgConnection, owner: Owner, token: &str, now: OffsetDateTime) -> Result<bool, DbError> {
-    let r = sqlx::query(&format!("update {} set last_used_at = $4 where {} and token_hash = $3 and expires_at > $4", owner.table("device"), owner.key_where()))
-        .bind(owner.tenant())
-        .bind(owner.account())
-        .bind(token_hash(token))
-        .bind(now)
-        .execute(conn)
-        .await?;
+pub async fn known_device(
+    conn: &mut PgConnection,
+    owner: Owner,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<bool, DbError> {
+    let r = sqlx::query(&format!(
+        "update {} set last_used_at = $4 where {} and token_hash = $3 and expires_at > $4",
+        owner.table("device"),
+        owner.key_where()
+    ))
+    .bind(owner.tenant())
+    .bind(owner.account())
+    .bind(token_hash(token))
+    .bind(now)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected() == 1)
 }
 
 /// The e-mail address of the account a remembered device's token belongs to (`tenant`: a staff
 /// device of that tenant; `None`: an operator's), while it lives.
-pub async fn device_email(conn: &mut PgConnection, tenant: Option<Uuid>, token: &str, now: OffsetDateTime) -> Result<Option<String>, DbError> {
+pub async fn device_email(
+    conn: &mut PgConnection,
+    tenant: Option<Uuid>,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Option<String>, DbError> {
     let sql = match tenant {
         None => "select o.email from operator_device d join operator o on o.operator_id = d.operator_id where $1::uuid is null and d.token_hash = $2 and d.expires_at > $3",
         Some(_) => {
@@ -392,17 +476,24 @@ pub async fn devices(conn: &mut PgConnection, owner: Owner, now: OffsetDateTime)
             .bind(now)
             .fetch_all(conn)
             .await?;
-    Ok(rows.into_iter().map(|(device_id, label, created_at, last_used_at)| Device { device_id, label, created_at, last_used_at }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(device_id, label, created_at, last_used_at)| Device { device_id, label, created_at, last_used_at })
+        .collect())
 }
 
 /// Forgets one remembered device (`None`: all of them); how many went.
 pub async fn forget(conn: &mut PgConnection, owner: Owner, device: Option<Uuid>) -> Result<u64, DbError> {
-    let r = sqlx::query(&format!("delete from {} where {} and ($3::uuid is null or device_id = $3)", owner.table("device"), owner.key_where()))
-        .bind(owner.tenant())
-        .bind(owner.account())
-        .bind(device)
-        .execute(conn)
-        .await?;
+    let r = sqlx::query(&format!(
+        "delete from {} where {} and ($3::uuid is null or device_id = $3)",
+        owner.table("device"),
+        owner.key_where()
+    ))
+    .bind(owner.tenant())
+    .bind(owner.account())
+    .bind(device)
+    .execute(conn)
+    .await?;
     Ok(r.rows_affected())
 }
 
@@ -419,7 +510,11 @@ mod tests {
         assert_eq!(code.len(), 6);
         let step = u64::try_from(at.unix_timestamp()).unwrap_or(0) / 30;
         assert_eq!(matching_step(SECRET, &code, at), Some(step));
-        assert_eq!(matching_step(SECRET, &format!("{} {}", &code[..3], &code[3..]), at), Some(step), "spaces are allowed");
+        assert_eq!(
+            matching_step(SECRET, &format!("{} {}", &code[..3], &code[3..]), at),
+            Some(step),
+            "spaces are allowed"
+        );
         assert_eq!(matching_step(SECRET, &code, at + Duration::seconds(30)), Some(step), "one step late");
         assert_eq!(matching_step(SECRET, &code, at + Duration::seconds(75)), None, "two steps late");
         assert_eq!(matching_step(SECRET, "12345", at), None);
@@ -429,7 +524,10 @@ mod tests {
     fn the_rfc_6238_test_vector_gives_its_code() {
         // RFC 6238, appendix B: the SHA-1 key "12345678901234567890" at 59 s gives 94287082 (8 digits); six digits: 287082
         let secret = Secret::from(b"12345678901234567890".to_vec()).to_base32();
-        assert_eq!(code_at(&secret, OffsetDateTime::from_unix_timestamp(59).unwrap_or(OffsetDateTime::UNIX_EPOCH)).as_deref(), Some("287082"));
+        assert_eq!(
+            code_at(&secret, OffsetDateTime::from_unix_timestamp(59).unwrap_or(OffsetDateTime::UNIX_EPOCH)).as_deref(),
+            Some("287082")
+        );
     }
 
     #[test]
@@ -453,7 +551,12 @@ mod tests {
         let side = (e.qr_side + 8) * scale;
         let mut px = vec![255u8; side * side];
         for rect in e.qr_path.split('z').filter(|r| !r.is_empty()) {
-            let nums: Vec<usize> = rect.trim_start_matches('M').split(|c: char| !c.is_ascii_digit()).filter(|s| !s.is_empty()).filter_map(|s| s.parse().ok()).collect();
+            let nums: Vec<usize> = rect
+                .trim_start_matches('M')
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|s| !s.is_empty())
+                .filter_map(|s| s.parse().ok())
+                .collect();
             let (x, y, w) = (nums[0], nums[1], nums[2]);
             for dy in 0..scale {
                 for dx in 0..w * scale {

@@ -80,7 +80,11 @@ pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<
     .await?;
     let Some((citizen, staff_id, csrf_token, stale)) = row else { return Ok(None) };
     if stale {
-        sqlx::query("update user_session set last_seen_at = app_now() where tenant_id = $1 and session_hash = $2").bind(tenant).bind(&hash).execute(tx.conn()).await?;
+        sqlx::query("update user_session set last_seen_at = app_now() where tenant_id = $1 and session_hash = $2")
+            .bind(tenant)
+            .bind(&hash)
+            .execute(tx.conn())
+            .await?;
     }
     let subject = match (citizen, staff_id) {
         (Some(c), None) => Subject::Citizen(c),
@@ -93,7 +97,11 @@ pub async fn load(tx: &mut TenantTx, token: &str, staff: bool) -> Result<Option<
 /// Ends one session (logout).
 pub async fn end(tx: &mut TenantTx, token: &str) -> Result<(), DbError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from user_session where tenant_id = $1 and session_hash = $2").bind(tenant).bind(token_hash(token)).execute(tx.conn()).await?;
+    sqlx::query("delete from user_session where tenant_id = $1 and session_hash = $2")
+        .bind(tenant)
+        .bind(token_hash(token))
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
@@ -101,8 +109,20 @@ pub async fn end(tx: &mut TenantTx, token: &str) -> Result<(), DbError> {
 pub async fn end_all(tx: &mut TenantTx, subject: Subject) -> Result<u64, DbError> {
     let tenant = tx.tenant_id().0;
     let r = match subject {
-        Subject::Citizen(id) => sqlx::query("delete from user_session where tenant_id = $1 and citizen_id = $2").bind(tenant).bind(id).execute(tx.conn()).await?,
-        Subject::Staff(id) => sqlx::query("delete from user_session where tenant_id = $1 and staff_id = $2").bind(tenant).bind(id).execute(tx.conn()).await?,
+        Subject::Citizen(id) => {
+            sqlx::query("delete from user_session where tenant_id = $1 and citizen_id = $2")
+                .bind(tenant)
+                .bind(id)
+                .execute(tx.conn())
+                .await?
+        }
+        Subject::Staff(id) => {
+            sqlx::query("delete from user_session where tenant_id = $1 and staff_id = $2")
+                .bind(tenant)
+                .bind(id)
+                .execute(tx.conn())
+                .await?
+        }
     };
     Ok(r.rows_affected())
 }

@@ -71,10 +71,19 @@ pub enum Invited {
 }
 
 /// Invites a staff member with roles. An active member with the address is an error.
-pub async fn invite(tx: &mut TenantTx, email: &Email, display_name: &str, roles: &[RoleGrant]) -> Result<Invited, IdentityError> {
+pub async fn invite(
+    tx: &mut TenantTx,
+    email: &Email,
+    display_name: &str,
+    roles: &[RoleGrant],
+) -> Result<Invited, IdentityError> {
     let tenant = tx.tenant_id().0;
     let existing: Option<(Uuid, String)> =
-        sqlx::query_as("select staff_id, status from staff_user where tenant_id = $1 and email = $2").bind(tenant).bind(email.as_str()).fetch_optional(tx.conn()).await?;
+        sqlx::query_as("select staff_id, status from staff_user where tenant_id = $1 and email = $2")
+            .bind(tenant)
+            .bind(email.as_str())
+            .fetch_optional(tx.conn())
+            .await?;
     let outcome = match existing {
         Some((id, status)) if status == "invited" || status == "revoked" => {
             sqlx::query("update staff_user set status = 'invited', display_name = $3, password_hash = null where tenant_id = $1 and staff_id = $2")
@@ -90,13 +99,15 @@ pub async fn invite(tx: &mut TenantTx, email: &Email, display_name: &str, roles:
         Some(_) => return Err(IdentityError::EmailTaken),
         None => {
             let id = Uuid::now_v7();
-            let r = sqlx::query("insert into staff_user (tenant_id, staff_id, email, display_name) values ($1, $2, $3, $4)")
-                .bind(tenant)
-                .bind(id)
-                .bind(email.as_str())
-                .bind(display_name)
-                .execute(tx.conn())
-                .await;
+            let r = sqlx::query(
+                "insert into staff_user (tenant_id, staff_id, email, display_name) values ($1, $2, $3, $4)",
+            )
+            .bind(tenant)
+            .bind(id)
+            .bind(email.as_str())
+            .bind(display_name)
+            .execute(tx.conn())
+            .await;
             match r {
                 Ok(_) => Invited::New(id),
                 Err(e) if is_unique_violation(&e, "staff_user_email_key") => return Err(IdentityError::EmailTaken),
@@ -114,7 +125,11 @@ pub async fn invite(tx: &mut TenantTx, email: &Email, display_name: &str, roles:
 /// Replaces the roles of a staff member.
 pub async fn set_roles(tx: &mut TenantTx, staff: Uuid, roles: &[RoleGrant]) -> Result<(), IdentityError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from staff_role where tenant_id = $1 and staff_id = $2").bind(tenant).bind(staff).execute(tx.conn()).await?;
+    sqlx::query("delete from staff_role where tenant_id = $1 and staff_id = $2")
+        .bind(tenant)
+        .bind(staff)
+        .execute(tx.conn())
+        .await?;
     for r in roles {
         sqlx::query("insert into staff_role (tenant_id, staff_id, role, scope_services) values ($1, $2, $3, $4)")
             .bind(tenant)
@@ -143,7 +158,11 @@ pub async fn accept_invitation(tx: &mut TenantTx, staff: Uuid, password_plain: &
 /// Revokes a staff member: roles removed, no login any more. The caller ends their sessions.
 pub async fn revoke(tx: &mut TenantTx, staff: Uuid) -> Result<bool, IdentityError> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from staff_role where tenant_id = $1 and staff_id = $2").bind(tenant).bind(staff).execute(tx.conn()).await?;
+    sqlx::query("delete from staff_role where tenant_id = $1 and staff_id = $2")
+        .bind(tenant)
+        .bind(staff)
+        .execute(tx.conn())
+        .await?;
     // a new invitation starts without the old second factor (a lost phone: revoke and invite again)
     crate::second_factor::remove(tx.conn(), crate::second_factor::Owner::Staff { tenant, staff }).await?;
     let r = sqlx::query("update staff_user set status = 'revoked', password_hash = null where tenant_id = $1 and staff_id = $2 and status <> 'revoked'")
@@ -158,11 +177,13 @@ pub async fn revoke(tx: &mut TenantTx, staff: Uuid) -> Result<bool, IdentityErro
 /// exists or not.
 pub async fn authenticate(tx: &mut TenantTx, email: &str, password_plain: &str) -> Result<Option<Uuid>, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let row: Option<(Uuid, Option<String>)> = sqlx::query_as("select staff_id, password_hash from staff_user where tenant_id = $1 and email = $2 and status = 'active'")
-        .bind(tenant)
-        .bind(email.trim().to_lowercase())
-        .fetch_optional(tx.conn())
-        .await?;
+    let row: Option<(Uuid, Option<String>)> = sqlx::query_as(
+        "select staff_id, password_hash from staff_user where tenant_id = $1 and email = $2 and status = 'active'",
+    )
+    .bind(tenant)
+    .bind(email.trim().to_lowercase())
+    .fetch_optional(tx.conn())
+    .await?;
     match row {
         Some((id, Some(hash))) => Ok(password::verify(password_plain, &hash).await.then_some(id)),
         _ => {
@@ -222,7 +243,10 @@ impl SecondFactorPolicy {
 /// The tenant's policy (the default while it has set none).
 pub async fn second_factor_policy(tx: &mut TenantTx) -> Result<SecondFactorPolicy, IdentityError> {
     let tenant = tx.tenant_id().0;
-    let p: Option<String> = sqlx::query_scalar("select second_factor from staff_login_policy where tenant_id = $1").bind(tenant).fetch_optional(tx.conn()).await?;
+    let p: Option<String> = sqlx::query_scalar("select second_factor from staff_login_policy where tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(p.as_deref().and_then(SecondFactorPolicy::parse).unwrap_or_default())
 }
 

@@ -37,7 +37,10 @@ pub fn delay_secs(curve: Curve, failures: i32) -> i64 {
 /// while another attempt holds it (the caller answers "wait a second", without holding a
 /// connection in a queue).
 pub async fn try_lock(conn: &mut PgConnection, bucket: &str) -> Result<bool, DbError> {
-    Ok(sqlx::query_scalar("select pg_try_advisory_xact_lock(hashtextextended('login-throttle:' || $1, 0))").bind(bucket).fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("select pg_try_advisory_xact_lock(hashtextextended('login-throttle:' || $1, 0))")
+        .bind(bucket)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// How long the bucket's next attempt must still wait (`None`: it may go ahead now).

@@ -25,7 +25,15 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [Kind::Sibling, Kind::WorkingParents, Kind::SingleParent, Kind::Social, Kind::Distance, Kind::Age, Kind::District];
+    pub const ALL: [Kind; 7] = [
+        Kind::Sibling,
+        Kind::WorkingParents,
+        Kind::SingleParent,
+        Kind::Social,
+        Kind::Distance,
+        Kind::Age,
+        Kind::District,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -94,7 +102,8 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 /// Age in whole months on `day`.
 pub fn age_months(birth: time::Date, day: time::Date) -> i32 {
-    let mut m = (day.year() - birth.year()) * 12 + i32::from(u8::from(day.month())) - i32::from(u8::from(birth.month()));
+    let mut m =
+        (day.year() - birth.year()) * 12 + i32::from(u8::from(day.month())) - i32::from(u8::from(birth.month()));
     if day.day() < birth.day() {
         m -= 1;
     }
@@ -181,17 +190,28 @@ mod tests {
             siblings_at: vec![f],
         };
         let place = Place { facility: f, position: Some((49.4447, 7.7690 + 0.0270)), district: Some(district) };
-        let criteria: Vec<Criterion> = Kind::ALL.iter().map(|k| Criterion { kind: *k, weight: k.default_weight() }).collect();
+        let criteria: Vec<Criterion> =
+            Kind::ALL.iter().map(|k| Criterion { kind: *k, weight: k.default_weight() }).collect();
         let (total, parts) = points(&criteria, &a, &place, date!(2027 - 08 - 01));
         // 2 km away: 8 whole km closer than 10; 29 months old on 1 August 2027
-        assert_eq!(parts, vec![(Kind::Sibling, 40), (Kind::WorkingParents, 30), (Kind::Distance, 16), (Kind::Age, 29), (Kind::District, 10)]);
+        assert_eq!(
+            parts,
+            vec![
+                (Kind::Sibling, 40),
+                (Kind::WorkingParents, 30),
+                (Kind::Distance, 16),
+                (Kind::Age, 29),
+                (Kind::District, 10)
+            ]
+        );
         assert_eq!(total, 125);
     }
 
     #[test]
     fn deviations_come_first_then_points_then_time() {
         let e = |child, points, applied, deviation| Entry { child, points, applied, deviation, tie: u128::from(child) };
-        let mut list = vec![e(0, 10, 5, None), e(1, 50, 9, None), e(2, 10, 1, None), e(3, 0, 0, Some(2)), e(4, 0, 0, Some(1))];
+        let mut list =
+            vec![e(0, 10, 5, None), e(1, 50, 9, None), e(2, 10, 1, None), e(3, 0, 0, Some(2)), e(4, 0, 0, Some(1))];
         order(&mut list);
         assert_eq!(list.iter().map(|x| x.child).collect::<Vec<_>>(), vec![4, 3, 1, 2, 0]);
     }

@@ -40,7 +40,13 @@ impl Prepared {
 pub fn address_key(address: &str) -> String {
     names::tokens(address)
         .into_iter()
-        .map(|t| if t == "str" || t == "strasse" { "str".to_owned() } else { t.strip_suffix("strasse").map_or(t.clone(), |s| format!("{s}str")) })
+        .map(|t| {
+            if t == "str" || t == "strasse" {
+                "str".to_owned()
+            } else {
+                t.strip_suffix("strasse").map_or(t.clone(), |s| format!("{s}str"))
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -70,7 +76,15 @@ impl Reason {
         }
     }
 
-    pub const ALL: [Reason; 7] = [Reason::SameName, Reason::SimilarName, Reason::SwappedNames, Reason::SameBirthDate, Reason::SimilarBirthDate, Reason::SameAddress, Reason::OtherAddress];
+    pub const ALL: [Reason; 7] = [
+        Reason::SameName,
+        Reason::SimilarName,
+        Reason::SwappedNames,
+        Reason::SameBirthDate,
+        Reason::SimilarBirthDate,
+        Reason::SameAddress,
+        Reason::OtherAddress,
+    ];
 }
 
 /// The score of a pair (0..=1) and its reasons.
@@ -107,14 +121,19 @@ pub fn compare(a: &Prepared, b: &Prepared) -> Option<Match> {
     let straight = (names::name_similarity(&a.first, &b.first), names::name_similarity(&a.last, &b.last));
     let swapped = (names::name_similarity(&a.first, &b.last), names::name_similarity(&a.last, &b.first));
     let score_of = |(f, l): (f64, f64)| f.min(l) * 0.6 + (f + l) / 2.0 * 0.4;
-    let (first, last, was_swapped) = if score_of(swapped) > score_of(straight) + 0.01 { (swapped.0, swapped.1, true) } else { (straight.0, straight.1, false) };
+    let (first, last, was_swapped) = if score_of(swapped) > score_of(straight) + 0.01 {
+        (swapped.0, swapped.1, true)
+    } else {
+        (straight.0, straight.1, false)
+    };
     // twins share last name, birth date and address: the first name has to agree too
     if first < 0.85 || last < 0.80 {
         return None;
     }
     // swapped names are likely the same child, but never sure enough to merge without a look
     let name = score_of((first, last)) * if was_swapped { 0.97 } else { 1.0 };
-    let address = if a.address.is_empty() || b.address.is_empty() { 0.5 } else { names::jaro_winkler(&a.address, &b.address) };
+    let address =
+        if a.address.is_empty() || b.address.is_empty() { 0.5 } else { names::jaro_winkler(&a.address, &b.address) };
     let score = name * 0.6 + birth * 0.3 + address * 0.1;
     let mut reasons = Vec::new();
     reasons.push(if was_swapped {
@@ -176,12 +195,18 @@ mod tests {
     fn spellings_order_and_twins() {
         let d = time::macros::date!(2024 - 03 - 17);
         let a = Prepared::new(&person("Jürgen", "Weiß", d, "Hauptstraße 5, 67655 Kaiserslautern"));
-        let same = compare(&a, &Prepared::new(&person("Juergen", "Weiss", d, "Hauptstr. 5, 67655 Kaiserslautern"))).expect("same child");
+        let same = compare(&a, &Prepared::new(&person("Juergen", "Weiss", d, "Hauptstr. 5, 67655 Kaiserslautern")))
+            .expect("same child");
         assert!(same.score >= SURE, "{same:?}");
-        let swapped = compare(&a, &Prepared::new(&person("Weiß", "Jürgen", d, "Hauptstraße 5, 67655 Kaiserslautern"))).expect("swapped");
+        let swapped = compare(&a, &Prepared::new(&person("Weiß", "Jürgen", d, "Hauptstraße 5, 67655 Kaiserslautern")))
+            .expect("swapped");
         assert!(swapped.reasons.contains(&Reason::SwappedNames) && swapped.score < SURE);
         let early = Prepared::new(&person("Jürgen", "Weiß", time::macros::date!(2024 - 03 - 07), "Hauptstraße 5"));
-        let swapped_date = compare(&early, &Prepared::new(&person("Jürgen", "Weiß", time::macros::date!(2024 - 07 - 03), "Hauptstraße 5"))).expect("day and month swapped");
+        let swapped_date = compare(
+            &early,
+            &Prepared::new(&person("Jürgen", "Weiß", time::macros::date!(2024 - 07 - 03), "Hauptstraße 5")),
+        )
+        .expect("day and month swapped");
         assert!(swapped_date.reasons.contains(&Reason::SimilarBirthDate) && swapped_date.score < SURE);
         let twin = compare(&a, &Prepared::new(&person("Jonas", "Weiß", d, "Hauptstraße 5, 67655 Kaiserslautern")));
         assert!(twin.is_none(), "{twin:?}");
@@ -196,7 +221,9 @@ mod tests {
     fn the_same_child_is_found_in_any_spelling_and_twins_are_told_apart() {
         let d = time::macros::date!(2023 - 05 - 09);
         let addr = "Hauptstraße 5, 67655 Kaiserslautern";
-        let pair = |a: (&str, &str), b: (&str, &str)| compare(&Prepared::new(&person(a.0, a.1, d, addr)), &Prepared::new(&person(b.0, b.1, d, addr)));
+        let pair = |a: (&str, &str), b: (&str, &str)| {
+            compare(&Prepared::new(&person(a.0, a.1, d, addr)), &Prepared::new(&person(b.0, b.1, d, addr)))
+        };
         let same = [
             (("İlhan", "Yılmaz"), ("Ilhan", "Yilmaz")),
             (("Çağlar", "Öztürk"), ("Caglar", "Oeztuerk")),
@@ -226,7 +253,11 @@ mod tests {
         }
         // the block of a name in another script is the name itself, so the pair is found
         // without comparing every child born that year
-        let people = [person("محمد", "العلي", d, addr), person("Anna", "Schmidt", time::macros::date!(2023 - 01 - 02), ""), person("مُحَمَّد", "العلي", d, "")];
+        let people = [
+            person("محمد", "العلي", d, addr),
+            person("Anna", "Schmidt", time::macros::date!(2023 - 01 - 02), ""),
+            person("مُحَمَّد", "العلي", d, ""),
+        ];
         let found = candidates(&people);
         assert_eq!(found.iter().map(|(a, b, _)| (*a, *b)).collect::<Vec<_>>(), vec![(0, 2)]);
     }
@@ -249,7 +280,11 @@ mod tests {
         for i in 0..200 {
             let mut twin = originals[i * 7 + 1].clone();
             twin.first_name = crate::generate::FIRST_NAMES[(i * 13) % crate::generate::FIRST_NAMES.len()].into();
-            if names::name_similarity(&names::tokens(&twin.first_name), &names::tokens(&originals[i * 7 + 1].first_name)) < 0.85 {
+            if names::name_similarity(
+                &names::tokens(&twin.first_name),
+                &names::tokens(&originals[i * 7 + 1].first_name),
+            ) < 0.85
+            {
                 people.push(twin);
             }
         }

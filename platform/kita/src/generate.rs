@@ -243,9 +243,19 @@ pub const STREETS: &[&str] = &[
 /// the year its Kita year starts) and address.
 pub fn random_child(rng: &mut Rng, year_start_year: i32) -> Person {
     let year = year_start_year - 6 + rng.below(6) as i32;
-    let day = time::Date::from_ordinal_date(year, 1 + rng.below(365) as u16).unwrap_or(time::macros::date!(2024 - 01 - 01));
-    let last = if rng.chance(0.05) { format!("{}-{}", rng.pick(LAST_NAMES), rng.pick(LAST_NAMES)) } else { (*rng.pick(LAST_NAMES)).to_owned() };
-    Person { first_name: (*rng.pick(FIRST_NAMES)).to_owned(), last_name: last, birth_date: day, address: format!("{} {}, 67655 Kaiserslautern", rng.pick(STREETS), 1 + rng.below(120)) }
+    let day =
+        time::Date::from_ordinal_date(year, 1 + rng.below(365) as u16).unwrap_or(time::macros::date!(2024 - 01 - 01));
+    let last = if rng.chance(0.05) {
+        format!("{}-{}", rng.pick(LAST_NAMES), rng.pick(LAST_NAMES))
+    } else {
+        (*rng.pick(LAST_NAMES)).to_owned()
+    };
+    Person {
+        first_name: (*rng.pick(FIRST_NAMES)).to_owned(),
+        last_name: last,
+        birth_date: day,
+        address: format!("{} {}, 67655 Kaiserslautern", rng.pick(STREETS), 1 + rng.below(120)),
+    }
 }
 
 /// How a near-duplicate differs from its original.
@@ -261,7 +271,13 @@ pub enum Variation {
 }
 
 fn umlauts_written_out(s: &str) -> String {
-    s.replace('ä', "ae").replace('ö', "oe").replace('ü', "ue").replace('ß', "ss").replace('Ä', "Ae").replace('Ö', "Oe").replace('Ü', "Ue")
+    s.replace('ä', "ae")
+        .replace('ö', "oe")
+        .replace('ü', "ue")
+        .replace('ß', "ss")
+        .replace('Ä', "Ae")
+        .replace('Ö', "Oe")
+        .replace('Ü', "Ue")
 }
 
 fn typo(rng: &mut Rng, s: &str) -> String {
@@ -283,7 +299,15 @@ fn typo(rng: &mut Rng, s: &str) -> String {
 /// The same child as entered a second time, with one kind of variation.
 pub fn near_duplicate(rng: &mut Rng, p: &Person) -> (Person, Variation) {
     let mut d = p.clone();
-    let v = [Variation::Typo, Variation::SwappedNames, Variation::UmlautSpelling, Variation::MovedAddress, Variation::ShortDoubleName, Variation::BirthDigit, Variation::Identical][rng.below(7)];
+    let v = [
+        Variation::Typo,
+        Variation::SwappedNames,
+        Variation::UmlautSpelling,
+        Variation::MovedAddress,
+        Variation::ShortDoubleName,
+        Variation::BirthDigit,
+        Variation::Identical,
+    ][rng.below(7)];
     match v {
         Variation::Typo => {
             if rng.chance(0.5) {
@@ -298,7 +322,9 @@ pub fn near_duplicate(rng: &mut Rng, p: &Person) -> (Person, Variation) {
             d.last_name = umlauts_written_out(&p.last_name);
             d.address = umlauts_written_out(&p.address).replace("straße", "str.").replace("strasse", "str.");
         }
-        Variation::MovedAddress => d.address = format!("{} {}, 67657 Kaiserslautern", rng.pick(STREETS), 1 + rng.below(120)),
+        Variation::MovedAddress => {
+            d.address = format!("{} {}, 67657 Kaiserslautern", rng.pick(STREETS), 1 + rng.below(120))
+        }
         Variation::ShortDoubleName => {
             d.last_name = match p.last_name.split_once('-') {
                 Some((a, _)) => a.to_owned(),
@@ -342,13 +368,25 @@ pub const START: time::Date = time::macros::date!(2027 - 08 - 01);
 /// 85 % of the demand, so that some children get none.
 pub fn city(seed: u64, children: usize, facilities: usize, max_preferences: usize) -> City {
     let mut rng = Rng::new(seed);
-    let districts: Vec<(uuid::Uuid, (f64, f64))> = (0..10u128).map(|i| (uuid::Uuid::from_u128(0xd000 + i), (CENTRE.0 + (rng.unit() - 0.5) * 0.08, CENTRE.1 + (rng.unit() - 0.5) * 0.12))).collect();
-    let near = |rng: &mut Rng, (lat, lon): (f64, f64)| (lat + (rng.unit() - 0.5) * 0.02, lon + (rng.unit() - 0.5) * 0.03);
+    let districts: Vec<(uuid::Uuid, (f64, f64))> = (0..10u128)
+        .map(|i| {
+            (
+                uuid::Uuid::from_u128(0xd000 + i),
+                (CENTRE.0 + (rng.unit() - 0.5) * 0.08, CENTRE.1 + (rng.unit() - 0.5) * 0.12),
+            )
+        })
+        .collect();
+    let near =
+        |rng: &mut Rng, (lat, lon): (f64, f64)| (lat + (rng.unit() - 0.5) * 0.02, lon + (rng.unit() - 0.5) * 0.03);
     let mut places_out = Vec::new();
     let mut places = Vec::new();
     for i in 0..facilities {
         let (district, centre) = *rng.pick(&districts);
-        places_out.push(Place { facility: uuid::Uuid::from_u128(0xf000_0000 + i as u128), position: Some(near(&mut rng, centre)), district: Some(district) });
+        places_out.push(Place {
+            facility: uuid::Uuid::from_u128(0xf000_0000 + i as u128),
+            position: Some(near(&mut rng, centre)),
+            district: Some(district),
+        });
         places.push([0u32; 3]);
     }
     let mut applicants = Vec::new();
@@ -368,7 +406,11 @@ pub fn city(seed: u64, children: usize, facilities: usize, max_preferences: usiz
         };
         demand[care] += 1;
         // nearer facilities are likelier wishes: the closest twelve, drawn without replacement
-        let mut by_distance: Vec<(f64, usize)> = places_out.iter().enumerate().map(|(i, p)| (criteria::distance_km(home, p.position.unwrap_or(CENTRE)), i)).collect();
+        let mut by_distance: Vec<(f64, usize)> = places_out
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (criteria::distance_km(home, p.position.unwrap_or(CENTRE)), i))
+            .collect();
         by_distance.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut pool: Vec<usize> = by_distance.iter().take(12).map(|x| x.1).collect();
         let n = 1 + rng.below(max_preferences.max(1));
@@ -412,7 +454,13 @@ impl City {
             preferences.push(ranked.iter().map(|f| program(*f, *care)).collect());
             for f in ranked {
                 let (points, _) = criteria::points(criteria, &self.children[c], &self.facilities[*f], START);
-                entries[program(*f, *care) as usize].push(Entry { child: c as u32, points, applied: c as i64, deviation: None, tie: c as u128 });
+                entries[program(*f, *care) as usize].push(Entry {
+                    child: c as u32,
+                    points,
+                    applied: c as i64,
+                    deviation: None,
+                    tie: c as u128,
+                });
             }
         }
         criteria::instance(capacity, preferences, entries)
@@ -446,7 +494,11 @@ mod tests {
         assert!(blocking_pairs(&inst, &a.held).is_empty());
         let placed = a.held.iter().flatten().count();
         let places: u32 = inst.capacity.iter().sum();
-        println!("city: 10000 children, {places} places, {placed} placed in {} rounds, {} offers", rounds.len(), a.offers.len());
+        println!(
+            "city: 10000 children, {places} places, {placed} placed in {} rounds, {} offers",
+            rounds.len(),
+            a.offers.len()
+        );
         assert!(placed > 7_000 && placed as u32 <= places, "{placed} of {places}");
     }
 }

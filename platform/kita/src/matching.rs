@@ -48,7 +48,8 @@ impl Instance {
             prefs.retain(|p| (*p as usize) < programs && seen.insert(*p));
             dropped += before - prefs.len();
         }
-        let listed: Vec<std::collections::HashSet<u32>> = self.preferences.iter().map(|p| p.iter().copied().collect()).collect();
+        let listed: Vec<std::collections::HashSet<u32>> =
+            self.preferences.iter().map(|p| p.iter().copied().collect()).collect();
         for (p, list) in self.ranking.iter_mut().enumerate() {
             let before = list.len();
             let mut seen = std::collections::HashSet::new();
@@ -105,7 +106,13 @@ pub struct RoundOutcome {
 
 impl State {
     pub fn new(instance: &Instance) -> Self {
-        Self { offered: vec![std::collections::HashSet::new(); instance.programs()], held: vec![None; instance.children()], filled: vec![0; instance.programs()], rounds: 0, offers: Vec::new() }
+        Self {
+            offered: vec![std::collections::HashSet::new(); instance.programs()],
+            held: vec![None; instance.children()],
+            filled: vec![0; instance.programs()],
+            rounds: 0,
+            offers: Vec::new(),
+        }
     }
 
     /// Rebuilds the state from the offers of earlier rounds (as stored).
@@ -149,7 +156,8 @@ impl State {
             }
             let rank = |p: u32| instance.child_rank(c as u32, p).unwrap_or(usize::MAX);
             let previous = self.held[c];
-            let best = programs.iter().copied().chain(previous).min_by_key(|p| rank(*p)).filter(|p| rank(*p) != usize::MAX);
+            let best =
+                programs.iter().copied().chain(previous).min_by_key(|p| rank(*p)).filter(|p| rank(*p) != usize::MAX);
             for &p in &programs {
                 let status = if Some(p) == best { OfferStatus::Held } else { OfferStatus::Declined };
                 if status == OfferStatus::Declined {
@@ -161,7 +169,12 @@ impl State {
                 if let Some(old) = previous {
                     self.filled[old as usize] -= 1;
                     declined += 1;
-                    if let Some(o) = self.offers.iter_mut().rev().find(|o| o.child == c as u32 && o.program == old && o.status == OfferStatus::Held) {
+                    if let Some(o) = self
+                        .offers
+                        .iter_mut()
+                        .rev()
+                        .find(|o| o.child == c as u32 && o.program == old && o.status == OfferStatus::Held)
+                    {
                         o.status = OfferStatus::Declined;
                     }
                 }
@@ -195,7 +208,12 @@ impl State {
     pub fn release(&mut self, child: u32) {
         if let Some(p) = self.held[child as usize].take() {
             self.filled[p as usize] -= 1;
-            if let Some(o) = self.offers.iter_mut().rev().find(|o| o.child == child && o.program == p && o.status == OfferStatus::Held) {
+            if let Some(o) = self
+                .offers
+                .iter_mut()
+                .rev()
+                .find(|o| o.child == child && o.program == p && o.status == OfferStatus::Held)
+            {
                 o.status = OfferStatus::Declined;
             }
         }
@@ -220,7 +238,8 @@ pub fn blocking_pairs(instance: &Instance, held: &[Option<u32>]) -> Vec<Blocking
         }
     }
     // position of each child on each program's list
-    let positions: Vec<std::collections::HashMap<u32, usize>> = instance.ranking.iter().map(|l| l.iter().enumerate().map(|(i, c)| (*c, i)).collect()).collect();
+    let positions: Vec<std::collections::HashMap<u32, usize>> =
+        instance.ranking.iter().map(|l| l.iter().enumerate().map(|(i, c)| (*c, i)).collect()).collect();
     let mut out = Vec::new();
     for (c, prefs) in instance.preferences.iter().enumerate() {
         let current = held[c].and_then(|p| prefs.iter().position(|x| *x == p)).unwrap_or(prefs.len());
@@ -264,7 +283,12 @@ mod tests {
             let mut next = Vec::new();
             for partial in &out {
                 let mut options: Vec<Option<u32>> = vec![None];
-                options.extend(inst.preferences[c].iter().filter(|p| inst.ranking[**p as usize].contains(&(c as u32))).map(|p| Some(*p)));
+                options.extend(
+                    inst.preferences[c]
+                        .iter()
+                        .filter(|p| inst.ranking[**p as usize].contains(&(c as u32)))
+                        .map(|p| Some(*p)),
+                );
                 for o in options {
                     let mut m: Vec<Option<u32>> = partial.clone();
                     m.push(o);
@@ -279,10 +303,20 @@ mod tests {
     fn instance() -> impl Strategy<Value = Instance> {
         (1usize..=4, 1usize..=6).prop_flat_map(|(programs, children)| {
             let caps = proptest::collection::vec(0u32..=2, programs);
-            let prefs = proptest::collection::vec(proptest::sample::subsequence((0..programs as u32).collect::<Vec<_>>(), 0..=programs).prop_shuffle(), children);
-            let orders = proptest::collection::vec(Just((0..children as u32).collect::<Vec<_>>()).prop_shuffle(), programs);
+            let prefs = proptest::collection::vec(
+                proptest::sample::subsequence((0..programs as u32).collect::<Vec<_>>(), 0..=programs).prop_shuffle(),
+                children,
+            );
+            let orders =
+                proptest::collection::vec(Just((0..children as u32).collect::<Vec<_>>()).prop_shuffle(), programs);
             (caps, prefs, orders).prop_map(|(capacity, preferences, orders)| {
-                let ranking = orders.into_iter().enumerate().map(|(p, order)| order.into_iter().filter(|c| preferences[*c as usize].contains(&(p as u32))).collect()).collect();
+                let ranking = orders
+                    .into_iter()
+                    .enumerate()
+                    .map(|(p, order)| {
+                        order.into_iter().filter(|c| preferences[*c as usize].contains(&(p as u32))).collect()
+                    })
+                    .collect();
                 Instance { capacity, ranking, preferences }
             })
         })
@@ -332,7 +366,11 @@ mod tests {
     #[test]
     fn a_child_keeps_the_better_offer_and_the_place_goes_on() {
         // two programs of one place; both rank child 0 first; child 0 prefers program 1
-        let inst = Instance { capacity: vec![1, 1], ranking: vec![vec![0, 1], vec![0, 1]], preferences: vec![vec![1, 0], vec![0, 1]] };
+        let inst = Instance {
+            capacity: vec![1, 1],
+            ranking: vec![vec![0, 1], vec![0, 1]],
+            preferences: vec![vec![1, 0], vec![0, 1]],
+        };
         let mut s = State::new(&inst);
         let r1 = s.round(&inst);
         assert_eq!((r1.offers, r1.declined), (2, 1));
@@ -353,7 +391,11 @@ mod tests {
 
     #[test]
     fn normalise_drops_what_is_not_mutual() {
-        let mut inst = Instance { capacity: vec![1, 1], ranking: vec![vec![0, 1, 1, 7]], preferences: vec![vec![0, 0, 9], vec![1]] };
+        let mut inst = Instance {
+            capacity: vec![1, 1],
+            ranking: vec![vec![0, 1, 1, 7]],
+            preferences: vec![vec![0, 0, 9], vec![1]],
+        };
         assert_eq!(inst.normalise(), 5);
         assert_eq!(inst.ranking, vec![vec![0], vec![]]);
         assert_eq!(inst.preferences, vec![vec![0], vec![1]]);

@@ -91,7 +91,8 @@ pub fn name_similarity(a: &[String], b: &[String]) -> f64 {
     }
     let whole = jaro_winkler(&a.join(" "), &b.join(" ")).max(jaro_winkler(&a.concat(), &b.concat()));
     // every token of the shorter name against its best partner in the longer one
-    let tokenwise = short.iter().map(|t| long.iter().map(|u| jaro_winkler(t, u)).fold(0.0, f64::max)).sum::<f64>() / short.len() as f64;
+    let tokenwise = short.iter().map(|t| long.iter().map(|u| jaro_winkler(t, u)).fold(0.0, f64::max)).sum::<f64>()
+        / short.len() as f64;
     if short.len() == long.len() && short.len() > 1 {
         // each part needs its partner: a shared part and a shared beginning are not enough
         // ("Anna-Lena" and "Anna-Maria", "Nguyễn An" and "Nguyễn Bao" are names of twins)

@@ -52,4 +52,4 @@ pub trait MailTransport: Send + Sync {
 
 pub use queue::{JobSummary, enqueue, process_due, run_worker};
 pub use smtp::{SmtpSettings, SmtpTls, SmtpTransport};
-pub use templates::{Branding, Mail, render};
+pub use templates::{Branding, Mail, Text, render};

@@ -24,7 +24,13 @@ const CLAIM: &str = "60 seconds";
 pub async fn enqueue(conn: &mut PgConnection, tenant: Option<TenantId>, message: &Message) -> Result<Uuid, DbError> {
     let id = Uuid::now_v7();
     let payload = serde_json::to_value(message).unwrap_or_default();
-    sqlx::query("insert into job (job_id, tenant_id, kind, payload) values ($1, $2, $3, $4)").bind(id).bind(tenant.map(|t| t.0)).bind(KIND).bind(payload).execute(&mut *conn).await?;
+    sqlx::query("insert into job (job_id, tenant_id, kind, payload) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(tenant.map(|t| t.0))
+        .bind(KIND)
+        .bind(payload)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("select pg_notify('job', $1)").bind(KIND).execute(conn).await?;
     Ok(id)
 }
@@ -99,7 +105,13 @@ pub async fn process_due(db: &Db, transport: &dyn MailTransport, batch: i64) -> 
 
 /// Records a delivery's outcome (delivered, given up, or due again after the backoff) and commits;
 /// whether it was delivered.
-async fn record(mut tx: portal_db::PlatformTx, id: Uuid, attempts: i32, max_attempts: i32, outcome: &Result<(), String>) -> Result<bool, DbError> {
+async fn record(
+    mut tx: portal_db::PlatformTx,
+    id: Uuid,
+    attempts: i32,
+    max_attempts: i32,
+    outcome: &Result<(), String>,
+) -> Result<bool, DbError> {
     let result = match outcome {
         Ok(()) => {
             // the body (with its link) is not kept once delivered
@@ -111,7 +123,11 @@ async fn record(mut tx: portal_db::PlatformTx, id: Uuid, attempts: i32, max_atte
             "ok"
         }
         Err(error) if attempts >= max_attempts => {
-            sqlx::query("update job set status = 'failed', locked_until = null, last_error = $2 where job_id = $1").bind(id).bind(error).execute(tx.conn()).await?;
+            sqlx::query("update job set status = 'failed', locked_until = null, last_error = $2 where job_id = $1")
+                .bind(id)
+                .bind(error)
+                .execute(tx.conn())
+                .await?;
             tracing::error!(job.id = %id, attempts, error, "mail given up");
             "failed"
         }
@@ -133,7 +149,12 @@ async fn record(mut tx: portal_db::PlatformTx, id: Uuid, attempts: i32, max_atte
 }
 
 /// Delivers queued mail until `shutdown` fires: woken by `NOTIFY job` and at least every `poll`.
-pub async fn run_worker(db: Db, transport: Arc<dyn MailTransport>, poll: Duration, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run_worker(
+    db: Db,
+    transport: Arc<dyn MailTransport>,
+    poll: Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let mut listener = match sqlx::postgres::PgListener::connect_with(db.platform_pool()).await {
         Ok(mut l) => match l.listen("job").await {
             Ok(()) => Some(l),
@@ -177,12 +198,17 @@ pub async fn run_worker(db: Db, transport: Arc<dyn MailTransport>, poll: Duratio
 /// until an operator has looked at them).
 async fn housekeeping(db: &Db) -> Result<(), DbError> {
     let mut tx = db.platform().await?;
-    let counts: Vec<(String, i64)> = sqlx::query_as("select status, count(*) from job where kind = $1 group by status").bind(KIND).fetch_all(tx.conn()).await?;
+    let counts: Vec<(String, i64)> = sqlx::query_as("select status, count(*) from job where kind = $1 group by status")
+        .bind(KIND)
+        .fetch_all(tx.conn())
+        .await?;
     for status in ["pending", "running", "done", "failed"] {
         let n = counts.iter().find(|(s, _)| s == status).map_or(0, |(_, n)| *n);
         metrics::gauge!("mail_queue_jobs", "status" => status).set(n as f64);
     }
-    sqlx::query("delete from job where status = 'done' and done_at < app_now() - interval '30 days'").execute(tx.conn()).await?;
+    sqlx::query("delete from job where status = 'done' and done_at < app_now() - interval '30 days'")
+        .execute(tx.conn())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -204,7 +230,18 @@ pub struct JobSummary {
 
 /// Recent jobs, failed and waiting first.
 pub async fn recent(conn: &mut PgConnection, limit: i64) -> Result<Vec<JobSummary>, DbError> {
-    type Row = (Uuid, Option<String>, String, String, i32, Option<String>, Option<String>, Option<String>, OffsetDateTime, OffsetDateTime);
+    type Row = (
+        Uuid,
+        Option<String>,
+        String,
+        String,
+        i32,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        OffsetDateTime,
+        OffsetDateTime,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "select j.job_id, t.name, j.kind, j.status, j.attempts, j.payload->>'to', j.payload->>'subject', j.last_error, j.run_at, j.created_at
          from job j left join tenant t on t.tenant_id = j.tenant_id
@@ -215,7 +252,18 @@ pub async fn recent(conn: &mut PgConnection, limit: i64) -> Result<Vec<JobSummar
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| JobSummary { job_id: r.0, tenant_name: r.1, kind: r.2, status: r.3, attempts: r.4, recipient: r.5, subject: r.6, last_error: r.7, run_at: r.8, created_at: r.9 })
+        .map(|r| JobSummary {
+            job_id: r.0,
+            tenant_name: r.1,
+            kind: r.2,
+            status: r.3,
+            attempts: r.4,
+            recipient: r.5,
+            subject: r.6,
+            last_error: r.7,
+            run_at: r.8,
+            created_at: r.9,
+        })
         .collect())
 }
 

@@ -43,7 +43,9 @@ impl SmtpTransport {
     pub fn new(s: &SmtpSettings) -> Result<Self, String> {
         let builder = match s.tls {
             SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host).map_err(|e| e.to_string())?,
+            SmtpTls::Starttls => {
+                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host).map_err(|e| e.to_string())?
+            }
             SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| e.to_string())?,
         };
         let mut builder = builder.port(s.port).timeout(Some(s.timeout));
@@ -61,7 +63,10 @@ impl MailTransport for SmtpTransport {
             .parse()
             .or_else(|_| self.from_address.parse())
             .map_err(|e: lettre::address::AddressError| e.to_string())?;
-        let mut builder = lettre::Message::builder().from(from).to(m.to.parse().map_err(|e: lettre::address::AddressError| e.to_string())?).subject(&m.subject);
+        let mut builder = lettre::Message::builder()
+            .from(from)
+            .to(m.to.parse().map_err(|e: lettre::address::AddressError| e.to_string())?)
+            .subject(&m.subject);
         if let Some(reply) = m.reply_to.as_deref().and_then(|r| r.parse::<Mailbox>().ok()) {
             builder = builder.reply_to(reply);
         }
@@ -77,7 +82,11 @@ impl MailTransport for SmtpTransport {
             let mut files = vec![];
             for a in &m.attachments {
                 let kind = ContentType::parse(&a.content_type).map_err(|e| e.to_string())?;
-                let bytes = if a.base64 { base64::engine::general_purpose::STANDARD.decode(&a.content).map_err(|e| e.to_string())? } else { a.content.clone().into_bytes() };
+                let bytes = if a.base64 {
+                    base64::engine::general_purpose::STANDARD.decode(&a.content).map_err(|e| e.to_string())?
+                } else {
+                    a.content.clone().into_bytes()
+                };
                 match &a.inline_id {
                     Some(id) => related = related.singlepart(Attachment::new_inline(id.clone()).body(bytes, kind)),
                     None => files.push(Attachment::new(a.filename.clone()).body(bytes, kind)),

@@ -16,7 +16,9 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub enum OperatorError {
     #[error("the e-mail address is not valid")]
     InvalidEmail,
-    #[error("the password must have at least {MIN_PASSWORD_CHARS} characters, not be the e-mail address and not be a common password")]
+    #[error(
+        "the password must have at least {MIN_PASSWORD_CHARS} characters, not be the e-mail address and not be a common password"
+    )]
     WeakPassword,
     #[error("an operator with this e-mail address exists already")]
     EmailTaken,
@@ -44,29 +46,43 @@ pub use portal_identity::secret::{constant_time_eq, random_token};
 pub fn normalise_email(input: &str) -> Result<String, OperatorError> {
     let e = input.trim().to_lowercase();
     let valid = e.len() <= 254
-        && e.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains('@'))
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        })
         && !e.chars().any(char::is_whitespace);
     if valid { Ok(e) } else { Err(OperatorError::InvalidEmail) }
 }
 
 /// Creates an operator account. Used by the `portal operator create` command.
-pub async fn create(tx: &mut PlatformTx, email: &str, display_name: &str, password: &str) -> Result<Uuid, OperatorError> {
+pub async fn create(
+    tx: &mut PlatformTx,
+    email: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<Uuid, OperatorError> {
     let email = normalise_email(email)?;
-    if password.chars().count() < MIN_PASSWORD_CHARS || portal_identity::password::check_policy(password, Some(&email)).is_err() {
+    if password.chars().count() < MIN_PASSWORD_CHARS
+        || portal_identity::password::check_policy(password, Some(&email)).is_err()
+    {
         return Err(OperatorError::WeakPassword);
     }
     let hash = hash_password(password).await?;
     let id = Uuid::now_v7();
-    let r = sqlx::query("insert into operator (operator_id, email, display_name, password_hash) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(&email)
-        .bind(display_name.trim())
-        .bind(&hash)
-        .execute(tx.conn())
-        .await;
+    let r =
+        sqlx::query("insert into operator (operator_id, email, display_name, password_hash) values ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(&email)
+            .bind(display_name.trim())
+            .bind(&hash)
+            .execute(tx.conn())
+            .await;
     match r {
         Ok(_) => Ok(id),
-        Err(sqlx::Error::Database(e)) if e.constraint() == Some("operator_email_key") => Err(OperatorError::EmailTaken),
+        Err(e) if portal_db::violated(&e) == Some("operator_email_key") => Err(OperatorError::EmailTaken),
         Err(e) => Err(e.into()),
     }
 }
@@ -83,8 +99,12 @@ pub struct Operator {
 /// timing does not reveal registered addresses.
 pub async fn authenticate(tx: &mut PlatformTx, email: &str, password: &str) -> Result<Option<Operator>, DbError> {
     let email = email.trim().to_lowercase();
-    let row: Option<(Uuid, String, String, String)> =
-        sqlx::query_as("select operator_id, email, display_name, password_hash from operator where email = $1 and disabled_at is null").bind(&email).fetch_optional(tx.conn()).await?;
+    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
+        "select operator_id, email, display_name, password_hash from operator where email = $1 and disabled_at is null",
+    )
+    .bind(&email)
+    .fetch_optional(tx.conn())
+    .await?;
     match row {
         Some((id, email, name, hash)) => {
             let ok = verify_password(password, &hash).await;
@@ -158,9 +178,16 @@ pub async fn load_session(tx: &mut PlatformTx, token: &str) -> Result<Option<Ses
     .await?;
     let Some((id, email, name, csrf, stale, session_id)) = row else { return Ok(None) };
     if stale {
-        sqlx::query("update operator_session set last_seen_at = app_now() where session_hash = $1").bind(&hash).execute(tx.conn()).await?;
+        sqlx::query("update operator_session set last_seen_at = app_now() where session_hash = $1")
+            .bind(&hash)
+            .execute(tx.conn())
+            .await?;
     }
-    Ok(Some(Session { operator: Operator { operator_id: id, email, display_name: name }, csrf_token: csrf, session_id }))
+    Ok(Some(Session {
+        operator: Operator { operator_id: id, email, display_name: name },
+        csrf_token: csrf,
+        session_id,
+    }))
 }
 
 /// A live session as the operator's list shows it.
@@ -183,12 +210,25 @@ pub async fn sessions(tx: &mut PlatformTx, operator: Uuid) -> Result<Vec<Session
     .bind(format!("{} seconds", SESSION_IDLE.whole_seconds()))
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows.into_iter().map(|(session_id, created_at, last_seen_at, user_agent, client_ip)| SessionInfo { session_id, created_at, last_seen_at, origin: Origin { user_agent, client_ip } }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(session_id, created_at, last_seen_at, user_agent, client_ip)| SessionInfo {
+            session_id,
+            created_at,
+            last_seen_at,
+            origin: Origin { user_agent, client_ip },
+        })
+        .collect())
 }
 
 /// Ends one of the operator's sessions by its public id (`None`: every one but `keep`); how many
 /// ended. Another operator's session id ends nothing.
-pub async fn end_sessions(tx: &mut PlatformTx, operator: Uuid, session: Option<Uuid>, keep: Uuid) -> Result<u64, DbError> {
+pub async fn end_sessions(
+    tx: &mut PlatformTx,
+    operator: Uuid,
+    session: Option<Uuid>,
+    keep: Uuid,
+) -> Result<u64, DbError> {
     let r = sqlx::query("delete from operator_session where operator_id = $1 and (session_id = $2 or ($2::uuid is null and session_id <> $3))")
         .bind(operator)
         .bind(session)
@@ -200,14 +240,21 @@ pub async fn end_sessions(tx: &mut PlatformTx, operator: Uuid, session: Option<U
 
 /// An operator by id (the second step of the login).
 pub async fn get(tx: &mut PlatformTx, operator: Uuid) -> Result<Option<Operator>, DbError> {
-    let row: Option<(Uuid, String, String)> =
-        sqlx::query_as("select operator_id, email, display_name from operator where operator_id = $1 and disabled_at is null").bind(operator).fetch_optional(tx.conn()).await?;
+    let row: Option<(Uuid, String, String)> = sqlx::query_as(
+        "select operator_id, email, display_name from operator where operator_id = $1 and disabled_at is null",
+    )
+    .bind(operator)
+    .fetch_optional(tx.conn())
+    .await?;
     Ok(row.map(|(operator_id, email, display_name)| Operator { operator_id, email, display_name }))
 }
 
 /// Ends a session (logout).
 pub async fn end_session(tx: &mut PlatformTx, token: &str) -> Result<(), DbError> {
-    sqlx::query("delete from operator_session where session_hash = $1").bind(session_hash(token)).execute(tx.conn()).await?;
+    sqlx::query("delete from operator_session where session_hash = $1")
+        .bind(session_hash(token))
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 

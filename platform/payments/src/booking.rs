@@ -141,7 +141,10 @@ impl AccountAssignment {
     pub fn parse(cost_centre: &str, account: &str, cost_unit: &str) -> Result<Self, Vec<BookingError>> {
         let (cc, acc, cu) = (cost_centre.trim().to_uppercase(), account.trim(), cost_unit.trim());
         let mut errors = Vec::new();
-        if cc.is_empty() || cc.len() > 20 || !cc.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
+        if cc.is_empty()
+            || cc.len() > 20
+            || !cc.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+        {
             errors.push(BookingError::CostCentre);
         }
         if !(4..=10).contains(&acc.len()) || !acc.bytes().all(|b| b.is_ascii_digit()) {
@@ -150,7 +153,11 @@ impl AccountAssignment {
         if cu.len() > 20 || !cu.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             errors.push(BookingError::CostUnit);
         }
-        if errors.is_empty() { Ok(Self { cost_centre: cc, account: acc.to_owned(), cost_unit: cu.to_owned() }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(Self { cost_centre: cc, account: acc.to_owned(), cost_unit: cu.to_owned() })
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -196,7 +203,10 @@ mod tests {
 
     #[test]
     fn booking_text() {
-        assert_eq!(BookingText::parse(" Meldebescheinigung Gebühr ").expect("valid").as_str(), "Meldebescheinigung Gebühr");
+        assert_eq!(
+            BookingText::parse(" Meldebescheinigung Gebühr ").expect("valid").as_str(),
+            "Meldebescheinigung Gebühr"
+        );
         assert!(BookingText::parse(&"x".repeat(27)).is_ok());
         assert_eq!(BookingText::parse(&"x".repeat(28)), Err(BookingError::BookingTextLong));
         assert_eq!(BookingText::parse("   "), Err(BookingError::BookingTextEmpty));
@@ -210,7 +220,10 @@ mod tests {
     fn account_assignment() {
         let a = AccountAssignment::parse("ks-1100", "43110", "1.2.2.01").expect("valid");
         assert_eq!(a.cost_centre, "KS-1100");
-        assert_eq!(AccountAssignment::parse("", "12", "x").err(), Some(vec![BookingError::CostCentre, BookingError::Account, BookingError::CostUnit]));
+        assert_eq!(
+            AccountAssignment::parse("", "12", "x").err(),
+            Some(vec![BookingError::CostCentre, BookingError::Account, BookingError::CostUnit])
+        );
         assert!(AccountAssignment::parse("1100", "431100", "").is_ok());
     }
 

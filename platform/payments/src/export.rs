@@ -10,8 +10,7 @@ use time::Date;
 use crate::repo::RepoError;
 
 /// The header line (column names as the cash office reads them).
-pub const HEADER: &str =
-    "buchungsdatum;art;kassenzeichen;buchungstext;kostenstelle;sachkonto;kostentraeger;betrag;plattformgebuehr;erstattung;zahlungsart;vorgang;leistung;stripe_konto;stripe_zahlung;stripe_erstattung";
+pub const HEADER: &str = "buchungsdatum;art;kassenzeichen;buchungstext;kostenstelle;sachkonto;kostentraeger;betrag;plattformgebuehr;erstattung;zahlungsart;vorgang;leistung;stripe_konto;stripe_zahlung;stripe_erstattung";
 
 /// A field made safe for CSV: quoted when it holds the separator, quotes or line breaks, and with a
 /// leading `'` where a spreadsheet would take it for a formula.

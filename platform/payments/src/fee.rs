@@ -41,7 +41,13 @@ pub enum FeeError {
 impl FeeError {
     /// One error of each kind, for the check that each has a text.
     pub fn examples() -> [FeeError; 5] {
-        [FeeError::Amount, FeeError::Field(String::new()), FeeError::MissingOption(String::new()), FeeError::UnknownOption(String::new()), FeeError::Answer(String::new())]
+        [
+            FeeError::Amount,
+            FeeError::Field(String::new()),
+            FeeError::MissingOption(String::new()),
+            FeeError::UnknownOption(String::new()),
+            FeeError::Answer(String::new()),
+        ]
     }
 
     /// The message key below `payments.error.`.
@@ -85,8 +91,12 @@ impl Fee {
         self.items
             .iter()
             .map(|i| {
-                let unit = Cents::new(i.unit_cents).map(|c| if lang == Lang::En { c.format_en() } else { c.format_de() }).unwrap_or_default();
-                if i.quantity == 1 { format!("{} ({unit})", i.label.get(lang)) } else { format!("{} × {} ({unit})", i.quantity, i.label.get(lang)) }
+                let unit = Cents::new(i.unit_cents).map(|c| c.format(lang)).unwrap_or_default();
+                if i.quantity == 1 {
+                    format!("{} ({unit})", i.label.get(lang))
+                } else {
+                    format!("{} × {} ({unit})", i.quantity, i.label.get(lang))
+                }
             })
             .collect()
     }
@@ -112,7 +122,10 @@ impl FeeRule {
                 }
             }
             FeeRule::ByOption { field, options } => {
-                let f = schema.and_then(|s| s.field(field)).filter(|f| matches!(f.kind, Kind::Select | Kind::Radio)).ok_or_else(|| FeeError::Field(field.clone()))?;
+                let f = schema
+                    .and_then(|s| s.field(field))
+                    .filter(|f| matches!(f.kind, Kind::Select | Kind::Radio))
+                    .ok_or_else(|| FeeError::Field(field.clone()))?;
                 if options.values().any(|c| !amount_ok(*c)) {
                     return Err(FeeError::Amount);
                 }
@@ -128,13 +141,21 @@ impl FeeRule {
     }
 
     /// The fee for these answers. `service` labels a fixed fee.
-    pub fn compute(&self, schema: Option<&FormSchema>, answers: &Answers, service: &Localized) -> Result<Fee, FeeError> {
-        let item = |label: Localized, quantity: i64, unit_cents: i64| Fee { items: vec![FeeItem { label, quantity, unit_cents }] };
+    pub fn compute(
+        &self,
+        schema: Option<&FormSchema>,
+        answers: &Answers,
+        service: &Localized,
+    ) -> Result<Fee, FeeError> {
+        let item = |label: Localized, quantity: i64, unit_cents: i64| Fee {
+            items: vec![FeeItem { label, quantity, unit_cents }],
+        };
         match self {
             FeeRule::Fixed { cents } => Ok(item(service.clone(), 1, *cents)),
             FeeRule::PerItem { cents, field } => {
                 let raw = answers.get(field).map(|v| v.text().trim().to_owned()).unwrap_or_default();
-                let quantity = if raw.is_empty() { 1 } else { raw.parse::<i64>().map_err(|_| FeeError::Answer(field.clone()))? };
+                let quantity =
+                    if raw.is_empty() { 1 } else { raw.parse::<i64>().map_err(|_| FeeError::Answer(field.clone()))? };
                 if !(1..=MAX_QUANTITY).contains(&quantity) {
                     return Err(FeeError::Answer(field.clone()));
                 }
@@ -146,7 +167,12 @@ impl FeeRule {
                 let cents = *options.get(&chosen).ok_or_else(|| FeeError::Answer(field.clone()))?;
                 let label = schema
                     .and_then(|s| s.field(field))
-                    .and_then(|f| Some(Localized { de: f.choice_label(&chosen, Lang::De)?, en: f.choice_label(&chosen, Lang::En)? }))
+                    .and_then(|f| {
+                        Some(Localized {
+                            de: f.choice_label(&chosen, Lang::De)?,
+                            en: f.choice_label(&chosen, Lang::En)?,
+                        })
+                    })
                     .unwrap_or_else(|| service.clone());
                 Ok(item(label, 1, cents))
             }
@@ -177,7 +203,12 @@ impl FeeRule {
         match self {
             FeeRule::Fixed { cents } => ("fixed", decimal_de(*cents), String::new(), String::new()),
             FeeRule::PerItem { cents, field } => ("per_item", decimal_de(*cents), field.clone(), String::new()),
-            FeeRule::ByOption { field, options } => ("by_option", String::new(), field.clone(), options.iter().map(|(k, v)| format!("{k}={}", decimal_de(*v))).collect::<Vec<_>>().join("; ")),
+            FeeRule::ByOption { field, options } => (
+                "by_option",
+                String::new(),
+                field.clone(),
+                options.iter().map(|(k, v)| format!("{k}={}", decimal_de(*v))).collect::<Vec<_>>().join("; "),
+            ),
         }
     }
 }
@@ -237,10 +268,19 @@ mod tests {
     #[test]
     fn rules_are_checked_against_the_form() {
         let s = schema();
-        assert_eq!(FeeRule::PerItem { cents: 100, field: "art".into() }.check(Some(&s)), Err(FeeError::Field("art".into())));
+        assert_eq!(
+            FeeRule::PerItem { cents: 100, field: "art".into() }.check(Some(&s)),
+            Err(FeeError::Field("art".into()))
+        );
         assert_eq!(FeeRule::PerItem { cents: 0, field: "copies".into() }.check(Some(&s)), Err(FeeError::Amount));
-        assert_eq!(FeeRule::from_form("by_option", "", "art", "einfach=10").expect("rule").check(Some(&s)), Err(FeeError::MissingOption("erweitert".into())));
-        assert_eq!(FeeRule::from_form("by_option", "", "art", "einfach=1;erweitert=2;gold=3").expect("rule").check(Some(&s)), Err(FeeError::UnknownOption("gold".into())));
+        assert_eq!(
+            FeeRule::from_form("by_option", "", "art", "einfach=10").expect("rule").check(Some(&s)),
+            Err(FeeError::MissingOption("erweitert".into()))
+        );
+        assert_eq!(
+            FeeRule::from_form("by_option", "", "art", "einfach=1;erweitert=2;gold=3").expect("rule").check(Some(&s)),
+            Err(FeeError::UnknownOption("gold".into()))
+        );
         assert_eq!(FeeRule::from_form("fixed", "-3", "", ""), Err(FeeError::Amount));
         assert_eq!(FeeRule::from_form("fixed", "12,345", "", ""), Err(FeeError::Amount));
     }

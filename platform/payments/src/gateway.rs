@@ -50,10 +50,18 @@ impl From<StripeError> for GatewayError {
             StripeError::Stripe(err, status) if status < 500 => GatewayError::Refused {
                 status,
                 // an idempotency conflict has no code, only its type
-                code: err.code.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_else(|| if err.type_.as_str() == "idempotency_error" { "idempotency_error".to_owned() } else { String::new() }),
+                code: err.code.as_ref().map(|c| c.as_str().to_owned()).unwrap_or_else(|| {
+                    if err.type_.as_str() == "idempotency_error" {
+                        "idempotency_error".to_owned()
+                    } else {
+                        String::new()
+                    }
+                }),
                 message: err.message.clone().unwrap_or_default(),
             },
-            StripeError::Stripe(err, status) => GatewayError::Unreachable(format!("{status}: {}", err.message.clone().unwrap_or_default())),
+            StripeError::Stripe(err, status) => {
+                GatewayError::Unreachable(format!("{status}: {}", err.message.clone().unwrap_or_default()))
+            }
             StripeError::JSONDeserialize(m) => GatewayError::Invalid(m),
             StripeError::ClientError(m) => GatewayError::Unreachable(m),
             StripeError::Timeout => GatewayError::Unreachable("timeout".into()),
@@ -149,7 +157,10 @@ impl From<stripe_shared::Account> for RemoteAccount {
             id: a.id.as_str().to_owned(),
             charges_enabled: a.charges_enabled.unwrap_or(false),
             details_submitted: a.details_submitted.unwrap_or(false),
-            requirements_due: a.requirements.and_then(|r| r.currently_due).map_or(0, |v| i32::try_from(v.len()).unwrap_or(i32::MAX)),
+            requirements_due: a
+                .requirements
+                .and_then(|r| r.currently_due)
+                .map_or(0, |v| i32::try_from(v.len()).unwrap_or(i32::MAX)),
         }
     }
 }
@@ -162,10 +173,18 @@ pub trait PaymentGateway: Send + Sync {
     async fn create_intent(&self, req: &IntentRequest) -> Result<RemoteIntent, GatewayError>;
     async fn retrieve_intent(&self, account: &str, intent_id: &str) -> Result<RemoteIntent, GatewayError>;
     async fn cancel_intent(&self, account: &str, intent_id: &str) -> Result<RemoteIntent, GatewayError>;
-    async fn refund(&self, account: &str, intent_id: &str, amount_cents: i64, idempotency_key: &str, metadata: HashMap<String, String>) -> Result<RemoteRefund, GatewayError>;
+    async fn refund(
+        &self,
+        account: &str,
+        intent_id: &str,
+        amount_cents: i64,
+        idempotency_key: &str,
+        metadata: HashMap<String, String>,
+    ) -> Result<RemoteRefund, GatewayError>;
     async fn retrieve_account(&self, account: &str) -> Result<RemoteAccount, GatewayError>;
     /// A link to Stripe's hosted onboarding for the account.
-    async fn onboarding_link(&self, account: &str, refresh_url: &str, return_url: &str) -> Result<String, GatewayError>;
+    async fn onboarding_link(&self, account: &str, refresh_url: &str, return_url: &str)
+    -> Result<String, GatewayError>;
 }
 
 /// async-stripe against `base_url` (Stripe's API, or a compatible server in tests).
@@ -226,33 +245,55 @@ impl PaymentGateway for StripeGateway {
                 Method::Paypal => T::Paypal,
             })
             .collect();
-        let mut create =
-            CreatePaymentIntent::new(req.amount_cents, stripe_types::Currency::EUR).allowed_payment_method_types(methods).description(req.description.clone()).metadata(req.metadata.clone());
+        let mut create = CreatePaymentIntent::new(req.amount_cents, stripe_types::Currency::EUR)
+            .allowed_payment_method_types(methods)
+            .description(req.description.clone())
+            .metadata(req.metadata.clone());
         if req.application_fee_cents > 0 {
             create = create.application_fee_amount(req.application_fee_cents);
         }
         if let Some(s) = &req.statement_suffix {
             create = create.statement_descriptor_suffix(s.clone());
         }
-        let pi = create.customize().account_id(account_id(&req.account)?).request_strategy(key(&req.idempotency_key)?).send(self.client()?).await?;
+        let pi = create
+            .customize()
+            .account_id(account_id(&req.account)?)
+            .request_strategy(key(&req.idempotency_key)?)
+            .send(self.client()?)
+            .await?;
         Ok(pi.into())
     }
 
     async fn retrieve_intent(&self, account: &str, intent_id: &str) -> Result<RemoteIntent, GatewayError> {
         use stripe_core::payment_intent::RetrievePaymentIntent;
-        let id = stripe_shared::PaymentIntentId::from_str(intent_id).map_err(|_| GatewayError::Invalid("intent id".into()))?;
-        let pi = RetrievePaymentIntent::new(id).customize().account_id(account_id(account)?).send(self.client()?).await?;
+        let id = stripe_shared::PaymentIntentId::from_str(intent_id)
+            .map_err(|_| GatewayError::Invalid("intent id".into()))?;
+        let pi =
+            RetrievePaymentIntent::new(id).customize().account_id(account_id(account)?).send(self.client()?).await?;
         Ok(pi.into())
     }
 
     async fn cancel_intent(&self, account: &str, intent_id: &str) -> Result<RemoteIntent, GatewayError> {
         use stripe_core::payment_intent::CancelPaymentIntent;
-        let id = stripe_shared::PaymentIntentId::from_str(intent_id).map_err(|_| GatewayError::Invalid("intent id".into()))?;
-        let pi = CancelPaymentIntent::new(id).customize().account_id(account_id(account)?).request_strategy(key(&format!("cancel-{intent_id}"))?).send(self.client()?).await?;
+        let id = stripe_shared::PaymentIntentId::from_str(intent_id)
+            .map_err(|_| GatewayError::Invalid("intent id".into()))?;
+        let pi = CancelPaymentIntent::new(id)
+            .customize()
+            .account_id(account_id(account)?)
+            .request_strategy(key(&format!("cancel-{intent_id}"))?)
+            .send(self.client()?)
+            .await?;
         Ok(pi.into())
     }
 
-    async fn refund(&self, account: &str, intent_id: &str, amount_cents: i64, idempotency_key: &str, metadata: HashMap<String, String>) -> Result<RemoteRefund, GatewayError> {
+    async fn refund(
+        &self,
+        account: &str,
+        intent_id: &str,
+        amount_cents: i64,
+        idempotency_key: &str,
+        metadata: HashMap<String, String>,
+    ) -> Result<RemoteRefund, GatewayError> {
         use stripe_core::refund::CreateRefund;
         // the platform's application fee is given back in proportion, as the municipality refunds
         let r = CreateRefund::new()
@@ -274,9 +315,18 @@ impl PaymentGateway for StripeGateway {
         Ok(a.into())
     }
 
-    async fn onboarding_link(&self, account: &str, refresh_url: &str, return_url: &str) -> Result<String, GatewayError> {
+    async fn onboarding_link(
+        &self,
+        account: &str,
+        refresh_url: &str,
+        return_url: &str,
+    ) -> Result<String, GatewayError> {
         use stripe_connect::account_link::{CreateAccountLink, CreateAccountLinkType};
-        let link = CreateAccountLink::new(account, CreateAccountLinkType::AccountOnboarding).refresh_url(refresh_url).return_url(return_url).send(self.client()?).await?;
+        let link = CreateAccountLink::new(account, CreateAccountLinkType::AccountOnboarding)
+            .refresh_url(refresh_url)
+            .return_url(return_url)
+            .send(self.client()?)
+            .await?;
         Ok(link.url)
     }
 }

@@ -18,6 +18,8 @@ pub mod webhook;
 
 pub use booking::{AccountAssignment, BookingError, BookingText, KassenzeichenScheme, Method};
 pub use fee::{Fee, FeeError, FeeItem, FeeRule, PlanFee};
-pub use gateway::{GatewayError, IntentRequest, PaymentGateway, RemoteAccount, RemoteIntent, RemoteRefund, StripeGateway};
+pub use gateway::{
+    GatewayError, IntentRequest, PaymentGateway, RemoteAccount, RemoteIntent, RemoteRefund, StripeGateway,
+};
 pub use repo::{Payment, PaymentSetup, ServicePayment, Timing};
 pub use state::PaymentStatus;

@@ -66,22 +66,44 @@ pub async fn plans(conn: &mut PgConnection) -> Result<Vec<Plan>> {
     )
     .fetch_all(conn)
     .await?;
-    Ok(rows.iter().map(|r| Plan { slug: r.get(0), name: r.get(1), fee_fixed_cents: r.get(2), fee_basis_points: r.get(3), tenants: r.get(4) }).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Plan {
+            slug: r.get(0),
+            name: r.get(1),
+            fee_fixed_cents: r.get(2),
+            fee_basis_points: r.get(3),
+            tenants: r.get(4),
+        })
+        .collect())
 }
 
 /// Sets a plan's application fee; false if there is no such plan.
 pub async fn set_plan_fee(conn: &mut PgConnection, slug: &str, fixed_cents: i64, basis_points: i32) -> Result<bool> {
-    let n = sqlx::query("update plan set fee_fixed_cents = $2, fee_basis_points = $3 where plan_slug = $1").bind(slug).bind(fixed_cents).bind(basis_points).execute(conn).await?.rows_affected();
+    let n = sqlx::query("update plan set fee_fixed_cents = $2, fee_basis_points = $3 where plan_slug = $1")
+        .bind(slug)
+        .bind(fixed_cents)
+        .bind(basis_points)
+        .execute(conn)
+        .await?
+        .rows_affected();
     Ok(n == 1)
 }
 
 /// Moves a tenant to another plan; false if the plan does not exist.
 pub async fn set_tenant_plan(conn: &mut PgConnection, tenant: TenantId, slug: &str) -> Result<bool> {
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from plan where plan_slug = $1)").bind(slug).fetch_one(&mut *conn).await?;
+    let exists: bool = sqlx::query_scalar("select exists (select 1 from plan where plan_slug = $1)")
+        .bind(slug)
+        .fetch_one(&mut *conn)
+        .await?;
     if !exists {
         return Ok(false);
     }
-    sqlx::query("update tenant set plan_slug = $2 where tenant_id = $1").bind(tenant.0).bind(slug).execute(conn).await?;
+    sqlx::query("update tenant set plan_slug = $2 where tenant_id = $1")
+        .bind(tenant.0)
+        .bind(slug)
+        .execute(conn)
+        .await?;
     Ok(true)
 }
 
@@ -95,7 +117,10 @@ pub async fn plan_of(tx: &mut TenantTx) -> Result<Plan> {
 
 /// The tenant a connected account belongs to.
 pub async fn tenant_of_account(conn: &mut PgConnection, account: &str) -> Result<Option<TenantId>> {
-    let id: Option<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account where account_id = $1").bind(account).fetch_optional(conn).await?;
+    let id: Option<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account where account_id = $1")
+        .bind(account)
+        .fetch_optional(conn)
+        .await?;
     Ok(id.map(TenantId))
 }
 
@@ -178,7 +203,8 @@ pub async fn setup(tx: &mut TenantTx) -> Result<PaymentSetup> {
 /// map is kept in the same transaction, and refuses an account another tenant has.
 pub async fn save_setup(tx: &mut TenantTx, s: &PaymentSetup) -> Result<()> {
     let tenant = tx.tenant_id();
-    let previous: Option<String> = sqlx::query_scalar("select stripe_account_id from payment_setup").fetch_optional(tx.conn()).await?.flatten();
+    let previous: Option<String> =
+        sqlx::query_scalar("select stripe_account_id from payment_setup").fetch_optional(tx.conn()).await?.flatten();
     if previous != s.stripe_account_id {
         sqlx::query("delete from stripe_account where tenant_id = $1").bind(tenant.0).execute(tx.conn()).await?;
         if let Some(acct) = &s.stripe_account_id {
@@ -371,7 +397,10 @@ pub async fn payment_by_intent(tx: &mut TenantTx, intent_id: &str, lock: bool) -
 
 /// A citizen's payments with their refunds, for the account's data export.
 pub async fn export_for(tx: &mut TenantTx, citizen: Uuid) -> Result<serde_json::Value> {
-    let rows = sqlx::query(&format!("{PAYMENT_SELECT} where p.citizen_id = $1 order by p.created_at")).bind(citizen).fetch_all(tx.conn()).await?;
+    let rows = sqlx::query(&format!("{PAYMENT_SELECT} where p.citizen_id = $1 order by p.created_at"))
+        .bind(citizen)
+        .fetch_all(tx.conn())
+        .await?;
     let mut out = Vec::new();
     for p in rows.iter().map(payment_from) {
         let refunds = refunds(tx, p.payment_id).await?;
@@ -477,7 +506,12 @@ pub async fn next_attempt(tx: &mut TenantTx, payment_id: Uuid, status: PaymentSt
 /// Applies an intent's state reported at `at` (Unix seconds) if it moves the payment forward.
 /// Returns the new status when it changed. Reports about another intent than the payment's
 /// current one, or with another amount, change nothing.
-pub async fn apply_intent(tx: &mut TenantTx, p: &Payment, intent: &RemoteIntent, at: i64) -> Result<Option<PaymentStatus>> {
+pub async fn apply_intent(
+    tx: &mut TenantTx,
+    p: &Payment,
+    intent: &RemoteIntent,
+    at: i64,
+) -> Result<Option<PaymentStatus>> {
     if p.intent_id.as_deref() != Some(intent.id.as_str()) || intent.amount_cents != p.amount_cents {
         return Ok(None);
     }
@@ -495,7 +529,11 @@ pub async fn apply_intent(tx: &mut TenantTx, p: &Payment, intent: &RemoteIntent,
     .bind(new.code())
     .bind(at)
     .bind(&intent.method)
-    .bind(if new == PaymentStatus::Failed { intent.failure_message.clone().or_else(|| Some(String::new())) } else { None })
+    .bind(if new == PaymentStatus::Failed {
+        intent.failure_message.clone().or_else(|| Some(String::new()))
+    } else {
+        None
+    })
     .execute(tx.conn())
     .await?;
     Ok(Some(new))
@@ -503,12 +541,19 @@ pub async fn apply_intent(tx: &mut TenantTx, p: &Payment, intent: &RemoteIntent,
 
 /// Links a paid draft's payment to the case filed for it.
 pub async fn attach_case(tx: &mut TenantTx, payment_id: Uuid, case_id: Uuid) -> Result<()> {
-    sqlx::query("update payment set case_id = $2 where payment_id = $1").bind(payment_id).bind(case_id).execute(tx.conn()).await?;
+    sqlx::query("update payment set case_id = $2 where payment_id = $1")
+        .bind(payment_id)
+        .bind(case_id)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
 pub async fn mark_reminded(tx: &mut TenantTx, payment_id: Uuid) -> Result<()> {
-    sqlx::query("update payment set reminded_at = app_now() where payment_id = $1").bind(payment_id).execute(tx.conn()).await?;
+    sqlx::query("update payment set reminded_at = app_now() where payment_id = $1")
+        .bind(payment_id)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 

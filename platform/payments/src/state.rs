@@ -21,7 +21,8 @@ pub enum PaymentStatus {
 }
 
 impl PaymentStatus {
-    pub const ALL: [PaymentStatus; 6] = [Self::Open, Self::Processing, Self::Succeeded, Self::Failed, Self::Canceled, Self::Expired];
+    pub const ALL: [PaymentStatus; 6] =
+        [Self::Open, Self::Processing, Self::Succeeded, Self::Failed, Self::Canceled, Self::Expired];
 
     pub fn code(self) -> &'static str {
         match self {

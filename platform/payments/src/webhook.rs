@@ -66,11 +66,20 @@ pub fn verify(payload: &str, signature: &str, secret: &str, now: i64) -> Result<
         | EventObject::PaymentIntentCanceled(pi)
         | EventObject::PaymentIntentRequiresAction(pi)
         | EventObject::PaymentIntentCreated(pi) => Subject::Intent((*pi).into()),
-        EventObject::RefundCreated(r) | EventObject::RefundUpdated(r) | EventObject::RefundFailed(r) | EventObject::ChargeRefundUpdated(r) => Subject::Refund((*r).into()),
+        EventObject::RefundCreated(r)
+        | EventObject::RefundUpdated(r)
+        | EventObject::RefundFailed(r)
+        | EventObject::ChargeRefundUpdated(r) => Subject::Refund((*r).into()),
         EventObject::AccountUpdated(a) => Subject::Account((*a).into()),
         _ => Subject::Other,
     };
-    Ok(VerifiedEvent { id: event.id.as_str().to_owned(), event_type: event.type_.as_str().to_owned(), account: event.account, created: event.created, subject })
+    Ok(VerifiedEvent {
+        id: event.id.as_str().to_owned(),
+        event_type: event.type_.as_str().to_owned(),
+        account: event.account,
+        created: event.created,
+        subject,
+    })
 }
 
 /// A `Stripe-Signature` header for `payload` (tests and the local stand-in sign like Stripe).

@@ -44,7 +44,10 @@ impl FromStr for Environment {
             "local" => Ok(Self::Local),
             "test" => Ok(Self::Test),
             "production" => Ok(Self::Production),
-            other => Err(SettingsError::Invalid { key: "APP_ENVIRONMENT".into(), message: format!("`{other}` is not one of local, test, production") }),
+            other => Err(SettingsError::Invalid {
+                key: "APP_ENVIRONMENT".into(),
+                message: format!("`{other}` is not one of local, test, production"),
+            }),
         }
     }
 }
@@ -295,8 +298,17 @@ impl Settings {
     }
 
     /// Like [`Settings::load`], with the environment variables given explicitly (tests).
-    pub fn load_with_env(config_dir: &Path, environment: Environment, vars: Option<std::collections::HashMap<String, String>>) -> Result<Self, SettingsError> {
-        let mut env = config::Environment::with_prefix("APP").prefix_separator("__").separator("__").try_parsing(true).list_separator(",").with_list_parse_key("server.trusted_proxies");
+    pub fn load_with_env(
+        config_dir: &Path,
+        environment: Environment,
+        vars: Option<std::collections::HashMap<String, String>>,
+    ) -> Result<Self, SettingsError> {
+        let mut env = config::Environment::with_prefix("APP")
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .list_separator(",")
+            .with_list_parse_key("server.trusted_proxies");
         if let Some(vars) = vars {
             env = env.source(Some(vars));
         }
@@ -317,49 +329,85 @@ impl Settings {
                 return Err(invalid("security.allow_loopback_http", "must be false in production"));
             }
             if self.telemetry.metrics_token.is_none() && !self.loopback_only() {
-                return Err(invalid("telemetry.metrics_token", "must be set in production (APP__TELEMETRY__METRICS_TOKEN) unless server.bind is a loopback address"));
+                return Err(invalid(
+                    "telemetry.metrics_token",
+                    "must be set in production (APP__TELEMETRY__METRICS_TOKEN) unless server.bind is a loopback address",
+                ));
             }
             let development = secrets_key_bytes(&SecretString::from(DEVELOPMENT_SECRETS_KEY.to_owned()));
             if development.is_some() && secrets_key_bytes(&self.security.secrets_key) == development {
-                return Err(invalid("security.secrets_key", "is the public development key; set a random one (APP__SECURITY__SECRETS_KEY)"));
+                return Err(invalid(
+                    "security.secrets_key",
+                    "is the public development key; set a random one (APP__SECURITY__SECRETS_KEY)",
+                ));
             }
         }
         if self.telemetry.metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < 16) {
             return Err(invalid("telemetry.metrics_token", "must be at least 16 characters"));
         }
-        secrets_key_bytes(&self.security.secrets_key).ok_or_else(|| invalid("security.secrets_key", "must be 32 random bytes, base64-encoded (openssl rand -base64 32)"))?;
+        secrets_key_bytes(&self.security.secrets_key).ok_or_else(|| {
+            invalid("security.secrets_key", "must be 32 random bytes, base64-encoded (openssl rand -base64 32)")
+        })?;
         let (app, platform) = (self.database.app_options()?, self.database.platform_options()?);
         if app.get_username() == platform.get_username() {
-            return Err(invalid("database.platform_url", "must connect as another role than database.url (portal_platform, not portal_app)"));
+            return Err(invalid(
+                "database.platform_url",
+                "must connect as another role than database.url (portal_platform, not portal_app)",
+            ));
         }
         if self.database.platform_max_connections == 0 {
             return Err(invalid("database.platform_max_connections", "must be at least 1"));
         }
         self.database.owner_options()?;
         if self.database.migrate_on_start && self.database.owner_url.is_none() {
-            return Err(SettingsError::Invalid { key: "database.owner_url".into(), message: "must be set when database.migrate_on_start is true".into() });
+            return Err(SettingsError::Invalid {
+                key: "database.owner_url".into(),
+                message: "must be set when database.migrate_on_start is true".into(),
+            });
         }
         if self.database.max_connections == 0 {
-            return Err(SettingsError::Invalid { key: "database.max_connections".into(), message: "must be at least 1".into() });
+            return Err(SettingsError::Invalid {
+                key: "database.max_connections".into(),
+                message: "must be at least 1".into(),
+            });
         }
         if self.server.max_body_bytes < 1024 {
-            return Err(SettingsError::Invalid { key: "server.max_body_bytes".into(), message: "must be at least 1024".into() });
+            return Err(SettingsError::Invalid {
+                key: "server.max_body_bytes".into(),
+                message: "must be at least 1024".into(),
+            });
         }
         if !matches!(self.mail.smtp_tls.as_str(), "none" | "starttls" | "tls") {
-            return Err(SettingsError::Invalid { key: "mail.smtp_tls".into(), message: "must be one of none, starttls, tls".into() });
+            return Err(SettingsError::Invalid {
+                key: "mail.smtp_tls".into(),
+                message: "must be one of none, starttls, tls".into(),
+            });
         }
         if !self.mail.from_address.contains('@') {
-            return Err(SettingsError::Invalid { key: "mail.from_address".into(), message: "must be an e-mail address".into() });
+            return Err(SettingsError::Invalid {
+                key: "mail.from_address".into(),
+                message: "must be an e-mail address".into(),
+            });
         }
         for (key, url) in [("payments.api_base", &self.payments.api_base), ("payments.js_url", &self.payments.js_url)] {
-            if !(url.starts_with("https://") || url.starts_with("http://127.0.0.1") || url.starts_with("http://localhost")) {
-                return Err(SettingsError::Invalid { key: key.into(), message: "must be an https:// URL (plain http only on loopback)".into() });
+            if !(url.starts_with("https://")
+                || url.starts_with("http://127.0.0.1")
+                || url.starts_with("http://localhost"))
+            {
+                return Err(SettingsError::Invalid {
+                    key: key.into(),
+                    message: "must be an https:// URL (plain http only on loopback)".into(),
+                });
             }
         }
         if !(1..=720).contains(&self.payments.intent_expiry_hours) {
-            return Err(SettingsError::Invalid { key: "payments.intent_expiry_hours".into(), message: "must be between 1 and 720".into() });
+            return Err(SettingsError::Invalid {
+                key: "payments.intent_expiry_hours".into(),
+                message: "must be between 1 and 720".into(),
+            });
         }
-        tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_filter).map_err(|e| SettingsError::Invalid { key: "telemetry.log_filter".into(), message: e.to_string() })?;
+        tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_filter)
+            .map_err(|e| SettingsError::Invalid { key: "telemetry.log_filter".into(), message: e.to_string() })?;
         Ok(())
     }
 }
@@ -373,7 +421,8 @@ mod tests {
     fn config_dir() -> PathBuf {
         // cargo passes the package folder at run time; the compile-time value may name another checkout
         // that shared the target directory
-        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("../../infra/config")
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()))
+            .join("../../infra/config")
     }
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings, String> {
@@ -383,7 +432,8 @@ mod tests {
 
     #[test]
     fn the_local_configuration_loads_and_variables_override_files() {
-        let s = load(&[("APP__SERVER__BIND", "127.0.0.1:4000"), ("APP__SERVER__TRUSTED_PROXIES", "10.0.0.1,10.0.0.2")]).expect("valid");
+        let s = load(&[("APP__SERVER__BIND", "127.0.0.1:4000"), ("APP__SERVER__TRUSTED_PROXIES", "10.0.0.1,10.0.0.2")])
+            .expect("valid");
         assert_eq!(s.server.bind.port(), 4000);
         assert_eq!(s.server.trusted_proxies.len(), 2);
         assert!(s.demo.enabled);
@@ -442,7 +492,10 @@ mod tests {
             (("APP__SECURITY__SECRETS_KEY", ""), "secrets_key"),
             (("APP__SECURITY__SECRETS_KEY", "c2hvcnQ="), "security.secrets_key"),
             (("APP__SECURITY__ALLOW_LOOPBACK_HTTP", "true"), "security.allow_loopback_http"),
-            (("APP__DATABASE__PLATFORM_URL", "postgres://portal_app:y@db.internal/kommunalportal"), "database.platform_url"),
+            (
+                ("APP__DATABASE__PLATFORM_URL", "postgres://portal_app:y@db.internal/kommunalportal"),
+                "database.platform_url",
+            ),
             (("APP__DATABASE__PLATFORM_URL", ""), "platform_url"),
         ];
         for ((var, value), key) in cases {
@@ -451,7 +504,8 @@ mod tests {
         }
         // without a token, metrics stay private only when the server listens on loopback (a proxy
         // on the same host in front)
-        let s = load_production(&[("APP__TELEMETRY__METRICS_TOKEN", ""), ("APP__SERVER__BIND", "127.0.0.1:3000")]).expect("loopback bind");
+        let s = load_production(&[("APP__TELEMETRY__METRICS_TOKEN", ""), ("APP__SERVER__BIND", "127.0.0.1:3000")])
+            .expect("loopback bind");
         assert!(s.loopback_only() && s.telemetry.metrics_token.is_none());
     }
 

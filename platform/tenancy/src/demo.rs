@@ -128,8 +128,11 @@ pub struct DemoTenant {
 
 /// Loads every `*.toml` in `dir`, parents before children.
 pub fn load(dir: &Path) -> Result<Vec<DemoTenant>, DemoError> {
-    let mut files: Vec<PathBuf> =
-        std::fs::read_dir(dir).map_err(|e| err(dir, format!("cannot list: {e}")))?.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| err(dir, format!("cannot list: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     files.sort();
 
     let mut tenants = Vec::new();
@@ -144,7 +147,10 @@ pub fn load(dir: &Path) -> Result<Vec<DemoTenant>, DemoError> {
         for h in &f.hosts {
             if let Some(other) = hosts_seen.insert(h.get_ref().to_string(), path.clone()) {
                 let line = line_of(&src, h.span().start);
-                return Err(err(&path, format!("line {line}: host `{}` is also used by {}", h.get_ref(), other.display())));
+                return Err(err(
+                    &path,
+                    format!("line {line}: host `{}` is also used by {}", h.get_ref(), other.display()),
+                ));
             }
         }
         let logo_path = dir.join(f.branding.logo.get_ref());
@@ -195,7 +201,10 @@ pub fn load(dir: &Path) -> Result<Vec<DemoTenant>, DemoError> {
                 return Err(err(&file, format!("line {line}: unknown parent `{parent}`")));
             };
             if !t.kind.may_have_parent(*parent_kind) {
-                return Err(err(&file, format!("line {line}: a {} cannot belong to a {}", t.kind.as_str(), parent_kind.as_str())));
+                return Err(err(
+                    &file,
+                    format!("line {line}: a {} cannot belong to a {}", t.kind.as_str(), parent_kind.as_str()),
+                ));
             }
         }
     }
@@ -203,7 +212,8 @@ pub fn load(dir: &Path) -> Result<Vec<DemoTenant>, DemoError> {
     let mut placed: HashSet<TenantSlug> = HashSet::new();
     while !tenants.is_empty() {
         let before = tenants.len();
-        let (ready, rest): (Vec<_>, Vec<_>) = tenants.into_iter().partition(|t| t.parent.as_ref().is_none_or(|p| placed.contains(p)));
+        let (ready, rest): (Vec<_>, Vec<_>) =
+            tenants.into_iter().partition(|t| t.parent.as_ref().is_none_or(|p| placed.contains(p)));
         for t in ready {
             placed.insert(t.slug.clone());
             ordered.push(t);

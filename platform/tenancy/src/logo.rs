@@ -211,11 +211,10 @@ fn check_svg(text: &str) -> Result<(), LogoError> {
         }
         if tag.name() == "metadata" {
             // an editor's description (RDF and the like): nothing of SVG or HTML, no handlers
-            let foreign = node
-                .descendants()
-                .skip(1)
-                .filter(roxmltree::Node::is_element)
-                .all(|d| !matches!(d.tag_name().namespace(), Some(SVG_NS | "http://www.w3.org/1999/xhtml") | None) && d.attributes().all(|a| !a.name().to_ascii_lowercase().starts_with("on")));
+            let foreign = node.descendants().skip(1).filter(roxmltree::Node::is_element).all(|d| {
+                !matches!(d.tag_name().namespace(), Some(SVG_NS | "http://www.w3.org/1999/xhtml") | None)
+                    && d.attributes().all(|a| !a.name().to_ascii_lowercase().starts_with("on"))
+            });
             if !foreign {
                 return Err(LogoError::UnsafeSvg);
             }
@@ -239,7 +238,8 @@ fn sniff(b: &[u8]) -> Option<&'static str> {
     } else {
         let head = std::str::from_utf8(&b[..b.len().min(1024)]).ok()?;
         let head = head.trim_start_matches('\u{feff}').trim_start();
-        let is_svg = (head.starts_with("<svg") || head.starts_with("<?xml") || head.starts_with("<!--")) && head.contains("<svg");
+        let is_svg = (head.starts_with("<svg") || head.starts_with("<?xml") || head.starts_with("<!--"))
+            && head.contains("<svg");
         is_svg.then_some("image/svg+xml")
     }
 }
@@ -251,7 +251,10 @@ mod tests {
     #[test]
     fn sniffs_by_content_not_name() {
         assert_eq!(Logo::parse(b"\x89PNG\r\n\x1a\nrest".to_vec()).map(|l| l.content_type), Ok("image/png"));
-        assert_eq!(Logo::parse(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>".to_vec()).map(|l| l.content_type), Ok("image/svg+xml"));
+        assert_eq!(
+            Logo::parse(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>".to_vec()).map(|l| l.content_type),
+            Ok("image/svg+xml")
+        );
         assert_eq!(Logo::parse(b"hello world".to_vec()), Err(LogoError::NotAnImage));
         assert_eq!(Logo::parse(vec![]), Err(LogoError::Empty));
         assert_eq!(Logo::parse(vec![0x89; MAX_LOGO_BYTES + 1]), Err(LogoError::TooLarge));
@@ -264,7 +267,10 @@ mod tests {
         // would descend into each before it finds the error) are refused before parsing
         let deep = format!("<svg xmlns=\"http://www.w3.org/2000/svg\">{}", "<g>".repeat(85_000));
         assert!(deep.len() <= MAX_LOGO_BYTES);
-        assert_eq!(Logo::parse(deep.into_bytes()), Err(LogoError::SvgTooComplex(portal_domain::xml::XmlBoundError::TooDeep(64))));
+        assert_eq!(
+            Logo::parse(deep.into_bytes()),
+            Err(LogoError::SvgTooComplex(portal_domain::xml::XmlBoundError::TooDeep(64)))
+        );
         assert_eq!(Logo::parse(b"<svg onload=\"x()\"></svg>".to_vec()), Err(LogoError::UnsafeSvg));
     }
 
@@ -311,7 +317,10 @@ mod tests {
         let laughs = "<?xml version=\"1.0\"?><!DOCTYPE svg [<!ENTITY a \"aaaa\">]><svg xmlns=\"http://www.w3.org/2000/svg\"><text>&a;</text></svg>";
         assert_eq!(Logo::parse(laughs.as_bytes().to_vec()), Err(LogoError::UnsafeSvg));
         // the demo tenants' logos pass
-        let dir = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())).join("../../tenants/demo/logos");
+        let dir = std::path::PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("../../tenants/demo/logos");
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let bytes = std::fs::read(entry.path()).unwrap_or_default();
             assert!(Logo::parse(bytes).is_ok(), "{}", entry.path().display());

@@ -101,7 +101,11 @@ impl TenantRegistry {
 
     /// Loads the registry after it has begun listening for changes (so none falls between the two)
     /// and keeps it current: see [`Self::spawn_refresh`].
-    pub async fn start(db: Db, period: Duration, on_content: Arc<dyn Fn(Change) + Send + Sync>) -> Result<Arc<Self>, DbError> {
+    pub async fn start(
+        db: Db,
+        period: Duration,
+        on_content: Arc<dyn Fn(Change) + Send + Sync>,
+    ) -> Result<Arc<Self>, DbError> {
         let registry = Arc::new(Self { db, map: RwLock::new(Arc::new(HashMap::new())) });
         let listener = registry.listen(on_content.as_ref()).await;
         if listener.is_none() {
@@ -117,13 +121,22 @@ impl TenantRegistry {
     /// Returns once it listens (or its first attempt failed), having reloaded and reported
     /// [`Change::All`]: nothing changed before is missed. After the listening connection was lost
     /// (notifications sent meanwhile are gone), it does the same again. Runs until the process ends.
-    pub async fn spawn_refresh(self: &Arc<Self>, period: Duration, on_content: Arc<dyn Fn(Change) + Send + Sync>) -> tokio::task::JoinHandle<()> {
+    pub async fn spawn_refresh(
+        self: &Arc<Self>,
+        period: Duration,
+        on_content: Arc<dyn Fn(Change) + Send + Sync>,
+    ) -> tokio::task::JoinHandle<()> {
         let listener = self.listen(on_content.as_ref()).await;
         self.follow_from(listener, period, on_content)
     }
 
     /// Follows `listener` (if it connected), and connects again whenever it is lost.
-    fn follow_from(self: &Arc<Self>, mut listener: Option<PgListener>, period: Duration, on_content: Arc<dyn Fn(Change) + Send + Sync>) -> tokio::task::JoinHandle<()> {
+    fn follow_from(
+        self: &Arc<Self>,
+        mut listener: Option<PgListener>,
+        period: Duration,
+        on_content: Arc<dyn Fn(Change) + Send + Sync>,
+    ) -> tokio::task::JoinHandle<()> {
         let registry = Arc::clone(self);
         tokio::spawn(async move {
             loop {

@@ -84,18 +84,24 @@ const TENANT_SELECT: &str = "
 /// name, and the number of all matches.
 pub async fn search(tx: &mut PlatformTx, filter: &str, limit: i64, offset: i64) -> Result<(Vec<Tenant>, i64), DbError> {
     // LIKE wildcards in the input are matched literally
-    let pattern = format!("%{}%", filter.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern =
+        format!("%{}%", filter.trim().to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let matching = "select t.tenant_id from tenant t where lower(t.name) like $1 or t.slug like $1
                     or exists (select 1 from tenant_domain d where d.tenant_id = t.tenant_id and d.host like $1)";
-    let total: i64 = sqlx::query_scalar(&format!("select count(*) from ({matching}) m")).bind(&pattern).fetch_one(tx.conn()).await?;
-    let sql = format!("{TENANT_SELECT} where t.tenant_id in ({matching}) group by t.tenant_id, p.name order by t.name limit $2 offset $3");
+    let total: i64 =
+        sqlx::query_scalar(&format!("select count(*) from ({matching}) m")).bind(&pattern).fetch_one(tx.conn()).await?;
+    let sql = format!(
+        "{TENANT_SELECT} where t.tenant_id in ({matching}) group by t.tenant_id, p.name order by t.name limit $2 offset $3"
+    );
     let rows = sqlx::query_as(&sql).bind(&pattern).bind(limit).bind(offset).fetch_all(tx.conn()).await?;
     Ok((rows, total))
 }
 
 /// Tenants that may be parents (Kreise and Ämter), ordered by name.
 pub async fn possible_parents(tx: &mut PlatformTx) -> Result<Vec<(uuid::Uuid, String, String)>, DbError> {
-    Ok(sqlx::query_as("select tenant_id, name, kind from tenant where kind in ('kreis', 'amt') order by name").fetch_all(tx.conn()).await?)
+    Ok(sqlx::query_as("select tenant_id, name, kind from tenant where kind in ('kreis', 'amt') order by name")
+        .fetch_all(tx.conn())
+        .await?)
 }
 
 pub async fn get(tx: &mut PlatformTx, id: TenantId) -> Result<Option<Tenant>, DbError> {
@@ -108,12 +114,20 @@ pub async fn get_by_slug(tx: &mut PlatformTx, slug: &str) -> Result<Option<Tenan
     Ok(sqlx::query_as(&sql).bind(slug).fetch_optional(tx.conn()).await?)
 }
 
-async fn check_parent(tx: &mut PlatformTx, me: Option<TenantId>, kind: TenantKind, parent: Option<TenantId>) -> Result<(), TenantError> {
+async fn check_parent(
+    tx: &mut PlatformTx,
+    me: Option<TenantId>,
+    kind: TenantKind,
+    parent: Option<TenantId>,
+) -> Result<(), TenantError> {
     let Some(parent) = parent else { return Ok(()) };
     if Some(parent) == me {
         return Err(TenantError::ParentCycle);
     }
-    let parent_kind: Option<String> = sqlx::query_scalar("select kind from tenant where tenant_id = $1").bind(parent.0).fetch_optional(tx.conn()).await?;
+    let parent_kind: Option<String> = sqlx::query_scalar("select kind from tenant where tenant_id = $1")
+        .bind(parent.0)
+        .fetch_optional(tx.conn())
+        .await?;
     let parent_kind = parent_kind.and_then(|k| TenantKind::parse(&k)).ok_or(TenantError::UnknownParent)?;
     if !kind.may_have_parent(parent_kind) {
         return Err(TenantError::InvalidParent { child: kind.as_str(), parent: parent_kind.as_str() });
@@ -136,20 +150,29 @@ async fn check_parent(tx: &mut PlatformTx, me: Option<TenantId>, kind: TenantKin
 }
 
 /// Hosts of `hosts` that another tenant than `me` already uses.
-pub async fn hosts_taken(tx: &mut PlatformTx, me: Option<TenantId>, hosts: &[HostName]) -> Result<Vec<String>, DbError> {
+pub async fn hosts_taken(
+    tx: &mut PlatformTx,
+    me: Option<TenantId>,
+    hosts: &[HostName],
+) -> Result<Vec<String>, DbError> {
     let list: Vec<&str> = hosts.iter().map(HostName::as_str).collect();
-    Ok(sqlx::query_scalar("select host from tenant_domain where host = any($1) and tenant_id is distinct from $2 order by host").bind(&list).bind(me.map(|m| m.0)).fetch_all(tx.conn()).await?)
+    Ok(sqlx::query_scalar(
+        "select host from tenant_domain where host = any($1) and tenant_id is distinct from $2 order by host",
+    )
+    .bind(&list)
+    .bind(me.map(|m| m.0))
+    .fetch_all(tx.conn())
+    .await?)
 }
 
 fn map_unique(e: sqlx::Error, new: &NewTenant) -> TenantError {
-    if let sqlx::Error::Database(db) = &e {
-        match db.constraint() {
-            Some("tenant_slug_key") => return TenantError::SlugTaken(new.slug.to_string()),
-            Some("tenant_domain_pkey") => return TenantError::HostTaken(new.hosts.first().map(|h| h.to_string()).unwrap_or_default()),
-            _ => {}
+    match portal_db::violated(&e) {
+        Some("tenant_slug_key") => TenantError::SlugTaken(new.slug.to_string()),
+        Some("tenant_domain_pkey") => {
+            TenantError::HostTaken(new.hosts.first().map(|h| h.to_string()).unwrap_or_default())
         }
+        _ => e.into(),
     }
-    e.into()
 }
 
 /// Creates a tenant with its hosts. Demo tenants are marked so that only they are pruned by the
@@ -200,9 +223,16 @@ pub async fn update(tx: &mut PlatformTx, id: TenantId, new: &NewTenant) -> Resul
 
 async fn replace_hosts(tx: &mut PlatformTx, id: TenantId, hosts: &[HostName]) -> Result<(), TenantError> {
     let list: Vec<&str> = hosts.iter().map(HostName::as_str).collect();
-    sqlx::query("delete from tenant_domain where tenant_id = $1 and host <> all($2)").bind(id.0).bind(&list).execute(tx.conn()).await?;
+    sqlx::query("delete from tenant_domain where tenant_id = $1 and host <> all($2)")
+        .bind(id.0)
+        .bind(&list)
+        .execute(tx.conn())
+        .await?;
     // clear the primary flag first: the partial unique index allows one primary per tenant
-    sqlx::query("update tenant_domain set is_primary = false where tenant_id = $1").bind(id.0).execute(tx.conn()).await?;
+    sqlx::query("update tenant_domain set is_primary = false where tenant_id = $1")
+        .bind(id.0)
+        .execute(tx.conn())
+        .await?;
     for (i, host) in hosts.iter().enumerate() {
         sqlx::query(
             "insert into tenant_domain (host, tenant_id, is_primary) values ($1, $2, $3)
@@ -219,7 +249,11 @@ async fn replace_hosts(tx: &mut PlatformTx, id: TenantId, hosts: &[HostName]) ->
 
 /// Suspends or re-activates a tenant. Returns false if there is no such tenant.
 pub async fn set_status(tx: &mut PlatformTx, id: TenantId, status: TenantStatus) -> Result<bool, DbError> {
-    let r = sqlx::query("update tenant set status = $2 where tenant_id = $1").bind(id.0).bind(status.as_str()).execute(tx.conn()).await?;
+    let r = sqlx::query("update tenant set status = $2 where tenant_id = $1")
+        .bind(id.0)
+        .bind(status.as_str())
+        .execute(tx.conn())
+        .await?;
     Ok(r.rows_affected() > 0)
 }
 
@@ -319,7 +353,10 @@ pub async fn save_branding(tx: &mut TenantTx, b: &Branding) -> Result<(), DbErro
 /// The stored logo: content type, bytes and hex sha-256.
 pub async fn logo(tx: &mut TenantTx) -> Result<Option<(String, Vec<u8>, String)>, DbError> {
     let tenant = tx.tenant_id().0;
-    Ok(sqlx::query_as("select content_type, bytes, sha256 from tenant_logo where tenant_id = $1").bind(tenant).fetch_optional(tx.conn()).await?)
+    Ok(sqlx::query_as("select content_type, bytes, sha256 from tenant_logo where tenant_id = $1")
+        .bind(tenant)
+        .fetch_optional(tx.conn())
+        .await?)
 }
 
 /// Stores (or replaces) the tenant's logo; returns its hash.

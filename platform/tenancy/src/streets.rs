@@ -62,7 +62,10 @@ pub fn parse_line(text: &str) -> (String, Option<i32>, Option<String>) {
     let is_postcode = |t: &&str| t.len() == 5 && t.chars().all(|c| c.is_ascii_digit());
     // without a comma the postcode and town follow the number: "Fackelstraße 3 67655 …"
     let (street, postcode) = match first.split_whitespace().position(|t| is_postcode(&t)) {
-        Some(i) if i > 0 => (first.split_whitespace().take(i).collect::<Vec<_>>().join(" "), first.split_whitespace().nth(i).map(str::to_owned)),
+        Some(i) if i > 0 => (
+            first.split_whitespace().take(i).collect::<Vec<_>>().join(" "),
+            first.split_whitespace().nth(i).map(str::to_owned),
+        ),
         _ => (first.to_owned(), rest.split_whitespace().find(is_postcode).map(str::to_owned)),
     };
     let (key, number) = split_street(&street);
@@ -156,14 +159,24 @@ impl StreetRow {
             return Err(RowProblem::Numbers);
         }
         let zone = self.zone.as_deref().map(str::trim).filter(|z| !z.is_empty()).map(str::to_lowercase);
-        if zone.as_deref().is_some_and(|z| z.len() > 40 || !z.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
+        if zone
+            .as_deref()
+            .is_some_and(|z| z.len() > 40 || !z.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        {
             return Err(RowProblem::Zone);
         }
         let kita_district_id = match self.kita_district.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
             None => None,
             Some(d) => Some(district(d).ok_or_else(|| RowProblem::UnknownDistrict(d.to_owned()))?),
         };
-        Ok(Entry { street: name.to_owned(), postcode: postcode.to_owned(), number_from: from, number_to: to, kita_district_id, parking_zone: zone })
+        Ok(Entry {
+            street: name.to_owned(),
+            postcode: postcode.to_owned(),
+            number_from: from,
+            number_to: to,
+            kita_district_id,
+            parking_zone: zone,
+        })
     }
 }
 
@@ -202,13 +215,26 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<(usize, StreetRow)>, RowError> {
                 Some(c) => c.parse().map(Some).map_err(|_| RowError { line: line_no, problem: RowProblem::Numbers }),
             }
         };
-        rows.push((line_no, StreetRow { name: cols[0].to_owned(), postcode: cols[1].to_owned(), from: number(2)?, to: number(3)?, kita_district: col(4), zone: col(5) }));
+        rows.push((
+            line_no,
+            StreetRow {
+                name: cols[0].to_owned(),
+                postcode: cols[1].to_owned(),
+                from: number(2)?,
+                to: number(3)?,
+                kita_district: col(4),
+                zone: col(5),
+            },
+        ));
     }
     Ok(rows)
 }
 
 /// Checks every row (with its line, or its place in a file) and refuses a section listed twice.
-pub fn check_rows(rows: &[(usize, StreetRow)], district: impl Fn(&str) -> Option<Uuid>) -> Result<Vec<Entry>, RowError> {
+pub fn check_rows(
+    rows: &[(usize, StreetRow)],
+    district: impl Fn(&str) -> Option<Uuid>,
+) -> Result<Vec<Entry>, RowError> {
     if rows.len() > MAX_ROWS {
         return Err(RowError { line: 0, problem: RowProblem::TooMany });
     }
@@ -252,7 +278,12 @@ impl Lookup {
 }
 
 /// Looks an address up: the street's key, and the house number and postcode where known.
-pub async fn lookup(tx: &mut TenantTx, key: &str, number: Option<i32>, postcode: Option<&str>) -> Result<Lookup, DbError> {
+pub async fn lookup(
+    tx: &mut TenantTx,
+    key: &str,
+    number: Option<i32>,
+    postcode: Option<&str>,
+) -> Result<Lookup, DbError> {
     let rows = sqlx::query(
         "select street, kita_district_id, parking_zone from street_directory
           where street_key = $1 and ($2::text is null or postcode = $2) and ($3::int is null or $3 between number_from and number_to)
@@ -264,13 +295,20 @@ pub async fn lookup(tx: &mut TenantTx, key: &str, number: Option<i32>, postcode:
     .fetch_all(tx.conn())
     .await?;
     if rows.is_empty() {
-        let any: bool = sqlx::query_scalar("select exists (select 1 from street_directory)").fetch_one(tx.conn()).await?;
+        let any: bool =
+            sqlx::query_scalar("select exists (select 1 from street_directory)").fetch_one(tx.conn()).await?;
         return Ok(if any { Lookup::Unknown } else { Lookup::NoDirectory });
     }
-    let agreed = |values: Vec<Option<String>>| if values.windows(2).all(|w| w[0] == w[1]) { values.into_iter().next().flatten() } else { None };
+    let agreed = |values: Vec<Option<String>>| {
+        if values.windows(2).all(|w| w[0] == w[1]) { values.into_iter().next().flatten() } else { None }
+    };
     let districts: Vec<Option<Uuid>> = rows.iter().map(|r| r.get(1)).collect();
     let kita_district_id = if districts.windows(2).all(|w| w[0] == w[1]) { districts[0] } else { None };
-    Ok(Lookup::Known { street: rows[0].get(0), kita_district_id, parking_zone: agreed(rows.iter().map(|r| r.get(2)).collect()) })
+    Ok(Lookup::Known {
+        street: rows[0].get(0),
+        kita_district_id,
+        parking_zone: agreed(rows.iter().map(|r| r.get(2)).collect()),
+    })
 }
 
 /// Looks up an address typed in one line (a Kita application's).
@@ -287,7 +325,9 @@ pub async fn replace(tx: &mut TenantTx, entries: &[Entry]) -> Result<usize, DbEr
     let tenant = tx.tenant_id().0;
     sqlx::query("delete from street_directory").execute(tx.conn()).await?;
     for chunk in entries.chunks(1000) {
-        let mut q = sqlx::QueryBuilder::new("insert into street_directory (tenant_id, street_key, postcode, number_from, number_to, street, kita_district_id, parking_zone) ");
+        let mut q = sqlx::QueryBuilder::new(
+            "insert into street_directory (tenant_id, street_key, postcode, number_from, number_to, street, kita_district_id, parking_zone) ",
+        );
         q.push_values(chunk, |mut b, e| {
             b.push_bind(tenant)
                 .push_bind(street_key(&e.street))
@@ -328,7 +368,17 @@ pub async fn list(tx: &mut TenantTx, filter: &str, limit: i64) -> Result<(i64, V
     .bind(limit)
     .fetch_all(tx.conn())
     .await?;
-    let listed = rows.iter().map(|r| Listed { street: r.get(0), postcode: r.get(1), number_from: r.get(2), number_to: r.get(3), kita_district: r.get(4), parking_zone: r.get(5) }).collect();
+    let listed = rows
+        .iter()
+        .map(|r| Listed {
+            street: r.get(0),
+            postcode: r.get(1),
+            number_from: r.get(2),
+            number_to: r.get(3),
+            kita_district: r.get(4),
+            parking_zone: r.get(5),
+        })
+        .collect();
     Ok((total, listed))
 }
 
@@ -348,21 +398,36 @@ mod tests {
 
     #[test]
     fn an_address_line_gives_street_number_and_postcode() {
-        assert_eq!(parse_line("Pariser Str. 12, 67655 Kaiserslautern"), ("pariser str".into(), Some(12), Some("67655".into())));
-        assert_eq!(parse_line("Fackelstraße 3 67655 Kaiserslautern"), ("fackelstr".into(), Some(3), Some("67655".into())));
+        assert_eq!(
+            parse_line("Pariser Str. 12, 67655 Kaiserslautern"),
+            ("pariser str".into(), Some(12), Some("67655".into()))
+        );
+        assert_eq!(
+            parse_line("Fackelstraße 3 67655 Kaiserslautern"),
+            ("fackelstr".into(), Some(3), Some("67655".into()))
+        );
         assert_eq!(parse_line("Kölnstraße 12a"), ("koelnstr".into(), Some(12), None));
         assert_eq!(parse_line("Straße des 17. Juni"), ("str des 17 juni".into(), None, None));
-        assert_eq!(parse_line("Straße des 17. Juni 5, 10623 Berlin"), ("str des 17 juni".into(), Some(5), Some("10623".into())));
+        assert_eq!(
+            parse_line("Straße des 17. Juni 5, 10623 Berlin"),
+            ("str des 17 juni".into(), Some(5), Some("10623".into()))
+        );
     }
 
     #[test]
     fn a_csv_import_is_read_and_bounded() {
-        let rows = parse_csv("Straße;PLZ;von;bis;Kita-Bezirk;Parkzone\nKölnstraße;52351;;;Innenstadt;a\nWirtelstraße,52349\n".as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        let rows = parse_csv(
+            "Straße;PLZ;von;bis;Kita-Bezirk;Parkzone\nKölnstraße;52351;;;Innenstadt;a\nWirtelstraße,52349\n".as_bytes(),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(rows.len(), 2);
         assert_eq!((rows[0].0, rows[0].1.zone.as_deref()), (2, Some("a")));
         assert_eq!((rows[1].0, rows[1].1.kita_district.as_deref()), (3, None));
         assert_eq!(parse_csv(b"Weg;52349;x").err(), Some(RowError { line: 1, problem: RowProblem::Numbers }));
-        assert_eq!(parse_csv(&vec![b'a'; MAX_CSV_BYTES + 1]).err(), Some(RowError { line: 0, problem: RowProblem::TooLarge }));
+        assert_eq!(
+            parse_csv(&vec![b'a'; MAX_CSV_BYTES + 1]).err(),
+            Some(RowError { line: 0, problem: RowProblem::TooLarge })
+        );
         let many = "Weg;52349\n".repeat(MAX_ROWS + 1);
         assert_eq!(parse_csv(many.as_bytes()).err().map(|e| e.problem), Some(RowProblem::TooMany));
         let checked = check_rows(&parse_csv(b"Weg;52349\n\nweg;52349").unwrap_or_default(), |_| None);

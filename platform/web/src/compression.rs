@@ -18,12 +18,20 @@ const MIN_BYTES: usize = 512;
 
 fn compressible(r: &Response) -> bool {
     let h = r.headers();
-    if r.status() == StatusCode::NOT_MODIFIED || r.status() == StatusCode::NO_CONTENT || h.contains_key(header::CONTENT_ENCODING) || h.contains_key(header::CONTENT_RANGE) {
+    if r.status() == StatusCode::NOT_MODIFIED
+        || r.status() == StatusCode::NO_CONTENT
+        || h.contains_key(header::CONTENT_ENCODING)
+        || h.contains_key(header::CONTENT_RANGE)
+    {
         return false;
     }
     let kind = h.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let kind = kind.split(';').next().unwrap_or("").trim();
-    (kind.starts_with("text/") && kind != "text/event-stream") || matches!(kind, "application/javascript" | "application/json" | "application/xml" | "application/wasm" | "image/svg+xml")
+    (kind.starts_with("text/") && kind != "text/event-stream")
+        || matches!(
+            kind,
+            "application/javascript" | "application/json" | "application/xml" | "application/wasm" | "image/svg+xml"
+        )
 }
 
 /// Middleware: compresses the response's body for the client.

@@ -59,8 +59,18 @@ impl TenantContent {
     /// About how many bytes it holds (the cache's weight).
     fn weight(&self) -> u32 {
         let text = |s: &str| s.len();
-        let services: usize =
-            self.services.iter().map(|s| 160 + text(&s.service_slug) + text(&s.category_slug) + text(&s.name_de) + text(&s.name_en) + text(&s.summary_de) + text(&s.summary_en)).sum();
+        let services: usize = self
+            .services
+            .iter()
+            .map(|s| {
+                160 + text(&s.service_slug)
+                    + text(&s.category_slug)
+                    + text(&s.name_de)
+                    + text(&s.name_en)
+                    + text(&s.summary_de)
+                    + text(&s.summary_en)
+            })
+            .sum();
         let branding = self.branding.as_ref().map_or(0, |b| {
             200 + text(&b.display_name)
                 + [&b.imprint, &b.privacy, &b.accessibility].iter().map(|l| l.de.len() + l.en.len()).sum::<usize>()
@@ -110,21 +120,39 @@ pub struct ContentCache {
 
 impl std::fmt::Debug for ContentCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ContentCache").field("tenants", &self.tenants.entry_count()).field("bytes", &self.tenants.weighted_size()).finish()
+        f.debug_struct("ContentCache")
+            .field("tenants", &self.tenants.entry_count())
+            .field("bytes", &self.tenants.weighted_size())
+            .finish()
     }
 }
 
 impl ContentCache {
     pub fn new(limits: ContentLimits) -> Self {
-        let tenants =
-            Cache::builder().name("tenant_content").max_capacity(limits.max_bytes).weigher(|_, v: &Arc<TenantContent>| v.weight()).time_to_idle(limits.idle).time_to_live(limits.max_age).build();
-        Self { tenants, catalogue: RwLock::new(None), clock: AtomicU64::new(1), all_changed: AtomicU64::new(0), changed: RwLock::new(HashMap::new()) }
+        let tenants = Cache::builder()
+            .name("tenant_content")
+            .max_capacity(limits.max_bytes)
+            .weigher(|_, v: &Arc<TenantContent>| v.weight())
+            .time_to_idle(limits.idle)
+            .time_to_live(limits.max_age)
+            .build();
+        Self {
+            tenants,
+            catalogue: RwLock::new(None),
+            clock: AtomicU64::new(1),
+            all_changed: AtomicU64::new(0),
+            changed: RwLock::new(HashMap::new()),
+        }
     }
 
     /// The tenant's current content: from memory, or loaded (once, for all who ask meanwhile).
     pub async fn get(&self, db: &Db, tenant: TenantId) -> Result<Arc<TenantContent>, ContentError> {
         for _ in 0..3 {
-            let content = self.tenants.try_get_with(tenant, async { self.load(db, tenant).await.map(Arc::new) }).await.map_err(ContentError)?;
+            let content = self
+                .tenants
+                .try_get_with(tenant, async { self.load(db, tenant).await.map(Arc::new) })
+                .await
+                .map_err(ContentError)?;
             if self.is_current(&content) {
                 return Ok(content);
             }
@@ -188,7 +216,11 @@ impl ContentCache {
         let catalogue = match held.filter(|c| c.loaded >= self.all_changed.load(Ordering::Acquire)) {
             Some(c) => c,
             None => {
-                let c = Arc::new(CatalogueContent { categories: catalogue::categories(tx.conn()).await?, synonyms: catalogue::synonyms(tx.conn()).await?, loaded: version });
+                let c = Arc::new(CatalogueContent {
+                    categories: catalogue::categories(tx.conn()).await?,
+                    synonyms: catalogue::synonyms(tx.conn()).await?,
+                    loaded: version,
+                });
                 *write(&self.catalogue) = Some(Arc::clone(&c));
                 c
             }
@@ -199,11 +231,15 @@ impl ContentCache {
         };
         let services = catalogue::active_services(&mut tx, Lang::De).await?;
         tx.commit().await?;
-        let position: HashMap<&str, usize> = catalogue.categories.iter().enumerate().map(|(i, c)| (c.category_slug.as_str(), i)).collect();
+        let position: HashMap<&str, usize> =
+            catalogue.categories.iter().enumerate().map(|(i, c)| (c.category_slug.as_str(), i)).collect();
         let mut services_en: Vec<usize> = (0..services.len()).collect();
         services_en.sort_by(|&a, &b| {
             let (a, b) = (&services[a], &services[b]);
-            position.get(a.category_slug.as_str()).cmp(&position.get(b.category_slug.as_str())).then_with(|| a.name_en.cmp(&b.name_en))
+            position
+                .get(a.category_slug.as_str())
+                .cmp(&position.get(b.category_slug.as_str()))
+                .then_with(|| a.name_en.cmp(&b.name_en))
         });
         metrics::histogram!("portal_content_load_seconds").record(started.elapsed().as_secs_f64());
         Ok(TenantContent { tenant_id: tenant, branding, logo_sha256, services, services_en, catalogue, version })

@@ -53,7 +53,12 @@ impl Name {
 
 /// The parsed cookies of the request's `Cookie` headers (unparsable pairs left out).
 fn parsed(headers: &HeaderMap) -> impl Iterator<Item = Cookie<'_>> {
-    headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(Cookie::split_parse).filter_map(Result::ok)
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
 }
 
 /// The value of cookie `name` in the request, if present. With secure cookies a host cookie is
@@ -75,14 +80,19 @@ pub fn any_but(headers: &HeaderMap, except: &[Name]) -> bool {
 
 fn any_but_as(headers: &HeaderMap, except: &[Name], secure: bool) -> bool {
     let allowed: Vec<String> = except.iter().map(|n| n.wire(secure)).collect();
-    headers.get_all(axum::http::header::COOKIE).iter().any(|v| v.to_str().is_err()) || parsed(headers).any(|c| !allowed.iter().any(|a| a == c.name()))
+    headers.get_all(axum::http::header::COOKIE).iter().any(|v| v.to_str().is_err())
+        || parsed(headers).any(|c| !allowed.iter().any(|a| a == c.name()))
 }
 
 /// A `Set-Cookie` value: `SameSite=Lax`, `Path=/`, `HttpOnly` when `http_only`, `Secure` when
 /// `secure` (and then a host cookie's `__Host-` name). `max_age` of `None` makes a session cookie;
 /// `Some(0)` deletes it.
 pub fn set(name: Name, value: &str, secure: bool, max_age: Option<i64>, http_only: bool) -> String {
-    let mut c = Cookie::build((name.wire(secure), value.to_owned())).path("/").same_site(SameSite::Lax).http_only(http_only).secure(secure);
+    let mut c = Cookie::build((name.wire(secure), value.to_owned()))
+        .path("/")
+        .same_site(SameSite::Lax)
+        .http_only(http_only)
+        .secure(secure);
     if let Some(age) = max_age {
         c = c.max_age(cookie::time::Duration::seconds(age));
     }
@@ -118,7 +128,10 @@ mod tests {
 
     #[test]
     fn set_cookies_carry_the_safe_attributes_and_the_host_prefix_when_secure() {
-        assert_eq!(set(SESSION, "v", true, Some(0), true), "__Host-kp_session=v; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0");
+        assert_eq!(
+            set(SESSION, "v", true, Some(0), true),
+            "__Host-kp_session=v; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0"
+        );
         assert_eq!(set(SESSION, "v", false, None, true), "kp_session=v; HttpOnly; SameSite=Lax; Path=/");
         assert_eq!(set(LANG, "en", true, Some(60), false), "lang=en; SameSite=Lax; Secure; Path=/; Max-Age=60");
     }

@@ -142,7 +142,8 @@ impl From<sqlx::Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut response = (self.kind.status(), self.kind.status().canonical_reason().unwrap_or("error")).into_response();
+        let mut response =
+            (self.kind.status(), self.kind.status().canonical_reason().unwrap_or("error")).into_response();
         response.extensions_mut().insert(self.kind);
         if let Some(key) = self.text {
             response.extensions_mut().insert(ErrorText(key));
@@ -151,7 +152,9 @@ impl IntoResponse for AppError {
             response.extensions_mut().insert(ErrorCause(source.to_string().into()));
         }
         if let Some(wait) = self.retry_after {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(wait.as_secs()));
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(wait.as_secs()));
             response.extensions_mut().insert(RetryAfter(wait));
         }
         response
@@ -171,7 +174,9 @@ impl From<portal_payments::repo::RepoError> for AppError {
 impl From<portal_cases::CaseError> for AppError {
     fn from(e: portal_cases::CaseError) -> Self {
         match e {
-            portal_cases::CaseError::InvalidTransition { .. } | portal_cases::CaseError::TextRequired => Self::bad_request(),
+            portal_cases::CaseError::InvalidTransition { .. } | portal_cases::CaseError::TextRequired => {
+                Self::bad_request()
+            }
             other => Self::internal(other),
         }
     }

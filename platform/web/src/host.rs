@@ -49,11 +49,17 @@ fn header_str<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 pub fn request_host(req: &Request, trusted: &[IpAddr]) -> Option<HostName> {
     let from_trusted = peer(req.extensions()).is_some_and(|p| trusted.contains(&p));
     // the last value of the last header: what our proxy set (a client may send its own before it)
-    let forwarded = if from_trusted { req.headers().get_all("x-forwarded-host").iter().next_back().and_then(|v| v.to_str().ok()) } else { None }
-        .and_then(|v| v.rsplit(',').next())
-        .map(str::trim)
-        .filter(|v| !v.is_empty());
-    let raw = forwarded.or_else(|| header_str(req.headers(), "host")).or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+    let forwarded = if from_trusted {
+        req.headers().get_all("x-forwarded-host").iter().next_back().and_then(|v| v.to_str().ok())
+    } else {
+        None
+    }
+    .and_then(|v| v.rsplit(',').next())
+    .map(str::trim)
+    .filter(|v| !v.is_empty());
+    let raw = forwarded
+        .or_else(|| header_str(req.headers(), "host"))
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
     HostName::from_header(raw).ok()
 }
 
@@ -139,9 +145,13 @@ mod tests {
         assert_eq!(request_host(&from_proxy, &trusted).map(|h| h.to_string()).as_deref(), Some("b.localhost"));
         // the client's own value first, the proxy's appended (in one header or a second one): the
         // proxy's decides
-        let appended = req("10.0.0.1:5000", &[("host", "a.localhost"), ("x-forwarded-host", "evil.example, b.localhost")]);
+        let appended =
+            req("10.0.0.1:5000", &[("host", "a.localhost"), ("x-forwarded-host", "evil.example, b.localhost")]);
         assert_eq!(request_host(&appended, &trusted).map(|h| h.to_string()).as_deref(), Some("b.localhost"));
-        let second = req("10.0.0.1:5000", &[("host", "a.localhost"), ("x-forwarded-host", "evil.example"), ("x-forwarded-host", "b.localhost")]);
+        let second = req(
+            "10.0.0.1:5000",
+            &[("host", "a.localhost"), ("x-forwarded-host", "evil.example"), ("x-forwarded-host", "b.localhost")],
+        );
         assert_eq!(request_host(&second, &trusted).map(|h| h.to_string()).as_deref(), Some("b.localhost"));
     }
 

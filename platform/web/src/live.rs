@@ -93,7 +93,11 @@ impl Live {
 
     /// [`Live::new`] with at most `per_address` open streams per client address.
     pub fn with_stream_limit(loader: Loader, per_address: usize) -> Arc<Self> {
-        Arc::new(Self { topics: Mutex::new(HashMap::new()), loader, streams: Arc::new(Streams { per_address, open: Mutex::new(HashMap::new()) }) })
+        Arc::new(Self {
+            topics: Mutex::new(HashMap::new()),
+            loader,
+            streams: Arc::new(Streams { per_address, open: Mutex::new(HashMap::new()) }),
+        })
     }
 
     /// Counts a stream opened by `address` (a client address's rate-limit key); `None` when the
@@ -115,7 +119,11 @@ impl Live {
 
     /// Listens to a topic: the receiver holds its current state and sees every new one. `None`
     /// when the topic does not exist.
-    pub async fn subscribe(self: &Arc<Self>, tenant: TenantId, location: Uuid) -> Option<watch::Receiver<Arc<Snapshot>>> {
+    pub async fn subscribe(
+        self: &Arc<Self>,
+        tenant: TenantId,
+        location: Uuid,
+    ) -> Option<watch::Receiver<Arc<Snapshot>>> {
         if let Some(t) = self.lock().get(&(tenant, location)) {
             return Some(t.state.subscribe());
         }
@@ -193,7 +201,8 @@ impl Live {
         // a connection of its own, outside the platform pool: a listener holds its connection for
         // good, and the pool is sized for requests and jobs
         let options = (*db.platform_pool().connect_options()).clone();
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(1).min_connections(0).connect_lazy_with(options);
+        let pool =
+            sqlx::postgres::PgPoolOptions::new().max_connections(1).min_connections(0).connect_lazy_with(options);
         tokio::spawn(async move {
             loop {
                 let listener = match PgListener::connect_with(&pool).await {

@@ -30,7 +30,10 @@ pub async fn track_metrics(req: Request, next: Next) -> Response {
 /// 64); anyone else's is dropped, so the id in our logs, on the error page and in the response is
 /// ours (a fresh UUID) or our proxy's, never text a client chose.
 pub async fn request_id_from_proxies_only(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let from_proxy = req.extensions().get::<ConnectInfo<SocketAddr>>().is_some_and(|c| state.config.trusted_proxies.contains(&c.0.ip()));
+    let from_proxy = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .is_some_and(|c| state.config.trusted_proxies.contains(&c.0.ip()));
     let ids = req.headers().get_all(REQUEST_ID);
     let one_token = ids.iter().count() == 1 && ids.iter().all(|v| is_request_id(v.as_bytes()));
     if !(from_proxy && one_token) {
@@ -63,16 +66,27 @@ pub async fn health(State(state): State<AppState>) -> Response {
         }
         Ok(Err(e)) => {
             tracing::error!(error = %e, "health check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "unavailable", "database": "error"}))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::CACHE_CONTROL, "no-store")],
+                axum::Json(serde_json::json!({"status": "unavailable", "database": "error"})),
+            )
+                .into_response()
         }
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({"status": "unavailable", "database": "timeout"}))).into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CACHE_CONTROL, "no-store")],
+            axum::Json(serde_json::json!({"status": "unavailable", "database": "timeout"})),
+        )
+            .into_response(),
     }
 }
 
 /// `GET /metrics` on the console host: Prometheus text format; behind a bearer token when configured.
 pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if let Some(token) = &state.config.metrics_token {
-        let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let given =
+            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
         if !given.is_some_and(|g| portal_operators::constant_time_eq(g, token.expose_secret())) {
             return StatusCode::UNAUTHORIZED.into_response();
         }

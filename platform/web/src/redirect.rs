@@ -20,7 +20,8 @@ mod tests {
 
     #[test]
     fn only_paths_on_this_site_are_redirect_targets() {
-        for good in ["/", "/konto", "/leistungen/x?seite=2&q=a%20b", "/verwaltung/vorgaenge#neu", "/suche?q=kita platz"] {
+        for good in ["/", "/konto", "/leistungen/x?seite=2&q=a%20b", "/verwaltung/vorgaenge#neu", "/suche?q=kita platz"]
+        {
             assert_eq!(local_path(good), Some(good));
         }
         for bad in [

@@ -111,7 +111,9 @@ impl SharedPage {
     pub fn new(html: String) -> Self {
         let hash: String = Sha256::digest(html.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
         // hex digits, quotes and a suffix: always a valid header value
-        let etags = [Coding::Identity, Coding::Brotli, Coding::Gzip].map(|c| HeaderValue::from_str(&format!("\"{hash}{}\"", c.suffix())).unwrap_or(HeaderValue::from_static("\"\"")));
+        let etags = [Coding::Identity, Coding::Brotli, Coding::Gzip].map(|c| {
+            HeaderValue::from_str(&format!("\"{hash}{}\"", c.suffix())).unwrap_or(HeaderValue::from_static("\"\""))
+        });
         Self { html: Bytes::from(html), hash, etags, brotli: OnceLock::new(), gzip: OnceLock::new() }
     }
 
@@ -137,10 +139,19 @@ impl SharedPage {
     /// Whether `If-None-Match` names this page (in any coding: the content behind them is the same;
     /// weak comparison, as RFC 9110 asks for this header).
     pub fn matches(&self, headers: &HeaderMap) -> bool {
-        headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).map(str::trim).any(|tag| {
-            let tag = tag.strip_prefix("W/").unwrap_or(tag);
-            tag == "*" || tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).is_some_and(|t| t.strip_suffix("-br").or_else(|| t.strip_suffix("-gz")).unwrap_or(t) == self.hash)
-        })
+        headers
+            .get_all(header::IF_NONE_MATCH)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .any(|tag| {
+                let tag = tag.strip_prefix("W/").unwrap_or(tag);
+                tag == "*"
+                    || tag.strip_prefix('"').and_then(|t| t.strip_suffix('"')).is_some_and(|t| {
+                        t.strip_suffix("-br").or_else(|| t.strip_suffix("-gz")).unwrap_or(t) == self.hash
+                    })
+            })
     }
 
     /// The answer to a GET or HEAD: 304 when the client has it, else the body in the best coding
@@ -148,7 +159,11 @@ impl SharedPage {
     pub fn respond(&self, headers: &HeaderMap, cache_control: &HeaderValue) -> Response {
         let coding = Coding::negotiate(headers);
         let fresh = self.matches(headers);
-        let mut r = if fresh { StatusCode::NOT_MODIFIED.into_response() } else { Body::from(self.body(coding)).into_response() };
+        let mut r = if fresh {
+            StatusCode::NOT_MODIFIED.into_response()
+        } else {
+            Body::from(self.body(coding)).into_response()
+        };
         let h = r.headers_mut();
         if !fresh {
             h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
@@ -203,7 +218,11 @@ pub struct PageLimits {
 
 impl Default for PageLimits {
     fn default() -> Self {
-        Self { max_bytes: 128 * 1024 * 1024, idle: Duration::from_secs(10 * 60), shared_max_age: Duration::from_secs(30) }
+        Self {
+            max_bytes: 128 * 1024 * 1024,
+            idle: Duration::from_secs(10 * 60),
+            shared_max_age: Duration::from_secs(30),
+        }
     }
 }
 
@@ -224,8 +243,17 @@ impl std::fmt::Debug for PageCache {
 
 impl PageCache {
     pub fn new(limits: PageLimits) -> Self {
-        let pages = Cache::builder().name("shared_pages").max_capacity(limits.max_bytes).weigher(|_, v: &Arc<SharedPage>| v.weight()).time_to_idle(limits.idle).build();
-        let cache_control = HeaderValue::from_str(&format!("public, max-age=0, s-maxage={}, must-revalidate", limits.shared_max_age.as_secs())).unwrap_or(HeaderValue::from_static("no-cache"));
+        let pages = Cache::builder()
+            .name("shared_pages")
+            .max_capacity(limits.max_bytes)
+            .weigher(|_, v: &Arc<SharedPage>| v.weight())
+            .time_to_idle(limits.idle)
+            .build();
+        let cache_control = HeaderValue::from_str(&format!(
+            "public, max-age=0, s-maxage={}, must-revalidate",
+            limits.shared_max_age.as_secs()
+        ))
+        .unwrap_or(HeaderValue::from_static("no-cache"));
         Self { pages, cache_control }
     }
 

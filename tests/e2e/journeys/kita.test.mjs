@@ -44,7 +44,7 @@ test('a parent applies, a paper duplicate is merged, the allocation runs and the
   // search and compare
   await parent.goto(url(HOST, '/kita'));
   await parent.getByRole('heading', { name: 'Kita-Suche', level: 1 }).waitFor();
-  await parent.waitForFunction(() => Number(document.querySelector('[data-kita-map]')?.getAttribute('data-markers') || 0) >= 15, null, { timeout: 10000 });
+  await parent.waitForFunction(() => Number(document.querySelector('[data-map]')?.getAttribute('data-markers') || 0) >= 15, null, { timeout: 10000 });
   await scan(parent, 'Kita search with the map filled');
   await parent.getByLabel('Alter des Kindes').selectOption('3');
   await parent.getByLabel('Gesprochene Sprache').selectOption('en');

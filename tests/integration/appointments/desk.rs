@@ -18,8 +18,18 @@ async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follow
     let (mut admin, _worker) = staff(&app, "").await;
     let tenant = TenantId(app.tenant_id("kaiserslautern").await);
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-    let loc = repo::locations(&mut tx).await.unwrap_or_else(|e| panic!("{e}")).into_iter().find(|l| l.name == "Bürgercenter").unwrap_or_else(|| panic!("demo location"));
-    let counter = repo::counters(&mut tx, loc.id).await.unwrap_or_else(|e| panic!("{e}")).into_iter().next().unwrap_or_else(|| panic!("counter"));
+    let loc = repo::locations(&mut tx)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .find(|l| l.name == "Bürgercenter")
+        .unwrap_or_else(|| panic!("demo location"));
+    let counter = repo::counters(&mut tx, loc.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("counter"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     // a display listens (through this server's hub, fed by NOTIFY)
     let mut rx = app.state.live.subscribe(tenant, loc.id).await.unwrap_or_else(|| panic!("topic"));
@@ -29,7 +39,8 @@ async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follow
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let ticket = admin.get(r.location().unwrap_or_default()).await;
     assert!(ticket.body.contains("ticket__code"), "{}", ticket.body);
-    let code = ticket.body.split("ticket__code\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default().to_owned();
+    let code =
+        ticket.body.split("ticket__code\">").nth(1).and_then(|s| s.split('<').next()).unwrap_or_default().to_owned();
     assert!(code.starts_with('A'), "{code}");
 
     let counter_path = format!("/verwaltung/termine/schalter/{}", counter.id);
@@ -56,11 +67,16 @@ async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follow
     assert_eq!(display.status, StatusCode::OK);
     assert!(display.body.contains(&code) && display.body.contains(&counter.name));
     assert_eq!(app.get(OTHER_HOST, &format!("/anzeige/{}", loc.display_token)).await.status, StatusCode::NOT_FOUND);
-    let json = app.get_with(HOST, &format!("/anzeige/{}/live", loc.display_token), &[("accept", "application/json")]).await;
+    let json =
+        app.get_with(HOST, &format!("/anzeige/{}/live", loc.display_token), &[("accept", "application/json")]).await;
     assert!(json.body.contains(&code), "{}", json.body);
     // the portal's stream is keyed by the public location id: waiting time only, no calls
     let public = app.get_with(HOST, &format!("/termine/live/{}", loc.id), &[("accept", "application/json")]).await;
-    assert!(public.body.contains("wait_minutes") && !public.body.contains(&code) && !public.body.contains("calls"), "{}", public.body);
+    assert!(
+        public.body.contains("wait_minutes") && !public.body.contains(&code) && !public.body.contains("calls"),
+        "{}",
+        public.body
+    );
 
     // a double click on the counter's button (the same ticket shown twice) serves the shown
     // ticket and calls the next one once; the second post calls nobody else
@@ -74,15 +90,21 @@ async fn the_front_desk_draws_a_ticket_a_counter_calls_it_and_the_display_follow
     let count = |status: &'static str| {
         let app = &app;
         async move {
-            sqlx::query_scalar::<_, i64>("select count(*) from appointment_ticket where location_id = $1 and status = $2")
-                .bind(loc.id)
-                .bind(status)
-                .fetch_one(&app.db.owner().await)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from appointment_ticket where location_id = $1 and status = $2",
+            )
+            .bind(loc.id)
+            .bind(status)
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
         }
     };
-    assert_eq!((count("called").await, count("waiting").await, count("served").await), (1, 2, 0), "the shown ticket called, two waiting");
+    assert_eq!(
+        (count("called").await, count("waiting").await, count("served").await),
+        (1, 2, 0),
+        "the shown ticket called, two waiting"
+    );
     for _ in 0..2 {
         let r = admin.post_raw(&format!("{counter_path}/aufrufen"), &[("_csrf", &csrf), ("ticket", &shown)]).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -99,8 +121,12 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
     let now = app.clock().now();
     let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
     let key = repo::secret();
-    let walk_in = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, Some(&key)).await.unwrap_or_else(|e| panic!("{e}"));
-    let again = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, Some(&key)).await.unwrap_or_else(|e| panic!("{e}"));
+    let walk_in = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, Some(&key))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let again = repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, Some(&key))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(again.id, walk_in.id, "a double click draws one ticket");
     // a booking for now (inserted directly: the hours of the test location may not cover now)
     let b: Uuid = sqlx::query_scalar(
@@ -113,17 +139,31 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
     .fetch_one(tx.conn())
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    let booking = repo::booking(&mut tx, b).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("booking"));
-    let checked = repo::check_in(&mut tx, &booking, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("ticket"));
-    let again = repo::check_in(&mut tx, &booking, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("ticket"));
+    let booking =
+        repo::booking(&mut tx, b).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("booking"));
+    let checked = repo::check_in(&mut tx, &booking, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("ticket"));
+    let again = repo::check_in(&mut tx, &booking, now)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("ticket"));
     assert_eq!(checked.id, again.id, "checking in twice gives the same ticket");
     assert!(checked.code.starts_with('T') && walk_in.code.starts_with('A'));
-    let c = repo::counter(&mut tx, counter).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("counter"));
-    let first = repo::call_next(&mut tx, &c, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("called"));
+    let c =
+        repo::counter(&mut tx, counter).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("counter"));
+    let first =
+        repo::call_next(&mut tx, &c, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("called"));
     assert_eq!(first.id, checked.id, "the due appointment first");
-    let second = repo::call_next(&mut tx, &c, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("called"));
+    let second =
+        repo::call_next(&mut tx, &c, now).await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|| panic!("called"));
     assert_eq!(second.id, walk_in.id);
-    assert_eq!(repo::ticket(&mut tx, first.id).await.unwrap_or_else(|e| panic!("{e}")).map(|t| t.status), Some("served".to_owned()), "calling the next finishes the one before");
+    assert_eq!(
+        repo::ticket(&mut tx, first.id).await.unwrap_or_else(|e| panic!("{e}")).map(|t| t.status),
+        Some("served".to_owned()),
+        "calling the next finishes the one before"
+    );
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
 
     // roles: the admin may, a viewer (made here) may not call; staff of another tenant cannot even see it
@@ -135,11 +175,13 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
     repo::draw(&mut tx, loc, &["personalausweis".to_owned()], now, None).await.unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     let statuses = || async {
-        let rows: Vec<(String, i64)> = sqlx::query_as("select status, count(*) from appointment_ticket where location_id = $1 group by status order by status")
-            .bind(loc)
-            .fetch_all(&app.db.owner().await)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "select status, count(*) from appointment_ticket where location_id = $1 group by status order by status",
+        )
+        .bind(loc)
+        .fetch_all(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         rows
     };
     let before = statuses().await;
@@ -154,7 +196,11 @@ async fn a_checked_in_appointment_due_now_is_called_before_walk_ins_and_a_viewer
     assert_eq!(anon.get(&counter_path).await.status, StatusCode::SEE_OTHER, "login first");
     let mut other = app.client(OTHER_HOST);
     other.cookies = admin.cookies.clone();
-    assert_ne!(other.get(&counter_path).await.status, StatusCode::OK, "a Kaiserslautern session means nothing on Düren's host");
+    assert_ne!(
+        other.get(&counter_path).await.status,
+        StatusCode::OK,
+        "a Kaiserslautern session means nothing on Düren's host"
+    );
 }
 
 #[tokio::test]
@@ -192,7 +238,11 @@ async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot(
     }
     assert!(ids[0].is_some(), "{ids:?}");
     assert!(ids.iter().all(|id| *id == ids[0]), "every check-in got the same ticket: {ids:?}");
-    let tickets: i64 = sqlx::query_scalar("select count(*) from appointment_ticket where booking_id = $1").bind(b).fetch_one(&owner).await.unwrap_or(-1);
+    let tickets: i64 = sqlx::query_scalar("select count(*) from appointment_ticket where booking_id = $1")
+        .bind(b)
+        .fetch_one(&owner)
+        .await
+        .unwrap_or(-1);
     assert_eq!(tickets, 1);
 
     // the same form posted twice holds one slot, and both answers lead to it
@@ -201,9 +251,19 @@ async fn concurrent_check_ins_give_one_ticket_and_a_retried_hold_keeps_one_slot(
     let mut held = vec![];
     for _ in 0..2 {
         let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-        let t = repo::take_once(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, slots[0].start, Some(Duration::minutes(10)), &Person::default(), now, Some(&key))
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        let t = repo::take_once(
+            &mut tx,
+            portal_appointments::Land::RP,
+            &req(loc),
+            &plan,
+            slots[0].start,
+            Some(Duration::minutes(10)),
+            &Person::default(),
+            now,
+            Some(&key),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         held.push((t.booking.id, t.secret, t.new));
     }
@@ -234,9 +294,19 @@ async fn one_forms_key_posted_five_times_at_once_for_five_days_holds_one_slot_an
             let (db, plan, key, start) = (app.state.db.clone(), plan.clone(), key.clone(), *start);
             tokio::spawn(async move {
                 let mut tx = db.tenant(tenant).await.map_err(|e| e.to_string())?;
-                let t = repo::take_once(&mut tx, portal_appointments::Land::RP, &req(loc), &plan, start, Some(Duration::minutes(10)), &Person::default(), now, Some(&key))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let t = repo::take_once(
+                    &mut tx,
+                    portal_appointments::Land::RP,
+                    &req(loc),
+                    &plan,
+                    start,
+                    Some(Duration::minutes(10)),
+                    &Person::default(),
+                    now,
+                    Some(&key),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
                 tx.commit().await.map_err(|e| e.to_string())?;
                 Ok::<_, String>((t.booking.id, t.new))
             })
@@ -245,7 +315,9 @@ async fn one_forms_key_posted_five_times_at_once_for_five_days_holds_one_slot_an
     let mut answers = vec![];
     for t in tasks {
         // before: two of five failed on the key's unique index (a 500 for the citizen)
-        answers.push(t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("a post of the same key failed: {e}")));
+        answers.push(
+            t.await.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("a post of the same key failed: {e}")),
+        );
     }
     assert_eq!(answers.iter().filter(|(_, new)| *new).count(), 1, "one post made the hold: {answers:?}");
     assert!(answers.iter().all(|(id, _)| *id == answers[0].0), "every post answered with it: {answers:?}");
@@ -263,7 +335,10 @@ async fn a_client_address_holds_at_most_its_share_of_live_streams_and_gets_one_b
     let app = TestApp::spawn_at(ORDINARY_DAY).await;
     let (_, loc, _) = tiny_location(&app).await;
     let stream = |peer: &str| {
-        let mut req = http::Request::get(format!("/termine/live/{loc}")).header(http::header::HOST, HOST).body(axum::body::Body::empty()).unwrap_or_default();
+        let mut req = http::Request::get(format!("/termine/live/{loc}"))
+            .header(http::header::HOST, HOST)
+            .body(axum::body::Body::empty())
+            .unwrap_or_default();
         let addr: std::net::SocketAddr = peer.parse().unwrap_or_else(|e| panic!("{e}"));
         req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
         req

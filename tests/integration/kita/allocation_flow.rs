@@ -51,7 +51,11 @@ async fn check_stored_result(app: &TestApp, tenant: TenantId, n: i32) {
     let mut held: Vec<Option<usize>> = vec![None; l.applications.len()];
     let mut filled = vec![0u32; l.programs.len()];
     for (a, f, care, month) in rows {
-        let p = l.programs.iter().position(|x| x.facility == f && x.care_type == care && x.start_month == month).unwrap_or_else(|| panic!("offer of an unknown program"));
+        let p = l
+            .programs
+            .iter()
+            .position(|x| x.facility == f && x.care_type == care && x.start_month == month)
+            .unwrap_or_else(|| panic!("offer of an unknown program"));
         let c = *child_of.get(&a).unwrap_or_else(|| panic!("offer to a child outside the phase"));
         assert!(held[c].is_none(), "a child holds two places");
         held[c] = Some(p);
@@ -67,7 +71,9 @@ async fn check_stored_result(app: &TestApp, tenant: TenantId, n: i32) {
             let list = &l.instance.ranking[p as usize];
             let Some(me) = list.iter().position(|x| *x as usize == c) else { continue };
             let free = filled[p as usize] < l.instance.capacity[p as usize];
-            let worse_holder = held.iter().enumerate().any(|(o, h)| *h == Some(p as usize) && list.iter().position(|x| *x as usize == o).is_none_or(|pos| pos > me));
+            let worse_holder = held.iter().enumerate().any(|(o, h)| {
+                *h == Some(p as usize) && list.iter().position(|x| *x as usize == o).is_none_or(|pos| pos > me)
+            });
             assert!(!free && !worse_holder, "child {c} and program {p} block");
             checked += 1;
         }
@@ -91,7 +97,17 @@ async fn the_allocation_runs_in_rounds_is_stable_and_offers_are_accepted_refused
         f.push(("email".into(), mail.clone()));
         let r = apply(c, &f).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        ids.push(Uuid::parse_str(r.location().unwrap_or_default().split('?').next().unwrap_or_default().trim_start_matches("/konto/kita/")).unwrap_or_else(|e| panic!("{e}")));
+        ids.push(
+            Uuid::parse_str(
+                r.location()
+                    .unwrap_or_default()
+                    .split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("/konto/kita/"),
+            )
+            .unwrap_or_else(|e| panic!("{e}")),
+        );
     }
     // the youth office confirms social criteria: both come first at their first wish
     for id in &ids {
@@ -108,7 +124,10 @@ async fn the_allocation_runs_in_rounds_is_stable_and_offers_are_accepted_refused
     assert_eq!(phase(&app, 1).await.0, "running");
     let r = admin.submit("/verwaltung/kita/vergabe", &act("runde"), &[]).await;
     assert_eq!(r.location(), Some("/verwaltung/kita/vergabe?runden=1"));
-    let first_round: i64 = sqlx::query_scalar("select count(*) from kita_offer where phase = 1 and round = 1").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let first_round: i64 = sqlx::query_scalar("select count(*) from kita_offer where phase = 1 and round = 1")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert!(first_round > 100, "{first_round}");
     // provisional offers are not shown to parents while the rounds run
     let own = erika.get(&format!("/konto/kita/{}", ids[0])).await;
@@ -118,7 +137,10 @@ async fn the_allocation_runs_in_rounds_is_stable_and_offers_are_accepted_refused
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(phase(&app, 1).await, ("closed".to_owned(), Some(true), Some(0)), "closed and checked stable");
     check_stored_result(&app, tenant, 1).await;
-    let rounds: i32 = sqlx::query_scalar("select rounds from kita_allocation where phase = 1").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let rounds: i32 = sqlx::query_scalar("select rounds from kita_allocation where phase = 1")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert!(rounds >= 2);
 
     let r = admin.submit("/verwaltung/kita/vergabe", &act("versenden"), &[]).await;
@@ -138,31 +160,49 @@ async fn the_allocation_runs_in_rounds_is_stable_and_offers_are_accepted_refused
     let offer_of = |id: Uuid| {
         let app = &app;
         async move {
-            sqlx::query_scalar::<_, Uuid>("select offer_id from kita_offer where application_id = $1 and status = 'held'")
-                .bind(id)
-                .fetch_one(&app.db.owner().await)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
+            sqlx::query_scalar::<_, Uuid>(
+                "select offer_id from kita_offer where application_id = $1 and status = 'held'",
+            )
+            .bind(id)
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
         }
     };
     let (erika_offer, max_offer) = (offer_of(ids[0]).await, offer_of(ids[1]).await);
     let erika_page = format!("/konto/kita/{}", ids[0]);
     assert!(erika.get(&erika_page).await.body.contains("Platz annehmen"));
     // max cannot answer erika's offer, not even with his own session's token
-    let r = max.submit(&format!("/konto/kita/{}", ids[1]), &format!("{erika_page}/angebot/{erika_offer}"), &[("antwort", "ablehnen")]).await;
+    let r = max
+        .submit(
+            &format!("/konto/kita/{}", ids[1]),
+            &format!("{erika_page}/angebot/{erika_offer}"),
+            &[("antwort", "ablehnen")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let csrf = erika.get(&erika_page).await.hidden("_csrf").unwrap_or_default();
-    let r = erika.post_raw(&format!("{erika_page}/angebot/{erika_offer}"), &[("_csrf", &csrf), ("antwort", "annehmen")]).await;
+    let r = erika
+        .post_raw(&format!("{erika_page}/angebot/{erika_offer}"), &[("_csrf", &csrf), ("antwort", "annehmen")])
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // a retried answer (the same page sent again) changes nothing and says so
-    let r = erika.post_raw(&format!("{erika_page}/angebot/{erika_offer}"), &[("_csrf", &csrf), ("antwort", "ablehnen")]).await;
+    let r = erika
+        .post_raw(&format!("{erika_page}/angebot/{erika_offer}"), &[("_csrf", &csrf), ("antwort", "ablehnen")])
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let max_page = format!("/konto/kita/{}", ids[1]);
     let r = max.submit(&max_page, &format!("{max_page}/angebot/{max_offer}"), &[("antwort", "ablehnen")]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let status = |offer: Uuid| {
         let app = &app;
-        async move { sqlx::query_scalar::<_, String>("select status from kita_offer where offer_id = $1").bind(offer).fetch_one(&app.db.owner().await).await.unwrap_or_default() }
+        async move {
+            sqlx::query_scalar::<_, String>("select status from kita_offer where offer_id = $1")
+                .bind(offer)
+                .fetch_one(&app.db.owner().await)
+                .await
+                .unwrap_or_default()
+        }
     };
     assert_eq!(status(erika_offer).await, "accepted");
     assert_eq!(status(max_offer).await, "refused");
@@ -173,7 +213,9 @@ async fn the_allocation_runs_in_rounds_is_stable_and_offers_are_accepted_refused
     assert!(r.location().unwrap_or_default().contains("abgelehnt=phase_open"));
     let expired = {
         let mut tx = app.state.db.tenant(tenant).await.unwrap_or_else(|e| panic!("{e}"));
-        let n = allocation::expire_due(&mut tx, app.clock().now() + Duration::days(30)).await.unwrap_or_else(|e| panic!("{e}"));
+        let n = allocation::expire_due(&mut tx, app.clock().now() + Duration::days(30))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
         n
     };
@@ -201,6 +243,9 @@ async fn the_allocation_runs_in_rounds_is_stable_and_offers_are_accepted_refused
     let stats = admin.get("/verwaltung/kita/statistik").await;
     assert_eq!(stats.status, StatusCode::OK);
     assert!(stats.body.contains("Kinder ohne Platz") && stats.body.contains("Innenstadt"));
-    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action like 'kita_allocation.%'").fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let audited: i64 = sqlx::query_scalar("select count(*) from audit_log where action like 'kita_allocation.%'")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(0);
     assert!(audited >= 6, "{audited}");
 }

@@ -11,7 +11,10 @@ use super::{apply, child, facility, provider, provider_staff, three_prefs};
 use crate::cases::{HOST, registered, staff};
 
 fn id_of(r: &portal_tests::TestResponse) -> Uuid {
-    Uuid::parse_str(r.location().unwrap_or_default().split('?').next().unwrap_or_default().rsplit('/').next().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {:?}", r.location()))
+    Uuid::parse_str(
+        r.location().unwrap_or_default().split('?').next().unwrap_or_default().rsplit('/').next().unwrap_or_default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}: {:?}", r.location()))
 }
 
 #[tokio::test]
@@ -21,7 +24,12 @@ async fn merges_never_hand_an_application_to_another_account_and_a_copy_adds_no_
     let prefs = three_prefs(&app).await;
     let mut erika = registered(&app, HOST, &unique_email("erika")).await;
     let mut max = registered(&app, HOST, &unique_email("max")).await;
-    let plain = |key: &str| -> Vec<(String, String)> { child("Ronja", "Räuber", key, &prefs[..1]).into_iter().map(|(k, v)| if k == "working_parents" { (k, "0".into()) } else { (k, v) }).collect() };
+    let plain = |key: &str| -> Vec<(String, String)> {
+        child("Ronja", "Räuber", key, &prefs[..1])
+            .into_iter()
+            .map(|(k, v)| if k == "working_parents" { (k, "0".into()) } else { (k, v) })
+            .collect()
+    };
     let (k1, k2) = (Uuid::new_v4().simple().to_string(), Uuid::new_v4().simple().to_string());
     let mine = id_of(&apply(&mut erika, &plain(&k1)).await);
     let his = id_of(&apply(&mut max, &plain(&k2)).await);
@@ -29,14 +37,15 @@ async fn merges_never_hand_an_application_to_another_account_and_a_copy_adds_no_
     let church = provider(&app, "kaiserslautern", "Katholische Kita gGmbH").await;
     let mut tina = provider_staff(&app, &mut admin, church).await;
     let marien = facility(&app, "kaiserslautern", "Kath. Kita St. Marien").await.to_string();
-    let mut copy: Vec<(String, String)> = child("Ronja", "Räuber", "0123456789abcdef0123456789abcdef", std::slice::from_ref(&marien))
-        .into_iter()
-        .map(|(k, v)| match k.as_str() {
-            "working_parents" => (k, "2".into()),
-            "sibling_at" => (k, marien.clone()),
-            _ => (k, v),
-        })
-        .collect();
+    let mut copy: Vec<(String, String)> =
+        child("Ronja", "Räuber", "0123456789abcdef0123456789abcdef", std::slice::from_ref(&marien))
+            .into_iter()
+            .map(|(k, v)| match k.as_str() {
+                "working_parents" => (k, "2".into()),
+                "sibling_at" => (k, marien.clone()),
+                _ => (k, v),
+            })
+            .collect();
     copy.push(("single_parent".into(), "on".into()));
     let refs: Vec<(&str, &str)> = copy.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = tina.submit("/verwaltung/kita/anmeldungen/neu", "/verwaltung/kita/anmeldungen/neu", &refs).await;
@@ -46,20 +55,36 @@ async fn merges_never_hand_an_application_to_another_account_and_a_copy_adds_no_
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let owner = app.db.owner().await;
     let statuses: Vec<String> =
-        sqlx::query_scalar("select status from kita_application where application_id = any($1) order by status").bind(vec![mine, his, paper]).fetch_all(&owner).await.unwrap_or_default();
-    assert_eq!(statuses, vec!["submitted"; 3], "the same data from three submitters is merged by the youth office only");
-    let open: i64 = sqlx::query_scalar("select count(*) from kita_duplicate where decision = 'open' and (first_id = any($1) and second_id = any($1))")
-        .bind(vec![mine, his, paper])
-        .fetch_one(&owner)
-        .await
-        .unwrap_or(0);
+        sqlx::query_scalar("select status from kita_application where application_id = any($1) order by status")
+            .bind(vec![mine, his, paper])
+            .fetch_all(&owner)
+            .await
+            .unwrap_or_default();
+    assert_eq!(
+        statuses,
+        vec!["submitted"; 3],
+        "the same data from three submitters is merged by the youth office only"
+    );
+    let open: i64 = sqlx::query_scalar(
+        "select count(*) from kita_duplicate where decision = 'open' and (first_id = any($1) and second_id = any($1))",
+    )
+    .bind(vec![mine, his, paper])
+    .fetch_one(&owner)
+    .await
+    .unwrap_or(0);
     assert_eq!(open, 3);
 
     // the youth office keeps erika's: the copy's wish is added, its points are not
     let pair = |a: Uuid, b: Uuid| if a < b { (a, b, "erste") } else { (b, a, "zweite") };
     for other in [paper, his] {
         let (first, second, keep) = pair(mine, other);
-        let r = admin.submit("/verwaltung/kita/dubletten", &format!("/verwaltung/kita/dubletten/{first}/{second}"), &[("entscheidung", keep)]).await;
+        let r = admin
+            .submit(
+                "/verwaltung/kita/dubletten",
+                &format!("/verwaltung/kita/dubletten/{first}/{second}"),
+                &[("entscheidung", keep)],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
     let (working, single, siblings, citizen): (i16, bool, Vec<Uuid>, Option<Uuid>) =
@@ -69,9 +94,19 @@ async fn merges_never_hand_an_application_to_another_account_and_a_copy_adds_no_
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((working, single, siblings.len()), (0, false, 0), "a copy adds no points");
-    let wishes: Vec<Uuid> = sqlx::query_scalar("select facility_id from kita_preference where application_id = $1 order by rank").bind(mine).fetch_all(&owner).await.unwrap_or_default();
+    let wishes: Vec<Uuid> =
+        sqlx::query_scalar("select facility_id from kita_preference where application_id = $1 order by rank")
+            .bind(mine)
+            .fetch_all(&owner)
+            .await
+            .unwrap_or_default();
     assert_eq!(wishes.len(), 2, "the copy's wish is added");
-    let erika_id: Option<Uuid> = sqlx::query_scalar("select citizen_id from kita_application where application_id = $1").bind(mine).fetch_one(&owner).await.unwrap_or_default();
+    let erika_id: Option<Uuid> =
+        sqlx::query_scalar("select citizen_id from kita_application where application_id = $1")
+            .bind(mine)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_default();
     assert_eq!(citizen, erika_id);
 
     // max keeps seeing his own, merged, application and nothing of erika's
@@ -104,19 +139,43 @@ async fn nothing_that_ranks_children_changes_while_rounds_run_and_removed_places
     assert_eq!(r.location(), Some("/verwaltung/kita/vergabe?runden=1"));
 
     let places = format!("/verwaltung/kita/einrichtungen/{kotten}");
-    let r = admin.submit(&places, &format!("{places}/plaetze"), &[("care_type", "kita"), ("start_month", "2027-08"), ("places", "99")]).await;
+    let r = admin
+        .submit(
+            &places,
+            &format!("{places}/plaetze"),
+            &[("care_type", "kita"), ("start_month", "2027-08"), ("places", "99")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
-    let weights: Vec<(String, String)> = portal_kita::criteria::Kind::ALL.iter().map(|k| (format!("w_{}", k.code()), "1".to_owned())).collect();
+    let weights: Vec<(String, String)> =
+        portal_kita::criteria::Kind::ALL.iter().map(|k| (format!("w_{}", k.code()), "1".to_owned())).collect();
     let refs: Vec<(&str, &str)> = weights.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(admin.submit("/verwaltung/kita", "/verwaltung/kita/kriterien", &refs).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        admin.submit("/verwaltung/kita", "/verwaltung/kita/kriterien", &refs).await.status,
+        StatusCode::CONFLICT
+    );
     let page = format!("/verwaltung/kita/anmeldungen/{mine}");
     let r = admin.submit(&page, &format!("{page}/sozial"), &[("sozial", "ja")]).await;
     assert!(admin.get(r.location().unwrap_or_default()).await.body.contains("läuft gerade"));
-    let social: bool = sqlx::query_scalar("select social from kita_application where application_id = $1").bind(mine).fetch_one(&app.db.owner().await).await.unwrap_or(true);
+    let social: bool = sqlx::query_scalar("select social from kita_application where application_id = $1")
+        .bind(mine)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(true);
     assert!(!social);
     let ranked = format!("/verwaltung/kita/einrichtungen/{marien}/rangliste/kita/2027-08");
-    let csrf = tina.get(&places.replace(&kotten.to_string(), &marien.to_string())).await.hidden("_csrf").unwrap_or_default();
-    let r = tina.post_raw(&ranked, &[("_csrf", &csrf), ("application", &mine.to_string()), ("reason", "Härtefall mit ausführlicher Begründung")]).await;
+    let csrf =
+        tina.get(&places.replace(&kotten.to_string(), &marien.to_string())).await.hidden("_csrf").unwrap_or_default();
+    let r = tina
+        .post_raw(
+            &ranked,
+            &[
+                ("_csrf", &csrf),
+                ("application", &mine.to_string()),
+                ("reason", "Härtefall mit ausführlicher Begründung"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let r = apply(&mut erika, &child("Ella", "Runde", &Uuid::new_v4().simple().to_string(), &prefs)).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -136,16 +195,31 @@ async fn nothing_that_ranks_children_changes_while_rounds_run_and_removed_places
             .execute(&app.db.owner().await)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
-        let r = admin.submit("/verwaltung/kita/dubletten", &format!("/verwaltung/kita/dubletten/{a}/{b}"), &[("entscheidung", "erste")]).await;
+        let r = admin
+            .submit(
+                "/verwaltung/kita/dubletten",
+                &format!("/verwaltung/kita/dubletten/{a}/{b}"),
+                &[("entscheidung", "erste")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CONFLICT);
         assert!(r.body.contains("Während die Runden laufen"));
     }
 
     // places removed in the database while children hold offers there: the next round lets those
     // offers go and the phase still ends stable
-    let held_there: i64 = sqlx::query_scalar("select count(*) from kita_offer where facility_id = $1 and status = 'held'").bind(kotten).fetch_one(&app.db.owner().await).await.unwrap_or(0);
+    let held_there: i64 =
+        sqlx::query_scalar("select count(*) from kita_offer where facility_id = $1 and status = 'held'")
+            .bind(kotten)
+            .fetch_one(&app.db.owner().await)
+            .await
+            .unwrap_or(0);
     assert!(held_there > 0);
-    sqlx::query("delete from kita_places where facility_id = $1").bind(kotten).execute(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("delete from kita_places where facility_id = $1")
+        .bind(kotten)
+        .execute(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let r = admin.submit("/verwaltung/kita/vergabe", "/verwaltung/kita/vergabe/alle-runden", &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let (status, stable): (String, Option<bool>) =
@@ -154,13 +228,21 @@ async fn nothing_that_ranks_children_changes_while_rounds_run_and_removed_places
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((status.as_str(), stable), ("closed", Some(true)));
-    let still: i64 = sqlx::query_scalar("select count(*) from kita_offer where facility_id = $1 and status = 'held'").bind(kotten).fetch_one(&app.db.owner().await).await.unwrap_or(-1);
+    let still: i64 = sqlx::query_scalar("select count(*) from kita_offer where facility_id = $1 and status = 'held'")
+        .bind(kotten)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or(-1);
     assert_eq!(still, 0);
 }
 
 /// Posts the application form twice (or more) at the same moment from one account, as two browser
 /// tabs would: each with its own one-time key.
-async fn at_once<'a>(app: &'a TestApp, parent: &mut portal_tests::TestClient<'a>, forms: Vec<Vec<(String, String)>>) -> Vec<portal_tests::TestResponse> {
+async fn at_once<'a>(
+    app: &'a TestApp,
+    parent: &mut portal_tests::TestClient<'a>,
+    forms: Vec<Vec<(String, String)>>,
+) -> Vec<portal_tests::TestResponse> {
     let csrf = parent.get("/kita/anmeldung").await.hidden("_csrf").unwrap_or_default();
     let cookie = parent.cookie_header();
     let posts = forms.iter().map(|fields| {
@@ -201,30 +283,68 @@ async fn the_same_child_from_two_tabs_at_once_is_one_application_and_the_tenth_i
     let prefs = three_prefs(&app).await;
     let email = unique_email("zwei-tabs");
     let mut parent = registered(&app, HOST, &email).await;
-    let parent_id: Uuid = sqlx::query_scalar("select citizen_id from citizen_account where email = $1").bind(&email).fetch_one(&app.db.owner().await).await.unwrap_or_else(|e| panic!("{e}"));
+    let parent_id: Uuid = sqlx::query_scalar("select citizen_id from citizen_account where email = $1")
+        .bind(&email)
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let key = || Uuid::new_v4().simple().to_string();
     let (k1, k2) = (key(), key());
     // the same child, written as two parents or two tabs would
-    let answers = at_once(&app, &mut parent, vec![child("Sophie", "Müller", &k1, &prefs[..1]), child("Sophie", "Mueller", &k2, &prefs[..1])]).await;
+    let answers = at_once(
+        &app,
+        &mut parent,
+        vec![child("Sophie", "Müller", &k1, &prefs[..1]), child("Sophie", "Mueller", &k2, &prefs[..1])],
+    )
+    .await;
     let mut codes: Vec<StatusCode> = answers.iter().map(|r| r.status).collect();
     codes.sort();
-    assert_eq!(codes, vec![StatusCode::SEE_OTHER, StatusCode::CONFLICT], "{:?}", answers.iter().map(|r| &r.body).collect::<Vec<_>>());
+    assert_eq!(
+        codes,
+        vec![StatusCode::SEE_OTHER, StatusCode::CONFLICT],
+        "{:?}",
+        answers.iter().map(|r| &r.body).collect::<Vec<_>>()
+    );
     let refused = answers.iter().find(|r| r.status == StatusCode::CONFLICT).map(|r| r.body.clone()).unwrap_or_default();
     assert!(refused.contains("Für dieses Kind haben Sie bereits eine Anmeldung (K-"), "{refused}");
     let owner = app.db.owner().await;
     let open = |owner: sqlx::PgPool| async move {
-        sqlx::query_scalar::<_, i64>("select count(*) from kita_application where citizen_id = $1 and status = 'submitted'").bind(parent_id).fetch_one(&owner).await.unwrap_or(-1)
+        sqlx::query_scalar::<_, i64>(
+            "select count(*) from kita_application where citizen_id = $1 and status = 'submitted'",
+        )
+        .bind(parent_id)
+        .fetch_one(&owner)
+        .await
+        .unwrap_or(-1)
     };
     assert_eq!(open(owner.clone()).await, 1, "one application for Sophie");
 
     // eight more children one by one: nine open
-    for (first, last) in [("Anna", "Albers"), ("Ben", "Brandt"), ("Carla", "Conrad"), ("David", "Dietz"), ("Emma", "Ebert"), ("Felix", "Fuchs"), ("Greta", "Graf"), ("Hugo", "Haas")] {
+    for (first, last) in [
+        ("Anna", "Albers"),
+        ("Ben", "Brandt"),
+        ("Carla", "Conrad"),
+        ("David", "Dietz"),
+        ("Emma", "Ebert"),
+        ("Felix", "Fuchs"),
+        ("Greta", "Graf"),
+        ("Hugo", "Haas"),
+    ] {
         let r = apply(&mut parent, &child(first, last, &key(), &prefs[..1])).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     }
     assert_eq!(open(owner.clone()).await, 9);
     // three more at once: the tenth gets in, the other two are refused with the limit's message
-    let answers = at_once(&app, &mut parent, vec![child("Ida", "Imhof", &key(), &prefs[..1]), child("Jan", "Jost", &key(), &prefs[..1]), child("Kim", "Kaiser", &key(), &prefs[..1])]).await;
+    let answers = at_once(
+        &app,
+        &mut parent,
+        vec![
+            child("Ida", "Imhof", &key(), &prefs[..1]),
+            child("Jan", "Jost", &key(), &prefs[..1]),
+            child("Kim", "Kaiser", &key(), &prefs[..1]),
+        ],
+    )
+    .await;
     assert_eq!(answers.iter().filter(|r| r.status == StatusCode::SEE_OTHER).count(), 1);
     for r in answers.iter().filter(|r| r.status != StatusCode::SEE_OTHER) {
         assert_eq!(r.status, StatusCode::CONFLICT);
@@ -259,8 +379,17 @@ async fn a_new_application_is_checked_for_duplicates_at_once_and_the_allocation_
     let owner = app.db.owner().await;
     let (first, second) = if hers < his { (hers, his) } else { (his, hers) };
     let decision: Option<String> =
-        sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2").bind(first).bind(second).fetch_optional(&owner).await.unwrap_or_default();
-    assert_eq!(decision.as_deref(), Some("open"), "found when the second was submitted, before anyone pressed \"check now\"");
+        sqlx::query_scalar("select decision from kita_duplicate where first_id = $1 and second_id = $2")
+            .bind(first)
+            .bind(second)
+            .fetch_optional(&owner)
+            .await
+            .unwrap_or_default();
+    assert_eq!(
+        decision.as_deref(),
+        Some("open"),
+        "found when the second was submitted, before anyone pressed \"check now\""
+    );
 
     // the allocation does not start while the pair is open, and its page says why
     let page = admin.get("/verwaltung/kita/vergabe").await;
@@ -269,13 +398,23 @@ async fn a_new_application_is_checked_for_duplicates_at_once_and_the_allocation_
     let r = admin.submit("/verwaltung/kita/vergabe", "/verwaltung/kita/vergabe/starten", &[]).await;
     assert_eq!(r.location(), Some("/verwaltung/kita/vergabe?abgelehnt=duplicates_open"));
     let page = admin.get("/verwaltung/kita/vergabe?abgelehnt=duplicates_open").await;
-    assert!(page.body.contains("Die Vergabe beginnt erst, wenn über alle möglichen Doppelanmeldungen entschieden ist"), "{}", page.body);
+    assert!(
+        page.body.contains("Die Vergabe beginnt erst, wenn über alle möglichen Doppelanmeldungen entschieden ist"),
+        "{}",
+        page.body
+    );
     let phases: i64 = sqlx::query_scalar("select count(*) from kita_allocation").fetch_one(&owner).await.unwrap_or(-1);
     assert_eq!(phases, 0);
 
     // merged (the mother's kept): now it starts
     let keep = if hers == first { "erste" } else { "zweite" };
-    let r = admin.submit("/verwaltung/kita/dubletten", &format!("/verwaltung/kita/dubletten/{first}/{second}"), &[("entscheidung", keep)]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/kita/dubletten",
+            &format!("/verwaltung/kita/dubletten/{first}/{second}"),
+            &[("entscheidung", keep)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let r = admin.submit("/verwaltung/kita/vergabe", "/verwaltung/kita/vergabe/starten", &[]).await;
     assert_eq!(r.location(), Some("/verwaltung/kita/vergabe?phase=1"), "{:?}", r.location());

@@ -19,35 +19,83 @@ async fn refunds_need_the_role_and_a_reason_are_audited_and_reach_the_cash_offic
     let (mut admin, mut worker) = staff(&app, "bewohnerparkausweis").await;
     // a viewer may see the payment but not refund
     let viewer_email = unique_email("viewer");
-    let r = admin.submit("/verwaltung/mitarbeitende", "/verwaltung/mitarbeitende", &[("email", &viewer_email), ("display_name", "Vera View"), ("role", "viewer")]).await;
+    let r = admin
+        .submit(
+            "/verwaltung/mitarbeitende",
+            "/verwaltung/mitarbeitende",
+            &[("email", &viewer_email), ("display_name", "Vera View"), ("role", "viewer")],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let link = app.mailed_link(&viewer_email, "/verwaltung/einladung").await;
     let mut viewer = app.client(HOST);
     let page = viewer.get(&link).await;
     let token = page.hidden("token").unwrap_or_default();
-    viewer.submit(&link, "/verwaltung/einladung", &[("token", &token), ("password", "Nur-Lesen-Bitte-2026"), ("password_repeat", "Nur-Lesen-Bitte-2026")]).await;
+    viewer
+        .submit(
+            &link,
+            "/verwaltung/einladung",
+            &[("token", &token), ("password", "Nur-Lesen-Bitte-2026"), ("password_repeat", "Nur-Lesen-Bitte-2026")],
+        )
+        .await;
     let page = viewer.get(&case_path).await;
     assert!(page.body.contains("30,00 €") && !page.body.contains("/erstattung"), "{}", page.body);
     let csrf = page.hidden("_csrf").unwrap_or_default();
-    let r = viewer.post_raw(&format!("{case_path}/erstattung"), &[("_csrf", &csrf), ("amount", "5"), ("reason", "Versehen")]).await;
+    let r = viewer
+        .post_raw(&format!("{case_path}/erstattung"), &[("_csrf", &csrf), ("amount", "5"), ("reason", "Versehen")])
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
     // the case worker: too much, no reason → errors next to the fields, values kept
-    let r = crate::cases::office::staff_post(&mut worker, &format!("{case_path}/erstattung"), &[("amount", "31,00"), ("reason", "x")]).await;
+    let r = crate::cases::office::staff_post(
+        &mut worker,
+        &format!("{case_path}/erstattung"),
+        &[("amount", "31,00"), ("reason", "x")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(r.body.contains("Es können höchstens 30,00 € erstattet werden.") && r.body.contains("Bitte geben Sie einen Grund an"), "{}", r.body);
+    assert!(
+        r.body.contains("Es können höchstens 30,00 € erstattet werden.")
+            && r.body.contains("Bitte geben Sie einen Grund an"),
+        "{}",
+        r.body
+    );
     assert!(r.body.contains("value=\"31,00\""), "the typed amount is kept");
     // a partial refund, then the rest
-    let r = crate::cases::office::staff_post(&mut worker, &format!("{case_path}/erstattung"), &[("amount", "5,00"), ("reason", "Zone B statt Zone A: Differenz")]).await;
+    let r = crate::cases::office::staff_post(
+        &mut worker,
+        &format!("{case_path}/erstattung"),
+        &[("amount", "5,00"), ("reason", "Zone B statt Zone A: Differenz")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let refunded: i64 = owner_scalar(&app, "select refunded_cents from payment where intent_id = $1", &intent).await;
     assert_eq!(refunded, 500);
-    let r = crate::cases::office::staff_post(&mut worker, &format!("{case_path}/erstattung"), &[("amount", "25"), ("reason", "Antrag zurückgenommen")]).await;
+    let r = crate::cases::office::staff_post(
+        &mut worker,
+        &format!("{case_path}/erstattung"),
+        &[("amount", "25"), ("reason", "Antrag zurückgenommen")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let r = crate::cases::office::staff_post(&mut worker, &format!("{case_path}/erstattung"), &[("amount", "1"), ("reason", "noch einmal")]).await;
+    let r = crate::cases::office::staff_post(
+        &mut worker,
+        &format!("{case_path}/erstattung"),
+        &[("amount", "1"), ("reason", "noch einmal")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "nothing left to refund");
-    let remote: Value = reqwest::get(format!("{}_test/events?account={ACCOUNT}", stripe_url())).await.unwrap_or_else(|e| panic!("{e}")).json().await.unwrap_or_default();
-    let refunds = remote.as_array().map_or(0, |l| l.iter().filter(|e| e["type"] == "refund.created" && e["payload"].as_str().unwrap_or_default().contains(&intent)).count());
+    let remote: Value = reqwest::get(format!("{}_test/events?account={ACCOUNT}", stripe_url()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .json()
+        .await
+        .unwrap_or_default();
+    let refunds = remote.as_array().map_or(0, |l| {
+        l.iter()
+            .filter(|e| e["type"] == "refund.created" && e["payload"].as_str().unwrap_or_default().contains(&intent))
+            .count()
+    });
     assert_eq!(refunds, 2, "two refunds at Stripe");
     let audited: i64 = owner_scalar(&app, "select count(*) from audit_log where action = $1", "payment.refund").await;
     assert_eq!(audited, 2);
@@ -64,8 +112,13 @@ async fn refunds_need_the_role_and_a_reason_are_audited_and_reach_the_cash_offic
     let lines: Vec<&str> = csv.body.lines().collect();
     assert_eq!(lines[0], portal_payments::export::HEADER);
     let kz: String = owner_scalar(&app, "select kassenzeichen from payment where intent_id = $1", &intent).await;
-    let payment_line = lines.iter().find(|l| l.contains(&kz) && l.contains(";zahlung;")).unwrap_or_else(|| panic!("{}", csv.body));
-    assert!(payment_line.contains(";Bewohnerparkausweis;3210;432100;1.2.6.01;30,00;0,70;0,00;card;") && payment_line.contains(&intent), "{payment_line}");
+    let payment_line =
+        lines.iter().find(|l| l.contains(&kz) && l.contains(";zahlung;")).unwrap_or_else(|| panic!("{}", csv.body));
+    assert!(
+        payment_line.contains(";Bewohnerparkausweis;3210;432100;1.2.6.01;30,00;0,70;0,00;card;")
+            && payment_line.contains(&intent),
+        "{payment_line}"
+    );
     assert_eq!(lines.iter().filter(|l| l.contains(&kz) && l.contains(";erstattung;")).count(), 2, "{}", csv.body);
     // a case worker of other services sees no refund form and gets 404 for the case
     let (_, mut other_worker) = staff(&app, "geburtsurkunde").await;
@@ -78,12 +131,23 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
     let (mut admin, _) = staff(&app, "geburtsurkunde").await;
     let page = admin.get("/verwaltung/zahlungen/einstellungen").await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("eingerichtet") && !page.body.contains("sk_test") && !page.body.contains("whsec_"), "{}", page.body);
+    assert!(
+        page.body.contains("eingerichtet") && !page.body.contains("sk_test") && !page.body.contains("whsec_"),
+        "{}",
+        page.body
+    );
     let r = admin
         .submit(
             "/verwaltung/zahlungen/einstellungen",
             "/verwaltung/zahlungen/einstellungen",
-            &[("mode", "online"), ("stripe_account_id", "acct_"), ("kassenzeichen_prefix", "kl"), ("kassenzeichen_digits", "8"), ("reminder_days", "0"), ("cash_office_email", "kasse")],
+            &[
+                ("mode", "online"),
+                ("stripe_account_id", "acct_"),
+                ("kassenzeichen_prefix", "kl"),
+                ("kassenzeichen_digits", "8"),
+                ("reminder_days", "0"),
+                ("cash_office_email", "kasse"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -103,13 +167,21 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
             .submit(
                 "/verwaltung/zahlungen/einstellungen",
                 "/verwaltung/zahlungen/einstellungen",
-                &[("mode", "online"), ("stripe_account_id", account), ("methods", "card"), ("kassenzeichen_prefix", "KL-"), ("kassenzeichen_digits", "8"), ("reminder_days", "3")],
+                &[
+                    ("mode", "online"),
+                    ("stripe_account_id", account),
+                    ("methods", "card"),
+                    ("kassenzeichen_prefix", "KL-"),
+                    ("kassenzeichen_digits", "8"),
+                    ("reminder_days", "3"),
+                ],
             )
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{account}");
         assert!(r.body.contains("verknüpft der Betrieb der Plattform"), "{}", r.body);
     }
-    let mapped: i64 = owner_scalar(&app, "select count(*) from stripe_account where account_id = $1", "acct_klPendingNew01").await;
+    let mapped: i64 =
+        owner_scalar(&app, "select count(*) from stripe_account where account_id = $1", "acct_klPendingNew01").await;
     assert_eq!(mapped, 0);
     // the operators attach accounts: Düren's is refused for Kaiserslautern, a new one is saved and
     // its onboarding state fetched from Stripe (unfinished)
@@ -144,12 +216,23 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
         .submit(
             "/verwaltung/zahlungen/einstellungen",
             "/verwaltung/zahlungen/einstellungen",
-            &[("mode", "online"), ("stripe_account_id", "acct_klPendingNew01"), ("methods", "card"), ("kassenzeichen_prefix", "KL-"), ("kassenzeichen_digits", "8"), ("reminder_days", "5")],
+            &[
+                ("mode", "online"),
+                ("stripe_account_id", "acct_klPendingNew01"),
+                ("methods", "card"),
+                ("kassenzeichen_prefix", "KL-"),
+                ("kassenzeichen_digits", "8"),
+                ("reminder_days", "5"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let page = admin.get("/verwaltung/zahlungen/einstellungen").await;
-    assert!(page.body.contains("Zahlungen möglich: nein") && page.body.contains("offene Anforderungen: 2"), "{}", page.body);
+    assert!(
+        page.body.contains("Zahlungen möglich: nein") && page.body.contains("offene Anforderungen: 2"),
+        "{}",
+        page.body
+    );
     // the onboarding link leads to Stripe's hosted onboarding of that account
     let csrf = page.hidden("_csrf").unwrap_or_default();
     let r = admin.post_raw("/verwaltung/zahlungen/einstellungen/onboarding", &[("_csrf", &csrf)]).await;
@@ -173,10 +256,16 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    for msg in ["höchstens 27 Zeichen", "Bitte geben Sie eine Kostenstelle an", "Sachkonto mit 4 bis 10 Ziffern", "Für jede Auswahl des Felds braucht es einen Betrag"] {
+    for msg in [
+        "höchstens 27 Zeichen",
+        "Bitte geben Sie eine Kostenstelle an",
+        "Sachkonto mit 4 bis 10 Ziffern",
+        "Für jede Auswahl des Felds braucht es einen Betrag",
+    ] {
         assert!(r.body.contains(msg), "{msg}: {}", r.body);
     }
-    let en = app.post_form(HOST, "/verwaltung/zahlungen/leistungen/meldebescheinigung", &[], &admin.cookie_header()).await;
+    let en =
+        app.post_form(HOST, "/verwaltung/zahlungen/leistungen/meldebescheinigung", &[], &admin.cookie_header()).await;
     assert_eq!(en.status, StatusCode::FORBIDDEN, "no CSRF token, no change");
     let r = admin
         .submit(
@@ -195,25 +284,54 @@ async fn settings_are_validated_field_by_field_and_secrets_are_never_shown() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let audited: i64 = owner_scalar(&app, "select count(*) from audit_log where action = $1", "payment.service_fee").await;
+    let audited: i64 =
+        owner_scalar(&app, "select count(*) from audit_log where action = $1", "payment.service_fee").await;
     assert_eq!(audited, 1);
 
     // operators: plan fees validated, a tenant's plan and setup in the console
     let csrf = ops_csrf.clone();
-    let r = app.post_form(OPS_HOST, "/tarife", &[("_csrf", &csrf), ("plan", "standard"), ("fixed", "500"), ("percent", "12")], &session).await;
+    let r = app
+        .post_form(
+            OPS_HOST,
+            "/tarife",
+            &[("_csrf", &csrf), ("plan", "standard"), ("fixed", "500"), ("percent", "12")],
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("zwischen 0 und 100 €") && r.body.contains("zwischen 0 und 10"), "{}", r.body);
-    let r = app.post_form(OPS_HOST, "/tarife", &[("_csrf", &csrf), ("plan", "standard"), ("fixed", "0,30"), ("percent", "2")], &session).await;
+    let r = app
+        .post_form(
+            OPS_HOST,
+            "/tarife",
+            &[("_csrf", &csrf), ("plan", "standard"), ("fixed", "0,30"), ("percent", "2")],
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let fee: i64 = owner_scalar(&app, "select fee_fixed_cents + fee_basis_points from plan where plan_slug = $1", "standard").await;
+    let fee: i64 =
+        owner_scalar(&app, "select fee_fixed_cents + fee_basis_points from plan where plan_slug = $1", "standard")
+            .await;
     assert_eq!(fee, 30 + 200);
     let tenant = app.tenant_id("guetersloh").await;
     let page = app.get_with(OPS_HOST, &format!("/mandanten/{tenant}/zahlungen"), &[("cookie", &session)]).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("Basis") && page.body.contains("Keine Online-Zahlung") && !page.body.contains("whsec_"), "{}", page.body);
-    let r = app.post_form(OPS_HOST, &format!("/mandanten/{tenant}/zahlungen"), &[("_csrf", &csrf), ("teil", "tarif"), ("plan", "plus")], &session).await;
+    assert!(
+        page.body.contains("Basis") && page.body.contains("Keine Online-Zahlung") && !page.body.contains("whsec_"),
+        "{}",
+        page.body
+    );
+    let r = app
+        .post_form(
+            OPS_HOST,
+            &format!("/mandanten/{tenant}/zahlungen"),
+            &[("_csrf", &csrf), ("teil", "tarif"), ("plan", "plus")],
+            &session,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let plan: String = owner_scalar(&app, "select plan_slug from tenant where tenant_id::text = $1", &tenant.to_string()).await;
+    let plan: String =
+        owner_scalar(&app, "select plan_slug from tenant where tenant_id::text = $1", &tenant.to_string()).await;
     assert_eq!(plan, "plus");
 }
 
@@ -225,16 +343,28 @@ async fn the_jobs_remind_before_the_deadline_cancel_abandoned_intents_and_write_
     // a pay-later case due tomorrow: reminded once
     let (_, intent, _) = pay_later_case(&app, &mut c).await;
     let owner = app.db.owner().await;
-    sqlx::query("update payment set due_at = now() + interval '1 day' where intent_id = $1").bind(&intent).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("update payment set due_at = now() + interval '1 day' where intent_id = $1")
+        .bind(&intent)
+        .execute(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // a pay-before draft whose payment page was left two days ago
     let (_, abandoned, _) = to_payment_page(&app, &mut c).await;
-    sqlx::query("update payment set state_at = now() - interval '2 days' where intent_id = $1").bind(&abandoned).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+    sqlx::query("update payment set state_at = now() - interval '2 days' where intent_id = $1")
+        .bind(&abandoned)
+        .execute(&owner)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     // a payment made yesterday (German date) for the daily export
     let paid = {
         let (base, intent, secret) = pay_later_case(&app, &mut c).await;
         assert_eq!(confirm(&intent, &secret, "pm_card_visa").await, reqwest::StatusCode::OK);
         c.get(&format!("{base}/zahlung/zurueck?redirect_status=succeeded")).await;
-        sqlx::query("update payment set paid_at = now() - interval '1 day' where intent_id = $1").bind(&intent).execute(&owner).await.unwrap_or_else(|e| panic!("{e}"));
+        sqlx::query("update payment set paid_at = now() - interval '1 day' where intent_id = $1")
+            .bind(&intent)
+            .execute(&owner)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         intent
     };
 
@@ -252,7 +382,12 @@ async fn the_jobs_remind_before_the_deadline_cancel_abandoned_intents_and_write_
             .unwrap_or_default();
     assert_eq!(status, "expired");
     let kl = app.tenant_id("kaiserslautern").await;
-    let csv: String = sqlx::query_scalar("select csv from payment_export where tenant_id = $1 order by export_date desc limit 1").bind(kl).fetch_one(&owner).await.unwrap_or_default();
+    let csv: String =
+        sqlx::query_scalar("select csv from payment_export where tenant_id = $1 order by export_date desc limit 1")
+            .bind(kl)
+            .fetch_one(&owner)
+            .await
+            .unwrap_or_default();
     assert!(csv.contains(&paid), "{csv}");
 
     // a second run (or another server) sends and stores nothing twice
@@ -261,7 +396,11 @@ async fn the_jobs_remind_before_the_deadline_cancel_abandoned_intents_and_write_
     app.deliver_mail().await;
     assert_eq!(mails_for(&email).await.into_iter().filter(|m| m.subject.starts_with("Erinnerung")).count(), 1);
     // the expired payment can still be paid: a new attempt gets a new intent
-    let draft_payment: (Option<uuid::Uuid>,) = sqlx::query_as("select draft_id from payment where status = 'expired' limit 1").fetch_one(&owner).await.unwrap_or((None,));
+    let draft_payment: (Option<uuid::Uuid>,) =
+        sqlx::query_as("select draft_id from payment where status = 'expired' limit 1")
+            .fetch_one(&owner)
+            .await
+            .unwrap_or((None,));
     let page = c.get(&format!("/antrag/{}/zahlung", draft_payment.0.unwrap_or_default())).await;
     let secret = attr(&page.body, "data-client-secret");
     assert!(secret.starts_with("pi_") && !secret.starts_with(&abandoned), "{}", page.body);
@@ -273,7 +412,10 @@ async fn a_case_worker_limited_to_some_services_sees_only_their_payments_and_cas
     let app = TestApp::spawn_at(time::macros::datetime!(2026-12-24 23:30 UTC)).await;
     let mut c = registered(&app, HOST, &unique_email("parken")).await;
     pay_later_case(&app, &mut c).await;
-    let kz: String = sqlx::query_scalar("select kassenzeichen from payment where service_slug = 'bewohnerparkausweis'").fetch_one(&app.db.owner().await).await.unwrap_or_default();
+    let kz: String = sqlx::query_scalar("select kassenzeichen from payment where service_slug = 'bewohnerparkausweis'")
+        .fetch_one(&app.db.owner().await)
+        .await
+        .unwrap_or_default();
     assert!(!kz.is_empty());
     let (mut admin, mut worker) = staff(&app, "meldebescheinigung").await;
     // the cash office's day is the German civil day: 25 December, although it is still the 24th in UTC
@@ -296,7 +438,10 @@ async fn a_case_worker_limited_to_some_services_sees_only_their_payments_and_cas
         .execute(&app.db.owner().await)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(admin.get(csv_path).await.body.contains(&kz), "paid at 00:30 German time on the 25th: in the 25th's export");
+    assert!(
+        admin.get(csv_path).await.body.contains(&kz),
+        "paid at 00:30 German time on the 25th: in the 25th's export"
+    );
     assert!(!admin.get("/verwaltung/zahlungen/export/2026-12-24.csv").await.body.contains(&kz), "not in the 24th's");
     let csv = worker.get(csv_path).await;
     assert_eq!(csv.status, StatusCode::OK);

@@ -3,8 +3,9 @@
 
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -53,7 +54,14 @@ struct Q {
     hinweis: Option<String>,
 }
 
-async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, invite: FormState) -> Result<Vec<Block>, AppError> {
+async fn access_blocks(
+    state: &AppState,
+    lang: Lang,
+    s: &OperatorSession,
+    id: TenantId,
+    notice: Option<Block>,
+    invite: FormState,
+) -> Result<Vec<Block>, AppError> {
     let mut tx = tenant_tx(state, id).await?;
     let list = staff::list(&mut tx).await?;
     tx.finish().await?;
@@ -62,7 +70,12 @@ async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: Te
     blocks.push(Block::Heading(tr(lang, "staff.list_caption")));
     blocks.push(Block::Table {
         caption: tr(lang, "staff.list_caption"),
-        headers: vec![tr(lang, "staff.name"), tr(lang, "staff.email"), tr(lang, "staff.role"), tr(lang, "staff.status")],
+        headers: vec![
+            tr(lang, "staff.name"),
+            tr(lang, "staff.email"),
+            tr(lang, "staff.role"),
+            tr(lang, "staff.status"),
+        ],
         rows: list
             .iter()
             .map(|u| {
@@ -78,7 +91,14 @@ async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: Te
     });
     blocks.push(Block::Heading(tr(lang, "console.invite_admin_heading")));
     blocks.push(Block::Text(tr(lang, "console.invite_admin_intro")));
-    blocks.push(Block::Form(invite_form(lang, &csrf, &paths::ACCESS_PAGE.with(&[&id.0]), invite, &["tenant_admin"], &[])));
+    blocks.push(Block::Form(invite_form(
+        lang,
+        &csrf,
+        &paths::ACCESS_PAGE.with(&[&id.0]),
+        invite,
+        &["tenant_admin"],
+        &[],
+    )));
     blocks.push(Block::Heading(tr(lang, "staff.nav_identity")));
     blocks.push(Block::Links(vec![(paths::PROVIDERS_PAGE.with(&[&id.0]), tr(lang, "console.providers_link"))]));
     Ok(blocks)
@@ -86,38 +106,95 @@ async fn access_blocks(state: &AppState, lang: Lang, s: &OperatorSession, id: Te
 
 /// The tenant's identity providers and the form to add or change one (a page of its own: its form
 /// shares field names with the invitation form).
-async fn render_providers(state: &AppState, lang: Lang, s: &OperatorSession, id: TenantId, notice: Option<Block>, form: FormState, status: StatusCode) -> Result<Response, AppError> {
+async fn render_providers(
+    state: &AppState,
+    lang: Lang,
+    s: &OperatorSession,
+    id: TenantId,
+    notice: Option<Block>,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let (_, name) = tenant_context(state, id).await?;
     let mut tx = tenant_tx(state, id).await?;
     let providers = oidc::providers(&mut tx, false).await?;
     tx.finish().await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
-    blocks.extend(provider_blocks(lang, &s.session.csrf_token, &paths::PROVIDERS_PAGE.with(&[&id.0]), &state.oidc, id.0, &providers, form));
-    blocks.push(Block::Links(vec![(paths::ACCESS_PAGE.with(&[&id.0]), tr_with(lang, "console.access_title", &[("name", &name)]))]));
-    Ok(render(state, lang, s, &paths::PROVIDERS_PAGE.with(&[&id.0]), status, tr_with(lang, "console.providers_title", &[("name", &name)]), blocks))
+    blocks.extend(provider_blocks(
+        lang,
+        &s.session.csrf_token,
+        &paths::PROVIDERS_PAGE.with(&[&id.0]),
+        &state.oidc,
+        id.0,
+        &providers,
+        form,
+    ));
+    blocks.push(Block::Links(vec![(
+        paths::ACCESS_PAGE.with(&[&id.0]),
+        tr_with(lang, "console.access_title", &[("name", &name)]),
+    )]));
+    Ok(render(
+        state,
+        lang,
+        s,
+        &paths::PROVIDERS_PAGE.with(&[&id.0]),
+        status,
+        tr_with(lang, "console.providers_title", &[("name", &name)]),
+        blocks,
+    ))
 }
 
-async fn providers_page(State(state): State<AppState>, s: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
+async fn providers_page(
+    State(state): State<AppState>,
+    s: OperatorSession,
+    Language(lang): Language,
+    Params(id): Params<Uuid>,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     require(&state, &s, Resource::IdentityProviders, Action::Read)?;
     let notice = Notice::parse(q.hinweis.as_deref()).and_then(|n| n.block(lang));
     render_providers(&state, lang, &s, TenantId(id), notice, FormState::default(), StatusCode::OK).await
 }
 
 fn invite_state() -> FormState {
-    let mut f = FormState { order: identity_admin::INVITE_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
+    let mut f = FormState {
+        order: identity_admin::INVITE_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
+        ..FormState::default()
+    };
     f.values.insert("role".into(), "tenant_admin".into());
     f
 }
 
-async fn access_page(State(state): State<AppState>, s: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>, Query(q): Query<Q>) -> Result<Response, AppError> {
+async fn access_page(
+    State(state): State<AppState>,
+    s: OperatorSession,
+    Language(lang): Language,
+    Params(id): Params<Uuid>,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     require(&state, &s, Resource::Staff, Action::Write)?;
     let (_, name) = tenant_context(&state, TenantId(id)).await?;
-    let notice = (Notice::parse(q.hinweis.as_deref()) == Some(Notice::Invited)).then(|| Block::Notice("success", tr(lang, "staff.invited")));
+    let notice = (Notice::parse(q.hinweis.as_deref()) == Some(Notice::Invited))
+        .then(|| Block::Notice("success", tr(lang, "staff.invited")));
     let blocks = access_blocks(&state, lang, &s, TenantId(id), notice, invite_state()).await?;
-    Ok(render(&state, lang, &s, &paths::ACCESS_PAGE.with(&[&id]), StatusCode::OK, tr_with(lang, "console.access_title", &[("name", &name)]), blocks))
+    Ok(render(
+        &state,
+        lang,
+        &s,
+        &paths::ACCESS_PAGE.with(&[&id]),
+        StatusCode::OK,
+        tr_with(lang, "console.access_title", &[("name", &name)]),
+        blocks,
+    ))
 }
 
-async fn invite_admin(State(state): State<AppState>, ip: ClientIp, headers: HeaderMap, Path(id): Path<Uuid>, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
+async fn invite_admin(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Params(id): Params<Uuid>,
+    Checked(s, f): Checked<OperatorSession>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let principal = require(&state, &s, Resource::Staff, Action::Write)?;
     let tenant = TenantId(id);
@@ -127,7 +204,15 @@ async fn invite_admin(State(state): State<AppState>, ip: ClientIp, headers: Head
         Ok(i) => i,
         Err(form) => {
             let blocks = access_blocks(&state, lang, &s, tenant, None, form).await?;
-            return Ok(render(&state, lang, &s, &paths::ACCESS_PAGE.with(&[&id]), StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
+            return Ok(render(
+                &state,
+                lang,
+                &s,
+                &paths::ACCESS_PAGE.with(&[&id]),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                title,
+                blocks,
+            ));
         }
     };
     // the portal runs on the console's port on development machines
@@ -139,7 +224,12 @@ async fn invite_admin(State(state): State<AppState>, ip: ClientIp, headers: Head
                 tx.conn(),
                 &principal,
                 ip.0,
-                Event { tenant: Some(tenant), action: "staff.invite", object: format!("staff:{staff_id}"), detail: serde_json::json!({ "email": inv.email.as_str(), "role": "tenant_admin" }) },
+                Event {
+                    tenant: Some(tenant),
+                    action: "staff.invite",
+                    object: format!("staff:{staff_id}"),
+                    detail: serde_json::json!({ "email": inv.email.as_str(), "role": "tenant_admin" }),
+                },
             )
             .await?;
             tx.commit().await?;
@@ -156,7 +246,13 @@ async fn invite_admin(State(state): State<AppState>, ip: ClientIp, headers: Head
     }
 }
 
-async fn save_provider(State(state): State<AppState>, ip: ClientIp, Language(lang): Language, Path(id): Path<Uuid>, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
+async fn save_provider(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Language(lang): Language,
+    Params(id): Params<Uuid>,
+    Checked(s, f): Checked<OperatorSession>,
+) -> Result<Response, AppError> {
     let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
     let tenant = TenantId(id);
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
@@ -183,14 +279,30 @@ async fn save_provider(State(state): State<AppState>, ip: ClientIp, Language(lan
     Ok(Notice::Saved.redirect(&paths::PROVIDERS_PAGE.with(&[&id])))
 }
 
-async fn delete_provider(State(state): State<AppState>, ip: ClientIp, Path((id, slug)): Path<(Uuid, String)>, Checked(s, _): Checked<OperatorSession>) -> Result<Response, AppError> {
+async fn delete_provider(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Params((id, slug)): Params<(Uuid, String)>,
+    Checked(s, _): Checked<OperatorSession>,
+) -> Result<Response, AppError> {
     let principal = require(&state, &s, Resource::IdentityProviders, Action::Write)?;
     let tenant = TenantId(id);
     let mut tx = state.db.platform().await?.into_tenant(tenant).await?;
     if !oidc::delete_provider(&mut tx, &slug).await? {
         return Err(AppError::not_found());
     }
-    audit::record(tx.conn(), &principal, ip.0, Event { tenant: Some(tenant), action: "identity_provider.delete", object: format!("identity_provider:{slug}"), detail: serde_json::json!({}) }).await?;
+    audit::record(
+        tx.conn(),
+        &principal,
+        ip.0,
+        Event {
+            tenant: Some(tenant),
+            action: "identity_provider.delete",
+            object: format!("identity_provider:{slug}"),
+            detail: serde_json::json!({}),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Notice::Deleted.redirect(&paths::PROVIDERS_PAGE.with(&[&id])))
 }

@@ -6,7 +6,7 @@
 use crate::kit::checked::{Anonymous, Checked};
 use crate::kit::page::Language;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -47,9 +47,27 @@ pub const CAPABILITY: Capability = Capability {
     console: Some(console_access::router),
     public: &[paths::LOGIN_FORM.path(), paths::INVITATION_FORM.path()],
     staff_nav: &[
-        NavEntry { order: 0, path: paths::DASHBOARD.path(), label: "staff.nav_home", resource: Resource::StaffArea, action: Action::Read },
-        NavEntry { order: 40, path: paths::STAFF_LIST.path(), label: "staff.nav_staff", resource: Resource::Staff, action: Action::Read },
-        NavEntry { order: 80, path: paths::PROVIDERS.path(), label: "staff.nav_identity", resource: Resource::IdentityProviders, action: Action::Read },
+        NavEntry {
+            order: 0,
+            path: paths::DASHBOARD.path(),
+            label: "staff.nav_home",
+            resource: Resource::StaffArea,
+            action: Action::Read,
+        },
+        NavEntry {
+            order: 40,
+            path: paths::STAFF_LIST.path(),
+            label: "staff.nav_staff",
+            resource: Resource::Staff,
+            action: Action::Read,
+        },
+        NavEntry {
+            order: 80,
+            path: paths::PROVIDERS.path(),
+            label: "staff.nav_identity",
+            resource: Resource::IdentityProviders,
+            action: Action::Read,
+        },
     ],
     texts,
     ..Capability::named("access")
@@ -96,27 +114,61 @@ struct Q {
 // login, logout, invitation
 
 fn login_blocks(lang: Lang, csrf: &str, next: &str, form: FormState) -> Vec<Block> {
-    let login = LoginForm { action: paths::LOGIN_FORM.path(), csrf, next, email_label: tr(lang, "staff.email"), email_autocomplete: "username", secondary: None };
+    let login = LoginForm {
+        action: paths::LOGIN_FORM.path(),
+        csrf,
+        next,
+        email_label: tr(lang, "staff.email"),
+        email_autocomplete: "username",
+        secondary: None,
+    };
     vec![Block::Text(tr(lang, "staff.login_intro")), login.block(lang, form)]
 }
 
 fn safe_next(next: &str) -> String {
-    crate::kit::page::return_path(next, paths::DASHBOARD.path(), paths::LOGIN_FORM.path(), paths::DASHBOARD.path()).to_owned()
+    crate::kit::page::return_path(next, paths::DASHBOARD.path(), paths::LOGIN_FORM.path(), paths::DASHBOARD.path())
+        .to_owned()
 }
 
-async fn login_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
+async fn login_form(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
     let mut blocks = match Notice::parse(q.hinweis.as_deref()) {
         Some(Notice::LoggedOut) => vec![Block::Notice("success", tr(lang, "account.logged_out"))],
         _ => vec![],
     };
-    blocks.extend(login_blocks(lang, &csrf, &safe_next(q.weiter.as_deref().unwrap_or("")), FormState { order: vec!["email".into(), "password".into()], ..FormState::default() }));
-    let r = staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::OK, tr(lang, "staff.login_title"), blocks).await?;
+    blocks.extend(login_blocks(
+        lang,
+        &csrf,
+        &safe_next(q.weiter.as_deref().unwrap_or("")),
+        FormState { order: vec!["email".into(), "password".into()], ..FormState::default() },
+    ));
+    let r = staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::LOGIN_FORM.path(),
+        None,
+        StatusCode::OK,
+        tr(lang, "staff.login_title"),
+        blocks,
+    )
+    .await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    headers: HeaderMap,
+    Checked(_, f): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let (csrf, _) = anon_csrf(&headers);
     let email = f.text("email");
@@ -134,7 +186,17 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     if !login_address_allowed(&state, Some(tenant), &ip).await? {
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.too_many_attempts"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
-        return staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await;
+        return staff_page(
+            &state,
+            &ctx,
+            lang,
+            paths::LOGIN_FORM.path(),
+            None,
+            StatusCode::TOO_MANY_REQUESTS,
+            title,
+            blocks,
+        )
+        .await;
     }
     let mut tx = state.db.tenant(tenant).await?;
     let remembered = {
@@ -143,9 +205,22 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     };
     if let Some(wait) = second_factor::login_wait(tx.conn(), &buckets, remembered).await? {
         tx.commit().await?;
-        let mut blocks = vec![Block::Notice("danger", tr_with(lang, "twofactor.wait", &[("seconds", &second_factor::wait_secs(wait))]))];
+        let mut blocks = vec![Block::Notice(
+            "danger",
+            tr_with(lang, "twofactor.wait", &[("seconds", &second_factor::wait_secs(wait))]),
+        )];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
-        let r = staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::TOO_MANY_REQUESTS, title, blocks).await?;
+        let r = staff_page(
+            &state,
+            &ctx,
+            lang,
+            paths::LOGIN_FORM.path(),
+            None,
+            StatusCode::TOO_MANY_REQUESTS,
+            title,
+            blocks,
+        )
+        .await?;
         return Ok(crate::kit::page::retry_after(r, wait));
     }
     let Some(id) = staff::authenticate(&mut tx, &email, &pw).await? else {
@@ -153,7 +228,8 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
         tx.commit().await?;
         let mut blocks = vec![Block::Notice("danger", tr(lang, "account.login_failed"))];
         blocks.extend(login_blocks(lang, &csrf, &next, form));
-        return staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::UNAUTHORIZED, title, blocks).await;
+        return staff_page(&state, &ctx, lang, paths::LOGIN_FORM.path(), None, StatusCode::UNAUTHORIZED, title, blocks)
+            .await;
     };
     let roles = staff::get(&mut tx, id).await?.map(|u| u.roles).unwrap_or_default();
     let required = staff::second_factor_policy(&mut tx).await?.requires(&roles);
@@ -161,7 +237,14 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     let step = second_factor::after_password(tx.conn(), area, &headers, id, required, now).await?;
     if step != AfterPassword::Session {
         tx.commit().await?;
-        let pending = Pending { account: id, at: now.unix_timestamp(), setup: step == AfterPassword::Setup, next, key: account_key, secret: None };
+        let pending = Pending {
+            account: id,
+            at: now.unix_timestamp(),
+            setup: step == AfterPassword::Setup,
+            next,
+            key: account_key,
+            secret: None,
+        };
         return Ok(second_factor::to_second_step(&state, area, &pending));
     }
     second_factor::login_succeeded(tx.conn(), &buckets).await?;
@@ -171,11 +254,18 @@ async fn login(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, 
     Ok(r)
 }
 
-async fn logout(State(state): State<AppState>, ctx: TenantContext, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
+async fn logout(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Checked(s, _): Checked<Staff>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     session::end(&mut tx, &s.token).await?;
     tx.finish().await?;
-    Ok(with_cookie(Notice::LoggedOut.redirect(paths::LOGIN_FORM.path()), &cookies::set(STAFF_COOKIE, "", state.config.secure_cookies, Some(0), true)))
+    Ok(with_cookie(
+        Notice::LoggedOut.redirect(paths::LOGIN_FORM.path()),
+        &cookies::set(STAFF_COOKIE, "", state.config.secure_cookies, Some(0), true),
+    ))
 }
 
 fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: FormState) -> Vec<Block> {
@@ -194,7 +284,9 @@ fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: 
                     .hint(tr_with(lang, "account.password_hint", &[("min", &password::MIN_CHARS.to_string())]))
                     .autocomplete("new-password")
                     .required(),
-                Field::new("password_repeat", tr(lang, "account.password_repeat"), FieldKind::Password).autocomplete("new-password").required(),
+                Field::new("password_repeat", tr(lang, "account.password_repeat"), FieldKind::Password)
+                    .autocomplete("new-password")
+                    .required(),
             ],
             submit: tr(lang, "staff.invitation_submit"),
             danger: false,
@@ -203,12 +295,32 @@ fn invitation_blocks(lang: Lang, csrf: &str, token: &str, name: &str, mut form: 
     ]
 }
 
-async fn invitation_problem(state: &AppState, ctx: &TenantContext, lang: Lang, p: links::LinkProblem) -> Result<Response, AppError> {
+async fn invitation_problem(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    p: links::LinkProblem,
+) -> Result<Response, AppError> {
     let (status, text) = crate::kit::form::link_problem(lang, p);
-    staff_page(state, ctx, lang, paths::INVITATION_FORM.path(), None, status, tr(lang, "account.link_problem_title"), vec![Block::Notice("danger", text)]).await
+    staff_page(
+        state,
+        ctx,
+        lang,
+        paths::INVITATION_FORM.path(),
+        None,
+        status,
+        tr(lang, "account.link_problem_title"),
+        vec![Block::Notice("danger", text)],
+    )
+    .await
 }
 
-async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<Q>) -> Result<Response, AppError> {
+async fn invitation_form(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let token = q.token.unwrap_or_default();
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -220,12 +332,26 @@ async fn invitation_form(State(state): State<AppState>, ctx: TenantContext, head
     tx.finish().await?;
     let (csrf, new) = anon_csrf(&headers);
     let form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
-    let r = staff_page(&state, &ctx, lang, paths::INVITATION_FORM.path(), None, StatusCode::OK, tr(lang, "staff.invitation_title"), invitation_blocks(lang, &csrf, &token, &user.display_name, form))
-        .await?;
+    let r = staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::INVITATION_FORM.path(),
+        None,
+        StatusCode::OK,
+        tr(lang, "staff.invitation_title"),
+        invitation_blocks(lang, &csrf, &token, &user.display_name, form),
+    )
+    .await?;
     Ok(set_anon_csrf(&state, r, &csrf, new))
 }
 
-async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
+async fn accept_invitation(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Checked(_, f): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -261,18 +387,34 @@ async fn accept_invitation(State(state): State<AppState>, ctx: TenantContext, he
         let now = tx.now();
         tx.finish().await?;
         let key = portal_identity::secret::fingerprint(&user.email);
-        let pending = Pending { account: link.subject_id, at: now.unix_timestamp(), setup: true, next: Notice::Welcome.path(paths::DASHBOARD.path()), key, secret: None };
+        let pending = Pending {
+            account: link.subject_id,
+            at: now.unix_timestamp(),
+            setup: true,
+            next: Notice::Welcome.path(paths::DASHBOARD.path()),
+            key,
+            secret: None,
+        };
         return Ok(second_factor::to_second_step(&state, Area::Staff(ctx.entry.tenant_id), &pending));
     }
     let session = session::start(&mut tx, Subject::Staff(link.subject_id)).await?;
     tx.finish().await?;
-    Ok(with_cookie(Notice::Welcome.redirect(paths::DASHBOARD.path()), &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true)))
+    Ok(with_cookie(
+        Notice::Welcome.redirect(paths::DASHBOARD.path()),
+        &cookies::set(STAFF_COOKIE, &session, state.config.secure_cookies, None, true),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
 // dashboard
 
-async fn dashboard(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
+async fn dashboard(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::StaffArea, Action::Read)?;
     let mut blocks = Vec::new();
     if Notice::parse(q.hinweis.as_deref()) == Some(Notice::Welcome) {
@@ -286,7 +428,11 @@ async fn dashboard(State(state): State<AppState>, ctx: TenantContext, Language(l
     ]));
     if s.may(&state, Resource::Cases, Action::Process) || s.may(&state, Resource::Cases, Action::Read) {
         blocks.push(Block::Heading(tr(lang, "staff.my_work")));
-        let scope = if s.principal.scope_services.is_empty() { tr(lang, "staff.scope_all") } else { s.principal.scope_services.join(", ") };
+        let scope = if s.principal.scope_services.is_empty() {
+            tr(lang, "staff.scope_all")
+        } else {
+            s.principal.scope_services.join(", ")
+        };
         blocks.push(Block::Facts(vec![(tr(lang, "staff.scope"), scope, None)]));
         let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
         for panel in registry::panels(|c| c.dashboard) {
@@ -296,7 +442,10 @@ async fn dashboard(State(state): State<AppState>, ctx: TenantContext, Language(l
     }
     if s.may(&state, Resource::Staff, Action::Write) {
         blocks.push(Block::Heading(tr(lang, "staff.admin_heading")));
-        blocks.push(Block::Links(staff_nav(&state, lang, &s, paths::DASHBOARD.path()).into_iter().skip(1).map(|(h, l, _)| (h, l)).collect()));
+        blocks.push(Block::Links(
+            staff_nav(&state, lang, &s, paths::DASHBOARD.path()).into_iter().skip(1).map(|(h, l, _)| (h, l)).collect(),
+        ));
     }
-    staff_page(&state, &ctx, lang, paths::DASHBOARD.path(), Some(&s), StatusCode::OK, tr(lang, "staff.title"), blocks).await
+    staff_page(&state, &ctx, lang, paths::DASHBOARD.path(), Some(&s), StatusCode::OK, tr(lang, "staff.title"), blocks)
+        .await
 }

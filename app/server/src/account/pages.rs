@@ -16,7 +16,13 @@ pub(super) const PROFILE_LABELS: [(&str, &str); 7] = [
     ("phone", "account.phone"),
 ];
 
-pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    citizen: Citizen,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut blocks = Vec::new();
@@ -32,7 +38,8 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
     if let Some(k) = notice {
         blocks.push(Block::Notice("success", tr(lang, k)));
     }
-    let verified_badge = acc.verified_by.as_ref().map(|p| ("success", tr_with(lang, "account.verified_by", &[("provider", p)])));
+    let verified_badge =
+        acc.verified_by.as_ref().map(|p| ("success", tr_with(lang, "account.verified_by", &[("provider", p)])));
     blocks.push(Block::Heading(tr(lang, "account.profile_heading")));
     let mut facts: Vec<portal_ui::blocks::Fact> = PROFILE_LABELS
         .iter()
@@ -58,8 +65,17 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
     blocks.push(Block::Links(links));
     blocks.push(Block::Heading(tr(lang, "account.privacy_heading")));
     blocks.push(Block::Text(tr(lang, "account.privacy_intro")));
-    blocks.push(Block::Links(vec![(paths::EXPORT.path().into(), tr(lang, "account.download_data")), (paths::DELETE_FORM.path().into(), tr(lang, "account.delete_link"))]));
-    blocks.push(Block::Buttons(vec![Button { action: paths::LOGOUT.path().into(), csrf: citizen.csrf.clone(), hidden: vec![], label: tr(lang, "account.logout"), danger: false }]));
+    blocks.push(Block::Links(vec![
+        (paths::EXPORT.path().into(), tr(lang, "account.download_data")),
+        (paths::DELETE_FORM.path().into(), tr(lang, "account.delete_link")),
+    ]));
+    blocks.push(Block::Buttons(vec![Button {
+        action: paths::LOGOUT.path().into(),
+        csrf: citizen.csrf.clone(),
+        hidden: vec![],
+        label: tr(lang, "account.logout"),
+        danger: false,
+    }]));
     page_in(&state, &ctx, tx, lang, paths::OVERVIEW.path(), StatusCode::OK, tr(lang, "account.title"), blocks).await
 }
 
@@ -78,7 +94,8 @@ pub(super) fn profile_blocks(lang: Lang, csrf: &str, acc: &citizen::Account, mut
     for (f, key) in PROFILE_LABELS {
         form.labels.insert(f.to_owned(), tr(lang, key));
     }
-    let note = acc.verified_by.as_ref().map(|p| tr_with(lang, "account.verified_by", &[("provider", p)])).unwrap_or_default();
+    let note =
+        acc.verified_by.as_ref().map(|p| tr_with(lang, "account.verified_by", &[("provider", p)])).unwrap_or_default();
     let fields = PROFILE_LABELS
         .iter()
         .map(|(f, key)| {
@@ -116,12 +133,28 @@ pub(super) fn profile_blocks(lang: Lang, csrf: &str, acc: &citizen::Account, mut
     blocks
 }
 
-pub(super) async fn profile_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen) -> Result<Response, AppError> {
+pub(super) async fn profile_form(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    citizen: Citizen,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
-    let values: Vec<(&str, String)> = PROFILE_LABELS.iter().map(|(f, _)| (*f, acc.profile.get(f).unwrap_or_default())).collect();
+    let values: Vec<(&str, String)> =
+        PROFILE_LABELS.iter().map(|(f, _)| (*f, acc.profile.get(f).unwrap_or_default())).collect();
     let form = form_state(&PROFILE_LABELS.map(|(f, _)| f), &values);
-    page_in(&state, &ctx, tx, lang, paths::PROFILE_FORM.path(), StatusCode::OK, tr(lang, "account.edit_profile"), profile_blocks(lang, &citizen.csrf, &acc, form)).await
+    page_in(
+        &state,
+        &ctx,
+        tx,
+        lang,
+        paths::PROFILE_FORM.path(),
+        StatusCode::OK,
+        tr(lang, "account.edit_profile"),
+        profile_blocks(lang, &citizen.csrf, &acc, form),
+    )
+    .await
 }
 
 /// Validates the profile form; `Err` carries the form with its errors.
@@ -142,7 +175,8 @@ pub(super) fn parse_profile(lang: Lang, f: &Fields, today: Date) -> Result<Profi
     }
     let phone = f.text("phone");
     let phone_len = phone.chars().count();
-    let phone_ok = phone.is_empty() || ((6..=30).contains(&phone_len) && phone.chars().all(|c| c.is_ascii_digit() || " +()/-".contains(c)));
+    let phone_ok = phone.is_empty()
+        || ((6..=30).contains(&phone_len) && phone.chars().all(|c| c.is_ascii_digit() || " +()/-".contains(c)));
     if !phone_ok {
         err(&mut form, lang, "phone", "validation.phone");
     }
@@ -161,10 +195,23 @@ pub(super) fn parse_profile(lang: Lang, f: &Fields, today: Date) -> Result<Profi
     if form.has_errors() {
         return Err(form);
     }
-    Ok(Profile { given_name: opt("given_name"), family_name: opt("family_name"), birth_date: birth, street: opt("street"), postal_code: opt("postal_code"), city: opt("city"), phone: opt("phone") })
+    Ok(Profile {
+        given_name: opt("given_name"),
+        family_name: opt("family_name"),
+        birth_date: birth,
+        street: opt("street"),
+        postal_code: opt("postal_code"),
+        city: opt("city"),
+        phone: opt("phone"),
+    })
 }
 
-pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Checked(citizen, f): Checked<Citizen>) -> Result<Response, AppError> {
+pub(super) async fn save_profile(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    Checked(citizen, f): Checked<Citizen>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     match parse_profile(lang, &f, state.db.clock().today()) {
@@ -179,14 +226,35 @@ pub(super) async fn save_profile(State(state): State<AppState>, ctx: TenantConte
             for v in &acc.verified_fields {
                 form.values.insert(v.clone(), acc.profile.get(v).unwrap_or_default());
             }
-            page(&state, &ctx, lang, paths::PROFILE_FORM.path(), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.edit_profile"), profile_blocks(lang, &citizen.csrf, &acc, form)).await
+            page(
+                &state,
+                &ctx,
+                lang,
+                paths::PROFILE_FORM.path(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr(lang, "account.edit_profile"),
+                profile_blocks(lang, &citizen.csrf, &acc, form),
+            )
+            .await
         }
     }
 }
 
 pub(super) fn password_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Block> {
-    let form = with_labels(form, lang, &[("current_password", "account.current_password"), ("password", "account.new_password"), ("password_repeat", "account.password_repeat")]);
-    let mut fields = vec![Field::new("current_password", tr(lang, "account.current_password"), FieldKind::Password).autocomplete("current-password").required()];
+    let form = with_labels(
+        form,
+        lang,
+        &[
+            ("current_password", "account.current_password"),
+            ("password", "account.new_password"),
+            ("password_repeat", "account.password_repeat"),
+        ],
+    );
+    let mut fields = vec![
+        Field::new("current_password", tr(lang, "account.current_password"), FieldKind::Password)
+            .autocomplete("current-password")
+            .required(),
+    ];
     fields.extend(new_password_fields(lang));
     vec![Block::Form(FormSpec {
         action: paths::PASSWORD_FORM.path().into(),
@@ -199,12 +267,31 @@ pub(super) fn password_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Bl
     })]
 }
 
-pub(super) async fn password_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen) -> Result<Response, AppError> {
+pub(super) async fn password_form(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    citizen: Citizen,
+) -> Result<Response, AppError> {
     let form = form_state(&["current_password", "password", "password_repeat"], &[]);
-    page(&state, &ctx, lang, paths::PASSWORD_FORM.path(), StatusCode::OK, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await
+    page(
+        &state,
+        &ctx,
+        lang,
+        paths::PASSWORD_FORM.path(),
+        StatusCode::OK,
+        tr(lang, "account.change_password"),
+        password_blocks(lang, &citizen.csrf, form),
+    )
+    .await
 }
 
-pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(citizen, f): Checked<Citizen>) -> Result<Response, AppError> {
+pub(super) async fn change_password(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Checked(citizen, f): Checked<Citizen>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
@@ -215,7 +302,17 @@ pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantCo
     }
     crate::kit::form::check_new_password(lang, &mut form, &pw, &f.raw("password_repeat"), acc.email.as_deref());
     if form.has_errors() {
-        return page_in(&state, &ctx, tx, lang, paths::PASSWORD_FORM.path(), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "account.change_password"), password_blocks(lang, &citizen.csrf, form)).await;
+        return page_in(
+            &state,
+            &ctx,
+            tx,
+            lang,
+            paths::PASSWORD_FORM.path(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr(lang, "account.change_password"),
+            password_blocks(lang, &citizen.csrf, form),
+        )
+        .await;
     }
     citizen::set_password(&mut tx, citizen.citizen_id, &pw, false).await?;
     // other sessions end; this one gets a new id
@@ -223,14 +320,15 @@ pub(super) async fn change_password(State(state): State<AppState>, ctx: TenantCo
     let token = session::start(&mut tx, Subject::Citizen(citizen.citizen_id)).await?;
     if let Some(email) = &acc.email {
         let base = base_url(&state, &ctx.host, &headers);
-        queue(&mut tx, &ctx, &base, lang, email, Mail::PasswordChanged).await?;
+        queue(&mut tx, &ctx, &base, lang, email, crate::account::mails::password_changed()).await?;
     }
     tx.finish().await?;
     Ok(with_cookie(Notice::PasswordChanged.redirect(paths::OVERVIEW.path()), &session_cookie(&state, &token)))
 }
 
 pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: FormState) -> Vec<Block> {
-    let form = with_labels(form, lang, &[("email", "account.new_email"), ("current_password", "account.current_password")]);
+    let form =
+        with_labels(form, lang, &[("email", "account.new_email"), ("current_password", "account.current_password")]);
     vec![
         Block::Text(tr_with(lang, "account.change_email_intro", &[("email", current)])),
         Block::Form(FormSpec {
@@ -239,7 +337,9 @@ pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: F
             form,
             fields: vec![
                 Field::new("email", tr(lang, "account.new_email"), FieldKind::Email).autocomplete("email").required(),
-                Field::new("current_password", tr(lang, "account.current_password"), FieldKind::Password).autocomplete("current-password").required(),
+                Field::new("current_password", tr(lang, "account.current_password"), FieldKind::Password)
+                    .autocomplete("current-password")
+                    .required(),
             ],
             submit: tr(lang, "account.change_email_submit"),
             danger: false,
@@ -248,15 +348,34 @@ pub(super) fn email_change_blocks(lang: Lang, csrf: &str, current: &str, form: F
     ]
 }
 
-pub(super) async fn email_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen) -> Result<Response, AppError> {
+pub(super) async fn email_form(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    citizen: Citizen,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["email", "current_password"], &[]);
-    page_in(&state, &ctx, tx, lang, paths::EMAIL_FORM.path(), StatusCode::OK, tr(lang, "account.change_email"), email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form))
-        .await
+    page_in(
+        &state,
+        &ctx,
+        tx,
+        lang,
+        paths::EMAIL_FORM.path(),
+        StatusCode::OK,
+        tr(lang, "account.change_email"),
+        email_change_blocks(lang, &citizen.csrf, acc.email.as_deref().unwrap_or("–"), form),
+    )
+    .await
 }
 
-pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(citizen, f): Checked<Citizen>) -> Result<Response, AppError> {
+pub(super) async fn change_email(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Checked(citizen, f): Checked<Citizen>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
@@ -265,7 +384,9 @@ pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantConte
     let email = Email::parse(&raw);
     match &email {
         None => err(&mut form, lang, "email", if raw.is_empty() { "validation.required" } else { "validation.email" }),
-        Some(e) if acc.email.as_deref() == Some(e.as_str()) => err(&mut form, lang, "email", "validation.email_unchanged"),
+        Some(e) if acc.email.as_deref() == Some(e.as_str()) => {
+            err(&mut form, lang, "email", "validation.email_unchanged")
+        }
         Some(e) if citizen::email_in_use(&mut tx, e).await? => err(&mut form, lang, "email", "validation.email_taken"),
         Some(_) => {}
     }
@@ -287,12 +408,25 @@ pub(super) async fn change_email(State(state): State<AppState>, ctx: TenantConte
     };
     let base = base_url(&state, &ctx.host, &headers);
     let token = links::issue(&mut tx, Purpose::ChangeEmail, citizen.citizen_id, Some(email.as_str()), None).await?;
-    queue(&mut tx, &ctx, &base, lang, email.as_str(), Mail::ConfirmNewEmail { link: format!("{base}/konto/email-bestaetigen?token={token}") }).await?;
+    queue(
+        &mut tx,
+        &ctx,
+        &base,
+        lang,
+        email.as_str(),
+        crate::account::mails::confirm_new_email(format!("{base}/konto/email-bestaetigen?token={token}")),
+    )
+    .await?;
     tx.finish().await?;
     Ok(Notice::EmailSent.redirect(paths::OVERVIEW.path()))
 }
 
-pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
+pub(super) async fn confirm_email(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let token = q.token.unwrap_or_default();
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -320,7 +454,7 @@ pub(super) async fn confirm_email(State(state): State<AppState>, ctx: TenantCont
     }
     if let Some(old) = old {
         let base = base_url(&state, &ctx.host, &headers);
-        queue(&mut tx, &ctx, &base, lang, &old, Mail::EmailChanged { new_email: new_email.clone() }).await?;
+        queue(&mut tx, &ctx, &base, lang, &old, crate::account::mails::email_changed(new_email.clone())).await?;
     }
     tx.finish().await?;
     Ok(Notice::EmailChanged.redirect(paths::OVERVIEW.path()))

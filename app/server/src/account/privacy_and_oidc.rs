@@ -5,8 +5,13 @@ use crate::account::paths;
 use crate::kit::checked::Checked;
 use crate::kit::notice::Notice;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 
-pub(super) async fn export(State(state): State<AppState>, ctx: TenantContext, citizen: Citizen) -> Result<Response, AppError> {
+pub(super) async fn export(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    citizen: Citizen,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let mut data = citizen::export(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let applications = portal_cases::export_for(&mut tx, citizen.citizen_id).await?;
@@ -18,21 +23,41 @@ pub(super) async fn export(State(state): State<AppState>, ctx: TenantContext, ci
     tx.finish().await?;
     let body = serde_json::to_string_pretty(&data).unwrap_or_default();
     let date = state.db.now().date();
-    Ok(crate::kit::page::attachment("application/json; charset=utf-8", body, &format!("buergerkonto-{}-{date}.json", ctx.entry.slug)))
+    Ok(crate::kit::page::attachment(
+        "application/json; charset=utf-8",
+        body,
+        &format!("buergerkonto-{}-{date}.json", ctx.entry.slug),
+    ))
 }
 
 pub(super) fn delete_blocks(lang: Lang, csrf: &str, has_password: bool, form: FormState) -> Vec<Block> {
-    let form = with_labels(form, lang, &[("confirm", "account.delete_confirm"), ("current_password", "account.current_password")]);
+    let form = with_labels(
+        form,
+        lang,
+        &[("confirm", "account.delete_confirm"), ("current_password", "account.current_password")],
+    );
     let mut fields = vec![Field::new("confirm", tr(lang, "account.delete_confirm"), FieldKind::Checkbox).required()];
     if has_password {
-        fields.push(Field::new("current_password", tr(lang, "account.current_password"), FieldKind::Password).autocomplete("current-password").required());
+        fields.push(
+            Field::new("current_password", tr(lang, "account.current_password"), FieldKind::Password)
+                .autocomplete("current-password")
+                .required(),
+        );
     }
     vec![
         Block::Text(tr(lang, "account.delete_intro")),
         Block::Heading(tr(lang, "account.delete_removed_heading")),
-        Block::List(vec![tr(lang, "account.delete_removed_1"), tr(lang, "account.delete_removed_2"), tr(lang, "account.delete_removed_3")]),
+        Block::List(vec![
+            tr(lang, "account.delete_removed_1"),
+            tr(lang, "account.delete_removed_2"),
+            tr(lang, "account.delete_removed_3"),
+        ]),
         Block::Heading(tr(lang, "account.delete_kept_heading")),
-        Block::List(vec![tr(lang, "account.delete_kept_1"), tr(lang, "account.delete_kept_2"), tr(lang, "account.delete_kept_3")]),
+        Block::List(vec![
+            tr(lang, "account.delete_kept_1"),
+            tr(lang, "account.delete_kept_2"),
+            tr(lang, "account.delete_kept_3"),
+        ]),
         Block::Form(FormSpec {
             action: paths::DELETE_FORM.path().into(),
             csrf: csrf.to_owned(),
@@ -45,14 +70,34 @@ pub(super) fn delete_blocks(lang: Lang, csrf: &str, has_password: bool, form: Fo
     ]
 }
 
-pub(super) async fn delete_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, citizen: Citizen) -> Result<Response, AppError> {
+pub(super) async fn delete_form(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    citizen: Citizen,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let form = form_state(&["confirm", "current_password"], &[]);
-    page_in(&state, &ctx, tx, lang, paths::DELETE_FORM.path(), StatusCode::OK, tr(lang, "account.delete_title"), delete_blocks(lang, &citizen.csrf, acc.has_password, form)).await
+    page_in(
+        &state,
+        &ctx,
+        tx,
+        lang,
+        paths::DELETE_FORM.path(),
+        StatusCode::OK,
+        tr(lang, "account.delete_title"),
+        delete_blocks(lang, &citizen.csrf, acc.has_password, form),
+    )
+    .await
 }
 
-pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Checked(citizen, f): Checked<Citizen>) -> Result<Response, AppError> {
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    Checked(citizen, f): Checked<Citizen>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["confirm", "current_password"], &[("confirm", f.text("confirm"))]);
@@ -78,7 +123,10 @@ pub(super) async fn delete(State(state): State<AppState>, ctx: TenantContext, La
     citizen::delete(&mut tx, citizen.citizen_id).await?;
     tx.finish().await?;
     tracing::info!(citizen.id = %citizen.citizen_id, "citizen account deleted");
-    Ok(with_cookie(Notice::Deleted.redirect(paths::LOGIN_FORM.path()), &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true)))
+    Ok(with_cookie(
+        Notice::Deleted.redirect(paths::LOGIN_FORM.path()),
+        &cookies::set(CITIZEN_COOKIE, "", secure(&state), Some(0), true),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -88,13 +136,29 @@ pub(super) fn redirect_uri(state: &AppState, ctx: &TenantContext, headers: &Head
     format!("{}/konto/oidc/rueckruf", base_url(state, &ctx.host, headers))
 }
 
-pub(super) async fn oidc_failed(state: &AppState, ctx: &TenantContext, lang: Lang, status: StatusCode, key: &str) -> Result<Response, AppError> {
-    let blocks = vec![Block::Notice("danger", tr(lang, key)), Block::Links(vec![(paths::LOGIN_FORM.path().into(), tr(lang, "account.back_to_login"))])];
-    let r = page(state, ctx, lang, paths::OIDC_CALLBACK.path(), status, tr(lang, "account.provider_failed_title"), blocks).await?;
+pub(super) async fn oidc_failed(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    status: StatusCode,
+    key: &str,
+) -> Result<Response, AppError> {
+    let blocks = vec![
+        Block::Notice("danger", tr(lang, key)),
+        Block::Links(vec![(paths::LOGIN_FORM.path().into(), tr(lang, "account.back_to_login"))]),
+    ];
+    let r =
+        page(state, ctx, lang, paths::OIDC_CALLBACK.path(), status, tr(lang, "account.provider_failed_title"), blocks)
+            .await?;
     Ok(with_cookie(r, &cookies::set(OIDC_COOKIE, "", secure(state), Some(0), true)))
 }
 
-pub(super) async fn oidc_start(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn oidc_start(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Params(slug): Params<String>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let provider = oidc::provider(&mut tx, &slug).await?.filter(|p| p.enabled).ok_or_else(AppError::not_found)?;
@@ -102,7 +166,8 @@ pub(super) async fn oidc_start(State(state): State<AppState>, ctx: TenantContext
     match state.oidc.start(ctx.entry.tenant_id.0, &provider, &redirect_uri(&state, &ctx, &headers)).await {
         Ok((url, flow)) => {
             let value = state.oidc.seal_flow(ctx.entry.tenant_id.0, &flow);
-            let cookie = cookies::set(OIDC_COOKIE, &value, secure(&state), Some(portal_identity::oidc::FLOW_TTL_SECS), true);
+            let cookie =
+                cookies::set(OIDC_COOKIE, &value, secure(&state), Some(portal_identity::oidc::FLOW_TTL_SECS), true);
             Ok(with_cookie(see_other(&url), &cookie))
         }
         Err(e) => {
@@ -145,7 +210,11 @@ pub(super) async fn oidc_callback(
         return oidc_failed(&state, &ctx, lang, StatusCode::BAD_REQUEST, "account.provider_state_invalid").await;
     };
     tx.finish().await?;
-    let claims = match state.oidc.finish(tenant.0, &provider, &redirect_uri(&state, &ctx, &headers), &flow, &code, &returned_state).await {
+    let claims = match state
+        .oidc
+        .finish(tenant.0, &provider, &redirect_uri(&state, &ctx, &headers), &flow, &code, &returned_state)
+        .await
+    {
         Ok(c) => c,
         Err(e) => {
             tracing::warn!(tenant.id = %tenant, provider = %provider.slug, error = %e, "identity provider login refused");
@@ -158,7 +227,14 @@ pub(super) async fn oidc_callback(
         }
     };
     let mut tx = tenant_tx(&state, tenant).await?;
-    let citizen = citizen::login_with_identity(&mut tx, &provider.slug, &provider.display_name, &claims, current.as_ref().map(|c| c.citizen_id)).await?;
+    let citizen = citizen::login_with_identity(
+        &mut tx,
+        &provider.slug,
+        &provider.display_name,
+        &claims,
+        current.as_ref().map(|c| c.citizen_id),
+    )
+    .await?;
     if let Some(c) = &current {
         session::end(&mut tx, &c.token).await?;
     }

@@ -5,6 +5,7 @@ use crate::applications::paths;
 use crate::kit::checked::{Checked, Gated};
 use crate::kit::notice::Notice;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 
 #[derive(Deserialize, Default)]
 pub(super) struct NoticeQuery {
@@ -12,7 +13,13 @@ pub(super) struct NoticeQuery {
     hinweis: Option<String>,
 }
 
-pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::kit::session::Citizen, Query(q): Query<NoticeQuery>) -> Result<Response, AppError> {
+pub(super) async fn my_cases(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: crate::kit::session::Citizen,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let list = cases::cases_of(&mut tx, citizen.citizen_id).await?;
@@ -35,7 +42,12 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, 
         .collect();
     blocks.push(Block::Table {
         caption: tr(lang, "cases.my_cases"),
-        headers: vec![tr(lang, "cases.reference"), tr(lang, "cases.service"), tr(lang, "cases.submitted_at"), tr(lang, "cases.status")],
+        headers: vec![
+            tr(lang, "cases.reference"),
+            tr(lang, "cases.service"),
+            tr(lang, "cases.submitted_at"),
+            tr(lang, "cases.status"),
+        ],
         rows,
         empty: tr(lang, "cases.no_cases"),
     });
@@ -53,7 +65,12 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, 
             .collect();
         blocks.push(Block::Table {
             caption: tr(lang, "cases.my_drafts"),
-            headers: vec![tr(lang, "cases.service"), tr(lang, "cases.saved_at"), tr(lang, "cases.kept_until"), String::new()],
+            headers: vec![
+                tr(lang, "cases.service"),
+                tr(lang, "cases.saved_at"),
+                tr(lang, "cases.kept_until"),
+                String::new(),
+            ],
             rows,
             empty: String::new(),
         });
@@ -63,7 +80,14 @@ pub(super) async fn my_cases(State(state): State<AppState>, ctx: TenantContext, 
 }
 
 /// The applicant's view of a case (account or guest link); `base` is the case's URL.
-pub(super) async fn case_blocks(tx: &mut TenantTx, lang: Lang, case: &Case, base: &str, csrf: &str, reply_error: Option<(String, Option<String>, Option<String>)>) -> Result<Vec<Block>, AppError> {
+pub(super) async fn case_blocks(
+    tx: &mut TenantTx,
+    lang: Lang,
+    case: &Case,
+    base: &str,
+    csrf: &str,
+    reply_error: Option<(String, Option<String>, Option<String>)>,
+) -> Result<Vec<Block>, AppError> {
     let events = cases::events(tx, case.case_id, false).await?;
     let files = cases::files_of_case(tx, case.case_id).await?;
     let schema = cases::form_version(tx, &case.schema_hash).await?;
@@ -83,7 +107,11 @@ pub(super) async fn case_blocks(tx: &mut TenantTx, lang: Lang, case: &Case, base
     for panel in registry::panels(|c| c.citizen_case) {
         blocks.extend(panel(tx, lang, case, base).await?);
     }
-    let issued: Vec<(String, String)> = files.iter().filter(|f| f.purpose == "issued").map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone())).collect();
+    let issued: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.purpose == "issued")
+        .map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone()))
+        .collect();
     if !issued.is_empty() {
         blocks.push(Block::Heading(tr(lang, "cases.documents")));
         blocks.push(Block::Links(issued));
@@ -95,7 +123,14 @@ pub(super) async fn case_blocks(tx: &mut TenantTx, lang: Lang, case: &Case, base
         blocks.push(Block::MessageForm(Box::new(MessageFormSpec {
             action: format!("{base}/nachricht"),
             csrf: csrf.to_owned(),
-            heading: tr(lang, if case.status == Status::InformationRequested { "cases.reply_heading_requested" } else { "cases.reply_heading" }),
+            heading: tr(
+                lang,
+                if case.status == Status::InformationRequested {
+                    "cases.reply_heading_requested"
+                } else {
+                    "cases.reply_heading"
+                },
+            ),
             text_label: tr(lang, "cases.reply_text"),
             text_value: text,
             text_error,
@@ -110,7 +145,11 @@ pub(super) async fn case_blocks(tx: &mut TenantTx, lang: Lang, case: &Case, base
     }
     blocks.push(Block::Heading(tr(lang, "cases.your_answers")));
     blocks.push(Block::Answers(answer_sections(&schema, &case.answers, lang, None)));
-    let answer_files: Vec<(String, String)> = files.iter().filter(|f| f.purpose == "answer").map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone())).collect();
+    let answer_files: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.purpose == "answer")
+        .map(|f| (format!("{base}/datei/{}", f.file_id), f.name.clone()))
+        .collect();
     if !answer_files.is_empty() {
         blocks.push(Block::Heading(tr(lang, "cases.attachments")));
         blocks.push(Block::Links(answer_files));
@@ -142,14 +181,20 @@ pub(super) async fn citizen_case(
     ctx: TenantContext,
     Language(lang): Language,
     citizen: crate::kit::session::Citizen,
-    Path(case_id): Path<Uuid>,
+    Params(case_id): Params<Uuid>,
 ) -> Result<Response, AppError> {
     citizen_case_page(&state, &ctx, lang, &citizen, case_id, None, StatusCode::OK).await
 }
 
 /// A reply of the applicant: text and/or a file; a case waiting for information returns to review.
 /// Returns the problems (text, file) when the reply is not acceptable.
-pub(super) async fn reply(tx: &mut TenantTx, lang: Lang, case: &Case, actor: &Actor, posted: &Posted) -> Result<Option<(String, Option<String>, Option<String>)>, AppError> {
+pub(super) async fn reply(
+    tx: &mut TenantTx,
+    lang: Lang,
+    case: &Case,
+    actor: &Actor,
+    posted: &Posted,
+) -> Result<Option<(String, Option<String>, Option<String>)>, AppError> {
     let text = posted.text("text");
     let upload = posted.files_for("file").into_iter().next().cloned();
     let label = portal_domain::Localized { de: "Datei".into(), en: "File".into() };
@@ -168,7 +213,14 @@ pub(super) async fn reply(tx: &mut TenantTx, lang: Lang, case: &Case, actor: &Ac
     }
     let event = cases::applicant_reply(tx, case.case_id, &text, actor).await?;
     if let (Some((kind, bytes)), Some(u)) = (file, upload) {
-        cases::store_file(tx, FileOwner::Case { case_id: case.case_id, event_id: Some(event), purpose: FilePurpose::Message }, &u.file_name, kind.mime(), &bytes).await?;
+        cases::store_file(
+            tx,
+            FileOwner::Case { case_id: case.case_id, event_id: Some(event), purpose: FilePurpose::Message },
+            &u.file_name,
+            kind.mime(),
+            &bytes,
+        )
+        .await?;
     }
     Ok(None)
 }
@@ -177,7 +229,7 @@ pub(super) async fn citizen_reply(
     State(state): State<AppState>,
     ctx: TenantContext,
     Language(lang): Language,
-    Path(case_id): Path<Uuid>,
+    Params(case_id): Params<Uuid>,
     Checked(citizen, body): Checked<crate::kit::session::Citizen, Gated>,
 ) -> Result<Response, AppError> {
     let posted = body.read(|_| async { Ok(FileLimits::message_attachment()) }).await?;
@@ -186,7 +238,16 @@ pub(super) async fn citizen_reply(
     let name = case.applicant_name.clone();
     if let Some(problem) = reply(&mut tx, lang, &case, &Actor::citizen(citizen.citizen_id, &name), &posted).await? {
         drop(tx);
-        return citizen_case_page(&state, &ctx, lang, &citizen, case_id, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return citizen_case_page(
+            &state,
+            &ctx,
+            lang,
+            &citizen,
+            case_id,
+            Some(problem),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     tx.finish().await?;
     Ok(see_other(&paths::CITIZEN_CASE.with(&[&case_id])))
@@ -197,15 +258,23 @@ pub(super) async fn citizen_receipt(
     ctx: TenantContext,
     headers: HeaderMap,
     citizen: crate::kit::session::Citizen,
-    Path(case_id): Path<Uuid>,
+    Params(case_id): Params<Uuid>,
 ) -> Result<Response, AppError> {
     citizen_pdf(&state, &ctx, &headers, &citizen, case_id, application_receipt).await
 }
 
-pub(super) async fn citizen_file(State(state): State<AppState>, ctx: TenantContext, citizen: crate::kit::session::Citizen, Path((case_id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {
+pub(super) async fn citizen_file(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    citizen: crate::kit::session::Citizen,
+    Params((case_id, file_id)): Params<(Uuid, Uuid)>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     own_case(&mut tx, &citizen, case_id).await?;
-    let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(case_id)).ok_or_else(AppError::not_found)?;
+    let (file, bytes) = cases::file(&mut tx, file_id)
+        .await?
+        .filter(|(f, _)| f.case_id == Some(case_id))
+        .ok_or_else(AppError::not_found)?;
     tx.finish().await?;
     Ok(file_response(file, bytes))
 }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::applications::paths;
 use crate::kit::checked::{Anonymous, Checked, Gated};
+use crate::kit::params::Params;
 
 pub(super) async fn guest_case_page(
     state: &AppState,
@@ -25,7 +26,12 @@ pub(super) async fn guest_case_page(
     Ok(set_anon_csrf(state, r, &csrf, new))
 }
 
-pub(super) async fn guest_case(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn guest_case(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Params(token): Params<String>,
+) -> Result<Response, AppError> {
     guest_case_page(&state, &ctx, &headers, lang_of(&headers), &token, None, StatusCode::OK).await
 }
 
@@ -34,7 +40,7 @@ pub(super) async fn guest_reply(
     ctx: TenantContext,
     headers: HeaderMap,
     ip: ClientIp,
-    Path(token): Path<String>,
+    Params(token): Params<String>,
     Checked(_, body): Checked<Anonymous, Gated>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
@@ -55,20 +61,33 @@ pub(super) async fn guest_reply(
     let name = case.applicant_name.clone();
     if let Some(problem) = reply(&mut tx, lang, &case, &Actor::guest(&name), &posted).await? {
         drop(tx);
-        return guest_case_page(&state, &ctx, &headers, lang, &token, Some(problem), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return guest_case_page(&state, &ctx, &headers, lang, &token, Some(problem), StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
     }
     tx.finish().await?;
     Ok(see_other(&paths::GUEST_CASE.with(&[&token])))
 }
 
-pub(super) async fn guest_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn guest_receipt(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Params(token): Params<String>,
+) -> Result<Response, AppError> {
     guest_pdf(&state, &ctx, &headers, &token, application_receipt).await
 }
 
-pub(super) async fn guest_file(State(state): State<AppState>, ctx: TenantContext, Path((token, file_id)): Path<(String, Uuid)>) -> Result<Response, AppError> {
+pub(super) async fn guest_file(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Params((token, file_id)): Params<(String, Uuid)>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
-    let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(case.case_id)).ok_or_else(AppError::not_found)?;
+    let (file, bytes) = cases::file(&mut tx, file_id)
+        .await?
+        .filter(|(f, _)| f.case_id == Some(case.case_id))
+        .ok_or_else(AppError::not_found)?;
     tx.finish().await?;
     Ok(file_response(file, bytes))
 }

@@ -6,14 +6,16 @@
 
 use crate::kit::checked::{Checked, Gated};
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use portal_cases::{self as cases, Actor, Case, Draft, FileOwner, FilePurpose, Owner, Status};
 use portal_db::TenantTx;
 use portal_domain::Lang;
+use portal_domain::ServiceSlug;
 use portal_forms::answers::{dom_id, merge_page, retain_visible};
 use portal_forms::display::sections;
 use portal_forms::prefill::verified_fields;
@@ -32,17 +34,22 @@ use uuid::Uuid;
 
 use crate::flows::filing::{file_case, guest_email};
 use crate::kit::dates::{fmt_date, fmt_time, today};
+use crate::kit::frame::plain_page as render;
 use crate::kit::limits::{allow_per_address, mail_allowed};
 use crate::kit::links;
 use crate::kit::mail::base_url;
 use crate::kit::page::file_response;
-use crate::kit::page::{lang_of, plain_page as render, see_other, with_cookie};
+use crate::kit::page::{lang_of, see_other, with_cookie};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{self, BoxFuture, Capability};
 use crate::kit::session::{MaybeCitizen, anon_csrf, set_anon_csrf};
 use crate::kit::uploads::{FileLimits, MAX_UPLOAD_BODY, Posted, accept};
-use crate::shared::cases::{application_receipt, citizen_case as own_case, citizen_pdf, guest_lookup, guest_pdf, status_label, timeline};
-use crate::shared::drafts::{Applicant, GUEST_COOKIE, applicant, finish, load, prefilled_answers, profile_values, service_name};
+use crate::shared::cases::{
+    application_receipt, citizen_case as own_case, citizen_pdf, guest_lookup, guest_pdf, status_label, timeline,
+};
+use crate::shared::drafts::{
+    Applicant, GUEST_COOKIE, applicant, finish, load, prefilled_answers, profile_values, service_name,
+};
 
 mod case_pages;
 mod guests;
@@ -60,11 +67,19 @@ const GUEST_UPLOADS_PER_ADDRESS: Limit = Limit { max: 60, window: time::Duration
 /// Messages a guest may send through status links per source address and hour.
 const GUEST_REPLIES_PER_ADDRESS: Limit = Limit { max: 30, window: time::Duration::hours(1) };
 
-pub const CAPABILITY: Capability =
-    Capability { portal: Some(router), jobs: &[retention_job], texts: || cases::status::ALL.iter().map(|s| format!("cases.status_{}", s.as_str())).collect(), ..Capability::named("applications") };
+pub const CAPABILITY: Capability = Capability {
+    portal: Some(router),
+    jobs: &[retention_job],
+    texts: || cases::status::ALL.iter().map(|s| format!("cases.status_{}", s.as_str())).collect(),
+    ..Capability::named("applications")
+};
 
 /// Anonymises cases past their retention period, hourly, on every server (each pass claims its rows).
-fn retention_job(state: &AppState, _: &portal_settings::Settings, stop: tokio::sync::watch::Receiver<bool>) -> Option<BoxFuture<'static, ()>> {
+fn retention_job(
+    state: &AppState,
+    _: &portal_settings::Settings,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<BoxFuture<'static, ()>> {
     Some(Box::pin(crate::flows::retention::run_loop(state.db.clone(), std::time::Duration::from_secs(3600), stop)))
 }
 
@@ -96,14 +111,21 @@ enum Opened {
     Filed(Response),
 }
 
-async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uuid, lock: bool) -> Result<Opened, AppError> {
+async fn open(
+    state: &AppState,
+    ctx: &TenantContext,
+    a: &Applicant,
+    draft_id: Uuid,
+    lock: bool,
+) -> Result<Opened, AppError> {
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let (draft, schema) = load(&mut tx, a, draft_id, lock).await?;
     if draft.case_id.is_some() {
         return Ok(Opened::Filed(see_other(&paths::DONE.with(&[&draft_id]))));
     }
     // once the money is on its way the answers (and so the fee) stay as they were paid for
-    if portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await?.is_some_and(|p| !p.status.is_payable()) {
+    if portal_payments::repo::payment_for_draft(&mut tx, draft_id, false).await?.is_some_and(|p| !p.status.is_payable())
+    {
         return Ok(Opened::Filed(see_other(&links::DRAFT_PAY.with(&[&draft_id]))));
     }
     Ok(Opened::Draft(tx, draft, schema))
@@ -112,16 +134,27 @@ async fn open(state: &AppState, ctx: &TenantContext, a: &Applicant, draft_id: Uu
 // ---------------------------------------------------------------------------------------------
 // start
 
-async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(slug): Path<String>) -> Result<Response, AppError> {
+async fn start_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: MaybeCitizen,
+    Params(slug): Params<ServiceSlug>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     let name = form.name.get(lang).to_owned();
     let pages: Vec<String> = form.schema.pages.iter().map(|p| p.title.get(lang).to_owned()).collect();
-    let files: Vec<String> = form.schema.fields().filter(|f| f.kind == Kind::File).map(|f| f.label.get(lang).to_owned()).collect();
+    let files: Vec<String> =
+        form.schema.fields().filter(|f| f.kind == Kind::File).map(|f| f.label.get(lang).to_owned()).collect();
     let days = cases::draft_days(&mut tx).await?;
-    let mut blocks = vec![Block::Text(tr(lang, "cases.start_intro")), Block::Heading(tr(lang, "cases.start_steps")), Block::List(pages)];
+    let mut blocks = vec![
+        Block::Text(tr(lang, "cases.start_intro")),
+        Block::Heading(tr(lang, "cases.start_steps")),
+        Block::List(pages),
+    ];
     if !files.is_empty() {
         blocks.push(Block::Heading(tr(lang, "cases.start_documents")));
         blocks.push(Block::List(files));
@@ -129,13 +162,29 @@ async fn start_page(State(state): State<AppState>, ctx: TenantContext, headers: 
     blocks.push(Block::Text(tr_with(lang, "cases.start_drafts", &[("days", &days.to_string())])));
     let action = paths::START_PAGE.with(&[&slug]);
     if a.citizen.is_some() {
-        blocks.push(Block::Buttons(vec![Button { action, csrf: a.csrf.clone(), hidden: vec![], label: tr(lang, "cases.start_button"), danger: false }]));
+        blocks.push(Block::Buttons(vec![Button {
+            action,
+            csrf: a.csrf.clone(),
+            hidden: vec![],
+            label: tr(lang, "cases.start_button"),
+            danger: false,
+        }]));
     } else {
-        let login = format!("{}?weiter={}", links::CITIZEN_LOGIN.path(), urlencoding::encode(&paths::START_PAGE.with(&[&slug])));
+        let login = format!(
+            "{}?weiter={}",
+            links::CITIZEN_LOGIN.path(),
+            urlencoding::encode(&paths::START_PAGE.with(&[&slug]))
+        );
         blocks.push(Block::Links(vec![(login, tr(lang, "cases.start_login"))]));
         if form.schema.guest {
             blocks.push(Block::Text(tr(lang, "cases.start_guest_text")));
-            blocks.push(Block::Buttons(vec![Button { action, csrf: a.csrf.clone(), hidden: vec![("als".into(), "gast".into())], label: tr(lang, "cases.start_guest_button"), danger: false }]));
+            blocks.push(Block::Buttons(vec![Button {
+                action,
+                csrf: a.csrf.clone(),
+                hidden: vec![("als".into(), "gast".into())],
+                label: tr(lang, "cases.start_guest_button"),
+                danger: false,
+            }]));
         } else {
             blocks.push(Block::Notice("info", tr(lang, "cases.start_account_needed")));
         }
@@ -150,7 +199,7 @@ async fn start(
     ctx: TenantContext,
     headers: HeaderMap,
     ip: ClientIp,
-    Path(slug): Path<String>,
+    Params(slug): Params<ServiceSlug>,
     Checked(a, posted): Checked<Applicant, Posted>,
 ) -> Result<Response, AppError> {
     if a.citizen.is_none() {
@@ -163,11 +212,21 @@ async fn start(
         Some(c) => (Owner::Citizen(c.citizen_id), prefilled_answers(&mut tx, &form.schema, c.citizen_id).await?),
         None if form.schema.guest && posted.text("als") == "gast" => {
             // one guest cookie per browser; a new application keeps the cookie it has
-            let token = cookies::get(&headers, GUEST_COOKIE).filter(|t| t.len() == 43).map(str::to_owned).unwrap_or_else(random_token);
-            cookie = Some(cookies::set(GUEST_COOKIE, &token, state.config.secure_cookies, Some(60 * 60 * 24 * 90), true));
+            let token = cookies::get(&headers, GUEST_COOKIE)
+                .filter(|t| t.len() == 43)
+                .map(str::to_owned)
+                .unwrap_or_else(random_token);
+            cookie =
+                Some(cookies::set(GUEST_COOKIE, &token, state.config.secure_cookies, Some(60 * 60 * 24 * 90), true));
             (Owner::Guest(token_hash(&token).to_vec()), Answers::new())
         }
-        None => return Ok(see_other(&format!("{}?weiter={}", links::CITIZEN_LOGIN.path(), urlencoding::encode(&paths::START_PAGE.with(&[&slug]))))),
+        None => {
+            return Ok(see_other(&format!(
+                "{}?weiter={}",
+                links::CITIZEN_LOGIN.path(),
+                urlencoding::encode(&paths::START_PAGE.with(&[&slug]))
+            )));
+        }
     };
     let draft = cases::create_draft(&mut tx, &form, &owner, &answers).await?;
     tx.finish().await?;
@@ -208,7 +267,11 @@ async fn page_view(
         Some(c) => {
             let (profile, by) = profile_values(&mut tx, c.citizen_id).await?;
             let verified: Vec<String> = verified_fields(schema, &profile, &answers).into_iter().collect();
-            let prefilled: Vec<String> = schema.fields().filter(|f| f.prefill.is_some() && answers.get(&f.id).is_some_and(|v| !v.is_empty())).map(|f| f.id.clone()).collect();
+            let prefilled: Vec<String> = schema
+                .fields()
+                .filter(|f| f.prefill.is_some() && answers.get(&f.id).is_some_and(|v| !v.is_empty()))
+                .map(|f| f.id.clone())
+                .collect();
             (prefilled, verified, by)
         }
         None => (vec![], vec![], None),
@@ -235,26 +298,51 @@ async fn page_view(
     if a.citizen.is_some() {
         buttons.push(("speichern".to_owned(), tr(lang, "cases.save_later"), false));
     }
-    let step = tr_with(lang, "cases.step", &[("n", &(position + 1).to_string()), ("total", &visible.len().to_string()), ("service", &name)]);
+    let step = tr_with(
+        lang,
+        "cases.step",
+        &[("n", &(position + 1).to_string()), ("total", &visible.len().to_string()), ("service", &name)],
+    );
     let spec = AppFormSpec {
         action: paths::FORM_PAGE.with(&[&draft.draft_id, &page.id]),
         csrf: a.csrf.clone(),
         step,
         page_help: page.help.as_ref().map(|h| h.get(lang).to_owned()),
         summary: summary(&issues, lang),
-        fields: FormFieldsData { page: page.clone(), answers: shown, issues, lang, today: today(state.db.clock()), prefilled, verified, verified_by },
+        fields: FormFieldsData {
+            page: page.clone(),
+            answers: shown,
+            issues,
+            lang,
+            today: today(state.db.clock()),
+            prefilled,
+            verified,
+            verified_by,
+        },
         buttons,
         back: None,
     };
     let mut blocks = vec![Block::AppForm(Box::new(spec))];
-    blocks.push(Block::Buttons(vec![Button { action: paths::DISCARD.with(&[&draft.draft_id]), csrf: a.csrf.clone(), hidden: vec![], label: tr(lang, "cases.discard"), danger: true }]));
+    blocks.push(Block::Buttons(vec![Button {
+        action: paths::DISCARD.with(&[&draft.draft_id]),
+        csrf: a.csrf.clone(),
+        hidden: vec![],
+        label: tr(lang, "cases.discard"),
+        danger: true,
+    }]));
     let title = page.title.get(lang).to_owned();
     let path = paths::FORM_PAGE.with(&[&draft.draft_id, &page.id]);
     let r = render(state, ctx, tx, lang, &path, status, title, blocks).await?;
     Ok(finish(state, r, a))
 }
 
-async fn form_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path((draft_id, page_id)): Path<(Uuid, String)>) -> Result<Response, AppError> {
+async fn form_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: MaybeCitizen,
+    Params((draft_id, page_id)): Params<(Uuid, String)>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let (tx, draft, schema) = match open(&state, &ctx, &a, draft_id, false).await? {
@@ -285,7 +373,7 @@ async fn save_page(
     ctx: TenantContext,
     Language(lang): Language,
     ip: ClientIp,
-    Path((draft_id, page_id)): Path<(Uuid, String)>,
+    Params((draft_id, page_id)): Params<(Uuid, String)>,
     Checked(a, body): Checked<Applicant, Gated>,
 ) -> Result<Response, AppError> {
     // before any file is read: the token (checked by the read), the draft's owner, a guest's
@@ -301,7 +389,12 @@ async fn save_page(
                 allow_per_address(state_ref, tenant, ip_ref, "guest-upload", GUEST_UPLOADS_PER_ADDRESS).await?;
             }
             let (_, page) = schema.page(page_ref).ok_or_else(AppError::not_found)?;
-            Ok(FileLimits::inputs(page.fields.iter().filter(|f| f.kind == Kind::File).map(|f| (f.id.clone(), f.max_bytes(), f.max_files()))))
+            Ok(FileLimits::inputs(
+                page.fields
+                    .iter()
+                    .filter(|f| f.kind == Kind::File)
+                    .map(|f| (f.id.clone(), f.max_bytes(), f.max_files())),
+            ))
         })
         .await?;
     let (mut tx, draft, schema) = match open(&state, &ctx, &a, draft_id, true).await? {
@@ -323,12 +416,20 @@ async fn save_page(
     let mut file_issues = Vec::new();
     for field in page.fields.iter().filter(|f| f.kind == Kind::File) {
         let remove = posted.all(&format!("{}.remove", field.id));
-        let mut files: Vec<portal_forms::FileRef> = answers.get(&field.id).map(|v| v.files().to_vec()).unwrap_or_default();
+        let mut files: Vec<portal_forms::FileRef> =
+            answers.get(&field.id).map(|v| v.files().to_vec()).unwrap_or_default();
         files.retain(|f| !remove.contains(&f.file_id));
         for upload in posted.files_for(&field.id) {
             match accept(Some(field), upload) {
                 Ok((kind, bytes)) => {
-                    let stored = cases::store_file(&mut tx, FileOwner::Draft { draft_id, field_id: &field.id }, &upload.file_name, kind.mime(), &bytes).await?;
+                    let stored = cases::store_file(
+                        &mut tx,
+                        FileOwner::Draft { draft_id, field_id: &field.id },
+                        &upload.file_name,
+                        kind.mime(),
+                        &bytes,
+                    )
+                    .await?;
                     // a single-file field replaces its file
                     if field.max_files() == 1 {
                         files.clear();
@@ -344,7 +445,8 @@ async fn save_page(
     let action = posted.text("_action");
     // "add another" and "remove entry" of repeatable groups: change the page, no errors yet
     if let Some(group) = action.strip_prefix("add:") {
-        if let (Some(field), Some(Value::Items(items))) = (page.fields.iter().find(|f| f.id == group && f.kind == Kind::Group), answers.get_mut(group))
+        if let (Some(field), Some(Value::Items(items))) =
+            (page.fields.iter().find(|f| f.id == group && f.kind == Kind::Group), answers.get_mut(group))
             && items.len() < field.max_entries() as usize
         {
             items.push(Answers::new());
@@ -359,13 +461,16 @@ async fn save_page(
     if action.starts_with("add:") || action.starts_with("remove:") {
         cases::save_draft(&mut tx, draft_id, &answers).await?;
         cases::prune_draft_files(&mut tx, draft_id, &answers).await?;
-        return page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, file_issues, StatusCode::OK).await;
+        return page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, file_issues, StatusCode::OK)
+            .await;
     }
 
     // the street directory first: it may set the parking zone the page's own check requires
-    let directory_issues = crate::flows::directory::check(&mut tx, &schema, Some(&page), &mut answers, &ctx.entry.name).await?;
+    let directory_issues =
+        crate::flows::directory::check(&mut tx, &schema, Some(&page), &mut answers, &ctx.entry.name).await?;
     let mut issues = check_page(&page, &mut answers, today(state.db.clock()));
-    issues.extend(directory_issues.into_iter().filter(|d| !issues.iter().any(|i| i.name == d.name)).collect::<Vec<_>>());
+    issues
+        .extend(directory_issues.into_iter().filter(|d| !issues.iter().any(|i| i.name == d.name)).collect::<Vec<_>>());
     issues.extend(file_issues);
     // saved whatever the outcome: nothing typed is lost
     cases::save_draft(&mut tx, draft_id, &answers).await?;
@@ -379,14 +484,30 @@ async fn save_page(
             return Ok(Notice::Saved.redirect(paths::MY_CASES.path()));
         }
         "zurueck" => {
-            let prev = position.and_then(|p| p.checked_sub(1)).and_then(|p| visible.get(p)).map_or(page_id.clone(), |i| schema.pages[*i].id.clone());
+            let prev = position
+                .and_then(|p| p.checked_sub(1))
+                .and_then(|p| visible.get(p))
+                .map_or(page_id.clone(), |i| schema.pages[*i].id.clone());
             tx.finish().await?;
             return Ok(see_other(&paths::FORM_PAGE.with(&[&draft_id, &prev])));
         }
         _ => {}
     }
     if !issues.is_empty() {
-        return page_view(&state, &ctx, tx, lang, &a, &draft, &schema, &page_id, answers, issues, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return page_view(
+            &state,
+            &ctx,
+            tx,
+            lang,
+            &a,
+            &draft,
+            &schema,
+            &page_id,
+            answers,
+            issues,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     tx.finish().await?;
     let next = position.and_then(|p| visible.get(p + 1)).map(|i| schema.pages[*i].id.clone());

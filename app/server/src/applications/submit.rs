@@ -3,13 +3,28 @@
 use super::*;
 use crate::applications::paths;
 use crate::kit::notice::Notice;
+use crate::kit::params::Params;
 
-pub(super) fn answer_sections(schema: &FormSchema, answers: &Answers, lang: Lang, change_base: Option<&str>) -> Vec<AnswerSection> {
+pub(super) fn answer_sections(
+    schema: &FormSchema,
+    answers: &Answers,
+    lang: Lang,
+    change_base: Option<&str>,
+) -> Vec<AnswerSection> {
     sections(schema, answers, lang)
         .into_iter()
         .map(|s| {
             let page_id = schema.pages[s.page_index].id.clone();
-            AnswerSection { title: s.title, rows: s.rows.into_iter().map(|(name, label, value)| (label, value, change_base.map(|b| format!("{b}/seite/{page_id}#{}", dom_id(&name))))).collect() }
+            AnswerSection {
+                title: s.title,
+                rows: s
+                    .rows
+                    .into_iter()
+                    .map(|(name, label, value)| {
+                        (label, value, change_base.map(|b| format!("{b}/seite/{page_id}#{}", dom_id(&name))))
+                    })
+                    .collect(),
+            }
         })
         .collect()
 }
@@ -35,7 +50,8 @@ pub(super) async fn check_view(
             .iter()
             .map(|i| {
                 let top = i.name.split(['.', '[']).next().unwrap_or_default();
-                let page = schema.pages.iter().find(|p| p.fields.iter().any(|f| f.id == top)).map_or("", |p| p.id.as_str());
+                let page =
+                    schema.pages.iter().find(|p| p.fields.iter().any(|f| f.id == top)).map_or("", |p| p.id.as_str());
                 (format!("{base}/seite/{page}#{}", dom_id(&i.name)), i.message(lang))
             })
             .collect();
@@ -45,7 +61,14 @@ pub(super) async fn check_view(
     blocks.push(Block::Text(tr_with(lang, "cases.check_intro", &[("service", &name)])));
     blocks.push(Block::Answers(answer_sections(schema, &draft.answers, lang, Some(&base))));
     // the fee as the server computes it from these answers, and how it is paid
-    let plan = crate::flows::payment::plan(state, &mut tx, &draft.service_slug, schema, &retain_visible(schema, &draft.answers)).await?;
+    let plan = crate::flows::payment::plan(
+        state,
+        &mut tx,
+        &draft.service_slug,
+        schema,
+        &retain_visible(schema, &draft.answers),
+    )
+    .await?;
     let mut submit_label = tr(lang, "cases.submit");
     if let crate::flows::payment::Plan::Unpriced(e) = &plan {
         blocks.push(Block::Heading(tr(lang, "payments.heading")));
@@ -54,21 +77,32 @@ pub(super) async fn check_view(
             && let Some(page) = schema.pages.iter().find(|p| p.fields.iter().any(|f| &f.id == field))
             && let Some(f) = schema.field(field)
         {
-            blocks.push(Block::Links(vec![(format!("{base}/seite/{}#{}", page.id, dom_id(field)), f.label.get(lang).to_owned())]));
+            blocks.push(Block::Links(vec![(
+                format!("{base}/seite/{}#{}", page.id, dom_id(field)),
+                f.label.get(lang).to_owned(),
+            )]));
         }
     }
     if let Some(fee) = plan.fee().filter(|f| f.total() > 0) {
         let amount = crate::kit::dates::money(fee.total(), lang);
         blocks.push(Block::Heading(tr(lang, "payments.heading")));
-        blocks.push(Block::Facts(vec![(tr(lang, "payments.fee"), format!("{amount} ({})", fee.lines(lang).join("; ")), None)]));
+        blocks.push(Block::Facts(vec![(
+            tr(lang, "payments.fee"),
+            format!("{amount} ({})", fee.lines(lang).join("; ")),
+            None,
+        )]));
         let text = match &plan {
-            crate::flows::payment::Plan::Online { service, .. } if service.timing == portal_payments::Timing::Before => {
+            crate::flows::payment::Plan::Online { service, .. }
+                if service.timing == portal_payments::Timing::Before =>
+            {
                 submit_label = tr(lang, "payments.submit_and_pay");
                 tr(lang, "payments.check_before")
             }
-            crate::flows::payment::Plan::Online { service, .. } => tr_with(lang, "payments.check_after", &[("days", &service.pay_days.to_string())]),
+            crate::flows::payment::Plan::Online { service, .. } => {
+                tr_with(lang, "payments.check_after", &[("days", &service.pay_days.to_string())])
+            }
             crate::flows::payment::Plan::Offline { setup, .. } => {
-                let note = if lang == Lang::En { &setup.offline_note_en } else { &setup.offline_note_de };
+                let note = lang.pick(&setup.offline_note_de, &setup.offline_note_en);
                 format!("{} {note}", tr(lang, "payments.check_offline")).trim().to_owned()
             }
             crate::flows::payment::Plan::Free | crate::flows::payment::Plan::Unpriced(_) => String::new(),
@@ -84,11 +118,18 @@ pub(super) async fn check_view(
         label: submit_label,
         danger: false,
     }]));
-    let r = render(state, ctx, tx, lang, &format!("{base}/pruefen"), status, tr(lang, "cases.check_title"), blocks).await?;
+    let r =
+        render(state, ctx, tx, lang, &format!("{base}/pruefen"), status, tr(lang, "cases.check_title"), blocks).await?;
     Ok(finish(state, r, a))
 }
 
-pub(super) async fn check_page_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: MaybeCitizen, Path(draft_id): Path<Uuid>) -> Result<Response, AppError> {
+pub(super) async fn check_page_view(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: MaybeCitizen,
+    Params(draft_id): Params<Uuid>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let (tx, draft, schema) = match open(&state, &ctx, &a, draft_id, false).await? {
@@ -103,7 +144,7 @@ pub(super) async fn submit(
     ctx: TenantContext,
     headers: HeaderMap,
     ip: ClientIp,
-    Path(draft_id): Path<Uuid>,
+    Params(draft_id): Params<Uuid>,
     Checked(a, posted): Checked<Applicant, Posted>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
@@ -117,10 +158,12 @@ pub(super) async fn submit(
         tx.finish().await?;
         return Ok(see_other(&paths::DONE.with(&[&draft_id])));
     }
-    let (mut issues, answers, plan) = crate::flows::payment::price_draft(&state, &mut tx, &draft, &schema, today(state.db.clock())).await?;
+    let (mut issues, answers, plan) =
+        crate::flows::payment::price_draft(&state, &mut tx, &draft, &schema, today(state.db.clock())).await?;
     // an address outside the town, or a parking zone other than the address's (street directory)
     if issues.is_empty() {
-        issues = crate::flows::directory::check(&mut tx, &schema, None, &mut draft.answers.clone(), &ctx.entry.name).await?;
+        issues =
+            crate::flows::directory::check(&mut tx, &schema, None, &mut draft.answers.clone(), &ctx.entry.name).await?;
     }
     // never filed with problems, nor without its fee: the check page says why and where to correct it
     if !issues.is_empty() || matches!(plan, crate::flows::payment::Plan::Unpriced(_)) {
@@ -132,7 +175,19 @@ pub(super) async fn submit(
         && service.timing == portal_payments::Timing::Before
     {
         // the case is filed once paid: the payment belongs to the draft until then
-        crate::flows::payment::payment_for_draft(&state, &mut tx, &draft, service, fee, setup, *application_fee, lang, &base, &name).await?;
+        crate::flows::payment::payment_for_draft(
+            &state,
+            &mut tx,
+            &draft,
+            service,
+            fee,
+            setup,
+            *application_fee,
+            lang,
+            &base,
+            &name,
+        )
+        .await?;
         tx.finish().await?;
         return Ok(see_other(&links::DRAFT_PAY.with(&[&draft_id])));
     }
@@ -150,7 +205,8 @@ pub(super) async fn submit(
     if filed.created
         && let crate::flows::payment::Plan::Online { service, fee, setup, application_fee } = &plan
     {
-        crate::flows::payment::payment_for_case(&mut tx, &filed.case, service, fee, setup, *application_fee, &base).await?;
+        crate::flows::payment::payment_for_case(&mut tx, &filed.case, service, fee, setup, *application_fee, &base)
+            .await?;
     }
     tx.finish().await?;
     tracing::info!(case.reference = %filed.case.reference, service = %filed.case.service_slug, created = filed.created, "application filed");
@@ -173,7 +229,7 @@ pub(super) async fn done(
     ctx: TenantContext,
     headers: HeaderMap,
     citizen: MaybeCitizen,
-    Path(draft_id): Path<Uuid>,
+    Params(draft_id): Params<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
@@ -204,10 +260,25 @@ pub(super) async fn done(
         links.push((c, tr(lang, if a.citizen.is_some() { "cases.done_follow" } else { "cases.done_follow_guest" })));
     }
     blocks.push(Block::Links(links));
-    render(&state, &ctx, tx, lang, &paths::DONE.with(&[&draft_id]), StatusCode::OK, tr(lang, "cases.done_title"), blocks).await
+    render(
+        &state,
+        &ctx,
+        tx,
+        lang,
+        &paths::DONE.with(&[&draft_id]),
+        StatusCode::OK,
+        tr(lang, "cases.done_title"),
+        blocks,
+    )
+    .await
 }
 
-pub(super) async fn discard(State(state): State<AppState>, ctx: TenantContext, Path(draft_id): Path<Uuid>, Checked(a, _): Checked<Applicant, Posted>) -> Result<Response, AppError> {
+pub(super) async fn discard(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Params(draft_id): Params<Uuid>,
+    Checked(a, _): Checked<Applicant, Posted>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (draft, _) = load(&mut tx, &a, draft_id, true).await?;
     if draft.case_id.is_none() {
@@ -228,12 +299,15 @@ pub(super) async fn draft_file(
     ctx: TenantContext,
     headers: HeaderMap,
     citizen: MaybeCitizen,
-    Path((draft_id, file_id)): Path<(Uuid, Uuid)>,
+    Params((draft_id, file_id)): Params<(Uuid, Uuid)>,
 ) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let _ = load(&mut tx, &a, draft_id, false).await?;
-    let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.draft_id == Some(draft_id)).ok_or_else(AppError::not_found)?;
+    let (file, bytes) = cases::file(&mut tx, file_id)
+        .await?
+        .filter(|(f, _)| f.draft_id == Some(draft_id))
+        .ok_or_else(AppError::not_found)?;
     tx.finish().await?;
     Ok(file_response(file, bytes))
 }

@@ -3,7 +3,8 @@
 
 use crate::kit::checked::{Anonymous, Checked};
 use crate::kit::page::Language;
-use axum::extract::{Path, RawQuery, State};
+use crate::kit::params::Params;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use portal_appointments::repo::{self, BookError, Booking, Location, Person, Plan, Request, Settings};
@@ -11,7 +12,6 @@ use portal_appointments::slots::Slot;
 use portal_db::TenantTx;
 use portal_domain::{Lang, civil};
 use portal_identity::ratelimit::Limit;
-use portal_mail::Mail;
 use portal_ui::appointments::LiveRow;
 use portal_ui::blocks::{Block, Field, FieldKind, FilterSpec, FormSpec};
 use portal_ui::form::FormState;
@@ -23,14 +23,20 @@ use uuid::Uuid;
 
 use super::calendar::{month_end, month_start, month_table, next_month, time_form};
 pub(super) use super::want::Want;
-use super::{active_location, booking_lang, day_text, iso_date, mail_booking, paths, service_name, service_names, settings_of, when_text};
+use super::{
+    active_location, booking_lang, day_text, iso_date, mail_booking, paths, service_name, service_names, settings_of,
+    when_text,
+};
 use crate::kit::form::Fields;
+use crate::kit::frame::blocks_page;
 use crate::kit::limits::allow_per_address;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
-use crate::kit::page::{self, blocks_page, lang_of};
+use crate::kit::page::{self, lang_of};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::{MaybeCitizen, anon_csrf, set_anon_csrf};
+mod confirm;
+pub(super) use confirm::*;
 
 pub(super) fn query_fields(q: Option<String>) -> Result<Fields, AppError> {
     Fields::from_query(q.as_deref())
@@ -60,7 +66,11 @@ pub(super) fn secret_page(mut r: Response) -> Response {
 // ---------------------------------------------------------------------------------------------
 // overview
 
-pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language) -> Result<Response, AppError> {
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let content = page::content(&state, &ctx).await?;
     let mut blocks = vec![];
@@ -86,23 +96,41 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
                     if let Ok(plan) = repo::plan(&rules, &req) {
                         let next = repo::first_free(&mut tx, settings.land, &req, &plan, now, None).await?;
                         facts.push((
-                            tr_with(lang, "appointments.next_free_for", &[("service", &service_name(&content, lang, &first.service))]),
+                            tr_with(
+                                lang,
+                                "appointments.next_free_for",
+                                &[("service", &service_name(&content, lang, &first.service))],
+                            ),
                             next.map_or_else(|| tr(lang, "appointments.no_free"), |s| when_text(lang, s.start)),
                             None,
                         ));
                     }
                 }
-                facts.push((tr(lang, "appointments.services"), rules.iter().map(|r| service_name(&content, lang, &r.service)).collect::<Vec<_>>().join(", "), None));
+                facts.push((
+                    tr(lang, "appointments.services"),
+                    rules.iter().map(|r| service_name(&content, lang, &r.service)).collect::<Vec<_>>().join(", "),
+                    None,
+                ));
                 blocks.push(Block::Facts(facts));
                 let inputs = repo::WaitInputs::load(&mut tx, loc.id, now).await?;
                 let wait = inputs.wait(None);
-                blocks.push(Block::Live(vec![live_row(lang, &tr(lang, "appointments.wait_now"), paths::LIVE.with(&[&loc.id]), wait.secs, wait.waiting)]));
+                blocks.push(portal_ui::appointments::live_block(vec![live_row(
+                    lang,
+                    &tr(lang, "appointments.wait_now"),
+                    paths::LIVE.with(&[&loc.id]),
+                    wait.secs,
+                    wait.waiting,
+                )]));
                 // per service: the counters that serve it and the tickets for it
                 let per_service = rules
                     .iter()
                     .map(|r| {
                         let w = inputs.wait(Some(&r.service));
-                        (service_name(&content, lang, &r.service), tr_with(lang, "appointments.wait_for_service", &[("m", &((w.secs + 59) / 60).to_string())]), None)
+                        (
+                            service_name(&content, lang, &r.service),
+                            tr_with(lang, "appointments.wait_for_service", &[("m", &((w.secs + 59) / 60).to_string())]),
+                            None,
+                        )
                     })
                     .collect();
                 blocks.push(Block::Facts(per_service));
@@ -110,7 +138,10 @@ pub(super) async fn overview(State(state): State<AppState>, ctx: TenantContext, 
                 if !best.is_empty() {
                     blocks.push(Block::Text(tr_with(lang, "appointments.best_hours", &[("hours", &best)])));
                 }
-                blocks.push(Block::Links(vec![(format!("{}?ort={}", paths::BOOK.path(), loc.id), tr_with(lang, "appointments.book_at", &[("location", &loc.name)]))]));
+                blocks.push(Block::Links(vec![(
+                    format!("{}?ort={}", paths::BOOK.path(), loc.id),
+                    tr_with(lang, "appointments.book_at", &[("location", &loc.name)]),
+                )]));
             }
         }
     }
@@ -123,7 +154,11 @@ pub(super) fn live_row(lang: Lang, label: &str, source: String, secs: i64, waiti
     let template = tr(lang, "appointments.wait_template");
     let empty = tr(lang, "appointments.wait_none");
     let minutes = (secs + 59) / 60;
-    let text = if waiting > 0 || minutes > 0 { template.replace("{m}", &minutes.to_string()).replace("{n}", &waiting.to_string()) } else { empty.clone() };
+    let text = if waiting > 0 || minutes > 0 {
+        template.replace("{m}", &minutes.to_string()).replace("{n}", &waiting.to_string())
+    } else {
+        empty.clone()
+    };
     LiveRow { label: label.to_owned(), text, source, template, empty_template: empty }
 }
 
@@ -151,7 +186,11 @@ fn best_hours(lang: Lang, forecast: &[(i32, i32, f64, i64)]) -> String {
 // booking steps
 
 /// What a chosen request is: its plan, or the message why it cannot be booked.
-pub(super) async fn plan_of(tx: &mut TenantTx, lang: Lang, want: &Want) -> Result<Result<(Request, Plan), String>, AppError> {
+pub(super) async fn plan_of(
+    tx: &mut TenantTx,
+    lang: Lang,
+    want: &Want,
+) -> Result<Result<(Request, Plan), String>, AppError> {
     if want.services.len() > 5 {
         return Ok(Err(tr(lang, "appointments.too_many_services")));
     }
@@ -160,12 +199,17 @@ pub(super) async fn plan_of(tx: &mut TenantTx, lang: Lang, want: &Want) -> Resul
     Ok(match repo::plan(&rules, &req) {
         Ok(p) => Ok((req, p)),
         Err(repo::NotBookable::Service) => Err(tr(lang, "appointments.service_not_here")),
-        Err(repo::NotBookable::Persons(max)) => Err(tr_with(lang, "appointments.too_many_persons", &[("max", &max.to_string())])),
+        Err(repo::NotBookable::Persons(max)) => {
+            Err(tr_with(lang, "appointments.too_many_persons", &[("max", &max.to_string())]))
+        }
     })
 }
 
 /// The blocks to choose a day and a time for `want` (a new booking, or moving one: `except`).
-#[expect(clippy::too_many_arguments, reason = "the steps' state: what is chosen, where the links go, the form's token and what is being moved")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the steps' state: what is chosen, where the links go, the form's token and what is being moved"
+)]
 pub(super) async fn slot_blocks(
     tx: &mut TenantTx,
     lang: Lang,
@@ -190,9 +234,18 @@ pub(super) async fn slot_blocks(
     };
     let first_day = civil::german(first.start).date();
     blocks.push(Block::Facts(vec![(tr(lang, "appointments.next_free"), when_text(lang, first.start), None)]));
-    blocks.push(Block::Links(vec![(format!("{link_base}&tag={}", iso_date(first_day)), tr(lang, "appointments.take_next_free"))]));
-    let month = want.month.or(want.day.map(month_start)).unwrap_or_else(|| month_start(first_day)).max(month_start(today)).min(month_start(last));
-    let shown = repo::free(tx, settings.land, req, plan, now, month.max(today), month_end(month).min(last), except).await?;
+    blocks.push(Block::Links(vec![(
+        format!("{link_base}&tag={}", iso_date(first_day)),
+        tr(lang, "appointments.take_next_free"),
+    )]));
+    let month = want
+        .month
+        .or(want.day.map(month_start))
+        .unwrap_or_else(|| month_start(first_day))
+        .max(month_start(today))
+        .min(month_start(last));
+    let shown =
+        repo::free(tx, settings.land, req, plan, now, month.max(today), month_end(month).min(last), except).await?;
     if let Some(day) = want.day.filter(|d| *d >= today && *d <= last) {
         let times: Vec<Slot> = if month_start(day) == month {
             shown.iter().filter(|s| civil::german(s.start).date() == day).copied().collect()
@@ -218,42 +271,88 @@ pub(super) async fn slot_blocks(
         nav.push((format!("{link_base}&monat={}", &iso_date(prev)[..7]), tr(lang, "appointments.previous_month")));
     }
     if next_month(month) <= last {
-        nav.push((format!("{link_base}&monat={}", &iso_date(next_month(month))[..7]), tr(lang, "appointments.next_month")));
+        nav.push((
+            format!("{link_base}&monat={}", &iso_date(next_month(month))[..7]),
+            tr(lang, "appointments.next_month"),
+        ));
     }
     blocks.push(Block::Links(nav));
     Ok(blocks)
 }
 
 /// Step 1: location, services and persons (a GET form).
-fn choose_blocks(lang: Lang, content: &portal_web::content::TenantContent, locations: &[Location], offered: &[(Uuid, String)], want: &Want) -> Vec<Block> {
-    let mut services: Vec<(String, String)> = offered.iter().map(|(_, s)| (s.clone(), service_name(content, lang, s))).collect();
+fn choose_blocks(
+    lang: Lang,
+    content: &portal_web::content::TenantContent,
+    locations: &[Location],
+    offered: &[(Uuid, String)],
+    want: &Want,
+) -> Vec<Block> {
+    let mut services: Vec<(String, String)> =
+        offered.iter().map(|(_, s)| (s.clone(), service_name(content, lang, s))).collect();
     services.sort_by(|a, b| a.1.cmp(&b.1));
     services.dedup();
     vec![Block::Filters(Box::new(FilterSpec {
         action: paths::BOOK.path().into(),
         selects: vec![
-            ("ort".into(), tr(lang, "appointments.location"), locations.iter().map(|l| (l.id.to_string(), l.name.clone())).collect(), want.location.map(|l| l.to_string()).unwrap_or_default()),
-            ("personen".into(), tr(lang, "appointments.persons"), (1..=6).map(|n| (n.to_string(), n.to_string())).collect(), want.persons.to_string()),
+            (
+                "ort".into(),
+                tr(lang, "appointments.location"),
+                locations.iter().map(|l| (l.id.to_string(), l.name.clone())).collect(),
+                want.location.map(|l| l.to_string()).unwrap_or_default(),
+            ),
+            (
+                "personen".into(),
+                tr(lang, "appointments.persons"),
+                (1..=6).map(|n| (n.to_string(), n.to_string())).collect(),
+                want.persons.to_string(),
+            ),
         ],
         dates: vec![],
         texts: vec![],
-        checks: services.into_iter().map(|(slug, name)| (format!("d_{slug}"), name, want.services.contains(&slug))).collect(),
+        checks: services
+            .into_iter()
+            .map(|(slug, name)| (format!("d_{slug}"), name, want.services.contains(&slug)))
+            .collect(),
         submit: tr(lang, "appointments.continue"),
     }))]
 }
 
-pub(super) async fn book_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub(super) async fn book_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let want = Want::from(&query_fields(q)?);
     book_page_with(&state, &ctx, &headers, lang, &want, None, StatusCode::OK).await
 }
 
-async fn book_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, lang: Lang, want: &Want, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn book_page_with(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    lang: Lang,
+    want: &Want,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let (csrf, new) = anon_csrf(headers);
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let Some(settings) = repo::settings(&mut tx).await? else {
         // a service page links here for every service that needs an appointment
-        return render(state, ctx, tx, lang, paths::BOOK.path(), StatusCode::OK, tr(lang, "appointments.book_title"), vec![Block::Text(tr(lang, "appointments.none_online"))]).await;
+        return render(
+            state,
+            ctx,
+            tx,
+            lang,
+            paths::BOOK.path(),
+            StatusCode::OK,
+            tr(lang, "appointments.book_title"),
+            vec![Block::Text(tr(lang, "appointments.none_online"))],
+        )
+        .await;
     };
     let content = page::content(state, ctx).await?;
     let locations: Vec<Location> = repo::locations(&mut tx).await?.into_iter().filter(|l| l.active).collect();
@@ -264,7 +363,11 @@ async fn book_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderM
     // the services chosen and no location yet: the only location offering them all is chosen
     let mut want = want.clone();
     if want.location.is_none() && !want.services.is_empty() {
-        let able: Vec<Uuid> = locations.iter().map(|l| l.id).filter(|l| want.services.iter().all(|s| offered.contains(&(*l, s.clone())))).collect();
+        let able: Vec<Uuid> = locations
+            .iter()
+            .map(|l| l.id)
+            .filter(|l| want.services.iter().all(|s| offered.contains(&(*l, s.clone()))))
+            .collect();
         if let [only] = able.as_slice() {
             want.location = Some(*only);
         }
@@ -280,15 +383,37 @@ async fn book_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderM
             Ok((req, plan)) => {
                 let loc = active_location(&mut tx, req.location).await?;
                 blocks.push(Block::Heading(tr_with(lang, "appointments.times_at", &[("location", &loc.name)])));
-                blocks.push(Block::Text(tr_with(lang, "appointments.duration_is", &[("minutes", &plan.minutes.to_string()), ("services", &service_names(&content, lang, &req.services))])));
-                blocks.extend(slot_blocks(&mut tx, lang, &settings, want, &req, &plan, paths::BOOK.path(), paths::BOOK.path(), &csrf, None).await?);
+                blocks.push(Block::Text(tr_with(
+                    lang,
+                    "appointments.duration_is",
+                    &[
+                        ("minutes", &plan.minutes.to_string()),
+                        ("services", &service_names(&content, lang, &req.services)),
+                    ],
+                )));
+                blocks.extend(
+                    slot_blocks(
+                        &mut tx,
+                        lang,
+                        &settings,
+                        want,
+                        &req,
+                        &plan,
+                        paths::BOOK.path(),
+                        paths::BOOK.path(),
+                        &csrf,
+                        None,
+                    )
+                    .await?,
+                );
             }
             Err(msg) => blocks.insert(0, Block::Notice("error", msg)),
         }
     } else if want.location.is_some() || !want.services.is_empty() {
         blocks.insert(0, Block::Notice("info", tr(lang, "appointments.choose_first")));
     }
-    let r = render(state, ctx, tx, lang, paths::BOOK.path(), status, tr(lang, "appointments.book_title"), blocks).await?;
+    let r =
+        render(state, ctx, tx, lang, paths::BOOK.path(), status, tr(lang, "appointments.book_title"), blocks).await?;
     Ok(set_anon_csrf(state, r, &csrf, new))
 }
 
@@ -304,25 +429,59 @@ pub(super) async fn hold(
     let lang = lang_of(&headers);
     let want = Want::from(&f);
     let Ok(start) = f.text("start").parse::<i64>().map(OffsetDateTime::from_unix_timestamp) else {
-        return book_page_with(&state, &ctx, &headers, lang, &want, Some(tr(lang, "appointments.choose_time")), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return book_page_with(
+            &state,
+            &ctx,
+            &headers,
+            lang,
+            &want,
+            Some(tr(lang, "appointments.choose_time")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let Ok(start) = start else { return Err(AppError::bad_request()) };
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     tx.commit().await?;
     // a bot that hoards slots runs into the address's limit first
-    allow_per_address(&state, ctx.entry.tenant_id, &ip, &format!("appointment-hold:{}", ctx.entry.tenant_id.0), Limit { max: settings.max_per_address_hour, window: Duration::hours(1) }).await?;
+    allow_per_address(
+        &state,
+        ctx.entry.tenant_id,
+        &ip,
+        &format!("appointment-hold:{}", ctx.entry.tenant_id.0),
+        Limit { max: settings.max_per_address_hour, window: Duration::hours(1) },
+    )
+    .await?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let (req, plan) = match plan_of(&mut tx, lang, &want).await? {
         Ok(p) => p,
         Err(msg) => {
             drop(tx);
-            return book_page_with(&state, &ctx, &headers, lang, &want, Some(msg), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return book_page_with(&state, &ctx, &headers, lang, &want, Some(msg), StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
         }
     };
-    let person = Person { citizen: citizen.map(|c| c.citizen_id), lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers), ..Person::default() };
+    let person = Person {
+        citizen: citizen.map(|c| c.citizen_id),
+        lang: lang.code().into(),
+        portal_url: base_url(&state, &ctx.host, &headers),
+        ..Person::default()
+    };
     let key = f.text("key");
-    match repo::take_once(&mut tx, settings.land, &req, &plan, start, Some(Duration::minutes(i64::from(settings.hold_minutes))), &person, state.db.now(), Some(key.as_str())).await {
+    match repo::take_once(
+        &mut tx,
+        settings.land,
+        &req,
+        &plan,
+        start,
+        Some(Duration::minutes(i64::from(settings.hold_minutes))),
+        &person,
+        state.db.now(),
+        Some(key.as_str()),
+    )
+    .await
+    {
         Ok(taken) => {
             tx.commit().await?;
             Ok(page::see_other(&paths::HELD.with(&[&taken.secret])))
@@ -330,7 +489,16 @@ pub(super) async fn hold(
         Err(BookError::Taken) => {
             drop(tx);
             let day = Want { day: Some(civil::german(start).date()), ..want };
-            book_page_with(&state, &ctx, &headers, lang, &day, Some(tr(lang, "appointments.just_taken")), StatusCode::CONFLICT).await
+            book_page_with(
+                &state,
+                &ctx,
+                &headers,
+                lang,
+                &day,
+                Some(tr(lang, "appointments.just_taken")),
+                StatusCode::CONFLICT,
+            )
+            .await
         }
         Err(e) => Err(book_error(e)),
     }
@@ -340,160 +508,6 @@ pub(super) fn book_error(e: BookError) -> AppError {
     match e {
         BookError::Db(d) => d.into(),
         BookError::Closed | BookError::Expired | BookError::TooMany | BookError::Taken => AppError::bad_request(),
-    }
-}
-
-/// The held slot and the form for the citizen's data.
-pub(super) async fn held_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, MaybeCitizen(citizen): MaybeCitizen, Path(secret): Path<String>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    let mut form = FormState::default();
-    if let Some(c) = &citizen {
-        let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-        if let Some(a) = portal_identity::citizen::get(&mut tx, c.citizen_id).await? {
-            let name = [a.profile.given_name.clone().unwrap_or_default(), a.profile.family_name.clone().unwrap_or_default()].join(" ").trim().to_owned();
-            form.values.insert("name".into(), name);
-            form.values.insert("email".into(), a.email.unwrap_or_default());
-            form.values.insert("phone".into(), a.profile.phone.unwrap_or_default());
-        }
-        tx.finish().await?;
-    }
-    held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::OK).await
-}
-
-async fn held_page_with(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, lang: Lang, secret: &str, form: FormState, status: StatusCode) -> Result<Response, AppError> {
-    let (csrf, new) = anon_csrf(headers);
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let b = repo::booking_by_secret(&mut tx, secret).await?.ok_or_else(AppError::not_found)?;
-    if b.status != "held" && b.status != "expired" {
-        tx.finish().await?;
-        return Ok(page::see_other(&paths::MANAGE.with(&[&secret])));
-    }
-    let content = page::content(state, ctx).await?;
-    let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
-    let mut blocks = vec![];
-    let expired = b.status == "expired" || b.hold_expires_at.is_none_or(|t| t < state.db.now());
-    if expired {
-        blocks.push(Block::Notice("warning", tr(lang, "appointments.hold_expired")));
-        blocks.push(Block::Links(vec![(format!("{}?ort={}&dienst={}&personen={}", paths::BOOK.path(), b.location, b.services.join(","), b.persons), tr(lang, "appointments.choose_again"))]));
-    } else {
-        blocks.push(Block::Notice("info", tr_with(lang, "appointments.held_until", &[("time", &b.hold_expires_at.map(super::clock_text).unwrap_or_default())])));
-    }
-    blocks.push(booking_facts(lang, &content, &b, &loc));
-    blocks.push(data_form(lang, &paths::HELD.with(&[&secret]), &csrf, form));
-    let r = render(state, ctx, tx, lang, &paths::HELD.with(&[&secret]), status, tr(lang, "appointments.your_data"), blocks).await?;
-    Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
-}
-
-pub(super) fn booking_facts(lang: Lang, content: &portal_web::content::TenantContent, b: &Booking, loc: &Location) -> Block {
-    let mut facts = vec![
-        (tr(lang, "appointments.when"), when_text(lang, b.starts_at), None),
-        (tr(lang, "appointments.location"), if loc.address.is_empty() { loc.name.clone() } else { format!("{}, {}", loc.name, loc.address) }, None),
-        (tr(lang, "appointments.services"), service_names(content, lang, &b.services), None),
-        (tr(lang, "appointments.persons"), b.persons.to_string(), None),
-    ];
-    if b.status != "held" && b.status != "expired" {
-        facts.push((tr(lang, "appointments.number"), b.number.clone(), None));
-        facts.push((tr(lang, "appointments.status"), tr(lang, &format!("appointments.status_{}", b.status)), None));
-    }
-    Block::Facts(facts)
-}
-
-fn data_form(lang: Lang, action: &str, csrf: &str, form: FormState) -> Block {
-    Block::Form(FormSpec {
-        action: action.to_owned(),
-        csrf: csrf.to_owned(),
-        form,
-        fields: vec![
-            Field::new("name", tr(lang, "appointments.name"), FieldKind::Text).autocomplete("name").required(),
-            Field::new("email", tr(lang, "appointments.email"), FieldKind::Email).autocomplete("email").required().hint(tr(lang, "appointments.email_hint")),
-            Field::new("phone", tr(lang, "appointments.phone"), FieldKind::Tel).autocomplete("tel").hint(tr(lang, "appointments.phone_hint")),
-        ],
-        submit: tr(lang, "appointments.confirm"),
-        danger: false,
-        secondary: None,
-    })
-}
-
-/// Checks the citizen's data; the values are kept for the form shown again.
-pub(super) fn check_person(lang: Lang, f: &Fields, email_required: bool) -> (FormState, String, String, String) {
-    let mut form = FormState::default();
-    let (name, email, phone) = (f.text("name"), f.text("email"), f.text("phone"));
-    for (k, v) in [("name", &name), ("email", &email), ("phone", &phone)] {
-        form.values.insert(k.into(), v.clone());
-    }
-    if name.is_empty() {
-        form.errors.insert("name".into(), tr(lang, "appointments.name_required"));
-    } else if name.chars().count() > 200 {
-        form.errors.insert("name".into(), tr(lang, "appointments.too_long"));
-    }
-    if email.is_empty() {
-        if email_required {
-            form.errors.insert("email".into(), tr(lang, "appointments.email_required"));
-        }
-    } else if portal_identity::Email::parse(&email).is_none() || email.len() > 254 {
-        form.errors.insert("email".into(), tr(lang, "appointments.email_invalid"));
-    }
-    if !phone.is_empty() && (phone.len() > 40 || !phone.chars().all(|c| c.is_ascii_digit() || " +-/()".contains(c))) {
-        form.errors.insert("phone".into(), tr(lang, "appointments.phone_invalid"));
-    }
-    (form, name, email, phone)
-}
-
-/// Confirms the held slot with the citizen's data; mails the confirmation with the .ics.
-pub(super) async fn confirm(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    headers: HeaderMap,
-    ip: ClientIp,
-    MaybeCitizen(citizen): MaybeCitizen,
-    Path(secret): Path<String>,
-    Checked(_, f): Checked<Anonymous>,
-) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    let (mut form, name, email, phone) = check_person(lang, &f, true);
-    if form.has_errors() {
-        return held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    if let Some(wait) = crate::kit::limits::mail_wait(&state, &ip, ctx.entry.tenant_id, &email).await? {
-        return Err(AppError::too_many_requests_for(wait));
-    }
-    let content = page::content(&state, &ctx).await?;
-    let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
-    let settings = settings_of(&mut tx).await?;
-    let held = repo::booking_by_secret(&mut tx, &secret).await?.ok_or_else(AppError::not_found)?;
-    let person = Person { citizen: citizen.map(|c| c.citizen_id).or(held.citizen), name, email, phone, lang: lang.code().into(), portal_url: base_url(&state, &ctx.host, &headers) };
-    // a hold that ran out while they typed is taken again if its time is still free
-    if held.status == "expired" || held.hold_expires_at.is_some_and(|t| t < state.db.now()) {
-        let want = Want { location: Some(held.location), services: held.services.clone(), persons: held.persons, ..Want::default() };
-        if let Ok((_, plan)) = plan_of(&mut tx, lang, &want).await?
-            && let Err(e) = repo::revive(&mut tx, settings.land, &held, &plan, state.db.now()).await
-            && !matches!(e, BookError::Taken | BookError::Closed)
-        {
-            return Err(book_error(e));
-        }
-    }
-    match repo::confirm(&mut tx, held.id, &person, settings.max_active_per_email).await {
-        Ok((b, first)) => {
-            if first {
-                let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
-                let services = service_names(&content, booking_lang(&b), &b.services);
-                let link = format!("{}{}", person.portal_url, paths::MANAGE.with(&[&secret]));
-                let mail = Mail::AppointmentBooked { when: when_text(booking_lang(&b), b.starts_at), location: loc.name.clone(), services: services.clone(), number: b.number.clone(), link };
-                mail_booking(&mut tx, &b, &loc, mail, true, &services).await?;
-            }
-            tx.commit().await?;
-            Ok(secret_page(Notice::Saved.redirect(&paths::MANAGE.with(&[&secret]))))
-        }
-        Err(BookError::TooMany) => {
-            drop(tx);
-            form.errors.insert("email".into(), tr_with(lang, "appointments.too_many_for_email", &[("max", &settings.max_active_per_email.to_string())]));
-            held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(BookError::Expired) => {
-            drop(tx);
-            held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::GONE).await
-        }
-        Err(e) => Err(book_error(e)),
     }
 }
 

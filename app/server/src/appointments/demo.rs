@@ -113,11 +113,18 @@ async fn sync(db: &Db, file: std::path::PathBuf) -> anyhow::Result<()> {
         for l in &t.location {
             let id = existing.iter().find(|e| e.name == l.name).map(|e| e.id);
             let id = repo::save_location(&mut tx, id, &l.name, &l.address, &l.contact, &l.accessibility, true).await?;
-            repo::set_display_token(&mut tx, id, &l.display_token).await.with_context(|| format!("{}: display_token of {}", ctx(), l.name))?;
+            repo::set_display_token(&mut tx, id, &l.display_token)
+                .await
+                .with_context(|| format!("{}: display_token of {}", ctx(), l.name))?;
             let mut hours = vec![];
             for (key, text) in &l.hours {
-                let day = DAYS.iter().find(|(k, _)| k == key).map(|(_, w)| *w).with_context(|| format!("{}: weekday {key}", ctx()))?;
-                let list = portal_appointments::slots::parse_hours(text).with_context(|| format!("{}: hours {text}", ctx()))?;
+                let day = DAYS
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, w)| *w)
+                    .with_context(|| format!("{}: weekday {key}", ctx()))?;
+                let list = portal_appointments::slots::parse_hours(text)
+                    .with_context(|| format!("{}: hours {text}", ctx()))?;
                 hours.extend(list.into_iter().map(|(o, c)| (day, o, c)));
             }
             repo::set_hours(&mut tx, id, &hours).await?;
@@ -131,12 +138,22 @@ async fn sync(db: &Db, file: std::path::PathBuf) -> anyhow::Result<()> {
                     max_persons: r.persons,
                     walkin_share: r.walkin_share,
                 };
-                anyhow::ensure!(repo::save_rule(&mut tx, id, &rule).await?, "{}: service {} is not offered", ctx(), r.service);
+                anyhow::ensure!(
+                    repo::save_rule(&mut tx, id, &rule).await?,
+                    "{}: service {} is not offered",
+                    ctx(),
+                    r.service
+                );
             }
             let counters = repo::counters(&mut tx, id).await?;
             for c in &l.counter {
                 let existing = counters.iter().find(|e| e.name == c.name).map(|e| e.id);
-                anyhow::ensure!(repo::save_counter(&mut tx, id, existing, &c.name, &c.services, true).await?, "{}: counter {}", ctx(), c.name);
+                anyhow::ensure!(
+                    repo::save_counter(&mut tx, id, existing, &c.name, &c.services, true).await?,
+                    "{}: counter {}",
+                    ctx(),
+                    c.name
+                );
             }
         }
         tx.commit().await?;

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use portal_appointments::repo;
 use portal_domain::TenantId;
-use portal_mail::Mail;
 use portal_web::AppState;
 
 use super::{booking_lang, mail_booking, when_text};
@@ -31,7 +30,9 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
                 report.expired += expired;
                 report.reminders += reminders;
             }
-            Err(e) => tracing::warn!(tenant.id = %id, error = %e, "appointment jobs of a tenant failed; next run tries again"),
+            Err(e) => {
+                tracing::warn!(tenant.id = %id, error = %e, "appointment jobs of a tenant failed; next run tries again")
+            }
         }
     }
     Ok(report)
@@ -52,7 +53,12 @@ async fn tenant_pass(state: &AppState, tenant: TenantId) -> anyhow::Result<(u64,
                 Some(_) => format!("{}{}", b.portal_url, super::paths::MINE_ONE.with(&[&b.id])),
                 None => format!("{}{}", b.portal_url, super::paths::OVERVIEW.path()),
             };
-            let mail = Mail::AppointmentReminder { when: when_text(lang, b.starts_at), location: loc.name.clone(), number: b.number.clone(), link };
+            let mail = crate::appointments::mails::reminder(crate::appointments::mails::About {
+                when: when_text(lang, b.starts_at),
+                location: loc.name.clone(),
+                number: b.number.clone(),
+                link,
+            });
             mail_booking(&mut tx, &b, &loc, mail, false, "").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             repo::mark_reminded(&mut tx, b.id).await?;
             reminders += 1;
@@ -63,13 +69,19 @@ async fn tenant_pass(state: &AppState, tenant: TenantId) -> anyhow::Result<(u64,
 }
 
 /// Every minute (holds last a few minutes; reminders go out a day ahead).
-pub(super) fn job(state: &AppState, _settings: &portal_settings::Settings, stop: tokio::sync::watch::Receiver<bool>) -> Option<BoxFuture<'static, ()>> {
+pub(super) fn job(
+    state: &AppState,
+    _settings: &portal_settings::Settings,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<BoxFuture<'static, ()>> {
     let state = state.clone();
     Some(Box::pin(crate::kit::schedule::every(Duration::from_secs(60), stop, move || {
         let state = state.clone();
         async move {
             match run_once(&state).await {
-                Ok(r) if r.expired + r.reminders > 0 => tracing::info!(expired = r.expired, reminders = r.reminders, "appointment jobs"),
+                Ok(r) if r.expired + r.reminders > 0 => {
+                    tracing::info!(expired = r.expired, reminders = r.reminders, "appointment jobs")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "appointment jobs failed; next run tries again"),
             }

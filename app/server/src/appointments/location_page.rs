@@ -1,8 +1,10 @@
 //! The set-up page of one location: its details, weekly hours, special days, counters, booking
 //! rules and the call display's link, each form with its own state when shown again with errors.
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use crate::kit::office::ObjectPage;
+use crate::kit::params::Params;
+use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use portal_appointments::repo;
 use portal_authz::{Action, Resource};
@@ -23,7 +25,15 @@ use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
 /// The days of a week, Monday first.
-pub(super) const WEEK: [Weekday; 7] = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
+pub(super) const WEEK: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
 
 pub(super) use crate::kit::form::form_block as form;
 
@@ -58,7 +68,12 @@ pub(super) struct Forms {
 }
 
 fn hours_text(hours: &[(Weekday, Time, Time)], w: Weekday) -> String {
-    hours.iter().filter(|(d, _, _)| *d == w).map(|(_, o, c)| format!("{:02}:{:02}-{:02}:{:02}", o.hour(), o.minute(), c.hour(), c.minute())).collect::<Vec<_>>().join(", ")
+    hours
+        .iter()
+        .filter(|(d, _, _)| *d == w)
+        .map(|(_, o, c)| format!("{:02}:{:02}-{:02}:{:02}", o.hour(), o.minute(), c.hour(), c.minute()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(super) async fn location_page(
@@ -66,26 +81,27 @@ pub(super) async fn location_page(
     ctx: TenantContext,
     headers: HeaderMap,
     s: Staff,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     axum::extract::Query(q): axum::extract::Query<LocationQuery>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
-    location_with(&state, &ctx, &headers, lang, &s, id, Notice::parse(q.hinweis.as_deref()), Forms { edit_counter: q.schalter, ..Forms::default() }, StatusCode::OK).await
+    location_with(
+        ObjectPage::new(&state, &ctx, lang, &s, id),
+        &headers,
+        Notice::parse(q.hinweis.as_deref()),
+        Forms { edit_counter: q.schalter, ..Forms::default() },
+    )
+    .await
 }
 
-#[expect(clippy::too_many_arguments, reason = "the page with its forms and notice")]
 pub(super) async fn location_with(
-    state: &AppState,
-    ctx: &TenantContext,
+    p: ObjectPage<'_, Uuid, FormState>,
     headers: &HeaderMap,
-    lang: Lang,
-    s: &Staff,
-    id: Uuid,
     notice: Option<Notice>,
     mut forms: Forms,
-    status: StatusCode,
 ) -> Result<Response, AppError> {
+    let ObjectPage { state, ctx, lang, staff: s, key: id, status, .. } = p;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let loc = repo::location(&mut tx, id).await?.ok_or_else(AppError::not_found)?;
     let hours = repo::hours(&mut tx, id).await?;
@@ -97,10 +113,18 @@ pub(super) async fn location_with(
     let content = page::content(state, ctx).await?;
     let csrf = &s.csrf;
     let mut blocks: Vec<Block> = notice.and_then(|n| n.block(lang)).into_iter().collect();
-    blocks.push(Block::Links(vec![(paths::DESK.with(&[&id]), tr(lang, "appointments.desk")), (paths::SETUP.path().into(), tr(lang, "appointments.all_locations"))]));
+    blocks.push(Block::Links(vec![
+        (paths::DESK.with(&[&id]), tr(lang, "appointments.desk")),
+        (paths::SETUP.path().into(), tr(lang, "appointments.all_locations")),
+    ]));
 
     blocks.push(Block::Heading(tr(lang, "appointments.details")));
-    for (k, v) in [("name", &loc.name), ("address", &loc.address), ("contact", &loc.contact), ("accessibility", &loc.accessibility)] {
+    for (k, v) in [
+        ("name", &loc.name),
+        ("address", &loc.address),
+        ("contact", &loc.contact),
+        ("accessibility", &loc.accessibility),
+    ] {
         forms.details.values.entry(k.into()).or_insert_with(|| v.clone());
     }
     forms.details.values.entry("active".into()).or_insert_with(|| if loc.active { "on".into() } else { String::new() });
@@ -117,20 +141,32 @@ pub(super) async fn location_with(
         paths::LOCATION_HOURS.with(&[&id]),
         csrf,
         forms.hours,
-        WEEK.iter().map(|w| Field::new(&format!("h{}", w.number_from_monday()), weekday_name(lang, *w).to_owned(), FieldKind::Text)).collect(),
+        WEEK.iter()
+            .map(|w| {
+                Field::new(&format!("h{}", w.number_from_monday()), weekday_name(lang, *w).to_owned(), FieldKind::Text)
+            })
+            .collect(),
         tr(lang, "appointments.save_hours"),
     ));
 
     blocks.push(Block::Heading(tr(lang, "appointments.special_days")));
     blocks.push(Block::Table {
         caption: tr(lang, "appointments.special_days"),
-        headers: vec![tr(lang, "appointments.day"), tr(lang, "appointments.hours"), tr(lang, "appointments.note"), tr(lang, "appointments.actions")],
+        headers: vec![
+            tr(lang, "appointments.day"),
+            tr(lang, "appointments.hours"),
+            tr(lang, "appointments.note"),
+            tr(lang, "appointments.actions"),
+        ],
         rows: specials
             .iter()
             .map(|d| {
                 vec![
                     Cell::Text(super::day_text(lang, d.day)),
-                    Cell::Text(d.hours.map_or_else(|| tr(lang, "appointments.closed"), |(o, c)| format!("{:02}:{:02}–{:02}:{:02}", o.hour(), o.minute(), c.hour(), c.minute()))),
+                    Cell::Text(d.hours.map_or_else(
+                        || tr(lang, "appointments.closed"),
+                        |(o, c)| format!("{:02}:{:02}–{:02}:{:02}", o.hour(), o.minute(), c.hour(), c.minute()),
+                    )),
                     Cell::Text(d.note.clone()),
                     Cell::Buttons(vec![Button {
                         action: paths::LOCATION_SPECIAL_DELETE.with(&[&id, &d.id]),
@@ -150,23 +186,34 @@ pub(super) async fn location_with(
         forms.special,
         vec![
             Field::new("day", tr(lang, "appointments.day"), FieldKind::Date).required(),
-            Field::new("hours", tr(lang, "appointments.special_hours"), FieldKind::Text).hint(tr(lang, "appointments.special_hours_hint")),
+            Field::new("hours", tr(lang, "appointments.special_hours"), FieldKind::Text)
+                .hint(tr(lang, "appointments.special_hours_hint")),
             Field::new("note", tr(lang, "appointments.note"), FieldKind::Text),
         ],
         tr(lang, "appointments.add_special_day"),
     ));
 
     blocks.push(Block::Heading(tr(lang, "appointments.counters")));
-    let offered: Vec<(String, String)> = rules.iter().map(|r| (r.service.clone(), service_name(&content, lang, &r.service))).collect();
+    let offered: Vec<(String, String)> =
+        rules.iter().map(|r| (r.service.clone(), service_name(&content, lang, &r.service))).collect();
     blocks.push(Block::Table {
         caption: tr(lang, "appointments.counters"),
-        headers: vec![tr(lang, "appointments.counter"), tr(lang, "appointments.services"), tr(lang, "appointments.status")],
+        headers: vec![
+            tr(lang, "appointments.counter"),
+            tr(lang, "appointments.services"),
+            tr(lang, "appointments.status"),
+        ],
         rows: counters
             .iter()
             .map(|c| {
                 vec![
-                    Cell::Link(format!("{}?schalter={}#counter_name", paths::LOCATION.with(&[&id]), c.id), tr_with(lang, "appointments.edit_counter", &[("name", &c.name)])),
-                    Cell::Text(c.services.iter().map(|x| service_name(&content, lang, x)).collect::<Vec<_>>().join(", ")),
+                    Cell::Link(
+                        format!("{}?schalter={}#counter_name", paths::LOCATION.with(&[&id]), c.id),
+                        tr_with(lang, "appointments.edit_counter", &[("name", &c.name)]),
+                    ),
+                    Cell::Text(
+                        c.services.iter().map(|x| service_name(&content, lang, x)).collect::<Vec<_>>().join(", "),
+                    ),
                     Cell::Text(tr(lang, if c.active { "appointments.active" } else { "appointments.inactive" })),
                 ]
             })
@@ -179,7 +226,11 @@ pub(super) async fn location_with(
         forms.counter.values.entry("counter".into()).or_insert_with(|| c.id.to_string());
         forms.counter.values.entry("counter_name".into()).or_insert_with(|| c.name.clone());
         forms.counter.values.entry("counter_services".into()).or_insert_with(|| c.services.join(","));
-        forms.counter.values.entry("counter_active".into()).or_insert_with(|| if c.active { "on".into() } else { String::new() });
+        forms
+            .counter
+            .values
+            .entry("counter_active".into())
+            .or_insert_with(|| if c.active { "on".into() } else { String::new() });
     } else {
         forms.counter.values.entry("counter_active".into()).or_insert_with(|| "on".into());
     }
@@ -235,9 +286,17 @@ pub(super) async fn location_with(
             .collect(),
         empty: tr(lang, "appointments.no_rules"),
     });
-    let mut services: Vec<(String, String)> = content.services.iter().map(|x| (x.service_slug.clone(), x.name(lang).to_owned())).collect();
+    let mut services: Vec<(String, String)> =
+        content.services.iter().map(|x| (x.service_slug.clone(), x.name(lang).to_owned())).collect();
     services.sort_by(|a, b| a.1.cmp(&b.1));
-    for (k, v) in [("duration_min", "15"), ("buffer_min", "0"), ("min_notice_min", "60"), ("max_days_ahead", "60"), ("max_persons", "1"), ("walkin_share", "0")] {
+    for (k, v) in [
+        ("duration_min", "15"),
+        ("buffer_min", "0"),
+        ("min_notice_min", "60"),
+        ("max_days_ahead", "60"),
+        ("max_persons", "1"),
+        ("walkin_share", "0"),
+    ] {
         forms.rule.values.entry(k.into()).or_insert_with(|| v.into());
     }
     blocks.push(form(
@@ -251,7 +310,8 @@ pub(super) async fn location_with(
             Field::new("min_notice_min", tr(lang, "appointments.min_notice"), FieldKind::Text),
             Field::new("max_days_ahead", tr(lang, "appointments.max_days_ahead"), FieldKind::Text),
             Field::new("max_persons", tr(lang, "appointments.max_persons"), FieldKind::Text),
-            Field::new("walkin_share", tr(lang, "appointments.walkin_share"), FieldKind::Text).hint(tr(lang, "appointments.walkin_share_hint")),
+            Field::new("walkin_share", tr(lang, "appointments.walkin_share"), FieldKind::Text)
+                .hint(tr(lang, "appointments.walkin_share_hint")),
         ],
         tr(lang, "appointments.save_rule"),
     ));
@@ -260,7 +320,13 @@ pub(super) async fn location_with(
     let display_url = format!("{}{}", base_url(state, &ctx.host, headers), paths::DISPLAY.with(&[&loc.display_token]));
     blocks.push(Block::Text(tr(lang, "appointments.display_hint")));
     blocks.push(Block::Links(vec![(display_url.clone(), display_url)]));
-    blocks.push(Block::Buttons(vec![Button { action: paths::LOCATION_DISPLAY.with(&[&id]), csrf: csrf.clone(), hidden: vec![], label: tr(lang, "appointments.renew_display"), danger: true }]));
+    blocks.push(Block::Buttons(vec![Button {
+        action: paths::LOCATION_DISPLAY.with(&[&id]),
+        csrf: csrf.clone(),
+        hidden: vec![],
+        label: tr(lang, "appointments.renew_display"),
+        danger: true,
+    }]));
     tx.finish().await?;
     staff_page(state, ctx, lang, &paths::LOCATION.with(&[&id]), Some(s), status, loc.name.clone(), blocks).await
 }

@@ -3,21 +3,25 @@
 //! calendar file.
 
 use crate::kit::checked::{Anonymous, Checked};
-use axum::extract::{Path, RawQuery, State};
+use crate::kit::params::Params;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_appointments::repo::{self, BookError, Booking};
 use portal_db::TenantTx;
 use portal_domain::civil;
-use portal_mail::Mail;
 use portal_ui::blocks::{Block, Button, Cell};
 use portal_ui::i18n::tr;
 use portal_web::{AppError, AppState, TenantContext};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::citizen::{NoticeQuery, Want, book_error, booking_facts, plan_of, query_fields, render, secret_page, slot_blocks};
-use super::{active_location, booking_lang, calendar_file, iso_date, mail_booking, paths, service_names, settings_of, when_text};
+use super::citizen::{
+    NoticeQuery, Want, book_error, booking_facts, plan_of, query_fields, render, secret_page, slot_blocks,
+};
+use super::{
+    active_location, booking_lang, calendar_file, iso_date, mail_booking, paths, service_names, settings_of, when_text,
+};
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::page::{self, lang_of};
@@ -54,7 +58,13 @@ impl Handle {
     }
 }
 
-async fn manage_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, notice: Option<Notice>) -> Result<Response, AppError> {
+async fn manage_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    h: Handle,
+    notice: Option<Notice>,
+) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let (csrf, new) = h.csrf(headers);
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
@@ -73,12 +83,25 @@ async fn manage_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap,
         blocks.push(Block::Text(loc.accessibility.clone()));
     }
     if b.status == "booked" {
-        blocks.push(Block::Links(vec![(format!("{base}/verschieben"), tr(lang, "appointments.move")), (format!("{base}/termin.ics"), tr(lang, "appointments.download_ics"))]));
-        blocks.push(Block::Buttons(vec![Button { action: format!("{base}/absagen"), csrf: csrf.clone(), hidden: vec![], label: tr(lang, "appointments.cancel"), danger: true }]));
+        blocks.push(Block::Links(vec![
+            (format!("{base}/verschieben"), tr(lang, "appointments.move")),
+            (format!("{base}/termin.ics"), tr(lang, "appointments.download_ics")),
+        ]));
+        blocks.push(Block::Buttons(vec![Button {
+            action: format!("{base}/absagen"),
+            csrf: csrf.clone(),
+            hidden: vec![],
+            label: tr(lang, "appointments.cancel"),
+            danger: true,
+        }]));
     } else if b.status == "cancelled" {
-        blocks.push(Block::Links(vec![(format!("{}?ort={}&dienst={}&personen={}", paths::BOOK.path(), b.location, b.services.join(","), b.persons), tr(lang, "appointments.book_again"))]));
+        blocks.push(Block::Links(vec![(
+            format!("{}?ort={}&dienst={}&personen={}", paths::BOOK.path(), b.location, b.services.join(","), b.persons),
+            tr(lang, "appointments.book_again"),
+        )]));
     }
-    let r = render(state, ctx, tx, lang, &base, StatusCode::OK, tr(lang, "appointments.your_appointment"), blocks).await?;
+    let r =
+        render(state, ctx, tx, lang, &base, StatusCode::OK, tr(lang, "appointments.your_appointment"), blocks).await?;
     Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
 }
 
@@ -91,14 +114,31 @@ async fn cancel(state: &AppState, ctx: &TenantContext, h: Handle) -> Result<Resp
         let loc = repo::location(&mut tx, b.location).await?.ok_or_else(AppError::not_found)?;
         let lang = booking_lang(&b);
         let link = format!("{}{}?ort={}&dienst={}", b.portal_url, paths::BOOK.path(), b.location, b.services.join(","));
-        let mail = Mail::AppointmentCancelled { when: when_text(lang, b.starts_at), location: loc.name.clone(), number: b.number.clone(), reason: String::new(), by_office: false, link };
+        let mail = crate::appointments::mails::cancelled(
+            crate::appointments::mails::About {
+                when: when_text(lang, b.starts_at),
+                location: loc.name.clone(),
+                number: b.number.clone(),
+                link,
+            },
+            String::new(),
+            false,
+        );
         mail_booking(&mut tx, &b, &loc, mail, true, &service_names(&content, lang, &b.services)).await?;
     }
     tx.commit().await?;
     Ok(Notice::Deleted.redirect(&h.base()))
 }
 
-async fn move_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, want_q: &Fields, problem: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn move_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    h: Handle,
+    want_q: &Fields,
+    problem: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let (csrf, new) = h.csrf(headers);
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
@@ -122,7 +162,9 @@ async fn move_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h
     match plan_of(&mut tx, lang, &want).await? {
         Ok((req, plan)) => {
             let action = format!("{}/verschieben", h.base());
-            blocks.extend(slot_blocks(&mut tx, lang, &settings, &want, &req, &plan, &action, &action, &csrf, Some(b.id)).await?);
+            blocks.extend(
+                slot_blocks(&mut tx, lang, &settings, &want, &req, &plan, &action, &action, &csrf, Some(b.id)).await?,
+            );
         }
         Err(msg) => blocks.push(Block::Notice("error", msg)),
     }
@@ -130,9 +172,20 @@ async fn move_page(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h
     Ok(secret_page(set_anon_csrf(state, r, &csrf, new)))
 }
 
-async fn move_post(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h: Handle, f: &Fields) -> Result<Response, AppError> {
+async fn move_post(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    h: Handle,
+    f: &Fields,
+) -> Result<Response, AppError> {
     let lang = lang_of(headers);
-    let start = f.text("start").parse::<i64>().ok().and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()).ok_or_else(AppError::bad_request)?;
+    let start = f
+        .text("start")
+        .parse::<i64>()
+        .ok()
+        .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+        .ok_or_else(AppError::bad_request)?;
     let content = page::content(state, ctx).await?;
     let mut tx = state.db.tenant(ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
@@ -152,7 +205,12 @@ async fn move_post(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, h
                 Handle::Secret(s) => format!("{}{}", moved.portal_url, paths::MANAGE.with(&[s])),
                 Handle::Mine(_, id) => format!("{}{}", moved.portal_url, paths::MINE_ONE.with(&[id])),
             };
-            let mail = Mail::AppointmentMoved { when: when_text(blang, moved.starts_at), location: loc.name.clone(), number: moved.number.clone(), link };
+            let mail = crate::appointments::mails::moved(crate::appointments::mails::About {
+                when: when_text(blang, moved.starts_at),
+                location: loc.name.clone(),
+                number: moved.number.clone(),
+                link,
+            });
             mail_booking(&mut tx, &moved, &loc, mail, true, &service_names(&content, blang, &moved.services)).await?;
             tx.commit().await?;
             Ok(Notice::Saved.redirect(&h.base()))
@@ -174,7 +232,14 @@ async fn ics(state: &AppState, ctx: &TenantContext, h: Handle) -> Result<Respons
     let branding = crate::kit::mail::branding(&mut tx, &b.portal_url, None).await?;
     tx.finish().await?;
     let lang = booking_lang(&b);
-    let body = calendar_file(&b, &loc, &branding.tenant_name, &service_names(&content, lang, &b.services), lang, state.db.now());
+    let body = calendar_file(
+        &b,
+        &loc,
+        &branding.tenant_name,
+        &service_names(&content, lang, &b.services),
+        lang,
+        state.db.now(),
+    );
     Ok(page::attachment("text/calendar; charset=utf-8", body, "termin.ics"))
 }
 
@@ -182,25 +247,46 @@ pub(super) async fn manage_by_secret(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
-    Path(secret): Path<String>,
+    Params(secret): Params<String>,
     axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     manage_page(&state, &ctx, &headers, Handle::Secret(secret), Notice::parse(q.hinweis.as_deref())).await
 }
 
-pub(super) async fn cancel_by_secret(State(state): State<AppState>, ctx: TenantContext, Path(secret): Path<String>, Checked(_, _): Checked<Anonymous>) -> Result<Response, AppError> {
+pub(super) async fn cancel_by_secret(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Params(secret): Params<String>,
+    Checked(_, _): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     cancel(&state, &ctx, Handle::Secret(secret)).await
 }
 
-pub(super) async fn move_page_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub(super) async fn move_page_by_secret(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Params(secret): Params<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     move_page(&state, &ctx, &headers, Handle::Secret(secret), &query_fields(q)?, None, StatusCode::OK).await
 }
 
-pub(super) async fn move_by_secret(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(secret): Path<String>, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
+pub(super) async fn move_by_secret(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Params(secret): Params<String>,
+    Checked(_, f): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     move_post(&state, &ctx, &headers, Handle::Secret(secret), &f).await
 }
 
-pub(super) async fn ics_by_secret(State(state): State<AppState>, ctx: TenantContext, Path(secret): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn ics_by_secret(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Params(secret): Params<String>,
+) -> Result<Response, AppError> {
     ics(&state, &ctx, Handle::Secret(secret)).await.map(secret_page)
 }
 
@@ -209,30 +295,58 @@ pub(super) async fn manage_mine(
     ctx: TenantContext,
     headers: HeaderMap,
     c: Citizen,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     axum::extract::Query(q): axum::extract::Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
     manage_page(&state, &ctx, &headers, Handle::Mine(c, id), Notice::parse(q.hinweis.as_deref())).await
 }
 
-pub(super) async fn cancel_mine(State(state): State<AppState>, ctx: TenantContext, Path(id): Path<Uuid>, Checked(c, _): Checked<Citizen>) -> Result<Response, AppError> {
+pub(super) async fn cancel_mine(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Params(id): Params<Uuid>,
+    Checked(c, _): Checked<Citizen>,
+) -> Result<Response, AppError> {
     cancel(&state, &ctx, Handle::Mine(c, id)).await
 }
 
-pub(super) async fn move_page_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen, Path(id): Path<Uuid>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub(super) async fn move_page_mine(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    c: Citizen,
+    Params(id): Params<Uuid>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     move_page(&state, &ctx, &headers, Handle::Mine(c, id), &query_fields(q)?, None, StatusCode::OK).await
 }
 
-pub(super) async fn move_mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(id): Path<Uuid>, Checked(c, f): Checked<Citizen>) -> Result<Response, AppError> {
+pub(super) async fn move_mine(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Params(id): Params<Uuid>,
+    Checked(c, f): Checked<Citizen>,
+) -> Result<Response, AppError> {
     move_post(&state, &ctx, &headers, Handle::Mine(c, id), &f).await
 }
 
-pub(super) async fn ics_mine(State(state): State<AppState>, ctx: TenantContext, c: Citizen, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub(super) async fn ics_mine(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    c: Citizen,
+    Params(id): Params<Uuid>,
+) -> Result<Response, AppError> {
     ics(&state, &ctx, Handle::Mine(c, id)).await
 }
 
 /// "Meine Termine": the logged-in citizen's bookings, newest first.
-pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen) -> Result<Response, AppError> {
+pub(super) async fn mine(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    c: Citizen,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let content = page::content(&state, &ctx).await?;
@@ -249,18 +363,31 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
                 Cell::Text(names.get(&b.location).cloned().unwrap_or_default()),
                 Cell::Text(service_names(&content, lang, &b.services)),
                 Cell::Text(b.number.clone()),
-                Cell::Badge(if b.status == "booked" { "info" } else { "neutral" }, tr(lang, &format!("appointments.status_{}", b.status))),
+                Cell::Badge(
+                    if b.status == "booked" { "info" } else { "neutral" },
+                    tr(lang, &format!("appointments.status_{}", b.status)),
+                ),
             ]
         })
         .collect();
     let blocks = vec![
         Block::Table {
             caption: tr(lang, "appointments.mine_title"),
-            headers: vec![tr(lang, "appointments.when"), tr(lang, "appointments.location"), tr(lang, "appointments.services"), tr(lang, "appointments.number"), tr(lang, "appointments.status")],
+            headers: vec![
+                tr(lang, "appointments.when"),
+                tr(lang, "appointments.location"),
+                tr(lang, "appointments.services"),
+                tr(lang, "appointments.number"),
+                tr(lang, "appointments.status"),
+            ],
             rows,
             empty: tr(lang, "appointments.mine_empty"),
         },
-        Block::Links(vec![(paths::BOOK.path().into(), tr(lang, "appointments.book_title")), (crate::kit::links::CITIZEN_ACCOUNT.path().into(), tr(lang, "appointments.back_to_account"))]),
+        Block::Links(vec![
+            (paths::BOOK.path().into(), tr(lang, "appointments.book_title")),
+            (crate::kit::links::CITIZEN_ACCOUNT.path().into(), tr(lang, "appointments.back_to_account")),
+        ]),
     ];
-    render(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "appointments.mine_title"), blocks).await
+    render(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "appointments.mine_title"), blocks)
+        .await
 }

@@ -34,28 +34,60 @@ mod demo;
 mod display;
 mod jobs;
 mod location_page;
+mod mails;
 mod manage;
 mod office;
 pub mod paths;
 mod setup;
 mod want;
+mod widgets;
 
 pub use jobs::run_once as run_jobs_once;
 
 pub const CAPABILITY: Capability = Capability {
     demo: Some(demo::demo),
+    widgets: widgets::NEEDS,
+    assets: &[widgets::LIVE_JS],
     portal: Some(router),
     public: &[paths::DISPLAYS.path()],
     staff_nav: &[
-        NavEntry { order: 20, path: paths::SETUP.path(), label: "appointments.nav", resource: Resource::Appointments, action: Action::Read },
-        NavEntry { order: 21, path: paths::REPORT.path(), label: "appointments.nav_report", resource: Resource::Appointments, action: Action::Read },
+        NavEntry {
+            order: 20,
+            path: paths::SETUP.path(),
+            label: "appointments.nav",
+            resource: Resource::Appointments,
+            action: Action::Read,
+        },
+        NavEntry {
+            order: 21,
+            path: paths::REPORT.path(),
+            label: "appointments.nav_report",
+            resource: Resource::Appointments,
+            action: Action::Read,
+        },
     ],
     jobs: &[jobs::job],
     texts: || {
-        let status = ["held", "booked", "checked_in", "done", "cancelled", "expired", "waiting", "called", "served", "no_show"].iter().map(|s| format!("appointments.status_{s}"));
+        let status =
+            ["held", "booked", "checked_in", "done", "cancelled", "expired", "waiting", "called", "served", "no_show"]
+                .iter()
+                .map(|s| format!("appointments.status_{s}"));
         let lands = portal_appointments::Land::ALL.iter().map(|l| format!("appointments.land_{}", l.code()));
-        let columns =
-            ["day", "service", "bookings", "cancellations", "no_shows", "walk_ins", "served", "wait_avg", "wait_p90", "service_avg", "service_p90"].iter().map(|c| format!("appointments.col_{c}"));
+        let columns = [
+            "day",
+            "service",
+            "bookings",
+            "cancellations",
+            "no_shows",
+            "walk_ins",
+            "served",
+            "wait_avg",
+            "wait_p90",
+            "service_avg",
+            "service_p90",
+        ]
+        .iter()
+        .map(|c| format!("appointments.col_{c}"));
         status.chain(lands).chain(columns).collect()
     },
     ..Capability::named("appointments")
@@ -113,7 +145,11 @@ async fn active_location(tx: &mut TenantTx, id: Uuid) -> Result<Location, AppErr
 
 /// The name of a service in `lang` (its slug when the tenant no longer offers it).
 fn service_name(content: &TenantContent, lang: Lang, slug: &str) -> String {
-    content.services.iter().find(|s| s.service_slug == slug).map_or_else(|| slug.to_owned(), |s| s.name(lang).to_owned())
+    content
+        .services
+        .iter()
+        .find(|s| s.service_slug == slug)
+        .map_or_else(|| slug.to_owned(), |s| s.name(lang).to_owned())
 }
 
 fn service_names(content: &TenantContent, lang: Lang, slugs: &[String]) -> String {
@@ -125,7 +161,7 @@ const WEEKDAYS_EN: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "F
 
 fn weekday_name(lang: Lang, w: time::Weekday) -> &'static str {
     let i = usize::from(w.number_days_from_monday());
-    if lang == Lang::En { WEEKDAYS_EN[i] } else { WEEKDAYS_DE[i] }
+    lang.pick(WEEKDAYS_DE[i], WEEKDAYS_EN[i])
 }
 
 /// A date as people read it: "Dienstag, 01.12.2026".
@@ -141,7 +177,7 @@ fn clock_text(t: OffsetDateTime) -> String {
 /// "Dienstag, 01.12.2026, 09:30 Uhr" / "Tuesday, 01.12.2026, 09:30".
 fn when_text(lang: Lang, t: OffsetDateTime) -> String {
     let day = day_text(lang, civil::german(t).date());
-    if lang == Lang::En { format!("{day}, {}", clock_text(t)) } else { format!("{day}, {} Uhr", clock_text(t)) }
+    portal_ui::i18n::tr_with(lang, "appointments.day_at", &[("day", &day), ("time", &clock_text(t))])
 }
 
 fn booking_lang(b: &Booking) -> Lang {
@@ -150,17 +186,31 @@ fn booking_lang(b: &Booking) -> Lang {
 
 /// Queues a mail about a booking to its e-mail address (none: nothing to send), in the booking's
 /// language, with its calendar file when `ics` is set.
-async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail: Mail, ics: bool, services: &str) -> Result<(), AppError> {
+async fn mail_booking(
+    tx: &mut TenantTx,
+    b: &Booking,
+    location: &Location,
+    mail: Mail,
+    ics: bool,
+    services: &str,
+) -> Result<(), AppError> {
     if b.email.is_empty() {
         return Ok(());
     }
     let lang = booking_lang(b);
     let branding = crate::kit::mail::branding(tx, &b.portal_url, None).await?;
-    let mut message = portal_mail::render(&mail, lang, &branding, &b.email, &|key, args| portal_ui::i18n::tr_with(lang, key, args));
+    let mut message =
+        portal_mail::render(&mail, lang, &branding, &b.email, &|key, args| portal_ui::i18n::tr_with(lang, key, args));
     if ics {
         let content = calendar_file(b, location, &branding.tenant_name, services, lang, tx.now());
         let method = if b.status == "cancelled" { "CANCEL" } else { "PUBLISH" };
-        message.attachments.push(Attachment { filename: "termin.ics".into(), content_type: format!("text/calendar; charset=utf-8; method={method}"), content, base64: false, inline_id: None });
+        message.attachments.push(Attachment {
+            filename: "termin.ics".into(),
+            content_type: format!("text/calendar; charset=utf-8; method={method}"),
+            content,
+            base64: false,
+            inline_id: None,
+        });
     }
     // a booked appointment's confirmation shows its number as a QR code for the front desk's scanner
     if ics
@@ -169,7 +219,10 @@ async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail:
     {
         use base64::Engine;
         let alt = portal_ui::i18n::tr_with(lang, "appointments.qr_alt", &[("number", &b.number)]);
-        let img = format!("<p><img src=\"cid:buchung-qr\" alt=\"{}\" width=\"180\" height=\"180\"></p><hr>", alt.replace('"', "&quot;").replace('<', "&lt;"));
+        let img = format!(
+            "<p><img src=\"cid:buchung-qr\" alt=\"{}\" width=\"180\" height=\"180\"></p><hr>",
+            alt.replace('"', "&quot;").replace('<', "&lt;")
+        );
         message.html = message.html.replacen("<hr>", &img, 1);
         message.attachments.push(Attachment {
             filename: "buchung-qr.png".into(),
@@ -185,10 +238,21 @@ async fn mail_booking(tx: &mut TenantTx, b: &Booking, location: &Location, mail:
 }
 
 /// The booking's .ics (its uid stays the same when it moves; the sequence counts changes).
-fn calendar_file(b: &Booking, location: &Location, tenant_name: &str, services: &str, lang: Lang, stamp: OffsetDateTime) -> String {
+fn calendar_file(
+    b: &Booking,
+    location: &Location,
+    tenant_name: &str,
+    services: &str,
+    lang: Lang,
+    stamp: OffsetDateTime,
+) -> String {
     let summary = format!("{}: {services}", portal_ui::i18n::tr(lang, "appointments.ics_summary"));
     let description = format!("{} {}\n{tenant_name}", portal_ui::i18n::tr(lang, "appointments.number"), b.number);
-    let place = if location.address.is_empty() { location.name.clone() } else { format!("{}, {}", location.name, location.address) };
+    let place = if location.address.is_empty() {
+        location.name.clone()
+    } else {
+        format!("{}, {}", location.name, location.address)
+    };
     portal_appointments::ics::calendar(&portal_appointments::ics::Event {
         uid: format!("{}@kommunalportal", b.id),
         sequence: u32::try_from(b.sequence).unwrap_or(0),
@@ -216,9 +280,13 @@ pub async fn snapshot(db: &Db, tenant: TenantId, location: Uuid) -> Option<Snaps
     let calls = repo::last_calls(&mut tx, location, now, 7).await.ok()?;
     let wait = repo::waiting_estimate(&mut tx, location, None, now).await.ok()?;
     tx.commit().await.ok()?;
-    let calls: Vec<serde_json::Value> = calls.into_iter().map(|(code, counter, _, recalls)| serde_json::json!({ "code": code, "counter": counter, "recalls": recalls })).collect();
+    let calls: Vec<serde_json::Value> = calls
+        .into_iter()
+        .map(|(code, counter, _, recalls)| serde_json::json!({ "code": code, "counter": counter, "recalls": recalls }))
+        .collect();
     let minutes = (wait.secs + 59) / 60;
-    let tag: String = sha2::Sha256::digest(loc.display_token.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let tag: String =
+        sha2::Sha256::digest(loc.display_token.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
     Some(Snapshot {
         full: serde_json::json!({ "calls": calls, "wait_minutes": minutes, "waiting": wait.waiting, "counters": wait.counters }).to_string(),
         public: serde_json::json!({ "wait_minutes": minutes, "waiting": wait.waiting }).to_string(),

@@ -31,7 +31,8 @@ pub const LOCATION: RoutePath = RoutePath("/verwaltung/termine/standorte/{id}");
 pub const LOCATION_DETAILS: RoutePath = RoutePath("/verwaltung/termine/standorte/{id}/angaben");
 pub const LOCATION_HOURS: RoutePath = RoutePath("/verwaltung/termine/standorte/{id}/zeiten");
 pub const LOCATION_SPECIAL: RoutePath = RoutePath("/verwaltung/termine/standorte/{id}/sondertage");
-pub const LOCATION_SPECIAL_DELETE: RoutePath = RoutePath("/verwaltung/termine/standorte/{id}/sondertage/{special}/loeschen");
+pub const LOCATION_SPECIAL_DELETE: RoutePath =
+    RoutePath("/verwaltung/termine/standorte/{id}/sondertage/{special}/loeschen");
 pub const LOCATION_COUNTER: RoutePath = RoutePath("/verwaltung/termine/standorte/{id}/schalter");
 pub const LOCATION_RULE: RoutePath = RoutePath("/verwaltung/termine/standorte/{id}/dienste");
 pub const LOCATION_RULE_DELETE: RoutePath = RoutePath("/verwaltung/termine/standorte/{id}/dienste/{slug}/loeschen");
@@ -45,3 +46,5 @@ pub const COUNTER: RoutePath = RoutePath("/verwaltung/termine/schalter/{id}");
 pub const COUNTER_ACTION: RoutePath = RoutePath("/verwaltung/termine/schalter/{id}/{action}");
 pub const REPORT: RoutePath = RoutePath("/verwaltung/termine/auswertung");
 pub const REPORT_CSV: RoutePath = RoutePath("/verwaltung/termine/auswertung.csv");
+/// The script of live waiting times and the call display.
+pub const LIVE_JS: RoutePath = RoutePath("/assets/live.js");

@@ -20,8 +20,14 @@ pub(super) struct Want {
 
 impl Want {
     pub(super) fn from(f: &Fields) -> Self {
-        let mut services: Vec<String> = f.all("dienst").iter().flat_map(|v| v.split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>()).filter(|s| !s.is_empty()).collect();
-        services.extend(f.0.iter().filter_map(|(k, v)| k.strip_prefix("d_").filter(|_| !v.is_empty()).map(str::to_owned)));
+        let mut services: Vec<String> = f
+            .all("dienst")
+            .iter()
+            .flat_map(|v| v.split(',').map(|s| s.trim().to_owned()).collect::<Vec<_>>())
+            .filter(|s| !s.is_empty())
+            .collect();
+        services
+            .extend(f.0.iter().filter_map(|(k, v)| k.strip_prefix("d_").filter(|_| !v.is_empty()).map(str::to_owned)));
         services.sort();
         services.dedup();
         // more than five are refused (`request`), not silently cut
@@ -36,11 +42,20 @@ impl Want {
     }
 
     pub(super) fn query(&self) -> String {
-        format!("ort={}&dienst={}&personen={}", self.location.map(|l| l.to_string()).unwrap_or_default(), urlencoding::encode(&self.services.join(",")), self.persons)
+        format!(
+            "ort={}&dienst={}&personen={}",
+            self.location.map(|l| l.to_string()).unwrap_or_default(),
+            urlencoding::encode(&self.services.join(",")),
+            self.persons
+        )
     }
 
     pub(super) fn request(&self) -> Option<Request> {
         let location = self.location?;
-        (!self.services.is_empty() && self.services.len() <= 5).then(|| Request { location, services: self.services.clone(), persons: self.persons })
+        (!self.services.is_empty() && self.services.len() <= 5).then(|| Request {
+            location,
+            services: self.services.clone(),
+            persons: self.persons,
+        })
     }
 }

@@ -23,11 +23,33 @@ use crate::kit::session::Staff;
 pub mod paths;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(|| Router::new().route(paths::STAFF_AUDIT_LOG.pattern(), get(staff_audit_log))),
-    console: Some(|| Router::new().route(paths::CONSOLE_AUDIT_LOG.pattern(), get(console_audit_log)).route(paths::JOBS.pattern(), get(jobs))),
-    staff_nav: &[NavEntry { order: 90, path: paths::STAFF_AUDIT_LOG.path(), label: "staff.nav_audit", resource: Resource::AuditLog, action: Action::Read }],
+    console: Some(|| {
+        Router::new()
+            .route(paths::CONSOLE_AUDIT_LOG.pattern(), get(console_audit_log))
+            .route(paths::JOBS.pattern(), get(jobs))
+    }),
+    staff_nav: &[NavEntry {
+        order: 90,
+        path: paths::STAFF_AUDIT_LOG.path(),
+        label: "staff.nav_audit",
+        resource: Resource::AuditLog,
+        action: Action::Read,
+    }],
     console_nav: &[
-        NavEntry { order: 80, path: paths::CONSOLE_AUDIT_LOG.path(), label: "console.nav_audit", resource: Resource::AuditLog, action: Action::Read },
-        NavEntry { order: 90, path: paths::JOBS.path(), label: "console.nav_jobs", resource: Resource::Jobs, action: Action::Read },
+        NavEntry {
+            order: 80,
+            path: paths::CONSOLE_AUDIT_LOG.path(),
+            label: "console.nav_audit",
+            resource: Resource::AuditLog,
+            action: Action::Read,
+        },
+        NavEntry {
+            order: 90,
+            path: paths::JOBS.path(),
+            label: "console.nav_jobs",
+            resource: Resource::Jobs,
+            action: Action::Read,
+        },
     ],
     texts: || JOB_STATES.iter().map(|s| format!("jobs.status_{s}")).collect(),
     ..Capability::named("audit")
@@ -42,7 +64,12 @@ pub fn audit_rows(lang: Lang, entries: Vec<audit::Entry>, with_tenant: bool) -> 
     if with_tenant {
         headers.push(tr(lang, "audit.tenant"));
     }
-    headers.extend([tr(lang, "audit.actor"), tr(lang, "audit.action"), tr(lang, "audit.object"), tr(lang, "audit.source")]);
+    headers.extend([
+        tr(lang, "audit.actor"),
+        tr(lang, "audit.action"),
+        tr(lang, "audit.object"),
+        tr(lang, "audit.source"),
+    ]);
     let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     let rows = entries
         .into_iter()
@@ -51,14 +78,24 @@ pub fn audit_rows(lang: Lang, entries: Vec<audit::Entry>, with_tenant: bool) -> 
             if with_tenant {
                 row.push(Cell::Text(e.tenant_name.unwrap_or_else(|| "–".into())));
             }
-            row.extend([Cell::Text(format!("{} ({})", e.actor_name, e.actor_kind)), Cell::Text(e.action), Cell::Text(e.object), Cell::Text(e.source_ip.unwrap_or_else(|| "–".into()))]);
+            row.extend([
+                Cell::Text(format!("{} ({})", e.actor_name, e.actor_kind)),
+                Cell::Text(e.action),
+                Cell::Text(e.object),
+                Cell::Text(e.source_ip.unwrap_or_else(|| "–".into())),
+            ]);
             row
         })
         .collect();
     (headers, rows)
 }
 
-async fn staff_audit_log(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
+async fn staff_audit_log(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::AuditLog, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -66,18 +103,38 @@ async fn staff_audit_log(State(state): State<AppState>, ctx: TenantContext, head
     let entries = audit::list(tx.conn(), Some(tenant), 200, 0).await?;
     tx.finish().await?;
     let (headers_row, rows) = audit_rows(lang, entries, false);
-    let blocks = vec![Block::Text(tr(lang, "audit.intro")), Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") }];
-    staff_page(&state, &ctx, lang, paths::STAFF_AUDIT_LOG.path(), Some(&s), StatusCode::OK, tr(lang, "staff.nav_audit"), blocks).await
+    let blocks = vec![
+        Block::Text(tr(lang, "audit.intro")),
+        Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") },
+    ];
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::STAFF_AUDIT_LOG.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "staff.nav_audit"),
+        blocks,
+    )
+    .await
 }
 
-async fn console_audit_log(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
+async fn console_audit_log(
+    State(state): State<AppState>,
+    s: OperatorSession,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     require(&state, &s, Resource::AuditLog, Action::Read)?;
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let entries = audit::list(tx.conn(), None, 300, 0).await?;
     tx.finish().await?;
     let (headers_row, rows) = audit_rows(lang, entries, true);
-    let blocks = vec![Block::Text(tr(lang, "audit.intro_all")), Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") }];
+    let blocks = vec![
+        Block::Text(tr(lang, "audit.intro_all")),
+        Block::Table { caption: tr(lang, "audit.caption"), headers: headers_row, rows, empty: tr(lang, "audit.none") },
+    ];
     Ok(render(&state, lang, &s, paths::CONSOLE_AUDIT_LOG.path(), StatusCode::OK, tr(lang, "audit.title"), blocks))
 }
 
@@ -108,7 +165,22 @@ async fn jobs(State(state): State<AppState>, s: OperatorSession, headers: Header
             ]
         })
         .collect();
-    let headers_row = ["jobs.created", "audit.tenant", "jobs.subject", "jobs.recipient", "jobs.status", "jobs.attempts", "jobs.next_run", "jobs.last_error"].iter().map(|k| tr(lang, k)).collect();
-    let blocks = vec![Block::Text(tr(lang, "jobs.intro")), Block::Table { caption: tr(lang, "jobs.caption"), headers: headers_row, rows, empty: tr(lang, "jobs.none") }];
+    let headers_row = [
+        "jobs.created",
+        "audit.tenant",
+        "jobs.subject",
+        "jobs.recipient",
+        "jobs.status",
+        "jobs.attempts",
+        "jobs.next_run",
+        "jobs.last_error",
+    ]
+    .iter()
+    .map(|k| tr(lang, k))
+    .collect();
+    let blocks = vec![
+        Block::Text(tr(lang, "jobs.intro")),
+        Block::Table { caption: tr(lang, "jobs.caption"), headers: headers_row, rows, empty: tr(lang, "jobs.none") },
+    ];
     Ok(render(&state, lang, &s, paths::JOBS.path(), StatusCode::OK, tr(lang, "jobs.title"), blocks))
 }

@@ -6,9 +6,11 @@
 //! draft period, per-service processing time and retention, and their own form per service.
 
 use crate::kit::checked::Checked;
+use crate::kit::office::ObjectPage;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -18,7 +20,7 @@ use portal_catalogue::repo as catalogue;
 use portal_db::TenantTx;
 use portal_domain::Lang;
 use portal_forms::FormSchema;
-use portal_mail::Mail;
+use portal_mail::{Mail, Text};
 use portal_ui::blocks::{AnswerSection, Block, Button, Cell, Field, FieldKind, FilterSpec, FormSpec, MessageFormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
@@ -45,8 +47,20 @@ pub mod paths;
 pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     staff_nav: &[
-        NavEntry { order: 10, path: paths::INBOX.path(), label: "staff.nav_cases", resource: Resource::Cases, action: Action::Read },
-        NavEntry { order: 50, path: paths::SETTINGS.path(), label: "staff.nav_case_settings", resource: Resource::Services, action: Action::Write },
+        NavEntry {
+            order: 10,
+            path: paths::INBOX.path(),
+            label: "staff.nav_cases",
+            resource: Resource::Cases,
+            action: Action::Read,
+        },
+        NavEntry {
+            order: 50,
+            path: paths::SETTINGS.path(),
+            label: "staff.nav_case_settings",
+            resource: Resource::Services,
+            action: Action::Write,
+        },
     ],
     dashboard: &[dashboard_panel],
     office_case_page: Some(OfficeCasePage { path: paths::CASE_VIEW, render: office_case_page }),
@@ -56,6 +70,10 @@ pub const CAPABILITY: Capability = Capability {
 
 mod settings;
 use settings::*;
+mod inbox;
+use inbox::*;
+mod actions;
+use actions::*;
 
 fn router() -> Router<AppState> {
     Router::new()
@@ -81,7 +99,13 @@ async fn assignees(tx: &mut TenantTx, service: &str) -> Result<Vec<(Uuid, String
         .await?
         .into_iter()
         .filter(|u| u.status == "active")
-        .filter(|u| u.roles.iter().any(|r| r.role == "tenant_admin" || (r.role == "case_worker" && (r.scope_services.is_empty() || r.scope_services.iter().any(|x| x == service)))))
+        .filter(|u| {
+            u.roles.iter().any(|r| {
+                r.role == "tenant_admin"
+                    || (r.role == "case_worker"
+                        && (r.scope_services.is_empty() || r.scope_services.iter().any(|x| x == service)))
+            })
+        })
         .map(|u| (u.staff_id, u.display_name))
         .collect())
 }
@@ -99,7 +123,11 @@ async fn work_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff) -> Result<Vec<Blo
     let (_, mine) = cases::inbox(tx, &InboxQuery { assigned_to: Some(s.user.staff_id), ..base.clone() }).await?;
     let (_, overdue) = cases::inbox(tx, &InboxQuery { overdue: true, ..base.clone() }).await?;
     Ok(vec![
-        Block::Facts(vec![(tr(lang, "casework.open"), open.to_string(), None), (tr(lang, "casework.mine"), mine.to_string(), None), (tr(lang, "casework.overdue"), overdue.to_string(), None)]),
+        Block::Facts(vec![
+            (tr(lang, "casework.open"), open.to_string(), None),
+            (tr(lang, "casework.mine"), mine.to_string(), None),
+            (tr(lang, "casework.overdue"), overdue.to_string(), None),
+        ]),
         Block::Links(vec![
             (paths::INBOX.path().into(), tr(lang, "casework.to_inbox")),
             (format!("{}?meine=1", paths::INBOX.path()), tr(lang, "casework.to_mine")),
@@ -111,141 +139,26 @@ async fn work_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff) -> Result<Vec<Blo
 // ---------------------------------------------------------------------------------------------
 // inbox
 
-#[derive(Deserialize, Default)]
-struct InboxParams {
-    #[serde(default)]
-    leistung: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    meine: Option<String>,
-    #[serde(default)]
-    ueberfaellig: Option<String>,
-    #[serde(default)]
-    sortierung: String,
-    #[serde(default)]
-    seite: u32,
-}
-
-const PER_PAGE: u32 = 25;
-
-async fn inbox(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(p): Query<InboxParams>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.require(&state, Resource::Cases, Action::Read)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let scope = case_scope(&s.principal);
-    let status = Status::parse(&p.status);
-    let q = InboxQuery {
-        scope: scope.clone(),
-        service: (!p.leistung.is_empty()).then(|| p.leistung.clone()),
-        status,
-        open_only: p.status.is_empty(),
-        assigned_to: p.meine.as_ref().map(|_| s.user.staff_id),
-        overdue: p.ueberfaellig.is_some(),
-        sort: Sort::parse(&p.sortierung),
-        page: p.seite,
-        per_page: PER_PAGE,
-    };
-    let (rows, total) = cases::inbox(&mut tx, &q).await?;
-    let services: Vec<(String, String)> = catalogue::active_services(&mut tx, lang)
-        .await?
-        .into_iter()
-        .map(|a| (a.service_slug.clone(), if lang == Lang::En { a.name_en.clone() } else { a.name_de.clone() }))
-        .filter(|(slug, _)| scope.as_ref().is_none_or(|sc| sc.contains(slug)))
-        .collect();
-    tx.finish().await?;
-
-    let mut service_options = vec![(String::new(), tr(lang, "casework.all_services"))];
-    service_options.extend(services);
-    let mut status_options = vec![(String::new(), tr(lang, "casework.open_cases")), ("alle".to_owned(), tr(lang, "casework.all_statuses"))];
-    status_options.extend(cases::status::ALL.iter().map(|st| (st.as_str().to_owned(), status_label(lang, *st))));
-    let filters = FilterSpec {
-        action: paths::INBOX.path().into(),
-        selects: vec![
-            ("leistung".into(), tr(lang, "casework.service"), service_options, p.leistung.clone()),
-            ("status".into(), tr(lang, "casework.status"), status_options, p.status.clone()),
-            (
-                "sortierung".into(),
-                tr(lang, "casework.sort"),
-                vec![("neu".into(), tr(lang, "casework.sort_newest")), ("alt".into(), tr(lang, "casework.sort_oldest")), ("frist".into(), tr(lang, "casework.sort_due"))],
-                q.sort.code().to_owned(),
-            ),
-        ],
-        dates: vec![],
-        texts: vec![],
-        checks: vec![("meine".into(), tr(lang, "casework.only_mine"), p.meine.is_some()), ("ueberfaellig".into(), tr(lang, "casework.only_overdue"), p.ueberfaellig.is_some())],
-        submit: tr(lang, "casework.filter"),
-    };
-    let now = state.db.now();
-    let table_rows = rows
-        .iter()
-        .map(|c| {
-            vec![
-                Cell::Link(paths::CASE_VIEW.with(&[&c.case_id]), c.reference.clone()),
-                Cell::Text(c.service_name.get(lang).to_owned()),
-                Cell::Text(c.applicant_name.clone()),
-                Cell::Text(fmt_date(c.submitted_at)),
-                if c.overdue(now) { Cell::Badge("danger", format!("{} – {}", fmt_date(c.due_at), tr(lang, "casework.overdue_badge"))) } else { Cell::Text(fmt_date(c.due_at)) },
-                Cell::Badge(c.status.badge(), status_label(lang, c.status)),
-                Cell::Text(c.assigned_name.clone().unwrap_or_else(|| "–".into())),
-            ]
-        })
-        .collect();
-    let pages = (total as u32).div_ceil(PER_PAGE).max(1);
-    let mut blocks = vec![
-        Block::Filters(Box::new(filters)),
-        Block::Text(tr_with(lang, "casework.count", &[("total", &total.to_string()), ("page", &(p.seite + 1).to_string()), ("pages", &pages.to_string())])),
-        Block::Table {
-            caption: tr(lang, "casework.inbox_caption"),
-            headers: vec![
-                tr(lang, "cases.reference"),
-                tr(lang, "casework.service"),
-                tr(lang, "cases.applicant"),
-                tr(lang, "cases.submitted_at"),
-                tr(lang, "casework.due"),
-                tr(lang, "casework.status"),
-                tr(lang, "casework.assigned"),
-            ],
-            rows: table_rows,
-            empty: tr(lang, "casework.empty"),
-        },
-    ];
-    let link = |page: u32| {
-        let mut qs = vec![format!("seite={page}")];
-        for (k, v) in [("leistung", &p.leistung), ("status", &p.status), ("sortierung", &p.sortierung)] {
-            if !v.is_empty() {
-                qs.push(format!("{k}={}", urlencoding::encode(v)));
-            }
-        }
-        if p.meine.is_some() {
-            qs.push("meine=1".into());
-        }
-        if p.ueberfaellig.is_some() {
-            qs.push("ueberfaellig=1".into());
-        }
-        format!("{}?{}", paths::INBOX.path(), qs.join("&"))
-    };
-    let mut pager = Vec::new();
-    if p.seite > 0 {
-        pager.push((link(p.seite - 1), tr(lang, "casework.previous")));
-    }
-    if p.seite + 1 < pages {
-        pager.push((link(p.seite + 1), tr(lang, "casework.next")));
-    }
-    if !pager.is_empty() {
-        blocks.push(Block::Links(pager));
-    }
-    staff_page(&state, &ctx, lang, paths::INBOX.path(), Some(&s), StatusCode::OK, tr(lang, "casework.inbox_title"), blocks).await
-}
-
 // ---------------------------------------------------------------------------------------------
 // the case
 
 /// Problems to show with a form of the case page: (which form, text kept, message).
 type FormProblem = (&'static str, String, String);
 
-async fn case_page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, case_id: Uuid, problem: Option<FormProblem>, status: StatusCode) -> Result<Response, AppError> {
-    case_page_with(state, ctx, lang, s, case_id, CaseForms { problem, ..CaseForms::default() }, status).await
+async fn case_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    case_id: Uuid,
+    problem: Option<FormProblem>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    case_page_with(
+        ObjectPage::new(state, ctx, lang, s, case_id).answer(None, status),
+        CaseForms { problem, ..CaseForms::default() },
+    )
+    .await
 }
 
 /// The case view as the registry shows it for another capability's panel action.
@@ -258,7 +171,10 @@ fn office_case_page<'a>(
     panel: Option<PanelForm>,
     status: StatusCode,
 ) -> BoxFuture<'a, Result<Response, AppError>> {
-    Box::pin(case_page_with(state, ctx, lang, s, case_id, CaseForms { panel, ..CaseForms::default() }, status))
+    Box::pin(case_page_with(
+        ObjectPage::new(state, ctx, lang, s, case_id).answer(None, status),
+        CaseForms { panel, ..CaseForms::default() },
+    ))
 }
 
 /// What the case view shows besides the case: a form of its own sent back with its problem, another
@@ -271,7 +187,8 @@ struct CaseForms {
 }
 
 /// The case view with the state of its forms.
-async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, case_id: Uuid, forms: CaseForms, status: StatusCode) -> Result<Response, AppError> {
+async fn case_page_with(p: ObjectPage<'_, Uuid, FormState>, forms: CaseForms) -> Result<Response, AppError> {
+    let ObjectPage { state, ctx, lang, staff: s, key: case_id, status, .. } = p;
     let CaseForms { problem, panel, notice } = forms;
     s.require(state, Resource::Cases, Action::Read)?;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
@@ -297,22 +214,54 @@ async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
     blocks.push(Block::Facts(vec![
         (tr(lang, "cases.reference"), case.reference.clone(), None),
         (tr(lang, "casework.service"), case.service_name.get(lang).to_owned(), None),
-        (tr(lang, "cases.applicant"), format!("{} ({})", case.applicant_name, if case.citizen_id.is_some() { tr(lang, "casework.with_account") } else { tr(lang, "casework.guest") }), None),
+        (
+            tr(lang, "cases.applicant"),
+            format!(
+                "{} ({})",
+                case.applicant_name,
+                if case.citizen_id.is_some() { tr(lang, "casework.with_account") } else { tr(lang, "casework.guest") }
+            ),
+            None,
+        ),
         (tr(lang, "casework.email"), email.unwrap_or_else(|| "–".into()), None),
         (tr(lang, "cases.submitted_at"), fmt_time(case.submitted_at), None),
-        (tr(lang, "casework.due"), if case.overdue(now) { format!("{} – {}", fmt_date(case.due_at), tr(lang, "casework.overdue_badge")) } else { fmt_date(case.due_at) }, None),
+        (
+            tr(lang, "casework.due"),
+            if case.overdue(now) {
+                format!("{} – {}", fmt_date(case.due_at), tr(lang, "casework.overdue_badge"))
+            } else {
+                fmt_date(case.due_at)
+            },
+            None,
+        ),
         (tr(lang, "casework.status"), status_label(lang, case.status), None),
         (tr(lang, "casework.assigned"), case.assigned_name.clone().unwrap_or_else(|| "–".into()), None),
-        (tr(lang, "cases.form_version"), format!("{} ({})", schema.version, &case.schema_hash[..12.min(case.schema_hash.len())]), None),
+        (
+            tr(lang, "cases.form_version"),
+            format!("{} ({})", schema.version, &case.schema_hash[..12.min(case.schema_hash.len())]),
+            None,
+        ),
     ]));
     blocks.extend(panel_blocks);
     if may_process {
         let mut buttons = Vec::new();
         if case.assigned_to != Some(s.user.staff_id) {
-            buttons.push(Button { action: format!("{base}/zuweisen"), csrf: s.csrf.clone(), hidden: vec![("an".into(), "mich".into())], label: tr(lang, "casework.assign_me"), danger: false });
+            buttons.push(Button {
+                action: format!("{base}/zuweisen"),
+                csrf: s.csrf.clone(),
+                hidden: vec![("an".into(), "mich".into())],
+                label: tr(lang, "casework.assign_me"),
+                danger: false,
+            });
         }
         if case.assigned_to.is_some() {
-            buttons.push(Button { action: format!("{base}/zuweisen"), csrf: s.csrf.clone(), hidden: vec![("an".into(), "niemand".into())], label: tr(lang, "casework.unassign"), danger: false });
+            buttons.push(Button {
+                action: format!("{base}/zuweisen"),
+                csrf: s.csrf.clone(),
+                hidden: vec![("an".into(), "niemand".into())],
+                label: tr(lang, "casework.unassign"),
+                danger: false,
+            });
         }
         blocks.push(Block::Buttons(buttons));
         let mut assign_form = FormState::default();
@@ -344,7 +293,10 @@ async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
                 file_label: None,
                 file_error: None,
                 hidden: vec![],
-                choices: next.iter().map(|st| (st.as_str().to_owned(), tr(lang, &format!("casework.action_{}", st.as_str())))).collect(),
+                choices: next
+                    .iter()
+                    .map(|st| (st.as_str().to_owned(), tr(lang, &format!("casework.action_{}", st.as_str()))))
+                    .collect(),
                 choice_label: tr(lang, "casework.next_step"),
                 chosen: String::new(),
                 submit: tr(lang, "casework.status_submit"),
@@ -355,9 +307,21 @@ async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
     blocks.push(Block::Timeline(timeline(lang, &events, &files, &base, true)));
     if may_process && case.anonymised_at.is_none() {
         for (kind, heading, label, file, submit) in [
-            ("message", "casework.message_heading", "casework.message_text", Some("casework.message_file"), "casework.message_submit"),
+            (
+                "message",
+                "casework.message_heading",
+                "casework.message_text",
+                Some("casework.message_file"),
+                "casework.message_submit",
+            ),
             ("note", "casework.note_heading", "casework.note_text", None, "casework.note_submit"),
-            ("document", "casework.document_heading", "casework.document_text", Some("casework.document_file"), "casework.document_submit"),
+            (
+                "document",
+                "casework.document_heading",
+                "casework.document_text",
+                Some("casework.document_file"),
+                "casework.document_submit",
+            ),
         ] {
             let (text, text_error, file_error) = match problem.as_ref().filter(|p| p.0 == kind) {
                 Some((_, t, m)) if m.starts_with('!') => (t.clone(), None, Some(m[1..].to_owned())),
@@ -388,9 +352,22 @@ async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
     }
     blocks.push(Block::Heading(tr(lang, "casework.answers")));
     let sections = portal_forms::display::sections(&schema, &case.answers, lang);
-    blocks.push(Block::Answers(sections.into_iter().map(|s| AnswerSection { title: s.title, rows: s.rows.into_iter().map(|(_, l, v)| (l, v, None)).collect() }).collect()));
-    let attachments: Vec<(String, String)> =
-        files.iter().filter(|f| f.purpose == "answer").map(|f| (format!("{base}/datei/{}", f.file_id), format!("{} ({}, {} KB)", f.name, f.content_type, (f.size + 1023) / 1024))).collect();
+    blocks.push(Block::Answers(
+        sections
+            .into_iter()
+            .map(|s| AnswerSection { title: s.title, rows: s.rows.into_iter().map(|(_, l, v)| (l, v, None)).collect() })
+            .collect(),
+    ));
+    let attachments: Vec<(String, String)> = files
+        .iter()
+        .filter(|f| f.purpose == "answer")
+        .map(|f| {
+            (
+                format!("{base}/datei/{}", f.file_id),
+                format!("{} ({}, {} KB)", f.name, f.content_type, (f.size + 1023) / 1024),
+            )
+        })
+        .collect();
     if !attachments.is_empty() {
         blocks.push(Block::Heading(tr(lang, "cases.attachments")));
         blocks.push(Block::Links(attachments));
@@ -404,13 +381,27 @@ async fn case_page_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &S
     staff_page(state, ctx, lang, &base, Some(s), status, title, blocks).await
 }
 
-async fn case_view(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(id): Path<Uuid>, uri: axum::http::Uri) -> Result<Response, AppError> {
+async fn case_view(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Params(id): Params<Uuid>,
+    uri: axum::http::Uri,
+) -> Result<Response, AppError> {
     let forms = CaseForms { notice: Notice::from_query(uri.query()), ..CaseForms::default() };
-    case_page_with(&state, &ctx, lang, &s, id, forms, StatusCode::OK).await
+    case_page_with(ObjectPage::new(&state, &ctx, lang, &s, id), forms).await
 }
 
 /// Mails the applicant about the case (status change or message), in the language they applied in.
-async fn notify(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, tx: &mut TenantTx, case: &Case, text: &str) -> Result<(), AppError> {
+async fn notify(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    tx: &mut TenantTx,
+    case: &Case,
+    text: &str,
+) -> Result<(), AppError> {
     let base = base_url(state, &ctx.host, headers);
     let link = match (case.citizen_id, &case.guest_token) {
         (Some(_), _) => format!("{base}{}", links::CITIZEN_CASE.with(&[&case.case_id])),
@@ -419,142 +410,46 @@ async fn notify(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, tx: 
     };
     let Some(to) = applicant_email(tx, case).await? else { return Ok(()) };
     let lang = case.lang;
-    let mail = Mail::CaseUpdate { reference: case.reference.clone(), service: case.service_name.get(lang).to_owned(), status: status_label(lang, case.status), text: text.to_owned(), link };
+    let mail = Mail::new(
+        Text::new("casework.mail.case_update_subject")
+            .with("reference", case.reference.clone())
+            .with("status", status_label(lang, case.status)),
+    )
+    .line(
+        Text::new("casework.mail.case_update_text")
+            .with("service", case.service_name.get(lang))
+            .with("reference", case.reference.clone())
+            .with("status", status_label(lang, case.status)),
+    )
+    .line_if(!text.trim().is_empty(), Text::new("casework.mail.case_update_text_2").with("text", text))
+    .button(Text::new("casework.mail.case_update_button"), link);
     queue(tx, ctx, &base, lang, &to, mail).await
 }
 
-async fn change_status(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff, Posted>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.require(&state, Resource::Cases, Action::Process)?;
-    let text = f.text("text");
-    let Some(to) = Status::parse(&f.text("choice")) else {
-        return case_page(&state, &ctx, lang, &s, id, Some(("status", text, tr(lang, "casework.choose_step"))), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    if text.chars().count() > 4000 {
-        return case_page(&state, &ctx, lang, &s, id, Some(("status", text, tr(lang, "cases.text_too_long"))), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let before = visible_case(&mut tx, &s, id).await?;
-    let case = match cases::transition(&mut tx, id, to, &text, &actor(&s)).await {
-        Ok(c) => c,
-        Err(cases::CaseError::TextRequired) => {
-            drop(tx);
-            let key = if to == Status::Rejected { "casework.reason_required" } else { "casework.question_required" };
-            return case_page(&state, &ctx, lang, &s, id, Some(("status", text, tr(lang, key))), StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(cases::CaseError::InvalidTransition { from, to }) => {
-            drop(tx);
-            let msg = tr_with(lang, "casework.invalid_transition", &[("from", &status_label(lang, from)), ("to", &status_label(lang, to))]);
-            return case_page(&state, &ctx, lang, &s, id, Some(("top", String::new(), msg)), StatusCode::CONFLICT).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    audit(&mut tx, &s, &ip, "case.status", case.reference.clone(), serde_json::json!({ "from": before.status.as_str(), "to": to.as_str() })).await?;
-    notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
-    if to == Status::Approved {
-        crate::flows::documents::issue_if_due(&state, &mut tx, &ctx, &base_url(&state, &ctx.host, &headers), &case).await?;
-    }
-    tx.finish().await?;
-    Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
-}
-
-async fn message(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, posted): Checked<Staff, Posted>) -> Result<Response, AppError> {
-    post_entry(state, ctx, headers, ip, s, id, posted, "message").await
-}
-
-async fn note(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, posted): Checked<Staff, Posted>) -> Result<Response, AppError> {
-    post_entry(state, ctx, headers, ip, s, id, posted, "note").await
-}
-
-async fn issue_document(
+async fn case_file(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
-    ip: ClientIp,
-    Path(id): Path<Uuid>,
-    Checked(s, posted): Checked<Staff, Posted>,
+    s: Staff,
+    Params((id, file_id)): Params<(Uuid, Uuid)>,
 ) -> Result<Response, AppError> {
-    post_entry(state, ctx, headers, ip, s, id, posted, "document").await
-}
-
-/// A message to the applicant, an internal note or an issued document (the post's token checked).
-#[expect(clippy::too_many_arguments, reason = "a handler's extractors plus the kind of entry")]
-async fn post_entry(state: AppState, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, s: Staff, id: Uuid, posted: Posted, kind: &'static str) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.require(&state, Resource::Cases, Action::Process)?;
-    let text = posted.text("text");
-    let upload = posted.files_for("file").into_iter().next().cloned();
-    let file = match (&upload, kind) {
-        (Some(u), "message" | "document") => match accept(None, u) {
-            Ok(f) => Some(f),
-            Err(p) => return case_page(&state, &ctx, lang, &s, id, Some((kind, text, format!("!{}", p.message(lang, &tr(lang, "casework.file"))))), StatusCode::UNPROCESSABLE_ENTITY).await,
-        },
-        _ => None,
-    };
-    if kind == "document" && file.is_none() {
-        return case_page(&state, &ctx, lang, &s, id, Some((kind, text, format!("!{}", tr(lang, "casework.document_missing")))), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    if text.is_empty() && file.is_none() {
-        return case_page(&state, &ctx, lang, &s, id, Some((kind, text, tr(lang, "cases.reply_empty"))), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    if text.chars().count() > 4000 {
-        return case_page(&state, &ctx, lang, &s, id, Some((kind, text, tr(lang, "cases.text_too_long"))), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let case = visible_case(&mut tx, &s, id).await?;
-    if case.anonymised_at.is_some() {
-        return Err(AppError::bad_request());
-    }
-    let (event_kind, internal) = match kind {
-        "note" => (EventKind::Note, true),
-        "document" => (EventKind::Document, false),
-        _ => (EventKind::Message, false),
-    };
-    let event = cases::add_event(&mut tx, id, event_kind, None, &actor(&s), &text, internal).await?;
-    if let (Some((ft, bytes)), Some(u)) = (file, upload) {
-        let purpose = if kind == "document" { FilePurpose::Issued } else { FilePurpose::Message };
-        cases::store_file(&mut tx, FileOwner::Case { case_id: id, event_id: Some(event), purpose }, &u.file_name, ft.mime(), &bytes).await?;
-    }
-    audit(&mut tx, &s, &ip, &format!("case.{kind}"), case.reference.clone(), serde_json::json!({ "chars": text.chars().count() })).await?;
-    if !internal {
-        notify(&state, &ctx, &headers, &mut tx, &case, &text).await?;
-    }
-    tx.finish().await?;
-    Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
-}
-
-async fn assign(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
-    s.require(&state, Resource::Cases, Action::Process)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let case = visible_case(&mut tx, &s, id).await?;
-    let colleagues = assignees(&mut tx, &case.service_slug).await?;
-    let to = match f.text("an").as_str() {
-        "mich" => Some((s.user.staff_id, s.user.display_name.clone())),
-        "niemand" | "" => None,
-        other => {
-            // only someone who may process this service's cases
-            let wanted: Uuid = other.parse().map_err(|_| AppError::bad_request())?;
-            Some(colleagues.into_iter().find(|(id, _)| *id == wanted).ok_or_else(AppError::bad_request)?)
-        }
-    };
-    cases::assign(&mut tx, id, to.as_ref().map(|(i, n)| (*i, n.as_str())), &actor(&s)).await?;
-    audit(&mut tx, &s, &ip, "case.assign", case.reference.clone(), serde_json::json!({ "to": to.map(|t| t.0) })).await?;
-    tx.finish().await?;
-    Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
-}
-
-async fn case_file(State(state): State<AppState>, ctx: TenantContext, s: Staff, Path((id, file_id)): Path<(Uuid, Uuid)>) -> Result<Response, AppError> {
     s.require(&state, Resource::Cases, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     visible_case(&mut tx, &s, id).await?;
-    let (file, bytes) = cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(id)).ok_or_else(AppError::not_found)?;
+    let (file, bytes) =
+        cases::file(&mut tx, file_id).await?.filter(|(f, _)| f.case_id == Some(id)).ok_or_else(AppError::not_found)?;
     tx.finish().await?;
     Ok(file_response(file, bytes))
 }
 
 /// The case for back-office systems: answers with the schema's version and hash, status, timeline
 /// (without internal notes) and the attachments' metadata.
-async fn export(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn export(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    s: Staff,
+    Params(id): Params<Uuid>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Cases, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;
@@ -574,14 +469,24 @@ async fn export(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp,
         o.insert("timeline".into(), events.iter().map(|e| serde_json::json!({"kind": e.kind.as_str(), "status": e.status.map(Status::as_str), "text": e.body, "at": e.at.to_string()})).collect());
         o.insert("files".into(), files.iter().map(|f| serde_json::json!({"file_id": f.file_id, "name": f.name, "type": f.content_type, "size": f.size, "purpose": f.purpose})).collect());
     }
-    let mut r = ([(header::CONTENT_TYPE, "application/json; charset=utf-8"), (header::CACHE_CONTROL, "private, no-store")], serde_json::to_string_pretty(&body).unwrap_or_default()).into_response();
+    let mut r = (
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8"), (header::CACHE_CONTROL, "private, no-store")],
+        serde_json::to_string_pretty(&body).unwrap_or_default(),
+    )
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"vorgang-{}.json\"", case.reference)) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(r)
 }
 
-async fn receipt(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+async fn receipt(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Params(id): Params<Uuid>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Cases, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;

@@ -4,8 +4,15 @@ use super::*;
 use crate::casework::paths;
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
+use portal_domain::ServiceSlug;
 
-pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, form: FormState) -> Result<Vec<Block>, AppError> {
+pub(super) async fn settings_blocks(
+    tx: &mut TenantTx,
+    lang: Lang,
+    s: &Staff,
+    form: FormState,
+) -> Result<Vec<Block>, AppError> {
     let days = cases::draft_days(tx).await?;
     let mut form = form;
     form.values.entry("draft_days".into()).or_insert_with(|| days.to_string());
@@ -24,7 +31,11 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
             action: paths::SETTINGS.path().into(),
             csrf: s.csrf.clone(),
             form: form.clone(),
-            fields: vec![Field::new("draft_days", tr(lang, "casework.draft_days"), FieldKind::Text).hint(tr(lang, "casework.draft_days_hint")).required()],
+            fields: vec![
+                Field::new("draft_days", tr(lang, "casework.draft_days"), FieldKind::Text)
+                    .hint(tr(lang, "casework.draft_days_hint"))
+                    .required(),
+            ],
             submit: tr(lang, "casework.save"),
             danger: false,
             secondary: None,
@@ -53,14 +64,25 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
                     form: f,
                     fields: vec![
                         Field::new("slug", String::new(), FieldKind::Hidden),
-                        Field::new(&format!("processing_{slug}"), tr_with(lang, "casework.processing_days", &[("service", &name)]), FieldKind::Text),
-                        Field::new(&format!("retention_{slug}"), tr_with(lang, "casework.retention_days", &[("service", &name)]), FieldKind::Text),
+                        Field::new(
+                            &format!("processing_{slug}"),
+                            tr_with(lang, "casework.processing_days", &[("service", &name)]),
+                            FieldKind::Text,
+                        ),
+                        Field::new(
+                            &format!("retention_{slug}"),
+                            tr_with(lang, "casework.retention_days", &[("service", &name)]),
+                            FieldKind::Text,
+                        ),
                     ],
                     submit: tr(lang, "casework.save"),
                     danger: false,
                     secondary: None,
                 })),
-                Cell::Link(paths::FORM_OVERRIDE_PAGE.with(&[&slug]), tr(lang, if overridden { "casework.own_form" } else { "casework.base_form" })),
+                Cell::Link(
+                    paths::FORM_OVERRIDE_PAGE.with(&[&slug]),
+                    tr(lang, if overridden { "casework.own_form" } else { "casework.base_form" }),
+                ),
             ]
         })
         .collect();
@@ -73,19 +95,40 @@ pub(super) async fn settings_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, fo
     Ok(blocks)
 }
 
-pub(super) async fn settings(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
+pub(super) async fn settings(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = settings_blocks(&mut tx, lang, &s, FormState::default()).await?;
     tx.finish().await?;
-    staff_page(&state, &ctx, lang, paths::SETTINGS.path(), Some(&s), StatusCode::OK, tr(lang, "casework.settings_title"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::SETTINGS.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "casework.settings_title"),
+        blocks,
+    )
+    .await
 }
 
 pub(super) fn days_in(value: &str, range: std::ops::RangeInclusive<i32>) -> Option<i32> {
     value.trim().parse::<i32>().ok().filter(|d| range.contains(d))
 }
 
-pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn save_settings(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let mut form = FormState::default();
@@ -95,7 +138,8 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
         match days_in(&raw, 1..=365) {
             Some(d) => {
                 cases::set_draft_days(&mut tx, d).await?;
-                audit(&mut tx, &s, &ip, "case.settings", "draft_days".into(), serde_json::json!({ "draft_days": d })).await?;
+                audit(&mut tx, &s, &ip, "case.settings", "draft_days".into(), serde_json::json!({ "draft_days": d }))
+                    .await?;
             }
             None => {
                 form.values.insert("draft_days".into(), raw);
@@ -116,19 +160,44 @@ pub(super) async fn save_settings(State(state): State<AppState>, ctx: TenantCont
             if !cases::set_service_case_settings(&mut tx, &slug, r, p).await? {
                 return Err(AppError::not_found());
             }
-            audit(&mut tx, &s, &ip, "case.settings", slug.clone(), serde_json::json!({ "processing_days": p, "retention_days": r })).await?;
+            audit(
+                &mut tx,
+                &s,
+                &ip,
+                "case.settings",
+                slug.clone(),
+                serde_json::json!({ "processing_days": p, "retention_days": r }),
+            )
+            .await?;
         }
     }
     if form.has_errors() {
         let blocks = settings_blocks(&mut tx, lang, &s, form).await?;
         tx.finish().await?;
-        return staff_page(&state, &ctx, lang, paths::SETTINGS.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "casework.settings_title"), blocks).await;
+        return staff_page(
+            &state,
+            &ctx,
+            lang,
+            paths::SETTINGS.path(),
+            Some(&s),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr(lang, "casework.settings_title"),
+            blocks,
+        )
+        .await;
     }
     tx.finish().await?;
     Ok(see_other(paths::SETTINGS.path()))
 }
 
-pub(super) async fn form_override_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, text: Option<String>, error: Option<String>) -> Result<Vec<Block>, AppError> {
+pub(super) async fn form_override_blocks(
+    tx: &mut TenantTx,
+    lang: Lang,
+    s: &Staff,
+    slug: &str,
+    text: Option<String>,
+    error: Option<String>,
+) -> Result<Vec<Block>, AppError> {
     let form = cases::service_form(tx, slug).await?.ok_or_else(AppError::not_found)?;
     let json = text.unwrap_or_else(|| serde_json::to_string_pretty(&form.schema).unwrap_or_default());
     let mut state = FormState::default();
@@ -139,12 +208,19 @@ pub(super) async fn form_override_blocks(tx: &mut TenantTx, lang: Lang, s: &Staf
     }
     Ok(vec![
         Block::Text(tr(lang, if form.overridden { "casework.form_overridden" } else { "casework.form_base" })),
-        Block::Facts(vec![(tr(lang, "cases.form_version"), format!("{} ({})", form.schema.version, &form.schema_hash[..12]), None)]),
+        Block::Facts(vec![(
+            tr(lang, "cases.form_version"),
+            format!("{} ({})", form.schema.version, &form.schema_hash[..12]),
+            None,
+        )]),
         Block::Form(FormSpec {
             action: paths::FORM_OVERRIDE_PAGE.with(&[&slug]),
             csrf: s.csrf.clone(),
             form: state,
-            fields: vec![Field::new("schema", tr(lang, "casework.schema"), FieldKind::TextArea).hint(tr(lang, "casework.schema_hint"))],
+            fields: vec![
+                Field::new("schema", tr(lang, "casework.schema"), FieldKind::TextArea)
+                    .hint(tr(lang, "casework.schema_hint")),
+            ],
             submit: tr(lang, "casework.save_form"),
             danger: false,
             secondary: Some((paths::SETTINGS.path().into(), tr(lang, "account.cancel"))),
@@ -159,12 +235,28 @@ pub(super) async fn form_override_blocks(tx: &mut TenantTx, lang: Lang, s: &Staf
     ])
 }
 
-pub(super) async fn form_override_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn form_override_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Params(slug): Params<ServiceSlug>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = form_override_blocks(&mut tx, lang, &s, &slug, None, None).await?;
     tx.finish().await?;
-    staff_page(&state, &ctx, lang, paths::SETTINGS.path(), Some(&s), StatusCode::OK, tr_with(lang, "casework.form_title", &[("service", &slug)]), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::SETTINGS.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr_with(lang, "casework.form_title", &[("service", &slug)]),
+        blocks,
+    )
+    .await
 }
 
 pub(super) async fn save_form_override(
@@ -172,14 +264,14 @@ pub(super) async fn save_form_override(
     ctx: TenantContext,
     Language(lang): Language,
     ip: ClientIp,
-    Path(slug): Path<String>,
+    Params(slug): Params<ServiceSlug>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if f.text("reset") == "1" {
         cases::set_form_override(&mut tx, &slug, None).await?;
-        audit(&mut tx, &s, &ip, "case.form_reset", slug.clone(), serde_json::json!({})).await?;
+        audit(&mut tx, &s, &ip, "case.form_reset", slug.to_string(), serde_json::json!({})).await?;
         tx.finish().await?;
         // the service page says whether it can be applied for online
         state.content.invalidate(ctx.entry.tenant_id);
@@ -191,7 +283,15 @@ pub(super) async fn save_form_override(
             if !cases::set_form_override(&mut tx, &slug, Some(&schema)).await? {
                 return Err(AppError::not_found());
             }
-            audit(&mut tx, &s, &ip, "case.form_override", slug.clone(), serde_json::json!({ "version": schema.version })).await?;
+            audit(
+                &mut tx,
+                &s,
+                &ip,
+                "case.form_override",
+                slug.to_string(),
+                serde_json::json!({ "version": schema.version }),
+            )
+            .await?;
             tx.finish().await?;
             state.content.invalidate(ctx.entry.tenant_id);
             Ok(see_other(paths::SETTINGS.path()))
@@ -200,7 +300,17 @@ pub(super) async fn save_form_override(
             let msg = tr_with(lang, "casework.schema_invalid", &[("error", &e.to_string())]);
             let blocks = form_override_blocks(&mut tx, lang, &s, &slug, Some(raw), Some(msg)).await?;
             tx.finish().await?;
-            staff_page(&state, &ctx, lang, paths::SETTINGS.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr_with(lang, "casework.form_title", &[("service", &slug)]), blocks).await
+            staff_page(
+                &state,
+                &ctx,
+                lang,
+                paths::SETTINGS.path(),
+                Some(&s),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr_with(lang, "casework.form_title", &[("service", &slug)]),
+                blocks,
+            )
+            .await
         }
     }
 }

@@ -2,8 +2,9 @@
 //! public pages (`kit::public`): rendered from the tenant's content in memory, once, and served from
 //! memory until the content changes.
 
+use crate::kit::params::Params;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -27,7 +28,13 @@ pub const CAPABILITY: Capability = Capability {
     portal: Some(router),
     // the server functions answer without a session themselves (JSON errors, not a login redirect)
     public: &[paths::SERVER_FNS.path()],
-    staff_nav: &[NavEntry { order: 20, path: paths::SERVICES.path(), label: "staff.nav_services", resource: Resource::Services, action: Action::Read }],
+    staff_nav: &[NavEntry {
+        order: 20,
+        path: paths::SERVICES.path(),
+        label: "staff.nav_services",
+        resource: Resource::Services,
+        action: Action::Read,
+    }],
     ..Capability::named("catalogue")
 };
 
@@ -45,7 +52,14 @@ fn router() -> Router<AppState> {
 }
 
 fn item(s: &catalogue::ActiveService, lang: Lang) -> ServiceItem {
-    ServiceItem { slug: s.service_slug.clone(), name: s.name(lang).to_owned(), summary: s.summary(lang).to_owned(), fee: s.fee(), online: s.fully_online, appointment: s.appointment_required }
+    ServiceItem {
+        slug: s.service_slug.clone(),
+        name: s.name(lang).to_owned(),
+        summary: s.summary(lang).to_owned(),
+        fee: s.fee(),
+        online: s.fully_online,
+        appointment: s.appointment_required,
+    }
 }
 
 /// `GET /`: the services the tenant offers, by category. From memory.
@@ -58,8 +72,13 @@ async fn home(State(state): State<AppState>, ctx: TenantContext, headers: Header
             .categories
             .iter()
             .filter_map(|c| {
-                let list: Vec<ServiceItem> = services.iter().filter(|s| s.category_slug == c.category_slug).map(|s| item(s, lang)).collect();
-                (!list.is_empty()).then(|| CategoryGroup { slug: c.category_slug.clone(), name: c.name(lang).to_owned(), services: list })
+                let list: Vec<ServiceItem> =
+                    services.iter().filter(|s| s.category_slug == c.category_slug).map(|s| item(s, lang)).collect();
+                (!list.is_empty()).then(|| CategoryGroup {
+                    slug: c.category_slug.clone(),
+                    name: c.name(lang).to_owned(),
+                    services: list,
+                })
             })
             .collect();
         Ok((StatusCode::OK, portal_ui::render_document(move || view! { <HomePage chrome=chrome categories=groups/> })))
@@ -75,24 +94,44 @@ struct SearchQuery {
 
 /// `GET /suche?q=`: the full-text search, one database statement; what is asked often is served
 /// from memory like any public page (keyed by exactly what was typed, which the page shows).
-async fn search(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Query(q): Query<SearchQuery>) -> Result<Response, AppError> {
+async fn search(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, AppError> {
     let query: String = q.q.trim().chars().take(200).collect();
     let address = format!("{}?q={}", paths::SEARCH.path(), urlencoding::encode(&query));
     let (db, tenant) = (state.db.clone(), ctx.entry.tenant_id);
     public_page(&state, &ctx, &headers, address, |content, chrome| async move {
         let lang = chrome.lang;
         let empty_query = catalogue::search_words(&query).is_empty();
-        let results = if empty_query { Vec::new() } else { catalogue::search(&db, tenant, &query, &content.catalogue.synonyms).await? };
-        metrics::counter!("portal_searches_total", "results" => if results.is_empty() { "none" } else { "some" }).increment(1);
+        let results = if empty_query {
+            Vec::new()
+        } else {
+            catalogue::search(&db, tenant, &query, &content.catalogue.synonyms).await?
+        };
+        metrics::counter!("portal_searches_total", "results" => if results.is_empty() { "none" } else { "some" })
+            .increment(1);
         let items: Vec<ServiceItem> = results.iter().map(|s| item(s, lang)).collect();
         let status = if empty_query { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
-        Ok((status, portal_ui::render_document(move || view! { <SearchPage chrome=chrome query=query results=items empty_query=empty_query/> })))
+        Ok((
+            status,
+            portal_ui::render_document(
+                move || view! { <SearchPage chrome=chrome query=query results=items empty_query=empty_query/> },
+            ),
+        ))
     })
     .await
 }
 
 /// `GET /leistungen/{slug}`: a service the tenant offers, with its details.
-async fn service(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(slug): Path<String>) -> Result<Response, AppError> {
+async fn service(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Params(slug): Params<ServiceSlug>,
+) -> Result<Response, AppError> {
     // an impossible slug never reaches the database
     let slug = ServiceSlug::parse(&slug).map_err(|_| AppError::not_found())?;
     let (reader, tenant) = (state.clone(), ctx.entry.tenant_id);
@@ -111,7 +150,14 @@ async fn service(State(state): State<AppState>, ctx: TenantContext, headers: Hea
             fee_note: detail.fee_note(lang).to_owned(),
             documents: detail.documents.0.iter().map(|d| d.get(lang).to_owned()).collect(),
             // without an office of its own the service is handled by the tenant's administration
-            office: detail.office.clone().or_else(|| Some(chrome.address.as_ref().map_or_else(|| chrome.tenant_name.clone(), |a| format!("{}, {a}", chrome.tenant_name)))),
+            office: detail.office.clone().or_else(|| {
+                Some(
+                    chrome
+                        .address
+                        .as_ref()
+                        .map_or_else(|| chrome.tenant_name.clone(), |a| format!("{}, {a}", chrome.tenant_name)),
+                )
+            }),
             contact_email: detail.contact_email.clone().or_else(|| chrome.contact_email.clone()),
             contact_phone: detail.contact_phone.clone().or_else(|| chrome.contact_phone.clone()),
             leika_key: detail.leika_key.clone(),
@@ -146,9 +192,18 @@ async fn legal(state: AppState, ctx: TenantContext, headers: HeaderMap, which: L
         });
         let text = text.unwrap_or_default();
         // an English page without an English text shows the German one, and says so
-        let (body, only_german) = if lang == Lang::En && text.en.trim().is_empty() { (text.de, true) } else { (text.get(lang).to_owned(), false) };
+        let (body, only_german) = if lang == Lang::En && text.en.trim().is_empty() {
+            (text.de, true)
+        } else {
+            (text.get(lang).to_owned(), false)
+        };
         let title = tr(lang, key);
-        Ok((StatusCode::OK, portal_ui::render_document(move || view! { <LegalPage chrome=chrome title=title text=body only_german=only_german/> })))
+        Ok((
+            StatusCode::OK,
+            portal_ui::render_document(
+                move || view! { <LegalPage chrome=chrome title=title text=body only_german=only_german/> },
+            ),
+        ))
     })
     .await
 }

@@ -24,7 +24,12 @@ use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::{Staff, load_staff};
 
-pub(super) async fn services(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
+pub(super) async fn services(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Services, Action::Read)?;
     let mut conn_tx = crate::kit::pipeline::platform_tx(&state).await?;
     let base = catalogue::base_services(conn_tx.conn()).await?;
@@ -51,14 +56,34 @@ pub(super) async fn services(State(state): State<AppState>, ctx: TenantContext, 
                 .collect(),
         ));
     } else {
-        blocks.push(Block::List(base.iter().filter(|b| active.contains(&b.service_slug)).map(|b| b.name(lang).to_owned()).collect()));
+        blocks.push(Block::List(
+            base.iter().filter(|b| active.contains(&b.service_slug)).map(|b| b.name(lang).to_owned()).collect(),
+        ));
     }
-    staff_page(&state, &ctx, lang, paths::SERVICES.path(), Some(&s), StatusCode::OK, tr(lang, "staff.nav_services"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::SERVICES.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "staff.nav_services"),
+        blocks,
+    )
+    .await
 }
 
 /// Switches a service (shared by the form post and the server function). Checks authorisation and
 /// CSRF, audits the change.
-async fn set_service(state: &AppState, ctx: &TenantContext, s: &Staff, ip: &ClientIp, csrf: Option<&str>, slug: &str, active: bool) -> Result<bool, AppError> {
+async fn set_service(
+    state: &AppState,
+    ctx: &TenantContext,
+    s: &Staff,
+    ip: &ClientIp,
+    csrf: Option<&str>,
+    slug: &str,
+    active: bool,
+) -> Result<bool, AppError> {
     s.check_csrf(csrf)?;
     s.require(state, Resource::Services, Action::Write)?;
     let slug = ServiceSlug::parse(slug).map_err(|_| AppError::bad_request())?;
@@ -66,14 +91,27 @@ async fn set_service(state: &AppState, ctx: &TenantContext, s: &Staff, ip: &Clie
     if !catalogue::set_active(&mut tx, &slug, active).await? {
         return Err(AppError::not_found());
     }
-    audit(&mut tx, s, ip, if active { "service.activate" } else { "service.deactivate" }, format!("service:{slug}"), serde_json::json!({})).await?;
+    audit(
+        &mut tx,
+        s,
+        ip,
+        if active { "service.activate" } else { "service.deactivate" },
+        format!("service:{slug}"),
+        serde_json::json!({}),
+    )
+    .await?;
     tx.finish().await?;
     // this server shows it on the next request; the others when the notification arrives
     state.content.invalidate(ctx.entry.tenant_id);
     Ok(active)
 }
 
-pub(super) async fn toggle_service(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn toggle_service(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     set_service(&state, &ctx, &s, &ip, f.csrf(), &f.text("slug"), f.text("active") == "true").await?;
     Ok(see_other(paths::SERVICES.path()))
 }
@@ -99,9 +137,15 @@ impl StaffApi for StaffApiImpl {
             let Some(s) = &self.staff else { return Err(fail(StatusCode::UNAUTHORIZED, "staff.api_login_required")) };
             match set_service(&self.state, &self.ctx, s, &self.ip, Some(&csrf), &slug, active).await {
                 Ok(v) => Ok(v),
-                Err(e) if e.kind == portal_web::ErrorKind::Forbidden => Err(fail(StatusCode::FORBIDDEN, "staff.api_forbidden")),
-                Err(e) if e.kind == portal_web::ErrorKind::NotFound => Err(fail(StatusCode::NOT_FOUND, "errors.not_found_title")),
-                Err(e) if e.kind == portal_web::ErrorKind::BadRequest => Err(fail(StatusCode::BAD_REQUEST, "errors.bad_request_title")),
+                Err(e) if e.kind == portal_web::ErrorKind::Forbidden => {
+                    Err(fail(StatusCode::FORBIDDEN, "staff.api_forbidden"))
+                }
+                Err(e) if e.kind == portal_web::ErrorKind::NotFound => {
+                    Err(fail(StatusCode::NOT_FOUND, "errors.not_found_title"))
+                }
+                Err(e) if e.kind == portal_web::ErrorKind::BadRequest => {
+                    Err(fail(StatusCode::BAD_REQUEST, "errors.bad_request_title"))
+                }
                 Err(e) => {
                     tracing::error!(error = ?e.source, "server function failed");
                     Err(fail(StatusCode::INTERNAL_SERVER_ERROR, "errors.internal_title"))
@@ -112,7 +156,12 @@ impl StaffApi for StaffApiImpl {
 }
 
 /// `POST /verwaltung/api/*`: leptos server functions, with the staff session as context.
-pub(super) async fn server_fn(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, req: Request) -> Response {
+pub(super) async fn server_fn(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let lang = lang_of(&parts.headers);
     let staff = match load_staff(&parts, &state).await {
@@ -121,5 +170,7 @@ pub(super) async fn server_fn(State(state): State<AppState>, ctx: TenantContext,
     };
     let api: Arc<dyn StaffApi> = Arc::new(StaffApiImpl { state, ctx, ip, staff, lang });
     let req = Request::from_parts(parts, body);
-    leptos_axum::handle_server_fns_with_context(move || leptos::prelude::provide_context(api.clone()), req).await.into_response()
+    leptos_axum::handle_server_fns_with_context(move || leptos::prelude::provide_context(api.clone()), req)
+        .await
+        .into_response()
 }

@@ -2,7 +2,8 @@
 //! service, filled from the permit and the account.
 
 use crate::kit::checked::Checked;
-use axum::extract::{Path, State};
+use crate::kit::params::Params;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_cases::{self as cases, Owner};
@@ -16,12 +17,18 @@ use uuid::Uuid;
 use super::issue::{state_text, validity_badge};
 use super::paths;
 use crate::kit::dates::fmt_day;
-use crate::kit::page::{lang_of, plain_page, see_other};
+use crate::kit::frame::plain_page;
+use crate::kit::page::{lang_of, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Citizen;
 
 /// The holder's documents, newest first, with download and renewal.
-pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: Citizen) -> Result<Response, AppError> {
+pub(super) async fn mine(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: Citizen,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let docs = repo::of_citizen(&mut tx, citizen.citizen_id).await?;
@@ -40,7 +47,8 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
         .iter()
         .map(|d| {
             let mut actions = vec![];
-            let renewable = d.revoked_at.is_none() && d.superseded_by.is_none() && renewable_services.contains(&d.service_slug);
+            let renewable =
+                d.revoked_at.is_none() && d.superseded_by.is_none() && renewable_services.contains(&d.service_slug);
             if renewable {
                 actions.push(Button {
                     action: paths::RENEW.with(&[&d.document_id]),
@@ -51,7 +59,11 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
                 });
             }
             vec![
-                if d.revoked_at.is_none() { Cell::Link(paths::CITIZEN_PDF.with(&[&d.case_id, &d.document_id]), d.number.clone()) } else { Cell::Text(d.number.clone()) },
+                if d.revoked_at.is_none() {
+                    Cell::Link(paths::CITIZEN_PDF.with(&[&d.case_id, &d.document_id]), d.number.clone())
+                } else {
+                    Cell::Text(d.number.clone())
+                },
                 Cell::Text(d.title.get(lang).to_owned()),
                 Cell::Text(format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until))),
                 Cell::Badge(validity_badge(d.validity(today)), state_text(lang, d, today)),
@@ -63,20 +75,40 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
         Block::Text(tr(lang, "documents.mine_intro")),
         Block::Table {
             caption: tr(lang, "documents.mine_caption"),
-            headers: vec![tr(lang, "documents.number"), tr(lang, "documents.title"), tr(lang, "documents.valid"), tr(lang, "documents.state"), tr(lang, "documents.actions")],
+            headers: vec![
+                tr(lang, "documents.number"),
+                tr(lang, "documents.title"),
+                tr(lang, "documents.valid"),
+                tr(lang, "documents.state"),
+                tr(lang, "documents.actions"),
+            ],
             rows,
             empty: tr(lang, "documents.mine_empty"),
         },
     ];
-    plain_page(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "documents.mine_title"), blocks).await
+    plain_page(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "documents.mine_title"), blocks)
+        .await
 }
 
 /// Starts the renewal: a draft of the renewal service with the permit's number, plate and zone and
 /// the account's name and address; the citizen checks it, pays and submits as any application.
-pub(super) async fn renew(State(state): State<AppState>, ctx: TenantContext, Path(id): Path<Uuid>, Checked(citizen, _): Checked<Citizen>) -> Result<Response, AppError> {
+pub(super) async fn renew(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Params(id): Params<Uuid>,
+    Checked(citizen, _): Checked<Citizen>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let d = repo::get(&mut tx, id).await?.filter(|d| d.citizen_id == Some(citizen.citizen_id) && d.revoked_at.is_none()).ok_or_else(AppError::not_found)?;
-    let slug = state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.clone()).ok_or_else(AppError::not_found)?;
+    let d = repo::get(&mut tx, id)
+        .await?
+        .filter(|d| d.citizen_id == Some(citizen.citizen_id) && d.revoked_at.is_none())
+        .ok_or_else(AppError::not_found)?;
+    let slug = state
+        .documents
+        .catalogue
+        .for_service(&d.service_slug)
+        .and_then(|t| t.renewal.clone())
+        .ok_or_else(AppError::not_found)?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     let mut answers = crate::shared::drafts::prefilled_answers(&mut tx, &form.schema, citizen.citizen_id).await?;
     if let Some(previous) = d.answers.as_object() {

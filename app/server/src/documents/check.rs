@@ -3,7 +3,9 @@
 //! check page with its script and service worker.
 
 use crate::kit::page::Language;
-use axum::extract::{Path, Query, State};
+use crate::kit::params::Params;
+use crate::kit::widgets::{StaticAsset, WidgetNeeds};
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use portal_documents::token::{self, Claims, Kid, Validity};
@@ -20,8 +22,8 @@ use time::OffsetDateTime;
 use super::issue::{validity_badge, validity_label};
 use super::paths;
 use crate::kit::dates::{fmt_date, fmt_day};
+use crate::kit::frame::plain_page;
 use crate::kit::limits::allow_per_address;
-use crate::kit::page::plain_page;
 use crate::kit::pipeline::tenant_tx;
 use portal_identity::ratelimit::Limit;
 
@@ -47,16 +49,26 @@ fn fact_label(lang: Lang, f: Fact) -> String {
 
 fn outcome_blocks(lang: Lang, o: &Outcome) -> Vec<Block> {
     match o {
-        Outcome::Forged => vec![Block::Notice("danger", tr(lang, "documents.forged")), Block::Text(tr(lang, "documents.forged_text"))],
+        Outcome::Forged => {
+            vec![Block::Notice("danger", tr(lang, "documents.forged")), Block::Text(tr(lang, "documents.forged_text"))]
+        }
         Outcome::Genuine { claims, validity, revoked_at } => {
             // the verdict in words, its colour only repeating them: gültig green, abgelaufen amber,
             // widerrufen red, noch nicht gültig blue
             let kind = validity_badge(*validity);
             let mut facts = vec![
-                (tr(lang, "documents.verdict"), tr(lang, "documents.genuine"), Some((kind, validity_label(lang, *validity)))),
+                (
+                    tr(lang, "documents.verdict"),
+                    tr(lang, "documents.genuine"),
+                    Some((kind, validity_label(lang, *validity))),
+                ),
                 (tr(lang, "documents.kind"), kind_label(lang, claims.kind), None),
                 (tr(lang, "documents.number"), claims.number.clone(), None),
-                (tr(lang, "documents.valid"), format!("{} – {}", fmt_day(claims.valid_from), fmt_day(claims.valid_until)), None),
+                (
+                    tr(lang, "documents.valid"),
+                    format!("{} – {}", fmt_day(claims.valid_from), fmt_day(claims.valid_until)),
+                    None,
+                ),
             ];
             if let Some(at) = revoked_at {
                 facts.push((tr(lang, "documents.revoked_at"), fmt_date(*at), None));
@@ -66,7 +78,11 @@ fn outcome_blocks(lang: Lang, o: &Outcome) -> Vec<Block> {
             if revoked_at.is_none() {
                 facts.extend(claims.facts.iter().map(|(f, v)| (fact_label(lang, *f), v.clone(), None)));
             }
-            vec![Block::Notice(kind, format!("{} · {}", tr(lang, "documents.genuine"), validity_label(lang, *validity))), Block::Facts(facts), Block::Text(tr(lang, "documents.compare"))]
+            vec![
+                Block::Notice(kind, format!("{} · {}", tr(lang, "documents.genuine"), validity_label(lang, *validity))),
+                Block::Facts(facts),
+                Block::Text(tr(lang, "documents.compare")),
+            ]
         }
     }
 }
@@ -94,7 +110,13 @@ pub(super) struct NumberQuery {
 }
 
 /// The check page: type the printed number (or open the QR code's link).
-pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Query(q): Query<NumberQuery>) -> Result<Response, AppError> {
+pub(super) async fn check_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Query(q): Query<NumberQuery>,
+) -> Result<Response, AppError> {
     let number = q.nummer.trim().chars().take(60).collect::<String>();
     let mut blocks = vec![Block::Text(tr(lang, "documents.check_intro"))];
     let mut status = StatusCode::OK;
@@ -105,7 +127,14 @@ pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext
     blocks.push(search_form(lang, &number));
     if !number.is_empty() {
         match repo::by_number(&mut tx, &number).await? {
-            Some(d) => blocks.extend(outcome_blocks(lang, &Outcome::Genuine { claims: d.claims(), validity: d.validity(state.db.clock().today()), revoked_at: d.revoked_at })),
+            Some(d) => blocks.extend(outcome_blocks(
+                lang,
+                &Outcome::Genuine {
+                    claims: d.claims(),
+                    validity: d.validity(state.db.clock().today()),
+                    revoked_at: d.revoked_at,
+                },
+            )),
             None => {
                 status = StatusCode::NOT_FOUND;
                 blocks.push(Block::Notice("danger", tr_with(lang, "documents.unknown_number", &[("number", &number)])));
@@ -113,12 +142,18 @@ pub(super) async fn check_page(State(state): State<AppState>, ctx: TenantContext
         }
     }
     blocks.push(Block::Links(vec![(paths::OFFLINE.path().to_owned(), tr(lang, "documents.offline_link"))]));
-    let r = plain_page(&state, &ctx, tx, lang, paths::CHECK.path(), status, tr(lang, "documents.check_title"), blocks).await?;
+    let r = plain_page(&state, &ctx, tx, lang, paths::CHECK.path(), status, tr(lang, "documents.check_title"), blocks)
+        .await?;
     Ok(no_store(r))
 }
 
 /// The QR code's link: the token verified against the tenant's keys, its state from the register.
-pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Path(text): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn check_token(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    Params(text): Params<String>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let keys = keys::public_keys(&mut tx).await?;
     let set: Vec<(Kid, &[u8])> = keys.iter().map(|k| (k.kid, k.public.as_slice())).collect();
@@ -127,9 +162,11 @@ pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContex
         // a signature alone is not enough online: the register must hold this very token under its
         // number (a leaked or retired key cannot mint numbers or alter facts)
         Ok((_, claims)) => match repo::by_number(&mut tx, &claims.number).await? {
-            Some(d) if token::fingerprint(&text).is_some_and(|f| f == d.token_sha256) => {
-                Outcome::Genuine { validity: Validity::of(&claims, state.db.clock().today(), d.revoked_at.is_some()), claims, revoked_at: d.revoked_at }
-            }
+            Some(d) if token::fingerprint(&text).is_some_and(|f| f == d.token_sha256) => Outcome::Genuine {
+                validity: Validity::of(&claims, state.db.clock().today(), d.revoked_at.is_some()),
+                claims,
+                revoked_at: d.revoked_at,
+            },
             _ => Outcome::Forged,
         },
     };
@@ -138,7 +175,8 @@ pub(super) async fn check_token(State(state): State<AppState>, ctx: TenantContex
     let mut blocks = outcome_blocks(lang, &outcome);
     blocks.push(search_form(lang, ""));
     blocks.push(Block::Links(vec![(paths::OFFLINE.path().to_owned(), tr(lang, "documents.offline_link"))]));
-    let r = plain_page(&state, &ctx, tx, lang, paths::CHECK.path(), status, tr(lang, "documents.check_title"), blocks).await?;
+    let r = plain_page(&state, &ctx, tx, lang, paths::CHECK.path(), status, tr(lang, "documents.check_title"), blocks)
+        .await?;
     let mut r = no_store(r);
     // the token is in the address: it goes nowhere else
     r.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -151,7 +189,8 @@ pub(super) async fn key_set(State(state): State<AppState>, ctx: TenantContext) -
     let keys = keys::public_keys(&mut tx).await?;
     tx.finish().await?;
     let body = serde_json::to_string(&keys::key_set_json(&keys)).unwrap_or_default();
-    Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")], body)
+        .into_response())
 }
 
 /// The revoked documents still within their validity, for the offline check's sync: the SHA-256 of
@@ -165,7 +204,8 @@ pub(super) async fn revoked(State(state): State<AppState>, ctx: TenantContext) -
         // the tokens' fingerprints: nothing in the list can be turned back into a number to look up
         "revoked": list.iter().map(|(fingerprint, at)| serde_json::json!({ "token_sha256": fingerprint, "revoked_at": at.unix_timestamp() })).collect::<Vec<_>>(),
     });
-    Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], body.to_string()).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-cache")], body.to_string())
+        .into_response())
 }
 
 fn script_texts(lang: Lang) -> String {
@@ -183,11 +223,15 @@ fn script_texts(lang: Lang) -> String {
 }
 
 /// The offline check: works from the phone's cache once opened with a network.
-pub(super) async fn offline_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language) -> Result<Response, AppError> {
+pub(super) async fn offline_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+) -> Result<Response, AppError> {
     let tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let blocks = vec![
         Block::Text(tr(lang, "documents.offline_intro")),
-        Block::OfflineCheck(Box::new(OfflineCheckSpec {
+        portal_ui::documents::offline_check_block(OfflineCheckSpec {
             keys_url: paths::KEYS.path().to_owned(),
             revoked_url: paths::REVOKED.path().to_owned(),
             worker_url: paths::WORKER.path().to_owned(),
@@ -197,17 +241,32 @@ pub(super) async fn offline_page(State(state): State<AppState>, ctx: TenantConte
             submit: tr(lang, "documents.check_submit"),
             noscript: tr(lang, "documents.offline_noscript"),
             texts: script_texts(lang),
-        })),
+        }),
         Block::Links(vec![(paths::CHECK.path().to_owned(), tr(lang, "documents.online_link"))]),
     ];
-    let r = plain_page(&state, &ctx, tx, lang, paths::OFFLINE.path(), StatusCode::OK, tr(lang, "documents.offline_title"), blocks).await?;
+    let r = plain_page(
+        &state,
+        &ctx,
+        tx,
+        lang,
+        paths::OFFLINE.path(),
+        StatusCode::OK,
+        tr(lang, "documents.offline_title"),
+        blocks,
+    )
+    .await?;
     Ok(no_store(r))
 }
 
-pub(super) async fn manifest(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language) -> Result<Response, AppError> {
+pub(super) async fn manifest(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+) -> Result<Response, AppError> {
     let content = crate::kit::page::content(&state, &ctx).await?;
     let tenant = content.branding.as_ref().map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone());
-    let colour = content.branding.as_ref().map_or_else(|| "#1a5fb4".to_owned(), |b| b.primary_colour.as_str().to_owned());
+    let colour =
+        content.branding.as_ref().map_or_else(|| "#1a5fb4".to_owned(), |b| b.primary_colour.as_str().to_owned());
     let name = tr_with(lang, "documents.app_name", &[("tenant", &tenant)]);
     let body = serde_json::json!({
         "name": name,
@@ -220,17 +279,36 @@ pub(super) async fn manifest(State(state): State<AppState>, ctx: TenantContext, 
         "theme_color": colour,
         "icons": [{ "src": paths::ICON.path(), "sizes": "any", "type": "image/svg+xml", "purpose": "any" }],
     });
-    Ok(([(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "no-cache")], body.to_string()).into_response())
+    Ok(([(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "no-cache")], body.to_string())
+        .into_response())
 }
 
 pub(super) async fn worker() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], WORKER_JS).into_response()
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], WORKER_JS)
+        .into_response()
 }
 
 pub(super) async fn script() -> Response {
-    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], crate::kit::page::CHECK_JS).into_response()
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], CHECK_JS.body)
+        .into_response()
 }
 
 pub(super) async fn icon() -> Response {
     ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], ICON).into_response()
+}
+
+/// The offline check's script (served by its own route without long caching: the service worker
+/// keeps it).
+pub(super) const CHECK_JS: StaticAsset = StaticAsset {
+    path: paths::SCRIPT,
+    content_type: "text/javascript; charset=utf-8",
+    body: include_str!("../../../assets/check.js"),
+};
+
+/// The offline check loads its script.
+pub(super) const OFFLINE_CHECK: WidgetNeeds =
+    WidgetNeeds { scripts: check_scripts, ..WidgetNeeds::plain(portal_ui::documents::OFFLINE_CHECK) };
+
+fn check_scripts(_: &AppState) -> Vec<String> {
+    vec![CHECK_JS.url()]
 }

@@ -8,7 +8,6 @@ use portal_db::TenantTx;
 use portal_documents::repo;
 use portal_documents::{Document, Validity};
 use portal_domain::Lang;
-use portal_mail::Mail;
 use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
@@ -49,7 +48,12 @@ pub fn state_text(lang: Lang, d: &Document, today: time::Date) -> String {
 
 /// The documents box on the holder's case page: download (A4, and the windscreen card of a
 /// parking permit), the state, and "Verlängern" for a permit in the account.
-pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, base: &'a str) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
+pub fn citizen_case_panel<'a>(
+    tx: &'a mut TenantTx,
+    lang: Lang,
+    case: &'a Case,
+    base: &'a str,
+) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
     Box::pin(async move {
         let docs = repo::of_case(tx, case.case_id).await?;
         if docs.is_empty() {
@@ -62,12 +66,22 @@ pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, 
                 (tr(lang, "documents.number"), d.number.clone(), None),
                 (tr(lang, "documents.title"), d.title.get(lang).to_owned(), None),
                 (tr(lang, "documents.valid"), format!("{} – {}", fmt_day(d.valid_from), fmt_day(d.valid_until)), None),
-                (tr(lang, "documents.state"), String::new(), Some((validity_badge(d.validity(today)), state_text(lang, d, today)))),
+                (
+                    tr(lang, "documents.state"),
+                    String::new(),
+                    Some((validity_badge(d.validity(today)), state_text(lang, d, today))),
+                ),
             ]));
             if d.revoked_at.is_none() {
-                let mut links = vec![(format!("{base}/dokument/{}", d.document_id), tr_with(lang, "documents.download", &[("title", d.title.get(lang))]))];
+                let mut links = vec![(
+                    format!("{base}/dokument/{}", d.document_id),
+                    tr_with(lang, "documents.download", &[("title", d.title.get(lang))]),
+                )];
                 if d.kind.has_card() {
-                    links.push((format!("{base}/dokument/{}?format=karte", d.document_id), tr(lang, "documents.download_card")));
+                    links.push((
+                        format!("{base}/dokument/{}?format=karte", d.document_id),
+                        tr(lang, "documents.download_card"),
+                    ));
                 }
                 blocks.push(Block::Links(links));
             } else if let Some(reason) = &d.revoked_reason {
@@ -80,7 +94,14 @@ pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, 
 
 /// The documents box on the office's case page: issue (when the service has a document type and
 /// none is in force), download, revoke with a reason.
-pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: Lang, s: &'a Staff, case: &'a Case, form: Option<FormState>) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
+pub fn office_case_panel<'a>(
+    state: &'a AppState,
+    tx: &'a mut TenantTx,
+    lang: Lang,
+    s: &'a Staff,
+    case: &'a Case,
+    form: Option<FormState>,
+) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
     Box::pin(async move {
         let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(vec![]) };
         if !s.may(state, Resource::Documents, Action::Read) {
@@ -102,7 +123,12 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
                 cells.push(match (&d.revoked_reason, process) {
                     (Some(r), _) => Cell::Text(r.clone()),
                     (None, true) => {
-                        let mut f = form.clone().filter(|f| f.values.get("revoke_document").is_some_and(|v| v == &d.document_id.to_string())).unwrap_or_default();
+                        let mut f = form
+                            .clone()
+                            .filter(|f| {
+                                f.values.get("revoke_document").is_some_and(|v| v == &d.document_id.to_string())
+                            })
+                            .unwrap_or_default();
                         f.values.insert("revoke_document".into(), d.document_id.to_string());
                         Cell::Form(Box::new(FormSpec {
                             action: paths::OFFICE_REVOKE.with(&[&case.case_id, &d.document_id]),
@@ -110,9 +136,13 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
                             form: f,
                             fields: vec![
                                 Field::new("revoke_document", String::new(), FieldKind::Hidden),
-                                Field::new("revoke_reason", tr_with(lang, "documents.revoke_reason", &[("number", &d.number)]), FieldKind::Text)
-                                    .hint(tr(lang, "documents.revoke_reason_hint"))
-                                    .required(),
+                                Field::new(
+                                    "revoke_reason",
+                                    tr_with(lang, "documents.revoke_reason", &[("number", &d.number)]),
+                                    FieldKind::Text,
+                                )
+                                .hint(tr(lang, "documents.revoke_reason_hint"))
+                                .required(),
                             ],
                             submit: tr(lang, "documents.revoke"),
                             danger: true,
@@ -126,7 +156,13 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
             .collect();
         blocks.push(Block::Table {
             caption: tr_with(lang, "documents.of_case", &[("title", t.title.get(lang))]),
-            headers: vec![tr(lang, "documents.number"), tr(lang, "documents.valid"), tr(lang, "documents.state"), tr(lang, "documents.issued"), tr(lang, "documents.revocation")],
+            headers: vec![
+                tr(lang, "documents.number"),
+                tr(lang, "documents.valid"),
+                tr(lang, "documents.state"),
+                tr(lang, "documents.issued"),
+                tr(lang, "documents.revocation"),
+            ],
             rows,
             empty: tr(lang, "documents.none_yet"),
         });
@@ -147,7 +183,11 @@ pub fn office_case_panel<'a>(state: &'a AppState, tx: &'a mut TenantTx, lang: La
 }
 
 /// The office issues the case's document.
-pub fn office_issue<'a>(state: &'a AppState, ctx: &'a TenantContext, request: &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>> {
+pub fn office_issue<'a>(
+    state: &'a AppState,
+    ctx: &'a TenantContext,
+    request: &'a CaseActionRequest,
+) -> BoxFuture<'a, Result<Outcome, AppError>> {
     Box::pin(async move {
         let s = &request.staff;
         s.require(state, Resource::Documents, Action::Process)?;
@@ -157,9 +197,21 @@ pub fn office_issue<'a>(state: &'a AppState, ctx: &'a TenantContext, request: &'
             return Err(AppError::bad_request());
         }
         let base = base_url(state, &ctx.host, &request.headers);
-        let Some((doc, created)) = crate::flows::documents::issue_for_case(state, &mut tx, ctx, &base, &case, &actor(s)).await? else { return Err(AppError::not_found()) };
+        let Some((doc, created)) =
+            crate::flows::documents::issue_for_case(state, &mut tx, ctx, &base, &case, &actor(s)).await?
+        else {
+            return Err(AppError::not_found());
+        };
         if created {
-            audit(&mut tx, s, &request.ip, "document.issue", doc.number.clone(), serde_json::json!({ "case": case.reference, "until": doc.valid_until.to_string() })).await?;
+            audit(
+                &mut tx,
+                s,
+                &request.ip,
+                "document.issue",
+                doc.number.clone(),
+                serde_json::json!({ "case": case.reference, "until": doc.valid_until.to_string() }),
+            )
+            .await?;
         }
         tx.finish().await?;
         Ok(Outcome::Done(None))
@@ -167,7 +219,11 @@ pub fn office_issue<'a>(state: &'a AppState, ctx: &'a TenantContext, request: &'
 }
 
 /// The office revokes a document with a reason; the holder is told by mail.
-pub fn office_revoke<'a>(state: &'a AppState, ctx: &'a TenantContext, request: &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>> {
+pub fn office_revoke<'a>(
+    state: &'a AppState,
+    ctx: &'a TenantContext,
+    request: &'a CaseActionRequest,
+) -> BoxFuture<'a, Result<Outcome, AppError>> {
     Box::pin(revoke(state, ctx, request))
 }
 
@@ -196,13 +252,32 @@ async fn revoke(state: &AppState, ctx: &TenantContext, request: &CaseActionReque
         }
         Err(e) => return Err(e.into()),
     };
-    audit(&mut tx, s, &request.ip, "document.revoke", revoked.number.clone(), serde_json::json!({ "case": case.reference, "reason": revoked.revoked_reason })).await?;
+    audit(
+        &mut tx,
+        s,
+        &request.ip,
+        "document.revoke",
+        revoked.number.clone(),
+        serde_json::json!({ "case": case.reference, "reason": revoked.revoked_reason }),
+    )
+    .await?;
     let clang = case.lang;
-    let text = tr_with(clang, "documents.ev_revoked", &[("number", &revoked.number), ("reason", revoked.revoked_reason.as_deref().unwrap_or_default())]);
+    let text = tr_with(
+        clang,
+        "documents.ev_revoked",
+        &[("number", &revoked.number), ("reason", revoked.revoked_reason.as_deref().unwrap_or_default())],
+    );
     cases::add_event(&mut tx, case.case_id, EventKind::Document, None, &actor(s), &text, false).await?;
     let base = base_url(state, &ctx.host, &request.headers);
-    if let (Some(to), Some(link)) = (applicant_email(&mut tx, &case).await?, crate::flows::documents::case_link(&base, &case)) {
-        let mail = Mail::DocumentRevoked { title: revoked.title.get(clang).to_owned(), number: revoked.number.clone(), reason: revoked.revoked_reason.clone().unwrap_or_default(), link };
+    if let (Some(to), Some(link)) =
+        (applicant_email(&mut tx, &case).await?, crate::flows::documents::case_link(&base, &case))
+    {
+        let mail = crate::documents::mails::revoked(
+            revoked.title.get(clang).to_owned(),
+            revoked.number.clone(),
+            revoked.revoked_reason.clone().unwrap_or_default(),
+            link,
+        );
         queue(&mut tx, ctx, &base, clang, &to, mail).await?;
     }
     tx.finish().await?;

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use portal_documents::repo;
 use portal_domain::{Lang, TenantId};
-use portal_mail::Mail;
 use portal_web::AppState;
 
 use super::paths;
@@ -15,7 +14,8 @@ use crate::kit::registry::BoxFuture;
 /// One pass over the tenants that issue documents; returns how many reminders were queued.
 pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
     let mut platform = state.db.platform().await?;
-    let tenants: Vec<uuid::Uuid> = sqlx::query_scalar("select tenant_id from document_tenant").fetch_all(platform.conn()).await?;
+    let tenants: Vec<uuid::Uuid> =
+        sqlx::query_scalar("select tenant_id from document_tenant").fetch_all(platform.conn()).await?;
     platform.commit().await?;
     let mut sent = 0;
     for id in tenants {
@@ -41,13 +41,25 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
                 };
                 let lang = Lang::from_code(&d.lang).unwrap_or_default();
                 if let Some(to) = email {
-                    let renewal = match state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.as_ref()) {
-                        Some(slug) => portal_cases::service_form(&mut tx, slug).await?.is_some(),
-                        None => false,
+                    let renewal =
+                        match state.documents.catalogue.for_service(&d.service_slug).and_then(|t| t.renewal.as_ref()) {
+                            Some(slug) => portal_cases::service_form(&mut tx, slug).await?.is_some(),
+                            None => false,
+                        };
+                    let link = if renewal {
+                        format!("{}{}", d.portal_url, paths::MINE.path())
+                    } else {
+                        format!("{}/konto/antraege/{}", d.portal_url, d.case_id)
                     };
-                    let link = if renewal { format!("{}{}", d.portal_url, paths::MINE.path()) } else { format!("{}/konto/antraege/{}", d.portal_url, d.case_id) };
-                    let mail = Mail::DocumentExpiring { title: d.title.get(lang).to_owned(), number: d.number.clone(), until: fmt_day(d.valid_until), link };
-                    crate::kit::mail::queue(&mut tx, &ctx, &d.portal_url, lang, &to, mail).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+                    let mail = crate::documents::mails::expiring(
+                        d.title.get(lang).to_owned(),
+                        d.number.clone(),
+                        fmt_day(d.valid_until),
+                        link,
+                    );
+                    crate::kit::mail::queue(&mut tx, &ctx, &d.portal_url, lang, &to, mail)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
                     n += 1;
                 }
                 repo::mark_reminded(&mut tx, d.document_id).await?;
@@ -58,14 +70,20 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
         // one tenant's failure (logged) does not stop the others
         match pass.await {
             Ok(n) => sent += n,
-            Err(e) => tracing::warn!(tenant.id = %id, error = %e, "document reminders of a tenant failed; next run tries again"),
+            Err(e) => {
+                tracing::warn!(tenant.id = %id, error = %e, "document reminders of a tenant failed; next run tries again")
+            }
         }
     }
     Ok(sent)
 }
 
 /// Every hour (reminders are days ahead).
-pub(super) fn job(state: &AppState, _settings: &portal_settings::Settings, stop: tokio::sync::watch::Receiver<bool>) -> Option<BoxFuture<'static, ()>> {
+pub(super) fn job(
+    state: &AppState,
+    _settings: &portal_settings::Settings,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<BoxFuture<'static, ()>> {
     let state = state.clone();
     Some(Box::pin(crate::kit::schedule::every(Duration::from_secs(3600), stop, move || {
         let state = state.clone();

@@ -21,6 +21,7 @@ mod account;
 mod check;
 pub mod issue;
 mod jobs;
+mod mails;
 mod office;
 pub mod paths;
 mod pdfs;
@@ -28,18 +29,42 @@ mod pdfs;
 pub use jobs::run_once as run_jobs_once;
 
 /// The offline check script's own texts (`documents.js_<key>`), besides the validity and fact labels.
-const SCRIPT_TEXTS: [&str; 13] =
-    ["forged", "forged_text", "genuine", "number", "valid", "what", "unsupported", "no_sync", "no_revocations", "synced", "unchecked", "key_withdrawn", "key_withdrawn_text"];
+const SCRIPT_TEXTS: [&str; 13] = [
+    "forged",
+    "forged_text",
+    "genuine",
+    "number",
+    "valid",
+    "what",
+    "unsupported",
+    "no_sync",
+    "no_revocations",
+    "synced",
+    "unchecked",
+    "key_withdrawn",
+    "key_withdrawn_text",
+];
 
 pub const CAPABILITY: Capability = Capability {
+    widgets: &[check::OFFLINE_CHECK],
     portal: Some(router),
-    staff_nav: &[NavEntry { order: 25, path: paths::OFFICE.path(), label: "documents.nav", resource: Resource::Documents, action: Action::Read }],
+    staff_nav: &[NavEntry {
+        order: 25,
+        path: paths::OFFICE.path(),
+        label: "documents.nav",
+        resource: Resource::Documents,
+        action: Action::Read,
+    }],
     office_case: &[issue::office_case_panel],
     citizen_case: &[issue::citizen_case_panel],
-    office_case_actions: &[CaseAction { path: paths::OFFICE_ISSUE, run: issue::office_issue }, CaseAction { path: paths::OFFICE_REVOKE, run: issue::office_revoke }],
+    office_case_actions: &[
+        CaseAction { path: paths::OFFICE_ISSUE, run: issue::office_issue },
+        CaseAction { path: paths::OFFICE_REVOKE, run: issue::office_revoke },
+    ],
     jobs: &[jobs::job],
     texts: || {
-        let validity = ["valid", "not_yet_valid", "expired", "revoked"].iter().map(|v| format!("documents.validity_{v}"));
+        let validity =
+            ["valid", "not_yet_valid", "expired", "revoked"].iter().map(|v| format!("documents.validity_{v}"));
         let kinds = portal_documents::types::KINDS.iter().map(|k| format!("documents.kind_{}", k.as_str()));
         let facts = portal_documents::types::FACTS.iter().map(|f| format!("documents.fact_{}", f.as_str()));
         let js = SCRIPT_TEXTS.iter().map(|k| format!("documents.js_{k}"));

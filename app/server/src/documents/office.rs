@@ -4,7 +4,8 @@
 
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
-use axum::extract::{Path, State};
+use crate::kit::params::Params;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
@@ -12,6 +13,7 @@ use portal_documents::keys::KeyState;
 use portal_documents::token::{Kid, kid_hex};
 use portal_documents::{ServiceSetting, keys, repo};
 use portal_domain::Lang;
+use portal_domain::ServiceSlug;
 use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
@@ -31,7 +33,14 @@ fn setting_names(service: &str) -> (String, String) {
     (format!("{service}-auto"), format!("{service}-reminder"))
 }
 
-async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, failed: Option<(String, FormState)>, status: StatusCode) -> Result<Response, AppError> {
+async fn page(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    failed: Option<(String, FormState)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     s.require(state, Resource::Documents, Action::Read)?;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     // a case worker sees the documents of the services in their scope only
@@ -50,7 +59,13 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
     let mut blocks = vec![Block::Text(tr(lang, "documents.office_intro"))];
     blocks.push(Block::Table {
         caption: tr(lang, "documents.office_recent"),
-        headers: vec![tr(lang, "documents.number"), tr(lang, "documents.title"), tr(lang, "documents.valid"), tr(lang, "documents.state"), tr(lang, "documents.issued")],
+        headers: vec![
+            tr(lang, "documents.number"),
+            tr(lang, "documents.title"),
+            tr(lang, "documents.valid"),
+            tr(lang, "documents.state"),
+            tr(lang, "documents.issued"),
+        ],
         rows: recent
             .iter()
             .map(|d| {
@@ -84,7 +99,9 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
                 form,
                 fields: vec![
                     Field::new(&auto_name, tr(lang, "documents.auto_issue"), FieldKind::Checkbox),
-                    Field::new(&reminder_name, tr(lang, "documents.reminder_days"), FieldKind::Text).hint(tr(lang, "documents.reminder_days_hint")).required(),
+                    Field::new(&reminder_name, tr(lang, "documents.reminder_days"), FieldKind::Text)
+                        .hint(tr(lang, "documents.reminder_days_hint"))
+                        .required(),
                 ],
                 submit: tr_with(lang, "documents.save_setting", &[("title", t.title.get(lang))]),
                 danger: false,
@@ -92,13 +109,18 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
             }));
         } else {
             blocks.push(Block::Facts(vec![
-                (tr(lang, "documents.auto_issue"), tr(lang, if setting.auto_issue { "documents.yes" } else { "documents.no" }), None),
+                (
+                    tr(lang, "documents.auto_issue"),
+                    tr(lang, if setting.auto_issue { "documents.yes" } else { "documents.no" }),
+                    None,
+                ),
                 (tr(lang, "documents.reminder_days"), setting.reminder_days.to_string(), None),
             ]));
         }
     }
     blocks.push(Block::Heading(tr(lang, "documents.keys_heading")));
-    let mut headers = vec![tr(lang, "documents.kid"), tr(lang, "documents.key_created"), tr(lang, "documents.key_state")];
+    let mut headers =
+        vec![tr(lang, "documents.kid"), tr(lang, "documents.key_created"), tr(lang, "documents.key_state")];
     if write {
         headers.push(tr(lang, "documents.key_withdrawal"));
     }
@@ -110,8 +132,12 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
             .map(|k| {
                 let kid = kid_hex(&k.kid);
                 let state = match (k.state(), k.retired_at, k.withdrawn_at) {
-                    (KeyState::Withdrawn, _, Some(at)) => tr_with(lang, "documents.key_withdrawn", &[("at", &fmt_time(at))]),
-                    (KeyState::Retired, Some(at), _) => tr_with(lang, "documents.key_retired", &[("at", &fmt_time(at))]),
+                    (KeyState::Withdrawn, _, Some(at)) => {
+                        tr_with(lang, "documents.key_withdrawn", &[("at", &fmt_time(at))])
+                    }
+                    (KeyState::Retired, Some(at), _) => {
+                        tr_with(lang, "documents.key_retired", &[("at", &fmt_time(at))])
+                    }
                     _ => tr(lang, "documents.key_current"),
                 };
                 let mut cells = vec![Cell::Text(kid.clone()), Cell::Text(fmt_time(k.created_at)), Cell::Text(state)];
@@ -120,7 +146,13 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
                         Cell::Text(String::new())
                     } else {
                         let label = tr_with(lang, "documents.withdraw", &[("kid", &kid)]);
-                        Cell::Buttons(vec![Button { action: paths::OFFICE_WITHDRAW.with(&[&kid]), csrf: s.csrf.clone(), hidden: vec![], label, danger: true }])
+                        Cell::Buttons(vec![Button {
+                            action: paths::OFFICE_WITHDRAW.with(&[&kid]),
+                            csrf: s.csrf.clone(),
+                            hidden: vec![],
+                            label,
+                            danger: true,
+                        }])
                     });
                 }
                 cells
@@ -130,15 +162,27 @@ async fn page(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fail
     });
     if write {
         blocks.push(Block::Text(tr(lang, "documents.rotate_text")));
-        blocks.push(Block::Buttons(vec![Button { action: paths::OFFICE_ROTATE.path().to_owned(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "documents.rotate"), danger: true }]));
+        blocks.push(Block::Buttons(vec![Button {
+            action: paths::OFFICE_ROTATE.path().to_owned(),
+            csrf: s.csrf.clone(),
+            hidden: vec![],
+            label: tr(lang, "documents.rotate"),
+            danger: true,
+        }]));
         if !keys.is_empty() {
             blocks.push(Block::Text(tr(lang, "documents.withdraw_text")));
         }
     }
-    staff_page(state, ctx, lang, paths::OFFICE.path(), Some(s), status, tr(lang, "documents.office_title"), blocks).await
+    staff_page(state, ctx, lang, paths::OFFICE.path(), Some(s), status, tr(lang, "documents.office_title"), blocks)
+        .await
 }
 
-pub(super) async fn office(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
+pub(super) async fn office(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+) -> Result<Response, AppError> {
     page(&state, &ctx, lang, &s, None, StatusCode::OK).await
 }
 
@@ -147,7 +191,7 @@ pub(super) async fn save_setting(
     ctx: TenantContext,
     Language(lang): Language,
     ip: ClientIp,
-    Path(slug): Path<String>,
+    Params(slug): Params<ServiceSlug>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Documents, Action::Write)?;
@@ -166,13 +210,26 @@ pub(super) async fn save_setting(
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     repo::save_setting(&mut tx, &t.service, ServiceSetting { auto_issue, reminder_days: days }).await?;
-    audit(&mut tx, &s, &ip, "document.settings", t.service.clone(), serde_json::json!({ "auto_issue": auto_issue, "reminder_days": days })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "document.settings",
+        t.service.clone(),
+        serde_json::json!({ "auto_issue": auto_issue, "reminder_days": days }),
+    )
+    .await?;
     tx.finish().await?;
     Ok(see_other(paths::OFFICE.path()))
 }
 
 /// A new signing key; the old one retires and keeps verifying what it signed.
-pub(super) async fn rotate(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn rotate(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Checked(s, _): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Documents, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let kid = keys::rotate(&mut tx, &state.documents.sealer).await?;
@@ -183,9 +240,18 @@ pub(super) async fn rotate(State(state): State<AppState>, ctx: TenantContext, ip
 
 /// Withdraws a signing key thought known to others (a current one is replaced first): offline
 /// checks stop trusting it at their next sync.
-pub(super) async fn withdraw(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(kid): Path<String>, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn withdraw(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Params(kid): Params<String>,
+    Checked(s, _): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Documents, Action::Write)?;
-    let bytes: Vec<u8> = (0..kid.len()).step_by(2).filter_map(|i| kid.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+    let bytes: Vec<u8> = (0..kid.len())
+        .step_by(2)
+        .filter_map(|i| kid.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .collect();
     let kid: Kid = bytes.try_into().ok().filter(|k: &Kid| kid_hex(k) == kid).ok_or_else(AppError::not_found)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if !keys::withdraw(&mut tx, &state.documents.sealer, &kid).await? {

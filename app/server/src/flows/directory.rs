@@ -29,7 +29,11 @@ fn both(key: &str, args: &[(&str, &str)]) -> Localized {
 
 /// What the directory says about the form's `in_town` address, with the address as typed (street,
 /// postcode); `None` when the form has no such field or the address is not complete.
-async fn address_lookup(tx: &mut TenantTx, field: &Field, answers: &Answers) -> Result<Option<(Lookup, String, String)>, AppError> {
+async fn address_lookup(
+    tx: &mut TenantTx,
+    field: &Field,
+    answers: &Answers,
+) -> Result<Option<(Lookup, String, String)>, AppError> {
     let Some(value) = answers.get(&field.id) else { return Ok(None) };
     let (street, postcode) = (value.part("street").trim().to_owned(), value.part("postcode").trim().to_owned());
     if street.is_empty() || postcode.len() != 5 || !postcode.bytes().all(|b| b.is_ascii_digit()) {
@@ -50,7 +54,11 @@ fn zone_for<'a>(zone_field: &Field, lookup: &'a Lookup) -> Option<&'a str> {
 /// Preselects the parking zone from the address where the citizen has not chosen one yet (the page
 /// as it is shown).
 pub async fn prefill(tx: &mut TenantTx, schema: &FormSchema, answers: &mut Answers) -> Result<(), AppError> {
-    let (Some(address), Some(zone_field)) = (field_with(schema, DirectoryRule::InTown), field_with(schema, DirectoryRule::ParkingZone)) else { return Ok(()) };
+    let (Some(address), Some(zone_field)) =
+        (field_with(schema, DirectoryRule::InTown), field_with(schema, DirectoryRule::ParkingZone))
+    else {
+        return Ok(());
+    };
     if answers.get(&zone_field.id).is_some_and(|v| !v.is_empty()) {
         return Ok(());
     }
@@ -65,15 +73,26 @@ pub async fn prefill(tx: &mut TenantTx, schema: &FormSchema, answers: &mut Answe
 /// Checks the answers against the directory: on a page (`Some(page)`: only problems of its fields;
 /// a zone still empty is set from the address when the page has the address or the zone) or the
 /// whole form before it is filed (`None`). `town` names the tenant in the message.
-pub async fn check(tx: &mut TenantTx, schema: &FormSchema, page: Option<&Page>, answers: &mut Answers, town: &str) -> Result<Vec<Issue>, AppError> {
+pub async fn check(
+    tx: &mut TenantTx,
+    schema: &FormSchema,
+    page: Option<&Page>,
+    answers: &mut Answers,
+    town: &str,
+) -> Result<Vec<Issue>, AppError> {
     let Some(address) = field_with(schema, DirectoryRule::InTown) else { return Ok(vec![]) };
     let zone_field = field_with(schema, DirectoryRule::ParkingZone);
     let on_page = |f: &Field| page.is_none_or(|p| p.fields.iter().any(|x| x.id == f.id));
     let Some((lookup, street, postcode)) = address_lookup(tx, address, answers).await? else { return Ok(vec![]) };
     let mut issues = Vec::new();
     if lookup == Lookup::Unknown && on_page(address) {
-        let message = both("streets.error_not_in_town", &[("street", &street), ("postcode", &postcode), ("town", town)]);
-        issues.push(Issue { name: format!("{}.street", address.id), label: address.label.clone(), problem: Problem::Pattern { message } });
+        let message =
+            both("streets.error_not_in_town", &[("street", &street), ("postcode", &postcode), ("town", town)]);
+        issues.push(Issue {
+            name: format!("{}.street", address.id),
+            label: address.label.clone(),
+            problem: Problem::Pattern { message },
+        });
     }
     if let Some(zone_field) = zone_field
         && let Some(zone) = zone_for(zone_field, &lookup)
@@ -83,8 +102,15 @@ pub async fn check(tx: &mut TenantTx, schema: &FormSchema, page: Option<&Page>, 
             answers.insert(zone_field.id.clone(), Value::Text(zone.to_owned()));
         } else if !chosen.is_empty() && chosen != zone && on_page(zone_field) {
             let label = |lang| zone_field.choice_label(zone, lang).unwrap_or_else(|| zone.to_owned());
-            let message = Localized { de: tr_with(Lang::De, "streets.wrong_zone", &[("zone", &label(Lang::De))]), en: tr_with(Lang::En, "streets.wrong_zone", &[("zone", &label(Lang::En))]) };
-            issues.push(Issue { name: zone_field.id.clone(), label: zone_field.label.clone(), problem: Problem::Pattern { message } });
+            let message = Localized {
+                de: tr_with(Lang::De, "streets.wrong_zone", &[("zone", &label(Lang::De))]),
+                en: tr_with(Lang::En, "streets.wrong_zone", &[("zone", &label(Lang::En))]),
+            };
+            issues.push(Issue {
+                name: zone_field.id.clone(),
+                label: zone_field.label.clone(),
+                problem: Problem::Pattern { message },
+            });
         }
     }
     Ok(issues)
@@ -92,14 +118,23 @@ pub async fn check(tx: &mut TenantTx, schema: &FormSchema, page: Option<&Page>, 
 
 /// On the office's page of a case whose form checks the address: what the directory finds — the
 /// address not in the town, a zone other than the address's, or that both are in order.
-pub fn office_case_panel<'a>(_state: &'a AppState, tx: &'a mut TenantTx, lang: Lang, _s: &'a Staff, case: &'a Case, _form: Option<FormState>) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
+pub fn office_case_panel<'a>(
+    _state: &'a AppState,
+    tx: &'a mut TenantTx,
+    lang: Lang,
+    _s: &'a Staff,
+    case: &'a Case,
+    _form: Option<FormState>,
+) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
     Box::pin(async move {
         if case.anonymised_at.is_some() {
             return Ok(vec![]);
         }
         let schema = portal_cases::form_version(tx, &case.schema_hash).await?;
         let Some(address) = field_with(&schema, DirectoryRule::InTown) else { return Ok(vec![]) };
-        let Some((lookup, street, postcode)) = address_lookup(tx, address, &case.answers).await? else { return Ok(vec![]) };
+        let Some((lookup, street, postcode)) = address_lookup(tx, address, &case.answers).await? else {
+            return Ok(vec![]);
+        };
         let args = [("street", street.as_str()), ("postcode", postcode.as_str())];
         let mut blocks = vec![Block::Heading(tr(lang, "streets.panel_heading"))];
         match &lookup {
@@ -107,17 +142,40 @@ pub fn office_case_panel<'a>(_state: &'a AppState, tx: &'a mut TenantTx, lang: L
             Lookup::Unknown => blocks.push(Block::Notice("danger", tr_with(lang, "streets.panel_not_in_town", &args))),
             Lookup::Known { .. } => {
                 let zone_field = field_with(&schema, DirectoryRule::ParkingZone);
-                let chosen = zone_field.and_then(|f| case.answers.get(&f.id)).map(|v| v.text().to_owned()).unwrap_or_default();
-                let label = |code: &str| zone_field.and_then(|f| f.choice_label(code, lang)).unwrap_or_else(|| code.to_owned());
+                let chosen =
+                    zone_field.and_then(|f| case.answers.get(&f.id)).map(|v| v.text().to_owned()).unwrap_or_default();
+                let label =
+                    |code: &str| zone_field.and_then(|f| f.choice_label(code, lang)).unwrap_or_else(|| code.to_owned());
                 match (zone_field, lookup.zone()) {
                     (Some(_), Some(zone)) if zone != chosen => {
-                        let text = tr_with(lang, "streets.panel_zone_mismatch", &[("street", &street), ("postcode", &postcode), ("zone", &label(zone)), ("chosen", &label(&chosen))]);
+                        let text = tr_with(
+                            lang,
+                            "streets.panel_zone_mismatch",
+                            &[
+                                ("street", &street),
+                                ("postcode", &postcode),
+                                ("zone", &label(zone)),
+                                ("chosen", &label(&chosen)),
+                            ],
+                        );
                         blocks.push(Block::Notice("danger", text));
                     }
-                    (Some(_), None) => {
-                        blocks.push(Block::Notice("warning", tr_with(lang, "streets.panel_zone_unmapped", &[("street", &street), ("postcode", &postcode), ("chosen", &label(&chosen))])))
-                    }
-                    (Some(_), Some(zone)) => blocks.push(Block::Notice("success", tr_with(lang, "streets.panel_zone_ok", &[("street", &street), ("postcode", &postcode), ("zone", &label(zone))]))),
+                    (Some(_), None) => blocks.push(Block::Notice(
+                        "warning",
+                        tr_with(
+                            lang,
+                            "streets.panel_zone_unmapped",
+                            &[("street", &street), ("postcode", &postcode), ("chosen", &label(&chosen))],
+                        ),
+                    )),
+                    (Some(_), Some(zone)) => blocks.push(Block::Notice(
+                        "success",
+                        tr_with(
+                            lang,
+                            "streets.panel_zone_ok",
+                            &[("street", &street), ("postcode", &postcode), ("zone", &label(zone))],
+                        ),
+                    )),
                     (None, _) => blocks.push(Block::Notice("success", tr_with(lang, "streets.panel_in_town", &args))),
                 }
             }

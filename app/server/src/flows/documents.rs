@@ -8,7 +8,7 @@ use portal_documents::repo::{self, NewDocument};
 use portal_documents::{Document, DocumentType, Fact, PrintedFact};
 use portal_domain::{Lang, Localized};
 use portal_forms::display::value_text;
-use portal_mail::Mail;
+use portal_mail::{Mail, Text};
 use portal_payments::PaymentStatus;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::{AppError, AppState, TenantContext};
@@ -25,7 +25,11 @@ pub fn fact_label(f: Fact) -> Localized {
 }
 
 /// The printed facts of a case's document, in both languages.
-pub fn facts_of(t: &DocumentType, schema: &portal_forms::FormSchema, case: &Case) -> (Vec<PrintedFact>, serde_json::Value) {
+pub fn facts_of(
+    t: &DocumentType,
+    schema: &portal_forms::FormSchema,
+    case: &Case,
+) -> (Vec<PrintedFact>, serde_json::Value) {
     let mut answers = serde_json::Map::new();
     let facts = t
         .facts
@@ -60,7 +64,9 @@ async fn renewal(tx: &mut TenantTx, t: &DocumentType, case: &Case) -> Result<(ti
     let Some(original) = &t.renews else { return Ok((today, None)) };
     let number = case.answers.get("previous_number").map(|v| v.text().to_owned()).unwrap_or_default();
     // only the holder's own permit, in force, not renewed already, for the same vehicle and zone
-    let same = |d: &Document, key: &str| d.answers.get(key).and_then(|v| v.as_str()) == case.answers.get(key).map(|v| v.text());
+    let same = |d: &Document, key: &str| {
+        d.answers.get(key).and_then(|v| v.as_str()) == case.answers.get(key).map(|v| v.text())
+    };
     let previous = repo::by_number(tx, &number).await?.filter(|d| {
         d.citizen_id.is_some()
             && d.citizen_id == case.citizen_id
@@ -88,20 +94,51 @@ pub fn case_link(base: &str, case: &Case) -> Option<String> {
 
 /// Issues the case's document if its service has one: once (a second call returns the first).
 /// The timeline and the holder's mail say so.
-pub async fn issue_for_case(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, base: &str, case: &Case, actor: &Actor) -> Result<Option<(Document, bool)>, AppError> {
+pub async fn issue_for_case(
+    state: &AppState,
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    base: &str,
+    case: &Case,
+    actor: &Actor,
+) -> Result<Option<(Document, bool)>, AppError> {
     let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(None) };
     let schema = cases::form_version(tx, &case.schema_hash).await?;
     let (facts, answers) = facts_of(t, &schema, case);
     let (valid_from, renews) = renewal(tx, t, case).await?;
     let issued_by = if actor.name.is_empty() { "system".to_owned() } else { actor.name.clone() };
-    let n = NewDocument { doc_type: t, case_id: case.case_id, citizen_id: case.citizen_id, facts, answers, valid_from, lang: case.lang.code(), portal_url: base, issued_by: &issued_by, renews };
+    let n = NewDocument {
+        doc_type: t,
+        case_id: case.case_id,
+        citizen_id: case.citizen_id,
+        facts,
+        answers,
+        valid_from,
+        lang: case.lang.code(),
+        portal_url: base,
+        issued_by: &issued_by,
+        renews,
+    };
     let (doc, created) = repo::issue(tx, &state.documents.sealer, n).await?;
     if created {
         let lang = case.lang;
-        let text = tr_with(lang, "documents.ev_issued", &[("title", doc.title.get(lang)), ("number", &doc.number), ("until", &fmt_day(doc.valid_until))]);
+        let text = tr_with(
+            lang,
+            "documents.ev_issued",
+            &[("title", doc.title.get(lang)), ("number", &doc.number), ("until", &fmt_day(doc.valid_until))],
+        );
         cases::add_event(tx, case.case_id, EventKind::Document, None, actor, &text, false).await?;
         if let (Some(to), Some(link)) = (applicant_email(tx, case).await?, case_link(base, case)) {
-            let mail = Mail::DocumentIssued { title: doc.title.get(lang).to_owned(), number: doc.number.clone(), until: fmt_day(doc.valid_until), link };
+            let mail =
+                Mail::new(Text::new("documents.mail.document_issued_subject").with("title", doc.title.get(lang)))
+                    .line(
+                        Text::new("documents.mail.document_issued_text")
+                            .with("title", doc.title.get(lang))
+                            .with("number", doc.number.clone())
+                            .with("until", fmt_day(doc.valid_until)),
+                    )
+                    .line(Text::new("documents.mail.document_issued_text_2"))
+                    .button(Text::new("documents.mail.document_issued_button"), link);
             queue(tx, ctx, base, lang, &to, mail).await?;
         }
         metrics::counter!("documents_issued_total", "kind" => doc.kind.as_str()).increment(1);
@@ -111,7 +148,13 @@ pub async fn issue_for_case(state: &AppState, tx: &mut TenantTx, ctx: &TenantCon
 
 /// Issues by itself when the tenant lets the service do so, the case is approved and its fee (if
 /// any) is paid. Called when a case is approved and when a payment succeeds.
-pub async fn issue_if_due(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, base: &str, case: &Case) -> Result<(), AppError> {
+pub async fn issue_if_due(
+    state: &AppState,
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    base: &str,
+    case: &Case,
+) -> Result<(), AppError> {
     let Some(t) = state.documents.catalogue.for_service(&case.service_slug) else { return Ok(()) };
     if case.status != Status::Approved || case.anonymised_at.is_some() || !repo::setting(tx, t).await?.auto_issue {
         return Ok(());

@@ -7,15 +7,23 @@ use portal_domain::Lang;
 use portal_forms::answers::Answers;
 use portal_forms::schema::{FormSchema, Kind, PrefillKey};
 use portal_identity::secret::{random_token, token_hash};
-use portal_mail::Mail;
+use portal_mail::{Mail, Text};
 use portal_web::{AppError, TenantContext};
 
 use crate::kit::mail::queue;
 
 /// The applicant's name from the answers (given + family name, or a name field).
 pub fn applicant_name(schema: &FormSchema, answers: &Answers) -> String {
-    let by_prefill = |key: PrefillKey| schema.fields().find(|f| f.prefill == Some(key)).and_then(|f| answers.get(&f.id)).map(|v| v.text().to_owned()).unwrap_or_default();
-    let full = format!("{} {}", by_prefill(PrefillKey::GivenName), by_prefill(PrefillKey::FamilyName)).trim().to_owned();
+    let by_prefill = |key: PrefillKey| {
+        schema
+            .fields()
+            .find(|f| f.prefill == Some(key))
+            .and_then(|f| answers.get(&f.id))
+            .map(|v| v.text().to_owned())
+            .unwrap_or_default()
+    };
+    let full =
+        format!("{} {}", by_prefill(PrefillKey::GivenName), by_prefill(PrefillKey::FamilyName)).trim().to_owned();
     if !full.is_empty() {
         return full;
     }
@@ -24,7 +32,12 @@ pub fn applicant_name(schema: &FormSchema, answers: &Answers) -> String {
 
 /// The e-mail address a guest gave (the form's e-mail field prefilled from accounts).
 pub fn guest_email(schema: &FormSchema, answers: &Answers) -> Option<String> {
-    schema.fields().find(|f| f.kind == Kind::Email && f.prefill == Some(PrefillKey::Email)).and_then(|f| answers.get(&f.id)).map(|v| v.text().to_owned()).filter(|e| !e.is_empty())
+    schema
+        .fields()
+        .find(|f| f.kind == Kind::Email && f.prefill == Some(PrefillKey::Email))
+        .and_then(|f| answers.get(&f.id))
+        .map(|v| v.text().to_owned())
+        .filter(|e| !e.is_empty())
 }
 
 /// Where the office and the payment workflow write to the applicant: the account's e-mail address
@@ -46,8 +59,20 @@ pub struct Filed {
 /// Files the case of a complete draft (validated, visible answers) once, and queues the
 /// confirmation mail. Used by the submit button and, for services paid before filing, by the
 /// payment's confirmation (the citizen's return or Stripe's webhook, whichever comes first).
-#[expect(clippy::too_many_arguments, reason = "the draft, its form and answers, where it was filed, and whether to mail")]
-pub async fn file_case(tx: &mut TenantTx, ctx: &TenantContext, base: &str, draft: &Draft, schema: &FormSchema, answers: &Answers, lang: Lang, mail: bool) -> Result<Filed, AppError> {
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the draft, its form and answers, where it was filed, and whether to mail"
+)]
+pub async fn file_case(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    base: &str,
+    draft: &Draft,
+    schema: &FormSchema,
+    answers: &Answers,
+    lang: Lang,
+    mail: bool,
+) -> Result<Filed, AppError> {
     let form = cases::service_form(tx, &draft.service_slug).await?.ok_or_else(AppError::not_found)?;
     // the case keeps the schema the draft was filled in under
     let form = ServiceForm { schema: schema.clone(), schema_hash: draft.schema_hash.clone(), ..form };
@@ -77,9 +102,18 @@ pub async fn file_case(tx: &mut TenantTx, ctx: &TenantContext, base: &str, draft
             Some(t) => format!("{base}/vorgang/{t}"),
             None => format!("{base}/konto/antraege/{}", case.case_id),
         };
-        queue(tx, ctx, base, lang, &to, Mail::CaseReceived { reference: case.reference.clone(), service: case.service_name.get(lang).to_owned(), link }).await?;
+        queue(tx, ctx, base, lang, &to, case_received(&case.reference, case.service_name.get(lang), link)).await?;
     }
     // a second call finds the case; the guest's link is the one stored with it
     let guest_token = if created { guest_token } else { case.guest_token.clone() };
     Ok(Filed { case, created, guest_token })
+}
+
+/// The confirmation that an application was received (texts in `applications.toml` under
+/// `[cases.mail]`).
+fn case_received(reference: &str, service: &str, link: String) -> Mail {
+    Mail::new(Text::new("cases.mail.case_received_subject").with("reference", reference).with("service", service))
+        .line(Text::new("cases.mail.case_received_text").with("service", service).with("reference", reference))
+        .button(Text::new("cases.mail.case_received_button"), link)
+        .after(Text::new("cases.mail.case_received_note"))
 }

@@ -10,9 +10,11 @@ use portal_cases::{self as cases, Actor, Case, Draft, EventKind};
 use portal_db::TenantTx;
 use portal_domain::{HostName, Lang, Localized};
 use portal_forms::{Answers, FormSchema};
-use portal_mail::Mail;
+use portal_mail::{Mail, Text};
 use portal_payments::repo::{self, NewPayment};
-use portal_payments::{Fee, FeeError, GatewayError, IntentRequest, Payment, PaymentSetup, PaymentStatus, RemoteIntent, ServicePayment};
+use portal_payments::{
+    Fee, FeeError, GatewayError, IntentRequest, Payment, PaymentSetup, PaymentStatus, RemoteIntent, ServicePayment,
+};
 use portal_ui::i18n::tr_with;
 use portal_web::{AppError, AppState, TenantContext};
 
@@ -43,9 +45,16 @@ impl Plan {
 }
 
 /// The fee of these answers under the service's rule, and how it is paid.
-pub async fn plan(state: &AppState, tx: &mut TenantTx, slug: &str, schema: &FormSchema, answers: &Answers) -> Result<Plan, AppError> {
+pub async fn plan(
+    state: &AppState,
+    tx: &mut TenantTx,
+    slug: &str,
+    schema: &FormSchema,
+    answers: &Answers,
+) -> Result<Plan, AppError> {
     let Some(service) = repo::service_payment(tx, slug).await? else { return Ok(Plan::Free) };
-    let name = cases::service_name(tx, slug).await?.unwrap_or_else(|| Localized { de: slug.to_owned(), en: slug.to_owned() });
+    let name =
+        cases::service_name(tx, slug).await?.unwrap_or_else(|| Localized { de: slug.to_owned(), en: slug.to_owned() });
     let fee = match service.rule.compute(Some(schema), answers, &name) {
         Ok(fee) => fee,
         Err(e) => {
@@ -68,7 +77,13 @@ pub async fn plan(state: &AppState, tx: &mut TenantTx, slug: &str, schema: &Form
 /// A draft as it would be filed: its answers checked as on `day` (the problems found), only the
 /// visible ones kept, and their price under the service's rule. The submit button, the draft's
 /// payment page and the filing of a paid draft all judge a draft by this.
-pub async fn price_draft(state: &AppState, tx: &mut TenantTx, draft: &Draft, schema: &FormSchema, day: portal_forms::validate::Day) -> Result<(Vec<portal_forms::Issue>, Answers, Plan), AppError> {
+pub async fn price_draft(
+    state: &AppState,
+    tx: &mut TenantTx,
+    draft: &Draft,
+    schema: &FormSchema,
+    day: portal_forms::validate::Day,
+) -> Result<(Vec<portal_forms::Issue>, Answers, Plan), AppError> {
     let mut answers = draft.answers.clone();
     let issues = portal_forms::validate::check_all(schema, &mut answers, day);
     let answers = portal_forms::answers::retain_visible(schema, &answers);
@@ -125,7 +140,15 @@ pub async fn payment_for_draft(
 }
 
 /// The payment of a case filed before payment, due within the service's days.
-pub async fn payment_for_case(tx: &mut TenantTx, case: &Case, service: &ServicePayment, fee: &Fee, setup: &PaymentSetup, application_fee: i64, base: &str) -> Result<Payment, AppError> {
+pub async fn payment_for_case(
+    tx: &mut TenantTx,
+    case: &Case,
+    service: &ServicePayment,
+    fee: &Fee,
+    setup: &PaymentSetup,
+    application_fee: i64,
+    base: &str,
+) -> Result<Payment, AppError> {
     if let Some(p) = repo::payment_for_case(tx, case.case_id, false).await? {
         return Ok(p);
     }
@@ -149,16 +172,32 @@ pub async fn payment_for_case(tx: &mut TenantTx, case: &Case, service: &ServiceP
     )
     .await?;
     let lang = case.lang;
-    let text = tr_with(lang, "payments.ev_due", &[("amount", &money(p.amount_cents, lang)), ("kassenzeichen", &p.kassenzeichen), ("due", &crate::kit::dates::fmt_date(due))]);
+    let text = tr_with(
+        lang,
+        "payments.ev_due",
+        &[
+            ("amount", &money(p.amount_cents, lang)),
+            ("kassenzeichen", &p.kassenzeichen),
+            ("due", &crate::kit::dates::fmt_date(due)),
+        ],
+    );
     cases::add_event(tx, case.case_id, EventKind::Payment, None, &Actor::system(), &text, false).await?;
     Ok(p)
 }
 
 /// Makes sure the payment has a usable PaymentIntent on the tenant's account (created with the
 /// payment's idempotency key; a cancelled or expired one is replaced by a new attempt).
-pub async fn ensure_intent(state: &AppState, tx: &mut TenantTx, p: Payment, setup: &PaymentSetup) -> Result<Result<Payment, GatewayError>, AppError> {
+pub async fn ensure_intent(
+    state: &AppState,
+    tx: &mut TenantTx,
+    p: Payment,
+    setup: &PaymentSetup,
+) -> Result<Result<Payment, GatewayError>, AppError> {
     // the usual case (a reload, a second tab): the intent is there, nothing is locked
-    let usable = |p: &Payment| matches!(p.status, PaymentStatus::Succeeded | PaymentStatus::Processing) || (p.intent_id.is_some() && matches!(p.status, PaymentStatus::Open | PaymentStatus::Failed));
+    let usable = |p: &Payment| {
+        matches!(p.status, PaymentStatus::Succeeded | PaymentStatus::Processing)
+            || (p.intent_id.is_some() && matches!(p.status, PaymentStatus::Open | PaymentStatus::Failed))
+    };
     if usable(&p) {
         return Ok(Ok(p));
     }
@@ -187,7 +226,12 @@ pub async fn ensure_intent(state: &AppState, tx: &mut TenantTx, p: Payment, setu
 }
 
 /// Creates the intent of the payment's current attempt at Stripe and stores it.
-async fn create_intent(state: &AppState, tx: &mut TenantTx, p: &Payment, setup: &PaymentSetup) -> Result<Result<Payment, GatewayError>, AppError> {
+async fn create_intent(
+    state: &AppState,
+    tx: &mut TenantTx,
+    p: &Payment,
+    setup: &PaymentSetup,
+) -> Result<Result<Payment, GatewayError>, AppError> {
     let metadata: HashMap<String, String> = [
         ("tenant_id".to_owned(), tx.tenant_id().0.to_string()),
         ("payment_id".to_owned(), p.payment_id.to_string()),
@@ -203,7 +247,9 @@ async fn create_intent(state: &AppState, tx: &mut TenantTx, p: &Payment, setup: 
         application_fee_cents: p.application_fee_cents,
         methods: setup.methods.clone(),
         description: format!("{} – {}", p.description, p.kassenzeichen),
-        statement_suffix: Some(p.kassenzeichen.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(22).collect()),
+        statement_suffix: Some(
+            p.kassenzeichen.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').take(22).collect(),
+        ),
         metadata,
         idempotency_key: repo::intent_key(p),
     };
@@ -226,7 +272,11 @@ pub fn payer_link(p: &Payment, case: Option<&Case>, path: &str) -> String {
             Some(t) => format!("{}{}{path}", p.portal_url, links::GUEST_CASE.with(&[t])),
             None => format!("{}{}{path}", p.portal_url, links::CITIZEN_CASE.with(&[&c.case_id])),
         },
-        None => format!("{}{}{path}", p.portal_url, links::DRAFT_BASE.with(&[&p.draft_id.map(|d| d.to_string()).unwrap_or_default()])),
+        None => format!(
+            "{}{}{path}",
+            p.portal_url,
+            links::DRAFT_BASE.with(&[&p.draft_id.map(|d| d.to_string()).unwrap_or_default()])
+        ),
     }
 }
 
@@ -243,7 +293,12 @@ pub async fn tenant_details(tx: &mut TenantTx, fallback: &str) -> Result<(String
     let b = portal_tenancy::repo::branding_and_logo_hash(tx).await?.map(|(b, _)| b);
     let name = b.as_ref().map_or_else(|| fallback.to_owned(), |b| b.display_name.clone());
     let details = match &b {
-        Some(b) => [Some(b.display_name.clone()), b.address.clone(), b.contact_email.clone(), b.contact_phone.clone()].into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", "),
+        Some(b) => [Some(b.display_name.clone()), b.address.clone(), b.contact_email.clone(), b.contact_phone.clone()]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", "),
         None => fallback.to_owned(),
     };
     Ok((name, details))
@@ -252,7 +307,13 @@ pub async fn tenant_details(tx: &mut TenantTx, fallback: &str) -> Result<(String
 /// Applies an intent's state reported at `at` (Unix seconds) to the payment, and does what a new
 /// state means: a paid draft becomes its case, the case's timeline and the payer's mail say so.
 /// Returns the status the payment has afterwards.
-pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &RemoteIntent, at: i64) -> Result<PaymentStatus, AppError> {
+pub async fn apply(
+    state: &AppState,
+    tx: &mut TenantTx,
+    p: &Payment,
+    intent: &RemoteIntent,
+    at: i64,
+) -> Result<PaymentStatus, AppError> {
     let Some(new) = repo::apply_intent(tx, p, intent, at).await? else { return Ok(p.status) };
     tracing::info!(payment = %p.payment_id, kassenzeichen = %p.kassenzeichen, status = new.code(), "payment state");
     metrics::counter!("payments_state_total", "status" => new.code()).increment(1);
@@ -269,9 +330,15 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
     let Some(case) = case else { return Ok(new) };
     let amount = money(p.amount_cents, lang);
     let text = match new {
-        PaymentStatus::Succeeded => tr_with(lang, "payments.ev_paid", &[("amount", &amount), ("kassenzeichen", &p.kassenzeichen)]),
-        PaymentStatus::Processing => tr_with(lang, "payments.ev_processing", &[("amount", &amount), ("kassenzeichen", &p.kassenzeichen)]),
-        PaymentStatus::Failed => tr_with(lang, "payments.ev_failed", &[("amount", &amount), ("kassenzeichen", &p.kassenzeichen)]),
+        PaymentStatus::Succeeded => {
+            tr_with(lang, "payments.ev_paid", &[("amount", &amount), ("kassenzeichen", &p.kassenzeichen)])
+        }
+        PaymentStatus::Processing => {
+            tr_with(lang, "payments.ev_processing", &[("amount", &amount), ("kassenzeichen", &p.kassenzeichen)])
+        }
+        PaymentStatus::Failed => {
+            tr_with(lang, "payments.ev_failed", &[("amount", &amount), ("kassenzeichen", &p.kassenzeichen)])
+        }
         _ => return Ok(new),
     };
     cases::add_event(tx, case.case_id, EventKind::Payment, None, &Actor::system(), &text, false).await?;
@@ -282,14 +349,25 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
         && let Some(to) = super::filing::applicant_email(tx, &case).await?
     {
         let (_, details) = tenant_details(tx, &ctx.entry.name).await?;
-        let mail = Mail::PaymentReceived {
-            service: case.service_name.get(lang).to_owned(),
-            amount,
-            kassenzeichen: p.kassenzeichen.clone(),
-            reference: case.reference.clone(),
-            tenant_details: details,
-            link: payer_link(p, Some(&case), links::PAYMENT_RECEIPT_SUFFIX),
-        };
+        let mail = Mail::new(
+            Text::new("payments.mail.payment_received_subject").with("kassenzeichen", p.kassenzeichen.clone()),
+        )
+        .line(
+            Text::new("payments.mail.payment_received_text")
+                .with("amount", amount)
+                .with("service", case.service_name.get(lang)),
+        )
+        .line(Text::new("payments.mail.payment_received_text_2").with("kassenzeichen", p.kassenzeichen.clone()))
+        .line_if(
+            !case.reference.is_empty(),
+            Text::new("payments.mail.payment_received_text_3").with("reference", case.reference.clone()),
+        )
+        .line(Text::new("payments.mail.payment_received_text_4").with("tenant_details", details))
+        .button(
+            Text::new("payments.mail.payment_received_button"),
+            payer_link(p, Some(&case), links::PAYMENT_RECEIPT_SUFFIX),
+        )
+        .after(Text::new("payments.mail.payment_received_note"));
         queue(tx, &ctx, &p.portal_url, lang, &to, mail).await?;
     }
     Ok(new)
@@ -298,7 +376,13 @@ pub async fn apply(state: &AppState, tx: &mut TenantTx, p: &Payment, intent: &Re
 /// Files the case of a draft paid before filing, if its answers are still complete and still cost
 /// what was paid (the answers were checked at submission, but a second tab may have changed them
 /// since; form pages withdraw an open intent, see [`withdraw_intent`], and this is the last check).
-async fn file_paid_draft(state: &AppState, tx: &mut TenantTx, ctx: &TenantContext, p: &Payment, lang: Lang) -> Result<Option<Case>, AppError> {
+async fn file_paid_draft(
+    state: &AppState,
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    p: &Payment,
+    lang: Lang,
+) -> Result<Option<Case>, AppError> {
     let Some(draft_id) = p.draft_id else { return Ok(None) };
     let Some(draft) = cases::load_draft_any(tx, draft_id).await? else {
         tracing::error!(payment = %p.payment_id, kassenzeichen = %p.kassenzeichen, "a payment succeeded for a draft that no longer exists: refund or file by hand");
@@ -307,7 +391,8 @@ async fn file_paid_draft(state: &AppState, tx: &mut TenantTx, ctx: &TenantContex
     let schema = cases::form_version(tx, &draft.schema_hash).await?;
     // checked as on the day the payment was set up (a SEPA debit may confirm days later, after a
     // date in the answers has passed)
-    let (issues, answers, plan) = price_draft(state, tx, &draft, &schema, crate::kit::dates::day_of(p.created_at)).await?;
+    let (issues, answers, plan) =
+        price_draft(state, tx, &draft, &schema, crate::kit::dates::day_of(p.created_at)).await?;
     let fee = plan.fee().map(Fee::total);
     if !issues.is_empty() || fee != Some(p.amount_cents) {
         tracing::error!(
@@ -336,7 +421,11 @@ pub enum Withdrawal {
 /// Withdraws a draft payment's open intent before the answers (and so perhaps the fee) change, so
 /// that a page still showing it cannot pay for answers that no longer hold: a cancelled intent
 /// cannot be confirmed.
-pub async fn withdraw_intent(state: &AppState, tx: &mut TenantTx, payment_id: uuid::Uuid) -> Result<Withdrawal, AppError> {
+pub async fn withdraw_intent(
+    state: &AppState,
+    tx: &mut TenantTx,
+    payment_id: uuid::Uuid,
+) -> Result<Withdrawal, AppError> {
     let Some(p) = repo::payment(tx, payment_id, false).await? else { return Ok(Withdrawal::Done) };
     if !p.status.is_payable() {
         return Ok(Withdrawal::UnderWay);
@@ -359,7 +448,11 @@ pub async fn withdraw_intent(state: &AppState, tx: &mut TenantTx, payment_id: uu
 }
 
 /// Asks Stripe for the intent's state and applies it (the citizen returned from paying, or a job).
-pub async fn refresh(state: &AppState, tx: &mut TenantTx, p: &Payment) -> Result<Result<PaymentStatus, GatewayError>, AppError> {
+pub async fn refresh(
+    state: &AppState,
+    tx: &mut TenantTx,
+    p: &Payment,
+) -> Result<Result<PaymentStatus, GatewayError>, AppError> {
     let Some(intent_id) = &p.intent_id else { return Ok(Ok(p.status)) };
     match state.payments.retrieve_intent(&p.stripe_account_id, intent_id).await {
         // ordered against Stripe's event times, which follow the real clock, not the platform's

@@ -136,7 +136,11 @@ mod tests {
 
     #[test]
     fn receipt_is_a_pdf_with_the_answers_in_win_ansi() {
-        let sections = vec![Section { page_index: 0, title: "Ihre Angaben".into(), rows: vec![("name".into(), "Familienname".into(), "Müller-Lüdenscheidt".into())] }];
+        let sections = vec![Section {
+            page_index: 0,
+            title: "Ihre Angaben".into(),
+            rows: vec![("name".into(), "Familienname".into(), "Müller-Lüdenscheidt".into())],
+        }];
         let pdf = render(&Receipt {
             tenant: "Stadt Kaiserslautern",
             title: "Eingangsbestätigung – Meldebescheinigung",
@@ -153,9 +157,11 @@ mod tests {
 
     #[test]
     fn long_receipts_get_more_pages_and_long_words_are_broken() {
-        let rows: Vec<(String, String, String)> = (0..200).map(|i| (format!("f{i}"), format!("Feld {i}"), "x".repeat(150))).collect();
+        let rows: Vec<(String, String, String)> =
+            (0..200).map(|i| (format!("f{i}"), format!("Feld {i}"), "x".repeat(150))).collect();
         let sections = vec![Section { page_index: 0, title: "Seite".into(), rows }];
-        let pdf = render(&Receipt { tenant: "T", title: "T", facts: vec![], sections: &sections, footer: String::new() });
+        let pdf =
+            render(&Receipt { tenant: "T", title: "T", facts: vec![], sections: &sections, footer: String::new() });
         let text = String::from_utf8_lossy(&pdf);
         assert!(text.matches("/Type /Page\n").count() + text.matches("/Type /Page ").count() >= 1);
         assert!(text.contains("/Count "));

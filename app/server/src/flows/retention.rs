@@ -22,7 +22,8 @@ pub struct RunReport {
 /// One pass over all tenants.
 pub async fn run_once(db: &Db) -> anyhow::Result<RunReport> {
     let mut platform = db.platform().await?;
-    let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from tenant order by tenant_id").fetch_all(platform.conn()).await?;
+    let tenants: Vec<Uuid> =
+        sqlx::query_scalar("select tenant_id from tenant order by tenant_id").fetch_all(platform.conn()).await?;
     platform.commit().await?;
     let mut report = RunReport::default();
     for id in tenants {
@@ -30,15 +31,34 @@ pub async fn run_once(db: &Db) -> anyhow::Result<RunReport> {
         let mut tx = db.tenant(tenant).await?;
         let r = portal_cases::apply_retention(&mut tx).await?;
         // the documents of anonymised cases keep only what a check of a valid one compares
-        let documents = portal_documents::repo::anonymise(&mut tx, db.now().date()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let documents =
+            portal_documents::repo::anonymise(&mut tx, db.now().date()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         if documents > 0 {
             tracing::info!(tenant.id = %id, documents, "documents of anonymised cases anonymised");
         }
         report.tenants += 1;
         if !r.anonymised.is_empty() || r.drafts_deleted > 0 {
-            let system = Principal { domain: Domain::Tenant(tenant), actor_kind: ActorKind::System, actor_id: Uuid::nil(), name: "Aufbewahrungsfristen".into(), roles: vec![], scope_services: vec![] };
+            let system = Principal {
+                domain: Domain::Tenant(tenant),
+                actor_kind: ActorKind::System,
+                actor_id: Uuid::nil(),
+                name: "Aufbewahrungsfristen".into(),
+                roles: vec![],
+                scope_services: vec![],
+            };
             let detail = serde_json::json!({ "anonymised": r.anonymised, "drafts_deleted": r.drafts_deleted });
-            audit::record(tx.conn(), &system, None, Event { tenant: Some(tenant), action: "case.retention", object: format!("{} cases", r.anonymised.len()), detail }).await?;
+            audit::record(
+                tx.conn(),
+                &system,
+                None,
+                Event {
+                    tenant: Some(tenant),
+                    action: "case.retention",
+                    object: format!("{} cases", r.anonymised.len()),
+                    detail,
+                },
+            )
+            .await?;
             tracing::info!(tenant.id = %id, anonymised = r.anonymised.len(), drafts = r.drafts_deleted, "retention applied");
         }
         report.anonymised += r.anonymised.len() as u64;

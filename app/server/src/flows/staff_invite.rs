@@ -7,7 +7,7 @@ use portal_domain::Lang;
 use portal_identity::links::{self, Purpose};
 use portal_identity::staff::{self, Invited, RoleGrant};
 use portal_identity::{Email, IdentityError};
-use portal_mail::Mail;
+use portal_mail::{Mail, Text};
 use portal_ui::form::FormState;
 use portal_ui::i18n::tr;
 use portal_web::{AppError, TenantContext};
@@ -40,7 +40,12 @@ pub struct Invitation {
 }
 
 /// Validates the invitation form; `allowed_roles` limits what may be granted here.
-pub fn parse_invitation(lang: Lang, f: &Fields, allowed_roles: &[&str], known_services: &[String]) -> Result<Invitation, FormState> {
+pub fn parse_invitation(
+    lang: Lang,
+    f: &Fields,
+    allowed_roles: &[&str],
+    known_services: &[String],
+) -> Result<Invitation, FormState> {
     let mut form = FormState { order: INVITE_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
     let scope: Vec<String> = f.all("scope_services").into_iter().filter(|s| known_services.contains(s)).collect();
     form.values.insert("email".into(), f.text("email"));
@@ -49,7 +54,10 @@ pub fn parse_invitation(lang: Lang, f: &Fields, allowed_roles: &[&str], known_se
     form.values.insert("scope_services".into(), scope.join(","));
     let email = Email::parse(&f.text("email"));
     if email.is_none() {
-        form.errors.insert("email".into(), tr(lang, if f.text("email").is_empty() { "validation.required" } else { "validation.email" }));
+        form.errors.insert(
+            "email".into(),
+            tr(lang, if f.text("email").is_empty() { "validation.required" } else { "validation.email" }),
+        );
     }
     let name = f.text("display_name");
     if name.is_empty() || name.chars().count() > 100 {
@@ -70,14 +78,23 @@ pub fn parse_invitation(lang: Lang, f: &Fields, allowed_roles: &[&str], known_se
 
 /// Invites (or re-invites) a staff member and queues the invitation mail. `Ok(Err(()))`: the address
 /// belongs to an active staff member.
-pub async fn invite(tx: &mut TenantTx, ctx: &TenantContext, base: &str, lang: Lang, inv: &Invitation) -> Result<Result<Uuid, ()>, AppError> {
+pub async fn invite(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    base: &str,
+    lang: Lang,
+    inv: &Invitation,
+) -> Result<Result<Uuid, ()>, AppError> {
     let id = match staff::invite(tx, &inv.email, &inv.name, std::slice::from_ref(&inv.grant)).await {
         Ok(Invited::New(id) | Invited::Again(id)) => id,
         Err(IdentityError::EmailTaken) => return Ok(Err(())),
         Err(e) => return Err(AppError::internal(e)),
     };
     let token = links::issue(tx, Purpose::StaffInvite, id, None, None).await?;
-    let mail = Mail::StaffInvite { link: format!("{base}/verwaltung/einladung?token={token}"), roles: role_label(lang, &inv.grant.role) };
+    let mail = Mail::new(Text::new("staff.mail.staff_invite_subject"))
+        .line(Text::new("staff.mail.staff_invite_text").with("roles", role_label(lang, &inv.grant.role)))
+        .button(Text::new("staff.mail.staff_invite_button"), format!("{base}/verwaltung/einladung?token={token}"))
+        .after(Text::new("staff.mail.staff_invite_note"));
     queue(tx, ctx, base, lang, inv.email.as_str(), mail).await?;
     Ok(Ok(id))
 }

@@ -4,9 +4,11 @@
 
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
+use portal_domain::ServiceSlug;
 use std::collections::HashSet;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
@@ -26,6 +28,8 @@ use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
+mod adding;
+pub(super) use adding::*;
 
 /// A form of the page that came back with errors: which one, and its state.
 pub(super) struct Failed {
@@ -59,7 +63,13 @@ fn op_buttons(lang: Lang, s: &Staff, w: &Working, what: &str, name: &str, at: &[
             let mut h = hidden(at);
             h.push(("op".into(), format!("{what}_{op}")));
             h.push(("revision".into(), w.revision_value()));
-            Button { action: action.clone(), csrf: s.csrf.clone(), hidden: h, label: tr_with(lang, &format!("forms.{op}"), &[("name", name)]), danger: op == "delete" }
+            Button {
+                action: action.clone(),
+                csrf: s.csrf.clone(),
+                hidden: h,
+                label: tr_with(lang, &format!("forms.{op}"), &[("name", name)]),
+                danger: op == "delete",
+            }
         })
         .collect()
 }
@@ -70,7 +80,10 @@ fn english(t: &Localized) -> Cell {
     if missing { Cell::Badge("warning", String::new()) } else { Cell::Text(t.en.clone()) }
 }
 
-#[expect(clippy::too_many_arguments, reason = "the builder page: frame, staff, working form, blocks, the failed form and its status")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the builder page: frame, staff, working form, blocks, the failed form and its status"
+)]
 pub(super) async fn render(
     state: &AppState,
     ctx: &TenantContext,
@@ -82,7 +95,8 @@ pub(super) async fn render(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let write = s.may(state, Resource::Forms, Action::Write);
-    let form_of = |which: &str| failed.as_ref().filter(|f| f.which == which).map(|f| f.form.clone()).unwrap_or_default();
+    let form_of =
+        |which: &str| failed.as_ref().filter(|f| f.which == which).map(|f| f.form.clone()).unwrap_or_default();
     blocks.push(Block::Text(match (&w.revision, &w.draft_by) {
         (Some(r), Some(by)) => tr_with(lang, "forms.draft_state", &[("revision", &r.to_string()), ("by", by)]),
         _ if w.live.is_some() => tr(lang, "forms.no_draft"),
@@ -99,7 +113,8 @@ pub(super) async fn render(
     }
     links.push((paths::LIST.path().to_owned(), tr(lang, "forms.back_to_list")));
     blocks.push(Block::Links(links));
-    let general: Vec<String> = w.report.iter().filter(|n| n.field.is_none()).map(|n| n.message.get(lang).to_owned()).collect();
+    let general: Vec<String> =
+        w.report.iter().filter(|n| n.field.is_none()).map(|n| n.message.get(lang).to_owned()).collect();
     if !w.report.is_empty() {
         blocks.push(Block::Heading(tr(lang, "forms.report_heading")));
         blocks.push(Block::Text(tr_with(lang, "forms.report_intro", &[("n", &w.report.len().to_string())])));
@@ -109,11 +124,16 @@ pub(super) async fn render(
     }
     let missing = edit::untranslated(&w.schema);
     if !missing.is_empty() {
-        blocks.push(Block::Notice("warning", tr_with(lang, "forms.untranslated", &[("n", &missing.len().to_string())])));
+        blocks
+            .push(Block::Notice("warning", tr_with(lang, "forms.untranslated", &[("n", &missing.len().to_string())])));
     }
     for (pi, page) in w.schema.pages.iter().enumerate() {
         let title = page.title.get(lang).to_owned();
-        blocks.push(Block::Heading(tr_with(lang, "forms.page_heading", &[("n", &(pi + 1).to_string()), ("title", &title)])));
+        blocks.push(Block::Heading(tr_with(
+            lang,
+            "forms.page_heading",
+            &[("n", &(pi + 1).to_string()), ("title", &title)],
+        )));
         let mut facts = vec![(tr(lang, "forms.page_id"), page.id.clone(), None)];
         if page.title.en.trim().is_empty() || page.title.en == page.title.de {
             facts.push((tr(lang, "forms.english"), tr(lang, "forms.translation_missing"), None));
@@ -135,7 +155,12 @@ pub(super) async fn render(
             .enumerate()
             .map(|(fi, f)| {
                 let label = f.label.get(lang).to_owned();
-                let notes: Vec<String> = w.report.iter().filter(|n| n.field.as_deref() == Some(f.id.as_str())).map(|n| n.message.get(lang).to_owned()).collect();
+                let notes: Vec<String> = w
+                    .report
+                    .iter()
+                    .filter(|n| n.field.as_deref() == Some(f.id.as_str()))
+                    .map(|n| n.message.get(lang).to_owned())
+                    .collect();
                 let mut kind = kind_label(lang, f.kind);
                 if f.kind == Kind::Group {
                     kind = tr_with(lang, "forms.group_of", &[("kind", &kind), ("n", &f.fields.len().to_string())]);
@@ -148,19 +173,41 @@ pub(super) async fn render(
                     },
                     Cell::Text(kind),
                     Cell::Text(tr(lang, if f.required { "forms.yes" } else { "forms.no" })),
-                    if notes.is_empty() { Cell::Text(String::new()) } else { Cell::Badge("warning", notes.join(" · ")) },
+                    if notes.is_empty() {
+                        Cell::Text(String::new())
+                    } else {
+                        Cell::Badge("warning", notes.join(" · "))
+                    },
                 ];
                 if write {
-                    row.push(Cell::Buttons(op_buttons(lang, s, w, "field", &label, &[("page", pi.to_string()), ("field", fi.to_string())])));
+                    row.push(Cell::Buttons(op_buttons(
+                        lang,
+                        s,
+                        w,
+                        "field",
+                        &label,
+                        &[("page", pi.to_string()), ("field", fi.to_string())],
+                    )));
                 }
                 row
             })
             .collect();
-        let mut headers = vec![tr(lang, "forms.col_field"), tr(lang, "forms.col_english"), tr(lang, "forms.col_kind"), tr(lang, "forms.col_required"), tr(lang, "forms.col_notes")];
+        let mut headers = vec![
+            tr(lang, "forms.col_field"),
+            tr(lang, "forms.col_english"),
+            tr(lang, "forms.col_kind"),
+            tr(lang, "forms.col_required"),
+            tr(lang, "forms.col_notes"),
+        ];
         if write {
             headers.push(tr(lang, "forms.col_actions"));
         }
-        blocks.push(Block::Table { caption: tr_with(lang, "forms.fields_of", &[("title", &title)]), headers, rows, empty: tr(lang, "forms.no_fields") });
+        blocks.push(Block::Table {
+            caption: tr_with(lang, "forms.fields_of", &[("title", &title)]),
+            headers,
+            rows,
+            empty: tr(lang, "forms.no_fields"),
+        });
         if write {
             let which = format!("field-{pi}");
             let mut form = form_of(&which);
@@ -171,9 +218,14 @@ pub(super) async fn render(
                 form,
                 fields: vec![
                     FormField::new("revision", String::new(), FieldKind::Hidden),
-                    FormField::new(&format!("kind-{pi}"), tr_with(lang, "forms.new_field_kind", &[("title", &title)]), FieldKind::Select(kind_options(lang))),
+                    FormField::new(
+                        &format!("kind-{pi}"),
+                        tr_with(lang, "forms.new_field_kind", &[("title", &title)]),
+                        FieldKind::Select(kind_options(lang)),
+                    ),
                     FormField::new(&format!("label_de-{pi}"), tr(lang, "forms.label_de"), FieldKind::Text).required(),
-                    FormField::new(&format!("label_en-{pi}"), tr(lang, "forms.label_en"), FieldKind::Text).hint(tr(lang, "forms.label_en_hint")),
+                    FormField::new(&format!("label_en-{pi}"), tr(lang, "forms.label_en"), FieldKind::Text)
+                        .hint(tr(lang, "forms.label_en_hint")),
                 ],
                 submit: tr_with(lang, "forms.add_field", &[("title", &title)]),
                 danger: false,
@@ -192,7 +244,8 @@ pub(super) async fn render(
             fields: vec![
                 FormField::new("revision", String::new(), FieldKind::Hidden),
                 FormField::new("title_de", tr(lang, "forms.page_title_de"), FieldKind::Text).required(),
-                FormField::new("title_en", tr(lang, "forms.page_title_en"), FieldKind::Text).hint(tr(lang, "forms.label_en_hint")),
+                FormField::new("title_en", tr(lang, "forms.page_title_en"), FieldKind::Text)
+                    .hint(tr(lang, "forms.label_en_hint")),
                 FormField::new("first_kind", tr(lang, "forms.first_field_kind"), FieldKind::Select(kind_options(lang))),
                 FormField::new("first_de", tr(lang, "forms.first_field_de"), FieldKind::Text).required(),
                 FormField::new("first_en", tr(lang, "forms.first_field_en"), FieldKind::Text),
@@ -211,7 +264,12 @@ pub(super) async fn render(
             form,
             fields: vec![
                 FormField::new("revision", String::new(), FieldKind::Hidden),
-                FormField::new("fim", tr(lang, "forms.import_file"), FieldKind::File(".xml,.xdf,application/xml,text/xml")).hint(tr(lang, "forms.import_hint")),
+                FormField::new(
+                    "fim",
+                    tr(lang, "forms.import_file"),
+                    FieldKind::File(".xml,.xdf,application/xml,text/xml"),
+                )
+                .hint(tr(lang, "forms.import_hint")),
             ],
             submit: tr(lang, "forms.import"),
             danger: false,
@@ -242,13 +300,32 @@ pub(super) fn condition_text(lang: Lang, c: &portal_forms::schema::Condition) ->
 }
 
 /// The builder page as it is now, with a notice or the error of a refused change.
-#[expect(clippy::too_many_arguments, reason = "a builder page: frame, staff, service, notice, the failed form and its status")]
-pub(super) async fn again(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, slug: &str, notice: Option<Block>, failed: Option<Failed>, status: StatusCode) -> Result<Response, AppError> {
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a builder page: frame, staff, service, notice, the failed form and its status"
+)]
+pub(super) async fn again(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    slug: &str,
+    notice: Option<Block>,
+    failed: Option<Failed>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let w = super::load(state, ctx, s, slug, lang, Action::Read).await?;
     render(state, ctx, lang, s, &w, notice.into_iter().collect(), failed, status).await
 }
 
-pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>, Query(q): Query<Q>) -> Result<Response, AppError> {
+pub(super) async fn page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Params(slug): Params<ServiceSlug>,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Read)?;
     let notice = Notice::parse(q.hinweis.as_deref()).and_then(|n| match n {
         Notice::Saved => Some(Block::Notice("success", tr(lang, "forms.notice_saved"))),
@@ -261,7 +338,10 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, Lang
 
 /// Applies a change and saves the draft; a refused change or a conflict shows the page again with
 /// its reason. `fixed`: fields whose import notes the change settles.
-#[expect(clippy::too_many_arguments, reason = "one change: frame, staff, address, service, the posted form and the change")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one change: frame, staff, address, service, the posted form and the change"
+)]
 pub(super) async fn commit(
     state: &AppState,
     ctx: &TenantContext,
@@ -277,7 +357,10 @@ pub(super) async fn commit(
     let seen = w.revision;
     if !w.fresh(f) {
         let by = w.draft_by.clone().unwrap_or_default();
-        return Ok(Err((tr_with(lang, "forms.error_conflict", &[("revision", &w.revision_value()), ("by", &by)]), StatusCode::CONFLICT)));
+        return Ok(Err((
+            tr_with(lang, "forms.error_conflict", &[("revision", &w.revision_value()), ("by", &by)]),
+            StatusCode::CONFLICT,
+        )));
     }
     let (schema, fixed, detail) = match change(&w) {
         Ok(x) => x,
@@ -286,7 +369,15 @@ pub(super) async fn commit(
     let fixed: Vec<&str> = fixed.iter().map(String::as_str).collect();
     match save(&mut tx, &w, &schema, &fixed, seen, &s.user.display_name).await {
         Ok(revision) => {
-            audit(&mut tx, s, ip, "form.change", slug.to_owned(), serde_json::json!({ "revision": revision, "change": detail })).await?;
+            audit(
+                &mut tx,
+                s,
+                ip,
+                "form.change",
+                slug.to_owned(),
+                serde_json::json!({ "revision": revision, "change": detail }),
+            )
+            .await?;
             tx.finish().await?;
             Ok(Ok(w.slug))
         }
@@ -307,7 +398,7 @@ pub(super) async fn change(
     ctx: TenantContext,
     Language(lang): Language,
     ip: ClientIp,
-    Path(slug): Path<String>,
+    Params(slug): Params<ServiceSlug>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
@@ -317,15 +408,25 @@ pub(super) async fn change(
         let child = index(&f, "child")?;
         let name = f.text("op");
         let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
-            let removed =
-                w.schema.pages.get(page).and_then(|p| p.fields.get(field)).and_then(|g| g.fields.get(child)).filter(|_| name == "child_delete").map(|c| vec![c.id.clone()]).unwrap_or_default();
-            let schema = super::ops::child_op(&w.schema, page, field, child, &name).map_err(|e| super::edit_error_text(lang, &e))?;
+            let removed = w
+                .schema
+                .pages
+                .get(page)
+                .and_then(|p| p.fields.get(field))
+                .and_then(|g| g.fields.get(child))
+                .filter(|_| name == "child_delete")
+                .map(|c| vec![c.id.clone()])
+                .unwrap_or_default();
+            let schema = super::ops::child_op(&w.schema, page, field, child, &name)
+                .map_err(|e| super::edit_error_text(lang, &e))?;
             Ok((schema, removed, serde_json::json!({ "op": name, "page": page, "field": field, "child": child })))
         })
         .await?;
         return match done {
             Ok(slug) => Ok(Notice::Saved.redirect(&paths::FIELD.with(&[&slug, &page, &field]))),
-            Err((message, status)) => again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), None, status).await,
+            Err((message, status)) => {
+                again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), None, status).await
+            }
         };
     }
     let op = match f.text("op").as_str() {
@@ -342,8 +443,16 @@ pub(super) async fn change(
     let name = f.text("op");
     let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
         let removed: Vec<String> = match &op {
-            Op::RemoveField { page, field } => w.schema.pages.get(*page).and_then(|p| p.fields.get(*field)).map(|x| vec![x.id.clone()]).unwrap_or_default(),
-            Op::RemovePage { page } => w.schema.pages.get(*page).map(|p| p.fields.iter().map(|x| x.id.clone()).collect()).unwrap_or_default(),
+            Op::RemoveField { page, field } => w
+                .schema
+                .pages
+                .get(*page)
+                .and_then(|p| p.fields.get(*field))
+                .map(|x| vec![x.id.clone()])
+                .unwrap_or_default(),
+            Op::RemovePage { page } => {
+                w.schema.pages.get(*page).map(|p| p.fields.iter().map(|x| x.id.clone()).collect()).unwrap_or_default()
+            }
             _ => vec![],
         };
         let schema = edit::apply(&w.schema, &op).map_err(|e| super::edit_error_text(lang, &e))?;
@@ -352,113 +461,8 @@ pub(super) async fn change(
     .await?;
     match done {
         Ok(slug) => Ok(Notice::Saved.redirect(&paths::BUILDER.with(&[&slug]))),
-        Err((message, status)) => again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), None, status).await,
-    }
-}
-
-/// The ids of every field of the form, a group's fields included.
-fn all_ids(schema: &portal_forms::FormSchema) -> HashSet<String> {
-    schema.fields().flat_map(|x| std::iter::once(x.id.clone()).chain(x.fields.iter().map(|c| c.id.clone()))).collect()
-}
-
-/// A new field's id from its label, unique in the form.
-pub(super) fn new_id(label: &str, taken: &HashSet<String>) -> String {
-    portal_fim::map::slug(label, "feld", &mut portal_fim::map::Ids::from(taken.clone()))
-}
-
-pub(super) async fn add_field(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    Language(lang): Language,
-    ip: ClientIp,
-    Path((slug, page)): Path<(String, usize)>,
-    Checked(s, f): Checked<Staff>,
-) -> Result<Response, AppError> {
-    s.require(&state, Resource::Forms, Action::Write)?;
-    let mut form = FormState::default();
-    let kind = kind_of(&f.text(&format!("kind-{page}")));
-    form.values.insert(format!("kind-{page}"), f.text(&format!("kind-{page}")));
-    let label = texts(lang, &f, &format!("label_de-{page}"), &format!("label_en-{page}"), &mut form);
-    let (Some(kind), Some(label)) = (kind, label) else {
-        if kind.is_none() {
-            form.errors.insert(format!("kind-{page}"), tr(lang, "forms.error_kind"));
+        Err((message, status)) => {
+            again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), None, status).await
         }
-        return again(&state, &ctx, lang, &s, &slug, None, Some(Failed { which: format!("field-{page}"), form }), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let mut at = 0;
-    let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
-        let taken = all_ids(&w.schema);
-        let field = super::ops::starter_field(new_id(&label.de, &taken), kind, label.clone());
-        let id = field.id.clone();
-        let schema = edit::apply(&w.schema, &Op::AddField { page, at: None, field }).map_err(|e| super::edit_error_text(lang, &e))?;
-        at = schema.pages.get(page).map_or(0, |p| p.fields.len().saturating_sub(1));
-        Ok((schema, vec![], serde_json::json!({ "op": "field_add", "page": page, "id": id })))
-    })
-    .await?;
-    match done {
-        // on to the new field's settings
-        Ok(slug) => Ok(Notice::Saved.redirect(&paths::FIELD.with(&[&slug, &page, &at]))),
-        Err((message, status)) => again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), Some(Failed { which: format!("field-{page}"), form }), status).await,
     }
-}
-
-pub(super) async fn add_page(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    Language(lang): Language,
-    ip: ClientIp,
-    Path(slug): Path<String>,
-    Checked(s, f): Checked<Staff>,
-) -> Result<Response, AppError> {
-    s.require(&state, Resource::Forms, Action::Write)?;
-    let mut form = FormState::default();
-    form.values.insert("first_kind".into(), f.text("first_kind"));
-    let title = texts(lang, &f, "title_de", "title_en", &mut form);
-    let first = texts(lang, &f, "first_de", "first_en", &mut form);
-    let kind = kind_of(&f.text("first_kind"));
-    if kind.is_none() {
-        form.errors.insert("first_kind".into(), tr(lang, "forms.error_kind"));
-    }
-    let (Some(title), Some(first), Some(kind)) = (title, first, kind) else {
-        return again(&state, &ctx, lang, &s, &slug, None, Some(Failed { which: "page".into(), form }), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let done = commit(&state, &ctx, lang, &s, &ip, &slug, &f, |w| {
-        let taken = all_ids(&w.schema);
-        let page_ids: HashSet<String> = w.schema.pages.iter().map(|p| p.id.clone()).collect();
-        let field = super::ops::starter_field(new_id(&first.de, &taken), kind, first.clone());
-        let id = new_id(&title.de, &page_ids);
-        let after = w.schema.pages.len().checked_sub(1);
-        let schema = edit::apply(&w.schema, &Op::AddPage { after, id: id.clone(), title: title.clone(), first: field }).map_err(|e| super::edit_error_text(lang, &e))?;
-        Ok((schema, vec![], serde_json::json!({ "op": "page_add", "id": id })))
-    })
-    .await?;
-    match done {
-        Ok(slug) => Ok(Notice::Saved.redirect(&paths::BUILDER.with(&[&slug]))),
-        Err((message, status)) => again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), Some(Failed { which: "page".into(), form }), status).await,
-    }
-}
-
-/// Drops the draft: the live form stays as it is.
-pub(super) async fn discard(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    Language(lang): Language,
-    ip: ClientIp,
-    Path(slug): Path<String>,
-    Checked(s, f): Checked<Staff>,
-) -> Result<Response, AppError> {
-    s.require(&state, Resource::Forms, Action::Write)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let w = working(&mut tx, &slug, Lang::De).await?;
-    if !w.fresh(&f) {
-        drop(tx);
-        let message = tr_with(lang, "forms.error_conflict", &[("revision", &w.revision_value()), ("by", &w.draft_by.clone().unwrap_or_default())]);
-        return again(&state, &ctx, lang, &s, &slug, Some(Block::Notice("danger", message)), None, StatusCode::CONFLICT).await;
-    }
-    if w.revision.is_some() {
-        portal_cases::builder::discard_draft(&mut tx, &slug).await?;
-        audit(&mut tx, &s, &ip, "form.discard", slug.clone(), serde_json::json!({ "revision": w.revision })).await?;
-    }
-    tx.finish().await?;
-    Ok(Notice::Discarded.redirect(&paths::BUILDER.with(&[&slug])))
 }

@@ -9,7 +9,13 @@ use portal_ui::i18n::{tr, tr_with};
 use portal_web::{AppError, AppState};
 
 /// The problems that keep `schema` from being published for `slug`, in the editor's words.
-pub(super) async fn problems(state: &AppState, tx: &mut TenantTx, lang: Lang, slug: &str, schema: &FormSchema) -> Result<Vec<String>, AppError> {
+pub(super) async fn problems(
+    state: &AppState,
+    tx: &mut TenantTx,
+    lang: Lang,
+    slug: &str,
+    schema: &FormSchema,
+) -> Result<Vec<String>, AppError> {
     let mut out = Vec::new();
     if let Err(e) = schema.check() {
         out.push(tr_with(lang, "forms.check_schema", &[("detail", &e.to_string())]));
@@ -18,10 +24,17 @@ pub(super) async fn problems(state: &AppState, tx: &mut TenantTx, lang: Lang, sl
         && let Err(e) = payment.rule.check(Some(schema))
     {
         let detail = match &e {
-            portal_payments::FeeError::Field(x) | portal_payments::FeeError::MissingOption(x) | portal_payments::FeeError::UnknownOption(x) | portal_payments::FeeError::Answer(x) => x.clone(),
+            portal_payments::FeeError::Field(x)
+            | portal_payments::FeeError::MissingOption(x)
+            | portal_payments::FeeError::UnknownOption(x)
+            | portal_payments::FeeError::Answer(x) => x.clone(),
             portal_payments::FeeError::Amount => String::new(),
         };
-        out.push(tr_with(lang, "forms.check_fee", &[("error", &tr(lang, &format!("payments.error.{}", e.key()))), ("detail", &detail)]));
+        out.push(tr_with(
+            lang,
+            "forms.check_fee",
+            &[("error", &tr(lang, &format!("payments.error.{}", e.key()))), ("detail", &detail)],
+        ));
     }
     if let Some(t) = state.documents.catalogue.for_service(slug) {
         for fact in &t.facts {

@@ -50,9 +50,17 @@ pub async fn sync(db: &Db, file: &Path) -> anyhow::Result<()> {
     let parsed: File = toml::from_str(&text).with_context(|| file.display().to_string())?;
     let dir = file.parent().unwrap_or(Path::new("."));
     for s in parsed.service {
-        anyhow::ensure!(s.slug.starts_with(own::PREFIX), "{}: `{}` must start with `{}`", file.display(), s.slug, own::PREFIX);
+        anyhow::ensure!(
+            s.slug.starts_with(own::PREFIX),
+            "{}: `{}` must start with `{}`",
+            file.display(),
+            s.slug,
+            own::PREFIX
+        );
         let form_file = dir.join(format!("{}.toml", s.slug));
-        let form: FormSchema = toml::from_str(&std::fs::read_to_string(&form_file).with_context(|| form_file.display().to_string())?).with_context(|| form_file.display().to_string())?;
+        let form: FormSchema =
+            toml::from_str(&std::fs::read_to_string(&form_file).with_context(|| form_file.display().to_string())?)
+                .with_context(|| form_file.display().to_string())?;
         form.check().with_context(|| form_file.display().to_string())?;
         let mut tx = db.platform().await?;
         let Some(tenant) = portal_tenancy::repo::get_by_slug(&mut tx, &s.tenant).await? else {

@@ -5,11 +5,13 @@
 
 use crate::kit::checked::{Checked, Refused};
 use crate::kit::page::Language;
-use axum::extract::{Path, State};
+use crate::kit::params::Params;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use portal_authz::{Action, Resource};
 use portal_domain::Lang;
+use portal_domain::ServiceSlug;
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::error::ErrorKind;
@@ -41,7 +43,7 @@ pub(super) async fn import(
     Language(lang): Language,
     ip: ClientIp,
     s: Staff,
-    Path(slug): Path<String>,
+    Params(slug): Params<ServiceSlug>,
     posted: Result<Checked<Staff, Posted>, Refused>,
 ) -> Result<Response, AppError> {
     let posted = match posted {
@@ -50,13 +52,33 @@ pub(super) async fn import(
         // shown, nothing changed, so no token is needed to show it)
         Err(Refused::Post(e)) if e.kind == ErrorKind::PayloadTooLarge => {
             s.require(&state, Resource::Forms, Action::Write)?;
-            return again(&state, &ctx, lang, &s, &slug, None, refused(tr(lang, "forms.error_import_large")), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return again(
+                &state,
+                &ctx,
+                lang,
+                &s,
+                &slug,
+                None,
+                refused(tr(lang, "forms.error_import_large")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
         }
         Err(refused) => return Ok(refused.into_response()),
     };
     s.require(&state, Resource::Forms, Action::Write)?;
     let Some(upload) = posted.files_for("fim").into_iter().next() else {
-        return again(&state, &ctx, lang, &s, &slug, None, refused(tr(lang, "forms.error_import_none")), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return again(
+            &state,
+            &ctx,
+            lang,
+            &s,
+            &slug,
+            None,
+            refused(tr(lang, "forms.error_import_none")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let imported = match std::str::from_utf8(&upload.bytes) {
         Err(_) => Err(tr(lang, "forms.error_import_encoding")),
@@ -71,7 +93,10 @@ pub(super) async fn import(
     };
     let imported = match imported {
         Ok(i) => i,
-        Err(message) => return again(&state, &ctx, lang, &s, &slug, None, refused(message), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(message) => {
+            return again(&state, &ctx, lang, &s, &slug, None, refused(message), StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
     };
     let report: Vec<portal_cases::builder::ReportNote> = imported
         .report
@@ -92,12 +117,15 @@ pub(super) async fn import(
     let saved = if w.fresh(&posted) {
         portal_cases::builder::save_draft(&mut tx, &slug, &schema, &report, seen, &s.user.display_name).await
     } else {
-        Err(portal_cases::builder::BuilderError::Conflict { revision: w.revision.unwrap_or(0), by: w.draft_by.clone().unwrap_or_default() })
+        Err(portal_cases::builder::BuilderError::Conflict {
+            revision: w.revision.unwrap_or(0),
+            by: w.draft_by.clone().unwrap_or_default(),
+        })
     };
     match saved {
         Ok(revision) => {
             let detail = serde_json::json!({ "revision": revision, "fim_id": imported.fim_id, "fim_version": imported.fim_version, "xdf": format!("{:?}", imported.xdf), "notes": report.len(), "file": upload.file_name });
-            audit(&mut tx, &s, &ip, "form.import", slug.clone(), detail).await?;
+            audit(&mut tx, &s, &ip, "form.import", slug.to_string(), detail).await?;
             tx.finish().await?;
             Ok(Notice::Imported.redirect(&paths::BUILDER.with(&[&slug])))
         }
@@ -115,16 +143,25 @@ fn import_error_text(lang: Lang, e: &portal_fim::ImportError) -> String {
     use portal_domain::xml::XmlBoundError;
     use portal_fim::ImportError as E;
     match e {
-        E::Xml { line, column, .. } => tr_with(lang, "forms.error_import_xml", &[("line", &line.to_string()), ("column", &column.to_string())]),
-        E::Dtd => tr(lang, "forms.error_import_dtd"),
-        E::Foreign { root, namespace } => {
-            tr_with(lang, "forms.error_import_foreign", &[("root", root), ("namespace", &namespace.clone().unwrap_or_else(|| tr(lang, "forms.error_import_no_namespace")))])
+        E::Xml { line, column, .. } => {
+            tr_with(lang, "forms.error_import_xml", &[("line", &line.to_string()), ("column", &column.to_string())])
         }
+        E::Dtd => tr(lang, "forms.error_import_dtd"),
+        E::Foreign { root, namespace } => tr_with(
+            lang,
+            "forms.error_import_foreign",
+            &[
+                ("root", root),
+                ("namespace", &namespace.clone().unwrap_or_else(|| tr(lang, "forms.error_import_no_namespace"))),
+            ],
+        ),
         E::NoSchema { root } => tr_with(lang, "forms.error_import_no_schema", &[("root", root)]),
         E::GroupsTooDeep(n) => tr_with(lang, "forms.error_import_groups_deep", &[("n", &n.to_string())]),
         E::Invalid(d) => tr_with(lang, "forms.error_import_invalid", &[("detail", d)]),
         E::TooLarge => tr(lang, "forms.error_import_large"),
         E::TooComplex(XmlBoundError::TooDeep(n)) => tr_with(lang, "forms.error_import_deep", &[("n", &n.to_string())]),
-        E::TooComplex(XmlBoundError::TooManyElements(n)) => tr_with(lang, "forms.error_import_elements", &[("n", &n.to_string())]),
+        E::TooComplex(XmlBoundError::TooManyElements(n)) => {
+            tr_with(lang, "forms.error_import_elements", &[("n", &n.to_string())])
+        }
     }
 }

@@ -40,13 +40,31 @@ mod publish;
 pub const CAPABILITY: Capability = Capability {
     demo: Some(demo::demo),
     portal: Some(router),
-    staff_nav: &[NavEntry { order: 27, path: paths::LIST.path(), label: "forms.nav", resource: Resource::Forms, action: Action::Read }],
+    staff_nav: &[NavEntry {
+        order: 27,
+        path: paths::LIST.path(),
+        label: "forms.nav",
+        resource: Resource::Forms,
+        action: Action::Read,
+    }],
     texts: || {
         let kinds = KINDS.iter().map(|(_, k)| format!("forms.kind_{k}"));
         let prefill = PREFILL.iter().map(|(_, k)| format!("forms.prefill_{k}"));
-        let changes = ["page_added", "page_removed", "page_changed", "field_added", "field_removed", "field_changed", "field_moved"].iter().map(|c| format!("forms.change_{c}"));
+        let changes = [
+            "page_added",
+            "page_removed",
+            "page_changed",
+            "field_added",
+            "field_removed",
+            "field_changed",
+            "field_moved",
+        ]
+        .iter()
+        .map(|c| format!("forms.change_{c}"));
         let ops = ["up", "down", "copy", "delete"].iter().map(|o| format!("forms.{o}"));
-        let own = ["name", "summary", "description", "keywords", "fee_note"].iter().flat_map(|k| [format!("forms.own_{k}_de"), format!("forms.own_{k}_en")]);
+        let own = ["name", "summary", "description", "keywords", "fee_note"]
+            .iter()
+            .flat_map(|k| [format!("forms.own_{k}_de"), format!("forms.own_{k}_en")]);
         kinds.chain(prefill).chain(changes).chain(ops).chain(own).collect()
     },
     ..Capability::named("forms")
@@ -63,7 +81,10 @@ fn router() -> Router<AppState> {
         .route(paths::ADD_PAGE.pattern(), post(builder_page::add_page))
         .route(paths::ADD_FIELD.pattern(), post(builder_page::add_field))
         // an XDatenfelder file of up to 8 MB (the importer's own limit) with the form's fields
-        .route(paths::IMPORT.pattern(), post(import::import).layer(axum::extract::DefaultBodyLimit::max(9 * 1024 * 1024)))
+        .route(
+            paths::IMPORT.pattern(),
+            post(import::import).layer(axum::extract::DefaultBodyLimit::max(9 * 1024 * 1024)),
+        )
         .route(paths::DISCARD.pattern(), post(builder_page::discard))
         .route(paths::PAGE.pattern(), get(page_editor::page_form).post(page_editor::save_page))
         .route(paths::FIELD.pattern(), get(editor::field_form).post(editor::save_field))
@@ -146,9 +167,23 @@ impl Working {
 
 /// A first page for a service without a form.
 fn starter() -> FormSchema {
-    let mut field = Field::new("anliegen".into(), Kind::Textarea, Localized { de: "Ihr Anliegen".into(), en: "Your request".into() });
+    let mut field = Field::new(
+        "anliegen".into(),
+        Kind::Textarea,
+        Localized { de: "Ihr Anliegen".into(), en: "Your request".into() },
+    );
     field.required = true;
-    FormSchema { version: 1, guest: false, pages: vec![Page { id: "angaben".into(), title: Localized { de: "Angaben".into(), en: "Details".into() }, help: None, show_if: None, fields: vec![field] }] }
+    FormSchema {
+        version: 1,
+        guest: false,
+        pages: vec![Page {
+            id: "angaben".into(),
+            title: Localized { de: "Angaben".into(), en: "Details".into() },
+            help: None,
+            show_if: None,
+            fields: vec![field],
+        }],
+    }
 }
 
 /// The service's form as the builder works on it; 404 for a service the tenant neither offers nor
@@ -168,19 +203,47 @@ pub(crate) async fn working(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result
     if !own && !active {
         return Err(AppError::not_found());
     }
-    let live: Option<FormSchema> = row.get::<Option<serde_json::Value>, _>("live").and_then(|v| serde_json::from_value(v).ok());
-    let name = if lang == Lang::En { row.get("name_en") } else { row.get("name_de") };
+    let live: Option<FormSchema> =
+        row.get::<Option<serde_json::Value>, _>("live").and_then(|v| serde_json::from_value(v).ok());
+    let name = lang.pick(row.get("name_de"), row.get("name_en"));
     let live_version: i32 = row.get("live_version");
     let draft = builder::draft(tx, slug).await?;
     Ok(match draft {
-        Some(d) => Working { slug: slug.to_owned(), name, own, schema: d.schema, revision: Some(d.revision), draft_by: Some(d.updated_by), report: d.report, live, live_version },
-        None => Working { slug: slug.to_owned(), name, own, schema: live.clone().unwrap_or_else(starter), revision: None, draft_by: None, report: vec![], live, live_version },
+        Some(d) => Working {
+            slug: slug.to_owned(),
+            name,
+            own,
+            schema: d.schema,
+            revision: Some(d.revision),
+            draft_by: Some(d.updated_by),
+            report: d.report,
+            live,
+            live_version,
+        },
+        None => Working {
+            slug: slug.to_owned(),
+            name,
+            own,
+            schema: live.clone().unwrap_or_else(starter),
+            revision: None,
+            draft_by: None,
+            report: vec![],
+            live,
+            live_version,
+        },
     })
 }
 
 /// The service's form as the builder works on it, for staff allowed `action` on forms (one short
 /// transaction).
-pub(crate) async fn load(state: &AppState, ctx: &portal_web::TenantContext, s: &crate::kit::session::Staff, slug: &str, lang: Lang, action: Action) -> Result<Working, AppError> {
+pub(crate) async fn load(
+    state: &AppState,
+    ctx: &portal_web::TenantContext,
+    s: &crate::kit::session::Staff,
+    slug: &str,
+    lang: Lang,
+    action: Action,
+) -> Result<Working, AppError> {
     s.require(state, Resource::Forms, action)?;
     let mut tx = crate::kit::pipeline::tenant_tx(state, ctx.entry.tenant_id).await?;
     let w = working(&mut tx, slug, lang).await?;
@@ -206,7 +269,15 @@ pub(crate) fn posted_state(f: &crate::kit::form::Fields, multi: &[&str]) -> port
 /// A German and an English text from a form: the German one required when `required`, each at
 /// most `max` characters (the error next to the input that has it). An English text left empty
 /// takes the German one and is listed as a missing translation, never stored empty.
-pub(crate) fn read_texts(lang: Lang, f: &crate::kit::form::Fields, de: &str, en: &str, form: &mut portal_ui::form::FormState, max: usize, required: bool) -> Option<Localized> {
+pub(crate) fn read_texts(
+    lang: Lang,
+    f: &crate::kit::form::Fields,
+    de: &str,
+    en: &str,
+    form: &mut portal_ui::form::FormState,
+    max: usize,
+    required: bool,
+) -> Option<Localized> {
     let (d, e) = (f.text(de), f.text(en));
     form.values.insert(de.to_owned(), d.clone());
     form.values.insert(en.to_owned(), e.clone());
@@ -226,7 +297,13 @@ pub(crate) fn read_texts(lang: Lang, f: &crate::kit::form::Fields, de: &str, en:
 }
 
 /// The required texts of a page or field (labels, titles, help, messages: at most 500 characters).
-pub(crate) fn texts(lang: Lang, f: &crate::kit::form::Fields, de: &str, en: &str, form: &mut portal_ui::form::FormState) -> Option<Localized> {
+pub(crate) fn texts(
+    lang: Lang,
+    f: &crate::kit::form::Fields,
+    de: &str,
+    en: &str,
+    form: &mut portal_ui::form::FormState,
+) -> Option<Localized> {
     read_texts(lang, f, de, en, form, 500, true)
 }
 
@@ -249,7 +326,9 @@ pub(crate) fn edit_error_text(lang: Lang, e: &EditError) -> String {
 /// check.
 pub(crate) fn save_error_text(lang: Lang, e: &BuilderError) -> Option<String> {
     match e {
-        BuilderError::Conflict { revision, by } => Some(tr_with(lang, "forms.error_conflict", &[("revision", &revision.to_string()), ("by", by)])),
+        BuilderError::Conflict { revision, by } => {
+            Some(tr_with(lang, "forms.error_conflict", &[("revision", &revision.to_string()), ("by", by)]))
+        }
         BuilderError::Invalid(detail) => Some(tr_with(lang, "forms.error_invalid", &[("detail", &detail.to_string())])),
         BuilderError::NoDraft => Some(tr(lang, "forms.error_no_draft")),
         BuilderError::NotActive => Some(tr(lang, "forms.error_not_active")),
@@ -258,7 +337,15 @@ pub(crate) fn save_error_text(lang: Lang, e: &BuilderError) -> Option<String> {
 }
 
 /// Saves a changed schema as the draft (with the report less the notes of `fixed` fields).
-pub(crate) async fn save(tx: &mut TenantTx, w: &Working, schema: &FormSchema, fixed: &[&str], seen: Option<i32>, by: &str) -> Result<i32, BuilderError> {
-    let report: Vec<ReportNote> = w.report.iter().filter(|n| n.field.as_deref().is_none_or(|f| !fixed.contains(&f))).cloned().collect();
+pub(crate) async fn save(
+    tx: &mut TenantTx,
+    w: &Working,
+    schema: &FormSchema,
+    fixed: &[&str],
+    seen: Option<i32>,
+    by: &str,
+) -> Result<i32, BuilderError> {
+    let report: Vec<ReportNote> =
+        w.report.iter().filter(|n| n.field.as_deref().is_none_or(|f| !fixed.contains(&f))).cloned().collect();
     builder::save_draft(tx, &w.slug, schema, &report, seen, by).await
 }

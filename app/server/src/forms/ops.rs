@@ -10,7 +10,12 @@ use portal_forms::schema::{Choice, Field, FormSchema, Kind};
 pub(super) fn starter_field(id: String, kind: Kind, label: Localized) -> Field {
     let mut f = Field::new(id, kind, label);
     if matches!(kind, Kind::Select | Kind::Radio) {
-        f.options = (1..=2).map(|n| Choice { value: format!("option_{n}"), label: Localized { de: format!("Auswahl {n}"), en: format!("Choice {n}") } }).collect();
+        f.options = (1..=2)
+            .map(|n| Choice {
+                value: format!("option_{n}"),
+                label: Localized { de: format!("Auswahl {n}"), en: format!("Choice {n}") },
+            })
+            .collect();
     }
     if kind == Kind::Group {
         f.fields = vec![Field::new("angabe".into(), Kind::Text, Localized { de: "Angabe".into(), en: "Entry".into() })];
@@ -20,7 +25,13 @@ pub(super) fn starter_field(id: String, kind: Kind, label: Localized) -> Field {
 }
 
 /// Moves or removes a field of a group.
-pub(super) fn child_op(schema: &FormSchema, page: usize, field: usize, child: usize, op: &str) -> Result<FormSchema, EditError> {
+pub(super) fn child_op(
+    schema: &FormSchema,
+    page: usize,
+    field: usize,
+    child: usize,
+    op: &str,
+) -> Result<FormSchema, EditError> {
     let mut group = schema.pages.get(page).and_then(|p| p.fields.get(field)).ok_or(EditError::NotFound)?.clone();
     if child >= group.fields.len() {
         return Err(EditError::NotFound);

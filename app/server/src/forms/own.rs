@@ -3,11 +3,13 @@
 
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
-use axum::extract::{Path, Query, State};
+use crate::kit::params::Params;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_catalogue::own::{self, OwnServiceInput};
+use portal_domain::ServiceSlug;
 use portal_domain::{Cents, Lang, Localized};
 use portal_ui::blocks::{Block, Button, Cell, Field as FormField, FieldKind, FormSpec};
 use portal_ui::form::FormState;
@@ -31,7 +33,13 @@ pub(super) struct Q {
     hinweis: Option<String>,
 }
 
-pub(super) async fn list(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
+pub(super) async fn list(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Forms, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -62,15 +70,22 @@ pub(super) async fn list(State(state): State<AppState>, ctx: TenantContext, head
         .iter()
         .map(|r| {
             let slug: String = r.get("service_slug");
-            let name: String = if lang == Lang::En { r.get("name_en") } else { r.get("name_de") };
-            let form = match (r.get::<bool, _>("has_form"), r.get::<bool, _>("tenant_form"), r.get::<Option<i32>, _>("version")) {
+            let name: String = lang.pick(r.get("name_de"), r.get("name_en"));
+            let form = match (
+                r.get::<bool, _>("has_form"),
+                r.get::<bool, _>("tenant_form"),
+                r.get::<Option<i32>, _>("version"),
+            ) {
                 (false, _, _) => tr(lang, "forms.state_no_form"),
                 (true, true, Some(v)) => tr_with(lang, "forms.state_version", &[("n", &v.to_string())]),
                 (true, true, None) => tr(lang, "forms.state_own_form"),
                 (true, false, _) => tr(lang, "forms.state_catalogue"),
             };
             let draft = match (r.get::<Option<i32>, _>("revision"), r.get::<Option<String>, _>("updated_by")) {
-                (Some(rev), Some(by)) => Cell::Badge("warning", tr_with(lang, "forms.state_draft", &[("revision", &rev.to_string()), ("by", &by)])),
+                (Some(rev), Some(by)) => Cell::Badge(
+                    "warning",
+                    tr_with(lang, "forms.state_draft", &[("revision", &rev.to_string()), ("by", &by)]),
+                ),
                 _ => Cell::Text(String::new()),
             };
             vec![Cell::Link(paths::BUILDER.with(&[&slug]), name), Cell::Text(form), draft]
@@ -88,12 +103,23 @@ pub(super) async fn list(State(state): State<AppState>, ctx: TenantContext, head
         .iter()
         .map(|o| {
             let name = o.input.name.get(lang).to_owned();
-            let category = categories.iter().find(|c| c.category_slug == o.input.category).map(|c| c.name(lang).to_owned()).unwrap_or_default();
+            let category = categories
+                .iter()
+                .find(|c| c.category_slug == o.input.category)
+                .map(|c| c.name(lang).to_owned())
+                .unwrap_or_default();
             let mut row = vec![
                 Cell::Link(paths::OWN_EDIT.with(&[&o.slug]), name.clone()),
                 Cell::Text(category),
-                if o.offered { Cell::Badge("success", tr(lang, "forms.offered")) } else { Cell::Badge("info", tr(lang, "forms.not_offered")) },
-                Cell::Link(paths::BUILDER.with(&[&o.slug]), tr_with(lang, if o.has_form { "forms.edit_form" } else { "forms.build_form" }, &[("name", &name)])),
+                if o.offered {
+                    Cell::Badge("success", tr(lang, "forms.offered"))
+                } else {
+                    Cell::Badge("info", tr(lang, "forms.not_offered"))
+                },
+                Cell::Link(
+                    paths::BUILDER.with(&[&o.slug]),
+                    tr_with(lang, if o.has_form { "forms.edit_form" } else { "forms.build_form" }, &[("name", &name)]),
+                ),
             ];
             if write {
                 row.push(Cell::Buttons(vec![Button {
@@ -107,22 +133,46 @@ pub(super) async fn list(State(state): State<AppState>, ctx: TenantContext, head
             row
         })
         .collect();
-    let mut headers = vec![tr(lang, "forms.col_service"), tr(lang, "forms.col_category"), tr(lang, "forms.col_state"), tr(lang, "forms.col_form")];
+    let mut headers = vec![
+        tr(lang, "forms.col_service"),
+        tr(lang, "forms.col_category"),
+        tr(lang, "forms.col_state"),
+        tr(lang, "forms.col_form"),
+    ];
     if write {
         headers.push(tr(lang, "forms.col_actions"));
     }
-    blocks.push(Block::Table { caption: tr(lang, "forms.own_heading"), headers, rows: own_rows, empty: tr(lang, "forms.own_empty") });
+    blocks.push(Block::Table {
+        caption: tr(lang, "forms.own_heading"),
+        headers,
+        rows: own_rows,
+        empty: tr(lang, "forms.own_empty"),
+    });
     if write {
         blocks.push(Block::Links(vec![(paths::OWN_NEW.path().to_owned(), tr(lang, "forms.own_new"))]));
     }
-    staff_page(&state, &ctx, lang, paths::LIST.path(), Some(&s), StatusCode::OK, tr(lang, "forms.list_title"), blocks).await
+    staff_page(&state, &ctx, lang, paths::LIST.path(), Some(&s), StatusCode::OK, tr(lang, "forms.list_title"), blocks)
+        .await
 }
 
-const TEXTS: [(&str, usize, bool); 6] = [("name", 200, true), ("summary", 1000, true), ("description", 20000, false), ("keywords", 1000, false), ("fee_note", 1000, false), ("office", 300, false)];
+const TEXTS: [(&str, usize, bool); 6] = [
+    ("name", 200, true),
+    ("summary", 1000, true),
+    ("description", 20000, false),
+    ("keywords", 1000, false),
+    ("fee_note", 1000, false),
+    ("office", 300, false),
+];
 
 fn values_of(i: &OwnServiceInput) -> FormState {
     let mut form = FormState::default();
-    for (k, t) in [("name", &i.name), ("summary", &i.summary), ("description", &i.description), ("keywords", &i.keywords), ("fee_note", &i.fee_note)] {
+    for (k, t) in [
+        ("name", &i.name),
+        ("summary", &i.summary),
+        ("description", &i.description),
+        ("keywords", &i.keywords),
+        ("fee_note", &i.fee_note),
+    ] {
         form.values.insert(format!("{k}_de"), t.de.clone());
         form.values.insert(format!("{k}_en"), t.en.clone());
     }
@@ -142,7 +192,8 @@ fn values_of(i: &OwnServiceInput) -> FormState {
 fn read(lang: Lang, f: &Fields, categories: &[String]) -> Result<OwnServiceInput, FormState> {
     let mut form = super::posted_state(f, &[]);
     let mut text = |key: &str, max: usize, required: bool| -> Localized {
-        super::read_texts(lang, f, &format!("{key}_de"), &format!("{key}_en"), &mut form, max, required).unwrap_or_else(|| Localized { de: String::new(), en: String::new() })
+        super::read_texts(lang, f, &format!("{key}_de"), &format!("{key}_en"), &mut form, max, required)
+            .unwrap_or_else(|| Localized { de: String::new(), en: String::new() })
     };
     let name = text("name", 200, true);
     let summary = text("summary", 1000, true);
@@ -184,7 +235,15 @@ fn read(lang: Lang, f: &Fields, categories: &[String]) -> Result<OwnServiceInput
     })
 }
 
-async fn editor(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, slug: Option<&str>, form: Option<FormState>, status: StatusCode) -> Result<Response, AppError> {
+async fn editor(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    slug: Option<&str>,
+    form: Option<FormState>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     s.require(state, Resource::Forms, Action::Write)?;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let existing = match slug {
@@ -216,36 +275,77 @@ async fn editor(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
         let kind = if key == "description" { FieldKind::TextArea } else { FieldKind::Text };
         let de = FormField::new(&format!("{key}_de"), tr(lang, &format!("forms.own_{key}_de")), kind.clone());
         fields.push(if required { de.required() } else { de });
-        fields.push(FormField::new(&format!("{key}_en"), tr(lang, &format!("forms.own_{key}_en")), kind).hint(tr(lang, "forms.label_en_hint")));
+        fields.push(
+            FormField::new(&format!("{key}_en"), tr(lang, &format!("forms.own_{key}_en")), kind)
+                .hint(tr(lang, "forms.label_en_hint")),
+        );
         if key == "summary" {
             fields.push(
-                FormField::new("category", tr(lang, "forms.own_category"), FieldKind::Select(categories.iter().map(|c| (c.category_slug.clone(), c.name(lang).to_owned())).collect())).required(),
+                FormField::new(
+                    "category",
+                    tr(lang, "forms.own_category"),
+                    FieldKind::Select(
+                        categories.iter().map(|c| (c.category_slug.clone(), c.name(lang).to_owned())).collect(),
+                    ),
+                )
+                .required(),
             );
         }
         if key == "keywords" {
-            fields.push(FormField::new("fee", tr(lang, "forms.own_fee"), FieldKind::Text).hint(tr(lang, "forms.own_fee_hint")));
+            fields.push(
+                FormField::new("fee", tr(lang, "forms.own_fee"), FieldKind::Text).hint(tr(lang, "forms.own_fee_hint")),
+            );
         }
     }
     fields.push(FormField::new("office", tr(lang, "forms.own_office"), FieldKind::Text));
     fields.push(FormField::new("appointment_required", tr(lang, "forms.own_appointment"), FieldKind::Checkbox));
     fields.push(FormField::new("fully_online", tr(lang, "forms.own_online"), FieldKind::Checkbox));
     let (action, title) = match &existing {
-        Some(o) => (paths::OWN_EDIT.with(&[&o.slug]), tr_with(lang, "forms.own_edit_title", &[("name", o.input.name.get(lang))])),
+        Some(o) => (
+            paths::OWN_EDIT.with(&[&o.slug]),
+            tr_with(lang, "forms.own_edit_title", &[("name", o.input.name.get(lang))]),
+        ),
         None => (paths::OWN_NEW.path().to_owned(), tr(lang, "forms.own_new")),
     };
     let mut blocks = vec![Block::Links(vec![(paths::LIST.path().to_owned(), tr(lang, "forms.back_to_list"))])];
     if let Some(o) = &existing {
-        blocks.push(Block::Links(vec![(paths::BUILDER.with(&[&o.slug]), tr_with(lang, if o.has_form { "forms.edit_form" } else { "forms.build_form" }, &[("name", o.input.name.get(lang))]))]));
+        blocks.push(Block::Links(vec![(
+            paths::BUILDER.with(&[&o.slug]),
+            tr_with(
+                lang,
+                if o.has_form { "forms.edit_form" } else { "forms.build_form" },
+                &[("name", o.input.name.get(lang))],
+            ),
+        )]));
     }
-    blocks.push(Block::Form(FormSpec { action: action.clone(), csrf: s.csrf.clone(), form, fields, submit: tr(lang, "forms.own_save"), danger: false, secondary: None }));
+    blocks.push(Block::Form(FormSpec {
+        action: action.clone(),
+        csrf: s.csrf.clone(),
+        form,
+        fields,
+        submit: tr(lang, "forms.own_save"),
+        danger: false,
+        secondary: None,
+    }));
     staff_page(state, ctx, lang, &action, Some(s), status, title, blocks).await
 }
 
-pub(super) async fn new_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
+pub(super) async fn new_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+) -> Result<Response, AppError> {
     editor(&state, &ctx, lang, &s, None, None, StatusCode::OK).await
 }
 
-pub(super) async fn edit_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn edit_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Params(slug): Params<ServiceSlug>,
+) -> Result<Response, AppError> {
     editor(&state, &ctx, lang, &s, Some(&slug), None, StatusCode::OK).await
 }
 
@@ -257,7 +357,13 @@ async fn category_slugs(state: &AppState, ctx: &TenantContext) -> Result<Vec<Str
 }
 
 /// Creates an own service and goes on to its form.
-pub(super) async fn create(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn create(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     // a form of this server always carries its key; a post without one was not made by it
     let key = Uuid::parse_str(&f.text("key")).map_err(|_| AppError::bad_request())?;
@@ -284,19 +390,21 @@ pub(super) async fn update(
     ctx: TenantContext,
     Language(lang): Language,
     ip: ClientIp,
-    Path(slug): Path<String>,
+    Params(slug): Params<ServiceSlug>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     let input = match read(lang, &f, &category_slugs(&state, &ctx).await?) {
         Ok(i) => i,
-        Err(form) => return editor(&state, &ctx, lang, &s, Some(&slug), Some(form), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(form) => {
+            return editor(&state, &ctx, lang, &s, Some(&slug), Some(form), StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     if !own::update(&mut tx, &slug, &input).await? {
         return Err(AppError::not_found());
     }
-    audit(&mut tx, &s, &ip, "own_service.update", slug.clone(), serde_json::json!({ "name": input.name.de, "category": input.category, "fee_cents": input.fee.map(Cents::get) })).await?;
+    audit(&mut tx, &s, &ip, "own_service.update", slug.to_string(), serde_json::json!({ "name": input.name.de, "category": input.category, "fee_cents": input.fee.map(Cents::get) })).await?;
     tx.finish().await?;
     // this server shows it on the next request; the others when the notification arrives
     state.content.invalidate(ctx.entry.tenant_id);
@@ -304,13 +412,20 @@ pub(super) async fn update(
 }
 
 /// Offers an own service on the portal or withdraws it.
-pub(super) async fn offer(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(slug): Path<String>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn offer(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Params(slug): Params<ServiceSlug>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Forms, Action::Write)?;
     let offered = f.text("offered") == "on";
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     own::get(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
     if own::set_offered(&mut tx, &slug, offered).await? {
-        audit(&mut tx, &s, &ip, "own_service.offer", slug.clone(), serde_json::json!({ "offered": offered })).await?;
+        audit(&mut tx, &s, &ip, "own_service.offer", slug.to_string(), serde_json::json!({ "offered": offered }))
+            .await?;
     }
     tx.finish().await?;
     // this server shows it on the next request; the others when the notification arrives

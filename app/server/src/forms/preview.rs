@@ -4,11 +4,13 @@
 
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
-use axum::extract::{Path, State};
+use crate::kit::params::Params;
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::Action;
 use portal_domain::Lang;
+use portal_domain::ServiceSlug;
 use portal_forms::answers::{dom_id, merge_page};
 use portal_forms::schema::Kind;
 use portal_forms::validate::check_page;
@@ -24,8 +26,20 @@ use crate::kit::form::Fields;
 use crate::kit::office::staff_page;
 use crate::kit::session::Staff;
 
-#[expect(clippy::too_many_arguments, reason = "the preview: frame, staff, service, page, answers and the problems found")]
-async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, slug: &str, page_id: &str, answers: Answers, issues: Option<Vec<Issue>>) -> Result<Response, AppError> {
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the preview: frame, staff, service, page, answers and the problems found"
+)]
+async fn render(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    s: &Staff,
+    slug: &str,
+    page_id: &str,
+    answers: Answers,
+    issues: Option<Vec<Issue>>,
+) -> Result<Response, AppError> {
     let w = super::load(state, ctx, s, slug, lang, Action::Read).await?;
     let (index, page) = w.schema.page(page_id).ok_or_else(AppError::not_found)?;
     let mut shown = answers;
@@ -44,7 +58,12 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != index)
-        .map(|(i, p)| (paths::PREVIEW.with(&[&w.slug, &p.id]), tr_with(lang, "forms.preview_other", &[("n", &(i + 1).to_string()), ("title", p.title.get(lang))])))
+        .map(|(i, p)| {
+            (
+                paths::PREVIEW.with(&[&w.slug, &p.id]),
+                tr_with(lang, "forms.preview_other", &[("n", &(i + 1).to_string()), ("title", p.title.get(lang))]),
+            )
+        })
         .collect();
     links.push((paths::BUILDER.with(&[&w.slug]), tr(lang, "forms.back_to_builder")));
     blocks.push(Block::Links(links));
@@ -54,14 +73,27 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
     }
     let issues = issues.unwrap_or_default();
     let status = if issues.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let step = tr_with(lang, "cases.step", &[("n", &(index + 1).to_string()), ("total", &w.schema.pages.len().to_string()), ("service", &w.name)]);
+    let step = tr_with(
+        lang,
+        "cases.step",
+        &[("n", &(index + 1).to_string()), ("total", &w.schema.pages.len().to_string()), ("service", &w.name)],
+    );
     blocks.push(Block::AppForm(Box::new(AppFormSpec {
         action: paths::PREVIEW.with(&[&w.slug, &page.id]),
         csrf: s.csrf.clone(),
         step,
         page_help: page.help.as_ref().map(|h| h.get(lang).to_owned()),
         summary: issues.iter().map(|i| (dom_id(&i.name), i.message(lang))).collect(),
-        fields: FormFieldsData { page: page.clone(), answers: shown, issues, lang, today: today(state.db.clock()), prefilled: vec![], verified: vec![], verified_by: None },
+        fields: FormFieldsData {
+            page: page.clone(),
+            answers: shown,
+            issues,
+            lang,
+            today: today(state.db.clock()),
+            prefilled: vec![],
+            verified: vec![],
+            verified_by: None,
+        },
         buttons: vec![("pruefen".into(), tr(lang, "forms.preview_check"), true)],
         back: None,
     })));
@@ -69,7 +101,13 @@ async fn render(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, sl
     staff_page(state, ctx, lang, &paths::PREVIEW.with(&[&w.slug, &page.id]), Some(s), status, title, blocks).await
 }
 
-pub(super) async fn show(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path((slug, page)): Path<(String, String)>) -> Result<Response, AppError> {
+pub(super) async fn show(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Params((slug, page)): Params<(ServiceSlug, String)>,
+) -> Result<Response, AppError> {
     render(&state, &ctx, lang, &s, &slug, &page, Answers::new(), None).await
 }
 
@@ -79,7 +117,7 @@ pub(super) async fn check(
     State(state): State<AppState>,
     ctx: TenantContext,
     Language(lang): Language,
-    Path((slug, page_id)): Path<(String, String)>,
+    Params((slug, page_id)): Params<(ServiceSlug, String)>,
     Checked(s, f): Checked<Staff, crate::kit::uploads::Posted>,
 ) -> Result<Response, AppError> {
     let w = super::load(&state, &ctx, &s, &slug, lang, Action::Read).await?;

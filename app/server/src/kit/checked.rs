@@ -111,7 +111,8 @@ where
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = req.into_parts();
         let h = holder::<H>(&mut parts, state).await?;
-        let body = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|_| AppError::bad_request())?;
+        let body =
+            Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|_| AppError::bad_request())?;
         let fields = Fields(parse_urlencoded(&body)?);
         check(&h, &fields)?;
         Ok(Self(h, fields))

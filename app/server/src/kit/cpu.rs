@@ -51,7 +51,11 @@ impl Drop for Running {
 
 /// Runs `job` (named `what` in the log and the metrics) on a blocking thread once a slot is free;
 /// `budget` bounds the wait for the slot and the job together.
-pub async fn run<T: Send + 'static>(what: &'static str, budget: Duration, job: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+pub async fn run<T: Send + 'static>(
+    what: &'static str,
+    budget: Duration,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
     let started = Instant::now();
     let Ok(Ok(permit)) = tokio::time::timeout(budget, Arc::clone(slots()).acquire_owned()).await else {
         tracing::warn!(job = what, "no slot for CPU work within its budget");

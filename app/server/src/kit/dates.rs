@@ -55,5 +55,5 @@ pub fn parse_date(s: &str) -> Option<time::Date> {
 /// An amount in cents as the language writes it (amounts are never negative).
 pub fn money(cents: i64, lang: Lang) -> String {
     let c = Cents::new(cents).unwrap_or_default();
-    if lang == Lang::En { c.format_en() } else { c.format_de() }
+    c.format(lang)
 }

@@ -20,7 +20,11 @@ pub const UPLOAD: Duration = Duration::from_secs(300);
 
 /// The deadline of a request.
 fn of(req: &Request) -> Duration {
-    let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
     if multipart { UPLOAD } else { REQUEST }
 }
 

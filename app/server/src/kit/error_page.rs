@@ -52,7 +52,13 @@ impl Failure {
 
 /// Turns an error response of a handler (or of tenant resolution) into a translated page, in the
 /// tenant's frame where there is a tenant. Logs the error once, here.
-pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: Lang, failure: Failure, path: &str) -> Response {
+pub async fn error_page(
+    state: &AppState,
+    tenant: Option<&TenantContext>,
+    lang: Lang,
+    failure: Failure,
+    path: &str,
+) -> Response {
     let Failure { kind, cause, text: precise, reference, retry_after } = failure;
     let cause = cause.as_ref();
     let (title_key, text_key) = match (kind, tenant.is_some()) {
@@ -72,7 +78,9 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
     // citizen's reference leads to is found in any log format
     let id = reference.as_deref().unwrap_or("");
     match (kind, cause) {
-        (ErrorKind::Internal, c) => tracing::error!(request.id = id, error = c.map_or("", |c| &c.0), path = %logged, "request failed"),
+        (ErrorKind::Internal, c) => {
+            tracing::error!(request.id = id, error = c.map_or("", |c| &c.0), path = %logged, "request failed")
+        }
         (_, Some(c)) => tracing::warn!(request.id = id, error = %c.0, kind = ?kind, path = %logged, "request refused"),
         _ => tracing::debug!(request.id = id, kind = ?kind, path = %logged, "request refused"),
     }
@@ -82,27 +90,37 @@ pub async fn error_page(state: &AppState, tenant: Option<&TenantContext>, lang: 
         // the wait the limit really imposes, in whole minutes (rounded up)
         (None, Some(RetryAfter(wait))) if kind == ErrorKind::TooManyRequests => {
             let minutes = wait.as_secs().div_ceil(60).max(1);
-            tr_with(lang, if minutes == 1 { "errors.too_many_wait_one" } else { "errors.too_many_wait" }, &[("minutes", &minutes.to_string())])
+            tr_with(
+                lang,
+                if minutes == 1 { "errors.too_many_wait_one" } else { "errors.too_many_wait" },
+                &[("minutes", &minutes.to_string())],
+            )
         }
         (None, _) => tr(lang, text_key),
     };
     let status = kind.status();
     let framed = match tenant {
         // the maintenance page must not depend on the tenant's data; other errors try the frame
-        Some(ctx) if kind != ErrorKind::Suspended && kind != ErrorKind::Internal => portal_chrome(state, ctx, lang, path.to_owned()).await.ok(),
+        Some(ctx) if kind != ErrorKind::Suspended && kind != ErrorKind::Internal => {
+            portal_chrome(state, ctx, lang, path.to_owned()).await.ok()
+        }
         _ => None,
     };
     let body = match framed {
         Some(chrome) => {
             let (t, x, r) = (title.clone(), text.clone(), reference.clone());
-            portal_ui::render_document(move || leptos::prelude::view! { <portal_ui::portal::PortalErrorPage chrome=chrome title=t text=x reference=r/> })
+            portal_ui::render_document(
+                move || leptos::prelude::view! { <portal_ui::portal::PortalErrorPage chrome=chrome title=t text=x reference=r/> },
+            )
         }
         None => {
             let assets = assets(state, false);
             let tenant_name = tenant.map(|t| t.entry.name.clone());
-            portal_ui::render_document(move || match tenant_name {
+            portal_ui::render_document(move || {
+                match tenant_name {
                 Some(n) => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text tenant_name=n reference=reference/> }.into_any(),
                 None => leptos::prelude::view! { <portal_ui::portal::PlainErrorPage lang=lang assets=assets title=title text=text reference=reference/> }.into_any(),
+            }
             })
         }
     };

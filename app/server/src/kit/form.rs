@@ -18,7 +18,8 @@ pub fn check_new_password(lang: Lang, form: &mut FormState, pw: &str, repeat: &s
     if pw.is_empty() {
         form.errors.insert("password".into(), tr(lang, "validation.required"));
     } else if let Err(w) = password::check_policy(pw, email) {
-        form.errors.insert("password".into(), tr_with(lang, w.message_key(), &[("min", &password::MIN_CHARS.to_string())]));
+        form.errors
+            .insert("password".into(), tr_with(lang, w.message_key(), &[("min", &password::MIN_CHARS.to_string())]));
     }
     if repeat != pw {
         form.errors.insert("password_repeat".into(), tr(lang, "validation.password_mismatch"));
@@ -114,8 +115,12 @@ impl LoginForm<'_> {
             form,
             fields: vec![
                 Field::new("weiter", String::new(), FieldKind::Hidden),
-                Field::new("email", self.email_label, FieldKind::Email).autocomplete(self.email_autocomplete).required(),
-                Field::new("password", tr(lang, "account.password"), FieldKind::Password).autocomplete("current-password").required(),
+                Field::new("email", self.email_label, FieldKind::Email)
+                    .autocomplete(self.email_autocomplete)
+                    .required(),
+                Field::new("password", tr(lang, "account.password"), FieldKind::Password)
+                    .autocomplete("current-password")
+                    .required(),
             ],
             submit: tr(lang, "account.login_submit"),
             danger: false,
@@ -125,8 +130,22 @@ impl LoginForm<'_> {
 }
 
 /// A form of the staff area's set-up pages: posted to `action`, with the CSRF token.
-pub fn form_block(action: String, csrf: &str, form: FormState, fields: Vec<portal_ui::blocks::Field>, submit: String) -> portal_ui::blocks::Block {
-    portal_ui::blocks::Block::Form(portal_ui::blocks::FormSpec { action, csrf: csrf.to_owned(), form, fields, submit, danger: false, secondary: None })
+pub fn form_block(
+    action: String,
+    csrf: &str,
+    form: FormState,
+    fields: Vec<portal_ui::blocks::Field>,
+    submit: String,
+) -> portal_ui::blocks::Block {
+    portal_ui::blocks::Block::Form(portal_ui::blocks::FormSpec {
+        action,
+        csrf: csrf.to_owned(),
+        form,
+        fields,
+        submit,
+        danger: false,
+        secondary: None,
+    })
 }
 
 /// The posted form again, with everything entered kept and `message` at `field` (a refusal that
@@ -148,12 +167,24 @@ mod tests {
 
     #[test]
     fn urlencoded_bodies_keep_repeated_keys_and_refuse_bytes_that_are_not_utf8() {
-        let pairs = parse_urlencoded(b"service=a&service=b&_csrf=x%2By&q=hund+anmelden&&flag&name=M%C3%BCller").expect("valid");
-        let expected = [("service", "a"), ("service", "b"), ("_csrf", "x+y"), ("q", "hund anmelden"), ("flag", ""), ("name", "Müller")];
+        let pairs =
+            parse_urlencoded(b"service=a&service=b&_csrf=x%2By&q=hund+anmelden&&flag&name=M%C3%BCller").expect("valid");
+        let expected = [
+            ("service", "a"),
+            ("service", "b"),
+            ("_csrf", "x+y"),
+            ("q", "hund anmelden"),
+            ("flag", ""),
+            ("name", "Müller"),
+        ];
         assert_eq!(pairs, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
         for bad in [&b"name=%FF"[..], b"%FF=x", b"name=M%C3", b"a=%C3&b=%A4", b"name=\xff"] {
             let e = parse_urlencoded(bad).expect_err("not UTF-8");
-            assert_eq!((e.kind, e.text), (portal_web::ErrorKind::BadRequest, Some("errors.form_encoding_text")), "{bad:?}");
+            assert_eq!(
+                (e.kind, e.text),
+                (portal_web::ErrorKind::BadRequest, Some("errors.form_encoding_text")),
+                "{bad:?}"
+            );
         }
     }
 }

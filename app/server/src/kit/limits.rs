@@ -36,7 +36,12 @@ pub fn login_bucket(kind: &str, tenant: TenantId, email: &str) -> String {
 /// Counts a login attempt from `ip` and tells whether it may go ahead: the address within its limit
 /// and the account's failures not exhausted. Whether the account exists plays no part, so the answer
 /// reveals nothing. One transaction: the tenant's (`None`: the console's, on the platform path).
-pub async fn login_allowed(state: &AppState, tenant: Option<TenantId>, ip: &ClientIp, account_bucket: &str) -> Result<bool, AppError> {
+pub async fn login_allowed(
+    state: &AppState,
+    tenant: Option<TenantId>,
+    ip: &ClientIp,
+    account_bucket: &str,
+) -> Result<bool, AppError> {
     let mut tx = AnyTx::own(state, tenant).await?;
     let ip_ok = ratelimit::hit(tx.conn(), &address_bucket(ip), ratelimit::LOGIN_PER_ADDRESS).await?;
     let account_ok = !ratelimit::exhausted(tx.conn(), account_bucket, ratelimit::LOGIN_PER_ACCOUNT).await?;
@@ -52,7 +57,11 @@ pub fn address_bucket(ip: &ClientIp) -> String {
 /// Whether the client address may try to log in to the console or the staff area: its failed
 /// attempts (counted by `kit::second_factor::login_failed`) within their limit. Logins that go
 /// through do not count, so that a town hall whose staff share one address can all log in at eight.
-pub async fn login_address_allowed(state: &AppState, tenant: Option<TenantId>, ip: &ClientIp) -> Result<bool, AppError> {
+pub async fn login_address_allowed(
+    state: &AppState,
+    tenant: Option<TenantId>,
+    ip: &ClientIp,
+) -> Result<bool, AppError> {
     let mut tx = AnyTx::own(state, tenant).await?;
     let exhausted = ratelimit::exhausted(tx.conn(), &address_bucket(ip), ratelimit::LOGIN_PER_ADDRESS).await?;
     tx.finish().await?;
@@ -69,14 +78,32 @@ pub async fn mail_allowed(state: &AppState, ip: &ClientIp, tenant: TenantId, to:
 }
 
 /// [`mail_allowed`], saying how long to wait when over the limit.
-pub async fn mail_wait(state: &AppState, ip: &ClientIp, tenant: TenantId, to: &str) -> Result<Option<Duration>, AppError> {
-    limits_wait(state, tenant, &[(format!("mail-ip:{}", ip_key(ip)), ratelimit::MAIL_PER_ADDRESS), (format!("mail-to:{}:{}", tenant.0, fingerprint(&to.trim().to_lowercase())), MAIL_PER_RECIPIENT)])
-        .await
+pub async fn mail_wait(
+    state: &AppState,
+    ip: &ClientIp,
+    tenant: TenantId,
+    to: &str,
+) -> Result<Option<Duration>, AppError> {
+    limits_wait(
+        state,
+        tenant,
+        &[
+            (format!("mail-ip:{}", ip_key(ip)), ratelimit::MAIL_PER_ADDRESS),
+            (format!("mail-to:{}:{}", tenant.0, fingerprint(&to.trim().to_lowercase())), MAIL_PER_RECIPIENT),
+        ],
+    )
+    .await
 }
 
 /// Counts one `what` (e.g. `guest-draft`) from `ip` for the tenant; 429 when the address is over
 /// `limit`, with `Retry-After` and a page saying when the window ends.
-pub async fn allow_per_address(state: &AppState, tenant: TenantId, ip: &ClientIp, what: &str, limit: Limit) -> Result<(), AppError> {
+pub async fn allow_per_address(
+    state: &AppState,
+    tenant: TenantId,
+    ip: &ClientIp,
+    what: &str,
+    limit: Limit,
+) -> Result<(), AppError> {
     match limits_wait(state, tenant, &[(format!("{what}-ip:{}", ip_key(ip)), limit)]).await? {
         None => Ok(()),
         Some(wait) => Err(AppError::too_many_requests_for(wait)),
@@ -85,7 +112,11 @@ pub async fn allow_per_address(state: &AppState, tenant: TenantId, ip: &ClientIp
 
 /// Counts one hit on each bucket, in one transaction; `None` while all are within their limits,
 /// else how long to wait: until the last full bucket's window ends.
-async fn limits_wait(state: &AppState, tenant: TenantId, buckets: &[(String, Limit)]) -> Result<Option<Duration>, AppError> {
+async fn limits_wait(
+    state: &AppState,
+    tenant: TenantId,
+    buckets: &[(String, Limit)],
+) -> Result<Option<Duration>, AppError> {
     let mut tx = AnyTx::own(state, Some(tenant)).await?;
     let mut wait: Option<Duration> = None;
     for (bucket, limit) in buckets {

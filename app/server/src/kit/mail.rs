@@ -23,7 +23,12 @@ pub async fn branding(tx: &mut TenantTx, base: &str, name: Option<&str>) -> Resu
     let tenant_name = match (&branding, name) {
         (Some(b), _) => b.display_name.clone(),
         (None, Some(n)) => n.to_owned(),
-        (None, None) => sqlx::query_scalar::<_, String>("select name from tenant where tenant_id = current_tenant_id()").fetch_optional(tx.conn()).await?.unwrap_or_default(),
+        (None, None) => {
+            sqlx::query_scalar::<_, String>("select name from tenant where tenant_id = current_tenant_id()")
+                .fetch_optional(tx.conn())
+                .await?
+                .unwrap_or_default()
+        }
     };
     Ok(Branding {
         tenant_name,
@@ -34,7 +39,14 @@ pub async fn branding(tx: &mut TenantTx, base: &str, name: Option<&str>) -> Resu
 }
 
 /// Renders `mail` for `to` in the tenant's branding and queues it.
-pub async fn queue(tx: &mut TenantTx, ctx: &TenantContext, base: &str, lang: Lang, to: &str, mail: Mail) -> Result<(), AppError> {
+pub async fn queue(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    base: &str,
+    lang: Lang,
+    to: &str,
+    mail: Mail,
+) -> Result<(), AppError> {
     let b = branding(tx, base, Some(&ctx.entry.name)).await?;
     let message = portal_mail::render(&mail, lang, &b, to, &|key, args| portal_ui::i18n::tr_with(lang, key, args));
     let tenant = tx.tenant_id();

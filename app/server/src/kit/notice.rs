@@ -87,7 +87,13 @@ impl Notice {
     /// The notice named in a query string (`…&hinweis=gespeichert`), if any.
     pub fn from_query(query: Option<&str>) -> Option<Self> {
         // a query that is not UTF-8 names no notice
-        Self::parse(crate::kit::form::parse_urlencoded(query.unwrap_or_default().as_bytes()).ok()?.iter().find(|(k, _)| k == "hinweis").map(|(_, v)| v.as_str()))
+        Self::parse(
+            crate::kit::form::parse_urlencoded(query.unwrap_or_default().as_bytes())
+                .ok()?
+                .iter()
+                .find(|(k, _)| k == "hinweis")
+                .map(|(_, v)| v.as_str()),
+        )
     }
 
     /// The notice of a `?hinweis=` value, if it names one.

@@ -6,12 +6,13 @@ use axum::response::Response;
 use portal_authz::audit::{self, Event};
 use portal_domain::Lang;
 use portal_ui::blocks::{Block, Button};
+use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 
+use super::frame::blocks_page;
 use super::links;
-use super::page::blocks_page;
 use super::pipeline::tenant_tx;
 use super::registry;
 use super::session::{Staff, load_staff, login_redirect};
@@ -40,11 +41,24 @@ pub async fn staff_area(State(state): State<AppState>, req: Request, next: Next)
 
 /// The staff area's navigation for this member of staff: the entries they may open, the current one marked.
 pub fn staff_nav(state: &AppState, lang: Lang, s: &Staff, current: &str) -> Vec<(String, String, bool)> {
-    registry::nav(|c| c.staff_nav).into_iter().filter(|e| s.may(state, e.resource, e.action)).map(|e| (e.path.to_owned(), tr(lang, e.label), e.path == current)).collect()
+    registry::nav(|c| c.staff_nav)
+        .into_iter()
+        .filter(|e| s.may(state, e.resource, e.action))
+        .map(|e| (e.path.to_owned(), tr(lang, e.label), e.path == current))
+        .collect()
 }
 
 #[expect(clippy::too_many_arguments, reason = "a page of the staff area: frame, navigation, status, title and content")]
-pub async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path: &str, staff: Option<&Staff>, status: StatusCode, title: String, mut blocks: Vec<Block>) -> Result<Response, AppError> {
+pub async fn staff_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    path: &str,
+    staff: Option<&Staff>,
+    status: StatusCode,
+    title: String,
+    mut blocks: Vec<Block>,
+) -> Result<Response, AppError> {
     let tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let nav = staff.map(|s| staff_nav(state, lang, s, path)).unwrap_or_default();
     if let Some(s) = staff {
@@ -59,7 +73,44 @@ pub async fn staff_page(state: &AppState, ctx: &TenantContext, lang: Lang, path:
     blocks_page(state, ctx, tx, lang, path, status, title, nav, blocks).await
 }
 
-pub async fn audit(tx: &mut portal_db::TenantTx, s: &Staff, ip: &ClientIp, action: &str, object: String, detail: serde_json::Value) -> Result<(), AppError> {
+/// A staff page about one object (`key`: an id, a programme, or `()` for the capability's one
+/// settings page), drawn by its capability for a GET, or again after a refused post with the form
+/// that was refused (`again`, its errors next to the fields) and the status to answer with. The
+/// frame (state, tenant, language, member of staff) travels as one value instead of one argument
+/// each.
+pub struct ObjectPage<'a, K, F = FormState> {
+    pub state: &'a AppState,
+    pub ctx: &'a TenantContext,
+    pub lang: Lang,
+    pub staff: &'a Staff,
+    pub key: K,
+    pub again: Option<F>,
+    pub status: StatusCode,
+}
+
+impl<'a, K, F> ObjectPage<'a, K, F> {
+    /// The page as a GET shows it.
+    pub fn new(state: &'a AppState, ctx: &'a TenantContext, lang: Lang, staff: &'a Staff, key: K) -> Self {
+        Self { state, ctx, lang, staff, key, again: None, status: StatusCode::OK }
+    }
+
+    /// The page as the answer to a post: the refused form, if any, and the status.
+    #[must_use]
+    pub fn answer(mut self, again: Option<F>, status: StatusCode) -> Self {
+        self.again = again;
+        self.status = status;
+        self
+    }
+}
+
+pub async fn audit(
+    tx: &mut portal_db::TenantTx,
+    s: &Staff,
+    ip: &ClientIp,
+    action: &str,
+    object: String,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
     let tenant = tx.tenant_id();
     audit::record(tx.conn(), &s.principal, ip.0, Event { tenant: Some(tenant), action, object, detail }).await?;
     Ok(())

@@ -77,7 +77,13 @@ impl TokenHolder for OperatorSession {
     }
 }
 
-pub fn chrome(state: &AppState, lang: Lang, session: Option<&OperatorSession>, path: &str, islands: bool) -> ConsoleChrome {
+pub fn chrome(
+    state: &AppState,
+    lang: Lang,
+    session: Option<&OperatorSession>,
+    path: &str,
+    islands: bool,
+) -> ConsoleChrome {
     ConsoleChrome {
         lang,
         operator_name: session.map(|s| s.session.operator.display_name.clone()),
@@ -91,22 +97,49 @@ pub fn chrome(state: &AppState, lang: Lang, session: Option<&OperatorSession>, p
 /// The console's navigation: every page a capability lists, the current one marked.
 fn console_nav(state: &AppState, s: &OperatorSession, lang: Lang, current: &str) -> Vec<(String, String, bool)> {
     let principal = operator_principal(s);
-    registry::nav(|c| c.console_nav).into_iter().filter(|e| state.authz.allows(&principal, e.resource, e.action)).map(|e| (e.path.to_owned(), tr(lang, e.label), e.path == current)).collect()
+    registry::nav(|c| c.console_nav)
+        .into_iter()
+        .filter(|e| state.authz.allows(&principal, e.resource, e.action))
+        .map(|e| (e.path.to_owned(), tr(lang, e.label), e.path == current))
+        .collect()
 }
 
 /// The operator as a casbin principal of the platform domain.
 pub fn operator_principal(s: &OperatorSession) -> Principal {
     let o = &s.session.operator;
-    Principal { domain: Domain::Platform, actor_kind: ActorKind::Operator, actor_id: o.operator_id, name: o.display_name.clone(), roles: vec![Role::Operator], scope_services: vec![] }
+    Principal {
+        domain: Domain::Platform,
+        actor_kind: ActorKind::Operator,
+        actor_id: o.operator_id,
+        name: o.display_name.clone(),
+        roles: vec![Role::Operator],
+        scope_services: vec![],
+    }
 }
 
-pub fn require(state: &AppState, s: &OperatorSession, resource: Resource, action: Action) -> Result<Principal, AppError> {
+pub fn require(
+    state: &AppState,
+    s: &OperatorSession,
+    resource: Resource,
+    action: Action,
+) -> Result<Principal, AppError> {
     let p = operator_principal(s);
     state.authz.check(&p, resource, action).map_err(|_| AppError::forbidden())?;
     Ok(p)
 }
 
-pub fn render(state: &AppState, lang: Lang, s: &OperatorSession, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Response {
+pub fn render(
+    state: &AppState,
+    lang: Lang,
+    s: &OperatorSession,
+    path: &str,
+    status: StatusCode,
+    title: String,
+    blocks: Vec<Block>,
+) -> Response {
     let chrome = chrome(state, lang, Some(s), path, false);
-    html_status(status, portal_ui::render_document(move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> }))
+    html_status(
+        status,
+        portal_ui::render_document(move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> }),
+    )
 }

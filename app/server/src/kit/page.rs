@@ -6,7 +6,6 @@ use std::sync::{Arc, OnceLock};
 use super::links;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use portal_db::TenantTx;
 use portal_domain::Lang;
 use portal_ui::layout::{Assets, PortalChrome};
 use portal_web::content::TenantContent;
@@ -30,7 +29,12 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Language {
 
 /// Language of a request: the `lang` cookie, else `Accept-Language`, else German.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
-    cookies::get(headers, LANG_COOKIE).and_then(Lang::from_code).or_else(|| headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)).unwrap_or_default()
+    cookies::get(headers, LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .or_else(|| {
+            headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
 }
 
 /// The stylesheet of the portal and console (served from memory).
@@ -59,45 +63,6 @@ pub fn assets(state: &AppState, with_islands: bool) -> Assets {
     }
 }
 
-/// The payment page's glue between the form and Stripe.js (served from memory).
-pub const PAYMENT_JS: &str = include_str!("../../../assets/payment.js");
-
-/// The payment page's scripts: Stripe.js from its configured URL, then the glue.
-pub fn payment_scripts(state: &AppState) -> Vec<String> {
-    vec![state.payment_config.js_url.clone(), format!("{}?v={}", links::ASSET_PAYMENT_JS.path(), short_hash(PAYMENT_JS.as_bytes()))]
-}
-
-/// Live waiting times and the call display (served from memory).
-pub const LIVE_JS: &str = include_str!("../../../assets/live.js");
-
-/// The URL of the live script, versioned by its content.
-/// The offline check of documents (served from memory by the documents capability, kept by its
-/// service worker).
-pub const CHECK_JS: &str = include_str!("../../../assets/check.js");
-
-/// The Kita map's glue to Leaflet (served from memory; Leaflet itself from the built site).
-pub const MAP_JS: &str = include_str!("../../../assets/map.js");
-
-pub fn map_scripts() -> Vec<String> {
-    vec![format!("{}/leaflet.js", links::ASSETS_LEAFLET.path()), format!("{}?v={}", links::ASSET_MAP_JS.path(), short_hash(MAP_JS.as_bytes()))]
-}
-
-/// The Content-Security-Policy of a page with a map whose tiles come from `tiles` (a URL
-/// template): the tile server's origin may serve images.
-pub fn map_csp(tiles: &str) -> Option<String> {
-    let rest = tiles.strip_prefix("https://")?;
-    let host = rest.split('/').next().filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '{' | '}')))?;
-    // a {s} subdomain template becomes a wildcard
-    let host = host.replace("{s}", "*");
-    Some(format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https://{host}; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    ))
-}
-
-pub fn live_script() -> String {
-    format!("{}?v={}", links::ASSET_LIVE_JS.path(), short_hash(LIVE_JS.as_bytes()))
-}
-
 /// The version query of the wasm bundle, used by the island loader.
 pub fn wasm_version(state: &AppState) -> String {
     assets(state, true).islands_js.and_then(|u| u.split_once("?v=").map(|(_, v)| v.to_owned())).unwrap_or_default()
@@ -105,7 +70,8 @@ pub fn wasm_version(state: &AppState) -> String {
 
 /// A download (never shown inline, never cached): PDFs, CSV exports.
 pub fn attachment(content_type: &'static str, body: impl Into<axum::body::Body>, filename: &str) -> Response {
-    let mut r = ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, no-store")], body.into()).into_response();
+    let mut r = ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "private, no-store")], body.into())
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
@@ -139,12 +105,21 @@ pub async fn content(state: &AppState, ctx: &TenantContext) -> Result<Arc<Tenant
 }
 
 /// The tenant's frame (branding, logo) from its content.
-pub fn chrome_of(content: &TenantContent, ctx: &TenantContext, state: &AppState, lang: Lang, current_path: String) -> PortalChrome {
+pub fn chrome_of(
+    content: &TenantContent,
+    ctx: &TenantContext,
+    state: &AppState,
+    lang: Lang,
+    current_path: String,
+) -> PortalChrome {
     let branding = content.branding.as_ref();
     PortalChrome {
         lang,
         tenant_name: branding.map_or_else(|| ctx.entry.name.clone(), |b| b.display_name.clone()),
-        logo_url: content.logo_sha256.as_ref().map(|h| format!("{}?v={}", links::TENANT_LOGO.path(), &h[..12.min(h.len())])),
+        logo_url: content
+            .logo_sha256
+            .as_ref()
+            .map(|h| format!("{}?v={}", links::TENANT_LOGO.path(), &h[..12.min(h.len())])),
         primary_colour: branding.map_or_else(|| "#0b4ea2".to_owned(), |b| b.primary_colour.to_string()),
         secondary_colour: branding.map_or_else(|| "#e6eef7".to_owned(), |b| b.secondary_colour.to_string()),
         current_path,
@@ -156,7 +131,12 @@ pub fn chrome_of(content: &TenantContent, ctx: &TenantContext, state: &AppState,
 }
 
 /// The tenant's frame, from memory: no page reads its branding from the database.
-pub async fn portal_chrome(state: &AppState, ctx: &TenantContext, lang: Lang, current_path: String) -> Result<PortalChrome, AppError> {
+pub async fn portal_chrome(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    current_path: String,
+) -> Result<PortalChrome, AppError> {
     Ok(chrome_of(&*content(state, ctx).await?, ctx, state, lang, current_path))
 }
 
@@ -177,7 +157,16 @@ pub fn port_suffix(headers: &HeaderMap) -> String {
 pub fn loggable_path(path: &str) -> String {
     let path = path.split_once('?').map_or(path, |(p, _)| p);
     path.split('/')
-        .map(|seg| if seg.len() >= 32 && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') && uuid::Uuid::parse_str(seg).is_err() { "…" } else { seg })
+        .map(|seg| {
+            if seg.len() >= 32
+                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && uuid::Uuid::parse_str(seg).is_err()
+            {
+                "…"
+            } else {
+                seg
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -193,8 +182,13 @@ pub fn with_cookie(mut r: Response, cookie: &str) -> Response {
 /// Serves a stored file as a download (never inline: no content sniffing, no script in a PDF
 /// opened in our origin).
 pub fn file_response(file: portal_cases::StoredFile, bytes: Vec<u8>) -> Response {
-    let mut r = ([(header::CONTENT_TYPE, file.content_type.clone()), (header::CACHE_CONTROL, "private, no-store".to_owned())], bytes).into_response();
-    let ascii: String = file.name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let mut r = (
+        [(header::CONTENT_TYPE, file.content_type.clone()), (header::CACHE_CONTROL, "private, no-store".to_owned())],
+        bytes,
+    )
+        .into_response();
+    let ascii: String =
+        file.name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", urlencoding::encode(&file.name));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
@@ -203,86 +197,12 @@ pub fn file_response(file: portal_cases::StoredFile, bytes: Vec<u8>) -> Response
     r
 }
 
-/// The Content-Security-Policy of the payment page: Stripe.js and what it talks to and frames.
-pub fn payment_csp(origins: &[String]) -> String {
-    let o = origins.join(" ");
-    format!(
-        "default-src 'self'; script-src 'self' {o}; style-src 'self' 'unsafe-inline'; img-src 'self' data: {o}; font-src 'self'; connect-src 'self' {o}; frame-src {o}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    )
-}
-
 /// Where a form returns to after it is done (a login's `weiter`, the language switch's `back`): `next`
 /// when it is a path on this host (no other host, scheme or protocol-relative URL: no open
 /// redirect) below `within` and not the form itself, else `fallback`. The one check every
 /// redirect target passes.
 pub fn return_path<'a>(next: &'a str, within: &str, form: &str, fallback: &'a str) -> &'a str {
     portal_web::redirect::local_path(next).filter(|p| p.starts_with(within) && !p.starts_with(form)).unwrap_or(fallback)
-}
-
-/// A page of `blocks` without a navigation of its own (see [`blocks_page`]).
-#[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, path, status, title and blocks")]
-pub async fn plain_page(
-    state: &AppState,
-    ctx: &TenantContext,
-    tx: super::pipeline::Tx<TenantTx>,
-    lang: Lang,
-    path: &str,
-    status: StatusCode,
-    title: String,
-    blocks: Vec<portal_ui::blocks::Block>,
-) -> Result<Response, AppError> {
-    blocks_page(state, ctx, tx, lang, path, status, title, vec![], blocks).await
-}
-
-/// The one page builder of the tenant's host: a page of blocks in the tenant's frame (with the staff
-/// area's navigation when given), read in the page's transaction. What the blocks need comes with
-/// them: the island scripts for forms and switches, Stripe.js and its Content-Security-Policy for a
-/// payment form (never cached).
-#[expect(clippy::too_many_arguments, reason = "a page: frame, transaction, path, status, title, navigation and content")]
-pub async fn blocks_page(
-    state: &AppState,
-    ctx: &TenantContext,
-    tx: super::pipeline::Tx<TenantTx>,
-    lang: Lang,
-    path: &str,
-    status: StatusCode,
-    title: String,
-    nav: Vec<(String, String, bool)>,
-    blocks: Vec<portal_ui::blocks::Block>,
-) -> Result<Response, AppError> {
-    use portal_ui::block_pages::PortalBlocksPage;
-    use portal_ui::blocks::Block;
-    // the page has read what it shows: its connection goes back before the HTML is built
-    tx.commit_page().await?;
-    let mut chrome = portal_chrome(state, ctx, lang, path.to_owned()).await?;
-    if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_) | Block::TimePick { .. })) {
-        chrome.assets = assets(state, true);
-    }
-    if blocks.iter().any(|b| matches!(b, Block::Live(_))) {
-        chrome.assets.scripts.push(live_script());
-    }
-    if blocks.iter().any(|b| matches!(b, Block::OfflineCheck(_))) {
-        chrome.assets.scripts.push(format!("{}?v={}", links::CHECK_SCRIPT.path(), short_hash(CHECK_JS.as_bytes())));
-    }
-    let map = blocks.iter().any(|b| matches!(b, Block::Map(_)));
-    if map {
-        chrome.assets.scripts.extend(map_scripts());
-    }
-    let payment = blocks.iter().any(|b| matches!(b, Block::Payment(_)));
-    if payment {
-        chrome.assets.scripts = payment_scripts(state);
-    }
-    let mut r = html_status(status, portal_ui::render_document(move || leptos::prelude::view! { <PortalBlocksPage chrome=chrome title=title nav=nav blocks=blocks/> }));
-    if payment {
-        if let Ok(v) = HeaderValue::from_str(&payment_csp(&state.payment_config.page_origins)) {
-            r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-        }
-        r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    }
-    if map && let Some(v) = map_csp(&state.config.map_tiles).and_then(|c| HeaderValue::from_str(&c).ok()) {
-        r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-    }
-    Ok(r)
 }
 
 /// Adds `Retry-After` (whole seconds, at least one) to a page that asks the client to wait.
@@ -299,7 +219,12 @@ pub fn no_store(mut r: Response) -> Response {
 }
 
 /// Serves logo bytes with an ETag; SVG gets a CSP that forbids scripts even when opened directly.
-pub fn logo_response(headers: &HeaderMap, content_type: String, bytes: Vec<u8>, sha: &str) -> Result<Response, AppError> {
+pub fn logo_response(
+    headers: &HeaderMap,
+    content_type: String,
+    bytes: Vec<u8>,
+    sha: &str,
+) -> Result<Response, AppError> {
     let etag = format!("\"{sha}\"");
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
@@ -309,7 +234,10 @@ pub fn logo_response(headers: &HeaderMap, content_type: String, bytes: Vec<u8>, 
     h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&content_type).map_err(|_| AppError::not_found())?);
     h.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(|_| AppError::not_found())?);
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
     Ok(r)
 }
 
@@ -317,9 +245,15 @@ pub fn logo_response(headers: &HeaderMap, content_type: String, bytes: Vec<u8>, 
 mod tests {
     #[test]
     fn secrets_in_paths_stay_out_of_logs_and_ids_stay_in() {
-        assert_eq!(super::loggable_path("/termine/verwalten/-LO3mPbq7_RBAP9DUJ1qyMoNQwnaXLA5cGeefDyAcQI/absagen"), "/termine/verwalten/…/absagen");
+        assert_eq!(
+            super::loggable_path("/termine/verwalten/-LO3mPbq7_RBAP9DUJ1qyMoNQwnaXLA5cGeefDyAcQI/absagen"),
+            "/termine/verwalten/…/absagen"
+        );
         assert_eq!(super::loggable_path("/anzeige/demo-anzeige-kaiserslautern-buergercenter/live"), "/anzeige/…/live");
-        assert_eq!(super::loggable_path("/verwaltung/termine/standorte/01a22a93-6254-7639-8b8e-108f373ad6a0"), "/verwaltung/termine/standorte/01a22a93-6254-7639-8b8e-108f373ad6a0");
+        assert_eq!(
+            super::loggable_path("/verwaltung/termine/standorte/01a22a93-6254-7639-8b8e-108f373ad6a0"),
+            "/verwaltung/termine/standorte/01a22a93-6254-7639-8b8e-108f373ad6a0"
+        );
         assert_eq!(super::loggable_path("/konto/bestaetigen?token=geheim"), "/konto/bestaetigen");
     }
 }

@@ -31,7 +31,13 @@ pub fn is_personal(headers: &HeaderMap) -> bool {
 /// rendered for this tenant's current content and this language, else rendered by `render` from the
 /// content and the frame. Only a 200 is kept; `render` may answer another status (an empty search)
 /// or an error, which are never kept.
-pub async fn public_page<F, Fut>(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, address: String, render: F) -> Result<Response, AppError>
+pub async fn public_page<F, Fut>(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    address: String,
+    render: F,
+) -> Result<Response, AppError>
 where
     F: FnOnce(Arc<TenantContent>, PortalChrome) -> Fut,
     Fut: Future<Output = Result<(StatusCode, String), AppError>>,
@@ -58,12 +64,23 @@ where
 /// than the lookup. Only the handler of an address puts a page there, under the address it is
 /// canonical for; anything else (another spelling of the query, a personal request, a cold tenant
 /// whose content cannot be loaded) goes the normal way.
-pub async fn from_memory(state: &AppState, ctx: &TenantContext, headers: &HeaderMap, lang: Lang, address: &str) -> Option<Response> {
+pub async fn from_memory(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    lang: Lang,
+    address: &str,
+) -> Option<Response> {
     if is_personal(headers) {
         return None;
     }
     let content = state.content.get(&state.db, ctx.entry.tenant_id).await.ok()?;
-    served(state, &PageKey { tenant: ctx.entry.tenant_id, version: content.version, lang, address: address.into() }, headers).await
+    served(
+        state,
+        &PageKey { tenant: ctx.entry.tenant_id, version: content.version, lang, address: address.into() },
+        headers,
+    )
+    .await
 }
 
 /// The answer from the page kept under `key`, if there is one.

@@ -30,6 +30,7 @@ use super::notice::Notice;
 use super::page::{lang_of, see_other};
 use super::paths::RoutePath;
 use super::session::Staff;
+use super::widgets::{StaticAsset, WidgetNeeds};
 
 /// A boxed future, as the panels and jobs of a capability return them.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -50,7 +51,14 @@ pub type DashboardPanel = for<'a> fn(&'a mut TenantTx, Lang, &'a Staff) -> BoxFu
 
 /// A panel on the office's page of one case; the form state is that of the panel's own form when it
 /// is shown again with errors.
-pub type OfficeCasePanel = for<'a> fn(&'a AppState, &'a mut TenantTx, Lang, &'a Staff, &'a Case, Option<FormState>) -> BoxFuture<'a, Result<Vec<Block>, AppError>>;
+pub type OfficeCasePanel = for<'a> fn(
+    &'a AppState,
+    &'a mut TenantTx,
+    Lang,
+    &'a Staff,
+    &'a Case,
+    Option<FormState>,
+) -> BoxFuture<'a, Result<Vec<Block>, AppError>>;
 
 /// What a panel's action did: it is done (back to the page, with a notice to show there), or its
 /// form is shown again on the page with these values and errors.
@@ -72,7 +80,8 @@ pub struct CaseActionRequest {
 }
 
 /// What an action does; it checks its own permission and the case's visibility.
-pub type CaseActionFn = for<'a> fn(&'a AppState, &'a TenantContext, &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>>;
+pub type CaseActionFn =
+    for<'a> fn(&'a AppState, &'a TenantContext, &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>>;
 
 /// An action of a capability's panel on the office's page of a case: a post to `path` (whose first
 /// parameter is the case's id). The kit routes it, checks its CSRF token, runs it, and has the
@@ -107,10 +116,19 @@ pub struct OfficeCasePage {
 }
 
 /// Shows the office's page of a case, with one panel's form again.
-pub type OfficeCaseRender = for<'a> fn(&'a AppState, &'a TenantContext, Lang, &'a Staff, Uuid, Option<PanelForm>, StatusCode) -> BoxFuture<'a, Result<Response, AppError>>;
+pub type OfficeCaseRender = for<'a> fn(
+    &'a AppState,
+    &'a TenantContext,
+    Lang,
+    &'a Staff,
+    Uuid,
+    Option<PanelForm>,
+    StatusCode,
+) -> BoxFuture<'a, Result<Response, AppError>>;
 
 /// A panel on the citizen's (or guest's) page of one case; `base` is the case page's path.
-pub type CitizenCasePanel = for<'a> fn(&'a mut TenantTx, Lang, &'a Case, &'a str) -> BoxFuture<'a, Result<Vec<Block>, AppError>>;
+pub type CitizenCasePanel =
+    for<'a> fn(&'a mut TenantTx, Lang, &'a Case, &'a str) -> BoxFuture<'a, Result<Vec<Block>, AppError>>;
 
 /// A capability's demo data, synced from the demo folder (`tenants/demo`) after the demo tenants:
 /// at start-up in demo mode, and into the tests' template database.
@@ -142,6 +160,10 @@ pub struct Capability {
     pub office_case_page: Option<OfficeCasePage>,
     pub jobs: &'static [Job],
     pub demo: Option<DemoSync>,
+    /// What a page needs when one of the capability's widgets is on it (scripts, islands, CSP).
+    pub widgets: &'static [WidgetNeeds],
+    /// Files the capability serves from memory (scripts), each at its path with its content type.
+    pub assets: &'static [StaticAsset],
     /// The text keys the capability builds at run time (`payments.status_{code}` ...), so that a
     /// test can check each exists in every language.
     pub texts: fn() -> Vec<String>,
@@ -168,6 +190,8 @@ impl Capability {
             office_case_page: None,
             jobs: &[],
             demo: None,
+            widgets: &[],
+            assets: &[],
             texts: no_texts,
         }
     }
@@ -232,28 +256,66 @@ pub async fn sync_demo(list: &[Capability], db: &portal_db::Db, demo_dir: &std::
 /// The routes of every capability's actions on the office's page of a case. The page's owner is
 /// found once, here: actions need exactly one, and each action's path lies below the page's.
 pub fn case_action_routes(list: &'static [Capability]) -> Router<AppState> {
-    let actions: Vec<(&'static str, CaseAction)> = list.iter().flat_map(|c| c.office_case_actions.iter().map(move |a| (c.name, *a))).collect();
+    let actions: Vec<(&'static str, CaseAction)> =
+        list.iter().flat_map(|c| c.office_case_actions.iter().map(move |a| (c.name, *a))).collect();
     if actions.is_empty() {
         return Router::new();
     }
     let owners: Vec<OfficeCasePage> = list.iter().filter_map(|c| c.office_case_page).collect();
-    let [page] = owners[..] else { panic!("actions on the office's case page need exactly one capability that owns the page, found {}", owners.len()) };
+    let [page] = owners[..] else {
+        panic!(
+            "actions on the office's case page need exactly one capability that owns the page, found {}",
+            owners.len()
+        )
+    };
     actions.into_iter().fold(Router::new(), |router, (name, action)| {
         let below = action.path.pattern().strip_prefix(page.path.pattern()).is_some_and(|rest| rest.starts_with('/'));
-        assert!(below, "{name}: the action {} does not lie below the case page {}", action.path.pattern(), page.path.pattern());
+        assert!(
+            below,
+            "{name}: the action {} does not lie below the case page {}",
+            action.path.pattern(),
+            page.path.pattern()
+        );
         router.route(
             action.path.pattern(),
-            post(move |State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, ip: ClientIp, Path(params): Path<Vec<(String, String)>>, Checked(staff, fields): Checked<Staff>| async move {
-                // the case page's id, then the action's own parameters; a malformed id names no case
-                let mut params = params.into_iter().map(|(_, v)| v);
-                let case_id = params.next().and_then(|id| Uuid::parse_str(&id).ok()).ok_or_else(AppError::not_found)?;
-                let request = CaseActionRequest { lang: lang_of(&headers), headers, ip, staff, case_id, params: params.collect(), fields };
-                match (action.run)(&state, &ctx, &request).await? {
-                    Outcome::Done(None) => Ok(see_other(&page.path.with(&[&case_id]))),
-                    Outcome::Done(Some(notice)) => Ok(notice.redirect(&page.path.with(&[&case_id]))),
-                    Outcome::Again(form, status) => (page.render)(&state, &ctx, request.lang, &request.staff, case_id, Some(PanelForm { capability: name, form }), status).await,
-                }
-            }),
+            post(
+                move |State(state): State<AppState>,
+                      ctx: TenantContext,
+                      headers: HeaderMap,
+                      ip: ClientIp,
+                      Path(params): Path<Vec<(String, String)>>,
+                      Checked(staff, fields): Checked<Staff>| async move {
+                    // the case page's id, then the action's own parameters; a malformed id names no case
+                    let mut params = params.into_iter().map(|(_, v)| v);
+                    let case_id =
+                        params.next().and_then(|id| Uuid::parse_str(&id).ok()).ok_or_else(AppError::not_found)?;
+                    let request = CaseActionRequest {
+                        lang: lang_of(&headers),
+                        headers,
+                        ip,
+                        staff,
+                        case_id,
+                        params: params.collect(),
+                        fields,
+                    };
+                    match (action.run)(&state, &ctx, &request).await? {
+                        Outcome::Done(None) => Ok(see_other(&page.path.with(&[&case_id]))),
+                        Outcome::Done(Some(notice)) => Ok(notice.redirect(&page.path.with(&[&case_id]))),
+                        Outcome::Again(form, status) => {
+                            (page.render)(
+                                &state,
+                                &ctx,
+                                request.lang,
+                                &request.staff,
+                                case_id,
+                                Some(PanelForm { capability: name, form }),
+                                status,
+                            )
+                            .await
+                        }
+                    }
+                },
+            ),
         )
     })
 }
@@ -270,22 +332,61 @@ mod tests {
     use crate::kit::paths::RoutePath;
     use crate::kit::session::Staff;
 
-    fn done<'a>(_: &'a AppState, _: &'a TenantContext, _: &'a CaseActionRequest) -> BoxFuture<'a, Result<Outcome, AppError>> {
+    fn done<'a>(
+        _: &'a AppState,
+        _: &'a TenantContext,
+        _: &'a CaseActionRequest,
+    ) -> BoxFuture<'a, Result<Outcome, AppError>> {
         Box::pin(async { Ok(Outcome::Done(None)) })
     }
 
-    fn page<'a>(_: &'a AppState, _: &'a TenantContext, _: Lang, _: &'a Staff, _: Uuid, _: Option<PanelForm>, _: StatusCode) -> BoxFuture<'a, Result<Response, AppError>> {
+    fn page<'a>(
+        _: &'a AppState,
+        _: &'a TenantContext,
+        _: Lang,
+        _: &'a Staff,
+        _: Uuid,
+        _: Option<PanelForm>,
+        _: StatusCode,
+    ) -> BoxFuture<'a, Result<Response, AppError>> {
         Box::pin(async { Err(AppError::not_found()) })
     }
 
-    const OWNER: Capability = Capability { office_case_page: Some(OfficeCasePage { path: RoutePath("/verwaltung/vorgaenge/{id}"), render: page }), ..Capability::named("owner") };
-    static STRAY: &[Capability] = &[OWNER, Capability { office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/zahlungen/{id}/erstattung"), run: done }], ..Capability::named("stray") }];
-    static ORPHAN: &[Capability] = &[Capability { office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x"), run: done }], ..Capability::named("orphan") }];
-    static TWO_OWNERS: &[Capability] = &[OWNER, OWNER, Capability { office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x"), run: done }], ..Capability::named("acting") }];
-    static FINE: &[Capability] = &[OWNER, Capability { office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x/{doc}"), run: done }], ..Capability::named("acting") }];
+    const OWNER: Capability = Capability {
+        office_case_page: Some(OfficeCasePage { path: RoutePath("/verwaltung/vorgaenge/{id}"), render: page }),
+        ..Capability::named("owner")
+    };
+    static STRAY: &[Capability] = &[
+        OWNER,
+        Capability {
+            office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/zahlungen/{id}/erstattung"), run: done }],
+            ..Capability::named("stray")
+        },
+    ];
+    static ORPHAN: &[Capability] = &[Capability {
+        office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x"), run: done }],
+        ..Capability::named("orphan")
+    }];
+    static TWO_OWNERS: &[Capability] = &[
+        OWNER,
+        OWNER,
+        Capability {
+            office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x"), run: done }],
+            ..Capability::named("acting")
+        },
+    ];
+    static FINE: &[Capability] = &[
+        OWNER,
+        Capability {
+            office_case_actions: &[CaseAction { path: RoutePath("/verwaltung/vorgaenge/{id}/x/{doc}"), run: done }],
+            ..Capability::named("acting")
+        },
+    ];
 
     #[test]
-    #[should_panic(expected = "stray: the action /verwaltung/zahlungen/{id}/erstattung does not lie below the case page /verwaltung/vorgaenge/{id}")]
+    #[should_panic(
+        expected = "stray: the action /verwaltung/zahlungen/{id}/erstattung does not lie below the case page /verwaltung/vorgaenge/{id}"
+    )]
     fn an_action_outside_the_case_page_is_refused_when_the_routes_are_built() {
         let _ = super::case_action_routes(STRAY);
     }

@@ -115,7 +115,8 @@ const PENDING_PURPOSE: &str = "login-pending";
 pub fn pending(state: &AppState, area: Area, headers: &HeaderMap) -> Option<Pending> {
     let raw = cookies::get(headers, area.pending_cookie())?;
     let sealed = URL_SAFE_NO_PAD.decode(raw).ok()?;
-    let p: Pending = serde_json::from_str(&state.oidc.key().open(area.seal_tenant(), PENDING_PURPOSE, &sealed)?).ok()?;
+    let p: Pending =
+        serde_json::from_str(&state.oidc.key().open(area.seal_tenant(), PENDING_PURPOSE, &sealed)?).ok()?;
     let age = state.db.now().unix_timestamp() - p.at;
     (0..=PENDING_TTL_SECS).contains(&age).then_some(p)
 }
@@ -132,7 +133,10 @@ pub fn to_second_step(state: &AppState, area: Area, p: &Pending) -> Response {
     let json = serde_json::to_string(&p).unwrap_or_default();
     let value = URL_SAFE_NO_PAD.encode(state.oidc.key().seal(area.seal_tenant(), PENDING_PURPOSE, &json));
     let to = if p.setup { area.setup_path() } else { area.code_path() };
-    with_cookie(see_other(to), &cookies::set(area.pending_cookie(), &value, state.config.secure_cookies, Some(PENDING_TTL_SECS), true))
+    with_cookie(
+        see_other(to),
+        &cookies::set(area.pending_cookie(), &value, state.config.secure_cookies, Some(PENDING_TTL_SECS), true),
+    )
 }
 
 /// What follows a right password.
@@ -146,7 +150,14 @@ pub enum AfterPassword {
 
 /// Decides what follows a right password: a code when the account has a second factor (unless
 /// this device is remembered), the set-up when one is required and missing, else the session.
-pub async fn after_password(conn: &mut sqlx::PgConnection, area: Area, headers: &HeaderMap, account: Uuid, required: bool, now: time::OffsetDateTime) -> Result<AfterPassword, AppError> {
+pub async fn after_password(
+    conn: &mut sqlx::PgConnection,
+    area: Area,
+    headers: &HeaderMap,
+    account: Uuid,
+    required: bool,
+    now: time::OffsetDateTime,
+) -> Result<AfterPassword, AppError> {
     let owner = area.owner(account);
     if factor::enabled(conn, owner).await? {
         let remembered = match cookies::get(headers, area.device_cookie()) {
@@ -163,7 +174,11 @@ pub async fn after_password(conn: &mut sqlx::PgConnection, area: Area, headers: 
 /// are checked and counted one after the other; one sent while another is being checked waits a
 /// second. A browser the account has remembered is spared the
 /// delay over all addresses, so that nobody who knows the address can keep its owner out.
-pub async fn login_wait(conn: &mut sqlx::PgConnection, buckets: &[String; 2], remembered: bool) -> Result<Option<std::time::Duration>, AppError> {
+pub async fn login_wait(
+    conn: &mut sqlx::PgConnection,
+    buckets: &[String; 2],
+    remembered: bool,
+) -> Result<Option<std::time::Duration>, AppError> {
     if !throttle::try_lock(conn, &buckets[1]).await? {
         return Ok(Some(std::time::Duration::from_secs(1)));
     }
@@ -173,7 +188,13 @@ pub async fn login_wait(conn: &mut sqlx::PgConnection, buckets: &[String; 2], re
 }
 
 /// Whether this browser carries a remembered device of the account whose delay key is `key`.
-pub async fn remembered_device(conn: &mut sqlx::PgConnection, area: Area, headers: &HeaderMap, key: &str, now: time::OffsetDateTime) -> Result<bool, AppError> {
+pub async fn remembered_device(
+    conn: &mut sqlx::PgConnection,
+    area: Area,
+    headers: &HeaderMap,
+    key: &str,
+    now: time::OffsetDateTime,
+) -> Result<bool, AppError> {
     let Some(token) = cookies::get(headers, area.device_cookie()).filter(|t| !t.is_empty()) else { return Ok(false) };
     let email = factor::device_email(conn, area.tenant().map(|t| t.0), token, now).await?;
     Ok(email.is_some_and(|e| portal_identity::secret::fingerprint(&e) == key))
@@ -185,7 +206,12 @@ pub async fn login_failed(conn: &mut sqlx::PgConnection, buckets: &[String; 2], 
     for b in buckets {
         throttle::fail(conn, b).await?;
     }
-    portal_identity::ratelimit::hit(conn, &super::limits::address_bucket(ip), portal_identity::ratelimit::LOGIN_PER_ADDRESS).await?;
+    portal_identity::ratelimit::hit(
+        conn,
+        &super::limits::address_bucket(ip),
+        portal_identity::ratelimit::LOGIN_PER_ADDRESS,
+    )
+    .await?;
     Ok(())
 }
 
@@ -204,7 +230,13 @@ pub fn wait_secs(wait: std::time::Duration) -> String {
 
 /// Starts the staff session (a fresh id; the old one ends) and sends the member on to `next`,
 /// clearing the pending login.
-pub async fn start_staff_session(state: &AppState, tx: &mut portal_db::TenantTx, headers: &HeaderMap, staff: Uuid, next: &str) -> Result<Response, AppError> {
+pub async fn start_staff_session(
+    state: &AppState,
+    tx: &mut portal_db::TenantTx,
+    headers: &HeaderMap,
+    staff: Uuid,
+    next: &str,
+) -> Result<Response, AppError> {
     if let Some(old) = cookies::get(headers, super::session::STAFF_COOKIE) {
         session::end(tx, old).await?;
     }
@@ -217,7 +249,14 @@ pub async fn start_staff_session(state: &AppState, tx: &mut portal_db::TenantTx,
 /// Starts the console session (a fresh id; the old one ends) and sends the operator on to `next`
 /// (the tenant list, or the security page after a recovery code), clearing the pending login and
 /// the login form's token.
-pub async fn start_console_session(state: &AppState, tx: &mut portal_db::PlatformTx, headers: &HeaderMap, ip: &ClientIp, operator: Uuid, next: &str) -> Result<Response, AppError> {
+pub async fn start_console_session(
+    state: &AppState,
+    tx: &mut portal_db::PlatformTx,
+    headers: &HeaderMap,
+    ip: &ClientIp,
+    operator: Uuid,
+    next: &str,
+) -> Result<Response, AppError> {
     use super::operator::SESSION_COOKIE;
     if let Some(old) = cookies::get(headers, SESSION_COOKIE) {
         portal_operators::end_session(tx, old).await?;

@@ -44,7 +44,9 @@ pub(super) fn login_redirect(parts: &Parts, login: &str) -> Response {
 
 async fn load_citizen(parts: &Parts, state: &AppState) -> Result<Option<Citizen>, AppError> {
     let Some(ctx) = parts.extensions.get::<TenantContext>() else { return Ok(None) };
-    let Some(token) = cookies::get(&parts.headers, CITIZEN_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned) else { return Ok(None) };
+    let Some(token) = cookies::get(&parts.headers, CITIZEN_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned) else {
+        return Ok(None);
+    };
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let s = session::load(&mut tx, &token, false).await?;
     tx.finish().await?;
@@ -105,15 +107,26 @@ impl Staff {
 
 /// Builds the principal of a staff member of `tenant`.
 pub fn staff_principal(tenant: portal_domain::TenantId, user: &StaffUser) -> Principal {
-    let roles: Vec<Role> = user.roles.iter().filter_map(|r| Role::parse(&r.role)).filter(|r| *r != Role::Operator).collect();
-    let scope_services = user.roles.iter().find(|r| r.role == "case_worker").map(|r| r.scope_services.clone()).unwrap_or_default();
-    Principal { domain: Domain::Tenant(tenant), actor_kind: ActorKind::Staff, actor_id: user.staff_id, name: user.display_name.clone(), roles, scope_services }
+    let roles: Vec<Role> =
+        user.roles.iter().filter_map(|r| Role::parse(&r.role)).filter(|r| *r != Role::Operator).collect();
+    let scope_services =
+        user.roles.iter().find(|r| r.role == "case_worker").map(|r| r.scope_services.clone()).unwrap_or_default();
+    Principal {
+        domain: Domain::Tenant(tenant),
+        actor_kind: ActorKind::Staff,
+        actor_id: user.staff_id,
+        name: user.display_name.clone(),
+        roles,
+        scope_services,
+    }
 }
 
 /// Loads the staff session of a request (None: not logged in, expired, or revoked).
 pub async fn load_staff(parts: &Parts, state: &AppState) -> Result<Option<Staff>, AppError> {
     let Some(ctx) = parts.extensions.get::<TenantContext>() else { return Ok(None) };
-    let Some(token) = cookies::get(&parts.headers, STAFF_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned) else { return Ok(None) };
+    let Some(token) = cookies::get(&parts.headers, STAFF_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned) else {
+        return Ok(None);
+    };
     let tenant = ctx.entry.tenant_id;
     let mut tx = tenant_tx(state, tenant).await?;
     let Some(s) = session::load(&mut tx, &token, true).await? else { return Ok(None) };
@@ -150,5 +163,9 @@ pub fn anon_csrf(headers: &axum::http::HeaderMap) -> (String, bool) {
 
 /// Sets the anonymous CSRF cookie when it was new.
 pub fn set_anon_csrf(state: &AppState, r: Response, token: &str, is_new: bool) -> Response {
-    if is_new { with_cookie(r, &cookies::set(ANON_CSRF_COOKIE, token, state.config.secure_cookies, Some(2 * 3600), true)) } else { r }
+    if is_new {
+        with_cookie(r, &cookies::set(ANON_CSRF_COOKIE, token, state.config.secure_cookies, Some(2 * 3600), true))
+    } else {
+        r
+    }
 }

@@ -85,7 +85,11 @@ impl FileLimits {
 }
 
 fn part_error(e: &axum::extract::multipart::MultipartError) -> AppError {
-    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE { AppError::new(ErrorKind::PayloadTooLarge) } else { AppError::bad_request() }
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::new(ErrorKind::PayloadTooLarge)
+    } else {
+        AppError::bad_request()
+    }
 }
 
 /// Reads a part up to `keep` bytes and the rest of it without keeping it; the part's bytes (at
@@ -113,9 +117,15 @@ pub(super) enum GatedPost {
 impl GatedPost {
     /// Receives a post: a url-encoded body is read at once, a multipart one is left unread.
     pub(super) async fn from_request<S: Send + Sync>(req: Request, state: &S) -> Result<Self, AppError> {
-        let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+        let multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
         if !multipart {
-            let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES).await.map_err(|_| AppError::new(ErrorKind::PayloadTooLarge))?;
+            let body = axum::body::to_bytes(req.into_body(), MAX_FORM_BYTES)
+                .await
+                .map_err(|_| AppError::new(ErrorKind::PayloadTooLarge))?;
             return Ok(Self::Form(Fields(parse_urlencoded(&body)?)));
         }
         Ok(Self::Multipart(Multipart::from_request(req, state).await.map_err(|_| AppError::bad_request())?))
@@ -148,7 +158,11 @@ impl GatedPost {
             let name = part.name().unwrap_or_default().to_owned();
             let file_name = part.file_name().map(str::to_owned);
             text_bytes += PART_OVERHEAD + name.len();
-            if parts > MAX_PARTS || name.len() > MAX_NAME || file_name.as_ref().is_some_and(|f| f.len() > MAX_NAME) || text_bytes > MAX_TEXT_BYTES {
+            if parts > MAX_PARTS
+                || name.len() > MAX_NAME
+                || file_name.as_ref().is_some_and(|f| f.len() > MAX_NAME)
+                || text_bytes > MAX_TEXT_BYTES
+            {
                 return Err(AppError::new(ErrorKind::PayloadTooLarge));
             }
             let Some(file_name) = file_name else {
@@ -191,7 +205,9 @@ impl GatedPost {
 pub fn accept(field: Option<&Field>, upload: &Upload) -> Result<(FileType, Vec<u8>), Problem> {
     let (max, accepted) = match field {
         Some(f) => (f.max_bytes(), f.accepted()),
-        None => (u64::from(portal_forms::schema::DEFAULT_MAX_KB) * 1024, vec![FileType::Pdf, FileType::Png, FileType::Jpeg]),
+        None => {
+            (u64::from(portal_forms::schema::DEFAULT_MAX_KB) * 1024, vec![FileType::Pdf, FileType::Png, FileType::Jpeg])
+        }
     };
     let list = || accepted.iter().map(|t| t.label()).collect::<Vec<_>>().join(", ");
     if upload.bytes.is_empty() {
@@ -200,7 +216,8 @@ pub fn accept(field: Option<&Field>, upload: &Upload) -> Result<(FileType, Vec<u
     if upload.bytes.len() as u64 > max {
         return Err(Problem::FileTooLarge { max_kb: (max / 1024) as u32 });
     }
-    let kind = sniff(&upload.bytes).filter(|k| accepted.contains(k)).ok_or_else(|| Problem::FileType { accepted: list() })?;
+    let kind =
+        sniff(&upload.bytes).filter(|k| accepted.contains(k)).ok_or_else(|| Problem::FileType { accepted: list() })?;
     let clean = strip_metadata(kind, &upload.bytes).map_err(|_| Problem::FileType { accepted: list() })?;
     Ok((kind, clean))
 }

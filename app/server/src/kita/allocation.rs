@@ -5,14 +5,14 @@
 //! place, offers by round.
 
 use crate::kit::checked::Checked;
-use axum::extract::{Path, RawQuery, State};
+use crate::kit::params::Params;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_domain::Lang;
 use portal_kita::repo::allocation::{self, Refused};
 use portal_kita::repo::{Scope, stats};
-use portal_mail::Mail;
 use portal_ui::blocks::{Block, Button, Cell};
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::host::ClientIp;
@@ -36,7 +36,13 @@ fn refused_code(r: Refused) -> &'static str {
     }
 }
 
-pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub(super) async fn page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
     let pairs = parse_urlencoded(q.unwrap_or_default().as_bytes())?;
@@ -51,7 +57,16 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, head
     tx.finish().await?;
     let mut blocks = vec![Block::Text(tr(lang, "kita.allocation_intro"))];
     if let Some(code) = field(&pairs, "abgelehnt") {
-        blocks.push(Block::Notice("danger", tr(lang, &format!("kita.refused_{}", if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') { code } else { "wrong_state" }))));
+        blocks.push(Block::Notice(
+            "danger",
+            tr(
+                lang,
+                &format!(
+                    "kita.refused_{}",
+                    if code.chars().all(|c| c.is_ascii_lowercase() || c == '_') { code } else { "wrong_state" }
+                ),
+            ),
+        ));
     }
     // the next step starts a phase (none runs, or the last one's offers are out): undecided pairs
     // stop it, and the page says why instead of offering the button
@@ -71,7 +86,13 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, head
     }
     blocks.push(Block::Table {
         caption: tr(lang, "kita.phases_title"),
-        headers: vec![tr(lang, "kita.phase"), tr(lang, "kita.status"), tr(lang, "kita.rounds"), tr(lang, "kita.stability"), tr(lang, "kita.accept_until")],
+        headers: vec![
+            tr(lang, "kita.phase"),
+            tr(lang, "kita.status"),
+            tr(lang, "kita.rounds"),
+            tr(lang, "kita.stability"),
+            tr(lang, "kita.accept_until"),
+        ],
         rows: phases
             .iter()
             .map(|p| {
@@ -92,7 +113,13 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, head
         empty: tr(lang, "kita.no_phases"),
     });
     if s.may(&state, Resource::Kita, Action::Write) && !blocked {
-        let btn = |action: &str, label: &str| Button { action: paths::ALLOCATION_ACTION.with(&[&action]), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, label), danger: false };
+        let btn = |action: &str, label: &str| Button {
+            action: paths::ALLOCATION_ACTION.with(&[&action]),
+            csrf: s.csrf.clone(),
+            hidden: vec![],
+            label: tr(lang, label),
+            danger: false,
+        };
         let buttons = match current.map(|p| p.status.as_str()) {
             None => vec![btn("starten", "kita.start_phase")],
             Some("running") => vec![btn("runde", "kita.run_round"), btn("alle-runden", "kita.run_all")],
@@ -103,7 +130,17 @@ pub(super) async fn page(State(state): State<AppState>, ctx: TenantContext, head
     }
     blocks.push(rounds_table(lang, &st.rounds));
     blocks.push(Block::Links(vec![(paths::STATISTICS.path().into(), tr(lang, "kita.statistics_title"))]));
-    staff_page(&state, &ctx, lang, paths::ALLOCATION.path(), Some(&s), StatusCode::OK, tr(lang, "kita.nav_allocation"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::ALLOCATION.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "kita.nav_allocation"),
+        blocks,
+    )
+    .await
 }
 
 fn rounds_table(lang: Lang, rounds: &[stats::RoundCount]) -> Block {
@@ -121,7 +158,12 @@ fn rounds_table(lang: Lang, rounds: &[stats::RoundCount]) -> Block {
         ],
         rows: rounds
             .iter()
-            .map(|r| [r.phase.into(), r.round.into(), r.offers, r.held, r.declined, r.accepted, r.refused, r.expired].iter().map(|n: &i64| Cell::Text(n.to_string())).collect())
+            .map(|r| {
+                [r.phase.into(), r.round.into(), r.offers, r.held, r.declined, r.accepted, r.refused, r.expired]
+                    .iter()
+                    .map(|n: &i64| Cell::Text(n.to_string()))
+                    .collect()
+            })
             .collect(),
         empty: tr(lang, "kita.no_offers"),
     }
@@ -132,7 +174,7 @@ pub(super) async fn action(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
-    Path(action): Path<String>,
+    Params(action): Params<String>,
     Checked(s, _): Checked<Staff>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
@@ -144,7 +186,15 @@ pub(super) async fn action(
     match action.as_str() {
         "starten" => match allocation::start(&mut tx).await? {
             Ok(phase) => {
-                audit(&mut tx, &s, &ip, "kita_allocation.start", format!("kita_allocation:{phase}"), serde_json::json!({ "phase": phase })).await?;
+                audit(
+                    &mut tx,
+                    &s,
+                    &ip,
+                    "kita_allocation.start",
+                    format!("kita_allocation:{phase}"),
+                    serde_json::json!({ "phase": phase }),
+                )
+                .await?;
                 tx.finish().await?;
                 Ok(back(format!("phase={phase}")))
             }
@@ -156,7 +206,15 @@ pub(super) async fn action(
             match allocation::rounds(&mut tx, limit).await? {
                 Ok(done) => {
                     let offers: usize = done.iter().map(|r| r.offers).sum();
-                    audit(&mut tx, &s, &ip, "kita_allocation.rounds", "kita:allocation".into(), serde_json::json!({ "rounds": done.len(), "offers": offers })).await?;
+                    audit(
+                        &mut tx,
+                        &s,
+                        &ip,
+                        "kita_allocation.rounds",
+                        "kita:allocation".into(),
+                        serde_json::json!({ "rounds": done.len(), "offers": offers }),
+                    )
+                    .await?;
                     tx.finish().await?;
                     Ok(back(format!("runden={}", done.len())))
                 }
@@ -172,17 +230,27 @@ pub(super) async fn action(
                     }
                     let plang = Lang::from_code(&a.lang).unwrap_or(lang);
                     let portal = if a.portal_url.is_empty() { base.clone() } else { a.portal_url.clone() };
-                    let mail = Mail::KitaOffer {
-                        child: format!("{} {}", a.child_first, a.child_last),
-                        facility: o.facility_name.clone(),
-                        care: care_label(plang, &o.care_type),
-                        start: month_text(plang, o.start_month),
-                        until: o.accept_until.map(fmt_date).unwrap_or_default(),
-                        link: format!("{portal}{}", paths::MINE_ONE.with(&[&a.id])),
-                    };
+                    let mail = crate::kita::mails::offer(
+                        crate::kita::mails::Offer {
+                            child: format!("{} {}", a.child_first, a.child_last),
+                            facility: o.facility_name.clone(),
+                            care: care_label(plang, &o.care_type),
+                            start: month_text(plang, o.start_month),
+                        },
+                        o.accept_until.map(fmt_date).unwrap_or_default(),
+                        format!("{portal}{}", paths::MINE_ONE.with(&[&a.id])),
+                    );
                     crate::kit::mail::queue(&mut tx, &ctx, &portal, plang, &a.email, mail).await?;
                 }
-                audit(&mut tx, &s, &ip, "kita_allocation.send", "kita:allocation".into(), serde_json::json!({ "offers": list.len() })).await?;
+                audit(
+                    &mut tx,
+                    &s,
+                    &ip,
+                    "kita_allocation.send",
+                    "kita:allocation".into(),
+                    serde_json::json!({ "offers": list.len() }),
+                )
+                .await?;
                 tx.finish().await?;
                 Ok(back(format!("versandt={}", list.len())))
             }
@@ -192,7 +260,12 @@ pub(super) async fn action(
     }
 }
 
-pub(super) async fn statistics(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff) -> Result<Response, AppError> {
+pub(super) async fn statistics(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -204,16 +277,44 @@ pub(super) async fn statistics(State(state): State<AppState>, ctx: TenantContext
     tx.finish().await?;
     let table = |caption: &str, first: &str, rows: &[stats::Demand], label: &dyn Fn(&str) -> String| Block::Table {
         caption: tr(lang, caption),
-        headers: vec![tr(lang, first), tr(lang, "kita.applications"), tr(lang, "kita.places"), tr(lang, "kita.offer_accepted")],
-        rows: rows.iter().map(|r| vec![Cell::Text(label(&r.key)), Cell::Text(r.applications.to_string()), Cell::Text(r.places.to_string()), Cell::Text(r.accepted.to_string())]).collect(),
+        headers: vec![
+            tr(lang, first),
+            tr(lang, "kita.applications"),
+            tr(lang, "kita.places"),
+            tr(lang, "kita.offer_accepted"),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Text(label(&r.key)),
+                    Cell::Text(r.applications.to_string()),
+                    Cell::Text(r.places.to_string()),
+                    Cell::Text(r.accepted.to_string()),
+                ]
+            })
+            .collect(),
         empty: tr(lang, "kita.none"),
     };
     let blocks = vec![
-        Block::Facts(vec![(tr(lang, "kita.without_place"), st.without_place.to_string(), None), (tr(lang, "kita.entitled_without_place"), st.entitled_without_place.to_string(), None)]),
+        Block::Facts(vec![
+            (tr(lang, "kita.without_place"), st.without_place.to_string(), None),
+            (tr(lang, "kita.entitled_without_place"), st.entitled_without_place.to_string(), None),
+        ]),
         table("kita.by_district", "kita.district", &st.by_district, &|k| k.to_owned()),
         table("kita.by_care_type", "kita.care_type", &st.by_care_type, &|k| care_label(lang, k)),
         table("kita.by_age", "kita.age_group", &st.by_age, &|k| tr_with(lang, "kita.age_years", &[("age", k)])),
         rounds_table(lang, &st.rounds),
     ];
-    staff_page(&state, &ctx, lang, paths::STATISTICS.path(), Some(&s), StatusCode::OK, tr(lang, "kita.statistics_title"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::STATISTICS.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "kita.statistics_title"),
+        blocks,
+    )
+    .await
 }

@@ -4,14 +4,14 @@
 
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
-use axum::extract::{Path, State};
+use crate::kit::params::Params;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_domain::Lang;
 use portal_kita::repo::allocation::{self, OfferView};
 use portal_kita::repo::applications::{self, Application, Origin};
 use portal_kita::repo::{self, Facility, Scope, Settings};
-use portal_mail::Mail;
 use portal_ui::blocks::{Block, Button, Cell, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
@@ -22,9 +22,10 @@ use super::form::{self, pref_name};
 use super::{care_label, date_text, month_text, paths, settings_of};
 use crate::kit::dates::fmt_date;
 use crate::kit::form::Fields;
+use crate::kit::frame::blocks_page;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
-use crate::kit::page::{blocks_page, lang_of};
+use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Citizen;
 
@@ -36,7 +37,13 @@ fn open_for_applications(settings: &Settings, today: time::Date) -> bool {
     today <= settings.deadline
 }
 
-pub(super) async fn apply_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, c: Citizen, f: axum::extract::RawQuery) -> Result<Response, AppError> {
+pub(super) async fn apply_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    c: Citizen,
+    f: axum::extract::RawQuery,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let mut state_form = form::new_state(&settings);
@@ -48,16 +55,26 @@ pub(super) async fn apply_page(State(state): State<AppState>, ctx: TenantContext
         }
     }
     if let Some(a) = portal_identity::citizen::get(&mut tx, c.citizen_id).await? {
-        let name = [a.profile.given_name.clone().unwrap_or_default(), a.profile.family_name.clone().unwrap_or_default()].join(" ").trim().to_owned();
+        let name =
+            [a.profile.given_name.clone().unwrap_or_default(), a.profile.family_name.clone().unwrap_or_default()]
+                .join(" ")
+                .trim()
+                .to_owned();
         state_form.values.insert("parent_name".into(), name);
         state_form.values.insert("email".into(), a.email.clone().unwrap_or_default());
         state_form.values.insert("phone".into(), a.profile.phone.clone().unwrap_or_default());
         state_form.values.insert("child_last".into(), a.profile.family_name.clone().unwrap_or_default());
-        let address = [a.profile.street.clone().unwrap_or_default(), [a.profile.postal_code.clone().unwrap_or_default(), a.profile.city.clone().unwrap_or_default()].join(" ").trim().to_owned()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let address = [
+            a.profile.street.clone().unwrap_or_default(),
+            [a.profile.postal_code.clone().unwrap_or_default(), a.profile.city.clone().unwrap_or_default()]
+                .join(" ")
+                .trim()
+                .to_owned(),
+        ]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
         state_form.values.insert("address".into(), address);
     }
     apply_with(&state, &ctx, tx, lang, &c, &settings, state_form, StatusCode::OK).await
@@ -78,7 +95,11 @@ async fn apply_with(
     let districts = repo::districts(&mut tx).await?;
     let mut blocks = vec![];
     if open_for_applications(settings, state.db.clock().today()) {
-        blocks.push(Block::Text(tr_with(lang, "kita.apply_intro", &[("n", &settings.max_preferences.to_string()), ("deadline", &date_text(settings.deadline))])));
+        blocks.push(Block::Text(tr_with(
+            lang,
+            "kita.apply_intro",
+            &[("n", &settings.max_preferences.to_string()), ("deadline", &date_text(settings.deadline))],
+        )));
         blocks.push(Block::Form(FormSpec {
             action: paths::APPLY.path().into(),
             csrf: c.csrf.clone(),
@@ -89,12 +110,20 @@ async fn apply_with(
             secondary: Some((paths::SEARCH.path().into(), tr(lang, "kita.back_to_search"))),
         }));
     } else {
-        blocks.push(Block::Notice("warning", tr_with(lang, "kita.deadline_passed", &[("deadline", &date_text(settings.deadline))])));
+        blocks.push(Block::Notice(
+            "warning",
+            tr_with(lang, "kita.deadline_passed", &[("deadline", &date_text(settings.deadline))]),
+        ));
     }
     blocks_page(state, ctx, tx, lang, paths::APPLY.path(), status, tr(lang, "kita.apply_title"), vec![], blocks).await
 }
 
-pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(c, f): Checked<Citizen>) -> Result<Response, AppError> {
+pub(super) async fn apply(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Checked(c, f): Checked<Citizen>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
@@ -105,7 +134,10 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
     let mut districts = repo::districts(&mut tx).await?;
     let mut draft = match form::parse(lang, &f, &settings, &facilities, &districts, state.db.clock().today()) {
         Ok(d) => d,
-        Err(form_state) => return apply_with(&state, &ctx, tx, lang, &c, &settings, form_state, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(form_state) => {
+            return apply_with(&state, &ctx, tx, lang, &c, &settings, form_state, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
     };
     // the points count the address's district (street directory) whatever the parent chose; the
     // choice is kept for the office, which sees where the two differ
@@ -123,7 +155,8 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
     };
     let origin = Origin::Citizen(c.citizen_id);
     let retried = applications::submitted_with(&mut tx, origin, &key).await?;
-    let refuse = |key: &str, args: &[(&str, &str)]| crate::kit::form::form_again(&f, "child_first", tr_with(lang, key, args));
+    let refuse =
+        |key: &str, args: &[(&str, &str)]| crate::kit::form::form_again(&f, "child_first", tr_with(lang, key, args));
     if retried.is_none() {
         if let Some(existing) = mine.iter().find(|a| same_child(a)) {
             let fs = refuse("kita.error_already_applied", &[("number", &existing.number)]);
@@ -155,7 +188,9 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
                     let number = mine.iter().find(|a| same_child(a)).map(|a| a.number.clone()).unwrap_or_default();
                     refuse("kita.error_already_applied", &[("number", &number)])
                 }
-                applications::Refused::TooMany => refuse("kita.error_too_many_children", &[("n", &MAX_PER_ACCOUNT.to_string())]),
+                applications::Refused::TooMany => {
+                    refuse("kita.error_too_many_children", &[("n", &MAX_PER_ACCOUNT.to_string())])
+                }
             };
             return apply_with(&state, &ctx, tx, lang, &c, &settings, fs, StatusCode::CONFLICT).await;
         }
@@ -167,16 +202,31 @@ pub(super) async fn apply(State(state): State<AppState>, ctx: TenantContext, hea
         applications::check_new(&mut tx, id, settings.max_preferences as usize).await?;
     }
     if created && !draft.email.is_empty() {
-        let names: Vec<String> = draft.preferences.iter().filter_map(|p| facilities.iter().find(|x| x.id == *p)).map(|x| x.name.clone()).collect();
+        let names: Vec<String> = draft
+            .preferences
+            .iter()
+            .filter_map(|p| facilities.iter().find(|x| x.id == *p))
+            .map(|x| x.name.clone())
+            .collect();
         let number = applications::get(&mut tx, &Scope::All, id).await?.map(|a| a.number).unwrap_or_default();
-        let mail = Mail::KitaApplied { child: format!("{} {}", draft.child_first, draft.child_last), number, preferences: names.join(", "), link: format!("{base}{}", paths::MINE_ONE.with(&[&id])) };
+        let mail = crate::kita::mails::applied(
+            format!("{} {}", draft.child_first, draft.child_last),
+            number,
+            names.join(", "),
+            format!("{base}{}", paths::MINE_ONE.with(&[&id])),
+        );
         crate::kit::mail::queue(&mut tx, &ctx, &base, lang, &draft.email, mail).await?;
     }
     tx.finish().await?;
     Ok(Notice::Saved.redirect(&paths::MINE_ONE.with(&[&id])))
 }
 
-pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, c: Citizen) -> Result<Response, AppError> {
+pub(super) async fn mine(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    c: Citizen,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
@@ -195,13 +245,22 @@ pub(super) async fn mine(State(state): State<AppState>, ctx: TenantContext, head
     let blocks = vec![
         Block::Table {
             caption: tr(lang, "kita.mine_title"),
-            headers: vec![tr(lang, "kita.number"), tr(lang, "kita.child"), tr(lang, "kita.start_month"), tr(lang, "kita.status")],
+            headers: vec![
+                tr(lang, "kita.number"),
+                tr(lang, "kita.child"),
+                tr(lang, "kita.start_month"),
+                tr(lang, "kita.status"),
+            ],
             rows,
             empty: tr(lang, "kita.mine_none"),
         },
-        Block::Links(vec![(paths::APPLY.path().into(), tr(lang, "kita.apply_link")), (paths::SEARCH.path().into(), tr(lang, "kita.search_title"))]),
+        Block::Links(vec![
+            (paths::APPLY.path().into(), tr(lang, "kita.apply_link")),
+            (paths::SEARCH.path().into(), tr(lang, "kita.search_title")),
+        ]),
     ];
-    blocks_page(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "kita.mine_title"), vec![], blocks).await
+    blocks_page(&state, &ctx, tx, lang, paths::MINE.path(), StatusCode::OK, tr(lang, "kita.mine_title"), vec![], blocks)
+        .await
 }
 
 /// What a parent reads as the status: provisional offers of a running phase stay hidden.
@@ -214,7 +273,11 @@ fn status_text(lang: Lang, a: &Application, offers: &[OfferView], phases: &[allo
     }
     if let Some(o) = offers.iter().find(|o| o.sent && o.status != "declined") {
         return match o.status.as_str() {
-            "held" => tr_with(lang, "kita.status_offer", &[("facility", &o.facility_name), ("until", &o.accept_until.map(fmt_date).unwrap_or_default())]),
+            "held" => tr_with(
+                lang,
+                "kita.status_offer",
+                &[("facility", &o.facility_name), ("until", &o.accept_until.map(fmt_date).unwrap_or_default())],
+            ),
             "accepted" => tr_with(lang, "kita.status_accepted", &[("facility", &o.facility_name)]),
             "refused" => tr(lang, "kita.status_refused"),
             _ => tr(lang, "kita.status_expired"),
@@ -231,13 +294,29 @@ async fn one_of(tx: &mut portal_db::TenantTx, c: &Citizen, id: Uuid) -> Result<A
     applications::of_citizen_one(tx, c.citizen_id, id).await?.ok_or_else(AppError::not_found)
 }
 
-pub(super) async fn mine_one(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, c: Citizen, Path(id): Path<Uuid>, q: axum::extract::RawQuery) -> Result<Response, AppError> {
+pub(super) async fn mine_one(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    c: Citizen,
+    Params(id): Params<Uuid>,
+    q: axum::extract::RawQuery,
+) -> Result<Response, AppError> {
     let notice = Notice::from_query(q.0.as_deref());
     one_page(&state, &ctx, lang, &c, id, notice.and_then(|n| n.block(lang)), None, StatusCode::OK).await
 }
 
 #[expect(clippy::too_many_arguments, reason = "the page, a notice and the preference form's state")]
-async fn one_page(state: &AppState, ctx: &TenantContext, lang: Lang, c: &Citizen, id: Uuid, notice: Option<Block>, prefs_form: Option<FormState>, status: StatusCode) -> Result<Response, AppError> {
+async fn one_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    lang: Lang,
+    c: &Citizen,
+    id: Uuid,
+    notice: Option<Block>,
+    prefs_form: Option<FormState>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let a = one_of(&mut tx, c, id).await?;
@@ -249,34 +328,70 @@ async fn one_page(state: &AppState, ctx: &TenantContext, lang: Lang, c: &Citizen
         (tr(lang, "kita.number"), a.number.clone(), None),
         (tr(lang, "kita.status"), status_text(lang, &a, &offers, &phases), None),
         (tr(lang, "kita.child"), format!("{} {}, {}", a.child_first, a.child_last, date_text(a.birth_date)), None),
-        (tr(lang, "kita.care_type"), format!("{}, {}", care_label(lang, &a.care_type), tr_with(lang, "kita.hours_week", &[("h", &a.scope_hours.to_string())])), None),
+        (
+            tr(lang, "kita.care_type"),
+            format!(
+                "{}, {}",
+                care_label(lang, &a.care_type),
+                tr_with(lang, "kita.hours_week", &[("h", &a.scope_hours.to_string())])
+            ),
+            None,
+        ),
         (tr(lang, "kita.start_month"), month_text(lang, a.start_month), None),
         (tr(lang, "kita.address"), a.address.clone(), None),
     ]));
     blocks.push(Block::Heading(tr(lang, "kita.preferences")));
-    blocks.push(Block::List(a.preferences.iter().enumerate().map(|(i, p)| format!("{}. {}", i + 1, facility_name(&facilities, *p))).collect()));
+    blocks.push(Block::List(
+        a.preferences
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{}. {}", i + 1, facility_name(&facilities, *p)))
+            .collect(),
+    ));
     // an offer sent and still open: accept or decline
-    for o in offers.iter().filter(|o| o.sent && o.status == "held" && o.accept_until.is_some_and(|t| t > state.db.now())) {
+    for o in
+        offers.iter().filter(|o| o.sent && o.status == "held" && o.accept_until.is_some_and(|t| t > state.db.now()))
+    {
         blocks.push(Block::Notice(
             "info",
             tr_with(
                 lang,
                 "kita.offer_text",
-                &[("facility", &o.facility_name), ("care", &care_label(lang, &o.care_type)), ("start", &month_text(lang, o.start_month)), ("until", &o.accept_until.map(fmt_date).unwrap_or_default())],
+                &[
+                    ("facility", &o.facility_name),
+                    ("care", &care_label(lang, &o.care_type)),
+                    ("start", &month_text(lang, o.start_month)),
+                    ("until", &o.accept_until.map(fmt_date).unwrap_or_default()),
+                ],
             ),
         ));
         let action = paths::MINE_ANSWER.with(&[&id, &o.id]);
         blocks.push(Block::Buttons(vec![
-            Button { action: action.clone(), csrf: c.csrf.clone(), hidden: vec![("antwort".into(), "annehmen".into())], label: tr(lang, "kita.accept"), danger: false },
-            Button { action, csrf: c.csrf.clone(), hidden: vec![("antwort".into(), "ablehnen".into())], label: tr(lang, "kita.decline"), danger: true },
+            Button {
+                action: action.clone(),
+                csrf: c.csrf.clone(),
+                hidden: vec![("antwort".into(), "annehmen".into())],
+                label: tr(lang, "kita.accept"),
+                danger: false,
+            },
+            Button {
+                action,
+                csrf: c.csrf.clone(),
+                hidden: vec![("antwort".into(), "ablehnen".into())],
+                label: tr(lang, "kita.decline"),
+                danger: true,
+            },
         ]));
     }
     // until the deadline, and before the allocation begins (its lists must not change under it)
-    let may_change = open_for_applications(&settings, state.db.clock().today()) && a.status == "submitted" && phases.is_empty();
+    let may_change =
+        open_for_applications(&settings, state.db.clock().today()) && a.status == "submitted" && phases.is_empty();
     if may_change {
         let mut fs = prefs_form.unwrap_or_default();
         for i in 1..=settings.max_preferences as usize {
-            fs.values.entry(pref_name(i)).or_insert_with(|| a.preferences.get(i - 1).map(Uuid::to_string).unwrap_or_default());
+            fs.values
+                .entry(pref_name(i))
+                .or_insert_with(|| a.preferences.get(i - 1).map(Uuid::to_string).unwrap_or_default());
         }
         let active: Vec<Facility> = facilities.iter().filter(|x| x.active).cloned().collect();
         blocks.push(Block::Form(FormSpec {
@@ -290,7 +405,18 @@ async fn one_page(state: &AppState, ctx: &TenantContext, lang: Lang, c: &Citizen
         }));
     }
     blocks.push(Block::Links(vec![(paths::MINE.path().into(), tr(lang, "kita.mine_title"))]));
-    blocks_page(state, ctx, tx, lang, &paths::MINE_ONE.with(&[&id]), status, tr_with(lang, "kita.application_of", &[("child", &a.child_first)]), vec![], blocks).await
+    blocks_page(
+        state,
+        ctx,
+        tx,
+        lang,
+        &paths::MINE_ONE.with(&[&id]),
+        status,
+        tr_with(lang, "kita.application_of", &[("child", &a.child_first)]),
+        vec![],
+        blocks,
+    )
+    .await
 }
 
 fn facility_name(facilities: &[Facility], id: Uuid) -> String {
@@ -301,15 +427,28 @@ pub(super) async fn change_preferences(
     State(state): State<AppState>,
     ctx: TenantContext,
     Language(lang): Language,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Checked(c, f): Checked<Citizen>,
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let a = one_of(&mut tx, &c, id).await?;
-    if !open_for_applications(&settings, state.db.clock().today()) || a.status != "submitted" || !allocation::phases(&mut tx).await?.is_empty() {
+    if !open_for_applications(&settings, state.db.clock().today())
+        || a.status != "submitted"
+        || !allocation::phases(&mut tx).await?.is_empty()
+    {
         tx.finish().await?;
-        return one_page(&state, &ctx, lang, &c, id, Some(Block::Notice("warning", tr(lang, "kita.no_changes")).clone()), None, StatusCode::CONFLICT).await;
+        return one_page(
+            &state,
+            &ctx,
+            lang,
+            &c,
+            id,
+            Some(Block::Notice("warning", tr(lang, "kita.no_changes")).clone()),
+            None,
+            StatusCode::CONFLICT,
+        )
+        .await;
     }
     let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
     let mut fs = FormState::default();
@@ -327,7 +466,7 @@ pub(super) async fn answer(
     State(state): State<AppState>,
     ctx: TenantContext,
     Language(lang): Language,
-    Path((id, offer)): Path<(Uuid, Uuid)>,
+    Params((id, offer)): Params<(Uuid, Uuid)>,
     Checked(c, f): Checked<Citizen>,
 ) -> Result<Response, AppError> {
     let accept = match f.text("antwort").as_str() {
@@ -344,7 +483,17 @@ pub(super) async fn answer(
         }
         Err(_) => {
             tx.finish().await?;
-            one_page(&state, &ctx, lang, &c, id, Some(Block::Notice("warning", tr(lang, "kita.offer_not_open"))), None, StatusCode::CONFLICT).await
+            one_page(
+                &state,
+                &ctx,
+                lang,
+                &c,
+                id,
+                Some(Block::Notice("warning", tr(lang, "kita.offer_not_open"))),
+                None,
+                StatusCode::CONFLICT,
+            )
+            .await
         }
     }
 }

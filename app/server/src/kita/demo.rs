@@ -110,18 +110,28 @@ pub async fn sync(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
         let tenant = portal_tenancy::repo::get_by_slug(&mut platform, &t.slug).await?.with_context(ctx)?.id();
         let mut tx = platform.into_tenant(tenant).await?;
         let (year_start, deadline) = demo_dates(db.clock().today(), t.deadline_in_days);
-        let settings = Settings { year_start, deadline, max_preferences: t.max_preferences, accept_days: t.accept_days };
+        let settings =
+            Settings { year_start, deadline, max_preferences: t.max_preferences, accept_days: t.accept_days };
         repo::save_settings(&mut tx, &settings).await?;
         let mut districts = BTreeMap::new();
         for d in &t.district {
-            districts.insert(d.name.clone(), repo::save_district(&mut tx, &d.name, d.position.0, d.position.1, &d.streets).await?);
+            districts.insert(
+                d.name.clone(),
+                repo::save_district(&mut tx, &d.name, d.position.0, d.position.1, &d.streets).await?,
+            );
         }
         for p in &t.provider {
             let existing = repo::providers(&mut tx, &Scope::All).await?.into_iter().find(|x| x.name == p.name);
-            let provider = Provider { id: existing.map_or_else(Uuid::now_v7, |x| x.id), name: p.name.clone(), kind: p.kind.clone(), contact: p.contact.clone() };
+            let provider = Provider {
+                id: existing.map_or_else(Uuid::now_v7, |x| x.id),
+                name: p.name.clone(),
+                kind: p.kind.clone(),
+                contact: p.contact.clone(),
+            };
             repo::save_provider(&mut tx, &provider).await?;
             for f in &p.facility {
-                let existing = repo::facilities(&mut tx, &Scope::All, false).await?.into_iter().find(|x| x.name == f.name);
+                let existing =
+                    repo::facilities(&mut tx, &Scope::All, false).await?.into_iter().find(|x| x.name == f.name);
                 let facility = Facility {
                     id: existing.map_or_else(Uuid::now_v7, |x| x.id),
                     provider_id: provider.id,
@@ -130,7 +140,9 @@ pub async fn sync(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
                     name: f.name.clone(),
                     kind: f.kind.clone(),
                     address: f.address.clone(),
-                    district_id: Some(*districts.get(&f.district).with_context(|| format!("{}: district {}", ctx(), f.district))?),
+                    district_id: Some(
+                        *districts.get(&f.district).with_context(|| format!("{}: district {}", ctx(), f.district))?,
+                    ),
                     position: Some(f.position),
                     opening_hours: f.opening_hours.clone(),
                     scopes: f.scopes.clone(),
@@ -143,12 +155,23 @@ pub async fn sync(db: &Db, file: &std::path::Path) -> anyhow::Result<()> {
                 repo::save_facility(&mut tx, &facility).await?;
                 let mut all: Vec<(time::Date, &BTreeMap<String, i32>)> = vec![(settings.year_start, &f.places)];
                 for (months, places) in &f.later {
-                    let start = months.strip_prefix('+').and_then(|m| m.parse::<u8>().ok()).and_then(|m| add_months(settings.year_start, m));
-                    all.push((start.with_context(|| format!("{}: \"{months}\" is no number of months (\"+5\")", ctx()))?, places));
+                    let start = months
+                        .strip_prefix('+')
+                        .and_then(|m| m.parse::<u8>().ok())
+                        .and_then(|m| add_months(settings.year_start, m));
+                    all.push((
+                        start.with_context(|| format!("{}: \"{months}\" is no number of months (\"+5\")", ctx()))?,
+                        places,
+                    ));
                 }
                 for (start_month, places) in all {
                     for (care, n) in places {
-                        repo::set_places(&mut tx, &Program { facility: facility.id, care_type: care.clone(), start_month }, *n).await?;
+                        repo::set_places(
+                            &mut tx,
+                            &Program { facility: facility.id, care_type: care.clone(), start_month },
+                            *n,
+                        )
+                        .await?;
                     }
                 }
             }
@@ -180,7 +203,11 @@ fn add_months(date: time::Date, months: u8) -> Option<time::Date> {
 
 /// Generated children apply, each for up to `max_preferences` facilities near the district they
 /// live in. The key of each makes a second sync add nothing.
-async fn generate_applications(tx: &mut portal_db::TenantTx, t: &DemoTenant, settings: &Settings) -> anyhow::Result<()> {
+async fn generate_applications(
+    tx: &mut portal_db::TenantTx,
+    t: &DemoTenant,
+    settings: &Settings,
+) -> anyhow::Result<()> {
     let districts = repo::districts(tx).await?;
     let facilities = repo::facilities(tx, &Scope::All, true).await?;
     if districts.is_empty() || facilities.is_empty() {
@@ -190,7 +217,11 @@ async fn generate_applications(tx: &mut portal_db::TenantTx, t: &DemoTenant, set
     for i in 0..t.generated {
         let person = random_child(&mut rng, settings.year_start.year());
         let district = &districts[rng.below(districts.len())];
-        let street = district.streets.get(rng.below(district.streets.len().max(1))).cloned().unwrap_or_else(|| (*rng.pick(STREETS)).to_owned());
+        let street = district
+            .streets
+            .get(rng.below(district.streets.len().max(1)))
+            .cloned()
+            .unwrap_or_else(|| (*rng.pick(STREETS)).to_owned());
         let months = portal_kita::criteria::age_months(person.birth_date, settings.year_start);
         if months < 6 {
             continue;
@@ -209,7 +240,9 @@ async fn generate_applications(tx: &mut portal_db::TenantTx, t: &DemoTenant, set
         let mut near: Vec<(f64, &Facility)> = facilities
             .iter()
             .filter(|f| (f.kind == "tagespflege") == (care == "tagespflege"))
-            .map(|f| (f.position.map_or(99.0, |p| portal_kita::criteria::distance_km((district.lat, district.lon), p)), f))
+            .map(|f| {
+                (f.position.map_or(99.0, |p| portal_kita::criteria::distance_km((district.lat, district.lon), p)), f)
+            })
             .collect();
         near.sort_by(|a, b| a.0.total_cmp(&b.0));
         let mut pool: Vec<Uuid> = near.iter().take(8).map(|x| x.1.id).collect();

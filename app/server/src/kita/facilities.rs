@@ -3,8 +3,10 @@
 //! to the ranked lists). Staff of a Träger reach only their own; the youth office changes them.
 
 use crate::kit::checked::Checked;
+use crate::kit::office::ObjectPage;
 use crate::kit::page::Language;
-use axum::extract::{Path, State};
+use crate::kit::params::Params;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_authz::{Action, Resource};
@@ -17,7 +19,9 @@ use portal_web::host::ClientIp;
 use portal_web::{AppError, AppState, TenantContext};
 use uuid::Uuid;
 
-use super::setup::{facility_fields, facility_values, form, parse_facility, parse_provider, provider_fields, with_labels};
+use super::setup::{
+    facility_fields, facility_values, form, parse_facility, parse_provider, provider_fields, with_labels,
+};
 use super::{care_label, month_text, month_value, parse_month, paths, scope_of, settings_of};
 use crate::flows::staff_invite as identity_admin;
 use crate::kit::mail::base_url;
@@ -39,29 +43,24 @@ pub(super) async fn provider_page(
     ctx: TenantContext,
     Language(lang): Language,
     s: Staff,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     q: axum::extract::RawQuery,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Read)?;
-    provider_with(&state, &ctx, lang, &s, id, notice_of(lang, q.0), None, StatusCode::OK).await
+    provider_with(ObjectPage::new(&state, &ctx, lang, &s, id), notice_of(lang, q.0)).await
 }
 
-#[expect(clippy::too_many_arguments, reason = "the page, a notice and the form shown again with its problems")]
 async fn provider_with(
-    state: &AppState,
-    ctx: &TenantContext,
-    lang: Lang,
-    s: &Staff,
-    id: Uuid,
+    p: ObjectPage<'_, Uuid, (String, FormState)>,
     mut blocks: Vec<Block>,
-    again: Option<(String, FormState)>,
-    status: StatusCode,
 ) -> Result<Response, AppError> {
+    let ObjectPage { state, ctx, lang, staff: s, key: id, again, status } = p;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
     let scope = scope_of(&mut tx, s).await?;
     let p = repo::providers(&mut tx, &scope).await?.into_iter().find(|p| p.id == id).ok_or_else(AppError::not_found)?;
-    let facilities: Vec<repo::Facility> = repo::facilities(&mut tx, &scope, false).await?.into_iter().filter(|f| f.provider_id == id).collect();
+    let facilities: Vec<repo::Facility> =
+        repo::facilities(&mut tx, &scope, false).await?.into_iter().filter(|f| f.provider_id == id).collect();
     let districts = repo::districts(&mut tx).await?;
     let people = repo::provider_staff(&mut tx, id).await?;
     tx.finish().await?;
@@ -75,14 +74,23 @@ async fn provider_with(
         }
         blocks.push(form(paths::PROVIDER.with(&[&id]), &s.csrf, f, provider_fields(lang), tr(lang, "kita.save")));
     } else {
-        blocks.push(Block::Facts(vec![(tr(lang, "kita.provider_kind"), tr(lang, &format!("kita.provider_{}", p.kind)), None), (tr(lang, "kita.contact"), p.contact.clone(), None)]));
+        blocks.push(Block::Facts(vec![
+            (tr(lang, "kita.provider_kind"), tr(lang, &format!("kita.provider_{}", p.kind)), None),
+            (tr(lang, "kita.contact"), p.contact.clone(), None),
+        ]));
     }
     blocks.push(Block::Table {
         caption: tr(lang, "kita.facilities_title"),
         headers: vec![tr(lang, "kita.facility_name"), tr(lang, "kita.address"), tr(lang, "kita.active")],
         rows: facilities
             .iter()
-            .map(|f| vec![Cell::Link(paths::STAFF_FACILITY.with(&[&f.id]), f.name.clone()), Cell::Text(f.address.clone()), Cell::Text(tr(lang, if f.active { "kita.yes" } else { "kita.no" }))])
+            .map(|f| {
+                vec![
+                    Cell::Link(paths::STAFF_FACILITY.with(&[&f.id]), f.name.clone()),
+                    Cell::Text(f.address.clone()),
+                    Cell::Text(tr(lang, if f.active { "kita.yes" } else { "kita.no" })),
+                ]
+            })
             .collect(),
         empty: tr(lang, "kita.none"),
     });
@@ -94,12 +102,23 @@ async fn provider_with(
             f.values.insert("active".into(), "on".into());
         }
         blocks.push(Block::Heading(tr(lang, "kita.add_facility")));
-        blocks.push(form(paths::PROVIDER_FACILITY.with(&[&id]), &s.csrf, f, facility_fields(lang, &districts, &[]), tr(lang, "kita.add_facility")));
+        blocks.push(form(
+            paths::PROVIDER_FACILITY.with(&[&id]),
+            &s.csrf,
+            f,
+            facility_fields(lang, &districts, &[]),
+            tr(lang, "kita.add_facility"),
+        ));
     }
     blocks.push(Block::Table {
         caption: tr(lang, "kita.provider_staff"),
         headers: vec![tr(lang, "kita.staff_name"), tr(lang, "kita.email"), tr(lang, "kita.status")],
-        rows: people.iter().map(|(_, email, name, status)| vec![Cell::Text(name.clone()), Cell::Text(email.clone()), Cell::Text(status.clone())]).collect(),
+        rows: people
+            .iter()
+            .map(|(_, email, name, status)| {
+                vec![Cell::Text(name.clone()), Cell::Text(email.clone()), Cell::Text(status.clone())]
+            })
+            .collect(),
         empty: tr(lang, "kita.none"),
     });
     if write {
@@ -125,18 +144,32 @@ pub(super) async fn save_provider(
     ctx: TenantContext,
     ip: ClientIp,
     Language(lang): Language,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let p = match parse_provider(lang, &f, id) {
         Ok(p) => p,
-        Err(e) => return provider_with(&state, &ctx, lang, &s, id, vec![Block::Notice("error", e)], None, StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(e) => {
+            return provider_with(
+                ObjectPage::new(&state, &ctx, lang, &s, id).answer(None, StatusCode::UNPROCESSABLE_ENTITY),
+                vec![Block::Notice("error", e)],
+            )
+            .await;
+        }
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     repo::providers(&mut tx, &Scope::All).await?.into_iter().find(|x| x.id == id).ok_or_else(AppError::not_found)?;
     repo::save_provider(&mut tx, &p).await?;
-    audit(&mut tx, &s, &ip, "kita_setup.provider", format!("kita_provider:{id}"), serde_json::json!({ "name": p.name, "kind": p.kind })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "kita_setup.provider",
+        format!("kita_provider:{id}"),
+        serde_json::json!({ "name": p.name, "kind": p.kind }),
+    )
+    .await?;
     tx.finish().await?;
     Ok(Notice::Saved.redirect(&paths::PROVIDER.with(&[&id])))
 }
@@ -146,7 +179,7 @@ pub(super) async fn invite_provider_staff(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
@@ -155,7 +188,14 @@ pub(super) async fn invite_provider_staff(
     s.require(&state, Resource::Staff, Action::Write)?;
     let inv = match identity_admin::parse_invitation(lang, &f, &["kita_provider"], &[]) {
         Ok(i) => i,
-        Err(fs) => return provider_with(&state, &ctx, lang, &s, id, vec![], Some(("staff".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(fs) => {
+            return provider_with(
+                ObjectPage::new(&state, &ctx, lang, &s, id)
+                    .answer(Some(("staff".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY),
+                vec![],
+            )
+            .await;
+        }
     };
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     repo::providers(&mut tx, &Scope::All).await?.into_iter().find(|x| x.id == id).ok_or_else(AppError::not_found)?;
@@ -163,7 +203,15 @@ pub(super) async fn invite_provider_staff(
     match identity_admin::invite(&mut tx, &ctx, &base, lang, &inv).await? {
         Ok(staff) => {
             repo::add_provider_staff(&mut tx, staff, id).await?;
-            audit(&mut tx, &s, &ip, "staff.invite", format!("staff:{staff}"), serde_json::json!({ "email": inv.email.as_str(), "role": "kita_provider", "provider": id })).await?;
+            audit(
+                &mut tx,
+                &s,
+                &ip,
+                "staff.invite",
+                format!("staff:{staff}"),
+                serde_json::json!({ "email": inv.email.as_str(), "role": "kita_provider", "provider": id }),
+            )
+            .await?;
             tx.finish().await?;
             Ok(Notice::Invited.redirect(&paths::PROVIDER.with(&[&id])))
         }
@@ -173,7 +221,11 @@ pub(super) async fn invite_provider_staff(
             fs.values.insert("email".into(), f.text("email"));
             fs.values.insert("display_name".into(), f.text("display_name"));
             fs.errors.insert("email".into(), tr(lang, "staff.email_taken"));
-            provider_with(&state, &ctx, lang, &s, id, vec![], Some(("staff".into(), fs)), StatusCode::CONFLICT).await
+            provider_with(
+                ObjectPage::new(&state, &ctx, lang, &s, id).answer(Some(("staff".into(), fs)), StatusCode::CONFLICT),
+                vec![],
+            )
+            .await
         }
     }
 }
@@ -183,7 +235,7 @@ pub(super) async fn new_facility(
     ctx: TenantContext,
     ip: ClientIp,
     Language(lang): Language,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
@@ -194,11 +246,24 @@ pub(super) async fn new_facility(
         Ok(x) => x,
         Err(fs) => {
             tx.finish().await?;
-            return provider_with(&state, &ctx, lang, &s, id, vec![], Some(("facility".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return provider_with(
+                ObjectPage::new(&state, &ctx, lang, &s, id)
+                    .answer(Some(("facility".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY),
+                vec![],
+            )
+            .await;
         }
     };
     repo::save_facility(&mut tx, &fac).await?;
-    audit(&mut tx, &s, &ip, "kita_setup.facility", format!("kita_facility:{}", fac.id), serde_json::json!({ "name": fac.name, "provider": id })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "kita_setup.facility",
+        format!("kita_facility:{}", fac.id),
+        serde_json::json!({ "name": fac.name, "provider": id }),
+    )
+    .await?;
     tx.finish().await?;
     Ok(Notice::Saved.redirect(&paths::STAFF_FACILITY.with(&[&fac.id])))
 }
@@ -208,38 +273,44 @@ pub(super) async fn facility_page(
     ctx: TenantContext,
     Language(lang): Language,
     s: Staff,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     q: axum::extract::RawQuery,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Read)?;
-    facility_with(&state, &ctx, lang, &s, id, notice_of(lang, q.0), None, StatusCode::OK).await
+    facility_with(ObjectPage::new(&state, &ctx, lang, &s, id), notice_of(lang, q.0)).await
 }
 
-#[expect(clippy::too_many_arguments, reason = "the page, a notice and the form shown again with its problems")]
 async fn facility_with(
-    state: &AppState,
-    ctx: &TenantContext,
-    lang: Lang,
-    s: &Staff,
-    id: Uuid,
+    p: ObjectPage<'_, Uuid, (String, FormState)>,
     mut blocks: Vec<Block>,
-    again: Option<(String, FormState)>,
-    status: StatusCode,
 ) -> Result<Response, AppError> {
+    let ObjectPage { state, ctx, lang, staff: s, key: id, again, status } = p;
     let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     let scope = scope_of(&mut tx, s).await?;
     let fac = repo::facility(&mut tx, &scope, id).await?.ok_or_else(AppError::not_found)?;
-    let places: Vec<(Program, i32)> = repo::places(&mut tx, &Scope::Providers(vec![fac.provider_id])).await?.into_iter().filter(|(p, _)| p.facility == id).collect();
+    let places: Vec<(Program, i32)> = repo::places(&mut tx, &Scope::Providers(vec![fac.provider_id]))
+        .await?
+        .into_iter()
+        .filter(|(p, _)| p.facility == id)
+        .collect();
     let districts = repo::districts(&mut tx).await?;
     let providers = repo::providers(&mut tx, &Scope::All).await?;
     tx.finish().await?;
     let write = s.may(state, Resource::Kita, Action::Write);
     let (again_name, again_form) = again.unwrap_or_default();
-    blocks.push(Block::Links(vec![(paths::PROVIDER.with(&[&fac.provider_id]), fac.provider_name.clone()), (paths::FACILITY.with(&[&id]), tr(lang, "kita.public_profile"))]));
+    blocks.push(Block::Links(vec![
+        (paths::PROVIDER.with(&[&fac.provider_id]), fac.provider_name.clone()),
+        (paths::FACILITY.with(&[&id]), tr(lang, "kita.public_profile")),
+    ]));
     blocks.push(Block::Table {
         caption: tr(lang, "kita.places_title"),
-        headers: vec![tr(lang, "kita.care_type"), tr(lang, "kita.start_month"), tr(lang, "kita.places"), tr(lang, "kita.ranked_list")],
+        headers: vec![
+            tr(lang, "kita.care_type"),
+            tr(lang, "kita.start_month"),
+            tr(lang, "kita.places"),
+            tr(lang, "kita.ranked_list"),
+        ],
         rows: places
             .iter()
             .map(|(p, n)| {
@@ -247,7 +318,10 @@ async fn facility_with(
                     Cell::Text(care_label(lang, &p.care_type)),
                     Cell::Text(month_text(lang, p.start_month)),
                     Cell::Text(n.to_string()),
-                    Cell::Link(paths::RANKED.with(&[&id, &p.care_type, &month_value(p.start_month)]), tr_with(lang, "kita.open_ranked", &[("care", &care_label(lang, &p.care_type))])),
+                    Cell::Link(
+                        paths::RANKED.with(&[&id, &p.care_type, &month_value(p.start_month)]),
+                        tr_with(lang, "kita.open_ranked", &[("care", &care_label(lang, &p.care_type))]),
+                    ),
                 ]
             })
             .collect(),
@@ -256,23 +330,40 @@ async fn facility_with(
     if write {
         let mut pf = if again_name == "places" { again_form.clone() } else { FormState::default() };
         pf.values.entry("start_month".into()).or_insert_with(|| month_value(settings.year_start));
-        let care: Vec<(String, String)> = fac.care_types().iter().map(|c| ((*c).to_owned(), care_label(lang, c))).collect();
+        let care: Vec<(String, String)> =
+            fac.care_types().iter().map(|c| ((*c).to_owned(), care_label(lang, c))).collect();
         blocks.push(form(
             paths::STAFF_FACILITY_PLACES.with(&[&id]),
             &s.csrf,
             pf,
             vec![
                 Field::new("care_type", tr(lang, "kita.care_type"), FieldKind::Select(care)).required(),
-                Field::new("start_month", tr(lang, "kita.start_month"), FieldKind::Select(super::month_options(lang, &settings))).required(),
-                Field::new("places", tr(lang, "kita.places"), FieldKind::Text).required().hint(tr(lang, "kita.places_hint")),
+                Field::new(
+                    "start_month",
+                    tr(lang, "kita.start_month"),
+                    FieldKind::Select(super::month_options(lang, &settings)),
+                )
+                .required(),
+                Field::new("places", tr(lang, "kita.places"), FieldKind::Text)
+                    .required()
+                    .hint(tr(lang, "kita.places_hint")),
             ],
             tr(lang, "kita.save_places"),
         ));
         let f = if again_name == "facility" { again_form } else { facility_values(&fac) };
         blocks.push(Block::Heading(tr(lang, "kita.profile")));
-        blocks.push(form(paths::STAFF_FACILITY.with(&[&id]), &s.csrf, f, facility_fields(lang, &districts, &providers), tr(lang, "kita.save")));
+        blocks.push(form(
+            paths::STAFF_FACILITY.with(&[&id]),
+            &s.csrf,
+            f,
+            facility_fields(lang, &districts, &providers),
+            tr(lang, "kita.save"),
+        ));
     } else {
-        blocks.push(Block::Facts(vec![(tr(lang, "kita.address"), fac.address.clone(), None), (tr(lang, "kita.opening_hours"), fac.opening_hours.clone(), None)]));
+        blocks.push(Block::Facts(vec![
+            (tr(lang, "kita.address"), fac.address.clone(), None),
+            (tr(lang, "kita.opening_hours"), fac.opening_hours.clone(), None),
+        ]));
     }
     staff_page(state, ctx, lang, &paths::STAFF_FACILITY.with(&[&id]), Some(s), status, fac.name.clone(), blocks).await
 }
@@ -282,28 +373,49 @@ pub(super) async fn save_facility(
     ctx: TenantContext,
     ip: ClientIp,
     Language(lang): Language,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let old = repo::facility(&mut tx, &Scope::All, id).await?.ok_or_else(AppError::not_found)?;
     let providers = repo::providers(&mut tx, &Scope::All).await?;
-    let provider = Uuid::parse_str(&f.text("provider")).ok().filter(|p| providers.iter().any(|x| x.id == *p)).unwrap_or(old.provider_id);
+    let provider = Uuid::parse_str(&f.text("provider"))
+        .ok()
+        .filter(|p| providers.iter().any(|x| x.id == *p))
+        .unwrap_or(old.provider_id);
     let districts = repo::districts(&mut tx).await?;
     let fac = match parse_facility(lang, &f, id, provider, &districts) {
         Ok(x) => x,
         Err(fs) => {
             tx.finish().await?;
-            return facility_with(&state, &ctx, lang, &s, id, vec![], Some(("facility".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY).await;
+            return facility_with(
+                ObjectPage::new(&state, &ctx, lang, &s, id)
+                    .answer(Some(("facility".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY),
+                vec![],
+            )
+            .await;
         }
     };
-    if portal_kita::repo::allocation::rounds_open(&mut tx).await? && (fac.active != old.active || fac.kind != old.kind) {
+    if portal_kita::repo::allocation::rounds_open(&mut tx).await? && (fac.active != old.active || fac.kind != old.kind)
+    {
         tx.finish().await?;
-        return facility_with(&state, &ctx, lang, &s, id, vec![Block::Notice("error", tr(lang, "kita.error_rounds_open"))], None, StatusCode::CONFLICT).await;
+        return facility_with(
+            ObjectPage::new(&state, &ctx, lang, &s, id).answer(None, StatusCode::CONFLICT),
+            vec![Block::Notice("error", tr(lang, "kita.error_rounds_open"))],
+        )
+        .await;
     }
     repo::save_facility(&mut tx, &fac).await?;
-    audit(&mut tx, &s, &ip, "kita_setup.facility", format!("kita_facility:{id}"), serde_json::json!({ "name": fac.name, "active": fac.active })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "kita_setup.facility",
+        format!("kita_facility:{id}"),
+        serde_json::json!({ "name": fac.name, "active": fac.active }),
+    )
+    .await?;
     tx.finish().await?;
     Ok(Notice::Saved.redirect(&paths::STAFF_FACILITY.with(&[&id])))
 }
@@ -313,7 +425,7 @@ pub(super) async fn save_places(
     ctx: TenantContext,
     ip: ClientIp,
     Language(lang): Language,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Write)?;
@@ -343,15 +455,32 @@ pub(super) async fn save_places(
     }
     let (Some(month), true) = (month, fs.errors.is_empty()) else {
         tx.finish().await?;
-        return facility_with(&state, &ctx, lang, &s, id, vec![], Some(("places".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY).await;
+        return facility_with(
+            ObjectPage::new(&state, &ctx, lang, &s, id)
+                .answer(Some(("places".into(), fs)), StatusCode::UNPROCESSABLE_ENTITY),
+            vec![],
+        )
+        .await;
     };
     if portal_kita::repo::allocation::rounds_open(&mut tx).await? {
         tx.finish().await?;
-        return facility_with(&state, &ctx, lang, &s, id, vec![Block::Notice("error", tr(lang, "kita.error_rounds_open"))], None, StatusCode::CONFLICT).await;
+        return facility_with(
+            ObjectPage::new(&state, &ctx, lang, &s, id).answer(None, StatusCode::CONFLICT),
+            vec![Block::Notice("error", tr(lang, "kita.error_rounds_open"))],
+        )
+        .await;
     }
     let program = Program { facility: id, care_type: care, start_month: month };
     repo::set_places(&mut tx, &program, places).await?;
-    audit(&mut tx, &s, &ip, "kita_setup.places", format!("kita_facility:{id}"), serde_json::json!({ "care_type": program.care_type, "start_month": month_value(month), "places": places })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "kita_setup.places",
+        format!("kita_facility:{id}"),
+        serde_json::json!({ "care_type": program.care_type, "start_month": month_value(month), "places": places }),
+    )
+    .await?;
     tx.finish().await?;
     Ok(Notice::Saved.redirect(&paths::STAFF_FACILITY.with(&[&id])))
 }

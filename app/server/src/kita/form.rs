@@ -17,12 +17,21 @@ use crate::kit::form::Fields;
 /// The district an application's points are computed from: the address's, where the tenant's
 /// street directory (or a district's own street list) knows the street; else the parents' choice.
 /// A parent cannot gain the district criterion or a shorter distance by choosing another district.
-pub(super) async fn district_for(tx: &mut portal_db::TenantTx, districts: &[District], address: &str, chosen: Option<Uuid>) -> Result<Option<Uuid>, portal_web::AppError> {
+pub(super) async fn district_for(
+    tx: &mut portal_db::TenantTx,
+    districts: &[District],
+    address: &str,
+    chosen: Option<Uuid>,
+) -> Result<Option<Uuid>, portal_web::AppError> {
     Ok(address_district(tx, districts, address).await?.or(chosen))
 }
 
 /// The district of an address by the street directory, then by the districts' street lists.
-pub(super) async fn address_district(tx: &mut portal_db::TenantTx, districts: &[District], address: &str) -> Result<Option<Uuid>, portal_web::AppError> {
+pub(super) async fn address_district(
+    tx: &mut portal_db::TenantTx,
+    districts: &[District],
+    address: &str,
+) -> Result<Option<Uuid>, portal_web::AppError> {
     let from_directory = portal_tenancy::streets::lookup_line(tx, address).await?.kita_district();
     Ok(from_directory.or_else(|| portal_kita::repo::district_of_address(districts, address).map(|d| d.id)))
 }
@@ -44,7 +53,11 @@ pub(super) fn preference_fields(lang: Lang, settings: &Settings, facilities: &[F
     let options = facility_options(lang, facilities);
     (1..=settings.max_preferences as usize)
         .map(|i| {
-            let f = Field::new(&pref_name(i), tr_with(lang, "kita.preference_n", &[("n", &i.to_string())]), FieldKind::Select(options.clone()));
+            let f = Field::new(
+                &pref_name(i),
+                tr_with(lang, "kita.preference_n", &[("n", &i.to_string())]),
+                FieldKind::Select(options.clone()),
+            );
             if i == 1 { f.required().hint(tr(lang, "kita.preference_hint")) } else { f }
         })
         .collect()
@@ -54,22 +67,31 @@ pub(super) fn preference_fields(lang: Lang, settings: &Settings, facilities: &[F
 pub(super) fn fields(lang: Lang, settings: &Settings, facilities: &[Facility], districts: &[District]) -> Vec<Field> {
     let mut district_options = vec![(String::new(), tr(lang, "kita.no_choice"))];
     district_options.extend(districts.iter().map(|d| (d.id.to_string(), d.name.clone())));
-    let scopes: Vec<(String, String)> = [25, 35, 45].iter().map(|h| (h.to_string(), tr_with(lang, "kita.hours_week", &[("h", &h.to_string())]))).collect();
+    let scopes: Vec<(String, String)> = [25, 35, 45]
+        .iter()
+        .map(|h| (h.to_string(), tr_with(lang, "kita.hours_week", &[("h", &h.to_string())])))
+        .collect();
     let working = (0..=2).map(|n| (n.to_string(), tr(lang, &format!("kita.working_{n}")))).collect();
     let mut out = vec![
         Field::new("key", String::new(), FieldKind::Hidden),
         Field::new("child_first", tr(lang, "kita.child_first"), FieldKind::Text).required(),
         Field::new("child_last", tr(lang, "kita.child_last"), FieldKind::Text).required(),
         Field::new("birth_date", tr(lang, "kita.birth_date"), FieldKind::Date).required(),
-        Field::new("address", tr(lang, "kita.address"), FieldKind::Text).required().autocomplete("street-address").hint(tr(lang, "kita.address_hint")),
-        Field::new("district", tr(lang, "kita.district"), FieldKind::Select(district_options)).hint(tr(lang, "kita.district_hint")),
+        Field::new("address", tr(lang, "kita.address"), FieldKind::Text)
+            .required()
+            .autocomplete("street-address")
+            .hint(tr(lang, "kita.address_hint")),
+        Field::new("district", tr(lang, "kita.district"), FieldKind::Select(district_options))
+            .hint(tr(lang, "kita.district_hint")),
         Field::new("care_type", tr(lang, "kita.care_type"), FieldKind::Select(care_options(lang))).required(),
-        Field::new("start_month", tr(lang, "kita.start_month"), FieldKind::Select(month_options(lang, settings))).required(),
+        Field::new("start_month", tr(lang, "kita.start_month"), FieldKind::Select(month_options(lang, settings)))
+            .required(),
         Field::new("scope_hours", tr(lang, "kita.scope"), FieldKind::Select(scopes)).required(),
     ];
     out.extend(preference_fields(lang, settings, facilities));
     out.extend([
-        Field::new("working_parents", tr(lang, "kita.working_parents"), FieldKind::Select(working)).hint(tr(lang, "kita.criteria_hint")),
+        Field::new("working_parents", tr(lang, "kita.working_parents"), FieldKind::Select(working))
+            .hint(tr(lang, "kita.criteria_hint")),
         Field::new("single_parent", tr(lang, "kita.single_parent"), FieldKind::Checkbox),
         Field::new("sibling_at", tr(lang, "kita.sibling_at"), FieldKind::Select(facility_options(lang, facilities))),
         Field::new("parent_name", tr(lang, "kita.parent_name"), FieldKind::Text).required().autocomplete("name"),
@@ -92,7 +114,13 @@ pub(super) fn new_state(settings: &Settings) -> FormState {
 
 /// Reads and checks the preferences: at most `max`, each a known facility, none twice. Errors go
 /// next to the field they are about.
-pub(super) fn parse_preferences(lang: Lang, f: &Fields, settings: &Settings, facilities: &[Facility], form: &mut FormState) -> Vec<Uuid> {
+pub(super) fn parse_preferences(
+    lang: Lang,
+    f: &Fields,
+    settings: &Settings,
+    facilities: &[Facility],
+    form: &mut FormState,
+) -> Vec<Uuid> {
     let max = settings.max_preferences as usize;
     let mut prefs = Vec::new();
     for i in 1..=10 {
@@ -127,7 +155,14 @@ pub(super) fn parse_preferences(lang: Lang, f: &Fields, settings: &Settings, fac
 
 /// Reads and checks the whole form. On problems the state carries everything entered and a
 /// message next to each field concerned.
-pub(super) fn parse(lang: Lang, f: &Fields, settings: &Settings, facilities: &[Facility], districts: &[District], today: time::Date) -> Result<Draft, FormState> {
+pub(super) fn parse(
+    lang: Lang,
+    f: &Fields,
+    settings: &Settings,
+    facilities: &[Facility],
+    districts: &[District],
+    today: time::Date,
+) -> Result<Draft, FormState> {
     let mut form = FormState::default();
     for field in fields(lang, settings, facilities, districts) {
         if !matches!(field.kind, FieldKind::Hidden) {
@@ -135,7 +170,22 @@ pub(super) fn parse(lang: Lang, f: &Fields, settings: &Settings, facilities: &[F
             form.labels.insert(field.name.clone(), field.label.clone());
         }
     }
-    for k in ["key", "child_first", "child_last", "birth_date", "address", "district", "care_type", "start_month", "scope_hours", "working_parents", "sibling_at", "parent_name", "email", "phone"] {
+    for k in [
+        "key",
+        "child_first",
+        "child_last",
+        "birth_date",
+        "address",
+        "district",
+        "care_type",
+        "start_month",
+        "scope_hours",
+        "working_parents",
+        "sibling_at",
+        "parent_name",
+        "email",
+        "phone",
+    ] {
         form.values.insert(k.into(), f.text(k));
     }
     if f.text("single_parent") == "on" {
@@ -163,7 +213,9 @@ pub(super) fn parse(lang: Lang, f: &Fields, settings: &Settings, facilities: &[F
         None if f.text("birth_date").is_empty() => err("birth_date", "validation.required"),
         None => err("birth_date", "kita.error_date"),
         Some(b) if b > today => err("birth_date", "kita.error_birth_future"),
-        Some(b) if age_months(b, start.unwrap_or(settings.year_start)) > 12 * 11 => err("birth_date", "kita.error_too_old"),
+        Some(b) if age_months(b, start.unwrap_or(settings.year_start)) > 12 * 11 => {
+            err("birth_date", "kita.error_too_old")
+        }
         Some(_) => {}
     }
     let care = f.text("care_type");

@@ -11,7 +11,8 @@ use crate::kit::registry::BoxFuture;
 /// One pass over the tenants with a Kita portal; returns how many offers expired.
 pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
     let mut platform = state.db.platform().await?;
-    let tenants: Vec<uuid::Uuid> = sqlx::query_scalar("select tenant_id from kita_tenant").fetch_all(platform.conn()).await?;
+    let tenants: Vec<uuid::Uuid> =
+        sqlx::query_scalar("select tenant_id from kita_tenant").fetch_all(platform.conn()).await?;
     platform.commit().await?;
     let mut expired = 0;
     for id in tenants {
@@ -31,7 +32,11 @@ pub async fn run_once(state: &AppState) -> anyhow::Result<u64> {
 }
 
 /// Every five minutes (deadlines are days).
-pub(super) fn job(state: &AppState, _settings: &portal_settings::Settings, stop: tokio::sync::watch::Receiver<bool>) -> Option<BoxFuture<'static, ()>> {
+pub(super) fn job(
+    state: &AppState,
+    _settings: &portal_settings::Settings,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<BoxFuture<'static, ()>> {
     let state = state.clone();
     Some(Box::pin(crate::kit::schedule::every(Duration::from_secs(300), stop, move || {
         let state = state.clone();

@@ -29,6 +29,7 @@ mod demo;
 mod facilities;
 mod form;
 mod jobs;
+mod mails;
 mod office;
 pub mod paths;
 mod search;
@@ -46,9 +47,27 @@ pub const CAPABILITY: Capability = Capability {
     demo: Some(demo::demo),
     portal: Some(router),
     staff_nav: &[
-        NavEntry { order: 30, path: paths::SETUP.path(), label: "kita.nav", resource: Resource::Kita, action: Action::Read },
-        NavEntry { order: 31, path: paths::APPLICATIONS.path(), label: "kita.nav_applications", resource: Resource::Kita, action: Action::Read },
-        NavEntry { order: 32, path: paths::ALLOCATION.path(), label: "kita.nav_allocation", resource: Resource::Kita, action: Action::Read },
+        NavEntry {
+            order: 30,
+            path: paths::SETUP.path(),
+            label: "kita.nav",
+            resource: Resource::Kita,
+            action: Action::Read,
+        },
+        NavEntry {
+            order: 31,
+            path: paths::APPLICATIONS.path(),
+            label: "kita.nav_applications",
+            resource: Resource::Kita,
+            action: Action::Read,
+        },
+        NavEntry {
+            order: 32,
+            path: paths::ALLOCATION.path(),
+            label: "kita.nav_allocation",
+            resource: Resource::Kita,
+            action: Action::Read,
+        },
     ],
     jobs: &[jobs::job],
     texts: || {
@@ -58,11 +77,21 @@ pub const CAPABILITY: Capability = Capability {
         let offers = OFFER_STATUSES.iter().map(|s| format!("kita.offer_{s}"));
         let reasons = portal_kita::duplicates::Reason::ALL.iter().map(|r| format!("kita.reason_{}", r.code()));
         let phases = ["running", "closed", "offered", "done"].iter().map(|s| format!("kita.phase_{s}"));
-        let refused = ["phase_open", "wrong_state", "nothing_to_do", "not_open"].iter().map(|s| format!("kita.refused_{s}"));
+        let refused =
+            ["phase_open", "wrong_state", "nothing_to_do", "not_open"].iter().map(|s| format!("kita.refused_{s}"));
         let apps = ["submitted", "merged", "withdrawn"].iter().map(|s| format!("kita.app_{s}"));
         let decisions = ["open", "merged", "distinct"].iter().map(|s| format!("kita.decision_{s}"));
         let working = (0..=2).map(|n| format!("kita.working_{n}"));
-        care.chain(providers).chain(criteria).chain(offers).chain(reasons).chain(phases).chain(refused).chain(apps).chain(decisions).chain(working).collect()
+        care.chain(providers)
+            .chain(criteria)
+            .chain(offers)
+            .chain(reasons)
+            .chain(phases)
+            .chain(refused)
+            .chain(apps)
+            .chain(decisions)
+            .chain(working)
+            .collect()
     },
     ..Capability::named("kita")
 };
@@ -108,7 +137,8 @@ async fn settings_of(tx: &mut TenantTx) -> Result<Settings, AppError> {
 async fn scope_of(tx: &mut TenantTx, s: &Staff) -> Result<Scope, AppError> {
     // a case worker limited to some services works on the Kita portal only when the Kita
     // application is one of them
-    let scoped_elsewhere = !s.principal.scope_services.is_empty() && !s.principal.scope_services.iter().any(|x| x == KITA_SERVICE);
+    let scoped_elsewhere =
+        !s.principal.scope_services.is_empty() && !s.principal.scope_services.iter().any(|x| x == KITA_SERVICE);
     let office = s.principal.roles.iter().any(|r| match r {
         Role::TenantAdmin | Role::Viewer => true,
         Role::CaseWorker => !scoped_elsewhere,
@@ -127,12 +157,38 @@ fn care_label(lang: Lang, care: &str) -> String {
     tr(lang, &format!("kita.care_{care}"))
 }
 
-const MONTHS_DE: [&str; 12] = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"];
-const MONTHS_EN: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+const MONTHS_DE: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// "August 2027".
 fn month_text(lang: Lang, d: Date) -> String {
-    let names = if lang == Lang::En { MONTHS_EN } else { MONTHS_DE };
+    let names = lang.pick(MONTHS_DE, MONTHS_EN);
     format!("{} {}", names[usize::from(u8::from(d.month())) - 1], d.year())
 }
 

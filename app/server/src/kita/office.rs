@@ -5,7 +5,8 @@
 
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
-use axum::extract::{Path, RawQuery, State};
+use crate::kit::params::Params;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use portal_authz::{Action, Resource};
@@ -27,12 +28,22 @@ use crate::kit::office::{audit, staff_page};
 use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
+mod paper;
+mod ranking;
+pub(super) use paper::*;
+pub(super) use ranking::*;
 
 fn notice(lang: Lang, q: Option<String>) -> Vec<Block> {
     Notice::from_query(q.as_deref()).and_then(|n| n.block(lang)).into_iter().collect()
 }
 
-pub(super) async fn applications(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub(super) async fn applications(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -51,7 +62,14 @@ pub(super) async fn applications(State(state): State<AppState>, ctx: TenantConte
     blocks.push(Block::Links(links));
     blocks.push(Block::Table {
         caption: tr_with(lang, "kita.applications_count", &[("n", &apps.len().to_string())]),
-        headers: vec![tr(lang, "kita.number"), tr(lang, "kita.child"), tr(lang, "kita.birth_date"), tr(lang, "kita.care_type"), tr(lang, "kita.start_month"), tr(lang, "kita.status")],
+        headers: vec![
+            tr(lang, "kita.number"),
+            tr(lang, "kita.child"),
+            tr(lang, "kita.birth_date"),
+            tr(lang, "kita.care_type"),
+            tr(lang, "kita.start_month"),
+            tr(lang, "kita.status"),
+        ],
         rows: apps
             .iter()
             .map(|a| {
@@ -67,91 +85,27 @@ pub(super) async fn applications(State(state): State<AppState>, ctx: TenantConte
             .collect(),
         empty: tr(lang, "kita.none"),
     });
-    staff_page(&state, &ctx, lang, paths::APPLICATIONS.path(), Some(&s), StatusCode::OK, tr(lang, "kita.nav_applications"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::APPLICATIONS.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "kita.nav_applications"),
+        blocks,
+    )
+    .await
 }
 
-pub(super) async fn paper_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff) -> Result<Response, AppError> {
-    s.require(&state, Resource::Kita, Action::Process)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let settings = settings_of(&mut tx).await?;
-    tx.finish().await?;
-    paper_with(&state, &ctx, lang, &s, super::form::new_state(&settings), StatusCode::OK).await
-}
-
-async fn paper_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, fs: FormState, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    let settings = settings_of(&mut tx).await?;
-    let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
-    let districts = repo::districts(&mut tx).await?;
-    tx.finish().await?;
-    let blocks = vec![
-        Block::Text(tr(lang, "kita.paper_intro")),
-        Block::Form(FormSpec {
-            action: paths::PAPER.path().into(),
-            csrf: s.csrf.clone(),
-            form: fs,
-            fields: super::form::fields(lang, &settings, &facilities, &districts),
-            submit: tr(lang, "kita.paper_submit"),
-            danger: false,
-            secondary: Some((paths::APPLICATIONS.path().into(), tr(lang, "kita.nav_applications"))),
-        }),
-    ];
-    staff_page(state, ctx, lang, paths::PAPER.path(), Some(s), status, tr(lang, "kita.paper_title"), blocks).await
-}
-
-pub(super) async fn paper(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, headers: HeaderMap, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    s.require(&state, Resource::Kita, Action::Process)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let settings = settings_of(&mut tx).await?;
-    let scope = scope_of(&mut tx, &s).await?;
-    let facilities = repo::facilities(&mut tx, &Scope::All, true).await?;
-    let districts = repo::districts(&mut tx).await?;
-    let mut draft = match super::form::parse(lang, &f, &settings, &facilities, &districts, state.db.clock().today()) {
-        Ok(d) => d,
-        Err(fs) => {
-            tx.finish().await?;
-            return paper_with(&state, &ctx, lang, &s, fs, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-    };
-    // the address's district counts, whatever the form says (street directory)
-    let chosen = draft.district_id;
-    draft.district_id = super::form::district_for(&mut tx, &districts, &draft.address, chosen).await?;
-    // staff of a Träger enter for their Träger, naming one of its facilities, until the deadline
-    let refuse = |field: &str, key: &str| form_again(&f, field, tr(lang, key));
-    let provider = match &scope {
-        Scope::All => None,
-        Scope::Providers(mine) => {
-            if state.db.clock().today() > settings.deadline {
-                tx.finish().await?;
-                return paper_with(&state, &ctx, lang, &s, refuse("child_first", "kita.error_deadline_traeger"), StatusCode::CONFLICT).await;
-            }
-            match draft.preferences.iter().filter_map(|p| facilities.iter().find(|x| x.id == *p)).map(|x| x.provider_id).find(|p| mine.contains(p)) {
-                Some(p) => Some(p),
-                None => {
-                    tx.finish().await?;
-                    return paper_with(&state, &ctx, lang, &s, refuse("pref_1", "kita.error_own_facility"), StatusCode::UNPROCESSABLE_ENTITY).await;
-                }
-            }
-        }
-    };
-    if allocation::rounds_open(&mut tx).await? && applications::submitted_with(&mut tx, Origin::Staff { staff: s.principal.actor_id, provider }, &f.text("key")).await?.is_none() {
-        tx.finish().await?;
-        return paper_with(&state, &ctx, lang, &s, refuse("child_first", "kita.error_rounds_open"), StatusCode::CONFLICT).await;
-    }
-    let base = base_url(&state, &ctx.host, &headers);
-    let (id, created) = applications::submit(&mut tx, &draft, Origin::Staff { staff: s.principal.actor_id, provider }, lang.code(), &base, &f.text("key")).await?;
-    if created {
-        repo::set_chosen_district(&mut tx, id, chosen).await?;
-        audit(&mut tx, &s, &ip, "kita_application.paper", format!("kita_application:{id}"), serde_json::json!({ "provider": provider })).await?;
-        // a paper copy of a child already applied for online is found at once
-        applications::check_new(&mut tx, id, settings.max_preferences as usize).await?;
-    }
-    tx.finish().await?;
-    Ok(Notice::Saved.redirect(&paths::APPLICATION.with(&[&id])))
-}
-
-pub(super) async fn application_page(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Path(id): Path<Uuid>, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub(super) async fn application_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    Params(id): Params<Uuid>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -179,7 +133,11 @@ pub(super) async fn application_page(State(state): State<AppState>, ctx: TenantC
             .enumerate()
             .filter_map(|(i, p)| {
                 let f = facilities.iter().find(|f| f.id == *p).filter(|f| scope.covers(f.provider_id))?;
-                Some(if scope == Scope::All { format!("{}. {} ({})", i + 1, f.name, f.provider_name) } else { format!("{} ({})", f.name, f.provider_name) })
+                Some(if scope == Scope::All {
+                    format!("{}. {} ({})", i + 1, f.name, f.provider_name)
+                } else {
+                    format!("{} ({})", f.name, f.provider_name)
+                })
             })
             .collect(),
     ));
@@ -188,19 +146,48 @@ pub(super) async fn application_page(State(state): State<AppState>, ctx: TenantC
     }
     blocks.push(Block::Table {
         caption: tr(lang, "kita.offers_title"),
-        headers: vec![tr(lang, "kita.phase"), tr(lang, "kita.round"), tr(lang, "kita.facility"), tr(lang, "kita.status")],
+        headers: vec![
+            tr(lang, "kita.phase"),
+            tr(lang, "kita.round"),
+            tr(lang, "kita.facility"),
+            tr(lang, "kita.status"),
+        ],
         rows: offers
             .iter()
             .filter(|o| facilities.iter().any(|f| f.id == o.facility_id && scope.covers(f.provider_id)))
-            .map(|o| vec![Cell::Text(o.phase.to_string()), Cell::Text(o.round.to_string()), Cell::Text(o.facility_name.clone()), Cell::Text(tr(lang, &format!("kita.offer_{}", o.status)))])
+            .map(|o| {
+                vec![
+                    Cell::Text(o.phase.to_string()),
+                    Cell::Text(o.round.to_string()),
+                    Cell::Text(o.facility_name.clone()),
+                    Cell::Text(tr(lang, &format!("kita.offer_{}", o.status))),
+                ]
+            })
             .collect(),
         empty: tr(lang, "kita.none"),
     });
     if scope == Scope::All && s.may(&state, Resource::Kita, Action::Process) && a.status == "submitted" {
-        let (label, value) = if a.social { (tr(lang, "kita.social_remove"), "nein") } else { (tr(lang, "kita.social_confirm"), "ja") };
-        blocks.push(Block::Buttons(vec![Button { action: paths::APPLICATION_SOCIAL.with(&[&id]), csrf: s.csrf.clone(), hidden: vec![("sozial".into(), value.into())], label, danger: false }]));
+        let (label, value) =
+            if a.social { (tr(lang, "kita.social_remove"), "nein") } else { (tr(lang, "kita.social_confirm"), "ja") };
+        blocks.push(Block::Buttons(vec![Button {
+            action: paths::APPLICATION_SOCIAL.with(&[&id]),
+            csrf: s.csrf.clone(),
+            hidden: vec![("sozial".into(), value.into())],
+            label,
+            danger: false,
+        }]));
     }
-    staff_page(&state, &ctx, lang, &paths::APPLICATION.with(&[&id]), Some(&s), StatusCode::OK, tr_with(lang, "kita.application_of", &[("child", &a.child_first)]), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        &paths::APPLICATION.with(&[&id]),
+        Some(&s),
+        StatusCode::OK,
+        tr_with(lang, "kita.application_of", &[("child", &a.child_first)]),
+        blocks,
+    )
+    .await
 }
 
 /// The district the points are computed from and where it comes from; a warning when the parents
@@ -212,14 +199,19 @@ async fn district_facts(tx: &mut portal_db::TenantTx, lang: Lang, a: &Applicatio
     let from_address = super::form::address_district(tx, &districts, &a.address).await?;
     let used = match name(a.district_id) {
         None => tr(lang, "streets.kita_district_none"),
-        Some(d) if from_address == a.district_id => tr_with(lang, "streets.kita_district_from_address", &[("district", &d)]),
+        Some(d) if from_address == a.district_id => {
+            tr_with(lang, "streets.kita_district_from_address", &[("district", &d)])
+        }
         Some(d) => tr_with(lang, "streets.kita_district_as_chosen", &[("district", &d)]),
     };
     let mut blocks = vec![Block::Facts(vec![(tr(lang, "streets.kita_district_used"), used, None)])];
     if let (Some(c), Some(u)) = (name(chosen), name(a.district_id))
         && chosen != a.district_id
     {
-        blocks.push(Block::Notice("warning", tr_with(lang, "streets.kita_district_mismatch", &[("chosen", &c), ("district", &u)])));
+        blocks.push(Block::Notice(
+            "warning",
+            tr_with(lang, "streets.kita_district_mismatch", &[("chosen", &c), ("district", &u)]),
+        ));
     }
     Ok(blocks)
 }
@@ -231,16 +223,34 @@ fn facts(lang: Lang, a: &Application) -> Block {
         (tr(lang, "kita.child"), format!("{} {}", a.child_first, a.child_last), None),
         (tr(lang, "kita.birth_date"), date_text(a.birth_date), None),
         (tr(lang, "kita.address"), a.address.clone(), None),
-        (tr(lang, "kita.care_type"), format!("{}, {}", care_label(lang, &a.care_type), tr_with(lang, "kita.hours_week", &[("h", &a.scope_hours.to_string())])), None),
+        (
+            tr(lang, "kita.care_type"),
+            format!(
+                "{}, {}",
+                care_label(lang, &a.care_type),
+                tr_with(lang, "kita.hours_week", &[("h", &a.scope_hours.to_string())])
+            ),
+            None,
+        ),
         (tr(lang, "kita.start_month"), month_text(lang, a.start_month), None),
         (tr(lang, "kita.parent_name"), a.parent_name.clone(), None),
         (tr(lang, "kita.working_parents"), tr(lang, &format!("kita.working_{}", a.working_parents.clamp(0, 2))), None),
         (tr(lang, "kita.social"), tr(lang, if a.social { "kita.yes" } else { "kita.no" }), None),
-        (tr(lang, "kita.entered"), tr(lang, if a.citizen_id.is_some() { "kita.entered_online" } else { "kita.entered_paper" }), None),
+        (
+            tr(lang, "kita.entered"),
+            tr(lang, if a.citizen_id.is_some() { "kita.entered_online" } else { "kita.entered_paper" }),
+            None,
+        ),
     ])
 }
 
-pub(super) async fn set_social(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Path(id): Path<Uuid>, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn set_social(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Params(id): Params<Uuid>,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // the youth office only: a Träger cannot give its own applicants points
@@ -255,12 +265,26 @@ pub(super) async fn set_social(State(state): State<AppState>, ctx: TenantContext
     if !applications::set_social(&mut tx, id, social).await? {
         return Err(AppError::not_found());
     }
-    audit(&mut tx, &s, &ip, "kita_application.social", format!("kita_application:{id}"), serde_json::json!({ "social": social })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "kita_application.social",
+        format!("kita_application:{id}"),
+        serde_json::json!({ "social": social }),
+    )
+    .await?;
     tx.finish().await?;
     Ok(Notice::Saved.redirect(&paths::APPLICATION.with(&[&id])))
 }
 
-pub(super) async fn duplicates(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, RawQuery(q): RawQuery) -> Result<Response, AppError> {
+pub(super) async fn duplicates(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    RawQuery(q): RawQuery,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -275,15 +299,30 @@ pub(super) async fn duplicates(State(state): State<AppState>, ctx: TenantContext
         blocks.push(Block::Notice("info", tr_with(lang, "kita.scan_done", &[("n", n)])));
     }
     blocks.push(Block::Text(tr(lang, "kita.duplicates_intro")));
-    blocks.push(Block::Buttons(vec![Button { action: paths::DUPLICATES_SCAN.path().into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "kita.scan"), danger: false }]));
-    let person = |a: &Application| format!("{} {}, {}, {} ({})", a.child_first, a.child_last, date_text(a.birth_date), a.address, a.number);
+    blocks.push(Block::Buttons(vec![Button {
+        action: paths::DUPLICATES_SCAN.path().into(),
+        csrf: s.csrf.clone(),
+        hidden: vec![],
+        label: tr(lang, "kita.scan"),
+        danger: false,
+    }]));
+    let person = |a: &Application| {
+        format!("{} {}, {}, {} ({})", a.child_first, a.child_last, date_text(a.birth_date), a.address, a.number)
+    };
     let rows = pairs
         .iter()
         .map(|p| {
             let action = paths::DUPLICATE_DECIDE.with(&[&p.first.id, &p.second.id]);
-            let reasons = p.reasons.iter().map(|r| tr(lang, &format!("kita.reason_{r}"))).collect::<Vec<_>>().join(", ");
+            let reasons =
+                p.reasons.iter().map(|r| tr(lang, &format!("kita.reason_{r}"))).collect::<Vec<_>>().join(", ");
             let decision = if p.decision == "open" {
-                let btn = |value: &str, label: String, danger: bool| Button { action: action.clone(), csrf: s.csrf.clone(), hidden: vec![("entscheidung".into(), value.into())], label, danger };
+                let btn = |value: &str, label: String, danger: bool| Button {
+                    action: action.clone(),
+                    csrf: s.csrf.clone(),
+                    hidden: vec![("entscheidung".into(), value.into())],
+                    label,
+                    danger,
+                };
                 Cell::Buttons(vec![
                     btn("erste", tr_with(lang, "kita.merge_keep", &[("number", &p.first.number)]), false),
                     btn("zweite", tr_with(lang, "kita.merge_keep", &[("number", &p.second.number)]), false),
@@ -292,19 +331,46 @@ pub(super) async fn duplicates(State(state): State<AppState>, ctx: TenantContext
             } else {
                 Cell::Text(tr(lang, &format!("kita.decision_{}", p.decision)))
             };
-            vec![Cell::Text(person(&p.first)), Cell::Text(person(&p.second)), Cell::Text(format!("{:.0} %", p.score * 100.0)), Cell::Text(reasons), decision]
+            vec![
+                Cell::Text(person(&p.first)),
+                Cell::Text(person(&p.second)),
+                Cell::Text(format!("{:.0} %", p.score * 100.0)),
+                Cell::Text(reasons),
+                decision,
+            ]
         })
         .collect();
     blocks.push(Block::Table {
         caption: tr(lang, "kita.duplicates_title"),
-        headers: vec![tr(lang, "kita.first"), tr(lang, "kita.second"), tr(lang, "kita.score"), tr(lang, "kita.reasons"), tr(lang, "kita.decision")],
+        headers: vec![
+            tr(lang, "kita.first"),
+            tr(lang, "kita.second"),
+            tr(lang, "kita.score"),
+            tr(lang, "kita.reasons"),
+            tr(lang, "kita.decision"),
+        ],
         rows,
         empty: tr(lang, "kita.no_duplicates"),
     });
-    staff_page(&state, &ctx, lang, paths::DUPLICATES.path(), Some(&s), StatusCode::OK, tr(lang, "kita.duplicates_title"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::DUPLICATES.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "kita.duplicates_title"),
+        blocks,
+    )
+    .await
 }
 
-pub(super) async fn scan(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn scan(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Checked(s, _): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
@@ -312,7 +378,15 @@ pub(super) async fn scan(State(state): State<AppState>, ctx: TenantContext, ip: 
         return Err(AppError::forbidden());
     }
     let (found, merged) = applications::scan(&mut tx, settings.max_preferences as usize).await?;
-    audit(&mut tx, &s, &ip, "kita_duplicate.scan", "kita:duplicates".into(), serde_json::json!({ "found": found, "merged": merged })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "kita_duplicate.scan",
+        "kita:duplicates".into(),
+        serde_json::json!({ "found": found, "merged": merged }),
+    )
+    .await?;
     tx.finish().await?;
     Ok(crate::kit::page::see_other(&format!("{}?gefunden={found}", paths::DUPLICATES.path())))
 }
@@ -322,7 +396,7 @@ pub(super) async fn decide(
     ctx: TenantContext,
     ip: ClientIp,
     Language(lang): Language,
-    Path((first, second)): Path<(Uuid, Uuid)>,
+    Params((first, second)): Params<(Uuid, Uuid)>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
     s.require(&state, Resource::Kita, Action::Process)?;
@@ -333,8 +407,12 @@ pub(super) async fn decide(
     }
     let staff = Some(s.principal.actor_id);
     let outcome = match f.text("entscheidung").as_str() {
-        "erste" => applications::merge(&mut tx, first, second, staff, settings.max_preferences as usize).await?.map(|()| "merged"),
-        "zweite" => applications::merge(&mut tx, second, first, staff, settings.max_preferences as usize).await?.map(|()| "merged"),
+        "erste" => applications::merge(&mut tx, first, second, staff, settings.max_preferences as usize)
+            .await?
+            .map(|()| "merged"),
+        "zweite" => applications::merge(&mut tx, second, first, staff, settings.max_preferences as usize)
+            .await?
+            .map(|()| "merged"),
         "verschieden" => {
             if applications::decide(&mut tx, first, second, "distinct", staff).await? {
                 Ok("distinct")
@@ -374,141 +452,12 @@ pub(super) async fn decide(
                 Some(&s),
                 StatusCode::CONFLICT,
                 tr(lang, "kita.duplicates_title"),
-                vec![Block::Notice("error", tr(lang, key)), Block::Links(vec![(paths::DUPLICATES.path().into(), tr(lang, "kita.duplicates_title"))])],
+                vec![
+                    Block::Notice("error", tr(lang, key)),
+                    Block::Links(vec![(paths::DUPLICATES.path().into(), tr(lang, "kita.duplicates_title"))]),
+                ],
             )
             .await
         }
-    }
-}
-
-fn program_of(id: Uuid, care: &str, month: &str) -> Result<Program, AppError> {
-    let start_month = parse_month(month).ok_or_else(AppError::not_found)?;
-    if !super::CARE_TYPES.contains(&care) {
-        return Err(AppError::not_found());
-    }
-    Ok(Program { facility: id, care_type: care.to_owned(), start_month })
-}
-
-pub(super) async fn ranked_page(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    Language(lang): Language,
-    s: Staff,
-    Path((id, care, month)): Path<(Uuid, String, String)>,
-) -> Result<Response, AppError> {
-    s.require(&state, Resource::Kita, Action::Read)?;
-    let program = program_of(id, &care, &month)?;
-    ranked_with(&state, &ctx, lang, &s, &program, None, StatusCode::OK).await
-}
-
-async fn ranked_with(state: &AppState, ctx: &TenantContext, lang: Lang, s: &Staff, program: &Program, form_again: Option<FormState>, status: StatusCode) -> Result<Response, AppError> {
-    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
-    settings_of(&mut tx).await?;
-    let scope = scope_of(&mut tx, s).await?;
-    let fac = repo::facility(&mut tx, &scope, program.facility).await?.ok_or_else(AppError::not_found)?;
-    let list = stats::ranked_list(&mut tx, &scope, program).await?.ok_or_else(AppError::not_found)?;
-    let running = allocation::rounds_open(&mut tx).await?;
-    tx.finish().await?;
-    let path = paths::RANKED.with(&[&program.facility, &program.care_type, &super::month_value(program.start_month)]);
-    let mut blocks = vec![Block::Text(tr(lang, "kita.ranked_intro")), Block::Links(vec![(paths::STAFF_FACILITY.with(&[&fac.id]), fac.name.clone())])];
-    blocks.push(Block::Table {
-        caption: tr_with(lang, "kita.ranked_caption", &[("care", &care_label(lang, &program.care_type)), ("month", &month_text(lang, program.start_month))]),
-        headers: vec![
-            tr(lang, "kita.position_rank"),
-            tr(lang, "kita.number"),
-            tr(lang, "kita.child"),
-            tr(lang, "kita.points"),
-            tr(lang, "kita.points_parts"),
-            tr(lang, "kita.deviation"),
-            tr(lang, "kita.offer"),
-        ],
-        rows: list
-            .iter()
-            .map(|r| {
-                let parts = r.parts.iter().map(|(k, p)| format!("{} {p}", tr(lang, &format!("kita.criterion_{}", k.code())))).collect::<Vec<_>>().join(", ");
-                vec![
-                    Cell::Text(r.position.to_string()),
-                    Cell::Link(paths::APPLICATION.with(&[&r.application.id]), r.application.number.clone()),
-                    Cell::Text(format!("{} {}", r.application.child_first, r.application.child_last)),
-                    Cell::Text(r.points.to_string()),
-                    Cell::Text(parts),
-                    Cell::Text(r.deviation.clone().unwrap_or_default()),
-                    Cell::Text(r.offer.as_ref().map(|o| tr(lang, &format!("kita.offer_{o}"))).unwrap_or_default()),
-                ]
-            })
-            .collect(),
-        empty: tr(lang, "kita.ranked_empty"),
-    });
-    if s.may(state, Resource::Kita, Action::Process) && !list.is_empty() && !running {
-        let options: Vec<(String, String)> =
-            list.iter().map(|r| (r.application.id.to_string(), format!("{}. {} {} ({})", r.position, r.application.child_first, r.application.child_last, r.application.number))).collect();
-        let fields = vec![
-            Field::new("application", tr(lang, "kita.deviation_child"), FieldKind::Select(options)).required(),
-            Field::new("reason", tr(lang, "kita.deviation_reason"), FieldKind::TextArea).required().hint(tr(lang, "kita.deviation_hint")),
-        ];
-        blocks.push(Block::Heading(tr(lang, "kita.deviation_title")));
-        blocks.push(Block::Form(FormSpec {
-            action: path.clone(),
-            csrf: s.csrf.clone(),
-            form: form_again.unwrap_or_default(),
-            fields,
-            submit: tr(lang, "kita.deviation_submit"),
-            danger: false,
-            secondary: None,
-        }));
-    }
-    staff_page(state, ctx, lang, &path, Some(s), status, tr_with(lang, "kita.ranked_title", &[("facility", &fac.name)]), blocks).await
-}
-
-pub(super) async fn deviate(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    ip: ClientIp,
-    Language(lang): Language,
-    Path((id, care, month)): Path<(Uuid, String, String)>,
-    Checked(s, f): Checked<Staff>,
-) -> Result<Response, AppError> {
-    s.require(&state, Resource::Kita, Action::Process)?;
-    let program = program_of(id, &care, &month)?;
-    let reason = f.raw("reason").trim().to_owned();
-    let application = Uuid::parse_str(&f.text("application")).ok();
-    let mut fs = FormState::default();
-    fs.values.insert("reason".into(), reason.clone());
-    fs.values.insert("application".into(), f.text("application"));
-    for (k, l) in [("application", "kita.deviation_child"), ("reason", "kita.deviation_reason")] {
-        fs.order.push(k.into());
-        fs.labels.insert(k.into(), tr(lang, l));
-    }
-    if !(10..=1000).contains(&reason.chars().count()) {
-        fs.errors.insert("reason".into(), tr(lang, "kita.error_reason"));
-    }
-    let Some(application) = application.filter(|_| fs.errors.is_empty()) else {
-        if !fs.errors.contains_key("reason") {
-            fs.errors.insert("application".into(), tr(lang, "validation.required"));
-        }
-        return ranked_with(&state, &ctx, lang, &s, &program, Some(fs), StatusCode::UNPROCESSABLE_ENTITY).await;
-    };
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let scope = scope_of(&mut tx, &s).await?;
-    if allocation::rounds_open(&mut tx).await? {
-        tx.finish().await?;
-        fs.errors.insert("application".into(), tr(lang, "kita.error_deviation_late"));
-        return ranked_with(&state, &ctx, lang, &s, &program, Some(fs), StatusCode::CONFLICT).await;
-    }
-    match allocation::record_deviation(&mut tx, &scope, &program, application, &reason, s.principal.actor_id).await? {
-        Ok(()) => {
-            audit(
-                &mut tx,
-                &s,
-                &ip,
-                "kita_ranking.deviation",
-                format!("kita_application:{application}"),
-                serde_json::json!({ "facility": id, "care_type": care, "start_month": month, "reason": reason }),
-            )
-            .await?;
-            tx.finish().await?;
-            Ok(Notice::Saved.redirect(&paths::RANKED.with(&[&id, &care, &month])))
-        }
-        Err(_) => Err(AppError::not_found()),
     }
 }

@@ -72,38 +72,58 @@ struct DemoServiceFee {
 /// (a fee rule must fit the service's form), and a mistake stops start-up naming the file.
 async fn sync(db: &Db, file: std::path::PathBuf) -> anyhow::Result<()> {
     let file = file.as_path();
-    use portal_payments::{AccountAssignment, BookingText, KassenzeichenScheme, Method, PaymentSetup, ServicePayment, Timing, repo};
+    use portal_payments::{
+        AccountAssignment, BookingText, KassenzeichenScheme, Method, PaymentSetup, ServicePayment, Timing, repo,
+    };
     let Ok(text) = std::fs::read_to_string(file) else { return Ok(()) };
     let demo: DemoPayments = toml::from_str(&text).with_context(|| file.display().to_string())?;
     for t in demo.tenant {
         let ctx = || format!("{}: tenant {}", file.display(), t.slug);
         let mut platform = db.platform().await?;
         let tenant = tenant_repo::get_by_slug(&mut platform, &t.slug).await?.with_context(ctx)?.id();
-        anyhow::ensure!(repo::set_tenant_plan(platform.conn(), tenant, &t.plan).await?, "{}: no plan {}", ctx(), t.plan);
+        anyhow::ensure!(
+            repo::set_tenant_plan(platform.conn(), tenant, &t.plan).await?,
+            "{}: no plan {}",
+            ctx(),
+            t.plan
+        );
         let mut tx = platform.into_tenant(tenant).await?;
         let setup = PaymentSetup {
             online: t.mode == "online",
             stripe_account_id: t.stripe_account.clone(),
-            methods: if t.methods.is_empty() { vec![Method::Card] } else { t.methods.iter().map(|m| Method::parse(m)).collect::<Result<_, _>>().with_context(ctx)? },
+            methods: if t.methods.is_empty() {
+                vec![Method::Card]
+            } else {
+                t.methods.iter().map(|m| Method::parse(m)).collect::<Result<_, _>>().with_context(ctx)?
+            },
             offline_note_de: t.offline_note_de.clone(),
             offline_note_en: t.offline_note_en.clone(),
-            kassenzeichen: KassenzeichenScheme::parse(&t.kassenzeichen_prefix, &t.kassenzeichen_digits.to_string()).with_context(ctx)?,
+            kassenzeichen: KassenzeichenScheme::parse(&t.kassenzeichen_prefix, &t.kassenzeichen_digits.to_string())
+                .with_context(ctx)?,
             cash_office_email: t.cash_office_email.clone(),
             ..PaymentSetup::default()
         };
         repo::save_setup(&mut tx, &setup).await.map_err(|e| anyhow::anyhow!("{}: {e}", ctx()))?;
         for s in &t.service {
-            let form = portal_cases::service_form(&mut tx, &s.service).await?.with_context(|| format!("{}: service {} is not offered or has no form", ctx(), s.service))?;
+            let form = portal_cases::service_form(&mut tx, &s.service)
+                .await?
+                .with_context(|| format!("{}: service {} is not offered or has no form", ctx(), s.service))?;
             s.fee.check(Some(&form.schema)).with_context(|| format!("{}: service {}", ctx(), s.service))?;
             let p = ServicePayment {
                 service_slug: s.service.clone(),
                 rule: s.fee.clone(),
                 booking_text: BookingText::parse(&s.booking_text).with_context(ctx)?,
-                assignment: AccountAssignment::parse(&s.cost_centre, &s.account, &s.cost_unit).map_err(|e| anyhow::anyhow!("{}: {e:?}", ctx()))?,
+                assignment: AccountAssignment::parse(&s.cost_centre, &s.account, &s.cost_unit)
+                    .map_err(|e| anyhow::anyhow!("{}: {e:?}", ctx()))?,
                 timing: Timing::parse(&s.timing).with_context(ctx)?,
                 pay_days: s.pay_days,
             };
-            anyhow::ensure!(repo::save_service_payment(&mut tx, &p).await?, "{}: service {} not offered", ctx(), s.service);
+            anyhow::ensure!(
+                repo::save_service_payment(&mut tx, &p).await?,
+                "{}: service {} not offered",
+                ctx(),
+                s.service
+            );
         }
         tx.commit().await?;
     }

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use portal_db::{Db, TenantTx};
 use portal_domain::{Lang, TenantId};
-use portal_mail::Mail;
 use portal_payments::repo;
 use portal_payments::{GatewayError, PaymentGateway, PaymentStatus};
 use portal_web::AppState;
@@ -29,7 +28,9 @@ pub struct RunReport {
 /// payments, reminders and exports; the thousands of others cost nothing here).
 pub async fn run_once(state: &AppState) -> anyhow::Result<RunReport> {
     let mut platform = state.db.platform().await?;
-    let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account order by tenant_id").fetch_all(platform.conn()).await?;
+    let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account order by tenant_id")
+        .fetch_all(platform.conn())
+        .await?;
     platform.commit().await?;
     let mut report = RunReport::default();
     let yesterday = state.db.clock().today().previous_day();
@@ -70,7 +71,8 @@ async fn check_account(gateway: &dyn PaymentGateway, tx: &mut TenantTx) -> anyho
 /// for six hours (start-up of a fresh deployment, tests).
 pub async fn check_accounts(db: &Db, gateway: &dyn PaymentGateway) -> anyhow::Result<()> {
     let mut platform = db.platform().await?;
-    let tenants: Vec<Uuid> = sqlx::query_scalar("select tenant_id from stripe_account").fetch_all(platform.conn()).await?;
+    let tenants: Vec<Uuid> =
+        sqlx::query_scalar("select tenant_id from stripe_account").fetch_all(platform.conn()).await?;
     platform.commit().await?;
     for id in tenants {
         let mut tx = db.tenant(TenantId(id)).await?;
@@ -90,15 +92,19 @@ async fn remind(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {
         let to = crate::flows::filing::applicant_email(tx, &case).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         if let (Some(to), Some(ctx)) = (to, payflow::context_for(state, &p.portal_url)) {
             let lang = Lang::from_code(&p.lang).unwrap_or_default();
-            let mail = Mail::PaymentReminder {
-                service: case.service_name.get(lang).to_owned(),
-                amount: money(p.amount_cents, lang),
-                kassenzeichen: p.kassenzeichen.clone(),
-                reference: case.reference.clone(),
-                due: p.due_at.map(crate::kit::dates::fmt_date).unwrap_or_default(),
-                link: payflow::payer_link(&p, Some(&case), crate::kit::links::PAY_SUFFIX),
-            };
-            crate::kit::mail::queue(tx, &ctx, &p.portal_url, lang, &to, mail).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let mail = crate::payments::mails::reminder(
+                crate::payments::mails::About {
+                    service: case.service_name.get(lang).to_owned(),
+                    amount: money(p.amount_cents, lang),
+                    kassenzeichen: p.kassenzeichen.clone(),
+                },
+                case.reference.clone(),
+                p.due_at.map(crate::kit::dates::fmt_date).unwrap_or_default(),
+                payflow::payer_link(&p, Some(&case), crate::kit::links::PAY_SUFFIX),
+            );
+            crate::kit::mail::queue(tx, &ctx, &p.portal_url, lang, &to, mail)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             sent += 1;
         }
         repo::mark_reminded(tx, p.payment_id).await?;
@@ -122,7 +128,9 @@ async fn expire(state: &AppState, tx: &mut TenantTx) -> anyhow::Result<u64> {
                 // Stripe will not cancel it: it was paid or is being paid; take its state
                 let _ = payflow::refresh(state, tx, &p).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             }
-            Err(e) => tracing::warn!(payment = %p.payment_id, error = %e, "cancelling an abandoned PaymentIntent failed; next run tries again"),
+            Err(e) => {
+                tracing::warn!(payment = %p.payment_id, error = %e, "cancelling an abandoned PaymentIntent failed; next run tries again")
+            }
         }
     }
     Ok(expired)
@@ -145,7 +153,11 @@ pub async fn run_loop(state: AppState, every: Duration, shutdown: tokio::sync::w
 
 /// The payment jobs as a capability job: started when the settings make this server a payment
 /// worker.
-pub fn start(state: &AppState, settings: &portal_settings::Settings, stop: tokio::sync::watch::Receiver<bool>) -> Option<BoxFuture<'static, ()>> {
+pub fn start(
+    state: &AppState,
+    settings: &portal_settings::Settings,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<BoxFuture<'static, ()>> {
     let every = Duration::from_secs(settings.payments.job_interval_secs.max(1));
     settings.payments.worker.then(|| Box::pin(run_loop(state.clone(), every, stop)) as BoxFuture<'static, ()>)
 }

@@ -5,8 +5,9 @@
 //! carries only the PaymentIntent's client secret.
 
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
@@ -15,8 +16,9 @@ use portal_db::TenantTx;
 use portal_domain::Lang;
 use portal_payments::repo;
 use portal_payments::{Payment, PaymentStatus};
-use portal_ui::blocks::{Block, PaymentSpec};
+use portal_ui::blocks::Block;
 use portal_ui::i18n::{tr, tr_with};
+use portal_ui::payments::PaymentSpec;
 use portal_web::{AppError, AppState, TenantContext};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -34,20 +36,42 @@ use portal_authz::{Action, Resource};
 
 mod demo;
 pub mod jobs;
+pub(crate) mod mails;
 mod office;
 pub mod paths;
 mod webhooks;
+mod widget;
 
 pub const CAPABILITY: Capability = Capability {
     demo: Some(demo::demo),
+    widgets: &[widget::PAYMENT],
+    assets: &[widget::PAYMENT_JS],
     portal: Some(|| router().merge(office::router())),
     console: Some(|| office::console_router().merge(webhooks::router())),
     public: &[paths::STRIPE.path()],
     staff_nav: &[
-        NavEntry { order: 60, path: paths::PAYMENTS_VIEW.path(), label: "staff.nav_payments", resource: Resource::Payments, action: Action::Read },
-        NavEntry { order: 70, path: paths::SETUP_PAGE.path(), label: "staff.nav_payment_settings", resource: Resource::Payments, action: Action::Write },
+        NavEntry {
+            order: 60,
+            path: paths::PAYMENTS_VIEW.path(),
+            label: "staff.nav_payments",
+            resource: Resource::Payments,
+            action: Action::Read,
+        },
+        NavEntry {
+            order: 70,
+            path: paths::SETUP_PAGE.path(),
+            label: "staff.nav_payment_settings",
+            resource: Resource::Payments,
+            action: Action::Write,
+        },
     ],
-    console_nav: &[NavEntry { order: 50, path: paths::PLANS_PAGE.path(), label: "console.nav_plans", resource: Resource::Payments, action: Action::Read }],
+    console_nav: &[NavEntry {
+        order: 50,
+        path: paths::PLANS_PAGE.path(),
+        label: "console.nav_plans",
+        resource: Resource::Payments,
+        action: Action::Read,
+    }],
     office_case: &[office::office_case_panel],
     office_case_actions: &[CaseAction { path: paths::REFUND, run: office::refund }],
     citizen_case: &[citizen_case_panel],
@@ -64,7 +88,11 @@ fn texts() -> Vec<String> {
     let mut keys: Vec<String> = PaymentStatus::ALL.iter().map(|s| format!("payments.status_{}", s.code())).collect();
     keys.extend(portal_payments::Method::ALL.iter().map(|m| format!("payments.method_{}", m.code())));
     keys.extend(REFUND_STATES.iter().map(|s| format!("payments.refund_{s}")));
-    keys.extend([portal_payments::Timing::Before, portal_payments::Timing::After].iter().map(|t| format!("payments.timing_{}", t.code())));
+    keys.extend(
+        [portal_payments::Timing::Before, portal_payments::Timing::After]
+            .iter()
+            .map(|t| format!("payments.timing_{}", t.code())),
+    );
     keys.extend(office::FEE_KINDS.iter().map(|k| format!("payments.fee_kind_{k}")));
     keys.extend(portal_payments::BookingError::ALL.iter().map(|e| format!("payments.error.{}", e.key())));
     keys.extend(portal_payments::FeeError::examples().iter().map(|e| format!("payments.error.{}", e.key())));
@@ -115,23 +143,54 @@ pub fn case_payment_blocks(lang: Lang, p: &Payment, base: &str, now: OffsetDateT
         blocks.push(Block::Notice("warning", tr(lang, "payments.overdue_notice")));
     }
     match p.status {
-        PaymentStatus::Succeeded => blocks.push(Block::Links(vec![(format!("{base}/zahlungsbeleg.pdf"), tr(lang, "payments.receipt"))])),
-        s if s.is_payable() => blocks.push(Block::Links(vec![(format!("{base}/zahlung"), tr_with(lang, "payments.pay_now", &[("amount", &money(p.amount_cents, lang))]))])),
+        PaymentStatus::Succeeded => {
+            blocks.push(Block::Links(vec![(format!("{base}/zahlungsbeleg.pdf"), tr(lang, "payments.receipt"))]))
+        }
+        s if s.is_payable() => blocks.push(Block::Links(vec![(
+            format!("{base}/zahlung"),
+            tr_with(lang, "payments.pay_now", &[("amount", &money(p.amount_cents, lang))]),
+        )])),
         _ => {}
     }
     blocks
 }
 
 /// Renders a payment page: its own script list and Content-Security-Policy (Stripe.js).
-async fn render(state: &AppState, ctx: &TenantContext, tx: Tx<TenantTx>, lang: Lang, path: &str, status: StatusCode, blocks: Vec<Block>) -> Result<Response, AppError> {
-    let mut r = crate::kit::page::blocks_page(state, ctx, tx, lang, path, status, tr(lang, "payments.pay_title"), vec![], blocks).await?;
+async fn render(
+    state: &AppState,
+    ctx: &TenantContext,
+    tx: Tx<TenantTx>,
+    lang: Lang,
+    path: &str,
+    status: StatusCode,
+    blocks: Vec<Block>,
+) -> Result<Response, AppError> {
+    let mut r = crate::kit::frame::blocks_page(
+        state,
+        ctx,
+        tx,
+        lang,
+        path,
+        status,
+        tr(lang, "payments.pay_title"),
+        vec![],
+        blocks,
+    )
+    .await?;
     // the payment page shows the payment's current state: never from a cache
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     Ok(r)
 }
 
 /// The payment page's blocks: what is paid for, and the form (or why it cannot be paid now).
-async fn pay_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, p: Payment, base: &str, failed_return: bool) -> Result<(Vec<Block>, StatusCode), AppError> {
+async fn pay_blocks(
+    state: &AppState,
+    tx: &mut TenantTx,
+    lang: Lang,
+    p: Payment,
+    base: &str,
+    failed_return: bool,
+) -> Result<(Vec<Block>, StatusCode), AppError> {
     let mut blocks = vec![Block::Facts(vec![
         (tr(lang, "payments.service"), p.description.clone(), None),
         (tr(lang, "payments.amount"), money(p.amount_cents, lang), None),
@@ -152,7 +211,7 @@ async fn pay_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, p: Payment,
     let setup = repo::setup(tx).await?;
     if !setup.takes_payments() || !state.payments.configured() {
         blocks.push(Block::Notice("warning", tr(lang, "payments.online_unavailable")));
-        let note = if lang == Lang::En { &setup.offline_note_en } else { &setup.offline_note_de };
+        let note = lang.pick(&setup.offline_note_de, &setup.offline_note_en);
         if !note.is_empty() {
             blocks.push(Block::Text(note.clone()));
         }
@@ -168,11 +227,12 @@ async fn pay_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, p: Payment,
         }
     };
     if p.status == PaymentStatus::Failed || failed_return {
-        let reason = p.failure_message.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| tr(lang, "payments.failed_generic"));
+        let reason =
+            p.failure_message.clone().filter(|m| !m.is_empty()).unwrap_or_else(|| tr(lang, "payments.failed_generic"));
         blocks.push(Block::Notice("danger", tr_with(lang, "payments.failed_notice", &[("reason", &reason)])));
     }
     blocks.push(Block::Text(tr(lang, "payments.pay_intro")));
-    blocks.push(Block::Payment(Box::new(PaymentSpec {
+    blocks.push(portal_ui::payments::payment_block(PaymentSpec {
         publishable_key: state.payment_config.publishable_key.clone(),
         account: p.stripe_account_id.clone(),
         client_secret: p.client_secret.clone().unwrap_or_default(),
@@ -181,7 +241,7 @@ async fn pay_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, p: Payment,
         button: tr_with(lang, "payments.pay_button", &[("amount", &money(p.amount_cents, lang))]),
         noscript: tr(lang, "payments.noscript"),
         unavailable: tr(lang, "payments.stripe_js_unavailable"),
-    })));
+    }));
     Ok((blocks, StatusCode::OK))
 }
 
@@ -201,7 +261,7 @@ async fn draft_pay(
     ctx: TenantContext,
     headers: HeaderMap,
     citizen: MaybeCitizen,
-    Path(draft_id): Path<Uuid>,
+    Params(draft_id): Params<Uuid>,
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
@@ -216,11 +276,26 @@ async fn draft_pay(
     // no intent yet (or a withdrawn one): the answers may have changed since the payment was set up,
     // so they are checked and priced again before Stripe is asked for an intent
     let p = if p.status.is_payable() && p.intent_id.is_none() {
-        match payflow::price_draft(&state, &mut tx, &draft, &schema, crate::kit::dates::today(state.db.clock())).await? {
-            (issues, _, payflow::Plan::Online { service, fee, setup, application_fee }) if issues.is_empty() && service.timing == portal_payments::Timing::Before => {
+        match payflow::price_draft(&state, &mut tx, &draft, &schema, crate::kit::dates::today(state.db.clock())).await?
+        {
+            (issues, _, payflow::Plan::Online { service, fee, setup, application_fee })
+                if issues.is_empty() && service.timing == portal_payments::Timing::Before =>
+            {
                 let name = service_name(&mut tx, &draft.service_slug, lang).await?;
                 let portal = crate::kit::mail::base_url(&state, &ctx.host, &headers);
-                payflow::payment_for_draft(&state, &mut tx, &draft, &service, &fee, &setup, application_fee, lang, &portal, &name).await?
+                payflow::payment_for_draft(
+                    &state,
+                    &mut tx,
+                    &draft,
+                    &service,
+                    &fee,
+                    &setup,
+                    application_fee,
+                    lang,
+                    &portal,
+                    &name,
+                )
+                .await?
             }
             _ => return Ok(see_other(&format!("{base}/pruefen"))),
         }
@@ -241,7 +316,7 @@ async fn draft_return(
     ctx: TenantContext,
     headers: HeaderMap,
     citizen: MaybeCitizen,
-    Path(draft_id): Path<Uuid>,
+    Params(draft_id): Params<Uuid>,
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
     let a = applicant(citizen, &headers);
@@ -260,7 +335,9 @@ async fn draft_return(
             Some(t) => see_other(&format!("{}?vorgang={t}", links::DRAFT_DONE.with(&[&draft_id]))),
             None => see_other(&links::DRAFT_DONE.with(&[&draft_id])),
         },
-        (Ok(PaymentStatus::Failed | PaymentStatus::Open), _) if q.redirect_status.is_some() => see_other(&format!("{}?fehler=1", paths::DRAFT_PAY.with(&[&draft_id]))),
+        (Ok(PaymentStatus::Failed | PaymentStatus::Open), _) if q.redirect_status.is_some() => {
+            see_other(&format!("{}?fehler=1", paths::DRAFT_PAY.with(&[&draft_id])))
+        }
         _ => see_other(&paths::DRAFT_PAY.with(&[&draft_id])),
     })
 }
@@ -268,20 +345,36 @@ async fn draft_return(
 // ---------------------------------------------------------------------------------------------
 // a case paid later
 
-async fn case_pay(state: &AppState, ctx: &TenantContext, mut tx: Tx<TenantTx>, lang: Lang, case: &Case, base: &str, failed: bool) -> Result<Response, AppError> {
+async fn case_pay(
+    state: &AppState,
+    ctx: &TenantContext,
+    mut tx: Tx<TenantTx>,
+    lang: Lang,
+    case: &Case,
+    base: &str,
+    failed: bool,
+) -> Result<Response, AppError> {
     let p = repo::payment_for_case(&mut tx, case.case_id, false).await?.ok_or_else(AppError::not_found)?;
     let (mut blocks, status) = pay_blocks(state, &mut tx, lang, p, base, failed).await?;
     blocks.push(Block::Links(vec![(base.to_owned(), tr(lang, "payments.back_to_case"))]));
     render(state, ctx, tx, lang, &format!("{base}/zahlung"), status, blocks).await
 }
 
-async fn case_return(state: &AppState, mut tx: Tx<TenantTx>, case: &Case, base: &str, q: &ReturnQuery) -> Result<Response, AppError> {
+async fn case_return(
+    state: &AppState,
+    mut tx: Tx<TenantTx>,
+    case: &Case,
+    base: &str,
+    q: &ReturnQuery,
+) -> Result<Response, AppError> {
     let p = repo::payment_for_case(&mut tx, case.case_id, true).await?.ok_or_else(AppError::not_found)?;
     let status = payflow::refresh(state, &mut tx, &p).await?;
     tx.finish().await?;
     Ok(match status {
         Ok(PaymentStatus::Succeeded | PaymentStatus::Processing) => see_other(base),
-        Ok(PaymentStatus::Failed | PaymentStatus::Open) if q.redirect_status.is_some() => see_other(&format!("{base}/zahlung?fehler=1")),
+        Ok(PaymentStatus::Failed | PaymentStatus::Open) if q.redirect_status.is_some() => {
+            see_other(&format!("{base}/zahlung?fehler=1"))
+        }
         _ => see_other(&format!("{base}/zahlung")),
     })
 }
@@ -291,7 +384,7 @@ async fn citizen_pay(
     ctx: TenantContext,
     Language(lang): Language,
     citizen: crate::kit::session::Citizen,
-    Path(case_id): Path<Uuid>,
+    Params(case_id): Params<Uuid>,
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -303,7 +396,7 @@ async fn citizen_return(
     State(state): State<AppState>,
     ctx: TenantContext,
     citizen: crate::kit::session::Citizen,
-    Path(case_id): Path<Uuid>,
+    Params(case_id): Params<Uuid>,
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -311,13 +404,24 @@ async fn citizen_return(
     case_return(&state, tx, &case, &links::CITIZEN_CASE.with(&[&case_id]), &q).await
 }
 
-async fn guest_pay(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {
+async fn guest_pay(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    Params(token): Params<String>,
+    q: axum::extract::Query<ReturnQuery>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     case_pay(&state, &ctx, tx, lang, &case, &links::GUEST_CASE.with(&[&token]), q.fehler.is_some()).await
 }
 
-async fn guest_return(State(state): State<AppState>, ctx: TenantContext, Path(token): Path<String>, q: axum::extract::Query<ReturnQuery>) -> Result<Response, AppError> {
+async fn guest_return(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Params(token): Params<String>,
+    q: axum::extract::Query<ReturnQuery>,
+) -> Result<Response, AppError> {
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = guest_lookup(&mut tx, &token).await?;
     case_return(&state, tx, &case, &links::GUEST_CASE.with(&[&token]), &q).await
@@ -327,12 +431,22 @@ async fn guest_return(State(state): State<AppState>, ctx: TenantContext, Path(to
 // receipt
 
 /// The payment receipt as a case PDF.
-fn payment_receipt<'a>(tx: &'a mut TenantTx, ctx: &'a TenantContext, lang: Lang, case: &'a Case) -> BoxFuture<'a, Result<Response, AppError>> {
+fn payment_receipt<'a>(
+    tx: &'a mut TenantTx,
+    ctx: &'a TenantContext,
+    lang: Lang,
+    case: &'a Case,
+) -> BoxFuture<'a, Result<Response, AppError>> {
     Box::pin(receipt_response(tx, ctx, lang, case))
 }
 
 /// The payment box on the citizen's page of a case.
-pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, base: &'a str) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
+pub fn citizen_case_panel<'a>(
+    tx: &'a mut TenantTx,
+    lang: Lang,
+    case: &'a Case,
+    base: &'a str,
+) -> BoxFuture<'a, Result<Vec<Block>, AppError>> {
     Box::pin(async move {
         Ok(match repo::payment_for_case(tx, case.case_id, false).await? {
             Some(p) => case_payment_blocks(lang, &p, base, tx.now()),
@@ -342,18 +456,43 @@ pub fn citizen_case_panel<'a>(tx: &'a mut TenantTx, lang: Lang, case: &'a Case, 
 }
 
 /// The payment receipt: amount, items, Kassenzeichen, the tenant's details.
-pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang, case: &Case) -> Result<Response, AppError> {
-    let p = repo::payment_for_case(tx, case.case_id, false).await?.filter(|p| p.status == PaymentStatus::Succeeded).ok_or_else(AppError::not_found)?;
+pub async fn receipt_response(
+    tx: &mut TenantTx,
+    ctx: &TenantContext,
+    lang: Lang,
+    case: &Case,
+) -> Result<Response, AppError> {
+    let p = repo::payment_for_case(tx, case.case_id, false)
+        .await?
+        .filter(|p| p.status == PaymentStatus::Succeeded)
+        .ok_or_else(AppError::not_found)?;
     let (tenant, details) = payflow::tenant_details(tx, &ctx.entry.name).await?;
     let title = tr_with(lang, "payments.receipt_title", &[("service", case.service_name.get(lang))]);
-    let rows: Vec<(String, String, String)> =
-        p.fee.items.iter().map(|i| (String::new(), if i.quantity == 1 { i.label.get(lang).to_owned() } else { format!("{} × {}", i.quantity, i.label.get(lang)) }, money(i.total(), lang))).collect();
+    let rows: Vec<(String, String, String)> = p
+        .fee
+        .items
+        .iter()
+        .map(|i| {
+            (
+                String::new(),
+                if i.quantity == 1 {
+                    i.label.get(lang).to_owned()
+                } else {
+                    format!("{} × {}", i.quantity, i.label.get(lang))
+                },
+                money(i.total(), lang),
+            )
+        })
+        .collect();
     let sections = vec![portal_forms::display::Section { page_index: 0, title: tr(lang, "payments.items"), rows }];
     let mut facts = vec![
         (tr(lang, "payments.kassenzeichen"), p.kassenzeichen.clone()),
         (tr(lang, "payments.amount"), money(p.amount_cents, lang)),
         (tr(lang, "payments.paid_at"), p.paid_at.map(fmt_time).unwrap_or_default()),
-        (tr(lang, "payments.method"), p.method.as_deref().map(|m| tr(lang, &format!("payments.method_{m}"))).unwrap_or_default()),
+        (
+            tr(lang, "payments.method"),
+            p.method.as_deref().map(|m| tr(lang, &format!("payments.method_{m}"))).unwrap_or_default(),
+        ),
         (tr(lang, "cases.reference"), case.reference.clone()),
         (tr(lang, "payments.payee"), details),
     ];
@@ -370,10 +509,21 @@ pub async fn receipt_response(tx: &mut TenantTx, ctx: &TenantContext, lang: Lang
     Ok(crate::kit::page::attachment("application/pdf", pdf, &format!("zahlungsbeleg-{}.pdf", p.kassenzeichen)))
 }
 
-async fn citizen_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, citizen: crate::kit::session::Citizen, Path(case_id): Path<Uuid>) -> Result<Response, AppError> {
+async fn citizen_receipt(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    citizen: crate::kit::session::Citizen,
+    Params(case_id): Params<Uuid>,
+) -> Result<Response, AppError> {
     citizen_pdf(&state, &ctx, &headers, &citizen, case_id, payment_receipt).await
 }
 
-async fn guest_receipt(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Path(token): Path<String>) -> Result<Response, AppError> {
+async fn guest_receipt(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Params(token): Params<String>,
+) -> Result<Response, AppError> {
     guest_pdf(&state, &ctx, &headers, &token, payment_receipt).await
 }

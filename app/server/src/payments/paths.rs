@@ -20,3 +20,5 @@ pub const REFUND: RoutePath = RoutePath("/verwaltung/vorgaenge/{id}/erstattung")
 pub const PLANS_PAGE: RoutePath = RoutePath("/tarife");
 pub const STRIPE: RoutePath = RoutePath("/webhooks/stripe");
 pub const CONSOLE_SETUP_PAGE: RoutePath = crate::kit::links::CONSOLE_TENANT_PAYMENTS;
+/// The payment page's glue between the form and Stripe.js.
+pub const PAYMENT_JS: RoutePath = RoutePath("/assets/payment.js");

@@ -33,19 +33,20 @@ async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: String)
     };
     let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
     // the signature's age is measured against Stripe's clock, the real one, never the platform's
-    let event = match webhook::verify(&body, signature, secret.expose_secret(), OffsetDateTime::now_utc().unix_timestamp()) {
-        Ok(e) => e,
-        Err(e) => {
-            metrics::counter!("stripe_webhooks_total", "outcome" => "refused").increment(1);
-            tracing::warn!(error = %e, "Stripe webhook refused");
-            let text = match e {
-                EventError::Signature => "bad signature",
-                EventError::Timestamp => "timestamp outside the tolerance",
-                EventError::Parse(_) => "unreadable event",
-            };
-            return Ok(answer(StatusCode::BAD_REQUEST, text));
-        }
-    };
+    let event =
+        match webhook::verify(&body, signature, secret.expose_secret(), OffsetDateTime::now_utc().unix_timestamp()) {
+            Ok(e) => e,
+            Err(e) => {
+                metrics::counter!("stripe_webhooks_total", "outcome" => "refused").increment(1);
+                tracing::warn!(error = %e, "Stripe webhook refused");
+                let text = match e {
+                    EventError::Signature => "bad signature",
+                    EventError::Timestamp => "timestamp outside the tolerance",
+                    EventError::Parse(_) => "unreadable event",
+                };
+                return Ok(answer(StatusCode::BAD_REQUEST, text));
+            }
+        };
     let outcome = apply(&state, &event, &body).await?;
     metrics::counter!("stripe_webhooks_total", "outcome" => outcome).increment(1);
     tracing::info!(event.id = %event.id, event.kind = %event.event_type, outcome, "Stripe webhook");
@@ -62,10 +63,22 @@ pub async fn apply(state: &AppState, event: &VerifiedEvent, body: &str) -> Resul
     let mut tx = state.db.tenant(tenant).await?;
     let mut payload: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     // the log keeps what happened, not the intent's client secret
-    if let Some(object) = payload.get_mut("data").and_then(|d| d.get_mut("object")).and_then(serde_json::Value::as_object_mut) {
+    if let Some(object) =
+        payload.get_mut("data").and_then(|d| d.get_mut("object")).and_then(serde_json::Value::as_object_mut)
+    {
         object.remove("client_secret");
     }
-    if !repo::record_event(&mut tx, &event.id, &event.event_type, event.object_id(), event.created, &payload, "received").await? {
+    if !repo::record_event(
+        &mut tx,
+        &event.id,
+        &event.event_type,
+        event.object_id(),
+        event.created,
+        &payload,
+        "received",
+    )
+    .await?
+    {
         tx.commit().await?;
         return Ok("duplicate");
     }

@@ -36,8 +36,20 @@ pub const CAPABILITY: Capability = Capability {
     console: Some(console_routes),
     // the code and set-up pages lie below the login pages, which are open already
     public: &[],
-    staff_nav: &[NavEntry { order: 85, path: paths::STAFF_SECURITY.path(), label: "twofactor.nav", resource: Resource::StaffArea, action: Action::Read }],
-    console_nav: &[NavEntry { order: 90, path: paths::CONSOLE_SECURITY.path(), label: "twofactor.nav", resource: Resource::LoginSecurity, action: Action::Read }],
+    staff_nav: &[NavEntry {
+        order: 85,
+        path: paths::STAFF_SECURITY.path(),
+        label: "twofactor.nav",
+        resource: Resource::StaffArea,
+        action: Action::Read,
+    }],
+    console_nav: &[NavEntry {
+        order: 90,
+        path: paths::CONSOLE_SECURITY.path(),
+        label: "twofactor.nav",
+        resource: Resource::LoginSecurity,
+        action: Action::Read,
+    }],
     texts,
     ..Capability::named("security")
 };
@@ -102,11 +114,24 @@ impl Frame<'_> {
             Self::Staff(_) => crate::kit::links::STAFF_LOGIN.path(),
         }
     }
-    async fn page(&self, state: &AppState, lang: Lang, path: &str, status: StatusCode, title: String, blocks: Vec<Block>) -> Result<Response, AppError> {
+    async fn page(
+        &self,
+        state: &AppState,
+        lang: Lang,
+        path: &str,
+        status: StatusCode,
+        title: String,
+        blocks: Vec<Block>,
+    ) -> Result<Response, AppError> {
         match self {
             Self::Console => {
                 let chrome = crate::kit::operator::chrome(state, lang, None, path, false);
-                Ok(html_status(status, portal_ui::render_document(move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> })))
+                Ok(html_status(
+                    status,
+                    portal_ui::render_document(
+                        move || view! { <ConsoleBlocksPage chrome=chrome title=title blocks=blocks/> },
+                    ),
+                ))
             }
             Self::Staff(ctx) => staff_page(state, ctx, lang, path, None, status, title, blocks).await,
         }
@@ -121,7 +146,10 @@ pub(crate) fn code_field(lang: Lang, recovery: bool) -> Field {
 
 /// The page a second step shows when its pending login is gone (expired, another host, none).
 async fn expired(state: &AppState, frame: &Frame<'_>, lang: Lang, path: &str) -> Result<Response, AppError> {
-    let blocks = vec![Block::Notice("warning", tr(lang, "twofactor.pending_expired")), Block::Links(vec![(frame.login_path().to_owned(), tr(lang, "twofactor.back_to_login"))])];
+    let blocks = vec![
+        Block::Notice("warning", tr(lang, "twofactor.pending_expired")),
+        Block::Links(vec![(frame.login_path().to_owned(), tr(lang, "twofactor.back_to_login"))]),
+    ];
     frame.page(state, lang, path, StatusCode::UNAUTHORIZED, tr(lang, "twofactor.code_title"), blocks).await
 }
 
@@ -134,7 +162,12 @@ fn code_form(lang: Lang, csrf: &str, area: Area, form: FormState) -> Block {
         form,
         fields: vec![
             code_field(lang, true),
-            Field::new("remember", tr_with(lang, "twofactor.remember", &[("days", &factor::DEVICE_DAYS.to_string())]), FieldKind::Checkbox).hint(tr(lang, "twofactor.remember_hint")),
+            Field::new(
+                "remember",
+                tr_with(lang, "twofactor.remember", &[("days", &factor::DEVICE_DAYS.to_string())]),
+                FieldKind::Checkbox,
+            )
+            .hint(tr(lang, "twofactor.remember_hint")),
         ],
         submit: tr(lang, "twofactor.code_submit"),
         danger: false,
@@ -142,7 +175,14 @@ fn code_form(lang: Lang, csrf: &str, area: Area, form: FormState) -> Block {
     })
 }
 
-async fn code_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, form: FormState, message: Option<String>, status: StatusCode) -> Result<Response, AppError> {
+async fn code_page(
+    state: &AppState,
+    frame: Frame<'_>,
+    headers: &HeaderMap,
+    form: FormState,
+    message: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let area = frame.area();
     if step::pending(state, area, headers).is_none_or(|p| p.setup) {
@@ -157,10 +197,18 @@ async fn code_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, form
 }
 
 /// Checks the code of a pending login; the session starts when it is right.
-async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip: &ClientIp, f: &Fields) -> Result<Response, AppError> {
+async fn check_code(
+    state: &AppState,
+    frame: Frame<'_>,
+    headers: &HeaderMap,
+    ip: &ClientIp,
+    f: &Fields,
+) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let area = frame.area();
-    let Some(p) = step::pending(state, area, headers).filter(|p| !p.setup) else { return expired(state, &frame, lang, area.code_path()).await };
+    let Some(p) = step::pending(state, area, headers).filter(|p| !p.setup) else {
+        return expired(state, &frame, lang, area.code_path()).await;
+    };
     let input = f.text("code");
     let mut form = FormState::default();
     if f.text("remember") == "on" {
@@ -171,14 +219,25 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
         return code_page(state, frame, headers, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if !crate::kit::limits::login_address_allowed(state, area.tenant(), ip).await? {
-        return code_page(state, frame, headers, form, Some(tr(lang, "account.too_many_attempts")), StatusCode::TOO_MANY_REQUESTS).await;
+        return code_page(
+            state,
+            frame,
+            headers,
+            form,
+            Some(tr(lang, "account.too_many_attempts")),
+            StatusCode::TOO_MANY_REQUESTS,
+        )
+        .await;
     }
     let buckets = area.throttle_buckets(&p.key, ip);
     let mut tx = AnyTx::page(state, area.tenant()).await?;
     if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
         tx.finish().await?;
         let message = tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))]);
-        return Ok(crate::kit::page::retry_after(code_page(state, frame, headers, form, Some(message), StatusCode::TOO_MANY_REQUESTS).await?, wait));
+        return Ok(crate::kit::page::retry_after(
+            code_page(state, frame, headers, form, Some(message), StatusCode::TOO_MANY_REQUESTS).await?,
+            wait,
+        ));
     }
     // the account may have been revoked or disabled since the password step
     if account_email(&mut tx, p.account).await?.is_none() {
@@ -199,7 +258,8 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
         form.errors.insert("code".into(), tr(lang, key));
         return code_page(state, frame, headers, form, None, StatusCode::UNAUTHORIZED).await;
     }
-    metrics::counter!("second_factor_total", "result" => if verdict == Verdict::Code { "code" } else { "recovery" }).increment(1);
+    metrics::counter!("second_factor_total", "result" => if verdict == Verdict::Code { "code" } else { "recovery" })
+        .increment(1);
     step::login_succeeded(tx.conn(), &buckets).await?;
     let device = if f.text("remember") == "on" {
         let agent = headers.get(axum::http::header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -209,13 +269,29 @@ async fn check_code(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip:
     };
     let r = start_session(state, tx, headers, ip, &p, verdict).await?;
     Ok(match device {
-        Some(token) => with_cookie(r, &cookies::set(area.device_cookie(), &token, state.config.secure_cookies, Some(factor::DEVICE_DAYS * 86_400), true)),
+        Some(token) => with_cookie(
+            r,
+            &cookies::set(
+                area.device_cookie(),
+                &token,
+                state.config.secure_cookies,
+                Some(factor::DEVICE_DAYS * 86_400),
+                true,
+            ),
+        ),
         None => r,
     })
 }
 
 /// Starts the session of a login whose second step passed, in the step's transaction.
-async fn start_session(state: &AppState, tx: AnyTx, headers: &HeaderMap, ip: &ClientIp, p: &Pending, verdict: Verdict) -> Result<Response, AppError> {
+async fn start_session(
+    state: &AppState,
+    tx: AnyTx,
+    headers: &HeaderMap,
+    ip: &ClientIp,
+    p: &Pending,
+    verdict: Verdict,
+) -> Result<Response, AppError> {
     // after a recovery code the security page says how many are left
     let next = match verdict {
         Verdict::Recovery { .. } => match tx {
@@ -240,27 +316,41 @@ async fn start_session(state: &AppState, tx: AnyTx, headers: &HeaderMap, ip: &Cl
     }
 }
 
-async fn setup_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, form: FormState, status: StatusCode) -> Result<Response, AppError> {
+async fn setup_page(
+    state: &AppState,
+    frame: Frame<'_>,
+    headers: &HeaderMap,
+    form: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let area = frame.area();
-    let Some(p) = step::pending(state, area, headers).filter(|p| p.setup) else { return expired(state, &frame, lang, area.setup_path()).await };
+    let Some(p) = step::pending(state, area, headers).filter(|p| p.setup) else {
+        return expired(state, &frame, lang, area.setup_path()).await;
+    };
     let Some(secret) = p.secret.clone() else { return expired(state, &frame, lang, area.setup_path()).await };
     let mut tx = AnyTx::page(state, area.tenant()).await?;
-    let Some(email) = account_email(&mut tx, p.account).await? else { return expired(state, &frame, lang, area.setup_path()).await };
+    let Some(email) = account_email(&mut tx, p.account).await? else {
+        return expired(state, &frame, lang, area.setup_path()).await;
+    };
     let enabled = factor::enabled(tx.conn(), area.owner(p.account)).await?;
     tx.finish().await?;
     // set up already (in another browser): the code page follows
     if enabled {
         return Ok(step::to_second_step(state, area, &Pending { setup: false, ..p }));
     }
-    let e = factor::enrolment(&secret, &frame.issuer(), &email).ok_or_else(|| AppError::internal(std::io::Error::other("the enrolment of a fresh secret failed")))?;
+    let e = factor::enrolment(&secret, &frame.issuer(), &email)
+        .ok_or_else(|| AppError::internal(std::io::Error::other("the enrolment of a fresh secret failed")))?;
     let (csrf, new) = anon_csrf(headers);
     let mut form = form;
     form.order = vec!["code".into()];
     let blocks = vec![
         Block::Text(tr(lang, "twofactor.setup_intro")),
-        Block::Qr { path: e.qr_path, side: e.qr_side, label: tr(lang, "twofactor.qr_label") },
-        Block::Facts(vec![(tr(lang, "twofactor.secret"), e.secret_grouped, None), (tr(lang, "twofactor.account"), email, None)]),
+        portal_ui::security::qr_block(e.qr_path, e.qr_side, tr(lang, "twofactor.qr_label")),
+        Block::Facts(vec![
+            (tr(lang, "twofactor.secret"), e.secret_grouped, None),
+            (tr(lang, "twofactor.account"), email, None),
+        ]),
         Block::Text(tr(lang, "twofactor.setup_confirm")),
         Block::Form(FormSpec {
             action: area.setup_path().into(),
@@ -277,10 +367,18 @@ async fn setup_page(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, for
 }
 
 /// Confirms the set-up with a first code; the session starts and the recovery codes are shown once.
-async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, ip: &ClientIp, f: &Fields) -> Result<Response, AppError> {
+async fn confirm_setup(
+    state: &AppState,
+    frame: Frame<'_>,
+    headers: &HeaderMap,
+    ip: &ClientIp,
+    f: &Fields,
+) -> Result<Response, AppError> {
     let lang = lang_of(headers);
     let area = frame.area();
-    let Some(p) = step::pending(state, area, headers).filter(|p| p.setup) else { return expired(state, &frame, lang, area.setup_path()).await };
+    let Some(p) = step::pending(state, area, headers).filter(|p| p.setup) else {
+        return expired(state, &frame, lang, area.setup_path()).await;
+    };
     let Some(secret) = p.secret.clone() else { return expired(state, &frame, lang, area.setup_path()).await };
     let input = f.text("code");
     if input.is_empty() {
@@ -299,7 +397,10 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
         tx.finish().await?;
         let mut form = FormState::default();
         form.errors.insert("code".into(), tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))]));
-        return Ok(crate::kit::page::retry_after(setup_page(state, frame, headers, form, StatusCode::TOO_MANY_REQUESTS).await?, wait));
+        return Ok(crate::kit::page::retry_after(
+            setup_page(state, frame, headers, form, StatusCode::TOO_MANY_REQUESTS).await?,
+            wait,
+        ));
     }
     if account_email(&mut tx, p.account).await?.is_none() {
         tx.finish().await?;
@@ -328,33 +429,54 @@ async fn confirm_setup(state: &AppState, frame: Frame<'_>, headers: &HeaderMap, 
     let blocks = vec![
         Block::Notice("success", tr(lang, "twofactor.setup_done")),
         Block::Text(tr(lang, "twofactor.codes_intro")),
-        Block::Codes(codes),
+        portal_ui::security::codes_block(codes),
         Block::Links(vec![(next, tr(lang, "twofactor.continue"))]),
     ];
-    let page = frame.page(state, lang, area.setup_path(), StatusCode::OK, tr(lang, "twofactor.codes_title"), blocks).await?;
+    let page =
+        frame.page(state, lang, area.setup_path(), StatusCode::OK, tr(lang, "twofactor.codes_title"), blocks).await?;
     Ok(crate::kit::page::no_store(pages::carry_cookies(started, page)))
 }
 
 // ---------------------------------------------------------------------------------------------
 // the handlers of both areas
 
-async fn console_code_form(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn console_code_form(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     code_page(&state, Frame::Console, &headers, FormState::default(), None, StatusCode::OK).await
 }
 
-async fn console_code(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, ip: ClientIp, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
+async fn console_code(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Checked(_, f): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     check_code(&state, Frame::Console, &headers, &ip, &f).await
 }
 
-async fn console_setup_form(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+async fn console_setup_form(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     setup_page(&state, Frame::Console, &headers, FormState::default(), StatusCode::OK).await
 }
 
-async fn console_setup(axum::extract::State(state): axum::extract::State<AppState>, headers: HeaderMap, ip: ClientIp, Checked(_, f): Checked<Anonymous>) -> Result<Response, AppError> {
+async fn console_setup(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+    ip: ClientIp,
+    Checked(_, f): Checked<Anonymous>,
+) -> Result<Response, AppError> {
     confirm_setup(&state, Frame::Console, &headers, &ip, &f).await
 }
 
-async fn staff_code_form(axum::extract::State(state): axum::extract::State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
+async fn staff_code_form(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     code_page(&state, Frame::Staff(&ctx), &headers, FormState::default(), None, StatusCode::OK).await
 }
 
@@ -368,7 +490,11 @@ async fn staff_code(
     check_code(&state, Frame::Staff(&ctx), &headers, &ip, &f).await
 }
 
-async fn staff_setup_form(axum::extract::State(state): axum::extract::State<AppState>, ctx: TenantContext, headers: HeaderMap) -> Result<Response, AppError> {
+async fn staff_setup_form(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     setup_page(&state, Frame::Staff(&ctx), &headers, FormState::default(), StatusCode::OK).await
 }
 
@@ -383,8 +509,19 @@ async fn staff_setup(
 }
 
 /// Sends a logged-in member to the set-up (their own choice, or after a reset).
-pub(crate) fn enrol_redirect(state: &AppState, area: Area, account: uuid::Uuid, key: String, next: &str, now: time::OffsetDateTime) -> Response {
-    step::to_second_step(state, area, &Pending { account, at: now.unix_timestamp(), setup: true, next: next.to_owned(), key, secret: None })
+pub(crate) fn enrol_redirect(
+    state: &AppState,
+    area: Area,
+    account: uuid::Uuid,
+    key: String,
+    next: &str,
+    now: time::OffsetDateTime,
+) -> Response {
+    step::to_second_step(
+        state,
+        area,
+        &Pending { account, at: now.unix_timestamp(), setup: true, next: next.to_owned(), key, secret: None },
+    )
 }
 
 /// The redirect after a change on a security page.

@@ -27,6 +27,8 @@ use crate::kit::operator::{OperatorSession, render, require};
 use crate::kit::pipeline::AnyTx;
 use crate::kit::second_factor::{self as step, Area};
 use crate::kit::session::Staff;
+mod staff_area;
+pub(super) use staff_area::*;
 
 #[derive(Deserialize, Default)]
 pub(super) struct Q {
@@ -48,12 +50,27 @@ fn notice(lang: Lang, code: Option<&str>) -> Option<Block> {
 
 /// A short name of the browser and system from its user agent ("Firefox · Linux").
 pub(super) fn device_label(agent: &str) -> String {
-    let browser =
-        [("Edg/", "Edge"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Chromium/", "Chromium"), ("Safari/", "Safari")].iter().find(|(k, _)| agent.contains(k)).map_or("Browser", |(_, n)| n);
-    let system = [("Android", "Android"), ("iPhone", "iOS"), ("iPad", "iPadOS"), ("Windows", "Windows"), ("Mac OS X", "macOS"), ("Linux", "Linux")]
-        .iter()
-        .find(|(k, _)| agent.contains(k))
-        .map_or("", |(_, n)| n);
+    let browser = [
+        ("Edg/", "Edge"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    .iter()
+    .find(|(k, _)| agent.contains(k))
+    .map_or("Browser", |(_, n)| n);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(k, _)| agent.contains(k))
+    .map_or("", |(_, n)| n);
     if system.is_empty() { browser.to_owned() } else { format!("{browser} · {system}") }
 }
 
@@ -70,11 +87,26 @@ fn button(action: &str, csrf: &str, hidden: Vec<(String, String)>, label: String
 }
 
 /// The blocks both areas show: status, new recovery codes, remembered devices.
-fn factor_blocks(lang: Lang, csrf: &str, status: &factor::Status, devices: &[Device], new_codes_path: &str, forget_path: &str) -> Vec<Block> {
-    let state_badge = if status.enabled { ("success", tr(lang, "twofactor.enabled")) } else { ("warning", tr(lang, "twofactor.disabled")) };
+fn factor_blocks(
+    lang: Lang,
+    csrf: &str,
+    status: &factor::Status,
+    devices: &[Device],
+    new_codes_path: &str,
+    forget_path: &str,
+) -> Vec<Block> {
+    let state_badge = if status.enabled {
+        ("success", tr(lang, "twofactor.enabled"))
+    } else {
+        ("warning", tr(lang, "twofactor.disabled"))
+    };
     let mut blocks = vec![Block::Facts(vec![
         (tr(lang, "twofactor.app"), String::new(), Some(state_badge)),
-        (tr(lang, "twofactor.recovery_left"), status.recovery_left.to_string(), (status.enabled && status.recovery_left <= 3).then(|| ("danger", tr(lang, "twofactor.recovery_low")))),
+        (
+            tr(lang, "twofactor.recovery_left"),
+            status.recovery_left.to_string(),
+            (status.enabled && status.recovery_left <= 3).then(|| ("danger", tr(lang, "twofactor.recovery_low"))),
+        ),
     ])];
     if status.enabled {
         blocks.push(Block::Heading(tr(lang, "twofactor.new_codes_heading")));
@@ -88,19 +120,36 @@ fn factor_blocks(lang: Lang, csrf: &str, status: &factor::Status, devices: &[Dev
                 Cell::Text(d.label.clone()),
                 Cell::Text(fmt_time(d.created_at)),
                 Cell::Text(fmt_time(d.last_used_at)),
-                Cell::Buttons(vec![button(forget_path, csrf, vec![("device".into(), d.device_id.to_string())], tr_with(lang, "twofactor.forget", &[("device", &d.label)]), true)]),
+                Cell::Buttons(vec![button(
+                    forget_path,
+                    csrf,
+                    vec![("device".into(), d.device_id.to_string())],
+                    tr_with(lang, "twofactor.forget", &[("device", &d.label)]),
+                    true,
+                )]),
             ]
         })
         .collect();
     let any = !rows.is_empty();
     blocks.push(Block::Table {
         caption: tr(lang, "twofactor.devices_caption"),
-        headers: vec![tr(lang, "twofactor.device"), tr(lang, "twofactor.since"), tr(lang, "twofactor.last_used"), tr(lang, "common.actions")],
+        headers: vec![
+            tr(lang, "twofactor.device"),
+            tr(lang, "twofactor.since"),
+            tr(lang, "twofactor.last_used"),
+            tr(lang, "common.actions"),
+        ],
         rows,
         empty: tr(lang, "twofactor.no_devices"),
     });
     if any {
-        blocks.push(Block::Buttons(vec![button(forget_path, csrf, vec![("device".into(), "alle".into())], tr(lang, "twofactor.forget_all"), true)]));
+        blocks.push(Block::Buttons(vec![button(
+            forget_path,
+            csrf,
+            vec![("device".into(), "alle".into())],
+            tr(lang, "twofactor.forget_all"),
+            true,
+        )]));
     }
     blocks
 }
@@ -108,7 +157,15 @@ fn factor_blocks(lang: Lang, csrf: &str, status: &factor::Status, devices: &[Dev
 /// A form with the code field alone (a new set of recovery codes, removing the factor).
 fn code_form(lang: Lang, action: &str, csrf: &str, mut form: FormState, submit: &str, danger: bool) -> Block {
     form.order = vec!["code".into()];
-    Block::Form(FormSpec { action: action.to_owned(), csrf: csrf.to_owned(), form, fields: vec![code_field(lang, false)], submit: tr(lang, submit), danger, secondary: None })
+    Block::Form(FormSpec {
+        action: action.to_owned(),
+        csrf: csrf.to_owned(),
+        form,
+        fields: vec![code_field(lang, false)],
+        submit: tr(lang, submit),
+        danger,
+        secondary: None,
+    })
 }
 
 /// Which device (or all) a forget form names.
@@ -131,7 +188,13 @@ struct Who<'a> {
 /// Checks a current code of the app (recovery codes are not taken here: they are for the login)
 /// for a change on the security page, counted in the account's delay buckets like a login; `Some`
 /// holds the error for the code field.
-async fn check_app_code(state: &AppState, tx: &mut AnyTx, who: &Who<'_>, lang: Lang, input: &str) -> Result<Option<String>, AppError> {
+async fn check_app_code(
+    state: &AppState,
+    tx: &mut AnyTx,
+    who: &Who<'_>,
+    lang: Lang,
+    input: &str,
+) -> Result<Option<String>, AppError> {
     let Who { area, owner, email, ip } = *who;
     let buckets = area.throttle_buckets(&portal_identity::secret::fingerprint(email), ip);
     if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
@@ -154,7 +217,13 @@ async fn check_app_code(state: &AppState, tx: &mut AnyTx, who: &Who<'_>, lang: L
 }
 
 /// New recovery codes after a current code of the app; `Err` holds the form with its error.
-async fn renew_codes(state: &AppState, tx: &mut AnyTx, who: &Who<'_>, lang: Lang, f: &Fields) -> Result<Result<Vec<String>, FormState>, AppError> {
+async fn renew_codes(
+    state: &AppState,
+    tx: &mut AnyTx,
+    who: &Who<'_>,
+    lang: Lang,
+    f: &Fields,
+) -> Result<Result<Vec<String>, FormState>, AppError> {
     if let Some(error) = check_app_code(state, tx, who, lang, &f.text("code")).await? {
         let mut form = FormState { order: vec!["code".into()], ..FormState::default() };
         form.errors.insert("code".into(), error);
@@ -167,7 +236,7 @@ fn codes_blocks(lang: Lang, codes: Vec<String>, back_to: &str) -> Vec<Block> {
     vec![
         Block::Notice("success", tr(lang, "twofactor.new_codes_done")),
         Block::Text(tr(lang, "twofactor.codes_intro")),
-        Block::Codes(codes),
+        portal_ui::security::codes_block(codes),
         Block::Links(vec![(back_to.to_owned(), tr(lang, "twofactor.back"))]),
     ]
 }
@@ -175,7 +244,13 @@ fn codes_blocks(lang: Lang, codes: Vec<String>, back_to: &str) -> Vec<Block> {
 // ---------------------------------------------------------------------------------------------
 // console
 
-async fn console_page(state: &AppState, s: &OperatorSession, lang: Lang, top: Option<Block>, status: StatusCode) -> Result<Response, AppError> {
+async fn console_page(
+    state: &AppState,
+    s: &OperatorSession,
+    lang: Lang,
+    top: Option<Block>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let owner = Owner::Operator(s.session.operator.operator_id);
     let mut tx = crate::kit::pipeline::platform_tx(state).await?;
     let now = tx.now();
@@ -185,7 +260,14 @@ async fn console_page(state: &AppState, s: &OperatorSession, lang: Lang, top: Op
     tx.finish().await?;
     let csrf = &s.session.csrf_token;
     let mut blocks: Vec<Block> = top.into_iter().collect();
-    blocks.extend(factor_blocks(lang, csrf, &st, &devices, paths::CONSOLE_NEW_CODES.path(), paths::CONSOLE_FORGET_DEVICES.path()));
+    blocks.extend(factor_blocks(
+        lang,
+        csrf,
+        &st,
+        &devices,
+        paths::CONSOLE_NEW_CODES.path(),
+        paths::CONSOLE_FORGET_DEVICES.path(),
+    ));
     blocks.push(Block::Heading(tr(lang, "twofactor.sessions_heading")));
     let end = paths::CONSOLE_END_SESSIONS.path();
     let rows: Vec<Vec<Cell>> = sessions
@@ -194,36 +276,75 @@ async fn console_page(state: &AppState, s: &OperatorSession, lang: Lang, top: Op
             let this = x.session_id == s.session.session_id;
             let label = device_label(&x.origin.user_agent);
             vec![
-                if this { Cell::Badge("success", format!("{label} ({})", tr(lang, "twofactor.this_session"))) } else { Cell::Text(label.clone()) },
+                if this {
+                    Cell::Badge("success", format!("{label} ({})", tr(lang, "twofactor.this_session")))
+                } else {
+                    Cell::Text(label.clone())
+                },
                 Cell::Text(x.origin.client_ip.clone()),
                 Cell::Text(fmt_time(x.created_at)),
                 Cell::Text(fmt_time(x.last_seen_at)),
-                Cell::Buttons(vec![button(end, csrf, vec![("session".into(), x.session_id.to_string())], tr_with(lang, "twofactor.end_session", &[("device", &label)]), true)]),
+                Cell::Buttons(vec![button(
+                    end,
+                    csrf,
+                    vec![("session".into(), x.session_id.to_string())],
+                    tr_with(lang, "twofactor.end_session", &[("device", &label)]),
+                    true,
+                )]),
             ]
         })
         .collect();
     blocks.push(Block::Table {
         caption: tr(lang, "twofactor.sessions_caption"),
-        headers: vec![tr(lang, "twofactor.device"), tr(lang, "twofactor.address"), tr(lang, "twofactor.since"), tr(lang, "twofactor.last_used"), tr(lang, "common.actions")],
+        headers: vec![
+            tr(lang, "twofactor.device"),
+            tr(lang, "twofactor.address"),
+            tr(lang, "twofactor.since"),
+            tr(lang, "twofactor.last_used"),
+            tr(lang, "common.actions"),
+        ],
         rows,
         empty: String::new(),
     });
     if sessions.len() > 1 {
-        blocks.push(Block::Buttons(vec![button(end, csrf, vec![("session".into(), "andere".into())], tr(lang, "twofactor.end_others"), true)]));
+        blocks.push(Block::Buttons(vec![button(
+            end,
+            csrf,
+            vec![("session".into(), "andere".into())],
+            tr(lang, "twofactor.end_others"),
+            true,
+        )]));
     }
     Ok(render(state, lang, s, paths::CONSOLE_SECURITY.path(), status, tr(lang, "twofactor.title"), blocks))
 }
 
-pub(super) async fn console_security(State(state): State<AppState>, s: OperatorSession, Language(lang): Language, Query(q): Query<Q>) -> Result<Response, AppError> {
+pub(super) async fn console_security(
+    State(state): State<AppState>,
+    s: OperatorSession,
+    Language(lang): Language,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     require(&state, &s, Resource::LoginSecurity, Action::Read)?;
     console_page(&state, &s, lang, notice(lang, q.hinweis.as_deref()), StatusCode::OK).await
 }
 
-pub(super) async fn console_new_codes(State(state): State<AppState>, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
+pub(super) async fn console_new_codes(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Language(lang): Language,
+    Checked(s, f): Checked<OperatorSession>,
+) -> Result<Response, AppError> {
     require(&state, &s, Resource::LoginSecurity, Action::Write)?;
     let mut tx = AnyTx::page(&state, None).await?;
     let o = &s.session.operator;
-    let result = renew_codes(&state, &mut tx, &Who { area: Area::Console, owner: Owner::Operator(o.operator_id), email: &o.email, ip: &ip }, lang, &f).await?;
+    let result = renew_codes(
+        &state,
+        &mut tx,
+        &Who { area: Area::Console, owner: Owner::Operator(o.operator_id), email: &o.email, ip: &ip },
+        lang,
+        &f,
+    )
+    .await?;
     tx.finish().await?;
     match result {
         Ok(codes) => Ok(crate::kit::page::no_store(render(
@@ -236,13 +357,23 @@ pub(super) async fn console_new_codes(State(state): State<AppState>, ip: ClientI
             codes_blocks(lang, codes, paths::CONSOLE_SECURITY.path()),
         ))),
         Err(form) => {
-            let spec = code_form(lang, paths::CONSOLE_NEW_CODES.path(), &s.session.csrf_token, form, "twofactor.new_codes_submit", false);
+            let spec = code_form(
+                lang,
+                paths::CONSOLE_NEW_CODES.path(),
+                &s.session.csrf_token,
+                form,
+                "twofactor.new_codes_submit",
+                false,
+            );
             console_page(&state, &s, lang, Some(spec), StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
 }
 
-pub(super) async fn console_forget_devices(State(state): State<AppState>, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
+pub(super) async fn console_forget_devices(
+    State(state): State<AppState>,
+    Checked(s, f): Checked<OperatorSession>,
+) -> Result<Response, AppError> {
     require(&state, &s, Resource::LoginSecurity, Action::Write)?;
     let device = device_choice(&f)?;
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
@@ -251,14 +382,18 @@ pub(super) async fn console_forget_devices(State(state): State<AppState>, Checke
     Ok(back(paths::CONSOLE_SECURITY.path(), "geraete"))
 }
 
-pub(super) async fn console_end_sessions(State(state): State<AppState>, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
+pub(super) async fn console_end_sessions(
+    State(state): State<AppState>,
+    Checked(s, f): Checked<OperatorSession>,
+) -> Result<Response, AppError> {
     require(&state, &s, Resource::LoginSecurity, Action::Write)?;
     let which = match f.text("session").as_str() {
         "andere" => None,
         id => Some(Uuid::parse_str(id).map_err(|_| AppError::bad_request())?),
     };
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
-    let ended = portal_operators::end_sessions(&mut tx, s.session.operator.operator_id, which, s.session.session_id).await?;
+    let ended =
+        portal_operators::end_sessions(&mut tx, s.session.operator.operator_id, which, s.session.session_id).await?;
     tx.finish().await?;
     tracing::info!(operator.id = %s.session.operator.operator_id, ended, "operator ended sessions");
     // ending this very session is a logout
@@ -270,153 +405,3 @@ pub(super) async fn console_end_sessions(State(state): State<AppState>, Checked(
 
 // ---------------------------------------------------------------------------------------------
 // staff
-
-fn staff_owner(s: &Staff, ctx: &TenantContext) -> Owner {
-    Owner::Staff { tenant: ctx.entry.tenant_id.0, staff: s.user.staff_id }
-}
-
-async fn staff_security_page(state: &AppState, ctx: &TenantContext, s: &Staff, lang: Lang, top: Option<Block>, status: StatusCode) -> Result<Response, AppError> {
-    let owner = staff_owner(s, ctx);
-    let mut tx = crate::kit::pipeline::tenant_tx(state, ctx.entry.tenant_id).await?;
-    let now = tx.now();
-    let st = factor::status(tx.conn(), owner).await?;
-    let devices = factor::devices(tx.conn(), owner, now).await?;
-    let policy = staff::second_factor_policy(&mut tx).await?;
-    tx.finish().await?;
-    let required = policy.requires(&s.user.roles);
-    let mut blocks: Vec<Block> = top.into_iter().collect();
-    blocks.push(Block::Text(tr(lang, if required { "twofactor.required_for_you" } else { "twofactor.optional_for_you" })));
-    if !st.enabled {
-        blocks.push(Block::Heading(tr(lang, "twofactor.enrol")));
-        blocks.push(enrol_form(lang, &s.csrf, FormState { order: vec!["password".into()], ..FormState::default() }));
-    }
-    blocks.extend(factor_blocks(lang, &s.csrf, &st, &devices, paths::STAFF_NEW_CODES.path(), paths::STAFF_FORGET_DEVICES.path()));
-    if st.enabled && !required {
-        blocks.push(Block::Heading(tr(lang, "twofactor.remove_heading")));
-        blocks.push(code_form(lang, paths::STAFF_REMOVE.path(), &s.csrf, FormState::default(), "twofactor.remove_submit", true));
-    }
-    if s.may(state, Resource::LoginSecurity, Action::Write) {
-        blocks.push(Block::Heading(tr(lang, "twofactor.policy_heading")));
-        let options = SecondFactorPolicy::ALL.iter().map(|p| (p.as_str().to_owned(), tr(lang, &format!("twofactor.policy_{}", p.as_str())))).collect();
-        let mut form = FormState { order: vec!["policy".into()], ..FormState::default() };
-        form.values.insert("policy".into(), policy.as_str().to_owned());
-        blocks.push(Block::Form(FormSpec {
-            action: paths::STAFF_POLICY.path().into(),
-            csrf: s.csrf.clone(),
-            form,
-            fields: vec![Field::new("policy", tr(lang, "twofactor.policy_label"), FieldKind::Select(options)).hint(tr(lang, "twofactor.policy_hint"))],
-            submit: tr(lang, "twofactor.policy_submit"),
-            danger: false,
-            secondary: None,
-        }));
-    }
-    staff_page(state, ctx, lang, paths::STAFF_SECURITY.path(), Some(s), status, tr(lang, "twofactor.title"), blocks).await
-}
-
-pub(super) async fn staff_security(State(state): State<AppState>, ctx: TenantContext, s: Staff, Language(lang): Language, Query(q): Query<Q>) -> Result<Response, AppError> {
-    s.require(&state, Resource::StaffArea, Action::Read)?;
-    staff_security_page(&state, &ctx, &s, lang, notice(lang, q.hinweis.as_deref()), StatusCode::OK).await
-}
-
-/// Sends a logged-in member to the set-up of a second factor of their own choice: with the password
-/// (a session left open on a shared computer must not let someone else tie the account to their
-/// phone), counted in the account's delay buckets like a login.
-pub(super) async fn staff_enrol(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
-    let area = Area::Staff(ctx.entry.tenant_id);
-    let key = portal_identity::secret::fingerprint(&s.user.email);
-    let buckets = area.throttle_buckets(&key, &ip);
-    let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;
-    if factor::enabled(tx.conn(), staff_owner(&s, &ctx)).await? {
-        tx.finish().await?;
-        return Ok(crate::kit::page::see_other(paths::STAFF_SECURITY.path()));
-    }
-    let error = if let Some(wait) = step::login_wait(tx.conn(), &buckets, false).await? {
-        Some(tr_with(lang, "twofactor.wait", &[("seconds", &step::wait_secs(wait))]))
-    } else if staff::authenticate(&mut tx, &s.user.email, &f.raw("password")).await? == Some(s.user.staff_id) {
-        None
-    } else {
-        step::login_failed(tx.conn(), &buckets, &ip).await?;
-        Some(tr(lang, "twofactor.password_wrong"))
-    };
-    let now = tx.now();
-    tx.finish().await?;
-    if let Some(error) = error {
-        let mut form = FormState { order: vec!["password".into()], ..FormState::default() };
-        form.errors.insert("password".into(), error);
-        return staff_security_page(&state, &ctx, &s, lang, Some(enrol_form(lang, &s.csrf, form)), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    Ok(enrol_redirect(&state, area, s.user.staff_id, key, paths::STAFF_SECURITY.path(), now))
-}
-
-/// The form that starts a set-up of one's own choice (with the password).
-fn enrol_form(lang: Lang, csrf: &str, form: FormState) -> Block {
-    Block::Form(FormSpec {
-        action: paths::STAFF_ENROL.path().into(),
-        csrf: csrf.to_owned(),
-        form,
-        fields: vec![Field::new("password", tr(lang, "twofactor.password"), FieldKind::Password).autocomplete("current-password").required()],
-        submit: tr(lang, "twofactor.enrol"),
-        danger: false,
-        secondary: None,
-    })
-}
-
-pub(super) async fn staff_new_codes(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
-    let area = Area::Staff(ctx.entry.tenant_id);
-    let mut tx = AnyTx::page(&state, area.tenant()).await?;
-    let result = renew_codes(&state, &mut tx, &Who { area, owner: staff_owner(&s, &ctx), email: &s.user.email, ip: &ip }, lang, &f).await?;
-    tx.finish().await?;
-    match result {
-        Ok(codes) => {
-            let page =
-                staff_page(&state, &ctx, lang, paths::STAFF_SECURITY.path(), Some(&s), StatusCode::OK, tr(lang, "twofactor.codes_title"), codes_blocks(lang, codes, paths::STAFF_SECURITY.path()))
-                    .await?;
-            Ok(crate::kit::page::no_store(page))
-        }
-        Err(form) => {
-            let top = code_form(lang, paths::STAFF_NEW_CODES.path(), &s.csrf, form, "twofactor.new_codes_submit", false);
-            staff_security_page(&state, &ctx, &s, lang, Some(top), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-    }
-}
-
-pub(super) async fn staff_forget_devices(State(state): State<AppState>, ctx: TenantContext, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
-    let device = device_choice(&f)?;
-    let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;
-    factor::forget(tx.conn(), staff_owner(&s, &ctx), device).await?;
-    tx.finish().await?;
-    Ok(back(paths::STAFF_SECURITY.path(), "geraete"))
-}
-
-/// Removes one's own second factor (only where the tenant does not require it), with a current code.
-pub(super) async fn staff_remove(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
-    let area = Area::Staff(ctx.entry.tenant_id);
-    let mut tx = AnyTx::page(&state, area.tenant()).await?;
-    let AnyTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
-    if staff::second_factor_policy(t).await?.requires(&s.user.roles) {
-        return Err(AppError::forbidden());
-    }
-    let owner = staff_owner(&s, &ctx);
-    if let Some(error) = check_app_code(&state, &mut tx, &Who { area, owner, email: &s.user.email, ip: &ip }, lang, &f.text("code")).await? {
-        tx.finish().await?;
-        let mut form = FormState { order: vec!["code".into()], ..FormState::default() };
-        form.errors.insert("code".into(), error);
-        let top = code_form(lang, paths::STAFF_REMOVE.path(), &s.csrf, form, "twofactor.remove_submit", true);
-        return staff_security_page(&state, &ctx, &s, lang, Some(top), StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
-    factor::remove(tx.conn(), owner).await?;
-    let AnyTx::Tenant(t) = &mut tx else { return Err(AppError::forbidden()) };
-    audit(t, &s, &ip, "security.second_factor_removed", format!("staff:{}", s.user.staff_id), serde_json::json!({})).await?;
-    tx.finish().await?;
-    Ok(back(paths::STAFF_SECURITY.path(), "entfernt"))
-}
-
-pub(super) async fn staff_policy(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
-    s.require(&state, Resource::LoginSecurity, Action::Write)?;
-    let policy = SecondFactorPolicy::parse(&f.text("policy")).ok_or_else(AppError::bad_request)?;
-    let mut tx = crate::kit::pipeline::tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let ended = staff::set_second_factor_policy(&mut tx, policy).await?;
-    audit(&mut tx, &s, &ip, "security.policy", "staff_login_policy".into(), serde_json::json!({ "second_factor": policy.as_str(), "sessions_ended": ended })).await?;
-    tx.finish().await?;
-    Ok(back(paths::STAFF_SECURITY.path(), "richtlinie"))
-}

@@ -34,10 +34,17 @@ pub struct Applicant {
 /// The applicant of a request.
 pub fn applicant(citizen: MaybeCitizen, headers: &HeaderMap) -> Applicant {
     match citizen.0 {
-        Some(c) => Applicant { owner: Some(Owner::Citizen(c.citizen_id)), csrf: c.csrf.clone(), citizen: Some(c), new_anon: false },
+        Some(c) => Applicant {
+            owner: Some(Owner::Citizen(c.citizen_id)),
+            csrf: c.csrf.clone(),
+            citizen: Some(c),
+            new_anon: false,
+        },
         None => {
             let (csrf, new_anon) = anon_csrf(headers);
-            let owner = cookies::get(headers, GUEST_COOKIE).filter(|t| t.len() == 43).map(|t| Owner::Guest(token_hash(t).to_vec()));
+            let owner = cookies::get(headers, GUEST_COOKIE)
+                .filter(|t| t.len() == 43)
+                .map(|t| Owner::Guest(token_hash(t).to_vec()));
             Applicant { owner, citizen: None, csrf, new_anon }
         }
     }
@@ -65,7 +72,12 @@ pub fn finish(state: &AppState, r: Response, a: &Applicant) -> Response {
 }
 
 /// The draft of this applicant, with the schema it is filled in under.
-pub async fn load(tx: &mut TenantTx, a: &Applicant, draft_id: Uuid, lock: bool) -> Result<(Draft, FormSchema), AppError> {
+pub async fn load(
+    tx: &mut TenantTx,
+    a: &Applicant,
+    draft_id: Uuid,
+    lock: bool,
+) -> Result<(Draft, FormSchema), AppError> {
     let owner = a.owner.as_ref().ok_or_else(AppError::not_found)?;
     let draft = cases::load_draft(tx, draft_id, owner, lock).await?.ok_or_else(AppError::not_found)?;
     let schema = cases::form_version(tx, &draft.schema_hash).await?;
@@ -79,7 +91,9 @@ pub async fn service_name(tx: &mut TenantTx, slug: &str, lang: Lang) -> Result<S
 
 /// The profile values a form may prefill, and which the identity provider verified.
 pub async fn profile_values(tx: &mut TenantTx, citizen: Uuid) -> Result<(ProfileValues, Option<String>), AppError> {
-    let Some(account) = portal_identity::citizen::get(tx, citizen).await? else { return Ok((ProfileValues::default(), None)) };
+    let Some(account) = portal_identity::citizen::get(tx, citizen).await? else {
+        return Ok((ProfileValues::default(), None));
+    };
     let mut v = ProfileValues::default();
     let p = &account.profile;
     let map = [

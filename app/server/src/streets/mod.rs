@@ -22,10 +22,27 @@ pub mod paths;
 pub const CAPABILITY: Capability = Capability {
     demo: Some(demo::demo),
     portal: Some(router),
-    staff_nav: &[NavEntry { order: 55, path: paths::OFFICE.path(), label: "streets.nav", resource: Resource::Streets, action: Action::Read }],
+    staff_nav: &[NavEntry {
+        order: 55,
+        path: paths::OFFICE.path(),
+        label: "streets.nav",
+        resource: Resource::Streets,
+        action: Action::Read,
+    }],
     office_case: &[crate::flows::directory::office_case_panel],
     texts: || {
-        let problems = ["name", "postcode", "numbers", "zone", "columns", "district", "too_many", "too_large", "encoding", "twice"];
+        let problems = [
+            "name",
+            "postcode",
+            "numbers",
+            "zone",
+            "columns",
+            "district",
+            "too_many",
+            "too_large",
+            "encoding",
+            "twice",
+        ];
         problems.iter().map(|p| format!("streets.error_{p}")).collect()
     },
     ..Capability::named("streets")
@@ -34,5 +51,7 @@ pub const CAPABILITY: Capability = Capability {
 fn router() -> Router<AppState> {
     // the import's file is bounded by the parser; the body a little above it
     let import = DefaultBodyLimit::max(portal_tenancy::streets::MAX_CSV_BYTES + 64 * 1024);
-    Router::new().route(paths::OFFICE.pattern(), get(admin::page)).route(paths::IMPORT.pattern(), post(admin::import).layer(import))
+    Router::new()
+        .route(paths::OFFICE.pattern(), get(admin::page))
+        .route(paths::IMPORT.pattern(), post(admin::import).layer(import))
 }

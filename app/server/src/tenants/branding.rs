@@ -26,7 +26,8 @@ pub(super) struct Q {
     hinweis: Option<String>,
 }
 
-const BRANDING_FIELDS: [&str; 6] = ["display_name", "primary_colour", "secondary_colour", "contact_email", "contact_phone", "address"];
+const BRANDING_FIELDS: [&str; 6] =
+    ["display_name", "primary_colour", "secondary_colour", "contact_email", "contact_phone", "address"];
 
 fn branding_blocks(lang: Lang, csrf: &str, mut form: FormState) -> Vec<Block> {
     for (f, key) in [
@@ -45,8 +46,12 @@ fn branding_blocks(lang: Lang, csrf: &str, mut form: FormState) -> Vec<Block> {
         form,
         fields: vec![
             Field::new("display_name", tr(lang, "console.display_name"), FieldKind::Text).required(),
-            Field::new("primary_colour", tr(lang, "console.primary_colour"), FieldKind::Text).hint(tr(lang, "console.colour_hint")).required(),
-            Field::new("secondary_colour", tr(lang, "console.secondary_colour"), FieldKind::Text).hint(tr(lang, "console.colour_hint")).required(),
+            Field::new("primary_colour", tr(lang, "console.primary_colour"), FieldKind::Text)
+                .hint(tr(lang, "console.colour_hint"))
+                .required(),
+            Field::new("secondary_colour", tr(lang, "console.secondary_colour"), FieldKind::Text)
+                .hint(tr(lang, "console.colour_hint"))
+                .required(),
             Field::new("contact_email", tr(lang, "console.contact_email"), FieldKind::Email),
             Field::new("contact_phone", tr(lang, "console.contact_phone"), FieldKind::Tel),
             Field::new("address", tr(lang, "console.address"), FieldKind::Text),
@@ -57,12 +62,20 @@ fn branding_blocks(lang: Lang, csrf: &str, mut form: FormState) -> Vec<Block> {
     })]
 }
 
-pub(super) async fn branding_form(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Query(q): Query<Q>) -> Result<Response, AppError> {
+pub(super) async fn branding_form(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Query(q): Query<Q>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Branding, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let b = portal_tenancy::repo::branding_and_logo_hash(&mut tx).await?.map(|(b, _)| b).ok_or_else(AppError::not_found)?;
+    let b =
+        portal_tenancy::repo::branding_and_logo_hash(&mut tx).await?.map(|(b, _)| b).ok_or_else(AppError::not_found)?;
     tx.finish().await?;
-    let mut form = FormState { order: BRANDING_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
+    let mut form =
+        FormState { order: BRANDING_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
     for (k, v) in [
         ("display_name", b.display_name.clone()),
         ("primary_colour", b.primary_colour.to_string()),
@@ -73,14 +86,35 @@ pub(super) async fn branding_form(State(state): State<AppState>, ctx: TenantCont
     ] {
         form.values.insert(k.to_owned(), v);
     }
-    let mut blocks = if Notice::parse(q.hinweis.as_deref()) == Some(Notice::Saved) { vec![Block::Notice("success", tr(lang, "console.saved"))] } else { vec![] };
+    let mut blocks = if Notice::parse(q.hinweis.as_deref()) == Some(Notice::Saved) {
+        vec![Block::Notice("success", tr(lang, "console.saved"))]
+    } else {
+        vec![]
+    };
     blocks.extend(branding_blocks(lang, &s.csrf, form));
-    staff_page(&state, &ctx, lang, paths::BRANDING_FORM.path(), Some(&s), StatusCode::OK, tr(lang, "staff.nav_branding"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::BRANDING_FORM.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "staff.nav_branding"),
+        blocks,
+    )
+    .await
 }
 
-pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Language(lang): Language, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
+pub(super) async fn save_branding(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Language(lang): Language,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Branding, Action::Write)?;
-    let mut form = FormState { order: BRANDING_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
+    let mut form =
+        FormState { order: BRANDING_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() };
     for k in BRANDING_FIELDS {
         form.values.insert(k.to_owned(), f.text(k));
     }
@@ -107,13 +141,34 @@ pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantCont
         form.errors.insert("contact_email".into(), tr(lang, "validation.email"));
     }
     let (Ok(primary), Ok(secondary)) = (primary, secondary) else {
-        return staff_page(&state, &ctx, lang, paths::BRANDING_FORM.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "staff.nav_branding"), branding_blocks(lang, &s.csrf, form)).await;
+        return staff_page(
+            &state,
+            &ctx,
+            lang,
+            paths::BRANDING_FORM.path(),
+            Some(&s),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr(lang, "staff.nav_branding"),
+            branding_blocks(lang, &s.csrf, form),
+        )
+        .await;
     };
     if form.has_errors() {
-        return staff_page(&state, &ctx, lang, paths::BRANDING_FORM.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "staff.nav_branding"), branding_blocks(lang, &s.csrf, form)).await;
+        return staff_page(
+            &state,
+            &ctx,
+            lang,
+            paths::BRANDING_FORM.path(),
+            Some(&s),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr(lang, "staff.nav_branding"),
+            branding_blocks(lang, &s.csrf, form),
+        )
+        .await;
     }
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let mut b = portal_tenancy::repo::branding_and_logo_hash(&mut tx).await?.map(|(b, _)| b).ok_or_else(AppError::not_found)?;
+    let mut b =
+        portal_tenancy::repo::branding_and_logo_hash(&mut tx).await?.map(|(b, _)| b).ok_or_else(AppError::not_found)?;
     let opt = |k: &str| Some(f.text(k)).filter(|v| !v.is_empty());
     b.display_name = f.text("display_name");
     b.primary_colour = primary;
@@ -122,7 +177,15 @@ pub(super) async fn save_branding(State(state): State<AppState>, ctx: TenantCont
     b.contact_phone = opt("contact_phone");
     b.address = opt("address");
     portal_tenancy::repo::save_branding(&mut tx, &b).await?;
-    audit(&mut tx, &s, &ip, "branding.update", "branding".into(), serde_json::json!({ "display_name": b.display_name, "primary_colour": b.primary_colour.to_string() })).await?;
+    audit(
+        &mut tx,
+        &s,
+        &ip,
+        "branding.update",
+        "branding".into(),
+        serde_json::json!({ "display_name": b.display_name, "primary_colour": b.primary_colour.to_string() }),
+    )
+    .await?;
     tx.finish().await?;
     // this server shows it on the next request; the others when the notification arrives
     state.content.invalidate(ctx.entry.tenant_id);

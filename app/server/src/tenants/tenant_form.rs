@@ -4,6 +4,7 @@ use super::*;
 use crate::kit::checked::{Checked, Gated};
 use crate::kit::notice::Notice;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 use crate::kit::uploads::FileLimits;
 use crate::tenants::paths;
 
@@ -18,7 +19,13 @@ pub(super) struct TenantSubmission {
 pub(super) async fn read_submission(post: Gated) -> Result<TenantSubmission, AppError> {
     let limit = u64::try_from(MAX_LOGO_BYTES).unwrap_or(u64::MAX);
     let posted = post.read(|_| async move { Ok(FileLimits::inputs([("logo".to_owned(), limit, 1)])) }).await?;
-    let fields = posted.form.0.iter().filter(|(k, _)| TENANT_FORM_FIELDS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let fields = posted
+        .form
+        .0
+        .iter()
+        .filter(|(k, _)| TENANT_FORM_FIELDS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let logo = posted.files_for("logo").into_iter().next().map(|u| u.bytes.clone());
     Ok(TenantSubmission { fields, logo })
 }
@@ -49,7 +56,11 @@ pub(super) fn validate(lang: Lang, sub: &TenantSubmission, ops_host: &HostName) 
     };
 
     let name = text("name", 200, true, &mut err);
-    let slug = TenantSlug::parse(&get("slug")).map_err(|_| err("slug", if get("slug").is_empty() { required.clone() } else { tr(lang, "validation.slug_invalid") })).ok();
+    let slug = TenantSlug::parse(&get("slug"))
+        .map_err(|_| {
+            err("slug", if get("slug").is_empty() { required.clone() } else { tr(lang, "validation.slug_invalid") })
+        })
+        .ok();
     let kind = TenantKind::parse(&get("kind"));
     if kind.is_none() {
         err("kind", tr(lang, "validation.kind_invalid"));
@@ -69,7 +80,9 @@ pub(super) fn validate(lang: Lang, sub: &TenantSubmission, ops_host: &HostName) 
     for raw in raw_hosts.split(|c: char| c == '\n' || c == ',' || c.is_whitespace()).filter(|s| !s.trim().is_empty()) {
         match HostName::parse(raw) {
             Ok(h) if &h == ops_host => err("hosts", tr_with(lang, "validation.host_ops", &[("host", h.as_str())])),
-            Ok(h) if hosts.contains(&h) => err("hosts", tr_with(lang, "validation.hosts_duplicate", &[("host", h.as_str())])),
+            Ok(h) if hosts.contains(&h) => {
+                err("hosts", tr_with(lang, "validation.hosts_duplicate", &[("host", h.as_str())]))
+            }
             Ok(h) => hosts.push(h),
             Err(_) => err("hosts", tr_with(lang, "validation.host_invalid", &[("host", raw.trim())])),
         }
@@ -87,7 +100,14 @@ pub(super) fn validate(lang: Lang, sub: &TenantSubmission, ops_host: &HostName) 
         Ok(c) => Some(c),
         Err(_) => {
             let v = get(k);
-            err(k, if v.is_empty() { required.clone() } else { tr_with(lang, "validation.colour_invalid", &[("value", &v)]) });
+            err(
+                k,
+                if v.is_empty() {
+                    required.clone()
+                } else {
+                    tr_with(lang, "validation.colour_invalid", &[("value", &v)])
+                },
+            );
             None
         }
     };
@@ -127,11 +147,23 @@ pub(super) fn validate(lang: Lang, sub: &TenantSubmission, ops_host: &HostName) 
     };
 
     match (slug, kind, primary, secondary) {
-        (Some(slug), Some(kind), Some(primary_colour), Some(secondary_colour)) if form.errors.is_empty() => Ok(ValidTenant {
-            tenant: NewTenant { slug, kind, parent, name, hosts },
-            branding: Branding { display_name, primary_colour, secondary_colour, contact_email, contact_phone, address, imprint, privacy, accessibility },
-            logo,
-        }),
+        (Some(slug), Some(kind), Some(primary_colour), Some(secondary_colour)) if form.errors.is_empty() => {
+            Ok(ValidTenant {
+                tenant: NewTenant { slug, kind, parent, name, hosts },
+                branding: Branding {
+                    display_name,
+                    primary_colour,
+                    secondary_colour,
+                    contact_email,
+                    contact_phone,
+                    address,
+                    imprint,
+                    privacy,
+                    accessibility,
+                },
+                logo,
+            })
+        }
         _ => Err(form),
     }
 }
@@ -141,9 +173,17 @@ pub(super) fn tenant_error_to_form(lang: Lang, e: TenantError, mut form: FormSta
     let (field, msg) = match e {
         TenantError::SlugTaken(_) => ("slug", tr(lang, "validation.slug_taken")),
         TenantError::HostTaken(h) => ("hosts", tr_with(lang, "validation.host_taken", &[("host", &h)])),
-        TenantError::InvalidParent { child, parent } => {
-            ("parent", tr_with(lang, "validation.parent_invalid", &[("child", &tr(lang, &format!("console.kind_{child}"))), ("parent", &tr(lang, &format!("console.kind_{parent}")))]))
-        }
+        TenantError::InvalidParent { child, parent } => (
+            "parent",
+            tr_with(
+                lang,
+                "validation.parent_invalid",
+                &[
+                    ("child", &tr(lang, &format!("console.kind_{child}"))),
+                    ("parent", &tr(lang, &format!("console.kind_{parent}"))),
+                ],
+            ),
+        ),
         TenantError::UnknownParent => ("parent", tr(lang, "validation.parent_unknown")),
         TenantError::ParentCycle => ("parent", tr(lang, "validation.parent_cycle")),
         TenantError::NotFound => return Err(AppError::not_found()),
@@ -153,28 +193,60 @@ pub(super) fn tenant_error_to_form(lang: Lang, e: TenantError, mut form: FormSta
     Ok(form)
 }
 
-pub(super) async fn parent_options(state: &AppState, lang: Lang, except: Option<Uuid>) -> Result<Vec<(String, String)>, AppError> {
+pub(super) async fn parent_options(
+    state: &AppState,
+    lang: Lang,
+    except: Option<Uuid>,
+) -> Result<Vec<(String, String)>, AppError> {
     let mut tx = crate::kit::pipeline::platform_tx(state).await?;
     let list = tenants::possible_parents(&mut tx).await?;
     tx.finish().await?;
-    Ok(list.into_iter().filter(|(id, _, _)| Some(*id) != except).map(|(id, name, kind)| (id.to_string(), format!("{name} ({})", portal_ui::console::kind_label(lang, &kind)))).collect())
+    Ok(list
+        .into_iter()
+        .filter(|(id, _, _)| Some(*id) != except)
+        .map(|(id, name, kind)| (id.to_string(), format!("{name} ({})", portal_ui::console::kind_label(lang, &kind))))
+        .collect())
 }
 
-pub(super) fn render_form(state: &AppState, lang: Lang, session: &OperatorSession, data: TenantFormData, status: StatusCode) -> Response {
-    let path = data.tenant_id.as_ref().map_or_else(|| paths::NEW_TENANT_FORM.path().to_owned(), |id| paths::EDIT_TENANT_FORM.with(&[&id]));
+pub(super) fn render_form(
+    state: &AppState,
+    lang: Lang,
+    session: &OperatorSession,
+    data: TenantFormData,
+    status: StatusCode,
+) -> Response {
+    let path = data
+        .tenant_id
+        .as_ref()
+        .map_or_else(|| paths::NEW_TENANT_FORM.path().to_owned(), |id| paths::EDIT_TENANT_FORM.with(&[&id]));
     let chrome = chrome(state, lang, Some(session), &path, true);
     html_status(status, portal_ui::render_document(move || view! { <TenantFormPage chrome=chrome data=data/> }))
 }
 
-pub(super) async fn new_tenant_form(State(state): State<AppState>, session: OperatorSession, Language(lang): Language) -> Result<Response, AppError> {
+pub(super) async fn new_tenant_form(
+    State(state): State<AppState>,
+    session: OperatorSession,
+    Language(lang): Language,
+) -> Result<Response, AppError> {
     let mut form = FormState::default();
     form.values.insert("primary_colour".into(), "#0b4ea2".into());
     form.values.insert("secondary_colour".into(), "#e6eef7".into());
-    let data = TenantFormData { tenant_id: None, tenant_name: None, form, parents: parent_options(&state, lang, None).await?, logo_url: None };
+    let data = TenantFormData {
+        tenant_id: None,
+        tenant_name: None,
+        form,
+        parents: parent_options(&state, lang, None).await?,
+        logo_url: None,
+    };
     Ok(render_form(&state, lang, &session, data, StatusCode::OK))
 }
 
-pub(super) async fn create_tenant(State(state): State<AppState>, ip: ClientIp, Language(lang): Language, Checked(session, post): Checked<OperatorSession, Gated>) -> Result<Response, AppError> {
+pub(super) async fn create_tenant(
+    State(state): State<AppState>,
+    ip: ClientIp,
+    Language(lang): Language,
+    Checked(session, post): Checked<OperatorSession, Gated>,
+) -> Result<Response, AppError> {
     save_tenant(&state, &session, &ip, lang, None, post).await
 }
 
@@ -182,7 +254,7 @@ pub(super) async fn update_tenant(
     State(state): State<AppState>,
     ip: ClientIp,
     Language(lang): Language,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Checked(session, post): Checked<OperatorSession, Gated>,
 ) -> Result<Response, AppError> {
     save_tenant(&state, &session, &ip, lang, Some(id), post).await
@@ -190,13 +262,24 @@ pub(super) async fn update_tenant(
 
 /// The submitted values as a form to show again (without the CSRF token).
 pub(super) fn submitted_form(sub: &TenantSubmission) -> FormState {
-    FormState { values: sub.fields.clone(), order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(), ..FormState::default() }
+    FormState {
+        values: sub.fields.clone(),
+        order: TENANT_FORM_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
+        ..FormState::default()
+    }
 }
 
 /// Creates (`existing` is `None`) or updates a tenant: identity and hosts on the platform path, then
 /// branding and logo confined to the tenant, in one transaction. Invalid input shows the form again
 /// with every value kept and each error next to its field.
-pub(super) async fn save_tenant(state: &AppState, session: &OperatorSession, ip: &ClientIp, lang: Lang, existing: Option<Uuid>, post: Gated) -> Result<Response, AppError> {
+pub(super) async fn save_tenant(
+    state: &AppState,
+    session: &OperatorSession,
+    ip: &ClientIp,
+    lang: Lang,
+    existing: Option<Uuid>,
+    post: Gated,
+) -> Result<Response, AppError> {
     let sub = read_submission(post).await?;
     let (current_name, has_logo) = match existing {
         Some(id) => {
@@ -250,7 +333,10 @@ pub(super) async fn save_tenant(state: &AppState, session: &OperatorSession, ip:
     }
 }
 
-pub(super) async fn load_form_values(state: &AppState, id: TenantId) -> Result<Option<(String, FormState, bool)>, AppError> {
+pub(super) async fn load_form_values(
+    state: &AppState,
+    id: TenantId,
+) -> Result<Option<(String, FormState, bool)>, AppError> {
     let mut tx = state.db.platform().await?;
     let Some(t) = tenants::get(&mut tx, id).await? else { return Ok(None) };
     let mut tx = tx.into_tenant(id).await?;
@@ -280,7 +366,12 @@ pub(super) async fn load_form_values(state: &AppState, id: TenantId) -> Result<O
     Ok(Some((t.name, FormState { values: v, ..FormState::default() }, has_logo)))
 }
 
-pub(super) async fn edit_tenant_form(State(state): State<AppState>, session: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub(super) async fn edit_tenant_form(
+    State(state): State<AppState>,
+    session: OperatorSession,
+    Language(lang): Language,
+    Params(id): Params<Uuid>,
+) -> Result<Response, AppError> {
     let (name, form, has_logo) = load_form_values(&state, TenantId(id)).await?.ok_or_else(AppError::not_found)?;
     let data = TenantFormData {
         tenant_id: Some(id.to_string()),
@@ -292,7 +383,12 @@ pub(super) async fn edit_tenant_form(State(state): State<AppState>, session: Ope
     Ok(render_form(&state, lang, &session, data, StatusCode::OK))
 }
 
-pub(super) async fn tenant_logo(State(state): State<AppState>, _session: OperatorSession, headers: HeaderMap, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub(super) async fn tenant_logo(
+    State(state): State<AppState>,
+    _session: OperatorSession,
+    headers: HeaderMap,
+    Params(id): Params<Uuid>,
+) -> Result<Response, AppError> {
     let mut tx = state.db.tenant(TenantId(id)).await?;
     let stored = tenants::logo(&mut tx).await?;
     tx.commit().await?;

@@ -57,12 +57,21 @@ pub(super) fn booking_row(r: &PgRow) -> Booking {
 }
 
 /// The bookings a query selects (`BOOKING` with its conditions and arguments).
-pub(super) async fn fetch_bookings<'q>(tx: &mut TenantTx, q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>) -> Result<Vec<Booking>> {
+pub(super) async fn fetch_bookings<'q>(
+    tx: &mut TenantTx,
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+) -> Result<Vec<Booking>> {
     Ok(q.fetch_all(tx.conn()).await.map_err(db)?.iter().map(booking_row).collect())
 }
 
 pub async fn booking(tx: &mut TenantTx, id: Uuid) -> Result<Option<Booking>> {
-    Ok(sqlx::query(&format!("{BOOKING} where booking_id = $1")).bind(id).fetch_optional(tx.conn()).await.map_err(db)?.as_ref().map(booking_row))
+    Ok(sqlx::query(&format!("{BOOKING} where booking_id = $1"))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(booking_row))
 }
 
 /// The booking a secret link manages (the transaction's tenant only: worthless on another host).
@@ -70,23 +79,46 @@ pub async fn booking_by_secret(tx: &mut TenantTx, token: &str) -> Result<Option<
     if token.len() < 32 || token.len() > 64 {
         return Ok(None);
     }
-    Ok(sqlx::query(&format!("{BOOKING} where manage_hash = $1")).bind(secret_hash(token)).fetch_optional(tx.conn()).await.map_err(db)?.as_ref().map(booking_row))
+    Ok(sqlx::query(&format!("{BOOKING} where manage_hash = $1"))
+        .bind(secret_hash(token))
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(booking_row))
 }
 
 pub async fn booking_by_number(tx: &mut TenantTx, number: &str) -> Result<Option<Booking>> {
     let n = number.trim().to_uppercase();
-    Ok(sqlx::query(&format!("{BOOKING} where number = $1")).bind(n).fetch_optional(tx.conn()).await.map_err(db)?.as_ref().map(booking_row))
+    Ok(sqlx::query(&format!("{BOOKING} where number = $1"))
+        .bind(n)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(booking_row))
 }
 
 pub async fn bookings_of_citizen(tx: &mut TenantTx, citizen: Uuid) -> Result<Vec<Booking>> {
-    let sql = format!("{BOOKING} where citizen_id = $1 and status not in ('held', 'expired') order by starts_at desc limit 100");
+    let sql = format!(
+        "{BOOKING} where citizen_id = $1 and status not in ('held', 'expired') order by starts_at desc limit 100"
+    );
     fetch_bookings(tx, sqlx::query(&sql).bind(citizen)).await
 }
 
 /// The bookings of a location on a German day (booked, checked in, done, cancelled).
 pub async fn bookings_of_day(tx: &mut TenantTx, location: Uuid, day: Date) -> Result<Vec<Booking>> {
-    let sql = format!("{BOOKING} where location_id = $1 and starts_at >= $2 and starts_at < $3 and status not in ('held', 'expired') order by starts_at, number");
-    fetch_bookings(tx, sqlx::query(&sql).bind(location).bind(civil::day_start(day)).bind(civil::day_start(day.next_day().unwrap_or(day)))).await
+    let sql = format!(
+        "{BOOKING} where location_id = $1 and starts_at >= $2 and starts_at < $3 and status not in ('held', 'expired') order by starts_at, number"
+    );
+    fetch_bookings(
+        tx,
+        sqlx::query(&sql)
+            .bind(location)
+            .bind(civil::day_start(day))
+            .bind(civil::day_start(day.next_day().unwrap_or(day))),
+    )
+    .await
 }
 
 /// Why a slot could not be had.
@@ -121,11 +153,13 @@ impl From<sqlx::Error> for BookError {
 /// bookings; the exclusion constraint alone would only keep one counter from being double-booked).
 async fn lock_day(tx: &mut TenantTx, location: Uuid, day: Date) -> Result<(), BookError> {
     // shared with other bookings, exclusive against a change of the location's set-up
-    sqlx::query("select pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))")
-        .bind(format!("appointment-setup:{location}"))
-        .bind(format!("appointment:{location}:{day}"))
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "select pg_advisory_xact_lock_shared(hashtextextended($1, 0)), pg_advisory_xact_lock(hashtextextended($2, 0))",
+    )
+    .bind(format!("appointment-setup:{location}"))
+    .bind(format!("appointment:{location}:{day}"))
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
@@ -133,7 +167,11 @@ async fn lock_day(tx: &mut TenantTx, location: Uuid, day: Date) -> Result<(), Bo
 /// transaction ends: a change of hours, counters or rules then sees every booking it could strand,
 /// and no booking is made against the set-up it replaces.
 pub async fn lock_setup(tx: &mut TenantTx, location: Uuid) -> Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))").bind(format!("appointment-setup:{location}")).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("appointment-setup:{location}"))
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
@@ -170,7 +208,16 @@ pub struct Taken {
 /// booked at once with `person` (staff on the phone). Exactly one of concurrent requests for the
 /// last slot gets it; the others get [`BookError::Taken`] and nothing changes.
 #[expect(clippy::too_many_arguments, reason = "the request, its plan, the slot, the hold and who books")]
-pub async fn take(tx: &mut TenantTx, land: Land, req: &Request, plan: &Plan, start: OffsetDateTime, hold: Option<Duration>, person: &Person, now: OffsetDateTime) -> Result<Taken, BookError> {
+pub async fn take(
+    tx: &mut TenantTx,
+    land: Land,
+    req: &Request,
+    plan: &Plan,
+    start: OffsetDateTime,
+    hold: Option<Duration>,
+    person: &Person,
+    now: OffsetDateTime,
+) -> Result<Taken, BookError> {
     take_once(tx, land, req, plan, start, hold, person, now, None).await
 }
 
@@ -201,7 +248,10 @@ pub async fn take_once(
         // one post of a form's key at a time, whatever day each names: a retry or replay waits for
         // the first and then finds its booking (the day's lock alone let two days race to insert
         // the same key). Taken before the day's lock, always in this order.
-        sqlx::query("select pg_advisory_xact_lock(hashtextextended('appointment-key:' || encode($1, 'hex'), 0))").bind(secret_hash(key)).execute(tx.conn()).await?;
+        sqlx::query("select pg_advisory_xact_lock(hashtextextended('appointment-key:' || encode($1, 'hex'), 0))")
+            .bind(secret_hash(key))
+            .execute(tx.conn())
+            .await?;
     }
     lock_day(tx, req.location, day).await?;
     if let Some(key) = key
@@ -210,7 +260,11 @@ pub async fn take_once(
         return Ok(Taken { booking: b, secret: key.to_owned(), new: false });
     }
     expire_holds(tx).await?;
-    let slot = free(tx, land, req, plan, now, day, day, None).await?.into_iter().find(|s| s.start == start).ok_or(BookError::Taken)?;
+    let slot = free(tx, land, req, plan, now, day, day, None)
+        .await?
+        .into_iter()
+        .find(|s| s.start == start)
+        .ok_or(BookError::Taken)?;
     let secret = key.map_or_else(secret, str::to_owned);
     let id = Uuid::now_v7();
     let tenant = tx.tenant_id().0;
@@ -258,8 +312,19 @@ pub async fn active_for_email(tx: &mut TenantTx, email: &str, except: Uuid) -> R
 
 /// Turns a hold into a booking with the person's data; `true` the first time (a repeated post of
 /// the same form finds it booked and changes nothing).
-pub async fn confirm(tx: &mut TenantTx, id: Uuid, person: &Person, max_active_per_email: i32) -> Result<(Booking, bool), BookError> {
-    let b = sqlx::query(&format!("{BOOKING} where booking_id = $1 for update")).bind(id).fetch_optional(tx.conn()).await?.as_ref().map(booking_row).ok_or(BookError::Closed)?;
+pub async fn confirm(
+    tx: &mut TenantTx,
+    id: Uuid,
+    person: &Person,
+    max_active_per_email: i32,
+) -> Result<(Booking, bool), BookError> {
+    let b = sqlx::query(&format!("{BOOKING} where booking_id = $1 for update"))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?
+        .as_ref()
+        .map(booking_row)
+        .ok_or(BookError::Closed)?;
     match b.status.as_str() {
         "booked" => return Ok((b, false)),
         "held" if b.hold_expires_at.is_some_and(|t| t >= tx.now()) => {}
@@ -267,7 +332,10 @@ pub async fn confirm(tx: &mut TenantTx, id: Uuid, person: &Person, max_active_pe
         _ => return Err(BookError::Closed),
     }
     // two confirmations for one address at once must not both pass the limit
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))").bind(format!("appointment-email:{}", person.email.to_lowercase())).execute(tx.conn()).await?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("appointment-email:{}", person.email.to_lowercase()))
+        .execute(tx.conn())
+        .await?;
     if !person.email.is_empty() && active_for_email(tx, &person.email, id).await? >= i64::from(max_active_per_email) {
         return Err(BookError::TooMany);
     }
@@ -286,7 +354,13 @@ pub async fn confirm(tx: &mut TenantTx, id: Uuid, person: &Person, max_active_pe
 
 /// Books a hold that ran out while the citizen typed, if its time is still free (on whichever
 /// counter is free then): what they typed is not lost to a slow hand.
-pub async fn revive(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, now: OffsetDateTime) -> Result<Booking, BookError> {
+pub async fn revive(
+    tx: &mut TenantTx,
+    land: Land,
+    b: &Booking,
+    plan: &Plan,
+    now: OffsetDateTime,
+) -> Result<Booking, BookError> {
     if b.status != "held" && b.status != "expired" {
         return Err(BookError::Closed);
     }
@@ -294,7 +368,11 @@ pub async fn revive(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, now
     expire_holds(tx).await?;
     let day = civil::german(b.starts_at).date();
     let req = Request { location: b.location, services: b.services.clone(), persons: b.persons };
-    let slot = free(tx, land, &req, plan, now, day, day, Some(b.id)).await?.into_iter().find(|s| s.start == b.starts_at).ok_or(BookError::Taken)?;
+    let slot = free(tx, land, &req, plan, now, day, day, Some(b.id))
+        .await?
+        .into_iter()
+        .find(|s| s.start == b.starts_at)
+        .ok_or(BookError::Taken)?;
     let revived = sqlx::query("update appointment_booking set status = 'held', counter_id = $2, hold_expires_at = $3 where booking_id = $1 and status in ('held', 'expired')")
         .bind(b.id)
         .bind(slot.counter)
@@ -321,7 +399,14 @@ pub async fn cancel(tx: &mut TenantTx, id: Uuid, reason: &str) -> Result<bool> {
 
 /// Moves a booking to the slot at `start`: one update of the same row, so the old slot is free in
 /// the same transaction and the exclusion constraint checks the new one.
-pub async fn move_to(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, start: OffsetDateTime, now: OffsetDateTime) -> Result<Booking, BookError> {
+pub async fn move_to(
+    tx: &mut TenantTx,
+    land: Land,
+    b: &Booking,
+    plan: &Plan,
+    start: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<Booking, BookError> {
     if b.status != "booked" {
         return Err(BookError::Closed);
     }
@@ -333,7 +418,11 @@ pub async fn move_to(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, st
     lock_day(tx, b.location, day).await?;
     expire_holds(tx).await?;
     let req = Request { location: b.location, services: b.services.clone(), persons: b.persons };
-    let slot = free(tx, land, &req, plan, now, day, day, Some(b.id)).await?.into_iter().find(|s| s.start == start).ok_or(BookError::Taken)?;
+    let slot = free(tx, land, &req, plan, now, day, day, Some(b.id))
+        .await?
+        .into_iter()
+        .find(|s| s.start == start)
+        .ok_or(BookError::Taken)?;
     let moved = sqlx::query(
         "update appointment_booking set counter_id = $2, starts_at = $3, ends_at = $4, blocked_until = $5, sequence = sequence + 1, reminded_at = null
           where booking_id = $1 and status = 'booked'",
@@ -354,7 +443,13 @@ pub async fn move_to(tx: &mut TenantTx, land: Land, b: &Booking, plan: &Plan, st
 
 /// Booked appointments that no longer fit: outside the hours a calendar gives, on a counter that
 /// is gone or inactive, or no longer serving the services.
-pub async fn misfits(tx: &mut TenantTx, land: Land, location: Uuid, cal_override: Option<&Calendar>, now: OffsetDateTime) -> Result<Vec<Booking>> {
+pub async fn misfits(
+    tx: &mut TenantTx,
+    land: Land,
+    location: Uuid,
+    cal_override: Option<&Calendar>,
+    now: OffsetDateTime,
+) -> Result<Vec<Booking>> {
     let sql = format!("{BOOKING} where location_id = $1 and status = 'booked' and starts_at > $2 order by starts_at");
     let list = fetch_bookings(tx, sqlx::query(&sql).bind(location).bind(now)).await?;
     let Some(last) = list.last().map(|b| civil::german(b.starts_at).date()) else { return Ok(vec![]) };
@@ -369,8 +464,10 @@ pub async fn misfits(tx: &mut TenantTx, land: Land, location: Uuid, cal_override
         .into_iter()
         .filter(|b| {
             let (s, e) = (civil::german(b.starts_at), civil::german(b.ends_at));
-            let in_hours = s.date() == e.date() && cal.hours(s.date()).iter().any(|(o, c)| s.time() >= *o && e.time() <= *c);
-            let counter_ok = counters.get(&b.counter).is_some_and(|c| c.active && b.services.iter().all(|x| c.services.contains(x)));
+            let in_hours =
+                s.date() == e.date() && cal.hours(s.date()).iter().any(|(o, c)| s.time() >= *o && e.time() <= *c);
+            let counter_ok =
+                counters.get(&b.counter).is_some_and(|c| c.active && b.services.iter().all(|x| c.services.contains(x)));
             let services_ok = b.services.iter().all(|x| bookable.contains(x));
             !(open && in_hours && counter_ok && services_ok)
         })
@@ -387,6 +484,10 @@ pub async fn due_reminders(tx: &mut TenantTx, hours: i32) -> Result<Vec<Booking>
 }
 
 pub async fn mark_reminded(tx: &mut TenantTx, id: Uuid) -> Result<()> {
-    sqlx::query("update appointment_booking set reminded_at = app_now() where booking_id = $1").bind(id).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update appointment_booking set reminded_at = app_now() where booking_id = $1")
+        .bind(id)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(())
 }

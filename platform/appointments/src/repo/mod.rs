@@ -84,22 +84,49 @@ pub struct Location {
 }
 
 fn location_row(r: &PgRow) -> Location {
-    Location { id: r.get(0), name: r.get(1), address: r.get(2), contact: r.get(3), accessibility: r.get(4), display_token: r.get(5), active: r.get(6) }
+    Location {
+        id: r.get(0),
+        name: r.get(1),
+        address: r.get(2),
+        contact: r.get(3),
+        accessibility: r.get(4),
+        display_token: r.get(5),
+        active: r.get(6),
+    }
 }
 
-const LOCATION: &str = "select location_id, name, address, contact, accessibility, display_token, active from appointment_location";
+const LOCATION: &str =
+    "select location_id, name, address, contact, accessibility, display_token, active from appointment_location";
 
 pub async fn locations(tx: &mut TenantTx) -> Result<Vec<Location>> {
-    Ok(sqlx::query(&format!("{LOCATION} order by name")).fetch_all(tx.conn()).await.map_err(db)?.iter().map(location_row).collect())
+    Ok(sqlx::query(&format!("{LOCATION} order by name"))
+        .fetch_all(tx.conn())
+        .await
+        .map_err(db)?
+        .iter()
+        .map(location_row)
+        .collect())
 }
 
 pub async fn location(tx: &mut TenantTx, id: Uuid) -> Result<Option<Location>> {
-    Ok(sqlx::query(&format!("{LOCATION} where location_id = $1")).bind(id).fetch_optional(tx.conn()).await.map_err(db)?.as_ref().map(location_row))
+    Ok(sqlx::query(&format!("{LOCATION} where location_id = $1"))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(location_row))
 }
 
 /// The location whose call display has this secret (of the transaction's tenant only).
 pub async fn location_by_display(tx: &mut TenantTx, token: &str) -> Result<Option<Location>> {
-    Ok(sqlx::query(&format!("{LOCATION} where display_token = $1 and active")).bind(token).fetch_optional(tx.conn()).await.map_err(db)?.as_ref().map(location_row))
+    Ok(sqlx::query(&format!("{LOCATION} where display_token = $1 and active"))
+        .bind(token)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(location_row))
 }
 
 /// A new secret for links (call display, managing a booking) and what is stored of it: the
@@ -107,7 +134,15 @@ pub async fn location_by_display(tx: &mut TenantTx, token: &str) -> Result<Optio
 pub use portal_identity::secret::{random_token as secret, token_hash as secret_hash};
 
 /// Creates (`id` None) or updates a location; returns its id.
-pub async fn save_location(tx: &mut TenantTx, id: Option<Uuid>, name: &str, address: &str, contact: &str, accessibility: &str, active: bool) -> Result<Uuid> {
+pub async fn save_location(
+    tx: &mut TenantTx,
+    id: Option<Uuid>,
+    name: &str,
+    address: &str,
+    contact: &str,
+    accessibility: &str,
+    active: bool,
+) -> Result<Uuid> {
     let tenant = tx.tenant_id().0;
     match id {
         Some(id) => {
@@ -144,13 +179,23 @@ pub async fn save_location(tx: &mut TenantTx, id: Option<Uuid>, name: &str, addr
 
 /// Sets the call display's secret (demo data: a link that stays the same).
 pub async fn set_display_token(tx: &mut TenantTx, location: Uuid, token: &str) -> Result<()> {
-    sqlx::query("update appointment_location set display_token = $2 where location_id = $1").bind(location).bind(token).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update appointment_location set display_token = $2 where location_id = $1")
+        .bind(location)
+        .bind(token)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
 /// A new secret for the call display (the old link stops working).
 pub async fn renew_display(tx: &mut TenantTx, location: Uuid) -> Result<()> {
-    sqlx::query("update appointment_location set display_token = $2 where location_id = $1").bind(location).bind(secret()).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update appointment_location set display_token = $2 where location_id = $1")
+        .bind(location)
+        .bind(secret())
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
@@ -159,18 +204,36 @@ fn iso_weekday(w: Weekday) -> i16 {
 }
 
 fn weekday_of(n: i16) -> Weekday {
-    [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday][usize::try_from(n - 1).unwrap_or(0).min(6)]
+    [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ][usize::try_from(n - 1).unwrap_or(0).min(6)]
 }
 
 pub async fn hours(tx: &mut TenantTx, location: Uuid) -> Result<Vec<(Weekday, Time, Time)>> {
-    let rows = sqlx::query("select weekday, opens, closes from appointment_hours where location_id = $1 order by weekday, opens").bind(location).fetch_all(tx.conn()).await.map_err(db)?;
+    let rows = sqlx::query(
+        "select weekday, opens, closes from appointment_hours where location_id = $1 order by weekday, opens",
+    )
+    .bind(location)
+    .fetch_all(tx.conn())
+    .await
+    .map_err(db)?;
     Ok(rows.iter().map(|r| (weekday_of(r.get(0)), r.get(1), r.get(2))).collect())
 }
 
 /// Replaces the weekly hours of a location.
 pub async fn set_hours(tx: &mut TenantTx, location: Uuid, hours: &[(Weekday, Time, Time)]) -> Result<()> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from appointment_hours where location_id = $1").bind(location).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("delete from appointment_hours where location_id = $1")
+        .bind(location)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     for (w, o, c) in hours {
         sqlx::query("insert into appointment_hours (tenant_id, location_id, weekday, opens, closes) values ($1, $2, $3, $4, $5)")
             .bind(tenant)
@@ -212,10 +275,21 @@ pub async fn special_days(tx: &mut TenantTx, location: Uuid, from: Date, to: Dat
 }
 
 /// Sets a special day (closed, or open with its own hours), replacing what the day had.
-pub async fn add_special_day(tx: &mut TenantTx, location: Uuid, day: Date, hours: Option<(Time, Time)>, note: &str) -> Result<Uuid> {
+pub async fn add_special_day(
+    tx: &mut TenantTx,
+    location: Uuid,
+    day: Date,
+    hours: Option<(Time, Time)>,
+    note: &str,
+) -> Result<Uuid> {
     let id = Uuid::now_v7();
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from appointment_special_day where location_id = $1 and day = $2").bind(location).bind(day).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("delete from appointment_special_day where location_id = $1 and day = $2")
+        .bind(location)
+        .bind(day)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     sqlx::query("insert into appointment_special_day (tenant_id, special_id, location_id, day, opens, closes, note) values ($1, $2, $3, $4, $5, $6, $7)")
         .bind(tenant)
         .bind(id)
@@ -231,7 +305,14 @@ pub async fn add_special_day(tx: &mut TenantTx, location: Uuid, day: Date, hours
 }
 
 pub async fn delete_special_day(tx: &mut TenantTx, location: Uuid, id: Uuid) -> Result<bool> {
-    Ok(sqlx::query("delete from appointment_special_day where location_id = $1 and special_id = $2").bind(location).bind(id).execute(tx.conn()).await.map_err(db)?.rows_affected() == 1)
+    Ok(sqlx::query("delete from appointment_special_day where location_id = $1 and special_id = $2")
+        .bind(location)
+        .bind(id)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?
+        .rows_affected()
+        == 1)
 }
 
 /// The opening calendar of a location for `from`..=`to`.
@@ -260,16 +341,38 @@ pub struct CounterRow {
 pub async fn counters(tx: &mut TenantTx, location: Uuid) -> Result<Vec<CounterRow>> {
     let rows =
         sqlx::query("select counter_id, location_id, name, services, active from appointment_counter where location_id = $1 order by name").bind(location).fetch_all(tx.conn()).await.map_err(db)?;
-    Ok(rows.iter().map(|r| CounterRow { id: r.get(0), location: r.get(1), name: r.get(2), services: r.get(3), active: r.get(4) }).collect())
+    Ok(rows
+        .iter()
+        .map(|r| CounterRow { id: r.get(0), location: r.get(1), name: r.get(2), services: r.get(3), active: r.get(4) })
+        .collect())
 }
 
 pub async fn counter(tx: &mut TenantTx, id: Uuid) -> Result<Option<CounterRow>> {
-    let row = sqlx::query("select counter_id, location_id, name, services, active from appointment_counter where counter_id = $1").bind(id).fetch_optional(tx.conn()).await.map_err(db)?;
-    Ok(row.map(|r| CounterRow { id: r.get(0), location: r.get(1), name: r.get(2), services: r.get(3), active: r.get(4) }))
+    let row = sqlx::query(
+        "select counter_id, location_id, name, services, active from appointment_counter where counter_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await
+    .map_err(db)?;
+    Ok(row.map(|r| CounterRow {
+        id: r.get(0),
+        location: r.get(1),
+        name: r.get(2),
+        services: r.get(3),
+        active: r.get(4),
+    }))
 }
 
 /// Creates (`id` None) or updates a counter; `false` when the name is taken at the location.
-pub async fn save_counter(tx: &mut TenantTx, location: Uuid, id: Option<Uuid>, name: &str, services: &[String], active: bool) -> Result<bool> {
+pub async fn save_counter(
+    tx: &mut TenantTx,
+    location: Uuid,
+    id: Option<Uuid>,
+    name: &str,
+    services: &[String],
+    active: bool,
+) -> Result<bool> {
     let tenant = tx.tenant_id().0;
     let r = match id {
         Some(id) => {
@@ -296,7 +399,7 @@ pub async fn save_counter(tx: &mut TenantTx, location: Uuid, id: Option<Uuid>, n
     };
     match r {
         Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("23505") => Ok(false),
+        Err(e) if portal_db::violated(&e) == Some("appointment_counter_name_key") => Ok(false),
         Err(e) => Err(db(e)),
     }
 }
@@ -325,14 +428,26 @@ pub async fn rules(tx: &mut TenantTx, location: Uuid) -> Result<Vec<Rule>> {
     .map_err(db)?;
     Ok(rows
         .iter()
-        .map(|r| Rule { service: r.get(0), duration_min: r.get(1), buffer_min: r.get(2), min_notice_min: r.get(3), max_days_ahead: r.get(4), max_persons: r.get(5), walkin_share: r.get(6) })
+        .map(|r| Rule {
+            service: r.get(0),
+            duration_min: r.get(1),
+            buffer_min: r.get(2),
+            min_notice_min: r.get(3),
+            max_days_ahead: r.get(4),
+            max_persons: r.get(5),
+            walkin_share: r.get(6),
+        })
         .collect())
 }
 
 /// Saves a rule; `false` when the tenant does not offer the service.
 pub async fn save_rule(tx: &mut TenantTx, location: Uuid, r: &Rule) -> Result<bool> {
     let tenant = tx.tenant_id().0;
-    let offered: bool = sqlx::query_scalar("select exists (select 1 from service_activation where service_slug = $1)").bind(&r.service).fetch_one(tx.conn()).await.map_err(db)?;
+    let offered: bool = sqlx::query_scalar("select exists (select 1 from service_activation where service_slug = $1)")
+        .bind(&r.service)
+        .fetch_one(tx.conn())
+        .await
+        .map_err(db)?;
     if !offered {
         return Ok(false);
     }
@@ -357,137 +472,22 @@ pub async fn save_rule(tx: &mut TenantTx, location: Uuid, r: &Rule) -> Result<bo
 }
 
 pub async fn delete_rule(tx: &mut TenantTx, location: Uuid, service: &str) -> Result<()> {
-    sqlx::query("delete from appointment_service where location_id = $1 and service_slug = $2").bind(location).bind(service).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("delete from appointment_service where location_id = $1 and service_slug = $2")
+        .bind(location)
+        .bind(service)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
 // free slots
 
-/// What a citizen asks for: services, persons, a location.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub location: Uuid,
-    pub services: Vec<String>,
-    pub persons: i32,
-}
-
-/// The combined rule of a request: durations add up (times persons), the strictest window applies.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
-    pub minutes: i64,
-    pub buffer: i64,
-    pub step: i64,
-    pub min_notice: Duration,
-    pub max_days_ahead: i64,
-    pub walkin_share: u8,
-}
-
-/// Why a request cannot be booked at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotBookable {
-    /// A service is not bookable at this location.
-    Service,
-    /// More persons than a service allows.
-    Persons(i32),
-}
-
-pub fn plan(rules: &[Rule], req: &Request) -> Result<Plan, NotBookable> {
-    let mut picked = Vec::new();
-    for s in &req.services {
-        let r = rules.iter().find(|r| &r.service == s).ok_or(NotBookable::Service)?;
-        if req.persons > r.max_persons {
-            return Err(NotBookable::Persons(r.max_persons));
-        }
-        picked.push(r);
-    }
-    let first = picked.first().ok_or(NotBookable::Service)?;
-    let persons = i64::from(req.persons.max(1));
-    Ok(Plan {
-        minutes: picked.iter().map(|r| i64::from(r.duration_min) * persons).sum(),
-        buffer: picked.iter().map(|r| i64::from(r.buffer_min)).max().unwrap_or(0),
-        step: i64::from(first.duration_min + first.buffer_min).clamp(5, 60),
-        min_notice: Duration::minutes(picked.iter().map(|r| i64::from(r.min_notice_min)).max().unwrap_or(0)),
-        max_days_ahead: picked.iter().map(|r| i64::from(r.max_days_ahead)).min().unwrap_or(1),
-        walkin_share: u8::try_from(picked.iter().map(|r| r.walkin_share).max().unwrap_or(0).clamp(0, 100)).unwrap_or(0),
-    })
-}
-
-/// The last day a plan may be booked for, counted from `today`.
-pub fn last_day(plan: &Plan, today: Date) -> Date {
-    today + Duration::days(plan.max_days_ahead)
-}
-
-/// Lets go of holds whose time is up (their slots are free again).
-pub async fn expire_holds(tx: &mut TenantTx) -> Result<u64> {
-    Ok(sqlx::query("update appointment_booking set status = 'expired' where status = 'held' and hold_expires_at < app_now() and tenant_id = current_tenant_id()")
-        .execute(tx.conn())
-        .await
-        .map_err(db)?
-        .rows_affected())
-}
-
-/// What blocks the counters of a location between two instants (an appointment fits in its day, so
-/// the index on the start is read from a day before `from` only).
-pub async fn busy(tx: &mut TenantTx, location: Uuid, from: OffsetDateTime, to: OffsetDateTime, except: Option<Uuid>) -> Result<Vec<Busy>> {
-    let rows = sqlx::query(
-        "select counter_id, starts_at, blocked_until from appointment_booking
-          where location_id = $1 and starts_at < $3 and starts_at >= $2 - interval '1 day' and blocked_until > $2 and booking_id is distinct from $4
-            and (status in ('booked', 'checked_in') or (status = 'held' and hold_expires_at >= app_now()))",
-    )
-    .bind(location)
-    .bind(from)
-    .bind(to)
-    .bind(except)
-    .fetch_all(tx.conn())
-    .await
-    .map_err(db)?;
-    Ok(rows.iter().map(|r| Busy { counter: r.get(0), start: r.get(1), end: r.get(2) }).collect())
-}
-
-async fn active_counters(tx: &mut TenantTx, location: Uuid) -> Result<Vec<Counter>> {
-    Ok(counters(tx, location).await?.into_iter().filter(|c| c.active).map(|c| Counter { id: c.id, services: c.services.into_iter().collect::<BTreeSet<_>>() }).collect())
-}
-
-/// The free slots of a request from `from` to `to` (German dates), never earlier than `now` plus
-/// the notice nor later than the window allows.
-#[expect(clippy::too_many_arguments, reason = "the request, its plan, the window and the booking being moved")]
-pub async fn free(tx: &mut TenantTx, land: Land, req: &Request, plan: &Plan, now: OffsetDateTime, from: Date, to: Date, except: Option<Uuid>) -> Result<Vec<Slot>> {
-    let today = civil::german(now).date();
-    let to = to.min(last_day(plan, today));
-    let from = from.max(today);
-    if from > to {
-        return Ok(vec![]);
-    }
-    let cal = calendar(tx, land, req.location, from, to).await?;
-    let counters = active_counters(tx, req.location).await?;
-    // the walk-in share of every service the able counters serve is kept: a service without a
-    // share must not fill the counters that others keep for their walk-ins
-    let able: BTreeSet<&String> = counters.iter().filter(|c| req.services.iter().all(|s| c.services.contains(s))).flat_map(|c| c.services.iter()).collect();
-    let share = rules(tx, req.location).await?.iter().filter(|r| able.contains(&r.service)).map(|r| u8::try_from(r.walkin_share.clamp(0, 100)).unwrap_or(0)).max().unwrap_or(0).max(plan.walkin_share);
-    let busy = busy(tx, req.location, civil::day_start(from), civil::day_start(to.next_day().unwrap_or(to)), except).await?;
-    let ask = Ask { services: req.services.clone(), minutes: plan.minutes, buffer: plan.buffer, step: plan.step, not_before: now + plan.min_notice, from, to, walkin_share: share };
-    Ok(slots::free_slots(&cal, &counters, &busy, &ask))
-}
-
-/// The first free slot of the window, looked for a fortnight at a time (a busy location's answer
-/// costs the first weeks, not the whole window).
-pub async fn first_free(tx: &mut TenantTx, land: Land, req: &Request, plan: &Plan, now: OffsetDateTime, except: Option<Uuid>) -> Result<Option<Slot>> {
-    let today = civil::german(now).date();
-    let last = last_day(plan, today);
-    let mut from = today;
-    while from <= last {
-        let to = (from + Duration::days(13)).min(last);
-        if let Some(first) = free(tx, land, req, plan, now, from, to, except).await?.into_iter().next() {
-            return Ok(Some(first));
-        }
-        from = to + Duration::days(1);
-    }
-    Ok(None)
-}
-
+mod availability;
 mod bookings;
 mod tickets;
+pub use availability::*;
 
 pub use bookings::*;
 pub use tickets::*;

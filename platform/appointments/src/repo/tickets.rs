@@ -52,20 +52,46 @@ fn ticket_row(r: &PgRow) -> Ticket {
 }
 
 pub async fn ticket(tx: &mut TenantTx, id: Uuid) -> Result<Option<Ticket>> {
-    Ok(sqlx::query(&format!("{TICKET} where t.ticket_id = $1")).bind(id).fetch_optional(tx.conn()).await.map_err(db)?.as_ref().map(ticket_row))
+    Ok(sqlx::query(&format!("{TICKET} where t.ticket_id = $1"))
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(ticket_row))
 }
 
 /// The tickets of a location's day, in number order.
 pub async fn tickets_of_day(tx: &mut TenantTx, location: Uuid, day: Date) -> Result<Vec<Ticket>> {
-    Ok(sqlx::query(&format!("{TICKET} where t.location_id = $1 and t.day = $2 order by t.number")).bind(location).bind(day).fetch_all(tx.conn()).await.map_err(db)?.iter().map(ticket_row).collect())
+    Ok(sqlx::query(&format!("{TICKET} where t.location_id = $1 and t.day = $2 order by t.number"))
+        .bind(location)
+        .bind(day)
+        .fetch_all(tx.conn())
+        .await
+        .map_err(db)?
+        .iter()
+        .map(ticket_row)
+        .collect())
 }
 
 async fn lock_queue(tx: &mut TenantTx, location: Uuid) -> Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))").bind(format!("queue:{location}")).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("queue:{location}"))
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
-async fn new_ticket(tx: &mut TenantTx, location: Uuid, day: Date, prefix: char, booking: Option<Uuid>, services: &[String], estimate: i64) -> Result<Ticket> {
+async fn new_ticket(
+    tx: &mut TenantTx,
+    location: Uuid,
+    day: Date,
+    prefix: char,
+    booking: Option<Uuid>,
+    services: &[String],
+    estimate: i64,
+) -> Result<Ticket> {
     let tenant = tx.tenant_id().0;
     let number: i32 = sqlx::query_scalar(
         "insert into appointment_ticket_seq (tenant_id, location_id, day, last) values ($1, $2, $3, 1)
@@ -96,17 +122,32 @@ async fn new_ticket(tx: &mut TenantTx, location: Uuid, day: Date, prefix: char, 
 
 /// Draws a walk-in ticket (numbers per location and day), with the wait estimated for its service
 /// now. The form's one-time `key` makes a double click give the same ticket.
-pub async fn draw(tx: &mut TenantTx, location: Uuid, services: &[String], now: OffsetDateTime, key: Option<&str>) -> Result<Ticket> {
+pub async fn draw(
+    tx: &mut TenantTx,
+    location: Uuid,
+    services: &[String],
+    now: OffsetDateTime,
+    key: Option<&str>,
+) -> Result<Ticket> {
     lock_queue(tx, location).await?;
     if let Some(key) = key
-        && let Some(t) = sqlx::query(&format!("{TICKET} where t.request_key = $1")).bind(key).fetch_optional(tx.conn()).await.map_err(db)?
+        && let Some(t) = sqlx::query(&format!("{TICKET} where t.request_key = $1"))
+            .bind(key)
+            .fetch_optional(tx.conn())
+            .await
+            .map_err(db)?
     {
         return Ok(ticket_row(&t));
     }
     let wait = waiting_estimate(tx, location, services.first().map(String::as_str), now).await?;
     let t = new_ticket(tx, location, civil::german(now).date(), 'A', None, services, wait.secs).await?;
     if let Some(key) = key {
-        sqlx::query("update appointment_ticket set request_key = $2 where ticket_id = $1").bind(t.id).bind(key).execute(tx.conn()).await.map_err(db)?;
+        sqlx::query("update appointment_ticket set request_key = $2 where ticket_id = $1")
+            .bind(t.id)
+            .bind(key)
+            .execute(tx.conn())
+            .await
+            .map_err(db)?;
     }
     Ok(t)
 }
@@ -115,13 +156,23 @@ pub async fn draw(tx: &mut TenantTx, location: Uuid, services: &[String], now: O
 /// ticket; a booking cancelled meanwhile gets none).
 pub async fn check_in(tx: &mut TenantTx, b: &Booking, now: OffsetDateTime) -> Result<Option<Ticket>> {
     lock_queue(tx, b.location).await?;
-    if let Some(t) = sqlx::query(&format!("{TICKET} where t.booking_id = $1")).bind(b.id).fetch_optional(tx.conn()).await.map_err(db)? {
+    if let Some(t) = sqlx::query(&format!("{TICKET} where t.booking_id = $1"))
+        .bind(b.id)
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)?
+    {
         return Ok(Some(ticket_row(&t)));
     }
     if civil::german(b.starts_at).date() != civil::german(now).date() {
         return Ok(None);
     }
-    let checked = sqlx::query("update appointment_booking set status = 'checked_in' where booking_id = $1 and status = 'booked'").bind(b.id).execute(tx.conn()).await.map_err(db)?;
+    let checked =
+        sqlx::query("update appointment_booking set status = 'checked_in' where booking_id = $1 and status = 'booked'")
+            .bind(b.id)
+            .execute(tx.conn())
+            .await
+            .map_err(db)?;
     if checked.rows_affected() != 1 {
         return Ok(None);
     }
@@ -132,13 +183,15 @@ pub async fn check_in(tx: &mut TenantTx, b: &Booking, now: OffsetDateTime) -> Re
 
 /// The ticket a counter is serving (called, not finished).
 pub async fn current(tx: &mut TenantTx, counter: Uuid) -> Result<Option<Ticket>> {
-    Ok(sqlx::query(&format!("{TICKET} where t.counter_id = $1 and t.status = 'called' order by t.called_at desc limit 1"))
-        .bind(counter)
-        .fetch_optional(tx.conn())
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(ticket_row))
+    Ok(sqlx::query(&format!(
+        "{TICKET} where t.counter_id = $1 and t.status = 'called' order by t.called_at desc limit 1"
+    ))
+    .bind(counter)
+    .fetch_optional(tx.conn())
+    .await
+    .map_err(db)?
+    .as_ref()
+    .map(ticket_row))
 }
 
 /// Calls the next ticket at `counter` ([`queue::next`]); the one it was serving is finished as
@@ -149,9 +202,19 @@ pub async fn call_next(tx: &mut TenantTx, counter: &CounterRow, now: OffsetDateT
         finish(tx, t.id, true).await?;
     }
     let day = civil::german(now).date();
-    let waiting: Vec<Ticket> = tickets_of_day(tx, counter.location, day).await?.into_iter().filter(|t| t.status == "waiting").collect();
-    let list: Vec<queue::Waiting> =
-        waiting.iter().map(|t| queue::Waiting { id: t.id, appointment: t.appointment, arrived_at: t.arrived_at, number: t.number, services: t.services.clone(), passed_to: t.passed_to }).collect();
+    let waiting: Vec<Ticket> =
+        tickets_of_day(tx, counter.location, day).await?.into_iter().filter(|t| t.status == "waiting").collect();
+    let list: Vec<queue::Waiting> = waiting
+        .iter()
+        .map(|t| queue::Waiting {
+            id: t.id,
+            appointment: t.appointment,
+            arrived_at: t.arrived_at,
+            number: t.number,
+            services: t.services.clone(),
+            passed_to: t.passed_to,
+        })
+        .collect();
     let serves: BTreeSet<String> = counter.services.iter().cloned().collect();
     let Some(id) = queue::next(&list, counter.id, &serves, now) else { return Ok(None) };
     sqlx::query("update appointment_ticket set status = 'called', counter_id = $2, called_at = $3, shown_at = $3, passed_to = null where ticket_id = $1")
@@ -168,7 +231,11 @@ pub async fn call_next(tx: &mut TenantTx, counter: &CounterRow, now: OffsetDateT
 pub async fn recall(tx: &mut TenantTx, counter: Uuid) -> Result<Option<Ticket>> {
     let Some(t) = current(tx, counter).await? else { return Ok(None) };
     // a recall comes to the top of the display (shown_at); the wait keeps the first call's time
-    sqlx::query("update appointment_ticket set recalls = recalls + 1, shown_at = app_now() where ticket_id = $1").bind(t.id).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update appointment_ticket set recalls = recalls + 1, shown_at = app_now() where ticket_id = $1")
+        .bind(t.id)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(Some(t))
 }
 
@@ -183,7 +250,11 @@ pub async fn finish(tx: &mut TenantTx, ticket: Uuid, served: bool) -> Result<boo
     if let Some(row) = &done
         && let Some(b) = row.get::<Option<Uuid>, _>(0)
     {
-        sqlx::query("update appointment_booking set status = 'done' where booking_id = $1").bind(b).execute(tx.conn()).await.map_err(db)?;
+        sqlx::query("update appointment_booking set status = 'done' where booking_id = $1")
+            .bind(b)
+            .execute(tx.conn())
+            .await
+            .map_err(db)?;
     }
     Ok(done.is_some())
 }
@@ -204,8 +275,17 @@ pub async fn pass(tx: &mut TenantTx, ticket: Uuid, to: &CounterRow) -> Result<bo
 
 /// Booked appointments of the day not checked in half an hour after their time: no-shows.
 pub async fn no_shows(tx: &mut TenantTx, location: Uuid, now: OffsetDateTime) -> Result<Vec<Booking>> {
-    let sql = format!("{BOOKING} where location_id = $1 and status = 'booked' and starts_at < $2 and starts_at >= $3 order by starts_at");
-    fetch_bookings(tx, sqlx::query(&sql).bind(location).bind(now - Duration::minutes(30)).bind(civil::day_start(civil::german(now).date()))).await
+    let sql = format!(
+        "{BOOKING} where location_id = $1 and status = 'booked' and starts_at < $2 and starts_at >= $3 order by starts_at"
+    );
+    fetch_bookings(
+        tx,
+        sqlx::query(&sql)
+            .bind(location)
+            .bind(now - Duration::minutes(30))
+            .bind(civil::day_start(civil::german(now).date())),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,10 +324,22 @@ impl WaitInputs {
         for (s, secs) in history {
             recent.entry(s).or_default().push(secs);
         }
-        let defaults: HashMap<String, i64> = rules(tx, location).await?.into_iter().map(|r| (r.service, i64::from(r.duration_min) * 60)).collect();
+        let defaults: HashMap<String, i64> =
+            rules(tx, location).await?.into_iter().map(|r| (r.service, i64::from(r.duration_min) * 60)).collect();
         let default = defaults.values().copied().min().unwrap_or(600);
-        let expected =
-            defaults.keys().chain(recent.keys()).map(|s| (s.clone(), estimate::expected_secs(recent.get(s).map_or(&[][..], Vec::as_slice), defaults.get(s).copied().unwrap_or(default)))).collect();
+        let expected = defaults
+            .keys()
+            .chain(recent.keys())
+            .map(|s| {
+                (
+                    s.clone(),
+                    estimate::expected_secs(
+                        recent.get(s).map_or(&[][..], Vec::as_slice),
+                        defaults.get(s).copied().unwrap_or(default),
+                    ),
+                )
+            })
+            .collect();
         Ok(Self { tickets, expected, default, counters: counters(tx, location).await?, now })
     }
 
@@ -255,9 +347,20 @@ impl WaitInputs {
     /// and the tickets for it) or for any.
     pub fn wait(&self, service: Option<&str>) -> Wait {
         let now = self.now;
-        let able: Vec<&CounterRow> = self.counters.iter().filter(|c| c.active && service.is_none_or(|s| c.services.iter().any(|x| x == s))).collect();
+        let able: Vec<&CounterRow> = self
+            .counters
+            .iter()
+            .filter(|c| c.active && service.is_none_or(|s| c.services.iter().any(|x| x == s)))
+            .collect();
         let recent_cutoff = now - Duration::minutes(30);
-        let at_work = able.iter().filter(|c| self.tickets.iter().any(|t| t.counter == Some(c.id) && t.called_at.is_some_and(|at| at >= recent_cutoff))).count();
+        let at_work = able
+            .iter()
+            .filter(|c| {
+                self.tickets
+                    .iter()
+                    .any(|t| t.counter == Some(c.id) && t.called_at.is_some_and(|at| at >= recent_cutoff))
+            })
+            .count();
         let relevant = |t: &&Ticket| service.is_none_or(|s| t.services.iter().any(|x| x == s));
         let q = estimate::Queue {
             // appointments not yet due wait for their time, not in the walk-in queue
@@ -273,7 +376,12 @@ impl WaitInputs {
                 .iter()
                 .filter(relevant)
                 .filter(|t| t.status == "called")
-                .map(|t| (t.services.first().cloned().unwrap_or_default(), t.called_at.map_or(0, |c| (now - c).whole_seconds())))
+                .map(|t| {
+                    (
+                        t.services.first().cloned().unwrap_or_default(),
+                        t.called_at.map_or(0, |c| (now - c).whole_seconds()),
+                    )
+                })
                 .collect(),
             counters: if at_work > 0 { at_work } else { able.len() },
         };
@@ -284,12 +392,22 @@ impl WaitInputs {
 
 /// The estimated wait of a walk-in drawing a ticket now (for `service`, or any), from the queue,
 /// what is being served and the recent service times at the location ([`estimate`]).
-pub async fn waiting_estimate(tx: &mut TenantTx, location: Uuid, service: Option<&str>, now: OffsetDateTime) -> Result<Wait> {
+pub async fn waiting_estimate(
+    tx: &mut TenantTx,
+    location: Uuid,
+    service: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Wait> {
     Ok(WaitInputs::load(tx, location, now).await?.wait(service))
 }
 
 /// The last calls of a location today, newest first: (ticket code, counter name, called at, recalls).
-pub async fn last_calls(tx: &mut TenantTx, location: Uuid, now: OffsetDateTime, limit: i64) -> Result<Vec<(String, String, OffsetDateTime, i32)>> {
+pub async fn last_calls(
+    tx: &mut TenantTx,
+    location: Uuid,
+    now: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<(String, String, OffsetDateTime, i32)>> {
     sqlx::query_as(
         "select t.code, c.name, t.called_at, t.recalls from appointment_ticket t join appointment_counter c on c.tenant_id = t.tenant_id and c.counter_id = t.counter_id
           where t.location_id = $1 and t.day = $2 and t.called_at is not null and t.status in ('called', 'served') order by coalesce(t.shown_at, t.called_at) desc limit $3",
@@ -368,7 +486,12 @@ pub async fn stats(tx: &mut TenantTx, location: Uuid, from: Date, to: Date) -> R
 }
 
 /// Estimated against actual waits of walk-ins, per day.
-pub async fn estimate_quality(tx: &mut TenantTx, location: Uuid, from: Date, to: Date) -> Result<Vec<(Date, estimate::Quality)>> {
+pub async fn estimate_quality(
+    tx: &mut TenantTx,
+    location: Uuid,
+    from: Date,
+    to: Date,
+) -> Result<Vec<(Date, estimate::Quality)>> {
     let rows: Vec<(Date, i32, i64)> = sqlx::query_as(
         "select day, estimate_secs, extract(epoch from called_at - arrived_at)::bigint from appointment_ticket
           where location_id = $1 and day between $2 and $3 and booking_id is null and called_at is not null and estimate_secs is not null order by day",

@@ -154,7 +154,8 @@ pub fn write(meta: &Meta<'_>, page: Page) -> Vec<u8> {
         next += 1;
         r
     };
-    let (catalog, tree, page_id, content_id, info, metadata, root, parent_array) = (alloc(), alloc(), alloc(), alloc(), alloc(), alloc(), alloc(), alloc());
+    let (catalog, tree, page_id, content_id, info, metadata, root, parent_array) =
+        (alloc(), alloc(), alloc(), alloc(), alloc(), alloc(), alloc(), alloc());
     let fonts: Vec<(Ref, Ref, Ref)> = (0..2).map(|_| (alloc(), alloc(), alloc())).collect();
     let elem_refs: Vec<Ref> = elems.iter().map(|_| alloc()).collect();
 
@@ -174,15 +175,29 @@ pub fn write(meta: &Meta<'_>, page: Page) -> Vec<u8> {
     pdf.pages(tree).kids([page_id]).count(1);
     {
         let mut p = pdf.page(page_id);
-        p.media_box(Rect::new(0.0, 0.0, size.0, size.1)).parent(tree).contents(content_id).struct_parents(0).tab_order(TabOrder::StructureOrder);
+        p.media_box(Rect::new(0.0, 0.0, size.0, size.1))
+            .parent(tree)
+            .contents(content_id)
+            .struct_parents(0)
+            .tab_order(TabOrder::StructureOrder);
         p.resources().fonts().pair(Name(b"F1"), fonts[0].0).pair(Name(b"F2"), fonts[1].0);
     }
     let compressed = deflate(&content);
     pdf.stream(content_id, &compressed).filter(Filter::FlateDecode);
-    pdf.document_info(info).title(TextStr(meta.title)).author(TextStr(meta.author)).creator(TextStr("Kommunalportal")).producer(TextStr("Kommunalportal"));
+    pdf.document_info(info)
+        .title(TextStr(meta.title))
+        .author(TextStr(meta.author))
+        .creator(TextStr("Kommunalportal"))
+        .producer(TextStr("Kommunalportal"));
     pdf.metadata(metadata, &xmp(meta));
 
-    for (i, (ttf, m, name)) in [(REGULAR_TTF, &metrics::REGULAR, &b"KPDJVS+DejaVuSans"[..]), (BOLD_TTF, &metrics::BOLD, &b"KPDJVB+DejaVuSans-Bold"[..])].into_iter().enumerate() {
+    for (i, (ttf, m, name)) in [
+        (REGULAR_TTF, &metrics::REGULAR, &b"KPDJVS+DejaVuSans"[..]),
+        (BOLD_TTF, &metrics::BOLD, &b"KPDJVB+DejaVuSans-Bold"[..]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let (font, descriptor, file) = fonts[i];
         {
             let mut d = pdf.indirect(font).dict();
@@ -211,7 +226,8 @@ pub fn write(meta: &Meta<'_>, page: Page) -> Vec<u8> {
     }
 
     // which element owns each marked-content id of the page
-    let mut owners: Vec<(i32, usize)> = elems.iter().enumerate().flat_map(|(i, e)| e.mcids.iter().map(move |m| (*m, i))).collect();
+    let mut owners: Vec<(i32, usize)> =
+        elems.iter().enumerate().flat_map(|(i, e)| e.mcids.iter().map(move |m| (*m, i))).collect();
     owners.sort_unstable();
     pdf.indirect(parent_array).array().items(owners.iter().map(|(_, i)| elem_refs[*i]));
 
@@ -294,7 +310,8 @@ mod tests {
 
     #[test]
     fn no_text_runs_into_the_qr_code_or_another_line_or_off_the_sheet_for_the_longest_values_a_tenant_can_enter() {
-        let zone = format!("Zone B – {}", "Innenstadt-Nord mit Altstadt und Bahnhofsviertel ".repeat(2)).trim().to_owned();
+        let zone =
+            format!("Zone B – {}", "Innenstadt-Nord mit Altstadt und Bahnhofsviertel ".repeat(2)).trim().to_owned();
         let long = vec![
             ("Kennzeichen".to_owned(), "DN-XY 4242".to_owned()),
             ("Parkzone".to_owned(), zone.clone()),
@@ -302,13 +319,17 @@ mod tests {
             ("Anschrift".to_owned(), "Friedrich-Wilhelm-von-Steuben-Straße 1234 a, 52349 Düren-Birkesdorf".to_owned()),
             ("Gültig bis".to_owned(), "31.12.2027".to_owned()),
         ];
-        let address = vec!["Bürgerbüro im Verwaltungsgebäude der Stadt Düren, Kaiserplatz 2–4, Eingang Wilhelm-Wester-Weg".to_owned(), "52349 Düren".to_owned()];
+        let address = vec![
+            "Bürgerbüro im Verwaltungsgebäude der Stadt Düren, Kaiserplatz 2–4, Eingang Wilhelm-Wester-Weg".to_owned(),
+            "52349 Düren".to_owned(),
+        ];
         // a short check link and the longest (a token with 80-character facts makes a large code)
         let long_link = format!("https://verbandsgemeinde-kaiserslautern-sued.localhost/pruefen/{}", "A1b2".repeat(80));
         for qr in ["https://dueren.localhost/pruefen/AQ", long_link.as_str()] {
             let mut sheet = sample(&long, &address);
             sheet.qr = qr;
-            sheet.tenant = "Verbandsgemeindeverwaltung Kaiserslautern-Süd, Fachbereich Bürgerdienste und öffentliche Ordnung";
+            sheet.tenant =
+                "Verbandsgemeindeverwaltung Kaiserslautern-Süd, Fachbereich Bürgerdienste und öffentliche Ordnung";
             sheet.title = "Bewohnerparkausweis für die Parkzonen der Innenstadt und der angrenzenden Wohngebiete (Sonderregelung Baustelle)";
             sheet.card_lines = &long[..2];
             assert_laid_out("a4", &a4_page(&sheet), [50.0, 20.0, A4.0 - 50.0, A4.1]);
@@ -318,15 +339,24 @@ mod tests {
             assert_laid_out("card", &card, [LEFT_MARGIN, 20.0, A4.0 - LEFT_MARGIN, A4.1]);
             // on the card everything but the cutting hint stays inside the frame
             for t in card.texts().iter().filter(|t| t.rect[3] > top - ch) {
-                assert!(t.rect[0] >= x0 && t.rect[2] <= x0 + cw && t.rect[1] >= top - ch, "card: {t:?} leaves the card");
+                assert!(
+                    t.rect[0] >= x0 && t.rect[2] <= x0 + cw && t.rect[1] >= top - ch,
+                    "card: {t:?} leaves the card"
+                );
             }
             // the zone is there in full, wrapped rather than cut
             let printed: String = card.texts().iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
             assert!(printed.contains(&zone), "{printed}");
-            sheet.revoked = Some(("WIDERRUFEN", "Widerrufen am 07.12.2026. Grund: Fahrzeug abgemeldet. Dieses Dokument ist nicht mehr gültig."));
+            sheet.revoked = Some((
+                "WIDERRUFEN",
+                "Widerrufen am 07.12.2026. Grund: Fahrzeug abgemeldet. Dieses Dokument ist nicht mehr gültig.",
+            ));
             let page = a4_page(&sheet);
             assert_laid_out("revoked a4", &page, [50.0, 20.0, A4.0 - 50.0, A4.1]);
-            assert!(page.texts().iter().any(|t| t.text.starts_with("Widerrufen am 07.12.2026")), "the revocation is part of the text");
+            assert!(
+                page.texts().iter().any(|t| t.text.starts_with("Widerrufen am 07.12.2026")),
+                "the revocation is part of the text"
+            );
             let (content, _, _) = page.finish();
             assert!(content.windows(14).any(|w| w == b"(WIDERRUFEN) T"), "the stamp is drawn");
         }
@@ -336,12 +366,25 @@ mod tests {
 
     #[test]
     fn a4_and_card_are_tagged_pdfs_with_embedded_fonts() {
-        let facts = vec![("Kennzeichen".to_owned(), "DN-XY 42".to_owned()), ("Zone".to_owned(), "Zone A – Innenstadt".to_owned())];
+        let facts = vec![
+            ("Kennzeichen".to_owned(), "DN-XY 42".to_owned()),
+            ("Zone".to_owned(), "Zone A – Innenstadt".to_owned()),
+        ];
         let address = vec!["Kaiserplatz 2–4".to_owned(), "52349 Düren".to_owned()];
         for (name, bytes) in [("a4", a4(&sample(&facts, &address))), ("card", card(&sample(&facts, &address)))] {
             let text = String::from_utf8_lossy(&bytes);
             assert!(bytes.starts_with(b"%PDF-"));
-            for needle in ["/StructTreeRoot", "/MarkInfo", "/Marked true", "/Lang (de-DE)", "/FontFile2", "/Figure", "/Alt", "/DisplayDocTitle true", "/TrueType"] {
+            for needle in [
+                "/StructTreeRoot",
+                "/MarkInfo",
+                "/Marked true",
+                "/Lang (de-DE)",
+                "/FontFile2",
+                "/Figure",
+                "/Alt",
+                "/DisplayDocTitle true",
+                "/TrueType",
+            ] {
                 assert!(text.contains(needle), "{name}: {needle} missing");
             }
             assert!(!text.contains("/Type1"), "{name}: no unembedded base-14 fonts");

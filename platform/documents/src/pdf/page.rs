@@ -68,7 +68,14 @@ impl Page {
     pub fn new(size: (f32, f32)) -> Self {
         Self {
             content: Content::new(),
-            elems: vec![Elem { role: Role::Document, parent: None, kids: vec![], mcids: vec![], alt: None, bbox: None }],
+            elems: vec![Elem {
+                role: Role::Document,
+                parent: None,
+                kids: vec![],
+                mcids: vec![],
+                alt: None,
+                bbox: None,
+            }],
             next_mcid: 0,
             size,
             texts: vec![],
@@ -181,7 +188,12 @@ pub fn qr(c: &mut Content, code: &qrcode::QrCode, x: f32, top: f32, module: f32)
                 while col < w && colors[row * w + col] == qrcode::Color::Dark {
                     col += 1;
                 }
-                c.rect(x + start as f32 * module, top - (row as f32 + 1.0) * module, (col - start) as f32 * module, module);
+                c.rect(
+                    x + start as f32 * module,
+                    top - (row as f32 + 1.0) * module,
+                    (col - start) as f32 * module,
+                    module,
+                );
             } else {
                 col += 1;
             }

@@ -122,7 +122,14 @@ pub fn a4_page(s: &Sheet<'_>) -> Page {
     let note = p.elem(Role::P, doc);
     y = p.lines(note, LEFT, y - 16.0, 10.0, false, &wrap(s.note, false, 10.0, FULL));
     let h2 = p.elem(Role::H2, doc);
-    y = p.lines(h2, LEFT, y - 18.0, 12.0, true, &wrap(s.check_hint.split('\n').next().unwrap_or_default(), true, 12.0, FULL));
+    y = p.lines(
+        h2,
+        LEFT,
+        y - 18.0,
+        12.0,
+        true,
+        &wrap(s.check_hint.split('\n').next().unwrap_or_default(), true, 12.0, FULL),
+    );
     let hint = p.elem(Role::P, doc);
     let rest: String = s.check_hint.split('\n').skip(1).collect::<Vec<_>>().join("\n");
     y = p.lines(hint, LEFT, y - 2.0, 10.0, false, &wrap(&rest, false, 10.0, FULL));
@@ -146,7 +153,14 @@ fn revoked_stamp(p: &mut Page, stamp: &str) {
         c.begin_text();
         c.set_font(Name(b"F2"), size);
         // rotated by 45°, its middle at the middle of the lower half
-        c.set_text_matrix([c45, c45, -c45, c45, centre.0 - c45 * w / 2.0 + c45 * size * 0.35, centre.1 - c45 * w / 2.0 - c45 * size * 0.35]);
+        c.set_text_matrix([
+            c45,
+            c45,
+            -c45,
+            c45,
+            centre.0 - c45 * w / 2.0 + c45 * size * 0.35,
+            centre.1 - c45 * w / 2.0 - c45 * size * 0.35,
+        ]);
         c.show(Str(&win_ansi(stamp)));
         c.end_text();
     });
@@ -223,8 +237,13 @@ pub fn card_page(s: &Sheet<'_>) -> Page {
     // them fit above the floor
     let labels: Vec<Vec<String>> = s.card_lines.iter().map(|(label, _)| wrap(label, false, 9.0, beside)).collect();
     let rows = |max: f32| -> (f32, Vec<(f32, Vec<String>)>) {
-        let laid: Vec<(f32, Vec<String>)> = s.card_lines.iter().map(|(_, value)| fit(value, true, max, 8.0, beside)).collect();
-        let h = laid.iter().zip(&labels).map(|((size, lines), label)| label.len() as f32 * 9.0 * 1.3 + lines.len() as f32 * size * 1.3 + 6.0).sum();
+        let laid: Vec<(f32, Vec<String>)> =
+            s.card_lines.iter().map(|(_, value)| fit(value, true, max, 8.0, beside)).collect();
+        let h = laid
+            .iter()
+            .zip(&labels)
+            .map(|((size, lines), label)| label.len() as f32 * 9.0 * 1.3 + lines.len() as f32 * size * 1.3 + 6.0)
+            .sum();
         (h, laid)
     };
     let mut max = 28.0;

@@ -8,23 +8,42 @@ fn text(de: &str) -> Localized {
 }
 
 fn field(id: &str, kind: Kind) -> Field {
-    let mut f: Field = serde_json::from_value(serde_json::json!({ "id": id, "type": "text", "label": { "de": id, "en": format!("{id} (en)") } })).unwrap_or_else(|e| panic!("{e}"));
+    let mut f: Field = serde_json::from_value(
+        serde_json::json!({ "id": id, "type": "text", "label": { "de": id, "en": format!("{id} (en)") } }),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     f.kind = kind;
     if matches!(kind, Kind::Radio | Kind::Select) {
-        f.options = vec![crate::schema::Choice { value: "ja".into(), label: text("Ja") }, crate::schema::Choice { value: "nein".into(), label: text("Nein") }];
+        f.options = vec![
+            crate::schema::Choice { value: "ja".into(), label: text("Ja") },
+            crate::schema::Choice { value: "nein".into(), label: text("Nein") },
+        ];
     }
     f
 }
 
 fn base() -> FormSchema {
     let mut shown = field("detail", Kind::Text);
-    shown.show_if = Some(Condition { field: "choice".into(), equals: Some("ja".into()), any_of: vec![], not_equals: None });
+    shown.show_if =
+        Some(Condition { field: "choice".into(), equals: Some("ja".into()), any_of: vec![], not_equals: None });
     let schema = FormSchema {
         version: 1,
         guest: false,
         pages: vec![
-            Page { id: "eins".into(), title: text("Eins"), help: None, show_if: None, fields: vec![field("name", Kind::Text), field("choice", Kind::Radio)] },
-            Page { id: "zwei".into(), title: text("Zwei"), help: None, show_if: None, fields: vec![shown, field("datum", Kind::Date)] },
+            Page {
+                id: "eins".into(),
+                title: text("Eins"),
+                help: None,
+                show_if: None,
+                fields: vec![field("name", Kind::Text), field("choice", Kind::Radio)],
+            },
+            Page {
+                id: "zwei".into(),
+                title: text("Zwei"),
+                help: None,
+                show_if: None,
+                fields: vec![shown, field("datum", Kind::Date)],
+            },
         ],
     };
     schema.check().unwrap_or_else(|e| panic!("{e}"));
@@ -34,7 +53,8 @@ fn base() -> FormSchema {
 #[test]
 fn add_move_duplicate_and_delete_keep_a_valid_schema() {
     let s = base();
-    let s = apply(&s, &Op::AddField { page: 0, at: Some(0), field: field("titel", Kind::Text) }).unwrap_or_else(|e| panic!("{e}"));
+    let s = apply(&s, &Op::AddField { page: 0, at: Some(0), field: field("titel", Kind::Text) })
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.pages[0].fields[0].id, "titel");
     let s = apply(&s, &Op::MoveField { page: 0, field: 0, by: 1 }).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.pages[0].fields[1].id, "titel");
@@ -46,7 +66,10 @@ fn add_move_duplicate_and_delete_keep_a_valid_schema() {
     let s = apply(&s, &Op::RemovePage { page: 2 }).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.pages.len(), 2);
     // the page's last field moves over the edge to the start of the next page
-    assert_eq!(s.pages[0].fields.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["name", "titel", "titel_kopie", "choice"]);
+    assert_eq!(
+        s.pages[0].fields.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        ["name", "titel", "titel_kopie", "choice"]
+    );
     let s = apply(&s, &Op::MoveField { page: 0, field: 3, by: 1 }).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.pages[1].fields[0].id, "choice");
 }
@@ -60,13 +83,20 @@ fn what_would_break_the_form_is_refused_with_a_clear_error_and_nothing_changes()
     // it may move to the next page, ahead of the field that depends on it, but not behind it
     let moved = apply(&s, &Op::MoveField { page: 0, field: 1, by: 1 }).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(moved.pages[1].fields[0].id, "choice");
-    assert!(matches!(apply(&moved, &Op::MoveField { page: 1, field: 0, by: 1 }), Err(EditError::Invalid(m)) if m.contains("choice")));
-    assert!(matches!(apply(&s, &Op::MovePage { page: 1, by: -1 }), Err(EditError::Invalid(_))), "the dependent page before its condition");
+    assert!(
+        matches!(apply(&moved, &Op::MoveField { page: 1, field: 0, by: 1 }), Err(EditError::Invalid(m)) if m.contains("choice"))
+    );
+    assert!(
+        matches!(apply(&s, &Op::MovePage { page: 1, by: -1 }), Err(EditError::Invalid(_))),
+        "the dependent page before its condition"
+    );
     assert_eq!(apply(&s, &Op::MovePage { page: 1, by: 1 }), Err(EditError::Edge));
     assert_eq!(apply(&s, &Op::RemoveField { page: 5, field: 0 }), Err(EditError::NotFound));
     let one = FormSchema { pages: vec![s.pages[0].clone()], ..s.clone() };
     assert_eq!(apply(&one, &Op::RemovePage { page: 0 }), Err(EditError::LastPage));
-    assert!(matches!(apply(&s, &Op::AddField { page: 0, at: None, field: field("name", Kind::Text) }), Err(EditError::Invalid(m)) if m.contains("twice")));
+    assert!(
+        matches!(apply(&s, &Op::AddField { page: 0, at: None, field: field("name", Kind::Text) }), Err(EditError::Invalid(m)) if m.contains("twice"))
+    );
     assert_eq!(s, base(), "the schema given is untouched");
 }
 
@@ -82,7 +112,8 @@ fn renaming_a_field_carries_its_conditions_along() {
 #[test]
 fn the_diff_names_what_was_added_removed_changed_and_moved() {
     let old = base();
-    let s = apply(&old, &Op::AddField { page: 0, at: None, field: field("neu", Kind::Text) }).unwrap_or_else(|e| panic!("{e}"));
+    let s = apply(&old, &Op::AddField { page: 0, at: None, field: field("neu", Kind::Text) })
+        .unwrap_or_else(|e| panic!("{e}"));
     let s = apply(&s, &Op::RemoveField { page: 1, field: 1 }).unwrap_or_else(|e| panic!("{e}"));
     let mut name = s.pages[0].fields[0].clone();
     name.required = true;
@@ -103,20 +134,33 @@ fn missing_translations_are_listed_where_they_are() {
     s.pages[0].title.en = s.pages[0].title.de.clone();
     s.pages[0].fields[1].options[0].label.en = "Ja".into();
     s.pages[1].fields[1].help = Some(Localized { de: "Tag der Abholung".into(), en: " ".into() });
-    assert_eq!(untranslated(&s), vec!["page eins: title".to_owned(), "field choice: option ja".into(), "field datum: help".into()]);
+    assert_eq!(
+        untranslated(&s),
+        vec!["page eins: title".to_owned(), "field choice: option ja".into(), "field datum: help".into()]
+    );
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let kinds = prop_oneof![Just(Kind::Text), Just(Kind::Date), Just(Kind::Radio), Just(Kind::YesNo), Just(Kind::Number)];
+    let kinds =
+        prop_oneof![Just(Kind::Text), Just(Kind::Date), Just(Kind::Radio), Just(Kind::YesNo), Just(Kind::Number)];
     prop_oneof![
-        (0usize..4, 0usize..6, "[a-z]{1,6}", kinds.clone()).prop_map(|(page, at, id, k)| Op::AddField { page, at: Some(at), field: field(&id, k) }),
+        (0usize..4, 0usize..6, "[a-z]{1,6}", kinds.clone()).prop_map(|(page, at, id, k)| Op::AddField {
+            page,
+            at: Some(at),
+            field: field(&id, k)
+        }),
         (0usize..4, 0usize..6).prop_map(|(page, field)| Op::RemoveField { page, field }),
-        (0usize..4, 0usize..6, prop_oneof![Just(-1i8), Just(1i8)]).prop_map(|(page, field, by)| Op::MoveField { page, field, by }),
+        (0usize..4, 0usize..6, prop_oneof![Just(-1i8), Just(1i8)]).prop_map(|(page, field, by)| Op::MoveField {
+            page,
+            field,
+            by
+        }),
         (0usize..4, 0usize..6).prop_map(|(page, field)| Op::DuplicateField { page, field }),
         (0usize..4).prop_map(|page| Op::DuplicatePage { page }),
         (0usize..4).prop_map(|page| Op::RemovePage { page }),
         (0usize..4, prop_oneof![Just(-1i8), Just(1i8)]).prop_map(|(page, by)| Op::MovePage { page, by }),
-        (proptest::option::of(0usize..4), "[a-z]{1,6}", "[a-z]{1,6}", kinds).prop_map(|(after, id, fid, k)| Op::AddPage { after, id, title: text("Neu"), first: field(&fid, k) }),
+        (proptest::option::of(0usize..4), "[a-z]{1,6}", "[a-z]{1,6}", kinds)
+            .prop_map(|(after, id, fid, k)| Op::AddPage { after, id, title: text("Neu"), first: field(&fid, k) }),
     ]
 }
 
@@ -154,7 +198,10 @@ fn huge_counts_lengths_and_non_finite_ranges_are_refused() {
     group.fields = vec![field("eintrag", Kind::Text)];
     group.min_items = Some(1);
     group.max_items = Some(4_000_000_000);
-    assert!(matches!(apply(&s, &Op::AddField { page: 0, at: None, field: group }), Err(EditError::Invalid(_))), "a group of billions of entries");
+    assert!(
+        matches!(apply(&s, &Op::AddField { page: 0, at: None, field: group }), Err(EditError::Invalid(_))),
+        "a group of billions of entries"
+    );
     let mut long = field("lang", Kind::Text);
     long.max_length = Some(crate::schema::MAX_LENGTH_CEILING + 1);
     assert!(apply(&s, &Op::AddField { page: 0, at: None, field: long }).is_err());

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use super::is_public;
 
 /// Looks a host name up (the system's resolver; tests give their own).
-type Lookup = std::sync::Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<std::net::SocketAddr>>> + Send>> + Send + Sync>;
+type Lookup = std::sync::Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<std::net::SocketAddr>>> + Send>> + Send + Sync,
+>;
 
 /// How long a provider's resolved addresses are kept: longer than a login takes (the flow cookie
 /// lives ten minutes), so that one login talks to one set of addresses from discovery to the token
@@ -33,7 +35,9 @@ type Pinned = HashMap<String, (Instant, Vec<std::net::SocketAddr>)>;
 
 impl PublicOnly {
     pub(super) fn system() -> Self {
-        Self::with_lookup(std::sync::Arc::new(|host: String| Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.collect()) })))
+        Self::with_lookup(std::sync::Arc::new(|host: String| {
+            Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.collect()) })
+        }))
     }
 
     fn with_lookup(lookup: Lookup) -> Self {
@@ -48,7 +52,12 @@ impl PublicOnly {
         if let Some(addrs) = pinned(Instant::now()) {
             return Ok(addrs);
         }
-        let addrs: Vec<std::net::SocketAddr> = (self.lookup)(host.to_owned()).await.map_err(|e| format!("{host}: {e}"))?.into_iter().filter(|a| is_public(a.ip())).collect();
+        let addrs: Vec<std::net::SocketAddr> = (self.lookup)(host.to_owned())
+            .await
+            .map_err(|e| format!("{host}: {e}"))?
+            .into_iter()
+            .filter(|a| is_public(a.ip()))
+            .collect();
         if addrs.is_empty() {
             return Err(format!("{host} has no public address"));
         }
@@ -91,18 +100,28 @@ mod tests {
         let rebinding = super::PublicOnly::with_lookup(std::sync::Arc::new(move |_host: String| {
             let n = counter.fetch_add(1, Ordering::SeqCst);
             Box::pin(async move {
-                let ip: std::net::IpAddr = if n == 0 { "194.95.0.1".parse().unwrap_or(std::net::IpAddr::from([194, 95, 0, 1])) } else { std::net::IpAddr::from([169, 254, 169, 254]) };
+                let ip: std::net::IpAddr = if n == 0 {
+                    "194.95.0.1".parse().unwrap_or(std::net::IpAddr::from([194, 95, 0, 1]))
+                } else {
+                    std::net::IpAddr::from([169, 254, 169, 254])
+                };
                 Ok(vec![std::net::SocketAddr::new(ip, 0)])
             })
         }));
         let first = rebinding.addresses("idp.example").await;
         assert_eq!(first, Ok(vec!["194.95.0.1:0".parse().unwrap_or_else(|e| panic!("{e}"))]));
         for _ in 0..3 {
-            assert_eq!(rebinding.addresses("idp.example").await, first, "the discovery's address stays for the key set and the token exchange");
+            assert_eq!(
+                rebinding.addresses("idp.example").await,
+                first,
+                "the discovery's address stays for the key set and the token exchange"
+            );
         }
         assert_eq!(asked.load(Ordering::SeqCst), 1, "asked once");
         // a name that only ever answers with internal addresses is refused, and nothing is pinned
-        let internal = super::PublicOnly::with_lookup(std::sync::Arc::new(|_host: String| Box::pin(async { Ok(vec![std::net::SocketAddr::from(([10, 0, 0, 5], 0))]) })));
+        let internal = super::PublicOnly::with_lookup(std::sync::Arc::new(|_host: String| {
+            Box::pin(async { Ok(vec![std::net::SocketAddr::from(([10, 0, 0, 5], 0))]) })
+        }));
         assert_eq!(internal.addresses("intern.example").await, Err("intern.example has no public address".to_owned()));
         assert!(internal.pinned.lock().map(|m| m.is_empty()).unwrap_or(false));
     }

@@ -27,8 +27,23 @@ pub struct Phase {
 }
 
 pub async fn phases(tx: &mut TenantTx) -> Result<Vec<Phase>> {
-    let rows = sqlx::query("select phase, status, rounds, stable, blocking_pairs, accept_until from kita_allocation order by phase").fetch_all(tx.conn()).await.map_err(db)?;
-    Ok(rows.iter().map(|r| Phase { phase: r.get(0), status: r.get(1), rounds: r.get(2), stable: r.get(3), blocking_pairs: r.get(4), accept_until: r.get(5) }).collect())
+    let rows = sqlx::query(
+        "select phase, status, rounds, stable, blocking_pairs, accept_until from kita_allocation order by phase",
+    )
+    .fetch_all(tx.conn())
+    .await
+    .map_err(db)?;
+    Ok(rows
+        .iter()
+        .map(|r| Phase {
+            phase: r.get(0),
+            status: r.get(1),
+            rounds: r.get(2),
+            stable: r.get(3),
+            blocking_pairs: r.get(4),
+            accept_until: r.get(5),
+        })
+        .collect())
 }
 
 /// Why the allocation refused a step.
@@ -74,15 +89,22 @@ pub struct Loaded {
 /// the child's care type with the latest start month not after the wanted one.
 fn program_for(places: &[(Program, i32)], facility: &Facility, a: &Application) -> Option<usize> {
     let care = care_at(&facility.kind, &a.care_type);
-    places.iter().enumerate().filter(|(_, (p, _))| p.facility == facility.id && p.care_type == care && p.start_month <= a.start_month).max_by_key(|(_, (p, _))| p.start_month).map(|(i, _)| i)
+    places
+        .iter()
+        .enumerate()
+        .filter(|(_, (p, _))| p.facility == facility.id && p.care_type == care && p.start_month <= a.start_month)
+        .max_by_key(|(_, (p, _))| p.start_month)
+        .map(|(i, _)| i)
 }
 
 /// Loads the instance of `phase`: places less those accepted in earlier phases, and the children
 /// still without a place who have not refused or let an offer expire.
 pub async fn load(tx: &mut TenantTx, phase: i32) -> Result<Loaded> {
     let places = super::places(tx, &Scope::All).await?;
-    let facilities: HashMap<Uuid, Facility> = super::facilities(tx, &Scope::All, true).await?.into_iter().map(|f| (f.id, f)).collect();
-    let districts: HashMap<Uuid, (f64, f64)> = super::districts(tx).await?.into_iter().map(|d| (d.id, (d.lat, d.lon))).collect();
+    let facilities: HashMap<Uuid, Facility> =
+        super::facilities(tx, &Scope::All, true).await?.into_iter().map(|f| (f.id, f)).collect();
+    let districts: HashMap<Uuid, (f64, f64)> =
+        super::districts(tx).await?.into_iter().map(|d| (d.id, (d.lat, d.lon))).collect();
     let criteria = super::criteria(tx).await?;
     let taken: HashMap<(Uuid, String, Date), i64> = sqlx::query("select facility_id, care_type, start_month, count(*) from kita_offer where status = 'accepted' and phase < $1 group by 1, 2, 3")
         .bind(phase)
@@ -101,9 +123,22 @@ pub async fn load(tx: &mut TenantTx, phase: i32) -> Result<Loaded> {
         .collect();
     let deviations_rows =
         sqlx::query("select facility_id, care_type, start_month, application_id, reason, extract(epoch from recorded_at)::float8 from kita_deviation").fetch_all(tx.conn()).await.map_err(db)?;
-    let apps: Vec<Application> = applications::list(tx, &Scope::All, Some("submitted"), i64::MAX).await?.into_iter().filter(|a| !out.contains(&a.id)).rev().collect();
+    let apps: Vec<Application> = applications::list(tx, &Scope::All, Some("submitted"), i64::MAX)
+        .await?
+        .into_iter()
+        .filter(|a| !out.contains(&a.id))
+        .rev()
+        .collect();
 
-    let capacity: Vec<u32> = places.iter().map(|(p, n)| u32::try_from(i64::from(*n) - taken.get(&(p.facility, p.care_type.clone(), p.start_month)).copied().unwrap_or(0)).unwrap_or(0)).collect();
+    let capacity: Vec<u32> = places
+        .iter()
+        .map(|(p, n)| {
+            u32::try_from(
+                i64::from(*n) - taken.get(&(p.facility, p.care_type.clone(), p.start_month)).copied().unwrap_or(0),
+            )
+            .unwrap_or(0)
+        })
+        .collect();
     let program_index: HashMap<&Program, u32> = places.iter().enumerate().map(|(i, (p, _))| (p, i as u32)).collect();
     let child_index: HashMap<Uuid, u32> = apps.iter().enumerate().map(|(i, a)| (a.id, i as u32)).collect();
     let mut deviation_at: HashMap<(u32, u32), (i64, String)> = HashMap::new();
@@ -134,20 +169,37 @@ pub async fn load(tx: &mut TenantTx, phase: i32) -> Result<Loaded> {
             let place = Place { facility: facility.id, position: facility.position, district: facility.district_id };
             let (total, parts) = criteria::points(&criteria, &applicant, &place, a.start_month);
             let deviation = deviation_at.get(&(p as u32, c as u32)).map(|d| d.0);
-            entries[p].push(Entry { child: c as u32, points: total, applied: a.created_at.unix_timestamp(), deviation, tie: a.id.as_u128() });
+            entries[p].push(Entry {
+                child: c as u32,
+                points: total,
+                applied: a.created_at.unix_timestamp(),
+                deviation,
+                tie: a.id.as_u128(),
+            });
             points.insert((p as u32, c as u32), (total, parts));
             prefs.push(p as u32);
         }
         preferences.push(prefs);
     }
     let instance = criteria::instance(capacity, preferences, entries);
-    Ok(Loaded { programs: places.into_iter().map(|(p, _)| p).collect(), applications: apps, instance, points, deviations: deviation_at.into_iter().map(|(k, v)| (k, v.1)).collect() })
+    Ok(Loaded {
+        programs: places.into_iter().map(|(p, _)| p).collect(),
+        applications: apps,
+        instance,
+        points,
+        deviations: deviation_at.into_iter().map(|(k, v)| (k, v.1)).collect(),
+    })
 }
 
 /// The phase's stored offers as the matching sees them, with their ids; `None` when one of them
 /// no longer fits the instance.
 async fn stored(tx: &mut TenantTx, phase: i32, l: &Loaded) -> Result<Option<(Vec<Offer>, Vec<Uuid>)>> {
-    let programs: HashMap<(Uuid, String, Date), u32> = l.programs.iter().enumerate().map(|(i, p)| ((p.facility, p.care_type.clone(), p.start_month), i as u32)).collect();
+    let programs: HashMap<(Uuid, String, Date), u32> = l
+        .programs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((p.facility, p.care_type.clone(), p.start_month), i as u32))
+        .collect();
     let children: HashMap<Uuid, u32> = l.applications.iter().enumerate().map(|(i, a)| (a.id, i as u32)).collect();
     let rows = sqlx::query("select offer_id, round, application_id, facility_id, care_type, start_month, status from kita_offer where phase = $1 order by round, made_at, offer_id")
         .bind(phase)
@@ -156,7 +208,8 @@ async fn stored(tx: &mut TenantTx, phase: i32, l: &Loaded) -> Result<Option<(Vec
         .map_err(db)?;
     let (mut offers, mut ids) = (Vec::new(), Vec::new());
     for r in rows {
-        let (Some(p), Some(c)) = (programs.get(&(r.get(3), r.get(4), r.get(5))), children.get(&r.get::<Uuid, _>(2))) else {
+        let (Some(p), Some(c)) = (programs.get(&(r.get(3), r.get(4), r.get(5))), children.get(&r.get::<Uuid, _>(2)))
+        else {
             // a program or child that is no longer part of the phase (places removed, facility
             // closed, application withdrawn): the stored rounds no longer fit the instance
             return Ok(None);
@@ -177,11 +230,19 @@ pub async fn start(tx: &mut TenantTx) -> Result<std::result::Result<i32, Refused
     }
     let all = phases(tx).await?;
     if let Some(last) = all.iter().find(|p| p.status != "done") {
-        let open: i64 = sqlx::query_scalar("select count(*) from kita_offer where phase = $1 and status = 'held'").bind(last.phase).fetch_one(tx.conn()).await.map_err(db)?;
+        let open: i64 = sqlx::query_scalar("select count(*) from kita_offer where phase = $1 and status = 'held'")
+            .bind(last.phase)
+            .fetch_one(tx.conn())
+            .await
+            .map_err(db)?;
         if last.status != "offered" || open > 0 {
             return Ok(Err(Refused::PhaseOpen));
         }
-        sqlx::query("update kita_allocation set status = 'done' where phase = $1").bind(last.phase).execute(tx.conn()).await.map_err(db)?;
+        sqlx::query("update kita_allocation set status = 'done' where phase = $1")
+            .bind(last.phase)
+            .execute(tx.conn())
+            .await
+            .map_err(db)?;
     }
     let phase = all.last().map_or(1, |p| p.phase + 1);
     if phase > 20 {
@@ -192,7 +253,12 @@ pub async fn start(tx: &mut TenantTx) -> Result<std::result::Result<i32, Refused
         return Ok(Err(Refused::NothingToDo));
     }
     let tenant = tx.tenant_id().0;
-    sqlx::query("insert into kita_allocation (tenant_id, phase) values ($1, $2)").bind(tenant).bind(phase).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("insert into kita_allocation (tenant_id, phase) values ($1, $2)")
+        .bind(tenant)
+        .bind(phase)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(Ok(phase))
 }
 
@@ -211,8 +277,15 @@ pub async fn rounds(tx: &mut TenantTx, limit: usize) -> Result<std::result::Resu
         None => {
             // the instance changed under the running phase (places or a facility removed behind
             // the pages' back): its offers are provisional and unsent, so the rounds start again
-            tracing::warn!(phase = phase.phase, "kita allocation: the places or applications changed during the rounds; the phase starts its rounds again");
-            sqlx::query("delete from kita_offer where phase = $1").bind(phase.phase).execute(tx.conn()).await.map_err(db)?;
+            tracing::warn!(
+                phase = phase.phase,
+                "kita allocation: the places or applications changed during the rounds; the phase starts its rounds again"
+            );
+            sqlx::query("delete from kita_offer where phase = $1")
+                .bind(phase.phase)
+                .execute(tx.conn())
+                .await
+                .map_err(db)?;
             (Vec::new(), Vec::new(), true)
         }
     };
@@ -235,7 +308,11 @@ pub async fn rounds(tx: &mut TenantTx, limit: usize) -> Result<std::result::Resu
             }
         }
         if !declined.is_empty() {
-            sqlx::query("update kita_offer set status = 'declined', decided_at = app_now() where offer_id = any($1)").bind(&declined).execute(tx.conn()).await.map_err(db)?;
+            sqlx::query("update kita_offer set status = 'declined', decided_at = app_now() where offer_id = any($1)")
+                .bind(&declined)
+                .execute(tx.conn())
+                .await
+                .map_err(db)?;
         }
         let new_ids: Vec<Uuid> = state.offers[before..].iter().map(|_| Uuid::now_v7()).collect();
         let new = &state.offers[before..];
@@ -262,7 +339,12 @@ pub async fn rounds(tx: &mut TenantTx, limit: usize) -> Result<std::result::Resu
         }
         ids.extend(new_ids);
         statuses.extend(state.offers[before..].iter().map(|o| o.status));
-        sqlx::query("update kita_allocation set rounds = $2 where phase = $1").bind(phase.phase).bind(i32::try_from(outcome.round).unwrap_or(i32::MAX)).execute(tx.conn()).await.map_err(db)?;
+        sqlx::query("update kita_allocation set rounds = $2 where phase = $1")
+            .bind(phase.phase)
+            .bind(i32::try_from(outcome.round).unwrap_or(i32::MAX))
+            .execute(tx.conn())
+            .await
+            .map_err(db)?;
         let done = outcome.offers == 0;
         out.push(outcome);
         if done {
@@ -330,9 +412,14 @@ pub async fn offers_of(tx: &mut TenantTx, application: Uuid) -> Result<Vec<Offer
 
 /// Sends the closed phase's offers: it becomes "offered" with the answer deadline; returns the held
 /// offers with their applications, for the mails.
-pub async fn send(tx: &mut TenantTx, accept_days: i32) -> Result<std::result::Result<Vec<(OfferView, Application)>, Refused>> {
+pub async fn send(
+    tx: &mut TenantTx,
+    accept_days: i32,
+) -> Result<std::result::Result<Vec<(OfferView, Application)>, Refused>> {
     lock(tx).await?;
-    let Some(phase) = phases(tx).await?.into_iter().find(|p| p.status == "closed") else { return Ok(Err(Refused::WrongState)) };
+    let Some(phase) = phases(tx).await?.into_iter().find(|p| p.status == "closed") else {
+        return Ok(Err(Refused::WrongState));
+    };
     sqlx::query("update kita_allocation set status = 'offered', offered_at = app_now(), accept_until = app_now() + make_interval(days => $2) where phase = $1")
         .bind(phase.phase)
         .bind(accept_days)
@@ -358,7 +445,12 @@ pub async fn send(tx: &mut TenantTx, accept_days: i32) -> Result<std::result::Re
 }
 
 /// A parent accepts or refuses the sent offer of their application.
-pub async fn answer(tx: &mut TenantTx, application: Uuid, offer: Uuid, accept: bool) -> Result<std::result::Result<(), Refused>> {
+pub async fn answer(
+    tx: &mut TenantTx,
+    application: Uuid,
+    offer: Uuid,
+    accept: bool,
+) -> Result<std::result::Result<(), Refused>> {
     let status = if accept { "accepted" } else { "refused" };
     let r = sqlx::query(
         "update kita_offer o set status = $3, decided_at = app_now() from kita_allocation k
@@ -389,7 +481,14 @@ pub async fn expire_due(tx: &mut TenantTx, now: OffsetDateTime) -> Result<u64> {
 
 /// A Träger puts a child ahead on one of its programs; the reason is required (at least ten
 /// characters). Only while no rounds run (before a phase starts), and only in the Träger's scope.
-pub async fn record_deviation(tx: &mut TenantTx, scope: &Scope, program: &Program, application: Uuid, reason: &str, staff: Uuid) -> Result<std::result::Result<(), Refused>> {
+pub async fn record_deviation(
+    tx: &mut TenantTx,
+    scope: &Scope,
+    program: &Program,
+    application: Uuid,
+    reason: &str,
+    staff: Uuid,
+) -> Result<std::result::Result<(), Refused>> {
     let Some(f) = super::facility(tx, scope, program.facility).await? else { return Ok(Err(Refused::NotOpen)) };
     if rounds_open(tx).await? {
         return Ok(Err(Refused::PhaseOpen));

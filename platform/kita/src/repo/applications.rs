@@ -76,7 +76,12 @@ pub struct Application {
 
 impl Application {
     pub fn person(&self) -> Person {
-        Person { first_name: self.child_first.clone(), last_name: self.child_last.clone(), birth_date: self.birth_date, address: self.address.clone() }
+        Person {
+            first_name: self.child_first.clone(),
+            last_name: self.child_last.clone(),
+            birth_date: self.birth_date,
+            address: self.address.clone(),
+        }
     }
 }
 
@@ -124,7 +129,11 @@ const IN_SCOPE: &str = "($1::uuid[] is null or a.entered_for = any($1) or exists
 /// it; anything else gets a fresh one, so it never matches another submission), so that no one can
 /// hit another person's submission with it.
 fn stored_key(origin: Origin, key: &str) -> String {
-    let key = if key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()) { key.to_ascii_lowercase() } else { Uuid::new_v4().simple().to_string() };
+    let key = if key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        key.to_ascii_lowercase()
+    } else {
+        Uuid::new_v4().simple().to_string()
+    };
     let owner = match origin {
         Origin::Citizen(c) => format!("c{}", c.simple()),
         Origin::Staff { staff, .. } => format!("s{}", staff.simple()),
@@ -151,8 +160,7 @@ pub enum Refused {
 impl Refused {
     /// The refusal an error of [`submit`] stands for, if it is one.
     pub fn of(e: &DbError) -> Option<Self> {
-        let DbError::Sqlx(e) = e else { return None };
-        match e.as_database_error()?.constraint()? {
+        match e.violated()? {
             "kita_application_same_child" => Some(Self::SameChild),
             "kita_application_per_account" => Some(Self::TooMany),
             _ => None,
@@ -162,15 +170,32 @@ impl Refused {
 
 /// Whether the retried submission `key` of `origin` created an application already (its id).
 pub async fn submitted_with(tx: &mut TenantTx, origin: Origin, key: &str) -> Result<Option<Uuid>> {
-    sqlx::query_scalar("select application_id from kita_application where request_key = $1").bind(stored_key(origin, key)).fetch_optional(tx.conn()).await.map_err(db)
+    sqlx::query_scalar("select application_id from kita_application where request_key = $1")
+        .bind(stored_key(origin, key))
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)
 }
 
 /// Saves a new application with its preferences. The form's one-time key makes a retried
 /// submission return the application it created (`false`: it existed already).
-pub async fn submit(tx: &mut TenantTx, d: &Draft, origin: Origin, lang: &str, portal_url: &str, request_key: &str) -> Result<(Uuid, bool)> {
+pub async fn submit(
+    tx: &mut TenantTx,
+    d: &Draft,
+    origin: Origin,
+    lang: &str,
+    portal_url: &str,
+    request_key: &str,
+) -> Result<(Uuid, bool)> {
     let tenant = tx.tenant_id().0;
     let request_key = &stored_key(origin, request_key);
-    if let Some(id) = sqlx::query_scalar::<_, Uuid>("select application_id from kita_application where request_key = $1").bind(request_key).fetch_optional(tx.conn()).await.map_err(db)? {
+    if let Some(id) =
+        sqlx::query_scalar::<_, Uuid>("select application_id from kita_application where request_key = $1")
+            .bind(request_key)
+            .fetch_optional(tx.conn())
+            .await
+            .map_err(db)?
+    {
         return Ok((id, false));
     }
     let id = Uuid::now_v7();
@@ -214,7 +239,11 @@ pub async fn submit(tx: &mut TenantTx, d: &Draft, origin: Origin, lang: &str, po
     .map_err(db)?;
     if inserted.rows_affected() == 0 {
         // a concurrent retry won: return its application
-        let existing = sqlx::query_scalar("select application_id from kita_application where request_key = $1").bind(request_key).fetch_one(tx.conn()).await.map_err(db)?;
+        let existing = sqlx::query_scalar("select application_id from kita_application where request_key = $1")
+            .bind(request_key)
+            .fetch_one(tx.conn())
+            .await
+            .map_err(db)?;
         return Ok((existing, false));
     }
     set_preferences(tx, id, &d.preferences).await?;
@@ -224,23 +253,35 @@ pub async fn submit(tx: &mut TenantTx, d: &Draft, origin: Origin, lang: &str, po
 /// Replaces the ranked preferences.
 pub async fn set_preferences(tx: &mut TenantTx, id: Uuid, preferences: &[Uuid]) -> Result<()> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("delete from kita_preference where application_id = $1").bind(id).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("delete from kita_preference where application_id = $1")
+        .bind(id)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     for (i, f) in preferences.iter().enumerate() {
-        sqlx::query("insert into kita_preference (tenant_id, application_id, rank, facility_id) values ($1, $2, $3, $4)")
-            .bind(tenant)
-            .bind(id)
-            .bind(i16::try_from(i + 1).unwrap_or(i16::MAX))
-            .bind(f)
-            .execute(tx.conn())
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "insert into kita_preference (tenant_id, application_id, rank, facility_id) values ($1, $2, $3, $4)",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(i16::try_from(i + 1).unwrap_or(i16::MAX))
+        .bind(f)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     }
     Ok(())
 }
 
 /// One application in the scope.
 pub async fn get(tx: &mut TenantTx, scope: &Scope, id: Uuid) -> Result<Option<Application>> {
-    let r = sqlx::query(&format!("select {COLUMNS} from kita_application a where {IN_SCOPE} and a.application_id = $2")).bind(scope.bind()).bind(id).fetch_optional(tx.conn()).await.map_err(db)?;
+    let r =
+        sqlx::query(&format!("select {COLUMNS} from kita_application a where {IN_SCOPE} and a.application_id = $2"))
+            .bind(scope.bind())
+            .bind(id)
+            .fetch_optional(tx.conn())
+            .await
+            .map_err(db)?;
     Ok(r.as_ref().map(row))
 }
 
@@ -258,24 +299,46 @@ pub async fn list(tx: &mut TenantTx, scope: &Scope, status: Option<&str>, limit:
 
 /// A parent's applications (a merged one stays theirs to see, and says where it went).
 pub async fn of_citizen(tx: &mut TenantTx, citizen: Uuid) -> Result<Vec<Application>> {
-    let rows = sqlx::query(&format!("select {COLUMNS} from kita_application a where a.citizen_id = $1 order by a.created_at desc")).bind(citizen).fetch_all(tx.conn()).await.map_err(db)?;
+    let rows = sqlx::query(&format!(
+        "select {COLUMNS} from kita_application a where a.citizen_id = $1 order by a.created_at desc"
+    ))
+    .bind(citizen)
+    .fetch_all(tx.conn())
+    .await
+    .map_err(db)?;
     Ok(rows.iter().map(row).collect())
 }
 
 /// One of the parent's own applications.
 pub async fn of_citizen_one(tx: &mut TenantTx, citizen: Uuid, id: Uuid) -> Result<Option<Application>> {
-    let r = sqlx::query(&format!("select {COLUMNS} from kita_application a where a.citizen_id = $1 and a.application_id = $2")).bind(citizen).bind(id).fetch_optional(tx.conn()).await.map_err(db)?;
+    let r = sqlx::query(&format!(
+        "select {COLUMNS} from kita_application a where a.citizen_id = $1 and a.application_id = $2"
+    ))
+    .bind(citizen)
+    .bind(id)
+    .fetch_optional(tx.conn())
+    .await
+    .map_err(db)?;
     Ok(r.as_ref().map(row))
 }
 
 /// Submitted applications of a parent (the limit per account).
 pub async fn count_of_citizen(tx: &mut TenantTx, citizen: Uuid) -> Result<i64> {
-    sqlx::query_scalar("select count(*) from kita_application where citizen_id = $1 and status = 'submitted'").bind(citizen).fetch_one(tx.conn()).await.map_err(db)
+    sqlx::query_scalar("select count(*) from kita_application where citizen_id = $1 and status = 'submitted'")
+        .bind(citizen)
+        .fetch_one(tx.conn())
+        .await
+        .map_err(db)
 }
 
 /// The youth office confirms (or removes) the social criteria.
 pub async fn set_social(tx: &mut TenantTx, id: Uuid, social: bool) -> Result<bool> {
-    let r = sqlx::query("update kita_application set social = $2 where application_id = $1").bind(id).bind(social).execute(tx.conn()).await.map_err(db)?;
+    let r = sqlx::query("update kita_application set social = $2 where application_id = $1")
+        .bind(id)
+        .bind(social)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(r.rows_affected() == 1)
 }
 
@@ -313,7 +376,11 @@ pub async fn scan(tx: &mut TenantTx, max_preferences: usize) -> Result<(usize, u
 pub async fn check_new(tx: &mut TenantTx, id: Uuid, max_preferences: usize) -> Result<(usize, usize)> {
     // one check at a time per tenant, held until the submission commits: of two applications
     // submitted at the same moment, the one checked second sees the first (read committed)
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('kita-duplicates:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('kita-duplicates:' || $1::text, 0))")
+        .bind(tx.tenant_id().0)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     let Some(me) = get(tx, &Scope::All, id).await?.filter(|a| a.status == "submitted") else { return Ok((0, 0)) };
     let year = me.birth_date.year();
     let rows = sqlx::query(&format!(
@@ -344,7 +411,13 @@ pub async fn check_new(tx: &mut TenantTx, id: Uuid, max_preferences: usize) -> R
 
 /// Stores a candidate pair unless it is known; merges it at once when the check is sure and one
 /// submitter sent both. Returns (1 when new, 1 when merged).
-async fn record_pair(tx: &mut TenantTx, a: &Application, b: &Application, m: &duplicates::Match, max_preferences: usize) -> Result<(usize, usize)> {
+async fn record_pair(
+    tx: &mut TenantTx,
+    a: &Application,
+    b: &Application,
+    m: &duplicates::Match,
+    max_preferences: usize,
+) -> Result<(usize, usize)> {
     let tenant = tx.tenant_id().0;
     let (first, second) = if a.id < b.id { (a.id, b.id) } else { (b.id, a.id) };
     let reasons: Vec<&str> = m.reasons.iter().map(|r| r.code()).collect();
@@ -362,7 +435,8 @@ async fn record_pair(tx: &mut TenantTx, a: &Application, b: &Application, m: &du
     }
     // merged by the check itself only when sure and sent twice by the same person (a retry
     // with a new form); across accounts or from staff the youth office decides
-    let same_submitter = (a.citizen_id.is_some() && a.citizen_id == b.citizen_id) || (a.entered_by.is_some() && a.entered_by == b.entered_by);
+    let same_submitter = (a.citizen_id.is_some() && a.citizen_id == b.citizen_id)
+        || (a.entered_by.is_some() && a.entered_by == b.entered_by);
     if m.score >= duplicates::SURE && same_submitter {
         // the older application stays (the parent's own before a later paper copy)
         let (keep, drop) = if a.created_at <= b.created_at { (a.id, b.id) } else { (b.id, a.id) };
@@ -396,7 +470,9 @@ pub async fn candidates(tx: &mut TenantTx, scope: &Scope, open_only: bool) -> Re
         .map_err(db)?;
     let mut out = Vec::new();
     for r in rows {
-        let (Some(first), Some(second)) = (get(tx, scope, r.get(0)).await?, get(tx, scope, r.get(1)).await?) else { continue };
+        let (Some(first), Some(second)) = (get(tx, scope, r.get(0)).await?, get(tx, scope, r.get(1)).await?) else {
+            continue;
+        };
         out.push(Candidate { first, second, score: r.get(2), reasons: r.get(3), decision: r.get(4) });
     }
     Ok(out)
@@ -415,17 +491,31 @@ pub enum MergeRefused {
 
 /// Merges `drop` into `keep`: `keep`'s preferences first, then `drop`'s that it lacks, up to the
 /// maximum; `drop` points to `keep`, its deviations move over, the pair is decided.
-pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid>, max_preferences: usize) -> Result<std::result::Result<(), MergeRefused>> {
+pub async fn merge(
+    tx: &mut TenantTx,
+    keep: Uuid,
+    drop: Uuid,
+    staff: Option<Uuid>,
+    max_preferences: usize,
+) -> Result<std::result::Result<(), MergeRefused>> {
     // under the allocation's lock: no round runs while applications merge
     super::lock(tx).await?;
     if super::rounds_open(tx).await? {
         return Ok(Err(MergeRefused::RoundsOpen));
     }
-    let (Some(k), Some(d)) = (get(tx, &Scope::All, keep).await?, get(tx, &Scope::All, drop).await?) else { return Ok(Err(MergeRefused::NotFound)) };
+    let (Some(k), Some(d)) = (get(tx, &Scope::All, keep).await?, get(tx, &Scope::All, drop).await?) else {
+        return Ok(Err(MergeRefused::NotFound));
+    };
     if k.id == d.id || k.status != "submitted" || d.status != "submitted" {
         return Ok(Err(MergeRefused::NotSubmitted));
     }
-    let offers: i64 = sqlx::query_scalar("select count(*) from kita_offer where application_id = $1 and status in ('held', 'accepted')").bind(drop).fetch_one(tx.conn()).await.map_err(db)?;
+    let offers: i64 = sqlx::query_scalar(
+        "select count(*) from kita_offer where application_id = $1 and status in ('held', 'accepted')",
+    )
+    .bind(drop)
+    .fetch_one(tx.conn())
+    .await
+    .map_err(db)?;
     if offers > 0 {
         return Ok(Err(MergeRefused::HasOffer));
     }
@@ -438,7 +528,12 @@ pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid
     set_preferences(tx, keep, &prefs).await?;
     // the dropped one is merged first: for a moment both would be the same child's open
     // applications of one account, which the database does not allow (migration kita_same_child)
-    sqlx::query("update kita_application set status = 'merged', merged_into = $2 where application_id = $1").bind(drop).bind(keep).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update kita_application set status = 'merged', merged_into = $2 where application_id = $1")
+        .bind(drop)
+        .bind(keep)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     // the kept application's criteria stay as they are (a copy cannot add points); the parent of
     // the dropped one becomes the kept one's when it has none (a paper copy kept over the online one)
     sqlx::query(
@@ -453,7 +548,12 @@ pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid
     .execute(tx.conn())
     .await
     .map_err(db)?;
-    sqlx::query("update kita_application set merged_into = $2 where merged_into = $1").bind(drop).bind(keep).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update kita_application set merged_into = $2 where merged_into = $1")
+        .bind(drop)
+        .bind(keep)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     sqlx::query(
         "update kita_deviation d set application_id = $2 where application_id = $1
             and not exists (select 1 from kita_deviation x where x.tenant_id = d.tenant_id and x.facility_id = d.facility_id and x.care_type = d.care_type
@@ -466,7 +566,11 @@ pub async fn merge(tx: &mut TenantTx, keep: Uuid, drop: Uuid, staff: Option<Uuid
     .map_err(db)?;
     decide(tx, keep, drop, "merged", staff).await?;
     // other open pairs with the dropped application are pairs with `keep` now, or found again by the next check
-    sqlx::query("delete from kita_duplicate where decision = 'open' and (first_id = $1 or second_id = $1)").bind(drop).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("delete from kita_duplicate where decision = 'open' and (first_id = $1 or second_id = $1)")
+        .bind(drop)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(Ok(()))
 }
 

@@ -23,14 +23,21 @@ fn db(e: sqlx::Error) -> DbError {
 
 /// The allocation's lock of the tenant (transaction-scoped): rounds, sending and merges take it.
 pub async fn lock(tx: &mut TenantTx) -> Result<()> {
-    sqlx::query("select pg_advisory_xact_lock(hashtextextended('kita-allocation:' || $1::text, 0))").bind(tx.tenant_id().0).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("select pg_advisory_xact_lock(hashtextextended('kita-allocation:' || $1::text, 0))")
+        .bind(tx.tenant_id().0)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
 /// Whether rounds are running or their result waits to be sent: the ranked lists, places and
 /// applications must not change then.
 pub async fn rounds_open(tx: &mut TenantTx) -> Result<bool> {
-    sqlx::query_scalar("select exists (select 1 from kita_allocation where status in ('running', 'closed'))").fetch_one(tx.conn()).await.map_err(db)
+    sqlx::query_scalar("select exists (select 1 from kita_allocation where status in ('running', 'closed'))")
+        .fetch_one(tx.conn())
+        .await
+        .map_err(db)
 }
 
 /// What a member of staff may see: everything of the tenant (the youth office) or only some
@@ -60,18 +67,24 @@ impl Scope {
 
 /// The Träger a member of staff works for (empty: none).
 pub async fn providers_of_staff(tx: &mut TenantTx, staff: Uuid) -> Result<Vec<Uuid>> {
-    sqlx::query_scalar("select provider_id from kita_provider_staff where staff_id = $1 order by provider_id").bind(staff).fetch_all(tx.conn()).await.map_err(db)
+    sqlx::query_scalar("select provider_id from kita_provider_staff where staff_id = $1 order by provider_id")
+        .bind(staff)
+        .fetch_all(tx.conn())
+        .await
+        .map_err(db)
 }
 
 pub async fn add_provider_staff(tx: &mut TenantTx, staff: Uuid, provider: Uuid) -> Result<()> {
     let tenant = tx.tenant_id().0;
-    sqlx::query("insert into kita_provider_staff (tenant_id, staff_id, provider_id) values ($1, $2, $3) on conflict do nothing")
-        .bind(tenant)
-        .bind(staff)
-        .bind(provider)
-        .execute(tx.conn())
-        .await
-        .map_err(db)?;
+    sqlx::query(
+        "insert into kita_provider_staff (tenant_id, staff_id, provider_id) values ($1, $2, $3) on conflict do nothing",
+    )
+    .bind(tenant)
+    .bind(staff)
+    .bind(provider)
+    .execute(tx.conn())
+    .await
+    .map_err(db)?;
     Ok(())
 }
 
@@ -103,7 +116,11 @@ impl Settings {
         let mut d = self.year_start;
         for _ in 0..12 {
             out.push(d);
-            let (y, m) = if d.month() == time::Month::December { (d.year() + 1, time::Month::January) } else { (d.year(), d.month().next()) };
+            let (y, m) = if d.month() == time::Month::December {
+                (d.year() + 1, time::Month::January)
+            } else {
+                (d.year(), d.month().next())
+            };
             d = Date::from_calendar_date(y, m, 1).unwrap_or(d);
         }
         out
@@ -115,8 +132,16 @@ impl Settings {
 }
 
 pub async fn settings(tx: &mut TenantTx) -> Result<Option<Settings>> {
-    let row = sqlx::query("select year_start, deadline, max_preferences, accept_days from kita_settings").fetch_optional(tx.conn()).await.map_err(db)?;
-    Ok(row.map(|r| Settings { year_start: r.get(0), deadline: r.get(1), max_preferences: r.get(2), accept_days: r.get(3) }))
+    let row = sqlx::query("select year_start, deadline, max_preferences, accept_days from kita_settings")
+        .fetch_optional(tx.conn())
+        .await
+        .map_err(db)?;
+    Ok(row.map(|r| Settings {
+        year_start: r.get(0),
+        deadline: r.get(1),
+        max_preferences: r.get(2),
+        accept_days: r.get(3),
+    }))
 }
 
 /// Saves the settings; a new tenant also gets the criteria at their default weights.
@@ -148,7 +173,10 @@ pub async fn save_settings(tx: &mut TenantTx, s: &Settings) -> Result<()> {
 
 pub async fn criteria(tx: &mut TenantTx) -> Result<Vec<Criterion>> {
     let rows = sqlx::query("select kind, weight from kita_criterion").fetch_all(tx.conn()).await.map_err(db)?;
-    let mut out: Vec<Criterion> = rows.iter().filter_map(|r| Kind::parse(r.get::<String, _>(0).as_str()).map(|kind| Criterion { kind, weight: r.get(1) })).collect();
+    let mut out: Vec<Criterion> = rows
+        .iter()
+        .filter_map(|r| Kind::parse(r.get::<String, _>(0).as_str()).map(|kind| Criterion { kind, weight: r.get(1) }))
+        .collect();
     out.sort_by_key(|c| Kind::ALL.iter().position(|k| *k == c.kind));
     Ok(out)
 }
@@ -195,8 +223,14 @@ pub fn district_of_address<'a>(districts: &'a [District], address: &str) -> Opti
 }
 
 pub async fn districts(tx: &mut TenantTx) -> Result<Vec<District>> {
-    let rows = sqlx::query("select district_id, name, lat, lon, streets from kita_district order by name").fetch_all(tx.conn()).await.map_err(db)?;
-    Ok(rows.iter().map(|r| District { id: r.get(0), name: r.get(1), lat: r.get(2), lon: r.get(3), streets: r.get(4) }).collect())
+    let rows = sqlx::query("select district_id, name, lat, lon, streets from kita_district order by name")
+        .fetch_all(tx.conn())
+        .await
+        .map_err(db)?;
+    Ok(rows
+        .iter()
+        .map(|r| District { id: r.get(0), name: r.get(1), lat: r.get(2), lon: r.get(3), streets: r.get(4) })
+        .collect())
 }
 
 /// Adds or updates a district by name with its streets (as typed; stored normalised); returns
@@ -224,13 +258,23 @@ pub async fn save_district(tx: &mut TenantTx, name: &str, lat: f64, lon: f64, st
 /// Records the district the parents chose on an application (its `district_id` is the one its
 /// points are computed from: the address's where the street directory knows it).
 pub async fn set_chosen_district(tx: &mut TenantTx, application: Uuid, chosen: Option<Uuid>) -> Result<()> {
-    sqlx::query("update kita_application set chosen_district_id = $2 where application_id = $1").bind(application).bind(chosen).execute(tx.conn()).await.map_err(db)?;
+    sqlx::query("update kita_application set chosen_district_id = $2 where application_id = $1")
+        .bind(application)
+        .bind(chosen)
+        .execute(tx.conn())
+        .await
+        .map_err(db)?;
     Ok(())
 }
 
 /// The district the parents chose on an application (none: they chose none).
 pub async fn chosen_district(tx: &mut TenantTx, application: Uuid) -> Result<Option<Uuid>> {
-    let row: Option<Option<Uuid>> = sqlx::query_scalar("select chosen_district_id from kita_application where application_id = $1").bind(application).fetch_optional(tx.conn()).await.map_err(db)?;
+    let row: Option<Option<Uuid>> =
+        sqlx::query_scalar("select chosen_district_id from kita_application where application_id = $1")
+            .bind(application)
+            .fetch_optional(tx.conn())
+            .await
+            .map_err(db)?;
     Ok(row.flatten())
 }
 
@@ -301,8 +345,7 @@ impl Facility {
     }
 }
 
-const FACILITY_COLUMNS: &str =
-    "f.facility_id, f.provider_id, p.name, p.kind, f.name, f.kind, f.address, f.district_id, f.lat, f.lon, f.opening_hours, f.scopes, f.concept, f.languages, f.meals, f.accessible, f.active";
+const FACILITY_COLUMNS: &str = "f.facility_id, f.provider_id, p.name, p.kind, f.name, f.kind, f.address, f.district_id, f.lat, f.lon, f.opening_hours, f.scopes, f.concept, f.languages, f.meals, f.accessible, f.active";
 
 fn facility_row(r: &PgRow) -> Facility {
     let lat: Option<f64> = r.get(8);
@@ -403,7 +446,10 @@ pub async fn places(tx: &mut TenantTx, scope: &Scope) -> Result<Vec<(Program, i3
     .fetch_all(tx.conn())
     .await
     .map_err(db)?;
-    Ok(rows.iter().map(|r| (Program { facility: r.get(0), care_type: r.get(1), start_month: r.get(2) }, r.get(3))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| (Program { facility: r.get(0), care_type: r.get(1), start_month: r.get(2) }, r.get(3)))
+        .collect())
 }
 
 /// Sets the places of a program (0 removes it).

@@ -52,7 +52,14 @@ pub async fn ranked_list(tx: &mut TenantTx, scope: &Scope, program: &Program) ->
     for (i, c) in l.instance.ranking[p].iter().enumerate() {
         let a = &l.applications[*c as usize];
         let (points, parts) = l.points.get(&(p as u32, *c)).cloned().unwrap_or_default();
-        out.push(Ranked { position: i + 1, application: a.clone(), points, parts, deviation: l.deviations.get(&(p as u32, *c)).cloned(), offer: offers.get(&a.id).cloned() });
+        out.push(Ranked {
+            position: i + 1,
+            application: a.clone(),
+            points,
+            parts,
+            deviation: l.deviations.get(&(p as u32, *c)).cloned(),
+            offer: offers.get(&a.id).cloned(),
+        });
     }
     Ok(Some(out))
 }
@@ -127,7 +134,8 @@ pub async fn statistics(tx: &mut TenantTx) -> Result<Statistics> {
         }
     };
     for r in &apps {
-        let (district, care, birth, start, accepted, placed): (String, String, Date, Date, bool, bool) = (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
+        let (district, care, birth, start, accepted, placed): (String, String, Date, Date, bool, bool) =
+            (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
         let acc = i64::from(accepted);
         bump(&mut s.by_district, &district, 1, 0, acc);
         bump(&mut s.by_care_type, &care, 1, 0, acc);

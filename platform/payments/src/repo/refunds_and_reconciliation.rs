@@ -22,7 +22,15 @@ pub async fn refunds(tx: &mut TenantTx, payment_id: Uuid) -> Result<Vec<Refund>>
         .await?;
     Ok(rows
         .iter()
-        .map(|r| Refund { refund_id: r.get(0), amount_cents: r.get(1), reason: r.get(2), status: r.get(3), stripe_refund_id: r.get(4), staff_name: r.get(5), created_at: r.get(6) })
+        .map(|r| Refund {
+            refund_id: r.get(0),
+            amount_cents: r.get(1),
+            reason: r.get(2),
+            status: r.get(3),
+            stripe_refund_id: r.get(4),
+            staff_name: r.get(5),
+            created_at: r.get(6),
+        })
         .collect())
 }
 
@@ -36,7 +44,13 @@ pub async fn refundable(tx: &mut TenantTx, p: &Payment) -> Result<i64> {
 }
 
 /// Records a refund being asked of Stripe (before the call, so that the idempotency key is stable).
-pub async fn add_refund(tx: &mut TenantTx, payment_id: Uuid, amount_cents: i64, reason: &str, staff: (Uuid, &str)) -> Result<Uuid> {
+pub async fn add_refund(
+    tx: &mut TenantTx,
+    payment_id: Uuid,
+    amount_cents: i64,
+    reason: &str,
+    staff: (Uuid, &str),
+) -> Result<Uuid> {
     let tenant = tx.tenant_id();
     let id = Uuid::now_v7();
     sqlx::query("insert into payment_refund (tenant_id, refund_id, payment_id, amount_cents, reason, staff_id, staff_name) values ($1, $2, $3, $4, $5, $6, $7)")
@@ -74,26 +88,42 @@ pub(super) async fn recompute_refunded(tx: &mut TenantTx, payment_id: Uuid) -> R
 
 /// Records Stripe's answer for a refund asked by the platform.
 pub async fn set_refund_remote(tx: &mut TenantTx, refund_id: Uuid, payment_id: Uuid, r: &RemoteRefund) -> Result<()> {
-    sqlx::query("update payment_refund set stripe_refund_id = $2, status = $3 where refund_id = $1").bind(refund_id).bind(&r.id).bind(refund_status(&r.status)).execute(tx.conn()).await?;
+    sqlx::query("update payment_refund set stripe_refund_id = $2, status = $3 where refund_id = $1")
+        .bind(refund_id)
+        .bind(&r.id)
+        .bind(refund_status(&r.status))
+        .execute(tx.conn())
+        .await?;
     recompute_refunded(tx, payment_id).await
 }
 
 /// A refund asked of Stripe failed before Stripe took it.
 pub async fn fail_refund(tx: &mut TenantTx, refund_id: Uuid) -> Result<()> {
-    sqlx::query("update payment_refund set status = 'failed' where refund_id = $1").bind(refund_id).execute(tx.conn()).await?;
+    sqlx::query("update payment_refund set status = 'failed' where refund_id = $1")
+        .bind(refund_id)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
 /// Applies a refund event: its state for a refund we know (by Stripe id). Returns whether it changed.
 pub async fn apply_refund_event(tx: &mut TenantTx, r: &RemoteRefund) -> Result<bool> {
-    let row: Option<(Uuid, String)> = sqlx::query_as("select payment_id, status from payment_refund where stripe_refund_id = $1 for update").bind(&r.id).fetch_optional(tx.conn()).await?;
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("select payment_id, status from payment_refund where stripe_refund_id = $1 for update")
+            .bind(&r.id)
+            .fetch_optional(tx.conn())
+            .await?;
     let Some((payment_id, status)) = row else { return Ok(false) };
     let new = refund_status(&r.status);
     // a final refund state stays
     if status == new || matches!(status.as_str(), "succeeded" | "failed" | "canceled") {
         return Ok(false);
     }
-    sqlx::query("update payment_refund set status = $2 where stripe_refund_id = $1").bind(&r.id).bind(new).execute(tx.conn()).await?;
+    sqlx::query("update payment_refund set status = $2 where stripe_refund_id = $1")
+        .bind(&r.id)
+        .bind(new)
+        .execute(tx.conn())
+        .await?;
     recompute_refunded(tx, payment_id).await?;
     Ok(true)
 }
@@ -102,7 +132,15 @@ pub async fn apply_refund_event(tx: &mut TenantTx, r: &RemoteRefund) -> Result<b
 // Stripe events
 
 /// Stores an event once. False if it was already received (a redelivery): nothing is to be done.
-pub async fn record_event(tx: &mut TenantTx, id: &str, event_type: &str, object_id: &str, created: i64, payload: &serde_json::Value, outcome: &str) -> Result<bool> {
+pub async fn record_event(
+    tx: &mut TenantTx,
+    id: &str,
+    event_type: &str,
+    object_id: &str,
+    created: i64,
+    payload: &serde_json::Value,
+    outcome: &str,
+) -> Result<bool> {
     let tenant = tx.tenant_id();
     let n = sqlx::query(
         "insert into payment_event (tenant_id, event_id, event_type, object_id, stripe_created, payload, outcome) values ($1, $2, $3, $4, $5, $6, $7)
@@ -122,7 +160,11 @@ pub async fn record_event(tx: &mut TenantTx, id: &str, event_type: &str, object_
 }
 
 pub async fn set_event_outcome(tx: &mut TenantTx, id: &str, outcome: &str) -> Result<()> {
-    sqlx::query("update payment_event set outcome = $2 where event_id = $1").bind(id).bind(outcome).execute(tx.conn()).await?;
+    sqlx::query("update payment_event set outcome = $2 where event_id = $1")
+        .bind(id)
+        .bind(outcome)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
@@ -165,8 +207,14 @@ pub async fn list(tx: &mut TenantTx, q: &PaymentQuery) -> Result<(Vec<Payment>, 
         .bind(q.offset)
         .fetch_all(tx.conn())
         .await?;
-    let total: i64 =
-        sqlx::query_scalar(&format!("select count(*) from payment p {w}")).bind(q.from).bind(q.to).bind(&q.service).bind(q.status.map(PaymentStatus::code)).bind(&q.scope).fetch_one(tx.conn()).await?;
+    let total: i64 = sqlx::query_scalar(&format!("select count(*) from payment p {w}"))
+        .bind(q.from)
+        .bind(q.to)
+        .bind(&q.service)
+        .bind(q.status.map(PaymentStatus::code))
+        .bind(&q.scope)
+        .fetch_one(tx.conn())
+        .await?;
     Ok((rows.iter().map(payment_from).collect(), total))
 }
 
@@ -194,7 +242,17 @@ pub async fn totals(tx: &mut TenantTx, q: &PaymentQuery) -> Result<Vec<DayTotal>
     .bind(&q.scope)
     .fetch_all(tx.conn())
     .await?;
-    Ok(rows.iter().map(|r| DayTotal { day: r.get(0), service_slug: r.get(1), count: r.get(2), amount_cents: r.get(3), fee_cents: r.get(4), refunded_cents: r.get(5) }).collect())
+    Ok(rows
+        .iter()
+        .map(|r| DayTotal {
+            day: r.get(0),
+            service_slug: r.get(1),
+            count: r.get(2),
+            amount_cents: r.get(3),
+            fee_cents: r.get(4),
+            refunded_cents: r.get(5),
+        })
+        .collect())
 }
 
 /// A stored daily export.
@@ -206,12 +264,20 @@ pub struct ExportInfo {
 }
 
 pub async fn exports(tx: &mut TenantTx, limit: i64) -> Result<Vec<ExportInfo>> {
-    let rows = sqlx::query("select export_date, row_count, total_cents from payment_export order by export_date desc limit $1").bind(limit).fetch_all(tx.conn()).await?;
+    let rows = sqlx::query(
+        "select export_date, row_count, total_cents from payment_export order by export_date desc limit $1",
+    )
+    .bind(limit)
+    .fetch_all(tx.conn())
+    .await?;
     Ok(rows.iter().map(|r| ExportInfo { date: r.get(0), rows: r.get(1), total_cents: r.get(2) }).collect())
 }
 
 pub async fn export_csv(tx: &mut TenantTx, date: Date) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("select csv from payment_export where export_date = $1").bind(date).fetch_optional(tx.conn()).await?)
+    Ok(sqlx::query_scalar("select csv from payment_export where export_date = $1")
+        .bind(date)
+        .fetch_optional(tx.conn())
+        .await?)
 }
 
 /// Stores the day's export once (a second server or run finds it there).

@@ -43,28 +43,41 @@ pub(super) fn service_payment_from(r: &PgRow) -> Option<ServicePayment> {
         service_slug: r.get("service_slug"),
         rule: serde_json::from_value(r.get("fee_rule")).ok()?,
         booking_text: BookingText::parse(r.get("booking_text")).ok()?,
-        assignment: AccountAssignment { cost_centre: r.get("cost_centre"), account: r.get("account"), cost_unit: r.get("cost_unit") },
+        assignment: AccountAssignment {
+            cost_centre: r.get("cost_centre"),
+            account: r.get("account"),
+            cost_unit: r.get("cost_unit"),
+        },
         timing: Timing::parse(r.get("timing"))?,
         pay_days: r.get("pay_days"),
     })
 }
 
-pub(super) const SERVICE_PAYMENT_COLUMNS: &str = "service_slug, fee_rule, booking_text, cost_centre, account, cost_unit, timing, pay_days";
+pub(super) const SERVICE_PAYMENT_COLUMNS: &str =
+    "service_slug, fee_rule, booking_text, cost_centre, account, cost_unit, timing, pay_days";
 
 pub async fn service_payment(tx: &mut TenantTx, slug: &str) -> Result<Option<ServicePayment>> {
-    let row = sqlx::query(&format!("select {SERVICE_PAYMENT_COLUMNS} from service_payment where service_slug = $1")).bind(slug).fetch_optional(tx.conn()).await?;
+    let row = sqlx::query(&format!("select {SERVICE_PAYMENT_COLUMNS} from service_payment where service_slug = $1"))
+        .bind(slug)
+        .fetch_optional(tx.conn())
+        .await?;
     Ok(row.as_ref().and_then(service_payment_from))
 }
 
 pub async fn service_payments(tx: &mut TenantTx) -> Result<Vec<ServicePayment>> {
-    let rows = sqlx::query(&format!("select {SERVICE_PAYMENT_COLUMNS} from service_payment order by service_slug")).fetch_all(tx.conn()).await?;
+    let rows = sqlx::query(&format!("select {SERVICE_PAYMENT_COLUMNS} from service_payment order by service_slug"))
+        .fetch_all(tx.conn())
+        .await?;
     Ok(rows.iter().filter_map(service_payment_from).collect())
 }
 
 /// Saves a service's payment settings; false if the tenant does not offer the service.
 pub async fn save_service_payment(tx: &mut TenantTx, p: &ServicePayment) -> Result<bool> {
     let tenant = tx.tenant_id();
-    let offered: bool = sqlx::query_scalar("select exists (select 1 from service_activation where service_slug = $1)").bind(&p.service_slug).fetch_one(tx.conn()).await?;
+    let offered: bool = sqlx::query_scalar("select exists (select 1 from service_activation where service_slug = $1)")
+        .bind(&p.service_slug)
+        .fetch_one(tx.conn())
+        .await?;
     if !offered {
         return Ok(false);
     }

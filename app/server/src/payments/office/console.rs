@@ -3,9 +3,15 @@
 use super::*;
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 use crate::payments::paths;
 
-pub(super) async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSession, errors: Option<(String, FormState)>) -> Result<Vec<Block>, AppError> {
+pub(super) async fn plans_blocks(
+    state: &AppState,
+    lang: Lang,
+    s: &OperatorSession,
+    errors: Option<(String, FormState)>,
+) -> Result<Vec<Block>, AppError> {
     let mut tx = crate::kit::pipeline::platform_tx(state).await?;
     let plans = repo::plans(tx.conn()).await?;
     tx.finish().await?;
@@ -33,8 +39,16 @@ pub(super) async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSessi
                     form,
                     fields: vec![
                         Field::new("plan", String::new(), FieldKind::Hidden),
-                        Field::new("fixed", tr_with(lang, "payments.plan_fixed", &[("plan", &p.name)]), FieldKind::Text),
-                        Field::new("percent", tr_with(lang, "payments.plan_percent", &[("plan", &p.name)]), FieldKind::Text),
+                        Field::new(
+                            "fixed",
+                            tr_with(lang, "payments.plan_fixed", &[("plan", &p.name)]),
+                            FieldKind::Text,
+                        ),
+                        Field::new(
+                            "percent",
+                            tr_with(lang, "payments.plan_percent", &[("plan", &p.name)]),
+                            FieldKind::Text,
+                        ),
                     ],
                     submit: tr(lang, "payments.save"),
                     danger: false,
@@ -45,14 +59,31 @@ pub(super) async fn plans_blocks(state: &AppState, lang: Lang, s: &OperatorSessi
         .collect();
     Ok(vec![
         Block::Text(tr(lang, "payments.plans_intro")),
-        Block::Table { caption: tr(lang, "payments.plans_title"), headers: vec![tr(lang, "payments.plan"), tr(lang, "payments.tenants"), tr(lang, "payments.app_fee")], rows, empty: String::new() },
+        Block::Table {
+            caption: tr(lang, "payments.plans_title"),
+            headers: vec![tr(lang, "payments.plan"), tr(lang, "payments.tenants"), tr(lang, "payments.app_fee")],
+            rows,
+            empty: String::new(),
+        },
     ])
 }
 
-pub(super) async fn plans_page(State(state): State<AppState>, s: OperatorSession, Language(lang): Language) -> Result<Response, AppError> {
+pub(super) async fn plans_page(
+    State(state): State<AppState>,
+    s: OperatorSession,
+    Language(lang): Language,
+) -> Result<Response, AppError> {
     crate::kit::operator::require(&state, &s, Resource::Payments, Action::Read)?;
     let blocks = plans_blocks(&state, lang, &s, None).await?;
-    Ok(crate::kit::operator::render(&state, lang, &s, paths::PLANS_PAGE.path(), StatusCode::OK, tr(lang, "payments.plans_title"), blocks))
+    Ok(crate::kit::operator::render(
+        &state,
+        lang,
+        &s,
+        paths::PLANS_PAGE.path(),
+        StatusCode::OK,
+        tr(lang, "payments.plans_title"),
+        blocks,
+    ))
 }
 
 /// A percentage as basis points: `1,5` → 150 (at most 10 %).
@@ -61,7 +92,12 @@ pub(super) fn basis_points(s: &str) -> Option<i32> {
     i32::try_from(c).ok().filter(|bp| (0..=1000).contains(bp))
 }
 
-pub(super) async fn save_plan(State(state): State<AppState>, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<OperatorSession>) -> Result<Response, AppError> {
+pub(super) async fn save_plan(
+    State(state): State<AppState>,
+    Language(lang): Language,
+    ip: ClientIp,
+    Checked(s, f): Checked<OperatorSession>,
+) -> Result<Response, AppError> {
     let principal = crate::kit::operator::require(&state, &s, Resource::Payments, Action::Write)?;
     let slug = f.text("plan");
     let mut form = FormState::default();
@@ -77,7 +113,15 @@ pub(super) async fn save_plan(State(state): State<AppState>, Language(lang): Lan
     }
     let (Some(fixed), Some(bp)) = (fixed, bp) else {
         let blocks = plans_blocks(&state, lang, &s, Some((slug, form))).await?;
-        return Ok(crate::kit::operator::render(&state, lang, &s, paths::PLANS_PAGE.path(), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.plans_title"), blocks));
+        return Ok(crate::kit::operator::render(
+            &state,
+            lang,
+            &s,
+            paths::PLANS_PAGE.path(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr(lang, "payments.plans_title"),
+            blocks,
+        ));
     };
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     if !repo::set_plan_fee(tx.conn(), &slug, fixed, bp).await? {
@@ -87,7 +131,12 @@ pub(super) async fn save_plan(State(state): State<AppState>, Language(lang): Lan
         tx.conn(),
         &principal,
         ip.0,
-        portal_authz::audit::Event { tenant: None, action: "payment.plan_fee", object: format!("plan:{slug}"), detail: serde_json::json!({ "fixed_cents": fixed, "basis_points": bp }) },
+        portal_authz::audit::Event {
+            tenant: None,
+            action: "payment.plan_fee",
+            object: format!("plan:{slug}"),
+            detail: serde_json::json!({ "fixed_cents": fixed, "basis_points": bp }),
+        },
     )
     .await?;
     tx.finish().await?;
@@ -104,7 +153,11 @@ pub(super) async fn console_setup_blocks(
 ) -> Result<(String, Vec<Block>), AppError> {
     let mut platform = crate::kit::pipeline::platform_tx(state).await?;
     let plans = repo::plans(platform.conn()).await?;
-    let name: String = sqlx::query_scalar("select name from tenant where tenant_id = $1").bind(id.0).fetch_optional(platform.conn()).await?.ok_or_else(AppError::not_found)?;
+    let name: String = sqlx::query_scalar("select name from tenant where tenant_id = $1")
+        .bind(id.0)
+        .fetch_optional(platform.conn())
+        .await?
+        .ok_or_else(AppError::not_found)?;
     platform.finish().await?;
     let mut tx = crate::kit::pipeline::tenant_tx(state, id).await?;
     let setup = repo::setup(&mut tx).await?;
@@ -126,7 +179,11 @@ pub(super) async fn console_setup_blocks(
             form: plan_form,
             fields: vec![
                 Field::new("teil", String::new(), FieldKind::Hidden),
-                Field::new("plan", tr(lang, "payments.plan"), FieldKind::Select(plans.iter().map(|p| (p.slug.clone(), p.name.clone())).collect())),
+                Field::new(
+                    "plan",
+                    tr(lang, "payments.plan"),
+                    FieldKind::Select(plans.iter().map(|p| (p.slug.clone(), p.name.clone())).collect()),
+                ),
             ],
             submit: tr(lang, "payments.save_plan"),
             danger: false,
@@ -146,7 +203,12 @@ pub(super) async fn console_setup_blocks(
     Ok((tr_with(lang, "payments.console_title", &[("tenant", &name)]), blocks))
 }
 
-pub(super) async fn console_setup_page(State(state): State<AppState>, s: OperatorSession, Language(lang): Language, Path(id): Path<Uuid>) -> Result<Response, AppError> {
+pub(super) async fn console_setup_page(
+    State(state): State<AppState>,
+    s: OperatorSession,
+    Language(lang): Language,
+    Params(id): Params<Uuid>,
+) -> Result<Response, AppError> {
     crate::kit::operator::require(&state, &s, Resource::Payments, Action::Read)?;
     let (title, blocks) = console_setup_blocks(&state, lang, &s, TenantId(id), None, None).await?;
     Ok(crate::kit::operator::render(&state, lang, &s, "/", StatusCode::OK, title, blocks))
@@ -156,7 +218,7 @@ pub(super) async fn console_save_setup(
     State(state): State<AppState>,
     Language(lang): Language,
     ip: ClientIp,
-    Path(id): Path<Uuid>,
+    Params(id): Params<Uuid>,
     Checked(s, f): Checked<OperatorSession>,
 ) -> Result<Response, AppError> {
     let principal = crate::kit::operator::require(&state, &s, Resource::Payments, Action::Write)?;
@@ -166,14 +228,28 @@ pub(super) async fn console_save_setup(
         let slug = f.text("plan");
         if !repo::set_tenant_plan(platform.conn(), tenant, &slug).await? {
             drop(platform);
-            let (title, blocks) = console_setup_blocks(&state, lang, &s, tenant, None, Some(tr(lang, "payments.error.plan"))).await?;
-            return Ok(crate::kit::operator::render(&state, lang, &s, "/", StatusCode::UNPROCESSABLE_ENTITY, title, blocks));
+            let (title, blocks) =
+                console_setup_blocks(&state, lang, &s, tenant, None, Some(tr(lang, "payments.error.plan"))).await?;
+            return Ok(crate::kit::operator::render(
+                &state,
+                lang,
+                &s,
+                "/",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                title,
+                blocks,
+            ));
         }
         portal_authz::audit::record(
             platform.conn(),
             &principal,
             ip.0,
-            portal_authz::audit::Event { tenant: Some(tenant), action: "payment.plan", object: format!("tenant:{id}"), detail: serde_json::json!({ "plan": slug }) },
+            portal_authz::audit::Event {
+                tenant: Some(tenant),
+                action: "payment.plan",
+                object: format!("tenant:{id}"),
+                detail: serde_json::json!({ "plan": slug }),
+            },
         )
         .await?;
         platform.commit().await?;
@@ -190,7 +266,12 @@ pub(super) async fn console_save_setup(
                 tx.conn(),
                 &principal,
                 ip.0,
-                portal_authz::audit::Event { tenant: Some(tenant), action: "payment.setup", object: format!("tenant:{id}"), detail: serde_json::to_value(&setup).unwrap_or_default() },
+                portal_authz::audit::Event {
+                    tenant: Some(tenant),
+                    action: "payment.setup",
+                    object: format!("tenant:{id}"),
+                    detail: serde_json::to_value(&setup).unwrap_or_default(),
+                },
             )
             .await?;
             tx.commit().await?;

@@ -7,19 +7,23 @@
 
 use crate::kit::checked::Checked;
 use crate::kit::page::Language;
+use crate::kit::params::Params;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use portal_authz::{Action, Resource};
 use portal_cases::{self as cases, Case, EventKind};
 use portal_db::TenantTx;
+use portal_domain::ServiceSlug;
 use portal_domain::{Cents, Lang, TenantId, decimal_de};
 use portal_forms::schema::Kind;
-use portal_mail::Mail;
 use portal_payments::repo::{self, PaymentQuery};
-use portal_payments::{AccountAssignment, BookingText, FeeRule, KassenzeichenScheme, Method, PaymentSetup, PaymentStatus, ServicePayment, Timing};
+use portal_payments::{
+    AccountAssignment, BookingText, FeeRule, KassenzeichenScheme, Method, PaymentSetup, PaymentStatus, ServicePayment,
+    Timing,
+};
 use portal_ui::blocks::{Block, Button, Cell, Field, FieldKind, FilterSpec, FormSpec};
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
@@ -49,6 +53,8 @@ use crate::payments::paths;
 pub(crate) use case_view::*;
 use console::*;
 use reconciliation::*;
+mod services;
+use services::*;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -61,7 +67,9 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn console_router() -> Router<AppState> {
-    Router::new().route(paths::PLANS_PAGE.pattern(), get(plans_page).post(save_plan)).route(paths::CONSOLE_SETUP_PAGE.pattern(), get(console_setup_page).post(console_save_setup))
+    Router::new()
+        .route(paths::PLANS_PAGE.pattern(), get(plans_page).post(save_plan))
+        .route(paths::CONSOLE_SETUP_PAGE.pattern(), get(console_setup_page).post(console_save_setup))
 }
 
 /// The kinds of fee rule a service's fee form offers.
@@ -90,15 +98,37 @@ fn setup_state(setup: &PaymentSetup) -> FormState {
 
 fn setup_fields(lang: Lang) -> Vec<Field> {
     vec![
-        Field::new("mode", tr(lang, "payments.mode"), FieldKind::Select(vec![("online".into(), tr(lang, "payments.mode_online")), ("offline".into(), tr(lang, "payments.mode_offline"))])),
-        Field::new("stripe_account_id", tr(lang, "payments.account_id"), FieldKind::Text).hint(tr(lang, "payments.account_id_hint")),
-        Field::new("methods", tr(lang, "payments.methods"), FieldKind::Checkboxes(Method::ALL.iter().map(|m| (m.code().to_owned(), tr(lang, &format!("payments.method_{}", m.code())))).collect()))
-            .hint(tr(lang, "payments.methods_hint")),
-        Field::new("kassenzeichen_prefix", tr(lang, "payments.kz_prefix"), FieldKind::Text).hint(tr(lang, "payments.kz_prefix_hint")),
-        Field::new("kassenzeichen_digits", tr(lang, "payments.kz_digits"), FieldKind::Text).hint(tr(lang, "payments.kz_digits_hint")),
-        Field::new("reminder_days", tr(lang, "payments.reminder_days"), FieldKind::Text).hint(tr(lang, "payments.reminder_days_hint")),
-        Field::new("cash_office_email", tr(lang, "payments.cash_office_email"), FieldKind::Email).hint(tr(lang, "payments.cash_office_email_hint")),
-        Field::new("offline_note_de", tr(lang, "payments.offline_note_de"), FieldKind::Text).hint(tr(lang, "payments.offline_note_hint")),
+        Field::new(
+            "mode",
+            tr(lang, "payments.mode"),
+            FieldKind::Select(vec![
+                ("online".into(), tr(lang, "payments.mode_online")),
+                ("offline".into(), tr(lang, "payments.mode_offline")),
+            ]),
+        ),
+        Field::new("stripe_account_id", tr(lang, "payments.account_id"), FieldKind::Text)
+            .hint(tr(lang, "payments.account_id_hint")),
+        Field::new(
+            "methods",
+            tr(lang, "payments.methods"),
+            FieldKind::Checkboxes(
+                Method::ALL
+                    .iter()
+                    .map(|m| (m.code().to_owned(), tr(lang, &format!("payments.method_{}", m.code()))))
+                    .collect(),
+            ),
+        )
+        .hint(tr(lang, "payments.methods_hint")),
+        Field::new("kassenzeichen_prefix", tr(lang, "payments.kz_prefix"), FieldKind::Text)
+            .hint(tr(lang, "payments.kz_prefix_hint")),
+        Field::new("kassenzeichen_digits", tr(lang, "payments.kz_digits"), FieldKind::Text)
+            .hint(tr(lang, "payments.kz_digits_hint")),
+        Field::new("reminder_days", tr(lang, "payments.reminder_days"), FieldKind::Text)
+            .hint(tr(lang, "payments.reminder_days_hint")),
+        Field::new("cash_office_email", tr(lang, "payments.cash_office_email"), FieldKind::Email)
+            .hint(tr(lang, "payments.cash_office_email_hint")),
+        Field::new("offline_note_de", tr(lang, "payments.offline_note_de"), FieldKind::Text)
+            .hint(tr(lang, "payments.offline_note_hint")),
         Field::new("offline_note_en", tr(lang, "payments.offline_note_en"), FieldKind::Text),
     ]
 }
@@ -106,7 +136,16 @@ fn setup_fields(lang: Lang) -> Vec<Field> {
 /// Reads the setup form; on errors, the form with every value kept and a message per field.
 fn parse_setup(lang: Lang, f: &Fields) -> Result<PaymentSetup, FormState> {
     let mut form = FormState::default();
-    for key in ["mode", "stripe_account_id", "kassenzeichen_prefix", "kassenzeichen_digits", "reminder_days", "cash_office_email", "offline_note_de", "offline_note_en"] {
+    for key in [
+        "mode",
+        "stripe_account_id",
+        "kassenzeichen_prefix",
+        "kassenzeichen_digits",
+        "reminder_days",
+        "cash_office_email",
+        "offline_note_de",
+        "offline_note_en",
+    ] {
         form.values.insert(key.into(), f.text(key));
     }
     let methods_raw = f.all("methods");
@@ -116,7 +155,9 @@ fn parse_setup(lang: Lang, f: &Fields) -> Result<PaymentSetup, FormState> {
     };
     let online = f.text("mode") == "online";
     let account = f.text("stripe_account_id");
-    let account_ok = account.starts_with("acct_") && (11..=69).contains(&account.len()) && account[5..].bytes().all(|b| b.is_ascii_alphanumeric());
+    let account_ok = account.starts_with("acct_")
+        && (11..=69).contains(&account.len())
+        && account[5..].bytes().all(|b| b.is_ascii_alphanumeric());
     if !account.is_empty() && !account_ok {
         err(&mut form, "stripe_account_id", "payments.error.account_id");
     } else if online && account.is_empty() {
@@ -133,7 +174,11 @@ fn parse_setup(lang: Lang, f: &Fields) -> Result<PaymentSetup, FormState> {
     let scheme = match KassenzeichenScheme::parse(&f.text("kassenzeichen_prefix"), &f.text("kassenzeichen_digits")) {
         Ok(s) => Some(s),
         Err(e) => {
-            let field = if e == portal_payments::BookingError::Digits { "kassenzeichen_digits" } else { "kassenzeichen_prefix" };
+            let field = if e == portal_payments::BookingError::Digits {
+                "kassenzeichen_digits"
+            } else {
+                "kassenzeichen_prefix"
+            };
             err(&mut form, field, &format!("payments.error.{}", e.key()));
             None
         }
@@ -176,17 +221,42 @@ fn status_facts(state: &AppState, lang: Lang, setup: &PaymentSetup, plan: &repo:
         (Some(_), Some(at)) => tr_with(
             lang,
             "payments.account_state",
-            &[("charges", &yes_no(lang, setup.charges_enabled)), ("details", &yes_no(lang, setup.details_submitted)), ("due", &setup.requirements_due.to_string()), ("at", &fmt_time(at))],
+            &[
+                ("charges", &yes_no(lang, setup.charges_enabled)),
+                ("details", &yes_no(lang, setup.details_submitted)),
+                ("due", &setup.requirements_due.to_string()),
+                ("at", &fmt_time(at)),
+            ],
         ),
     };
     Block::Facts(vec![
-        (tr(lang, "payments.secret_key"), tr(lang, if state.payments.configured() { "payments.configured" } else { "payments.not_configured" }), None),
-        (tr(lang, "payments.webhook_secret"), tr(lang, if webhook { "payments.configured" } else { "payments.not_configured" }), None),
+        (
+            tr(lang, "payments.secret_key"),
+            tr(lang, if state.payments.configured() { "payments.configured" } else { "payments.not_configured" }),
+            None,
+        ),
+        (
+            tr(lang, "payments.webhook_secret"),
+            tr(lang, if webhook { "payments.configured" } else { "payments.not_configured" }),
+            None,
+        ),
         (tr(lang, "payments.onboarding"), account_state, None),
-        (tr(lang, "payments.takes_payments"), yes_no(lang, setup.takes_payments() && state.payments.configured()), None),
+        (
+            tr(lang, "payments.takes_payments"),
+            yes_no(lang, setup.takes_payments() && state.payments.configured()),
+            None,
+        ),
         (
             tr(lang, "payments.plan"),
-            tr_with(lang, "payments.plan_fee", &[("plan", &plan.name), ("fixed", &money(plan.fee_fixed_cents, lang)), ("percent", &decimal_de(i64::from(plan.fee_basis_points)))]),
+            tr_with(
+                lang,
+                "payments.plan_fee",
+                &[
+                    ("plan", &plan.name),
+                    ("fixed", &money(plan.fee_fixed_cents, lang)),
+                    ("percent", &decimal_de(i64::from(plan.fee_basis_points))),
+                ],
+            ),
             None,
         ),
     ])
@@ -195,7 +265,14 @@ fn status_facts(state: &AppState, lang: Lang, setup: &PaymentSetup, plan: &repo:
 // ---------------------------------------------------------------------------------------------
 // tenant admins: setup
 
-async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff, form: Option<FormState>, notice: Option<Block>) -> Result<Vec<Block>, AppError> {
+async fn setup_blocks(
+    state: &AppState,
+    tx: &mut TenantTx,
+    lang: Lang,
+    s: &Staff,
+    form: Option<FormState>,
+    notice: Option<Block>,
+) -> Result<Vec<Block>, AppError> {
     let setup = repo::setup(tx).await?;
     let plan = repo::plan_of(tx).await?;
     let mut blocks: Vec<Block> = notice.into_iter().collect();
@@ -203,8 +280,20 @@ async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff
     blocks.push(status_facts(state, lang, &setup, &plan));
     if setup.stripe_account_id.is_some() {
         blocks.push(Block::Buttons(vec![
-            Button { action: paths::CHECK_ACCOUNT.path().into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.check_account"), danger: false },
-            Button { action: paths::ONBOARDING.path().into(), csrf: s.csrf.clone(), hidden: vec![], label: tr(lang, "payments.continue_onboarding"), danger: false },
+            Button {
+                action: paths::CHECK_ACCOUNT.path().into(),
+                csrf: s.csrf.clone(),
+                hidden: vec![],
+                label: tr(lang, "payments.check_account"),
+                danger: false,
+            },
+            Button {
+                action: paths::ONBOARDING.path().into(),
+                csrf: s.csrf.clone(),
+                hidden: vec![],
+                label: tr(lang, "payments.continue_onboarding"),
+                danger: false,
+            },
         ]));
     }
     blocks.push(Block::Form(FormSpec {
@@ -241,7 +330,13 @@ async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff
     .collect();
     blocks.push(Block::Table {
         caption: tr(lang, "payments.services_heading"),
-        headers: vec![tr(lang, "payments.service"), tr(lang, "payments.fee"), tr(lang, "payments.timing"), tr(lang, "payments.booking_text"), tr(lang, "payments.edit")],
+        headers: vec![
+            tr(lang, "payments.service"),
+            tr(lang, "payments.fee"),
+            tr(lang, "payments.timing"),
+            tr(lang, "payments.booking_text"),
+            tr(lang, "payments.edit"),
+        ],
         rows,
         empty: tr(lang, "payments.no_services"),
     });
@@ -251,14 +346,30 @@ async fn setup_blocks(state: &AppState, tx: &mut TenantTx, lang: Lang, s: &Staff
 fn rule_summary(lang: Lang, rule: &FeeRule) -> String {
     match rule {
         FeeRule::Fixed { cents } => money(*cents, lang),
-        FeeRule::PerItem { cents, field } => tr_with(lang, "payments.rule_per_item", &[("amount", &money(*cents, lang)), ("field", field)]),
-        FeeRule::ByOption { field, options } => {
-            tr_with(lang, "payments.rule_by_option", &[("field", field), ("options", &options.iter().map(|(k, v)| format!("{k}: {}", money(*v, lang))).collect::<Vec<_>>().join(", "))])
+        FeeRule::PerItem { cents, field } => {
+            tr_with(lang, "payments.rule_per_item", &[("amount", &money(*cents, lang)), ("field", field)])
         }
+        FeeRule::ByOption { field, options } => tr_with(
+            lang,
+            "payments.rule_by_option",
+            &[
+                ("field", field),
+                (
+                    "options",
+                    &options.iter().map(|(k, v)| format!("{k}: {}", money(*v, lang))).collect::<Vec<_>>().join(", "),
+                ),
+            ],
+        ),
     }
 }
 
-async fn setup_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Query(q): Query<NoticeQ>) -> Result<Response, AppError> {
+async fn setup_page(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    s: Staff,
+    Query(q): Query<NoticeQ>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let notice = match Notice::parse(q.hinweis.as_deref()) {
@@ -269,7 +380,17 @@ async fn setup_page(State(state): State<AppState>, ctx: TenantContext, Language(
     };
     let blocks = setup_blocks(&state, &mut tx, lang, &s, None, notice).await?;
     tx.finish().await?;
-    staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::OK, tr(lang, "payments.setup_title"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::SETUP_PAGE.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "payments.setup_title"),
+        blocks,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -291,7 +412,13 @@ async fn store_setup(tx: &mut TenantTx, lang: Lang, setup: &PaymentSetup) -> Res
     }
 }
 
-async fn save_setup(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, ip: ClientIp, Checked(s, f): Checked<Staff>) -> Result<Response, AppError> {
+async fn save_setup(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    Language(lang): Language,
+    ip: ClientIp,
+    Checked(s, f): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // a connected account is attached by the platform's operators (who see the contract behind
@@ -308,7 +435,15 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, Language(
     };
     match result {
         Ok(setup) => {
-            audit(&mut tx, &s, &ip, "payment.setup", "payment_setup".into(), serde_json::to_value(&setup).unwrap_or_default()).await?;
+            audit(
+                &mut tx,
+                &s,
+                &ip,
+                "payment.setup",
+                "payment_setup".into(),
+                serde_json::to_value(&setup).unwrap_or_default(),
+            )
+            .await?;
             tx.finish().await?;
             refresh_account(&state, ctx.entry.tenant_id, &setup).await?;
             Ok(Notice::Saved.redirect(paths::SETUP_PAGE.path()))
@@ -318,7 +453,17 @@ async fn save_setup(State(state): State<AppState>, ctx: TenantContext, Language(
             let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
             let blocks = setup_blocks(&state, &mut tx, lang, &s, Some(form), None).await?;
             tx.finish().await?;
-            staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, tr(lang, "payments.setup_title"), blocks).await
+            staff_page(
+                &state,
+                &ctx,
+                lang,
+                paths::SETUP_PAGE.path(),
+                Some(&s),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr(lang, "payments.setup_title"),
+                blocks,
+            )
+            .await
         }
     }
 }
@@ -341,7 +486,12 @@ async fn refresh_account(state: &AppState, tenant: TenantId, setup: &PaymentSetu
     Ok(())
 }
 
-async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
+async fn check_account(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    Checked(s, _): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let setup = repo::setup(&mut tx).await?;
@@ -349,7 +499,15 @@ async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: Cl
     match state.payments.retrieve_account(&account).await {
         Ok(a) => {
             repo::record_account(&mut tx, &a).await?;
-            audit(&mut tx, &s, &ip, "payment.account_checked", account, serde_json::json!({ "charges_enabled": a.charges_enabled, "details_submitted": a.details_submitted })).await?;
+            audit(
+                &mut tx,
+                &s,
+                &ip,
+                "payment.account_checked",
+                account,
+                serde_json::json!({ "charges_enabled": a.charges_enabled, "details_submitted": a.details_submitted }),
+            )
+            .await?;
             tx.finish().await?;
             Ok(Notice::AccountChecked.redirect(paths::SETUP_PAGE.path()))
         }
@@ -360,7 +518,12 @@ async fn check_account(State(state): State<AppState>, ctx: TenantContext, ip: Cl
     }
 }
 
-async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, Checked(s, _): Checked<Staff>) -> Result<Response, AppError> {
+async fn onboarding(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    Checked(s, _): Checked<Staff>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let account = repo::setup(&mut tx).await?.stripe_account_id.ok_or_else(AppError::not_found)?;
@@ -378,172 +541,3 @@ async fn onboarding(State(state): State<AppState>, ctx: TenantContext, headers: 
 
 // ---------------------------------------------------------------------------------------------
 // tenant admins: a service's fee and booking data
-
-async fn service_blocks(tx: &mut TenantTx, lang: Lang, s: &Staff, slug: &str, form: Option<FormState>) -> Result<(String, Vec<Block>), AppError> {
-    let svc = cases::service_form(tx, slug).await?.ok_or_else(AppError::not_found)?;
-    let name = svc.name.get(lang).to_owned();
-    let current = repo::service_payment(tx, slug).await?;
-    let form = form.unwrap_or_else(|| {
-        let mut f = FormState::default();
-        if let Some(p) = &current {
-            let (kind, amount, field, options) = p.rule.to_form();
-            f.values.insert("fee_kind".into(), kind.into());
-            f.values.insert("fee_amount".into(), amount);
-            f.values.insert("fee_field".into(), field);
-            f.values.insert("fee_options".into(), options);
-            f.values.insert("booking_text".into(), p.booking_text.as_str().to_owned());
-            f.values.insert("cost_centre".into(), p.assignment.cost_centre.clone());
-            f.values.insert("account".into(), p.assignment.account.clone());
-            f.values.insert("cost_unit".into(), p.assignment.cost_unit.clone());
-            f.values.insert("timing".into(), p.timing.code().into());
-            f.values.insert("pay_days".into(), p.pay_days.to_string());
-        } else {
-            f.values.insert("pay_days".into(), "14".into());
-        }
-        f
-    });
-    // fields a rule may use: whole numbers (per item) and choices (by option)
-    let eligible: Vec<String> = svc
-        .schema
-        .fields()
-        .filter(|f| (f.kind == Kind::Number && f.integer) || matches!(f.kind, Kind::Select | Kind::Radio))
-        .map(|f| {
-            let opts = if f.options.is_empty() { String::new() } else { format!(" [{}]", f.options.iter().map(|o| o.value.as_str()).collect::<Vec<_>>().join(", ")) };
-            format!("{} – {}{opts}", f.id, f.label.get(lang))
-        })
-        .collect();
-    let mut blocks = vec![Block::Text(tr(lang, "payments.service_intro"))];
-    if !eligible.is_empty() {
-        blocks.push(Block::Text(tr(lang, "payments.eligible_fields")));
-        blocks.push(Block::List(eligible));
-    }
-    blocks.push(Block::Form(FormSpec {
-        action: paths::SERVICE_PAGE.with(&[&slug]),
-        csrf: s.csrf.clone(),
-        form,
-        fields: vec![
-            Field::new("fee_kind", tr(lang, "payments.fee_kind"), FieldKind::Select(FEE_KINDS.iter().map(|k| ((*k).to_owned(), tr(lang, &format!("payments.fee_kind_{k}")))).collect())),
-            Field::new("fee_amount", tr(lang, "payments.fee_amount"), FieldKind::Text).hint(tr(lang, "payments.fee_amount_hint")),
-            Field::new("fee_field", tr(lang, "payments.fee_field"), FieldKind::Text).hint(tr(lang, "payments.fee_field_hint")),
-            Field::new("fee_options", tr(lang, "payments.fee_options"), FieldKind::Text).hint(tr(lang, "payments.fee_options_hint")),
-            Field::new("booking_text", tr(lang, "payments.booking_text"), FieldKind::Text).hint(tr(lang, "payments.booking_text_hint")).required(),
-            Field::new("cost_centre", tr(lang, "payments.cost_centre"), FieldKind::Text).hint(tr(lang, "payments.cost_centre_hint")).required(),
-            Field::new("account", tr(lang, "payments.account"), FieldKind::Text).hint(tr(lang, "payments.account_hint")).required(),
-            Field::new("cost_unit", tr(lang, "payments.cost_unit"), FieldKind::Text).hint(tr(lang, "payments.cost_unit_hint")),
-            Field::new("timing", tr(lang, "payments.timing"), FieldKind::Select(vec![("before".into(), tr(lang, "payments.timing_before")), ("after".into(), tr(lang, "payments.timing_after"))])),
-            Field::new("pay_days", tr(lang, "payments.pay_days"), FieldKind::Text).hint(tr(lang, "payments.pay_days_hint")),
-        ],
-        submit: tr(lang, "payments.save"),
-        danger: false,
-        secondary: Some((paths::SETUP_PAGE.path().into(), tr(lang, "account.cancel"))),
-    }));
-    if current.is_some() {
-        blocks.push(Block::Buttons(vec![Button {
-            action: paths::SERVICE_PAGE.with(&[&slug]),
-            csrf: s.csrf.clone(),
-            hidden: vec![("entfernen".into(), "1".into())],
-            label: tr(lang, "payments.remove_fee"),
-            danger: true,
-        }]));
-    }
-    Ok((tr_with(lang, "payments.service_title", &[("service", &name)]), blocks))
-}
-
-async fn service_page(State(state): State<AppState>, ctx: TenantContext, Language(lang): Language, s: Staff, Path(slug): Path<String>) -> Result<Response, AppError> {
-    s.require(&state, Resource::Payments, Action::Write)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, None).await?;
-    tx.finish().await?;
-    staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::OK, title, blocks).await
-}
-
-/// Reads a service's payment form against its form schema.
-fn parse_service(lang: Lang, f: &Fields, slug: &str, schema: &portal_forms::FormSchema) -> Result<ServicePayment, FormState> {
-    let mut form = FormState::default();
-    for key in ["fee_kind", "fee_amount", "fee_field", "fee_options", "booking_text", "cost_centre", "account", "cost_unit", "timing", "pay_days"] {
-        form.values.insert(key.into(), f.text(key));
-    }
-    let err = |form: &mut FormState, field: &str, key: &str| {
-        form.errors.insert(field.into(), tr(lang, key));
-    };
-    let kind = f.text("fee_kind");
-    let rule = match FeeRule::from_form(&kind, &f.text("fee_amount"), &f.text("fee_field"), &f.text("fee_options")) {
-        Ok(rule) => match rule.check(Some(schema)) {
-            Ok(()) => Some(rule),
-            Err(e) => {
-                let field = match e {
-                    portal_payments::FeeError::Field(_) => "fee_field",
-                    portal_payments::FeeError::Amount if kind != "by_option" => "fee_amount",
-                    _ => "fee_options",
-                };
-                form.errors.insert(field.into(), format!("{} ({e})", tr(lang, &format!("payments.error.{}", e.key()))));
-                None
-            }
-        },
-        Err(e) => {
-            err(&mut form, if kind == "by_option" { "fee_options" } else { "fee_amount" }, &format!("payments.error.{}", e.key()));
-            None
-        }
-    };
-    let booking = BookingText::parse(&f.text("booking_text")).map_err(|e| err(&mut form, "booking_text", &format!("payments.error.{}", e.key()))).ok();
-    let assignment = match AccountAssignment::parse(&f.text("cost_centre"), &f.text("account"), &f.text("cost_unit")) {
-        Ok(a) => Some(a),
-        Err(errors) => {
-            for e in errors {
-                let field = match e {
-                    portal_payments::BookingError::CostCentre => "cost_centre",
-                    portal_payments::BookingError::Account => "account",
-                    _ => "cost_unit",
-                };
-                err(&mut form, field, &format!("payments.error.{}", e.key()));
-            }
-            None
-        }
-    };
-    let timing = Timing::parse(&f.text("timing"));
-    if timing.is_none() {
-        err(&mut form, "timing", "payments.error.timing");
-    }
-    let days = f.text("pay_days").parse::<i32>().ok().filter(|d| (1..=90).contains(d));
-    if days.is_none() {
-        err(&mut form, "pay_days", "payments.error.pay_days");
-    }
-    match (rule, booking, assignment, timing, days) {
-        (Some(rule), Some(booking_text), Some(assignment), Some(timing), Some(pay_days)) => Ok(ServicePayment { service_slug: slug.to_owned(), rule, booking_text, assignment, timing, pay_days }),
-        _ => Err(form),
-    }
-}
-
-async fn save_service(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    Language(lang): Language,
-    ip: ClientIp,
-    Path(slug): Path<String>,
-    Checked(s, f): Checked<Staff>,
-) -> Result<Response, AppError> {
-    s.require(&state, Resource::Payments, Action::Write)?;
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    if f.text("entfernen") == "1" {
-        repo::delete_service_payment(&mut tx, &slug).await?;
-        audit(&mut tx, &s, &ip, "payment.service_fee_removed", slug.clone(), serde_json::json!({})).await?;
-        tx.finish().await?;
-        return Ok(Notice::Saved.redirect(paths::SETUP_PAGE.path()));
-    }
-    let svc = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
-    match parse_service(lang, &f, &slug, &svc.schema) {
-        Ok(p) => {
-            if !repo::save_service_payment(&mut tx, &p).await? {
-                return Err(AppError::not_found());
-            }
-            audit(&mut tx, &s, &ip, "payment.service_fee", slug.clone(), serde_json::to_value(&p).unwrap_or_default()).await?;
-            tx.finish().await?;
-            Ok(Notice::Saved.redirect(paths::SETUP_PAGE.path()))
-        }
-        Err(form) => {
-            let (title, blocks) = service_blocks(&mut tx, lang, &s, &slug, Some(form)).await?;
-            tx.finish().await?;
-            staff_page(&state, &ctx, lang, paths::SETUP_PAGE.path(), Some(&s), StatusCode::UNPROCESSABLE_ENTITY, title, blocks).await
-        }
-    }
-}

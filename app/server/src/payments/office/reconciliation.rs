@@ -1,6 +1,7 @@
 //! The payments view and the cash office's export.
 
 use super::*;
+use crate::kit::params::Params;
 use crate::payments::paths;
 
 #[derive(Deserialize, Default)]
@@ -27,7 +28,13 @@ pub(super) fn iso(d: Date) -> String {
 
 pub(super) const PAGE: i64 = 50;
 
-pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantContext, headers: HeaderMap, s: Staff, Query(q): Query<ListQ>) -> Result<Response, AppError> {
+pub(super) async fn payments_view(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    headers: HeaderMap,
+    s: Staff,
+    Query(q): Query<ListQ>,
+) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
     s.require(&state, Resource::Payments, Action::Read)?;
     // a case worker limited to some services sees their payments only, as with cases
@@ -56,7 +63,8 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
     .fetch_all(tx.conn())
     .await?;
     tx.finish().await?;
-    let name_of = |slug: &str| services.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, n)| n.clone());
+    let name_of =
+        |slug: &str| services.iter().find(|(s, _)| s == slug).map_or_else(|| slug.to_owned(), |(_, n)| n.clone());
     let mut service_options = vec![(String::new(), tr(lang, "casework.all_services"))];
     service_options.extend(services.iter().cloned());
     let mut status_options = vec![(String::new(), tr(lang, "payments.all_statuses"))];
@@ -66,10 +74,23 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
         Block::Filters(Box::new(FilterSpec {
             action: paths::PAYMENTS_VIEW.path().into(),
             selects: vec![
-                ("leistung".into(), tr(lang, "payments.service"), service_options, query.service.clone().unwrap_or_default()),
-                ("status".into(), tr(lang, "payments.status"), status_options, query.status.map(|s| s.code().to_owned()).unwrap_or_default()),
+                (
+                    "leistung".into(),
+                    tr(lang, "payments.service"),
+                    service_options,
+                    query.service.clone().unwrap_or_default(),
+                ),
+                (
+                    "status".into(),
+                    tr(lang, "payments.status"),
+                    status_options,
+                    query.status.map(|s| s.code().to_owned()).unwrap_or_default(),
+                ),
             ],
-            dates: vec![("von".into(), tr(lang, "payments.from"), query.from.map(iso).unwrap_or_default()), ("bis".into(), tr(lang, "payments.to"), query.to.map(iso).unwrap_or_default())],
+            dates: vec![
+                ("von".into(), tr(lang, "payments.from"), query.from.map(iso).unwrap_or_default()),
+                ("bis".into(), tr(lang, "payments.to"), query.to.map(iso).unwrap_or_default()),
+            ],
             texts: vec![],
             checks: vec![],
             submit: tr(lang, "casework.filter"),
@@ -77,7 +98,14 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
         Block::Heading(tr(lang, "payments.totals_heading")),
         Block::Table {
             caption: tr(lang, "payments.totals_heading"),
-            headers: vec![tr(lang, "payments.day"), tr(lang, "payments.service"), tr(lang, "payments.count"), tr(lang, "payments.amount"), tr(lang, "payments.app_fee"), tr(lang, "payments.refunded")],
+            headers: vec![
+                tr(lang, "payments.day"),
+                tr(lang, "payments.service"),
+                tr(lang, "payments.count"),
+                tr(lang, "payments.amount"),
+                tr(lang, "payments.app_fee"),
+                tr(lang, "payments.refunded"),
+            ],
             rows: totals
                 .iter()
                 .map(|t| {
@@ -124,7 +152,9 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
                     Cell::Text(money(p.application_fee_cents, lang)),
                     Cell::Text(money(p.refunded_cents, lang)),
                     Cell::Badge(kind, status_label(lang, p.status)),
-                    Cell::Text(p.method.as_deref().map(|m| tr(lang, &format!("payments.method_{m}"))).unwrap_or_default()),
+                    Cell::Text(
+                        p.method.as_deref().map(|m| tr(lang, &format!("payments.method_{m}"))).unwrap_or_default(),
+                    ),
                 ]
             })
             .collect(),
@@ -140,7 +170,10 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
         query.status.map(|s| s.code()).unwrap_or_default()
     );
     if page > 1 {
-        pager.push((format!("{}?{keep}&seite={}", paths::PAYMENTS_VIEW.path(), page - 1), tr(lang, "casework.previous")));
+        pager.push((
+            format!("{}?{keep}&seite={}", paths::PAYMENTS_VIEW.path(), page - 1),
+            tr(lang, "casework.previous"),
+        ));
     }
     if page * PAGE < total {
         pager.push((format!("{}?{keep}&seite={}", paths::PAYMENTS_VIEW.path(), page + 1), tr(lang, "casework.next")));
@@ -152,13 +185,28 @@ pub(super) async fn payments_view(State(state): State<AppState>, ctx: TenantCont
     blocks.push(Block::Text(tr(lang, "payments.exports_intro")));
     let today = state.db.clock().today();
     let mut links = vec![(paths::EXPORT_CSV.with(&[&iso(today)]), tr(lang, "payments.export_today"))];
-    links.extend(
-        exports.iter().map(|e| {
-            (paths::EXPORT_CSV.with(&[&iso(e.date)]), tr_with(lang, "payments.export_day", &[("day", &fmt_day(e.date)), ("rows", &e.rows.to_string()), ("total", &money(e.total_cents, lang))]))
-        }),
-    );
+    links.extend(exports.iter().map(|e| {
+        (
+            paths::EXPORT_CSV.with(&[&iso(e.date)]),
+            tr_with(
+                lang,
+                "payments.export_day",
+                &[("day", &fmt_day(e.date)), ("rows", &e.rows.to_string()), ("total", &money(e.total_cents, lang))],
+            ),
+        )
+    }));
     blocks.push(Block::Links(links));
-    staff_page(&state, &ctx, lang, paths::PAYMENTS_VIEW.path(), Some(&s), StatusCode::OK, tr(lang, "payments.list_title"), blocks).await
+    staff_page(
+        &state,
+        &ctx,
+        lang,
+        paths::PAYMENTS_VIEW.path(),
+        Some(&s),
+        StatusCode::OK,
+        tr(lang, "payments.list_title"),
+        blocks,
+    )
+    .await
 }
 
 pub(super) fn fmt_day(d: Date) -> String {
@@ -166,7 +214,13 @@ pub(super) fn fmt_day(d: Date) -> String {
 }
 
 /// The CSV of a day: the stored daily export, or (for today and days without one) made now.
-pub(super) async fn export_csv(State(state): State<AppState>, ctx: TenantContext, ip: ClientIp, s: Staff, Path(date): Path<String>) -> Result<Response, AppError> {
+pub(super) async fn export_csv(
+    State(state): State<AppState>,
+    ctx: TenantContext,
+    ip: ClientIp,
+    s: Staff,
+    Params(date): Params<String>,
+) -> Result<Response, AppError> {
     s.require(&state, Resource::Payments, Action::Read)?;
     let date = parse_day(date.trim_end_matches(".csv")).ok_or_else(AppError::not_found)?;
     let scope = crate::shared::cases::case_scope(&s.principal);
@@ -179,5 +233,9 @@ pub(super) async fn export_csv(State(state): State<AppState>, ctx: TenantContext
     };
     audit(&mut tx, &s, &ip, "payment.export", iso(date), serde_json::json!({ "scope": scope })).await?;
     tx.finish().await?;
-    Ok(crate::kit::page::attachment("text/csv; charset=utf-8", csv, &format!("zahlungen-{}-{}.csv", ctx.entry.slug, iso(date))))
+    Ok(crate::kit::page::attachment(
+        "text/csv; charset=utf-8",
+        csv,
+        &format!("zahlungen-{}-{}.csv", ctx.entry.slug, iso(date)),
+    ))
 }

@@ -1,0 +1,84 @@
+//! The page builder of the tenant's host: a page of blocks in the tenant's frame, with what its
+//! widgets need (their scripts and islands, their CSP origins) as the capabilities declare them.
+//! Above the registry (it reads the capabilities' widgets), below every capability.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use portal_db::TenantTx;
+use portal_domain::Lang;
+use portal_web::{AppError, AppState, TenantContext};
+
+use super::page::{assets, html_status, portal_chrome};
+use super::registry;
+use super::widgets::{SHARED_WIDGETS, WidgetNeeds, needs_of};
+
+/// A page of `blocks` without a navigation of its own (see [`blocks_page`]).
+#[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, path, status, title and blocks")]
+pub async fn plain_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    tx: super::pipeline::Tx<TenantTx>,
+    lang: Lang,
+    path: &str,
+    status: StatusCode,
+    title: String,
+    blocks: Vec<portal_ui::blocks::Block>,
+) -> Result<Response, AppError> {
+    blocks_page(state, ctx, tx, lang, path, status, title, vec![], blocks).await
+}
+
+/// The one page builder of the tenant's host: a page of blocks in the tenant's frame (with the staff
+/// area's navigation when given), read in the page's transaction. What the blocks need comes with
+/// them: the island scripts for forms and switches, Stripe.js and its Content-Security-Policy for a
+/// payment form (never cached).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "a page: frame, transaction, path, status, title, navigation and content"
+)]
+pub async fn blocks_page(
+    state: &AppState,
+    ctx: &TenantContext,
+    tx: super::pipeline::Tx<TenantTx>,
+    lang: Lang,
+    path: &str,
+    status: StatusCode,
+    title: String,
+    nav: Vec<(String, String, bool)>,
+    blocks: Vec<portal_ui::blocks::Block>,
+) -> Result<Response, AppError> {
+    use portal_ui::block_pages::PortalBlocksPage;
+    use portal_ui::blocks::Block;
+    // the page has read what it shows: its connection goes back before the HTML is built
+    tx.commit_page().await?;
+    let mut chrome = portal_chrome(state, ctx, lang, path.to_owned()).await?;
+    if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_))) {
+        chrome.assets = assets(state, true);
+    }
+    // the widgets on the page: their scripts and islands, their CSP origins (declared by their
+    // capabilities, or shared)
+    let declared: Vec<WidgetNeeds> = SHARED_WIDGETS.iter().copied().chain(registry::panels(|c| c.widgets)).collect();
+    let needs = needs_of(&blocks, &declared);
+    if needs.iter().any(|n| n.islands) {
+        let scripts = std::mem::take(&mut chrome.assets.scripts);
+        chrome.assets = assets(state, true);
+        chrome.assets.scripts = scripts;
+    }
+    for n in &needs {
+        chrome.assets.scripts.extend((n.scripts)(state));
+    }
+    let mut r = html_status(
+        status,
+        portal_ui::render_document(
+            move || leptos::prelude::view! { <PortalBlocksPage chrome=chrome title=title nav=nav blocks=blocks/> },
+        ),
+    );
+    for n in &needs {
+        if let Some(v) = (n.csp)(state).and_then(|c| HeaderValue::from_str(&c).ok()) {
+            r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        if n.no_store {
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        }
+    }
+    Ok(r)
+}
