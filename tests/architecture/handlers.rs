@@ -1,23 +1,42 @@
 //! Rule 7: a posted form reaches a handler only through the kit's CSRF-checking extractor
-//! (`kit/checked.rs`). Outside the kit, no handler (an `async fn` or `move |…|` closure taking
-//! `State(…)`) takes a body by another extractor, and no type but the kit's is a body extractor.
+//! (`kit/checked.rs`). Outside the kit, no handler (a function or closure taking the state) takes a
+//! body by another extractor, no function at all takes a type that is nothing but a body extractor
+//! (`Form`, `Bytes`, `Multipart` …) or renames one, and no type but the kit's is a body extractor.
 //! Rule 8: path parameters come through the kit's `Params` (parsed by type, malformed → 404), not
 //! axum's `Path`.
 
 use crate::lexer::{Tok, Token, strip, tokens};
 
 /// Extractors that read a request's body without checking its CSRF token.
-const UNCHECKED_BODIES: [&str; 11] =
-    ["Bytes", "Body", "Form", "Fields", "GatedPost", "Json", "Multipart", "Posted", "RawForm", "Request", "String"];
+const UNCHECKED_BODIES: [&str; 12] = [
+    "Bytes",
+    "Body",
+    "Form",
+    "Fields",
+    "GatedPost",
+    "Json",
+    "Multipart",
+    "Posted",
+    "RawForm",
+    "Request",
+    "String",
+    "WithRejection",
+];
+
+/// Of those, the types that are nothing but extractors: refused in any function's parameters (by
+/// value) and under another name, handler or not.
+const BODY_EXTRACTORS: [&str; 8] =
+    ["Bytes", "Body", "Form", "Json", "Multipart", "RawForm", "Request", "WithRejection"];
 
 /// Handlers allowed to read a body themselves, with the reason.
-pub const UNCHECKED_ALLOWED: [(&str, &str, &str); 3] = [
+pub const UNCHECKED_ALLOWED: [(&str, &str, &str); 4] = [
     (
         "payments/webhooks.rs",
         "stripe",
         "Stripe's webhook: its signature over the raw body, not a session, proves the sender",
     ),
     ("router.rs", "dispatch", "the host dispatcher hands the whole request, unread, to the site's router"),
+    ("router.rs", "route", "the dispatcher's step that runs the site's router on the request, unread"),
     (
         "catalogue/office.rs",
         "server_fn",
@@ -56,6 +75,37 @@ pub fn unchecked_bodies(display_root: &str, files: &[(String, String)]) -> Vec<S
                 if let Some((ty, line)) = outer_type(param).filter(|(ty, _)| UNCHECKED_BODIES.contains(&ty.as_str())) {
                     found.push(format!("{display_root}{rel}:{line}: handler `{name}` takes `{ty}` (a body without the CSRF-checking extractor)"));
                 }
+            }
+        }
+        for (name, params) in functions(&toks) {
+            if UNCHECKED_ALLOWED.iter().any(|(file, handler, _)| *file == rel && *handler == name) {
+                continue;
+            }
+            for param in split_params(params) {
+                let by_value = param
+                    .iter()
+                    .position(|t| t.tok == Tok::Punct(':'))
+                    .and_then(|c| param.get(c + 1))
+                    .is_some_and(|t| t.tok != Tok::Punct('&'));
+                if let Some((ty, line)) =
+                    outer_type(param).filter(|(ty, _)| by_value && BODY_EXTRACTORS.contains(&ty.as_str()))
+                {
+                    let seen =
+                        found.iter().any(|f| f.starts_with(&format!("{display_root}{rel}:{line}: handler `{name}`")));
+                    if !seen {
+                        found.push(format!("{display_root}{rel}:{line}: `{name}` takes `{ty}` (a body without the CSRF-checking extractor)"));
+                    }
+                }
+            }
+        }
+        for i in 0..toks.len() {
+            if let Some(ty) = ident(&toks, i).filter(|w| BODY_EXTRACTORS.contains(w))
+                && ident(&toks, i + 1) == Some("as")
+            {
+                found.push(format!(
+                    "{display_root}{rel}:{}: `{ty}` renamed (the rule reads extractors by name)",
+                    toks[i].line
+                ));
             }
         }
     }
@@ -101,31 +151,43 @@ fn body_extractor_impl(toks: &[Token], i: usize) -> Option<usize> {
     None
 }
 
-/// The handlers of a file: `(name, parameter tokens)` of every `async fn` and `move |…|` closure
-/// whose parameters take `State(…)`.
-fn handlers(toks: &[Token]) -> Vec<(String, &[Token])> {
+/// The functions of a file: `(name, parameter tokens)` of every `fn` and closure (`|…|` after
+/// `move`, `(` or `,`; named `closure`).
+fn functions(toks: &[Token]) -> Vec<(String, &[Token])> {
     let mut found = Vec::new();
     for i in 0..toks.len() {
-        let (name, open, close) = if ident(toks, i) == Some("async") && ident(toks, i + 1) == Some("fn") {
-            let Some(name) = ident(toks, i + 2) else { continue };
+        let (name, open, close) = if ident(toks, i) == Some("fn") {
+            let Some(name) = ident(toks, i + 1) else { continue };
             // generics before the parameters
-            let Some(open) = (i + 3..toks.len()).find(|&j| punct(toks, j, '(')) else { continue };
+            let Some(open) = (i + 2..toks.len()).find(|&j| punct(toks, j, '(')) else { continue };
             let Some(close) = matching(toks, open, '(', ')') else { continue };
             (name.to_owned(), open, close)
-        } else if ident(toks, i) == Some("move") && punct(toks, i + 1, '|') {
-            let Some(close) = (i + 2..toks.len()).find(|&j| punct(toks, j, '|')) else { continue };
-            ("closure".to_owned(), i + 1, close)
+        } else if punct(toks, i, '|')
+            && i > 0
+            && (ident(toks, i - 1) == Some("move") || punct(toks, i - 1, '(') || punct(toks, i - 1, ','))
+            && !punct(toks, i + 1, '|')
+        {
+            let Some(close) = (i + 1..toks.len()).find(|&j| punct(toks, j, '|')) else { continue };
+            ("closure".to_owned(), i, close)
         } else {
             continue;
         };
-        let params = &toks[open + 1..close];
-        let takes_state =
-            params.windows(2).any(|w| w[0].tok == Tok::Ident("State".into()) && w[1].tok == Tok::Punct('('));
-        if takes_state {
-            found.push((name, params));
-        }
+        found.push((name, &toks[open + 1..close]));
     }
     found
+}
+
+/// The handlers of a file: the functions and closures whose parameters take the state
+/// (`State(…)` or `State<…>`).
+fn handlers(toks: &[Token]) -> Vec<(String, &[Token])> {
+    functions(toks)
+        .into_iter()
+        .filter(|(_, params)| {
+            params
+                .windows(2)
+                .any(|w| w[0].tok == Tok::Ident("State".into()) && matches!(w[1].tok, Tok::Punct('(' | '<')))
+        })
+        .collect()
 }
 
 /// Index of the bracket closing the one at `open`.

@@ -251,8 +251,11 @@ fn a_handler_taking_an_unchecked_body_is_reported() {
              async fn raw(State(s): State<AppState>,\n    f: Fields) {}\n\
              async fn form(State(s): State<AppState>, axum::Form(f): axum::Form<StatusForm>) {}\n\
              async fn maybe(State(s): State<AppState>, p: Result<Posted, AppError>) {}\n\
-             async fn helper(state: &AppState, f: Fields) {}\n\
-             fn routes() { post(move |State(s): State<AppState>, body: Bytes| async move {}); }\n",
+             async fn helper(state: &AppState, f: Fields, g: &Bytes) {}\n\
+             fn routes() { post(move |State(s): State<AppState>, body: Bytes| async move {}); }\n\
+             async fn stateless(s: Staff, axum::Form(f): axum::Form<T>) {}\n\
+             fn more() { post(|state: State<AppState>, b: String| async move {}); }\n\
+             use axum::body::{Bytes as Raw};\n",
         ),
         ("payments/webhooks.rs", "async fn stripe(State(s): State<AppState>, headers: HeaderMap, body: String) {}\n"),
     ]
@@ -260,12 +263,15 @@ fn a_handler_taking_an_unchecked_body_is_reported() {
     .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
     .collect();
     let found = crate::handlers::unchecked_bodies("src/", &files);
-    assert_eq!(found.len(), 5, "{found:#?}");
+    assert_eq!(found.len(), 8, "{found:#?}");
     assert!(found[0].starts_with("src/kit/form.rs:1: implements FromRequest"), "{found:#?}");
     assert!(found[1].starts_with("src/people/mod.rs:3: handler `raw` takes `Fields`"), "{found:#?}");
-    assert!(found[2].contains("`form` takes `Form`"), "{found:#?}");
-    assert!(found[3].contains("`maybe` takes `Posted`"), "{found:#?}");
+    assert!(found[2].contains("handler `form` takes `Form`"), "{found:#?}");
+    assert!(found[3].contains("handler `maybe` takes `Posted`"), "{found:#?}");
     assert!(found[4].starts_with("src/people/mod.rs:7: handler `closure` takes `Bytes`"), "{found:#?}");
+    assert!(found[5].starts_with("src/people/mod.rs:9: handler `closure` takes `String`"), "{found:#?}");
+    assert!(found[6].starts_with("src/people/mod.rs:8: `stateless` takes `Form`"), "{found:#?}");
+    assert!(found[7].starts_with("src/people/mod.rs:10: `Bytes` renamed"), "{found:#?}");
 }
 
 #[test]

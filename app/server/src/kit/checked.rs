@@ -15,7 +15,7 @@ use portal_web::{AppError, AppState, cookies};
 
 use super::form::{Fields, parse_urlencoded};
 use super::session::{ANON_CSRF_COOKIE, Citizen, Staff, check_token};
-use super::uploads::{FileLimits, GatedPost, Posted};
+use super::uploads::{FileLimits, GatedPost, MAX_TEXT_BYTES, Posted};
 
 /// Who a form's CSRF token belongs to: the session it was shown in, or the anonymous cookie.
 pub trait TokenHolder {
@@ -134,7 +134,7 @@ where
         let post = GatedPost::from_request(Request::from_parts(parts, body), state).await?;
         let hr = &h;
         let posted = post
-            .read(move |fields| async move {
+            .read(MAX_TEXT_BYTES, move |fields| async move {
                 check(hr, &fields)?;
                 Ok(FileLimits::ceiling())
             })
@@ -144,16 +144,27 @@ where
     }
 }
 
-/// A post with files read only after the handler's gate ([`Gated::read`]); the token is checked
-/// before the gate runs, and for a post without files before the fields are handed out.
+/// A post with files read only after the handler's gate ([`Gated::read`]). A url-encoded post (no
+/// files) has its token checked when it is extracted; a multipart one when it is read: at the first
+/// file, before the gate runs, and again before the fields are handed out. Its content is reachable
+/// only through `read`.
+#[must_use = "a gated post is checked and read by `read`"]
 pub struct Gated {
     token: Option<String>,
     post: GatedPost,
+    max_text: usize,
 }
 
 impl Gated {
     /// Reads the post: the text fields, then at the first chosen file the CSRF token, then `gate`
     /// (owner, rate limits, which files and how large), then the files.
+    /// Allows up to `bytes` of text fields in all (default 256 KiB; a form with long texts, e.g. a
+    /// tenant's legal pages, needs more).
+    pub fn allow_text(mut self, bytes: usize) -> Self {
+        self.max_text = bytes;
+        self
+    }
+
     pub async fn read<G, Fut>(self, gate: G) -> Result<Posted, AppError>
     where
         G: FnOnce(Fields) -> Fut,
@@ -163,7 +174,7 @@ impl Gated {
         let expected = token.as_deref();
         let posted = self
             .post
-            .read(move |fields| async move {
+            .read(self.max_text, move |fields| async move {
                 check_token(expected.ok_or_else(AppError::forbidden)?, fields.csrf())?;
                 gate(fields).await
             })
@@ -184,7 +195,11 @@ where
         let (mut parts, body) = req.into_parts();
         let h = holder::<H>(&mut parts, state).await?;
         let post = GatedPost::from_request(Request::from_parts(parts, body), state).await?;
+        // without files the fields are read already: their token is checked now
+        if let GatedPost::Form(fields) = &post {
+            check(&h, fields)?;
+        }
         let token = h.form_token().map(str::to_owned);
-        Ok(Self(h, Gated { token, post }))
+        Ok(Self(h, Gated { token, post, max_text: MAX_TEXT_BYTES }))
     }
 }

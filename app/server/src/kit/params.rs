@@ -4,6 +4,7 @@
 //! here: the page is not found (404), as for an id that parses but is unknown; axum's own `Path`
 //! would answer 400 with its parser's message.
 
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
@@ -23,11 +24,17 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(v)) => Ok(Self(v)),
-            Err(PathRejection::FailedToDeserializePathParams(e)) => {
+            // a value that does not parse names nothing here; a route whose parameters do not fit
+            // its handler's type (their count, a type paths cannot hold) is a programming error
+            Err(PathRejection::FailedToDeserializePathParams(e))
+                if !matches!(
+                    e.kind(),
+                    ErrorKind::WrongNumberOfParameters { .. } | ErrorKind::UnsupportedType { .. }
+                ) =>
+            {
                 tracing::debug!(error = %e.body_text(), "path parameter refused");
                 Err(AppError::not_found())
             }
-            // a route whose parameters do not match its handler: a programming error
             Err(e) => Err(AppError::internal(e)),
         }
     }

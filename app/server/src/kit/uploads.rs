@@ -17,7 +17,7 @@ pub const MAX_UPLOAD_BODY: usize = 32 * 1024 * 1024;
 
 /// Most bytes of text fields in one post (a long form page is a few kilobytes); every part counts
 /// its name and a fixed overhead too, so a flood of empty parts is bounded like text.
-const MAX_TEXT_BYTES: usize = 256 * 1024;
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
 const PART_OVERHEAD: usize = 64;
 /// Most parts in one post, and the longest part or file name.
 const MAX_PARTS: usize = 2000;
@@ -137,7 +137,7 @@ impl GatedPost {
     /// kept just long enough to be refused next to its field as too large). Files of inputs the
     /// gate did not name are skipped unread. A post without a chosen file never reaches the gate:
     /// the handler's own checks apply.
-    pub(super) async fn read<G, Fut>(self, gate: G) -> Result<Posted, AppError>
+    pub(super) async fn read<G, Fut>(self, max_text: usize, gate: G) -> Result<Posted, AppError>
     where
         G: FnOnce(Fields) -> Fut,
         Fut: std::future::Future<Output = Result<FileLimits, AppError>>,
@@ -161,15 +161,15 @@ impl GatedPost {
             if parts > MAX_PARTS
                 || name.len() > MAX_NAME
                 || file_name.as_ref().is_some_and(|f| f.len() > MAX_NAME)
-                || text_bytes > MAX_TEXT_BYTES
+                || text_bytes > max_text
             {
                 return Err(AppError::new(ErrorKind::PayloadTooLarge));
             }
             let Some(file_name) = file_name else {
-                let room = MAX_TEXT_BYTES.saturating_sub(text_bytes);
+                let room = max_text.saturating_sub(text_bytes);
                 let (bytes, len) = read_part(&mut part, room).await?;
                 text_bytes += len;
-                if text_bytes > MAX_TEXT_BYTES {
+                if text_bytes > max_text {
                     return Err(AppError::new(ErrorKind::PayloadTooLarge));
                 }
                 fields.push((name, String::from_utf8(bytes).map_err(|_| AppError::bad_request())?));

@@ -14,11 +14,18 @@ pub(super) struct TenantSubmission {
     logo: Option<Vec<u8>>,
 }
 
+/// The text fields of a tenant form in all: the legal texts at their limit in four-byte characters.
+const TENANT_TEXT_BYTES: usize = 2 * 1024 * 1024;
+
 /// Reads the form: its text fields, then (the token checked first) at most one logo, kept up to
 /// one byte over its limit so that `Logo::parse` can answer "too large" next to the field.
 pub(super) async fn read_submission(post: Gated) -> Result<TenantSubmission, AppError> {
     let limit = u64::try_from(MAX_LOGO_BYTES).unwrap_or(u64::MAX);
-    let posted = post.read(|_| async move { Ok(FileLimits::inputs([("logo".to_owned(), limit, 1)])) }).await?;
+    // the legal texts may be long (six of up to 20,000 characters, several bytes each)
+    let posted = post
+        .allow_text(TENANT_TEXT_BYTES)
+        .read(|_| async move { Ok(FileLimits::inputs([("logo".to_owned(), limit, 1)])) })
+        .await?;
     let fields = posted
         .form
         .0
