@@ -58,10 +58,7 @@ pub struct Localized {
 
 impl Localized {
     pub fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::De => &self.de,
-            Lang::En => &self.en,
-        }
+        lang.pick(&self.de, &self.en)
     }
 }
 

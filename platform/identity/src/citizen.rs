@@ -5,7 +5,7 @@ use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{Email, IdentityError, is_unique_violation, password};
+use crate::{Email, IdentityError, password};
 
 /// A citizen account as shown in the profile.
 #[derive(Debug, Clone, Serialize)]
@@ -146,7 +146,7 @@ pub async fn register(tx: &mut TenantTx, email: &Email, password_plain: &str) ->
                 .await;
             match r {
                 Ok(_) => id,
-                Err(e) if is_unique_violation(&e, "citizen_account_email_key") => {
+                Err(e) if portal_db::violated(&e) == Some("citizen_account_email_key") => {
                     return Err(IdentityError::EmailTaken);
                 }
                 Err(e) => return Err(e.into()),
@@ -259,7 +259,7 @@ pub async fn set_email(tx: &mut TenantTx, citizen: Uuid, email: &str) -> Result<
     .await;
     match r {
         Ok(_) => Ok(()),
-        Err(e) if is_unique_violation(&e, "citizen_account_email_key") => Err(IdentityError::EmailTaken),
+        Err(e) if portal_db::violated(&e) == Some("citizen_account_email_key") => Err(IdentityError::EmailTaken),
         Err(e) => Err(e.into()),
     }
 }

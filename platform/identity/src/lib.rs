@@ -66,11 +66,6 @@ impl From<sqlx::Error> for IdentityError {
     }
 }
 
-/// Whether a database error is the violation of the named unique constraint.
-pub(crate) fn is_unique_violation(e: &sqlx::Error, constraint: &str) -> bool {
-    portal_db::violated(e) == Some(constraint)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ use portal_db::TenantTx;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::{Email, IdentityError, is_unique_violation, password};
+use crate::{Email, IdentityError, password};
 
 /// A role assignment: role name and, for case workers, the services they are limited to (empty:
 /// all services of the tenant).
@@ -110,7 +110,9 @@ pub async fn invite(
             .await;
             match r {
                 Ok(_) => Invited::New(id),
-                Err(e) if is_unique_violation(&e, "staff_user_email_key") => return Err(IdentityError::EmailTaken),
+                Err(e) if portal_db::violated(&e) == Some("staff_user_email_key") => {
+                    return Err(IdentityError::EmailTaken);
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -350,10 +350,10 @@ async fn accept_invitation(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
-    Checked(_, f): Checked<Anonymous>,
+    Checked(anon, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f);
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(anon.csrf, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {
         Ok(l) => l,

@@ -215,36 +215,26 @@ pub(super) async fn reset_form(
     headers: HeaderMap,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    let token = q.token.unwrap_or_default();
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let link = links::peek(&mut tx, Purpose::ResetPassword, &token).await?;
-    tx.finish().await?;
-    if let Err(p) = link {
-        return link_failed(&state, &ctx, lang, paths::RESET_FORM.path(), p, false).await;
-    }
-    let (csrf, new) = anon_csrf(&headers);
-    let r = page(
-        &state,
-        &ctx,
-        lang,
-        paths::RESET_FORM.path(),
-        StatusCode::OK,
-        tr(lang, "account.reset_title"),
-        reset_blocks(lang, &csrf, &token, form_state(&["password", "password_repeat"], &[])),
-    )
-    .await?;
-    Ok(set_anon_csrf(&state, r, &csrf, new))
+    let form = LinkForm {
+        purpose: Purpose::ResetPassword,
+        path: paths::RESET_FORM.path(),
+        title: "account.reset_title",
+        resend: false,
+    };
+    link_form(&state, &ctx, &headers, q.token.unwrap_or_default(), form, |lang, csrf, token| {
+        reset_blocks(lang, csrf, token, form_state(&["password", "password_repeat"], &[]))
+    })
+    .await
 }
 
 pub(super) async fn reset(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
-    Checked(_, f): Checked<Anonymous>,
+    Checked(anon, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f);
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(anon.csrf, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::ResetPassword, &token).await? {
         Ok(l) => l,

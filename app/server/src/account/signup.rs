@@ -179,42 +179,65 @@ pub(super) async fn link_failed(
     page(state, ctx, lang, path, status, tr(lang, "account.link_problem_title"), blocks).await
 }
 
+/// A form behind a mailed link: what the link is for, where the form is, its title, and whether a
+/// link that does not work offers to send the confirmation again (else a new password).
+pub(super) struct LinkForm {
+    pub purpose: Purpose,
+    pub path: &'static str,
+    pub title: &'static str,
+    pub resend: bool,
+}
+
+/// The form behind a mailed link (confirm the address, set a new password): the link is checked
+/// first (a used, expired or unknown one gets its own page), then the form carries the anonymous
+/// token and the link's.
+pub(super) async fn link_form(
+    state: &AppState,
+    ctx: &TenantContext,
+    headers: &HeaderMap,
+    token: String,
+    form: LinkForm,
+    blocks: impl FnOnce(Lang, &str, &str) -> Vec<Block>,
+) -> Result<Response, AppError> {
+    let lang = lang_of(headers);
+    let mut tx = tenant_tx(state, ctx.entry.tenant_id).await?;
+    let link = links::peek(&mut tx, form.purpose, &token).await?;
+    tx.finish().await?;
+    if let Err(p) = link {
+        return link_failed(state, ctx, lang, form.path, p, form.resend).await;
+    }
+    let (csrf, new) = anon_csrf(headers);
+    let r =
+        page(state, ctx, lang, form.path, StatusCode::OK, tr(lang, form.title), blocks(lang, &csrf, &token)).await?;
+    Ok(set_anon_csrf(state, r, &csrf, new))
+}
+
 pub(super) async fn verify_form(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
-    let token = q.token.unwrap_or_default();
-    let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
-    let link = links::peek(&mut tx, Purpose::VerifyEmail, &token).await?;
-    tx.finish().await?;
-    if let Err(p) = link {
-        return link_failed(&state, &ctx, lang, paths::VERIFY_FORM.path(), p, true).await;
-    }
-    let (csrf, new) = anon_csrf(&headers);
-    let r = page(
-        &state,
-        &ctx,
-        lang,
-        paths::VERIFY_FORM.path(),
-        StatusCode::OK,
-        tr(lang, "account.verify_title"),
-        verify_blocks(lang, &csrf, &token, form_state(&["password"], &[])),
-    )
-    .await?;
-    Ok(set_anon_csrf(&state, r, &csrf, new))
+    let form = LinkForm {
+        purpose: Purpose::VerifyEmail,
+        path: paths::VERIFY_FORM.path(),
+        title: "account.verify_title",
+        resend: true,
+    };
+    link_form(&state, &ctx, &headers, q.token.unwrap_or_default(), form, |lang, csrf, token| {
+        verify_blocks(lang, csrf, token, form_state(&["password"], &[]))
+    })
+    .await
 }
 
 pub(super) async fn verify(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
-    Checked(_, f): Checked<Anonymous>,
+    Checked(anon, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
     let lang = lang_of(&headers);
-    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(&headers, &f);
+    let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(anon.csrf, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::VerifyEmail, &token).await? {
         Ok(l) => l,

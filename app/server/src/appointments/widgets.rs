@@ -1,5 +1,5 @@
 //! The needs of the appointment widgets: live waiting times load `/assets/live.js`, the time picker
-//! is an island, a ticket is drawn on the server.
+//! is an island (a ticket is drawn on the server and needs nothing).
 
 use portal_web::AppState;
 
@@ -16,7 +16,6 @@ pub(super) const LIVE_JS: StaticAsset = StaticAsset {
 pub(super) const NEEDS: &[WidgetNeeds] = &[
     WidgetNeeds { scripts: live_scripts, ..WidgetNeeds::plain(portal_ui::appointments::LIVE) },
     WidgetNeeds { islands: true, ..WidgetNeeds::plain(portal_ui::appointments::TIME_PICK) },
-    WidgetNeeds::plain(portal_ui::appointments::TICKET),
 ];
 
 fn live_scripts(_: &AppState) -> Vec<String> {

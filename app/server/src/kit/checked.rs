@@ -11,10 +11,10 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use portal_web::{AppError, AppState, cookies};
+use portal_web::{AppError, AppState};
 
 use super::form::{Fields, parse_urlencoded};
-use super::session::{ANON_CSRF_COOKIE, Citizen, Staff, check_token};
+use super::session::{Citizen, Staff, anon_cookie, check_token};
 use super::uploads::{FileLimits, GatedPost, MAX_TEXT_BYTES, Posted};
 
 /// Who a form's CSRF token belongs to: the session it was shown in, or the anonymous cookie.
@@ -45,7 +45,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Anonymous {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        match cookies::get(&parts.headers, ANON_CSRF_COOKIE).filter(|c| c.len() == 43) {
+        match anon_cookie(&parts.headers) {
             Some(c) => Ok(Self { csrf: c.to_owned() }),
             None => Err(AppError::forbidden().into_response()),
         }
@@ -121,25 +121,16 @@ where
 
 impl<H> FromRequest<AppState> for Checked<H, Posted>
 where
-    H: FromRequestParts<AppState> + TokenHolder + Send + Sync,
+    H: FromRequestParts<AppState> + TokenHolder + Send,
     H::Rejection: IntoResponse,
 {
     type Rejection = Refused;
 
-    /// A post from an authenticated form: the token is checked at the first file (the form puts
-    /// it before any file input), files of any input up to the attachment ceiling, then again.
+    /// A post from an authenticated form: a gated post whose gate lets files of any input in, up
+    /// to the attachment ceiling.
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let h = holder::<H>(&mut parts, state).await?;
-        let post = GatedPost::from_request(Request::from_parts(parts, body), state).await?;
-        let hr = &h;
-        let posted = post
-            .read(MAX_TEXT_BYTES, move |fields| async move {
-                check(hr, &fields)?;
-                Ok(FileLimits::ceiling())
-            })
-            .await?;
-        check(&h, &posted.form)?;
+        let Checked(h, gated) = Checked::<H, Gated>::from_request(req, state).await?;
+        let posted = gated.read(|_| async { Ok(FileLimits::ceiling()) }).await?;
         Ok(Self(h, posted))
     }
 }
@@ -156,8 +147,6 @@ pub struct Gated {
 }
 
 impl Gated {
-    /// Reads the post: the text fields, then at the first chosen file the CSRF token, then `gate`
-    /// (owner, rate limits, which files and how large), then the files.
     /// Allows up to `bytes` of text fields in all (default 256 KiB; a form with long texts, e.g. a
     /// tenant's legal pages, needs more).
     pub fn allow_text(mut self, bytes: usize) -> Self {
@@ -165,6 +154,9 @@ impl Gated {
         self
     }
 
+    /// Reads the post: the text fields, then at the first chosen file the CSRF token, then `gate`
+    /// (owner, rate limits, which files and how large), then the files; the token once more on the
+    /// fields.
     pub async fn read<G, Fut>(self, gate: G) -> Result<Posted, AppError>
     where
         G: FnOnce(Fields) -> Fut,

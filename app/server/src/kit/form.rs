@@ -1,7 +1,6 @@
 //! Form bodies: urlencoded fields (keeping repeated keys), and the checks shared by the Bürgerkonto
 //! and the staff area (new passwords, mailed links).
 
-use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use portal_domain::Lang;
 use portal_identity::links::LinkProblem;
@@ -9,8 +8,6 @@ use portal_identity::password;
 use portal_ui::form::FormState;
 use portal_ui::i18n::{tr, tr_with};
 use portal_web::AppError;
-
-use super::session::anon_csrf;
 
 /// Checks a new password (policy) and its repetition; puts the messages next to the fields
 /// `password` and `password_repeat`.
@@ -45,8 +42,8 @@ pub struct LinkPost {
     pub password: String,
 }
 
-pub fn link_post(headers: &HeaderMap, f: &Fields) -> LinkPost {
-    LinkPost { csrf: anon_csrf(headers).0, token: f.text("token"), password: f.raw("password") }
+pub fn link_post(csrf: String, f: &Fields) -> LinkPost {
+    LinkPost { csrf, token: f.text("token"), password: f.raw("password") }
 }
 
 /// Parses an `application/x-www-form-urlencoded` body (or a query string), keeping repeated keys.

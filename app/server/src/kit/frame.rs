@@ -10,7 +10,7 @@ use portal_web::{AppError, AppState, TenantContext};
 
 use super::page::{assets, html_status, portal_chrome};
 use super::registry;
-use super::widgets::{SHARED_WIDGETS, WidgetNeeds, needs_of};
+use super::widgets::{SHARED_WIDGETS, needs_of};
 
 /// A page of `blocks` without a navigation of its own (see [`blocks_page`]).
 #[expect(clippy::too_many_arguments, reason = "a page: frame, transaction to finish, path, status, title and blocks")]
@@ -29,8 +29,8 @@ pub async fn plain_page(
 
 /// The one page builder of the tenant's host: a page of blocks in the tenant's frame (with the staff
 /// area's navigation when given), read in the page's transaction. What the blocks need comes with
-/// them: the island scripts for forms and switches, Stripe.js and its Content-Security-Policy for a
-/// payment form (never cached).
+/// them: the islands for forms and switches, and what each widget's capability declares (scripts,
+/// islands, Content-Security-Policy).
 #[expect(
     clippy::too_many_arguments,
     reason = "a page: frame, transaction, path, status, title, navigation and content"
@@ -51,17 +51,14 @@ pub async fn blocks_page(
     // the page has read what it shows: its connection goes back before the HTML is built
     tx.commit_page().await?;
     let mut chrome = portal_chrome(state, ctx, lang, path.to_owned()).await?;
-    if blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_))) {
-        chrome.assets = assets(state, true);
-    }
     // the widgets on the page: their scripts and islands, their CSP origins (declared by their
     // capabilities, or shared)
-    let declared: Vec<WidgetNeeds> = SHARED_WIDGETS.iter().copied().chain(registry::panels(|c| c.widgets)).collect();
-    let needs = needs_of(&blocks, &declared);
-    if needs.iter().any(|n| n.islands) {
-        let scripts = std::mem::take(&mut chrome.assets.scripts);
+    let declared = SHARED_WIDGETS.iter().chain(registry::capabilities().iter().flat_map(|c| c.widgets));
+    let needs = needs_of(&blocks, declared);
+    if needs.iter().any(|n| n.islands)
+        || blocks.iter().any(|b| matches!(b, Block::AppForm(_) | Block::ServiceSwitches(_)))
+    {
         chrome.assets = assets(state, true);
-        chrome.assets.scripts = scripts;
     }
     for n in &needs {
         chrome.assets.scripts.extend((n.scripts)(state));
@@ -75,9 +72,6 @@ pub async fn blocks_page(
     for n in &needs {
         if let Some(v) = (n.csp)(state).and_then(|c| HeaderValue::from_str(&c).ok()) {
             r.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
-        }
-        if n.no_store {
-            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
         }
     }
     Ok(r)

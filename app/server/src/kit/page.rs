@@ -42,7 +42,8 @@ pub const APP_CSS: &str = include_str!("../../../assets/app.css");
 /// The island loader (served from memory).
 pub const ISLANDS_JS: &str = include_str!("../../../assets/islands.js");
 
-fn short_hash(bytes: &[u8]) -> String {
+/// The first six bytes of a content's SHA-256, in hex: the version in an asset's URL.
+pub fn short_hash(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
 

@@ -155,10 +155,15 @@ impl FromRequestParts<AppState> for Staff {
 /// The CSRF token for a form shown before login: the existing cookie's, or a new one (then the
 /// response must set it with [`set_anon_csrf`]).
 pub fn anon_csrf(headers: &axum::http::HeaderMap) -> (String, bool) {
-    match cookies::get(headers, ANON_CSRF_COOKIE).filter(|t| t.len() == 43) {
+    match anon_cookie(headers) {
         Some(t) => (t.to_owned(), false),
         None => (random_token(), true),
     }
+}
+
+/// The anonymous CSRF token the browser holds, if it holds a well-formed one.
+pub fn anon_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
+    cookies::get(headers, ANON_CSRF_COOKIE).filter(|t| t.len() == 43)
 }
 
 /// Sets the anonymous CSRF cookie when it was new.

@@ -7,9 +7,11 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use portal_ui::blocks::Block;
 use portal_web::AppState;
-use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::links;
+use super::page::short_hash;
 use super::paths::RoutePath;
 
 /// What a page needs when a widget is on it.
@@ -23,14 +25,12 @@ pub struct WidgetNeeds {
     pub scripts: fn(&AppState) -> Vec<String>,
     /// The page's Content-Security-Policy, when the widget needs origins beyond the default.
     pub csp: fn(&AppState) -> Option<String>,
-    /// The page must not be stored (it carries a secret, e.g. a payment's client secret).
-    pub no_store: bool,
 }
 
 impl WidgetNeeds {
     /// A widget that needs nothing beyond the page (drawn on the server).
     pub const fn plain(widget: &'static str) -> Self {
-        Self { widget, islands: false, scripts: no_scripts, csp: no_csp, no_store: false }
+        Self { widget, islands: false, scripts: no_scripts, csp: no_csp }
     }
 }
 
@@ -52,10 +52,12 @@ pub struct StaticAsset {
 }
 
 impl StaticAsset {
-    /// The asset's URL, versioned by its content.
+    /// The asset's URL, versioned by its content (hashed once per asset, not per page).
     pub fn url(&self) -> String {
-        let hash: String = Sha256::digest(self.body.as_bytes()).iter().take(6).map(|b| format!("{b:02x}")).collect();
-        format!("{}?v={hash}", self.path.path())
+        static VERSIONS: OnceLock<Mutex<HashMap<&'static str, String>>> = OnceLock::new();
+        let mut versions = VERSIONS.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
+        let version = versions.entry(self.path.pattern()).or_insert_with(|| short_hash(self.body.as_bytes()));
+        format!("{}?v={version}", self.path.path())
     }
 
     /// The asset as a response.
@@ -82,13 +84,8 @@ pub const MAP_JS: StaticAsset = StaticAsset {
 pub const SHARED_ASSETS: &[StaticAsset] = &[MAP_JS];
 
 /// The needs of the shared widgets.
-pub const SHARED_WIDGETS: &[WidgetNeeds] = &[WidgetNeeds {
-    widget: portal_ui::map::MAP,
-    islands: false,
-    scripts: map_scripts,
-    csp: map_csp_of,
-    no_store: false,
-}];
+pub const SHARED_WIDGETS: &[WidgetNeeds] =
+    &[WidgetNeeds { widget: portal_ui::map::MAP, islands: false, scripts: map_scripts, csp: map_csp_of }];
 
 fn map_scripts(_: &AppState) -> Vec<String> {
     vec![format!("{}/leaflet.js", links::ASSETS_LEAFLET.path()), MAP_JS.url()]
@@ -114,12 +111,12 @@ pub fn map_csp(tiles: &str) -> Option<String> {
 
 /// The needs of the widgets on a page, among `declared` (the shared ones and every capability's),
 /// each once, in the order the widgets first appear.
-pub fn needs_of(blocks: &[Block], declared: &[WidgetNeeds]) -> Vec<WidgetNeeds> {
+pub fn needs_of<'a>(blocks: &[Block], declared: impl Iterator<Item = &'a WidgetNeeds> + Clone) -> Vec<WidgetNeeds> {
     let mut found: Vec<WidgetNeeds> = Vec::new();
     for b in blocks {
         if let Block::Widget(w) = b
             && !found.iter().any(|n| n.widget == w.name)
-            && let Some(n) = declared.iter().find(|n| n.widget == w.name)
+            && let Some(n) = declared.clone().find(|n| n.widget == w.name)
         {
             found.push(*n);
         }
@@ -144,7 +141,7 @@ mod tests {
             Block::Widget(Widget::new("unknown", || "")),
         ];
         let declared = [WidgetNeeds::plain("a"), WidgetNeeds { islands: true, ..WidgetNeeds::plain("b") }];
-        let found = needs_of(&blocks, &declared);
+        let found = needs_of(&blocks, declared.iter());
         assert_eq!(found.iter().map(|n| n.widget).collect::<Vec<_>>(), ["b", "a"]);
         assert!(found[0].islands && !found[1].islands);
     }

@@ -1,5 +1,5 @@
-//! The payment widget's needs: Stripe.js from its configured URL and the glue, Stripe's origins in
-//! the page's CSP, and a page that is not stored (it carries the payment's client secret).
+//! The payment widget's needs: Stripe.js from its configured URL and the glue, and Stripe's origins
+//! in the page's CSP (the payment page itself is never stored: `payments::render`).
 
 use portal_web::AppState;
 
@@ -14,7 +14,7 @@ pub(super) const PAYMENT_JS: StaticAsset = StaticAsset {
 };
 
 pub(super) const PAYMENT: WidgetNeeds =
-    WidgetNeeds { widget: portal_ui::payments::PAYMENT, islands: false, scripts, csp, no_store: true };
+    WidgetNeeds { widget: portal_ui::payments::PAYMENT, islands: false, scripts, csp };
 
 fn scripts(state: &AppState) -> Vec<String> {
     vec![state.payment_config.js_url.clone(), PAYMENT_JS.url()]
