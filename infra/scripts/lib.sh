@@ -12,7 +12,7 @@ WASM_BINDGEN_VERSION="0.2.130"   # must equal the wasm-bindgen pin in Cargo.toml
 export PATH="$TOOLS/bin:$HOME/.cargo/bin:$PATH"
 mkdir -p "$CACHE" "$TOOLS"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m==> %s\033[0m (at %ss)\n' "$*" "$SECONDS"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
