@@ -12,6 +12,7 @@
 //! Standalone: `rustc --edition 2024 --test tests/architecture/main.rs -o /tmp/archtest` and run
 //! with `REPO_ROOT=/path/to/repo` (or from the repository root or `tests/`).
 
+mod globs;
 mod graph;
 mod handlers;
 mod lexer;

@@ -3,9 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::globs;
 use crate::graph::{Graph, cycles, describe};
 use crate::lexer::{string_literals, strip};
-use crate::paths::{module_path, references};
+use crate::paths::{Reference, module_path, references};
 
 /// The most lines a source file may have.
 pub const MAX_LINES: usize = 600;
@@ -109,11 +110,15 @@ pub fn analyse(display_root: &str, files: &[(String, String)]) -> Crate {
     let root = if units.contains_key("lib") || !units.contains_key("main") { "lib" } else { "main" };
     let mut imports = Vec::new();
     let mut modules = Vec::new();
-    for (rel, text) in files {
+    let mut ties: Vec<Vec<Reference>> = vec![Vec::new(); files.len()];
+    for (file, reference) in globs::ties(files) {
+        ties[file].push(reference);
+    }
+    for ((rel, text), ties) in files.iter().zip(ties) {
         let module = module_path(rel);
         let from = unit_of(rel);
         let tests = test_module_spans(text);
-        for reference in references(&module, text) {
+        for reference in references(&module, text).into_iter().chain(ties) {
             let in_test = tests.iter().any(|&(first, last)| (first..=last).contains(&reference.line));
             let to = reference
                 .target
@@ -274,7 +279,8 @@ pub fn module_graph(krate: &Crate, layer: &str) -> Graph {
 /// The file graph for rule 7: a node per file (its module path); an edge where a file's code (not
 /// its test module) refers into another file that is neither its ancestor nor its descendant (a
 /// `mod.rs` declaring and using its children, or a child using `super::*`, is the module tree, not
-/// a tie between files).
+/// a tie between files). A sibling reached through the parent's names (`use super::*` in a child,
+/// `use inbox::*` in the parent) is a tie: `globs::ties` adds those references to the imports.
 pub fn file_graph(krate: &Crate) -> Graph {
     let name = |m: &[String]| if m.is_empty() { "crate".to_owned() } else { m.join("::") };
     let mut graph = Graph::default();

@@ -287,3 +287,30 @@ fn a_handler_taking_axum_path_is_reported() {
     assert_eq!(found.len(), 1, "{found:#?}");
     assert!(found[0].starts_with("src/people/mod.rs:2: handler `raw` takes `Path`"), "{found:#?}");
 }
+
+#[test]
+fn siblings_tied_through_their_parents_globs_are_a_cycle_but_shadowing_names_are_not() {
+    let krate = scan(&[
+        ("casework/mod.rs", "mod inbox;\nmod actions;\nmod notes;\nuse inbox::*;\nuse actions::{act as run};\n"),
+        // `list` comes from `inbox` through the parent's glob, `notes` is a sibling module
+        ("casework/actions.rs", "use super::*;\npub fn act() {\n    list();\n    notes::add();\n}\n"),
+        ("casework/inbox.rs", "use super::*;\npub fn list() {\n    run();\n}\n"),
+        // a parameter, a method, a variant and a local binding only share the siblings' names
+        (
+            "casework/notes.rs",
+            "use super::*;\npub enum Kind { list, Other }\npub fn add(run: bool) {\n    if run { x.list(); }\n    let list = 1;\n}\n",
+        ),
+        ("kit/mod.rs", ""),
+    ]);
+    let found = cycle_report(&file_graph(&krate));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("casework::actions -> casework::inbox -> casework::actions"), "{found:?}");
+    assert!(
+        found[0].contains("src/casework/actions.rs:3") && found[0].contains("src/casework/inbox.rs:3"),
+        "{found:?}"
+    );
+    let graph = file_graph(&krate);
+    let actions: Vec<&str> = graph.successors("casework::actions").collect();
+    assert_eq!(actions, ["casework::inbox", "casework::notes"]);
+    assert_eq!(graph.successors("casework::notes").count(), 0);
+}
