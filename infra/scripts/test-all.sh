@@ -42,8 +42,14 @@ export APP_ENVIRONMENT=test APP_CONFIG_DIR="$ROOT/infra/config"
 export APP__SERVER__BIND="127.0.0.1:$E2E_PORT" APP__PATHS__SITE_DIR="$SITE_DIR" APP__PATHS__TENANTS_DIR="$ROOT/tenants"
 BIN="$CARGO_TARGET_DIR/debug/portal"
 "$BIN" migrate
-export E2E_OPERATOR_EMAIL="e2e-betrieb@kommunalportal.example" E2E_OPERATOR_PASSWORD="e2e-passwort-sicher-2026"
-PORTAL_OPERATOR_PASSWORD="$E2E_OPERATOR_PASSWORD" "$BIN" operator create --email "$E2E_OPERATOR_EMAIL" --name "E2E Betrieb" >/dev/null
+# an operator per journey file (helpers.mjs: OPERATOR), each with its own second factor: no journey
+# waits for a fresh 30-second step because another one's login spent the current one
+export E2E_OPERATOR_PASSWORD="e2e-passwort-sicher-2026"
+for journey in "$ROOT"/tests/e2e/journeys/*.test.mjs; do
+  name="$(basename "$journey" .test.mjs)"
+  PORTAL_OPERATOR_PASSWORD="$E2E_OPERATOR_PASSWORD" "$BIN" operator create --email "e2e-betrieb-$name@kommunalportal.example" \
+    --name "E2E Betrieb ($name)" >/dev/null
+done
 mkdir -p "$ROOT/tests/e2e/artifacts"
 # the journeys' authenticator app keeps the operator's key here: a fresh database, a fresh key
 rm -f "$ROOT/tests/e2e/artifacts/authenticator.json"

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { totpAt } from '../totp.mjs';
 import { createRequire } from 'node:module';
+import { basename } from 'node:path';
 import assert from 'node:assert/strict';
 import { beforeEach, afterEach, after as afterAll } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -13,8 +14,11 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const PORT = process.env.E2E_PORT || '3101';
 export const PORT_B = process.env.E2E_PORT_B || '3102';
 export const url = (host, path = '/') => `http://${host}:${PORT}${path}`;
+/** The operator this journey logs in as: one per journey file (test-all.sh creates them), so that
+ * one journey's second-factor codes never make the next wait for a fresh 30-second step. */
+export const JOURNEY = basename(process.argv[1] || 'journey', '.test.mjs');
 export const OPERATOR = {
-  email: process.env.E2E_OPERATOR_EMAIL || 'e2e-betrieb@kommunalportal.example',
+  email: `e2e-betrieb-${JOURNEY}@kommunalportal.example`,
   password: process.env.E2E_OPERATOR_PASSWORD || 'e2e-passwort-sicher-2026',
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -27,7 +27,6 @@ use super::identity_admin::{self, invite_form, parse_invitation, provider_blocks
 use crate::access::paths;
 use crate::kit::notice::Notice;
 use crate::kit::operator::{OperatorSession, render, require};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 
 pub fn router() -> Router<AppState> {
@@ -192,10 +191,10 @@ async fn invite_admin(
     State(state): State<AppState>,
     ip: ClientIp,
     headers: HeaderMap,
+    Language(lang): Language,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<OperatorSession>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let principal = require(&state, &s, Resource::Staff, Action::Write)?;
     let tenant = TenantId(id);
     let (ctx, name) = tenant_context(&state, tenant).await?;

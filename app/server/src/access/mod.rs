@@ -29,7 +29,7 @@ use crate::kit::limits::login_address_allowed;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_nav, staff_page};
-use crate::kit::page::{lang_of, with_cookie};
+use crate::kit::page::with_cookie;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{self, Capability, NavEntry};
 use crate::kit::second_factor::{self, AfterPassword, Area, Pending};
@@ -134,9 +134,9 @@ async fn login_form(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Query(q): Query<Q>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
     let mut blocks = match Notice::parse(q.hinweis.as_deref()) {
         Some(Notice::LoggedOut) => vec![Block::Notice("success", tr(lang, "account.logged_out"))],
@@ -167,9 +167,9 @@ async fn login(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(_, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let (csrf, _) = anon_csrf(&headers);
     let email = f.text("email");
     let pw = f.raw("password");
@@ -319,9 +319,9 @@ async fn invitation_form(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Query(q): Query<Q>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let token = q.token.unwrap_or_default();
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {
@@ -349,10 +349,9 @@ async fn invitation_form(
 async fn accept_invitation(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     Checked(anon, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(anon.csrf, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::StaffInvite, &token).await? {

@@ -149,9 +149,9 @@ pub(super) async fn invite(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Staff, Action::Write)?;
     let (_, known) = service_options(&state, &ctx, lang).await?;
     let inv = match parse_invitation(lang, &f, &TENANT_ROLES, &known) {

@@ -27,7 +27,7 @@ use time::Date;
 use crate::kit::form::{Fields, LoginForm};
 use crate::kit::limits::{login_allowed, login_bucket, mail_allowed};
 use crate::kit::mail::{base_url, queue};
-use crate::kit::page::{lang_of, see_other, with_cookie};
+use crate::kit::page::{Language, lang_of, see_other, with_cookie};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::Capability;
 use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, set_anon_csrf};
@@ -212,10 +212,10 @@ async fn login_form(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Query(q): Query<NoticeQuery>,
     MaybeCitizen(c): MaybeCitizen,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     if c.is_some() {
         return Ok(see_other(paths::OVERVIEW.path()));
     }
@@ -239,9 +239,9 @@ async fn login(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(_, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let (csrf, _) = anon_csrf(&headers);
     let email = f.text("email");
     let pw = f.raw("password");

@@ -290,9 +290,9 @@ pub(super) async fn change_password(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(citizen, f): Checked<Citizen>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let mut form = form_state(&["current_password", "password", "password_repeat"], &[]);
@@ -374,9 +374,9 @@ pub(super) async fn change_email(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(citizen, f): Checked<Citizen>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let acc = citizen::get(&mut tx, citizen.citizen_id).await?.ok_or_else(AppError::not_found)?;
     let raw = f.text("email");
@@ -425,9 +425,9 @@ pub(super) async fn confirm_email(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let token = q.token.unwrap_or_default();
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::consume(&mut tx, Purpose::ChangeEmail, &token).await? {

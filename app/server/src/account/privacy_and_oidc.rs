@@ -157,9 +157,9 @@ pub(super) async fn oidc_start(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Params(slug): Params<String>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let provider = oidc::provider(&mut tx, &slug).await?.filter(|p| p.enabled).ok_or_else(AppError::not_found)?;
     tx.finish().await?;
@@ -191,10 +191,10 @@ pub(super) async fn oidc_callback(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Query(q): Query<CallbackQuery>,
     MaybeCitizen(current): MaybeCitizen,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let tenant = ctx.entry.tenant_id;
     let flow: Option<FlowState> = cookies::get(&headers, OIDC_COOKIE).and_then(|v| state.oidc.open_flow(tenant.0, v));
     let (Some(flow), Some(code), Some(returned_state)) = (flow, q.code, q.state) else {

@@ -1,6 +1,7 @@
 //! Mailed links without a session: sending the confirmation again, a forgotten password, setting a new one.
 
 use super::*;
+use crate::kit::page::Language;
 
 pub(super) fn email_only_blocks(
     lang: Lang,
@@ -31,8 +32,8 @@ pub(super) async fn resend_form(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
     let blocks = email_only_blocks(lang, &csrf, RESEND.path, RESEND.intro, RESEND.submit, form_state(&["email"], &[]));
     let r =
@@ -157,8 +158,8 @@ pub(super) async fn forgot_form(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
     let blocks = email_only_blocks(lang, &csrf, FORGOT.path, FORGOT.intro, FORGOT.submit, form_state(&["email"], &[]));
     let r =
@@ -231,9 +232,9 @@ pub(super) async fn reset(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(anon, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(anon.csrf, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::ResetPassword, &token).await? {

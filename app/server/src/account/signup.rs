@@ -1,6 +1,7 @@
 //! Registration and confirming the e-mail address of a new Bürgerkonto.
 
 use super::*;
+use crate::kit::page::Language;
 
 pub(super) fn register_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Block> {
     let form = with_labels(
@@ -41,8 +42,8 @@ pub(super) async fn register_form(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let (csrf, new) = anon_csrf(&headers);
     let form = form_state(&["email", "password", "password_repeat", "privacy"], &[]);
     let r = page(
@@ -63,9 +64,9 @@ pub(super) async fn register(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(_, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let (csrf, _) = anon_csrf(&headers);
     let email_raw = f.text("email");
     let pw = f.raw("password");
@@ -233,10 +234,9 @@ pub(super) async fn verify_form(
 pub(super) async fn verify(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     Checked(anon, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let crate::kit::form::LinkPost { csrf, token, password: pw } = crate::kit::form::link_post(anon.csrf, &f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let link = match links::peek(&mut tx, Purpose::VerifyEmail, &token).await? {

@@ -16,11 +16,10 @@ pub(super) struct NoticeQuery {
 pub(super) async fn my_cases(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     citizen: crate::kit::session::Citizen,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let list = cases::cases_of(&mut tx, citizen.citizen_id).await?;
     let drafts = cases::drafts_of(&mut tx, citizen.citizen_id).await?;

@@ -3,6 +3,7 @@
 use super::*;
 use crate::applications::paths;
 use crate::kit::checked::{Anonymous, Checked, Gated};
+use crate::kit::page::Language;
 use crate::kit::params::Params;
 
 pub(super) async fn guest_case_page(
@@ -39,11 +40,11 @@ pub(super) async fn guest_reply(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(token): Params<String>,
     Checked(_, body): Checked<Anonymous, Gated>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     // counted per source address before any file is read; with a file, the token and the status
     // link are checked before the file is
     allow_per_address(&state, ctx.entry.tenant_id, &ip, "guest-reply", GUEST_REPLIES_PER_ADDRESS).await?;

@@ -138,10 +138,10 @@ async fn start_page(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     citizen: MaybeCitizen,
     Params(slug): Params<ServiceSlug>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let form = cases::service_form(&mut tx, &slug).await?.ok_or_else(AppError::not_found)?;
@@ -340,10 +340,10 @@ async fn form_page(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     citizen: MaybeCitizen,
     Params((draft_id, page_id)): Params<(Uuid, String)>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let (tx, draft, schema) = match open(&state, &ctx, &a, draft_id, false).await? {
         Opened::Draft(tx, d, s) => (tx, d, s),

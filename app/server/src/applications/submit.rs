@@ -3,6 +3,7 @@
 use super::*;
 use crate::applications::paths;
 use crate::kit::notice::Notice;
+use crate::kit::page::Language;
 use crate::kit::params::Params;
 
 pub(super) fn answer_sections(
@@ -127,10 +128,10 @@ pub(super) async fn check_page_view(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     citizen: MaybeCitizen,
     Params(draft_id): Params<Uuid>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let (tx, draft, schema) = match open(&state, &ctx, &a, draft_id, false).await? {
         Opened::Draft(tx, d, s) => (tx, d, s),
@@ -143,11 +144,11 @@ pub(super) async fn submit(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(draft_id): Params<Uuid>,
     Checked(a, posted): Checked<Applicant, Posted>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     // the row lock makes a second, concurrent submit wait and then find the case
     let (draft, schema) = load(&mut tx, &a, draft_id, true).await?;
@@ -228,11 +229,11 @@ pub(super) async fn done(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     citizen: MaybeCitizen,
     Params(draft_id): Params<Uuid>,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (draft, _) = load(&mut tx, &a, draft_id, false).await?;

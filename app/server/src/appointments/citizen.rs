@@ -32,7 +32,7 @@ use crate::kit::frame::blocks_page;
 use crate::kit::limits::allow_per_address;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
-use crate::kit::page::{self, lang_of};
+use crate::kit::page::{self};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::{MaybeCitizen, anon_csrf, set_anon_csrf};
 mod confirm;
@@ -322,9 +322,9 @@ pub(super) async fn book_page(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let want = Want::from(&query_fields(q)?);
     book_page_with(&state, &ctx, &headers, lang, &want, None, StatusCode::OK).await
 }
@@ -422,11 +422,11 @@ pub(super) async fn hold(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     MaybeCitizen(citizen): MaybeCitizen,
     Checked(_, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let want = Want::from(&f);
     let Ok(start) = f.text("start").parse::<i64>().map(OffsetDateTime::from_unix_timestamp) else {
         return book_page_with(

@@ -20,7 +20,7 @@ use super::{paths, service_name, weekday_name};
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::staff_page;
-use crate::kit::page::{self, lang_of};
+use crate::kit::page::{self, Language};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
@@ -80,11 +80,11 @@ pub(super) async fn location_page(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     Params(id): Params<Uuid>,
     axum::extract::Query(q): axum::extract::Query<LocationQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
     location_with(
         ObjectPage::new(&state, &ctx, lang, &s, id),

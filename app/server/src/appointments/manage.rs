@@ -24,7 +24,7 @@ use super::{
 };
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
-use crate::kit::page::{self, lang_of};
+use crate::kit::page::{self, Language, lang_of};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::{Citizen, anon_csrf, set_anon_csrf};
 
@@ -344,10 +344,9 @@ pub(super) async fn ics_mine(
 pub(super) async fn mine(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     c: Citizen,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let content = page::content(&state, &ctx).await?;
     let list = repo::bookings_of_citizen(&mut tx, c.citizen_id).await?;

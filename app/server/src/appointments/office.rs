@@ -27,7 +27,7 @@ use super::{
 };
 use crate::kit::mail::base_url;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::{self, lang_of};
+use crate::kit::page::{self};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 mod phone;
@@ -60,11 +60,11 @@ pub(super) async fn desk(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     Params(id): Params<Uuid>,
     Query(q): Query<DeskQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Process)?;
     let problem = match q.hinweis.as_deref() {
         Some("unbekannt") => Some(tr(lang, "appointments.number_unknown")),

@@ -173,10 +173,10 @@ pub(super) async fn save_settings(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut form = FormState::default();
     form.values.insert("land".into(), f.text("land"));
@@ -240,11 +240,11 @@ pub(super) async fn add_special(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut form = FormState::default();
     for k in ["day", "hours", "note"] {
@@ -321,11 +321,11 @@ pub(super) async fn save_counter(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
     let name = f.text("counter_name");
     let services: Vec<String> = f
@@ -387,11 +387,11 @@ pub(super) async fn save_rule(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut form = FormState::default();
     let service = f.text("service");

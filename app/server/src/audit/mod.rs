@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use portal_authz::audit;
@@ -15,7 +15,7 @@ use portal_web::{AppError, AppState, TenantContext};
 
 use crate::kit::office::staff_page;
 use crate::kit::operator::{OperatorSession, render, require};
-use crate::kit::page::lang_of;
+use crate::kit::page::Language;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::session::Staff;
@@ -93,10 +93,9 @@ pub fn audit_rows(lang: Lang, entries: Vec<audit::Entry>, with_tenant: bool) -> 
 async fn staff_audit_log(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::AuditLog, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let tenant = tx.tenant_id();
@@ -123,9 +122,8 @@ async fn staff_audit_log(
 async fn console_audit_log(
     State(state): State<AppState>,
     s: OperatorSession,
-    headers: HeaderMap,
+    Language(lang): Language,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     require(&state, &s, Resource::AuditLog, Action::Read)?;
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let entries = audit::list(tx.conn(), None, 300, 0).await?;
@@ -138,8 +136,11 @@ async fn console_audit_log(
     Ok(render(&state, lang, &s, paths::CONSOLE_AUDIT_LOG.path(), StatusCode::OK, tr(lang, "audit.title"), blocks))
 }
 
-async fn jobs(State(state): State<AppState>, s: OperatorSession, headers: HeaderMap) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+async fn jobs(
+    State(state): State<AppState>,
+    s: OperatorSession,
+    Language(lang): Language,
+) -> Result<Response, AppError> {
     require(&state, &s, Resource::Jobs, Action::Read)?;
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;
     let list = portal_mail::queue::recent(tx.conn(), 200).await?;

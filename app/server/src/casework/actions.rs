@@ -1,16 +1,17 @@
 //! What staff do with a case: change its status, write to the applicant, note, issue a document, assign it.
 
 use super::*;
+use crate::kit::page::Language;
 
 pub(super) async fn change_status(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff, Posted>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Cases, Action::Process)?;
     let text = f.text("text");
     let Some(to) = Status::parse(&f.text("choice")) else {

@@ -1,6 +1,7 @@
 //! The office's inbox: the cases a member of staff may see, filtered, sorted and paged.
 
 use super::*;
+use crate::kit::page::Language;
 
 #[derive(Deserialize, Default)]
 pub(super) struct InboxParams {
@@ -23,11 +24,10 @@ pub(super) const PER_PAGE: u32 = 25;
 pub(super) async fn inbox(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     Query(p): Query<InboxParams>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Cases, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let scope = case_scope(&s.principal);

@@ -4,7 +4,7 @@
 use crate::kit::checked::Checked;
 use crate::kit::params::Params;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_cases::{self as cases, Owner};
 use portal_documents::repo;
@@ -18,7 +18,7 @@ use super::issue::{state_text, validity_badge};
 use super::paths;
 use crate::kit::dates::fmt_day;
 use crate::kit::frame::plain_page;
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::{Language, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Citizen;
 
@@ -26,10 +26,9 @@ use crate::kit::session::Citizen;
 pub(super) async fn mine(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     citizen: Citizen,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let docs = repo::of_citizen(&mut tx, citizen.citizen_id).await?;
     // renewal only where the tenant offers the renewal service

@@ -5,7 +5,7 @@ use crate::kit::checked::Checked;
 use crate::kit::page::Language;
 use crate::kit::params::Params;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_authz::{Action, Resource};
 use portal_catalogue::own::{self, OwnServiceInput};
@@ -24,7 +24,6 @@ use super::paths;
 use crate::kit::form::Fields;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
@@ -36,11 +35,10 @@ pub(super) struct Q {
 pub(super) async fn list(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     Query(q): Query<Q>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Forms, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let rows = sqlx::query(

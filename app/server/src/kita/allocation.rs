@@ -22,7 +22,7 @@ use super::{care_label, month_text, paths, scope_of, settings_of};
 use crate::kit::dates::fmt_date;
 use crate::kit::form::{field, parse_urlencoded};
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::{Language, see_other};
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
@@ -39,11 +39,10 @@ fn refused_code(r: Refused) -> &'static str {
 pub(super) async fn page(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
     let pairs = parse_urlencoded(q.unwrap_or_default().as_bytes())?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -174,10 +173,10 @@ pub(super) async fn action(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
+    Language(lang): Language,
     Params(action): Params<String>,
     Checked(s, _): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Write)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
@@ -263,10 +262,9 @@ pub(super) async fn action(
 pub(super) async fn statistics(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;

@@ -25,7 +25,6 @@ use crate::kit::form::Fields;
 use crate::kit::frame::blocks_page;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Citizen;
 
@@ -122,9 +121,9 @@ pub(super) async fn apply(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(c, f): Checked<Citizen>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;
     if !open_for_applications(&settings, state.db.clock().today()) {
@@ -224,10 +223,9 @@ pub(super) async fn apply(
 pub(super) async fn mine(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     c: Citizen,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
     let apps: Vec<Application> = applications::of_citizen(&mut tx, c.citizen_id).await?;

@@ -27,7 +27,6 @@ use crate::flows::staff_invite as identity_admin;
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 
@@ -179,10 +178,10 @@ pub(super) async fn invite_provider_staff(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
+    Language(lang): Language,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Write)?;
     // the Jugendamt grants the role of a Träger only; other roles are granted by the tenant admin
     s.require(&state, Resource::Staff, Action::Write)?;

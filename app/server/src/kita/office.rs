@@ -25,7 +25,6 @@ use crate::kit::form::{form_again, parse_urlencoded};
 use crate::kit::mail::base_url;
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
-use crate::kit::page::lang_of;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::session::Staff;
 mod paper;
@@ -40,11 +39,10 @@ fn notice(lang: Lang, q: Option<String>) -> Vec<Block> {
 pub(super) async fn applications(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
@@ -101,12 +99,11 @@ pub(super) async fn applications(
 pub(super) async fn application_page(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     Params(id): Params<Uuid>,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Read)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
@@ -281,11 +278,10 @@ pub(super) async fn set_social(
 pub(super) async fn duplicates(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;

@@ -6,7 +6,7 @@ use crate::kit::params::Params;
 use std::collections::BTreeMap;
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use portal_domain::Lang;
 use portal_kita::criteria::distance_km;
@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::{care_label, month_text, month_value, parse_month, paths, settings_of};
 use crate::kit::form::Fields;
 use crate::kit::frame::blocks_page;
-use crate::kit::page::lang_of;
+use crate::kit::page::Language;
 use crate::kit::pipeline::tenant_tx;
 
 /// The search's filters as read from the query.
@@ -63,10 +63,9 @@ fn care_for_age(age: i32) -> &'static [&'static str] {
 pub(super) async fn search(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let f = Fields::from_query(q.as_deref())?;
     let filter = Filter::from(&f);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -253,10 +252,9 @@ fn language_name(lang: Lang, code: &str) -> String {
 pub(super) async fn facility_page(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     Params(id): Params<Uuid>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     settings_of(&mut tx).await?;
     let fac = repo::facility(&mut tx, &Scope::All, id).await?.filter(|f| f.active).ok_or_else(AppError::not_found)?;

@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::flows::payment as payflow;
 use crate::kit::dates::{fmt_date, fmt_time, money};
 use crate::kit::links;
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::see_other;
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::{BoxFuture, Capability, CaseAction, NavEntry};
 use crate::kit::session::MaybeCitizen;
@@ -260,11 +260,11 @@ async fn draft_pay(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     citizen: MaybeCitizen,
     Params(draft_id): Params<Uuid>,
     q: axum::extract::Query<ReturnQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let a = applicant(citizen, &headers);
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let (draft, schema) = load(&mut tx, &a, draft_id, false).await?;

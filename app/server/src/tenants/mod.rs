@@ -30,7 +30,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::kit::operator::{OperatorSession, SESSION_COOKIE, chrome, operator_principal};
-use crate::kit::page::{html, html_status, lang_of, see_other, with_cookie};
+use crate::kit::page::{html, html_status, see_other, with_cookie};
 use crate::kit::registry::{Capability, NavEntry};
 use crate::kit::second_factor::{self, AfterPassword, Area, Pending};
 use crate::kit::session::{anon_csrf, set_anon_csrf};
@@ -138,8 +138,12 @@ fn render_login(
     set_anon_csrf(state, html_status(status, page), &token, is_new)
 }
 
-async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
-    let lang = lang_of(&headers);
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Language(lang): Language,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let message = q.abgelaufen.map(|_| tr(lang, "console.login_expired"));
     render_login(
         &state,
@@ -154,10 +158,10 @@ async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(q):
 async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Checked(_, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let email = f.text("email");
     let password = f.raw("password");
     let mut form = FormState { order: vec!["email".into(), "password".into()], ..FormState::default() };
@@ -276,9 +280,9 @@ async fn tenant_list(
     State(state): State<AppState>,
     session: OperatorSession,
     headers: HeaderMap,
+    Language(lang): Language,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let filter: String = q.q.trim().chars().take(100).collect();
     let page = q.seite.unwrap_or(1).max(1);
     let mut tx = crate::kit::pipeline::platform_tx(&state).await?;

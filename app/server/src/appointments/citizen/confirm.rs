@@ -1,16 +1,17 @@
 //! The held slot: the citizen's details and the confirmation of the booking.
 
 use super::*;
+use crate::kit::page::Language;
 
 /// The held slot and the form for the citizen's data.
 pub(crate) async fn held_page(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     MaybeCitizen(citizen): MaybeCitizen,
     Params(secret): Params<String>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     let mut form = FormState::default();
     if let Some(c) = &citizen {
         let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
@@ -152,7 +153,7 @@ pub(crate) async fn confirm(
     Params(secret): Params<String>,
     Checked(_, f): Checked<Anonymous>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+    let lang = crate::kit::page::lang_of(&headers);
     let (mut form, name, email, phone) = check_person(lang, &f, true);
     if form.has_errors() {
         return held_page_with(&state, &ctx, &headers, lang, &secret, form, StatusCode::UNPROCESSABLE_ENTITY).await;

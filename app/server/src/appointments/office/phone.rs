@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::kit::office::ObjectPage;
+use crate::kit::page::Language;
 
 pub(crate) async fn phone_page(
     State(state): State<AppState>,
@@ -106,11 +107,11 @@ pub(crate) async fn phone_book(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Process)?;
     let service = f.text("dienst");
     let persons: i32 = f.text("personen").parse().ok().filter(|p| (1..=10).contains(p)).unwrap_or(1);

@@ -1,6 +1,7 @@
 //! The office's report: bookings, waiting and service times per day, on the page and as CSV.
 
 use super::*;
+use crate::kit::page::Language;
 
 #[derive(Deserialize, Default)]
 pub(crate) struct ReportQuery {
@@ -48,11 +49,10 @@ pub(super) fn minutes(secs: Option<f64>) -> String {
 pub(crate) async fn report(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Read)?;
     let r = report_data(&state, &ctx, &q).await?;
     let content = page::content(&state, &ctx).await?;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::kit::office::ObjectPage;
+use crate::kit::page::Language;
 
 pub(super) fn location_form_values(f: &Fields, lang: Lang) -> (FormState, [String; 4]) {
     let mut form = FormState::default();
@@ -56,11 +57,11 @@ pub(crate) async fn save_details(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
     let (form, [name, address, contact, access]) = location_form_values(&f, lang);
     if form.has_errors() {
@@ -231,11 +232,11 @@ pub(crate) async fn save_hours(
     State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
     Params(id): Params<Uuid>,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Appointments, Action::Write)?;
     let mut form = FormState::default();
     let mut hours = vec![];

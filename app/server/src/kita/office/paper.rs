@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::kit::office::ObjectPage;
+use crate::kit::page::Language;
 
 pub(crate) async fn paper_page(
     State(state): State<AppState>,
@@ -43,9 +44,9 @@ pub(crate) async fn paper(
     ctx: TenantContext,
     ip: ClientIp,
     headers: HeaderMap,
+    Language(lang): Language,
     Checked(s, f): Checked<Staff>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Kita, Action::Process)?;
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let settings = settings_of(&mut tx).await?;

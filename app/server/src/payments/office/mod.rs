@@ -40,7 +40,7 @@ use crate::kit::dates::{fmt_date, fmt_time, money};
 use crate::kit::form::Fields;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::operator::OperatorSession;
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::see_other;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::BoxFuture;
 use crate::kit::session::Staff;

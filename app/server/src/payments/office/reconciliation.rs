@@ -1,6 +1,7 @@
 //! The payments view and the cash office's export.
 
 use super::*;
+use crate::kit::page::Language;
 use crate::kit::params::Params;
 use crate::payments::paths;
 
@@ -31,11 +32,10 @@ pub(super) const PAGE: i64 = 50;
 pub(super) async fn payments_view(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    Language(lang): Language,
     s: Staff,
     Query(q): Query<ListQ>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
     s.require(&state, Resource::Payments, Action::Read)?;
     // a case worker limited to some services sees their payments only, as with cases
     let scope = crate::shared::cases::case_scope(&s.principal);
