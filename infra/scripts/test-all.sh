@@ -22,8 +22,9 @@ step "Static checks of the tests (no ignored or skipped tests, no unchecked resp
 node "$ROOT/tests/e2e/check-tests.mjs"
 
 step "Building the server and the tests"
-cargo build --quiet -p portal-server --bin portal
-cargo test --workspace --exclude portal-hydrate --no-run --quiet
+# one build of the server binary and every test target: a separate `cargo build -p portal-server`
+# resolves other features than the workspace's tests and compiled the server and the UI crate twice
+cargo build --workspace --exclude portal-hydrate --lib --bins --tests --examples --quiet
 
 step "Starting the test mailbox (SMTP) and the OpenID provider"
 mkdir -p "$ROOT/tests/e2e/artifacts"
