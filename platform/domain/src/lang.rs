@@ -47,6 +47,13 @@ impl Lang {
             Lang::En => en,
         }
     }
+
+    /// `value` with `places` decimals and this language's decimal separator: `0,4` in German,
+    /// `0.4` in English.
+    pub fn decimal(self, value: f64, places: usize) -> String {
+        let text = format!("{value:.places$}");
+        self.pick(text.replace('.', ","), text)
+    }
 }
 
 /// A text in both UI languages.
@@ -70,5 +77,12 @@ mod tests {
     fn picks_first_supported_accept_language() {
         assert_eq!(Lang::from_accept_language("fr-FR,en-GB;q=0.8,de;q=0.5"), Some(Lang::En));
         assert_eq!(Lang::from_accept_language("fr"), None);
+    }
+
+    #[test]
+    fn decimals_use_the_languages_separator() {
+        assert_eq!(Lang::De.decimal(0.4321, 1), "0,4");
+        assert_eq!(Lang::En.decimal(0.4321, 1), "0.4");
+        assert_eq!(Lang::De.decimal(12.0, 2), "12,00");
     }
 }

@@ -7,7 +7,7 @@
 // scan() for the hydrated form's own checks).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, newPage, url, scan, eidLogin, invitedTenantAdmin, waitForHydration, mailedLink, waitForMail, acceptInvitation, firstLoadBytes, PNG_1x1 } from './helpers.mjs';
+import { launch, newPage, url, scan, eidLogin, invitedTenantAdmin, waitForHydration, mailedLink, waitForMail, acceptInvitation, firstLoadBytes, photograph, PNG_1x1 } from './helpers.mjs';
 
 const HOST = 'kaiserslautern.localhost';
 const CITIZEN_EMAIL = 'max.mustermann@example.org';
@@ -113,6 +113,16 @@ test('a citizen applies online, the office asks, the citizen answers, the office
   // check your answers, submit
   await citizen.getByRole('heading', { name: 'Angaben prüfen' }).waitFor();
   for (const t of ['Mustermann', 'Amselweg 3, 67655 Kaiserslautern', 'Vermieter', 'ausweis.png']) await citizen.getByText(t, { exact: false }).first().waitFor();
+  // each "Ändern" link stands in the row of its answer (it used to drop into the next row, so that
+  // labels and values swapped columns)
+  const misplaced = await citizen.locator('dl.answers__list').evaluateAll((lists) => lists.flatMap((dl) =>
+    [...dl.querySelectorAll('dd.answers__change')].filter((change) => {
+      const label = change.parentElement.querySelector('dt');
+      return Math.abs(change.getBoundingClientRect().top - label.getBoundingClientRect().top) > 2;
+    }).map((change) => change.parentElement.querySelector('dt').textContent)));
+  assert.ok(await citizen.locator('dd.answers__change').count() >= 4, 'the check page offers "Ändern" links');
+  assert.deepEqual(misplaced, [], 'each "Ändern" link stands in the row of its answer');
+  await photograph(citizen, 'check-answers');
   await citizen.getByRole('button', { name: 'Antrag verbindlich absenden' }).click();
   await citizen.getByRole('heading', { name: 'Antrag eingegangen' }).waitFor();
   const notice = await citizen.getByText(/Ihr Aktenzeichen: \d{4}-\d{6}/).textContent();

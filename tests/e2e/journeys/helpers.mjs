@@ -307,9 +307,16 @@ export async function photograph(page, name) {
   const before = page.viewportSize();
   for (const [width, height, size] of [[390, 844, 'phone'], [1280, 900, 'desktop']]) {
     await page.setViewportSize({ width, height });
-    const sideways = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(sideways <= 0, `${name} scrolls sideways by ${sideways} px at ${width} px`);
     await page.screenshot({ path: `artifacts/${name}-${size}.png`, fullPage: true });
+    // the page, and the innermost elements reaching past its right edge (to name the culprit)
+    const [sideways, culprits] = await page.evaluate(() => {
+      const width = document.documentElement.clientWidth;
+      const wide = [...document.body.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > width + 1);
+      const innermost = wide.filter((e) => !wide.some((o) => o !== e && e.contains(o)));
+      const name = (e) => `${e.tagName.toLowerCase()}${e.className && typeof e.className === 'string' ? `.${e.className.trim().split(/\s+/).join('.')}` : ''}`;
+      return [document.documentElement.scrollWidth - width, innermost.slice(0, 5).map(name)];
+    });
+    assert.ok(sideways <= 0, `${name} scrolls sideways by ${sideways} px at ${width} px (reaching past the edge: ${culprits.join(', ')})`);
   }
   if (before) await page.setViewportSize(before);
 }

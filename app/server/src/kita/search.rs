@@ -151,9 +151,19 @@ pub(super) async fn search(
     })));
     let mut rows = Vec::new();
     let mut markers = Vec::new();
-    for fac in &facilities {
+    // with an address given, the nearest first (those without a position last)
+    let mut near: Vec<_> = facilities
+        .iter()
+        .map(|fac| (fac, home.zip(fac.position).map(|(h, p)| distance_km((h.lat, h.lon), p))))
+        .collect();
+    near.sort_by(|a, b| match (a.1, b.1) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    for (fac, distance) in near {
         let programs = by_facility.get(&fac.id).cloned().unwrap_or_default();
-        let distance = home.zip(fac.position).map(|(h, p)| distance_km((h.lat, h.lon), p));
         if !matches(&filter, fac, &programs, distance) {
             continue;
         }
@@ -172,7 +182,7 @@ pub(super) async fn search(
             Cell::Text(total.to_string()),
             Cell::Text(fac.scopes.iter().map(|h| format!("{h} h")).collect::<Vec<_>>().join(", ")),
             Cell::Text(fac.languages.iter().map(|l| language_name(lang, l)).collect::<Vec<_>>().join(", ")),
-            Cell::Text(distance.map_or_else(|| "–".into(), |d| format!("{d:.1} km"))),
+            Cell::Text(distance.map_or_else(|| "–".into(), |d| format!("{} km", lang.decimal(d, 1)))),
         ]);
         if let Some((lat, lon)) = fac.position {
             markers.push(MapMarker {
