@@ -225,3 +225,64 @@ async fn without_an_office_of_its_own_a_service_names_the_tenants_administration
     );
     assert!(r.body.contains("buergerportal@guetersloh.example"));
 }
+
+/// The host names of every demo tenant, read from `tenants/demo/*.toml` (`hosts = ["…"]`).
+fn demo_hosts() -> Vec<String> {
+    let dir = portal_tests::tenants_dir().join("demo");
+    let mut hosts = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
+        if let Some(line) = text.lines().find(|l| l.starts_with("hosts = [")) {
+            hosts.extend(line.split('"').skip(1).step_by(2).map(str::to_owned));
+        }
+    }
+    hosts.sort();
+    hosts
+}
+
+#[tokio::test]
+async fn the_online_badge_is_shown_only_where_the_portal_offers_the_online_application() {
+    let app = TestApp::spawn().await;
+    let hosts = demo_hosts();
+    assert!(hosts.len() >= 8, "the demo tenants' hosts: {hosts:?}");
+    let (mut badged, mut checked) = (0, 0);
+    for host in &hosts {
+        let home = app.get(host, "/").await;
+        assert_eq!(home.status, StatusCode::OK, "{host}");
+        for item in home.body.split("<li class=\"service-list__item\">").skip(1) {
+            let item = item.split("</li>").next().unwrap_or_default();
+            let slug = item
+                .split("href=\"/leistungen/")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_else(|| panic!("{host}: a service without a link: {item}"));
+            let promised = item.contains("Vollständig online");
+            let page = app.get(host, &format!("/leistungen/{slug}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{host}/leistungen/{slug}");
+            let offered = page.body.contains(&format!("href=\"/leistungen/{slug}/antrag\""));
+            assert_eq!(
+                promised, offered,
+                "{host}: {slug} is badged online: {promised}, offers the online form: {offered}"
+            );
+            assert_eq!(page.body.contains("Vollständig online"), promised, "{host}/leistungen/{slug}: the same badge");
+            badged += usize::from(promised);
+            checked += 1;
+        }
+    }
+    assert!(checked > 100 && badged > 5, "{checked} services checked, {badged} badged online");
+    // the catalogue calls the Kita registration fully online, but it has no form here (the Kita
+    // portal takes it): no badge
+    let kl = app.get("kaiserslautern.localhost", "/leistungen/kita-anmeldung").await;
+    assert_eq!(kl.status, StatusCode::OK);
+    assert!(!kl.body.contains("Vollständig online"), "kita-anmeldung is badged online without a form");
+    // the search gives the same answer
+    let search = app.get("kaiserslautern.localhost", "/suche?q=kita").await;
+    let item = search.body.split("href=\"/leistungen/kita-anmeldung\"").nth(1).unwrap_or_default();
+    let item = item.split("</li>").next().unwrap_or_default();
+    assert!(search.body.contains("/leistungen/kita-anmeldung"), "the search finds the Kita registration");
+    assert!(!item.contains("Vollständig online"), "the search badges kita-anmeldung online: {item}");
+}

@@ -35,6 +35,8 @@ pub struct ActiveService {
     pub summary_en: String,
     pub fee_cents: Option<i64>,
     pub appointment_required: bool,
+    /// Fully online in the catalogue, and the tenant offers its online form (its own or the
+    /// catalogue's): the badge "Vollständig online" promises only what the portal offers.
     pub fully_online: bool,
 }
 
@@ -93,7 +95,8 @@ const ACTIVE_COLUMNS: &str = "
     s.service_slug, s.category_slug,
     coalesce(a.name_de, s.name_de) as name_de, coalesce(a.name_en, s.name_en) as name_en,
     coalesce(a.summary_de, s.summary_de) as summary_de, coalesce(a.summary_en, s.summary_en) as summary_en,
-    coalesce(a.fee_cents, s.fee_cents) as fee_cents, s.appointment_required, s.fully_online";
+    coalesce(a.fee_cents, s.fee_cents) as fee_cents, s.appointment_required,
+    s.fully_online and coalesce(a.form_schema, s.form_schema) is not null as fully_online";
 
 /// Categories in display order.
 pub async fn categories(conn: &mut PgConnection) -> Result<Vec<CategoryRow>, DbError> {
