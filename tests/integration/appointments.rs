@@ -373,6 +373,12 @@ async fn reminders_at(at: OffsetDateTime) {
         "{}",
         overview.body
     );
+    // nobody waits on a fresh database: each service says so, not "etwa 0 Minuten"
+    assert!(
+        overview.body.contains("ohne Termin keine Wartezeit") && !overview.body.contains("etwa 0 Minuten"),
+        "{}",
+        overview.body
+    );
     // a tenant without appointments says so
     let none = app.get("guetersloh.localhost", "/termine").await;
     assert_eq!(none.status, StatusCode::OK);

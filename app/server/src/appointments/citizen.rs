@@ -126,11 +126,13 @@ pub(super) async fn overview(
                     .iter()
                     .map(|r| {
                         let w = inputs.wait(Some(&r.service));
-                        (
-                            service_name(&content, lang, &r.service),
-                            tr_with(lang, "appointments.wait_for_service", &[("m", &((w.secs + 59) / 60).to_string())]),
-                            None,
-                        )
+                        let minutes = (w.secs + 59) / 60;
+                        let text = if minutes > 0 {
+                            tr_with(lang, "appointments.wait_for_service", &[("m", &minutes.to_string())])
+                        } else {
+                            tr(lang, "appointments.wait_for_service_none")
+                        };
+                        (service_name(&content, lang, &r.service), text, None)
                     })
                     .collect();
                 blocks.push(Block::Facts(per_service));
