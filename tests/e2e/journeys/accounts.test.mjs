@@ -105,7 +105,7 @@ test('a citizen logs in with the eID test provider and sees the verified claims'
   await page.getByRole('button', { name: 'Anmelden' }).click();
   await page.getByText(/Sie sind über den Identitätsanbieter angemeldet/).waitFor();
   assert.match(page.url(), new RegExp(`^http://${HOST}:\\d+/konto`));
-  for (const text of ['Mustermann', 'Heidestraße 17', '51147', 'Köln', '1964-08-12', 'hoch (eID, Online-Ausweis)']) {
+  for (const text of ['Mustermann', 'Heidestraße 17', '51147', 'Köln', '12.08.1964', 'hoch (eID, Online-Ausweis)']) {
     await page.getByText(text, { exact: false }).first().waitFor();
   }
   assert.ok(await page.getByText('bestätigt durch Test-eID (Demo)').first().isVisible());

@@ -68,12 +68,13 @@ async fn a_citizen_logs_in_with_the_identity_provider_and_sees_the_verified_clai
         "Heidestraße 17",
         "51147",
         "Köln",
-        "1964-08-12",
+        "12.08.1964",
         "hoch (eID",
         "bestätigt durch Test-eID (Demo)",
     ] {
         assert!(page.body.contains(expected), "profile shows {expected}");
     }
+    assert!(!page.body.contains("1964-08-12"), "the birth date reads as people write it, not as the form stores it");
     // the verified fields cannot be changed by hand, the others can
     let form = c.get("/konto/profil").await;
     assert!(!form.body.contains("name=\"given_name\""), "a verified field has no input");

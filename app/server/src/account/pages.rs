@@ -45,7 +45,14 @@ pub(super) async fn overview(
         .iter()
         .map(|(f, key)| {
             let badge = acc.verified_fields.iter().any(|v| v == f).then(|| verified_badge.clone()).flatten();
-            (tr(lang, key), acc.profile.get(f).unwrap_or_default(), badge)
+            let mut value = acc.profile.get(f).unwrap_or_default();
+            // a date as people read it (12.08.1964), as the form stores it (1964-08-12)
+            if *f == "birth_date"
+                && let Some(day) = crate::kit::dates::parse_date(&value)
+            {
+                value = crate::kit::dates::fmt_day(day);
+            }
+            (tr(lang, key), value, badge)
         })
         .collect();
     facts.push((tr(lang, "account.email"), acc.email.clone().unwrap_or_default(), None));
