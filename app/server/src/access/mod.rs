@@ -33,7 +33,7 @@ use crate::kit::page::with_cookie;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{self, Capability, NavEntry};
 use crate::kit::second_factor::{self, AfterPassword, Area, Pending};
-use crate::kit::session::{STAFF_COOKIE, Staff, anon_csrf, set_anon_csrf};
+use crate::kit::session::{AnonToken, STAFF_COOKIE, Staff, anon_csrf};
 use identity_admin::{invite_form, parse_invitation, provider_blocks, role_label};
 
 mod console_access;
@@ -133,18 +133,18 @@ fn safe_next(next: &str) -> String {
 async fn login_form(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    anon: AnonToken,
     Language(lang): Language,
     Query(q): Query<Q>,
 ) -> Result<Response, AppError> {
-    let (csrf, new) = anon_csrf(&headers);
+    let csrf = anon.token();
     let mut blocks = match Notice::parse(q.hinweis.as_deref()) {
         Some(Notice::LoggedOut) => vec![Block::Notice("success", tr(lang, "account.logged_out"))],
         _ => vec![],
     };
     blocks.extend(login_blocks(
         lang,
-        &csrf,
+        csrf,
         &safe_next(q.weiter.as_deref().unwrap_or("")),
         FormState { order: vec!["email".into(), "password".into()], ..FormState::default() },
     ));
@@ -159,7 +159,7 @@ async fn login_form(
         blocks,
     )
     .await?;
-    Ok(set_anon_csrf(&state, r, &csrf, new))
+    Ok(anon.finish(&state, r))
 }
 
 async fn login(
@@ -318,7 +318,7 @@ async fn invitation_problem(
 async fn invitation_form(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    anon: AnonToken,
     Language(lang): Language,
     Query(q): Query<Q>,
 ) -> Result<Response, AppError> {
@@ -330,7 +330,7 @@ async fn invitation_form(
     };
     let user = staff::get(&mut tx, link.subject_id).await?.ok_or_else(AppError::not_found)?;
     tx.finish().await?;
-    let (csrf, new) = anon_csrf(&headers);
+    let csrf = anon.token();
     let form = FormState { order: vec!["password".into(), "password_repeat".into()], ..FormState::default() };
     let r = staff_page(
         &state,
@@ -340,10 +340,10 @@ async fn invitation_form(
         None,
         StatusCode::OK,
         tr(lang, "staff.invitation_title"),
-        invitation_blocks(lang, &csrf, &token, &user.display_name, form),
+        invitation_blocks(lang, csrf, &token, &user.display_name, form),
     )
     .await?;
-    Ok(set_anon_csrf(&state, r, &csrf, new))
+    Ok(anon.finish(&state, r))
 }
 
 async fn accept_invitation(

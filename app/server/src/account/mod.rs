@@ -30,7 +30,7 @@ use crate::kit::mail::{base_url, queue};
 use crate::kit::page::{Language, lang_of, see_other, with_cookie};
 use crate::kit::pipeline::{Tx, tenant_tx};
 use crate::kit::registry::Capability;
-use crate::kit::session::{CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, set_anon_csrf};
+use crate::kit::session::{AnonToken, CITIZEN_COOKIE, Citizen, MaybeCitizen, anon_csrf, set_anon_csrf};
 
 mod mails;
 mod pages;
@@ -211,7 +211,7 @@ async fn login_page(
 async fn login_form(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    anon: AnonToken,
     Language(lang): Language,
     Query(q): Query<NoticeQuery>,
     MaybeCitizen(c): MaybeCitizen,
@@ -219,7 +219,7 @@ async fn login_form(
     if c.is_some() {
         return Ok(see_other(paths::OVERVIEW.path()));
     }
-    let (csrf, new) = anon_csrf(&headers);
+    let csrf = anon.token();
     let next = safe_next(q.weiter.as_deref().unwrap_or(paths::OVERVIEW.path()));
     let notice = match Notice::parse(q.hinweis.as_deref()) {
         Some(Notice::LoggedOut) => Some("account.logged_out"),
@@ -229,9 +229,9 @@ async fn login_form(
     }
     .map(|k| Block::Notice("success", tr(lang, k)));
     let r =
-        login_page(&state, &ctx, lang, &csrf, &next, notice, form_state(&["email", "password"], &[]), StatusCode::OK)
+        login_page(&state, &ctx, lang, csrf, &next, notice, form_state(&["email", "password"], &[]), StatusCode::OK)
             .await?;
-    Ok(set_anon_csrf(&state, r, &csrf, new))
+    Ok(anon.finish(&state, r))
 }
 
 async fn login(

@@ -31,15 +31,15 @@ pub(super) fn email_only_blocks(
 pub(super) async fn resend_form(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    anon: AnonToken,
     Language(lang): Language,
 ) -> Result<Response, AppError> {
-    let (csrf, new) = anon_csrf(&headers);
-    let blocks = email_only_blocks(lang, &csrf, RESEND.path, RESEND.intro, RESEND.submit, form_state(&["email"], &[]));
+    let csrf = anon.token();
+    let blocks = email_only_blocks(lang, csrf, RESEND.path, RESEND.intro, RESEND.submit, form_state(&["email"], &[]));
     let r =
         page(&state, &ctx, lang, paths::RESEND_FORM.path(), StatusCode::OK, tr(lang, "account.resend_title"), blocks)
             .await?;
-    Ok(set_anon_csrf(&state, r, &csrf, new))
+    Ok(anon.finish(&state, r))
 }
 
 /// A page that asks for an address to mail a link to.
@@ -157,15 +157,15 @@ pub(super) async fn resend(
 pub(super) async fn forgot_form(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    anon: AnonToken,
     Language(lang): Language,
 ) -> Result<Response, AppError> {
-    let (csrf, new) = anon_csrf(&headers);
-    let blocks = email_only_blocks(lang, &csrf, FORGOT.path, FORGOT.intro, FORGOT.submit, form_state(&["email"], &[]));
+    let csrf = anon.token();
+    let blocks = email_only_blocks(lang, csrf, FORGOT.path, FORGOT.intro, FORGOT.submit, form_state(&["email"], &[]));
     let r =
         page(&state, &ctx, lang, paths::FORGOT_FORM.path(), StatusCode::OK, tr(lang, "account.forgot_title"), blocks)
             .await?;
-    Ok(set_anon_csrf(&state, r, &csrf, new))
+    Ok(anon.finish(&state, r))
 }
 
 pub(super) async fn forgot(

@@ -41,10 +41,10 @@ pub(super) fn register_blocks(lang: Lang, csrf: &str, form: FormState) -> Vec<Bl
 pub(super) async fn register_form(
     State(state): State<AppState>,
     ctx: TenantContext,
-    headers: HeaderMap,
+    anon: AnonToken,
     Language(lang): Language,
 ) -> Result<Response, AppError> {
-    let (csrf, new) = anon_csrf(&headers);
+    let csrf = anon.token();
     let form = form_state(&["email", "password", "password_repeat", "privacy"], &[]);
     let r = page(
         &state,
@@ -53,10 +53,10 @@ pub(super) async fn register_form(
         paths::REGISTER_FORM.path(),
         StatusCode::OK,
         tr(lang, "account.register_title"),
-        register_blocks(lang, &csrf, form),
+        register_blocks(lang, csrf, form),
     )
     .await?;
-    Ok(set_anon_csrf(&state, r, &csrf, new))
+    Ok(anon.finish(&state, r))
 }
 
 pub(super) async fn register(

@@ -86,108 +86,62 @@ pub(super) async fn change_status(
     Ok(see_other(&paths::CASE_VIEW.with(&[&id])))
 }
 
-pub(super) async fn message(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    headers: HeaderMap,
-    ip: ClientIp,
-    Params(id): Params<Uuid>,
-    Checked(s, posted): Checked<Staff, Posted>,
-) -> Result<Response, AppError> {
-    post_entry(state, ctx, headers, ip, s, id, posted, "message").await
+/// What a post on the case page adds: a message to the applicant, an internal note or an issued
+/// document (`post_entry::<Message>` and so on in the router).
+pub(super) trait Entry {
+    /// The form's name on the case page and in the audit log (`case.message`, …).
+    const KIND: &'static str;
 }
 
-pub(super) async fn note(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    headers: HeaderMap,
-    ip: ClientIp,
-    Params(id): Params<Uuid>,
-    Checked(s, posted): Checked<Staff, Posted>,
-) -> Result<Response, AppError> {
-    post_entry(state, ctx, headers, ip, s, id, posted, "note").await
+pub(super) struct Message;
+impl Entry for Message {
+    const KIND: &'static str = "message";
 }
 
-pub(super) async fn issue_document(
-    State(state): State<AppState>,
-    ctx: TenantContext,
-    headers: HeaderMap,
-    ip: ClientIp,
-    Params(id): Params<Uuid>,
-    Checked(s, posted): Checked<Staff, Posted>,
-) -> Result<Response, AppError> {
-    post_entry(state, ctx, headers, ip, s, id, posted, "document").await
+pub(super) struct Note;
+impl Entry for Note {
+    const KIND: &'static str = "note";
+}
+
+pub(super) struct IssueDocument;
+impl Entry for IssueDocument {
+    const KIND: &'static str = "document";
 }
 
 /// A message to the applicant, an internal note or an issued document (the post's token checked).
-#[expect(clippy::too_many_arguments, reason = "a handler's extractors plus the kind of entry")]
-pub(super) async fn post_entry(
-    state: AppState,
+pub(super) async fn post_entry<E: Entry>(
+    State(state): State<AppState>,
     ctx: TenantContext,
     headers: HeaderMap,
+    Language(lang): Language,
     ip: ClientIp,
-    s: Staff,
-    id: Uuid,
-    posted: Posted,
-    kind: &'static str,
+    Params(id): Params<Uuid>,
+    Checked(s, posted): Checked<Staff, Posted>,
 ) -> Result<Response, AppError> {
-    let lang = lang_of(&headers);
+    let kind = E::KIND;
     s.require(&state, Resource::Cases, Action::Process)?;
     let text = posted.text("text");
     let upload = posted.files_for("file").into_iter().next().cloned();
-    let file = match (&upload, kind) {
-        (Some(u), "message" | "document") => match accept(None, u) {
-            Ok(f) => Some(f),
-            Err(p) => {
-                return case_page(
-                    &state,
-                    &ctx,
-                    lang,
-                    &s,
-                    id,
-                    Some((kind, text, format!("!{}", p.message(lang, &tr(lang, "casework.file"))))),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
-        },
-        _ => None,
+    // a note carries no file; a message may, a document must
+    let (file, refused) = match upload.as_ref().filter(|_| kind != "note").map(|u| accept(None, u)) {
+        Some(Ok(f)) => (Some(f), None),
+        Some(Err(p)) => (None, Some(format!("!{}", p.message(lang, &tr(lang, "casework.file"))))),
+        None => (None, None),
     };
-    if kind == "document" && file.is_none() {
-        return case_page(
-            &state,
-            &ctx,
-            lang,
-            &s,
-            id,
-            Some((kind, text, format!("!{}", tr(lang, "casework.document_missing")))),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    if text.is_empty() && file.is_none() {
-        return case_page(
-            &state,
-            &ctx,
-            lang,
-            &s,
-            id,
-            Some((kind, text, tr(lang, "cases.reply_empty"))),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    if text.chars().count() > 4000 {
-        return case_page(
-            &state,
-            &ctx,
-            lang,
-            &s,
-            id,
-            Some((kind, text, tr(lang, "cases.text_too_long"))),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let refused = refused.or_else(|| {
+        if kind == "document" && file.is_none() {
+            Some(format!("!{}", tr(lang, "casework.document_missing")))
+        } else if text.is_empty() && file.is_none() {
+            Some(tr(lang, "cases.reply_empty"))
+        } else if text.chars().count() > 4000 {
+            Some(tr(lang, "cases.text_too_long"))
+        } else {
+            None
+        }
+    });
+    if let Some(message) = refused {
+        let again = Some((kind, text, message));
+        return case_page(&state, &ctx, lang, &s, id, again, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     let mut tx = tenant_tx(&state, ctx.entry.tenant_id).await?;
     let case = visible_case(&mut tx, &s, id).await?;

@@ -36,7 +36,7 @@ use crate::kit::mail::{base_url, queue};
 use crate::kit::notice::Notice;
 use crate::kit::office::{audit, staff_page};
 use crate::kit::page::file_response;
-use crate::kit::page::{lang_of, see_other};
+use crate::kit::page::see_other;
 use crate::kit::pipeline::tenant_tx;
 use crate::kit::registry::{self, BoxFuture, Capability, NavEntry, OfficeCasePage, PanelForm};
 use crate::kit::session::Staff;
@@ -80,9 +80,9 @@ fn router() -> Router<AppState> {
         .route(paths::INBOX.pattern(), get(inbox))
         .route(paths::CASE_VIEW.pattern(), get(case_view))
         .route(paths::CHANGE_STATUS.pattern(), post(change_status))
-        .route(paths::MESSAGE.pattern(), post(message))
-        .route(paths::NOTE.pattern(), post(note))
-        .route(paths::ISSUE_DOCUMENT.pattern(), post(issue_document))
+        .route(paths::MESSAGE.pattern(), post(post_entry::<Message>))
+        .route(paths::NOTE.pattern(), post(post_entry::<Note>))
+        .route(paths::ISSUE_DOCUMENT.pattern(), post(post_entry::<IssueDocument>))
         .route(paths::ASSIGN.pattern(), post(assign))
         .route(paths::CASE_FILE.pattern(), get(case_file))
         .route(paths::EXPORT.pattern(), get(export))

@@ -161,6 +161,34 @@ pub fn anon_csrf(headers: &axum::http::HeaderMap) -> (String, bool) {
     }
 }
 
+/// The anonymous double-submit token of a page shown before a login, as an extractor: the one the
+/// browser holds, or a new one that [`AnonToken::finish`] sets as its cookie on the response.
+pub struct AnonToken {
+    token: String,
+    new: bool,
+}
+
+impl AnonToken {
+    /// The token the page's forms carry in `_csrf`.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The response with the token's cookie when the token is new.
+    pub fn finish(&self, state: &AppState, r: Response) -> Response {
+        set_anon_csrf(state, r, &self.token, self.new)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AnonToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let (token, new) = anon_csrf(&parts.headers);
+        Ok(Self { token, new })
+    }
+}
+
 /// The anonymous CSRF token the browser holds, if it holds a well-formed one.
 pub fn anon_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
     cookies::get(headers, ANON_CSRF_COOKIE).filter(|t| t.len() == 43)
